@@ -1,0 +1,102 @@
+"""Provenance attributes carried by every dataset and output.
+
+Every dataset gets: ``source_tables`` (StatFin ids), ``source`` (citation), ``license``
+(CC BY 4.0), ``retrieved`` (retrieval date of the source extract), ``data_version``
+(content hash of the inputs), ``code_version`` and, for stochastic outputs, ``seed``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from forecasting import __version__
+from forecasting.settings import PROJECT_ROOT
+
+LICENCE = "CC BY 4.0"
+ATTRIBUTION = "Source: Statistics Finland (Tilastokeskus) and KEHA-keskus, StatFin; CC BY 4.0"
+PROVENANCE_KEYS = ("source_tables", "license", "retrieved", "data_version", "code_version")
+
+
+@lru_cache
+def code_version() -> str:
+    """Package version plus the git commit of the source tree when there is one."""
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+        commit = out.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = ""
+    return f"{__version__}+g{commit}" if commit else __version__
+
+
+def content_hash(ds: xr.Dataset | xr.DataArray) -> str:
+    """A stable SHA-256 (first 16 hex digits) of a dataset's names, coords and values.
+
+    Attributes are left out so that re-stamping provenance does not change the version.
+    """
+    h = hashlib.sha256()
+    obj = ds.to_dataset(name=ds.name or "_") if isinstance(ds, xr.DataArray) else ds
+    for name in sorted(map(str, obj.variables)):
+        var = obj.variables[name]
+        h.update(name.encode())
+        h.update(repr(var.dims).encode())
+        values = np.asarray(var.values)
+        if values.dtype.kind in "OUS":
+            h.update("\x1f".join(map(str, values.ravel())).encode())
+        else:
+            h.update(str(values.dtype).encode())
+            h.update(np.ascontiguousarray(values).tobytes())
+    return h.hexdigest()[:16]
+
+
+def combine_versions(versions: Iterable[str]) -> str:
+    """One version string for a set of input versions (order-independent)."""
+    h = hashlib.sha256("|".join(sorted(versions)).encode())
+    return h.hexdigest()[:16]
+
+
+def stamp(
+    ds: xr.Dataset,
+    *,
+    source_tables: Iterable[str],
+    retrieved: str,
+    data_version: str | None = None,
+    seed: int | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> xr.Dataset:
+    """Return ``ds`` with the provenance attributes set (a shallow copy)."""
+    out = ds.copy()
+    out.attrs.update(
+        {
+            "source_tables": ", ".join(source_tables),
+            "source": ATTRIBUTION,
+            "license": LICENCE,
+            "retrieved": retrieved,
+            "data_version": data_version or content_hash(ds),
+            "code_version": code_version(),
+        }
+    )
+    if seed is not None:
+        out.attrs["seed"] = int(seed)
+    if extra:
+        out.attrs.update(dict(extra))
+    return out
+
+
+def provenance_of(ds: xr.Dataset) -> dict[str, Any]:
+    """The provenance attributes of ``ds`` as a plain dict (for API responses and CSV headers)."""
+    keys = (*PROVENANCE_KEYS, "source", "seed")
+    return {k: ds.attrs[k] for k in keys if k in ds.attrs}

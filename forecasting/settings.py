@@ -1,0 +1,82 @@
+"""All configuration, from the environment only (prefix ``ENNAKOINTI_``, nested ``__``).
+
+Nothing else in the project reads ``os.environ``. Use :func:`get_settings`; never build
+settings at import time.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class DataSettings(BaseModel):
+    snapshot_dir: Path = Path(__file__).resolve().parent / "data"
+    shared_data_dir: Path = PROJECT_ROOT.parent / "shared" / "data"
+    cache_dir: Path = PROJECT_ROOT / "var" / "cache"
+
+
+class StatFinSettings(BaseModel):
+    base_url: str = "https://pxdata.stat.fi/PxWeb/api/v1"
+    language: str = "fi"
+    timeout_s: float = 30.0
+    max_retries: int = 5
+
+
+class ReleaseSettings(BaseModel):
+    store_dir: Path = PROJECT_ROOT / "var" / "releases"
+    default_area: str = "TA23"
+    seed: int = 20250101
+
+
+class ScenarioSettings(BaseModel):
+    max_draws: int = 5000
+    max_horizon_months: int = 120
+    default_draws: int = 1000
+
+
+class AlertSettings(BaseModel):
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'ennakointi.sqlite'}"
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    mail_from: str = "ennakointi@localhost"
+    delivery_max_attempts: int = 5
+    delivery_backoff_s: float = 1.0
+
+
+class ServiceSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_page_size: int = 1000
+    default_page_size: int = 100
+    max_body_bytes: int = 1_000_000
+    rate_limit_per_minute: int = 6000
+    # API keys as "name:sha256hex:scope1,scope2" entries; the raw keys are never stored.
+    api_keys: list[str] = Field(default_factory=list)
+
+
+class Settings(BaseSettings):
+    """The project's settings, grouped in sections."""
+
+    model_config = SettingsConfigDict(env_prefix="ENNAKOINTI_", env_nested_delimiter="__")
+
+    data: DataSettings = DataSettings()
+    statfin: StatFinSettings = StatFinSettings()
+    release: ReleaseSettings = ReleaseSettings()
+    scenario: ScenarioSettings = ScenarioSettings()
+    alerts: AlertSettings = AlertSettings()
+    service: ServiceSettings = ServiceSettings()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment once."""
+    return Settings()
