@@ -1,0 +1,268 @@
+"""The ``ennakointi`` command line.
+
+Commands that need no orchestration call :mod:`forecasting` directly; only ``release build``
+and ``run`` go through the Prefect flow. Heavy modules are imported inside the handlers so
+that ``ennakointi --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from forecasting.errors import EnnakointiError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _print_json(obj: Any) -> None:
+    print(json.dumps(obj, indent=2, ensure_ascii=False, default=str))
+
+
+# --- data -------------------------------------------------------------------------------
+
+
+def _data_info(args: argparse.Namespace) -> int:
+    from forecasting import snapshot
+
+    info = snapshot.info()
+    if args.json:
+        _print_json(info)
+        return 0
+    print(f"Snapshot data version {info.get('data_version', '?')}")
+    for name, cube in info.get("cubes", {}).items():
+        dims = ", ".join(f"{d}={n}" for d, n in cube.get("dims", {}).items())
+        period = cube.get("period", "")
+        tables = cube.get("source_tables", "")
+        print(f"  {name:<36} {dims:<44} {period:<22} {tables}")
+    print(f"Licence: {info.get('license', 'CC BY 4.0')}. Source: Statistics Finland (StatFin).")
+    return 0
+
+
+def _data_refresh(args: argparse.Namespace) -> int:
+    from forecasting.io import refresh
+    from forecasting.settings import get_settings
+
+    cache_dir = Path(args.cache_dir) if args.cache_dir else get_settings().data.cache_dir
+    report = refresh.refresh(cache_dir, tables=args.table or None)
+    print(report)
+    return 0
+
+
+def _data_build_snapshot(args: argparse.Namespace) -> int:
+    from forecasting.io import snapshot_build
+
+    argv = []
+    if args.shared:
+        argv += ["--shared", args.shared]
+    if args.out:
+        argv += ["--out", args.out]
+    return int(snapshot_build.main(argv) or 0)
+
+
+# --- forecasts --------------------------------------------------------------------------
+
+
+def _write_frame(frame: Any, out: str) -> None:
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    frame.to_csv(tmp, index=False)
+    tmp.replace(path)
+    print(f"wrote {len(frame)} rows to {path}")
+
+
+def _forecast_registers(args: argparse.Namespace) -> int:
+    from forecasting import registers
+
+    frame = registers.forecast_frame(
+        origin=args.origin, horizon=args.horizon, scope=args.scope, area=args.area
+    )
+    _write_frame(frame, args.out)
+    return 0
+
+
+def _forecast_population(args: argparse.Namespace) -> int:
+    from forecasting import demography
+
+    frame = demography.population_frame(
+        base_year=args.base_year,
+        until=args.until,
+        scope=args.scope,
+        area=args.area,
+        draws=args.draws,
+        seed=args.seed,
+    )
+    _write_frame(frame, args.out)
+    return 0
+
+
+def _forecast_training_needs(args: argparse.Namespace) -> int:
+    from forecasting import training
+
+    frame = training.training_needs_frame(until=args.until, scope=args.scope, area=args.area)
+    _write_frame(frame, args.out)
+    return 0
+
+
+# --- scenarios, releases, service ----------------------------------------------------------
+
+
+def _scenario_run(args: argparse.Namespace) -> int:
+    from forecasting.scenarios import run as scenario_run
+
+    path = scenario_run.run_scenario_file(
+        Path(args.spec), Path(args.out), fmt=args.format, draws=args.draws, seed=args.seed
+    )
+    print(f"wrote {path}")
+    return 0
+
+
+def _release_build(args: argparse.Namespace) -> int:
+    from flows.release import run_release
+
+    info = run_release(scope=args.scope, area=args.area, seed=args.seed, workers=args.workers)
+    print(f"published release {info.id} at {info.path}")
+    return 0
+
+
+def _release_list(args: argparse.Namespace) -> int:
+    from forecasting.io.release_store import ReleaseStore
+    from forecasting.settings import get_settings
+
+    store = ReleaseStore(get_settings().release.store_dir)
+    current = store.current()
+    for info in store.list_releases():
+        mark = "*" if current is not None and info.id == current.id else " "
+        print(f"{mark} {info.id}  data {info.data_version}  code {info.code_version}")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from service.app import serve
+
+    serve(host=args.host, port=args.port)
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    """The main job: build a release on the embedded default, then serve it."""
+    from flows.release import run_release
+    from service.app import serve
+
+    info = run_release(scope="area", area=args.area, seed=args.seed, workers=1)
+    print(f"published release {info.id}")
+    print(f"API:       http://{args.host}:{args.port}/v1  (OpenAPI docs at /docs)")
+    print(f"Dashboard: http://{args.host}:{args.port}/")
+    serve(host=args.host, port=args.port)
+    return 0
+
+
+# --- parser ----------------------------------------------------------------------------
+
+
+def _add_area_args(p: argparse.ArgumentParser, *, scope: bool = True) -> None:
+    if scope:
+        p.add_argument("--scope", choices=("area", "national"), default="area")
+    p.add_argument("--area", default="TA23", help="employment area code (default TA23)")
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    from forecasting import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="ennakointi", description="Labour-market foresight for Finnish employment areas."
+    )
+    parser.add_argument("--version", action="version", version=f"ennakointi {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    data = sub.add_parser("data", help="the embedded data snapshot").add_subparsers(
+        dest="sub", required=True
+    )
+    p = data.add_parser("info", help="what the snapshot holds")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_data_info)
+    p = data.add_parser("refresh", help="fetch the configured StatFin tables into the cache")
+    p.add_argument("--cache-dir")
+    p.add_argument("--table", action="append", help="table id (repeatable); default all")
+    p.set_defaults(handler=_data_refresh)
+    p = data.add_parser("build-snapshot", help="rebuild the snapshot from ../shared/data")
+    p.add_argument("--shared")
+    p.add_argument("--out")
+    p.set_defaults(handler=_data_build_snapshot)
+
+    fc = sub.add_parser("forecast", help="forecasts to CSV").add_subparsers(dest="sub", required=True)
+    p = fc.add_parser("registers", help="unemployed and vacancies, 1-36 months ahead")
+    p.add_argument("--origin", required=True, help="last month of data used, YYYY-MM")
+    p.add_argument("--horizon", type=int, default=12, help="months ahead, 1..36")
+    _add_area_args(p)
+    p.add_argument("--out", required=True)
+    p.set_defaults(handler=_forecast_registers)
+    p = fc.add_parser("population", help="cohort-component projection with intervals")
+    p.add_argument("--base-year", type=int, default=2019)
+    p.add_argument("--until", type=int, default=2040)
+    p.add_argument("--draws", type=int, default=1000)
+    p.add_argument("--seed", type=int, default=20250101)
+    _add_area_args(p)
+    p.add_argument("--out", required=True)
+    p.set_defaults(handler=_forecast_population)
+    p = fc.add_parser("training-needs", help="training need by field of education and level")
+    p.add_argument("--until", type=int, default=2035)
+    _add_area_args(p)
+    p.add_argument("--out", required=True)
+    p.set_defaults(handler=_forecast_training_needs)
+
+    sc = sub.add_parser("scenario", help="layoff and recruitment scenarios").add_subparsers(
+        dest="sub", required=True
+    )
+    p = sc.add_parser("run", help="run a scenario spec (JSON)")
+    p.add_argument("spec")
+    p.add_argument("--out", required=True)
+    p.add_argument("--format", choices=("netcdf", "csv"), default="netcdf")
+    p.add_argument("--draws", type=int, default=None)
+    p.add_argument("--seed", type=int, default=20250101)
+    p.set_defaults(handler=_scenario_run)
+
+    rel = sub.add_parser("release", help="versioned releases").add_subparsers(
+        dest="sub", required=True
+    )
+    p = rel.add_parser("build", help="build and publish a release (Prefect flow)")
+    _add_area_args(p)
+    p.add_argument("--seed", type=int, default=20250101)
+    p.add_argument("--workers", type=int, default=1)
+    p.set_defaults(handler=_release_build)
+    p = rel.add_parser("list", help="list archived releases (* = current)")
+    p.set_defaults(handler=_release_list)
+
+    for name, handler, helptext in (
+        ("serve", _serve, "serve the current release (API + dashboard)"),
+        ("run", _run, "build a release on the embedded default and serve it"),
+    ):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("--host", default="127.0.0.1")
+        p.add_argument("--port", type=int, default=8000)
+        if name == "run":
+            p.add_argument("--area", default="TA23")
+            p.add_argument("--seed", type=int, default=20250101)
+        p.set_defaults(handler=handler)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``ennakointi`` command; returns the exit code."""
+    args = _build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except EnnakointiError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # pragma: no cover
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
