@@ -195,7 +195,9 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out")
     p.set_defaults(handler=_data_build_snapshot)
 
-    fc = sub.add_parser("forecast", help="forecasts to CSV").add_subparsers(dest="sub", required=True)
+    fc = sub.add_parser("forecast", help="forecasts to CSV").add_subparsers(
+        dest="sub", required=True
+    )
     p = fc.add_parser("registers", help="unemployed and vacancies, 1-36 months ahead")
     p.add_argument("--origin", required=True, help="last month of data used, YYYY-MM")
     p.add_argument("--horizon", type=int, default=12, help="months ahead, 1..36")

@@ -128,14 +128,14 @@ def validate(
         if var_name not in ds:
             raise ContractError(f"missing count variable {var_name!r}", source=name)
         values = ds[var_name].values
-        if values.dtype.kind == "f":
-            bad = np.isfinite(values) & (values < 0)
-        else:
-            bad = values < 0
+        bad = np.isfinite(values) & (values < 0) if values.dtype.kind == "f" else values < 0
         if np.any(bad):
             where = np.argwhere(bad)[0]
-            label = {d: ds[var_name][d].values[i].item() for d, i in zip(ds[var_name].dims, where, strict=True)
-                     if d in ds[var_name].coords}
+            label = {
+                d: ds[var_name][d].values[i].item()
+                for d, i in zip(ds[var_name].dims, where, strict=True)
+                if d in ds[var_name].coords
+            }
             raise ContractError(f"negative count in {var_name!r} at {label}", source=name)
     return ds
 

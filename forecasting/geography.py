@@ -112,8 +112,13 @@ def areas(division: int = CURRENT_DIVISION) -> pd.DataFrame:
         )
         rows.append(frame)
     country = pd.DataFrame(
-        {"level": "country", "name_fi": "Koko maa", "name_sv": "Hela landet",
-         "name_en": "Whole country", "parent": None},
+        {
+            "level": "country",
+            "name_fi": "Koko maa",
+            "name_sv": "Hela landet",
+            "name_en": "Whole country",
+            "parent": None,
+        },
         index=[COUNTRY],
     )
     rows.append(country)

@@ -1,0 +1,165 @@
+"""The persistent store of the early-warning system (SQLAlchemy 2; SQLite by default).
+
+Tables
+------
+events         the event register: announced layoffs, change negotiations, closures and
+               recruitments, with the European Restructuring Monitor's fields
+alerts         one row per de-duplication key (rule + area + subject), its current state
+alert_history  every state change of an alert (full history; never updated, only appended)
+subscriptions  who gets what: recipient, channel, address, municipalities, minimum severity
+deliveries     one row per (alert transition, subscription): attempts, status, dead letters
+
+Any SQLAlchemy URL works (``get_settings().alerts.database_url``); tests use a temp SQLite file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+SEVERITIES = ("info", "warning", "critical")
+EVENT_KINDS = ("closure", "dismissal", "temporary_layoff", "change_negotiations", "recruitment")
+CHANNELS = ("email", "webhook", "teams", "slack")
+DELIVERY_STATES = ("pending", "delivered", "dead")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[str]: JSON}
+
+
+class EventRow(Base):
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employer: Mapped[str] = mapped_column(String(200))
+    municipality: Mapped[str] = mapped_column(String(5), index=True)
+    industry: Mapped[str] = mapped_column(String(2))
+    kind: Mapped[str] = mapped_column(String(24))
+    jobs: Mapped[int] = mapped_column(Integer)
+    announced: Mapped[dt.date] = mapped_column(Date)
+    effect_start: Mapped[dt.date] = mapped_column(Date)
+    effect_end: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    source: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    __table_args__ = (
+        UniqueConstraint("employer", "municipality", "kind", "announced", name="uq_event"),
+    )
+
+
+class AlertRow(Base):
+    __tablename__ = "alerts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedup_key: Mapped[str] = mapped_column(String(200), unique=True)
+    rule: Mapped[str] = mapped_column(String(64), index=True)
+    rule_version: Mapped[str] = mapped_column(String(16))
+    area: Mapped[str] = mapped_column(String(8), index=True)
+    severity: Mapped[str] = mapped_column(String(8))
+    state: Mapped[str] = mapped_column(String(12), default="pending")
+    breaches: Mapped[list[str]] = mapped_column(JSON, default=list)
+    normal_streak: Mapped[int] = mapped_column(Integer, default=0)
+    first_seen: Mapped[dt.date] = mapped_column(Date)
+    fired_at: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    cleared_at: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    last_evaluated: Mapped[dt.date] = mapped_column(Date)
+    episode: Mapped[int] = mapped_column(Integer, default=0)
+    title: Mapped[str] = mapped_column(String(300), default="")
+    explanation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class AlertHistoryRow(Base):
+    __tablename__ = "alert_history"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), index=True)
+    at: Mapped[dt.date] = mapped_column(Date)
+    from_state: Mapped[str] = mapped_column(String(12))
+    to_state: Mapped[str] = mapped_column(String(12))
+    severity: Mapped[str] = mapped_column(String(8))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class SubscriptionRow(Base):
+    __tablename__ = "subscriptions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(12))
+    address: Mapped[str] = mapped_column(String(500))
+    areas: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty = all areas
+    min_severity: Mapped[str] = mapped_column(String(8), default="warning")
+    digest: Mapped[bool] = mapped_column(default=True)
+    immediate: Mapped[bool] = mapped_column(default=True)
+    __table_args__ = (UniqueConstraint("recipient", "channel", "address", name="uq_sub"),)
+
+
+class DeliveryRow(Base):
+    __tablename__ = "deliveries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(250), unique=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id"), index=True)
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id"), nullable=True)
+    kind: Mapped[str] = mapped_column(String(12))  # immediate | digest
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=5000")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url`` with the schema created (idempotent).
+
+    SQLite gets WAL, foreign keys and a busy timeout; parent folders of a file URL are created.
+    """
+    if url.startswith("sqlite:///") and not url.endswith(":memory:"):
+        from pathlib import Path
+
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, future=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    Base.metadata.create_all(engine)
+    return engine
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A transaction: commit on success, roll back on any error (nothing half-written)."""
+    factory = sessionmaker(engine, expire_on_commit=False)
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
