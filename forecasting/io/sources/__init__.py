@@ -27,6 +27,11 @@ import xarray as xr
 
 from forecasting.errors import DataError
 
+#: Retrieval date of the extracts in ``shared/data`` (the date they entered the project's shared
+#: data folder; the pinned repository commit in each cube's ``source_repo`` identifies the exact
+#: content). Use it as ``Cube.retrieved`` for every file taken from that folder.
+SHARED_DATA_RETRIEVED = "2026-11-27"
+
 #: Source modules in build order. A missing module is skipped (see :func:`builders`).
 SOURCE_MODULES: tuple[str, ...] = ("registers", "demography", "employment")
 
