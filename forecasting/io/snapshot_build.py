@@ -207,6 +207,7 @@ def build_snapshot(
         raise DataError(f"unknown source modules {unknown}; registered: {list(SOURCE_MODULES)}")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.build-", dir=out_dir.parent))
+    tmp.chmod(0o755)  # mkdtemp makes it private; the snapshot is package data
     try:
         present = builders(SOURCE_MODULES)
         carried = _carry_over(out_dir, tmp, set(present) - set(selected))
