@@ -44,7 +44,11 @@ def utcnow() -> dt.datetime:
 
 
 class Base(DeclarativeBase):
-    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[str]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dict[str, Any]: JSON,
+        list[str]: JSON,
+        list[int]: JSON,
+    }
 
 
 class EventRow(Base):
@@ -74,7 +78,7 @@ class AlertRow(Base):
     area: Mapped[str] = mapped_column(String(8), index=True)
     severity: Mapped[str] = mapped_column(String(8))
     state: Mapped[str] = mapped_column(String(12), default="pending")
-    breaches: Mapped[list[str]] = mapped_column(JSON, default=list)
+    breaches: Mapped[list[int]] = mapped_column(JSON, default=list)
     normal_streak: Mapped[int] = mapped_column(Integer, default=0)
     first_seen: Mapped[dt.date] = mapped_column(Date)
     fired_at: Mapped[dt.date | None] = mapped_column(Date, nullable=True)

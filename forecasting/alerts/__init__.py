@@ -1,0 +1,1 @@
+"""Early warning: the event register, rules, the alert life cycle, explanations and delivery."""

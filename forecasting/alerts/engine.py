@@ -1,0 +1,280 @@
+"""The alert engine: signals -> life cycle (persisted) -> explanations -> deliveries.
+
+One evaluation loads the states of the alerts concerned, steps them month by month in memory,
+and writes the changed alerts and their history in one transaction. Firing critical alerts are
+sent at once to subscribers who want immediate alerts; every evaluated month with transitions
+produces one digest per subscriber. Delivery keys make a re-run send nothing twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from forecasting import geography
+from forecasting.alerts.lifecycle import AlertState, Transition, dedup_key, step
+from forecasting.alerts.rules import SEVERITY_NAMES, Signal, load_config
+from forecasting.io.alert_db import AlertHistoryRow, AlertRow, SubscriptionRow, session_scope
+from forecasting.io.delivery import Deliverer
+
+Explainer = Callable[[Transition], dict[str, Any]]
+SEVERITY_RANK = {"info": 1, "warning": 2, "critical": 3}
+
+
+@dataclass
+class EvaluationReport:
+    transitions: list[Transition] = field(default_factory=list)
+    enqueued: int = 0
+
+    def episodes_by_rule(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for t in self.transitions:
+            if t.to_state == "firing":
+                out[t.rule] = out.get(t.rule, 0) + 1
+        return out
+
+
+def _load_states(session: Session, keys: set[str]) -> dict[str, AlertRow]:
+    rows = session.scalars(select(AlertRow).where(AlertRow.dedup_key.in_(keys))).all()
+    return {r.dedup_key: r for r in rows}
+
+
+def _to_state(row: AlertRow) -> AlertState:
+    return AlertState(
+        key=row.dedup_key,
+        rule=row.rule,
+        version=row.rule_version,
+        area=row.area,
+        state=row.state,
+        severity=SEVERITY_RANK.get(row.severity, 0),
+        breaches=list(row.breaches),
+        normal_streak=row.normal_streak,
+        first_seen=row.first_seen,
+        fired_at=row.fired_at,
+        cleared_at=row.cleared_at,
+        last_evaluated=row.last_evaluated,
+        episode=row.episode,
+    )
+
+
+def _write_state(row: AlertRow, st: AlertState) -> None:
+    row.state, row.severity = st.state, SEVERITY_NAMES.get(st.severity, "info")
+    row.breaches, row.normal_streak = list(st.breaches), st.normal_streak
+    row.fired_at, row.cleared_at = st.fired_at, st.cleared_at
+    row.last_evaluated, row.episode = st.last_evaluated or row.last_evaluated, st.episode
+
+
+def _numbers_at(signal: Signal, area: str, month: pd.Timestamp) -> dict[str, Any]:
+    point = signal.numbers.sel(area=area, time=month)
+    out: dict[str, Any] = {}
+    for name, var in point.data_vars.items():
+        value = float(var.values) if var.size == 1 else None
+        out[str(name)] = None if value is None or not np.isfinite(value) else round(value, 6)
+    out.update(signal.meta)
+    return out
+
+
+class AlertEngine:
+    """Evaluates signals into persisted alerts and queues their delivery."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        deliverer: Deliverer | None = None,
+        config: dict[str, Any] | None = None,
+    ):
+        self.engine = engine
+        self.deliverer = deliverer or Deliverer(engine)
+        self.config = config or load_config()
+
+    def evaluate(
+        self,
+        signals: Sequence[Signal],
+        months: Sequence[pd.Timestamp],
+        *,
+        explainer: Explainer | None = None,
+    ) -> EvaluationReport:
+        """Step every alert of ``signals`` through ``months`` (in order) and persist."""
+        report = EvaluationReport()
+        with session_scope(self.engine) as session:
+            for signal in signals:
+                report.transitions += self._evaluate_signal(session, signal, months, explainer)
+        report.enqueued = self.notify(report.transitions)
+        return report
+
+    def _evaluate_signal(
+        self,
+        session: Session,
+        signal: Signal,
+        months: Sequence[pd.Timestamp],
+        explainer: Explainer | None,
+    ) -> list[Transition]:
+        cfg = self.config["rules"][signal.rule]
+        sev = signal.severity.sel(time=[m for m in months if m in signal.severity["time"]])
+        areas = [str(a) for a in sev["area"].values]
+        keys = {dedup_key(signal.rule, a, signal.subject) for a in areas}
+        rows = _load_states(session, keys)
+        values = sev.transpose("area", "time").values
+        out = []
+        for i, area in enumerate(areas):
+            key = dedup_key(signal.rule, area, signal.subject)
+            row = rows.get(key)
+            if row is None and not values[i].any():
+                continue  # never breached: no alert row needed
+            st = (
+                _to_state(row)
+                if row is not None
+                else AlertState(key=key, rule=signal.rule, version=signal.version, area=area)
+            )
+            changed = []
+            for j, month in enumerate(pd.DatetimeIndex(sev["time"].values)):
+                day = month.date()
+                if values[i, j] and st.first_seen is None:
+                    st.first_seen = day
+                numbers = (
+                    _numbers_at(signal, area, month) if values[i, j] or st.state == "firing" else {}
+                )
+                tr = step(
+                    st,
+                    day,
+                    int(values[i, j]),
+                    numbers,
+                    for_k=cfg["for_k"],
+                    of_n=cfg["of_n"],
+                    clear_m=cfg["clear_m"],
+                )
+                if tr is not None:
+                    changed.append(tr)
+            if st.last_evaluated is None:
+                continue
+            row = self._persist(session, row, st, signal, changed, explainer)
+            out += changed
+        return out
+
+    def _persist(
+        self,
+        session: Session,
+        row: AlertRow | None,
+        st: AlertState,
+        signal: Signal,
+        changed: list[Transition],
+        explainer: Explainer | None,
+    ) -> AlertRow:
+        if row is None:
+            row = AlertRow(
+                dedup_key=st.key,
+                rule=st.rule,
+                rule_version=st.version,
+                area=st.area,
+                severity="info",
+                first_seen=st.first_seen,
+                last_evaluated=st.last_evaluated,
+                title=_title(signal, st.area),
+            )
+            session.add(row)
+        _write_state(row, st)
+        session.flush()
+        for tr in changed:
+            detail: dict[str, Any] = {"numbers": tr.numbers, "episode": tr.episode}
+            if tr.to_state == "firing" and explainer is not None:
+                detail["explanation"] = explainer(tr)
+                row.explanation = detail["explanation"]
+            session.add(
+                AlertHistoryRow(
+                    alert_id=row.id,
+                    at=tr.month,
+                    from_state=tr.from_state,
+                    to_state=tr.to_state,
+                    severity=tr.severity_name,
+                    detail=detail,
+                )
+            )
+        return row
+
+    # -- notification ------------------------------------------------------------------------
+    def notify(self, transitions: Sequence[Transition]) -> int:
+        """Queue immediate messages (firing critical) and one digest per month and subscriber."""
+        with session_scope(self.engine) as session:
+            subs = session.scalars(select(SubscriptionRow)).all()
+        enqueued = 0
+        by_month: dict[dt.date, list[Transition]] = {}
+        for tr in transitions:
+            by_month.setdefault(tr.month, []).append(tr)
+        for sub in subs:
+            for month, trs in sorted(by_month.items()):
+                mine = [t for t in trs if _wants(sub, t)]
+                if not mine:
+                    continue
+                if sub.immediate:
+                    for t in mine:
+                        if t.to_state == "firing" and t.severity >= 3:
+                            key = f"{t.key}:e{t.episode}:fired:{sub.id}"
+                            enqueued += self.deliverer.enqueue(
+                                sub.id, _message(t), idempotency_key=key
+                            )
+                if sub.digest:
+                    key = f"digest:{month.isoformat()}:{sub.id}"
+                    enqueued += self.deliverer.enqueue(
+                        sub.id, _digest(month, mine), idempotency_key=key, kind="digest"
+                    )
+        return enqueued
+
+
+def _wants(sub: SubscriptionRow, tr: Transition) -> bool:
+    if tr.severity < SEVERITY_RANK.get(sub.min_severity, 2):
+        return False
+    if not sub.areas:
+        return True
+    wanted = set(sub.areas)
+    if tr.area in wanted:
+        return True
+    try:
+        parents = (
+            geography.areas().loc[tr.area, "parent"] if tr.area in geography.areas().index else None
+        )
+    except KeyError:  # pragma: no cover
+        parents = None
+    return parents in wanted
+
+
+def _title(signal: Signal, area: str) -> str:
+    name = geography.areas()["name_fi"].get(area, area)
+    subject = f" ({signal.subject})" if signal.subject else ""
+    return f"{signal.rule}{subject}: {name} ({area})"
+
+
+def _message(t: Transition) -> dict[str, Any]:
+    return {
+        "title": f"[{t.severity_name.upper()}] {t.rule}: {t.area}",
+        "text": f"Alert {t.key} {t.to_state} in {t.month:%Y-%m} (episode {t.episode}).",
+        "facts": {
+            "area": t.area,
+            "rule": t.rule,
+            "severity": t.severity_name,
+            "month": t.month.isoformat(),
+            **{k: v for k, v in t.numbers.items() if v is not None},
+        },
+        "footer": "Source: Statistics Finland (StatFin), CC BY 4.0. Ennakointi.",
+    }
+
+
+def _digest(month: dt.date, trs: list[Transition]) -> dict[str, Any]:
+    fired = [t for t in trs if t.to_state == "firing"]
+    cleared = [t for t in trs if t.to_state == "resolved"]
+    lines = [f"{t.severity_name}: {t.rule} {t.area}" for t in fired]
+    lines += [f"cleared: {t.rule} {t.area}" for t in cleared]
+    return {
+        "title": f"Ennakointi digest {month:%Y-%m}: {len(fired)} new, {len(cleared)} cleared",
+        "text": "\n".join(lines),
+        "facts": {"month": month.isoformat(), "new": len(fired), "cleared": len(cleared)},
+        "footer": "Source: Statistics Finland (StatFin), CC BY 4.0. Ennakointi.",
+    }

@@ -1,0 +1,132 @@
+"""The event register: announced layoffs, change negotiations, closures and recruitments.
+
+Fields follow the European Restructuring Monitor (employer, municipality, industry, kind,
+jobs, announcement date, effect period, source). Entered by CLI, CSV import or the API; a CSV
+import is all-or-nothing and names the row at fault.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from forecasting import geography
+from forecasting.errors import DataError, UnknownAreaError
+from forecasting.io.alert_db import EventRow, session_scope
+
+TOL_SECTIONS = (*tuple("ABCDEFGHIJKLMNOPQRSTU"), "X")
+EventKind = Literal[
+    "closure", "dismissal", "temporary_layoff", "change_negotiations", "recruitment"
+]
+
+
+class EventIn(BaseModel):
+    """One event as entered by a user."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    employer: str = Field(min_length=1, max_length=200)
+    municipality: str = Field(description="municipality code of the 2025 division, e.g. '507'")
+    industry: str = Field(description="TOL 2008 section A..U or X")
+    kind: EventKind
+    jobs: int = Field(gt=0, le=100_000, description="jobs lost (or created, for recruitment)")
+    announced: dt.date
+    effect_start: dt.date
+    effect_end: dt.date | None = None
+    source: str = Field(min_length=1, max_length=500)
+
+    @field_validator("municipality")
+    @classmethod
+    def _known_municipality(cls, value: str) -> str:
+        try:
+            code = geography.resolve_area(value)
+        except UnknownAreaError as exc:
+            raise ValueError(str(exc)) from exc
+        if geography.level_of(code) != "municipality":
+            raise ValueError(f"{value!r} is not a municipality")
+        return code
+
+    @field_validator("industry")
+    @classmethod
+    def _known_industry(cls, value: str) -> str:
+        value = value.upper()
+        if value not in TOL_SECTIONS:
+            raise ValueError(f"unknown TOL 2008 section {value!r}; expected A..U or X")
+        return value
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> EventIn:
+        if self.effect_start < self.announced - dt.timedelta(days=366):
+            raise ValueError("effect_start is more than a year before the announcement")
+        if self.effect_end is not None and self.effect_end < self.effect_start:
+            raise ValueError("effect_end is before effect_start")
+        return self
+
+
+class EventRegister:
+    """Events persisted in the alert database."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def add(self, event: EventIn) -> int:
+        """Store one event; returns its id (an identical event returns the existing id)."""
+        with session_scope(self.engine) as session:
+            return _add(session, event)
+
+    def import_csv(self, path: Path) -> list[int]:
+        """Import every row of a CSV (header = EventIn fields), all or nothing."""
+        events = []
+        try:
+            with path.open(newline="", encoding="utf-8") as fh:
+                for i, record in enumerate(csv.DictReader(fh), start=2):
+                    clean = {k: (v or None) for k, v in record.items() if k is not None}
+                    try:
+                        events.append(EventIn.model_validate(clean))
+                    except ValidationError as exc:
+                        raise DataError(_first_error(exc), source=str(path), row=i) from exc
+        except UnicodeDecodeError as exc:
+            raise DataError("not UTF-8 text", source=str(path)) from exc
+        with session_scope(self.engine) as session:  # one transaction: all or nothing
+            return [_add(session, ev) for ev in events]
+
+    def frame(self, area: str | None = None) -> pd.DataFrame:
+        """All events (optionally of one area's municipalities) as a DataFrame."""
+        with session_scope(self.engine) as session:
+            rows = session.scalars(select(EventRow).order_by(EventRow.announced)).all()
+        cols = [*list(EventIn.model_fields), "id"]
+        frame = pd.DataFrame([{c: getattr(r, c) for c in cols} for r in rows], columns=cols)
+        if area is not None:
+            frame = frame[frame["municipality"].isin(geography.members(area))]
+        return frame
+
+
+def _add(session: Session, event: EventIn) -> int:
+    existing = session.scalar(
+        select(EventRow.id).where(
+            EventRow.employer == event.employer,
+            EventRow.municipality == event.municipality,
+            EventRow.kind == event.kind,
+            EventRow.announced == event.announced,
+        )
+    )
+    if existing is not None:
+        return int(existing)
+    row = EventRow(**event.model_dump())
+    session.add(row)
+    session.flush()
+    return int(row.id)
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    loc = ".".join(map(str, err["loc"])) or "row"
+    return f"{loc}: {err['msg']}"

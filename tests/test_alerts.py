@@ -1,0 +1,231 @@
+"""Alert rules, the life cycle, the engine and the event register."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from forecasting.alerts import rules
+from forecasting.alerts.engine import AlertEngine
+from forecasting.alerts.events import EventIn, EventRegister
+from forecasting.alerts.lifecycle import AlertState, step
+from forecasting.alerts.monitor import naive_rate_forecast, register_signals
+from forecasting.errors import DataError
+from forecasting.io.alert_db import (
+    AlertHistoryRow,
+    DeliveryRow,
+    SubscriptionRow,
+    make_engine,
+    session_scope,
+)
+
+CFG = rules.load_config()["rules"]
+MONTHS = pd.date_range("2006-01-01", periods=180, freq="MS")
+
+
+def synthetic(break_at: int | None, *, seed: int = 0, shift: float = 0.4) -> xr.DataArray:
+    """Monthly counts: level 400, seasonal +-15 %, mild trend, 3 % noise; optional level shift."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(MONTHS.size)
+    level = 400 * (1 + 0.001 * t) * (1 + 0.15 * np.sin(2 * np.pi * t / 12))
+    if break_at is not None:
+        level = level * np.where(t >= break_at, 1 + shift, 1.0)
+    values = level * np.exp(rng.normal(0, 0.03, t.size))
+    return xr.DataArray(
+        values[None, :], dims=("area", "time"), coords={"area": ["491"], "time": MONTHS}
+    )
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Any:
+    return make_engine(f"sqlite:///{tmp_path / 'a.sqlite'}")
+
+
+# -- rules ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_break_rule_fires_on_a_known_break_and_not_without(seed: int) -> None:
+    with_break = rules.structural_break(synthetic(120, seed=seed), CFG["structural_break"])
+    without = rules.structural_break(synthetic(None, seed=seed), CFG["structural_break"])
+    fired = with_break.severity.sel(area="491").values
+    assert fired[120:150].max() >= rules.WARNING
+    assert fired[:120].max() == rules.NORMAL  # nothing before the break happens
+    assert without.severity.values.max() == rules.NORMAL
+
+
+def test_seasonal_rise_sees_a_surge_but_not_the_season() -> None:
+    calm = rules.seasonal_rise(synthetic(None), CFG["seasonal_rise"])
+    assert calm.severity.values.max() == rules.NORMAL
+    surge = rules.seasonal_rise(synthetic(150, shift=0.8), CFG["seasonal_rise"])
+    assert surge.severity.sel(area="491").values[150] >= rules.WARNING
+
+
+def test_exceedance_probability_reference_values() -> None:
+    one = xr.DataArray([0.10])
+    p_half = rules.exceedance_probability(one, one * 0.9, one / 0.9, 0.10)
+    np.testing.assert_allclose(p_half.values, 0.5)
+    # mean at the upper 80 % bound's mirror: P(X > hi80) = 0.10 by construction
+    p_tail = rules.exceedance_probability(one, one * 0.9, one / 0.9, 0.10 / 0.9)
+    np.testing.assert_allclose(p_tail.values, 0.10, rtol=1e-6)
+
+
+def test_naive_rate_forecast_is_causal() -> None:
+    rate = synthetic(None) / 4000
+    full = naive_rate_forecast(rate)
+    cut = naive_rate_forecast(rate.isel(time=slice(0, 100)))
+    xr.testing.assert_allclose(full.isel(time=99), cut.isel(time=99))
+
+
+def test_event_tiers_relative_to_labour_force() -> None:
+    lf = xr.DataArray(
+        np.full((2, 24), 10_000.0),
+        dims=("area", "time"),
+        coords={"area": ["507", "491"], "time": MONTHS[:24]},
+    )
+    events = pd.DataFrame(
+        [
+            {
+                "municipality": "507",
+                "kind": "closure",
+                "jobs": 350,
+                "employer": "X",
+                "announced": dt.date(2006, 3, 10),
+                "effect_start": dt.date(2006, 6, 1),
+            },
+            {
+                "municipality": "491",
+                "kind": "dismissal",
+                "jobs": 40,
+                "employer": "Y",
+                "announced": dt.date(2006, 3, 10),
+                "effect_start": dt.date(2006, 6, 1),
+            },
+        ]
+    )
+    sig = rules.event_tier(events, lf, CFG["event_tier"])
+    assert sig.severity.sel(area="507", time="2006-03-01") == rules.CRITICAL  # 3.5 %
+    assert sig.severity.sel(area="491", time="2006-03-01") == rules.INFO  # 0.4 %
+    assert sig.severity.sel(area="507", time="2006-02-01") == rules.NORMAL  # not announced yet
+
+
+# -- life cycle ----------------------------------------------------------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(0, 3), min_size=1, max_size=40),
+    st.integers(1, 3),
+    st.integers(0, 2),
+    st.integers(1, 4),
+)
+def test_lifecycle_fires_after_k_of_n_and_clears_after_m(
+    sev: list[int], k: int, extra: int, m: int
+) -> None:
+    n = k + extra
+    alert = AlertState(key="r:491", rule="r", version="1", area="491")
+    fired, history = [], []
+    for i, s in enumerate(sev):
+        tr = step(alert, dt.date(2000 + i, 1, 1), s, {}, for_k=k, of_n=n, clear_m=m)
+        history.append(int(s > 0))
+        if tr is not None:
+            fired.append((i, tr.to_state))
+            if tr.to_state == "firing":
+                assert sum(history[-n:]) >= k and s > 0
+            else:
+                assert history[-m:] == [0] * m
+    states = [s for _, s in fired]
+    assert all(a != b for a, b in itertools.pairwise(states))  # alternates, no repeats
+    # idempotent: stepping any month already seen changes nothing
+    assert step(alert, dt.date(2000, 1, 1), 3, {}, for_k=k, of_n=n, clear_m=m) is None
+
+
+# -- engine and database --------------------------------------------------------------------
+
+
+def test_engine_persists_history_and_a_rerun_sends_nothing_new(db: Any) -> None:
+    with session_scope(db) as session:
+        session.add(
+            SubscriptionRow(
+                recipient="dir",
+                channel="webhook",
+                address="http://x/",
+                areas=["TA23"],
+                min_severity="warning",
+            )
+        )
+    series = synthetic(120, shift=0.9)
+    regs = xr.Dataset({"unemployed": series, "labour_force": series * 0 + 4000.0})
+    signals = register_signals(regs, areas=["491"])
+    engine = AlertEngine(db)
+    first = engine.evaluate(signals, list(MONTHS))
+    assert first.episodes_by_rule().get("seasonal_rise", 0) >= 1
+    assert first.enqueued >= 1
+    second = engine.evaluate(signals, list(MONTHS))
+    assert second.transitions == [] and second.enqueued == 0
+    with session_scope(db) as session:
+        n_hist = session.scalar(select(func.count()).select_from(AlertHistoryRow))
+        n_deliv = session.scalar(select(func.count()).select_from(DeliveryRow))
+    assert n_hist == len(first.transitions)
+    assert n_deliv == first.enqueued
+
+
+# -- event register -------------------------------------------------------------------------
+
+GOOD = {
+    "employer": "Sahayhtiö Oy",
+    "municipality": "588",
+    "industry": "c",
+    "kind": "closure",
+    "jobs": 300,
+    "announced": "2025-02-03",
+    "effect_start": "2025-05-01",
+    "source": "muutosneuvottelut ilmoitus",
+}
+
+
+def test_event_harmonises_merged_municipality_and_section() -> None:
+    ev = EventIn.model_validate(GOOD)
+    assert ev.municipality == "507" and ev.industry == "C"
+
+
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("municipality", "999"),
+        ("municipality", "TA23"),
+        ("industry", "Z"),
+        ("jobs", -5),
+        ("kind", "merger"),
+        ("effect_end", "2020-01-01"),
+    ],
+)
+def test_bad_events_are_refused_with_the_field(field: str, value: object) -> None:
+    with pytest.raises(ValueError, match=field if field != "effect_end" else "effect_end"):
+        EventIn.model_validate({**GOOD, field: value})
+
+
+def test_csv_import_is_all_or_nothing(db: Any, tmp_path: Path) -> None:
+    header = ",".join(GOOD)
+    good = ",".join(str(v) for v in GOOD.values())
+    bad = good.replace("300", "-1")
+    path = tmp_path / "events.csv"
+    path.write_text(f"{header}\n{good}\n{bad}\n", encoding="utf-8")
+    register = EventRegister(db)
+    with pytest.raises(DataError, match="row 3"):
+        register.import_csv(path)
+    assert register.frame().empty
+    path.write_text(f"{header}\n{good}\n", encoding="utf-8")
+    ids = register.import_csv(path)
+    assert len(ids) == 1 and register.import_csv(path) == ids  # idempotent
+    assert list(register.frame(area="TA23")["municipality"]) == ["507"]
