@@ -1,0 +1,682 @@
+"""Demography cubes of the snapshot (Statistics Finland vaerak, muutl, vaenn; HMD; HFD).
+
+- ``population``: vaerak 11re, population 31.12.2018 and 31.12.2019 by single year of age
+  (``"100 -"`` = 100+) and sex. PxWeb CSV exports in Latin-1 whose layouts differ by year (2018:
+  comma-separated, men and women; 2019: semicolon-separated, also a total, which is checked).
+  Municipalities by Finnish name (2018 file: 2019 division; 2019 file: 2020 division, Valtimo
+  already in Nurmes), harmonised to the 2025 division, plus employment areas, regions and the
+  country; the computed country equals the file's ``KOKO MAA`` rows (checked).
+- ``population_totals``: population 31.12.2000..2022 by municipality (Sotkanet extract, 2021
+  division, integer codes without zero padding), harmonised, plus aggregates.
+- ``migration``: muutl, in-, out- and net migration by municipality 1990..2017 (2018 division),
+  harmonised. In/out moves between two municipalities that later merged stay counted (caveat);
+  net migration is exact. Rates are not kept (derive them from population).
+- ``projection_2019``: vaenn 2019 official projection 2019..2040 by single age (``ika`` 999 =
+  all ages, kept as ``population_total`` and checked), municipalities harmonised plus ``SSS``.
+- ``regional_demography``: region-level files of PPgp/bayesPopFINdata (``reg_code`` 10 = Etelä-
+  Savo -> ``MK10``, 246 = Finland -> ``SSS``; the rates file keeps region codes in a column
+  called ``country_code``; every code is checked against the English region name).
+- ``national_mortality``: HMD death rates (Finland, period 1x1) 1990..2022. Ages 0..99 as in the
+  source; age 100 is the open interval 100+ computed as the life-table rate ``l_100 / T_100``
+  (= 1 / e_100) from the single-year rates 100..109 and 110+; the source rates at 100..110+ are
+  kept in ``death_rate_oldest`` (dim ``age_oldest``).
+- ``national_fertility``: HFD age-specific fertility rates 1939..2019, ages 12..55 where 12 is
+  ``"12-"`` (12 and younger) and 55 is ``"55+"``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from forecasting import geography
+from forecasting.errors import DataError
+from forecasting.io.sources import SHARED_DATA_RETRIEVED, Cube
+from forecasting.io.sources import _dem_emp_areas as areas
+from forecasting.io.sources._read import ROW, check_unique, parse_counts, read_csv, to_dataset
+
+FILE_11RE = "statfin/vaerak_11re_population_single_age_sex_all_municipalities_{year}.latin1.csv"
+FILE_TOTALS = "statfin/population_totals_by_municipality_2000-2022.csv"
+FILE_MIGRATION = "statfin/migration_by_municipality_1990-2017.csv"
+FILE_VAENN = "statfin/vaenn_projection_2019_by_municipality_single_age_2019-2040.csv"
+FILE_HMD = "national/hmd_death_rates_single_age_sex_finland_1990-2022.txt"
+FILE_HFD = "national/hfd_fertility_rates_single_age_finland_1939-2019.txt"
+YEARS_11RE = (2018, 2019)
+REPO_11RE = "kausaltech/reina-model @ cbb928e (2018), @ 2097489 (2019)"
+ANNUAL = "31 December (YYYY-12-31) labels the year: stocks at year end, flows during the year"
+AGES = np.arange(101)
+SEXES = ("F", "M")
+
+_HEADER_11RE = re.compile(r"^(Yhteensä|Miehet|Naiset) (\d{4}) Väestö 31\.12\.$")
+_SEX_11RE = {"Miehet": "M", "Naiset": "F", "Yhteensä": "T"}
+_TOTAL = "Yhteensä"
+
+
+# --------------------------------------------------------------------------- vaerak 11re
+def check_latin1(path: Path) -> str:
+    """Return the text of a Latin-1 file; raise if it is really UTF-8 or not text.
+
+    Latin-1 decodes any byte, so the check is the other way round: a file with non-ASCII
+    bytes that is valid UTF-8 was exported in the wrong encoding (names would be garbled), and
+    C1 control characters (0x80-0x9f) never occur in Latin-1 text.
+    """
+    raw = path.read_bytes()
+    if any(b > 127 for b in raw):
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            raise DataError("file is UTF-8, expected Latin-1 (wrong encoding)", source=str(path))
+    text = raw.decode("latin-1")
+    bad = re.search("[\x80-\x9f]", text)
+    if bad:
+        row = text[: bad.start()].count("\n") + 1
+        raise DataError("control character: not Latin-1 text", source=str(path), row=row)
+    return text
+
+
+def read_11re_raw(path: Path) -> tuple[pd.DataFrame, int, list[str]]:
+    """Read one 11re PxWeb CSV: frame of strings, year, value columns.
+
+    The header line is the first line starting with ``"Alue"``; its separator (``,`` or
+    ``;``) and its value columns (``"<Miehet|Naiset|Yhteensä> <year> Väestö 31.12."``) define
+    the layout.
+    """
+    lines = check_latin1(path).splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith('"Alue"')), None)
+    if start is None or len(lines[start]) < 7 or lines[start][6] not in ",;":
+        raise DataError('no header line starting with "Alue"', source=str(path))
+    sep = lines[start][6]
+    header = [h.strip().strip('"') for h in lines[start].split(sep)]
+    matches = [_HEADER_11RE.match(h) for h in header[2:]]
+    if header[:2] != ["Alue", "Ikä"] or not matches or not all(matches):
+        raise DataError(f"unexpected 11re header {header}", source=str(path), row=start + 1)
+    years = {int(m.group(2)) for m in matches if m}
+    if len(years) != 1:
+        raise DataError(f"several years in one file: {sorted(years)}", source=str(path))
+    frame = read_csv(path, columns=header, encoding="latin-1", sep=sep, skiprows=start)
+    return frame, years.pop(), header[2:]
+
+
+def parse_age(
+    frame: pd.DataFrame, column: str, source: str, open_labels: dict[str, int]
+) -> pd.Series:
+    """Ages as int from digit labels and the given open-interval labels; totals become -1."""
+    text = frame[column]
+    labels = {**open_labels, _TOTAL: -1}
+    digits = pd.to_numeric(text.where(text.str.fullmatch(r"\d{1,3}")), errors="coerce")
+    ages = text.map(labels).astype(float).fillna(digits)
+    if ages.isna().any():
+        i = int(np.argmax(ages.isna().to_numpy()))
+        raise DataError(
+            f"{column}: unknown age label {text.iloc[i]!r}",
+            source=source,
+            row=int(frame[ROW].iloc[i]),
+        )
+    return ages.astype(int)
+
+
+def read_11re(path: Path) -> pd.DataFrame:
+    """Long frame ``area, time, sex, age, population, status, _row`` of one 11re file.
+
+    ``sex`` includes ``"T"`` when the file has a total column; ``age`` -1 is the all-ages row.
+    """
+    raw, year, value_cols = read_11re_raw(path)
+    src = str(path)
+    raw["area"] = areas.codes_from_names(raw, "Alue", src)
+    raw["age"] = parse_age(raw, "Ikä", src, {"100 -": 100})
+    long = raw.melt(id_vars=["area", "age", ROW], value_vars=value_cols, var_name="col")
+    long["sex"] = long["col"].map(lambda c: _SEX_11RE[c.split(" ")[0]])
+    long["time"] = areas.year_end([year])[0]
+    check_unique(long, ["area", "sex", "age"], src)
+    long["population"], long["status"] = parse_counts(long, "value", src)
+    return long.drop(columns=["col", "value"])
+
+
+def check_11re_totals(long: pd.DataFrame, source: str) -> None:
+    """All-ages rows equal the sum over ages; a total-sex column equals men + women."""
+    table = long.pivot_table(index=["area", "age"], columns="sex", values="population")
+    if "T" in table:
+        diff = (table["T"] - table["F"] - table["M"]).abs()
+        if (diff > 0).any():
+            raise DataError(f"total != men + women at {diff.idxmax()}", source=source)
+    by_age = table.drop(index=-1, level="age").groupby(level="area").sum()
+    diff = (by_age - table.xs(-1, level="age")).abs().max(axis=1)
+    if (diff > 0).any():
+        raise DataError(f"sum over ages != all-ages row for area {diff.idxmax()}", source=source)
+
+
+def population_year(path: Path) -> tuple[xr.Dataset, xr.Dataset]:
+    """One 11re file as (municipalities harmonised to 2025, the file's ``KOKO MAA`` rows)."""
+    long = read_11re(path)
+    check_11re_totals(long, str(path))
+    long = long[(long["age"] >= 0) & long["sex"].isin(SEXES)]
+    coords: dict[str, Iterable[object]] = {"sex": SEXES, "age": AGES}
+    ds = to_dataset(
+        long,
+        ("area", "time", "sex", "age"),
+        {"population": (long["population"].to_numpy(), long["status"].to_numpy())},
+        coords,
+    )
+    country = ds.sel(area=[geography.COUNTRY])
+    munis = ds.drop_sel(area=geography.COUNTRY)
+    return areas.harmonise(munis), country
+
+
+def read_population(shared_dir: Path) -> xr.Dataset:
+    """The ``population`` cube: 2018 and 2019, municipalities + TA, MK, SSS."""
+    parts = [population_year(shared_dir / FILE_11RE.format(year=y)) for y in YEARS_11RE]
+    munis = xr.concat([p[0] for p in parts], dim="time", join="outer")
+    country = xr.concat([p[1] for p in parts], dim="time")
+    out = areas.add_aggregates(munis)
+    areas.check_equal(
+        out["population"].sel(area=geography.COUNTRY),
+        country["population"].sel(area=geography.COUNTRY),
+        "sum of municipalities vs KOKO MAA",
+        FILE_11RE.format(year="*"),
+    )
+    return areas.finish(out, {"time_convention": ANNUAL, "age_convention": "100 = 100 and over"})
+
+
+# --------------------------------------------------------------------------- totals, muutl
+def read_population_totals(path: Path) -> xr.Dataset:
+    """The ``population_totals`` cube (municipality codes as integers in the source)."""
+    src = str(path)
+    frame = read_csv(path, columns=["municipality_code", "population", "year"])
+    frame["area"] = areas.check_codes(frame, "municipality_code", src)
+    frame["time"] = areas.year_end(areas.parse_years(frame, "year", src))
+    check_unique(frame, ["area", "time"], src)
+    values = parse_counts(frame, "population", src)
+    ds = to_dataset(frame, ("area", "time"), {"population": values})
+    out = areas.add_aggregates(areas.harmonise(ds))
+    return areas.finish(out, {"time_convention": ANNUAL})
+
+
+MIGRATION_KINDS = {
+    "tulomuutto": "in_migration",
+    "lahtomuutto": "out_migration",
+    "nettomuutto": "net_migration",
+}
+MIGRATION_RATES = ("tulomuuttoaste", "lahtomuuttoaste", "nettomuuttoaste")
+
+
+def read_migration_frame(path: Path) -> pd.DataFrame:
+    """The muutl extract with ``area`` (code, checked against the name) and ``time``."""
+    src = str(path)
+    frame = read_csv(path, columns=["Alue", "Vuosi", "kunta_no", "Tiedot", "values"])
+    frame["area"] = areas.check_codes(frame, "kunta_no", src)
+    by_name = areas.codes_from_names(frame, "Alue", src)
+    if (by_name != frame["area"]).any():
+        i = int(np.argmax((by_name != frame["area"]).to_numpy()))
+        raise DataError(
+            f"name {frame['Alue'].iloc[i]!r} does not match code {frame['kunta_no'].iloc[i]!r}",
+            source=src,
+            row=int(frame[ROW].iloc[i]),
+        )
+    unknown = ~frame["Tiedot"].isin([*MIGRATION_KINDS, *MIGRATION_RATES])
+    if unknown.any():
+        i = int(np.argmax(unknown.to_numpy()))
+        raise DataError(
+            f"unknown Tiedot {frame['Tiedot'].iloc[i]!r}", source=src, row=int(frame[ROW].iloc[i])
+        )
+    frame["time"] = areas.year_end(areas.parse_years(frame, "Vuosi", src))
+    check_unique(frame, ["area", "time", "Tiedot"], src)
+    return frame[frame["Tiedot"].isin(list(MIGRATION_KINDS))]
+
+
+def read_migration(path: Path) -> xr.Dataset:
+    """The ``migration`` cube: in, out and net migration by municipality, harmonised."""
+    src = str(path)
+    frame = read_migration_frame(path)
+    parts = []
+    for kind, var in MIGRATION_KINDS.items():
+        sub = frame[frame["Tiedot"] == kind]
+        values = parse_counts(sub, "values", src, allow_negative=(var == "net_migration"))
+        parts.append(to_dataset(sub, ("area", "time"), {var: values}))
+    ds = xr.merge(parts, join="outer")
+    areas.check_equal(
+        ds["in_migration"] - ds["out_migration"],
+        ds["net_migration"],
+        "in - out vs net migration",
+        src,
+    )
+    return areas.finish(areas.harmonise(ds), {"time_convention": ANNUAL})
+
+
+# --------------------------------------------------------------------------- vaenn 2019
+def read_projection(path: Path) -> xr.Dataset:
+    """The ``projection_2019`` cube: age 0..100 (100 = 100+) and ``population_total`` (999)."""
+    src = str(path)
+    frame = read_csv(path, columns=["alue", "time", "ika", "vaesto_e19"])
+    frame["area"] = areas.check_codes(frame, "alue", src)
+    frame["time"] = areas.year_end(areas.parse_years(frame, "time", src))
+    frame["age"] = parse_age(frame, "ika", src, {"999": -1})
+    if (frame["age"] > 100).any():
+        i = int(np.argmax((frame["age"] > 100).to_numpy()))
+        raise DataError(
+            f"age {frame['ika'].iloc[i]} > 100", source=src, row=int(frame[ROW].iloc[i])
+        )
+    check_unique(frame, ["area", "time", "age"], src)
+    values = parse_counts(frame, "vaesto_e19", src)
+    frame["value"], frame["status"] = values
+    by_age, total = frame[frame["age"] >= 0], frame[frame["age"] < 0]
+    ds = xr.merge(
+        [
+            to_dataset(
+                by_age,
+                ("area", "time", "age"),
+                {"population": (by_age["value"].to_numpy(), by_age["status"].to_numpy())},
+                {"age": AGES},
+            ),
+            to_dataset(
+                total,
+                ("area", "time"),
+                {"population_total": (total["value"].to_numpy(), total["status"].to_numpy())},
+            ),
+        ],
+        join="outer",
+    )
+    areas.check_equal(
+        ds["population"].sum("age", min_count=1),
+        ds["population_total"],
+        "sum over ages vs ika 999",
+        src,
+    )
+    return projection_areas(ds, src)
+
+
+def projection_areas(ds: xr.Dataset, src: str) -> xr.Dataset:
+    """Harmonise the municipalities, check them against ``SSS`` and keep the source ``SSS``."""
+    country = ds.sel(area=[geography.COUNTRY])
+    munis = areas.harmonise(ds.drop_sel(area=geography.COUNTRY))
+    summed = areas.add_aggregates(munis, ("country",))
+    areas.check_equal(
+        summed["population_total"].sel(area=geography.COUNTRY),
+        country["population_total"].sel(area=geography.COUNTRY),
+        "sum of municipalities vs SSS",
+        src,
+    )
+    out = xr.concat([munis, country], dim="area")
+    return areas.finish(
+        out,
+        {
+            "time_convention": ANNUAL,
+            "age_convention": "100 = 100 and over",
+            "projection": "Statistics Finland official projection 2019",
+        },
+    )
+
+
+# --------------------------------------------------------------------------- region files
+@dataclass(frozen=True)
+class RegionSpec:
+    """One region-level TSV file: variable, file name, code column and layout."""
+
+    var: str
+    file: str
+    code_col: str
+    by_sex: bool = False
+    by_age: bool = False
+    integer: bool = False
+    negative: bool = False
+
+
+REGION_SPECS = (
+    RegionSpec(
+        "population", "population_{sex}_single_age_1972-2022.tsv", "reg_code", True, True, True
+    ),
+    RegionSpec("total_fertility_rate", "total_fertility_rate_1990-2022.tsv", "reg_code"),
+    RegionSpec("life_expectancy", "life_expectancy_{sex}_derived_1990-2022.tsv", "reg_code", True),
+    RegionSpec(
+        "net_migration",
+        "net_migration_counts_1990-2022.tsv",
+        "reg_code",
+        integer=True,
+        negative=True,
+    ),
+    # This file names its region-code column "country_code" (verified against the names).
+    RegionSpec(
+        "net_migration_rate",
+        "net_migration_rates_derived_1990-2022.tsv",
+        "country_code",
+        negative=True,
+    ),
+    RegionSpec(
+        "fertility_age_share", "fertility_age_shares_derived_1990-2022.tsv", "reg_code", by_age=True
+    ),
+    RegionSpec(
+        "net_migration_by_age",
+        "net_migration_{sex}_by_age_derived_1990-2022.tsv",
+        "reg_code",
+        True,
+        True,
+        negative=True,
+    ),
+)
+REGION_SEX_FILES = {"F": "female", "M": "male"}
+REGION_UNITS = {
+    "population": "persons",
+    "total_fertility_rate": "children per woman",
+    "life_expectancy": "years (at birth)",
+    "net_migration": "persons per year",
+    "net_migration_rate": "net migrants per resident per year",
+    "fertility_age_share": "percent of the total fertility rate at each age of the mother",
+    "net_migration_by_age": "persons per year (derived; non-integer)",
+}
+
+
+def region_codes(frame: pd.DataFrame, code_col: str, source: str) -> pd.Series:
+    """``MK##`` / ``SSS`` codes from numeric region codes, checked against the English names."""
+    table = geography.areas()
+    text = frame[code_col].str.strip()
+    codes = text.map(lambda c: "SSS" if c == "246" else f"MK{c.zfill(2)}" if c.isdigit() else "?")
+    expected = codes.map(lambda c: "Finland" if c == "SSS" else table["name_en"].get(c))
+    bad = expected.isna() | (expected != frame["name"])
+    if bad.any():
+        i = int(np.argmax(bad.to_numpy()))
+        raise DataError(
+            f"{code_col} {text.iloc[i]!r} does not name region {frame['name'].iloc[i]!r}",
+            source=source,
+            row=int(frame[ROW].iloc[i]),
+        )
+    return codes
+
+
+def read_region_file(path: Path, spec: RegionSpec) -> pd.DataFrame:
+    """One wide region TSV as a long frame ``area, time, (age), value, status, _row``."""
+    src = str(path)
+    with path.open(encoding="utf-8") as fh:
+        header = fh.readline().rstrip("\n").split("\t")
+    years = [h for h in header if re.fullmatch(r"(19|20)\d\d", h)]
+    ids = [spec.code_col, "name"] + (["age"] if spec.by_age else [])
+    frame = read_csv(path, columns=ids + years, sep="\t")
+    frame["area"] = region_codes(frame, spec.code_col, src)
+    long = frame.melt(id_vars=["area", ROW, *ids[2:]], value_vars=years, var_name="year")
+    long["time"] = areas.year_end(long["year"].astype(int))
+    if spec.by_age:
+        long["age"] = parse_age(long, "age", src, {})
+    check_unique(long, ["area", "time", *ids[2:]], src)
+    long["value"], long["status"] = parse_counts(
+        long, "value", src, allow_negative=spec.negative, integer=spec.integer
+    )
+    return long
+
+
+def read_region_var(
+    region_dir: Path, spec: RegionSpec, coords: dict[str, Iterable[object]]
+) -> xr.Dataset:
+    """One variable of ``regional_demography`` (both sexes' files when split by sex)."""
+    dims = ["area", "time"] + (["sex"] if spec.by_sex else []) + (["age"] if spec.by_age else [])
+    sexes = SEXES if spec.by_sex else ("",)
+    frames = []
+    for sex in sexes:
+        name = spec.file.format(sex=REGION_SEX_FILES.get(sex, ""))
+        long = read_region_file(region_dir / name, spec)
+        frames.append(long.assign(sex=sex))
+    long = pd.concat(frames, ignore_index=True)
+    var = (long["value"].to_numpy(), long["status"].to_numpy())
+    ds = to_dataset(long, dims, {spec.var: var}, {d: coords[d] for d in dims})
+    ds[spec.var].attrs["units"] = REGION_UNITS[spec.var]
+    return ds
+
+
+def read_regional_demography(shared_dir: Path) -> xr.Dataset:
+    """The ``regional_demography`` cube: 19 regions and the country, 1972..2022."""
+    regions = geography.aggregate_codes("region")
+    coords: dict[str, Iterable[object]] = {
+        "area": [*regions, geography.COUNTRY],
+        "time": areas.year_end(range(1972, 2023)),
+        "sex": SEXES,
+        "age": AGES,
+    }
+    parts = [read_region_var(shared_dir / "region", spec, coords) for spec in REGION_SPECS]
+    ds = xr.merge(parts, join="exact")
+    return areas.finish(
+        ds,
+        {
+            "time_convention": ANNUAL,
+            "age_convention": "100 = 100 and over (population); fertility_age_share covers 10..54",
+            "regions": "regions as delimited in the source (PPgp/bayesPopFINdata)",
+        },
+    )
+
+
+REGION_FILES = tuple(
+    f"region/{s.file.format(sex=x)}"
+    for s in REGION_SPECS
+    for x in (REGION_SEX_FILES.values() if s.by_sex else ("",))
+)
+
+
+# --------------------------------------------------------------------------- HMD, HFD
+def read_whitespace_table(path: Path, header: list[str]) -> pd.DataFrame:
+    """A whitespace-separated text table (HMD/HFD) as strings with ``_row``."""
+    src = str(path)
+    try:
+        lines = path.read_text(encoding="ascii").splitlines()
+    except UnicodeDecodeError as exc:
+        raise DataError(f"not ASCII text: {exc}", source=src) from exc
+    start = next((i for i, line in enumerate(lines) if line.split() == header), None)
+    if start is None:
+        raise DataError(f"no header line {header}", source=src)
+    records, rows = [], []
+    for i, line in enumerate(lines[start + 1 :], start=start + 2):
+        if not line.strip():
+            continue
+        fields = line.split()
+        if len(fields) != len(header):
+            raise DataError(
+                f"expected {len(header)} fields, found {len(fields)}", source=src, row=i
+            )
+        records.append(fields)
+        rows.append(i)
+    if not records:
+        raise DataError("no data rows", source=src)
+    return pd.DataFrame(records, columns=header).assign(**{ROW: rows})
+
+
+def open_interval_rate(rates: np.ndarray) -> float:
+    """Death rate of the open interval from single-year rates ``m_100..m_109, m_110+``.
+
+    Life table with deaths at mid-year: ``q = m / (1 + m/2)`` (capped at 1), ``L = d / m``
+    (``L = l`` when ``m = 0``), open interval ``L = l / m``; the result ``l_100 / sum(L)`` is
+    the rate of a stationary population aged 100+ (= 1 / e_100). Missing rates (HMD ``.``, no
+    exposure) and a zero open-interval rate are filled with the last positive rate below.
+    """
+    m = pd.Series(rates, dtype=float)
+    if np.isnan(m.iloc[0]):
+        return float("nan")
+    m = m.ffill()
+    if m.iloc[-1] <= 0:
+        positive = m[m > 0]
+        if positive.empty:
+            return float("nan")
+        m.iloc[-1] = positive.iloc[-1]
+    alive, person_years = 1.0, 0.0
+    for rate in m.iloc[:-1]:
+        deaths = alive * min(1.0, rate / (1 + rate / 2))
+        person_years += deaths / rate if rate > 0 else alive
+        alive -= deaths
+    person_years += alive / m.iloc[-1]
+    return 1.0 / person_years
+
+
+def read_hmd_frame(path: Path) -> pd.DataFrame:
+    """HMD death rates as a long frame ``time, sex, age_label, value, status``."""
+    src = str(path)
+    frame = read_whitespace_table(path, ["Year", "Age", "Female", "Male", "Total"])
+    frame["year"] = areas.parse_years(frame, "Year", src)
+    bad = ~frame["Age"].str.fullmatch(r"\d{1,3}\+?")
+    if bad.any():
+        i = int(np.argmax(bad.to_numpy()))
+        raise DataError(f"Age: {frame['Age'].iloc[i]!r}", source=src, row=int(frame[ROW].iloc[i]))
+    check_unique(frame, ["year", "Age"], src)
+    long = frame.melt(id_vars=["year", "Age", ROW], value_vars=["Female", "Male"], var_name="sx")
+    long["sex"] = long["sx"].str[0]
+    long["value"], long["status"] = parse_counts(long, "value", src, integer=False)
+    return long
+
+
+def read_mortality(path: Path) -> xr.Dataset:
+    """The ``national_mortality`` cube: ``death_rate`` (time, sex, age 0..100)."""
+    long = read_hmd_frame(path)
+    long["time"] = areas.year_end(long["year"])
+    long["num"] = long["Age"].str.rstrip("+").astype(int)
+    young = long[long["num"] < 100].rename(columns={"num": "age"})
+    ds = to_dataset(
+        young,
+        ("time", "sex", "age"),
+        {"death_rate": (young["value"].to_numpy(), young["status"].to_numpy())},
+        {"sex": SEXES, "age": AGES},
+    )
+    old = long[long["num"] >= 100].sort_values("num")
+    labels = list(dict.fromkeys(old["Age"]))
+    old_ds = to_dataset(
+        old,
+        ("time", "sex", "Age"),
+        {"death_rate_oldest": (old["value"].to_numpy(), old["status"].to_numpy())},
+        {"sex": SEXES, "Age": labels},
+    )
+    old_ds = old_ds.rename(Age="age_oldest")
+    top = xr.apply_ufunc(
+        open_interval_rate,
+        old_ds["death_rate_oldest"],
+        input_core_dims=[["age_oldest"]],
+        vectorize=True,
+    )
+    ds["death_rate"].loc[{"age": 100}] = top
+    ds["death_rate_status"].loc[{"age": 100}] = xr.where(top.isnull(), 1, 0).astype(np.int8)
+    return areas.finish(
+        xr.merge([ds, old_ds]),
+        {
+            "time_convention": ANNUAL,
+            "age_convention": "100 = 100+: life-table rate l_100/T_100 (= 1/e_100) of the HMD "
+            "rates 100..109 and 110+; source rates at 100..110+ in death_rate_oldest",
+            "units": "deaths per person-year",
+        },
+    )
+
+
+def read_fertility(path: Path) -> xr.Dataset:
+    """The ``national_fertility`` cube: ``fertility_rate`` (time, age 12..55)."""
+    src = str(path)
+    frame = read_whitespace_table(path, ["Code", "Year", "Age", "ASFR"])
+    if (frame["Code"] != "FIN").any():
+        i = int(np.argmax((frame["Code"] != "FIN").to_numpy()))
+        raise DataError(
+            f"Code {frame['Code'].iloc[i]!r} is not FIN", source=src, row=int(frame[ROW].iloc[i])
+        )
+    frame["time"] = areas.year_end(areas.parse_years(frame, "Year", src))
+    frame["age"] = parse_age(frame, "Age", src, {"12-": 12, "55+": 55})
+    check_unique(frame, ["time", "age"], src)
+    values = parse_counts(frame, "ASFR", src, integer=False)
+    ds = to_dataset(frame, ("time", "age"), {"fertility_rate": values})
+    return areas.finish(
+        ds,
+        {
+            "time_convention": ANNUAL,
+            "age_convention": "age 12 = 12 and younger (HFD '12-'), 55 = 55 and older ('55+')",
+            "units": "births per woman-year",
+        },
+    )
+
+
+# --------------------------------------------------------------------------- cubes
+def cube(
+    name: str,
+    dataset: xr.Dataset,
+    tables: tuple[str, ...],
+    files: tuple[str, ...],
+    repo: str,
+    counts: tuple[str, ...],
+    description: str,
+) -> Cube:
+    """A :class:`Cube` of this module (annual data labelled 31 December)."""
+    return Cube(
+        name=name,
+        dataset=dataset,
+        source_tables=tables,
+        source_files=files,
+        source_repo=repo,
+        retrieved=SHARED_DATA_RETRIEVED,
+        count_vars=counts,
+        description=description,
+        time_convention=ANNUAL,
+    )
+
+
+def build(shared_dir: Path) -> list[Cube]:
+    """Build the demography cubes of ``docs/DATA_CONTRACT.md``."""
+    d = Path(shared_dir)
+    return [
+        cube(
+            "population",
+            read_population(d),
+            ("vaerak 11re",),
+            tuple(FILE_11RE.format(year=y) for y in YEARS_11RE),
+            REPO_11RE,
+            ("population",),
+            "Population 31.12. by municipality, single year of age and sex",
+        ),
+        cube(
+            "population_totals",
+            read_population_totals(d / FILE_TOTALS),
+            ("vaerak (Sotkanet)",),
+            (FILE_TOTALS,),
+            "rOpenGov/geofi @ 18c8c7f",
+            ("population",),
+            "Population 31.12. by municipality, 2000..2022",
+        ),
+        cube(
+            "migration",
+            read_migration(d / FILE_MIGRATION),
+            ("muutl",),
+            (FILE_MIGRATION,),
+            "pttry/KT162R @ b1a14da",
+            ("in_migration", "out_migration"),
+            "In-, out- and net migration by municipality",
+        ),
+        cube(
+            "projection_2019",
+            read_projection(d / FILE_VAENN),
+            ("vaenn 2019",),
+            (FILE_VAENN,),
+            "pttry/KT162R @ 47dced1",
+            ("population", "population_total"),
+            "Official population projection 2019..2040",
+        ),
+        cube(
+            "regional_demography",
+            read_regional_demography(d),
+            ("11re", "12du", "11ae", "12dq", "12ak", "11a2", "11a7"),
+            REGION_FILES,
+            "PPgp/bayesPopFINdata @ 975b274 (partly derived)",
+            ("population",),
+            "Region-level demography",
+        ),
+        cube(
+            "national_mortality",
+            read_mortality(d / FILE_HMD),
+            ("HMD Finland Mx_1x1",),
+            (FILE_HMD,),
+            "Human Mortality Database (extract in shared/data)",
+            ("death_rate",),
+            "Death rates by age and sex",
+        ),
+        cube(
+            "national_fertility",
+            read_fertility(d / FILE_HFD),
+            ("HFD Finland ASFR",),
+            (FILE_HFD,),
+            "Human Fertility Database (extract in shared/data)",
+            ("fertility_rate",),
+            "Fertility rates by age",
+        ),
+    ]
