@@ -1,0 +1,331 @@
+"""Refresh the local cache of StatFin cubes from the PxWeb API.
+
+:func:`refresh` fetches every configured table (``forecasting/config/statfin_tables.toml``),
+converts it to the data contract (:func:`to_cube`), and only when **all** tables have been
+fetched and validated writes them to ``<cache_dir>/<name>.nc`` (netCDF4 via h5netcdf; each
+file written to a temporary file in the same directory, fsynced and moved into place with
+``os.replace``) plus ``<cache_dir>/manifest.json``. Offline, it raises
+:class:`~forecasting.errors.OfflineError` and touches nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from forecasting.contract import STATUS_OK, to_canonical, validate
+from forecasting.errors import DataError, ValidationError
+from forecasting.geography import normalise_code
+from forecasting.io.jsonstat import split_contents
+from forecasting.io.statfin import StatFinClient
+from forecasting.io.statfin_config import (
+    ResolvedTable,
+    TablesConfig,
+    TableSpec,
+    load_table_config,
+    resolve,
+)
+from forecasting.provenance import stamp
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+SEX_CODES = {"1": "M", "2": "F", "SSS": "T"}
+_MONTH = re.compile(r"^(\d{4})M(\d{2})$")
+_QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+_YEAR = re.compile(r"^(\d{4})$")
+_AGE = re.compile(r"^(\d{1,3})\s*-?$")
+
+
+@dataclass(frozen=True)
+class TableRefresh:
+    """What one table contributed to a refresh."""
+
+    name: str
+    source_table: str
+    path: Path
+    sizes: dict[str, int]
+    variables: tuple[str, ...]
+    cells: int
+    not_ok_cells: int
+    missing_optional: tuple[str, ...]
+    statfin_updated: str
+    data_version: str
+
+
+@dataclass(frozen=True)
+class RefreshReport:
+    """The outcome of :func:`refresh`.
+
+    Attributes
+    ----------
+    cache_dir
+        Where the cubes were written.
+    retrieved
+        ISO date of the retrieval (the ``retrieved`` provenance attr).
+    tables
+        One entry per cube written.
+    requests
+        HTTP requests made (retries included).
+    """
+
+    cache_dir: Path
+    retrieved: str
+    tables: tuple[TableRefresh, ...]
+    requests: int = 0
+    warnings: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (paths as strings)."""
+        out = asdict(self)
+        out["cache_dir"] = str(self.cache_dir)
+        for table in out["tables"]:
+            table["path"] = str(table["path"])
+        return out
+
+    def summary(self) -> str:
+        """A few human-readable lines for the CLI."""
+        lines = [f"refreshed {len(self.tables)} cube(s) into {self.cache_dir} ({self.retrieved})"]
+        for t in self.tables:
+            dims = ", ".join(f"{k}={v}" for k, v in t.sizes.items())
+            lines.append(f"  {t.name:<22} {t.source_table:<12} {dims}; {t.not_ok_cells} gaps")
+        lines.extend(f"  warning: {w}" for w in self.warnings)
+        return "\n".join(lines)
+
+
+def parse_time(codes: Sequence[str]) -> np.ndarray:
+    """StatFin period codes to datetime64[ns].
+
+    ``2023M10`` -> 2023-10-01 (month start), ``2024Q2`` -> 2024-04-01 (quarter start),
+    ``2024`` -> 2024-12-31 (year end: stocks on 31 December, as in the data contract).
+    """
+    out = []
+    for code in codes:
+        if m := _MONTH.match(code):
+            out.append(pd.Timestamp(int(m[1]), int(m[2]), 1))
+        elif m := _QUARTER.match(code):
+            out.append(pd.Timestamp(int(m[1]), 3 * int(m[2]) - 2, 1))
+        elif m := _YEAR.match(code):
+            out.append(pd.Timestamp(int(m[1]), 12, 31))
+        else:
+            raise DataError(f"unrecognised period code {code!r}")
+    return np.array(out, dtype="datetime64[ns]")
+
+
+def parse_age(codes: Sequence[str]) -> np.ndarray:
+    """Single-year age codes (``000``, ``45``, ``100-``) to int64; totals are an error."""
+    ages = []
+    for code in codes:
+        m = _AGE.match(code.strip())
+        if m is None:
+            raise DataError(f"age code {code!r} is not a single year (exclude totals such as SSS)")
+        ages.append(min(int(m[1]), 100))
+    return np.array(ages, dtype=np.int64)
+
+
+def _convert_coord(dim: str, codes: list[str]) -> np.ndarray:
+    """Our dim's StatFin value codes in the data contract's form."""
+    if dim == "area":
+        return np.array([normalise_code(c) for c in codes], dtype=object)
+    if dim == "time":
+        return parse_time(codes)
+    if dim == "sex":
+        unknown = [c for c in codes if c not in SEX_CODES]
+        if unknown:
+            raise DataError(f"unknown sex codes {unknown}")
+        return np.array([SEX_CODES[c] for c in codes], dtype=object)
+    if dim == "age":
+        return parse_age(codes)
+    return np.array(codes, dtype=object)
+
+
+def to_cube(raw: xr.Dataset, resolved: ResolvedTable, *, retrieved: str) -> xr.Dataset:
+    """A raw query result as a cube of the data contract, stamped and validated.
+
+    Dims are renamed to ours (``area``, ``time`` ...) and put in canonical order; content
+    codes become our variables (float64, plus int8 ``<var>_status`` where the source has
+    gaps); value codes are converted (see :func:`_convert_coord`); StatFin labels are kept
+    as ``<dim>_label`` coords.
+    """
+    spec = resolved.spec
+    ds = split_contents(raw, resolved.contents, dim=resolved.contents_dim)
+    ds = ds.drop_vars([c for c in ds.coords if str(c).endswith("_unit")])
+    renames = {code: dim for code, dim in resolved.dims.items() if code in ds.dims}
+    ds = ds.rename({f"{code}_label": f"{dim}_label" for code, dim in renames.items()})
+    ds = ds.rename(renames)
+    for dim in renames.values():
+        ds = ds.assign_coords({dim: _convert_coord(dim, [str(c) for c in ds[dim].values])})
+    ds = to_canonical(ds)
+    ds.attrs = {}  # the response's attrs name StatFin codes; kept below as statfin_* only
+    counts = [v for v, c in spec.variables.items() if c.count and v in ds.data_vars]
+    ds = stamp(
+        ds,
+        source_tables=[spec.source_table],
+        retrieved=retrieved,
+        extra={
+            "time_convention": spec.time_convention,
+            "statfin_table": spec.path,
+            "statfin_label": str(raw.attrs.get("label", "")),
+            "statfin_source": str(raw.attrs.get("source", "")),
+            "statfin_updated": str(raw.attrs.get("updated", "")),
+        },
+    )
+    return validate(ds, name=resolved.name, counts=counts)
+
+
+def fetch_table(
+    client: StatFinClient, name: str, spec: TableSpec
+) -> tuple[xr.Dataset, ResolvedTable]:
+    """Resolve ``spec`` against the live metadata and fetch the raw data."""
+    resolved = resolve(name, spec, client.metadata(spec.path))
+    for var in resolved.missing_optional:
+        log.warning("%s: %s offers no code for optional variable %r", name, spec.path, var)
+    return client.query(spec.path, resolved.selections), resolved
+
+
+def write_netcdf_atomic(ds: xr.Dataset, path: Path) -> None:
+    """Write ``ds`` to ``path`` via a temporary file in the same directory and ``os.replace``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".nc.tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        ds.to_netcdf(tmp, engine="h5netcdf")
+        with tmp.open("rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _write_json_atomic(doc: dict[str, Any], path: Path) -> None:
+    """Write JSON through a temporary file in the same directory and ``os.replace``."""
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(doc, fh, ensure_ascii=False, indent=2)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp_name, path)
+    finally:
+        Path(tmp_name).unlink(missing_ok=True)
+
+
+def _table_report(name: str, cube: xr.Dataset, resolved: ResolvedTable, path: Path) -> TableRefresh:
+    """Summary of one cube for the report."""
+    data = [v for v in cube.data_vars if not str(v).endswith("_status")]
+    not_ok = sum(
+        int((cube[v] != STATUS_OK).sum()) for v in cube.data_vars if str(v).endswith("_status")
+    )
+    return TableRefresh(
+        name=name,
+        source_table=resolved.spec.source_table,
+        path=path,
+        sizes={str(k): int(v) for k, v in cube.sizes.items()},
+        variables=tuple(map(str, data)),
+        cells=sum(int(cube[v].size) for v in data),
+        not_ok_cells=not_ok,
+        missing_optional=resolved.missing_optional,
+        statfin_updated=str(cube.attrs.get("statfin_updated", "")),
+        data_version=str(cube.attrs["data_version"]),
+    )
+
+
+def _select_tables(config: TablesConfig, tables: Sequence[str] | None) -> dict[str, TableSpec]:
+    """The configured tables named in ``tables`` (all when ``None``)."""
+    if tables is None:
+        return dict(config.tables)
+    unknown = [t for t in tables if t not in config.tables]
+    if unknown:
+        raise ValidationError("tables", f"unknown {unknown}; configured: {sorted(config.tables)}")
+    return {t: config.tables[t] for t in tables}
+
+
+def refresh(
+    cache_dir: Path | str,
+    client: StatFinClient | None = None,
+    tables: Sequence[str] | None = None,
+    *,
+    config: TablesConfig | None = None,
+    today: date | None = None,
+) -> RefreshReport:
+    """Fetch the configured StatFin tables into ``cache_dir`` (all or nothing).
+
+    Parameters
+    ----------
+    cache_dir
+        Target directory (created when the fetch succeeded), e.g.
+        ``get_settings().data.cache_dir``.
+    client
+        A :class:`StatFinClient`; default: one from settings, closed afterwards.
+    tables
+        Cube names to refresh (keys of the configuration); default all.
+    config
+        Table configuration; default :func:`load_table_config`.
+    today
+        Retrieval date for provenance; default today (UTC).
+
+    Returns
+    -------
+    RefreshReport
+
+    Raises
+    ------
+    OfflineError
+        StatFin is unreachable; nothing was written.
+    SchemaDriftError
+        A table's metadata no longer matches the configuration; nothing was written.
+    StatFinHTTPError
+        A request failed for good; nothing was written.
+    ValidationError
+        An unknown cube name in ``tables``.
+    """
+    config = config or load_table_config()
+    selected = _select_tables(config, tables)
+    retrieved = (today or datetime.now(UTC).date()).isoformat()
+    own = client is None
+    client = client or StatFinClient()
+    try:
+        fetched = {name: fetch_table(client, name, spec) for name, spec in selected.items()}
+    finally:
+        if own:
+            client.close()
+    cubes = {
+        name: (to_cube(raw, res, retrieved=retrieved), res) for name, (raw, res) in fetched.items()
+    }
+    cache = Path(cache_dir)
+    reports = []
+    for name, (cube, res) in cubes.items():
+        path = cache / f"{name}.nc"
+        write_netcdf_atomic(cube, path)
+        reports.append(_table_report(name, cube, res, path))
+    warnings = tuple(
+        f"{t.name}: {t.source_table} lacks optional {list(t.missing_optional)}"
+        for t in reports
+        if t.missing_optional
+    )
+    report = RefreshReport(cache, retrieved, tuple(reports), client.requests, warnings)
+    _write_json_atomic(report.to_dict(), cache / MANIFEST)
+    return report
+
+
+def load_cached(cache_dir: Path | str, name: str) -> xr.Dataset:
+    """Open a refreshed cube (loaded into memory, file closed) and validate it."""
+    path = Path(cache_dir) / f"{name}.nc"
+    if not path.exists():
+        raise DataError("no such cached cube; run refresh first", source=str(path))
+    with xr.open_dataset(path, engine="h5netcdf") as ds:
+        loaded = ds.load()
+    return validate(loaded, name=name)
