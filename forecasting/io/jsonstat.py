@@ -178,6 +178,21 @@ def _role(doc: Mapping[str, Any], role: str) -> str | None:
     return str(dims[0]) if dims else None
 
 
+def _jsonstat_attrs(doc: Mapping[str, Any], fmt: str) -> dict[str, Any]:
+    """Dataset attrs from a json-stat document (``None`` where absent)."""
+    ext = (doc.get("extension") or {}).get("px") or {}
+    return {
+        "label": doc.get("label"),
+        "source": doc.get("source"),
+        "updated": doc.get("updated"),
+        "table_id": ext.get("tableid"),
+        "format": fmt,
+        "contents_dim": _role(doc, "metric"),
+        "time_dim": _role(doc, "time"),
+        "geo_dim": _role(doc, "geo"),
+    }
+
+
 def _dataset_from_jsonstat(
     doc: Mapping[str, Any], dims: Sequence[str], sizes: Sequence[int], fmt: str
 ) -> xr.Dataset:
@@ -195,17 +210,7 @@ def _dataset_from_jsonstat(
     if isinstance(raw, Sequence) and not isinstance(raw, str) and len(raw) != n:
         raise DataError(f"{len(raw)} values but the product of sizes {list(sizes)} is {n}")
     values, status = decode_values(_dense(raw, n, "value"), _dense(doc.get("status"), n, "status"))
-    ext = (doc.get("extension") or {}).get("px") or {}
-    attrs = {
-        "label": doc.get("label"),
-        "source": doc.get("source"),
-        "updated": doc.get("updated"),
-        "table_id": ext.get("tableid"),
-        "format": fmt,
-        "contents_dim": _role(doc, "metric"),
-        "time_dim": _role(doc, "time"),
-        "geo_dim": _role(doc, "geo"),
-    }
+    attrs = _jsonstat_attrs(doc, fmt)
     ds = _build(dims, coords, values, status, attrs)
     metric = attrs["contents_dim"]
     if metric is not None and metric in dimension:
@@ -260,6 +265,39 @@ def parse_jsonstat1(doc: Mapping[str, Any], name: str | None = None) -> xr.Datas
     return _dataset_from_jsonstat(body, [str(d) for d in dims], sizes, "json-stat")
 
 
+def _px_positions(rows: list[Any], n_keys: int, n_contents: int) -> list[dict[str, int]]:
+    """``{code: position}`` per key column, in order of first appearance; checks row widths."""
+    positions: list[dict[str, int]] = [{} for _ in range(n_keys)]
+    for r, row in enumerate(rows):
+        key = row.get("key") or []
+        if len(key) != n_keys or len(row.get("values") or []) != n_contents:
+            raise DataError("wrong number of keys or values", source=_PX_ROWS, row=r)
+        for pos, code in zip(positions, key, strict=True):
+            pos.setdefault(str(code), len(pos))
+    return positions
+
+
+def _px_grid(
+    rows: list[Any], n_keys: int, n_contents: int
+) -> tuple[list[dict[str, int]], np.ndarray, np.ndarray]:
+    """Positions per key column, and values/status of shape (*keys, contents)."""
+    positions = _px_positions(rows, n_keys, n_contents)
+    shape = (*(len(p) for p in positions), n_contents)
+    values = np.full(shape, np.nan)
+    status = np.full(shape, STATUS_MISSING, dtype=np.int8)
+    seen = np.zeros(shape[:-1], dtype=bool)
+    for r, row in enumerate(rows):
+        idx = tuple(p[str(c)] for p, c in zip(positions, row["key"], strict=True))
+        if seen[idx]:
+            raise DataError(f"duplicate key {row['key']}", source=_PX_ROWS, row=r)
+        seen[idx] = True
+        try:
+            values[idx], status[idx] = decode_values(row["values"])
+        except DataError as exc:
+            raise DataError(str(exc), source=_PX_ROWS, row=r) from None
+    return positions, values, status
+
+
 def parse_pxweb_json(
     doc: Mapping[str, Any], *, contents_dim: str = DEFAULT_CONTENTS_DIM
 ) -> xr.Dataset:
@@ -282,26 +320,7 @@ def parse_pxweb_json(
     contents = [c for c in columns if c.get("type") == "c"]
     if not contents:
         raise DataError("PxWeb json has no content columns (type 'c')")
-    positions: list[dict[str, int]] = [{} for _ in keys]
-    for r, row in enumerate(rows):
-        key = row.get("key") or []
-        if len(key) != len(keys) or len(row.get("values") or []) != len(contents):
-            raise DataError("wrong number of keys or values", source=_PX_ROWS, row=r)
-        for pos, code in zip(positions, key, strict=True):
-            pos.setdefault(str(code), len(pos))
-    shape = (*(len(p) for p in positions), len(contents))
-    values = np.full(shape, np.nan)
-    status = np.full(shape, STATUS_MISSING, dtype=np.int8)
-    seen = np.zeros(shape[:-1], dtype=bool)
-    for r, row in enumerate(rows):
-        idx = tuple(p[str(c)] for p, c in zip(positions, row["key"], strict=True))
-        if seen[idx]:
-            raise DataError(f"duplicate key {row['key']}", source=_PX_ROWS, row=r)
-        seen[idx] = True
-        try:
-            values[idx], status[idx] = decode_values(row["values"])
-        except DataError as exc:
-            raise DataError(str(exc), source=_PX_ROWS, row=r) from None
+    positions, values, status = _px_grid(rows, len(keys), len(contents))
     dims = [str(c["code"]) for c in keys] + [contents_dim]
     coords = [(list(p), list(p)) for p in positions]
     coords.append(

@@ -19,16 +19,28 @@ Clock, sleep and RNG are injectable so that all of this is tested offline and in
 
 from __future__ import annotations
 
+__all__ = [
+    "ApiLimits",
+    "RateLimiter",
+    "RetryPolicy",
+    "StatFinClient",
+    "StatFinHTTPError",
+    "TableMetadata",
+    "Variable",
+    "count_cells",
+    "parse_retry_after",
+    "query_body",
+    "split_selection",
+]
+
 import itertools
 import logging
 import math
 import random
 import time
-from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 import numpy as np
@@ -37,6 +49,7 @@ import xarray as xr
 from forecasting import __version__
 from forecasting.errors import DataError, OfflineError, SchemaDriftError, ValidationError
 from forecasting.io.jsonstat import parse_response
+from forecasting.io.ratelimit import RandomSource, RateLimiter, RetryPolicy, parse_retry_after
 from forecasting.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -64,12 +77,6 @@ class StatFinHTTPError(DataError):
         self.status = status
 
 
-class RandomSource(Protocol):
-    """Anything with ``random() -> float`` in [0, 1): :class:`random.Random`, numpy Generator."""
-
-    def random(self) -> float: ...
-
-
 @dataclass(frozen=True)
 class ApiLimits:
     """The API's limits. Defaults are PxWeb's documented defaults, used until ``?config``."""
@@ -93,96 +100,6 @@ class ApiLimits:
         if limits.max_calls < 1 or limits.time_window <= 0 or limits.max_cells < 1:
             raise DataError(f"API config gives unusable limits {limits}")
         return limits
-
-
-class RateLimiter:
-    """Sliding-window limiter: at most ``max_calls`` calls in any ``window`` seconds.
-
-    Parameters
-    ----------
-    max_calls, window
-        The limit (calls) and its window (s).
-    clock, sleep
-        Time source (s, monotonic) and sleep function; inject fakes in tests.
-    margin
-        Extra seconds to wait beyond the window edge (clock skew with the server).
-    """
-
-    def __init__(
-        self,
-        max_calls: int,
-        window: float,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-        margin: float = 0.0,
-    ):
-        self.max_calls, self.window, self.margin = int(max_calls), float(window), float(margin)
-        self._clock, self._sleep = clock, sleep
-        self.calls: deque[float] = deque()
-
-    def update(self, max_calls: int, window: float) -> None:
-        """Adopt new limits (read from ``?config``); the call history is kept."""
-        self.max_calls, self.window = int(max_calls), float(window)
-
-    def acquire(self) -> float:
-        """Block until a call is allowed, record it and return its time."""
-        while True:
-            now = self._clock()
-            horizon = now - self.window - self.margin
-            while self.calls and self.calls[0] <= horizon:
-                self.calls.popleft()
-            if len(self.calls) < self.max_calls:
-                self.calls.append(now)
-                return now
-            index = len(self.calls) - self.max_calls
-            self._sleep(max(self.calls[index] - horizon, 1e-6))
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Exponential backoff with jitter.
-
-    The ``n``-th retry (0-based) waits ``b * (0.5 + 0.5 u)`` with ``b = min(max_delay,
-    base_delay * 2**n)`` and ``u`` uniform from the RNG, or, when the server sent
-    ``Retry-After: t``, ``t + 0.5 * base_delay * u``. A ``Retry-After`` beyond
-    ``max_retry_after`` seconds is not waited for: the request fails.
-    """
-
-    max_retries: int = 5
-    base_delay: float = 1.0
-    max_delay: float = 60.0
-    max_retry_after: float = 300.0
-
-    def delay(self, attempt: int, rng: RandomSource, retry_after: float | None = None) -> float:
-        """Seconds to wait before retry number ``attempt`` (0-based)."""
-        u = float(rng.random())
-        if retry_after is not None:
-            return retry_after + 0.5 * self.base_delay * u
-        backoff = min(self.max_delay, self.base_delay * 2.0**attempt)
-        return backoff * (0.5 + 0.5 * u)
-
-
-def parse_retry_after(
-    value: str | None, *, now: float, server_date: str | None = None
-) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date).
-
-    An HTTP date is measured against the response's own ``Date`` header when there is one
-    (immune to clock skew), else against ``now`` (Unix seconds). ``None`` if absent or
-    unparsable; never negative.
-    """
-    if value is None or not value.strip():
-        return None
-    text = value.strip()
-    if text.isdigit():
-        return float(text)
-    try:
-        target = parsedate_to_datetime(text).timestamp()
-        ref = parsedate_to_datetime(server_date).timestamp() if server_date else now
-    except (TypeError, ValueError, IndexError):
-        return None
-    return max(0.0, target - ref)
 
 
 @dataclass(frozen=True)
@@ -478,36 +395,41 @@ class StatFinClient:
 
     def _send(self, method: str, url: str, body: Any = None) -> httpx.Response:
         """One request through the rate limiter, retried per :attr:`retry`."""
+        failure: _Failure = _Failure(None, None, "no attempt")
         for attempt in range(self.retry.max_retries + 1):
-            self._limiter.acquire()
-            self.requests += 1
-            try:
-                resp = self._http.request(method, url, json=body)
-            except httpx.ConnectError as exc:
-                raise OfflineError(
-                    f"StatFin is not reachable at {self.base_url} ({exc}); nothing was changed"
-                ) from exc
-            except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
-                status, wait, failure = None, None, f"{type(exc).__name__}: {exc}"
-            else:
-                if resp.status_code < 400:
-                    return resp
-                status, failure = resp.status_code, f"HTTP {resp.status_code}"
-                if status not in RETRY_STATUSES:
-                    raise StatFinHTTPError(f"{failure}: {resp.text[:200]}", url=url, status=status)
-                wait = self._retry_after(resp, url)
+            outcome = self._attempt(method, url, body)
+            if isinstance(outcome, httpx.Response):
+                return outcome
+            failure = outcome
             if attempt == self.retry.max_retries:
                 break
-            delay = self.retry.delay(attempt, self._rng, wait)
-            log.info(
-                "%s %s failed (%s); retry %d in %.1f s", method, url, failure, attempt + 1, delay
-            )
+            delay = self.retry.delay(attempt, self._rng, failure.wait)
+            log.info("%s %s: %s; retry %d in %.1f s", method, url, failure.what, attempt + 1, delay)
             self._sleep(delay)
         raise StatFinHTTPError(
-            f"gave up after {self.retry.max_retries + 1} attempts, last: {failure}",
+            f"gave up after {self.retry.max_retries + 1} attempts, last: {failure.what}",
             url=url,
-            status=status,
+            status=failure.status,
         )
+
+    def _attempt(self, method: str, url: str, body: Any) -> httpx.Response | _Failure:
+        """One rate-limited request: the response, or a retryable failure; raises otherwise."""
+        self._limiter.acquire()
+        self.requests += 1
+        try:
+            resp = self._http.request(method, url, json=body)
+        except httpx.ConnectError as exc:
+            raise OfflineError(
+                f"StatFin is not reachable at {self.base_url} ({exc}); nothing was changed"
+            ) from exc
+        except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+            return _Failure(None, None, f"{type(exc).__name__}: {exc}")
+        if resp.status_code < 400:
+            return resp
+        what = f"HTTP {resp.status_code}"
+        if resp.status_code not in RETRY_STATUSES:
+            raise StatFinHTTPError(f"{what}: {resp.text[:200]}", url=url, status=resp.status_code)
+        return _Failure(resp.status_code, self._retry_after(resp, url), what)
 
     def _retry_after(self, resp: httpx.Response, url: str) -> float | None:
         """The response's ``Retry-After`` in seconds; fail if it is longer than allowed."""
@@ -524,6 +446,15 @@ class StatFinClient:
                 status=resp.status_code,
             )
         return wait
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """A retryable failure: HTTP status (None for transport errors), Retry-After (s), text."""
+
+    status: int | None
+    wait: float | None
+    what: str
 
 
 def _json(resp: httpx.Response) -> object:
