@@ -1,0 +1,172 @@
+"""The application factory, its lifespan and the uvicorn entry point.
+
+``create_app(settings)`` builds a FastAPI app whose state (release view, alert repository,
+scenario service, API keys) is created in the lifespan, not at import time; ``serve(host,
+port)`` runs it with uvicorn (``ennakointi serve`` calls it).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.staticfiles import StaticFiles
+
+from forecasting import __version__
+from forecasting.settings import Settings, get_settings
+from service import errors
+from service.alerts import AlertRepository, SqlAlertRepository
+from service.deps import ServiceContext
+from service.metrics import Metrics, MetricsMiddleware
+from service.middleware import BodyLimitMiddleware, RateLimitMiddleware
+from service.releases import Releases
+from service.routers import (
+    alerts,
+    areas,
+    dashboard,
+    demography,
+    events,
+    health,
+    jobs,
+    occupations,
+    registers,
+    releases,
+    scenarios,
+    training,
+)
+from service.scenarios import ScenarioService, engine_runner
+from service.security import parse_keys
+
+log = logging.getLogger(__name__)
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+ROUTERS = (
+    health.router,
+    areas.router,
+    registers.router,
+    demography.router,
+    jobs.router,
+    training.router,
+    occupations.router,
+    alerts.router,
+    events.router,
+    scenarios.router,
+    releases.router,
+    dashboard.router,
+)
+DESCRIPTION = """
+Labour-market foresight for Finnish employment areas: register history and forecasts,
+population and labour supply, jobs by industry, training needs, occupation tightness,
+alerts and scenarios, all from one versioned release.
+
+Every data response carries its provenance (release, Statistics Finland source tables,
+licence CC BY 4.0, data and code versions). Source: Statistics Finland (StatFin), CC BY 4.0.
+JSON by default, CSV with `?format=csv` or `Accept: text/csv`. Write routes need an
+`X-API-Key` with the route's scope.
+"""
+
+
+def _context(
+    settings: Settings,
+    alert_repository: AlertRepository | None,
+    scenario_runner: Callable[..., Any] | None,
+) -> ServiceContext:
+    return ServiceContext(
+        settings=settings,
+        releases=Releases(settings.release.store_dir),
+        api_keys=parse_keys(settings.service.api_keys),
+        alerts=alert_repository or SqlAlertRepository(settings.alerts.database_url),
+        scenarios=ScenarioService(
+            scenario_runner or engine_runner(),
+            max_draws=settings.scenario.max_draws,
+            max_horizon=settings.scenario.max_horizon_months,
+        ),
+    )
+
+
+def _openapi(app: FastAPI, settings: Settings) -> Callable[[], dict[str, Any]]:
+    """The OpenAPI document with the operator's page-size maximum stated on every ``limit``."""
+
+    def build() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+            )
+            for path in schema.get("paths", {}).values():
+                for operation in path.values():
+                    for param in operation.get("parameters", []):
+                        if param.get("name") == "limit" and param.get("in") == "query":
+                            target = param["schema"].get("anyOf", [param["schema"]])[0]
+                            target["maximum"] = settings.service.max_page_size
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    return build
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    alert_repository: AlertRepository | None = None,
+    scenario_runner: Callable[..., Any] | None = None,
+) -> FastAPI:
+    """Build the service.
+
+    Parameters
+    ----------
+    settings
+        Default :func:`forecasting.settings.get_settings` (the environment).
+    alert_repository
+        The early-warning store; default the SQL store at ``settings.alerts.database_url``.
+    scenario_runner
+        ``spec -> xr.Dataset``; default ``forecasting.scenarios.run_scenario`` when present.
+    """
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        started = time.perf_counter()
+        context = _context(settings, alert_repository, scenario_runner)
+        warm = context.releases.warm()
+        app.state.context = context
+        log.info("service ready in %.2f s: %s", time.perf_counter() - started, warm)
+        yield
+
+    app = FastAPI(
+        title="Ennakointi API",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.state.metrics = Metrics()
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.service.max_body_bytes)
+    app.add_middleware(RateLimitMiddleware, per_minute=settings.service.rate_limit_per_minute)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.openapi = _openapi(app, settings)  # type: ignore[method-assign]
+    return app
+
+
+def serve(host: str | None = None, port: int | None = None) -> None:
+    """Run the service with uvicorn (defaults from ``settings.service``); blocks."""
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.service.host,
+        port=port or settings.service.port,
+        log_level="info",
+        access_log=False,
+    )

@@ -1,0 +1,233 @@
+"""Inline SVG charts drawn on the server: a forecast fan chart and a horizontal bar chart.
+
+No JavaScript and no chart library: the markup is small, prints, and works with screen
+readers (``role="img"`` with a ``<title>`` and ``<desc>``; every chart also has a data table
+next to it in the page). Colours pass WCAG AA against white; bands differ in opacity and are
+named in the legend, so colour is never the only cue.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from html import escape
+
+from markupsafe import Markup
+
+INK = "#1a1a1a"
+GRID = "#d0d0d0"
+HISTORY = "#1f4e79"  # 8.6:1 on white
+FORECAST = "#a3390b"  # 6.4:1 on white
+BAND = "#a3390b"
+
+
+@dataclass(frozen=True)
+class FanPoint:
+    """One forecast month: mean and the 80 % and 95 % interval bounds (persons)."""
+
+    time: dt.date
+    mean: float
+    lo80: float
+    hi80: float
+    lo95: float
+    hi95: float
+
+
+def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
+    """About ``n`` round tick values covering ``[lo, hi]``."""
+    if not math.isfinite(lo) or not math.isfinite(hi):
+        return [0.0]
+    if hi <= lo:
+        hi = lo + 1.0
+    raw = (hi - lo) / max(1, n)
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    start = math.floor(lo / step) * step
+    ticks = []
+    value = start
+    while value <= hi + step * 0.5:
+        ticks.append(round(value, 10))
+        value += step
+    return ticks
+
+
+def _fmt(value: float) -> str:
+    return f"{value:,.0f}".replace(",", "\u202f")
+
+
+def fan_chart(
+    history: Sequence[tuple[dt.date, float]],
+    forecast: Sequence[FanPoint],
+    *,
+    title: str,
+    description: str,
+    legend: dict[str, str],
+    chart_id: str = "fan",
+    width: int = 760,
+    height: int = 320,
+) -> Markup:
+    """A line of observed values, the forecast mean, and shaded 80 % / 95 % bands.
+
+    ``legend`` names the series: keys ``history``, ``forecast``, ``band80``, ``band95``.
+    """
+    left, right, top, bottom = 64, 16, 16, 56
+    times = [t for t, _ in history] + [p.time for p in forecast]
+    values = [v for _, v in history if math.isfinite(v)]
+    values += [x for p in forecast for x in (p.lo95, p.hi95, p.mean) if math.isfinite(x)]
+    if not times or not values:
+        return Markup(f'<p class="empty">{escape(description)}</p>')
+    t0, t1 = min(times).toordinal(), max(times).toordinal()
+    ticks = nice_ticks(min(0.0, min(values)), max(values))
+    y0, y1 = ticks[0], ticks[-1]
+
+    def x(t: dt.date) -> float:
+        return left + (t.toordinal() - t0) / max(1, t1 - t0) * (width - left - right)
+
+    def y(v: float) -> float:
+        return top + (1 - (v - y0) / (y1 - y0 or 1)) * (height - top - bottom)
+
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-labelledby="{chart_id}-t {chart_id}-d" xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="{chart_id}-t">{escape(title)}</title>',
+        f'<desc id="{chart_id}-d">{escape(description)}</desc>',
+    ]
+    for tick in ticks:
+        parts.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
+            f'stroke="{GRID}" stroke-width="1"/>'
+            f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" font-size="12" '
+            f'fill="{INK}">{_fmt(tick)}</text>'
+        )
+    for year in sorted({t.year for t in times}):
+        jan = dt.date(year, 1, 1)
+        if t0 <= jan.toordinal() <= t1:
+            parts.append(
+                f'<line x1="{x(jan):.1f}" x2="{x(jan):.1f}" y1="{top}" y2="{height - bottom}" '
+                f'stroke="{GRID}" stroke-dasharray="2 3"/>'
+                f'<text x="{x(jan):.1f}" y="{height - bottom + 16}" text-anchor="middle" '
+                f'font-size="12" fill="{INK}">{year}</text>'
+            )
+    for lo, hi, opacity in (("lo95", "hi95", 0.18), ("lo80", "hi80", 0.35)):
+        pts = [
+            p for p in forecast if math.isfinite(getattr(p, lo)) and math.isfinite(getattr(p, hi))
+        ]
+        if pts:
+            upper = " ".join(f"{x(p.time):.1f},{y(getattr(p, hi)):.1f}" for p in pts)
+            lower = " ".join(f"{x(p.time):.1f},{y(getattr(p, lo)):.1f}" for p in reversed(pts))
+            parts.append(
+                f'<polygon points="{upper} {lower}" fill="{BAND}" fill-opacity="{opacity}"/>'
+            )
+    parts.append(_line([(t, v) for t, v in history], x, y, HISTORY, ""))
+    parts.append(
+        _line([(p.time, p.mean) for p in forecast], x, y, FORECAST, ' stroke-dasharray="6 3"')
+    )
+    parts.append(_legend(legend, height, left))
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def _line(
+    points: Sequence[tuple[dt.date, float]],
+    x: Callable[[dt.date], float],
+    y: Callable[[float], float],
+    colour: str,
+    extra: str,
+) -> str:
+    coords = " ".join(f"{x(t):.1f},{y(v):.1f}" for t, v in points if math.isfinite(v))
+    if not coords:
+        return ""
+    return f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2"{extra}/>'
+
+
+def _legend(legend: dict[str, str], height: int, left: int) -> str:
+    items = [
+        (
+            f'<line x1="0" x2="22" y1="0" y2="0" stroke="{HISTORY}" stroke-width="2"/>',
+            legend["history"],
+        ),
+        (
+            f'<line x1="0" x2="22" y1="0" y2="0" stroke="{FORECAST}" stroke-width="2" '
+            'stroke-dasharray="6 3"/>',
+            legend["forecast"],
+        ),
+        (
+            f'<rect x="0" y="-6" width="22" height="12" fill="{BAND}" fill-opacity="0.35"/>',
+            legend["band80"],
+        ),
+        (
+            f'<rect x="0" y="-6" width="22" height="12" fill="{BAND}" fill-opacity="0.18"/>',
+            legend["band95"],
+        ),
+    ]
+    out, pos = [], left
+    for mark, text in items:
+        out.append(
+            f'<g transform="translate({pos},{height - 14})">{mark}'
+            f'<text x="28" y="4" font-size="12" fill="{INK}">{escape(text)}</text></g>'
+        )
+        pos += 40 + 7 * len(text)
+    return "".join(out)
+
+
+def bar_chart(
+    items: Sequence[tuple[str, float, float | None, float | None]],
+    *,
+    title: str,
+    description: str,
+    chart_id: str = "bars",
+    width: int = 760,
+    bar: int = 24,
+) -> Markup:
+    """Horizontal bars ``(label, value, lo, hi)`` with optional interval whiskers."""
+    if not items:
+        return Markup(f'<p class="empty">{escape(description)}</p>')
+    label_w, right, top = 300, 70, 8
+    height = top + len(items) * (bar + 8) + 28
+    values = [
+        w for _, v, lo, hi in items for w in (v, lo, hi) if w is not None and math.isfinite(w)
+    ]
+    ticks = nice_ticks(min(0.0, min(values)), max(values), 4)
+    v0, v1 = ticks[0], ticks[-1]
+
+    def x(v: float) -> float:
+        return label_w + (v - v0) / (v1 - v0 or 1) * (width - label_w - right)
+
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-labelledby="{chart_id}-t {chart_id}-d" xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="{chart_id}-t">{escape(title)}</title>',
+        f'<desc id="{chart_id}-d">{escape(description)}</desc>',
+    ]
+    base = height - 22
+    for tick in ticks:
+        parts.append(
+            f'<line x1="{x(tick):.1f}" x2="{x(tick):.1f}" y1="{top}" y2="{base}" stroke="{GRID}"/>'
+            f'<text x="{x(tick):.1f}" y="{base + 16}" text-anchor="middle" font-size="12" '
+            f'fill="{INK}">{_fmt(tick)}</text>'
+        )
+    for i, (label, value, lo, hi) in enumerate(items):
+        cy = top + i * (bar + 8)
+        x_start, x_end = sorted((x(0.0 if v0 <= 0 <= v1 else v0), x(value)))
+        parts.append(
+            f'<text x="{label_w - 8}" y="{cy + bar / 2 + 4:.1f}" text-anchor="end" font-size="13" '
+            f'fill="{INK}">{escape(label[:44])}</text>'
+            f'<rect x="{x_start:.1f}" y="{cy}" width="{max(1.0, x_end - x_start):.1f}" '
+            f'height="{bar}" fill="{HISTORY}"/>'
+        )
+        label_x = x_end
+        if lo is not None and hi is not None and math.isfinite(lo) and math.isfinite(hi):
+            mid = cy + bar / 2
+            parts.append(
+                f'<line x1="{x(lo):.1f}" x2="{x(hi):.1f}" y1="{mid}" y2="{mid}" '
+                f'stroke="{FORECAST}" stroke-width="2"/>'
+            )
+            label_x = max(x_end, x(hi))
+        parts.append(
+            f'<text x="{label_x + 6:.1f}" y="{cy + bar / 2 + 4:.1f}" font-size="12" '
+            f'fill="{INK}">{_fmt(value)}</text>'
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))

@@ -1,0 +1,250 @@
+"""From a release cube to rows: selection by query parameters, labels, pagination, CSV.
+
+A cube is an ``xr.Dataset`` in the data contract's dim order. A request selects labels along
+some dims and a time window, and the selection is served as long rows (one per cell of the
+selected variables' dims), in canonical dim order, ``limit`` rows from ``offset``. Rows are
+gathered by flat index (``np.unravel_index``), so a page costs O(limit) whatever the cube's size.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from forecasting.contract import STATUS_MEANING, canonical_order
+from forecasting.errors import ValidationError
+from forecasting.geography import resolve_area
+from service.errors import NotInReleaseError
+from service.labels import label_map
+
+STATUS_SUFFIX = "_status"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The part of a cube a request asked for.
+
+    Attributes
+    ----------
+    ds
+        The selected cube (only the served variables).
+    dims
+        Output dims in canonical order (the union of the variables' dims).
+    name
+        The product name (for messages and CSV file names).
+    """
+
+    ds: xr.Dataset
+    dims: tuple[str, ...]
+    name: str
+
+    @property
+    def total(self) -> int:
+        """Number of rows of the whole selection."""
+        return int(np.prod([self.ds.sizes[d] for d in self.dims], dtype=np.int64))
+
+
+def _coerce(values: Sequence[str], coord: xr.DataArray, dim: str) -> list[Any]:
+    """Query strings as labels of ``coord``'s dtype (ints for ``age``, codes for ``area``)."""
+    if dim == "area":
+        return [resolve_area(v) for v in values]
+    if coord.dtype.kind in "iu":
+        try:
+            return [int(v) for v in values]
+        except ValueError as exc:
+            raise ValidationError(dim, f"expected integers, got {list(values)}") from exc
+    return [str(v) for v in values]
+
+
+def _time_bound(text: str, field: str, *, end: bool) -> pd.Timestamp:
+    """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` as the first (or last) instant it names."""
+    try:
+        if len(text) == 4 and text.isdigit():
+            period = pd.Period(text, freq="Y")
+        elif len(text) == 7:
+            period = pd.Period(text, freq="M")
+        else:
+            period = pd.Period(text, freq="D")
+    except (ValueError, TypeError) as exc:
+        raise ValidationError(field, f"expected YYYY, YYYY-MM or YYYY-MM-DD, got {text!r}") from exc
+    return period.end_time.normalize() if end else period.start_time
+
+
+def select(
+    ds: xr.Dataset,
+    *,
+    name: str,
+    labels: Mapping[str, Sequence[str] | None] | None = None,
+    time_from: str | None = None,
+    time_to: str | None = None,
+    years: Sequence[int] | None = None,
+    variables: Sequence[str] | None = None,
+) -> Selection:
+    """Select ``labels`` along dims, a time window and variables of ``ds``.
+
+    Parameters
+    ----------
+    ds
+        The cube.
+    name
+        Product name, used in messages.
+    labels
+        ``{dim: labels}``; None or empty means all. A dim the cube lacks is a 422 (the product
+        has no such breakdown); labels it lacks are a 404 ("not in this release").
+    time_from, time_to
+        Inclusive bounds on ``time`` (``YYYY``, ``YYYY-MM`` or a date).
+    years
+        Calendar years to keep along ``time`` (annual products).
+    variables
+        Variables to serve (their ``_status`` companions come along); default all. A cube
+        with a ``variable`` dim (long layout) is selected along that dim instead.
+    """
+    labels = dict(labels or {})
+    if variables and "variable" in ds.dims:
+        labels["variable"] = variables
+        variables = None
+    for dim, wanted in labels.items():
+        if not wanted:
+            continue
+        if dim not in ds.dims:
+            raise ValidationError(dim, f"{name} has no {dim!r} breakdown (dims: {list(ds.dims)})")
+        keys = list(dict.fromkeys(_coerce(wanted, ds[dim], dim)))
+        missing = [k for k in keys if k not in ds.indexes[dim]]
+        if missing:
+            raise NotInReleaseError(f"{dim} {missing} not in {name} of this release")
+        ds = ds.sel({dim: keys})
+    if time_from is not None or time_to is not None:
+        if "time" not in ds.dims:
+            raise ValidationError("from", f"{name} has no time dim")
+        lo = _time_bound(time_from, "from", end=False) if time_from else None
+        hi = _time_bound(time_to, "to", end=True) if time_to else None
+        ds = ds.sel(time=slice(lo, hi))
+    if years:
+        if "time" not in ds.dims:
+            raise ValidationError("year", f"{name} has no time dim")
+        ds = ds.sel(time=ds["time"].dt.year.isin(list(years)))
+    ds = ds[_served_variables(ds, variables, name)]
+    used = {d for var in ds.data_vars.values() for d in var.dims}
+    dims = tuple(str(d) for d in canonical_order(ds.dims) if d in used)
+    return Selection(ds=ds, dims=dims, name=name)
+
+
+def _served_variables(ds: xr.Dataset, variables: Sequence[str] | None, name: str) -> list[str]:
+    values = [str(v) for v in ds.data_vars if not str(v).endswith(STATUS_SUFFIX)]
+    if variables:
+        unknown = [v for v in variables if v not in values]
+        if unknown:
+            raise ValidationError("variable", f"{unknown} not in {name} (has {values})")
+        values = [v for v in values if v in variables]
+    status = [f"{v}{STATUS_SUFFIX}" for v in values if f"{v}{STATUS_SUFFIX}" in ds.data_vars]
+    return values + status
+
+
+def _column(values: np.ndarray) -> list[Any]:
+    """A numpy column as JSON-ready Python values (dates as ISO strings, NaN as None)."""
+    if values.dtype.kind == "M":
+        return list(np.datetime_as_string(values, unit="D"))
+    if values.dtype.kind == "f":
+        return [None if v != v else v for v in values.tolist()]
+    if values.dtype.kind in "OUS":
+        return [str(v) for v in values.tolist()]
+    return list(values.tolist())
+
+
+def _status_column(values: np.ndarray) -> list[str | None]:
+    return [STATUS_MEANING.get(int(v), str(v)) if v == v else None for v in values.tolist()]
+
+
+def rows(sel: Selection, offset: int, limit: int, lang: str) -> tuple[list[str], list[list[Any]]]:
+    """Columns and ``limit`` rows of ``sel`` from ``offset`` (column-wise lists, not dicts)."""
+    total = sel.total
+    stop = min(total, offset + limit)
+    flat = np.arange(offset, stop, dtype=np.int64) if offset < stop else np.empty(0, np.int64)
+    shape = tuple(sel.ds.sizes[d] for d in sel.dims)
+    index = dict(zip(sel.dims, np.unravel_index(flat, shape), strict=True)) if shape else {}
+    names: list[str] = []
+    cols: list[list[Any]] = []
+    for dim in sel.dims:
+        coord = sel.ds[dim].values[index[dim]]
+        names.append(dim)
+        cols.append(_column(coord))
+        names_of = label_map(dim, lang)
+        if names_of is not None:
+            names.append(f"{dim}_name")
+            cols.append([names_of.get(str(c)) for c in coord.tolist()])
+    for var_name, var in sel.ds.data_vars.items():
+        own = [d for d in sel.dims if d in var.dims]
+        arr = var.transpose(*own).values
+        picked = arr[tuple(index[d] for d in own)] if own else np.repeat(arr, len(flat))
+        names.append(str(var_name))
+        is_status = str(var_name).endswith(STATUS_SUFFIX)
+        cols.append(_status_column(picked) if is_status else _column(picked))
+    return names, [list(r) for r in zip(*cols, strict=True)] if cols else []
+
+
+def records(sel: Selection, offset: int, limit: int, lang: str) -> list[dict[str, Any]]:
+    """The page as a list of dicts (JSON rows)."""
+    names, body = rows(sel, offset, limit, lang)
+    return [dict(zip(names, r, strict=True)) for r in body]
+
+
+def csv_chunks(
+    sel: Selection,
+    offset: int,
+    limit: int,
+    lang: str,
+    preamble: Sequence[str] = (),
+    chunk: int = 2000,
+) -> Iterator[str]:
+    """The page as CSV text in chunks: ``# ``-prefixed provenance lines, a header, the rows."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    for line in preamble:
+        buffer.write(f"# {line}\n")
+    stop = min(sel.total, offset + limit)
+    header_written = False
+    start = offset
+    while True:
+        size = max(0, min(chunk, stop - start))
+        names, body = rows(sel, start, size, lang)
+        if not header_written:
+            writer.writerow(names)
+            header_written = True
+        writer.writerows(["" if v is None else v for v in r] for r in body)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        start += size
+        if start >= stop:
+            return
+
+
+def records_csv(
+    records: Sequence[Mapping[str, Any]], columns: Sequence[str], preamble: Sequence[str] = ()
+) -> str:
+    """Flat records as CSV text (nested values as JSON), with ``# ``-prefixed preamble lines."""
+    buffer = io.StringIO()
+    for line in preamble:
+        buffer.write(f"# {line}\n")
+    names = list(columns)
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(names)
+    for rec in records:
+        writer.writerow(_csv_cell(rec.get(n)) for n in names)
+    return buffer.getvalue()
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return value

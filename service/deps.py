@@ -1,0 +1,222 @@
+"""Dependencies shared by the routers, as ``Annotated`` aliases (FastAPI template style).
+
+The application context (settings, the release view, the alert repository, the scenario
+service, API keys) is built once in the lifespan and reached through :data:`ContextDep`.
+:class:`DataQuery` bundles what every data route takes (release, paging, format, language)
+and turns a :class:`~service.cubes.Selection` into a JSON page or a streamed CSV.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from fastapi import Depends, Query, Request, Response
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from forecasting.errors import ValidationError
+from forecasting.io.release_store import Release
+from forecasting.provenance import ATTRIBUTION, LICENCE
+from forecasting.settings import Settings
+from service import cubes
+from service.labels import Lang
+from service.schemas import PageInfo, Provenance
+
+if TYPE_CHECKING:
+    from service.alerts import AlertRepository
+    from service.releases import Releases
+    from service.scenarios import ScenarioService
+    from service.security import ApiKey
+
+CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+#: OpenAPI ``responses`` entry for data routes that can answer in CSV.
+CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "rows"}
+}
+
+
+@dataclass
+class ServiceContext:
+    """Everything the lifespan builds once and the handlers share."""
+
+    settings: Settings
+    releases: Releases
+    api_keys: tuple[ApiKey, ...]
+    alerts: AlertRepository
+    scenarios: ScenarioService
+
+
+def get_context(request: Request) -> ServiceContext:
+    context: ServiceContext = request.app.state.context
+    return context
+
+
+ContextDep = Annotated[ServiceContext, Depends(get_context)]
+LangQuery = Annotated[Lang, Query(description="language of labels: fi, sv or en")]
+ReleaseQuery = Annotated[
+    str | None,
+    Query(
+        alias="release",
+        description="an archived release id; default the current release",
+        pattern=r"^\d{8}T\d{6}Z-[0-9a-f]{8}(-\d+)?$",
+    ),
+]
+OffsetQuery = Annotated[int, Query(ge=0, le=1_000_000_000, description="rows to skip")]
+LimitQuery = Annotated[
+    int | None, Query(ge=1, description="rows per page (default and maximum set by the operator)")
+]
+FormatQuery = Annotated[
+    Literal["json", "csv"] | None,
+    Query(description="json (default) or csv; `Accept: text/csv` also selects CSV"),
+]
+AreaQuery = Annotated[
+    list[str] | None,
+    Query(description="area codes (repeat the parameter): '491', 'TA23', 'MK10', 'SSS'"),
+]
+FromQuery = Annotated[
+    str | None, Query(alias="from", description="first period: YYYY, YYYY-MM or YYYY-MM-DD")
+]
+ToQuery = Annotated[str | None, Query(alias="to", description="last period, inclusive")]
+Year = Annotated[int, Field(ge=1900, le=2200)]
+YearQuery = Annotated[list[Year] | None, Query(description="calendar years (repeat)")]
+
+
+def provenance(release: Release | None, name: str, attrs: dict[str, Any]) -> Provenance:
+    """The provenance block of a response from a dataset's attrs and its release."""
+    tables = attrs.get("source_tables", "")
+    if isinstance(tables, str):
+        tables = [t.strip() for t in tables.split(",") if t.strip()]
+    seed = attrs.get("seed")
+    return Provenance(
+        release_id=release.id if release is not None else None,
+        release_created=release.manifest.get("created") if release is not None else None,
+        dataset=name,
+        source_tables=list(tables),
+        source=str(attrs.get("source", ATTRIBUTION)),
+        license=str(attrs.get("license", LICENCE)),
+        retrieved=str(attrs["retrieved"]) if "retrieved" in attrs else None,
+        data_version=str(attrs["data_version"]) if "data_version" in attrs else None,
+        code_version=str(attrs["code_version"]) if "code_version" in attrs else None,
+        seed=int(seed) if seed is not None else None,
+        method=str(attrs["method"]) if "method" in attrs else None,
+    )
+
+
+def provenance_headers(prov: Provenance) -> dict[str, str]:
+    """The provenance as response headers (latin-1 safe), also sent with JSON."""
+    values = {
+        "X-Release-Id": prov.release_id or "",
+        "X-Dataset": prov.dataset,
+        "X-Source-Tables": ", ".join(prov.source_tables),
+        "X-License": prov.license,
+        "X-Data-Version": prov.data_version or "",
+        "X-Code-Version": prov.code_version or "",
+        "X-Attribution": prov.source,
+    }
+    return {k: v.encode("latin-1", "replace").decode("latin-1") for k, v in values.items() if v}
+
+
+def csv_preamble(prov: Provenance, total: int) -> list[str]:
+    """Provenance lines for the top of a CSV (``#``-prefixed; ``pandas.read_csv(comment="#")``)."""
+    fields = prov.model_dump(mode="json", exclude_none=True)
+    fields["source_tables"] = ", ".join(prov.source_tables)
+    return [f"{k}: {v}" for k, v in fields.items()] + [f"total_rows: {total}"]
+
+
+class DataQuery:
+    """What every data route takes: release, paging, format and language.
+
+    Also a small response builder: :meth:`release`, :meth:`dataset` and :meth:`respond`.
+    """
+
+    def __init__(
+        self,
+        request: Request,
+        response: Response,
+        context: ContextDep,
+        offset: OffsetQuery = 0,
+        limit: LimitQuery = None,
+        format: FormatQuery = None,
+        lang: LangQuery = "fi",
+        release: ReleaseQuery = None,
+    ):
+        service = context.settings.service
+        if limit is not None and limit > service.max_page_size:
+            raise ValidationError("limit", f"at most {service.max_page_size} rows per page")
+        self.request = request
+        self.response = response
+        self.context = context
+        self.offset = offset
+        self.limit = limit or service.default_page_size
+        accept = request.headers.get("accept", "")
+        self.csv = format == "csv" or (format is None and "text/csv" in accept)
+        self.lang: Lang = lang
+        self.release_id = release
+        self._release: Release | None = None
+
+    def release(self) -> Release:
+        """The release this request reads (the current one unless ``?release=``)."""
+        if self._release is None:
+            self._release = self.context.releases.open(self.release_id)
+        return self._release
+
+    def dataset(self, name: str) -> Any:
+        """Dataset ``name`` of the release (404 problem if the release lacks it)."""
+        return self.context.releases.dataset(self.release(), name)
+
+    def page(self, total: int) -> PageInfo:
+        nxt = None
+        if self.offset + self.limit < total:
+            nxt = str(self.request.url.include_query_params(offset=self.offset + self.limit))
+        return PageInfo(offset=self.offset, limit=self.limit, total=total, next=nxt)
+
+    def respond(self, sel: cubes.Selection, prov: Provenance | None = None) -> Any:
+        """A JSON envelope (validated by the route's response_model) or a streamed CSV."""
+        prov = prov or provenance(self.release(), sel.name, dict(sel.ds.attrs))
+        page = self.page(sel.total)
+        headers = {**provenance_headers(prov), "X-Total-Count": str(page.total)}
+        if page.next:
+            headers["Link"] = f'<{page.next}>; rel="next"'
+        if self.csv:
+            preamble = csv_preamble(prov, page.total)
+            chunks = cubes.csv_chunks(sel, self.offset, self.limit, self.lang, preamble)
+            disposition = f'attachment; filename="{sel.name}.csv"'
+            return StreamingResponse(
+                chunks,
+                media_type=CSV_MEDIA_TYPE,
+                headers={**headers, "Content-Disposition": disposition},
+            )
+        self.response.headers.update(headers)
+        return {
+            "data": cubes.records(sel, self.offset, self.limit, self.lang),
+            "page": page,
+            "provenance": prov,
+            "lang": self.lang,
+        }
+
+    def respond_records(
+        self, records: Sequence[BaseModel], total: int, prov: Provenance, columns: list[str]
+    ) -> Any:
+        """A page of already-paged records (alerts, events) as a JSON envelope or CSV."""
+        page = self.page(total)
+        headers = {**provenance_headers(prov), "X-Total-Count": str(total)}
+        if page.next:
+            headers["Link"] = f'<{page.next}>; rel="next"'
+        if self.csv:
+            preamble = csv_preamble(prov, total)
+            rows = [r.model_dump(mode="json") for r in records]
+            return StreamingResponse(
+                iter([cubes.records_csv(rows, columns, preamble)]),
+                media_type=CSV_MEDIA_TYPE,
+                headers={
+                    **headers,
+                    "Content-Disposition": f'attachment; filename="{prov.dataset}.csv"',
+                },
+            )
+        self.response.headers.update(headers)
+        return {"data": records, "page": page, "provenance": prov, "lang": self.lang}
+
+
+DataQueryDep = Annotated[DataQuery, Depends()]

@@ -1,0 +1,161 @@
+"""Every error leaves the service as ``application/problem+json`` (RFC 9457), from one place.
+
+Domain errors raised by :mod:`forecasting` are mapped to HTTP statuses in :data:`STATUS_OF`;
+request validation errors become 422 problems listing the offending fields; HTTP exceptions
+keep their status and headers; anything else is a 500 problem without internals.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from forecasting import errors as domain
+from service.schemas import Problem
+
+log = logging.getLogger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class ServiceError(domain.EnnakointiError):
+    """An error of the service layer itself (not of the domain)."""
+
+
+class NotFoundError(ServiceError, LookupError):
+    """A resource asked for does not exist (an alert id, a scenario result id)."""
+
+
+class NotInReleaseError(NotFoundError):
+    """A product, an area or a label asked for is not in the release being served."""
+
+
+class NotConfiguredError(ServiceError):
+    """A capability (event register, scenario engine, a published release) is not available."""
+
+
+def _release_errors() -> dict[type[BaseException], int]:
+    """Release-store errors, imported lazily so the service starts without the store module."""
+    try:
+        from forecasting.io.release_store import ReleaseError, ReleaseNotFoundError
+    except ImportError:  # pragma: no cover - the store is part of the project
+        return {}
+    return {ReleaseNotFoundError: 404, ReleaseError: 503}
+
+
+#: Domain error -> HTTP status. The most specific class wins (checked along the MRO).
+STATUS_OF: dict[type[BaseException], int] = {
+    NotFoundError: 404,
+    NotConfiguredError: 503,
+    domain.UnknownAreaError: 404,
+    domain.ValidationError: 422,
+    domain.OfflineError: 503,
+    domain.SchemaDriftError: 503,
+    domain.DataError: 500,
+    domain.EnnakointiError: 500,
+}
+
+TITLES = {
+    400: "Bad request",
+    401: "Authentication required",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    409: "Conflict",
+    413: "Request body too large",
+    415: "Unsupported media type",
+    422: "Invalid request",
+    429: "Too many requests",
+    500: "Internal server error",
+    503: "Service unavailable",
+}
+
+
+def status_for(exc: BaseException) -> int:
+    """The HTTP status of a domain error (500 for an unmapped one)."""
+    table = {**_release_errors(), **STATUS_OF}
+    for cls in type(exc).__mro__:
+        if cls in table:
+            return table[cls]
+    return 500
+
+
+def problem_response(
+    status: int,
+    detail: str,
+    *,
+    instance: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extensions: Any,
+) -> JSONResponse:
+    """A problem+json response with the standard members and any extensions."""
+    body = Problem(
+        type=f"https://ennakointi.invalid/problems/{status}",
+        title=TITLES.get(status, "Error"),
+        status=status,
+        detail=detail,
+        instance=instance,
+        **extensions,
+    )
+    return JSONResponse(
+        jsonable_encoder(body, exclude_none=True),
+        status_code=status,
+        headers=headers,
+        media_type=PROBLEM_MEDIA_TYPE,
+    )
+
+
+async def _domain_handler(request: Request, exc: Exception) -> JSONResponse:
+    status = status_for(exc)
+    if status >= 500:
+        log.error("domain error on %s: %s", request.url.path, exc, exc_info=exc)
+    extra: dict[str, Any] = {}
+    if isinstance(exc, domain.ValidationError):
+        extra["errors"] = [{"field": exc.field, "reason": exc.reason}]
+    detail = str(exc) if status < 500 or isinstance(exc, NotConfiguredError) else _safe(exc)
+    return problem_response(status, detail, instance=request.url.path, **extra)
+
+
+def _safe(exc: Exception) -> str:
+    """The message of a server-side domain error: its class and text, no traceback."""
+    return f"{type(exc).__name__}: {exc}"
+
+
+async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "Error")
+    return problem_response(
+        exc.status_code, detail, instance=request.url.path, headers=dict(exc.headers or {})
+    )
+
+
+async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"field": ".".join(str(p) for p in err.get("loc", ())), "reason": err.get("msg", "")}
+        for err in exc.errors()
+    ]
+    fields = ", ".join(e["field"] for e in errors[:5])
+    return problem_response(
+        422, f"invalid request parameters: {fields}", instance=request.url.path, errors=errors
+    )
+
+
+async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s", request.url.path, exc_info=exc)
+    return problem_response(500, "an unexpected error occurred", instance=request.url.path)
+
+
+def install(app: FastAPI) -> None:
+    """Register the one set of handlers on ``app``."""
+    app.add_exception_handler(domain.EnnakointiError, _domain_handler)
+    app.add_exception_handler(StarletteHTTPException, _http_handler)
+    app.add_exception_handler(RequestValidationError, _validation_handler)
+    app.add_exception_handler(Exception, _unhandled)

@@ -1,0 +1,87 @@
+"""Labels in Finnish, Swedish or English for the coded dims of a cube.
+
+Areas come from :mod:`forecasting.geography`; industries (TOL 2008), occupations
+(Ammattiluokitus 2010) and fields of education from :mod:`forecasting.classifications` when
+that module provides them. A dim without a label table gets no ``<dim>_name`` column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Literal
+
+import pandas as pd
+
+from forecasting import geography
+
+Lang = Literal["fi", "sv", "en"]
+LANGS: tuple[str, ...] = ("fi", "sv", "en")
+LABELLED_DIMS = ("area", "industry", "occupation", "field", "level", "sex")
+
+_SEX = {
+    "fi": {"F": "naiset", "M": "miehet", "T": "yhteensä"},
+    "sv": {"F": "kvinnor", "M": "män", "T": "totalt"},
+    "en": {"F": "women", "M": "men", "T": "total"},
+}
+_LEVEL = {
+    "fi": {
+        "vocational": "ammatillinen",
+        "applied_sciences": "ammattikorkeakoulu",
+        "university": "yliopisto",
+        "total": "yhteensä",
+    },
+    "sv": {
+        "vocational": "yrkesutbildning",
+        "applied_sciences": "yrkeshögskola",
+        "university": "universitet",
+        "total": "totalt",
+    },
+    "en": {
+        "vocational": "vocational",
+        "applied_sciences": "university of applied sciences",
+        "university": "university",
+        "total": "total",
+    },
+}
+
+
+@lru_cache
+def _areas(lang: str) -> dict[str, str]:
+    table = geography.areas()
+    return {str(k): str(v) for k, v in table[f"name_{lang}"].items()}
+
+
+def _classification(dim: str, lang: str) -> dict[str, str] | None:
+    """Labels of TOL 2008 sections, occupations or fields (fi/en; Swedish falls back to en)."""
+    try:
+        from forecasting import classifications
+    except ImportError:  # pragma: no cover - the module is part of the project
+        return None
+    tables: dict[str, Callable[[], pd.DataFrame]] = {
+        "industry": classifications.tol2008_sections,
+        "occupation": classifications.occupations_2010,
+        "field": classifications.education_fields_2016,
+    }
+    language = "en" if lang == "sv" else lang
+    codes = tables[dim]().index
+    return {str(c): classifications.label(dim, str(c), language) for c in codes}
+
+
+@lru_cache
+def label_map(dim: str, lang: str) -> dict[str, str] | None:
+    """``{code: label}`` for ``dim`` in ``lang``, or None when the dim has no label table."""
+    if dim not in LABELLED_DIMS:
+        return None
+    if dim == "area":
+        return _areas(lang)
+    if dim == "sex":
+        return _SEX[lang]
+    if dim == "level":
+        return _LEVEL[lang]
+    return _classification(dim, lang)
+
+
+def area_name(code: str, lang: str) -> str:
+    """The name of an area in ``lang`` (the code itself if unknown)."""
+    return _areas(lang).get(code, code)

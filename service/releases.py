@@ -1,0 +1,114 @@
+"""The service's view of the release store: the current release, archived ones, their datasets.
+
+The current release is re-read from the store at most every ``ttl`` seconds, so a release
+published by a flow is served without a restart; opened releases (and the datasets they have
+loaded) are kept in a small LRU, so a request costs a dictionary look-up, not a file read.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import xarray as xr
+
+from forecasting.io.release_store import Release, ReleaseInfo, ReleaseStore
+from service.errors import NotConfiguredError, NotInReleaseError
+
+
+class Releases:
+    """Thread-safe access to the release store for request handlers.
+
+    Parameters
+    ----------
+    root
+        The release store directory.
+    ttl
+        Seconds between re-reads of the current-release pointer.
+    keep
+        How many opened releases (with their loaded datasets) to keep in memory.
+    clock
+        Monotonic clock (injectable for tests).
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        ttl: float = 2.0,
+        keep: int = 4,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.store = ReleaseStore(root)
+        self.ttl = ttl
+        self.keep = keep
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._opened: OrderedDict[str, Release] = OrderedDict()
+        self._current: tuple[float, str | None] = (-float("inf"), None)
+
+    def current_id(self) -> str | None:
+        """The id of the current release (None before the first publish)."""
+        checked, current = self._current
+        now = self.clock()
+        if now - checked < self.ttl:
+            return current
+        info = self.store.current()
+        current = info.id if info is not None else None
+        self._current = (now, current)
+        return current
+
+    def open(self, release_id: str | None = None) -> Release:
+        """Release ``release_id`` (default: the current one), opened once and cached.
+
+        Raises
+        ------
+        NotConfiguredError
+            No release has been published yet (503).
+        ReleaseNotFoundError
+            ``release_id`` is not in the archive (404).
+        """
+        rid = release_id or self.current_id()
+        if rid is None:
+            raise NotConfiguredError(
+                f"no release has been published in {self.store.root}; "
+                "build one with `ennakointi release build`"
+            )
+        with self._lock:
+            release = self._opened.get(rid)
+            if release is not None:
+                self._opened.move_to_end(rid)
+                return release
+        release = self.store.open(rid)
+        with self._lock:
+            release = self._opened.setdefault(rid, release)
+            while len(self._opened) > self.keep:
+                self._opened.popitem(last=False)
+        return release
+
+    def dataset(self, release: Release, name: str) -> xr.Dataset:
+        """Dataset ``name`` of ``release``; a product the release lacks is a 404 problem."""
+        if name not in release.names():
+            raise NotInReleaseError(
+                f"{name!r} is not in this release ({release.id}); it holds: "
+                f"{', '.join(release.names())}"
+            )
+        return release.dataset(name)
+
+    def listing(self) -> list[ReleaseInfo]:
+        """Every published release, oldest first."""
+        return self.store.list_releases()
+
+    def warm(self) -> dict[str, Any]:
+        """Open the current release and load all its datasets (called from the lifespan)."""
+        try:
+            release = self.open()
+        except NotConfiguredError:
+            return {"release": None, "datasets": 0}
+        for name in release.names():
+            release.dataset(name)
+        return {"release": release.id, "datasets": len(release.names())}

@@ -1,0 +1,167 @@
+"""Alerts with explanations; acknowledging alerts and subscribing to them (API key + scope)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Path, Query, Response
+
+from forecasting import geography
+from forecasting.provenance import ATTRIBUTION, LICENCE, code_version
+from service.alerts import AlertFilter
+from service.deps import (
+    CSV_RESPONSE,
+    ContextDep,
+    DataQueryDep,
+    LangQuery,
+    provenance,
+    provenance_headers,
+)
+from service.errors import NotConfiguredError
+from service.labels import area_name
+from service.schemas import (
+    AcknowledgeIn,
+    AlertDocument,
+    AlertOut,
+    AlertPage,
+    Provenance,
+    Severity,
+    SubscriptionIn,
+    SubscriptionOut,
+)
+from service.security import Principal, scoped
+
+router = APIRouter(prefix="/v1", tags=["alerts"])
+
+AlertId = Annotated[int, Path(ge=1, le=2**62, description="alert id")]
+
+
+@lru_cache(maxsize=512)
+def area_scope(code: str) -> tuple[str, ...]:
+    """``code`` and every area inside it (member municipalities and aggregates between)."""
+    code = geography.resolve_area(code)
+    inside = set(geography.members(code))
+    table = geography.areas()
+    nested = [
+        str(a)
+        for a in table.index[table["level"].isin(["employment_area", "subregion", "region"])]
+        if set(geography.members(str(a))) <= inside
+    ]
+    return tuple(sorted({code, *inside, *nested}))
+
+
+def alert_provenance(context: Any) -> Provenance:
+    """Alerts come from the alert store, evaluated on the release's data."""
+    try:
+        release = context.releases.open()
+    except NotConfiguredError:
+        release = None
+    if release is not None:
+        name = "alerts" if "alerts" in release.names() else "registers_history"
+        if name in release.names():
+            prov = provenance(release, name, dict(release.dataset(name).attrs))
+            return prov.model_copy(update={"dataset": "alerts"})
+    return Provenance(
+        release_id=None,
+        dataset="alerts",
+        source_tables=[],
+        source=ATTRIBUTION,
+        license=LICENCE,
+        code_version=code_version(),
+    )
+
+
+def _named(alert: AlertOut, lang: str) -> AlertOut:
+    alert.area_name = area_name(alert.area, lang)
+    return alert
+
+
+@router.get("/alerts", response_model=AlertPage, responses=CSV_RESPONSE, summary="Alerts, filtered")
+def list_alerts(
+    query: DataQueryDep,
+    area: Annotated[
+        list[str] | None, Query(description="areas (repeat); an aggregate includes its members")
+    ] = None,
+    severity: Annotated[list[Severity] | None, Query(description="exact severities")] = None,
+    min_severity: Annotated[Severity | None, Query(description="this severity or higher")] = None,
+    state: Annotated[
+        list[Literal["pending", "firing", "resolved"]] | None, Query(description="states")
+    ] = None,
+    since: Annotated[dt.date | None, Query(description="evaluated on or after")] = None,
+    until: Annotated[dt.date | None, Query(description="first seen on or before")] = None,
+) -> Any:
+    """Alerts, newest first, with their state, severity and episode (explanations per alert)."""
+    areas = sorted({a for code in area or [] for a in area_scope(code)})
+    flt = AlertFilter(
+        areas=areas,
+        severities=severity or (),
+        min_severity=min_severity,
+        states=state or (),
+        since=since,
+        until=until,
+    )
+    total, items = query.context.alerts.list_alerts(flt, query.offset, query.limit)
+    items = [_named(a, query.lang) for a in items]
+    prov = alert_provenance(query.context)
+    return query.respond_records(items, total, prov, list(AlertOut.model_fields))
+
+
+@router.get("/alerts/{alert_id}", response_model=AlertDocument, summary="One alert, explained")
+def get_alert(
+    alert_id: AlertId, context: ContextDep, response: Response, lang: LangQuery = "fi"
+) -> dict[str, Any]:
+    """The alert with its explanation (the rule, the numbers, the main contributions, related
+    events) and its full history of state changes.
+    """
+    detail = context.alerts.get_alert(alert_id)
+    detail.area_name = area_name(detail.area, lang)
+    prov = alert_provenance(context)
+    response.headers.update(provenance_headers(prov))
+    return {"data": detail, "provenance": prov, "lang": lang}
+
+
+@router.post(
+    "/alerts/{alert_id}/acknowledge",
+    response_model=AlertDocument,
+    summary="Acknowledge an alert (scope alerts:ack)",
+)
+def acknowledge(
+    alert_id: AlertId,
+    principal: Annotated[Principal, scoped("alerts:ack")],
+    context: ContextDep,
+    response: Response,
+    body: Annotated[AcknowledgeIn | None, Body()] = None,
+    lang: LangQuery = "fi",
+) -> dict[str, Any]:
+    """Record that the key holder has seen the alert (kept in the alert's history)."""
+    detail = context.alerts.acknowledge(alert_id, principal.name, body.note if body else None)
+    detail.area_name = area_name(detail.area, lang)
+    prov = alert_provenance(context)
+    response.headers.update(provenance_headers(prov))
+    return {"data": detail, "provenance": prov, "lang": lang}
+
+
+@router.post(
+    "/subscriptions",
+    response_model=SubscriptionOut,
+    status_code=201,
+    responses={200: {"model": SubscriptionOut, "description": "an existing one, updated"}},
+    summary="Subscribe to alerts (scope alerts:subscribe)",
+)
+def subscribe(
+    sub: SubscriptionIn,
+    principal: Annotated[Principal, scoped("alerts:subscribe")],
+    context: ContextDep,
+    response: Response,
+) -> SubscriptionOut:
+    """Deliver alerts of some areas and a minimum severity by e-mail or webhook, as a monthly
+    digest and/or at once for critical alerts. The same recipient, channel and address
+    updates the existing subscription (200) instead of creating a second one (201).
+    """
+    sub = sub.model_copy(update={"areas": [geography.resolve_area(a) for a in sub.areas]})
+    created, out = context.alerts.subscribe(sub)
+    if not created:
+        response.status_code = 200
+    return out

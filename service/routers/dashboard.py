@@ -1,0 +1,349 @@
+"""The planners' dashboard: server-rendered pages in Finnish and English, charts as inline SVG.
+
+Pages read the same release (and alert store) as the API. The scenario form submits with GET:
+it computes a result for the page and stores nothing, so it needs no API key; it is capped at
+the operator's default draws and rate limited like every other request.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import math
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from forecasting import geography
+from forecasting.errors import EnnakointiError
+from service import views
+from service.alerts import AlertFilter
+from service.charts import bar_chart, fan_chart
+from service.deps import ContextDep
+from service.i18n import UiLang, texts
+from service.labels import area_name, label_map
+from service.schemas import ScenarioEventSpec, ScenarioSpec
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
+
+NAV = (
+    ("home", "/"),
+    ("forecasts", "/forecasts"),
+    ("alerts", "/alerts"),
+    ("scenarios", "/scenarios"),
+    ("training", "/training"),
+)
+UiLangQuery = Annotated[UiLang, Query()]
+EVENT_KINDS = ("closure", "dismissal", "temporary_layoff", "recruitment")
+
+
+def fmt(value: Any, digits: int = 0) -> str:
+    """A number for people: thin-space thousands, a dash for missing."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    text = f"{value:,.{digits}f}".replace(",", "\u202f")
+    return text
+
+
+def _render(
+    request: Request, name: str, lang: str, active: str, title: str, **ctx: Any
+) -> HTMLResponse:
+    context = request.app.state.context
+    other = "en" if lang == "fi" else "fi"
+    return templates.TemplateResponse(
+        request,
+        name,
+        {
+            "lang": lang,
+            "t": texts(lang),
+            "nav": NAV,
+            "active": active,
+            "page_title": title,
+            "other_lang": other,
+            "other_lang_url": str(request.url.include_query_params(lang=other)),
+            "release_id": context.releases.current_id(),
+            "fmt": fmt,
+            **ctx,
+        },
+    )
+
+
+def _default_area(context: Any) -> str:
+    return str(context.settings.release.default_area)
+
+
+def _area_choices(area: str, lang: str) -> list[tuple[str, str]]:
+    codes = (
+        [area, *geography.members(area)] if geography.level_of(area) != "municipality" else [area]
+    )
+    return [(c, area_name(c, lang)) for c in codes]
+
+
+def _dataset(context: Any, name: str) -> Any:
+    """A dataset of the current release, or None when there is none (the page says why)."""
+    try:
+        release = context.releases.open()
+        return context.releases.dataset(release, name)
+    except EnnakointiError:
+        return None
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, context: ContextDep, lang: UiLangQuery = "fi") -> HTMLResponse:
+    t = texts(lang)
+    area = _default_area(context)
+    history = _dataset(context, "registers_history")
+    rows = []
+    if history is not None:
+        codes = [c for c, _ in _area_choices(area, lang)]
+        rows = [{**r, "name": area_name(r["area"], lang)} for r in views.latest(history, codes)]
+    alert_count = None
+    with contextlib.suppress(EnnakointiError):
+        alert_count, _ = context.alerts.list_alerts(AlertFilter(states=("firing",)), 0, 1)
+    return _render(
+        request,
+        "home.html",
+        lang,
+        "home",
+        area_name(area, lang),
+        rows=rows,
+        alert_count=alert_count,
+        message=t["no_release"] if history is None else "",
+    )
+
+
+@router.get("/forecasts", response_class=HTMLResponse)
+def forecasts(
+    request: Request,
+    context: ContextDep,
+    lang: UiLangQuery = "fi",
+    area: Annotated[str | None, Query(max_length=12)] = None,
+    variable: Annotated[str, Query(max_length=40)] = "unemployed",
+) -> HTMLResponse:
+    t = texts(lang)
+    default = _default_area(context)
+    choices = _area_choices(default, lang)
+    area = geography.resolve_area(area) if area else geography.members(default)[0]
+    history = _dataset(context, "registers_history")
+    cube = _dataset(context, "register_forecasts")
+    variables = views.forecast_variables(cube) if cube is not None else ["unemployed", "vacancies"]
+    past = views.history(history, area, variable) if history is not None else []
+    points = views.fan_points(cube, area, variable) if cube is not None else []
+    name = area_name(area, lang)
+    label = t.get(variable, variable)
+    times = [p for p, _ in past] + [p.time for p in points]
+    caption = t["fan_desc"].format(
+        variable=label,
+        area=name,
+        start=past[0][0].strftime("%Y-%m") if past else "–",
+        end=past[-1][0].strftime("%Y-%m") if past else "–",
+        fstart=points[0].time.strftime("%Y-%m") if points else "–",
+        fend=points[-1].time.strftime("%Y-%m") if points else "–",
+    )
+    chart = fan_chart(
+        past,
+        points,
+        title=f"{label}: {name}",
+        description=caption,
+        legend={k: t[k] for k in ("history", "forecast", "band80", "band95")},
+    )
+    message = "" if cube is not None else f"{t['not_in_release']}: register_forecasts"
+    return _render(
+        request,
+        "forecasts.html",
+        lang,
+        "forecasts",
+        f"{t['forecasts']}: {name}",
+        areas=choices,
+        area=area,
+        variables=variables,
+        variable=variable,
+        chart=chart if times else None,
+        caption=caption,
+        points=points,
+        message=message,
+    )
+
+
+def _alert_view(detail: Any, lang: str) -> dict[str, Any]:
+    explanation = detail.explanation or {}
+    return {
+        **detail.model_dump(),
+        "area_name": area_name(detail.area, lang),
+        "summary": explanation.get(f"summary_{lang}") or detail.title,
+        "numbers": explanation.get("numbers", {}),
+        "contributions": explanation.get("contributions", {}),
+        "events": explanation.get("events", []),
+    }
+
+
+@router.get("/alerts", response_class=HTMLResponse)
+def alerts(
+    request: Request,
+    context: ContextDep,
+    lang: UiLangQuery = "fi",
+    state: Literal["pending", "firing", "resolved"] | None = None,
+) -> HTMLResponse:
+    t = texts(lang)
+    items: list[dict[str, Any]] = []
+    message = ""
+    try:
+        flt = AlertFilter(states=(state,) if state else ())
+        _, page = context.alerts.list_alerts(flt, 0, 50)
+        items = [_alert_view(context.alerts.get_alert(a.id), lang) for a in page]
+    except EnnakointiError as exc:
+        message = f"{t['alerts_unavailable']}: {exc}"
+    return _render(
+        request, "alerts.html", lang, "alerts", t["alerts"], alerts=items, message=message
+    )
+
+
+@router.get("/scenarios", response_class=HTMLResponse)
+def scenarios(
+    request: Request,
+    context: ContextDep,
+    lang: UiLangQuery = "fi",
+    kind: Literal["closure", "dismissal", "temporary_layoff", "recruitment"] = "closure",
+    municipality: Annotated[str, Query(max_length=5)] = "507",
+    industry: Annotated[str, Query(max_length=1)] = "C",
+    jobs: Annotated[int, Query(ge=1, le=100_000)] = 300,
+    start: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$")] = "2024-01",
+    draws: Annotated[int, Query(ge=1, le=5000)] = 500,
+    run: bool = False,
+) -> HTMLResponse:
+    t = texts(lang)
+    draws = min(draws, context.settings.scenario.default_draws)
+    form = {
+        "kind": kind,
+        "municipality": municipality,
+        "industry": industry,
+        "jobs": jobs,
+        "start": start,
+        "draws": draws,
+    }
+    chart, caption, elapsed, message = None, "", None, ""
+    if run:
+        chart, caption, elapsed, message = _run_for_page(context, form, lang)
+    elif not context.scenarios.available:
+        message = t["scenario_unavailable"]
+    presets = _preset_names(context)
+    industries = sorted((label_map("industry", lang) or {}).items())
+    municipalities = [
+        (c, n)
+        for c, n in _area_choices(_default_area(context), lang)
+        if geography.level_of(c) == "municipality"
+    ]
+    return _render(
+        request,
+        "scenarios.html",
+        lang,
+        "scenarios",
+        t["scenarios"],
+        form=form,
+        kinds=EVENT_KINDS,
+        municipalities=municipalities,
+        industries=industries,
+        max_draws=context.settings.scenario.default_draws,
+        chart=chart,
+        caption=caption,
+        elapsed=elapsed,
+        message=message,
+        presets=presets,
+    )
+
+
+def _preset_names(context: Any) -> list[str]:
+    cube = _dataset(context, "scenarios")
+    if cube is None or "scenario" not in cube.dims:
+        return []
+    return [str(s) for s in cube["scenario"].values]
+
+
+def _run_for_page(context: Any, form: dict[str, Any], lang: str) -> tuple[Any, str, Any, str]:
+    t = texts(lang)
+    if not context.scenarios.available:
+        return None, "", None, t["scenario_unavailable"]
+    try:
+        spec = ScenarioSpec(
+            name="dashboard",
+            events=[
+                ScenarioEventSpec(
+                    kind=form["kind"],
+                    municipality=form["municipality"],
+                    industry=form["industry"],
+                    jobs=form["jobs"],
+                    start=form["start"],
+                )
+            ],
+            draws=form["draws"],
+        )
+        run = context.scenarios.run(spec, context.releases.current_id())
+    except (EnnakointiError, ValueError) as exc:
+        return None, "", None, str(exc)
+    area = form["municipality"]
+    points = views.fan_points(run.result, area, "unemployed")
+    name = area_name(area, lang)
+    caption = f"{t['unemployed']}, {name}: {t['scenario_result']} ({form['draws']} {t['draws']})"
+    chart = fan_chart(
+        [],
+        points,
+        title=caption,
+        description=caption,
+        chart_id="scenario",
+        legend={k: t[k] for k in ("history", "forecast", "band80", "band95")},
+    )
+    return chart, caption, run.elapsed_s, ""
+
+
+@router.get("/training", response_class=HTMLResponse)
+def training(
+    request: Request,
+    context: ContextDep,
+    lang: UiLangQuery = "fi",
+    area: Annotated[str | None, Query(max_length=12)] = None,
+    year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
+) -> HTMLResponse:
+    t = texts(lang)
+    default = _default_area(context)
+    area = geography.resolve_area(area) if area else default
+    cube = _dataset(context, "training_needs")
+    years = views.training_years(cube) if cube is not None else []
+    year = (
+        year
+        if year in years
+        else (years[min(5, len(years) - 1)] if years else dt.date.today().year)
+    )
+    bars = (
+        views.training_bars(cube, area, year, label_map("field", lang)) if cube is not None else []
+    )
+    name = area_name(area, lang)
+    caption = t["training_desc"].format(year=year, area=name)
+    chart = (
+        bar_chart(
+            bars, title=f"{t['need']} {year}: {name}", description=caption, chart_id="training"
+        )
+        if bars
+        else None
+    )
+    message = "" if cube is not None else f"{t['not_in_release']}: training_needs"
+    method = str(cube.attrs.get("method", "")) if cube is not None else ""
+    return _render(
+        request,
+        "training.html",
+        lang,
+        "training",
+        t["training"],
+        areas=_area_choices(default, lang),
+        area=area,
+        years=years,
+        year=year,
+        chart=chart,
+        caption=caption,
+        bars=bars,
+        message=message,
+        method=method,
+    )

@@ -1,0 +1,82 @@
+"""The monthly registers (unemployed jobseekers, labour force, vacancies): history and forecasts."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from service import cubes
+from service.deps import CSV_RESPONSE, AreaQuery, DataQueryDep, FromQuery, ToQuery
+from service.schemas import ForecastPage, RegisterPage
+
+router = APIRouter(prefix="/v1/registers", tags=["registers"])
+
+VariableQuery = Annotated[
+    list[str] | None,
+    Query(description="variables (repeat): unemployed, labour_force, vacancies, ..."),
+]
+
+
+@router.get(
+    "/history",
+    response_model=RegisterPage,
+    response_model_exclude_unset=True,
+    responses=CSV_RESPONSE,
+    summary="Observed monthly registers",
+)
+def history(
+    query: DataQueryDep,
+    area: AreaQuery = None,
+    variable: VariableQuery = None,
+    time_from: FromQuery = None,
+    time_to: ToQuery = None,
+) -> Any:
+    """Monthly counts at month end by area (municipalities of the 2025 division and aggregates).
+
+    Suppressed cells are null with a ``<variable>_status`` of ``confidential``, never zero.
+    Source: KEHA-keskus employment service statistics (StatFin tyonv 12r5).
+    """
+    sel = cubes.select(
+        query.dataset("registers_history"),
+        name="registers_history",
+        labels={"area": area},
+        time_from=time_from,
+        time_to=time_to,
+        variables=variable,
+    )
+    return query.respond(sel)
+
+
+@router.get(
+    "/forecasts",
+    response_model=ForecastPage,
+    response_model_exclude_unset=True,
+    responses=CSV_RESPONSE,
+    summary="Register forecasts with 80 % and 95 % intervals",
+)
+def forecasts(
+    query: DataQueryDep,
+    area: AreaQuery = None,
+    variable: VariableQuery = None,
+    horizon: Annotated[
+        int | None, Query(ge=1, le=120, description="months ahead of the forecast origin")
+    ] = None,
+    time_from: FromQuery = None,
+    time_to: ToQuery = None,
+) -> Any:
+    """Monthly forecasts by area and variable: mean and interval bounds, reconciled over
+    municipality -> employment area -> region -> country.
+    """
+    ds = query.dataset("register_forecasts")
+    if horizon is not None and "time" in ds.dims:
+        ds = ds.isel(time=slice(0, horizon))
+    sel = cubes.select(
+        ds,
+        name="register_forecasts",
+        labels={"area": area},
+        time_from=time_from,
+        time_to=time_to,
+        variables=variable,
+    )
+    return query.respond(sel)

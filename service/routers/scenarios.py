@@ -1,0 +1,130 @@
+"""Scenarios: the release's preset library and on-demand runs (API key + scope)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+
+from service import cubes
+from service.deps import (
+    CSV_RESPONSE,
+    AreaQuery,
+    ContextDep,
+    DataQueryDep,
+    FromQuery,
+    ToQuery,
+    provenance,
+    provenance_headers,
+)
+from service.errors import NotConfiguredError
+from service.scenarios import ScenarioRun
+from service.schemas import Provenance, ScenarioPage, ScenarioRunOut, ScenarioSpec
+from service.security import Principal, scoped
+
+router = APIRouter(prefix="/v1/scenarios", tags=["scenarios"])
+
+RunId = Annotated[str, Path(pattern=r"^[0-9a-f]{20}$", description="result id")]
+VariableQuery = Annotated[list[str] | None, Query(description="variables (repeat)")]
+
+
+@router.get(
+    "",
+    response_model=ScenarioPage,
+    response_model_exclude_unset=True,
+    responses=CSV_RESPONSE,
+    summary="Preset scenarios",
+)
+def presets(
+    query: DataQueryDep,
+    scenario: Annotated[list[str] | None, Query(description="preset names (repeat)")] = None,
+    area: AreaQuery = None,
+    variable: VariableQuery = None,
+    time_from: FromQuery = None,
+    time_to: ToQuery = None,
+) -> Any:
+    """Results of the release's preset scenarios (e.g. a 300-job closure in Mäntyharju), as
+    quantiles over Monte Carlo draws by municipality and month.
+    """
+    sel = cubes.select(
+        query.dataset("scenarios"),
+        name="scenarios",
+        labels={"scenario": scenario, "area": area},
+        time_from=time_from,
+        time_to=time_to,
+        variables=variable,
+    )
+    return query.respond(sel)
+
+
+def _run_provenance(run: ScenarioRun) -> Provenance:
+    prov = provenance(None, "scenario_run", dict(run.result.attrs))
+    return prov.model_copy(update={"release_id": run.release_id})
+
+
+@router.post(
+    "/runs",
+    response_model=ScenarioRunOut,
+    status_code=201,
+    summary="Run a scenario (scope scenarios:run)",
+)
+async def run_scenario(
+    spec: ScenarioSpec,
+    principal: Annotated[Principal, scoped("scenarios:run")],
+    context: ContextDep,
+    request: Request,
+    response: Response,
+) -> ScenarioRunOut:
+    """Run the labour-flow simulation for the events in ``spec`` synchronously (in a worker
+    thread) and return the result id; the same spec, seed and release give the same id and
+    the stored result. Large batch runs belong in a flow, not here.
+    """
+    if not context.scenarios.available:
+        raise NotConfiguredError("the scenario engine (forecasting.scenarios) is not installed")
+    release_id = context.releases.current_id()
+    run = await run_in_threadpool(context.scenarios.run, spec, release_id)
+    prov = _run_provenance(run)
+    response.headers.update(provenance_headers(prov))
+    url = str(request.url_for("scenario_result", run_id=run.id))
+    response.headers["Location"] = url
+    return ScenarioRunOut(
+        id=run.id,
+        created=run.created,
+        elapsed_s=run.elapsed_s,
+        release_id=run.release_id,
+        spec=run.spec,
+        dims={str(k): int(v) for k, v in run.result.sizes.items()},
+        variables=[str(v) for v in run.result.data_vars],
+        results=url,
+        provenance=prov,
+    )
+
+
+@router.get(
+    "/runs/{run_id}",
+    response_model=ScenarioPage,
+    response_model_exclude_unset=True,
+    responses=CSV_RESPONSE,
+    name="scenario_result",
+    summary="Rows of an on-demand scenario run",
+)
+def run_result(
+    run_id: RunId,
+    query: DataQueryDep,
+    area: AreaQuery = None,
+    variable: VariableQuery = None,
+    time_from: FromQuery = None,
+    time_to: ToQuery = None,
+) -> Any:
+    """The result of a run by municipality and month (quantiles over draws)."""
+    run = query.context.scenarios.get(run_id)
+    sel = cubes.select(
+        run.result,
+        name="scenario_run",
+        labels={"area": area},
+        time_from=time_from,
+        time_to=time_to,
+        variables=variable,
+    )
+    return query.respond(sel, _run_provenance(run))

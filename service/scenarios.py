@@ -1,0 +1,119 @@
+"""On-demand scenario runs: the engine in the threadpool, results kept under a result id.
+
+A run is a pure function of its spec (which carries the seed), the code version and the
+release it is based on, so the result id is a hash of those three: asking twice returns the
+first result without recomputing. Results are kept in memory (the newest ``keep``); they are
+reproducible, so an expired id is simply run again. Batch scenarios (the preset library) are
+a release product, served from the release.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import xarray as xr
+from pydantic import BaseModel
+
+from forecasting.provenance import code_version
+from service.errors import NotConfiguredError, NotFoundError
+
+Runner = Callable[[Any], xr.Dataset]
+
+
+def engine_runner() -> Runner | None:
+    """``forecasting.scenarios.run_scenario`` if the scenario engine is installed, else None."""
+    try:
+        from forecasting.scenarios import run_scenario
+    except ImportError:
+        return None
+    runner: Runner = run_scenario
+    return runner
+
+
+@dataclass(frozen=True)
+class ScenarioRun:
+    """One finished run: its id, the spec as JSON, the result cube and timings."""
+
+    id: str
+    spec: dict[str, Any]
+    release_id: str | None
+    result: xr.Dataset
+    created: dt.datetime
+    elapsed_s: float
+
+
+class ScenarioService:
+    """Run scenarios synchronously (call from a worker thread) and keep recent results.
+
+    Parameters
+    ----------
+    runner
+        ``spec -> xr.Dataset`` (quantiles over draws); None when no engine is installed.
+    max_draws, max_horizon
+        Caps for interactive runs (also enforced by the engine's own spec).
+    keep
+        Number of results kept in memory.
+    """
+
+    def __init__(self, runner: Runner | None, *, max_draws: int, max_horizon: int, keep: int = 32):
+        self.runner = runner
+        self.max_draws = max_draws
+        self.max_horizon = max_horizon
+        self.keep = keep
+        self._results: OrderedDict[str, ScenarioRun] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @property
+    def available(self) -> bool:
+        return self.runner is not None
+
+    @staticmethod
+    def run_id(spec: dict[str, Any], release_id: str | None) -> str:
+        """A stable id of (spec, release, code version)."""
+        text = json.dumps([spec, release_id, code_version()], sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+    def run(self, spec: BaseModel, release_id: str | None) -> ScenarioRun:
+        """Run ``spec`` (or return the stored result of an identical earlier run)."""
+        if self.runner is None:
+            raise NotConfiguredError("the scenario engine (forecasting.scenarios) is not installed")
+        as_json = spec.model_dump(mode="json")
+        run_id = self.run_id(as_json, release_id)
+        with self._lock:
+            if run_id in self._results:
+                self._results.move_to_end(run_id)
+                return self._results[run_id]
+        started = time.perf_counter()
+        result = self.runner(spec)
+        run = ScenarioRun(
+            id=run_id,
+            spec=as_json,
+            release_id=release_id,
+            result=result,
+            created=dt.datetime.now(dt.UTC).replace(microsecond=0),
+            elapsed_s=round(time.perf_counter() - started, 3),
+        )
+        with self._lock:
+            self._results[run_id] = run
+            while len(self._results) > self.keep:
+                self._results.popitem(last=False)
+        return run
+
+    def get(self, run_id: str) -> ScenarioRun:
+        """A stored run; an unknown or expired id is a 404 (run the spec again)."""
+        with self._lock:
+            run = self._results.get(run_id)
+        if run is None:
+            raise NotFoundError(
+                f"no scenario result {run_id!r} (unknown, or expired: results are kept for "
+                f"the newest {self.keep} runs; post the spec again)"
+            )
+        return run

@@ -1,0 +1,400 @@
+"""Response and request models of the API (pydantic v2).
+
+Every data response is an envelope: ``data`` (rows), ``page`` (offset, limit, total, next)
+and ``provenance`` (release, source tables, licence, versions). Rows are long (one per cell);
+their documented fields are the dims and variables each product is published with, and
+further variables a newer release adds pass through (``extra="allow"``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Severity = Literal["info", "warning", "critical"]
+EventKind = Literal[
+    "closure", "dismissal", "temporary_layoff", "change_negotiations", "recruitment"
+]
+Channel = Literal["email", "webhook", "teams", "slack"]
+Industry = Literal[
+    "A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K",
+    "L", "M", "N", "O", "P", "Q", "R", "S", "T", "U", "X",
+]  # fmt: skip
+
+
+# -- problems and envelopes -------------------------------------------------------------------
+class FieldError(BaseModel):
+    field: str
+    reason: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document (``application/problem+json``)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[FieldError] | None = None
+
+
+class Provenance(BaseModel):
+    """Where the numbers come from; on every data response."""
+
+    release_id: str | None = Field(description="release served (None: not release data)")
+    release_created: dt.datetime | None = None
+    dataset: str = Field(description="product name in the release")
+    source_tables: list[str] = Field(description="Statistics Finland table ids")
+    source: str = Field(description="citation to show with the numbers")
+    license: str = "CC BY 4.0"
+    retrieved: str | None = Field(default=None, description="retrieval date of the source extract")
+    data_version: str | None = Field(default=None, description="content hash of the inputs")
+    code_version: str | None = None
+    seed: int | None = None
+    method: str | None = Field(
+        default=None, description="short method note, where the product has one"
+    )
+
+
+class PageInfo(BaseModel):
+    offset: int
+    limit: int
+    total: int = Field(description="rows in the whole selection")
+    next: str | None = Field(default=None, description="URL of the next page")
+
+
+class Row(BaseModel):
+    """One cell of a cube: its labels and values. Undocumented variables pass through."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class DataPage(BaseModel):
+    """The envelope of every tabular data response."""
+
+    data: list[Row]
+    page: PageInfo
+    provenance: Provenance
+    lang: Literal["fi", "sv", "en"]
+
+
+# -- rows of the products ------------------------------------------------------------------
+class AreaRow(Row):
+    area: str | None = Field(
+        default=None, description="2025 area code ('491', 'TA23', 'MK10', 'SSS')"
+    )
+    area_name: str | None = None
+
+
+class RegisterRow(AreaRow):
+    time: dt.date | None = Field(default=None, description="month start")
+    unemployed: float | None = None
+    labour_force: float | None = None
+    vacancies: float | None = None
+
+
+class RegisterPage(DataPage):
+    data: list[RegisterRow]  # type: ignore[assignment]
+
+
+class ForecastRow(AreaRow):
+    variable: str | None = None
+    time: dt.date | None = Field(default=None, description="forecast month (month start)")
+    mean: float | None = None
+    lo80: float | None = None
+    hi80: float | None = None
+    lo95: float | None = None
+    hi95: float | None = None
+
+
+class ForecastPage(DataPage):
+    data: list[ForecastRow]  # type: ignore[assignment]
+
+
+class DemographyRow(AreaRow):
+    time: dt.date | None = Field(default=None, description="31 December of the year")
+    sex: str | None = Field(default=None, description="F, M or T (total)")
+    sex_name: str | None = None
+    age: int | None = Field(default=None, description="single year 0..100 (100 = 100+)")
+
+
+class DemographyPage(DataPage):
+    data: list[DemographyRow]  # type: ignore[assignment]
+
+
+class IndustryRow(AreaRow):
+    industry: str | None = Field(default=None, description="TOL 2008 section A..U, X")
+    industry_name: str | None = None
+    time: dt.date | None = None
+    jobs: float | None = None
+
+
+class IndustryPage(DataPage):
+    data: list[IndustryRow]  # type: ignore[assignment]
+
+
+class TrainingRow(AreaRow):
+    field: str | None = Field(
+        default=None, description="broad field of education (Koulutusluokitus 2016)"
+    )
+    field_name: str | None = None
+    level: str | None = Field(default=None, description="vocational, applied_sciences, university")
+    level_name: str | None = None
+    time: dt.date | None = None
+    expansion: float | None = None
+    replacement: float | None = None
+    supply: float | None = None
+    need: float | None = None
+    lo80: float | None = None
+    hi80: float | None = None
+
+
+class TrainingPage(DataPage):
+    data: list[TrainingRow]  # type: ignore[assignment]
+
+
+class OccupationRow(AreaRow):
+    occupation: str | None = Field(default=None, description="Ammattiluokitus 2010 code")
+    occupation_name: str | None = None
+    time: dt.date | None = None
+    unemployed: float | None = None
+    vacancies: float | None = None
+    tightness: float | None = Field(default=None, description="vacancies per unemployed jobseeker")
+
+
+class OccupationPage(DataPage):
+    data: list[OccupationRow]  # type: ignore[assignment]
+
+
+class ScenarioRow(AreaRow):
+    scenario: str | None = None
+    time: dt.date | None = None
+
+
+class ScenarioPage(DataPage):
+    data: list[ScenarioRow]  # type: ignore[assignment]
+
+
+class MetricRow(AreaRow):
+    variable: str | None = None
+    model: str | None = None
+
+
+class MetricPage(DataPage):
+    data: list[MetricRow]  # type: ignore[assignment]
+    summary: dict[str, Any] = Field(
+        default_factory=dict, description="headline metrics from the release manifest"
+    )
+
+
+# -- areas -----------------------------------------------------------------------------------
+class Area(BaseModel):
+    code: str
+    name: str = Field(description="name in the requested language")
+    name_fi: str
+    name_sv: str
+    name_en: str
+    level: Literal["municipality", "employment_area", "region", "subregion", "country"]
+    parent: str | None = None
+    members: list[str] | None = Field(
+        default=None, description="member municipalities (aggregates)"
+    )
+
+
+class AreaList(BaseModel):
+    data: list[Area]
+    page: PageInfo
+    provenance: Provenance
+    lang: Literal["fi", "sv", "en"]
+
+
+class AreaNode(BaseModel):
+    code: str
+    name: str
+    level: str
+    children: list[AreaNode] = Field(default_factory=list)
+
+
+class AreaTree(BaseModel):
+    data: AreaNode
+    provenance: Provenance
+    lang: Literal["fi", "sv", "en"]
+
+
+# -- releases --------------------------------------------------------------------------------
+class DatasetInfo(BaseModel):
+    name: str
+    dims: dict[str, int]
+    variables: list[str]
+
+
+class ReleaseOut(BaseModel):
+    id: str
+    created: dt.datetime
+    current: bool
+    data_version: str
+    code_version: str
+    datasets: list[DatasetInfo] = Field(default_factory=list)
+    seeds: Any = None
+
+
+class ReleaseList(BaseModel):
+    data: list[ReleaseOut]
+    current: str | None
+
+
+class ReleaseMetrics(BaseModel):
+    release_id: str
+    metrics: dict[str, Any] = Field(description="headline metrics from the release manifest")
+    provenance: Provenance
+
+
+# -- health ----------------------------------------------------------------------------------
+class Health(BaseModel):
+    status: Literal["ok", "no_release"]
+    release: str | None
+    code_version: str
+
+
+# -- alerts, events, subscriptions -------------------------------------------------------------
+class AlertOut(BaseModel):
+    """One alert (one de-duplication key: rule + area + subject) and its current state."""
+
+    id: int
+    rule: str
+    rule_version: str
+    area: str
+    area_name: str | None = None
+    severity: Severity
+    state: Literal["pending", "firing", "resolved"]
+    title: str
+    episode: int
+    first_seen: dt.date | None = None
+    fired_at: dt.date | None = None
+    cleared_at: dt.date | None = None
+    last_evaluated: dt.date | None = None
+    acknowledged_by: str | None = None
+    acknowledged_at: dt.datetime | None = None
+
+
+class AlertHistoryOut(BaseModel):
+    at: dt.date
+    from_state: str
+    to_state: str
+    severity: str
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
+class AlertDetail(AlertOut):
+    """An alert with its explanation (rule, numbers, contributions, events) and history."""
+
+    explanation: dict[str, Any] = Field(default_factory=dict)
+    history: list[AlertHistoryOut] = Field(default_factory=list)
+
+
+class AlertPage(BaseModel):
+    data: list[AlertOut]
+    page: PageInfo
+    provenance: Provenance
+    lang: Literal["fi", "sv", "en"]
+
+
+class AlertDocument(BaseModel):
+    data: AlertDetail
+    provenance: Provenance
+    lang: Literal["fi", "sv", "en"]
+
+
+class AcknowledgeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    note: str | None = Field(default=None, max_length=500, description="why, or what is being done")
+
+
+class EventOut(BaseModel):
+    id: int
+    employer: str
+    municipality: str
+    industry: str
+    kind: EventKind
+    jobs: int
+    announced: dt.date
+    effect_start: dt.date
+    effect_end: dt.date | None = None
+    source: str
+
+
+class EventPage(BaseModel):
+    data: list[EventOut]
+    page: PageInfo
+    provenance: Provenance
+    lang: Literal["fi", "sv", "en"]
+
+
+class SubscriptionIn(BaseModel):
+    """Who gets which alerts, how: a digest and/or immediate critical alerts."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    recipient: str = Field(min_length=1, max_length=200, description="person or role")
+    channel: Channel
+    address: str = Field(
+        min_length=3, max_length=500, description="e-mail address, or an https:// webhook URL"
+    )
+    areas: list[str] = Field(
+        default_factory=list, max_length=400, description="area codes; empty means all"
+    )
+    min_severity: Severity = "warning"
+    digest: bool = True
+    immediate: bool = True
+
+
+class SubscriptionOut(SubscriptionIn):
+    id: int
+
+
+# -- scenarios -------------------------------------------------------------------------------
+class ScenarioRunOut(BaseModel):
+    """A finished on-demand scenario run; its rows are at ``results``."""
+
+    id: str = Field(description="result id (hash of spec, release and code version)")
+    created: dt.datetime
+    elapsed_s: float = Field(description="compute time of the run, seconds")
+    release_id: str | None
+    spec: dict[str, Any]
+    dims: dict[str, int]
+    variables: list[str]
+    results: str = Field(description="URL of the result rows")
+    provenance: Provenance
+
+
+class ScenarioEventSpec(BaseModel):
+    """One event of a scenario (European Restructuring Monitor fields)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["closure", "dismissal", "temporary_layoff", "recruitment"]
+    municipality: str = Field(description="municipality code of the 2025 division")
+    industry: Industry
+    jobs: int = Field(gt=0, le=100_000)
+    start: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="first month, YYYY-MM")
+    phase_in_months: int = Field(default=0, ge=0, le=60)
+    recall_share: float | None = Field(default=None, ge=0, le=1, description="temporary layoffs")
+    duration_months: int | None = Field(default=None, ge=1, le=120, description="temporary layoffs")
+
+
+class ScenarioSpec(BaseModel):
+    """A scenario: events, horizon, Monte Carlo draws and the seed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, max_length=200)
+    events: list[ScenarioEventSpec] = Field(min_length=1, max_length=20)
+    horizon_months: int = Field(default=60, ge=1, le=120)
+    draws: int = Field(default=1000, ge=1, le=5000)
+    seed: int = Field(default=0, ge=0, le=2**63 - 1)

@@ -1,0 +1,128 @@
+"""Small read models for the dashboard pages, taken from release cubes.
+
+Each function takes a cube and returns plain Python values for a template or a chart. The
+forecast cube may be published long (a ``variable`` dim with ``mean, lo80, ...`` variables)
+or wide (``<variable>_mean, <variable>_lo80, ...``); :func:`fan_points` reads both.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from service.charts import FanPoint
+
+STATS = ("mean", "lo80", "hi80", "lo95", "hi95")
+
+
+def _dates(values: np.ndarray) -> list[dt.date]:
+    return [ts.date() for ts in pd.DatetimeIndex(values)]
+
+
+def _num(value: Any) -> float:
+    out = float(value)
+    return out if math.isfinite(out) else float("nan")
+
+
+def history(
+    ds: xr.Dataset, area: str, variable: str, months: int = 72
+) -> list[tuple[dt.date, float]]:
+    """The last ``months`` observed values of ``variable`` in ``area``."""
+    if variable not in ds or area not in ds.indexes["area"]:
+        return []
+    series = ds[variable].sel(area=area).isel(time=slice(-months, None))
+    return list(zip(_dates(series["time"].values), map(_num, series.values), strict=True))
+
+
+def forecast_variables(ds: xr.Dataset) -> list[str]:
+    """The variables a forecast cube forecasts (long or wide layout)."""
+    if "variable" in ds.dims:
+        return [str(v) for v in ds["variable"].values]
+    return sorted({str(n)[: -len("_mean")] for n in ds.data_vars if str(n).endswith("_mean")})
+
+
+def fan_points(ds: xr.Dataset, area: str, variable: str) -> list[FanPoint]:
+    """Forecast mean and interval bounds of ``variable`` in ``area``, month by month."""
+    if area not in ds.indexes.get("area", pd.Index([])):
+        return []
+    cube = ds.sel(area=area)
+    if "variable" in cube.dims:
+        if variable not in cube.indexes["variable"]:
+            return []
+        cube = cube.sel(variable=variable)
+        names = dict(zip(STATS, STATS, strict=True))
+    else:
+        names = {s: f"{variable}_{s}" for s in STATS}
+    if not all(n in cube for n in names.values()):
+        return []
+    columns = {s: cube[n].values for s, n in names.items()}
+    return [
+        FanPoint(t, *(_num(columns[s][i]) for s in STATS))
+        for i, t in enumerate(_dates(cube["time"].values))
+    ]
+
+
+def latest(ds: xr.Dataset, areas: list[str]) -> list[dict[str, Any]]:
+    """Latest month's unemployed, vacancies and unemployment rate (%) per area."""
+    out = []
+    present = [a for a in areas if a in ds.indexes["area"]]
+    for area in present:
+        cube = ds.sel(area=area)
+        valid = cube["unemployed"].dropna("time")
+        if valid.sizes["time"] == 0:
+            continue
+        last = valid["time"].values[-1]
+        row = cube.sel(time=last)
+        unemployed = _num(row["unemployed"].values)
+        force = _num(row["labour_force"].values) if "labour_force" in row else float("nan")
+        out.append(
+            {
+                "area": area,
+                "month": pd.Timestamp(last).strftime("%Y-%m"),
+                "unemployed": unemployed,
+                "vacancies": _num(row["vacancies"].values) if "vacancies" in row else float("nan"),
+                "rate": 100 * unemployed / force
+                if force and math.isfinite(force)
+                else float("nan"),
+            }
+        )
+    return out
+
+
+def training_years(ds: xr.Dataset) -> list[int]:
+    return sorted({int(y) for y in pd.DatetimeIndex(ds["time"].values).year})
+
+
+def training_bars(
+    ds: xr.Dataset, area: str, year: int, labels: dict[str, str] | None
+) -> list[tuple[str, float, float | None, float | None]]:
+    """Need by field in ``year`` (summed over levels), largest first, with 80 % bounds."""
+    if area not in ds.indexes["area"] or "need" not in ds:
+        return []
+    cube = ds.sel(area=area)
+    cube = cube.sel(time=cube["time"].dt.year == year)
+    if cube.sizes["time"] == 0:
+        return []
+    summed = False
+    if "level" in cube.dims:
+        if "total" in cube.indexes["level"]:
+            cube = cube.sel(level="total")
+        else:
+            summed = cube.sizes["level"] > 1
+            cube = cube.sum("level", min_count=1)
+    sums = cube.isel(time=0)
+    # Quantiles do not add up: bounds are shown only when nothing was summed.
+    bounds = not summed and "lo80" in sums and "hi80" in sums
+    bars = []
+    for code in map(str, sums["field"].values):
+        need = _num(sums["need"].sel(field=code).values)
+        lo = _num(sums["lo80"].sel(field=code).values) if bounds else None
+        hi = _num(sums["hi80"].sel(field=code).values) if bounds else None
+        if math.isfinite(need):
+            bars.append(((labels or {}).get(code, code), need, lo, hi))
+    return sorted(bars, key=lambda b: -b[1])
