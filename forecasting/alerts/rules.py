@@ -61,12 +61,12 @@ def seasonal_rise(unemployed: xr.DataArray, cfg: dict[str, Any]) -> Signal:
     """
     x = xr.ufuncs.log1p(unemployed)
     yoy = x - x.shift(time=12)
-    past = yoy.shift(time=1).rolling(time=cfg["window_months"], min_periods=24)
+    past = yoy.shift(time=1).rolling(time=cfg["window_months"], min_periods=12)
     med = past.median()
     mad = (
         (yoy.shift(time=1) - med)
         .pipe(abs)
-        .rolling(time=cfg["window_months"], min_periods=24)
+        .rolling(time=cfg["window_months"], min_periods=12)
         .median()
     )
     scale = np.maximum(1.4826 * mad, 0.02)
