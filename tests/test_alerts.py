@@ -229,3 +229,40 @@ def test_csv_import_is_all_or_nothing(db: Any, tmp_path: Path) -> None:
     ids = register.import_csv(path)
     assert len(ids) == 1 and register.import_csv(path) == ids  # idempotent
     assert list(register.frame(area="TA23")["municipality"]) == ["507"]
+
+
+# -- repository ------------------------------------------------------------------------------
+
+
+def test_repository_lists_filters_acknowledges_and_subscribes(db: Any) -> None:
+    from forecasting.alerts.repository import AlertNotFoundError, AlertRepository, SubscriptionIn
+
+    series = synthetic(120, shift=0.9)
+    regs = xr.Dataset({"unemployed": series, "labour_force": series * 0 + 4000.0})
+    AlertEngine(db).evaluate(
+        register_signals(regs, areas=["491"]),
+        list(MONTHS),
+        explainer=lambda t: {"rule": t.rule, "numbers": t.numbers},
+    )
+    repo = AlertRepository(db)
+    rows, total = repo.list(area="TA23")
+    assert total >= 1 and {r["area"] for r in rows} == {"491"}
+    assert repo.list(area="TA01")[1] == 0
+    critical, _ = repo.list(severity="critical")
+    assert all(r["severity"] == "critical" for r in critical)
+    one = repo.get(rows[0]["id"])
+    assert one["history"] and one["explanation"]["rule"] == one["rule"]
+    acked = repo.acknowledge(one["id"], "johtaja")
+    assert acked["acknowledged_by"] == "johtaja"
+    assert repo.acknowledge(one["id"], "someone else")["acknowledged_by"] == "johtaja"
+    with pytest.raises(AlertNotFoundError):
+        repo.get(10_000)
+    sub = SubscriptionIn(
+        recipient="r", channel="slack", address="https://hooks.example/x", areas=["ta23"]
+    )
+    assert sub.areas == ["TA23"]
+    assert repo.subscribe(sub) == repo.subscribe(sub)
+    with pytest.raises(ValueError, match="URL"):
+        SubscriptionIn(recipient="r", channel="teams", address="not a url")
+    with pytest.raises(ValueError, match="unknown area"):
+        SubscriptionIn(recipient="r", channel="email", address="a@b.fi", areas=["XX1"])
