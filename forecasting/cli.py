@@ -33,12 +33,13 @@ def _data_info(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(info)
         return 0
-    print(f"Snapshot data version {info.get('data_version', '?')}")
+    print(f"Snapshot data version {info.get('data_version', '?')} in {info.get('directory', '')}")
     for name, cube in info.get("cubes", {}).items():
         dims = ", ".join(f"{d}={n}" for d, n in cube.get("dims", {}).items())
-        period = cube.get("period", "")
-        tables = cube.get("source_tables", "")
-        print(f"  {name:<36} {dims:<44} {period:<22} {tables}")
+        periods = cube.get("periods") or {}
+        period = f"{periods.get('first', '')[:7]}..{periods.get('last', '')[:7]}" if periods else ""
+        tables = ", ".join(cube.get("tables", []))
+        print(f"  {name:<34} {dims:<40} {period:<18} {tables}")
     print(f"Licence: {info.get('license', 'CC BY 4.0')}. Source: Statistics Finland (StatFin).")
     return 0
 
@@ -49,7 +50,8 @@ def _data_refresh(args: argparse.Namespace) -> int:
 
     cache_dir = Path(args.cache_dir) if args.cache_dir else get_settings().data.cache_dir
     report = refresh.refresh(cache_dir, tables=args.table or None)
-    print(report)
+    print(report.summary())
+    print("The embedded snapshot was not changed; the refreshed cubes are in the cache.")
     return 0
 
 
