@@ -192,6 +192,11 @@ def to_dataset(
     positions = tuple(index[d].get_indexer(frame[d]) for d in dims)
     if any(np.any(p < 0) for p in positions):
         raise DataError("labels outside the given coordinates")
+    flat = np.ravel_multi_index(positions, tuple(len(index[d]) for d in dims))
+    if len(np.unique(flat)) != len(flat):
+        dup = frame.loc[pd.Series(flat).duplicated().to_numpy()].iloc[0]
+        row = int(dup[ROW]) if ROW in frame else None
+        raise DataError(f"duplicate key { ({d: dup[d] for d in dims}) }", row=row)
     shape = tuple(len(index[d]) for d in dims)
     data_vars: dict[str, tuple[Sequence[str], np.ndarray]] = {}
     for name, (values, status) in variables.items():

@@ -109,20 +109,19 @@ def _aggregate_sort_key(code: str) -> tuple[int, str]:
 def municipality_name_index(division: int = geography.CURRENT_DIVISION) -> dict[str, str]:
     """``{casefolded name: code}``: current fi/sv names and old names of merged municipalities.
 
-    Old names map to the successor's code in ``division`` (through the merger table) and
-    take precedence over a current name that happens to be equal.
+    Old names map to their *old* code, so that :func:`harmonise_with_status` (through
+    :func:`forecasting.geography.harmonise`) applies the merger, in one place; they take
+    precedence over a current name that happens to be equal.
     """
     munis = geography.municipalities(division)
     index: dict[str, str] = {}
     for col in ("name_fi", "name_sv"):
         for code, name in munis[col].items():
             index.setdefault(str(name).strip().casefold(), str(code))
-    mapping = geography.merger_map(division)
     table = geography.mergers()
     for old_code, old_name in zip(table["old_code"], table["old_name"], strict=True):
-        if pd.isna(old_name) or old_code not in mapping:
-            continue
-        index[str(old_name).strip().casefold()] = mapping[old_code]
+        if not pd.isna(old_name):
+            index[str(old_name).strip().casefold()] = str(old_code)
     return index
 
 
