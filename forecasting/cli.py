@@ -164,6 +164,76 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- events and alerts --------------------------------------------------------------------
+
+
+def _alert_db() -> Any:
+    from forecasting.io.alert_db import make_engine
+    from forecasting.settings import get_settings
+
+    return make_engine(get_settings().alerts.database_url)
+
+
+def _events_add(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError as PydanticError
+
+    from forecasting.alerts.events import EventIn, EventRegister
+
+    fields = {k: getattr(args, k) for k in EventIn.model_fields if getattr(args, k, None)}
+    try:
+        event = EventIn.model_validate(fields)
+    except PydanticError as exc:
+        err = exc.errors()[0]
+        print(f"error: {'.'.join(map(str, err['loc']))}: {err['msg']}", file=sys.stderr)
+        return 2
+    print(f"event {EventRegister(_alert_db()).add(event)} registered")
+    return 0
+
+
+def _events_import(args: argparse.Namespace) -> int:
+    from forecasting.alerts.events import EventRegister
+
+    ids = EventRegister(_alert_db()).import_csv(Path(args.csv))
+    print(f"imported {len(ids)} events")
+    return 0
+
+
+def _events_list(args: argparse.Namespace) -> int:
+    from forecasting.alerts.events import EventRegister
+
+    frame = EventRegister(_alert_db()).frame(area=args.area)
+    print(frame.to_string(index=False) if len(frame) else "no events")
+    return 0
+
+
+def _alerts_list(args: argparse.Namespace) -> int:
+    from forecasting.alerts.repository import AlertRepository
+
+    rows, total = AlertRepository(_alert_db()).list(
+        area=args.area, severity=args.severity, state=args.state, limit=args.limit
+    )
+    for r in rows:
+        print(f"{r['id']:>6} {r['severity']:<8} {r['state']:<9} {r['last_evaluated']} {r['title']}")
+    print(f"{len(rows)} of {total} alerts")
+    return 0
+
+
+def _alerts_ack(args: argparse.Namespace) -> int:
+    from forecasting.alerts.repository import AlertRepository
+
+    row = AlertRepository(_alert_db()).acknowledge(args.id, args.user)
+    print(f"alert {row['id']} acknowledged by {row['acknowledged_by']}")
+    return 0
+
+
+def _alerts_evaluate(args: argparse.Namespace) -> int:
+    from forecasting.alerts.run import evaluate_snapshot
+
+    report = evaluate_snapshot(_alert_db(), since=args.since, area=args.area, deliver=args.deliver)
+    print(report)
+    return 0
+
+
 # --- parser ----------------------------------------------------------------------------
 
 
@@ -241,6 +311,50 @@ def _build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_release_build)
     p = rel.add_parser("list", help="list archived releases (* = current)")
     p.set_defaults(handler=_release_list)
+
+    ev = sub.add_parser("events", help="the event register").add_subparsers(
+        dest="sub", required=True
+    )
+    p = ev.add_parser("add", help="register an announced layoff, closure or recruitment")
+    p.add_argument("--employer", required=True)
+    p.add_argument("--municipality", required=True, help="municipality code, e.g. 507")
+    p.add_argument("--industry", required=True, help="TOL 2008 section A..U or X")
+    p.add_argument(
+        "--kind",
+        required=True,
+        choices=("closure", "dismissal", "temporary_layoff", "change_negotiations", "recruitment"),
+    )
+    p.add_argument("--jobs", type=int, required=True)
+    p.add_argument("--announced", required=True, help="YYYY-MM-DD")
+    p.add_argument("--effect-start", dest="effect_start", required=True, help="YYYY-MM-DD")
+    p.add_argument("--effect-end", dest="effect_end", help="YYYY-MM-DD")
+    p.add_argument("--source", required=True, help="where the information comes from")
+    p.set_defaults(handler=_events_add)
+    p = ev.add_parser("import", help="import events from a CSV (all or nothing)")
+    p.add_argument("csv")
+    p.set_defaults(handler=_events_import)
+    p = ev.add_parser("list", help="list registered events")
+    p.add_argument("--area")
+    p.set_defaults(handler=_events_list)
+
+    al = sub.add_parser("alerts", help="early-warning alerts").add_subparsers(
+        dest="sub", required=True
+    )
+    p = al.add_parser("list", help="list alerts")
+    p.add_argument("--area")
+    p.add_argument("--severity", choices=("info", "warning", "critical"))
+    p.add_argument("--state", choices=("pending", "firing", "resolved"))
+    p.add_argument("--limit", type=int, default=50)
+    p.set_defaults(handler=_alerts_list)
+    p = al.add_parser("ack", help="acknowledge an alert")
+    p.add_argument("id", type=int)
+    p.add_argument("--user", required=True)
+    p.set_defaults(handler=_alerts_ack)
+    p = al.add_parser("evaluate", help="evaluate the rules on the snapshot and queue deliveries")
+    p.add_argument("--since", default=None, help="first month to evaluate, YYYY-MM")
+    p.add_argument("--area", default=None, help="limit to one area's municipalities")
+    p.add_argument("--deliver", action="store_true", help="send what is due now")
+    p.set_defaults(handler=_alerts_evaluate)
 
     for name, handler, helptext in (
         ("serve", _serve, "serve the current release (API + dashboard)"),

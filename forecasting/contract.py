@@ -99,9 +99,10 @@ def validate(
                 f"variable {var_name!r} has dims {var.dims}, canonical order is {tuple(order)}",
                 source=name,
             )
-        if dims and var_name in dims and tuple(var.dims) != tuple(dims[var_name]):
+        expected = tuple(dims.get(str(var_name), var.dims)) if dims else tuple(var.dims)
+        if tuple(var.dims) != expected:
             raise ContractError(
-                f"variable {var_name!r} has dims {var.dims}, expected {tuple(dims[var_name])}",
+                f"variable {var_name!r} has dims {var.dims}, expected {expected}",
                 source=name,
             )
     for coord_name in ds.dims:
