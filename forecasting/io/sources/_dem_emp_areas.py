@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
@@ -88,43 +89,51 @@ def codes_from_names(
     return frame[column].map(lookup)
 
 
+def _first_bad_row(frame: pd.DataFrame, column: str, bad_labels: set[str]) -> tuple[str, int]:
+    """The first label in ``bad_labels`` and its file row."""
+    i = int(np.argmax(frame[column].isin(list(bad_labels)).to_numpy()))
+    return str(frame[column].iloc[i]), int(frame[ROW].iloc[i])
+
+
 def check_codes(frame: pd.DataFrame, column: str, source: str) -> pd.Series:
     """Normalise numeric municipality codes (``5`` -> ``"005"``) and check that they exist.
 
-    A code is accepted if it is a municipality of the 2025 division or a merged-away code.
+    A code is accepted if it is a municipality of the 2025 division, a merged-away code of the
+    merger table, or ``"SSS"``; ``KU`` prefixes are dropped. Works on unique labels (fast).
     """
-    text = frame[column].astype(str).str.strip().str.removeprefix("KU")
-    bad = ~text.str.fullmatch(r"\d{1,3}") & (text != geography.COUNTRY)
-    codes = text.where(text == geography.COUNTRY, text.str.zfill(3))
     known = set(geography.municipalities().index) | set(geography.mergers()["old_code"])
-    bad |= ~codes.isin(known | {geography.COUNTRY})
-    if bad.any():
-        i = int(np.argmax(bad.to_numpy()))
-        raise DataError(
-            f"{column}: {frame[column].iloc[i]!r} is not a municipality code",
-            source=source,
-            row=int(frame[ROW].iloc[i]),
-        )
-    return codes
+    lookup: dict[str, str] = {}
+    for label in frame[column].unique():
+        text = str(label).strip().removeprefix("KU")
+        code = text.zfill(3) if text.isdigit() and len(text) <= 3 else text
+        if code == geography.COUNTRY or code in known:
+            lookup[label] = code
+    bad = set(frame[column].unique()) - set(lookup)
+    if bad:
+        label, row = _first_bad_row(frame, column, bad)
+        raise DataError(f"{column}: {label!r} is not a municipality code", source=source, row=row)
+    return frame[column].map(lookup)
 
 
-def year_end(years: Iterable[int]) -> np.ndarray:
+def year_end(years: Iterable[int] | pd.Series) -> np.ndarray:
     """31 December of each year as ``datetime64[ns]`` (the convention of annual data)."""
-    return pd.to_datetime([f"{int(y)}-12-31" for y in years]).to_numpy()
+    arr = np.asarray(list(years) if not isinstance(years, pd.Series) else years, dtype=np.int64)
+    next_year = (arr - 1969).astype("datetime64[Y]").astype("datetime64[D]")
+    return (next_year - np.timedelta64(1, "D")).astype("datetime64[ns]")
 
 
 def parse_years(frame: pd.DataFrame, column: str, source: str) -> pd.Series:
     """Integer years from labels such as ``"2018"`` or ``"2018.0"``; anything else raises."""
-    text = frame[column].astype(str).str.strip().str.removesuffix(".0")
-    bad = ~text.str.fullmatch(r"(19|20)\d\d")
-    if bad.any():
-        i = int(np.argmax(bad.to_numpy()))
-        raise DataError(
-            f"{column}: {frame[column].iloc[i]!r} is not a year",
-            source=source,
-            row=int(frame[ROW].iloc[i]),
-        )
-    return text.astype(int)
+    lookup: dict[str, int] = {}
+    for label in frame[column].unique():
+        text = str(label).strip().removesuffix(".0")
+        if re.fullmatch(r"(19|20)\d\d", text):
+            lookup[label] = int(text)
+    bad = set(frame[column].unique()) - set(lookup)
+    if bad:
+        label, row = _first_bad_row(frame, column, bad)
+        raise DataError(f"{column}: {label!r} is not a year", source=source, row=row)
+    return frame[column].map(lookup)
 
 
 def _split(ds: xr.Dataset) -> tuple[list[str], list[str]]:
@@ -134,16 +143,26 @@ def _split(ds: xr.Dataset) -> tuple[list[str], list[str]]:
 
 
 def harmonise(ds: xr.Dataset) -> xr.Dataset:
-    """Move merged municipalities to the 2025 division (values summed, statuses max-ed)."""
+    """Move merged municipalities to the 2025 division (values summed, statuses max-ed).
+
+    Only the areas touched by a merger go through :func:`forecasting.geography.harmonise`
+    (the one place mergers are applied); the others are passed through unchanged.
+    """
+    mapping = geography.merger_map()
+    codes = [str(c) for c in ds["area"].values]
+    touched = [c for c in codes if c in mapping or c in mapping.values()]
+    if not any(c in mapping for c in codes):
+        return ds
     values, status = _split(ds)
-    out = geography.harmonise(ds[values])
-    assert isinstance(out, xr.Dataset)
+    merged = geography.harmonise(ds[values].sel(area=touched))
+    assert isinstance(merged, xr.Dataset)
     if status:
-        mapping = geography.merger_map()
-        target = [mapping.get(str(c), str(c)) for c in ds["area"].values]
-        flags = ds[status].assign_coords(area=target).groupby("area").max()
-        out = out.merge(flags.sel(area=out["area"].values).astype(np.int8))
-    return out
+        target = [mapping.get(c, c) for c in touched]
+        flags = ds[status].sel(area=touched).assign_coords(area=target).groupby("area").max()
+        merged = merged.merge(flags.sel(area=merged["area"].values).astype(np.int8))
+    order = list(dict.fromkeys(mapping.get(c, c) for c in codes))
+    rest = ds.drop_sel(area=touched)
+    return xr.concat([rest, merged], dim="area").sel(area=order)
 
 
 def add_aggregates(

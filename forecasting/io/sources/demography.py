@@ -109,18 +109,20 @@ def parse_age(
     frame: pd.DataFrame, column: str, source: str, open_labels: dict[str, int]
 ) -> pd.Series:
     """Ages as int from digit labels and the given open-interval labels; totals become -1."""
-    text = frame[column]
     labels = {**open_labels, _TOTAL: -1}
-    digits = pd.to_numeric(text.where(text.str.fullmatch(r"\d{1,3}")), errors="coerce")
-    ages = text.map(labels).astype(float).fillna(digits)
-    if ages.isna().any():
-        i = int(np.argmax(ages.isna().to_numpy()))
+    lookup: dict[str, int] = {}
+    for label in frame[column].unique():
+        if label in labels:
+            lookup[label] = labels[label]
+        elif re.fullmatch(r"\d{1,3}", str(label)):
+            lookup[label] = int(label)
+    bad = [label for label in frame[column].unique() if label not in lookup]
+    if bad:
+        i = int(np.argmax((frame[column] == bad[0]).to_numpy()))
         raise DataError(
-            f"{column}: unknown age label {text.iloc[i]!r}",
-            source=source,
-            row=int(frame[ROW].iloc[i]),
+            f"{column}: unknown age label {bad[0]!r}", source=source, row=int(frame[ROW].iloc[i])
         )
-    return ages.astype(int)
+    return frame[column].map(lookup).astype(int)
 
 
 def read_11re(path: Path) -> pd.DataFrame:
@@ -146,7 +148,10 @@ def check_11re_totals(long: pd.DataFrame, source: str) -> None:
     if "T" in table:
         diff = (table["T"] - table["F"] - table["M"]).abs()
         if (diff > 0).any():
-            raise DataError(f"total != men + women at {diff.idxmax()}", source=source)
+            where = diff.index[int(np.argmax(diff.to_numpy()))]
+            raise DataError(
+                f"total != men + women in area {where[0]}, age {where[1]}", source=source
+            )
     by_age = table.drop(index=-1, level="age").groupby(level="area").sum()
     diff = (by_age - table.xs(-1, level="age")).abs().max(axis=1)
     if (diff > 0).any():
