@@ -1,0 +1,81 @@
+"""The command line: clear errors for bad input, and the commands that need no release."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from forecasting.cli import main
+from forecasting.settings import get_settings
+
+
+@pytest.fixture
+def alert_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    path = tmp_path / "alerts.sqlite"
+    monkeypatch.setenv("ENNAKOINTI_ALERTS__DATABASE_URL", f"sqlite:///{path}")
+    get_settings.cache_clear()
+    yield path
+    get_settings.cache_clear()
+
+
+def test_data_info_lists_the_registers(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["data", "info"]) == 0
+    out = capsys.readouterr().out
+    assert "registers" in out and "tyonv 12r5" in out and "CC BY 4.0" in out
+
+
+def test_refresh_offline_fails_clearly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ENNAKOINTI_STATFIN__BASE_URL", "http://127.0.0.1:9/PxWeb/api/v1")
+    monkeypatch.setenv("ENNAKOINTI_STATFIN__MAX_RETRIES", "0")
+    get_settings.cache_clear()
+    try:
+        assert main(["data", "refresh", "--cache-dir", str(tmp_path / "c")]) == 2
+    finally:
+        get_settings.cache_clear()
+    assert "nothing was changed" in capsys.readouterr().err
+    assert not any((tmp_path / "c").glob("*.nc"))
+
+
+def test_events_add_refuses_unknown_municipality(
+    alert_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = [
+        "events",
+        "add",
+        "--employer",
+        "X Oy",
+        "--municipality",
+        "999",
+        "--industry",
+        "C",
+        "--kind",
+        "closure",
+        "--jobs",
+        "120",
+        "--announced",
+        "2023-09-01",
+        "--effect-start",
+        "2023-12-01",
+        "--source",
+        "test",
+    ]
+    assert main(args) == 2
+    assert "municipality" in capsys.readouterr().err
+    args[5] = "588"  # Pertunmaa: merged into Mäntyharju in 2025
+    assert main(args) == 0
+    assert main(["events", "list", "--area", "TA23"]) == 0
+    assert "507" in capsys.readouterr().out
+
+
+def test_alerts_evaluate_and_list(alert_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["alerts", "evaluate", "--since", "2020-01", "--area", "TA23"]) == 0
+    assert "fired" in capsys.readouterr().out
+    assert main(["alerts", "list", "--area", "TA23"]) == 0
+    assert "seasonal_rise" in capsys.readouterr().out
+    assert main(["alerts", "evaluate", "--since", "1999-01"]) == 2
+    assert "since" in capsys.readouterr().err
+    assert main(["alerts", "ack", "424242", "--user", "x"]) == 2
