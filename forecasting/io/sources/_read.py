@@ -6,7 +6,7 @@ Row numbers are 1-based file line numbers (the header is line 1, the first data 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -163,8 +163,9 @@ def parse_months(frame: pd.DataFrame, column: str, source: str) -> pd.Series:
 def to_dataset(
     frame: pd.DataFrame,
     dims: Sequence[str],
-    variables: dict[str, tuple[np.ndarray, np.ndarray | None]],
+    variables: Mapping[str, tuple[np.ndarray, np.ndarray | None]],
     coords: dict[str, Iterable[object]] | None = None,
+    source: str | None = None,
 ) -> xr.Dataset:
     """Pivot a long frame (unique on ``dims``) into a dense dataset.
 
@@ -179,6 +180,13 @@ def to_dataset(
     coords
         Optional full coordinate labels per dim (default: sorted unique values). Cells not
         in the frame become NaN with status 1 (missing).
+    source
+        File name for error messages.
+
+    Raises
+    ------
+    DataError
+        Labels outside ``coords``, or two rows for the same cell (naming the later row).
 
     Returns
     -------
@@ -191,12 +199,13 @@ def to_dataset(
     }
     positions = tuple(index[d].get_indexer(frame[d]) for d in dims)
     if any(np.any(p < 0) for p in positions):
-        raise DataError("labels outside the given coordinates")
+        raise DataError("labels outside the given coordinates", source=source)
     flat = np.ravel_multi_index(positions, tuple(len(index[d]) for d in dims))
     if len(np.unique(flat)) != len(flat):
         dup = frame.loc[pd.Series(flat).duplicated().to_numpy()].iloc[0]
         row = int(dup[ROW]) if ROW in frame else None
-        raise DataError(f"duplicate key { ({d: dup[d] for d in dims}) }", row=row)
+        key = {d: dup[d] for d in dims}
+        raise DataError(f"duplicate key {key}", source=source, row=row)
     shape = tuple(len(index[d]) for d in dims)
     data_vars: dict[str, tuple[Sequence[str], np.ndarray]] = {}
     for name, (values, status) in variables.items():

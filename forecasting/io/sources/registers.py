@@ -182,14 +182,20 @@ def read_registers(path: Path) -> xr.Dataset:
     frame = read_12r5_long(path)
     times = pd.DatetimeIndex(sorted(frame["time"].unique()))
     ku = frame[frame["kind"] == "KU"]
-    ds = to_dataset(ku, ["area", "time"], _parse_vars(ku, VARS_12R5, src), {"time": times})
+    ds = to_dataset(
+        ku, ["area", "time"], _parse_vars(ku, VARS_12R5, src), {"time": times}, source=src
+    )
     variables = list(VARS_12R5.values())
     ds = harmonise_with_status(ds, variables)
     ds = ds.sortby("area")
     ds = add_aggregates_with_status(ds, variables)
     published = frame[frame["kind"].isin(["MK", "SSS"])]
     pub = to_dataset(
-        published, ["area", "time"], _parse_vars(published, VARS_12R5, src), {"time": times}
+        published,
+        ["area", "time"],
+        _parse_vars(published, VARS_12R5, src),
+        {"time": times},
+        source=src,
     )
     ds = _fill_regions(ds, pub, src)
     ds = _fill_country(ds, pub, src)
@@ -291,7 +297,7 @@ def read_occupations(path: Path) -> xr.Dataset:
         "time": pd.DatetimeIndex(sorted(frame["time"].unique())),
     }
     dims = ["area", "occupation", "time"]
-    ds = to_dataset(frame, dims, _parse_vars(frame, VARS_12TI, src), coords)
+    ds = to_dataset(frame, dims, _parse_vars(frame, VARS_12TI, src), coords, source=src)
     for var in VARS_12TI.values():
         absent = ds[f"{var}_status"] == STATUS_CODES["."]
         ds[f"{var}_status"] = ds[f"{var}_status"].where(~absent, STATUS_CODES["..."])
@@ -342,9 +348,9 @@ def read_vacancy_flows(path: Path) -> xr.Dataset:
             row=int(frame[ROW].iloc[i]),
         )
     parsed["days_open_total"] = (mean * filled, mean_status)
-    ds = to_dataset(frame, ["area", "time"], parsed)
-    counts = ["open_during_month", "new", "filled", "days_open_total"]
-    ds = harmonise_with_status(ds, counts).sortby("area")
+    ds = to_dataset(frame, ["area", "time"], parsed, source=src)
+    additive = ["open_during_month", "new", "filled", "days_open_total"]
+    ds = harmonise_with_status(ds, additive).sortby("area")
     total = ds["days_open_total"]
     ds["mean_days_open"] = xr.where(ds["filled"] > 0, total / ds["filled"], 0.0).where(
         total.notnull()
