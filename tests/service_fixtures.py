@@ -8,11 +8,13 @@ only in the temporary store of a test, never in a real release.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pytest
 import xarray as xr
 
 from forecasting import geography
@@ -163,6 +165,20 @@ def occupation_forecasts(history_time: pd.Timestamp) -> xr.Dataset:
     return stamp(ds, source_tables=["tyonv 12ti", FIXTURE], retrieved="2026-11-27")
 
 
+def preset_scenarios() -> xr.Dataset:
+    """Preset results: dims (scenario, area, time), wide quantile variables."""
+    names = ["closure_507_manufacturing_300", "recruitment_491_health_500"]
+    time = pd.date_range("2024-01-01", periods=24, freq="MS")
+    h = np.arange(1, len(time) + 1)[None, None, :]
+    base = np.full((len(names), len(MUNICIPALITIES), len(time)), 800.0)
+    data = {
+        f"unemployed_{k}": (("scenario", "area", "time"), v)
+        for k, v in _bands(base, h, 0.02).items()
+    }
+    ds = xr.Dataset(data, coords={"scenario": names, "area": list(MUNICIPALITIES), "time": time})
+    return stamp(ds, source_tables=["tyonv 12r5", FIXTURE], retrieved="2026-11-27", seed=9)
+
+
 def full_datasets() -> dict[str, xr.Dataset]:
     """Every product the service serves except alerts (which live in the alert store)."""
     history = registers_history()
@@ -175,6 +191,7 @@ def full_datasets() -> dict[str, xr.Dataset]:
         "jobs_by_industry": jobs_by_industry(),
         "training_needs": training_needs(),
         "occupation_forecasts": occupation_forecasts(pd.Timestamp(history["time"].values[-1])),
+        "scenarios": preset_scenarios(),
     }
 
 
@@ -261,3 +278,54 @@ def stub_scenario_runner(spec: Any) -> xr.Dataset:
     data = {f"unemployed_{k}": (("area", "time"), v) for k, v in _bands(base, h, 0.02).items()}
     ds = xr.Dataset(data, coords={"area": list(MUNICIPALITIES), "time": time})
     return stamp(ds, source_tables=["tyonv 12r5", FIXTURE], retrieved="2026-11-27", seed=spec.seed)
+
+
+# -- pytest fixtures (import them into a test module by name) ------------------------------------
+#: Raw test keys -> scopes. Only their SHA-256 goes into the settings.
+KEYS = {
+    "key-all": "events:write,scenarios:run,alerts:subscribe,alerts:ack",
+    "key-events": "events:write",
+    "key-ack": "alerts:ack",
+}
+
+
+def make_settings(store: Path, database_url: str, **service: Any) -> Any:
+    """Settings for a test app: the given store and alert database, the test keys."""
+    from forecasting.settings import Settings
+    from service.security import hash_key
+
+    keys = [f"{raw}:{hash_key(raw)}:{scopes}" for raw, scopes in KEYS.items()]
+    return Settings(
+        release={"store_dir": store},
+        alerts={"database_url": database_url},
+        service={"api_keys": keys, **service},
+    )
+
+
+@pytest.fixture(scope="session")
+def service_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A release store with one full test release (read-only for the tests)."""
+    root = tmp_path_factory.mktemp("service") / "releases"
+    publish(root)
+    return root
+
+
+@pytest.fixture
+def service_app(service_store: Path, tmp_path: Path) -> Any:
+    """An app on the shared release, a fresh alert store with two alerts, a stub engine."""
+    from service.app import create_app
+
+    database_url = f"sqlite:///{tmp_path / 'alerts.sqlite'}"
+    seed_alerts(database_url)
+    return create_app(
+        make_settings(service_store, database_url), scenario_runner=stub_scenario_runner
+    )
+
+
+@pytest.fixture
+def client(service_app: Any) -> Iterator[Any]:
+    """A TestClient with the lifespan run."""
+    from fastapi.testclient import TestClient
+
+    with TestClient(service_app) as test_client:
+        yield test_client

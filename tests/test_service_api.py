@@ -1,0 +1,255 @@
+"""The read API: values equal the release's cubes, paging, CSV, labels, problems."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import numpy as np
+import pytest
+
+from forecasting.io.release_store import ReleaseStore
+from tests.service_fixtures import (  # noqa: F401  (pytest fixtures)
+    client,
+    service_app,
+    service_store,
+)
+
+PROBLEM = "application/problem+json"
+
+
+def _release(store):
+    return ReleaseStore(store).open()
+
+
+def test_history_rows_equal_the_release_cube(client, service_store):
+    cube = _release(service_store).dataset("registers_history")
+    r = client.get(
+        "/v1/registers/history", params={"area": "507", "from": "2022-01", "to": "2022-12"}
+    )
+    assert r.status_code == 200
+    rows = r.json()["data"]
+    expected = cube["unemployed"].sel(area="507", time=slice("2022-01", "2022-12"))
+    assert [row["time"] for row in rows] == [str(t)[:10] for t in expected["time"].values]
+    np.testing.assert_allclose([row["unemployed"] for row in rows], expected.values)
+    assert {row["area_name"] for row in rows} == {"Mäntyharju"}
+
+
+def test_suppressed_cells_are_null_with_a_status_never_zero(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from forecasting.contract import STATUS_SUPPRESSED
+    from service.app import create_app
+    from tests.service_fixtures import make_settings, publish, registers_history
+
+    history = registers_history()
+    history["vacancies"].loc[{"area": "623", "time": "2023-05-01"}] = np.nan
+    history["vacancies_status"].loc[{"area": "623", "time": "2023-05-01"}] = STATUS_SUPPRESSED
+    publish(tmp_path / "store", {"registers_history": history})
+    app = create_app(make_settings(tmp_path / "store", f"sqlite:///{tmp_path / 'a.sqlite'}"))
+    with TestClient(app) as c:
+        params = {"area": "623", "from": "2023-04", "to": "2023-05"}
+        before, row = c.get("/v1/registers/history", params=params).json()["data"]
+        text = c.get("/v1/registers/history", params={**params, "format": "csv"}).text
+    assert row["vacancies"] is None and row["vacancies_status"] == "confidential"
+    assert before["vacancies"] is not None and before["vacancies_status"] == "ok"
+    assert text.splitlines()[-1].split(",")[5] == ""  # empty CSV cell, not 0
+
+
+def test_pages_cover_the_selection_exactly_once(client):
+    params = {"area": ["491", "097"], "from": "2020-01", "to": "2021-12", "limit": 7}
+    seen, url, pages = [], "/v1/registers/history", 0
+    while url:
+        r = client.get(url, params=params if pages == 0 else None)
+        body = r.json()
+        seen += [(row["area"], row["time"]) for row in body["data"]]
+        url, pages = body["page"]["next"], pages + 1
+        assert r.headers["X-Total-Count"] == "48"
+    assert len(seen) == len(set(seen)) == 48
+    assert pages == 7
+
+
+def test_limit_above_the_hard_maximum_is_a_422_problem(client):
+    r = client.get("/v1/registers/history", params={"limit": 1001})
+    assert r.status_code == 422
+    assert r.headers["content-type"] == PROBLEM
+    assert r.json()["errors"][0]["field"] == "limit"
+    schema = client.get("/openapi.json").json()
+    limits = [
+        p["schema"]
+        for path in schema["paths"].values()
+        for op in path.values()
+        for p in op.get("parameters", [])
+        if p["name"] == "limit"
+    ]
+    assert limits and all(s["anyOf"][0]["maximum"] == 1000 for s in limits)
+
+
+@pytest.mark.parametrize("how", ["query", "accept"])
+def test_csv_has_provenance_lines_and_the_same_rows(client, how):
+    params = {"area": "491", "from": "2023-01", "to": "2023-03"}
+    headers = {}
+    if how == "query":
+        params["format"] = "csv"
+    else:
+        headers["Accept"] = "text/csv"
+    r = client.get("/v1/registers/history", params=params, headers=headers)
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/csv")
+    lines = r.text.splitlines()
+    preamble = [line for line in lines if line.startswith("#")]
+    assert any("license: CC BY 4.0" in line for line in preamble)
+    assert any(line.startswith("# release_id: ") for line in preamble)
+    assert any("tyonv 12r5" in line for line in preamble)
+    rows = list(csv.DictReader(io.StringIO("\n".join(x for x in lines if not x.startswith("#")))))
+    js = client.get(
+        "/v1/registers/history", params={k: v for k, v in params.items() if k != "format"}
+    )
+    assert [float(row["unemployed"]) for row in rows] == [
+        row["unemployed"] for row in js.json()["data"]
+    ]
+
+
+def test_forecast_horizon_and_variable(client):
+    r = client.get(
+        "/v1/registers/forecasts", params={"area": "491", "variable": "vacancies", "horizon": 3}
+    )
+    rows = r.json()["data"]
+    assert len(rows) == 3
+    assert {row["variable"] for row in rows} == {"vacancies"}
+    for row in rows:
+        assert row["lo95"] <= row["lo80"] <= row["mean"] <= row["hi80"] <= row["hi95"]
+
+
+def test_labels_follow_the_language(client):
+    fi = client.get("/v1/jobs", params={"area": "097", "industry": "Q", "year": 2030}).json()
+    en = client.get(
+        "/v1/jobs", params={"area": "097", "industry": "Q", "year": 2030, "lang": "en"}
+    ).json()
+    assert fi["data"][0]["industry_name"] != en["data"][0]["industry_name"]
+    assert "health" in en["data"][0]["industry_name"].lower()
+    sv = client.get("/v1/areas/491", params={"lang": "sv"}).json()["data"][0]
+    assert sv["name"] == "S:t Michel"
+
+
+def test_population_filters_by_year_sex_and_age_range(client):
+    r = client.get(
+        "/v1/population",
+        params={"area": "178", "year": [2030, 2035], "sex": "F", "age_from": 64, "age_to": 66},
+    )
+    rows = r.json()["data"]
+    assert len(rows) == 2 * 3
+    assert {(row["time"][:4], row["age"]) for row in rows} == {
+        (y, a) for y in ("2030", "2035") for a in (64, 65, 66)
+    }
+
+
+def test_training_needs_by_field_and_level(client, service_store):
+    cube = _release(service_store).dataset("training_needs")
+    r = client.get(
+        "/v1/training-needs",
+        params={"area": "TA23", "field": "09", "level": "university", "year": 2031},
+    )
+    (row,) = r.json()["data"]
+    expected = cube.sel(area="TA23", field="09", level="university").isel(time=6)
+    assert row["need"] == pytest.approx(float(expected["need"]))
+    assert row["field_name"] and row["level_name"] == "yliopisto"
+
+
+def test_unknown_area_is_404_and_area_outside_the_release_too(client):
+    unknown = client.get("/v1/registers/history", params={"area": "999"})
+    assert unknown.status_code == 404 and unknown.headers["content-type"] == PROBLEM
+    outside = client.get("/v1/registers/history", params={"area": "091"})  # Helsinki
+    assert outside.status_code == 404
+    assert "not in registers_history of this release" in outside.json()["detail"]
+
+
+def test_a_product_missing_from_the_release_is_a_clear_404(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from tests.service_fixtures import make_settings, publish, registers_history
+
+    publish(tmp_path / "store", {"registers_history": registers_history()})
+    app = create_app(make_settings(tmp_path / "store", f"sqlite:///{tmp_path / 'a.sqlite'}"))
+    with TestClient(app) as c:
+        for url in ("/v1/training-needs", "/v1/scenarios", "/v1/registers/forecasts"):
+            r = c.get(url)
+            assert r.status_code == 404, url
+            assert r.headers["content-type"] == PROBLEM
+            assert "not in this release" in r.json()["detail"]
+        page = c.get("/training")
+        assert page.status_code == 200 and "training_needs" in page.text
+
+
+def test_preset_scenarios(client):
+    r = client.get(
+        "/v1/scenarios",
+        params={"scenario": "closure_507_manufacturing_300", "area": "507", "limit": 2},
+    )
+    rows = r.json()["data"]
+    assert [row["scenario"] for row in rows] == ["closure_507_manufacturing_300"] * 2
+    assert rows[0]["unemployed_mean"] == pytest.approx(800.0)
+
+
+def test_a_breakdown_the_product_lacks_is_422(client):
+    r = client.get("/v1/labour-supply", params={"sex": "F"})
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "sex"
+
+
+def test_releases_current_and_metrics(client, service_store):
+    current = ReleaseStore(service_store).current().id
+    listing = client.get("/v1/releases").json()
+    assert listing["current"] == current and listing["data"][0]["current"]
+    one = client.get("/v1/releases/current").json()
+    assert one["id"] == current
+    assert "register_forecasts" in {d["name"] for d in one["datasets"]}
+    metrics = client.get(f"/v1/releases/{current}/metrics", params={"limit": 5}).json()
+    assert metrics["summary"] == {"register_forecasts": {"mase_h1_12": 0.81}}
+    assert metrics["provenance"]["release_id"] == current
+    assert {"mase", "coverage80"} <= set(metrics["data"][0])
+    assert client.get("/v1/releases/20990101T000000Z-00000000").status_code == 404
+
+
+def test_archived_release_is_served_on_request(client, service_store):
+    current = ReleaseStore(service_store).current().id
+    r = client.get("/v1/registers/history", params={"release": current, "limit": 1})
+    assert r.json()["provenance"]["release_id"] == current
+    missing = client.get("/v1/registers/history", params={"release": "20990101T000000Z-00000000"})
+    assert missing.status_code == 404
+
+
+def test_areas_and_hierarchy(client):
+    tree = client.get("/v1/areas/MK10/hierarchy").json()["data"]
+    areas = {child["code"] for child in tree["children"]}
+    assert "TA23" in areas
+    ta23 = next(c for c in tree["children"] if c["code"] == "TA23")
+    assert {c["code"] for c in ta23["children"]} == {"097", "178", "213", "491", "507", "623"}
+    one = client.get("/v1/areas/588").json()["data"][0]  # Pertunmaa merged into Mäntyharju
+    assert one["code"] == "507"
+    munis = client.get("/v1/areas", params={"level": "municipality", "limit": 1}).json()
+    assert munis["page"]["total"] == 308
+
+
+def test_health_and_metrics(client):
+    health = client.get("/healthz").json()
+    assert health["status"] == "ok" and health["release"]
+    client.get("/v1/areas/TA23")
+    text = client.get("/metrics").text
+    assert 'http_requests_total{handler="/v1/areas/{code}",method="GET",status="2xx"}' in text
+    assert "http_request_duration_seconds_bucket" in text
+
+
+def test_no_release_published_is_503_but_health_answers(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from tests.service_fixtures import make_settings
+
+    app = create_app(make_settings(tmp_path / "empty", f"sqlite:///{tmp_path / 'a.sqlite'}"))
+    with TestClient(app) as c:
+        assert c.get("/healthz").json()["status"] == "no_release"
+        r = c.get("/v1/registers/history")
+        assert r.status_code == 503 and "no release has been published" in r.json()["detail"]
+        assert c.get("/").status_code == 200

@@ -1,0 +1,202 @@
+"""API keys and scopes on every write route, and the writes themselves."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from forecasting.errors import ValidationError
+from service.security import authenticate, hash_key, parse_keys
+from tests.service_fixtures import (  # noqa: F401  (pytest fixtures)
+    KEYS,
+    client,
+    service_app,
+    service_store,
+)
+
+EVENT = {
+    "employer": "Konepaja Oy",
+    "municipality": "507",
+    "industry": "C",
+    "kind": "closure",
+    "jobs": 300,
+    "announced": "2024-02-01",
+    "effect_start": "2024-06-01",
+    "source": "https://example.invalid/news/1",
+}
+SUBSCRIPTION = {
+    "recipient": "Työllisyysjohtaja",
+    "channel": "email",
+    "address": "johtaja@example.invalid",
+    "areas": ["TA23"],
+    "min_severity": "warning",
+}
+SPEC = {
+    "events": [
+        {"kind": "closure", "municipality": "507", "industry": "C", "jobs": 300, "start": "2024-01"}
+    ],
+    "horizon_months": 24,
+    "draws": 200,
+    "seed": 7,
+}
+#: A valid body for every write route; the test below fails if a new route is not listed.
+BODIES = {
+    "/v1/events": EVENT,
+    "/v1/subscriptions": SUBSCRIPTION,
+    "/v1/alerts/{alert_id}/acknowledge": {"note": "seen"},
+    "/v1/scenarios/runs": SPEC,
+}
+#: The scope each write route needs.
+SCOPE_OF = {
+    "/v1/events": "events:write",
+    "/v1/subscriptions": "alerts:subscribe",
+    "/v1/alerts/{alert_id}/acknowledge": "alerts:ack",
+    "/v1/scenarios/runs": "scenarios:run",
+}
+
+
+def _write_routes(client):
+    schema = client.get("/openapi.json").json()
+    return [
+        (path, method)
+        for path, ops in schema["paths"].items()
+        for method in ops
+        if method not in ("get", "head", "options")
+    ]
+
+
+def _key_without(scope):
+    return next(raw for raw, scopes in KEYS.items() if scope not in scopes.split(","))
+
+
+def test_every_write_route_refuses_missing_wrong_and_unscoped_keys(client):
+    routes = _write_routes(client)
+    assert {p for p, _ in routes} == set(BODIES), "a write route without a test body"
+    for path, method in routes:
+        url = path.replace("{alert_id}", "1")
+        body = BODIES[path]
+        missing = client.request(method, url, json=body)
+        assert missing.status_code == 401, (path, missing.text)
+        assert missing.headers["content-type"] == "application/problem+json"
+        assert "WWW-Authenticate" in missing.headers
+        wrong = client.request(method, url, json=body, headers={"X-API-Key": "not-a-key"})
+        assert wrong.status_code == 401, path
+        unscoped = _key_without(SCOPE_OF[path])
+        forbidden = client.request(method, url, json=body, headers={"X-API-Key": unscoped})
+        assert forbidden.status_code == 403, path
+        assert SCOPE_OF[path] in forbidden.json()["detail"]
+
+
+def test_write_routes_declare_the_key_in_openapi(client):
+    schema = client.get("/openapi.json").json()
+    assert schema["components"]["securitySchemes"]["APIKeyHeader"]["name"] == "X-API-Key"
+    for path, method in _write_routes(client):
+        assert schema["paths"][path][method]["security"] == [{"APIKeyHeader": []}]
+
+
+def test_register_event_then_list_it(client):
+    headers = {"X-API-Key": "key-events"}
+    first = client.post("/v1/events", json=EVENT, headers=headers)
+    assert first.status_code == 201
+    again = client.post("/v1/events", json=EVENT, headers=headers)
+    assert again.json()["id"] == first.json()["id"]  # not stored twice
+    listed = client.get("/v1/events", params={"area": "TA23"}).json()
+    assert [e["employer"] for e in listed["data"]] == ["Konepaja Oy"]
+    assert client.get("/v1/events", params={"area": "091"}).json()["data"] == []
+
+
+def test_bad_event_is_a_422_problem_naming_the_field(client):
+    bad = {**EVENT, "municipality": "999"}
+    r = client.post("/v1/events", json=bad, headers={"X-API-Key": "key-events"})
+    assert r.status_code == 422
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["errors"][0]["field"] == "body.municipality"
+
+
+def test_subscribe_creates_then_updates(client):
+    headers = {"X-API-Key": "key-all"}
+    created = client.post("/v1/subscriptions", json=SUBSCRIPTION, headers=headers)
+    assert created.status_code == 201
+    assert created.json()["areas"] == ["TA23"]
+    changed = {**SUBSCRIPTION, "min_severity": "critical"}
+    updated = client.post("/v1/subscriptions", json=changed, headers=headers)
+    assert updated.status_code == 200
+    assert updated.json()["id"] == created.json()["id"]
+    assert updated.json()["min_severity"] == "critical"
+    bad = {**SUBSCRIPTION, "channel": "webhook"}  # an e-mail address is no webhook
+    assert client.post("/v1/subscriptions", json=bad, headers=headers).status_code == 422
+
+
+def test_acknowledge_records_who_and_keeps_history(client):
+    r = client.post(
+        "/v1/alerts/1/acknowledge",
+        json={"note": "työryhmä koolle"},
+        headers={"X-API-Key": "key-ack"},
+    )
+    assert r.status_code == 200
+    alert = r.json()["data"]
+    assert alert["acknowledged_by"] == "key-ack"
+    assert alert["history"][-1]["detail"] == {
+        "acknowledged_by": "key-ack",
+        "note": "työryhmä koolle",
+    }
+    assert client.get("/v1/alerts/1").json()["data"]["acknowledged_by"] == "key-ack"
+    missing = client.post("/v1/alerts/999/acknowledge", headers={"X-API-Key": "key-ack"})
+    assert missing.status_code == 404
+
+
+def test_alert_filters_and_explanation(client):
+    everything = client.get("/v1/alerts").json()
+    assert everything["page"]["total"] == 2
+    critical = client.get("/v1/alerts", params={"min_severity": "critical"}).json()["data"]
+    assert [a["area"] for a in critical] == ["507"]
+    firing = client.get("/v1/alerts", params={"state": "firing", "area": "TA23"}).json()["data"]
+    assert [a["area"] for a in firing] == ["507"]
+    assert client.get("/v1/alerts", params={"area": "MK01"}).json()["data"] == []
+    later = client.get("/v1/alerts", params={"since": "2024-01-01"}).json()["data"]
+    assert later == []
+    one = client.get("/v1/alerts/1", params={"lang": "en"}).json()
+    assert one["data"]["explanation"]["summary_en"].startswith("Unemployment rose")
+    assert one["data"]["history"][0]["to_state"] == "firing"
+    assert one["provenance"]["license"] == "CC BY 4.0"
+
+
+def test_scenario_run_returns_an_id_and_rows(client):
+    r = client.post("/v1/scenarios/runs", json=SPEC, headers={"X-API-Key": "key-all"})
+    assert r.status_code == 201
+    run = r.json()
+    assert r.headers["Location"] == run["results"]
+    again = client.post("/v1/scenarios/runs", json=SPEC, headers={"X-API-Key": "key-all"})
+    assert again.json()["id"] == run["id"]  # same spec, seed and release: same result
+    rows = client.get(run["results"], params={"area": "507", "limit": 3}).json()
+    assert len(rows["data"]) == 3 and rows["data"][0]["unemployed_mean"] > 1000
+    assert rows["provenance"]["seed"] == 7
+    assert client.get("/v1/scenarios/runs/" + "0" * 20).status_code == 404
+
+
+def test_scenario_spec_over_the_caps_is_422(client):
+    spec = {**SPEC, "draws": 10_000}
+    r = client.post("/v1/scenarios/runs", json=spec, headers={"X-API-Key": "key-all"})
+    assert r.status_code == 422
+
+
+def test_parse_keys_refuses_malformed_entries():
+    digest = hash_key("x")
+    assert parse_keys([f"a:{digest}:events:write,alerts:ack"])[0].scopes == {
+        "events:write",
+        "alerts:ack",
+    }
+    for bad in ["a:b", f"a:{digest[:-1]}:events:write", f"a:{digest}:root"]:
+        with pytest.raises(ValidationError):
+            parse_keys([bad])
+
+
+@given(raw=st.text(min_size=1, max_size=40), other=st.text(min_size=1, max_size=40))
+def test_only_the_key_with_the_stored_hash_authenticates(raw, other):
+    keys = parse_keys([f"holder:{hashlib.sha256(raw.encode()).hexdigest()}:alerts:ack"])
+    assert authenticate(raw, keys).name == "holder"
+    if other != raw:
+        assert authenticate(other, keys) is None
