@@ -9,12 +9,8 @@ import numpy as np
 import pytest
 
 from forecasting.io.release_store import ReleaseStore
-from tests.service_fixtures import (  # noqa: F401  (pytest fixtures)
-    client,
-    service_app,
-    service_store,
-)
 
+pytest_plugins = ["tests.service_fixtures"]
 PROBLEM = "application/problem+json"
 
 

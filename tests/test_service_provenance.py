@@ -5,12 +5,9 @@ from __future__ import annotations
 import csv
 import io
 
-from tests.service_fixtures import (  # noqa: F401  (pytest fixtures)
-    client,
-    service_app,
-    service_store,
-)
 from tests.test_service_security import SPEC
+
+pytest_plugins = ["tests.service_fixtures"]
 
 #: Routes that describe releases or the service rather than serve data.
 NOT_DATA = {"/healthz", "/v1/releases", "/v1/releases/{release_id}"}

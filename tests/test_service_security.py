@@ -10,12 +10,9 @@ from hypothesis import strategies as st
 
 from forecasting.errors import ValidationError
 from service.security import authenticate, hash_key, parse_keys
-from tests.service_fixtures import (  # noqa: F401  (pytest fixtures)
-    KEYS,
-    client,
-    service_app,
-    service_store,
-)
+from tests.service_fixtures import KEYS
+
+pytest_plugins = ["tests.service_fixtures"]
 
 EVENT = {
     "employer": "Konepaja Oy",
