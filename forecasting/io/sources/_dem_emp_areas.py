@@ -214,16 +214,46 @@ def check_equal(
         )
 
 
+#: ``long_name`` attributes of the variables of the demography and employment cubes.
+LONG_NAMES = {
+    "population": "population at the end of the year",
+    "population_total": "population at the end of the year, all ages",
+    "in_migration": "moves into the municipality during the year",
+    "out_migration": "moves out of the municipality during the year",
+    "net_migration": "net migration during the year (in - out)",
+    "total_fertility_rate": "total fertility rate",
+    "life_expectancy": "life expectancy at birth",
+    "net_migration_rate": "net migration per resident",
+    "fertility_age_share": "share of the total fertility rate at each age of the mother",
+    "net_migration_by_age": "net migration by single year of age (derived)",
+    "death_rate": "central death rate m(x)",
+    "death_rate_oldest": "central death rate at 100..109 and 110+ as in the source",
+    "fertility_rate": "age-specific fertility rate",
+    "employed_residents": "employed persons living in the area",
+    "residents_working_in_home_municipality": "employed residents working in their home "
+    "municipality",
+    "commuting_out": "employed residents working outside their home municipality",
+    "jobs": "employed persons working in the area (jobs)",
+    "commuting_in": "employed persons working in the area and living elsewhere",
+    "suppressed_postcodes": "postal codes left out because their breakdown is suppressed",
+    "employed_na": "employment, domestic concept (national accounts), annual average",
+    "employed_es": "employed persons (employment statistics 115i), last week of the year",
+    "employed_eurostat": "employment, domestic concept (Eurostat nama_10_a64_e)",
+}
+
+
 def finish(ds: xr.Dataset, attrs: dict[str, str] | None = None) -> xr.Dataset:
     """Canonical dim order, float64 values, int8 flags; all-zero status variables dropped.
 
     A ``<var>_status`` is kept only where the source has gaps (contract: "wherever the source
-    has gaps").
+    has gaps"). Variables get a ``long_name`` from :data:`LONG_NAMES`.
     """
     values, status = _split(ds)
     out = ds.copy()
     for var in values:
         out[var] = out[var].astype(np.float64)
+        if var in LONG_NAMES:
+            out[var].attrs.setdefault("long_name", LONG_NAMES[var])
     for var in status:
         if not np.any(out[var].values != 0):
             out = out.drop_vars(var)

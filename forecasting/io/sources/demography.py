@@ -3,7 +3,7 @@
 - ``population``: vaerak 11re, population 31.12.2018 and 31.12.2019 by single year of age
   (``"100 -"`` = 100+) and sex. PxWeb CSV exports in Latin-1 whose layouts differ by year (2018:
   comma-separated, men and women; 2019: semicolon-separated, also a total, which is checked).
-  Municipalities by Finnish name (2018 file: 2019 division; 2019 file: 2020 division, Valtimo
+  Municipalities by Finnish name (2018 file: 2018 division; 2019 file: 2020 division, Valtimo
   already in Nurmes), harmonised to the 2025 division, plus employment areas, regions and the
   country; the computed country equals the file's ``KOKO MAA`` rows (checked).
 - ``population_totals``: population 31.12.2000..2022 by municipality (Sotkanet extract, 2021
