@@ -319,3 +319,39 @@ def test_hfd_wrong_country(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="is not FIN") as info:
         demo.read_fertility(path)
     assert info.value.row == 3
+
+
+@needs_data
+@pytest.mark.slow
+def test_committed_snapshot_matches_the_readers() -> None:
+    """The committed cubes are what the readers build now (content hash of the prepared cube)."""
+    import json
+
+    from forecasting import snapshot
+    from forecasting.io.snapshot_build import prepare
+    from forecasting.io.sources import Cube
+
+    committed = json.loads((snapshot.snapshot_dir() / "manifest.json").read_text())["cubes"]
+    for name in (
+        "population",
+        "population_totals",
+        "migration",
+        "projection_2019",
+        "regional_demography",
+        "national_mortality",
+        "national_fertility",
+    ):
+        entry = committed[name]
+        ds = prepare(
+            Cube(
+                name,
+                cube(name),
+                ("t",),
+                (),
+                "r",
+                "2026-01-01",
+                tuple(entry["count_vars"]),
+                time_convention="31 December",
+            )
+        )
+        assert ds.attrs["data_version"] == entry["data_version"], name

@@ -295,3 +295,42 @@ def test_eurostat_wrong_country(tmp_path: Path) -> None:
     header = "geo,time,nace_r2,EMP_DC__THS_PER"
     with pytest.raises(DataError, match="unexpected label 'SE'"):
         emp.read_eurostat(write(tmp_path / "e.csv", header, ["SE,1995.0,C,1.0"]))
+
+
+@needs_data
+def test_committed_snapshot_matches_the_readers() -> None:
+    """The committed cubes are what the readers build now (content hash of the prepared cube)."""
+    import json
+
+    from forecasting import snapshot
+    from forecasting.io.snapshot_build import prepare
+    from forecasting.io.sources import Cube
+
+    committed = json.loads((snapshot.snapshot_dir() / "manifest.json").read_text())["cubes"]
+    names = {
+        "postcode": "jobs_by_industry_postcode_shares",
+        "national": "national_employment_by_industry",
+    }
+    for key in (
+        "commuting",
+        "employment_by_age_education",
+        "jobs_by_industry",
+        "postcode",
+        "jobs_totals_2019",
+        "national",
+    ):
+        name = names.get(key, key)
+        entry = committed[name]
+        ds = prepare(
+            Cube(
+                name,
+                cube(key),
+                ("t",),
+                (),
+                "r",
+                "2026-01-01",
+                tuple(entry["count_vars"]),
+                time_convention="31 December",
+            )
+        )
+        assert ds.attrs["data_version"] == entry["data_version"], name
