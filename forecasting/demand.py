@@ -1,0 +1,554 @@
+"""Jobs by industry per municipality and year: history 1987-2019 and projection to 2040.
+
+Method (details and reasons in ``docs/methods/training_needs.md``):
+
+1. **National industry paths** (:func:`national_paths`): national accounts employment by TOL
+   section 1975..2017, extended to 2023 with the growth of the employment-statistics (tyokay 115i)
+   group that contains each section (B, D, E grow with B-F less C and F; G-I, M, N, R-U with the
+   total less every group 115i gives).
+2. **History** (:func:`jobs_by_industry_history`): for every year, a seed structure per
+   municipality (the 2017 Paavo structure, or for Etelä-Savo 2012..2016 the postal-code shares of
+   the nearest year) moved by the national industry growth since its reference year, then fitted
+   by IPF (RAS) to the municipal job totals (tyokay 115p 1987..2017, 115k 2019; 2018 interpolated
+   geometrically) and to the national industry shares. Section X (unknown) is spread
+   proportionally.
+3. **Projection** (:func:`jobs_by_industry_projection`): shift-share from the origin year:
+   ``jobs[m,i,t] = jobs[m,i,origin] * national index[i,t] * exp(d_m * D(h))`` where the national
+   index is the observed national path up to its last year and a damped log-linear trend after,
+   ``d_m`` the municipality's mean regional differential (the growth its industry mix does not
+   explain) and ``D(h)`` a damped cumulative weight. Demand-driven industries follow demography
+   instead: Q (health and social work) grows with the 75+ population of the employment area with
+   elasticity ``ELASTICITY_Q`` (calibrated nationally), P (education) with the 0-19 population
+   with ``ELASTICITY_P`` (an assumption). Intervals come from log-normal draws: national path
+   residuals, the municipality's regional-differential residuals and cell noise estimated from
+   the Etelä-Savo postal-code shares.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TypeVar
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from forecasting import geography, snapshot
+from forecasting.errors import DataError, ValidationError
+from forecasting.provenance import combine_versions, stamp
+from models import shiftshare
+
+_XR = TypeVar("_XR", xr.Dataset, xr.DataArray)
+SECTIONS: tuple[str, ...] = tuple("ABCDEFGHIJKLMNOPQRSTU")
+LAST_TOTALS_YEAR = 2019
+#: Groups of tyokay 115i that carry a section's growth after 2017 (see :func:`national_paths`).
+_DIRECT_115I = ("A", "C", "F", "J", "K", "L", "O", "P", "Q")
+_BDE = ("B", "D", "E")
+#: Damping of the national industry trends and of the regional differential (per year).
+PHI_NATIONAL = 0.85
+PHI_LOCAL = 0.7
+#: Years of history behind the national trend slope and the regional differential.
+TREND_YEARS = 10
+DIFFERENTIAL_YEARS = 12
+#: Elasticity of P (education) jobs w.r.t. the 0-19 population: an assumption (teacher numbers
+#: follow pupil numbers only partly; school networks adjust with a lag).
+ELASTICITY_P = 0.5
+#: Years over which ELASTICITY_Q is calibrated (national Q jobs vs the national 75+ population).
+CALIBRATION_YEARS = (2007, 2022)
+DEMOGRAPHY_DRIVEN = {"Q": (75, 100), "P": (0, 19)}
+SOURCE_TABLES = (
+    "tyokay 115p",
+    "tyokay 115k",
+    "Paavo TP 2017",
+    "Paavo TP 2012-2016 (postal codes)",
+    "national accounts (kan)",
+    "tyokay 115i",
+    "vaenn 2019",
+    "vaerak 11re",
+)
+_CUBES = (
+    "commuting",
+    "jobs_totals_2019",
+    "jobs_by_industry",
+    "jobs_by_industry_postcode_shares",
+    "national_employment_by_industry",
+    "projection_2019",
+    "regional_demography",
+)
+
+
+def _cube(name: str) -> xr.Dataset:
+    if name not in snapshot.names():
+        raise DataError(
+            f"cube {name!r} is not in the snapshot yet (rebuild it with "
+            "python -m forecasting.io.snapshot_build)",
+            source="snapshot",
+        )
+    return snapshot.load(name)
+
+
+def _year(ds: _XR) -> _XR:
+    """``ds`` with integer years on ``time`` (31 December labels the year)."""
+    return ds.assign_coords(time=ds["time"].dt.year.values)
+
+
+def inputs_version() -> str:
+    """Combined ``data_version`` of the cubes the demand chain reads."""
+    return combine_versions(_cube(n).attrs["data_version"] for n in _CUBES)
+
+
+# --------------------------------------------------------------------------- national
+@lru_cache(maxsize=1)
+def national_paths() -> xr.DataArray:
+    """National employment by TOL section, persons, ``(industry, time)`` with integer years.
+
+    1975..2017 national accounts (E1, domestic concept); 2018..2023 extended with the growth of
+    the tyokay 115i group that holds the section since 2017.
+    """
+    ds = _year(_cube("national_employment_by_industry"))
+    na = ds["employed_na"].sel(industry=list(SECTIONS), time=slice(1975, 2017))
+    es = ds["employed_es"].sel(time=slice(2017, None))
+    rest_codes = [*_DIRECT_115I, "B-F"]
+    groups = {s: es.sel(industry=s) for s in _DIRECT_115I}
+    groups["BDE"] = es.sel(industry="B-F") - es.sel(industry="C") - es.sel(industry="F")
+    groups["rest"] = es.sel(industry="TOTAL") - es.sel(industry=rest_codes).sum("industry")
+    later = []
+    for s in SECTIONS:
+        key = s if s in _DIRECT_115I else ("BDE" if s in _BDE else "rest")
+        growth = groups[key] / groups[key].sel(time=2017)
+        part = na.sel(industry=s, time=2017, drop=True) * growth.sel(time=slice(2018, None))
+        later.append(part.drop_vars("industry", errors="ignore"))
+    ext = xr.concat(later, dim="industry").assign_coords(industry=list(SECTIONS))
+    out = xr.concat([na, ext.transpose("industry", "time")], dim="time")
+    return out.fillna(0.0).rename("employed")
+
+
+def national_trend(until_data: int, horizon_end: int) -> tuple[xr.DataArray, xr.DataArray]:
+    """National industry index (1 at ``until_data``) to ``horizon_end`` and its yearly log sd.
+
+    A damped log-linear trend (slope = mean log change of the last :data:`TREND_YEARS` years,
+    damping :data:`PHI_NATIONAL`); returns ``index (industry, time)`` for years
+    ``until_data..horizon_end`` and ``sd (industry,)`` of the yearly log changes around the slope.
+    """
+    path = national_paths().sel(time=slice(until_data - TREND_YEARS, until_data))
+    logs = np.log(np.maximum(path.values, 1.0))
+    changes = np.diff(logs, axis=1)
+    slope = changes.mean(axis=1)
+    sd = changes.std(axis=1, ddof=1)
+    h = horizon_end - until_data
+    cum = np.concatenate([[0.0], shiftshare.damped_cumulative(PHI_NATIONAL, h)])
+    index = np.exp(slope[:, None] * cum[None, :])
+    years = np.arange(until_data, horizon_end + 1)
+    coords = {"industry": list(SECTIONS)}
+    return (
+        xr.DataArray(index, dims=("industry", "time"), coords={**coords, "time": years}),
+        xr.DataArray(sd, dims=("industry",), coords=coords),
+    )
+
+
+def national_index(origin: int, until: int, data_until: int | None = None) -> xr.DataArray:
+    """National industry index ``(industry, time)`` relative to ``origin`` for origin..until.
+
+    Observed up to ``data_until`` (default: the last year of :func:`national_paths`), a damped
+    trend after.
+    """
+    path = national_paths()
+    last = int(path["time"].max()) if data_until is None else data_until
+    last = max(min(last, until), origin)
+    base = path.sel(time=origin)
+    observed = (path.sel(time=slice(origin, last)) / base.where(base > 0)).fillna(1.0)
+    trend, _ = national_trend(last, max(until, last))
+    tail = trend.sel(time=slice(last + 1, until)) * observed.sel(time=last)
+    return xr.concat([observed, tail], dim="time").transpose("industry", "time")
+
+
+# --------------------------------------------------------------------------- municipal history
+@lru_cache(maxsize=1)
+def municipal_totals() -> xr.DataArray:
+    """Jobs by workplace per municipality ``(area, time)``, 1987..2019 (2018 interpolated)."""
+    munis = sorted(geography.municipalities().index)
+    hist = _year(_cube("commuting"))["jobs"].sel(area=munis)
+    y2019 = _cube("jobs_totals_2019")["jobs"].sel(area=munis).expand_dims(time=[2019])
+    y2018 = ((hist.sel(time=2017) * y2019.sel(time=2019)) ** 0.5).expand_dims(time=[2018])
+    out = xr.concat([hist, y2018, y2019.transpose("time", "area")], dim="time")
+    return out.transpose("area", "time").rename("jobs")
+
+
+def _shares(jobs: xr.DataArray) -> xr.DataArray:
+    """Section shares over A..U with X (unknown) spread proportionally; NaN cells as 0."""
+    known = jobs.sel(industry=list(SECTIONS)).fillna(0.0)
+    total = known.sum("industry")
+    return (known / total.where(total > 0)).fillna(1.0 / len(SECTIONS))
+
+
+@lru_cache(maxsize=1)
+def reference_structures() -> dict[int, xr.DataArray]:
+    """``{year: shares (area, industry)}``: 2017 for every municipality, 2012..2016 Etelä-Savo."""
+    munis = sorted(geography.municipalities().index)
+    out = {2017: _shares(_cube("jobs_by_industry")["jobs"].sel(area=munis))}
+    post = _year(_cube("jobs_by_industry_postcode_shares")["jobs"])
+    post_munis = [a for a in map(str, post["area"].values) if a in munis]
+    for year in map(int, post["time"].values):
+        out[year] = _shares(post.sel(area=post_munis, time=year))
+    return out
+
+
+def _seed(year: int, allow: tuple[int, ...]) -> xr.DataArray:
+    """Seed shares ``(area, industry)`` for ``year`` from the nearest allowed references."""
+    refs = reference_structures()
+    path = national_paths()
+    munis = sorted(geography.municipalities().index)
+    seed: xr.DataArray | None = None
+    # Farthest first, so the nearest reference that covers a municipality wins.
+    for ref in sorted((r for r in allow if r in refs), key=lambda r: -abs(r - year)):
+        base = path.sel(time=ref)
+        moved = (refs[ref] * (path.sel(time=year) / base.where(base > 0))).fillna(0.0)
+        moved = moved.reindex(area=munis)
+        seed = moved if seed is None else moved.combine_first(seed)
+    if seed is None:
+        raise DataError(f"no reference industry structure for {year}", source="jobs_by_industry")
+    return seed
+
+
+@lru_cache(maxsize=1)
+def concept_bridge() -> xr.DataArray:
+    """Per-section ratio of the 2017 workplace-statistics share to the national-accounts share.
+
+    National accounts count employed persons (annual average, domestic concept); the municipal
+    totals count jobs by workplace in the last week of the year. Multiplying national-accounts
+    shares by this ratio turns them into workplace-concept shares (exactly so in 2017), so the
+    IPF column targets and the 2017 Paavo structure agree.
+    """
+    munis = sorted(geography.municipalities().index)
+    paavo = reference_structures()[2017] * municipal_totals().sel(time=2017, area=munis)
+    paavo_share = paavo.sum("area") / paavo.sum()
+    nat = national_paths().sel(time=2017)
+    ratio = paavo_share / (nat / nat.sum()).where(nat > 0)
+    return ratio.fillna(1.0).drop_vars("time", errors="ignore").rename("concept_bridge")
+
+
+def jobs_by_industry_history(
+    first: int = 1987, last: int = LAST_TOTALS_YEAR, references: tuple[int, ...] | None = None
+) -> xr.DataArray:
+    """Jobs ``(area, industry, time)`` per municipality 1987..2019 fitted by IPF (see module doc).
+
+    Parameters
+    ----------
+    first, last
+        Years to fit (within 1987..2019).
+    references
+        Reference structures allowed as seeds (default all: 2012..2017); a backtest passes only
+        the years before its origin.
+    """
+    totals = municipal_totals().sel(time=slice(first, last))
+    path = national_paths()
+    allow = tuple(reference_structures()) if references is None else references
+    years = [int(t) for t in totals["time"].values]
+    bridge = concept_bridge().values
+    out = np.zeros((totals.sizes["area"], len(SECTIONS), len(years)))
+    for k, year in enumerate(years):
+        seed = _seed(year, allow).transpose("area", "industry").values
+        rows = totals.sel(time=year).values
+        nat = path.sel(time=min(year, int(path["time"].max()))).values * bridge
+        out[:, :, k] = shiftshare.ipf(seed, rows, nat / nat.sum() * rows.sum())
+    return xr.DataArray(
+        out,
+        dims=("area", "industry", "time"),
+        coords={"area": totals["area"].values, "industry": list(SECTIONS), "time": years},
+        name="jobs",
+    )
+
+
+# --------------------------------------------------------------------------- projection drivers
+def regional_differentials(history: xr.DataArray, origin: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and sd of each municipality's yearly regional differential up to ``origin``.
+
+    Uses the :data:`DIFFERENTIAL_YEARS` years before ``origin`` (2018 is interpolated, so its
+    two half-steps count as one observation each). Returns arrays of shape ``(M,)``.
+    """
+    hist = history.sel(time=slice(origin - DIFFERENTIAL_YEARS, origin))
+    totals = hist.sum("industry").values
+    shares = (hist / hist.sum("industry")).fillna(0.0).values
+    nat = national_paths().sel(time=hist["time"].values).values * concept_bridge().values[:, None]
+    growth = np.ones_like(nat)
+    growth[:, 1:] = nat[:, 1:] / np.where(nat[:, :-1] > 0, nat[:, :-1], 1.0)
+    mean, resid = shiftshare.regional_differential(totals, shares, growth)
+    sd = np.nanstd(resid, axis=1, ddof=1)
+    return np.nan_to_num(mean), np.nan_to_num(sd, nan=np.nanmedian(sd))
+
+
+#: Mean of log|Z| for a standard normal Z (turns a fit of log|deviation| into log sd).
+_MEAN_LOG_ABS_NORMAL = -0.6352
+
+
+@lru_cache(maxsize=1)
+def cell_noise_model(min_jobs: float = 20.0) -> tuple[float, float]:
+    """Yearly sd of local industry shares drifting from national shares, by cell size.
+
+    From the Etelä-Savo postal-code shares: the log change 2012 -> 2016 of each cell's share
+    relative to the national share (cells with at least ``min_jobs`` jobs in every year),
+    divided by the square root of the span (a random walk per year; measured over the whole span
+    so that year-to-year coverage noise of the postal-code data is not counted as drift). The sd
+    falls with the cell's size: ``log|deviation| = a + b log(jobs) + E log|Z|`` is fitted by least
+    squares, so ``sd(jobs) = exp(a) * jobs**b``.
+
+    Returns
+    -------
+    a, b
+        Intercept and slope of the fit (``b`` about -0.4).
+    """
+    post = _year(_cube("jobs_by_industry_postcode_shares")["jobs"])
+    munis = [a for a in map(str, post["area"].values) if a.isdigit()]
+    post = post.sel(area=munis, industry=list(SECTIONS))
+    share = post / post.sum("industry")
+    nat = national_paths().sel(time=post["time"].values)
+    nat_share = nat / nat.sum("industry")
+    rel: xr.DataArray = (share / nat_share.where(nat_share > 0)).where(share > 0).pipe(np.log)
+    span = int(rel["time"].max() - rel["time"].min())
+    change = (rel.isel(time=-1) - rel.isel(time=0)).where(post.min("time") >= min_jobs)
+    size = post.mean("time").values.ravel()
+    dev = np.abs(change.values.ravel() - np.nanmedian(change.values)) / np.sqrt(span)
+    ok = np.isfinite(dev) & (dev > 0)
+    slope, intercept = np.polyfit(np.log(size[ok]), np.log(dev[ok]) - _MEAN_LOG_ABS_NORMAL, 1)
+    return float(intercept), float(slope)
+
+
+def cell_noise_sd(jobs: np.ndarray) -> np.ndarray:
+    """Yearly log sd of a cell's drift for cells of ``jobs`` jobs (clipped to 0.01..0.15)."""
+    a, b = cell_noise_model()
+    return np.clip(np.exp(a) * np.maximum(jobs, 1.0) ** b, 0.01, 0.15)
+
+
+@lru_cache(maxsize=1)
+def elasticity_q() -> float:
+    """Elasticity of Q jobs w.r.t. the 75+ population, calibrated on national data.
+
+    The ratio of the log growth of national Q employment (tyokay 115i) to the log growth of the
+    national 75+ population over :data:`CALIBRATION_YEARS` (about 0.53: part of Q, e.g.
+    children's day care and hospitals for all ages, does not follow the old-age population).
+    """
+    a, b = CALIBRATION_YEARS
+    es = _year(_cube("national_employment_by_industry"))["employed_es"].sel(industry="Q")
+    pop = _year(_cube("regional_demography"))["population"].sel(area=geography.COUNTRY)
+    old = pop.sel(age=slice(75, 100)).sum(("sex", "age"))
+    ratio = np.log(es.sel(time=b) / es.sel(time=a)) / np.log(old.sel(time=b) / old.sel(time=a))
+    return float(ratio)
+
+
+def _age_population(ages: tuple[int, int], origin: int, until: int) -> xr.DataArray:
+    """Population aged ``ages`` per municipality ``(area, time)`` for ``origin..until``.
+
+    From 2019 the official municipal projection (vaenn 2019); before 2019 (backtests) the
+    municipality's region's observed population (regional_demography), scaled to the
+    municipality at 2019.
+    """
+    munis = sorted(geography.municipalities().index)
+    proj = _year(_cube("projection_2019"))["population"].sel(age=slice(*ages)).sum("age")
+    proj = proj.reindex(area=munis)
+    if origin >= 2019:
+        return proj.sel(time=slice(origin, until))
+    reg = _year(_cube("regional_demography"))["population"].sel(age=slice(*ages))
+    reg = reg.sum(("sex", "age"))
+    region_of = geography.municipalities().loc[munis, "region"].to_numpy()
+    reg_m = reg.reindex(area=region_of).assign_coords(area=munis)
+    scale = proj.sel(time=2019) / reg_m.sel(time=2019)
+    return (reg_m * scale).sel(time=slice(origin, min(until, int(reg["time"].max()))))
+
+
+def demography_index(origin: int, until: int) -> xr.DataArray:
+    """Demand index ``(area, industry, time)`` of the demography-driven industries Q and P.
+
+    ``(pop[t] / pop[origin]) ** elasticity`` where ``pop`` is the population of the driver ages
+    in the municipality's employment area (health, social and education services are organised
+    and used across the area, so the area's ageing drives the host's jobs too).
+    """
+    munis = sorted(geography.municipalities().index)
+    areas_of = geography.municipalities().loc[munis, "employment_area"].to_numpy()
+    elasticity = {"Q": elasticity_q(), "P": ELASTICITY_P}
+    parts = []
+    for industry, ages in DEMOGRAPHY_DRIVEN.items():
+        pop = _age_population(ages, origin, until)
+        area_pop = pop.groupby(xr.DataArray(areas_of, dims="area")).sum()
+        per_muni = area_pop.sel(group=areas_of).rename(group="area").assign_coords(area=munis)
+        ratio = per_muni / per_muni.sel(time=origin)
+        parts.append((ratio ** elasticity[industry]).expand_dims(industry=[industry]))
+    out = xr.concat(parts, dim="industry").transpose("area", "industry", "time")
+    years = np.arange(origin, until + 1)
+    last = out["time"].values
+    return out.sel(time=[min(y, int(last.max())) for y in years]).assign_coords(time=years)
+
+
+# --------------------------------------------------------------------------- projection
+@dataclass(frozen=True)
+class JobsSimulation:
+    """Projected jobs of groups of municipalities (immutable result of :func:`simulate_jobs`).
+
+    Attributes
+    ----------
+    groups : tuple of str
+        Group labels (a municipality code or an aggregate code).
+    years : (H+1,) int array
+        ``origin..until``.
+    central : (G, I, H+1)
+        Central path (the expected value of the draws: log noise is mean-corrected).
+    draws : (D, G, I, H+1)
+        Simulated paths.
+    """
+
+    groups: tuple[str, ...]
+    years: np.ndarray
+    central: np.ndarray
+    draws: np.ndarray
+
+
+def _log_noise(
+    rng: np.random.Generator, sd: np.ndarray, n_draws: int, horizon: int, start: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cumulative normal shocks ``(D, *sd.shape, H+1)`` (zero up to ``start``) and variances."""
+    steps = rng.standard_normal((n_draws, *sd.shape, horizon + 1)) * sd[..., None]
+    steps[..., : start + 1] = 0.0
+    variance = np.cumsum(np.where(np.arange(horizon + 1) > start, 1.0, 0.0)) * sd[..., None] ** 2
+    return np.cumsum(steps, axis=-1), variance
+
+
+def simulate_jobs(
+    groups: dict[str, list[str]],
+    *,
+    origin: int = LAST_TOTALS_YEAR,
+    until: int = 2035,
+    n_draws: int = 200,
+    seed: int = 20251,
+    data_until: int | None = None,
+    references: tuple[int, ...] | None = None,
+) -> JobsSimulation:
+    """Project jobs by industry for groups of municipalities (see the module docstring).
+
+    Parameters
+    ----------
+    groups
+        ``{label: member municipality codes}``; every municipality is projected on its own and
+        summed into each group that lists it (so groups are coherent sums).
+    origin
+        Last year of municipal data used (the base year).
+    until
+        Last projected year.
+    n_draws, seed
+        Monte Carlo draws for the intervals; a municipality's stream depends on ``seed`` and
+        its code only, so it does not change with the other groups asked for.
+    data_until
+        Last year of national data used (default: all, 2023); a backtest sets it to ``origin``.
+    references
+        Reference industry structures allowed (see :func:`jobs_by_industry_history`).
+    """
+    history = jobs_by_industry_history(last=origin, references=references)
+    diff_mean, diff_sd = regional_differentials(history, origin)
+    horizon = until - origin
+    index = national_index(origin, until, data_until).values
+    last_national = min(int(national_paths()["time"].max()), data_until or 9999)
+    _, nat_sd = national_trend(max(last_national, origin), until)
+    demo = demography_index(origin, until)
+    damp = np.concatenate([[0.0], shiftshare.damped_cumulative(PHI_LOCAL, horizon)])
+    rng_nat = np.random.default_rng([seed, 0])
+    nat_noise, nat_var = _log_noise(
+        rng_nat, nat_sd.values, n_draws, horizon, start=max(last_national - origin, 0)
+    )
+    q_p = [SECTIONS.index(s) for s in DEMOGRAPHY_DRIVEN]
+    position = {str(a): k for k, a in enumerate(history["area"].values)}
+    labels = tuple(groups)
+    central = np.zeros((len(labels), len(SECTIONS), horizon + 1))
+    draws = np.zeros((n_draws, *central.shape))
+    for muni in sorted({m for members in groups.values() for m in members}):
+        k = position[muni]
+        idx = index.copy()
+        idx[q_p] = demo.sel(area=muni).values
+        path = history.values[k, :, -1][:, None] * idx * np.exp(diff_mean[k] * damp)[None, :]
+        rng = np.random.default_rng([seed, int(muni)])
+        loc_noise, loc_var = _log_noise(rng, np.array(diff_sd[k]), n_draws, horizon)
+        cell_sd = cell_noise_sd(history.values[k, :, -1])
+        cell_noise, cell_var = _log_noise(rng, cell_sd, n_draws, horizon)
+        log_noise = nat_noise + loc_noise[:, None, :] + cell_noise
+        variance = nat_var + loc_var[None, :] + cell_var
+        sims = path[None] * np.exp(log_noise - 0.5 * variance[None])
+        for g, label in enumerate(labels):
+            if muni in groups[label]:
+                central[g] += path
+                draws[:, g] += sims
+    years = np.arange(origin, until + 1)
+    return JobsSimulation(labels, years, central, draws)
+
+
+def _check_until(until: int, low: int = 2025, high: int = 2040) -> int:
+    if isinstance(until, bool) or not isinstance(until, (int, np.integer)):
+        raise ValidationError("until", f"must be an integer year, got {until!r}")
+    if not low <= until <= high:
+        raise ValidationError("until", f"must be within {low}..{high}, got {until}")
+    return int(until)
+
+
+def area_groups(area: str) -> dict[str, list[str]]:
+    """``{code: members}`` for ``area`` and (for an aggregate) each of its municipalities."""
+    code = geography.resolve_area(area)
+    members = geography.members(code)
+    groups = {m: [m] for m in members} if len(members) <= 40 else {}
+    groups[code] = members
+    return groups
+
+
+def jobs_by_industry_projection(
+    until: int = 2035, area: str = geography.MIKKELI_AREA, *, n_draws: int = 200, seed: int = 20251
+) -> xr.Dataset:
+    """Projected jobs by industry ``(area, industry, time)`` with ``mean``, ``lo80``, ``hi80``.
+
+    Base year 2019 (the last municipal totals); history 1987..2019 is included in ``mean``
+    (lo80 = hi80 = mean there). ``area`` is a municipality or an aggregate; an aggregate comes
+    with its member municipalities (up to 40 of them). ``time`` is 31 December of each year.
+
+    Raises
+    ------
+    ValidationError
+        ``until`` outside 2025..2040.
+    UnknownAreaError
+        Unknown ``area``.
+    """
+    until = _check_until(until)
+    groups = area_groups(area)
+    sim = simulate_jobs(groups, until=until, n_draws=n_draws, seed=seed)
+    history = jobs_by_industry_history()
+    hist = np.stack([history.sel(area=m).sum("area").values for m in groups.values()])
+    years = np.concatenate([history["time"].values[:-1], sim.years])
+    mean = np.concatenate([hist[:, :, :-1], sim.central], axis=2)
+    lo = np.concatenate([hist[:, :, :-1], np.quantile(sim.draws, 0.1, axis=0)], axis=2)
+    hi = np.concatenate([hist[:, :, :-1], np.quantile(sim.draws, 0.9, axis=0)], axis=2)
+    coords = {
+        "area": list(sim.groups),
+        "industry": list(SECTIONS),
+        "time": pd.to_datetime([f"{y}-12-31" for y in years]),
+    }
+    dims = ("area", "industry", "time")
+    ds = xr.Dataset({"mean": (dims, mean), "lo80": (dims, lo), "hi80": (dims, hi)}, coords=coords)
+    ds["projected"] = ("time", years > LAST_TOTALS_YEAR)
+    return stamp(
+        ds,
+        source_tables=SOURCE_TABLES,
+        retrieved=_cube("commuting").attrs["retrieved"],
+        data_version=inputs_version(),
+        seed=seed,
+        extra={
+            "units": "jobs by workplace (persons), 31 December",
+            "time_convention": "31 December (YYYY-12-31) labels the year",
+            "method_note": METHOD_NOTE,
+            "elasticity_q_75plus": round(elasticity_q(), 4),
+            "elasticity_p_0_19": ELASTICITY_P,
+            "interval": "80 % from log-normal draws (national, regional, cell noise)",
+        },
+    )
+
+
+METHOD_NOTE = (
+    "Jobs by industry: municipal job totals (tyokay 115p/115k) split by TOL section with IPF "
+    "on 2017 Paavo and 2012-2016 postal-code structures and national industry shares; "
+    "projected from 2019 by shift-share on damped national industry trends (observed to 2023) "
+    "plus a damped regional differential; Q follows the area's 75+ population and P its 0-19 "
+    "population (official 2019 projection). 80 % intervals from log-normal draws."
+)

@@ -1,0 +1,149 @@
+"""Numpy arithmetic of the labour-demand chain: IPF, damped trends, shift-share, band ageing.
+
+Everything here is plain numpy (no labels, no files): :mod:`forecasting.demand` and
+:mod:`forecasting.training` fix the dim order and hand arrays in. Shapes are stated per function;
+``M`` municipalities, ``I`` industries, ``T`` years, ``H`` projection years, ``X`` single ages.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "age_stock_path",
+    "damped_cumulative",
+    "ipf",
+    "regional_differential",
+]
+
+
+def ipf(
+    seed: np.ndarray,
+    row_targets: np.ndarray,
+    col_targets: np.ndarray,
+    *,
+    tol: float = 1e-9,
+    max_iter: int = 500,
+) -> np.ndarray:
+    """Iterative proportional fitting (RAS) of a non-negative ``(R, C)`` matrix to two margins.
+
+    Parameters
+    ----------
+    seed : (R, C)
+        Non-negative prior; zero cells stay zero.
+    row_targets : (R,)
+        Row sums to reach.
+    col_targets : (C,)
+        Column sums to reach; rescaled to the row total when the two totals differ.
+    tol
+        Stop when the largest relative row and column misfit is below ``tol``.
+    max_iter
+        Upper bound on the number of (row, column) sweeps.
+
+    Returns
+    -------
+    (R, C) array with the row sums of ``row_targets`` and (as far as the zero pattern allows)
+    the column sums of ``col_targets``. Rows whose seed is all zero but whose target is positive
+    are filled with the column target shares (there is no other information).
+    """
+    out = np.array(seed, dtype=float, copy=True)
+    rows = np.asarray(row_targets, dtype=float)
+    cols = np.asarray(col_targets, dtype=float)
+    if cols.sum() > 0:
+        cols = cols * rows.sum() / cols.sum()
+    empty = (out.sum(axis=1) <= 0) & (rows > 0)
+    out[empty] = cols / max(cols.sum(), 1e-300)
+    for _ in range(max_iter):
+        rs = out.sum(axis=1)
+        out *= np.divide(rows, rs, out=np.zeros_like(rs), where=rs > 0)[:, None]
+        cs = out.sum(axis=0)
+        out *= np.divide(cols, cs, out=np.ones_like(cs), where=cs > 0)[None, :]
+        rs = out.sum(axis=1)
+        misfit = np.abs(rs - rows) / np.maximum(rows, 1.0)
+        if misfit.max(initial=0.0) < tol:
+            break
+    return out
+
+
+def damped_cumulative(phi: float, horizon: int) -> np.ndarray:
+    """Cumulative damping weights ``sum_{k=1..h} phi**k`` for ``h = 1..horizon``, shape (H,).
+
+    A damped trend with slope ``b`` reaches ``b * damped_cumulative(phi, H)[h-1]`` after ``h``
+    steps (Gardner-McKenzie); ``phi = 1`` is the undamped linear trend.
+    """
+    k = np.arange(1, horizon + 1, dtype=float)
+    return np.cumsum(phi**k)
+
+
+def regional_differential(
+    totals: np.ndarray, shares: np.ndarray, national_growth: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Shift-share regional differential of yearly job growth per area.
+
+    Parameters
+    ----------
+    totals : (M, T)
+        Jobs per area and year.
+    shares : (M, I, T)
+        Industry shares per area and year (sum to 1 over ``I``).
+    national_growth : (I, T)
+        National industry growth factors ``N[i, t] / N[i, t-1]`` (column 0 unused).
+
+    Returns
+    -------
+    mean, residuals : (M,), (M, T-1)
+        ``residuals[m, t-1] = log(totals[t] / totals[t-1]) - log(sum_i shares[t-1] g[i, t])``,
+        the part of growth not explained by the area's industry mix (the regional shift), and
+        its mean over years (NaN years are skipped).
+    """
+    expected = np.einsum("mit,it->mt", shares[:, :, :-1], national_growth[:, 1:])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        resid = np.log(totals[:, 1:] / totals[:, :-1]) - np.log(expected)
+    resid[~np.isfinite(resid)] = np.nan
+    return np.nanmean(resid, axis=1), resid
+
+
+def age_stock_path(
+    stock: np.ndarray,
+    continuation: np.ndarray,
+    totals: np.ndarray,
+    entry_profile: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Age a stock of workers year by year; exits are replacement demand, entrants fill the rest.
+
+    Parameters
+    ----------
+    stock : (E, X)
+        Workers by group (e.g. education level) and single age at the origin.
+    continuation : (E, X)
+        Share of workers aged ``x`` who still work (in the area) a year later, net of cohort
+        entries, capped at 1 here (net inflows are not exits).
+    totals : (H,)
+        Jobs to fill in each projection year (the total stock after hiring).
+    entry_profile : (E, X)
+        Distribution of entrants over group and age (sums to 1).
+
+    Returns
+    -------
+    exits, stocks : (H, E, X), (H, E, X)
+        Exits during each year by the age they had at its start, and the stock at its end. When
+        survivors exceed ``totals`` (shrinking jobs) the stock is scaled down and the excess is
+        not counted as replacement demand (it is negative expansion demand).
+    """
+    keep = np.minimum(continuation, 1.0)
+    horizon = totals.shape[0]
+    exits = np.zeros((horizon, *stock.shape))
+    stocks = np.zeros((horizon, *stock.shape))
+    current = np.array(stock, dtype=float)
+    for h in range(horizon):
+        exits[h] = current * (1.0 - keep)
+        survivors = np.zeros_like(current)
+        survivors[:, 1:] = (current * keep)[:, :-1]
+        survivors[:, -1] += (current * keep)[:, -1]
+        gap = totals[h] - survivors.sum()
+        if gap >= 0:
+            current = survivors + gap * entry_profile
+        else:
+            current = survivors * (totals[h] / max(survivors.sum(), 1e-300))
+        stocks[h] = current
+    return exits, stocks
