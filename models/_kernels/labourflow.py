@@ -1,0 +1,697 @@
+"""Numba kernel of the Monte Carlo labour-flow model (private; see :mod:`models.labourflow`).
+
+Shapes (``B`` draws, ``T`` months, ``R`` municipalities (residence = workplace list), ``I``
+industries, ``D = 4`` unemployment duration bands 0-3, 3-6, 6-12, 12+ months, ``G = 2``
+jobseeker groups: 0 regular, 1 the displaced cohort of the scenario's direct events; the
+workplace axis has ``R + 1`` entries where the last one is "outside the area"):
+
+- ``E``      (R, I)        employed residents by industry, persons.
+- ``U``      (G, R, I, D)  unemployed jobseekers by previous industry and duration band.
+- ``V``      (R, I)        registered open vacancies at the workplace (baseline stock).
+- ``Vev``    (R, I)        vacancies opened by the scenario's events (new jobs).
+- ``L``      (P, R)        temporarily laid-off persons of layoff tranche ``p`` (unemployed,
+                           not searching, waiting for recall).
+
+One month ``t`` of one draw, in this order:
+
+1. events of month ``t`` (layoffs to the cohort or to regular jobseekers, new vacancies,
+   temporary layoffs and their end: a binomial recall share returns to work);
+2. employed: separations ``Bin(E, sep)`` to band 0 (held back until step 4) and exits out of
+   the labour force ``Bin(E - sep, exit_e)`` (retirement, out-migration);
+3. matching: effective searchers ``S[w, j] = sum_r commute[r, w] sum_i mob[i, j]
+   sum_{g,d} eff[d] U[g, r, i, d]``; matches ``M = min(A_w S^a Vt^(1-a), cap Vt, hmax S)``
+   with ``Vt = vac_ref + Vev``: the expected registered vacancies (openings are many more
+   than the registered vacancies, which are a noisy indicator of them; using their
+   expectation keeps small cells free of a Jensen bias) plus the events' new jobs; hazard
+   of a jobseeker ``eff[d] sum_j mob[i, j] sum_w commute[r, w] M[w, j] / S[w, j]`` (plus
+   search outside the area at the fixed rate ``theta_out``);
+   per cell, competing binomials: hires, then exits ``exit_u``, then ageing to the next band
+   ``age_p``; each hire picks an industry ``j`` with weight ``mob[i, j] * sum_w (...)``;
+4. separations enter band 0; entries (Poisson) join band 0 of the new-entrant industry and
+   employment;
+5. vacancies: registered vacancies close with ``1 - exp(-close * (1 + f / fref) / 2)``,
+   ``f = M / Vt`` the month's fill rate and ``fref`` the baseline's (so half of the closing
+   responds to tightness: more searchers fill vacancies faster), and open
+   ``Poisson(vac_new)``; event vacancies (new jobs) are filled from unemployment with
+   ``Bin(Vev, f)`` (the vacancy side of the matches, drawn apart from the jobseeker side:
+   vacancies are not people) and from outside unemployment with ``q_out``: residents (by
+   ``resid_of_work``) enter employment, non-residents commute in and leave the ledger.
+
+Every person move is an integer transfer between cells, so in every draw and month
+``sum E + sum U + sum L + exits = start + entries`` holds exactly.
+
+Random numbers come from numba's generator, reseeded at the start of each draw with
+``seeds[b]`` (a per-draw value from ``SeedSequence(seed).spawn``); a draw runs on one thread
+from start to end, so the output does not depend on the number of threads.
+"""
+
+# numba has no per-thread Generator: the legacy np.random API *is* its seeded per-thread
+# stream. Shape letters (R, I, D, ...) follow the docstrings.
+# ruff: noqa: NPY002, E741
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from models._jit import jit, prange
+
+N_BANDS = 4
+N_GROUPS = 2
+#: Event kinds of the schedule (``ev_kind``).
+EV_LAYOFF_COHORT = 0
+EV_LAYOFF = 1
+EV_VACANCIES = 2
+EV_TEMP_START = 3
+EV_TEMP_END = 4
+#: Cells up to this size draw one uniform per person instead of three binomials.
+SMALL_CELL = 12
+#: Columns of ``out_cohort``: cumulative displaced, re-employed, exited; unemployed now.
+COHORT_SIZE, COHORT_REEMPLOYED, COHORT_EXITED, COHORT_UNEMPLOYED = 0, 1, 2, 3
+#: Columns of ``out_flows``: cumulative entries, cumulative exits (persons).
+FLOW_ENTRIES, FLOW_EXITS = 0, 1
+
+
+@jit
+def _stoch_round(x: float) -> int:
+    """``floor(x)`` plus one with probability ``x - floor(x)`` (unbiased), ``x >= 0``."""
+    n = math.floor(x)
+    if np.random.random() < x - n:
+        n += 1
+    return n
+
+
+@jit
+def _pick(weights: np.ndarray, total: float) -> int:
+    """Index drawn with probability ``weights[k] / total`` (linear scan, last index as fallback)."""
+    u = np.random.random() * total
+    acc = 0.0
+    last = weights.size - 1
+    for k in range(last):
+        acc += weights[k]
+        if u < acc:
+            return k
+    return last
+
+
+@jit
+def _competing_small(n: int, p1: float, p2: float, p3: float) -> tuple[int, int, int]:
+    """Competing outcomes of ``n`` persons, one uniform each (for small ``n``).
+
+    Same law as ``k1 = Bin(n, p1)``, ``k2 = Bin(n - k1, p2)``, ``k3 = Bin(n - k1 - k2, p3)``.
+    """
+    c1 = p1
+    c2 = c1 + (1.0 - p1) * p2
+    c3 = c2 + (1.0 - p1) * (1.0 - p2) * p3
+    k1 = 0
+    k2 = 0
+    k3 = 0
+    for _ in range(n):
+        u = np.random.random()
+        if u < c1:
+            k1 += 1
+        elif u < c2:
+            k2 += 1
+        elif u < c3:
+            k3 += 1
+    return k1, k2, k3
+
+
+@jit
+def _binom(n: int, p: float) -> int:
+    """``Bin(n, p)`` with the cheap cases short-cut."""
+    if n <= 0 or p <= 0.0:
+        return 0
+    if p >= 1.0:
+        return n
+    return np.random.binomial(n, p)
+
+
+@jit
+def matching_rates(
+    U: np.ndarray,
+    V: np.ndarray,
+    Vev: np.ndarray,
+    eff: np.ndarray,
+    commute: np.ndarray,
+    mob: np.ndarray,
+    match_A: np.ndarray,
+    alpha: float,
+    cap: float,
+    hmax: float,
+    theta_out: np.ndarray,
+    wj: np.ndarray,
+    theta: np.ndarray,
+    fillrate: np.ndarray,
+    ysum: np.ndarray,
+    hz: np.ndarray,
+) -> None:
+    """Matching of one month: fill ``theta``, ``fillrate``, ``ysum`` and ``hz``.
+
+    Parameters
+    ----------
+    U : (G, R, I, D) unemployed; V, Vev : (R, I) vacancies.
+    eff : (D,) search efficiency by band; commute : (R, R + 1) search shares by workplace;
+    mob : (I, I) search weights of previous industry i on industry j (rows sum to 1);
+    match_A : (R,) matching efficiency; alpha : elasticity on searchers; cap : max matches
+    per vacancy; hmax : max hazard; theta_out : (I,) hire rate per searcher outside the area.
+    wj : (R, I) work array (effective searchers by residence and target industry).
+
+    Outputs
+    -------
+    theta : (R, I) matches per effective searcher at workplace w, industry j.
+    fillrate : (R, I) matches per vacancy ``M / Vt`` (0 where no vacancies).
+    ysum : (R, I) hires per effective searcher of residence r in industry j, over all
+    workplaces (``sum_w commute[r, w] theta[w, j] + commute[r, R] theta_out[j]``).
+    hz : (R, I) hazard per unit search efficiency by residence and previous industry.
+    """
+    G, R, I, D = U.shape
+    wj[:, :] = 0.0
+    for r in range(R):
+        for i in range(I):
+            ue = 0.0
+            for g in range(G):
+                for d in range(D):
+                    ue += eff[d] * U[g, r, i, d]
+            if ue > 0.0:
+                for j in range(I):
+                    wj[r, j] += ue * mob[i, j]
+    for w in range(R):
+        for j in range(I):
+            s = 0.0
+            for r in range(R):
+                s += commute[r, w] * wj[r, j]
+            vt = V[w, j] + Vev[w, j]
+            if s > 0.0 and vt > 0.0:
+                m = match_A[w] * s**alpha * vt ** (1.0 - alpha)
+                m = min(m, cap * vt, hmax * s)
+                theta[w, j] = m / s
+                fillrate[w, j] = m / vt
+            else:
+                theta[w, j] = 0.0
+                fillrate[w, j] = 0.0
+    for r in range(R):
+        for j in range(I):
+            y = commute[r, R] * theta_out[j]
+            for w in range(R):
+                y += commute[r, w] * theta[w, j]
+            ysum[r, j] = y
+    for r in range(R):
+        for i in range(I):
+            h = 0.0
+            for j in range(I):
+                h += mob[i, j] * ysum[r, j]
+            hz[r, i] = h
+
+
+@jit
+def _layoff(
+    n: int, w: int, i: int, E: np.ndarray, resid_of_work: np.ndarray, dest: np.ndarray
+) -> int:
+    """Move up to ``n`` jobs at workplace ``w``, industry ``i`` out of ``E``; residents to ``dest``.
+
+    Each laid-off worker's residence is drawn from ``resid_of_work[w]`` (last entry: outside
+    the area, not in the ledger). ``dest`` (R,) receives the residents moved; returns their count.
+    """
+    R = E.shape[0]
+    moved = 0
+    total = 0.0
+    for r in range(R + 1):
+        total += resid_of_work[w, r]
+    for _ in range(n):
+        r = _pick(resid_of_work[w], total)
+        if r < R and E[r, i] > 0:
+            E[r, i] -= 1
+            dest[r] += 1
+            moved += 1
+    return moved
+
+
+@jit
+def _apply_events(
+    t: int,
+    k0: int,
+    ev_t: np.ndarray,
+    ev_w: np.ndarray,
+    ev_i: np.ndarray,
+    ev_kind: np.ndarray,
+    ev_pool: np.ndarray,
+    ev_amount: np.ndarray,
+    ev_recall: np.ndarray,
+    ev_band: np.ndarray,
+    resid_of_work: np.ndarray,
+    E: np.ndarray,
+    U: np.ndarray,
+    Vev: np.ndarray,
+    L: np.ndarray,
+    buf: np.ndarray,
+    cohort: np.ndarray,
+) -> int:
+    """Apply the events of month ``t`` (schedule sorted by month from index ``k0``).
+
+    Returns the index of the first event of a later month. ``cohort`` (2,) accumulates
+    the displaced (0) and their count still to be reported (unused slot 1 kept for symmetry).
+    """
+    R = E.shape[0]
+    k = k0
+    while k < ev_t.size and ev_t[k] == t:
+        w, i, kind = ev_w[k], ev_i[k], ev_kind[k]
+        if kind == EV_VACANCIES:
+            Vev[w, i] += _stoch_round(ev_amount[k])
+        elif kind == EV_TEMP_END:
+            p = ev_pool[k]
+            for r in range(R):
+                back = _binom(L[p, r], ev_recall[k])
+                E[r, i] += back
+                rest = L[p, r] - back
+                U[1, r, i, ev_band[k]] += rest
+                cohort[0] += rest
+                L[p, r] = 0
+        else:
+            buf[:] = 0
+            moved = _layoff(_stoch_round(ev_amount[k]), w, i, E, resid_of_work, buf)
+            for r in range(R):
+                if kind == EV_TEMP_START:
+                    L[ev_pool[k], r] += buf[r]
+                elif kind == EV_LAYOFF_COHORT:
+                    U[1, r, i, 0] += buf[r]
+                else:
+                    U[0, r, i, 0] += buf[r]
+            if kind == EV_LAYOFF_COHORT:
+                cohort[0] += moved
+        k += 1
+    return k
+
+
+@jit
+def _employed_flows(
+    t: int, E: np.ndarray, sep: np.ndarray, exit_e: np.ndarray, sepbuf: np.ndarray
+) -> int:
+    """Separations into ``sepbuf`` (R, I) and exits out of the labour force; returns exits."""
+    R, I = E.shape
+    exits = 0
+    for r in range(R):
+        pe = exit_e[t, r]
+        for i in range(I):
+            n = E[r, i]
+            if n == 0:
+                continue
+            s = _binom(n, sep[t, r, i])
+            x = _binom(n - s, pe)
+            E[r, i] = n - s - x
+            sepbuf[r, i] = s
+            exits += x
+    return exits
+
+
+@jit
+def _hire_industries(
+    r: int, i: int, h: int, mob: np.ndarray, ysum: np.ndarray, wrow: np.ndarray, E: np.ndarray
+) -> None:
+    """Place ``h`` hires of residents of ``r`` (previous industry ``i``) in an industry.
+
+    Industry ``j`` is drawn with weight ``mob[i, j] * ysum[r, j]``; the own industry is
+    tested first (it carries most of the weight), the rest by a linear scan.
+    """
+    I = E.shape[1]
+    tot = 0.0
+    for j in range(I):
+        wrow[j] = mob[i, j] * ysum[r, j]
+        tot += wrow[j]
+    own = wrow[i]
+    for _ in range(h):
+        u = np.random.random() * tot
+        if u < own:
+            E[r, i] += 1
+            continue
+        u -= own
+        acc = 0.0
+        k = I - 1
+        for j in range(I):
+            if j == i:
+                continue
+            acc += wrow[j]
+            if u < acc:
+                k = j
+                break
+        E[r, k] += 1
+
+
+@jit
+def _unemployed_flows(
+    t: int,
+    U: np.ndarray,
+    E: np.ndarray,
+    hz: np.ndarray,
+    eff: np.ndarray,
+    hmax: float,
+    exit_u: np.ndarray,
+    age_p: np.ndarray,
+    mob: np.ndarray,
+    ysum: np.ndarray,
+    wrow: np.ndarray,
+    cohort: np.ndarray,
+) -> int:
+    """Hires, exits and ageing of every unemployed cell; returns exits out of the labour force.
+
+    ``cohort`` (3,) accumulates the displaced cohort's re-employed (1) and exited (2).
+    """
+    G, R, I, D = U.shape
+    exits = 0
+    for r in range(R):
+        for i in range(I):
+            hires = 0
+            for g in range(G):
+                # Oldest band first, so a person aged into band d + 1 is not processed twice.
+                for d in range(D - 1, -1, -1):
+                    n = U[g, r, i, d]
+                    if n == 0:
+                        continue
+                    ph = min(eff[d] * hz[r, i], hmax)
+                    pa = age_p[d] if d < D - 1 else 0.0
+                    if n <= SMALL_CELL:
+                        h, x, a = _competing_small(n, ph, exit_u[t, r, d], pa)
+                    else:
+                        h = _binom(n, ph)
+                        x = _binom(n - h, exit_u[t, r, d])
+                        a = _binom(n - h - x, pa)
+                    U[g, r, i, d] = n - h - x - a
+                    if a > 0:
+                        U[g, r, i, d + 1] += a
+                    hires += h
+                    exits += x
+                    if g == 1:
+                        cohort[1] += h
+                        cohort[2] += x
+            if hires > 0:
+                _hire_industries(r, i, hires, mob, ysum, wrow, E)
+    return exits
+
+
+@jit
+def _entries(
+    t: int,
+    U: np.ndarray,
+    E: np.ndarray,
+    sepbuf: np.ndarray,
+    ent_u: np.ndarray,
+    ent_e: np.ndarray,
+    new_industry: int,
+) -> int:
+    """Separations join band 0; Poisson entries to unemployment and employment (returned)."""
+    R, I = E.shape
+    entries = 0
+    for r in range(R):
+        for i in range(I):
+            U[0, r, i, 0] += sepbuf[r, i]
+            sepbuf[r, i] = 0
+            lam = ent_e[t, r, i]
+            if lam > 0.0:
+                k = np.random.poisson(lam)
+                E[r, i] += k
+                entries += k
+        lam = ent_u[t, r]
+        if lam > 0.0:
+            k = np.random.poisson(lam)
+            U[0, r, new_industry, 0] += k
+            entries += k
+    return entries
+
+
+@jit
+def _vacancies(
+    t: int,
+    V: np.ndarray,
+    Vev: np.ndarray,
+    E: np.ndarray,
+    fillrate: np.ndarray,
+    close: np.ndarray,
+    fillref: np.ndarray,
+    vac_new: np.ndarray,
+    q_out: np.ndarray,
+    resid_of_work: np.ndarray,
+    closed: np.ndarray,
+) -> int:
+    """Vacancy stocks of one month; ``closed`` (R,) gets closures; returns resident entries."""
+    R, I = V.shape
+    entries = 0
+    for w in range(R):
+        tot_res = 0.0
+        for r in range(R + 1):
+            tot_res += resid_of_work[w, r]
+        closed[w] = 0
+        for j in range(I):
+            if V[w, j] > 0:
+                lam = close[t, w, j]
+                if fillref[t, w, j] > 0.0:
+                    lam *= 0.5 + 0.5 * fillrate[w, j] / fillref[t, w, j]
+                c = _binom(V[w, j], 1.0 - math.exp(-lam))
+                V[w, j] -= c
+                closed[w] += c
+            if vac_new[t, w, j] > 0.0:
+                V[w, j] += np.random.poisson(vac_new[t, w, j])
+            if Vev[w, j] > 0:
+                u = _binom(Vev[w, j], fillrate[w, j])
+                o = _binom(Vev[w, j] - u, q_out[w])
+                Vev[w, j] -= u + o
+                closed[w] += u + o
+                for _ in range(o):
+                    r = _pick(resid_of_work[w], tot_res)
+                    if r < R:
+                        E[r, j] += 1
+                        entries += 1
+    return entries
+
+
+@jit
+def _record(
+    b: int,
+    t: int,
+    E: np.ndarray,
+    U: np.ndarray,
+    V: np.ndarray,
+    Vev: np.ndarray,
+    L: np.ndarray,
+    closed: np.ndarray,
+    cohort: np.ndarray,
+    flows: np.ndarray,
+    out_unemp: np.ndarray,
+    out_ltu: np.ndarray,
+    out_emp: np.ndarray,
+    out_vac: np.ndarray,
+    out_closed: np.ndarray,
+    out_cohort: np.ndarray,
+    out_cohort_u: np.ndarray,
+    out_flows: np.ndarray,
+) -> None:
+    """Write the end-of-month state of draw ``b``, month ``t`` into the outputs."""
+    G, R, I, D = U.shape
+    cu = 0
+    for i in range(I):
+        out_cohort_u[b, t, i] = 0
+    for r in range(R):
+        un = 0
+        for p in range(L.shape[0]):
+            un += L[p, r]
+        lt = 0
+        vac = 0
+        for i in range(I):
+            out_emp[b, t, r, i] = E[r, i]
+            vac += V[r, i] + Vev[r, i]
+            for g in range(G):
+                for d in range(D):
+                    un += U[g, r, i, d]
+                lt += U[g, r, i, D - 1]
+            for d in range(D):
+                out_cohort_u[b, t, i] += U[1, r, i, d]
+                cu += U[1, r, i, d]
+        out_unemp[b, t, r] = un
+        out_ltu[b, t, r] = lt
+        out_vac[b, t, r] = vac
+        out_closed[b, t, r] = closed[r]
+    out_cohort[b, t, COHORT_SIZE] = cohort[0]
+    out_cohort[b, t, COHORT_REEMPLOYED] = cohort[1]
+    out_cohort[b, t, COHORT_EXITED] = cohort[2]
+    out_cohort[b, t, COHORT_UNEMPLOYED] = cu
+    out_flows[b, t, FLOW_ENTRIES] = flows[0]
+    out_flows[b, t, FLOW_EXITS] = flows[1]
+
+
+@jit(parallel=True)
+def simulate(
+    seeds: np.ndarray,
+    E0: np.ndarray,
+    U0: np.ndarray,
+    V0: np.ndarray,
+    sep: np.ndarray,
+    exit_e: np.ndarray,
+    exit_u: np.ndarray,
+    ent_u: np.ndarray,
+    ent_e: np.ndarray,
+    vac_new: np.ndarray,
+    close: np.ndarray,
+    fillref: np.ndarray,
+    vac_ref: np.ndarray,
+    age_p: np.ndarray,
+    eff: np.ndarray,
+    commute: np.ndarray,
+    mob: np.ndarray,
+    match_A: np.ndarray,
+    alpha: float,
+    cap: float,
+    hmax: float,
+    theta_out: np.ndarray,
+    resid_of_work: np.ndarray,
+    q_out: np.ndarray,
+    new_industry: int,
+    ev_t: np.ndarray,
+    ev_w: np.ndarray,
+    ev_i: np.ndarray,
+    ev_kind: np.ndarray,
+    ev_pool: np.ndarray,
+    ev_amount: np.ndarray,
+    ev_recall: np.ndarray,
+    ev_band: np.ndarray,
+    n_pools: int,
+    out_unemp: np.ndarray,
+    out_ltu: np.ndarray,
+    out_emp: np.ndarray,
+    out_vac: np.ndarray,
+    out_closed: np.ndarray,
+    out_cohort: np.ndarray,
+    out_cohort_u: np.ndarray,
+    out_flows: np.ndarray,
+) -> None:
+    """Run ``B = seeds.size`` draws of ``T = sep.shape[0]`` months in parallel over draws.
+
+    Parameters
+    ----------
+    seeds : (B,) int64, one numba seed per draw (from ``SeedSequence(seed).spawn(B)``).
+    E0 : (R, I) int64; U0 : (R, I, D) int64 (regular jobseekers); V0 : (R, I) int64.
+    sep : (T, R, I) monthly separation probability to unemployment.
+    exit_e : (T, R) and exit_u : (T, R, D) monthly probabilities of leaving the labour force.
+    ent_u : (T, R) and ent_e : (T, R, I) Poisson means of entries (persons per month).
+    vac_new : (T, R, I) Poisson mean of new vacancies; close : (T, R, I) closure intensity of
+    a vacancy at the reference fill rate fillref : (T, R, I) (matches per vacancy); vac_ref :
+    (T, R, I) expected registered vacancies, the openings side of the matching function.
+    age_p, eff : (D,) probability of moving up a band, search efficiency.
+    commute : (R, R + 1); mob : (I, I); match_A : (R,); alpha, cap, hmax : floats;
+    theta_out : (I,); resid_of_work : (R, R + 1) residence of a job's holder (last: outside);
+    q_out : (R,) monthly probability an event vacancy is filled from outside unemployment;
+    new_industry : index of the "previous industry" given to new entrants (TOL X, unknown).
+    ev_* : (K,) event schedule sorted by month ``ev_t`` (kinds ``EV_*``), ``n_pools`` tranches.
+
+    Outputs (filled, int32): out_unemp, out_ltu (B, T, R); out_emp (B, T, R, I);
+    out_vac, out_closed (B, T, R); out_cohort (B, T, 4); out_cohort_u (B, T, I);
+    out_flows (B, T, 2).
+    """
+    B = seeds.size
+    T = sep.shape[0]
+    R, I = E0.shape
+    for b in prange(B):
+        np.random.seed(seeds[b])
+        E = E0.copy()
+        U = np.zeros((N_GROUPS, R, I, N_BANDS), dtype=np.int64)
+        U[0] = U0
+        V = V0.copy()
+        Vev = np.zeros((R, I), dtype=np.int64)
+        L = np.zeros((max(n_pools, 1), R), dtype=np.int64)
+        sepbuf = np.zeros((R, I), dtype=np.int64)
+        buf = np.zeros(R, dtype=np.int64)
+        closed = np.zeros(R, dtype=np.int64)
+        cohort = np.zeros(3, dtype=np.int64)
+        flows = np.zeros(2, dtype=np.int64)
+        wj = np.zeros((R, I))
+        theta = np.zeros((R, I))
+        fillrate = np.zeros((R, I))
+        ysum = np.zeros((R, I))
+        hz = np.zeros((R, I))
+        wrow = np.zeros(I)
+        Vm = np.zeros((R, I))
+        k = 0
+        for t in range(T):
+            k = _apply_events(
+                t,
+                k,
+                ev_t,
+                ev_w,
+                ev_i,
+                ev_kind,
+                ev_pool,
+                ev_amount,
+                ev_recall,
+                ev_band,
+                resid_of_work,
+                E,
+                U,
+                Vev,
+                L,
+                buf,
+                cohort,
+            )
+            flows[1] += _employed_flows(t, E, sep, exit_e, sepbuf)
+            for w in range(R):
+                for j in range(I):
+                    Vm[w, j] = vac_ref[t, w, j]
+            matching_rates(
+                U,
+                Vm,
+                Vev,
+                eff,
+                commute,
+                mob,
+                match_A,
+                alpha,
+                cap,
+                hmax,
+                theta_out,
+                wj,
+                theta,
+                fillrate,
+                ysum,
+                hz,
+            )
+            flows[1] += _unemployed_flows(
+                t, U, E, hz, eff, hmax, exit_u, age_p, mob, ysum, wrow, cohort
+            )
+            flows[0] += _entries(t, U, E, sepbuf, ent_u, ent_e, new_industry)
+            flows[0] += _vacancies(
+                t, V, Vev, E, fillrate, close, fillref, vac_new, q_out, resid_of_work, closed
+            )
+            _record(
+                b,
+                t,
+                E,
+                U,
+                V,
+                Vev,
+                L,
+                closed,
+                cohort,
+                flows,
+                out_unemp,
+                out_ltu,
+                out_emp,
+                out_vac,
+                out_closed,
+                out_cohort,
+                out_cohort_u,
+                out_flows,
+            )
+
+
+@jit(parallel=True)
+def quantiles_over_draws(x: np.ndarray, probs: np.ndarray, out: np.ndarray) -> None:
+    """Quantiles over the first axis (linear interpolation, as ``np.quantile``'s default).
+
+    x : (B, N) values; probs : (Q,) in [0, 1]; out : (Q, N) filled.
+    """
+    B, N = x.shape
+    for n in prange(N):
+        col = np.sort(x[:, n].astype(np.float64))
+        for q in range(probs.size):
+            pos = probs[q] * (B - 1)
+            lo = math.floor(pos)
+            hi = min(lo + 1, B - 1)
+            frac = pos - lo
+            out[q, n] = col[lo] + (col[hi] - col[lo]) * frac

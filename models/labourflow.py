@@ -1,0 +1,343 @@
+"""Monte Carlo labour-flow model: employed, unemployed and vacancies month by month.
+
+The wrapper validates and allocates; the numba kernel (:mod:`models._kernels.labourflow`)
+does the arithmetic, in parallel over draws. Shapes: ``R`` municipalities, ``I`` industries,
+``D = 4`` duration bands (0-3, 3-6, 6-12, 12+ months), ``T`` months, ``B`` draws; a
+workplace axis of length ``R + 1`` ends with "outside the area".
+
+Reproducibility: draw ``b`` is seeded with the first 32-bit word of the ``b``-th child of
+``numpy.random.SeedSequence(seed)``; the kernel reseeds numba's generator at the start of
+every draw, so the same ``seed`` gives bit-identical output whatever the number of threads.
+"""
+
+# Shape letters (R, I, D, T, B) follow the docstrings.
+# ruff: noqa: E741
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from models._kernels import labourflow as _k
+
+N_BANDS = _k.N_BANDS
+BAND_LABELS = ("0-3", "3-6", "6-12", "12+")
+#: Event kinds understood by :class:`EventSchedule`.
+LAYOFF_COHORT = _k.EV_LAYOFF_COHORT
+LAYOFF = _k.EV_LAYOFF
+VACANCIES = _k.EV_VACANCIES
+TEMP_START = _k.EV_TEMP_START
+TEMP_END = _k.EV_TEMP_END
+
+
+@dataclass(frozen=True)
+class FlowParameters:
+    """Time-invariant parameters.
+
+    Attributes
+    ----------
+    age_p : (D,) monthly probability of moving to the next duration band (last entry 0).
+    eff : (D,) relative search efficiency by duration band.
+    commute : (R, R + 1) share of a resident's job search aimed at each workplace
+        (last column: outside the area); rows sum to at most 1.
+    mob : (I, I) search weights of a jobseeker from industry i on industry j; rows sum to 1.
+    match_A : (R,) matching efficiency by workplace.
+    alpha : elasticity of matches with respect to effective searchers (0 < alpha < 1).
+    cap : maximum matches per vacancy and month.
+    hmax : maximum monthly job-finding probability of a jobseeker.
+    theta_out : (I,) monthly hires per effective searcher outside the area.
+    resid_of_work : (R, R + 1) residence of a job holder at workplace w (last: outside).
+    q_out : (R,) monthly probability that an event vacancy is filled from outside
+        unemployment (job-to-job, in-migrants, in-commuters).
+    new_industry : index of the previous-industry cell of new entrants (TOL X, unknown).
+    """
+
+    age_p: np.ndarray
+    eff: np.ndarray
+    commute: np.ndarray
+    mob: np.ndarray
+    match_A: np.ndarray
+    alpha: float
+    cap: float
+    hmax: float
+    theta_out: np.ndarray
+    resid_of_work: np.ndarray
+    q_out: np.ndarray
+    new_industry: int
+
+
+@dataclass(frozen=True)
+class FlowPath:
+    """Time-varying rates of the baseline, one entry per simulated month.
+
+    Attributes
+    ----------
+    sep : (T, R, I) probability that an employed resident becomes unemployed.
+    exit_e : (T, R) probability that an employed resident leaves the labour force.
+    exit_u : (T, R, D) probability that a jobseeker leaves the labour force or the register.
+    ent_u : (T, R) expected entries into unemployment from outside the labour force (persons).
+    ent_e : (T, R, I) expected entries straight into employment (persons).
+    vac_new : (T, R, I) expected new registered vacancies (still open at month end).
+    close : (T, R, I) closure intensity of a registered vacancy at the reference fill rate.
+    fillref : (T, R, I) reference fill rate (matches per vacancy) of the baseline; a vacancy
+        closes with probability ``1 - exp(-close * (1 + f / fillref) / 2)`` at fill rate f.
+    vac_ref : (T, R, I) expected registered vacancies: the openings side of the matching
+        function (plus the events' new jobs).
+    """
+
+    sep: np.ndarray
+    exit_e: np.ndarray
+    exit_u: np.ndarray
+    ent_u: np.ndarray
+    ent_e: np.ndarray
+    vac_new: np.ndarray
+    close: np.ndarray
+    fillref: np.ndarray
+    vac_ref: np.ndarray
+
+    @property
+    def months(self) -> int:
+        return int(self.sep.shape[0])
+
+
+@dataclass(frozen=True)
+class InitialState:
+    """Integer stocks at the start: ``E`` (R, I), ``U`` (R, I, D), ``V`` (R, I)."""
+
+    E: np.ndarray
+    U: np.ndarray
+    V: np.ndarray
+
+    @property
+    def people(self) -> int:
+        return int(self.E.sum() + self.U.sum())
+
+
+@dataclass(frozen=True)
+class EventSchedule:
+    """Scenario events as flat arrays sorted by month (``K`` rows).
+
+    ``t`` month index, ``w`` workplace, ``i`` industry, ``kind`` (``LAYOFF_COHORT``,
+    ``LAYOFF``, ``VACANCIES``, ``TEMP_START``, ``TEMP_END``), ``pool`` temporary-layoff
+    tranche, ``amount`` expected persons or vacancies (rounded without bias per draw),
+    ``recall`` share recalled at ``TEMP_END``, ``band`` duration band of the not recalled.
+    """
+
+    t: np.ndarray
+    w: np.ndarray
+    i: np.ndarray
+    kind: np.ndarray
+    pool: np.ndarray
+    amount: np.ndarray
+    recall: np.ndarray
+    band: np.ndarray
+
+    @classmethod
+    def empty(cls) -> EventSchedule:
+        z = np.zeros(0, dtype=np.int64)
+        return cls(z, z, z, z, z, np.zeros(0), np.zeros(0), z)
+
+    @classmethod
+    def from_rows(
+        cls, rows: list[tuple[int, int, int, int, int, float, float, int]]
+    ) -> EventSchedule:
+        """Build from ``(t, w, i, kind, pool, amount, recall, band)`` rows (any order)."""
+        if not rows:
+            return cls.empty()
+        rows = sorted(rows, key=lambda row: row[0])
+        cols = list(zip(*rows, strict=True))
+        t, w, i, kind, pool = (np.asarray(c, dtype=np.int64) for c in cols[:5])
+        return cls(
+            t,
+            w,
+            i,
+            kind,
+            pool,
+            np.asarray(cols[5], dtype=np.float64),
+            np.asarray(cols[6], dtype=np.float64),
+            np.asarray(cols[7], dtype=np.int64),
+        )
+
+    @property
+    def n_pools(self) -> int:
+        return int(self.pool.max()) + 1 if self.pool.size else 0
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """Per-draw outputs (int32), ``B`` draws by ``T`` end-of-month states.
+
+    Attributes
+    ----------
+    unemployed, long_term : (B, T, R) jobseekers (incl. temporarily laid off), and 12+ months.
+    employed : (B, T, R, I) employed residents by industry.
+    vacancies, closed : (B, T, R) open vacancies at month end; vacancies closed in the month.
+    cohort : (B, T, 4) displaced cohort: cumulative displaced, re-employed, exited; unemployed.
+    cohort_unemployed : (B, T, I) displaced still unemployed by industry of origin.
+    flows : (B, T, 2) cumulative entries and exits of the labour force (persons).
+    start_people : employed plus unemployed at the start.
+    seed : the seed of the run.
+    """
+
+    unemployed: np.ndarray
+    long_term: np.ndarray
+    employed: np.ndarray
+    vacancies: np.ndarray
+    closed: np.ndarray
+    cohort: np.ndarray
+    cohort_unemployed: np.ndarray
+    flows: np.ndarray
+    start_people: int
+    seed: int
+
+    def people(self) -> np.ndarray:
+        """(B, T) employed plus unemployed in every draw and month."""
+        return self.employed.sum(axis=(2, 3), dtype=np.int64) + self.unemployed.sum(
+            axis=2, dtype=np.int64
+        )
+
+
+@dataclass(frozen=True)
+class MatchingRates:
+    """Expected matching quantities at a state (see :func:`matching`); all float64.
+
+    theta (R, I) matches per effective searcher; fillrate (R, I) matches per vacancy;
+    ysum (R, I) hire rate per effective searcher by residence and target industry over all
+    workplaces; hz (R, I) hazard per unit search efficiency by previous industry.
+    """
+
+    theta: np.ndarray
+    fillrate: np.ndarray
+    ysum: np.ndarray
+    hz: np.ndarray
+
+
+def spawn_seeds(seed: int, draws: int) -> np.ndarray:
+    """One numba seed per draw from ``SeedSequence(seed).spawn(draws)``; (draws,) int64."""
+    children = np.random.SeedSequence(seed).spawn(draws)
+    return np.array([c.generate_state(1, dtype=np.uint32)[0] for c in children], dtype=np.int64)
+
+
+def matching(
+    U: np.ndarray, V: np.ndarray, Vev: np.ndarray, params: FlowParameters
+) -> MatchingRates:
+    """Expected matching rates at a (possibly fractional) state.
+
+    Parameters
+    ----------
+    U : (G, R, I, D) or (R, I, D) jobseekers; V, Vev : (R, I) vacancies.
+    """
+    U = np.asarray(U, dtype=np.float64)
+    if U.ndim == 3:
+        U = U[None]
+    R, I = V.shape
+    out = MatchingRates(np.zeros((R, I)), np.zeros((R, I)), np.zeros((R, I)), np.zeros((R, I)))
+    _k.matching_rates(
+        np.ascontiguousarray(U), np.asarray(V, dtype=np.float64),
+        np.asarray(Vev, dtype=np.float64), params.eff, params.commute, params.mob,
+        params.match_A, float(params.alpha), float(params.cap), float(params.hmax),
+        params.theta_out, np.zeros((R, I)), out.theta, out.fillrate, out.ysum, out.hz,
+    )  # fmt: skip
+    return out
+
+
+def _check(params: FlowParameters, path: FlowPath, init: InitialState) -> None:
+    R, I = init.E.shape
+    T = path.months
+    expected = {
+        "sep": (T, R, I), "exit_e": (T, R), "exit_u": (T, R, N_BANDS), "ent_u": (T, R),
+        "ent_e": (T, R, I), "vac_new": (T, R, I), "close": (T, R, I), "fillref": (T, R, I),
+        "vac_ref": (T, R, I),
+    }  # fmt: skip
+    for name, shape in expected.items():
+        arr = getattr(path, name)
+        if arr.shape != shape:
+            raise ValueError(f"path.{name} has shape {arr.shape}, expected {shape}")
+        if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+            raise ValueError(f"path.{name} must be finite and non-negative")
+    for name in ("sep", "exit_e", "exit_u"):
+        if np.any(getattr(path, name) > 1):
+            raise ValueError(f"path.{name} holds probabilities > 1")
+    if init.U.shape != (R, I, N_BANDS) or init.V.shape != (R, I):
+        raise ValueError("initial U must be (R, I, D) and V (R, I)")
+    for name in ("E", "U", "V"):
+        if np.any(getattr(init, name) < 0):
+            raise ValueError(f"initial {name} has negative counts")
+    shapes = {
+        "commute": (R, R + 1), "mob": (I, I), "match_A": (R,), "theta_out": (I,),
+        "resid_of_work": (R, R + 1), "q_out": (R,), "age_p": (N_BANDS,), "eff": (N_BANDS,),
+    }  # fmt: skip
+    for name, shape in shapes.items():
+        if getattr(params, name).shape != shape:
+            raise ValueError(f"params.{name} has shape {getattr(params, name).shape}, not {shape}")
+    if not 0.0 < params.alpha < 1.0:
+        raise ValueError("alpha must lie in (0, 1)")
+
+
+def simulate(
+    params: FlowParameters,
+    path: FlowPath,
+    init: InitialState,
+    events: EventSchedule | None = None,
+    *,
+    draws: int,
+    seed: int,
+) -> SimulationResult:
+    """Run ``draws`` Monte Carlo draws of the labour-flow model over ``path.months`` months.
+
+    Returns
+    -------
+    SimulationResult
+        Integer outputs by draw and month (end-of-month states).
+    """
+    _check(params, path, init)
+    if draws < 1:
+        raise ValueError("draws must be positive")
+    events = events if events is not None else EventSchedule.empty()
+    R, I = init.E.shape
+    T = path.months
+    B = int(draws)
+    out = SimulationResult(
+        unemployed=np.zeros((B, T, R), dtype=np.int32),
+        long_term=np.zeros((B, T, R), dtype=np.int32),
+        employed=np.zeros((B, T, R, I), dtype=np.int32),
+        vacancies=np.zeros((B, T, R), dtype=np.int32),
+        closed=np.zeros((B, T, R), dtype=np.int32),
+        cohort=np.zeros((B, T, 4), dtype=np.int32),
+        cohort_unemployed=np.zeros((B, T, I), dtype=np.int32),
+        flows=np.zeros((B, T, 2), dtype=np.int32),
+        start_people=init.people,
+        seed=int(seed),
+    )
+    f64 = {f.name: np.ascontiguousarray(getattr(path, f.name), dtype=np.float64)
+           for f in fields(path)}  # fmt: skip
+    _k.simulate(
+        spawn_seeds(seed, B),
+        np.ascontiguousarray(init.E, dtype=np.int64),
+        np.ascontiguousarray(init.U, dtype=np.int64),
+        np.ascontiguousarray(init.V, dtype=np.int64),
+        f64["sep"], f64["exit_e"], f64["exit_u"], f64["ent_u"], f64["ent_e"], f64["vac_new"],
+        f64["close"], f64["fillref"], f64["vac_ref"], params.age_p, params.eff,
+        params.commute, params.mob, params.match_A,
+        float(params.alpha), float(params.cap), float(params.hmax), params.theta_out,
+        params.resid_of_work, params.q_out, int(params.new_industry),
+        events.t, events.w, events.i, events.kind, events.pool, events.amount, events.recall,
+        events.band, events.n_pools,
+        out.unemployed, out.long_term, out.employed, out.vacancies, out.closed, out.cohort,
+        out.cohort_unemployed, out.flows,
+    )  # fmt: skip
+    return out
+
+
+def quantiles(x: np.ndarray, probs: np.ndarray) -> np.ndarray:
+    """Quantiles over the first (draw) axis: ``x`` (B, ...) -> (Q, ...) float64.
+
+    Same values as ``np.quantile(x, probs, axis=0)`` (linear interpolation), computed in
+    parallel over cells.
+    """
+    x = np.asarray(x)
+    probs = np.asarray(probs, dtype=np.float64)
+    flat = np.ascontiguousarray(x.reshape(x.shape[0], -1))
+    out = np.empty((probs.size, flat.shape[1]))
+    _k.quantiles_over_draws(flat, probs, out)
+    return out.reshape((probs.size, *x.shape[1:]))
