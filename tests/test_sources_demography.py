@@ -19,6 +19,7 @@ from forecasting import geography
 from forecasting.contract import validate
 from forecasting.errors import DataError
 from forecasting.io.sources import _dem_emp_areas as areas
+from forecasting.io.sources import _demography_rates as demo_rates
 from forecasting.io.sources import demography as demo
 from forecasting.settings import get_settings
 
@@ -160,14 +161,14 @@ def test_mortality_and_fertility() -> None:
 # --------------------------------------------------------------------------- pure functions
 def test_open_interval_rate_constant_hazard() -> None:
     # A constant rate m at every age gives the open-interval rate m (stationary population).
-    assert demo.open_interval_rate(np.full(11, 0.6)) == pytest.approx(0.6)
+    assert demo_rates.open_interval_rate(np.full(11, 0.6)) == pytest.approx(0.6)
 
 
 def test_open_interval_rate_fills_gaps() -> None:
     rates = np.array([0.5, np.nan, 0.7, 0.0, 0.9, 1.1, 1.3, np.nan, 2.0, 5.0, np.nan])
-    value = demo.open_interval_rate(rates)
+    value = demo_rates.open_interval_rate(rates)
     assert 0.5 < value < 5.0
-    assert np.isnan(demo.open_interval_rate(np.array([np.nan, 0.5])))
+    assert np.isnan(demo_rates.open_interval_rate(np.array([np.nan, 0.5])))
 
 
 def test_name_table_merged_and_bilingual() -> None:
@@ -288,14 +289,14 @@ def test_projection_total_mismatch(tmp_path: Path) -> None:
 def test_region_code_checked_against_name(tmp_path: Path) -> None:
     path = tmp_path / "r.tsv"
     path.write_text("country_code\treg_code\tname\tinclude_code\t1990\n246\t10\tUusimaa\t2\t1.5\n")
-    spec = demo.RegionSpec("total_fertility_rate", "r.tsv", "reg_code")
+    spec = demo_rates.RegionSpec("total_fertility_rate", "r.tsv", "reg_code")
     with pytest.raises(DataError, match="does not name region 'Uusimaa'"):
-        demo.read_region_file(path, spec)
+        demo_rates.read_region_file(path, spec)
     # Reading the region code from the wrong column is caught the same way.
     path.write_text("country_code\treg_code\tname\tinclude_code\t1990\n246\t10\tSouth Savo\t2\t1\n")
-    wrong = demo.RegionSpec("total_fertility_rate", "r.tsv", "country_code")
+    wrong = demo_rates.RegionSpec("total_fertility_rate", "r.tsv", "country_code")
     with pytest.raises(DataError, match="does not name region"):
-        demo.read_region_file(path, wrong)
+        demo_rates.read_region_file(path, wrong)
 
 
 def test_hmd_malformed_row(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ import xarray as xr
 from forecasting import geography
 from forecasting.contract import validate
 from forecasting.errors import DataError
+from forecasting.io.sources import _employment_industry as ind
 from forecasting.io.sources import employment as emp
 from forecasting.settings import get_settings
 
@@ -110,7 +111,7 @@ def test_jobs_by_industry_equals_workplaces_and_115p() -> None:
     xr.testing.assert_equal(
         munis(ds)["jobs"].sum("industry"), commuting.sel(area=munis(ds)["area"].values, drop=True)
     )
-    assert ds["industry"].values.tolist() == list(emp.SECTIONS)
+    assert ds["industry"].values.tolist() == list(ind.SECTIONS)
 
 
 @needs_data
@@ -224,7 +225,7 @@ def test_country_check_fails(tmp_path: Path) -> None:
         emp.check_country(ds, "n.csv")
 
 
-PAAVO_SECTIONS = [f'"{s} Section {s}, 2017 (TP)"' for s in emp.SECTIONS]
+PAAVO_SECTIONS = [f'"{s} Section {s}, 2017 (TP)"' for s in ind.SECTIONS]
 PAAVO_HEADER = ",".join(
     [
         "area",
@@ -260,7 +261,7 @@ def test_paavo_missing_section(tmp_path: Path) -> None:
 
 
 def test_postcode_duplicate(tmp_path: Path) -> None:
-    cols = [f"{s}_Nimi" for s in emp.SECTIONS]
+    cols = [f"{s}_Nimi" for s in ind.SECTIONS]
     header = ",".join(["kunta_code", "postinumero", "vuosi", *cols])
     row = ",".join(["178", "51900", "2012", *["1.0"] * 22])
     with pytest.raises(DataError, match="duplicate key") as info:
@@ -280,7 +281,7 @@ def test_115i_unknown_industry(tmp_path: Path) -> None:
     header = "area,industry_code,industry_label,sex,year,employed"
     rows = ["SSS,SSS,Industries total,SSS,2007,10", "SSS,G,G Trade (Level 1),SSS,2007,5"]
     with pytest.raises(DataError, match="unexpected label 'G'") as info:
-        emp.read_115i(write(tmp_path / "i.csv", header, rows))
+        ind.read_115i(write(tmp_path / "i.csv", header, rows))
     assert info.value.row == 3
 
 
@@ -288,13 +289,13 @@ def test_national_accounts_not_a_number(tmp_path: Path) -> None:
     header = '"Industry","Sector","Transaction","1975"'
     rows = ['"A Agri","S1 Total economy","E1 Employment, domestic concept, 1000 persons",x1']
     with pytest.raises(DataError, match="not a number"):
-        emp.read_national_accounts(write(tmp_path / "a.csv", header, rows))
+        ind.read_national_accounts(write(tmp_path / "a.csv", header, rows))
 
 
 def test_eurostat_wrong_country(tmp_path: Path) -> None:
     header = "geo,time,nace_r2,EMP_DC__THS_PER"
     with pytest.raises(DataError, match="unexpected label 'SE'"):
-        emp.read_eurostat(write(tmp_path / "e.csv", header, ["SE,1995.0,C,1.0"]))
+        ind.read_eurostat(write(tmp_path / "e.csv", header, ["SE,1995.0,C,1.0"]))
 
 
 @needs_data

@@ -28,6 +28,10 @@ from forecasting.io.sources._read import ROW
 
 COUNTRY_NAMES = frozenset({"KOKO MAA", "Koko maa", "WHOLE COUNTRY", "Finland", "SSS"})
 STATUS_SUFFIX = "_status"
+ANNUAL = "31 December (YYYY-12-31) labels the year: stocks at year end, flows during the year"
+AGES = np.arange(101)
+SEXES = ("F", "M")
+TOTAL_LABEL = "Yhteensä"
 
 
 @lru_cache
@@ -134,6 +138,43 @@ def parse_years(frame: pd.DataFrame, column: str, source: str) -> pd.Series:
         label, row = _first_bad_row(frame, column, bad)
         raise DataError(f"{column}: {label!r} is not a year", source=source, row=row)
     return frame[column].map(lookup)
+
+
+def parse_age(
+    frame: pd.DataFrame, column: str, source: str, open_labels: dict[str, int]
+) -> pd.Series:
+    """Ages as int from digit labels and the given open-interval labels; ``Yhteensä`` -> -1."""
+    labels = {**open_labels, TOTAL_LABEL: -1}
+    lookup: dict[str, int] = {}
+    for label in frame[column].unique():
+        if label in labels:
+            lookup[label] = labels[label]
+        elif re.fullmatch(r"\d{1,3}", str(label)):
+            lookup[label] = int(label)
+    bad = [label for label in frame[column].unique() if label not in lookup]
+    if bad:
+        i = int(np.argmax((frame[column] == bad[0]).to_numpy()))
+        raise DataError(
+            f"{column}: unknown age label {bad[0]!r}", source=source, row=int(frame[ROW].iloc[i])
+        )
+    return frame[column].map(lookup).astype(int)
+
+
+def check_labels(frame: pd.DataFrame, column: str, allowed: object, source: str) -> None:
+    """Raise naming the first row whose ``column`` label is not in ``allowed``."""
+    bad = ~frame[column].isin(list(allowed))  # type: ignore[call-overload]
+    if bad.any():
+        i = int(np.argmax(bad.to_numpy()))
+        raise DataError(
+            f"{column}: unexpected label {frame[column].iloc[i]!r}",
+            source=source,
+            row=int(frame[ROW].iloc[i]),
+        )
+
+
+def variable(frame: pd.DataFrame, name: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """``{name: (values, status)}`` from a frame's ``value`` and ``status`` columns."""
+    return {name: (frame["value"].to_numpy(), frame["status"].to_numpy())}
 
 
 def _split(ds: xr.Dataset) -> tuple[list[str], list[str]]:
