@@ -335,3 +335,11 @@ def test_committed_snapshot_matches_the_readers() -> None:
             )
         )
         assert ds.attrs["data_version"] == entry["data_version"], name
+
+
+def test_tyokay_wrong_encoding(tmp_path: Path) -> None:
+    path = tmp_path / "n.csv"
+    path.write_bytes("\n".join([N_HEADER, *N_ROWS, ""]).encode("latin-1"))
+    with pytest.raises(DataError, match="not valid utf-8") as info:
+        emp.read_tyokay(path, emp.COMMUTING_N)
+    assert info.value.row == 2  # "Yhteensä" in the first data row
