@@ -1,0 +1,441 @@
+"""Training need per broad field of education and level, 2025..2040, for education providers.
+
+The chain (details and reasons in ``docs/methods/training_needs.md``)::
+
+    jobs by industry (forecasting.demand)  ->  expansion = jobs[t] - jobs[t-1]
+    age structure (forecasting.replacement) ->  replacement = exits of the employed
+    industry -> occupation bridge (RAS on a prior, 12ti structure)  ->  openings by occupation
+    openings - supply (unemployed jobseekers of the occupation)    ->  need by occupation
+    occupation -> field x level correspondence (versioned CSV)      ->  need by field and level
+
+Openings per occupation are ``max(expansion + replacement, 0)``; supply is
+``SUPPLY_RATE * unemployed`` of the occupation, at most the openings; need = openings - supply,
+so needs add up over fields and levels to openings minus supply. 80 % intervals come from the
+job-projection draws and an exit-rate draw.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from forecasting import classifications, demand, geography, replacement, snapshot
+from forecasting.contract import to_canonical, validate
+from forecasting.errors import ValidationError
+from forecasting.io import correspondence as corr_io
+from forecasting.provenance import combine_versions, stamp
+from models import shiftshare
+
+LEVELS = ("vocational", "applied_sciences", "university")
+#: Share of the unemployed jobseekers of an occupation counted as supply for its openings per
+#: year (an assumption: roughly the yearly rate at which the registered unemployed move into
+#: open-market jobs in Finland).
+SUPPLY_RATE = 0.3
+#: Weight of the 12ti occupational structure (vs the prior's) in the bridge's column targets.
+BRIDGE_LAMBDA = 0.5
+#: Months of 12ti data behind the bridge (around the 2017 industry structure) and the supply.
+BRIDGE_WINDOW = ("2015-01", "2019-12")
+SUPPLY_WINDOW_MONTHS = 12
+FIRST_YEAR = 2025
+N_DRAWS = 200
+SEED = 20251
+FRAME_COLUMNS = (
+    "area",
+    "year",
+    "field",
+    "level",
+    "expansion",
+    "replacement",
+    "supply",
+    "need",
+    "lo80",
+    "hi80",
+    "method_note",
+)
+METHOD_NOTE = (
+    "Openings = expansion (change in projected jobs by industry) + replacement (exits of the "
+    "employed by age and education, 10-year cohort ratios, tyokay 115n/115p), per occupation via "
+    "an industry->occupation bridge (RAS of a prior on 12ti jobseekers and vacancies), minus "
+    f"supply ({SUPPLY_RATE:g} x unemployed jobseekers of the occupation, 12ti), translated to "
+    "fields of education and levels with the correspondence {version}. 80 % intervals from "
+    "job-projection and exit-rate draws. Not a forecast of graduates."
+)
+
+
+# --------------------------------------------------------------------------- correspondence
+def correspondence_version(path: str | Path | None) -> str:
+    """``"v1"`` for the shipped key, ``"user:<sha256 prefix>"`` for a user's file."""
+    if path is None:
+        return corr_io.CORRESPONDENCE_V1.stem.rsplit("_", 1)[-1]
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+    return f"user:{Path(path).name}:{digest}"
+
+
+def load_correspondence(path: str | Path | None = None) -> xr.DataArray:
+    """The occupation -> field x level key ``(occupation, field, level)``, shares summing to 1.
+
+    Occupations are 2-digit groups of Ammattiluokitus 2010, fields broad fields of
+    Koulutusluokitus 2016, levels ``vocational``, ``applied_sciences``, ``university``.
+
+    Raises
+    ------
+    DataError
+        The file is missing or malformed (names the row).
+    ValidationError
+        Unknown occupation, field or level codes; repeated rows; shares of an occupation not
+        summing to 1 (tolerance 1e-6); an occupation group of the data without a row.
+    """
+    table = corr_io.read_correspondence(path)
+    occupations = classifications.occupations_2010()
+    known_occ = set(occupations.index[occupations["level"] == 2])
+    checks = {
+        "occupation": known_occ,
+        "field": set(classifications.education_fields_2016().index),
+        "level": set(LEVELS),
+    }
+    for column, allowed in checks.items():
+        bad = sorted(set(table[column]) - allowed)
+        if bad:
+            raise ValidationError(column, f"codes not in the classification: {bad[:5]}")
+    if table.duplicated(["occupation", "field", "level"]).any():
+        raise ValidationError("occupation", "repeated occupation, field, level rows")
+    sums = table.groupby("occupation")["share"].sum()
+    off = sums[np.abs(sums - 1.0) > 1e-6]
+    if len(off):
+        raise ValidationError(
+            "share", f"shares must sum to 1 per occupation; {dict(off.round(4).head(5))}"
+        )
+    missing = sorted(set(occupation_groups()) - set(table["occupation"]))
+    if missing:
+        raise ValidationError("occupation", f"no correspondence rows for {missing[:5]}")
+    cube = table.set_index(["occupation", "field", "level"])["share"].to_xarray().fillna(0.0)
+    cube.attrs["correspondence_version"] = correspondence_version(path)
+    return cube.transpose("occupation", "field", "level")
+
+
+# --------------------------------------------------------------------------- occupations
+def occupation_groups() -> list[str]:
+    """2-digit occupation groups of the 12ti data (armed forces and X groups left out)."""
+    table = classifications.occupations_2010()
+    codes = table.index[(table["level"] == 2)]
+    return sorted(c for c in codes if c[0] in "123456789")
+
+
+def _occupations_cube() -> xr.Dataset:
+    return snapshot.load("occupations")
+
+
+def occupations_by_group(region: str, start: str, end: str) -> xr.Dataset:
+    """Mean monthly ``unemployed`` and ``vacancies`` per 2-digit group of ``region``."""
+    ds = _occupations_cube().sel(area=region, time=slice(start, end))
+    codes = [str(c) for c in ds["occupation"].values if str(c) != "SSS"]
+    sub = ds[["unemployed", "vacancies"]].sel(occupation=codes).mean("time")
+    grouped = sub.groupby(xr.DataArray([c[:2] for c in codes], dims="occupation")).sum()
+    grouped = grouped.rename(group="occupation")
+    return grouped.reindex(occupation=occupation_groups()).fillna(0.0)
+
+
+def occupation_region(area: str) -> str:
+    """The 12ti area for ``area``: Etelä-Savo (MK10) for its members, else the country."""
+    code = geography.resolve_area(area)
+    members = geography.members(code)
+    munis = geography.municipalities()
+    if code != geography.COUNTRY and set(munis.loc[members, "region"]) == {"MK10"}:
+        return "MK10"
+    return geography.COUNTRY
+
+
+@lru_cache(maxsize=4)
+def industry_occupation_bridge(region: str = "MK10") -> xr.DataArray:
+    """Shares ``(industry, occupation)`` of each industry's jobs by occupation (rows sum to 1).
+
+    A prior of typical occupations per TOL section (``industry_to_occupation_prior_v1.csv``,
+    expert weights) is fitted by RAS to the region's 2017 jobs by industry (rows) and to an
+    occupational structure (columns) that blends, with weight :data:`BRIDGE_LAMBDA`, the
+    12ti structure of jobseekers plus vacancies in :data:`BRIDGE_WINDOW` and the prior's own.
+    """
+    prior = corr_io.read_bridge_prior()
+    groups = occupation_groups()
+    bad = sorted(set(prior["occupation"]) - set(groups))
+    if bad:
+        raise ValidationError("occupation", f"bridge prior has unknown groups {bad[:5]}")
+    weights = prior.pivot_table(index="industry", columns="occupation", values="weight")
+    weights = weights.reindex(index=list(demand.SECTIONS), columns=groups).fillna(0.0)
+    jobs = demand._cube("jobs_by_industry")["jobs"].sel(area=region)
+    rows = jobs.sel(industry=list(demand.SECTIONS)).fillna(0.0).values
+    seed = weights.to_numpy() / np.maximum(weights.to_numpy().sum(axis=1, keepdims=True), 1e-12)
+    seed = seed * rows[:, None]
+    occ = occupations_by_group(region, *BRIDGE_WINDOW)
+    observed = (occ["unemployed"] + occ["vacancies"]).values
+    target = BRIDGE_LAMBDA * observed / observed.sum() + (1 - BRIDGE_LAMBDA) * (
+        seed.sum(axis=0) / seed.sum()
+    )
+    fitted = shiftshare.ipf(seed, rows, target * rows.sum())
+    shares = fitted / np.maximum(fitted.sum(axis=1, keepdims=True), 1e-12)
+    prior_rows = weights.to_numpy() / np.maximum(weights.to_numpy().sum(1, keepdims=True), 1e-12)
+    shares[rows <= 0] = prior_rows[rows <= 0]  # no jobs in the region: the prior's mix
+    return xr.DataArray(
+        shares,
+        dims=("industry", "occupation"),
+        coords={"industry": list(demand.SECTIONS), "occupation": groups},
+        name="bridge",
+        attrs={"region": region, "lambda": BRIDGE_LAMBDA},
+    )
+
+
+def supply_base(area: str) -> tuple[xr.DataArray, xr.DataArray, str]:
+    """Unemployed jobseekers ``(occupation,)`` of ``area`` per year of supply, and tightness.
+
+    The 12ti region's mean of the last :data:`SUPPLY_WINDOW_MONTHS` months, scaled to ``area``
+    by its share of the region's registered unemployed (12r5) over the same months. Tightness is
+    vacancies per unemployed jobseeker of the region. Returns ``(unemployed, tightness, basis)``.
+    """
+    region = occupation_region(area)
+    ds = _occupations_cube()
+    end = pd.Timestamp(ds["time"].values[-1])
+    start = end - pd.DateOffset(months=SUPPLY_WINDOW_MONTHS - 1)
+    occ = occupations_by_group(region, str(start.date()), str(end.date()))
+    registers = snapshot.load("registers")["unemployed"].sel(time=slice(start, end)).mean("time")
+    code = geography.resolve_area(area)
+    if code == region:
+        scale = 1.0
+    else:
+        members = geography.members(code)
+        scale = float(registers.sel(area=members).sum() / registers.sel(area=region))
+    tightness = (occ["vacancies"] / occ["unemployed"].where(occ["unemployed"] > 0)).fillna(0.0)
+    basis = f"12ti {region} {start:%Y-%m}..{end:%Y-%m} x {scale:.4f} (12r5 share)"
+    return occ["unemployed"] * scale, tightness, basis
+
+
+# --------------------------------------------------------------------------- the chain
+def _check_scope(scope: str, area: str) -> str:
+    if scope not in ("area", "national"):
+        raise ValidationError("scope", f"must be 'area' or 'national', got {scope!r}")
+    if scope == "national":
+        return geography.COUNTRY
+    return geography.resolve_area(area)
+
+
+def _groups(code: str) -> dict[str, list[str]]:
+    if code == geography.COUNTRY:
+        return {code: geography.members(code)}
+    return demand.area_groups(code)
+
+
+def _replacement_rates(groups: dict[str, list[str]], sim: demand.JobsSimulation) -> np.ndarray:
+    """Exits per job of the previous year ``(G, H+1)`` (column 0 unused), per group.
+
+    Municipalities are aged one by one from 2017 (history totals 2017..origin, then the
+    central projection) and summed into their groups.
+    """
+    history = demand.municipal_totals()
+    start = replacement.STOCK_YEAR
+    exits = np.zeros((len(sim.groups), sim.years.size))
+    jobs_prev = np.zeros_like(exits)
+    for g, label in enumerate(sim.groups):
+        units = [label] if label == geography.COUNTRY else groups[label]
+        for unit in units:
+            members = geography.members(unit) if unit == geography.COUNTRY else [unit]
+            past = history.sel(area=members, time=slice(start, sim.years[0] - 1)).sum("area")
+            own = sim.central[g].sum(axis=0) if len(units) == 1 else None
+            future = own if own is not None else _central_of(sim, unit)
+            totals = np.concatenate([past.values, future])
+            path = replacement.replacement_path(unit, totals, start)
+            offset = sim.years[0] - start
+            exits[g, 1:] += path.exits.sum(axis=1)[offset:]
+            jobs_prev[g, 1:] += totals[offset:-1]
+    return exits / np.maximum(jobs_prev, 1e-12)
+
+
+def _central_of(sim: demand.JobsSimulation, unit: str) -> np.ndarray:
+    """Central job totals ``(H+1,)`` of one member municipality of a simulation."""
+    return sim.central[sim.groups.index(unit)].sum(axis=0)
+
+
+def _to_occupations(by_industry: np.ndarray, bridge: np.ndarray) -> np.ndarray:
+    """``(..., I, T) -> (..., O, T)`` through the bridge ``(I, O)``."""
+    return np.einsum("...it,io->...ot", by_industry, bridge)
+
+
+def _openings(
+    expansion: np.ndarray, repl: np.ndarray, supply: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """Per occupation: ``openings = max(exp + rep, 0)``, ``supply <= openings``, ``need``."""
+    openings = np.maximum(expansion + repl, 0.0)
+    used = np.minimum(supply, openings)
+    return openings, used, openings - used
+
+
+def _chain(
+    code: str, until: int, n_draws: int, seed: int, key: xr.DataArray
+) -> tuple[xr.Dataset, dict[str, str]]:
+    """Expansion, replacement, openings, supply and need by occupation per group and year."""
+    groups = _groups(code)
+    sim = demand.simulate_jobs(groups, until=until, n_draws=n_draws, seed=seed)
+    rates = _replacement_rates(groups, sim)
+    region = occupation_region(code)
+    bridge = industry_occupation_bridge(region).values
+    central, draws = sim.central, sim.draws
+    expansion = _to_occupations(np.diff(central, axis=2), bridge)
+    repl = _to_occupations(rates[:, None, 1:] * central[:, :, :-1], bridge)
+    rng = np.random.default_rng([seed, 1])
+    exit_draw = np.exp(rng.standard_normal(n_draws) * replacement.exit_uncertainty())
+    exp_d = _to_occupations(np.diff(draws, axis=3), bridge)
+    rep_d = _to_occupations(rates[None, :, None, 1:] * draws[..., :-1], bridge)
+    rep_d *= exit_draw[:, None, None, None]
+    bases = [supply_base(label) for label in sim.groups]
+    unemployed = np.stack([b[0].values for b in bases])[:, :, None]
+    supply = SUPPLY_RATE * np.broadcast_to(unemployed, expansion.shape)
+    openings, used, need = _openings(expansion, repl, supply)
+    need_draws = _openings(exp_d, rep_d, supply[None])[2]
+    dims = ("area", "occupation", "time")
+    coords = {
+        "area": list(sim.groups),
+        "occupation": occupation_groups(),
+        "time": sim.years[1:],
+    }
+    ds = xr.Dataset(
+        {
+            "expansion": (dims, expansion),
+            "replacement": (dims, repl),
+            "openings": (dims, openings),
+            "supply": (dims, used),
+            "need": (dims, need),
+            "tightness": (("area", "occupation"), np.stack([b[1].values for b in bases])),
+        },
+        coords=coords,
+    )
+    ds["need_draws"] = (("draw", *dims), need_draws)
+    notes = {
+        "supply_basis": "; ".join(f"{g}: {b[2]}" for g, b in zip(sim.groups, bases, strict=True))
+    }
+    notes["bridge_region"] = region
+    notes["age_structure_proxy"] = ", ".join(
+        g for g in sim.groups if g not in replacement.covered_areas()
+    )
+    return ds, notes
+
+
+def _to_fields(by_occ: xr.Dataset, key: xr.DataArray) -> xr.Dataset:
+    """Occupation quantities ``(..., occupation, time)`` -> ``(..., field, time, level)``."""
+    key = key.reindex(occupation=by_occ["occupation"].values, fill_value=0.0)
+    out = xr.Dataset()
+    for name in ("expansion", "replacement", "openings", "supply", "need"):
+        out[name] = xr.dot(by_occ[name], key, dim="occupation")
+    draws = xr.dot(by_occ["need_draws"], key, dim="occupation")
+    out["lo80"] = draws.quantile(0.1, dim="draw").drop_vars("quantile")
+    out["hi80"] = draws.quantile(0.9, dim="draw").drop_vars("quantile")
+    return to_canonical(out.reindex(level=list(LEVELS)))
+
+
+REPLACEMENT_SHARE_RANGE = (0.65, 0.95)
+
+
+def replacement_share(ds: xr.Dataset) -> tuple[xr.DataArray, xr.DataArray]:
+    """Replacement demand over all openings, summed over fields, levels and years, per area.
+
+    Returns the share and a flag (``"ok"``, ``"below anchors"``, ``"above anchors"``) against
+    the 65-95 % anchors for ageing regions. Above 100 % happens when jobs shrink: replacement
+    then exceeds the openings net of negative expansion demand.
+    """
+    rep = ds["replacement"].sum(("field", "time", "level"))
+    opened = (ds["expansion"] + ds["replacement"]).sum(("field", "time", "level"))
+    share = rep / opened.where(opened > 0)
+    lo, hi = REPLACEMENT_SHARE_RANGE
+    flag = xr.where(share < lo, "below anchors", xr.where(share > hi, "above anchors", "ok"))
+    return share, flag
+
+
+def training_needs(
+    until: int = 2035,
+    scope: str = "area",
+    area: str = geography.MIKKELI_AREA,
+    *,
+    correspondence: str | Path | None = None,
+    n_draws: int = N_DRAWS,
+    seed: int = SEED,
+) -> xr.Dataset:
+    """Training need per broad field of education and level, years 2025..``until``.
+
+    Parameters
+    ----------
+    until
+        Last year, 2025..2040.
+    scope
+        ``"area"`` (``area`` and, for an aggregate, each member municipality) or ``"national"``
+        (Finland, ``SSS``; ``area`` is ignored).
+    area
+        Municipality or aggregate code (default the Mikkeli employment area TA23).
+    correspondence
+        Path of an occupation -> education CSV (columns ``occupation, field, level, share``);
+        default the shipped version ``v1``.
+    n_draws, seed
+        Monte Carlo draws of the 80 % intervals.
+
+    Returns
+    -------
+    Dataset ``(area, field, time, level)`` with ``expansion``, ``replacement``, ``openings``,
+    ``supply``, ``need``, ``lo80``, ``hi80`` (persons per year; ``time`` 31 December),
+    ``replacement_share`` and ``replacement_share_flag`` per area, the method note and
+    provenance (including ``correspondence_version``) in attrs.
+
+    Raises
+    ------
+    ValidationError
+        ``until`` outside 2025..2040, unknown ``scope``, a bad correspondence.
+    UnknownAreaError
+        Unknown ``area``.
+    DataError
+        A malformed correspondence file, or an input cube missing from the snapshot.
+    """
+    until = demand._check_until(until)
+    code = _check_scope(scope, area)
+    key = load_correspondence(correspondence)
+    by_occ, notes = _chain(code, until, n_draws, seed, key)
+    by_occ = by_occ.sel(time=by_occ["time"] >= FIRST_YEAR)
+    ds = _to_fields(by_occ, key)
+    ds = ds.assign_coords(time=pd.to_datetime([f"{y}-12-31" for y in ds["time"].values]))
+    share, flag = replacement_share(ds)
+    ds["replacement_share"], ds["replacement_share_flag"] = share, flag
+    version = key.attrs["correspondence_version"]
+    ds = stamp(
+        ds,
+        source_tables=(*demand.SOURCE_TABLES, "tyonv 12ti", "tyonv 12r5"),
+        retrieved=snapshot.load("occupations").attrs["retrieved"],
+        data_version=combine_versions([demand.inputs_version(), snapshot.data_version(), version]),
+        seed=seed,
+        extra={
+            **notes,
+            "correspondence_version": version,
+            "method_note": METHOD_NOTE.format(version=version),
+            "units": "persons per year",
+            "time_convention": "31 December (YYYY-12-31) labels the year",
+            "supply_rate": SUPPLY_RATE,
+            "replacement_share_anchors": "65-95 % for ageing regions (Cedefop, COPS)",
+        },
+    )
+    counts = ("replacement", "openings", "supply", "need")
+    return validate(ds, name="training_needs", counts=counts)
+
+
+def training_needs_frame(
+    until: int = 2035, scope: str = "area", area: str = geography.MIKKELI_AREA
+) -> pd.DataFrame:
+    """:func:`training_needs` as rows ``area, year, field, level, expansion, replacement,
+    supply, need, lo80, hi80, method_note`` (provenance in ``frame.attrs``)."""
+    ds = training_needs(until=until, scope=scope, area=area)
+    frame = (
+        ds[["expansion", "replacement", "supply", "need", "lo80", "hi80"]]
+        .to_dataframe()
+        .reset_index()
+    )
+    frame["year"] = frame["time"].dt.year
+    frame["method_note"] = ds.attrs["method_note"]
+    frame = frame[list(FRAME_COLUMNS)].sort_values(["area", "year", "field", "level"])
+    frame.attrs.update(ds.attrs)
+    return frame.reset_index(drop=True)
