@@ -203,3 +203,19 @@ def test_default_root_comes_from_settings() -> None:
     from forecasting.settings import get_settings
 
     assert ReleaseStore().root == get_settings().release.store_dir
+
+
+def test_withdraw_restores_the_previous_current_and_hides_the_release(
+    store: ReleaseStore,
+) -> None:
+    a = store.publish({"registers_history": _cube(0)}, MANIFEST)
+    b = store.publish({"registers_history": _cube(1)}, MANIFEST)
+    assert store.withdraw(b.id) == a
+    assert store.current() == a
+    assert store.list_releases() == [a]
+    with pytest.raises(ReleaseNotFoundError):
+        store.open(b.id)
+    assert store.withdraw(a.id) is None
+    assert store.current() is None
+    c = store.publish({"registers_history": _cube(2)}, MANIFEST)  # cleans withdrawn folders
+    assert [p.name for p in (store.root / "releases").iterdir()] == [c.id]

@@ -229,7 +229,11 @@ class ReleaseStore:
             final = self._write_release(prepared, full, release_id)
             try:
                 self._write_pointer(
-                    {"current": release_id, "releases": [*pointer["releases"], release_id]}
+                    {
+                        "current": release_id,
+                        "previous": pointer["current"],
+                        "releases": [*pointer["releases"], release_id],
+                    }
                 )
             except BaseException:
                 shutil.rmtree(final, ignore_errors=True)
@@ -242,8 +246,33 @@ class ReleaseStore:
             pointer = self._read_pointer()
             if release_id not in pointer["releases"]:
                 raise ReleaseNotFoundError(f"unknown release {release_id!r}")
-            self._write_pointer({"current": release_id, "releases": pointer["releases"]})
+            self._write_pointer(
+                {
+                    "current": release_id,
+                    "previous": pointer["current"],
+                    "releases": pointer["releases"],
+                }
+            )
         return self._load_info(release_id)
+
+    def withdraw(self, release_id: str) -> ReleaseInfo | None:
+        """Take a release out of the archive (undo a publish whose build failed later).
+
+        If it is current, the release that was current before it becomes current again (or
+        the newest remaining one). The folder stays until the next publish removes it, so a
+        reader that opened it just before keeps working. Returns the new current release.
+        """
+        with self._publish_lock():
+            pointer = self._read_pointer()
+            if release_id not in pointer["releases"]:
+                raise ReleaseNotFoundError(f"unknown release {release_id!r}")
+            remaining = [r for r in pointer["releases"] if r != release_id]
+            current = pointer["current"]
+            if current == release_id:
+                previous = pointer.get("previous")
+                current = previous if previous in remaining else (remaining or [None])[-1]
+            self._write_pointer({"current": current, "previous": None, "releases": remaining})
+        return None if current is None else self._load_info(current)
 
     # -- internals -------------------------------------------------------------------------
     def _release_dir(self, release_id: str) -> Path:

@@ -1,0 +1,294 @@
+"""The release flow: build every available product and publish one atomic release.
+
+Shape (each product a step registered in :mod:`forecasting.release`)::
+
+    ingest -> registers_history -> per-municipality models (mapped) -> backtests ->
+    reconciliation -> demography -> labour demand, training needs -> scenarios -> alerts
+    -> publish (+ alert delivery, in one transaction)
+
+Tasks are thin wrappers over :mod:`forecasting.release`; they pass
+:class:`~forecasting.release.ProductRef` references (a key into the work area plus a content
+hash), never arrays. Step results are cached across runs by :class:`StepCache`, keyed on the
+data versions, code version, seed and inputs, so a rerun with unchanged inputs calls no
+forecasting function; the store deduplicates an unchanged release, so it sends nothing new.
+Retries are only on I/O (live refresh, publish, delivery). A failure before publish publishes
+nothing (publish is the last step and atomic); a failure after it (delivery) rolls the publish
+back (the release is withdrawn and the previous one is current again).
+
+Run it with :func:`run_release` (the CLI's ``ennakointi release build``); the same flow covers
+all 45 employment areas with ``scope="national"`` and ``task_runner="dask"``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from prefect import flow, get_run_logger, task, unmapped
+from prefect.cache_policies import NO_CACHE, CachePolicy
+from prefect.context import TaskRunContext
+from prefect.futures import PrefectFuture
+from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.tasks import exponential_backoff
+from prefect.transactions import Transaction, get_transaction, transaction
+
+from forecasting import release
+from forecasting.io.release_store import ReleaseInfo, ReleaseStore
+from forecasting.io.release_work import WorkArea
+from forecasting.release import BuildContext, Product, ProductRef
+from forecasting.settings import get_settings
+
+TaskRunnerName = Literal["thread", "dask"]
+
+
+@dataclass
+class StepCache(CachePolicy):
+    """Cache key of a step = :func:`forecasting.release.step_key` of its inputs.
+
+    The key covers data versions, code version and source fingerprint, seed, scope and input
+    hashes. No key (so no cache hit) when the step's stored result is missing, so a cleaned
+    work area is rebuilt instead of handing out references to files that are gone.
+    """
+
+    def compute_key(
+        self,
+        task_ctx: TaskRunContext,
+        inputs: dict[str, Any],
+        flow_parameters: dict[str, Any],
+        **kwargs: Any,
+    ) -> str | None:
+        ctx: BuildContext = inputs["ctx"]
+        parts = inputs.get("parts")
+        key = release.step_key(
+            ctx,
+            inputs["product"],
+            unit=inputs.get("unit"),
+            inputs=inputs.get("inputs"),
+            parts={str(p.unit): p for p in parts} if parts is not None else None,
+        )
+        return key if WorkArea(ctx.work_dir).exists(key) else None
+
+
+STEP_CACHE = StepCache()
+
+
+# -- tasks ------------------------------------------------------------------------------------
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=5))
+def refresh_sources() -> dict[str, Any]:
+    """Fetch the configured StatFin tables into the local cache (network I/O: retried).
+
+    The products still read the embedded snapshot; the refreshed cubes land in
+    ``get_settings().data.cache_dir`` (as ``ennakointi data refresh`` does) and the report is
+    logged, so a scheduled run shows whether StatFin has published anything new.
+    """
+    from forecasting.io import refresh
+
+    report = refresh.refresh(get_settings().data.cache_dir)
+    return dict(report.to_dict())
+
+
+@task(cache_policy=NO_CACHE)
+def ingest(
+    scope: str, area: str, seed: int, products: Sequence[Product], work_dir: str | None
+) -> BuildContext:
+    """Resolve the scope and read the data versions of the snapshot cubes the products use."""
+    return release.make_context(scope, area, seed, products, work_dir=work_dir)
+
+
+@task(cache_policy=STEP_CACHE, task_run_name="{product.name}")
+def build_step(ctx: BuildContext, product: Product, inputs: dict[str, ProductRef]) -> ProductRef:
+    return release.run_step(ctx, product, inputs)
+
+
+@task(cache_policy=STEP_CACHE, task_run_name="{product.name}[{unit}]")
+def build_unit(
+    ctx: BuildContext, product: Product, unit: str, inputs: dict[str, ProductRef]
+) -> ProductRef:
+    return release.run_unit(ctx, product, unit, inputs)
+
+
+@task(cache_policy=STEP_CACHE, task_run_name="{product.name}:combine")
+def combine_units(
+    ctx: BuildContext,
+    product: Product,
+    parts: list[ProductRef],
+    inputs: dict[str, ProductRef],
+) -> ProductRef:
+    return release.run_combine(ctx, product, parts, inputs)
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def publish(
+    ctx: BuildContext,
+    refs: dict[str, ProductRef],
+    skipped: dict[str, str],
+    store_root: str | None,
+    timings: dict[str, float],
+) -> ReleaseInfo:
+    """Publish the release atomically (file I/O: retried; the store cleans partial attempts)."""
+    info, created = release.publish_release(ctx, refs, skipped, store_root, timings)
+    txn = get_transaction()
+    if created and txn is not None:
+        txn.set("withdraw", (str(info.path.parent.parent), info.id))
+    return info
+
+
+@publish.on_rollback
+def _withdraw_on_rollback(txn: Transaction) -> None:
+    """Undo a publish when a later step of the same transaction failed."""
+    target = txn.get("withdraw", None)
+    if target is not None:
+        store_root, release_id = target
+        ReleaseStore(store_root).withdraw(release_id)
+
+
+# -- the flow ---------------------------------------------------------------------------------
+def _submit_products(
+    ctx: BuildContext, products: Sequence[Product]
+) -> dict[str, PrefectFuture[ProductRef]]:
+    """Submit every product's step(s); inputs are the futures of the products it needs."""
+    futures: dict[str, PrefectFuture[ProductRef]] = {}
+    for product in products:
+        inputs = {name: futures[name] for name in product.needs}
+        if product.units is not None:
+            units = list(product.units(ctx))
+            parts = build_unit.map(unmapped(ctx), unmapped(product), units, unmapped(inputs))
+            futures[product.name] = combine_units.submit(ctx, product, parts, inputs)  # type: ignore[arg-type]
+        else:
+            futures[product.name] = build_step.submit(ctx, product, inputs)  # type: ignore[arg-type]
+    return futures
+
+
+@flow(name="build-release", validate_parameters=True)
+def build_release(
+    scope: Literal["area", "national"] = "area",
+    area: str = "TA23",
+    seed: int = 20250101,
+    products: list[str] | None = None,
+    refresh: bool = False,
+    store_root: str | None = None,
+    work_dir: str | None = None,
+) -> ReleaseInfo:
+    """Build and publish one release for an employment area or the whole country.
+
+    Parameters
+    ----------
+    scope, area
+        ``"area"`` with an employment area code (``"TA23"``) or ``"national"``.
+    seed
+        Root seed of every stochastic step.
+    products
+        Product names to build (default: every registered product whose module is present).
+    refresh
+        Fetch the StatFin tables into the local cache first (needs the network).
+    store_root, work_dir
+        Release store and work area (default: from settings).
+    """
+    started = time.perf_counter()
+    logger = get_run_logger()
+    chosen, skipped = release.plan(products)
+    for name, reason in skipped.items():
+        logger.warning("product %s left out: %s", name, reason)
+    if refresh:
+        report = refresh_sources()
+        logger.info("refreshed %d StatFin tables", len(report.get("tables", ())))
+    ctx = ingest(scope, area, seed, chosen, work_dir)
+    futures = _submit_products(ctx, chosen)
+    refs = {name: future.result() for name, future in futures.items()}
+    timings = {"build_s": round(time.perf_counter() - started, 3)}
+    with transaction():
+        info = publish(ctx, refs, skipped, store_root, timings)
+    logger.info("release %s (%d products) at %s", info.id, len(refs), info.path)
+    return info
+
+
+# -- entry point ------------------------------------------------------------------------------
+def make_task_runner(
+    task_runner: TaskRunnerName | None, workers: int, dask_address: str | None = None
+) -> Any:
+    """A thread pool (default for 1 worker) or a Dask runner (default for more)."""
+    if workers < 1:
+        raise ValueError("workers must be >= 1")
+    kind = task_runner or ("thread" if workers == 1 and dask_address is None else "dask")
+    if kind == "thread":
+        return ThreadPoolTaskRunner(max_workers=workers)
+    if kind != "dask":
+        raise ValueError(f"task_runner must be 'thread' or 'dask', not {kind!r}")
+    from prefect_dask import DaskTaskRunner
+
+    if dask_address is not None:
+        return DaskTaskRunner(address=dask_address)
+    return DaskTaskRunner(
+        cluster_class="distributed.LocalCluster",
+        cluster_kwargs={
+            "n_workers": workers,
+            "threads_per_worker": 1,
+            "processes": True,
+            "dashboard_address": None,
+        },
+    )
+
+
+@contextmanager
+def shared_api(needed: bool) -> Iterator[None]:
+    """Point every process of the run at one Prefect API.
+
+    Without ``PREFECT_API_URL`` Prefect starts an ephemeral server per *process*: each Dask
+    worker process would start its own (20 s each, contending for the same SQLite file).
+    When ``needed`` and no API is configured, start the ephemeral server here (the same
+    instance the flow's client would use) and pass its URL down through the settings
+    context that the Dask task runner ships to its workers.
+    """
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    if not needed or PREFECT_API_URL.value():
+        yield
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()
+    server.start()
+    with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+        yield
+
+
+def run_release(
+    scope: Literal["area", "national"] = "area",
+    area: str | None = None,
+    seed: int | None = None,
+    workers: int = 1,
+    task_runner: TaskRunnerName | None = None,
+    *,
+    products: Sequence[str] | None = None,
+    refresh: bool = False,
+    store_root: str | None = None,
+    work_dir: str | None = None,
+    dask_address: str | None = None,
+) -> ReleaseInfo:
+    """Build and publish a release (what ``ennakointi release build`` runs).
+
+    ``task_runner`` defaults to threads for one worker and a local Dask cluster of
+    ``workers`` processes otherwise; ``dask_address`` uses an existing cluster instead.
+    """
+    settings = get_settings().release
+    runner = make_task_runner(task_runner, workers, dask_address)
+    with shared_api(needed=not isinstance(runner, ThreadPoolTaskRunner)):
+        result: ReleaseInfo = build_release.with_options(task_runner=runner)(
+            scope=scope,
+            area=area or settings.default_area,
+            seed=settings.seed if seed is None else seed,
+            products=list(products) if products is not None else None,
+            refresh=refresh,
+            store_root=store_root,
+            work_dir=work_dir,
+        )
+    return result
+
+
+def summary(info: ReleaseInfo) -> Mapping[str, Any]:
+    """A short description of a published release (for logs and the CLI)."""
+    opened = ReleaseStore(info.path.parent.parent).open(info.id)
+    return {"id": info.id, "datasets": opened.names(), "skipped": opened.manifest["skipped"]}
