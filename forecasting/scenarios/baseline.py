@@ -1,0 +1,349 @@
+"""The no-shock baseline: monthly flows that make the model reproduce a target path.
+
+The targets are the observed registers (tyonv 12r5: unemployed, vacancies, labour force) for
+months that have been observed, then the register forecasts when the caller passes them
+(``baseline=``), else the last observed year repeated (seasonal persistence).
+
+Tracking: starting :data:`BURN_IN` months before the scenario from a stated composition, the
+expected (mean-field) version of the kernel is stepped month by month; in each month the
+inflow to unemployment, the entries to employment and the new vacancies are solved so that
+the expected stocks hit the targets of that month's end (exits are raised only when a stock
+must fall faster than the model's outflows allow). The Monte Carlo draws then scatter around
+this path; the composition (industries, duration bands) evolves endogenously.
+
+The matching efficiency is not identified by the register data alone (filled registered
+vacancies are only part of the hires of jobseekers), so its level is set so that the
+baseline's long-term unemployed share at the end of 2017 matches the observed share in
+Etelä-Savo (:data:`LTU_SHARE_TARGET`).
+"""
+
+# Shape letters (R, I, D, N) follow the docstrings.
+# ruff: noqa: E741
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from forecasting import geography, snapshot
+from forecasting.scenarios.calibration import Structure, load_structure
+from models import labourflow as lf
+
+#: Long-term unemployed (12+ months) share of unemployed jobseekers, Etelä-Savo, 31.12.2017:
+#: 2,169 of 8,168 (Statistics Finland, työssäkäyntitilasto 2017, appendix table 5).
+LTU_SHARE_TARGET = 2169 / 8168
+LTU_ANCHOR_MONTH = "2017-12"
+#: Months of tracking before the scenario so that the duration composition settles.
+BURN_IN = 36
+#: Duration bands 0-3, 3-6, 6-12, 12+ months: monthly probability of moving up (exponential
+#: approximation: mean stay = band width), relative search efficiency (duration dependence),
+#: and the band shares of the first tracked month.
+AGE_P = np.array([1 / 3, 1 / 3, 1 / 6, 0.0])
+SEARCH_EFF = np.array([1.0, 0.75, 0.55, 0.35])
+BAND_START = np.array([0.35, 0.20, 0.18, 0.27])
+#: Monthly probability that a jobseeker leaves the register other than to a job (services,
+#: education, retirement, out of the labour force) in a normal month.
+EXIT_U = 0.03
+#: Share of the inflow to unemployment that comes from outside employment (new entrants,
+#: return from education or services); the rest are separations.
+INFLOW_FROM_OUTSIDE = 0.35
+#: Lowest monthly inflow to unemployment as a share of the stock (when unemployment falls).
+MIN_INFLOW_SHARE = 0.02
+HMAX = 0.6
+#: Monthly probability that an event vacancy (a new job) is filled from outside unemployment.
+Q_OUT = 0.35
+#: Suppressed vacancy cells (small counts) are interpolated, or else set to this value.
+SUPPRESSED_VACANCIES = 2.0
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Target stocks (N + 1, R) at month ends; index 0 is the state before the first month."""
+
+    months: pd.DatetimeIndex
+    unemployed: np.ndarray
+    employed: np.ndarray
+    vacancies: np.ndarray
+    observed: np.ndarray
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """Rates solved by tracking (``FlowPath`` for N months) and the expected states."""
+
+    path: lf.FlowPath
+    theta: np.ndarray
+    E: np.ndarray
+    U: np.ndarray
+    V: np.ndarray
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """Everything a scenario run needs from the baseline of one area and period."""
+
+    structure: Structure
+    params: lf.FlowParameters
+    path: lf.FlowPath
+    init: lf.InitialState
+    months: pd.DatetimeIndex
+    targets: Targets
+    expected_unemployed: np.ndarray
+    expected_long_term: np.ndarray
+    expected_vacancies: np.ndarray
+
+
+def targets(
+    structure: Structure, first: pd.Timestamp, n_months: int, baseline: xr.Dataset | None = None
+) -> Targets:
+    """Targets for the month before ``first`` and ``n_months`` months from ``first``."""
+    months = pd.date_range(first - pd.DateOffset(months=1), periods=n_months + 1, freq="MS")
+    reg = snapshot.load("registers").sel(area=list(structure.municipalities))
+    last = pd.Timestamp(reg["time"].values[-1])
+    out = {}
+    for var in ("unemployed", "labour_force", "vacancies"):
+        da = reg[var].transpose("time", "area")
+        if var == "vacancies":
+            da = da.interpolate_na("time").fillna(SUPPRESSED_VACANCIES)
+        hist = da.to_pandas()
+        tail = hist.loc[last - pd.DateOffset(months=11) : last]
+        rows = []
+        for m in months:
+            if m <= last:
+                rows.append(hist.loc[m].to_numpy(dtype=float))
+            else:  # seasonal persistence of the last observed year
+                same = tail[tail.index.month == m.month]
+                rows.append(same.iloc[-1].to_numpy(dtype=float))
+        out[var] = np.array(rows)
+    if baseline is not None:
+        for var in ("unemployed", "labour_force", "vacancies"):
+            if var in baseline:
+                fc = baseline[var].sel(area=list(structure.municipalities))
+                fc = fc.transpose("time", "area").to_pandas()
+                for k, m in enumerate(months):
+                    if m > last and m in fc.index:
+                        out[var][k] = fc.loc[m].to_numpy(dtype=float)
+    return Targets(
+        months=months,
+        unemployed=out["unemployed"],
+        employed=out["labour_force"] - out["unemployed"],
+        vacancies=out["vacancies"],
+        observed=np.asarray(months <= last),
+    )
+
+
+def vacancy_shares(structure: Structure) -> np.ndarray:
+    """(R, I) split of a workplace's vacancies over industries: jobs x turnover."""
+    w = structure.jobs * structure.rel_sep[None, :]
+    return w / w.sum(axis=1, keepdims=True)
+
+
+def _start_state(structure: Structure, tg: Targets) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    ushare = structure.emp_mix * structure.rel_sep[None, :]
+    ushare /= ushare.sum(axis=1, keepdims=True)
+    E = tg.employed[0][:, None] * structure.emp_mix
+    U = tg.unemployed[0][:, None, None] * ushare[:, :, None] * BAND_START[None, None, :]
+    V = tg.vacancies[0][:, None] * vacancy_shares(structure)
+    return E, U, V
+
+
+def track(structure: Structure, params: lf.FlowParameters, tg: Targets) -> Tracked:
+    """Solve the baseline flows month by month so the expected stocks hit the targets."""
+    R, I = structure.jobs.shape
+    N = len(tg.months) - 1
+    E, U, V = _start_state(structure, tg)
+    vshare = vacancy_shares(structure)
+    x_new = structure.industries.index("X")
+    exit_e0 = structure.retire + structure.outmig
+    rec: dict[str, list[np.ndarray]] = {
+        k: [] for k in ("sep", "exit_e", "exit_u", "ent_u", "ent_e", "vac_new", "close")
+    }
+    fillref, theta, vac_ref, states = [], [], [], []
+    zeros = np.zeros((R, I))
+    for n in range(N):
+        vac_ref.append(V.copy())
+        m = lf.matching(U, V, zeros, params)
+        ph = np.minimum(params.eff[None, None, :] * m.hz[:, :, None], params.hmax)
+        H = U * ph
+        rem = U - H
+        rem_r = rem.sum(axis=(1, 2))
+        floor = MIN_INFLOW_SHARE * U.sum(axis=(1, 2))
+        xu = np.maximum(EXIT_U, 1.0 - (tg.unemployed[n + 1] - floor) / rem_r)
+        xu = np.clip(xu, 0.0, 1.0)
+        stay = rem * (1 - xu)[:, None, None]
+        inflow = tg.unemployed[n + 1] - stay.sum(axis=(1, 2))
+        aged = stay * params.age_p[None, None, :]
+        U_next = stay - aged
+        U_next[:, :, 1:] += aged[:, :, :-1]
+        sep_total = (1 - INFLOW_FROM_OUTSIDE) * inflow
+        risk = E * structure.rel_sep[None, :]
+        sep = np.clip(
+            sep_total[:, None] * structure.rel_sep[None, :] / risk.sum(1)[:, None], 0, 0.5
+        )
+        sepE = sep * E
+        Hri = H.sum(axis=2)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per = np.where(m.hz > 0, Hri / m.hz, 0.0)
+        HE = (per @ params.mob) * m.ysum
+        keep = E - sepE
+        XE = keep * exit_e0[:, None]
+        need = tg.employed[n + 1] - (keep - XE + HE).sum(axis=1)
+        xe = exit_e0 + np.maximum(-need, 0.0) / keep.sum(axis=1)
+        need = np.maximum(need, 0.0)
+        ent_e = need[:, None] * structure.emp_mix
+        E = keep * (1 - xe)[:, None] + HE + ent_e
+        U_next[:, :, 0] += sepE
+        ent_u = INFLOW_FROM_OUTSIDE * inflow
+        U_next[:, x_new, 0] += ent_u
+        U = U_next
+        q = structure.close_by_month[tg.months[n + 1].month - 1]
+        vac_new = np.maximum(tg.vacancies[n + 1][:, None] * vshare - V * (1 - q), 0.0)
+        V = V * (1 - q) + vac_new
+        for k, v in (("sep", sep), ("exit_e", xe), ("exit_u", np.repeat(xu[:, None], 4, 1)),
+                     ("ent_u", ent_u), ("ent_e", ent_e), ("vac_new", vac_new),
+                     ("close", np.full((R, I), -math.log(1 - q)))):  # fmt: skip
+            rec[k].append(v)
+        fillref.append(m.fillrate)
+        theta.append(m.theta)
+        states.append((E.copy(), U.copy(), V.copy()))
+    path = lf.FlowPath(
+        **{k: np.array(v) for k, v in rec.items()},
+        fillref=np.array(fillref),
+        vac_ref=np.array(vac_ref),
+    )
+    return Tracked(
+        path=path,
+        theta=np.array(theta),
+        E=np.array([s[0] for s in states]),
+        U=np.array([s[1] for s in states]),
+        V=np.array([s[2] for s in states]),
+    )
+
+
+def flow_parameters(
+    structure: Structure, match_a: float, cap: float, theta_out: np.ndarray
+) -> lf.FlowParameters:
+    """The time-invariant kernel parameters of ``structure``."""
+    R = len(structure.municipalities)
+    return lf.FlowParameters(
+        age_p=AGE_P,
+        eff=SEARCH_EFF,
+        commute=structure.commute,
+        mob=structure.mob,
+        match_A=np.full(R, float(match_a)),
+        alpha=structure.alpha,
+        cap=float(cap),
+        hmax=HMAX,
+        theta_out=np.asarray(theta_out, dtype=np.float64),
+        resid_of_work=structure.resid_of_work,
+        q_out=np.full(R, Q_OUT),
+        new_industry=structure.industries.index("X"),
+    )
+
+
+def _ltu_share(tracked: Tracked, k: int) -> float:
+    U = tracked.U[k]
+    return float(U[..., -1].sum() / U.sum())
+
+
+@lru_cache(maxsize=8)
+def calibrate_matching(area: str = geography.MIKKELI_AREA) -> tuple[float, float, np.ndarray]:
+    """Matching efficiency ``A``, cap and outside hire rate from the long-term-share anchor.
+
+    ``A`` is found by bisection (in logs) so that the tracked baseline's 12+ month share at
+    the end of 2017 equals :data:`LTU_SHARE_TARGET`; the hire rate per searcher outside the
+    area is the area's jobs-weighted mean over 2017 (a fixed point, three rounds); the cap on
+    matches per vacancy is 1.5 times the 99th percentile of the baseline's fill rates.
+
+    Returns
+    -------
+    match_a, cap, theta_out (I,)
+    """
+    st = load_structure(area)
+    anchor = pd.Timestamp(LTU_ANCHOR_MONTH)
+    first = anchor - pd.DateOffset(months=60 - 1)
+    tg = targets(st, first, 60)
+    k = 60 - 1
+    theta_out = np.full(len(st.industries), 0.05)
+    lo, hi = math.log(1e-3), math.log(20.0)
+    for _ in range(3):
+        lo, hi = math.log(1e-3), math.log(20.0)
+        for _ in range(40):
+            mid = 0.5 * (lo + hi)
+            tr = track(st, flow_parameters(st, math.exp(mid), 1e9, theta_out), tg)
+            if _ltu_share(tr, k) > LTU_SHARE_TARGET:
+                lo = mid
+            else:
+                hi = mid
+        tr = track(st, flow_parameters(st, math.exp(0.5 * (lo + hi)), 1e9, theta_out), tg)
+        year = tr.theta[-12:].mean(axis=0)
+        theta_out = (st.jobs * year).sum(axis=0) / np.maximum(st.jobs.sum(axis=0), 1.0)
+    match_a = math.exp(0.5 * (lo + hi))
+    cap = 1.5 * float(np.quantile(tr.path.fillref, 0.99))
+    return match_a, cap, theta_out
+
+
+def _round_preserving(x: np.ndarray) -> np.ndarray:
+    """Integers with the same total per leading index (largest remainders), ``x >= 0``."""
+    flat = x.reshape(x.shape[0], -1)
+    out = np.floor(flat).astype(np.int64)
+    for r in range(flat.shape[0]):
+        short = round(float(flat[r].sum())) - int(out[r].sum())
+        if short > 0:
+            order = np.argsort(-(flat[r] - out[r]), kind="stable")
+            out[r, order[:short]] += 1
+    return out.reshape(x.shape)
+
+
+def build_baseline(
+    first: str | pd.Timestamp,
+    months: int,
+    *,
+    area: str = geography.MIKKELI_AREA,
+    baseline: xr.Dataset | None = None,
+) -> Baseline:
+    """The calibrated baseline of ``months`` months from ``first`` (cached without ``baseline``)."""
+    first = pd.Timestamp(first).to_period("M").to_timestamp()
+    if baseline is None:
+        return _cached_baseline(first, int(months), area)
+    return _build(first, int(months), area, baseline)
+
+
+@lru_cache(maxsize=16)
+def _cached_baseline(first: pd.Timestamp, months: int, area: str) -> Baseline:
+    return _build(first, months, area, None)
+
+
+def _build(first: pd.Timestamp, months: int, area: str, baseline: xr.Dataset | None) -> Baseline:
+    st = load_structure(area)
+    match_a, cap, theta_out = calibrate_matching(area)
+    params = flow_parameters(st, match_a, cap, theta_out)
+    tg = targets(st, first - pd.DateOffset(months=BURN_IN), BURN_IN + months, baseline)
+    tr = track(st, params, tg)
+    b = BURN_IN - 1  # index of the state at the end of the month before ``first``
+    path = lf.FlowPath(**{f: getattr(tr.path, f)[BURN_IN:] for f in tr.path.__dataclass_fields__})
+    init = lf.InitialState(
+        E=_round_preserving(tr.E[b]), U=_round_preserving(tr.U[b]), V=_round_preserving(tr.V[b])
+    )
+    sub = Targets(
+        months=tg.months[BURN_IN + 1 :],
+        unemployed=tg.unemployed[BURN_IN + 1 :],
+        employed=tg.employed[BURN_IN + 1 :],
+        vacancies=tg.vacancies[BURN_IN + 1 :],
+        observed=tg.observed[BURN_IN + 1 :],
+    )
+    return Baseline(
+        structure=st,
+        params=params,
+        path=path,
+        init=init,
+        months=sub.months,
+        targets=sub,
+        expected_unemployed=tr.U[BURN_IN:].sum(axis=(2, 3)),
+        expected_long_term=tr.U[BURN_IN:, :, :, -1].sum(axis=2),
+        expected_vacancies=tr.V[BURN_IN:].sum(axis=2),
+    )

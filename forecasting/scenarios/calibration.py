@@ -1,0 +1,303 @@
+"""Structural calibration of the labour-flow model from the snapshot.
+
+Everything time-invariant is set here, from real data where the data speak and from stated,
+documented assumptions where they do not (``docs/methods/scenarios.md`` lists both):
+
+- commuting: a residence x workplace flow matrix of the area's municipalities plus "outside",
+  fitted by iterative proportional fitting to the in- and out-commuting totals of tyokay
+  115n/115p (seed: a gravity model on road distances between municipal centres);
+- industry structure: jobs by TOL section and workplace (Paavo TP 2017), carried to employed
+  residents through the commuting matrix;
+- matching elasticity: pooled regression of the vacancy-filling rate on labour-market
+  tightness (tyonv 2310 filled vacancies, tyonv 12r5 stocks, all municipalities 2010-2019,
+  municipality and calendar-month fixed effects);
+- vacancy durations: the area's mean days open of filled vacancies by calendar month;
+- exits: retirement from the age structure of employed residents (tyokay 115n), out-migration
+  from the migration cube.
+"""
+
+# Shape letters (R, I, D, N) follow the docstrings.
+# ruff: noqa: E741
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from forecasting import geography, snapshot
+from forecasting.classifications import tol2008_sections
+from forecasting.provenance import combine_versions
+
+#: Approximate coordinates (lat, lon, degrees) of municipal centres; only used to seed the
+#: commuting fit with distances (road distance ~ 1.3 x great-circle distance).
+CENTRES: dict[str, tuple[float, float]] = {
+    "097": (61.640, 26.777),  # Hirvensalmi
+    "178": (61.898, 27.856),  # Juva
+    "213": (61.991, 26.643),  # Kangasniemi
+    "491": (61.688, 27.273),  # Mikkeli
+    "507": (61.418, 26.878),  # Mäntyharju
+    "623": (61.524, 28.177),  # Puumala
+}
+#: Road distance (km) from each centre to the nearest large job market outside the area
+#: (Savonlinna, Varkaus, Jyväskylä/Joutsa, Kouvola/Heinola); seeds the outside column.
+OUTSIDE_KM: dict[str, float] = {
+    "097": 70.0, "178": 60.0, "213": 60.0, "491": 100.0, "507": 55.0, "623": 55.0,
+}  # fmt: skip
+ROAD_FACTOR = 1.3
+DECAY_KM = 30.0
+OUTSIDE_JOBS_WEIGHT = 20_000.0
+#: Relative monthly separation risk by TOL section (seasonal and project work higher, public
+#: services lower); an assumption, normalised away in the level (which comes from the data).
+REL_SEPARATION: dict[str, float] = {
+    "A": 1.5, "B": 1.0, "C": 1.0, "D": 0.5, "E": 0.8, "F": 2.0, "G": 1.0, "H": 1.2,
+    "I": 2.0, "J": 0.8, "K": 0.5, "L": 0.8, "M": 0.8, "N": 2.0, "O": 0.5, "P": 1.0,
+    "Q": 0.7, "R": 1.5, "S": 1.2, "T": 1.0, "U": 1.0, "X": 1.5,
+}  # fmt: skip
+#: Broad sector groups of the area's service plan (primary, processing, services).
+SECTOR_GROUP: dict[str, str] = {s: "services" for s in "GHIJKLMNOPQRSTU"} | {
+    "A": "primary", "B": "processing", "C": "processing", "D": "processing",
+    "E": "processing", "F": "processing", "X": "unknown",
+}  # fmt: skip
+#: Share of a jobseeker's search aimed at the own industry, and the extra weight on the
+#: own sector group; the rest follows the industry's share of jobs.
+OWN_INDUSTRY_SEARCH = 0.5
+SAME_GROUP_WEIGHT = 3.0
+MATCHING_YEARS = (2010, 2019)
+DAYS_PER_MONTH = 30.44
+
+
+@dataclass(frozen=True)
+class Structure:
+    """Time-invariant structure of an employment area (``R`` municipalities, ``I`` sections).
+
+    Attributes
+    ----------
+    municipalities : codes, sorted; industries : TOL sections A..U, X.
+    jobs : (R, I) jobs by workplace and industry, 2017.
+    flows : (R + 1, R + 1) commuting flows residence x workplace, 2017 (last: outside).
+    commute : (R, R + 1) residents' employment shares by workplace (search shares).
+    resid_of_work : (R, R + 1) shares of a workplace's jobs by residence (last: outside).
+    emp_mix : (R, I) industry mix of employed residents (rows sum to 1).
+    mob : (I, I) search weights from previous industry to industry (rows sum to 1).
+    rel_sep : (I,) relative separation risk.
+    alpha, alpha_se, alpha_n : matching elasticity on unemployed, its standard error, obs.
+    close_by_month : (12,) monthly closure probability of a vacancy, January..December.
+    retire : (R,) monthly retirement probability of an employed resident.
+    outmig : (R,) monthly out-migration probability.
+    data_version, source_tables : provenance of the inputs.
+    """
+
+    municipalities: tuple[str, ...]
+    industries: tuple[str, ...]
+    jobs: np.ndarray
+    flows: np.ndarray
+    commute: np.ndarray
+    resid_of_work: np.ndarray
+    emp_mix: np.ndarray
+    mob: np.ndarray
+    rel_sep: np.ndarray
+    alpha: float
+    alpha_se: float
+    alpha_n: int
+    close_by_month: np.ndarray
+    retire: np.ndarray
+    outmig: np.ndarray
+    data_version: str
+    source_tables: tuple[str, ...]
+
+
+def _distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6371.0 * math.asin(math.sqrt(h)) * ROAD_FACTOR
+
+
+def fit_commuting(
+    munis: list[str],
+    home: np.ndarray,
+    out_total: np.ndarray,
+    in_total: np.ndarray,
+    jobs: np.ndarray,
+    iterations: int = 200,
+) -> np.ndarray:
+    """Residence x workplace flows matching the commuting totals (gravity seed + IPF).
+
+    Parameters
+    ----------
+    munis : municipality codes (R,); home : (R,) residents working in the home municipality;
+    out_total : (R,) residents commuting out; in_total : (R,) jobs held by in-commuters;
+    jobs : (R,) jobs by workplace (for the gravity seed).
+
+    Returns
+    -------
+    (R + 1, R + 1) flows; the diagonal is ``home``, row ``r`` off the diagonal sums to
+    ``out_total[r]``, column ``w`` to ``in_total[w]``; the outside-outside cell is 0.
+    """
+    R = len(munis)
+    seed = np.zeros((R + 1, R + 1))
+    for r, a in enumerate(munis):
+        for w, b in enumerate(munis):
+            if r != w:
+                seed[r, w] = jobs[w] * math.exp(-_distance_km(CENTRES[a], CENTRES[b]) / DECAY_KM)
+        out_w = OUTSIDE_JOBS_WEIGHT * math.exp(-OUTSIDE_KM[a] * 1.0 / DECAY_KM)
+        seed[r, R] = out_w
+        seed[R, r] = out_w * jobs[r] / jobs.mean()
+    flows = seed.copy()
+    for _ in range(iterations):
+        rows = flows[:R].sum(axis=1)
+        flows[:R] *= np.where(rows > 0, out_total / np.where(rows > 0, rows, 1), 0)[:, None]
+        cols = flows[:, :R].sum(axis=0)
+        flows[:, :R] *= np.where(cols > 0, in_total / np.where(cols > 0, cols, 1), 0)[None, :]
+    flows[np.arange(R), np.arange(R)] = home
+    return flows
+
+
+def mobility_matrix(industries: tuple[str, ...], job_share: np.ndarray) -> np.ndarray:
+    """(I, I) search weights: own industry, then the own sector group, then job shares."""
+    I = len(industries)
+    groups = [SECTOR_GROUP[s] for s in industries]
+    mob = np.zeros((I, I))
+    for i, gi in enumerate(groups):
+        weight = job_share * np.array([SAME_GROUP_WEIGHT if g == gi else 1.0 for g in groups])
+        if gi == "unknown":  # new entrants and unknown industry: follow the job shares
+            mob[i] = job_share / job_share.sum()
+            continue
+        weight[i] = 0.0
+        mob[i] = (1 - OWN_INDUSTRY_SEARCH) * weight / weight.sum()
+        mob[i, i] = OWN_INDUSTRY_SEARCH
+    return mob
+
+
+def estimate_matching_elasticity(
+    registers: xr.Dataset, vacancy_flows: xr.Dataset, years: tuple[int, int] = MATCHING_YEARS
+) -> tuple[float, float, int]:
+    """Elasticity of filled vacancies on unemployed, constant returns imposed.
+
+    ``log(filled_t / V_{t-1}) = c_m + c_month + alpha log(U_{t-1} / V_{t-1})`` over all
+    municipalities with at least 5 filled and 5 open vacancies (suppressed cells are NaN and
+    drop out), fixed effects removed by alternating demeaning.
+
+    Returns
+    -------
+    alpha, its standard error (homoskedastic, FE degrees of freedom), number of observations.
+    """
+    areas = [a for a in map(str, vacancy_flows["area"].values) if a in registers["area"].values]
+    time = vacancy_flows["time"].values
+    U = registers["unemployed"].sel(area=areas).reindex(time=time).shift(time=1).values
+    V = registers["vacancies"].sel(area=areas).reindex(time=time).shift(time=1).values
+    F = vacancy_flows["filled"].sel(area=areas).values
+    years_of = pd.DatetimeIndex(time).year
+    in_years = (years_of >= years[0]) & (years_of <= years[1])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        y = np.log(F / V)
+        x = np.log(U / V)
+    ok = np.isfinite(y) & np.isfinite(x) & (F >= 5) & (V >= 5) & in_years[None, :]
+    rows, cols = np.nonzero(ok)
+    frame = pd.DataFrame(
+        {"y": y[ok], "x": x[ok], "a": rows, "m": pd.DatetimeIndex(time[cols]).month}
+    )
+    for _ in range(30):
+        for g in ("a", "m"):
+            frame["y"] -= frame.groupby(g)["y"].transform("mean")
+            frame["x"] -= frame.groupby(g)["x"].transform("mean")
+    sxx = float((frame.x**2).sum())
+    alpha = float((frame.x * frame.y).sum() / sxx)
+    dof = len(frame) - frame.a.nunique() - 12
+    resid = frame.y - alpha * frame.x
+    se = float(np.sqrt((resid**2).sum() / dof / sxx))
+    return alpha, se, len(frame)
+
+
+def vacancy_closure_by_month(vacancy_flows: xr.Dataset, munis: list[str]) -> np.ndarray:
+    """(12,) monthly closure probability ``1 - exp(-30.44 / days)``, January..December.
+
+    ``days`` is the filled-weighted mean of the area's mean days open of filled vacancies
+    (2010 onwards; months with no filled vacancy or a suppressed figure are left out).
+    """
+    sub = vacancy_flows.sel(area=munis)
+    sub = sub.sel(time=sub["time"].dt.year >= MATCHING_YEARS[0])
+    days = sub["mean_days_open"]
+    filled = sub["filled"]
+    ok = (days > 0) & (filled > 0)
+    weighted = (days * filled).where(ok).groupby("time.month").sum(dim=...)
+    weights = filled.where(ok).groupby("time.month").sum(dim=...)
+    mean_days = (weighted / weights).values
+    return 1.0 - np.exp(-DAYS_PER_MONTH / mean_days)
+
+
+def _exit_rates(munis: list[str], year: str) -> tuple[np.ndarray, np.ndarray]:
+    """Monthly retirement and out-migration probabilities by municipality."""
+    emp = snapshot.load("employment_by_age_education")["employed_residents"]
+    emp = emp.sel(area=munis, time=year).sum("education_level").squeeze("time", drop=True)
+    total = emp.sum("age_band")
+    # Employed aged 55-64 cross 65 at a tenth a year; those 65-74 stop within about 5 years.
+    yearly = (emp.sel(age_band="55-64") / 10 + emp.sel(age_band="65-74") / 5) / total
+    mig = snapshot.load("migration")["out_migration"].sel(area=munis, time=year)
+    pop = snapshot.load("population_totals")["population"].sel(area=munis, time=year)
+    out_rate = (mig / pop).squeeze("time", drop=True)
+    return yearly.values / 12.0, out_rate.values / 12.0
+
+
+@lru_cache(maxsize=8)
+def load_structure(area: str = geography.MIKKELI_AREA, year: int = 2017) -> Structure:
+    """The calibrated structure of employment area ``area`` (cached per process)."""
+    munis = geography.members(area)
+    industries = tuple(tol2008_sections().index)
+    cubes = {
+        name: snapshot.load(name)
+        for name in (
+            "registers", "vacancy_flows", "commuting", "jobs_by_industry",
+            "employment_by_age_education", "migration", "population_totals",
+        )
+    }  # fmt: skip
+    y = str(year)
+    com = cubes["commuting"].sel(area=munis, time=y).squeeze("time", drop=True)
+    jobs = cubes["jobs_by_industry"]["jobs"].sel(area=munis, industry=list(industries))
+    jobs_arr = np.nan_to_num(jobs.values)
+    flows = fit_commuting(
+        munis,
+        com["residents_working_in_home_municipality"].values,
+        com["commuting_out"].values,
+        com["commuting_in"].values,
+        com["jobs"].values,
+    )
+    R = len(munis)
+    commute = flows[:R] / flows[:R].sum(axis=1, keepdims=True)
+    resid_of_work = (flows[:, :R] / flows[:, :R].sum(axis=0, keepdims=True)).T
+    ind_share = jobs_arr / jobs_arr.sum(axis=1, keepdims=True)
+    outside_mix = ind_share.sum(axis=0) / ind_share.sum()
+    emp_mix = commute[:, :R] @ ind_share + commute[:, R:] * outside_mix[None, :]
+    emp_mix /= emp_mix.sum(axis=1, keepdims=True)
+    job_share = jobs_arr.sum(axis=0) / jobs_arr.sum()
+    alpha, se, n = estimate_matching_elasticity(cubes["registers"], cubes["vacancy_flows"])
+    retire, outmig = _exit_rates(munis, y)
+    return Structure(
+        municipalities=tuple(munis),
+        industries=industries,
+        jobs=jobs_arr,
+        flows=flows,
+        commute=commute,
+        resid_of_work=resid_of_work,
+        emp_mix=emp_mix,
+        mob=mobility_matrix(industries, job_share),
+        rel_sep=np.array([REL_SEPARATION[s] for s in industries]),
+        alpha=alpha,
+        alpha_se=se,
+        alpha_n=n,
+        close_by_month=vacancy_closure_by_month(cubes["vacancy_flows"], munis),
+        retire=retire,
+        outmig=outmig,
+        data_version=combine_versions(ds.attrs["data_version"] for ds in cubes.values()),
+        source_tables=tuple(
+            sorted(
+                {t.strip() for ds in cubes.values() for t in ds.attrs["source_tables"].split(",")}
+            )
+        ),
+    )

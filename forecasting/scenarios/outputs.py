@@ -1,0 +1,166 @@
+"""The labelled result of a scenario run: quantiles over Monte Carlo draws.
+
+Every statistic is computed per draw first (sums over the area, rates, shares) and only
+then summarised by quantiles, so the area's quantiles are quantiles of the area's totals.
+Dims follow the data contract (``area, industry, field, time``) with ``quantile`` last.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from forecasting.classifications import education_fields_2016
+from forecasting.scenarios.baseline import Baseline
+from forecasting.scenarios.calibration import DAYS_PER_MONTH
+from forecasting.scenarios.events import CompiledEvents
+from forecasting.scenarios.retraining import FIELDS, RETRAIN_AFTER_MONTHS, retraining_need
+from forecasting.scenarios.spec import ScenarioSpec
+from models import labourflow as lf
+
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+
+
+def _with_area_total(x: np.ndarray, axis: int) -> np.ndarray:
+    """Append the sum over municipalities (``axis``) as one more municipality entry."""
+    return np.concatenate([x, x.sum(axis=axis, keepdims=True)], axis=axis)
+
+
+def _q(x: np.ndarray) -> np.ndarray:
+    """Quantiles over draws (axis 0) moved to the last axis."""
+    return np.moveaxis(lf.quantiles(x, np.asarray(QUANTILES)), 0, -1)
+
+
+def _fill_days(res: lf.SimulationResult, init_v: np.ndarray) -> np.ndarray:
+    """(B, T, R + 1) mean days a vacancy stays open: ``30.44 / -log(1 - closed / open)``."""
+    v = _with_area_total(res.vacancies.astype(np.float64), 2)
+    start = np.concatenate([np.broadcast_to(init_v, (v.shape[0], 1, v.shape[2])), v[:, :-1]], 1)
+    closed = _with_area_total(res.closed.astype(np.float64), 2)
+    open_ = start + np.maximum(closed - start, 0.0)  # vacancies opened and closed in the month
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.clip(closed / open_, 0.0, 0.999)
+        days = DAYS_PER_MONTH / -np.log1p(-rate)
+    return np.where(np.isfinite(days) & (closed > 0), days, np.nan)
+
+
+def _labour_market(res: lf.SimulationResult, base: Baseline) -> dict[str, tuple]:
+    unemp = _with_area_total(res.unemployed.astype(np.float64), 2)
+    emp_ind = _with_area_total(res.employed.astype(np.float64), 2)
+    emp = emp_ind.sum(axis=3)
+    init_v = np.append(base.init.V.sum(axis=1), base.init.V.sum()).astype(np.float64)
+    return {
+        "unemployed": (("area", "time", "quantile"), _q(unemp.transpose(0, 2, 1))),
+        "unemployment_rate": (
+            ("area", "time", "quantile"),
+            _q((100.0 * unemp / (unemp + emp)).transpose(0, 2, 1)),
+        ),
+        "long_term_unemployed": (
+            ("area", "time", "quantile"),
+            _q(_with_area_total(res.long_term.astype(np.float64), 2).transpose(0, 2, 1)),
+        ),
+        "employed": (
+            ("area", "industry", "time", "quantile"),
+            _q(emp_ind.transpose(0, 2, 3, 1)),
+        ),
+        "vacancies": (
+            ("area", "time", "quantile"),
+            _q(_with_area_total(res.vacancies.astype(np.float64), 2).transpose(0, 2, 1)),
+        ),
+        "fill_days": (("area", "time", "quantile"), _q(_fill_days(res, init_v).transpose(0, 2, 1))),
+    }
+
+
+def _versus_baseline(res: lf.SimulationResult, ref: lf.SimulationResult) -> dict[str, tuple]:
+    du = _with_area_total((res.unemployed - ref.unemployed).astype(np.float64), 2)
+    de = _with_area_total(
+        (
+            res.employed.sum(axis=3, dtype=np.int64) - ref.employed.sum(axis=3, dtype=np.int64)
+        ).astype(np.float64),
+        2,
+    )
+    return {
+        "unemployed_vs_baseline": (("area", "time", "quantile"), _q(du.transpose(0, 2, 1))),
+        "employed_vs_baseline": (("area", "time", "quantile"), _q(de.transpose(0, 2, 1))),
+    }
+
+
+def _cohort(res: lf.SimulationResult) -> dict[str, tuple]:
+    c = res.cohort.astype(np.float64)
+    size = c[..., lf.COHORT_SIZE]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = {
+            "displaced_reemployed_share": c[..., lf.COHORT_REEMPLOYED] / size,
+            "displaced_unemployed_share": c[..., lf.COHORT_UNEMPLOYED] / size,
+            "displaced_exited_share": c[..., lf.COHORT_EXITED] / size,
+        }
+    out = {"displaced": (("time", "quantile"), _q(size))}
+    for name, x in share.items():
+        out[name] = (("time", "quantile"), _q(np.where(size > 0, x, np.nan)))
+    return out
+
+
+def _staffing(res: lf.SimulationResult, spec: ScenarioSpec) -> dict[str, tuple]:
+    st = spec.staffing
+    clients = res.unemployed.sum(axis=2, dtype=np.int64) * st.clients_per_unemployed
+    per_expert = clients / st.client_facing_experts
+    return {
+        "clients": (("time", "quantile"), _q(clients)),
+        "clients_per_expert": (("time", "quantile"), _q(per_expert)),
+        "experts_needed_at_high_target": (("time", "quantile"), _q(clients / st.target_high)),
+        "experts_needed_at_low_target": (("time", "quantile"), _q(clients / st.target_low)),
+        "share_of_draws_over_target": (("time",), (per_expert > st.target_high).mean(axis=0)),
+    }
+
+
+def _retraining(res: lf.SimulationResult, base: Baseline, spec: ScenarioSpec) -> dict[str, tuple]:
+    T = res.cohort.shape[1]
+    starts = [e.start for e in spec.events if e.kind != "recruitment"]
+    if starts:
+        first = int(base.months.get_loc(pd.Timestamp(min(starts))))
+        t = min(T - 1, first + RETRAIN_AFTER_MONTHS)
+    else:
+        t = T - 1
+    mix = base.path.vac_ref[t].sum(axis=0)
+    need = retraining_need(
+        res.cohort_unemployed[:, t, :].astype(np.float64),
+        mix / mix.sum(),
+        base.structure.industries,
+    )
+    return {"retraining_need": (("field", "quantile"), _q(need))}
+
+
+def assemble(
+    spec: ScenarioSpec,
+    base: Baseline,
+    compiled: CompiledEvents,
+    res: lf.SimulationResult,
+    ref: lf.SimulationResult | None,
+) -> xr.Dataset:
+    """The scenario's result dataset (without provenance attrs)."""
+    st = base.structure
+    areas = [*st.municipalities, spec.area]
+    data = _labour_market(res, base)
+    if ref is not None:
+        data |= _versus_baseline(res, ref)
+    data |= _cohort(res) | _staffing(res, spec) | _retraining(res, base, spec)
+    jobs = _with_area_total(compiled.job_change.sum(axis=2), 1).T
+    data["jobs_change_expected"] = (("area", "time"), jobs)
+    data["direct_jobs_change"] = (("time",), compiled.direct)
+    data["secondary_jobs_change"] = (("time",), compiled.secondary)
+    target = _with_area_total(base.targets.unemployed, 1).T
+    data["unemployed_baseline_target"] = (("area", "time"), target)
+    data["observed"] = (("time",), base.targets.observed)
+    fields = education_fields_2016()
+    ds = xr.Dataset(
+        data,
+        coords={
+            "area": areas,
+            "industry": list(st.industries),
+            "field": list(FIELDS),
+            "field_name": ("field", [fields.loc[f, "name_en"] for f in FIELDS]),
+            "time": base.months.values,
+            "quantile": list(QUANTILES),
+        },
+    )
+    return ds.enn.canonical()

@@ -1,0 +1,219 @@
+"""Run scenarios: spec -> calibrated baseline -> events -> Monte Carlo -> labelled quantiles.
+
+>>> from forecasting.scenarios import run_scenario                      # doctest: +SKIP
+>>> ds = run_scenario({"events": [{"kind": "closure", "municipality": "507",
+...     "industry": "C", "jobs": 300, "start": "2025-03"}]}, draws=1000, seed=1)
+>>> ds["unemployed"].sel(area="507", quantile=0.5)                     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import xarray as xr
+from pydantic import BaseModel
+
+from forecasting import snapshot
+from forecasting.errors import ValidationError
+from forecasting.provenance import combine_versions, stamp
+from forecasting.scenarios import outputs
+from forecasting.scenarios.baseline import BURN_IN, Baseline, build_baseline
+from forecasting.scenarios.events import check_events, compile_events, scale_path
+from forecasting.scenarios.multipliers import CONFIG_PATH, load_multipliers
+from forecasting.scenarios.spec import ScenarioSpec
+from forecasting.settings import get_settings
+from models import labourflow as lf
+
+FORMATS = ("netcdf", "csv")
+
+
+def as_spec(spec: ScenarioSpec | BaseModel | Mapping[str, Any]) -> ScenarioSpec:
+    """A :class:`ScenarioSpec` from itself, a dict or another pydantic model (e.g. the API's).
+
+    Fields that are ``None`` in a foreign model take this spec's defaults.
+    """
+    if isinstance(spec, ScenarioSpec):
+        return spec
+    data = spec.model_dump(mode="json") if isinstance(spec, BaseModel) else dict(spec)
+    data = {k: v for k, v in data.items() if v is not None}
+    return ScenarioSpec.model_validate(data)
+
+
+def first_month(spec: ScenarioSpec) -> pd.Timestamp:
+    """The first simulated month: ``start``, else the first event's month, else the month
+    after the last observation of the registers."""
+    if spec.start is not None:
+        return pd.Timestamp(spec.start)
+    if spec.events:
+        return pd.Timestamp(min(e.start for e in spec.events))
+    last = pd.Timestamp(snapshot.load("registers")["time"].values[-1])
+    return last + pd.DateOffset(months=1)
+
+
+def _check_window(first: pd.Timestamp) -> None:
+    earliest = pd.Timestamp(snapshot.load("registers")["time"].values[0])
+    earliest += pd.DateOffset(months=BURN_IN + 1)
+    if first < earliest:
+        raise ValidationError(
+            "start",
+            f"{first:%Y-%m} is too early: the baseline needs {BURN_IN} observed months before "
+            f"the start, the first possible start is {earliest:%Y-%m}",
+        )
+
+
+def _resolve_draws_seed(spec: ScenarioSpec, draws: int | None, seed: int | None) -> tuple[int, int]:
+    settings = get_settings()
+    n = draws if draws is not None else spec.draws
+    n = settings.scenario.default_draws if n is None else int(n)
+    if not 1 <= n <= settings.scenario.max_draws:
+        raise ValidationError(
+            "draws", f"{n} draws is outside 1..{settings.scenario.max_draws} (the configured cap)"
+        )
+    s = seed if seed is not None else spec.seed
+    s = settings.release.seed if s is None else int(s)
+    if s < 0:
+        raise ValidationError("seed", "must be a non-negative integer")
+    return n, s
+
+
+def simulate_spec(
+    spec: ScenarioSpec, *, draws: int, seed: int, baseline: xr.Dataset | None = None
+) -> tuple[Baseline, Any, lf.SimulationResult, lf.SimulationResult | None]:
+    """Calibrate, compile the events and run the draws (scenario and, if asked, baseline)."""
+    first = first_month(spec)
+    _check_window(first)
+    base = build_baseline(first, spec.horizon_months, area=spec.area, baseline=baseline)
+    check_events(spec, base.structure, base.months)
+    compiled = compile_events(spec, base.structure, base.months, load_multipliers())
+    path = scale_path(base.path, base.structure, compiled.job_change)
+    res = lf.simulate(base.params, path, base.init, compiled.schedule, draws=draws, seed=seed)
+    ref = None
+    if spec.compare_baseline:
+        ref = (
+            lf.simulate(base.params, base.path, base.init, None, draws=draws, seed=seed)
+            if spec.events
+            else res
+        )
+    return base, compiled, res, ref
+
+
+def run_scenario(
+    spec: ScenarioSpec | BaseModel | Mapping[str, Any],
+    *,
+    draws: int | None = None,
+    seed: int | None = None,
+    baseline: xr.Dataset | None = None,
+) -> xr.Dataset:
+    """Run one scenario and return quantiles over draws by municipality and month.
+
+    Parameters
+    ----------
+    spec
+        A :class:`ScenarioSpec`, a dict of its fields or another pydantic model with them.
+    draws, seed
+        Override the spec's (defaults: ``scenario.default_draws`` and ``release.seed``).
+    baseline
+        Register forecasts (``unemployed``, ``vacancies``, ``labour_force`` by ``area`` and
+        ``time``) to use as the baseline's targets after the last observation; without them
+        the last observed year is repeated.
+
+    Raises
+    ------
+    pydantic.ValidationError
+        A malformed spec (the field and the reason are in the message).
+    forecasting.errors.ValidationError
+        A spec the data contradict (unknown municipality of the area, more jobs removed than
+        exist, an event outside the window) or draws over the cap.
+    """
+    spec = as_spec(spec)
+    n, s = _resolve_draws_seed(spec, draws, seed)
+    base, compiled, res, ref = simulate_spec(spec, draws=n, seed=s, baseline=baseline)
+    ds = outputs.assemble(spec, base, compiled, res, ref)
+    return _stamp(ds, spec, base, n, s)
+
+
+def _stamp(ds: xr.Dataset, spec: ScenarioSpec, base: Baseline, draws: int, seed: int) -> xr.Dataset:
+    spec_json = spec.model_dump_json()
+    config = CONFIG_PATH.read_text(encoding="utf-8")
+    version = combine_versions([base.structure.data_version, spec_json, config])
+    retrieved = snapshot.load("registers").attrs.get("retrieved", "")
+    p = base.params
+    return stamp(
+        ds,
+        source_tables=base.structure.source_tables,
+        retrieved=retrieved,
+        data_version=version,
+        seed=seed,
+        extra={
+            "title": f"Scenario {spec.name}",
+            "scenario_spec": spec_json,
+            "draws": draws,
+            "time_convention": "month start; stocks at the end of the month",
+            "quantile_method": "linear interpolation over draws",
+            "model": (
+                f"labour-flow Monte Carlo (models.labourflow); matching elasticity "
+                f"{p.alpha:.3f}, efficiency {float(p.match_A[0]):.4f}, cap {p.cap:.2f}"
+            ),
+        },
+    )
+
+
+def run_presets(seed: int | None = None, *, draws: int | None = None) -> xr.Dataset:
+    """All presets of :mod:`forecasting.scenarios.presets` stacked along ``scenario``."""
+    from forecasting.scenarios.presets import PRESETS
+
+    parts = [run_scenario(spec, draws=draws, seed=seed) for spec in PRESETS.values()]
+    names = list(PRESETS)
+    ds = xr.concat(parts, dim=pd.Index(names, name="scenario"), data_vars="all", join="outer",
+                   combine_attrs="drop_conflicts")  # fmt: skip
+    attrs = {k: v for k, v in parts[0].attrs.items() if k not in ("title", "scenario_spec")}
+    ds.attrs = attrs | {
+        "title": "Preset scenarios",
+        "scenario_specs": json.dumps({n: json.loads(p.attrs["scenario_spec"]) for n, p in
+                                      zip(names, parts, strict=True)}),
+    }  # fmt: skip
+    return ds.enn.canonical()
+
+
+def to_frame(ds: xr.Dataset) -> pd.DataFrame:
+    """Long table: ``variable`` plus one column per dim and ``value`` (rows of every variable)."""
+    frames = []
+    for name, da in ds.data_vars.items():
+        frame = da.to_dataframe(name="value").reset_index()
+        frame.insert(0, "variable", name)
+        frames.append(frame[[c for c in frame.columns if c in ("variable", "value", *da.dims)]])
+    return pd.concat(frames, ignore_index=True)
+
+
+def run_scenario_file(
+    spec_path: str | Path,
+    out: str | Path,
+    fmt: str = "netcdf",
+    *,
+    draws: int | None = None,
+    seed: int | None = None,
+) -> Path:
+    """Run the JSON spec at ``spec_path`` and write the result to ``out`` (netCDF or CSV).
+
+    The file is written atomically (temporary file, then rename); returns ``out``.
+    """
+    if fmt not in FORMATS:
+        raise ValidationError("format", f"{fmt!r} is not one of {', '.join(FORMATS)}")
+    try:
+        data = json.loads(Path(spec_path).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValidationError("spec", f"cannot read {spec_path}: {exc}") from exc
+    ds = run_scenario(data, draws=draws, seed=seed)
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    if fmt == "csv":
+        to_frame(ds).to_csv(tmp, index=False)
+    else:
+        ds.to_netcdf(tmp, engine="h5netcdf")
+    tmp.replace(path)
+    return path

@@ -1,0 +1,185 @@
+"""Scenario specifications (pydantic), after the European Restructuring Monitor's event fields.
+
+An event is what the ERM records: the kind of restructuring, where (municipality), the sector
+(TOL 2008 section), the number of jobs, when it starts (month) and over how many months it is
+phased in; a temporary layoff adds the recalled share and the duration. A scenario is a list
+of events with a horizon, Monte Carlo settings and optional overrides of the job multipliers
+and of the staffing assumptions.
+
+Static checks (types, ranges, the configured caps on horizon and draws) raise pydantic's
+``ValidationError`` naming the field; checks against the data (the municipality belongs to
+the area, the jobs exist, the start lies in the simulated window) raise
+:class:`forecasting.errors.ValidationError` with the field path, e.g. ``events[0].jobs``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from forecasting import geography
+from forecasting.errors import UnknownAreaError
+from forecasting.settings import get_settings
+
+Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+Section = Literal[
+    "A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K",
+    "L", "M", "N", "O", "P", "Q", "R", "S", "T", "U", "X",
+]  # fmt: skip
+EventKind = Literal["closure", "dismissal", "temporary_layoff", "recruitment"]
+#: Kinds that remove jobs (checked against the jobs that exist).
+JOB_LOSS_KINDS = ("closure", "dismissal", "temporary_layoff")
+DEFAULT_RECALL_SHARE = 0.8
+DEFAULT_LAYOFF_MONTHS = 3
+MULTIPLIER_BOUNDS = (1.0, 2.6)
+
+
+class Event(BaseModel):
+    """One restructuring event.
+
+    Attributes
+    ----------
+    kind : closure (the whole unit), dismissal (part of a unit), temporary_layoff
+        (lomautus: the workers are registered jobseekers until recalled), recruitment (new
+        jobs, filled through vacancies).
+    municipality : code of the 2025 division (``"507"``; merged codes map to the successor).
+    industry : TOL 2008 section.
+    jobs : jobs lost or created (positive).
+    start : first month of the event, ``YYYY-MM``.
+    phase_in_months : months over which the jobs go (or arrive) in equal parts (0 = at once).
+    recall_share, duration_months : temporary layoffs only; default 0.8 and 3 months.
+    multiplier : total jobs per direct job for this event (indirect and induced included),
+        overriding the industry default; 1.0 switches the spill-overs off.
+    company, announced, description : descriptive ERM fields (announced month <= start).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: EventKind
+    municipality: str = Field(description="municipality code of the 2025 division")
+    industry: Section
+    jobs: int = Field(gt=0, le=100_000)
+    start: Month
+    phase_in_months: int = Field(default=0, ge=0, le=60)
+    recall_share: float | None = Field(default=None, ge=0.0, le=1.0)
+    duration_months: int | None = Field(default=None, ge=1, le=120)
+    multiplier: float | None = Field(default=None, ge=MULTIPLIER_BOUNDS[0], le=MULTIPLIER_BOUNDS[1])
+    company: str | None = Field(default=None, max_length=200)
+    announced: Month | None = None
+    description: str | None = Field(default=None, max_length=2000)
+
+    @field_validator("municipality", mode="before")
+    @classmethod
+    def _municipality(cls, value: object) -> str:
+        try:
+            code = geography.resolve_area(str(value))
+        except UnknownAreaError as exc:
+            raise ValueError(str(exc)) from None
+        if geography.level_of(code) != "municipality":
+            raise ValueError(f"{value!r} is not a municipality code (an aggregate area)")
+        return code
+
+    @model_validator(mode="after")
+    def _kind_fields(self) -> Event:
+        if self.kind != "temporary_layoff" and (
+            self.recall_share is not None or self.duration_months is not None
+        ):
+            raise ValueError("recall_share and duration_months apply to temporary_layoff only")
+        if self.announced is not None and self.announced > self.start:
+            raise ValueError("announced must not be after start")
+        return self
+
+    @property
+    def recall(self) -> float:
+        return DEFAULT_RECALL_SHARE if self.recall_share is None else self.recall_share
+
+    @property
+    def layoff_months(self) -> int:
+        return DEFAULT_LAYOFF_MONTHS if self.duration_months is None else self.duration_months
+
+    @property
+    def tranches(self) -> int:
+        """Number of monthly tranches (phase-in 0 and 1 both mean one tranche)."""
+        return max(1, self.phase_in_months)
+
+
+class Staffing(BaseModel):
+    """How jobseekers translate into clients and client-facing staff.
+
+    ``clients_per_unemployed``: clients of the employment services per registered unemployed
+    jobseeker; the default 1.45 = 1 / (1 - 0.31) adds those in activation services at the
+    activation rate of about 31 % reported for Etelä-Savo (ELY centre reviews 2019-2020).
+    ``client_facing_experts``: employment experts serving clients (of about 70 person-years of
+    staff in the Mikkeli region employment area).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    client_facing_experts: float = Field(default=50.0, gt=0, le=10_000)
+    clients_per_unemployed: float = Field(default=1.45, ge=1.0, le=5.0)
+    target_low: int = Field(default=100, ge=1)
+    target_high: int = Field(default=200, ge=1)
+
+
+class ScenarioSpec(BaseModel):
+    """A scenario: events, the simulated window, Monte Carlo settings and overrides.
+
+    ``start`` is the first simulated month (default: the first event's month, or the month
+    after the last observation when there are no events); ``horizon_months`` counts from it.
+    ``draws`` and ``seed`` default to the settings (``scenario.default_draws``,
+    ``release.seed``); ``multipliers`` overrides the industry defaults of
+    ``forecasting/config/multipliers.toml`` (total jobs per direct job, within 1.0-2.6).
+    ``compare_baseline`` also runs the baseline with the same seeds (common random numbers)
+    and reports the differences.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(default="scenario", min_length=1, max_length=200)
+    description: str = Field(default="", max_length=4000)
+    area: str = Field(default=geography.MIKKELI_AREA)
+    start: Month | None = None
+    horizon_months: int = Field(default=60, ge=1)
+    draws: int | None = Field(default=None, ge=1)
+    seed: int | None = Field(default=None, ge=0, le=2**63 - 1)
+    events: list[Event] = Field(default_factory=list, max_length=20)
+    multipliers: dict[Section, float] = Field(default_factory=dict)
+    staffing: Staffing = Staffing()
+    compare_baseline: bool = True
+
+    @field_validator("horizon_months")
+    @classmethod
+    def _horizon(cls, value: int) -> int:
+        cap = get_settings().scenario.max_horizon_months
+        if value > cap:
+            raise ValueError(f"horizon of {value} months is over the maximum of {cap}")
+        return value
+
+    @field_validator("draws")
+    @classmethod
+    def _draws(cls, value: int | None) -> int | None:
+        cap = get_settings().scenario.max_draws
+        if value is not None and value > cap:
+            raise ValueError(f"{value} draws is over the configured cap of {cap}")
+        return value
+
+    @field_validator("multipliers")
+    @classmethod
+    def _multipliers(cls, value: dict[str, float]) -> dict[str, float]:
+        lo, hi = MULTIPLIER_BOUNDS
+        for section, m in value.items():
+            if not lo <= m <= hi:
+                raise ValueError(f"multiplier of {section} is {m}, must lie in [{lo}, {hi}]")
+        return value
+
+    @field_validator("area", mode="before")
+    @classmethod
+    def _area(cls, value: object) -> str:
+        code = geography.normalise_code(str(value))
+        if code != geography.MIKKELI_AREA:
+            raise ValueError(
+                f"area {value!r} is not calibrated; the scenario engine covers "
+                f"{geography.MIKKELI_AREA} (the Mikkeli region employment area)"
+            )
+        return code
