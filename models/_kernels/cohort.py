@@ -1,0 +1,529 @@
+"""Numba kernels of the cohort-component projection (private; see :mod:`models.cohort`).
+
+Conventions shared by every kernel here (``A`` areas, ``H`` projection years, ``D`` draws,
+``X = 101`` single ages 0..100 where 100 is the open class 100+, sex index 0 = F, 1 = M):
+
+- ``pop0``   (A, 2, X)     population at 31.12. of the base year, persons.
+- ``fert``   (A, H, X)     births per woman-year by age of mother (age at last birthday).
+- ``q``      (A, H, 2, X)  probability that a person aged x on 1.1. dies during the year.
+- ``qb``     (A, H, 2)     probability that a child born during the year dies before 31.12.
+- ``rho``    (A, 2, X)     net migration rate by end-of-year age (per person of that age).
+- ``g``      (A, 2, X)     distribution of the remaining net migration over sex and age (sums to 1).
+- ``mu``     (A, H)        expected net migration rate of the whole area (per person on 1.1.).
+- ``target`` (A, H)        population total to hit on 31.12. (NaN: no target that year).
+
+One year, for each area (ages at the end of the year; a cohort aged x on 1.1. is x+1 on 31.12.):
+
+1. births ``B = sum_x fert[x] * (P_F[x] + P_F[x-1] * (1 - q_F[x-1])) / 2`` split by the male
+   share; ``Q[s, 0] = B_s - infant deaths`` with ``infant deaths = B_s * qb[s]``;
+2. survivors are aged: ``Q[s, x] = P[s, x-1] - deaths``, the open class collects 99 and 100+;
+3. net migration ``N = rho * Q + (M - sum(rho * Q)) * g`` with ``M = target - sum(Q)`` in a
+   target year and ``M = mu * sum(P) (+ noise)`` otherwise; the new population is ``Q + N``
+   where no cell goes below zero (a cell's shortfall is taken from the other cells in
+   proportion to their size, so the total still moves by ``M`` when it can), and the
+   migration actually applied is recorded.
+
+Deaths are recorded by end-of-year age (cohort): ``deaths[s, 0]`` are the year's births who
+died, ``deaths[s, x]`` those aged x-1 on 1.1. (the open class adds those aged 100+), so that
+``P_new = P_old (aged) + B - deaths + migration`` holds cell by cell.
+
+The sampled kernel draws births (Poisson, split binomially by sex), deaths (binomial), the
+migration level (a per-draw level shift plus AR(1) yearly deviations, both normal, in rate
+units times the base-year total) and rounds the age-sex allocation of migrants without bias
+(systematic rounding, one uniform per area-year). Every quantity is affine in the population,
+so the expected path of the sampled kernel is the expected kernel's path (up to the rare
+case where a cell would go below zero). Random numbers come from a SplitMix64 stream per
+(draw, area), seeded by the caller: results do not depend on thread count or on which other
+areas are in the batch.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from models._jit import jit, prange
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_S30 = np.uint64(30)
+_S27 = np.uint64(27)
+_S31 = np.uint64(31)
+_S11 = np.uint64(11)
+_TWO_M53 = 1.0 / 9007199254740992.0
+
+# log(k!) - Stirling's approximation, k = 0..9 (Hörmann 1993; as in TensorFlow's BTRS).
+_STIRLING_TAIL = np.array(
+    [
+        0.0810614667953272,
+        0.0413406959554092,
+        0.0276779256849983,
+        0.02079067210376509,
+        0.0166446911898211,
+        0.0138761288230707,
+        0.0118967099458917,
+        0.0104112652619720,
+        0.00925546218271273,
+        0.00833056343336287,
+    ]
+)
+
+
+@jit
+def _next_u64(state: np.ndarray) -> np.uint64:
+    """SplitMix64 (Steele, Lea & Flood 2014): advance ``state`` (uint64[1]) and return 64 bits."""
+    state[0] += _GOLDEN
+    z = state[0]
+    z = (z ^ (z >> _S30)) * _MIX1
+    z = (z ^ (z >> _S27)) * _MIX2
+    return z ^ (z >> _S31)
+
+
+@jit
+def uniform(state: np.ndarray) -> float:
+    """A uniform variate on the open interval (0, 1), 53 bits."""
+    return (float(_next_u64(state) >> _S11) + 0.5) * _TWO_M53
+
+
+@jit
+def normal(state: np.ndarray) -> float:
+    """A standard normal variate (Box-Muller, one of the pair)."""
+    u1 = uniform(state)
+    u2 = uniform(state)
+    return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+
+
+@jit
+def poisson(state: np.ndarray, lam: float) -> float:
+    """Poisson(lam): multiplication method below 10, PTRS transformed rejection above."""
+    if lam <= 0.0:
+        return 0.0
+    if lam < 10.0:
+        limit = math.exp(-lam)
+        k = 0.0
+        prod = uniform(state)
+        while prod > limit:
+            k += 1.0
+            prod *= uniform(state)
+        return k
+    slam = math.sqrt(lam)
+    loglam = math.log(lam)
+    b = 0.931 + 2.53 * slam
+    a = -0.059 + 0.02483 * b
+    invalpha = 1.1239 + 1.1328 / (b - 3.4)
+    vr = 0.9277 - 3.6224 / (b - 2.0)
+    while True:
+        u = uniform(state) - 0.5
+        v = uniform(state)
+        us = 0.5 - abs(u)
+        k = math.floor((2.0 * a / us + b) * u + lam + 0.43)
+        if us >= 0.07 and v <= vr:
+            return k
+        if k < 0.0 or (us < 0.013 and v > us):
+            continue
+        lhs = math.log(v) + math.log(invalpha) - math.log(a / (us * us) + b)
+        if lhs <= -lam + k * loglam - math.lgamma(k + 1.0):
+            return k
+
+
+@jit
+def _stirling_tail(k: float) -> float:
+    if k <= 9.0:
+        return _STIRLING_TAIL[int(k)]
+    kp1sq = (k + 1.0) * (k + 1.0)
+    return (1.0 / 12.0 - (1.0 / 360.0 - 1.0 / 1260.0 / kp1sq) / kp1sq) / (k + 1.0)
+
+
+@jit
+def _binomial_btrs(state: np.ndarray, n: float, p: float) -> float:
+    """Binomial by transformed rejection with squeeze (Hörmann 1993), for ``n * p >= 10``."""
+    spq = math.sqrt(n * p * (1.0 - p))
+    b = 1.15 + 2.53 * spq
+    a = -0.0873 + 0.0248 * b + 0.01 * p
+    c = n * p + 0.5
+    v_r = 0.92 - 4.2 / b
+    r = p / (1.0 - p)
+    alpha = (2.83 + 5.1 / b) * spq
+    m = math.floor((n + 1.0) * p)
+    while True:
+        u = uniform(state) - 0.5
+        v = uniform(state)
+        us = 0.5 - abs(u)
+        k = math.floor((2.0 * a / us + b) * u + c)
+        if k < 0.0 or k > n:
+            continue
+        if us >= 0.07 and v <= v_r:
+            return k
+        v = math.log(v * alpha / (a / (us * us) + b))
+        bound = (
+            (m + 0.5) * math.log((m + 1.0) / (r * (n - m + 1.0)))
+            + (n + 1.0) * math.log((n - m + 1.0) / (n - k + 1.0))
+            + (k + 0.5) * math.log(r * (n - k + 1.0) / (k + 1.0))
+            + _stirling_tail(m)
+            + _stirling_tail(n - m)
+            - _stirling_tail(k)
+            - _stirling_tail(n - k)
+        )
+        if v <= bound:
+            return k
+
+
+@jit
+def _binomial_inversion(state: np.ndarray, n: float, log1mp: float, odds: float) -> float:
+    """Walk the binomial pmf from 0 (expected ``n * p + 1`` steps; for ``n * p < 10``)."""
+    u = uniform(state)
+    pk = math.exp(n * log1mp)
+    k = 0.0
+    while u > pk and k < n:
+        u -= pk
+        pk *= (n - k) / (k + 1.0) * odds
+        k += 1.0
+    return k
+
+
+@jit
+def binomial(state: np.ndarray, n: float, p: float) -> float:
+    """Binomial(n, p) for a whole number ``n >= 0``: inversion when ``n * min(p, 1-p) < 10``."""
+    if n <= 0.0 or p <= 0.0:
+        return 0.0
+    if p >= 1.0:
+        return n
+    flip = p > 0.5
+    pp = 1.0 - p if flip else p
+    if n * pp >= 10.0:
+        k = _binomial_btrs(state, n, pp)
+    else:
+        k = _binomial_inversion(state, n, math.log1p(-pp), pp / (1.0 - pp))
+    return n - k if flip else k
+
+
+@jit
+def binomial_pre(state: np.ndarray, n: float, p: float, log1mp: float, odds: float) -> float:
+    """:func:`binomial` with ``log1mp = log(1 - p)`` and ``odds = p / (1 - p)`` precomputed.
+
+    The hot path of the projection: nearly every cell has ``n * p < 10`` and ``p <= 0.5``,
+    where this costs one uniform and one ``exp``.
+    """
+    if n <= 0.0 or p <= 0.0:
+        return 0.0
+    if p > 0.5 or n * p >= 10.0:
+        return binomial(state, n, p)
+    return _binomial_inversion(state, n, log1mp, odds)
+
+
+@jit
+def _age_and_die(
+    pop: np.ndarray,
+    fert: np.ndarray,
+    q: np.ndarray,
+    log1mq: np.ndarray,
+    odds: np.ndarray,
+    qb: np.ndarray,
+    male_share: float,
+    state: np.ndarray,
+    sampled: bool,
+    surv: np.ndarray,
+    deaths: np.ndarray,
+) -> tuple[float, float]:
+    """Births, deaths and ageing of one area over one year.
+
+    ``pop`` (2, X) on 1.1.; ``q``, ``log1mq = log(1 - q)`` and ``odds = q / (1 - q)`` (2, X);
+    fills ``surv`` (2, X) = the population on 31.12. before migration and ``deaths`` (2, X) by
+    end-of-year age; returns births ``(female, male)``.
+    """
+    n_age = pop.shape[1]
+    lam = 0.0
+    for x in range(1, n_age):
+        if fert[x] > 0.0:
+            lam += fert[x] * 0.5 * (pop[0, x] + pop[0, x - 1] * (1.0 - q[0, x - 1]))
+    if sampled:
+        total = poisson(state, lam)
+        births_m = binomial(state, total, male_share)
+        births_f = total - births_m
+    else:
+        births_m = lam * male_share
+        births_f = lam - births_m
+    for s in range(2):
+        born = births_f if s == 0 else births_m
+        dead = binomial(state, born, qb[s]) if sampled else born * qb[s]
+        surv[s, 0] = born - dead
+        deaths[s, 0] = dead
+        for x in range(1, n_age + 1):
+            n = pop[s, x - 1]
+            if sampled:
+                dead = binomial_pre(state, n, q[s, x - 1], log1mq[s, x - 1], odds[s, x - 1])
+            else:
+                dead = n * q[s, x - 1]
+            dest = min(x, n_age - 1)
+            if x < n_age:
+                surv[s, dest] = n - dead
+                deaths[s, dest] = dead
+            else:  # the open class 100+ stays in 100+
+                surv[s, dest] += n - dead
+                deaths[s, dest] += dead
+    return births_f, births_m
+
+
+@jit
+def _migrate(
+    surv: np.ndarray,
+    rho: np.ndarray,
+    g: np.ndarray,
+    total_migration: float,
+    state: np.ndarray,
+    sampled: bool,
+    new: np.ndarray,
+    mig: np.ndarray,
+) -> None:
+    """Distribute ``total_migration`` persons over sex and age; fill ``new`` and ``mig`` (2, X).
+
+    The rate part ``rho * surv`` follows the age pattern of migration, the rest is spread by
+    ``g``. Sampled: cell counts are rounded without bias by systematic rounding (one uniform),
+    so a whole-number total is kept exactly. A cell cannot lose more people than it has: the
+    shortfall is taken from the other cells in proportion to their size (see
+    :func:`_take_shortfall`), and ``mig`` records the migration actually applied.
+    """
+    n_age = surv.shape[1]
+    rated = 0.0
+    for s in range(2):
+        for x in range(n_age):
+            rated += rho[s, x] * surv[s, x]
+    rest = total_migration - rated
+    cum = uniform(state) if sampled else 0.0
+    shortfall = 0.0
+    for s in range(2):
+        for x in range(n_age):
+            want = rho[s, x] * surv[s, x] + rest * g[s, x]
+            if sampled:
+                whole = math.floor(want)
+                before = math.floor(cum)
+                cum += want - whole
+                want = whole + (math.floor(cum) - before)
+            value = surv[s, x] + want
+            if value < 0.0:
+                shortfall -= value
+                value = 0.0
+            new[s, x] = value
+    if shortfall > 0.0:
+        _take_shortfall(new, shortfall, state, sampled)
+    for s in range(2):
+        for x in range(n_age):
+            mig[s, x] = new[s, x] - surv[s, x]
+
+
+@jit
+def _take_shortfall(new: np.ndarray, shortfall: float, state: np.ndarray, sampled: bool) -> None:
+    """Remove ``shortfall`` persons from ``new`` (2, X) in proportion to the cells' sizes.
+
+    Sampled: the shares are rounded systematically (whole numbers stay whole; no cell goes
+    below zero). If the area has fewer people than the shortfall, it empties.
+    """
+    total = new.sum()
+    if total <= shortfall:
+        new[:, :] = 0.0
+        return
+    share = shortfall / total
+    cum = uniform(state) if sampled else 0.0
+    for s in range(new.shape[0]):
+        for x in range(new.shape[1]):
+            take = new[s, x] * share
+            if sampled:
+                whole = math.floor(take)
+                before = math.floor(cum)
+                cum += take - whole
+                take = whole + (math.floor(cum) - before)
+            new[s, x] = max(new[s, x] - take, 0.0)
+
+
+@jit
+def _net_total(mu: float, target: float, pop: np.ndarray, surv: np.ndarray, noise: float) -> float:
+    """Net migration of the year: ``mu * sum(pop) + noise``, or what closes to ``target``."""
+    if math.isnan(target):
+        return mu * pop.sum() + noise
+    return target - surv.sum()
+
+
+@jit
+def project_expected(
+    pop0: np.ndarray,
+    fert: np.ndarray,
+    q: np.ndarray,
+    qb: np.ndarray,
+    male_share: float,
+    rho: np.ndarray,
+    g: np.ndarray,
+    mu: np.ndarray,
+    target: np.ndarray,
+    out_pop: np.ndarray,
+    out_births: np.ndarray,
+    out_deaths: np.ndarray,
+    out_mig: np.ndarray,
+) -> None:
+    """The expected (deterministic) projection.
+
+    Fills ``out_pop`` (A, H+1, 2, X), ``out_births`` (A, H, 2), ``out_deaths`` (A, H, 2, X) and
+    ``out_mig`` (A, H, 2, X); index ``h`` of the flows is the year from ``h`` to ``h + 1``.
+    """
+    n_area, horizon = mu.shape
+    n_age = pop0.shape[2]
+    state = np.zeros(1, dtype=np.uint64)  # unused in the expected path
+    surv = np.empty((2, n_age))
+    for a in range(n_area):
+        out_pop[a, 0] = pop0[a]
+        for h in range(horizon):
+            pop = out_pop[a, h]
+            qy = q[a, h]
+            bf, bm = _age_and_die(
+                pop,
+                fert[a, h],
+                qy,
+                qy,
+                qy,
+                qb[a, h],
+                male_share,
+                state,
+                False,
+                surv,
+                out_deaths[a, h],
+            )
+            out_births[a, h, 0] = bf
+            out_births[a, h, 1] = bm
+            total = _net_total(mu[a, h], target[a, h], pop, surv, 0.0)
+            _migrate(surv, rho[a], g[a], total, state, False, out_pop[a, h + 1], out_mig[a, h])
+
+
+@jit(parallel=True)
+def project_sampled(
+    pop0: np.ndarray,
+    fert: np.ndarray,
+    q: np.ndarray,
+    qb: np.ndarray,
+    male_share: float,
+    rho: np.ndarray,
+    g: np.ndarray,
+    mu: np.ndarray,
+    target: np.ndarray,
+    sigma: np.ndarray,
+    sigma_level: np.ndarray,
+    phi: float,
+    seeds: np.ndarray,
+    out_pop: np.ndarray,
+    out_births: np.ndarray,
+    out_deaths: np.ndarray,
+    out_mig: np.ndarray,
+) -> None:
+    """Stochastic projection, parallel over draws.
+
+    Extra inputs: ``sigma`` (A,) sd of the yearly migration-rate deviation (AR(1) with
+    coefficient ``phi``, stationary), ``sigma_level`` (A,) sd of a per-draw shift of the
+    migration rate, both per person of the base-year total; ``seeds`` (D, A) uint64.
+    ``pop0`` must hold whole numbers. Fills ``out_pop`` (D, A, H+1, 2, X) and the totals over
+    age ``out_births``, ``out_deaths``, ``out_mig`` (D, A, H, 2).
+    """
+    n_draw = seeds.shape[0]
+    n_area, horizon = mu.shape
+    n_age = pop0.shape[2]
+    innov = math.sqrt(max(1.0 - phi * phi, 0.0))
+    log1mq = np.log1p(-np.minimum(q, 0.5))
+    odds = q / (1.0 - np.minimum(q, 0.5))
+    for d in prange(n_draw):
+        state = np.zeros(1, dtype=np.uint64)
+        pop = np.empty((2, n_age))
+        surv = np.empty((2, n_age))
+        deaths = np.empty((2, n_age))
+        new = np.empty((2, n_age))
+        mig = np.empty((2, n_age))
+        for a in range(n_area):
+            state[0] = seeds[d, a]
+            pop[:, :] = pop0[a]
+            base_total = pop.sum()
+            level = sigma_level[a] * normal(state)
+            dev = sigma[a] * normal(state)
+            for s in range(2):
+                for x in range(n_age):
+                    out_pop[d, a, 0, s, x] = pop[s, x]
+            for h in range(horizon):
+                if h > 0:
+                    dev = phi * dev + sigma[a] * innov * normal(state)
+                bf, bm = _age_and_die(
+                    pop,
+                    fert[a, h],
+                    q[a, h],
+                    log1mq[a, h],
+                    odds[a, h],
+                    qb[a, h],
+                    male_share,
+                    state,
+                    True,
+                    surv,
+                    deaths,
+                )
+                total = _net_total(mu[a, h], target[a, h], pop, surv, (level + dev) * base_total)
+                _migrate(surv, rho[a], g[a], total, state, True, new, mig)
+                out_births[d, a, h, 0] = bf
+                out_births[d, a, h, 1] = bm
+                for s in range(2):
+                    out_deaths[d, a, h, s] = deaths[s].sum()
+                    out_mig[d, a, h, s] = mig[s].sum()
+                    for x in range(n_age):
+                        pop[s, x] = new[s, x]
+                        out_pop[d, a, h + 1, s, x] = new[s, x]
+
+
+@jit
+def _order_stat_from_counts(counts: np.ndarray, lo: float, k: int) -> float:
+    """The k-th smallest value (0-based) of whole numbers with histogram ``counts`` from ``lo``."""
+    cum = 0
+    for v in range(counts.size):
+        cum += counts[v]
+        if cum > k:
+            return lo + v
+    return lo + counts.size - 1
+
+
+@jit(parallel=True)
+def column_quantiles(
+    cols: np.ndarray, probs: np.ndarray, out_mean: np.ndarray, out_q: np.ndarray
+) -> None:
+    """Mean and linearly interpolated quantiles (NumPy's default) of each row of ``cols``.
+
+    ``cols`` (C, D): C cells, D draws each; fills ``out_mean`` (C,) and ``out_q`` (K, C) for
+    ``probs`` (K,). Rows of whole numbers spanning at most ``4 * D`` values are counted
+    (O(D)); other rows are sorted.
+    """
+    n_cell, n_draw = cols.shape
+    for c in prange(n_cell):
+        row = cols[c]
+        lo = row[0]
+        hi = row[0]
+        total = 0.0
+        whole = True
+        for d in range(n_draw):
+            v = row[d]
+            total += v
+            lo = min(lo, v)
+            hi = max(hi, v)
+            if whole and v != math.floor(v):
+                whole = False
+        out_mean[c] = total / n_draw
+        counted = whole and (hi - lo) <= 4.0 * n_draw
+        if counted:
+            counts = np.zeros(int(hi - lo) + 1, dtype=np.int64)
+            for d in range(n_draw):
+                counts[int(row[d] - lo)] += 1
+        else:
+            ordered = np.sort(row)
+        for j in range(probs.size):
+            h = (n_draw - 1) * probs[j]
+            k = math.floor(h)
+            frac = h - k
+            k1 = min(k + 1, n_draw - 1)
+            if counted:
+                a = _order_stat_from_counts(counts, lo, k)
+                b = _order_stat_from_counts(counts, lo, k1) if frac > 0.0 else a
+            else:
+                a = ordered[k]
+                b = ordered[k1]
+            out_q[j, c] = a + frac * (b - a)
