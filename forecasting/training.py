@@ -207,7 +207,8 @@ def supply_base(area: str) -> tuple[xr.DataArray, xr.DataArray, str]:
     else:
         members = geography.members(code)
         scale = float(registers.sel(area=members).sum() / registers.sel(area=region))
-    tightness = (occ["vacancies"] / occ["unemployed"].where(occ["unemployed"] > 0)).fillna(0.0)
+    # Undefined (NaN) where the occupation has no unemployed jobseekers.
+    tightness = occ["vacancies"] / occ["unemployed"].where(occ["unemployed"] > 0)
     basis = f"12ti {region} {start:%Y-%m}..{end:%Y-%m} x {scale:.4f} (12r5 share)"
     return occ["unemployed"] * scale, tightness, basis
 
@@ -290,9 +291,15 @@ def _chain(
     rep_d *= exit_draw[:, None, None, None]
     bases = [supply_base(label) for label in sim.groups]
     unemployed = np.stack([b[0].values for b in bases])[:, :, None]
-    supply = SUPPLY_RATE * np.broadcast_to(unemployed, expansion.shape)
+    supply = SUPPLY_RATE * np.broadcast_to(unemployed, expansion.shape).copy()
     openings, used, need = _openings(expansion, repl, supply)
     need_draws = _openings(exp_d, rep_d, supply[None])[2]
+    for g, label in enumerate(sim.groups):
+        members = [sim.groups.index(m) for m in groups[label] if m in sim.groups and m != label]
+        if len(members) == len(groups[label]) > 1:  # bottom-up: aggregates sum their members
+            for arr in (expansion, repl, openings, used, need):
+                arr[g] = arr[members].sum(axis=0)
+            need_draws[:, g] = need_draws[:, members].sum(axis=1)
     dims = ("area", "occupation", "time")
     coords = {
         "area": list(sim.groups),
@@ -439,3 +446,72 @@ def training_needs_frame(
     frame = frame[list(FRAME_COLUMNS)].sort_values(["area", "year", "field", "level"])
     frame.attrs.update(ds.attrs)
     return frame.reset_index(drop=True)
+
+
+def replacement_demand(until: int = 2035, area: str = geography.MIKKELI_AREA) -> xr.Dataset:
+    """Replacement demand ``(area, industry, time, education_level)``, persons per year.
+
+    Exits of the employed by age (cohort exit rates of :mod:`forecasting.replacement`) per
+    municipality and education level, shared over industries by their jobs of the previous
+    year (the age structure is not known by industry). Years 2020..``until``.
+    """
+    until = demand._check_until(until)
+    groups = _groups(geography.resolve_area(area))
+    sim = demand.simulate_jobs(groups, until=until, n_draws=1)
+    history = demand.municipal_totals()
+    start = replacement.STOCK_YEAR
+    offset = sim.years[0] - start
+    out = np.zeros((len(sim.groups), len(demand.SECTIONS), sim.years.size - 1, 4))
+    for g, label in enumerate(sim.groups):
+        for unit in [label] if len(groups[label]) == 1 or label == "SSS" else groups[label]:
+            k = sim.groups.index(unit)
+            members = groups[unit]
+            past = history.sel(area=members, time=slice(start, sim.years[0] - 1)).sum("area")
+            totals = np.concatenate([past.values, sim.central[k].sum(axis=0)])
+            path = replacement.replacement_path(unit, totals, start)
+            exits = path.exits[offset:]  # (H, E)
+            mix = sim.central[k][:, :-1] / sim.central[k][:, :-1].sum(axis=0)
+            out[g] += mix[:, :, None] * exits[None, :, :]
+    ds = xr.Dataset(
+        {"replacement": (("area", "industry", "time", "education_level"), out)},
+        coords={
+            "area": list(sim.groups),
+            "industry": list(demand.SECTIONS),
+            "time": pd.to_datetime([f"{y}-12-31" for y in sim.years[1:]]),
+            "education_level": list(replacement.EDUCATION_LEVELS),
+        },
+    )
+    return stamp(
+        ds,
+        source_tables=("tyokay 115n", "tyokay 115p", *demand.SOURCE_TABLES),
+        retrieved=snapshot.load("employment_by_age_education").attrs["retrieved"],
+        data_version=demand.inputs_version(),
+        extra={"method_note": replacement.__doc__.split("\n\n")[0] if replacement.__doc__ else ""},
+    )
+
+
+def openings_by_occupation(
+    until: int = 2035, scope: str = "area", area: str = geography.MIKKELI_AREA
+) -> xr.Dataset:
+    """Openings, supply, need ``(area, occupation, time)`` and tightness ``(area, occupation)``.
+
+    Tightness is vacancies per unemployed jobseeker of the occupation in the last 12 months of
+    12ti (the register forecasts' occupation tightness replaces it when that module exists).
+    """
+    until = demand._check_until(until)
+    code = _check_scope(scope, area)
+    ds, notes = _chain(code, until, N_DRAWS, SEED, load_correspondence())
+    ds = ds.sel(time=ds["time"] >= FIRST_YEAR)
+    draws = ds["need_draws"]
+    ds["lo80"] = draws.quantile(0.1, dim="draw").drop_vars("quantile")
+    ds["hi80"] = draws.quantile(0.9, dim="draw").drop_vars("quantile")
+    ds = ds.drop_vars("need_draws")
+    ds = ds.assign_coords(time=pd.to_datetime([f"{y}-12-31" for y in ds["time"].values]))
+    return stamp(
+        to_canonical(ds),
+        source_tables=(*demand.SOURCE_TABLES, "tyonv 12ti", "tyonv 12r5"),
+        retrieved=snapshot.load("occupations").attrs["retrieved"],
+        data_version=demand.inputs_version(),
+        seed=SEED,
+        extra={**notes, "method_note": METHOD_NOTE.format(version="(not applied)")},
+    )

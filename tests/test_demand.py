@@ -1,0 +1,118 @@
+"""Jobs by industry: the numpy steps (IPF, damping, band ageing), history and projection."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from forecasting import demand, geography
+from forecasting.errors import UnknownAreaError, ValidationError
+from models import shiftshare
+
+TA23_MEMBERS = ["097", "178", "213", "491", "507", "623"]
+
+
+# --------------------------------------------------------------------------- numpy steps
+@settings(max_examples=40, deadline=None)
+@given(
+    hnp.arrays(float, (5, 4), elements=st.floats(0.1, 100.0)),
+    hnp.arrays(float, 5, elements=st.floats(1.0, 1000.0)),
+    hnp.arrays(float, 4, elements=st.floats(1.0, 1000.0)),
+)
+def test_ipf_meets_both_margins_of_a_positive_seed(seed, rows, cols) -> None:
+    out = shiftshare.ipf(seed, rows, cols, tol=1e-10, max_iter=5000)
+    assert (out >= 0).all()
+    np.testing.assert_allclose(out.sum(axis=1), rows, rtol=1e-6)
+    np.testing.assert_allclose(out.sum(axis=0), cols * rows.sum() / cols.sum(), rtol=1e-5)
+
+
+def test_ipf_keeps_structural_zeros() -> None:
+    seed = np.array([[1.0, 0.0], [1.0, 1.0]])
+    out = shiftshare.ipf(seed, np.array([10.0, 10.0]), np.array([15.0, 5.0]))
+    assert out[0, 1] == 0.0
+    np.testing.assert_allclose(out.sum(axis=0), [15.0, 5.0], rtol=1e-6)
+
+
+def test_damped_cumulative_reference_values() -> None:
+    # 0.5, 0.5 + 0.25, 0.5 + 0.25 + 0.125 by hand.
+    np.testing.assert_allclose(shiftshare.damped_cumulative(0.5, 3), [0.5, 0.75, 0.875])
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    hnp.arrays(float, (2, 10), elements=st.floats(0.0, 50.0)),
+    hnp.arrays(float, (2, 10), elements=st.floats(0.0, 1.2)),
+    st.floats(100.0, 2000.0),
+)
+def test_band_ageing_fills_totals_and_never_counts_negative_exits(stock, cont, total) -> None:
+    profile = np.zeros((2, 10))
+    profile[:, :3] = 1.0 / 6.0
+    totals = np.full(5, total)
+    exits, stocks = shiftshare.age_stock_path(stock, cont, totals, profile)
+    assert (exits >= 0).all() and (stocks >= -1e-9).all()
+    np.testing.assert_allclose(stocks.sum(axis=(1, 2)), totals, rtol=1e-9)
+
+
+# --------------------------------------------------------------------------- data steps
+def test_national_paths_equal_national_accounts_and_follow_115i_after_2017() -> None:
+    paths = demand.national_paths()
+    # Source: national accounts E1 employment, Q 2017 = 397.9 thousand persons.
+    assert float(paths.sel(industry="Q", time=2017)) == pytest.approx(397_900.0)
+    # Source: tyokay 115i Q 2017 = 394,236 and 2023 = 438,115 employed.
+    growth = float(paths.sel(industry="Q", time=2023) / paths.sel(industry="Q", time=2017))
+    assert growth == pytest.approx(438_115 / 394_236)
+
+
+def test_history_adds_up_to_municipal_totals_and_2017_structure() -> None:
+    history = demand.jobs_by_industry_history(first=2015, last=2019)
+    totals = demand.municipal_totals().sel(time=slice(2015, 2019))
+    np.testing.assert_allclose(history.sum("industry").values, totals.values, rtol=1e-6)
+    # Source: tyokay 115p, jobs in Mikkeli (491) at the end of 2017 = 22,440.
+    assert float(totals.sel(area="491", time=2017)) == 22_440.0
+    shares = history.sel(time=2017) / history.sel(time=2017).sum("industry")
+    paavo = demand.reference_structures()[2017]
+    assert float(abs(shares - paavo).max()) < 0.005
+
+
+def test_elasticity_of_q_is_calibrated_from_national_data() -> None:
+    # Source: 115i Q 351,487 (2007) -> 429,856 (2022); 75+ population 412,591 -> 600,850.
+    expected = np.log(429_856 / 351_487) / np.log(600_850 / 412_591)
+    assert demand.elasticity_q() == pytest.approx(expected, rel=1e-6)
+
+
+@pytest.fixture(scope="module")
+def projection():
+    return demand.jobs_by_industry_projection(2030, "TA23", n_draws=60)
+
+
+def test_projection_is_coherent_non_negative_and_bracketed(projection) -> None:
+    assert list(projection["area"].values) == [*TA23_MEMBERS, "TA23"]
+    summed = projection["mean"].sel(area=TA23_MEMBERS).sum("area")
+    np.testing.assert_allclose(summed.values, projection["mean"].sel(area="TA23").values)
+    for var in ("mean", "lo80", "hi80"):
+        assert float(projection[var].min()) >= 0.0
+    future = projection.sel(time=projection["projected"])
+    total = future.sum("industry")
+    assert (total["lo80"] <= total["mean"]).all() and (total["mean"] <= total["hi80"]).all()
+    assert "data_version" in projection.attrs and "method_note" in projection.attrs
+
+
+@pytest.mark.parametrize("until", [2024, 2041, 2030.5, "2030"])
+def test_projection_rejects_bad_until(until) -> None:
+    with pytest.raises(ValidationError) as err:
+        demand.jobs_by_industry_projection(until, "TA23", n_draws=2)
+    assert err.value.field == "until"
+
+
+def test_projection_rejects_unknown_area() -> None:
+    with pytest.raises(UnknownAreaError):
+        demand.jobs_by_industry_projection(2030, "TA99", n_draws=2)
+
+
+def test_area_groups_of_a_merged_municipality_map_to_its_successor() -> None:
+    # Pertunmaa (588) merged into Mäntyharju (507) on 1.1.2025.
+    assert demand.area_groups("588") == {"507": ["507"]}
+    assert geography.members("TA23") == TA23_MEMBERS

@@ -1,0 +1,166 @@
+"""Training needs: correspondence checks, additivity, replacement demand and bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from forecasting import replacement, training
+from forecasting.errors import DataError, UnknownAreaError, ValidationError
+from forecasting.io import correspondence as corr_io
+
+TA23_MEMBERS = ["097", "178", "213", "491", "507", "623"]
+VALUES = ("expansion", "replacement", "openings", "supply", "need")
+
+
+# --------------------------------------------------------------------------- correspondence
+def test_shipped_correspondence_covers_every_group_and_sums_to_one() -> None:
+    key = training.load_correspondence()
+    assert key.attrs["correspondence_version"] == "v1"
+    assert sorted(key["occupation"].values) == training.occupation_groups()
+    np.testing.assert_allclose(key.sum(("field", "level")).values, 1.0, atol=1e-12)
+    assert (key >= 0).all()
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "key.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _shipped_text() -> str:
+    return corr_io.CORRESPONDENCE_V1.read_text(encoding="utf-8")
+
+
+def test_user_correspondence_changes_the_version(tmp_path: Path) -> None:
+    text = _shipped_text().replace('"96","10",vocational,1', '"96","07",vocational,1')
+    key = training.load_correspondence(_write(tmp_path, text))
+    assert key.attrs["correspondence_version"].startswith("user:key.csv:")
+    assert float(key.sel(occupation="96", field="07", level="vocational")) == 1.0
+
+
+LAST = '"96","10",vocational,1'
+NURSES = '"22","09",applied_sciences,0.55'
+BAD_KEYS = {
+    "column": (("occupation,field", "occ,field"), DataError, None),
+    "number": ((NURSES, NURSES[:-4] + "x"), DataError, None),
+    "field": ((LAST, '"96","42",vocational,1'), ValidationError, "field"),
+    "level": ((LAST, '"96","10",doctoral,1'), ValidationError, "level"),
+    "sum": ((LAST, '"96","10",vocational,0.9'), ValidationError, "share"),
+    "missing-group": ((LAST + "\n", ""), ValidationError, "occupation"),
+    "unknown-group": ((LAST, LAST + '\n"99","10",vocational,1'), ValidationError, "occupation"),
+}
+
+
+@pytest.mark.parametrize(("edit", "error", "field"), BAD_KEYS.values(), ids=list(BAD_KEYS))
+def test_bad_correspondence_is_rejected(tmp_path: Path, edit, error, field) -> None:
+    with pytest.raises(error) as err:
+        training.load_correspondence(_write(tmp_path, _shipped_text().replace(*edit)))
+    if field is not None:
+        assert err.value.field == field
+    else:
+        assert "key.csv" in str(err.value)
+
+
+def test_missing_correspondence_file_names_the_file(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"nope\.csv"):
+        training.load_correspondence(tmp_path / "nope.csv")
+
+
+# --------------------------------------------------------------------------- properties
+@settings(max_examples=50, deadline=None)
+@given(
+    hnp.arrays(float, (6, 4), elements=st.floats(-200.0, 200.0)),
+    hnp.arrays(float, (6, 4), elements=st.floats(0.0, 300.0)),
+    hnp.arrays(float, (6, 4), elements=st.floats(0.0, 300.0)),
+    hnp.arrays(float, (6, 5), elements=st.floats(0.0, 1.0)),
+)
+def test_needs_add_up_over_fields_to_openings_minus_supply(exp, rep, sup, raw) -> None:
+    openings, used, need = training._openings(exp, rep, sup)
+    assert (openings >= 0).all() and (used >= 0).all() and (need >= 0).all()
+    assert (used <= openings + 1e-12).all()
+    key = raw / np.where(raw.sum(axis=1, keepdims=True) > 0, raw.sum(axis=1, keepdims=True), 1)
+    key[raw.sum(axis=1) == 0, 0] = 1.0  # every occupation maps somewhere
+    by_field = np.einsum("ot,of->ft", need, key)
+    np.testing.assert_allclose(by_field.sum(axis=0), (openings - used).sum(axis=0), atol=1e-9)
+
+
+def test_bridge_rows_are_shares() -> None:
+    bridge = training.industry_occupation_bridge("MK10")
+    np.testing.assert_allclose(bridge.sum("occupation").values, 1.0, atol=1e-9)
+    assert (bridge >= 0).all()
+    # Health and social work (Q) is mostly care, nursing and medical occupations.
+    care = bridge.sel(industry="Q", occupation=["22", "32", "53"]).sum()
+    assert float(care) > 0.4
+
+
+def test_exit_rates_come_from_the_cohort_ratios() -> None:
+    ratios, _ = replacement.cohort_ratios("MK10")
+    cont = replacement.continuation("MK10")
+    age = int(np.flatnonzero(replacement.AGES == 62)[0])
+    j = replacement.BANDS.index("55-64")
+    np.testing.assert_allclose(cont[:, age], ratios[:, j] ** 0.1)
+    # Source: tyokay 115n, Etelä-Savo employed aged 55-64 in 2007 and 65-74 in 2017: most leave.
+    assert (ratios[:, j] < 0.12).all() and (ratios[:, j] > 0.03).all()
+
+
+# --------------------------------------------------------------------------- the chain
+@pytest.fixture(scope="module")
+def needs() -> xr.Dataset:
+    return training.training_needs(2030, "area", "TA23", n_draws=40)
+
+
+def test_needs_add_up_and_stay_non_negative(needs) -> None:
+    total = needs[list(VALUES)].sum(("field", "level"))
+    np.testing.assert_allclose(
+        total["need"].values, (total["openings"] - total["supply"]).values, atol=1e-6
+    )
+    for var in ("replacement", "openings", "supply", "need", "lo80", "hi80"):
+        assert float(needs[var].min()) >= 0.0
+    members = needs[list(VALUES)].sel(area=TA23_MEMBERS).sum("area")
+    xr.testing.assert_allclose(members, needs[list(VALUES)].sel(area="TA23", drop=True))
+    assert (needs["lo80"] <= needs["hi80"]).all()
+
+
+def test_needs_carry_provenance_and_method(needs) -> None:
+    for key in ("source_tables", "data_version", "code_version", "license", "seed"):
+        assert key in needs.attrs
+    assert needs.attrs["correspondence_version"] == "v1"
+    assert "v1" in needs.attrs["method_note"]
+    years = needs["time"].dt.year.values
+    assert years[0] == 2025 and years[-1] == 2030
+    share = needs["replacement_share"].sel(area="TA23")
+    assert 0.5 < float(share) < 1.2  # anchors 65-95 %; outside is flagged, not forced
+    flag = str(needs["replacement_share_flag"].sel(area="TA23").values)
+    assert flag == ("ok" if 0.65 <= float(share) <= 0.95 else flag)
+
+
+def test_frame_has_the_cli_columns(monkeypatch, needs) -> None:
+    monkeypatch.setattr(training, "training_needs", lambda **kw: needs)
+    frame = training.training_needs_frame(until=2030, scope="area", area="TA23")
+    assert tuple(frame.columns) == training.FRAME_COLUMNS
+    assert len(frame) == needs.sizes["area"] * 10 * 3 * 6
+    assert frame["method_note"].nunique() == 1
+    assert pd.api.types.is_integer_dtype(frame["year"])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        ({"until": 2024}, ValidationError),
+        ({"until": 2041}, ValidationError),
+        ({"scope": "regional"}, ValidationError),
+        ({"area": "TA99"}, UnknownAreaError),
+    ],
+)
+def test_training_needs_rejects_bad_input(kwargs, error) -> None:
+    args = {"until": 2030, "scope": "area", "area": "TA23", **kwargs}
+    with pytest.raises(error):
+        training.training_needs(**args, n_draws=2)
