@@ -1,0 +1,25 @@
+"""Forecasters for monthly count series: fit on ``y`` (counts), predict ``h`` steps.
+
+Every model here follows one contract (see :class:`BaseForecaster`): keyword-only
+constructor, ``fit(y) -> self``, ``predict(h) -> Forecast``, ``forecast(y, h) -> Forecast``.
+"""
+
+from models.forecast._base import Z80, Z95, BaseForecaster, Forecast
+from models.forecast.arima import SeasonalARIMA
+from models.forecast.combination import Combination, default_members
+from models.forecast.ets import DampedETS
+from models.forecast.naive import SeasonalNaive
+from models.forecast.theta import Theta
+
+__all__ = [
+    "Z80",
+    "Z95",
+    "BaseForecaster",
+    "Combination",
+    "DampedETS",
+    "Forecast",
+    "SeasonalARIMA",
+    "SeasonalNaive",
+    "Theta",
+    "default_members",
+]

@@ -1,0 +1,186 @@
+"""The estimator contract shared by every forecaster, and the immutable :class:`Forecast`.
+
+Every model works on ``z = log1p(y)`` for a count series ``y >= 0`` and produces a Gaussian
+forecast of ``z`` (``loc``, ``scale`` per horizon). Back on the count scale this is a shifted
+log-normal, so forecasts and interval bounds are never negative: a lower bound below zero
+(``expm1`` of a negative number) is truncated to 0. The point forecast is the median
+``expm1(loc)`` by default (it minimises absolute error, which MASE scores) or the log-normal
+mean ``exp(loc + scale**2 / 2) - 1`` (it adds up across series, which reconciliation wants).
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Any, Self
+
+import numpy as np
+
+Z80 = 1.2815515655446004  # standard normal 0.9 quantile
+Z95 = 1.959963984540054  # standard normal 0.975 quantile
+POINTS = ("median", "mean")
+
+
+def _frozen(values: np.ndarray) -> np.ndarray:
+    out = np.array(values, dtype=float)
+    out.setflags(write=False)
+    return out
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """A forecast of a count series, ``h`` steps ahead (arrays read-only, shape ``(h,)``).
+
+    Attributes
+    ----------
+    mean, lo80, hi80, lo95, hi95
+        Point forecast and the bounds of the central 80 % and 95 % intervals (counts).
+    loc, scale
+        Mean and standard deviation of the forecast of ``log1p(y)``.
+    mult80, mult95
+        Multipliers of ``scale`` that give the 80 % and 95 % bounds on the log scale
+        (1.28 and 1.96 for a Gaussian; larger after calibration on backtest errors).
+    """
+
+    mean: np.ndarray
+    lo80: np.ndarray
+    hi80: np.ndarray
+    lo95: np.ndarray
+    hi95: np.ndarray
+    loc: np.ndarray
+    scale: np.ndarray
+    mult80: np.ndarray
+    mult95: np.ndarray
+    point: str = field(default="median")
+
+    @classmethod
+    def from_log(
+        cls,
+        loc: np.ndarray,
+        scale: np.ndarray,
+        *,
+        mult80: np.ndarray | float = Z80,
+        mult95: np.ndarray | float = Z95,
+        point: str = "median",
+    ) -> Forecast:
+        """Build a forecast from the log-scale ``loc`` and ``scale`` (each ``(h,)``)."""
+        if point not in POINTS:
+            raise ValueError(f"point must be one of {POINTS}, got {point!r}")
+        loc = np.asarray(loc, dtype=float)
+        scale = np.maximum(np.asarray(scale, dtype=float), 0.0)
+        m80 = np.broadcast_to(np.asarray(mult80, dtype=float), loc.shape)
+        m95 = np.maximum(np.broadcast_to(np.asarray(mult95, dtype=float), loc.shape), m80)
+        centre = loc + 0.5 * scale**2 if point == "mean" else loc
+        bounds = [
+            np.maximum(np.expm1(loc + sign * m * scale), 0.0)
+            for sign, m in ((-1, m80), (1, m80), (-1, m95), (1, m95))
+        ]
+        mean = np.maximum(np.expm1(centre), 0.0)
+        lo80 = np.minimum(bounds[0], mean)
+        hi80 = np.maximum(bounds[1], mean)
+        return cls(
+            mean=_frozen(mean),
+            lo80=_frozen(lo80),
+            hi80=_frozen(hi80),
+            lo95=_frozen(np.minimum(bounds[2], lo80)),
+            hi95=_frozen(np.maximum(bounds[3], hi80)),
+            loc=_frozen(loc),
+            scale=_frozen(scale),
+            mult80=_frozen(m80),
+            mult95=_frozen(m95),
+            point=point,
+        )
+
+    def recalibrated(self, mult80: np.ndarray | float, mult95: np.ndarray | float) -> Forecast:
+        """The same forecast with new interval multipliers (for example from backtests)."""
+        return Forecast.from_log(
+            self.loc, self.scale, mult80=mult80, mult95=mult95, point=self.point
+        )
+
+    def __len__(self) -> int:
+        return int(self.mean.shape[0])
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Forecast):
+            return NotImplemented
+        names = ("mean", "lo80", "hi80", "lo95", "hi95", "loc", "scale", "mult80", "mult95")
+        return self.point == other.point and all(
+            np.array_equal(getattr(self, n), getattr(other, n), equal_nan=True) for n in names
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class BaseForecaster:
+    """Estimator contract: keyword-only ``__init__`` that only stores, validation in ``fit``.
+
+    Subclasses implement ``_fit_log(z)`` (set fitted attributes ending in ``_``, including
+    ``fittedvalues_`` and ``sigma_``) and ``_predict_log(h) -> (loc, scale)``.
+    """
+
+    min_length: int = 2
+    point: str = "median"
+    fittedvalues_: np.ndarray
+    sigma_: float
+
+    def get_params(self) -> dict[str, Any]:
+        """The constructor parameters (as scikit-learn's ``get_params(deep=False)``)."""
+        names = [
+            p.name
+            for p in inspect.signature(type(self).__init__).parameters.values()
+            if p.kind == p.KEYWORD_ONLY
+        ]
+        return {name: getattr(self, name) for name in names}
+
+    def clone(self) -> Self:
+        """An unfitted copy with the same parameters."""
+        return type(self)(**self.get_params())
+
+    def fit(self, y: np.ndarray) -> Self:
+        """Fit on a count series ``y`` of shape ``(n,)`` (finite, non-negative); return self."""
+        z = np.log1p(self._check_series(y))
+        self._fit_log(z)
+        self.n_obs_ = int(z.shape[0])
+        self.resid_ = z - self.fittedvalues_
+        return self
+
+    def predict(self, h: int) -> Forecast:
+        """Forecast ``h`` steps past the end of the fitted series."""
+        if not hasattr(self, "n_obs_"):
+            raise RuntimeError(f"{type(self).__name__} is not fitted; call fit(y) first")
+        h = _check_horizon(h)
+        loc, scale = self._predict_log(h)
+        return Forecast.from_log(loc, scale, point=self.point)
+
+    def forecast(self, y: np.ndarray, h: int) -> Forecast:
+        """``clone().fit(y).predict(h)`` without changing this estimator."""
+        return self.clone().fit(y).predict(h)
+
+    def _check_series(self, y: np.ndarray) -> np.ndarray:
+        arr = np.asarray(y, dtype=float)
+        if arr.ndim != 1:
+            raise ValueError(f"y must be one-dimensional, got shape {arr.shape}")
+        if arr.shape[0] < self.min_length:
+            raise ValueError(
+                f"{type(self).__name__} needs at least {self.min_length} observations, "
+                f"got {arr.shape[0]}"
+            )
+        if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+            raise ValueError("y must be finite and non-negative (impute suppressed cells first)")
+        return arr
+
+    def _fit_log(self, z: np.ndarray) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _predict_log(self, h: int) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({args})"
+
+
+def _check_horizon(h: int) -> int:
+    if isinstance(h, bool) or not isinstance(h, int | np.integer) or h < 1:
+        raise ValueError(f"h must be a positive integer, got {h!r}")
+    return int(h)

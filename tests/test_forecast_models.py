@@ -1,0 +1,284 @@
+"""The forecaster contract for every model, and reference values from statsmodels.
+
+The contract test follows statsforecast's ``tests/test_models.py::assert_class``: each model
+must give ``fit(y).predict(h) == forecast(y, h)``, nested non-negative intervals and the
+right lengths. Re-implemented recursions are checked against statsmodels at the same
+parameters (statsmodels 0.14/0.15: ``ETSModel``, ``SARIMAX``, ``ThetaModel`` and the ETS
+initialisation helpers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from models.forecast import (
+    BaseForecaster,
+    Combination,
+    DampedETS,
+    Forecast,
+    SeasonalARIMA,
+    SeasonalNaive,
+    Theta,
+)
+from models.forecast.ets import heuristic_initial_states, simple_initial_states
+
+
+def _counts(n: int = 120, seed: int = 0, level: float = 400.0) -> np.ndarray:
+    """A seasonal count series with a slow cycle and Poisson noise."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    mu = level * np.exp(0.25 * np.sin(2 * np.pi * t / 12) + 0.2 * np.sin(2 * np.pi * t / 70))
+    return rng.poisson(mu).astype(float)
+
+
+MODELS = [
+    SeasonalNaive(),
+    DampedETS(),
+    DampedETS(trend=False),
+    SeasonalARIMA(),
+    Theta(),
+    Combination(n_windows=2),
+]
+
+
+@pytest.mark.parametrize("model", MODELS, ids=repr)
+@pytest.mark.parametrize("h", [1, 13, 36])
+def test_forecaster_contract(model: BaseForecaster, h: int) -> None:
+    y = _counts(seed=h)
+    fitted = model.clone().fit(y)
+    via_fit = fitted.predict(h)
+    via_forecast = model.forecast(y, h)
+    assert via_fit == via_forecast
+    assert not hasattr(model, "n_obs_"), "forecast() must not fit the template in place"
+    for name in ("mean", "lo80", "hi80", "lo95", "hi95", "loc", "scale"):
+        values = getattr(via_fit, name)
+        assert values.shape == (h,)
+        assert np.all(np.isfinite(values))
+        assert not values.flags.writeable
+    assert np.all(via_fit.lo95 >= 0)
+    assert np.all(via_fit.lo95 <= via_fit.lo80)
+    assert np.all(via_fit.lo80 <= via_fit.mean)
+    assert np.all(via_fit.mean <= via_fit.hi80)
+    assert np.all(via_fit.hi80 <= via_fit.hi95)
+    assert np.all(np.diff(via_fit.scale) >= -1e-12), "log-scale spread must not shrink with h"
+    assert fitted.fittedvalues_.shape == y.shape
+    assert np.isfinite(fitted.sigma_) and fitted.sigma_ > 0
+
+
+@pytest.mark.parametrize("model", MODELS, ids=repr)
+def test_forecaster_rejects_bad_input(model: BaseForecaster) -> None:
+    y = _counts()
+    with pytest.raises(RuntimeError, match="not fitted"):
+        model.clone().predict(3)
+    for bad in (np.r_[y[:-1], np.nan], np.r_[y[:-1], -1.0], y.reshape(2, -1), y[:10]):
+        with pytest.raises(ValueError):
+            model.clone().fit(bad)
+    for h in (0, -1, 1.5, True):
+        with pytest.raises(ValueError, match="h must be"):
+            model.clone().fit(y).predict(h)  # type: ignore[arg-type]
+
+
+def test_forecast_is_immutable() -> None:
+    fc = SeasonalNaive().forecast(_counts(), 12)
+    with pytest.raises(AttributeError):
+        fc.mean = np.zeros(12)  # type: ignore[misc]
+    with pytest.raises(ValueError):
+        fc.mean[0] = 1.0
+
+
+def test_recalibrated_widens_intervals_only() -> None:
+    fc = DampedETS().forecast(_counts(), 12)
+    wide = fc.recalibrated(2.0, 3.0)
+    np.testing.assert_allclose(wide.mean, fc.mean)
+    assert np.all(wide.hi95 >= fc.hi95) and np.all(wide.lo80 <= fc.lo80)
+    with pytest.raises(ValueError, match="point"):
+        Forecast.from_log(fc.loc, fc.scale, point="mode")
+
+
+def test_point_mean_is_lognormal_mean() -> None:
+    loc, scale = np.array([3.0, 4.0]), np.array([0.1, 0.5])
+    fc = Forecast.from_log(loc, scale, point="mean")
+    np.testing.assert_allclose(fc.mean, np.exp(loc + scale**2 / 2) - 1)
+    np.testing.assert_allclose(Forecast.from_log(loc, scale).mean, np.expm1(loc))
+
+
+def test_seasonal_naive_by_hand() -> None:
+    y = np.tile(np.arange(1.0, 13.0), 3)
+    y[-1] = 30.0
+    model = SeasonalNaive().fit(y)
+    fc = model.predict(14)
+    np.testing.assert_allclose(fc.mean[:12], y[-12:])
+    np.testing.assert_allclose(fc.mean[12:], y[-12:-10])
+    z = np.log1p(y)
+    sigma = np.sqrt(np.mean((z[12:] - z[:-12]) ** 2))
+    np.testing.assert_allclose(fc.scale, sigma * np.sqrt([1.0] * 12 + [2.0] * 2))
+
+
+# --- ETS against statsmodels -------------------------------------------------------------
+
+
+def _log_series(n: int = 96, seed: int = 1) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    return 5 + 0.01 * t + 0.3 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 0.05, n)
+
+
+def test_ets_recursion_matches_statsmodels() -> None:
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+    z = _log_series()
+    params = (0.3, 0.05, 0.1, 0.9)
+    ours = DampedETS(params=params, initialization="simple").fit(np.expm1(z))
+    init = ours.init_
+    ref = ETSModel(
+        pd.Series(z),
+        error="add",
+        trend="add",
+        damped_trend=True,
+        seasonal="add",
+        seasonal_periods=12,
+        initialization_method="known",
+        initial_level=init[0],
+        initial_trend=init[1],
+        initial_seasonal=init[2:],
+    ).smooth(list(params))
+    np.testing.assert_allclose(ours.fittedvalues_, ref.fittedvalues, rtol=1e-12)
+    fc = ours.predict(24)
+    np.testing.assert_allclose(fc.loc, ref.forecast(24), rtol=1e-12)
+    # analytic variances (statsmodels: var_h = sigma2 * factor_h for class-1 models)
+    pred = ref.get_prediction(start=len(z), end=len(z) + 23)
+    ratio_ref = pred.var_pred_mean / pred.var_pred_mean[0]
+    np.testing.assert_allclose((fc.scale / fc.scale[0]) ** 2, ratio_ref, rtol=1e-8)
+
+
+@pytest.mark.parametrize(
+    ("ours", "name"),
+    [
+        (simple_initial_states, "_initialization_simple"),
+        (heuristic_initial_states, "_initialization_heuristic"),
+    ],
+)
+def test_ets_initial_states_match_statsmodels(ours: Callable[..., np.ndarray], name: str) -> None:
+    from statsmodels.tsa.exponential_smoothing import initialization
+
+    z = _log_series()
+    level, trend, season = getattr(initialization, name)(
+        z, trend="add", seasonal="add", seasonal_periods=12
+    )
+    np.testing.assert_allclose(ours(z, 12, True), np.r_[level, trend, season], rtol=1e-10)
+
+
+def test_ets_estimates_close_to_statsmodels_fit() -> None:
+    """Nelder–Mead on the SSE should fit at least as well as statsmodels' MLE of the same model."""
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+
+    z = _log_series(n=144, seed=3)
+    ours = DampedETS().fit(np.expm1(z))
+    init = ours.init_
+    ref = ETSModel(
+        z,
+        error="add",
+        trend="add",
+        damped_trend=True,
+        seasonal="add",
+        seasonal_periods=12,
+        initialization_method="known",
+        initial_level=init[0],
+        initial_trend=init[1],
+        initial_seasonal=init[2:],
+        bounds={"damping_trend": (0.8, 0.98)},
+    ).fit(disp=False)
+    sse_ours = np.sum((z - ours.fittedvalues_) ** 2)
+    sse_ref = np.sum(ref.resid**2)
+    assert sse_ours <= sse_ref * (1 + 1e-3)
+
+
+# --- airline ARIMA against statsmodels ---------------------------------------------------
+
+
+def _airline_series(
+    n: int = 240, theta: float = -0.4, sth: float = -0.6, seed: int = 2
+) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    e = rng.normal(0, 0.05, n + 13)
+    w = e[13:] + theta * e[12:-1] + sth * e[1:-12] + theta * sth * e[:-13]
+    z = np.zeros(n)
+    z[:13] = 5 + 0.2 * np.sin(2 * np.pi * np.arange(13) / 12)
+    for t in range(13, n):
+        z[t] = z[t - 1] + z[t - 12] - z[t - 13] + w[t]
+    return z
+
+
+def test_airline_forecast_matches_statsmodels_at_same_params() -> None:
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    z = _airline_series()
+    ours = SeasonalARIMA(params=(-0.4, -0.6)).fit(np.expm1(z))
+    ref = SARIMAX(z, order=(0, 1, 1), seasonal_order=(0, 1, 1, 12)).filter(
+        [-0.4, -0.6, ours.sigma_**2]
+    )
+    fc = ours.predict(36)
+    # CSS (zero pre-sample errors) and the Kalman filter differ only in start-up effects,
+    # which have died out after 240 observations at these MA coefficients.
+    np.testing.assert_allclose(fc.loc, ref.forecast(36), rtol=1e-6)
+    var_ref = ref.get_forecast(36).var_pred_mean
+    np.testing.assert_allclose(fc.scale**2, var_ref, rtol=1e-6)
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+def test_airline_css_estimates_match_statsforecast(seed: int) -> None:
+    """statsmodels has no CSS estimator; statsforecast's ``ARIMA(method="CSS")`` is the same one."""
+    sf_models = pytest.importorskip("statsforecast.models")
+    z = _airline_series(seed=seed)
+    ours = SeasonalARIMA().fit(np.expm1(z))
+    ref = sf_models.ARIMA(
+        order=(0, 1, 1), seasonal_order=(0, 1, 1), season_length=12, method="CSS"
+    ).fit(z)
+    np.testing.assert_allclose(
+        ours.params_, [ref.model_["coef"]["ma1"], ref.model_["coef"]["sma1"]], atol=1e-4
+    )
+
+
+# --- Theta against statsmodels -----------------------------------------------------------
+
+
+def test_theta_matches_statsmodels() -> None:
+    from statsmodels.tsa.forecasting.theta import ThetaModel
+
+    z = np.log1p(_counts(n=132, seed=4))
+    ref = ThetaModel(z, period=12, deseasonalize=True, method="additive", use_test=False).fit()
+    alpha = float(ref.params["alpha"])
+    ours = Theta(alpha=alpha).fit(np.expm1(z))
+    np.testing.assert_allclose(ours.b0_, ref.params["b0"], rtol=1e-10)
+    np.testing.assert_allclose(ours.predict(30).loc, ref.forecast(30), rtol=1e-10)
+    estimated = Theta().fit(np.expm1(z))
+    np.testing.assert_allclose(estimated.alpha_, alpha, atol=0.02)
+
+
+# --- combination -------------------------------------------------------------------------
+
+
+def test_combination_weights_from_inner_backtests() -> None:
+    y = np.tile(np.r_[50.0, 80, 120, 90, 60, 40, 30, 35, 70, 100, 110, 70], 8)
+    model = Combination(weighting="best", n_windows=3).fit(y)
+    # a series that repeats exactly is forecast without error by the seasonal naive
+    np.testing.assert_allclose(model.weights_, [1.0, 0.0, 0.0, 0.0])
+    assert model.backtest_mae_.shape == (3, 4)
+    np.testing.assert_allclose(model.predict(12).mean, y[-12:], rtol=1e-12)
+
+
+def test_combination_backtests_are_the_last_blocks() -> None:
+    y = _counts(n=96, seed=8)
+    model = Combination(n_windows=2, window=12).fit(y)
+    for row, cut in enumerate((84, 72)):
+        for col, member in enumerate(model._templates()):
+            fc = member.forecast(y[:cut], 12)
+            expected = np.mean(np.abs(fc.mean - y[cut : cut + 12]))
+            np.testing.assert_allclose(model.backtest_mae_[row, col], expected, rtol=1e-12)
+    inv = 1.0 / model.backtest_mae_.mean(axis=0)
+    np.testing.assert_allclose(model.weights_, inv / inv.sum(), rtol=1e-12)
+    assert model.backtest_z_.shape == (2, 12)
