@@ -13,16 +13,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from forecasting.errors import ValidationError
 from service.errors import NotFoundError
 from service.schemas import (
     AlertDetail,
     AlertHistoryOut,
     AlertOut,
+    EmailSubscription,
     EventOut,
-    SubscriptionIn,
     SubscriptionOut,
+    WebSubscription,
 )
+
+Subscription = EmailSubscription | WebSubscription
 
 SEVERITY_RANK = {"info": 1, "warning": 2, "critical": 3}
 
@@ -56,16 +58,7 @@ class AlertRepository(Protocol):
 
     def register_event(self, event: Any) -> EventOut: ...
 
-    def subscribe(self, sub: SubscriptionIn) -> tuple[bool, SubscriptionOut]: ...
-
-
-def check_address(sub: SubscriptionIn) -> None:
-    """An e-mail channel needs an address with ``@``; web channels an http(s) URL."""
-    if sub.channel == "email":
-        if "@" not in sub.address or sub.address.startswith("http"):
-            raise ValidationError("address", "an e-mail subscription needs an e-mail address")
-    elif not sub.address.startswith(("https://", "http://")):
-        raise ValidationError("address", f"a {sub.channel} subscription needs an http(s) URL")
+    def subscribe(self, sub: Subscription) -> tuple[bool, SubscriptionOut]: ...
 
 
 class SqlAlertRepository:
@@ -176,14 +169,13 @@ class SqlAlertRepository:
         event_id = EventRegister(self.engine).add(event)
         return EventOut(id=event_id, **event.model_dump())
 
-    def subscribe(self, sub: SubscriptionIn) -> tuple[bool, SubscriptionOut]:
+    def subscribe(self, sub: Subscription) -> tuple[bool, SubscriptionOut]:
         """Create a subscription, or update the one with the same recipient/channel/address.
 
         Returns ``(created, subscription)``.
         """
         from sqlalchemy import select
 
-        check_address(sub)
         table = self._db.SubscriptionRow
         with self._db.session_scope(self.engine) as session:
             row = session.scalar(

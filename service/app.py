@@ -89,6 +89,22 @@ def _context(
     )
 
 
+def _limit_maximum(operation: dict[str, Any], maximum: int) -> None:
+    """State the operator's page-size maximum on the ``limit`` parameter."""
+    for param in operation.get("parameters", []):
+        if param.get("name") == "limit" and param.get("in") == "query":
+            target = param["schema"].get("anyOf", [param["schema"]])[0]
+            target["maximum"] = maximum
+
+
+def _problem_media_type(operation: dict[str, Any]) -> None:
+    """Error responses are ``application/problem+json``, not ``application/json``."""
+    for status, response in operation.get("responses", {}).items():
+        content = response.get("content", {})
+        if str(status).startswith(("4", "5")) and "application/json" in content:
+            content[errors.PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+
+
 def _openapi(app: FastAPI, settings: Settings) -> Callable[[], dict[str, Any]]:
     """The OpenAPI document with the operator's page-size maximum stated on every ``limit``."""
 
@@ -102,10 +118,8 @@ def _openapi(app: FastAPI, settings: Settings) -> Callable[[], dict[str, Any]]:
             )
             for path in schema.get("paths", {}).values():
                 for operation in path.values():
-                    for param in operation.get("parameters", []):
-                        if param.get("name") == "limit" and param.get("in") == "query":
-                            target = param["schema"].get("anyOf", [param["schema"]])[0]
-                            target["maximum"] = settings.service.max_page_size
+                    _limit_maximum(operation, settings.service.max_page_size)
+                    _problem_media_type(operation)
             app.openapi_schema = schema
         return app.openapi_schema
 
@@ -148,7 +162,7 @@ def create_app(
     )
     errors.install(app)
     for router in ROUTERS:
-        app.include_router(router)
+        app.include_router(router, responses=errors.PROBLEM_RESPONSES)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.state.metrics = Metrics()
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.service.max_body_bytes)

@@ -115,7 +115,9 @@ def select(
         if not wanted:
             continue
         if dim not in ds.dims:
-            raise ValidationError(dim, f"{name} has no {dim!r} breakdown (dims: {list(ds.dims)})")
+            raise NotInReleaseError(
+                f"{name} has no {dim!r} breakdown in this release (dims: {list(ds.dims)})"
+            )
         keys = list(dict.fromkeys(_coerce(wanted, ds[dim], dim)))
         missing = [k for k in keys if k not in ds.indexes[dim]]
         if missing:
@@ -123,13 +125,13 @@ def select(
         ds = ds.sel({dim: keys})
     if time_from is not None or time_to is not None:
         if "time" not in ds.dims:
-            raise ValidationError("from", f"{name} has no time dim")
+            raise NotInReleaseError(f"{name} has no time dim in this release")
         lo = _time_bound(time_from, "from", end=False) if time_from else None
         hi = _time_bound(time_to, "to", end=True) if time_to else None
         ds = ds.sel(time=slice(lo, hi))
     if years:
         if "time" not in ds.dims:
-            raise ValidationError("year", f"{name} has no time dim")
+            raise NotInReleaseError(f"{name} has no time dim in this release")
         ds = ds.sel(time=ds["time"].dt.year.isin(list(years)))
     ds = ds[_served_variables(ds, variables, name)]
     used = {d for var in ds.data_vars.values() for d in var.dims}
@@ -142,7 +144,9 @@ def _served_variables(ds: xr.Dataset, variables: Sequence[str] | None, name: str
     if variables:
         unknown = [v for v in variables if v not in values]
         if unknown:
-            raise ValidationError("variable", f"{unknown} not in {name} (has {values})")
+            raise NotInReleaseError(
+                f"variables {unknown} not in {name} of this release (has {values})"
+            )
         values = [v for v in values if v in variables]
     status = [f"{v}{STATUS_SUFFIX}" for v in values if f"{v}{STATUS_SUFFIX}" in ds.data_vars]
     return values + status

@@ -75,10 +75,15 @@ AreaQuery = Annotated[
     list[str] | None,
     Query(description="area codes (repeat the parameter): '491', 'TA23', 'MK10', 'SSS'"),
 ]
+PERIOD = r"^(19|20|21)\d{2}(-(0[1-9]|1[0-2]))?$"
 FromQuery = Annotated[
-    str | None, Query(alias="from", description="first period: YYYY, YYYY-MM or YYYY-MM-DD")
+    str | None,
+    Query(alias="from", pattern=PERIOD, description="first period, inclusive: YYYY or YYYY-MM"),
 ]
-ToQuery = Annotated[str | None, Query(alias="to", description="last period, inclusive")]
+ToQuery = Annotated[
+    str | None,
+    Query(alias="to", pattern=PERIOD, description="last period, inclusive: YYYY or YYYY-MM"),
+]
 Year = Annotated[int, Field(ge=1900, le=2200)]
 YearQuery = Annotated[list[Year] | None, Query(description="calendar years (repeat)")]
 

@@ -8,6 +8,7 @@ keep their status and headers; anything else is a 500 problem without internals.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -78,6 +79,26 @@ TITLES = {
 }
 
 
+def _problem(description: str) -> dict[str, Any]:
+    return {"model": Problem, "description": description}
+
+
+#: OpenAPI ``responses`` of every API route (moved to problem+json by the schema builder).
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _problem("malformed request (e.g. a body that is not UTF-8 JSON)"),
+    404: _problem("not found, or not in this release"),
+    413: _problem("request body too large"),
+    422: _problem("invalid parameters or body"),
+    429: _problem("rate limit exceeded; see Retry-After"),
+    503: _problem("no release published, or a capability not installed"),
+}
+#: Extra responses of the routes that need an API key.
+AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: _problem("missing or unknown API key"),
+    403: _problem("the API key lacks the route's scope"),
+}
+
+
 def status_for(exc: BaseException) -> int:
     """The HTTP status of a domain error (500 for an unmapped one)."""
     table = {**_release_errors(), **STATUS_OF}
@@ -128,12 +149,28 @@ def _safe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def allowed_methods(app: Any, path: str) -> str | None:
+    """Every method the API offers on ``path`` (Starlette reports only the first route's)."""
+    patterns = getattr(app.state, "allow_patterns", None)
+    if patterns is None:
+        patterns = [
+            (re.compile("^" + re.sub(r"\{[^/]+\}", "[^/]+", template) + "$"), ops)
+            for template, ops in app.openapi().get("paths", {}).items()
+        ]
+        app.state.allow_patterns = patterns
+    methods = {m.upper() for rx, ops in patterns if rx.match(path) for m in ops}
+    return ", ".join(sorted(methods)) or None
+
+
 async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "Error")
-    return problem_response(
-        exc.status_code, detail, instance=request.url.path, headers=dict(exc.headers or {})
-    )
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        allow = allowed_methods(request.app, request.url.path)
+        if allow:
+            headers["Allow"] = allow
+    return problem_response(exc.status_code, detail, instance=request.url.path, headers=headers)
 
 
 async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib
 import json
 import threading
 import time
@@ -31,10 +32,10 @@ Runner = Callable[[Any], xr.Dataset]
 def engine_runner() -> Runner | None:
     """``forecasting.scenarios.run_scenario`` if the scenario engine is installed, else None."""
     try:
-        from forecasting.scenarios import run_scenario
+        module = importlib.import_module("forecasting.scenarios")
     except ImportError:
         return None
-    runner: Runner = run_scenario
+    runner: Runner | None = getattr(module, "run_scenario", None)
     return runner
 
 

@@ -9,9 +9,17 @@ further variables a newer release adds pass through (``extra="allow"``).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+import re
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    field_validator,
+)
 
 Severity = Literal["info", "warning", "critical"]
 EventKind = Literal[
@@ -22,6 +30,31 @@ Industry = Literal[
     "A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K",
     "L", "M", "N", "O", "P", "Q", "R", "S", "T", "U", "X",
 ]  # fmt: skip
+
+
+AreaCode = Annotated[
+    str, Field(min_length=2, max_length=12, pattern=r"^[A-Za-z0-9]+$", description="area code")
+]
+
+
+def _iso_date(value: Any) -> Any:
+    """Refuse what lax parsing would take for a date (numbers, other formats)."""
+    if isinstance(value, int | float) or (
+        isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)
+    ):
+        raise ValueError("expected an ISO date YYYY-MM-DD")
+    return value
+
+
+#: A calendar date given as ``YYYY-MM-DD`` only.
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    """Naive datetimes from the store are UTC; say so (RFC 3339 needs an offset)."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value
 
 
 # -- problems and envelopes -------------------------------------------------------------------
@@ -281,6 +314,8 @@ class AlertOut(BaseModel):
     acknowledged_by: str | None = None
     acknowledged_at: dt.datetime | None = None
 
+    _aware = field_validator("acknowledged_at")(_utc)
+
 
 class AlertHistoryOut(BaseModel):
     at: dt.date
@@ -336,26 +371,42 @@ class EventPage(BaseModel):
     lang: Literal["fi", "sv", "en"]
 
 
-class SubscriptionIn(BaseModel):
-    """Who gets which alerts, how: a digest and/or immediate critical alerts."""
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+URL_PATTERN = r"^https?://[^\s/]+\S*$"
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+class _Subscription(BaseModel):
+    model_config = ConfigDict(extra="forbid")
 
     recipient: str = Field(min_length=1, max_length=200, description="person or role")
-    channel: Channel
-    address: str = Field(
-        min_length=3, max_length=500, description="e-mail address, or an https:// webhook URL"
-    )
-    areas: list[str] = Field(
+    areas: list[AreaCode] = Field(
         default_factory=list, max_length=400, description="area codes; empty means all"
     )
     min_severity: Severity = "warning"
-    digest: bool = True
-    immediate: bool = True
+    digest: StrictBool = Field(default=True, description="include in the monthly digest")
+    immediate: StrictBool = Field(default=True, description="send critical alerts at once")
 
 
-class SubscriptionOut(SubscriptionIn):
+class EmailSubscription(_Subscription):
+    channel: Literal["email"]
+    address: str = Field(max_length=320, pattern=EMAIL_PATTERN, description="e-mail address")
+
+
+class WebSubscription(_Subscription):
+    channel: Literal["webhook", "teams", "slack"]
+    address: str = Field(
+        max_length=500, pattern=URL_PATTERN, description="webhook URL (Teams: a Workflows URL)"
+    )
+
+
+#: Who gets which alerts, how: an e-mail address or a webhook URL, by channel.
+SubscriptionIn = Annotated[EmailSubscription | WebSubscription, Field(discriminator="channel")]
+
+
+class SubscriptionOut(_Subscription):
     id: int
+    channel: Channel
+    address: str
 
 
 # -- scenarios -------------------------------------------------------------------------------
@@ -371,30 +422,3 @@ class ScenarioRunOut(BaseModel):
     variables: list[str]
     results: str = Field(description="URL of the result rows")
     provenance: Provenance
-
-
-class ScenarioEventSpec(BaseModel):
-    """One event of a scenario (European Restructuring Monitor fields)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    kind: Literal["closure", "dismissal", "temporary_layoff", "recruitment"]
-    municipality: str = Field(description="municipality code of the 2025 division")
-    industry: Industry
-    jobs: int = Field(gt=0, le=100_000)
-    start: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="first month, YYYY-MM")
-    phase_in_months: int = Field(default=0, ge=0, le=60)
-    recall_share: float | None = Field(default=None, ge=0, le=1, description="temporary layoffs")
-    duration_months: int | None = Field(default=None, ge=1, le=120, description="temporary layoffs")
-
-
-class ScenarioSpec(BaseModel):
-    """A scenario: events, horizon, Monte Carlo draws and the seed."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: str | None = Field(default=None, max_length=200)
-    events: list[ScenarioEventSpec] = Field(min_length=1, max_length=20)
-    horizon_months: int = Field(default=60, ge=1, le=120)
-    draws: int = Field(default=1000, ge=1, le=5000)
-    seed: int = Field(default=0, ge=0, le=2**63 - 1)

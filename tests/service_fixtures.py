@@ -269,12 +269,17 @@ def stub_scenario_runner(spec: Any) -> xr.Dataset:
 
     Wide layout (``unemployed_mean``, ``..._lo80`` ...) by area and month; deterministic.
     """
-    event = spec.events[0]
-    time = pd.date_range(event.start + "-01", periods=spec.horizon_months, freq="MS")
+    from forecasting.errors import ValidationError
+
+    start = spec.start or (spec.events[0].start if spec.events else "2023-11")
+    if not "2006" <= start[:4] <= "2100":  # the engine refuses starts outside its window too
+        raise ValidationError("start", f"{start} is outside the simulated window")
+    time = pd.date_range(f"{start}-01", periods=spec.horizon_months, freq="MS")
     h = np.arange(1, len(time) + 1)[None, :]
     base = np.full((len(MUNICIPALITIES), len(time)), 1000.0)
-    idx = MUNICIPALITIES.index(event.municipality) if event.municipality in MUNICIPALITIES else 0
-    base[idx] += event.jobs * np.exp(-h[0] / 18.0)
+    for event in spec.events:
+        if event.municipality in MUNICIPALITIES:
+            base[MUNICIPALITIES.index(event.municipality)] += event.jobs * np.exp(-h[0] / 18.0)
     data = {f"unemployed_{k}": (("area", "time"), v) for k, v in _bands(base, h, 0.02).items()}
     ds = xr.Dataset(data, coords={"area": list(MUNICIPALITIES), "time": time})
     return stamp(ds, source_tables=["tyonv 12r5", FIXTURE], retrieved="2026-11-27", seed=spec.seed)

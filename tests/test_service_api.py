@@ -188,10 +188,13 @@ def test_preset_scenarios(client):
     assert rows[0]["unemployed_mean"] == pytest.approx(800.0)
 
 
-def test_a_breakdown_the_product_lacks_is_422(client):
+def test_a_breakdown_or_variable_the_product_lacks_is_404(client):
     r = client.get("/v1/labour-supply", params={"sex": "F"})
-    assert r.status_code == 422
-    assert r.json()["errors"][0]["field"] == "sex"
+    assert r.status_code == 404
+    assert "no 'sex' breakdown in this release" in r.json()["detail"]
+    r = client.get("/v1/registers/forecasts", params={"variable": "labour_force"})
+    assert r.status_code == 404 and "not in register_forecasts" in r.json()["detail"]
+    assert client.get("/v1/registers/history", params={"from": "2023-13"}).status_code == 422
 
 
 def test_releases_current_and_metrics(client, service_store):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Path, Query, Response
 
 from forecasting import geography
+from forecasting.errors import UnknownAreaError, ValidationError
 from forecasting.provenance import ATTRIBUTION, LICENCE, code_version
 from service.alerts import AlertFilter
 from service.deps import (
@@ -19,13 +19,14 @@ from service.deps import (
     provenance,
     provenance_headers,
 )
-from service.errors import NotConfiguredError
+from service.errors import AUTH_RESPONSES, NotConfiguredError
 from service.labels import area_name
 from service.schemas import (
     AcknowledgeIn,
     AlertDocument,
     AlertOut,
     AlertPage,
+    IsoDate,
     Provenance,
     Severity,
     SubscriptionIn,
@@ -89,8 +90,8 @@ def list_alerts(
     state: Annotated[
         list[Literal["pending", "firing", "resolved"]] | None, Query(description="states")
     ] = None,
-    since: Annotated[dt.date | None, Query(description="evaluated on or after")] = None,
-    until: Annotated[dt.date | None, Query(description="first seen on or before")] = None,
+    since: Annotated[IsoDate | None, Query(description="evaluated on or after")] = None,
+    until: Annotated[IsoDate | None, Query(description="first seen on or before")] = None,
 ) -> Any:
     """Alerts, newest first, with their state, severity and episode (explanations per alert)."""
     areas = sorted({a for code in area or [] for a in area_scope(code)})
@@ -125,6 +126,7 @@ def get_alert(
 @router.post(
     "/alerts/{alert_id}/acknowledge",
     response_model=AlertDocument,
+    responses=AUTH_RESPONSES,
     summary="Acknowledge an alert (scope alerts:ack)",
 )
 def acknowledge(
@@ -147,7 +149,10 @@ def acknowledge(
     "/subscriptions",
     response_model=SubscriptionOut,
     status_code=201,
-    responses={200: {"model": SubscriptionOut, "description": "an existing one, updated"}},
+    responses={
+        200: {"model": SubscriptionOut, "description": "an existing one, updated"},
+        **AUTH_RESPONSES,
+    },
     summary="Subscribe to alerts (scope alerts:subscribe)",
 )
 def subscribe(
@@ -160,7 +165,11 @@ def subscribe(
     digest and/or at once for critical alerts. The same recipient, channel and address
     updates the existing subscription (200) instead of creating a second one (201).
     """
-    sub = sub.model_copy(update={"areas": [geography.resolve_area(a) for a in sub.areas]})
+    try:
+        areas = [geography.resolve_area(a) for a in sub.areas]
+    except UnknownAreaError as exc:
+        raise ValidationError("areas", str(exc)) from exc
+    sub = sub.model_copy(update={"areas": areas})
     created, out = context.alerts.subscribe(sub)
     if not created:
         response.status_code = 200

@@ -89,7 +89,7 @@ def get_area(code: CodePath, query: DataQueryDep) -> dict[str, object]:
     prov = _provenance()
     query.response.headers.update(provenance_headers(prov))
     return {
-        "data": [_area(resolved, row, query.lang, True)],  # type: ignore[arg-type]
+        "data": [_area(resolved, row, query.lang, True)],
         "page": query.page(1),
         "provenance": prov,
         "lang": query.lang,

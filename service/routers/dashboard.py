@@ -19,13 +19,13 @@ from fastapi.templating import Jinja2Templates
 
 from forecasting import geography
 from forecasting.errors import EnnakointiError
+from forecasting.scenarios.spec import Event, ScenarioSpec
 from service import views
 from service.alerts import AlertFilter
 from service.charts import bar_chart, fan_chart
 from service.deps import ContextDep
 from service.i18n import UiLang, texts
 from service.labels import area_name, label_map
-from service.schemas import ScenarioEventSpec, ScenarioSpec
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
@@ -271,7 +271,7 @@ def _run_for_page(context: Any, form: dict[str, Any], lang: str) -> tuple[Any, s
         spec = ScenarioSpec(
             name="dashboard",
             events=[
-                ScenarioEventSpec(
+                Event(
                     kind=form["kind"],
                     municipality=form["municipality"],
                     industry=form["industry"],

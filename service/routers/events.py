@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
 from forecasting.alerts.events import EventIn
 from service.deps import CSV_RESPONSE, AreaQuery, ContextDep, DataQueryDep
+from service.errors import AUTH_RESPONSES
 from service.routers.alerts import alert_provenance, area_scope
-from service.schemas import EventOut, EventPage
+from service.schemas import EventOut, EventPage, IsoDate
 from service.security import Principal, scoped
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/v1/events", tags=["events"])
 def list_events(
     query: DataQueryDep,
     area: AreaQuery = None,
-    since: Annotated[dt.date | None, Query(description="announced on or after")] = None,
+    since: Annotated[IsoDate | None, Query(description="announced on or after")] = None,
 ) -> Any:
     """Events of the register, newest announcement first (municipalities of ``area``)."""
     areas = sorted({a for code in area or [] for a in area_scope(code)})
@@ -39,6 +39,7 @@ def list_events(
     "",
     response_model=EventOut,
     status_code=201,
+    responses=AUTH_RESPONSES,
     summary="Register an event (scope events:write)",
 )
 def register_event(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
@@ -12,9 +12,13 @@ from service.schemas import ForecastPage, RegisterPage
 
 router = APIRouter(prefix="/v1/registers", tags=["registers"])
 
+RegisterVariable = Literal["unemployed", "labour_force", "vacancies"]
+HistoryVariableQuery = Annotated[
+    list[RegisterVariable] | None, Query(description="variables (repeat)")
+]
 VariableQuery = Annotated[
     list[str] | None,
-    Query(description="variables (repeat): unemployed, labour_force, vacancies, ..."),
+    Query(description="forecast variables (repeat): unemployed, vacancies, ..."),
 ]
 
 
@@ -28,7 +32,7 @@ VariableQuery = Annotated[
 def history(
     query: DataQueryDep,
     area: AreaQuery = None,
-    variable: VariableQuery = None,
+    variable: HistoryVariableQuery = None,
     time_from: FromQuery = None,
     time_to: ToQuery = None,
 ) -> Any:

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
+from forecasting.scenarios.spec import ScenarioSpec
 from service import cubes
 from service.deps import (
     CSV_RESPONSE,
@@ -18,9 +19,9 @@ from service.deps import (
     provenance,
     provenance_headers,
 )
-from service.errors import NotConfiguredError
+from service.errors import AUTH_RESPONSES, NotConfiguredError
 from service.scenarios import ScenarioRun
-from service.schemas import Provenance, ScenarioPage, ScenarioRunOut, ScenarioSpec
+from service.schemas import Provenance, ScenarioPage, ScenarioRunOut
 from service.security import Principal, scoped
 
 router = APIRouter(prefix="/v1/scenarios", tags=["scenarios"])
@@ -67,6 +68,7 @@ def _run_provenance(run: ScenarioRun) -> Provenance:
     "/runs",
     response_model=ScenarioRunOut,
     status_code=201,
+    responses=AUTH_RESPONSES,
     summary="Run a scenario (scope scenarios:run)",
 )
 async def run_scenario(
