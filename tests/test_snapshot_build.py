@@ -111,6 +111,11 @@ def test_bad_12r5_rows_fail_with_file_and_row(
     _assert_fails_cleanly(tmp_path, shared, Path(registers.FILE_12R5).name, row)
 
 
+def test_broken_quoting_fails_with_row(tmp_path: Path) -> None:
+    shared = _write_shared(tmp_path, r5=[*R5_ROWS[:2], 'KU507,"2023-09"x,250,2500,20'])
+    _assert_fails_cleanly(tmp_path, shared, Path(registers.FILE_12R5).name, 4)
+
+
 def test_truncated_file_fails_with_row(tmp_path: Path) -> None:
     shared = _write_shared(tmp_path)
     path = shared / registers.FILE_12R5

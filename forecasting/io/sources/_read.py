@@ -64,7 +64,13 @@ def read_csv(
     lines = text.splitlines()[skiprows:]
     if not lines:
         raise DataError("empty file", source=src)
-    records = list(csv.reader(lines, delimiter=sep, strict=True))
+    reader = csv.reader(lines, delimiter=sep, strict=True)
+    try:
+        records = list(reader)
+    except csv.Error as exc:
+        raise DataError(
+            f"malformed row: {exc}", source=src, row=reader.line_num + skiprows
+        ) from exc
     header = [h.strip() for h in records[0]]
     missing = [c for c in columns if c not in header]
     if missing:
