@@ -304,7 +304,7 @@ def cell_noise_model(min_jobs: float = 20.0) -> tuple[float, float]:
     share = post / post.sum("industry")
     nat = national_paths().sel(time=post["time"].values)
     nat_share = nat / nat.sum("industry")
-    rel: xr.DataArray = (share / nat_share.where(nat_share > 0)).where(share > 0).pipe(np.log)
+    rel = xr.apply_ufunc(np.log, (share / nat_share.where(nat_share > 0)).where(share > 0))
     span = int(rel["time"].max() - rel["time"].min())
     change = (rel.isel(time=-1) - rel.isel(time=0)).where(post.min("time") >= min_jobs)
     size = post.mean("time").values.ravel()
