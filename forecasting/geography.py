@@ -51,8 +51,9 @@ def mergers() -> pd.DataFrame:
     return table
 
 
+@lru_cache
 def merger_map(division: int = CURRENT_DIVISION) -> dict[str, str]:
-    """``{old code: code in the given division}``, following chains of mergers."""
+    """``{old code: code in the given division}``, following chains of mergers (do not mutate)."""
     table = mergers()
     cutoff = pd.Timestamp(f"{division}-01-01")
     direct = dict(
@@ -261,6 +262,12 @@ def add_aggregates(
 
     An aggregate is NaN wherever any member is NaN: a suppressed part makes the sum unknown.
     """
+    if isinstance(da, xr.Dataset):
+        return da.map(
+            lambda var: (
+                add_aggregates(var, levels=levels, division=division) if "area" in var.dims else var
+            )
+        )
     munis = municipalities(division)
     bottom = [str(c) for c in da["area"].values if str(c) in munis.index]
     rows, cols, matrix = summing_matrix(

@@ -16,7 +16,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 class DataSettings(BaseModel):
-    snapshot_dir: Path = Path(__file__).resolve().parent / "data"
+    snapshot_dir: Path = Path(__file__).resolve().parent / "data" / "snapshot"
     shared_data_dir: Path = PROJECT_ROOT.parent / "shared" / "data"
     cache_dir: Path = PROJECT_ROOT / "var" / "cache"
 

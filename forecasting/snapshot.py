@@ -28,8 +28,8 @@ from forecasting.settings import get_settings
 
 
 def snapshot_dir() -> Path:
-    """Directory of the snapshot (``<settings.data.snapshot_dir>/snapshot``)."""
-    return get_settings().data.snapshot_dir / "snapshot"
+    """Directory of the snapshot (``settings.data.snapshot_dir``)."""
+    return get_settings().data.snapshot_dir
 
 
 @lru_cache(maxsize=4)

@@ -56,7 +56,7 @@ from forecasting.settings import get_settings
 
 def default_snapshot_dir() -> Path:
     """``forecasting/data/snapshot`` (from the settings' ``data.snapshot_dir``)."""
-    return get_settings().data.snapshot_dir / "snapshot"
+    return get_settings().data.snapshot_dir
 
 
 def prepare(cube: Cube) -> xr.Dataset:
