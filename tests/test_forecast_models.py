@@ -25,6 +25,7 @@ from models.forecast import (
     Theta,
 )
 from models.forecast.ets import heuristic_initial_states, simple_initial_states
+from models.metrics import coverage, mase, seasonal_scale, smape, winkler
 
 
 def _counts(n: int = 120, seed: int = 0, level: float = 400.0) -> np.ndarray:
@@ -282,3 +283,36 @@ def test_combination_backtests_are_the_last_blocks() -> None:
     inv = 1.0 / model.backtest_mae_.mean(axis=0)
     np.testing.assert_allclose(model.weights_, inv / inv.sum(), rtol=1e-12)
     assert model.backtest_z_.shape == (2, 12)
+
+
+# --- metrics (reference values worked out by hand, and utilsforecast where it has the metric)
+
+
+def test_mase_by_hand() -> None:
+    train = np.r_[np.arange(12.0), np.arange(12.0) + 2.0]  # every seasonal difference is 2
+    np.testing.assert_allclose(seasonal_scale(train), 2.0)
+    np.testing.assert_allclose(mase([10.0, 10.0], [11.0, 7.0], train), 1.0)
+    np.testing.assert_allclose(mase([10.0, np.nan], [11.0, 7.0], train), 0.5)
+
+
+def test_mase_matches_utilsforecast() -> None:
+    losses = pytest.importorskip("utilsforecast.losses")
+    rng = np.random.default_rng(0)
+    train, test, pred = rng.poisson(50, 36).astype(float), rng.poisson(50, 6), rng.normal(50, 5, 6)
+    df = pd.DataFrame({"unique_id": 0, "ds": np.arange(36, 42), "y": test, "m": pred})
+    train_df = pd.DataFrame({"unique_id": 0, "ds": np.arange(36), "y": train})
+    ref = losses.mase(df, ["m"], seasonality=12, train_df=train_df)["m"].iloc[0]
+    np.testing.assert_allclose(mase(test, pred, train), ref, rtol=1e-12)
+    ref_smape = losses.smape(df, ["m"])["m"].iloc[0]
+    np.testing.assert_allclose(smape(test, pred), 200.0 * ref_smape, rtol=1e-12)
+
+
+def test_smape_coverage_winkler_by_hand() -> None:
+    np.testing.assert_allclose(smape([100.0, 0.0], [110.0, 0.0]), 100.0 * 10 / 210)
+    y = np.array([1.0, 5.0, 9.0, np.nan])
+    lo, hi = np.full(4, 2.0), np.full(4, 8.0)
+    np.testing.assert_allclose(coverage(y, lo, hi), 1 / 3)
+    # alpha = 0.2: width 6 each; misses of 1 below and 1 above cost 2 / 0.2 = 10 each
+    np.testing.assert_allclose(winkler(y, lo, hi, 0.8), (16 + 6 + 16) / 3)
+    with pytest.raises(ValueError, match="level"):
+        winkler(y, lo, hi, 80)

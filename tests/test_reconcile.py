@@ -1,0 +1,150 @@
+"""MinT reconciliation: coherence, non-negativity, exact sums, and the shrinkage estimator."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.optimize import lsq_linear
+
+from forecasting.geography import summing_matrix
+from models.reconcile import METHODS, MinTrace, shrink_covariance
+
+
+def _shrink_reference(x: np.ndarray) -> tuple[np.ndarray, float]:
+    """Line-by-line transcription of ``shrink.estim`` in R's hts (Hyndman et al.), with loops."""
+    n, p = x.shape
+    covm = x.T @ x / n
+    tar = np.diag(np.diag(covm))
+    sd = np.sqrt(np.diag(covm))
+    corm = covm / np.outer(sd, sd)
+    xs = x / sd
+    v_sum = 0.0
+    d_sum = 0.0
+    for i in range(p):
+        for j in range(p):
+            if i == j:
+                continue
+            w = xs[:, i] * xs[:, j]
+            v_sum += (np.sum(w**2) - np.sum(w) ** 2 / n) / (n * (n - 1))
+            d_sum += corm[i, j] ** 2
+    lam = max(min(v_sum / d_sum, 1.0), 0.0)
+    return lam * tar + (1 - lam) * covm, lam
+
+
+def _toy_hierarchy() -> np.ndarray:
+    """Total, two groups (sizes 2 and 3), five bottom series."""
+    return np.array(
+        [
+            [1, 1, 1, 1, 1],
+            [1, 1, 0, 0, 0],
+            [0, 0, 1, 1, 1],
+            *np.eye(5),
+        ],
+        dtype=float,
+    )
+
+
+def _residuals(S: np.ndarray, t: int = 60, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    bottom = rng.normal(0, 1, (t, S.shape[1])) * rng.uniform(0.5, 3, S.shape[1])
+    return bottom @ S.T + rng.normal(0, 0.5, (t, S.shape[0]))
+
+
+def test_shrink_covariance_matches_hts_transcription() -> None:
+    x = _residuals(_toy_hierarchy(), t=40, seed=3)
+    ours, lam = shrink_covariance(x)
+    ref, lam_ref = _shrink_reference(x)
+    assert 0.0 < lam < 1.0
+    np.testing.assert_allclose(lam, lam_ref, rtol=1e-12)
+    np.testing.assert_allclose(ours, ref, rtol=1e-12)
+
+
+def test_ols_reconciliation_by_hand() -> None:
+    """Two bottom series and their total, W = I: G = (S'S)^-1 S' (worked out by hand)."""
+    S = np.array([[1.0, 1.0], [1.0, 0.0], [0.0, 1.0]])
+    rec = MinTrace(method="ols").fit(S)
+    # S'S = [[2, 1], [1, 2]], inverse [[2, -1], [-1, 2]] / 3
+    np.testing.assert_allclose(rec.G_, np.array([[1, 2, -1], [1, -1, 2]]) / 3.0, atol=1e-12)
+    # total 12, bottoms 5 and 4: the gap of 3 is split equally among the three series
+    np.testing.assert_allclose(rec.transform(np.array([12.0, 5.0, 4.0])), [11.0, 6.0, 5.0])
+
+
+coherent_bottoms = st.lists(
+    st.floats(min_value=0.0, max_value=1e5, allow_nan=False), min_size=5, max_size=5
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(bottom=coherent_bottoms, method=st.sampled_from(METHODS))
+def test_coherent_input_is_unchanged(bottom: list[float], method: str) -> None:
+    S = _toy_hierarchy()
+    rec = MinTrace(method=method).fit(S, _residuals(S))
+    y = S @ np.asarray(bottom)
+    np.testing.assert_allclose(rec.transform(y), y, rtol=1e-8, atol=1e-6)
+    np.testing.assert_allclose(rec.transform_samples(y[:, None]), y[:, None], rtol=1e-8, atol=1e-6)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    base=st.lists(st.floats(min_value=0.0, max_value=1e4, allow_nan=False), min_size=8, max_size=8),
+    seed=st.integers(0, 2**16),
+)
+def test_output_is_non_negative_and_adds_up(base: list[float], seed: int) -> None:
+    S = _toy_hierarchy()
+    rec = MinTrace().fit(S, _residuals(S, seed=seed))
+    out = rec.transform(np.asarray(base))
+    assert np.all(out >= 0.0)
+    np.testing.assert_allclose(out[:3], S[:3] @ out[3:], rtol=1e-12, atol=1e-9)
+    samples = rec.transform_samples(np.asarray(base)[:, None] * np.array([[0.5, 1.0, 2.0]]))
+    assert np.all(samples >= 0.0)
+    np.testing.assert_allclose(samples[:3], S[:3] @ samples[3:], rtol=1e-12, atol=1e-9)
+
+
+def test_nonnegative_solution_is_the_constrained_optimum() -> None:
+    """A total far below its parts forces negatives; compare with scipy's bounded least squares."""
+    S = _toy_hierarchy()
+    rec = MinTrace().fit(S, _residuals(S, seed=1))
+    base = np.array([10.0, 8.0, 2.0, 9.0, 0.5, 0.2, 0.3, 1.5])
+    assert np.any(rec.G_ @ base < 0), "the example must need the constraint"
+    out = rec.transform(base)
+    chol = np.linalg.cholesky(rec.W_)
+    design = np.linalg.solve(chol, S)
+    target = np.linalg.solve(chol, base)
+    ref = lsq_linear(design, target, bounds=(0, np.inf), tol=1e-12).x
+    np.testing.assert_allclose(out[3:], ref, atol=1e-6)
+
+
+def test_levels_add_up_on_the_finnish_hierarchy() -> None:
+    rows, cols, S = summing_matrix()
+    rng = np.random.default_rng(7)
+    resid = rng.normal(0, 1, (48, len(cols))) @ S.T + rng.normal(0, 1, (48, len(rows)))
+    rec = MinTrace().fit(S, resid)
+    base = np.abs(rng.normal(50, 40, (len(rows), 3)))
+    out = rec.transform(base)
+    assert np.all(out >= 0)
+    bottom = out[len(rows) - len(cols) :]
+    np.testing.assert_allclose(out, S @ bottom, rtol=1e-12)
+    assert rows[0] == "SSS"
+    np.testing.assert_allclose(out[0], bottom.sum(axis=0), rtol=1e-12)
+
+
+def test_bottom_up_keeps_bottom_forecasts() -> None:
+    S = _toy_hierarchy()
+    base = np.arange(8.0)
+    out = MinTrace(method="bottom_up").fit(S).transform(base)
+    np.testing.assert_allclose(out[3:], base[3:])
+    np.testing.assert_allclose(out[0], base[3:].sum())
+
+
+def test_mintrace_validates() -> None:
+    S = _toy_hierarchy()
+    with pytest.raises(ValueError, match="method"):
+        MinTrace(method="magic").fit(S, _residuals(S))
+    with pytest.raises(ValueError, match="resid"):
+        MinTrace().fit(S)
+    with pytest.raises(ValueError, match="identity"):
+        MinTrace(method="ols").fit(S[::-1])
+    with pytest.raises(RuntimeError, match="not fitted"):
+        MinTrace().transform(np.ones(8))
