@@ -1,0 +1,96 @@
+"""Calibration and the no-shock baseline against the real registers of 2015-2019.
+
+Reference values: tyonv 12r5 (unemployed jobseekers and open vacancies at month end, six
+municipalities of the Mikkeli region employment area, Pertunmaa in Mäntyharju), tyokay
+115n/115p (commuting 2017), Statistics Finland's long-term unemployed share of Etelä-Savo at
+the end of 2017 (2,169 / 8,168).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from forecasting import snapshot
+from forecasting.scenarios import baseline as bl
+from forecasting.scenarios.calibration import load_structure
+from models import labourflow as lf
+
+#: Tolerances of the baseline run (median over draws vs observed, 60 months).
+TOL_U_MUNICIPALITY = 0.05  # max relative error, any municipality and month
+TOL_U_MIKKELI = 0.02
+TOL_U_AREA = 0.02  # the six together
+TOL_V_MIKKELI = 0.03  # mean absolute relative error of open vacancies
+TOL_V_AREA = 0.03
+COVERAGE = 0.90  # share of municipality-months with the observation inside the 5-95 % band
+DRAWS = 300
+
+
+@pytest.fixture(scope="module")
+def run_2015():
+    base = bl.build_baseline("2015-01", 60)
+    res = lf.simulate(base.params, base.path, base.init, draws=DRAWS, seed=20150101)
+    reg = snapshot.load("registers").sel(area=list(base.structure.municipalities))
+    obs = reg.sel(time=slice("2015-01", "2019-12")).transpose("time", "area")
+    return base, res, obs
+
+
+def test_the_window_is_all_observed(run_2015):
+    base, _, obs = run_2015
+    assert base.targets.observed.all()
+    assert obs.sizes["time"] == 60
+
+
+def test_baseline_reproduces_observed_unemployed(run_2015):
+    base, res, obs = run_2015
+    observed = obs["unemployed"].values
+    median = np.median(res.unemployed, axis=0)
+    rel = np.abs(median / observed - 1)
+    assert rel.max() <= TOL_U_MUNICIPALITY, rel.max(axis=0)
+    assert rel[:, base.structure.municipalities.index("491")].max() <= TOL_U_MIKKELI
+    area = np.abs(np.median(res.unemployed.sum(axis=2), axis=0) / observed.sum(axis=1) - 1)
+    assert area.max() <= TOL_U_AREA
+    lo, hi = np.quantile(res.unemployed, [0.05, 0.95], axis=0)
+    assert ((observed >= lo) & (observed <= hi)).mean() >= COVERAGE
+
+
+def test_baseline_reproduces_observed_vacancies(run_2015):
+    base, res, obs = run_2015
+    observed = obs["vacancies"].values  # NaN where suppressed (small cells)
+    median = np.median(res.vacancies, axis=0).astype(float)
+    k = base.structure.municipalities.index("491")
+    assert np.nanmean(np.abs(median[:, k] / observed[:, k] - 1)) <= TOL_V_MIKKELI
+    full = ~np.isnan(observed).any(axis=1)
+    assert full.sum() >= 12
+    area = np.abs(median.sum(axis=1)[full] / observed.sum(axis=1)[full] - 1)
+    assert area.mean() <= TOL_V_AREA
+
+
+def test_long_term_share_matches_its_anchor():
+    match_a, cap, theta_out = bl.calibrate_matching()
+    assert match_a > 0 and cap > 1 and (theta_out >= 0).all()
+    base = bl.build_baseline("2017-12", 1)
+    share = base.expected_long_term.sum() / base.expected_unemployed.sum()
+    assert share == pytest.approx(bl.LTU_SHARE_TARGET, abs=0.005)
+
+
+def test_commuting_fit_matches_the_commuting_totals():
+    st = load_structure()
+    com = snapshot.load("commuting").sel(area=list(st.municipalities), time="2017").squeeze()
+    R = len(st.municipalities)
+    off = st.flows.copy()
+    off[np.arange(R), np.arange(R)] = 0
+    np.testing.assert_allclose(off[:R].sum(axis=1), com["commuting_out"].values, rtol=1e-6)
+    np.testing.assert_allclose(off[:, :R].sum(axis=0), com["commuting_in"].values, rtol=1e-6)
+    np.testing.assert_allclose(
+        np.diag(st.flows[:R, :R]), com["residents_working_in_home_municipality"].values
+    )
+    np.testing.assert_allclose(st.commute.sum(axis=1), 1.0)
+    np.testing.assert_allclose(st.mob.sum(axis=1), 1.0)
+
+
+def test_matching_elasticity_is_estimated_and_plausible():
+    st = load_structure()
+    # Petrongolo & Pissarides (2001): elasticities on unemployment of 0.5-0.7.
+    assert 0.4 <= st.alpha <= 0.8
+    assert st.alpha_se < 0.02 and st.alpha_n > 5000
