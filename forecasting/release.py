@@ -35,6 +35,8 @@ from forecasting.io.release_work import WorkArea, source_fingerprint
 from forecasting.provenance import ATTRIBUTION, LICENCE, code_version, combine_versions
 
 SCOPES = ("area", "national")
+#: ``Product.cubes`` entry for a product that reads many cubes: keyed on the whole snapshot.
+WHOLE_SNAPSHOT = "snapshot"
 BuildFn = Callable[["BuildContext", Mapping[str, xr.Dataset]], xr.Dataset]
 UnitsFn = Callable[["BuildContext"], Sequence[str]]
 UnitFn = Callable[["BuildContext", str, Mapping[str, xr.Dataset]], xr.Dataset]
@@ -234,7 +236,15 @@ def make_context(
 
     municipalities, areas = scope_areas(scope, area)
     cubes = sorted({c for p in products for c in p.cubes})
-    versions = tuple((c, str(snapshot.load(c).attrs["data_version"])) for c in cubes)
+    versions = tuple(
+        (
+            c,
+            snapshot.data_version()
+            if c == WHOLE_SNAPSHOT
+            else str(snapshot.load(c).attrs["data_version"]),
+        )
+        for c in cubes
+    )
     return BuildContext(
         scope=scope,
         area=area if scope == "area" else geography.COUNTRY,
@@ -442,5 +452,80 @@ register(
         build=_registers_history,
         metrics=_history_metrics,
         source_tables=("tyonv 12r5",),
+    )
+)
+
+
+def _area_units(ctx: BuildContext) -> list[str]:
+    """Map units of area-level products: the area, or every employment area plus Finland."""
+    if ctx.scope == "area":
+        return [ctx.area]
+    return [*geography.aggregate_codes("employment_area"), geography.COUNTRY]
+
+
+def _concat_areas(
+    ctx: BuildContext, parts: Mapping[str, xr.Dataset], inputs: Mapping[str, xr.Dataset]
+) -> xr.Dataset:
+    """Join per-area parts along ``area`` (municipalities first, in the release's order).
+
+    The order depends only on the labels, never on which worker finished first.
+    """
+    ordered = [parts[unit] for unit in sorted(parts)]
+    ds = xr.concat(
+        ordered,
+        dim="area",
+        data_vars="minimal",
+        coords="minimal",
+        compat="override",
+        join="exact",
+        combine_attrs="override",
+    )
+    got = list(map(str, ds["area"].values))
+    rank = {a: i for i, a in enumerate(ctx.areas)}
+    ds = ds.isel(area=sorted(range(len(got)), key=lambda i: (rank.get(got[i], len(rank)), got[i])))
+    return ds.assign_attrs(seed=ctx.seed, unit_seeds="seed_for(product, unit) from the root seed")
+
+
+def _jobs_unit(ctx: BuildContext, unit: str, inputs: Mapping[str, xr.Dataset]) -> xr.Dataset:
+    from forecasting import demand
+
+    seed = ctx.seed_for("jobs_by_industry", unit)
+    return demand.jobs_by_industry_projection(until=2035, area=unit, seed=seed)
+
+
+def _training_unit(ctx: BuildContext, unit: str, inputs: Mapping[str, xr.Dataset]) -> xr.Dataset:
+    from forecasting import training
+
+    seed = ctx.seed_for("training_needs", unit)
+    scope = "national" if unit == geography.COUNTRY else "area"
+    return training.training_needs(until=2035, scope=scope, area=unit, seed=seed)
+
+
+def _area_count(ds: xr.Dataset) -> dict[str, Any]:
+    return {"areas": int(ds.sizes["area"])}
+
+
+register(
+    Product(
+        name="jobs_by_industry",
+        stage="labour_demand",
+        requires=("forecasting.demand:jobs_by_industry_projection",),
+        cubes=(WHOLE_SNAPSHOT,),
+        units=_area_units,
+        build_unit=_jobs_unit,
+        combine=_concat_areas,
+        metrics=_area_count,
+    )
+)
+register(
+    Product(
+        name="training_needs",
+        stage="training_needs",
+        requires=("forecasting.training:training_needs",),
+        cubes=(WHOLE_SNAPSHOT,),
+        units=_area_units,
+        build_unit=_training_unit,
+        combine=_concat_areas,
+        metrics=_area_count,
     )
 )

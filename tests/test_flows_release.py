@@ -1,0 +1,252 @@
+"""The release build: planning, cache keys, cached steps, publish and rollback (via ``.fn()``).
+
+The one Prefect harness smoke test is in ``test_flows_release_harness.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+from prefect.transactions import transaction
+
+from flows import release as flow
+from forecasting import release
+from forecasting.io.release_store import CANONICAL_NAMES, ReleaseError, ReleaseStore
+from forecasting.release import BuildContext, Product, ProductRef
+
+CALLS: dict[str, int] = {}
+
+
+def _history(ctx: BuildContext, inputs: Mapping[str, xr.Dataset]) -> xr.Dataset:
+    CALLS["history"] = CALLS.get("history", 0) + 1
+    rng = np.random.default_rng(ctx.seed_for("history"))
+    return xr.Dataset(
+        {"unemployed": (("area", "time"), rng.gamma(2.0, 50.0, (len(ctx.municipalities), 12)))},
+        coords={
+            "area": list(ctx.municipalities),
+            "time": pd.date_range("2023-01-01", periods=12, freq="MS"),
+        },
+    )
+
+
+def _unit(ctx: BuildContext, unit: str, inputs: Mapping[str, xr.Dataset]) -> xr.Dataset:
+    CALLS["unit"] = CALLS.get("unit", 0) + 1
+    return inputs["history"].sel(area=[unit]).mean("time")
+
+
+def _combine(
+    ctx: BuildContext, parts: Mapping[str, xr.Dataset], inputs: Mapping[str, xr.Dataset]
+) -> xr.Dataset:
+    return xr.concat([parts[u] for u in sorted(parts)], dim="area")
+
+
+HISTORY = Product(
+    name="history", stage="ingest", requires=("numpy:mean",), cubes=("registers",), build=_history
+)
+MEANS = Product(
+    name="means",
+    stage="models",
+    requires=("numpy:mean",),
+    needs=("history",),
+    units=lambda ctx: list(ctx.municipalities),
+    build_unit=_unit,
+    combine=_combine,
+)
+MISSING = Product(name="missing", stage="x", requires=("forecasting.not_there:f",), build=_history)
+NEEDS_MISSING = Product(
+    name="downstream", stage="x", requires=("numpy:mean",), needs=("missing",), build=_history
+)
+REGISTRY = {p.name: p for p in (HISTORY, MEANS, MISSING, NEEDS_MISSING)}
+
+
+def _ctx(tmp_path: Path, seed: int = 1, **changes: object) -> BuildContext:
+    base = BuildContext(
+        scope="area",
+        area="TA23",
+        seed=seed,
+        municipalities=("097", "491"),
+        areas=("097", "491", "TA23"),
+        cube_versions=(("registers", "v1"),),
+        code_version="c1",
+        code_fingerprint="f1",
+        work_dir=str(tmp_path / "work"),
+    )
+    return base if not changes else BuildContext(**{**base.__dict__, **changes})  # type: ignore[arg-type]
+
+
+def _build_all(ctx: BuildContext) -> dict[str, ProductRef]:
+    history = release.run_step(ctx, HISTORY, {})
+    parts = [release.run_unit(ctx, MEANS, u, {"history": history}) for u in ctx.municipalities]
+    means = release.run_combine(ctx, MEANS, parts, {"history": history})
+    return {"history": history, "means": means}
+
+
+# -- planning ----------------------------------------------------------------------------------
+def test_plan_leaves_out_products_whose_module_is_missing_and_their_dependants() -> None:
+    chosen, skipped = release.plan(registry=REGISTRY)
+    assert [p.name for p in chosen] == ["history", "means"]
+    assert skipped["missing"] == "module forecasting.not_there is not present"
+    assert skipped["downstream"] == "needs missing"
+
+
+def test_plan_adds_needs_and_refuses_an_unbuildable_request() -> None:
+    chosen, _ = release.plan(["means"], registry=REGISTRY)
+    assert [p.name for p in chosen] == ["history", "means"]
+    with pytest.raises(ReleaseError, match="cannot build"):
+        release.plan(["downstream"], registry=REGISTRY)
+    with pytest.raises(ReleaseError, match="unknown products"):
+        release.plan(["nope"], registry=REGISTRY)
+
+
+def test_default_registry_starts_with_the_register_history() -> None:
+    names = list(release.registered())
+    assert names[0] == "registers_history"
+    assert set(names) <= set(CANONICAL_NAMES)
+
+
+def test_scope_areas_for_the_embedded_area_and_the_country() -> None:
+    munis, areas = release.scope_areas("area", "TA23")
+    assert munis == ("097", "178", "213", "491", "507", "623")
+    assert areas[-3:] == ("TA23", "MK10", "SSS")
+    munis, areas = release.scope_areas("national", "TA23")
+    assert len(munis) == 308
+    # 45 employment areas of the mainland plus Åland (TA46, its own employment service)
+    assert sum(a.startswith("TA") for a in areas) == 46
+    with pytest.raises(ReleaseError):
+        release.scope_areas("area", "491")
+
+
+# -- keys and seeds ----------------------------------------------------------------------------
+def test_step_key_depends_on_exactly_what_the_result_depends_on(tmp_path: Path) -> None:
+    ctx = _ctx(tmp_path)
+    key = release.step_key(ctx, HISTORY)
+    assert key == release.step_key(_ctx(tmp_path), HISTORY)
+    assert key.startswith("history-all-")
+    for changed in (
+        _ctx(tmp_path, seed=2),
+        _ctx(tmp_path, code_version="c2"),
+        _ctx(tmp_path, code_fingerprint="f2"),
+        _ctx(tmp_path, cube_versions=(("registers", "v2"),)),
+    ):
+        assert release.step_key(changed, HISTORY) != key
+    assert release.step_key(_ctx(tmp_path, cube_versions=(("other", "v2"),)), MEANS) == (
+        release.step_key(ctx, MEANS)
+    )  # a cube the product does not read does not matter
+    ref = ProductRef(name="history", key="k", content_hash="a")
+    other = ProductRef(name="history", key="k", content_hash="b")
+    assert release.step_key(ctx, MEANS, "097", {"history": ref}) != release.step_key(
+        ctx, MEANS, "097", {"history": other}
+    )
+
+
+def test_seed_for_is_stable_distinct_and_order_free(tmp_path: Path) -> None:
+    ctx = _ctx(tmp_path)
+    seeds = {u: ctx.seed_for("means", u) for u in ("097", "491", "TA23")}
+    assert len(set(seeds.values())) == 3
+    assert seeds == {u: ctx.seed_for("means", u) for u in ("TA23", "491", "097")}
+    assert all(0 <= s < 2**63 for s in seeds.values())
+    assert _ctx(tmp_path, seed=2).seed_for("means", "097") != seeds["097"]
+
+
+# -- steps -------------------------------------------------------------------------------------
+def test_steps_write_once_then_reuse_their_results(tmp_path: Path) -> None:
+    CALLS.clear()
+    ctx = _ctx(tmp_path)
+    first = _build_all(ctx)
+    assert CALLS == {"history": 1, "unit": 2}
+    again = _build_all(ctx)
+    assert CALLS == {"history": 1, "unit": 2}  # nothing recomputed
+    assert again == first
+    means = release.load(ctx, first["means"])
+    assert means["area"].values.tolist() == ["097", "491"]
+    assert means.attrs["license"] == "CC BY 4.0"  # provenance filled in
+    assert means.attrs["data_version"] == ctx.data_version
+
+
+def test_step_cache_policy_keys_only_results_that_exist(tmp_path: Path) -> None:
+    ctx = _ctx(tmp_path)
+    inputs = {"ctx": ctx, "product": HISTORY, "inputs": {}}
+    policy = flow.STEP_CACHE
+    assert policy.compute_key(None, inputs, {}) is None  # type: ignore[arg-type]
+    ref = flow.build_step.fn(ctx, HISTORY, {})
+    assert policy.compute_key(None, inputs, {}) == ref.key  # type: ignore[arg-type]
+    parts = [flow.build_unit.fn(ctx, MEANS, u, {"history": ref}) for u in ctx.municipalities]
+    combined = flow.combine_units.fn(ctx, MEANS, parts, {"history": ref})
+    combine_inputs = {"ctx": ctx, "product": MEANS, "parts": parts, "inputs": {"history": ref}}
+    assert policy.compute_key(None, combine_inputs, {}) == combined.key  # type: ignore[arg-type]
+
+
+def test_a_bad_product_output_is_refused(tmp_path: Path) -> None:
+    bad = Product(
+        name="bad",
+        stage="x",
+        requires=(),
+        build=lambda ctx, inputs: xr.Dataset(
+            {"v": (("time", "area"), np.zeros((1, 1)))},
+            coords={"time": pd.to_datetime(["2020-01-01"]), "area": [5]},
+        ),
+    )
+    with pytest.raises(Exception, match="area codes must be strings"):
+        release.run_step(_ctx(tmp_path), bad, {})
+
+
+# -- publish and rollback ----------------------------------------------------------------------
+def test_publish_then_rollback_withdraws_only_a_new_release(tmp_path: Path) -> None:
+    ctx = _ctx(tmp_path)
+    refs = _build_all(ctx)
+    root = str(tmp_path / "store")
+    with transaction() as txn:
+        first = flow.publish.fn(ctx, refs, {"missing": "absent"}, root, {"build_s": 1.0})
+    assert txn.get("withdraw") == (root, first.id)
+    store = ReleaseStore(root)
+    assert store.current() == first
+    manifest = store.open().manifest
+    assert manifest["skipped"] == {"missing": "absent"}
+    assert manifest["seeds"] == {"root": 1}
+    assert set(manifest["products"]) == {"history", "means"}
+
+    with transaction() as txn:  # unchanged inputs: the store returns the current release
+        same = flow.publish.fn(ctx, refs, {"missing": "absent"}, root, {"build_s": 2.0})
+    assert same == first
+    assert txn.get("withdraw", None) is None
+    flow._withdraw_on_rollback(txn)
+    assert store.current() == first  # a rollback of a no-op publish changes nothing
+
+    changed = _build_all(_ctx(tmp_path, seed=2))
+    with transaction() as txn:
+        second = flow.publish.fn(_ctx(tmp_path, seed=2), changed, {}, root, {})
+    assert store.current() == second
+    flow._withdraw_on_rollback(txn)
+    assert store.current() == first
+    assert [r.id for r in store.list_releases()] == [first.id]
+
+
+def test_concat_areas_orders_by_release_areas_not_by_arrival(tmp_path: Path) -> None:
+    ctx = _ctx(tmp_path)
+    parts = {
+        u: xr.Dataset({"v": ("area", [float(i)])}, coords={"area": [u]})
+        for i, u in enumerate(("TA23", "491", "097"))
+    }
+    shuffled = dict(reversed(list(parts.items())))
+    a = release._concat_areas(ctx, parts, {})
+    b = release._concat_areas(ctx, shuffled, {})
+    xr.testing.assert_identical(a, b)
+    assert a["area"].values.tolist() == ["097", "491", "TA23"]
+
+
+def test_task_runner_choice() -> None:
+    from prefect.task_runners import ThreadPoolTaskRunner
+    from prefect_dask import DaskTaskRunner
+
+    assert isinstance(flow.make_task_runner(None, 1), ThreadPoolTaskRunner)
+    assert isinstance(flow.make_task_runner(None, 2), DaskTaskRunner)
+    assert isinstance(flow.make_task_runner("thread", 2), ThreadPoolTaskRunner)
+    with pytest.raises(ValueError):
+        flow.make_task_runner("spark", 1)  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        flow.make_task_runner(None, 0)
