@@ -44,13 +44,15 @@ def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
     raw = (hi - lo) / max(1, n)
     mag = 10 ** math.floor(math.log10(raw))
     step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
-    start = math.floor(lo / step) * step
-    ticks = []
-    value = start
-    while value <= hi + step * 0.5:
-        ticks.append(round(value, 10))
-        value += step
+    ticks = [math.floor(lo / step) * step]
+    while ticks[-1] < hi:
+        ticks.append(round(ticks[-1] + step, 10))
     return ticks
+
+
+def _short(text: str, n: int) -> str:
+    """``text`` cut to ``n`` characters with an ellipsis (the full label is in the table)."""
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
 
 
 def _fmt(value: float) -> str:
@@ -213,7 +215,7 @@ def bar_chart(
         x_start, x_end = sorted((x(0.0 if v0 <= 0 <= v1 else v0), x(value)))
         parts.append(
             f'<text x="{label_w - 8}" y="{cy + bar / 2 + 4:.1f}" text-anchor="end" font-size="13" '
-            f'fill="{INK}">{escape(label[:44])}</text>'
+            f'fill="{INK}">{escape(_short(label, 40))}</text>'
             f'<rect x="{x_start:.1f}" y="{cy}" width="{max(1.0, x_end - x_start):.1f}" '
             f'height="{bar}" fill="{HISTORY}"/>'
         )

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import logging
 import re
+from html import escape
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from forecasting import errors as domain
@@ -133,7 +134,34 @@ def problem_response(
     )
 
 
-async def _domain_handler(request: Request, exc: Exception) -> JSONResponse:
+def _wants_html(request: Request) -> bool:
+    """A dashboard page asked for by a browser (the API always answers problem+json)."""
+    path = request.url.path
+    return not path.startswith(("/v1", "/healthz", "/metrics", "/openapi", "/docs")) and (
+        "text/html" in request.headers.get("accept", "")
+    )
+
+
+def _html_problem(request: Request, status: int, detail: str) -> HTMLResponse:
+    lang = "en" if request.query_params.get("lang") == "en" else "fi"
+    back = "Back to the overview" if lang == "en" else "Takaisin yleiskuvaan"
+    body = (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+        f"<title>{status} {escape(TITLES.get(status, 'Error'))}</title>"
+        '<link rel="stylesheet" href="/static/style.css"></head><body><main id="main">'
+        f"<h1>{status} {escape(TITLES.get(status, 'Error'))}</h1><p>{escape(detail)}</p>"
+        f'<p><a href="/?lang={lang}">{back}</a></p></main></body></html>'
+    )
+    return HTMLResponse(body, status_code=status)
+
+
+def _respond(request: Request, status: int, detail: str, **kwargs: Any) -> Response:
+    if _wants_html(request):
+        return _html_problem(request, status, detail)
+    return problem_response(status, detail, instance=request.url.path, **kwargs)
+
+
+async def _domain_handler(request: Request, exc: Exception) -> Response:
     status = status_for(exc)
     if status >= 500:
         log.error("domain error on %s: %s", request.url.path, exc, exc_info=exc)
@@ -141,7 +169,7 @@ async def _domain_handler(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, domain.ValidationError):
         extra["errors"] = [{"field": exc.field, "reason": exc.reason}]
     detail = str(exc) if status < 500 or isinstance(exc, NotConfiguredError) else _safe(exc)
-    return problem_response(status, detail, instance=request.url.path, **extra)
+    return _respond(request, status, detail, **extra)
 
 
 def _safe(exc: Exception) -> str:
@@ -162,7 +190,7 @@ def allowed_methods(app: Any, path: str) -> str | None:
     return ", ".join(sorted(methods)) or None
 
 
-async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
+async def _http_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "Error")
     headers = dict(exc.headers or {})
@@ -170,24 +198,22 @@ async def _http_handler(request: Request, exc: Exception) -> JSONResponse:
         allow = allowed_methods(request.app, request.url.path)
         if allow:
             headers["Allow"] = allow
-    return problem_response(exc.status_code, detail, instance=request.url.path, headers=headers)
+    return _respond(request, exc.status_code, detail, headers=headers)
 
 
-async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
+async def _validation_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = [
         {"field": ".".join(str(p) for p in err.get("loc", ())), "reason": err.get("msg", "")}
         for err in exc.errors()
     ]
     fields = ", ".join(e["field"] for e in errors[:5])
-    return problem_response(
-        422, f"invalid request parameters: {fields}", instance=request.url.path, errors=errors
-    )
+    return _respond(request, 422, f"invalid request parameters: {fields}", errors=errors)
 
 
-async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+async def _unhandled(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s", request.url.path, exc_info=exc)
-    return problem_response(500, "an unexpected error occurred", instance=request.url.path)
+    return _respond(request, 500, "an unexpected error occurred")
 
 
 def install(app: FastAPI) -> None:

@@ -36,7 +36,7 @@ def test_suppressed_cells_are_null_with_a_status_never_zero(tmp_path):
 
     from forecasting.contract import STATUS_SUPPRESSED
     from service.app import create_app
-    from tests.service_fixtures import make_settings, publish, registers_history
+    from tests.service_data import make_settings, publish, registers_history
 
     history = registers_history()
     history["vacancies"].loc[{"area": "623", "time": "2023-05-01"}] = np.nan
@@ -164,7 +164,7 @@ def test_a_product_missing_from_the_release_is_a_clear_404(tmp_path):
     from fastapi.testclient import TestClient
 
     from service.app import create_app
-    from tests.service_fixtures import make_settings, publish, registers_history
+    from tests.service_data import make_settings, publish, registers_history
 
     publish(tmp_path / "store", {"registers_history": registers_history()})
     app = create_app(make_settings(tmp_path / "store", f"sqlite:///{tmp_path / 'a.sqlite'}"))
@@ -244,7 +244,7 @@ def test_no_release_published_is_503_but_health_answers(tmp_path):
     from fastapi.testclient import TestClient
 
     from service.app import create_app
-    from tests.service_fixtures import make_settings
+    from tests.service_data import make_settings
 
     app = create_app(make_settings(tmp_path / "empty", f"sqlite:///{tmp_path / 'a.sqlite'}"))
     with TestClient(app) as c:

@@ -16,7 +16,7 @@ schemathesis = pytest.importorskip("schemathesis")
 from hypothesis import HealthCheck, settings  # noqa: E402
 
 from service.app import create_app  # noqa: E402
-from tests.service_fixtures import make_settings, publish, seed_alerts  # noqa: E402
+from tests.service_data import make_settings, publish, seed_alerts  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -31,7 +31,7 @@ def _app():
     publish(root / "releases")
     url = f"sqlite:///{root / 'alerts.sqlite'}"
     seed_alerts(url)
-    from tests.service_fixtures import stub_scenario_runner
+    from tests.service_data import stub_scenario_runner
 
     settings_ = make_settings(root / "releases", url, rate_limit_per_minute=1_000_000)
     return create_app(settings_, scenario_runner=stub_scenario_runner)

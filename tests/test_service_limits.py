@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from service.app import create_app
 from service.middleware import RateLimitMiddleware
-from tests.service_fixtures import make_settings, seed_alerts
+from tests.service_data import make_settings, seed_alerts
 
 pytest_plugins = ["tests.service_fixtures"]
 

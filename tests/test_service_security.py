@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from forecasting.errors import ValidationError
 from service.security import authenticate, hash_key, parse_keys
-from tests.service_fixtures import KEYS
+from tests.service_data import KEYS
 
 pytest_plugins = ["tests.service_fixtures"]
 

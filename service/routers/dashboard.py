@@ -287,7 +287,8 @@ def _run_for_page(context: Any, form: dict[str, Any], lang: str) -> tuple[Any, s
     area = form["municipality"]
     points = views.fan_points(run.result, area, "unemployed")
     name = area_name(area, lang)
-    caption = f"{t['unemployed']}, {name}: {t['scenario_result']} ({form['draws']} {t['draws']})"
+    draws = t["draws_n"].format(n=form["draws"])
+    caption = f"{t['unemployed']}, {name}: {t['scenario_result'].lower()} ({draws})"
     chart = fan_chart(
         [],
         points,
@@ -322,6 +323,8 @@ def training(
     )
     name = area_name(area, lang)
     caption = t["training_desc"].format(year=year, area=name)
+    if bars:
+        caption += t["with_intervals"] if bars[0][2] is not None else t["levels_summed"]
     chart = (
         bar_chart(
             bars, title=f"{t['need']} {year}: {name}", description=caption, chart_id="training"

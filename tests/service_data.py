@@ -1,0 +1,304 @@
+"""Data for the service tests: a small release published with the real release store.
+
+``registers_history`` is the real register cube of the snapshot (Mikkeli region employment
+area, its region and the country). The products whose modules are not finished yet are made
+here in the documented dims and stamped as test fixtures (``source_tables`` say so); they exist
+only in the temporary store of a test, never in a real release.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from forecasting import geography
+from forecasting.io.release_store import ReleaseInfo, ReleaseStore
+from forecasting.provenance import stamp
+
+AREA = "TA23"
+MUNICIPALITIES = tuple(geography.members(AREA))
+AREAS = (*MUNICIPALITIES, AREA, "MK10", "SSS")
+FIXTURE = "test fixture"
+
+
+def registers_history() -> xr.Dataset:
+    """The real monthly registers (tyonv 12r5) of the release's areas."""
+    from forecasting import snapshot
+
+    cube = snapshot.load("registers")
+    return cube.sel(area=[a for a in AREAS if a in cube.indexes["area"]])
+
+
+def _bands(mean: np.ndarray, h: np.ndarray, rel: float) -> dict[str, np.ndarray]:
+    sd = rel * mean * np.sqrt(h)
+    return {
+        "mean": mean,
+        "lo80": np.maximum(mean - 1.2816 * sd, 0),
+        "hi80": mean + 1.2816 * sd,
+        "lo95": np.maximum(mean - 1.96 * sd, 0),
+        "hi95": mean + 1.96 * sd,
+    }
+
+
+def register_forecasts(history: xr.Dataset, horizon: int = 24) -> xr.Dataset:
+    """Seasonal-naive means with widening bands: dims (area, variable, time)."""
+    last = pd.Timestamp(history["time"].values[-1])
+    time = pd.date_range(last + pd.offsets.MonthBegin(1), periods=horizon, freq="MS")
+    variables = ["unemployed", "vacancies"]
+    h = np.arange(1, horizon + 1)[None, None, :]
+    base = np.stack(
+        [history[v].transpose("area", "time").values[:, -12:] for v in variables], axis=1
+    )
+    mean = np.tile(base, (1, 1, horizon // 12 + 1))[:, :, :horizon]
+    data = {k: (("area", "variable", "time"), v) for k, v in _bands(mean, h, 0.03).items()}
+    ds = xr.Dataset(
+        data,
+        coords={"area": history["area"].values, "variable": variables, "time": time},
+        attrs={"origin": str(last.date())},
+    )
+    return stamp(ds, source_tables=["tyonv 12r5", FIXTURE], retrieved="2026-11-27", seed=1)
+
+
+def backtest_metrics() -> xr.Dataset:
+    rng = np.random.default_rng(2)
+    models = ["snaive", "ets", "combination"]
+    shape = (len(AREAS), 2, len(models))
+    ds = xr.Dataset(
+        {
+            "mase": (("area", "variable", "model"), rng.uniform(0.5, 1.2, shape)),
+            "coverage80": (("area", "variable", "model"), rng.uniform(0.7, 0.9, shape)),
+        },
+        coords={"area": list(AREAS), "variable": ["unemployed", "vacancies"], "model": models},
+    )
+    return stamp(ds, source_tables=["tyonv 12r5", FIXTURE], retrieved="2026-11-27")
+
+
+def population_projection() -> xr.Dataset:
+    time = pd.date_range("2020-12-31", "2040-12-31", freq="YE")
+    ages = np.arange(101)
+    base = 400 * np.exp(-(((ages - 55) / 30.0) ** 2))[None, None, None, :]
+    years = np.linspace(1.0, 0.9, len(time))[None, :, None, None]
+    mean = np.broadcast_to(base * years, (len(AREAS), len(time), 3, len(ages))).copy()
+    mean[:, :, 2, :] = mean[:, :, 0, :] + mean[:, :, 1, :]
+    h = np.arange(1, len(time) + 1)[None, :, None, None]
+    data = {k: (("area", "time", "sex", "age"), v) for k, v in _bands(mean, h, 0.01).items()}
+    ds = xr.Dataset(
+        data, coords={"area": list(AREAS), "time": time, "sex": ["F", "M", "T"], "age": ages}
+    )
+    return stamp(ds, source_tables=["vaerak 11re", FIXTURE], retrieved="2026-11-27", seed=3)
+
+
+def labour_supply() -> xr.Dataset:
+    time = pd.date_range("2020-12-31", "2040-12-31", freq="YE")
+    shape = (len(AREAS), len(time))
+    ds = xr.Dataset(
+        {
+            "working_age_15_64": (("area", "time"), np.full(shape, 40_000.0)),
+            "labour_supply": (("area", "time"), np.full(shape, 30_000.0)),
+            "retirements": (("area", "time"), np.full(shape, 900.0)),
+        },
+        coords={"area": list(AREAS), "time": time},
+    )
+    return stamp(ds, source_tables=["tyokay 115n", FIXTURE], retrieved="2026-11-27")
+
+
+def jobs_by_industry() -> xr.Dataset:
+    sections = [*"ABCDEFGHIJKLMNOPQRSTU", "X"]
+    time = pd.date_range("2017-12-31", "2035-12-31", freq="YE")
+    rng = np.random.default_rng(4)
+    jobs = rng.uniform(10, 3000, (len(AREAS), len(sections), len(time)))
+    jobs[:, -1, :] = np.nan  # unknown industry: suppressed, never zero
+    ds = xr.Dataset(
+        {"jobs": (("area", "industry", "time"), jobs)},
+        coords={"area": list(AREAS), "industry": sections, "time": time},
+    )
+    return stamp(ds, source_tables=["Paavo TP 2017", FIXTURE], retrieved="2026-11-27")
+
+
+def training_needs() -> xr.Dataset:
+    fields = ["01", "02", "03", "04", "05", "06", "07", "08", "09", "10"]
+    levels = ["vocational", "applied_sciences", "university"]
+    time = pd.date_range("2025-12-31", "2035-12-31", freq="YE")
+    rng = np.random.default_rng(5)
+    shape = (len(AREAS), len(fields), len(levels), len(time))
+    expansion = rng.uniform(0, 40, shape)
+    replacement = rng.uniform(20, 200, shape)
+    supply = rng.uniform(0, 60, shape)
+    need = expansion + replacement - supply
+    dims = ("area", "field", "level", "time")
+    ds = xr.Dataset(
+        {
+            "expansion": (dims, expansion),
+            "replacement": (dims, replacement),
+            "supply": (dims, supply),
+            "need": (dims, need),
+            "lo80": (dims, need * 0.8),
+            "hi80": (dims, need * 1.2),
+        },
+        coords={"area": list(AREAS), "field": fields, "level": levels, "time": time},
+        attrs={"method": "openings = expansion + replacement, by field, minus supply (fixture)"},
+    )
+    return stamp(ds, source_tables=["tyokay 115p", FIXTURE], retrieved="2026-11-27", seed=5)
+
+
+def occupation_forecasts(history_time: pd.Timestamp) -> xr.Dataset:
+    occupations = ["2", "22", "3", "32", "5", "53", "7", "9"]
+    time = pd.date_range(history_time + pd.offsets.MonthBegin(1), periods=12, freq="MS")
+    rng = np.random.default_rng(6)
+    shape = (2, len(occupations), len(time))
+    unemployed = rng.uniform(50, 900, shape)
+    vacancies = rng.uniform(10, 400, shape)
+    ds = xr.Dataset(
+        {
+            "unemployed": (("area", "occupation", "time"), unemployed),
+            "vacancies": (("area", "occupation", "time"), vacancies),
+            "tightness": (("area", "occupation", "time"), vacancies / unemployed),
+        },
+        coords={"area": ["MK10", "SSS"], "occupation": occupations, "time": time},
+    )
+    return stamp(ds, source_tables=["tyonv 12ti", FIXTURE], retrieved="2026-11-27")
+
+
+def preset_scenarios() -> xr.Dataset:
+    """Preset results: dims (scenario, area, time), wide quantile variables."""
+    names = ["closure_507_manufacturing_300", "recruitment_491_health_500"]
+    time = pd.date_range("2024-01-01", periods=24, freq="MS")
+    h = np.arange(1, len(time) + 1)[None, None, :]
+    base = np.full((len(names), len(MUNICIPALITIES), len(time)), 800.0)
+    data = {
+        f"unemployed_{k}": (("scenario", "area", "time"), v)
+        for k, v in _bands(base, h, 0.02).items()
+    }
+    ds = xr.Dataset(data, coords={"scenario": names, "area": list(MUNICIPALITIES), "time": time})
+    return stamp(ds, source_tables=["tyonv 12r5", FIXTURE], retrieved="2026-11-27", seed=9)
+
+
+def full_datasets() -> dict[str, xr.Dataset]:
+    """Every product the service serves except alerts (which live in the alert store)."""
+    history = registers_history()
+    return {
+        "registers_history": history,
+        "register_forecasts": register_forecasts(history),
+        "register_backtest_metrics": backtest_metrics(),
+        "population_projection": population_projection(),
+        "labour_supply": labour_supply(),
+        "jobs_by_industry": jobs_by_industry(),
+        "training_needs": training_needs(),
+        "occupation_forecasts": occupation_forecasts(pd.Timestamp(history["time"].values[-1])),
+        "scenarios": preset_scenarios(),
+    }
+
+
+def publish(
+    root: Path, datasets: dict[str, xr.Dataset] | None = None, **manifest: Any
+) -> ReleaseInfo:
+    """Publish ``datasets`` (default :func:`full_datasets`) as a release under ``root``."""
+    body = {
+        "data_version": "test",
+        "code_version": "test",
+        "seeds": {"root": 1},
+        "metrics": {"register_forecasts": {"mase_h1_12": 0.81}},
+        **manifest,
+    }
+    return ReleaseStore(root).publish(datasets or full_datasets(), body)
+
+
+def seed_alerts(database_url: str) -> list[int]:
+    """Two alerts with explanations and history in a fresh alert store; returns their ids."""
+    import datetime as dt
+
+    from forecasting.io import alert_db
+
+    engine = alert_db.make_engine(database_url)
+    explanation = {
+        "rule": "seasonal_rise",
+        "area": "507",
+        "month": "2023-09-01",
+        "summary_fi": "Työttömien määrä nousi poikkeuksellisesti",
+        "summary_en": "Unemployment rose unusually against its seasonal norm",
+        "numbers": {"z": 3.4, "rise_persons": 85},
+        "contributions": {"trend": 60.0, "seasonal": 5.0, "irregular": 20.0, "change": 85.0},
+        "events": [
+            {"employer": "Tehdas Oy", "kind": "dismissal", "jobs": 120, "announced": "2023-08-15"}
+        ],
+    }
+    ids = []
+    with alert_db.session_scope(engine) as session:
+        for i, (area, severity, state) in enumerate(
+            [("507", "critical", "firing"), ("491", "warning", "resolved")]
+        ):
+            row = alert_db.AlertRow(
+                dedup_key=f"seasonal_rise:{area}",
+                rule="seasonal_rise",
+                rule_version="1",
+                area=area,
+                severity=severity,
+                state=state,
+                first_seen=dt.date(2023, 7 + i, 1),
+                fired_at=dt.date(2023, 9, 1),
+                last_evaluated=dt.date(2023, 10, 1),
+                episode=1,
+                title=f"seasonal_rise: {area}",
+                explanation={**explanation, "area": area},
+            )
+            session.add(row)
+            session.flush()
+            session.add(
+                alert_db.AlertHistoryRow(
+                    alert_id=row.id,
+                    at=dt.date(2023, 9, 1),
+                    from_state="pending",
+                    to_state="firing",
+                    severity=severity,
+                    detail={"episode": 1},
+                )
+            )
+            ids.append(int(row.id))
+    engine.dispose()
+    return ids
+
+
+def stub_scenario_runner(spec: Any) -> xr.Dataset:
+    """Stands in for ``forecasting.scenarios.run_scenario`` until the engine lands.
+
+    Wide layout (``unemployed_mean``, ``..._lo80`` ...) by area and month; deterministic.
+    """
+    from forecasting.errors import ValidationError
+
+    start = spec.start or (spec.events[0].start if spec.events else "2023-11")
+    if not "2006" <= start[:4] <= "2100":  # the engine refuses starts outside its window too
+        raise ValidationError("start", f"{start} is outside the simulated window")
+    time = pd.date_range(f"{start}-01", periods=spec.horizon_months, freq="MS")
+    h = np.arange(1, len(time) + 1)[None, :]
+    base = np.full((len(MUNICIPALITIES), len(time)), 1000.0)
+    for event in spec.events:
+        if event.municipality in MUNICIPALITIES:
+            base[MUNICIPALITIES.index(event.municipality)] += event.jobs * np.exp(-h[0] / 18.0)
+    data = {f"unemployed_{k}": (("area", "time"), v) for k, v in _bands(base, h, 0.02).items()}
+    ds = xr.Dataset(data, coords={"area": list(MUNICIPALITIES), "time": time})
+    return stamp(ds, source_tables=["tyonv 12r5", FIXTURE], retrieved="2026-11-27", seed=spec.seed)
+
+
+#: Raw test keys -> scopes. Only their SHA-256 goes into the settings.
+KEYS = {
+    "key-all": "events:write,scenarios:run,alerts:subscribe,alerts:ack",
+    "key-events": "events:write",
+    "key-ack": "alerts:ack",
+}
+
+
+def make_settings(store: Path, database_url: str, **service: Any) -> Any:
+    """Settings for a test app: the given store and alert database, the test keys."""
+    from forecasting.settings import Settings
+    from service.security import hash_key
+
+    keys = [f"{raw}:{hash_key(raw)}:{scopes}" for raw, scopes in KEYS.items()]
+    return Settings(
+        release={"store_dir": store},
+        alerts={"database_url": database_url},
+        service={"api_keys": keys, **service},
+    )

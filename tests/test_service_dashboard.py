@@ -1,0 +1,99 @@
+"""Dashboard pages through the ASGI client (fast; the browser test renders them for real)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+
+import pytest
+
+from service.charts import FanPoint, bar_chart, fan_chart, nice_ticks
+
+pytest_plugins = ["tests.service_fixtures"]
+
+PAGES = ["/", "/forecasts", "/alerts", "/scenarios", "/training"]
+
+
+@pytest.mark.parametrize("lang", ["fi", "en"])
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_render_with_lang_and_attribution(client, path, lang):
+    r = client.get(path, params={"lang": lang})
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/html")
+    assert f'<html lang="{lang}">' in r.text
+    assert "CC BY 4.0" in r.text
+    other = "en" if lang == "fi" else "fi"
+    assert f'hreflang="{other}"' in r.text
+
+
+def test_forecast_page_draws_the_fan_and_a_table(client):
+    html = client.get("/forecasts", params={"area": "491", "variable": "vacancies"}).text
+    assert html.count("<polygon") == 2  # the 80 % and 95 % bands
+    assert "<title id=" in html and "<desc id=" in html
+    assert "Avoimet työpaikat: Mikkeli" in html
+    assert len(re.findall(r"<tr><th scope=\"row\">\d{4}-\d{2}</th>", html)) == 24
+
+
+def test_scenario_form_runs_and_shows_the_result(client):
+    html = client.get(
+        "/scenarios",
+        params={"run": 1, "municipality": "213", "industry": "F", "jobs": 120, "lang": "en"},
+    ).text
+    assert "Scenario result" in html and "<svg" in html
+    assert 'value="213" selected' in html
+
+
+def test_dashboard_escapes_user_input_and_answers_errors_in_html(client):
+    r = client.get("/forecasts", params={"area": "<b>x</b>"}, headers={"Accept": "text/html"})
+    assert r.status_code == 404
+    assert r.headers["content-type"].startswith("text/html")
+    assert "<b>x</b>" not in r.text
+    assert "&lt;b&gt;x&lt;/b&gt;" in r.text
+    api = client.get("/v1/areas/xyz", headers={"Accept": "text/html"})
+    assert api.headers["content-type"] == "application/problem+json"
+
+
+def test_scenario_page_says_when_the_engine_is_missing(service_store, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from tests.service_data import make_settings
+
+    app = create_app(make_settings(service_store, f"sqlite:///{tmp_path / 'a.sqlite'}"))
+    app_without_engine = app
+    with TestClient(app_without_engine) as c:
+        c.app.state.context.scenarios.runner = None
+        html = c.get("/scenarios", params={"lang": "en", "run": 1}).text
+        assert "The scenario engine is not available" in html
+        r = c.post("/v1/scenarios/runs", json={"events": []}, headers={"X-API-Key": "key-all"})
+        assert r.status_code == 503
+
+
+def test_nice_ticks_cover_the_range():
+    for lo, hi in [(0, 432), (0, 1), (0, 3541), (-3, 7), (10, 10)]:
+        ticks = nice_ticks(lo, hi)
+        assert ticks[0] <= lo and ticks[-1] >= hi
+        steps = {round(b - a, 9) for a, b in itertools.pairwise(ticks)}
+        assert len(steps) == 1
+
+
+def test_charts_carry_title_and_description_and_skip_missing_values():
+    import datetime as dt
+
+    points = [
+        FanPoint(dt.date(2024, m, 1), 10.0 + m, 9.0, 12.0 + m, 8.0, 14.0 + m) for m in (1, 2, 3)
+    ]
+    svg = str(
+        fan_chart(
+            [(dt.date(2023, 12, 1), math.nan), (dt.date(2023, 11, 1), 10.0)],
+            points,
+            title="T <x>",
+            description="D",
+            legend={"history": "h", "forecast": "f", "band80": "b8", "band95": "b9"},
+        )
+    )
+    assert 'role="img"' in svg and "<title id=" in svg and "T &lt;x&gt;" in svg
+    assert "nan" not in svg
+    bars = str(bar_chart([("a", 5.0, None, None)], title="B", description="d"))
+    assert "<rect" in bars and "<desc" in bars
