@@ -250,3 +250,16 @@ def test_task_runner_choice() -> None:
         flow.make_task_runner("spark", 1)  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         flow.make_task_runner(None, 0)
+
+
+def test_deployments_run_after_the_monthly_and_yearly_statistics() -> None:
+    from flows.serve import deployments
+
+    by_name = {d.name: d for d in deployments()}
+    assert set(by_name) == {"area-monthly", "national-monthly", "national-yearly"}
+    crons = {n: d.schedules[0].schedule for n, d in by_name.items()}
+    assert crons["area-monthly"].cron == "0 6 26 * *"  # KEHA publishes around the 20th-25th
+    assert crons["national-yearly"].cron == "0 6 2 5 *"  # population structure by late April
+    assert {c.timezone for c in crons.values()} == {"Europe/Helsinki"}
+    assert by_name["area-monthly"].parameters["scope"] == "area"
+    assert by_name["national-monthly"].parameters["scope"] == "national"
