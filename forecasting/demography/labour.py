@@ -1,0 +1,359 @@
+"""Labour supply and retirements from the projected population.
+
+Employment rates by single age ``e[x]`` (both sexes; the source has no sex split):
+
+- Etelä-Savo municipalities (``employment_by_age_education``, tyokay 115n): employed residents
+  by age band in ``employment_year`` over the population of the band; other municipalities:
+  the national band rates scaled so that they reproduce the municipality's employed residents
+  (``commuting``, 115n). The population of 31.12.2017 by age is the 31.12.2018 population one
+  year younger (the snapshot has single ages for 2018 and 2019 only).
+- Bands to single ages: below 45 a monotone cubic (PCHIP) through the cumulative rate at the
+  band edges, differenced, so each band's mean rate is kept; from 45 a logistic retirement
+  curve fitted to the bands 45-54, 55-64 and 65-74 (see :func:`single_age_rates`). The source
+  counts ages 18..74.
+
+Derived per year and municipality (totals from the draws, aggregates summed per draw):
+employed residents ``sum_x e[x] P[x]``; labour force = employed times the municipality's ratio
+of labour force (registers, annual) to employed residents in ``employment_year``; working-age
+population 15-64 and 20-69; demographic dependency ratio (0-14 and 65+ per 15-64); economic
+dependency ratio (not employed per employed, *huoltosuhde*); retirements = exits from
+employment as rates fall with age, ``sum_{x >= min_age} P_t[x] * max(e[x-1] - e[x], 0)`` (the
+cohort aged x in year t had rate e[x-1] a year earlier) — the base of replacement demand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import xarray as xr
+from scipy.interpolate import PchipInterpolator
+from scipy.optimize import least_squares
+
+from forecasting import geography
+from forecasting.demography import _data, engine
+from forecasting.demography.assumptions import DemographyAssumptions, LabourAssumption
+from forecasting.demography.projection import STATS, Request, validate_request
+from forecasting.demography.rates import estimate_rates
+from forecasting.errors import DataError
+from forecasting.provenance import stamp
+from models.cohort import draw_quantiles
+
+AGES = np.arange(101)
+#: Age bands of the employment data: label -> (first age, first age of the next band).
+BANDS = {
+    "0-17": (0, 18),
+    "18-24": (18, 25),
+    "25-34": (25, 35),
+    "35-44": (35, 45),
+    "45-54": (45, 55),
+    "55-64": (55, 65),
+    "65-74": (65, 75),
+    "75+": (75, 101),
+}
+LABOUR_CUBES = ("employment_by_age_education", "commuting", "registers", "population")
+#: Additive components per draw, in this order.
+COMPONENTS = (
+    "population",
+    "age_0_14",
+    "working_age_15_64",
+    "age_65_plus",
+    "working_age_20_69",
+    "employed",
+    "labour_force",
+    "retirements",
+)
+
+
+def _population_2017(codes: list[str]) -> xr.DataArray:
+    """Population (area, age) of 31.12.2017: the 31.12.2018 population one year younger."""
+    pop = (
+        _data.by_year(_data.cube("population")["population"]).sel(year=2018, area=codes).sum("sex")
+    )
+    shifted = np.concatenate([pop.values[:, 1:], np.zeros((len(codes), 1))], axis=1)
+    return xr.DataArray(shifted, dims=("area", "age"), coords={"area": codes, "age": AGES})
+
+
+def _band_sums(values: np.ndarray) -> np.ndarray:
+    """Sum (..., X) over the age bands -> (..., n_bands)."""
+    return np.stack([values[..., lo:hi].sum(axis=-1) for lo, hi in BANDS.values()], axis=-1)
+
+
+def single_age_rates(band_rates: np.ndarray, pop: np.ndarray) -> np.ndarray:
+    """Single-age employment rates (X,) from band rates (n_bands,) and the population (X,).
+
+    Ages below 45: a monotone cubic (PCHIP) through the cumulative rate at the band edges,
+    differenced, then rescaled within each band so that the population-weighted mean is the
+    band's rate (the employed of the band are reproduced; likewise ages 75+). Ages 45-74: the curve
+    ``e[x] = P / (1 + exp((x - m) / s))`` whose population-weighted means match the bands
+    45-54, 55-64 and 65-74 (three equations, three parameters; least squares).
+    """
+    edges = np.array([lo for lo, _ in BANDS.values()] + [101], dtype=float)
+    cumulative = np.concatenate([[0.0], np.cumsum(band_rates * np.diff(edges))])
+    curve = PchipInterpolator(edges, cumulative)(np.arange(102, dtype=float))
+    rates = np.clip(np.diff(curve), 0.0, 1.0)
+    rates[45:] = retirement_curve(retirement_fit(band_rates, pop))[45:]
+    for (lo, hi), rate in zip(BANDS.values(), band_rates, strict=True):
+        implied = (rates[lo:hi] * pop[lo:hi]).sum()
+        if (hi <= 45 or lo >= 75) and implied > 0:
+            rates[lo:hi] *= rate * pop[lo:hi].sum() / implied
+    return np.clip(rates, 0.0, 1.0)
+
+
+#: Bands fitted by the retirement curve: (first age, first age of the next band) and label.
+OLDER_BANDS = {"45-54": (45, 55), "55-64": (55, 65), "65-74": (65, 75)}
+
+
+def retirement_curve(theta: np.ndarray) -> np.ndarray:
+    """``P / (1 + exp((x - m) / s))`` at ages 0..100 for ``theta = (P, m, s)``."""
+    plateau, middle, scale = theta
+    return np.asarray(plateau / (1.0 + np.exp((AGES - middle) / scale)))
+
+
+def retirement_fit(band_rates: np.ndarray, pop: np.ndarray) -> np.ndarray:
+    """``(P, m, s)`` of the retirement curve matching the older bands' weighted means."""
+    labels = list(BANDS)
+    target = np.array([band_rates[labels.index(b)] for b in OLDER_BANDS])
+    weights = [np.maximum(pop[lo:hi], 1e-9) for lo, hi in OLDER_BANDS.values()]
+
+    def gap(theta: np.ndarray) -> np.ndarray:
+        curve = retirement_curve(theta)
+        means = [
+            (curve[lo:hi] * w).sum() / w.sum()
+            for (lo, hi), w in zip(OLDER_BANDS.values(), weights, strict=True)
+        ]
+        return np.asarray(means) - target
+
+    fit = least_squares(gap, x0=[0.8, 62.0, 2.0], bounds=([0.0, 45.0, 0.3], [1.0, 85.0, 15.0]))
+    return np.asarray(fit.x)
+
+
+def employment_rates(codes: list[str], a: LabourAssumption) -> xr.DataArray:
+    """Employment rates (area, age) of ``employment_year`` for the municipalities ``codes``."""
+    if a.employment_year != 2017:
+        # Single-age population exists for 2018-2019 only; other years would need another base.
+        raise DataError("employment rates need employment_year 2017", source="population")
+    when = _data.year_end(a.employment_year)
+    by_band = _data.cube("employment_by_age_education")["employed_residents"].sel(time=when)
+    by_band = by_band.sum("education_level").sel(age_band=list(BANDS))
+    pop = _population_2017([*codes, geography.COUNTRY])
+    bands = _band_sums(pop.values)
+    national = by_band.sel(area=geography.COUNTRY).values / np.maximum(bands[-1], 1.0)
+    national_single = single_age_rates(national, pop.values[-1])
+    totals = _data.cube("commuting")["employed_residents"].sel(time=when)
+    out = np.empty((len(codes), AGES.size))
+    for i, code in enumerate(codes):
+        if code in by_band["area"].values:
+            band_rates = by_band.sel(area=code).values / np.maximum(bands[i], 1.0)
+            out[i] = single_age_rates(band_rates, pop.values[i])
+        else:
+            employed = float(totals.sel(area=code))
+            if not np.isfinite(employed):
+                raise DataError(f"no employed residents for {code}", source="commuting")
+            expected = float((national_single * pop.values[i]).sum())
+            out[i] = np.clip(national_single * employed / expected, 0.0, 1.0)
+    rates = xr.DataArray(out, dims=("area", "age"), coords={"area": codes, "age": AGES})
+    return _adjust(rates, a)
+
+
+def _adjust(rates: xr.DataArray, a: LabourAssumption) -> xr.DataArray:
+    """Apply the retirement-age shift (ages 55+) and the rate multiplier."""
+    values = rates.values.copy()
+    if a.retirement_age_shift:
+        older = AGES >= 55
+        for i in range(values.shape[0]):
+            values[i, older] = np.interp(
+                AGES[older] - a.retirement_age_shift, AGES, rates.values[i]
+            )
+    return rates.copy(data=np.clip(values * a.rate_multiplier, 0.0, 1.0))
+
+
+def labour_force_ratio(codes: list[str], a: LabourAssumption) -> xr.DataArray:
+    """Labour force (registers, annual value) over employed residents in ``employment_year``."""
+    year = a.employment_year
+    force = _data.cube("registers")["labour_force"].sel(area=codes)
+    force = force.sel(time=slice(f"{year}-01-01", f"{year}-12-31")).mean("time")
+    employed = _data.cube("commuting")["employed_residents"].sel(
+        area=codes, time=_data.year_end(year)
+    )
+    ratio = (force / employed).fillna(1.0)
+    return ratio.drop_vars("time", errors="ignore")
+
+
+def retirement_weights(rates: np.ndarray, min_age: int) -> np.ndarray:
+    """``max(e[x-1] - e[x], 0)`` for ages >= ``min_age`` (..., X), zero elsewhere."""
+    drop = np.zeros_like(rates)
+    drop[..., 1:] = np.maximum(rates[..., :-1] - rates[..., 1:], 0.0)
+    drop[..., :min_age] = 0.0
+    return drop
+
+
+def labour_components(
+    rates: xr.DataArray, lf_ratio: xr.DataArray, min_age: int
+) -> Callable[[list[str], np.ndarray], np.ndarray]:
+    """An engine components function: (codes, pop (D, n, T, 2, X)) -> (n, D, T, K)."""
+
+    def components(codes: list[str], pop: np.ndarray) -> np.ndarray:
+        both = pop.sum(axis=3, dtype=np.float64)  # (D, n, T, X)
+        e = rates.sel(area=codes).values  # (n, X)
+        employed = np.einsum("dntx,nx->dnt", both, e)
+        retire = np.einsum("dntx,nx->dnt", both, retirement_weights(e, min_age))
+        retire[:, :, 0] = np.nan  # no flow into the base year
+        parts = [
+            both.sum(axis=-1),
+            both[..., :15].sum(axis=-1),
+            both[..., 15:65].sum(axis=-1),
+            both[..., 65:].sum(axis=-1),
+            both[..., 20:70].sum(axis=-1),
+            employed,
+            employed * lf_ratio.sel(area=codes).values[None, :, None],
+            retire,
+        ]
+        return np.moveaxis(np.stack(parts, axis=-1), 1, 0)
+
+    return components
+
+
+def _indicators(parts: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-draw indicators (D, T) from summed components (D, T, K), ratios included."""
+    named = {name: parts[..., i] for i, name in enumerate(COMPONENTS)}
+    named["demographic_dependency_ratio"] = (named["age_0_14"] + named["age_65_plus"]) / named[
+        "working_age_15_64"
+    ]
+    named["economic_dependency_ratio"] = (named["population"] - named["employed"]) / named[
+        "employed"
+    ]
+    return named
+
+
+def _run_labour(req: Request) -> dict[str, np.ndarray]:
+    """Statistics {indicator: (area, stat, T)} over the scope."""
+    rateset = estimate_rates(req.base_year, req.until, req.assumptions)
+    la = req.assumptions.labour
+    codes = req.scope.municipalities
+    comp = labour_components(
+        employment_rates(codes, la), labour_force_ratio(codes, la), la.retirement_min_age
+    )
+    where = {a: i for i, a in enumerate(req.scope.areas)}
+    horizon = req.until - req.base_year + 1
+    out: dict[str, np.ndarray] = {}
+    for code, parts in engine.run(rateset, req.scope, comp, draws=req.draws, seed=req.seed):
+        for name, values in _indicators(parts).items():
+            stats = out.setdefault(name, np.full((len(where), 1 + len(STATS), horizon), np.nan))
+            mean, quant = draw_quantiles(np.nan_to_num(values, nan=0.0), list(STATS.values()))
+            valid = ~np.isnan(values[0])
+            stats[where[code], 0] = np.where(valid, mean, np.nan)
+            if req.draws:
+                stats[where[code], 1:] = np.where(valid, quant, np.nan)
+    return out
+
+
+def _by_age(req: Request, rates: xr.DataArray, min_age: int) -> tuple[np.ndarray, np.ndarray]:
+    """Expected employed and retirements by age (area, T, X) from the expected path."""
+    rateset = estimate_rates(req.base_year, req.until, req.assumptions)
+    where = {a: i for i, a in enumerate(req.scope.areas)}
+    horizon = req.until - req.base_year + 1
+    employed = np.zeros((len(where), horizon, AGES.size))
+    retired = np.full((len(where), horizon, AGES.size), np.nan)
+
+    def components(codes: list[str], pop: np.ndarray) -> np.ndarray:
+        both = pop[0].sum(axis=2)  # (n, T, X)
+        e = rates.sel(area=codes).values[:, None, :]
+        w = retirement_weights(rates.sel(area=codes).values, min_age)[:, None, :]
+        return np.stack([both * e, both * w], axis=1)  # (n, 2, T, X)
+
+    for code, parts in engine.run(rateset, req.scope, components, draws=0, seed=req.seed):
+        employed[where[code]] = parts[0]
+        retired[where[code], 1:] = parts[1][1:]
+    return employed, retired
+
+
+def _dataset(req: Request, stats: dict[str, np.ndarray], names: list[str]) -> xr.Dataset:
+    years = np.arange(req.base_year, req.until + 1)
+    coords = {"area": req.scope.areas, "time": [_data.year_end(int(y)) for y in years]}
+    data = {}
+    for name in names:
+        for j, stat in enumerate(["mean", *STATS]):
+            data[f"{name}_{stat}"] = (("area", "time"), stats[name][:, j])
+    return xr.Dataset(data, coords=coords)
+
+
+def _stamp(ds: xr.Dataset, req: Request, what: str) -> xr.Dataset:
+    cubes = (*LABOUR_CUBES, "population_totals", "regional_demography", "national_mortality",
+             "national_fertility")  # fmt: skip
+    return stamp(
+        ds,
+        source_tables=_data.source_tables(cubes),
+        retrieved=_data.retrieved(cubes),
+        data_version=_data.data_version(cubes),
+        seed=req.seed,
+        extra={
+            "units": "persons (ratios: per person)",
+            "time_convention": "31 December (YYYY-12-31); flows during the year",
+            "draws": req.draws,
+            "assumptions": req.assumptions.describe(),
+            "method": f"{what}; see docs/methods/demography.md",
+        },
+    )
+
+
+def labour_supply(
+    base_year: int = 2019,
+    until: int = 2040,
+    scope: str = "area",
+    area: str = geography.MIKKELI_AREA,
+    draws: int = 1000,
+    seed: int | None = None,
+    assumptions: DemographyAssumptions | dict | None = None,
+) -> xr.Dataset:
+    """Projected labour supply by municipality and year, with intervals.
+
+    Same parameters as :func:`forecasting.demography.project_population`.
+
+    Returns
+    -------
+    Dataset (area, time) with ``<indicator>_{mean,lo95,lo80,hi80,hi95}`` for the indicators
+    ``population, working_age_15_64, working_age_20_69, employed, labour_force,
+    demographic_dependency_ratio, economic_dependency_ratio`` (persons on 31.12.; ratios per
+    person), and ``employed_by_age`` (area, time, age), the expected employed residents.
+    """
+    req = validate_request(base_year, until, scope, area, draws, seed, assumptions)
+    stats = _run_labour(req)
+    names = ["population", "working_age_15_64", "working_age_20_69", "employed", "labour_force",
+             "demographic_dependency_ratio", "economic_dependency_ratio"]  # fmt: skip
+    ds = _dataset(req, stats, names)
+    rates = employment_rates(req.scope.municipalities, req.assumptions.labour)
+    employed, _ = _by_age(req, rates, req.assumptions.labour.retirement_min_age)
+    ds["employed_by_age"] = (("area", "time", "age"), employed)
+    ds = ds.assign_coords(age=AGES)
+    return _stamp(ds, req, "employment rates by age times the projected population")
+
+
+def retirements(
+    base_year: int = 2019,
+    until: int = 2040,
+    scope: str = "area",
+    area: str = geography.MIKKELI_AREA,
+    draws: int = 1000,
+    seed: int | None = None,
+    assumptions: DemographyAssumptions | dict | None = None,
+) -> xr.Dataset:
+    """Projected retirements (exits from employment with age) per municipality and year.
+
+    Same parameters as :func:`forecasting.demography.project_population`.
+
+    Returns
+    -------
+    Dataset with ``retirements_{mean,lo95,lo80,hi80,hi95}`` (area, time): persons leaving
+    employment during the year (NaN in the base year), ``retirements_by_age`` (area, time, age)
+    expected, and ``employed_mean`` (area, time) for context. The base of replacement demand.
+    """
+    req = validate_request(base_year, until, scope, area, draws, seed, assumptions)
+    stats = _run_labour(req)
+    ds = _dataset(req, stats, ["retirements"])
+    ds["employed_mean"] = (("area", "time"), stats["employed"][:, 0])
+    rates = employment_rates(req.scope.municipalities, req.assumptions.labour)
+    _, retired = _by_age(req, rates, req.assumptions.labour.retirement_min_age)
+    ds["retirements_by_age"] = (("area", "time", "age"), retired)
+    ds = ds.assign_coords(age=AGES)
+    return _stamp(ds, req, "exits from employment as employment rates fall with age")

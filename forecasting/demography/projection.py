@@ -1,0 +1,228 @@
+"""Population projections with intervals: :func:`project_population`, :func:`population_frame`.
+
+The CLI ``ennakointi forecast population --base-year 2019 --until 2040 --out FILE.csv`` calls
+:func:`population_frame` and writes it as CSV.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from forecasting import geography
+from forecasting.demography import _data, engine
+from forecasting.demography.assumptions import DemographyAssumptions, parse_assumptions
+from forecasting.demography.rates import INPUT_CUBES, RateSet, estimate_rates
+from forecasting.errors import UnknownAreaError, ValidationError
+from forecasting.provenance import stamp
+from forecasting.settings import get_settings
+from models.cohort import draw_quantiles
+
+SEXES = ["F", "M", "T"]
+AGES = np.arange(101)
+#: Output statistics and the probabilities of the quantiles.
+STATS = {"lo95": 0.025, "lo80": 0.10, "hi80": 0.90, "hi95": 0.975}
+STAT_NAMES = ["mean", *STATS]
+FIRST_BASE_YEAR = 2018
+LAST_YEAR = 2100
+
+
+@dataclass(frozen=True)
+class Request:
+    """A validated projection request."""
+
+    base_year: int
+    until: int
+    scope: engine.Scope
+    draws: int
+    seed: int
+    assumptions: DemographyAssumptions
+
+
+def _int(field: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise ValidationError(field, f"expected an integer, got {value!r}")
+    return int(value)
+
+
+def validate_request(
+    base_year: object, until: object, scope: object, area: object, draws: object,
+    seed: object, assumptions: object,
+) -> Request:  # fmt: skip
+    """Check every parameter; raise :class:`ValidationError` naming the first bad one."""
+    base = _int("base_year", base_year)
+    years = _data.years_of(_data.cube("population"))
+    if base not in years:
+        raise ValidationError(
+            "base_year", f"must be a year with a base population: {sorted(years)}"
+        )
+    end = _int("until", until)
+    if not base < end <= LAST_YEAR:
+        raise ValidationError("until", f"must lie in {base + 1}..{LAST_YEAR}")
+    if scope not in ("area", "national"):
+        raise ValidationError("scope", "must be 'area' or 'national'")
+    try:
+        code = geography.resolve_area(str(area))
+    except UnknownAreaError as exc:
+        raise ValidationError("area", str(exc)) from exc
+    n_draws = _int("draws", draws)
+    limit = get_settings().scenario.max_draws
+    if not 0 <= n_draws <= limit:
+        raise ValidationError("draws", f"must lie in 0..{limit} (0 = expected path only)")
+    root = get_settings().release.seed if seed is None else _int("seed", seed)
+    if root < 0:
+        raise ValidationError("seed", "must be >= 0")
+    parsed = parse_assumptions(assumptions)  # type: ignore[arg-type]
+    return Request(base, end, engine.scope_for(str(scope), code), n_draws, root, parsed)
+
+
+def _population_components(codes: list[str], pop: np.ndarray) -> np.ndarray:
+    """Population cells (n, D, T, 2, X), additive over municipalities.
+
+    Float32 draws hold whole numbers, exact in sums up to 2**24 persons per cell.
+    """
+    return np.moveaxis(pop, 1, 0)
+
+
+def _summarise(cells: np.ndarray, draws: int) -> np.ndarray:
+    """Statistics (5, T, 3, X+1) of population draws (D, T, 2, X): sexes F, M, T and ages
+    0..100 plus the total, each from the draws themselves."""
+    n, t, _, x = cells.shape
+    full = np.empty((n, t, 3, x + 1))
+    full[:, :, :2, :x] = cells
+    full[:, :, 2, :x] = cells.sum(axis=2)
+    full[..., x] = full[..., :x].sum(axis=-1)
+    mean, quant = draw_quantiles(full, list(STATS.values()))
+    if draws == 0:
+        quant[:] = np.nan
+    return np.concatenate([mean[None], quant], axis=0)
+
+
+def _run(req: Request, rateset: RateSet) -> np.ndarray:
+    """Statistics (area, stat, T, 3, X+1) in the order of ``req.scope.areas``."""
+    where = {a: i for i, a in enumerate(req.scope.areas)}
+    horizon = req.until - req.base_year + 1
+    out = np.empty((len(where), len(STAT_NAMES), horizon, 3, AGES.size + 1))
+    for code, cells in engine.run(
+        rateset, req.scope, _population_components, draws=req.draws, seed=req.seed
+    ):
+        out[where[code]] = _summarise(cells, req.draws)
+    return out
+
+
+def project_population(
+    base_year: int = 2019,
+    until: int = 2040,
+    scope: str = "area",
+    area: str = geography.MIKKELI_AREA,
+    draws: int = 1000,
+    seed: int | None = None,
+    assumptions: DemographyAssumptions | dict | None = None,
+) -> xr.Dataset:
+    """Project the population by municipality, sex and single year of age, with intervals.
+
+    Parameters
+    ----------
+    base_year
+        Year of the base population (31.12.); 2019 (or 2018) in the snapshot.
+    until
+        Last projected year (31.12.).
+    scope
+        ``"area"``: the municipalities of ``area`` and ``area`` itself; ``"national"``: every
+        municipality, employment area, region and the country.
+    area
+        A municipality or aggregate code (``"TA23"``, ``"491"``); ignored for national scope.
+    draws
+        Stochastic draws (0: the expected path only, intervals NaN).
+    seed
+        Root seed (default: ``settings.release.seed``).
+    assumptions
+        :class:`DemographyAssumptions` or a nested dict of overrides (default assumptions).
+
+    Returns
+    -------
+    Dataset with ``mean, lo80, hi80, lo95, hi95`` (area, time, sex, age) and ``total_mean,
+    total_lo80, ...`` (area, time, sex), persons on 31 December; ``sex`` is F, M, T (both);
+    quantiles of totals and of T are computed from the draws, not summed. Aggregates are sums of
+    their municipalities' draws. Provenance, seed and the assumptions (JSON) are in attrs.
+
+    Raises
+    ------
+    ValidationError
+        A parameter is out of range (the error names it).
+    """
+    req = validate_request(base_year, until, scope, area, draws, seed, assumptions)
+    rateset = estimate_rates(req.base_year, req.until, req.assumptions)
+    stats = _run(req, rateset)
+    return _to_dataset(req, stats)
+
+
+def _to_dataset(req: Request, stats: np.ndarray) -> xr.Dataset:
+    years = np.arange(req.base_year, req.until + 1)
+    coords = {
+        "area": req.scope.areas,
+        "time": [_data.year_end(int(y)) for y in years],
+        "sex": SEXES,
+        "age": AGES,
+    }
+    data: dict[str, tuple[tuple[str, ...], np.ndarray]] = {}
+    for i, name in enumerate(STAT_NAMES):
+        data[name] = (("area", "time", "sex", "age"), stats[:, i, :, :, :-1])
+        data[f"total_{name}"] = (("area", "time", "sex"), stats[:, i, :, :, -1])
+    ds = xr.Dataset(data, coords=coords)
+    return stamp(
+        ds,
+        source_tables=_data.source_tables(INPUT_CUBES),
+        retrieved=_data.retrieved(INPUT_CUBES),
+        data_version=_data.data_version(INPUT_CUBES),
+        seed=req.seed,
+        extra={
+            "units": "persons on 31 December",
+            "time_convention": "31 December (YYYY-12-31)",
+            "age_convention": "100 = 100 and over",
+            "draws": req.draws,
+            "intervals": "central 80 % and 95 % intervals of the draws",
+            "assumptions": req.assumptions.describe(),
+            "method": "cohort-component projection, see docs/methods/demography.md",
+        },
+    )
+
+
+def population_frame(
+    base_year: int = 2019,
+    until: int = 2040,
+    scope: str = "area",
+    area: str = geography.MIKKELI_AREA,
+    draws: int = 1000,
+    seed: int | None = None,
+    assumptions: DemographyAssumptions | dict | None = None,
+) -> pd.DataFrame:
+    """:func:`project_population` as rows ``area, year, sex, age, mean, lo80, hi80, lo95, hi95``.
+
+    ``sex`` is F, M or T; ``age`` is ``"0"`` .. ``"100"`` (100 = 100+) or ``"total"`` (strings,
+    one dtype for the column). Rows are ordered by area (as in the dataset), year, sex, age.
+    The dataset's attrs are kept in ``frame.attrs``.
+    """
+    ds = project_population(base_year, until, scope, area, draws, seed, assumptions)
+    return dataset_to_frame(ds)
+
+
+def dataset_to_frame(ds: xr.Dataset) -> pd.DataFrame:
+    """Long rows of a :func:`project_population` dataset (see :func:`population_frame`)."""
+    stats = np.stack(
+        [np.concatenate([ds[s].values, ds[f"total_{s}"].values[..., None]], axis=-1)
+         for s in STAT_NAMES],
+        axis=-1,
+    )  # (area, time, sex, age+1, stat)  # fmt: skip
+    areas, years = ds["area"].values, _data.years_of(ds)
+    ages = [*map(str, ds["age"].values), "total"]
+    index = pd.MultiIndex.from_product(
+        [areas, years, ds["sex"].values, ages], names=["area", "year", "sex", "age"]
+    )
+    frame = pd.DataFrame(stats.reshape(-1, len(STAT_NAMES)), index=index, columns=STAT_NAMES)
+    frame = frame[["mean", "lo80", "hi80", "lo95", "hi95"]].reset_index()
+    frame.attrs = dict(ds.attrs)
+    return frame

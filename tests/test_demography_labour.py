@@ -1,0 +1,111 @@
+"""Employment rates, labour supply and retirements on the real snapshot."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from forecasting.demography import _data
+from forecasting.demography.assumptions import LabourAssumption
+from forecasting.demography.labour import (
+    BANDS,
+    _population_2017,
+    employment_rates,
+    labour_supply,
+    retirement_weights,
+    retirements,
+)
+from forecasting.errors import ValidationError
+
+SIX = ["097", "178", "213", "491", "507", "623"]
+
+
+def test_rates_reproduce_employed_by_band() -> None:
+    """Etelä-Savo municipalities: rates times the 2017 population give the employed residents
+    of every band in 2017 (tyokay 115n)."""
+    rates = employment_rates(SIX, LabourAssumption())
+    pop = _population_2017(SIX)
+    employed = (
+        _data.cube("employment_by_age_education")["employed_residents"]
+        .sel(time="2017-12-31", area=SIX)
+        .sum("education_level")
+    )
+    for band, (lo, hi) in BANDS.items():
+        got = (rates * pop).isel(age=slice(lo, hi)).sum("age")
+        np.testing.assert_allclose(got, employed.sel(age_band=band), rtol=1e-3, atol=0.5)
+
+
+def test_other_municipalities_reproduce_their_employed_total() -> None:
+    codes = ["091", "005", "837"]
+    rates = employment_rates(codes, LabourAssumption())
+    total = (rates * _population_2017(codes)).sum("age")
+    employed = _data.cube("commuting")["employed_residents"].sel(time="2017-12-31", area=codes)
+    np.testing.assert_allclose(total, employed, rtol=1e-9)
+    assert bool((rates >= 0).all() and (rates <= 1).all())
+
+
+def test_retirement_curve_falls_through_the_sixties() -> None:
+    rates = employment_rates(["491"], LabourAssumption()).sel(area="491").values
+    assert np.all(np.diff(rates[50:80]) <= 1e-12)
+    assert rates[55] > 0.7 and 0.3 < rates[63] < 0.6 and rates[70] < 0.05
+    shifted = employment_rates(["491"], LabourAssumption(retirement_age_shift=2)).values[0]
+    assert shifted[63] > rates[63] and shifted[40] == rates[40]
+
+
+def test_retirement_weights() -> None:
+    e = np.array([[0.0, 0.5, 0.8, 0.6, 0.7, 0.2]])
+    np.testing.assert_allclose(retirement_weights(e, 3), [[0, 0, 0, 0.2, 0, 0.5]])
+
+
+@pytest.fixture(scope="module")
+def supply() -> xr.Dataset:
+    return labour_supply(2019, 2030, "area", "TA23", draws=200, seed=4)
+
+
+def test_labour_supply_is_coherent(supply: xr.Dataset) -> None:
+    for name in ("employed", "labour_force", "working_age_15_64", "working_age_20_69"):
+        members = supply[f"{name}_mean"].sel(area=SIX).sum("area")
+        np.testing.assert_allclose(supply[f"{name}_mean"].sel(area="TA23"), members, rtol=1e-9)
+    by_age = supply["employed_by_age"].sum("age")
+    np.testing.assert_allclose(by_age.isel(time=0), supply["employed_mean"].isel(time=0), rtol=1e-9)
+    # Ratios follow from the components of every draw: within the bounds of the components.
+    pop, emp = supply["population_mean"], supply["employed_mean"]
+    np.testing.assert_allclose(
+        supply["economic_dependency_ratio_mean"], (pop - emp) / emp, rtol=0.01
+    )
+    assert bool((supply["labour_force_mean"] >= supply["employed_mean"]).all())
+    ordered = supply["employed_lo80"] <= supply["employed_hi80"]
+    assert bool(ordered.all())
+
+
+def test_base_year_working_age_is_observed(supply: xr.Dataset) -> None:
+    pop = _data.cube("population")["population"].sel(time="2019-12-31", area=[*SIX, "TA23"])
+    np.testing.assert_allclose(
+        supply["working_age_15_64_mean"].isel(time=0),
+        pop.sel(age=slice(15, 64)).sum(["sex", "age"]),
+    )
+
+
+def test_retirements() -> None:
+    ds = retirements(2019, 2030, "area", "TA23", draws=200, seed=4)
+    assert bool(ds["retirements_mean"].isel(time=0).isnull().all())
+    later = ds.isel(time=slice(1, None))
+    assert bool((later["retirements_lo80"] > 0).all())
+    by_age = later["retirements_by_age"]
+    assert float(by_age.sel(age=slice(0, 49)).sum()) == 0.0
+    np.testing.assert_allclose(by_age.sum("age"), later["retirements_mean"], rtol=0.01)
+    np.testing.assert_allclose(
+        later["retirements_mean"].sel(area="TA23"),
+        later["retirements_mean"].sel(area=SIX).sum("area"),
+        rtol=1e-9,
+    )
+    # Retirements are a few per cent of the employed each year.
+    share = later["retirements_mean"] / later["employed_mean"]
+    assert bool(((share > 0.01) & (share < 0.08)).all())
+
+
+def test_bad_labour_parameters() -> None:
+    with pytest.raises(ValidationError) as err:
+        retirements(draws=0, assumptions={"labour": {"retirement_min_age": 20}})
+    assert err.value.field == "labour.retirement_min_age"

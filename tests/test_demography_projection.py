@@ -1,0 +1,169 @@
+"""project_population and population_frame on the real snapshot: coherence, calibration,
+the mean against the expected path, and clear errors for bad parameters."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from forecasting import geography
+from forecasting.demography import _data, engine, population_frame, project_population
+from forecasting.demography.assumptions import DEFAULT_ASSUMPTIONS
+from forecasting.demography.rates import estimate_rates
+from forecasting.errors import ValidationError
+
+SIX = ["097", "178", "213", "491", "507", "623"]
+STATS = ["mean", "lo95", "lo80", "hi80", "hi95"]
+
+
+@pytest.fixture(scope="module")
+def ta23() -> xr.Dataset:
+    return project_population(2019, 2030, "area", "TA23", draws=300, seed=3)
+
+
+def test_dims_coords_and_provenance(ta23: xr.Dataset) -> None:
+    assert list(ta23["area"].values) == [*SIX, "TA23"]
+    assert list(ta23["sex"].values) == ["F", "M", "T"]
+    assert ta23["mean"].dims == ("area", "time", "sex", "age")
+    assert ta23["total_lo80"].dims == ("area", "time", "sex")
+    assert _data.years_of(ta23).tolist() == list(range(2019, 2031))
+    for key in ("source_tables", "license", "data_version", "seed", "assumptions"):
+        assert key in ta23.attrs
+    assert ta23.attrs["seed"] == 3 and ta23.attrs["draws"] == 300
+
+
+def test_area_is_the_sum_of_its_municipalities(ta23: xr.Dataset) -> None:
+    members = ta23["total_mean"].sel(area=SIX).sum("area")
+    np.testing.assert_allclose(ta23["total_mean"].sel(area="TA23"), members, rtol=1e-9)
+    np.testing.assert_allclose(
+        ta23["mean"].sel(area="TA23"), ta23["mean"].sel(area=SIX).sum("area"), rtol=1e-9
+    )
+    both = ta23["mean"].sel(sex="F") + ta23["mean"].sel(sex="M")
+    np.testing.assert_allclose(ta23["mean"].sel(sex="T"), both, rtol=1e-9)
+    np.testing.assert_allclose(ta23["total_mean"], ta23["mean"].sum("age"), rtol=1e-9)
+
+
+def test_intervals_are_ordered_and_non_negative(ta23: xr.Dataset) -> None:
+    for prefix in ("", "total_"):
+        lo95, lo80, hi80, hi95 = (ta23[f"{prefix}{s}"] for s in ("lo95", "lo80", "hi80", "hi95"))
+        assert bool((lo95 <= lo80).all() and (lo80 <= hi80).all() and (hi80 <= hi95).all())
+        assert bool((lo95 >= 0).all())
+    # Intervals of a total are not the sum of the members' intervals (coherent draws).
+    summed_hi = ta23["total_hi80"].sel(area=SIX, sex="T").sum("area")
+    assert bool((ta23["total_hi80"].sel(area="TA23", sex="T") < summed_hi).isel(time=-1))
+
+
+def test_base_year_and_published_totals_are_reproduced(ta23: xr.Dataset) -> None:
+    """31.12.2019 is the 11re population; 2020-2022 close to the published totals."""
+    base = _data.cube("population")["population"].sel(area=[*SIX, "TA23"], time="2019-12-31")
+    np.testing.assert_array_equal(ta23["mean"].sel(time="2019-12-31", sex=["F", "M"]), base)
+    totals = _data.by_year(_data.cube("population_totals")["population"])
+    got = _data.by_year(ta23["total_lo95"].sel(sex="T"))
+    for year in (2020, 2021, 2022):
+        np.testing.assert_array_equal(
+            got.sel(year=year), totals.sel(area=[*SIX, "TA23"], year=year)
+        )
+    assert bool((ta23["total_hi95"] > ta23["total_lo95"]).sel(sex="T").isel(time=-1).all())
+
+
+def test_mean_of_draws_is_the_expected_path() -> None:
+    """Stochastic means lie within 4.5 standard errors of the expected path (draws=0)."""
+    draws = project_population(2019, 2030, "area", "TA23", draws=600, seed=8)
+    expected = project_population(2019, 2030, "area", "TA23", draws=0)
+    assert bool(expected["total_lo80"].isnull().all())
+    se = (draws["total_hi95"] - draws["total_lo95"]) / (2 * 1.96) / np.sqrt(600)
+    gap = (draws["total_mean"] - expected["total_mean"]).isel(time=slice(4, None))
+    assert float(np.abs(gap / se.isel(time=slice(4, None))).max()) < 4.5
+
+
+def test_a_municipality_alone_equals_it_within_its_area(ta23: xr.Dataset) -> None:
+    alone = project_population(2019, 2030, "area", "491", draws=300, seed=3)
+    assert list(alone["area"].values) == ["491"]
+    xr.testing.assert_allclose(alone["total_hi80"], ta23["total_hi80"].sel(area=["491"]))
+
+
+def test_engine_aggregates_per_draw() -> None:
+    """Every aggregate's components are the per-draw sums of its members'."""
+    rateset = estimate_rates(2019, 2022, DEFAULT_ASSUMPTIONS)
+    scope = engine.Scope(["491", "097", "623"], {"X": ["097", "491"], "Y": ["623"]})
+    got = dict(
+        engine.run(rateset, scope, lambda c, p: np.moveaxis(p, 1, 0), draws=5, seed=1, chunk=2)
+    )
+    assert set(got) == {"491", "097", "623", "X", "Y"}
+    np.testing.assert_array_equal(got["X"], got["097"] + got["491"])
+    np.testing.assert_array_equal(got["Y"], got["623"])
+
+
+def test_national_scope_covers_every_area() -> None:
+    ds = project_population(2019, 2021, "national", draws=4, seed=1)
+    munis = geography.municipalities()
+    expected = {*munis.index, *geography.aggregate_codes("employment_area"),
+                *geography.aggregate_codes("region"), "SSS"}  # fmt: skip
+    assert set(ds["area"].values) == expected
+    np.testing.assert_allclose(
+        ds["total_mean"].sel(area="SSS"), ds["total_mean"].sel(area=list(munis.index)).sum("area")
+    )
+
+
+def test_assumptions_change_the_projection() -> None:
+    base = project_population(2019, 2030, "area", "TA23", draws=0)
+    more = project_population(
+        2019, 2030, "area", "TA23", draws=0,
+        assumptions={"fertility": {"tfr_multiplier": 1.3}, "migration": {"variant": "high"}},
+    )  # fmt: skip
+    young = slice(0, 7)
+    assert bool(
+        (
+            more["mean"].sel(age=young).isel(time=-1) > base["mean"].sel(age=young).isel(time=-1)
+        ).all()
+    )
+    assert '"tfr_multiplier":1.3' in more.attrs["assumptions"]
+
+
+def test_population_frame_rows() -> None:
+    frame = population_frame(2019, 2021, "area", "TA23", draws=50, seed=2)
+    assert list(frame.columns) == [
+        "area",
+        "year",
+        "sex",
+        "age",
+        "mean",
+        "lo80",
+        "hi80",
+        "lo95",
+        "hi95",
+    ]
+    assert len(frame) == 7 * 3 * 3 * 102
+    assert set(frame["area"]) == {*SIX, "TA23"} and set(frame["sex"]) == {"F", "M", "T"}
+    assert frame["age"].iloc[:102].tolist() == [*map(str, range(101)), "total"]
+    row = frame[
+        (frame.area == "TA23") & (frame.year == 2019) & (frame.sex == "T") & (frame.age == "total")
+    ]
+    assert row["mean"].item() == pytest.approx(76374.0)
+    assert frame.attrs["seed"] == 2
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"base_year": 2017}, "base_year"),
+        ({"base_year": "2019"}, "base_year"),
+        ({"until": 2019}, "until"),
+        ({"until": 2200}, "until"),
+        ({"scope": "world"}, "scope"),
+        ({"area": "XX99"}, "area"),
+        ({"draws": -1}, "draws"),
+        ({"draws": 10**7}, "draws"),
+        ({"draws": 2.5}, "draws"),
+        ({"seed": -4}, "seed"),
+        ({"assumptions": {"migration": {"window": 0}}}, "migration.window"),
+        ({"assumptions": {"fertility": {"tfr_target": 1.5}}}, "fertility"),
+        ({"assumptions": {"nonsense": 1}}, "nonsense"),
+        ({"assumptions": 3}, "assumptions"),
+    ],
+)
+def test_bad_parameters_name_the_field(kwargs: dict[str, object], field: str) -> None:
+    with pytest.raises(ValidationError) as err:
+        project_population(**{"draws": 0, **kwargs})  # type: ignore[arg-type]
+    assert err.value.field == field
