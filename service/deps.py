@@ -105,8 +105,16 @@ def provenance(release: Release | None, name: str, attrs: dict[str, Any]) -> Pro
         data_version=str(attrs["data_version"]) if "data_version" in attrs else None,
         code_version=str(attrs["code_version"]) if "code_version" in attrs else None,
         seed=int(seed) if seed is not None else None,
-        method=str(attrs["method"]) if "method" in attrs else None,
+        method=_method(attrs),
     )
+
+
+def _method(attrs: dict[str, Any]) -> str | None:
+    """The product's short method note (``method_note`` or ``method``), if it has one."""
+    for key in ("method_note", "method"):
+        if attrs.get(key):
+            return str(attrs[key])
+    return None
 
 
 def provenance_headers(prov: Provenance) -> dict[str, str]:

@@ -154,6 +154,11 @@ class DemographyRow(AreaRow):
     sex: str | None = Field(default=None, description="F, M or T (total)")
     sex_name: str | None = None
     age: int | None = Field(default=None, description="single year 0..100 (100 = 100+)")
+    mean: float | None = Field(default=None, description="persons")
+    lo80: float | None = None
+    hi80: float | None = None
+    lo95: float | None = None
+    hi95: float | None = None
 
 
 class DemographyPage(DataPage):
@@ -163,8 +168,11 @@ class DemographyPage(DataPage):
 class IndustryRow(AreaRow):
     industry: str | None = Field(default=None, description="TOL 2008 section A..U, X")
     industry_name: str | None = None
-    time: dt.date | None = None
-    jobs: float | None = None
+    time: dt.date | None = Field(default=None, description="31 December of the year")
+    mean: float | None = Field(default=None, description="jobs at the workplace (persons)")
+    lo80: float | None = None
+    hi80: float | None = None
+    projected: bool | None = Field(default=None, description="a projected (not observed) year")
 
 
 class IndustryPage(DataPage):
@@ -178,13 +186,16 @@ class TrainingRow(AreaRow):
     field_name: str | None = None
     level: str | None = Field(default=None, description="vocational, applied_sciences, university")
     level_name: str | None = None
-    time: dt.date | None = None
-    expansion: float | None = None
-    replacement: float | None = None
-    supply: float | None = None
-    need: float | None = None
+    time: dt.date | None = Field(default=None, description="31 December of the year")
+    expansion: float | None = Field(default=None, description="openings from job growth")
+    replacement: float | None = Field(default=None, description="openings from exits")
+    openings: float | None = None
+    supply: float | None = Field(default=None, description="from unemployed jobseekers")
+    need: float | None = Field(default=None, description="openings minus supply (persons/year)")
     lo80: float | None = None
     hi80: float | None = None
+    replacement_share: float | None = None
+    replacement_share_flag: str | None = None
 
 
 class TrainingPage(DataPage):

@@ -104,7 +104,7 @@ def training_bars(
     """Need by field in ``year`` (summed over levels), largest first, with 80 % bounds."""
     if area not in ds.indexes["area"] or "need" not in ds:
         return []
-    cube = ds.sel(area=area)
+    cube = ds[[v for v in ("need", "lo80", "hi80") if v in ds]].sel(area=area)
     cube = cube.sel(time=cube["time"].dt.year == year)
     if cube.sizes["time"] == 0:
         return []

@@ -86,6 +86,10 @@ def population_projection() -> xr.Dataset:
     mean[:, :, 2, :] = mean[:, :, 0, :] + mean[:, :, 1, :]
     h = np.arange(1, len(time) + 1)[None, :, None, None]
     data = {k: (("area", "time", "sex", "age"), v) for k, v in _bands(mean, h, 0.01).items()}
+    total = mean.sum(axis=-1)
+    hh = h[..., 0]
+    for k, v in _bands(total, hh, 0.005).items():  # totals carry their own intervals
+        data[f"total_{k}"] = (("area", "time", "sex"), v)
     ds = xr.Dataset(
         data, coords={"area": list(AREAS), "time": time, "sex": ["F", "M", "T"], "age": ages}
     )
@@ -112,9 +116,16 @@ def jobs_by_industry() -> xr.Dataset:
     rng = np.random.default_rng(4)
     jobs = rng.uniform(10, 3000, (len(AREAS), len(sections), len(time)))
     jobs[:, -1, :] = np.nan  # unknown industry: suppressed, never zero
+    dims = ("area", "industry", "time")
     ds = xr.Dataset(
-        {"jobs": (("area", "industry", "time"), jobs)},
+        {
+            "mean": (dims, jobs),
+            "lo80": (dims, jobs * 0.9),
+            "hi80": (dims, jobs * 1.1),
+            "projected": (("time",), time.year > 2017),
+        },
         coords={"area": list(AREAS), "industry": sections, "time": time},
+        attrs={"units": "jobs by workplace (persons), 31 December"},
     )
     return stamp(ds, source_tables=["Paavo TP 2017", FIXTURE], retrieved="2026-11-27")
 
@@ -124,23 +135,27 @@ def training_needs() -> xr.Dataset:
     levels = ["vocational", "applied_sciences", "university"]
     time = pd.date_range("2025-12-31", "2035-12-31", freq="YE")
     rng = np.random.default_rng(5)
-    shape = (len(AREAS), len(fields), len(levels), len(time))
+    shape = (len(AREAS), len(fields), len(time), len(levels))
     expansion = rng.uniform(0, 40, shape)
     replacement = rng.uniform(20, 200, shape)
     supply = rng.uniform(0, 60, shape)
-    need = expansion + replacement - supply
-    dims = ("area", "field", "level", "time")
+    need = np.maximum(expansion + replacement - supply, 0)
+    dims = ("area", "field", "time", "level")  # as forecasting.training publishes it
+    share = rng.uniform(0.7, 0.99, len(AREAS))
     ds = xr.Dataset(
         {
             "expansion": (dims, expansion),
             "replacement": (dims, replacement),
+            "openings": (dims, expansion + replacement),
             "supply": (dims, supply),
             "need": (dims, need),
             "lo80": (dims, need * 0.8),
             "hi80": (dims, need * 1.2),
+            "replacement_share": (("area",), share),
+            "replacement_share_flag": (("area",), np.where(share > 0.95, "above anchors", "ok")),
         },
         coords={"area": list(AREAS), "field": fields, "level": levels, "time": time},
-        attrs={"method": "openings = expansion + replacement, by field, minus supply (fixture)"},
+        attrs={"method_note": "Openings = expansion + replacement, by field, minus supply."},
     )
     return stamp(ds, source_tables=["tyokay 115p", FIXTURE], retrieved="2026-11-27", seed=5)
 

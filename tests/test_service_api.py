@@ -252,3 +252,17 @@ def test_no_release_published_is_503_but_health_answers(tmp_path):
         r = c.get("/v1/registers/history")
         assert r.status_code == 503 and "no release has been published" in r.json()["detail"]
         assert c.get("/").status_code == 200
+
+
+def test_population_totals_carry_their_own_intervals(client, service_store):
+    cube = _release(service_store).dataset("population_projection")
+    r = client.get(
+        "/v1/population", params={"area": "TA23", "year": 2040, "sex": "T", "total": "true"}
+    )
+    (row,) = r.json()["data"]
+    assert "age" not in row
+    expected = cube.sel(area="TA23", sex="T").isel(time=-1)
+    assert row["mean"] == pytest.approx(float(expected["total_mean"]))
+    assert row["hi95"] == pytest.approx(float(expected["total_hi95"]))
+    singles = client.get("/v1/population", params={"area": "TA23", "limit": 1}).json()["data"][0]
+    assert "total_mean" not in singles and singles["age"] == 0

@@ -333,7 +333,7 @@ def training(
         else None
     )
     message = "" if cube is not None else f"{t['not_in_release']}: training_needs"
-    method = str(cube.attrs.get("method", "")) if cube is not None else ""
+    method = str(cube.attrs.get("method_note", "")) if cube is not None else ""
     return _render(
         request,
         "training.html",

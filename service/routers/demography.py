@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import Field
 
 from service import cubes
 from service.deps import CSV_RESPONSE, AreaQuery, DataQueryDep, FromQuery, ToQuery, YearQuery
+from service.errors import NotInReleaseError
 from service.schemas import DemographyPage
 
 router = APIRouter(prefix="/v1", tags=["demography"])
@@ -23,30 +23,58 @@ AgeFrom = Annotated[int | None, Query(ge=0, le=100, description="youngest age, i
 AgeTo = Annotated[int | None, Query(ge=0, le=100, description="oldest age, inclusive")]
 
 
-def _demography(
-    query: Any,
-    name: str,
-    area: list[str] | None,
-    year: list[int] | None,
-    sex: Sequence[str] | None,
-    age: list[int] | None,
-    age_from: int | None,
-    age_to: int | None,
-    time_from: str | None,
-    time_to: str | None,
-) -> Any:
-    ds = query.dataset(name)
-    if (age_from is not None or age_to is not None) and "age" in ds.dims:
-        ds = ds.sel(age=slice(age_from, age_to))
-    sel = cubes.select(
-        ds,
-        name=name,
-        labels={"area": area, "sex": sex, "age": [str(a) for a in age] if age else None},
-        years=year,
-        time_from=time_from,
-        time_to=time_to,
-    )
-    return query.respond(sel)
+TotalQuery = Annotated[
+    bool,
+    Query(description="totals over age (with their own intervals) instead of single ages"),
+]
+TOTAL_PREFIX = "total_"
+
+
+def _ages_or_totals(ds: Any, name: str, total: bool) -> Any:
+    """Single-age variables, or the ``total_*`` ones (renamed) when ``total`` is asked for."""
+    totals = [str(v) for v in ds.data_vars if str(v).startswith(TOTAL_PREFIX)]
+    if total:
+        if not totals:
+            raise NotInReleaseError(f"{name} has no totals over age in this release")
+        return ds[totals].rename({v: v[len(TOTAL_PREFIX) :] for v in totals})
+    return ds.drop_vars(totals)
+
+
+class DemographyFilters:
+    """The filters both demography products take (a dependency, so they are declared once)."""
+
+    def __init__(
+        self,
+        area: AreaQuery = None,
+        year: YearQuery = None,
+        sex: SexQuery = None,
+        age: AgeQuery = None,
+        age_from: AgeFrom = None,
+        age_to: AgeTo = None,
+        time_from: FromQuery = None,
+        time_to: ToQuery = None,
+    ):
+        self.area, self.year, self.sex, self.age = area, year, sex, age
+        self.age_from, self.age_to = age_from, age_to
+        self.time_from, self.time_to = time_from, time_to
+
+    def serve(self, query: Any, name: str, total: bool = False) -> Any:
+        ds = _ages_or_totals(query.dataset(name), name, total)
+        if (self.age_from is not None or self.age_to is not None) and "age" in ds.dims:
+            ds = ds.sel(age=slice(self.age_from, self.age_to))
+        ages = [str(a) for a in self.age] if self.age else None
+        sel = cubes.select(
+            ds,
+            name=name,
+            labels={"area": self.area, "sex": self.sex, "age": ages},
+            years=self.year,
+            time_from=self.time_from,
+            time_to=self.time_to,
+        )
+        return query.respond(sel)
+
+
+FiltersDep = Annotated[DemographyFilters, Depends()]
 
 
 @router.get(
@@ -56,23 +84,12 @@ def _demography(
     responses=CSV_RESPONSE,
     summary="Population projection",
 )
-def population(
-    query: DataQueryDep,
-    area: AreaQuery = None,
-    year: YearQuery = None,
-    sex: SexQuery = None,
-    age: AgeQuery = None,
-    age_from: AgeFrom = None,
-    age_to: AgeTo = None,
-    time_from: FromQuery = None,
-    time_to: ToQuery = None,
-) -> Any:
-    """Cohort-component projection on 31 December of each year, with 80 % and 95 % intervals
-    from the stochastic projection. Age 100 is 100 and over.
+def population(query: DataQueryDep, filters: FiltersDep, total: TotalQuery = False) -> Any:
+    """Cohort-component projection on 31 December of each year by sex and single age, with
+    80 % and 95 % intervals from the stochastic projection (age 100 = 100 and over). With
+    ``total=true``, totals over age with their own intervals (from the draws, not summed).
     """
-    return _demography(
-        query, "population_projection", area, year, sex, age, age_from, age_to, time_from, time_to
-    )
+    return filters.serve(query, "population_projection", total)
 
 
 @router.get(
@@ -82,18 +99,6 @@ def population(
     responses=CSV_RESPONSE,
     summary="Labour-supply projection",
 )
-def labour_supply(
-    query: DataQueryDep,
-    area: AreaQuery = None,
-    year: YearQuery = None,
-    sex: SexQuery = None,
-    age: AgeQuery = None,
-    age_from: AgeFrom = None,
-    age_to: AgeTo = None,
-    time_from: FromQuery = None,
-    time_to: ToQuery = None,
-) -> Any:
+def labour_supply(query: DataQueryDep, filters: FiltersDep) -> Any:
     """Working-age population, employed residents, labour supply and retirements per year."""
-    return _demography(
-        query, "labour_supply", area, year, sex, age, age_from, age_to, time_from, time_to
-    )
+    return filters.serve(query, "labour_supply")
