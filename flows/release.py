@@ -145,6 +145,29 @@ def _withdraw_on_rollback(txn: Transaction) -> None:
         ReleaseStore(store_root).withdraw(release_id)
 
 
+def _delivery_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
+    return f"deliver-alerts-{parameters['release_id']}"
+
+
+@task(
+    cache_key_fn=_delivery_key,
+    retries=2,
+    retry_delay_seconds=exponential_backoff(backoff_factor=5),
+)
+def deliver_alerts(release_id: str, scope: str, area: str) -> dict[str, Any]:
+    """Run the alert life cycle on the released data and deliver what changed (I/O: retried).
+
+    Cached per release id, so a rerun that republishes nothing calls nothing; underneath, the
+    life cycle skips months it has evaluated and deliveries are idempotent per transition.
+    """
+    from forecasting.alerts.run import evaluate_snapshot
+    from forecasting.io.alert_db import make_engine
+
+    engine = make_engine(get_settings().alerts.database_url)
+    summary = evaluate_snapshot(engine, area=area if scope == "area" else None, deliver=True)
+    return {"release": release_id, "summary": str(summary)}
+
+
 # -- the flow ---------------------------------------------------------------------------------
 def _submit_products(
     ctx: BuildContext, products: Sequence[Product]
@@ -171,6 +194,7 @@ def build_release(
     refresh: bool = False,
     store_root: str | None = None,
     work_dir: str | None = None,
+    alerts: bool = True,
 ) -> ReleaseInfo:
     """Build and publish one release for an employment area or the whole country.
 
@@ -186,6 +210,9 @@ def build_release(
         Fetch the StatFin tables into the local cache first (needs the network).
     store_root, work_dir
         Release store and work area (default: from settings).
+    alerts
+        After publishing, run the alert life cycle and deliver notifications (in the same
+        transaction: if that fails, the release is withdrawn).
     """
     started = time.perf_counter()
     logger = get_run_logger()
@@ -201,6 +228,8 @@ def build_release(
     timings = {"build_s": round(time.perf_counter() - started, 3)}
     with transaction():
         info = publish(ctx, refs, skipped, store_root, timings)
+        if alerts and "alerts" in refs:
+            deliver_alerts(info.id, ctx.scope, ctx.area)
     logger.info("release %s (%d products) at %s", info.id, len(refs), info.path)
     return info
 
@@ -267,6 +296,7 @@ def run_release(
     store_root: str | None = None,
     work_dir: str | None = None,
     dask_address: str | None = None,
+    alerts: bool = True,
 ) -> ReleaseInfo:
     """Build and publish a release (what ``ennakointi release build`` runs).
 
@@ -284,6 +314,7 @@ def run_release(
             refresh=refresh,
             store_root=store_root,
             work_dir=work_dir,
+            alerts=alerts,
         )
     return result
 

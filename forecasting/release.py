@@ -529,3 +529,67 @@ register(
         metrics=_area_count,
     )
 )
+
+
+def _scenarios(ctx: BuildContext, inputs: Mapping[str, xr.Dataset]) -> xr.Dataset:
+    """The preset scenarios (Mikkeli region) with the release's seed."""
+    from forecasting.scenarios import run_presets
+
+    return run_presets(seed=ctx.seed_for("scenarios"))
+
+
+register(
+    Product(
+        name="scenarios",
+        stage="scenarios",
+        requires=("forecasting.scenarios:run_presets",),
+        cubes=(WHOLE_SNAPSHOT,),
+        build=_scenarios,
+        metrics=lambda ds: {"scenarios": int(ds.sizes["scenario"])},
+    )
+)
+
+
+def _alerts(ctx: BuildContext, inputs: Mapping[str, xr.Dataset]) -> xr.Dataset:
+    """Severity of every register rule per municipality and month (0 normal .. 3 critical).
+
+    NaN where a rule does not cover an area. Event-register alerts and the alert life cycle
+    (firing, hysteresis, delivery) live in the alert store, evaluated after publishing.
+    """
+    from forecasting.alerts import rules
+    from forecasting.alerts.monitor import register_signals
+
+    registers = inputs["registers_history"]
+    signals = register_signals(registers, areas=list(ctx.municipalities))
+    severity = xr.concat(
+        [s.severity.astype("float64") for s in signals],
+        dim=xr.Variable("rule", [s.rule for s in signals]),
+        join="outer",
+    ).transpose("area", "time", "rule")
+    codes = {"normal": rules.NORMAL, "info": rules.INFO, "warning": rules.WARNING}
+    codes["critical"] = rules.CRITICAL
+    return xr.Dataset(
+        {"severity": severity},
+        attrs={
+            "source_tables": registers.attrs.get("source_tables", ""),
+            "retrieved": registers.attrs.get("retrieved", ""),
+            "rule_versions": json.dumps({s.rule: s.version for s in signals}),
+            "severity_codes": json.dumps(codes),
+            "time_convention": "month start (YYYY-MM-01) labels the month",
+        },
+    )
+
+
+register(
+    Product(
+        name="alerts",
+        stage="alerts",
+        requires=("forecasting.alerts.monitor:register_signals",),
+        needs=("registers_history",),
+        build=_alerts,
+        metrics=lambda ds: {
+            "critical_latest": int((ds["severity"].isel(time=-1) == 3).sum()),
+            "rules": int(ds.sizes["rule"]),
+        },
+    )
+)
