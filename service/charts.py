@@ -25,14 +25,24 @@ BAND = "#a3390b"
 
 @dataclass(frozen=True)
 class FanPoint:
-    """One forecast month: mean and the 80 % and 95 % interval bounds (persons)."""
+    """One forecast month: the centre (mean or median) and an inner and an outer interval."""
 
     time: dt.date
-    mean: float
-    lo80: float
-    hi80: float
-    lo95: float
-    hi95: float
+    mid: float
+    lo_in: float
+    hi_in: float
+    lo_out: float
+    hi_out: float
+
+
+@dataclass(frozen=True)
+class Fan:
+    """A fan: its points, the coverage of its bands (per cent) and what the centre is."""
+
+    points: list[FanPoint]
+    inner: int = 80
+    outer: int = 95
+    centre: str = "mean"
 
 
 def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
@@ -72,12 +82,12 @@ def fan_chart(
 ) -> Markup:
     """A line of observed values, the forecast mean, and shaded 80 % / 95 % bands.
 
-    ``legend`` names the series: keys ``history``, ``forecast``, ``band80``, ``band95``.
+    ``legend`` names the series: keys ``history``, ``forecast``, ``inner``, ``outer`` (bands).
     """
     left, right, top, bottom = 64, 16, 16, 56
     times = [t for t, _ in history] + [p.time for p in forecast]
     values = [v for _, v in history if math.isfinite(v)]
-    values += [x for p in forecast for x in (p.lo95, p.hi95, p.mean) if math.isfinite(x)]
+    values += [x for p in forecast for x in (p.lo_out, p.hi_out, p.mid) if math.isfinite(x)]
     if not times or not values:
         return Markup(f'<p class="empty">{escape(description)}</p>')
     t0, t1 = min(times).toordinal(), max(times).toordinal()
@@ -112,7 +122,7 @@ def fan_chart(
                 f'<text x="{x(jan):.1f}" y="{height - bottom + 16}" text-anchor="middle" '
                 f'font-size="12" fill="{INK}">{year}</text>'
             )
-    for lo, hi, opacity in (("lo95", "hi95", 0.18), ("lo80", "hi80", 0.35)):
+    for lo, hi, opacity in (("lo_out", "hi_out", 0.18), ("lo_in", "hi_in", 0.35)):
         pts = [
             p for p in forecast if math.isfinite(getattr(p, lo)) and math.isfinite(getattr(p, hi))
         ]
@@ -124,9 +134,9 @@ def fan_chart(
             )
     parts.append(_line([(t, v) for t, v in history], x, y, HISTORY, ""))
     parts.append(
-        _line([(p.time, p.mean) for p in forecast], x, y, FORECAST, ' stroke-dasharray="6 3"')
+        _line([(p.time, p.mid) for p in forecast], x, y, FORECAST, ' stroke-dasharray="6 3"')
     )
-    parts.append(_legend(legend, height, left))
+    parts.append(_legend(legend, height, left, with_history=bool(history)))
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -144,7 +154,7 @@ def _line(
     return f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2"{extra}/>'
 
 
-def _legend(legend: dict[str, str], height: int, left: int) -> str:
+def _legend(legend: dict[str, str], height: int, left: int, *, with_history: bool) -> str:
     items = [
         (
             f'<line x1="0" x2="22" y1="0" y2="0" stroke="{HISTORY}" stroke-width="2"/>',
@@ -157,15 +167,15 @@ def _legend(legend: dict[str, str], height: int, left: int) -> str:
         ),
         (
             f'<rect x="0" y="-6" width="22" height="12" fill="{BAND}" fill-opacity="0.35"/>',
-            legend["band80"],
+            legend["inner"],
         ),
         (
             f'<rect x="0" y="-6" width="22" height="12" fill="{BAND}" fill-opacity="0.18"/>',
-            legend["band95"],
+            legend["outer"],
         ),
     ]
     out, pos = [], left
-    for mark, text in items:
+    for mark, text in items[0 if with_history else 1 :]:
         out.append(
             f'<g transform="translate({pos},{height - 14})">{mark}'
             f'<text x="28" y="4" font-size="12" fill="{INK}">{escape(text)}</text></g>'

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -140,6 +141,14 @@ def select(
 
 
 def _served_variables(ds: xr.Dataset, variables: Sequence[str] | None, name: str) -> list[str]:
+    """The variables to serve, all of one breakdown (plus their ``_status`` companions).
+
+    Rows span the dims of the served variables, so variables of different breakdowns (a
+    scenario's ``unemployed`` by area and month next to ``employed`` by area, industry and
+    month) are not mixed: the anchor is the requested variable with the most dims, or by
+    default the breakdown most variables share, and variables whose dims are a subset of the
+    anchor's come along (repeated, never multiplying rows). Others are asked for by name.
+    """
     values = [str(v) for v in ds.data_vars if not str(v).endswith(STATUS_SUFFIX)]
     if variables:
         unknown = [v for v in variables if v not in values]
@@ -148,6 +157,18 @@ def _served_variables(ds: xr.Dataset, variables: Sequence[str] | None, name: str
                 f"variables {unknown} not in {name} of this release (has {values})"
             )
         values = [v for v in values if v in variables]
+        dims_of = {v: frozenset(map(str, ds[v].dims)) for v in values}
+        anchor = max(dims_of.values(), key=len)
+        apart = [v for v in values if not dims_of[v] <= anchor]
+        if apart:
+            raise ValidationError(
+                "variable", f"{apart} have another breakdown than {sorted(anchor)}; ask separately"
+            )
+    elif values:
+        dims_of = {v: frozenset(map(str, ds[v].dims)) for v in values}
+        groups = Counter(dims_of.values())
+        anchor = max(groups, key=lambda g: (groups[g], len(g)))
+        values = [v for v in values if dims_of[v] <= anchor]
     status = [f"{v}{STATUS_SUFFIX}" for v in values if f"{v}{STATUS_SUFFIX}" in ds.data_vars]
     return values + status
 

@@ -1,8 +1,9 @@
 """Small read models for the dashboard pages, taken from release cubes.
 
 Each function takes a cube and returns plain Python values for a template or a chart. The
-forecast cube may be published long (a ``variable`` dim with ``mean, lo80, ...`` variables)
-or wide (``<variable>_mean, <variable>_lo80, ...``); :func:`fan_points` reads both.
+forecast cube may be published long (a ``variable`` dim with ``mean, lo80, ...`` variables),
+wide (``<variable>_mean, <variable>_lo80, ...``) or as quantiles over draws (scenarios);
+:func:`fan` reads all three.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from service.charts import FanPoint
+from service.charts import Fan, FanPoint
 
 STATS = ("mean", "lo80", "hi80", "lo95", "hi95")
 
@@ -46,25 +47,49 @@ def forecast_variables(ds: xr.Dataset) -> list[str]:
     return sorted({str(n)[: -len("_mean")] for n in ds.data_vars if str(n).endswith("_mean")})
 
 
-def fan_points(ds: xr.Dataset, area: str, variable: str) -> list[FanPoint]:
-    """Forecast mean and interval bounds of ``variable`` in ``area``, month by month."""
+def fan(ds: xr.Dataset, area: str, variable: str) -> Fan:
+    """The forecast fan of ``variable`` in ``area`` from any of the published layouts.
+
+    Long (``variable`` dim; ``mean, lo80, hi80, lo95, hi95``), wide (``<variable>_mean`` ...)
+    or quantiles over draws (a ``quantile`` dim: the median, and the 25-75 % and 5-95 %
+    bands). An area or variable the cube lacks gives an empty fan.
+    """
     if area not in ds.indexes.get("area", pd.Index([])):
-        return []
+        return Fan([])
     cube = ds.sel(area=area)
+    if "quantile" in ds.dims and variable in cube:
+        return _quantile_fan(cube[variable])
     if "variable" in cube.dims:
         if variable not in cube.indexes["variable"]:
-            return []
+            return Fan([])
         cube = cube.sel(variable=variable)
         names = dict(zip(STATS, STATS, strict=True))
     else:
         names = {s: f"{variable}_{s}" for s in STATS}
     if not all(n in cube for n in names.values()):
-        return []
+        return Fan([])
     columns = {s: cube[n].values for s, n in names.items()}
-    return [
+    points = [
         FanPoint(t, *(_num(columns[s][i]) for s in STATS))
         for i, t in enumerate(_dates(cube["time"].values))
     ]
+    return Fan(points)
+
+
+def _quantile_fan(da: xr.DataArray) -> Fan:
+    """Median with the central and the widest quantile bands of a ``(time, quantile)`` array."""
+    qs = [float(q) for q in da["quantile"].values]
+    mid = min(qs, key=lambda q: abs(q - 0.5))
+    outer = (min(qs), max(qs))
+    inner_lo = max((q for q in qs if q < mid), default=outer[0])
+    inner_hi = min((q for q in qs if q > mid), default=outer[1])
+    order = [mid, inner_lo, inner_hi, *outer]
+    cols = [da.sel(quantile=q).transpose("time").values for q in order]
+    points = [
+        FanPoint(t, *(_num(c[i]) for c in cols)) for i, t in enumerate(_dates(da["time"].values))
+    ]
+    pct = round(100 * (inner_hi - inner_lo)), round(100 * (outer[1] - outer[0]))
+    return Fan(points, inner=pct[0], outer=pct[1], centre="median")
 
 
 def latest(ds: xr.Dataset, areas: list[str]) -> list[dict[str, Any]]:

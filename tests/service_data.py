@@ -179,17 +179,25 @@ def occupation_forecasts(history_time: pd.Timestamp) -> xr.Dataset:
 
 
 def preset_scenarios() -> xr.Dataset:
-    """Preset results: dims (scenario, area, time), wide quantile variables."""
-    names = ["closure_507_manufacturing_300", "recruitment_491_health_500"]
-    time = pd.date_range("2024-01-01", periods=24, freq="MS")
-    h = np.arange(1, len(time) + 1)[None, None, :]
-    base = np.full((len(names), len(MUNICIPALITIES), len(time)), 800.0)
-    data = {
-        f"unemployed_{k}": (("scenario", "area", "time"), v)
-        for k, v in _bands(base, h, 0.02).items()
+    """Preset results as ``run_presets`` stacks them: the run layout along ``scenario``."""
+    from types import SimpleNamespace
+
+    presets = {
+        "closure_507_manufacturing_300": ("closure", "507", "C", 300),
+        "recruitment_491_health_500": ("recruitment", "491", "Q", 500),
     }
-    ds = xr.Dataset(data, coords={"scenario": names, "area": list(MUNICIPALITIES), "time": time})
-    return stamp(ds, source_tables=["tyonv 12r5", FIXTURE], retrieved="2026-11-27", seed=9)
+    runs = []
+    for kind, muni, industry, jobs in presets.values():
+        event = SimpleNamespace(
+            kind=kind, municipality=muni, industry=industry, jobs=jobs, start="2024-01"
+        )
+        runs.append(
+            stub_scenario_runner(
+                SimpleNamespace(start=None, events=[event], horizon_months=24, seed=9)
+            )
+        )
+    ds = xr.concat(runs, dim=pd.Index(list(presets), name="scenario"))
+    return ds.transpose("scenario", "area", "industry", "time", "quantile")
 
 
 def full_datasets() -> dict[str, xr.Dataset]:
@@ -278,9 +286,10 @@ def seed_alerts(database_url: str) -> list[int]:
 
 
 def stub_scenario_runner(spec: Any) -> xr.Dataset:
-    """Stands in for ``forecasting.scenarios.run_scenario`` until the engine lands.
+    """Stands in for ``forecasting.scenarios.run_scenario`` in the service tests.
 
-    Wide layout (``unemployed_mean``, ``..._lo80`` ...) by area and month; deterministic.
+    The engine's layout: quantiles over draws along ``quantile`` (0.05 .. 0.95) by area and
+    month, ``employed`` also by industry, differences against the baseline; deterministic.
     """
     from forecasting.errors import ValidationError
 
@@ -288,13 +297,36 @@ def stub_scenario_runner(spec: Any) -> xr.Dataset:
     if not "2006" <= start[:4] <= "2100":  # the engine refuses starts outside its window too
         raise ValidationError("start", f"{start} is outside the simulated window")
     time = pd.date_range(f"{start}-01", periods=spec.horizon_months, freq="MS")
-    h = np.arange(1, len(time) + 1)[None, :]
-    base = np.full((len(MUNICIPALITIES), len(time)), 1000.0)
+    areas = [*MUNICIPALITIES, AREA]
+    quantiles = np.array([0.05, 0.25, 0.5, 0.75, 0.95])
+    z = np.array([-1.645, -0.674, 0.0, 0.674, 1.645])
+    h = np.arange(1, len(time) + 1)
+    delta = np.zeros((len(areas), len(time)))
     for event in spec.events:
         if event.municipality in MUNICIPALITIES:
-            base[MUNICIPALITIES.index(event.municipality)] += event.jobs * np.exp(-h[0] / 18.0)
-    data = {f"unemployed_{k}": (("area", "time"), v) for k, v in _bands(base, h, 0.02).items()}
-    ds = xr.Dataset(data, coords={"area": list(MUNICIPALITIES), "time": time})
+            delta[MUNICIPALITIES.index(event.municipality)] += event.jobs * np.exp(-h / 18.0)
+    delta[-1] = delta[:-1].sum(axis=0)
+    spread = 0.02 * np.sqrt(h)[None, :, None] * z[None, None, :]
+    base = np.full((len(areas), len(time)), 1000.0)
+    base[-1] = 1000.0 * len(MUNICIPALITIES)
+    unemployed = (base + delta)[..., None] * (1 + spread)
+    industries = [*"ABCDEFGHIJKLMNOPQRSTU", "X"]
+    employed = np.full((len(areas), len(industries), len(time), len(quantiles)), 100.0)
+    ds = xr.Dataset(
+        {
+            "unemployed": (("area", "time", "quantile"), unemployed),
+            "unemployed_vs_baseline": (
+                ("area", "time", "quantile"),
+                delta[..., None] * (1 + spread),
+            ),
+            "employed": (("area", "industry", "time", "quantile"), employed),
+            "direct_jobs_change": (
+                ("time",),
+                np.where(h == 1, -sum(e.jobs for e in spec.events), 0.0),
+            ),
+        },
+        coords={"area": areas, "industry": industries, "time": time, "quantile": quantiles},
+    )
     return stamp(ds, source_tables=["tyonv 12r5", FIXTURE], retrieved="2026-11-27", seed=spec.seed)
 
 

@@ -32,7 +32,7 @@ SCREENSHOTS = PROJECT_ROOT / "var" / "screenshots"
 PAGES = {
     "home": ("/", ["Mikkelin seutu", "Työttömät työnhakijat", "Mäntyharju"],
              ["Mikkeli region", "Unemployed jobseekers", "Unemployment rate"]),
-    "forecasts": ("/forecasts?area=507", ["Ennusteet: Mäntyharju", "80 % väli"],
+    "forecasts": ("/forecasts?area=507", ["Ennusteet: Mäntyharju", "80 %:n väli"],
                   ["Forecasts: Mäntyharju", "80 % interval"]),
     "alerts": ("/alerts", ["kriittinen", "Työttömien määrä nousi poikkeuksellisesti"],
                ["critical", "Unemployment rose unusually"]),

@@ -90,7 +90,7 @@ def test_charts_carry_title_and_description_and_skip_missing_values():
             points,
             title="T <x>",
             description="D",
-            legend={"history": "h", "forecast": "f", "band80": "b8", "band95": "b9"},
+            legend={"history": "h", "forecast": "f", "inner": "b8", "outer": "b9"},
         )
     )
     assert 'role="img"' in svg and "<title id=" in svg and "T &lt;x&gt;" in svg

@@ -168,9 +168,20 @@ def test_scenario_run_returns_an_id_and_rows(client):
     assert r.headers["Location"] == run["results"]
     again = client.post("/v1/scenarios/runs", json=SPEC, headers={"X-API-Key": "key-all"})
     assert again.json()["id"] == run["id"]  # same spec, seed and release: same result
-    rows = client.get(run["results"], params={"area": "507", "limit": 3}).json()
-    assert len(rows["data"]) == 3 and rows["data"][0]["unemployed_mean"] > 1000
+    rows = client.get(run["results"], params={"area": "507", "limit": 5}).json()
+    assert [r["quantile"] for r in rows["data"]] == [0.05, 0.25, 0.5, 0.75, 0.95]
+    assert rows["data"][2]["unemployed"] > 1000
+    assert "employed" not in rows["data"][0]  # another breakdown: asked for by name
+    assert rows["data"][0]["direct_jobs_change"] == -300  # a time-only variable comes along
     assert rows["provenance"]["seed"] == 7
+    by_industry = client.get(run["results"], params={"variable": "employed", "limit": 1}).json()
+    assert by_industry["data"][0]["industry"] == "A"
+    assert by_industry["page"]["total"] == 7 * 22 * 24 * 5
+    mixed = client.get(run["results"], params={"variable": ["employed", "direct_jobs_change"]})
+    assert mixed.status_code == 200
+    apart = client.get(run["results"], params={"variable": ["unemployed", "employed"]})
+    assert apart.status_code == 200  # unemployed's dims are inside employed's
+    assert apart.json()["page"]["total"] == 7 * 22 * 24 * 5
     assert client.get("/v1/scenarios/runs/" + "0" * 20).status_code == 404
 
 

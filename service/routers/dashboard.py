@@ -22,7 +22,7 @@ from forecasting.errors import EnnakointiError
 from forecasting.scenarios.spec import Event, ScenarioSpec
 from service import views
 from service.alerts import AlertFilter
-from service.charts import bar_chart, fan_chart
+from service.charts import Fan, bar_chart, fan_chart
 from service.deps import ContextDep
 from service.i18n import UiLang, texts
 from service.labels import area_name, label_map
@@ -132,7 +132,8 @@ def forecasts(
     cube = _dataset(context, "register_forecasts")
     variables = views.forecast_variables(cube) if cube is not None else ["unemployed", "vacancies"]
     past = views.history(history, area, variable) if history is not None else []
-    points = views.fan_points(cube, area, variable) if cube is not None else []
+    band = views.fan(cube, area, variable) if cube is not None else views.Fan([])
+    points = band.points
     name = area_name(area, lang)
     label = t.get(variable, variable)
     times = [p for p, _ in past] + [p.time for p in points]
@@ -143,13 +144,11 @@ def forecasts(
         end=past[-1][0].strftime("%Y-%m") if past else "–",
         fstart=points[0].time.strftime("%Y-%m") if points else "–",
         fend=points[-1].time.strftime("%Y-%m") if points else "–",
+        inner=band.inner,
+        outer=band.outer,
     )
     chart = fan_chart(
-        past,
-        points,
-        title=f"{label}: {name}",
-        description=caption,
-        legend={k: t[k] for k in ("history", "forecast", "band80", "band95")},
+        past, points, title=f"{label}: {name}", description=caption, legend=legend(t, band)
     )
     message = "" if cube is not None else f"{t['not_in_release']}: register_forecasts"
     return _render(
@@ -165,8 +164,20 @@ def forecasts(
         chart=chart if times else None,
         caption=caption,
         points=points,
+        inner=band.inner,
+        outer=band.outer,
         message=message,
     )
+
+
+def legend(t: dict[str, str], band: Fan) -> dict[str, str]:
+    """Legend texts of a fan chart: what the line and the bands are."""
+    return {
+        "history": t["history"],
+        "forecast": t["median"] if band.centre == "median" else t["forecast"],
+        "inner": t["band"].format(p=band.inner),
+        "outer": t["band"].format(p=band.outer),
+    }
 
 
 def _alert_view(detail: Any, lang: str) -> dict[str, Any]:
@@ -225,9 +236,10 @@ def scenarios(
         "start": start,
         "draws": draws,
     }
-    chart, caption, elapsed, message = None, "", None, ""
+    charts: list[Any] = []
+    elapsed, message = None, ""
     if run:
-        chart, caption, elapsed, message = _run_for_page(context, form, lang)
+        charts, elapsed, message = _run_for_page(context, form, lang)
     elif not context.scenarios.available:
         message = t["scenario_unavailable"]
     presets = _preset_names(context)
@@ -248,8 +260,7 @@ def scenarios(
         municipalities=municipalities,
         industries=industries,
         max_draws=context.settings.scenario.default_draws,
-        chart=chart,
-        caption=caption,
+        charts=charts,
         elapsed=elapsed,
         message=message,
         presets=presets,
@@ -263,10 +274,10 @@ def _preset_names(context: Any) -> list[str]:
     return [str(s) for s in cube["scenario"].values]
 
 
-def _run_for_page(context: Any, form: dict[str, Any], lang: str) -> tuple[Any, str, Any, str]:
+def _run_for_page(context: Any, form: dict[str, Any], lang: str) -> tuple[list[Any], Any, str]:
     t = texts(lang)
     if not context.scenarios.available:
-        return None, "", None, t["scenario_unavailable"]
+        return [], None, t["scenario_unavailable"]
     try:
         spec = ScenarioSpec(
             name="dashboard",
@@ -283,21 +294,25 @@ def _run_for_page(context: Any, form: dict[str, Any], lang: str) -> tuple[Any, s
         )
         run = context.scenarios.run(spec, context.releases.current_id())
     except (EnnakointiError, ValueError) as exc:
-        return None, "", None, str(exc)
-    area = form["municipality"]
-    points = views.fan_points(run.result, area, "unemployed")
-    name = area_name(area, lang)
+        return [], None, str(exc)
+    area, name = form["municipality"], area_name(form["municipality"], lang)
     draws = t["draws_n"].format(n=form["draws"])
-    caption = f"{t['unemployed']}, {name}: {t['scenario_result'].lower()} ({draws})"
-    chart = fan_chart(
-        [],
-        points,
-        title=caption,
-        description=caption,
-        chart_id="scenario",
-        legend={k: t[k] for k in ("history", "forecast", "band80", "band95")},
-    )
-    return chart, caption, run.elapsed_s, ""
+    charts = []
+    for variable, chart_id in (("unemployed", "scenario"), ("unemployed_vs_baseline", "delta")):
+        band = views.fan(run.result, area, variable)
+        if band.points:
+            label = t["vs_baseline"] if variable.endswith("_vs_baseline") else t["unemployed"]
+            text = f"{label}, {name}: {t['scenario_result'].lower()} ({draws})"
+            chart = fan_chart(
+                [],
+                band.points,
+                title=text,
+                description=text,
+                chart_id=chart_id,
+                legend=legend(t, band),
+            )
+            charts.append((chart, text))
+    return charts, run.elapsed_s, ""
 
 
 @router.get("/training", response_class=HTMLResponse)
