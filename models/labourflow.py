@@ -48,7 +48,10 @@ class FlowParameters:
     eff : (D,) relative search efficiency by duration band.
     commute : (R, R + 1) share of a resident's job search aimed at each workplace
         (last column: outside the area); rows sum to at most 1.
-    mob : (I, I) search weights of a jobseeker from industry i on industry j; rows sum to 1.
+    own : (I,) share of a jobseeker's search aimed at the own (previous) industry.
+    grp : (I,) int sector group of each industry.
+    spread : (NG, I) where the rest of a group's search goes (rows sum to 1); the search
+        weights are ``mob[i, j] = own[i] (i == j) + (1 - own[i]) spread[grp[i], j]``.
     match_A : (R,) matching efficiency by workplace.
     alpha : elasticity of matches with respect to effective searchers (0 < alpha < 1).
     cap : maximum matches per vacancy and month.
@@ -63,7 +66,9 @@ class FlowParameters:
     age_p: np.ndarray
     eff: np.ndarray
     commute: np.ndarray
-    mob: np.ndarray
+    own: np.ndarray
+    grp: np.ndarray
+    spread: np.ndarray
     match_A: np.ndarray
     alpha: float
     cap: float
@@ -72,6 +77,13 @@ class FlowParameters:
     resid_of_work: np.ndarray
     q_out: np.ndarray
     new_industry: int
+
+    @property
+    def mob(self) -> np.ndarray:
+        """(I, I) search weights of previous industry i on industry j (rows sum to 1)."""
+        full = (1.0 - self.own)[:, None] * self.spread[self.grp]
+        full[np.diag_indices_from(full)] += self.own
+        return full
 
 
 @dataclass(frozen=True)
@@ -211,12 +223,14 @@ class MatchingRates:
 
     theta (R, I) matches per effective searcher; fillrate (R, I) matches per vacancy;
     ysum (R, I) hire rate per effective searcher by residence and target industry over all
-    workplaces; hz (R, I) hazard per unit search efficiency by previous industry.
+    workplaces; yg (R, NG) its mean under each group's spread; hz (R, I) hazard per unit
+    search efficiency by previous industry.
     """
 
     theta: np.ndarray
     fillrate: np.ndarray
     ysum: np.ndarray
+    yg: np.ndarray
     hz: np.ndarray
 
 
@@ -239,12 +253,15 @@ def matching(
     if U.ndim == 3:
         U = U[None]
     R, I = V.shape
-    out = MatchingRates(np.zeros((R, I)), np.zeros((R, I)), np.zeros((R, I)), np.zeros((R, I)))
+    NG = params.spread.shape[0]
+    z = np.zeros
+    out = MatchingRates(z((R, I)), z((R, I)), z((R, I)), z((R, NG)), z((R, I)))
     _k.matching_rates(
         np.ascontiguousarray(U), np.asarray(V, dtype=np.float64),
-        np.asarray(Vev, dtype=np.float64), params.eff, params.commute, params.mob,
-        params.match_A, float(params.alpha), float(params.cap), float(params.hmax),
-        params.theta_out, np.zeros((R, I)), out.theta, out.fillrate, out.ysum, out.hz,
+        np.asarray(Vev, dtype=np.float64), params.eff, params.commute, params.own,
+        params.grp, params.spread, params.match_A, float(params.alpha), float(params.cap),
+        float(params.hmax), params.theta_out, np.zeros((R, I)), out.theta, out.fillrate,
+        out.ysum, out.yg, out.hz,
     )  # fmt: skip
     return out
 
@@ -272,7 +289,7 @@ def _check(params: FlowParameters, path: FlowPath, init: InitialState) -> None:
         if np.any(getattr(init, name) < 0):
             raise ValueError(f"initial {name} has negative counts")
     shapes = {
-        "commute": (R, R + 1), "mob": (I, I), "match_A": (R,), "theta_out": (I,),
+        "commute": (R, R + 1), "own": (I,), "grp": (I,), "match_A": (R,), "theta_out": (I,),
         "resid_of_work": (R, R + 1), "q_out": (R,), "age_p": (N_BANDS,), "eff": (N_BANDS,),
     }  # fmt: skip
     for name, shape in shapes.items():
@@ -280,6 +297,11 @@ def _check(params: FlowParameters, path: FlowPath, init: InitialState) -> None:
             raise ValueError(f"params.{name} has shape {getattr(params, name).shape}, not {shape}")
     if not 0.0 < params.alpha < 1.0:
         raise ValueError("alpha must lie in (0, 1)")
+    NG = params.spread.shape[0]
+    if params.spread.shape != (NG, I) or not np.allclose(params.spread.sum(axis=1), 1.0):
+        raise ValueError("params.spread must be (NG, I) with rows summing to 1")
+    if params.grp.min() < 0 or params.grp.max() >= NG:
+        raise ValueError("params.grp must index rows of params.spread")
 
 
 def simulate(
@@ -326,7 +348,8 @@ def simulate(
         np.ascontiguousarray(init.V, dtype=np.int64),
         f64["sep"], f64["exit_e"], f64["exit_u"], f64["ent_u"], f64["ent_e"], f64["vac_new"],
         f64["close"], f64["fillref"], f64["vac_ref"], params.age_p, params.eff,
-        params.commute, params.mob, params.match_A,
+        params.commute, params.own, np.asarray(params.grp, dtype=np.int64), params.spread,
+        params.match_A,
         float(params.alpha), float(params.cap), float(params.hmax), params.theta_out,
         params.resid_of_work, params.q_out, int(params.new_industry),
         events.t, events.w, events.i, events.kind, events.pool, events.amount, events.recall,
@@ -340,12 +363,18 @@ def simulate(
 def quantiles(x: np.ndarray, probs: np.ndarray) -> np.ndarray:
     """Quantiles over the first (draw) axis: ``x`` (B, ...) -> (Q, ...) float64.
 
-    Same values as ``np.quantile(x, probs, axis=0)`` (linear interpolation), computed in
-    parallel over cells.
+    Same values as ``np.nanquantile(x, probs, axis=0)`` (linear interpolation; NaN only
+    where every draw is NaN), computed in parallel over cells; integer input is counted
+    rather than sorted.
     """
     x = np.asarray(x)
     probs = np.asarray(probs, dtype=np.float64)
-    flat = np.ascontiguousarray(x.reshape(x.shape[0], -1))
-    out = np.empty((probs.size, flat.shape[1]))
-    _k.quantiles_over_draws(flat, probs, out)
-    return out.reshape((probs.size, *x.shape[1:]))
+    dtype = np.int64 if x.dtype.kind in "iub" else np.float64
+    # One copy: draws last and contiguous, one row per cell.
+    rows = np.ascontiguousarray(np.moveaxis(x, 0, -1), dtype=dtype).reshape(-1, x.shape[0])
+    out = np.empty((rows.shape[0], probs.size))
+    if dtype is np.int64:
+        _k.quantiles_over_draws_int(rows, probs, out)
+    else:
+        _k.quantiles_over_draws(rows, probs, out)
+    return out.T.reshape((probs.size, *x.shape[1:]))

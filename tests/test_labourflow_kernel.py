@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import warnings
 
 import numba
 import numpy as np
@@ -102,9 +103,16 @@ def test_temporary_layoff_with_full_recall_returns_everyone():
 
 
 def test_quantiles_equal_numpy():
-    x = np.random.default_rng(0).poisson(20, size=(101, 7, 3)).astype(np.int32)
     probs = np.array([0.05, 0.5, 0.95])
+    x = np.random.default_rng(0).poisson(20, size=(101, 7, 3)).astype(np.int32)
     np.testing.assert_allclose(lf.quantiles(x, probs), np.quantile(x, probs, axis=0))
+    f = np.random.default_rng(1).normal(size=(50, 4, 3))
+    f[:7, 0, 0] = np.nan  # some draws undefined: ignored
+    f[:, 1, 1] = np.nan  # all undefined: NaN
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        expected = np.nanquantile(f, probs, axis=0)
+    np.testing.assert_allclose(lf.quantiles(f, probs), expected)
 
 
 def test_seeds_follow_seedsequence_spawn():

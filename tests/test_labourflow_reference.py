@@ -118,7 +118,12 @@ def simulate_numpy(
     draws: int,
     seed: int,
 ) -> lf.SimulationResult:
-    """The reference implementation: same model, NumPy, vectorised over draws."""
+    """The reference implementation: same model, NumPy, vectorised over draws.
+
+    It uses the full search-weight matrix ``params.mob`` and one multinomial per residence
+    and previous industry for the hires' industries (the kernel splits own-industry hires
+    from the rest and places the rest by group: the same law).
+    """
     rng = np.random.default_rng(seed)
     ev = events if events is not None else lf.EventSchedule.empty()
     B, T = draws, path.months
@@ -181,12 +186,15 @@ def small_model_inputs(
     jobs = np.array([800.0, 5000.0, 400.0])
     mix = rng.dirichlet(np.ones(I) * 2, size=R)
     commute = np.array([[0.7, 0.2, 0.0, 0.1], [0.05, 0.85, 0.02, 0.08], [0.05, 0.25, 0.6, 0.1]])
-    mob = np.full((I, I), 0.5 / (I - 1)) + np.eye(I) * (0.5 - 0.5 / (I - 1))
     params = lf.FlowParameters(
         age_p=np.array([1 / 3, 1 / 3, 1 / 6, 0.0]),
         eff=np.array([1.0, 0.75, 0.55, 0.35]),
         commute=commute,
-        mob=mob,
+        own=np.array([0.5, 0.5, 0.5, 0.5, 0.0]),
+        grp=np.array([0, 0, 1, 1, 2]),
+        spread=np.array(
+            [[0.3, 0.3, 0.2, 0.1, 0.1], [0.1, 0.1, 0.4, 0.3, 0.1], [0.2, 0.2, 0.2, 0.2, 0.2]]
+        ),
         match_A=np.full(R, 0.4),
         alpha=0.6,
         cap=5.0,

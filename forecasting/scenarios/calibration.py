@@ -16,8 +16,6 @@ documented assumptions where they do not (``docs/methods/scenarios.md`` lists bo
   from the migration cube.
 """
 
-# Shape letters (R, I, D, N) follow the docstrings.
-# ruff: noqa: E741
 from __future__ import annotations
 
 import math
@@ -82,7 +80,7 @@ class Structure:
     commute : (R, R + 1) residents' employment shares by workplace (search shares).
     resid_of_work : (R, R + 1) shares of a workplace's jobs by residence (last: outside).
     emp_mix : (R, I) industry mix of employed residents (rows sum to 1).
-    mob : (I, I) search weights from previous industry to industry (rows sum to 1).
+    own, grp, spread : search weights (see :func:`mobility`); ``mob`` (I, I) the full matrix.
     rel_sep : (I,) relative separation risk.
     alpha, alpha_se, alpha_n : matching elasticity on unemployed, its standard error, obs.
     close_by_month : (12,) monthly closure probability of a vacancy, January..December.
@@ -98,7 +96,9 @@ class Structure:
     commute: np.ndarray
     resid_of_work: np.ndarray
     emp_mix: np.ndarray
-    mob: np.ndarray
+    own: np.ndarray
+    grp: np.ndarray
+    spread: np.ndarray
     rel_sep: np.ndarray
     alpha: float
     alpha_se: float
@@ -108,6 +108,13 @@ class Structure:
     outmig: np.ndarray
     data_version: str
     source_tables: tuple[str, ...]
+
+    @property
+    def mob(self) -> np.ndarray:
+        """(I, I) search weights from previous industry i to industry j (rows sum to 1)."""
+        full = (1.0 - self.own)[:, None] * self.spread[self.grp]
+        full[np.diag_indices_from(full)] += self.own
+        return full
 
 
 def _distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -159,20 +166,27 @@ def fit_commuting(
     return flows
 
 
-def mobility_matrix(industries: tuple[str, ...], job_share: np.ndarray) -> np.ndarray:
-    """(I, I) search weights: own industry, then the own sector group, then job shares."""
-    I = len(industries)
-    groups = [SECTOR_GROUP[s] for s in industries]
-    mob = np.zeros((I, I))
-    for i, gi in enumerate(groups):
-        weight = job_share * np.array([SAME_GROUP_WEIGHT if g == gi else 1.0 for g in groups])
-        if gi == "unknown":  # new entrants and unknown industry: follow the job shares
-            mob[i] = job_share / job_share.sum()
-            continue
-        weight[i] = 0.0
-        mob[i] = (1 - OWN_INDUSTRY_SEARCH) * weight / weight.sum()
-        mob[i, i] = OWN_INDUSTRY_SEARCH
-    return mob
+GROUPS = ("primary", "processing", "services", "unknown")
+
+
+def mobility(
+    industries: tuple[str, ...], job_share: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Search weights as ``own`` (I,), ``grp`` (I,) and ``spread`` (NG, I).
+
+    A jobseeker aims :data:`OWN_INDUSTRY_SEARCH` of the search at the previous industry and
+    spreads the rest over industries by their share of jobs, with :data:`SAME_GROUP_WEIGHT`
+    times the weight inside the own sector group; new entrants and the unknown industry (X)
+    follow the job shares alone.
+    """
+    grp = np.array([GROUPS.index(SECTOR_GROUP[s]) for s in industries], dtype=np.int64)
+    own = np.where(grp == GROUPS.index("unknown"), 0.0, OWN_INDUSTRY_SEARCH)
+    spread = np.zeros((len(GROUPS), len(industries)))
+    for g in range(len(GROUPS)):
+        same = (grp == g) & (g != GROUPS.index("unknown"))
+        weight = job_share * np.where(same, SAME_GROUP_WEIGHT, 1.0)
+        spread[g] = weight / weight.sum()
+    return own, grp, spread
 
 
 def estimate_matching_elasticity(
@@ -278,6 +292,7 @@ def load_structure(area: str = geography.MIKKELI_AREA, year: int = 2017) -> Stru
     job_share = jobs_arr.sum(axis=0) / jobs_arr.sum()
     alpha, se, n = estimate_matching_elasticity(cubes["registers"], cubes["vacancy_flows"])
     retire, outmig = _exit_rates(munis, y)
+    own, grp, spread = mobility(industries, job_share)
     return Structure(
         municipalities=tuple(munis),
         industries=industries,
@@ -286,7 +301,9 @@ def load_structure(area: str = geography.MIKKELI_AREA, year: int = 2017) -> Stru
         commute=commute,
         resid_of_work=resid_of_work,
         emp_mix=emp_mix,
-        mob=mobility_matrix(industries, job_share),
+        own=own,
+        grp=grp,
+        spread=spread,
         rel_sep=np.array([REL_SEPARATION[s] for s in industries]),
         alpha=alpha,
         alpha_se=se,

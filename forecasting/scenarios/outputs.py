@@ -23,7 +23,12 @@ QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 
 def _with_area_total(x: np.ndarray, axis: int) -> np.ndarray:
-    """Append the sum over municipalities (``axis``) as one more municipality entry."""
+    """Append the sum over municipalities (``axis``) as one more municipality entry.
+
+    Integer counts stay integers (int64), so their quantiles are counted, not sorted.
+    """
+    if x.dtype.kind in "iu":
+        x = x.astype(np.int64)
     return np.concatenate([x, x.sum(axis=axis, keepdims=True)], axis=axis)
 
 
@@ -45,29 +50,18 @@ def _fill_days(res: lf.SimulationResult, init_v: np.ndarray) -> np.ndarray:
 
 
 def _labour_market(res: lf.SimulationResult, base: Baseline) -> dict[str, tuple]:
-    unemp = _with_area_total(res.unemployed.astype(np.float64), 2)
-    emp_ind = _with_area_total(res.employed.astype(np.float64), 2)
+    unemp = _with_area_total(res.unemployed, 2)
+    emp_ind = _with_area_total(res.employed, 2)
     emp = emp_ind.sum(axis=3)
     init_v = np.append(base.init.V.sum(axis=1), base.init.V.sum()).astype(np.float64)
+    dims = ("area", "time", "quantile")
     return {
-        "unemployed": (("area", "time", "quantile"), _q(unemp.transpose(0, 2, 1))),
-        "unemployment_rate": (
-            ("area", "time", "quantile"),
-            _q((100.0 * unemp / (unemp + emp)).transpose(0, 2, 1)),
-        ),
-        "long_term_unemployed": (
-            ("area", "time", "quantile"),
-            _q(_with_area_total(res.long_term.astype(np.float64), 2).transpose(0, 2, 1)),
-        ),
-        "employed": (
-            ("area", "industry", "time", "quantile"),
-            _q(emp_ind.transpose(0, 2, 3, 1)),
-        ),
-        "vacancies": (
-            ("area", "time", "quantile"),
-            _q(_with_area_total(res.vacancies.astype(np.float64), 2).transpose(0, 2, 1)),
-        ),
-        "fill_days": (("area", "time", "quantile"), _q(_fill_days(res, init_v).transpose(0, 2, 1))),
+        "unemployed": (dims, _q(unemp.transpose(0, 2, 1))),
+        "unemployment_rate": (dims, _q((100.0 * unemp / (unemp + emp)).transpose(0, 2, 1))),
+        "long_term_unemployed": (dims, _q(_with_area_total(res.long_term, 2).transpose(0, 2, 1))),
+        "employed": (("area", "industry", "time", "quantile"), _q(emp_ind.transpose(0, 2, 3, 1))),
+        "vacancies": (dims, _q(_with_area_total(res.vacancies, 2).transpose(0, 2, 1))),
+        "fill_days": (dims, _q(_fill_days(res, init_v).transpose(0, 2, 1))),
     }
 
 
@@ -88,13 +82,13 @@ def _versus_baseline(res: lf.SimulationResult, ref: lf.SimulationResult) -> dict
 def _cohort(res: lf.SimulationResult) -> dict[str, tuple]:
     c = res.cohort.astype(np.float64)
     size = c[..., lf.COHORT_SIZE]
+    out = {"displaced": (("time", "quantile"), _q(res.cohort[..., lf.COHORT_SIZE]))}
     with np.errstate(divide="ignore", invalid="ignore"):
         share = {
             "displaced_reemployed_share": c[..., lf.COHORT_REEMPLOYED] / size,
             "displaced_unemployed_share": c[..., lf.COHORT_UNEMPLOYED] / size,
             "displaced_exited_share": c[..., lf.COHORT_EXITED] / size,
         }
-    out = {"displaced": (("time", "quantile"), _q(size))}
     for name, x in share.items():
         out[name] = (("time", "quantile"), _q(np.where(size > 0, x, np.nan)))
     return out
@@ -102,7 +96,8 @@ def _cohort(res: lf.SimulationResult) -> dict[str, tuple]:
 
 def _staffing(res: lf.SimulationResult, spec: ScenarioSpec) -> dict[str, tuple]:
     st = spec.staffing
-    clients = res.unemployed.sum(axis=2, dtype=np.int64) * st.clients_per_unemployed
+    unemployed = res.unemployed.sum(axis=2, dtype=np.int64)
+    clients = unemployed * st.clients_per_unemployed
     per_expert = clients / st.client_facing_experts
     return {
         "clients": (("time", "quantile"), _q(clients)),
