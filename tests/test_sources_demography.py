@@ -1,13 +1,15 @@
 """Demography source module: cube totals against the source files, mergers, bad inputs.
 
 Real-data tests re-read the source files with plain pandas (independently of the readers) and
-are skipped when the shared data folder is absent. Bad-input tests use tiny temporary files.
+compare them with the committed cubes (``snapshot.load``), which
+``tests/test_snapshot_build.py`` proves are exactly what the readers build now (a full rebuild
+gives the same bytes), so the readers run once per test session, not once per test module.
+They are skipped when the shared data folder is absent. Bad-input tests use tiny temporary files.
 """
 
 from __future__ import annotations
 
 import re
-from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -15,10 +17,10 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from forecasting import geography
+from forecasting import geography, snapshot
 from forecasting.contract import validate
 from forecasting.errors import DataError
-from forecasting.io.sources import _dem_emp_areas as areas
+from forecasting.io.sources import _areas as areas
 from forecasting.io.sources import _demography_rates as demo_rates
 from forecasting.io.sources import demography as demo
 from forecasting.settings import get_settings
@@ -29,18 +31,9 @@ needs_data = pytest.mark.skipif(
 )
 
 
-@cache
 def cube(name: str) -> xr.Dataset:
-    readers = {
-        "population": lambda: demo.read_population(SHARED),
-        "population_totals": lambda: demo.read_population_totals(SHARED / demo.FILE_TOTALS),
-        "migration": lambda: demo.read_migration(SHARED / demo.FILE_MIGRATION),
-        "projection_2019": lambda: demo.read_projection(SHARED / demo.FILE_VAENN),
-        "regional_demography": lambda: demo.read_regional_demography(SHARED),
-        "national_mortality": lambda: demo.read_mortality(SHARED / demo.FILE_HMD),
-        "national_fertility": lambda: demo.read_fertility(SHARED / demo.FILE_HFD),
-    }
-    return readers[name]()
+    """The committed cube."""
+    return snapshot.load(name)
 
 
 def munis(ds: xr.Dataset) -> xr.Dataset:
@@ -108,7 +101,6 @@ def test_migration_totals_equal_source() -> None:
 
 
 @needs_data
-@pytest.mark.slow
 def test_projection_totals_equal_source() -> None:
     src = pd.read_csv(SHARED / demo.FILE_VAENN, dtype={"alue": str})
     ds = cube("projection_2019")
@@ -173,10 +165,13 @@ def test_open_interval_rate_fills_gaps() -> None:
 
 def test_name_table_merged_and_bilingual() -> None:
     table = areas.name_table(("fi", "sv"))
-    assert table["Pertunmaa"] == "588"
+    assert table["pertunmaa"] == "588"  # keys are casefolded
+    assert areas.code_of_name("PERTUNMAA", table) == "588"
+    assert areas.code_of_name("S:t Michel", table) == "491"
     assert areas.code_of_name("Maarianhamina - Mariehamn", table) == "478"
     assert areas.code_of_name("KOKO MAA", table) == "SSS"
     assert areas.code_of_name("Atlantis", table) is None
+    assert areas.code_of_name("KOKO MAA", table, country=False) is None
 
 
 # --------------------------------------------------------------------------- bad inputs
@@ -320,39 +315,3 @@ def test_hfd_wrong_country(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="is not FIN") as info:
         demo.read_fertility(path)
     assert info.value.row == 3
-
-
-@needs_data
-@pytest.mark.slow
-def test_committed_snapshot_matches_the_readers() -> None:
-    """The committed cubes are what the readers build now (content hash of the prepared cube)."""
-    import json
-
-    from forecasting import snapshot
-    from forecasting.io.snapshot_build import prepare
-    from forecasting.io.sources import Cube
-
-    committed = json.loads((snapshot.snapshot_dir() / "manifest.json").read_text())["cubes"]
-    for name in (
-        "population",
-        "population_totals",
-        "migration",
-        "projection_2019",
-        "regional_demography",
-        "national_mortality",
-        "national_fertility",
-    ):
-        entry = committed[name]
-        ds = prepare(
-            Cube(
-                name,
-                cube(name),
-                ("t",),
-                (),
-                "r",
-                "2026-01-01",
-                tuple(entry["count_vars"]),
-                time_convention="31 December",
-            )
-        )
-        assert ds.attrs["data_version"] == entry["data_version"], name

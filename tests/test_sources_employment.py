@@ -1,13 +1,15 @@
 """Employment source module: cube totals against the source files, mergers, bad inputs.
 
 Real-data tests re-read the source files with plain pandas (independently of the readers) and
-are skipped when the shared data folder is absent. Bad-input tests use tiny temporary files.
+compare them with the committed cubes (``snapshot.load``), which
+``tests/test_snapshot_build.py`` proves are exactly what the readers build now (a full rebuild
+gives the same bytes), so the readers run once per test session, not once per test module.
+They are skipped when the shared data folder is absent. Bad-input tests use tiny temporary files.
 """
 
 from __future__ import annotations
 
 import re
-from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +17,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from forecasting import geography
+from forecasting import geography, snapshot
 from forecasting.contract import validate
 from forecasting.errors import DataError
 from forecasting.io.sources import _employment_industry as ind
@@ -28,17 +30,13 @@ needs_data = pytest.mark.skipif(
 )
 
 
-@cache
 def cube(name: str) -> xr.Dataset:
-    readers = {
-        "commuting": lambda: emp.read_commuting(SHARED),
-        "employment_by_age_education": lambda: emp.read_employment_by_age_education(SHARED),
-        "jobs_by_industry": lambda: emp.read_jobs_by_industry(SHARED / emp.FILE_PAAVO_2017),
-        "postcode": lambda: emp.read_postcode_shares(SHARED / emp.FILE_PAAVO_POST),
-        "jobs_totals_2019": lambda: emp.read_jobs_2019(SHARED / emp.FILE_115K),
-        "national": lambda: emp.read_national_employment(SHARED),
+    """The committed cube (short names: ``postcode``, ``national``)."""
+    names = {
+        "postcode": "jobs_by_industry_postcode_shares",
+        "national": "national_employment_by_industry",
     }
-    return readers[name]()
+    return snapshot.load(names.get(name, name))
 
 
 def munis(ds: xr.Dataset) -> xr.Dataset:
@@ -250,8 +248,9 @@ def test_paavo_sections_must_sum_to_total(tmp_path: Path) -> None:
 
 def test_paavo_name_code_mismatch(tmp_path: Path) -> None:
     path = write(tmp_path / "p.csv", PAAVO_HEADER, [paavo_row("Juva", "KU491", 9, 9)])
-    with pytest.raises(DataError, match="does not match its code"):
+    with pytest.raises(DataError, match="name 'Juva' does not match code '491'") as info:
         emp.read_jobs_by_industry(path)
+    assert info.value.row == 2
 
 
 def test_paavo_missing_section(tmp_path: Path) -> None:
@@ -273,7 +272,7 @@ def test_115k_year_and_name(tmp_path: Path) -> None:
     header = "area_code,area_name_en,year,jobs_in_area_tyolliset3"
     with pytest.raises(DataError, match="unexpected label '2018'"):
         emp.read_jobs_2019(write(tmp_path / "k.csv", header, ["KU178,Juva,2018,5"]))
-    with pytest.raises(DataError, match="name does not match code"):
+    with pytest.raises(DataError, match="name 'Mikkeli' does not match code '178'"):
         emp.read_jobs_2019(write(tmp_path / "k.csv", header, ["KU178,Mikkeli,2019,5"]))
 
 
@@ -296,45 +295,6 @@ def test_eurostat_wrong_country(tmp_path: Path) -> None:
     header = "geo,time,nace_r2,EMP_DC__THS_PER"
     with pytest.raises(DataError, match="unexpected label 'SE'"):
         ind.read_eurostat(write(tmp_path / "e.csv", header, ["SE,1995.0,C,1.0"]))
-
-
-@needs_data
-def test_committed_snapshot_matches_the_readers() -> None:
-    """The committed cubes are what the readers build now (content hash of the prepared cube)."""
-    import json
-
-    from forecasting import snapshot
-    from forecasting.io.snapshot_build import prepare
-    from forecasting.io.sources import Cube
-
-    committed = json.loads((snapshot.snapshot_dir() / "manifest.json").read_text())["cubes"]
-    names = {
-        "postcode": "jobs_by_industry_postcode_shares",
-        "national": "national_employment_by_industry",
-    }
-    for key in (
-        "commuting",
-        "employment_by_age_education",
-        "jobs_by_industry",
-        "postcode",
-        "jobs_totals_2019",
-        "national",
-    ):
-        name = names.get(key, key)
-        entry = committed[name]
-        ds = prepare(
-            Cube(
-                name,
-                cube(key),
-                ("t",),
-                (),
-                "r",
-                "2026-01-01",
-                tuple(entry["count_vars"]),
-                time_convention="31 December",
-            )
-        )
-        assert ds.attrs["data_version"] == entry["data_version"], name
 
 
 def test_tyokay_wrong_encoding(tmp_path: Path) -> None:

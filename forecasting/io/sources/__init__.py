@@ -26,11 +26,32 @@ from pathlib import Path
 import xarray as xr
 
 from forecasting.errors import DataError
+from forecasting.provenance import ATTRIBUTION, LICENCE
 
 #: Retrieval date of the extracts in ``shared/data`` (the date they entered the project's shared
 #: data folder; the pinned repository commit in each cube's ``source_repo`` identifies the exact
 #: content). Use it as ``Cube.retrieved`` for every file taken from that folder.
 SHARED_DATA_RETRIEVED = "2026-11-27"
+
+#: ``source_repo`` of files whose origin ``shared/data/README.md`` does not document (the
+#: ``national/`` folder): said honestly rather than guessed.
+UNDOCUMENTED_REPO = "unknown (not documented in the shared extract)"
+
+#: Attribution and licence of the sources that are not Statistics Finland's (whose are the
+#: defaults of :class:`Cube`, from :mod:`forecasting.provenance`).
+HMD_ATTRIBUTION = (
+    "Source: HMD. Human Mortality Database. Max Planck Institute for Demographic Research "
+    "(Germany), University of California, Berkeley (USA), and French Institute for Demographic "
+    "Studies (France). Available at www.mortality.org; CC BY 4.0"
+)
+HFD_ATTRIBUTION = (
+    "Source: HFD. Human Fertility Database. Max Planck Institute for Demographic Research "
+    "(Germany) and Vienna Institute of Demography (Austria). Available at "
+    "www.humanfertility.org; CC BY 4.0"
+)
+EUROSTAT_LICENCE = (
+    "reuse authorised provided the source is acknowledged (Commission Decision 2011/833/EU)"
+)
 
 #: Source modules in build order. A missing module is skipped (see :func:`builders`).
 SOURCE_MODULES: tuple[str, ...] = ("registers", "demography", "employment")
@@ -60,7 +81,7 @@ class Cube:
         as listed in ``shared/data/README.md``; ``"derived"`` notes may be appended.
     retrieved
         Fixed ISO date (``YYYY-MM-DD``) when the source extract was retrieved (documented per
-        source; never the build date).
+        source; never the build date); default :data:`SHARED_DATA_RETRIEVED`.
     count_vars
         Variables that are non-negative counts (validated on every load; stored as float32
         when exact, loaded back as float64).
@@ -69,6 +90,13 @@ class Cube:
     time_convention
         E.g. ``"month start"`` or ``"31 December"`` (written as attr ``time_convention``);
         required when the dataset has a ``time`` dim.
+    notes
+        Caveats joined into the attr ``notes`` (optional).
+    attribution
+        The citation every use of the cube must carry (attr ``source``; default Statistics
+        Finland / KEHA-keskus, StatFin).
+    licence
+        Licence of the source data (attr ``license``; default CC BY 4.0).
     """
 
     name: str
@@ -76,11 +104,13 @@ class Cube:
     source_tables: tuple[str, ...]
     source_files: tuple[str, ...]
     source_repo: str
-    retrieved: str
+    retrieved: str = SHARED_DATA_RETRIEVED
     count_vars: tuple[str, ...] = ()
     description: str = ""
     time_convention: str | None = None
     notes: tuple[str, ...] = field(default=())
+    attribution: str = ATTRIBUTION
+    licence: str = LICENCE
 
 
 def builders(modules: tuple[str, ...] = SOURCE_MODULES) -> dict[str, Builder]:

@@ -29,9 +29,18 @@ import xarray as xr
 
 from forecasting import geography
 from forecasting.errors import DataError
-from forecasting.io.sources import _dem_emp_areas as areas
-from forecasting.io.sources._dem_emp_areas import AGES, ANNUAL, SEXES, parse_age
-from forecasting.io.sources._read import ROW, check_unique, parse_counts, read_csv, to_dataset
+from forecasting.io.sources._cubes import AGES, ANNUAL, SEXES, finish, variable
+from forecasting.io.sources._read import (
+    ROW,
+    check_rows,
+    check_unique,
+    parse_age,
+    parse_counts,
+    parse_years,
+    read_csv,
+    to_dataset,
+    year_end,
+)
 
 FILE_HMD = "national/hmd_death_rates_single_age_sex_finland_1990-2022.txt"
 FILE_HFD = "national/hfd_fertility_rates_single_age_finland_1939-2019.txt"
@@ -122,7 +131,7 @@ def read_region_file(path: Path, spec: RegionSpec) -> pd.DataFrame:
     frame = read_csv(path, columns=ids + years, sep="\t")
     frame["area"] = region_codes(frame, spec.code_col, src)
     long = frame.melt(id_vars=["area", ROW, *ids[2:]], value_vars=years, var_name="year")
-    long["time"] = areas.year_end(long["year"].astype(int))
+    long["time"] = year_end(long["year"].astype(int))
     if spec.by_age:
         long["age"] = parse_age(long, "age", src, {})
     check_unique(long, ["area", "time", *ids[2:]], src)
@@ -155,13 +164,13 @@ def read_regional_demography(shared_dir: Path) -> xr.Dataset:
     regions = geography.aggregate_codes("region")
     coords: dict[str, Iterable[object]] = {
         "area": [*regions, geography.COUNTRY],
-        "time": areas.year_end(range(1972, 2023)),
+        "time": year_end(range(1972, 2023)),
         "sex": SEXES,
         "age": AGES,
     }
     parts = [read_region_var(shared_dir / "region", spec, coords) for spec in REGION_SPECS]
     ds = xr.merge(parts, join="exact")
-    return areas.finish(
+    return finish(
         ds,
         {
             "time_convention": ANNUAL,
@@ -235,11 +244,9 @@ def read_hmd_frame(path: Path) -> pd.DataFrame:
     """HMD death rates as a long frame ``time, sex, age_label, value, status``."""
     src = str(path)
     frame = read_whitespace_table(path, ["Year", "Age", "Female", "Male", "Total"])
-    frame["year"] = areas.parse_years(frame, "Year", src)
+    frame["year"] = parse_years(frame, "Year", src)
     bad = ~frame["Age"].str.fullmatch(r"\d{1,3}\+?")
-    if bad.any():
-        i = int(np.argmax(bad.to_numpy()))
-        raise DataError(f"Age: {frame['Age'].iloc[i]!r}", source=src, row=int(frame[ROW].iloc[i]))
+    check_rows(frame, bad, "Age", src, "{column}: {label!r} is not an age")
     check_unique(frame, ["year", "Age"], src)
     long = frame.melt(id_vars=["year", "Age", ROW], value_vars=["Female", "Male"], var_name="sx")
     long["sex"] = long["sx"].str[0]
@@ -252,18 +259,18 @@ def oldest_rates(long: pd.DataFrame) -> xr.Dataset:
     old = long[long["num"] >= 100].sort_values("num", kind="stable")
     labels = list(dict.fromkeys(old["Age"]))
     coords: dict[str, Iterable[object]] = {"sex": SEXES, "Age": labels}
-    ds = to_dataset(old, ("time", "sex", "Age"), areas.variable(old, "death_rate_oldest"), coords)
+    ds = to_dataset(old, ("time", "sex", "Age"), variable(old, "death_rate_oldest"), coords)
     return ds.rename(Age="age_oldest")
 
 
 def read_mortality(path: Path) -> xr.Dataset:
     """The ``national_mortality`` cube: ``death_rate`` (time, sex, age 0..100)."""
     long = read_hmd_frame(path)
-    long["time"] = areas.year_end(long["year"])
+    long["time"] = year_end(long["year"])
     long["num"] = long["Age"].str.rstrip("+").astype(int)
     young = long[long["num"] < 100].rename(columns={"num": "age"})
     coords: dict[str, Iterable[object]] = {"sex": SEXES, "age": AGES}
-    ds = to_dataset(young, ("time", "sex", "age"), areas.variable(young, "death_rate"), coords)
+    ds = to_dataset(young, ("time", "sex", "age"), variable(young, "death_rate"), coords)
     old = oldest_rates(long)
     top = xr.apply_ufunc(
         open_interval_rate,
@@ -273,7 +280,7 @@ def read_mortality(path: Path) -> xr.Dataset:
     )
     ds["death_rate"].loc[{"age": 100}] = top
     ds["death_rate_status"].loc[{"age": 100}] = xr.where(top.isnull(), 1, 0).astype(np.int8)
-    return areas.finish(
+    return finish(
         xr.merge([ds, old]),
         {
             "time_convention": ANNUAL,
@@ -288,17 +295,13 @@ def read_fertility(path: Path) -> xr.Dataset:
     """The ``national_fertility`` cube: ``fertility_rate`` (time, age 12..55)."""
     src = str(path)
     frame = read_whitespace_table(path, ["Code", "Year", "Age", "ASFR"])
-    if (frame["Code"] != "FIN").any():
-        i = int(np.argmax((frame["Code"] != "FIN").to_numpy()))
-        raise DataError(
-            f"Code {frame['Code'].iloc[i]!r} is not FIN", source=src, row=int(frame[ROW].iloc[i])
-        )
-    frame["time"] = areas.year_end(areas.parse_years(frame, "Year", src))
+    check_rows(frame, frame["Code"] != "FIN", "Code", src, "{column} {label!r} is not FIN")
+    frame["time"] = year_end(parse_years(frame, "Year", src))
     frame["age"] = parse_age(frame, "Age", src, {"12-": 12, "55+": 55})
     check_unique(frame, ["time", "age"], src)
     values = parse_counts(frame, "ASFR", src, integer=False)
     ds = to_dataset(frame, ("time", "age"), {"fertility_rate": values})
-    return areas.finish(
+    return finish(
         ds,
         {
             "time_convention": ANNUAL,

@@ -28,9 +28,18 @@ import xarray as xr
 
 from forecasting import geography
 from forecasting.errors import DataError
-from forecasting.io.sources import _dem_emp_areas as areas
-from forecasting.io.sources._dem_emp_areas import ANNUAL, check_labels
-from forecasting.io.sources._read import ROW, check_unique, parse_counts, read_csv, to_dataset
+from forecasting.io.sources import _areas as areas
+from forecasting.io.sources._cubes import ANNUAL, check_equal, finish
+from forecasting.io.sources._read import (
+    ROW,
+    check_labels,
+    check_unique,
+    parse_counts,
+    parse_years,
+    read_csv,
+    to_dataset,
+    year_end,
+)
 
 FILE_PAAVO_2017 = "statfin/paavo_jobs_by_industry_tol2008_by_municipality_and_region_2017.csv"
 FILE_PAAVO_POST = "statfin/paavo_jobs_by_industry_tol2008_postcode_etela-savo_2012-2016.csv"
@@ -82,14 +91,7 @@ def read_paavo_frame(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, 
     check_labels(frame, "level", ["kunta", "maakunta"], src)
     munis = frame[frame["level"] == "kunta"].copy()
     munis["code"] = areas.check_codes(munis, code_col, src)
-    by_name = areas.codes_from_names(munis, "area", src, languages=("fi", "sv"))
-    if (by_name != munis["code"]).any():
-        i = int(np.argmax((by_name != munis["code"]).to_numpy()))
-        raise DataError(
-            f"name {munis['area'].iloc[i]!r} does not match its code",
-            source=src,
-            row=int(munis[ROW].iloc[i]),
-        )
+    areas.check_names(munis, "area", munis["code"], src, languages=("fi", "sv"))
     check_unique(munis, ["code"], src)
     return frame, munis, sections
 
@@ -144,7 +146,7 @@ def read_jobs_by_industry(path: Path) -> xr.Dataset:
     )
     ds = areas.harmonise(ds)
     check_paavo_regions(frame, ds["jobs"].sum("industry"), src)
-    return areas.finish(
+    return finish(
         areas.add_aggregates(ds),
         {
             "year": "2017",
@@ -166,7 +168,7 @@ def read_postcode_frame(path: Path) -> tuple[pd.DataFrame, dict[str, str]]:
         raise DataError(f"industry columns {sorted(sections.values())}", source=src, row=1)
     frame = read_csv(path, columns=["kunta_code", "postinumero", "vuosi", *sections])
     frame["area"] = areas.check_codes(frame, "kunta_code", src)
-    frame["time"] = areas.year_end(areas.parse_years(frame, "vuosi", src))
+    frame["time"] = year_end(parse_years(frame, "vuosi", src))
     check_unique(frame, ["postinumero", "time"], src)
     return frame, sections
 
@@ -193,7 +195,7 @@ def read_postcode_shares(path: Path) -> xr.Dataset:
         count.to_xarray().reindex_like(ds["jobs"].isel(industry=0, drop=True)).fillna(0.0)
     )
     ds = areas.add_aggregates(areas.harmonise(ds), ("employment_area", "region"))
-    return areas.finish(
+    return finish(
         ds,
         {
             "time_convention": ANNUAL,
@@ -208,17 +210,14 @@ def read_jobs_2019(path: Path) -> xr.Dataset:
     src = str(path)
     frame = read_csv(path, columns=["area_code", "area_name_en", "year", "jobs_in_area_tyolliset3"])
     frame["area"] = areas.check_codes(frame, "area_code", src)
-    by_name = areas.codes_from_names(frame, "area_name_en", src, languages=("fi", "en"))
-    if (by_name != frame["area"]).any():
-        i = int(np.argmax((by_name != frame["area"]).to_numpy()))
-        raise DataError("name does not match code", source=src, row=int(frame[ROW].iloc[i]))
+    areas.check_names(frame, "area_name_en", frame["area"], src, languages=("fi", "en"))
     check_labels(frame, "year", ["2019"], src)
     check_unique(frame, ["area"], src)
     ds = to_dataset(frame, ("area",), {"jobs": parse_counts(frame, "jobs_in_area_tyolliset3", src)})
     country = ds.sel(area=geography.COUNTRY)
     out = areas.add_aggregates(areas.harmonise(ds.drop_sel(area=geography.COUNTRY)))
-    areas.check_equal(out["jobs"].sel(area=geography.COUNTRY), country["jobs"], "SSS", src)
-    return areas.finish(out, {"year": "2019", "reference_time": "2019-12-31"})
+    check_equal(out["jobs"].sel(area=geography.COUNTRY), country["jobs"], "SSS", src)
+    return finish(out, {"year": "2019", "reference_time": "2019-12-31"})
 
 
 # --------------------------------------------------------------------------- national
@@ -235,7 +234,7 @@ def read_national_accounts(path: Path) -> pd.DataFrame:
     check_unique(frame, ["industry", "Sector"], src)
     check_labels(frame, "Sector", ["S1 Total economy"], src)
     long = frame.melt(id_vars=["industry", ROW], value_vars=years, var_name="year")
-    long["time"] = areas.year_end(long["year"].astype(int))
+    long["time"] = year_end(long["year"].astype(int))
     values, status = parse_counts(long, "value", src, integer=False)
     long["value"], long["status"] = np.round(values * 1000.0), status
     return long
@@ -256,7 +255,7 @@ def read_115i(path: Path) -> pd.DataFrame:
     )
     check_labels(frame[bad], "industry_label", [], src)
     frame["industry"] = frame["industry_code"].map(INDUSTRY_115I)
-    frame["time"] = areas.year_end(areas.parse_years(frame, "year", src))
+    frame["time"] = year_end(parse_years(frame, "year", src))
     check_unique(frame, ["industry", "time"], src)
     frame["value"], frame["status"] = parse_counts(frame, "employed", src)
     return frame
@@ -269,7 +268,7 @@ def read_eurostat(path: Path) -> pd.DataFrame:
     check_labels(frame, "geo", ["FI"], src)
     frame = frame[frame["nace_r2"].str.fullmatch("[A-U]|TOTAL")].copy()
     frame["industry"] = frame["nace_r2"]
-    frame["time"] = areas.year_end(areas.parse_years(frame, "time", src))
+    frame["time"] = year_end(parse_years(frame, "time", src))
     check_unique(frame, ["industry", "time"], src)
     values, status = parse_counts(frame, "EMP_DC__THS_PER", src, integer=False)
     frame["value"], frame["status"] = np.round(values * 1000.0), status
@@ -297,7 +296,7 @@ def read_national_employment(shared_dir: Path) -> xr.Dataset:
         ],
         join="exact",
     )
-    return areas.finish(
+    return finish(
         ds,
         {
             "time_convention": ANNUAL + " (national accounts: annual average; 115i: last week)",

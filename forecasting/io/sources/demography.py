@@ -38,9 +38,9 @@ import xarray as xr
 
 from forecasting import geography
 from forecasting.errors import DataError
-from forecasting.io.sources import SHARED_DATA_RETRIEVED, Cube
-from forecasting.io.sources import _dem_emp_areas as areas
-from forecasting.io.sources._dem_emp_areas import AGES, ANNUAL, SEXES, parse_age
+from forecasting.io.sources import HFD_ATTRIBUTION, HMD_ATTRIBUTION, UNDOCUMENTED_REPO, Cube
+from forecasting.io.sources import _areas as areas
+from forecasting.io.sources._cubes import AGES, ANNUAL, SEXES, check_equal, finish, variable
 from forecasting.io.sources._demography_rates import (
     FILE_HFD,
     FILE_HMD,
@@ -49,7 +49,17 @@ from forecasting.io.sources._demography_rates import (
     read_mortality,
     read_regional_demography,
 )
-from forecasting.io.sources._read import ROW, check_unique, parse_counts, read_csv, to_dataset
+from forecasting.io.sources._read import (
+    ROW,
+    check_rows,
+    check_unique,
+    parse_age,
+    parse_counts,
+    parse_years,
+    read_csv,
+    to_dataset,
+    year_end,
+)
 
 FILE_11RE = "statfin/vaerak_11re_population_single_age_sex_all_municipalities_{year}.latin1.csv"
 FILE_TOTALS = "statfin/population_totals_by_municipality_2000-2022.csv"
@@ -120,7 +130,7 @@ def read_11re(path: Path) -> pd.DataFrame:
     raw["age"] = parse_age(raw, "Ikä", src, {"100 -": 100})
     long = raw.melt(id_vars=["area", "age", ROW], value_vars=value_cols, var_name="col")
     long["sex"] = long["col"].map(lambda c: _SEX_11RE[c.split(" ")[0]])
-    long["time"] = areas.year_end([year])[0]
+    long["time"] = year_end([year])[0]
     check_unique(long, ["area", "sex", "age"], src)
     long["population"], long["status"] = parse_counts(long, "value", src)
     return long.drop(columns=["col", "value"])
@@ -165,13 +175,13 @@ def read_population(shared_dir: Path) -> xr.Dataset:
     munis = xr.concat([p[0] for p in parts], dim="time", join="outer")
     country = xr.concat([p[1] for p in parts], dim="time")
     out = areas.add_aggregates(munis)
-    areas.check_equal(
+    check_equal(
         out["population"].sel(area=geography.COUNTRY),
         country["population"].sel(area=geography.COUNTRY),
         "sum of municipalities vs KOKO MAA",
         FILE_11RE.format(year="*"),
     )
-    return areas.finish(out, {"time_convention": ANNUAL, "age_convention": "100 = 100 and over"})
+    return finish(out, {"time_convention": ANNUAL, "age_convention": "100 = 100 and over"})
 
 
 # --------------------------------------------------------------------------- totals, muutl
@@ -180,12 +190,12 @@ def read_population_totals(path: Path) -> xr.Dataset:
     src = str(path)
     frame = read_csv(path, columns=["municipality_code", "population", "year"])
     frame["area"] = areas.check_codes(frame, "municipality_code", src)
-    frame["time"] = areas.year_end(areas.parse_years(frame, "year", src))
+    frame["time"] = year_end(parse_years(frame, "year", src))
     check_unique(frame, ["area", "time"], src)
     values = parse_counts(frame, "population", src)
     ds = to_dataset(frame, ("area", "time"), {"population": values})
     out = areas.add_aggregates(areas.harmonise(ds))
-    return areas.finish(out, {"time_convention": ANNUAL})
+    return finish(out, {"time_convention": ANNUAL})
 
 
 MIGRATION_KINDS = {
@@ -201,21 +211,10 @@ def read_migration_frame(path: Path) -> pd.DataFrame:
     src = str(path)
     frame = read_csv(path, columns=["Alue", "Vuosi", "kunta_no", "Tiedot", "values"])
     frame["area"] = areas.check_codes(frame, "kunta_no", src)
-    by_name = areas.codes_from_names(frame, "Alue", src)
-    if (by_name != frame["area"]).any():
-        i = int(np.argmax((by_name != frame["area"]).to_numpy()))
-        raise DataError(
-            f"name {frame['Alue'].iloc[i]!r} does not match code {frame['kunta_no'].iloc[i]!r}",
-            source=src,
-            row=int(frame[ROW].iloc[i]),
-        )
+    areas.check_names(frame, "Alue", frame["area"], src)
     unknown = ~frame["Tiedot"].isin([*MIGRATION_KINDS, *MIGRATION_RATES])
-    if unknown.any():
-        i = int(np.argmax(unknown.to_numpy()))
-        raise DataError(
-            f"unknown Tiedot {frame['Tiedot'].iloc[i]!r}", source=src, row=int(frame[ROW].iloc[i])
-        )
-    frame["time"] = areas.year_end(areas.parse_years(frame, "Vuosi", src))
+    check_rows(frame, unknown, "Tiedot", src, "unknown Tiedot {label!r}")
+    frame["time"] = year_end(parse_years(frame, "Vuosi", src))
     check_unique(frame, ["area", "time", "Tiedot"], src)
     return frame[frame["Tiedot"].isin(list(MIGRATION_KINDS))]
 
@@ -230,13 +229,13 @@ def read_migration(path: Path) -> xr.Dataset:
         values = parse_counts(sub, "values", src, allow_negative=(var == "net_migration"))
         parts.append(to_dataset(sub, ("area", "time"), {var: values}))
     ds = xr.merge(parts, join="outer")
-    areas.check_equal(
+    check_equal(
         ds["in_migration"] - ds["out_migration"],
         ds["net_migration"],
         "in - out vs net migration",
         src,
     )
-    return areas.finish(areas.harmonise(ds), {"time_convention": ANNUAL})
+    return finish(areas.harmonise(ds), {"time_convention": ANNUAL})
 
 
 # --------------------------------------------------------------------------- vaenn 2019
@@ -245,13 +244,9 @@ def read_projection_frame(path: Path) -> pd.DataFrame:
     src = str(path)
     frame = read_csv(path, columns=["alue", "time", "ika", "vaesto_e19"])
     frame["area"] = areas.check_codes(frame, "alue", src)
-    frame["time"] = areas.year_end(areas.parse_years(frame, "time", src))
+    frame["time"] = year_end(parse_years(frame, "time", src))
     frame["age"] = parse_age(frame, "ika", src, {"999": -1})
-    if (frame["age"] > 100).any():
-        i = int(np.argmax((frame["age"] > 100).to_numpy()))
-        raise DataError(
-            f"age {frame['ika'].iloc[i]} > 100", source=src, row=int(frame[ROW].iloc[i])
-        )
+    check_rows(frame, frame["age"] > 100, "ika", src, "age {label} > 100")
     check_unique(frame, ["area", "time", "age"], src)
     frame["value"], frame["status"] = parse_counts(frame, "vaesto_e19", src)
     return frame
@@ -264,13 +259,13 @@ def read_projection(path: Path) -> xr.Dataset:
     dims = ("area", "time")
     ds = xr.merge(
         [
-            to_dataset(by_age, (*dims, "age"), areas.variable(by_age, "population"), {"age": AGES}),
-            to_dataset(total, dims, areas.variable(total, "population_total")),
+            to_dataset(by_age, (*dims, "age"), variable(by_age, "population"), {"age": AGES}),
+            to_dataset(total, dims, variable(total, "population_total")),
         ],
         join="outer",
     )
     summed = ds["population"].sum("age", min_count=1)
-    areas.check_equal(summed, ds["population_total"], "sum over ages vs ika 999", str(path))
+    check_equal(summed, ds["population_total"], "sum over ages vs ika 999", str(path))
     return projection_areas(ds, str(path))
 
 
@@ -279,14 +274,14 @@ def projection_areas(ds: xr.Dataset, src: str) -> xr.Dataset:
     country = ds.sel(area=[geography.COUNTRY])
     munis = areas.harmonise(ds.drop_sel(area=geography.COUNTRY))
     summed = areas.add_aggregates(munis, ("country",))
-    areas.check_equal(
+    check_equal(
         summed["population_total"].sel(area=geography.COUNTRY),
         country["population_total"].sel(area=geography.COUNTRY),
         "sum of municipalities vs SSS",
         src,
     )
     out = xr.concat([munis, country], dim="area")
-    return areas.finish(
+    return finish(
         out,
         {
             "time_convention": ANNUAL,
@@ -297,94 +292,80 @@ def projection_areas(ds: xr.Dataset, src: str) -> xr.Dataset:
 
 
 # --------------------------------------------------------------------------- cubes
-def cube(
-    name: str,
-    dataset: xr.Dataset,
-    tables: tuple[str, ...],
-    files: tuple[str, ...],
-    repo: str,
-    counts: tuple[str, ...],
-    description: str,
-) -> Cube:
-    """A :class:`Cube` of this module (annual data labelled 31 December)."""
-    return Cube(
-        name=name,
-        dataset=dataset,
-        source_tables=tables,
-        source_files=files,
-        source_repo=repo,
-        retrieved=SHARED_DATA_RETRIEVED,
-        count_vars=counts,
-        description=description,
-        time_convention=ANNUAL,
-    )
-
-
 def build(shared_dir: Path) -> list[Cube]:
-    """Build the demography cubes of ``docs/DATA_CONTRACT.md``."""
+    """Build the demography cubes of ``docs/DATA_CONTRACT.md`` (annual, 31 December)."""
     d = Path(shared_dir)
     return [
-        cube(
-            "population",
-            read_population(d),
-            ("vaerak 11re",),
-            tuple(FILE_11RE.format(year=y) for y in YEARS_11RE),
-            REPO_11RE,
-            ("population",),
-            "Population 31.12. by municipality, single year of age and sex",
+        Cube(
+            name="population",
+            dataset=read_population(d),
+            source_tables=("vaerak 11re",),
+            source_files=tuple(FILE_11RE.format(year=y) for y in YEARS_11RE),
+            source_repo=REPO_11RE,
+            count_vars=("population",),
+            description="Population 31.12. by municipality, single year of age and sex",
+            time_convention=ANNUAL,
         ),
-        cube(
-            "population_totals",
-            read_population_totals(d / FILE_TOTALS),
-            ("vaerak (Sotkanet)",),
-            (FILE_TOTALS,),
-            "rOpenGov/geofi @ 18c8c7f",
-            ("population",),
-            "Population 31.12. by municipality, 2000..2022",
+        Cube(
+            name="population_totals",
+            dataset=read_population_totals(d / FILE_TOTALS),
+            source_tables=("vaerak (Sotkanet)",),
+            source_files=(FILE_TOTALS,),
+            source_repo="rOpenGov/geofi @ 18c8c7f",
+            count_vars=("population",),
+            description="Population 31.12. by municipality, 2000..2022",
+            time_convention=ANNUAL,
         ),
-        cube(
-            "migration",
-            read_migration(d / FILE_MIGRATION),
-            ("muutl",),
-            (FILE_MIGRATION,),
-            "pttry/KT162R @ b1a14da",
-            ("in_migration", "out_migration"),
-            "In-, out- and net migration by municipality",
+        Cube(
+            name="migration",
+            dataset=read_migration(d / FILE_MIGRATION),
+            source_tables=("muutl",),
+            source_files=(FILE_MIGRATION,),
+            source_repo="pttry/KT162R @ b1a14da",
+            count_vars=("in_migration", "out_migration"),
+            description="In-, out- and net migration by municipality",
+            time_convention=ANNUAL,
         ),
-        cube(
-            "projection_2019",
-            read_projection(d / FILE_VAENN),
-            ("vaenn 2019",),
-            (FILE_VAENN,),
-            "pttry/KT162R @ 47dced1",
-            ("population", "population_total"),
-            "Official population projection 2019..2040",
+        Cube(
+            name="projection_2019",
+            dataset=read_projection(d / FILE_VAENN),
+            source_tables=("vaenn 2019",),
+            source_files=(FILE_VAENN,),
+            source_repo="pttry/KT162R @ 47dced1",
+            count_vars=("population", "population_total"),
+            description="Official population projection 2019..2040",
+            time_convention=ANNUAL,
         ),
-        cube(
-            "regional_demography",
-            read_regional_demography(d),
-            ("11re", "12du", "11ae", "12dq", "12ak", "11a2", "11a7"),
-            REGION_FILES,
-            "PPgp/bayesPopFINdata @ 975b274 (partly derived)",
-            ("population",),
-            "Region-level demography",
+        Cube(
+            name="regional_demography",
+            dataset=read_regional_demography(d),
+            source_tables=("11re", "12du", "11ae", "12dq", "12ak", "11a2", "11a7"),
+            source_files=REGION_FILES,
+            source_repo="PPgp/bayesPopFINdata @ 975b274 (partly derived)",
+            count_vars=("population",),
+            description="Region-level demography",
+            time_convention=ANNUAL,
         ),
-        cube(
-            "national_mortality",
-            read_mortality(d / FILE_HMD),
-            ("HMD Finland Mx_1x1",),
-            (FILE_HMD,),
-            "Human Mortality Database (extract in shared/data)",
-            ("death_rate",),
-            "Death rates by age and sex",
+        Cube(
+            name="national_mortality",
+            dataset=read_mortality(d / FILE_HMD),
+            source_tables=("HMD Finland Mx_1x1",),
+            source_files=(FILE_HMD,),
+            source_repo=UNDOCUMENTED_REPO,
+            count_vars=("death_rate",),
+            description="Death rates by age and sex",
+            time_convention=ANNUAL,
+            attribution=HMD_ATTRIBUTION,
         ),
-        cube(
-            "national_fertility",
-            read_fertility(d / FILE_HFD),
-            ("HFD Finland ASFR",),
-            (FILE_HFD,),
-            "Human Fertility Database (extract in shared/data)",
-            ("fertility_rate",),
-            "Fertility rates by age",
+        Cube(
+            name="national_fertility",
+            dataset=read_fertility(d / FILE_HFD),
+            source_tables=("HFD Finland ASFR",),
+            source_files=(FILE_HFD,),
+            source_repo=UNDOCUMENTED_REPO,
+            count_vars=("fertility_rate",),
+            description="Fertility rates by age",
+            time_convention=ANNUAL,
+            attribution=HFD_ATTRIBUTION,
         ),
     ]

@@ -23,9 +23,9 @@ import pandas as pd
 import xarray as xr
 
 from forecasting import geography
-from forecasting.io.sources import SHARED_DATA_RETRIEVED, Cube
-from forecasting.io.sources import _dem_emp_areas as areas
-from forecasting.io.sources._dem_emp_areas import ANNUAL
+from forecasting.io.sources import EUROSTAT_LICENCE, UNDOCUMENTED_REPO, Cube
+from forecasting.io.sources import _areas as areas
+from forecasting.io.sources._cubes import ANNUAL, check_equal, finish
 from forecasting.io.sources._employment_industry import (
     FILE_115I,
     FILE_115K,
@@ -38,7 +38,16 @@ from forecasting.io.sources._employment_industry import (
     read_national_employment,
     read_postcode_shares,
 )
-from forecasting.io.sources._read import check_unique, parse_counts, read_csv, to_dataset
+from forecasting.io.sources._read import (
+    check_labels,
+    check_unique,
+    parse_counts,
+    parse_years,
+    read_csv,
+    to_dataset,
+    year_end,
+)
+from forecasting.provenance import LICENCE
 
 FILE_115N = "statfin/tyokay_115n_employed_by_residence_all_areas_1987-2017.csv"
 FILE_115P = "statfin/tyokay_115p_jobs_by_workplace_all_areas_1987-2017.csv"
@@ -122,14 +131,14 @@ def read_tyokay_frame(path: Path, spec: TyokaySpec) -> pd.DataFrame:
     src = str(path)
     cols = [spec.area_col, "pendelointi", *spec.fixed, *spec.extra, "time", "values"]
     frame = read_csv(path, columns=list(dict.fromkeys(cols)))
-    areas.check_labels(frame, "pendelointi", spec.variables, src)
+    check_labels(frame, "pendelointi", spec.variables, src)
     for col, label in spec.fixed.items():
-        areas.check_labels(frame, col, [label], src)
+        check_labels(frame, col, [label], src)
     for col, (dim, mapping) in spec.extra.items():
-        areas.check_labels(frame, col, mapping, src)
+        check_labels(frame, col, mapping, src)
         frame[dim] = frame[col].map(mapping)
     frame["area"] = areas.codes_from_names(frame, spec.area_col, src)
-    frame["time"] = areas.year_end(areas.parse_years(frame, "time", src))
+    frame["time"] = year_end(parse_years(frame, "time", src))
     dims = ["area", "time", *(d for d, _ in spec.extra.values())]
     check_unique(frame, [*dims, "pendelointi"], src)
     return frame
@@ -155,7 +164,7 @@ def check_country(ds: xr.Dataset, source: str) -> None:
     """``SSS`` (the file's ``KOKO MAA``) equals the sum over municipalities, per variable."""
     munis = ds.drop_sel(area=geography.COUNTRY)
     for var in (v for v in ds.data_vars if not str(v).endswith(areas.STATUS_SUFFIX)):
-        areas.check_equal(
+        check_equal(
             munis[var].sum("area", min_count=1),
             ds[var].sel(area=geography.COUNTRY),
             f"{var}: KOKO MAA",
@@ -167,11 +176,11 @@ def check_commuting(ds: xr.Dataset) -> None:
     """Identities between the 115n and 115p variables (all exact in the source)."""
     both = f"{FILE_115N} + {FILE_115P}"
     home_n, home_p = ds["residents_working_in_home_municipality"], ds["jobs_held_by_residents"]
-    areas.check_equal(home_p, home_n, "115p vs 115n 'Asuinkunnassaan työssäkäyvät'", both)
+    check_equal(home_p, home_n, "115p vs 115n 'Asuinkunnassaan työssäkäyvät'", both)
     out_total = home_n + ds["commuting_out"]
-    areas.check_equal(out_total, ds["employed_residents"], "home + out vs total", FILE_115N)
+    check_equal(out_total, ds["employed_residents"], "home + out vs total", FILE_115N)
     in_total = home_p + ds["commuting_in"]
-    areas.check_equal(in_total, ds["jobs"], "home + in vs total", FILE_115P)
+    check_equal(in_total, ds["jobs"], "home + in vs total", FILE_115P)
 
 
 def read_commuting(shared_dir: Path) -> xr.Dataset:
@@ -182,7 +191,7 @@ def read_commuting(shared_dir: Path) -> xr.Dataset:
     check_commuting(ds)
     ds = ds.drop_vars("jobs_held_by_residents")
     check_country(ds, f"{FILE_115N} + {FILE_115P}")
-    return areas.finish(
+    return finish(
         areas.harmonise(ds),
         {
             "time_convention": ANNUAL + " (employment in the last week of the year)",
@@ -196,7 +205,7 @@ def drop_totals(ds: xr.Dataset, source: str) -> xr.Dataset:
     for dim in ("education_level", "age_band"):
         for var in ds.data_vars:
             parts = ds[var].drop_sel({dim: "total"}).sum(dim, min_count=1)
-            areas.check_equal(parts, ds[var].sel({dim: "total"}), f"{var} over {dim}", source)
+            check_equal(parts, ds[var].sel({dim: "total"}), f"{var} over {dim}", source)
     return ds.drop_sel(education_level="total", age_band="total")
 
 
@@ -206,7 +215,7 @@ def read_employment_by_age_education(shared_dir: Path) -> xr.Dataset:
     p = drop_totals(read_tyokay(shared_dir / FILE_115P_ES, EDU_P), FILE_115P_ES)
     ds = xr.merge([n, p], join="exact")
     ds = areas.add_aggregates(areas.harmonise(ds), ("employment_area", "region"))
-    return areas.finish(
+    return finish(
         ds,
         {
             "time_convention": ANNUAL + " (employment in the last week of the year)",
@@ -219,27 +228,12 @@ def read_employment_by_age_education(shared_dir: Path) -> xr.Dataset:
 
 
 # --------------------------------------------------------------------------- cubes
-def cube(
-    name: str,
-    dataset: xr.Dataset,
-    tables: tuple[str, ...],
-    files: tuple[str, ...],
-    repo: str,
-    counts: tuple[str, ...],
-    description: str,
-) -> Cube:
-    """A :class:`Cube` of this module (annual data labelled 31 December where timed)."""
-    return Cube(
-        name=name,
-        dataset=dataset,
-        source_tables=tables,
-        source_files=files,
-        source_repo=repo,
-        retrieved=SHARED_DATA_RETRIEVED,
-        count_vars=counts,
-        description=description,
-        time_convention=ANNUAL if "time" in dataset.dims else None,
-    )
+#: Attribution of ``national_employment_by_industry`` (Statistics Finland and Eurostat parts).
+NATIONAL_ATTRIBUTION = (
+    "Source: Statistics Finland (Tilastokeskus), StatFin national accounts and tyokay 115i, "
+    "CC BY 4.0; Eurostat, nama_10_a64_e (employed_eurostat)"
+)
+NATIONAL_LICENCE = f"{LICENCE} (Statistics Finland parts); Eurostat part: {EUROSTAT_LICENCE}"
 
 
 def build(shared_dir: Path) -> list[Cube]:
@@ -247,64 +241,70 @@ def build(shared_dir: Path) -> list[Cube]:
     d = Path(shared_dir)
     tyokay = ("tyokay 115n", "tyokay 115p")
     return [
-        cube(
-            "commuting",
-            read_commuting(d),
-            tyokay,
-            (FILE_115N, FILE_115P),
-            "pttry/KT162R @ a47702d (115n), @ 9095555 (115p)",
-            (
+        Cube(
+            name="commuting",
+            dataset=read_commuting(d),
+            source_tables=tyokay,
+            source_files=(FILE_115N, FILE_115P),
+            source_repo="pttry/KT162R @ a47702d (115n), @ 9095555 (115p)",
+            count_vars=(
                 "employed_residents",
                 "residents_working_in_home_municipality",
                 "commuting_out",
                 "jobs",
                 "commuting_in",
             ),
-            "Employed residents, jobs and commuting by municipality",
+            description="Employed residents, jobs and commuting by municipality",
+            time_convention=ANNUAL,
         ),
-        cube(
-            "employment_by_age_education",
-            read_employment_by_age_education(d),
-            tyokay,
-            (FILE_115N_ES, FILE_115P_ES),
-            "pttry/KT162R",
-            ("employed_residents", "jobs"),
-            "Etelä-Savo employment by education level and age band",
+        Cube(
+            name="employment_by_age_education",
+            dataset=read_employment_by_age_education(d),
+            source_tables=tyokay,
+            source_files=(FILE_115N_ES, FILE_115P_ES),
+            source_repo="pttry/KT162R",
+            count_vars=("employed_residents", "jobs"),
+            description="Etelä-Savo employment by education level and age band",
+            time_convention=ANNUAL,
         ),
-        cube(
-            "jobs_by_industry",
-            read_jobs_by_industry(d / FILE_PAAVO_2017),
-            ("Paavo TP 2020",),
-            (FILE_PAAVO_2017,),
-            "synthetichealth/synthea-international @ ceec491",
-            ("jobs",),
-            "Jobs 2017 by TOL 2008 section",
+        Cube(
+            name="jobs_by_industry",
+            dataset=read_jobs_by_industry(d / FILE_PAAVO_2017),
+            source_tables=("Paavo TP 2020",),
+            source_files=(FILE_PAAVO_2017,),
+            source_repo="synthetichealth/synthea-international @ ceec491",
+            count_vars=("jobs",),
+            description="Jobs 2017 by TOL 2008 section",
         ),
-        cube(
-            "jobs_by_industry_postcode_shares",
-            read_postcode_shares(d / FILE_PAAVO_POST),
-            ("Paavo TP",),
-            (FILE_PAAVO_POST,),
-            "pttry/KT162R @ 8a904df; postal key ilmoeuro/hackathon @ b81cf6f",
-            ("jobs", "suppressed_postcodes"),
-            "Postal-code job sums by section (use as shares)",
+        Cube(
+            name="jobs_by_industry_postcode_shares",
+            dataset=read_postcode_shares(d / FILE_PAAVO_POST),
+            source_tables=("Paavo TP",),
+            source_files=(FILE_PAAVO_POST,),
+            source_repo="pttry/KT162R @ 8a904df; postal key ilmoeuro/hackathon @ b81cf6f",
+            count_vars=("jobs", "suppressed_postcodes"),
+            description="Postal-code job sums by section (use as shares)",
+            time_convention=ANNUAL,
         ),
-        cube(
-            "jobs_totals_2019",
-            read_jobs_2019(d / FILE_115K),
-            ("tyokay 115k",),
-            (FILE_115K,),
-            "Fl4yd/intro_web_3 @ eeae82e",
-            ("jobs",),
-            "Jobs 2019 by municipality",
+        Cube(
+            name="jobs_totals_2019",
+            dataset=read_jobs_2019(d / FILE_115K),
+            source_tables=("tyokay 115k",),
+            source_files=(FILE_115K,),
+            source_repo="Fl4yd/intro_web_3 @ eeae82e",
+            count_vars=("jobs",),
+            description="Jobs 2019 by municipality",
         ),
-        cube(
-            "national_employment_by_industry",
-            read_national_employment(d),
-            ("national accounts (kan)", "tyokay 115i", "Eurostat nama_10_a64_e"),
-            (FILE_NA, FILE_115I, FILE_EUROSTAT),
-            "see shared/data/README.md (national/)",
-            ("employed_na", "employed_es", "employed_eurostat"),
-            "National employment by industry",
+        Cube(
+            name="national_employment_by_industry",
+            dataset=read_national_employment(d),
+            source_tables=("national accounts (kan)", "tyokay 115i", "Eurostat nama_10_a64_e"),
+            source_files=(FILE_NA, FILE_115I, FILE_EUROSTAT),
+            source_repo=UNDOCUMENTED_REPO,
+            count_vars=("employed_na", "employed_es", "employed_eurostat"),
+            description="National employment by industry",
+            time_convention=ANNUAL,
+            attribution=NATIONAL_ATTRIBUTION,
+            licence=NATIONAL_LICENCE,
         ),
     ]

@@ -23,20 +23,17 @@ import xarray as xr
 from forecasting import geography
 from forecasting.contract import STATUS_CODES, STATUS_OK
 from forecasting.errors import DataError
-from forecasting.io.sources import SHARED_DATA_RETRIEVED, Cube
+from forecasting.io.sources import Cube
+from forecasting.io.sources._areas import add_aggregates, codes_from_names, harmonise
+from forecasting.io.sources._cubes import MONTHLY
 from forecasting.io.sources._read import (
     ROW,
+    check_rows,
     check_unique,
     parse_counts,
     parse_months,
     read_csv,
     to_dataset,
-)
-from forecasting.io.sources._reg_areas import (
-    add_aggregates_with_status,
-    code_for_name,
-    harmonise_with_status,
-    municipality_name_index,
 )
 
 FILE_12R5 = "statfin/tyonv_12r5_unemployed_labourforce_vacancies_all_areas_2006-01_2023-10.csv"
@@ -44,7 +41,6 @@ FILE_12TI = "statfin/tyonv_12ti_by_occupation_etela-savo_and_finland_2006-01_202
 FILE_2310 = "statfin/tyonv_2310_vacancy_flows_by_municipality_2006-01_2020-08.csv"
 REPO_KOHTAANTO = "pttry/kohtaantoindeksit @ ad33418"
 REPO_LABOR = "pttry/statfiLaborMarkets @ f129c71"
-MONTHLY = "month start (YYYY-MM-01) labels the month; stocks are counted at the end of the month"
 
 VARS_12R5 = {
     "TYOTTOMATLOPUSSA": "unemployed",
@@ -80,7 +76,6 @@ def build(shared_dir: Path) -> list[Cube]:
             source_tables=("tyonv 12r5",),
             source_files=(FILE_12R5,),
             source_repo=REPO_KOHTAANTO,
-            retrieved=SHARED_DATA_RETRIEVED,
             count_vars=tuple(VARS_12R5.values()),
             description="monthly unemployed, labour force and vacancies by municipality "
             "(2025 division) and aggregate area",
@@ -92,7 +87,6 @@ def build(shared_dir: Path) -> list[Cube]:
             source_tables=("tyonv 12ti",),
             source_files=(FILE_12TI,),
             source_repo=REPO_KOHTAANTO,
-            retrieved=SHARED_DATA_RETRIEVED,
             count_vars=tuple(VARS_12TI.values()),
             description="monthly unemployed and vacancies by occupation (Ammattiluokitus 2010), "
             "Etelä-Savo and the whole country",
@@ -104,7 +98,6 @@ def build(shared_dir: Path) -> list[Cube]:
             source_tables=("tyonv 2310",),
             source_files=(FILE_2310,),
             source_repo=REPO_LABOR,
-            retrieved=SHARED_DATA_RETRIEVED,
             count_vars=("open_during_month", "new", "filled"),
             description="monthly vacancy flows (open during month, new, filled, mean days "
             "open) by municipality (2025 division)",
@@ -148,11 +141,7 @@ def read_12r5_long(path: Path) -> pd.DataFrame:
     src = str(path)
     frame = read_csv(path, columns=["alue", "month", *VARS_12R5])
     kind = frame["alue"].str.extract(r"^(KU|SK|MK|ELY|SSS)", expand=False)
-    if kind.isna().any():
-        i = int(np.argmax(kind.isna().to_numpy()))
-        raise DataError(
-            f"unknown area code {frame['alue'].iloc[i]!r}", source=src, row=int(frame[ROW].iloc[i])
-        )
+    check_rows(frame, kind.isna(), "alue", src, "unknown area code {label!r}")
     frame["kind"] = kind
     frame["area"] = frame["alue"].where(kind != "KU", frame["alue"].str[2:])
     frame["time"] = parse_months(frame, "month", src)
@@ -160,13 +149,7 @@ def read_12r5_long(path: Path) -> pd.DataFrame:
     munis = geography.municipalities()
     known = set(munis.index) | set(geography.merger_map())
     bad = (kind == "KU") & ~frame["area"].isin(known)
-    if bad.any():
-        i = int(np.argmax(bad.to_numpy()))
-        raise DataError(
-            f"unknown municipality code {frame['alue'].iloc[i]!r}",
-            source=src,
-            row=int(frame[ROW].iloc[i]),
-        )
+    check_rows(frame, bad, "alue", src, "unknown municipality code {label!r}")
     return frame
 
 
@@ -185,10 +168,8 @@ def read_registers(path: Path) -> xr.Dataset:
     ds = to_dataset(
         ku, ["area", "time"], _parse_vars(ku, VARS_12R5, src), {"time": times}, source=src
     )
-    variables = list(VARS_12R5.values())
-    ds = harmonise_with_status(ds, variables)
-    ds = ds.sortby("area")
-    ds = add_aggregates_with_status(ds, variables)
+    ds = harmonise(ds).sortby("area")
+    ds = add_aggregates(ds, complete_only=False, bottom_up=True)
     published = frame[frame["kind"].isin(["MK", "SSS"])]
     pub = to_dataset(
         published,
@@ -272,21 +253,9 @@ def read_occupations(path: Path) -> xr.Dataset:
     src = str(path)
     frame = read_csv(path, columns=["alue", "ammattiryhma", "month", *VARS_12TI])
     bad = ~frame["alue"].isin(["MK10", "SSS"])
-    if bad.any():
-        i = int(np.argmax(bad.to_numpy()))
-        raise DataError(
-            f"unexpected area {frame['alue'].iloc[i]!r} (expected MK10 or SSS)",
-            source=src,
-            row=int(frame[ROW].iloc[i]),
-        )
+    check_rows(frame, bad, "alue", src, "unexpected area {label!r} (expected MK10 or SSS)")
     bad = ~frame["ammattiryhma"].str.fullmatch(r"\d{1,4}|X\d{0,3}|SSS")
-    if bad.any():
-        i = int(np.argmax(bad.to_numpy()))
-        raise DataError(
-            f"malformed occupation code {frame['ammattiryhma'].iloc[i]!r}",
-            source=src,
-            row=int(frame[ROW].iloc[i]),
-        )
+    check_rows(frame, bad, "ammattiryhma", src, "malformed occupation code {label!r}")
     frame["time"] = parse_months(frame, "month", src)
     frame = frame.rename(columns={"alue": "area", "ammattiryhma": "occupation"})
     check_unique(frame, ["area", "occupation", "time"], src)
@@ -325,14 +294,7 @@ def read_vacancy_flows(path: Path) -> xr.Dataset:
     """
     src = str(path)
     frame = read_csv(path, columns=[*VARS_2310, "time", "kunta"])
-    index = municipality_name_index()
-    codes = []
-    for name, row in zip(frame["kunta"], frame[ROW], strict=True):
-        code = code_for_name(name, index)
-        if code is None:
-            raise DataError(f"unknown municipality name {name!r}", source=src, row=int(row))
-        codes.append(code)
-    frame["area"] = codes
+    frame["area"] = codes_from_names(frame, "kunta", src, languages=("fi", "sv"), country=False)
     frame["time"] = parse_months(frame, "time", src)
     check_unique(frame, ["kunta", "time"], src)
     counts = {k: v for k, v in VARS_2310.items() if v != "mean_days_open"}
@@ -349,8 +311,7 @@ def read_vacancy_flows(path: Path) -> xr.Dataset:
         )
     parsed["days_open_total"] = (mean * filled, mean_status)
     ds = to_dataset(frame, ["area", "time"], parsed, source=src)
-    additive = ["open_during_month", "new", "filled", "days_open_total"]
-    ds = harmonise_with_status(ds, additive).sortby("area")
+    ds = harmonise(ds).sortby("area")  # all four variables are additive
     total = ds["days_open_total"]
     ds["mean_days_open"] = xr.where(ds["filled"] > 0, total / ds["filled"], 0.0).where(
         total.notnull()
