@@ -111,7 +111,8 @@ def info() -> dict[str, Any]:
     ``{"data_version", "license", "attribution", "cubes": {name: {...}}}`` where each cube
     has ``description``, ``tables`` (source table ids), ``dims``, ``variables``, ``periods``
     (first, last, n of ``time`` or None), ``areas`` (n, first, last or None) and
-    ``provenance`` (source files, repository, licence, retrieved, data_version).
+    ``provenance`` (source files, repository, licence, attribution, retrieved, data_version).
+    The top-level ``license`` and ``attribution`` list the different ones of the cubes.
     """
     man = manifest()
     cubes = {}
@@ -128,6 +129,7 @@ def info() -> dict[str, Any]:
                 "source_files": [f["path"] for f in entry["source_files"]],
                 "source_repository": entry["source_repository"],
                 "license": entry["license"],
+                "attribution": entry.get("attribution", man["attribution"]),
                 "retrieved": entry["retrieved"],
                 "data_version": entry["data_version"],
             },

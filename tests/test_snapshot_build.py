@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,7 +14,7 @@ import pytest
 from forecasting import snapshot
 from forecasting.errors import DataError
 from forecasting.io import snapshot_build
-from forecasting.io.snapshot_store import MANIFEST
+from forecasting.io.snapshot_store import MANIFEST, build_lock, lock_path
 from forecasting.io.sources import registers
 from forecasting.settings import get_settings
 
@@ -177,15 +181,79 @@ def test_a_failing_source_module_leaves_the_previous_snapshot(
     assert snapshot_build.main(["--shared", str(shared), "--out", str(out), "--modules", "x"]) == 1
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
-    not (SHARED / registers.FILE_12R5).exists(),
-    reason=f"shared source extracts not found at {SHARED}",
+    not (SHARED / "statfin").is_dir(),
+    reason=f"shared source extracts not found at {SHARED} (fresh machine without ../shared)",
 )
-def test_rebuild_gives_the_committed_content_hashes(tmp_path: Path) -> None:
-    committed = json.loads((snapshot.snapshot_dir() / MANIFEST).read_text())["cubes"]
-    mine = [n for n, e in committed.items() if e.get("module") == "registers"]
-    assert sorted(mine) == ["occupations", "registers", "vacancy_flows"]
-    manifest = snapshot_build.build_snapshot(SHARED, tmp_path / "snap", ["registers"])
-    for name in mine:
-        assert manifest["cubes"][name]["data_version"] == committed[name]["data_version"], name
-        assert manifest["cubes"][name]["sha256"] == committed[name]["sha256"], name
+def test_rebuild_gives_the_committed_snapshot_for_every_cube(tmp_path: Path) -> None:
+    committed = json.loads((snapshot.snapshot_dir() / MANIFEST).read_text())
+    manifest = snapshot_build.build_snapshot(SHARED, tmp_path / "snap")
+    assert sorted(manifest["cubes"]) == sorted(committed["cubes"])
+    for name, entry in committed["cubes"].items():
+        assert manifest["cubes"][name]["data_version"] == entry["data_version"], name
+        assert manifest["cubes"][name]["sha256"] == entry["sha256"], name  # same bytes
+    assert manifest == committed  # sizes, totals, provenance: the whole manifest
+
+
+def _hold_lock_while(out: Path, action: Callable[[], None]) -> None:
+    """Run ``action`` while this thread holds the build lock of ``out``."""
+    with build_lock(out):
+        action()
+
+
+def test_concurrent_builds_wait_for_the_lock(tmp_path: Path) -> None:
+    shared = _write_shared(tmp_path)
+    out = tmp_path / "snap"
+    results: list[dict] = []
+    worker = threading.Thread(
+        target=lambda: results.append(snapshot_build.build_snapshot(shared, out, ["registers"]))
+    )
+
+    def start_and_watch() -> None:
+        worker.start()
+        time.sleep(0.5)
+        assert worker.is_alive() and not out.exists()  # waiting, nothing written
+
+    _hold_lock_while(out, start_and_watch)
+    worker.join(timeout=60)
+    assert results and (out / MANIFEST).exists()
+    assert not lock_path(out).exists()  # released and removed
+
+
+def test_a_held_lock_times_out_without_writing(tmp_path: Path) -> None:
+    shared = _write_shared(tmp_path)
+    out = tmp_path / "snap"
+
+    def build() -> None:
+        with pytest.raises(DataError, match="still holds the lock"):
+            snapshot_build.build_snapshot(shared, out, ["registers"], lock_timeout=0.3)
+
+    _hold_lock_while(out, build)
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".snap")] == []
+
+
+def test_modules_build_reads_the_manifest_under_the_lock(tmp_path: Path) -> None:
+    """A cube another build adds while this one waits is carried over, not lost."""
+    shared = _write_shared(tmp_path)
+    out = tmp_path / "snap"
+    snapshot_build.build_snapshot(shared, out, ["registers"])
+    results: list[dict] = []
+    worker = threading.Thread(
+        target=lambda: results.append(snapshot_build.build_snapshot(shared, out, ["registers"]))
+    )
+
+    def add_cube_of_another_module() -> None:
+        worker.start()
+        time.sleep(0.5)  # the worker waits for the lock now
+        manifest = json.loads((out / MANIFEST).read_text())
+        extra = {**manifest["cubes"]["occupations"], "file": "extra.nc", "module": "employment"}
+        shutil.copy2(out / "occupations.nc", out / "extra.nc")
+        manifest["cubes"]["extra"] = extra
+        (out / MANIFEST).write_text(json.dumps(manifest))
+
+    _hold_lock_while(out, add_cube_of_another_module)
+    worker.join(timeout=60)
+    assert "extra" in results[0]["cubes"]
+    assert (out / "extra.nc").exists()

@@ -15,6 +15,9 @@ Everything is written to a temporary directory beside the target, read back and 
 only then swapped in; on any error nothing in the target changes. The same inputs give the same
 ``data_version`` values (and the same bytes) on every run: no wall-clock time is stored.
 ``--modules`` rebuilds only some source modules and carries the other cubes over unchanged.
+A build holds an exclusive lock (``.<snapshot dir>.lock`` beside the target, see
+:func:`forecasting.io.snapshot_store.build_lock`) from before it reads the current manifest
+until the swap, so concurrent builds run one after the other and never lose each other's cubes.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +41,7 @@ from forecasting.errors import DataError, EnnakointiError
 from forecasting.io.snapshot_store import (
     MANIFEST,
     MANIFEST_FORMAT,
+    build_lock,
     file_sha256,
     read_cube,
     read_manifest,
@@ -80,6 +85,8 @@ def prepare(cube: Cube) -> xr.Dataset:
         raise DataError("a cube with a time dim needs a time_convention", source=cube.name)
     validate(ds, name=cube.name, counts=cube.count_vars, required_attrs=())
     extra: dict[str, Any] = {
+        "source": cube.attribution,
+        "license": cube.licence,
         "code_version": __version__,
         "source_files": ", ".join(cube.source_files),
         "source_repository": cube.source_repo,
@@ -151,7 +158,8 @@ def manifest_entry(cube: Cube, ds: xr.Dataset, path: Path, shared_dir: Path) -> 
         "source_tables": list(cube.source_tables),
         "source_files": [_source_entry(shared_dir, rel, cube.name) for rel in cube.source_files],
         "source_repository": cube.source_repo,
-        "license": LICENCE,
+        "license": cube.licence,
+        "attribution": cube.attribution,
         "retrieved": cube.retrieved,
         "time_convention": cube.time_convention,
         "count_vars": list(cube.count_vars),
@@ -184,7 +192,11 @@ def _carry_over(old_dir: Path, tmp: Path, keep: set[str]) -> dict[str, Any]:
 
 
 def build_snapshot(
-    shared_dir: Path, out_dir: Path, modules: Sequence[str] | None = None
+    shared_dir: Path,
+    out_dir: Path,
+    modules: Sequence[str] | None = None,
+    *,
+    lock_timeout: float = 600.0,
 ) -> dict[str, Any]:
     """Build the snapshot into ``out_dir`` atomically and return its manifest.
 
@@ -196,7 +208,15 @@ def build_snapshot(
         Target directory (replaced as a whole on success, untouched on failure).
     modules
         Source modules to rebuild (default: all registered); cubes of the other registered
-        modules are carried over from the existing snapshot.
+        modules are carried over from the snapshot as it is once the build lock is held.
+    lock_timeout
+        Seconds to wait for a concurrent build of the same ``out_dir`` to finish.
+
+    Raises
+    ------
+    DataError
+        Bad source input, a cube that breaks the contract, an unknown module, or the lock
+        still held by another build after ``lock_timeout``.
     """
     shared_dir, out_dir = Path(shared_dir), Path(out_dir)
     if not shared_dir.is_dir():
@@ -206,38 +226,49 @@ def build_snapshot(
     if unknown:
         raise DataError(f"unknown source modules {unknown}; registered: {list(SOURCE_MODULES)}")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.build-", dir=out_dir.parent))
-    tmp.chmod(0o755)  # mkdtemp makes it private; the snapshot is package data
-    try:
-        present = builders(SOURCE_MODULES)
-        carried = _carry_over(out_dir, tmp, set(present) - set(selected))
-        cubes: dict[str, Any] = dict(carried)
-        for mod_name in [m for m in selected if m in present]:
-            for cube in build_all(shared_dir, (mod_name,)):
-                if cube.name in cubes:
-                    raise DataError(f"cube {cube.name!r} is built twice", source=mod_name)
-                ds = prepare(cube)
-                path = tmp / f"{cube.name}.nc"
-                write_cube(ds, path)
-                cubes[cube.name] = {
-                    **manifest_entry(cube, ds, path, shared_dir),
-                    "module": mod_name,
-                }
-        manifest = {
-            "format": MANIFEST_FORMAT,
-            "attribution": ATTRIBUTION,
-            "license": LICENCE,
-            "code_version": __version__,
-            "data_version": combine_versions(e["data_version"] for e in cubes.values()),
-            "cubes": dict(sorted(cubes.items())),
-        }
-        write_manifest(manifest, tmp)
-        verify(tmp, manifest)
-        _swap(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    with build_lock(out_dir, timeout=lock_timeout):
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.build-", dir=out_dir.parent))
+        tmp.chmod(0o755)  # mkdtemp makes it private; the snapshot is package data
+        try:
+            manifest = _build_into(shared_dir, out_dir, tmp, selected)
+            _swap(tmp, out_dir)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
     return manifest
+
+
+def _build_into(
+    shared_dir: Path, out_dir: Path, tmp: Path, selected: tuple[str, ...]
+) -> dict[str, Any]:
+    """Write the cubes of ``selected`` (and carried-over ones) and the manifest into ``tmp``."""
+    present = builders(SOURCE_MODULES)
+    cubes: dict[str, Any] = _carry_over(out_dir, tmp, set(present) - set(selected))
+    for mod_name in [m for m in selected if m in present]:
+        for cube in build_all(shared_dir, (mod_name,)):
+            if cube.name in cubes:
+                raise DataError(f"cube {cube.name!r} is built twice", source=mod_name)
+            ds = prepare(cube)
+            path = tmp / f"{cube.name}.nc"
+            write_cube(ds, path)
+            cubes[cube.name] = {**manifest_entry(cube, ds, path, shared_dir), "module": mod_name}
+    manifest = {
+        "format": MANIFEST_FORMAT,
+        "attribution": _distinct(e.get("attribution", ATTRIBUTION) for e in cubes.values()),
+        "license": _distinct(e.get("license", LICENCE) for e in cubes.values()),
+        "code_version": __version__,
+        "data_version": combine_versions(e["data_version"] for e in cubes.values()),
+        "cubes": dict(sorted(cubes.items())),
+    }
+    write_manifest(manifest, tmp)
+    verify(tmp, manifest)
+    return manifest
+
+
+def _distinct(texts: Iterable[str]) -> str:
+    """The different ``texts``, most common first (ties alphabetically), joined by ``" | "``."""
+    counts = Counter(texts)
+    return " | ".join(sorted(counts, key=lambda t: (-counts[t], t)))
 
 
 def _swap(new: Path, target: Path) -> None:

@@ -3,13 +3,18 @@
 Files are written with h5netcdf, zlib + shuffle, counts as float32 where that is exact, time as
 int32 days since 1970-01-01, and no wall-clock timestamps, so the same data gives the same
 bytes. Reading loads everything into memory, closes the file and casts float32 back to float64.
+:func:`build_lock` keeps two builds of the same snapshot from running at once.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -127,4 +132,69 @@ def _fsync(path: Path) -> None:
     try:
         os.fsync(fd)
     finally:
+        os.close(fd)
+
+
+def lock_path(directory: Path) -> Path:
+    """The lock file of the snapshot ``directory``: ``.<name>.lock`` beside it."""
+    directory = Path(directory)
+    return directory.parent / f".{directory.name}.lock"
+
+
+def _try_lock(path: Path) -> int | None:
+    """An open descriptor of ``path`` holding an exclusive flock, or None if it is taken.
+
+    The lock counts only if ``path`` still names the locked file afterwards: the holder
+    unlinks it on release, and a waiter may have opened the old, unlinked file.
+    """
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    try:
+        same = os.stat(path).st_ino == os.fstat(fd).st_ino
+    except FileNotFoundError:
+        same = False
+    if not same:
+        os.close(fd)
+        return None
+    return fd
+
+
+@contextmanager
+def build_lock(directory: Path, *, timeout: float = 600.0, poll: float = 0.1) -> Iterator[Path]:
+    """Hold the exclusive build lock of the snapshot ``directory`` (POSIX ``flock``).
+
+    Parameters
+    ----------
+    directory
+        The snapshot directory (it need not exist; its parent must).
+    timeout
+        Seconds to wait for another build to finish.
+    poll
+        Seconds between attempts.
+
+    Raises
+    ------
+    DataError
+        If the lock is still held by another process after ``timeout`` seconds.
+
+    The operating system releases the lock if the holder dies; the lock file is removed on
+    release, so no file is left beside the snapshot.
+    """
+    path = lock_path(directory)
+    deadline = time.monotonic() + timeout
+    while (fd := _try_lock(path)) is None:
+        if time.monotonic() >= deadline:
+            raise DataError(
+                f"another snapshot build still holds the lock after {timeout:g} s", source=str(path)
+            )
+        time.sleep(poll)
+    try:
+        os.write(fd, f"{os.getpid()}\n".encode())
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
         os.close(fd)
