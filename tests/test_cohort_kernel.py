@@ -12,42 +12,38 @@ from models._kernels import cohort as k
 
 @numba.njit
 def _binomials(seed: int, n: float, p: float, size: int) -> np.ndarray:
-    state = np.zeros(1, dtype=np.uint64)
-    state[0] = seed
+    state = np.uint64(seed)
     out = np.empty(size)
     for i in range(size):
-        out[i] = k.binomial(state, n, p)
+        out[i], state = k.binomial(state, n, p)
     return out
 
 
 @numba.njit
 def _binomials_pre(seed: int, n: float, p: float, size: int) -> np.ndarray:
-    state = np.zeros(1, dtype=np.uint64)
-    state[0] = seed
+    state = np.uint64(seed)
     out = np.empty(size)
     log1mp, odds = np.log1p(-min(p, 0.5)), p / (1.0 - min(p, 0.5))
     for i in range(size):
-        out[i] = k.binomial_pre(state, n, p, log1mp, odds)
+        out[i], state = k.binomial_pre(state, n, p, log1mp, odds)
     return out
 
 
 @numba.njit
 def _poissons(seed: int, lam: float, size: int) -> np.ndarray:
-    state = np.zeros(1, dtype=np.uint64)
-    state[0] = seed
+    state = np.uint64(seed)
     out = np.empty(size)
     for i in range(size):
-        out[i] = k.poisson(state, lam)
+        out[i], state = k.poisson(state, lam)
     return out
 
 
 @numba.njit
 def _normals(seed: int, size: int) -> np.ndarray:
-    state = np.zeros(1, dtype=np.uint64)
-    state[0] = seed
+    state = np.uint64(seed)
     out = np.empty(size)
     for i in range(size):
-        out[i] = k.normal(state)
+        out[i], state = k.normal(state)
     return out
 
 

@@ -72,42 +72,46 @@ _STIRLING_TAIL = np.array(
 
 
 @jit
-def _next_u64(state: np.ndarray) -> np.uint64:
-    """SplitMix64 (Steele, Lea & Flood 2014): advance ``state`` (uint64[1]) and return 64 bits."""
-    state[0] += _GOLDEN
-    z = state[0]
+def _mix(z: np.uint64) -> np.uint64:
+    """The SplitMix64 output function (Steele, Lea & Flood 2014)."""
     z = (z ^ (z >> _S30)) * _MIX1
     z = (z ^ (z >> _S27)) * _MIX2
     return z ^ (z >> _S31)
 
 
-@jit
-def uniform(state: np.ndarray) -> float:
-    """A uniform variate on the open interval (0, 1), 53 bits."""
-    return (float(_next_u64(state) >> _S11) + 0.5) * _TWO_M53
+# The generator state is a uint64 passed by value and returned with every variate: helpers
+# called once per cell take no arrays, so no reference counting happens on the hot path.
 
 
 @jit
-def normal(state: np.ndarray) -> float:
-    """A standard normal variate (Box-Muller, one of the pair)."""
-    u1 = uniform(state)
-    u2 = uniform(state)
-    return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+def uniform(state: np.uint64) -> tuple[float, np.uint64]:
+    """A uniform variate on the open interval (0, 1) (53 bits) and the next state."""
+    state = state + _GOLDEN
+    return (float(_mix(state) >> _S11) + 0.5) * _TWO_M53, state
 
 
 @jit
-def poisson(state: np.ndarray, lam: float) -> float:
+def normal(state: np.uint64) -> tuple[float, np.uint64]:
+    """A standard normal variate (Box-Muller, one of the pair) and the next state."""
+    u1, state = uniform(state)
+    u2, state = uniform(state)
+    return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2), state
+
+
+@jit
+def poisson(state: np.uint64, lam: float) -> tuple[float, np.uint64]:
     """Poisson(lam): multiplication method below 10, PTRS transformed rejection above."""
     if lam <= 0.0:
-        return 0.0
+        return 0.0, state
     if lam < 10.0:
         limit = math.exp(-lam)
         k = 0.0
-        prod = uniform(state)
+        prod, state = uniform(state)
         while prod > limit:
             k += 1.0
-            prod *= uniform(state)
-        return k
+            u, state = uniform(state)
+            prod *= u
+        return k, state
     slam = math.sqrt(lam)
     loglam = math.log(lam)
     b = 0.931 + 2.53 * slam
@@ -115,17 +119,18 @@ def poisson(state: np.ndarray, lam: float) -> float:
     invalpha = 1.1239 + 1.1328 / (b - 3.4)
     vr = 0.9277 - 3.6224 / (b - 2.0)
     while True:
-        u = uniform(state) - 0.5
-        v = uniform(state)
+        u, state = uniform(state)
+        v, state = uniform(state)
+        u -= 0.5
         us = 0.5 - abs(u)
         k = math.floor((2.0 * a / us + b) * u + lam + 0.43)
         if us >= 0.07 and v <= vr:
-            return k
+            return k, state
         if k < 0.0 or (us < 0.013 and v > us):
             continue
         lhs = math.log(v) + math.log(invalpha) - math.log(a / (us * us) + b)
         if lhs <= -lam + k * loglam - math.lgamma(k + 1.0):
-            return k
+            return k, state
 
 
 @jit
@@ -137,7 +142,7 @@ def _stirling_tail(k: float) -> float:
 
 
 @jit
-def _binomial_btrs(state: np.ndarray, n: float, p: float) -> float:
+def _binomial_btrs(state: np.uint64, n: float, p: float) -> tuple[float, np.uint64]:
     """Binomial by transformed rejection with squeeze (Hörmann 1993), for ``n * p >= 10``."""
     spq = math.sqrt(n * p * (1.0 - p))
     b = 1.15 + 2.53 * spq
@@ -148,14 +153,15 @@ def _binomial_btrs(state: np.ndarray, n: float, p: float) -> float:
     alpha = (2.83 + 5.1 / b) * spq
     m = math.floor((n + 1.0) * p)
     while True:
-        u = uniform(state) - 0.5
-        v = uniform(state)
+        u, state = uniform(state)
+        v, state = uniform(state)
+        u -= 0.5
         us = 0.5 - abs(u)
         k = math.floor((2.0 * a / us + b) * u + c)
         if k < 0.0 or k > n:
             continue
         if us >= 0.07 and v <= v_r:
-            return k
+            return k, state
         v = math.log(v * alpha / (a / (us * us) + b))
         bound = (
             (m + 0.5) * math.log((m + 1.0) / (r * (n - m + 1.0)))
@@ -167,50 +173,60 @@ def _binomial_btrs(state: np.ndarray, n: float, p: float) -> float:
             - _stirling_tail(n - k)
         )
         if v <= bound:
-            return k
+            return k, state
 
 
 @jit
-def _binomial_inversion(state: np.ndarray, n: float, log1mp: float, odds: float) -> float:
-    """Walk the binomial pmf from 0 (expected ``n * p + 1`` steps; for ``n * p < 10``)."""
-    u = uniform(state)
+def _binomial_inversion(
+    state: np.uint64, n: float, mean: float, log1mp: float, odds: float
+) -> tuple[float, np.uint64]:
+    """Walk the binomial pmf from 0 (expected ``n * p + 1`` steps; for ``n * p < 10``).
+
+    ``mean = n * p``; the squeeze ``P(0) = (1 - p)^n >= 1 - n p`` settles most draws of
+    small cells without an ``exp``.
+    """
+    u, state = uniform(state)
+    if u <= 1.0 - mean:
+        return 0.0, state
     pk = math.exp(n * log1mp)
     k = 0.0
     while u > pk and k < n:
         u -= pk
         pk *= (n - k) / (k + 1.0) * odds
         k += 1.0
-    return k
+    return k, state
 
 
 @jit
-def binomial(state: np.ndarray, n: float, p: float) -> float:
-    """Binomial(n, p) for a whole number ``n >= 0``: inversion when ``n * min(p, 1-p) < 10``."""
+def binomial(state: np.uint64, n: float, p: float) -> tuple[float, np.uint64]:
+    """Binomial(n, p) for a whole number ``n >= 0``: inversion when ``n * min(p, 1-p) < 10``,
+    BTRS otherwise. Returns the variate and the next state."""
     if n <= 0.0 or p <= 0.0:
-        return 0.0
+        return 0.0, state
     if p >= 1.0:
-        return n
+        return n, state
     flip = p > 0.5
     pp = 1.0 - p if flip else p
     if n * pp >= 10.0:
-        k = _binomial_btrs(state, n, pp)
+        k, state = _binomial_btrs(state, n, pp)
     else:
-        k = _binomial_inversion(state, n, math.log1p(-pp), pp / (1.0 - pp))
-    return n - k if flip else k
+        k, state = _binomial_inversion(state, n, n * pp, math.log1p(-pp), pp / (1.0 - pp))
+    return (n - k if flip else k), state
 
 
 @jit
-def binomial_pre(state: np.ndarray, n: float, p: float, log1mp: float, odds: float) -> float:
+def binomial_pre(
+    state: np.uint64, n: float, p: float, log1mp: float, odds: float
+) -> tuple[float, np.uint64]:
     """:func:`binomial` with ``log1mp = log(1 - p)`` and ``odds = p / (1 - p)`` precomputed.
 
-    The hot path of the projection: nearly every cell has ``n * p < 10`` and ``p <= 0.5``,
-    where this costs one uniform and one ``exp``.
+    The hot path of the projection: nearly every cell has ``n * p < 10`` and ``p <= 0.5``.
     """
     if n <= 0.0 or p <= 0.0:
-        return 0.0
+        return 0.0, state
     if p > 0.5 or n * p >= 10.0:
         return binomial(state, n, p)
-    return _binomial_inversion(state, n, log1mp, odds)
+    return _binomial_inversion(state, n, n * p, log1mp, odds)
 
 
 @jit
@@ -222,16 +238,16 @@ def _age_and_die(
     odds: np.ndarray,
     qb: np.ndarray,
     male_share: float,
-    state: np.ndarray,
+    state: np.uint64,
     sampled: bool,
     surv: np.ndarray,
     deaths: np.ndarray,
-) -> tuple[float, float]:
+) -> tuple[float, float, np.uint64]:
     """Births, deaths and ageing of one area over one year.
 
     ``pop`` (2, X) on 1.1.; ``q``, ``log1mq = log(1 - q)`` and ``odds = q / (1 - q)`` (2, X);
     fills ``surv`` (2, X) = the population on 31.12. before migration and ``deaths`` (2, X) by
-    end-of-year age; returns births ``(female, male)``.
+    end-of-year age; returns births ``(female, male)`` and the generator state.
     """
     n_age = pop.shape[1]
     lam = 0.0
@@ -239,21 +255,24 @@ def _age_and_die(
         if fert[x] > 0.0:
             lam += fert[x] * 0.5 * (pop[0, x] + pop[0, x - 1] * (1.0 - q[0, x - 1]))
     if sampled:
-        total = poisson(state, lam)
-        births_m = binomial(state, total, male_share)
+        total, state = poisson(state, lam)
+        births_m, state = binomial(state, total, male_share)
         births_f = total - births_m
     else:
         births_m = lam * male_share
         births_f = lam - births_m
     for s in range(2):
         born = births_f if s == 0 else births_m
-        dead = binomial(state, born, qb[s]) if sampled else born * qb[s]
+        if sampled:
+            dead, state = binomial(state, born, qb[s])
+        else:
+            dead = born * qb[s]
         surv[s, 0] = born - dead
         deaths[s, 0] = dead
         for x in range(1, n_age + 1):
             n = pop[s, x - 1]
             if sampled:
-                dead = binomial_pre(state, n, q[s, x - 1], log1mq[s, x - 1], odds[s, x - 1])
+                dead, state = binomial_pre(state, n, q[s, x - 1], log1mq[s, x - 1], odds[s, x - 1])
             else:
                 dead = n * q[s, x - 1]
             dest = min(x, n_age - 1)
@@ -263,7 +282,7 @@ def _age_and_die(
             else:  # the open class 100+ stays in 100+
                 surv[s, dest] += n - dead
                 deaths[s, dest] += dead
-    return births_f, births_m
+    return births_f, births_m, state
 
 
 @jit
@@ -272,18 +291,19 @@ def _migrate(
     rho: np.ndarray,
     g: np.ndarray,
     total_migration: float,
-    state: np.ndarray,
+    state: np.uint64,
     sampled: bool,
     new: np.ndarray,
     mig: np.ndarray,
-) -> None:
+) -> np.uint64:
     """Distribute ``total_migration`` persons over sex and age; fill ``new`` and ``mig`` (2, X).
 
     The rate part ``rho * surv`` follows the age pattern of migration, the rest is spread by
     ``g``. Sampled: cell counts are rounded without bias by systematic rounding (one uniform),
     so a whole-number total is kept exactly. A cell cannot lose more people than it has: the
     shortfall is taken from the other cells in proportion to their size (see
-    :func:`_take_shortfall`), and ``mig`` records the migration actually applied.
+    :func:`_take_shortfall`), and ``mig`` records the migration actually applied. Returns
+    the generator state.
     """
     n_age = surv.shape[1]
     rated = 0.0
@@ -291,30 +311,37 @@ def _migrate(
         for x in range(n_age):
             rated += rho[s, x] * surv[s, x]
     rest = total_migration - rated
-    cum = uniform(state) if sampled else 0.0
+    cum = 0.0
+    if sampled:
+        cum, state = uniform(state)
+    floor_cum = 0.0  # floor(cum) with cum in [0, 1) at the start
     shortfall = 0.0
     for s in range(2):
         for x in range(n_age):
             want = rho[s, x] * surv[s, x] + rest * g[s, x]
             if sampled:
                 whole = math.floor(want)
-                before = math.floor(cum)
                 cum += want - whole
-                want = whole + (math.floor(cum) - before)
+                before = floor_cum
+                floor_cum = math.floor(cum)
+                want = whole + (floor_cum - before)
             value = surv[s, x] + want
             if value < 0.0:
                 shortfall -= value
                 value = 0.0
             new[s, x] = value
     if shortfall > 0.0:
-        _take_shortfall(new, shortfall, state, sampled)
+        state = _take_shortfall(new, shortfall, state, sampled)
     for s in range(2):
         for x in range(n_age):
             mig[s, x] = new[s, x] - surv[s, x]
+    return state
 
 
 @jit
-def _take_shortfall(new: np.ndarray, shortfall: float, state: np.ndarray, sampled: bool) -> None:
+def _take_shortfall(
+    new: np.ndarray, shortfall: float, state: np.uint64, sampled: bool
+) -> np.uint64:
     """Remove ``shortfall`` persons from ``new`` (2, X) in proportion to the cells' sizes.
 
     Sampled: the shares are rounded systematically (whole numbers stay whole; no cell goes
@@ -323,9 +350,11 @@ def _take_shortfall(new: np.ndarray, shortfall: float, state: np.ndarray, sample
     total = new.sum()
     if total <= shortfall:
         new[:, :] = 0.0
-        return
+        return state
     share = shortfall / total
-    cum = uniform(state) if sampled else 0.0
+    cum = 0.0
+    if sampled:
+        cum, state = uniform(state)
     for s in range(new.shape[0]):
         for x in range(new.shape[1]):
             take = new[s, x] * share
@@ -335,6 +364,7 @@ def _take_shortfall(new: np.ndarray, shortfall: float, state: np.ndarray, sample
                 cum += take - whole
                 take = whole + (math.floor(cum) - before)
             new[s, x] = max(new[s, x] - take, 0.0)
+    return state
 
 
 @jit
@@ -368,14 +398,14 @@ def project_expected(
     """
     n_area, horizon = mu.shape
     n_age = pop0.shape[2]
-    state = np.zeros(1, dtype=np.uint64)  # unused in the expected path
+    state = np.uint64(0)  # no variates on the expected path
     surv = np.empty((2, n_age))
     for a in range(n_area):
         out_pop[a, 0] = pop0[a]
         for h in range(horizon):
             pop = out_pop[a, h]
             qy = q[a, h]
-            bf, bm = _age_and_die(
+            bf, bm, state = _age_and_die(
                 pop,
                 fert[a, h],
                 qy,
@@ -391,7 +421,9 @@ def project_expected(
             out_births[a, h, 0] = bf
             out_births[a, h, 1] = bm
             total = _net_total(mu[a, h], target[a, h], pop, surv, 0.0)
-            _migrate(surv, rho[a], g[a], total, state, False, out_pop[a, h + 1], out_mig[a, h])
+            state = _migrate(
+                surv, rho[a], g[a], total, state, False, out_pop[a, h + 1], out_mig[a, h]
+            )
 
 
 @jit(parallel=True)
@@ -429,25 +461,27 @@ def project_sampled(
     log1mq = np.log1p(-np.minimum(q, 0.5))
     odds = q / (1.0 - np.minimum(q, 0.5))
     for d in prange(n_draw):
-        state = np.zeros(1, dtype=np.uint64)
         pop = np.empty((2, n_age))
         surv = np.empty((2, n_age))
         deaths = np.empty((2, n_age))
         new = np.empty((2, n_age))
         mig = np.empty((2, n_age))
         for a in range(n_area):
-            state[0] = seeds[d, a]
+            state = seeds[d, a]
             pop[:, :] = pop0[a]
             base_total = pop.sum()
-            level = sigma_level[a] * normal(state)
-            dev = sigma[a] * normal(state)
+            z_level, state = normal(state)
+            z_dev, state = normal(state)
+            level = sigma_level[a] * z_level
+            dev = sigma[a] * z_dev
             for s in range(2):
                 for x in range(n_age):
                     out_pop[d, a, 0, s, x] = pop[s, x]
             for h in range(horizon):
                 if h > 0:
-                    dev = phi * dev + sigma[a] * innov * normal(state)
-                bf, bm = _age_and_die(
+                    z_dev, state = normal(state)
+                    dev = phi * dev + sigma[a] * innov * z_dev
+                bf, bm, state = _age_and_die(
                     pop,
                     fert[a, h],
                     q[a, h],
@@ -461,7 +495,7 @@ def project_sampled(
                     deaths,
                 )
                 total = _net_total(mu[a, h], target[a, h], pop, surv, (level + dev) * base_total)
-                _migrate(surv, rho[a], g[a], total, state, True, new, mig)
+                state = _migrate(surv, rho[a], g[a], total, state, True, new, mig)
                 out_births[d, a, h, 0] = bf
                 out_births[d, a, h, 1] = bm
                 for s in range(2):
