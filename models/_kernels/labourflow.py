@@ -27,8 +27,9 @@ One month ``t`` of one draw, in this order:
    expectation keeps small cells free of a Jensen bias) plus the events' new jobs; hazard
    of a jobseeker ``eff[d] sum_j mob[i, j] sum_w commute[r, w] M[w, j] / S[w, j]`` (plus
    search outside the area at the fixed rate ``theta_out``);
-   per cell, competing outcomes: a hire in the own industry or elsewhere, then exits
-   ``exit_u``, then ageing to the next band ``age_p``; a hire elsewhere picks industry ``j``
+   per cell, competing outcomes: a hire, then exits ``exit_u``, then ageing to the next
+   band ``age_p``; a hire stays in the own industry (binomial per residence and industry)
+   or picks industry ``j``
    with weight ``spread[g, j] * sum_w commute[r, w] M[w, j] / S[w, j]``;
 4. separations enter band 0; entries (Poisson) join band 0 of the new-entrant industry and
    employment;
@@ -100,22 +101,17 @@ def _pick(weights: np.ndarray, total: float) -> int:
 
 
 @jit
-def _competing_small(
-    n: int, p_own: float, p_spr: float, p_exit: float, p_age: float
-) -> tuple[int, int, int, int]:
-    """Outcomes of ``n`` persons with one uniform each (for small ``n``).
+def _competing_small(n: int, p1: float, p2: float, p3: float) -> tuple[int, int, int]:
+    """Competing outcomes of ``n`` persons, one uniform each (for small ``n``).
 
-    Hire (own industry with ``p_own``, elsewhere with ``p_spr``), then exit with ``p_exit``,
-    then ageing with ``p_age``: the same law as the chain of binomials of large cells.
+    Same law as ``k1 = Bin(n, p1)``, ``k2 = Bin(n - k1, p2)``, ``k3 = Bin(n - k1 - k2, p3)``.
     """
-    c1 = p_own
-    c2 = c1 + p_spr
-    c3 = c2 + (1.0 - c2) * p_exit
-    c4 = c3 + (1.0 - c2) * (1.0 - p_exit) * p_age
+    c1 = p1
+    c2 = c1 + (1.0 - p1) * p2
+    c3 = c2 + (1.0 - p1) * (1.0 - p2) * p3
     k1 = 0
     k2 = 0
     k3 = 0
-    k4 = 0
     for _ in range(n):
         u = np.random.random()
         if u < c1:
@@ -124,9 +120,7 @@ def _competing_small(
             k2 += 1
         elif u < c3:
             k3 += 1
-        elif u < c4:
-            k4 += 1
-    return k1, k2, k3, k4
+    return k1, k2, k3
 
 
 @jit
@@ -313,7 +307,11 @@ def _apply_events(
 def _employed_flows(
     t: int, E: np.ndarray, sep: np.ndarray, exit_e: np.ndarray, sepbuf: np.ndarray
 ) -> int:
-    """Separations into ``sepbuf`` (R, I) and exits out of the labour force; returns exits."""
+    """Separations into ``sepbuf`` (R, I) and exits out of the labour force; returns exits.
+
+    Leavers ``Bin(E, s + (1 - s) x)`` split into separations ``Bin(leavers, s / (s + (1 - s)
+    x))`` and exits: the same law as ``Bin(E, s)`` followed by ``Bin(E - sep, x)``.
+    """
     R, I = E.shape
     exits = 0
     for r in range(R):
@@ -322,11 +320,13 @@ def _employed_flows(
             n = E[r, i]
             if n == 0:
                 continue
-            s = _binom(n, sep[t, r, i])
-            x = _binom(n - s, pe)
-            E[r, i] = n - s - x
+            ps = sep[t, r, i]
+            leave = ps + (1.0 - ps) * pe
+            k = _binom(n, leave)
+            s = _binom(k, ps / leave) if k > 0 else 0
+            E[r, i] = n - k
             sepbuf[r, i] = s
-            exits += x
+            exits += k - s
     return exits
 
 
@@ -398,50 +398,45 @@ def _unemployed_flows(
 ) -> int:
     """Hires, exits and ageing of every unemployed cell; returns exits out of the labour force.
 
-    Competing outcomes per cell: a hire in the own industry, a hire elsewhere (counted in
-    ``spreadh`` (R, NG) and placed later), an exit, a move to the next band. ``cohort`` (3,)
-    accumulates the displaced cohort's re-employed (1) and exited (2).
+    Competing outcomes per cell: a hire, an exit, a move to the next band. A hire stays in
+    the own industry with probability ``own[i] ysum[r, i] / hz[r, i]`` (the same in every
+    band and group, so one binomial per residence and industry splits them); the others
+    are counted in ``spreadh`` (R, NG) and placed later. ``cohort`` (3,) accumulates the
+    displaced cohort's re-employed (1) and exited (2).
     """
     G, R, I, D = U.shape
     exits = 0
     for r in range(R):
         for i in range(I):
-            base_own = own[i] * ysum[r, i]
-            base_spr = (1.0 - own[i]) * yg[r, grp[i]]
-            own_hires = 0
-            spr_hires = 0
+            p_own = own[i] * ysum[r, i]
+            hz = p_own + (1.0 - own[i]) * yg[r, grp[i]]
+            hires = 0
             for g in range(G):
                 # Oldest band first, so a person aged into band d + 1 is not processed twice.
                 for d in range(D - 1, -1, -1):
                     n = U[g, r, i, d]
                     if n == 0:
                         continue
-                    p_own = eff[d] * base_own
-                    p_spr = eff[d] * base_spr
-                    tot = p_own + p_spr
-                    if tot > hmax:
-                        p_own *= hmax / tot
-                        p_spr *= hmax / tot
+                    ph = min(eff[d] * hz, hmax)
                     pa = age_p[d] if d < D - 1 else 0.0
                     if n <= SMALL_CELL:
-                        ho, hs, x, a = _competing_small(n, p_own, p_spr, exit_u[t, r, d], pa)
+                        h, x, a = _competing_small(n, ph, exit_u[t, r, d], pa)
                     else:
-                        h = _binom(n, p_own + p_spr)
-                        ho = _binom(h, p_own / (p_own + p_spr)) if h > 0 else 0
-                        hs = h - ho
+                        h = _binom(n, ph)
                         x = _binom(n - h, exit_u[t, r, d])
                         a = _binom(n - h - x, pa)
-                    U[g, r, i, d] = n - ho - hs - x - a
+                    U[g, r, i, d] = n - h - x - a
                     if a > 0:
                         U[g, r, i, d + 1] += a
-                    own_hires += ho
-                    spr_hires += hs
+                    hires += h
                     exits += x
                     if g == 1:
-                        cohort[1] += ho + hs
+                        cohort[1] += h
                         cohort[2] += x
-            E[r, i] += own_hires
-            spreadh[r, grp[i]] += spr_hires
+            if hires > 0:
+                stay = _binom(hires, p_own / hz)
+                E[r, i] += stay
+                spreadh[r, grp[i]] += hires - stay
     return exits
 
 
