@@ -1,0 +1,281 @@
+"""Figures of the scenario engine: fit, recovery, conservation, reproducibility, speed.
+
+Usage::
+
+    python benchmarks/bench_scenarios.py [--out docs/results/scenarios.md] [--quick]
+
+Prints every figure and writes them to ``docs/results/scenarios.md``. Timings depend on the
+machine and its load (the load average is recorded with them); re-run on a quiet machine
+for final figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numba
+import numpy as np
+from scipy import stats
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from forecasting import snapshot  # noqa: E402
+from forecasting.scenarios import baseline as bl  # noqa: E402
+from forecasting.scenarios.presets import PRESETS  # noqa: E402
+from forecasting.scenarios.run import run_scenario, simulate_spec  # noqa: E402
+from forecasting.scenarios.spec import ScenarioSpec  # noqa: E402
+from models import labourflow as lf  # noqa: E402
+from tests.test_labourflow_reference import simulate_numpy  # noqa: E402
+
+LINES: list[str] = []
+
+
+def emit(line: str = "") -> None:
+    print(line, flush=True)
+    LINES.append(line)
+
+
+def load() -> str:
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def best_of(fn, repeat: int = 3) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def baseline_fit() -> None:
+    emit("## Baseline against the registers, 2015-01..2019-12 (no events)")
+    base = bl.build_baseline("2015-01", 60)
+    res = lf.simulate(base.params, base.path, base.init, draws=1000, seed=20150101)
+    munis = base.structure.municipalities
+    reg = snapshot.load("registers").sel(area=list(munis), time=slice("2015-01", "2019-12"))
+    obs_u = reg["unemployed"].transpose("time", "area").values
+    obs_v = reg["vacancies"].transpose("time", "area").values
+    med_u = np.median(res.unemployed, axis=0)
+    med_v = np.median(res.vacancies, axis=0)
+    lo, hi = np.quantile(res.unemployed, [0.05, 0.95], axis=0)
+    emit("Median of 1,000 draws vs observed unemployed jobseekers (tyonv 12r5), 60 months.")
+    emit()
+    emit("| area | max abs rel. error U | mean abs rel. error U | 90 % band covers obs. | "
+         "mean abs rel. error V (unsuppressed months) |")  # fmt: skip
+    emit("|---|---|---|---|---|")
+    for k, m in enumerate(munis):
+        rel = np.abs(med_u[:, k] / obs_u[:, k] - 1)
+        cover = np.mean((obs_u[:, k] >= lo[:, k]) & (obs_u[:, k] <= hi[:, k]))
+        ok = obs_v[:, k] > 0
+        rel_v = np.abs(med_v[ok, k] / obs_v[ok, k] - 1).mean() if ok.any() else np.nan
+        emit(f"| {m} | {rel.max():.1%} | {rel.mean():.1%} | {cover:.0%} | {rel_v:.1%} "
+             f"({ok.sum()} months) |")  # fmt: skip
+    rel = np.abs(np.median(res.unemployed.sum(2), 0) / obs_u.sum(1) - 1)
+    full = ~np.isnan(obs_v).any(axis=1)
+    rel_v = np.abs(np.median(res.vacancies.sum(2), 0)[full] / obs_v.sum(1)[full] - 1)
+    emit(f"| TA23 | {rel.max():.1%} | {rel.mean():.1%} | - | {rel_v.mean():.1%} "
+         f"({full.sum()} months) |")  # fmt: skip
+    emit()
+    emit(
+        "Tolerances tested (tests/test_scenarios_baseline.py): U within 5 % in every "
+        "municipality-month, 2 % for Mikkeli and the area; V within 3 % on average for "
+        "Mikkeli and the area; 90 % of municipality-months inside the 5-95 % band."
+    )
+    emit()
+
+
+def calibration() -> None:
+    st = bl.load_structure()
+    a, cap, theta_out = bl.calibrate_matching()
+    b = bl.build_baseline("2017-12", 1)
+    ltu = b.expected_long_term.sum() / b.expected_unemployed.sum()
+    emit("## Calibration")
+    emit(f"- matching elasticity on unemployed alpha = {st.alpha:.3f} (s.e. {st.alpha_se:.3f}, "
+         f"{st.alpha_n} municipality-months, 2010-2019, tyonv 2310 + 12r5)")  # fmt: skip
+    emit(f"- matching efficiency A = {a:.4f} (set so that the long-term share at 2017-12 is "
+         f"{ltu:.3f}; target {bl.LTU_SHARE_TARGET:.3f}); cap {cap:.2f} matches per "
+         "vacancy")  # fmt: skip
+    emit(f"- hire rate per effective searcher outside the area: {theta_out.mean():.3f}/month")
+    emit(f"- vacancy closure probability by month: {np.round(st.close_by_month, 2).tolist()}")
+    munis = ", ".join(st.municipalities)
+    emit(f"- retirement {np.round(st.retire * 1200, 2).tolist()} %/year, out-migration "
+         f"{np.round(st.outmig * 1200, 2).tolist()} %/year ({munis})")  # fmt: skip
+    emit()
+
+
+def recovery() -> None:
+    emit("## Displaced workers: the Mäntyharju closure (300 jobs, 2024-03..05)")
+    ds = run_scenario(PRESETS["mantyharju_manufacturing_closure"], draws=1000, seed=7)
+    share = ds["displaced_reemployed_share"]
+    emit(
+        "Share of the displaced re-employed (median and 90 % band over 1,000 draws), by "
+        "months after the first layoff tranche:"
+    )
+    emit()
+    emit("| months | median | 5 % | 95 % |")
+    emit("|---|---|---|---|")
+    t0 = np.datetime64("2024-03", "M")
+    for n in (0, 1, 3, 6, 12, 24, 36, 57):
+        t = (t0 + n).astype("datetime64[ns]")
+        if t > ds["time"].values[-1]:
+            continue
+        q = share.sel(time=t)
+        emit(f"| {n} | {q.sel(quantile=0.5).item():.2f} | {q.sel(quantile=0.05).item():.2f} | "
+             f"{q.sel(quantile=0.95).item():.2f} |")  # fmt: skip
+    disp = ds["displaced"].sel(quantile=0.5).isel(time=-1).item()
+    peak = ds["unemployed_vs_baseline"].sel(quantile=0.5).max("time")
+    emit()
+    emit(f"Displaced residents of the area: {disp:.0f} (the rest commute in from outside). "
+         f"Peak extra unemployed vs baseline: 507 {peak.sel(area='507').item():.0f}, "
+         f"TA23 {peak.sel(area='TA23').item():.0f}. Expected jobs lost with multiplier: "
+         f"{-ds['jobs_change_expected'].sel(area='TA23').isel(time=-1).item():.0f}.")  # fmt: skip
+    need = ds["retraining_need"].sel(quantile=0.5)
+    top = need.sortby(need, ascending=False).isel(field=slice(0, 3))
+    emit("Retraining need (median persons, still unemployed 6 months after): " + ", ".join(
+        f"{f} {n}: {v:.0f}" for f, n, v in zip(top["field"].values, top["field_name"].values,
+                                              top.values, strict=True)))  # fmt: skip
+    emit(
+        "Evidence bands tested (tests/test_scenarios_run.py, DOMAIN.md): under half employed "
+        "in the first month; at least 60 % re-employed 36 months after the last tranche; at "
+        "least 3 % never back by the horizon."
+    )
+    emit()
+
+
+def conservation(n_specs: int) -> None:
+    rng = np.random.default_rng(1)
+    worst = 0
+    cells = 0
+    for k in range(n_specs):
+        events = []
+        for _ in range(rng.integers(1, 5)):
+            kind = str(rng.choice(["closure", "dismissal", "temporary_layoff", "recruitment"]))
+            ev = {"kind": kind, "municipality": str(rng.choice(["097", "178", "213", "491",
+                  "507", "623"])), "industry": str(rng.choice(list("ACFGIQ"))),
+                  "jobs": int(rng.integers(1, 16)), "start": f"2022-{rng.integers(1, 13):02d}",
+                  "phase_in_months": int(rng.integers(0, 7))}  # fmt: skip
+            if kind == "temporary_layoff":
+                ev |= {
+                    "recall_share": float(rng.random()),
+                    "duration_months": int(rng.integers(1, 15)),
+                }
+            events.append(ev)
+        window = {"start": "2022-01", "horizon_months": 24, "compare_baseline": False}
+        spec = ScenarioSpec.model_validate(window | {"events": events})
+        _, _, res, _ = simulate_spec(spec, draws=20, seed=k)
+        bal = res.people() + res.flows[:, :, lf.FLOW_EXITS] - res.flows[:, :, lf.FLOW_ENTRIES]
+        worst = max(worst, int(np.abs(bal - res.start_people).max()))
+        cells += bal.size
+    emit("## Conservation")
+    emit(
+        f"{n_specs} random specs x 20 draws x 24 months ({cells} draw-months): largest "
+        f"|employed + unemployed + exits - start - entries| = {worst}."
+    )
+    emit()
+
+
+def reproducibility() -> None:
+    spec = PRESETS["mantyharju_manufacturing_closure"]
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    a = run_scenario(spec, draws=200, seed=11)
+    numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+    b = run_scenario(spec, draws=200, seed=11)
+    numba.set_num_threads(before)
+    same = all(np.array_equal(a[v].values, b[v].values, equal_nan=True) for v in a.data_vars)
+    emit("## Reproducibility")
+    emit(f"Same seed, 1 vs 2 threads, every output variable bit-identical: {same}.")
+    emit()
+
+
+def speed(quick: bool) -> None:
+    spec = PRESETS["mantyharju_manufacturing_closure"]
+    base, compiled, _, _ = simulate_spec(spec.model_copy(update={"compare_baseline": False}),
+                                         draws=4, seed=1)  # fmt: skip
+    from forecasting.scenarios.events import scale_path
+
+    path = scale_path(base.path, base.structure, compiled.job_change)
+    args = (base.params, path, base.init, compiled.schedule)
+    n_ref = 100 if quick else 300
+    t_np = best_of(lambda: simulate_numpy(*args, draws=n_ref, seed=2), repeat=1)
+    t_nb = best_of(lambda: lf.simulate(*args, draws=n_ref, seed=2))
+    fast = lf.simulate(*args, draws=n_ref, seed=3)
+    slow = simulate_numpy(*args, draws=n_ref, seed=4)
+    emit(f"## Speed (load average {load()} on {os.cpu_count()} cores)")
+    emit(f"- same model, same run, {n_ref} draws x 60 months: NumPy reference {t_np:.2f} s, "
+         f"numba kernel {t_nb:.3f} s ({numba.get_num_threads()} threads): "
+         f"**{t_np / t_nb:.1f}x**")  # fmt: skip
+    pv = []
+    for name, f in (("unemployed 507", lambda r: r.unemployed[:, -1, 4]),
+                    ("unemployed area", lambda r: r.unemployed[:, -1].sum(1)),
+                    ("displaced re-employed", lambda r: r.cohort[:, 12, lf.COHORT_REEMPLOYED]),
+                    ("employed C", lambda r: r.employed[:, -1, :, 2].sum(1))):  # fmt: skip
+        pv.append(f"{name} p={stats.ks_2samp(f(fast), f(slow)).pvalue:.2f}")
+    emit(f"- agreement in distribution (two-sample KS, {n_ref} draws each): " + "; ".join(pv))
+    t_k = best_of(lambda: lf.simulate(*args, draws=1000, seed=5))
+    emit(f"- 1,000 draws x 60 months, six municipalities, kernel only: **{t_k:.2f} s**")
+    run_scenario(spec, draws=1000, seed=5)
+    t_one = best_of(lambda: run_scenario(spec.model_copy(update={"compare_baseline": False}),
+                                         draws=1000, seed=5))  # fmt: skip
+    t_two = best_of(lambda: run_scenario(spec, draws=1000, seed=5))
+    emit(
+        f"- run_scenario end to end (calibration cached, quantiles, provenance): "
+        f"{t_one:.2f} s without, {t_two:.2f} s with the common-random-numbers baseline run"
+    )
+    emit(
+        f"- cold start with the jit cache (fresh process, first call minus second): "
+        f"{cold_start():.2f} s"
+    )
+    emit()
+
+
+def cold_start() -> float:
+    code = (
+        "import time; t0=time.perf_counter();"
+        "from tests.test_labourflow_reference import small_model_inputs;"
+        "from models import labourflow as lf; p,q,i,e=small_model_inputs();"
+        "t1=time.perf_counter(); lf.simulate(p,q,i,e,draws=2,seed=1); t2=time.perf_counter();"
+        "lf.simulate(p,q,i,e,draws=2,seed=1); t3=time.perf_counter();"
+        "print((t2-t1)-(t3-t2))"
+    )
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    out = []
+    for _ in range(2):  # the first run may (re)build the cache
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              cwd=ROOT, env=env, check=True)  # fmt: skip
+        out.append(float(proc.stdout.strip().splitlines()[-1]))
+    return out[-1]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default=str(ROOT / "docs" / "results" / "scenarios.md"))
+    parser.add_argument("--quick", action="store_true", help="fewer draws for the NumPy run")
+    args = parser.parse_args(argv)
+    emit("# Scenario engine: figures")
+    emit()
+    emit(f"Produced by `benchmarks/bench_scenarios.py` ({time.strftime('%Y-%m-%d %H:%M')}; "
+         f"load average at start {load()}, {os.cpu_count()} cores, numba "
+         f"{numba.__version__}). The machine was shared with other workers: timings are "
+         "upper bounds; re-run on a quiet machine for final figures.")  # fmt: skip
+    emit()
+    calibration()
+    baseline_fit()
+    recovery()
+    conservation(10 if args.quick else 40)
+    reproducibility()
+    speed(args.quick)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text("\n".join(LINES) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
