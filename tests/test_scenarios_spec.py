@@ -125,3 +125,10 @@ def test_foreign_pydantic_specs_with_none_fields_are_accepted():
     converted = as_spec(ApiSpec(events=[CLOSURE | {"recall_share": None}]))
     assert converted.name == "scenario"
     assert converted.draws == 10 and converted.seed == 0
+
+
+def test_run_scenario_names_the_field_of_a_malformed_dict():
+    with pytest.raises(ValidationError) as info:
+        run_scenario(spec(jobs=-3), draws=2, seed=1)
+    assert info.value.field == "events[0].jobs"
+    assert "greater than 0" in info.value.reason

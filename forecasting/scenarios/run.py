@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pydantic
 import xarray as xr
 from pydantic import BaseModel
 
 from forecasting import snapshot
+from forecasting.contract import canonical_order
 from forecasting.errors import ValidationError
 from forecasting.provenance import combine_versions, stamp
 from forecasting.scenarios import outputs
@@ -34,13 +36,30 @@ FORMATS = ("netcdf", "csv")
 def as_spec(spec: ScenarioSpec | BaseModel | Mapping[str, Any]) -> ScenarioSpec:
     """A :class:`ScenarioSpec` from itself, a dict or another pydantic model (e.g. the API's).
 
-    Fields that are ``None`` in a foreign model take this spec's defaults.
+    Fields that are ``None`` in a foreign model take this spec's defaults. A malformed spec
+    raises :class:`forecasting.errors.ValidationError` naming the first bad field (e.g.
+    ``events[0].jobs``) with every reason.
     """
     if isinstance(spec, ScenarioSpec):
         return spec
     data = spec.model_dump(mode="json") if isinstance(spec, BaseModel) else dict(spec)
     data = {k: v for k, v in data.items() if v is not None}
-    return ScenarioSpec.model_validate(data)
+    try:
+        return ScenarioSpec.model_validate(data)
+    except pydantic.ValidationError as exc:
+        errors = exc.errors()
+        raise ValidationError(
+            _field(errors[0]["loc"]),
+            "; ".join(f"{_field(e['loc'])}: {e['msg']}" for e in errors),
+        ) from exc
+
+
+def _field(loc: tuple[int | str, ...]) -> str:
+    """``("events", 0, "jobs")`` -> ``"events[0].jobs"``."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "spec"
 
 
 def first_month(spec: ScenarioSpec) -> pd.Timestamp:
@@ -123,11 +142,11 @@ def run_scenario(
 
     Raises
     ------
-    pydantic.ValidationError
-        A malformed spec (the field and the reason are in the message).
     forecasting.errors.ValidationError
-        A spec the data contradict (unknown municipality of the area, more jobs removed than
-        exist, an event outside the window) or draws over the cap.
+        With the field and the reason: a malformed spec (unknown municipality or industry,
+        negative counts, horizon or draws over the caps), or one the data contradict (a
+        municipality outside the area, more jobs removed than exist, an event outside the
+        simulated window). A :class:`ScenarioSpec` built directly raises pydantic's error.
     """
     spec = as_spec(spec)
     n, s = _resolve_draws_seed(spec, draws, seed)
@@ -185,8 +204,10 @@ def to_frame(ds: xr.Dataset) -> pd.DataFrame:
     for name, da in ds.data_vars.items():
         frame = da.to_dataframe(name="value").reset_index()
         frame.insert(0, "variable", name)
-        frames.append(frame[[c for c in frame.columns if c in ("variable", "value", *da.dims)]])
-    return pd.concat(frames, ignore_index=True)
+        frames.append(frame[["variable", *da.dims, "value"]])
+    table = pd.concat(frames, ignore_index=True)
+    dims = [d for d in canonical_order(ds.dims) if d in table.columns]
+    return table[["variable", *dims, "value"]]
 
 
 def run_scenario_file(
