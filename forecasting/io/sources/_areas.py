@@ -27,7 +27,7 @@ import xarray as xr
 
 from forecasting import geography
 from forecasting.errors import DataError
-from forecasting.io.sources._read import ROW, first_bad
+from forecasting.io.sources._read import first_bad, map_labels
 
 STATUS_SUFFIX = "_status"
 #: Labels of the whole country in the extracts (compared casefolded).
@@ -111,17 +111,13 @@ def codes_from_names(
         a merged-away municipality of the merger table, or (if allowed) the country.
     """
     table = name_table(languages)
-    lookup = {name: code_of_name(name, table, country=country) for name in frame[column].unique()}
-    unknown = [name for name, code in lookup.items() if code is None]
-    if unknown:
-        row = int(frame.loc[frame[column] == unknown[0], ROW].iloc[0])
-        raise DataError(
-            f"{column}: unknown municipality name {unknown[0]!r} (not in the 2025 division "
-            "nor in municipal_mergers.csv)",
-            source=source,
-            row=row,
-        )
-    return frame[column].map(lookup)
+    message = (
+        "{column}: unknown municipality name {label!r} (not in the 2025 division nor in "
+        "municipal_mergers.csv)"
+    )
+    return map_labels(
+        frame, column, source, lambda n: code_of_name(n, table, country=country), message
+    )
 
 
 def check_names(
@@ -155,17 +151,14 @@ def check_codes(frame: pd.DataFrame, column: str, source: str) -> pd.Series:
     merger table, or ``"SSS"``; ``KU`` prefixes are dropped. Works on unique labels (fast).
     """
     known = set(geography.municipalities().index) | set(geography.mergers()["old_code"])
-    lookup: dict[str, str] = {}
-    for label in frame[column].unique():
+
+    def code(label: object) -> str | None:
         text = str(label).strip().removeprefix("KU")
-        code = text.zfill(3) if text.isdigit() and len(text) <= 3 else text
-        if code == geography.COUNTRY or code in known:
-            lookup[label] = code
-    bad = ~frame[column].isin(list(lookup))
-    if bad.any():
-        label, row = first_bad(frame, column, bad)
-        raise DataError(f"{column}: {label!r} is not a municipality code", source=source, row=row)
-    return frame[column].map(lookup)
+        text = text.zfill(3) if text.isdigit() and len(text) <= 3 else text
+        return text if text == geography.COUNTRY or text in known else None
+
+    message = "{column}: {label!r} is not a municipality code"
+    return map_labels(frame, column, source, code, message)
 
 
 def split_status(ds: xr.Dataset) -> tuple[list[str], list[str]]:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import csv
 import gc
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from operator import itemgetter
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -138,25 +139,31 @@ def read_csv(
     lines = _decode(path, encoding).splitlines()[skiprows:]
     if not lines:
         raise DataError("empty file", source=src)
-    with _gc_paused():
-        records = _records(lines, sep, src, skiprows)
-        header = [h.strip() for h in records[0]]
-        missing = [c for c in columns if c not in header]
-        if missing:
-            raise DataError(
-                f"missing columns {missing} (have {header})", source=src, row=1 + skiprows
-            )
-        repeated = [c for c in columns if header.count(c) > 1]
-        if repeated:
-            raise DataError(f"repeated columns {repeated}", source=src, row=1 + skiprows)
-        body = records[1:]
-        _check_widths(body, len(header), src, 2 + skiprows)
-        if not body:
-            raise DataError("no data rows", source=src)
-        data = {c: _stripped(list(map(itemgetter(header.index(c)), body))) for c in columns}
-        frame = pd.DataFrame(data)
+    with _gc_paused():  # the row lists are freed on return, before the collector is back
+        frame = _frame(lines, columns, sep, src, skiprows)
     frame[ROW] = np.arange(2 + skiprows, 2 + skiprows + len(frame))
     return frame
+
+
+def _frame(
+    lines: list[str], columns: Sequence[str], sep: str, src: str, skiprows: int
+) -> pd.DataFrame:
+    """The checked frame of ``columns`` from the lines of a file (header first)."""
+    records = _records(lines, sep, src, skiprows)
+    header = [h.strip() for h in records[0]]
+    missing = [c for c in columns if c not in header]
+    if missing:
+        raise DataError(f"missing columns {missing} (have {header})", source=src, row=1 + skiprows)
+    repeated = [c for c in columns if header.count(c) > 1]
+    if repeated:
+        raise DataError(f"repeated columns {repeated}", source=src, row=1 + skiprows)
+    body = records[1:]
+    _check_widths(body, len(header), src, 2 + skiprows)
+    if not body:
+        raise DataError("no data rows", source=src)
+    return pd.DataFrame(
+        {c: _stripped(list(map(itemgetter(header.index(c)), body))) for c in columns}
+    )
 
 
 def _classify(texts: list[str]) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
@@ -270,12 +277,23 @@ def check_labels(frame: pd.DataFrame, column: str, allowed: Iterable[object], so
     check_rows(frame, bad, column, source, "{column}: unexpected label {label!r}")
 
 
-def _map_labels(
-    frame: pd.DataFrame, column: str, source: str, parse: Mapping[str, object], message: str
+def map_labels(
+    frame: pd.DataFrame,
+    column: str,
+    source: str,
+    parse: Callable[[Any], object | None],
+    message: str,
 ) -> pd.Series:
-    """Map ``frame[column]`` through ``parse``; the first unmapped label raises ``message``."""
-    check_rows(frame, ~frame[column].isin(list(parse)), column, source, message)
-    return frame[column].map(parse)
+    """``parse`` applied once to each distinct label of ``frame[column]``, aligned with ``frame``.
+
+    A label that ``parse`` maps to None raises ``message`` (format fields ``column``, ``label``)
+    naming the first row that has it.
+    """
+    codes, uniques = pd.factorize(frame[column], use_na_sentinel=False)
+    parsed = [parse(label) for label in uniques]
+    bad = np.asarray([p is None for p in parsed], dtype=bool)
+    check_rows(frame, bad[codes], column, source, message)
+    return pd.Series(parsed).take(codes).set_axis(frame.index)
 
 
 def parse_months(frame: pd.DataFrame, column: str, source: str) -> pd.Series:
@@ -289,12 +307,12 @@ def parse_months(frame: pd.DataFrame, column: str, source: str) -> pd.Series:
 
 def parse_years(frame: pd.DataFrame, column: str, source: str) -> pd.Series:
     """Integer years from labels such as ``"2018"`` or ``"2018.0"``; anything else raises."""
-    lookup: dict[str, object] = {}
-    for label in frame[column].unique():
+
+    def year(label: object) -> int | None:
         text = str(label).strip().removesuffix(".0")
-        if re.fullmatch(r"(19|20)\d\d", text):
-            lookup[label] = int(text)
-    return _map_labels(frame, column, source, lookup, "{column}: {label!r} is not a year")
+        return int(text) if re.fullmatch(r"(19|20)\d\d", text) else None
+
+    return map_labels(frame, column, source, year, "{column}: {label!r} is not a year")
 
 
 def year_end(years: Iterable[int] | pd.Series) -> np.ndarray:
@@ -309,14 +327,14 @@ def parse_age(
 ) -> pd.Series:
     """Ages as int from digit labels and the given open-interval labels; ``Yhteensä`` -> -1."""
     labels = {**open_labels, TOTAL_LABEL: -1}
-    lookup: dict[str, object] = {}
-    for label in frame[column].unique():
+
+    def age(label: object) -> int | None:
         if label in labels:
-            lookup[label] = labels[label]
-        elif re.fullmatch(r"\d{1,3}", str(label)):
-            lookup[label] = int(label)
+            return labels[str(label)]
+        return int(str(label)) if re.fullmatch(r"\d{1,3}", str(label)) else None
+
     message = "{column}: unknown age label {label!r}"
-    return _map_labels(frame, column, source, lookup, message).astype(int)
+    return map_labels(frame, column, source, age, message).astype(int)
 
 
 def to_dataset(
