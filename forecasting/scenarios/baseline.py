@@ -37,6 +37,10 @@ from models import labourflow as lf
 #: 2,169 of 8,168 (Statistics Finland, työssäkäyntitilasto 2017, appendix table 5).
 LTU_SHARE_TARGET = 2169 / 8168
 LTU_ANCHOR_MONTH = "2017-12"
+#: Bisection steps for the matching efficiency (log-range 10, so 2^-24 of it) and rounds of
+#: the fixed point for the outside hire rate.
+BISECTION_STEPS = 24
+FIXED_POINT_ROUNDS = 3
 #: Months of tracking before the scenario so that the duration composition settles.
 BURN_IN = 36
 #: Duration bands 0-3, 3-6, 6-12, 12+ months: monthly probability of moving up (exponential
@@ -258,7 +262,7 @@ def calibrate_matching(area: str = geography.MIKKELI_AREA) -> tuple[float, float
 
     ``A`` is found by bisection (in logs) so that the tracked baseline's 12+ month share at
     the end of 2017 equals :data:`LTU_SHARE_TARGET`; the hire rate per searcher outside the
-    area is the area's jobs-weighted mean over 2017 (a fixed point, three rounds); the cap on
+    area is the area's jobs-weighted mean over 2017 (a fixed point); the cap on
     matches per vacancy is 1.5 times the 99th percentile of the baseline's fill rates.
 
     Returns
@@ -270,11 +274,11 @@ def calibrate_matching(area: str = geography.MIKKELI_AREA) -> tuple[float, float
     first = anchor - pd.DateOffset(months=60 - 1)
     tg = targets(st, first, 60)
     k = 60 - 1
-    theta_out = np.full(len(st.industries), 0.05)
+    theta_out = np.full(len(st.industries), 0.2)
     lo, hi = math.log(1e-3), math.log(20.0)
-    for _ in range(3):
+    for _ in range(FIXED_POINT_ROUNDS):
         lo, hi = math.log(1e-3), math.log(20.0)
-        for _ in range(40):
+        for _ in range(BISECTION_STEPS):
             mid = 0.5 * (lo + hi)
             tr = track(st, flow_parameters(st, math.exp(mid), 1e9, theta_out), tg)
             if _ltu_share(tr, k) > LTU_SHARE_TARGET:
