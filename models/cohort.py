@@ -302,25 +302,28 @@ def _sampled(
     return pop, births, deaths, mig
 
 
-def draw_quantiles(values: np.ndarray, probs: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and quantiles over the first axis of ``values`` (D, ...).
+def draw_quantiles(
+    values: np.ndarray, probs: Sequence[float], *, axis: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and quantiles over the draws axis ``axis`` of ``values``.
 
     Quantiles use linear interpolation between order statistics (NumPy's default), computed
     by counting when the draws are whole numbers in a narrow range (the usual case for
-    population counts) and by sorting otherwise.
+    population counts) and by sorting otherwise. With ``axis=-1`` on a C-contiguous array
+    nothing is copied.
 
     Returns
     -------
-    mean : (...)
-    quantiles : (len(probs), ...)
+    mean : the shape of ``values`` without ``axis``
+    quantiles : (len(probs), *that shape)
     """
-    arr = np.asarray(values)
-    _check(arr.ndim >= 1 and arr.shape[0] > 0, "values: need at least one draw")
+    arr = np.moveaxis(np.asarray(values), axis, -1)
+    _check(arr.ndim >= 1 and arr.shape[-1] > 0, "values: need at least one draw")
     p = np.asarray(probs, dtype=np.float64)
     _check(bool(np.all((p >= 0) & (p <= 1))), "probs: must lie in [0, 1]")
-    cols = np.ascontiguousarray(arr.reshape(arr.shape[0], -1).T)
+    cols = np.ascontiguousarray(arr.reshape(-1, arr.shape[-1]))
     mean = np.empty(cols.shape[0])
     quant = np.empty((p.size, cols.shape[0]))
     _k.column_quantiles(cols, p, mean, quant)
-    rest = arr.shape[1:]
+    rest = arr.shape[:-1]
     return mean.reshape(rest), quant.reshape((p.size, *rest))

@@ -89,13 +89,17 @@ def _population_components(codes: list[str], pop: np.ndarray) -> np.ndarray:
 
 def _summarise(cells: np.ndarray, draws: int) -> np.ndarray:
     """Statistics (5, T, 3, X+1) of population draws (D, T, 2, X): sexes F, M, T and ages
-    0..100 plus the total, each from the draws themselves."""
+    0..100 plus the total, each from the draws themselves.
+
+    Built draws-last in float32 (whole numbers, exact up to 2**24 persons) so the quantiles
+    read contiguous rows.
+    """
     n, t, _, x = cells.shape
-    full = np.empty((n, t, 3, x + 1))
-    full[:, :, :2, :x] = cells
-    full[:, :, 2, :x] = cells.sum(axis=2)
-    full[..., x] = full[..., :x].sum(axis=-1)
-    mean, quant = draw_quantiles(full, list(STATS.values()))
+    full = np.empty((t, 3, x + 1, n), dtype=np.float32)
+    full[:, :2, :x] = np.moveaxis(cells, 0, -1)
+    full[:, 2, :x] = full[:, 0, :x] + full[:, 1, :x]
+    full[:, :, x] = full[:, :, :x].sum(axis=2)
+    mean, quant = draw_quantiles(full, list(STATS.values()), axis=-1)
     if draws == 0:
         quant[:] = np.nan
     return np.concatenate([mean[None], quant], axis=0)

@@ -507,14 +507,36 @@ def project_sampled(
 
 
 @jit
-def _order_stat_from_counts(counts: np.ndarray, lo: float, k: int) -> float:
-    """The k-th smallest value (0-based) of whole numbers with histogram ``counts`` from ``lo``."""
-    cum = 0
-    for v in range(counts.size):
-        cum += counts[v]
-        if cum > k:
-            return lo + v
-    return lo + counts.size - 1
+def _bin_of(v: float, lo: float, inv_width: float, n_bins: int) -> int:
+    return min(int((v - lo) * inv_width), n_bins - 1)
+
+
+@jit
+def _order_stats(
+    row: np.ndarray, k: int, lo: float, inv_width: float, exact: bool, cum: np.ndarray
+) -> tuple[float, float]:
+    """The k-th and (k+1)-th smallest values (0-based, the latter capped at the largest) of
+    ``row`` from its cumulative bin counts ``cum``.
+
+    With ``exact`` bins (whole numbers, width 1) a bin is its value; otherwise the values of
+    the bin holding rank k (and the next one if rank k+1 lies there) are gathered and sorted.
+    """
+    n_bins = cum.size
+    k1 = min(k + 1, row.size - 1)
+    b0 = np.searchsorted(cum, k, side="right")
+    b1 = np.searchsorted(cum, k1, side="right")
+    if exact:
+        return lo + b0, lo + b1
+    first = cum[b0 - 1] if b0 > 0 else 0
+    members = np.empty(cum[b1] - first)
+    j = 0
+    for v in row:
+        b = _bin_of(v, lo, inv_width, n_bins)
+        if b0 <= b <= b1:
+            members[j] = v
+            j += 1
+    members.sort()
+    return members[k - first], members[k1 - first]
 
 
 @jit(parallel=True)
@@ -524,8 +546,9 @@ def column_quantiles(
     """Mean and linearly interpolated quantiles (NumPy's default) of each row of ``cols``.
 
     ``cols`` (C, D): C cells, D draws each; fills ``out_mean`` (C,) and ``out_q`` (K, C) for
-    ``probs`` (K,). Rows of whole numbers spanning at most ``4 * D`` values are counted
-    (O(D)); other rows are sorted.
+    ``probs`` (K,). Exact bucket selection in O(D) per quantile: the draws are counted in
+    ``2 D`` bins (one per value when they are whole numbers spanning fewer values), and the
+    order statistics are read off their bins (or found among the few values of their bins).
     """
     n_cell, n_draw = cols.shape
     for c in prange(n_cell):
@@ -542,22 +565,19 @@ def column_quantiles(
             if whole and v != math.floor(v):
                 whole = False
         out_mean[c] = total / n_draw
-        counted = whole and (hi - lo) <= 4.0 * n_draw
-        if counted:
-            counts = np.zeros(int(hi - lo) + 1, dtype=np.int64)
-            for d in range(n_draw):
-                counts[int(row[d] - lo)] += 1
-        else:
-            ordered = np.sort(row)
+        if hi == lo:
+            out_q[:, c] = lo
+            continue
+        exact = whole and (hi - lo) < 2 * n_draw
+        n_bins = int(hi - lo) + 1 if exact else 2 * n_draw
+        inv_width = 1.0 if exact else n_bins / (hi - lo)
+        cum = np.zeros(n_bins, dtype=np.int64)
+        for d in range(n_draw):
+            cum[_bin_of(row[d], lo, inv_width, n_bins)] += 1
+        for b in range(1, n_bins):
+            cum[b] += cum[b - 1]
         for j in range(probs.size):
             h = (n_draw - 1) * probs[j]
             k = math.floor(h)
-            frac = h - k
-            k1 = min(k + 1, n_draw - 1)
-            if counted:
-                a = _order_stat_from_counts(counts, lo, k)
-                b = _order_stat_from_counts(counts, lo, k1) if frac > 0.0 else a
-            else:
-                a = ordered[k]
-                b = ordered[k1]
-            out_q[j, c] = a + frac * (b - a)
+            a, b = _order_stats(row, k, lo, inv_width, exact, cum)
+            out_q[j, c] = a + (h - k) * (b - a)
