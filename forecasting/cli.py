@@ -40,7 +40,9 @@ def _data_info(args: argparse.Namespace) -> int:
         period = f"{periods.get('first', '')[:7]}..{periods.get('last', '')[:7]}" if periods else ""
         tables = ", ".join(cube.get("tables", []))
         print(f"  {name:<34} {dims:<40} {period:<18} {tables}")
-    print(f"Licence: {info.get('license', 'CC BY 4.0')}. Source: Statistics Finland (StatFin).")
+    print("Sources and licences:")
+    for part in str(info.get("attribution", "")).split(" | "):
+        print(f"  {part}")
     return 0
 
 
