@@ -256,9 +256,11 @@ def matching(
     NG = params.spread.shape[0]
     z = np.zeros
     out = MatchingRates(z((R, I)), z((R, I)), z((R, I)), z((R, NG)), z((R, I)))
+    vt = np.asarray(V, dtype=np.float64) + np.asarray(Vev, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        logvt = np.log(vt)
     _k.matching_rates(
-        np.ascontiguousarray(U), np.asarray(V, dtype=np.float64),
-        np.asarray(Vev, dtype=np.float64), params.eff, params.commute, params.own,
+        np.ascontiguousarray(U), vt, logvt, params.eff, params.commute, params.own,
         params.grp, params.spread, params.match_A, float(params.alpha), float(params.cap),
         float(params.hmax), params.theta_out, np.zeros((R, I)), out.theta, out.fillrate,
         out.ysum, out.yg, out.hz,

@@ -136,8 +136,8 @@ def _binom(n: int, p: float) -> int:
 @jit
 def matching_rates(
     U: np.ndarray,
-    V: np.ndarray,
-    Vev: np.ndarray,
+    vt: np.ndarray,
+    logvt: np.ndarray,
     eff: np.ndarray,
     commute: np.ndarray,
     own: np.ndarray,
@@ -163,7 +163,8 @@ def matching_rates(
 
     Parameters
     ----------
-    U : (G, R, I, D) unemployed; V, Vev : (R, I) vacancies.
+    U : (G, R, I, D) unemployed; vt : (R, I) vacancies (openings) of the matching function
+    and logvt : (R, I) their logarithm (precomputed by the caller).
     eff : (D,) search efficiency by band; commute : (R, R + 1) search shares by workplace;
     own : (I,) own-industry search share; grp : (I,) int sector group; spread : (NG, I)
     rows sum to 1; match_A : (R,) matching efficiency; alpha : elasticity on searchers;
@@ -200,12 +201,12 @@ def matching_rates(
             s = 0.0
             for r in range(R):
                 s += commute[r, w] * wj[r, j]
-            vt = V[w, j] + Vev[w, j]
-            if s > 0.0 and vt > 0.0:
-                m = match_A[w] * math.exp(alpha * math.log(s) + (1.0 - alpha) * math.log(vt))
-                m = min(m, cap * vt, hmax * s)
+            v = vt[w, j]
+            if s > 0.0 and v > 0.0:
+                m = match_A[w] * math.exp(alpha * math.log(s) + (1.0 - alpha) * logvt[w, j])
+                m = min(m, cap * v, hmax * s)
                 theta[w, j] = m / s
-                fillrate[w, j] = m / vt
+                fillrate[w, j] = m / v
             else:
                 theta[w, j] = 0.0
                 fillrate[w, j] = 0.0
@@ -643,6 +644,7 @@ def simulate(
     B = seeds.size
     T = sep.shape[0]
     R, I = E0.shape
+    log_ref = np.log(np.maximum(vac_ref, 1e-300))
     for b in prange(B):
         np.random.seed(seeds[b])
         E = E0.copy()
@@ -665,6 +667,7 @@ def simulate(
         spreadh = np.zeros((R, spread.shape[0]), dtype=np.int64)
         cum = np.zeros(I)
         Vm = np.zeros((R, I))
+        logVm = np.zeros((R, I))
         k = 0
         for t in range(T):
             k = _apply_events(
@@ -689,9 +692,13 @@ def simulate(
             flows[1] += _employed_flows(t, E, sep, exit_e, sepbuf)
             for w in range(R):
                 for j in range(I):
-                    Vm[w, j] = vac_ref[t, w, j]
+                    Vm[w, j] = vac_ref[t, w, j] + Vev[w, j]
+                    if Vev[w, j] == 0:
+                        logVm[w, j] = log_ref[t, w, j]
+                    elif Vm[w, j] > 0.0:
+                        logVm[w, j] = math.log(Vm[w, j])
             matching_rates(
-                U, Vm, Vev, eff, commute, own, grp, spread, match_A, alpha, cap, hmax,
+                U, Vm, logVm, eff, commute, own, grp, spread, match_A, alpha, cap, hmax,
                 theta_out, wj, theta, fillrate, ysum, yg, hz,
             )  # fmt: skip
             flows[1] += _unemployed_flows(
