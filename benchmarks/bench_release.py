@@ -1,0 +1,331 @@
+"""Release figures: crash safety of publish, determinism, build times (docs/results/release.md).
+
+    python benchmarks/bench_release.py [--quick] [--kills 50] [--skip-builds] [--skip-national]
+
+1. **Fault injection**: 50 publishes, each failing at a random I/O call (``os.replace``,
+   ``os.rename``, ``os.fsync``, a dataset or manifest write) -> count corrupt or partial
+   releases visible afterwards (listed but missing files, wrong content hash, unreadable).
+2. **SIGKILL**: 50 child processes publishing, each killed at a random moment of its publish
+   -> the same count, plus whether the next publish cleans the residue.
+3. **Builds** (subprocesses, cold: new process, ephemeral Prefect server, empty work area):
+   the embedded area on 1 worker twice and on 2 Dask workers, the national scope on 1 and 2
+   workers -> wall time, speedup, and whether the datasets are bit-identical (SHA-256 of the
+   netCDF files) across runs and worker counts.
+
+The machine is shared while this is written: re-run on a quiet machine for final figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from forecasting.io import release_store  # noqa: E402
+from forecasting.io.release_store import ReleaseStore  # noqa: E402
+from forecasting.provenance import content_hash  # noqa: E402
+
+OUT = ROOT / "docs" / "results" / "release.md"
+
+
+def _datasets(seed: int) -> dict[str, Any]:
+    """A release-sized payload: the national register cube and a perturbed copy (~4 MB)."""
+    import numpy as np
+
+    from forecasting import snapshot
+
+    cube = snapshot.load("registers").copy(deep=True)
+    noisy = cube.copy(deep=True)
+    noisy["unemployed"] = noisy["unemployed"] + np.random.default_rng(seed).normal(
+        0, 1, noisy["unemployed"].shape
+    )
+    return {"registers_history": cube, "register_forecasts": noisy}
+
+
+def audit(root: Path) -> dict[str, int]:
+    """Count visible releases and how many of them are corrupt or partial."""
+    store = ReleaseStore(root)
+    bad = 0
+    releases = store.list_releases()
+    for info in releases:
+        try:
+            release = store.open(info.id)
+            for entry in release.manifest["datasets"]:
+                if content_hash(release.dataset(entry["name"])) != entry["content_hash"]:
+                    bad += 1
+                    break
+        except Exception:
+            bad += 1
+    current = store.current()
+    if current is not None and current.id not in {r.id for r in releases}:
+        bad += 1
+    return {"visible": len(releases), "corrupt_or_partial": bad}
+
+
+# -- 1. fault injection ------------------------------------------------------------------------
+class _Fault(OSError):
+    pass
+
+
+def fault_injection(n: int, rng: random.Random) -> dict[str, Any]:
+    targets = ["os.replace", "os.rename", "os.fsync", "_write_netcdf", "_write_synced"]
+    failed = succeeded = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "store"
+        store = ReleaseStore(root)
+        store.publish(_datasets(0), {"data_version": "bench", "run": -1})
+        for i in range(n):
+            target, after = rng.choice(targets), rng.randint(0, 4)
+            failed += _publish_with_fault(store, target, after, i)
+            succeeded = len(store.list_releases()) - 1
+            result = audit(root)
+            if result["corrupt_or_partial"]:
+                raise SystemExit(f"corrupt release after fault {target}@{after}: {result}")
+        final = audit(root)
+        leftovers = sorted(p.name for p in root.iterdir() if p.name.startswith(".staging"))
+    return {
+        "runs": n,
+        "failed_publishes": failed,
+        "completed_publishes": succeeded,
+        "corrupt_or_partial_visible": final["corrupt_or_partial"],
+        "staging_left_at_end": len(leftovers),
+    }
+
+
+def _publish_with_fault(store: ReleaseStore, target: str, after: int, i: int) -> int:
+    """Publish with the ``after``-th call of ``target`` raising; 1 if the publish failed."""
+    module = release_store.os if target.startswith("os.") else release_store
+    name = target.removeprefix("os.")
+    real = getattr(module, name)
+    calls = {"n": 0}
+
+    def flaky(*args: Any, **kwargs: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] > after:
+            raise _Fault(f"injected {target} failure")
+        return real(*args, **kwargs)
+
+    setattr(module, name, flaky)
+    try:
+        store.publish(_datasets(i + 1), {"data_version": "bench", "run": i})
+        return 0
+    except _Fault:
+        return 1
+    finally:
+        setattr(module, name, real)
+
+
+# -- 2. SIGKILL ----------------------------------------------------------------------------------
+def child_publish(root: str, seed: int) -> None:
+    datasets = _datasets(seed)
+    print("READY", flush=True)
+    ReleaseStore(root).publish(datasets, {"data_version": "bench", "run": seed})
+    print("DONE", flush=True)
+
+
+def sigkill(n: int, rng: random.Random, python: str) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "store"
+        ReleaseStore(root).publish(_datasets(0), {"data_version": "bench", "run": -1})
+        durations = [_child(root, 1000 + k, python, None) for k in range(3)]
+        span = max(durations)
+        killed = completed = 0
+        residue_seen = 0
+        for i in range(n):
+            outcome = _child(root, i + 1, python, rng.uniform(0.0, span * 1.2))
+            killed += outcome < 0
+            completed += outcome >= 0
+            residue_seen += any(p.name.startswith(".staging") for p in root.iterdir())
+            result = audit(root)
+            if result["corrupt_or_partial"]:
+                raise SystemExit(f"corrupt release after kill {i}: {result}")
+        ReleaseStore(root).publish(_datasets(9999), {"data_version": "bench", "run": "final"})
+        residue_after = sum(p.name.startswith(".staging") for p in root.iterdir())
+        final = audit(root)
+    return {
+        "runs": n,
+        "killed_mid_publish": killed,
+        "finished_before_kill": completed,
+        "publish_s": round(span, 3),
+        "residue_after_kill": residue_seen,
+        "residue_after_next_publish": residue_after,
+        "corrupt_or_partial_visible": final["corrupt_or_partial"],
+    }
+
+
+def _child(root: Path, seed: int, python: str, kill_after: float | None) -> float:
+    """Run a publishing child; kill it ``kill_after`` s after READY. Returns duration or -1."""
+    proc = subprocess.Popen(
+        [python, __file__, "--publish-child", str(root), str(seed)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    proc.stdout.readline()  # READY: imports and data done, publish starts now
+    start = time.perf_counter()
+    if kill_after is None:
+        proc.wait()
+        return time.perf_counter() - start
+    time.sleep(kill_after)
+    alive = proc.poll() is None
+    if alive:
+        os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    return -1.0 if alive else kill_after
+
+
+# -- 3. builds -------------------------------------------------------------------------------------
+BUILD = """
+import json, sys, time
+if __name__ == "__main__":
+    t0 = time.perf_counter()
+    from flows.release import run_release
+    info = run_release(scope=sys.argv[1], area="TA23", seed=20250101, workers=int(sys.argv[2]),
+                       store_root=sys.argv[3], work_dir=sys.argv[4], alerts=False)
+    print("RESULT " + json.dumps({"id": info.id, "path": str(info.path),
+                                  "seconds": time.perf_counter() - t0}))
+"""
+
+
+def build(scope: str, workers: int, python: str, tmp: Path, tag: str) -> dict[str, Any]:
+    script = tmp / "build.py"
+    script.write_text(BUILD)
+    env = {**os.environ, "PREFECT_HOME": str(tmp / f"prefect-{tag}")}
+    env.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    env["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    env["PYTHONPATH"] = str(ROOT)
+    t0 = time.perf_counter()
+    out = subprocess.run(
+        [
+            python,
+            str(script),
+            scope,
+            str(workers),
+            str(tmp / f"store-{tag}"),
+            str(tmp / f"w-{tag}"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    wall = time.perf_counter() - t0
+    line = [x for x in out.stdout.splitlines() if x.startswith("RESULT ")]
+    if out.returncode or not line:
+        raise SystemExit(f"build {tag} failed:\n{out.stderr[-3000:]}")
+    result = json.loads(line[0].removeprefix("RESULT "))
+    path = Path(result["path"])
+    digests = {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()[:16] for p in sorted(path.glob("*.nc"))
+    }
+    return {
+        "tag": tag,
+        "scope": scope,
+        "workers": workers,
+        "wall_s": round(wall, 1),
+        "digests": digests,
+    }
+
+
+def builds(python: str, national: bool) -> list[dict[str, Any]]:
+    plan = [("area", 1, "area-1a"), ("area", 1, "area-1b"), ("area", 2, "area-2")]
+    if national:
+        plan += [("national", 1, "national-1"), ("national", 2, "national-2")]
+    with tempfile.TemporaryDirectory() as tmp:
+        return [build(scope, w, python, Path(tmp), tag) for scope, w, tag in plan]
+
+
+# -- report --------------------------------------------------------------------------------------
+def report(figures: dict[str, Any]) -> str:
+    lines = ["# Release store and release build: figures", ""]
+    lines += [
+        f"Measured {figures['when']} on a shared 2-core machine (other workers busy); "
+        "re-run `python benchmarks/bench_release.py` on a quiet machine for final times.",
+        "",
+    ]
+    for key in ("fault_injection", "sigkill"):
+        if key in figures:
+            lines += [f"## {key}", "", "| figure | value |", "|---|---|"]
+            lines += [f"| {k} | {v} |" for k, v in figures[key].items()] + [""]
+    if figures.get("builds"):
+        lines += [
+            "## Builds (cold: new process, ephemeral Prefect server, empty work area)",
+            "",
+            "| run | scope | workers | wall s | datasets |",
+            "|---|---|---|---|---|",
+        ]
+        for b in figures["builds"]:
+            lines.append(
+                f"| {b['tag']} | {b['scope']} | {b['workers']} | {b['wall_s']} | "
+                f"{len(b['digests'])} |"
+            )
+        lines += [""] + [f"- {k}: {v}" for k, v in figures["build_summary"].items()] + [""]
+    return "\n".join(lines)
+
+
+def summarise_builds(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    by = {r["tag"]: r for r in runs}
+    out: dict[str, Any] = {
+        "area bit-identical across two runs": by["area-1a"]["digests"] == by["area-1b"]["digests"],
+        "area bit-identical 1 vs 2 workers": by["area-1a"]["digests"] == by["area-2"]["digests"],
+        "area cold build within 3 min": max(by[t]["wall_s"] for t in ("area-1a", "area-1b")) < 180,
+        "area speedup 1 -> 2 workers": round(by["area-1a"]["wall_s"] / by["area-2"]["wall_s"], 2),
+    }
+    if "national-1" in by:
+        out["national bit-identical 1 vs 2 workers"] = (
+            by["national-1"]["digests"] == by["national-2"]["digests"]
+        )
+        out["national speedup 1 -> 2 workers"] = round(
+            by["national-1"]["wall_s"] / by["national-2"]["wall_s"], 2
+        )
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--kills", type=int, default=50)
+    parser.add_argument("--seed", type=int, default=20250101)
+    parser.add_argument("--python", default=sys.executable)
+    parser.add_argument("--skip-builds", action="store_true")
+    parser.add_argument(
+        "--skip-safety", action="store_true", help="builds only; keep earlier safety figures"
+    )
+    parser.add_argument("--skip-national", action="store_true")
+    parser.add_argument("--publish-child", nargs=2, metavar=("ROOT", "SEED"))
+    args = parser.parse_args()
+    if args.publish_child:
+        child_publish(args.publish_child[0], int(args.publish_child[1]))
+        return
+    rng = random.Random(args.seed)
+    json_out = OUT.with_suffix(".json")
+    figures: dict[str, Any] = json.loads(json_out.read_text()) if json_out.exists() else {}
+    figures["when"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    if not args.skip_safety:
+        figures["fault_injection"] = fault_injection(args.kills, rng)
+        print("fault injection:", figures["fault_injection"], flush=True)
+        figures["sigkill"] = sigkill(args.kills, rng, args.python)
+        print("sigkill:", figures["sigkill"], flush=True)
+    if not args.skip_builds:
+        figures["builds"] = builds(args.python, national=not args.skip_national)
+        figures["build_summary"] = summarise_builds(figures["builds"])
+        print("builds:", json.dumps(figures["build_summary"], indent=1), flush=True)
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(report(figures) + "\n", encoding="utf-8")
+    json_out.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {OUT}")
+
+
+if __name__ == "__main__":
+    main()
