@@ -5,9 +5,9 @@ does the arithmetic, in parallel over draws. Shapes: ``R`` municipalities, ``I``
 ``D = 4`` duration bands (0-3, 3-6, 6-12, 12+ months), ``T`` months, ``B`` draws; a
 workplace axis of length ``R + 1`` ends with "outside the area".
 
-Reproducibility: draw ``b`` is seeded with the first 32-bit word of the ``b``-th child of
-``numpy.random.SeedSequence(seed)``; the kernel reseeds numba's generator at the start of
-every draw, so the same ``seed`` gives bit-identical output whatever the number of threads.
+Reproducibility: draw ``b`` starts a SplitMix64 stream at the first 64-bit word of the
+``b``-th child of ``numpy.random.SeedSequence(seed)``; a draw runs on one thread from start
+to end, so the same ``seed`` gives bit-identical output whatever the number of threads.
 """
 
 # Shape letters (R, I, D, T, B) follow the docstrings.
@@ -235,9 +235,9 @@ class MatchingRates:
 
 
 def spawn_seeds(seed: int, draws: int) -> np.ndarray:
-    """One numba seed per draw from ``SeedSequence(seed).spawn(draws)``; (draws,) int64."""
+    """One stream state per draw from ``SeedSequence(seed).spawn(draws)``; (draws,) uint64."""
     children = np.random.SeedSequence(seed).spawn(draws)
-    return np.array([c.generate_state(1, dtype=np.uint32)[0] for c in children], dtype=np.int64)
+    return np.array([c.generate_state(1, dtype=np.uint64)[0] for c in children], dtype=np.uint64)
 
 
 def matching(

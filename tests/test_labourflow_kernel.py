@@ -118,7 +118,7 @@ def test_quantiles_equal_numpy():
 def test_seeds_follow_seedsequence_spawn():
     seeds = lf.spawn_seeds(42, 3)
     child = np.random.SeedSequence(42).spawn(3)[2]
-    assert seeds[2] == child.generate_state(1, dtype=np.uint32)[0]
+    assert seeds[2] == child.generate_state(1, dtype=np.uint64)[0]
 
 
 def test_bad_shapes_are_refused():

@@ -78,7 +78,8 @@ def _unemployed(rng, t, st, p, path, hz, ysum) -> None:
     ph = np.minimum(p.eff[None, None, None, None, :] * hz[:, None, :, :, None], p.hmax)
     h = rng.binomial(U, ph)
     x = rng.binomial(U - h, path.exit_u[t][None, None, :, None, :])
-    a = rng.binomial(U - h - x, p.age_p[None, None, None, None, :])
+    left = (U - h - x) * p.age_p[None, None, None, None, :]
+    a = np.floor(left + rng.random(left.shape)).astype(np.int64)  # unbiased rounding
     U -= h + x + a
     U[..., 1:] += a[..., :-1]
     st["flows"][:, 1] += x.sum(axis=(1, 2, 3, 4))
