@@ -705,25 +705,9 @@ def simulate(
         k = 0
         for t in range(T):
             k = _apply_events(
-                rng,
-                t,
-                k,
-                ev_t,
-                ev_w,
-                ev_i,
-                ev_kind,
-                ev_pool,
-                ev_amount,
-                ev_recall,
-                ev_band,
-                resid_of_work,
-                E,
-                U,
-                Vev,
-                L,
-                buf,
-                cohort,
-            )
+                rng, t, k, ev_t, ev_w, ev_i, ev_kind, ev_pool, ev_amount, ev_recall, ev_band,
+                resid_of_work, E, U, Vev, L, buf, cohort,
+            )  # fmt: skip
             flows[1] += _employed_flows(rng, t, E, sep, exit_e, sepbuf)
             for w in range(R):
                 for j in range(I):
@@ -742,28 +726,13 @@ def simulate(
             _place_spread_hires(rng, spreadh, spread, ysum, yg, cum, E)
             flows[0] += _entries(rng, t, U, E, sepbuf, ent_u, ent_e, new_industry)
             flows[0] += _vacancies(
-                rng, t, V, Vev, E, fillrate, close, fillref, vac_new, q_out, resid_of_work, closed
-            )
+
+                rng, t, V, Vev, E, fillrate, close, fillref, vac_new, q_out, resid_of_work, closed,
+            )  # fmt: skip
             _record(
-                b,
-                t,
-                E,
-                U,
-                V,
-                Vev,
-                L,
-                closed,
-                cohort,
-                flows,
-                out_unemp,
-                out_ltu,
-                out_emp,
-                out_vac,
-                out_closed,
-                out_cohort,
-                out_cohort_u,
-                out_flows,
-            )
+                b, t, E, U, V, Vev, L, closed, cohort, flows, out_unemp, out_ltu, out_emp,
+                out_vac, out_closed, out_cohort, out_cohort_u, out_flows,
+            )  # fmt: skip
 
 
 @jit(parallel=True)
