@@ -8,6 +8,7 @@ port)`` runs it with uvicorn (``ennakointi serve`` calls it).
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -149,10 +150,15 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         started = time.perf_counter()
         context = _context(settings, alert_repository, scenario_runner)
-        warm = context.releases.warm()
         app.state.context = context
-        log.info("service ready in %.2f s: %s", time.perf_counter() - started, warm)
+        # Load the current release's datasets in the background: the service answers at
+        # once, and a request for a dataset not loaded yet loads just that one.
+        warming = threading.Thread(target=context.releases.warm, name="warm-release")
+        warming.start()
+        log.info("service ready in %.2f s", time.perf_counter() - started)
         yield
+        # Never leave a thread inside HDF5 at exit: its atexit clean-up would wait for it.
+        warming.join(timeout=60)
 
     app = FastAPI(
         title="Ennakointi API",

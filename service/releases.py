@@ -7,6 +7,7 @@ loaded) are kept in a small LRU, so a request costs a dictionary look-up, not a 
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -16,8 +17,11 @@ from typing import Any
 
 import xarray as xr
 
+from forecasting.errors import EnnakointiError
 from forecasting.io.release_store import Release, ReleaseInfo, ReleaseStore
 from service.errors import NotConfiguredError, NotInReleaseError
+
+log = logging.getLogger(__name__)
 
 
 class Releases:
@@ -104,11 +108,17 @@ class Releases:
         return self.store.list_releases()
 
     def warm(self) -> dict[str, Any]:
-        """Open the current release and load all its datasets (called from the lifespan)."""
+        """Open the current release and load all its datasets (a background task at start).
+
+        Problems are logged, not raised: the request that needs a broken dataset reports it.
+        """
         try:
             release = self.open()
+            for name in release.names():
+                release.dataset(name)
         except NotConfiguredError:
             return {"release": None, "datasets": 0}
-        for name in release.names():
-            release.dataset(name)
+        except (EnnakointiError, OSError, ValueError) as exc:
+            log.warning("could not preload the current release: %s", exc)
+            return {"release": None, "datasets": 0, "error": str(exc)}
         return {"release": release.id, "datasets": len(release.names())}

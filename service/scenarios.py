@@ -71,6 +71,7 @@ class ScenarioService:
         self.keep = keep
         self._results: OrderedDict[str, ScenarioRun] = OrderedDict()
         self._lock = threading.Lock()
+        self._run_lock = threading.Lock()
 
     @property
     def available(self) -> bool:
@@ -92,15 +93,23 @@ class ScenarioService:
             if run_id in self._results:
                 self._results.move_to_end(run_id)
                 return self._results[run_id]
-        started = time.perf_counter()
-        result = self.runner(spec)
+        # One run at a time: the engine's numba kernel is parallel over draws already (it
+        # fills the cores), and numba's fallback threading layer is not safe for concurrent
+        # parallel launches from several threads.
+        with self._run_lock:
+            with self._lock:
+                if run_id in self._results:
+                    return self._results[run_id]
+            started = time.perf_counter()
+            result = self.runner(spec)
+            elapsed = time.perf_counter() - started
         run = ScenarioRun(
             id=run_id,
             spec=as_json,
             release_id=release_id,
             result=result,
             created=dt.datetime.now(dt.UTC).replace(microsecond=0),
-            elapsed_s=round(time.perf_counter() - started, 3),
+            elapsed_s=round(elapsed, 3),
         )
         with self._lock:
             self._results[run_id] = run

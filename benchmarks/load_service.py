@@ -1,0 +1,294 @@
+"""Load on loopback: the service under 20 concurrent clients for 60 s, and its start-up time.
+
+Usage::
+
+    python benchmarks/load_service.py [--store DIR] [--clients 20] [--seconds 60]
+                                      [--scenario-clients 2] [--draws 1000]
+
+1. Start-up: ``python -m service`` in a subprocess; the time until ``/healthz`` and a forecast
+   read both answer 200 (numba's cache is warm after the first run of the suite).
+2. Warm-up: one scenario run (the engine calibrates its baseline once per process).
+3. Load: ``clients`` async httpx clients for ``seconds``: ``scenario-clients`` of them post
+   ``draws``-draw scenario runs (a new seed each time, so nothing is answered from the result
+   cache), the others read forecasts, history, population and training needs at random.
+   Per kind of request: count, p50, p95, p99 (ms) and errors (anything but 2xx).
+
+The release served is ``--store`` if given, else the configured store if its current release
+has ``register_forecasts``, else a benchmark release published into a temporary folder from
+the service tests' real-shaped data (real register history, synthetic forecast values; the
+output says which). The rate limit is lifted for the run: all clients share one address.
+Figures go to ``docs/results/service_load.json`` and the load section of
+``docs/results/service.md``. The machine is shared: re-run on a quiet one for final figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from forecasting.io.release_store import ReleaseStore  # noqa: E402
+from forecasting.settings import get_settings  # noqa: E402
+from service.security import hash_key  # noqa: E402
+
+RESULTS = ROOT / "docs" / "results"
+AREAS = ["097", "178", "213", "491", "507", "623", "TA23"]
+MARK_START, MARK_END = "<!-- load:start -->", "<!-- load:end -->"
+
+
+def _store(arg: str | None, tmp: Path) -> tuple[Path, str]:
+    if arg:
+        return Path(arg), "given store"
+    configured = get_settings().release.store_dir
+    if ReleaseStore(configured).current() is not None:
+        release = ReleaseStore(configured).open()
+        if "register_forecasts" in release.names():
+            return configured, f"configured store, release {release.id}"
+    from tests.service_data import publish
+
+    info = publish(tmp / "releases")
+    return tmp / "releases", f"benchmark release {info.id} (real history, synthetic forecasts)"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_service(store: Path, tmp: Path, key: str) -> tuple[subprocess.Popen[bytes], str, float]:
+    """Start ``python -m service``; return the process, its URL and seconds until it answers."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "ENNAKOINTI_RELEASE__STORE_DIR": str(store),
+        "ENNAKOINTI_ALERTS__DATABASE_URL": f"sqlite:///{tmp / 'alerts.sqlite'}",
+        "ENNAKOINTI_SERVICE__RATE_LIMIT_PER_MINUTE": "100000000",
+        "ENNAKOINTI_SERVICE__API_KEYS": json.dumps([f"bench:{hash_key(key)}:scenarios:run"]),
+    }
+    log = open(tmp / "service.log", "wb")  # noqa: SIM115 - closed with the process
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "service", "--port", str(port)],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    probe = f"{base}/v1/registers/forecasts?area=TA23&horizon=12"
+    while time.perf_counter() - started < 120:
+        try:
+            if httpx.get(f"{base}/healthz").status_code == 200 and httpx.get(probe).is_success:
+                return proc, base, time.perf_counter() - started
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None:
+            raise RuntimeError(f"service exited: {(tmp / 'service.log').read_text()[-2000:]}")
+        time.sleep(0.05)
+    proc.terminate()
+    raise RuntimeError("service did not answer within 120 s")
+
+
+def _read_request(rng: random.Random) -> tuple[str, str, dict[str, Any]]:
+    kind = rng.choices(["forecast", "history", "population", "training"], [6, 2, 1, 1])[0]
+    area = rng.choice(AREAS)
+    if kind == "forecast":
+        variable = rng.choice(["unemployed", "vacancies"])
+        return (
+            kind,
+            "/v1/registers/forecasts",
+            {"area": area, "variable": variable, "horizon": rng.choice([6, 12, 24])},
+        )
+    if kind == "history":
+        return kind, "/v1/registers/history", {"area": area, "from": "2019-01"}
+    if kind == "population":
+        return (
+            kind,
+            "/v1/population",
+            {
+                "area": area,
+                "year": rng.randint(2025, 2040),
+                "sex": "T",
+                "age_from": 15,
+                "age_to": 74,
+            },
+        )
+    return kind, "/v1/training-needs", {"area": area, "year": rng.randint(2026, 2035)}
+
+
+def scenario_spec(seed: int, draws: int) -> dict[str, Any]:
+    return {
+        "events": [
+            {"kind": "closure", "municipality": "507", "industry": "C", "jobs": 300,
+             "start": "2024-01"}
+        ],
+        "horizon_months": 60,
+        "draws": draws,
+        "seed": seed,
+    }  # fmt: skip
+
+
+async def _reader(base: str, stop: float, out: list[tuple[str, float, int]], seed: int) -> None:
+    rng = random.Random(seed)
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        while time.perf_counter() < stop:
+            kind, path, params = _read_request(rng)
+            t0 = time.perf_counter()
+            try:
+                status = (await client.get(path, params=params)).status_code
+            except httpx.HTTPError:
+                status = 0
+            out.append((kind, time.perf_counter() - t0, status))
+
+
+async def _scenarist(
+    base: str, key: str, stop: float, out: list[tuple[str, float, int]], seed: int, draws: int
+) -> None:
+    async with httpx.AsyncClient(base_url=base, timeout=600) as client:
+        n = 0
+        while time.perf_counter() < stop:
+            t0 = time.perf_counter()
+            try:
+                spec = scenario_spec(seed * 1000 + n, draws)
+                r = await client.post("/v1/scenarios/runs", json=spec, headers={"X-API-Key": key})
+                status = r.status_code
+            except httpx.HTTPError:
+                status = 0
+            out.append(("scenario", time.perf_counter() - t0, status))
+            n += 1
+
+
+async def load(base: str, key: str, clients: int, scenario_clients: int, seconds: float,
+               draws: int) -> list[tuple[str, float, int]]:  # fmt: skip
+    out: list[tuple[str, float, int]] = []
+    stop = time.perf_counter() + seconds
+    tasks = [_scenarist(base, key, stop, out, i, draws) for i in range(scenario_clients)]
+    tasks += [_reader(base, stop, out, 100 + i) for i in range(clients - scenario_clients)]
+    await asyncio.gather(*tasks)
+    return out
+
+
+def summarise(samples: list[tuple[str, float, int]], seconds: float) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for kind in sorted({k for k, _, _ in samples}):
+        times = np.array([t for k, t, _ in samples if k == kind]) * 1000
+        errors = sum(1 for k, _, s in samples if k == kind and not 200 <= s < 300)
+        out[kind] = {
+            "requests": int(times.size),
+            "per_second": round(times.size / seconds, 1),
+            "p50_ms": round(float(np.percentile(times, 50)), 1),
+            "p95_ms": round(float(np.percentile(times, 95)), 1),
+            "p99_ms": round(float(np.percentile(times, 99)), 1),
+            "errors": errors,
+        }
+    return out
+
+
+def _markdown(report: dict[str, Any]) -> str:
+    rows = [
+        "| requests | count | per s | p50 ms | p95 ms | p99 ms | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for kind, s in report["load"].items():
+        rows.append(
+            f"| {kind} | {s['requests']} | {s['per_second']} | {s['p50_ms']} | {s['p95_ms']} "
+            f"| {s['p99_ms']} | {s['errors']} |"
+        )
+    return "\n".join(
+        [
+            MARK_START,
+            f"Measured {report['when']} on {report['machine']} "
+            f"(load average before the run: {report['load_average']}).",
+            f"Release: {report['release']}.",
+            "",
+            f"- Start-up until `/healthz` and a forecast read answer: "
+            f"**{report['startup_s']:.2f} s**.",
+            f"- First scenario run in a fresh process ({report['draws']} draws, 60 months, "
+            f"engine calibration included): {report['scenario_cold_s']:.1f} s.",
+            f"- {report['clients']} concurrent clients for {report['seconds']} s "
+            f"({report['scenario_clients']} posting {report['draws']}-draw scenario runs, the "
+            f"rest reading):",
+            "",
+            *rows,
+            MARK_END,
+        ]
+    )
+
+
+def write(report: dict[str, Any]) -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "service_load.json").write_text(json.dumps(report, indent=1) + "\n")
+    doc = RESULTS / "service.md"
+    text = doc.read_text() if doc.exists() else f"# Service figures\n\n{MARK_START}\n{MARK_END}\n"
+    if MARK_START in text:
+        head, rest = text.split(MARK_START, 1)
+        tail = rest.split(MARK_END, 1)[1] if MARK_END in rest else ""
+        text = head + _markdown(report) + tail
+    else:
+        text += "\n" + _markdown(report) + "\n"
+    doc.write_text(text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", default=None)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--scenario-clients", type=int, default=2)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--draws", type=int, default=1000)
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="ennakointi-load-") as tmp_name:
+        tmp = Path(tmp_name)
+        store, release = _store(args.store, tmp)
+        key = secrets.token_urlsafe(24)
+        proc, base, startup = start_service(store, tmp, key)
+        try:
+            t0 = time.perf_counter()
+            warm = httpx.post(f"{base}/v1/scenarios/runs", json=scenario_spec(1, args.draws),
+                              headers={"X-API-Key": key}, timeout=900)  # fmt: skip
+            cold = time.perf_counter() - t0
+            if not warm.is_success:
+                print(f"scenario warm-up failed: {warm.status_code} {warm.text[:300]}")
+            load_avg = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+            samples = asyncio.run(
+                load(base, key, args.clients, args.scenario_clients, args.seconds, args.draws)
+            )
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    report = {
+        "when": time.strftime("%Y-%m-%d %H:%M"),
+        "machine": f"{os.cpu_count()} CPUs",
+        "load_average": load_avg,
+        "release": release,
+        "startup_s": round(startup, 3),
+        "scenario_cold_s": round(cold, 2),
+        "clients": args.clients,
+        "scenario_clients": args.scenario_clients,
+        "seconds": args.seconds,
+        "draws": args.draws,
+        "load": summarise(samples, args.seconds),
+    }
+    print(json.dumps(report, indent=1))
+    if not args.no_write:
+        write(report)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
