@@ -145,9 +145,20 @@ def validate_rates(rates: CohortRates) -> None:
     _check(0.0 <= rates.male_share <= 1.0, "male_share: must lie in [0, 1]")
 
 
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _splitmix(z: np.ndarray) -> np.ndarray:
+    """The SplitMix64 output function on uint64 arrays (wrapping arithmetic)."""
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
 def draw_seeds(seed: int | None, draws: int, keys: Sequence[int]) -> np.ndarray:
     """64-bit seeds ``(draws, len(keys))``: one ``SeedSequence(seed).spawn(draws)`` child per
-    draw, and within it one word per area key.
+    draw, and within it one seed per area key, ``splitmix64(word_d + (key + 1) * golden)``
+    (the SplitMix64 way of seeding many generators from one word).
 
     An area's stream depends only on ``(seed, draw, key)``, never on the other areas of the
     run, so a municipality gets the same draws whether it is projected alone or nationally.
@@ -155,12 +166,10 @@ def draw_seeds(seed: int | None, draws: int, keys: Sequence[int]) -> np.ndarray:
     keys_arr = np.asarray(keys, dtype=np.int64)
     if keys_arr.size and keys_arr.min() < 0:
         raise ValueError("area keys must be >= 0")
-    width = int(keys_arr.max()) + 1 if keys_arr.size else 1
     children = np.random.SeedSequence(seed).spawn(draws)
-    seeds = np.empty((draws, keys_arr.size), dtype=np.uint64)
-    for d, child in enumerate(children):
-        seeds[d] = child.generate_state(width, dtype=np.uint64)[keys_arr]
-    return seeds
+    words = np.array([c.generate_state(1, dtype=np.uint64)[0] for c in children], np.uint64)
+    offsets = (keys_arr.astype(np.uint64) + np.uint64(1)) * _GOLDEN
+    return _splitmix(words[:, None] + offsets[None, :])
 
 
 @dataclass(frozen=True)

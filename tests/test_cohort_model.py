@@ -233,11 +233,21 @@ def test_draws_do_not_depend_on_batch_or_threads() -> None:
 
 
 def test_draw_seeds_follow_seed_sequence_spawn() -> None:
+    """One SeedSequence child per draw; per key SplitMix64 of the child's word (reference
+    arithmetic in Python integers)."""
     seeds = draw_seeds(42, 3, [5, 2])
-    children = np.random.SeedSequence(42).spawn(3)
-    for d, child in enumerate(children):
-        words = child.generate_state(6, dtype=np.uint64)
-        np.testing.assert_array_equal(seeds[d], words[[5, 2]])
+    mask = (1 << 64) - 1
+
+    def mix(z: int) -> int:
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+        return z ^ (z >> 31)
+
+    for d, child in enumerate(np.random.SeedSequence(42).spawn(3)):
+        word = int(child.generate_state(1, dtype=np.uint64)[0])
+        expected = [mix((word + (k + 1) * 0x9E3779B97F4A7C15) & mask) for k in (5, 2)]
+        assert seeds[d].tolist() == expected
+    assert len(np.unique(draw_seeds(1, 1000, range(1000)))) == 1000 * 1000
 
 
 def test_estimator_contract() -> None:

@@ -125,6 +125,8 @@ def test_rates_are_estimated_for_every_municipality(rateset: RateSet) -> None:
     est = rateset.estimates
     assert np.all(est["fertility_factor"] > 0.3) and np.all(est["fertility_factor"] < 3)
     assert np.all(est["migration_sd"] > 0) and 0 <= est.attrs["migration_ar"] < 1
+    # Net migration levels drift: more level uncertainty than a 5-year mean's sampling error.
+    assert est.attrs["migration_level_variance_ratio"] > 1 / 5
     # Published totals 2020-2022 are targets; later years are not.
     assert np.isfinite(rateset.rates.target_total[:, :3]).all()
     assert np.isnan(rateset.rates.target_total[:, 3:]).all()

@@ -6,11 +6,15 @@ see exactly which cubes a projection depends on (:data:`CUBES`).
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import numpy as np
 import pandas as pd
 import xarray as xr
 
 from forecasting import snapshot
+
+_T = TypeVar("_T", xr.DataArray, xr.Dataset)
 
 CUBES = (
     "population",
@@ -40,7 +44,7 @@ def years_of(da: xr.DataArray | xr.Dataset) -> np.ndarray:
     return pd.DatetimeIndex(da["time"].values).year.to_numpy()
 
 
-def by_year(da: xr.DataArray) -> xr.DataArray:
+def by_year(da: _T) -> _T:
     """``da`` with its ``time`` coordinate replaced by an integer ``year`` coordinate."""
     return da.assign_coords(time=years_of(da)).rename(time="year")
 

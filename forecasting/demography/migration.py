@@ -77,6 +77,7 @@ class MigrationLevel:
     sigma_level: xr.DataArray  # (area,)
     phi: float
     history: xr.DataArray  # (area, year): implied net migration rate
+    ratio: float  # sigma_level^2 / sigma^2 from the rolling-origin errors
 
 
 def implied_rates(
@@ -113,7 +114,7 @@ def estimate_level(history: xr.DataArray, last: int, a: MigrationAssumption) -> 
     phi = float((resid * resid.shift(year=1)).sum() / (resid**2).sum())
     phi = float(np.clip(phi, 0.0, 0.9))
     ratio = level_variance_ratio(span.values, sigma.values, a.window)
-    return MigrationLevel(level, sigma, sigma * np.sqrt(ratio), phi, history)
+    return MigrationLevel(level, sigma, sigma * np.sqrt(ratio), phi, history, ratio)
 
 
 def level_variance_ratio(

@@ -57,7 +57,7 @@ def validate_request(
     years = _data.years_of(_data.cube("population"))
     if base not in years:
         raise ValidationError(
-            "base_year", f"must be a year with a base population: {sorted(years)}"
+            "base_year", f"must be a year with a base population: {sorted(map(int, years))}"
         )
     end = _int("until", until)
     if not base < end <= LAST_YEAR:
@@ -91,11 +91,11 @@ def _summarise(cells: np.ndarray, draws: int) -> np.ndarray:
     """Statistics (5, T, 3, X+1) of population draws (D, T, 2, X): sexes F, M, T and ages
     0..100 plus the total, each from the draws themselves.
 
-    Built draws-last in float32 (whole numbers, exact up to 2**24 persons) so the quantiles
-    read contiguous rows.
+    Built draws-last so the quantiles read contiguous rows, in the dtype of the draws
+    (float32 whole numbers, exact up to 2**24 persons; float64 for the expected path).
     """
     n, t, _, x = cells.shape
-    full = np.empty((t, 3, x + 1, n), dtype=np.float32)
+    full = np.empty((t, 3, x + 1, n), dtype=cells.dtype)
     full[:, :2, :x] = np.moveaxis(cells, 0, -1)
     full[:, 2, :x] = full[:, 0, :x] + full[:, 1, :x]
     full[:, :, x] = full[:, :, :x].sum(axis=2)

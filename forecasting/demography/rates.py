@@ -213,6 +213,7 @@ def estimate_rates(base_year: int, until: int, assumptions: DemographyAssumption
         migration_ar=mig.phi,
     )  # fmt: skip
     estimates = _estimates(mort, jump, factor, natural, mig, tau)
+    pop0.flags.writeable = False  # shared through the cache
     return RateSet(codes, base_year, until, pop0, rates, estimates, assumptions)
 
 
@@ -241,5 +242,9 @@ def _estimates(
             "migration_level_sd": mig.estimates.sigma_level,
             "implied_net_migration_rate": mig.estimates.history,
         },
-        attrs={"fertility_prior_births": tau, "migration_ar": mig.phi},
+        attrs={
+            "fertility_prior_births": tau,
+            "migration_ar": mig.phi,
+            "migration_level_variance_ratio": mig.estimates.ratio,
+        },
     )

@@ -513,13 +513,20 @@ def _bin_of(v: float, lo: float, inv_width: float, n_bins: int) -> int:
 
 @jit
 def _order_stats(
-    row: np.ndarray, k: int, lo: float, inv_width: float, exact: bool, cum: np.ndarray
+    row: np.ndarray,
+    k: int,
+    lo: float,
+    inv_width: float,
+    exact: bool,
+    cum: np.ndarray,
+    members: np.ndarray,
 ) -> tuple[float, float]:
     """The k-th and (k+1)-th smallest values (0-based, the latter capped at the largest) of
     ``row`` from its cumulative bin counts ``cum``.
 
     With ``exact`` bins (whole numbers, width 1) a bin is its value; otherwise the values of
-    the bin holding rank k (and the next one if rank k+1 lies there) are gathered and sorted.
+    the bin holding rank k (and the next one if rank k+1 lies there) are gathered into the
+    work buffer ``members`` (D,) and sorted.
     """
     n_bins = cum.size
     k1 = min(k + 1, row.size - 1)
@@ -528,15 +535,53 @@ def _order_stats(
     if exact:
         return lo + b0, lo + b1
     first = cum[b0 - 1] if b0 > 0 else 0
-    members = np.empty(cum[b1] - first)
     j = 0
     for v in row:
         b = _bin_of(v, lo, inv_width, n_bins)
         if b0 <= b <= b1:
             members[j] = v
             j += 1
-    members.sort()
-    return members[k - first], members[k1 - first]
+    chosen = members[:j]
+    chosen.sort()
+    return chosen[k - first], chosen[k1 - first]
+
+
+@jit
+def _row_quantiles(
+    row: np.ndarray, probs: np.ndarray, counts: np.ndarray, members: np.ndarray, out: np.ndarray
+) -> float:
+    """Quantiles of one row into ``out`` (K,); returns the mean. ``counts`` (2D+1,) and
+    ``members`` (D,) are work buffers."""
+    n_draw = row.size
+    lo = row[0]
+    hi = row[0]
+    total = 0.0
+    whole = True
+    for d in range(n_draw):
+        v = row[d]
+        total += v
+        lo = min(lo, v)
+        hi = max(hi, v)
+        if whole and v != float(int(v)):
+            whole = False
+    if hi == lo:
+        out[:] = lo
+        return total / n_draw
+    exact = whole and (hi - lo) < 2 * n_draw
+    n_bins = int(hi - lo) + 1 if exact else 2 * n_draw
+    inv_width = 1.0 if exact else n_bins / (hi - lo)
+    cum = counts[:n_bins]
+    cum[:] = 0
+    for d in range(n_draw):
+        cum[_bin_of(row[d], lo, inv_width, n_bins)] += 1
+    for b in range(1, n_bins):
+        cum[b] += cum[b - 1]
+    for j in range(probs.size):
+        h = (n_draw - 1) * probs[j]
+        k = math.floor(h)
+        a, b = _order_stats(row, k, lo, inv_width, exact, cum, members)
+        out[j] = a + (h - k) * (b - a)
+    return total / n_draw
 
 
 @jit(parallel=True)
@@ -549,35 +594,14 @@ def column_quantiles(
     ``probs`` (K,). Exact bucket selection in O(D) per quantile: the draws are counted in
     ``2 D`` bins (one per value when they are whole numbers spanning fewer values), and the
     order statistics are read off their bins (or found among the few values of their bins).
+    Rows are processed in blocks that share work buffers.
     """
     n_cell, n_draw = cols.shape
-    for c in prange(n_cell):
-        row = cols[c]
-        lo = row[0]
-        hi = row[0]
-        total = 0.0
-        whole = True
-        for d in range(n_draw):
-            v = row[d]
-            total += v
-            lo = min(lo, v)
-            hi = max(hi, v)
-            if whole and v != math.floor(v):
-                whole = False
-        out_mean[c] = total / n_draw
-        if hi == lo:
-            out_q[:, c] = lo
-            continue
-        exact = whole and (hi - lo) < 2 * n_draw
-        n_bins = int(hi - lo) + 1 if exact else 2 * n_draw
-        inv_width = 1.0 if exact else n_bins / (hi - lo)
-        cum = np.zeros(n_bins, dtype=np.int64)
-        for d in range(n_draw):
-            cum[_bin_of(row[d], lo, inv_width, n_bins)] += 1
-        for b in range(1, n_bins):
-            cum[b] += cum[b - 1]
-        for j in range(probs.size):
-            h = (n_draw - 1) * probs[j]
-            k = math.floor(h)
-            a, b = _order_stats(row, k, lo, inv_width, exact, cum)
-            out_q[j, c] = a + (h - k) * (b - a)
+    block = 64
+    for blk in prange((n_cell + block - 1) // block):
+        counts = np.empty(2 * n_draw + 1, dtype=np.int64)
+        members = np.empty(n_draw)
+        out = np.empty(probs.size)
+        for c in range(blk * block, min(n_cell, (blk + 1) * block)):
+            out_mean[c] = _row_quantiles(cols[c], probs, counts, members, out)
+            out_q[:, c] = out
