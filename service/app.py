@@ -153,12 +153,17 @@ def create_app(
         app.state.context = context
         # Load the current release's datasets in the background: the service answers at
         # once, and a request for a dataset not loaded yet loads just that one.
-        warming = threading.Thread(target=context.releases.warm, name="warm-release")
-        warming.start()
+        warming = [
+            threading.Thread(target=context.releases.warm, name="warm-release"),
+            threading.Thread(target=context.scenarios.warm, name="warm-scenarios"),
+        ]
+        for thread in warming:
+            thread.start()
         log.info("service ready in %.2f s", time.perf_counter() - started)
         yield
-        # Never leave a thread inside HDF5 at exit: its atexit clean-up would wait for it.
-        warming.join(timeout=60)
+        # Never leave a thread inside HDF5 or a kernel at exit: clean-up would wait for it.
+        for thread in warming:
+            thread.join(timeout=120)
 
     app = FastAPI(
         title="Ennakointi API",

@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import importlib
 import json
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -27,6 +28,7 @@ from forecasting.provenance import code_version
 from service.errors import NotConfiguredError, NotFoundError
 
 Runner = Callable[[Any], xr.Dataset]
+log = logging.getLogger(__name__)
 
 
 def engine_runner() -> Runner | None:
@@ -116,6 +118,21 @@ class ScenarioService:
             while len(self._results) > self.keep:
                 self._results.popitem(last=False)
         return run
+
+    def warm(self) -> None:
+        """Run the smallest scenario once, so the engine calibrates and loads its kernels
+        before the first user waits for it (a background task at start; errors are logged).
+        """
+        if self.runner is None:
+            return
+        try:
+            from forecasting.scenarios.spec import ScenarioSpec
+
+            tiny = ScenarioSpec(name="warm-up", horizon_months=1, draws=1, compare_baseline=False)
+            with self._run_lock:
+                self.runner(tiny)
+        except Exception as exc:  # a warm-up must never take the service down
+            log.warning("scenario engine warm-up failed: %s", exc)
 
     def get(self, run_id: str) -> ScenarioRun:
         """A stored run; an unknown or expired id is a 404 (run the spec again)."""
