@@ -370,7 +370,11 @@ def _materialise(
 
 
 def _with_provenance(ds: xr.Dataset, ctx: BuildContext, product: Product) -> xr.Dataset:
-    """Fill provenance attrs the producer left out (never overwrite what it set)."""
+    """Fill provenance attrs the producer left out; pin ``code_version`` to the build's.
+
+    Producers stamp the git commit of the moment (per process); a commit landing mid-build
+    would otherwise give datasets of one release different ``code_version`` attrs.
+    """
     versions = ctx.versions_of(product.cubes)
     defaults: dict[str, Any] = {
         "source_tables": ", ".join(product.source_tables) or "derived",
@@ -382,7 +386,8 @@ def _with_provenance(ds: xr.Dataset, ctx: BuildContext, product: Product) -> xr.
         "code_version": ctx.code_version,
         "release_product": product.name,
     }
-    return ds.assign_attrs({k: v for k, v in defaults.items() if k not in ds.attrs})
+    filled = ds.assign_attrs({k: v for k, v in defaults.items() if k not in ds.attrs})
+    return filled.assign_attrs(code_version=ctx.code_version)
 
 
 # -- publishing -------------------------------------------------------------------------------

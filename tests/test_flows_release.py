@@ -263,3 +263,20 @@ def test_deployments_run_after_the_monthly_and_yearly_statistics() -> None:
     assert {c.timezone for c in crons.values()} == {"Europe/Helsinki"}
     assert by_name["area-monthly"].parameters["scope"] == "area"
     assert by_name["national-monthly"].parameters["scope"] == "national"
+
+
+def test_code_version_attr_is_the_builds_even_if_the_producer_stamped_another(
+    tmp_path: Path,
+) -> None:
+    stamped = Product(
+        name="stamped",
+        stage="x",
+        requires=(),
+        build=lambda ctx, inputs: _history(ctx, inputs).assign_attrs(
+            code_version="commit-of-the-moment", source_tables="tyonv 12r5"
+        ),
+    )
+    ctx = _ctx(tmp_path)
+    ds = release.load(ctx, release.run_step(ctx, stamped, {}))
+    assert ds.attrs["code_version"] == ctx.code_version
+    assert ds.attrs["source_tables"] == "tyonv 12r5"  # what the producer set is kept
