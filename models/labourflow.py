@@ -371,11 +371,12 @@ def quantiles(x: np.ndarray, probs: np.ndarray) -> np.ndarray:
     """
     x = np.asarray(x)
     probs = np.asarray(probs, dtype=np.float64)
-    dtype = np.int64 if x.dtype.kind in "iub" else np.float64
+    integer = x.dtype.kind in "iu"
+    dtype = x.dtype if integer else np.float64
     # One copy: draws last and contiguous, one row per cell.
     rows = np.ascontiguousarray(np.moveaxis(x, 0, -1), dtype=dtype).reshape(-1, x.shape[0])
     out = np.empty((rows.shape[0], probs.size))
-    if dtype is np.int64:
+    if integer:
         _k.quantiles_over_draws_int(rows, probs, out)
     else:
         _k.quantiles_over_draws(rows, probs, out)

@@ -27,9 +27,16 @@ def _with_area_total(x: np.ndarray, axis: int) -> np.ndarray:
 
     Integer counts stay integers (int64), so their quantiles are counted, not sorted.
     """
-    if x.dtype.kind in "iu":
-        x = x.astype(np.int64)
-    return np.concatenate([x, x.sum(axis=axis, keepdims=True)], axis=axis)
+    dtype = np.int64 if x.dtype.kind in "iu" else np.float64
+    shape = list(x.shape)
+    shape[axis] += 1
+    out = np.empty(shape, dtype=dtype)
+    head = [slice(None)] * x.ndim
+    head[axis] = slice(0, x.shape[axis])
+    out[tuple(head)] = x
+    head[axis] = x.shape[axis]
+    x.sum(axis=axis, dtype=dtype, out=out[tuple(head)])
+    return out
 
 
 def _q(x: np.ndarray) -> np.ndarray:

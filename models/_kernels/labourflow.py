@@ -773,7 +773,7 @@ def _kth(counts: np.ndarray, k: int) -> int:
 def quantiles_over_draws_int(x: np.ndarray, probs: np.ndarray, out: np.ndarray) -> None:
     """As :func:`quantiles_over_draws` for integer rows, by counting (``O(B + range)``).
 
-    x : (N, B) int64 rows; out : (N, Q) filled. Rows whose range exceeds 65,536 are sorted.
+    x : (N, B) integer rows; out : (N, Q) filled. Rows whose range exceeds 65,536 are sorted.
     """
     N, B = x.shape
     for n in prange(N):
