@@ -74,6 +74,8 @@ EV_TEMP_START = 3
 EV_TEMP_END = 4
 #: Cells up to this size draw one uniform per person instead of three binomials.
 SMALL_CELL = 24
+#: Binomials of up to this many trials are drawn trial by trial.
+BERNOULLI_MAX = 16
 #: Above this many hires to place, a multinomial by conditional binomials is cheaper.
 MANY_HIRES = 40
 #: Columns of ``out_cohort``: cumulative displaced, re-employed, exited; unemployed now.
@@ -140,11 +142,17 @@ def _competing_small(rng: np.ndarray, n: int, p1: float, p2: float) -> tuple[int
 
 @jit
 def _binom(rng: np.ndarray, n: int, p: float) -> int:
-    """``Bin(n, p)`` with the cheap cases short-cut (inversion or BTRS, exact)."""
+    """``Bin(n, p)``, exact: trial by trial for small ``n``, else inversion or BTRS."""
     if n <= 0 or p <= 0.0:
         return 0
     if p >= 1.0:
         return n
+    if n <= BERNOULLI_MAX:  # a handful of cheap uniforms beats the sampler's set-up
+        k = 0
+        for _ in range(n):
+            if _uniform(rng) < p:
+                k += 1
+        return k
     k, state = _rand.binomial(rng[0], float(n), p)
     rng[0] = state
     return int(k)
