@@ -13,9 +13,10 @@ series), so a panel of series is scored in one call.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 
-def seasonal_scale(y_train: np.ndarray, m: int = 12) -> np.ndarray:
+def seasonal_scale(y_train: ArrayLike, m: int = 12) -> np.ndarray:
     """Mean absolute seasonal difference ``mean |y_t - y_{t-m}|`` over the training data.
 
     ``y_train`` is ``(..., T)``; returns ``(...)``; NaN where there are no complete pairs.
@@ -27,7 +28,7 @@ def seasonal_scale(y_train: np.ndarray, m: int = 12) -> np.ndarray:
     return _nanmean(diffs)
 
 
-def mase(y_true: np.ndarray, y_pred: np.ndarray, y_train: np.ndarray, *, m: int = 12) -> np.ndarray:
+def mase(y_true: ArrayLike, y_pred: ArrayLike, y_train: ArrayLike, *, m: int = 12) -> np.ndarray:
     """Mean absolute scaled error: ``mean |y - yhat| / seasonal_scale(y_train, m)``.
 
     A zero scale (a constant training series) gives ``inf`` for any error and NaN for none.
@@ -38,7 +39,7 @@ def mase(y_true: np.ndarray, y_pred: np.ndarray, y_train: np.ndarray, *, m: int 
         return err / scale
 
 
-def smape(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+def smape(y_true: ArrayLike, y_pred: ArrayLike) -> np.ndarray:
     """Symmetric MAPE in per cent: ``200 / h * sum |y - yhat| / (|y| + |yhat|)``."""
     y = np.asarray(y_true, dtype=float)
     f = np.asarray(y_pred, dtype=float)
@@ -49,14 +50,14 @@ def smape(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     return 200.0 * _nanmean(ratio)
 
 
-def coverage(y_true: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+def coverage(y_true: ArrayLike, lo: ArrayLike, hi: ArrayLike) -> np.ndarray:
     """Share (0–1) of actuals with ``lo <= y <= hi``."""
     y = np.asarray(y_true, dtype=float)
-    inside = ((y >= lo) & (y <= hi)).astype(float)
+    inside = ((y >= np.asarray(lo)) & (y <= np.asarray(hi))).astype(float)
     return _nanmean(np.where(np.isnan(y), np.nan, inside))
 
 
-def winkler(y_true: np.ndarray, lo: np.ndarray, hi: np.ndarray, level: float) -> np.ndarray:
+def winkler(y_true: ArrayLike, lo: ArrayLike, hi: ArrayLike, level: float) -> np.ndarray:
     """Mean Winkler score of the central ``level`` interval (same units as ``y``).
 
     ``(hi - lo) + 2 / alpha * (lo - y)`` if ``y < lo``, ``+ 2 / alpha * (y - hi)`` if

@@ -24,6 +24,8 @@ import numpy as np
 from scipy.linalg import cho_factor, cho_solve, solve_triangular
 from scipy.optimize import nnls
 
+from models.forecast._base import Z80, Z95
+
 METHODS = ("mint_shrink", "wls_var", "ols", "bottom_up")
 
 
@@ -97,8 +99,16 @@ class MinTrace:
         self.nonnegative = nonnegative
         self.ridge = ridge
 
-    def fit(self, S: np.ndarray, resid: np.ndarray | None = None) -> Self:
-        """Set up ``G`` from the summing matrix ``S`` ``(n, n_b)`` and residuals ``(T, n)``."""
+    def fit(
+        self, S: np.ndarray, resid: np.ndarray | None = None, variances: np.ndarray | None = None
+    ) -> Self:
+        """Set up ``G`` from the summing matrix ``S`` ``(n, n_b)`` and residuals ``(T, n)``.
+
+        ``variances`` ``(n,)``, if given, replace the residual variances on the diagonal of
+        ``W`` while the (shrunk) correlations still come from ``resid``: for example
+        multi-step forecast error variances from backtests with correlations estimated from
+        the longer in-sample residuals.
+        """
         if self.method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, got {self.method!r}")
         S = np.asarray(S, dtype=float)
@@ -112,6 +122,10 @@ class MinTrace:
             if resid is None or np.asarray(resid).shape[-1] != n:
                 raise ValueError(f"resid must have shape (T, {n}) for method {self.method!r}")
             W, lam = shrink_covariance(resid)
+            if variances is not None:
+                sd = np.sqrt(np.maximum(np.diag(W), 1e-300))
+                target = np.sqrt(np.maximum(np.asarray(variances, dtype=float), 0.0))
+                W = W / np.outer(sd, sd) * np.outer(target, target)
             if self.method == "wls_var":
                 W = np.diag(np.diag(W))
             else:
@@ -131,7 +145,9 @@ class MinTrace:
         y = np.asarray(yhat, dtype=float)
         flat = y.reshape(y.shape[0], -1)
         bottom = self.G_ @ flat
-        if self.nonnegative:
+        if self.nonnegative and self.method == "bottom_up":
+            np.maximum(bottom, 0.0, out=bottom)
+        elif self.nonnegative:
             bad = np.flatnonzero(np.any(bottom < 0, axis=0))
             if bad.size:
                 bottom[:, bad] = self._nonnegative_bottom(flat[:, bad])
@@ -160,3 +176,78 @@ class MinTrace:
             raise ValueError(
                 f"first axis must have {self.S_.shape[0]} series, got {np.shape(y)[0]}"
             )
+
+
+def correlation_from_residuals(resid: np.ndarray) -> np.ndarray:
+    """The Schäfer–Strimmer shrunk correlation of residuals ``(T, n)``, ``(n, n)``.
+
+    Series whose residuals are all zero get unit variance (no correlation).
+    """
+    cov, _ = shrink_covariance(resid)
+    sd = np.sqrt(np.diag(cov))
+    sd = np.where(sd > 0, sd, 1.0)
+    corr = cov / np.outer(sd, sd)
+    np.fill_diagonal(corr, 1.0)
+    return corr
+
+
+def calibrated_scores(u: np.ndarray, mult80: np.ndarray, mult95: np.ndarray) -> np.ndarray:
+    """Map standard normal draws to calibrated log-scale multipliers of the forecast scale.
+
+    A monotone piecewise-linear map ``g`` with ``g(0) = 0``, ``g(+-z80) = +-mult80``,
+    ``g(+-z95) = +-mult95`` and slope ``mult95 / z95`` beyond: with ``u ~ N(0, 1)`` the draws
+    ``loc + scale * g(u)`` have the calibrated 80 % and 95 % central intervals.
+
+    ``u`` broadcasts against ``mult80`` and ``mult95`` (for example ``(n, 1, s)`` with
+    ``(h, 1)``).
+    """
+    a = np.abs(u)
+    inner = a * (mult80 / Z80)
+    middle = mult80 + (a - Z80) * (mult95 - mult80) / (Z95 - Z80)
+    outer = mult95 + (a - Z95) * (mult95 / Z95)
+    g = np.where(a <= Z80, inner, np.where(a <= Z95, middle, outer))
+    return np.sign(u) * g
+
+
+def reconciled_quantiles(
+    rec: MinTrace,
+    loc: np.ndarray,
+    scale: np.ndarray,
+    mult80: np.ndarray,
+    mult95: np.ndarray,
+    corr: np.ndarray,
+    probs: tuple[float, ...],
+    n_samples: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Quantiles of coherent sample paths of a count hierarchy.
+
+    Parameters
+    ----------
+    rec
+        A fitted :class:`MinTrace` for the ``n`` series.
+    loc, scale
+        ``(n, h)`` base forecasts of ``log1p(y)``.
+    mult80, mult95
+        ``(n, h)`` calibrated interval multipliers (see :func:`calibrated_scores`).
+    corr
+        ``(n, n)`` correlation of the series' errors (the Gaussian copula).
+    probs
+        Probabilities of the quantiles wanted.
+    n_samples, rng
+        Number of joint draws and the random generator (pass a seeded one).
+
+    Returns
+    -------
+    ndarray ``(len(probs), n, h)``
+        Quantiles of the reconciled (coherent, non-negative) samples.
+    """
+    n, h = loc.shape
+    chol = np.linalg.cholesky(corr + 1e-9 * np.eye(n))
+    u = chol @ rng.standard_normal((n, n_samples))
+    out = np.empty((len(probs), n, h))
+    for step in range(h):
+        g = calibrated_scores(u, mult80[:, step, None], mult95[:, step, None])
+        base = np.maximum(np.expm1(loc[:, step, None] + scale[:, step, None] * g), 0.0)
+        out[:, :, step] = np.quantile(rec.transform_samples(base), probs, axis=1)
+    return out

@@ -18,8 +18,11 @@ import pytest
 from models.forecast import (
     BaseForecaster,
     Combination,
+    DampedDrift,
     DampedETS,
     Forecast,
+    PanelCombination,
+    PooledRegression,
     SeasonalARIMA,
     SeasonalNaive,
     Theta,
@@ -43,6 +46,7 @@ MODELS = [
     SeasonalARIMA(),
     Theta(),
     Combination(n_windows=2),
+    DampedDrift(),
 ]
 
 
@@ -75,7 +79,12 @@ def test_forecaster_rejects_bad_input(model: BaseForecaster) -> None:
     y = _counts()
     with pytest.raises(RuntimeError, match="not fitted"):
         model.clone().predict(3)
-    for bad in (np.r_[y[:-1], np.nan], np.r_[y[:-1], -1.0], y.reshape(2, -1), y[:10]):
+    for bad in (
+        np.r_[y[:-1], np.nan],
+        np.r_[y[:-1], -1.0],
+        y.reshape(2, -1),
+        y[: model.min_length - 1],
+    ):
         with pytest.raises(ValueError):
             model.clone().fit(bad)
     for h in (0, -1, 1.5, True):
@@ -105,6 +114,13 @@ def test_point_mean_is_lognormal_mean() -> None:
     fc = Forecast.from_log(loc, scale, point="mean")
     np.testing.assert_allclose(fc.mean, np.exp(loc + scale**2 / 2) - 1)
     np.testing.assert_allclose(Forecast.from_log(loc, scale).mean, np.expm1(loc))
+
+
+def test_damped_drift_by_hand() -> None:
+    y = np.expm1(np.array([10.0, 10.1, 10.3, 10.4, 10.6, 10.7]))
+    fc = DampedDrift(phi=0.5, window=3).fit(y).predict(2)
+    drift = 0.1  # median of the last three changes 0.1, 0.2, 0.1
+    np.testing.assert_allclose(fc.loc, [10.7 + drift * 0.5, 10.7 + drift * 0.75])
 
 
 def test_seasonal_naive_by_hand() -> None:
@@ -316,3 +332,98 @@ def test_smape_coverage_winkler_by_hand() -> None:
     np.testing.assert_allclose(winkler(y, lo, hi, 0.8), (16 + 6 + 16) / 3)
     with pytest.raises(ValueError, match="level"):
         winkler(y, lo, hi, 80)
+
+
+# --- pooled (global) regression and the panel combination ---------------------------------
+
+
+def _panel(n: int = 30, T: int = 120, seed: int = 9) -> np.ndarray:
+    """Series sharing a seasonal profile and a common growth of 0.5 % a month."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(T)
+    season = 0.2 * np.sin(2 * np.pi * t / 12)
+    size = rng.uniform(np.log(50), np.log(5000), n)[:, None]
+    z = size + 0.005 * t + season + rng.normal(0, 0.02, (n, T))
+    return np.expm1(z)
+
+
+def test_pooled_regression_learns_shared_dynamics() -> None:
+    Y = _panel()
+    train, test = Y[:, :108], Y[:, 108:]
+    fc = PooledRegression(max_horizon=12).fit(train).predict(12)
+    assert fc.loc.shape == fc.hi95.shape == (30, 12)
+    assert np.all((fc.lo95 <= fc.lo80) & (fc.lo80 <= fc.mean) & (fc.mean <= fc.hi80))
+    rel_error = np.abs(np.log1p(test) - fc.loc)
+    assert np.median(rel_error) < 0.03  # noise sd is 0.02
+    naive = np.abs(np.log1p(test) - np.log1p(train[:, -12:]))
+    assert np.mean(rel_error) < 0.8 * np.mean(naive)  # it learnt the growth the naive misses
+
+
+def test_pooled_regression_validates() -> None:
+    Y = _panel()
+    with pytest.raises(ValueError, match="finite"):
+        PooledRegression().fit(np.where(Y > 100, np.nan, Y))
+    model = PooledRegression(max_horizon=6).fit(Y)
+    with pytest.raises(ValueError, match="max_horizon"):
+        model.predict(7)
+    with pytest.raises(RuntimeError, match="not fitted"):
+        PooledRegression().predict(3)
+
+
+def test_panel_combination_matches_single_series_combination() -> None:
+    Y = _panel(n=3, T=96)
+    panel = PanelCombination(n_windows=2).fit(Y)
+    for i in range(3):
+        single = Combination(n_windows=2).fit(Y[i])
+        np.testing.assert_allclose(panel.weights_[i], single.weights_)
+        np.testing.assert_allclose(panel.predict(12).loc[i], single.predict(12).loc)
+
+
+def test_panel_combination_with_pooled_member() -> None:
+    Y = _panel(n=12, T=96)
+    panel = PanelCombination(pooled=PooledRegression()).fit(Y)
+    assert panel.member_names_[-1] == "PooledRegression"
+    assert panel.weights_.shape == (12, 5)
+    np.testing.assert_allclose(panel.weights_.sum(axis=1), 1.0)
+    fc = panel.predict(36)
+    assert fc.mean.shape == (12, 36) and np.all(np.isfinite(fc.hi95))
+    assert panel.backtest_z_.shape == (12, 3, 12)
+
+
+def test_panel_combination_targets_borrow_from_the_whole_panel() -> None:
+    Y = _panel(n=12, T=96)
+    full = PanelCombination(pooled=PooledRegression()).fit(Y)
+    some = PanelCombination(pooled=PooledRegression()).fit(Y, targets=np.array([2, 5]))
+    np.testing.assert_allclose(some.weights_, full.weights_[[2, 5]])
+    np.testing.assert_allclose(some.predict(24).loc, full.predict(24).loc[[2, 5]])
+    assert some.fittedvalues_.shape == (2, 96)
+
+
+def test_stacked_weights_solve_the_simplex_least_squares() -> None:
+    from scipy.optimize import minimize
+
+    from models.forecast.panel import stacked_weights
+
+    rng = np.random.default_rng(11)
+    truth = np.log1p(rng.poisson(200, (40, 3, 12)).astype(float))
+    locs = np.stack(
+        [
+            truth + rng.normal(bias, sd, truth.shape)
+            for bias, sd in ((0.0, 0.05), (0.1, 0.02), (-0.05, 0.2), (0.3, 0.3))
+        ],
+        axis=2,
+    )
+    w = stacked_weights(locs, np.expm1(truth))
+    A = np.moveaxis(locs, 2, -1).reshape(-1, 4)
+    b = truth.reshape(-1)
+    ref = minimize(
+        lambda v: np.sum((b - v[4] - A @ v[:4]) ** 2),
+        np.r_[np.full(4, 0.25), 0.0],
+        method="SLSQP",
+        bounds=[(0, 1)] * 4 + [(None, None)],
+        constraints={"type": "eq", "fun": lambda v: v[:4].sum() - 1},
+        options={"ftol": 1e-14, "maxiter": 500},
+    ).x
+    np.testing.assert_allclose(w, ref[:4], atol=1e-4)
+    assert np.all(w >= 0) and np.isclose(w.sum(), 1.0)
+    assert w[3] < 0.05  # the biased, noisy member gets (almost) nothing

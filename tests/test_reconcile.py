@@ -148,3 +148,14 @@ def test_mintrace_validates() -> None:
         MinTrace(method="ols").fit(S[::-1])
     with pytest.raises(RuntimeError, match="not fitted"):
         MinTrace().transform(np.ones(8))
+
+
+def test_supplied_variances_replace_the_diagonal_only() -> None:
+    S = _toy_hierarchy()
+    resid = _residuals(S, seed=4)
+    variances = np.linspace(1.0, 8.0, 8)
+    rec = MinTrace().fit(S, resid, variances=variances)
+    shrunk, _ = shrink_covariance(resid)
+    corr = shrunk / np.sqrt(np.outer(np.diag(shrunk), np.diag(shrunk)))
+    expected = corr * np.sqrt(np.outer(variances, variances))
+    np.testing.assert_allclose(rec.W_, expected + np.eye(8) * 1e-9 * 8.0, rtol=1e-10)

@@ -22,8 +22,10 @@ BIG = 1e300
 
 
 @jit
-def airline_residuals(y: np.ndarray, theta: float, sth: float, m: int, out: np.ndarray) -> float:
-    """CSS residuals of the airline model; returns their sum of squares.
+def airline_residuals(
+    y: np.ndarray, theta: float, sth: float, m: int, clip: float, out: np.ndarray
+) -> float:
+    """CSS residuals of the airline model; returns their sum of squares (Huber loss if clipped).
 
     Parameters
     ----------
@@ -33,6 +35,9 @@ def airline_residuals(y: np.ndarray, theta: float, sth: float, m: int, out: np.n
         Non-seasonal and seasonal MA coefficients.
     m
         Seasonal period.
+    clip
+        Residuals beyond ``+-clip`` are stored (and propagate) as ``+-clip`` and cost
+        ``2 clip |e| - clip^2``: a robust filter as for ETS; ``inf`` gives plain CSS.
     out
         ``(n,)`` output: ``e_t`` (0 for the first ``m + 1`` values, which have no difference).
     """
@@ -45,17 +50,21 @@ def airline_residuals(y: np.ndarray, theta: float, sth: float, m: int, out: np.n
         w = y[t] - y[t - 1] - y[t - m] + y[t - m - 1]
         # errors before index m + 1 are the CSS zeros stored above
         e = w - theta * out[t - 1] - sth * out[t - m] - theta * sth * out[t - m - 1]
+        if abs(e) > clip:
+            sse += 2.0 * clip * abs(e) - clip * clip
+            e = clip if e > 0 else -clip
+        else:
+            sse += e * e
         out[t] = e
-        sse += e * e
     if not np.isfinite(sse):
         return BIG
     return sse
 
 
 @jit
-def airline_objective(x: np.ndarray, y: np.ndarray, m: int, work: np.ndarray) -> float:
+def airline_objective(x: np.ndarray, y: np.ndarray, m: int, clip: float, work: np.ndarray) -> float:
     """CSS at unconstrained ``x`` (``theta = 0.99 tanh(x0)``, ``Theta = 0.99 tanh(x1)``)."""
-    return airline_residuals(y, 0.99 * np.tanh(x[0]), 0.99 * np.tanh(x[1]), m, work)
+    return airline_residuals(y, 0.99 * np.tanh(x[0]), 0.99 * np.tanh(x[1]), m, clip, work)
 
 
 @jit

@@ -33,10 +33,11 @@ def ets_filter(
     params: np.ndarray,
     init: np.ndarray,
     m: int,
+    clip: float,
     fitted: np.ndarray,
     state: np.ndarray,
 ) -> float:
-    """Run the recursion over ``y`` and return the sum of squared one-step errors.
+    """Run the recursion over ``y`` and return the (Huber) loss of the one-step errors.
 
     Parameters
     ----------
@@ -49,6 +50,10 @@ def ets_filter(
         used at times ``t`` with ``t % m == j``.
     m
         Seasonal period (1 when there is no season; then ``init[2]`` must be 0).
+    clip
+        Errors beyond ``+-clip`` update the states only by ``+-clip`` (the robust filter of
+        Gelper, Fried & Croux 2010) and cost ``2 clip |e| - clip^2`` (Huber's loss); with
+        ``clip = inf`` this is the ordinary recursion and the sum of squared errors.
     fitted
         ``(n,)`` output: one-step predictions ``yhat_t``.
     state
@@ -68,7 +73,11 @@ def ets_filter(
         err = y[t] - yhat
         if not np.isfinite(err):
             err = 0.0
-        sse += err * err
+        if abs(err) > clip:
+            sse += 2.0 * clip * abs(err) - clip * clip
+            err = clip if err > 0 else -clip
+        else:
+            sse += err * err
         level = level + phi * trend + alpha * err
         trend = phi * trend + beta * err
         season[j] += gamma * err
@@ -121,34 +130,31 @@ def ets_variance_factors(params: np.ndarray, m: int, out: np.ndarray) -> None:
 
 @jit
 def ets_objective(
-    x: np.ndarray, y: np.ndarray, init: np.ndarray, flags: np.ndarray, work: np.ndarray
+    x: np.ndarray,
+    y: np.ndarray,
+    init: np.ndarray,
+    flags: np.ndarray,
+    cfg: np.ndarray,
+    work: np.ndarray,
 ) -> float:
-    """SSE of the ETS recursion at unconstrained parameters ``x`` (see :func:`ets_params`).
+    """Loss of the ETS recursion at unconstrained parameters ``x`` (see :func:`ets_params`).
 
-    ``flags`` is ``(4,)`` int: ``m, has_trend, damped, loss`` (0: sum of squared errors,
-    1: sum of absolute errors); ``work`` a ``(n + 2 + m + 4,)`` scratch buffer.
+    ``flags`` is ``(3,)`` int: ``m, has_trend, damped``; ``cfg`` is ``(2,)``: the error clip
+    and the largest ``beta / alpha``; ``work`` a ``(4 + n + 2 + m,)`` scratch buffer.
     """
     m = flags[0]
     n = y.shape[0]
     params = work[:4]
-    ets_params(x, flags, params)
+    ets_params(x, flags, cfg[1], params)
     fitted = work[4 : 4 + n]
-    sse = ets_filter(y, params, init, m, fitted, work[4 + n : 4 + n + 2 + m])
-    if flags[3] == 0 or sse >= BIG:
-        return sse
-    sae = 0.0
-    for t in range(n):
-        err = y[t] - fitted[t]
-        if np.isfinite(err):
-            sae += abs(err)
-    return sae
+    return ets_filter(y, params, init, m, cfg[0], fitted, work[4 + n : 4 + n + 2 + m])
 
 
 @jit
-def ets_params(x: np.ndarray, flags: np.ndarray, out: np.ndarray) -> None:
+def ets_params(x: np.ndarray, flags: np.ndarray, beta_ratio: float, out: np.ndarray) -> None:
     """Map unconstrained ``x`` to ``alpha, beta, gamma, phi`` inside the usual region.
 
-    ``0.0001 <= alpha <= 0.9999``; ``beta = alpha * u`` (so ``beta <= alpha``);
+    ``0.0001 <= alpha <= 0.9999``; ``beta = beta_ratio * alpha * u`` (so ``beta <= alpha``);
     ``gamma = (1 - alpha) * u``; ``0.8 <= phi <= 0.98`` when damped, 1 when not; the
     vector ``x`` holds only the free ones, in that order.
     """
@@ -159,7 +165,7 @@ def ets_params(x: np.ndarray, flags: np.ndarray, out: np.ndarray) -> None:
     beta = 0.0
     phi = 0.0
     if has_trend:
-        beta = alpha / (1.0 + np.exp(-x[k]))
+        beta = beta_ratio * alpha / (1.0 + np.exp(-x[k]))
         k += 1
         phi = 1.0
     gamma = 0.0

@@ -23,12 +23,13 @@ def evaluate(
     y: np.ndarray,
     init: np.ndarray,
     flags: np.ndarray,
+    cfg: np.ndarray,
     work: np.ndarray,
 ) -> float:
     """The objective ``kind`` at ``x`` (see :mod:`models._kernels.ets` and ``.arima``)."""
     if kind == KIND_ETS:
-        return ets_objective(x, y, init, flags, work)
-    return airline_objective(x, y, flags[0], work)
+        return ets_objective(x, y, init, flags, cfg, work)
+    return airline_objective(x, y, flags[0], cfg[0], work)
 
 
 @jit
@@ -39,6 +40,7 @@ def nelder_mead(
     y: np.ndarray,
     init: np.ndarray,
     flags: np.ndarray,
+    cfg: np.ndarray,
     work: np.ndarray,
     max_iter: int,
     ftol: float,
@@ -58,7 +60,7 @@ def nelder_mead(
         simplex[i] = x0
         if i > 0:
             simplex[i, i - 1] += step
-        fvals[i] = evaluate(kind, simplex[i], y, init, flags, work)
+        fvals[i] = evaluate(kind, simplex[i], y, init, flags, cfg, work)
     centroid = np.empty(k)
     trial = np.empty(k)
     trial2 = np.empty(k)
@@ -71,10 +73,10 @@ def nelder_mead(
         for j in range(k):
             centroid[j] = simplex[:k, j].mean()
         trial[:] = 2.0 * centroid - simplex[k]
-        f_r = evaluate(kind, trial, y, init, flags, work)
+        f_r = evaluate(kind, trial, y, init, flags, cfg, work)
         if f_r < fvals[0]:
             trial2[:] = 3.0 * centroid - 2.0 * simplex[k]
-            f_e = evaluate(kind, trial2, y, init, flags, work)
+            f_e = evaluate(kind, trial2, y, init, flags, cfg, work)
             if f_e < f_r:
                 simplex[k] = trial2
                 fvals[k] = f_e
@@ -90,14 +92,14 @@ def nelder_mead(
             trial2[:] = centroid + 0.5 * (trial - centroid)
         else:
             trial2[:] = centroid + 0.5 * (simplex[k] - centroid)
-        f_c = evaluate(kind, trial2, y, init, flags, work)
+        f_c = evaluate(kind, trial2, y, init, flags, cfg, work)
         if f_c < min(f_r, fvals[k]):
             simplex[k] = trial2
             fvals[k] = f_c
             continue
         for i in range(1, k + 1):
             simplex[i] = simplex[0] + 0.5 * (simplex[i] - simplex[0])
-            fvals[i] = evaluate(kind, simplex[i], y, init, flags, work)
+            fvals[i] = evaluate(kind, simplex[i], y, init, flags, cfg, work)
     best = np.argmin(fvals)
     out[:] = simplex[best]
     return fvals[best]

@@ -6,9 +6,12 @@ constructor, ``fit(y) -> self``, ``predict(h) -> Forecast``, ``forecast(y, h) ->
 
 from models.forecast._base import Z80, Z95, BaseForecaster, Forecast
 from models.forecast.arima import SeasonalARIMA
-from models.forecast.combination import Combination, default_members
+from models.forecast.combination import Combination
+from models.forecast.drift import DampedDrift
 from models.forecast.ets import DampedETS
 from models.forecast.naive import SeasonalNaive
+from models.forecast.panel import PanelCombination, default_members
+from models.forecast.pooled import PooledRegression
 from models.forecast.theta import Theta
 
 __all__ = [
@@ -16,8 +19,11 @@ __all__ = [
     "Z95",
     "BaseForecaster",
     "Combination",
+    "DampedDrift",
     "DampedETS",
     "Forecast",
+    "PanelCombination",
+    "PooledRegression",
     "SeasonalARIMA",
     "SeasonalNaive",
     "Theta",

@@ -29,7 +29,8 @@ def _frozen(values: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Forecast:
-    """A forecast of a count series, ``h`` steps ahead (arrays read-only, shape ``(h,)``).
+    """A forecast of a count series ``h`` steps ahead (read-only arrays of shape ``(h,)``, or
+    ``(n, h)`` for a panel of ``n`` series).
 
     Attributes
     ----------
@@ -111,17 +112,8 @@ class Forecast:
     __hash__ = None  # type: ignore[assignment]
 
 
-class BaseForecaster:
-    """Estimator contract: keyword-only ``__init__`` that only stores, validation in ``fit``.
-
-    Subclasses implement ``_fit_log(z)`` (set fitted attributes ending in ``_``, including
-    ``fittedvalues_`` and ``sigma_``) and ``_predict_log(h) -> (loc, scale)``.
-    """
-
-    min_length: int = 2
-    point: str = "median"
-    fittedvalues_: np.ndarray
-    sigma_: float
+class ParamsMixin:
+    """``get_params``/``clone``/``repr`` from the keyword-only constructor (scikit-learn style)."""
 
     def get_params(self) -> dict[str, Any]:
         """The constructor parameters (as scikit-learn's ``get_params(deep=False)``)."""
@@ -132,9 +124,26 @@ class BaseForecaster:
         ]
         return {name: getattr(self, name) for name in names}
 
-    def clone(self) -> Self:
-        """An unfitted copy with the same parameters."""
-        return type(self)(**self.get_params())
+    def clone(self, **changes: Any) -> Self:
+        """An unfitted copy with the same parameters (``changes`` override some)."""
+        return type(self)(**{**self.get_params(), **changes})
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({args})"
+
+
+class BaseForecaster(ParamsMixin):
+    """Estimator contract: keyword-only ``__init__`` that only stores, validation in ``fit``.
+
+    Subclasses implement ``_fit_log(z)`` (set fitted attributes ending in ``_``, including
+    ``fittedvalues_`` and ``sigma_``) and ``_predict_log(h) -> (loc, scale)``.
+    """
+
+    min_length: int = 2
+    point: str = "median"
+    fittedvalues_: np.ndarray
+    sigma_: float
 
     def fit(self, y: np.ndarray) -> Self:
         """Fit on a count series ``y`` of shape ``(n,)`` (finite, non-negative); return self."""
@@ -175,9 +184,14 @@ class BaseForecaster:
     def _predict_log(self, h: int) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
         raise NotImplementedError
 
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
-        return f"{type(self).__name__}({args})"
+
+def robust_clip(resid: np.ndarray, k: float) -> float:
+    """``k`` times a robust scale (1.4826 x median absolute deviation) of finite residuals."""
+    r = resid[np.isfinite(resid)]
+    if r.size == 0:
+        return float("inf")
+    mad = 1.4826 * float(np.median(np.abs(r - np.median(r))))
+    return k * mad if mad > 0 else float("inf")
 
 
 def _check_horizon(h: int) -> int:

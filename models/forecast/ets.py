@@ -14,7 +14,7 @@ import numpy as np
 
 from models._kernels.ets import ets_filter, ets_forecast, ets_params, ets_variance_factors
 from models._kernels.optim import KIND_ETS, nelder_mead
-from models.forecast._base import BaseForecaster
+from models.forecast._base import BaseForecaster, robust_clip
 from models.forecast._seasonal import _centred_average, seasonal_indices
 
 
@@ -77,6 +77,13 @@ class DampedETS(BaseForecaster):
         Damp the trend (``phi < 1``); ``False`` gives Holt–Winters' linear trend.
     params
         Fixed ``(alpha, beta, gamma, phi)`` instead of estimating them.
+    initialization
+        ``"heuristic"`` or ``"simple"`` initial states (statsmodels' methods of those names).
+    robust
+        ``k`` for a robust refit: after an ordinary fit, errors beyond ``k`` robust standard
+        deviations (1.4826 MAD of the residuals) are clipped in the state updates and cost
+        Huber's loss (Gelper, Fried & Croux 2010), so a one-off shock such as the spring 2020
+        lay-offs is not learnt as a seasonal pattern. ``None``: ordinary least squares.
     max_iter
         Nelder–Mead iteration limit.
 
@@ -90,6 +97,8 @@ class DampedETS(BaseForecaster):
         States after the last observation (season rotated to start at time ``n``).
     sigma_ : float
         Root mean squared one-step error on the log scale.
+    clip_ : float
+        Error clip of the robust refit (``inf`` without one).
     """
 
     def __init__(
@@ -100,10 +109,12 @@ class DampedETS(BaseForecaster):
         damped: bool = True,
         params: tuple[float, float, float, float] | None = None,
         initialization: str = "heuristic",
-        loss: str = "sse",
+        robust: float | None = None,
+        beta_ratio: float = 1.0,
         max_iter: int = 400,
     ):
-        self.loss = loss
+        self.robust = robust
+        self.beta_ratio = beta_ratio
         self.initialization = initialization
         self.season_length = season_length
         self.trend = trend
@@ -124,29 +135,41 @@ class DampedETS(BaseForecaster):
             )
         make_init = INITIALIZATIONS[self.initialization]
         init = make_init(z, m, bool(self.trend))
-        flags = np.array(
-            [m, int(bool(self.trend)), int(bool(self.damped)), int(self.loss == "sae")],
-            dtype=np.int64,
-        )
-        if self.params is None:
-            x0 = np.array([-1.0, -1.0, -1.0, 0.5])[
-                : 1 + bool(self.trend) + (m > 1) + bool(self.trend and self.damped)
-            ]
-            work = np.empty(4 + z.shape[0] + 2 + m)
-            x = np.empty_like(x0)
-            nelder_mead(KIND_ETS, x0, 1.0, z, init, flags, work, int(self.max_iter), 1e-9, x)
-            params = np.empty(4)
-            ets_params(x, flags, params)
-        else:
-            params = np.asarray(self.params, dtype=float)
-        fitted = np.empty_like(z)
-        state = np.empty(2 + m)
-        sse = ets_filter(z, params, init, m, fitted, state)
+        flags = np.array([m, int(bool(self.trend)), int(bool(self.damped))], dtype=np.int64)
+        x = np.array([-1.0, -1.0, -1.0, 0.5])[
+            : 1 + bool(self.trend) + (m > 1) + bool(self.trend and self.damped)
+        ]
+        clip = np.inf
+        params, fitted, state = self._run(z, init, flags, x, clip)
+        if self.robust is not None:
+            clip = robust_clip((z - fitted)[2 * m :], float(self.robust))
+            params, fitted, state = self._run(z, init, flags, x, clip)
         self.params_ = params
         self.init_ = init
         self.state_ = state
+        self.clip_ = clip
         self.fittedvalues_ = fitted
-        self.sigma_ = float(np.sqrt(sse / z.shape[0]))
+        self.sigma_ = float(np.sqrt(np.mean((z - fitted) ** 2)))
+
+    def _run(
+        self, z: np.ndarray, init: np.ndarray, flags: np.ndarray, x: np.ndarray, clip: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Estimate (unless fixed) and filter; ``x`` (the start) is updated to the optimum."""
+        m = int(flags[0])
+        params = np.empty(4)
+        if self.params is None:
+            work = np.empty(4 + z.shape[0] + 2 + m)
+            cfg = np.array([clip, float(self.beta_ratio)])
+            nelder_mead(
+                KIND_ETS, x.copy(), 1.0, z, init, flags, cfg, work, int(self.max_iter), 1e-9, x
+            )
+            ets_params(x, flags, float(self.beta_ratio), params)
+        else:
+            params[:] = np.asarray(self.params, dtype=float)
+        fitted = np.empty_like(z)
+        state = np.empty(2 + m)
+        ets_filter(z, params, init, m, clip, fitted, state)
+        return params, fitted, state
 
     def _predict_log(self, h: int) -> tuple[np.ndarray, np.ndarray]:
         m = int(self.season_length)

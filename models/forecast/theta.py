@@ -57,18 +57,19 @@ class Theta(BaseForecaster):
         t = np.arange(n, dtype=float)
         self.b0_ = float(np.polyfit(t, x, 1)[0])
         init = np.array([x[0], 0.0, 0.0])
-        flags = np.array([1, 0, 0, 0], dtype=np.int64)
+        flags = np.array([1, 0, 0], dtype=np.int64)
         params = np.zeros(4)
         if self.alpha is None:
             u = np.empty(1)
             work = np.empty(4 + n + 3)
-            nelder_mead(KIND_ETS, np.array([0.0]), 1.0, x, init, flags, work, 200, 1e-10, u)
-            ets_params(u, flags, params)
+            cfg = np.array([np.inf, 1.0])
+            nelder_mead(KIND_ETS, np.array([0.0]), 1.0, x, init, flags, cfg, work, 200, 1e-10, u)
+            ets_params(u, flags, 1.0, params)
         else:
             params[0] = float(self.alpha)
         fitted = np.empty(n)
         state = np.empty(3)
-        sse = ets_filter(x, params, init, 1, fitted, state)
+        sse = ets_filter(x, params, init, 1, np.inf, fitted, state)
         self.alpha_ = float(params[0])
         self.level_ = float(state[0])
         self.seasonal_ = seasonal

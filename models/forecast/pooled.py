@@ -1,0 +1,162 @@
+"""A global (pooled) direct model: one small ridge regression per horizon, shared by all series.
+
+Local models estimate each municipality's trend and season from its own short, noisy
+history. Pooling the regression over hundreds of series (Montero-Manso & Hyndman 2021,
+"Principles and algorithms for forecasting groups of time series: locality and globality")
+lets every series borrow the dynamics of all the others, and the parent and national
+features carry the business cycle that moves them together.
+
+For series ``i``, last observation ``t`` and horizon ``h``, with ``s = t + h - m k`` the latest
+observed month of the same calendar month (``k = ceil(h / m)``), on ``z = log1p(y)``::
+
+    z[t + h] - z[s] = x(i, t, h) @ beta_h + e
+
+so the model predicts the change against the seasonal naive forecast. Features ``x``:
+a constant; the series' year-on-year log change (latest, mean of the last 3 and of the last
+12); the same for the parent series and (latest, last 3) for the national series; the target
+month's and the latest months' distance from the trailing 12-month mean (``z[s] - a[t]``,
+``z[t] - a[t]``, ``z[t-1] - a[t]``, ``z[t-2] - a[t]``); last year's change at the target month
+``z[s] - z[s - m]`` and its seasonal position one year earlier ``z[s - m] - a[s - m]``; and
+each of these 15 multiplied by the series' centred log size ``(a[t] - 6) / 2``. The scale is
+each series' root mean squared in-sample residual at that horizon.
+"""
+
+from __future__ import annotations
+
+from typing import Self
+
+import numpy as np
+
+from models.forecast._base import Forecast, ParamsMixin, _check_horizon
+
+N_FEATURES = 30
+SIZE_CENTRE, SIZE_SCALE = 6.0, 2.0  # log1p of about 400 counts; a factor e^2 ~ 7.4
+
+
+def _rolling_mean(x: np.ndarray, width: int) -> np.ndarray:
+    """Trailing mean over ``width`` columns; ``out[:, t]`` averages ``x[:, t-width+1 .. t]``
+    (NaN where the window is incomplete or holds a NaN)."""
+    pad = ((0, 0), (1, 0))
+    total = np.cumsum(np.pad(np.nan_to_num(x), pad), axis=1)
+    holes = np.cumsum(np.pad(np.isnan(x).astype(float), pad), axis=1)
+    out = np.full(x.shape, np.nan)
+    window_sum = total[:, width:] - total[:, :-width]
+    clean = (holes[:, width:] - holes[:, :-width]) == 0
+    out[:, width - 1 :] = np.where(clean, window_sum / width, np.nan)
+    return out
+
+
+def _design(
+    z: np.ndarray, parent: np.ndarray, national: int, t: np.ndarray, h: int, m: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Features ``(n, len(t), N_FEATURES)`` and the base ``z[:, s]`` ``(n, len(t))``."""
+    n, T = z.shape
+    yoy = np.full((n, T), np.nan)
+    yoy[:, m:] = z[:, m:] - z[:, :-m]
+    yoy3, yoy12 = _rolling_mean(yoy, 3), _rolling_mean(yoy, m)
+    annual = _rolling_mean(z, m)
+    k = (h - 1) // m + 1
+    s = t + h - m * k
+    cols = [
+        np.ones((n, t.size)),
+        yoy[:, t],
+        yoy3[:, t],
+        yoy12[:, t],
+        yoy[parent][:, t],
+        yoy3[parent][:, t],
+        yoy12[parent][:, t],
+        np.broadcast_to(yoy[national, t], (n, t.size)),
+        np.broadcast_to(yoy3[national, t], (n, t.size)),
+        z[:, s] - annual[:, t],
+        z[:, t] - annual[:, t],
+        z[:, t - 1] - annual[:, t],
+        z[:, t - 2] - annual[:, t],
+        z[:, s] - z[:, s - m],
+        z[:, s - m] - annual[:, s - m],
+    ]
+    # every feature also enters multiplied by the series' centred log size, so small and
+    # large series can have different dynamics (more noise and mean reversion when small)
+    size = (annual[:, t] - SIZE_CENTRE) / SIZE_SCALE
+    cols += [col * size for col in cols]
+    return np.stack(cols, axis=-1), z[:, s]
+
+
+class PooledRegression(ParamsMixin):
+    """Direct multi-horizon ridge regression pooled over a panel of count series.
+
+    Parameters
+    ----------
+    season_length
+        Period ``m``.
+    max_horizon
+        Horizons ``1 .. max_horizon`` get their own coefficients.
+    ridge
+        Penalty per training row (``lambda = ridge * rows``), for numerical stability.
+
+    Attributes
+    ----------
+    coef_ : ndarray (max_horizon, N_FEATURES)
+    scale_ : ndarray (n, max_horizon)
+        In-sample residual RMS per series and horizon (log scale).
+    fittedvalues_ : ndarray (n, T)
+        In-sample one-step predictions of ``log1p(y)`` (NaN for the first ``3 m`` months).
+    """
+
+    def __init__(self, *, season_length: int = 12, max_horizon: int = 36, ridge: float = 1e-3):
+        self.season_length = season_length
+        self.max_horizon = max_horizon
+        self.ridge = ridge
+
+    @property
+    def min_length(self) -> int:
+        return 3 * int(self.season_length) + 2
+
+    def fit(self, Y: np.ndarray, parent: np.ndarray | None = None, national: int = 0) -> Self:
+        """Fit on counts ``Y`` ``(n, T)``; ``parent[i]`` is the row of series ``i``'s parent
+        (itself for the top), ``national`` the row of the national total."""
+        Y = np.asarray(Y, dtype=float)
+        if Y.ndim != 2 or not np.all(np.isfinite(Y)) or np.any(Y < 0):
+            raise ValueError("Y must be a finite, non-negative (n, T) array")
+        n, T = Y.shape
+        m, H = int(self.season_length), int(self.max_horizon)
+        if self.min_length + 1 > T:
+            raise ValueError(f"PooledRegression needs at least {self.min_length + 1} months")
+        parent = np.arange(n) if parent is None else np.asarray(parent, dtype=np.int64)
+        z = np.log1p(Y)
+        first = 3 * m - 1  # earliest last-observation index with every feature defined
+        coef = np.zeros((H, N_FEATURES))
+        scale = np.full((n, H), np.nan)
+        fitted = np.full((n, T), np.nan)
+        for h in range(1, H + 1):
+            t = np.arange(first, T - h)
+            if t.size == 0:
+                coef[h - 1], scale[:, h - 1] = coef[h - 2], scale[:, h - 2] * np.sqrt(h / (h - 1))
+                continue
+            X, base = _design(z, parent, national, t, h, m)
+            target = z[:, t + h] - base
+            A, b = X.reshape(-1, N_FEATURES), target.reshape(-1)
+            penalty = self.ridge * b.size * np.eye(N_FEATURES)
+            coef[h - 1] = np.linalg.solve(A.T @ A + penalty, A.T @ b)
+            resid = target - X @ coef[h - 1]
+            if h == 1:
+                fitted[:, t + 1] = z[:, t + 1] - resid
+            scale[:, h - 1] = np.sqrt(np.mean(resid**2, axis=1))
+        self.coef_, self.scale_ = coef, np.maximum.accumulate(scale, axis=1)
+        self.z_, self.parent_, self.national_ = z, parent, int(national)
+        self.fittedvalues_ = fitted
+        return self
+
+    def predict(self, h: int) -> Forecast:
+        """Forecasts for every series: a :class:`Forecast` with arrays of shape ``(n, h)``."""
+        if not hasattr(self, "coef_"):
+            raise RuntimeError("PooledRegression is not fitted; call fit(Y) first")
+        h = _check_horizon(h)
+        if h > int(self.max_horizon):
+            raise ValueError(f"h must be at most max_horizon={self.max_horizon}, got {h}")
+        z, m = self.z_, int(self.season_length)
+        last = np.array([z.shape[1] - 1])
+        loc = np.empty((z.shape[0], h))
+        for step in range(1, h + 1):
+            X, base = _design(z, self.parent_, self.national_, last, step, m)
+            loc[:, step - 1] = base[:, 0] + X[:, 0] @ self.coef_[step - 1]
+        return Forecast.from_log(loc, self.scale_[:, :h])
