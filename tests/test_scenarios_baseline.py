@@ -94,3 +94,30 @@ def test_matching_elasticity_is_estimated_and_plausible():
     # Petrongolo & Pissarides (2001): elasticities on unemployment of 0.5-0.7.
     assert 0.4 <= st.alpha <= 0.8
     assert st.alpha_se < 0.02 and st.alpha_n > 5000
+
+
+def test_register_forecasts_drive_the_baseline_after_the_last_observation():
+    """The optional hook: forecasts (with a ``statistic`` dim) replace persistence."""
+    import pandas as pd
+    import xarray as xr
+
+    st = load_structure()
+    munis = list(st.municipalities)
+    months = pd.date_range("2023-11-01", periods=14, freq="MS")
+    level = np.linspace(100.0, 200.0, len(munis))
+    fc = xr.Dataset(
+        {
+            "unemployed": (
+                ("area", "time", "statistic"),
+                np.broadcast_to(level[:, None, None], (len(munis), len(months), 2)).copy(),
+            )
+        },
+        coords={"area": munis, "time": months, "statistic": ["mean", "hi95"]},
+    )
+    tg = bl.targets(st, pd.Timestamp("2023-10-01"), 20, baseline=fc)
+    k = list(tg.months).index(pd.Timestamp("2024-06-01"))
+    np.testing.assert_allclose(tg.unemployed[k], level)
+    # After the forecasts end (2024-12) their last year is repeated.
+    k = list(tg.months).index(pd.Timestamp("2025-05-01"))
+    np.testing.assert_allclose(tg.unemployed[k], level)
+    assert tg.observed[0] and not tg.observed[-1]

@@ -101,42 +101,63 @@ class Baseline:
     expected_vacancies: np.ndarray
 
 
+def _point(da: xr.DataArray) -> xr.DataArray:
+    """The point forecast of a forecast variable (``statistic="mean"`` or the median)."""
+    if "statistic" in da.dims:
+        da = da.sel(statistic="mean")
+    if "quantile" in da.dims:
+        da = da.sel(quantile=0.5)
+    return da
+
+
+def _history(
+    reg: xr.Dataset, var: str, munis: list[str], baseline: xr.Dataset | None
+) -> pd.DataFrame:
+    """Observed monthly values (time x municipality), extended by the forecast if given."""
+    da = reg[var].transpose("time", "area")
+    if var == "vacancies":
+        da = da.interpolate_na("time").fillna(SUPPRESSED_VACANCIES)
+    hist = da.to_pandas()
+    if baseline is not None and var in baseline:
+        fc = _point(baseline[var]).sel(area=munis).transpose("time", "area").to_pandas()
+        fc = fc.loc[fc.index > hist.index[-1]]
+        hist = pd.concat([hist, fc[hist.columns]])
+    return hist
+
+
 def targets(
     structure: Structure, first: pd.Timestamp, n_months: int, baseline: xr.Dataset | None = None
 ) -> Targets:
-    """Targets for the month before ``first`` and ``n_months`` months from ``first``."""
+    """Targets for the month before ``first`` and ``n_months`` months from ``first``.
+
+    Observed months come from the registers; later months from ``baseline`` (register
+    forecasts: ``unemployed``, ``vacancies``, ``labour_force`` by area and time, with an
+    optional ``statistic`` or ``quantile`` dim whose mean or median is used), and after the
+    last of those the last available year is repeated (seasonal persistence).
+    """
+    munis = list(structure.municipalities)
     months = pd.date_range(first - pd.DateOffset(months=1), periods=n_months + 1, freq="MS")
-    reg = snapshot.load("registers").sel(area=list(structure.municipalities))
-    last = pd.Timestamp(reg["time"].values[-1])
+    reg = snapshot.load("registers").sel(area=munis)
+    last_obs = pd.Timestamp(reg["time"].values[-1])
     out = {}
     for var in ("unemployed", "labour_force", "vacancies"):
-        da = reg[var].transpose("time", "area")
-        if var == "vacancies":
-            da = da.interpolate_na("time").fillna(SUPPRESSED_VACANCIES)
-        hist = da.to_pandas()
+        hist = _history(reg, var, munis, baseline)
+        last = hist.index[-1]
         tail = hist.loc[last - pd.DateOffset(months=11) : last]
         rows = []
         for m in months:
             if m <= last:
                 rows.append(hist.loc[m].to_numpy(dtype=float))
-            else:  # seasonal persistence of the last observed year
+            else:
                 same = tail[tail.index.month == m.month]
                 rows.append(same.iloc[-1].to_numpy(dtype=float))
         out[var] = np.array(rows)
-    if baseline is not None:
-        for var in ("unemployed", "labour_force", "vacancies"):
-            if var in baseline:
-                fc = baseline[var].sel(area=list(structure.municipalities))
-                fc = fc.transpose("time", "area").to_pandas()
-                for k, m in enumerate(months):
-                    if m > last and m in fc.index:
-                        out[var][k] = fc.loc[m].to_numpy(dtype=float)
     return Targets(
         months=months,
         unemployed=out["unemployed"],
         employed=out["labour_force"] - out["unemployed"],
         vacancies=out["vacancies"],
-        observed=np.asarray(months <= last),
+        observed=np.asarray(months <= last_obs),
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,8 @@ from forecasting.settings import get_settings
 from models import labourflow as lf
 
 FORMATS = ("netcdf", "csv")
+#: Longest horizon of the register forecasts used as a baseline.
+MAX_FORECAST_MONTHS = 36
 
 
 def as_spec(spec: ScenarioSpec | BaseModel | Mapping[str, Any]) -> ScenarioSpec:
@@ -99,12 +102,32 @@ def _resolve_draws_seed(spec: ScenarioSpec, draws: int | None, seed: int | None)
     return n, s
 
 
+@lru_cache(maxsize=4)
+def _register_forecast(origin: str, horizon: int, area: str) -> xr.Dataset:
+    from forecasting.registers import forecast_registers
+
+    return forecast_registers(origin, horizon, area=area)
+
+
+def register_forecast_baseline(first: pd.Timestamp, months: int, area: str) -> xr.Dataset | None:
+    """Register forecasts covering the simulated months after the last observation (at
+    most 36 months ahead), or None when every simulated month has been observed."""
+    last = pd.Timestamp(snapshot.load("registers")["time"].values[-1])
+    end = first + pd.DateOffset(months=months - 1)
+    ahead = (end.year - last.year) * 12 + end.month - last.month
+    if ahead <= 0:
+        return None
+    return _register_forecast(f"{last:%Y-%m}", min(ahead, MAX_FORECAST_MONTHS), area)
+
+
 def simulate_spec(
     spec: ScenarioSpec, *, draws: int, seed: int, baseline: xr.Dataset | None = None
 ) -> tuple[Baseline, Any, lf.SimulationResult, lf.SimulationResult | None]:
     """Calibrate, compile the events and run the draws (scenario and, if asked, baseline)."""
     first = first_month(spec)
     _check_window(first)
+    if baseline is None and spec.baseline_source == "register_forecast":
+        baseline = register_forecast_baseline(first, spec.horizon_months, spec.area)
     base = build_baseline(first, spec.horizon_months, area=spec.area, baseline=baseline)
     check_events(spec, base.structure, base.months)
     compiled = compile_events(spec, base.structure, base.months, load_multipliers())

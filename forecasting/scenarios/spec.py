@@ -131,7 +131,10 @@ class ScenarioSpec(BaseModel):
     ``release.seed``); ``multipliers`` overrides the industry defaults of
     ``forecasting/config/multipliers.toml`` (total jobs per direct job, within 1.0-2.6).
     ``compare_baseline`` also runs the baseline with the same seeds (common random numbers)
-    and reports the differences.
+    and reports the differences. ``baseline_source``: after the last observed month the
+    baseline follows the last observed year (``persistence``) or the reconciled register
+    forecasts of :func:`forecasting.registers.forecast_registers` (``register_forecast``, up
+    to 36 months, then their last year repeated; slower).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -147,6 +150,7 @@ class ScenarioSpec(BaseModel):
     multipliers: dict[Section, float] = Field(default_factory=dict)
     staffing: Staffing = Staffing()
     compare_baseline: bool = True
+    baseline_source: Literal["persistence", "register_forecast"] = "persistence"
 
     @field_validator("horizon_months")
     @classmethod
