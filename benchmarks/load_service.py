@@ -86,8 +86,11 @@ def start_service(store: Path, tmp: Path, key: str) -> tuple[subprocess.Popen[by
     started = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "service", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     probe = f"{base}/v1/registers/forecasts?area=TA23&horizon=12"
     while time.perf_counter() - started < 120:
@@ -133,23 +136,39 @@ def _read_request(rng: random.Random) -> tuple[str, str, dict[str, Any]]:
 def scenario_spec(seed: int, draws: int) -> dict[str, Any]:
     return {
         "events": [
-            {"kind": "closure", "municipality": "507", "industry": "C", "jobs": 300,
-             "start": "2024-01"}
+            {
+                "kind": "closure",
+                "municipality": "507",
+                "industry": "C",
+                "jobs": 300,
+                "start": "2024-01",
+            }
         ],
         "horizon_months": 60,
         "draws": draws,
         "seed": seed,
-    }  # fmt: skip
+    }
 
 
-async def _reader(base: str, stop: float, out: list[tuple[str, float, int]], seed: int) -> None:
+async def _reader(
+    base: str,
+    stop: float,
+    out: list[tuple[str, float, int]],
+    hits: list[bool],
+    seed: int,
+    uncached: bool,
+) -> None:
     rng = random.Random(seed)
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
         while time.perf_counter() < stop:
             kind, path, params = _read_request(rng)
+            if uncached:  # an unknown parameter is ignored by the route but not by the cache
+                params["nocache"] = secrets.token_hex(8)
             t0 = time.perf_counter()
             try:
-                status = (await client.get(path, params=params)).status_code
+                response = await client.get(path, params=params)
+                status = response.status_code
+                hits.append(response.headers.get("x-cache") == "hit")
             except httpx.HTTPError:
                 status = 0
             out.append((kind, time.perf_counter() - t0, status))
@@ -172,14 +191,25 @@ async def _scenarist(
             n += 1
 
 
-async def load(base: str, key: str, clients: int, scenario_clients: int, seconds: float,
-               draws: int) -> list[tuple[str, float, int]]:  # fmt: skip
+async def load(
+    base: str,
+    key: str,
+    clients: int,
+    scenario_clients: int,
+    seconds: float,
+    draws: int,
+    uncached: bool = False,
+) -> tuple[list[tuple[str, float, int]], float]:
+    """Run the clients; return the samples and the share of reads answered from the cache."""
     out: list[tuple[str, float, int]] = []
+    hits: list[bool] = []
     stop = time.perf_counter() + seconds
     tasks = [_scenarist(base, key, stop, out, i, draws) for i in range(scenario_clients)]
-    tasks += [_reader(base, stop, out, 100 + i) for i in range(clients - scenario_clients)]
+    tasks += [
+        _reader(base, stop, out, hits, 100 + i, uncached) for i in range(clients - scenario_clients)
+    ]
     await asyncio.gather(*tasks)
-    return out
+    return out, (sum(hits) / len(hits) if hits else 0.0)
 
 
 def summarise(samples: list[tuple[str, float, int]], seconds: float) -> dict[str, Any]:
@@ -221,7 +251,8 @@ def _markdown(report: dict[str, Any]) -> str:
             f"engine calibration included): {report['scenario_cold_s']:.1f} s.",
             f"- {report['clients']} concurrent clients for {report['seconds']} s "
             f"({report['scenario_clients']} posting {report['draws']}-draw scenario runs, the "
-            f"rest reading):",
+            f"rest reading; {100 * report['cache_hit_share']:.0f} % of reads answered from the "
+            f"release cache):",
             "",
             *rows,
             MARK_END,
@@ -250,6 +281,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scenario-clients", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--draws", type=int, default=1000)
+    parser.add_argument(
+        "--uncached", action="store_true", help="defeat the release cache (every read computed)"
+    )
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="ennakointi-load-") as tmp_name:
@@ -259,14 +293,26 @@ def main(argv: list[str] | None = None) -> int:
         proc, base, startup = start_service(store, tmp, key)
         try:
             t0 = time.perf_counter()
-            warm = httpx.post(f"{base}/v1/scenarios/runs", json=scenario_spec(1, args.draws),
-                              headers={"X-API-Key": key}, timeout=900)  # fmt: skip
+            warm = httpx.post(
+                f"{base}/v1/scenarios/runs",
+                json=scenario_spec(1, args.draws),
+                headers={"X-API-Key": key},
+                timeout=900,
+            )
             cold = time.perf_counter() - t0
             if not warm.is_success:
                 print(f"scenario warm-up failed: {warm.status_code} {warm.text[:300]}")
             load_avg = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-            samples = asyncio.run(
-                load(base, key, args.clients, args.scenario_clients, args.seconds, args.draws)
+            samples, hit_share = asyncio.run(
+                load(
+                    base,
+                    key,
+                    args.clients,
+                    args.scenario_clients,
+                    args.seconds,
+                    args.draws,
+                    args.uncached,
+                )
             )
         finally:
             proc.terminate()
@@ -282,6 +328,8 @@ def main(argv: list[str] | None = None) -> int:
         "scenario_clients": args.scenario_clients,
         "seconds": args.seconds,
         "draws": args.draws,
+        "reads_uncached": args.uncached,
+        "cache_hit_share": round(hit_share, 3),
         "load": summarise(samples, args.seconds),
     }
     print(json.dumps(report, indent=1))

@@ -23,6 +23,7 @@ from forecasting import __version__
 from forecasting.settings import Settings, get_settings
 from service import errors
 from service.alerts import AlertRepository, SqlAlertRepository
+from service.cache import ReleaseCacheMiddleware
 from service.deps import ServiceContext
 from service.metrics import Metrics, MetricsMiddleware
 from service.middleware import BodyLimitMiddleware, RateLimitMiddleware
@@ -176,6 +177,7 @@ def create_app(
         app.include_router(router, responses=errors.PROBLEM_RESPONSES)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.state.metrics = Metrics()
+    app.add_middleware(ReleaseCacheMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.service.max_body_bytes)
     app.add_middleware(RateLimitMiddleware, per_minute=settings.service.rate_limit_per_minute)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)

@@ -22,7 +22,7 @@ from forecasting.provenance import ATTRIBUTION, LICENCE
 from forecasting.settings import Settings
 from service import cubes
 from service.labels import Lang
-from service.schemas import PageInfo, Provenance
+from service.schemas import PageInfo, Provenance, WholeNumber
 
 if TYPE_CHECKING:
     from service.alerts import AlertRepository
@@ -63,9 +63,10 @@ ReleaseQuery = Annotated[
         pattern=r"^\d{8}T\d{6}Z-[0-9a-f]{8}(-\d+)?$",
     ),
 ]
-OffsetQuery = Annotated[int, Query(ge=0, le=1_000_000_000, description="rows to skip")]
+OffsetQuery = Annotated[WholeNumber, Query(ge=0, le=1_000_000_000, description="rows to skip")]
 LimitQuery = Annotated[
-    int | None, Query(ge=1, description="rows per page (default and maximum set by the operator)")
+    WholeNumber | None,
+    Query(ge=1, description="rows per page (default and maximum set by the operator)"),
 ]
 FormatQuery = Annotated[
     Literal["json", "csv"] | None,
@@ -84,7 +85,7 @@ ToQuery = Annotated[
     str | None,
     Query(alias="to", pattern=PERIOD, description="last period, inclusive: YYYY or YYYY-MM"),
 ]
-Year = Annotated[int, Field(ge=1900, le=2200)]
+Year = Annotated[WholeNumber, Field(ge=1900, le=2200)]
 YearQuery = Annotated[list[Year] | None, Query(description="calendar years (repeat)")]
 
 

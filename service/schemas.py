@@ -50,6 +50,17 @@ def _iso_date(value: Any) -> Any:
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 
+def _integer_text(value: Any) -> Any:
+    """Refuse ``"1.0"`` and ``"1e3"`` for an integer (lax parsing would take them)."""
+    if isinstance(value, str) and not re.fullmatch(r"[+-]?\d+", value.strip()):
+        raise ValueError("expected an integer")
+    return value
+
+
+#: An integer in a query or path: digits only.
+WholeNumber = Annotated[int, BeforeValidator(_integer_text)]
+
+
 def _utc(value: dt.datetime | None) -> dt.datetime | None:
     """Naive datetimes from the store are UTC; say so (RFC 3339 needs an offset)."""
     if value is not None and value.tzinfo is None:

@@ -267,3 +267,40 @@ def test_population_totals_carry_their_own_intervals(client, service_store):
     assert row["hi95"] == pytest.approx(float(expected["total_hi95"]))
     singles = client.get("/v1/population", params={"area": "TA23", "limit": 1}).json()["data"][0]
     assert "total_mean" not in singles and singles["age"] == 0
+
+
+def test_release_data_is_cached_per_release_and_revalidated(client, service_store):
+    url, params = "/v1/registers/forecasts", {"area": "491", "horizon": 3}
+    first = client.get(url, params=params)
+    again = client.get(url, params=params)
+    assert first.headers["X-Cache"] == "miss" and again.headers["X-Cache"] == "hit"
+    assert again.content == first.content
+    assert again.headers["X-Release-Id"] == first.headers["X-Release-Id"]
+    etag = first.headers["ETag"]
+    assert client.get(url, params=params, headers={"If-None-Match": etag}).status_code == 304
+    as_csv = client.get(url, params=params, headers={"Accept": "text/csv"})
+    assert as_csv.headers["X-Cache"] == "miss" and as_csv.text.startswith("#")
+    live = client.get("/v1/alerts")
+    assert "X-Cache" not in live.headers and "ETag" not in live.headers
+
+
+def test_a_new_release_is_never_answered_from_the_old_ones_cache(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from tests.service_data import make_settings, publish, registers_history
+
+    history = registers_history()
+    publish(tmp_path / "store", {"registers_history": history})
+    app = create_app(make_settings(tmp_path / "store", f"sqlite:///{tmp_path / 'a.sqlite'}"))
+    with TestClient(app) as c:
+        c.app.state.context.releases.ttl = 0  # see a new release at once
+        params = {"area": "491", "from": "2023-10"}
+        old = c.get("/v1/registers/history", params=params).json()
+        changed = history.copy(deep=True)
+        changed["unemployed"].loc[{"area": "491", "time": "2023-10-01"}] = 1.0
+        publish(tmp_path / "store", {"registers_history": changed})
+        new = c.get("/v1/registers/history", params=params)
+        assert new.headers["X-Cache"] == "miss"
+        assert new.json()["data"][0]["unemployed"] == 1.0 != old["data"][0]["unemployed"]
+        assert new.json()["provenance"]["release_id"] != old["provenance"]["release_id"]

@@ -31,12 +31,13 @@ from service.schemas import (
     Severity,
     SubscriptionIn,
     SubscriptionOut,
+    WholeNumber,
 )
 from service.security import Principal, scoped
 
 router = APIRouter(prefix="/v1", tags=["alerts"])
 
-AlertId = Annotated[int, Path(ge=1, le=2**62, description="alert id")]
+AlertId = Annotated[WholeNumber, Path(ge=1, le=2**62, description="alert id")]
 
 
 @lru_cache(maxsize=512)

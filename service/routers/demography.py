@@ -10,17 +10,17 @@ from pydantic import Field
 from service import cubes
 from service.deps import CSV_RESPONSE, AreaQuery, DataQueryDep, FromQuery, ToQuery, YearQuery
 from service.errors import NotInReleaseError
-from service.schemas import DemographyPage
+from service.schemas import DemographyPage, WholeNumber
 
 router = APIRouter(prefix="/v1", tags=["demography"])
 
 SexQuery = Annotated[
     list[Literal["F", "M", "T"]] | None, Query(description="F, M or T (total), repeat")
 ]
-Age = Annotated[int, Field(ge=0, le=100)]
+Age = Annotated[WholeNumber, Field(ge=0, le=100)]
 AgeQuery = Annotated[list[Age] | None, Query(description="single ages 0..100 (repeat)")]
-AgeFrom = Annotated[int | None, Query(ge=0, le=100, description="youngest age, inclusive")]
-AgeTo = Annotated[int | None, Query(ge=0, le=100, description="oldest age, inclusive")]
+AgeFrom = Annotated[WholeNumber | None, Query(ge=0, le=100, description="youngest age, inclusive")]
+AgeTo = Annotated[WholeNumber | None, Query(ge=0, le=100, description="oldest age, inclusive")]
 
 
 TotalQuery = Annotated[

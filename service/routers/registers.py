@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from service import cubes
 from service.deps import CSV_RESPONSE, AreaQuery, DataQueryDep, FromQuery, ToQuery
-from service.schemas import ForecastPage, RegisterPage
+from service.schemas import ForecastPage, RegisterPage, WholeNumber
 
 router = APIRouter(prefix="/v1/registers", tags=["registers"])
 
@@ -64,7 +64,7 @@ def forecasts(
     area: AreaQuery = None,
     variable: VariableQuery = None,
     horizon: Annotated[
-        int | None, Query(ge=1, le=120, description="months ahead of the forecast origin")
+        WholeNumber | None, Query(ge=1, le=120, description="months ahead of the forecast origin")
     ] = None,
     time_from: FromQuery = None,
     time_to: ToQuery = None,
