@@ -338,25 +338,39 @@ def _apply_events(
 
 @jit
 def _employed_flows(
-    rng: np.ndarray, t: int, E: np.ndarray, sep: np.ndarray, exit_e: np.ndarray, sepbuf: np.ndarray
+    rng: np.ndarray,
+    t: int,
+    E: np.ndarray,
+    sep: np.ndarray,
+    leave: np.ndarray,
+    log1m_leave: np.ndarray,
+    sepbuf: np.ndarray,
 ) -> int:
     """Separations into ``sepbuf`` (R, I) and exits out of the labour force; returns exits.
 
-    Leavers ``Bin(E, s + (1 - s) x)`` split into separations ``Bin(leavers, s / (s + (1 - s)
-    x))`` and exits: the same law as ``Bin(E, s)`` followed by ``Bin(E - sep, x)``.
+    Leavers ``Bin(E, leave)``, ``leave = s + (1 - s) x`` (with ``log(1 - leave)``
+    precomputed, (T, R, I) both), split into separations ``Bin(leavers, s / leave)`` and
+    exits: the same law as ``Bin(E, s)`` followed by ``Bin(E - sep, x)``.
     """
     R, I = E.shape
     exits = 0
     for r in range(R):
-        pe = exit_e[t, r]
         for i in range(I):
             n = E[r, i]
             if n == 0:
                 continue
-            ps = sep[t, r, i]
-            leave = ps + (1.0 - ps) * pe
-            k = _binom(rng, n, leave)
-            s = _binom(rng, k, ps / leave) if k > 0 else 0
+            pl = leave[t, r, i]
+            if pl <= 0.0:
+                continue
+            if n <= BERNOULLI_MAX:
+                k = _binom(rng, n, pl)
+            else:
+                kf, state = _rand.binomial_pre(
+                    rng[0], float(n), pl, log1m_leave[t, r, i], pl / (1.0 - pl)
+                )
+                rng[0] = state
+                k = int(kf)
+            s = _binom(rng, k, sep[t, r, i] / pl) if k > 0 else 0
             E[r, i] = n - k
             sepbuf[r, i] = s
             exits += k - s
@@ -686,6 +700,12 @@ def simulate(
     T = sep.shape[0]
     R, I = E0.shape
     log_ref = np.log(np.maximum(vac_ref, 1e-300))
+    leave = np.empty_like(sep)
+    for t in range(T):
+        for r in range(R):
+            for i in range(I):
+                leave[t, r, i] = sep[t, r, i] + (1.0 - sep[t, r, i]) * exit_e[t, r]
+    log1m_leave = np.log1p(-np.minimum(leave, 1.0 - 1e-12))
     for b in prange(B):
         rng = np.empty(1, dtype=np.uint64)
         rng[0] = seeds[b]
@@ -716,7 +736,7 @@ def simulate(
                 rng, t, k, ev_t, ev_w, ev_i, ev_kind, ev_pool, ev_amount, ev_recall, ev_band,
                 resid_of_work, E, U, Vev, L, buf, cohort,
             )  # fmt: skip
-            flows[1] += _employed_flows(rng, t, E, sep, exit_e, sepbuf)
+            flows[1] += _employed_flows(rng, t, E, sep, leave, log1m_leave, sepbuf)
             for w in range(R):
                 for j in range(I):
                     Vm[w, j] = vac_ref[t, w, j] + Vev[w, j]
