@@ -1,0 +1,170 @@
+"""Rolling-origin backtests of the register forecasts, with metrics per series and aggregated.
+
+Each origin sees only the data up to and including its month; forecasts reach 36 months
+ahead (or the end of the data) and are scored against the registers' actual values
+(suppressed cells are skipped). The default origins are nine, 15 months apart from 2012-06
+to 2022-06, so they cover every calendar quarter; every history includes 2008–09 and the
+later ones 2020. Scores per series, origin and horizon band (1–12, 13–36) for three forecasts:
+
+- ``base``: the calibrated base forecast of each series on its own (median, base intervals);
+- ``reconciled``: the published forecast (MinT, non-negative, coherent intervals);
+- ``bottom_up``: sums of the municipalities' base medians (point forecasts only).
+
+Metrics (:mod:`models.metrics`): MASE (seasonal naive scale over the training data, m = 12),
+sMAPE, coverage of the 80 % and 95 % intervals, Winkler scores and the Winkler score divided
+by the MASE scale (``msis80/95``, comparable across series).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from forecasting import geography
+from forecasting.registers import (
+    MAX_HORIZON,
+    VARIABLES,
+    VariableForecast,
+    forecast_variable,
+    hierarchy_panel,
+    national_hierarchy,
+    registers_cube,
+)
+from models import metrics
+
+DEFAULT_ORIGINS = (
+    "2012-06", "2013-09", "2014-12", "2016-03", "2017-06",
+    "2018-09", "2019-12", "2021-03", "2022-06",
+)  # fmt: skip
+BANDS = {"h1-12": (0, 12), "h13-36": (12, 36)}
+
+
+def backtest_registers(
+    origins: Iterable[str] = DEFAULT_ORIGINS,
+    *,
+    variables: Iterable[str] = VARIABLES,
+    rows: tuple[str, ...] | None = None,
+    n_samples: int = 500,
+    seed: int = 20250101,
+    progress: Callable[[str], None] | None = None,
+) -> pd.DataFrame:
+    """Rolling-origin evaluation; one row per origin, variable, area, method and band.
+
+    Parameters
+    ----------
+    origins
+        Forecast origins (last month of data used), ``YYYY-MM``.
+    variables
+        Register variables to forecast.
+    rows
+        Hierarchy rows to forecast (aggregates first, municipalities last); default the whole
+        national hierarchy.
+    n_samples, seed
+        Sample paths per forecast for the coherent intervals, and the root seed.
+    progress
+        Called with a short message after each origin and variable.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``origin, variable, area, level, method, band, n, mase, smape, coverage80,
+        coverage95, winkler80, winkler95, msis80, msis95``.
+    """
+    ds = registers_cube()
+    times = pd.DatetimeIndex(ds["time"].values)
+    hier = national_hierarchy()
+    rows = hier.rows if rows is None else rows
+    streams = iter(np.random.SeedSequence(seed).spawn(10_000))
+    frames = []
+    for origin in origins:
+        end = int(times.get_loc(pd.Timestamp(origin + "-01"))) + 1
+        horizon = min(MAX_HORIZON, len(times) - end)
+        for variable in variables:
+            panel = hierarchy_panel(ds, variable, hier, end)
+            fc = forecast_variable(
+                panel,
+                hier,
+                rows,
+                horizon,
+                n_samples=n_samples,
+                rng=np.random.default_rng(next(streams)),
+            )
+            actual = ds[variable].sel(area=list(rows)).transpose("area", "time").values
+            train = panel[hier.index(rows)]
+            frame = score(fc, actual[:, end : end + horizon], train)
+            frame.insert(0, "variable", variable)
+            frame.insert(0, "origin", origin)
+            frames.append(frame)
+            if progress is not None:
+                progress(f"{origin} {variable}")
+    return pd.concat(frames, ignore_index=True)
+
+
+def score(fc: VariableForecast, actual: np.ndarray, train: np.ndarray) -> pd.DataFrame:
+    """Metrics of one :class:`~forecasting.registers.VariableForecast` against ``actual``.
+
+    ``actual`` is ``(n, h)`` (NaN where suppressed), ``train`` the ``(n, T)`` training panel
+    (for the MASE scale).
+    """
+    base = fc.base
+    methods: dict[str, tuple[np.ndarray, dict[str, np.ndarray] | None]] = {
+        "base": (
+            base.mean,
+            {"lo80": base.lo80, "hi80": base.hi80, "lo95": base.lo95, "hi95": base.hi95},
+        ),
+        "reconciled": (fc.point, fc.bounds),
+        "bottom_up": (fc.bottom_up, None),
+    }
+    levels = [geography.level_of(r) if r in _area_codes() else "occupation" for r in fc.rows]
+    frames = []
+    for band, (start, stop) in BANDS.items():
+        if actual.shape[1] <= start:
+            continue
+        cut = slice(start, stop)
+        for method, (point, bounds) in methods.items():
+            frame = pd.DataFrame(_metrics(actual[:, cut], point[:, cut], bounds, cut, train))
+            frame.insert(0, "n", np.sum(np.isfinite(actual[:, cut]), axis=1))
+            frame.insert(0, "band", band)
+            frame.insert(0, "method", method)
+            frame.insert(0, "level", levels)
+            frame.insert(0, "area", list(fc.rows))
+            frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _metrics(
+    y: np.ndarray,
+    point: np.ndarray,
+    bounds: dict[str, np.ndarray] | None,
+    cut: slice,
+    train: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Per-series metrics of one method in one horizon band."""
+    out = {"mase": metrics.mase(y, point, train), "smape": metrics.smape(y, point)}
+    if bounds is not None:
+        scale = metrics.seasonal_scale(train)
+        for level in (80, 95):
+            lo, hi = bounds[f"lo{level}"][:, cut], bounds[f"hi{level}"][:, cut]
+            out[f"coverage{level}"] = metrics.coverage(y, lo, hi)
+            out[f"winkler{level}"] = metrics.winkler(y, lo, hi, level / 100)
+            out[f"msis{level}"] = out[f"winkler{level}"] / scale
+    return out
+
+
+@lru_cache
+def _area_codes() -> frozenset[str]:
+    return frozenset(geography.areas().index)
+
+
+def summarise(
+    frame: pd.DataFrame, by: tuple[str, ...] = ("variable", "level", "method", "band")
+) -> pd.DataFrame:
+    """Mean metrics by ``by`` over series and origins (series without actuals left out)."""
+    usable = frame[(frame["n"] > 0) & np.isfinite(frame["mase"])]
+    cols = [
+        c for c in ("mase", "smape", "coverage80", "coverage95", "msis80", "msis95") if c in usable
+    ]
+    return usable.groupby(list(by), sort=False)[cols].mean().reset_index()

@@ -1,0 +1,186 @@
+"""Register forecasts on the real snapshot: validation, coherence, no look-ahead, the frame."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+import forecasting.registers as registers
+from forecasting import geography
+from forecasting.backtest import backtest_registers, summarise
+from forecasting.errors import ValidationError
+from forecasting.registers import (
+    STATISTICS,
+    area_rows,
+    forecast_frame,
+    forecast_occupations,
+    forecast_registers,
+    national_hierarchy,
+)
+
+ORIGIN = "2016-06"
+
+
+@pytest.fixture(scope="module")
+def area_forecast() -> xr.Dataset:
+    return forecast_registers(ORIGIN, 14, "area", "TA23", n_samples=300, seed=1)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"origin": "2030-01"}, "origin"),
+        ({"origin": "2008-06"}, "origin"),  # less than four years of history
+        ({"origin": "June 2016"}, "origin"),
+        ({"horizon": 0}, "horizon"),
+        ({"horizon": 37}, "horizon"),
+        ({"horizon": 2.5}, "horizon"),
+        ({"scope": "galaxy"}, "scope"),
+        ({"area": "TA99"}, "area"),
+        ({"area": "491"}, "area"),  # a municipality is not a hierarchy
+    ],
+)
+def test_requests_are_validated(kwargs: dict[str, object], field: str) -> None:
+    request: dict[str, object] = {"origin": ORIGIN, "horizon": 3, "scope": "area", "area": "TA23"}
+    request.update(kwargs)
+    with pytest.raises(ValidationError) as info:
+        forecast_registers(**request)  # type: ignore[arg-type]
+    assert info.value.field == field
+    assert field in str(info.value)
+
+
+def test_forecast_dataset_shape_and_provenance(area_forecast: xr.Dataset) -> None:
+    ds = area_forecast
+    assert list(ds["area"].values) == ["TA23", "097", "178", "213", "491", "507", "623"]
+    assert list(ds["statistic"].values) == list(STATISTICS)
+    months = pd.date_range("2016-07-01", periods=14, freq="MS")
+    np.testing.assert_array_equal(ds["time"].values, months.values)
+    for variable in ("unemployed", "vacancies", "unemployment_rate"):
+        assert ds[variable].dims == ("area", "time", "statistic")
+    for key in ("source_tables", "license", "data_version", "code_version", "seed", "model"):
+        assert key in ds.attrs
+    assert ds.attrs["origin"] == ORIGIN and ds.attrs["scope"] == "area"
+    assert "mint" in ds.attrs["model"]
+
+
+def test_forecasts_are_coherent_nested_and_non_negative(area_forecast: xr.Dataset) -> None:
+    for variable in registers.VARIABLES:
+        da = area_forecast[variable]
+        values = da.values
+        assert np.all(np.isfinite(values)) and np.all(values >= 0)
+        lo95, lo80, mean, hi80, hi95 = (
+            da.sel(statistic=s).values for s in ("lo95", "lo80", "mean", "hi80", "hi95")
+        )
+        assert np.all((lo95 <= lo80) & (lo80 <= mean) & (mean <= hi80) & (hi80 <= hi95))
+        total = da.sel(area="TA23", statistic="mean").values
+        parts = da.sel(area=geography.members("TA23"), statistic="mean").sum("area").values
+        np.testing.assert_allclose(total, parts, rtol=1e-12)
+        # the aggregate's interval is wider than any part's, narrower than the parts' sum
+        width = (da.sel(statistic="hi80") - da.sel(statistic="lo80")).values
+        assert np.all(width[0] >= width[1:].max(axis=0) - 1e-9)
+
+
+def test_unemployment_rate_and_annual_labour_force(area_forecast: xr.Dataset) -> None:
+    ds = area_forecast
+    rate = ds["unemployment_rate"].values
+    expected = 100 * ds["unemployed"].values / ds["labour_force"].values[..., None]
+    np.testing.assert_allclose(rate, expected, rtol=1e-12)
+    labour = ds["labour_force"].to_pandas()
+    years = pd.DatetimeIndex(ds["time"].values).year
+    for year in np.unique(years):
+        block = labour.loc[:, years == year]
+        np.testing.assert_allclose(block.values, block.values[:, :1] * np.ones(block.shape[1]))
+    cube = registers.registers_cube()
+    known = cube["labour_force"].sel(area="491", time="2016-06-01").item()
+    assert labour.loc["491"].iloc[0] == pytest.approx(known)  # 2016 is known at the origin
+    np.testing.assert_allclose(
+        labour.loc["TA23"].values, labour.loc[geography.members("TA23")].sum().values
+    )
+
+
+def test_no_data_after_the_origin_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    cube = registers.registers_cube()
+    first = forecast_registers(ORIGIN, 2, "area", "TA23", n_samples=100, seed=3)
+    late = cube["time"] > np.datetime64(f"{ORIGIN}-01")
+    changed = cube.copy(deep=True)
+    for variable in (*registers.VARIABLES, "labour_force"):
+        changed[variable] = changed[variable].where(~late, changed[variable] * 5 + 7)
+    monkeypatch.setattr(registers, "registers_cube", lambda: changed)
+    second = forecast_registers(ORIGIN, 2, "area", "TA23", n_samples=100, seed=3)
+    xr.testing.assert_allclose(first, second)
+
+
+def test_forecast_frame_columns_and_codes() -> None:
+    frame = forecast_frame("2019-03", 2, "area", "MK10", seed=5)
+    assert list(frame.columns) == ["area", "variable", "month", *STATISTICS, "model"]
+    assert set(frame["variable"]) == {"unemployed", "vacancies", "unemployment_rate"}
+    assert set(frame["month"]) == {"2019-04", "2019-05"}
+    assert {"MK10", "491", "097"} <= set(frame["area"])
+    assert len(frame) == 3 * 2 * len(area_rows("MK10"))
+    assert frame[list(STATISTICS)].notna().all().all()
+
+
+def test_hierarchy_subsets() -> None:
+    hier = national_hierarchy()
+    assert len(hier.rows) == 1 + 19 + 46 + 308 and hier.rows[hier.national] == "SSS"
+    idx, S, is_bottom = hier.subset(area_rows("TA23"))
+    np.testing.assert_array_equal(S[0], np.ones(6))
+    np.testing.assert_array_equal(S[1:], np.eye(6))
+    assert is_bottom.tolist() == [False] + [True] * 6
+    assert hier.rows[hier.parent[idx[0]]] == "MK10"  # TA23's region
+    assert hier.rows[hier.parent[idx[4]]] == "MK10"  # Mikkeli's region
+    with pytest.raises(ValueError, match="last"):
+        hier.subset(("491", "TA23"))
+
+
+def test_backtest_scores_one_origin() -> None:
+    frame = backtest_registers(
+        origins=("2015-06",), variables=("unemployed",), rows=area_rows("TA23"), n_samples=100
+    )
+    assert set(frame["method"]) == {"base", "reconciled", "bottom_up"}
+    assert set(frame["band"]) == {"h1-12", "h13-36"}
+    assert set(frame["level"]) == {"employment_area", "municipality"}
+    table = summarise(frame)
+    assert np.all(table["mase"] > 0) and np.all(table["mase"] < 5)
+    base = frame[frame["method"] == "base"]
+    assert base[["coverage80", "coverage95"]].stack().between(0, 1).all()
+    assert np.all(base["coverage95"] >= base["coverage80"])
+
+
+def test_occupation_groups() -> None:
+    assert registers.occupation_group("5321") == "53"
+    assert registers.occupation_group("0110") == "01"
+    assert registers.occupation_group("X999") == "X"
+    assert registers.occupation_group("SSS") is None
+    labels = registers.tightness_labels(
+        np.array([[30.0, 30.0], [2.0, 2.0], [10.0, 10.0], [1.0, 1.0]]),
+        np.array([[20.0, 20.0], [50.0, 50.0], [20.0, 20.0], [2.0, 2.0]]),
+    )
+    assert labels.tolist() == ["shortage", "surplus", "balanced", "too small"]
+
+
+def test_forecast_occupations_for_etela_savo() -> None:
+    ds = forecast_occupations("2021-06", 6, n_samples=200, seed=2)
+    groups = [str(g) for g in ds["occupation"].values]
+    assert groups[0] == "SSS" and "53" in groups and "X" in groups
+    assert all(len(g) == 2 for g in groups[1:-1])
+    mean = ds["vacancies"].sel(area="MK10", statistic="mean")
+    np.testing.assert_allclose(
+        mean.sel(occupation="SSS"), mean.drop_sel(occupation="SSS").sum("occupation"), rtol=1e-12
+    )
+    unemployed = ds["unemployed"].sel(area="MK10", statistic="mean")
+    np.testing.assert_allclose(
+        ds["tightness"].sel(area="MK10"), mean / np.maximum(unemployed, 1.0), rtol=1e-12
+    )
+    assert set(ds["tightness_label"].values.ravel()) <= {
+        "shortage",
+        "balanced",
+        "surplus",
+        "too small",
+    }
+    # health associate professionals (32) are the region's clearest shortage
+    assert ds["tightness_label"].sel(area="MK10", occupation="32").item() == "shortage"
+    with pytest.raises(ValidationError, match="area"):
+        forecast_occupations("2021-06", 6, area="MK05")
