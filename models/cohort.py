@@ -87,6 +87,16 @@ class CohortRates:
     def horizon(self) -> int:
         return int(self.migration_level.shape[1])
 
+    def take(self, index: np.ndarray | Sequence[int]) -> CohortRates:
+        """The rates of the areas at positions ``index`` (in that order)."""
+        idx = np.asarray(index, dtype=np.int64)
+        arrays = {
+            f.name: getattr(self, f.name)[idx]
+            for f in fields(self)
+            if isinstance(getattr(self, f.name), np.ndarray)
+        }
+        return replace(self, **arrays)
+
     def without_migration(self) -> CohortRates:
         """The same rates with every migration term (rates, level, noise, targets) zero."""
         zeros_ax = np.zeros_like(self.migration_rate)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import xarray as xr
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from forecasting import geography
 from forecasting.demography import _data, engine, population_frame, project_population
@@ -83,16 +85,30 @@ def test_a_municipality_alone_equals_it_within_its_area(ta23: xr.Dataset) -> Non
     xr.testing.assert_allclose(alone["total_hi80"], ta23["total_hi80"].sel(area=["491"]))
 
 
-def test_engine_aggregates_per_draw() -> None:
-    """Every aggregate's components are the per-draw sums of its members'."""
+@settings(max_examples=12, deadline=None)
+@given(
+    members=st.lists(st.sampled_from(SIX), min_size=1, max_size=6, unique=True),
+    seed=st.integers(0, 2**32),
+    chunk=st.integers(1, 4),
+)
+def test_aggregates_are_the_sum_of_their_municipalities_per_draw(
+    members: list[str], seed: int, chunk: int
+) -> None:
+    """Property: every draw of an aggregate is the sum of its members' draws, whatever the
+    members, the seed and the chunking; members' draws do not depend on the chunking."""
     rateset = estimate_rates(2019, 2022, DEFAULT_ASSUMPTIONS)
-    scope = engine.Scope(["491", "097", "623"], {"X": ["097", "491"], "Y": ["623"]})
-    got = dict(
-        engine.run(rateset, scope, lambda c, p: np.moveaxis(p, 1, 0), draws=5, seed=1, chunk=2)
-    )
-    assert set(got) == {"491", "097", "623", "X", "Y"}
-    np.testing.assert_array_equal(got["X"], got["097"] + got["491"])
-    np.testing.assert_array_equal(got["Y"], got["623"])
+    scope = engine.Scope(members, {"X": members, "Y": members[:1]})
+    got = dict(engine.run(rateset, scope, _identity, draws=5, seed=seed, chunk=chunk))
+    assert set(got) == {*members, "X", "Y"}
+    np.testing.assert_array_equal(got["X"], sum(got[m] for m in members))
+    np.testing.assert_array_equal(got["Y"], got[members[0]])
+    alone = dict(engine.run(rateset, engine.Scope(members[:1], {}), _identity, draws=5, seed=seed))
+    np.testing.assert_array_equal(alone[members[0]], got[members[0]])
+    assert got["X"].min() >= 0
+
+
+def _identity(codes: list[str], pop: np.ndarray) -> np.ndarray:
+    return np.moveaxis(pop, 1, 0).astype(np.float64)
 
 
 def test_national_scope_covers_every_area() -> None:

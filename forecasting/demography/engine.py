@@ -18,7 +18,7 @@ import numpy as np
 
 from forecasting import geography
 from forecasting.demography.rates import RateSet
-from models.cohort import CohortComponentProjection, CohortRates
+from models.cohort import CohortComponentProjection
 
 #: Municipalities simulated per kernel call (bounds memory: draws x chunk x 22 x 202 float32).
 CHUNK = 12
@@ -56,22 +56,11 @@ def scope_for(kind: str, area: str) -> Scope:
     return Scope(members, {area: members})
 
 
-def _subset(rates: CohortRates, idx: np.ndarray) -> CohortRates:
-    return CohortRates(
-        fertility=rates.fertility[idx], death_prob=rates.death_prob[idx],
-        infant_death_prob=rates.infant_death_prob[idx], migration_rate=rates.migration_rate[idx],
-        migration_spread=rates.migration_spread[idx], migration_level=rates.migration_level[idx],
-        target_total=rates.target_total[idx], migration_sd=rates.migration_sd[idx],
-        migration_level_sd=rates.migration_level_sd[idx], migration_ar=rates.migration_ar,
-        male_share=rates.male_share,
-    )  # fmt: skip
-
-
 def simulate(rateset: RateSet, codes: list[str], draws: int, seed: int | None) -> np.ndarray:
     """Population of ``codes``: draws (D, A, T, 2, X) float32, or the expected path as
     (1, A, T, 2, X) float64 when ``draws == 0``. Seeds are keyed by municipality code."""
     idx = rateset.index(codes)
-    model = CohortComponentProjection(draws=draws, seed=seed).fit(_subset(rateset.rates, idx))
+    model = CohortComponentProjection(draws=draws, seed=seed).fit(rateset.rates.take(idx))
     result = model.project(rateset.population[idx], area_keys=[int(c) for c in codes])
     if draws == 0:
         return result.population[None]
