@@ -33,10 +33,9 @@ from scipy.optimize import least_squares
 from forecasting import geography
 from forecasting.demography import _data, engine
 from forecasting.demography.assumptions import DemographyAssumptions, LabourAssumption
-from forecasting.demography.projection import STATS, Request, validate_request
-from forecasting.demography.rates import estimate_rates
+from forecasting.demography.projection import STATS, Request, stamp_output, validate_request
+from forecasting.demography.rates import INPUT_CUBES, estimate_rates
 from forecasting.errors import DataError
-from forecasting.provenance import stamp
 from models.cohort import draw_quantiles
 
 AGES = np.arange(101)
@@ -279,22 +278,8 @@ def _dataset(req: Request, stats: dict[str, np.ndarray], names: list[str]) -> xr
 
 
 def _stamp(ds: xr.Dataset, req: Request, what: str) -> xr.Dataset:
-    cubes = (*LABOUR_CUBES, "population_totals", "regional_demography", "national_mortality",
-             "national_fertility")  # fmt: skip
-    return stamp(
-        ds,
-        source_tables=_data.source_tables(cubes),
-        retrieved=_data.retrieved(cubes),
-        data_version=_data.data_version(cubes),
-        seed=req.seed,
-        extra={
-            "units": "persons (ratios: per person)",
-            "time_convention": "31 December (YYYY-12-31); flows during the year",
-            "draws": req.draws,
-            "assumptions": req.assumptions.describe(),
-            "method": f"{what}; see docs/methods/demography.md",
-        },
-    )
+    cubes = tuple(dict.fromkeys((*LABOUR_CUBES, *INPUT_CUBES)))
+    return stamp_output(ds, req, cubes, units="persons (ratios: per person)", method=what)
 
 
 def labour_supply(

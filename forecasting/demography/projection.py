@@ -177,20 +177,35 @@ def _to_dataset(req: Request, stats: np.ndarray) -> xr.Dataset:
         data[name] = (("area", "time", "sex", "age"), stats[:, i, :, :, :-1])
         data[f"total_{name}"] = (("area", "time", "sex"), stats[:, i, :, :, -1])
     ds = xr.Dataset(data, coords=coords)
+    return stamp_output(
+        ds,
+        req,
+        INPUT_CUBES,
+        units="persons on 31 December",
+        method="cohort-component projection",
+        age_convention="100 = 100 and over",
+    )
+
+
+def stamp_output(
+    ds: xr.Dataset, req: Request, cubes: tuple[str, ...], *, units: str, method: str,
+    **extra: str,
+) -> xr.Dataset:  # fmt: skip
+    """``ds`` with the provenance of ``cubes``, the seed, draws and assumptions of ``req``."""
     return stamp(
         ds,
-        source_tables=_data.source_tables(INPUT_CUBES),
-        retrieved=_data.retrieved(INPUT_CUBES),
-        data_version=_data.data_version(INPUT_CUBES),
+        source_tables=_data.source_tables(cubes),
+        retrieved=_data.retrieved(cubes),
+        data_version=_data.data_version(cubes),
         seed=req.seed,
         extra={
-            "units": "persons on 31 December",
-            "time_convention": "31 December (YYYY-12-31)",
-            "age_convention": "100 = 100 and over",
+            "units": units,
+            "time_convention": "31 December (YYYY-12-31); flows during the year",
             "draws": req.draws,
             "intervals": "central 80 % and 95 % intervals of the draws",
             "assumptions": req.assumptions.describe(),
-            "method": "cohort-component projection, see docs/methods/demography.md",
+            "method": f"{method}; see docs/methods/demography.md",
+            **extra,
         },
     )
 
