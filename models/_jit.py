@@ -30,7 +30,7 @@ def jit(func: F | None = None, *, parallel: bool = False) -> Any:
     """
 
     def wrap(f: F) -> F:
-        return numba.njit(parallel=parallel, **JIT_OPTIONS)(f)  # type: ignore[no-any-return]
+        return numba.njit(parallel=parallel, **JIT_OPTIONS)(f)
 
     if func is not None:
         return wrap(func)
