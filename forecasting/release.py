@@ -461,6 +461,31 @@ register(
 )
 
 
+REGISTER_HORIZON = 24  # months ahead of the last observed month
+
+
+def _register_forecasts(ctx: BuildContext, inputs: Mapping[str, xr.Dataset]) -> xr.Dataset:
+    """Reconciled register forecasts from the last released month, 24 months ahead."""
+    from forecasting.registers import forecast_registers
+
+    origin = f"{inputs['registers_history']['time'].values[-1]}"[:7]
+    seed = ctx.seed_for("register_forecasts")
+    return forecast_registers(origin, REGISTER_HORIZON, ctx.scope, ctx.area, seed=seed)
+
+
+register(
+    Product(
+        name="register_forecasts",
+        stage="models",
+        requires=("forecasting.registers:forecast_registers",),
+        cubes=("registers",),
+        needs=("registers_history",),
+        build=_register_forecasts,
+        metrics=lambda ds: {"areas": int(ds.sizes["area"]), "months": int(ds.sizes["time"])},
+    )
+)
+
+
 def _area_units(ctx: BuildContext) -> list[str]:
     """Map units of area-level products: the area, or every employment area plus Finland."""
     if ctx.scope == "area":
