@@ -61,7 +61,13 @@ from models.forecast import (
     Theta,
 )
 from models.forecast._base import Z80, Z95
-from models.reconcile import MinTrace, correlation_from_residuals, reconciled_quantiles
+from models.reconcile import (
+    MinTrace,
+    correlation_from_residuals,
+    gaussian_scores,
+    reconciled_quantiles,
+    shuffled_scores,
+)
 
 VARIABLES = ("unemployed", "vacancies")
 STATISTICS = ("mean", "lo80", "hi80", "lo95", "hi95")
@@ -198,8 +204,9 @@ def interval_multipliers(z: np.ndarray, horizon: int) -> tuple[np.ndarray, np.nd
     """80 % and 95 % multipliers ``(horizon,)`` from standardised backtest errors ``(n, j, w)``.
 
     Per horizon ``h <= w``: the 0.80 and 0.95 quantiles of ``|z|`` pooled over series and
-    blocks at horizons ``h - 1 .. h + 1`` (a little smoothing); beyond ``w`` the mean of the
-    last three. With too few errors (fewer than 50) the Gaussian values 1.28 and 1.96.
+    blocks at horizons ``h - 1 .. h + 1`` (a little smoothing), but never below the Gaussian
+    values 1.28 and 1.96 (which also apply with fewer than 50 errors); beyond ``w`` the mean of
+    the last three.
     """
     w = z.shape[-1]
     m80, m95 = np.full(w, Z80), np.full(w, Z95)
@@ -208,7 +215,9 @@ def interval_multipliers(z: np.ndarray, horizon: int) -> tuple[np.ndarray, np.nd
         near = near[np.isfinite(near)]
         if near.size >= 50:
             m80[h], m95[h] = np.quantile(near, [0.8, 0.95])
-    m95 = np.maximum(m95, m80)
+    # calibration only widens: three years of inner backtests rarely hold the shocks ahead
+    # (the 2017 recovery, 2020), so the models' own Gaussian intervals are the floor
+    m80, m95 = np.maximum(m80, Z80), np.maximum(m95, Z95)
     if horizon <= w:
         return m80[:horizon], m95[:horizon]
     tail80, tail95 = m80[-3:].mean(), m95[-3:].mean()
@@ -293,17 +302,12 @@ def _forecast_variable(
     rec = MinTrace().fit(S, log_resid, variances=error_variances(engine, Y[targets]))
     point = rec.transform(base.mean)
     probs = (0.1, 0.9, 0.025, 0.975)
-    q = reconciled_quantiles(
-        rec,
-        base.loc,
-        base.scale,
-        base.mult80,
-        base.mult95,
-        correlation_from_residuals(log_resid),
-        probs,
-        n_samples,
-        rng,
-    )
+    template = engine.backtest_z_.reshape(len(rows), -1)
+    if template.shape[1] >= 12:
+        scores = shuffled_scores(template, n_samples, rng)
+    else:  # too few backtest errors: correlation of the in-sample log residuals
+        scores = gaussian_scores(correlation_from_residuals(log_resid), n_samples, rng)
+    q = reconciled_quantiles(rec, base.loc, base.scale, base.mult80, base.mult95, scores, probs)
     lo80, hi80 = np.minimum(q[0], point), np.maximum(q[1], point)
     bounds = {
         "lo80": lo80,

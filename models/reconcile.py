@@ -23,6 +23,7 @@ from typing import Self
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve, solve_triangular
 from scipy.optimize import nnls
+from scipy.special import ndtri
 
 from models.forecast._base import Z80, Z95
 
@@ -209,16 +210,40 @@ def calibrated_scores(u: np.ndarray, mult80: np.ndarray, mult95: np.ndarray) -> 
     return np.sign(u) * g
 
 
+def gaussian_scores(corr: np.ndarray, n_samples: int, rng: np.random.Generator) -> np.ndarray:
+    """Standard normal scores ``(n, n_samples)`` with correlation ``corr`` (Gaussian copula)."""
+    chol = np.linalg.cholesky(corr + 1e-9 * np.eye(corr.shape[0]))
+    return chol @ rng.standard_normal((corr.shape[0], n_samples))
+
+
+def shuffled_scores(template: np.ndarray, n_samples: int, rng: np.random.Generator) -> np.ndarray:
+    """Standard normal scores ``(n, n_samples)`` whose ranks follow joint error vectors.
+
+    The empirical copula of the Schaake shuffle (Clark et al. 2004; used for hierarchies by
+    Ben Taieb et al. 2017): columns of ``template`` ``(n, m)`` (for example standardised
+    backtest errors of all series in the same month and horizon) are drawn with
+    replacement, each series' draws are ranked (ties broken at random) and the ranks are
+    mapped to normal scores. Marginals are exactly standard normal; the dependence is that
+    of the observed multi-step errors, common business-cycle shocks included. Missing
+    template values get independent normal draws.
+    """
+    n = template.shape[0]
+    draws = template[:, rng.integers(0, template.shape[1], n_samples)]
+    draws = np.where(np.isfinite(draws), draws, rng.standard_normal(draws.shape))
+    order = np.lexsort((rng.random(draws.shape), draws), axis=1)
+    ranks = np.empty_like(order)
+    np.put_along_axis(ranks, order, np.arange(n_samples)[None, :].repeat(n, axis=0), axis=1)
+    return ndtri((ranks + 0.5) / n_samples)
+
+
 def reconciled_quantiles(
     rec: MinTrace,
     loc: np.ndarray,
     scale: np.ndarray,
     mult80: np.ndarray,
     mult95: np.ndarray,
-    corr: np.ndarray,
+    scores: np.ndarray,
     probs: tuple[float, ...],
-    n_samples: int,
-    rng: np.random.Generator,
 ) -> np.ndarray:
     """Quantiles of coherent sample paths of a count hierarchy.
 
@@ -230,12 +255,12 @@ def reconciled_quantiles(
         ``(n, h)`` base forecasts of ``log1p(y)``.
     mult80, mult95
         ``(n, h)`` calibrated interval multipliers (see :func:`calibrated_scores`).
-    corr
-        ``(n, n)`` correlation of the series' errors (the Gaussian copula).
+    scores
+        ``(n, n_samples)`` joint standard normal scores carrying the dependence between
+        series (:func:`gaussian_scores` or :func:`shuffled_scores`); the same scores are
+        used at every horizon.
     probs
         Probabilities of the quantiles wanted.
-    n_samples, rng
-        Number of joint draws and the random generator (pass a seeded one).
 
     Returns
     -------
@@ -243,11 +268,9 @@ def reconciled_quantiles(
         Quantiles of the reconciled (coherent, non-negative) samples.
     """
     n, h = loc.shape
-    chol = np.linalg.cholesky(corr + 1e-9 * np.eye(n))
-    u = chol @ rng.standard_normal((n, n_samples))
     out = np.empty((len(probs), n, h))
     for step in range(h):
-        g = calibrated_scores(u, mult80[:, step, None], mult95[:, step, None])
+        g = calibrated_scores(scores, mult80[:, step, None], mult95[:, step, None])
         base = np.maximum(np.expm1(loc[:, step, None] + scale[:, step, None] * g), 0.0)
         out[:, :, step] = np.quantile(rec.transform_samples(base), probs, axis=1)
     return out

@@ -159,3 +159,50 @@ def test_supplied_variances_replace_the_diagonal_only() -> None:
     corr = shrunk / np.sqrt(np.outer(np.diag(shrunk), np.diag(shrunk)))
     expected = corr * np.sqrt(np.outer(variances, variances))
     np.testing.assert_allclose(rec.W_, expected + np.eye(8) * 1e-9 * 8.0, rtol=1e-10)
+
+
+def test_calibrated_scores_hit_the_multipliers() -> None:
+    from models.forecast import Z80, Z95
+    from models.reconcile import calibrated_scores
+
+    u = np.array([-Z95, -Z80, 0.0, Z80, Z95, 3.0])
+    g = calibrated_scores(u, 1.5, 2.5)
+    np.testing.assert_allclose(g[:5], [-2.5, -1.5, 0.0, 1.5, 2.5])
+    assert g[5] > 2.5 and np.all(np.diff(g) > 0)
+
+
+def test_shuffled_scores_keep_marginals_and_follow_the_template() -> None:
+    from scipy.stats import spearmanr
+
+    from models.reconcile import shuffled_scores
+
+    rng = np.random.default_rng(0)
+    common = rng.normal(size=200)
+    template = np.vstack([common, common + 0.1 * rng.normal(size=200), rng.normal(size=200)])
+    scores = shuffled_scores(template, 1000, np.random.default_rng(1))
+    grid = np.sort(scores, axis=1)
+    np.testing.assert_allclose(grid[0], grid[2])  # identical normal-score grid per series
+    assert abs(np.mean(scores)) < 1e-12 and abs(np.std(scores[0]) - 1) < 0.01
+    assert spearmanr(scores[0], scores[1])[0] > 0.9
+    assert abs(spearmanr(scores[0], scores[2])[0]) < 0.15
+
+
+def test_dependence_widens_the_aggregate_interval() -> None:
+    from models.reconcile import reconciled_quantiles, shuffled_scores
+
+    S = _toy_hierarchy()
+    rec = MinTrace(method="bottom_up").fit(S)
+    loc = np.log1p(np.full((8, 1), 100.0))
+    scale = np.full((8, 1), 0.2)
+    mult80, mult95 = np.full((8, 1), 1.28), np.full((8, 1), 1.96)
+    rng = np.random.default_rng(2)
+    together = np.tile(rng.normal(size=300), (8, 1))
+    apart = rng.normal(size=(8, 300))
+    widths = []
+    for template in (together, apart):
+        scores = shuffled_scores(template, 2000, np.random.default_rng(3))
+        q = reconciled_quantiles(rec, loc, scale, mult80, mult95, scores, (0.1, 0.9))
+        widths.append(q[1, 0, 0] - q[0, 0, 0])
+        parts = q[1, 3:, 0] - q[0, 3:, 0]  # the marginals, the same either way
+    assert widths[0] > 1.8 * widths[1]
+    np.testing.assert_allclose(widths[0], parts.sum(), rtol=0.1)  # comonotone widths add up
