@@ -106,6 +106,12 @@ def start_service(store: Path, tmp: Path, key: str) -> tuple[subprocess.Popen[by
     raise RuntimeError("service did not answer within 120 s")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` and its threads (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _read_request(rng: random.Random) -> tuple[str, str, dict[str, Any]]:
     kind = rng.choices(["forecast", "history", "population", "training"], [6, 2, 1, 1])[0]
     area = rng.choice(AREAS)
@@ -252,7 +258,8 @@ def _markdown(report: dict[str, Any]) -> str:
             f"- {report['clients']} concurrent clients for {report['seconds']} s "
             f"({report['scenario_clients']} posting {report['draws']}-draw scenario runs, the "
             f"rest reading; {100 * report['cache_hit_share']:.0f} % of reads answered from the "
-            f"release cache):",
+            f"release cache). The service process used {report['server_cpu_share']:.2f} cores "
+            f"({report['server_cpu_ms_per_read']} ms of CPU per read, scenario runs included):",
             "",
             *rows,
             MARK_END,
@@ -303,6 +310,7 @@ def main(argv: list[str] | None = None) -> int:
             if not warm.is_success:
                 print(f"scenario warm-up failed: {warm.status_code} {warm.text[:300]}")
             load_avg = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+            cpu_before, wall_before = cpu_seconds(proc.pid), time.perf_counter()
             samples, hit_share = asyncio.run(
                 load(
                     base,
@@ -314,6 +322,8 @@ def main(argv: list[str] | None = None) -> int:
                     args.uncached,
                 )
             )
+            server_cpu = cpu_seconds(proc.pid) - cpu_before
+            wall = time.perf_counter() - wall_before
         finally:
             proc.terminate()
             proc.wait(timeout=30)
@@ -330,6 +340,10 @@ def main(argv: list[str] | None = None) -> int:
         "draws": args.draws,
         "reads_uncached": args.uncached,
         "cache_hit_share": round(hit_share, 3),
+        "server_cpu_share": round(server_cpu / wall, 2),
+        "server_cpu_ms_per_read": round(
+            1000 * server_cpu / max(1, sum(1 for k, _, _ in samples if k != "scenario")), 2
+        ),
         "load": summarise(samples, args.seconds),
     }
     print(json.dumps(report, indent=1))

@@ -48,7 +48,8 @@ class ServiceContext:
     scenarios: ScenarioService
 
 
-def get_context(request: Request) -> ServiceContext:
+async def get_context(request: Request) -> ServiceContext:
+    """The application context (async: a look-up needs no worker thread)."""
     context: ServiceContext = request.app.state.context
     return context
 
@@ -149,12 +150,13 @@ class DataQuery:
         self,
         request: Request,
         response: Response,
-        context: ContextDep,
-        offset: OffsetQuery = 0,
-        limit: LimitQuery = None,
-        format: FormatQuery = None,
-        lang: LangQuery = "fi",
-        release: ReleaseQuery = None,
+        context: ServiceContext,
+        *,
+        offset: int = 0,
+        limit: int | None = None,
+        format: str | None = None,
+        lang: Lang = "fi",
+        release: str | None = None,
     ):
         service = context.settings.service
         if limit is not None and limit > service.max_page_size:
@@ -166,7 +168,7 @@ class DataQuery:
         self.limit = limit or service.default_page_size
         accept = request.headers.get("accept", "")
         self.csv = format == "csv" or (format is None and "text/csv" in accept)
-        self.lang: Lang = lang
+        self.lang = lang
         self.release_id = release
         self._release: Release | None = None
 
@@ -233,4 +235,21 @@ class DataQuery:
         return {"data": records, "page": page, "provenance": prov, "lang": self.lang}
 
 
-DataQueryDep = Annotated[DataQuery, Depends()]
+async def data_query(
+    request: Request,
+    response: Response,
+    context: ContextDep,
+    offset: OffsetQuery = 0,
+    limit: LimitQuery = None,
+    format: FormatQuery = None,
+    lang: LangQuery = "fi",
+    release: ReleaseQuery = None,
+) -> DataQuery:
+    """The :class:`DataQuery` of a request (async: building it needs no worker thread)."""
+    return DataQuery(
+        request, response, context,
+        offset=offset, limit=limit, format=format, lang=lang, release=release,
+    )  # fmt: skip
+
+
+DataQueryDep = Annotated[DataQuery, Depends(data_query)]

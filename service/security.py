@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -95,12 +95,12 @@ def _unauthorised(detail: str) -> HTTPException:
     )
 
 
-def require_scope(scope: str) -> Callable[..., Principal]:
+def require_scope(scope: str) -> Callable[..., Awaitable[Principal]]:
     """A dependency that admits only callers whose key holds ``scope``."""
     if scope not in SCOPES:
         raise ValueError(f"unknown scope {scope!r}")
 
-    def dependency(
+    async def dependency(
         request: Request, raw: Annotated[str | None, Security(api_key_header)]
     ) -> Principal:
         if not raw:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -40,23 +41,18 @@ def _ages_or_totals(ds: Any, name: str, total: bool) -> Any:
     return ds.drop_vars(totals)
 
 
+@dataclass
 class DemographyFilters:
-    """The filters both demography products take (a dependency, so they are declared once)."""
+    """The filters both demography products take (declared once, see :func:`filters`)."""
 
-    def __init__(
-        self,
-        area: AreaQuery = None,
-        year: YearQuery = None,
-        sex: SexQuery = None,
-        age: AgeQuery = None,
-        age_from: AgeFrom = None,
-        age_to: AgeTo = None,
-        time_from: FromQuery = None,
-        time_to: ToQuery = None,
-    ):
-        self.area, self.year, self.sex, self.age = area, year, sex, age
-        self.age_from, self.age_to = age_from, age_to
-        self.time_from, self.time_to = time_from, time_to
+    area: list[str] | None
+    year: list[int] | None
+    sex: list[str] | None
+    age: list[int] | None
+    age_from: int | None
+    age_to: int | None
+    time_from: str | None
+    time_to: str | None
 
     def serve(self, query: Any, name: str, total: bool = False) -> Any:
         ds = _ages_or_totals(query.dataset(name), name, total)
@@ -74,7 +70,23 @@ class DemographyFilters:
         return query.respond(sel)
 
 
-FiltersDep = Annotated[DemographyFilters, Depends()]
+async def filters(
+    area: AreaQuery = None,
+    year: YearQuery = None,
+    sex: SexQuery = None,
+    age: AgeQuery = None,
+    age_from: AgeFrom = None,
+    age_to: AgeTo = None,
+    time_from: FromQuery = None,
+    time_to: ToQuery = None,
+) -> DemographyFilters:
+    return DemographyFilters(
+        list(area) if area else None, year, list(sex) if sex else None, age,
+        age_from, age_to, time_from, time_to,
+    )  # fmt: skip
+
+
+FiltersDep = Annotated[DemographyFilters, Depends(filters)]
 
 
 @router.get(
