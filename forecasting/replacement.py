@@ -1,21 +1,21 @@
-"""Replacement demand: retirements and other exits of the employed, by age and education level.
+"""Replacement demand: exits from employment by age (demography's retirements), by education.
 
-A clearly separated exit-rate step built on ``employment_by_age_education`` (tyokay 115n/115p,
-Etelä-Savo municipalities and Finland, 10-year age bands, 1987..2017) until the demography
-module's ``retirements(...)`` can replace it:
+The base is :func:`forecasting.demography.retirements` (cohort-component projection from the
+31.12.2019 population, employment rates by single age of 2017): per municipality and year the
+persons leaving employment as employment rates fall with age from ``retirement_min_age`` (50)
+on, ``sum_x P_t[x] max(e[x-1] - e[x], 0)``. That counts retirements and the net early exits of
+ages 50+ (disability, long unemployment); it does not count exits before 50 nor deaths of the
+employed below 50 (small, and the projected population already carries out-migration).
 
-1. **Cohort ratios** (:func:`cohort_ratios`): ``c[e, a] = E[a+1, t+10] / E[a, t]`` of employed
-   residents (people, not jobs) by education level ``e`` for bands 35-44 -> 45-54 up to
-   65-74 -> 75+, averaged over the end years 2013..2017, in a reference area (Etelä-Savo MK10;
-   Finland for areas outside it). A band's members are on average 5 years into it, so ``c``
-   measures the net survival in employment over ages ``a_lo + 5 .. a_lo + 14``; each of those
-   single ages gets the yearly continuation ``c ** (1/10)`` (ages below 40 keep 1: their net
-   flows are inflows; ages 80+ exit). Net exits thus cover retirement and other exits
-   (disability, long unemployment, out-migration) net of re-entries.
-2. **Ageing** (:func:`replacement_path`): the municipality's jobs (by workplace) of 2017 by
-   education and band are spread uniformly over single ages and aged year by year with
-   :func:`models.shiftshare.age_stock_path`; exits are replacement demand; entrants (ages 20-34,
-   with the education mix of the 25-34 year-olds of 2017) fill the projected job totals.
+1. **Exit rates** (:func:`exit_rates`): ``rate[a, t] = retirements[a, t] / employed[a, t-1]``,
+   exits during year ``t`` per employed resident at the end of ``t-1`` (the demography's
+   expected path), and the relative uncertainty of the retirements from its seeded draws.
+   The caller applies the rate to jobs by workplace (job holders are assumed to have the age
+   structure of the employed residents).
+2. **Education split** (:func:`education_shares`): the exits of age ``x`` in year ``t`` belong
+   to the cohort aged ``x - (t - 2017)`` in 2017, whose education mix is that of its 10-year
+   band among the employed residents of 2017 (``employment_by_age_education``, tyokay 115n;
+   Etelä-Savo municipalities their own, other areas Finland's).
 
 Industry detail: the age structure is known by municipality, not by industry, so replacement
 demand is shared over industries in proportion to their jobs (a stated shortfall).
@@ -23,34 +23,35 @@ demand is shared over industries in proportion to their jobs (a stated shortfall
 
 from __future__ import annotations
 
-import itertools
+import json
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 import xarray as xr
 
-from forecasting import geography, snapshot
+from forecasting import demography, geography, snapshot
 from forecasting.errors import DataError
-from models import shiftshare
 
 EDUCATION_LEVELS = ("basic_or_none", "upper_secondary", "lower_tertiary", "higher_tertiary")
-BANDS = ("18-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75+")
-BAND_AGES = {
+#: Bands of ``employment_by_age_education``: label -> (first age, last age).
+BANDS = {
     "18-24": (18, 24),
     "25-34": (25, 34),
     "35-44": (35, 44),
     "45-54": (45, 54),
     "55-64": (55, 64),
     "65-74": (65, 74),
-    "75+": (75, 79),
+    "75+": (75, 100),
 }
-AGES = np.arange(15, 81)  # single ages carried (80 = the exit age group)
-RATIO_END_YEARS = tuple(range(2013, 2018))
-STOCK_YEAR = 2017
-ENTRY_AGES = (20, 34)
-REFERENCE_AREA = "MK10"
+EDUCATION_YEAR = 2017
+BASE_YEAR = 2019
+#: Draws of the demography for the retirement intervals (0 for the national scope: 308
+#: municipalities of draws would add ~10 s for an interval of well under 1 %).
+DRAWS = 100
+SEED = 20251
 CUBE = "employment_by_age_education"
+Z80 = 1.2815515655446004  # standard normal 90 % quantile
 
 
 def _cube() -> xr.Dataset:
@@ -60,117 +61,97 @@ def _cube() -> xr.Dataset:
     return ds.assign_coords(time=ds["time"].dt.year.values)
 
 
-def covered_areas() -> list[str]:
-    """Areas with their own age-education data (others use the country's structure)."""
-    return [str(a) for a in _cube()["area"].values]
+@lru_cache(maxsize=1)
+def covered_areas() -> tuple[str, ...]:
+    """Areas with their own age-education data (others use the country's education mix)."""
+    return tuple(str(a) for a in _cube()["area"].values)
 
 
-@lru_cache(maxsize=4)
-def cohort_ratios(area: str = REFERENCE_AREA) -> tuple[np.ndarray, np.ndarray]:
-    """10-year cohort ratios ``(E, A-1)`` for band pairs, and their sd over end years.
-
-    Bands 35-44 use the all-education ratio (education upgrading at those ages would look like
-    exits from basic education); older bands are education-specific.
-    """
-    emp = _cube()["employed_residents"].sel(area=area)
-    ratios = np.ones((len(EDUCATION_LEVELS), len(BANDS) - 1, len(RATIO_END_YEARS)))
-    for j, (a, b) in enumerate(itertools.pairwise(BANDS)):
-        for k, year in enumerate(RATIO_END_YEARS):
-            later = emp.sel(age_band=b, time=year)
-            earlier = emp.sel(age_band=a, time=year - 10)
-            by_edu = (later / earlier.where(earlier > 0)).fillna(0.0).values
-            pooled = float(later.sum() / earlier.sum())
-            ratios[:, j, k] = pooled if a in ("18-24", "25-34", "35-44") else by_edu
-    return ratios.mean(axis=2), ratios.std(axis=2, ddof=1)
-
-
-def continuation(area: str = REFERENCE_AREA) -> np.ndarray:
-    """Yearly continuation in employment ``(E, X)`` by education level and single age."""
-    ratios, _ = cohort_ratios(area)
-    out = np.ones((len(EDUCATION_LEVELS), AGES.size))
-    for j, band in enumerate(BANDS[:-1]):
-        lo = BAND_AGES[band][0]
-        if lo < 35:
-            continue
-        ages = (lo + 5 <= AGES) & (lo + 14 >= AGES)
-        out[:, ages] = np.minimum(ratios[:, j], 1.0)[:, None] ** 0.1
-    out[:, AGES >= 80] = 0.0
-    return out
-
-
-def exit_uncertainty(area: str = REFERENCE_AREA) -> float:
-    """Relative sd of the 10-year exit share of the 55-64 band over end years (about 0.01)."""
-    ratios, sd = cohort_ratios(area)
-    j = BANDS.index("55-64")
-    return float(np.max(sd[:, j] / np.maximum(1.0 - ratios[:, j], 1e-6)))
-
-
-def age_stock(area: str, year: int = STOCK_YEAR) -> np.ndarray:
-    """Jobs by workplace ``(E, X)`` by education and single age (uniform within bands).
-
-    Areas without own data get the country's structure scaled to their job total in ``year``
-    (the caller scales again to its totals).
-    """
-    ds = _cube()["jobs"]
+@lru_cache(maxsize=16)
+def education_by_band(area: str) -> np.ndarray:
+    """Education mix ``(B, E)`` of the employed residents of 2017 per age band (rows sum to 1)."""
     code = area if area in covered_areas() else geography.COUNTRY
-    jobs = ds.sel(area=code, time=year).sel(education_level=list(EDUCATION_LEVELS))
-    out = np.zeros((len(EDUCATION_LEVELS), AGES.size))
-    for band in BANDS:
-        lo, hi = BAND_AGES[band]
-        ages = (lo <= AGES) & (hi >= AGES)
-        values = np.nan_to_num(jobs.sel(age_band=band).values)
-        out[:, ages] = values[:, None] / ages.sum()
-    return out
+    emp = _cube()["employed_residents"].sel(area=code, time=EDUCATION_YEAR)
+    emp = emp.sel(age_band=list(BANDS), education_level=list(EDUCATION_LEVELS))
+    values = np.nan_to_num(emp.transpose("age_band", "education_level").values)
+    return values / np.maximum(values.sum(axis=1, keepdims=True), 1e-12)
 
 
-def entry_profile(area: str) -> np.ndarray:
-    """Entrants by education and age ``(E, X)``: ages 20-34 uniform, 25-34 education mix."""
-    stock = age_stock(area)
-    young = stock[:, (AGES >= 25) & (AGES <= 34)].sum(axis=1)
-    mix = young / young.sum()
-    ages = ((ENTRY_AGES[0] <= AGES) & (ENTRY_AGES[1] >= AGES)).astype(float)
-    return mix[:, None] * ages[None, :] / ages.sum()
+def education_shares(area: str, years: np.ndarray, ages: np.ndarray) -> np.ndarray:
+    """Education shares ``(T, X, E)`` of exits at age ``x`` in year ``t`` (cohort-aligned).
+
+    The cohort aged ``x`` in ``t`` was ``x - (t - 2017)`` in 2017 (at least 18); its share is
+    the education mix of that age's band.
+    """
+    mix = education_by_band(area)
+    firsts = np.array([lo for lo, _ in BANDS.values()])
+    cohort = np.maximum(ages[None, :] - (years[:, None] - EDUCATION_YEAR), firsts[0])
+    band = np.searchsorted(firsts, cohort, side="right") - 1
+    return mix[band]
 
 
 @dataclass(frozen=True)
-class ReplacementPath:
-    """Yearly exits of one area (immutable result of :func:`replacement_path`).
+class ExitRates:
+    """Exits from employment per area and year (immutable result of :func:`exit_rates`).
 
     Attributes
     ----------
-    years : (H,) int
-        Years of the exits (``STOCK_YEAR + 1 ..``).
-    exits : (H, E)
-        Exits during each year by education level (persons).
-    rate : (H,)
-        Exits per job at the start of the year.
-    proxy : bool
-        True when the area's age structure was borrowed from the country.
+    areas : tuple of str
+        Municipalities of the request and the aggregate (if any).
+    years : (T,) int
+        Years of the exits, ``BASE_YEAR + 1 .. until``.
+    rate : (A, T)
+        Exits during the year per employed resident at the end of the previous year.
+    rel_sd : (A, T)
+        Relative sd of the exits from the demography's draws (0 without draws).
+    by_education : (A, T, E)
+        Exits (persons, employed residents) by education level.
+    attrs : dict
+        The demography output's provenance (assumptions JSON, seed, draws, sources).
     """
 
+    areas: tuple[str, ...]
     years: np.ndarray
-    exits: np.ndarray
     rate: np.ndarray
-    proxy: bool
+    rel_sd: np.ndarray
+    by_education: np.ndarray
+    attrs: dict
+
+    def take(self, area: str) -> int:
+        """Row of ``area``."""
+        return self.areas.index(area)
 
 
-def replacement_path(area: str, totals: np.ndarray, first_year: int) -> ReplacementPath:
-    """Exits by year and education for ``area`` with job totals ``totals`` (H,) per year.
+@lru_cache(maxsize=8)
+def exit_rates(area: str, until: int) -> ExitRates:
+    """Exit rates of ``area`` and its municipalities for ``BASE_YEAR + 1 .. until``.
 
-    ``totals[k]`` is the job total at the end of year ``first_year + k``; the stock starts at
-    the end of :data:`STOCK_YEAR` (2017) scaled to ``totals`` of 2017 when ``first_year`` is
-    2017, else to the first total.
+    Calls :func:`forecasting.demography.retirements` (scope ``"area"``, default assumptions,
+    :data:`DRAWS` seeded draws; none for the country, ``SSS``).
     """
-    if first_year != STOCK_YEAR:
-        raise DataError(f"the age structure starts in {STOCK_YEAR}, not {first_year}")
-    proxy = area not in covered_areas()
-    reference = geography.COUNTRY if proxy or area == geography.COUNTRY else REFERENCE_AREA
-    stock = age_stock(area)
-    stock = stock * totals[0] / stock.sum()
-    exits, stocks = shiftshare.age_stock_path(
-        stock, continuation(reference), np.asarray(totals[1:], dtype=float), entry_profile(area)
+    code = geography.resolve_area(area)
+    draws = 0 if code == geography.COUNTRY else DRAWS
+    ds = demography.retirements(BASE_YEAR, until, "area", code, draws=draws, seed=SEED)
+    ds = ds.assign_coords(time=ds["time"].dt.year.values)
+    years = ds["time"].values[1:]
+    exits = ds["retirements_mean"].values[:, 1:]
+    employed = ds["employed_mean"].values[:, :-1]
+    rate = exits / np.maximum(employed, 1e-12)
+    width = (ds["retirements_hi80"] - ds["retirements_lo80"]).values[:, 1:]
+    rel_sd = np.nan_to_num(width / (2 * Z80) / np.maximum(exits, 1e-12)) if draws else 0 * rate
+    by_age = np.nan_to_num(ds["retirements_by_age"].values[:, 1:])  # (A, T, X)
+    areas = tuple(str(a) for a in ds["area"].values)
+    by_edu = np.stack(
+        [
+            np.einsum("tx,txe->te", by_age[i], education_shares(a, years, ds["age"].values))
+            for i, a in enumerate(areas)
+        ]
     )
-    by_edu = exits.sum(axis=2)
-    start = np.concatenate([[stock.sum()], stocks.sum(axis=(1, 2))[:-1]])
-    years = np.arange(first_year + 1, first_year + len(totals))
-    return ReplacementPath(years, by_edu, by_edu.sum(axis=1) / start, proxy)
+    if code in areas and len(areas) > 1:  # the aggregate: the sum of its municipalities
+        by_edu[areas.index(code)] = by_edu[[i for i, a in enumerate(areas) if a != code]].sum(0)
+    return ExitRates(areas, years, rate, rel_sd, by_edu, dict(ds.attrs))
+
+
+def assumptions_version(rates: ExitRates) -> str:
+    """The demography assumptions' version string (e.g. ``demography-2019.1``)."""
+    return str(json.loads(rates.attrs["assumptions"])["version"])

@@ -3,7 +3,7 @@
 The chain (details and reasons in ``docs/methods/training_needs.md``)::
 
     jobs by industry (forecasting.demand)  ->  expansion = jobs[t] - jobs[t-1]
-    age structure (forecasting.replacement) ->  replacement = exits of the employed
+    demography retirements (replacement)    ->  replacement = exit rate x jobs[t-1]
     industry -> occupation bridge (RAS on a prior, 12ti structure)  ->  openings by occupation
     openings - supply (unemployed jobseekers of the occupation)    ->  need by occupation
     occupation -> field x level correspondence (versioned CSV)      ->  need by field and level
@@ -11,7 +11,7 @@ The chain (details and reasons in ``docs/methods/training_needs.md``)::
 Openings per occupation are ``max(expansion + replacement, 0)``; supply is
 ``SUPPLY_RATE * unemployed`` of the occupation, at most the openings; need = openings - supply,
 so needs add up over fields and levels to openings minus supply. 80 % intervals come from the
-job-projection draws and an exit-rate draw.
+job-projection draws and the demography's retirement draws.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import xarray as xr
 
 from forecasting import classifications, demand, geography, replacement, snapshot
 from forecasting.contract import to_canonical, validate
-from forecasting.errors import ValidationError
+from forecasting.errors import DataError, ValidationError
 from forecasting.io import correspondence as corr_io
 from forecasting.provenance import combine_versions, stamp
 from models import shiftshare
@@ -58,12 +58,13 @@ FRAME_COLUMNS = (
     "method_note",
 )
 METHOD_NOTE = (
-    "Openings = expansion (change in projected jobs by industry) + replacement (exits of the "
-    "employed by age and education, 10-year cohort ratios, tyokay 115n/115p), per occupation via "
+    "Openings = expansion (change in projected jobs by industry) + replacement (exits from "
+    "employment by age from the demography's retirements, {demography}, as a rate per employed "
+    "resident applied to jobs), per occupation via "
     "an industry->occupation bridge (RAS of a prior on 12ti jobseekers and vacancies), minus "
     f"supply ({SUPPLY_RATE:g} x unemployed jobseekers of the occupation, 12ti), translated to "
     "fields of education and levels with the correspondence {version}. 80 % intervals from "
-    "job-projection and exit-rate draws. Not a forecast of graduates."
+    "job-projection and demography draws. Not a forecast of graduates."
 )
 
 
@@ -228,34 +229,30 @@ def _groups(code: str) -> dict[str, list[str]]:
     return demand.area_groups(code)
 
 
-def _replacement_rates(groups: dict[str, list[str]], sim: demand.JobsSimulation) -> np.ndarray:
-    """Exits per job of the previous year ``(G, H+1)`` (column 0 unused), per group.
+def _replacement_rates(code: str, sim: demand.JobsSimulation) -> replacement.ExitRates:
+    """Exit rates of the demography for ``code``'s groups, checked against the simulation years.
 
-    Municipalities are aged one by one from 2017 (history totals 2017..origin, then the
-    central projection) and summed into their groups.
+    Column ``k`` of ``rate`` holds the exits during ``sim.years[k + 1]`` per employed resident
+    at the end of ``sim.years[k]``; the chain applies it to the jobs of ``sim.years[k]``.
     """
-    history = demand.municipal_totals()
-    start = replacement.STOCK_YEAR
-    exits = np.zeros((len(sim.groups), sim.years.size))
-    jobs_prev = np.zeros_like(exits)
-    for g, label in enumerate(sim.groups):
-        units = [label] if label == geography.COUNTRY else groups[label]
-        for unit in units:
-            members = geography.members(unit) if unit == geography.COUNTRY else [unit]
-            past = history.sel(area=members, time=slice(start, sim.years[0] - 1)).sum("area")
-            own = sim.central[g].sum(axis=0) if len(units) == 1 else None
-            future = own if own is not None else _central_of(sim, unit)
-            totals = np.concatenate([past.values, future])
-            path = replacement.replacement_path(unit, totals, start)
-            offset = sim.years[0] - start
-            exits[g, 1:] += path.exits.sum(axis=1)[offset:]
-            jobs_prev[g, 1:] += totals[offset:-1]
-    return exits / np.maximum(jobs_prev, 1e-12)
+    rates = replacement.exit_rates(code, int(sim.years[-1]))
+    if not np.array_equal(rates.years, sim.years[1:]):
+        raise DataError(
+            f"demography years {rates.years[[0, -1]]} do not match the jobs {sim.years[[1, -1]]}",
+            source="demography",
+        )
+    return rates
 
 
-def _central_of(sim: demand.JobsSimulation, unit: str) -> np.ndarray:
-    """Central job totals ``(H+1,)`` of one member municipality of a simulation."""
-    return sim.central[sim.groups.index(unit)].sum(axis=0)
+def _exit_multipliers(
+    rates: replacement.ExitRates, labels: tuple[str, ...], n_draws: int, seed: int
+) -> np.ndarray:
+    """Log-normal, mean-one multipliers ``(D, G, H)`` of the exits: one normal per draw and
+    group, scaled by the demography's relative sd of each year (a persistent population error).
+    """
+    sd = np.stack([rates.rel_sd[rates.take(label)] for label in labels])  # (G, H)
+    z = np.random.default_rng([seed, 1]).standard_normal((n_draws, len(labels), 1))
+    return np.exp(z * sd[None] - 0.5 * sd[None] ** 2)
 
 
 def _to_occupations(by_industry: np.ndarray, bridge: np.ndarray) -> np.ndarray:
@@ -278,17 +275,16 @@ def _chain(
     """Expansion, replacement, openings, supply and need by occupation per group and year."""
     groups = _groups(code)
     sim = demand.simulate_jobs(groups, until=until, n_draws=n_draws, seed=seed)
-    rates = _replacement_rates(groups, sim)
+    exits = _replacement_rates(code, sim)
+    rates = np.stack([exits.rate[exits.take(label)] for label in sim.groups])  # (G, H)
     region = occupation_region(code)
     bridge = industry_occupation_bridge(region).values
     central, draws = sim.central, sim.draws
     expansion = _to_occupations(np.diff(central, axis=2), bridge)
-    repl = _to_occupations(rates[:, None, 1:] * central[:, :, :-1], bridge)
-    rng = np.random.default_rng([seed, 1])
-    exit_draw = np.exp(rng.standard_normal(n_draws) * replacement.exit_uncertainty())
+    repl = _to_occupations(rates[:, None, :] * central[:, :, :-1], bridge)
+    multipliers = _exit_multipliers(exits, sim.groups, n_draws, seed)
     exp_d = _to_occupations(np.diff(draws, axis=3), bridge)
-    rep_d = _to_occupations(rates[None, :, None, 1:] * draws[..., :-1], bridge)
-    rep_d *= exit_draw[:, None, None, None]
+    rep_d = _to_occupations((rates[None] * multipliers)[:, :, None, :] * draws[..., :-1], bridge)
     bases = [supply_base(label) for label in sim.groups]
     unemployed = np.stack([b[0].values for b in bases])[:, :, None]
     supply = SUPPLY_RATE * np.broadcast_to(unemployed, expansion.shape).copy()
@@ -322,10 +318,26 @@ def _chain(
         "supply_basis": "; ".join(f"{g}: {b[2]}" for g, b in zip(sim.groups, bases, strict=True))
     }
     notes["bridge_region"] = region
-    notes["age_structure_proxy"] = ", ".join(
+    notes["education_mix_proxy"] = ", ".join(
         g for g in sim.groups if g not in replacement.covered_areas()
     )
+    notes["demography_assumptions"] = exits.attrs["assumptions"]
+    notes["demography_assumptions_version"] = replacement.assumptions_version(exits)
+    notes["demography_draws"] = str(exits.attrs["draws"])
+    notes["demography_seed"] = str(exits.attrs["seed"])
+    notes["demography_source_tables"] = exits.attrs["source_tables"]
+    notes["_data_version"] = exits.attrs["data_version"]
     return ds, notes
+
+
+def _source_tables(notes: dict[str, str]) -> tuple[str, ...]:
+    """The chain's source tables: jobs, demography (retirements), 12ti and 12r5."""
+    demo = notes["demography_source_tables"]  # already joined (some names hold commas)
+    return (*demand.SOURCE_TABLES, demo, "tyonv 12ti", "tyonv 12r5")
+
+
+def _note(version: str, notes: dict[str, str]) -> str:
+    return METHOD_NOTE.format(version=version, demography=notes["demography_assumptions_version"])
 
 
 def _to_fields(by_occ: xr.Dataset, key: xr.DataArray) -> xr.Dataset:
@@ -412,14 +424,16 @@ def training_needs(
     version = key.attrs["correspondence_version"]
     ds = stamp(
         ds,
-        source_tables=(*demand.SOURCE_TABLES, "tyonv 12ti", "tyonv 12r5"),
+        source_tables=_source_tables(notes),
         retrieved=snapshot.load("occupations").attrs["retrieved"],
-        data_version=combine_versions([demand.inputs_version(), snapshot.data_version(), version]),
+        data_version=combine_versions(
+            [demand.inputs_version(), snapshot.data_version(), notes.pop("_data_version"), version]
+        ),
         seed=seed,
         extra={
             **notes,
             "correspondence_version": version,
-            "method_note": METHOD_NOTE.format(version=version),
+            "method_note": _note(version, notes),
             "units": "persons per year",
             "time_convention": "31 December (YYYY-12-31) labels the year",
             "supply_rate": SUPPLY_RATE,
@@ -451,27 +465,22 @@ def training_needs_frame(
 def replacement_demand(until: int = 2035, area: str = geography.MIKKELI_AREA) -> xr.Dataset:
     """Replacement demand ``(area, industry, time, education_level)``, persons per year.
 
-    Exits of the employed by age (cohort exit rates of :mod:`forecasting.replacement`) per
-    municipality and education level, shared over industries by their jobs of the previous
-    year (the age structure is not known by industry). Years 2020..``until``.
+    Exits from employment by age (:func:`forecasting.demography.retirements`) per municipality,
+    as a rate per employed resident applied to the jobs of the previous year, split by
+    education level (cohort-aligned 2017 mix, :mod:`forecasting.replacement`) and shared over
+    industries by their jobs of the previous year (the age structure is not known by
+    industry). Years 2020..``until``; aggregates are sums of their municipalities.
     """
     until = demand._check_until(until)
-    groups = _groups(geography.resolve_area(area))
-    sim = demand.simulate_jobs(groups, until=until, n_draws=1)
-    history = demand.municipal_totals()
-    start = replacement.STOCK_YEAR
-    offset = sim.years[0] - start
+    code = geography.resolve_area(area)
+    sim = demand.simulate_jobs(_groups(code), until=until, n_draws=1)
+    exits = _replacement_rates(code, sim)
     out = np.zeros((len(sim.groups), len(demand.SECTIONS), sim.years.size - 1, 4))
     for g, label in enumerate(sim.groups):
-        for unit in [label] if len(groups[label]) == 1 or label == "SSS" else groups[label]:
-            k = sim.groups.index(unit)
-            members = groups[unit]
-            past = history.sel(area=members, time=slice(start, sim.years[0] - 1)).sum("area")
-            totals = np.concatenate([past.values, sim.central[k].sum(axis=0)])
-            path = replacement.replacement_path(unit, totals, start)
-            exits = path.exits[offset:]  # (H, E)
-            mix = sim.central[k][:, :-1] / sim.central[k][:, :-1].sum(axis=0)
-            out[g] += mix[:, :, None] * exits[None, :, :]
+        k = exits.take(label)
+        jobs_prev = sim.central[g][:, :-1]  # (I, H)
+        edu = exits.by_education[k] / np.maximum(exits.by_education[k].sum(1, keepdims=True), 1e-12)
+        out[g] = (exits.rate[k] * jobs_prev)[:, :, None] * edu[None]
     ds = xr.Dataset(
         {"replacement": (("area", "industry", "time", "education_level"), out)},
         coords={
@@ -483,10 +492,15 @@ def replacement_demand(until: int = 2035, area: str = geography.MIKKELI_AREA) ->
     )
     return stamp(
         ds,
-        source_tables=("tyokay 115n", "tyokay 115p", *demand.SOURCE_TABLES),
+        source_tables=("tyokay 115n", exits.attrs["source_tables"], *demand.SOURCE_TABLES),
         retrieved=snapshot.load("employment_by_age_education").attrs["retrieved"],
-        data_version=demand.inputs_version(),
-        extra={"method_note": replacement.__doc__.split("\n\n")[0] if replacement.__doc__ else ""},
+        data_version=combine_versions([demand.inputs_version(), exits.attrs["data_version"]]),
+        seed=replacement.SEED,
+        extra={
+            "method_note": replacement.__doc__.split("\n\n")[0] if replacement.__doc__ else "",
+            "demography_assumptions": exits.attrs["assumptions"],
+            "demography_assumptions_version": replacement.assumptions_version(exits),
+        },
     )
 
 
@@ -509,9 +523,9 @@ def openings_by_occupation(
     ds = ds.assign_coords(time=pd.to_datetime([f"{y}-12-31" for y in ds["time"].values]))
     return stamp(
         to_canonical(ds),
-        source_tables=(*demand.SOURCE_TABLES, "tyonv 12ti", "tyonv 12r5"),
+        source_tables=_source_tables(notes),
         retrieved=snapshot.load("occupations").attrs["retrieved"],
-        data_version=demand.inputs_version(),
+        data_version=combine_versions([demand.inputs_version(), notes.pop("_data_version")]),
         seed=SEED,
-        extra={**notes, "method_note": METHOD_NOTE.format(version="(not applied)")},
+        extra={**notes, "method_note": _note("(not applied)", notes)},
     )

@@ -101,14 +101,43 @@ def test_bridge_rows_are_shares() -> None:
     assert float(care) > 0.4
 
 
-def test_exit_rates_come_from_the_cohort_ratios() -> None:
-    ratios, _ = replacement.cohort_ratios("MK10")
-    cont = replacement.continuation("MK10")
-    age = int(np.flatnonzero(replacement.AGES == 62)[0])
-    j = replacement.BANDS.index("55-64")
-    np.testing.assert_allclose(cont[:, age], ratios[:, j] ** 0.1)
-    # Source: tyokay 115n, Etelä-Savo employed aged 55-64 in 2007 and 65-74 in 2017: most leave.
-    assert (ratios[:, j] < 0.12).all() and (ratios[:, j] > 0.03).all()
+def test_exit_rates_are_the_demography_retirements_per_employed() -> None:
+    from forecasting import demography
+
+    rates = replacement.exit_rates("TA23", 2030)
+    ds = demography.retirements(
+        2019, 2030, "area", "TA23", draws=replacement.DRAWS, seed=replacement.SEED
+    )
+    k = rates.take("491")
+    expected = (
+        ds["retirements_mean"].sel(area="491").values[1:]
+        / (ds["employed_mean"].sel(area="491").values[:-1])
+    )
+    np.testing.assert_allclose(rates.rate[k], expected, rtol=1e-12)
+    # Education split keeps the exits: shares of each cohort sum to one.
+    np.testing.assert_allclose(
+        rates.by_education[k].sum(axis=1), ds["retirements_by_age"].sel(area="491")[1:].sum("age")
+    )
+    # Members add up to the area (exits by education of the aggregate are member sums).
+    members = [rates.take(m) for m in TA23_MEMBERS]
+    np.testing.assert_allclose(
+        rates.by_education[members].sum(axis=0), rates.by_education[rates.take("TA23")]
+    )
+    # Source: tyokay 115n/vaerak; exits from employment at 50+ run at 2-6 % of the employed
+    # a year in the Mikkeli area (retirement of the baby-boom cohorts), falling after 2025.
+    assert (rates.rate > 0.02).all() and (rates.rate < 0.06).all()
+    assert (rates.rel_sd >= 0).all() and (rates.rel_sd < 0.2).all()
+    assert replacement.assumptions_version(rates) == demography.DEFAULT_ASSUMPTIONS.version
+
+
+def test_education_shares_follow_the_cohort() -> None:
+    years, ages = np.array([2017, 2027]), np.array([60, 63])
+    shares = replacement.education_shares("491", years, ages)
+    mix = replacement.education_by_band("491")
+    bands = list(replacement.BANDS)
+    np.testing.assert_allclose(shares[0, 0], mix[bands.index("55-64")])
+    np.testing.assert_allclose(shares[1, 1], mix[bands.index("45-54")])  # 53 in 2017
+    np.testing.assert_allclose(shares.sum(axis=-1), 1.0)
 
 
 # --------------------------------------------------------------------------- the chain
@@ -132,6 +161,8 @@ def test_needs_add_up_and_stay_non_negative(needs) -> None:
 def test_needs_carry_provenance_and_method(needs) -> None:
     for key in ("source_tables", "data_version", "code_version", "license", "seed"):
         assert key in needs.attrs
+    assert needs.attrs["demography_assumptions_version"] == "demography-2019.1"
+    assert "demography-2019.1" in needs.attrs["method_note"]
     assert needs.attrs["correspondence_version"] == "v1"
     assert "v1" in needs.attrs["method_note"]
     years = needs["time"].dt.year.values
