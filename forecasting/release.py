@@ -561,6 +561,51 @@ register(
 )
 
 
+POPULATION_UNTIL = 2040
+POPULATION_DRAWS = 1000
+
+
+def _demography(fn_name: str) -> BuildFn:
+    """A build step calling ``forecasting.demography.<fn_name>`` for the release's scope."""
+
+    def build(ctx: BuildContext, inputs: Mapping[str, xr.Dataset]) -> xr.Dataset:
+        from forecasting import demography
+
+        fn = getattr(demography, fn_name)
+        return fn(
+            base_year=2019,
+            until=POPULATION_UNTIL,
+            scope=ctx.scope,
+            area=ctx.area,
+            draws=POPULATION_DRAWS,
+            seed=ctx.seed_for(fn_name),
+        )
+
+    return build
+
+
+register(
+    Product(
+        name="population_projection",
+        stage="demography",
+        requires=("forecasting.demography:project_population",),
+        cubes=(WHOLE_SNAPSHOT,),
+        build=_demography("project_population"),
+        metrics=_area_count,
+    )
+)
+register(
+    Product(
+        name="labour_supply",
+        stage="demography",
+        requires=("forecasting.demography:labour_supply",),
+        cubes=(WHOLE_SNAPSHOT,),
+        build=_demography("labour_supply"),
+        metrics=_area_count,
+    )
+)
+
+
 def _scenarios(ctx: BuildContext, inputs: Mapping[str, xr.Dataset]) -> xr.Dataset:
     """The preset scenarios (Mikkeli region) with the release's seed."""
     from forecasting.scenarios import run_presets
