@@ -19,13 +19,15 @@ Method (details and reasons in ``docs/methods/training_needs.md``):
    explain) and ``D(h)`` a damped cumulative weight. Demand-driven industries follow demography
    instead: Q (health and social work) grows with the 75+ population of the employment area with
    elasticity ``ELASTICITY_Q`` (calibrated nationally), P (education) with the 0-19 population
-   with ``ELASTICITY_P`` (an assumption). Intervals come from log-normal draws: national path
+   with ``ELASTICITY_P`` (an assumption); both populations come from our own cohort-component
+   projection (:func:`forecasting.demography.project_population`, expected path). Intervals come from log-normal draws: national path
    residuals, the municipality's regional-differential residuals and cell noise estimated from
    the Etelä-Savo postal-code shares.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TypeVar
@@ -34,7 +36,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from forecasting import geography, snapshot
+from forecasting import demography, geography, snapshot
 from forecasting.errors import DataError, ValidationError
 from forecasting.provenance import combine_versions, stamp
 from models import shiftshare
@@ -56,6 +58,8 @@ DIFFERENTIAL_YEARS = 12
 ELASTICITY_P = 0.5
 #: Years over which ELASTICITY_Q is calibrated (national Q jobs vs the national 75+ population).
 CALIBRATION_YEARS = (2007, 2022)
+#: Seed passed to the demography (its expected path has no draws, so it only labels the run).
+DEMOGRAPHY_SEED = 20251
 DEMOGRAPHY_DRIVEN = {"Q": (75, 100), "P": (0, 19)}
 SOURCE_TABLES = (
     "tyokay 115p",
@@ -64,7 +68,6 @@ SOURCE_TABLES = (
     "Paavo TP 2012-2016 (postal codes)",
     "national accounts (kan)",
     "tyokay 115i",
-    "vaenn 2019",
     "vaerak 11re",
 )
 _CUBES = (
@@ -73,7 +76,6 @@ _CUBES = (
     "jobs_by_industry",
     "jobs_by_industry_postcode_shares",
     "national_employment_by_industry",
-    "projection_2019",
     "regional_demography",
 )
 
@@ -94,8 +96,9 @@ def _year(ds: _XR) -> _XR:
 
 
 def inputs_version() -> str:
-    """Combined ``data_version`` of the cubes the demand chain reads."""
-    return combine_versions(_cube(n).attrs["data_version"] for n in _CUBES)
+    """Combined ``data_version`` of the cubes the demand chain reads and of the demography."""
+    versions = [_cube(n).attrs["data_version"] for n in _CUBES]
+    return combine_versions([*versions, projected_population().attrs["data_version"]])
 
 
 # --------------------------------------------------------------------------- national
@@ -336,16 +339,31 @@ def elasticity_q() -> float:
     return float(ratio)
 
 
+@lru_cache(maxsize=2)
+def projected_population(until: int = 2040) -> xr.DataArray:
+    """Our own population projection (area, time, age), both sexes, 2019..``until``.
+
+    :func:`forecasting.demography.project_population` from the 31.12.2019 base, every
+    municipality (national scope), expected path (no draws: the drivers use the mean), default
+    assumptions; its attrs (assumptions, seed) are kept.
+    """
+    ds = demography.project_population(
+        base_year=2019, until=until, scope="national", draws=0, seed=DEMOGRAPHY_SEED
+    )
+    mean = _year(ds["mean"].sel(sex="T"))
+    mean.attrs = dict(ds.attrs)
+    return mean
+
+
 def _age_population(ages: tuple[int, int], origin: int, until: int) -> xr.DataArray:
     """Population aged ``ages`` per municipality ``(area, time)`` for ``origin..until``.
 
-    From 2019 the official municipal projection (vaenn 2019); before 2019 (backtests) the
-    municipality's region's observed population (regional_demography), scaled to the
-    municipality at 2019.
+    From 2019 the demography's own projection (:func:`projected_population`, 2019 = the
+    observed base); before 2019 (backtests) the municipality's region's observed population
+    (regional_demography), scaled to the municipality at 2019.
     """
     munis = sorted(geography.municipalities().index)
-    proj = _year(_cube("projection_2019"))["population"].sel(age=slice(*ages)).sum("age")
-    proj = proj.reindex(area=munis)
+    proj = projected_population().sel(age=slice(*ages)).sum("age").sel(area=munis)
     if origin >= 2019:
         return proj.sel(time=slice(origin, until))
     reg = _year(_cube("regional_demography"))["population"].sel(age=slice(*ages))
@@ -528,16 +546,19 @@ def jobs_by_industry_projection(
     dims = ("area", "industry", "time")
     ds = xr.Dataset({"mean": (dims, mean), "lo80": (dims, lo), "hi80": (dims, hi)}, coords=coords)
     ds["projected"] = ("time", years > LAST_TOTALS_YEAR)
+    demo = projected_population().attrs
     return stamp(
         ds,
-        source_tables=SOURCE_TABLES,
+        source_tables=(*SOURCE_TABLES, demo["source_tables"]),
         retrieved=_cube("commuting").attrs["retrieved"],
         data_version=inputs_version(),
         seed=seed,
         extra={
             "units": "jobs by workplace (persons), 31 December",
             "time_convention": "31 December (YYYY-12-31) labels the year",
-            "method_note": METHOD_NOTE,
+            "method_note": METHOD_NOTE.format(demography=_assumptions_version(demo)),
+            "demography_assumptions": demo["assumptions"],
+            "demography_assumptions_version": _assumptions_version(demo),
             "elasticity_q_75plus": round(elasticity_q(), 4),
             "elasticity_p_0_19": ELASTICITY_P,
             "interval": "80 % from log-normal draws (national, regional, cell noise)",
@@ -545,10 +566,15 @@ def jobs_by_industry_projection(
     )
 
 
+def _assumptions_version(attrs: dict) -> str:
+    return str(json.loads(attrs["assumptions"])["version"])
+
+
 METHOD_NOTE = (
     "Jobs by industry: municipal job totals (tyokay 115p/115k) split by TOL section with IPF "
     "on 2017 Paavo and 2012-2016 postal-code structures and national industry shares; "
     "projected from 2019 by shift-share on damped national industry trends (observed to 2023) "
     "plus a damped regional differential; Q follows the area's 75+ population and P its 0-19 "
-    "population (official 2019 projection). 80 % intervals from log-normal draws."
+    "population (our cohort-component projection, {demography}). 80 % intervals from log-normal "
+    "draws."
 )

@@ -116,3 +116,17 @@ def test_area_groups_of_a_merged_municipality_map_to_its_successor() -> None:
     # Pertunmaa (588) merged into Mäntyharju (507) on 1.1.2025.
     assert demand.area_groups("588") == {"507": ["507"]}
     assert geography.members("TA23") == TA23_MEMBERS
+
+
+def test_demography_drivers_follow_our_population_projection(projection) -> None:
+    from forecasting import demography
+
+    pop = demography.project_population(2019, 2030, "area", "TA23", draws=0, seed=1)
+    old = pop["mean"].sel(area="TA23", sex="T", age=slice(75, 100)).sum("age").values
+    index = demand.demography_index(2019, 2030).sel(area="491", industry="Q").values
+    np.testing.assert_allclose(index, (old / old[0]) ** demand.elasticity_q(), rtol=1e-9)
+    # Source: vaerak 11re, 31.12.2019 population aged 75+ of the six municipalities: 9,954.
+    assert old[0] == pytest.approx(9_954)
+    assert old[-1] > 1.2 * old[0]  # the baby-boom cohorts turn 75 in the 2020s
+    assert projection.attrs["demography_assumptions_version"] == "demography-2019.1"
+    assert "demography-2019.1" in projection.attrs["method_note"]
