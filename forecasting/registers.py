@@ -53,21 +53,13 @@ from forecasting.provenance import combine_versions, stamp
 from models.forecast import (
     DampedDrift,
     DampedETS,
-    Forecast,
     PanelCombination,
     PooledRegression,
     SeasonalARIMA,
     SeasonalNaive,
     Theta,
 )
-from models.forecast._base import Z80, Z95
-from models.reconcile import (
-    MinTrace,
-    correlation_from_residuals,
-    gaussian_scores,
-    reconciled_quantiles,
-    shuffled_scores,
-)
+from models.forecast.hierarchy import HierarchicalForecast, forecast_hierarchy
 
 VARIABLES = ("unemployed", "vacancies")
 STATISTICS = ("mean", "lo80", "hi80", "lo95", "hi95")
@@ -75,7 +67,6 @@ SCOPES = ("area", "national")
 MAX_HORIZON = 36
 MIN_HISTORY = 48  # months before the first allowed origin (2009-12)
 SUPPRESSED_VALUE = 2.5
-RESIDUAL_MONTHS = 60
 N_SAMPLES = 1000
 MODEL_LABEL = (
     "combination(seasonal_naive, damped_ets, airline_arima, theta, pooled_regression; "
@@ -200,62 +191,11 @@ def make_engine() -> PanelCombination:
     )
 
 
-def interval_multipliers(z: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray]:
-    """80 % and 95 % multipliers ``(horizon,)`` from standardised backtest errors ``(n, j, w)``.
-
-    Per horizon ``h <= w``: the 0.80 and 0.95 quantiles of ``|z|`` pooled over series and
-    blocks at horizons ``h - 1 .. h + 1`` (a little smoothing), but never below the Gaussian
-    values 1.28 and 1.96 (which also apply with fewer than 50 errors); beyond ``w`` the mean of
-    the last three.
-    """
-    w = z.shape[-1]
-    m80, m95 = np.full(w, Z80), np.full(w, Z95)
-    for h in range(w):
-        near = np.abs(z[..., max(h - 1, 0) : h + 2])
-        near = near[np.isfinite(near)]
-        if near.size >= 50:
-            m80[h], m95[h] = np.quantile(near, [0.8, 0.95])
-    # calibration only widens: three years of inner backtests rarely hold the shocks ahead
-    # (the 2017 recovery, 2020), so the models' own Gaussian intervals are the floor
-    m80, m95 = np.maximum(m80, Z80), np.maximum(m95, Z95)
-    if horizon <= w:
-        return m80[:horizon], m95[:horizon]
-    tail80, tail95 = m80[-3:].mean(), m95[-3:].mean()
-    return (np.r_[m80, np.full(horizon - w, tail80)], np.r_[m95, np.full(horizon - w, tail95)])
-
-
-def error_variances(engine: PanelCombination, Y: np.ndarray) -> np.ndarray:
-    """Mean squared count errors ``(n,)`` of the combination in its inner backtests.
-
-    These are errors at horizons 1–12, the ones the forecasts are used at; the in-sample
-    one-step errors understate how much more an aggregate's error grows with the horizon
-    than a municipality's. Series without backtests use their in-sample one-step errors.
-    """
-    combined = np.einsum("nk,njkh->njh", engine.weights_, engine.backtest_loc_)
-    errors = engine.backtest_actual_ - np.expm1(combined)
-    fallback = np.nanmean((Y - np.expm1(engine.fittedvalues_)) ** 2, axis=1)
-    if errors.shape[1] == 0:
-        return fallback
-    with np.errstate(invalid="ignore"):
-        mse = np.nanmean(np.where(np.isfinite(errors), errors**2, np.nan), axis=(1, 2))
-    return np.asarray(np.where(np.isfinite(mse), mse, fallback), dtype=float)
-
-
 @dataclass(frozen=True)
-class VariableForecast:
-    """Forecasts of one variable for the target rows of a hierarchy, arrays ``(n, h)``.
+class VariableForecast(HierarchicalForecast):
+    """A :class:`~models.forecast.hierarchy.HierarchicalForecast` with its row codes."""
 
-    ``base`` is the calibrated base forecast; ``point`` and ``bounds`` (lo80, hi80, lo95,
-    hi95) are reconciled; ``bottom_up`` sums the base municipal medians.
-    """
-
-    rows: tuple[str, ...]
-    base: Forecast
-    point: np.ndarray
-    bounds: dict[str, np.ndarray]
-    bottom_up: np.ndarray
-    weights: np.ndarray
-    shrinkage: float
+    rows: tuple[str, ...] = ()
 
 
 def forecast_variable(
@@ -267,56 +207,20 @@ def forecast_variable(
     rng: np.random.Generator,
     n_samples: int = N_SAMPLES,
 ) -> VariableForecast:
-    """Forecast ``rows`` (aggregates first, then their municipalities) from the panel ``Y``.
+    """Forecast ``rows`` (aggregates first, then their bottom series) from the panel ``Y``.
 
-    ``Y`` is ``(len(hier.rows), T)``: every series of the national hierarchy up to the origin
-    (the pooled member learns from all of them); ``rows`` must form a hierarchy whose
-    municipalities are its last rows.
+    ``Y`` is ``(len(hier.rows), T)``: every series of the hierarchy up to the origin (the
+    pooled member learns from all of them).
     """
+    targets, S, is_bottom = hier.subset(rows)
     # Single-threaded BLAS: the matrices are small (at most ~50,000 x 30 and 374 x 374) and
     # OpenBLAS threads spinning on a shared machine cost 15x the CPU time (measured).
     with threadpool_limits(limits=1, user_api="blas"):
-        return _forecast_variable(Y, hier, rows, horizon, rng=rng, n_samples=n_samples)
-
-
-def _forecast_variable(
-    Y: np.ndarray,
-    hier: Hierarchy,
-    rows: tuple[str, ...],
-    horizon: int,
-    *,
-    rng: np.random.Generator,
-    n_samples: int,
-) -> VariableForecast:
-    targets, S, groups = hier.subset(rows)
-    engine = make_engine().fit(Y, hier.parent, hier.national, targets, groups)
-    raw = engine.predict(horizon)
-    m80, m95 = np.empty(raw.loc.shape), np.empty(raw.loc.shape)
-    for flag in (True, False):
-        if np.any(groups == flag):
-            m80[groups == flag], m95[groups == flag] = interval_multipliers(
-                engine.backtest_z_[groups == flag], horizon
-            )
-    base = raw.recalibrated(m80, m95)
-    log_resid = (np.log1p(Y[targets]) - engine.fittedvalues_)[:, -RESIDUAL_MONTHS:].T
-    rec = MinTrace().fit(S, log_resid, variances=error_variances(engine, Y[targets]))
-    point = rec.transform(base.mean)
-    probs = (0.1, 0.9, 0.025, 0.975)
-    template = engine.backtest_z_.reshape(len(rows), -1)
-    if template.shape[1] >= 12:
-        scores = shuffled_scores(template, n_samples, rng)
-    else:  # too few backtest errors: correlation of the in-sample log residuals
-        scores = gaussian_scores(correlation_from_residuals(log_resid), n_samples, rng)
-    q = reconciled_quantiles(rec, base.loc, base.scale, base.mult80, base.mult95, scores, probs)
-    lo80, hi80 = np.minimum(q[0], point), np.maximum(q[1], point)
-    bounds = {
-        "lo80": lo80,
-        "hi80": hi80,
-        "lo95": np.minimum(q[2], lo80),
-        "hi95": np.maximum(q[3], hi80),
-    }
-    bottom_up = MinTrace(method="bottom_up").fit(S).transform(base.mean)
-    return VariableForecast(rows, base, point, bounds, bottom_up, engine.weights_, rec.lambda_)
+        result = forecast_hierarchy(
+            make_engine(), Y, S, targets, is_bottom, horizon,
+            parent=hier.parent, national=hier.national, rng=rng, n_samples=n_samples,
+        )  # fmt: skip
+    return VariableForecast(**vars(result), rows=rows)
 
 
 def registers_cube() -> xr.Dataset:

@@ -25,9 +25,9 @@ from scipy.linalg import cho_factor, cho_solve, solve_triangular
 from scipy.optimize import nnls
 from scipy.special import ndtri
 
-from models.forecast._base import Z80, Z95
-
 METHODS = ("mint_shrink", "wls_var", "ols", "bottom_up")
+Z80 = float(ndtri(0.9))  # as models.forecast.Z80 (not imported: that package imports this one)
+Z95 = float(ndtri(0.975))
 
 
 def shrink_covariance(resid: np.ndarray) -> tuple[np.ndarray, float]:
@@ -192,7 +192,9 @@ def correlation_from_residuals(resid: np.ndarray) -> np.ndarray:
     return corr
 
 
-def calibrated_scores(u: np.ndarray, mult80: np.ndarray, mult95: np.ndarray) -> np.ndarray:
+def calibrated_scores(
+    u: np.ndarray, mult80: np.ndarray | float, mult95: np.ndarray | float
+) -> np.ndarray:
     """Map standard normal draws to calibrated log-scale multipliers of the forecast scale.
 
     A monotone piecewise-linear map ``g`` with ``g(0) = 0``, ``g(+-z80) = +-mult80``,

@@ -206,3 +206,32 @@ def test_dependence_widens_the_aggregate_interval() -> None:
         parts = q[1, 3:, 0] - q[0, 3:, 0]  # the marginals, the same either way
     assert widths[0] > 1.8 * widths[1]
     np.testing.assert_allclose(widths[0], parts.sum(), rtol=0.1)  # comonotone widths add up
+
+
+def test_forecast_hierarchy_on_a_synthetic_panel() -> None:
+    from models.forecast import PanelCombination, PooledRegression, forecast_hierarchy
+
+    S = _toy_hierarchy()
+    rng = np.random.default_rng(6)
+    t = np.arange(96)
+    bottom = np.exp(
+        rng.uniform(2, 6, (5, 1)) + 0.3 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 0.1, (5, 96))
+    ).round()
+    Y = S @ bottom
+    engine = PanelCombination(pooled=PooledRegression(max_horizon=6), weighting="stacked")
+    is_bottom = np.array([False] * 3 + [True] * 5)
+    fc = forecast_hierarchy(
+        engine, Y, S, np.arange(8), is_bottom, 6, rng=np.random.default_rng(0), n_samples=400
+    )
+    np.testing.assert_allclose(fc.point[:3], S[:3] @ fc.point[3:], rtol=1e-12)
+    b = fc.bounds
+    assert np.all(b["lo95"] >= 0)
+    assert np.all(
+        (b["lo95"] <= b["lo80"])
+        & (b["lo80"] <= fc.point)
+        & (fc.point <= b["hi80"])
+        & (b["hi80"] <= b["hi95"])
+    )
+    np.testing.assert_allclose(fc.bottom_up[3:], fc.base.mean[3:])
+    assert fc.weights.shape == (8, 5) and 0.0 <= fc.shrinkage <= 1.0
+    assert np.all(fc.base.mult80 >= 1.2815) and np.all(fc.base.mult95 >= 1.9599)

@@ -9,6 +9,7 @@ from models.forecast.arima import SeasonalARIMA
 from models.forecast.combination import Combination
 from models.forecast.drift import DampedDrift
 from models.forecast.ets import DampedETS
+from models.forecast.hierarchy import HierarchicalForecast, forecast_hierarchy
 from models.forecast.naive import SeasonalNaive
 from models.forecast.panel import PanelCombination, default_members
 from models.forecast.pooled import PooledRegression
@@ -22,10 +23,12 @@ __all__ = [
     "DampedDrift",
     "DampedETS",
     "Forecast",
+    "HierarchicalForecast",
     "PanelCombination",
     "PooledRegression",
     "SeasonalARIMA",
     "SeasonalNaive",
     "Theta",
     "default_members",
+    "forecast_hierarchy",
 ]

@@ -1,0 +1,157 @@
+"""Probabilistic forecasts of a count hierarchy: combine, calibrate, reconcile, sample.
+
+:func:`forecast_hierarchy` is the numpy core of the register forecasts (the labelled side is
+:mod:`forecasting.registers`):
+
+1. a :class:`~models.forecast.panel.PanelCombination` forecasts the target rows (its pooled
+   member may learn from more rows of the panel);
+2. interval multipliers are calibrated on the pooled standardised errors of the inner
+   backtests (:func:`interval_multipliers`), separately for bottom series and aggregates;
+3. MinT reconciles the base medians with ``W = D^1/2 R D^1/2``: ``D`` the mean squared count
+   errors of the inner backtests (horizons 1–12, :func:`backtest_variances`), ``R`` the
+   shrunk correlation of the in-sample log residuals;
+4. samples with the calibrated marginals, ordered by the joint inner-backtest errors
+   (Schaake shuffle), are reconciled one by one; their quantiles are the coherent bounds,
+   widened where needed to contain the point forecast.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from models.forecast._base import Z80, Z95, Forecast
+from models.forecast.panel import PanelCombination
+from models.reconcile import (
+    MinTrace,
+    correlation_from_residuals,
+    gaussian_scores,
+    reconciled_quantiles,
+    shuffled_scores,
+)
+
+RESIDUAL_MONTHS = 60
+PROBS = (0.1, 0.9, 0.025, 0.975)
+
+
+@dataclass(frozen=True)
+class HierarchicalForecast:
+    """Forecasts of the target rows of a hierarchy, arrays ``(n, h)`` (counts).
+
+    ``base`` is the calibrated base forecast (medians and intervals of each series on its
+    own); ``point`` and ``bounds`` (``lo80, hi80, lo95, hi95``) are reconciled and coherent;
+    ``bottom_up`` sums the base medians of the bottom series; ``weights`` ``(n, k)`` are the
+    combination weights and ``shrinkage`` the Schäfer–Strimmer intensity of ``R``.
+    """
+
+    base: Forecast
+    point: np.ndarray
+    bounds: dict[str, np.ndarray]
+    bottom_up: np.ndarray
+    weights: np.ndarray
+    shrinkage: float
+
+
+def interval_multipliers(z: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray]:
+    """80 % and 95 % multipliers ``(horizon,)`` from standardised backtest errors ``(n, j, w)``.
+
+    Per horizon ``h <= w``: the 0.80 and 0.95 quantiles of ``|z|`` pooled over series and
+    blocks at horizons ``h - 1 .. h + 1`` (a little smoothing), but never below the Gaussian
+    values 1.28 and 1.96 (which also apply with fewer than 50 errors); beyond ``w`` the mean
+    of the last three. The floor was added after the backtests: three years of inner
+    backtests rarely hold the shocks ahead (the 2017 recovery, 2020), and narrowing the
+    models' own intervals after calm years left the municipal 80 % interval covering 43 %
+    at the 2017-06 origin.
+    """
+    w = z.shape[-1]
+    m80, m95 = np.full(w, Z80), np.full(w, Z95)
+    for h in range(w):
+        near = np.abs(z[..., max(h - 1, 0) : h + 2])
+        near = near[np.isfinite(near)]
+        if near.size >= 50:
+            m80[h], m95[h] = np.quantile(near, [0.8, 0.95])
+    m80, m95 = np.maximum(m80, Z80), np.maximum(m95, Z95)
+    if horizon <= w:
+        return m80[:horizon], m95[:horizon]
+    tail80, tail95 = m80[-3:].mean(), m95[-3:].mean()
+    return (np.r_[m80, np.full(horizon - w, tail80)], np.r_[m95, np.full(horizon - w, tail95)])
+
+
+def backtest_variances(engine: PanelCombination, Y: np.ndarray) -> np.ndarray:
+    """Mean squared count errors ``(n,)`` of the combination in its inner backtests.
+
+    Errors at horizons 1–12, the ones the forecasts are used at: in-sample one-step errors
+    understate how much more an aggregate's error grows with the horizon than a
+    municipality's (plain ``mint_shrink`` on them made municipal forecasts worse than the
+    base: MASE 0.901 against 0.877 for the unemployed). Series without backtests use their
+    in-sample one-step errors. ``Y`` ``(n, T)`` are the target rows' training counts.
+    """
+    combined = np.einsum("nk,njkh->njh", engine.weights_, engine.backtest_loc_)
+    errors = engine.backtest_actual_ - np.expm1(combined)
+    fallback = np.nanmean((Y - np.expm1(engine.fittedvalues_)) ** 2, axis=1)
+    if errors.shape[1] == 0:
+        return np.asarray(fallback, dtype=float)
+    with np.errstate(invalid="ignore"):
+        mse = np.nanmean(np.where(np.isfinite(errors), errors**2, np.nan), axis=(1, 2))
+    return np.asarray(np.where(np.isfinite(mse), mse, fallback), dtype=float)
+
+
+def forecast_hierarchy(
+    engine: PanelCombination,
+    Y: np.ndarray,
+    S: np.ndarray,
+    targets: np.ndarray,
+    is_bottom: np.ndarray,
+    horizon: int,
+    *,
+    parent: np.ndarray | None = None,
+    national: int = 0,
+    rng: np.random.Generator,
+    n_samples: int = 1000,
+) -> HierarchicalForecast:
+    """Reconciled probabilistic forecasts of ``Y[targets]``.
+
+    Parameters
+    ----------
+    engine
+        An unfitted :class:`PanelCombination` (fitted here).
+    Y
+        ``(n_all, T)`` counts of every series the pooled member may learn from.
+    S
+        ``(len(targets), n_bottom)`` summing matrix of the targets (bottom rows last).
+    targets, is_bottom
+        Row indices into ``Y`` and flags of the bottom series, ``(len(targets),)``.
+    horizon
+        Steps ahead.
+    parent, national
+        Passed to the pooled member.
+    rng, n_samples
+        Random generator and number of joint sample paths for the bounds.
+    """
+    engine.fit(Y, parent, national, targets, is_bottom)
+    raw = engine.predict(horizon)
+    m80, m95 = np.empty(raw.loc.shape), np.empty(raw.loc.shape)
+    for flag in (True, False):
+        rows = is_bottom == flag
+        if np.any(rows):
+            m80[rows], m95[rows] = interval_multipliers(engine.backtest_z_[rows], horizon)
+    base = raw.recalibrated(m80, m95)
+    log_resid = (np.log1p(Y[targets]) - engine.fittedvalues_)[:, -RESIDUAL_MONTHS:].T
+    rec = MinTrace().fit(S, log_resid, variances=backtest_variances(engine, Y[targets]))
+    point = rec.transform(base.mean)
+    template = engine.backtest_z_.reshape(len(targets), -1)
+    if template.shape[1] >= 12:
+        scores = shuffled_scores(template, n_samples, rng)
+    else:  # too few backtest errors: correlation of the in-sample log residuals
+        scores = gaussian_scores(correlation_from_residuals(log_resid), n_samples, rng)
+    q = reconciled_quantiles(rec, base.loc, base.scale, base.mult80, base.mult95, scores, PROBS)
+    lo80, hi80 = np.minimum(q[0], point), np.maximum(q[1], point)
+    bounds = {
+        "lo80": lo80,
+        "hi80": hi80,
+        "lo95": np.minimum(q[2], lo80),
+        "hi95": np.maximum(q[3], hi80),
+    }
+    bottom_up = MinTrace(method="bottom_up").fit(S).transform(base.mean)
+    return HierarchicalForecast(base, point, bounds, bottom_up, engine.weights_, rec.lambda_)
