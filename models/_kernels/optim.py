@@ -2,6 +2,10 @@
 
 numba cannot cache a kernel that takes another jitted function as an argument (it recompiles
 in every process), so the objective is chosen by an integer ``kind`` instead.
+
+Caveat of numba's on-disk cache: it is keyed on this file only, so after editing an objective
+in ``ets.py`` or ``arima.py`` delete ``models/_kernels/__pycache__/optim.*.nb[ic]`` (or touch
+this file), or ``nelder_mead`` keeps the old objective compiled in.
 """
 
 from __future__ import annotations
