@@ -140,6 +140,23 @@ def select(
     return Selection(ds=ds, dims=dims, name=name)
 
 
+def statistics_long(ds: xr.Dataset, dim: str = "statistic") -> xr.Dataset:
+    """Variables with a ``statistic`` dim (mean, lo80, ...) as rows of a ``variable`` dim.
+
+    ``unemployed(area, time, statistic)`` and ``vacancies(...)`` become ``mean, lo80, ...``
+    by ``(area, time, variable)``: one row per area, month and variable with the statistics
+    as columns, like the forecast CSV of ``ennakointi forecast registers``. Variables without
+    the dim (``labour_force``, ``tightness``) stay as columns.
+    """
+    if dim not in ds.dims:
+        return ds
+    with_stat = [str(v) for v in ds.data_vars if dim in ds[v].dims]
+    others = {str(v): ds[v] for v in ds.data_vars if dim not in ds[v].dims}
+    long = ds[with_stat].to_array("variable").to_dataset(dim=dim).assign(others)
+    long.attrs = dict(ds.attrs)
+    return long
+
+
 def _served_variables(ds: xr.Dataset, variables: Sequence[str] | None, name: str) -> list[str]:
     """The variables to serve, all of one breakdown (plus their ``_status`` companions).
 

@@ -147,13 +147,16 @@ class RegisterPage(DataPage):
 
 
 class ForecastRow(AreaRow):
-    variable: str | None = None
     time: dt.date | None = Field(default=None, description="forecast month (month start)")
+    variable: str | None = Field(
+        default=None, description="unemployed, vacancies (persons), unemployment_rate (%)"
+    )
     mean: float | None = None
     lo80: float | None = None
     hi80: float | None = None
     lo95: float | None = None
     hi95: float | None = None
+    labour_force: float | None = Field(default=None, description="the rate's denominator")
 
 
 class ForecastPage(DataPage):
@@ -217,9 +220,14 @@ class OccupationRow(AreaRow):
     occupation: str | None = Field(default=None, description="Ammattiluokitus 2010 code")
     occupation_name: str | None = None
     time: dt.date | None = None
-    unemployed: float | None = None
-    vacancies: float | None = None
+    variable: str | None = Field(default=None, description="unemployed or vacancies")
+    mean: float | None = None
+    lo80: float | None = None
+    hi80: float | None = None
+    lo95: float | None = None
+    hi95: float | None = None
     tightness: float | None = Field(default=None, description="vacancies per unemployed jobseeker")
+    tightness_label: str | None = Field(default=None, description="shortage, balanced, surplus")
 
 
 class OccupationPage(DataPage):

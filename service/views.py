@@ -17,6 +17,7 @@ import pandas as pd
 import xarray as xr
 
 from service.charts import Fan, FanPoint
+from service.cubes import statistics_long
 
 STATS = ("mean", "lo80", "hi80", "lo95", "hi95")
 
@@ -41,7 +42,8 @@ def history(
 
 
 def forecast_variables(ds: xr.Dataset) -> list[str]:
-    """The variables a forecast cube forecasts (long or wide layout)."""
+    """The variables a forecast cube forecasts (any of the layouts :func:`fan` reads)."""
+    ds = statistics_long(ds)
     if "variable" in ds.dims:
         return [str(v) for v in ds["variable"].values]
     return sorted({str(n)[: -len("_mean")] for n in ds.data_vars if str(n).endswith("_mean")})
@@ -50,13 +52,14 @@ def forecast_variables(ds: xr.Dataset) -> list[str]:
 def fan(ds: xr.Dataset, area: str, variable: str) -> Fan:
     """The forecast fan of ``variable`` in ``area`` from any of the published layouts.
 
-    Long (``variable`` dim; ``mean, lo80, hi80, lo95, hi95``), wide (``<variable>_mean`` ...)
-    or quantiles over draws (a ``quantile`` dim: the median, and the 25-75 % and 5-95 %
-    bands). An area or variable the cube lacks gives an empty fan.
+    Long (``variable`` dim; ``mean, lo80, hi80, lo95, hi95``), by ``statistic`` (each
+    variable over a ``statistic`` dim), wide (``<variable>_mean`` ...) or quantiles over
+    draws (a ``quantile`` dim: the median, and the 25-75 % and 5-95 % bands). An area or
+    variable the cube lacks gives an empty fan.
     """
     if area not in ds.indexes.get("area", pd.Index([])):
         return Fan([])
-    cube = ds.sel(area=area)
+    cube = statistics_long(ds.sel(area=area))
     if "quantile" in ds.dims and variable in cube:
         return _quantile_fan(cube[variable])
     if "variable" in cube.dims:

@@ -23,6 +23,7 @@ AREA = "TA23"
 MUNICIPALITIES = tuple(geography.members(AREA))
 AREAS = (*MUNICIPALITIES, AREA, "MK10", "SSS")
 FIXTURE = "test fixture"
+STATISTICS = ("mean", "lo80", "hi80", "lo95", "hi95")
 
 
 def registers_history() -> xr.Dataset:
@@ -45,20 +46,29 @@ def _bands(mean: np.ndarray, h: np.ndarray, rel: float) -> dict[str, np.ndarray]
 
 
 def register_forecasts(history: xr.Dataset, horizon: int = 24) -> xr.Dataset:
-    """Seasonal-naive means with widening bands: dims (area, variable, time)."""
+    """Seasonal-naive means with widening bands in the published layout:
+    ``unemployed``, ``vacancies``, ``unemployment_rate`` by (area, time, statistic) and
+    ``labour_force`` by (area, time).
+    """
     last = pd.Timestamp(history["time"].values[-1])
     time = pd.date_range(last + pd.offsets.MonthBegin(1), periods=horizon, freq="MS")
-    variables = ["unemployed", "vacancies"]
-    h = np.arange(1, horizon + 1)[None, None, :]
-    base = np.stack(
-        [history[v].transpose("area", "time").values[:, -12:] for v in variables], axis=1
+    h = np.arange(1, horizon + 1)[None, :]
+    data: dict[str, Any] = {}
+    for variable in ("unemployed", "vacancies"):
+        base = history[variable].transpose("area", "time").values[:, -12:]
+        mean = np.tile(base, (1, horizon // 12 + 1))[:, :horizon]
+        bands = _bands(mean, h, 0.03)
+        data[variable] = (("area", "time", "statistic"), np.stack(list(bands.values()), -1))
+    force = history["labour_force"].transpose("area", "time").values[:, -1:]
+    data["labour_force"] = (("area", "time"), np.repeat(force, horizon, axis=1))
+    data["unemployment_rate"] = (
+        ("area", "time", "statistic"),
+        100 * data["unemployed"][1] / data["labour_force"][1][..., None],
     )
-    mean = np.tile(base, (1, 1, horizon // 12 + 1))[:, :, :horizon]
-    data = {k: (("area", "variable", "time"), v) for k, v in _bands(mean, h, 0.03).items()}
     ds = xr.Dataset(
         data,
-        coords={"area": history["area"].values, "variable": variables, "time": time},
-        attrs={"origin": str(last.date())},
+        coords={"area": history["area"].values, "time": time, "statistic": list(STATISTICS)},
+        attrs={"origin": f"{last:%Y-%m}"},
     )
     return stamp(ds, source_tables=["tyonv 12r5", FIXTURE], retrieved="2026-11-27", seed=1)
 
@@ -161,20 +171,27 @@ def training_needs() -> xr.Dataset:
 
 
 def occupation_forecasts(history_time: pd.Timestamp) -> xr.Dataset:
+    """Published layout: counts by (area, occupation, time, statistic), tightness without."""
     occupations = ["2", "22", "3", "32", "5", "53", "7", "9"]
     time = pd.date_range(history_time + pd.offsets.MonthBegin(1), periods=12, freq="MS")
     rng = np.random.default_rng(6)
-    shape = (2, len(occupations), len(time))
-    unemployed = rng.uniform(50, 900, shape)
-    vacancies = rng.uniform(10, 400, shape)
-    ds = xr.Dataset(
-        {
-            "unemployed": (("area", "occupation", "time"), unemployed),
-            "vacancies": (("area", "occupation", "time"), vacancies),
-            "tightness": (("area", "occupation", "time"), vacancies / unemployed),
-        },
-        coords={"area": ["MK10", "SSS"], "occupation": occupations, "time": time},
-    )
+    h = np.arange(1, len(time) + 1)[None, None, :]
+    shape = (1, len(occupations), len(time))
+    means = {"unemployed": rng.uniform(50, 900, shape), "vacancies": rng.uniform(10, 400, shape)}
+    dims = ("area", "occupation", "time", "statistic")
+    data: dict[str, Any] = {
+        v: (dims, np.stack(list(_bands(m, h, 0.05).values()), -1)) for v, m in means.items()
+    }
+    data["tightness"] = (("area", "occupation", "time"), means["vacancies"] / means["unemployed"])
+    label = np.where(data["tightness"][1].mean(axis=-1) >= 1, "shortage", "balanced")
+    data["tightness_label"] = (("area", "occupation"), label)
+    coords = {
+        "area": ["MK10"],
+        "occupation": occupations,
+        "time": time,
+        "statistic": list(STATISTICS),
+    }
+    ds = xr.Dataset(data, coords=coords)
     return stamp(ds, source_tables=["tyonv 12ti", FIXTURE], retrieved="2026-11-27")
 
 

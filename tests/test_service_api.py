@@ -304,3 +304,36 @@ def test_a_new_release_is_never_answered_from_the_old_ones_cache(tmp_path):
         assert new.headers["X-Cache"] == "miss"
         assert new.json()["data"][0]["unemployed"] == 1.0 != old["data"][0]["unemployed"]
         assert new.json()["provenance"]["release_id"] != old["provenance"]["release_id"]
+
+
+def test_forecasts_are_one_row_per_area_month_and_variable(client, service_store):
+    cube = _release(service_store).dataset("register_forecasts")
+    rows = client.get(
+        "/v1/registers/forecasts", params={"area": "491", "horizon": 2, "lang": "en"}
+    ).json()["data"]
+    assert [(r["time"], r["variable"]) for r in rows] == [
+        (t, v)
+        for t in ("2023-11-01", "2023-12-01")
+        for v in ("unemployed", "vacancies", "unemployment_rate")
+    ]
+    first = cube.sel(area="491").isel(time=0)
+    assert rows[0]["mean"] == pytest.approx(float(first["unemployed"].sel(statistic="mean")))
+    assert rows[0]["hi95"] == pytest.approx(float(first["unemployed"].sel(statistic="hi95")))
+    assert rows[0]["labour_force"] == pytest.approx(float(first["labour_force"]))
+    rate = client.get(
+        "/v1/registers/forecasts", params={"area": "491", "variable": "unemployment_rate"}
+    ).json()["data"]
+    assert {r["variable"] for r in rate} == {"unemployment_rate"} and len(rate) == 24
+
+
+def test_occupation_tightness_rows(client):
+    body = client.get(
+        "/v1/occupations/tightness",
+        params={"area": "MK10", "occupation": "22", "variable": "vacancies", "lang": "en"},
+    ).json()
+    rows = body["data"]
+    assert len(rows) == 12
+    assert {r["occupation_name"] for r in rows} == {"Health professionals"}
+    assert all(r["lo80"] <= r["mean"] <= r["hi80"] for r in rows)
+    assert rows[0]["tightness_label"] in {"shortage", "balanced"}
+    assert "tyonv 12ti" in body["provenance"]["source_tables"]

@@ -34,7 +34,7 @@ def tightness(
     (above 1: shortage, below: surplus).
     """
     sel = cubes.select(
-        query.dataset("occupation_forecasts"),
+        cubes.statistics_long(query.dataset("occupation_forecasts")),
         name="occupation_forecasts",
         labels={"area": area, "occupation": occupation},
         time_from=time_from,

@@ -72,7 +72,7 @@ def forecasts(
     """Monthly forecasts by area and variable: mean and interval bounds, reconciled over
     municipality -> employment area -> region -> country.
     """
-    ds = query.dataset("register_forecasts")
+    ds = cubes.statistics_long(query.dataset("register_forecasts"))
     if horizon is not None and "time" in ds.dims:
         ds = ds.isel(time=slice(0, horizon))
     sel = cubes.select(
