@@ -473,13 +473,19 @@ def replacement_demand(until: int = 2035, area: str = geography.MIKKELI_AREA) ->
     """
     until = demand._check_until(until)
     code = geography.resolve_area(area)
-    sim = demand.simulate_jobs(_groups(code), until=until, n_draws=1)
+    groups = _groups(code)
+    sim = demand.simulate_jobs(groups, until=until, n_draws=1)
     exits = _replacement_rates(code, sim)
     out = np.zeros((len(sim.groups), len(demand.SECTIONS), sim.years.size - 1, 4))
     for g, label in enumerate(sim.groups):
+        members = [sim.groups.index(m) for m in groups[label] if m in sim.groups and m != label]
+        if len(members) == len(groups[label]) > 1:  # bottom-up, as in the chain
+            out[g] = out[members].sum(axis=0)
+            continue
         k = exits.take(label)
         jobs_prev = sim.central[g][:, :-1]  # (I, H)
-        edu = exits.by_education[k] / np.maximum(exits.by_education[k].sum(1, keepdims=True), 1e-12)
+        by_edu = exits.by_education[k]
+        edu = by_edu / np.maximum(by_edu.sum(axis=1, keepdims=True), 1e-12)  # (H, E)
         out[g] = (exits.rate[k] * jobs_prev)[:, :, None] * edu[None]
     ds = xr.Dataset(
         {"replacement": (("area", "industry", "time", "education_level"), out)},
