@@ -12,7 +12,9 @@ The chain for one forecast origin (the last month of data used)::
   for model fitting a suppressed municipal cell is set to 2.5, the middle of that range.
   Aggregates are rebuilt as sums of municipalities, so the training data is coherent (the
   imputation moves a sum by at most 1.5 per suppressed member). Metrics skip suppressed
-  actuals.
+  actuals. The country (``SSS``) is the sum of the 308 municipalities, a little below the
+  source's own national total, which also counts people and vacancies without a
+  municipality.
 - **Reconciliation**: MinT with ``W = D^1/2 R D^1/2``: ``D`` the mean squared count errors
   of each series' combination in its inner backtests (horizons 1–12), ``R`` the
   Schäfer–Strimmer shrunk correlation of the last 60 months of in-sample log residuals.
@@ -70,7 +72,8 @@ SUPPRESSED_VALUE = 2.5
 N_SAMPLES = 1000
 MODEL_LABEL = (
     "combination(seasonal_naive, damped_ets, airline_arima, theta, pooled_regression; "
-    "inner-backtest weights) + mint_shrink(non-negative)"
+    "weights stacked on inner backtests) + MinT(backtest variances, shrunk correlations; "
+    "non-negative)"
 )
 
 

@@ -62,7 +62,7 @@ def test_forecast_dataset_shape_and_provenance(area_forecast: xr.Dataset) -> Non
     for key in ("source_tables", "license", "data_version", "code_version", "seed", "model"):
         assert key in ds.attrs
     assert ds.attrs["origin"] == ORIGIN and ds.attrs["scope"] == "area"
-    assert "mint" in ds.attrs["model"]
+    assert "MinT" in ds.attrs["model"]
 
 
 def test_forecasts_are_coherent_nested_and_non_negative(area_forecast: xr.Dataset) -> None:
