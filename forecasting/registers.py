@@ -1,12 +1,13 @@
 """Register forecasts: unemployed jobseekers, open vacancies and the unemployment rate.
 
-The chain for one forecast origin (the last month of data used)::
+The chain for one forecast origin (the last month of data used); the numpy core is
+:func:`models.forecast.forecast_hierarchy`, this module owns the cubes, codes and checks::
 
     registers cube --(municipalities, suppressed cells imputed)--> hierarchy panel
-      --(PanelCombination: 4 local models + pooled regression, backtest weights)--> base
-      --(pooled backtest errors)--> calibrated intervals
-      --(MinT, shrunk correlations, non-negative)--> coherent point forecasts
-      --(Gaussian-copula samples, reconciled)--> coherent intervals
+      --(4 local models + pooled regression, weights stacked on inner backtests)--> base
+      --(pooled inner-backtest errors)--> calibrated intervals
+      --(MinT: backtest variances, shrunk correlations; non-negative)--> coherent points
+      --(calibrated samples ordered by joint backtest errors, reconciled)--> coherent bounds
 
 - **Suppressed cells.** KEHA suppresses counts 1–4 (values 1–4 never appear in the data);
   for model fitting a suppressed municipal cell is set to 2.5, the middle of that range.
@@ -15,22 +16,12 @@ The chain for one forecast origin (the last month of data used)::
   actuals. The country (``SSS``) is the sum of the 308 municipalities, a little below the
   source's own national total, which also counts people and vacancies without a
   municipality.
-- **Reconciliation**: MinT with ``W = D^1/2 R D^1/2``: ``D`` the mean squared count errors
-  of each series' combination in its inner backtests (horizons 1–12), ``R`` the
-  Schäfer–Strimmer shrunk correlation of the last 60 months of in-sample log residuals.
-  One-step count residuals alone (plain ``mint_shrink``) made the municipal forecasts worse
-  than the base (backtest MASE 0.901 against 0.877 for the unemployed): they understate how
-  much more an aggregate's error grows with the horizon than a municipality's.
 - **Point forecast** (``mean``): the MinT-reconciled base medians ``expm1(loc)`` — not a
   probabilistic mean — so that every level adds up exactly and municipal forecasts are not
   inflated by the log-normal mean correction, which absolute errors (MASE) punish.
-- **Intervals**: base intervals on the log scale use multipliers of each series' forecast
-  scale set to the 80 % and 95 % quantiles of the absolute standardised errors of all series
-  in the inner backtests (per horizon up to 12, the mean of horizons 10–12 beyond). Samples
-  from a Gaussian copula (correlation: shrunk correlation of in-sample log residuals) with
-  these calibrated marginals are reconciled one by one (MinT, negatives to 0, re-aggregated)
-  and the 2.5/10/90/97.5 % quantiles of the coherent samples are the bounds, widened where
-  needed so that they contain the point forecast.
+- **Intervals and reconciliation**: see :mod:`models.forecast.hierarchy`. The bounds are
+  quantiles of reconciled sample paths, so they are coherent as distributions (every path
+  adds up), not as numbers: an aggregate's bound is not the sum of its parts' bounds.
 - **Labour force** is an annual figure repeated monthly: it is forecast on annual values with
   :class:`~models.forecast.DampedDrift` (damped median drift of the last five years),
   repeated for every month of a year, and summed for aggregates. The **unemployment rate**
