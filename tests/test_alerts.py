@@ -266,3 +266,13 @@ def test_repository_lists_filters_acknowledges_and_subscribes(db: Any) -> None:
         SubscriptionIn(recipient="r", channel="teams", address="not a url")
     with pytest.raises(ValueError, match="unknown area"):
         SubscriptionIn(recipient="r", channel="email", address="a@b.fi", areas=["XX1"])
+
+
+def test_staffing_assumptions_agree_with_the_scenario_engine() -> None:
+    from forecasting.scenarios.spec import Staffing
+
+    cfg = CFG["clients_per_expert"]
+    default = Staffing()
+    assert cfg["client_share_of_unemployed"] == default.clients_per_unemployed
+    assert cfg["client_facing_experts"]["TA23"] == default.client_facing_experts
+    assert (cfg["min_clients"], cfg["max_clients"]) == (default.target_low, default.target_high)
