@@ -20,9 +20,10 @@ Method (details and reasons in ``docs/methods/training_needs.md``):
    instead: Q (health and social work) grows with the 75+ population of the employment area with
    elasticity ``ELASTICITY_Q`` (calibrated nationally), P (education) with the 0-19 population
    with ``ELASTICITY_P`` (an assumption); both populations come from our own cohort-component
-   projection (:func:`forecasting.demography.project_population`, expected path). Intervals come from log-normal draws: national path
-   residuals, the municipality's regional-differential residuals and cell noise estimated from
-   the Etelä-Savo postal-code shares.
+   projection (:func:`forecasting.demography.project_population`, expected path). Intervals
+   come from log-normal draws: national path residuals, the municipality's
+   regional-differential residuals and cell noise estimated from the Etelä-Savo postal-code
+   shares.
 """
 
 from __future__ import annotations
