@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
-    "age_stock_path",
     "damped_cumulative",
     "ipf",
     "regional_differential",
@@ -101,49 +100,3 @@ def regional_differential(
         resid = np.log(totals[:, 1:] / totals[:, :-1]) - np.log(expected)
     resid[~np.isfinite(resid)] = np.nan
     return np.nanmean(resid, axis=1), resid
-
-
-def age_stock_path(
-    stock: np.ndarray,
-    continuation: np.ndarray,
-    totals: np.ndarray,
-    entry_profile: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Age a stock of workers year by year; exits are replacement demand, entrants fill the rest.
-
-    Parameters
-    ----------
-    stock : (E, X)
-        Workers by group (e.g. education level) and single age at the origin.
-    continuation : (E, X)
-        Share of workers aged ``x`` who still work (in the area) a year later, net of cohort
-        entries, capped at 1 here (net inflows are not exits).
-    totals : (H,)
-        Jobs to fill in each projection year (the total stock after hiring).
-    entry_profile : (E, X)
-        Distribution of entrants over group and age (sums to 1).
-
-    Returns
-    -------
-    exits, stocks : (H, E, X), (H, E, X)
-        Exits during each year by the age they had at its start, and the stock at its end. When
-        survivors exceed ``totals`` (shrinking jobs) the stock is scaled down and the excess is
-        not counted as replacement demand (it is negative expansion demand).
-    """
-    keep = np.minimum(continuation, 1.0)
-    horizon = totals.shape[0]
-    exits = np.zeros((horizon, *stock.shape))
-    stocks = np.zeros((horizon, *stock.shape))
-    current = np.array(stock, dtype=float)
-    for h in range(horizon):
-        exits[h] = current * (1.0 - keep)
-        survivors = np.zeros_like(current)
-        survivors[:, 1:] = (current * keep)[:, :-1]
-        survivors[:, -1] += (current * keep)[:, -1]
-        gap = totals[h] - survivors.sum()
-        if gap >= 0:
-            current = survivors + gap * entry_profile
-        else:
-            current = survivors * (totals[h] / max(survivors.sum(), 1e-300))
-        stocks[h] = current
-    return exits, stocks

@@ -41,21 +41,6 @@ def test_damped_cumulative_reference_values() -> None:
     np.testing.assert_allclose(shiftshare.damped_cumulative(0.5, 3), [0.5, 0.75, 0.875])
 
 
-@settings(max_examples=30, deadline=None)
-@given(
-    hnp.arrays(float, (2, 10), elements=st.floats(0.0, 50.0)),
-    hnp.arrays(float, (2, 10), elements=st.floats(0.0, 1.2)),
-    st.floats(100.0, 2000.0),
-)
-def test_band_ageing_fills_totals_and_never_counts_negative_exits(stock, cont, total) -> None:
-    profile = np.zeros((2, 10))
-    profile[:, :3] = 1.0 / 6.0
-    totals = np.full(5, total)
-    exits, stocks = shiftshare.age_stock_path(stock, cont, totals, profile)
-    assert (exits >= 0).all() and (stocks >= -1e-9).all()
-    np.testing.assert_allclose(stocks.sum(axis=(1, 2)), totals, rtol=1e-9)
-
-
 # --------------------------------------------------------------------------- data steps
 def test_national_paths_equal_national_accounts_and_follow_115i_after_2017() -> None:
     paths = demand.national_paths()
