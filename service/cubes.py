@@ -41,11 +41,14 @@ class Selection:
         Output dims in canonical order (the union of the variables' dims).
     name
         The product name (for messages and CSV file names).
+    omitted
+        Variables of the cube left out because their breakdown differs (ask by name).
     """
 
     ds: xr.Dataset
     dims: tuple[str, ...]
     name: str
+    omitted: tuple[str, ...] = ()
 
     @property
     def total(self) -> int:
@@ -134,10 +137,14 @@ def select(
         if "time" not in ds.dims:
             raise NotInReleaseError(f"{name} has no time dim in this release")
         ds = ds.sel(time=ds["time"].dt.year.isin(list(years)))
-    ds = ds[_served_variables(ds, variables, name)]
+    served = _served_variables(ds, variables, name)
+    omitted = tuple(
+        str(v) for v in ds.data_vars if v not in served and not str(v).endswith(STATUS_SUFFIX)
+    )
+    ds = ds[served]
     used = {d for var in ds.data_vars.values() for d in var.dims}
     dims = tuple(str(d) for d in canonical_order(ds.dims) if d in used)
-    return Selection(ds=ds, dims=dims, name=name)
+    return Selection(ds=ds, dims=dims, name=name, omitted=omitted)
 
 
 def statistics_long(ds: xr.Dataset, dim: str = "statistic") -> xr.Dataset:
@@ -164,7 +171,8 @@ def _served_variables(ds: xr.Dataset, variables: Sequence[str] | None, name: str
     scenario's ``unemployed`` by area and month next to ``employed`` by area, industry and
     month) are not mixed: the anchor is the requested variable with the most dims, or by
     default the breakdown most variables share, and variables whose dims are a subset of the
-    anchor's come along (repeated, never multiplying rows). Others are asked for by name.
+    anchor's come along (repeated, never multiplying rows). Others are asked for by name. By
+    default the breakdown is by area where the product has areas.
     """
     values = [str(v) for v in ds.data_vars if not str(v).endswith(STATUS_SUFFIX)]
     if variables:
@@ -184,7 +192,8 @@ def _served_variables(ds: xr.Dataset, variables: Sequence[str] | None, name: str
     elif values:
         dims_of = {v: frozenset(map(str, ds[v].dims)) for v in values}
         groups = Counter(dims_of.values())
-        anchor = max(groups, key=lambda g: (groups[g], len(g)))
+        # By area if the product has areas, then the breakdown most variables share.
+        anchor = max(groups, key=lambda g: ("area" in g, groups[g], -len(g)))
         values = [v for v in values if dims_of[v] <= anchor]
     status = [f"{v}{STATUS_SUFFIX}" for v in values if f"{v}{STATUS_SUFFIX}" in ds.data_vars]
     return values + status

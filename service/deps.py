@@ -205,12 +205,15 @@ class DataQuery:
                 headers={**headers, "Content-Disposition": disposition},
             )
         self.response.headers.update(headers)
-        return {
+        body = {
             "data": cubes.records(sel, self.offset, self.limit, self.lang),
             "page": page,
             "provenance": prov,
             "lang": self.lang,
         }
+        if sel.omitted:
+            body["other_variables"] = list(sel.omitted)
+        return body
 
     def respond_records(
         self, records: Sequence[BaseModel], total: int, prov: Provenance, columns: list[str]

@@ -125,6 +125,10 @@ class DataPage(BaseModel):
     page: PageInfo
     provenance: Provenance
     lang: Literal["fi", "sv", "en"]
+    other_variables: list[str] = Field(
+        default_factory=list,
+        description="variables of another breakdown, not in these rows: ask with variable=",
+    )
 
 
 # -- rows of the products ------------------------------------------------------------------
@@ -241,6 +245,19 @@ class ScenarioRow(AreaRow):
 
 class ScenarioPage(DataPage):
     data: list[ScenarioRow]  # type: ignore[assignment]
+
+
+class SignalRow(AreaRow):
+    time: dt.date | None = Field(default=None, description="month start")
+    rule: str | None = None
+    severity: float | None = Field(
+        default=None,
+        description="0 normal, 1 info, 2 warning, 3 critical; null where the rule does not apply",
+    )
+
+
+class SignalPage(DataPage):
+    data: list[SignalRow]  # type: ignore[assignment]
 
 
 class MetricRow(AreaRow):

@@ -217,6 +217,21 @@ def preset_scenarios() -> xr.Dataset:
     return ds.transpose("scenario", "area", "industry", "time", "quantile")
 
 
+def alert_signals(history: xr.Dataset) -> xr.Dataset:
+    """The release's ``alerts`` product: severity (0..3, NaN = not covered) by area, time, rule."""
+    rules = ["seasonal_rise", "structural_break", "rate_threshold"]
+    rng = np.random.default_rng(8)
+    areas = list(MUNICIPALITIES)
+    shape = (len(areas), history.sizes["time"], len(rules))
+    severity = rng.choice([0.0, 0.0, 0.0, 1.0, 2.0, 3.0], size=shape)
+    severity[:, :36, 1] = np.nan  # the break rule needs three years of history
+    ds = xr.Dataset(
+        {"severity": (("area", "time", "rule"), severity)},
+        coords={"area": areas, "time": history["time"].values, "rule": rules},
+    )
+    return stamp(ds, source_tables=["tyonv 12r5", FIXTURE], retrieved="2026-11-27")
+
+
 def full_datasets() -> dict[str, xr.Dataset]:
     """Every product the service serves except alerts (which live in the alert store)."""
     history = registers_history()
@@ -230,6 +245,7 @@ def full_datasets() -> dict[str, xr.Dataset]:
         "training_needs": training_needs(),
         "occupation_forecasts": occupation_forecasts(pd.Timestamp(history["time"].values[-1])),
         "scenarios": preset_scenarios(),
+        "alerts": alert_signals(history),
     }
 
 

@@ -337,3 +337,40 @@ def test_occupation_tightness_rows(client):
     assert all(r["lo80"] <= r["mean"] <= r["hi80"] for r in rows)
     assert rows[0]["tightness_label"] in {"shortage", "balanced"}
     assert "tyonv 12ti" in body["provenance"]["source_tables"]
+
+
+def test_alert_signals_of_the_release(client, service_store):
+    cube = _release(service_store).dataset("alerts")
+    r = client.get(
+        "/v1/alerts/signals",
+        params={"area": "213", "rule": "structural_break", "from": "2006-01", "to": "2009-12"},
+    )
+    rows = r.json()["data"]
+    assert len(rows) == 48
+    assert rows[0]["severity"] is None  # the rule does not cover the first three years
+    expected = cube["severity"].sel(area="213", rule="structural_break").isel(time=47)
+    assert rows[47]["severity"] == float(expected)
+
+
+def test_variables_of_another_breakdown_are_named_and_served_on_request(client):
+    run = client.post(
+        "/v1/scenarios/runs",
+        json={
+            "events": [
+                {
+                    "kind": "closure",
+                    "municipality": "507",
+                    "industry": "C",
+                    "jobs": 50,
+                    "start": "2024-01",
+                }
+            ],
+            "horizon_months": 12,
+            "seed": 3,
+        },
+        headers={"X-API-Key": "key-all"},
+    ).json()
+    body = client.get(run["results"], params={"limit": 1}).json()
+    assert "area" in body["data"][0] and "employed" in body["other_variables"]
+    by_age = client.get("/v1/population", params={"area": "491", "limit": 1}).json()
+    assert "other_variables" not in by_age

@@ -28,7 +28,7 @@ def test_every_data_response_carries_provenance(client):
     values = _path_values(client)
     routes = _get_routes(client)
     data_routes = [r for r in routes if r not in NOT_DATA]
-    assert len(data_routes) >= 16
+    assert len(data_routes) >= 17
     for template in data_routes:
         url = template
         for key, value in values.items():

@@ -10,12 +10,16 @@ from fastapi import APIRouter, Body, Path, Query, Response
 from forecasting import geography
 from forecasting.errors import UnknownAreaError, ValidationError
 from forecasting.provenance import ATTRIBUTION, LICENCE, code_version
+from service import cubes
 from service.alerts import AlertFilter
 from service.deps import (
     CSV_RESPONSE,
+    AreaQuery,
     ContextDep,
     DataQueryDep,
+    FromQuery,
     LangQuery,
+    ToQuery,
     provenance,
     provenance_headers,
 )
@@ -29,6 +33,7 @@ from service.schemas import (
     IsoDate,
     Provenance,
     Severity,
+    SignalPage,
     SubscriptionIn,
     SubscriptionOut,
     WholeNumber,
@@ -108,6 +113,34 @@ def list_alerts(
     items = [_named(a, query.lang) for a in items]
     prov = alert_provenance(query.context)
     return query.respond_records(items, total, prov, list(AlertOut.model_fields))
+
+
+@router.get(
+    "/alerts/signals",
+    response_model=SignalPage,
+    response_model_exclude_unset=True,
+    responses=CSV_RESPONSE,
+    summary="Monthly rule severities in the release",
+)
+def signals(
+    query: DataQueryDep,
+    area: AreaQuery = None,
+    rule: Annotated[list[str] | None, Query(description="rule names (repeat)")] = None,
+    time_from: FromQuery = None,
+    time_to: ToQuery = None,
+) -> Any:
+    """The severity every alert rule gave each municipality and month when the release was
+    built (0 normal .. 3 critical), before the alert life cycle (k-of-n firing, clearing,
+    de-duplication) turns breaches into the alerts of ``/v1/alerts``.
+    """
+    sel = cubes.select(
+        query.dataset("alerts"),
+        name="alerts",
+        labels={"area": area, "rule": rule},
+        time_from=time_from,
+        time_to=time_to,
+    )
+    return query.respond(sel)
 
 
 @router.get("/alerts/{alert_id}", response_model=AlertDocument, summary="One alert, explained")

@@ -24,6 +24,10 @@ AgeFrom = Annotated[WholeNumber | None, Query(ge=0, le=100, description="younges
 AgeTo = Annotated[WholeNumber | None, Query(ge=0, le=100, description="oldest age, inclusive")]
 
 
+VariableQuery = Annotated[
+    list[str] | None,
+    Query(description="variables (repeat); e.g. employed_by_age for labour supply by age"),
+]
 TotalQuery = Annotated[
     bool,
     Query(description="totals over age (with their own intervals) instead of single ages"),
@@ -53,6 +57,7 @@ class DemographyFilters:
     age_to: int | None
     time_from: str | None
     time_to: str | None
+    variable: list[str] | None
 
     def serve(self, query: Any, name: str, total: bool = False) -> Any:
         ds = _ages_or_totals(query.dataset(name), name, total)
@@ -66,6 +71,7 @@ class DemographyFilters:
             years=self.year,
             time_from=self.time_from,
             time_to=self.time_to,
+            variables=self.variable,
         )
         return query.respond(sel)
 
@@ -79,10 +85,11 @@ async def filters(
     age_to: AgeTo = None,
     time_from: FromQuery = None,
     time_to: ToQuery = None,
+    variable: VariableQuery = None,
 ) -> DemographyFilters:
     return DemographyFilters(
         list(area) if area else None, year, list(sex) if sex else None, age,
-        age_from, age_to, time_from, time_to,
+        age_from, age_to, time_from, time_to, variable,
     )  # fmt: skip
 
 
