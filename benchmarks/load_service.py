@@ -54,7 +54,8 @@ MARK_START, MARK_END = "<!-- load:start -->", "<!-- load:end -->"
 
 def _store(arg: str | None, tmp: Path) -> tuple[Path, str]:
     if arg:
-        return Path(arg), "given store"
+        current = ReleaseStore(Path(arg)).current()
+        return Path(arg), f"release {current.id if current else '(none)'} of {arg}"
     configured = get_settings().release.store_dir
     if ReleaseStore(configured).current() is not None:
         release = ReleaseStore(configured).open()
@@ -253,8 +254,9 @@ def _markdown(report: dict[str, Any]) -> str:
             "",
             f"- Start-up until `/healthz` and a forecast read answer: "
             f"**{report['startup_s']:.2f} s**.",
-            f"- First scenario run in a fresh process ({report['draws']} draws, 60 months, "
-            f"engine calibration included): {report['scenario_cold_s']:.1f} s.",
+            f"- First scenario run after start ({report['draws']} draws, 60 months; the "
+            f"service warms the engine up in the background at start): "
+            f"{report['scenario_cold_s']:.1f} s.",
             f"- {report['clients']} concurrent clients for {report['seconds']} s "
             f"({report['scenario_clients']} posting {report['draws']}-draw scenario runs, the "
             f"rest reading; {100 * report['cache_hit_share']:.0f} % of reads answered from the "
