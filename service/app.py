@@ -179,7 +179,11 @@ def create_app(
     app.state.metrics = Metrics()
     app.add_middleware(ReleaseCacheMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.service.max_body_bytes)
-    app.add_middleware(RateLimitMiddleware, per_minute=settings.service.rate_limit_per_minute)
+    app.add_middleware(
+        RateLimitMiddleware,
+        per_minute=settings.service.rate_limit_per_minute,
+        known_keys=[key.sha256 for key in parse_keys(settings.service.api_keys)],
+    )
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.openapi = _openapi(app, settings)  # type: ignore[method-assign]
     return app

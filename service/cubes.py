@@ -269,7 +269,7 @@ def csv_chunks(
         if not header_written:
             writer.writerow(names)
             header_written = True
-        writer.writerows(["" if v is None else v for v in r] for r in body)
+        writer.writerows(["" if v is None else _inert(v) for v in r] for r in body)
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
@@ -297,5 +297,15 @@ def _csv_cell(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+        value = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return _inert(value)
+
+
+def _inert(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``) gets a ``'``.
+
+    Event names and sources are typed in by users; numbers are left alone.
+    """
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
     return value

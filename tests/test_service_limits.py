@@ -50,9 +50,11 @@ def test_rate_limit_answers_429_with_retry_after_and_spares_health(strict_client
     assert int(r.headers["Retry-After"]) >= 1
     assert r.json()["status"] == 429
     assert strict_client.get("/healthz").status_code == 200
-    # Another client (an API key holder) has its own bucket.
+    # A configured key holder has its own bucket; a made-up key buys no fresh budget.
     keyed = strict_client.get("/v1/areas/TA23", headers={"X-API-Key": "key-all"})
     assert keyed.status_code == 200
+    made_up = strict_client.get("/v1/areas/TA23", headers={"X-API-Key": "anything-new"})
+    assert made_up.status_code == 429
 
 
 class _Clock:

@@ -105,6 +105,14 @@ def test_register_event_then_list_it(client):
     assert client.get("/v1/events", params={"area": "091"}).json()["data"] == []
 
 
+def test_csv_of_user_text_cannot_run_as_a_spreadsheet_formula(client):
+    event = {**EVENT, "employer": '=HYPERLINK("http://x.invalid","click")', "jobs": 120}
+    assert client.post("/v1/events", json=event, headers={"X-API-Key": "key-events"}).is_success
+    text = client.get("/v1/events", params={"format": "csv"}).text
+    assert "'=HYPERLINK" in text
+    assert "\n=HYPERLINK" not in text and ",=HYPERLINK" not in text
+
+
 def test_bad_event_is_a_422_problem_naming_the_field(client):
     bad = {**EVENT, "municipality": "999"}
     r = client.post("/v1/events", json=bad, headers={"X-API-Key": "key-events"})
