@@ -160,6 +160,8 @@ def create_app(
         ]
         for thread in warming:
             thread.start()
+        if not context.api_keys:
+            log.warning("no API keys configured (ENNAKOINTI_SERVICE__API_KEYS): writes get 401")
         log.info("service ready in %.2f s", time.perf_counter() - started)
         yield
         # Never leave a thread inside HDF5 or a kernel at exit: clean-up would wait for it.
