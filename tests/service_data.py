@@ -95,7 +95,9 @@ def population_projection() -> xr.Dataset:
     mean = np.broadcast_to(base * years, (len(AREAS), len(time), 3, len(ages))).copy()
     mean[:, :, 2, :] = mean[:, :, 0, :] + mean[:, :, 1, :]
     h = np.arange(1, len(time) + 1)[None, :, None, None]
-    data = {k: (("area", "time", "sex", "age"), v) for k, v in _bands(mean, h, 0.01).items()}
+    data: dict[str, tuple[tuple[str, ...], np.ndarray]] = {
+        k: (("area", "time", "sex", "age"), v) for k, v in _bands(mean, h, 0.01).items()
+    }
     total = mean.sum(axis=-1)
     hh = h[..., 0]
     for k, v in _bands(total, hh, 0.005).items():  # totals carry their own intervals
@@ -373,12 +375,12 @@ KEYS = {
 
 def make_settings(store: Path, database_url: str, **service: Any) -> Any:
     """Settings for a test app: the given store and alert database, the test keys."""
-    from forecasting.settings import Settings
+    from forecasting.settings import AlertSettings, ReleaseSettings, ServiceSettings, Settings
     from service.security import hash_key
 
     keys = [f"{raw}:{hash_key(raw)}:{scopes}" for raw, scopes in KEYS.items()]
     return Settings(
-        release={"store_dir": store},
-        alerts={"database_url": database_url},
-        service={"api_keys": keys, **service},
+        release=ReleaseSettings(store_dir=store),
+        alerts=AlertSettings(database_url=database_url),
+        service=ServiceSettings(api_keys=keys, **service),
     )
