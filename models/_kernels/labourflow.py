@@ -48,9 +48,10 @@ Every person move is an integer transfer between cells, so in every draw and mon
 
 Random numbers come from a SplitMix64 stream per draw (state ``rng``, uint64[1], started
 at ``seeds[b]``, a per-draw value from ``SeedSequence(seed).spawn``) with exact binomial
-(inversion / BTRS) and Poisson (multiplication / PTRS) samplers, shared with the cohort
-kernel: about ten times cheaper uniforms than numba's Mersenne Twister. A draw runs on one
-thread from start to end, so the output does not depend on the number of threads.
+(inversion / BTRS) and Poisson (multiplication / PTRS) samplers of
+:mod:`models._kernels.random`, shared with the cohort kernel: about ten times cheaper
+uniforms than numba's Mersenne Twister. A draw runs on one thread from start to end, so the
+output does not depend on the number of threads.
 """
 
 # Shape letters (R, I, D, ...) follow the docstrings.
@@ -62,7 +63,7 @@ import math
 import numpy as np
 
 from models._jit import jit, prange
-from models._kernels import cohort as _rand  # SplitMix64 stream, exact binomial/Poisson
+from models._kernels import random as _rand  # SplitMix64 stream, exact binomial/Poisson
 
 N_BANDS = 4
 N_GROUPS = 2
