@@ -43,6 +43,7 @@ import numpy as np
 import xarray as xr
 
 from forecasting.errors import EnnakointiError
+from forecasting.io._atomic import fsync_path
 from forecasting.provenance import content_hash
 from forecasting.settings import get_settings
 
@@ -303,7 +304,7 @@ class ReleaseStore:
             os.replace(tmp, self.root / POINTER)
         finally:
             tmp.unlink(missing_ok=True)
-        _fsync_dir(self.root)
+        fsync_path(self.root)
 
     def _write_release(
         self, datasets: Mapping[str, xr.Dataset], manifest: Mapping[str, Any], release_id: str
@@ -314,12 +315,12 @@ class ReleaseStore:
             for name, ds in datasets.items():
                 _write_netcdf(ds, staging / f"{name}.nc")
             _write_synced(staging / MANIFEST, _dumps(manifest).encode())
-            _fsync_dir(staging)
+            fsync_path(staging)
             releases = self.root / RELEASES_DIR
             releases.mkdir(exist_ok=True)
             final = releases / release_id
             os.rename(staging, final)
-            _fsync_dir(releases)
+            fsync_path(releases)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -432,14 +433,6 @@ def _write_synced(path: Path, data: bytes) -> None:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _jsonable(value: Any) -> Any:

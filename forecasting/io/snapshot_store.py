@@ -22,6 +22,7 @@ import numpy as np
 import xarray as xr
 
 from forecasting.errors import DataError
+from forecasting.io._atomic import fsync_path
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = 1
@@ -63,7 +64,7 @@ def encoding_for(ds: xr.Dataset) -> dict[str, dict[str, Any]]:
 def write_cube(ds: xr.Dataset, path: Path) -> None:
     """Write ``ds`` to ``path`` (netCDF4/HDF5 via h5netcdf) and fsync it."""
     ds.to_netcdf(path, engine="h5netcdf", encoding=encoding_for(ds), invalid_netcdf=False)
-    _fsync(path)
+    fsync_path(path)
 
 
 def read_cube(path: Path) -> xr.Dataset:
@@ -100,7 +101,7 @@ def write_manifest(manifest: dict[str, Any], directory: Path) -> Path:
     """Write ``manifest.json`` (sorted keys, 2-space indent, trailing newline) and fsync it."""
     path = directory / MANIFEST
     path.write_text(json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
-    _fsync(path)
+    fsync_path(path)
     return path
 
 
@@ -125,14 +126,6 @@ def read_manifest(directory: Path) -> dict[str, Any]:
     if manifest.get("format") != MANIFEST_FORMAT or "cubes" not in manifest:
         raise DataError(f"unsupported manifest format {manifest.get('format')!r}", source=str(path))
     return manifest
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def lock_path(directory: Path) -> Path:
