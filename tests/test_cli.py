@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from forecasting.cli import main
+from flows.cli import main
 from forecasting.settings import get_settings
 
 

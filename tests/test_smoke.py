@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -34,9 +35,24 @@ def test_models_layer_imports_no_xarray_or_frameworks() -> None:
     assert out.stdout.strip() == "", f"models/ imported {out.stdout.strip()}"
 
 
+@pytest.mark.parametrize(
+    ("package", "forbidden"),
+    [("forecasting", ("flows", "service")), ("flows", ("service",)), ("service", ("flows",))],
+)
+def test_imports_point_one_way(package: str, forbidden: tuple[str, ...]) -> None:
+    """forecasting/ depends on nothing above it; flows/ and service/ never import each other."""
+    pattern = re.compile(r"^\s*(from|import)\s+(" + "|".join(forbidden) + r")\b", re.MULTILINE)
+    offenders = [
+        str(path.relative_to(REPO))
+        for path in (REPO / package).rglob("*.py")
+        if pattern.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
+
+
 def test_cli_help_runs() -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "forecasting.cli", "--help"],
+        [sys.executable, "-m", "flows.cli", "--help"],
         cwd=REPO,
         capture_output=True,
         text=True,

@@ -1,14 +1,17 @@
-"""The ``ennakointi`` command line.
+"""The ``ennakointi`` command line: the operator's entry point.
 
-Commands that need no orchestration call :mod:`forecasting` directly; only ``release build``
-and ``run`` go through the Prefect flow. Heavy modules are imported inside the handlers so
-that ``ennakointi --help`` stays instant.
+It lives in ``flows/`` (when and how things run), so that ``forecasting`` depends on nothing
+above it. Commands that need no orchestration call :mod:`forecasting` directly; ``release
+build`` and ``run`` go through the Prefect flow; ``serve`` and ``run`` start the service as
+``python -m service`` in place of this process, so flows/ never imports service/. Heavy modules
+are imported inside the handlers so that ``ennakointi --help`` stays instant.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -146,24 +149,27 @@ def _release_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve(args: argparse.Namespace) -> int:
-    from service.app import serve
+def _exec_service(host: str, port: int) -> int:
+    """Replace this process with ``python -m service`` (the API and dashboard)."""
+    sys.stdout.flush()
+    argv = [sys.executable, "-m", "service", "--host", host, "--port", str(port)]
+    os.execv(sys.executable, argv)
+    return 0  # pragma: no cover - execv does not return
 
-    serve(host=args.host, port=args.port)
-    return 0
+
+def _serve(args: argparse.Namespace) -> int:
+    return _exec_service(args.host, args.port)
 
 
 def _run(args: argparse.Namespace) -> int:
     """The main job: build a release on the embedded default, then serve it."""
     from flows.release import run_release
-    from service.app import serve
 
     info = run_release(scope="area", area=args.area, seed=args.seed, workers=1)
     print(f"published release {info.id}")
     print(f"API:       http://{args.host}:{args.port}/v1  (OpenAPI docs at /docs)")
     print(f"Dashboard: http://{args.host}:{args.port}/")
-    serve(host=args.host, port=args.port)
-    return 0
+    return _exec_service(args.host, args.port)
 
 
 # --- events and alerts --------------------------------------------------------------------
