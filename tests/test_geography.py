@@ -9,12 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from forecasting import geography
-from forecasting.io.sources._reg_areas import (
-    add_aggregates_with_status,
-    code_for_name,
-    harmonise_with_status,
-    municipality_name_index,
-)
+from forecasting.io.sources._areas import add_aggregates, code_of_name, harmonise, name_table
 
 # Source: shared/DOMAIN.md and the Mikkeli region service plan (työllisyysalue 23 "Mikkelin seutu").
 TA23_MEMBERS = ["097", "178", "213", "491", "507", "623"]
@@ -73,7 +68,7 @@ def test_harmonise_with_status_propagates_suppression(values: list[int], hole: i
     status = np.zeros(7, dtype=np.int8)
     arr[hole], status[hole] = np.nan, 3
     ds = xr.Dataset({"n": _old_division_series(arr), "n_status": _old_division_series(status)})
-    out = harmonise_with_status(ds, ["n"])
+    out = harmonise(ds)
     target = {5: "507"}.get(hole, str(ds["area"].values[hole]))
     assert np.isnan(out["n"].sel(area=target))
     assert int(out["n_status"].sel(area=target)) == 3
@@ -98,7 +93,7 @@ def test_aggregates_sum_members_and_flag_suppressed_ones() -> None:
     )
     ds["n"][codes.index("097")] = np.nan
     ds["n_status"][codes.index("097")] = 3
-    out = add_aggregates_with_status(ds, ["n"])
+    out = add_aggregates(ds, complete_only=False, bottom_up=True)  # as the register cubes
     assert np.isnan(out["n"].sel(area="TA23")) and int(out["n_status"].sel(area="TA23")) == 3
     ta = [a for a in out["area"].values if str(a).startswith("TA") and a != "TA23"]
     for code in ta[:5]:
@@ -108,10 +103,10 @@ def test_aggregates_sum_members_and_flag_suppressed_ones() -> None:
 
 
 def test_municipality_names_resolve_current_old_and_bilingual() -> None:
-    index = municipality_name_index()
-    assert code_for_name("Mikkeli", index) == "491"
-    assert code_for_name("S:t Michel", index) == "491"
-    assert code_for_name("Pertunmaa", index) == "588"  # old code: harmonise merges it
-    assert code_for_name("Honkajoki", index) == "099"
-    assert code_for_name("Maarianhamina - Mariehamn", index) == "478"
-    assert code_for_name("Atlantis", index) is None
+    index = name_table(("fi", "sv"))
+    assert code_of_name("Mikkeli", index, country=False) == "491"
+    assert code_of_name("S:t Michel", index, country=False) == "491"
+    assert code_of_name("Pertunmaa", index, country=False) == "588"  # old code: harmonise merges it
+    assert code_of_name("Honkajoki", index, country=False) == "099"
+    assert code_of_name("Maarianhamina - Mariehamn", index, country=False) == "478"
+    assert code_of_name("Atlantis", index, country=False) is None
