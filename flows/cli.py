@@ -215,10 +215,15 @@ def _events_list(args: argparse.Namespace) -> int:
 
 
 def _alerts_list(args: argparse.Namespace) -> int:
+    from forecasting import geography
     from forecasting.alerts.repository import AlertRepository
 
-    rows, total = AlertRepository(_alert_db()).list(
-        area=args.area, severity=args.severity, state=args.state, limit=args.limit
+    areas = [args.area, *geography.members(args.area)] if args.area else []
+    total, rows = AlertRepository(_alert_db()).alerts(
+        areas=areas,
+        min_severity=args.severity,
+        states=[args.state] if args.state else [],
+        limit=args.limit,
     )
     for r in rows:
         print(f"{r['id']:>6} {r['severity']:<8} {r['state']:<9} {r['last_evaluated']} {r['title']}")

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from forecasting import geography
 from forecasting.alerts import rules
 from forecasting.alerts.engine import AlertEngine
 from forecasting.alerts.events import EventIn, EventRegister
@@ -245,23 +246,29 @@ def test_repository_lists_filters_acknowledges_and_subscribes(db: Any) -> None:
         explainer=lambda t: {"rule": t.rule, "numbers": t.numbers},
     )
     repo = AlertRepository(db)
-    rows, total = repo.list(area="TA23")
+    total, rows = repo.alerts(areas=geography.members("TA23"))
     assert total >= 1 and {r["area"] for r in rows} == {"491"}
-    assert repo.list(area="TA01")[1] == 0
-    critical, _ = repo.list(severity="critical")
+    assert repo.alerts(areas=geography.members("TA01"))[0] == 0
+    _, critical = repo.alerts(min_severity="critical")
     assert all(r["severity"] == "critical" for r in critical)
     one = repo.get(rows[0]["id"])
     assert one["history"] and one["explanation"]["rule"] == one["rule"]
-    acked = repo.acknowledge(one["id"], "johtaja")
+    acked = repo.acknowledge(one["id"], "johtaja", "seen")
     assert acked["acknowledged_by"] == "johtaja"
-    assert repo.acknowledge(one["id"], "someone else")["acknowledged_by"] == "johtaja"
+    assert acked["history"][-1]["detail"] == {"acknowledged_by": "johtaja", "note": "seen"}
+    again = repo.acknowledge(one["id"], "someone else")
+    assert again["acknowledged_by"] == "johtaja"  # the first acknowledger stays
+    assert len(again["history"]) == len(acked["history"]) + 1
     with pytest.raises(AlertNotFoundError):
         repo.get(10_000)
     sub = SubscriptionIn(
         recipient="r", channel="slack", address="https://hooks.example/x", areas=["ta23"]
     )
     assert sub.areas == ["TA23"]
-    assert repo.subscribe(sub) == repo.subscribe(sub)
+    created, first = repo.subscribe(sub.model_dump())
+    again, second = repo.subscribe({**sub.model_dump(), "min_severity": "critical"})
+    assert created and not again and first["id"] == second["id"]
+    assert second["min_severity"] == "critical"  # the same subscription, updated
     with pytest.raises(ValueError, match="URL"):
         SubscriptionIn(recipient="r", channel="teams", address="not a url")
     with pytest.raises(ValueError, match="unknown area"):

@@ -1,19 +1,26 @@
-"""Read and write access to alerts, their history and subscriptions (for the API and CLI)."""
+"""Read and write access to alerts, their history, events and subscriptions.
+
+The one place that queries the alert store; the API (``service/alerts.py``) and the CLI both
+go through :class:`AlertRepository` and get plain dicts of the tables' columns back.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from forecasting import geography
 from forecasting.errors import EnnakointiError, UnknownAreaError
 from forecasting.io.alert_db import (
     AlertHistoryRow,
     AlertRow,
+    EventRow,
     SubscriptionRow,
     session_scope,
     utcnow,
@@ -27,7 +34,7 @@ class AlertNotFoundError(EnnakointiError, LookupError):
 
 
 class SubscriptionIn(BaseModel):
-    """A subscription as entered by a user."""
+    """A subscription as entered by a user (CLI); the API has its own request schemas."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -53,31 +60,23 @@ class SubscriptionIn(BaseModel):
         channel = info.data.get("channel")
         if channel == "email" and "@" not in value:
             raise ValueError("an e-mail subscription needs an e-mail address")
-        if channel in {"webhook", "teams", "slack"} and not value.startswith(
-            ("http://", "https://")
-        ):
+        web = ("http://", "https://")
+        if channel in {"webhook", "teams", "slack"} and not value.startswith(web):
             raise ValueError("a webhook subscription needs an http(s) URL")
         return value
 
 
-def alert_dict(row: AlertRow) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "key": row.dedup_key,
-        "rule": row.rule,
-        "rule_version": row.rule_version,
-        "area": row.area,
-        "severity": row.severity,
-        "state": row.state,
-        "title": row.title,
-        "first_seen": row.first_seen,
-        "fired_at": row.fired_at,
-        "cleared_at": row.cleared_at,
-        "last_evaluated": row.last_evaluated,
-        "episode": row.episode,
-        "acknowledged_by": row.acknowledged_by,
-        "acknowledged_at": row.acknowledged_at,
-    }
+def columns(row: Any) -> dict[str, Any]:
+    """A row of any alert-store table as a dict of its columns."""
+    return {c.key: getattr(row, c.key) for c in row.__table__.columns}
+
+
+def _page(
+    session: Session, query: Select[Any], order: Sequence[Any], offset: int, limit: int
+) -> tuple[int, list[dict[str, Any]]]:
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(*order).offset(offset).limit(limit)).all()
+    return int(total), [columns(r) for r in rows]
 
 
 class AlertRepository:
@@ -86,81 +85,117 @@ class AlertRepository:
     def __init__(self, engine: Engine):
         self.engine = engine
 
-    def list(
+    def alerts(
         self,
         *,
-        area: str | None = None,
-        severity: str | None = None,
-        state: str | None = None,
+        areas: Sequence[str] = (),
+        severities: Sequence[str] = (),
+        min_severity: str | None = None,
+        states: Sequence[str] = (),
         since: dt.date | None = None,
-        limit: int = 100,
+        until: dt.date | None = None,
         offset: int = 0,
-    ) -> tuple[list[dict[str, Any]], int]:
-        """Alerts matching the filters (newest first) and the total count before paging."""
+        limit: int = 100,
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """The total matching the filters and one page of alerts, newest first.
+
+        ``areas`` are exact area codes (callers expand an aggregate to its members).
+        """
         query = select(AlertRow)
-        if area is not None:
-            query = query.where(AlertRow.area.in_([area, *geography.members(area)]))
-        if severity is not None:
-            allowed = [s for s, r in SEVERITY_ORDER.items() if r >= SEVERITY_ORDER[severity]]
-            query = query.where(AlertRow.severity.in_(allowed))
-        if state is not None:
-            query = query.where(AlertRow.state == state)
+        if areas:
+            query = query.where(AlertRow.area.in_(list(areas)))
+        wanted = set(severities)
+        if min_severity is not None:
+            floor = SEVERITY_ORDER[min_severity]
+            wanted = {s for s in (wanted or SEVERITY_ORDER) if SEVERITY_ORDER[s] >= floor}
+        if wanted:
+            query = query.where(AlertRow.severity.in_(sorted(wanted)))
+        if states:
+            query = query.where(AlertRow.state.in_(list(states)))
         if since is not None:
             query = query.where(AlertRow.last_evaluated >= since)
+        if until is not None:
+            query = query.where(AlertRow.first_seen <= until)
+        order = (AlertRow.last_evaluated.desc(), AlertRow.id.desc())
         with session_scope(self.engine) as session:
-            rows = session.scalars(
-                query.order_by(AlertRow.last_evaluated.desc(), AlertRow.id.desc())
-            ).all()
-        return [alert_dict(r) for r in rows[offset : offset + limit]], len(rows)
+            return _page(session, query, order, offset, limit)
+
+    def _detail(self, session: Session, alert_id: int) -> dict[str, Any]:
+        row = session.get(AlertRow, alert_id)
+        if row is None:
+            raise AlertNotFoundError(f"no alert with id {alert_id}")
+        history = session.scalars(
+            select(AlertHistoryRow)
+            .where(AlertHistoryRow.alert_id == alert_id)
+            .order_by(AlertHistoryRow.id)
+        ).all()
+        out = columns(row)
+        out["explanation"] = dict(row.explanation or {})
+        out["history"] = [columns(h) for h in history]
+        return out
 
     def get(self, alert_id: int) -> dict[str, Any]:
         """One alert with its explanation and full history."""
         with session_scope(self.engine) as session:
-            row = session.get(AlertRow, alert_id)
-            if row is None:
-                raise AlertNotFoundError(f"no alert with id {alert_id}")
-            history = session.scalars(
-                select(AlertHistoryRow)
-                .where(AlertHistoryRow.alert_id == alert_id)
-                .order_by(AlertHistoryRow.id)
-            ).all()
-            out = alert_dict(row)
-            out["explanation"] = row.explanation
-            out["history"] = [
-                {
-                    "at": h.at,
-                    "from_state": h.from_state,
-                    "to_state": h.to_state,
-                    "severity": h.severity,
-                    "detail": h.detail,
-                }
-                for h in history
-            ]
-        return out
+            return self._detail(session, alert_id)
 
-    def acknowledge(self, alert_id: int, user: str) -> dict[str, Any]:
-        """Mark an alert acknowledged by ``user`` (idempotent: the first acknowledgement stays)."""
+    def acknowledge(self, alert_id: int, user: str, note: str | None = None) -> dict[str, Any]:
+        """Record an acknowledgement in the history; the first acknowledger stays on the alert."""
         with session_scope(self.engine) as session:
             row = session.get(AlertRow, alert_id)
             if row is None:
                 raise AlertNotFoundError(f"no alert with id {alert_id}")
+            now = utcnow()
             if row.acknowledged_by is None:
-                row.acknowledged_by, row.acknowledged_at = user, utcnow()
-            return alert_dict(row)
+                row.acknowledged_by, row.acknowledged_at = user, now
+            session.add(
+                AlertHistoryRow(
+                    alert_id=alert_id, at=now.date(), from_state=row.state,
+                    to_state=row.state, severity=row.severity,
+                    detail={"acknowledged_by": user, "note": note},
+                )
+            )  # fmt: skip
+            session.flush()
+            return self._detail(session, alert_id)
 
-    def subscribe(self, sub: SubscriptionIn) -> int:
-        """Add a subscription (an identical one returns the existing id)."""
+    def events(
+        self,
+        *,
+        areas: Sequence[str] = (),
+        since: dt.date | None = None,
+        offset: int = 0,
+        limit: int = 100,
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """The total and one page of registered events, newest announcement first."""
+        query = select(EventRow)
+        if areas:
+            query = query.where(EventRow.municipality.in_(list(areas)))
+        if since is not None:
+            query = query.where(EventRow.announced >= since)
+        order = (EventRow.announced.desc(), EventRow.id.desc())
         with session_scope(self.engine) as session:
-            existing = session.scalar(
+            return _page(session, query, order, offset, limit)
+
+    def subscribe(self, fields: Mapping[str, Any]) -> tuple[bool, dict[str, Any]]:
+        """Create a subscription, or update the one with the same recipient, channel and address.
+
+        Returns ``(created, subscription)``.
+        """
+        key = (fields["recipient"], fields["channel"], fields["address"])
+        with session_scope(self.engine) as session:
+            row = session.scalar(
                 select(SubscriptionRow).where(
-                    SubscriptionRow.recipient == sub.recipient,
-                    SubscriptionRow.channel == sub.channel,
-                    SubscriptionRow.address == sub.address,
+                    SubscriptionRow.recipient == key[0],
+                    SubscriptionRow.channel == key[1],
+                    SubscriptionRow.address == key[2],
                 )
             )
-            if existing is not None:
-                return int(existing.id)
-            row = SubscriptionRow(**sub.model_dump())
-            session.add(row)
+            created = row is None
+            if row is None:
+                row = SubscriptionRow(**fields)
+                session.add(row)
+            else:
+                for name, value in fields.items():
+                    setattr(row, name, value)
             session.flush()
-            return int(row.id)
+            return created, columns(row)
