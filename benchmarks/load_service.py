@@ -3,14 +3,17 @@
 Usage::
 
     python benchmarks/load_service.py [--store DIR] [--clients 20] [--seconds 60]
-                                      [--scenario-clients 2] [--draws 1000]
+                                      [--scenario-clients 2] [--draws 1000] [--new-seeds]
 
 1. Start-up: ``python -m service`` in a subprocess; the time until ``/healthz`` and a forecast
    read both answer 200 (numba's cache is warm after the first run of the suite).
 2. Warm-up: one scenario run (the engine calibrates its baseline once per process).
 3. Load: ``clients`` async httpx clients for ``seconds``: ``scenario-clients`` of them post
-   ``draws``-draw scenario runs (a new seed each time, so nothing is answered from the result
-   cache), the others read forecasts, history, population and training needs at random.
+   ``draws``-draw scenario runs back to back, each a new random one-event spec (so nothing is
+   answered from the result cache), the others read forecasts, history, population and
+   training needs at random. By default the specs leave the seed to the service, as the
+   dashboard form does (the runs share the baseline simulation at the release seed);
+   ``--new-seeds`` gives every run its own seed (the worst case: no sharing at all).
    Per kind of request: count, p50, p95, p99 (ms) and errors (anything but 2xx).
 
 The release served is ``--store`` if given, else the configured store if its current release
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import random
@@ -49,7 +53,12 @@ from service.security import hash_key  # noqa: E402
 
 RESULTS = ROOT / "docs" / "results"
 AREAS = ["097", "178", "213", "491", "507", "623", "TA23"]
-MARK_START, MARK_END = "<!-- load:start -->", "<!-- load:end -->"
+
+
+def markers(new_seeds: bool) -> tuple[str, str]:
+    """The doc section a run writes: one per seed mode."""
+    tag = "load-new-seeds" if new_seeds else "load"
+    return f"<!-- {tag}:start -->", f"<!-- {tag}:end -->"
 
 
 def _store(arg: str | None, tmp: Path) -> tuple[Path, str]:
@@ -140,21 +149,50 @@ def _read_request(rng: random.Random) -> tuple[str, str, dict[str, Any]]:
     return kind, "/v1/training-needs", {"area": area, "year": rng.randint(2026, 2035)}
 
 
-def scenario_spec(seed: int, draws: int) -> dict[str, Any]:
-    return {
+MUNICIPALITIES = ("097", "178", "213", "491", "507", "623")
+INDUSTRIES = ("C", "F", "G", "H", "I", "Q")
+#: The dashboard form's default start and two others (each start is its own baseline window).
+STARTS = ("2024-01", "2024-04", "2024-07")
+
+
+@functools.cache
+def existing_jobs(municipality: str, industry: str) -> float:
+    """Jobs in the snapshot's jobs-by-industry cube (the engine's structure year)."""
+    from forecasting import snapshot
+
+    cube = snapshot.load("jobs_by_industry")
+    return float(cube[next(iter(cube.data_vars))].sel(area=municipality, industry=industry))
+
+
+def scenario_spec(rng: random.Random, draws: int, seed: int | None) -> dict[str, Any]:
+    """A planner's form: one event of random kind, place, industry, size and start, 60 months.
+
+    ``seed=None`` leaves the seed to the service (the release seed), as the dashboard form
+    does; an integer asks for that seed (a new one per run defeats every cache).
+    """
+    kind = rng.choice(["closure", "dismissal", "temporary_layoff", "recruitment"])
+    municipality, industry = rng.choice(MUNICIPALITIES), rng.choice(INDUSTRIES)
+    if kind == "recruitment":
+        jobs = rng.randint(20, 500)
+    else:  # at most half the jobs that exist there (the engine refuses more than exist)
+        jobs = rng.randint(1, max(1, int(0.5 * existing_jobs(municipality, industry))))
+    spec: dict[str, Any] = {
         "events": [
             {
-                "kind": "closure",
-                "municipality": "507",
-                "industry": "C",
-                "jobs": 300,
-                "start": "2024-01",
+                "kind": kind,
+                "municipality": municipality,
+                "industry": industry,
+                "jobs": jobs,
+                "start": rng.choice(STARTS),
+                "phase_in_months": rng.randint(0, 3),
             }
         ],
         "horizon_months": 60,
         "draws": draws,
-        "seed": seed,
     }
+    if seed is not None:
+        spec["seed"] = seed
+    return spec
 
 
 async def _reader(
@@ -182,14 +220,27 @@ async def _reader(
 
 
 async def _scenarist(
-    base: str, key: str, stop: float, out: list[tuple[str, float, int]], seed: int, draws: int
+    base: str,
+    key: str,
+    stop: float,
+    out: list[tuple[str, float, int]],
+    client_no: int,
+    draws: int,
+    new_seeds: bool,
+    seen: set[str],
 ) -> None:
+    """Post scenario runs back to back; every spec is new (never a stored result)."""
+    rng = random.Random(client_no)
     async with httpx.AsyncClient(base_url=base, timeout=600) as client:
         n = 0
         while time.perf_counter() < stop:
+            spec = scenario_spec(rng, draws, 1000 * client_no + n if new_seeds else None)
+            text = json.dumps(spec, sort_keys=True)
+            if text in seen:
+                continue
+            seen.add(text)
             t0 = time.perf_counter()
             try:
-                spec = scenario_spec(seed * 1000 + n, draws)
                 r = await client.post("/v1/scenarios/runs", json=spec, headers={"X-API-Key": key})
                 status = r.status_code
             except httpx.HTTPError:
@@ -206,12 +257,16 @@ async def load(
     seconds: float,
     draws: int,
     uncached: bool = False,
+    new_seeds: bool = False,
 ) -> tuple[list[tuple[str, float, int]], float]:
     """Run the clients; return the samples and the share of reads answered from the cache."""
     out: list[tuple[str, float, int]] = []
     hits: list[bool] = []
     stop = time.perf_counter() + seconds
-    tasks = [_scenarist(base, key, stop, out, i, draws) for i in range(scenario_clients)]
+    seen: set[str] = set()
+    tasks = [
+        _scenarist(base, key, stop, out, i, draws, new_seeds, seen) for i in range(scenario_clients)
+    ]
     tasks += [
         _reader(base, stop, out, hits, 100 + i, uncached) for i in range(clients - scenario_clients)
     ]
@@ -235,7 +290,7 @@ def summarise(samples: list[tuple[str, float, int]], seconds: float) -> dict[str
     return out
 
 
-def _markdown(report: dict[str, Any]) -> str:
+def _markdown(report: dict[str, Any], start: str, end: str) -> str:
     rows = [
         "| requests | count | per s | p50 ms | p95 ms | p99 ms | errors |",
         "|---|---:|---:|---:|---:|---:|---:|",
@@ -247,7 +302,7 @@ def _markdown(report: dict[str, Any]) -> str:
         )
     return "\n".join(
         [
-            MARK_START,
+            start,
             f"Measured {report['when']} on {report['machine']} "
             f"(load average before the run: {report['load_average']}).",
             f"Release: {report['release']}.",
@@ -258,28 +313,31 @@ def _markdown(report: dict[str, Any]) -> str:
             f"service warms the engine up in the background at start): "
             f"{report['scenario_cold_s']:.1f} s.",
             f"- {report['clients']} concurrent clients for {report['seconds']} s "
-            f"({report['scenario_clients']} posting {report['draws']}-draw scenario runs, the "
+            f"({report['scenario_clients']} posting {report['draws']}-draw scenario runs with "
+            f"seeds: {report['scenario_seeds']}; the "
             f"rest reading; {100 * report['cache_hit_share']:.0f} % of reads answered from the "
             f"release cache). The service process used {report['server_cpu_share']:.2f} cores "
             f"({report['server_cpu_ms_per_read']} ms of CPU per read, scenario runs included):",
             "",
             *rows,
-            MARK_END,
+            end,
         ]
     )
 
 
-def write(report: dict[str, Any]) -> None:
+def write(report: dict[str, Any], new_seeds: bool) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "service_load.json").write_text(json.dumps(report, indent=1) + "\n")
+    name = "service_load_new_seeds.json" if new_seeds else "service_load.json"
+    (RESULTS / name).write_text(json.dumps(report, indent=1) + "\n")
+    start, end = markers(new_seeds)
     doc = RESULTS / "service.md"
-    text = doc.read_text() if doc.exists() else f"# Service figures\n\n{MARK_START}\n{MARK_END}\n"
-    if MARK_START in text:
-        head, rest = text.split(MARK_START, 1)
-        tail = rest.split(MARK_END, 1)[1] if MARK_END in rest else ""
-        text = head + _markdown(report) + tail
+    text = doc.read_text() if doc.exists() else "# Service figures\n"
+    if start in text:
+        head, rest = text.split(start, 1)
+        tail = rest.split(end, 1)[1] if end in rest else ""
+        text = head + _markdown(report, start, end) + tail
     else:
-        text += "\n" + _markdown(report) + "\n"
+        text += "\n" + _markdown(report, start, end) + "\n"
     doc.write_text(text)
 
 
@@ -293,6 +351,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--uncached", action="store_true", help="defeat the release cache (every read computed)"
     )
+    parser.add_argument(
+        "--new-seeds",
+        action="store_true",
+        help="a new seed for every scenario run (no shared baseline simulation)",
+    )
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="ennakointi-load-") as tmp_name:
@@ -304,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.perf_counter()
             warm = httpx.post(
                 f"{base}/v1/scenarios/runs",
-                json=scenario_spec(1, args.draws),
+                json=scenario_spec(random.Random(-1), args.draws, None),
                 headers={"X-API-Key": key},
                 timeout=900,
             )
@@ -322,6 +385,7 @@ def main(argv: list[str] | None = None) -> int:
                     args.seconds,
                     args.draws,
                     args.uncached,
+                    args.new_seeds,
                 )
             )
             server_cpu = cpu_seconds(proc.pid) - cpu_before
@@ -341,6 +405,7 @@ def main(argv: list[str] | None = None) -> int:
         "seconds": args.seconds,
         "draws": args.draws,
         "reads_uncached": args.uncached,
+        "scenario_seeds": "new per run" if args.new_seeds else "release default",
         "cache_hit_share": round(hit_share, 3),
         "server_cpu_share": round(server_cpu / wall, 2),
         "server_cpu_ms_per_read": round(
@@ -350,7 +415,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     print(json.dumps(report, indent=1))
     if not args.no_write:
-        write(report)
+        write(report, args.new_seeds)
     return 0
 
 
