@@ -120,17 +120,25 @@ class ScenarioService:
         return run
 
     def warm(self) -> None:
-        """Run the smallest scenario once, so the engine calibrates and loads its kernels
-        before the first user waits for it (a background task at start; errors are logged).
+        """Run one single-draw scenario over the longest usual window (60 months) at start.
+
+        The engine then has its calibration, its compiled kernels and the register forecasts
+        it uses as baseline targets (36 months ahead of the last observation, cached per
+        process) before the first user waits for them. A background task; errors are logged.
         """
         if self.runner is None:
             return
         try:
             from forecasting.scenarios.spec import ScenarioSpec
 
-            tiny = ScenarioSpec(name="warm-up", horizon_months=1, draws=1, compare_baseline=False)
+            spec = ScenarioSpec(
+                name="warm-up",
+                horizon_months=min(60, self.max_horizon),
+                draws=1,
+                compare_baseline=False,
+            )
             with self._run_lock:
-                self.runner(tiny)
+                self.runner(spec)
         except Exception as exc:  # a warm-up must never take the service down
             log.warning("scenario engine warm-up failed: %s", exc)
 
