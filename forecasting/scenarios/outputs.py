@@ -39,9 +39,24 @@ def _with_area_total(x: np.ndarray, axis: int) -> np.ndarray:
     return out
 
 
-def _q(x: np.ndarray) -> np.ndarray:
-    """Quantiles over draws (axis 0) moved to the last axis."""
-    return np.moveaxis(lf.quantiles(x, np.asarray(QUANTILES)), 0, -1)
+def _q(x: np.ndarray, *order: int) -> np.ndarray:
+    """Quantiles over draws (axis 0 of ``x`` (B, ...)) on the last axis.
+
+    ``order`` lists the other axes of ``x`` (1-based) in the order wanted (default: as
+    they are). The quantiles are taken in the draws-first layout of the kernel's outputs
+    and only the small result is transposed.
+    """
+    q = np.moveaxis(lf.quantiles(x, np.asarray(QUANTILES)), 0, -1)
+    if not order:
+        return q
+    return q.transpose(*[o - 1 for o in order], q.ndim - 1)
+
+
+def _q_with_area_total(x: np.ndarray, axis: int, *order: int) -> np.ndarray:
+    """As ``_q(_with_area_total(x, axis), *order)`` without the widened copy of ``x``."""
+    parts = _q(x), _q(np.expand_dims(x.sum(axis=axis, dtype=np.int64), axis))
+    q = np.concatenate(parts, axis=axis - 1)
+    return q.transpose(*[o - 1 for o in order], q.ndim - 1) if order else q
 
 
 def _fill_days(res: lf.SimulationResult, init_v: np.ndarray) -> np.ndarray:
@@ -58,31 +73,31 @@ def _fill_days(res: lf.SimulationResult, init_v: np.ndarray) -> np.ndarray:
 
 def _labour_market(res: lf.SimulationResult, base: Baseline) -> dict[str, tuple]:
     unemp = _with_area_total(res.unemployed, 2)
-    emp_ind = _with_area_total(res.employed, 2)
-    emp = emp_ind.sum(axis=3)
+    emp = _with_area_total(res.employed.sum(axis=3, dtype=np.int64), 2)
     init_v = np.append(base.init.V.sum(axis=1), base.init.V.sum()).astype(np.float64)
     dims = ("area", "time", "quantile")
     return {
-        "unemployed": (dims, _q(unemp.transpose(0, 2, 1))),
-        "unemployment_rate": (dims, _q((100.0 * unemp / (unemp + emp)).transpose(0, 2, 1))),
-        "long_term_unemployed": (dims, _q(_with_area_total(res.long_term, 2).transpose(0, 2, 1))),
-        "employed": (("area", "industry", "time", "quantile"), _q(emp_ind.transpose(0, 2, 3, 1))),
-        "vacancies": (dims, _q(_with_area_total(res.vacancies, 2).transpose(0, 2, 1))),
-        "fill_days": (dims, _q(_fill_days(res, init_v).transpose(0, 2, 1))),
+        "unemployed": (dims, _q(unemp, 2, 1)),
+        "unemployment_rate": (dims, _q(100.0 * unemp / (unemp + emp), 2, 1)),
+        "long_term_unemployed": (dims, _q(_with_area_total(res.long_term, 2), 2, 1)),
+        "employed": (
+            ("area", "industry", "time", "quantile"),
+            _q_with_area_total(res.employed, 2, 2, 3, 1),
+        ),
+        "vacancies": (dims, _q(_with_area_total(res.vacancies, 2), 2, 1)),
+        "fill_days": (dims, _q(_fill_days(res, init_v), 2, 1)),
     }
 
 
 def _versus_baseline(res: lf.SimulationResult, ref: lf.SimulationResult) -> dict[str, tuple]:
-    du = _with_area_total((res.unemployed - ref.unemployed).astype(np.float64), 2)
+    # Integer differences: their quantiles are counted, not sorted.
+    du = _with_area_total(res.unemployed.astype(np.int64) - ref.unemployed, 2)
     de = _with_area_total(
-        (
-            res.employed.sum(axis=3, dtype=np.int64) - ref.employed.sum(axis=3, dtype=np.int64)
-        ).astype(np.float64),
-        2,
+        res.employed.sum(axis=3, dtype=np.int64) - ref.employed.sum(axis=3, dtype=np.int64), 2
     )
     return {
-        "unemployed_vs_baseline": (("area", "time", "quantile"), _q(du.transpose(0, 2, 1))),
-        "employed_vs_baseline": (("area", "time", "quantile"), _q(de.transpose(0, 2, 1))),
+        "unemployed_vs_baseline": (("area", "time", "quantile"), _q(du, 2, 1)),
+        "employed_vs_baseline": (("area", "time", "quantile"), _q(de, 2, 1)),
     }
 
 

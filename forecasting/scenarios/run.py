@@ -23,7 +23,7 @@ from forecasting import snapshot
 from forecasting.contract import canonical_order
 from forecasting.errors import ValidationError
 from forecasting.provenance import combine_versions, stamp
-from forecasting.scenarios import outputs
+from forecasting.scenarios import cache, outputs
 from forecasting.scenarios.baseline import BURN_IN, Baseline, build_baseline
 from forecasting.scenarios.events import check_events, compile_events, scale_path
 from forecasting.scenarios.multipliers import CONFIG_PATH, load_multipliers
@@ -135,8 +135,9 @@ def simulate_spec(
     res = lf.simulate(base.params, path, base.init, compiled.schedule, draws=draws, seed=seed)
     ref = None
     if spec.compare_baseline:
+        # The no-event run depends on the baseline, draws and seed only: cached (cache.py).
         ref = (
-            lf.simulate(base.params, base.path, base.init, None, draws=draws, seed=seed)
+            cache.simulate_baseline(base, area=spec.area, draws=draws, seed=seed)
             if spec.events
             else res
         )

@@ -764,27 +764,45 @@ def simulate(
             )  # fmt: skip
 
 
+#: Columns per block of the quantile kernels: a block is gathered draw by draw (each read
+#: contiguous) into a (block, B) buffer, so the draw axis can stay first in memory.
+QBLOCK = 64
+
+
+@jit
+def _interp_sorted(col: np.ndarray, m: int, probs: np.ndarray, out: np.ndarray, n: int) -> None:
+    """Quantiles ``probs`` of the first ``m`` sorted values of ``col`` into ``out[n]``."""
+    for q in range(probs.size):
+        if m == 0:
+            out[n, q] = np.nan
+            continue
+        pos = probs[q] * (m - 1)
+        lo = math.floor(pos)
+        hi = min(lo + 1, m - 1)
+        out[n, q] = col[lo] + (col[hi] - col[lo]) * (pos - lo)
+
+
 @jit(parallel=True)
 def quantiles_over_draws(x: np.ndarray, probs: np.ndarray, out: np.ndarray) -> None:
-    """Quantiles of each row ignoring NaN (linear interpolation, as ``np.nanquantile``).
+    """Quantiles of each column ignoring NaN (linear interpolation, as ``np.nanquantile``).
 
-    x : (N, B) float64 values, one row per cell; probs : (Q,) in [0, 1]; out : (N, Q) filled
-    (NaN where a row has no value).
+    x : (B, N) float64 values, draws first (C order), one column per cell; probs : (Q,) in
+    [0, 1]; out : (N, Q) filled (NaN where a column has no value).
     """
-    N, B = x.shape
-    for n in prange(N):
-        col = np.sort(x[n])  # NaN sorts last
-        m = B
-        while m > 0 and np.isnan(col[m - 1]):
-            m -= 1
-        for q in range(probs.size):
-            if m == 0:
-                out[n, q] = np.nan
-                continue
-            pos = probs[q] * (m - 1)
-            lo = math.floor(pos)
-            hi = min(lo + 1, m - 1)
-            out[n, q] = col[lo] + (col[hi] - col[lo]) * (pos - lo)
+    B, N = x.shape
+    for blk in prange((N + QBLOCK - 1) // QBLOCK):
+        n0 = blk * QBLOCK
+        n1 = min(N, n0 + QBLOCK)
+        buf = np.empty((n1 - n0, B))
+        for b in range(B):
+            for n in range(n0, n1):
+                buf[n - n0, b] = x[b, n]
+        for n in range(n0, n1):
+            col = np.sort(buf[n - n0])  # NaN sorts last
+            m = B
+            while m > 0 and np.isnan(col[m - 1]):
+                m -= 1
+            _interp_sorted(col, m, probs, out, n)
 
 
 @jit
@@ -798,32 +816,41 @@ def _kth(counts: np.ndarray, k: int) -> int:
     return counts.size - 1
 
 
+@jit
+def _quantiles_counted(row: np.ndarray, probs: np.ndarray, out: np.ndarray, n: int) -> None:
+    """Quantiles of the integer values ``row`` (B,) into ``out[n]``, by counting."""
+    B = row.size
+    lo_v = row.min()
+    span = row.max() - lo_v + 1
+    if span > 65536:
+        _interp_sorted(np.sort(row), B, probs, out, n)
+        return
+    counts = np.zeros(span, dtype=np.int64)
+    for b in range(B):
+        counts[row[b] - lo_v] += 1
+    for q in range(probs.size):
+        pos = probs[q] * (B - 1)
+        lo = math.floor(pos)
+        hi = min(lo + 1, B - 1)
+        a = _kth(counts, lo)
+        c = a if hi == lo else _kth(counts, hi)
+        out[n, q] = lo_v + a + (c - a) * (pos - lo)
+
+
 @jit(parallel=True)
 def quantiles_over_draws_int(x: np.ndarray, probs: np.ndarray, out: np.ndarray) -> None:
-    """As :func:`quantiles_over_draws` for integer rows, by counting (``O(B + range)``).
+    """As :func:`quantiles_over_draws` for integer columns, by counting (``O(B + range)``).
 
-    x : (N, B) integer rows; out : (N, Q) filled. Rows whose range exceeds 65,536 are sorted.
+    x : (B, N) integers, draws first; out : (N, Q) filled. Columns whose range exceeds
+    65,536 are sorted.
     """
-    N, B = x.shape
-    for n in prange(N):
-        row = x[n]
-        lo_v = row.min()
-        span = row.max() - lo_v + 1
-        if span > 65536:
-            col = np.sort(row)
-            for q in range(probs.size):
-                pos = probs[q] * (B - 1)
-                lo = math.floor(pos)
-                hi = min(lo + 1, B - 1)
-                out[n, q] = col[lo] + (col[hi] - col[lo]) * (pos - lo)
-            continue
-        counts = np.zeros(span, dtype=np.int64)
+    B, N = x.shape
+    for blk in prange((N + QBLOCK - 1) // QBLOCK):
+        n0 = blk * QBLOCK
+        n1 = min(N, n0 + QBLOCK)
+        buf = np.empty((n1 - n0, B), dtype=np.int64)
         for b in range(B):
-            counts[row[b] - lo_v] += 1
-        for q in range(probs.size):
-            pos = probs[q] * (B - 1)
-            lo = math.floor(pos)
-            hi = min(lo + 1, B - 1)
-            a = _kth(counts, lo)
-            c = a if hi == lo else _kth(counts, hi)
-            out[n, q] = lo_v + a + (c - a) * (pos - lo)
+            for n in range(n0, n1):
+                buf[n - n0, b] = x[b, n]
+        for n in range(n0, n1):
+            _quantiles_counted(buf[n - n0], probs, out, n)
