@@ -45,7 +45,7 @@ def test_a_new_spec_with_the_same_seed_and_window_reuses_the_baseline_run():
 def test_cached_baseline_equals_a_fresh_run_and_is_read_only():
     _, _, _, ref = simulate_spec(_spec(10), draws=8, seed=5)
     _, _, _, again = simulate_spec(_spec(11), draws=8, seed=5)
-    assert ref is again and cache.info().hits == 1
+    assert ref is not None and ref is again and cache.info().hits == 1
     base = build_baseline("2022-01", 12)
     fresh = lf.simulate(base.params, base.path, base.init, None, draws=8, seed=5)
     for field in dataclasses.fields(lf.SimulationResult):
