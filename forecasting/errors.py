@@ -15,8 +15,12 @@ class DataError(EnnakointiError):
         if source is not None:
             where = f"{source}" + (f", row {row}" if row is not None else "") + ": "
         super().__init__(where + message)
+        self.message = message
         self.source = source
         self.row = row
+
+    def __reduce__(self) -> tuple[object, ...]:  # pickled across processes with its fields
+        return (_rebuild_data_error, (type(self), self.message, self.source, self.row))
 
 
 class ContractError(DataError):
@@ -38,6 +42,9 @@ class ValidationError(EnnakointiError, ValueError):
         self.field = field
         self.reason = reason
 
+    def __reduce__(self) -> tuple[object, ...]:  # pickled across processes with its fields
+        return (type(self), (self.field, self.reason))
+
 
 class SchemaDriftError(EnnakointiError):
     """A StatFin table's metadata no longer matches what the configuration expects."""
@@ -45,3 +52,9 @@ class SchemaDriftError(EnnakointiError):
 
 class OfflineError(EnnakointiError):
     """The network is not reachable; nothing was changed."""
+
+
+def _rebuild_data_error(
+    cls: type[DataError], message: str, source: str | None, row: int | None
+) -> DataError:
+    return cls(message, source=source, row=row)

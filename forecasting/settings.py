@@ -59,6 +59,8 @@ class ServiceSettings(BaseModel):
     default_page_size: int = 100
     max_body_bytes: int = 1_000_000
     rate_limit_per_minute: int = 6000
+    # Worker processes for on-demand scenario runs; 0 runs them in a thread of the service.
+    scenario_processes: int = Field(default=1, ge=0, le=8)
     # API keys as "name:sha256hex:scope1,scope2" entries; the raw keys are never stored.
     api_keys: list[str] = Field(default_factory=list)
 

@@ -42,7 +42,7 @@ from service.routers import (
     scenarios,
     training,
 )
-from service.scenarios import ScenarioService, engine_runner
+from service.scenarios import ProcessRunner, ScenarioService, engine_runner
 from service.security import parse_keys
 
 log = logging.getLogger(__name__)
@@ -84,11 +84,19 @@ def _context(
         api_keys=parse_keys(settings.service.api_keys),
         alerts=alert_repository or SqlAlertRepository(settings.alerts.database_url),
         scenarios=ScenarioService(
-            scenario_runner or engine_runner(),
+            scenario_runner or _engine(settings.service.scenario_processes),
             max_draws=settings.scenario.max_draws,
             max_horizon=settings.scenario.max_horizon_months,
         ),
     )
+
+
+def _engine(processes: int) -> Callable[..., Any] | None:
+    """The scenario engine: in ``processes`` worker processes, or in-process with 0."""
+    runner = engine_runner()
+    if runner is None or processes <= 0:
+        return runner
+    return ProcessRunner(processes)
 
 
 def _limit_maximum(operation: dict[str, Any], maximum: int) -> None:
@@ -167,6 +175,7 @@ def create_app(
         # Never leave a thread inside HDF5 or a kernel at exit: clean-up would wait for it.
         for thread in warming:
             thread.join(timeout=120)
+        context.scenarios.close()
 
     app = FastAPI(
         title="Ennakointi API",

@@ -1,10 +1,15 @@
-"""On-demand scenario runs: the engine in the threadpool, results kept under a result id.
+"""On-demand scenario runs: the engine in its own process, results kept under a result id.
 
 A run is a pure function of its spec (which carries the seed), the code version and the
 release it is based on, so the result id is a hash of those three: asking twice returns the
 first result without recomputing. Results are kept in memory (the newest ``keep``); they are
 reproducible, so an expired id is simply run again. Batch scenarios (the preset library) are
 a release product, served from the release.
+
+The engine runs in a separate worker process (``service.scenario_processes``, default 1): its
+Python parts (calibration, event compilation, quantiles over draws) then never wait for the
+GIL behind the event loop serving reads, and a crash in a kernel cannot take the API down.
+With ``0`` it runs in a worker thread of the service process (as the tests' fakes do).
 """
 
 from __future__ import annotations
@@ -14,10 +19,12 @@ import hashlib
 import importlib
 import json
 import logging
+import multiprocessing
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +46,40 @@ def engine_runner() -> Runner | None:
         return None
     runner: Runner | None = getattr(module, "run_scenario", None)
     return runner
+
+
+def _run_in_worker(spec: dict[str, Any]) -> xr.Dataset:
+    """The engine's ``run_scenario`` on a spec given as JSON (runs in the worker process)."""
+    from forecasting.scenarios import run_scenario
+
+    return run_scenario(spec)
+
+
+class ProcessRunner:
+    """``spec -> xr.Dataset`` through ``forecasting.scenarios.run_scenario`` in worker processes.
+
+    Workers are started with ``spawn`` (the service has threads; forking them is unsafe) and
+    keep their calibration, kernels and caches between runs. Domain errors (a refused spec)
+    come back as the same exception types.
+
+    Parameters
+    ----------
+    processes
+        Number of worker processes (each kernel already uses every core).
+    """
+
+    def __init__(self, processes: int = 1):
+        self._pool = ProcessPoolExecutor(
+            max_workers=processes, mp_context=multiprocessing.get_context("spawn")
+        )
+
+    def __call__(self, spec: Any) -> xr.Dataset:
+        data = spec.model_dump(mode="json") if isinstance(spec, BaseModel) else dict(spec)
+        return self._pool.submit(_run_in_worker, data).result()
+
+    def close(self) -> None:
+        """Stop the workers (queued runs are cancelled)."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 @dataclass(frozen=True)
@@ -141,6 +182,12 @@ class ScenarioService:
                 self.runner(spec)
         except Exception as exc:  # a warm-up must never take the service down
             log.warning("scenario engine warm-up failed: %s", exc)
+
+    def close(self) -> None:
+        """Release the runner's resources (its worker processes, if any)."""
+        close = getattr(self.runner, "close", None)
+        if callable(close):
+            close()
 
     def get(self, run_id: str) -> ScenarioRun:
         """A stored run; an unknown or expired id is a 404 (run the spec again)."""

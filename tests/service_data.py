@@ -374,7 +374,10 @@ KEYS = {
 
 
 def make_settings(store: Path, database_url: str, **service: Any) -> Any:
-    """Settings for a test app: the given store and alert database, the test keys."""
+    """Settings for a test app: the given store and alert database, the test keys.
+
+    Scenario runs stay in the test process (``scenario_processes=0``) unless asked otherwise.
+    """
     from forecasting.settings import AlertSettings, ReleaseSettings, ServiceSettings, Settings
     from service.security import hash_key
 
@@ -382,5 +385,5 @@ def make_settings(store: Path, database_url: str, **service: Any) -> Any:
     return Settings(
         release=ReleaseSettings(store_dir=store),
         alerts=AlertSettings(database_url=database_url),
-        service=ServiceSettings(api_keys=keys, **service),
+        service=ServiceSettings(api_keys=keys, **({"scenario_processes": 0} | service)),
     )

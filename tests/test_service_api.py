@@ -374,3 +374,46 @@ def test_variables_of_another_breakdown_are_named_and_served_on_request(client):
     assert "area" in body["data"][0] and "employed" in body["other_variables"]
     by_age = client.get("/v1/population", params={"area": "491", "limit": 1}).json()
     assert "other_variables" not in by_age
+
+
+@pytest.mark.slow
+def test_scenario_runs_in_a_worker_process_equal_the_engine_run_in_process(tmp_path):
+    """The default runner (a spawned worker) gives the engine's own numbers, bit for bit, and
+    a spec the data refuse comes back as the same 422 naming the field."""
+    from fastapi.testclient import TestClient
+
+    from forecasting.scenarios import run_scenario
+    from service.app import create_app
+    from service.scenarios import ProcessRunner
+    from tests.service_data import make_settings, publish, registers_history
+
+    spec = {
+        "events": [
+            {
+                "kind": "closure",
+                "municipality": "507",
+                "industry": "C",
+                "jobs": 80,
+                "start": "2024-01",
+            }
+        ],
+        "horizon_months": 6,
+        "draws": 20,
+        "seed": 11,
+    }
+    publish(tmp_path / "store", {"registers_history": registers_history()})
+    settings = make_settings(
+        tmp_path / "store", f"sqlite:///{tmp_path / 'a.sqlite'}", scenario_processes=1
+    )
+    with TestClient(create_app(settings)) as c:
+        assert isinstance(c.app.state.context.scenarios.runner, ProcessRunner)
+        run = c.post("/v1/scenarios/runs", json=spec, headers={"X-API-Key": "key-all"})
+        assert run.status_code == 201, run.text
+        served = c.app.state.context.scenarios.get(run.json()["id"]).result
+        too_many = {**spec, "events": [{**spec["events"][0], "jobs": 90_000}]}
+        refused = c.post("/v1/scenarios/runs", json=too_many, headers={"X-API-Key": "key-all"})
+    assert refused.status_code == 422 and refused.headers["content-type"] == PROBLEM
+    assert refused.json()["errors"][0]["field"] == "events[0].jobs"
+    local = run_scenario(spec)
+    for name, var in local.data_vars.items():
+        np.testing.assert_array_equal(served[name].values, var.values, err_msg=name)
