@@ -7,6 +7,7 @@ with their share of the change.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -77,8 +78,16 @@ def explain(
     *,
     series: pd.Series | None = None,
     events: pd.DataFrame | None = None,
+    impacts: Mapping[int, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The explanation stored with an alert and shown to leadership (fi and en)."""
+    """The explanation stored with an alert and shown to leadership (fi and en).
+
+    Contributions: the STL decomposition of the 12-month change of ``series`` when given;
+    otherwise the rule's own parts from ``numbers`` (``contribution_*`` of the working-age
+    change by age band, ``*_change_12m`` of vacancies and unemployed behind a tightness).
+    Each listed event carries its simulated impact from ``impacts`` (by event id) or why
+    there is none.
+    """
     fi, en = RULE_TEXT.get(rule, (rule, rule))
     clean = {
         k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in numbers.items()
@@ -95,6 +104,14 @@ def explain(
         decomposition = decompose_change(series, month)
         if decomposition:
             out["contributions"] = decomposition
+    else:
+        parts = {
+            k: v
+            for k, v in clean.items()
+            if (k.startswith("contribution_") or k.endswith("_change_12m")) and v is not None
+        }
+        if parts:
+            out["contributions"] = parts
     if events is not None and len(events):
         local = events[events["municipality"] == area]
         out["events"] = [
@@ -103,7 +120,16 @@ def explain(
                 "kind": str(e["kind"]),
                 "jobs": int(e["jobs"]),
                 "announced": str(e["announced"])[:10],
+                **_impact(e, impacts),
             }
             for e in local.to_dict("records")
         ]
     return out
+
+
+def _impact(event: Mapping[str, Any], impacts: Mapping[int, dict[str, Any]] | None) -> dict:
+    """The event's simulated impact, or an empty dict when it was not a tiered event."""
+    if impacts is None or event.get("id") is None:
+        return {}
+    found = impacts.get(int(event["id"]))
+    return {"simulated_impact": found} if found is not None else {}

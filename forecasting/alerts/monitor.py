@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -62,6 +64,7 @@ def register_signals(
     events: pd.DataFrame | None = None,
     config: dict[str, Any] | None = None,
     areas: list[str] | None = None,
+    impacts: dict[int, Any] | None = None,
 ) -> list[Signal]:
     """Signals of the register-based rules for ``areas`` (default: all municipalities).
 
@@ -74,6 +77,8 @@ def register_signals(
         forecast is used when absent.
     events
         The event register as a frame (see :class:`forecasting.alerts.events.EventRegister`).
+    impacts
+        Simulated impacts of the tiered events by id (:mod:`forecasting.alerts.impact`).
     """
     cfg = (config or rules.load_config())["rules"]
     areas = areas or [
@@ -89,7 +94,7 @@ def register_signals(
         rules.structural_break(unemployed, cfg["structural_break"]),
     ]
     if events is not None and len(events):
-        signals.append(rules.event_tier(events, reg["labour_force"], cfg["event_tier"]))
+        signals.append(rules.event_tier(events, reg["labour_force"], cfg["event_tier"], impacts))
     staff_areas = [
         a
         for a in cfg["clients_per_expert"].get("client_facing_experts", {})
@@ -102,3 +107,144 @@ def register_signals(
             )
         )
     return signals
+
+
+# -- inputs of the rules outside the registers ------------------------------------------------
+WORKING_AGE_BANDS = {"15-24": (15, 24), "25-54": (25, 54), "55-64": (55, 64)}
+
+
+def working_age_input(source: xr.Dataset) -> xr.DataArray:
+    """Annual working-age population (15-64) from a release product or a projection cube.
+
+    Parameters
+    ----------
+    source
+        The ``labour_supply`` product (``working_age_15_64_mean`` (area, time)) or a cube with
+        ``population`` by ``age`` (area, time, age[, sex, draw]), e.g. ``projection_2019``.
+
+    Returns
+    -------
+    (area, time) or, from single ages, (area, time, age_band) persons on 31.12.
+    """
+    if "working_age_15_64_mean" in source:
+        return source["working_age_15_64_mean"]
+    pop = source["population"]
+    for dim in ("sex",):
+        if dim in pop.dims:
+            pop = pop.sum(dim, min_count=1)
+    if "draw" in pop.dims:
+        pop = pop.median("draw")
+    bands = [
+        pop.sel(age=slice(lo, hi)).sum("age", min_count=1) for lo, hi in WORKING_AGE_BANDS.values()
+    ]
+    return xr.concat(bands, dim=pd.Index(list(WORKING_AGE_BANDS), name="age_band")).transpose(
+        "area", "time", "age_band"
+    )
+
+
+def annual_to_monthly(signal: Signal, months: Sequence[pd.Timestamp]) -> Signal:
+    """An annual signal (31.12. labels) on monthly ``months``: each month takes the last year-end
+    before it (severity 0 where there is none)."""
+    index = pd.DatetimeIndex(months)
+    sev = signal.severity.sortby("time").reindex(time=index, method="ffill")
+    numbers = signal.numbers.sortby("time").reindex(time=index, method="ffill")
+    return replace(signal, severity=sev.fillna(rules.NORMAL).astype(np.int8), numbers=numbers)
+
+
+def occupation_groups(cube: xr.Dataset, digits: int = 2) -> xr.Dataset:
+    """Unemployed and vacancies summed to ``digits``-digit occupation groups.
+
+    Only numeric 4-digit codes are summed (not the total ``SSS`` or the unknown ``X...``);
+    suppressed cells (NaN) count as missing, a group with none known is NaN.
+    """
+    codes = [c for c in map(str, cube["occupation"].values) if c.isdigit() and len(c) == 4]
+    sub = cube[["unemployed", "vacancies"]].sel(occupation=codes)
+    sub = sub.assign_coords(group=("occupation", [c[:digits] for c in codes]))
+    grouped = sub.groupby("group").sum(min_count=1)
+    return grouped.rename({"group": "occupation"}).transpose("area", "occupation", "time")
+
+
+def occupation_signals(
+    cube: xr.Dataset,
+    cfg: dict[str, Any],
+    *,
+    forecast: xr.Dataset | None = None,
+) -> list[Signal]:
+    """``occupation_shortage`` signals per 2-digit group from observed (and forecast) counts.
+
+    Observed turns are warnings in their month. With ``forecast`` (the release's
+    ``occupation_forecasts``: ``tightness`` (area, occupation, time) and ``vacancies``), a
+    turn projected within ``horizon_months`` after the last observed month is an info breach
+    at that month, with ``months_to_projected_shortage``.
+    """
+    groups = occupation_groups(cube.sel(area=[a for a in cfg["areas"] if a in cube["area"]]))
+    smooth = groups.rolling(time=cfg["smooth_months"], min_periods=cfg["smooth_months"]).mean()
+    tight = smooth["vacancies"] / smooth["unemployed"].where(smooth["unemployed"] > 0)
+    vac, unemp = smooth["vacancies"], smooth["unemployed"]
+    last = pd.Timestamp(tight["time"].values[-1])
+    if forecast is not None:
+        tight, vac, unemp = _with_forecast(tight, vac, unemp, forecast, last, cfg)
+    signals = rules.occupation_shortage(tight, cfg, vacancies=vac, unemployed=unemp)
+    return [_fold_projection(s, last, cfg["horizon_months"]) for s in signals]
+
+
+def _with_forecast(
+    tight: xr.DataArray,
+    vac: xr.DataArray,
+    unemp: xr.DataArray,
+    forecast: xr.Dataset,
+    last: pd.Timestamp,
+    cfg: dict[str, Any],
+) -> tuple[xr.DataArray, xr.DataArray, xr.DataArray]:
+    def point(da: xr.DataArray) -> xr.DataArray:
+        if "statistic" in da.dims:
+            da = da.sel(statistic="mean" if "mean" in da["statistic"] else da["statistic"][0])
+        return da.sel(time=da["time"] > np.datetime64(last))
+
+    fc_t = point(forecast["tightness"])
+    fc_v = point(forecast["vacancies"]) if "vacancies" in forecast else fc_t * np.nan
+    fc_u = point(forecast["unemployed"]) if "unemployed" in forecast else fc_t * np.nan
+    parts = [(tight, fc_t), (vac, fc_v), (unemp, fc_u)]
+    joined = [
+        xr.concat([obs, fc.transpose(*obs.dims)], dim="time", join="left") for obs, fc in parts
+    ]
+    return joined[0], joined[1], joined[2]
+
+
+def _fold_projection(signal: Signal, last: pd.Timestamp, horizon: int) -> Signal:
+    """Cut a signal to the observed months; a projected breach becomes info at ``last``."""
+    times = pd.DatetimeIndex(signal.severity["time"].values)
+    observed = times <= last
+    sev = signal.severity.isel(time=observed).copy()
+    numbers = signal.numbers.isel(time=observed).copy()
+    ahead = signal.severity.isel(
+        time=(times > last) & (times <= last + pd.DateOffset(months=horizon))
+    )
+    lead = np.full(sev.sizes["area"], np.nan)
+    if ahead.sizes["time"]:
+        hit = (ahead > 0).values
+        lead = np.where(hit.any(axis=1), hit.argmax(axis=1) + 1.0, np.nan)
+        at_last = sev.sel(time=last).values
+        sev.loc[{"time": last}] = np.where(
+            np.isfinite(lead), np.maximum(at_last, rules.INFO), at_last
+        )
+    col = np.full((sev.sizes["area"], sev.sizes["time"]), np.nan)
+    col[:, -1] = lead
+    numbers["months_to_projected_shortage"] = (("area", "time"), col)
+    return replace(signal, severity=sev, numbers=numbers)
+
+
+def stale_signals(
+    sources: dict[str, xr.Dataset], today: pd.Timestamp, area: str, cfg: dict[str, Any]
+) -> list[Signal]:
+    """``stale_data`` for each named source: its newest month with any value vs ``today``."""
+    out = []
+    for name, ds in sources.items():
+        known = ds.to_array().notnull()
+        other = [d for d in known.dims if d != "time"]
+        times = pd.DatetimeIndex(known["time"].values[known.any(other).values])
+        if len(times) == 0:
+            continue
+        meta = {k: str(ds.attrs[k]) for k in ("data_version", "retrieved") if k in ds.attrs}
+        out.append(rules.stale_data(times[-1], today, area, cfg, source=name, meta=meta))
+    return out

@@ -8,6 +8,8 @@ only), so the same code serves the monthly run and a replay of history.
 from __future__ import annotations
 
 import tomllib
+import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -47,37 +49,59 @@ def _severity(warning: xr.DataArray, critical: xr.DataArray, info: Any = False) 
     return sev.astype(np.int8)
 
 
+def _robust_norm(yoy: xr.DataArray, window: int, min_periods: int = 12) -> xr.Dataset:
+    """Median and MAD of the previous ``window`` months of ``yoy`` (the current one excluded).
+
+    Returns a Dataset with ``median`` and ``mad`` (area, time); NaN until ``min_periods``
+    earlier values exist. The MAD is the median absolute deviation of those same values
+    from their own median (rule version 2; version 1 took deviations from each earlier
+    month's moving median, which needed 12 more months of history before the first z).
+    """
+    past = yoy.shift(time=1).transpose("area", "time").values
+    n_area = past.shape[0]
+    padded = np.concatenate([np.full((n_area, window - 1), np.nan), past], axis=1)
+    win = np.lib.stride_tricks.sliding_window_view(padded, window, axis=1)  # (area, time, w)
+    enough = np.sum(np.isfinite(win), axis=2) >= min_periods
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        med = np.nanmedian(win, axis=2)
+        mad = np.nanmedian(np.abs(win - med[..., None]), axis=2)
+    med, mad = np.where(enough, med, np.nan), np.where(enough, mad, np.nan)
+    coords = {"area": yoy["area"], "time": yoy["time"]}
+    return xr.Dataset(
+        {
+            "median": xr.DataArray(med, dims=("area", "time"), coords=coords),
+            "mad": xr.DataArray(mad, dims=("area", "time"), coords=coords),
+        }
+    )
+
+
 def seasonal_rise(unemployed: xr.DataArray, cfg: dict[str, Any]) -> Signal:
     """An unusual year-on-year rise of unemployed against its own seasonal norm.
 
     ``z = (yoy - median) / (1.4826 MAD)`` of the log year-on-year change, the norm taken from
     the previous ``window_months`` (excluding the current month). Also requires a rise of at
     least ``min_rise_share`` and ``min_rise_persons`` so that small counts do not alarm.
+    ``z >= z_warning`` is a warning, ``z >= z_critical`` critical.
 
     Parameters
     ----------
     unemployed
         (area, time) monthly counts.
     """
-    x = xr.ufuncs.log1p(unemployed)
+    x = xr.ufuncs.log1p(unemployed.transpose("area", "time"))
     yoy = x - x.shift(time=12)
-    past = yoy.shift(time=1).rolling(time=cfg["window_months"], min_periods=12)
-    med = past.median()
-    mad = (
-        (yoy.shift(time=1) - med)
-        .pipe(abs)
-        .rolling(time=cfg["window_months"], min_periods=12)
-        .median()
-    )
-    scale = np.maximum(1.4826 * mad, 0.02)
-    z = (yoy - med) / scale
+    norm_ = _robust_norm(yoy, cfg["window_months"])
+    scale = np.maximum(1.4826 * norm_["mad"], 0.02)
+    z = (yoy - norm_["median"]) / scale
     rise = unemployed - unemployed.shift(time=12)
     big = (np.expm1(yoy) >= cfg["min_rise_share"]) & (rise >= cfg["min_rise_persons"])
-    sev = _severity(big & (z >= cfg["z_warning"]), big & (z >= cfg["z_critical"]))
+    warning = big & (z >= cfg["z_warning"])
+    sev = _severity(warning, big & (z >= cfg["z_critical"]))
     numbers = xr.Dataset(
         {"z": z, "yoy_change": np.expm1(yoy), "rise_persons": rise, "value": unemployed}
     )
-    return Signal("seasonal_rise", "1", sev, numbers)
+    return Signal("seasonal_rise", "2", sev, numbers)
 
 
 def exceedance_probability(
@@ -195,20 +219,36 @@ def structural_break(series: xr.DataArray, cfg: dict[str, Any]) -> Signal:
     return Signal("structural_break", "2", sev, xr.Dataset({"sup_f": f_da, "shift": s_da}))
 
 
-def event_tier(events: pd.DataFrame, labour_force: xr.DataArray, cfg: dict[str, Any]) -> Signal:
+def event_tier(
+    events: pd.DataFrame,
+    labour_force: xr.DataArray,
+    cfg: dict[str, Any],
+    impacts: Mapping[int, Any] | None = None,
+) -> Signal:
     """Registered events at or above tiers relative to the municipality's labour force.
 
     Parameters
     ----------
     events
-        Rows with ``municipality, kind, jobs, announced, effect_start`` (the event register).
+        Rows with ``id, municipality, kind, jobs, announced, effect_start`` (the event
+        register).
     labour_force
         (area, time) monthly labour force; the event is sized against its last value at the
         month of announcement. The event is live from announcement until its effect starts
         plus ``lookahead_months``.
+    impacts
+        Simulated impacts by event id (:class:`forecasting.alerts.impact.EventImpact`). The
+        largest median rate change of the live events is reported (``sim_rate_change_pp``,
+        with its 90 % band, and ``sim_extra_unemployed``) and escalates the severity: at or
+        above ``sim_rate_pp_warning`` at least a warning, ``sim_rate_pp_critical`` critical.
     """
     shares = xr.zeros_like(labour_force, dtype=float)
     jobs = xr.zeros_like(labour_force, dtype=float)
+    sim = {
+        name: xr.full_like(labour_force, np.nan, dtype=float)
+        for name in ("sim_rate_change_pp", "sim_rate_pp_lo90", "sim_rate_pp_hi90")
+    }
+    sim["sim_extra_unemployed"] = xr.full_like(labour_force, np.nan, dtype=float)
     times = pd.DatetimeIndex(labour_force["time"].values)
     for record in events.to_dict("records"):
         muni = str(record["municipality"])
@@ -219,10 +259,34 @@ def event_tier(events: pd.DataFrame, labour_force: xr.DataArray, cfg: dict[str, 
         live = (times >= start) & (times <= end)
         jobs.loc[{"area": muni}] += np.where(live, float(record["jobs"]), 0.0)
         shares.loc[{"area": muni}] = jobs.sel(area=muni) / labour_force.sel(area=muni)
+        impact = (impacts or {}).get(int(record.get("id") or 0))
+        if impact is not None and impact.simulated:
+            _max_impact(sim, muni, live, impact)
     info = shares >= cfg["share_info"]
     warning = (shares >= cfg["share_warning"]) | (jobs >= cfg["jobs_warning"])
-    sev = _severity(warning, shares >= cfg["share_critical"], info=info)
-    return Signal("event_tier", "1", sev, xr.Dataset({"share": shares, "jobs": jobs}))
+    rate, tiered = sim["sim_rate_change_pp"], info | warning
+    warning = warning | (tiered & (rate >= cfg.get("sim_rate_pp_warning", np.inf)))
+    critical = (shares >= cfg["share_critical"]) | (
+        tiered & (rate >= cfg.get("sim_rate_pp_critical", np.inf))
+    )
+    sev = _severity(warning, critical, info=info)
+    return Signal("event_tier", "2", sev, xr.Dataset({"share": shares, "jobs": jobs, **sim}))
+
+
+def _max_impact(sim: dict[str, xr.DataArray], muni: str, live: np.ndarray, impact: Any) -> None:
+    """Keep, per month, the live event with the largest simulated median rate change."""
+    lo, mid, hi = impact.rate_change_pp
+    current = sim["sim_rate_change_pp"].sel(area=muni).values
+    better = live & ~(current >= mid)
+    for name, value in (
+        ("sim_rate_change_pp", mid),
+        ("sim_rate_pp_lo90", lo),
+        ("sim_rate_pp_hi90", hi),
+        ("sim_extra_unemployed", impact.peak_extra_unemployed[1]),
+    ):
+        row = sim[name].sel(area=muni).values.copy()
+        row[better] = value
+        sim[name].loc[{"area": muni}] = row
 
 
 def working_age_decline(working_age: xr.DataArray, cfg: dict[str, Any]) -> Signal:
@@ -231,12 +295,38 @@ def working_age_decline(working_age: xr.DataArray, cfg: dict[str, Any]) -> Signa
     Parameters
     ----------
     working_age
-        (area, time) annual working-age population (15-64), history and projection.
+        (area, time) or (area, time, age_band) annual working-age population (persons on
+        31.12., history and projection, consecutive years). With ``age_band`` the change is
+        split into the bands' contributions (``contribution_<band>``, shares of the base
+        that sum to ``change``).
+
+    Returns
+    -------
+    Signal on the annual ``time``: ``change`` (share), ``working_age`` and
+    ``working_age_ahead`` (persons now and ``years`` years later), ``change_persons``.
     """
-    change = working_age.shift(time=-cfg["years"]) / working_age - 1.0
+    years = cfg["years"]
+    banded = "age_band" in working_age.dims
+    total = working_age.sum("age_band", min_count=1) if banded else working_age
+    ahead = total.shift(time=-years)
+    change = ahead / total - 1.0
     decline = -change
     sev = _severity(decline >= cfg["decline_warning"], decline >= cfg["decline_critical"])
-    return Signal("working_age_decline", "1", sev, xr.Dataset({"change": change}))
+    numbers = xr.Dataset(
+        {
+            "change": change,
+            "working_age": total,
+            "working_age_ahead": ahead,
+            "change_persons": ahead - total,
+        }
+    )
+    if banded:
+        for band in map(str, working_age["age_band"].values):
+            part = working_age.sel(age_band=band, drop=True)
+            numbers[f"contribution_{band.replace('-', '_')}"] = (
+                part.shift(time=-years) - part
+            ) / total
+    return Signal("working_age_decline", "2", sev, numbers, meta={"years": years})
 
 
 def clients_per_expert(unemployed: xr.DataArray, cfg: dict[str, Any]) -> Signal:
@@ -265,38 +355,85 @@ def clients_per_expert(unemployed: xr.DataArray, cfg: dict[str, Any]) -> Signal:
     return Signal("clients_per_expert", "1", sev, numbers)
 
 
-def occupation_shortage(tightness: xr.DataArray, cfg: dict[str, Any]) -> list[Signal]:
-    """An occupation group turning from surplus to shortage (vacancies per unemployed > 1).
+def occupation_shortage(
+    tightness: xr.DataArray,
+    cfg: dict[str, Any],
+    *,
+    vacancies: xr.DataArray | None = None,
+    unemployed: xr.DataArray | None = None,
+) -> list[Signal]:
+    """An occupation group turning from surplus to shortage (vacancies per unemployed).
+
+    A breach (warning) is tightness at or above ``tightness_shortage`` in a month where it
+    was below it in the same month a year earlier, with at least ``min_vacancies``
+    vacancies (tightness of a handful of vacancies is noise).
 
     Parameters
     ----------
     tightness
-        (area, occupation, time) vacancies per unemployed, observed or forecast.
+        (area, occupation, time) vacancies per unemployed jobseeker, observed or forecast
+        (monthly, usually a 3-month mean).
+    vacancies, unemployed
+        (area, occupation, time) the counts behind it (for the guard and the explanation).
+
+    Returns
+    -------
+    One Signal per occupation group (``subject`` = its code), numbers ``tightness``,
+    ``tightness_year_before`` and, when given, ``vacancies``, ``unemployed`` and their
+    12-month changes.
     """
     signals = []
     for occ in map(str, tightness["occupation"].values):
-        t = tightness.sel(occupation=occ)
-        was_surplus = (t.shift(time=12) < cfg["tightness_shortage"]).fillna(False)
+        t = tightness.sel(occupation=occ, drop=True)
+        before = t.shift(time=12)
+        was_surplus = (before < cfg["tightness_shortage"]).fillna(False)
         shortage = (t >= cfg["tightness_shortage"]) & was_surplus
+        data = {"tightness": t, "tightness_year_before": before}
+        for name, counts in (("vacancies", vacancies), ("unemployed", unemployed)):
+            if counts is not None:
+                c = counts.sel(occupation=occ, drop=True)
+                data[name], data[f"{name}_change_12m"] = c, c - c.shift(time=12)
+        if vacancies is not None:
+            # unknown vacancies (a forecast without counts) do not block
+            shortage = shortage & ~(data["vacancies"] < cfg.get("min_vacancies", 0))
         sev = _severity(shortage, xr.zeros_like(shortage))
-        signals.append(
-            Signal("occupation_shortage", "1", sev, xr.Dataset({"tightness": t}), subject=occ)
-        )
+        signals.append(Signal("occupation_shortage", "2", sev, xr.Dataset(data), subject=occ))
     return signals
 
 
 def stale_data(
-    last_month: pd.Timestamp, today: pd.Timestamp, area: str, cfg: dict[str, Any]
+    last_month: pd.Timestamp,
+    today: pd.Timestamp,
+    area: str,
+    cfg: dict[str, Any],
+    *,
+    source: str = "",
+    meta: dict[str, Any] | None = None,
 ) -> Signal:
-    """The newest register month is older than ``max_age_months`` at ``today``."""
+    """The newest month of a data source is older than ``max_age_months`` at ``today``.
+
+    Age in whole months from the last observed month to ``today``'s month; over
+    ``max_age_months`` a warning, over ``critical_age_months`` (if set) critical. The
+    signal has the single month of ``today``; ``source`` (a cube or product name) is the
+    alert's subject, so each source is its own alert.
+    """
     age = (today.year - last_month.year) * 12 + today.month - last_month.month
     time = pd.DatetimeIndex([today.to_period("M").to_timestamp()])
+    level = NORMAL
+    if age > cfg["max_age_months"]:
+        level = WARNING
+    if age > cfg.get("critical_age_months", np.inf):
+        level = CRITICAL
     sev = xr.DataArray(
-        [[WARNING if age > cfg["max_age_months"] else NORMAL]],
+        np.array([[level]], dtype=np.int8),
         dims=("area", "time"),
         coords={"area": [area], "time": time},
     )
-    numbers = xr.Dataset({"age_months": sev.copy(data=[[float(age)]])})
-    return Signal(
-        "stale_data", "1", sev.astype(np.int8), numbers, meta={"last_month": str(last_month.date())}
+    numbers = xr.Dataset(
+        {
+            "age_months": sev.copy(data=[[float(age)]]),
+            "max_age_months": sev.copy(data=[[float(cfg["max_age_months"])]]),
+        }
     )
+    info = {"last_month": str(last_month.date()), "source": source, **(meta or {})}
+    return Signal("stale_data", "2", sev, numbers, subject=source, meta=info)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
@@ -9,11 +10,20 @@ import xarray as xr
 from sqlalchemy.engine import Engine
 
 from forecasting import geography, snapshot
-from forecasting.alerts.engine import AlertEngine, EvaluationReport
+from forecasting.alerts import rules
+from forecasting.alerts.engine import AlertEngine, EvaluationReport, Explainer
 from forecasting.alerts.events import EventRegister
 from forecasting.alerts.explain import explain
+from forecasting.alerts.impact import EventImpact, simulate_tiered
 from forecasting.alerts.lifecycle import Transition
-from forecasting.alerts.monitor import register_signals
+from forecasting.alerts.monitor import (
+    annual_to_monthly,
+    occupation_signals,
+    register_signals,
+    stale_signals,
+    working_age_input,
+)
+from forecasting.alerts.rules import Signal
 from forecasting.errors import ValidationError
 from forecasting.io.delivery import Deliverer, SmtpConfig
 from forecasting.settings import get_settings
@@ -64,6 +74,85 @@ def _months(registers: xr.Dataset, since: str | None) -> list[pd.Timestamp]:
     return list(times[times >= start])
 
 
+UNEMPLOYMENT_RULES = {"seasonal_rise", "rate_threshold", "structural_break"}
+
+
+@dataclass(frozen=True)
+class RuleInputs:
+    """Inputs of the rules beyond the registers (any may be None: the rule is then skipped).
+
+    ``working_age`` (area, time[, age_band]) annual; ``occupations`` the occupations cube;
+    ``occupation_forecast`` the release's ``occupation_forecasts``; ``sources`` the datasets
+    whose newest month ``stale_data`` checks, by name.
+    """
+
+    working_age: xr.DataArray | None = None
+    occupations: xr.Dataset | None = None
+    occupation_forecast: xr.Dataset | None = None
+    sources: dict[str, xr.Dataset] | None = None
+
+
+def release_inputs(
+    registers: xr.Dataset, release_id: str | None = None, store_root: str | None = None
+) -> RuleInputs:
+    """The rules' inputs from a published release, falling back on the data snapshot.
+
+    Working-age population: the release's ``labour_supply`` (else the official projection
+    2019); occupation forecasts: the release's ``occupation_forecasts`` (else none, observed
+    turns only); stale data: the registers and the occupations cube.
+    """
+    products: dict[str, xr.Dataset] = {}
+    if release_id is not None:
+        from forecasting.io.release_store import ReleaseStore
+
+        release = ReleaseStore(store_root).open(release_id)
+        for name in ("labour_supply", "occupation_forecasts"):
+            if name in release.names():
+                products[name] = release.dataset(name)
+    occupations = snapshot.load("occupations")
+    population = products.get("labour_supply")
+    if population is None:
+        population = snapshot.load("projection_2019")
+    counts = ["unemployed", "labour_force", "vacancies"]
+    return RuleInputs(
+        working_age=working_age_input(population),
+        occupations=occupations,
+        occupation_forecast=products.get("occupation_forecasts"),
+        sources={
+            "registers": registers[[v for v in counts if v in registers]],
+            "occupations": occupations[["unemployed", "vacancies"]],
+        },
+    )
+
+
+def extra_signals(
+    inputs: RuleInputs, months: list[pd.Timestamp], areas: list[str] | None, config: dict
+) -> list[Signal]:
+    """Signals of working-age decline and occupation shortage on the evaluated ``months``."""
+    cfg = config["rules"]
+    out: list[Signal] = []
+    if inputs.working_age is not None:
+        wa = inputs.working_age
+        keep = [a for a in map(str, wa["area"].values) if areas is None or a in areas]
+        keep = [a for a in keep if geography.level_of(a) == "municipality"]
+        annual = rules.working_age_decline(wa.sel(area=keep), cfg["working_age_decline"])
+        out.append(annual_to_monthly(annual, months))
+    if inputs.occupations is not None:
+        out += occupation_signals(
+            inputs.occupations, cfg["occupation_shortage"], forecast=inputs.occupation_forecast
+        )
+    return out
+
+
+def live_events(events: pd.DataFrame, months: list[pd.Timestamp], lookahead: int) -> pd.DataFrame:
+    """Events live in some evaluated month (announced by the last, effect not long past)."""
+    if not len(events):
+        return events
+    announced = pd.to_datetime(events["announced"])
+    until = pd.to_datetime(events["effect_start"]) + pd.DateOffset(months=lookahead)
+    return events[(announced <= max(months) + pd.offsets.MonthEnd(0)) & (until >= min(months))]
+
+
 def evaluate_snapshot(
     db: Engine,
     *,
@@ -72,30 +161,46 @@ def evaluate_snapshot(
     deliver: bool = False,
     registers: xr.Dataset | None = None,
     rate_forecast: xr.Dataset | None = None,
+    inputs: RuleInputs | None = None,
+    release_id: str | None = None,
+    store_root: str | None = None,
+    today: dt.date | None = None,
+    simulate: bool = True,
 ) -> RunSummary:
-    """Evaluate the register rules for the months from ``since`` (default: the latest month).
+    """Evaluate the rules for the months from ``since`` (default: the latest month).
 
-    Months already evaluated are skipped by the life cycle, so running this again is harmless.
+    Register rules, the event register (tiers with the simulated impact of each tiered event
+    when ``simulate``), working-age decline and occupation shortage on those months; stale
+    data at ``today`` (default: the current date). ``inputs`` overrides what
+    :func:`release_inputs` reads from the release ``release_id`` (or the snapshot). Months
+    already evaluated are skipped by the life cycle, so running this again is harmless.
     """
+    config = rules.load_config()
     registers = registers if registers is not None else snapshot.load("registers")
     areas = geography.members(area) if area else None
-    events = EventRegister(db).frame()
     months = _months(registers, since)
-    signals = register_signals(registers, rate_forecast=rate_forecast, events=events, areas=areas)
-    unemployed = registers["unemployed"]
-
-    def explainer(tr: Transition) -> dict[str, object]:
-        series = None
-        if tr.area in unemployed["area"]:
-            series = unemployed.sel(area=tr.area).to_series()
-        return explain(
-            tr.rule, tr.area, pd.Timestamp(tr.month), tr.numbers, series=series, events=events
-        )
-
-    deliverer = deliverer_from_settings(db)
-    report: EvaluationReport = AlertEngine(db, deliverer=deliverer).evaluate(
-        signals, months, explainer=explainer
+    inputs = inputs if inputs is not None else release_inputs(registers, release_id, store_root)
+    events = EventRegister(db).frame()
+    ecfg = config["rules"]["event_tier"]
+    events = live_events(events, months, ecfg["lookahead_months"])
+    impacts = (
+        simulate_tiered(events, registers["labour_force"], ecfg) if simulate and len(events) else {}
     )
+    signals = register_signals(
+        registers, rate_forecast=rate_forecast, events=events, areas=areas, impacts=impacts
+    )
+    signals += extra_signals(inputs, months, areas, config)
+    now = pd.Timestamp(today or dt.date.today())
+    stale = stale_signals(
+        inputs.sources or {}, now, area or geography.COUNTRY, config["rules"]["stale_data"]
+    )
+    explainer = _explainer(registers["unemployed"], events, impacts)
+    deliverer = deliverer_from_settings(db)
+    engine = AlertEngine(db, deliverer=deliverer, config=config)
+    report: EvaluationReport = engine.evaluate(signals, months, explainer=explainer)
+    if stale:
+        now_month = [now.to_period("M").to_timestamp()]
+        report.transitions += engine.evaluate(stale, now_month, explainer=explainer).transitions
     delivered = deliverer.drain() if deliver else {}
     return RunSummary(
         months=len(months),
@@ -105,3 +210,26 @@ def evaluate_snapshot(
         enqueued=report.enqueued,
         delivered=delivered,
     )
+
+
+def _explainer(
+    unemployed: xr.DataArray, events: pd.DataFrame, impacts: dict[int, EventImpact]
+) -> Explainer:
+    simulated = {k: v.as_dict() for k, v in impacts.items()}
+
+    def explainer(tr: Transition) -> dict[str, object]:
+        series = None
+        if tr.rule in UNEMPLOYMENT_RULES and tr.area in unemployed["area"]:
+            series = unemployed.sel(area=tr.area).to_series()
+        local = events if tr.rule == "event_tier" else None
+        return explain(
+            tr.rule,
+            tr.area,
+            pd.Timestamp(tr.month),
+            tr.numbers,
+            series=series,
+            events=local,
+            impacts=simulated,
+        )
+
+    return explainer
