@@ -154,17 +154,27 @@ def _delivery_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
     retries=2,
     retry_delay_seconds=exponential_backoff(backoff_factor=5),
 )
-def deliver_alerts(release_id: str, scope: str, area: str) -> dict[str, Any]:
+def deliver_alerts(
+    release_id: str, scope: str, area: str, store_root: str | None = None
+) -> dict[str, Any]:
     """Run the alert life cycle on the released data and deliver what changed (I/O: retried).
 
-    Cached per release id, so a rerun that republishes nothing calls nothing; underneath, the
-    life cycle skips months it has evaluated and deliveries are idempotent per transition.
+    The rules read the release's products (labour supply, occupation forecasts) besides the
+    registers. Cached per release id, so a rerun that republishes nothing calls nothing;
+    underneath, the life cycle skips months it has evaluated and deliveries are idempotent
+    per transition.
     """
     from forecasting.alerts.run import evaluate_snapshot
     from forecasting.io.alert_db import make_engine
 
     engine = make_engine(get_settings().alerts.database_url)
-    summary = evaluate_snapshot(engine, area=area if scope == "area" else None, deliver=True)
+    summary = evaluate_snapshot(
+        engine,
+        area=area if scope == "area" else None,
+        deliver=True,
+        release_id=release_id,
+        store_root=store_root,
+    )
     return {"release": release_id, "summary": str(summary)}
 
 
@@ -229,7 +239,7 @@ def build_release(
     with transaction():
         info = publish(ctx, refs, skipped, store_root, timings)
         if alerts and "alerts" in refs:
-            deliver_alerts(info.id, ctx.scope, ctx.area)
+            deliver_alerts(info.id, ctx.scope, ctx.area, store_root)
     logger.info("release %s (%d products) at %s", info.id, len(refs), info.path)
     return info
 
