@@ -233,8 +233,8 @@ def test_concat_areas_orders_by_release_areas_not_by_arrival(tmp_path: Path) -> 
         for i, u in enumerate(("TA23", "491", "097"))
     }
     shuffled = dict(reversed(list(parts.items())))
-    a = release._concat_areas(ctx, parts, {})
-    b = release._concat_areas(ctx, shuffled, {})
+    a = release.products._concat_areas(ctx, parts, {})
+    b = release.products._concat_areas(ctx, shuffled, {})
     xr.testing.assert_identical(a, b)
     assert a["area"].values.tolist() == ["097", "491", "TA23"]
 

@@ -17,9 +17,8 @@ import xarray as xr
 from packaging.version import Version
 
 from flows import release as flow
-from forecasting import release
 from forecasting.io.release_store import ReleaseStore
-from forecasting.release import BuildContext, Product
+from forecasting.release import BuildContext, Product, registry
 from tests.test_flows_release import CALLS, HISTORY, MEANS
 
 pytestmark = pytest.mark.slow
@@ -71,10 +70,10 @@ def test_release_flow_threads_rerun_dask_and_failure(
 ) -> None:
     from prefect_dask import DaskTaskRunner
 
-    monkeypatch.setattr(release, "_REGISTRY", {"history": HISTORY, "means": MEANS})
+    monkeypatch.setattr(registry, "_REGISTRY", {"history": HISTORY, "means": MEANS})
     # Other people edit and commit this tree while the test runs; pin the code identity.
-    monkeypatch.setattr(release, "code_version", lambda: "test")
-    monkeypatch.setattr(release, "source_fingerprint", lambda: "test")
+    monkeypatch.setattr(registry, "code_version", lambda: "test")
+    monkeypatch.setattr(registry, "source_fingerprint", lambda: "test")
     CALLS.clear()
     args = {"scope": "area", "area": "TA23", "seed": 3, "work_dir": str(tmp_path / "work")}
     store = ReleaseStore(tmp_path / "store")
@@ -105,7 +104,7 @@ def test_release_flow_threads_rerun_dask_and_failure(
     assert _digests(other.path) == _digests(first.path)  # bit-identical on 2 workers
 
     broken = Product(name="broken", stage="x", requires=(), needs=("means",), build=_boom)
-    monkeypatch.setitem(release._REGISTRY, "broken", broken)
+    monkeypatch.setitem(registry._REGISTRY, "broken", broken)
     state = flow.build_release(**{**args, "seed": 4}, store_root=str(store.root), return_state=True)
     assert state.is_failed()
     assert store.current() == first  # a failure anywhere publishes nothing

@@ -1,0 +1,62 @@
+"""What a release contains and how it is assembled, without any orchestration.
+
+A release is a set of *products*, each a step that reads the results it ``needs`` and writes
+its own, in registration order (ingest, models, backtests, reconciliation, labour demand,
+demography, scenarios, alerts). Steps pass :class:`ProductRef` references, never arrays.
+``flows.release`` schedules these steps with Prefect (mapped over areas where a product has
+``units``); the functions here also run without Prefect.
+
+- :mod:`forecasting.release.registry`: context, products, the registry, plan, step keys;
+- :mod:`forecasting.release.steps`: running a step, a unit, a combine; publishing;
+- :mod:`forecasting.release.products`: the products themselves (registered on import).
+"""
+
+from __future__ import annotations
+
+from forecasting.release import products as products
+from forecasting.release.registry import (
+    _REGISTRY,
+    SCOPES,
+    WHOLE_SNAPSHOT,
+    BuildContext,
+    Product,
+    ProductRef,
+    load,
+    make_context,
+    plan,
+    register,
+    registered,
+    scope_areas,
+    step_key,
+    unavailable_reason,
+)
+from forecasting.release.steps import (
+    assemble_manifest,
+    publish_release,
+    run_combine,
+    run_step,
+    run_unit,
+)
+
+__all__ = [
+    "SCOPES",
+    "WHOLE_SNAPSHOT",
+    "_REGISTRY",
+    "BuildContext",
+    "Product",
+    "ProductRef",
+    "assemble_manifest",
+    "load",
+    "make_context",
+    "plan",
+    "products",
+    "publish_release",
+    "register",
+    "registered",
+    "run_combine",
+    "run_step",
+    "run_unit",
+    "scope_areas",
+    "step_key",
+    "unavailable_reason",
+]

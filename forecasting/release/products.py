@@ -1,0 +1,314 @@
+"""The release's products, registered in build order: thin adapters over their modules.
+
+ingest (registers history) -> models (register and occupation forecasts) -> backtests ->
+labour demand and training needs (mapped over areas) -> demography -> scenarios -> alerts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import xarray as xr
+
+from forecasting import geography
+from forecasting.release.registry import WHOLE_SNAPSHOT, BuildContext, BuildFn, Product, register
+
+
+# -- the products ------------------------------------------------------------------------------
+def _registers_history(ctx: BuildContext, inputs: Mapping[str, xr.Dataset]) -> xr.Dataset:
+    """The register cube restricted to the release's areas (history the service serves)."""
+    from forecasting import snapshot
+
+    cube = snapshot.load("registers")
+    present = set(map(str, cube["area"].values))
+    return cube.sel(area=[a for a in ctx.areas if a in present])
+
+
+def _history_metrics(ds: xr.Dataset) -> dict[str, Any]:
+    last = ds["time"].values[-1] if ds.sizes.get("time") else None
+    return {"areas": int(ds.sizes["area"]), "last_month": str(last)[:7] if last else None}
+
+
+register(
+    Product(
+        name="registers_history",
+        stage="ingest",
+        requires=("forecasting.snapshot:load",),
+        cubes=("registers",),
+        build=_registers_history,
+        metrics=_history_metrics,
+        source_tables=("tyonv 12r5",),
+    )
+)
+
+
+REGISTER_HORIZON = 24  # months ahead of the last observed month
+
+
+def _register_forecasts(ctx: BuildContext, inputs: Mapping[str, xr.Dataset]) -> xr.Dataset:
+    """Reconciled register forecasts from the last released month, 24 months ahead."""
+    from forecasting.registers import forecast_registers
+
+    origin = f"{inputs['registers_history']['time'].values[-1]}"[:7]
+    seed = ctx.seed_for("register_forecasts")
+    return forecast_registers(origin, REGISTER_HORIZON, ctx.scope, ctx.area, seed=seed)
+
+
+register(
+    Product(
+        name="register_forecasts",
+        stage="models",
+        requires=("forecasting.registers:forecast_registers",),
+        cubes=("registers",),
+        needs=("registers_history",),
+        build=_register_forecasts,
+        metrics=lambda ds: {"areas": int(ds.sizes["area"]), "months": int(ds.sizes["time"])},
+    )
+)
+
+
+def _backtest_metrics(ctx: BuildContext, inputs: Mapping[str, xr.Dataset]) -> xr.Dataset:
+    """Rolling-origin accuracy of the register forecasts for the release's areas.
+
+    Mean MASE, sMAPE, interval coverage and MSIS over the default origins (2012-2022), by
+    area, variable, method (base, reconciled, bottom-up) and horizon band.
+    """
+    from forecasting.backtest import backtest_registers, summarise
+    from forecasting.registers import area_rows
+
+    rows = area_rows(ctx.area) if ctx.scope == "area" else None
+    frame = backtest_registers(rows=rows, seed=ctx.seed_for("register_backtest_metrics"))
+    table = summarise(frame, by=("area", "variable", "method", "band"))
+    ds = xr.Dataset.from_dataframe(
+        table.rename(columns={"method": "model"}).set_index(["area", "variable", "model", "band"])
+    )
+    return ds.assign_attrs(
+        source_tables=inputs["registers_history"].attrs.get("source_tables", ""),
+        retrieved=inputs["registers_history"].attrs.get("retrieved", ""),
+        origins="2012-06 .. 2022-06, nine rolling origins; metrics averaged over origins",
+    )
+
+
+register(
+    Product(
+        name="register_backtest_metrics",
+        stage="backtests",
+        requires=("forecasting.backtest:backtest_registers",),
+        cubes=("registers",),
+        needs=("registers_history",),
+        build=_backtest_metrics,
+        metrics=lambda ds: {
+            "mase_h1_12_reconciled_unemployed": float(
+                ds["mase"].sel(variable="unemployed", model="reconciled", band="h1-12").mean()
+            )
+        },
+    )
+)
+
+
+def _occupation_forecasts(ctx: BuildContext, inputs: Mapping[str, xr.Dataset]) -> xr.Dataset:
+    """Unemployed and vacancies by occupation group in Etelä-Savo, with tightness."""
+    from forecasting.registers import forecast_occupations
+
+    origin = f"{inputs['registers_history']['time'].values[-1]}"[:7]
+    seed = ctx.seed_for("occupation_forecasts")
+    return forecast_occupations(origin, REGISTER_HORIZON, "MK10", seed=seed)
+
+
+register(
+    Product(
+        name="occupation_forecasts",
+        stage="models",
+        requires=("forecasting.registers:forecast_occupations",),
+        cubes=("occupations",),
+        needs=("registers_history",),
+        build=_occupation_forecasts,
+        metrics=lambda ds: {"occupations": int(ds.sizes["occupation"])},
+    )
+)
+
+
+def _area_units(ctx: BuildContext) -> list[str]:
+    """Map units of area-level products: the area, or every employment area plus Finland."""
+    if ctx.scope == "area":
+        return [ctx.area]
+    return [*geography.aggregate_codes("employment_area"), geography.COUNTRY]
+
+
+def _concat_areas(
+    ctx: BuildContext, parts: Mapping[str, xr.Dataset], inputs: Mapping[str, xr.Dataset]
+) -> xr.Dataset:
+    """Join per-area parts along ``area`` (municipalities first, in the release's order).
+
+    The order depends only on the labels, never on which worker finished first.
+    """
+    ordered = [parts[unit] for unit in sorted(parts)]
+    ds = xr.concat(
+        ordered,
+        dim="area",
+        data_vars="minimal",
+        coords="minimal",
+        compat="override",
+        join="exact",
+        combine_attrs="override",
+    )
+    got = list(map(str, ds["area"].values))
+    rank = {a: i for i, a in enumerate(ctx.areas)}
+    ds = ds.isel(area=sorted(range(len(got)), key=lambda i: (rank.get(got[i], len(rank)), got[i])))
+    return ds.assign_attrs(seed=ctx.seed, unit_seeds="seed_for(product, unit) from the root seed")
+
+
+def _jobs_unit(ctx: BuildContext, unit: str, inputs: Mapping[str, xr.Dataset]) -> xr.Dataset:
+    from forecasting import demand
+
+    seed = ctx.seed_for("jobs_by_industry", unit)
+    return demand.jobs_by_industry_projection(until=2035, area=unit, seed=seed)
+
+
+def _training_unit(ctx: BuildContext, unit: str, inputs: Mapping[str, xr.Dataset]) -> xr.Dataset:
+    from forecasting import training
+
+    seed = ctx.seed_for("training_needs", unit)
+    scope = "national" if unit == geography.COUNTRY else "area"
+    return training.training_needs(until=2035, scope=scope, area=unit, seed=seed)
+
+
+def _area_count(ds: xr.Dataset) -> dict[str, Any]:
+    return {"areas": int(ds.sizes["area"])}
+
+
+register(
+    Product(
+        name="jobs_by_industry",
+        stage="labour_demand",
+        requires=("forecasting.demand:jobs_by_industry_projection",),
+        cubes=(WHOLE_SNAPSHOT,),
+        units=_area_units,
+        build_unit=_jobs_unit,
+        combine=_concat_areas,
+        metrics=_area_count,
+    )
+)
+register(
+    Product(
+        name="training_needs",
+        stage="training_needs",
+        requires=("forecasting.training:training_needs",),
+        cubes=(WHOLE_SNAPSHOT,),
+        units=_area_units,
+        build_unit=_training_unit,
+        combine=_concat_areas,
+        metrics=_area_count,
+    )
+)
+
+
+POPULATION_UNTIL = 2040
+POPULATION_DRAWS = 1000
+
+
+def _demography(fn_name: str) -> BuildFn:
+    """A build step calling ``forecasting.demography.<fn_name>`` for the release's scope."""
+
+    def build(ctx: BuildContext, inputs: Mapping[str, xr.Dataset]) -> xr.Dataset:
+        from forecasting import demography
+
+        fn = getattr(demography, fn_name)
+        return fn(
+            base_year=2019,
+            until=POPULATION_UNTIL,
+            scope=ctx.scope,
+            area=ctx.area,
+            draws=POPULATION_DRAWS,
+            seed=ctx.seed_for(fn_name),
+        )
+
+    return build
+
+
+register(
+    Product(
+        name="population_projection",
+        stage="demography",
+        requires=("forecasting.demography:project_population",),
+        cubes=(WHOLE_SNAPSHOT,),
+        build=_demography("project_population"),
+        metrics=_area_count,
+    )
+)
+register(
+    Product(
+        name="labour_supply",
+        stage="demography",
+        requires=("forecasting.demography:labour_supply",),
+        cubes=(WHOLE_SNAPSHOT,),
+        build=_demography("labour_supply"),
+        metrics=_area_count,
+    )
+)
+
+
+def _scenarios(ctx: BuildContext, inputs: Mapping[str, xr.Dataset]) -> xr.Dataset:
+    """The preset scenarios (Mikkeli region) with the release's seed."""
+    from forecasting.scenarios import run_presets
+
+    return run_presets(seed=ctx.seed_for("scenarios"))
+
+
+register(
+    Product(
+        name="scenarios",
+        stage="scenarios",
+        requires=("forecasting.scenarios:run_presets",),
+        cubes=(WHOLE_SNAPSHOT,),
+        build=_scenarios,
+        metrics=lambda ds: {"scenarios": int(ds.sizes["scenario"])},
+    )
+)
+
+
+def _alerts(ctx: BuildContext, inputs: Mapping[str, xr.Dataset]) -> xr.Dataset:
+    """Severity of every register rule per municipality and month (0 normal .. 3 critical).
+
+    NaN where a rule does not cover an area. Event-register alerts and the alert life cycle
+    (firing, hysteresis, delivery) live in the alert store, evaluated after publishing.
+    """
+    from forecasting.alerts import rules
+    from forecasting.alerts.monitor import register_signals
+
+    registers = inputs["registers_history"]
+    signals = register_signals(registers, areas=list(ctx.municipalities))
+    severity = xr.concat(
+        [s.severity.astype("float64") for s in signals],
+        dim=xr.Variable("rule", [s.rule for s in signals]),
+        join="outer",
+    ).transpose("area", "time", "rule")
+    codes = {"normal": rules.NORMAL, "info": rules.INFO, "warning": rules.WARNING}
+    codes["critical"] = rules.CRITICAL
+    return xr.Dataset(
+        {"severity": severity},
+        attrs={
+            "source_tables": registers.attrs.get("source_tables", ""),
+            "retrieved": registers.attrs.get("retrieved", ""),
+            "rule_versions": json.dumps({s.rule: s.version for s in signals}),
+            "severity_codes": json.dumps(codes),
+            "time_convention": "month start (YYYY-MM-01) labels the month",
+        },
+    )
+
+
+register(
+    Product(
+        name="alerts",
+        stage="alerts",
+        requires=("forecasting.alerts.monitor:register_signals",),
+        needs=("registers_history",),
+        build=_alerts,
+        metrics=lambda ds: {
+            "critical_latest": int((ds["severity"].isel(time=-1) == 3).sum()),
+            "rules": int(ds.sizes["rule"]),
+        },
+    )
+)

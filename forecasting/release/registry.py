@@ -1,0 +1,283 @@
+"""The release's vocabulary: build context, products, their registry, plan and step keys.
+
+A release is a set of *products* (datasets under the names of
+:data:`forecasting.io.release_store.CANONICAL_NAMES`), each built by a :class:`Product`
+registered here (by :mod:`forecasting.release.products`). A product is included only when
+its module exists and imports (:func:`plan`); nothing is ever stubbed.
+
+A step's result lives in the :class:`~forecasting.io.release_work.WorkArea` under a key that
+hashes everything it depends on (:func:`step_key`): the step and its version, the scope and
+areas, the seed, the data versions of the snapshot cubes it reads, the code version and
+source fingerprint, and the content hashes of its inputs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import zlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from forecasting import geography
+from forecasting.io.release_store import ReleaseError
+from forecasting.io.release_work import WorkArea, source_fingerprint
+from forecasting.provenance import code_version, combine_versions
+
+SCOPES = ("area", "national")
+#: ``Product.cubes`` entry for a product that reads many cubes: keyed on the whole snapshot.
+WHOLE_SNAPSHOT = "snapshot"
+BuildFn = Callable[["BuildContext", Mapping[str, xr.Dataset]], xr.Dataset]
+UnitsFn = Callable[["BuildContext"], Sequence[str]]
+UnitFn = Callable[["BuildContext", str, Mapping[str, xr.Dataset]], xr.Dataset]
+CombineFn = Callable[
+    ["BuildContext", Mapping[str, xr.Dataset], Mapping[str, xr.Dataset]], xr.Dataset
+]
+MetricsFn = Callable[[xr.Dataset], Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class BuildContext:
+    """Everything a step may depend on besides its inputs; small, hashable, picklable.
+
+    Attributes
+    ----------
+    scope, area
+        ``"area"`` (one employment area, e.g. ``"TA23"``) or ``"national"``.
+    seed
+        Root seed; steps derive their own streams with :meth:`seed_for`.
+    municipalities, areas
+        Municipality codes of the scope, and every area code a release holds (municipalities,
+        then the employment area(s), region(s) and ``"SSS"``).
+    cube_versions
+        ``(cube, data_version)`` pairs of the snapshot cubes the planned products read.
+    code_version, code_fingerprint
+        :func:`forecasting.provenance.code_version` and the source hash.
+    work_dir
+        Folder of step results (:class:`WorkArea`).
+    """
+
+    scope: str
+    area: str
+    seed: int
+    municipalities: tuple[str, ...]
+    areas: tuple[str, ...]
+    cube_versions: tuple[tuple[str, str], ...]
+    code_version: str
+    code_fingerprint: str
+    work_dir: str
+
+    @property
+    def data_version(self) -> str:
+        """One version for all inputs of the release."""
+        return combine_versions(f"{c}={v}" for c, v in self.cube_versions)
+
+    def versions_of(self, cubes: Sequence[str]) -> dict[str, str]:
+        known = dict(self.cube_versions)
+        return {c: known[c] for c in cubes if c in known}
+
+    def seed_for(self, *labels: str) -> int:
+        """A seed for one step/unit, independent of scheduling order (non-negative int64)."""
+        entropy = [self.seed, *(zlib.crc32(label.encode()) for label in labels)]
+        state = np.random.SeedSequence(entropy).generate_state(1, dtype=np.uint64)[0]
+        return int(state >> np.uint64(1))
+
+
+@dataclass(frozen=True)
+class Product:
+    """One release product and how to build it.
+
+    Either ``build(ctx, inputs)`` for a single step, or ``units(ctx)`` + ``build_unit(ctx,
+    unit, inputs)`` + ``combine(ctx, parts, inputs)`` for a step mapped over units
+    (municipalities). ``inputs`` maps the names in ``needs`` to their datasets.
+    """
+
+    name: str
+    stage: str
+    requires: tuple[str, ...]
+    cubes: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()
+    build: BuildFn | None = None
+    units: UnitsFn | None = None
+    build_unit: UnitFn | None = None
+    combine: CombineFn | None = None
+    metrics: MetricsFn | None = None
+    publish: bool = True
+    version: str = "1"
+    source_tables: tuple[str, ...] = ()
+
+    @property
+    def mapped(self) -> bool:
+        return self.units is not None
+
+
+@dataclass(frozen=True)
+class ProductRef:
+    """A reference to one step result in the work area (what steps pass each other)."""
+
+    name: str
+    key: str
+    content_hash: str
+    unit: str | None = None
+    metrics: Mapping[str, Any] = field(default_factory=dict)
+    publish: bool = True
+
+
+_REGISTRY: dict[str, Product] = {}
+
+
+def register(product: Product) -> Product:
+    """Add ``product`` to the registry; its ``needs`` must be registered already."""
+    missing = [n for n in product.needs if n not in _REGISTRY]
+    if missing:
+        raise ReleaseError(f"product {product.name!r} needs unregistered {missing}")
+    if product.mapped == (product.build is not None):
+        raise ReleaseError(f"product {product.name!r}: give build, or units+build_unit+combine")
+    _REGISTRY[product.name] = product
+    return product
+
+
+def registered() -> dict[str, Product]:
+    """The registry (name -> product), in build order."""
+    return dict(_REGISTRY)
+
+
+def unavailable_reason(product: Product) -> str | None:
+    """Why ``product`` cannot be built here (a module or function missing), or None."""
+    for requirement in product.requires:
+        module_name, _, attr = requirement.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name and module_name.startswith(exc.name):
+                return f"module {module_name} is not present"
+            return f"module {module_name} fails to import: {exc}"
+        except Exception as exc:  # a module that exists but is broken
+            return f"module {module_name} fails to import: {type(exc).__name__}: {exc}"
+        if attr and not callable(getattr(module, attr, None)):
+            return f"{module_name} has no {attr}()"
+    return None
+
+
+def plan(
+    names: Sequence[str] | None = None, registry: Mapping[str, Product] | None = None
+) -> tuple[list[Product], dict[str, str]]:
+    """The products to build, in order, and ``{skipped name: reason}``.
+
+    Parameters
+    ----------
+    names
+        Products wanted (default: every registered one). Their ``needs`` are added.
+        A product asked for by name that cannot be built raises :class:`ReleaseError`.
+    """
+    registry = dict(registry if registry is not None else _REGISTRY)
+    unknown = [n for n in names or () if n not in registry]
+    if unknown:
+        raise ReleaseError(f"unknown products {unknown}; known: {list(registry)}")
+    wanted = set(names) if names else set(registry)
+    for name in reversed(list(registry)):  # add needs, walking backwards through build order
+        if name in wanted:
+            wanted.update(registry[name].needs)
+    chosen: list[Product] = []
+    skipped: dict[str, str] = {}
+    for name, product in registry.items():
+        if name not in wanted:
+            continue
+        reason = unavailable_reason(product)
+        if reason is None and any(n in skipped for n in product.needs):
+            reason = "needs " + ", ".join(n for n in product.needs if n in skipped)
+        if reason is None:
+            chosen.append(product)
+        else:
+            skipped[name] = reason
+    asked_but_skipped = [n for n in names or () if n in skipped]
+    if asked_but_skipped:
+        raise ReleaseError(f"cannot build {asked_but_skipped}: {skipped}")
+    return chosen, skipped
+
+
+def scope_areas(scope: str, area: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``(municipalities, all areas)`` of a scope; aggregates follow the municipalities."""
+    if scope not in SCOPES:
+        raise ReleaseError(f"scope must be one of {SCOPES}, not {scope!r}")
+    if scope == "national":
+        table = geography.areas()
+        munis = tuple(sorted(table.index[table["level"] == "municipality"]))
+        levels = ("employment_area", "region", "country")
+        aggregates = tuple(c for lvl in levels for c in geography.aggregate_codes(lvl))
+        return munis, munis + aggregates
+    code = geography.resolve_area(area)
+    if geography.level_of(code) != "employment_area":
+        raise ReleaseError(f"an area release is for one employment area (TA..), not {code!r}")
+    munis = tuple(geography.members(code))
+    region = str(geography.areas().loc[code, "parent"])
+    return munis, (*munis, code, region, geography.COUNTRY)
+
+
+def make_context(
+    scope: str,
+    area: str,
+    seed: int,
+    products: Sequence[Product],
+    work_dir: str | None = None,
+) -> BuildContext:
+    """Resolve the scope and read the data versions of the cubes ``products`` read."""
+    from forecasting import snapshot
+
+    municipalities, areas = scope_areas(scope, area)
+    cubes = sorted({c for p in products for c in p.cubes})
+    versions = tuple(
+        (
+            c,
+            snapshot.data_version()
+            if c == WHOLE_SNAPSHOT
+            else str(snapshot.load(c).attrs["data_version"]),
+        )
+        for c in cubes
+    )
+    return BuildContext(
+        scope=scope,
+        area=area if scope == "area" else geography.COUNTRY,
+        seed=int(seed),
+        municipalities=municipalities,
+        areas=areas,
+        cube_versions=versions,
+        code_version=code_version(),
+        code_fingerprint=source_fingerprint(),
+        work_dir=str(WorkArea(work_dir).root),
+    )
+
+
+def step_key(
+    ctx: BuildContext,
+    product: Product,
+    unit: str | None = None,
+    inputs: Mapping[str, ProductRef] | None = None,
+    parts: Mapping[str, ProductRef] | None = None,
+) -> str:
+    """The cache key of one step: ``<product>-<unit|all>-<16 hex>``."""
+    facts = {
+        "product": product.name,
+        "version": product.version,
+        "unit": unit,
+        "scope": ctx.scope,
+        "area": ctx.area,
+        "areas": list(ctx.areas),
+        "seed": ctx.seed,
+        "data": ctx.versions_of(product.cubes),
+        "code": [ctx.code_version, ctx.code_fingerprint],
+        "inputs": {k: r.content_hash for k, r in sorted((inputs or {}).items())},
+        "parts": {k: r.content_hash for k, r in sorted((parts or {}).items())},
+    }
+    digest = hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:16]
+    return f"{product.name}-{unit or 'all'}-{digest}"
+
+
+def load(ctx: BuildContext, ref: ProductRef) -> xr.Dataset:
+    """The dataset behind ``ref``."""
+    return WorkArea(ctx.work_dir).load(ref.key)
