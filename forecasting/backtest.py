@@ -31,6 +31,7 @@ from forecasting.registers import (
     forecast_variable,
     hierarchy_panel,
     national_hierarchy,
+    one_blas_thread,
     registers_cube,
 )
 from models import metrics
@@ -73,6 +74,18 @@ def backtest_registers(
         Columns ``origin, variable, area, level, method, band, n, mase, smape, coverage80,
         coverage95, winkler80, winkler95, msis80, msis95``.
     """
+    with one_blas_thread():
+        return _backtest(tuple(origins), tuple(variables), rows, n_samples, seed, progress)
+
+
+def _backtest(
+    origins: tuple[str, ...],
+    variables: tuple[str, ...],
+    rows: tuple[str, ...] | None,
+    n_samples: int,
+    seed: int,
+    progress: Callable[[str], None] | None,
+) -> pd.DataFrame:
     ds = registers_cube()
     times = pd.DatetimeIndex(ds["time"].values)
     hier = national_hierarchy()

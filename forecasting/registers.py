@@ -68,6 +68,24 @@ MODEL_LABEL = (
 )
 
 
+def one_blas_thread() -> threadpool_limits:
+    """Single-threaded BLAS for the duration of a ``with`` block.
+
+    Two reasons. Speed: the matrices are small (at most ~50,000 x 30 and 374 x 374) and
+    OpenBLAS threads spinning on a shared machine cost 15x the CPU time (measured).
+    Reproducibility: a multi-threaded ``gemm`` splits the sums differently, so results
+    changed in the last bits between a thread of the main process (BLAS on all cores) and
+    a Dask worker process (whose nanny sets ``OPENBLAS_NUM_THREADS=1``); every forecast
+    entry point runs under this limit so both give bit-identical output.
+    """
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def aggregate(S: np.ndarray, bottom: np.ndarray) -> np.ndarray:
+    """``S @ bottom`` ``(n, k)`` summed in a fixed order, whatever the BLAS thread count."""
+    return np.einsum("ij,jk->ik", S, bottom)
+
+
 @dataclass(frozen=True)
 class Hierarchy:
     """Rows of a hierarchy (aggregates top-down, then the bottom series) and its summing matrix.
@@ -207,9 +225,7 @@ def forecast_variable(
     pooled member learns from all of them).
     """
     targets, S, is_bottom = hier.subset(rows)
-    # Single-threaded BLAS: the matrices are small (at most ~50,000 x 30 and 374 x 374) and
-    # OpenBLAS threads spinning on a shared machine cost 15x the CPU time (measured).
-    with threadpool_limits(limits=1, user_api="blas"):
+    with one_blas_thread():
         result = forecast_hierarchy(
             make_engine(), Y, S, targets, is_bottom, horizon,
             parent=hier.parent, national=hier.national, rng=rng, n_samples=n_samples,
@@ -231,7 +247,7 @@ def hierarchy_panel(ds: xr.Dataset, variable: str, hier: Hierarchy, end: int) ->
     """
     bottom = ds[variable].sel(area=list(hier.bottom)).transpose("area", "time").values[:, :end]
     bottom = np.where(np.isfinite(bottom), bottom, SUPPRESSED_VALUE)
-    return hier.S @ bottom
+    return aggregate(hier.S, bottom)
 
 
 def labour_force_forecast(
@@ -258,7 +274,7 @@ def labour_force_forecast(
         ahead = DampedDrift().fit(annual).predict(max(int(steps.max()), 1)).mean
         path = np.r_[series[-1], ahead]
         out[i] = path[steps]
-    return S @ out
+    return aggregate(S, out)
 
 
 def forecast_registers(
@@ -299,6 +315,13 @@ def forecast_registers(
     ValidationError
         Origin outside the data, horizon outside 1..36, unknown scope or area.
     """
+    with one_blas_thread():
+        return _forecast_registers(origin, horizon, scope, area, n_samples=n_samples, seed=seed)
+
+
+def _forecast_registers(
+    origin: str, horizon: int, scope: str, area: str, *, n_samples: int, seed: int | None
+) -> xr.Dataset:
     from forecasting.settings import get_settings
 
     ds = registers_cube()
@@ -422,7 +445,7 @@ def occupations_panel(ds: xr.Dataset, variable: str, hier: Hierarchy, end: int) 
     for row, label in zip(values, labels, strict=True):
         if label is not None:
             bottom[pos[label]] += row
-    return hier.S @ bottom
+    return aggregate(hier.S, bottom)
 
 
 def tightness_labels(vacancies: np.ndarray, unemployed: np.ndarray) -> np.ndarray:
@@ -462,6 +485,13 @@ def forecast_occupations(
         ``unemployed``, ``vacancies`` ``(area, occupation, time, statistic)``; ``tightness``
         ``(area, occupation, time)``; ``tightness_label`` ``(area, occupation)``.
     """
+    with one_blas_thread():
+        return _forecast_occupations(origin, horizon, area, n_samples=n_samples, seed=seed)
+
+
+def _forecast_occupations(
+    origin: str, horizon: int, area: str, *, n_samples: int, seed: int | None
+) -> xr.Dataset:
     from forecasting.settings import get_settings
 
     cube = snapshot.load("occupations")

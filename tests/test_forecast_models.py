@@ -427,3 +427,26 @@ def test_stacked_weights_solve_the_simplex_least_squares() -> None:
     np.testing.assert_allclose(w, ref[:4], atol=1e-4)
     assert np.all(w >= 0) and np.isclose(w.sum(), 1.0)
     assert w[3] < 0.05  # the biased, noisy member gets (almost) nothing
+
+
+def test_interval_multipliers_calibrate_95_on_the_worst_block() -> None:
+    """Blocks share their shocks: one stormy block of three sets the 95 % multiplier alone,
+    the 80 % one stays the pooled quantile, and calm errors keep the Gaussian floor."""
+    from models.forecast._base import Z80, Z95
+    from models.forecast.hierarchy import interval_multipliers
+
+    rng = np.random.default_rng(3)
+    calm = rng.standard_normal((100, 3, 12)) * 0.5
+    m80, m95 = interval_multipliers(calm, 14)
+    np.testing.assert_allclose(m80, Z80)
+    np.testing.assert_allclose(m95, Z95)
+    assert m80.shape == m95.shape == (14,)
+
+    stormy = calm.copy()
+    stormy[:, 1] = rng.standard_normal((100, 12)) * 3.0
+    m80, m95 = interval_multipliers(stormy, 12)
+    for h in (0, 5, 11):
+        near = np.abs(stormy[:, :, max(h - 1, 0) : h + 2])
+        assert m95[h] == pytest.approx(np.quantile(near[:, 1], 0.95))
+        assert m80[h] == pytest.approx(max(np.quantile(near, 0.8), Z80))
+        assert m95[h] > np.quantile(near, 0.95)  # wider than the pooled quantile

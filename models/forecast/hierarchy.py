@@ -5,8 +5,9 @@
 
 1. a :class:`~models.forecast.panel.PanelCombination` forecasts the target rows (its pooled
    member may learn from more rows of the panel);
-2. interval multipliers are calibrated on the pooled standardised errors of the inner
-   backtests (:func:`interval_multipliers`), separately for bottom series and aggregates;
+2. interval multipliers are calibrated on the standardised errors of the inner backtests
+   (:func:`interval_multipliers`: per horizon, separately for bottom series and
+   aggregates; the 95 % one on the worst held-out block);
 3. MinT reconciles the base medians with ``W = D^1/2 R D^1/2``: ``D`` the mean squared count
    errors of the inner backtests (horizons 1–12, :func:`backtest_variances`), ``R`` the
    shrunk correlation of the in-sample log residuals;
@@ -33,6 +34,7 @@ from models.reconcile import (
 
 RESIDUAL_MONTHS = 60
 PROBS = (0.1, 0.9, 0.025, 0.975)
+MIN_BLOCK = 16  # errors a held-out block needs for its own 0.95 quantile
 
 
 @dataclass(frozen=True)
@@ -56,21 +58,37 @@ class HierarchicalForecast:
 def interval_multipliers(z: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray]:
     """80 % and 95 % multipliers ``(horizon,)`` from standardised backtest errors ``(n, j, w)``.
 
-    Per horizon ``h <= w``: the 0.80 and 0.95 quantiles of ``|z|`` pooled over series and
-    blocks at horizons ``h - 1 .. h + 1`` (a little smoothing), but never below the Gaussian
-    values 1.28 and 1.96 (which also apply with fewer than 50 errors); beyond ``w`` the mean
-    of the last three. The floor was added after the backtests: three years of inner
-    backtests rarely hold the shocks ahead (the 2017 recovery, 2020), and narrowing the
-    models' own intervals after calm years left the municipal 80 % interval covering 43 %
-    at the 2017-06 origin.
+    Split-conformal calibration on the inner backtests (``j`` held-out blocks of ``w``
+    months, all before the origin). Per horizon ``h <= w``, on ``|z|`` at horizons
+    ``h - 1 .. h + 1`` (a little smoothing):
+
+    - 80 %: the 0.80 quantile pooled over series and blocks;
+    - 95 %: the largest of the blocks' own 0.95 quantiles (pooled over series). Errors
+      within a block share the business cycle, so the exchangeable units are the blocks,
+      not the ``n * 3`` errors in them: a pooled quantile lets two calm years outvote one
+      turning point, and the 95 % interval then fails all series at once at the next
+      turn (unemployed: 90.6 % coverage over the nine outer origins with the pooled
+      quantile, 92.1 % with the block maximum; the 80 % interval did not need it);
+
+    never below the Gaussian values 1.28 and 1.96 (which also apply with fewer than 50
+    errors; a block needs ``MIN_BLOCK`` errors to count, else the pooled 0.95 quantile is
+    used). Beyond ``w`` the mean of the last three horizons. The floor: three years of
+    inner backtests rarely hold the shocks ahead (the 2017 recovery, 2020), and narrowing
+    the models' own intervals after calm years left the municipal 80 % interval covering
+    43 % at the 2017-06 origin.
     """
     w = z.shape[-1]
     m80, m95 = np.full(w, Z80), np.full(w, Z95)
     for h in range(w):
         near = np.abs(z[..., max(h - 1, 0) : h + 2])
-        near = near[np.isfinite(near)]
-        if near.size >= 50:
-            m80[h], m95[h] = np.quantile(near, [0.8, 0.95])
+        pooled = near[np.isfinite(near)]
+        if pooled.size < 50:
+            continue
+        m80[h], m95[h] = np.quantile(pooled, [0.8, 0.95])
+        blocks = [b[np.isfinite(b)] for b in np.moveaxis(near, 1, 0)]
+        block95 = [np.quantile(b, 0.95) for b in blocks if b.size >= MIN_BLOCK]
+        if block95:
+            m95[h] = max(block95)
     m80, m95 = np.maximum(m80, Z80), np.maximum(m95, Z95)
     if horizon <= w:
         return m80[:horizon], m95[:horizon]

@@ -48,6 +48,11 @@ class PanelCombination(ParamsMixin):
         A :class:`~models.forecast.pooled.PooledRegression` template, or ``None``.
     n_windows, window
         Number and length of the held-out blocks at the end of the training data.
+    weight_windows
+        How many of the most recent blocks decide the weights (``None``: all of them). The
+        older blocks only add standardised errors (``backtest_z_``) for calibrating
+        intervals: weights should follow the recent behaviour of the members, interval
+        widths need a long record of shocks.
     weighting
         ``"inverse_mae"`` (``w_i ∝ 1 / MAE_i``), ``"inverse_mae2"`` (``∝ 1 / MAE_i^2``),
         ``"best"`` (all weight on the lowest MAE), ``"equal"``, or ``"stacked"``: one weight
@@ -66,11 +71,17 @@ class PanelCombination(ParamsMixin):
         Log-scale forecasts of each member in each held-out block (``n_used <= n_windows``).
     backtest_actual_ : ndarray (n, n_used, window)
         The held-out counts.
+    backtest_scale_ : ndarray (n, n_used, k, window)
+        Log-scale standard deviations of each member in each held-out block.
     backtest_mae_ : ndarray (n, n_used, k)
         MAE of each member in each held-out block.
+    backtest_cut_ : ndarray (n_used,)
+        Index of the first held-out month of each block (most recent block first).
     backtest_z_ : ndarray (n, n_used, window)
         Standardised log errors ``(log1p(y) - loc) / scale`` of the combination per block,
         for calibrating intervals across many series.
+    member_fittedvalues_ : ndarray (n, k, T)
+        One-step in-sample predictions of ``log1p(y)`` of each member.
     fittedvalues_ : ndarray (n, T)
         Weighted one-step in-sample predictions of ``log1p(y)`` (NaN where a member has none).
     """
@@ -83,12 +94,14 @@ class PanelCombination(ParamsMixin):
         n_windows: int = 3,
         window: int = 12,
         weighting: str = "inverse_mae",
+        weight_windows: int | None = None,
     ):
         self.models = models
         self.pooled = pooled
         self.n_windows = n_windows
         self.window = window
         self.weighting = weighting
+        self.weight_windows = weight_windows
 
     def templates(self) -> tuple[BaseForecaster, ...]:
         """The local member templates."""
@@ -136,15 +149,19 @@ class PanelCombination(ParamsMixin):
         if cuts:
             actual = np.stack([Y[self.targets_, c : c + w] for c in cuts], axis=1)
         self.backtest_loc_, self.backtest_actual_ = locs, actual
+        self.backtest_scale_, self.backtest_cut_ = scales, np.asarray(cuts, dtype=np.int64)
         self.backtest_mae_ = np.mean(np.abs(np.expm1(locs) - actual[:, :, None, :]), axis=-1)
+        used = len(cuts) if self.weight_windows is None else int(self.weight_windows)
         if self.weighting == "stacked":
             labels = np.zeros(n, dtype=int) if groups is None else np.asarray(groups)
             self.weights_ = np.empty((n, k))
             for label in np.unique(labels):
                 rows = labels == label
-                self.weights_[rows] = stacked_weights(locs[rows], actual[rows])
+                self.weights_[rows] = stacked_weights(locs[rows, :used], actual[rows, :used])
         else:
-            self.weights_ = np.stack([_weights(mae, self.weighting) for mae in self.backtest_mae_])
+            self.weights_ = np.stack(
+                [_weights(mae[:used], self.weighting) for mae in self.backtest_mae_]
+            )
         loc = np.einsum("nk,njkh->njh", self.weights_, locs)
         scale = np.einsum("nk,njkh->njh", self.weights_, scales)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -156,6 +173,7 @@ class PanelCombination(ParamsMixin):
         if pooled is not None:
             pooled_fitted = pooled.fittedvalues_[self.targets_]
             stacked = np.concatenate([stacked, pooled_fitted[:, None, :]], axis=1)
+        self.member_fittedvalues_ = stacked
         self.fittedvalues_ = np.einsum("nk,nkt->nt", self.weights_, stacked)
         self.member_names_ = tuple(type(t).__name__ for t in self.templates()) + (
             ("PooledRegression",) if self.pooled is not None else ()
