@@ -11,6 +11,14 @@ year earlier, and stay 20 % above for the next two months (2008-09: window 2008-
 any register rule fired at most one month after onset (or was already firing from up to three
 months before it).
 
+Before/after: the replay is run once with the seasonal norm of ``seasonal_rise`` version 1
+(re-created here) and once with the rules as they are; false alarms are the episodes that fire
+in the calm years 2016-2019 (falling unemployment everywhere), per municipality-year. The
+rules wired later are replayed where history allows: ``working_age_decline`` on the official
+2019 population projection (from its base year-end, 2019-12), ``occupation_shortage`` on the
+observed occupation groups of Etelä-Savo and Finland. ``event_tier`` has no historical event
+register and ``stale_data`` is about today's data, not history: neither can be replayed.
+
     python benchmarks/replay_alerts.py [--out docs/results/alerts.md]
 """
 
@@ -19,6 +27,9 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -27,8 +38,11 @@ import xarray as xr
 from sqlalchemy import func, select
 
 from forecasting import geography, snapshot
+from forecasting.alerts import rules
 from forecasting.alerts.engine import AlertEngine, EvaluationReport
-from forecasting.alerts.monitor import register_signals
+from forecasting.alerts.monitor import register_signals, working_age_input
+from forecasting.alerts.rules import Signal
+from forecasting.alerts.run import RuleInputs, extra_signals
 from forecasting.io.alert_db import DeliveryRow, SubscriptionRow, make_engine, session_scope
 
 EVENTS = {
@@ -58,16 +72,30 @@ def onsets(unemployed: xr.DataArray, start: str, end: str, persist: int) -> pd.S
     )
 
 
-def firing_months(report: EvaluationReport) -> dict[str, list[pd.Timestamp]]:
+def firing_months(
+    report: EvaluationReport,
+    only: tuple[str, ...] = ("seasonal_rise", "rate_threshold", "structural_break"),
+) -> dict[str, list[pd.Timestamp]]:
     out: dict[str, list[pd.Timestamp]] = {}
     for t in report.transitions:
-        if t.to_state == "firing" and t.rule in {
-            "seasonal_rise",
-            "rate_threshold",
-            "structural_break",
-        }:
+        if t.to_state == "firing" and t.rule in only:
             out.setdefault(t.area, []).append(pd.Timestamp(t.month))
     return out
+
+
+def lags_by_rule(unemployed: xr.DataArray, report: EvaluationReport) -> list[str]:
+    """Per unemployment rule, how many 2008-09 onsets it fired for and its median lag."""
+    start, end, persist = EVENTS["2008-09 downturn"]
+    onset = onsets(unemployed, start, end, persist)
+    lines = ["| rule | fired -3..12 months around the onset | within 1 month | median lag |"]
+    lines.append("|---|---|---|---|")
+    for rule in ("seasonal_rise", "rate_threshold", "structural_break"):
+        det = detection(onset, firing_months(report, (rule,)))
+        lines.append(
+            f"| {rule} | {int(det['lag'].notna().sum())} | {int((det['lag'] <= 1).sum())} | "
+            f"{det['lag'].median():.0f} |"
+        )
+    return lines
 
 
 def detection(onset: pd.Series, fired: dict[str, list[pd.Timestamp]]) -> pd.DataFrame:
@@ -79,12 +107,39 @@ def detection(onset: pd.Series, fired: dict[str, list[pd.Timestamp]]) -> pd.Data
     return pd.DataFrame(rows)
 
 
-def run(out: Path | None) -> str:
-    registers = snapshot.load("registers")
-    munis = [
-        a for a in map(str, registers["area"].values) if geography.level_of(a) == "municipality"
-    ]
-    months = list(pd.date_range("2008-01-01", "2023-10-01", freq="MS"))
+CALM = ("2016-01-01", "2019-12-01")
+UNEMPLOYMENT_RULES = ("seasonal_rise", "rate_threshold", "structural_break")
+
+
+def _norm_v1(yoy: xr.DataArray, window: int, min_periods: int = 12) -> xr.Dataset:
+    """The seasonal norm of ``seasonal_rise`` version 1: deviations from moving medians."""
+    past = yoy.shift(time=1)
+    med = past.rolling(time=window, min_periods=min_periods).median()
+    mad = abs(past - med).rolling(time=window, min_periods=min_periods).median()
+    return xr.Dataset({"median": med, "mad": mad})
+
+
+@contextmanager
+def seasonal_v1() -> Iterator[None]:
+    original = rules._robust_norm
+    rules._robust_norm = _norm_v1
+    try:
+        yield
+    finally:
+        rules._robust_norm = original
+
+
+@dataclass
+class Replay:
+    first: EvaluationReport
+    second: EvaluationReport
+    queued: int
+    t_signals: float
+    t_first: float
+
+
+def replay(signals: list[Signal], months: list[pd.Timestamp], t_signals: float) -> Replay:
+    """Evaluate ``signals`` twice over ``months`` in a fresh alert database."""
     with tempfile.TemporaryDirectory() as tmp:
         db = make_engine(f"sqlite:///{Path(tmp) / 'replay.sqlite'}")
         with session_scope(db) as session:
@@ -98,41 +153,218 @@ def run(out: Path | None) -> str:
                 )
             )
         t0 = time.perf_counter()
-        signals = register_signals(registers, areas=munis)
-        t_signals = time.perf_counter() - t0
         engine = AlertEngine(db)
         first = engine.evaluate(signals, months)
         t_first = time.perf_counter() - t0
         second = engine.evaluate(signals, months)
         with session_scope(db) as session:
-            queued = session.scalar(select(func.count()).select_from(DeliveryRow))
-    fired = firing_months(first)
+            queued = int(session.scalar(select(func.count()).select_from(DeliveryRow)) or 0)
+    return Replay(first, second, queued, t_signals, t_first)
+
+
+def calm_episodes(report: EvaluationReport) -> dict[str, tuple[int, int]]:
+    """Episodes fired in the calm years per rule: (all, warning or critical)."""
+    lo, hi = (pd.Timestamp(x) for x in CALM)
+    out: dict[str, tuple[int, int]] = {}
+    for t in report.transitions:
+        if t.to_state == "firing" and lo <= pd.Timestamp(t.month) <= hi:
+            n_all, n_warn = out.get(t.rule, (0, 0))
+            out[t.rule] = (n_all + 1, n_warn + int(t.severity >= rules.WARNING))
+    return out
+
+
+def episodes(report: EvaluationReport) -> dict[str, list[tuple[pd.Timestamp, pd.Timestamp]]]:
+    """Per area, the (fired, resolved) months of the unemployment rules' episodes
+    (resolved = 2100-01 while still firing)."""
+    out: dict[str, list[tuple[pd.Timestamp, pd.Timestamp]]] = {}
+    fired: dict[str, pd.Timestamp] = {}
+    for t in report.transitions:  # in month order within each alert
+        if t.rule not in UNEMPLOYMENT_RULES:
+            continue
+        if t.to_state == "firing":
+            fired[t.key] = pd.Timestamp(t.month)
+        elif t.to_state == "resolved" and t.key in fired:
+            out.setdefault(t.area, []).append((fired.pop(t.key), pd.Timestamp(t.month)))
+    for key, month in fired.items():
+        out.setdefault(key.split(":")[1], []).append((month, pd.Timestamp("2100-01-01")))
+    return out
+
+
+def detections(unemployed: xr.DataArray, report: EvaluationReport) -> dict[str, pd.DataFrame]:
+    """Detection per event: ``lag`` (first firing from 3 months before onset) and ``active``
+    (an episode begun at most 3 months before the event window is still firing one month
+    after onset: the alert rose with the downturn before the onset definition was met)."""
+    fired, eps = firing_months(report), episodes(report)
+    out = {}
+    for name, (start, end, persist) in EVENTS.items():
+        det = detection(onsets(unemployed, start, end, persist), fired)
+        earliest = pd.Timestamp(start) - pd.DateOffset(months=3)
+        det["active"] = [
+            any(earliest <= f <= m + pd.DateOffset(months=1) < r for f, r in eps.get(area, []))
+            for area, m in zip(det["area"], det["onset"], strict=True)
+        ]
+        det["detected"] = (det["lag"] <= 1) | det["active"]
+        out[name] = det
+    return out
+
+
+def misses_table(det: pd.DataFrame, registers: xr.Dataset, signal: Signal) -> list[str]:
+    """How the municipalities detected late or not at all differ from the others (2008-09)."""
+    det = det.assign(
+        labour_force=[float(registers["labour_force"].sel(area=a, time=m)) for a, m in
+                      zip(det["area"], det["onset"], strict=True)],
+        rise=[float(signal.numbers["rise_persons"].sel(area=a, time=m)) for a, m in
+              zip(det["area"], det["onset"], strict=True)],
+        z=[float(signal.numbers["z"].sel(area=a, time=m)) for a, m in
+           zip(det["area"], det["onset"], strict=True)],
+        scale=[float(signal.numbers["norm_scale"].sel(area=a, time=m)) for a, m in
+               zip(det["area"], det["onset"], strict=True)],
+    )  # fmt: skip
+    late = ~det["detected"]
+    lines = [
+        "| group | municipalities | median labour force | median rise at onset (persons) | "
+        "median z at onset | z < 2 at onset | median norm scale (log yoy) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for label, part in (("detected", det[~late]), ("not detected", det[late])):
+        lines.append(
+            f"| {label} | {len(part)} | {part['labour_force'].median():,.0f} | "
+            f"{part['rise'].median():.0f} | {part['z'].median():.2f} | "
+            f"{int((part['z'] < 2).sum())} | {part['scale'].median():.3f} |"
+        )
+    names = geography.areas()["name_fi"]
+    lines += [
+        "",
+        "| not detected | onset | labour force | rise (persons) | z at onset | norm scale |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in det[late].sort_values("labour_force").itertuples():
+        lines.append(
+            f"| {names.get(row.area, row.area)} ({row.area}) | {row.onset:%Y-%m} | "
+            f"{row.labour_force:,.0f} | {row.rise:.0f} | {row.z:.2f} | {row.scale:.3f} |"
+        )
+    return lines
+
+
+def run(out: Path | None) -> str:
+    registers = snapshot.load("registers")
+    munis = [
+        a for a in map(str, registers["area"].values) if geography.level_of(a) == "municipality"
+    ]
+    months = list(pd.date_range("2008-01-01", "2023-10-01", freq="MS"))
+    config = rules.load_config()
+    unemployed = registers["unemployed"].sel(area=munis)
+    with seasonal_v1():
+        before_signals = register_signals(registers, areas=munis)
+    before = replay(before_signals, months, 0.0)
+    t0 = time.perf_counter()
+    signals = register_signals(registers, areas=munis)
+    inputs = RuleInputs(
+        working_age=working_age_input(snapshot.load("projection_2019")),
+        occupations=snapshot.load("occupations"),
+    )
+    extra = extra_signals(inputs, months, munis, config)
+    after = replay(signals + extra, months, time.perf_counter() - t0)
+    det_before, det_after = (
+        detections(unemployed, before.first),
+        detections(unemployed, after.first),
+    )
     lines = [
         "# Alert replay 2008-01..2023-10 on the real registers",
         "",
-        "Command: `python benchmarks/replay_alerts.py`",
+        "Command: `python benchmarks/replay_alerts.py` (final figures to be re-run on a quiet "
+        "machine; the counts do not depend on the load).",
         "",
-        f"{len(munis)} municipalities, {len(months)} months; signals in {t_signals:.1f} s, "
-        f"first replay in {t_first:.1f} s (2-core machine).",
+        f"{len(munis)} municipalities, {len(months)} months; signals in {after.t_signals:.1f} s, "
+        f"first replay in {after.t_first:.1f} s (2-core machine, shared).",
         "",
-        "| event | municipalities where it happened | detected within 1 month | "
-        "median lag (months) | detected at all (lag <= 12) |",
-        "|---|---|---|---|---|",
+        "## Detection of the downturns",
+        "",
+        "Before = `seasonal_rise` version 1 (its seasonal norm needed 24 months of year-on-year "
+        "history, so no z before 2008-12); after = version 2 (the rules as configured now).",
+        "",
+        "| event | municipalities where it happened | fired within 1 month, before | "
+        "fired within 1 month, after | detected (fired or active), before | "
+        "detected (fired or active), after | median lag after (months) | "
+        "fired at all after (lag <= 12) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
-    for name, (start, end, persist) in EVENTS.items():
-        det = detection(onsets(registers["unemployed"].sel(area=munis), start, end, persist), fired)
-        n = len(det)
-        within = int((det["lag"] <= 1).sum())
+    for name in EVENTS:
+        b, a = det_before[name], det_after[name]
+        n = len(a)
+        cells = [int((b["lag"] <= 1).sum()), int((a["lag"] <= 1).sum())]
+        cells += [int(b["detected"].sum()), int(a["detected"].sum())]
+        pct = " | ".join(f"{c} ({c / max(n, 1):.0%})" for c in cells)
         lines.append(
-            f"| {name} | {n} | {within} ({within / max(n, 1):.0%}) | "
-            f"{det['lag'].median():.0f} | {int(det['lag'].notna().sum())} |"
+            f"| {name} | {n} | {pct} | {a['lag'].median():.0f} | {int(a['lag'].notna().sum())} |"
         )
-    lines += ["", "Alert episodes per rule (first replay):", "", "| rule | episodes |", "|---|---|"]
-    lines += [f"| {r} | {n} |" for r, n in sorted(first.episodes_by_rule().items())]
     lines += [
         "",
-        f"Deliveries queued by the first replay: {first.enqueued} (= rows: {queued}).",
-        f"Second replay: {len(second.transitions)} transitions, {second.enqueued} "
+        "Fired within 1 month = an unemployment rule (seasonal_rise, rate_threshold, "
+        "structural_break) fired from 3 months before to 1 month after the onset (the issue's "
+        "definition). Active = an episode that began at most 3 months before the event window "
+        "was still firing one month after the onset: the alert rose with the downturn before the "
+        "onset definition (20 % and 20 persons for three months) was met, so it has no firing "
+        "near the onset to count.",
+        "",
+        "The 2008-09 onsets not detected (neither fired nor active), against the detected ones "
+        "(after; z = the seasonal-rise score at the onset month, 2 = the warning threshold):",
+        "",
+        *misses_table(det_after["2008-09 downturn"], registers, signals[0]),
+        "",
+        "Each unemployment rule on its own, 2008-09 onsets (after):",
+        "",
+        *lags_by_rule(unemployed, after.first),
+        "",
+        "Reading: the onsets left are small municipalities whose unemployed swing widely from "
+        "year to year anyway (the norm scale, 1.4826 MAD of the log year-on-year change, is "
+        "about two and a half times that of the detected ones): a rise of 20 % and a few dozen "
+        "persons there is within the usual swing (z < 2), and lowering the threshold for them "
+        "would alarm on that swing. A variant tried once and not kept, a second path firing on "
+        "z >= 1.5 in two consecutive months, detected 6 more onsets (227 fired within 1 month) "
+        "for 85 more seasonal_rise episodes over the replay and 5 more in the calm years.",
+        "",
+        "## Alert episodes per rule and false alarms",
+        "",
+        f"Calm = episodes fired {CALM[0][:7]}..{CALM[1][:7]} (unemployment falling nearly "
+        f"everywhere); per municipality-year over {len(munis)} x 4 = {len(munis) * 4} "
+        "(occupation groups: per group-year). Warning+ = what a leadership subscription with "
+        "`min_severity = warning` receives.",
+        "",
+        "| rule | episodes before | episodes after | calm before (warning+) | "
+        "calm after (warning+) | calm warning+ per unit-year after |",
+        "|---|---|---|---|---|---|",
+    ]
+    eb, ea = before.first.episodes_by_rule(), after.first.episodes_by_rule()
+    cb, ca = calm_episodes(before.first), calm_episodes(after.first)
+    n_groups = sum(1 for s in extra if s.rule == "occupation_shortage") * 2
+    for rule in sorted(set(eb) | set(ea)):
+        units = n_groups * 4 if rule == "occupation_shortage" else len(munis) * 4
+        b_all, b_w = cb.get(rule, (0, 0))
+        a_all, a_w = ca.get(rule, (0, 0))
+        lines.append(
+            f"| {rule} | {eb.get(rule, '-')} "
+            f"| {ea.get(rule, 0)} | {b_all} ({b_w}) | {a_all} ({a_w}) | "
+            f"{a_w / max(units, 1):.3f} |"
+        )
+    lines += [
+        "",
+        "`working_age_decline` and `occupation_shortage` were not in the first replay (before "
+        "= -). `event_tier` and `stale_data` cannot be replayed (no historical event register; "
+        "stale data is about today). `working_age_decline` fires once per municipality whose "
+        "projected 15-64 population falls 5 % or more in five years (the official 2019 "
+        "projection: most of them from 2020-01, the projection's first year-end, and then stay "
+        "firing); `occupation_shortage` counts turns of 2-digit occupation groups in Etelä-Savo "
+        "(MK10) and Finland (SSS); its 8 calm-year episodes (checked one by one) each have "
+        "vacancies up and jobseekers down over the year, 70-3,400 vacancies (e.g. MK10 group "
+        "32, health associate professionals, 0.31 -> 1.42 in 2018-03): turns in the data of the "
+        "tightening 2016-2019 market, not small-count noise (some vacancy jumps may reflect "
+        "changes in how vacancies were reported). structural_break is the noisiest "
+        "rule in calm years (warning+ are rises; the rest are info-level falls, not sent to a "
+        "warning subscription) and is the slowest to see a downturn (table above).",
+        "",
+        f"Deliveries queued by the first replay: {after.first.enqueued} (= rows: {after.queued}).",
+        f"Second replay: {len(after.second.transitions)} transitions, {after.second.enqueued} "
         "deliveries queued (duplicates: must be 0).",
         "",
     ]

@@ -82,7 +82,9 @@ def seasonal_rise(unemployed: xr.DataArray, cfg: dict[str, Any]) -> Signal:
     ``z = (yoy - median) / (1.4826 MAD)`` of the log year-on-year change, the norm taken from
     the previous ``window_months`` (excluding the current month). Also requires a rise of at
     least ``min_rise_share`` and ``min_rise_persons`` so that small counts do not alarm.
-    ``z >= z_warning`` is a warning, ``z >= z_critical`` critical.
+    ``z >= z_warning`` is a warning, ``z >= z_critical`` critical. Numbers: ``z``,
+    ``yoy_change`` (share), ``rise_persons``, ``value``, ``norm_median`` (the usual
+    year-on-year change, share) and ``norm_scale`` (1.4826 MAD of the log change, floor 0.02).
 
     Parameters
     ----------
@@ -99,7 +101,14 @@ def seasonal_rise(unemployed: xr.DataArray, cfg: dict[str, Any]) -> Signal:
     warning = big & (z >= cfg["z_warning"])
     sev = _severity(warning, big & (z >= cfg["z_critical"]))
     numbers = xr.Dataset(
-        {"z": z, "yoy_change": np.expm1(yoy), "rise_persons": rise, "value": unemployed}
+        {
+            "z": z,
+            "yoy_change": np.expm1(yoy),
+            "rise_persons": rise,
+            "value": unemployed,
+            "norm_median": np.expm1(norm_["median"]),
+            "norm_scale": scale,
+        }
     )
     return Signal("seasonal_rise", "2", sev, numbers)
 
