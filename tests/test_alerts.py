@@ -266,8 +266,8 @@ def test_repository_lists_filters_acknowledges_and_subscribes(db: Any) -> None:
     )
     assert sub.areas == ["TA23"]
     created, first = repo.subscribe(sub.model_dump())
-    again, second = repo.subscribe({**sub.model_dump(), "min_severity": "critical"})
-    assert created and not again and first["id"] == second["id"]
+    created_again, second = repo.subscribe({**sub.model_dump(), "min_severity": "critical"})
+    assert created and not created_again and first["id"] == second["id"]
     assert second["min_severity"] == "critical"  # the same subscription, updated
     with pytest.raises(ValueError, match="URL"):
         SubscriptionIn(recipient="r", channel="teams", address="not a url")
