@@ -235,3 +235,43 @@ def test_forecast_hierarchy_on_a_synthetic_panel() -> None:
     np.testing.assert_allclose(fc.bottom_up[3:], fc.base.mean[3:])
     assert fc.weights.shape == (8, 5) and 0.0 <= fc.shrinkage <= 1.0
     assert np.all(fc.base.mult80 >= 1.2815) and np.all(fc.base.mult95 >= 1.9599)
+
+
+def test_common_shock_matches_the_observed_variance_of_the_bottom_total() -> None:
+    """gamma makes 1' W_bb 1 equal the mean squared summed error; nothing else moves."""
+    from models.reconcile import add_common_shock
+
+    S = _toy_hierarchy()
+    W, _ = shrink_covariance(_residuals(S, seed=5))
+    rng = np.random.default_rng(9)
+    shared = rng.normal(0, 4, (36, 1))  # a shock every bottom series takes
+    errors = shared + rng.normal(0, 1, (36, 5))
+    errors[3, 2] = np.nan  # missing errors count as zero in the sums
+    new, gamma = add_common_shock(W, S, errors)
+    observed = np.mean(np.nansum(errors, axis=1) ** 2)
+    assert gamma > 0
+    np.testing.assert_allclose(new[3:, 3:].sum(), observed, rtol=1e-12)
+    np.testing.assert_array_equal(new[:3], W[:3])  # aggregates' rows and columns unchanged
+    np.testing.assert_array_equal(new[:, :3], W[:, :3])
+    d = np.sqrt(np.diag(W[3:, 3:]))
+    np.testing.assert_allclose(new[3:, 3:] - W[3:, 3:], gamma * np.outer(d, d))
+    # errors that share nothing beyond what W already implies: no shock added
+    calm, zero = add_common_shock(W, S, np.zeros((36, 5)))
+    assert zero == 0.0
+    np.testing.assert_array_equal(calm, W)
+    with pytest.raises(ValueError, match="shape"):
+        add_common_shock(W, S, errors[:, :4])
+
+
+def test_common_shock_keeps_coherent_input_and_exact_sums() -> None:
+    S = _toy_hierarchy()
+    resid = _residuals(S, seed=2)
+    rng = np.random.default_rng(4)
+    shocks = rng.normal(0, 3, (24, 1)) + rng.normal(0, 1, (24, 5))
+    rec = MinTrace().fit(S, resid, common_errors=shocks)
+    assert rec.common_ > 0
+    coherent = S @ rng.uniform(0, 50, (5, 7))
+    np.testing.assert_allclose(rec.transform(coherent), coherent, rtol=1e-9, atol=1e-9)
+    out = rec.transform(rng.uniform(0, 50, (S.shape[0], 7)))
+    assert np.all(out >= 0)
+    np.testing.assert_allclose(out[:3], S[:3] @ out[3:], rtol=1e-12)
