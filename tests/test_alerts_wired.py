@@ -327,3 +327,24 @@ def test_monthly_run_fires_a_tiered_event_with_or_without_a_simulation(
     assert rows["event_tier:491"]["numbers"]["sim_rate_change_pp"] > 0
     unsimulated = rows["event_tier:091"]["events"][0]["simulated_impact"]
     assert not unsimulated["simulated"] and "TA23" in unsimulated["reason"]
+
+
+def test_release_inputs_read_the_release_products(tmp_path: Path) -> None:
+    from forecasting.alerts.run import release_inputs
+    from forecasting.io.release_store import ReleaseStore
+
+    supply = xr.Dataset(
+        {"working_age_15_64_mean": (("area", "time"), np.full((1, 12), 5000.0))},
+        coords={"area": ["491"], "time": YEARS},
+    )
+    store = ReleaseStore(tmp_path / "releases")
+    manifest = {"data_version": "x", "code_version": "0", "seeds": {}, "metrics": {}}
+    info = store.publish({"labour_supply": supply}, manifest)
+    regs = occupations(60.0)[["unemployed"]]
+    got = release_inputs(regs, info.id, str(tmp_path / "releases"))
+    assert got.working_age is not None and got.working_age.dims == ("area", "time")
+    assert float(got.working_age.sel(area="491").isel(time=0)) == 5000.0
+    assert got.occupation_forecast is None  # not in this release: observed turns only
+    assert got.sources is not None and set(got.sources) == {"registers", "occupations"}
+    fallback = release_inputs(regs)  # no release: the official projection in age bands
+    assert fallback.working_age is not None and "age_band" in fallback.working_age.dims
