@@ -348,3 +348,28 @@ def test_release_inputs_read_the_release_products(tmp_path: Path) -> None:
     assert got.sources is not None and set(got.sources) == {"registers", "occupations"}
     fallback = release_inputs(regs)  # no release: the official projection in age bands
     assert fallback.working_age is not None and "age_band" in fallback.working_age.dims
+
+
+def test_an_event_announced_after_the_last_register_month_fires_today(db: Any) -> None:
+    fields = {k: v for k, v in event().items() if k != "id"}
+    fields |= {"announced": dt.date(2024, 2, 12), "effect_start": dt.date(2024, 4, 1)}
+    fields["effect_end"] = None
+    EventRegister(db).add(EventIn.model_validate({**fields, "source": "yt-neuvottelut"}))
+    t = pd.date_range("2018-01-01", "2023-10-01", freq="MS")
+    regs = xr.Dataset(
+        {
+            "unemployed": (("area", "time"), np.full((1, t.size), 300.0)),
+            "labour_force": (("area", "time"), np.full((1, t.size), 23_000.0)),
+        },
+        coords={"area": ["491"], "time": t},
+    )
+    kwargs: dict[str, Any] = {"registers": regs, "inputs": RuleInputs(), "simulate": False}
+    evaluate_snapshot(db, since="2023-10", today=dt.date(2024, 1, 20), **kwargs)
+    with session_scope(db) as session:  # not yet announced in 2024-01: nothing
+        assert session.scalar(select(AlertRow).where(AlertRow.rule == "event_tier")) is None
+    evaluate_snapshot(db, since="2023-10", today=dt.date(2024, 3, 5), **kwargs)
+    with session_scope(db) as session:
+        row = session.scalar(select(AlertRow).where(AlertRow.dedup_key == "event_tier:491"))
+        assert row is not None and row.state == "firing"
+        assert row.fired_at == dt.date(2024, 3, 1) and row.severity == "warning"
+        assert row.explanation["numbers"]["jobs"] == 300.0

@@ -171,7 +171,9 @@ def evaluate_snapshot(
 
     Register rules, the event register (tiers with the simulated impact of each tiered event
     when ``simulate``), working-age decline and occupation shortage on those months; stale
-    data at ``today`` (default: the current date). ``inputs`` overrides what
+    data at ``today`` (default: the current date), and the event tiers again at ``today``'s
+    month when it is past the newest register month (an announcement is not held back until
+    the registers catch up). ``inputs`` overrides what
     :func:`release_inputs` reads from the release ``release_id`` (or the snapshot). Months
     already evaluated are skipped by the life cycle, so running this again is harmless.
     """
@@ -180,9 +182,10 @@ def evaluate_snapshot(
     areas = geography.members(area) if area else None
     months = _months(registers, since)
     inputs = inputs if inputs is not None else release_inputs(registers, release_id, store_root)
-    events = EventRegister(db).frame()
+    now = pd.Timestamp(today or dt.date.today())
+    now_month = now.to_period("M").to_timestamp()
     ecfg = config["rules"]["event_tier"]
-    events = live_events(events, months, ecfg["lookahead_months"])
+    events = live_events(EventRegister(db).frame(), [*months, now_month], ecfg["lookahead_months"])
     impacts = (
         simulate_tiered(events, registers["labour_force"], ecfg) if simulate and len(events) else {}
     )
@@ -190,17 +193,19 @@ def evaluate_snapshot(
         registers, rate_forecast=rate_forecast, events=events, areas=areas, impacts=impacts
     )
     signals += extra_signals(inputs, months, areas, config)
-    now = pd.Timestamp(today or dt.date.today())
-    stale = stale_signals(
+    at_now = stale_signals(
         inputs.sources or {}, now, area or geography.COUNTRY, config["rules"]["stale_data"]
     )
+    if len(events) and now_month > pd.Timestamp(registers["time"].values[-1]):
+        at_now.append(events_now(events, registers, areas, now_month, ecfg, impacts))
     explainer = _explainer(registers["unemployed"], events, impacts)
     deliverer = deliverer_from_settings(db)
     engine = AlertEngine(db, deliverer=deliverer, config=config)
     report: EvaluationReport = engine.evaluate(signals, months, explainer=explainer)
-    if stale:
-        now_month = [now.to_period("M").to_timestamp()]
-        report.transitions += engine.evaluate(stale, now_month, explainer=explainer).transitions
+    if at_now:
+        later = engine.evaluate(at_now, [now_month], explainer=explainer)
+        report.transitions += later.transitions
+        report.enqueued += later.enqueued
     delivered = deliverer.drain() if deliver else {}
     return RunSummary(
         months=len(months),
@@ -210,6 +215,28 @@ def evaluate_snapshot(
         enqueued=report.enqueued,
         delivered=delivered,
     )
+
+
+def events_now(
+    events: pd.DataFrame,
+    registers: xr.Dataset,
+    areas: list[str] | None,
+    now_month: pd.Timestamp,
+    cfg: dict,
+    impacts: dict[int, EventImpact],
+) -> Signal:
+    """``event_tier`` at today's month, past the last register month.
+
+    An event announced after the newest register month is evaluated now, not when the
+    registers catch up; it is sized against the last known labour force.
+    """
+    lf = registers["labour_force"]
+    munis = areas or [
+        a for a in map(str, lf["area"].values) if geography.level_of(a) == "municipality"
+    ]
+    times = pd.DatetimeIndex(lf["time"].values).append(pd.DatetimeIndex([now_month]))
+    extended = lf.sel(area=munis).reindex(time=times, method="ffill")
+    return rules.event_tier(events, extended, cfg, impacts)
 
 
 def _explainer(
