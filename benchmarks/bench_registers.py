@@ -16,6 +16,7 @@ time is the fairer figure. Writes the "Speed" section of ``docs/results/register
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -82,6 +83,7 @@ def main() -> None:
     args = parser.parse_args()
     origins = DEFAULT_ORIGINS[::4][:2] if args.quick else DEFAULT_ORIGINS
     last = f"{pd.Timestamp(registers_cube()['time'].values[-1]):%Y-%m}"
+    load = os.getloadavg()
     ours(origins[:1], origins[0])  # warm-up: imports, numba caches, snapshot
     peer(origins[:1], origins[0])
     ours_wall, ours_cpu = timed(lambda: ours(origins, last))
@@ -93,13 +95,15 @@ def main() -> None:
     body = "\n".join([
         "## Speed (national backtest + final forecast)", "",
         f"Command: `{command}`; run {pd.Timestamp.now():%Y-%m-%d %H:%M} on a shared 2-core "
-        "machine (other workers' jobs running), so wall times are noisy; CPU time is the "
+        f"machine (load average {load[0]:.1f} at the start, {os.getloadavg()[0]:.1f} at the "
+        "end: other workers' jobs running), so wall times are noisy; CPU time is the "
         "fairer comparison. Final figures should be re-run on a quiet machine.", "",
         f"Job: {len(origins)} origins x {len(VARIABLES)} variables x {n_series} series, "
         f"horizons up to {MAX_HORIZON}, plus the final {MAX_HORIZON}-month forecast at {last}.",
         "",
         "| job | wall s | CPU s |", "|---|---|---|",
-        f"| ours (5-model combination, inner backtests, MinT, sample intervals, scoring) "
+        f"| ours (5-model combination, 8 yearly inner backtest blocks, MinT with common "
+        "shock, sample intervals, scoring) "
         f"| {ours_wall:.1f} | {ours_cpu:.1f} |",
         f"| statsforecast AutoETS (fit + forecast + 80/95 intervals only) "
         f"| {peer_wall:.1f} | {peer_cpu:.1f} |",
