@@ -450,3 +450,18 @@ def test_interval_multipliers_calibrate_95_on_the_worst_block() -> None:
         assert m95[h] == pytest.approx(np.quantile(near[:, 1], 0.95))
         assert m80[h] == pytest.approx(max(np.quantile(near, 0.8), Z80))
         assert m95[h] > np.quantile(near, 0.95)  # wider than the pooled quantile
+
+
+def test_panel_combination_weights_from_the_recent_blocks_only() -> None:
+    """Extra (older) blocks feed backtest_z_ but leave the weights of the recent ones."""
+    from models.forecast.panel import stacked_weights
+
+    Y = _panel(n=6, T=120)
+    recent = PanelCombination(n_windows=2, weighting="stacked").fit(Y)
+    longer = PanelCombination(n_windows=5, weight_windows=2, weighting="stacked").fit(Y)
+    np.testing.assert_allclose(longer.weights_, recent.weights_)
+    assert longer.backtest_z_.shape == (6, 5, 12) and recent.backtest_z_.shape == (6, 2, 12)
+    np.testing.assert_array_equal(longer.backtest_cut_, [108, 96, 84, 72, 60])
+    np.testing.assert_allclose(longer.backtest_z_[:, :2], recent.backtest_z_)
+    every = stacked_weights(longer.backtest_loc_, longer.backtest_actual_)
+    assert not np.allclose(every, longer.weights_[0])  # all five blocks would differ
