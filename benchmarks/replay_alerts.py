@@ -273,7 +273,8 @@ def run(out: Path | None) -> str:
         "# Alert replay 2008-01..2023-10 on the real registers",
         "",
         "Command: `python benchmarks/replay_alerts.py` (final figures to be re-run on a quiet "
-        "machine; the counts do not depend on the load).",
+        "machine; the counts do not depend on the load). Rules, inputs and the reading of "
+        "these figures: `docs/methods/alerts.md`.",
         "",
         f"{len(munis)} municipalities, {len(months)} months; signals in {after.t_signals:.1f} s, "
         f"first replay in {after.t_first:.1f} s (2-core machine, shared).",
