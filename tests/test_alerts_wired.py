@@ -52,9 +52,22 @@ def banded(yearly_factor: float) -> xr.DataArray:
 def test_working_age_decline_fires_on_a_decline_with_band_contributions() -> None:
     sig = rules.working_age_decline(banded(0.97), CFG["working_age_decline"])
     first = sig.numbers.isel(area=0, time=0)
-    # 0.97**5 - 1 = -14.1 %: over the critical 10 %
+    # 0.97**5 - 1 = -14.1 %: over the warning 10 %; never critical without decline_critical
     assert float(first["change"]) == pytest.approx(0.97**5 - 1)
-    assert int(sig.severity.isel(area=0, time=0)) == rules.CRITICAL
+    assert int(sig.severity.isel(area=0, time=0)) == rules.WARNING
+    assert (
+        int(
+            rules.working_age_decline(banded(0.985), CFG["working_age_decline"]).severity.isel(
+                area=0, time=0
+            )
+        )
+        == rules.INFO
+    )  # -7.3 %: between 5 % and 10 %
+    with_critical = {**CFG["working_age_decline"], "decline_critical": 0.12}
+    assert (
+        int(rules.working_age_decline(banded(0.97), with_critical).severity.isel(area=0, time=0))
+        == rules.CRITICAL
+    )
     parts = sum(float(first[f"contribution_{b}"]) for b in ("15_24", "25_54", "55_64"))
     assert parts == pytest.approx(float(first["change"]))
     # the last five years have nothing to compare with: normal
@@ -62,7 +75,7 @@ def test_working_age_decline_fires_on_a_decline_with_band_contributions() -> Non
 
 
 def test_working_age_decline_quiet_when_stable_or_growing() -> None:
-    for factor in (1.0, 1.01, 0.995):  # 0.995**5: -2.5 %, under the 5 % warning
+    for factor in (1.0, 1.01, 0.995):  # 0.995**5: -2.5 %, under the 5 % info level
         sig = rules.working_age_decline(banded(factor), CFG["working_age_decline"])
         assert int(sig.severity.max()) == rules.NORMAL
 
@@ -72,7 +85,7 @@ def test_annual_signal_on_months_uses_the_last_year_end() -> None:
     monthly = annual_to_monthly(sig, list(pd.date_range("2019-06-01", "2021-03-01", freq="MS")))
     sev = monthly.severity.sel(area="491")
     assert int(sev.sel(time="2019-06-01")) == rules.NORMAL  # before the first year-end
-    assert int(sev.sel(time="2020-01-01")) == rules.CRITICAL
+    assert int(sev.sel(time="2020-01-01")) == rules.WARNING
     assert float(monthly.numbers["working_age"].sel(area="491", time="2021-03-01")) == (
         pytest.approx(5000 * 0.97)
     )

@@ -280,3 +280,34 @@ def test_code_version_attr_is_the_builds_even_if_the_producer_stamped_another(
     ds = release.load(ctx, release.run_step(ctx, stamped, {}))
     assert ds.attrs["code_version"] == ctx.code_version
     assert ds.attrs["source_tables"] == "tyonv 12r5"  # what the producer set is kept
+
+
+def test_alerts_product_adds_working_age_decline_from_labour_supply(tmp_path: Path) -> None:
+    """491 loses 3 %/year of its working-age people (-14 % in five years: warning), 097 is
+    stable; months before the first projected year-end are not covered (NaN, not normal)."""
+    ctx = _ctx(tmp_path)
+    months = pd.date_range("2018-01-01", "2021-12-01", freq="MS")
+    rng = np.random.default_rng(5)
+    history = xr.Dataset(
+        {
+            name: (("area", "time"), rng.gamma(20.0, scale, (2, len(months))))
+            for name, scale in (("unemployed", 10.0), ("labour_force", 200.0), ("vacancies", 2.0))
+        },
+        coords={"area": ["097", "491"], "time": months},
+    )
+    years = pd.date_range("2019-12-31", periods=8, freq="YE")
+    supply = xr.Dataset(
+        {
+            "working_age_15_64_mean": (
+                ("area", "time"),
+                np.vstack([np.full(8, 1000.0), 30000.0 * 0.97 ** np.arange(8)]),
+            )
+        },
+        coords={"area": ["097", "491"], "time": years},
+    )
+    ds = release.products._alerts(ctx, {"registers_history": history, "labour_supply": supply})
+    decline = ds["severity"].sel(rule="working_age_decline")
+    assert np.isnan(decline.sel(time=slice(None, "2019-12-01"))).all()
+    assert (decline.sel(area="491", time=slice("2020-01-01", None)) == 2).all()
+    assert (decline.sel(area="097", time=slice("2020-01-01", None)) == 0).all()
+    assert "working_age_decline" in ds.attrs["rule_versions"]

@@ -44,7 +44,7 @@ class Signal:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
-def _severity(warning: xr.DataArray, critical: xr.DataArray, info: Any = False) -> xr.DataArray:
+def _severity(warning: xr.DataArray, critical: Any, info: Any = False) -> xr.DataArray:
     sev = xr.where(critical, CRITICAL, xr.where(warning, WARNING, xr.where(info, INFO, NORMAL)))
     return sev.astype(np.int8)
 
@@ -309,6 +309,9 @@ def working_age_decline(working_age: xr.DataArray, cfg: dict[str, Any]) -> Signa
         split into the bands' contributions (``contribution_<band>``, shares of the base
         that sum to ``change``).
 
+    Severity: info from a fall of ``decline_info``, warning from ``decline_warning``, critical
+    only from an optional ``decline_critical`` (shares of today's working-age population).
+
     Returns
     -------
     Signal on the annual ``time``: ``change`` (share), ``working_age`` and
@@ -320,7 +323,12 @@ def working_age_decline(working_age: xr.DataArray, cfg: dict[str, Any]) -> Signa
     ahead = total.shift(time=-years)
     change = ahead / total - 1.0
     decline = -change
-    sev = _severity(decline >= cfg["decline_warning"], decline >= cfg["decline_critical"])
+    critical = cfg.get("decline_critical")
+    sev = _severity(
+        decline >= cfg["decline_warning"],
+        decline >= critical if critical is not None else False,
+        info=decline >= cfg["decline_info"],
+    )
     numbers = xr.Dataset(
         {
             "change": change,
@@ -335,7 +343,7 @@ def working_age_decline(working_age: xr.DataArray, cfg: dict[str, Any]) -> Signa
             numbers[f"contribution_{band.replace('-', '_')}"] = (
                 part.shift(time=-years) - part
             ) / total
-    return Signal("working_age_decline", "2", sev, numbers, meta={"years": years})
+    return Signal("working_age_decline", "3", sev, numbers, meta={"years": years})
 
 
 def clients_per_expert(unemployed: xr.DataArray, cfg: dict[str, Any]) -> Signal:

@@ -270,9 +270,11 @@ register(
 
 
 def _alerts(ctx: BuildContext, inputs: Mapping[str, xr.Dataset]) -> xr.Dataset:
-    """Severity of every register rule per municipality and month (0 normal .. 3 critical).
+    """Severity of every area rule per municipality and month (0 normal .. 3 critical).
 
-    NaN where a rule does not cover an area. Event-register alerts and the alert life cycle
+    The register rules and the working-age decline (from this release's ``labour_supply``,
+    each month taking the last year-end before it). NaN where a rule does not cover an area
+    or month. Occupation, event-register and stale-data alerts and the alert life cycle
     (firing, hysteresis, delivery) live in the alert store, evaluated after publishing.
     """
     from forecasting.alerts import rules
@@ -280,11 +282,17 @@ def _alerts(ctx: BuildContext, inputs: Mapping[str, xr.Dataset]) -> xr.Dataset:
 
     registers = inputs["registers_history"]
     signals = register_signals(registers, areas=list(ctx.municipalities))
-    severity = xr.concat(
-        [s.severity.astype("float64") for s in signals],
-        dim=xr.Variable("rule", [s.rule for s in signals]),
-        join="outer",
-    ).transpose("area", "time", "rule")
+    severities = [s.severity.astype("float64") for s in signals]
+    names = [s.rule for s in signals]
+    versions = {s.rule: s.version for s in signals}
+    if "labour_supply" in inputs:
+        decline, version = _working_age_severity(inputs["labour_supply"], registers, ctx)
+        severities.append(decline)
+        names.append("working_age_decline")
+        versions["working_age_decline"] = version
+    severity = xr.concat(severities, dim=xr.Variable("rule", names), join="outer").transpose(
+        "area", "time", "rule"
+    )
     codes = {"normal": rules.NORMAL, "info": rules.INFO, "warning": rules.WARNING}
     codes["critical"] = rules.CRITICAL
     return xr.Dataset(
@@ -292,11 +300,34 @@ def _alerts(ctx: BuildContext, inputs: Mapping[str, xr.Dataset]) -> xr.Dataset:
         attrs={
             "source_tables": registers.attrs.get("source_tables", ""),
             "retrieved": registers.attrs.get("retrieved", ""),
-            "rule_versions": json.dumps({s.rule: s.version for s in signals}),
+            "rule_versions": json.dumps(versions),
             "severity_codes": json.dumps(codes),
             "time_convention": "month start (YYYY-MM-01) labels the month",
         },
     )
+
+
+def _working_age_severity(
+    labour_supply: xr.Dataset, registers: xr.Dataset, ctx: BuildContext
+) -> tuple[xr.DataArray, str]:
+    """Working-age-decline severity (area, time) on the registers' months, NaN before the
+    first projected year-end, and the rule's version."""
+    import pandas as pd
+
+    from forecasting.alerts import rules
+    from forecasting.alerts.monitor import annual_to_monthly, working_age_input
+
+    cfg = rules.load_config()["rules"]["working_age_decline"]
+    working_age = working_age_input(labour_supply)
+    munis = [a for a in map(str, working_age["area"].values) if a in ctx.municipalities]
+    annual = rules.working_age_decline(working_age.sel(area=munis), cfg)
+    months = pd.DatetimeIndex(registers["time"].values)
+    monthly = annual_to_monthly(annual, list(months))
+    covered = months > pd.Timestamp(annual.severity["time"].values.min())
+    severity = monthly.severity.astype("float64").where(
+        xr.DataArray(covered, coords={"time": months}, dims="time")
+    )
+    return severity, annual.version
 
 
 register(
@@ -304,7 +335,7 @@ register(
         name="alerts",
         stage="alerts",
         requires=("forecasting.alerts.monitor:register_signals",),
-        needs=("registers_history",),
+        needs=("registers_history", "labour_supply"),
         build=_alerts,
         metrics=lambda ds: {
             "critical_latest": int((ds["severity"].isel(time=-1) == 3).sum()),
