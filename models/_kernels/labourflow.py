@@ -65,6 +65,8 @@ import numpy as np
 from models._jit import jit, prange
 from models._kernels import random as _rand  # SplitMix64 stream, exact binomial/Poisson
 
+_INV = _rand._INV  # reciprocals 1 / (k + 1) of the inversion samplers
+
 N_BANDS = 4
 N_GROUPS = 2
 #: Event kinds of the schedule (``ev_kind``).
@@ -74,7 +76,7 @@ EV_VACANCIES = 2
 EV_TEMP_START = 3
 EV_TEMP_END = 4
 #: Cells up to this size draw one uniform per person instead of three binomials.
-SMALL_CELL = 24
+SMALL_CELL = 160
 #: Binomials of up to this many trials are drawn trial by trial.
 BERNOULLI_MAX = 16
 #: Above this many hires to place, a multinomial by conditional binomials is cheaper.
@@ -91,13 +93,6 @@ def _uniform(rng: np.ndarray) -> float:
     u, state = _rand.uniform(rng[0])
     rng[0] = state
     return u
-
-
-@jit
-def _poisson(rng: np.ndarray, lam: float) -> int:
-    k, state = _rand.poisson(rng[0], lam)
-    rng[0] = state
-    return int(k)
 
 
 @jit
@@ -123,25 +118,6 @@ def _pick(rng: np.ndarray, weights: np.ndarray, total: float) -> int:
 
 
 @jit
-def _competing_small(rng: np.ndarray, n: int, p1: float, p2: float) -> tuple[int, int]:
-    """Competing outcomes of ``n`` persons, one uniform each (for small ``n``).
-
-    Same law as ``k1 = Bin(n, p1)``, ``k2 = Bin(n - k1, p2)``.
-    """
-    c1 = p1
-    c2 = c1 + (1.0 - p1) * p2
-    k1 = 0
-    k2 = 0
-    for _ in range(n):
-        u = _uniform(rng)
-        if u < c1:
-            k1 += 1
-        elif u < c2:
-            k2 += 1
-    return k1, k2
-
-
-@jit
 def _binom(rng: np.ndarray, n: int, p: float) -> int:
     """``Bin(n, p)``, exact: trial by trial for small ``n``, else inversion or BTRS."""
     if n <= 0 or p <= 0.0:
@@ -149,11 +125,9 @@ def _binom(rng: np.ndarray, n: int, p: float) -> int:
     if p >= 1.0:
         return n
     if n <= BERNOULLI_MAX:  # a handful of cheap uniforms beats the sampler's set-up
-        k = 0
-        for _ in range(n):
-            if _uniform(rng) < p:
-                k += 1
-        return k
+        kb, state = _rand.bernoulli_count(rng[0], n, p)
+        rng[0] = state
+        return kb
     k, state = _rand.binomial(rng[0], float(n), p)
     rng[0] = state
     return int(k)
@@ -342,19 +316,22 @@ def _employed_flows(
     rng: np.ndarray,
     t: int,
     E: np.ndarray,
-    sep: np.ndarray,
     leave: np.ndarray,
     log1m_leave: np.ndarray,
+    odds_leave: np.ndarray,
+    sep_share: np.ndarray,
     sepbuf: np.ndarray,
 ) -> int:
     """Separations into ``sepbuf`` (R, I) and exits out of the labour force; returns exits.
 
-    Leavers ``Bin(E, leave)``, ``leave = s + (1 - s) x`` (with ``log(1 - leave)``
-    precomputed, (T, R, I) both), split into separations ``Bin(leavers, s / leave)`` and
-    exits: the same law as ``Bin(E, s)`` followed by ``Bin(E - sep, x)``.
+    Leavers ``Bin(E, leave)``, ``leave = s + (1 - s) x``, split into separations
+    ``Bin(leavers, s / leave)`` and exits: the same law as ``Bin(E, s)`` followed by
+    ``Bin(E - sep, x)``. ``log(1 - leave)``, ``leave / (1 - leave)`` and ``s / leave`` are
+    precomputed per month (T, R, I), once per run.
     """
     R, I = E.shape
     exits = 0
+    state = rng[0]
     for r in range(R):
         for i in range(I):
             n = E[r, i]
@@ -363,18 +340,25 @@ def _employed_flows(
             pl = leave[t, r, i]
             if pl <= 0.0:
                 continue
-            if n <= BERNOULLI_MAX:
-                k = _binom(rng, n, pl)
+            if n <= BERNOULLI_MAX:  # one 32-bit uniform per person
+                kl = _rand.threshold32(pl)
+                k, _, state = _rand.count_below(state, n, kl, kl)
             else:
-                kf, state = _rand.binomial_pre(
-                    rng[0], float(n), pl, log1m_leave[t, r, i], pl / (1.0 - pl)
+                kf, state = _rand.binomial_inv_pre(
+                    state, float(n), pl, log1m_leave[t, r, i], odds_leave[t, r, i]
                 )
-                rng[0] = state
                 k = int(kf)
-            s = _binom(rng, k, sep[t, r, i] / pl) if k > 0 else 0
+            s = 0
+            if 0 < k <= 4 * BERNOULLI_MAX:
+                ks = _rand.threshold32(sep_share[t, r, i])
+                s, _, state = _rand.count_below(state, k, ks, ks)
+            elif k > 0:
+                sf, state = _rand.binomial(state, float(k), sep_share[t, r, i])
+                s = int(sf)
             E[r, i] = n - k
             sepbuf[r, i] = s
             exits += k - s
+    rng[0] = state
     return exits
 
 
@@ -417,16 +401,16 @@ def _place_spread_hires(
                     if h == 0:
                         break
                 continue
+            state = rng[0]
             for _ in range(h):
-                u = _uniform(rng) * acc
-                lo, hi = 0, I - 1
-                while lo < hi:
-                    mid = (lo + hi) // 2
-                    if u < cum[mid]:
-                        hi = mid
-                    else:
-                        lo = mid + 1
+                u, state = _rand.uniform(state)
+                u *= acc
+                # The first j with u < cum[j] (the last if none), as a branch-free count.
+                lo = 0
+                for j in range(I - 1):
+                    lo += int(cum[j] <= u)
                 E[r, lo] += 1
+            rng[0] = state
 
 
 @jit
@@ -457,6 +441,7 @@ def _unemployed_flows(
     """
     G, R, I, D = U.shape
     exits = 0
+    state = rng[0]  # the stream stays in a register; the loops below are written inline
     for r in range(R):
         for i in range(I):
             p_own = own[i] * ysum[r, i]
@@ -470,15 +455,29 @@ def _unemployed_flows(
                         continue
                     ph = min(eff[d] * hz, hmax)
                     pa = age_p[d] if d < D - 1 else 0.0
+                    px = exit_u[t, r, d]
                     if n <= SMALL_CELL:
-                        h, x = _competing_small(rng, n, ph, exit_u[t, r, d])
+                        # Competing outcomes, one 32-bit uniform per person (two per
+                        # output): hire if u < c1, exit if c1 <= u < c2; the law of
+                        # Bin(n, ph) hires, then Bin(n - h, px) exits.
+                        k1 = _rand.threshold32(ph)
+                        k2 = _rand.threshold32(ph + (1.0 - ph) * px)
+                        h, hx, state = _rand.count_below(state, n, k1, k2)
+                        x = hx - h
                     else:
-                        h = _binom(rng, n, ph)
-                        x = _binom(rng, n - h, exit_u[t, r, d])
+                        hf, state = _rand.binomial(state, float(n), ph)
+                        h = int(hf)
+                        xf, state = _rand.binomial(state, float(n - h), px)
+                        x = int(xf)
                     # Durations progress deterministically; only the band representation
                     # makes ageing a share (1 / band width), so it is rounded without bias
                     # rather than drawn binomially.
-                    a = _stoch_round(rng, (n - h - x) * pa) if pa > 0.0 else 0
+                    a = 0
+                    if pa > 0.0:
+                        ua, state = _rand.uniform(state)
+                        y = (n - h - x) * pa
+                        a = math.floor(y)
+                        a += int(ua < y - a)
                     U[g, r, i, d] = n - h - x - a
                     if a > 0:
                         U[g, r, i, d + 1] += a
@@ -488,9 +487,16 @@ def _unemployed_flows(
                         cohort[1] += h
                         cohort[2] += x
             if hires > 0:
-                stay = _binom(rng, hires, p_own / hz)
+                q = p_own / hz
+                if hires <= SMALL_CELL:
+                    kq = _rand.threshold32(q)
+                    stay, _, state = _rand.count_below(state, hires, kq, kq)
+                else:
+                    sf, state = _rand.binomial(state, float(hires), q)
+                    stay = int(sf)
                 E[r, i] += stay
                 spreadh[r, grp[i]] += hires - stay
+    rng[0] = state
     return exits
 
 
@@ -503,25 +509,37 @@ def _entries(
     sepbuf: np.ndarray,
     ent_u: np.ndarray,
     ent_e: np.ndarray,
+    pois_u: np.ndarray,
+    pois_e: np.ndarray,
     new_industry: int,
 ) -> int:
-    """Separations join band 0; Poisson entries to unemployment and employment (returned)."""
+    """Separations join band 0; Poisson entries to unemployment and employment (returned).
+
+    ``pois_u`` (3, T, R) and ``pois_e`` (3, T, R, I): mode, its probability and the
+    distribution function there of each Poisson mean, computed per run.
+    """
     R, I = E.shape
     entries = 0
+    state = rng[0]
     for r in range(R):
         for i in range(I):
             U[0, r, i, 0] += sepbuf[r, i]
             sepbuf[r, i] = 0
             lam = ent_e[t, r, i]
             if lam > 0.0:
-                k = _poisson(rng, lam)
+                k, state = _rand.poisson_from_mode(
+                    state, lam, int(pois_e[0, t, r, i]), pois_e[1, t, r, i], pois_e[2, t, r, i]
+                )
                 E[r, i] += k
                 entries += k
         lam = ent_u[t, r]
         if lam > 0.0:
-            k = _poisson(rng, lam)
+            k, state = _rand.poisson_from_mode(
+                state, lam, int(pois_u[0, t, r]), pois_u[1, t, r], pois_u[2, t, r]
+            )
             U[0, r, new_industry, 0] += k
             entries += k
+    rng[0] = state
     return entries
 
 
@@ -533,32 +551,52 @@ def _vacancies(
     Vev: np.ndarray,
     E: np.ndarray,
     fillrate: np.ndarray,
-    close: np.ndarray,
-    fillref: np.ndarray,
+    close_a: np.ndarray,
+    close_b: np.ndarray,
     vac_new: np.ndarray,
+    vac_mode: np.ndarray,
+    vac_pm: np.ndarray,
+    vac_fm: np.ndarray,
     q_out: np.ndarray,
     resid_of_work: np.ndarray,
     closed: np.ndarray,
 ) -> int:
-    """Vacancy stocks of one month; ``closed`` (R,) gets closures; returns resident entries."""
+    """Vacancy stocks of one month; ``closed`` (R,) gets closures; returns resident entries.
+
+    The closure intensity at fill rate ``f`` is ``close_a + close_b f`` (T, R, I) both, i.e.
+    ``close (1 + f / fillref) / 2`` (``close`` where ``fillref = 0``); ``vac_mode``,
+    ``vac_pm``, ``vac_fm`` the mode of Poisson(vac_new), its probability and distribution
+    function (:func:`models._kernels.random.poisson_mode_table`); all computed once per run.
+    """
     R, I = V.shape
     entries = 0
+    state = rng[0]  # the stream stays in a register; small samplers written inline
     for w in range(R):
         tot_res = 0.0
         for r in range(R + 1):
             tot_res += resid_of_work[w, r]
         closed[w] = 0
         for j in range(I):
-            if V[w, j] > 0:
-                lam = close[t, w, j]
-                if fillref[t, w, j] > 0.0:
-                    lam *= 0.5 + 0.5 * fillrate[w, j] / fillref[t, w, j]
-                c = _binom(rng, V[w, j], 1.0 - math.exp(-lam))
-                V[w, j] -= c
+            n = V[w, j]
+            if n > 0:
+                lam = close_a[t, w, j] + close_b[t, w, j] * fillrate[w, j]
+                pc = 1.0 - math.exp(-lam)
+                if n <= SMALL_CELL:  # one 32-bit uniform per vacancy
+                    kc = _rand.threshold32(pc)
+                    c, _, state = _rand.count_below(state, n, kc, kc)
+                else:
+                    cf, state = _rand.binomial(state, float(n), pc)
+                    c = int(cf)
+                V[w, j] = n - c
                 closed[w] += c
-            if vac_new[t, w, j] > 0.0:
-                V[w, j] += _poisson(rng, vac_new[t, w, j])
+            lamv = vac_new[t, w, j]
+            if lamv > 0.0:
+                kv, state = _rand.poisson_from_mode(
+                    state, lamv, vac_mode[t, w, j], vac_pm[t, w, j], vac_fm[t, w, j]
+                )
+                V[w, j] += kv
             if Vev[w, j] > 0:
+                rng[0] = state
                 u = _binom(rng, Vev[w, j], fillrate[w, j])
                 o = _binom(rng, Vev[w, j] - u, q_out[w])
                 Vev[w, j] -= u + o
@@ -568,6 +606,8 @@ def _vacancies(
                     if r < R:
                         E[r, j] += 1
                         entries += 1
+                state = rng[0]
+    rng[0] = state
     return entries
 
 
@@ -623,6 +663,22 @@ def _record(
     out_cohort[b, t, COHORT_UNEMPLOYED] = cu
     out_flows[b, t, FLOW_ENTRIES] = flows[0]
     out_flows[b, t, FLOW_EXITS] = flows[1]
+
+
+@jit
+def _poisson_tables(lam: np.ndarray) -> np.ndarray:
+    """(3, *lam.shape): mode, its probability and the distribution function at the mode of
+    Poisson(lam) for every mean (float64; the mode is a whole number)."""
+    flat = np.ascontiguousarray(lam).ravel()
+    mode = np.zeros(flat.size, dtype=np.int64)
+    pmf = np.zeros(flat.size)
+    cdf = np.zeros(flat.size)
+    _rand.poisson_mode_table(flat, mode, pmf, cdf)
+    out = np.empty((3, flat.size))
+    out[0] = mode
+    out[1] = pmf
+    out[2] = cdf
+    return out.reshape((3,) + lam.shape)  # noqa: RUF005 (numba: no tuple unpacking)
 
 
 @jit(parallel=True)
@@ -707,6 +763,15 @@ def simulate(
             for i in range(I):
                 leave[t, r, i] = sep[t, r, i] + (1.0 - sep[t, r, i]) * exit_e[t, r]
     log1m_leave = np.log1p(-np.minimum(leave, 1.0 - 1e-12))
+    # Per-month invariants of the samplers, computed once rather than in every draw.
+    odds_leave = leave / (1.0 - np.minimum(leave, 1.0 - 1e-12))
+    sep_share = np.where(leave > 0.0, sep / np.maximum(leave, 1e-300), 0.0)
+    pois_u = _poisson_tables(ent_u)
+    pois_e = _poisson_tables(ent_e)
+    pois_v = _poisson_tables(vac_new)
+    vac_mode = pois_v[0].astype(np.int64)
+    close_a = np.where(fillref > 0.0, 0.5 * close, close)
+    close_b = np.where(fillref > 0.0, 0.5 * close / np.maximum(fillref, 1e-300), 0.0)
     for b in prange(B):
         rng = np.empty(1, dtype=np.uint64)
         rng[0] = seeds[b]
@@ -737,7 +802,9 @@ def simulate(
                 rng, t, k, ev_t, ev_w, ev_i, ev_kind, ev_pool, ev_amount, ev_recall, ev_band,
                 resid_of_work, E, U, Vev, L, buf, cohort,
             )  # fmt: skip
-            flows[1] += _employed_flows(rng, t, E, sep, leave, log1m_leave, sepbuf)
+            flows[1] += _employed_flows(
+                rng, t, E, leave, log1m_leave, odds_leave, sep_share, sepbuf
+            )
             for w in range(R):
                 for j in range(I):
                     Vm[w, j] = vac_ref[t, w, j] + Vev[w, j]
@@ -745,18 +812,21 @@ def simulate(
                         logVm[w, j] = log_ref[t, w, j]
                     elif Vm[w, j] > 0.0:
                         logVm[w, j] = math.log(Vm[w, j])
+            # The cohort's cells (group 1) are all empty until someone is displaced (and in
+            # every baseline run): leave them out of the loops.
+            Ua = U if cohort[0] > 0 else U[:1]
             matching_rates(
-                U, Vm, logVm, eff, commute, own, grp, spread, match_A, alpha, cap, hmax,
+                Ua, Vm, logVm, eff, commute, own, grp, spread, match_A, alpha, cap, hmax,
                 theta_out, wj, theta, fillrate, ysum, yg, hz,
             )  # fmt: skip
             flows[1] += _unemployed_flows(
-                rng, t, U, E, own, grp, ysum, yg, eff, hmax, exit_u, age_p, spreadh, cohort
+                rng, t, Ua, E, own, grp, ysum, yg, eff, hmax, exit_u, age_p, spreadh, cohort
             )
             _place_spread_hires(rng, spreadh, spread, ysum, yg, cum, E)
-            flows[0] += _entries(rng, t, U, E, sepbuf, ent_u, ent_e, new_industry)
+            flows[0] += _entries(rng, t, U, E, sepbuf, ent_u, ent_e, pois_u, pois_e, new_industry)
             flows[0] += _vacancies(
-
-                rng, t, V, Vev, E, fillrate, close, fillref, vac_new, q_out, resid_of_work, closed,
+                rng, t, V, Vev, E, fillrate, close_a, close_b, vac_new, vac_mode, pois_v[1],
+                pois_v[2], q_out, resid_of_work, closed,
             )  # fmt: skip
             _record(
                 b, t, E, U, V, Vev, L, closed, cohort, flows, out_unemp, out_ltu, out_emp,

@@ -196,3 +196,182 @@ def binomial_pre(
     if p > 0.5 or n * p >= 10.0:
         return binomial(state, n, p)
     return _binomial_inversion(state, n, n * p, log1mp, odds)
+
+
+# Samplers of the labour-flow kernel's hot loops (the cohort kernel keeps the ones above).
+_S32 = np.uint64(32)
+_LOW32 = np.uint64(0xFFFFFFFF)
+_TWO_M32 = 1.0 / 4294967296.0
+#: Reciprocals ``1 / k`` for ``k = 1..256``: the inversion samplers multiply instead of
+#: dividing at every step.
+_INV = 1.0 / np.arange(1.0, 257.0)
+_N_INV = 256
+
+
+@jit
+def uniform_pair(state: np.uint64) -> tuple[float, float, np.uint64]:
+    """Two uniforms on (0, 1) of 32 bits each from one SplitMix64 output, and the next state.
+
+    For Bernoulli trials, where a 32-bit uniform decides ``u < p`` with an error in the
+    probability below ``2**-32``: half the mixing of :func:`uniform` per trial.
+    """
+    state = state + _GOLDEN
+    z = _mix(state)
+    return (float(z >> _S32) + 0.5) * _TWO_M32, (float(z & _LOW32) + 0.5) * _TWO_M32, state
+
+
+@jit
+def bernoulli_count(state: np.uint64, n: int, p: float) -> tuple[int, np.uint64]:
+    """Successes of ``n`` trials with probability ``p``, trial by trial (for small ``n``)."""
+    k = 0
+    for _ in range(n >> 1):
+        u1, u2, state = uniform_pair(state)
+        k += int(u1 < p) + int(u2 < p)
+    if n & 1:
+        u1, _u2, state = uniform_pair(state)
+        k += int(u1 < p)
+    return k, state
+
+
+@jit
+def competing_count(state: np.uint64, n: int, c1: float, c2: float) -> tuple[int, int, np.uint64]:
+    """Competing outcomes of ``n`` persons, one 32-bit uniform each: outcome 1 when
+    ``u < c1``, outcome 2 when ``c1 <= u < c2`` (``c2 = c1 + (1 - c1) p2`` gives the law of
+    ``k1 = Bin(n, c1)``, ``k2 = Bin(n - k1, p2)``)."""
+    k1 = 0
+    k2 = 0
+    for _ in range(n >> 1):
+        u1, u2, state = uniform_pair(state)
+        k1 += int(u1 < c1) + int(u2 < c1)
+        k2 += int(u1 < c2) + int(u2 < c2)
+    if n & 1:
+        u1, _u2, state = uniform_pair(state)
+        k1 += int(u1 < c1)
+        k2 += int(u1 < c2)
+    return k1, k2 - k1, state
+
+
+@jit
+def binomial_inv_pre(
+    state: np.uint64, n: float, p: float, log1mp: float, odds: float
+) -> tuple[float, np.uint64]:
+    """:func:`binomial_pre` with the inversion steps multiplying by ``1 / (k + 1)`` from a
+    table (no division in the loop): ``n * p < 10``, ``p <= 0.5`` by inversion, else BTRS."""
+    if n <= 0.0 or p <= 0.0:
+        return 0.0, state
+    if p > 0.5 or n * p >= 10.0:
+        return binomial(state, n, p)
+    u, state = uniform(state)
+    if u <= 1.0 - n * p:
+        return 0.0, state
+    pk = math.exp(n * log1mp)
+    k = 0
+    while u > pk and k < n:
+        u -= pk
+        inv = _INV[k] if k < _N_INV else 1.0 / (k + 1.0)
+        pk *= (n - k) * inv * odds
+        k += 1
+    return float(k), state
+
+
+@jit
+def poisson_pre(state: np.uint64, lam: float, explam: float) -> tuple[float, np.uint64]:
+    """Poisson(lam) with ``explam = exp(-lam)`` precomputed: inversion (one uniform, about
+    ``lam`` steps) below 10, PTRS (:func:`poisson`) above."""
+    if lam <= 0.0:
+        return 0.0, state
+    if lam >= 10.0:
+        return poisson(state, lam)
+    u, state = uniform(state)
+    pk = explam
+    cdf = pk
+    k = 0
+    # The cap only matters if rounding leaves the summed pmf below u (u within 1e-15 of 1).
+    while u > cdf and k < 200:
+        inv = _INV[k] if k < _N_INV else 1.0 / (k + 1.0)
+        pk *= lam * inv
+        cdf += pk
+        k += 1
+    return float(k), state
+
+
+@jit
+def threshold32(p: float) -> np.uint64:
+    """The integer ``K`` with ``x < K`` equivalent to ``(x + 0.5) 2**-32 < p`` for 32-bit
+    ``x``: a Bernoulli(p) trial on 32 random bits is ``x < K`` (``P = K / 2**32``)."""
+    if p <= 0.0:
+        return np.uint64(0)
+    if p >= 1.0:
+        return np.uint64(4294967296)
+    return np.uint64(math.ceil(p * 4294967296.0 - 0.5))
+
+
+@jit
+def count_below(
+    state: np.uint64, n: int, k1: np.uint64, k2: np.uint64
+) -> tuple[int, int, np.uint64]:
+    """Of ``n`` 32-bit random numbers (two per SplitMix64 output, in stream order), how many
+    are below ``k1`` and how many below ``k2``; and the next state.
+
+    The ``j``-th output of the stream is ``mix(state + j * golden)``, so the outputs do not
+    depend on each other and the loop vectorises. Same stream as :func:`uniform_pair`.
+    """
+    c1 = 0
+    c2 = 0
+    m = n >> 1
+    for j in range(m):
+        z = _mix(state + np.uint64(j + 1) * _GOLDEN)
+        hi = z >> _S32
+        lo = z & _LOW32
+        c1 += int(hi < k1) + int(lo < k1)
+        c2 += int(hi < k2) + int(lo < k2)
+    state = state + np.uint64(m) * _GOLDEN
+    if n & 1:
+        state = state + _GOLDEN
+        hi = _mix(state) >> _S32
+        c1 += int(hi < k1)
+        c2 += int(hi < k2)
+    return c1, c2, state
+
+
+@jit
+def poisson_mode_table(lam: np.ndarray, mode: np.ndarray, pmf: np.ndarray, cdf: np.ndarray) -> None:
+    """For each mean ``lam[k]`` (flat, >= 0): the mode ``floor(lam)``, its probability and
+    the distribution function there, for :func:`poisson_from_mode`."""
+    for k in range(lam.size):
+        lm = lam[k]
+        if lm <= 0.0:
+            mode[k], pmf[k], cdf[k] = 0, 1.0, 1.0
+            continue
+        m = math.floor(lm)
+        pm = math.exp(-lm + m * math.log(lm) - math.lgamma(m + 1.0))
+        p = pm
+        total = pm
+        for j in range(m, 0, -1):
+            p *= j / lm
+            total += p
+        mode[k], pmf[k], cdf[k] = m, pm, min(total, 1.0)
+
+
+@jit
+def poisson_from_mode(
+    state: np.uint64, lam: float, mode: int, pm: float, fm: float
+) -> tuple[int, np.uint64]:
+    """Poisson(lam) by inversion searched from the mode (``pm = P(mode)``, ``fm = P(X <=
+    mode)`` precomputed): one uniform and about ``0.8 sqrt(lam)`` steps."""
+    u, state = uniform(state)
+    k = mode
+    p = pm
+    f = fm
+    if u <= f:  # walk down while P(X <= k - 1) = f - p still covers u
+        while k > 0 and u <= f - p:
+            f -= p
+            p *= k / lam
+            k -= 1
+        return k, state
+    limit = mode + 40 + 10 * math.sqrt(lam)  # only rounding could leave f below u for long
+    while u > f and k < limit:
+        k += 1
+        p *= lam / k
+        f += p
+    return k, state
