@@ -180,7 +180,8 @@ def matching_rates(
     workplaces (``sum_w commute[r, w] theta[w, j] + commute[r, R] theta_out[j]``).
     hz : (R, I) hazard per unit search efficiency: ``sum_j mob[i, j] ysum[r, j]``.
     """
-    G, R, I, D = U.shape
+    G, R, I, _ = U.shape
+    D = N_BANDS  # compile-time constant: band loops unroll
     NG = spread.shape[0]
     for r in range(R):
         for g in range(NG):
@@ -439,7 +440,8 @@ def _unemployed_flows(
     are counted in ``spreadh`` (R, NG) and placed later. ``cohort`` (3,) accumulates the
     displaced cohort's re-employed (1) and exited (2).
     """
-    G, R, I, D = U.shape
+    G, R, I, _ = U.shape
+    D = N_BANDS  # a compile-time constant: the band loop unrolls, indices need no checks
     exits = 0
     state = rng[0]  # the stream stays in a register; the loops below are written inline
     for r in range(R):
@@ -449,7 +451,8 @@ def _unemployed_flows(
             hires = 0
             for g in range(G):
                 # Oldest band first, so a person aged into band d + 1 is not processed twice.
-                for d in range(D - 1, -1, -1):
+                for dd in range(D):
+                    d = D - 1 - dd
                     n = U[g, r, i, d]
                     if n == 0:
                         continue
@@ -633,7 +636,8 @@ def _record(
     out_flows: np.ndarray,
 ) -> None:
     """Write the end-of-month state of draw ``b``, month ``t`` into the outputs."""
-    G, R, I, D = U.shape
+    R, I = E.shape
+    D = N_BANDS  # compile-time constant: band loops unroll
     cu = 0
     for i in range(I):
         out_cohort_u[b, t, i] = 0
@@ -646,13 +650,15 @@ def _record(
         for i in range(I):
             out_emp[b, t, r, i] = E[r, i]
             vac += V[r, i] + Vev[r, i]
-            for g in range(G):
-                for d in range(D):
-                    un += U[g, r, i, d]
-                lt += U[g, r, i, D - 1]
             for d in range(D):
-                out_cohort_u[b, t, i] += U[1, r, i, d]
-                cu += U[1, r, i, d]
+                un += U[0, r, i, d]
+            lt += U[0, r, i, D - 1]
+            if cohort[0] > 0:  # the cohort's cells are empty until someone is displaced
+                for d in range(D):
+                    un += U[1, r, i, d]
+                    out_cohort_u[b, t, i] += U[1, r, i, d]
+                    cu += U[1, r, i, d]
+                lt += U[1, r, i, D - 1]
         out_unemp[b, t, r] = un
         out_ltu[b, t, r] = lt
         out_vac[b, t, r] = vac
