@@ -7,7 +7,6 @@ import is all-or-nothing and names the row at fault.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from pathlib import Path
 from typing import Literal
@@ -21,6 +20,7 @@ from sqlalchemy.orm import Session
 from forecasting import geography
 from forecasting.errors import DataError, UnknownAreaError
 from forecasting.io.alert_db import EventRow, session_scope
+from forecasting.io.files import csv_records
 
 TOL_SECTIONS = (*tuple("ABCDEFGHIJKLMNOPQRSTU"), "X")
 EventKind = Literal[
@@ -85,16 +85,11 @@ class EventRegister:
     def import_csv(self, path: Path) -> list[int]:
         """Import every row of a CSV (header = EventIn fields), all or nothing."""
         events = []
-        try:
-            with path.open(newline="", encoding="utf-8") as fh:
-                for i, record in enumerate(csv.DictReader(fh), start=2):
-                    clean = {k: (v or None) for k, v in record.items() if k is not None}
-                    try:
-                        events.append(EventIn.model_validate(clean))
-                    except ValidationError as exc:
-                        raise DataError(_first_error(exc), source=str(path), row=i) from exc
-        except UnicodeDecodeError as exc:
-            raise DataError("not UTF-8 text", source=str(path)) from exc
+        for row, record in csv_records(path):
+            try:
+                events.append(EventIn.model_validate(record))
+            except ValidationError as exc:
+                raise DataError(_first_error(exc), source=str(path), row=row) from exc
         with session_scope(self.engine) as session:  # one transaction: all or nothing
             return [_add(session, ev) for ev in events]
 

@@ -7,7 +7,6 @@ only), so the same code serves the monthly run and a replay of history.
 
 from __future__ import annotations
 
-import tomllib
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,6 +19,8 @@ import pandas as pd
 import xarray as xr
 from scipy.stats import norm
 
+from forecasting.io.files import read_toml
+
 NORMAL, INFO, WARNING, CRITICAL = 0, 1, 2, 3
 SEVERITY_NAMES = {INFO: "info", WARNING: "warning", CRITICAL: "critical"}
 CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "alerts.toml"
@@ -28,8 +29,7 @@ CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "alerts.toml"
 @lru_cache
 def load_config(path: Path = CONFIG_PATH) -> dict[str, Any]:
     """The rule configuration (thresholds and life-cycle settings)."""
-    with path.open("rb") as fh:
-        return tomllib.load(fh)
+    return read_toml(path)
 
 
 @dataclass(frozen=True)

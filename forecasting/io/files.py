@@ -1,0 +1,48 @@
+"""Reading the project's own configuration and user-supplied files, with clear errors.
+
+Every reader here raises :class:`forecasting.errors.DataError` naming the file (and row) for
+a missing, unreadable or malformed file, so a caller never sees a bare ``OSError``,
+``TOMLDecodeError``, ``JSONDecodeError`` or ``UnicodeDecodeError``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from forecasting.errors import DataError
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML document as a dict."""
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise DataError(f"cannot read TOML: {exc}", source=str(path)) from exc
+
+
+def read_json(path: Path) -> Any:
+    """A JSON document."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataError(f"cannot read JSON: {exc}", source=str(path)) from exc
+
+
+def csv_records(path: Path) -> Iterator[tuple[int, dict[str, str | None]]]:
+    """``(row number, record)`` for every data row of a CSV with a header (row 1).
+
+    Empty cells are None; a column without a header is dropped.
+    """
+    try:
+        with Path(path).open(newline="", encoding="utf-8") as fh:
+            for row, record in enumerate(csv.DictReader(fh), start=2):
+                yield row, {k: (v or None) for k, v in record.items() if k is not None}
+    except UnicodeDecodeError as exc:
+        raise DataError("not UTF-8 text", source=str(path)) from exc
+    except OSError as exc:
+        raise DataError(f"cannot read: {exc}", source=str(path)) from exc

@@ -1,0 +1,49 @@
+"""Readers of configuration and user files: clear DataErrors naming the file, never bare ones."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from forecasting.errors import DataError
+from forecasting.io.files import csv_records, read_json, read_toml
+
+
+def test_malformed_or_missing_files_name_the_file(tmp_path: Path) -> None:
+    bad_toml = tmp_path / "rules.toml"
+    bad_toml.write_text("[rules\nx = 1\n")
+    bad_json = tmp_path / "spec.json"
+    bad_json.write_text('{"events": [}')
+    latin = tmp_path / "events.csv"
+    latin.write_bytes("employer,municipality\nKäyttäjä,491\n".encode("latin-1"))
+    cases = [
+        (lambda: read_toml(bad_toml), "rules.toml"),
+        (lambda: read_json(bad_json), "spec.json"),
+        (lambda: list(csv_records(latin)), "not UTF-8"),
+        (lambda: read_toml(tmp_path / "missing.toml"), "missing.toml"),
+        (lambda: list(csv_records(tmp_path / "missing.csv")), "missing.csv"),
+    ]
+    for call, text in cases:
+        with pytest.raises(DataError, match=text):
+            call()
+
+
+def test_csv_rows_are_numbered_from_the_header_and_empty_cells_are_none(tmp_path: Path) -> None:
+    path = tmp_path / "events.csv"
+    path.write_text("employer,jobs,source\nA Oy,120,\nB Oy,,lehti\n", encoding="utf-8")
+    rows = list(csv_records(path))
+    assert rows == [
+        (2, {"employer": "A Oy", "jobs": "120", "source": None}),
+        (3, {"employer": "B Oy", "jobs": None, "source": "lehti"}),
+    ]
+
+
+@given(st.dictionaries(st.text(min_size=1), st.integers() | st.text() | st.booleans()))
+def test_json_round_trips(tmp_path_factory: pytest.TempPathFactory, doc: dict) -> None:
+    path = tmp_path_factory.mktemp("j") / "doc.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    assert read_json(path) == doc
