@@ -31,15 +31,14 @@ The chain for one forecast origin (the last month of data used); the numpy core 
 - **Determinism**: every entry point runs with one BLAS thread and sums the hierarchy
   without BLAS, so a thread of the main process and a Dask worker give bit-identical output.
 
-Forecasts by occupation group live in :mod:`forecasting.register_occupations` (re-exported
-here under their old names). Method note: ``docs/methods/registers.md``.
+Forecasts by occupation group live in :mod:`forecasting.register_occupations`.
+Method note: ``docs/methods/registers.md``.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -422,21 +421,3 @@ def forecast_frame(
     frame["month"] = pd.DatetimeIndex(frame.pop("time")).strftime("%Y-%m")
     frame["model"] = ds.attrs["model"]
     return frame[["area", "variable", "month", *STATISTICS, "model"]]
-
-
-# --- occupations: forecasting.register_occupations, re-exported under the old names ------
-
-_OCCUPATION_NAMES = frozenset({
-    "SHORTAGE_AT", "SURPLUS_BELOW", "MIN_VOLUME", "occupation_group", "occupation_hierarchy",
-    "occupations_panel", "tightness_labels", "forecast_occupations",
-})  # fmt: skip
-
-
-def __getattr__(name: str) -> Any:
-    """``forecasting.registers.forecast_occupations`` and friends, imported on first use
-    (a plain import here would be circular: that module builds on this one)."""
-    if name in _OCCUPATION_NAMES:
-        from forecasting import register_occupations
-
-        return getattr(register_occupations, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

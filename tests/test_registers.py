@@ -11,11 +11,15 @@ import forecasting.registers as registers
 from forecasting import geography
 from forecasting.backtest import backtest_registers, summarise
 from forecasting.errors import ValidationError
+from forecasting.register_occupations import (
+    forecast_occupations,
+    occupation_group,
+    tightness_labels,
+)
 from forecasting.registers import (
     STATISTICS,
     area_rows,
     forecast_frame,
-    forecast_occupations,
     forecast_registers,
     national_hierarchy,
 )
@@ -150,11 +154,11 @@ def test_backtest_scores_one_origin() -> None:
 
 
 def test_occupation_groups() -> None:
-    assert registers.occupation_group("5321") == "53"
-    assert registers.occupation_group("0110") == "01"
-    assert registers.occupation_group("X999") == "X"
-    assert registers.occupation_group("SSS") is None
-    labels = registers.tightness_labels(
+    assert occupation_group("5321") == "53"
+    assert occupation_group("0110") == "01"
+    assert occupation_group("X999") == "X"
+    assert occupation_group("SSS") is None
+    labels = tightness_labels(
         np.array([[30.0, 30.0], [2.0, 2.0], [10.0, 10.0], [1.0, 1.0]]),
         np.array([[20.0, 20.0], [50.0, 50.0], [20.0, 20.0], [2.0, 2.0]]),
     )

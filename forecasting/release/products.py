@@ -110,7 +110,7 @@ register(
 
 def _occupation_forecasts(ctx: BuildContext, inputs: Mapping[str, xr.Dataset]) -> xr.Dataset:
     """Unemployed and vacancies by occupation group in Etelä-Savo, with tightness."""
-    from forecasting.registers import forecast_occupations
+    from forecasting.register_occupations import forecast_occupations
 
     origin = f"{inputs['registers_history']['time'].values[-1]}"[:7]
     seed = ctx.seed_for("occupation_forecasts")
@@ -121,7 +121,7 @@ register(
     Product(
         name="occupation_forecasts",
         stage="models",
-        requires=("forecasting.registers:forecast_occupations",),
+        requires=("forecasting.register_occupations:forecast_occupations",),
         cubes=("occupations",),
         needs=("registers_history",),
         build=_occupation_forecasts,
