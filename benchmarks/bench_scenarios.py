@@ -35,6 +35,12 @@ from models import labourflow as lf  # noqa: E402
 from tests.test_labourflow_reference import simulate_numpy  # noqa: E402
 
 LINES: list[str] = []
+#: The speed figures before the kernel, cache and output work (docs/results/scenarios.md at
+#: commit 5ce34ad, load average about 2.3 on the two cores), for comparison.
+PREVIOUS = (
+    "Before (commit 5ce34ad, load about 2.3): kernel 1,000 x 60 1.04 s wall / 2.07 CPU s; "
+    "run_scenario 1.14 s without and 2.54 s with the baseline run (no cache); NumPy 7.0x."
+)
 
 
 def emit(line: str = "") -> None:
@@ -232,6 +238,7 @@ def speed(quick: bool) -> None:
                     ("employed C", lambda r: r.employed[:, -1, :, 2].sum(1))):  # fmt: skip
         pv.append(f"{name} p={stats.ks_2samp(f(fast), f(slow)).pvalue:.2f}")
     emit(f"- agreement in distribution (two-sample KS, {n_ref} draws each): " + "; ".join(pv))
+    emit(f"- {PREVIOUS}")
     t_k, c_k = timed(lambda: lf.simulate(*args, draws=1000, seed=5))
     numba.set_num_threads(1)
     t_k1, _ = timed(lambda: lf.simulate(*args, draws=1000, seed=5))

@@ -198,10 +198,16 @@ def matching_rates(
                 for j in range(I):
                     wj[r, j] += yg[r, g] * spread[g, j]
     for w in range(R):
+        # Searchers S[w, :] summed over residences with the industry innermost (contiguous,
+        # vectorised; the same order of additions as a sum over r per cell).
         for j in range(I):
-            s = 0.0
-            for r in range(R):
-                s += commute[r, w] * wj[r, j]
+            theta[w, j] = 0.0
+        for r in range(R):
+            c = commute[r, w]
+            for j in range(I):
+                theta[w, j] += c * wj[r, j]
+        for j in range(I):
+            s = theta[w, j]
             v = vt[w, j]
             if s > 0.0 and v > 0.0:
                 m = match_A[w] * math.exp(alpha * math.log(s) + (1.0 - alpha) * logvt[w, j])
@@ -213,10 +219,11 @@ def matching_rates(
                 fillrate[w, j] = 0.0
     for r in range(R):
         for j in range(I):
-            y = commute[r, R] * theta_out[j]
-            for w in range(R):
-                y += commute[r, w] * theta[w, j]
-            ysum[r, j] = y
+            ysum[r, j] = commute[r, R] * theta_out[j]
+        for w in range(R):
+            c = commute[r, w]
+            for j in range(I):
+                ysum[r, j] += c * theta[w, j]
         for g in range(NG):
             y = 0.0
             for j in range(I):
@@ -476,11 +483,9 @@ def _unemployed_flows(
                     # makes ageing a share (1 / band width), so it is rounded without bias
                     # rather than drawn binomially.
                     a = 0
-                    if pa > 0.0:
+                    if pa > 0.0:  # floor(y + u): floor(y), plus one with probability y - floor(y)
                         ua, state = _rand.uniform(state)
-                        y = (n - h - x) * pa
-                        a = math.floor(y)
-                        a += int(ua < y - a)
+                        a = int((n - h - x) * pa + ua)
                     U[g, r, i, d] = n - h - x - a
                     if a > 0:
                         U[g, r, i, d + 1] += a

@@ -364,14 +364,15 @@ def poisson_from_mode(
     p = pm
     f = fm
     if u <= f:  # walk down while P(X <= k - 1) = f - p still covers u
+        il = 1.0 / lam
         while k > 0 and u <= f - p:
             f -= p
-            p *= k / lam
+            p *= k * il
             k -= 1
         return k, state
-    limit = mode + 40 + 10 * math.sqrt(lam)  # only rounding could leave f below u for long
+    limit = 2 * mode + 100  # only rounding could leave f below u for long
     while u > f and k < limit:
+        p *= lam * (_INV[k] if k < _N_INV else 1.0 / (k + 1.0))
         k += 1
-        p *= lam / k
         f += p
     return k, state
