@@ -55,9 +55,11 @@ RESULTS = ROOT / "docs" / "results"
 AREAS = ["097", "178", "213", "491", "507", "623", "TA23"]
 
 
-def markers(new_seeds: bool) -> tuple[str, str]:
-    """The doc section a run writes: one per seed mode."""
-    tag = "load-new-seeds" if new_seeds else "load"
+def markers(new_seeds: bool, scenario_clients: int) -> tuple[str, str]:
+    """The doc section a run writes: one per seed mode and number of scenario clients."""
+    tag = "load" + ("-new-seeds" if new_seeds else "")
+    if scenario_clients != 2:
+        tag += f"-{scenario_clients}-scenario-clients"
     return f"<!-- {tag}:start -->", f"<!-- {tag}:end -->"
 
 
@@ -325,11 +327,11 @@ def _markdown(report: dict[str, Any], start: str, end: str) -> str:
     )
 
 
-def write(report: dict[str, Any], new_seeds: bool) -> None:
+def write(report: dict[str, Any], new_seeds: bool, scenario_clients: int) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    name = "service_load_new_seeds.json" if new_seeds else "service_load.json"
-    (RESULTS / name).write_text(json.dumps(report, indent=1) + "\n")
-    start, end = markers(new_seeds)
+    start, end = markers(new_seeds, scenario_clients)
+    name = start.removeprefix("<!-- ").removesuffix(":start -->").replace("-", "_")
+    (RESULTS / f"service_{name}.json").write_text(json.dumps(report, indent=1) + "\n")
     doc = RESULTS / "service.md"
     text = doc.read_text() if doc.exists() else "# Service figures\n"
     if start in text:
@@ -415,7 +417,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     print(json.dumps(report, indent=1))
     if not args.no_write:
-        write(report, args.new_seeds)
+        write(report, args.new_seeds, args.scenario_clients)
     return 0
 
 
