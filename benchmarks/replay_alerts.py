@@ -25,6 +25,7 @@ register and ``stale_data`` is about today's data, not history: neither can be r
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from collections.abc import Iterator
@@ -272,12 +273,13 @@ def run(out: Path | None) -> str:
     lines = [
         "# Alert replay 2008-01..2023-10 on the real registers",
         "",
-        "Command: `python benchmarks/replay_alerts.py` (final figures to be re-run on a quiet "
-        "machine; the counts do not depend on the load). Rules, inputs and the reading of "
-        "these figures: `docs/methods/alerts.md`.",
+        "Command: `python benchmarks/replay_alerts.py` (the counts do not depend on the "
+        "machine or its load). Rules, inputs and the reading of these figures: "
+        "`docs/methods/alerts.md`.",
         "",
         f"{len(munis)} municipalities, {len(months)} months; signals in {after.t_signals:.1f} s, "
-        f"first replay in {after.t_first:.1f} s (2-core machine, shared).",
+        f"first replay in {after.t_first:.1f} s ({os.cpu_count()} cores, load average "
+        f"{os.getloadavg()[0]:.1f} at the end).",
         "",
         "## Detection of the downturns",
         "",
@@ -353,7 +355,8 @@ def run(out: Path | None) -> str:
         "`working_age_decline` and `occupation_shortage` were not in the first replay (before "
         "= -). `event_tier` and `stale_data` cannot be replayed (no historical event register; "
         "stale data is about today). `working_age_decline` fires once per municipality whose "
-        "projected 15-64 population falls 5 % or more in five years (the official 2019 "
+        "projected 15-64 population falls 5 % or more in five years (rule v3: info, warning "
+        "from a 10 % fall, never critical unless configured; the official 2019 "
         "projection: most of them from 2020-01, the projection's first year-end, and then stay "
         "firing); `occupation_shortage` counts turns of 2-digit occupation groups in Etelä-Savo "
         "(MK10) and Finland (SSS); its 8 calm-year episodes (checked one by one) each have "
