@@ -119,9 +119,17 @@ def start_service(store: Path, tmp: Path, key: str) -> tuple[subprocess.Popen[by
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of process ``pid`` and its threads (Linux ``/proc``)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time of process ``pid``, its threads and its live child processes
+    (the scenario worker) (Linux ``/proc``)."""
+    total = 0.0
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    for one in [pid, *map(int, children.read_text().split())]:
+        try:
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:  # a child that ended meanwhile
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def _read_request(rng: random.Random) -> tuple[str, str, dict[str, Any]]:
@@ -318,8 +326,10 @@ def _markdown(report: dict[str, Any], start: str, end: str) -> str:
             f"({report['scenario_clients']} posting {report['draws']}-draw scenario runs with "
             f"seeds: {report['scenario_seeds']}; the "
             f"rest reading; {100 * report['cache_hit_share']:.0f} % of reads answered from the "
-            f"release cache). The service process used {report['server_cpu_share']:.2f} cores "
-            f"({report['server_cpu_ms_per_read']} ms of CPU per read, scenario runs included):",
+            f"release cache). The service (with its scenario worker) used "
+            f"{report['server_cpu_share']:.2f} cores ({report['server_cpu_ms_per_read']} ms of "
+            f"CPU per read, scenario runs included); the load generator, on the same cores, "
+            f"used {report['client_cpu_share']:.2f} cores:",
             "",
             *rows,
             end,
@@ -378,6 +388,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"scenario warm-up failed: {warm.status_code} {warm.text[:300]}")
             load_avg = ", ".join(f"{x:.1f}" for x in os.getloadavg())
             cpu_before, wall_before = cpu_seconds(proc.pid), time.perf_counter()
+            client_before = time.process_time()
             samples, hit_share = asyncio.run(
                 load(
                     base,
@@ -392,6 +403,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             server_cpu = cpu_seconds(proc.pid) - cpu_before
             wall = time.perf_counter() - wall_before
+            client_cpu = time.process_time() - client_before
         finally:
             proc.terminate()
             proc.wait(timeout=30)
@@ -410,6 +422,7 @@ def main(argv: list[str] | None = None) -> int:
         "scenario_seeds": "new per run" if args.new_seeds else "release default",
         "cache_hit_share": round(hit_share, 3),
         "server_cpu_share": round(server_cpu / wall, 2),
+        "client_cpu_share": round(client_cpu / wall, 2),
         "server_cpu_ms_per_read": round(
             1000 * server_cpu / max(1, sum(1 for k, _, _ in samples if k != "scenario")), 2
         ),
