@@ -75,11 +75,9 @@ def _data_build_snapshot(args: argparse.Namespace) -> int:
 
 
 def _write_frame(frame: Any, out: str) -> None:
-    path = Path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    frame.to_csv(tmp, index=False)
-    tmp.replace(path)
+    from forecasting.io.files import write_csv
+
+    path = write_csv(frame, Path(out))
     print(f"wrote {len(frame)} rows to {path}")
 
 

@@ -169,3 +169,19 @@ def test_conservation_over_random_specs(spec, seed):
     _, _, res, _ = simulate_spec(spec, draws=4, seed=seed)
     balance = res.people() + res.flows[:, :, lf.FLOW_EXITS] - res.flows[:, :, lf.FLOW_ENTRIES]
     np.testing.assert_array_equal(balance, res.start_people)
+
+
+def test_a_malformed_spec_file_is_refused_naming_the_file_and_writes_nothing(tmp_path):
+    from forecasting.errors import DataError, ValidationError
+
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"events": [', encoding="utf-8")
+    listed = tmp_path / "list.json"
+    listed.write_text("[1, 2]", encoding="utf-8")
+    out = tmp_path / "out.nc"
+    with pytest.raises(DataError, match=r"broken\.json"):
+        run_scenario_file(broken, out, "netcdf", draws=5, seed=1)
+    with pytest.raises(ValidationError, match="JSON object") as err:
+        run_scenario_file(listed, out, "netcdf", draws=5, seed=1)
+    assert err.value.field == "spec"
+    assert set(tmp_path.iterdir()) == {broken, listed}  # no output, no temporary file

@@ -1,8 +1,9 @@
-"""Reading the project's own configuration and user-supplied files, with clear errors.
+"""Reading configuration and user-supplied files, and writing results, with clear errors.
 
 Every reader here raises :class:`forecasting.errors.DataError` naming the file (and row) for
 a missing, unreadable or malformed file, so a caller never sees a bare ``OSError``,
-``TOMLDecodeError``, ``JSONDecodeError`` or ``UnicodeDecodeError``.
+``TOMLDecodeError``, ``JSONDecodeError`` or ``UnicodeDecodeError``. The writers write a
+temporary file beside the target and rename it, so a reader never sees half a file.
 """
 
 from __future__ import annotations
@@ -10,9 +11,12 @@ from __future__ import annotations
 import csv
 import json
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
+import xarray as xr
 
 from forecasting.errors import DataError
 
@@ -46,3 +50,25 @@ def csv_records(path: Path) -> Iterator[tuple[int, dict[str, str | None]]]:
         raise DataError("not UTF-8 text", source=str(path)) from exc
     except OSError as exc:
         raise DataError(f"cannot read: {exc}", source=str(path)) from exc
+
+
+def _write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        write(tmp)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    """``frame`` as CSV (no index) at ``path``, atomically; returns ``path``."""
+    return _write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False))
+
+
+def write_netcdf(ds: xr.Dataset, path: Path) -> Path:
+    """``ds`` as netCDF-4 (h5netcdf) at ``path``, atomically; returns ``path``."""
+    return _write_atomic(path, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf"))

@@ -7,13 +7,13 @@ industries that serve households; ``total_s`` lies in 1.0-2.6 (``DOMAIN.md``).
 
 from __future__ import annotations
 
-import tomllib
 from functools import lru_cache
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from forecasting.errors import DataError
+from forecasting.io.files import read_toml
 from forecasting.scenarios.spec import MULTIPLIER_BOUNDS
 
 CONFIG_PATH = Path(__file__).resolve().parent.parent / "config" / "multipliers.toml"
@@ -59,8 +59,8 @@ class MultiplierTable(_Frozen):
 @lru_cache(maxsize=2)
 def load_multipliers(path: Path = CONFIG_PATH) -> MultiplierTable:
     """The multiplier table (cached); :class:`DataError` names the file on bad content."""
+    doc = read_toml(path)
     try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
         return MultiplierTable.model_validate(doc)
-    except (OSError, tomllib.TOMLDecodeError, ValueError) as exc:
+    except ValueError as exc:
         raise DataError(f"invalid multiplier configuration: {exc}", source=str(path)) from exc

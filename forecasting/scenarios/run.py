@@ -22,6 +22,7 @@ from pydantic import BaseModel
 from forecasting import snapshot
 from forecasting.contract import canonical_order
 from forecasting.errors import ValidationError
+from forecasting.io.files import read_json, read_toml, write_csv, write_netcdf
 from forecasting.provenance import combine_versions, stamp
 from forecasting.scenarios import cache, outputs
 from forecasting.scenarios.baseline import BURN_IN, Baseline, build_baseline
@@ -181,7 +182,7 @@ def run_scenario(
 
 def _stamp(ds: xr.Dataset, spec: ScenarioSpec, base: Baseline, draws: int, seed: int) -> xr.Dataset:
     spec_json = spec.model_dump_json()
-    config = CONFIG_PATH.read_text(encoding="utf-8")
+    config = json.dumps(read_toml(CONFIG_PATH), sort_keys=True)
     version = combine_versions([base.structure.data_version, spec_json, config])
     retrieved = snapshot.load("registers").attrs.get("retrieved", "")
     p = base.params
@@ -248,17 +249,10 @@ def run_scenario_file(
     """
     if fmt not in FORMATS:
         raise ValidationError("format", f"{fmt!r} is not one of {', '.join(FORMATS)}")
-    try:
-        data = json.loads(Path(spec_path).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ValidationError("spec", f"cannot read {spec_path}: {exc}") from exc
+    data = read_json(Path(spec_path))
+    if not isinstance(data, dict):
+        raise ValidationError("spec", f"{spec_path} must hold a JSON object (the spec's fields)")
     ds = run_scenario(data, draws=draws, seed=seed)
-    path = Path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
     if fmt == "csv":
-        to_frame(ds).to_csv(tmp, index=False)
-    else:
-        ds.to_netcdf(tmp, engine="h5netcdf")
-    tmp.replace(path)
-    return path
+        return write_csv(to_frame(ds), Path(out))
+    return write_netcdf(ds, Path(out))
