@@ -311,23 +311,24 @@ def _working_age_severity(
     labour_supply: xr.Dataset, registers: xr.Dataset, ctx: BuildContext
 ) -> tuple[xr.DataArray, str]:
     """Working-age-decline severity (area, time) on the registers' months, NaN before the
-    first projected year-end, and the rule's version."""
+    first projected year-end, and the rule's version (the alert run's own signal)."""
     import pandas as pd
 
     from forecasting.alerts import rules
-    from forecasting.alerts.monitor import annual_to_monthly, working_age_input
+    from forecasting.alerts.monitor import working_age_input
+    from forecasting.alerts.run import RuleInputs, extra_signals
 
-    cfg = rules.load_config()["rules"]["working_age_decline"]
     working_age = working_age_input(labour_supply)
-    munis = [a for a in map(str, working_age["area"].values) if a in ctx.municipalities]
-    annual = rules.working_age_decline(working_age.sel(area=munis), cfg)
     months = pd.DatetimeIndex(registers["time"].values)
-    monthly = annual_to_monthly(annual, list(months))
-    covered = months > pd.Timestamp(annual.severity["time"].values.min())
-    severity = monthly.severity.astype("float64").where(
+    (signal,) = extra_signals(
+        RuleInputs(working_age=working_age), list(months), list(ctx.municipalities),
+        rules.load_config(),
+    )  # fmt: skip
+    covered = months > pd.Timestamp(working_age["time"].values.min())
+    severity = signal.severity.astype("float64").where(
         xr.DataArray(covered, coords={"time": months}, dims="time")
     )
-    return severity, annual.version
+    return severity, signal.version
 
 
 register(
