@@ -25,6 +25,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,13 +70,28 @@ class ProcessRunner:
     """
 
     def __init__(self, processes: int = 1):
-        self._pool = ProcessPoolExecutor(
-            max_workers=processes, mp_context=multiprocessing.get_context("spawn")
+        self.processes = processes
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self.processes, mp_context=multiprocessing.get_context("spawn")
         )
 
     def __call__(self, spec: Any) -> xr.Dataset:
+        """Run ``spec``; a worker that died (killed, out of memory) is replaced, and the run it
+        took down is refused with :class:`NotConfiguredError` (503: post it again)."""
         data = spec.model_dump(mode="json") if isinstance(spec, BaseModel) else dict(spec)
-        return self._pool.submit(_run_in_worker, data).result()
+        try:
+            return self._pool.submit(_run_in_worker, data).result()
+        except BrokenProcessPool:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = self._new_pool()
+            log.error("the scenario worker process died; started a new one")
+            raise NotConfiguredError(
+                "the scenario worker process stopped during the run and has been restarted; "
+                "post the spec again"
+            ) from None
 
     def close(self) -> None:
         """Stop the workers (queued runs are cancelled)."""

@@ -417,3 +417,26 @@ def test_scenario_runs_in_a_worker_process_equal_the_engine_run_in_process(tmp_p
     local = run_scenario(spec)
     for name, var in local.data_vars.items():
         np.testing.assert_array_equal(served[name].values, var.values, err_msg=name)
+
+
+@pytest.mark.slow
+def test_a_dead_scenario_worker_is_replaced_and_its_run_refused_clearly():
+    """Killing the worker mid-service: that run is a 503-class error naming the restart, and
+    the next run gets a fresh worker."""
+    import os
+    import signal
+
+    from service.errors import NotConfiguredError
+    from service.scenarios import ProcessRunner
+
+    spec = {"horizon_months": 2, "draws": 2, "seed": 1, "compare_baseline": False}
+    runner = ProcessRunner(1)
+    try:
+        assert "unemployed" in runner(spec)
+        for pid in list(runner._pool._processes or {}):  # the live worker(s)
+            os.kill(pid, signal.SIGKILL)
+        with pytest.raises(NotConfiguredError, match="restarted"):
+            runner(spec)
+        assert "unemployed" in runner(spec)
+    finally:
+        runner.close()
