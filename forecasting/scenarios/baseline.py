@@ -14,7 +14,8 @@ this path; the composition (industries, duration bands) evolves endogenously.
 The matching efficiency is not identified by the register data alone (filled registered
 vacancies are only part of the hires of jobseekers), so its level is set so that the
 baseline's long-term unemployed share at the end of 2017 matches the observed share in
-Etelä-Savo (:data:`LTU_SHARE_TARGET`).
+Etelä-Savo (:data:`LTU_SHARE_TARGET`), for TA23 and (an assumption, for want of data by
+area in the snapshot) for every other employment area.
 """
 
 # Shape letters (R, I, D, N) follow the docstrings.
@@ -34,7 +35,9 @@ from forecasting.scenarios.calibration import Structure, load_structure
 from models import labourflow as lf
 
 #: Long-term unemployed (12+ months) share of unemployed jobseekers, Etelä-Savo, 31.12.2017:
-#: 2,169 of 8,168 (Statistics Finland, työssäkäyntitilasto 2017, appendix table 5).
+#: 2,169 of 8,168 (Statistics Finland, työssäkäyntitilasto 2017, appendix table 5). The
+#: snapshot has no long-term share by area, so every other employment area is anchored to
+#: the same share: an assumption (see docs/methods/scenarios.md).
 LTU_SHARE_TARGET = 2169 / 8168
 LTU_ANCHOR_MONTH = "2017-12"
 #: Bisection steps for the matching efficiency (log-range 10, so 2^-24 of it) and rounds of
@@ -62,17 +65,26 @@ HMAX = 0.6
 Q_OUT = 0.35
 #: Suppressed vacancy cells (small counts) are interpolated, or else set to this value.
 SUPPRESSED_VACANCIES = 2.0
+#: Suppressed unemployed cells (under 5 jobseekers; only some Åland municipalities, TA46)
+#: are interpolated in time, or else set to this value (the middle of 0..4). Only the
+#: targets are filled: the registers and the outputs' ``observed`` keep them NaN.
+SUPPRESSED_UNEMPLOYED = 2.0
 
 
 @dataclass(frozen=True)
 class Targets:
-    """Target stocks (N + 1, R) at month ends; index 0 is the state before the first month."""
+    """Target stocks (N + 1, R) at month ends; index 0 is the state before the first month.
+
+    ``suppressed`` (N + 1, R) marks observed months whose unemployed count is suppressed in
+    the registers (NaN there); the target holds the interpolated stand-in.
+    """
 
     months: pd.DatetimeIndex
     unemployed: np.ndarray
     employed: np.ndarray
     vacancies: np.ndarray
     observed: np.ndarray
+    suppressed: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -117,6 +129,8 @@ def _history(
     da = reg[var].transpose("time", "area")
     if var == "vacancies":
         da = da.interpolate_na("time").fillna(SUPPRESSED_VACANCIES)
+    elif bool(da.isnull().any()):
+        da = da.interpolate_na("time").fillna(SUPPRESSED_UNEMPLOYED)
     hist = da.to_pandas()
     if baseline is not None and var in baseline:
         fc = _point(baseline[var]).sel(area=munis).transpose("time", "area").to_pandas()
@@ -152,12 +166,15 @@ def targets(
                 same = tail[tail.index.month == m.month]
                 rows.append(same.iloc[-1].to_numpy(dtype=float))
         out[var] = np.array(rows)
+    observed = np.asarray(months <= last_obs)
+    raw = reg["unemployed"].transpose("time", "area").reindex(time=months).values
     return Targets(
         months=months,
         unemployed=out["unemployed"],
         employed=out["labour_force"] - out["unemployed"],
         vacancies=out["vacancies"],
-        observed=np.asarray(months <= last_obs),
+        observed=observed,
+        suppressed=np.isnan(raw) & observed[:, None],
     )
 
 
@@ -197,8 +214,10 @@ def track(structure: Structure, params: lf.FlowParameters, tg: Targets) -> Track
         rem = U - H
         rem_r = rem.sum(axis=(1, 2))
         floor = MIN_INFLOW_SHARE * U.sum(axis=(1, 2))
-        xu = np.maximum(EXIT_U, 1.0 - (tg.unemployed[n + 1] - floor) / rem_r)
-        xu = np.clip(xu, 0.0, 1.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            xu = np.maximum(EXIT_U, 1.0 - (tg.unemployed[n + 1] - floor) / rem_r)
+        # A municipality with nobody left unemployed (a target of 0) keeps the normal exit.
+        xu = np.clip(np.where(rem_r > 0, xu, EXIT_U), 0.0, 1.0)
         stay = rem * (1 - xu)[:, None, None]
         inflow = tg.unemployed[n + 1] - stay.sum(axis=(1, 2))
         aged = stay * params.age_p[None, None, :]
@@ -362,6 +381,7 @@ def _build(first: pd.Timestamp, months: int, area: str, baseline: xr.Dataset | N
         employed=tg.employed[BURN_IN + 1 :],
         vacancies=tg.vacancies[BURN_IN + 1 :],
         observed=tg.observed[BURN_IN + 1 :],
+        suppressed=tg.suppressed[BURN_IN + 1 :],
     )
     return Baseline(
         structure=st,

@@ -5,15 +5,22 @@ documented assumptions where they do not (``docs/methods/scenarios.md`` lists bo
 
 - commuting: a residence x workplace flow matrix of the area's municipalities plus "outside",
   fitted by iterative proportional fitting to the in- and out-commuting totals of tyokay
-  115n/115p (seed: a gravity model on road distances between municipal centres);
+  115n/115p (seed: a gravity model on road distances between municipal centres where their
+  coordinates are known (TA23, :data:`SEED_DISTANCE`), else a distance-free gravity seed
+  (:data:`SEED_GRAVITY`); the totals are matched exactly either way);
 - industry structure: jobs by TOL section and workplace (Paavo TP 2017), carried to employed
   residents through the commuting matrix;
 - matching elasticity: pooled regression of the vacancy-filling rate on labour-market
   tightness (tyonv 2310 filled vacancies, tyonv 12r5 stocks, all municipalities 2010-2019,
   municipality and calendar-month fixed effects);
 - vacancy durations: the area's mean days open of filled vacancies by calendar month;
-- exits: retirement from the age structure of employed residents (tyokay 115n), out-migration
-  from the migration cube.
+- exits: retirement from the age structure of employed residents (tyokay 115n) where the
+  snapshot has it (Etelä-Savo and a few neighbours), else from the municipality's population
+  by age (vaerak 11re) times Finland's employed share by age band (:data:`EXIT_FALLBACK`);
+  out-migration from the migration cube.
+
+Every area of :func:`forecasting.geography.aggregate_codes` ``("employment_area")`` can be
+calibrated; :attr:`Structure.assumptions` names the fallbacks used for an area.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ import xarray as xr
 
 from forecasting import geography, snapshot
 from forecasting.classifications import tol2008_sections
+from forecasting.errors import DataError
 from forecasting.provenance import combine_versions
 
 #: Approximate coordinates (lat, lon, degrees) of municipal centres; only used to seed the
@@ -48,6 +56,35 @@ OUTSIDE_KM: dict[str, float] = {
 ROAD_FACTOR = 1.3
 DECAY_KM = 30.0
 OUTSIDE_JOBS_WEIGHT = 20_000.0
+#: Versioned names of the commuting seeds. ``distance-v1``: gravity on road distances
+#: between municipal centres (needs :data:`CENTRES` and :data:`OUTSIDE_KM` for every member;
+#: TA23). ``gravity-v1``: distance-free; a municipality's out-commuters are split
+#: :data:`OUTSIDE_SHARE_SEED` outside the area and the rest over the other members in
+#: proportion to their jobs, a workplace's in-commuters :data:`OUTSIDE_SHARE_SEED` from outside.
+SEED_DISTANCE = "distance-v1"
+SEED_GRAVITY = "gravity-v1"
+#: Share of out- and in-commuting that crosses the area's border in the distance-free seed:
+#: an assumption, taken from TA23's distance fit (0.61 of out-commuters work outside the
+#: area, 0.60 of in-commuters live outside). IPF then matches the totals exactly.
+OUTSIDE_SHARE_SEED = 0.6
+#: IPF of the distance-free seed stops when every margin is within this relative error.
+IPF_TOLERANCE = 1e-12
+IPF_MAX_ITERATIONS = 10_000
+#: Versioned names of the retirement-rate sources. ``employed-by-age-v1``: employed residents
+#: by age band of the municipality (tyokay 115n). ``population-x-national-rate-v1``: the
+#: municipality's population by age band (vaerak 11re, nearest year-end available) times
+#: Finland's employed residents per inhabitant of each age band (tyokay 115n SSS over vaerak
+#: SSS): an assumption that the area's employment rates by age are the country's.
+EXIT_CUBE = "employed-by-age-v1"
+EXIT_FALLBACK = "population-x-national-rate-v1"
+#: Age bands of the employed-by-age cube and their single years (75+ open-ended).
+AGE_BANDS: dict[str, tuple[int, int]] = {
+    "0-17": (0, 17), "18-24": (18, 24), "25-34": (25, 34), "35-44": (35, 44),
+    "45-54": (45, 54), "55-64": (55, 64), "65-74": (65, 74), "75+": (75, 100),
+}  # fmt: skip
+#: The closure rate of a calendar month with no usable filled vacancy in the area falls back
+#: to all municipalities' filled-weighted mean days open of that month.
+CLOSURE_FALLBACK = "national-days-open-v1"
 #: Relative monthly separation risk by TOL section (seasonal and project work higher, public
 #: services lower); an assumption, normalised away in the level (which comes from the data).
 REL_SEPARATION: dict[str, float] = {
@@ -87,6 +124,9 @@ class Structure:
     retire : (R,) monthly retirement probability of an employed resident.
     outmig : (R,) monthly out-migration probability.
     data_version, source_tables : provenance of the inputs.
+    commuting_seed : :data:`SEED_DISTANCE` or :data:`SEED_GRAVITY`.
+    exit_source : (R,) :data:`EXIT_CUBE` or :data:`EXIT_FALLBACK` per municipality.
+    assumptions : human-readable fallbacks used for this area (empty for TA23).
     """
 
     municipalities: tuple[str, ...]
@@ -108,6 +148,9 @@ class Structure:
     outmig: np.ndarray
     data_version: str
     source_tables: tuple[str, ...]
+    commuting_seed: str = SEED_DISTANCE
+    exit_source: tuple[str, ...] = ()
+    assumptions: tuple[str, ...] = ()
 
     @property
     def mob(self) -> np.ndarray:
@@ -126,27 +169,13 @@ def _distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     return 2 * 6371.0 * math.asin(math.sqrt(h)) * ROAD_FACTOR
 
 
-def fit_commuting(
-    munis: list[str],
-    home: np.ndarray,
-    out_total: np.ndarray,
-    in_total: np.ndarray,
-    jobs: np.ndarray,
-    iterations: int = 200,
-) -> np.ndarray:
-    """Residence x workplace flows matching the commuting totals (gravity seed + IPF).
+def has_coordinates(munis: list[str]) -> bool:
+    """Whether the distance seed can be used (every member has a centre and an outside distance)."""
+    return all(m in CENTRES and m in OUTSIDE_KM for m in munis)
 
-    Parameters
-    ----------
-    munis : municipality codes (R,); home : (R,) residents working in the home municipality;
-    out_total : (R,) residents commuting out; in_total : (R,) jobs held by in-commuters;
-    jobs : (R,) jobs by workplace (for the gravity seed).
 
-    Returns
-    -------
-    (R + 1, R + 1) flows; the diagonal is ``home``, row ``r`` off the diagonal sums to
-    ``out_total[r]``, column ``w`` to ``in_total[w]``; the outside-outside cell is 0.
-    """
+def distance_seed(munis: list[str], jobs: np.ndarray) -> np.ndarray:
+    """(R + 1, R + 1) gravity seed on road distances (:data:`SEED_DISTANCE`; TA23)."""
     R = len(munis)
     seed = np.zeros((R + 1, R + 1))
     for r, a in enumerate(munis):
@@ -156,14 +185,82 @@ def fit_commuting(
         out_w = OUTSIDE_JOBS_WEIGHT * math.exp(-OUTSIDE_KM[a] * 1.0 / DECAY_KM)
         seed[r, R] = out_w
         seed[R, r] = out_w * jobs[r] / jobs.mean()
-    flows = seed.copy()
-    for _ in range(iterations):
-        rows = flows[:R].sum(axis=1)
-        flows[:R] *= np.where(rows > 0, out_total / np.where(rows > 0, rows, 1), 0)[:, None]
-        cols = flows[:, :R].sum(axis=0)
-        flows[:, :R] *= np.where(cols > 0, in_total / np.where(cols > 0, cols, 1), 0)[None, :]
+    return seed
+
+
+def gravity_seed(out_total: np.ndarray, in_total: np.ndarray, jobs: np.ndarray) -> np.ndarray:
+    """(R + 1, R + 1) distance-free seed (:data:`SEED_GRAVITY`).
+
+    Row ``r``: ``OUTSIDE_SHARE_SEED * out_total[r]`` to the outside column and the rest over
+    the other members ``w`` in proportion to ``jobs[w]``; the outside row holds
+    ``OUTSIDE_SHARE_SEED * in_total[w]``. Only the split matters: IPF fits the totals.
+    """
+    R = len(jobs)
+    seed = np.zeros((R + 1, R + 1))
+    inner = np.tile(np.asarray(jobs, dtype=np.float64), (R, 1))
+    inner[np.arange(R), np.arange(R)] = 0.0
+    rows = inner.sum(axis=1, keepdims=True)
+    inner = np.divide(inner, rows, out=np.zeros_like(inner), where=rows > 0)
+    share_in = np.where(rows[:, 0] > 0, 1.0 - OUTSIDE_SHARE_SEED, 0.0)
+    seed[:R, :R] = inner * (share_in * out_total)[:, None]
+    seed[:R, R] = out_total * (1.0 - share_in)
+    seed[R, :R] = OUTSIDE_SHARE_SEED * np.asarray(in_total, dtype=np.float64)
+    return seed
+
+
+def _ipf_step(flows: np.ndarray, out_total: np.ndarray, in_total: np.ndarray) -> None:
+    R = len(out_total)
+    rows = flows[:R].sum(axis=1)
+    flows[:R] *= np.where(rows > 0, out_total / np.where(rows > 0, rows, 1), 0)[:, None]
+    cols = flows[:, :R].sum(axis=0)
+    flows[:, :R] *= np.where(cols > 0, in_total / np.where(cols > 0, cols, 1), 0)[None, :]
+
+
+def _margin_error(flows: np.ndarray, out_total: np.ndarray, in_total: np.ndarray) -> float:
+    R = len(out_total)
+    rows = flows[:R].sum(axis=1)
+    return float(np.max(np.abs(rows - out_total) / np.maximum(out_total, 1.0)))
+
+
+def fit_commuting(
+    munis: list[str],
+    home: np.ndarray,
+    out_total: np.ndarray,
+    in_total: np.ndarray,
+    jobs: np.ndarray,
+    iterations: int = 200,
+) -> tuple[np.ndarray, str]:
+    """Residence x workplace flows matching the commuting totals (gravity seed + IPF).
+
+    Parameters
+    ----------
+    munis : municipality codes (R,); home : (R,) residents working in the home municipality;
+    out_total : (R,) residents commuting out; in_total : (R,) jobs held by in-commuters;
+    jobs : (R,) jobs by workplace (for the gravity seed).
+    iterations : IPF rounds of the distance seed (the distance-free seed iterates until the
+        margins agree within :data:`IPF_TOLERANCE`).
+
+    Returns
+    -------
+    flows : (R + 1, R + 1); the diagonal is ``home``, row ``r`` off the diagonal sums to
+        ``out_total[r]``, column ``w`` to ``in_total[w]``; the outside-outside cell is 0.
+    seed : :data:`SEED_DISTANCE` when every member has coordinates, else :data:`SEED_GRAVITY`.
+    """
+    R = len(munis)
+    if has_coordinates(munis):
+        flows = distance_seed(munis, jobs)
+        for _ in range(iterations):
+            _ipf_step(flows, out_total, in_total)
+        kind = SEED_DISTANCE
+    else:
+        flows = gravity_seed(out_total, in_total, jobs)
+        for _ in range(IPF_MAX_ITERATIONS):
+            _ipf_step(flows, out_total, in_total)
+            if _margin_error(flows, out_total, in_total) < IPF_TOLERANCE:
+                break
+        kind = SEED_GRAVITY
     flows[np.arange(R), np.arange(R)] = home
-    return flows
+    return flows, kind
 
 
 GROUPS = ("primary", "processing", "services", "unknown")
@@ -229,12 +326,8 @@ def estimate_matching_elasticity(
     return alpha, se, len(frame)
 
 
-def vacancy_closure_by_month(vacancy_flows: xr.Dataset, munis: list[str]) -> np.ndarray:
-    """(12,) monthly closure probability ``1 - exp(-30.44 / days)``, January..December.
-
-    ``days`` is the filled-weighted mean of the area's mean days open of filled vacancies
-    (2010 onwards; months with no filled vacancy or a suppressed figure are left out).
-    """
+def _mean_days_by_month(vacancy_flows: xr.Dataset, munis: list[str]) -> np.ndarray:
+    """(12,) filled-weighted mean days open by calendar month (NaN: no usable month)."""
     sub = vacancy_flows.sel(area=munis)
     sub = sub.sel(time=sub["time"].dt.year >= MATCHING_YEARS[0])
     days = sub["mean_days_open"]
@@ -242,26 +335,140 @@ def vacancy_closure_by_month(vacancy_flows: xr.Dataset, munis: list[str]) -> np.
     ok = (days > 0) & (filled > 0)
     weighted = (days * filled).where(ok).groupby("time.month").sum(dim=...)
     weights = filled.where(ok).groupby("time.month").sum(dim=...)
-    mean_days = (weighted / weights).values
+    return (weighted / weights).values
+
+
+def vacancy_closure_by_month(vacancy_flows: xr.Dataset, munis: list[str]) -> np.ndarray:
+    """(12,) monthly closure probability ``1 - exp(-30.44 / days)``, January..December.
+
+    ``days`` is the filled-weighted mean of the area's mean days open of filled vacancies
+    (2010 onwards; months with no filled vacancy or a suppressed figure are left out). A
+    calendar month with no usable figure in the area takes all municipalities' mean
+    (:data:`CLOSURE_FALLBACK`; never needed with the current snapshot, where every area has
+    at least 5 usable months of each calendar month).
+    """
+    mean_days = _mean_days_by_month(vacancy_flows, munis)
+    missing = ~np.isfinite(mean_days) | (mean_days <= 0)
+    if missing.any():
+        national = _mean_days_by_month(vacancy_flows, list(map(str, vacancy_flows["area"].values)))
+        mean_days = np.where(missing, national, mean_days)
     return 1.0 - np.exp(-DAYS_PER_MONTH / mean_days)
 
 
-def _exit_rates(munis: list[str], year: str) -> tuple[np.ndarray, np.ndarray]:
-    """Monthly retirement and out-migration probabilities by municipality."""
-    emp = snapshot.load("employment_by_age_education")["employed_residents"]
-    emp = emp.sel(area=munis, time=year).sum("education_level").squeeze("time", drop=True)
+def _nearest_year(da: xr.DataArray, year: str) -> xr.DataArray:
+    """``da`` at the year-end nearest to ``year`` (dim ``time`` dropped)."""
+    years = pd.DatetimeIndex(da["time"].values).year
+    k = int(np.argmin(np.abs(years - int(year))))
+    return da.isel(time=k, drop=True)
+
+
+def population_by_band(areas: list[str], year: str) -> xr.DataArray:
+    """(area, age_band) population of the year-end nearest to ``year`` (vaerak 11re)."""
+    pop = _nearest_year(snapshot.load("population")["population"].sel(area=areas), year)
+    pop = pop.sum("sex")
+    bands = [pop.sel(age=slice(lo, hi)).sum("age") for lo, hi in AGE_BANDS.values()]
+    return xr.concat(bands, dim=pd.Index(list(AGE_BANDS), name="age_band")).transpose(
+        "area", "age_band"
+    )
+
+
+def _retirement_yearly(emp: xr.DataArray) -> xr.DataArray:
+    """Yearly retirement share of the employed from employed residents by ``age_band``."""
     total = emp.sum("age_band")
     # Employed aged 55-64 cross 65 at a tenth a year; those 65-74 stop within about 5 years.
-    yearly = (emp.sel(age_band="55-64") / 10 + emp.sel(age_band="65-74") / 5) / total
+    return (emp.sel(age_band="55-64") / 10 + emp.sel(age_band="65-74") / 5) / total
+
+
+def retirement_fallback(munis: list[str], year: str) -> np.ndarray:
+    """(R,) monthly retirement probability from population by age x Finland's employment rates.
+
+    :data:`EXIT_FALLBACK`: employed residents by band are estimated as the municipality's
+    population of the band times Finland's employed residents per inhabitant of that band
+    (tyokay 115n ``SSS`` of ``year`` over vaerak 11re ``SSS`` of the nearest year-end).
+    """
+    cube = snapshot.load("employment_by_age_education")["employed_residents"]
+    national = cube.sel(area="SSS", time=year).sum("education_level").squeeze("time", drop=True)
+    rate = national / population_by_band(["SSS"], year).sel(area="SSS", drop=True)
+    emp = population_by_band(munis, year) * rate.fillna(0.0)
+    return _retirement_yearly(emp).values / 12.0
+
+
+def _exit_rates(munis: list[str], year: str) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """Monthly retirement and out-migration probabilities by municipality, and the source of
+    each municipality's retirement rate (:data:`EXIT_CUBE` or :data:`EXIT_FALLBACK`)."""
+    emp = snapshot.load("employment_by_age_education")["employed_residents"]
+    have = set(map(str, emp["area"].values))
+    inside = [m for m in munis if m in have]
+    retire = np.full(len(munis), np.nan)
+    if inside:
+        sub = emp.sel(area=inside, time=year).sum("education_level").squeeze("time", drop=True)
+        rates = _retirement_yearly(sub).values / 12.0
+        for m, v in zip(inside, rates, strict=True):
+            retire[munis.index(m)] = v
+    missing = ~np.isfinite(retire)
+    if missing.any():
+        lacking = [m for m, x in zip(munis, missing, strict=True) if x]
+        retire[missing] = retirement_fallback(lacking, year)
+    source = tuple(EXIT_FALLBACK if x else EXIT_CUBE for x in missing)
     mig = snapshot.load("migration")["out_migration"].sel(area=munis, time=year)
     pop = snapshot.load("population_totals")["population"].sel(area=munis, time=year)
     out_rate = (mig / pop).squeeze("time", drop=True)
-    return yearly.values / 12.0, out_rate.values / 12.0
+    return retire, out_rate.values / 12.0, source
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=2)
+def _matching_elasticity(version: str) -> tuple[float, float, int]:
+    """:func:`estimate_matching_elasticity` on the snapshot (the same for every area)."""
+    del version  # the cache key: a new snapshot gives a new estimate
+    return estimate_matching_elasticity(snapshot.load("registers"), snapshot.load("vacancy_flows"))
+
+
+def _commuting_totals(
+    com: xr.Dataset, area: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(home, out, in, jobs), each (R,); a missing total is completed from the identities
+    employed residents = home + out and jobs = home + in, else :class:`DataError`."""
+    home = com["residents_working_in_home_municipality"].values.astype(np.float64)
+    out = com["commuting_out"].values.astype(np.float64)
+    into = com["commuting_in"].values.astype(np.float64)
+    jobs = com["jobs"].values.astype(np.float64)
+    emp = com["employed_residents"].values.astype(np.float64)
+    out = np.where(np.isnan(out), emp - home, out)
+    into = np.where(np.isnan(into), jobs - home, into)
+    home = np.where(np.isnan(home), emp - out, home)
+    jobs = np.where(np.isnan(jobs), home + into, jobs)
+    if any(np.isnan(x).any() for x in (home, out, into, jobs)):
+        raise DataError(
+            f"commuting totals of {area} are suppressed and cannot be completed", source="commuting"
+        )
+    return home, out, into, jobs
+
+
+def _assumptions(seed: str, exit_source: tuple[str, ...], munis: list[str]) -> tuple[str, ...]:
+    notes = []
+    if seed != SEED_DISTANCE:
+        notes.append(
+            f"commuting seed {seed}: no centre coordinates; {OUTSIDE_SHARE_SEED:.0%} of "
+            "commuting assumed to cross the area border before IPF"
+        )
+    fallback = [m for m, src in zip(munis, exit_source, strict=True) if src == EXIT_FALLBACK]
+    if fallback:
+        notes.append(
+            f"retirement {EXIT_FALLBACK} for {', '.join(fallback)}: population by age x "
+            "Finland's employed share by age band"
+        )
+    return tuple(notes)
+
+
+@lru_cache(maxsize=64)
 def load_structure(area: str = geography.MIKKELI_AREA, year: int = 2017) -> Structure:
-    """The calibrated structure of employment area ``area`` (cached per process)."""
+    """The calibrated structure of employment area ``area`` (cached per process).
+
+    Any employment area (``"TA01"`` .. ``"TA46"``) or a municipality's code works; where the
+    snapshot lacks data for the area the documented fallbacks apply
+    (:attr:`Structure.assumptions`). Raises :class:`forecasting.errors.UnknownAreaError`
+    for an unknown code.
+    """
     munis = geography.members(area)
     industries = tuple(tol2008_sections().index)
     cubes = {
@@ -275,13 +482,8 @@ def load_structure(area: str = geography.MIKKELI_AREA, year: int = 2017) -> Stru
     com = cubes["commuting"].sel(area=munis, time=y).squeeze("time", drop=True)
     jobs = cubes["jobs_by_industry"]["jobs"].sel(area=munis, industry=list(industries))
     jobs_arr = np.nan_to_num(jobs.values)
-    flows = fit_commuting(
-        munis,
-        com["residents_working_in_home_municipality"].values,
-        com["commuting_out"].values,
-        com["commuting_in"].values,
-        com["jobs"].values,
-    )
+    home, out, into, com_jobs = _commuting_totals(com, area)
+    flows, seed = fit_commuting(munis, home, out, into, com_jobs)
     R = len(munis)
     commute = flows[:R] / flows[:R].sum(axis=1, keepdims=True)
     resid_of_work = (flows[:, :R] / flows[:, :R].sum(axis=0, keepdims=True)).T
@@ -290,8 +492,12 @@ def load_structure(area: str = geography.MIKKELI_AREA, year: int = 2017) -> Stru
     emp_mix = commute[:, :R] @ ind_share + commute[:, R:] * outside_mix[None, :]
     emp_mix /= emp_mix.sum(axis=1, keepdims=True)
     job_share = jobs_arr.sum(axis=0) / jobs_arr.sum()
-    alpha, se, n = estimate_matching_elasticity(cubes["registers"], cubes["vacancy_flows"])
-    retire, outmig = _exit_rates(munis, y)
+    alpha, se, n = _matching_elasticity(
+        combine_versions(cubes[k].attrs["data_version"] for k in ("registers", "vacancy_flows"))
+    )
+    retire, outmig, exit_source = _exit_rates(munis, y)
+    if exit_source.count(EXIT_FALLBACK):
+        cubes["population"] = snapshot.load("population")
     own, grp, spread = mobility(industries, job_share)
     return Structure(
         municipalities=tuple(munis),
@@ -317,4 +523,7 @@ def load_structure(area: str = geography.MIKKELI_AREA, year: int = 2017) -> Stru
                 {t.strip() for ds in cubes.values() for t in ds.attrs["source_tables"].split(",")}
             )
         ),
+        commuting_seed=seed,
+        exit_source=exit_source,
+        assumptions=_assumptions(seed, exit_source, munis),
     )

@@ -165,7 +165,10 @@ def assemble(
     data["jobs_change_expected"] = (("area", "time"), jobs)
     data["direct_jobs_change"] = (("time",), compiled.direct)
     data["secondary_jobs_change"] = (("time",), compiled.secondary)
-    target = _with_area_total(base.targets.unemployed, 1).T
+    # Suppressed register cells stay NaN in the output (the tracked stand-in is internal).
+    target = _with_area_total(
+        np.where(base.targets.suppressed, np.nan, base.targets.unemployed), 1
+    ).T
     data["unemployed_baseline_target"] = (("area", "time"), target)
     data["observed"] = (("time",), base.targets.observed)
     fields = education_fields_2016()
