@@ -6,6 +6,7 @@ import pydantic
 import pytest
 from pydantic import BaseModel
 
+from forecasting import geography
 from forecasting.errors import ValidationError
 from forecasting.scenarios import ScenarioSpec, run_scenario
 from forecasting.scenarios.run import as_spec
@@ -74,9 +75,35 @@ def test_multiplier_overrides_are_bounded():
         ScenarioSpec.model_validate(spec() | {"multipliers": {"C": 0.5}})
 
 
-def test_other_areas_are_refused():
-    with pytest.raises(pydantic.ValidationError, match="not calibrated"):
-        ScenarioSpec.model_validate(spec() | {"area": "TA01"})
+def test_every_employment_area_is_accepted():
+    for code in geography.aggregate_codes("employment_area"):
+        assert ScenarioSpec.model_validate({"area": code.lower()}).area == code
+
+
+@pytest.mark.parametrize(
+    ("area", "reason"),
+    [
+        ("TA99", "unknown area code"),
+        ("XYZ", "unknown area code"),
+        ("MK10", "not an employment area"),
+        ("491", "not an employment area"),
+    ],
+)
+def test_unknown_or_non_employment_areas_are_refused(area, reason):
+    with pytest.raises(pydantic.ValidationError, match=reason) as info:
+        ScenarioSpec.model_validate(spec() | {"area": area})
+    assert ("area",) in _pydantic_locs(info.value)
+    with pytest.raises(ValidationError) as err:
+        run_scenario(spec() | {"area": area}, draws=2, seed=1)
+    assert err.value.field == "area"
+
+
+def test_an_event_outside_the_chosen_area_is_refused():
+    # Mäntyharju (507) is in TA23, not in Helsinki's employment area TA08.
+    with pytest.raises(ValidationError) as info:
+        run_scenario(spec() | {"area": "TA08"}, draws=2, seed=1)
+    assert info.value.field == "events[0].municipality"
+    assert "not a municipality of TA08 (091)" in info.value.reason
 
 
 @pytest.mark.parametrize(

@@ -33,6 +33,8 @@ JOB_LOSS_KINDS = ("closure", "dismissal", "temporary_layoff")
 DEFAULT_RECALL_SHARE = 0.8
 DEFAULT_LAYOFF_MONTHS = 3
 MULTIPLIER_BOUNDS = (1.0, 2.6)
+#: Employment areas the engine accepts (every one of the current division).
+EMPLOYMENT_AREAS = tuple(geography.aggregate_codes("employment_area"))
 
 
 class Event(BaseModel):
@@ -141,7 +143,10 @@ class ScenarioSpec(BaseModel):
 
     name: str = Field(default="scenario", min_length=1, max_length=200)
     description: str = Field(default="", max_length=4000)
-    area: str = Field(default=geography.MIKKELI_AREA)
+    area: str = Field(
+        default=geography.MIKKELI_AREA,
+        description="employment area code ('TA01'..'TA46'); events must lie in its municipalities",
+    )
     start: Month | None = None
     horizon_months: int = Field(default=60, ge=1)
     draws: int | None = Field(default=None, ge=1)
@@ -180,10 +185,13 @@ class ScenarioSpec(BaseModel):
     @field_validator("area", mode="before")
     @classmethod
     def _area(cls, value: object) -> str:
-        code = geography.normalise_code(str(value))
-        if code != geography.MIKKELI_AREA:
+        try:
+            code = geography.resolve_area(str(value))
+        except UnknownAreaError as exc:
+            raise ValueError(str(exc)) from None
+        if geography.level_of(code) != "employment_area":
             raise ValueError(
-                f"area {value!r} is not calibrated; the scenario engine covers "
-                f"{geography.MIKKELI_AREA} (the Mikkeli region employment area)"
+                f"area {value!r} is not an employment area; the scenario engine runs for the "
+                f"employment areas {', '.join(EMPLOYMENT_AREAS[:2])} .. {EMPLOYMENT_AREAS[-1]}"
             )
         return code

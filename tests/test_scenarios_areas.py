@@ -1,0 +1,256 @@
+"""The scenario engine for every employment area: valid structures, conserving runs, and
+TA23 unchanged.
+
+Areas used: TA08 (Helsinki, a single municipality), TA41 (23 municipalities, the largest
+number of members), TA01 (two small municipalities) and TA46 (Åland: 16 small
+municipalities, several with suppressed unemployed counts in the registers).
+
+TA23 reference values: recorded with ``/tmp/ref.py`` (digests below, same BLAKE2b recipe as
+:func:`_digest`) on commit 70c3fe5 (before the scenario engine ran for other areas) and
+compared bit for bit: TA23 keeps its distance-seeded commuting fit and its employed-by-age
+retirement rates, so its structure and a fixed run must not move by one bit. A digest is a
+same-platform check (numpy/numba build of this project's lock file).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from forecasting import geography, snapshot
+from forecasting.scenarios import baseline as bl
+from forecasting.scenarios import calibration as cal
+from forecasting.scenarios import run_scenario
+from forecasting.scenarios.run import simulate_spec
+from forecasting.scenarios.spec import ScenarioSpec
+from models import labourflow as lf
+
+AREAS = ("TA08", "TA41", "TA01", "TA46")
+
+#: commit 70c3fe5, load_structure("TA23") and calibrate_matching("TA23").
+TA23_STRUCTURE = {
+    "jobs": "8fe8e54f3380f6bc",
+    "flows": "d3d8e8e3358620ad",
+    "commute": "57ffeb2675f3344e",
+    "resid_of_work": "09f71b690a590a5b",
+    "emp_mix": "fd118d7d39a48a02",
+    "own": "6c2e8066f2bc2fa8",
+    "grp": "e434db209c41a275",
+    "spread": "4d4264ed6de216c7",
+    "rel_sep": "86555c305db6008e",
+    "close_by_month": "b652cd86bc011c9a",
+}
+TA23_RETIRE = [
+    0.002920613441587731, 0.002635144772500356, 0.0026888888888888887,
+    0.0020304958652279503, 0.0028346359012529463, 0.0032084975908891807,
+]  # fmt: skip
+TA23_ALPHA = 0.6226220716735945
+TA23_MATCH_A = 0.4238917604880519
+TA23_CAP = 15.553862986567001
+#: commit 70c3fe5, run_scenario(TA23_SPEC, draws=40, seed=7): digests of the outputs
+#: (as float64) and the area's median unemployed, 2024-01..2024-12.
+TA23_SPEC = {
+    "start": "2024-01",
+    "horizon_months": 24,
+    "events": [
+        {"kind": "closure", "municipality": "507", "industry": "C", "jobs": 300, "start": "2024-03"}
+    ],
+}
+TA23_RUN = {
+    "unemployed": "836cc7462ce2b58d",
+    "vacancies": "38f908a62a86926d",
+    "employed": "8650e7f9d3395e60",
+    "displaced_reemployed_share": "b78bb839c52d8782",
+    "unemployed_vs_baseline": "3d0ffbbb4a6d0054",
+}
+TA23_MEDIAN_U = [
+    3220.0, 3465.5, 3386.5, 3201.5, 2967.5, 3183.5, 3422.0, 3143.0, 3222.5, 3339.5, 3064.0, 3390.5,
+]  # fmt: skip
+
+
+def _digest(a: np.ndarray) -> str:
+    a = np.ascontiguousarray(a)
+    h = hashlib.blake2b(f"{a.dtype.str}{a.shape}".encode() + a.tobytes(), digest_size=8)
+    return h.hexdigest()
+
+
+def _commuting(munis: list[str]):
+    com = snapshot.load("commuting").sel(area=munis, time="2017").squeeze("time", drop=True)
+    return com
+
+
+# -- TA23 is unchanged ---------------------------------------------------------------------
+
+
+def test_ta23_structure_is_bit_identical_to_before():
+    s = cal.load_structure("TA23")
+    assert s.commuting_seed == cal.SEED_DISTANCE
+    assert s.exit_source == (cal.EXIT_CUBE,) * 6
+    assert s.assumptions == ()
+    assert {k: _digest(getattr(s, k)) for k in TA23_STRUCTURE} == TA23_STRUCTURE
+    assert s.retire.tolist() == TA23_RETIRE
+    assert s.alpha == TA23_ALPHA
+    match_a, cap, _ = bl.calibrate_matching("TA23")
+    assert (match_a, cap) == (TA23_MATCH_A, TA23_CAP)
+
+
+def test_ta23_run_is_bit_identical_to_before():
+    ds = run_scenario(TA23_SPEC, draws=40, seed=7)
+    got = {k: _digest(ds[k].values.astype(np.float64)) for k in TA23_RUN}
+    assert got == TA23_RUN
+    median = ds["unemployed"].sel(area="TA23", quantile=0.5).values[:12]
+    assert median.tolist() == TA23_MEDIAN_U
+
+
+# -- valid structures for other areas ------------------------------------------------------
+
+
+def _check_structure(area: str) -> None:
+    s = cal.load_structure(area)
+    munis = list(s.municipalities)
+    assert munis == geography.members(area)
+    R = len(munis)
+    com = _commuting(munis)
+    assert np.isfinite(s.flows).all() and (s.flows >= 0).all()
+    off = s.flows.copy()
+    off[np.arange(R), np.arange(R)] = 0
+    np.testing.assert_allclose(off[:R].sum(axis=1), com["commuting_out"].values, rtol=1e-9)
+    np.testing.assert_allclose(off[:, :R].sum(axis=0), com["commuting_in"].values, rtol=1e-9)
+    np.testing.assert_array_equal(
+        np.diag(s.flows[:R, :R]), com["residents_working_in_home_municipality"].values
+    )
+    assert s.flows[R, R] == 0
+    for shares in (s.commute, s.emp_mix, s.mob, s.resid_of_work.T[:, :R].T):
+        assert (shares >= 0).all()
+    np.testing.assert_allclose(s.commute.sum(axis=1), 1.0)
+    np.testing.assert_allclose(s.resid_of_work.sum(axis=1), 1.0)
+    np.testing.assert_allclose(s.emp_mix.sum(axis=1), 1.0)
+    np.testing.assert_allclose(s.mob.sum(axis=1), 1.0)
+    for rate in (s.retire, s.outmig, s.close_by_month):
+        assert np.isfinite(rate).all() and ((rate >= 0) & (rate <= 1)).all()
+    assert s.retire.min() > 0 and s.retire.max() < 0.01  # under 12 %/year
+    assert len(s.exit_source) == R
+
+
+@pytest.mark.parametrize("area", AREAS)
+def test_structure_of_other_areas_is_valid_and_states_its_assumptions(area):
+    _check_structure(area)
+    s = cal.load_structure(area)
+    assert s.commuting_seed == cal.SEED_GRAVITY
+    assert any("gravity-v1" in a for a in s.assumptions)
+    # None of these areas is in the employed-by-age cube (Etelä-Savo and neighbours only).
+    assert set(s.exit_source) == {cal.EXIT_FALLBACK}
+
+
+def test_every_employment_area_has_a_valid_structure():
+    codes = geography.aggregate_codes("employment_area")
+    assert len(codes) == 46
+    for area in codes:
+        _check_structure(area)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    data=st.lists(
+        st.tuples(st.integers(0, 50_000), st.integers(1, 20_000), st.integers(1, 20_000)),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_distance_free_commuting_fit_matches_any_totals(data):
+    home, out, into = (np.array(x, dtype=float) for x in zip(*data, strict=True))
+    munis = [f"x{k}" for k in range(len(home))]  # no coordinates: the gravity seed
+    jobs = home + into
+    flows, seed = cal.fit_commuting(munis, home, out, into, jobs)
+    assert seed == cal.SEED_GRAVITY
+    R = len(home)
+    off = flows.copy()
+    off[np.arange(R), np.arange(R)] = 0
+    assert (flows >= 0).all()
+    np.testing.assert_allclose(off[:R].sum(axis=1), out, rtol=1e-9)
+    np.testing.assert_allclose(off[:, :R].sum(axis=0), into, rtol=1e-9)
+
+
+def test_retirement_fallback_is_close_to_the_cube_where_both_exist():
+    """Documented check (docs/methods/scenarios.md): for the 13 municipalities of the
+    employed-by-age cube the fallback is within 15 % of the cube's rate (mean bias +5 %)."""
+    cube = snapshot.load("employment_by_age_education")
+    munis = [a for a in map(str, cube["area"].values) if a.isdigit()]
+    rates, _, source = cal._exit_rates(munis, "2017")
+    assert set(source) == {cal.EXIT_CUBE}
+    fallback = cal.retirement_fallback(munis, "2017")
+    assert np.abs(fallback / rates - 1).max() < 0.15
+
+
+# -- runs for other areas ------------------------------------------------------------------
+
+
+def _event(area: str, kind: str, start: str) -> dict:
+    """An event in the area's largest municipality, in its largest industry cell."""
+    s = cal.load_structure(area)
+    w = int(np.argmax(s.jobs.sum(axis=1)))
+    i = int(np.argmax(s.jobs[w]))
+    return {
+        "kind": kind,
+        "municipality": s.municipalities[w],
+        "industry": s.industries[i],
+        "jobs": int(min(100, s.jobs[w, i] // 2)),
+        "start": start,
+        "phase_in_months": 2,
+    }
+
+
+@pytest.mark.parametrize("area", AREAS)
+def test_scenarios_of_other_areas_run_and_conserve_people(area):
+    spec = ScenarioSpec.model_validate(
+        {
+            "area": area,
+            "start": "2022-01",
+            "horizon_months": 12,
+            "events": [
+                _event(area, "closure", "2022-03"),
+                _event(area, "recruitment", "2022-05"),
+                _event(area, "temporary_layoff", "2022-02"),
+            ],
+        }
+    )
+    base, _, res, ref = simulate_spec(spec, draws=6, seed=11)
+    for r in (res, ref):
+        assert r is not None
+        balance = r.people() + r.flows[:, :, lf.FLOW_EXITS] - r.flows[:, :, lf.FLOW_ENTRIES]
+        np.testing.assert_array_equal(balance, r.start_people)
+        assert (r.unemployed >= 0).all() and (r.vacancies >= 0).all()
+    assert list(base.structure.municipalities) == geography.members(area)
+
+
+def test_a_run_of_another_area_is_labelled_with_it():
+    ds = run_scenario(
+        {"area": "TA01", "start": "2022-01", "horizon_months": 6,
+         "events": [_event("TA01", "closure", "2022-02")]},
+        draws=10,
+        seed=3,
+    )  # fmt: skip
+    assert list(ds["area"].values) == [*geography.members("TA01"), "TA01"]
+    d = ds["unemployed_vs_baseline"].sel(area="TA01", quantile=0.5)
+    assert d.max().item() > 0
+
+
+def test_suppressed_register_cells_stay_nan_and_do_not_break_calibration():
+    """Åland (TA46): unemployed counts under 5 are suppressed (NaN) in the registers."""
+    munis = geography.members("TA46")
+    reg = snapshot.load("registers")["unemployed"].sel(area=munis, time=slice("2015", "2019"))
+    assert reg.isnull().any()
+    base = bl.build_baseline("2015-01", 60, area="TA46")
+    assert np.isfinite(base.targets.unemployed).all()
+    np.testing.assert_array_equal(base.targets.suppressed, reg.transpose("time", "area").isnull())
+    # The registers are not modified, and the output's target is NaN where suppressed.
+    assert snapshot.load("registers")["unemployed"].sel(area=munis).isnull().sum() > 0
+    ds = run_scenario({"area": "TA46", "start": "2015-01", "horizon_months": 60}, draws=4, seed=1)
+    target = ds["unemployed_baseline_target"].transpose("time", "area").values
+    assert np.isnan(target[:, :-1][base.targets.suppressed]).all()
+    assert not np.isnan(target[:, :-1][~base.targets.suppressed]).any()
+    assert (target[:, :-1][~base.targets.suppressed] > 0).any()
