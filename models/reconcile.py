@@ -116,7 +116,7 @@ class MinTrace:
         multi-step forecast error variances from backtests with correlations estimated from
         the longer in-sample residuals. ``common_errors`` ``(m, n_b)``, if given, are
         multi-step errors of the bottom series (for example backtest errors, NaN allowed)
-        that set a common shock in the bottom block of ``W`` (:func:`add_common_shock`;
+        that set a common shock on all series in ``W`` (:func:`add_common_shock`;
         ``mint_shrink`` and ``wls_var`` only).
         """
         if self.method not in METHODS:
@@ -191,17 +191,32 @@ class MinTrace:
 
 
 def add_common_shock(W: np.ndarray, S: np.ndarray, errors: np.ndarray) -> tuple[np.ndarray, float]:
-    """``W`` plus a common shock in its bottom block, sized on observed multi-step errors.
+    """``W`` plus a common shock on every series, sized on observed multi-step errors.
 
     Correlations of one-step residuals miss what multi-step errors share (the business
-    cycle moves every municipality the same way): with them, ``W`` implied a variance of the
-    bottom-up national total 2–5 times smaller than the squared errors of that total in the
-    register backtests, so MinT trusted bottom-up sums too much. The fix is a one-factor
-    term, ``W_bb + gamma d d'`` with ``d`` the bottom series' standard deviations (a shock
-    that moves each series in proportion to its own error scale), and ``gamma >= 0`` chosen
-    so that ``1' W_bb 1`` equals the mean squared error of the summed bottom errors:
+    cycle moves every series the same way, aggregates included): with them, ``W`` implied
+    a variance of the bottom-up national total 2–5 times smaller than the squared errors of
+    that total in the register backtests, so MinT trusted the sum of municipalities too
+    much. The fix is a one-factor term: each series' error gets a common shock in
+    proportion to its own standard deviation, ``e_i = d_i (u_i + sqrt(gamma) f)``, so
 
-    ``gamma = max(mean_t (sum_i e_ti)^2 - 1' W_bb 1, 0) / (sum_i d_i)^2``.
+    ``W' = W + gamma d d'``  (``d`` the standard deviations of all ``n`` series),
+
+    with ``gamma >= 0`` chosen so that the variance ``1' W'_bb 1`` of the summed bottom
+    series equals the mean squared summed bottom error:
+
+    ``gamma = max(mean_t (sum_i e_ti)^2 - 1' W_bb 1, 0) / (sum_i d_i)^2``  (bottom sums).
+
+    MinT is invariant to the scale of ``W``, so this is the correlation
+    ``(R + gamma 1 1') / (1 + gamma)``: the one-step correlation mixed with an
+    equicorrelation ``gamma / (1 + gamma) < 1``, the relative variances unchanged, and
+    ``W'`` positive definite whatever the errors. Two versions were worse on the register
+    backtests: the shock on the bottom block only (it makes the aggregates' errors look
+    independent of the shock; the national vacancies forecast ended 0.1 % worse than its
+    base) and an equicorrelation sized to match the total with the variances kept (it
+    needs a correlation of 1 when the errors exceed even perfectly correlated variances,
+    and a near-singular ``W`` gave an area interval narrower than one of its
+    municipalities').
 
     Parameters
     ----------
@@ -225,14 +240,11 @@ def add_common_shock(W: np.ndarray, S: np.ndarray, errors: np.ndarray) -> tuple[
     if e.shape[0] == 0:
         return W, 0.0
     bottom = slice(n - nb, n)
-    Wbb = W[bottom, bottom]
-    d = np.sqrt(np.diag(Wbb))
+    d = np.sqrt(np.diag(W))
     observed = float(np.mean(np.sum(np.where(np.isfinite(e), e, 0.0), axis=1) ** 2))
-    implied = float(Wbb.sum())
-    gamma = max(observed - implied, 0.0) / max(float(d.sum()) ** 2, 1e-300)
-    out = W.copy()
-    out[bottom, bottom] += gamma * np.outer(d, d)
-    return out, gamma
+    implied = float(W[bottom, bottom].sum())
+    gamma = max(observed - implied, 0.0) / max(float(d[bottom].sum()) ** 2, 1e-300)
+    return W + gamma * np.outer(d, d), gamma
 
 
 def correlation_from_residuals(resid: np.ndarray) -> np.ndarray:

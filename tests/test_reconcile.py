@@ -238,7 +238,7 @@ def test_forecast_hierarchy_on_a_synthetic_panel() -> None:
 
 
 def test_common_shock_matches_the_observed_variance_of_the_bottom_total() -> None:
-    """gamma makes 1' W_bb 1 equal the mean squared summed error; nothing else moves."""
+    """gamma makes 1' W_bb 1 equal the mean squared summed error; it loads on every series."""
     from models.reconcile import add_common_shock
 
     S = _toy_hierarchy()
@@ -251,16 +251,36 @@ def test_common_shock_matches_the_observed_variance_of_the_bottom_total() -> Non
     observed = np.mean(np.nansum(errors, axis=1) ** 2)
     assert gamma > 0
     np.testing.assert_allclose(new[3:, 3:].sum(), observed, rtol=1e-12)
-    np.testing.assert_array_equal(new[:3], W[:3])  # aggregates' rows and columns unchanged
-    np.testing.assert_array_equal(new[:, :3], W[:, :3])
-    d = np.sqrt(np.diag(W[3:, 3:]))
-    np.testing.assert_allclose(new[3:, 3:] - W[3:, 3:], gamma * np.outer(d, d))
+    d = np.sqrt(np.diag(W))
+    np.testing.assert_allclose(new - W, gamma * np.outer(d, d), rtol=1e-12)
+    # the implied correlation is the one-step one mixed with an equicorrelation < 1
+    sd = np.sqrt(np.diag(new))
+    corr, corr0 = new / np.outer(sd, sd), W / np.outer(d, d)
+    rho = gamma / (1 + gamma)
+    np.testing.assert_allclose(corr, (1 - rho) * corr0 + rho, rtol=1e-12)
     # errors that share nothing beyond what W already implies: no shock added
     calm, zero = add_common_shock(W, S, np.zeros((36, 5)))
     assert zero == 0.0
     np.testing.assert_array_equal(calm, W)
     with pytest.raises(ValueError, match="shape"):
         add_common_shock(W, S, errors[:, :4])
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), scale=st.floats(0.0, 1e4))
+def test_common_shock_keeps_w_a_valid_covariance(seed: int, scale: float) -> None:
+    """For any errors, however large: gamma >= 0 and W stays positive definite."""
+    from models.reconcile import add_common_shock
+
+    S = _toy_hierarchy()
+    W, _ = shrink_covariance(_residuals(S, seed=seed % 1000))
+    rng = np.random.default_rng(seed)
+    errors = rng.normal(0, scale, (24, 1)) + rng.normal(0, 1, (24, 5))
+    new, gamma = add_common_shock(W, S, errors)
+    assert gamma >= 0
+    assert np.all(
+        np.linalg.eigvalsh(new / np.outer(np.sqrt(np.diag(new)), np.sqrt(np.diag(new)))) > 0
+    )
 
 
 def test_common_shock_keeps_coherent_input_and_exact_sums() -> None:

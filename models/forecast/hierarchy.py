@@ -8,10 +8,10 @@
 2. interval multipliers are calibrated on the standardised errors of the inner backtests
    (:func:`interval_multipliers`: per horizon, separately for bottom series and
    aggregates; the 95 % one on the worst held-out block);
-3. MinT reconciles the base medians with ``W = D^1/2 R D^1/2 + gamma d d'``: ``D`` the mean
-   squared count errors of the recent inner backtests (horizons 1–12,
+3. MinT reconciles the base medians with ``W = D^1/2 R D^1/2 + gamma d d'``: ``D`` the
+   mean squared count errors of the recent inner backtests (horizons 1–12,
    :func:`backtest_variances`), ``R`` the shrunk correlation of the in-sample log
-   residuals, and a common shock on the bottom block sized so that the bottom-up total's
+   residuals, and a common shock on every series sized so that the bottom-up total's
    variance matches its errors in all inner backtests
    (:func:`~models.reconcile.add_common_shock`);
 4. samples with the calibrated marginals, ordered by the joint inner-backtest errors
@@ -169,7 +169,7 @@ def forecast_hierarchy(
             m80[rows], m95[rows] = interval_multipliers(engine.backtest_z_[rows], horizon)
     base = raw.recalibrated(m80, m95)
     log_resid = (np.log1p(Y[targets]) - engine.fittedvalues_)[:, -RESIDUAL_MONTHS:].T
-    shocks = backtest_errors(engine)[is_bottom]  # every inner block: the common shock
+    shocks = backtest_errors(engine)[is_bottom]  # every inner block: sizes the shock
     rec = MinTrace().fit(
         S,
         log_resid,
