@@ -20,6 +20,7 @@ import pandas as pd
 
 from forecasting.errors import ValidationError
 from forecasting.geography import CLASSIFICATIONS_DIR, mergers, municipalities
+from forecasting.io.files import read_table
 
 __all__ = [
     "education_fields_2016",
@@ -35,8 +36,7 @@ LANGUAGES = ("fi", "en")
 
 
 def _read(name: str) -> pd.DataFrame:
-    table = pd.read_csv(CLASSIFICATIONS_DIR / name, dtype=str, keep_default_na=False)
-    return table.set_index("code")
+    return read_table(CLASSIFICATIONS_DIR / name, index="code", empty_as_na=False)
 
 
 @lru_cache

@@ -20,6 +20,7 @@ import pandas as pd
 import xarray as xr
 
 from forecasting.errors import UnknownAreaError
+from forecasting.io.files import read_table
 
 CLASSIFICATIONS_DIR = Path(__file__).resolve().parent / "data" / "classifications"
 CURRENT_DIVISION = 2025
@@ -40,13 +41,13 @@ def municipalities(division: int = CURRENT_DIVISION) -> pd.DataFrame:
     path = CLASSIFICATIONS_DIR / f"municipalities_{division}.csv"
     if not path.exists():
         raise UnknownAreaError(f"no municipality division {division} (have 2025, 2026)")
-    return pd.read_csv(path, dtype=str).set_index("code")
+    return read_table(path, index="code")
 
 
 @lru_cache
 def mergers() -> pd.DataFrame:
     """The merger table: ``old_code -> new_code`` with the date it took effect."""
-    table = pd.read_csv(CLASSIFICATIONS_DIR / "municipal_mergers.csv", dtype=str)
+    table = read_table(CLASSIFICATIONS_DIR / "municipal_mergers.csv")
     table["effective"] = pd.to_datetime(table["effective"])
     return table
 

@@ -47,3 +47,21 @@ def test_json_round_trips(tmp_path_factory: pytest.TempPathFactory, doc: dict) -
     path = tmp_path_factory.mktemp("j") / "doc.json"
     path.write_text(json.dumps(doc), encoding="utf-8")
     assert read_json(path) == doc
+
+
+def test_tables_keep_codes_and_refuse_a_missing_index_or_a_broken_file(tmp_path: Path) -> None:
+    from forecasting.io.files import read_table
+
+    path = tmp_path / "sections.csv"
+    path.write_text("code,name_fi\nNA,Tuntematon\nA,\n", encoding="utf-8")
+    kept = read_table(path, index="code", empty_as_na=False)
+    assert list(kept.index) == ["NA", "A"] and kept.loc["A", "name_fi"] == ""
+    assert read_table(path)["name_fi"].isna().tolist() == [False, True]
+    with pytest.raises(DataError, match="no 'id' column"):
+        read_table(path, index="id")
+    (tmp_path / "empty.csv").write_text("")
+    broken = tmp_path / "broken.csv"
+    broken.write_text('code,name\n"A,x\n')
+    for name in ("empty.csv", "broken.csv", "missing.csv"):
+        with pytest.raises(DataError, match=name):
+            read_table(tmp_path / name)

@@ -52,6 +52,23 @@ def csv_records(path: Path) -> Iterator[tuple[int, dict[str, str | None]]]:
         raise DataError(f"cannot read: {exc}", source=str(path)) from exc
 
 
+def read_table(path: Path, *, index: str | None = None, empty_as_na: bool = True) -> pd.DataFrame:
+    """A CSV with a header as a DataFrame of strings (a classification or a key table).
+
+    ``index`` names the column to index by; it must exist. With ``empty_as_na=False`` empty
+    cells stay ``""`` and no text is taken for a missing value (codes like ``"NA"``).
+    """
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=empty_as_na)
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataError(f"cannot read CSV: {exc}", source=str(path)) from exc
+    if index is None:
+        return table
+    if index not in table.columns:
+        raise DataError(f"no {index!r} column (have {list(table.columns)})", source=str(path))
+    return table.set_index(index)
+
+
 def _write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
