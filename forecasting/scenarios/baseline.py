@@ -65,7 +65,7 @@ HMAX = 0.6
 Q_OUT = 0.35
 #: Suppressed vacancy cells (small counts) are interpolated, or else set to this value.
 SUPPRESSED_VACANCIES = 2.0
-#: Suppressed unemployed cells (under 5 jobseekers; only some Åland municipalities, TA46)
+#: Suppressed unemployed cells (small counts; only some Åland municipalities, TA46)
 #: are interpolated in time, or else set to this value (the middle of 0..4). Only the
 #: targets are filled: the registers and the outputs' ``observed`` keep them NaN.
 SUPPRESSED_UNEMPLOYED = 2.0
