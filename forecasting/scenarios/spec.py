@@ -113,7 +113,8 @@ class Staffing(BaseModel):
     jobseeker; the default 1.45 = 1 / (1 - 0.31) adds those in activation services at the
     activation rate of about 31 % reported for Etelä-Savo (ELY centre reviews 2019-2020).
     ``client_facing_experts``: employment experts serving clients (of about 70 person-years of
-    staff in the Mikkeli region employment area).
+    staff in the Mikkeli region employment area). The default is TA23's and is not scaled
+    for other areas: give the area's own number there.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -127,6 +128,10 @@ class Staffing(BaseModel):
 class ScenarioSpec(BaseModel):
     """A scenario: events, the simulated window, Monte Carlo settings and overrides.
 
+    ``area`` is any employment area of the 2025 division (``"TA01"``..``"TA46"``, default
+    TA23); areas other than TA23 are calibrated with the fallbacks of
+    :mod:`forecasting.scenarios.calibration` (``docs/methods/scenarios.md``), and events must
+    lie in the area's municipalities.
     ``start`` is the first simulated month (default: the first event's month, or the month
     after the last observation when there are no events); ``horizon_months`` counts from it.
     ``draws`` and ``seed`` default to the settings (``scenario.default_draws``,
