@@ -255,3 +255,15 @@ def test_suppressed_register_cells_stay_nan_and_do_not_break_calibration():
     assert np.isnan(target[:, :-1][base.targets.suppressed]).all()
     assert not np.isnan(target[:, :-1][~base.targets.suppressed]).any()
     assert (target[:, :-1][~base.targets.suppressed] > 0).any()
+
+
+def test_a_calendar_month_without_filled_vacancies_takes_the_national_closure_rate():
+    vf = snapshot.load("vacancy_flows")
+    january = vf["time"].dt.month == 1
+    holed = vf.copy()
+    holed["filled"] = vf["filled"].where(~(january & (vf["area"] == "091")))
+    close, n = cal._closure(holed, ["091"])
+    assert n == 1 and np.isfinite(close).all()
+    national, _ = cal._closure(holed, list(map(str, vf["area"].values)))
+    assert close[0] == national[0]
+    np.testing.assert_array_equal(close[1:], cal.vacancy_closure_by_month(vf, ["091"])[1:])

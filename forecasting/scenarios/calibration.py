@@ -216,7 +216,8 @@ def _ipf_step(flows: np.ndarray, out_total: np.ndarray, in_total: np.ndarray) ->
     flows[:, :R] *= np.where(cols > 0, in_total / np.where(cols > 0, cols, 1), 0)[None, :]
 
 
-def _margin_error(flows: np.ndarray, out_total: np.ndarray, in_total: np.ndarray) -> float:
+def _margin_error(flows: np.ndarray, out_total: np.ndarray) -> float:
+    """Largest relative error of the row margins (the columns are exact after a step)."""
     R = len(out_total)
     rows = flows[:R].sum(axis=1)
     return float(np.max(np.abs(rows - out_total) / np.maximum(out_total, 1.0)))
@@ -256,7 +257,7 @@ def fit_commuting(
         flows = gravity_seed(out_total, in_total, jobs)
         for _ in range(IPF_MAX_ITERATIONS):
             _ipf_step(flows, out_total, in_total)
-            if _margin_error(flows, out_total, in_total) < IPF_TOLERANCE:
+            if _margin_error(flows, out_total) < IPF_TOLERANCE:
                 break
         kind = SEED_GRAVITY
     flows[np.arange(R), np.arange(R)] = home
@@ -347,12 +348,17 @@ def vacancy_closure_by_month(vacancy_flows: xr.Dataset, munis: list[str]) -> np.
     (:data:`CLOSURE_FALLBACK`; never needed with the current snapshot, where every area has
     at least 5 usable months of each calendar month).
     """
+    return _closure(vacancy_flows, munis)[0]
+
+
+def _closure(vacancy_flows: xr.Dataset, munis: list[str]) -> tuple[np.ndarray, int]:
+    """:func:`vacancy_closure_by_month` and the number of months that used the fallback."""
     mean_days = _mean_days_by_month(vacancy_flows, munis)
     missing = ~np.isfinite(mean_days) | (mean_days <= 0)
     if missing.any():
         national = _mean_days_by_month(vacancy_flows, list(map(str, vacancy_flows["area"].values)))
         mean_days = np.where(missing, national, mean_days)
-    return 1.0 - np.exp(-DAYS_PER_MONTH / mean_days)
+    return 1.0 - np.exp(-DAYS_PER_MONTH / mean_days), int(missing.sum())
 
 
 def _nearest_year(da: xr.DataArray, year: str) -> xr.DataArray:
@@ -444,8 +450,16 @@ def _commuting_totals(
     return home, out, into, jobs
 
 
-def _assumptions(seed: str, exit_source: tuple[str, ...], munis: list[str]) -> tuple[str, ...]:
+def _assumptions(
+    seed: str, exit_source: tuple[str, ...], munis: list[str], closure_fallback: int
+) -> tuple[str, ...]:
+    """Human-readable list of the fallbacks an area's calibration used."""
     notes = []
+    if closure_fallback:
+        notes.append(
+            f"vacancy closure {CLOSURE_FALLBACK} for {closure_fallback} calendar month(s) "
+            "without a usable filled vacancy in the area"
+        )
     if seed != SEED_DISTANCE:
         notes.append(
             f"commuting seed {seed}: no centre coordinates; {OUTSIDE_SHARE_SEED:.0%} of "
@@ -499,6 +513,7 @@ def load_structure(area: str = geography.MIKKELI_AREA, year: int = 2017) -> Stru
     if exit_source.count(EXIT_FALLBACK):
         cubes["population"] = snapshot.load("population")
     own, grp, spread = mobility(industries, job_share)
+    close_by_month, closure_fallback = _closure(cubes["vacancy_flows"], munis)
     return Structure(
         municipalities=tuple(munis),
         industries=industries,
@@ -514,7 +529,7 @@ def load_structure(area: str = geography.MIKKELI_AREA, year: int = 2017) -> Stru
         alpha=alpha,
         alpha_se=se,
         alpha_n=n,
-        close_by_month=vacancy_closure_by_month(cubes["vacancy_flows"], munis),
+        close_by_month=close_by_month,
         retire=retire,
         outmig=outmig,
         data_version=combine_versions(ds.attrs["data_version"] for ds in cubes.values()),
@@ -525,5 +540,5 @@ def load_structure(area: str = geography.MIKKELI_AREA, year: int = 2017) -> Stru
         ),
         commuting_seed=seed,
         exit_source=exit_source,
-        assumptions=_assumptions(seed, exit_source, munis),
+        assumptions=_assumptions(seed, exit_source, munis, closure_fallback),
     )
