@@ -315,9 +315,21 @@ def main(argv: list[str] | None = None) -> int:
     conservation(10 if args.quick else 40)
     reproducibility()
     speed(args.quick)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text("\n".join(LINES) + "\n", encoding="utf-8")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(LINES) + "\n" + kept_sections(out), encoding="utf-8")
     return 0
+
+
+def kept_sections(path: Path, names: tuple[str, ...] = ("baseline_areas",)) -> str:
+    """Sections other scripts write into ``path`` (between their markers), kept verbatim."""
+    doc = path.read_text(encoding="utf-8") if path.exists() else ""
+    kept = []
+    for name in names:
+        start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+        if start in doc and end in doc:
+            kept.append(start + doc.split(start, 1)[1].split(end, 1)[0] + end)
+    return "".join(f"\n{block}\n" for block in kept)
 
 
 if __name__ == "__main__":
