@@ -19,7 +19,7 @@ import pydantic
 import xarray as xr
 from pydantic import BaseModel
 
-from forecasting import snapshot
+from forecasting import geography, snapshot
 from forecasting.contract import canonical_order
 from forecasting.errors import ValidationError
 from forecasting.io.files import read_json, read_toml, write_csv, write_netcdf
@@ -95,6 +95,16 @@ def _resolve_draws_seed(spec: ScenarioSpec, draws: int | None, seed: int | None)
     if not 1 <= n <= settings.scenario.max_draws:
         raise ValidationError(
             "draws", f"{n} draws is outside 1..{settings.scenario.max_draws} (the configured cap)"
+        )
+    cells = len(geography.members(spec.area)) * spec.horizon_months
+    cap = settings.scenario.max_draw_municipality_months
+    if n * cells > cap:
+        raise ValidationError(
+            "draws",
+            f"{n} draws x {cells // spec.horizon_months} municipalities x "
+            f"{spec.horizon_months} months is over the memory cap of {cap:,} simulated "
+            f"municipality-months; use at most {cap // cells} draws for {spec.area} and this "
+            "horizon",
         )
     s = seed if seed is not None else spec.seed
     s = settings.release.seed if s is None else int(s)
