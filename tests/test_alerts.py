@@ -281,5 +281,6 @@ def test_staffing_assumptions_agree_with_the_scenario_engine() -> None:
     cfg = CFG["clients_per_expert"]
     default = Staffing()
     assert cfg["client_share_of_unemployed"] == default.clients_per_unemployed
-    assert cfg["client_facing_experts"]["TA23"] == default.client_facing_experts
+    assert cfg["client_facing_experts"]["TA23"] == default.experts_for("TA23")
+    assert default.experts_for("TA01") is None  # no figure: not TA23's borrowed
     assert (cfg["min_clients"], cfg["max_clients"]) == (default.target_low, default.target_high)

@@ -238,6 +238,31 @@ def test_a_run_of_another_area_is_labelled_with_it():
     assert list(ds["area"].values) == [*geography.members("TA01"), "TA01"]
     d = ds["unemployed_vs_baseline"].sel(area="TA01", quantile=0.5)
     assert d.max().item() > 0
+    # no staff figure for TA01: clients per expert is missing, not per TA23's 50 experts
+    assert ds["clients_per_expert"].isnull().all()
+    assert ds["share_of_draws_over_target"].isnull().all()
+    assert (ds["experts_needed_at_low_target"] > 0).all()
+    given_staff = run_scenario(
+        {"area": "TA01", "start": "2022-01", "horizon_months": 6,
+         "staffing": {"client_facing_experts": 40}},
+        draws=10,
+        seed=3,
+    )  # fmt: skip
+    np.testing.assert_allclose(
+        given_staff["clients_per_expert"].values, given_staff["clients"].values / 40
+    )
+
+
+def test_draws_are_capped_by_the_memory_of_the_area_and_horizon():
+    from forecasting.errors import ValidationError
+    from forecasting.scenarios.run import _resolve_draws_seed
+
+    # TA23 at the draw and horizon caps fits; TA41 (23 municipalities) gets fewer draws
+    assert _resolve_draws_seed(ScenarioSpec(horizon_months=120), 5000, 1) == (5000, 1)
+    with pytest.raises(ValidationError, match="at most 2608 draws for TA41") as info:
+        _resolve_draws_seed(ScenarioSpec(area="TA41"), 5000, 1)
+    assert info.value.field == "draws"
+    assert _resolve_draws_seed(ScenarioSpec(area="TA41"), 2608, 1) == (2608, 1)
 
 
 def test_suppressed_register_cells_stay_nan_and_do_not_break_calibration():

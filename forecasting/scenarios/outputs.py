@@ -120,14 +120,24 @@ def _staffing(res: lf.SimulationResult, spec: ScenarioSpec) -> dict[str, tuple]:
     st = spec.staffing
     unemployed = res.unemployed.sum(axis=2, dtype=np.int64)
     clients = unemployed * st.clients_per_unemployed
-    per_expert = clients / st.client_facing_experts
-    return {
+    experts = st.experts_for(spec.area)
+    out: dict[str, tuple] = {
         "clients": (("time", "quantile"), _q(clients)),
-        "clients_per_expert": (("time", "quantile"), _q(per_expert)),
         "experts_needed_at_high_target": (("time", "quantile"), _q(clients / st.target_high)),
         "experts_needed_at_low_target": (("time", "quantile"), _q(clients / st.target_low)),
-        "share_of_draws_over_target": (("time",), (per_expert > st.target_high).mean(axis=0)),
     }
+    if experts is None:  # no staff figure for this area: missing, not a guess
+        months = clients.shape[1]
+        out["clients_per_expert"] = (
+            ("time", "quantile"),
+            np.full((months, len(QUANTILES)), np.nan),
+        )
+        out["share_of_draws_over_target"] = (("time",), np.full(months, np.nan))
+    else:
+        per_expert = clients / experts
+        out["clients_per_expert"] = (("time", "quantile"), _q(per_expert))
+        out["share_of_draws_over_target"] = (("time",), (per_expert > st.target_high).mean(axis=0))
+    return out
 
 
 def _retraining(res: lf.SimulationResult, base: Baseline, spec: ScenarioSpec) -> dict[str, tuple]:

@@ -106,23 +106,36 @@ class Event(BaseModel):
         return max(1, self.phase_in_months)
 
 
+#: Client-facing employment experts of the Mikkeli region employment area (person-years; an
+#: assumption shared with the ``clients_per_expert`` alert in ``alerts.toml``).
+TA23_CLIENT_FACING_EXPERTS = 50.0
+
+
 class Staffing(BaseModel):
     """How jobseekers translate into clients and client-facing staff.
 
     ``clients_per_unemployed``: clients of the employment services per registered unemployed
     jobseeker; the default 1.45 = 1 / (1 - 0.31) adds those in activation services at the
     activation rate of about 31 % reported for Etelä-Savo (ELY centre reviews 2019-2020).
-    ``client_facing_experts``: employment experts serving clients (of about 70 person-years of
-    staff in the Mikkeli region employment area). The default is TA23's and is not scaled
-    for other areas: give the area's own number there.
+    ``client_facing_experts``: employment experts serving clients. Without it, TA23 uses
+    :data:`TA23_CLIENT_FACING_EXPERTS` (of about 70 person-years of staff in the Mikkeli
+    region employment area); other areas have no known figure, so their
+    ``clients_per_expert`` is missing (NaN) while the experts needed at the targets are
+    still given. Use :meth:`experts_for` for the number in force.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    client_facing_experts: float = Field(default=50.0, gt=0, le=10_000)
+    client_facing_experts: float | None = Field(default=None, gt=0, le=10_000)
     clients_per_unemployed: float = Field(default=1.45, ge=1.0, le=5.0)
     target_low: int = Field(default=100, ge=1)
     target_high: int = Field(default=200, ge=1)
+
+    def experts_for(self, area: str) -> float | None:
+        """Client-facing experts of ``area``: the given number, TA23's default, or None."""
+        if self.client_facing_experts is not None:
+            return self.client_facing_experts
+        return TA23_CLIENT_FACING_EXPERTS if area == geography.MIKKELI_AREA else None
 
 
 class ScenarioSpec(BaseModel):
