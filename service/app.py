@@ -42,7 +42,7 @@ from service.routers import (
     scenarios,
     training,
 )
-from service.scenarios import ProcessRunner, ScenarioService, engine_runner
+from service.scenarios import ProcessRunner, ScenarioService, engine_runner, release_targets
 from service.security import parse_keys
 
 log = logging.getLogger(__name__)
@@ -78,15 +78,17 @@ def _context(
     alert_repository: AlertRepository | None,
     scenario_runner: Callable[..., Any] | None,
 ) -> ServiceContext:
+    releases = Releases(settings.release.store_dir)
     return ServiceContext(
         settings=settings,
-        releases=Releases(settings.release.store_dir),
+        releases=releases,
         api_keys=parse_keys(settings.service.api_keys),
         alerts=alert_repository or SqlAlertRepository(settings.alerts.database_url),
         scenarios=ScenarioService(
             scenario_runner or _engine(settings.service.scenario_processes),
             max_draws=settings.scenario.max_draws,
             max_horizon=settings.scenario.max_horizon_months,
+            targets=release_targets(releases),
         ),
     )
 

@@ -32,10 +32,13 @@ from typing import Any
 import xarray as xr
 from pydantic import BaseModel
 
+from forecasting import geography
 from forecasting.provenance import code_version
 from service.errors import NotConfiguredError, NotFoundError
+from service.releases import Releases
 
-Runner = Callable[[Any], xr.Dataset]
+Runner = Callable[..., xr.Dataset]  # runner(spec) or runner(spec, baseline=targets)
+Targets = Callable[[Any, str | None], xr.Dataset | None]  # (spec, release id) -> targets
 log = logging.getLogger(__name__)
 
 
@@ -49,11 +52,36 @@ def engine_runner() -> Runner | None:
     return runner
 
 
-def _run_in_worker(spec: dict[str, Any]) -> xr.Dataset:
+def _run_in_worker(spec: dict[str, Any], baseline: xr.Dataset | None = None) -> xr.Dataset:
     """The engine's ``run_scenario`` on a spec given as JSON (runs in the worker process)."""
     from forecasting.scenarios import run_scenario
 
-    return run_scenario(spec)
+    return run_scenario(spec, baseline=baseline)
+
+
+def release_targets(releases: Releases) -> Targets:
+    """``(spec, release id) -> the release's register forecasts`` for the spec's area.
+
+    A spec with ``baseline_source="register_forecast"`` then follows the same reconciled
+    forecasts the API serves (``register_forecasts`` of the release the run is stamped
+    with), instead of the engine forecasting the registers again. None (the engine forecasts
+    them itself) for other specs, without a release, or when the release does not hold every
+    municipality of the area (an area release of another area).
+    """
+
+    def targets(spec: Any, release_id: str | None) -> xr.Dataset | None:
+        if getattr(spec, "baseline_source", None) != "register_forecast" or release_id is None:
+            return None
+        release = releases.open(release_id)
+        if "register_forecasts" not in release.names():
+            return None
+        ds = release.dataset("register_forecasts")
+        munis = geography.members(spec.area)
+        if not set(munis) <= set(map(str, ds["area"].values)):
+            return None
+        return ds[["unemployed", "vacancies", "labour_force"]].sel(area=munis)
+
+    return targets
 
 
 class ProcessRunner:
@@ -78,12 +106,12 @@ class ProcessRunner:
             max_workers=self.processes, mp_context=multiprocessing.get_context("spawn")
         )
 
-    def __call__(self, spec: Any) -> xr.Dataset:
+    def __call__(self, spec: Any, baseline: xr.Dataset | None = None) -> xr.Dataset:
         """Run ``spec``; a worker that died (killed, out of memory) is replaced, and the run it
         took down is refused with :class:`NotConfiguredError` (503: post it again)."""
         data = spec.model_dump(mode="json") if isinstance(spec, BaseModel) else dict(spec)
         try:
-            return self._pool.submit(_run_in_worker, data).result()
+            return self._pool.submit(_run_in_worker, data, baseline).result()
         except BrokenProcessPool:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = self._new_pool()
@@ -121,10 +149,22 @@ class ScenarioService:
         Caps for interactive runs (also enforced by the engine's own spec).
     keep
         Number of results kept in memory.
+    targets
+        ``(spec, release id) -> baseline targets or None`` (:func:`release_targets`):
+        passed to the runner as ``baseline=`` when not None.
     """
 
-    def __init__(self, runner: Runner | None, *, max_draws: int, max_horizon: int, keep: int = 32):
+    def __init__(
+        self,
+        runner: Runner | None,
+        *,
+        max_draws: int,
+        max_horizon: int,
+        keep: int = 32,
+        targets: Targets | None = None,
+    ):
         self.runner = runner
+        self.targets = targets
         self.max_draws = max_draws
         self.max_horizon = max_horizon
         self.keep = keep
@@ -160,7 +200,13 @@ class ScenarioService:
                 if run_id in self._results:
                     return self._results[run_id]
             started = time.perf_counter()
-            result = self.runner(spec)
+            baseline = self.targets(spec, release_id) if self.targets is not None else None
+            if baseline is None:
+                result = self.runner(spec)
+            else:
+                result = self.runner(spec, baseline=baseline).assign_attrs(
+                    baseline_targets=f"register_forecasts of release {release_id}"
+                )
             elapsed = time.perf_counter() - started
         run = ScenarioRun(
             id=run_id,
@@ -179,9 +225,9 @@ class ScenarioService:
     def warm(self) -> None:
         """Run one single-draw scenario over the longest usual window (60 months) at start.
 
-        The engine then has its calibration, its compiled kernels and the register forecasts
-        it uses as baseline targets (36 months ahead of the last observation, cached per
-        process) before the first user waits for them. A background task; errors are logged.
+        The engine then has its calibration, its compiled kernels and the cached baseline of
+        the default window before the first user waits for them. A background task; errors
+        are logged.
         """
         if self.runner is None:
             return

@@ -185,3 +185,33 @@ def test_a_malformed_spec_file_is_refused_naming_the_file_and_writes_nothing(tmp
         run_scenario_file(listed, out, "netcdf", draws=5, seed=1)
     assert err.value.field == "spec"
     assert set(tmp_path.iterdir()) == {broken, listed}  # no output, no temporary file
+
+
+def _persistence_targets(scale: float = 1.0) -> xr.Dataset:
+    """Register-forecast-shaped targets: the last observed year of TA23, 24 months on."""
+    import pandas as pd
+
+    from forecasting import geography, snapshot
+
+    reg = snapshot.load("registers").sel(area=geography.members("TA23"))
+    last = reg.isel(time=slice(-12, None))[["unemployed", "vacancies", "labour_force"]]
+    months = pd.date_range(pd.Timestamp(reg["time"].values[-1]), periods=25, freq="MS")[1:]
+    tiled = xr.concat([last, last], dim="time").assign_coords(time=months)
+    return tiled * scale
+
+
+def test_forecast_targets_are_checked_and_suppressed_cells_are_small_counts():
+    from forecasting.errors import ValidationError
+
+    spec = {"start": "2024-01", "horizon_months": 6, "compare_baseline": False}
+    targets = _persistence_targets(1.1)
+    targets["vacancies"].loc[{"time": "2024-02"}] = np.nan  # suppressed in every municipality
+    ds = run_scenario(spec, draws=5, seed=1, baseline=targets)
+    assert np.isfinite(ds["unemployed_baseline_target"]).all()
+    with pytest.raises(ValidationError, match="lacks municipalities") as info:
+        run_scenario(spec, draws=5, seed=1, baseline=targets.isel(area=slice(1, None)))
+    assert info.value.field == "baseline"
+    negative = targets.copy(deep=True)
+    negative["unemployed"].loc[{"time": "2024-03", "area": "491"}] = -5.0
+    with pytest.raises(ValidationError, match="negative"):
+        run_scenario(spec, draws=5, seed=1, baseline=negative)

@@ -383,9 +383,10 @@ def test_scenario_runs_in_a_worker_process_equal_the_engine_run_in_process(tmp_p
     from fastapi.testclient import TestClient
 
     from forecasting.scenarios import run_scenario
+    from forecasting.scenarios.spec import ScenarioSpec
     from service.app import create_app
     from service.scenarios import ProcessRunner
-    from tests.service_data import make_settings, publish, registers_history
+    from tests.service_data import make_settings, publish, register_forecasts, registers_history
 
     spec = {
         "events": [
@@ -412,11 +413,53 @@ def test_scenario_runs_in_a_worker_process_equal_the_engine_run_in_process(tmp_p
         served = c.app.state.context.scenarios.get(run.json()["id"]).result
         too_many = {**spec, "events": [{**spec["events"][0], "jobs": 90_000}]}
         refused = c.post("/v1/scenarios/runs", json=too_many, headers={"X-API-Key": "key-all"})
+        # baseline targets travel to the worker: a release's forecasts 10 % above persistence
+        targets = register_forecasts(registers_history()) * 1.1
+        in_worker = c.app.state.context.scenarios.runner(ScenarioSpec(**spec), baseline=targets)
     assert refused.status_code == 422 and refused.headers["content-type"] == PROBLEM
     assert refused.json()["errors"][0]["field"] == "events[0].jobs"
     local = run_scenario(spec)
     for name, var in local.data_vars.items():
         np.testing.assert_array_equal(served[name].values, var.values, err_msg=name)
+    followed = run_scenario(spec, baseline=targets)
+    for name, var in followed.data_vars.items():
+        np.testing.assert_array_equal(in_worker[name].values, var.values, err_msg=name)
+    target = in_worker["unemployed_baseline_target"].sel(area="TA23")
+    assert (target > local["unemployed_baseline_target"].sel(area="TA23")).all()
+
+
+def test_register_forecast_specs_follow_the_release_forecasts(service_store):
+    """A spec asking for register-forecast targets gets the release's own forecasts of its
+    area; other specs, other areas and runs without a release leave them to the engine."""
+    import xarray as xr
+
+    from forecasting import geography
+    from forecasting.scenarios.spec import ScenarioSpec
+    from service.releases import Releases
+    from service.scenarios import ScenarioService, release_targets
+
+    seen: list[xr.Dataset | None] = []
+
+    def runner(spec, baseline=None):
+        seen.append(baseline)
+        return xr.Dataset()
+
+    releases = Releases(service_store)
+    rid = releases.current_id()
+    service = ScenarioService(
+        runner, max_draws=100, max_horizon=60, targets=release_targets(releases)
+    )
+    run = service.run(ScenarioSpec(baseline_source="register_forecast", horizon_months=6), rid)
+    munis = geography.members("TA23")
+    served = releases.dataset(releases.open(rid), "register_forecasts").sel(area=munis)
+    assert list(seen[-1]["area"].values) == munis
+    for name in ("unemployed", "vacancies", "labour_force"):
+        xr.testing.assert_identical(seen[-1][name], served[name])
+    assert run.result.attrs["baseline_targets"] == f"register_forecasts of release {rid}"
+    service.run(ScenarioSpec(horizon_months=6), rid)  # persistence targets
+    service.run(ScenarioSpec(area="TA41", baseline_source="register_forecast"), rid)
+    service.run(ScenarioSpec(baseline_source="register_forecast", horizon_months=7), None)
+    assert seen[1:] == [None, None, None]
 
 
 @pytest.mark.slow

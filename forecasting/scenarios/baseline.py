@@ -31,6 +31,7 @@ import pandas as pd
 import xarray as xr
 
 from forecasting import geography, snapshot
+from forecasting.errors import ValidationError
 from forecasting.scenarios.calibration import Structure, load_structure
 from models import labourflow as lf
 
@@ -133,10 +134,32 @@ def _history(
         da = da.interpolate_na("time").fillna(SUPPRESSED_UNEMPLOYED)
     hist = da.to_pandas()
     if baseline is not None and var in baseline:
-        fc = _point(baseline[var]).sel(area=munis).transpose("time", "area").to_pandas()
+        fc = _forecast(baseline, var, munis)
         fc = fc.loc[fc.index > hist.index[-1]]
         hist = pd.concat([hist, fc[hist.columns]])
     return hist
+
+
+def _forecast(baseline: xr.Dataset, var: str, munis: list[str]) -> pd.DataFrame:
+    """The point forecast of ``var`` (time x municipality), checked.
+
+    Every municipality must be there and no value negative (a ValidationError naming
+    ``baseline`` otherwise); a missing (suppressed) cell is a small count, as observed ones.
+    """
+    point = _point(baseline[var])
+    have = set(map(str, point["area"].values))
+    lacking = [m for m in munis if m not in have]
+    if lacking:
+        raise ValidationError("baseline", f"the {var} forecast lacks municipalities {lacking}")
+    fc = pd.DataFrame(point.sel(area=munis).transpose("time", "area").to_pandas())
+    if bool((fc < 0).any().any()):
+        raise ValidationError("baseline", f"the {var} forecast has negative values")
+    if var == "labour_force":  # annual values repeated monthly: the nearest month's
+        fc = fc.ffill().bfill()
+        if bool(fc.isna().any().any()):
+            raise ValidationError("baseline", "the labour_force forecast has no values")
+        return fc
+    return fc.fillna(SUPPRESSED_VACANCIES if var == "vacancies" else SUPPRESSED_UNEMPLOYED)
 
 
 def targets(
