@@ -5,8 +5,9 @@ municipality, TOL section, jobs, start month and phase-in from its effect period
 :func:`forecasting.scenarios.run_scenario` against the baseline with common random numbers.
 The alert then carries the peak extra unemployed against the baseline in the municipality and
 the change of its unemployment rate (percentage points of the labour force) with 90 % bands.
-An event the engine cannot simulate (a municipality outside the calibrated area, jobs the
-industry does not have there, a start outside the simulated window) gets the reason instead.
+The run covers the employment area of the event's municipality. An event the engine cannot
+simulate (an unknown municipality, jobs the industry does not have there, a start outside the
+simulated window) gets the reason instead.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pandas as pd
 import pydantic
 import xarray as xr
 
+from forecasting import geography
 from forecasting.errors import EnnakointiError
 
 #: Register kinds -> scenario kinds. Change negotiations are simulated as dismissal of all the
@@ -74,6 +76,14 @@ def _months_between(a: Any, b: Any) -> int:
     return (pb.year - pa.year) * 12 + pb.month - pa.month
 
 
+def _employment_area(municipality: str) -> str:
+    """The employment area of a municipality (TA23 for a code the division does not know:
+    the engine then refuses it with the reason)."""
+    table = geography.municipalities()
+    code = geography.normalise_code(municipality)
+    return str(table.at[code, "employment_area"]) if code in table.index else geography.MIKKELI_AREA
+
+
 def scenario_spec(event: Mapping[str, Any], cfg: Mapping[str, Any]) -> dict[str, Any]:
     """A one-event scenario spec (a dict for :func:`run_scenario`) from a register row.
 
@@ -104,6 +114,7 @@ def scenario_spec(event: Mapping[str, Any], cfg: Mapping[str, Any]) -> dict[str,
         ev["company"] = str(event["employer"])[:200]
     return {
         "name": f"event {event.get('id', '')}".strip(),
+        "area": _employment_area(ev["municipality"]),
         "horizon_months": int(cfg["sim_horizon_months"]),
         "events": [{k: v for k, v in ev.items() if v is not None}],
     }
