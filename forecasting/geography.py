@@ -178,6 +178,20 @@ def members(code: str, division: int = CURRENT_DIVISION) -> list[str]:
     return sorted(munis.index[munis[level] == code])
 
 
+def employment_area_of(municipality: str | int, division: int = CURRENT_DIVISION) -> str:
+    """The employment area (``"TA23"``) of a municipality code (merged codes followed).
+
+    Raises
+    ------
+    UnknownAreaError
+        If the code is not a municipality of the division.
+    """
+    code = resolve_area(municipality, division)
+    if level_of(code) != "municipality":
+        raise UnknownAreaError(f"{municipality!r} is not a municipality code")
+    return str(municipalities(division).at[code, "employment_area"])
+
+
 def aggregate_codes(level: str, division: int = CURRENT_DIVISION) -> list[str]:
     """All codes of one aggregate level, sorted."""
     table = areas(division)

@@ -110,3 +110,19 @@ def test_municipality_names_resolve_current_old_and_bilingual() -> None:
     assert code_of_name("Honkajoki", index, country=False) == "099"
     assert code_of_name("Maarianhamina - Mariehamn", index, country=False) == "478"
     assert code_of_name("Atlantis", index, country=False) is None
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.sampled_from(sorted(geography.municipalities().index)))
+def test_a_municipality_belongs_to_the_employment_area_named_for_it(code: str) -> None:
+    area = geography.employment_area_of(code)
+    assert geography.level_of(area) == "employment_area"
+    assert code in geography.members(area)
+
+
+def test_employment_area_of_follows_mergers_and_refuses_aggregates() -> None:
+    assert geography.employment_area_of("588") == "TA23"  # Pertunmaa, merged into Mäntyharju
+    assert geography.employment_area_of(91) == "TA08"
+    for code in ("TA23", "999"):
+        with pytest.raises(geography.UnknownAreaError):
+            geography.employment_area_of(code)

@@ -70,6 +70,31 @@ def test_scenario_page_says_when_the_engine_is_missing(service_store, tmp_path):
         assert r.status_code == 503
 
 
+def test_scenario_form_runs_in_the_employment_area_of_the_municipality(service_store, tmp_path):
+    """A municipality outside the release's area is simulated in its own area (Helsinki in
+    TA08), not refused as outside TA23."""
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from tests.service_data import make_settings, stub_scenario_runner
+
+    seen = []
+
+    def runner(spec):
+        seen.append(spec)
+        return stub_scenario_runner(spec)
+
+    settings = make_settings(service_store, f"sqlite:///{tmp_path / 'a.sqlite'}")
+    with TestClient(create_app(settings, scenario_runner=runner)) as c:
+        params = {"run": 1, "municipality": "091", "industry": "J", "jobs": 100, "lang": "en"}
+        html = c.get("/scenarios", params=params).text
+        unknown = c.get("/scenarios", params={**params, "municipality": "999"}).text
+    runs = [s.area for s in seen if s.name == "dashboard"]  # not the start-up warm-up run
+    assert runs == ["TA08"]
+    assert "not a municipality" not in html
+    assert "999" in unknown  # refused before any run, with the code
+
+
 def test_nice_ticks_cover_the_range():
     for lo, hi in [(0, 432), (0, 1), (0, 3541), (-3, 7), (10, 10)]:
         ticks = nice_ticks(lo, hi)

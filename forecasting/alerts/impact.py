@@ -77,11 +77,12 @@ def _months_between(a: Any, b: Any) -> int:
 
 
 def _employment_area(municipality: str) -> str:
-    """The employment area of a municipality (TA23 for a code the division does not know:
-    the engine then refuses it with the reason)."""
-    table = geography.municipalities()
-    code = geography.normalise_code(municipality)
-    return str(table.at[code, "employment_area"]) if code in table.index else geography.MIKKELI_AREA
+    """The event's employment area; TA23 for an unknown code (the engine then refuses the
+    municipality with the reason)."""
+    try:
+        return geography.employment_area_of(municipality)
+    except EnnakointiError:
+        return geography.MIKKELI_AREA
 
 
 def scenario_spec(event: Mapping[str, Any], cfg: Mapping[str, Any]) -> dict[str, Any]:

@@ -281,6 +281,7 @@ def _run_for_page(context: Any, form: dict[str, Any], lang: str) -> tuple[list[A
     try:
         spec = ScenarioSpec(
             name="dashboard",
+            area=geography.employment_area_of(form["municipality"]),
             events=[
                 Event(
                     kind=form["kind"],
