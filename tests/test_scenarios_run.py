@@ -215,3 +215,12 @@ def test_forecast_targets_are_checked_and_suppressed_cells_are_small_counts():
     negative["unemployed"].loc[{"time": "2024-03", "area": "491"}] = -5.0
     with pytest.raises(ValidationError, match="negative"):
         run_scenario(spec, draws=5, seed=1, baseline=negative)
+
+
+def test_presets_of_another_area_are_its_baseline():
+    from forecasting import geography
+
+    ds = run_presets(seed=1, draws=5, area="TA01")
+    assert list(ds["scenario"].values) == ["baseline"]
+    assert list(ds["area"].values) == [*geography.members("TA01"), "TA01"]
+    assert float(np.abs(ds["unemployed_vs_baseline"]).max()) == 0.0

@@ -251,10 +251,12 @@ register(
 
 
 def _scenarios(ctx: BuildContext, inputs: Mapping[str, xr.Dataset]) -> xr.Dataset:
-    """The preset scenarios (Mikkeli region) with the release's seed."""
+    """The preset scenarios with the release's seed: the Mikkeli region's library for TA23
+    and national releases, the no-event baseline of the area for another area release."""
     from forecasting.scenarios import run_presets
 
-    return run_presets(seed=ctx.seed_for("scenarios"))
+    area = ctx.area if ctx.scope == "area" else geography.MIKKELI_AREA
+    return run_presets(seed=ctx.seed_for("scenarios"), area=area)
 
 
 register(

@@ -1,5 +1,7 @@
 """The preset library: real-looking scenarios for the Mikkeli region employment area.
 
+Other employment areas get the no-event baseline only (:func:`presets_for`).
+
 All presets simulate the same 60 months from January 2024 (after the last observed month
 the baseline repeats the last observed year, or follows the register forecasts when a
 caller passes them), so they stack along a ``scenario`` dim. The events are illustrative,
@@ -8,6 +10,7 @@ sized against the jobs that exist (jobs by workplace and industry, Paavo TP 2017
 
 from __future__ import annotations
 
+from forecasting.geography import MIKKELI_AREA
 from forecasting.scenarios.spec import Event, ScenarioSpec
 
 START = "2024-01"
@@ -84,3 +87,13 @@ PRESETS: dict[str, ScenarioSpec] = {
         ],
     ),
 }
+
+
+def presets_for(area: str = MIKKELI_AREA) -> dict[str, ScenarioSpec]:
+    """The presets of an employment area: all of :data:`PRESETS` for TA23; for another area
+    only the no-event ``baseline`` of that area (the illustrative events name Mikkeli-region
+    municipalities and employers)."""
+    if area == MIKKELI_AREA:
+        return dict(PRESETS)
+    base = PRESETS["baseline"].model_dump()
+    return {"baseline": ScenarioSpec(**{**base, "area": area})}

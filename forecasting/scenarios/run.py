@@ -216,12 +216,16 @@ def _stamp(ds: xr.Dataset, spec: ScenarioSpec, base: Baseline, draws: int, seed:
     )
 
 
-def run_presets(seed: int | None = None, *, draws: int | None = None) -> xr.Dataset:
-    """All presets of :mod:`forecasting.scenarios.presets` stacked along ``scenario``."""
-    from forecasting.scenarios.presets import PRESETS
+def run_presets(
+    seed: int | None = None, *, draws: int | None = None, area: str = geography.MIKKELI_AREA
+) -> xr.Dataset:
+    """The presets of ``area`` (:func:`forecasting.scenarios.presets.presets_for`) stacked
+    along ``scenario``."""
+    from forecasting.scenarios.presets import presets_for
 
-    parts = [run_scenario(spec, draws=draws, seed=seed) for spec in PRESETS.values()]
-    names = list(PRESETS)
+    presets = presets_for(area)
+    parts = [run_scenario(spec, draws=draws, seed=seed) for spec in presets.values()]
+    names = list(presets)
     ds = xr.concat(parts, dim=pd.Index(names, name="scenario"), data_vars="all", join="outer",
                    combine_attrs="drop_conflicts")  # fmt: skip
     attrs = {k: v for k, v in parts[0].attrs.items() if k not in ("title", "scenario_spec")}
