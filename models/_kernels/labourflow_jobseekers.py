@@ -1,0 +1,151 @@
+"""Flows of the unemployed (step 3 of :mod:`models._kernels.labourflow`): hires, exits and
+ageing of every jobseeker cell, and placing the hires that leave their own industry."""
+
+# Shape letters (R, I, D, ...) follow the docstrings.
+# ruff: noqa: E741
+from __future__ import annotations
+
+import numpy as np
+
+from models._jit import jit
+from models._kernels import labourflow_stream as stream
+from models._kernels import random as _rand
+from models._kernels.labourflow_constants import MANY_HIRES, N_BANDS, SMALL_CELL
+
+
+@jit
+def unemployed_flows(
+    rng: np.ndarray,
+    t: int,
+    U: np.ndarray,
+    E: np.ndarray,
+    own: np.ndarray,
+    grp: np.ndarray,
+    ysum: np.ndarray,
+    yg: np.ndarray,
+    eff: np.ndarray,
+    hmax: float,
+    exit_u: np.ndarray,
+    age_p: np.ndarray,
+    spreadh: np.ndarray,
+    cohort: np.ndarray,
+) -> int:
+    """Hires, exits and ageing of every unemployed cell; returns exits out of the labour force.
+
+    Competing outcomes per cell: a hire, an exit; then the expected share ``age_p`` of those
+    left moves to the next band (rounded without bias). A hire stays in
+    the own industry with probability ``own[i] ysum[r, i] / hz[r, i]`` (the same in every
+    band and group, so one binomial per residence and industry splits them); the others
+    are counted in ``spreadh`` (R, NG) and placed later. ``cohort`` (3,) accumulates the
+    displaced cohort's re-employed (1) and exited (2).
+    """
+    G, R, I, _ = U.shape
+    D = N_BANDS  # a compile-time constant: the band loop unrolls, indices need no checks
+    exits = 0
+    state = rng[0]  # the stream stays in a register; the loops below are written inline
+    for r in range(R):
+        for i in range(I):
+            p_own = own[i] * ysum[r, i]
+            hz = p_own + (1.0 - own[i]) * yg[r, grp[i]]
+            hires = 0
+            for g in range(G):
+                # Oldest band first, so a person aged into band d + 1 is not processed twice.
+                for dd in range(D):
+                    d = D - 1 - dd
+                    n = U[g, r, i, d]
+                    if n == 0:
+                        continue
+                    ph = min(eff[d] * hz, hmax)
+                    pa = age_p[d] if d < D - 1 else 0.0
+                    px = exit_u[t, r, d]
+                    if n <= SMALL_CELL:
+                        # Competing outcomes, one 32-bit uniform per person (two per
+                        # output): hire if u < c1, exit if c1 <= u < c2; the law of
+                        # Bin(n, ph) hires, then Bin(n - h, px) exits.
+                        k1 = _rand.threshold32(ph)
+                        k2 = _rand.threshold32(ph + (1.0 - ph) * px)
+                        h, hx, state = _rand.count_below(state, n, k1, k2)
+                        x = hx - h
+                    else:
+                        hf, state = _rand.binomial(state, float(n), ph)
+                        h = int(hf)
+                        xf, state = _rand.binomial(state, float(n - h), px)
+                        x = int(xf)
+                    # Durations progress deterministically; only the band representation
+                    # makes ageing a share (1 / band width), so it is rounded without bias
+                    # rather than drawn binomially.
+                    a = 0
+                    if pa > 0.0:  # floor(y + u): floor(y), plus one with probability y - floor(y)
+                        ua, state = _rand.uniform(state)
+                        a = int((n - h - x) * pa + ua)
+                    U[g, r, i, d] = n - h - x - a
+                    if a > 0:
+                        U[g, r, i, d + 1] += a
+                    hires += h
+                    exits += x
+                    if g == 1:
+                        cohort[1] += h
+                        cohort[2] += x
+            if hires > 0:
+                q = p_own / hz
+                if hires <= SMALL_CELL:
+                    kq = _rand.threshold32(q)
+                    stay, _, state = _rand.count_below(state, hires, kq, kq)
+                else:
+                    sf, state = _rand.binomial(state, float(hires), q)
+                    stay = int(sf)
+                E[r, i] += stay
+                spreadh[r, grp[i]] += hires - stay
+    rng[0] = state
+    return exits
+
+
+@jit
+def place_spread_hires(
+    rng: np.ndarray,
+    spreadh: np.ndarray,
+    spread: np.ndarray,
+    ysum: np.ndarray,
+    yg: np.ndarray,
+    cum: np.ndarray,
+    E: np.ndarray,
+) -> None:
+    """Place the hires that left their own industry: group ``g``'s hires of residents of
+    ``r`` (``spreadh`` (R, NG)) go to industry ``j`` with weight ``spread[g, j] ysum[r, j]``
+    (binary search in the cumulative weights ``cum`` (I,))."""
+    R, NG = spreadh.shape
+    I = E.shape[1]
+    for r in range(R):
+        for g in range(NG):
+            h = spreadh[r, g]
+            if h == 0:
+                continue
+            spreadh[r, g] = 0
+            acc = 0.0
+            for j in range(I):
+                acc += spread[g, j] * ysum[r, j]
+                cum[j] = acc
+            if h > MANY_HIRES:
+                # Conditional binomials: cheaper than one draw per person for large counts.
+                left = acc
+                for j in range(I):
+                    wgt = spread[g, j] * ysum[r, j]
+                    if wgt <= 0.0:
+                        continue
+                    k = stream.binomial(rng, h, wgt / left) if left > wgt else h
+                    E[r, j] += k
+                    h -= k
+                    left -= wgt
+                    if h == 0:
+                        break
+                continue
+            state = rng[0]
+            for _ in range(h):
+                u, state = _rand.uniform(state)
+                u *= acc
+                # The first j with u < cum[j] (the last if none), as a branch-free count.
+                lo = 0
+                for j in range(I - 1):
+                    lo += int(cum[j] <= u)
+                E[r, lo] += 1
+            rng[0] = state
