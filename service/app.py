@@ -153,7 +153,9 @@ def create_app(
     alert_repository
         The early-warning store; default the SQL store at ``settings.alerts.database_url``.
     scenario_runner
-        ``spec -> xr.Dataset``; default ``forecasting.scenarios.run_scenario`` when present.
+        ``(spec, baseline=None) -> xr.Dataset`` (``baseline``: the release's register
+        forecasts as targets, see :func:`service.scenarios.release_targets`); default
+        ``forecasting.scenarios.run_scenario`` when present.
     """
     settings = settings or get_settings()
 

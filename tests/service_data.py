@@ -320,8 +320,9 @@ def seed_alerts(database_url: str) -> list[int]:
     return ids
 
 
-def stub_scenario_runner(spec: Any) -> xr.Dataset:
-    """Stands in for ``forecasting.scenarios.run_scenario`` in the service tests.
+def stub_scenario_runner(spec: Any, baseline: xr.Dataset | None = None) -> xr.Dataset:
+    """Stands in for ``forecasting.scenarios.run_scenario`` in the service tests (same call:
+    ``baseline`` carries a release's register forecasts; the stub does not use them).
 
     The engine's layout: quantiles over draws along ``quantile`` (0.05 .. 0.95) by area and
     month, ``employed`` also by industry, differences against the baseline; deterministic.

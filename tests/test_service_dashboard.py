@@ -80,7 +80,7 @@ def test_scenario_form_runs_in_the_employment_area_of_the_municipality(service_s
 
     seen = []
 
-    def runner(spec):
+    def runner(spec, baseline=None):
         seen.append(spec)
         return stub_scenario_runner(spec)
 
