@@ -66,8 +66,6 @@ shapes and codes; ``draw_quantiles`` the quantile kernels (all in :mod:`models._
 # ruff: noqa: E741
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from models._jit import jit, prange
@@ -94,7 +92,7 @@ from models._kernels.labourflow_constants import (
 from models._kernels.labourflow_employed import employed_flows, inflows
 from models._kernels.labourflow_events import apply_events
 from models._kernels.labourflow_jobseekers import place_spread_hires, unemployed_flows
-from models._kernels.labourflow_matching import matching_rates
+from models._kernels.labourflow_matching import matching_rates, matching_vacancies
 from models._kernels.labourflow_record import record_month
 from models._kernels.labourflow_vacancies import vacancy_flows
 
@@ -261,13 +259,7 @@ def simulate(
                 resid_of_work, E, U, Vev, L, buf, cohort,
             )  # fmt: skip
             flows[1] += employed_flows(rng, t, E, leave, log1m_leave, odds_leave, sep_share, sepbuf)
-            for w in range(R):
-                for j in range(I):
-                    Vm[w, j] = vac_ref[t, w, j] + Vev[w, j]
-                    if Vev[w, j] == 0:
-                        logVm[w, j] = log_ref[t, w, j]
-                    elif Vm[w, j] > 0.0:
-                        logVm[w, j] = math.log(Vm[w, j])
+            matching_vacancies(t, vac_ref, log_ref, Vev, Vm, logVm)
             # The cohort's cells (group 1) are all empty until someone is displaced (and in
             # every baseline run): leave them out of the loops.
             Ua = U if cohort[0] > 0 else U[:1]

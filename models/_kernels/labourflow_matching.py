@@ -59,6 +59,27 @@ def matching_rates(
     workplaces (``sum_w commute[r, w] theta[w, j] + commute[r, R] theta_out[j]``).
     hz : (R, I) hazard per unit search efficiency: ``sum_j mob[i, j] ysum[r, j]``.
     """
+    search_by_industry(U, eff, own, grp, spread, wj, yg)
+    matches_per_searcher(wj, vt, logvt, commute, match_A, alpha, cap, hmax, theta, fillrate)
+    hire_rates(theta, commute, theta_out, own, grp, spread, ysum, yg, hz)
+
+
+@jit
+def search_by_industry(
+    U: np.ndarray,
+    eff: np.ndarray,
+    own: np.ndarray,
+    grp: np.ndarray,
+    spread: np.ndarray,
+    wj: np.ndarray,
+    yg: np.ndarray,
+) -> None:
+    """Effective searchers of each residence by target industry into ``wj`` (R, I).
+
+    ``wj[r, j] = sum_i mob[i, j] sum_{g,d} eff[d] U[g, r, i, d]`` (persons, weighted by
+    search efficiency); ``U`` (G, R, I, D), ``eff`` (D,), ``own`` (I,), ``grp`` (I,),
+    ``spread`` (NG, I); ``yg`` (R, NG) is work space (searchers spread by sector group).
+    """
     G, R, I, _ = U.shape
     D = N_BANDS  # compile-time constant: band loops unroll
     NG = spread.shape[0]
@@ -76,6 +97,28 @@ def matching_rates(
             if yg[r, g] > 0.0:
                 for j in range(I):
                     wj[r, j] += yg[r, g] * spread[g, j]
+
+
+@jit
+def matches_per_searcher(
+    wj: np.ndarray,
+    vt: np.ndarray,
+    logvt: np.ndarray,
+    commute: np.ndarray,
+    match_A: np.ndarray,
+    alpha: float,
+    cap: float,
+    hmax: float,
+    theta: np.ndarray,
+    fillrate: np.ndarray,
+) -> None:
+    """Matches per searcher ``theta`` and per vacancy ``fillrate`` (R, I) at each workplace.
+
+    Searchers at workplace ``w`` are ``S[w, j] = sum_r commute[r, w] wj[r, j]``; matches
+    ``M = min(A_w S^alpha vt^(1 - alpha), cap vt, hmax S)`` with ``vt`` (R, I) and its
+    logarithm ``logvt``; both rates are 0 where ``S`` or ``vt`` is 0.
+    """
+    R, I = wj.shape
     for w in range(R):
         # Searchers S[w, :] summed over residences with the industry innermost (contiguous,
         # vectorised; the same order of additions as a sum over r per cell).
@@ -96,6 +139,25 @@ def matching_rates(
             else:
                 theta[w, j] = 0.0
                 fillrate[w, j] = 0.0
+
+
+@jit
+def hire_rates(
+    theta: np.ndarray,
+    commute: np.ndarray,
+    theta_out: np.ndarray,
+    own: np.ndarray,
+    grp: np.ndarray,
+    spread: np.ndarray,
+    ysum: np.ndarray,
+    yg: np.ndarray,
+    hz: np.ndarray,
+) -> None:
+    """Hires per effective searcher by residence: ``ysum`` (R, I) by target industry over all
+    workplaces and outside the area, ``yg`` (R, NG) by sector group, ``hz`` (R, I) by the
+    searcher's own industry (see :func:`matching_rates`)."""
+    R, I = theta.shape
+    NG = spread.shape[0]
     for r in range(R):
         for j in range(I):
             ysum[r, j] = commute[r, R] * theta_out[j]
@@ -110,3 +172,28 @@ def matching_rates(
             yg[r, g] = y
         for i in range(I):
             hz[r, i] = own[i] * ysum[r, i] + (1.0 - own[i]) * yg[r, grp[i]]
+
+
+@jit
+def matching_vacancies(
+    t: int,
+    vac_ref: np.ndarray,
+    log_ref: np.ndarray,
+    Vev: np.ndarray,
+    Vm: np.ndarray,
+    logVm: np.ndarray,
+) -> None:
+    """Openings side of month ``t``'s matching: ``Vm = vac_ref[t] + Vev`` (R, I) and its log.
+
+    ``vac_ref`` (T, R, I) expected registered vacancies and ``log_ref`` their logarithm
+    (per run); ``Vev`` (R, I) the events' open vacancies. ``logVm`` is left as it was
+    where ``Vm`` is 0.
+    """
+    R, I = Vev.shape
+    for w in range(R):
+        for j in range(I):
+            Vm[w, j] = vac_ref[t, w, j] + Vev[w, j]
+            if Vev[w, j] == 0:
+                logVm[w, j] = log_ref[t, w, j]
+            elif Vm[w, j] > 0.0:
+                logVm[w, j] = math.log(Vm[w, j])

@@ -1,10 +1,10 @@
 """A draw's random stream for the labour-flow kernels: SplitMix64 state in a uint64[1] array.
 
 The per-draw state ``rng`` (uint64[1]) is read and written back around each variate of
-:mod:`models._kernels.random`, so helpers can share one stream without returning it. The
-hot loops of the flow steps instead keep ``rng[0]`` in a local (a register) and call
-:mod:`models._kernels.random` directly; these helpers serve the rarer draws (events,
-large-count placements, event vacancies).
+:mod:`models._kernels.random`, so helpers can share one stream without returning it; they
+serve the rarer draws (events, large-count placements, event vacancies). The hot loops of
+the flow steps instead keep ``rng[0]`` in a local (a register), call
+:mod:`models._kernels.random` with it by value and store it back once at the end.
 """
 
 from __future__ import annotations

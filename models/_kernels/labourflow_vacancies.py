@@ -16,6 +16,40 @@ from models._kernels.labourflow_constants import SMALL_CELL
 
 
 @jit
+def fill_event_vacancies(
+    rng: np.ndarray,
+    w: int,
+    j: int,
+    Vev: np.ndarray,
+    E: np.ndarray,
+    fill: float,
+    q_out: float,
+    resid_of_work: np.ndarray,
+    tot_res: float,
+) -> tuple[int, int]:
+    """Fill the event vacancies (new jobs) ``Vev[w, j]`` of workplace ``w``, industry ``j``.
+
+    ``Bin(Vev, fill)`` are filled from unemployment at the month's fill rate ``fill`` (the
+    vacancy side of the matches, drawn apart from the jobseeker side: vacancies are not
+    people); ``Bin(rest, q_out)`` from outside unemployment: each holder's residence is
+    drawn from ``resid_of_work[w]`` (R + 1,) (``tot_res`` its sum); residents enter ``E``
+    (R, I), non-residents commute in and leave the ledger. Returns the vacancies filled
+    and the residents who entered employment.
+    """
+    R = E.shape[0]
+    u = stream.binomial(rng, Vev[w, j], fill)
+    o = stream.binomial(rng, Vev[w, j] - u, q_out)
+    Vev[w, j] -= u + o
+    entries = 0
+    for _ in range(o):
+        r = stream.pick(rng, resid_of_work[w], tot_res)
+        if r < R:
+            E[r, j] += 1
+            entries += 1
+    return u + o, entries
+
+
+@jit
 def vacancy_flows(
     rng: np.ndarray,
     t: int,
@@ -39,6 +73,9 @@ def vacancy_flows(
     ``close (1 + f / fillref) / 2`` (``close`` where ``fillref = 0``); ``vac_mode``,
     ``vac_pm``, ``vac_fm`` the mode of Poisson(vac_new), its probability and distribution
     function (:func:`models._kernels.random.poisson_mode_table`); all computed once per run.
+    ``V``, ``Vev`` (R, I) registered and event vacancies, ``E`` (R, I), ``fillrate`` (R, I)
+    from :func:`models._kernels.labourflow_matching.matching_rates`, ``q_out`` (R,),
+    ``resid_of_work`` (R, R + 1); event vacancies by :func:`fill_event_vacancies`.
     """
     R, I = V.shape
     entries = 0
@@ -69,15 +106,11 @@ def vacancy_flows(
                 V[w, j] += kv
             if Vev[w, j] > 0:
                 rng[0] = state
-                u = stream.binomial(rng, Vev[w, j], fillrate[w, j])
-                o = stream.binomial(rng, Vev[w, j] - u, q_out[w])
-                Vev[w, j] -= u + o
-                closed[w] += u + o
-                for _ in range(o):
-                    r = stream.pick(rng, resid_of_work[w], tot_res)
-                    if r < R:
-                        E[r, j] += 1
-                        entries += 1
+                filled, moved_in = fill_event_vacancies(
+                    rng, w, j, Vev, E, fillrate[w, j], q_out[w], resid_of_work, tot_res
+                )
+                closed[w] += filled
+                entries += moved_in
                 state = rng[0]
     rng[0] = state
     return entries
