@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
 
-from forecasting import __version__
+from forecasting import __version__, geography
 from forecasting.settings import Settings, get_settings
 from service import errors
 from service.alerts import AlertRepository, SqlAlertRepository
@@ -89,8 +89,20 @@ def _context(
             max_draws=settings.scenario.max_draws,
             max_horizon=settings.scenario.max_horizon_months,
             targets=release_targets(releases),
+            warm_area=_employment_area(settings.release.default_area),
         ),
     )
+
+
+def _employment_area(code: str) -> str:
+    """The employment area of the service's default area (a municipality's own area; TA23
+    for a region or the country, the scenario engine's unit being the employment area)."""
+    level = geography.level_of(code)
+    if level == "employment_area":
+        return code
+    if level == "municipality":
+        return geography.employment_area_of(code)
+    return geography.MIKKELI_AREA
 
 
 def _engine(processes: int) -> Callable[..., Any] | None:

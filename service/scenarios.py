@@ -152,6 +152,8 @@ class ScenarioService:
     targets
         ``(spec, release id) -> baseline targets or None`` (:func:`release_targets`):
         passed to the runner as ``baseline=`` when not None.
+    warm_area
+        Employment area whose calibration :meth:`warm` prepares.
     """
 
     def __init__(
@@ -162,9 +164,11 @@ class ScenarioService:
         max_horizon: int,
         keep: int = 32,
         targets: Targets | None = None,
+        warm_area: str = geography.MIKKELI_AREA,
     ):
         self.runner = runner
         self.targets = targets
+        self.warm_area = warm_area
         self.max_draws = max_draws
         self.max_horizon = max_horizon
         self.keep = keep
@@ -225,9 +229,9 @@ class ScenarioService:
     def warm(self) -> None:
         """Run one single-draw scenario over the longest usual window (60 months) at start.
 
-        The engine then has its calibration, its compiled kernels and the cached baseline of
-        the default window before the first user waits for them. A background task; errors
-        are logged.
+        The engine then has the calibration of ``warm_area`` (the service's default area),
+        its compiled kernels and the cached baseline of the default window before the first
+        user waits for them. A background task; errors are logged.
         """
         if self.runner is None:
             return
@@ -236,6 +240,7 @@ class ScenarioService:
 
             spec = ScenarioSpec(
                 name="warm-up",
+                area=self.warm_area,
                 horizon_months=min(60, self.max_horizon),
                 draws=1,
                 compare_baseline=False,

@@ -483,3 +483,18 @@ def test_a_dead_scenario_worker_is_replaced_and_its_run_refused_clearly():
         assert "unemployed" in runner(spec)
     finally:
         runner.close()
+
+
+def test_scenario_warm_up_prepares_the_service_s_own_area():
+    from service.app import _employment_area
+    from service.scenarios import ScenarioService
+
+    seen = []
+    service = ScenarioService(
+        lambda spec: seen.append(spec), max_draws=10, max_horizon=60, warm_area="TA08"
+    )
+    service.warm()
+    assert [(s.name, s.area, s.draws) for s in seen] == [("warm-up", "TA08", 1)]
+    assert [_employment_area(c) for c in ("091", "TA08", "MK10", "SSS")] == [
+        "TA08", "TA08", "TA23", "TA23",
+    ]  # fmt: skip
