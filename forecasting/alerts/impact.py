@@ -76,21 +76,14 @@ def _months_between(a: Any, b: Any) -> int:
     return (pb.year - pa.year) * 12 + pb.month - pa.month
 
 
-def _employment_area(municipality: str) -> str:
-    """The event's employment area; TA23 for an unknown code (the engine then refuses the
-    municipality with the reason)."""
-    try:
-        return geography.employment_area_of(municipality)
-    except EnnakointiError:
-        return geography.MIKKELI_AREA
-
-
 def scenario_spec(event: Mapping[str, Any], cfg: Mapping[str, Any]) -> dict[str, Any]:
     """A one-event scenario spec (a dict for :func:`run_scenario`) from a register row.
 
     The effect period gives the start month and, for dismissals and closures, the phase-in
     (jobs go in equal monthly parts from ``effect_start`` to ``effect_end``) or, for a
-    temporary layoff, its duration.
+    temporary layoff, its duration. The spec's area is the municipality's employment area
+    (:class:`~forecasting.errors.UnknownAreaError` for an unknown code, which
+    :func:`simulate_event` reports as the reason).
     """
     kind = KIND_TO_SCENARIO.get(str(event["kind"]), str(event["kind"]))
     start = pd.Timestamp(event["effect_start"])
@@ -115,7 +108,7 @@ def scenario_spec(event: Mapping[str, Any], cfg: Mapping[str, Any]) -> dict[str,
         ev["company"] = str(event["employer"])[:200]
     return {
         "name": f"event {event.get('id', '')}".strip(),
-        "area": _employment_area(ev["municipality"]),
+        "area": geography.employment_area_of(ev["municipality"]),
         "horizon_months": int(cfg["sim_horizon_months"]),
         "events": [{k: v for k, v in ev.items() if v is not None}],
     }
