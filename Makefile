@@ -4,18 +4,31 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench snapshot clean
+.PHONY: run test lint lock bench snapshot clean
 
 # Prefect's ephemeral API server: a generous start-up timeout on a busy 2-core machine, and no
 # telemetry (the machine has no internet).
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 
-$(STAMP): pyproject.toml
+LOCK := requirements.lock
+
+# Installs the tested versions in requirements.lock (pip constraints), never whatever is newest.
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test,lint,bench]"
+	$(BIN)/pip install --quiet --upgrade "pip>=24"
+	$(BIN)/pip install --quiet -c $(LOCK) -e ".[test,lint,bench]"
 	touch $(STAMP)
+
+## Re-resolve the dependencies into requirements.lock (after a change to pyproject.toml).
+lock:
+	rm -rf .venv-lock
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/pip install --quiet --upgrade "pip>=24"
+	.venv-lock/bin/pip install --quiet -e ".[test,lint,bench]"
+	{ sed -n '1,3p' $(LOCK); .venv-lock/bin/pip freeze --exclude-editable; } > $(LOCK).new
+	mv $(LOCK).new $(LOCK)
+	rm -rf .venv-lock
 
 ## Build a release for the embedded default (Mikkeli region, TA23) and serve API + dashboard.
 run: $(STAMP)
