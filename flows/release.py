@@ -80,9 +80,8 @@ STEP_CACHE = StepCache()
 def refresh_sources() -> dict[str, Any]:
     """Fetch the configured StatFin tables into the local cache (network I/O: retried).
 
-    The products still read the embedded snapshot; the refreshed cubes land in
-    ``get_settings().data.cache_dir`` (as ``ennakointi data refresh`` does) and the report is
-    logged, so a scheduled run shows whether StatFin has published anything new.
+    The refreshed cubes land in ``get_settings().data.cache_dir`` (as ``ennakointi data
+    refresh`` does), where :func:`ingest` overlays them on the snapshot (newest period wins).
     """
     from forecasting.io import refresh
 
@@ -94,8 +93,14 @@ def refresh_sources() -> dict[str, Any]:
 def ingest(
     scope: str, area: str, seed: int, products: Sequence[Product], work_dir: str | None
 ) -> BuildContext:
-    """Resolve the scope and read the data versions of the snapshot cubes the products use."""
-    return release.make_context(scope, area, seed, products, work_dir=work_dir)
+    """Assemble the input cubes once (snapshot, then the refreshed cache: newest period wins),
+    record their versions and data dates, and stage them in the work area for the steps."""
+    from forecasting.io.inputs import assemble
+
+    inputs = assemble()
+    ctx = release.make_context(scope, area, seed, products, inputs, work_dir=work_dir)
+    release.stage_inputs(ctx, inputs)
+    return ctx
 
 
 @task(cache_policy=STEP_CACHE, task_run_name="{product.name}")

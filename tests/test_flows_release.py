@@ -16,14 +16,18 @@ from prefect.transactions import transaction
 
 from flows import release as flow
 from forecasting import release
+from forecasting.io.inputs import Inputs
 from forecasting.io.release_store import CANONICAL_NAMES, ReleaseError, ReleaseStore
+from forecasting.io.release_work import WorkArea
 from forecasting.release import BuildContext, Product, ProductRef
 
 CALLS: dict[str, int] = {}
+SEEN_CUBES: list[tuple[str, float]] = []
 
 
-def _history(ctx: BuildContext, inputs: Mapping[str, xr.Dataset]) -> xr.Dataset:
+def _history(ctx: BuildContext, inputs: Mapping[str, xr.Dataset], cubes: Inputs) -> xr.Dataset:
     CALLS["history"] = CALLS.get("history", 0) + 1
+    SEEN_CUBES[:] = [(name, float(ds["unemployed"].sum())) for name, ds in cubes.items()]
     rng = np.random.default_rng(ctx.seed_for("history"))
     return xr.Dataset(
         {"unemployed": (("area", "time"), rng.gamma(2.0, 50.0, (len(ctx.municipalities), 12)))},
@@ -34,7 +38,9 @@ def _history(ctx: BuildContext, inputs: Mapping[str, xr.Dataset]) -> xr.Dataset:
     )
 
 
-def _unit(ctx: BuildContext, unit: str, inputs: Mapping[str, xr.Dataset]) -> xr.Dataset:
+def _unit(
+    ctx: BuildContext, unit: str, inputs: Mapping[str, xr.Dataset], cubes: Inputs
+) -> xr.Dataset:
     CALLS["unit"] = CALLS.get("unit", 0) + 1
     return inputs["history"].sel(area=[unit]).mean("time")
 
@@ -72,10 +78,14 @@ def _ctx(tmp_path: Path, seed: int = 1, **changes: object) -> BuildContext:
         municipalities=("097", "491"),
         areas=("097", "491", "TA23"),
         cube_versions=(("registers", "v1"),),
+        data_through=(("registers", "2023-12"),),
         code_version="c1",
         code_fingerprint="f1",
         work_dir=str(tmp_path / "work"),
     )
+    staged = WorkArea(base.work_dir)
+    if not staged.exists("input-registers-v1"):  # the input cube the flow's ingest would stage
+        staged.save("input-registers-v1", xr.Dataset({"unemployed": ("area", [1.0, 2.0])}))
     return base if not changes else BuildContext(**{**base.__dict__, **changes})  # type: ignore[arg-type]
 
 
@@ -186,13 +196,21 @@ def test_a_bad_product_output_is_refused(tmp_path: Path) -> None:
         name="bad",
         stage="x",
         requires=(),
-        build=lambda ctx, inputs: xr.Dataset(
+        build=lambda ctx, inputs, cubes: xr.Dataset(
             {"v": (("time", "area"), np.zeros((1, 1)))},
             coords={"time": pd.to_datetime(["2020-01-01"]), "area": [5]},
         ),
     )
     with pytest.raises(Exception, match="area codes must be strings"):
         release.run_step(_ctx(tmp_path), bad, {})
+
+
+def test_a_step_gets_exactly_the_cubes_its_product_declares(tmp_path: Path) -> None:
+    release.run_step(_ctx(tmp_path), HISTORY, {})
+    assert SEEN_CUBES == [("registers", 3.0)]  # staged by _ctx, read back from the work area
+    bare = Product(name="bare", stage="x", requires=(), build=HISTORY.build)
+    release.run_step(_ctx(tmp_path), bare, {})
+    assert SEEN_CUBES == []
 
 
 # -- publish and rollback ----------------------------------------------------------------------
@@ -272,7 +290,7 @@ def test_code_version_attr_is_the_builds_even_if_the_producer_stamped_another(
         name="stamped",
         stage="x",
         requires=(),
-        build=lambda ctx, inputs: _history(ctx, inputs).assign_attrs(
+        build=lambda ctx, inputs, cubes: _history(ctx, inputs, cubes).assign_attrs(
             code_version="commit-of-the-moment", source_tables="tyonv 12r5"
         ),
     )
@@ -305,7 +323,9 @@ def test_alerts_product_adds_working_age_decline_from_labour_supply(tmp_path: Pa
         },
         coords={"area": ["097", "491"], "time": years},
     )
-    ds = release.products._alerts(ctx, {"registers_history": history, "labour_supply": supply})
+    ds = release.products._alerts(
+        ctx, {"registers_history": history, "labour_supply": supply}, Inputs({})
+    )
     decline = ds["severity"].sel(rule="working_age_decline")
     assert np.isnan(decline.sel(time=slice(None, "2019-12-01"))).all()
     assert (decline.sel(area="491", time=slice("2020-01-01", None)) == 2).all()

@@ -55,7 +55,7 @@ def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         yield
 
 
-def _boom(ctx: BuildContext, inputs: Mapping[str, xr.Dataset]) -> xr.Dataset:
+def _boom(ctx: BuildContext, inputs: Mapping[str, xr.Dataset], cubes: object) -> xr.Dataset:
     raise RuntimeError("model failed")
 
 

@@ -13,15 +13,16 @@ from typing import Any
 import xarray as xr
 
 from forecasting import geography
+from forecasting.io.inputs import Inputs
 from forecasting.release.registry import WHOLE_SNAPSHOT, BuildContext, BuildFn, Product, register
 
 
 # -- the products ------------------------------------------------------------------------------
-def _registers_history(ctx: BuildContext, inputs: Mapping[str, xr.Dataset]) -> xr.Dataset:
+def _registers_history(
+    ctx: BuildContext, inputs: Mapping[str, xr.Dataset], cubes: Inputs
+) -> xr.Dataset:
     """The register cube restricted to the release's areas (history the service serves)."""
-    from forecasting import snapshot
-
-    cube = snapshot.load("registers")
+    cube = cubes["registers"]
     present = set(map(str, cube["area"].values))
     return cube.sel(area=[a for a in ctx.areas if a in present])
 
@@ -35,7 +36,7 @@ register(
     Product(
         name="registers_history",
         stage="ingest",
-        requires=("forecasting.snapshot:load",),
+        requires=("forecasting.io.inputs:assemble",),
         cubes=("registers",),
         build=_registers_history,
         metrics=_history_metrics,
@@ -47,7 +48,9 @@ register(
 REGISTER_HORIZON = 24  # months ahead of the last observed month
 
 
-def _register_forecasts(ctx: BuildContext, inputs: Mapping[str, xr.Dataset]) -> xr.Dataset:
+def _register_forecasts(
+    ctx: BuildContext, inputs: Mapping[str, xr.Dataset], cubes: Inputs
+) -> xr.Dataset:
     """Reconciled register forecasts from the last released month, 24 months ahead."""
     from forecasting.registers import forecast_registers
 
@@ -69,7 +72,9 @@ register(
 )
 
 
-def _backtest_metrics(ctx: BuildContext, inputs: Mapping[str, xr.Dataset]) -> xr.Dataset:
+def _backtest_metrics(
+    ctx: BuildContext, inputs: Mapping[str, xr.Dataset], cubes: Inputs
+) -> xr.Dataset:
     """Rolling-origin accuracy of the register forecasts for the release's areas.
 
     Mean MASE, sMAPE, interval coverage and MSIS over the default origins (2012-2022), by
@@ -108,7 +113,9 @@ register(
 )
 
 
-def _occupation_forecasts(ctx: BuildContext, inputs: Mapping[str, xr.Dataset]) -> xr.Dataset:
+def _occupation_forecasts(
+    ctx: BuildContext, inputs: Mapping[str, xr.Dataset], cubes: Inputs
+) -> xr.Dataset:
     """Unemployed and vacancies by occupation group in Etelä-Savo, with tightness."""
     from forecasting.register_occupations import forecast_occupations
 
@@ -160,14 +167,18 @@ def _concat_areas(
     return ds.assign_attrs(seed=ctx.seed, unit_seeds="seed_for(product, unit) from the root seed")
 
 
-def _jobs_unit(ctx: BuildContext, unit: str, inputs: Mapping[str, xr.Dataset]) -> xr.Dataset:
+def _jobs_unit(
+    ctx: BuildContext, unit: str, inputs: Mapping[str, xr.Dataset], cubes: Inputs
+) -> xr.Dataset:
     from forecasting import demand
 
     seed = ctx.seed_for("jobs_by_industry", unit)
     return demand.jobs_by_industry_projection(until=2035, area=unit, seed=seed)
 
 
-def _training_unit(ctx: BuildContext, unit: str, inputs: Mapping[str, xr.Dataset]) -> xr.Dataset:
+def _training_unit(
+    ctx: BuildContext, unit: str, inputs: Mapping[str, xr.Dataset], cubes: Inputs
+) -> xr.Dataset:
     from forecasting import training
 
     seed = ctx.seed_for("training_needs", unit)
@@ -212,7 +223,7 @@ POPULATION_DRAWS = 1000
 def _demography(fn_name: str) -> BuildFn:
     """A build step calling ``forecasting.demography.<fn_name>`` for the release's scope."""
 
-    def build(ctx: BuildContext, inputs: Mapping[str, xr.Dataset]) -> xr.Dataset:
+    def build(ctx: BuildContext, inputs: Mapping[str, xr.Dataset], cubes: Inputs) -> xr.Dataset:
         from forecasting import demography
 
         fn = getattr(demography, fn_name)
@@ -250,7 +261,7 @@ register(
 )
 
 
-def _scenarios(ctx: BuildContext, inputs: Mapping[str, xr.Dataset]) -> xr.Dataset:
+def _scenarios(ctx: BuildContext, inputs: Mapping[str, xr.Dataset], cubes: Inputs) -> xr.Dataset:
     """The preset scenarios with the release's seed: the Mikkeli region's library for TA23
     and national releases, the no-event baseline of the area for another area release."""
     from forecasting.scenarios import run_presets
@@ -271,7 +282,7 @@ register(
 )
 
 
-def _alerts(ctx: BuildContext, inputs: Mapping[str, xr.Dataset]) -> xr.Dataset:
+def _alerts(ctx: BuildContext, inputs: Mapping[str, xr.Dataset], cubes: Inputs) -> xr.Dataset:
     """Severity of every area rule per municipality and month (0 normal .. 3 critical).
 
     The register rules and the working-age decline (from this release's ``labour_supply``,

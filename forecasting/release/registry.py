@@ -7,8 +7,13 @@ its module exists and imports (:func:`plan`); nothing is ever stubbed.
 
 A step's result lives in the :class:`~forecasting.io.release_work.WorkArea` under a key that
 hashes everything it depends on (:func:`step_key`): the step and its version, the scope and
-areas, the seed, the data versions of the snapshot cubes it reads, the code version and
+areas, the seed, the data versions of the input cubes it reads, the code version and
 source fingerprint, and the content hashes of its inputs.
+
+Input cubes flow down as arguments: the flow assembles them once
+(:func:`forecasting.io.inputs.assemble`), :func:`stage_inputs` writes each into the work area
+under its content version, and every step receives the cubes its product declares in
+``Product.cubes`` (:func:`cubes_for`) beside the products it ``needs``.
 """
 
 from __future__ import annotations
@@ -19,22 +24,26 @@ import json
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
 from forecasting import geography
+from forecasting.io.inputs import Inputs
 from forecasting.io.release_store import ReleaseError
 from forecasting.io.release_work import WorkArea, source_fingerprint
 from forecasting.provenance import code_version, combine_versions
 
 SCOPES = ("area", "national")
-#: ``Product.cubes`` entry for a product that reads many cubes: keyed on the whole snapshot.
+#: ``Product.cubes`` entry for a product that reads many cubes: it gets every input cube.
 WHOLE_SNAPSHOT = "snapshot"
-BuildFn = Callable[["BuildContext", Mapping[str, xr.Dataset]], xr.Dataset]
+#: ``build(ctx, inputs, cubes)``: ``inputs`` maps the names in ``Product.needs`` to their
+#: datasets, ``cubes`` the input cubes of ``Product.cubes`` (an :class:`Inputs`).
+BuildFn = Callable[["BuildContext", Mapping[str, xr.Dataset], Inputs], xr.Dataset]
 UnitsFn = Callable[["BuildContext"], Sequence[str]]
-UnitFn = Callable[["BuildContext", str, Mapping[str, xr.Dataset]], xr.Dataset]
+UnitFn = Callable[["BuildContext", str, Mapping[str, xr.Dataset], Inputs], xr.Dataset]
 CombineFn = Callable[
     ["BuildContext", Mapping[str, xr.Dataset], Mapping[str, xr.Dataset]], xr.Dataset
 ]
@@ -55,7 +64,9 @@ class BuildContext:
         Municipality codes of the scope, and every area code a release holds (municipalities,
         then the employment area(s), region(s) and ``"SSS"``).
     cube_versions
-        ``(cube, data_version)`` pairs of the snapshot cubes the planned products read.
+        ``(cube, data_version)`` pairs of the input cubes the planned products read.
+    data_through
+        ``(cube, last period with data)`` pairs of the same cubes.
     code_version, code_fingerprint
         :func:`forecasting.provenance.code_version` and the source hash.
     work_dir
@@ -68,6 +79,7 @@ class BuildContext:
     municipalities: tuple[str, ...]
     areas: tuple[str, ...]
     cube_versions: tuple[tuple[str, str], ...]
+    data_through: tuple[tuple[str, str], ...]
     code_version: str
     code_fingerprint: str
     work_dir: str
@@ -79,6 +91,8 @@ class BuildContext:
 
     def versions_of(self, cubes: Sequence[str]) -> dict[str, str]:
         known = dict(self.cube_versions)
+        if WHOLE_SNAPSHOT in cubes:
+            return known
         return {c: known[c] for c in cubes if c in known}
 
     def seed_for(self, *labels: str) -> int:
@@ -224,33 +238,65 @@ def make_context(
     area: str,
     seed: int,
     products: Sequence[Product],
+    inputs: Inputs,
     work_dir: str | None = None,
 ) -> BuildContext:
-    """Resolve the scope and read the data versions of the cubes ``products`` read."""
-    from forecasting import snapshot
+    """Resolve the scope and record the versions and data dates of the cubes ``products`` read.
 
+    Raises
+    ------
+    ReleaseError
+        If a product reads a cube that ``inputs`` lacks.
+    """
     municipalities, areas = scope_areas(scope, area)
-    cubes = sorted({c for p in products for c in p.cubes})
-    versions = tuple(
-        (
-            c,
-            snapshot.data_version()
-            if c == WHOLE_SNAPSHOT
-            else str(snapshot.load(c).attrs["data_version"]),
-        )
-        for c in cubes
-    )
+    declared = {c for p in products for c in p.cubes}
+    cubes = sorted(inputs) if WHOLE_SNAPSHOT in declared else sorted(declared)
+    missing = [c for c in cubes if c not in inputs]
+    if missing:
+        raise ReleaseError(f"the inputs lack the cubes {missing} that the products read")
+    versions = inputs.versions()
+    through = inputs.data_through()
     return BuildContext(
         scope=scope,
         area=area if scope == "area" else geography.COUNTRY,
         seed=int(seed),
         municipalities=municipalities,
         areas=areas,
-        cube_versions=versions,
+        cube_versions=tuple((c, versions[c]) for c in cubes),
+        data_through=tuple((c, str(through[c] or "")) for c in cubes),
         code_version=code_version(),
         code_fingerprint=source_fingerprint(),
         work_dir=str(WorkArea(work_dir).root),
     )
+
+
+def _input_key(name: str, version: str) -> str:
+    return f"input-{name}-{version}"
+
+
+def stage_inputs(ctx: BuildContext, inputs: Inputs) -> None:
+    """Write every input cube of ``ctx`` into the work area (once per content version), so a
+    step in any process (a Dask worker) reads the same cubes by reference."""
+    work = WorkArea(ctx.work_dir)
+    for name, version in ctx.cube_versions:
+        key = _input_key(name, version)
+        if not work.exists(key):
+            work.save(key, inputs[name])
+
+
+@lru_cache(maxsize=32)
+def _staged(work_dir: str, name: str, version: str) -> xr.Dataset:
+    """One staged cube, read once per process (the release's one input cache)."""
+    ds = WorkArea(work_dir).load(_input_key(name, version))
+    for var in ds.variables.values():
+        var.values.flags.writeable = False
+    return ds
+
+
+def cubes_for(ctx: BuildContext, product: Product) -> Inputs:
+    """The input cubes ``product`` declares, read from the work area."""
+    versions = ctx.versions_of(product.cubes)
+    return Inputs({name: _staged(ctx.work_dir, name, v) for name, v in versions.items()})
 
 
 def step_key(

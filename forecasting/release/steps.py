@@ -17,7 +17,14 @@ from forecasting.contract import to_canonical, validate
 from forecasting.io.release_store import ReleaseError, ReleaseInfo, ReleaseStore
 from forecasting.io.release_work import WorkArea
 from forecasting.provenance import ATTRIBUTION, LICENCE, combine_versions
-from forecasting.release.registry import BuildContext, Product, ProductRef, load, step_key
+from forecasting.release.registry import (
+    BuildContext,
+    Product,
+    ProductRef,
+    cubes_for,
+    load,
+    step_key,
+)
 
 
 # -- running steps (the bodies of the flow's tasks) ------------------------------------------
@@ -27,7 +34,9 @@ def run_step(ctx: BuildContext, product: Product, inputs: Mapping[str, ProductRe
         raise ReleaseError(f"product {product.name!r} is mapped; use run_unit and run_combine")
     build = product.build
     key = step_key(ctx, product, inputs=inputs)
-    return _materialise(ctx, product, key, None, lambda: build(ctx, _load_all(ctx, inputs)))
+    return _materialise(
+        ctx, product, key, None, lambda: build(ctx, _load_all(ctx, inputs), cubes_for(ctx, product))
+    )
 
 
 def run_unit(
@@ -39,7 +48,12 @@ def run_unit(
     build_unit = product.build_unit
     key = step_key(ctx, product, unit=unit, inputs=inputs)
     return _materialise(
-        ctx, product, key, unit, lambda: build_unit(ctx, unit, _load_all(ctx, inputs)), final=False
+        ctx,
+        product,
+        key,
+        unit,
+        lambda: build_unit(ctx, unit, _load_all(ctx, inputs), cubes_for(ctx, product)),
+        final=False,
     )
 
 
@@ -137,6 +151,7 @@ def assemble_manifest(
         "municipalities": len(ctx.municipalities),
         "data_version": ctx.data_version,
         "data_versions": dict(ctx.cube_versions),
+        "data_through": dict(ctx.data_through),
         "code_version": ctx.code_version,
         "code_fingerprint": ctx.code_fingerprint,
         "seeds": {"root": ctx.seed},
