@@ -11,9 +11,13 @@ national-yearly        06:00 on 2 May               Statistics Finland's populat
                                                     April: demography and everything after it
 =====================  ===========================  ==========================================
 
-Every run builds a whole release: steps whose inputs did not change come from the cache, and
-an unchanged release is not republished, so a run after no new data changes nothing and sends
-no notification. Runs on demand: ``ennakointi release build [--scope area|national]``.
+Every run first refreshes the StatFin tables into the local cache (the input layer overlays
+them on the snapshot, newest period wins), then builds a whole release: steps whose inputs did
+not change come from the cache, and an unchanged release is not republished, so a run after no
+new data changes nothing and sends no notification, while a new month publishes a release whose
+manifest shows the new ``data_through``. A refresh that fails (StatFin unreachable, a changed
+table) fails the run before anything is built: the current release stays current.
+Runs on demand: ``ennakointi release build [--scope area|national]``.
 """
 
 from __future__ import annotations
@@ -35,8 +39,9 @@ YEARLY_CRON = "0 6 2 5 *"
 def deployments(dask_workers: int = 2) -> list[Any]:
     """The release deployments (not yet served); national ones use a local Dask cluster."""
     release = get_settings().release
-    area = {"scope": "area", "area": release.default_area, "seed": release.seed}
-    national = {"scope": "national", "area": release.default_area, "seed": release.seed}
+    common = {"area": release.default_area, "seed": release.seed, "refresh": True}
+    area = {"scope": "area", **common}
+    national = {"scope": "national", **common}
     on_dask = build_release.with_options(task_runner=make_task_runner("dask", dask_workers))
     return [
         build_release.to_deployment(

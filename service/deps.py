@@ -108,7 +108,16 @@ def provenance(release: Release | None, name: str, attrs: dict[str, Any]) -> Pro
         code_version=str(attrs["code_version"]) if "code_version" in attrs else None,
         seed=int(seed) if seed is not None else None,
         method=_method(attrs),
+        data_through=release_data_through(release),
     )
+
+
+def release_data_through(release: Release | None) -> dict[str, str]:
+    """``{source cube: last period with data}`` of the inputs a release was built from."""
+    if release is None:
+        return {}
+    recorded = release.manifest.get("data_through") or {}
+    return {str(k): str(v) for k, v in recorded.items() if v}
 
 
 def _method(attrs: dict[str, Any]) -> str | None:

@@ -103,6 +103,10 @@ class Provenance(BaseModel):
     method: str | None = Field(
         default=None, description="short method note, where the product has one"
     )
+    data_through: dict[str, str] = Field(
+        default_factory=dict,
+        description="last period with data (YYYY-MM or YYYY) of every input source of the release",
+    )
 
 
 class PageInfo(BaseModel):
@@ -335,10 +339,25 @@ class ReleaseMetrics(BaseModel):
 
 
 # -- health ----------------------------------------------------------------------------------
+class SourceFreshness(BaseModel):
+    """One input source of the current release against its publisher's normal delay."""
+
+    data_through: str | None = Field(description="last period with data: YYYY-MM or YYYY")
+    next_expected_by: dt.date | None = Field(
+        description="when the publisher normally has the following period out"
+    )
+    age_days: int | None = Field(description="days from the end of that period to today")
+    stale: bool = Field(description="the following period is overdue here")
+
+
 class Health(BaseModel):
     status: Literal["ok", "no_release"]
     release: str | None
     code_version: str
+    data: dict[str, SourceFreshness] = Field(
+        default_factory=dict, description="freshness of every input source of the current release"
+    )
+    stale_sources: list[str] = Field(default_factory=list, description="sources overdue today")
 
 
 # -- alerts, events, subscriptions -------------------------------------------------------------

@@ -251,6 +251,10 @@ def full_datasets() -> dict[str, xr.Dataset]:
     }
 
 
+#: The input data dates a test release says it was built from.
+DATA_THROUGH = {"registers": "2026-06", "population_totals": "2025"}
+
+
 def publish(
     root: Path, datasets: dict[str, xr.Dataset] | None = None, **manifest: Any
 ) -> ReleaseInfo:
@@ -260,6 +264,7 @@ def publish(
         "code_version": "test",
         "seeds": {"root": 1},
         "metrics": {"register_forecasts": {"mase_h1_12": 0.81}},
+        "data_through": DATA_THROUGH,
         **manifest,
     }
     return ReleaseStore(root).publish(datasets or full_datasets(), body)

@@ -281,6 +281,8 @@ def test_deployments_run_after_the_monthly_and_yearly_statistics() -> None:
     assert {c.timezone for c in crons.values()} == {"Europe/Helsinki"}
     assert by_name["area-monthly"].parameters["scope"] == "area"
     assert by_name["national-monthly"].parameters["scope"] == "national"
+    # every scheduled run refreshes StatFin first, so a new month reaches the release
+    assert {n: d.parameters["refresh"] for n, d in by_name.items()} == dict.fromkeys(by_name, True)
 
 
 def test_code_version_attr_is_the_builds_even_if_the_producer_stamped_another(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 import numpy as np
@@ -235,6 +236,13 @@ def test_areas_and_hierarchy(client):
 def test_health_and_metrics(client):
     health = client.get("/healthz").json()
     assert health["status"] == "ok" and health["release"]
+    registers = health["data"]["registers"]
+    assert registers["data_through"] == "2026-06"
+    assert registers["next_expected_by"] == "2026-08-31"  # July, a month after its end
+    today = dt.date.today()
+    assert registers["stale"] == (today > dt.date(2026, 8, 31))
+    assert registers["age_days"] == (today - dt.date(2026, 6, 30)).days
+    assert health["stale_sources"] == sorted(k for k, v in health["data"].items() if v["stale"])
     client.get("/v1/areas/TA23")
     text = client.get("/metrics").text
     assert 'http_requests_total{handler="/v1/areas/{code}",method="GET",status="2xx"}' in text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+from tests.service_data import DATA_THROUGH
 from tests.test_service_security import SPEC
 
 pytest_plugins = ["tests.service_fixtures"]
@@ -45,6 +46,7 @@ def test_every_data_response_carries_provenance(client):
             assert prov["release_id"], url
             assert prov["source_tables"], url
             assert prov["data_version"], url
+            assert prov["data_through"] == DATA_THROUGH, url  # every source's data date
 
 
 def test_every_csv_response_starts_with_provenance_lines(client):

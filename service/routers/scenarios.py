@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
+from forecasting.errors import EnnakointiError
 from forecasting.scenarios.spec import ScenarioSpec
 from service import cubes
 from service.deps import (
@@ -15,6 +16,7 @@ from service.deps import (
     ContextDep,
     DataQueryDep,
     FromQuery,
+    ServiceContext,
     ToQuery,
     provenance,
     provenance_headers,
@@ -59,8 +61,16 @@ def presets(
     return query.respond(sel)
 
 
-def _run_provenance(run: ScenarioRun) -> Provenance:
-    prov = provenance(None, "scenario_run", dict(run.result.attrs))
+def _run_provenance(run: ScenarioRun, context: ServiceContext) -> Provenance:
+    """A run's provenance: its own attrs, with the release it ran on and that release's data
+    dates (the run's baseline and calibration come from it)."""
+    release = None
+    if run.release_id is not None:
+        try:
+            release = context.releases.open(run.release_id)
+        except EnnakointiError:
+            release = None  # withdrawn since: the run still answers, without the dates
+    prov = provenance(release, "scenario_run", dict(run.result.attrs))
     return prov.model_copy(update={"release_id": run.release_id})
 
 
@@ -86,7 +96,7 @@ async def run_scenario(
         raise NotConfiguredError("the scenario engine (forecasting.scenarios) is not installed")
     release_id = context.releases.current_id()
     run = await run_in_threadpool(context.scenarios.run, spec, release_id)
-    prov = _run_provenance(run)
+    prov = _run_provenance(run, context)
     response.headers.update(provenance_headers(prov))
     url = str(request.url_for("scenario_result", run_id=run.id))
     response.headers["Location"] = url
@@ -129,4 +139,4 @@ def run_result(
         time_to=time_to,
         variables=variable,
     )
-    return query.respond(sel, _run_provenance(run))
+    return query.respond(sel, _run_provenance(run, query.context))
