@@ -25,6 +25,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -87,8 +88,13 @@ class RecordedTable:
             }
         )
         meta = (doc.get("metadata") or [{}])[0]
-        return cls(meta.get("label", path.stem), variables, cells, meta.get("updated", ""),
-                   meta.get("source", ""))
+        return cls(
+            meta.get("label", path.stem),
+            variables,
+            cells,
+            meta.get("updated", ""),
+            meta.get("source", ""),
+        )
 
     def var(self, prefix: str) -> dict[str, Any]:
         return next(v for v in self.variables if v["code"].lower().startswith(prefix.lower()))
@@ -113,7 +119,9 @@ class RecordedTable:
             else:
                 return 400, {"error": f"{var['code']} needs a selection"}
         keys = list(np.ndindex(*(len(v) for _, v in chosen)))
-        cells = [self.cells.get(tuple(v[i] for (_, v), i in zip(chosen, k))) for k in keys]
+        cells = [
+            self.cells.get(tuple(v[i] for (_, v), i in zip(chosen, k, strict=True))) for k in keys
+        ]
         kept = [(var, vals) for var, vals in chosen if var["code"] in asked]
         if fmt == "json":
             return 200, self._pxjson(kept, cells)
@@ -166,11 +174,15 @@ class RecordedTable:
         flat = iter(cells)
         for k in np.ndindex(*(len(v) for _, v in keys)):
             rows.append(
-                {"key": [v[i] for (_, v), i in zip(keys, k)],
-                 "values": [next(flat) or "." for _ in contents]}
+                {
+                    "key": [v[i] for (_, v), i in zip(keys, k, strict=True)],
+                    "values": [next(flat) or "." for _ in contents],
+                }
             )
-        columns = [{"code": v["code"], "text": v["text"], "type": "t" if v.get("time") else "d"}
-                   for v, _ in keys]
+        columns = [
+            {"code": v["code"], "text": v["text"], "type": "t" if v.get("time") else "d"}
+            for v, _ in keys
+        ]
         columns += [{"code": c, "text": c, "type": "c"} for c in contents]
         meta = [{"updated": self.updated, "label": self.title, "source": self.source}]
         return {"columns": columns, "comments": [], "data": rows, "metadata": meta}
@@ -201,8 +213,14 @@ def with_ages(table: RecordedTable, code: str = "ika_104_20260101") -> RecordedT
         parts = _split(int(cell), AGE_WEIGHTS) if cell.isdigit() else [cell] * 101
         for age, part in zip(ages[1:], parts, strict=True):
             cells[(area, sex, age, year, content)] = str(part)
-    age_var = {"code": code, "text": "Ikä", "values": ages, "valueTexts": ages,
-               "elimination": True, "time": False}
+    age_var = {
+        "code": code,
+        "text": "Ikä",
+        "values": ages,
+        "valueTexts": ages,
+        "elimination": True,
+        "time": False,
+    }
     variables = [*table.variables[:2], age_var, *table.variables[2:]]
     return RecordedTable(table.title, variables, cells, table.updated, table.source)
 
@@ -222,25 +240,38 @@ def occupations_from(registers: RecordedTable) -> RecordedTable:
                 cell = registers.cells[(a, t, c)]
                 cells[(a, "SSS", t, c)] = cell
                 parts = _split(int(cell), OCC_WEIGHTS) if cell.isdigit() else [cell] * 6
-                for occ, part in zip(OCCUPATIONS[1:], parts, strict=True):
-                    cells[(a, occ, t, c)] = str(part)
-    occ = {"code": "Ammattiryhmä", "text": "Ammattiryhmä", "values": OCCUPATIONS,
-           "valueTexts": OCCUPATIONS, "elimination": True, "time": False}
+                for group, part in zip(OCCUPATIONS[1:], parts, strict=True):
+                    cells[(a, group, t, c)] = str(part)
+    occ = {
+        "code": "Ammattiryhmä",
+        "text": "Ammattiryhmä",
+        "values": OCCUPATIONS,
+        "valueTexts": OCCUPATIONS,
+        "elimination": True,
+        "time": False,
+    }
     contents = {"code": CONTENTS, "text": "Tiedot", "values": codes, "valueTexts": codes}
-    return RecordedTable("12ti derived from 12r5", [area, occ, time, contents], cells,
-                         registers.updated, registers.source)
+    return RecordedTable(
+        "12ti derived from 12r5",
+        [area, occ, time, contents],
+        cells,
+        registers.updated,
+        registers.source,
+    )
 
 
 def next_month(value: str) -> str:
-    """A synthetic next month's cell: counts +2 % rounded, decimals kept, symbols kept."""
+    """A synthetic next month's cell: counts doubled (sums stay exact), others kept."""
     if value in SYMBOLS or not re.fullmatch(r"-?\d+(\.\d+)?", value):
         return value
     if "." in value:
         return value
-    return str(round(int(value) * 1.02))
+    return str(int(value) * 2)
 
 
-def with_next_month(table: RecordedTable, last: str = "2026M06", new: str = "2026M07") -> RecordedTable:
+def with_next_month(
+    table: RecordedTable, last: str = "2026M06", new: str = "2026M07"
+) -> RecordedTable:
     """``table`` plus period ``new``, each cell derived from ``last`` by :func:`next_month`."""
     time_pos = next(i for i, v in enumerate(table.variables) if v.get("time"))
     variables = [dict(v) for v in table.variables]
@@ -254,7 +285,16 @@ def with_next_month(table: RecordedTable, last: str = "2026M06", new: str = "202
 
 
 def standard_tables() -> dict[str, RecordedTable]:
-    """The four recorded tables (11re with derived ages) and the derived 12ti."""
+    """The four recorded tables (11re with derived ages) and the derived 12ti.
+
+    Built once per process; the dict is new each call (tables are never mutated: the
+    helpers above return new ones).
+    """
+    return dict(_standard_tables())
+
+
+@lru_cache(maxsize=1)
+def _standard_tables() -> dict[str, RecordedTable]:
     registers = recorded("tyonv/12r5.px")
     return {
         "tyonv/12r5.px": registers,
@@ -271,8 +311,12 @@ class FakePxWebServer:
 
     tables: dict[str, RecordedTable]
     config: dict[str, Any] = field(
-        default_factory=lambda: {"maxValues": 5000, "maxCells": 5000, "maxCalls": 1000,
-                                 "timeWindow": 10}
+        default_factory=lambda: {
+            "maxValues": 5000,
+            "maxCells": 5000,
+            "maxCalls": 1000,
+            "timeWindow": 10,
+        }
     )
     fail_next_posts: int = 0
     retry_after: str = "1"
@@ -319,10 +363,10 @@ class FakePxWebServer:
                 self.end_headers()
                 self.wfile.write(payload)
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 self._reply("GET")
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 self._reply("POST")
 
             def log_message(self, *args: object) -> None:

@@ -156,7 +156,16 @@ def test_resolve_reports_optional_and_fails_on_required_content() -> None:
     res = resolve("registers", spec, meta)
     assert res.missing_optional == ()
     assert res.selections["contentscode"] == tuple(REGISTER_CODES)
-    assert res.selections["Alue"] == ("SSS", "MK10", "KU097", "KU178", "KU213", "KU491", "KU507", "KU623")
+    assert res.selections["Alue"] == (
+        "SSS",
+        "MK10",
+        "KU097",
+        "KU178",
+        "KU213",
+        "KU491",
+        "KU507",
+        "KU623",
+    )
     optional = spec.model_copy(
         update={"variables": {**spec.variables, "x": ContentSpec(codes=("NOPE",), optional=True)}}
     )
@@ -220,7 +229,9 @@ def test_refresh_writes_commuting_cubes_as_published(tmp_path: Path) -> None:
     jobs = load_cached(cache, "commuting_workplace")
     assert list(jobs["jobs"].dims) == ["area", "time", "commuting"]
     assert list(jobs["area"].values[:4]) == ["SSS", "MK10", "TA23", "097"]
-    assert str(jobs["time"].values[-1])[:10] == "2024-12-31" and jobs.attrs["data_through"] == "2024"
+    assert (
+        str(jobs["time"].values[-1])[:10] == "2024-12-31" and jobs.attrs["data_through"] == "2024"
+    )
     fake = server.tables["tyokay/115p.px"]
     expected = np.where(fake.symbols[6, 0, :, 0] == "", fake.values[6, 0, :, 0], np.nan)
     expected[fake.symbols[6, 0, :, 0] == "-"] = 0.0
@@ -294,4 +305,13 @@ def test_subset_of_tables(tmp_path: Path) -> None:
         "/PxWeb/api/v1/fi/StatFin/tyonv/12ti.px"
     }
     occupations = load_cached(tmp_path, "occupations")
-    assert list(occupations["area"].values) == ["SSS", "MK10", "097", "178", "213", "491", "507", "623"]
+    assert list(occupations["area"].values) == [
+        "SSS",
+        "MK10",
+        "097",
+        "178",
+        "213",
+        "491",
+        "507",
+        "623",
+    ]

@@ -37,7 +37,9 @@ def _with_status(ds: xr.Dataset, var: str) -> xr.DataArray:
     name = f"{var}{STATUS}"
     if name in ds:
         return ds[name].astype(np.int8)
-    return xr.zeros_like(ds[var], dtype=np.int8)
+    flags = xr.zeros_like(ds[var], dtype=np.int8)
+    flags.attrs = {}
+    return flags
 
 
 def _municipalities(ds: xr.Dataset, table: str) -> tuple[list[str], list[str]]:
@@ -130,7 +132,10 @@ def municipal_aggregates(ds: xr.Dataset, additive: list[str], table: str) -> xr.
         if var not in additive:
             summed[var], summed[f"{var}{STATUS}"] = _published(ds, var, areas)
     out = xr.Dataset(
-        {name: summed[name].transpose(*ds[name.removesuffix(STATUS)].dims) for name in _order(values)},
+        {
+            name: summed[name].transpose(*ds[name.removesuffix(STATUS)].dims)
+            for name in _order(values)
+        },
         attrs=dict(ds.attrs),
     )
     for name in values:
