@@ -22,6 +22,14 @@ from forecasting.io.statfin_config import (
 )
 from tests.statfin_fakes import BASE, FakeClock, FakePxWeb, make_table
 
+#: The 23 content codes of 12r5 (real response of 2026-07-21, shared data statfin-2026/).
+REGISTER_CODES = [
+    "HAKIJALOPUSSA", "TYOTTOMATLOPUSSA", "TYOVOIMATK", "TYOTOSUUS", "TYOTTOMATMIEHET",
+    "TYOTTOMATNAISET", "TYOTTOMAT20", "TYOTTOMAT25", "TYOTTOMAT50", "TYOTTOMATSAIR",
+    "TYOTTOMATULK", "PITKAAIKAISTYOTTOMAT", "KASSASSA", "LOMAUTETTU", "LYHTYOVKO",
+    "TYOLLISTETTYLOP", "TYOHARJOITTELULOP", "KOKEILULOP", "TVKOULUTUSLOP", "VALMENNUSLOP",
+    "MTPPALVELUTLOP", "AVPAIKATLOPUSSA", "UUDETAVP",
+]  # fmt: skip
 MONTHS = ["2025M10", "2025M11", "2025M12", "2026M01"]
 YEARS = [str(y) for y in range(2012, 2025)]
 AGES = ["SSS"] + [f"{a:03d}" for a in range(101)]
@@ -30,15 +38,7 @@ AGES = ["SSS"] + [f"{a:03d}" for a in range(101)]
 def fake_statfin(seed: int = 0, *, drop_content: str | None = None) -> dict:
     """The five configured tables with 2026-style codes (vintages, prefixed content codes)."""
     rng = np.random.default_rng(seed)
-    registers = [
-        "HAKIJALOPUSSA",
-        "TYOTTOMATLOPUSSA",
-        "TYOVOIMATK",
-        "TYOTOSUUS",
-        "PITKAAIKAISTYOTTOMAT",
-        "AVPAIKATLOPUSSA",
-    ]
-    registers = [c for c in registers if c != drop_content]
+    registers = [c for c in REGISTER_CODES if c != drop_content]
     areas = ["SSS", "MK10", "TA23", "KU097", "KU178", "KU213", "KU491", "KU507", "KU623"]
     specs = {
         "tyonv/12r5.px": (
@@ -111,7 +111,9 @@ def test_packaged_config_is_valid() -> None:
     registers = config.tables["registers"]
     assert registers.path == "tyonv/12r5.px" and registers.source_table == "tyonv 12r5"
     assert registers.variables["unemployed"].codes == ("TYOTTOMATLOPUSSA",)
-    assert registers.variables["laid_off"].optional
+    assert len(registers.variables) == 23 and registers.areas == "municipal aggregates"
+    assert not registers.variables["unemployment_rate_published"].additive
+    assert {"population_change", "education_levels"} <= set(config.tables)
     for spec in config.tables.values():
         assert "time" in spec.dims and "area" in spec.dims
 
@@ -152,8 +154,22 @@ def test_resolve_reports_optional_and_fails_on_required_content() -> None:
     spec = config.tables["registers"]
     meta = TableMetadata.from_json("tyonv/12r5.px", fake_statfin()["tyonv/12r5.px"].metadata())
     res = resolve("registers", spec, meta)
-    assert res.missing_optional == ("laid_off",)
-    assert "TYOTOSUUS" not in res.selections["contentscode"]
+    assert res.missing_optional == ()
+    assert res.selections["contentscode"] == tuple(REGISTER_CODES)
+    assert res.selections["Alue"] == (
+        "SSS",
+        "MK10",
+        "KU097",
+        "KU178",
+        "KU213",
+        "KU491",
+        "KU507",
+        "KU623",
+    )
+    optional = spec.model_copy(
+        update={"variables": {**spec.variables, "x": ContentSpec(codes=("NOPE",), optional=True)}}
+    )
+    assert resolve("registers", optional, meta).missing_optional == ("x",)
     drifted = fake_statfin(drop_content="TYOVOIMATK")["tyonv/12r5.px"]
     meta = TableMetadata.from_json("tyonv/12r5.px", drifted.metadata())
     with pytest.raises(SchemaDriftError, match="labour_force"):
@@ -174,8 +190,8 @@ def test_resolve_rejects_unconfigured_mandatory_variable_and_missing_values() ->
     with pytest.raises(SchemaDriftError, match="cannot be eliminated"):
         resolve("occupations", spec, TableMetadata.from_json("tyonv/12ti.px", doc))
     doc = fake_statfin()["tyonv/12ti.px"].metadata()
-    doc["variables"][0]["values"].remove("MK10")
-    with pytest.raises(SchemaDriftError, match="MK10"):
+    doc["variables"][0]["values"] = ["TA23", "ELY10"]
+    with pytest.raises(SchemaDriftError, match="no values left"):
         resolve(
             "occupations",
             config.tables["occupations"],
@@ -199,44 +215,27 @@ def test_period_and_age_codes() -> None:
         parse_age(["SSS"])
 
 
-def test_refresh_writes_validated_cubes(tmp_path: Path) -> None:
+def test_refresh_writes_commuting_cubes_as_published(tmp_path: Path) -> None:
+    """The commuting tables (no recorded response yet) against the random in-memory fake."""
     clock = FakeClock()
-    tables = fake_statfin(seed=4)
-    server = FakePxWeb(tables, clock)
-    server.config = {"maxCells": 5000, "maxCalls": 40, "timeWindow": 60}
+    server = FakePxWeb(fake_statfin(seed=4), clock)
+    server.config = {"maxCells": 500, "maxCalls": 40, "timeWindow": 60}
     cache = tmp_path / "cache"
-    report = refresh(cache, client=client_for(server, clock), today=date(2026, 7, 1))
-    assert {t.name for t in report.tables} == set(load_table_config().tables)
-    assert sorted(p.name for p in cache.iterdir()) == sorted(
-        [f"{t.name}.nc" for t in report.tables] + [MANIFEST]
-    )
-    assert any("laid_off" in w for w in report.warnings)
+    names = ["commuting_residence", "commuting_workplace"]
+    report = refresh(cache, client=client_for(server, clock), tables=names, today=date(2026, 7, 1))
+    assert [t.name for t in report.tables] == names and report.changed == tuple(names)
     manifest = json.loads((cache / MANIFEST).read_text())
-    assert manifest["retrieved"] == "2026-07-01" and len(manifest["tables"]) == 5
-
-    reg = load_cached(cache, "registers")
-    assert list(reg["unemployed"].dims) == ["area", "time"]
-    assert list(reg["area"].values[:4]) == ["SSS", "MK10", "TA23", "097"]
-    assert str(reg["time"].values[0])[:10] == "2025-10-01"
-    assert reg.attrs["source_tables"] == "tyonv 12r5" and reg.attrs["retrieved"] == "2026-07-01"
-    assert reg.attrs["time_convention"] == "month start"
-    assert "time_dim" not in reg.attrs and reg.attrs["statfin_table"] == "tyonv/12r5.px"
-    fake = tables["tyonv/12r5.px"]
-    k = fake.variables[2]["values"].index("TYOTTOMATLOPUSSA")
-    expected = np.where(fake.symbols[6, :, k] == "", fake.values[6, :, k], np.nan)
-    expected[fake.symbols[6, :, k] == "-"] = 0.0
-    np.testing.assert_array_equal(reg["unemployed"].sel(area="491").values, expected)
-
-    pop = load_cached(cache, "population")
-    assert list(pop["population"].dims) == ["area", "time", "sex", "age"]
-    assert pop["age"].values.tolist() == list(range(101))
-    assert list(pop["sex"].values) == ["M", "F"]
-    assert str(pop["time"].values[-1])[:10] == "2024-12-31" and pop.sizes["time"] == 10
-    assert list(load_cached(cache, "commuting_workplace")["jobs"].dims) == [
-        "area",
-        "time",
-        "commuting",
-    ]
+    assert manifest["retrieved"] == "2026-07-01" and manifest["changed"] == names
+    jobs = load_cached(cache, "commuting_workplace")
+    assert list(jobs["jobs"].dims) == ["area", "time", "commuting"]
+    assert list(jobs["area"].values[:4]) == ["SSS", "MK10", "TA23", "097"]
+    assert (
+        str(jobs["time"].values[-1])[:10] == "2024-12-31" and jobs.attrs["data_through"] == "2024"
+    )
+    fake = server.tables["tyokay/115p.px"]
+    expected = np.where(fake.symbols[6, 0, :, 0] == "", fake.values[6, 0, :, 0], np.nan)
+    expected[fake.symbols[6, 0, :, 0] == "-"] = 0.0
+    np.testing.assert_array_equal(jobs["jobs"].sel(area="491", commuting="SSS").values, expected)
     assert report.requests == len(server.log)
 
 
@@ -259,7 +258,7 @@ def test_connection_lost_midway_writes_nothing(tmp_path: Path) -> None:
     """The first tables are fetched, then the network drops: no cube is written."""
     clock = FakeClock()
     server = FakePxWeb(fake_statfin(), clock)
-    budget = {"left": 8}
+    budget = {"left": 4}
 
     def dropping(request: httpx.Request) -> httpx.Response:
         budget["left"] -= 1
@@ -268,7 +267,11 @@ def test_connection_lost_midway_writes_nothing(tmp_path: Path) -> None:
         return server(request)
 
     with pytest.raises(OfflineError):
-        refresh(tmp_path / "cache", client=client_for(dropping, clock))
+        refresh(
+            tmp_path / "cache",
+            client=client_for(dropping, clock),
+            tables=["occupations", "commuting_residence", "commuting_workplace"],
+        )
     assert any(entry[1] == "POST" for entry in server.log)
     assert not (tmp_path / "cache").exists()
 
@@ -277,7 +280,7 @@ def test_schema_drift_refresh_writes_nothing(tmp_path: Path) -> None:
     clock = FakeClock()
     server = FakePxWeb(fake_statfin(drop_content="AVPAIKATLOPUSSA"), clock)
     with pytest.raises(SchemaDriftError, match="vacancies"):
-        refresh(tmp_path / "cache", client=client_for(server, clock))
+        refresh(tmp_path / "cache", client=client_for(server, clock), tables=["registers"])
     assert not (tmp_path / "cache").exists()
 
 
@@ -292,12 +295,23 @@ def test_subset_of_tables(tmp_path: Path) -> None:
     clock = FakeClock()
     server = FakePxWeb(fake_statfin(), clock)
     config = TablesConfig.model_validate(
-        {"tables": {"registers": load_table_config().tables["registers"].model_dump()}}
+        {"tables": {"occupations": load_table_config().tables["occupations"].model_dump()}}
     )
     report = refresh(
-        tmp_path, client=client_for(server, clock), tables=["registers"], config=config
+        tmp_path, client=client_for(server, clock), tables=["occupations"], config=config
     )
-    assert [t.name for t in report.tables] == ["registers"]
+    assert [t.name for t in report.tables] == ["occupations"]
     assert {e[2] for e in server.log if e[1] == "POST"} == {
-        "/PxWeb/api/v1/fi/StatFin/tyonv/12r5.px"
+        "/PxWeb/api/v1/fi/StatFin/tyonv/12ti.px"
     }
+    occupations = load_cached(tmp_path, "occupations")
+    assert list(occupations["area"].values) == [
+        "SSS",
+        "MK10",
+        "097",
+        "178",
+        "213",
+        "491",
+        "507",
+        "623",
+    ]

@@ -91,8 +91,28 @@ def decode_values(
     out = np.empty(n, dtype=np.float64)
     flags = np.zeros(n, dtype=np.int8)
     for i, raw in enumerate(values):
-        out[i], flags[i] = decode_cell(raw, None if status is None else status[i])
+        try:
+            out[i], flags[i] = decode_cell(raw, None if status is None else status[i])
+        except DataError as exc:
+            raise CellError(str(exc), index=i) from None
     return out, flags
+
+
+class CellError(DataError):
+    """A cell that cannot be decoded; ``index`` is its position in the flat value list."""
+
+    def __init__(self, message: str, *, index: int):
+        super().__init__(message)
+        self.index = index
+
+
+def _cell_name(dims: Sequence[str], coords: Sequence[tuple[list[str], list[str]]], i: int) -> str:
+    """``"Alue=KU491, timeperiod_m=2026M06, contentscode=TYOTTOMATLOPUSSA"`` of flat cell ``i``."""
+    shape = tuple(len(codes) for codes, _ in coords)
+    where = np.unravel_index(i, shape)
+    return ", ".join(
+        f"{d}={codes[int(k)]}" for d, (codes, _), k in zip(dims, coords, where, strict=True)
+    )
 
 
 def _dense(obj: object, n: int, what: str) -> list[Any]:
@@ -209,7 +229,12 @@ def _dataset_from_jsonstat(
     raw = doc.get("value")
     if isinstance(raw, Sequence) and not isinstance(raw, str) and len(raw) != n:
         raise DataError(f"{len(raw)} values but the product of sizes {list(sizes)} is {n}")
-    values, status = decode_values(_dense(raw, n, "value"), _dense(doc.get("status"), n, "status"))
+    try:
+        values, status = decode_values(
+            _dense(raw, n, "value"), _dense(doc.get("status"), n, "status")
+        )
+    except CellError as exc:
+        raise DataError(f"{exc} (cell {_cell_name(dims, coords, exc.index)})") from None
     attrs = _jsonstat_attrs(doc, fmt)
     ds = _build(dims, coords, values, status, attrs)
     metric = attrs["contents_dim"]
@@ -293,8 +318,9 @@ def _px_grid(
         seen[idx] = True
         try:
             values[idx], status[idx] = decode_values(row["values"])
-        except DataError as exc:
-            raise DataError(str(exc), source=_PX_ROWS, row=r) from None
+        except CellError as exc:
+            where = f"key {row['key']}, content column {exc.index}"
+            raise DataError(f"{exc} ({where})", source=_PX_ROWS, row=r) from None
     return positions, values, status
 
 

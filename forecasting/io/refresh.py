@@ -29,6 +29,7 @@ from forecasting.contract import STATUS_OK, to_canonical, validate
 from forecasting.errors import DataError, ValidationError
 from forecasting.geography import normalise_code
 from forecasting.io.jsonstat import split_contents
+from forecasting.io.refresh_areas import municipal_aggregates
 from forecasting.io.statfin import StatFinClient
 from forecasting.io.statfin_config import (
     ResolvedTable,
@@ -63,6 +64,13 @@ class TableRefresh:
     missing_optional: tuple[str, ...]
     statfin_updated: str
     data_version: str
+    data_through: str = ""
+    previous_data_version: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        """Whether the cube differs from the previous cache's (or there was none)."""
+        return self.data_version != self.previous_data_version
 
 
 @dataclass(frozen=True)
@@ -87,12 +95,22 @@ class RefreshReport:
     requests: int = 0
     warnings: tuple[str, ...] = field(default=())
 
+    @property
+    def changed(self) -> tuple[str, ...]:
+        """Names of the cubes whose ``data_version`` differs from the previous cache's.
+
+        Empty when the source had nothing new: a scheduled flow can then publish nothing.
+        """
+        return tuple(t.name for t in self.tables if t.changed)
+
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (paths as strings)."""
+        """A JSON-ready dict (paths as strings; ``changed`` per table and overall)."""
         out = asdict(self)
         out["cache_dir"] = str(self.cache_dir)
-        for table in out["tables"]:
-            table["path"] = str(table["path"])
+        for table, entry in zip(self.tables, out["tables"], strict=True):
+            entry["path"] = str(entry["path"])
+            entry["changed"] = table.changed
+        out["changed"] = list(self.changed)
         return out
 
     def summary(self) -> str:
@@ -100,7 +118,11 @@ class RefreshReport:
         lines = [f"refreshed {len(self.tables)} cube(s) into {self.cache_dir} ({self.retrieved})"]
         for t in self.tables:
             dims = ", ".join(f"{k}={v}" for k, v in t.sizes.items())
-            lines.append(f"  {t.name:<22} {t.source_table:<12} {dims}; {t.not_ok_cells} gaps")
+            new = "changed" if t.changed else "unchanged"
+            lines.append(
+                f"  {t.name:<22} {t.source_table:<12} {dims}; {t.not_ok_cells} gaps; "
+                f"through {t.data_through}; {new}"
+            )
         lines.extend(f"  warning: {w}" for w in self.warnings)
         return "\n".join(lines)
 
@@ -156,8 +178,11 @@ def to_cube(raw: xr.Dataset, resolved: ResolvedTable, *, retrieved: str) -> xr.D
 
     Dims are renamed to ours (``area``, ``time`` ...) and put in canonical order; content
     codes become our variables (float64, plus int8 ``<var>_status`` where the source has
-    gaps); value codes are converted (see :func:`_convert_coord`); StatFin labels are kept
-    as ``<dim>_label`` coords.
+    gaps); value codes are converted (see :func:`_convert_coord`); StatFin's labels are
+    dropped (the snapshot's cubes have none). A time axis with a gap is refused
+    (:func:`check_periods`); ``areas = "municipal aggregates"`` lays the areas out as the
+    snapshot does (:func:`forecasting.io.refresh_areas.municipal_aggregates`); attr
+    ``data_through`` names the last period with data.
     """
     spec = resolved.spec
     ds = split_contents(raw, resolved.contents, dim=resolved.contents_dim)
@@ -165,8 +190,16 @@ def to_cube(raw: xr.Dataset, resolved: ResolvedTable, *, retrieved: str) -> xr.D
     renames = {code: dim for code, dim in resolved.dims.items() if code in ds.dims}
     ds = ds.rename({f"{code}_label": f"{dim}_label" for code, dim in renames.items()})
     ds = ds.rename(renames)
+    ds = ds.drop_vars([c for c in ds.coords if str(c).endswith("_label")])  # as the snapshot
     for dim in renames.values():
         ds = ds.assign_coords({dim: _convert_coord(dim, [str(c) for c in ds[dim].values])})
+    if "time" in ds.dims:
+        check_periods(ds["time"].values, spec)
+    if spec.areas == "municipal aggregates":
+        additive = [v for v, c in spec.variables.items() if c.additive and v in ds.data_vars]
+        ds = municipal_aggregates(ds, additive, spec.path)
+    if "sex" in ds.dims:
+        ds = ds.sortby("sex")  # "F", "M" as in the snapshot
     ds = to_canonical(ds)
     ds.attrs = {}  # the response's attrs name StatFin codes; kept below as statfin_* only
     counts = [v for v, c in spec.variables.items() if c.count and v in ds.data_vars]
@@ -176,6 +209,7 @@ def to_cube(raw: xr.Dataset, resolved: ResolvedTable, *, retrieved: str) -> xr.D
         retrieved=retrieved,
         extra={
             "time_convention": spec.time_convention,
+            "data_through": data_through(ds, spec),
             "statfin_table": spec.path,
             "statfin_label": str(raw.attrs.get("label", "")),
             "statfin_source": str(raw.attrs.get("source", "")),
@@ -183,6 +217,49 @@ def to_cube(raw: xr.Dataset, resolved: ResolvedTable, *, retrieved: str) -> xr.D
         },
     )
     return validate(ds, name=resolved.name, counts=counts)
+
+
+def check_periods(times: np.ndarray, spec: TableSpec) -> None:
+    """Refuse a time axis with a gap (a month or year missing between two present).
+
+    Raises
+    ------
+    DataError
+        Naming the table, the field ``time`` and the first missing period.
+    """
+    index = pd.DatetimeIndex(times)
+    if len(index) < 2:
+        return
+    monthly = spec.time_convention == "month start"
+    steps = (
+        (index.year[1:] - index.year[:-1]) * 12 + (index.month[1:] - index.month[:-1])
+        if monthly
+        else index.year[1:] - index.year[:-1]
+    )
+    bad = np.flatnonzero(np.asarray(steps) != 1)
+    if bad.size:
+        i = int(bad[0])
+        fmt = "%Y-%m" if monthly else "%Y"
+        raise DataError(
+            f"{spec.path}: field time: periods are not consecutive: "
+            f"{index[i]:{fmt}} is followed by {index[i + 1]:{fmt}}",
+            source=spec.path,
+        )
+
+
+def data_through(ds: xr.Dataset, spec: TableSpec) -> str:
+    """The last period with any data (``"YYYY-MM"`` monthly, ``"YYYY"`` annual), or ``""``."""
+    if "time" not in ds.dims:
+        return ""
+    values = [v for v in ds.data_vars if not str(v).endswith("_status")]
+    has = xr.concat(
+        [ds[v].notnull().any([d for d in ds[v].dims if d != "time"]) for v in values], "v"
+    ).any("v")
+    times = ds["time"].values[has.values]
+    if not times.size:
+        return ""
+    fmt = "%Y-%m" if spec.time_convention == "month start" else "%Y"
+    return f"{pd.Timestamp(times[-1]):{fmt}}"
 
 
 def fetch_table(
@@ -223,7 +300,18 @@ def _write_json_atomic(doc: dict[str, Any], path: Path) -> None:
         Path(tmp_name).unlink(missing_ok=True)
 
 
-def _table_report(name: str, cube: xr.Dataset, resolved: ResolvedTable, path: Path) -> TableRefresh:
+def _previous_versions(cache: Path) -> dict[str, str]:
+    """``{cube name: data_version}`` of the previous cache's manifest (empty if none)."""
+    try:
+        doc = json.loads((cache / MANIFEST).read_text(encoding="utf-8"))
+        return {str(t["name"]): str(t["data_version"]) for t in doc.get("tables", [])}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def _table_report(
+    name: str, cube: xr.Dataset, resolved: ResolvedTable, path: Path, previous: str | None
+) -> TableRefresh:
     """Summary of one cube for the report."""
     data = [v for v in cube.data_vars if not str(v).endswith("_status")]
     not_ok = sum(
@@ -240,6 +328,8 @@ def _table_report(name: str, cube: xr.Dataset, resolved: ResolvedTable, path: Pa
         missing_optional=resolved.missing_optional,
         statfin_updated=str(cube.attrs.get("statfin_updated", "")),
         data_version=str(cube.attrs["data_version"]),
+        data_through=str(cube.attrs.get("data_through", "")),
+        previous_data_version=previous,
     )
 
 
@@ -306,11 +396,12 @@ def refresh(
         name: (to_cube(raw, res, retrieved=retrieved), res) for name, (raw, res) in fetched.items()
     }
     cache = Path(cache_dir)
+    previous = _previous_versions(cache)
     reports = []
     for name, (cube, res) in cubes.items():
         path = cache / f"{name}.nc"
         write_netcdf_atomic(cube, path)
-        reports.append(_table_report(name, cube, res, path))
+        reports.append(_table_report(name, cube, res, path, previous.get(name)))
     warnings = tuple(
         f"{t.name}: {t.source_table} lacks optional {list(t.missing_optional)}"
         for t in reports

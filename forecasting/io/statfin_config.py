@@ -11,6 +11,7 @@ the metadata lacks raises :class:`~forecasting.errors.SchemaDriftError`.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -45,17 +46,28 @@ class DimSpec(_Frozen):
         Value codes to leave out (totals such as ``SSS``); absent ones are ignored.
     top
         Keep only the last ``top`` values (the latest periods of a time variable).
+    pattern
+        Keep only the value codes that fully match this regular expression (a selection
+        from the table's metadata, e.g. every municipality ``KU\\d{3}``), in the table's order.
     """
 
     prefixes: tuple[str, ...] = Field(min_length=1)
     values: tuple[str, ...] | None = None
     exclude: tuple[str, ...] = ()
     top: PositiveInt | None = None
+    pattern: str | None = None
 
     @model_validator(mode="after")
     def _values_xor_top(self) -> DimSpec:
-        if self.values is not None and (self.top is not None or self.exclude):
-            raise ValueError("give either explicit values or top/exclude, not both")
+        if self.values is not None and (
+            self.top is not None or self.exclude or self.pattern is not None
+        ):
+            raise ValueError("give either explicit values or top/exclude/pattern, not both")
+        if self.pattern is not None:
+            try:
+                re.compile(self.pattern)
+            except re.error as exc:
+                raise ValueError(f"pattern {self.pattern!r}: {exc}") from None
         return self
 
 
@@ -65,11 +77,15 @@ class ContentSpec(_Frozen):
     A candidate also matches a code that carries a statistic prefix (``vaesto`` matches
     ``vaerak-vaesto``). ``["*"]`` takes the table's only content code. ``optional``
     variables that the table lacks are skipped and reported instead of failing.
+    ``count``: a non-negative count (checked); ``additive``: aggregates are sums of their
+    member municipalities (false for rates, shares and indices, which aggregates take only
+    from the rows the table publishes).
     """
 
     codes: tuple[str, ...] = Field(min_length=1)
     optional: bool = False
     count: bool = True
+    additive: bool = True
 
     @model_validator(mode="before")
     @classmethod
@@ -82,12 +98,19 @@ class ContentSpec(_Frozen):
 
 
 class TableSpec(_Frozen):
-    """One cached cube: a StatFin table, our dims and our variables."""
+    """One cached cube: a StatFin table, our dims and our variables.
+
+    ``areas``: ``"as published"`` keeps the table's area rows (codes normalised);
+    ``"municipal aggregates"`` keeps its municipalities (2025 division, merged ones summed)
+    and adds employment areas (TA), regions (MK) and the country (SSS) as sums of them, as
+    the snapshot's readers do (see :mod:`forecasting.io.refresh_areas`).
+    """
 
     db: str = Field(pattern=r"^[a-z0-9_]+$")
     table: str = Field(pattern=r"^[0-9a-z]+\.px$")
     description: str = ""
     time_convention: Literal["month start", "31 December"]
+    areas: Literal["as published", "municipal aggregates"] = "as published"
     contents_prefixes: tuple[str, ...] = ("contentscode", "tiedot")
     dims: dict[str, DimSpec] = Field(min_length=1)
     variables: dict[str, ContentSpec] = Field(min_length=1)
@@ -166,6 +189,8 @@ def _dim_values(meta: TableMetadata, var: Variable, spec: DimSpec) -> tuple[str,
         wanted = set(spec.values)
         return tuple(v for v in var.values if v in wanted)
     values = tuple(v for v in var.values if v not in set(spec.exclude))
+    if spec.pattern is not None:
+        values = tuple(v for v in values if re.fullmatch(spec.pattern, v))
     if spec.top is not None:
         values = values[-spec.top :]
     if not values:
