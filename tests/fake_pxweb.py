@@ -1,7 +1,8 @@
 """A local PxWeb v1 server over real HTTP on loopback, answering from REAL recorded responses.
 
 :class:`RecordedTable` is a table rebuilt from a verbatim StatFin PxWeb "json" response
-(``/work/shared/data/statfin-2026``): its metadata (GET) comes from the response's
+(``statfin-2026/`` of the shared source data, ``settings.data.shared_data_dir``): its
+metadata (GET) comes from the response's
 ``columns`` (variable codes such as ``alue_23_20260101`` and ``timeperiod_m``, value codes
 in order of first appearance, the content codes as variable ``contentscode``) and POST
 queries are answered from its ``data`` cells (strings, ``...`` symbols kept), as json-stat2
@@ -32,7 +33,9 @@ from typing import Any
 
 import numpy as np
 
-RECORDED = Path("/work/shared/data/statfin-2026")
+from forecasting.settings import get_settings
+
+RECORDED = get_settings().data.shared_data_dir / "statfin-2026"
 FILES = {
     "tyonv/12r5.px": "tyonv_12r5_pxweb-json_all_variables_all_areas_2026M06.json",
     "vaerak/11re.px": "vaerak_11re_pxweb-json_population_by_sex_all_areas_2025.json",

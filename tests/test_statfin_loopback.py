@@ -1,8 +1,8 @@
 """The refresh over real HTTP on 127.0.0.1, answered from REAL recorded StatFin responses.
 
 The server (:mod:`tests.fake_pxweb`) rebuilds each table from a verbatim PxWeb "json"
-response of 2025-2026 (``/work/shared/data/statfin-2026``, Statistics Finland / KEHA-keskus,
-CC BY 4.0); reference figures are those of that folder's README (checked there against the
+response of 2025-2026 (``statfin-2026/`` of the shared source data, Statistics Finland /
+KEHA-keskus, CC BY 4.0); reference figures are those of that folder's README (checked there against the
 Mikkeli region service plan and the region files). Nothing here touches the internet.
 """
 
