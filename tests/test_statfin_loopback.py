@@ -2,8 +2,8 @@
 
 The server (:mod:`tests.fake_pxweb`) rebuilds each table from a verbatim PxWeb "json"
 response of 2025-2026 (``statfin-2026/`` of the shared source data, Statistics Finland /
-KEHA-keskus, CC BY 4.0); reference figures are those of that folder's README (checked there against the
-Mikkeli region service plan and the region files). Nothing here touches the internet.
+KEHA-keskus, CC BY 4.0); reference figures are those of that folder's README (checked there
+against the Mikkeli region service plan and the region files). Nothing here touches the internet.
 """
 
 from __future__ import annotations
