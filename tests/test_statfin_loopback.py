@@ -162,6 +162,10 @@ def test_next_month_and_unchanged_source(
     with serving(tables) as server:
         new = refresh(cache, client=client(server), tables=["registers"], today=date(2026, 8, 21))
     assert new.changed == ("registers",) and new.tables[0].data_through == "2026-07"
+    manifest = json.loads((cache / MANIFEST).read_text())
+    # a refresh of one table keeps the other cached cubes in the manifest, unchanged
+    assert sorted(t["name"] for t in manifest["tables"]) == sorted(CUBES)
+    assert {t["name"]: t["changed"] for t in manifest["tables"]}["population"] is False
     reg = load_cached(cache, "registers").sel(time="2026-07-01")
     _, rows = recorded_rows("tyonv/12r5.px")
     june = {r["key"][0]: r["values"][1] for r in rows}  # TYOTTOMATLOPUSSA

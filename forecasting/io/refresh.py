@@ -300,13 +300,18 @@ def _write_json_atomic(doc: dict[str, Any], path: Path) -> None:
         Path(tmp_name).unlink(missing_ok=True)
 
 
-def _previous_versions(cache: Path) -> dict[str, str]:
-    """``{cube name: data_version}`` of the previous cache's manifest (empty if none)."""
+def _previous_entries(cache: Path) -> list[dict[str, Any]]:
+    """The table entries of the previous cache's manifest (empty if none or unreadable)."""
     try:
         doc = json.loads((cache / MANIFEST).read_text(encoding="utf-8"))
-        return {str(t["name"]): str(t["data_version"]) for t in doc.get("tables", [])}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return {}
+        return [dict(t) for t in doc.get("tables", []) if "name" in t]
+    except (OSError, ValueError, TypeError, AttributeError):
+        return []
+
+
+def _previous_versions(cache: Path) -> dict[str, str]:
+    """``{cube name: data_version}`` of the previous cache's manifest (empty if none)."""
+    return {str(t["name"]): str(t.get("data_version", "")) for t in _previous_entries(cache)}
 
 
 def _table_report(
@@ -396,6 +401,7 @@ def refresh(
         name: (to_cube(raw, res, retrieved=retrieved), res) for name, (raw, res) in fetched.items()
     }
     cache = Path(cache_dir)
+    earlier = _previous_entries(cache)
     previous = _previous_versions(cache)
     reports = []
     for name, (cube, res) in cubes.items():
@@ -408,7 +414,11 @@ def refresh(
         if t.missing_optional
     )
     report = RefreshReport(cache, retrieved, tuple(reports), client.requests, warnings)
-    _write_json_atomic(report.to_dict(), cache / MANIFEST)
+    doc = report.to_dict()
+    # cubes not refreshed this time stay in the cache, and so in its manifest (unchanged)
+    kept = [{**t, "changed": False} for t in earlier if t["name"] not in cubes]
+    doc["tables"] = [*kept, *doc["tables"]]
+    _write_json_atomic(doc, cache / MANIFEST)
     return report
 
 
