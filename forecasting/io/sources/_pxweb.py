@@ -40,6 +40,8 @@ def load_json(path: Path) -> dict[str, Any]:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise DataError(f"malformed JSON: {exc}", source=str(path)) from None
+    except OSError as exc:
+        raise DataError(f"cannot read the file: {exc.strerror}", source=str(path)) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("columns"), list):
         raise DataError("not a PxWeb json response (no columns list)", source=str(path))
     if not isinstance(doc.get("data"), list):

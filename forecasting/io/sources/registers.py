@@ -407,7 +407,7 @@ def read_registers_2026(path: Path) -> xr.Dataset:
     ds = harmonise(raw.sel(area=munis)).sortby("area")
     ds = add_aggregates(ds, complete_only=False, bottom_up=True)
     regions = [a for a in codes if a.startswith("MK") and a in set(map(str, ds["area"].values))]
-    pub = raw.sel(area=[*regions, geography.COUNTRY])
+    pub = raw.sel(area=[a for a in codes if a in {*regions, geography.COUNTRY}])
     ds = _fill_regions(ds, pub, src, COUNT_VARS_12R5)
     ds = _fill_country(ds, pub, src, COUNT_VARS_12R5)
     rate = raw[RATE_VAR].reindex(area=ds["area"].values)
