@@ -42,7 +42,8 @@ def _data_info(args: argparse.Namespace) -> int:
         periods = cube.get("periods") or {}
         period = f"{periods.get('first', '')[:7]}..{periods.get('last', '')[:7]}" if periods else ""
         tables = ", ".join(cube.get("tables", []))
-        print(f"  {name:<34} {dims:<40} {period:<18} {tables}")
+        through = f"through {cube.get('data_through') or '?'}"
+        print(f"  {name:<34} {dims:<40} {period:<18} {through:<16} {tables}")
     print("Sources and licences:")
     for part in str(info.get("attribution", "")).split(" | "):
         print(f"  {part}")

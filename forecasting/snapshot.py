@@ -109,7 +109,9 @@ def info() -> dict[str, Any]:
     Returns
     -------
     ``{"data_version", "license", "attribution", "cubes": {name: {...}}}`` where each cube
-    has ``description``, ``tables`` (source table ids), ``dims``, ``variables``, ``periods``
+    has ``description``, ``source`` (the attribution), ``data_through`` (last period with
+    data, ``YYYY-MM`` or ``YYYY``), ``retrieved``, ``tables`` (source table ids), ``dims``,
+    ``variables``, ``periods``
     (first, last, n of ``time`` or None), ``areas`` (n, first, last or None) and
     ``provenance`` (source files, repository, licence, attribution, retrieved, data_version).
     The top-level ``license`` and ``attribution`` list the different ones of the cubes.
@@ -120,6 +122,9 @@ def info() -> dict[str, Any]:
         coords = entry.get("coords", {})
         cubes[name] = {
             "description": entry.get("description", ""),
+            "source": entry.get("attribution", man["attribution"]),
+            "data_through": entry.get("data_through"),
+            "retrieved": entry["retrieved"],
             "tables": entry["source_tables"],
             "dims": entry["dims"],
             "variables": sorted(v for v in entry["variables"] if not v.endswith("_status")),

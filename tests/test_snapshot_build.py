@@ -33,6 +33,21 @@ R5_ROWS = [
 ]
 TI_HEADER = "alue,ammattiryhma,month,TYOTTOMATLOPUSSA,AVPAIKATLOPUSSA\n"
 TI_ROWS = ["MK10,2221,2023-09,12,3", "MK10,2221,2023-10,,4", "SSS,2221,2023-09,900,500"]
+R5_JSON_AREAS = {"KU491": 3000, "KU507": 300, "KU199": 7}  # 199: no municipality (left out)
+
+
+def r5_json(areas: dict[str, int] = R5_JSON_AREAS) -> str:
+    """A small 12r5 PxWeb json for 2026M06: every variable of an area = its given number."""
+    codes = list(registers.VARS_12R5_ALL)
+    columns = [
+        {"code": "Alue", "text": "Alue", "type": "d"},
+        {"code": "timeperiod_m", "text": "Kuukausi", "type": "t"},
+        *({"code": c, "text": c, "type": "c"} for c in codes),
+    ]
+    data = [{"key": [a, "2026M06"], "values": [str(n)] * len(codes)} for a, n in areas.items()]
+    return json.dumps({"columns": columns, "comments": [], "data": data, "metadata": [{}]})
+
+
 FL_HEADER = (
     "Avoimet_tyopaikat_kauden_aikana,Uudet_avoimet_tyopaikat_kauden_aikana,"
     "Tayttyneet_tyopaikat_kauden_aikana,Tayttyneiden_tyopaikkojen_avoinnaolon_km_kesto_paivaa,"
@@ -60,6 +75,8 @@ def _write_shared(
         (registers.FILE_2310, FL_HEADER, fl),
     ):
         (root / "shared" / rel).write_bytes((header + "\n".join(rows) + "\n").encode(encoding))
+    (root / "shared" / "statfin-2026").mkdir(exist_ok=True)
+    (root / "shared" / registers.FILE_12R5_2026).write_text(r5_json(), encoding="utf-8")
     return root / "shared"
 
 
@@ -73,7 +90,12 @@ def test_small_valid_extract_builds_and_merges_pertunmaa(tmp_path: Path) -> None
     assert entry["source_tables"] == ["tyonv 12r5"]
     assert entry["source_files"][0]["lines"] == len(R5_ROWS) + 1
     # municipalities (588 merged into 507) plus TA23, MK10 and SSS, each the same sum
-    assert entry["variables"]["unemployed"]["total"] == 4 * (2500 + 2550 + 250 + 260 + 40 + 41)
+    june = 3000 + 300  # the json's municipalities (KU199 is not one)
+    assert entry["variables"]["unemployed"]["total"] == 4 * (
+        2500 + 2550 + 250 + 260 + 40 + 41 + june
+    )
+    assert entry["variables"]["long_term_unemployed"]["total"] == 4 * june
+    assert entry["data_through"] == "2026-06"
     assert entry["coords"]["area"]["n"] == 2 + 3
     flows = manifest["cubes"]["vacancy_flows"]["variables"]
     assert flows["open_during_month"]["total"] == 52 + 9 + 30  # municipalities only

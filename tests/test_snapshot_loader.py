@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -66,11 +67,26 @@ def test_info_describes_tables_periods_areas_and_provenance() -> None:
     info = snapshot.info()
     reg = info["cubes"]["registers"]
     assert reg["tables"] == ["tyonv 12r5"]
-    assert reg["periods"] == {"first": "2006-01-01", "last": "2023-10-01", "n": 214}
+    assert reg["periods"] == {"first": "2006-01-01", "last": "2026-06-01", "n": 246}
     assert reg["areas"]["n"] == 308 + 46 + 19 + 1
     assert reg["provenance"]["source_repository"].startswith("pttry/kohtaantoindeksit @ ")
-    assert set(reg["variables"]) == {"unemployed", "labour_force", "vacancies"}
+    assert len(reg["variables"]) == 23
+    assert {"unemployed", "labour_force", "vacancies", "long_term_unemployed"} <= set(
+        reg["variables"]
+    )
     assert info["data_version"] == snapshot.data_version()
+
+
+def test_info_gives_every_cube_source_data_through_and_retrieved() -> None:
+    cubes = snapshot.info()["cubes"]
+    assert cubes["registers"]["data_through"] == "2026-06"
+    assert cubes["population_totals"]["data_through"] == "2025"
+    assert cubes["jobs_totals_2019"]["data_through"] == "2019"
+    for name, cube in cubes.items():
+        assert re.fullmatch(r"\d{4}(-\d{2})?", cube["data_through"]), name
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", cube["retrieved"]), name
+        assert cube["source"].startswith("Source: "), name
+        assert snapshot.load(name).attrs["data_through"] == cube["data_through"], name
 
 
 def _rewrite(path: Path, change: Callable[[xr.Dataset], xr.Dataset]) -> None:

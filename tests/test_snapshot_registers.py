@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +41,61 @@ def _harmonised(frame: pd.DataFrame, keys: list[str], columns: list[str]) -> pd.
 
 @pytest.fixture(scope="module")
 def cube_registers() -> xr.Dataset:
-    return snapshot.load("registers")
+    """The months of the CSV extract (2006-01..2023-10)."""
+    return snapshot.load("registers").sel(time=slice(None, "2023-10-01"))
+
+
+@pytest.fixture(scope="module")
+def june_2026() -> xr.Dataset:
+    """The month of the 2026 PxWeb json."""
+    return snapshot.load("registers").sel(time="2026-06-01")
+
+
+def test_mikkeli_area_2026_reference_values(june_2026: xr.Dataset) -> None:
+    # Reference: shared/data/README.md, statfin-2026 checks: the six TA23 municipalities
+    # summed, 2026M06: labour force 32,675, unemployed 3,675, of whom 1,483 long-term.
+    ta23 = june_2026.sel(area="TA23")
+    assert float(ta23["labour_force"]) == 32_675
+    assert float(ta23["unemployed"]) == 3_675
+    assert float(ta23["long_term_unemployed"]) == 1_483
+    assert int(ta23["unemployed_status"]) == 0
+    # the rate is published for municipalities, regions and the country only
+    assert np.isnan(float(ta23["unemployment_rate_published"]))
+    assert int(ta23["unemployment_rate_published_status"]) == 1
+    assert float(june_2026["unemployment_rate_published"].sel(area="MK10")) == 11.7
+
+
+@needs_shared
+def test_2026_regions_equal_published_and_country_at_most_published(
+    june_2026: xr.Dataset,
+) -> None:
+    doc = json.loads((Path(SHARED) / registers.FILE_12R5_2026).read_text(encoding="utf-8"))
+    codes = [c["code"] for c in doc["columns"] if c["type"] == "c"]
+    rows = {r["key"][0]: dict(zip(codes, r["values"], strict=True)) for r in doc["data"]}
+    regions = [a for a in map(str, june_2026["area"].values) if a.startswith("MK")]
+    for code, var in registers.VARS_12R5_ALL.items():
+        for region in regions:
+            want = rows[region][code]
+            got = float(june_2026[var].sel(area=region))
+            assert (np.isnan(got) and want == "...") or got == float(want), (region, var)
+        if var != registers.RATE_VAR:
+            # a region hidden in the source leaves the country unknown (NaN)
+            country = float(june_2026[var].sel(area="SSS"))
+            by_region = float(june_2026[var].sel(area=regions).sum(skipna=False))
+            assert country == by_region or (np.isnan(country) and np.isnan(by_region)), var
+            assert not country > float(rows["SSS"][code]), var
+
+
+def test_the_gap_between_the_extracts_is_missing() -> None:
+    ds = snapshot.load("registers")
+    gap = ds.sel(time=slice("2023-11-01", "2026-05-01"))
+    assert gap.sizes["time"] == 31 and ds.sizes["time"] == 246
+    for var in registers.VARS_12R5_ALL.values():
+        assert bool(gap[var].isnull().all()), var
+        assert bool((gap[f"{var}_status"] == 1).all()), var
+    new = [v for v in registers.VARS_12R5_ALL.values() if v not in registers.VARS_12R5.values()]
+    before = ds[new].sel(time=slice(None, "2026-05-01"))
+    assert all(bool(before[v].isnull().all()) for v in new)
 
 
 @needs_shared

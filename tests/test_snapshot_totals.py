@@ -11,6 +11,7 @@ in CI the folder is at ``../shared`` next to the clone, so these tests run there
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -21,6 +22,17 @@ import pytest
 import xarray as xr
 
 from forecasting import geography, snapshot
+from forecasting.io.sources.statfin2026 import (
+    COUNTS_12BS,
+    FILE_11RA,
+    FILE_11RE_2025,
+    FILE_12BS,
+    FILE_14WX,
+    FILE_121W,
+    VARS_11RA,
+    VARS_12BS,
+    VARS_121W,
+)
 from forecasting.settings import get_settings
 
 SHARED = Path(get_settings().data.shared_data_dir)
@@ -82,10 +94,71 @@ def _registers(ds: xr.Dataset) -> None:
     )
     ku = src[src["alue"].str.startswith("KU")].assign(area=lambda f: f["alue"].str[2:])
     want = merged_totals(ku, ["month"], list(cols))
+    old = ds.sel(time=slice(None, "2023-10-01"))
     for col, var in cols.items():
-        assert_series(munis(ds[var]).sum("area"), want[col])
+        assert_series(munis(old[var]).sum("area"), want[col])
     country = src[src["alue"] == "SSS"]
-    assert_series(ds["labour_force"].sel(area="SSS"), country["TYOVOIMATK"])
+    assert_series(old["labour_force"].sel(area="SSS"), country["TYOVOIMATK"])
+    # 2026-06: all 23 variables of the PxWeb json, municipalities (KU199 = no municipality
+    # and KUJOU = not allocated are not municipalities); suppressed cells count as unknown
+    new = pxweb_frame(FILE_12R5_2026)
+    ku = new[new["Alue"].str.fullmatch(r"KU\d{3}") & (new["Alue"] != "KU199")]
+    june = ds.sel(time="2026-06-01")
+    for code in [c for c in new.columns if c.isupper() and c not in ("Alue", "TYOTOSUUS")]:
+        assert munis(june[REGISTER_NAMES[code]]).sum().item() == ku[code].sum(), code
+    gap = ds.sel(time=slice("2023-11-01", "2026-05-01"))
+    assert gap.sizes["time"] == 31
+    for var in REGISTER_NAMES.values():
+        assert bool(gap[var].isnull().all()) and bool((gap[f"{var}_status"] == 1).all()), var
+
+
+def pxweb_frame(rel: str) -> pd.DataFrame:
+    """A PxWeb json file as a frame read with plain json: key columns by code, value columns
+    numeric (symbols ``.``, ``..``, ``...`` -> NaN, ``-`` -> 0)."""
+    doc = json.loads((SHARED / rel).read_text(encoding="utf-8"))
+    keys = [c["code"] for c in doc["columns"] if c["type"] != "c"]
+    values = [c["code"] for c in doc["columns"] if c["type"] == "c"]
+    frame = pd.DataFrame(
+        [[*row["key"], *row["values"]] for row in doc["data"]], columns=[*keys, *values]
+    )
+    for col in values:
+        frame[col] = pd.to_numeric(frame[col].replace("-", "0"), errors="coerce")
+    for col in keys:
+        if col.startswith("alue"):
+            frame = frame.rename(columns={col: "Alue"})
+    return frame
+
+
+FILE_12R5_2026 = "statfin-2026/tyonv_12r5_pxweb-json_all_variables_all_areas_2026M06.json"
+REGISTER_NAMES = {
+    "HAKIJALOPUSSA": "jobseekers",
+    "TYOTTOMATLOPUSSA": "unemployed",
+    "TYOVOIMATK": "labour_force",
+    "TYOTOSUUS": "unemployment_rate_published",
+    "TYOTTOMATMIEHET": "unemployed_men",
+    "TYOTTOMATNAISET": "unemployed_women",
+    "TYOTTOMAT20": "unemployed_under_20",
+    "TYOTTOMAT25": "unemployed_under_25",
+    "TYOTTOMAT50": "unemployed_over_50",
+    "TYOTTOMATSAIR": "unemployed_disabled",
+    "TYOTTOMATULK": "unemployed_foreign",
+    "PITKAAIKAISTYOTTOMAT": "long_term_unemployed",
+    "KASSASSA": "unemployed_fund_members",
+    "LOMAUTETTU": "laid_off",
+    "LYHTYOVKO": "short_time",
+    "TYOLLISTETTYLOP": "subsidised_employment",
+    "TYOHARJOITTELULOP": "in_work_practice",
+    "KOKEILULOP": "in_trials",
+    "TVKOULUTUSLOP": "in_labour_market_training",
+    "VALMENNUSLOP": "in_coaching",
+    "MTPPALVELUTLOP": "in_other_services",
+    "AVPAIKATLOPUSSA": "vacancies",
+    "UUDETAVP": "new_vacancies",
+}
+
+
+def pxweb_municipalities(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[frame["Alue"].str.fullmatch(r"KU\d{3}")]
 
 
 @check("occupations")
@@ -145,8 +218,16 @@ def _population(ds: xr.Dataset) -> None:
 def _population_totals(ds: xr.Dataset) -> None:
     src = source("statfin/population_totals_by_municipality_2000-2022.csv")
     want = src.groupby("year")["population"].sum()
-    assert_series(munis(ds["population"]).sum("area"), want)
-    assert_series(ds["population"].sel(area="SSS"), want)
+    old = ds["population"].sel(time=slice(None, "2022-12-31"))
+    assert_series(munis(old).sum("area"), want)
+    assert_series(old.sel(area="SSS"), want)
+    new = pxweb_frame(FILE_11RE_2025)
+    total = pxweb_municipalities(new[new["sukupuoli_9_20180101"] == "SSS"])
+    year = ds["population"].sel(time="2025-12-31")
+    assert munis(year).sum().item() == total["vaerak-vaesto"].sum()
+    assert year.sel(area="SSS").item() == 5_652_881  # 11re 2025, whole country row
+    assert year.sel(area="MK10").item() == 128_144  # shared/data/README.md check
+    assert bool(ds["population"].sel(time=["2023-12-31", "2024-12-31"]).isnull().all())
 
 
 @check("migration")
@@ -174,13 +255,13 @@ def _projection(ds: xr.Dataset) -> None:
 
 
 REGION_FILES = {
-    "total_fertility_rate": ["total_fertility_rate_1990-2022.tsv"],
-    "life_expectancy": [f"life_expectancy_{s}_derived_1990-2022.tsv" for s in ("female", "male")],
-    "net_migration": ["net_migration_counts_1990-2022.tsv"],
-    "net_migration_rate": ["net_migration_rates_derived_1990-2022.tsv"],
-    "fertility_age_share": ["fertility_age_shares_derived_1990-2022.tsv"],
+    "total_fertility_rate": ["total_fertility_rate_1990-2025.tsv"],
+    "life_expectancy": [f"life_expectancy_{s}_derived_1990-2025.tsv" for s in ("female", "male")],
+    "net_migration": ["net_migration_counts_1990-2025.tsv"],
+    "net_migration_rate": ["net_migration_rates_derived_1990-2025.tsv"],
+    "fertility_age_share": ["fertility_age_shares_derived_1990-2025.tsv"],
     "net_migration_by_age": [
-        f"net_migration_{s}_by_age_derived_1990-2022.tsv" for s in ("female", "male")
+        f"net_migration_{s}_by_age_derived_1990-2025.tsv" for s in ("female", "male")
     ],
 }
 
@@ -189,7 +270,7 @@ REGION_FILES = {
 def _regional(ds: xr.Dataset) -> None:
     regions = [a for a in ds["area"].values if str(a).startswith("MK")]
     for sex, label in (("F", "female"), ("M", "male")):
-        src = source(f"region/population_{label}_single_age_1972-2022.tsv", sep="\t")
+        src = source(f"region/population_{label}_single_age_1972-2025.tsv", sep="\t")
         years = [c for c in src.columns if re.fullmatch(r"\d{4}", c)]
         want = src[src["reg_code"] != 246][years].sum()
         got = ds["population"].sel(area=regions, sex=sex).sum(["area", "age"])
@@ -200,6 +281,70 @@ def _regional(ds: xr.Dataset) -> None:
             f[[c for c in f.columns if re.fullmatch(r"\d{4}", c)]].sum().sum() for f in frames
         )
         assert float(ds[var].sum()) == pytest.approx(want, rel=1e-12), var
+
+
+@check("population_by_sex")
+def _population_by_sex(ds: xr.Dataset) -> None:
+    src = pxweb_frame(FILE_11RE_2025)
+    for sex, code in (("M", "1"), ("F", "2")):
+        rows = src[src["sukupuoli_9_20180101"] == code]
+        cube = ds["population"].sel(sex=sex)
+        assert munis(cube).sum().item() == pxweb_municipalities(rows)["vaerak-vaesto"].sum()
+        country = rows[rows["Alue"] == "SSS"]["vaerak-vaesto"].item()
+        assert cube.sel(area="SSS").item() == country
+    assert ds["population"].sel(area="MK10").sum().item() == 128_144  # README check
+
+
+@check("population_change")
+def _population_change(ds: xr.Dataset) -> None:
+    src = pxweb_frame(FILE_121W)
+    ku = pxweb_municipalities(src)
+    country = src[src["Alue"] == "SSS"].iloc[0]
+    for code, var in VARS_121W.items():
+        if var:
+            assert munis(ds[var]).sum().item() == ku[code].sum(), var
+            assert ds[var].sel(area="SSS").item() == country[code], var
+
+
+@check("age_key_figures")
+def _age_key_figures(ds: xr.Dataset) -> None:
+    src = pxweb_frame(FILE_11RA).set_index("Alue")
+    assert (
+        munis(ds["population"]).sum().item()
+        == src.filter(regex=r"^KU", axis=0)["vaerak-vaesto"].sum()
+    )
+    for area in ("TA23", "MK10", "SSS"):
+        for code, var in VARS_11RA.items():
+            assert ds[var].sel(area=area).item() == src.loc[area, code], (area, var)
+
+
+@check("education_levels")
+def _education_levels(ds: xr.Dataset) -> None:
+    src = pxweb_frame(FILE_12BS)
+    ku = pxweb_municipalities(src)
+    published = src.set_index("Alue")
+    for code, var in VARS_12BS.items():
+        if var in COUNTS_12BS:
+            assert munis(ds[var]).sum().item() == ku[code].sum(), var
+        for area in ("MK10", "SSS"):
+            assert ds[var].sel(area=area).item() == published.loc[area, code], (area, var)
+
+
+@check("projection_2024")
+def _projection_2024(ds: xr.Dataset) -> None:
+    src = source(FILE_14WX, keep_default_na=False, dtype=str)
+    src["pop"] = src["pop"].astype(float)
+    body = src[src["sex"] != "Yhteensä"]
+    for area, codes in (("MK10", ["10.0", ""]), ("SSS", ["246.0"])):
+        want = body[body["reg_code"].isin(codes)].groupby(src["year"].astype(int))["pop"].sum()
+        assert_series(ds["population"].sel(area=area).sum(["sex", "age"]), want)
+    # shared/data/README.md: Etelä-Savo without Pertunmaa (reg_code 10) 2024, 2030, 2040, 2045
+    pertunmaa = body[body["reg_code"] == ""].groupby(src["year"].astype(int))["pop"].sum()
+    mk10 = ds["population"].sel(area="MK10").sum(["sex", "age"]).to_series()
+    mk10.index = mk10.index.year
+    readme = {2024: 127_408, 2030: 121_634, 2040: 114_097, 2045: 111_544}
+    assert {y: mk10[y] - pertunmaa[y] for y in readme} == readme
+    assert pertunmaa[2024] == 1_547
 
 
 @check("national_mortality")

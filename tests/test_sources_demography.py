@@ -82,9 +82,10 @@ def test_population_totals_cube() -> None:
     src = pd.read_csv(SHARED / demo.FILE_TOTALS)
     ds = cube("population_totals")
     per_year = src.groupby("year")["population"].sum()
-    got = munis(ds)["population"].sum("area").to_series()
+    got = munis(ds)["population"].sel(time=slice(None, "2022-12-31")).sum("area").to_series()
     np.testing.assert_array_equal(got.to_numpy(), per_year.to_numpy())
-    np.testing.assert_array_equal(ds["population"].sel(area="SSS").values, per_year.to_numpy())
+    old = ds["population"].sel(area="SSS", time=slice(None, "2022-12-31")).values
+    np.testing.assert_array_equal(old, per_year.to_numpy())
     y2000 = src[src["year"] == 2000].set_index("municipality_code")["population"]
     assert ds["population"].sel(area="507", time="2000-12-31").item() == y2000[507] + y2000[588]
 

@@ -64,6 +64,31 @@ def default_snapshot_dir() -> Path:
     return get_settings().data.snapshot_dir
 
 
+def data_through(cube: Cube, ds: xr.Dataset) -> str:
+    """Last period with any value in ``ds`` (``"YYYY-MM"`` monthly, ``"YYYY"`` annual).
+
+    A cube without a ``time`` dim takes :attr:`Cube.data_through` (required then); with a
+    ``time`` dim a given value must equal the computed one.
+    """
+    if "time" not in ds.dims:
+        if not cube.data_through:
+            raise DataError("a cube without a time dim needs data_through", source=cube.name)
+        return cube.data_through
+    has = np.zeros(ds.sizes["time"], dtype=bool)
+    for name, var in ds.data_vars.items():
+        if "time" in var.dims and not str(name).endswith("_status"):
+            other = [d for d in var.dims if d != "time"]
+            has |= var.notnull().any(other).transpose("time").values
+    if not has.any():
+        raise DataError("the cube has no values", source=cube.name)
+    last = str(ds["time"].values[has][-1])
+    monthly = (cube.time_convention or "").startswith("month")
+    found = last[:7] if monthly else last[:4]
+    if cube.data_through and cube.data_through != found:
+        raise DataError(f"data_through {cube.data_through} != data {found}", source=cube.name)
+    return found
+
+
 def prepare(cube: Cube) -> xr.Dataset:
     """Canonical, validated, float64 dataset of ``cube`` with provenance attrs.
 
@@ -91,6 +116,7 @@ def prepare(cube: Cube) -> xr.Dataset:
         "source_files": ", ".join(cube.source_files),
         "source_repository": cube.source_repo,
         "title": cube.name,
+        "data_through": data_through(cube, ds),
     }
     if cube.description:
         extra["description"] = cube.description
@@ -161,6 +187,7 @@ def manifest_entry(cube: Cube, ds: xr.Dataset, path: Path, shared_dir: Path) -> 
         "license": cube.licence,
         "attribution": cube.attribution,
         "retrieved": cube.retrieved,
+        "data_through": ds.attrs["data_through"],
         "time_convention": cube.time_convention,
         "count_vars": list(cube.count_vars),
         "dims": {str(d): int(n) for d, n in ds.sizes.items()},

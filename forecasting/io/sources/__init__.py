@@ -54,7 +54,7 @@ EUROSTAT_LICENCE = (
 )
 
 #: Source modules in build order. A missing module is skipped (see :func:`builders`).
-SOURCE_MODULES: tuple[str, ...] = ("registers", "demography", "employment")
+SOURCE_MODULES: tuple[str, ...] = ("registers", "demography", "employment", "statfin2026")
 
 Builder = Callable[[Path], "list[Cube]"]
 
@@ -97,6 +97,9 @@ class Cube:
         Finland / KEHA-keskus, StatFin).
     licence
         Licence of the source data (attr ``license``; default CC BY 4.0).
+    data_through
+        Last period with data (``"YYYY-MM"`` monthly, ``"YYYY"`` annual); needed only for a
+        cube without a ``time`` dim, otherwise computed by the builder from the data.
     """
 
     name: str
@@ -111,6 +114,7 @@ class Cube:
     notes: tuple[str, ...] = field(default=())
     attribution: str = ATTRIBUTION
     licence: str = LICENCE
+    data_through: str | None = None
 
 
 def builders(modules: tuple[str, ...] = SOURCE_MODULES) -> dict[str, Builder]:

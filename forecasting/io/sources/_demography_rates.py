@@ -6,7 +6,7 @@ Helpers of :mod:`forecasting.io.sources.demography` (which builds the cubes):
   = Etelä-Savo -> ``MK10``, 246 = Finland -> ``SSS``). The rates file keeps region codes in a
   column called ``country_code``; every code is checked against the English region name, so
   reading the code from the wrong column fails loudly. Regions are as delimited in the source.
-  Variables with a shorter coverage (1990..2022, ages 10..54 for fertility shares) are NaN
+  Variables with a shorter coverage (1990..2025, ages 10..54 for fertility shares) are NaN
   outside it, with status 1 (missing).
 - ``national_mortality``: HMD death rates (Finland, period 1x1) 1990..2022, ages 0..99 as in the
   source; age 100 is the open interval 100+ as the life-table rate ``l_100 / T_100``
@@ -62,13 +62,13 @@ class RegionSpec:
 
 REGION_SPECS = (
     RegionSpec(
-        "population", "population_{sex}_single_age_1972-2022.tsv", "reg_code", True, True, True
+        "population", "population_{sex}_single_age_1972-2025.tsv", "reg_code", True, True, True
     ),
-    RegionSpec("total_fertility_rate", "total_fertility_rate_1990-2022.tsv", "reg_code"),
-    RegionSpec("life_expectancy", "life_expectancy_{sex}_derived_1990-2022.tsv", "reg_code", True),
+    RegionSpec("total_fertility_rate", "total_fertility_rate_1990-2025.tsv", "reg_code"),
+    RegionSpec("life_expectancy", "life_expectancy_{sex}_derived_1990-2025.tsv", "reg_code", True),
     RegionSpec(
         "net_migration",
-        "net_migration_counts_1990-2022.tsv",
+        "net_migration_counts_1990-2025.tsv",
         "reg_code",
         integer=True,
         negative=True,
@@ -76,16 +76,16 @@ REGION_SPECS = (
     # This file names its region-code column "country_code" (verified against the names).
     RegionSpec(
         "net_migration_rate",
-        "net_migration_rates_derived_1990-2022.tsv",
+        "net_migration_rates_derived_1990-2025.tsv",
         "country_code",
         negative=True,
     ),
     RegionSpec(
-        "fertility_age_share", "fertility_age_shares_derived_1990-2022.tsv", "reg_code", by_age=True
+        "fertility_age_share", "fertility_age_shares_derived_1990-2025.tsv", "reg_code", by_age=True
     ),
     RegionSpec(
         "net_migration_by_age",
-        "net_migration_{sex}_by_age_derived_1990-2022.tsv",
+        "net_migration_{sex}_by_age_derived_1990-2025.tsv",
         "reg_code",
         True,
         True,
@@ -160,11 +160,11 @@ def read_region_var(
 
 
 def read_regional_demography(shared_dir: Path) -> xr.Dataset:
-    """The ``regional_demography`` cube: 19 regions and the country, 1972..2022."""
+    """The ``regional_demography`` cube: 19 regions and the country, 1972..2025."""
     regions = geography.aggregate_codes("region")
     coords: dict[str, Iterable[object]] = {
         "area": [*regions, geography.COUNTRY],
-        "time": year_end(range(1972, 2023)),
+        "time": year_end(range(1972, 2026)),
         "sex": SEXES,
         "age": AGES,
     }

@@ -60,6 +60,7 @@ from forecasting.io.sources._read import (
     to_dataset,
     year_end,
 )
+from forecasting.io.sources.statfin2026 import FILE_11RE_2025
 
 FILE_11RE = "statfin/vaerak_11re_population_single_age_sex_all_municipalities_{year}.latin1.csv"
 FILE_TOTALS = "statfin/population_totals_by_municipality_2000-2022.csv"
@@ -198,6 +199,25 @@ def read_population_totals(path: Path) -> xr.Dataset:
     return finish(out, {"time_convention": ANNUAL})
 
 
+def read_population_totals_v2(shared_dir: Path) -> xr.Dataset:
+    """``population_totals``: 2000..2022 (Sotkanet) and 2025 (11re json); 2023..2024 are NaN
+    with status 1 (in neither extract)."""
+    from forecasting.io.sources.statfin2026 import population_totals_2025
+
+    old = read_population_totals(shared_dir / FILE_TOTALS)
+    new = population_totals_2025(shared_dir)
+    order = old["area"].values
+    if set(map(str, order)) != set(map(str, new["area"].values)):
+        raise DataError("11re 2025 areas differ from the totals extract's", source=FILE_TOTALS)
+    old["population_status"] = xr.zeros_like(old["population"], dtype=np.int8)
+    years = year_end(range(2000, int(str(new["time"].values[-1])[:4]) + 1))
+    both = xr.concat([old, new.reindex(area=order)], dim="time")
+    out = both[["population"]].reindex(time=years)
+    out["population_status"] = both["population_status"].reindex(time=years, fill_value=1)
+    out["population_status"] = out["population_status"].astype(np.int8)
+    return finish(out, {"time_convention": ANNUAL})
+
+
 MIGRATION_KINDS = {
     "tulomuutto": "in_migration",
     "lahtomuutto": "out_migration",
@@ -308,12 +328,13 @@ def build(shared_dir: Path) -> list[Cube]:
         ),
         Cube(
             name="population_totals",
-            dataset=read_population_totals(d / FILE_TOTALS),
-            source_tables=("vaerak (Sotkanet)",),
-            source_files=(FILE_TOTALS,),
-            source_repo="rOpenGov/geofi @ 18c8c7f",
+            dataset=read_population_totals_v2(d),
+            source_tables=("vaerak (Sotkanet)", "vaerak 11re"),
+            source_files=(FILE_TOTALS, FILE_11RE_2025),
+            source_repo="rOpenGov/geofi @ 18c8c7f (2000..2022); "
+            "OskarWestmeijer/maps @ 94494b4 / b4ebd58 (2025)",
             count_vars=("population",),
-            description="Population 31.12. by municipality, 2000..2022",
+            description="Population 31.12. by municipality, 2000..2022 and 2025",
             time_convention=ANNUAL,
         ),
         Cube(

@@ -275,6 +275,7 @@ def build(shared_dir: Path) -> list[Cube]:
             source_repo="synthetichealth/synthea-international @ ceec491",
             count_vars=("jobs",),
             description="Jobs 2017 by TOL 2008 section",
+            data_through="2017",
         ),
         Cube(
             name="jobs_by_industry_postcode_shares",
@@ -294,6 +295,7 @@ def build(shared_dir: Path) -> list[Cube]:
             source_repo="Fl4yd/intro_web_3 @ eeae82e",
             count_vars=("jobs",),
             description="Jobs 2019 by municipality",
+            data_through="2019",
         ),
         Cube(
             name="national_employment_by_industry",

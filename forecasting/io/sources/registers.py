@@ -14,6 +14,7 @@ Empty cells in the extracts are suppressed small values (1..4), never zeros: NaN
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,7 @@ from forecasting.errors import DataError
 from forecasting.io.sources import Cube
 from forecasting.io.sources._areas import add_aggregates, codes_from_names, harmonise
 from forecasting.io.sources._cubes import MONTHLY
+from forecasting.io.sources._pxweb import read_pxweb
 from forecasting.io.sources._read import (
     ROW,
     check_rows,
@@ -37,16 +39,48 @@ from forecasting.io.sources._read import (
 )
 
 FILE_12R5 = "statfin/tyonv_12r5_unemployed_labourforce_vacancies_all_areas_2006-01_2023-10.csv"
+FILE_12R5_2026 = "statfin-2026/tyonv_12r5_pxweb-json_all_variables_all_areas_2026M06.json"
 FILE_12TI = "statfin/tyonv_12ti_by_occupation_etela-savo_and_finland_2006-01_2023-10.csv"
 FILE_2310 = "statfin/tyonv_2310_vacancy_flows_by_municipality_2006-01_2020-08.csv"
 REPO_KOHTAANTO = "pttry/kohtaantoindeksit @ ad33418"
 REPO_LABOR = "pttry/statfiLaborMarkets @ f129c71"
+REPO_MAPS = "OskarWestmeijer/maps @ 94494b4 / b4ebd58"
+#: First month of the ``registers`` cube and its gap (not in either extract: NaN, status 1).
+REGISTERS_START = "2006-01-01"
 
 VARS_12R5 = {
     "TYOTTOMATLOPUSSA": "unemployed",
     "TYOVOIMATK": "labour_force",
     "AVPAIKATLOPUSSA": "vacancies",
 }
+#: All 23 variables of 12r5 in the 2026 PxWeb json (names fixed by the lead, see docs).
+VARS_12R5_ALL = {
+    "HAKIJALOPUSSA": "jobseekers",
+    "TYOTTOMATLOPUSSA": "unemployed",
+    "TYOVOIMATK": "labour_force",
+    "TYOTOSUUS": "unemployment_rate_published",
+    "TYOTTOMATMIEHET": "unemployed_men",
+    "TYOTTOMATNAISET": "unemployed_women",
+    "TYOTTOMAT20": "unemployed_under_20",
+    "TYOTTOMAT25": "unemployed_under_25",
+    "TYOTTOMAT50": "unemployed_over_50",
+    "TYOTTOMATSAIR": "unemployed_disabled",
+    "TYOTTOMATULK": "unemployed_foreign",
+    "PITKAAIKAISTYOTTOMAT": "long_term_unemployed",
+    "KASSASSA": "unemployed_fund_members",
+    "LOMAUTETTU": "laid_off",
+    "LYHTYOVKO": "short_time",
+    "TYOLLISTETTYLOP": "subsidised_employment",
+    "TYOHARJOITTELULOP": "in_work_practice",
+    "KOKEILULOP": "in_trials",
+    "TVKOULUTUSLOP": "in_labour_market_training",
+    "VALMENNUSLOP": "in_coaching",
+    "MTPPALVELUTLOP": "in_other_services",
+    "AVPAIKATLOPUSSA": "vacancies",
+    "UUDETAVP": "new_vacancies",
+}
+RATE_VAR = "unemployment_rate_published"
+COUNT_VARS_12R5 = tuple(v for v in VARS_12R5_ALL.values() if v != RATE_VAR)
 VARS_12TI = {"TYOTTOMATLOPUSSA": "unemployed", "AVPAIKATLOPUSSA": "vacancies"}
 VARS_2310 = {
     "Avoimet_tyopaikat_kauden_aikana": "open_during_month",
@@ -56,6 +90,27 @@ VARS_2310 = {
 }
 LONG_NAMES = {
     "unemployed": "registered unemployed jobseekers at the end of the month",
+    "jobseekers": "registered jobseekers (all) at the end of the month",
+    "unemployment_rate_published": "unemployed jobseekers as a percentage of the labour force, "
+    "as published (municipalities, regions and the country only)",
+    "unemployed_men": "unemployed jobseekers, men",
+    "unemployed_women": "unemployed jobseekers, women",
+    "unemployed_under_20": "unemployed jobseekers under 20 years",
+    "unemployed_under_25": "unemployed jobseekers under 25 years",
+    "unemployed_over_50": "unemployed jobseekers over 50 years",
+    "unemployed_disabled": "unemployed jobseekers who are disabled or long-term ill",
+    "unemployed_foreign": "unemployed jobseekers who are foreign citizens",
+    "long_term_unemployed": "long-term unemployed (unemployed without break for a year or more)",
+    "unemployed_fund_members": "unemployed jobseekers who are unemployment fund members",
+    "laid_off": "jobseekers laid off full-time",
+    "short_time": "jobseekers on a shortened working week",
+    "subsidised_employment": "people in subsidised employment (pay subsidy, start-up grant)",
+    "in_work_practice": "people in work practice or work-life coaching",
+    "in_trials": "people in work or education trials",
+    "in_labour_market_training": "people in labour market training",
+    "in_coaching": "people in coaching",
+    "in_other_services": "people in other services (rehabilitative work activity etc.)",
+    "new_vacancies": "new vacancies registered during the month",
     "labour_force": "labour force (annual value of the source repeated monthly)",
     "vacancies": "open vacancies at the end of the month",
     "open_during_month": "vacancies open at some time during the month",
@@ -63,7 +118,8 @@ LONG_NAMES = {
     "filled": "vacancies filled during the month",
     "mean_days_open": "mean number of days filled vacancies were open",
 }
-UNITS = {"mean_days_open": "days"}
+UNITS = {"mean_days_open": "days", RATE_VAR: "percent"}
+VACANCY_VARS = ("open_during_month", "new", "filled", "vacancies", "new_vacancies")
 
 
 def build(shared_dir: Path) -> list[Cube]:
@@ -72,13 +128,13 @@ def build(shared_dir: Path) -> list[Cube]:
     return [
         Cube(
             name="registers",
-            dataset=read_registers(shared_dir / FILE_12R5),
+            dataset=read_registers_v2(shared_dir),
             source_tables=("tyonv 12r5",),
-            source_files=(FILE_12R5,),
-            source_repo=REPO_KOHTAANTO,
-            count_vars=tuple(VARS_12R5.values()),
-            description="monthly unemployed, labour force and vacancies by municipality "
-            "(2025 division) and aggregate area",
+            source_files=(FILE_12R5, FILE_12R5_2026),
+            source_repo=f"{REPO_KOHTAANTO} (2006-01..2023-10); {REPO_MAPS} (2026-06)",
+            count_vars=COUNT_VARS_12R5,
+            description="monthly register figures (jobseekers, unemployed by group, labour "
+            "force, services, vacancies) by municipality (2025 division) and aggregate area",
             time_convention=MONTHLY,
         ),
         Cube(
@@ -114,11 +170,12 @@ def _describe(ds: xr.Dataset) -> xr.Dataset:
             ds[name].attrs = {
                 "long_name": f"status of {base}",
                 "flag_values": sorted(set(STATUS_CODES.values()) | {STATUS_OK}),
-                "flag_meanings": "0 ok; 1 missing; 3 confidential (suppressed small cell)",
+                "flag_meanings": "0 ok; 1 missing; 2 not applicable; 3 confidential "
+                "(suppressed small cell)",
             }
         else:
             ds[name].attrs = {"long_name": LONG_NAMES[base], "units": UNITS.get(base, "persons")}
-            if base in ("open_during_month", "new", "filled", "vacancies"):
+            if base in VACANCY_VARS:
                 ds[name].attrs["units"] = "vacancies"
     return ds
 
@@ -195,14 +252,16 @@ def _first_label(mask: xr.DataArray) -> str:
     return f"{where['area'].values[0]} {str(where['time'].values[0])[:7]}"
 
 
-def _fill_regions(ds: xr.Dataset, pub: xr.Dataset, src: str) -> xr.Dataset:
+def _fill_regions(
+    ds: xr.Dataset, pub: xr.Dataset, src: str, variables: Iterable[str] = VARS_12R5.values()
+) -> xr.Dataset:
     """Check computed MK sums against the published MK rows; fill unknown sums from them."""
     regions = [a for a in map(str, pub["area"].values) if a.startswith("MK")]
     missing = sorted(set(regions) - set(map(str, ds["area"].values)))
     if missing:
         raise DataError(f"published regions {missing} are not in the 2025 hierarchy", source=src)
     out = ds.copy()
-    for var in VARS_12R5.values():
+    for var in variables:
         computed = ds[var].sel(area=regions)
         published = pub[var].sel(area=regions)
         differs = computed.notnull() & published.notnull() & (computed != published)
@@ -219,11 +278,13 @@ def _fill_regions(ds: xr.Dataset, pub: xr.Dataset, src: str) -> xr.Dataset:
     return out
 
 
-def _fill_country(ds: xr.Dataset, pub: xr.Dataset, src: str) -> xr.Dataset:
+def _fill_country(
+    ds: xr.Dataset, pub: xr.Dataset, src: str, variables: Iterable[str] = VARS_12R5.values()
+) -> xr.Dataset:
     """Fill an unknown SSS sum with the sum of the regions; check it against the source."""
     regions = [a for a in map(str, ds["area"].values) if a.startswith("MK")]
     out = ds.copy()
-    for var in VARS_12R5.values():
+    for var in variables:
         by_region = ds[var].sel(area=regions).sum("area", min_count=len(regions), skipna=False)
         country = ds[var].sel(area="SSS")
         fill = country.isnull() & by_region.notnull()
@@ -319,3 +380,65 @@ def read_vacancy_flows(path: Path) -> xr.Dataset:
     ds["mean_days_open_status"] = ds["days_open_total_status"]
     ds = ds.drop_vars(["days_open_total", "days_open_total_status"])
     return _describe(ds)
+
+
+# --------------------------------------------------------------------------------------- 12r5 v2
+
+
+def read_registers_2026(path: Path) -> xr.Dataset:
+    """All 23 variables of the 2026 12r5 PxWeb json (one month), areas as in ``registers``.
+
+    Municipalities (``KU###``, 2026 division = 2025 division: Pertunmaa is in Mäntyharju) are
+    summed into TA, MK and SSS like :func:`read_registers`; ``KU199``/``MK91`` (no municipality)
+    and the ``..JOU``/``..JO`` rows (vacancies not allocated to an area) are left out of the
+    municipalities. ``unemployment_rate_published`` is a percentage: municipalities, regions
+    and the country take the published value; employment areas have none (NaN, status 1).
+    """
+    src = str(path)
+    raw = read_pxweb(path, VARS_12R5_ALL)
+    codes = [str(a) for a in raw["area"].values]
+    munis = [a for a in codes if a.isdigit() and a in set(geography.municipalities().index)]
+    unknown = [a for a in codes if a.isdigit() and a not in munis and a != "199"]
+    if unknown:
+        raise DataError(f"field Alue: unknown municipality code {unknown[0]!r}", source=src)
+    for var in VARS_12R5_ALL.values():
+        if f"{var}_status" not in raw:
+            raw[f"{var}_status"] = xr.zeros_like(raw[var], dtype=np.int8)
+    ds = harmonise(raw.sel(area=munis)).sortby("area")
+    ds = add_aggregates(ds, complete_only=False, bottom_up=True)
+    regions = [a for a in codes if a.startswith("MK") and a in set(map(str, ds["area"].values))]
+    pub = raw.sel(area=[a for a in codes if a in {*regions, geography.COUNTRY}])
+    ds = _fill_regions(ds, pub, src, COUNT_VARS_12R5)
+    ds = _fill_country(ds, pub, src, COUNT_VARS_12R5)
+    rate = raw[RATE_VAR].reindex(area=ds["area"].values)
+    rate_status = raw[f"{RATE_VAR}_status"].reindex(area=ds["area"].values, fill_value=1)
+    ds[RATE_VAR] = rate
+    ds[f"{RATE_VAR}_status"] = rate_status.astype(np.int8)
+    return ds
+
+
+def read_registers_v2(shared_dir: Path) -> xr.Dataset:
+    """The ``registers`` cube: 2006-01..2023-10 from the CSV extract, 2026-06 from the json.
+
+    The time axis is every month from 2006-01 to the last month of the json; months in
+    neither extract (2023-11..2026-05) and the variables the CSV extract lacks are NaN with
+    status 1 (missing).
+    """
+    old = read_registers(shared_dir / FILE_12R5)
+    new = read_registers_2026(shared_dir / FILE_12R5_2026)
+    if set(map(str, old["area"].values)) != set(map(str, new["area"].values)):
+        raise DataError("12r5 json areas differ from the CSV extract's", source=FILE_12R5_2026)
+    end = pd.Timestamp(new["time"].values[-1])
+    months = pd.date_range(REGISTERS_START, end, freq="MS")
+    parts = [part.reindex(area=old["area"].values) for part in (old, new)]
+    out = xr.Dataset(attrs=dict(old.attrs))
+    for var in VARS_12R5_ALL.values():
+        value = xr.concat([p[var] for p in parts if var in p], dim="time")
+        flags = xr.concat([p[f"{var}_status"] for p in parts if var in p], dim="time")
+        out[var] = value.reindex(time=months)
+        out[f"{var}_status"] = flags.reindex(time=months, fill_value=1).astype(np.int8)
+    out.attrs["gap"] = (
+        "months between the two extracts (2023-11..2026-05) and variables other than unemployed, "
+        "labour_force and vacancies before 2026-06 are NaN with status 1 (missing)"
+    )
+    return _describe(out)
