@@ -97,6 +97,8 @@ def test_inputs_name_the_known_cubes_when_one_is_missing() -> None:
     inputs = Inputs({"registers": _cube(["2023-10-01"], np.ones((2, 1)))})
     with pytest.raises(ValidationError, match="available: registers"):
         inputs["population"]
+    assert "population" not in inputs and "registers" in inputs
+    assert inputs.get("population") is None
 
 
 def test_assemble_overlays_the_refresh_cache_on_the_snapshot(tmp_path: Path) -> None:

@@ -121,6 +121,12 @@ class Inputs(Mapping[str, xr.Dataset]):
                 "cube", f"no input cube {name!r}; available: {', '.join(sorted(self._cubes))}"
             ) from None
 
+    def __contains__(self, name: object) -> bool:
+        return name in self._cubes
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self._cubes.get(name, default)
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._cubes)
 
