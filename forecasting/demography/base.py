@@ -12,8 +12,11 @@ single ages by sex (``regional_demography``). :func:`estimate_base`:
 2. rakes (iterative proportional fitting) the result to, in turn, the regions' single ages by
    sex, each municipality's three broad age groups (11ra shares), its mean age (an
    exponential tilt within the age groups, which keeps their sizes) and its totals by sex;
-   The result is in fractional persons like the projection's expected path (rounding single
-   ages to whole persons would move a small municipality's age shares by whole percents).
+3. rounds to whole persons (the stochastic projection needs them) in a controlled way: the
+   age groups' totals first (summing to the municipality's total), then the women's groups
+   (summing to the women's total; the men's are the rest), then the single ages within each
+   sex and group (largest remainders). Totals by sex stay exact and the group shares move by
+   at most half a person.
 
 Figures: ``benchmarks/eval_population_2025.py`` -> ``docs/results/population_2025.md``.
 """
@@ -133,6 +136,37 @@ def rake(
     return pop
 
 
+def largest_remainder(values: np.ndarray, total: int) -> np.ndarray:
+    """Whole numbers (N,) summing to ``total``, each the floor or ceiling of ``values``."""
+    floor = np.floor(values)
+    short = int(total - floor.sum())
+    order = np.argsort(-(values - floor), kind="stable")
+    out = floor.copy()
+    if short > 0:
+        out[order[:short]] += 1
+    elif short < 0:
+        order = [i for i in order[::-1] if floor[i] > 0]
+        out[order[:-short]] -= 1
+    return out
+
+
+def round_persons(pop: np.ndarray, by_sex: np.ndarray) -> np.ndarray:
+    """``pop`` (A, 2, X) in whole persons with the totals ``by_sex`` (A, 2) exact and the age
+    groups' sizes rounded first (see the module docstring, step 3)."""
+    out = np.empty_like(pop)
+    targets = np.rint(by_sex).astype(int)
+    for a in range(pop.shape[0]):
+        cells = np.array([[pop[a, s, lo:hi].sum() for lo, hi in GROUPS] for s in range(2)])
+        groups = largest_remainder(cells.sum(axis=0), int(targets[a].sum()))
+        women = np.minimum(largest_remainder(cells[0], int(targets[a, 0])), groups)
+        while women.sum() < targets[a, 0]:  # a group capped by its size: move the slack
+            women[int(np.argmax(groups - women))] += 1
+        for s, counts in enumerate((women, groups - women)):
+            for (lo, hi), count in zip(GROUPS, counts, strict=True):
+                out[a, s, lo:hi] = largest_remainder(pop[a, s, lo:hi], int(count))
+    return out
+
+
 def estimate_base(
     cubes: _data.Cubes, base_year: int, assumptions: DemographyAssumptions
 ) -> xr.DataArray:
@@ -163,7 +197,7 @@ def estimate_base(
     munis = geography.municipalities()
     regions = np.array([str(munis.loc[c, "region"]) for c in codes])
     regional = _regional(cubes, base_year, sorted(set(regions)))
-    raked = rake(pop, by_sex, shares, mean_age, regions, regional)
+    raked = round_persons(rake(pop, by_sex, shares, mean_age, regions, regional), by_sex)
     return xr.DataArray(
         raked, dims=("area", "sex", "age"), coords={"area": codes, "sex": SEXES, "age": AGES},
         name="population",

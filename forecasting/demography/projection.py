@@ -61,7 +61,7 @@ def _base_year(cubes: _data.Cubes, base_year: object) -> int:
         return years[-1]
     year = _int("base_year", base_year)
     if year not in years:
-        if year > years[-1]:
+        if year > max(_data.years_of(_data.cube(cubes, "population"))):
             base.check_base_year(cubes, year)  # names the cube without data for the year
         raise ValidationError(
             "base_year", f"must be a year with a base population in the inputs: {years}"
