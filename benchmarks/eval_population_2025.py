@@ -58,13 +58,13 @@ def region_ages(cubes: Inputs, region: str) -> np.ndarray:
 def base_lines(cubes: Inputs, pop: xr.DataArray) -> list[str]:
     codes = list(pop["area"].values)
     published = cubes["population_by_sex"]["population"].sel(time="2025-12-31", area=codes)
-    diff = np.abs(pop.sum("age") - published.transpose("area", "sex"))
+    diff = abs(pop.sum("age") - published.transpose("area", "sex"))
     exact = int((diff.max("sex") == 0).sum())
     key = cubes["age_key_figures"].sel(time="2025-12-31", area=codes)
     total = pop.sum(["sex", "age"])
-    under = np.abs(pop.sel(age=slice(0, 14)).sum(["sex", "age"]) / total * 100 - key.share_under_15)
-    over = np.abs(pop.sel(age=slice(65, 100)).sum(["sex", "age"]) / total * 100 - key.share_over_64)
-    mean = np.abs((pop.sum("sex") * (pop["age"] + 0.5)).sum("age") / total - key.mean_age)
+    under = abs(pop.sel(age=slice(0, 14)).sum(["sex", "age"]) / total * 100 - key.share_under_15)
+    over = abs(pop.sel(age=slice(65, 100)).sum(["sex", "age"]) / total * 100 - key.share_over_64)
+    mean = abs((pop.sum("sex") * (pop["age"] + 0.5)).sum("age") / total - key.mean_age)
     munis = geography.municipalities()
     lines = [
         "| figure | target | result |",

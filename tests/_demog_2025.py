@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -93,8 +94,12 @@ def regional_demography() -> xr.Dataset:
     """``regional_demography`` from the region files to 2025 (the snapshot's reader)."""
     specs = [dataclasses.replace(s, file=s.file.replace("-2022", "-2025")) for s in dr.REGION_SPECS]
     regions = [*dr.geography.aggregate_codes("region"), dr.geography.COUNTRY]
-    coords = {"area": regions, "time": dr.year_end(range(1972, 2026)), "sex": dr.SEXES,
-              "age": dr.AGES}  # fmt: skip
+    coords: dict[str, Iterable[object]] = {
+        "area": regions,
+        "time": dr.year_end(range(1972, 2026)),
+        "sex": dr.SEXES,
+        "age": dr.AGES,
+    }
     parts = [dr.read_region_var(shared_dir() / "region", s, coords) for s in specs]
     return xr.merge(parts, join="exact")
 

@@ -145,8 +145,8 @@ def largest_remainder(values: np.ndarray, total: int) -> np.ndarray:
     if short > 0:
         out[order[:short]] += 1
     elif short < 0:
-        order = [i for i in order[::-1] if floor[i] > 0]
-        out[order[:-short]] -= 1
+        positive = [int(i) for i in order[::-1] if floor[i] > 0]
+        out[positive[:-short]] -= 1
     return out
 
 
