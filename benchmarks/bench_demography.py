@@ -6,7 +6,7 @@ runs after a warm-up that compiles the kernels):
 - ``rates``: estimating every rate from the snapshot (cached in a process, so timed once);
 - ``kernel``: the cohort-component kernel for all municipalities and draws, in the chunks the
   engine uses (what the target is about);
-- ``pipeline``: ``project_population(scope="national", draws=1000)`` end to end: kernel,
+- ``pipeline``: ``project_population(cubes, scope="national", draws=1000)`` end to end: kernel,
   aggregation of the draws into every employment area, region and the country, and the mean
   and four quantiles of 376 areas x 22 years x 3 sexes x 102 ages.
 
@@ -35,7 +35,7 @@ from forecasting.demography.assumptions import DEFAULT_ASSUMPTIONS
 from forecasting.demography.rates import estimate_rates
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from eval_demography import write_section
+from eval_demography import cubes, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 LIMIT_S = 60.0
@@ -44,7 +44,7 @@ BASE, UNTIL = 2019, 2040
 
 def time_kernel(draws: int, seed: int) -> tuple[float, float]:
     """Wall and CPU seconds to simulate every municipality (chunked as the engine does)."""
-    rateset = estimate_rates(BASE, UNTIL, DEFAULT_ASSUMPTIONS)
+    rateset = estimate_rates(cubes(), BASE, UNTIL, DEFAULT_ASSUMPTIONS)
     codes = sorted(geography.municipalities().index)
     start, cpu = time.perf_counter(), time.process_time()
     for i in range(0, len(codes), engine.CHUNK):
@@ -55,7 +55,9 @@ def time_kernel(draws: int, seed: int) -> tuple[float, float]:
 def time_pipeline(draws: int, seed: int) -> tuple[float, float]:
     """Wall and CPU seconds of the national projection end to end."""
     start, cpu = time.perf_counter(), time.process_time()
-    project_population(BASE, UNTIL, "national", "SSS", draws, seed)
+    project_population(
+        cubes(), base_year=BASE, until=UNTIL, scope="national", area="SSS", draws=draws, seed=seed
+    )
     return time.perf_counter() - start, time.process_time() - cpu
 
 
@@ -75,9 +77,11 @@ def main() -> None:
     args = parser.parse_args()
 
     start = time.perf_counter()
-    estimate_rates(BASE, UNTIL, DEFAULT_ASSUMPTIONS)
+    estimate_rates(cubes(), BASE, UNTIL, DEFAULT_ASSUMPTIONS)
     rates_s = time.perf_counter() - start
-    project_population(BASE, BASE + 1, "area", "TA23", 2, args.seed)  # compile / load caches
+    project_population(
+        cubes(), base_year=BASE, until=BASE + 1, scope="area", area="TA23", draws=2, seed=args.seed
+    )  # compile / load caches
     kernel = [time_kernel(args.draws, args.seed + i) for i in range(args.runs)]
     pipeline = [time_pipeline(args.draws, args.seed + i) for i in range(args.runs)]
     load = os.getloadavg()
@@ -98,7 +102,7 @@ def main() -> None:
             "",
             "| step | median wall | median CPU (all threads) | wall of each run |",
             "|---|---:|---:|---|",
-            f"| rates for every municipality (once per process) | {rates_s:.1f} s | - | - |",
+            f"| rates for every municipality (once per projection) | {rates_s:.1f} s | - | - |",
             row("kernel, all municipalities", kernel),
             row("project_population(scope='national') end to end", pipeline),
             "",

@@ -21,21 +21,29 @@ from __future__ import annotations
 
 import argparse
 import re
+from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from forecasting import geography
+from forecasting import demography, geography
 from forecasting.demography import _data, labour_supply, project_population, retirements
 from forecasting.demography.assumptions import DemographyAssumptions, MigrationAssumption
+from forecasting.io.inputs import Inputs, assemble
 
 ROOT = Path(__file__).resolve().parent.parent
 SIX = ["097", "178", "213", "491", "507", "623"]
 YEARS = (2020, 2021, 2022)
 #: Population of the six municipalities on 31.12.2024 (service plan; shared/DOMAIN.md).
 TA23_2024 = 73_848
+
+
+@cache
+def cubes() -> Inputs:
+    """The demography's input cubes (snapshot and refresh cache), assembled once."""
+    return assemble([*demography.CUBES, *demography.LABOUR_CUBES, "projection_2019"])
 
 
 def backtest_assumptions(window: int = 5) -> DemographyAssumptions:
@@ -47,8 +55,8 @@ def backtest_assumptions(window: int = 5) -> DemographyAssumptions:
 
 def totals_table(ds: xr.Dataset, codes: list[str]) -> pd.DataFrame:
     """Projected totals (both sexes) vs actual and official, one row per area and year."""
-    actual = _data.by_year(_data.cube("population_totals")["population"])
-    official = _data.by_year(_data.cube("projection_2019")["population_total"])
+    actual = _data.by_year(cubes()["population_totals"]["population"])
+    official = _data.by_year(cubes()["projection_2019"]["population_total"])
     ours = _data.by_year(ds[[f"total_{s}" for s in ("mean", "lo80", "hi80", "lo95", "hi95")]])
     rows = []
     for code in codes:
@@ -87,16 +95,43 @@ def summary(table: pd.DataFrame, codes: list[str]) -> dict[str, float]:
 
 
 def area_backtest(draws: int, seed: int) -> tuple[pd.DataFrame, dict[str, float]]:
-    ds = project_population(2019, 2022, "area", "TA23", draws, seed, backtest_assumptions())
+    ds = project_population(
+        cubes(),
+        base_year=2019,
+        until=2022,
+        scope="area",
+        area="TA23",
+        draws=draws,
+        seed=seed,
+        assumptions=backtest_assumptions(),
+    )
     table = totals_table(ds, [*SIX, "TA23"])
     result = summary(table, SIX)
-    expected = project_population(2019, 2022, "area", "TA23", 0, seed, backtest_assumptions())
+    expected = project_population(
+        cubes(),
+        base_year=2019,
+        until=2022,
+        scope="area",
+        area="TA23",
+        draws=0,
+        seed=seed,
+        assumptions=backtest_assumptions(),
+    )
     result["mdape_expected"] = summary(totals_table(expected, SIX), SIX)["mdape"]
     return table, result
 
 
 def national_backtest(draws: int, seed: int) -> dict[str, float]:
-    ds = project_population(2019, 2022, "national", "SSS", draws, seed, backtest_assumptions())
+    ds = project_population(
+        cubes(),
+        base_year=2019,
+        until=2022,
+        scope="national",
+        area="SSS",
+        draws=draws,
+        seed=seed,
+        assumptions=backtest_assumptions(),
+    )
     munis = sorted(geography.municipalities().index)
     return summary(totals_table(ds, munis), munis)
 
@@ -105,19 +140,38 @@ def window_sensitivity(draws: int, seed: int) -> list[tuple[int, dict[str, float
     out = []
     for window in (3, 5, 10):
         a = backtest_assumptions(window)
-        ds = project_population(2019, 2022, "area", "TA23", draws, seed, a)
+        ds = project_population(
+            cubes(),
+            base_year=2019,
+            until=2022,
+            scope="area",
+            area="TA23",
+            draws=draws,
+            seed=seed,
+            assumptions=a,
+        )
         out.append((window, summary(totals_table(ds, SIX), SIX)))
     return out
 
 
 def production(draws: int, seed: int) -> dict[str, object]:
     """The default projection (calibrated to 2020-2022) for TA23: 2024 check and headlines."""
-    ds = project_population(2019, 2040, "area", "TA23", draws, seed)
+    ds = project_population(
+        cubes(), base_year=2019, until=2040, scope="area", area="TA23", draws=draws, seed=seed
+    )
     tot = _data.by_year(ds[["total_mean", "total_lo80", "total_hi80", "total_lo95", "total_hi95"]])
     ta = tot.sel(area="TA23", sex="T")
-    official = _data.by_year(_data.cube("projection_2019")["population_total"]).sel(area=SIX)
-    supply = _data.by_year(labour_supply(2019, 2040, "area", "TA23", draws, seed).sel(area="TA23"))
-    retire = _data.by_year(retirements(2019, 2040, "area", "TA23", draws, seed).sel(area="TA23"))
+    official = _data.by_year(cubes()["projection_2019"]["population_total"]).sel(area=SIX)
+    supply = _data.by_year(
+        labour_supply(
+            cubes(), base_year=2019, until=2040, scope="area", area="TA23", draws=draws, seed=seed
+        ).sel(area="TA23")
+    )
+    retire = _data.by_year(
+        retirements(
+            cubes(), base_year=2019, until=2040, scope="area", area="TA23", draws=draws, seed=seed
+        ).sel(area="TA23")
+    )
     return {"totals": ta, "official": official.sum("area"), "supply": supply, "retire": retire}
 
 

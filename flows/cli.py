@@ -93,9 +93,15 @@ def _forecast_registers(args: argparse.Namespace) -> int:
 
 
 def _forecast_population(args: argparse.Namespace) -> int:
-    from forecasting import demography
+    from forecasting import demography, snapshot
+    from forecasting.io.inputs import assemble
 
+    # The cubes of a later base year when the snapshot has them; a base year without its
+    # cubes then fails in the domain with a ValidationError naming the missing cube.
+    have = set(snapshot.names())
+    cubes = assemble([*demography.CUBES, *(n for n in demography.BASE_CUBES if n in have)])
     frame = demography.population_frame(
+        cubes,
         base_year=args.base_year,
         until=args.until,
         scope=args.scope,
@@ -289,8 +295,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p.set_defaults(handler=_forecast_registers)
     p = fc.add_parser("population", help="cohort-component projection with intervals")
-    p.add_argument("--base-year", type=int, default=2019)
-    p.add_argument("--until", type=int, default=2040)
+    p.add_argument("--base-year", type=int, default=None, help="default: the latest year with data")
+    p.add_argument("--until", type=int, default=None, help="default: base year + 20")
     p.add_argument("--draws", type=int, default=1000)
     p.add_argument("--seed", type=int, default=20250101)
     _add_area_args(p)

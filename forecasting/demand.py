@@ -348,8 +348,11 @@ def projected_population(until: int = 2040) -> xr.DataArray:
     municipality (national scope), expected path (no draws: the drivers use the mean), default
     assumptions; its attrs (assumptions, seed) are kept.
     """
+    # Transitional (demography branch): the demography takes its cubes as an argument; this
+    # module still loads them from the snapshot until its own refactor passes them in.
+    cubes = {n: snapshot.load(n) for n in demography.CUBES}
     ds = demography.project_population(
-        base_year=2019, until=until, scope="national", draws=0, seed=DEMOGRAPHY_SEED
+        cubes, base_year=2019, until=until, scope="national", draws=0, seed=DEMOGRAPHY_SEED
     )
     mean = _year(ds["mean"].sel(sex="T"))
     mean.attrs = dict(ds.attrs)

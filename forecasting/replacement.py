@@ -131,7 +131,12 @@ def exit_rates(area: str, until: int) -> ExitRates:
     """
     code = geography.resolve_area(area)
     draws = 0 if code == geography.COUNTRY else DRAWS
-    ds = demography.retirements(BASE_YEAR, until, "area", code, draws=draws, seed=SEED)
+    # Transitional (demography branch): the demography takes its cubes as an argument; this
+    # module still loads them from the snapshot until its own refactor passes them in.
+    cubes = {n: snapshot.load(n) for n in (*demography.CUBES, *demography.LABOUR_CUBES)}
+    ds = demography.retirements(
+        cubes, base_year=BASE_YEAR, until=until, scope="area", area=code, draws=draws, seed=SEED
+    )
     ds = ds.assign_coords(time=ds["time"].dt.year.values)
     years = ds["time"].values[1:]
     exits = ds["retirements_mean"].values[:, 1:]

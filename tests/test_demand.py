@@ -10,6 +10,7 @@ from hypothesis.extra import numpy as hnp
 
 from forecasting import demand, geography
 from forecasting.errors import UnknownAreaError, ValidationError
+from forecasting.io.inputs import Inputs
 from models import shiftshare
 
 TA23_MEMBERS = ["097", "178", "213", "491", "507", "623"]
@@ -103,10 +104,12 @@ def test_area_groups_of_a_merged_municipality_map_to_its_successor() -> None:
     assert geography.members("TA23") == TA23_MEMBERS
 
 
-def test_demography_drivers_follow_our_population_projection(projection) -> None:
+def test_demography_drivers_follow_our_population_projection(cubes: Inputs, projection) -> None:
     from forecasting import demography
 
-    pop = demography.project_population(2019, 2030, "area", "TA23", draws=0, seed=1)
+    pop = demography.project_population(
+        cubes, base_year=2019, until=2030, scope="area", area="TA23", draws=0, seed=1
+    )
     old = pop["mean"].sel(area="TA23", sex="T", age=slice(75, 100)).sum("age").values
     index = demand.demography_index(2019, 2030).sel(area="491", industry="Q").values
     np.testing.assert_allclose(index, (old / old[0]) ** demand.elasticity_q(), rtol=1e-9)

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from forecasting.demography import _data
 from forecasting.demography.assumptions import LabourAssumption
 from forecasting.demography.labour import (
     BANDS,
@@ -17,17 +16,18 @@ from forecasting.demography.labour import (
     retirements,
 )
 from forecasting.errors import ValidationError
+from forecasting.io.inputs import Inputs
 
 SIX = ["097", "178", "213", "491", "507", "623"]
 
 
-def test_rates_reproduce_employed_by_band() -> None:
+def test_rates_reproduce_employed_by_band(cubes: Inputs) -> None:
     """Etelä-Savo municipalities: rates times the 2017 population give the employed residents
     of every band in 2017 (tyokay 115n)."""
-    rates = employment_rates(SIX, LabourAssumption())
-    pop = _population_2017(SIX)
+    rates = employment_rates(cubes, SIX, LabourAssumption())
+    pop = _population_2017(cubes, SIX)
     employed = (
-        _data.cube("employment_by_age_education")["employed_residents"]
+        cubes["employment_by_age_education"]["employed_residents"]
         .sel(time="2017-12-31", area=SIX)
         .sum("education_level")
     )
@@ -36,20 +36,20 @@ def test_rates_reproduce_employed_by_band() -> None:
         np.testing.assert_allclose(got, employed.sel(age_band=band), rtol=1e-3, atol=0.5)
 
 
-def test_other_municipalities_reproduce_their_employed_total() -> None:
+def test_other_municipalities_reproduce_their_employed_total(cubes: Inputs) -> None:
     codes = ["091", "005", "837"]
-    rates = employment_rates(codes, LabourAssumption())
-    total = (rates * _population_2017(codes)).sum("age")
-    employed = _data.cube("commuting")["employed_residents"].sel(time="2017-12-31", area=codes)
+    rates = employment_rates(cubes, codes, LabourAssumption())
+    total = (rates * _population_2017(cubes, codes)).sum("age")
+    employed = cubes["commuting"]["employed_residents"].sel(time="2017-12-31", area=codes)
     np.testing.assert_allclose(total, employed, rtol=1e-9)
     assert bool((rates >= 0).all() and (rates <= 1).all())
 
 
-def test_retirement_curve_falls_through_the_sixties() -> None:
-    rates = employment_rates(["491"], LabourAssumption()).sel(area="491").values
+def test_retirement_curve_falls_through_the_sixties(cubes: Inputs) -> None:
+    rates = employment_rates(cubes, ["491"], LabourAssumption()).sel(area="491").values
     assert np.all(np.diff(rates[50:80]) <= 1e-12)
     assert rates[55] > 0.7 and 0.3 < rates[63] < 0.6 and rates[70] < 0.05
-    shifted = employment_rates(["491"], LabourAssumption(retirement_age_shift=2)).values[0]
+    shifted = employment_rates(cubes, ["491"], LabourAssumption(retirement_age_shift=2)).values[0]
     assert shifted[63] > rates[63] and shifted[40] == rates[40]
 
 
@@ -59,8 +59,10 @@ def test_retirement_weights() -> None:
 
 
 @pytest.fixture(scope="module")
-def supply() -> xr.Dataset:
-    return labour_supply(2019, 2030, "area", "TA23", draws=200, seed=4)
+def supply(cubes: Inputs) -> xr.Dataset:
+    return labour_supply(
+        cubes, base_year=2019, until=2030, scope="area", area="TA23", draws=200, seed=4
+    )
 
 
 def test_labour_supply_is_coherent(supply: xr.Dataset) -> None:
@@ -79,16 +81,18 @@ def test_labour_supply_is_coherent(supply: xr.Dataset) -> None:
     assert bool(ordered.all())
 
 
-def test_base_year_working_age_is_observed(supply: xr.Dataset) -> None:
-    pop = _data.cube("population")["population"].sel(time="2019-12-31", area=[*SIX, "TA23"])
+def test_base_year_working_age_is_observed(cubes: Inputs, supply: xr.Dataset) -> None:
+    pop = cubes["population"]["population"].sel(time="2019-12-31", area=[*SIX, "TA23"])
     np.testing.assert_allclose(
         supply["working_age_15_64_mean"].isel(time=0),
         pop.sel(age=slice(15, 64)).sum(["sex", "age"]),
     )
 
 
-def test_retirements() -> None:
-    ds = retirements(2019, 2030, "area", "TA23", draws=200, seed=4)
+def test_retirements(cubes: Inputs) -> None:
+    ds = retirements(
+        cubes, base_year=2019, until=2030, scope="area", area="TA23", draws=200, seed=4
+    )
     assert bool(ds["retirements_mean"].isel(time=0).isnull().all())
     later = ds.isel(time=slice(1, None))
     assert bool((later["retirements_lo80"] > 0).all())
@@ -105,7 +109,7 @@ def test_retirements() -> None:
     assert bool(((share > 0.01) & (share < 0.08)).all())
 
 
-def test_bad_labour_parameters() -> None:
+def test_bad_labour_parameters(cubes: Inputs) -> None:
     with pytest.raises(ValidationError) as err:
-        retirements(draws=0, assumptions={"labour": {"retirement_min_age": 20}})
+        retirements(cubes, draws=0, assumptions={"labour": {"retirement_min_age": 20}})
     assert err.value.field == "labour.retirement_min_age"

@@ -14,14 +14,17 @@ from forecasting.demography import _data, engine, population_frame, project_popu
 from forecasting.demography.assumptions import DEFAULT_ASSUMPTIONS
 from forecasting.demography.rates import estimate_rates
 from forecasting.errors import ValidationError
+from forecasting.io.inputs import Inputs
 
 SIX = ["097", "178", "213", "491", "507", "623"]
 STATS = ["mean", "lo95", "lo80", "hi80", "hi95"]
 
 
 @pytest.fixture(scope="module")
-def ta23() -> xr.Dataset:
-    return project_population(2019, 2030, "area", "TA23", draws=300, seed=3)
+def ta23(cubes: Inputs) -> xr.Dataset:
+    return project_population(
+        cubes, base_year=2019, until=2030, scope="area", area="TA23", draws=300, seed=3
+    )
 
 
 def test_dims_coords_and_provenance(ta23: xr.Dataset) -> None:
@@ -56,11 +59,11 @@ def test_intervals_are_ordered_and_non_negative(ta23: xr.Dataset) -> None:
     assert bool((ta23["total_hi80"].sel(area="TA23", sex="T") < summed_hi).isel(time=-1))
 
 
-def test_base_year_and_published_totals_are_reproduced(ta23: xr.Dataset) -> None:
+def test_base_year_and_published_totals_are_reproduced(cubes: Inputs, ta23: xr.Dataset) -> None:
     """31.12.2019 is the 11re population; 2020-2022 close to the published totals."""
-    base = _data.cube("population")["population"].sel(area=[*SIX, "TA23"], time="2019-12-31")
+    base = cubes["population"]["population"].sel(area=[*SIX, "TA23"], time="2019-12-31")
     np.testing.assert_array_equal(ta23["mean"].sel(time="2019-12-31", sex=["F", "M"]), base)
-    totals = _data.by_year(_data.cube("population_totals")["population"])
+    totals = _data.by_year(cubes["population_totals"]["population"])
     got = _data.by_year(ta23["total_lo95"].sel(sex="T"))
     for year in (2020, 2021, 2022):
         np.testing.assert_array_equal(
@@ -69,18 +72,24 @@ def test_base_year_and_published_totals_are_reproduced(ta23: xr.Dataset) -> None
     assert bool((ta23["total_hi95"] > ta23["total_lo95"]).sel(sex="T").isel(time=-1).all())
 
 
-def test_mean_of_draws_is_the_expected_path() -> None:
+def test_mean_of_draws_is_the_expected_path(cubes: Inputs) -> None:
     """Stochastic means lie within 4.5 standard errors of the expected path (draws=0)."""
-    draws = project_population(2019, 2030, "area", "TA23", draws=600, seed=8)
-    expected = project_population(2019, 2030, "area", "TA23", draws=0)
+    draws = project_population(
+        cubes, base_year=2019, until=2030, scope="area", area="TA23", draws=600, seed=8
+    )
+    expected = project_population(
+        cubes, base_year=2019, until=2030, scope="area", area="TA23", draws=0
+    )
     assert bool(expected["total_lo80"].isnull().all())
     se = (draws["total_hi95"] - draws["total_lo95"]) / (2 * 1.96) / np.sqrt(600)
     gap = (draws["total_mean"] - expected["total_mean"]).isel(time=slice(4, None))
     assert float(np.abs(gap / se.isel(time=slice(4, None))).max()) < 4.5
 
 
-def test_a_municipality_alone_equals_it_within_its_area(ta23: xr.Dataset) -> None:
-    alone = project_population(2019, 2030, "area", "491", draws=300, seed=3)
+def test_a_municipality_alone_equals_it_within_its_area(cubes: Inputs, ta23: xr.Dataset) -> None:
+    alone = project_population(
+        cubes, base_year=2019, until=2030, scope="area", area="491", draws=300, seed=3
+    )
     assert list(alone["area"].values) == ["491"]
     xr.testing.assert_allclose(alone["total_hi80"], ta23["total_hi80"].sel(area=["491"]))
 
@@ -92,11 +101,11 @@ def test_a_municipality_alone_equals_it_within_its_area(ta23: xr.Dataset) -> Non
     chunk=st.integers(1, 4),
 )
 def test_aggregates_are_the_sum_of_their_municipalities_per_draw(
-    members: list[str], seed: int, chunk: int
+    cubes: Inputs, members: list[str], seed: int, chunk: int
 ) -> None:
     """Property: every draw of an aggregate is the sum of its members' draws, whatever the
     members, the seed and the chunking; members' draws do not depend on the chunking."""
-    rateset = estimate_rates(2019, 2022, DEFAULT_ASSUMPTIONS)
+    rateset = estimate_rates(cubes, 2019, 2022, DEFAULT_ASSUMPTIONS)
     scope = engine.Scope(members, {"X": members, "Y": members[:1]})
     got = dict(engine.run(rateset, scope, _identity, draws=5, seed=seed, chunk=chunk))
     assert set(got) == {*members, "X", "Y"}
@@ -111,8 +120,8 @@ def _identity(codes: list[str], pop: np.ndarray) -> np.ndarray:
     return np.moveaxis(pop, 1, 0).astype(np.float64)
 
 
-def test_national_scope_covers_every_area() -> None:
-    ds = project_population(2019, 2021, "national", draws=4, seed=1)
+def test_national_scope_covers_every_area(cubes: Inputs) -> None:
+    ds = project_population(cubes, base_year=2019, until=2021, scope="national", draws=4, seed=1)
     munis = geography.municipalities()
     expected = {*munis.index, *geography.aggregate_codes("employment_area"),
                 *geography.aggregate_codes("region"), "SSS"}  # fmt: skip
@@ -122,10 +131,10 @@ def test_national_scope_covers_every_area() -> None:
     )
 
 
-def test_assumptions_change_the_projection() -> None:
-    base = project_population(2019, 2030, "area", "TA23", draws=0)
+def test_assumptions_change_the_projection(cubes: Inputs) -> None:
+    base = project_population(cubes, base_year=2019, until=2030, scope="area", area="TA23", draws=0)
     more = project_population(
-        2019, 2030, "area", "TA23", draws=0,
+        cubes, base_year=2019, until=2030, scope="area", area="TA23", draws=0,
         assumptions={"fertility": {"tfr_multiplier": 1.3}, "migration": {"variant": "high"}},
     )  # fmt: skip
     young = slice(0, 7)
@@ -137,8 +146,10 @@ def test_assumptions_change_the_projection() -> None:
     assert '"tfr_multiplier":1.3' in more.attrs["assumptions"]
 
 
-def test_population_frame_rows() -> None:
-    frame = population_frame(2019, 2021, "area", "TA23", draws=50, seed=2)
+def test_population_frame_rows(cubes: Inputs) -> None:
+    frame = population_frame(
+        cubes, base_year=2019, until=2021, scope="area", area="TA23", draws=50, seed=2
+    )
     assert list(frame.columns) == [
         "area",
         "year",
@@ -165,6 +176,8 @@ def test_population_frame_rows() -> None:
     [
         ({"base_year": 2017}, "base_year"),
         ({"base_year": "2019"}, "base_year"),
+        ({"base_year": 2025}, "base_year"),
+        ({"draws": 5, "seed": None}, "seed"),
         ({"until": 2019}, "until"),
         ({"until": 2200}, "until"),
         ({"scope": "world"}, "scope"),
@@ -179,7 +192,9 @@ def test_population_frame_rows() -> None:
         ({"assumptions": 3}, "assumptions"),
     ],
 )
-def test_bad_parameters_name_the_field(kwargs: dict[str, object], field: str) -> None:
+def test_bad_parameters_name_the_field(
+    cubes: Inputs, kwargs: dict[str, object], field: str
+) -> None:
     with pytest.raises(ValidationError) as err:
-        project_population(**{"draws": 0, **kwargs})  # type: ignore[arg-type]
+        project_population(cubes, **{"draws": 0, **kwargs})  # type: ignore[arg-type]
     assert err.value.field == field

@@ -15,29 +15,30 @@ from forecasting.demography.assumptions import (
     MigrationAssumption,
 )
 from forecasting.demography.rates import RateSet, estimate_rates
+from forecasting.io.inputs import Inputs
 from models.cohort import CohortComponentProjection
 
 
 @pytest.fixture(scope="module")
-def rateset() -> RateSet:
-    return estimate_rates(2019, 2040, DEFAULT_ASSUMPTIONS)
+def rateset(cubes: Inputs) -> RateSet:
+    return estimate_rates(cubes, 2019, 2040, DEFAULT_ASSUMPTIONS)
 
 
-def test_life_table_reproduces_published_life_expectancy() -> None:
+def test_life_table_reproduces_published_life_expectancy(cubes: Inputs) -> None:
     """HMD 2019 rates give Finland's e0 of 2019 as in regional_demography (SSS, from
     Statistics Finland 12ak): women 84.6, men 79.2 (one decimal in the source)."""
-    rates = _data.by_year(_data.cube("national_mortality")["death_rate"]).sel(year=2019)
-    e0 = _data.by_year(_data.cube("regional_demography")["life_expectancy"]).sel(year=2019)
+    rates = _data.by_year(cubes["national_mortality"]["death_rate"]).sel(year=2019)
+    e0 = _data.by_year(cubes["regional_demography"]["life_expectancy"]).sel(year=2019)
     for sex in ("F", "M"):
         ours = float(mortality.life_expectancy(rates.sel(sex=sex).values, sex))
         assert ours == pytest.approx(float(e0.sel(area="SSS", sex=sex)), abs=0.15)
 
 
-def test_hazard_scale_hits_the_regional_life_expectancy() -> None:
+def test_hazard_scale_hits_the_regional_life_expectancy(cubes: Inputs) -> None:
     a = DEFAULT_ASSUMPTIONS.mortality
-    m0, _, _ = mortality.national_schedule(2019, a)
-    theta = mortality.regional_scale(m0, ["MK10", "MK01"], 2019, a)
-    e0 = _data.by_year(_data.cube("regional_demography")["life_expectancy"])
+    m0, _, _ = mortality.national_schedule(cubes["national_mortality"], 2019, a)
+    theta = mortality.regional_scale(cubes["regional_demography"], m0, ["MK10", "MK01"], 2019, a)
+    e0 = _data.by_year(cubes["regional_demography"]["life_expectancy"])
     target = e0.sel(year=slice(2017, 2019)).mean("year")
     for region in ("MK10", "MK01"):
         for sex in ("F", "M"):
@@ -55,13 +56,15 @@ def test_cohort_death_probability() -> None:
     )
 
 
-def test_regional_fertility_level_and_mean_age() -> None:
+def test_regional_fertility_level_and_mean_age(cubes: Inputs) -> None:
     """Etelä-Savo's TFR 2017-2019 is 1.511, 1.370, 1.325 (12du): the jump-off is their mean,
     and the shifted national shape has the region's mean age at childbearing."""
     a = FertilityAssumption()
-    jump = fertility.regional_jump_off(["MK10"], 2019, a)
+    jump = fertility.regional_jump_off(
+        cubes["regional_demography"], cubes["national_fertility"], ["MK10"], 2019, a
+    )
     assert float(jump.sum()) == pytest.approx((1.511 + 1.370 + 1.325) / 3, abs=1e-9)
-    shares = _data.by_year(_data.cube("regional_demography")["fertility_age_share"])
+    shares = _data.by_year(cubes["regional_demography"]["fertility_age_share"])
     window = shares.sel(area="MK10", year=[2017, 2018, 2019], age=slice(15, 49)).mean("year")
     assert float(fertility.mean_age(jump.sel(area="MK10"))) == pytest.approx(
         float(fertility.mean_age(window)), abs=0.05
@@ -99,7 +102,7 @@ def test_level_variance_ratio_is_recovered() -> None:
     assert migration.level_variance_ratio(drift, np.ones(3000), window=5) > 0.5
 
 
-def test_natural_increase_matches_the_regional_accounts(rateset: RateSet) -> None:
+def test_natural_increase_matches_the_regional_accounts(cubes: Inputs, rateset: RateSet) -> None:
     """The model's births minus deaths of 2020 for the municipalities of Etelä-Savo (MK10)
     lies within 10 % of the region's 2019-2021 natural increase implied by the published
     population change minus net migration (11re, 11ae): about -1,200 a year."""
@@ -111,7 +114,7 @@ def test_natural_increase_matches_the_regional_accounts(rateset: RateSet) -> Non
         .project(rateset.population)
     )
     model = res.births[idx, 0].sum() - res.deaths[idx, 0].sum()
-    reg = _data.cube("regional_demography")
+    reg = cubes["regional_demography"]
     pop = _data.by_year(reg["population"]).sel(area="MK10").sum(["sex", "age"])
     net = _data.by_year(reg["net_migration"]).sel(area="MK10")
     years = [2019, 2020, 2021]
@@ -132,15 +135,15 @@ def test_rates_are_estimated_for_every_municipality(rateset: RateSet) -> None:
     assert np.isnan(rateset.rates.target_total[:, 3:]).all()
 
 
-def test_migration_variants_move_the_level() -> None:
+def test_migration_variants_move_the_level(cubes: Inputs) -> None:
     def level(**kw: object) -> np.ndarray:
         a = DemographyAssumptions(migration=MigrationAssumption(**kw))  # type: ignore[arg-type]
-        return estimate_rates(2019, 2025, a).rates.migration_level[:, -1]
+        return estimate_rates(cubes, 2019, 2025, a).rates.migration_level[:, -1]
 
     base, low, high = level(), level(variant="low"), level(variant="high")
     assert np.all(low < base) and np.all(base < high)
     np.testing.assert_allclose(level(offset_per_1000=2.0), base + 0.002)
     zero = estimate_rates(
-        2019, 2025, DemographyAssumptions(migration=MigrationAssumption(variant="zero"))
+        cubes, 2019, 2025, DemographyAssumptions(migration=MigrationAssumption(variant="zero"))
     )
     assert np.all(zero.rates.migration_level == 0) and np.isnan(zero.rates.target_total).all()

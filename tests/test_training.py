@@ -15,6 +15,7 @@ from hypothesis.extra import numpy as hnp
 from forecasting import replacement, training
 from forecasting.errors import DataError, UnknownAreaError, ValidationError
 from forecasting.io import correspondence as corr_io
+from forecasting.io.inputs import Inputs
 
 TA23_MEMBERS = ["097", "178", "213", "491", "507", "623"]
 VALUES = ("expansion", "replacement", "openings", "supply", "need")
@@ -101,12 +102,18 @@ def test_bridge_rows_are_shares() -> None:
     assert float(care) > 0.4
 
 
-def test_exit_rates_are_the_demography_retirements_per_employed() -> None:
+def test_exit_rates_are_the_demography_retirements_per_employed(cubes: Inputs) -> None:
     from forecasting import demography
 
     rates = replacement.exit_rates("TA23", 2030)
     ds = demography.retirements(
-        2019, 2030, "area", "TA23", draws=replacement.DRAWS, seed=replacement.SEED
+        cubes,
+        base_year=2019,
+        until=2030,
+        scope="area",
+        area="TA23",
+        draws=replacement.DRAWS,
+        seed=replacement.SEED,
     )
     k = rates.take("491")
     expected = (

@@ -2,15 +2,23 @@
 
 Public API::
 
-    project_population(base_year=2019, until=2040, scope="area", area="TA23", draws=1000, seed=None)
-    population_frame(...)   # the same as long rows for CSV
-    labour_supply(...)      # employed residents, labour force, working-age population, ratios
-    retirements(...)        # exits from employment by age, the base of replacement demand
+    project_population(cubes, *, base_year=None, until=None, scope="area", area="TA23",
+                       draws=1000, seed=None, assumptions=None)
+    population_frame(cubes, ...)   # the same as long rows for CSV
+    labour_supply(cubes, ...)      # employed residents, labour force, working-age population
+    retirements(cubes, ...)        # exits from employment by age (replacement demand)
+
+``cubes`` maps cube names to datasets (an :class:`forecasting.io.inputs.Inputs`): the caller
+assembles them; nothing here loads or caches data. Which cubes: :data:`CUBES` (any base
+year), :data:`BASE_CUBES` (a base year after the single-age population of 2019, e.g. 2025),
+:data:`LABOUR_CUBES` (labour supply, retirements). ``base_year=None`` is the latest year with
+data; a year without data raises :class:`~forecasting.errors.ValidationError` naming the cube.
 
 with assumptions in :mod:`forecasting.demography.assumptions`. Methods:
 ``docs/methods/demography.md``; figures: ``docs/results/demography.md``.
 """
 
+from forecasting.demography._data import BASE_CUBES, CUBES, LABOUR_CUBES
 from forecasting.demography.assumptions import (
     DEFAULT_ASSUMPTIONS,
     DemographyAssumptions,
@@ -19,16 +27,21 @@ from forecasting.demography.assumptions import (
     MigrationAssumption,
     MortalityAssumption,
 )
+from forecasting.demography.base import base_years
 from forecasting.demography.labour import labour_supply, retirements
 from forecasting.demography.projection import population_frame, project_population
 
 __all__ = [
+    "BASE_CUBES",
+    "CUBES",
     "DEFAULT_ASSUMPTIONS",
+    "LABOUR_CUBES",
     "DemographyAssumptions",
     "FertilityAssumption",
     "LabourAssumption",
     "MigrationAssumption",
     "MortalityAssumption",
+    "base_years",
     "labour_supply",
     "population_frame",
     "project_population",

@@ -38,10 +38,17 @@ def _window(da: xr.DataArray, base_year: int, window: int, what: str) -> xr.Data
     return da.sel(year=years)
 
 
-def national_shape(base_year: int, a: FertilityAssumption) -> xr.DataArray:
-    """National fertility schedule by single age 0..100, summing to 1."""
-    asfr = _data.by_year(_data.cube("national_fertility")["fertility_rate"])
-    mean = _window(asfr, base_year, a.window, "national_fertility").mean("year")
+def national_shape(
+    national_fertility: xr.Dataset, base_year: int, a: FertilityAssumption
+) -> xr.DataArray:
+    """National fertility schedule by single age 0..100, summing to 1.
+
+    The ``window`` years up to the base year, or up to the last year of the cube when it
+    ends earlier (the shape changes slowly; the level comes from the regional TFR).
+    """
+    asfr = _data.by_year(national_fertility["fertility_rate"])
+    last = min(base_year, int(asfr["year"].max()))
+    mean = _window(asfr, last, a.window, "national_fertility").mean("year")
     shape = mean.reindex(age=AGES, fill_value=0.0).fillna(0.0)
     return shape / shape.sum()
 
@@ -58,16 +65,21 @@ def shifted(shape: xr.DataArray, delta: float) -> np.ndarray:
     return moved / moved.sum()
 
 
-def regional_jump_off(regions: list[str], base_year: int, a: FertilityAssumption) -> xr.DataArray:
-    """Jump-off fertility rates (area=region, age): window TFR times the shifted national shape."""
-    reg = _data.cube("regional_demography")
+def regional_jump_off(
+    reg: xr.Dataset, national_fertility: xr.Dataset, regions: list[str], base_year: int,
+    a: FertilityAssumption,
+) -> xr.DataArray:  # fmt: skip
+    """Jump-off fertility rates (area=region, age): window TFR times the shifted national shape.
+
+    ``reg`` is the ``regional_demography`` cube, ``national_fertility`` the HFD cube.
+    """
     shares = _window(
         _data.by_year(reg["fertility_age_share"]), base_year, a.window, "regional_demography"
     )
     tfr = _window(
         _data.by_year(reg["total_fertility_rate"]), base_year, a.window, "regional_demography"
     )
-    nat = national_shape(base_year, a)
+    nat = national_shape(national_fertility, base_year, a)
     nat_mac = float(mean_age(nat))
     regional_mac = mean_age(shares.sel(age=REGIONAL_SHARE_AGES).mean("year"))
     out = np.empty((len(regions), AGES.size))

@@ -33,8 +33,14 @@ from scipy.optimize import least_squares
 from forecasting import geography
 from forecasting.demography import _data, engine
 from forecasting.demography.assumptions import DemographyAssumptions, LabourAssumption
-from forecasting.demography.projection import STATS, Request, stamp_output, validate_request
-from forecasting.demography.rates import INPUT_CUBES, estimate_rates
+from forecasting.demography.projection import (
+    STATS,
+    Request,
+    input_cubes,
+    stamp_output,
+    validate_request,
+)
+from forecasting.demography.rates import RateSet, estimate_rates
 from forecasting.errors import DataError
 from models.cohort import draw_quantiles
 
@@ -50,7 +56,7 @@ BANDS = {
     "65-74": (65, 75),
     "75+": (75, 101),
 }
-LABOUR_CUBES = ("employment_by_age_education", "commuting", "registers", "population")
+LABOUR_CUBES = _data.LABOUR_CUBES
 #: Additive components per draw, in this order.
 COMPONENTS = (
     "population",
@@ -64,11 +70,10 @@ COMPONENTS = (
 )
 
 
-def _population_2017(codes: list[str]) -> xr.DataArray:
+def _population_2017(cubes: _data.Cubes, codes: list[str]) -> xr.DataArray:
     """Population (area, age) of 31.12.2017: the 31.12.2018 population one year younger."""
-    pop = (
-        _data.by_year(_data.cube("population")["population"]).sel(year=2018, area=codes).sum("sex")
-    )
+    pop = _data.by_year(_data.cube(cubes, "population")["population"])
+    pop = pop.sel(year=2018, area=codes).sum("sex")
     shifted = np.concatenate([pop.values[:, 1:], np.zeros((len(codes), 1))], axis=1)
     return xr.DataArray(shifted, dims=("area", "age"), coords={"area": codes, "age": AGES})
 
@@ -127,19 +132,21 @@ def retirement_fit(band_rates: np.ndarray, pop: np.ndarray) -> np.ndarray:
     return np.asarray(fit.x)
 
 
-def employment_rates(codes: list[str], a: LabourAssumption) -> xr.DataArray:
-    """Employment rates (area, age) of ``employment_year`` for the municipalities ``codes``."""
+def employment_rates(cubes: _data.Cubes, codes: list[str], a: LabourAssumption) -> xr.DataArray:
+    """Employment rates (area, age) of ``employment_year`` for the municipalities ``codes``
+    (cubes ``employment_by_age_education``, ``commuting``, ``population``)."""
     if a.employment_year != 2017:
         # Single-age population exists for 2018-2019 only; other years would need another base.
         raise DataError("employment rates need employment_year 2017", source="population")
     when = _data.year_end(a.employment_year)
-    by_band = _data.cube("employment_by_age_education")["employed_residents"].sel(time=when)
+    by_band = _data.cube(cubes, "employment_by_age_education")["employed_residents"]
+    by_band = by_band.sel(time=when)
     by_band = by_band.sum("education_level").sel(age_band=list(BANDS))
-    pop = _population_2017([*codes, geography.COUNTRY])
+    pop = _population_2017(cubes, [*codes, geography.COUNTRY])
     bands = _band_sums(pop.values)
     national = by_band.sel(area=geography.COUNTRY).values / np.maximum(bands[-1], 1.0)
     national_single = single_age_rates(national, pop.values[-1])
-    totals = _data.cube("commuting")["employed_residents"].sel(time=when)
+    totals = _data.cube(cubes, "commuting")["employed_residents"].sel(time=when)
     out = np.empty((len(codes), AGES.size))
     for i, code in enumerate(codes):
         if code in by_band["area"].values:
@@ -167,12 +174,12 @@ def _adjust(rates: xr.DataArray, a: LabourAssumption) -> xr.DataArray:
     return rates.copy(data=np.clip(values * a.rate_multiplier, 0.0, 1.0))
 
 
-def labour_force_ratio(codes: list[str], a: LabourAssumption) -> xr.DataArray:
+def labour_force_ratio(cubes: _data.Cubes, codes: list[str], a: LabourAssumption) -> xr.DataArray:
     """Labour force (registers, annual value) over employed residents in ``employment_year``."""
     year = a.employment_year
-    force = _data.cube("registers")["labour_force"].sel(area=codes)
+    force = _data.cube(cubes, "registers")["labour_force"].sel(area=codes)
     force = force.sel(time=slice(f"{year}-01-01", f"{year}-12-31")).mean("time")
-    employed = _data.cube("commuting")["employed_residents"].sel(
+    employed = _data.cube(cubes, "commuting")["employed_residents"].sel(
         area=codes, time=_data.year_end(year)
     )
     ratio = (force / employed).fillna(1.0)
@@ -225,14 +232,13 @@ def _indicators(parts: np.ndarray) -> dict[str, np.ndarray]:
     return named
 
 
-def _run_labour(req: Request) -> dict[str, np.ndarray]:
+def _run_labour(
+    cubes: _data.Cubes, req: Request, rateset: RateSet, rates: xr.DataArray
+) -> dict[str, np.ndarray]:
     """Statistics {indicator: (area, stat, T)} over the scope."""
-    rateset = estimate_rates(req.base_year, req.until, req.assumptions)
     la = req.assumptions.labour
     codes = req.scope.municipalities
-    comp = labour_components(
-        employment_rates(codes, la), labour_force_ratio(codes, la), la.retirement_min_age
-    )
+    comp = labour_components(rates, labour_force_ratio(cubes, codes, la), la.retirement_min_age)
     where = {a: i for i, a in enumerate(req.scope.areas)}
     horizon = req.until - req.base_year + 1
     out: dict[str, np.ndarray] = {}
@@ -247,9 +253,10 @@ def _run_labour(req: Request) -> dict[str, np.ndarray]:
     return out
 
 
-def _by_age(req: Request, rates: xr.DataArray, min_age: int) -> tuple[np.ndarray, np.ndarray]:
+def _by_age(
+    req: Request, rateset: RateSet, rates: xr.DataArray, min_age: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Expected employed and retirements by age (area, T, X) from the expected path."""
-    rateset = estimate_rates(req.base_year, req.until, req.assumptions)
     where = {a: i for i, a in enumerate(req.scope.areas)}
     horizon = req.until - req.base_year + 1
     employed = np.zeros((len(where), horizon, AGES.size))
@@ -277,14 +284,25 @@ def _dataset(req: Request, stats: dict[str, np.ndarray], names: list[str]) -> xr
     return xr.Dataset(data, coords=coords)
 
 
-def _stamp(ds: xr.Dataset, req: Request, what: str) -> xr.Dataset:
-    cubes = tuple(dict.fromkeys((*LABOUR_CUBES, *INPUT_CUBES)))
-    return stamp_output(ds, req, cubes, units="persons (ratios: per person)", method=what)
+def _stamp(cubes: _data.Cubes, ds: xr.Dataset, req: Request, what: str) -> xr.Dataset:
+    names = (*LABOUR_CUBES, *input_cubes(req.base_year))
+    return stamp_output(cubes, ds, req, names, units="persons (ratios: per person)", method=what)
+
+
+def _prepare(
+    cubes: _data.Cubes, req: Request
+) -> tuple[RateSet, xr.DataArray, dict[str, np.ndarray]]:
+    """Rates, employment rates by age and the indicator statistics of ``req``."""
+    rateset = estimate_rates(cubes, req.base_year, req.until, req.assumptions)
+    rates = employment_rates(cubes, req.scope.municipalities, req.assumptions.labour)
+    return rateset, rates, _run_labour(cubes, req, rateset, rates)
 
 
 def labour_supply(
-    base_year: int = 2019,
-    until: int = 2040,
+    cubes: _data.Cubes,
+    *,
+    base_year: int | None = None,
+    until: int | None = None,
     scope: str = "area",
     area: str = geography.MIKKELI_AREA,
     draws: int = 1000,
@@ -293,7 +311,8 @@ def labour_supply(
 ) -> xr.Dataset:
     """Projected labour supply by municipality and year, with intervals.
 
-    Same parameters as :func:`forecasting.demography.project_population`.
+    Same parameters as :func:`forecasting.demography.project_population`; ``cubes`` also
+    holds :data:`forecasting.demography._data.LABOUR_CUBES`.
 
     Returns
     -------
@@ -302,21 +321,22 @@ def labour_supply(
     demographic_dependency_ratio, economic_dependency_ratio`` (persons on 31.12.; ratios per
     person), and ``employed_by_age`` (area, time, age), the expected employed residents.
     """
-    req = validate_request(base_year, until, scope, area, draws, seed, assumptions)
-    stats = _run_labour(req)
+    req = validate_request(cubes, base_year, until, scope, area, draws, seed, assumptions)
+    rateset, rates, stats = _prepare(cubes, req)
     names = ["population", "working_age_15_64", "working_age_20_69", "employed", "labour_force",
              "demographic_dependency_ratio", "economic_dependency_ratio"]  # fmt: skip
     ds = _dataset(req, stats, names)
-    rates = employment_rates(req.scope.municipalities, req.assumptions.labour)
-    employed, _ = _by_age(req, rates, req.assumptions.labour.retirement_min_age)
+    employed, _ = _by_age(req, rateset, rates, req.assumptions.labour.retirement_min_age)
     ds["employed_by_age"] = (("area", "time", "age"), employed)
     ds = ds.assign_coords(age=AGES)
-    return _stamp(ds, req, "employment rates by age times the projected population")
+    return _stamp(cubes, ds, req, "employment rates by age times the projected population")
 
 
 def retirements(
-    base_year: int = 2019,
-    until: int = 2040,
+    cubes: _data.Cubes,
+    *,
+    base_year: int | None = None,
+    until: int | None = None,
     scope: str = "area",
     area: str = geography.MIKKELI_AREA,
     draws: int = 1000,
@@ -325,7 +345,8 @@ def retirements(
 ) -> xr.Dataset:
     """Projected retirements (exits from employment with age) per municipality and year.
 
-    Same parameters as :func:`forecasting.demography.project_population`.
+    Same parameters as :func:`forecasting.demography.project_population`; ``cubes`` also
+    holds :data:`forecasting.demography._data.LABOUR_CUBES`.
 
     Returns
     -------
@@ -333,12 +354,11 @@ def retirements(
     employment during the year (NaN in the base year), ``retirements_by_age`` (area, time, age)
     expected, and ``employed_mean`` (area, time) for context. The base of replacement demand.
     """
-    req = validate_request(base_year, until, scope, area, draws, seed, assumptions)
-    stats = _run_labour(req)
+    req = validate_request(cubes, base_year, until, scope, area, draws, seed, assumptions)
+    rateset, rates, stats = _prepare(cubes, req)
     ds = _dataset(req, stats, ["retirements"])
     ds["employed_mean"] = (("area", "time"), stats["employed"][:, 0])
-    rates = employment_rates(req.scope.municipalities, req.assumptions.labour)
-    _, retired = _by_age(req, rates, req.assumptions.labour.retirement_min_age)
+    _, retired = _by_age(req, rateset, rates, req.assumptions.labour.retirement_min_age)
     ds["retirements_by_age"] = (("area", "time", "age"), retired)
     ds = ds.assign_coords(age=AGES)
-    return _stamp(ds, req, "exits from employment as employment rates fall with age")
+    return _stamp(cubes, ds, req, "exits from employment as employment rates fall with age")

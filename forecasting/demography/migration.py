@@ -54,9 +54,11 @@ def spread_schedule(population: np.ndarray) -> np.ndarray:
     return np.where(total > 0, weights / np.where(total > 0, total, 1.0), even)
 
 
-def regional_pattern(regions: list[str], base_year: int, window: int) -> xr.DataArray:
-    """Net migration rates by sex and age (area=region, sex, age), pooled over the window."""
-    reg = _data.cube("regional_demography")
+def regional_pattern(
+    reg: xr.Dataset, regions: list[str], base_year: int, window: int
+) -> xr.DataArray:
+    """Net migration rates by sex and age (area=region, sex, age), pooled over the window,
+    from the ``regional_demography`` cube ``reg``."""
     years = list(range(base_year - window + 1, base_year + 1))
     net = _data.by_year(reg["net_migration_by_age"]).sel(area=regions, year=years)
     pop = _data.by_year(reg["population"]).sel(area=regions, year=years)
@@ -83,14 +85,21 @@ class MigrationLevel:
 def implied_rates(
     totals: xr.DataArray, natural_rate: xr.DataArray, first: int, last: int
 ) -> xr.DataArray:
-    """Net migration rate implied by totals (area, year): ``P_t / P_{t-1} - 1 - natural_rate``."""
+    """Net migration rate implied by totals (area, year): ``P_t / P_{t-1} - 1 - natural_rate``.
+
+    A year missing inside the span (e.g. 2023 between the extracts) is interpolated
+    log-linearly between its neighbours, so the growth of the gap is split evenly.
+    """
     years = list(range(first - 1, last + 1))
     have = set(totals["year"].values.tolist())
-    if not set(years) <= have:
+    if not {years[0], years[-1]} <= have:
         raise DataError(
-            f"population_totals lacks years {sorted(set(years) - have)}", source="population_totals"
+            f"population_totals lacks years {sorted({years[0], years[-1]} - have)}",
+            source="population_totals",
         )
-    pop = totals.sel(year=years)
+    pop = totals.reindex(year=years)
+    if bool(pop.isnull().any()):
+        pop = np.exp(xr.apply_ufunc(np.log, pop).interpolate_na("year", method="linear"))
     growth = (pop / pop.shift(year=1) - 1.0).sel(year=years[1:])
     return growth - natural_rate
 

@@ -79,12 +79,20 @@ def improvement_rates(log_m: np.ndarray, years: np.ndarray, cap: float) -> np.nd
     return np.clip(num / den, 0.0, cap)
 
 
+def last_year(national_mortality: xr.Dataset, base_year: int) -> int:
+    """The last year of the jump-off window: the base year, or the cube's last year if earlier
+    (rates then fall from the window's centre on, so the years up to the base year are
+    projected with the trend)."""
+    return min(base_year, int(_data.years_of(national_mortality).max()))
+
+
 def national_schedule(
-    base_year: int, a: MortalityAssumption
+    national_mortality: xr.Dataset, base_year: int, a: MortalityAssumption
 ) -> tuple[xr.DataArray, xr.DataArray, float]:
     """Jump-off national rates (sex, age), improvement rates (sex, age) and the centre year."""
-    rates = _data.by_year(_data.cube("national_mortality")["death_rate"])
+    rates = _data.by_year(national_mortality["death_rate"])
     have = rates["year"].values
+    base_year = last_year(national_mortality, base_year)
     if base_year not in have or base_year - a.trend_years + 1 < have.min():
         raise DataError(
             f"national_mortality covers {have.min()}..{have.max()}: needs "
@@ -107,10 +115,12 @@ def national_schedule(
 
 
 def regional_scale(
-    m0: xr.DataArray, regions: list[str], base_year: int, a: MortalityAssumption
+    reg: xr.Dataset, m0: xr.DataArray, regions: list[str], last: int, a: MortalityAssumption
 ) -> xr.DataArray:
-    """Proportional-hazard factors (area=region, sex) matching the regional e0."""
-    e0 = _data.by_year(_data.cube("regional_demography")["life_expectancy"])
+    """Proportional-hazard factors (area=region, sex) matching the regional e0 of the same
+    window as the national jump-off rates ``m0`` (the ``window`` years up to ``last``)."""
+    e0 = _data.by_year(reg["life_expectancy"])
+    base_year = last
     window = e0.sel(year=slice(base_year - a.window + 1, base_year)).mean("year")
     out = xr.DataArray(
         np.ones((len(regions), 2)),
@@ -139,9 +149,10 @@ def cohort_death_prob(m: np.ndarray) -> np.ndarray:
 
 
 def death_rates(
-    regions: list[str], base_year: int, until: int, a: MortalityAssumption
-) -> xr.Dataset:
-    """Projected death rates by region.
+    reg: xr.Dataset, national_mortality: xr.Dataset, regions: list[str], base_year: int,
+    until: int, a: MortalityAssumption,
+) -> xr.Dataset:  # fmt: skip
+    """Projected death rates by region from ``regional_demography`` and ``national_mortality``.
 
     Returns
     -------
@@ -149,8 +160,8 @@ def death_rates(
     ``base_year+1 .. until``, ``death_prob`` (same dims), ``infant_death_prob`` (area, time,
     sex), ``hazard_scale`` (area, sex) and ``improvement`` (sex, age) per year.
     """
-    m0, improvement, centre = national_schedule(base_year, a)
-    theta = regional_scale(m0, regions, base_year, a)
+    m0, improvement, centre = national_schedule(national_mortality, base_year, a)
+    theta = regional_scale(reg, m0, regions, last_year(national_mortality, base_year), a)
     years = np.arange(base_year + 1, until + 1)
     steps = xr.DataArray(
         years - centre, dims="time", coords={"time": [_data.year_end(int(y)) for y in years]}

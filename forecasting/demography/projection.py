@@ -1,7 +1,12 @@
 """Population projections with intervals: :func:`project_population`, :func:`population_frame`.
 
-The CLI ``ennakointi forecast population --base-year 2019 --until 2040 --out FILE.csv`` calls
-:func:`population_frame` and writes it as CSV.
+The CLI ``ennakointi forecast population --base-year 2025 --until 2045 --out FILE.csv``
+assembles the input cubes (:func:`forecasting.io.inputs.assemble`), calls
+:func:`population_frame` with them and writes it as CSV. Every function takes the cubes as its
+first argument ``cubes`` (a mapping cube name -> dataset, e.g. an
+:class:`~forecasting.io.inputs.Inputs`): :data:`~forecasting.demography._data.CUBES`, and for a
+base year after the single-age population (2019) also
+:data:`~forecasting.demography._data.BASE_CUBES` (see :mod:`forecasting.demography.base`).
 """
 
 from __future__ import annotations
@@ -13,9 +18,9 @@ import pandas as pd
 import xarray as xr
 
 from forecasting import geography
-from forecasting.demography import _data, engine
+from forecasting.demography import _data, base, engine
 from forecasting.demography.assumptions import DemographyAssumptions, parse_assumptions
-from forecasting.demography.rates import INPUT_CUBES, RateSet, estimate_rates
+from forecasting.demography.rates import RateSet, estimate_rates
 from forecasting.errors import UnknownAreaError, ValidationError
 from forecasting.provenance import stamp
 from forecasting.settings import get_settings
@@ -26,8 +31,9 @@ AGES = np.arange(101)
 #: Output statistics and the probabilities of the quantiles.
 STATS = {"lo95": 0.025, "lo80": 0.10, "hi80": 0.90, "hi95": 0.975}
 STAT_NAMES = ["mean", *STATS]
-FIRST_BASE_YEAR = 2018
 LAST_YEAR = 2100
+#: Default horizon: years after the base year.
+DEFAULT_HORIZON = 20
 
 
 @dataclass(frozen=True)
@@ -48,20 +54,34 @@ def _int(field: str, value: object) -> int:
     return int(value)
 
 
-def validate_request(
-    base_year: object, until: object, scope: object, area: object, draws: object,
-    seed: object, assumptions: object,
-) -> Request:  # fmt: skip
-    """Check every parameter; raise :class:`ValidationError` naming the first bad one."""
-    base = _int("base_year", base_year)
-    years = _data.years_of(_data.cube("population"))
-    if base not in years:
+def _base_year(cubes: _data.Cubes, base_year: object) -> int:
+    """``base_year`` checked against the data, or the latest year with data when ``None``."""
+    years = base.base_years(cubes)
+    if base_year is None:
+        return years[-1]
+    year = _int("base_year", base_year)
+    if year not in years:
+        if year > max(_data.years_of(_data.cube(cubes, "population"))):
+            base.check_base_year(cubes, year)  # names the cube without data for the year
         raise ValidationError(
-            "base_year", f"must be a year with a base population: {sorted(map(int, years))}"
+            "base_year", f"must be a year with a base population in the inputs: {years}"
         )
-    end = _int("until", until)
-    if not base < end <= LAST_YEAR:
-        raise ValidationError("until", f"must lie in {base + 1}..{LAST_YEAR}")
+    return year
+
+
+def validate_request(
+    cubes: _data.Cubes, base_year: object, until: object, scope: object, area: object,
+    draws: object, seed: object, assumptions: object,
+) -> Request:  # fmt: skip
+    """Check every parameter; raise :class:`ValidationError` naming the first bad one.
+
+    ``base_year=None`` is the latest year with data, ``until=None`` twenty years later; a
+    ``seed`` is required with draws (``None`` only for the expected path, ``draws=0``).
+    """
+    first = _base_year(cubes, base_year)
+    end = first + DEFAULT_HORIZON if until is None else _int("until", until)
+    if not first < end <= LAST_YEAR:
+        raise ValidationError("until", f"must lie in {first + 1}..{LAST_YEAR}")
     if scope not in ("area", "national"):
         raise ValidationError("scope", "must be 'area' or 'national'")
     try:
@@ -72,11 +92,13 @@ def validate_request(
     limit = get_settings().scenario.max_draws
     if not 0 <= n_draws <= limit:
         raise ValidationError("draws", f"must lie in 0..{limit} (0 = expected path only)")
-    root = get_settings().release.seed if seed is None else _int("seed", seed)
+    if seed is None and n_draws > 0:
+        raise ValidationError("seed", "required with draws > 0 (the caller owns the seed)")
+    root = 0 if seed is None else _int("seed", seed)
     if root < 0:
         raise ValidationError("seed", "must be >= 0")
     parsed = parse_assumptions(assumptions)  # type: ignore[arg-type]
-    return Request(base, end, engine.scope_for(str(scope), code), n_draws, root, parsed)
+    return Request(first, end, engine.scope_for(str(scope), code), n_draws, root, parsed)
 
 
 def _population_components(codes: list[str], pop: np.ndarray) -> np.ndarray:
@@ -118,8 +140,10 @@ def _run(req: Request, rateset: RateSet) -> np.ndarray:
 
 
 def project_population(
-    base_year: int = 2019,
-    until: int = 2040,
+    cubes: _data.Cubes,
+    *,
+    base_year: int | None = None,
+    until: int | None = None,
     scope: str = "area",
     area: str = geography.MIKKELI_AREA,
     draws: int = 1000,
@@ -130,10 +154,15 @@ def project_population(
 
     Parameters
     ----------
+    cubes
+        Input cubes by name: :data:`forecasting.demography._data.CUBES`, and for a base year
+        after 2019 :data:`~forecasting.demography._data.BASE_CUBES` (an ``Inputs``).
     base_year
-        Year of the base population (31.12.); 2019 (or 2018) in the snapshot.
+        Year of the base population (31.12.): a year of the single-age ``population`` cube
+        (2018, 2019) or a later year with totals by sex, components and age key figures
+        (2025, see :mod:`forecasting.demography.base`); default the latest such year.
     until
-        Last projected year (31.12.).
+        Last projected year (31.12.); default ``base_year + 20``.
     scope
         ``"area"``: the municipalities of ``area`` and ``area`` itself; ``"national"``: every
         municipality, employment area, region and the country.
@@ -142,7 +171,7 @@ def project_population(
     draws
         Stochastic draws (0: the expected path only, intervals NaN).
     seed
-        Root seed (default: ``settings.release.seed``).
+        Root seed, required with draws (the caller owns it).
     assumptions
         :class:`DemographyAssumptions` or a nested dict of overrides (default assumptions).
 
@@ -156,15 +185,21 @@ def project_population(
     Raises
     ------
     ValidationError
-        A parameter is out of range (the error names it).
+        A parameter is out of range or the base year lacks data (the error names the
+        parameter or the cube).
     """
-    req = validate_request(base_year, until, scope, area, draws, seed, assumptions)
-    rateset = estimate_rates(req.base_year, req.until, req.assumptions)
+    req = validate_request(cubes, base_year, until, scope, area, draws, seed, assumptions)
+    rateset = estimate_rates(cubes, req.base_year, req.until, req.assumptions)
     stats = _run(req, rateset)
-    return _to_dataset(req, stats)
+    return _to_dataset(cubes, req, stats)
 
 
-def _to_dataset(req: Request, stats: np.ndarray) -> xr.Dataset:
+def input_cubes(base_year: int) -> tuple[str, ...]:
+    """The cubes a projection from ``base_year`` reads (for provenance)."""
+    return _data.CUBES if base_year <= 2019 else (*_data.CUBES, *_data.BASE_CUBES)
+
+
+def _to_dataset(cubes: _data.Cubes, req: Request, stats: np.ndarray) -> xr.Dataset:
     years = np.arange(req.base_year, req.until + 1)
     coords = {
         "area": req.scope.areas,
@@ -178,9 +213,10 @@ def _to_dataset(req: Request, stats: np.ndarray) -> xr.Dataset:
         data[f"total_{name}"] = (("area", "time", "sex"), stats[:, i, :, :, -1])
     ds = xr.Dataset(data, coords=coords)
     return stamp_output(
+        cubes,
         ds,
         req,
-        INPUT_CUBES,
+        input_cubes(req.base_year),
         units="persons on 31 December",
         method="cohort-component projection",
         age_convention="100 = 100 and over",
@@ -188,20 +224,21 @@ def _to_dataset(req: Request, stats: np.ndarray) -> xr.Dataset:
 
 
 def stamp_output(
-    ds: xr.Dataset, req: Request, cubes: tuple[str, ...], *, units: str, method: str,
-    **extra: str,
+    cubes: _data.Cubes, ds: xr.Dataset, req: Request, names: tuple[str, ...], *, units: str,
+    method: str, **extra: str,
 ) -> xr.Dataset:  # fmt: skip
-    """``ds`` with the provenance of ``cubes``, the seed, draws and assumptions of ``req``."""
+    """``ds`` with the provenance of the cubes ``names``, the seed, draws and assumptions."""
     return stamp(
         ds,
-        source_tables=_data.source_tables(cubes),
-        retrieved=_data.retrieved(cubes),
-        data_version=_data.data_version(cubes),
+        source_tables=_data.source_tables(cubes, names),
+        retrieved=_data.retrieved(cubes, names),
+        data_version=_data.data_version(cubes, names),
         seed=req.seed,
         extra={
             "units": units,
             "time_convention": "31 December (YYYY-12-31); flows during the year",
             "draws": req.draws,
+            "base_year": req.base_year,
             "intervals": "central 80 % and 95 % intervals of the draws",
             "assumptions": req.assumptions.describe(),
             "method": f"{method}; see docs/methods/demography.md",
@@ -211,8 +248,10 @@ def stamp_output(
 
 
 def population_frame(
-    base_year: int = 2019,
-    until: int = 2040,
+    cubes: _data.Cubes,
+    *,
+    base_year: int | None = None,
+    until: int | None = None,
     scope: str = "area",
     area: str = geography.MIKKELI_AREA,
     draws: int = 1000,
@@ -225,7 +264,10 @@ def population_frame(
     one dtype for the column). Rows are ordered by area (as in the dataset), year, sex, age.
     The dataset's attrs are kept in ``frame.attrs``.
     """
-    ds = project_population(base_year, until, scope, area, draws, seed, assumptions)
+    ds = project_population(
+        cubes, base_year=base_year, until=until, scope=scope, area=area, draws=draws,
+        seed=seed, assumptions=assumptions,
+    )  # fmt: skip
     return dataset_to_frame(ds)
 
 

@@ -1,16 +1,14 @@
-"""All rates of a projection, estimated from the snapshot for every municipality at once.
+"""All rates of a projection, estimated from the input cubes for every municipality at once.
 
 Rates are always estimated for all municipalities of the current division, whatever the scope
 of a request: the pooled estimates (the fertility prior, the migration autocorrelation) and so
 every municipality's projection are then the same whether it is projected alone, with its
-employment area or nationally. :func:`estimate_rates` is cached per (base year, horizon,
-assumptions).
+employment area or nationally. Nothing is cached: the cubes are the caller's arguments.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import lru_cache
 
 import numpy as np
 import xarray as xr
@@ -23,8 +21,7 @@ from models.cohort import CohortComponentProjection, CohortRates
 
 AGES = np.arange(101)
 SEXES = ["F", "M"]
-INPUT_CUBES = ("population", "population_totals", "regional_demography", "national_mortality",
-               "national_fertility")  # fmt: skip
+INPUT_CUBES = _data.CUBES
 
 
 @dataclass(frozen=True)
@@ -56,9 +53,9 @@ class RateSet:
         return np.array([where[c] for c in codes], dtype=np.int64)
 
 
-def population_years(codes: list[str]) -> xr.DataArray:
-    """Population (area, year, sex, age) of the municipalities ``codes``."""
-    pop = _data.by_year(_data.cube("population")["population"]).sel(area=codes)
+def population_years(cubes: _data.Cubes, codes: list[str]) -> xr.DataArray:
+    """Population (area, year, sex, age) of the municipalities ``codes`` (``population``)."""
+    pop = _data.by_year(_data.cube(cubes, "population")["population"]).sel(area=codes)
     if bool(pop.isnull().any()):
         raise DataError("population has missing cells", source="population")
     return pop.transpose("area", "year", "sex", "age")
@@ -107,9 +104,9 @@ def _natural_rate(rates: CohortRates, pop0: np.ndarray, codes: list[str]) -> xr.
 
 
 def _target_years(
-    codes: list[str], base_year: int, until: int, calibrate: bool
+    cubes: _data.Cubes, codes: list[str], base_year: int, until: int, calibrate: bool
 ) -> tuple[xr.DataArray, list[int]]:
-    totals = _data.by_year(_data.cube("population_totals")["population"]).sel(area=codes)
+    totals = _data.by_year(_data.cube(cubes, "population_totals")["population"]).sel(area=codes)
     complete = [int(y) for y in totals["year"].values if bool(totals.sel(year=y).notnull().all())]
     years = [y for y in complete if base_year < y <= until] if calibrate else []
     return totals, years
@@ -128,13 +125,14 @@ class _Migration:
 
 
 def _migration(
-    codes: list[str], regions: list[str], pop0: np.ndarray, natural: xr.DataArray,
-    base_year: int, until: int, a: MigrationAssumption,
+    cubes: _data.Cubes, codes: list[str], regions: list[str], pop0: np.ndarray,
+    natural: xr.DataArray, base_year: int, until: int, a: MigrationAssumption,
 ) -> _Migration:  # fmt: skip
     horizon = until - base_year
-    pattern = migration.regional_pattern(sorted(set(regions)), base_year, a.window)
+    reg = _data.cube(cubes, "regional_demography")
+    pattern = migration.regional_pattern(reg, sorted(set(regions)), base_year, a.window)
     rho = _per_municipality(pattern, regions, codes).values
-    totals, target_years = _target_years(codes, base_year, until, a.calibrate_to_totals)
+    totals, target_years = _target_years(cubes, codes, base_year, until, a.calibrate_to_totals)
     last = max(target_years, default=base_year)
     history = migration.implied_rates(totals, natural, a.history_from, last)
     est = migration.estimate_level(history, last, a)
@@ -157,30 +155,56 @@ def _migration(
     )  # fmt: skip
 
 
-@lru_cache(maxsize=8)
-def estimate_rates(base_year: int, until: int, assumptions: DemographyAssumptions) -> RateSet:
-    """Estimate every rate of every municipality for ``base_year+1 .. until`` (cached).
+def base_population(
+    cubes: _data.Cubes, codes: list[str], base_year: int, assumptions: DemographyAssumptions
+) -> xr.DataArray:
+    """Base population (area, year, sex, age) of ``codes``: the single-age ``population`` of
+    ``base_year`` (with the year before when present), or for a later year the estimate of
+    :func:`forecasting.demography.base.estimate_base` (year ``base_year`` only)."""
+    pop = population_years(cubes, codes)
+    if base_year in pop["year"].values:
+        return pop
+    from forecasting.demography.base import estimate_base
+
+    est = estimate_base(cubes, base_year, assumptions).sel(area=codes)
+    return est.expand_dims(year=[base_year]).transpose("area", "year", "sex", "age")
+
+
+def estimate_rates(
+    cubes: _data.Cubes, base_year: int, until: int, assumptions: DemographyAssumptions
+) -> RateSet:
+    """Estimate every rate of every municipality for ``base_year+1 .. until``.
+
+    ``cubes`` holds :data:`forecasting.demography._data.CUBES` (and, for a base year after
+    the single-age population, :data:`~forecasting.demography._data.BASE_CUBES`).
 
     Raises
     ------
     DataError
         When a cube lacks the years the assumptions need.
+    ValidationError
+        When ``cubes`` lacks a cube (named).
     """
     munis = geography.municipalities()
     codes = sorted(munis.index)
     regions = [str(munis.loc[c, "region"]) for c in codes]
     unique_regions = sorted(set(regions))
-    pop = population_years(codes)
+    pop = base_population(cubes, codes, base_year, assumptions)
     if base_year not in pop["year"].values:
         raise DataError(f"no base population for {base_year}", source="population")
     pop0 = pop.sel(year=base_year).values.copy()
+    reg = _data.cube(cubes, "regional_demography")
+    nat_fert = _data.cube(cubes, "national_fertility")
 
-    mort = mortality.death_rates(unique_regions, base_year, until, assumptions.mortality)
+    mort = mortality.death_rates(
+        reg, _data.cube(cubes, "national_mortality"), unique_regions, base_year, until,
+        assumptions.mortality,
+    )  # fmt: skip
     q = _per_municipality(mort["death_prob"], regions, codes).values
     qb = _per_municipality(mort["infant_death_prob"], regions, codes).values
 
     fa = assumptions.fertility
-    jump = fertility.regional_jump_off(unique_regions, base_year, fa)
+    jump = fertility.regional_jump_off(reg, nat_fert, unique_regions, base_year, fa)
     asfr = _per_municipality(
         fertility.projected_schedules(jump, base_year, until, fa), regions, codes
     )
@@ -206,14 +230,14 @@ def estimate_rates(base_year: int, until: int, assumptions: DemographyAssumption
         male_share=fa.male_share,
     )  # fmt: skip
     natural = _natural_rate(no_mig, pop0, codes)
-    mig = _migration(codes, regions, pop0, natural, base_year, until, assumptions.migration)
+    mig = _migration(cubes, codes, regions, pop0, natural, base_year, until, assumptions.migration)
     rates = replace(
         no_mig, migration_rate=mig.rate, migration_spread=mig.spread, migration_level=mig.level,
         target_total=mig.target, migration_sd=mig.sd, migration_level_sd=mig.level_sd,
         migration_ar=mig.phi,
     )  # fmt: skip
     estimates = _estimates(mort, jump, factor, natural, mig, tau)
-    pop0.flags.writeable = False  # shared through the cache
+    pop0.flags.writeable = False
     return RateSet(codes, base_year, until, pop0, rates, estimates, assumptions)
 
 

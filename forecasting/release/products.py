@@ -216,20 +216,36 @@ register(
 )
 
 
-POPULATION_UNTIL = 2040
+#: Years projected after the base year (the latest year with data in the declared cubes).
+POPULATION_HORIZON = 20
 POPULATION_DRAWS = 1000
+#: The cubes of the demography products (``forecasting.demography.CUBES`` and
+#: ``LABOUR_CUBES``). When the snapshot carries ``forecasting.demography.BASE_CUBES``
+#: (population_by_sex, population_change, age_key_figures: Snapshot v2), add them here and
+#: the default base year moves to their year (2025).
+POPULATION_CUBES = (
+    "population",
+    "population_totals",
+    "regional_demography",
+    "national_mortality",
+    "national_fertility",
+)
+LABOUR_CUBES = (*POPULATION_CUBES, "employment_by_age_education", "commuting", "registers")
 
 
 def _demography(fn_name: str) -> BuildFn:
-    """A build step calling ``forecasting.demography.<fn_name>`` for the release's scope."""
+    """A build step calling ``forecasting.demography.<fn_name>`` for the release's scope,
+    from the latest base year with data in the product's cubes."""
 
     def build(ctx: BuildContext, inputs: Mapping[str, xr.Dataset], cubes: Inputs) -> xr.Dataset:
         from forecasting import demography
 
         fn = getattr(demography, fn_name)
+        base_year = demography.base_years(cubes)[-1]
         return fn(
-            base_year=2019,
-            until=POPULATION_UNTIL,
+            cubes,
+            base_year=base_year,
+            until=base_year + POPULATION_HORIZON,
             scope=ctx.scope,
             area=ctx.area,
             draws=POPULATION_DRAWS,
@@ -244,7 +260,7 @@ register(
         name="population_projection",
         stage="demography",
         requires=("forecasting.demography:project_population",),
-        cubes=(WHOLE_SNAPSHOT,),
+        cubes=POPULATION_CUBES,
         build=_demography("project_population"),
         metrics=_area_count,
     )
@@ -254,7 +270,7 @@ register(
         name="labour_supply",
         stage="demography",
         requires=("forecasting.demography:labour_supply",),
-        cubes=(WHOLE_SNAPSHOT,),
+        cubes=LABOUR_CUBES,
         build=_demography("labour_supply"),
         metrics=_area_count,
     )
