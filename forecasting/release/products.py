@@ -219,16 +219,18 @@ register(
 #: Years projected after the base year (the latest year with data in the declared cubes).
 POPULATION_HORIZON = 20
 POPULATION_DRAWS = 1000
-#: The cubes of the demography products (``forecasting.demography.CUBES`` and
-#: ``LABOUR_CUBES``). When the snapshot carries ``forecasting.demography.BASE_CUBES``
-#: (population_by_sex, population_change, age_key_figures: Snapshot v2), add them here and
-#: the default base year moves to their year (2025).
+#: The cubes of the demography products (``forecasting.demography.CUBES``, ``BASE_CUBES``
+#: and ``LABOUR_CUBES``): with the 2025 totals, components and key figures of Snapshot v2
+#: the base year is their year (31.12.2025).
 POPULATION_CUBES = (
     "population",
     "population_totals",
     "regional_demography",
     "national_mortality",
     "national_fertility",
+    "population_by_sex",
+    "population_change",
+    "age_key_figures",
 )
 LABOUR_CUBES = (*POPULATION_CUBES, "employment_by_age_education", "commuting", "registers")
 
