@@ -7,7 +7,8 @@ municipalities, several with suppressed unemployed counts in the registers).
 
 TA23 reference values: recorded on commit 70c3fe5 (before the scenario engine ran for other
 areas) by calling ``load_structure("TA23")``, ``calibrate_matching("TA23")`` and
-``run_scenario(TA23_SPEC, draws=40, seed=7)`` (today's signatures take the input cubes) and hashing the arrays with :func:`_digest`;
+``run_scenario(TA23_SPEC, draws=40, seed=7)`` (today's signatures take the input cubes) and
+hashing the arrays with :func:`_digest`;
 compared bit for bit: TA23 keeps its distance-seeded commuting fit and its employed-by-age
 retirement rates, so its structure and a fixed run must not move by one bit. A digest is a
 same-platform check (numpy/numba build of this project's lock file).
