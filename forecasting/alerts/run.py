@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 import xarray as xr
@@ -179,6 +180,7 @@ def evaluate_snapshot(
     products: Mapping[str, xr.Dataset] | None = None,
     today: dt.date | None = None,
     simulate: bool = True,
+    runner: Any = None,
 ) -> RunSummary:
     """Evaluate the rules for the months from ``since`` (default: the latest month).
 
@@ -204,6 +206,9 @@ def evaluate_snapshot(
     inputs, products
         ``inputs`` overrides what :func:`release_inputs` builds from ``cubes`` and the
         release ``products`` (:func:`release_products`).
+    runner
+        The scenario runner of the event impacts (default :func:`scenario_runner` on
+        ``cubes``).
     """
     config = rules.load_config()
     registers = cubes["registers"]
@@ -228,7 +233,9 @@ def evaluate_snapshot(
     ecfg = config["rules"]["event_tier"]
     events = live_events(EventRegister(db).frame(), [*months, now_month], ecfg["lookahead_months"])
     impacts = (
-        simulate_tiered(events, registers["labour_force"], ecfg, runner=_runner(cubes))
+        simulate_tiered(
+            events, registers["labour_force"], ecfg, runner=runner or scenario_runner(cubes)
+        )
         if simulate and len(events)
         else {}
     )
@@ -260,18 +267,18 @@ def evaluate_snapshot(
     )
 
 
-def _runner(cubes: Mapping[str, xr.Dataset]):  # type: ignore[no-untyped-def]
-    """The scenario engine on ``cubes`` (each area calibrated once per evaluation)."""
+def scenario_runner(cubes: Mapping[str, xr.Dataset]) -> Callable[..., xr.Dataset]:
+    """The scenario engine on ``cubes`` (each area calibrated once, kept by this runner)."""
     from forecasting.scenarios import run_scenario
     from forecasting.scenarios.baseline import Calibration, calibrate
 
     calibrations: dict[str, Calibration] = {}
 
-    def run(spec: dict, **kwargs: object) -> xr.Dataset:
+    def run(spec: dict[str, Any], **kwargs: Any) -> xr.Dataset:
         area = str(spec.get("area", geography.MIKKELI_AREA))
         if area not in calibrations:
             calibrations[area] = calibrate(cubes, area)
-        return run_scenario(spec, calibration=calibrations[area], **kwargs)  # type: ignore[arg-type]
+        return run_scenario(spec, calibration=calibrations[area], **kwargs)
 
     return run
 
