@@ -121,8 +121,8 @@ def check_uncertainty(ds: xr.Dataset, *, name: str) -> xr.Dataset:
         q = np.asarray(ds["quantile"].values, dtype=float)
         if q.size and (q.min() <= 0 or q.max() >= 1 or np.any(np.diff(q) <= 0)):
             raise ContractError("quantile levels must be increasing within (0, 1)", source=name)
-    for var_name, var in ds.data_vars.items():
-        kinds = [d for d in ("statistic", "quantile", "draw") if d in var.dims]
+    for var_name, data in ds.data_vars.items():
+        kinds = [d for d in ("statistic", "quantile", "draw") if d in data.dims]
         if len(kinds) > 1:
             raise ContractError(
                 f"variable {var_name!r} has {' and '.join(kinds)} dims; one uncertainty dim only",
@@ -264,8 +264,8 @@ def _bounds(da: xr.DataArray, level: float) -> tuple[xr.DataArray, xr.DataArray]
         hi_q = float(qs[np.isclose(qs, 1.0 - tail)][0])
         return da.sel(quantile=lo_q, drop=True), da.sel(quantile=hi_q, drop=True)
     if "draw" in da.dims:
-        q = da.quantile([tail, 1.0 - tail], dim="draw")
-        return q.isel(quantile=0, drop=True), q.isel(quantile=1, drop=True)
+        pair = da.quantile([tail, 1.0 - tail], dim="draw")
+        return pair.isel(quantile=0, drop=True), pair.isel(quantile=1, drop=True)
     raise ContractError("no uncertainty dim (statistic, quantile or draw) to take bounds from")
 
 
