@@ -16,6 +16,7 @@ from forecasting import geography
 from forecasting.contract import stack_statistics
 from forecasting.io.inputs import Inputs
 from forecasting.release.registry import WHOLE_SNAPSHOT, BuildContext, BuildFn, Product, register
+from forecasting.scenarios.calibration import STRUCTURE_CUBES
 
 
 # -- the products ------------------------------------------------------------------------------
@@ -279,18 +280,12 @@ def _scenarios(ctx: BuildContext, inputs: Mapping[str, xr.Dataset], cubes: Input
     return run_presets(seed=ctx.seed_for("scenarios"), area=area, calibration=calibration)
 
 
-#: The cubes of the scenario calibration (forecasting.scenarios.calibration.STRUCTURE_CUBES).
-SCENARIO_CUBES = (
-    "registers", "vacancy_flows", "commuting", "jobs_by_industry",
-    "employment_by_age_education", "migration", "population_totals", "population",
-)  # fmt: skip
-
 register(
     Product(
         name="scenarios",
         stage="scenarios",
         requires=("forecasting.scenarios:run_presets",),
-        cubes=SCENARIO_CUBES,
+        cubes=STRUCTURE_CUBES,
         build=_scenarios,
         metrics=lambda ds: {"scenarios": int(ds.sizes["scenario"])},
     )
