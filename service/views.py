@@ -127,9 +127,19 @@ def training_years(ds: xr.Dataset) -> list[int]:
 def training_bars(
     ds: xr.Dataset, area: str, year: int, labels: dict[str, str] | None
 ) -> list[tuple[str, float, float | None, float | None]]:
-    """Need by field in ``year`` (summed over levels), largest first, with 80 % bounds."""
+    """Need by field in ``year`` (summed over levels), largest first, with 80 % bounds.
+
+    ``need`` with a ``statistic`` dim (the contract's layout); the training-needs product
+    still writes bare ``lo80``/``hi80`` next to ``need`` (``LEGACY_UNCERTAINTY_PRODUCTS``),
+    which is read until its producer is converted.
+    """
     if area not in ds.indexes["area"] or "need" not in ds:
         return []
+    if "statistic" in ds["need"].dims:
+        lo, hi = ds[["need"]].enn.bounds(0.8)
+        ds = xr.Dataset(
+            {"need": ds[["need"]].enn.point()["need"], "lo80": lo["need"], "hi80": hi["need"]}
+        )
     cube = ds[[v for v in ("need", "lo80", "hi80") if v in ds]].sel(area=area)
     cube = cube.sel(time=cube["time"].dt.year == year)
     if cube.sizes["time"] == 0:
