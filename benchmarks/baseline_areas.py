@@ -35,9 +35,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from forecasting import geography, snapshot  # noqa: E402
+from forecasting import geography  # noqa: E402
+from forecasting.io.inputs import Inputs, assemble  # noqa: E402
 from forecasting.scenarios import baseline as bl  # noqa: E402
-from forecasting.scenarios.calibration import load_structure  # noqa: E402
+from forecasting.scenarios.calibration import (  # noqa: E402
+    STRUCTURE_CUBES,
+    estimate_matching_elasticity,
+)
 from models import labourflow as lf  # noqa: E402
 
 FIRST, LAST, MONTHS = "2015-01", "2019-12", 60
@@ -85,16 +89,19 @@ def _rel(model: np.ndarray, observed: np.ndarray) -> np.ndarray:
     return np.abs(model / obs - 1)
 
 
-def evaluate(area: str, draws: int) -> Row:
-    """Calibrate, run and compare one employment area."""
+def evaluate(
+    cubes: Inputs, area: str, draws: int, elasticity: tuple[float, float, int] | None = None
+) -> Row:
+    """Calibrate, run and compare one employment area (``elasticity``: the matching
+    elasticity estimated once for all areas of the data version)."""
     t0 = time.perf_counter()
-    st = load_structure(area)
-    match_a, _, _ = bl.calibrate_matching(area)
-    base = bl.build_baseline(FIRST, MONTHS, area=area)
+    cal = bl.calibrate(cubes, area, elasticity=elasticity)
+    st, match_a = cal.structure, cal.match_a
+    base = bl.build_baseline(cal, FIRST, MONTHS)
     res = lf.simulate(base.params, base.path, base.init, draws=draws, seed=SEED)
     seconds = time.perf_counter() - t0
     munis = list(st.municipalities)
-    reg = snapshot.load("registers").sel(area=munis, time=slice(FIRST, LAST))
+    reg = cubes["registers"].sel(area=munis, time=slice(FIRST, LAST))
     reg = reg.transpose("time", "area")
     obs_u = reg["unemployed"].values
     med_u = np.median(res.unemployed, axis=0)
@@ -237,12 +244,14 @@ def main() -> None:
     areas = args.areas.split(",") if args.areas else geography.aggregate_codes("employment_area")
     load = os.getloadavg()
     start = time.perf_counter()
-    snapshot.load_all()
-    warm = bl.build_baseline(FIRST, 1)  # compile (or load) the kernel outside the timings
+    cubes = assemble(STRUCTURE_CUBES)
+    elasticity = estimate_matching_elasticity(cubes["registers"], cubes["vacancy_flows"])
+    warm_cal = bl.calibrate(cubes, geography.MIKKELI_AREA, elasticity=elasticity)
+    warm = bl.build_baseline(warm_cal, FIRST, 1)  # compile (or load) the kernel first
     lf.simulate(warm.params, warm.path, warm.init, draws=2, seed=1)
     rows = []
     for area in areas:
-        row = evaluate(area, args.draws)
+        row = evaluate(cubes, area, args.draws, elasticity)
         print(table([row])[-1], flush=True)
         rows.append(row)
     text = section(rows, args.draws, load, time.perf_counter() - start)

@@ -124,11 +124,29 @@ def _forecast_training_needs(args: argparse.Namespace) -> int:
 # --- scenarios, releases, service ----------------------------------------------------------
 
 
+def _release_dataset(release: str | None, name: str) -> Any:
+    """Product ``name`` of release ``release`` ("current": the current one), or None."""
+    if release is None:
+        return None
+    from forecasting.io.release_store import ReleaseStore
+
+    opened = ReleaseStore().open(None if release == "current" else release)
+    return opened.dataset(name) if name in opened.names() else None
+
+
 def _scenario_run(args: argparse.Namespace) -> int:
+    from forecasting.io.inputs import assemble
     from forecasting.scenarios import run as scenario_run
+    from forecasting.scenarios.calibration import STRUCTURE_CUBES
 
     path = scenario_run.run_scenario_file(
-        Path(args.spec), Path(args.out), fmt=args.format, draws=args.draws, seed=args.seed
+        Path(args.spec),
+        Path(args.out),
+        assemble(STRUCTURE_CUBES),
+        fmt=args.format,
+        draws=args.draws,
+        seed=args.seed,
+        baseline=_release_dataset(args.release, "register_forecasts"),
     )
     print(f"wrote {path}")
     return 0
@@ -244,10 +262,29 @@ def _alerts_ack(args: argparse.Namespace) -> int:
     return 0
 
 
-def _alerts_evaluate(args: argparse.Namespace) -> int:
-    from forecasting.alerts.run import evaluate_snapshot
+def _current_products() -> dict[str, Any]:
+    """The current release's products the alert rules read ({} before the first release)."""
+    from forecasting.alerts.run import release_products
+    from forecasting.io.release_store import ReleaseStore
 
-    report = evaluate_snapshot(_alert_db(), since=args.since, area=args.area, deliver=args.deliver)
+    current = ReleaseStore().current()
+    return release_products(current.id) if current is not None else {}
+
+
+def _alerts_evaluate(args: argparse.Namespace) -> int:
+    from forecasting.alerts.run import ALERT_CUBES, evaluate_snapshot, release_products
+    from forecasting.io.inputs import assemble
+    from forecasting.scenarios.calibration import STRUCTURE_CUBES
+
+    release = None if args.release == "current" else args.release
+    report = evaluate_snapshot(
+        _alert_db(),
+        assemble(sorted({*ALERT_CUBES, *STRUCTURE_CUBES})),
+        since=args.since,
+        area=args.area,
+        deliver=args.deliver,
+        products=release_products(release) if release else _current_products(),
+    )
     print(report)
     return 0
 
@@ -317,6 +354,11 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("netcdf", "csv"), default="netcdf")
     p.add_argument("--draws", type=int, default=None)
     p.add_argument("--seed", type=int, default=20250101)
+    p.add_argument(
+        "--release",
+        default=None,
+        help="release id (or 'current') whose register_forecasts a register_forecast spec follows",
+    )
     p.set_defaults(handler=_scenario_run)
 
     rel = sub.add_parser("release", help="versioned releases").add_subparsers(
@@ -372,6 +414,12 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", default=None, help="first month to evaluate, YYYY-MM")
     p.add_argument("--area", default=None, help="limit to one area's municipalities")
     p.add_argument("--deliver", action="store_true", help="send what is due now")
+    p.add_argument(
+        "--release",
+        default="current",
+        help="release whose register_forecasts (and labour supply, occupation forecasts) the "
+        "rules read (default: the current release; without one the run is refused)",
+    )
     p.set_defaults(handler=_alerts_evaluate)
 
     for name, handler, helptext in (

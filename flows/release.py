@@ -164,21 +164,25 @@ def deliver_alerts(
 ) -> dict[str, Any]:
     """Run the alert life cycle on the released data and deliver what changed (I/O: retried).
 
-    The rules read the release's products (labour supply, occupation forecasts) besides the
-    registers. Cached per release id, so a rerun that republishes nothing calls nothing;
-    underneath, the life cycle skips months it has evaluated and deliveries are idempotent
-    per transition.
+    The rules read the release's products (register forecasts, labour supply, occupation
+    forecasts) besides the input cubes, assembled here (registers, occupations, the 2019
+    projection and the scenario engine's cubes for the event impacts). Cached per release id,
+    so a rerun that republishes nothing calls nothing; underneath, the life cycle skips
+    months it has evaluated and deliveries are idempotent per transition.
     """
-    from forecasting.alerts.run import evaluate_snapshot
+    from forecasting.alerts.run import ALERT_CUBES, evaluate_snapshot, release_products
     from forecasting.io.alert_db import make_engine
+    from forecasting.io.inputs import assemble
+    from forecasting.scenarios.calibration import STRUCTURE_CUBES
 
+    cubes = assemble(sorted({*ALERT_CUBES, *STRUCTURE_CUBES}))
     engine = make_engine(get_settings().alerts.database_url)
     summary = evaluate_snapshot(
         engine,
+        cubes,
         area=area if scope == "area" else None,
         deliver=True,
-        release_id=release_id,
-        store_root=store_root,
+        products=release_products(release_id, store_root),
     )
     return {"release": release_id, "summary": str(summary)}
 

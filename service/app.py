@@ -42,7 +42,13 @@ from service.routers import (
     scenarios,
     training,
 )
-from service.scenarios import ProcessRunner, ScenarioService, engine_runner, release_targets
+from service.scenarios import (
+    EngineRunner,
+    ProcessRunner,
+    ScenarioService,
+    engine_runner,
+    release_targets,
+)
 from service.security import parse_keys
 
 log = logging.getLogger(__name__)
@@ -106,11 +112,12 @@ def _employment_area(code: str) -> str:
 
 
 def _engine(processes: int) -> Callable[..., Any] | None:
-    """The scenario engine: in ``processes`` worker processes, or in-process with 0."""
+    """The scenario engine on the input cubes assembled once here (at start): in
+    ``processes`` worker processes (each gets the cubes once), or in-process with 0."""
     runner = engine_runner()
-    if runner is None or processes <= 0:
+    if not isinstance(runner, EngineRunner) or processes <= 0:
         return runner
-    return ProcessRunner(processes)
+    return ProcessRunner(processes, runner.cubes)
 
 
 def _limit_maximum(operation: dict[str, Any], maximum: int) -> None:

@@ -23,7 +23,7 @@ import multiprocessing
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -42,21 +42,74 @@ Targets = Callable[[Any, str | None], xr.Dataset | None]  # (spec, release id) -
 log = logging.getLogger(__name__)
 
 
-def engine_runner() -> Runner | None:
-    """``forecasting.scenarios.run_scenario`` if the scenario engine is installed, else None."""
+class EngineRunner:
+    """``(spec, baseline=None) -> xr.Dataset`` through ``forecasting.scenarios.run_scenario``
+    on the input cubes the service assembled at start.
+
+    Each employment area is calibrated once (:func:`forecasting.scenarios.baseline.calibrate`)
+    and the calibration kept, keyed by ``(area, data version of the cubes)``: the service's
+    own state, handed to the engine as an argument (the engine keeps no data caches).
+    """
+
+    def __init__(self, cubes: Mapping[str, xr.Dataset]):
+        self.cubes = cubes
+        self._calibrations: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()
+
+    def _version(self) -> str:
+        from forecasting.provenance import combine_versions
+
+        return combine_versions(str(ds.attrs.get("data_version", "")) for ds in self.cubes.values())
+
+    def calibration(self, area: str) -> Any:
+        from forecasting.scenarios.baseline import calibrate
+
+        key = (area, self._version())
+        with self._lock:
+            if key not in self._calibrations:
+                self._calibrations[key] = calibrate(self.cubes, area)
+            return self._calibrations[key]
+
+    def __call__(self, spec: Any, baseline: xr.Dataset | None = None) -> xr.Dataset:
+        from forecasting.scenarios import run_scenario
+        from forecasting.scenarios.run import as_spec
+
+        parsed = as_spec(spec)
+        return run_scenario(parsed, baseline=baseline, calibration=self.calibration(parsed.area))
+
+
+def engine_runner(cubes: Mapping[str, xr.Dataset] | None = None) -> Runner | None:
+    """An :class:`EngineRunner` on ``cubes`` (default: assembled now, the scenario cubes) if
+    the scenario engine is installed, else None."""
     try:
-        module = importlib.import_module("forecasting.scenarios")
+        importlib.import_module("forecasting.scenarios")
     except ImportError:
         return None
-    runner: Runner | None = getattr(module, "run_scenario", None)
-    return runner
+    return EngineRunner(cubes if cubes is not None else scenario_inputs())
+
+
+def scenario_inputs() -> Mapping[str, xr.Dataset]:
+    """The scenario engine's input cubes (snapshot and refresh cache, newest wins)."""
+    from forecasting.io.inputs import assemble
+    from forecasting.scenarios.calibration import STRUCTURE_CUBES
+
+    return assemble(STRUCTURE_CUBES)
+
+
+#: The worker process's runner, set once by :func:`_init_worker` with the service's cubes.
+_worker: EngineRunner | None = None
+
+
+def _init_worker(cubes: Mapping[str, xr.Dataset]) -> None:
+    global _worker
+    _worker = EngineRunner(dict(cubes))
 
 
 def _run_in_worker(spec: dict[str, Any], baseline: xr.Dataset | None = None) -> xr.Dataset:
     """The engine's ``run_scenario`` on a spec given as JSON (runs in the worker process)."""
-    from forecasting.scenarios import run_scenario
-
-    return run_scenario(spec, baseline=baseline)
+    if _worker is None:
+        raise NotConfiguredError("the scenario worker process was started without input cubes")
+    return _worker(spec, baseline=baseline)
 
 
 def release_targets(releases: Releases) -> Targets:
@@ -95,15 +148,22 @@ class ProcessRunner:
     ----------
     processes
         Number of worker processes (each kernel already uses every core).
+    cubes
+        The input cubes the service assembled at start; each worker gets them once when it
+        starts (default: :func:`scenario_inputs`).
     """
 
-    def __init__(self, processes: int = 1):
+    def __init__(self, processes: int = 1, cubes: Mapping[str, xr.Dataset] | None = None):
         self.processes = processes
+        self.cubes = dict(cubes if cubes is not None else scenario_inputs())
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
-            max_workers=self.processes, mp_context=multiprocessing.get_context("spawn")
+            max_workers=self.processes,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(self.cubes,),
         )
 
     def __call__(self, spec: Any, baseline: xr.Dataset | None = None) -> xr.Dataset:

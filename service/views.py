@@ -1,9 +1,9 @@
 """Small read models for the dashboard pages, taken from release cubes.
 
-Each function takes a cube and returns plain Python values for a template or a chart. The
-forecast cube may be published long (a ``variable`` dim with ``mean, lo80, ...`` variables),
-wide (``<variable>_mean, <variable>_lo80, ...``) or as quantiles over draws (scenarios);
-:func:`fan` reads all three.
+Each function takes a cube and returns plain Python values for a template or a chart. A
+forecast cube has the data contract's one uncertainty layout: a ``statistic`` dim (mean,
+lo80, ...) for forecasts, a ``quantile`` dim for simulations (scenarios); :func:`fan` reads
+both (bounds in variable names are refused by the contract when a release is built).
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from forecasting.contract import STATISTICS
 from service.charts import Fan, FanPoint
-from service.cubes import statistics_long
 
-STATS = ("mean", "lo80", "hi80", "lo95", "hi95")
+STATS = STATISTICS
 
 
 def _dates(values: np.ndarray) -> list[dt.date]:
@@ -42,36 +42,34 @@ def history(
 
 
 def forecast_variables(ds: xr.Dataset) -> list[str]:
-    """The variables a forecast cube forecasts (any of the layouts :func:`fan` reads)."""
-    ds = statistics_long(ds)
-    if "variable" in ds.dims:
-        return [str(v) for v in ds["variable"].values]
-    return sorted({str(n)[: -len("_mean")] for n in ds.data_vars if str(n).endswith("_mean")})
+    """The variables a forecast cube forecasts (those with a ``statistic`` dim)."""
+    return [str(v) for v in ds.data_vars if "statistic" in ds[v].dims]
 
 
 def fan(ds: xr.Dataset, area: str, variable: str) -> Fan:
-    """The forecast fan of ``variable`` in ``area`` from any of the published layouts.
+    """The forecast fan of ``variable`` in ``area``.
 
-    Long (``variable`` dim; ``mean, lo80, hi80, lo95, hi95``), by ``statistic`` (each
-    variable over a ``statistic`` dim), wide (``<variable>_mean`` ...) or quantiles over
-    draws (a ``quantile`` dim: the median, and the 25-75 % and 5-95 % bands). An area or
-    variable the cube lacks gives an empty fan.
+    A ``statistic`` dim (``ds.enn.point()`` and ``ds.enn.bounds(0.8 / 0.95)``) or quantiles
+    over draws (a ``quantile`` dim: the median, and the 25-75 % and 5-95 % bands). An area or
+    variable the cube lacks, or a variable without every statistic, gives an empty fan.
     """
-    if area not in ds.indexes.get("area", pd.Index([])):
+    if area not in ds.indexes.get("area", pd.Index([])) or variable not in ds:
         return Fan([])
-    cube = statistics_long(ds.sel(area=area))
-    if "quantile" in ds.dims and variable in cube:
+    cube = ds[[variable]].sel(area=area)
+    if "quantile" in cube[variable].dims:
         return _quantile_fan(cube[variable])
-    if "variable" in cube.dims:
-        if variable not in cube.indexes["variable"]:
-            return Fan([])
-        cube = cube.sel(variable=variable)
-        names = dict(zip(STATS, STATS, strict=True))
-    else:
-        names = {s: f"{variable}_{s}" for s in STATS}
-    if not all(n in cube for n in names.values()):
+    if "statistic" not in cube[variable].dims:
         return Fan([])
-    columns = {s: cube[n].values for s, n in names.items()}
+    have = {str(s) for s in cube["statistic"].values}
+    if not set(STATS) <= have:
+        return Fan([])
+    point = cube.enn.point()[variable]
+    lo80, hi80 = (b[variable] for b in cube.enn.bounds(0.8))
+    lo95, hi95 = (b[variable] for b in cube.enn.bounds(0.95))
+    columns = {
+        s: da.transpose("time").values
+        for s, da in zip(STATS, (point, lo80, hi80, lo95, hi95), strict=True)
+    }
     points = [
         FanPoint(t, *(_num(columns[s][i]) for s in STATS))
         for i, t in enumerate(_dates(cube["time"].values))
@@ -129,9 +127,19 @@ def training_years(ds: xr.Dataset) -> list[int]:
 def training_bars(
     ds: xr.Dataset, area: str, year: int, labels: dict[str, str] | None
 ) -> list[tuple[str, float, float | None, float | None]]:
-    """Need by field in ``year`` (summed over levels), largest first, with 80 % bounds."""
+    """Need by field in ``year`` (summed over levels), largest first, with 80 % bounds.
+
+    ``need`` with a ``statistic`` dim (the contract's layout); the training-needs product
+    still writes bare ``lo80``/``hi80`` next to ``need`` (``LEGACY_UNCERTAINTY_PRODUCTS``),
+    which is read until its producer is converted.
+    """
     if area not in ds.indexes["area"] or "need" not in ds:
         return []
+    if "statistic" in ds["need"].dims:
+        lo, hi = ds[["need"]].enn.bounds(0.8)
+        ds = xr.Dataset(
+            {"need": ds[["need"]].enn.point()["need"], "lo80": lo["need"], "hi80": hi["need"]}
+        )
     cube = ds[[v for v in ("need", "lo80", "hi80") if v in ds]].sel(area=area)
     cube = cube.sel(time=cube["time"].dt.year == year)
     if cube.sizes["time"] == 0:

@@ -81,11 +81,83 @@ def test_exceedance_probability_reference_values() -> None:
     np.testing.assert_allclose(p_tail.values, 0.10, rtol=1e-6)
 
 
+def _naive(regs: xr.Dataset) -> xr.Dataset:
+    """The causal naive rate forecast (a replay of history passes it explicitly)."""
+    return naive_rate_forecast(regs["unemployed"] / regs["labour_force"])
+
+
 def test_naive_rate_forecast_is_causal() -> None:
     rate = synthetic(None) / 4000
     full = naive_rate_forecast(rate)
     cut = naive_rate_forecast(rate.isel(time=slice(0, 100)))
     xr.testing.assert_allclose(full.isel(time=99), cut.isel(time=99))
+
+
+def test_naive_rate_forecast_has_the_contract_layout() -> None:
+    from forecasting.contract import STATISTICS, check_uncertainty
+
+    fc = naive_rate_forecast(synthetic(None) / 4000)
+    assert fc["rate"].dims == ("area", "time", "step", "statistic")
+    assert list(fc["statistic"].values) == list(STATISTICS)
+    check_uncertainty(fc, name="naive")
+    ok = fc["rate"].isel(time=-1).dropna("step", how="any")
+    assert ok.sizes["step"] > 0
+    assert (ok.sel(statistic="lo95") <= ok.sel(statistic="lo80")).all()
+    assert (ok.sel(statistic="lo80") <= ok.sel(statistic="mean")).all()
+    assert (ok.sel(statistic="hi80") <= ok.sel(statistic="hi95")).all()
+
+
+def _register_forecasts(areas: list[str], origin: str, unemployed: np.ndarray) -> xr.Dataset:
+    """A release-shaped ``register_forecasts``: (area, time, statistic), +-10 % / 20 % bands."""
+    from forecasting.contract import STATISTICS
+
+    months = pd.date_range(pd.Timestamp(origin) + pd.DateOffset(months=1), periods=len(unemployed),
+                           freq="MS")  # fmt: skip
+    scale = np.array([1.0, 0.9, 1.1, 0.8, 1.2])
+    u = np.broadcast_to(unemployed[None, :, None] * scale, (len(areas), len(months), 5))
+    return xr.Dataset(
+        {
+            "unemployed": (("area", "time", "statistic"), u.copy()),
+            "labour_force": (("area", "time", "statistic"), np.full(u.shape, 4000.0)),
+        },
+        coords={"area": areas, "time": months, "statistic": list(STATISTICS)},
+    )
+
+
+def test_rate_rule_reads_the_given_register_forecasts() -> None:
+    """A register forecast with a spike (unemployed 600 of 4,000 = 15 %, over the 12 %
+    threshold) fires the rule at the origin; the same forecast without the spike (8 %) does
+    not, whatever the observed history says."""
+    from forecasting.alerts.monitor import rate_forecast_from_registers
+
+    flat = np.full(12, 320.0)  # 8 %
+    spike = flat.copy()
+    spike[5] = 600.0
+    cfg = CFG["rate_threshold"] | {"threshold": 0.12}
+    quiet = rules.rate_threshold(
+        rate_forecast_from_registers(_register_forecasts(["491"], "2023-10", flat), "2023-10"), cfg
+    )
+    loud = rules.rate_threshold(
+        rate_forecast_from_registers(_register_forecasts(["491"], "2023-10", spike), "2023-10"), cfg
+    )
+    assert int(quiet.severity.sel(area="491").item()) == rules.NORMAL
+    assert int(loud.severity.sel(area="491").item()) == rules.CRITICAL
+    assert float(loud.numbers["peak"].sel(area="491").item()) == pytest.approx(0.15)
+    assert pd.Timestamp(loud.severity["time"].values[0]) == pd.Timestamp("2023-10-01")
+
+
+def test_register_signals_refuse_to_run_without_the_release_forecasts() -> None:
+    from forecasting.alerts.monitor import rate_forecast_from_registers
+
+    series = synthetic(None)
+    regs = xr.Dataset({"unemployed": series, "labour_force": series * 0 + 4000.0})
+    with pytest.raises(DataError, match="register_forecasts"):
+        register_signals(regs, rate_forecast=None, areas=["491"])  # type: ignore[arg-type]
+    with pytest.raises(DataError, match="register_forecasts"):
+        rate_forecast_from_registers(None, "2023-10")
+    legacy = xr.Dataset({"unemployed": series, "labour_force": series * 0 + 4000.0})
+    with pytest.raises(DataError, match="register_forecasts"):
+        rate_forecast_from_registers(legacy, "2023-10")
 
 
 def test_event_tiers_relative_to_labour_force() -> None:
@@ -167,7 +239,7 @@ def test_engine_persists_history_and_a_rerun_sends_nothing_new(db: Any) -> None:
         )
     series = synthetic(120, shift=0.9)
     regs = xr.Dataset({"unemployed": series, "labour_force": series * 0 + 4000.0})
-    signals = register_signals(regs, areas=["491"])
+    signals = register_signals(regs, rate_forecast=_naive(regs), areas=["491"])
     engine = AlertEngine(db)
     first = engine.evaluate(signals, list(MONTHS))
     assert first.episodes_by_rule().get("seasonal_rise", 0) >= 1
@@ -241,7 +313,7 @@ def test_repository_lists_filters_acknowledges_and_subscribes(db: Any) -> None:
     series = synthetic(120, shift=0.9)
     regs = xr.Dataset({"unemployed": series, "labour_force": series * 0 + 4000.0})
     AlertEngine(db).evaluate(
-        register_signals(regs, areas=["491"]),
+        register_signals(regs, rate_forecast=_naive(regs), areas=["491"]),
         list(MONTHS),
         explainer=lambda t: {"rule": t.rule, "numbers": t.numbers},
     )

@@ -22,7 +22,8 @@ from forecasting.alerts.monitor import (
     stale_signals,
     working_age_input,
 )
-from forecasting.alerts.run import RuleInputs, evaluate_snapshot
+from forecasting.alerts.run import RuleInputs, evaluate_snapshot, scenario_runner
+from forecasting.contract import STATISTICS
 from forecasting.io.alert_db import AlertRow, make_engine, session_scope
 
 CFG = rules.load_config()["rules"]
@@ -33,6 +34,17 @@ MONTHS = pd.date_range("2018-01-01", "2023-10-01", freq="MS")
 @pytest.fixture
 def db(tmp_path: Path) -> Any:
     return make_engine(f"sqlite:///{tmp_path / 'a.sqlite'}")
+
+
+def flat_forecasts(regs: xr.Dataset, months: int = 12) -> xr.Dataset:
+    """A release-shaped ``register_forecasts``: the last observed month held, +-10 % / 20 %."""
+    last = regs.isel(time=-1, drop=True)[["unemployed", "labour_force"]]
+    start = pd.Timestamp(regs["time"].values[-1]) + pd.DateOffset(months=1)
+    time = pd.date_range(start, periods=months, freq="MS")
+    scale = xr.DataArray([1.0, 0.9, 1.1, 0.8, 1.2], dims="statistic",
+                         coords={"statistic": list(STATISTICS)})  # fmt: skip
+    fc = last.expand_dims(time=time) * scale
+    return fc.transpose("area", "time", "statistic")
 
 
 def banded(yearly_factor: float) -> xr.DataArray:
@@ -100,8 +112,14 @@ def test_working_age_input_from_single_ages_and_from_labour_supply() -> None:
     wa = working_age_input(xr.Dataset({"population": pop}))
     assert wa.dims == ("area", "time", "age_band")
     assert float(wa.sum("age_band").isel(area=0, time=0)) == 50.0  # ages 15..64
-    supply = xr.Dataset({"working_age_15_64_mean": pop.sum("age")})
-    assert working_age_input(supply).dims == ("area", "time")
+    total = pop.sum("age")
+    stats = xr.concat([total, total * 0.9, total * 1.1], dim="statistic").assign_coords(
+        statistic=["mean", "lo80", "hi80"]
+    )
+    supply = xr.Dataset({"working_age_15_64": stats.transpose("area", "time", "statistic")})
+    got = working_age_input(supply)
+    assert got.dims == ("area", "time")
+    xr.testing.assert_allclose(got, total)  # the mean of the statistic dim
 
 
 # -- occupation shortage ---------------------------------------------------------------------
@@ -201,11 +219,11 @@ def test_monthly_run_evaluates_the_new_rules_with_keys_and_explanations(db: Any)
     )
     kwargs: dict[str, Any] = {
         "since": "2021-01",
-        "registers": regs,
+        "register_forecasts": flat_forecasts(regs),
         "inputs": inputs,
         "simulate": False,
     }
-    first = evaluate_snapshot(db, today=dt.date(2024, 3, 1), **kwargs)
+    first = evaluate_snapshot(db, {"registers": regs}, today=dt.date(2024, 3, 1), **kwargs)
     with session_scope(db) as session:
         rows = {r.dedup_key: r for r in session.scalars(select(AlertRow)).all()}
         explanations = {k: r.explanation for k, r in rows.items()}
@@ -224,7 +242,7 @@ def test_monthly_run_evaluates_the_new_rules_with_keys_and_explanations(db: Any)
     occ = explanations["occupation_shortage:MK10:21"]["contributions"]
     assert occ["vacancies_change_12m"] > 0
     assert explanations["stale_data:SSS:registers"]["numbers"]["age_months"] == 5.0
-    again = evaluate_snapshot(db, today=dt.date(2024, 3, 1), **kwargs)
+    again = evaluate_snapshot(db, {"registers": regs}, today=dt.date(2024, 3, 1), **kwargs)
     assert first.fired >= 3 and again.fired == 0 and again.enqueued == 0
 
 
@@ -254,9 +272,9 @@ def test_event_becomes_a_scenario_spec() -> None:
     assert layoff["duration_months"] == 3 and "phase_in_months" not in layoff
 
 
-def test_real_small_simulation_puts_the_impact_with_a_band() -> None:
+def test_real_small_simulation_puts_the_impact_with_a_band(cubes) -> None:
     cfg = {**CFG["event_tier"], "sim_draws": 20}
-    impact = simulate_event(event(), 23_000.0, cfg)
+    impact = simulate_event(event(), 23_000.0, cfg, runner=scenario_runner(cubes))
     assert impact.simulated and impact.draws == 20
     lo, mid, hi = impact.peak_extra_unemployed
     assert 0 < lo <= mid <= hi < 300 * 2.6  # at most the jobs times the largest multiplier
@@ -275,9 +293,9 @@ def test_real_small_simulation_puts_the_impact_with_a_band() -> None:
         ({"industry": "B", "jobs": 5000}, "jobs"),  # more mining jobs than exist in Mikkeli
     ],
 )
-def test_unsimulable_events_say_why(changes: dict[str, Any], why: str) -> None:
+def test_unsimulable_events_say_why(cubes, changes: dict[str, Any], why: str) -> None:
     cfg = {**CFG["event_tier"], "sim_draws": 5}
-    impact = simulate_event(event(**changes), 23_000.0, cfg)
+    impact = simulate_event(event(**changes), 23_000.0, cfg, runner=scenario_runner(cubes))
     assert not impact.simulated and why in impact.reason
     assert impact.as_dict() == {"simulated": False, "reason": impact.reason}
 
@@ -312,7 +330,7 @@ def test_simulated_rate_impact_escalates_the_tier() -> None:
 
 
 def test_monthly_run_fires_a_tiered_event_with_or_without_a_simulation(
-    db: Any, monkeypatch: pytest.MonkeyPatch
+    db: Any, monkeypatch: pytest.MonkeyPatch, cubes: Any
 ) -> None:
     register = EventRegister(db)
     fields = {k: v for k, v in event().items() if k != "id"}
@@ -332,7 +350,14 @@ def test_monthly_run_fires_a_tiered_event_with_or_without_a_simulation(
     small = {**config["rules"]["event_tier"], "sim_draws": 10}
     patched = {**config, "rules": {**config["rules"], "event_tier": small}}
     monkeypatch.setattr(rules, "load_config", lambda *a, **k: patched)  # 10 draws: fast
-    evaluate_snapshot(db, since="2023-10", registers=regs, inputs=RuleInputs())
+    evaluate_snapshot(
+        db,
+        {"registers": regs},
+        since="2023-10",
+        register_forecasts=flat_forecasts(regs),
+        inputs=RuleInputs(),
+        runner=scenario_runner(cubes),  # the engine on the real cubes
+    )
     with session_scope(db) as session:
         rows = {r.dedup_key: r.explanation for r in session.scalars(select(AlertRow)).all()}
     simulated = rows["event_tier:491"]["events"][0]["simulated_impact"]
@@ -342,25 +367,44 @@ def test_monthly_run_fires_a_tiered_event_with_or_without_a_simulation(
     assert helsinki["simulated"] and helsinki["peak_extra_unemployed"] > 0
 
 
-def test_release_inputs_read_the_release_products(tmp_path: Path) -> None:
-    from forecasting.alerts.run import release_inputs
+def test_release_inputs_read_the_release_products(tmp_path: Path, cubes: Any) -> None:
+    from forecasting.alerts.run import release_inputs, release_products
     from forecasting.io.release_store import ReleaseStore
 
     supply = xr.Dataset(
-        {"working_age_15_64_mean": (("area", "time"), np.full((1, 12), 5000.0))},
-        coords={"area": ["491"], "time": YEARS},
+        {"working_age_15_64": (("area", "time", "statistic"), np.full((1, 12, 1), 5000.0))},
+        coords={"area": ["491"], "time": YEARS, "statistic": ["mean"]},
     )
     store = ReleaseStore(tmp_path / "releases")
     manifest = {"data_version": "x", "code_version": "0", "seeds": {}, "metrics": {}}
     info = store.publish({"labour_supply": supply}, manifest)
-    regs = occupations(60.0)[["unemployed"]]
-    got = release_inputs(regs, info.id, str(tmp_path / "releases"))
+    occ = occupations(60.0)
+    inputs = {"registers": occ[["unemployed"]], "occupations": occ}
+    inputs["projection_2019"] = cubes["projection_2019"]
+    products = release_products(info.id, str(tmp_path / "releases"))
+    assert set(products) == {"labour_supply"}
+    got = release_inputs(inputs, products)
     assert got.working_age is not None and got.working_age.dims == ("area", "time")
     assert float(got.working_age.sel(area="491").isel(time=0)) == 5000.0
     assert got.occupation_forecast is None  # not in this release: observed turns only
     assert got.sources is not None and set(got.sources) == {"registers", "occupations"}
-    fallback = release_inputs(regs)  # no release: the official projection in age bands
+    fallback = release_inputs(inputs)  # no release: the official projection in age bands
     assert fallback.working_age is not None and "age_band" in fallback.working_age.dims
+
+
+def test_the_run_refuses_to_evaluate_without_the_release_register_forecasts(db: Any) -> None:
+    from forecasting.errors import DataError
+
+    t = pd.date_range("2018-01-01", "2023-10-01", freq="MS")
+    regs = xr.Dataset(
+        {
+            "unemployed": (("area", "time"), np.full((1, t.size), 300.0)),
+            "labour_force": (("area", "time"), np.full((1, t.size), 4000.0)),
+        },
+        coords={"area": ["491"], "time": t},
+    )
+    with pytest.raises(DataError, match="register_forecasts"):
+        evaluate_snapshot(db, {"registers": regs}, inputs=RuleInputs(), simulate=False)
 
 
 def test_an_event_announced_after_the_last_register_month_fires_today(db: Any) -> None:
@@ -376,11 +420,17 @@ def test_an_event_announced_after_the_last_register_month_fires_today(db: Any) -
         },
         coords={"area": ["491"], "time": t},
     )
-    kwargs: dict[str, Any] = {"registers": regs, "inputs": RuleInputs(), "simulate": False}
-    evaluate_snapshot(db, since="2023-10", today=dt.date(2024, 1, 20), **kwargs)
+    kwargs: dict[str, Any] = {
+        "register_forecasts": flat_forecasts(regs),
+        "inputs": RuleInputs(),
+        "simulate": False,
+    }
+    evaluate_snapshot(db, {"registers": regs}, since="2023-10", today=dt.date(2024, 1, 20),
+                      **kwargs)  # fmt: skip
     with session_scope(db) as session:  # not yet announced in 2024-01: nothing
         assert session.scalar(select(AlertRow).where(AlertRow.rule == "event_tier")) is None
-    evaluate_snapshot(db, since="2023-10", today=dt.date(2024, 3, 5), **kwargs)
+    evaluate_snapshot(db, {"registers": regs}, since="2023-10", today=dt.date(2024, 3, 5),
+                      **kwargs)  # fmt: skip
     with session_scope(db) as session:
         row = session.scalar(select(AlertRow).where(AlertRow.dedup_key == "event_tier:491"))
         assert row is not None and row.state == "firing"

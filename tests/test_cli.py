@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -71,7 +72,43 @@ def test_events_add_refuses_unknown_municipality(
     assert "507" in capsys.readouterr().out
 
 
-def test_alerts_evaluate_and_list(alert_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.fixture
+def release_with_forecasts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cubes: Any
+) -> Iterator[Path]:
+    """A release store whose current release holds ``register_forecasts`` (the last observed
+    month of the registers held 12 months, statistic dim), as the alert run reads it."""
+    import pandas as pd
+
+    from forecasting.io.release_store import ReleaseStore
+
+    regs = cubes["registers"]
+    last = regs.isel(time=-1, drop=True)[["unemployed", "labour_force"]]
+    ahead = pd.date_range(pd.Timestamp(regs["time"].values[-1]), periods=13, freq="MS")[1:]
+    fc = last.expand_dims(time=ahead, statistic=["mean", "lo80", "hi80"])
+    fc = fc.transpose("area", "time", "statistic")
+    root = tmp_path / "releases"
+    manifest = {"data_version": "x", "code_version": "0", "seeds": {}, "metrics": {}}
+    ReleaseStore(root).publish({"register_forecasts": fc}, manifest)
+    monkeypatch.setenv("ENNAKOINTI_RELEASE__STORE_DIR", str(root))
+    get_settings.cache_clear()
+    yield root
+    get_settings.cache_clear()
+
+
+def test_alerts_evaluate_without_a_release_is_refused(
+    alert_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    monkeypatch.setenv("ENNAKOINTI_RELEASE__STORE_DIR", str(tmp_path / "none"))
+    get_settings.cache_clear()
+    assert main(["alerts", "evaluate", "--area", "TA23"]) == 2
+    assert "register_forecasts" in capsys.readouterr().err
+
+
+def test_alerts_evaluate_and_list(
+    alert_db: Path, release_with_forecasts: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["alerts", "evaluate", "--since", "2020-01", "--area", "TA23"]) == 0
     assert "fired" in capsys.readouterr().out
     assert main(["alerts", "list", "--area", "TA23"]) == 0

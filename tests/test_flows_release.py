@@ -16,6 +16,7 @@ from prefect.transactions import transaction
 
 from flows import release as flow
 from forecasting import release
+from forecasting.errors import DataError
 from forecasting.io.inputs import Inputs
 from forecasting.io.release_store import CANONICAL_NAMES, ReleaseError, ReleaseStore
 from forecasting.io.release_work import WorkArea
@@ -318,16 +319,24 @@ def test_alerts_product_adds_working_age_decline_from_labour_supply(tmp_path: Pa
     years = pd.date_range("2019-12-31", periods=8, freq="YE")
     supply = xr.Dataset(
         {
-            "working_age_15_64_mean": (
-                ("area", "time"),
-                np.vstack([np.full(8, 1000.0), 30000.0 * 0.97 ** np.arange(8)]),
+            "working_age_15_64": (
+                ("area", "time", "statistic"),
+                np.vstack([np.full(8, 1000.0), 30000.0 * 0.97 ** np.arange(8)])[:, :, None],
             )
         },
-        coords={"area": ["097", "491"], "time": years},
+        coords={"area": ["097", "491"], "time": years, "statistic": ["mean"]},
     )
-    ds = release.products._alerts(
-        ctx, {"registers_history": history, "labour_supply": supply}, Inputs({})
+    last = history.isel(time=-1, drop=True)[["unemployed", "labour_force"]]
+    ahead = pd.date_range("2022-01-01", periods=12, freq="MS")
+    forecasts = last.expand_dims(time=ahead, statistic=["mean", "lo80", "hi80"]).transpose(
+        "area", "time", "statistic"
     )
+    inputs = {"registers_history": history, "labour_supply": supply}
+    with pytest.raises(DataError, match="register_forecasts"):  # no silent naive fallback
+        release.products._alerts(ctx, inputs, Inputs({}))
+    ds = release.products._alerts(ctx, inputs | {"register_forecasts": forecasts}, Inputs({}))
+    rate = ds["severity"].sel(rule="rate_threshold")
+    assert rate.notnull().sum() == 2  # the forecast origin only, for both municipalities
     decline = ds["severity"].sel(rule="working_age_decline")
     assert np.isnan(decline.sel(time=slice(None, "2019-12-01"))).all()
     assert (decline.sel(area="491", time=slice("2020-01-01", None)) == 2).all()

@@ -7,7 +7,8 @@ municipalities, several with suppressed unemployed counts in the registers).
 
 TA23 reference values: recorded on commit 70c3fe5 (before the scenario engine ran for other
 areas) by calling ``load_structure("TA23")``, ``calibrate_matching("TA23")`` and
-``run_scenario(TA23_SPEC, draws=40, seed=7)`` and hashing the arrays with :func:`_digest`;
+``run_scenario(TA23_SPEC, draws=40, seed=7)`` (today's signatures take the input cubes) and
+hashing the arrays with :func:`_digest`;
 compared bit for bit: TA23 keeps its distance-seeded commuting fit and its employed-by-age
 retirement rates, so its structure and a fixed run must not move by one bit. A digest is a
 same-platform check (numpy/numba build of this project's lock file).
@@ -22,7 +23,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from forecasting import geography, snapshot
+from forecasting import geography
 from forecasting.scenarios import baseline as bl
 from forecasting.scenarios import calibration as cal
 from forecasting.scenarios import run_scenario
@@ -79,28 +80,39 @@ def _digest(a: np.ndarray) -> str:
     return h.hexdigest()
 
 
-def _commuting(munis: list[str]):
-    com = snapshot.load("commuting").sel(area=munis, time="2017").squeeze("time", drop=True)
+def _commuting(cubes, munis: list[str]):
+    com = cubes["commuting"].sel(area=munis, time="2017").squeeze("time", drop=True)
     return com
+
+
+@pytest.fixture(scope="module")
+def elasticity(cubes):
+    """The matching elasticity (the same for every area of one data version), once."""
+    return cal.estimate_matching_elasticity(cubes["registers"], cubes["vacancy_flows"])
+
+
+def _structure(cubes, area: str, elasticity) -> cal.Structure:
+    return cal.load_structure(cubes, area, elasticity=elasticity)
 
 
 # -- TA23 is unchanged ---------------------------------------------------------------------
 
 
-def test_ta23_structure_is_bit_identical_to_before():
-    s = cal.load_structure("TA23")
+def test_ta23_structure_is_bit_identical_to_before(ta23, cubes):
+    s = cal.load_structure(cubes, "TA23")
     assert s.commuting_seed == cal.SEED_DISTANCE
     assert s.exit_source == (cal.EXIT_CUBE,) * 6
     assert s.assumptions == ()
     assert {k: _digest(getattr(s, k)) for k in TA23_STRUCTURE} == TA23_STRUCTURE
     assert s.retire.tolist() == TA23_RETIRE
     assert s.alpha == TA23_ALPHA
-    match_a, cap, _ = bl.calibrate_matching("TA23")
+    match_a, cap, _ = bl.calibrate_matching(s, cubes["registers"])
     assert (match_a, cap) == (TA23_MATCH_A, TA23_CAP)
+    assert (ta23.match_a, ta23.cap) == (TA23_MATCH_A, TA23_CAP)
 
 
-def test_ta23_run_is_bit_identical_to_before():
-    ds = run_scenario(TA23_SPEC, draws=40, seed=7)
+def test_ta23_run_is_bit_identical_to_before(ta23):
+    ds = run_scenario(TA23_SPEC, calibration=ta23, draws=40, seed=7)
     got = {k: _digest(ds[k].values.astype(np.float64)) for k in TA23_RUN}
     assert got == TA23_RUN
     median = ds["unemployed"].sel(area="TA23", quantile=0.5).values[:12]
@@ -110,12 +122,12 @@ def test_ta23_run_is_bit_identical_to_before():
 # -- valid structures for other areas ------------------------------------------------------
 
 
-def _check_structure(area: str) -> None:
-    s = cal.load_structure(area)
+def _check_structure(cubes, area: str, elasticity) -> None:
+    s = _structure(cubes, area, elasticity)
     munis = list(s.municipalities)
     assert munis == geography.members(area)
     R = len(munis)
-    com = _commuting(munis)
+    com = _commuting(cubes, munis)
     assert np.isfinite(s.flows).all() and (s.flows >= 0).all()
     off = s.flows.copy()
     off[np.arange(R), np.arange(R)] = 0
@@ -138,20 +150,20 @@ def _check_structure(area: str) -> None:
 
 
 @pytest.mark.parametrize("area", AREAS)
-def test_structure_of_other_areas_is_valid_and_states_its_assumptions(area):
-    _check_structure(area)
-    s = cal.load_structure(area)
+def test_structure_of_other_areas_is_valid_and_states_its_assumptions(cubes, elasticity, area):
+    _check_structure(cubes, area, elasticity)
+    s = _structure(cubes, area, elasticity)
     assert s.commuting_seed == cal.SEED_GRAVITY
     assert any("gravity-v1" in a for a in s.assumptions)
     # None of these areas is in the employed-by-age cube (Etelä-Savo and neighbours only).
     assert set(s.exit_source) == {cal.EXIT_FALLBACK}
 
 
-def test_every_employment_area_has_a_valid_structure():
+def test_every_employment_area_has_a_valid_structure(cubes, elasticity):
     codes = geography.aggregate_codes("employment_area")
     assert len(codes) == 46
     for area in codes:
-        _check_structure(area)
+        _check_structure(cubes, area, elasticity)
 
 
 @settings(max_examples=40, deadline=None)
@@ -176,23 +188,22 @@ def test_distance_free_commuting_fit_matches_any_totals(data):
     np.testing.assert_allclose(off[:, :R].sum(axis=0), into, rtol=1e-9)
 
 
-def test_retirement_fallback_is_close_to_the_cube_where_both_exist():
+def test_retirement_fallback_is_close_to_the_cube_where_both_exist(cubes):
     """Documented check (docs/methods/scenarios.md): for the 13 municipalities of the
     employed-by-age cube the fallback is within 15 % of the cube's rate (mean bias +5 %)."""
-    cube = snapshot.load("employment_by_age_education")
+    cube = cubes["employment_by_age_education"]
     munis = [a for a in map(str, cube["area"].values) if a.isdigit()]
-    rates, _, source = cal._exit_rates(munis, "2017")
+    rates, _, source = cal._exit_rates(cubes, munis, "2017")
     assert set(source) == {cal.EXIT_CUBE}
-    fallback = cal.retirement_fallback(munis, "2017")
+    fallback = cal.retirement_fallback(cube, cubes["population"], munis, "2017")
     assert np.abs(fallback / rates - 1).max() < 0.15
 
 
 # -- runs for other areas ------------------------------------------------------------------
 
 
-def _event(area: str, kind: str, start: str) -> dict:
+def _event(s: cal.Structure, kind: str, start: str) -> dict:
     """An event in the area's largest municipality, in its largest industry cell."""
-    s = cal.load_structure(area)
     w = int(np.argmax(s.jobs.sum(axis=1)))
     i = int(np.argmax(s.jobs[w]))
     return {
@@ -206,20 +217,22 @@ def _event(area: str, kind: str, start: str) -> dict:
 
 
 @pytest.mark.parametrize("area", AREAS)
-def test_scenarios_of_other_areas_run_and_conserve_people(area):
+def test_scenarios_of_other_areas_run_and_conserve_people(area, cubes, elasticity):
+    calibration = bl.calibrate(cubes, area, elasticity=elasticity)
+    s = calibration.structure
     spec = ScenarioSpec.model_validate(
         {
             "area": area,
             "start": "2022-01",
             "horizon_months": 12,
             "events": [
-                _event(area, "closure", "2022-03"),
-                _event(area, "recruitment", "2022-05"),
-                _event(area, "temporary_layoff", "2022-02"),
+                _event(s, "closure", "2022-03"),
+                _event(s, "recruitment", "2022-05"),
+                _event(s, "temporary_layoff", "2022-02"),
             ],
         }
     )
-    base, _, res, ref = simulate_spec(spec, draws=6, seed=11)
+    base, _, res, ref = simulate_spec(spec, {}, draws=6, seed=11, calibration=calibration)
     for r in (res, ref):
         assert r is not None
         balance = r.people() + r.flows[:, :, lf.FLOW_EXITS] - r.flows[:, :, lf.FLOW_ENTRIES]
@@ -228,10 +241,12 @@ def test_scenarios_of_other_areas_run_and_conserve_people(area):
     assert list(base.structure.municipalities) == geography.members(area)
 
 
-def test_a_run_of_another_area_is_labelled_with_it():
+def test_a_run_of_another_area_is_labelled_with_it(cubes, elasticity):
+    ta01 = bl.calibrate(cubes, "TA01", elasticity=elasticity)
     ds = run_scenario(
         {"area": "TA01", "start": "2022-01", "horizon_months": 6,
-         "events": [_event("TA01", "closure", "2022-02")]},
+         "events": [_event(ta01.structure, "closure", "2022-02")]},
+        calibration=ta01,
         draws=10,
         seed=3,
     )  # fmt: skip
@@ -245,6 +260,7 @@ def test_a_run_of_another_area_is_labelled_with_it():
     given_staff = run_scenario(
         {"area": "TA01", "start": "2022-01", "horizon_months": 6,
          "staffing": {"client_facing_experts": 40}},
+        calibration=ta01,
         draws=10,
         seed=3,
     )  # fmt: skip
@@ -265,25 +281,31 @@ def test_draws_are_capped_by_the_memory_of_the_area_and_horizon():
     assert _resolve_draws_seed(ScenarioSpec(area="TA41"), 2608, 1) == (2608, 1)
 
 
-def test_suppressed_register_cells_stay_nan_and_do_not_break_calibration():
+def test_suppressed_register_cells_stay_nan_and_do_not_break_calibration(cubes, elasticity):
     """Åland (TA46): unemployed counts under 5 are suppressed (NaN) in the registers."""
     munis = geography.members("TA46")
-    reg = snapshot.load("registers")["unemployed"].sel(area=munis, time=slice("2015", "2019"))
+    reg = cubes["registers"]["unemployed"].sel(area=munis, time=slice("2015", "2019"))
     assert reg.isnull().any()
-    base = bl.build_baseline("2015-01", 60, area="TA46")
+    ta46 = bl.calibrate(cubes, "TA46", elasticity=elasticity)
+    base = bl.build_baseline(ta46, "2015-01", 60)
     assert np.isfinite(base.targets.unemployed).all()
     np.testing.assert_array_equal(base.targets.suppressed, reg.transpose("time", "area").isnull())
     # The registers are not modified, and the output's target is NaN where suppressed.
-    assert snapshot.load("registers")["unemployed"].sel(area=munis).isnull().sum() > 0
-    ds = run_scenario({"area": "TA46", "start": "2015-01", "horizon_months": 60}, draws=4, seed=1)
+    assert cubes["registers"]["unemployed"].sel(area=munis).isnull().sum() > 0
+    ds = run_scenario(
+        {"area": "TA46", "start": "2015-01", "horizon_months": 60},
+        calibration=ta46,
+        draws=4,
+        seed=1,
+    )
     target = ds["unemployed_baseline_target"].transpose("time", "area").values
     assert np.isnan(target[:, :-1][base.targets.suppressed]).all()
     assert not np.isnan(target[:, :-1][~base.targets.suppressed]).any()
     assert (target[:, :-1][~base.targets.suppressed] > 0).any()
 
 
-def test_a_calendar_month_without_filled_vacancies_takes_the_national_closure_rate():
-    vf = snapshot.load("vacancy_flows")
+def test_a_calendar_month_without_filled_vacancies_takes_the_national_closure_rate(cubes):
+    vf = cubes["vacancy_flows"]
     january = vf["time"].dt.month == 1
     holed = vf.copy()
     holed["filled"] = vf["filled"].where(~(january & (vf["area"] == "091")))

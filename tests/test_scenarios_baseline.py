@@ -11,7 +11,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from forecasting import snapshot
 from forecasting.scenarios import baseline as bl
 from forecasting.scenarios.calibration import load_structure
 from models import labourflow as lf
@@ -27,10 +26,10 @@ DRAWS = 300
 
 
 @pytest.fixture(scope="module")
-def run_2015():
-    base = bl.build_baseline("2015-01", 60)
+def run_2015(ta23, cubes):
+    base = bl.build_baseline(ta23, "2015-01", 60)
     res = lf.simulate(base.params, base.path, base.init, draws=DRAWS, seed=20150101)
-    reg = snapshot.load("registers").sel(area=list(base.structure.municipalities))
+    reg = cubes["registers"].sel(area=list(base.structure.municipalities))
     obs = reg.sel(time=slice("2015-01", "2019-12")).transpose("time", "area")
     return base, res, obs
 
@@ -66,17 +65,18 @@ def test_baseline_reproduces_observed_vacancies(run_2015):
     assert area.mean() <= TOL_V_AREA
 
 
-def test_long_term_share_matches_its_anchor():
-    match_a, cap, theta_out = bl.calibrate_matching()
+def test_long_term_share_matches_its_anchor(ta23):
+    match_a, cap, theta_out = bl.calibrate_matching(ta23.structure, ta23.registers)
     assert match_a > 0 and cap > 1 and (theta_out >= 0).all()
-    base = bl.build_baseline("2017-12", 1)
+    assert (match_a, cap) == (ta23.match_a, ta23.cap)
+    base = bl.build_baseline(ta23, "2017-12", 1)
     share = base.expected_long_term.sum() / base.expected_unemployed.sum()
     assert share == pytest.approx(bl.LTU_SHARE_TARGET, abs=0.005)
 
 
-def test_commuting_fit_matches_the_commuting_totals():
-    st = load_structure()
-    com = snapshot.load("commuting").sel(area=list(st.municipalities), time="2017").squeeze()
+def test_commuting_fit_matches_the_commuting_totals(ta23, cubes):
+    st = ta23.structure
+    com = cubes["commuting"].sel(area=list(st.municipalities), time="2017").squeeze()
     R = len(st.municipalities)
     off = st.flows.copy()
     off[np.arange(R), np.arange(R)] = 0
@@ -89,19 +89,19 @@ def test_commuting_fit_matches_the_commuting_totals():
     np.testing.assert_allclose(st.mob.sum(axis=1), 1.0)
 
 
-def test_matching_elasticity_is_estimated_and_plausible():
-    st = load_structure()
+def test_matching_elasticity_is_estimated_and_plausible(cubes):
+    st = load_structure(cubes)
     # Petrongolo & Pissarides (2001): elasticities on unemployment of 0.5-0.7.
     assert 0.4 <= st.alpha <= 0.8
     assert st.alpha_se < 0.02 and st.alpha_n > 5000
 
 
-def test_register_forecasts_drive_the_baseline_after_the_last_observation():
+def test_register_forecasts_drive_the_baseline_after_the_last_observation(ta23):
     """The optional hook: forecasts (with a ``statistic`` dim) replace persistence."""
     import pandas as pd
     import xarray as xr
 
-    st = load_structure()
+    st = ta23.structure
     munis = list(st.municipalities)
     months = pd.date_range("2023-11-01", periods=14, freq="MS")
     level = np.linspace(100.0, 200.0, len(munis))
@@ -114,7 +114,7 @@ def test_register_forecasts_drive_the_baseline_after_the_last_observation():
         },
         coords={"area": munis, "time": months, "statistic": ["mean", "hi95"]},
     )
-    tg = bl.targets(st, pd.Timestamp("2023-10-01"), 20, baseline=fc)
+    tg = bl.targets(st, ta23.registers, pd.Timestamp("2023-10-01"), 20, baseline=fc)
     k = list(tg.months).index(pd.Timestamp("2024-06-01"))
     np.testing.assert_allclose(tg.unemployed[k], level)
     # After the forecasts end (2024-12) their last year is repeated.

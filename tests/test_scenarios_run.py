@@ -21,8 +21,10 @@ DRAWS = 200
 
 
 @pytest.fixture(scope="module")
-def closure() -> xr.Dataset:
-    return run_scenario(PRESETS["mantyharju_manufacturing_closure"], draws=DRAWS, seed=7)
+def closure(ta23) -> xr.Dataset:
+    return run_scenario(
+        PRESETS["mantyharju_manufacturing_closure"], calibration=ta23, draws=DRAWS, seed=7
+    )
 
 
 def _months_after(ds: xr.Dataset, month: str, n: int) -> np.datetime64:
@@ -65,25 +67,27 @@ def test_multipliers_set_the_expected_job_loss(closure):
     assert direct == pytest.approx(-300)
 
 
-def test_event_multiplier_override_switches_spill_overs_off():
+def test_event_multiplier_override_switches_spill_overs_off(ta23):
     spec = PRESETS["mantyharju_manufacturing_closure"].model_dump()
     spec["events"][0]["multiplier"] = 1.0
     spec["horizon_months"] = 12
-    ds = run_scenario(spec, draws=20, seed=1)
+    ds = run_scenario(spec, calibration=ta23, draws=20, seed=1)
     assert ds["secondary_jobs_change"].sum().item() == 0.0
     assert ds["jobs_change_expected"].sel(area="TA23").isel(time=-1).item() == pytest.approx(-300)
 
 
-def test_recruitment_lowers_unemployment_and_raises_employment():
-    ds = run_scenario(PRESETS["mikkeli_health_care_employer"], draws=DRAWS, seed=3)
+def test_recruitment_lowers_unemployment_and_raises_employment(ta23):
+    ds = run_scenario(
+        PRESETS["mikkeli_health_care_employer"], calibration=ta23, draws=DRAWS, seed=3
+    )
     d = ds["unemployed_vs_baseline"].sel(area="TA23", quantile=0.5)
     assert d.isel(time=slice(12, 24)).mean().item() < -20
     hires = ds["employed_vs_baseline"].sel(area="TA23", quantile=0.5).isel(time=-1).item()
     assert hires > 100
 
 
-def test_temporary_layoff_counts_as_unemployed_until_recall():
-    ds = run_scenario(PRESETS["puumala_tourism_season"], draws=DRAWS, seed=5)
+def test_temporary_layoff_counts_as_unemployed_until_recall(ta23):
+    ds = run_scenario(PRESETS["puumala_tourism_season"], calibration=ta23, draws=DRAWS, seed=5)
     d = ds["unemployed_vs_baseline"].sel(area="623", quantile=0.5)
     during = d.sel(time=slice("2024-06", "2024-09")).mean().item()
     assert during >= 10  # most of the 30 laid off live in Puumala
@@ -107,28 +111,28 @@ def test_outputs_have_the_contract_and_provenance(closure):
     assert closure["retraining_need"].sel(quantile=0.5).sum().item() > 0
 
 
-def test_same_seed_gives_identical_results():
+def test_same_seed_gives_identical_results(ta23):
     spec = PRESETS["puumala_tourism_season"].model_copy(update={"horizon_months": 12})
-    a = run_scenario(spec, draws=30, seed=99)
-    b = run_scenario(spec, draws=30, seed=99)
+    a = run_scenario(spec, calibration=ta23, draws=30, seed=99)
+    b = run_scenario(spec, calibration=ta23, draws=30, seed=99)
     xr.testing.assert_identical(a, b)
 
 
-def test_scenario_file_round_trip_netcdf_and_csv(tmp_path):
+def test_scenario_file_round_trip_netcdf_and_csv(cubes, tmp_path):
     spec_path = tmp_path / "spec.json"
     spec = PRESETS["mantyharju_manufacturing_closure"].model_copy(update={"horizon_months": 6})
     spec_path.write_text(spec.model_dump_json(), encoding="utf-8")
-    nc = run_scenario_file(spec_path, tmp_path / "out.nc", "netcdf", draws=20, seed=4)
+    nc = run_scenario_file(spec_path, tmp_path / "out.nc", cubes, "netcdf", draws=20, seed=4)
     ds = xr.open_dataset(nc, engine="h5netcdf")
     assert ds.attrs["seed"] == 4 and ds.sizes["time"] == 6
-    csv = run_scenario_file(spec_path, tmp_path / "out.csv", "csv", draws=20, seed=4)
+    csv = run_scenario_file(spec_path, tmp_path / "out.csv", cubes, "csv", draws=20, seed=4)
     head = csv.read_text(encoding="utf-8").splitlines()[0]
     assert head.startswith("variable,")
 
 
 @pytest.mark.slow
-def test_presets_stack_along_scenario():
-    ds = run_presets(seed=1, draws=20)
+def test_presets_stack_along_scenario(ta23):
+    ds = run_presets(seed=1, draws=20, calibration=ta23)
     assert list(ds["scenario"].values) == list(PRESETS)
     assert ds["unemployed"].dims[0] == "scenario"
     base = ds["unemployed_vs_baseline"].sel(scenario="baseline")
@@ -164,14 +168,14 @@ def specs(draw: st.DrawFn) -> ScenarioSpec:
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(spec=specs(), seed=st.integers(0, 2**31))
-def test_conservation_over_random_specs(spec, seed):
+def test_conservation_over_random_specs(ta23, spec, seed):
     """In every draw and month: employed + unemployed + exits = start + entries."""
-    _, _, res, _ = simulate_spec(spec, draws=4, seed=seed)
+    _, _, res, _ = simulate_spec(spec, {}, draws=4, seed=seed, calibration=ta23)
     balance = res.people() + res.flows[:, :, lf.FLOW_EXITS] - res.flows[:, :, lf.FLOW_ENTRIES]
     np.testing.assert_array_equal(balance, res.start_people)
 
 
-def test_a_malformed_spec_file_is_refused_naming_the_file_and_writes_nothing(tmp_path):
+def test_a_malformed_spec_file_is_refused_naming_the_file_and_writes_nothing(cubes, tmp_path):
     from forecasting.errors import DataError, ValidationError
 
     broken = tmp_path / "broken.json"
@@ -180,47 +184,49 @@ def test_a_malformed_spec_file_is_refused_naming_the_file_and_writes_nothing(tmp
     listed.write_text("[1, 2]", encoding="utf-8")
     out = tmp_path / "out.nc"
     with pytest.raises(DataError, match=r"broken\.json"):
-        run_scenario_file(broken, out, "netcdf", draws=5, seed=1)
+        run_scenario_file(broken, out, cubes, "netcdf", draws=5, seed=1)
     with pytest.raises(ValidationError, match="JSON object") as err:
-        run_scenario_file(listed, out, "netcdf", draws=5, seed=1)
+        run_scenario_file(listed, out, cubes, "netcdf", draws=5, seed=1)
     assert err.value.field == "spec"
     assert set(tmp_path.iterdir()) == {broken, listed}  # no output, no temporary file
 
 
-def _persistence_targets(scale: float = 1.0) -> xr.Dataset:
+def _persistence_targets(registers: xr.Dataset, scale: float = 1.0) -> xr.Dataset:
     """Register-forecast-shaped targets: the last observed year of TA23, 24 months on."""
     import pandas as pd
 
-    from forecasting import geography, snapshot
+    from forecasting import geography
 
-    reg = snapshot.load("registers").sel(area=geography.members("TA23"))
+    reg = registers.sel(area=geography.members("TA23"))
     last = reg.isel(time=slice(-12, None))[["unemployed", "vacancies", "labour_force"]]
     months = pd.date_range(pd.Timestamp(reg["time"].values[-1]), periods=25, freq="MS")[1:]
     tiled = xr.concat([last, last], dim="time").assign_coords(time=months)
     return tiled * scale
 
 
-def test_forecast_targets_are_checked_and_suppressed_cells_are_small_counts():
+def test_forecast_targets_are_checked_and_suppressed_cells_are_small_counts(ta23, cubes):
     from forecasting.errors import ValidationError
 
     spec = {"start": "2024-01", "horizon_months": 6, "compare_baseline": False}
-    targets = _persistence_targets(1.1)
+    targets = _persistence_targets(cubes["registers"], 1.1)
     targets["vacancies"].loc[{"time": "2024-02"}] = np.nan  # suppressed in every municipality
-    ds = run_scenario(spec, draws=5, seed=1, baseline=targets)
+    ds = run_scenario(spec, calibration=ta23, draws=5, seed=1, baseline=targets)
     assert np.isfinite(ds["unemployed_baseline_target"]).all()
     with pytest.raises(ValidationError, match="lacks municipalities") as info:
-        run_scenario(spec, draws=5, seed=1, baseline=targets.isel(area=slice(1, None)))
+        run_scenario(
+            spec, calibration=ta23, draws=5, seed=1, baseline=targets.isel(area=slice(1, None))
+        )
     assert info.value.field == "baseline"
     negative = targets.copy(deep=True)
     negative["unemployed"].loc[{"time": "2024-03", "area": "491"}] = -5.0
     with pytest.raises(ValidationError, match="negative"):
-        run_scenario(spec, draws=5, seed=1, baseline=negative)
+        run_scenario(spec, calibration=ta23, draws=5, seed=1, baseline=negative)
 
 
-def test_presets_of_another_area_are_its_baseline():
+def test_presets_of_another_area_are_its_baseline(cubes):
     from forecasting import geography
 
-    ds = run_presets(seed=1, draws=5, area="TA01")
+    ds = run_presets(cubes, seed=1, draws=5, area="TA01")
     assert list(ds["scenario"].values) == ["baseline"]
     assert list(ds["area"].values) == [*geography.members("TA01"), "TA01"]
     assert float(np.abs(ds["unemployed_vs_baseline"]).max()) == 0.0

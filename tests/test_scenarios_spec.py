@@ -59,13 +59,13 @@ def test_horizon_over_the_cap_is_refused():
     assert "over the maximum of 120" in str(info.value)
 
 
-def test_draws_over_the_cap_are_refused_in_the_spec_and_the_call():
+def test_draws_over_the_cap_are_refused_in_the_spec_and_the_call(ta23):
     cap = get_settings().scenario.max_draws
     with pytest.raises(pydantic.ValidationError) as info:
         ScenarioSpec.model_validate(spec() | {"draws": cap + 1})
     assert ("draws",) in _pydantic_locs(info.value)
     with pytest.raises(ValidationError) as err:
-        run_scenario(spec(), draws=cap + 1, seed=1)
+        run_scenario(spec(), calibration=ta23, draws=cap + 1, seed=1)
     assert err.value.field == "draws"
     assert "cap" in err.value.reason
 
@@ -89,19 +89,19 @@ def test_every_employment_area_is_accepted():
         ("491", "not an employment area"),
     ],
 )
-def test_unknown_or_non_employment_areas_are_refused(area, reason):
+def test_unknown_or_non_employment_areas_are_refused(cubes, area, reason):
     with pytest.raises(pydantic.ValidationError, match=reason) as info:
         ScenarioSpec.model_validate(spec() | {"area": area})
     assert ("area",) in _pydantic_locs(info.value)
     with pytest.raises(ValidationError) as err:
-        run_scenario(spec() | {"area": area}, draws=2, seed=1)
+        run_scenario(spec() | {"area": area}, cubes, draws=2, seed=1)
     assert err.value.field == "area"
 
 
-def test_an_event_outside_the_chosen_area_is_refused():
+def test_an_event_outside_the_chosen_area_is_refused(cubes):
     # Mäntyharju (507) is in TA23, not in Helsinki's employment area TA08.
     with pytest.raises(ValidationError) as info:
-        run_scenario(spec() | {"area": "TA08"}, draws=2, seed=1)
+        run_scenario(spec() | {"area": "TA08"}, cubes, draws=2, seed=1)
     assert info.value.field == "events[0].municipality"
     assert "not a municipality of TA08 (091)" in info.value.reason
 
@@ -114,24 +114,24 @@ def test_an_event_outside_the_chosen_area_is_refused():
         ({"start": "2031-01"}, "events[0].start", "outside the simulated months"),
     ],
 )
-def test_specs_the_data_contradict_are_refused(changes, field, reason):
+def test_specs_the_data_contradict_are_refused(ta23, changes, field, reason):
     with pytest.raises(ValidationError) as info:
-        run_scenario(spec(**changes), draws=2, seed=1)
+        run_scenario(spec(**changes), calibration=ta23, draws=2, seed=1)
     assert info.value.field == field
     assert reason in info.value.reason
 
 
-def test_two_events_together_cannot_remove_more_jobs_than_exist():
+def test_two_events_together_cannot_remove_more_jobs_than_exist(ta23):
     two = spec()
     two["events"] = [CLOSURE | {"jobs": 400}, CLOSURE | {"kind": "dismissal", "jobs": 250}]
     with pytest.raises(ValidationError) as info:
-        run_scenario(two, draws=2, seed=1)
+        run_scenario(two, calibration=ta23, draws=2, seed=1)
     assert info.value.field == "events[1].jobs"
 
 
-def test_start_before_the_burn_in_is_refused():
+def test_start_before_the_burn_in_is_refused(ta23):
     with pytest.raises(ValidationError) as info:
-        run_scenario({"start": "2007-01", "horizon_months": 12}, draws=2, seed=1)
+        run_scenario({"start": "2007-01", "horizon_months": 12}, calibration=ta23, draws=2, seed=1)
     assert info.value.field == "start"
 
 
@@ -154,8 +154,8 @@ def test_foreign_pydantic_specs_with_none_fields_are_accepted():
     assert converted.draws == 10 and converted.seed == 0
 
 
-def test_run_scenario_names_the_field_of_a_malformed_dict():
+def test_run_scenario_names_the_field_of_a_malformed_dict(ta23):
     with pytest.raises(ValidationError) as info:
-        run_scenario(spec(jobs=-3), draws=2, seed=1)
+        run_scenario(spec(jobs=-3), calibration=ta23, draws=2, seed=1)
     assert info.value.field == "events[0].jobs"
     assert "greater than 0" in info.value.reason

@@ -385,7 +385,7 @@ def test_variables_of_another_breakdown_are_named_and_served_on_request(client):
 
 
 @pytest.mark.slow
-def test_scenario_runs_in_a_worker_process_equal_the_engine_run_in_process(tmp_path):
+def test_scenario_runs_in_a_worker_process_equal_the_engine_run_in_process(tmp_path, ta23):
     """The default runner (a spawned worker) gives the engine's own numbers, bit for bit, and
     a spec the data refuse comes back as the same 422 naming the field."""
     from fastapi.testclient import TestClient
@@ -426,10 +426,10 @@ def test_scenario_runs_in_a_worker_process_equal_the_engine_run_in_process(tmp_p
         in_worker = c.app.state.context.scenarios.runner(ScenarioSpec(**spec), baseline=targets)
     assert refused.status_code == 422 and refused.headers["content-type"] == PROBLEM
     assert refused.json()["errors"][0]["field"] == "events[0].jobs"
-    local = run_scenario(spec)
+    local = run_scenario(spec, calibration=ta23)
     for name, var in local.data_vars.items():
         np.testing.assert_array_equal(served[name].values, var.values, err_msg=name)
-    followed = run_scenario(spec, baseline=targets)
+    followed = run_scenario(spec, baseline=targets, calibration=ta23)
     for name, var in followed.data_vars.items():
         np.testing.assert_array_equal(in_worker[name].values, var.values, err_msg=name)
     target = in_worker["unemployed_baseline_target"].sel(area="TA23")
@@ -471,7 +471,7 @@ def test_register_forecast_specs_follow_the_release_forecasts(service_store):
 
 
 @pytest.mark.slow
-def test_a_dead_scenario_worker_is_replaced_and_its_run_refused_clearly():
+def test_a_dead_scenario_worker_is_replaced_and_its_run_refused_clearly(cubes):
     """Killing the worker mid-service: that run is a 503-class error naming the restart, and
     the next run gets a fresh worker."""
     import os
@@ -481,7 +481,7 @@ def test_a_dead_scenario_worker_is_replaced_and_its_run_refused_clearly():
     from service.scenarios import ProcessRunner
 
     spec = {"horizon_months": 2, "draws": 2, "seed": 1, "compare_baseline": False}
-    runner = ProcessRunner(1)
+    runner = ProcessRunner(1, cubes)  # the service's cubes, handed to the worker at start
     try:
         assert "unemployed" in runner(spec)
         for pid in list(runner._pool._processes or {}):  # the live worker(s)

@@ -119,7 +119,7 @@ def simulate_event(
     labour_force: float,
     cfg: Mapping[str, Any],
     *,
-    runner: Runner | None = None,
+    runner: Runner,
 ) -> EventImpact:
     """Run the event through the scenario engine; never raises for an unsimulable event.
 
@@ -133,13 +133,10 @@ def simulate_event(
     cfg
         ``[rules.event_tier]``: ``sim_draws``, ``sim_seed``, ``sim_horizon_months``.
     runner
-        The scenario runner (default :func:`forecasting.scenarios.run_scenario`).
+        ``(spec, draws=, seed=) -> xr.Dataset``: the scenario engine on the caller's input
+        cubes (:func:`forecasting.alerts.run.scenario_runner`) or a stand-in.
     """
     event_id = int(event.get("id") or 0)
-    if runner is None:
-        from forecasting.scenarios import run_scenario
-
-        runner = run_scenario
     try:
         spec = scenario_spec(event, cfg)
         ds = runner(spec, draws=int(cfg["sim_draws"]), seed=int(cfg["sim_seed"]))
@@ -178,7 +175,7 @@ def simulate_tiered(
     labour_force: xr.DataArray,
     cfg: Mapping[str, Any],
     *,
-    runner: Runner | None = None,
+    runner: Runner,
 ) -> dict[int, EventImpact]:
     """Simulate every event that reaches a tier on its own (jobs or share of labour force).
 

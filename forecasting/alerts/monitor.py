@@ -13,8 +13,11 @@ import xarray as xr
 from forecasting import geography
 from forecasting.alerts import rules
 from forecasting.alerts.rules import Signal
+from forecasting.contract import STATISTICS
+from forecasting.errors import DataError
 
 Z80 = 1.2815515655446004
+Z95 = 1.959963984540054
 
 
 def naive_rate_forecast(rate: xr.DataArray, horizon: int = 12, window: int = 60) -> xr.Dataset:
@@ -24,8 +27,9 @@ def naive_rate_forecast(rate: xr.DataArray, horizon: int = 12, window: int = 60)
     ``log r[t+h-12] + (log r[t] - log r[t-12])``: last year's seasonal value grown by the
     current year-on-year change. The interval's log-scale width comes from the same
     predictor's realised ``h``-step errors over the ``window`` months known at ``t``. Used
-    for the replay of history, where the release's model forecasts do not exist; the monthly
-    run uses the register forecasts instead.
+    only for the replay of history, where the release's model forecasts do not exist; the
+    monthly run and the release use the release's ``register_forecasts``
+    (:func:`rate_forecast_from_registers`).
 
     Parameters
     ----------
@@ -34,7 +38,8 @@ def naive_rate_forecast(rate: xr.DataArray, horizon: int = 12, window: int = 60)
 
     Returns
     -------
-    Dataset (area, time, step) with ``mean``, ``lo80``, ``hi80``.
+    Dataset with ``rate`` (area, time, step, statistic), statistic ``mean, lo80, hi80, lo95,
+    hi95`` (the contract's layout).
     """
     if not 1 <= horizon <= 12:
         raise ValueError("horizon must be 1..12 months for the seasonal naive")
@@ -45,22 +50,64 @@ def naive_rate_forecast(rate: xr.DataArray, horizon: int = 12, window: int = 60)
         pred = lr.shift(time=12 - h) + growth
         err = lr.shift(time=-h) - pred
         sigma = err.shift(time=h).rolling(time=window, min_periods=24).std()
-        parts.append(
-            xr.Dataset(
-                {
-                    "mean": np.exp(pred),
-                    "lo80": np.exp(pred - Z80 * sigma),
-                    "hi80": np.exp(pred + Z80 * sigma),
-                }
-            )
+        stats = [pred, pred - Z80 * sigma, pred + Z80 * sigma, pred - Z95 * sigma]
+        stats.append(pred + Z95 * sigma)
+        rate_h = np.exp(xr.concat(stats, dim=pd.Index(list(STATISTICS), name="statistic")))
+        parts.append(rate_h.transpose("area", "time", "statistic"))
+    rate_fc = xr.concat(parts, dim=pd.Index(range(1, horizon + 1), name="step"))
+    return xr.Dataset({"rate": rate_fc.transpose("area", "time", "step", "statistic")})
+
+
+def rate_forecast_from_registers(
+    register_forecasts: xr.Dataset | None, origin: pd.Timestamp | str
+) -> xr.Dataset:
+    """The unemployment-rate forecast of the ``rate_threshold`` rule from the release's
+    ``register_forecasts``.
+
+    Parameters
+    ----------
+    register_forecasts
+        The release product: ``unemployed`` and ``labour_force`` (area, time, statistic), months
+        after ``origin``. None or without those variables is a :class:`DataError` (the rule
+        never falls back on a naive forecast).
+    origin
+        The forecast origin (the last observed register month).
+
+    Returns
+    -------
+    Dataset with ``rate`` (area, time, step, statistic): ``time`` the single origin month,
+    ``step`` 1..H months ahead; each statistic of ``unemployed`` over the mean labour force
+    (the labour force is an annual figure repeated monthly, its uncertainty is small).
+    """
+    needed = ("unemployed", "labour_force")
+    if register_forecasts is None or any(v not in register_forecasts for v in needed):
+        raise DataError(
+            "the rate_threshold alert needs the release's register_forecasts (unemployed and "
+            "labour_force by statistic); none were given",
+            source="register_forecasts",
         )
-    return xr.concat(parts, dim=pd.Index(range(1, horizon + 1), name="step"))
+    if "statistic" not in register_forecasts["unemployed"].dims:
+        raise DataError(
+            "register_forecasts must carry a 'statistic' dim (the data contract's layout)",
+            source="register_forecasts",
+        )
+    start = pd.Timestamp(origin).to_period("M").to_timestamp()
+    fc = register_forecasts[list(needed)]
+    fc = fc.sel(time=fc["time"] > np.datetime64(start))
+    force = fc["labour_force"].sel(statistic="mean", drop=True)
+    rate = (fc["unemployed"] / force.where(force > 0)).transpose("area", "time", "statistic")
+    steps = [
+        (t.year - start.year) * 12 + t.month - start.month
+        for t in pd.DatetimeIndex(rate["time"].values)
+    ]
+    rate = rate.assign_coords(time=steps).rename(time="step").expand_dims(time=[start])
+    return xr.Dataset({"rate": rate.transpose("area", "time", "step", "statistic")})
 
 
 def register_signals(
     registers: xr.Dataset,
     *,
-    rate_forecast: xr.Dataset | None = None,
+    rate_forecast: xr.Dataset,
     events: pd.DataFrame | None = None,
     config: dict[str, Any] | None = None,
     areas: list[str] | None = None,
@@ -73,8 +120,9 @@ def register_signals(
     registers
         The ``registers`` cube (area, time) with ``unemployed``, ``labour_force``.
     rate_forecast
-        (area, time, step) rate forecasts (``mean``, ``lo80``, ``hi80``); the causal naive
-        forecast is used when absent.
+        ``rate`` (area, time, step, statistic): the release's register forecasts as rates
+        (:func:`rate_forecast_from_registers`) or, replaying history, the causal
+        :func:`naive_rate_forecast`. Required: the rule has no silent fallback.
     events
         The event register as a frame (see :class:`forecasting.alerts.events.EventRegister`).
     impacts
@@ -86,11 +134,15 @@ def register_signals(
     ]
     reg = registers.sel(area=areas)
     unemployed = reg["unemployed"]
-    rate = unemployed / reg["labour_force"]
-    forecast = rate_forecast if rate_forecast is not None else naive_rate_forecast(rate)
+    if rate_forecast is None:
+        raise DataError(
+            "register_signals needs a rate forecast (the release's register_forecasts)",
+            source="register_forecasts",
+        )
+    covered = [a for a in areas if a in rate_forecast.indexes["area"]]
     signals = [
         rules.seasonal_rise(unemployed, cfg["seasonal_rise"]),
-        rules.rate_threshold(forecast.sel(area=areas), cfg["rate_threshold"]),
+        rules.rate_threshold(rate_forecast.sel(area=covered), cfg["rate_threshold"]),
         rules.structural_break(unemployed, cfg["structural_break"]),
     ]
     if events is not None and len(events):
@@ -119,15 +171,16 @@ def working_age_input(source: xr.Dataset) -> xr.DataArray:
     Parameters
     ----------
     source
-        The ``labour_supply`` product (``working_age_15_64_mean`` (area, time)) or a cube with
-        ``population`` by ``age`` (area, time, age[, sex, draw]), e.g. ``projection_2019``.
+        The ``labour_supply`` product (``working_age_15_64`` (area, time, statistic); its
+        mean) or a cube with ``population`` by ``age`` (area, time, age[, sex, draw]), e.g.
+        ``projection_2019``.
 
     Returns
     -------
     (area, time) or, from single ages, (area, time, age_band) persons on 31.12.
     """
-    if "working_age_15_64_mean" in source:
-        return source["working_age_15_64_mean"]
+    if "working_age_15_64" in source:
+        return source[["working_age_15_64"]].enn.point()["working_age_15_64"]
     pop = source["population"]
     for dim in ("sex",):
         if dim in pop.dims:
@@ -198,7 +251,7 @@ def _with_forecast(
 ) -> tuple[xr.DataArray, xr.DataArray, xr.DataArray]:
     def point(da: xr.DataArray) -> xr.DataArray:
         if "statistic" in da.dims:
-            da = da.sel(statistic="mean" if "mean" in da["statistic"] else da["statistic"][0])
+            da = da.to_dataset(name="v").enn.point()["v"]
         return da.sel(time=da["time"] > np.datetime64(last))
 
     fc_t = point(forecast["tightness"])

@@ -19,6 +19,7 @@ import pandas as pd
 import xarray as xr
 from scipy.stats import norm
 
+import forecasting.contract  # noqa: F401  (registers the ds.enn accessor)
 from forecasting.io.files import read_toml
 
 NORMAL, INFO, WARNING, CRITICAL = 0, 1, 2, 3
@@ -130,15 +131,19 @@ def rate_threshold(rate_forecast: xr.Dataset, cfg: dict[str, Any]) -> Signal:
     Parameters
     ----------
     rate_forecast
-        Dataset with ``mean``, ``lo80``, ``hi80`` of the unemployment rate over dims
-        (area, time, step): ``time`` the forecast origin, ``step`` months ahead 1..H.
+        ``rate`` (area, time, step, statistic) in the contract's layout (``mean`` and the
+        80 % bounds are read): ``time`` the forecast origin, ``step`` months ahead 1..H.
+        The monthly run passes the release's register forecasts
+        (:func:`forecasting.alerts.monitor.rate_forecast_from_registers`).
     """
-    p = exceedance_probability(
-        rate_forecast["mean"], rate_forecast["lo80"], rate_forecast["hi80"], cfg["threshold"]
-    )
+    rate = rate_forecast[["rate"]]
+    mean = rate.enn.point()["rate"]
+    lo, hi = rate.enn.bounds(0.8)
+    lo80, hi80 = lo["rate"], hi["rate"]
+    p = exceedance_probability(mean, lo80, hi80, cfg["threshold"])
     p_any = p.isel(step=slice(0, cfg["horizon_months"])).max("step")
     sev = _severity(p_any >= cfg["p_warning"], p_any >= cfg["p_critical"])
-    peak = rate_forecast["mean"].isel(step=slice(0, cfg["horizon_months"])).max("step")
+    peak = mean.isel(step=slice(0, cfg["horizon_months"])).max("step")
     return Signal(
         "rate_threshold",
         "1",

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 import xarray as xr
 from sqlalchemy.engine import Engine
 
-from forecasting import geography, snapshot
+from forecasting import geography
 from forecasting.alerts import rules
 from forecasting.alerts.engine import AlertEngine, EvaluationReport, Explainer
 from forecasting.alerts.events import EventRegister
@@ -19,12 +21,13 @@ from forecasting.alerts.lifecycle import Transition
 from forecasting.alerts.monitor import (
     annual_to_monthly,
     occupation_signals,
+    rate_forecast_from_registers,
     register_signals,
     stale_signals,
     working_age_input,
 )
 from forecasting.alerts.rules import Signal
-from forecasting.errors import ValidationError
+from forecasting.errors import DataError, ValidationError
 from forecasting.io.delivery import Deliverer, SmtpConfig
 from forecasting.settings import get_settings
 
@@ -92,36 +95,47 @@ class RuleInputs:
     sources: dict[str, xr.Dataset] | None = None
 
 
+#: Cubes an evaluation reads (``registers`` always; the others for the extra rules).
+ALERT_CUBES = ("registers", "occupations", "projection_2019")
+#: Release products an evaluation reads.
+ALERT_PRODUCTS = ("register_forecasts", "labour_supply", "occupation_forecasts")
+
+
+def release_products(
+    release_id: str, store_root: str | None = None, names: tuple[str, ...] = ALERT_PRODUCTS
+) -> dict[str, xr.Dataset]:
+    """The products of the published release ``release_id`` the rules read (those present)."""
+    from forecasting.io.release_store import ReleaseStore
+
+    release = ReleaseStore(store_root).open(release_id)
+    return {name: release.dataset(name) for name in names if name in release.names()}
+
+
 def release_inputs(
-    registers: xr.Dataset, release_id: str | None = None, store_root: str | None = None
+    cubes: Mapping[str, xr.Dataset], products: Mapping[str, xr.Dataset] | None = None
 ) -> RuleInputs:
-    """The rules' inputs from a published release, falling back on the data snapshot.
+    """The rules' inputs beyond the registers, from the input cubes and a release's products.
 
     Working-age population: the release's ``labour_supply`` (else the official projection
-    2019); occupation forecasts: the release's ``occupation_forecasts`` (else none, observed
-    turns only); stale data: the registers and the occupations cube.
+    ``cubes["projection_2019"]``); occupation forecasts: the release's
+    ``occupation_forecasts`` (else none, observed turns only); stale data: the registers and
+    the occupations cube. A cube missing from ``cubes`` skips its rule.
     """
-    products: dict[str, xr.Dataset] = {}
-    if release_id is not None:
-        from forecasting.io.release_store import ReleaseStore
-
-        release = ReleaseStore(store_root).open(release_id)
-        for name in ("labour_supply", "occupation_forecasts"):
-            if name in release.names():
-                products[name] = release.dataset(name)
-    occupations = snapshot.load("occupations")
+    products = products or {}
+    registers = cubes["registers"]
+    occupations = cubes.get("occupations")
     population = products.get("labour_supply")
     if population is None:
-        population = snapshot.load("projection_2019")
+        population = cubes.get("projection_2019")
     counts = ["unemployed", "labour_force", "vacancies"]
+    sources = {"registers": registers[[v for v in counts if v in registers]]}
+    if occupations is not None:
+        sources["occupations"] = occupations[["unemployed", "vacancies"]]
     return RuleInputs(
-        working_age=working_age_input(population),
+        working_age=working_age_input(population) if population is not None else None,
         occupations=occupations,
         occupation_forecast=products.get("occupation_forecasts"),
-        sources={
-            "registers": registers[[v for v in counts if v in registers]],
-            "occupations": occupations[["unemployed", "vacancies"]],
-        },
+        sources=sources,
     )
 
 
@@ -155,17 +169,18 @@ def live_events(events: pd.DataFrame, months: list[pd.Timestamp], lookahead: int
 
 def evaluate_snapshot(
     db: Engine,
+    cubes: Mapping[str, xr.Dataset],
     *,
     since: str | None = None,
     area: str | None = None,
     deliver: bool = False,
-    registers: xr.Dataset | None = None,
+    register_forecasts: xr.Dataset | None = None,
     rate_forecast: xr.Dataset | None = None,
     inputs: RuleInputs | None = None,
-    release_id: str | None = None,
-    store_root: str | None = None,
+    products: Mapping[str, xr.Dataset] | None = None,
     today: dt.date | None = None,
     simulate: bool = True,
+    runner: Any = None,
 ) -> RunSummary:
     """Evaluate the rules for the months from ``since`` (default: the latest month).
 
@@ -173,21 +188,56 @@ def evaluate_snapshot(
     when ``simulate``), working-age decline and occupation shortage on those months; stale
     data at ``today`` (default: the current date), and the event tiers again at ``today``'s
     month when it is past the newest register month (an announcement is not held back until
-    the registers catch up). ``inputs`` overrides what
-    :func:`release_inputs` reads from the release ``release_id`` (or the snapshot). Months
-    already evaluated are skipped by the life cycle, so running this again is harmless.
+    the registers catch up). Months already evaluated are skipped by the life cycle, so
+    running this again is harmless.
+
+    Parameters
+    ----------
+    cubes
+        Input cubes by name (:data:`ALERT_CUBES`; with ``simulate`` also the scenario
+        engine's :data:`forecasting.scenarios.calibration.STRUCTURE_CUBES`), e.g. an
+        :class:`forecasting.io.inputs.Inputs`.
+    register_forecasts
+        The release's ``register_forecasts`` (``unemployed``, ``labour_force`` by statistic),
+        for ``rate_threshold``; else taken from ``products``. Without it (and without an
+        explicit ``rate_forecast``) a :class:`DataError`: the rule has no naive fallback.
+    rate_forecast
+        A ready ``rate`` (area, time, step, statistic) forecast instead (a replay of history).
+    inputs, products
+        ``inputs`` overrides what :func:`release_inputs` builds from ``cubes`` and the
+        release ``products`` (:func:`release_products`).
+    runner
+        The scenario runner of the event impacts (default :func:`scenario_runner` on
+        ``cubes``).
     """
     config = rules.load_config()
-    registers = registers if registers is not None else snapshot.load("registers")
+    registers = cubes["registers"]
     areas = geography.members(area) if area else None
     months = _months(registers, since)
-    inputs = inputs if inputs is not None else release_inputs(registers, release_id, store_root)
+    products = dict(products or {})
+    if register_forecasts is None:
+        register_forecasts = products.get("register_forecasts")
+    if rate_forecast is None:
+        if register_forecasts is None:
+            raise DataError(
+                "the alert run needs the release's register_forecasts for the rate_threshold "
+                "rule (pass register_forecasts or the release's products)",
+                source="register_forecasts",
+            )
+        rate_forecast = rate_forecast_from_registers(
+            register_forecasts, pd.Timestamp(registers["time"].values[-1])
+        )
+    inputs = inputs if inputs is not None else release_inputs(cubes, products)
     now = pd.Timestamp(today or dt.date.today())
     now_month = now.to_period("M").to_timestamp()
     ecfg = config["rules"]["event_tier"]
     events = live_events(EventRegister(db).frame(), [*months, now_month], ecfg["lookahead_months"])
     impacts = (
-        simulate_tiered(events, registers["labour_force"], ecfg) if simulate and len(events) else {}
+        simulate_tiered(
+            events, registers["labour_force"], ecfg, runner=runner or scenario_runner(cubes)
+        )
+        if simulate and len(events)
+        else {}
     )
     signals = register_signals(
         registers, rate_forecast=rate_forecast, events=events, areas=areas, impacts=impacts
@@ -215,6 +265,22 @@ def evaluate_snapshot(
         enqueued=report.enqueued,
         delivered=delivered,
     )
+
+
+def scenario_runner(cubes: Mapping[str, xr.Dataset]) -> Callable[..., xr.Dataset]:
+    """The scenario engine on ``cubes`` (each area calibrated once, kept by this runner)."""
+    from forecasting.scenarios import run_scenario
+    from forecasting.scenarios.baseline import Calibration, calibrate
+
+    calibrations: dict[str, Calibration] = {}
+
+    def run(spec: dict[str, Any], **kwargs: Any) -> xr.Dataset:
+        area = str(spec.get("area", geography.MIKKELI_AREA))
+        if area not in calibrations:
+            calibrations[area] = calibrate(cubes, area)
+        return run_scenario(spec, calibration=calibrations[area], **kwargs)
+
+    return run
 
 
 def events_now(

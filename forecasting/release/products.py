@@ -13,8 +13,10 @@ from typing import Any
 import xarray as xr
 
 from forecasting import geography
+from forecasting.contract import stack_statistics
 from forecasting.io.inputs import Inputs
 from forecasting.release.registry import WHOLE_SNAPSHOT, BuildContext, BuildFn, Product, register
+from forecasting.scenarios.calibration import STRUCTURE_CUBES
 
 
 # -- the products ------------------------------------------------------------------------------
@@ -244,7 +246,7 @@ def _demography(fn_name: str) -> BuildFn:
 
         fn = getattr(demography, fn_name)
         base_year = demography.base_years(cubes)[-1]
-        return fn(
+        ds = fn(
             cubes,
             base_year=base_year,
             until=base_year + POPULATION_HORIZON,
@@ -253,6 +255,11 @@ def _demography(fn_name: str) -> BuildFn:
             draws=POPULATION_DRAWS,
             seed=ctx.seed_for(fn_name),
         )
+        if fn_name == "labour_supply":
+            # demography writes ``<indicator>_{mean,lo80,...}``; the contract's layout is a
+            # ``statistic`` dim (the alert rules read it), so it is converted here.
+            ds = stack_statistics(ds)
+        return ds
 
     return build
 
@@ -281,11 +288,14 @@ register(
 
 def _scenarios(ctx: BuildContext, inputs: Mapping[str, xr.Dataset], cubes: Inputs) -> xr.Dataset:
     """The preset scenarios with the release's seed: the Mikkeli region's library for TA23
-    and national releases, the no-event baseline of the area for another area release."""
+    and national releases, the no-event baseline of the area for another area release. The
+    area is calibrated once from ``cubes`` and every preset reuses it."""
     from forecasting.scenarios import run_presets
+    from forecasting.scenarios.baseline import calibrate
 
     area = ctx.area if ctx.scope == "area" else geography.MIKKELI_AREA
-    return run_presets(seed=ctx.seed_for("scenarios"), area=area)
+    calibration = calibrate(cubes, area)
+    return run_presets(seed=ctx.seed_for("scenarios"), area=area, calibration=calibration)
 
 
 register(
@@ -293,7 +303,7 @@ register(
         name="scenarios",
         stage="scenarios",
         requires=("forecasting.scenarios:run_presets",),
-        cubes=(WHOLE_SNAPSHOT,),
+        cubes=STRUCTURE_CUBES,
         build=_scenarios,
         metrics=lambda ds: {"scenarios": int(ds.sizes["scenario"])},
     )
@@ -303,16 +313,20 @@ register(
 def _alerts(ctx: BuildContext, inputs: Mapping[str, xr.Dataset], cubes: Inputs) -> xr.Dataset:
     """Severity of every area rule per municipality and month (0 normal .. 3 critical).
 
-    The register rules and the working-age decline (from this release's ``labour_supply``,
+    The register rules (``rate_threshold`` on this release's ``register_forecasts``, at the
+    forecast origin) and the working-age decline (from this release's ``labour_supply``,
     each month taking the last year-end before it). NaN where a rule does not cover an area
     or month. Occupation, event-register and stale-data alerts and the alert life cycle
     (firing, hysteresis, delivery) live in the alert store, evaluated after publishing.
     """
     from forecasting.alerts import rules
-    from forecasting.alerts.monitor import register_signals
+    from forecasting.alerts.monitor import rate_forecast_from_registers, register_signals
 
     registers = inputs["registers_history"]
-    signals = register_signals(registers, areas=list(ctx.municipalities))
+    rate = rate_forecast_from_registers(
+        inputs.get("register_forecasts"), registers["time"].values[-1]
+    )
+    signals = register_signals(registers, rate_forecast=rate, areas=list(ctx.municipalities))
     severities = [s.severity.astype("float64") for s in signals]
     names = [s.rule for s in signals]
     versions = {s.rule: s.version for s in signals}
@@ -367,7 +381,7 @@ register(
         name="alerts",
         stage="alerts",
         requires=("forecasting.alerts.monitor:register_signals",),
-        needs=("registers_history", "labour_supply"),
+        needs=("registers_history", "register_forecasts", "labour_supply"),
         build=_alerts,
         metrics=lambda ds: {
             "critical_latest": int((ds["severity"].isel(time=-1) == 3).sum()),

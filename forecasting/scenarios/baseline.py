@@ -23,16 +23,17 @@ area in the snapshot) for every other employment area.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from forecasting import geography, snapshot
+import forecasting.contract  # noqa: F401  (registers the ds.enn accessor)
+from forecasting import geography
 from forecasting.errors import ValidationError
-from forecasting.scenarios.calibration import Structure, load_structure
+from forecasting.scenarios.calibration import Structure, _cube, load_structure
 from models import labourflow as lf
 
 #: Long-term unemployed (12+ months) share of unemployed jobseekers, Etelä-Savo, 31.12.2017:
@@ -100,6 +101,29 @@ class Tracked:
 
 
 @dataclass(frozen=True)
+class Calibration:
+    """Everything data-derived a scenario of one employment area needs, built once.
+
+    ``structure`` (:func:`load_structure`), the matching efficiency ``match_a``, the cap and
+    the outside hire rate ``theta_out`` (:func:`calibrate_matching`) and ``registers``, the
+    ``registers`` cube of the area's municipalities (the baseline's observed targets).
+    ``data_version`` is the structure's (the input cubes' versions combined): a caller that
+    keeps calibrations keys them by ``(area, data_version)``.
+    """
+
+    area: str
+    structure: Structure
+    match_a: float
+    cap: float
+    theta_out: np.ndarray
+    registers: xr.Dataset
+
+    @property
+    def data_version(self) -> str:
+        return self.structure.data_version
+
+
+@dataclass(frozen=True)
 class Baseline:
     """Everything a scenario run needs from the baseline of one area and period."""
 
@@ -115,12 +139,9 @@ class Baseline:
 
 
 def _point(da: xr.DataArray) -> xr.DataArray:
-    """The point forecast of a forecast variable (``statistic="mean"`` or the median)."""
-    if "statistic" in da.dims:
-        da = da.sel(statistic="mean")
-    if "quantile" in da.dims:
-        da = da.sel(quantile=0.5)
-    return da
+    """The point forecast of a forecast variable (the contract's ``ds.enn.point()``:
+    ``statistic="mean"``, the median quantile or the mean over draws)."""
+    return da.to_dataset(name="v").enn.point()["v"]
 
 
 def _history(
@@ -163,18 +184,23 @@ def _forecast(baseline: xr.Dataset, var: str, munis: list[str]) -> pd.DataFrame:
 
 
 def targets(
-    structure: Structure, first: pd.Timestamp, n_months: int, baseline: xr.Dataset | None = None
+    structure: Structure,
+    registers: xr.Dataset,
+    first: pd.Timestamp,
+    n_months: int,
+    baseline: xr.Dataset | None = None,
 ) -> Targets:
     """Targets for the month before ``first`` and ``n_months`` months from ``first``.
 
-    Observed months come from the registers; later months from ``baseline`` (register
+    Observed months come from ``registers`` (the ``registers`` cube, at least the area's
+    municipalities); later months from ``baseline`` (register
     forecasts: ``unemployed``, ``vacancies``, ``labour_force`` by area and time, with an
     optional ``statistic`` or ``quantile`` dim whose mean or median is used), and after the
     last of those the last available year is repeated (seasonal persistence).
     """
     munis = list(structure.municipalities)
     months = pd.date_range(first - pd.DateOffset(months=1), periods=n_months + 1, freq="MS")
-    reg = snapshot.load("registers").sel(area=munis)
+    reg = registers.sel(area=munis)
     last_obs = pd.Timestamp(reg["time"].values[-1])
     out = {}
     for var in ("unemployed", "labour_force", "vacancies"):
@@ -319,8 +345,9 @@ def _ltu_share(tracked: Tracked, k: int) -> float:
     return float(U[..., -1].sum() / U.sum())
 
 
-@lru_cache(maxsize=8)
-def calibrate_matching(area: str = geography.MIKKELI_AREA) -> tuple[float, float, np.ndarray]:
+def calibrate_matching(
+    structure: Structure, registers: xr.Dataset
+) -> tuple[float, float, np.ndarray]:
     """Matching efficiency ``A``, cap and outside hire rate from the long-term-share anchor.
 
     ``A`` is found by bisection (in logs) so that the tracked baseline's 12+ month share at
@@ -332,10 +359,10 @@ def calibrate_matching(area: str = geography.MIKKELI_AREA) -> tuple[float, float
     -------
     match_a, cap, theta_out (I,)
     """
-    st = load_structure(area)
+    st = structure
     anchor = pd.Timestamp(LTU_ANCHOR_MONTH)
     first = anchor - pd.DateOffset(months=60 - 1)
-    tg = targets(st, first, 60)
+    tg = targets(st, registers, first, 60)
     k = 60 - 1
     theta_out = np.full(len(st.industries), 0.2)
     lo, hi = math.log(1e-3), math.log(20.0)
@@ -368,30 +395,42 @@ def _round_preserving(x: np.ndarray) -> np.ndarray:
     return out.reshape(x.shape)
 
 
+def calibrate(
+    cubes: Mapping[str, xr.Dataset],
+    area: str = geography.MIKKELI_AREA,
+    *,
+    elasticity: tuple[float, float, int] | None = None,
+) -> Calibration:
+    """Calibrate employment area ``area`` from ``cubes`` (name -> dataset, at least
+    :data:`forecasting.scenarios.calibration.STRUCTURE_CUBES`); the slow part of a scenario
+    (seconds), so callers running several scenarios of an area build it once and pass it."""
+    st = load_structure(cubes, area, elasticity=elasticity)
+    registers = _cube(cubes, "registers").sel(area=list(st.municipalities))
+    match_a, cap, theta_out = calibrate_matching(st, registers)
+    return Calibration(area, st, match_a, cap, theta_out, registers)
+
+
 def build_baseline(
+    calibration: Calibration,
     first: str | pd.Timestamp,
     months: int,
     *,
-    area: str = geography.MIKKELI_AREA,
     baseline: xr.Dataset | None = None,
 ) -> Baseline:
-    """The calibrated baseline of ``months`` months from ``first`` (cached without ``baseline``)."""
+    """The calibrated baseline of ``months`` months from ``first`` (``baseline``: register
+    forecasts as targets after the last observation, see :func:`targets`)."""
     first = pd.Timestamp(first).to_period("M").to_timestamp()
-    if baseline is None:
-        return _cached_baseline(first, int(months), area)
-    return _build(first, int(months), area, baseline)
+    return _build(calibration, first, int(months), baseline)
 
 
-@lru_cache(maxsize=16)
-def _cached_baseline(first: pd.Timestamp, months: int, area: str) -> Baseline:
-    return _build(first, months, area, None)
-
-
-def _build(first: pd.Timestamp, months: int, area: str, baseline: xr.Dataset | None) -> Baseline:
-    st = load_structure(area)
-    match_a, cap, theta_out = calibrate_matching(area)
+def _build(
+    cal: Calibration, first: pd.Timestamp, months: int, baseline: xr.Dataset | None
+) -> Baseline:
+    st, match_a, cap, theta_out = cal.structure, cal.match_a, cal.cap, cal.theta_out
     params = flow_parameters(st, match_a, cap, theta_out)
-    tg = targets(st, first - pd.DateOffset(months=BURN_IN), BURN_IN + months, baseline)
+    tg = targets(
+        st, cal.registers, first - pd.DateOffset(months=BURN_IN), BURN_IN + months, baseline
+    )
     tr = track(st, params, tg)
     b = BURN_IN - 1  # index of the state at the end of the month before ``first``
     path = lf.FlowPath(**{f: getattr(tr.path, f)[BURN_IN:] for f in tr.path.__dataclass_fields__})

@@ -1,4 +1,4 @@
-"""Structural calibration of the labour-flow model from the snapshot.
+"""Structural calibration of the labour-flow model from the input cubes (given as arguments).
 
 Everything time-invariant is set here, from real data where the data speak and from stated,
 documented assumptions where they do not (``docs/methods/scenarios.md`` lists both):
@@ -26,14 +26,14 @@ calibrated; :attr:`Structure.assumptions` names the fallbacks used for an area.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from forecasting import geography, snapshot
+from forecasting import geography
 from forecasting.classifications import tol2008_sections
 from forecasting.errors import DataError
 from forecasting.provenance import combine_versions
@@ -103,6 +103,11 @@ OWN_INDUSTRY_SEARCH = 0.5
 SAME_GROUP_WEIGHT = 3.0
 MATCHING_YEARS = (2010, 2019)
 DAYS_PER_MONTH = 30.44
+#: The input cubes a calibration reads (``population`` only for the retirement fallback).
+STRUCTURE_CUBES = (
+    "registers", "vacancy_flows", "commuting", "jobs_by_industry",
+    "employment_by_age_education", "migration", "population_totals", "population",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -368,9 +373,10 @@ def _nearest_year(da: xr.DataArray, year: str) -> xr.DataArray:
     return da.isel(time=k, drop=True)
 
 
-def population_by_band(areas: list[str], year: str) -> xr.DataArray:
-    """(area, age_band) population of the year-end nearest to ``year`` (vaerak 11re)."""
-    pop = _nearest_year(snapshot.load("population")["population"].sel(area=areas), year)
+def population_by_band(population: xr.Dataset, areas: list[str], year: str) -> xr.DataArray:
+    """(area, age_band) population of the year-end nearest to ``year`` (the ``population``
+    cube, vaerak 11re)."""
+    pop = _nearest_year(population["population"].sel(area=areas), year)
     pop = pop.sum("sex")
     bands = [pop.sel(age=slice(lo, hi)).sum("age") for lo, hi in AGE_BANDS.values()]
     return xr.concat(bands, dim=pd.Index(list(AGE_BANDS), name="age_band")).transpose(
@@ -385,24 +391,30 @@ def _retirement_yearly(emp: xr.DataArray) -> xr.DataArray:
     return (emp.sel(age_band="55-64") / 10 + emp.sel(age_band="65-74") / 5) / total
 
 
-def retirement_fallback(munis: list[str], year: str) -> np.ndarray:
+def retirement_fallback(
+    employment: xr.Dataset, population: xr.Dataset, munis: list[str], year: str
+) -> np.ndarray:
     """(R,) monthly retirement probability from population by age x Finland's employment rates.
 
     :data:`EXIT_FALLBACK`: employed residents by band are estimated as the municipality's
     population of the band times Finland's employed residents per inhabitant of that band
     (tyokay 115n ``SSS`` of ``year`` over vaerak 11re ``SSS`` of the nearest year-end).
+    ``employment``: the ``employment_by_age_education`` cube; ``population``: the
+    ``population`` cube.
     """
-    cube = snapshot.load("employment_by_age_education")["employed_residents"]
+    cube = employment["employed_residents"]
     national = cube.sel(area="SSS", time=year).sum("education_level").squeeze("time", drop=True)
-    rate = national / population_by_band(["SSS"], year).sel(area="SSS", drop=True)
-    emp = population_by_band(munis, year) * rate.fillna(0.0)
+    rate = national / population_by_band(population, ["SSS"], year).sel(area="SSS", drop=True)
+    emp = population_by_band(population, munis, year) * rate.fillna(0.0)
     return _retirement_yearly(emp).values / 12.0
 
 
-def _exit_rates(munis: list[str], year: str) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+def _exit_rates(
+    cubes: Mapping[str, xr.Dataset], munis: list[str], year: str
+) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
     """Monthly retirement and out-migration probabilities by municipality, and the source of
     each municipality's retirement rate (:data:`EXIT_CUBE` or :data:`EXIT_FALLBACK`)."""
-    emp = snapshot.load("employment_by_age_education")["employed_residents"]
+    emp = cubes["employment_by_age_education"]["employed_residents"]
     have = set(map(str, emp["area"].values))
     inside = [m for m in munis if m in have]
     retire = np.full(len(munis), np.nan)
@@ -414,19 +426,26 @@ def _exit_rates(munis: list[str], year: str) -> tuple[np.ndarray, np.ndarray, tu
     missing = ~np.isfinite(retire)
     if missing.any():
         lacking = [m for m, x in zip(munis, missing, strict=True) if x]
-        retire[missing] = retirement_fallback(lacking, year)
+        retire[missing] = retirement_fallback(
+            cubes["employment_by_age_education"], _cube(cubes, "population"), lacking, year
+        )
     source = tuple(EXIT_FALLBACK if x else EXIT_CUBE for x in missing)
-    mig = snapshot.load("migration")["out_migration"].sel(area=munis, time=year)
-    pop = snapshot.load("population_totals")["population"].sel(area=munis, time=year)
+    mig = cubes["migration"]["out_migration"].sel(area=munis, time=year)
+    pop = cubes["population_totals"]["population"].sel(area=munis, time=year)
     out_rate = (mig / pop).squeeze("time", drop=True)
     return retire, out_rate.values / 12.0, source
 
 
-@lru_cache(maxsize=2)
-def _matching_elasticity(version: str) -> tuple[float, float, int]:
-    """:func:`estimate_matching_elasticity` on the snapshot (the same for every area)."""
-    del version  # the cache key: a new snapshot gives a new estimate
-    return estimate_matching_elasticity(snapshot.load("registers"), snapshot.load("vacancy_flows"))
+def _cube(cubes: Mapping[str, xr.Dataset], name: str) -> xr.Dataset:
+    """``cubes[name]``, or a :class:`DataError` naming the missing cube."""
+    try:
+        return cubes[name]
+    except KeyError:
+        raise DataError(
+            f"the scenario calibration needs the {name!r} cube; pass it in ``cubes`` "
+            f"(calibration reads {', '.join(STRUCTURE_CUBES)})",
+            source=name,
+        ) from None
 
 
 def _commuting_totals(
@@ -474,27 +493,33 @@ def _assumptions(
     return tuple(notes)
 
 
-@lru_cache(maxsize=64)
-def load_structure(area: str = geography.MIKKELI_AREA, year: int = 2017) -> Structure:
-    """The calibrated structure of employment area ``area`` (cached per process).
+def load_structure(
+    cubes: Mapping[str, xr.Dataset],
+    area: str = geography.MIKKELI_AREA,
+    year: int = 2017,
+    *,
+    elasticity: tuple[float, float, int] | None = None,
+) -> Structure:
+    """The calibrated structure of employment area ``area`` from the input cubes.
+
+    ``cubes`` maps cube name to dataset and holds :data:`STRUCTURE_CUBES` (``population``
+    is read only when a municipality needs the retirement fallback); a missing cube is a
+    :class:`DataError`. Nothing is cached: a caller that calibrates several times (the
+    service, a release) keeps the result. ``elasticity`` (alpha, se, n) reuses an
+    :func:`estimate_matching_elasticity` result (the same for every area of one data
+    version) instead of estimating it again.
 
     Any employment area (``"TA01"`` .. ``"TA46"``) or a municipality's code works; where the
-    snapshot lacks data for the area the documented fallbacks apply
-    (:attr:`Structure.assumptions`). Raises :class:`forecasting.errors.UnknownAreaError`
-    for an unknown code.
+    data lack the area the documented fallbacks apply (:attr:`Structure.assumptions`).
+    Raises :class:`forecasting.errors.UnknownAreaError` for an unknown code.
     """
     munis = geography.members(area)
     industries = tuple(tol2008_sections().index)
-    cubes = {
-        name: snapshot.load(name)
-        for name in (
-            "registers", "vacancy_flows", "commuting", "jobs_by_industry",
-            "employment_by_age_education", "migration", "population_totals",
-        )
-    }  # fmt: skip
+    names = [n for n in STRUCTURE_CUBES if n != "population"]
+    used = {name: _cube(cubes, name) for name in names}
     y = str(year)
-    com = cubes["commuting"].sel(area=munis, time=y).squeeze("time", drop=True)
-    jobs = cubes["jobs_by_industry"]["jobs"].sel(area=munis, industry=list(industries))
+    com = used["commuting"].sel(area=munis, time=y).squeeze("time", drop=True)
+    jobs = used["jobs_by_industry"]["jobs"].sel(area=munis, industry=list(industries))
     jobs_arr = np.nan_to_num(jobs.values)
     home, out, into, com_jobs = _commuting_totals(com, area)
     flows, seed = fit_commuting(munis, home, out, into, com_jobs)
@@ -506,14 +531,14 @@ def load_structure(area: str = geography.MIKKELI_AREA, year: int = 2017) -> Stru
     emp_mix = commute[:, :R] @ ind_share + commute[:, R:] * outside_mix[None, :]
     emp_mix /= emp_mix.sum(axis=1, keepdims=True)
     job_share = jobs_arr.sum(axis=0) / jobs_arr.sum()
-    alpha, se, n = _matching_elasticity(
-        combine_versions(cubes[k].attrs["data_version"] for k in ("registers", "vacancy_flows"))
+    alpha, se, n = elasticity or estimate_matching_elasticity(
+        used["registers"], used["vacancy_flows"]
     )
-    retire, outmig, exit_source = _exit_rates(munis, y)
+    retire, outmig, exit_source = _exit_rates(cubes, munis, y)
     if exit_source.count(EXIT_FALLBACK):
-        cubes["population"] = snapshot.load("population")
+        used["population"] = _cube(cubes, "population")
     own, grp, spread = mobility(industries, job_share)
-    close_by_month, closure_fallback = _closure(cubes["vacancy_flows"], munis)
+    close_by_month, closure_fallback = _closure(used["vacancy_flows"], munis)
     return Structure(
         municipalities=tuple(munis),
         industries=industries,
@@ -532,10 +557,10 @@ def load_structure(area: str = geography.MIKKELI_AREA, year: int = 2017) -> Stru
         close_by_month=close_by_month,
         retire=retire,
         outmig=outmig,
-        data_version=combine_versions(ds.attrs["data_version"] for ds in cubes.values()),
+        data_version=combine_versions(ds.attrs["data_version"] for ds in used.values()),
         source_tables=tuple(
             sorted(
-                {t.strip() for ds in cubes.values() for t in ds.attrs["source_tables"].split(",")}
+                {t.strip() for ds in used.values() for t in ds.attrs["source_tables"].split(",")}
             )
         ),
         commuting_seed=seed,

@@ -1,8 +1,9 @@
 """Run scenarios: spec -> calibrated baseline -> events -> Monte Carlo -> labelled quantiles.
 
 >>> from forecasting.scenarios import run_scenario                      # doctest: +SKIP
+>>> cubes = forecasting.io.inputs.assemble(STRUCTURE_CUBES)            # doctest: +SKIP
 >>> ds = run_scenario({"events": [{"kind": "closure", "municipality": "507",
-...     "industry": "C", "jobs": 300, "start": "2025-03"}]}, draws=1000, seed=1)
+...     "industry": "C", "jobs": 300, "start": "2025-03"}]}, cubes, draws=1000, seed=1)
 >>> ds["unemployed"].sel(area="507", quantile=0.5)                     # doctest: +SKIP
 """
 
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +19,13 @@ import pydantic
 import xarray as xr
 from pydantic import BaseModel
 
-from forecasting import geography, snapshot
+from forecasting import geography
 from forecasting.contract import canonical_order
 from forecasting.errors import ValidationError
 from forecasting.io.files import read_json, read_toml, write_csv, write_netcdf
 from forecasting.provenance import combine_versions, stamp
 from forecasting.scenarios import cache, outputs
-from forecasting.scenarios.baseline import BURN_IN, Baseline, build_baseline
+from forecasting.scenarios.baseline import BURN_IN, Baseline, Calibration, build_baseline, calibrate
 from forecasting.scenarios.events import check_events, compile_events, scale_path
 from forecasting.scenarios.multipliers import CONFIG_PATH, load_multipliers
 from forecasting.scenarios.spec import ScenarioSpec
@@ -33,8 +33,6 @@ from forecasting.settings import get_settings
 from models import labourflow as lf
 
 FORMATS = ("netcdf", "csv")
-#: Longest horizon of the register forecasts used as a baseline.
-MAX_FORECAST_MONTHS = 36
 
 
 def as_spec(spec: ScenarioSpec | BaseModel | Mapping[str, Any]) -> ScenarioSpec:
@@ -66,19 +64,19 @@ def _field(loc: tuple[int | str, ...]) -> str:
     return out or "spec"
 
 
-def first_month(spec: ScenarioSpec) -> pd.Timestamp:
+def first_month(spec: ScenarioSpec, registers: xr.Dataset) -> pd.Timestamp:
     """The first simulated month: ``start``, else the first event's month, else the month
-    after the last observation of the registers."""
+    after the last observation of ``registers``."""
     if spec.start is not None:
         return pd.Timestamp(spec.start)
     if spec.events:
         return pd.Timestamp(min(e.start for e in spec.events))
-    last = pd.Timestamp(snapshot.load("registers")["time"].values[-1])
+    last = pd.Timestamp(registers["time"].values[-1])
     return last + pd.DateOffset(months=1)
 
 
-def _check_window(first: pd.Timestamp) -> None:
-    earliest = pd.Timestamp(snapshot.load("registers")["time"].values[0])
+def _check_window(first: pd.Timestamp, registers: xr.Dataset) -> None:
+    earliest = pd.Timestamp(registers["time"].values[0])
     earliest += pd.DateOffset(months=BURN_IN + 1)
     if first < earliest:
         raise ValidationError(
@@ -113,33 +111,52 @@ def _resolve_draws_seed(spec: ScenarioSpec, draws: int | None, seed: int | None)
     return n, s
 
 
-@lru_cache(maxsize=4)
-def _register_forecast(origin: str, horizon: int, area: str) -> xr.Dataset:
-    from forecasting.registers import forecast_registers
+def _check_baseline(
+    spec: ScenarioSpec, first: pd.Timestamp, registers: xr.Dataset, baseline: xr.Dataset | None
+) -> None:
+    """A ``register_forecast`` spec simulating months after the last observation needs the
+    register forecasts (``baseline``): refused clearly, never a silent persistence baseline."""
+    if baseline is not None or spec.baseline_source != "register_forecast":
+        return
+    last = pd.Timestamp(registers["time"].values[-1])
+    end = first + pd.DateOffset(months=spec.horizon_months - 1)
+    if end > last:
+        raise ValidationError(
+            "baseline_source",
+            "register_forecast needs the release's register_forecasts (passed as baseline) "
+            f"for the months after {last:%Y-%m}; none were given",
+        )
 
-    return forecast_registers(origin, horizon, area=area)
 
-
-def register_forecast_baseline(first: pd.Timestamp, months: int, area: str) -> xr.Dataset | None:
-    """Register forecasts covering the simulated months after the last observation (at
-    most 36 months ahead), or None when every simulated month has been observed."""
-    last = pd.Timestamp(snapshot.load("registers")["time"].values[-1])
-    end = first + pd.DateOffset(months=months - 1)
-    ahead = (end.year - last.year) * 12 + end.month - last.month
-    if ahead <= 0:
-        return None
-    return _register_forecast(f"{last:%Y-%m}", min(ahead, MAX_FORECAST_MONTHS), area)
+def scenario_calibration(
+    spec: ScenarioSpec, cubes: Mapping[str, xr.Dataset], calibration: Calibration | None
+) -> Calibration:
+    """``calibration`` when it is of the spec's area, else one built from ``cubes``."""
+    if calibration is not None:
+        if calibration.area != spec.area:
+            raise ValidationError(
+                "area", f"the calibration is of {calibration.area}, the spec of {spec.area}"
+            )
+        return calibration
+    return calibrate(cubes, spec.area)
 
 
 def simulate_spec(
-    spec: ScenarioSpec, *, draws: int, seed: int, baseline: xr.Dataset | None = None
+    spec: ScenarioSpec,
+    cubes: Mapping[str, xr.Dataset],
+    *,
+    draws: int,
+    seed: int,
+    baseline: xr.Dataset | None = None,
+    calibration: Calibration | None = None,
 ) -> tuple[Baseline, Any, lf.SimulationResult, lf.SimulationResult | None]:
-    """Calibrate, compile the events and run the draws (scenario and, if asked, baseline)."""
-    first = first_month(spec)
-    _check_window(first)
-    if baseline is None and spec.baseline_source == "register_forecast":
-        baseline = register_forecast_baseline(first, spec.horizon_months, spec.area)
-    base = build_baseline(first, spec.horizon_months, area=spec.area, baseline=baseline)
+    """Calibrate (unless ``calibration`` is given), compile the events and run the draws
+    (scenario and, if asked, baseline)."""
+    cal = scenario_calibration(spec, cubes, calibration)
+    first = first_month(spec, cal.registers)
+    _check_window(first, cal.registers)
+    _check_baseline(spec, first, cal.registers, baseline)
+    base = build_baseline(cal, first, spec.horizon_months, baseline=baseline)
     check_events(spec, base.structure, base.months)
     compiled = compile_events(spec, base.structure, base.months, load_multipliers())
     path = scale_path(base.path, base.structure, compiled.job_change)
@@ -157,10 +174,12 @@ def simulate_spec(
 
 def run_scenario(
     spec: ScenarioSpec | BaseModel | Mapping[str, Any],
+    cubes: Mapping[str, xr.Dataset] | None = None,
     *,
     draws: int | None = None,
     seed: int | None = None,
     baseline: xr.Dataset | None = None,
+    calibration: Calibration | None = None,
 ) -> xr.Dataset:
     """Run one scenario and return quantiles over draws by municipality and month.
 
@@ -168,12 +187,20 @@ def run_scenario(
     ----------
     spec
         A :class:`ScenarioSpec`, a dict of its fields or another pydantic model with them.
+    cubes
+        Input cubes by name (:data:`forecasting.scenarios.calibration.STRUCTURE_CUBES`,
+        e.g. an :class:`forecasting.io.inputs.Inputs`); may be None when ``calibration``
+        (of the spec's area, from :func:`forecasting.scenarios.baseline.calibrate`) is given.
     draws, seed
         Override the spec's (defaults: ``scenario.default_draws`` and ``release.seed``).
     baseline
         Register forecasts (``unemployed``, ``vacancies``, ``labour_force`` by ``area`` and
-        ``time``) to use as the baseline's targets after the last observation; without them
-        the last observed year is repeated.
+        ``time``, a ``statistic`` dim whose mean is used) as the baseline's targets after
+        the last observation; without them the last observed year is repeated, except for a
+        spec with ``baseline_source="register_forecast"``, which is then refused.
+    calibration
+        The area's calibration, built once by the caller (a release, the service) and
+        reused across runs; built from ``cubes`` when absent.
 
     Raises
     ------
@@ -185,16 +212,22 @@ def run_scenario(
     """
     spec = as_spec(spec)
     n, s = _resolve_draws_seed(spec, draws, seed)
-    base, compiled, res, ref = simulate_spec(spec, draws=n, seed=s, baseline=baseline)
+    if cubes is None and calibration is None:
+        raise ValidationError("cubes", "run_scenario needs the input cubes or a calibration")
+    cal = scenario_calibration(spec, cubes or {}, calibration)
+    base, compiled, res, ref = simulate_spec(
+        spec, cubes or {}, draws=n, seed=s, baseline=baseline, calibration=cal
+    )
     ds = outputs.assemble(spec, base, compiled, res, ref)
-    return _stamp(ds, spec, base, n, s)
+    return _stamp(ds, spec, base, n, s, cal.registers.attrs.get("retrieved", ""))
 
 
-def _stamp(ds: xr.Dataset, spec: ScenarioSpec, base: Baseline, draws: int, seed: int) -> xr.Dataset:
+def _stamp(
+    ds: xr.Dataset, spec: ScenarioSpec, base: Baseline, draws: int, seed: int, retrieved: str
+) -> xr.Dataset:
     spec_json = spec.model_dump_json()
     config = json.dumps(read_toml(CONFIG_PATH), sort_keys=True)
     version = combine_versions([base.structure.data_version, spec_json, config])
-    retrieved = snapshot.load("registers").attrs.get("retrieved", "")
     p = base.params
     return stamp(
         ds,
@@ -217,14 +250,26 @@ def _stamp(ds: xr.Dataset, spec: ScenarioSpec, base: Baseline, draws: int, seed:
 
 
 def run_presets(
-    seed: int | None = None, *, draws: int | None = None, area: str = geography.MIKKELI_AREA
+    cubes: Mapping[str, xr.Dataset] | None = None,
+    seed: int | None = None,
+    *,
+    draws: int | None = None,
+    area: str = geography.MIKKELI_AREA,
+    calibration: Calibration | None = None,
 ) -> xr.Dataset:
     """The presets of ``area`` (:func:`forecasting.scenarios.presets.presets_for`) stacked
-    along ``scenario``."""
+    along ``scenario``; the area is calibrated once (or ``calibration`` is used) for all."""
     from forecasting.scenarios.presets import presets_for
 
     presets = presets_for(area)
-    parts = [run_scenario(spec, draws=draws, seed=seed) for spec in presets.values()]
+    if calibration is None:
+        if cubes is None:
+            raise ValidationError("cubes", "run_presets needs the input cubes or a calibration")
+        calibration = calibrate(cubes, area)
+    parts = [
+        run_scenario(spec, draws=draws, seed=seed, calibration=calibration)
+        for spec in presets.values()
+    ]
     names = list(presets)
     ds = xr.concat(parts, dim=pd.Index(names, name="scenario"), data_vars="all", join="outer",
                    combine_attrs="drop_conflicts")  # fmt: skip
@@ -252,12 +297,15 @@ def to_frame(ds: xr.Dataset) -> pd.DataFrame:
 def run_scenario_file(
     spec_path: str | Path,
     out: str | Path,
+    cubes: Mapping[str, xr.Dataset],
     fmt: str = "netcdf",
     *,
     draws: int | None = None,
     seed: int | None = None,
+    baseline: xr.Dataset | None = None,
 ) -> Path:
-    """Run the JSON spec at ``spec_path`` and write the result to ``out`` (netCDF or CSV).
+    """Run the JSON spec at ``spec_path`` on ``cubes`` and write the result to ``out``
+    (netCDF or CSV).
 
     The file is written atomically (temporary file, then rename); returns ``out``.
     """
@@ -266,7 +314,7 @@ def run_scenario_file(
     data = read_json(Path(spec_path))
     if not isinstance(data, dict):
         raise ValidationError("spec", f"{spec_path} must hold a JSON object (the spec's fields)")
-    ds = run_scenario(data, draws=draws, seed=seed)
+    ds = run_scenario(data, cubes, draws=draws, seed=seed, baseline=baseline)
     if fmt == "csv":
         return write_csv(to_frame(ds), Path(out))
     return write_netcdf(ds, Path(out))
