@@ -1,6 +1,7 @@
 """Evaluate the labour-demand chain; print the figures and write docs/results/training_needs.md.
 
-    .venv/bin/python benchmarks/eval_demand.py [--draws 100] [--out docs/results/training_needs.md]
+    .venv/bin/python benchmarks/eval_demand.py [--draws 100] [--seed 20251]
+        [--out docs/results/training_needs.md]
 
 1. Share of replacement demand in all openings 2025..2035 per municipality of the Mikkeli
    employment area (TA23), the area and Finland, against the 65-95 % anchors (flagged, not forced).
@@ -15,22 +16,27 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 
 from forecasting import demand, geography, training
+from forecasting.io.inputs import assemble
 
 ORIGIN = 2014
 TARGETS = (2015, 2016, 2017, 2019)
 
 
-def replacement_shares(n_draws: int) -> pd.DataFrame:
+def replacement_shares(
+    cubes: Mapping[str, xr.Dataset], n_draws: int, seed: int
+) -> pd.DataFrame:
     """Replacement share and flag per area (TA23 members, TA23, Finland)."""
     rows = []
     for scope, area in (("area", "TA23"), ("national", "SSS")):
-        ds = training.training_needs(2035, scope, area, n_draws=n_draws)
+        ds = training.training_needs(cubes, 2035, scope, area, n_draws=n_draws, seed=seed)
         totals = ds[["expansion", "replacement", "need", "supply"]].sum(("field", "level", "time"))
         for code in map(str, ds["area"].values):
             rows.append(
@@ -48,22 +54,27 @@ def replacement_shares(n_draws: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def backtest(n_draws: int) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+def backtest(
+    cubes: Mapping[str, xr.Dataset], n_draws: int, seed: int
+) -> tuple[pd.DataFrame, pd.DataFrame, float]:
     """Totals errors by year (method vs naive), structure errors 2017, interval coverage."""
     munis = sorted(geography.municipalities().index)
     refs = (2012, 2013, 2014, 2017)  # 2017 only seeds municipalities without postal-code data
+    inputs = demand.demand_base(cubes, seed=seed)
     sim = demand.simulate_jobs(
+        inputs,
         {m: [m] for m in munis},
         origin=ORIGIN,
         until=max(TARGETS),
         n_draws=n_draws,
+        seed=seed,
         data_until=ORIGIN,
         references=refs,
     )
-    actual = demand.municipal_totals().sel(area=munis)
+    actual = inputs.totals.sel(area=munis)
     base = actual.sel(time=ORIGIN).values
-    trend, _ = demand.national_trend(ORIGIN, max(TARGETS))
-    nat = demand.national_paths().sel(time=ORIGIN)
+    trend, _ = demand.national_trend(inputs.national, ORIGIN, max(TARGETS))
+    nat = inputs.national.sel(time=ORIGIN)
     nat_total = (trend * nat).sum("industry") / float(nat.sum())
     rows = []
     inside = []
@@ -87,12 +98,12 @@ def backtest(n_draws: int) -> tuple[pd.DataFrame, pd.DataFrame, float]:
                 }
             )
     coverage = float(np.mean(np.concatenate(inside)))
-    return pd.DataFrame(rows), structure_errors(sim), coverage
+    return pd.DataFrame(rows), structure_errors(inputs, sim), coverage
 
 
-def structure_errors(sim: demand.JobsSimulation) -> pd.DataFrame:
+def structure_errors(inputs: demand.DemandBase, sim: demand.JobsSimulation) -> pd.DataFrame:
     """2017 industry shares of the Etelä-Savo municipalities: method vs 2014 shares kept."""
-    refs = demand.reference_structures()
+    refs = inputs.references
     es = [str(a) for a in refs[2014]["area"].values]
     k = 2017 - ORIGIN
     truth = refs[2017].sel(area=es).values
@@ -181,12 +192,14 @@ def render(shares: pd.DataFrame, totals: pd.DataFrame, struct: pd.DataFrame, cov
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--draws", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=20251, help="seed of the published figures")
     parser.add_argument("--out", default="docs/results/training_needs.md")
     args = parser.parse_args()
     start, cpu = time.perf_counter(), time.process_time()
-    shares = replacement_shares(args.draws)
+    cubes = assemble(training.CUBES, use_cache=False)
+    shares = replacement_shares(cubes, args.draws, args.seed)
     chain = time.perf_counter() - start
-    totals, struct, cov = backtest(args.draws)
+    totals, struct, cov = backtest(cubes, args.draws, args.seed)
     page = render(shares, totals, struct, cov)
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     page += (

@@ -115,8 +115,14 @@ def _forecast_population(args: argparse.Namespace) -> int:
 
 def _forecast_training_needs(args: argparse.Namespace) -> int:
     from forecasting import training
+    from forecasting.io.inputs import assemble
+    from forecasting.settings import get_settings
 
-    frame = training.training_needs_frame(until=args.until, scope=args.scope, area=args.area)
+    seed = get_settings().release.seed if args.seed is None else args.seed
+    cubes = assemble(training.CUBES)
+    frame = training.training_needs_frame(
+        cubes, until=args.until, scope=args.scope, area=args.area, seed=seed
+    )
     _write_frame(frame, args.out)
     return 0
 
@@ -342,6 +348,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p = fc.add_parser("training-needs", help="training need by field of education and level")
     p.add_argument("--until", type=int, default=2035)
     _add_area_args(p)
+    p.add_argument("--seed", type=int, default=None, help="default: settings.release.seed")
     p.add_argument("--out", required=True)
     p.set_defaults(handler=_forecast_training_needs)
 

@@ -24,20 +24,28 @@ Method (details and reasons in ``docs/methods/training_needs.md``):
    come from log-normal draws: national path residuals, the municipality's
    regional-differential residuals and cell noise estimated from the Etelä-Savo postal-code
    shares.
+
+Data: every function takes its cubes as arguments (see :data:`CUBES`); the entry points take
+one ``cubes`` mapping (cube name -> dataset, e.g. a :class:`forecasting.io.inputs.Inputs`), and
+:func:`demand_base` computes the chain's intermediate results (national paths, municipal
+totals, reference structures, noise model, elasticity, projected population) once per call
+so that the steps below get them as arguments instead of caching them.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from forecasting import demography, geography, snapshot
+from forecasting import demography, geography
+from forecasting.demography.rates import INPUT_CUBES as DEMOGRAPHY_CUBES
 from forecasting.errors import DataError, ValidationError
 from forecasting.provenance import combine_versions, stamp
 from models import shiftshare
@@ -59,8 +67,6 @@ DIFFERENTIAL_YEARS = 12
 ELASTICITY_P = 0.5
 #: Years over which ELASTICITY_Q is calibrated (national Q jobs vs the national 75+ population).
 CALIBRATION_YEARS = (2007, 2022)
-#: Seed passed to the demography (its expected path has no draws, so it only labels the run).
-DEMOGRAPHY_SEED = 20251
 DEMOGRAPHY_DRIVEN = {"Q": (75, 100), "P": (0, 19)}
 SOURCE_TABLES = (
     "tyokay 115p",
@@ -71,7 +77,8 @@ SOURCE_TABLES = (
     "tyokay 115i",
     "vaerak 11re",
 )
-_CUBES = (
+#: Cubes the demand chain reads itself.
+OWN_CUBES = (
     "commuting",
     "jobs_totals_2019",
     "jobs_by_industry",
@@ -79,16 +86,31 @@ _CUBES = (
     "national_employment_by_industry",
     "regional_demography",
 )
+#: Every cube :func:`jobs_by_industry_projection` needs: its own and the demography's.
+CUBES: tuple[str, ...] = tuple(dict.fromkeys((*OWN_CUBES, *DEMOGRAPHY_CUBES)))
 
 
-def _cube(name: str) -> xr.Dataset:
-    if name not in snapshot.names():
+def cube(cubes: Mapping[str, xr.Dataset], name: str) -> xr.Dataset:
+    """``cubes[name]``; a :class:`DataError` naming the cube when the caller did not pass it."""
+    if name not in cubes:
         raise DataError(
-            f"cube {name!r} is not in the snapshot yet (rebuild it with "
-            "python -m forecasting.io.snapshot_build)",
-            source="snapshot",
+            f"input cube {name!r} was not passed (assemble it with forecasting.io.inputs)",
+            source="inputs",
         )
-    return snapshot.load(name)
+    return cubes[name]
+
+
+def call_demography(
+    fn: Callable[..., xr.Dataset], cubes: Mapping[str, xr.Dataset], **kw: Any
+) -> xr.Dataset:
+    """Call a :mod:`forecasting.demography` function with the caller's cubes.
+
+    Transitional seam: the demography takes its cubes as an argument (``cubes=``) on its own
+    branch; until that lands it reads them itself, and the cubes are not passed.
+    """
+    if "cubes" in inspect.signature(fn).parameters:
+        kw["cubes"] = cubes
+    return fn(**kw)
 
 
 def _year(ds: _XR) -> _XR:
@@ -96,21 +118,22 @@ def _year(ds: _XR) -> _XR:
     return ds.assign_coords(time=ds["time"].dt.year.values)
 
 
-def inputs_version() -> str:
-    """Combined ``data_version`` of the cubes the demand chain reads and of the demography."""
-    versions = [_cube(n).attrs["data_version"] for n in _CUBES]
-    return combine_versions([*versions, projected_population().attrs["data_version"]])
+def inputs_version(cubes: Mapping[str, xr.Dataset], population: xr.DataArray) -> str:
+    """Combined ``data_version`` of the cubes the demand chain reads and of the demography's
+    projected ``population`` (:func:`projected_population`)."""
+    versions = [cube(cubes, n).attrs["data_version"] for n in OWN_CUBES]
+    return combine_versions([*versions, population.attrs["data_version"]])
 
 
 # --------------------------------------------------------------------------- national
-@lru_cache(maxsize=1)
-def national_paths() -> xr.DataArray:
+def national_paths(national: xr.Dataset) -> xr.DataArray:
     """National employment by TOL section, persons, ``(industry, time)`` with integer years.
 
-    1975..2017 national accounts (E1, domestic concept); 2018..2023 extended with the growth of
-    the tyokay 115i group that holds the section since 2017.
+    ``national`` is the ``national_employment_by_industry`` cube: 1975..2017 national accounts
+    (E1, domestic concept); 2018..2023 extended with the growth of the tyokay 115i group that
+    holds the section since 2017.
     """
-    ds = _year(_cube("national_employment_by_industry"))
+    ds = _year(national)
     na = ds["employed_na"].sel(industry=list(SECTIONS), time=slice(1975, 2017))
     es = ds["employed_es"].sel(time=slice(2017, None))
     rest_codes = [*_DIRECT_115I, "B-F"]
@@ -128,14 +151,17 @@ def national_paths() -> xr.DataArray:
     return out.fillna(0.0).rename("employed")
 
 
-def national_trend(until_data: int, horizon_end: int) -> tuple[xr.DataArray, xr.DataArray]:
+def national_trend(
+    paths: xr.DataArray, until_data: int, horizon_end: int
+) -> tuple[xr.DataArray, xr.DataArray]:
     """National industry index (1 at ``until_data``) to ``horizon_end`` and its yearly log sd.
 
     A damped log-linear trend (slope = mean log change of the last :data:`TREND_YEARS` years,
     damping :data:`PHI_NATIONAL`); returns ``index (industry, time)`` for years
     ``until_data..horizon_end`` and ``sd (industry,)`` of the yearly log changes around the slope.
+    ``paths`` are the :func:`national_paths`.
     """
-    path = national_paths().sel(time=slice(until_data - TREND_YEARS, until_data))
+    path = paths.sel(time=slice(until_data - TREND_YEARS, until_data))
     logs = np.log(np.maximum(path.values, 1.0))
     changes = np.diff(logs, axis=1)
     slope = changes.mean(axis=1)
@@ -151,29 +177,33 @@ def national_trend(until_data: int, horizon_end: int) -> tuple[xr.DataArray, xr.
     )
 
 
-def national_index(origin: int, until: int, data_until: int | None = None) -> xr.DataArray:
+def national_index(
+    paths: xr.DataArray, origin: int, until: int, data_until: int | None = None
+) -> xr.DataArray:
     """National industry index ``(industry, time)`` relative to ``origin`` for origin..until.
 
-    Observed up to ``data_until`` (default: the last year of :func:`national_paths`), a damped
-    trend after.
+    Observed in ``paths`` (:func:`national_paths`) up to ``data_until`` (default: their last
+    year), a damped trend after.
     """
-    path = national_paths()
+    path = paths
     last = int(path["time"].max()) if data_until is None else data_until
     last = max(min(last, until), origin)
     base = path.sel(time=origin)
     observed = (path.sel(time=slice(origin, last)) / base.where(base > 0)).fillna(1.0)
-    trend, _ = national_trend(last, max(until, last))
+    trend, _ = national_trend(paths, last, max(until, last))
     tail = trend.sel(time=slice(last + 1, until)) * observed.sel(time=last)
     return xr.concat([observed, tail], dim="time").transpose("industry", "time")
 
 
 # --------------------------------------------------------------------------- municipal history
-@lru_cache(maxsize=1)
-def municipal_totals() -> xr.DataArray:
-    """Jobs by workplace per municipality ``(area, time)``, 1987..2019 (2018 interpolated)."""
+def municipal_totals(commuting: xr.Dataset, totals_2019: xr.Dataset) -> xr.DataArray:
+    """Jobs by workplace per municipality ``(area, time)``, 1987..2019 (2018 interpolated).
+
+    From the ``commuting`` cube (1987..2017) and the ``jobs_totals_2019`` cube.
+    """
     munis = sorted(geography.municipalities().index)
-    hist = _year(_cube("commuting"))["jobs"].sel(area=munis)
-    y2019 = _cube("jobs_totals_2019")["jobs"].sel(area=munis).expand_dims(time=[2019])
+    hist = _year(commuting)["jobs"].sel(area=munis)
+    y2019 = totals_2019["jobs"].sel(area=munis).expand_dims(time=[2019])
     y2018 = ((hist.sel(time=2017) * y2019.sel(time=2019)) ** 0.5).expand_dims(time=[2018])
     out = xr.concat([hist, y2018, y2019.transpose("time", "area")], dim="time")
     return out.transpose("area", "time").rename("jobs")
@@ -186,73 +216,93 @@ def _shares(jobs: xr.DataArray) -> xr.DataArray:
     return (known / total.where(total > 0)).fillna(1.0 / len(SECTIONS))
 
 
-@lru_cache(maxsize=1)
-def reference_structures() -> dict[int, xr.DataArray]:
-    """``{year: shares (area, industry)}``: 2017 for every municipality, 2012..2016 Etelä-Savo."""
+def reference_structures(
+    jobs_by_industry: xr.Dataset, postcode_shares: xr.Dataset
+) -> dict[int, xr.DataArray]:
+    """``{year: shares (area, industry)}``: 2017 for every municipality, 2012..2016 Etelä-Savo.
+
+    From the ``jobs_by_industry`` (Paavo 2017) and ``jobs_by_industry_postcode_shares`` cubes.
+    """
     munis = sorted(geography.municipalities().index)
-    out = {2017: _shares(_cube("jobs_by_industry")["jobs"].sel(area=munis))}
-    post = _year(_cube("jobs_by_industry_postcode_shares")["jobs"])
+    out = {2017: _shares(jobs_by_industry["jobs"].sel(area=munis))}
+    post = _year(postcode_shares["jobs"])
     post_munis = [a for a in map(str, post["area"].values) if a in munis]
     for year in map(int, post["time"].values):
         out[year] = _shares(post.sel(area=post_munis, time=year))
     return out
 
 
-def _seed(year: int, allow: tuple[int, ...]) -> xr.DataArray:
-    """Seed shares ``(area, industry)`` for ``year`` from the nearest allowed references."""
-    refs = reference_structures()
-    path = national_paths()
-    munis = sorted(geography.municipalities().index)
-    seed: xr.DataArray | None = None
+def _seed(base: DemandBase, year: int, allow: tuple[int, ...]) -> np.ndarray:
+    """Seed shares ``(area, industry)`` for ``year`` from the nearest allowed references.
+
+    Rows in the order of the sorted municipalities, columns :data:`SECTIONS`; NaN where no
+    allowed reference covers a municipality.
+    """
+    refs = base.references
+    path = base.national.sel(industry=list(SECTIONS))
+    position = {m: k for k, m in enumerate(sorted(geography.municipalities().index))}
+    target = path.sel(time=year).values
+    seed: np.ndarray | None = None
     # Farthest first, so the nearest reference that covers a municipality wins.
     for ref in sorted((r for r in allow if r in refs), key=lambda r: -abs(r - year)):
-        base = path.sel(time=ref)
-        moved = (refs[ref] * (path.sel(time=year) / base.where(base > 0))).fillna(0.0)
-        moved = moved.reindex(area=munis)
-        seed = moved if seed is None else moved.combine_first(seed)
+        level = path.sel(time=ref).values
+        shares = refs[ref].transpose("area", "industry").sel(industry=list(SECTIONS))
+        moved = shares.values * (target / np.where(level > 0, level, np.nan))
+        full = np.full((len(position), len(SECTIONS)), np.nan)
+        full[[position[str(a)] for a in shares["area"].values]] = np.nan_to_num(
+            moved, nan=0.0, posinf=np.inf, neginf=-np.inf
+        )
+        seed = full if seed is None else np.where(np.isnan(full), seed, full)
     if seed is None:
         raise DataError(f"no reference industry structure for {year}", source="jobs_by_industry")
     return seed
 
 
-@lru_cache(maxsize=1)
-def concept_bridge() -> xr.DataArray:
+def concept_bridge(
+    references: Mapping[int, xr.DataArray], totals: xr.DataArray, paths: xr.DataArray
+) -> xr.DataArray:
     """Per-section ratio of the 2017 workplace-statistics share to the national-accounts share.
 
     National accounts count employed persons (annual average, domestic concept); the municipal
     totals count jobs by workplace in the last week of the year. Multiplying national-accounts
     shares by this ratio turns them into workplace-concept shares (exactly so in 2017), so the
-    IPF column targets and the 2017 Paavo structure agree.
+    IPF column targets and the 2017 Paavo structure agree. Takes the
+    :func:`reference_structures`, :func:`municipal_totals` and :func:`national_paths`.
     """
     munis = sorted(geography.municipalities().index)
-    paavo = reference_structures()[2017] * municipal_totals().sel(time=2017, area=munis)
+    paavo = references[2017] * totals.sel(time=2017, area=munis)
     paavo_share = paavo.sum("area") / paavo.sum()
-    nat = national_paths().sel(time=2017)
+    nat = paths.sel(time=2017)
     ratio = paavo_share / (nat / nat.sum()).where(nat > 0)
     return ratio.fillna(1.0).drop_vars("time", errors="ignore").rename("concept_bridge")
 
 
 def jobs_by_industry_history(
-    first: int = 1987, last: int = LAST_TOTALS_YEAR, references: tuple[int, ...] | None = None
+    base: DemandBase,
+    first: int = 1987,
+    last: int = LAST_TOTALS_YEAR,
+    references: tuple[int, ...] | None = None,
 ) -> xr.DataArray:
     """Jobs ``(area, industry, time)`` per municipality 1987..2019 fitted by IPF (see module doc).
 
     Parameters
     ----------
+    base
+        The chain's inputs (:func:`demand_base`).
     first, last
         Years to fit (within 1987..2019).
     references
         Reference structures allowed as seeds (default all: 2012..2017); a backtest passes only
         the years before its origin.
     """
-    totals = municipal_totals().sel(time=slice(first, last))
-    path = national_paths()
-    allow = tuple(reference_structures()) if references is None else references
+    totals = base.totals.sel(time=slice(first, last))
+    path = base.national
+    allow = tuple(base.references) if references is None else references
     years = [int(t) for t in totals["time"].values]
-    bridge = concept_bridge().values
+    bridge = base.bridge.values
     out = np.zeros((totals.sizes["area"], len(SECTIONS), len(years)))
     for k, year in enumerate(years):
-        seed = _seed(year, allow).transpose("area", "industry").values
+        seed = _seed(base, year, allow)
         rows = totals.sel(time=year).values
         nat = path.sel(time=min(year, int(path["time"].max()))).values * bridge
         out[:, :, k] = shiftshare.ipf(seed, rows, nat / nat.sum() * rows.sum())
@@ -265,7 +315,9 @@ def jobs_by_industry_history(
 
 
 # --------------------------------------------------------------------------- projection drivers
-def regional_differentials(history: xr.DataArray, origin: int) -> tuple[np.ndarray, np.ndarray]:
+def regional_differentials(
+    base: DemandBase, history: xr.DataArray, origin: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Mean and sd of each municipality's yearly regional differential up to ``origin``.
 
     Uses the :data:`DIFFERENTIAL_YEARS` years before ``origin`` (2018 is interpolated, so its
@@ -274,7 +326,7 @@ def regional_differentials(history: xr.DataArray, origin: int) -> tuple[np.ndarr
     hist = history.sel(time=slice(origin - DIFFERENTIAL_YEARS, origin))
     totals = hist.sum("industry").values
     shares = (hist / hist.sum("industry")).fillna(0.0).values
-    nat = national_paths().sel(time=hist["time"].values).values * concept_bridge().values[:, None]
+    nat = base.national.sel(time=hist["time"].values).values * base.bridge.values[:, None]
     growth = np.ones_like(nat)
     growth[:, 1:] = nat[:, 1:] / np.where(nat[:, :-1] > 0, nat[:, :-1], 1.0)
     mean, resid = shiftshare.regional_differential(totals, shares, growth)
@@ -286,11 +338,13 @@ def regional_differentials(history: xr.DataArray, origin: int) -> tuple[np.ndarr
 _MEAN_LOG_ABS_NORMAL = -0.6352
 
 
-@lru_cache(maxsize=1)
-def cell_noise_model(min_jobs: float = 20.0) -> tuple[float, float]:
+def cell_noise_model(
+    postcode_shares: xr.Dataset, paths: xr.DataArray, min_jobs: float = 20.0
+) -> tuple[float, float]:
     """Yearly sd of local industry shares drifting from national shares, by cell size.
 
-    From the Etelä-Savo postal-code shares: the log change 2012 -> 2016 of each cell's share
+    From the Etelä-Savo postal-code shares (the ``jobs_by_industry_postcode_shares`` cube,
+    against the :func:`national_paths`): the log change 2012 -> 2016 of each cell's share
     relative to the national share (cells with at least ``min_jobs`` jobs in every year),
     divided by the square root of the span (a random walk per year; measured over the whole span
     so that year-to-year coverage noise of the postal-code data is not counted as drift). The sd
@@ -302,11 +356,11 @@ def cell_noise_model(min_jobs: float = 20.0) -> tuple[float, float]:
     a, b
         Intercept and slope of the fit (``b`` about -0.4).
     """
-    post = _year(_cube("jobs_by_industry_postcode_shares")["jobs"])
+    post = _year(postcode_shares["jobs"])
     munis = [a for a in map(str, post["area"].values) if a.isdigit()]
     post = post.sel(area=munis, industry=list(SECTIONS))
     share = post / post.sum("industry")
-    nat = national_paths().sel(time=post["time"].values)
+    nat = paths.sel(time=post["time"].values)
     nat_share = nat / nat.sum("industry")
     rel = xr.apply_ufunc(np.log, (share / nat_share.where(nat_share > 0)).where(share > 0))
     span = int(rel["time"].max() - rel["time"].min())
@@ -318,48 +372,58 @@ def cell_noise_model(min_jobs: float = 20.0) -> tuple[float, float]:
     return float(intercept), float(slope)
 
 
-def cell_noise_sd(jobs: np.ndarray) -> np.ndarray:
-    """Yearly log sd of a cell's drift for cells of ``jobs`` jobs (clipped to 0.01..0.15)."""
-    a, b = cell_noise_model()
+def cell_noise_sd(model: tuple[float, float], jobs: np.ndarray) -> np.ndarray:
+    """Yearly log sd of a cell's drift for cells of ``jobs`` jobs (clipped to 0.01..0.15).
+
+    ``model`` is ``(a, b)`` of :func:`cell_noise_model`.
+    """
+    a, b = model
     return np.clip(np.exp(a) * np.maximum(jobs, 1.0) ** b, 0.01, 0.15)
 
 
-@lru_cache(maxsize=1)
-def elasticity_q() -> float:
+def elasticity_q(national: xr.Dataset, regional_demography: xr.Dataset) -> float:
     """Elasticity of Q jobs w.r.t. the 75+ population, calibrated on national data.
 
     The ratio of the log growth of national Q employment (tyokay 115i) to the log growth of the
     national 75+ population over :data:`CALIBRATION_YEARS` (about 0.53: part of Q, e.g.
     children's day care and hospitals for all ages, does not follow the old-age population).
+    From the ``national_employment_by_industry`` and ``regional_demography`` cubes.
     """
     a, b = CALIBRATION_YEARS
-    es = _year(_cube("national_employment_by_industry"))["employed_es"].sel(industry="Q")
-    pop = _year(_cube("regional_demography"))["population"].sel(area=geography.COUNTRY)
+    es = _year(national)["employed_es"].sel(industry="Q")
+    pop = _year(regional_demography)["population"].sel(area=geography.COUNTRY)
     old = pop.sel(age=slice(75, 100)).sum(("sex", "age"))
     ratio = np.log(es.sel(time=b) / es.sel(time=a)) / np.log(old.sel(time=b) / old.sel(time=a))
     return float(ratio)
 
 
-@lru_cache(maxsize=2)
-def projected_population(until: int = 2040) -> xr.DataArray:
+def projected_population(
+    cubes: Mapping[str, xr.Dataset], *, seed: int, until: int = 2040
+) -> xr.DataArray:
     """Our own population projection (area, time, age), both sexes, 2019..``until``.
 
     :func:`forecasting.demography.project_population` from the 31.12.2019 base, every
-    municipality (national scope), expected path (no draws: the drivers use the mean), default
-    assumptions; its attrs (assumptions, seed) are kept.
+    municipality (national scope), expected path (no draws: the drivers use the mean, so
+    ``seed`` only labels the run), default assumptions, on the demography's cubes of ``cubes``;
+    its attrs (assumptions, seed) are kept.
     """
-    # Transitional (demography branch): the demography takes its cubes as an argument; this
-    # module still loads them from the snapshot until its own refactor passes them in.
-    cubes = {n: snapshot.load(n) for n in demography.CUBES}
-    ds = demography.project_population(
-        cubes, base_year=2019, until=until, scope="national", draws=0, seed=DEMOGRAPHY_SEED
+    ds = call_demography(
+        demography.project_population,
+        cubes,
+        base_year=2019,
+        until=until,
+        scope="national",
+        draws=0,
+        seed=seed,
     )
     mean = _year(ds["mean"].sel(sex="T"))
     mean.attrs = dict(ds.attrs)
     return mean
 
 
-def _age_population(ages: tuple[int, int], origin: int, until: int) -> xr.DataArray:
+def _age_population(
+    base: DemandBase, ages: tuple[int, int], origin: int, until: int
+) -> xr.DataArray:
     """Population aged ``ages`` per municipality ``(area, time)`` for ``origin..until``.
 
     From 2019 the demography's own projection (:func:`projected_population`, 2019 = the
@@ -367,10 +431,10 @@ def _age_population(ages: tuple[int, int], origin: int, until: int) -> xr.DataAr
     (regional_demography), scaled to the municipality at 2019.
     """
     munis = sorted(geography.municipalities().index)
-    proj = projected_population().sel(age=slice(*ages)).sum("age").sel(area=munis)
+    proj = base.population.sel(age=slice(*ages)).sum("age").sel(area=munis)
     if origin >= 2019:
         return proj.sel(time=slice(origin, until))
-    reg = _year(_cube("regional_demography"))["population"].sel(age=slice(*ages))
+    reg = base.regional_population.sel(age=slice(*ages))
     reg = reg.sum(("sex", "age"))
     region_of = geography.municipalities().loc[munis, "region"].to_numpy()
     reg_m = reg.reindex(area=region_of).assign_coords(area=munis)
@@ -378,7 +442,7 @@ def _age_population(ages: tuple[int, int], origin: int, until: int) -> xr.DataAr
     return (reg_m * scale).sel(time=slice(origin, min(until, int(reg["time"].max()))))
 
 
-def demography_index(origin: int, until: int) -> xr.DataArray:
+def demography_index(base: DemandBase, origin: int, until: int) -> xr.DataArray:
     """Demand index ``(area, industry, time)`` of the demography-driven industries Q and P.
 
     ``(pop[t] / pop[origin]) ** elasticity`` where ``pop`` is the population of the driver ages
@@ -387,10 +451,10 @@ def demography_index(origin: int, until: int) -> xr.DataArray:
     """
     munis = sorted(geography.municipalities().index)
     areas_of = geography.municipalities().loc[munis, "employment_area"].to_numpy()
-    elasticity = {"Q": elasticity_q(), "P": ELASTICITY_P}
+    elasticity = {"Q": base.elasticity_q, "P": ELASTICITY_P}
     parts = []
     for industry, ages in DEMOGRAPHY_DRIVEN.items():
-        pop = _age_population(ages, origin, until)
+        pop = _age_population(base, ages, origin, until)
         area_pop = pop.groupby(xr.DataArray(areas_of, dims="area")).sum()
         per_muni = area_pop.sel(group=areas_of).rename(group="area").assign_coords(area=munis)
         ratio = per_muni / per_muni.sel(time=origin)
@@ -399,6 +463,76 @@ def demography_index(origin: int, until: int) -> xr.DataArray:
     years = np.arange(origin, until + 1)
     last = out["time"].values
     return out.sel(time=[min(y, int(last.max())) for y in years]).assign_coords(time=years)
+
+
+# --------------------------------------------------------------------------- inputs of the chain
+@dataclass(frozen=True)
+class DemandBase:
+    """The demand chain's intermediate results, computed once per call by :func:`demand_base`.
+
+    Attributes
+    ----------
+    national : (industry, time) DataArray
+        :func:`national_paths`, integer years.
+    totals : (area, time) DataArray
+        :func:`municipal_totals`.
+    references : dict of int -> (area, industry) DataArray
+        :func:`reference_structures`.
+    bridge : (industry,) DataArray
+        :func:`concept_bridge`.
+    cell_noise : (float, float)
+        :func:`cell_noise_model`.
+    elasticity_q : float
+        :func:`elasticity_q`.
+    population : (area, time, age) DataArray
+        :func:`projected_population` (its attrs are the demography's provenance).
+    regional_population : (area, time, sex, age) DataArray
+        Observed population of ``regional_demography``, integer years (backtest origins).
+    retrieved, data_version : str
+        Provenance of the inputs (:func:`inputs_version`).
+    """
+
+    national: xr.DataArray
+    totals: xr.DataArray
+    references: Mapping[int, xr.DataArray]
+    bridge: xr.DataArray
+    cell_noise: tuple[float, float]
+    elasticity_q: float
+    population: xr.DataArray
+    regional_population: xr.DataArray
+    retrieved: str
+    data_version: str
+
+
+def demand_base(cubes: Mapping[str, xr.Dataset], *, seed: int) -> DemandBase:
+    """Compute the chain's inputs once from ``cubes`` (the :data:`CUBES`, by name).
+
+    ``seed`` labels the demography's expected-path run (:func:`projected_population`).
+
+    Raises
+    ------
+    DataError
+        A cube of :data:`OWN_CUBES` missing from ``cubes``.
+    """
+    national = cube(cubes, "national_employment_by_industry")
+    regional = cube(cubes, "regional_demography")
+    paths = national_paths(national)
+    totals = municipal_totals(cube(cubes, "commuting"), cube(cubes, "jobs_totals_2019"))
+    postcode = cube(cubes, "jobs_by_industry_postcode_shares")
+    refs = reference_structures(cube(cubes, "jobs_by_industry"), postcode)
+    population = projected_population(cubes, seed=seed)
+    return DemandBase(
+        national=paths,
+        totals=totals,
+        references=refs,
+        bridge=concept_bridge(refs, totals, paths),
+        cell_noise=cell_noise_model(postcode, paths),
+        elasticity_q=elasticity_q(national, regional),
+        population=population,
+        regional_population=_year(regional)["population"],
+        retrieved=str(cube(cubes, "commuting").attrs["retrieved"]),
+        data_version=inputs_version(cubes, population),
+    )
 
 
 # --------------------------------------------------------------------------- projection
@@ -435,19 +569,23 @@ def _log_noise(
 
 
 def simulate_jobs(
+    base: DemandBase,
     groups: dict[str, list[str]],
     *,
+    seed: int,
     origin: int = LAST_TOTALS_YEAR,
     until: int = 2035,
     n_draws: int = 200,
-    seed: int = 20251,
     data_until: int | None = None,
     references: tuple[int, ...] | None = None,
+    history: xr.DataArray | None = None,
 ) -> JobsSimulation:
     """Project jobs by industry for groups of municipalities (see the module docstring).
 
     Parameters
     ----------
+    base
+        The chain's inputs (:func:`demand_base`).
     groups
         ``{label: member municipality codes}``; every municipality is projected on its own and
         summed into each group that lists it (so groups are coherent sums).
@@ -462,14 +600,18 @@ def simulate_jobs(
         Last year of national data used (default: all, 2023); a backtest sets it to ``origin``.
     references
         Reference industry structures allowed (see :func:`jobs_by_industry_history`).
+    history
+        :func:`jobs_by_industry_history` up to ``origin`` with these ``references``, when the
+        caller has computed it already (else it is fitted here).
     """
-    history = jobs_by_industry_history(last=origin, references=references)
-    diff_mean, diff_sd = regional_differentials(history, origin)
+    if history is None:
+        history = jobs_by_industry_history(base, last=origin, references=references)
+    diff_mean, diff_sd = regional_differentials(base, history, origin)
     horizon = until - origin
-    index = national_index(origin, until, data_until).values
-    last_national = min(int(national_paths()["time"].max()), data_until or 9999)
-    _, nat_sd = national_trend(max(last_national, origin), until)
-    demo = demography_index(origin, until)
+    index = national_index(base.national, origin, until, data_until).values
+    last_national = min(int(base.national["time"].max()), data_until or 9999)
+    _, nat_sd = national_trend(base.national, max(last_national, origin), until)
+    demo = demography_index(base, origin, until)
     damp = np.concatenate([[0.0], shiftshare.damped_cumulative(PHI_LOCAL, horizon)])
     rng_nat = np.random.default_rng([seed, 0])
     nat_noise, nat_var = _log_noise(
@@ -487,7 +629,7 @@ def simulate_jobs(
         path = history.values[k, :, -1][:, None] * idx * np.exp(diff_mean[k] * damp)[None, :]
         rng = np.random.default_rng([seed, int(muni)])
         loc_noise, loc_var = _log_noise(rng, np.array(diff_sd[k]), n_draws, horizon)
-        cell_sd = cell_noise_sd(history.values[k, :, -1])
+        cell_sd = cell_noise_sd(base.cell_noise, history.values[k, :, -1])
         cell_noise, cell_var = _log_noise(rng, cell_sd, n_draws, horizon)
         log_noise = nat_noise + loc_noise[:, None, :] + cell_noise
         variance = nat_var + loc_var[None, :] + cell_var
@@ -518,7 +660,12 @@ def area_groups(area: str) -> dict[str, list[str]]:
 
 
 def jobs_by_industry_projection(
-    until: int = 2035, area: str = geography.MIKKELI_AREA, *, n_draws: int = 200, seed: int = 20251
+    cubes: Mapping[str, xr.Dataset],
+    until: int = 2035,
+    area: str = geography.MIKKELI_AREA,
+    *,
+    n_draws: int = 200,
+    seed: int,
 ) -> xr.Dataset:
     """Projected jobs by industry ``(area, industry, time)`` with ``mean``, ``lo80``, ``hi80``.
 
@@ -526,17 +673,31 @@ def jobs_by_industry_projection(
     (lo80 = hi80 = mean there). ``area`` is a municipality or an aggregate; an aggregate comes
     with its member municipalities (up to 40 of them). ``time`` is 31 December of each year.
 
+    Parameters
+    ----------
+    cubes
+        Input cubes by name, at least :data:`CUBES` (e.g. a
+        :class:`forecasting.io.inputs.Inputs`).
+    until, area
+        Last projected year (2025..2040) and the area.
+    n_draws, seed
+        Monte Carlo draws of the intervals and their seed (from the caller: the release's
+        ``ctx.seed_for(...)``, the CLI's ``settings.release.seed``).
+
     Raises
     ------
     ValidationError
         ``until`` outside 2025..2040.
     UnknownAreaError
         Unknown ``area``.
+    DataError
+        A cube of :data:`OWN_CUBES` missing from ``cubes``.
     """
     until = _check_until(until)
     groups = area_groups(area)
-    sim = simulate_jobs(groups, until=until, n_draws=n_draws, seed=seed)
-    history = jobs_by_industry_history()
+    base = demand_base(cubes, seed=seed)
+    history = jobs_by_industry_history(base)
+    sim = simulate_jobs(base, groups, until=until, n_draws=n_draws, seed=seed, history=history)
     hist = np.stack([history.sel(area=m).sum("area").values for m in groups.values()])
     years = np.concatenate([history["time"].values[:-1], sim.years])
     mean = np.concatenate([hist[:, :, :-1], sim.central], axis=2)
@@ -550,12 +711,12 @@ def jobs_by_industry_projection(
     dims = ("area", "industry", "time")
     ds = xr.Dataset({"mean": (dims, mean), "lo80": (dims, lo), "hi80": (dims, hi)}, coords=coords)
     ds["projected"] = ("time", years > LAST_TOTALS_YEAR)
-    demo = projected_population().attrs
+    demo = base.population.attrs
     return stamp(
         ds,
         source_tables=(*SOURCE_TABLES, demo["source_tables"]),
-        retrieved=_cube("commuting").attrs["retrieved"],
-        data_version=inputs_version(),
+        retrieved=base.retrieved,
+        data_version=base.data_version,
         seed=seed,
         extra={
             "units": "jobs by workplace (persons), 31 December",
@@ -563,7 +724,7 @@ def jobs_by_industry_projection(
             "method_note": METHOD_NOTE.format(demography=_assumptions_version(demo)),
             "demography_assumptions": demo["assumptions"],
             "demography_assumptions_version": _assumptions_version(demo),
-            "elasticity_q_75plus": round(elasticity_q(), 4),
+            "elasticity_q_75plus": round(base.elasticity_q, 4),
             "elasticity_p_0_19": ELASTICITY_P,
             "interval": "80 % from log-normal draws (national, regional, cell noise)",
         },

@@ -19,19 +19,24 @@ employed below 50 (small, and the projected population already carries out-migra
 
 Industry detail: the age structure is known by municipality, not by industry, so replacement
 demand is shared over industries in proportion to their jobs (a stated shortfall).
+
+Data: the functions take the ``employment_by_age_education`` cube, or (:func:`exit_rates`) a
+``cubes`` mapping with it and the demography's cubes (:data:`CUBES`), as arguments; the seed
+of the demography's draws comes from the caller.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import xarray as xr
 
-from forecasting import demography, geography, snapshot
-from forecasting.errors import DataError
+from forecasting import demand, demography, geography
+from forecasting.demography.labour import LABOUR_CUBES
+from forecasting.demography.rates import INPUT_CUBES
 
 EDUCATION_LEVELS = ("basic_or_none", "upper_secondary", "lower_tertiary", "higher_tertiary")
 #: Bands of ``employment_by_age_education``: label -> (first age, last age).
@@ -49,41 +54,43 @@ BASE_YEAR = 2019
 #: Draws of the demography for the retirement intervals (0 for the national scope: 308
 #: municipalities of draws would add ~10 s for an interval of well under 1 %).
 DRAWS = 100
-SEED = 20251
 CUBE = "employment_by_age_education"
+#: Every cube :func:`exit_rates` needs: its own and the demography's (retirements).
+CUBES: tuple[str, ...] = tuple(dict.fromkeys((CUBE, *LABOUR_CUBES, *INPUT_CUBES)))
 Z80 = 1.2815515655446004  # standard normal 90 % quantile
 
 
-def _cube() -> xr.Dataset:
-    if CUBE not in snapshot.names():
-        raise DataError(f"cube {CUBE!r} is not in the snapshot yet", source="snapshot")
-    ds = snapshot.load(CUBE)
-    return ds.assign_coords(time=ds["time"].dt.year.values)
+def covered_areas(employment: xr.Dataset) -> tuple[str, ...]:
+    """Areas with their own age-education data (others use the country's education mix).
+
+    ``employment`` is the ``employment_by_age_education`` cube.
+    """
+    return tuple(str(a) for a in employment["area"].values)
 
 
-@lru_cache(maxsize=1)
-def covered_areas() -> tuple[str, ...]:
-    """Areas with their own age-education data (others use the country's education mix)."""
-    return tuple(str(a) for a in _cube()["area"].values)
+def education_by_band(employment: xr.Dataset, area: str) -> np.ndarray:
+    """Education mix ``(B, E)`` of the employed residents of 2017 per age band (rows sum to 1).
 
-
-@lru_cache(maxsize=16)
-def education_by_band(area: str) -> np.ndarray:
-    """Education mix ``(B, E)`` of the employed residents of 2017 per age band (rows sum to 1)."""
-    code = area if area in covered_areas() else geography.COUNTRY
-    emp = _cube()["employed_residents"].sel(area=code, time=EDUCATION_YEAR)
+    ``employment`` is the ``employment_by_age_education`` cube.
+    """
+    code = area if area in covered_areas(employment) else geography.COUNTRY
+    emp = employment["employed_residents"].sel(area=code)
+    emp = emp.assign_coords(time=emp["time"].dt.year.values).sel(time=EDUCATION_YEAR)
     emp = emp.sel(age_band=list(BANDS), education_level=list(EDUCATION_LEVELS))
     values = np.nan_to_num(emp.transpose("age_band", "education_level").values)
     return values / np.maximum(values.sum(axis=1, keepdims=True), 1e-12)
 
 
-def education_shares(area: str, years: np.ndarray, ages: np.ndarray) -> np.ndarray:
+def education_shares(
+    employment: xr.Dataset, area: str, years: np.ndarray, ages: np.ndarray
+) -> np.ndarray:
     """Education shares ``(T, X, E)`` of exits at age ``x`` in year ``t`` (cohort-aligned).
 
     The cohort aged ``x`` in ``t`` was ``x - (t - 2017)`` in 2017 (at least 18); its share is
-    the education mix of that age's band.
+    the education mix of that age's band (``employment``: the ``employment_by_age_education``
+    cube).
     """
-    mix = education_by_band(area)
+    mix = education_by_band(employment, area)
     firsts = np.array([lo for lo, _ in BANDS.values()])
     cohort = np.maximum(ages[None, :] - (years[:, None] - EDUCATION_YEAR), firsts[0])
     band = np.searchsorted(firsts, cohort, side="right") - 1
@@ -122,20 +129,32 @@ class ExitRates:
         return self.areas.index(area)
 
 
-@lru_cache(maxsize=8)
-def exit_rates(area: str, until: int) -> ExitRates:
+def exit_rates(
+    cubes: Mapping[str, xr.Dataset], area: str, until: int, *, seed: int
+) -> ExitRates:
     """Exit rates of ``area`` and its municipalities for ``BASE_YEAR + 1 .. until``.
 
     Calls :func:`forecasting.demography.retirements` (scope ``"area"``, default assumptions,
-    :data:`DRAWS` seeded draws; none for the country, ``SSS``).
+    :data:`DRAWS` draws seeded with ``seed``; none for the country, ``SSS``) on ``cubes``
+    (cube name -> dataset, at least :data:`CUBES`).
+
+    Raises
+    ------
+    DataError
+        ``employment_by_age_education`` missing from ``cubes``.
     """
     code = geography.resolve_area(area)
+    employment = demand.cube(cubes, CUBE)
     draws = 0 if code == geography.COUNTRY else DRAWS
-    # Transitional (demography branch): the demography takes its cubes as an argument; this
-    # module still loads them from the snapshot until its own refactor passes them in.
-    cubes = {n: snapshot.load(n) for n in (*demography.CUBES, *demography.LABOUR_CUBES)}
-    ds = demography.retirements(
-        cubes, base_year=BASE_YEAR, until=until, scope="area", area=code, draws=draws, seed=SEED
+    ds = demand.call_demography(
+        demography.retirements,
+        cubes,
+        base_year=BASE_YEAR,
+        until=until,
+        scope="area",
+        area=code,
+        draws=draws,
+        seed=seed,
     )
     ds = ds.assign_coords(time=ds["time"].dt.year.values)
     years = ds["time"].values[1:]
@@ -146,9 +165,10 @@ def exit_rates(area: str, until: int) -> ExitRates:
     rel_sd = np.nan_to_num(width / (2 * Z80) / np.maximum(exits, 1e-12)) if draws else 0 * rate
     by_age = np.nan_to_num(ds["retirements_by_age"].values[:, 1:])  # (A, T, X)
     areas = tuple(str(a) for a in ds["area"].values)
+    ages = ds["age"].values
     by_edu = np.stack(
         [
-            np.einsum("tx,txe->te", by_age[i], education_shares(a, years, ds["age"].values))
+            np.einsum("tx,txe->te", by_age[i], education_shares(employment, a, years, ages))
             for i, a in enumerate(areas)
         ]
     )

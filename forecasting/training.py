@@ -12,19 +12,23 @@ Openings per occupation are ``max(expansion + replacement, 0)``; supply is
 ``SUPPLY_RATE * unemployed`` of the occupation, at most the openings; need = openings - supply,
 so needs add up over fields and levels to openings minus supply. 80 % intervals come from the
 job-projection draws and the demography's retirement draws.
+
+Data: the entry points take one ``cubes`` mapping (cube name -> dataset, at least
+:data:`CUBES`, e.g. a :class:`forecasting.io.inputs.Inputs`) and a ``seed`` from the caller;
+the steps take the datasets they read as arguments.
 """
 
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from forecasting import classifications, demand, geography, replacement, snapshot
+from forecasting import classifications, demand, geography, replacement
 from forecasting.contract import to_canonical, validate
 from forecasting.errors import DataError, ValidationError
 from forecasting.io import correspondence as corr_io
@@ -43,7 +47,10 @@ BRIDGE_WINDOW = ("2015-01", "2019-12")
 SUPPLY_WINDOW_MONTHS = 12
 FIRST_YEAR = 2025
 N_DRAWS = 200
-SEED = 20251
+#: Every cube the chain needs: the jobs projection's, the replacement's and the 12ti/12r5 ones.
+CUBES: tuple[str, ...] = tuple(
+    dict.fromkeys((*demand.CUBES, *replacement.CUBES, "occupations", "registers"))
+)
 FRAME_COLUMNS = (
     "area",
     "year",
@@ -127,13 +134,14 @@ def occupation_groups() -> list[str]:
     return sorted(c for c in codes if c[0] in "123456789")
 
 
-def _occupations_cube() -> xr.Dataset:
-    return snapshot.load("occupations")
+def occupations_by_group(
+    occupations: xr.Dataset, region: str, start: str, end: str
+) -> xr.Dataset:
+    """Mean monthly ``unemployed`` and ``vacancies`` per 2-digit group of ``region``.
 
-
-def occupations_by_group(region: str, start: str, end: str) -> xr.Dataset:
-    """Mean monthly ``unemployed`` and ``vacancies`` per 2-digit group of ``region``."""
-    ds = _occupations_cube().sel(area=region, time=slice(start, end))
+    ``occupations`` is the 12ti ``occupations`` cube.
+    """
+    ds = occupations.sel(area=region, time=slice(start, end))
     codes = [str(c) for c in ds["occupation"].values if str(c) != "SSS"]
     sub = ds[["unemployed", "vacancies"]].sel(occupation=codes).mean("time")
     grouped = sub.groupby(xr.DataArray([c[:2] for c in codes], dims="occupation")).sum()
@@ -151,14 +159,16 @@ def occupation_region(area: str) -> str:
     return geography.COUNTRY
 
 
-@lru_cache(maxsize=4)
-def industry_occupation_bridge(region: str = "MK10") -> xr.DataArray:
+def industry_occupation_bridge(
+    jobs_by_industry: xr.Dataset, occupations: xr.Dataset, region: str = "MK10"
+) -> xr.DataArray:
     """Shares ``(industry, occupation)`` of each industry's jobs by occupation (rows sum to 1).
 
     A prior of typical occupations per TOL section (``industry_to_occupation_prior_v1.csv``,
-    expert weights) is fitted by RAS to the region's 2017 jobs by industry (rows) and to an
-    occupational structure (columns) that blends, with weight :data:`BRIDGE_LAMBDA`, the
-    12ti structure of jobseekers plus vacancies in :data:`BRIDGE_WINDOW` and the prior's own.
+    expert weights) is fitted by RAS to the region's 2017 jobs by industry (rows, the
+    ``jobs_by_industry`` cube) and to an occupational structure (columns) that blends, with
+    weight :data:`BRIDGE_LAMBDA`, the 12ti structure (``occupations`` cube) of jobseekers plus
+    vacancies in :data:`BRIDGE_WINDOW` and the prior's own.
     """
     prior = corr_io.read_bridge_prior()
     groups = occupation_groups()
@@ -167,11 +177,11 @@ def industry_occupation_bridge(region: str = "MK10") -> xr.DataArray:
         raise ValidationError("occupation", f"bridge prior has unknown groups {bad[:5]}")
     weights = prior.pivot_table(index="industry", columns="occupation", values="weight")
     weights = weights.reindex(index=list(demand.SECTIONS), columns=groups).fillna(0.0)
-    jobs = demand._cube("jobs_by_industry")["jobs"].sel(area=region)
+    jobs = jobs_by_industry["jobs"].sel(area=region)
     rows = jobs.sel(industry=list(demand.SECTIONS)).fillna(0.0).values
     seed = weights.to_numpy() / np.maximum(weights.to_numpy().sum(axis=1, keepdims=True), 1e-12)
     seed = seed * rows[:, None]
-    occ = occupations_by_group(region, *BRIDGE_WINDOW)
+    occ = occupations_by_group(occupations, region, *BRIDGE_WINDOW)
     observed = (occ["unemployed"] + occ["vacancies"]).values
     target = BRIDGE_LAMBDA * observed / observed.sum() + (1 - BRIDGE_LAMBDA) * (
         seed.sum(axis=0) / seed.sum()
@@ -189,25 +199,38 @@ def industry_occupation_bridge(region: str = "MK10") -> xr.DataArray:
     )
 
 
-def supply_base(area: str) -> tuple[xr.DataArray, xr.DataArray, str]:
+def supply_window(occupations: xr.Dataset) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First and last month of the supply: the last :data:`SUPPLY_WINDOW_MONTHS` of 12ti."""
+    end = pd.Timestamp(occupations["time"].values[-1])
+    return end - pd.DateOffset(months=SUPPLY_WINDOW_MONTHS - 1), end
+
+
+def supply_base(
+    occupations: xr.Dataset,
+    registers: xr.Dataset,
+    area: str,
+    grouped: xr.Dataset | None = None,
+) -> tuple[xr.DataArray, xr.DataArray, str]:
     """Unemployed jobseekers ``(occupation,)`` of ``area`` per year of supply, and tightness.
 
-    The 12ti region's mean of the last :data:`SUPPLY_WINDOW_MONTHS` months, scaled to ``area``
-    by its share of the region's registered unemployed (12r5) over the same months. Tightness is
-    vacancies per unemployed jobseeker of the region. Returns ``(unemployed, tightness, basis)``.
+    The 12ti region's mean over the :func:`supply_window` of ``occupations``, scaled to
+    ``area`` by its share of the region's registered unemployed (``registers``, 12r5) over the
+    same months. Tightness is vacancies per unemployed jobseeker of the region. ``grouped`` is
+    :func:`occupations_by_group` of the region over that window when the caller has it (the
+    chain computes it once per region). Returns ``(unemployed, tightness, basis)``.
     """
     region = occupation_region(area)
-    ds = _occupations_cube()
-    end = pd.Timestamp(ds["time"].values[-1])
-    start = end - pd.DateOffset(months=SUPPLY_WINDOW_MONTHS - 1)
-    occ = occupations_by_group(region, str(start.date()), str(end.date()))
-    registers = snapshot.load("registers")["unemployed"].sel(time=slice(start, end)).mean("time")
+    start, end = supply_window(occupations)
+    occ = grouped
+    if occ is None:
+        occ = occupations_by_group(occupations, region, str(start.date()), str(end.date()))
+    unemployed = registers["unemployed"].sel(time=slice(start, end)).mean("time")
     code = geography.resolve_area(area)
     if code == region:
         scale = 1.0
     else:
         members = geography.members(code)
-        scale = float(registers.sel(area=members).sum() / registers.sel(area=region))
+        scale = float(unemployed.sel(area=members).sum() / unemployed.sel(area=region))
     # Undefined (NaN) where the occupation has no unemployed jobseekers.
     tightness = occ["vacancies"] / occ["unemployed"].where(occ["unemployed"] > 0)
     basis = f"12ti {region} {start:%Y-%m}..{end:%Y-%m} x {scale:.4f} (12r5 share)"
@@ -229,13 +252,15 @@ def _groups(code: str) -> dict[str, list[str]]:
     return demand.area_groups(code)
 
 
-def _replacement_rates(code: str, sim: demand.JobsSimulation) -> replacement.ExitRates:
+def _replacement_rates(
+    cubes: Mapping[str, xr.Dataset], code: str, sim: demand.JobsSimulation, seed: int
+) -> replacement.ExitRates:
     """Exit rates of the demography for ``code``'s groups, checked against the simulation years.
 
     Column ``k`` of ``rate`` holds the exits during ``sim.years[k + 1]`` per employed resident
     at the end of ``sim.years[k]``; the chain applies it to the jobs of ``sim.years[k]``.
     """
-    rates = replacement.exit_rates(code, int(sim.years[-1]))
+    rates = replacement.exit_rates(cubes, code, int(sim.years[-1]), seed=seed)
     if not np.array_equal(rates.years, sim.years[1:]):
         raise DataError(
             f"demography years {rates.years[[0, -1]]} do not match the jobs {sim.years[[1, -1]]}",
@@ -270,22 +295,35 @@ def _openings(
 
 
 def _chain(
-    code: str, until: int, n_draws: int, seed: int, key: xr.DataArray
+    cubes: Mapping[str, xr.Dataset], code: str, until: int, n_draws: int, seed: int
 ) -> tuple[xr.Dataset, dict[str, str]]:
     """Expansion, replacement, openings, supply and need by occupation per group and year."""
     groups = _groups(code)
-    sim = demand.simulate_jobs(groups, until=until, n_draws=n_draws, seed=seed)
-    exits = _replacement_rates(code, sim)
+    base = demand.demand_base(cubes, seed=seed)
+    sim = demand.simulate_jobs(base, groups, until=until, n_draws=n_draws, seed=seed)
+    exits = _replacement_rates(cubes, code, sim, seed)
     rates = np.stack([exits.rate[exits.take(label)] for label in sim.groups])  # (G, H)
     region = occupation_region(code)
-    bridge = industry_occupation_bridge(region).values
+    occupations = demand.cube(cubes, "occupations")
+    jobs = demand.cube(cubes, "jobs_by_industry")
+    bridge = industry_occupation_bridge(jobs, occupations, region).values
     central, draws = sim.central, sim.draws
     expansion = _to_occupations(np.diff(central, axis=2), bridge)
     repl = _to_occupations(rates[:, None, :] * central[:, :, :-1], bridge)
     multipliers = _exit_multipliers(exits, sim.groups, n_draws, seed)
     exp_d = _to_occupations(np.diff(draws, axis=3), bridge)
     rep_d = _to_occupations((rates[None] * multipliers)[:, :, None, :] * draws[..., :-1], bridge)
-    bases = [supply_base(label) for label in sim.groups]
+    registers = demand.cube(cubes, "registers")
+    start, end = supply_window(occupations)
+    regions = {label: occupation_region(label) for label in sim.groups}
+    grouped = {
+        r: occupations_by_group(occupations, r, str(start.date()), str(end.date()))
+        for r in sorted(set(regions.values()))
+    }
+    bases = [
+        supply_base(occupations, registers, label, grouped[regions[label]])
+        for label in sim.groups
+    ]
     unemployed = np.stack([b[0].values for b in bases])[:, :, None]
     supply = SUPPLY_RATE * np.broadcast_to(unemployed, expansion.shape).copy()
     openings, used, need = _openings(expansion, repl, supply)
@@ -319,14 +357,22 @@ def _chain(
     }
     notes["bridge_region"] = region
     notes["education_mix_proxy"] = ", ".join(
-        g for g in sim.groups if g not in replacement.covered_areas()
+        g for g in sim.groups if g not in replacement.covered_areas(cubes[replacement.CUBE])
     )
     notes["demography_assumptions"] = exits.attrs["assumptions"]
     notes["demography_assumptions_version"] = replacement.assumptions_version(exits)
     notes["demography_draws"] = str(exits.attrs["draws"])
     notes["demography_seed"] = str(exits.attrs["seed"])
     notes["demography_source_tables"] = exits.attrs["source_tables"]
-    notes["_data_version"] = exits.attrs["data_version"]
+    notes["_data_version"] = combine_versions(
+        [
+            base.data_version,
+            *(str(cubes[n].attrs["data_version"]) for n in ("occupations", "registers")),
+            str(cubes[replacement.CUBE].attrs["data_version"]),
+            exits.attrs["data_version"],
+        ]
+    )
+    notes["_retrieved"] = str(occupations.attrs["retrieved"])
     return ds, notes
 
 
@@ -371,18 +417,22 @@ def replacement_share(ds: xr.Dataset) -> tuple[xr.DataArray, xr.DataArray]:
 
 
 def training_needs(
+    cubes: Mapping[str, xr.Dataset],
     until: int = 2035,
     scope: str = "area",
     area: str = geography.MIKKELI_AREA,
     *,
     correspondence: str | Path | None = None,
     n_draws: int = N_DRAWS,
-    seed: int = SEED,
+    seed: int,
 ) -> xr.Dataset:
     """Training need per broad field of education and level, years 2025..``until``.
 
     Parameters
     ----------
+    cubes
+        Input cubes by name, at least :data:`CUBES` (e.g. a
+        :class:`forecasting.io.inputs.Inputs`).
     until
         Last year, 2025..2040.
     scope
@@ -394,7 +444,9 @@ def training_needs(
         Path of an occupation -> education CSV (columns ``occupation, field, level, share``);
         default the shipped version ``v1``.
     n_draws, seed
-        Monte Carlo draws of the 80 % intervals.
+        Monte Carlo draws of the 80 % intervals and their seed (from the caller: the release's
+        ``ctx.seed_for(...)``, the CLI's ``settings.release.seed``); the seed also seeds the
+        demography's retirement draws.
 
     Returns
     -------
@@ -410,12 +462,12 @@ def training_needs(
     UnknownAreaError
         Unknown ``area``.
     DataError
-        A malformed correspondence file, or an input cube missing from the snapshot.
+        A malformed correspondence file, or an input cube missing from ``cubes``.
     """
     until = demand._check_until(until)
     code = _check_scope(scope, area)
     key = load_correspondence(correspondence)
-    by_occ, notes = _chain(code, until, n_draws, seed, key)
+    by_occ, notes = _chain(cubes, code, until, n_draws, seed)
     by_occ = by_occ.sel(time=by_occ["time"] >= FIRST_YEAR)
     ds = _to_fields(by_occ, key)
     ds = ds.assign_coords(time=pd.to_datetime([f"{y}-12-31" for y in ds["time"].values]))
@@ -425,10 +477,8 @@ def training_needs(
     ds = stamp(
         ds,
         source_tables=_source_tables(notes),
-        retrieved=snapshot.load("occupations").attrs["retrieved"],
-        data_version=combine_versions(
-            [demand.inputs_version(), snapshot.data_version(), notes.pop("_data_version"), version]
-        ),
+        retrieved=notes.pop("_retrieved"),
+        data_version=combine_versions([notes.pop("_data_version"), version]),
         seed=seed,
         extra={
             **notes,
@@ -445,11 +495,16 @@ def training_needs(
 
 
 def training_needs_frame(
-    until: int = 2035, scope: str = "area", area: str = geography.MIKKELI_AREA
+    cubes: Mapping[str, xr.Dataset],
+    until: int = 2035,
+    scope: str = "area",
+    area: str = geography.MIKKELI_AREA,
+    *,
+    seed: int,
 ) -> pd.DataFrame:
     """:func:`training_needs` as rows ``area, year, field, level, expansion, replacement,
     supply, need, lo80, hi80, method_note`` (provenance in ``frame.attrs``)."""
-    ds = training_needs(until=until, scope=scope, area=area)
+    ds = training_needs(cubes, until=until, scope=scope, area=area, seed=seed)
     frame = (
         ds[["expansion", "replacement", "supply", "need", "lo80", "hi80"]]
         .to_dataframe()
@@ -462,20 +517,28 @@ def training_needs_frame(
     return frame.reset_index(drop=True)
 
 
-def replacement_demand(until: int = 2035, area: str = geography.MIKKELI_AREA) -> xr.Dataset:
+def replacement_demand(
+    cubes: Mapping[str, xr.Dataset],
+    until: int = 2035,
+    area: str = geography.MIKKELI_AREA,
+    *,
+    seed: int,
+) -> xr.Dataset:
     """Replacement demand ``(area, industry, time, education_level)``, persons per year.
 
     Exits from employment by age (:func:`forecasting.demography.retirements`) per municipality,
     as a rate per employed resident applied to the jobs of the previous year, split by
     education level (cohort-aligned 2017 mix, :mod:`forecasting.replacement`) and shared over
     industries by their jobs of the previous year (the age structure is not known by
-    industry). Years 2020..``until``; aggregates are sums of their municipalities.
+    industry). Years 2020..``until``; aggregates are sums of their municipalities. ``cubes``
+    as for :func:`training_needs`; ``seed`` seeds the jobs and the demography's draws.
     """
     until = demand._check_until(until)
     code = geography.resolve_area(area)
     groups = _groups(code)
-    sim = demand.simulate_jobs(groups, until=until, n_draws=1)
-    exits = _replacement_rates(code, sim)
+    base = demand.demand_base(cubes, seed=seed)
+    sim = demand.simulate_jobs(base, groups, until=until, n_draws=1, seed=seed)
+    exits = _replacement_rates(cubes, code, sim, seed)
     out = np.zeros((len(sim.groups), len(demand.SECTIONS), sim.years.size - 1, 4))
     for g, label in enumerate(sim.groups):
         members = [sim.groups.index(m) for m in groups[label] if m in sim.groups and m != label]
@@ -499,9 +562,9 @@ def replacement_demand(until: int = 2035, area: str = geography.MIKKELI_AREA) ->
     return stamp(
         ds,
         source_tables=("tyokay 115n", exits.attrs["source_tables"], *demand.SOURCE_TABLES),
-        retrieved=snapshot.load("employment_by_age_education").attrs["retrieved"],
-        data_version=combine_versions([demand.inputs_version(), exits.attrs["data_version"]]),
-        seed=replacement.SEED,
+        retrieved=str(cubes[replacement.CUBE].attrs["retrieved"]),
+        data_version=combine_versions([base.data_version, exits.attrs["data_version"]]),
+        seed=seed,
         extra={
             "method_note": replacement.__doc__.split("\n\n")[0] if replacement.__doc__ else "",
             "demography_assumptions": exits.attrs["assumptions"],
@@ -511,16 +574,22 @@ def replacement_demand(until: int = 2035, area: str = geography.MIKKELI_AREA) ->
 
 
 def openings_by_occupation(
-    until: int = 2035, scope: str = "area", area: str = geography.MIKKELI_AREA
+    cubes: Mapping[str, xr.Dataset],
+    until: int = 2035,
+    scope: str = "area",
+    area: str = geography.MIKKELI_AREA,
+    *,
+    seed: int,
 ) -> xr.Dataset:
     """Openings, supply, need ``(area, occupation, time)`` and tightness ``(area, occupation)``.
 
     Tightness is vacancies per unemployed jobseeker of the occupation in the last 12 months of
     12ti (the register forecasts' occupation tightness replaces it when that module exists).
+    ``cubes`` and ``seed`` as for :func:`training_needs`.
     """
     until = demand._check_until(until)
     code = _check_scope(scope, area)
-    ds, notes = _chain(code, until, N_DRAWS, SEED, load_correspondence())
+    ds, notes = _chain(cubes, code, until, N_DRAWS, seed)
     ds = ds.sel(time=ds["time"] >= FIRST_YEAR)
     draws = ds["need_draws"]
     ds["lo80"] = draws.quantile(0.1, dim="draw").drop_vars("quantile")
@@ -530,8 +599,8 @@ def openings_by_occupation(
     return stamp(
         to_canonical(ds),
         source_tables=_source_tables(notes),
-        retrieved=snapshot.load("occupations").attrs["retrieved"],
-        data_version=combine_versions([demand.inputs_version(), notes.pop("_data_version")]),
-        seed=SEED,
+        retrieved=notes.pop("_retrieved"),
+        data_version=notes.pop("_data_version"),
+        seed=seed,
         extra={**notes, "method_note": _note("(not applied)", notes)},
     )

@@ -116,3 +116,29 @@ def test_alerts_evaluate_and_list(
     assert main(["alerts", "evaluate", "--since", "1999-01"]) == 2
     assert "since" in capsys.readouterr().err
     assert main(["alerts", "ack", "424242", "--user", "x"]) == 2
+
+
+def test_training_needs_gets_assembled_cubes_and_the_settings_seed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pandas as pd
+
+    from forecasting import training
+    from forecasting.io.inputs import Inputs
+
+    calls: list[tuple] = []
+
+    def frame(cubes, until, scope, area, *, seed):
+        calls.append((cubes, until, scope, area, seed))
+        return pd.DataFrame({"area": [area], "need": [1.0]})
+
+    monkeypatch.setattr(training, "training_needs_frame", frame)
+    out = tmp_path / "needs.csv"
+    args = ["forecast", "training-needs", "--until", "2030", "--area", "491", "--out", str(out)]
+    assert main(args) == 0
+    ((cubes, until, scope, area, seed),) = calls
+    assert isinstance(cubes, Inputs) and set(cubes) == set(training.CUBES)
+    assert (until, scope, area) == (2030, "area", "491")
+    assert seed == get_settings().release.seed
+    assert main([*args, "--seed", "7"]) == 0 and calls[-1][-1] == 7
+    assert out.exists()

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import xarray as xr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from forecasting import demand, geography
-from forecasting.errors import UnknownAreaError, ValidationError
-from forecasting.io.inputs import Inputs
+from forecasting.errors import DataError, UnknownAreaError, ValidationError
 from models import shiftshare
 
 TA23_MEMBERS = ["097", "178", "213", "491", "507", "623"]
+SEED = 20251
+
+
+@pytest.fixture(scope="module")
+def base(cubes) -> demand.DemandBase:
+    return demand.demand_base(cubes, seed=SEED)
 
 
 # --------------------------------------------------------------------------- numpy steps
@@ -43,8 +49,8 @@ def test_damped_cumulative_reference_values() -> None:
 
 
 # --------------------------------------------------------------------------- data steps
-def test_national_paths_equal_national_accounts_and_follow_115i_after_2017() -> None:
-    paths = demand.national_paths()
+def test_national_paths_equal_national_accounts_and_follow_115i_after_2017(cubes) -> None:
+    paths = demand.national_paths(cubes["national_employment_by_industry"])
     # Source: national accounts E1 employment, Q 2017 = 397.9 thousand persons.
     assert float(paths.sel(industry="Q", time=2017)) == pytest.approx(397_900.0)
     # Source: tyokay 115i Q 2017 = 394,236 and 2023 = 438,115 employed.
@@ -52,26 +58,28 @@ def test_national_paths_equal_national_accounts_and_follow_115i_after_2017() -> 
     assert growth == pytest.approx(438_115 / 394_236)
 
 
-def test_history_adds_up_to_municipal_totals_and_2017_structure() -> None:
-    history = demand.jobs_by_industry_history(first=2015, last=2019)
-    totals = demand.municipal_totals().sel(time=slice(2015, 2019))
+def test_history_adds_up_to_municipal_totals_and_2017_structure(base) -> None:
+    history = demand.jobs_by_industry_history(base, first=2015, last=2019)
+    totals = base.totals.sel(time=slice(2015, 2019))
     np.testing.assert_allclose(history.sum("industry").values, totals.values, rtol=1e-6)
     # Source: tyokay 115p, jobs in Mikkeli (491) at the end of 2017 = 22,440.
     assert float(totals.sel(area="491", time=2017)) == 22_440.0
     shares = history.sel(time=2017) / history.sel(time=2017).sum("industry")
-    paavo = demand.reference_structures()[2017]
+    paavo = base.references[2017]
     assert float(abs(shares - paavo).max()) < 0.005
 
 
-def test_elasticity_of_q_is_calibrated_from_national_data() -> None:
+def test_elasticity_of_q_is_calibrated_from_national_data(cubes, base) -> None:
     # Source: 115i Q 351,487 (2007) -> 429,856 (2022); 75+ population 412,591 -> 600,850.
     expected = np.log(429_856 / 351_487) / np.log(600_850 / 412_591)
-    assert demand.elasticity_q() == pytest.approx(expected, rel=1e-6)
+    national, regional = cubes["national_employment_by_industry"], cubes["regional_demography"]
+    assert demand.elasticity_q(national, regional) == pytest.approx(expected, rel=1e-6)
+    assert base.elasticity_q == pytest.approx(expected, rel=1e-6)
 
 
 @pytest.fixture(scope="module")
-def projection():
-    return demand.jobs_by_industry_projection(2030, "TA23", n_draws=60)
+def projection(cubes):
+    return demand.jobs_by_industry_projection(cubes, 2030, "TA23", n_draws=60, seed=SEED)
 
 
 def test_projection_is_coherent_non_negative_and_bracketed(projection) -> None:
@@ -87,15 +95,15 @@ def test_projection_is_coherent_non_negative_and_bracketed(projection) -> None:
 
 
 @pytest.mark.parametrize("until", [2024, 2041, 2030.5, "2030"])
-def test_projection_rejects_bad_until(until) -> None:
+def test_projection_rejects_bad_until(cubes, until) -> None:
     with pytest.raises(ValidationError) as err:
-        demand.jobs_by_industry_projection(until, "TA23", n_draws=2)
+        demand.jobs_by_industry_projection(cubes, until, "TA23", n_draws=2, seed=SEED)
     assert err.value.field == "until"
 
 
-def test_projection_rejects_unknown_area() -> None:
+def test_projection_rejects_unknown_area(cubes) -> None:
     with pytest.raises(UnknownAreaError):
-        demand.jobs_by_industry_projection(2030, "TA99", n_draws=2)
+        demand.jobs_by_industry_projection(cubes, 2030, "TA99", n_draws=2, seed=SEED)
 
 
 def test_area_groups_of_a_merged_municipality_map_to_its_successor() -> None:
@@ -104,17 +112,45 @@ def test_area_groups_of_a_merged_municipality_map_to_its_successor() -> None:
     assert geography.members("TA23") == TA23_MEMBERS
 
 
-def test_demography_drivers_follow_our_population_projection(cubes: Inputs, projection) -> None:
+def test_demography_drivers_follow_our_population_projection(projection, base) -> None:
     from forecasting import demography
 
     pop = demography.project_population(
         cubes, base_year=2019, until=2030, scope="area", area="TA23", draws=0, seed=1
     )
     old = pop["mean"].sel(area="TA23", sex="T", age=slice(75, 100)).sum("age").values
-    index = demand.demography_index(2019, 2030).sel(area="491", industry="Q").values
-    np.testing.assert_allclose(index, (old / old[0]) ** demand.elasticity_q(), rtol=1e-9)
+    index = demand.demography_index(base, 2019, 2030).sel(area="491", industry="Q").values
+    np.testing.assert_allclose(index, (old / old[0]) ** base.elasticity_q, rtol=1e-9)
     # Source: vaerak 11re, 31.12.2019 population aged 75+ of the six municipalities: 9,954.
     assert old[0] == pytest.approx(9_954)
     assert old[-1] > 1.2 * old[0]  # the baby-boom cohorts turn 75 in the 2020s
     assert projection.attrs["demography_assumptions_version"] == "demography-2019.1"
     assert "demography-2019.1" in projection.attrs["method_note"]
+
+
+# --------------------------------------------------------------------------- data as arguments
+def test_projection_reads_the_cubes_it_is_given(cubes, projection) -> None:
+    # Twice the municipal job totals (every year) double every cell of the expected path,
+    # growth rates being unchanged: the data come from the argument, not from a module cache
+    # or the snapshot.
+    doubled = dict(cubes)
+    for name in ("commuting", "jobs_totals_2019"):
+        doubled[name] = cubes[name].assign(jobs=cubes[name]["jobs"] * 2.0)
+    again = demand.jobs_by_industry_projection(doubled, 2030, "TA23", n_draws=60, seed=SEED)
+    xr.testing.assert_allclose(again["mean"], 2.0 * projection["mean"], rtol=1e-6)
+    # The same cubes and seed reproduce the projection; the seed comes from the caller.
+    assert again.attrs["seed"] == projection.attrs["seed"] == SEED
+
+
+def test_projection_without_a_cube_names_it(cubes) -> None:
+    partial = {name: cubes[name] for name in demand.CUBES if name != "commuting"}
+    with pytest.raises(DataError, match="commuting"):
+        demand.jobs_by_industry_projection(partial, 2030, "491", n_draws=2, seed=SEED)
+
+
+def test_release_products_declare_the_cubes_the_chain_reads() -> None:
+    from forecasting import training
+    from forecasting.release import products
+
+    assert set(products.JOBS_CUBES) == set(demand.CUBES)
+    assert set(products.TRAINING_CUBES) == set(training.CUBES)

@@ -18,6 +18,7 @@ from forecasting.io import correspondence as corr_io
 from forecasting.io.inputs import Inputs
 
 TA23_MEMBERS = ["097", "178", "213", "491", "507", "623"]
+SEED = 20251
 VALUES = ("expansion", "replacement", "openings", "supply", "need")
 
 
@@ -93,8 +94,10 @@ def test_needs_add_up_over_fields_to_openings_minus_supply(exp, rep, sup, raw) -
     np.testing.assert_allclose(by_field.sum(axis=0), (openings - used).sum(axis=0), atol=1e-9)
 
 
-def test_bridge_rows_are_shares() -> None:
-    bridge = training.industry_occupation_bridge("MK10")
+def test_bridge_rows_are_shares(cubes) -> None:
+    bridge = training.industry_occupation_bridge(
+        cubes["jobs_by_industry"], cubes["occupations"], "MK10"
+    )
     np.testing.assert_allclose(bridge.sum("occupation").values, 1.0, atol=1e-9)
     assert (bridge >= 0).all()
     # Health and social work (Q) is mostly care, nursing and medical occupations.
@@ -102,19 +105,11 @@ def test_bridge_rows_are_shares() -> None:
     assert float(care) > 0.4
 
 
-def test_exit_rates_are_the_demography_retirements_per_employed(cubes: Inputs) -> None:
+def test_exit_rates_are_the_demography_retirements_per_employed(cubes) -> None:
     from forecasting import demography
 
-    rates = replacement.exit_rates("TA23", 2030)
-    ds = demography.retirements(
-        cubes,
-        base_year=2019,
-        until=2030,
-        scope="area",
-        area="TA23",
-        draws=replacement.DRAWS,
-        seed=replacement.SEED,
-    )
+    rates = replacement.exit_rates(cubes, "TA23", 2030, seed=SEED)
+    ds = demography.retirements(2019, 2030, "area", "TA23", draws=replacement.DRAWS, seed=SEED)
     k = rates.take("491")
     expected = (
         ds["retirements_mean"].sel(area="491").values[1:]
@@ -137,10 +132,11 @@ def test_exit_rates_are_the_demography_retirements_per_employed(cubes: Inputs) -
     assert replacement.assumptions_version(rates) == demography.DEFAULT_ASSUMPTIONS.version
 
 
-def test_education_shares_follow_the_cohort() -> None:
+def test_education_shares_follow_the_cohort(cubes) -> None:
     years, ages = np.array([2017, 2027]), np.array([60, 63])
-    shares = replacement.education_shares("491", years, ages)
-    mix = replacement.education_by_band("491")
+    employment = cubes[replacement.CUBE]
+    shares = replacement.education_shares(employment, "491", years, ages)
+    mix = replacement.education_by_band(employment, "491")
     bands = list(replacement.BANDS)
     np.testing.assert_allclose(shares[0, 0], mix[bands.index("55-64")])
     np.testing.assert_allclose(shares[1, 1], mix[bands.index("45-54")])  # 53 in 2017
@@ -149,8 +145,8 @@ def test_education_shares_follow_the_cohort() -> None:
 
 # --------------------------------------------------------------------------- the chain
 @pytest.fixture(scope="module")
-def needs() -> xr.Dataset:
-    return training.training_needs(2030, "area", "TA23", n_draws=40)
+def needs(cubes) -> xr.Dataset:
+    return training.training_needs(cubes, 2030, "area", "TA23", n_draws=40, seed=SEED)
 
 
 def test_needs_add_up_and_stay_non_negative(needs) -> None:
@@ -181,8 +177,8 @@ def test_needs_carry_provenance_and_method(needs) -> None:
 
 
 def test_frame_has_the_cli_columns(monkeypatch, needs) -> None:
-    monkeypatch.setattr(training, "training_needs", lambda **kw: needs)
-    frame = training.training_needs_frame(until=2030, scope="area", area="TA23")
+    monkeypatch.setattr(training, "training_needs", lambda *args, **kw: needs)
+    frame = training.training_needs_frame({}, until=2030, scope="area", area="TA23", seed=SEED)
     assert tuple(frame.columns) == training.FRAME_COLUMNS
     assert len(frame) == needs.sizes["area"] * 10 * 3 * 6
     assert frame["method_note"].nunique() == 1
@@ -198,14 +194,14 @@ def test_frame_has_the_cli_columns(monkeypatch, needs) -> None:
         ({"area": "TA99"}, UnknownAreaError),
     ],
 )
-def test_training_needs_rejects_bad_input(kwargs, error) -> None:
+def test_training_needs_rejects_bad_input(cubes, kwargs, error) -> None:
     args = {"until": 2030, "scope": "area", "area": "TA23", **kwargs}
     with pytest.raises(error):
-        training.training_needs(**args, n_draws=2)
+        training.training_needs(cubes, **args, n_draws=2, seed=SEED)
 
 
-def test_replacement_demand_by_industry_and_education_matches_the_chain(needs) -> None:
-    by_cell = training.replacement_demand(2030, "TA23")
+def test_replacement_demand_by_industry_and_education_matches_the_chain(cubes, needs) -> None:
+    by_cell = training.replacement_demand(cubes, 2030, "TA23", seed=SEED)
     assert list(by_cell["education_level"].values) == list(replacement.EDUCATION_LEVELS)
     totals = by_cell["replacement"].sum(("industry", "education_level"))
     totals = totals.sel(time=totals["time"].dt.year >= 2025)
@@ -218,3 +214,24 @@ def test_replacement_demand_by_industry_and_education_matches_the_chain(needs) -
         rtol=1e-9,
     )
     assert by_cell.attrs["demography_assumptions_version"] == "demography-2019.1"
+
+
+def test_training_needs_follow_the_callers_seed_and_cubes(cubes, needs) -> None:
+    # Another seed moves the draws (the job intervals and the demography's retirement draws,
+    # whose mean the replacement uses); the expansion is the jobs' central path and stays.
+    other = training.training_needs(cubes, 2030, "area", "TA23", n_draws=40, seed=SEED + 1)
+    xr.testing.assert_allclose(other["expansion"], needs["expansion"])
+    assert not np.allclose(other["hi80"].values, needs["hi80"].values)
+    assert other.attrs["seed"] == SEED + 1
+    # Half the registered unemployed of the region's members halves the area's supply base
+    # (12r5 share of the region): the registers come from the argument.
+    registers = cubes["registers"]
+    halved = dict(cubes)
+    members = registers["area"].isin(TA23_MEMBERS)
+    halved["registers"] = registers.assign(
+        unemployed=registers["unemployed"].where(~members, registers["unemployed"] * 0.5)
+    )
+    less = training.training_needs(halved, 2030, "area", "TA23", n_draws=2, seed=SEED)
+    assert float(less["supply"].sel(area="TA23").sum()) < float(
+        needs["supply"].sel(area="TA23").sum()
+    )

@@ -175,7 +175,7 @@ def _jobs_unit(
     from forecasting import demand
 
     seed = ctx.seed_for("jobs_by_industry", unit)
-    return demand.jobs_by_industry_projection(until=2035, area=unit, seed=seed)
+    return demand.jobs_by_industry_projection(cubes, until=2035, area=unit, seed=seed)
 
 
 def _training_unit(
@@ -185,11 +185,31 @@ def _training_unit(
 
     seed = ctx.seed_for("training_needs", unit)
     scope = "national" if unit == geography.COUNTRY else "area"
-    return training.training_needs(until=2035, scope=scope, area=unit, seed=seed)
+    return training.training_needs(cubes, until=2035, scope=scope, area=unit, seed=seed)
 
 
 def _area_count(ds: xr.Dataset) -> dict[str, Any]:
     return {"areas": int(ds.sizes["area"])}
+
+
+#: The cubes of ``forecasting.demand.CUBES`` and ``forecasting.training.CUBES`` (listed here so
+#: registering does not import the modules; tests/test_demand.py checks they agree).
+DEMOGRAPHY_RATE_CUBES = (
+    "population",
+    "population_totals",
+    "regional_demography",
+    "national_mortality",
+    "national_fertility",
+)
+JOBS_CUBES = (
+    "commuting",
+    "jobs_totals_2019",
+    "jobs_by_industry",
+    "jobs_by_industry_postcode_shares",
+    "national_employment_by_industry",
+    *DEMOGRAPHY_RATE_CUBES,
+)
+TRAINING_CUBES = (*JOBS_CUBES, "employment_by_age_education", "registers", "occupations")
 
 
 register(
@@ -197,7 +217,7 @@ register(
         name="jobs_by_industry",
         stage="labour_demand",
         requires=("forecasting.demand:jobs_by_industry_projection",),
-        cubes=(WHOLE_SNAPSHOT,),
+        cubes=JOBS_CUBES,
         units=_area_units,
         build_unit=_jobs_unit,
         combine=_concat_areas,
@@ -209,7 +229,7 @@ register(
         name="training_needs",
         stage="training_needs",
         requires=("forecasting.training:training_needs",),
-        cubes=(WHOLE_SNAPSHOT,),
+        cubes=TRAINING_CUBES,
         units=_area_units,
         build_unit=_training_unit,
         combine=_concat_areas,
