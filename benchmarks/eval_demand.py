@@ -30,9 +30,7 @@ ORIGIN = 2014
 TARGETS = (2015, 2016, 2017, 2019)
 
 
-def replacement_shares(
-    cubes: Mapping[str, xr.Dataset], n_draws: int, seed: int
-) -> pd.DataFrame:
+def replacement_shares(cubes: Mapping[str, xr.Dataset], n_draws: int, seed: int) -> pd.DataFrame:
     """Replacement share and flag per area (TA23 members, TA23, Finland)."""
     rows = []
     for scope, area in (("area", "TA23"), ("national", "SSS")):

@@ -34,11 +34,10 @@ so that the steps below get them as arguments instead of caching them.
 
 from __future__ import annotations
 
-import inspect
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -98,19 +97,6 @@ def cube(cubes: Mapping[str, xr.Dataset], name: str) -> xr.Dataset:
             source="inputs",
         )
     return cubes[name]
-
-
-def call_demography(
-    fn: Callable[..., xr.Dataset], cubes: Mapping[str, xr.Dataset], **kw: Any
-) -> xr.Dataset:
-    """Call a :mod:`forecasting.demography` function with the caller's cubes.
-
-    Transitional seam: the demography takes its cubes as an argument (``cubes=``) on its own
-    branch; until that lands it reads them itself, and the cubes are not passed.
-    """
-    if "cubes" in inspect.signature(fn).parameters:
-        kw["cubes"] = cubes
-    return fn(**kw)
 
 
 def _year(ds: _XR) -> _XR:
@@ -407,8 +393,7 @@ def projected_population(
     ``seed`` only labels the run), default assumptions, on the demography's cubes of ``cubes``;
     its attrs (assumptions, seed) are kept.
     """
-    ds = call_demography(
-        demography.project_population,
+    ds = demography.project_population(
         cubes,
         base_year=2019,
         until=until,

@@ -129,9 +129,7 @@ class ExitRates:
         return self.areas.index(area)
 
 
-def exit_rates(
-    cubes: Mapping[str, xr.Dataset], area: str, until: int, *, seed: int
-) -> ExitRates:
+def exit_rates(cubes: Mapping[str, xr.Dataset], area: str, until: int, *, seed: int) -> ExitRates:
     """Exit rates of ``area`` and its municipalities for ``BASE_YEAR + 1 .. until``.
 
     Calls :func:`forecasting.demography.retirements` (scope ``"area"``, default assumptions,
@@ -146,8 +144,7 @@ def exit_rates(
     code = geography.resolve_area(area)
     employment = demand.cube(cubes, CUBE)
     draws = 0 if code == geography.COUNTRY else DRAWS
-    ds = demand.call_demography(
-        demography.retirements,
+    ds = demography.retirements(
         cubes,
         base_year=BASE_YEAR,
         until=until,

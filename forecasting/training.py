@@ -134,9 +134,7 @@ def occupation_groups() -> list[str]:
     return sorted(c for c in codes if c[0] in "123456789")
 
 
-def occupations_by_group(
-    occupations: xr.Dataset, region: str, start: str, end: str
-) -> xr.Dataset:
+def occupations_by_group(occupations: xr.Dataset, region: str, start: str, end: str) -> xr.Dataset:
     """Mean monthly ``unemployed`` and ``vacancies`` per 2-digit group of ``region``.
 
     ``occupations`` is the 12ti ``occupations`` cube.
@@ -321,8 +319,7 @@ def _chain(
         for r in sorted(set(regions.values()))
     }
     bases = [
-        supply_base(occupations, registers, label, grouped[regions[label]])
-        for label in sim.groups
+        supply_base(occupations, registers, label, grouped[regions[label]]) for label in sim.groups
     ]
     unemployed = np.stack([b[0].values for b in bases])[:, :, None]
     supply = SUPPLY_RATE * np.broadcast_to(unemployed, expansion.shape).copy()

@@ -112,7 +112,7 @@ def test_area_groups_of_a_merged_municipality_map_to_its_successor() -> None:
     assert geography.members("TA23") == TA23_MEMBERS
 
 
-def test_demography_drivers_follow_our_population_projection(projection, base) -> None:
+def test_demography_drivers_follow_our_population_projection(projection, base, cubes) -> None:
     from forecasting import demography
 
     pop = demography.project_population(

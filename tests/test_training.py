@@ -15,7 +15,6 @@ from hypothesis.extra import numpy as hnp
 from forecasting import replacement, training
 from forecasting.errors import DataError, UnknownAreaError, ValidationError
 from forecasting.io import correspondence as corr_io
-from forecasting.io.inputs import Inputs
 
 TA23_MEMBERS = ["097", "178", "213", "491", "507", "623"]
 SEED = 20251
@@ -109,7 +108,15 @@ def test_exit_rates_are_the_demography_retirements_per_employed(cubes) -> None:
     from forecasting import demography
 
     rates = replacement.exit_rates(cubes, "TA23", 2030, seed=SEED)
-    ds = demography.retirements(2019, 2030, "area", "TA23", draws=replacement.DRAWS, seed=SEED)
+    ds = demography.retirements(
+        cubes,
+        base_year=2019,
+        until=2030,
+        scope="area",
+        area="TA23",
+        draws=replacement.DRAWS,
+        seed=SEED,
+    )
     k = rates.take("491")
     expected = (
         ds["retirements_mean"].sel(area="491").values[1:]

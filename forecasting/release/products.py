@@ -15,7 +15,7 @@ import xarray as xr
 from forecasting import geography
 from forecasting.contract import stack_statistics
 from forecasting.io.inputs import Inputs
-from forecasting.release.registry import WHOLE_SNAPSHOT, BuildContext, BuildFn, Product, register
+from forecasting.release.registry import BuildContext, BuildFn, Product, register
 from forecasting.scenarios.calibration import STRUCTURE_CUBES
 
 
