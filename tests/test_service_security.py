@@ -216,3 +216,14 @@ def test_only_the_key_with_the_stored_hash_authenticates(raw, other):
     assert authenticate(raw, keys).name == "holder"
     if other != raw:
         assert authenticate(other, keys) is None
+
+
+def test_csv_semicolon_in_user_text_is_quoted_and_cannot_start_a_formula(client):
+    event = {**EVENT, "employer": "Konepaja Oy;=1+1", "jobs": 120}
+    assert client.post("/v1/events", json=event, headers={"X-API-Key": "key-events"}).is_success
+    text = client.get("/v1/events", params={"format": "csv"}).text
+    line = next(x for x in text.splitlines() if "Konepaja" in x)
+    assert "\"Konepaja Oy;'=1+1\"" in line
+    for fragment in line.split(";")[1:]:  # what Finnish Excel (list separator ";") sees
+        assert not fragment.lstrip().startswith(("=", "+", "-", "@"))
+    assert ",120," in line  # numbers stay numbers
