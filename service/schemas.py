@@ -336,9 +336,13 @@ class ReleaseMetrics(BaseModel):
 
 # -- health ----------------------------------------------------------------------------------
 class Health(BaseModel):
-    status: Literal["ok", "no_release"]
+    status: Literal["ok", "no_release", "degraded"]
     release: str | None
     code_version: str
+    damaged: list[str] = Field(
+        default_factory=list,
+        description="datasets of the current release that are unreadable or fail their hash",
+    )
 
 
 # -- alerts, events, subscriptions -------------------------------------------------------------

@@ -6,18 +6,30 @@ from fastapi import APIRouter, Request, Response
 
 from forecasting.provenance import code_version
 from service.deps import ContextDep
+from service.errors import RETRY_AFTER_S
 from service.schemas import Health
 
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz", response_model=Health, summary="Liveness")
-def healthz(context: ContextDep) -> Health:
-    """Always 200 while the process serves; ``status`` says whether a release is published."""
+@router.get(
+    "/healthz",
+    response_model=Health,
+    summary="Liveness and the integrity of the current release",
+    responses={503: {"model": Health, "description": "the current release is damaged"}},
+)
+def healthz(context: ContextDep, response: Response) -> Health:
+    """200 while the process serves an intact release (``status`` ``ok``) or none yet
+    (``no_release``); 503 ``degraded`` when a dataset of the current release is unreadable
+    or differs from its manifest's content hash (checked once per release, then cached).
+    """
     current = context.releases.current_id()
-    return Health(
-        status="ok" if current else "no_release", release=current, code_version=code_version()
-    )
+    damaged = context.releases.damaged(current) if current else []
+    if damaged:
+        response.status_code = 503
+        response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    status = "degraded" if damaged else "ok" if current else "no_release"
+    return Health(status=status, release=current, code_version=code_version(), damaged=damaged)
 
 
 @router.get("/metrics", include_in_schema=False, response_class=Response)
