@@ -46,6 +46,10 @@ class NotInReleaseError(NotFoundError):
     """A product, an area or a label asked for is not in the release being served."""
 
 
+class ConflictError(ServiceError):
+    """The request collides with a resource someone else owns (409)."""
+
+
 class NotConfiguredError(ServiceError):
     """A capability (event register, scenario engine, a published release) is not available."""
 
@@ -87,6 +91,7 @@ def scrub_paths(text: str) -> str:
 #: Domain error -> HTTP status. The most specific class wins (checked along the MRO).
 STATUS_OF: dict[type[BaseException], int] = {
     NotFoundError: 404,
+    ConflictError: 409,
     NotConfiguredError: 503,
     domain.UnknownAreaError: 404,
     domain.ValidationError: 422,

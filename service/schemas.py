@@ -458,6 +458,14 @@ class SubscriptionOut(_Subscription):
     id: int
     channel: Channel
     address: str
+    owner: str | None = Field(default=None, description="the API key that made it")
+
+
+class SubscriptionPage(BaseModel):
+    """The caller's own subscriptions (never another key's)."""
+
+    data: list[SubscriptionOut]
+    page: PageInfo
 
 
 # -- scenarios -------------------------------------------------------------------------------
