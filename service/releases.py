@@ -109,13 +109,18 @@ class Releases:
         """Every published release, oldest first."""
         return self.store.list_releases()
 
-    def damaged(self, release_id: str) -> list[str]:
+    def damaged(self, release_id: str, *, wait: bool = True) -> list[str] | None:
         """Datasets of ``release_id`` that are unreadable or differ from their manifest hash.
 
         Checked once per release id (a release is immutable) and cached, so ``/healthz``
-        stays fast; :meth:`warm` runs the check at start-up.
+        stays fast; :meth:`warm` runs the check at start-up. With ``wait=False`` a check
+        running in another thread is not waited for: None (not known yet).
         """
-        with self._verify_lock:
+        if release_id in self._verified:
+            return self._verified[release_id]
+        if not self._verify_lock.acquire(blocking=wait):
+            return None
+        try:
             if release_id not in self._verified:
                 try:
                     self._verified[release_id] = self.open(release_id).verify()
@@ -125,6 +130,8 @@ class Releases:
                 if self._verified[release_id]:
                     log.error("release %s is damaged: %s", release_id, self._verified[release_id])
             return self._verified[release_id]
+        finally:
+            self._verify_lock.release()
 
     def warm(self) -> dict[str, Any]:
         """Open the current release and load all its datasets (a background task at start).

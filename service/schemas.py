@@ -343,6 +343,9 @@ class Health(BaseModel):
         default_factory=list,
         description="datasets of the current release that are unreadable or fail their hash",
     )
+    verified: bool = Field(
+        default=True, description="false while the release's start-up check is still running"
+    )
 
 
 # -- alerts, events, subscriptions -------------------------------------------------------------

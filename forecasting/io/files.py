@@ -147,7 +147,11 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     Text cells are neutralised against spreadsheet formulas and quoted where needed
     (:func:`frame_csv`).
     """
-    return _write_atomic(path, lambda tmp: tmp.write_text(frame_csv(frame), encoding="utf-8"))
+
+    def write(tmp: Path) -> None:
+        tmp.write_text(frame_csv(frame), encoding="utf-8")
+
+    return _write_atomic(path, write)
 
 
 def write_netcdf(ds: xr.Dataset, path: Path) -> Path:

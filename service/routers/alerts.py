@@ -237,8 +237,10 @@ def list_subscriptions(
     limit: LimitQuery = None,
 ) -> dict[str, Any]:
     """The subscriptions made with this API key, oldest first (never another key's)."""
-    limit = min(limit or context.settings.service.default_page_size,
-                context.settings.service.max_page_size)  # fmt: skip
+    service = context.settings.service
+    if limit is not None and limit > service.max_page_size:
+        raise ValidationError("limit", f"at most {service.max_page_size} rows per page")
+    limit = limit or service.default_page_size
     total, items = context.alerts.list_subscriptions(principal.name, offset, limit)
     nxt = None
     if offset + limit < total:

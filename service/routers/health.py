@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Request, Response
 
 from forecasting.provenance import code_version
@@ -21,15 +23,26 @@ router = APIRouter(tags=["operations"])
 def healthz(context: ContextDep, response: Response) -> Health:
     """200 while the process serves an intact release (``status`` ``ok``) or none yet
     (``no_release``); 503 ``degraded`` when a dataset of the current release is unreadable
-    or differs from its manifest's content hash (checked once per release, then cached).
+    or differs from its manifest's content hash (checked once per release, then cached;
+    ``verified`` is false while the start-up check is still running).
     """
     current = context.releases.current_id()
-    damaged = context.releases.damaged(current) if current else []
+    # Never wait for the check the start-up is running: unknown yet counts as not damaged.
+    checked = context.releases.damaged(current, wait=False) if current else []
+    damaged = checked or []
     if damaged:
         response.status_code = 503
         response.headers["Retry-After"] = str(RETRY_AFTER_S)
-    status = "degraded" if damaged else "ok" if current else "no_release"
-    return Health(status=status, release=current, code_version=code_version(), damaged=damaged)
+    status: Literal["ok", "no_release", "degraded"] = (
+        "degraded" if damaged else "ok" if current else "no_release"
+    )
+    return Health(
+        status=status,
+        release=current,
+        code_version=code_version(),
+        damaged=damaged,
+        verified=checked is not None,
+    )
 
 
 @router.get("/metrics", include_in_schema=False, response_class=Response)
