@@ -53,6 +53,10 @@ class AlertSettings(BaseModel):
     mail_from: str = "ennakointi@localhost"
     delivery_max_attempts: int = 5
     delivery_backoff_s: float = 1.0
+    # Webhook hosts allowed although they are internal (an on-premises relay), or allowed over
+    # plain http: exact host names or IP addresses, or CIDRs ("10.0.5.0/24"). Everything else
+    # must be https to a public address.
+    webhook_allow_hosts: list[str] = Field(default_factory=list)
 
 
 class ServiceSettings(BaseModel):
@@ -66,6 +70,9 @@ class ServiceSettings(BaseModel):
     scenario_processes: int = Field(default=1, ge=0, le=8)
     # API keys as "name:sha256hex:scope1,scope2" entries; the raw keys are never stored.
     api_keys: list[str] = Field(default_factory=list)
+    # Reverse proxies (IPs or CIDRs) whose X-Forwarded-For/-Proto is believed; empty: none,
+    # the client address is the socket's (else anyone could spoof it past the rate limit).
+    trusted_proxies: list[str] = Field(default_factory=list)
 
 
 class Settings(BaseSettings):

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from service.errors import NotFoundError
+from service.errors import ConflictError, NotFoundError
 from service.schemas import (
     AlertDetail,
     AlertOut,
@@ -53,9 +53,15 @@ class AlertRepository(Protocol):
         self, areas: Sequence[str], since: dt.date | None, offset: int, limit: int
     ) -> tuple[int, list[EventOut]]: ...
 
-    def register_event(self, event: Any) -> EventOut: ...
+    def register_event(self, event: Any) -> tuple[bool, EventOut]: ...
 
-    def subscribe(self, sub: Subscription) -> tuple[bool, SubscriptionOut]: ...
+    def subscribe(self, sub: Subscription, owner: str) -> tuple[bool, SubscriptionOut]: ...
+
+    def list_subscriptions(
+        self, owner: str, offset: int, limit: int
+    ) -> tuple[int, list[SubscriptionOut]]: ...
+
+    def unsubscribe(self, subscription_id: int, owner: str) -> None: ...
 
 
 class SqlAlertRepository:
@@ -102,17 +108,40 @@ class SqlAlertRepository:
         total, rows = self._store.events(areas=areas, since=since, offset=offset, limit=limit)
         return total, [EventOut.model_validate(r) for r in rows]
 
-    def register_event(self, event: Any) -> EventOut:
-        """Store an event through the event register (an identical event is not duplicated)."""
+    def register_event(self, event: Any) -> tuple[bool, EventOut]:
+        """Store an event, or correct the stored one with the same employer, municipality,
+        kind and announcement date. Returns ``(created, event)``."""
         from forecasting.alerts.events import EventRegister
 
-        event_id = EventRegister(self.engine).add(event)
-        return EventOut(id=event_id, **event.model_dump())
+        event_id, created = EventRegister(self.engine).upsert(event)
+        return created, EventOut(id=event_id, **event.model_dump())
 
-    def subscribe(self, sub: Subscription) -> tuple[bool, SubscriptionOut]:
-        """Create a subscription, or update the one with the same recipient/channel/address.
+    def subscribe(self, sub: Subscription, owner: str) -> tuple[bool, SubscriptionOut]:
+        """Create a subscription owned by ``owner``, or update ``owner``'s one with the same
+        recipient/channel/address; another owner's is a conflict (409).
 
         Returns ``(created, subscription)``.
         """
-        created, row = self._store.subscribe(sub.model_dump())
+        from forecasting.alerts.repository import SubscriptionTakenError
+
+        try:
+            created, row = self._store.subscribe(sub.model_dump(), owner=owner)
+        except SubscriptionTakenError as exc:
+            raise ConflictError(str(exc)) from exc
         return created, SubscriptionOut.model_validate(row)
+
+    def list_subscriptions(
+        self, owner: str, offset: int, limit: int
+    ) -> tuple[int, list[SubscriptionOut]]:
+        """``owner``'s subscriptions only."""
+        total, rows = self._store.subscriptions(owner, offset, limit)
+        return total, [SubscriptionOut.model_validate(r) for r in rows]
+
+    def unsubscribe(self, subscription_id: int, owner: str) -> None:
+        """Delete ``owner``'s subscription; another owner's or an unknown id is a 404."""
+        from forecasting.alerts.repository import SubscriptionNotFoundError
+
+        try:
+            self._store.unsubscribe(subscription_id, owner)
+        except SubscriptionNotFoundError as exc:
+            raise NotFoundError(str(exc)) from exc

@@ -26,7 +26,11 @@ from service.alerts import AlertRepository, SqlAlertRepository
 from service.cache import ReleaseCacheMiddleware
 from service.deps import ServiceContext
 from service.metrics import Metrics, MetricsMiddleware
-from service.middleware import BodyLimitMiddleware, RateLimitMiddleware
+from service.middleware import (
+    BodyLimitMiddleware,
+    RateLimitMiddleware,
+    SecurityHeadersMiddleware,
+)
 from service.releases import Releases
 from service.routers import (
     alerts,
@@ -219,8 +223,20 @@ def create_app(
         known_keys=[key.sha256 for key in parse_keys(settings.service.api_keys)],
     )
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(SecurityHeadersMiddleware)  # outermost: on every response
     app.openapi = _openapi(app, settings)  # type: ignore[method-assign]
     return app
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """Proxy handling for uvicorn: forwarded headers only from ``service.trusted_proxies``.
+
+    uvicorn's own default believes ``X-Forwarded-For`` from 127.0.0.1, so any local client
+    (or a proxy that passes the header through) could pick its address and so its rate-limit
+    bucket; with no trusted proxies configured the headers are ignored.
+    """
+    trusted = [p.strip() for p in settings.service.trusted_proxies if p.strip()]
+    return {"proxy_headers": bool(trusted), "forwarded_allow_ips": ",".join(trusted) or ""}
 
 
 def serve(host: str | None = None, port: int | None = None) -> None:
@@ -234,4 +250,5 @@ def serve(host: str | None = None, port: int | None = None) -> None:
         port=port or settings.service.port,
         log_level="info",
         access_log=False,
+        **uvicorn_options(settings),
     )

@@ -8,7 +8,6 @@ gathered by flat index (``np.unravel_index``), so a page costs O(limit) whatever
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections import Counter
@@ -23,6 +22,7 @@ import xarray as xr
 from forecasting.contract import STATUS_MEANING, canonical_order
 from forecasting.errors import ValidationError
 from forecasting.geography import resolve_area
+from forecasting.io.files import csv_line
 from service.errors import NotInReleaseError
 from service.labels import label_map
 
@@ -257,7 +257,6 @@ def csv_chunks(
 ) -> Iterator[str]:
     """The page as CSV text in chunks: ``# ``-prefixed provenance lines, a header, the rows."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
     for line in preamble:
         buffer.write(f"# {line}\n")
     stop = min(sel.total, offset + limit)
@@ -267,9 +266,9 @@ def csv_chunks(
         size = max(0, min(chunk, stop - start))
         names, body = rows(sel, start, size, lang)
         if not header_written:
-            writer.writerow(names)
+            buffer.write(csv_line(names))
             header_written = True
-        writer.writerows(["" if v is None else _inert(v) for v in r] for r in body)
+        buffer.writelines(csv_line(r) for r in body)
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
@@ -281,31 +280,21 @@ def csv_chunks(
 def records_csv(
     records: Sequence[Mapping[str, Any]], columns: Sequence[str], preamble: Sequence[str] = ()
 ) -> str:
-    """Flat records as CSV text (nested values as JSON), with ``# ``-prefixed preamble lines."""
+    """Flat records as CSV text (nested values as JSON), with ``# ``-prefixed preamble lines.
+
+    Text cells are neutralised against spreadsheet formulas and quoted where needed
+    (:func:`forecasting.io.files.csv_line`).
+    """
     buffer = io.StringIO()
     for line in preamble:
         buffer.write(f"# {line}\n")
     names = list(columns)
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(names)
-    for rec in records:
-        writer.writerow(_csv_cell(rec.get(n)) for n in names)
+    buffer.write(csv_line(names))
+    buffer.writelines(csv_line(_csv_cell(rec.get(n)) for n in names) for rec in records)
     return buffer.getvalue()
 
 
 def _csv_cell(value: Any) -> Any:
-    if value is None:
-        return ""
     if isinstance(value, dict | list):
-        value = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return _inert(value)
-
-
-def _inert(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``) gets a ``'``.
-
-    Event names and sources are typed in by users; numbers are left alone.
-    """
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
     return value

@@ -3,6 +3,11 @@
 Domain errors raised by :mod:`forecasting` are mapped to HTTP statuses in :data:`STATUS_OF`;
 request validation errors become 422 problems listing the offending fields; HTTP exceptions
 keep their status and headers; anything else is a 500 problem without internals.
+
+Storage faults (a malformed or truncated data file, an unreadable release, a locked or
+read-only alert database) are 503 with ``Retry-After``: the request was fine, the store is
+not, and an operator's repair or a finished write makes a retry succeed. No body names a
+server path: absolute paths are cut to their file name (:func:`scrub_paths`).
 """
 
 from __future__ import annotations
@@ -23,6 +28,9 @@ from service.schemas import Problem
 
 log = logging.getLogger(__name__)
 
+#: Seconds a client should wait before retrying after a storage fault (503).
+RETRY_AFTER_S = 30
+
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 
@@ -38,6 +46,10 @@ class NotInReleaseError(NotFoundError):
     """A product, an area or a label asked for is not in the release being served."""
 
 
+class ConflictError(ServiceError):
+    """The request collides with a resource someone else owns (409)."""
+
+
 class NotConfiguredError(ServiceError):
     """A capability (event register, scenario engine, a published release) is not available."""
 
@@ -51,15 +63,41 @@ def _release_errors() -> dict[type[BaseException], int]:
     return {ReleaseNotFoundError: 404, ReleaseError: 503}
 
 
+def is_storage_fault(exc: BaseException) -> bool:
+    """A fault of a store the service reads (see the module docstring), not a missing item."""
+    from forecasting.io.release_store import ReleaseError, ReleaseNotFoundError
+
+    return isinstance(exc, domain.DataError | ReleaseError) and not isinstance(
+        exc, ReleaseNotFoundError
+    )
+
+
+# An absolute POSIX path (two or more segments) not inside a URL; Windows drive paths too.
+_ABSOLUTE_PATH = re.compile(
+    r"(?<![\w:/.~-])(?!/v1/)(?:/[^\s/'\",;:()\[\]{}<>]+){2,}/?|\b[A-Za-z]:\\[^\s'\",;]+"
+)
+
+
+def scrub_paths(text: str) -> str:
+    """``text`` with every absolute file path cut to its last component (``.../name``)."""
+
+    def short(match: re.Match[str]) -> str:
+        parts = [p for p in re.split(r"[\\/]", match.group(0)) if p]
+        return ".../" + parts[-1] if parts else "..."
+
+    return _ABSOLUTE_PATH.sub(short, text)
+
+
 #: Domain error -> HTTP status. The most specific class wins (checked along the MRO).
 STATUS_OF: dict[type[BaseException], int] = {
     NotFoundError: 404,
+    ConflictError: 409,
     NotConfiguredError: 503,
     domain.UnknownAreaError: 404,
     domain.ValidationError: 422,
     domain.OfflineError: 503,
     domain.SchemaDriftError: 503,
-    domain.DataError: 500,
+    domain.DataError: 503,
     domain.EnnakointiError: 500,
 }
 
@@ -91,7 +129,9 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     413: _problem("request body too large"),
     422: _problem("invalid parameters or body"),
     429: _problem("rate limit exceeded; see Retry-After"),
-    503: _problem("no release published, or a capability not installed"),
+    503: _problem(
+        "no release published, a capability not installed, or a storage fault (see Retry-After)"
+    ),
 }
 #: Extra responses of the routes that need an API key.
 AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -156,6 +196,7 @@ def _html_problem(request: Request, status: int, detail: str) -> HTMLResponse:
 
 
 def _respond(request: Request, status: int, detail: str, **kwargs: Any) -> Response:
+    detail = scrub_paths(detail)
     if _wants_html(request):
         return _html_problem(request, status, detail)
     return problem_response(status, detail, instance=request.url.path, **kwargs)
@@ -169,12 +210,25 @@ async def _domain_handler(request: Request, exc: Exception) -> Response:
     if isinstance(exc, domain.ValidationError):
         extra["errors"] = [{"field": exc.field, "reason": exc.reason}]
     detail = str(exc) if status < 500 or isinstance(exc, NotConfiguredError) else _safe(exc)
+    if is_storage_fault(exc):
+        extra["headers"] = {"Retry-After": str(RETRY_AFTER_S)}
     return _respond(request, status, detail, **extra)
 
 
 def _safe(exc: Exception) -> str:
-    """The message of a server-side domain error: its class and text, no traceback."""
-    return f"{type(exc).__name__}: {exc}"
+    """The message of a server-side domain error: its class and text, no traceback or path."""
+    return scrub_paths(f"{type(exc).__name__}: {exc}")
+
+
+async def _database_handler(request: Request, exc: Exception) -> Response:
+    """The alert database is locked (a long write), read-only or gone: 503, retry later."""
+    log.error("alert database fault on %s: %s", request.url.path, exc)
+    return _respond(
+        request,
+        503,
+        "the alert database is unavailable (locked or read-only); retry later",
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )
 
 
 def allowed_methods(app: Any, path: str) -> str | None:
@@ -218,7 +272,10 @@ async def _unhandled(request: Request, exc: Exception) -> Response:
 
 def install(app: FastAPI) -> None:
     """Register the one set of handlers on ``app``."""
+    from sqlalchemy.exc import OperationalError
+
     app.add_exception_handler(domain.EnnakointiError, _domain_handler)
+    app.add_exception_handler(OperationalError, _database_handler)
     app.add_exception_handler(StarletteHTTPException, _http_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(Exception, _unhandled)

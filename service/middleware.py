@@ -1,4 +1,5 @@
-"""Two small pure-ASGI guards: a request-body size limit (413) and a token-bucket rate limit (429).
+"""Small pure-ASGI guards: security headers on every response, a request-body size limit (413)
+and a token-bucket rate limit (429).
 
 Why not slowapi: it limits per decorated route and needs a ``request`` parameter on every
 endpoint; what this service needs is one global budget per client in front of everything,
@@ -155,3 +156,56 @@ class RateLimitMiddleware:
             )
             return
         await self.app(scope, receive, send)
+
+
+#: The dashboard serves its own stylesheet, no scripts, inline SVG charts (presentation
+#: attributes, no ``style`` attributes) and forms that post to itself; nothing may frame it.
+DASHBOARD_CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+#: FastAPI's ``/docs`` (Swagger UI) and ``/redoc`` load their bundles from jsDelivr and start
+#: them with an inline script; only these two pages get that allowance.
+DOCS_CSP = (
+    "default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
+    "font-src https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com "
+    "https://cdn.redoc.ly; connect-src 'self'; worker-src blob:; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+)
+
+
+class SecurityHeadersMiddleware:
+    """Add the security headers (and a Content-Security-Policy) to every HTTP response.
+
+    Outermost, so problems sent by the other middlewares (413, 429) carry them too; a header
+    a route set itself is kept.
+    """
+
+    def __init__(self, app: ASGIApp, *, docs_paths: Iterable[str] = ("/docs", "/redoc")):
+        self.app = app
+        self.docs_paths = frozenset(docs_paths)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        csp = DOCS_CSP if scope["path"] in self.docs_paths else DASHBOARD_CSP
+        extra = (*SECURITY_HEADERS, (b"content-security-policy", csp.encode()))
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers += [(k, v) for k, v in extra if k not in present]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

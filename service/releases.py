@@ -54,6 +54,8 @@ class Releases:
         self._lock = threading.Lock()
         self._opened: OrderedDict[str, Release] = OrderedDict()
         self._current: tuple[float, str | None] = (-float("inf"), None)
+        self._verified: dict[str, list[str]] = {}
+        self._verify_lock = threading.Lock()
 
     def current_id(self) -> str | None:
         """The id of the current release (None before the first publish)."""
@@ -107,6 +109,30 @@ class Releases:
         """Every published release, oldest first."""
         return self.store.list_releases()
 
+    def damaged(self, release_id: str, *, wait: bool = True) -> list[str] | None:
+        """Datasets of ``release_id`` that are unreadable or differ from their manifest hash.
+
+        Checked once per release id (a release is immutable) and cached, so ``/healthz``
+        stays fast; :meth:`warm` runs the check at start-up. With ``wait=False`` a check
+        running in another thread is not waited for: None (not known yet).
+        """
+        if release_id in self._verified:
+            return self._verified[release_id]
+        if not self._verify_lock.acquire(blocking=wait):
+            return None
+        try:
+            if release_id not in self._verified:
+                try:
+                    self._verified[release_id] = self.open(release_id).verify()
+                except EnnakointiError as exc:  # manifest unreadable: the release as a whole
+                    log.error("release %s cannot be opened: %s", release_id, exc)
+                    self._verified[release_id] = ["manifest"]
+                if self._verified[release_id]:
+                    log.error("release %s is damaged: %s", release_id, self._verified[release_id])
+            return self._verified[release_id]
+        finally:
+            self._verify_lock.release()
+
     def warm(self) -> dict[str, Any]:
         """Open the current release and load all its datasets (a background task at start).
 
@@ -114,8 +140,9 @@ class Releases:
         """
         try:
             release = self.open()
-            for name in release.names():
-                release.dataset(name)
+            damaged = self.damaged(release.id)  # loads every dataset, checks its hash
+            if damaged:
+                return {"release": release.id, "datasets": 0, "damaged": damaged}
         except NotConfiguredError:
             return {"release": None, "datasets": 0}
         except (EnnakointiError, OSError, ValueError) as exc:

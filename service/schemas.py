@@ -351,13 +351,20 @@ class SourceFreshness(BaseModel):
 
 
 class Health(BaseModel):
-    status: Literal["ok", "no_release"]
+    status: Literal["ok", "no_release", "degraded"]
     release: str | None
     code_version: str
     data: dict[str, SourceFreshness] = Field(
         default_factory=dict, description="freshness of every input source of the current release"
     )
     stale_sources: list[str] = Field(default_factory=list, description="sources overdue today")
+    damaged: list[str] = Field(
+        default_factory=list,
+        description="datasets of the current release that are unreadable or fail their hash",
+    )
+    verified: bool = Field(
+        default=True, description="false while the release's start-up check is still running"
+    )
 
 
 # -- alerts, events, subscriptions -------------------------------------------------------------
@@ -473,6 +480,14 @@ class SubscriptionOut(_Subscription):
     id: int
     channel: Channel
     address: str
+    owner: str | None = Field(default=None, description="the API key that made it")
+
+
+class SubscriptionPage(BaseModel):
+    """The caller's own subscriptions (never another key's)."""
+
+    data: list[SubscriptionOut]
+    page: PageInfo
 
 
 # -- scenarios -------------------------------------------------------------------------------

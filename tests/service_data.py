@@ -376,6 +376,7 @@ KEYS = {
     "key-all": "events:write,scenarios:run,alerts:subscribe,alerts:ack",
     "key-events": "events:write",
     "key-ack": "alerts:ack",
+    "key-subscribe": "alerts:subscribe",
 }
 
 

@@ -17,7 +17,10 @@ import pytest
 from sqlalchemy import func, select
 
 from forecasting.io.alert_db import DeliveryRow, SubscriptionRow, make_engine, session_scope
-from forecasting.io.delivery import Deliverer, SmtpConfig
+from forecasting.io.delivery import Deliverer, SmtpConfig, webhook_url_problem
+
+#: The local test receiver must be allow-listed explicitly, as an on-premises relay would be.
+LOCAL = ("127.0.0.1",)
 
 MESSAGE = {
     "title": "Työttömyysaste ylittää 12 % / Unemployment rate above 12 %",
@@ -123,7 +126,7 @@ def test_email_reaches_a_real_smtp_server(engine: Any, smtp_server: Any) -> None
 def test_webhook_formats_reach_a_real_receiver(engine: Any, channel: str) -> None:
     with Receiver() as rx:
         sub = _subscribe(engine, channel, rx.url)
-        deliverer = Deliverer(engine, http=httpx.Client(timeout=5))
+        deliverer = Deliverer(engine, http=httpx.Client(timeout=5), allow_hosts=LOCAL)
         deliverer.enqueue(sub, MESSAGE, idempotency_key="k1")
         assert deliverer.drain()["delivered"] == 1
     ((key, body),) = rx.received
@@ -155,7 +158,9 @@ def test_half_failing_at_first_every_message_delivered_or_dead_none_twice(engine
     with Receiver(fail_first=failing) as rx:
         good = _subscribe(engine, "webhook", rx.url)
         dead_sub = _subscribe(engine, "webhook", "http://127.0.0.1:9/closed-port")
-        deliverer = Deliverer(engine, http=httpx.Client(timeout=2), max_attempts=3, backoff_s=0.01)
+        deliverer = Deliverer(
+            engine, http=httpx.Client(timeout=2), max_attempts=3, backoff_s=0.01, allow_hosts=LOCAL
+        )
         for k in keys:
             deliverer.enqueue(good, MESSAGE, idempotency_key=k)
         deliverer.enqueue(dead_sub, MESSAGE, idempotency_key="to-nowhere")
@@ -176,7 +181,99 @@ def test_half_failing_at_first_every_message_delivered_or_dead_none_twice(engine
 def test_client_error_is_a_dead_letter_without_retry(engine: Any) -> None:
     with Receiver(fail_first={"k"}, status=404) as rx:
         sub = _subscribe(engine, "webhook", rx.url)
-        deliverer = Deliverer(engine, http=httpx.Client(timeout=2), backoff_s=0.01)
+        deliverer = Deliverer(
+            engine, http=httpx.Client(timeout=2), backoff_s=0.01, allow_hosts=LOCAL
+        )
         deliverer.enqueue(sub, MESSAGE, idempotency_key="k")
         assert deliverer.drain() == {"delivered": 0, "retry": 0, "dead": 1}
     assert rx.received == []
+
+
+INTERNAL_URLS = [
+    "http://127.0.0.1:8000/hook",
+    "https://127.0.0.1/hook",
+    "https://[::1]/hook",
+    "https://0x7f000001/hook",
+    "https://2130706433/hook",
+    "https://127.1/hook",
+    "https://0177.0.0.1/hook",
+    "https://169.254.169.254/latest/meta-data/",
+    "https://10.1.2.3/hook",
+    "https://192.168.1.1/hook",
+    "https://172.16.0.9/hook",
+    "https://100.64.0.1/hook",
+    "https://224.0.0.1/hook",
+    "https://0.0.0.0/hook",
+    "https://[::ffff:127.0.0.1]/hook",
+    "https://[fe80::1]/hook",
+    "https://localhost/hook",
+    "https://metadata.google.internal/computeMetadata/v1/",
+    "https://user:pass@hooks.example.com/x",
+    "https://hooks.example.com@127.0.0.1/x",
+    "http://hooks.example.com/plain-http",
+    "ftp://hooks.example.com/x",
+]
+
+
+@pytest.mark.parametrize("url", INTERNAL_URLS)
+def test_internal_or_unsafe_webhook_urls_are_refused(url: str) -> None:
+    assert webhook_url_problem(url) is not None
+
+
+def test_public_https_webhooks_pass_and_resolution_is_checked_at_send() -> None:
+    url = "https://prod-12.westeurope.logic.azure.com/workflows/abc"
+    assert webhook_url_problem(url) is None  # subscribe time: the URL alone
+    assert webhook_url_problem(url, resolver=lambda h, p: ["20.50.2.1"]) is None
+    rebound = webhook_url_problem(url, resolver=lambda h, p: ["20.50.2.1", "10.0.0.7"])
+    assert rebound is not None and "10.0.0.7" in rebound
+
+
+def test_the_allow_list_admits_a_relay_by_name_address_or_cidr() -> None:
+    assert webhook_url_problem("http://relay.corp:8080/x", ["relay.corp"]) is None
+    assert webhook_url_problem("http://10.0.5.7/x", ["10.0.5.0/24"]) is None
+    assert webhook_url_problem("http://10.0.6.7/x", ["10.0.5.0/24"]) is not None
+    assert webhook_url_problem("http://u:p@relay.corp/x", ["relay.corp"]) is not None
+
+
+def test_a_webhook_to_an_internal_address_is_never_called(engine: Any) -> None:
+    with Receiver() as rx:
+        sub = _subscribe(engine, "webhook", rx.url)  # stored before the checks existed
+        deliverer = Deliverer(engine, http=httpx.Client(timeout=2))  # no allow-list
+        deliverer.enqueue(sub, MESSAGE, idempotency_key="ssrf")
+        assert deliverer.drain() == {"delivered": 0, "retry": 0, "dead": 1}
+    assert rx.received == []
+    with session_scope(engine) as session:
+        error = session.scalar(select(DeliveryRow.last_error))
+    assert error is not None and "refused" in error
+
+
+def test_a_host_that_resolves_inside_is_refused_at_send(engine: Any) -> None:
+    sub = _subscribe(engine, "webhook", "https://hooks.example.com/x")
+    calls: list[Any] = []
+    http = httpx.Client(
+        transport=httpx.MockTransport(lambda r: calls.append(r) or httpx.Response(200))
+    )
+    deliverer = Deliverer(engine, http=http, resolver=lambda host, port: ["192.168.0.10"])
+    deliverer.enqueue(sub, MESSAGE, idempotency_key="rebind")
+    assert deliverer.drain()["dead"] == 1 and calls == []
+    ok = Deliverer(engine, http=http, resolver=lambda host, port: ["93.184.215.14"])
+    ok.enqueue(sub, MESSAGE, idempotency_key="public")
+    assert ok.drain()["delivered"] == 1 and len(calls) == 1
+
+
+def test_a_redirect_is_not_followed(engine: Any) -> None:
+    sub = _subscribe(engine, "webhook", "https://hooks.example.com/x")
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(302, headers={"Location": "http://169.254.169.254/"})
+
+    deliverer = Deliverer(
+        engine,
+        http=httpx.Client(transport=httpx.MockTransport(handler)),
+        resolver=lambda host, port: ["93.184.215.14"],
+    )
+    deliverer.enqueue(sub, MESSAGE, idempotency_key="redirect")
+    assert deliverer.drain()["dead"] == 1
+    assert seen == ["https://hooks.example.com/x"]

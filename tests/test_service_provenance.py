@@ -11,7 +11,7 @@ from tests.test_service_security import SPEC
 pytest_plugins = ["tests.service_fixtures"]
 
 #: Routes that describe releases or the service rather than serve data.
-NOT_DATA = {"/healthz", "/v1/releases", "/v1/releases/{release_id}"}
+NOT_DATA = {"/healthz", "/v1/releases", "/v1/releases/{release_id}", "/v1/subscriptions"}
 PROVENANCE_FIELDS = ("dataset", "source_tables", "source", "license", "code_version")
 
 

@@ -45,6 +45,7 @@ BODIES = {
     "/v1/subscriptions": SUBSCRIPTION,
     "/v1/alerts/{alert_id}/acknowledge": {"note": "seen"},
     "/v1/scenarios/runs": SPEC,
+    "/v1/subscriptions/{subscription_id}": None,
 }
 #: The scope each write route needs.
 SCOPE_OF = {
@@ -52,6 +53,7 @@ SCOPE_OF = {
     "/v1/subscriptions": "alerts:subscribe",
     "/v1/alerts/{alert_id}/acknowledge": "alerts:ack",
     "/v1/scenarios/runs": "scenarios:run",
+    "/v1/subscriptions/{subscription_id}": "alerts:subscribe",
 }
 
 
@@ -73,7 +75,7 @@ def test_every_write_route_refuses_missing_wrong_and_unscoped_keys(client):
     routes = _write_routes(client)
     assert {p for p, _ in routes} == set(BODIES), "a write route without a test body"
     for path, method in routes:
-        url = path.replace("{alert_id}", "1")
+        url = path.replace("{alert_id}", "1").replace("{subscription_id}", "1")
         body = BODIES[path]
         missing = client.request(method, url, json=body)
         assert missing.status_code == 401, (path, missing.text)
@@ -99,6 +101,7 @@ def test_register_event_then_list_it(client):
     first = client.post("/v1/events", json=EVENT, headers=headers)
     assert first.status_code == 201
     again = client.post("/v1/events", json=EVENT, headers=headers)
+    assert again.status_code == 200
     assert again.json()["id"] == first.json()["id"]  # not stored twice
     listed = client.get("/v1/events", params={"area": "TA23"}).json()
     assert [e["employer"] for e in listed["data"]] == ["Konepaja Oy"]
@@ -216,3 +219,90 @@ def test_only_the_key_with_the_stored_hash_authenticates(raw, other):
     assert authenticate(raw, keys).name == "holder"
     if other != raw:
         assert authenticate(other, keys) is None
+
+
+def test_csv_semicolon_in_user_text_is_quoted_and_cannot_start_a_formula(client):
+    event = {**EVENT, "employer": "Konepaja Oy;=1+1", "jobs": 120}
+    assert client.post("/v1/events", json=event, headers={"X-API-Key": "key-events"}).is_success
+    text = client.get("/v1/events", params={"format": "csv"}).text
+    line = next(x for x in text.splitlines() if "Konepaja" in x)
+    assert '"Konepaja Oy;\'=1+1"' in line
+    for fragment in line.split(";")[1:]:  # what Finnish Excel (list separator ";") sees
+        assert not fragment.lstrip().startswith(("=", "+", "-", "@"))
+    assert ",120," in line  # numbers stay numbers
+
+
+def test_a_corrected_event_replaces_the_stored_values(client):
+    headers = {"X-API-Key": "key-events"}
+    first = client.post("/v1/events", json={**EVENT, "jobs": 5}, headers=headers)
+    assert first.status_code == 201
+    fixed = client.post("/v1/events", json={**EVENT, "jobs": 500}, headers=headers)
+    assert fixed.status_code == 200 and fixed.json()["id"] == first.json()["id"]
+    assert fixed.json()["jobs"] == 500
+    (stored,) = client.get("/v1/events").json()["data"]
+    assert stored["jobs"] == 500 and stored["id"] == first.json()["id"]
+
+
+WEB = {**SUBSCRIPTION, "channel": "webhook", "address": "https://hooks.example.com/x"}
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "http://127.0.0.1:8000/hook",
+        "https://127.0.0.1/hook",
+        "https://[::1]/hook",
+        "https://0x7f000001/hook",
+        "https://169.254.169.254/latest/meta-data/",
+        "https://10.0.0.8/x",
+        "https://192.168.1.1/x",
+        "https://user:secret@hooks.example.com/x",
+        "http://hooks.example.com/x",
+    ],
+)
+def test_subscribing_an_internal_webhook_is_a_422_naming_the_field(client, address):
+    r = client.post(
+        "/v1/subscriptions", json={**WEB, "address": address}, headers={"X-API-Key": "key-all"}
+    )
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["field"] == "body.address"
+
+
+def test_an_allow_listed_relay_may_be_subscribed(service_store, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from tests.service_data import make_settings
+
+    settings = make_settings(service_store, f"sqlite:///{tmp_path / 'a.sqlite'}")
+    settings.alerts.webhook_allow_hosts = ["127.0.0.1"]
+    with TestClient(create_app(settings)) as c:
+        body = {**WEB, "address": "http://127.0.0.1:8080/relay"}
+        r = c.post("/v1/subscriptions", json=body, headers={"X-API-Key": "key-all"})
+        assert r.status_code == 201, r.text
+        body = {**WEB, "address": "http://10.0.0.1/relay"}
+        assert (
+            c.post("/v1/subscriptions", json=body, headers={"X-API-Key": "key-all"}).status_code
+            == 422
+        )
+
+
+def test_subscriptions_are_listed_and_deleted_by_their_owner_only(client):
+    mine, theirs = {"X-API-Key": "key-all"}, {"X-API-Key": "key-subscribe"}
+    own = client.post("/v1/subscriptions", json=SUBSCRIPTION, headers=mine).json()
+    other = {**SUBSCRIPTION, "address": "toinen@example.invalid"}
+    assert client.post("/v1/subscriptions", json=other, headers=theirs).status_code == 201
+    listed = client.get("/v1/subscriptions", headers=mine).json()
+    assert [s["id"] for s in listed["data"]] == [own["id"]] and listed["page"]["total"] == 1
+    assert listed["data"][0]["owner"] == "key-all"
+    # another key can neither overwrite, see nor delete it
+    takeover = {**SUBSCRIPTION, "min_severity": "info"}
+    assert client.post("/v1/subscriptions", json=takeover, headers=theirs).status_code == 409
+    assert own["id"] not in [
+        s["id"] for s in client.get("/v1/subscriptions", headers=theirs).json()["data"]
+    ]
+    assert client.delete(f"/v1/subscriptions/{own['id']}", headers=theirs).status_code == 404
+    assert client.delete(f"/v1/subscriptions/{own['id']}", headers=mine).status_code == 204
+    assert client.get("/v1/subscriptions", headers=mine).json()["data"] == []
+    assert client.delete(f"/v1/subscriptions/{own['id']}", headers=mine).status_code == 404
+    assert client.get("/v1/subscriptions").status_code == 401

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -82,6 +82,18 @@ class EventRegister:
         with session_scope(self.engine) as session:
             return _add(session, event)
 
+    def upsert(self, event: EventIn) -> tuple[int, bool]:
+        """Store ``event`` or correct the stored one with the same employer, municipality,
+        kind and announcement date (jobs, industry, effect dates, source take the new
+        values). Returns ``(id, created)``."""
+        with session_scope(self.engine) as session:
+            row = session.scalar(select(EventRow).where(*_same_event(event)))
+            if row is None:
+                return _add(session, event), True
+            for name, value in event.model_dump().items():
+                setattr(row, name, value)
+            return int(row.id), False
+
     def import_csv(self, path: Path) -> list[int]:
         """Import every row of a CSV (header = EventIn fields), all or nothing."""
         events = []
@@ -104,15 +116,18 @@ class EventRegister:
         return frame
 
 
-def _add(session: Session, event: EventIn) -> int:
-    existing = session.scalar(
-        select(EventRow.id).where(
-            EventRow.employer == event.employer,
-            EventRow.municipality == event.municipality,
-            EventRow.kind == event.kind,
-            EventRow.announced == event.announced,
-        )
+def _same_event(event: EventIn) -> tuple[Any, ...]:
+    """The register's identity of an event: employer, municipality, kind, announcement."""
+    return (
+        EventRow.employer == event.employer,
+        EventRow.municipality == event.municipality,
+        EventRow.kind == event.kind,
+        EventRow.announced == event.announced,
     )
+
+
+def _add(session: Session, event: EventIn) -> int:
+    existing = session.scalar(select(EventRow.id).where(*_same_event(event)))
     if existing is not None:
         return int(existing)
     row = EventRow(**event.model_dump())

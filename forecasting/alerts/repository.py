@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -20,6 +20,7 @@ from forecasting.errors import EnnakointiError, UnknownAreaError
 from forecasting.io.alert_db import (
     AlertHistoryRow,
     AlertRow,
+    DeliveryRow,
     EventRow,
     SubscriptionRow,
     session_scope,
@@ -31,6 +32,14 @@ SEVERITY_ORDER = {"info": 1, "warning": 2, "critical": 3}
 
 class AlertNotFoundError(EnnakointiError, LookupError):
     """No alert with that id."""
+
+
+class SubscriptionNotFoundError(EnnakointiError, LookupError):
+    """No subscription with that id owned by the caller."""
+
+
+class SubscriptionTakenError(EnnakointiError):
+    """The recipient, channel and address are subscribed by another owner."""
 
 
 class SubscriptionIn(BaseModel):
@@ -176,9 +185,13 @@ class AlertRepository:
         with session_scope(self.engine) as session:
             return _page(session, query, order, offset, limit)
 
-    def subscribe(self, fields: Mapping[str, Any]) -> tuple[bool, dict[str, Any]]:
+    def subscribe(
+        self, fields: Mapping[str, Any], owner: str | None = None
+    ) -> tuple[bool, dict[str, Any]]:
         """Create a subscription, or update the one with the same recipient, channel and address.
 
+        With an ``owner`` (the API key's name) only that owner's subscription is updated; one
+        of another owner (or the operator's, owner NULL) raises :class:`SubscriptionTakenError`.
         Returns ``(created, subscription)``.
         """
         key = (fields["recipient"], fields["channel"], fields["address"])
@@ -192,10 +205,35 @@ class AlertRepository:
             )
             created = row is None
             if row is None:
-                row = SubscriptionRow(**fields)
+                row = SubscriptionRow(**fields, owner=owner)
                 session.add(row)
+            elif owner is not None and row.owner != owner:
+                raise SubscriptionTakenError(
+                    "this recipient, channel and address are subscribed under another API key"
+                )
             else:
                 for name, value in fields.items():
                     setattr(row, name, value)
             session.flush()
             return created, columns(row)
+
+    def subscriptions(
+        self, owner: str, offset: int = 0, limit: int = 100
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """``owner``'s subscriptions, oldest first: ``(total, page of dicts)``."""
+        query = select(SubscriptionRow).where(SubscriptionRow.owner == owner)
+        with session_scope(self.engine) as session:
+            return _page(session, query, (SubscriptionRow.id,), offset, limit)
+
+    def unsubscribe(self, subscription_id: int, owner: str) -> None:
+        """Delete ``owner``'s subscription and its queued and past deliveries.
+
+        Raises :class:`SubscriptionNotFoundError` for an unknown id and for another owner's
+        subscription alike (so ids of others' subscriptions do not leak).
+        """
+        with session_scope(self.engine) as session:
+            row = session.get(SubscriptionRow, subscription_id)
+            if row is None or row.owner != owner:
+                raise SubscriptionNotFoundError(f"no subscription {subscription_id}")
+            session.execute(delete(DeliveryRow).where(DeliveryRow.subscription_id == row.id))
+            session.delete(row)

@@ -60,7 +60,11 @@ def deliverer_from_settings(db: Engine) -> Deliverer:
         mail_from=cfg.mail_from,
     )
     return Deliverer(
-        db, smtp=smtp, max_attempts=cfg.delivery_max_attempts, backoff_s=cfg.delivery_backoff_s
+        db,
+        smtp=smtp,
+        max_attempts=cfg.delivery_max_attempts,
+        backoff_s=cfg.delivery_backoff_s,
+        allow_hosts=cfg.webhook_allow_hosts,
     )
 
 

@@ -6,7 +6,8 @@ events         the event register: announced layoffs, change negotiations, closu
                recruitments, with the European Restructuring Monitor's fields
 alerts         one row per de-duplication key (rule + area + subject), its current state
 alert_history  every state change of an alert (full history; never updated, only appended)
-subscriptions  who gets what: recipient, channel, address, municipalities, minimum severity
+subscriptions  who gets what: recipient, channel, address, municipalities, minimum severity,
+               and the API key that owns it (``owner``; NULL for the operator's own)
 deliveries     one row per (alert transition, subscription): attempts, status, dead letters
 
 Any SQLAlchemy URL works (``get_settings().alerts.database_url``); tests use a temp SQLite file.
@@ -112,6 +113,7 @@ class SubscriptionRow(Base):
     min_severity: Mapped[str] = mapped_column(String(8), default="warning")
     digest: Mapped[bool] = mapped_column(default=True)
     immediate: Mapped[bool] = mapped_column(default=True)
+    owner: Mapped[str | None] = mapped_column(String(120), nullable=True, index=True)
     __table_args__ = (UniqueConstraint("recipient", "channel", "address", name="uq_sub"),)
 
 
@@ -151,7 +153,23 @@ def make_engine(url: str) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     Base.metadata.create_all(engine)
+    _add_missing_columns(engine)
     return engine
+
+
+#: Columns added after the first release of the schema: (table, column, SQL type).
+_ADDED_COLUMNS = (("subscriptions", "owner", "VARCHAR(120)"),)
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Add nullable columns a store created by an older version lacks (additive only)."""
+    from sqlalchemy import inspect, text
+
+    inspector = inspect(engine)
+    for table, column, sql_type in _ADDED_COLUMNS:
+        if column not in {c["name"] for c in inspector.get_columns(table)}:
+            with engine.begin() as conn:
+                conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}"))
 
 
 @contextmanager

@@ -6,16 +6,26 @@ worker then sends what is due; a transient failure (connection error, timeout, H
 SMTP 4xx) is retried with exponential backoff, anything else or the last failed attempt
 becomes a dead letter (``status = "dead"``) with its error. No message is lost and none is
 sent twice by this process; receivers also get an ``Idempotency-Key`` header.
+
+Webhook URLs come from users, so they are checked against server-side request forgery
+(:func:`webhook_url_problem`) when a subscription is made and again, with the host resolved,
+before every send: https only, no credentials in the URL, no loopback, private, link-local,
+multicast or reserved address (also in the legacy spellings ``0x7f000001``, ``2130706433``,
+``127.1``). An operator allows an on-premises relay by host name, address or CIDR
+(``settings.alerts.webhook_allow_hosts``); an allowed host may also use plain http.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import smtplib
-from collections.abc import Callable, Mapping
+import socket
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import select
@@ -24,6 +34,11 @@ from sqlalchemy.engine import Engine
 from forecasting.io.alert_db import DeliveryRow, SubscriptionRow, session_scope, utcnow
 
 SmtpFactory = Callable[[str, int], smtplib.SMTP]
+Resolver = Callable[[str, int], Iterable[str]]
+IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+#: Host names that always mean this machine or an internal network.
+INTERNAL_SUFFIXES = (".localhost", ".local", ".internal", ".localdomain", ".home.arpa", ".lan")
 
 
 class TransientDeliveryError(Exception):
@@ -42,6 +57,107 @@ class SmtpConfig:
     user: str | None = None
     password: str | None = None
     mail_from: str = "ennakointi@localhost"
+
+
+def resolve_host(host: str, port: int) -> list[str]:
+    """Every address ``host`` resolves to (A and AAAA), as text."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return sorted({str(info[4][0]) for info in infos})
+
+
+def literal_address(host: str) -> IpAddress | None:
+    """``host`` as an IP address if it is one, in any spelling a resolver would accept
+    (``::1``, ``127.0.0.1``, ``0x7f000001``, ``2130706433``, ``127.1``, ``0177.0.0.1``)."""
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(host))
+    except (OSError, ValueError):
+        return None
+
+
+def is_public(address: IpAddress) -> bool:
+    """A globally routable unicast address (not loopback, private, link-local, shared,
+    multicast, reserved or unspecified; an IPv4-mapped IPv6 address is judged as IPv4)."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return is_public(address.ipv4_mapped)
+    return address.is_global and not (
+        address.is_multicast
+        or address.is_reserved
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_unspecified
+    )
+
+
+def _allowed(host: str, address: IpAddress | None, allow_hosts: Sequence[str]) -> bool:
+    """``host`` is on the operator's allow-list: by name, by address or inside a CIDR."""
+    for entry in allow_hosts:
+        entry = entry.strip().lower().strip("[]")
+        if not entry:
+            continue
+        if entry == host:
+            return True
+        if address is not None:
+            try:
+                if address in ipaddress.ip_network(entry, strict=False):
+                    return True
+            except ValueError:
+                continue
+    return False
+
+
+def webhook_url_problem(
+    url: str,
+    allow_hosts: Sequence[str] = (),
+    *,
+    resolver: Resolver | None = None,
+) -> str | None:
+    """Why ``url`` must not be called by the server, or None if it may.
+
+    Parameters
+    ----------
+    url
+        The webhook URL of a subscription.
+    allow_hosts
+        Host names, addresses or CIDRs allowed although internal (and over plain http).
+    resolver
+        ``(host, port) -> addresses``; given (at send time), every address the host resolves
+        to must be public. Without it only the URL itself is checked (at subscribe time).
+    """
+    try:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        return f"not a valid URL ({exc})"
+    if parts.scheme not in ("http", "https"):
+        return "only http(s) URLs can be webhooks"
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        return "credentials in the URL are not allowed"
+    host = (parts.hostname or "").rstrip(".").lower()
+    if not host:
+        return "the URL has no host"
+    address = literal_address(host)
+    if _allowed(host, address, allow_hosts):
+        return None
+    if parts.scheme != "https":
+        return "webhooks must use https (plain http only for an allow-listed host)"
+    if host == "localhost" or host.endswith(INTERNAL_SUFFIXES):
+        return f"{host!r} is an internal host name"
+    if address is not None:
+        return None if is_public(address) else f"{address} is not a public address"
+    if resolver is None:
+        return None
+    try:
+        resolved = [ipaddress.ip_address(a.split("%")[0]) for a in resolver(host, port)]
+    except (OSError, ValueError) as exc:
+        return f"cannot resolve {host!r} ({exc})"
+    inner = [str(a) for a in resolved if not is_public(a)]
+    if not resolved or inner:
+        return f"{host!r} resolves to a non-public address {', '.join(inner)}".rstrip()
+    return None
 
 
 def teams_payload(message: Mapping[str, Any]) -> dict[str, Any]:
@@ -100,6 +216,11 @@ class Deliverer:
         An ``httpx.Client`` (tests pass one bound to a local receiver or a mock transport).
     max_attempts, backoff_s
         Attempts before a dead letter; the first retry waits ``backoff_s``, then doubling.
+    allow_hosts
+        Webhook hosts allowed although internal or on plain http (an on-premises relay);
+        every other webhook must be https to a host that resolves to public addresses only.
+    resolver
+        ``(host, port) -> addresses`` for that check (default DNS via ``getaddrinfo``).
     """
 
     def __init__(
@@ -111,8 +232,12 @@ class Deliverer:
         max_attempts: int = 5,
         backoff_s: float = 1.0,
         smtp_factory: SmtpFactory | None = None,
+        allow_hosts: Sequence[str] = (),
+        resolver: Resolver | None = None,
     ):
         self.engine = engine
+        self.allow_hosts = tuple(allow_hosts)
+        self.resolver: Resolver = resolver or resolve_host
         self.smtp = smtp or SmtpConfig()
         self.http = http or httpx.Client(timeout=10.0)
         self.max_attempts = max_attempts
@@ -158,15 +283,21 @@ class Deliverer:
             self._send_webhook(sub.channel, sub.address, message, key)
 
     def _send_webhook(self, channel: str, url: str, message: Mapping[str, Any], key: str) -> None:
+        problem = webhook_url_problem(url, self.allow_hosts, resolver=self.resolver)
+        if problem is not None:  # checked again now: the host's DNS may have changed
+            raise PermanentDeliveryError(f"webhook refused: {problem}")
         try:
             resp = self.http.post(
-                url, json=body_for(channel, message), headers={"Idempotency-Key": key}
+                url,
+                json=body_for(channel, message),
+                headers={"Idempotency-Key": key},
+                follow_redirects=False,  # a redirect could point inside the network
             )
         except httpx.TransportError as exc:  # connect errors, timeouts
             raise TransientDeliveryError(f"{type(exc).__name__}: {exc}") from exc
         if resp.status_code == 429 or resp.status_code >= 500:
             raise TransientDeliveryError(f"HTTP {resp.status_code}")
-        if resp.status_code >= 400:
+        if resp.status_code >= 300:  # a redirect is not followed: it could point inside
             raise PermanentDeliveryError(f"HTTP {resp.status_code}: {resp.text[:200]}")
 
     def _send_email(self, to: str, message: Mapping[str, Any]) -> None:

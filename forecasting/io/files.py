@@ -9,9 +9,11 @@ temporary file beside the target and rename it, so a reader never sees half a fi
 from __future__ import annotations
 
 import csv
+import io
 import json
+import re
 import tomllib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -81,9 +83,75 @@ def _write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
     return path
 
 
+#: First characters a spreadsheet takes for a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: Characters that make a CSV cell need quotes: the comma, the semicolon (the list separator
+#: of Finnish and other European Excel locales, which splits ``Oy;=1+1`` into a formula
+#: otherwise), the quote, tab and line breaks; leading or trailing blanks are kept by quoting.
+_NEEDS_QUOTES = re.compile(r'[,;"\t\r\n]|^\s|\s$')
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+#: A ``;`` followed (after blanks) by a formula start: a cell start in a ``;``-splitting sheet.
+_SEMICOLON_FORMULA = re.compile(r";(?=\s*[=+\-@\t\r])")
+
+
+def inert_cell(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula gets a leading ``'``.
+
+    Also after every ``;`` that precedes a formula start (``"Oy;=1+1"`` -> ``"Oy;'=1+1"``): a
+    spreadsheet that splits comma-separated files on ``;`` (Finnish Excel) starts a cell there
+    whatever the quoting. Only text is changed: numbers (and text that is just a number, such
+    as ``"-5"``) stay numbers. Use on every cell that may hold user-entered text.
+    """
+    if not isinstance(value, str) or _NUMBER.fullmatch(value):
+        return value
+    value = _SEMICOLON_FORMULA.sub(";'", value)
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def csv_field(value: Any) -> str:
+    """One CSV field: None empty, floats as ``repr`` (like :mod:`csv`), text quoted if needed.
+
+    Quoting follows RFC 4180 (``"`` doubled inside quotes) and also quotes a ``;``, so a
+    spreadsheet that splits on semicolons keeps the cell whole.
+    """
+    if value is None:
+        return ""
+    text = repr(float(value)) if isinstance(value, float) else str(value)
+    if _NEEDS_QUOTES.search(text):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def csv_line(cells: Iterable[Any], *, inert: bool = True) -> str:
+    """One CSV line (``\n``-terminated) of ``cells``; ``inert`` neutralises formula starts.
+
+    A row of one empty cell is written ``""`` (as :mod:`csv` does), not as an empty line.
+    """
+    fields = [csv_field(inert_cell(c) if inert else c) for c in cells]
+    return (",".join(fields) if fields != [""] else '""') + "\n"
+
+
+def frame_csv(frame: pd.DataFrame) -> str:
+    """``frame`` as CSV text (no index): pandas' formatting of numbers and dates, every text
+    cell neutralised (:func:`inert_cell`) and quoted where needed (:func:`csv_field`)."""
+    text_columns = [c for c in frame.columns if frame[c].dtype == object]
+    if text_columns:
+        frame = frame.assign(**{str(c): frame[c].map(inert_cell) for c in text_columns})
+    rendered = frame.to_csv(index=False, lineterminator="\n")
+    return "".join(csv_line(row, inert=False) for row in csv.reader(io.StringIO(rendered)))
+
+
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
-    """``frame`` as CSV (no index) at ``path``, atomically; returns ``path``."""
-    return _write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False))
+    """``frame`` as CSV (no index) at ``path``, atomically; returns ``path``.
+
+    Text cells are neutralised against spreadsheet formulas and quoted where needed
+    (:func:`frame_csv`).
+    """
+
+    def write(tmp: Path) -> None:
+        tmp.write_text(frame_csv(frame), encoding="utf-8")
+
+    return _write_atomic(path, write)
 
 
 def write_netcdf(ds: xr.Dataset, path: Path) -> Path:

@@ -126,9 +126,29 @@ class Release:
             )
         with self._lock:
             if name not in self._cache:
-                with xr.open_dataset(self.path / f"{name}.nc", engine="h5netcdf") as ds:
-                    self._cache[name] = ds.load()
+                try:
+                    with xr.open_dataset(self.path / f"{name}.nc", engine="h5netcdf") as ds:
+                        self._cache[name] = ds.load()
+                except (OSError, ValueError, KeyError) as exc:  # truncated, missing, not HDF5
+                    raise ReleaseError(
+                        f"dataset {name!r} of release {self.id} is unreadable "
+                        f"({type(exc).__name__}: {exc})"
+                    ) from exc
             return self._cache[name]
+
+    def verify(self) -> list[str]:
+        """The datasets whose file is unreadable or whose content hash differs from the
+        manifest's (empty when the release is intact). Loads every dataset (cached)."""
+        bad = []
+        for entry in self.manifest["datasets"]:
+            try:
+                ds = self.dataset(entry["name"])
+            except ReleaseError:
+                bad.append(entry["name"])
+                continue
+            if entry.get("content_hash") and content_hash(ds) != entry["content_hash"]:
+                bad.append(entry["name"])
+        return bad
 
     def __repr__(self) -> str:
         return f"Release({self.id!r}, datasets={self.names()})"

@@ -5,10 +5,11 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Path, Query, Response
+from fastapi import APIRouter, Body, Path, Query, Request, Response
 
 from forecasting import geography
 from forecasting.errors import UnknownAreaError, ValidationError
+from forecasting.io.delivery import webhook_url_problem
 from forecasting.provenance import ATTRIBUTION, LICENCE, code_version
 from service import cubes
 from service.alerts import AlertFilter
@@ -19,6 +20,8 @@ from service.deps import (
     DataQueryDep,
     FromQuery,
     LangQuery,
+    LimitQuery,
+    OffsetQuery,
     ToQuery,
     provenance,
     provenance_headers,
@@ -31,11 +34,13 @@ from service.schemas import (
     AlertOut,
     AlertPage,
     IsoDate,
+    PageInfo,
     Provenance,
     Severity,
     SignalPage,
     SubscriptionIn,
     SubscriptionOut,
+    SubscriptionPage,
     WholeNumber,
 )
 from service.security import Principal, scoped
@@ -43,6 +48,7 @@ from service.security import Principal, scoped
 router = APIRouter(prefix="/v1", tags=["alerts"])
 
 AlertId = Annotated[WholeNumber, Path(ge=1, le=2**62, description="alert id")]
+SubscriptionId = Annotated[WholeNumber, Path(ge=1, le=2**62, description="subscription id")]
 
 
 @lru_cache(maxsize=512)
@@ -197,14 +203,67 @@ def subscribe(
 ) -> SubscriptionOut:
     """Deliver alerts of some areas and a minimum severity by e-mail or webhook, as a monthly
     digest and/or at once for critical alerts. The same recipient, channel and address
-    updates the existing subscription (200) instead of creating a second one (201).
+    updates the key's existing subscription (200) instead of creating a second one (201);
+    if another key made that one, the answer is 409. A webhook must be https to a public
+    host (no internal, loopback or link-local address, no credentials in the URL) unless the
+    operator allow-listed the host (``alerts.webhook_allow_hosts``); 422 names the field.
     """
     try:
         areas = [geography.resolve_area(a) for a in sub.areas]
     except UnknownAreaError as exc:
         raise ValidationError("areas", str(exc)) from exc
+    if sub.channel != "email":
+        problem = webhook_url_problem(sub.address, context.settings.alerts.webhook_allow_hosts)
+        if problem is not None:
+            raise ValidationError("body.address", problem)
     sub = sub.model_copy(update={"areas": areas})
-    created, out = context.alerts.subscribe(sub)
+    created, out = context.alerts.subscribe(sub, principal.name)
     if not created:
         response.status_code = 200
     return out
+
+
+@router.get(
+    "/subscriptions",
+    response_model=SubscriptionPage,
+    responses=AUTH_RESPONSES,
+    summary="The key's own subscriptions (scope alerts:subscribe)",
+)
+def list_subscriptions(
+    principal: Annotated[Principal, scoped("alerts:subscribe")],
+    context: ContextDep,
+    request: Request,
+    offset: OffsetQuery = 0,
+    limit: LimitQuery = None,
+) -> dict[str, Any]:
+    """The subscriptions made with this API key, oldest first (never another key's)."""
+    service = context.settings.service
+    if limit is not None and limit > service.max_page_size:
+        raise ValidationError("limit", f"at most {service.max_page_size} rows per page")
+    limit = limit or service.default_page_size
+    total, items = context.alerts.list_subscriptions(principal.name, offset, limit)
+    nxt = None
+    if offset + limit < total:
+        nxt = str(request.url.include_query_params(offset=offset + limit))
+    return {
+        "data": items,
+        "page": PageInfo(offset=offset, limit=limit, total=total, next=nxt),
+    }
+
+
+@router.delete(
+    "/subscriptions/{subscription_id}",
+    status_code=204,
+    response_class=Response,
+    responses=AUTH_RESPONSES,
+    summary="Delete one of the key's subscriptions (scope alerts:subscribe)",
+)
+def unsubscribe(
+    subscription_id: SubscriptionId,
+    principal: Annotated[Principal, scoped("alerts:subscribe")],
+    context: ContextDep,
+) -> Response:
+    """Delete a subscription made with this API key (and its queued deliveries); another
+    key's subscription is a 404, as an unknown id is."""
+    context.alerts.unsubscribe(subscription_id, principal.name)
+    return Response(status_code=204)

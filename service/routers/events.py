@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from forecasting.alerts.events import EventIn
 from service.deps import CSV_RESPONSE, AreaQuery, ContextDep, DataQueryDep
@@ -39,16 +39,24 @@ def list_events(
     "",
     response_model=EventOut,
     status_code=201,
-    responses=AUTH_RESPONSES,
-    summary="Register an event (scope events:write)",
+    responses={
+        200: {"model": EventOut, "description": "the stored event, corrected"},
+        **AUTH_RESPONSES,
+    },
+    summary="Register or correct an event (scope events:write)",
 )
 def register_event(
     event: EventIn,
     principal: Annotated[Principal, scoped("events:write")],
     context: ContextDep,
+    response: Response,
 ) -> EventOut:
     """Add an announced layoff, closure, temporary layoff, change negotiation or recruitment
-    (European Restructuring Monitor fields). An identical event (same employer, municipality,
-    kind and announcement date) is not stored twice; its id is returned.
+    (European Restructuring Monitor fields): 201. The same employer, municipality, kind and
+    announcement date again is a correction of that event: its other fields (jobs, industry,
+    effect dates, source) take the new values and the answer is 200 with the same id.
     """
-    return context.alerts.register_event(event)
+    created, out = context.alerts.register_event(event)
+    if not created:
+        response.status_code = 200
+    return out
