@@ -20,6 +20,7 @@ import importlib
 import json
 import logging
 import multiprocessing
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -33,6 +34,7 @@ import xarray as xr
 from pydantic import BaseModel
 
 from forecasting import geography
+from forecasting.processes import exit_with_parent
 from forecasting.provenance import code_version
 from service.errors import NotConfiguredError, NotFoundError
 from service.releases import Releases
@@ -89,7 +91,8 @@ class ProcessRunner:
 
     Workers are started with ``spawn`` (the service has threads; forking them is unsafe) and
     keep their calibration, kernels and caches between runs. Domain errors (a refused spec)
-    come back as the same exception types.
+    come back as the same exception types. A worker ends itself when the service process is
+    gone (:func:`forecasting.processes.exit_with_parent`), even after a SIGKILL.
 
     Parameters
     ----------
@@ -99,11 +102,15 @@ class ProcessRunner:
 
     def __init__(self, processes: int = 1):
         self.processes = processes
+        self._closed = False
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
-            max_workers=self.processes, mp_context=multiprocessing.get_context("spawn")
+            max_workers=self.processes,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=exit_with_parent,
+            initargs=(os.getpid(),),
         )
 
     def __call__(self, spec: Any, baseline: xr.Dataset | None = None) -> xr.Dataset:
@@ -113,6 +120,8 @@ class ProcessRunner:
         try:
             return self._pool.submit(_run_in_worker, data, baseline).result()
         except BrokenProcessPool:
+            if self._closed:
+                raise NotConfiguredError("the service is shutting down") from None
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = self._new_pool()
             log.error("the scenario worker process died; started a new one")
@@ -121,9 +130,20 @@ class ProcessRunner:
                 "post the spec again"
             ) from None
 
-    def close(self) -> None:
-        """Stop the workers (queued runs are cancelled)."""
-        self._pool.shutdown(wait=True, cancel_futures=True)
+    def close(self, timeout_s: float = 5.0) -> None:
+        """Stop the workers now: queued runs are cancelled and a run in progress (a warm-up,
+        or a request the server stopped waiting for) is dropped, its caller getting
+        :class:`NotConfiguredError`. A worker still alive after ``timeout_s`` is killed."""
+        self._closed = True
+        workers = list((getattr(self._pool, "_processes", None) or {}).values())
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.join(timeout_s)
+            if worker.is_alive():
+                worker.kill()
+                worker.join(timeout_s)
 
 
 @dataclass(frozen=True)
