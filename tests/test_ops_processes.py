@@ -10,6 +10,7 @@ reap) is not a running process and is not counted.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -85,10 +86,8 @@ def _kill_and_check(parent: subprocess.Popen[bytes], kids: list[psutil.Process],
 def _cmdlines(kids: list[psutil.Process]) -> str:
     out = []
     for p in kids:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             out.append(" ".join(p.cmdline()))
-        except psutil.NoSuchProcess:
-            pass
     return "\n".join(out)
 
 
