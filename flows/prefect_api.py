@@ -10,7 +10,7 @@ the server running. :func:`prefect_api` does it instead, from ``get_settings().p
   (``prefect.settings.temporary_settings``), so the CLI needs no ``PREFECT_*`` variables;
 * a configured API (``ENNAKOINTI_PREFECT__API_URL`` or Prefect's own ``PREFECT_API_URL``) is
   used as it is; otherwise this process starts the server itself, with
-  ``PR_SET_PDEATHSIG`` (it gets SIGTERM when this process dies, even by SIGKILL), makes it
+  ``PR_SET_PDEATHSIG`` (it gets SIGKILL when this process dies, even by SIGKILL), makes it
   the server every Prefect client in the process uses, and stops it when the block ends;
 * SIGTERM and SIGHUP stop the server and every other child process and exit at once
   (128 + signal): a release is published atomically at the very end, so a build stopped
@@ -50,7 +50,9 @@ def _owned_server(timeout_s: int) -> Any:
     import prefect.server.api.server as server_module
     from prefect.server.api.server import SubprocessASGIServer
 
-    preexec = die_with_parent_preexec(signal.SIGTERM)
+    # SIGKILL: a server still starting up (uvicorn's lifespan, Prefect's migrations) would
+    # finish that before acting on SIGTERM; SQLite survives a kill.
+    preexec = die_with_parent_preexec(signal.SIGKILL)
 
     class OwnedServer(SubprocessASGIServer):
         def _run_uvicorn_command(self) -> subprocess.Popen[Any]:
