@@ -6,10 +6,8 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint lock bench snapshot clean
 
-# Prefect's ephemeral API server: a generous start-up timeout on a busy 2-core machine, and no
-# telemetry (the machine has no internet).
-export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
-export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
+# Prefect (its API server's start-up timeout, no telemetry) is configured by the CLI from
+# forecasting/settings.py (section `prefect`), not here: `ennakointi` works the same without make.
 
 LOCK := requirements.lock
 

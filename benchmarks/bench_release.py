@@ -191,9 +191,12 @@ BUILD = """
 import json, sys, time
 if __name__ == "__main__":
     t0 = time.perf_counter()
+    from flows.prefect_api import prefect_api
     from flows.release import run_release
-    info = run_release(scope=sys.argv[1], area="TA23", seed=20250101, workers=int(sys.argv[2]),
-                       store_root=sys.argv[3], work_dir=sys.argv[4], alerts=False)
+    with prefect_api():  # the settings' start-up timeout and telemetry; a server it owns
+        info = run_release(scope=sys.argv[1], area="TA23", seed=20250101,
+                           workers=int(sys.argv[2]), store_root=sys.argv[3],
+                           work_dir=sys.argv[4], alerts=False)
     print("RESULT " + json.dumps({"id": info.id, "path": str(info.path),
                                   "seconds": time.perf_counter() - t0}))
 """
@@ -203,8 +206,6 @@ def build(scope: str, workers: int, python: str, tmp: Path, tag: str) -> dict[st
     script = tmp / "build.py"
     script.write_text(BUILD)
     env = {**os.environ, "PREFECT_HOME": str(tmp / f"prefect-{tag}")}
-    env.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
-    env["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
     env["PYTHONPATH"] = str(ROOT)
     t0 = time.perf_counter()
     out = subprocess.run(

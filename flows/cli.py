@@ -3,7 +3,9 @@
 It lives in ``flows/`` (when and how things run), so that ``forecasting`` depends on nothing
 above it. Commands that need no orchestration call :mod:`forecasting` directly; ``release
 build`` and ``run`` go through the Prefect flow; ``serve`` and ``run`` start the service as
-``python -m service`` in place of this process, so flows/ never imports service/. Heavy modules
+``python -m service`` in place of this process, so flows/ never imports service/. Prefect is
+configured from the settings, and its API server owned, by :func:`flows.prefect_api.prefect_api`
+(no ``PREFECT_*`` variables needed; no server outlives the command). Heavy modules
 are imported inside the handlers so that ``ennakointi --help`` stays instant.
 """
 
@@ -159,9 +161,17 @@ def _scenario_run(args: argparse.Namespace) -> int:
 
 
 def _release_build(args: argparse.Namespace) -> int:
+    from flows.prefect_api import prefect_api
     from flows.release import run_release
 
-    info = run_release(scope=args.scope, area=args.area, seed=args.seed, workers=args.workers)
+    with prefect_api():
+        info = run_release(
+            scope=args.scope,
+            area=args.area,
+            seed=args.seed,
+            workers=args.workers,
+            products=args.product or None,
+        )
     print(f"published release {info.id} at {info.path}")
     return 0
 
@@ -191,10 +201,16 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    """The main job: build a release on the embedded default, then serve it."""
+    """The main job: build a release on the embedded default, then serve it.
+
+    The build's Prefect server stops before the service replaces this process: ``exec``
+    runs no exit hooks, so a server left running then would outlive the service.
+    """
+    from flows.prefect_api import prefect_api
     from flows.release import run_release
 
-    info = run_release(scope="area", area=args.area, seed=args.seed, workers=1)
+    with prefect_api():
+        info = run_release(scope="area", area=args.area, seed=args.seed, workers=1)
     print(f"published release {info.id}")
     print(f"API:       http://{args.host}:{args.port}/v1  (OpenAPI docs at /docs)")
     print(f"Dashboard: http://{args.host}:{args.port}/")
@@ -375,6 +391,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_area_args(p)
     p.add_argument("--seed", type=int, default=20250101)
     p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--product", action="append", help="product name (repeatable); default all")
     p.set_defaults(handler=_release_build)
     p = rel.add_parser("list", help="list archived releases (* = current)")
     p.set_defaults(handler=_release_list)

@@ -75,6 +75,19 @@ class ServiceSettings(BaseModel):
     trusted_proxies: list[str] = Field(default_factory=list)
 
 
+class PrefectSettings(BaseModel):
+    """How ``flows/`` runs Prefect (applied by the CLI to Prefect's own settings, see
+    ``flows.prefect_api``); Prefect's ``PREFECT_*`` variables still work for anything else."""
+
+    # An existing Prefect API (``http://host:4200/api``); None starts a private server per run
+    # that stops with the run.
+    api_url: str | None = None
+    # Seconds to wait for that private server: a busy 2-core machine needs far more than 20.
+    startup_timeout_s: int = Field(default=120, ge=1)
+    # Prefect's telemetry (the machine has no internet).
+    analytics_enabled: bool = False
+
+
 class Settings(BaseSettings):
     """The project's settings, grouped in sections."""
 
@@ -86,6 +99,7 @@ class Settings(BaseSettings):
     scenario: ScenarioSettings = ScenarioSettings()
     alerts: AlertSettings = AlertSettings()
     service: ServiceSettings = ServiceSettings()
+    prefect: PrefectSettings = PrefectSettings()
 
 
 @lru_cache

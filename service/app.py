@@ -199,10 +199,11 @@ def create_app(
             log.warning("no API keys configured (ENNAKOINTI_SERVICE__API_KEYS): writes get 401")
         log.info("service ready in %.2f s", time.perf_counter() - started)
         yield
-        # Never leave a thread inside HDF5 or a kernel at exit: clean-up would wait for it.
+        # Stop the scenario workers first (a warm-up running in one is dropped, and its
+        # thread returns), then never leave a thread inside HDF5 or a kernel at exit.
+        context.scenarios.close()
         for thread in warming:
             thread.join(timeout=120)
-        context.scenarios.close()
 
     app = FastAPI(
         title="Ennakointi API",

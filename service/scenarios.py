@@ -20,6 +20,7 @@ import importlib
 import json
 import logging
 import multiprocessing
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -33,6 +34,7 @@ import xarray as xr
 from pydantic import BaseModel
 
 from forecasting import geography
+from forecasting.processes import exit_with_parent
 from forecasting.provenance import code_version
 from service.errors import NotConfiguredError, NotFoundError
 from service.releases import Releases
@@ -100,8 +102,11 @@ def scenario_inputs() -> Mapping[str, xr.Dataset]:
 _worker: EngineRunner | None = None
 
 
-def _init_worker(cubes: Mapping[str, xr.Dataset]) -> None:
+def _init_worker(cubes: Mapping[str, xr.Dataset], parent_pid: int) -> None:
+    """A worker process: exits with the service (:func:`exit_with_parent`), then holds the
+    engine with the cubes the service assembled."""
     global _worker
+    exit_with_parent(parent_pid)
     _worker = EngineRunner(dict(cubes))
 
 
@@ -142,7 +147,8 @@ class ProcessRunner:
 
     Workers are started with ``spawn`` (the service has threads; forking them is unsafe) and
     keep their calibration, kernels and caches between runs. Domain errors (a refused spec)
-    come back as the same exception types.
+    come back as the same exception types. A worker ends itself when the service process is
+    gone (:func:`forecasting.processes.exit_with_parent`), even after a SIGKILL.
 
     Parameters
     ----------
@@ -156,6 +162,7 @@ class ProcessRunner:
     def __init__(self, processes: int = 1, cubes: Mapping[str, xr.Dataset] | None = None):
         self.processes = processes
         self.cubes = dict(cubes if cubes is not None else scenario_inputs())
+        self._closed = False
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
@@ -163,7 +170,7 @@ class ProcessRunner:
             max_workers=self.processes,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
-            initargs=(self.cubes,),
+            initargs=(self.cubes, os.getpid()),
         )
 
     def __call__(self, spec: Any, baseline: xr.Dataset | None = None) -> xr.Dataset:
@@ -173,6 +180,8 @@ class ProcessRunner:
         try:
             return self._pool.submit(_run_in_worker, data, baseline).result()
         except BrokenProcessPool:
+            if self._closed:
+                raise NotConfiguredError("the service is shutting down") from None
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = self._new_pool()
             log.error("the scenario worker process died; started a new one")
@@ -181,9 +190,20 @@ class ProcessRunner:
                 "post the spec again"
             ) from None
 
-    def close(self) -> None:
-        """Stop the workers (queued runs are cancelled)."""
-        self._pool.shutdown(wait=True, cancel_futures=True)
+    def close(self, timeout_s: float = 5.0) -> None:
+        """Stop the workers now: queued runs are cancelled and a run in progress (a warm-up,
+        or a request the server stopped waiting for) is dropped, its caller getting
+        :class:`NotConfiguredError`. A worker still alive after ``timeout_s`` is killed."""
+        self._closed = True
+        workers = list((getattr(self._pool, "_processes", None) or {}).values())
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.join(timeout_s)
+            if worker.is_alive():
+                worker.kill()
+                worker.join(timeout_s)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -20,6 +21,8 @@ from pydantic import (
     StrictBool,
     field_validator,
 )
+
+from forecasting.dates import check_date
 
 Severity = Literal["info", "warning", "critical"]
 EventKind = Literal[
@@ -46,8 +49,8 @@ def _iso_date(value: Any) -> Any:
     return value
 
 
-#: A calendar date given as ``YYYY-MM-DD`` only.
-IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+#: A calendar date given as ``YYYY-MM-DD`` only, within 1990-01-01..2100-12-31.
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date), AfterValidator(check_date)]
 
 
 def _integer_text(value: Any) -> Any:

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from forecasting import geography
+from forecasting.dates import BoundedDate
 from forecasting.errors import DataError, UnknownAreaError
 from forecasting.io.alert_db import EventRow, session_scope
 from forecasting.io.files import csv_records
@@ -38,9 +39,10 @@ class EventIn(BaseModel):
     industry: str = Field(description="TOL 2008 section A..U or X")
     kind: EventKind
     jobs: int = Field(gt=0, le=100_000, description="jobs lost (or created, for recruitment)")
-    announced: dt.date
-    effect_start: dt.date
-    effect_end: dt.date | None = None
+    # 1990-01-01..2100-12-31 (forecasting.dates): a date past pandas' 2262 broke every build.
+    announced: BoundedDate
+    effect_start: BoundedDate
+    effect_end: BoundedDate | None = None
     source: str = Field(min_length=1, max_length=500)
 
     @field_validator("municipality")

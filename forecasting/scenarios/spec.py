@@ -16,13 +16,26 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from forecasting import geography
+from forecasting.dates import check_month
 from forecasting.errors import UnknownAreaError
 from forecasting.settings import get_settings
 
-Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+#: ``YYYY-MM`` within :data:`forecasting.dates.FIRST_MONTH`..``LAST_MONTH`` (1990-01..2100-12).
+Month = Annotated[
+    str,
+    Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM, 1990-01..2100-12"),
+    AfterValidator(check_month),
+]
 Section = Literal[
     "A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K",
     "L", "M", "N", "O", "P", "Q", "R", "S", "T", "U", "X",
