@@ -49,11 +49,12 @@ REGISTER_HORIZON = 24  # months ahead of the last observed month
 
 def _register_forecasts(ctx: BuildContext, inputs: Mapping[str, xr.Dataset]) -> xr.Dataset:
     """Reconciled register forecasts from the last released month, 24 months ahead."""
-    from forecasting.registers import forecast_registers
+    from forecasting.registers import forecast_registers, registers_cube
 
-    origin = f"{inputs['registers_history']['time'].values[-1]}"[:7]
     seed = ctx.seed_for("register_forecasts")
-    return forecast_registers(origin, REGISTER_HORIZON, ctx.scope, ctx.area, seed=seed)
+    return forecast_registers(
+        registers_cube(), "latest", REGISTER_HORIZON, ctx.scope, ctx.area, seed=seed
+    )
 
 
 register(
@@ -76,10 +77,11 @@ def _backtest_metrics(ctx: BuildContext, inputs: Mapping[str, xr.Dataset]) -> xr
     area, variable, method (base, reconciled, bottom-up) and horizon band.
     """
     from forecasting.backtest import backtest_registers, summarise
-    from forecasting.registers import area_rows
+    from forecasting.registers import area_rows, registers_cube
 
     rows = area_rows(ctx.area) if ctx.scope == "area" else None
-    frame = backtest_registers(rows=rows, seed=ctx.seed_for("register_backtest_metrics"))
+    seed = ctx.seed_for("register_backtest_metrics")
+    frame = backtest_registers(registers_cube(), rows=rows, seed=seed)
     table = summarise(frame, by=("area", "variable", "method", "band"))
     ds = xr.Dataset.from_dataframe(
         table.rename(columns={"method": "model"}).set_index(["area", "variable", "model", "band"])
@@ -110,11 +112,13 @@ register(
 
 def _occupation_forecasts(ctx: BuildContext, inputs: Mapping[str, xr.Dataset]) -> xr.Dataset:
     """Unemployed and vacancies by occupation group in Etelä-Savo, with tightness."""
+    from forecasting import snapshot
     from forecasting.register_occupations import forecast_occupations
 
     origin = f"{inputs['registers_history']['time'].values[-1]}"[:7]
     seed = ctx.seed_for("occupation_forecasts")
-    return forecast_occupations(origin, REGISTER_HORIZON, "MK10", seed=seed)
+    cube = snapshot.load("occupations")
+    return forecast_occupations(cube, origin, REGISTER_HORIZON, "MK10", seed=seed)
 
 
 register(

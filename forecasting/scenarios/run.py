@@ -115,9 +115,9 @@ def _resolve_draws_seed(spec: ScenarioSpec, draws: int | None, seed: int | None)
 
 @lru_cache(maxsize=4)
 def _register_forecast(origin: str, horizon: int, area: str) -> xr.Dataset:
-    from forecasting.registers import forecast_registers
+    from forecasting.registers import forecast_registers, registers_cube
 
-    return forecast_registers(origin, horizon, area=area)
+    return forecast_registers(registers_cube(), origin, horizon, area=area)
 
 
 def register_forecast_baseline(first: pd.Timestamp, months: int, area: str) -> xr.Dataset | None:
