@@ -67,7 +67,9 @@ def registers_v2() -> xr.Dataset:
     old = snapshot.load("registers")
     new = month_2026_06().drop_vars("unemployment_rate_published")
     munis = [a for a in map(str, old["area"].values) if a in set(new["area"].values)]
-    new = xr.Dataset(geography.add_aggregates(new.sel(area=munis))).sel(area=old["area"].values)
+    summed = geography.add_aggregates(new.sel(area=munis))
+    assert isinstance(summed, xr.Dataset)
+    new = summed.sel(area=old["area"].values)
     gap = pd.date_range("2023-11-01", "2026-05-01", freq="MS")
     empty = xr.full_like(new.isel(time=[0] * len(gap)), np.nan).assign_coords(time=gap)
     tail = xr.concat([empty, new], dim="time")
