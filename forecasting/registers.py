@@ -513,8 +513,9 @@ def _forecast_registers(
     )
     out = _describe(out)
     version = combine_versions([ds.attrs["data_version"], f"origin={month:%Y-%m}", f"h={horizon}"])
+    gap_label = " + conditioned on the months after the gap" if anchor < end else ""
     extra = {
-        "model": MODEL_LABEL,
+        "model": MODEL_LABEL + gap_label,
         "origin": f"{month:%Y-%m}",
         "anchor": f"{times[anchor - 1]:%Y-%m}",
         "scope": scope,

@@ -13,13 +13,18 @@ them, on ``z = log1p(y)`` for each series:
   ``phi = r / sigma_1^2`` is estimated from the engine's inner backtests: under the model
   ``E[e_h^2 - e_h e_(h+1)] = r`` and ``E[e_1^2] = sigma_1^2`` (:func:`transient_share`);
 - month ``t`` is conditioned on every observation ``o <= t`` (filtering, so an interval
-  widens across the gap and narrows again at the next observation):
-  ``mean_t + C_to C_oo^-1 (z_o - mean_o)`` with variance ``sigma_t^2 - C_to C_oo^-1 C_ot``.
+  widens across the gap and narrows again at the next observation), mean
+  ``mean_t + C_to C_oo^-1 (z_o - mean_o)``: with ``C_to = L_o`` for every ``t`` after the
+  last observation, its surprise shifts all later months by the same amount, a level shift;
+- the spread ``k`` months after the last observation ``o`` is that of a fresh forecast
+  ``k`` months ahead plus the uncertainty left about the level at ``o``:
+  ``sigma_k^2 + (L_o - c' C_oo^-1 c)``, ``c = Cov(a_o, e_obs)``. (The textbook variance
+  ``sigma_t^2 - C_to C_oo^-1 C_ot`` would instead grow with the engine's long-horizon
+  increments ``L_t - L_o``, which are much steeper than its first months': the national
+  total's one-month interval after 2026-06 came out +-15 % instead of +-3 %.) The interval
+  shape (the ratio of the 95 % to the 80 % multiplier) also follows ``k``.
 
-After an observation the conditioned spread is never narrower than the anchor's own spread
-at the same number of steps (a forecast from a full history up to the observation would not
-be more certain), and the interval shape (the ratio of the 95 % to the 80 % multiplier)
-follows the steps since the last observation. An observed month keeps its value, spread 0.
+An observed month keeps its value, spread 0.
 """
 
 from __future__ import annotations
@@ -103,8 +108,6 @@ def condition_on_observations(
         out_loc[i], out_sigma[i] = _filter_series(loc[i], sigma[i], np.log1p(obs[i]), phis[i])
     after = seen.cumsum(axis=1) > 0
     idx = np.clip(since - 1, 0, H - 1)
-    floor = np.take_along_axis(sigma, idx, axis=1)
-    out_sigma = np.where(after & ~seen, np.maximum(out_sigma, floor), out_sigma)
     new80 = np.where(after, np.take_along_axis(m80, idx, axis=1), m80)
     new95 = np.where(after, np.take_along_axis(m95, idx, axis=1), m95)
     scale = np.where(seen, 0.0, out_sigma * Z80 / new80)
@@ -139,7 +142,8 @@ def _filter_series(
             continue
         C_oo = L[np.minimum.outer(o, o)] + r * np.eye(o.size)
         C_to = L[np.minimum(o, t)]
-        gain = np.linalg.solve(C_oo, C_to)
-        out_loc[t] = loc[t] + gain @ (z_obs[o] - loc[o])
-        out_sd[t] = np.sqrt(max(sigma[t] ** 2 - gain @ C_to, 0.0))
+        out_loc[t] = loc[t] + np.linalg.solve(C_oo, C_to) @ (z_obs[o] - loc[o])
+        c_last = L[np.minimum(o, o[-1])]  # the level at the last observation
+        level_var = max(L[o[-1]] - c_last @ np.linalg.solve(C_oo, c_last), 0.0)
+        out_sd[t] = np.sqrt(sigma[t - o[-1] - 1] ** 2 + level_var)
     return out_loc, out_sd
