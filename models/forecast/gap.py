@@ -21,7 +21,8 @@ them, on ``z = log1p(y)`` for each series:
   ``sigma_k^2 + (L_o - c' C_oo^-1 c)``, ``c = Cov(a_o, e_obs)``. (The textbook variance
   ``sigma_t^2 - C_to C_oo^-1 C_ot`` would instead grow with the engine's long-horizon
   increments ``L_t - L_o``, which are much steeper than its first months': the national
-  total's one-month interval after 2026-06 came out +-15 % instead of +-3 %.) The interval
+  total's 95 % interval one month after 2026-06 was -21 % / +16 % of the point, now
+  -7 % / +5 %.) The interval
   shape (the ratio of the 95 % to the 80 % multiplier) also follows ``k``.
 
 An observed month keeps its value, spread 0.
