@@ -33,7 +33,7 @@ from eval_registers import write_section  # noqa: E402
 
 from forecasting.backtest import DEFAULT_ORIGINS, backtest_registers  # noqa: E402
 from forecasting.registers import (  # noqa: E402
-    MAX_HORIZON,
+    BACKTEST_HORIZON,
     VARIABLES,
     forecast_registers,
     hierarchy_panel,
@@ -52,8 +52,8 @@ def timed(job: Callable[[], None]) -> tuple[float, float]:
 
 
 def ours(origins: tuple[str, ...], last: str) -> None:
-    backtest_registers(origins)
-    forecast_registers(last, MAX_HORIZON, "national")
+    backtest_registers(registers_cube(), origins)
+    forecast_registers(registers_cube(), last, BACKTEST_HORIZON, "national")
 
 
 def peer(origins: tuple[str, ...], last: str) -> None:
@@ -65,7 +65,7 @@ def peer(origins: tuple[str, ...], last: str) -> None:
     hier = national_hierarchy()
     for origin in (*origins, last):
         end = int(times.get_loc(pd.Timestamp(origin + "-01"))) + 1
-        horizon = min(MAX_HORIZON, len(times) - end) if origin != last else MAX_HORIZON
+        horizon = min(BACKTEST_HORIZON, len(times) - end) if origin != last else BACKTEST_HORIZON
         for variable in VARIABLES:
             panel = hierarchy_panel(ds, variable, hier, end)
             frame = pd.DataFrame({
@@ -99,7 +99,8 @@ def main() -> None:
         "end: other workers' jobs running), so wall times are noisy; CPU time is the "
         "fairer comparison. Final figures should be re-run on a quiet machine.", "",
         f"Job: {len(origins)} origins x {len(VARIABLES)} variables x {n_series} series, "
-        f"horizons up to {MAX_HORIZON}, plus the final {MAX_HORIZON}-month forecast at {last}.",
+        f"horizons up to {BACKTEST_HORIZON}, "
+        f"plus the final {BACKTEST_HORIZON}-month forecast at {last}.",
         "",
         "| job | wall s | CPU s |", "|---|---|---|",
         f"| ours (5-model combination, 8 yearly inner backtest blocks, MinT with common "

@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from forecasting.backtest import DEFAULT_ORIGINS, backtest_registers, summarise  # noqa: E402
 from forecasting.registers import (  # noqa: E402
-    MAX_HORIZON,
+    BACKTEST_HORIZON,
     VARIABLES,
     hierarchy_panel,
     national_hierarchy,
@@ -54,7 +54,7 @@ def peer_forecasts(origins: tuple[str, ...]) -> pd.DataFrame:
     rows = []
     for origin in origins:
         end = int(times.get_loc(pd.Timestamp(origin + "-01"))) + 1
-        horizon = min(MAX_HORIZON, len(times) - end)
+        horizon = min(BACKTEST_HORIZON, len(times) - end)
         for variable in VARIABLES:
             train = hierarchy_panel(ds, variable, hier, end)[-len(bottom) :]
             actual = ds[variable].sel(area=bottom).transpose("area", "time").values
@@ -199,7 +199,9 @@ def main() -> None:
     args = parser.parse_args()
     origins = DEFAULT_ORIGINS[::4][:2] if args.quick else DEFAULT_ORIGINS
     began = time.perf_counter()
-    ours = backtest_registers(origins, progress=lambda m: print(f"  ours {m}", flush=True))
+    ours = backtest_registers(
+        registers_cube(), origins, progress=lambda m: print(f"  ours {m}", flush=True)
+    )
     peers = peer_forecasts(origins)
     t = tables(ours, peers)
     lines = verdicts(t)

@@ -86,9 +86,14 @@ def _write_frame(frame: Any, out: str) -> None:
 
 def _forecast_registers(args: argparse.Namespace) -> int:
     from forecasting import registers
+    from forecasting.io.inputs import assemble
 
     frame = registers.forecast_frame(
-        origin=args.origin, horizon=args.horizon, scope=args.scope, area=args.area
+        registers.check_registers(assemble(["registers"])["registers"]),
+        origin=args.origin,
+        horizon=args.horizon,
+        scope=args.scope,
+        area=args.area,
     )
     _write_frame(frame, args.out)
     return 0
@@ -347,9 +352,13 @@ def _build_parser() -> argparse.ArgumentParser:
     fc = sub.add_parser("forecast", help="forecasts to CSV").add_subparsers(
         dest="sub", required=True
     )
-    p = fc.add_parser("registers", help="unemployed and vacancies, 1-36 months ahead")
-    p.add_argument("--origin", required=True, help="last month of data used, YYYY-MM")
-    p.add_argument("--horizon", type=int, default=12, help="months ahead, 1..36")
+    p = fc.add_parser(
+        "registers", help="unemployed, vacancies and special groups, 1-60 months ahead"
+    )
+    p.add_argument(
+        "--origin", default="latest", help="last month of data used, YYYY-MM, or 'latest'"
+    )
+    p.add_argument("--horizon", type=int, default=12, help="months ahead, 1..60")
     _add_area_args(p)
     p.add_argument("--out", required=True)
     p.set_defaults(handler=_forecast_registers)

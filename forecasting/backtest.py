@@ -22,17 +22,18 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 
 from forecasting import geography
 from forecasting.registers import (
-    MAX_HORIZON,
+    BACKTEST_HORIZON,
     VARIABLES,
     VariableForecast,
+    check_registers,
     forecast_variable,
     hierarchy_panel,
     national_hierarchy,
     one_blas_thread,
-    registers_cube,
 )
 from models import metrics
 
@@ -44,6 +45,7 @@ BANDS = {"h1-12": (0, 12), "h13-36": (12, 36)}
 
 
 def backtest_registers(
+    registers: xr.Dataset,
     origins: Iterable[str] = DEFAULT_ORIGINS,
     *,
     variables: Iterable[str] = VARIABLES,
@@ -56,6 +58,8 @@ def backtest_registers(
 
     Parameters
     ----------
+    registers
+        The ``registers`` cube (:func:`forecasting.registers.check_registers`).
     origins
         Forecast origins (last month of data used), ``YYYY-MM``.
     variables
@@ -75,10 +79,14 @@ def backtest_registers(
         coverage95, winkler80, winkler95, msis80, msis95``.
     """
     with one_blas_thread():
-        return _backtest(tuple(origins), tuple(variables), rows, n_samples, seed, progress)
+        return _backtest(
+            check_registers(registers), tuple(origins), tuple(variables), rows, n_samples, seed,
+            progress,
+        )  # fmt: skip
 
 
 def _backtest(
+    ds: xr.Dataset,
     origins: tuple[str, ...],
     variables: tuple[str, ...],
     rows: tuple[str, ...] | None,
@@ -86,7 +94,6 @@ def _backtest(
     seed: int,
     progress: Callable[[str], None] | None,
 ) -> pd.DataFrame:
-    ds = registers_cube()
     times = pd.DatetimeIndex(ds["time"].values)
     hier = national_hierarchy()
     rows = hier.rows if rows is None else rows
@@ -94,7 +101,7 @@ def _backtest(
     frames = []
     for origin in origins:
         end = int(times.get_loc(pd.Timestamp(origin + "-01"))) + 1
-        horizon = min(MAX_HORIZON, len(times) - end)
+        horizon = min(BACKTEST_HORIZON, len(times) - end)
         for variable in variables:
             panel = hierarchy_panel(ds, variable, hier, end)
             fc = forecast_variable(

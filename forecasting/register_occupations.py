@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from forecasting import snapshot
 from forecasting.contract import validate
 from forecasting.errors import ValidationError
 from forecasting.provenance import combine_versions, stamp
@@ -83,6 +82,7 @@ def tightness_labels(vacancies: np.ndarray, unemployed: np.ndarray) -> np.ndarra
 
 
 def forecast_occupations(
+    occupations: xr.Dataset,
     origin: str,
     horizon: int,
     area: str = "MK10",
@@ -95,7 +95,8 @@ def forecast_occupations(
     Same engine, calibration and reconciliation (total over groups) as
     :func:`forecast_registers`, on the ``occupations`` cube (Etelä-Savo ``MK10`` or the
     whole country ``SSS``). ``tightness`` is forecast vacancies per forecast unemployed
-    jobseeker per month; ``tightness_label`` summarises the horizon (``shortage`` at 1 or
+    jobseeker per month (``occupations`` is the ``occupations`` cube, dims ``area,
+    occupation, time``); ``tightness_label`` summarises the horizon (``shortage`` at 1 or
     more, ``surplus`` below 0.2, ``balanced`` between, ``too small`` for tiny groups).
 
     Returns
@@ -105,15 +106,16 @@ def forecast_occupations(
         ``(area, occupation, time)``; ``tightness_label`` ``(area, occupation)``.
     """
     with one_blas_thread():
-        return _forecast_occupations(origin, horizon, area, n_samples=n_samples, seed=seed)
+        return _forecast_occupations(
+            occupations, origin, horizon, area, n_samples=n_samples, seed=seed
+        )
 
 
 def _forecast_occupations(
-    origin: str, horizon: int, area: str, *, n_samples: int, seed: int | None
+    cube: xr.Dataset, origin: str, horizon: int, area: str, *, n_samples: int, seed: int | None
 ) -> xr.Dataset:
     from forecasting.settings import get_settings
 
-    cube = snapshot.load("occupations")
     dims = {v: ("area", "occupation", "time") for v in VARIABLES}
     cube = validate(cube, name="occupations", dims=dims, counts=VARIABLES)
     times = pd.DatetimeIndex(cube["time"].values)

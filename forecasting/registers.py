@@ -28,6 +28,14 @@ The chain for one forecast origin (the last month of data used); the numpy core 
   repeated for every month of a year, and summed for aggregates. The **unemployment rate**
   is ``100 * unemployed / labour force``; its bounds are those of the unemployed divided by
   the labour-force forecast (labour-force uncertainty, about 1 % a year, is left out).
+- **Gaps** (months with no register data at all, 2023-11..2026-05 in snapshot v2): the
+  engine forecasts from the *anchor*, the last month of the latest run of at least
+  ``MIN_RUN`` complete months at or before the origin, across the gap to the horizon, and
+  every month observed after the anchor conditions that forecast
+  (:mod:`models.forecast.gap`, a Kalman-type update in log space, then MinT as usual).
+  Older holes inside the engine's history are interpolated linearly in ``log1p``.
+- **Special groups** (long-term unemployed, ..., new vacancies): forecast as their latest
+  share of a total times the total's forecast, see :mod:`forecasting.register_groups`.
 - **Determinism**: every entry point runs with one BLAS thread and sums the hierarchy
   without BLAS, so a thread of the main process and a Dask worker give bit-identical output.
 
@@ -45,7 +53,7 @@ import pandas as pd
 import xarray as xr
 from threadpoolctl import threadpool_limits
 
-from forecasting import geography, snapshot
+from forecasting import geography
 from forecasting.contract import validate
 from forecasting.errors import UnknownAreaError, ValidationError
 from forecasting.provenance import combine_versions, stamp
@@ -63,12 +71,20 @@ from models.forecast.hierarchy import HierarchicalForecast, forecast_hierarchy
 VARIABLES = ("unemployed", "vacancies")
 STATISTICS = ("mean", "lo80", "hi80", "lo95", "hi95")
 SCOPES = ("area", "national")
-MAX_HORIZON = 36
+MAX_HORIZON = 60  # months after the origin (2029-12 from 2026-06 is 42)
+BACKTEST_HORIZON = 36
 MIN_HISTORY = 48  # months before the first allowed origin (2009-12)
+MIN_RUN = 24  # complete months the engine needs up to its anchor (see gap_plan)
 SUPPRESSED_VALUE = 2.5
 N_SAMPLES = 1000
 INNER_BLOCKS = 8  # yearly held-out blocks of the inner backtests (calibration, common shock)
 WEIGHT_BLOCKS = 3  # the most recent of them set the weights and MinT's variances
+GAP_METHOD = (
+    "engine forecast from the anchor (last month of the latest run of >= 24 complete "
+    "months) across the gap; each series' calibrated log-scale forecast conditioned on the "
+    "months observed after the anchor (Kalman-type update: persistent random-walk error plus "
+    "transient noise, transient share phi from the inner backtests), then MinT as usual;"
+)
 MODEL_LABEL = (
     "combination(seasonal_naive, damped_ets, airline_arima, theta, pooled_regression; "
     "weights stacked on inner backtests) + MinT(backtest variances, shrunk correlations, "
@@ -154,9 +170,18 @@ def area_rows(area: str) -> tuple[str, ...]:
 
 
 def check_request(
-    origin: str, horizon: int, scope: str, area: str, times: pd.DatetimeIndex
+    origin: str,
+    horizon: int,
+    scope: str,
+    area: str,
+    times: pd.DatetimeIndex,
+    seen: np.ndarray | None = None,
 ) -> tuple[pd.Timestamp, str]:
-    """Validate the user's parameters; return the origin month and the resolved area code."""
+    """Validate the user's parameters; return the origin month and the resolved area code.
+
+    ``seen`` ``(T,)`` flags the months with data (default: all). ``origin="latest"`` is the
+    last of them; an origin after it, or in a month without data, is refused.
+    """
     if scope not in SCOPES:
         raise ValidationError("scope", f"must be one of {', '.join(SCOPES)}, got {scope!r}")
     if (
@@ -167,17 +192,7 @@ def check_request(
         raise ValidationError(
             "horizon", f"must be a whole number of months 1..{MAX_HORIZON}, got {horizon!r}"
         )
-    text = str(origin)
-    if re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text) is None:
-        raise ValidationError("origin", f"must be a month YYYY-MM, got {origin!r}")
-    month = pd.Timestamp(f"{text}-01")
-    first, last = times[MIN_HISTORY - 1], times[-1]
-    if not first <= month <= last:
-        raise ValidationError(
-            "origin",
-            f"{origin} is outside the data: origins run from {first:%Y-%m} (four years of "
-            f"history) to {last:%Y-%m} (the last month in the registers)",
-        )
+    month = resolve_origin(origin, times, seen)
     code = area
     if scope == "area":
         try:
@@ -191,7 +206,65 @@ def check_request(
     return month, code
 
 
-def make_engine() -> PanelCombination:
+def resolve_origin(
+    origin: str, times: pd.DatetimeIndex, seen: np.ndarray | None = None
+) -> pd.Timestamp:
+    """The origin month: ``"latest"`` or ``YYYY-MM``, a month with data (``seen``)."""
+    seen = np.ones(len(times), dtype=bool) if seen is None else np.asarray(seen, dtype=bool)
+    if not seen.any():
+        raise ValidationError("origin", "the registers cube has no month with data")
+    last = times[np.flatnonzero(seen)[-1]]
+    text = str(origin)
+    if text == "latest":
+        return pd.Timestamp(last)
+    if re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text) is None:
+        raise ValidationError("origin", f"must be 'latest' or a month YYYY-MM, got {origin!r}")
+    month = pd.Timestamp(f"{text}-01")
+    first = times[MIN_HISTORY - 1]
+    if not first <= month <= last:
+        raise ValidationError(
+            "origin",
+            f"{origin} is outside the data: origins run from {first:%Y-%m} (four years of "
+            f"history) to {last:%Y-%m} (the last month with register data)",
+        )
+    at = int(times.get_loc(month))
+    if not seen[at]:
+        before = times[np.flatnonzero(seen[:at])[-1]]
+        after = times[at + 1 + np.flatnonzero(seen[at + 1 :])[0]]
+        raise ValidationError(
+            "origin",
+            f"{origin} is in a gap of the registers (no data); the nearest months with data "
+            f"are {before:%Y-%m} and {after:%Y-%m}; use one of them or 'latest' "
+            f"({last:%Y-%m})",
+        )
+    return month
+
+
+def observed_months(ds: xr.Dataset, variable: str, bottom: tuple[str, ...]) -> np.ndarray:
+    """``(T,)`` flags of the months in which any of the ``bottom`` series has a value."""
+    values = ds[variable].sel(area=list(bottom)).transpose("area", "time").values
+    return np.asarray(np.isfinite(values).any(axis=0))
+
+
+def gap_plan(seen: np.ndarray, end: int) -> int:
+    """The engine's anchor (months up to and including it) for an origin at ``end - 1``.
+
+    The end of the latest run of at least ``MIN_RUN`` consecutive months with data that
+    ends at or before the origin, capped at the origin (``end`` itself without a gap).
+    Raises :class:`ValidationError` when there is no such run.
+    """
+    run = 0
+    anchor = 0
+    for t in range(end):
+        run = run + 1 if seen[t] else 0
+        if run >= MIN_RUN:
+            anchor = t + 1
+    if anchor == 0:
+        raise ValidationError("origin", f"needs {MIN_RUN} consecutive months of data before it")
+    return anchor
+
+
+def make_engine(max_horizon: int = BACKTEST_HORIZON) -> PanelCombination:
     """The register forecaster: four local models and the pooled regression, stacked.
 
     Choices from the backtests (municipalities, horizons 1–12, origins 2012–2022): ETS with
@@ -201,7 +274,9 @@ def make_engine() -> PanelCombination:
     0.898, vacancies 1.172 against 1.220). Inner backtests: eight yearly blocks before the
     origin (as many as the history allows); the weights and MinT's variances use the last
     three, the interval calibration and MinT's common shock all eight (a longer record of
-    turning points).
+    turning points). ``max_horizon`` (steps from the anchor) sizes the pooled member's
+    per-horizon coefficients (beyond the history it can fit, it repeats the last
+    coefficients with a ``sqrt(h)`` widening).
     """
     members = (
         SeasonalNaive(),
@@ -211,7 +286,7 @@ def make_engine() -> PanelCombination:
     )
     return PanelCombination(
         models=members,
-        pooled=PooledRegression(max_horizon=MAX_HORIZON),
+        pooled=PooledRegression(max_horizon=max(int(max_horizon), BACKTEST_HORIZON)),
         weighting="stacked",
         n_windows=INNER_BLOCKS,
         weight_windows=WEIGHT_BLOCKS,
@@ -233,36 +308,70 @@ def forecast_variable(
     *,
     rng: np.random.Generator,
     n_samples: int = N_SAMPLES,
+    observed: np.ndarray | None = None,
 ) -> VariableForecast:
     """Forecast ``rows`` (aggregates first, then their bottom series) from the panel ``Y``.
 
-    ``Y`` is ``(len(hier.rows), T)``: every series of the hierarchy up to the origin (the
-    pooled member learns from all of them).
+    ``Y`` is ``(len(hier.rows), T)``: every series of the hierarchy up to the anchor (the
+    pooled member learns from all of them). ``observed`` ``(len(rows), horizon)``: counts
+    seen after the anchor (NaN where not), which condition the forecast.
     """
     targets, S, is_bottom = hier.subset(rows)
     with one_blas_thread():
         result = forecast_hierarchy(
-            make_engine(), Y, S, targets, is_bottom, horizon,
+            make_engine(horizon), Y, S, targets, is_bottom, horizon,
             parent=hier.parent, national=hier.national, rng=rng, n_samples=n_samples,
+            observed=observed,
         )  # fmt: skip
     return VariableForecast(**vars(result), rows=rows)
 
 
 def registers_cube() -> xr.Dataset:
-    """The ``registers`` cube of the snapshot, checked for what this module relies on."""
-    ds = snapshot.load("registers")
+    """The shipped ``registers`` cube from the input layer, checked: for scripts and tests.
+
+    Domain functions never call it; they take the cube as an argument.
+    """
+    from forecasting.io.inputs import assemble
+
+    return check_registers(assemble(["registers"], use_cache=False)["registers"])
+
+
+def check_registers(ds: xr.Dataset) -> xr.Dataset:
+    """The ``registers`` cube checked for what this module relies on (returned unchanged)."""
     dims = {v: ("area", "time") for v in (*VARIABLES, "labour_force")}
     return validate(ds, name="registers", dims=dims, counts=(*VARIABLES, "labour_force"))
+
+
+def bottom_values(ds: xr.Dataset, variable: str, hier: Hierarchy, end: int) -> np.ndarray:
+    """Municipal counts ``(len(hier.bottom), end)`` with suppressed cells = 2.5 where the
+    month has data, NaN in months without any (gaps)."""
+    bottom = ds[variable].sel(area=list(hier.bottom)).transpose("area", "time").values[:, :end]
+    seen = np.isfinite(bottom).any(axis=0)
+    return np.where(np.isfinite(bottom) | ~seen[None, :], bottom, SUPPRESSED_VALUE)
 
 
 def hierarchy_panel(ds: xr.Dataset, variable: str, hier: Hierarchy, end: int) -> np.ndarray:
     """Counts ``(len(hier.rows), end)``: municipalities (suppressed cells = 2.5) and their sums.
 
-    Only the first ``end`` months are used, so nothing after the origin enters.
+    Only the first ``end`` months are used, so nothing after the origin enters. Months
+    without any data are interpolated linearly in ``log1p`` (the engine needs a complete
+    history; :func:`gap_plan` keeps long gaps out of it).
     """
-    bottom = ds[variable].sel(area=list(hier.bottom)).transpose("area", "time").values[:, :end]
-    bottom = np.where(np.isfinite(bottom), bottom, SUPPRESSED_VALUE)
+    bottom = bottom_values(ds, variable, hier, end)
+    seen = np.isfinite(bottom).all(axis=0)
+    if not seen.all():
+        t = np.arange(end)
+        z = np.log1p(bottom[:, seen])
+        bottom = np.expm1(np.stack([np.interp(t, t[seen], row) for row in z]))
     return aggregate(hier.S, bottom)
+
+
+def observed_panel(
+    ds: xr.Dataset, variable: str, hier: Hierarchy, rows: tuple[str, ...], start: int, end: int
+) -> np.ndarray:
+    """Counts ``(len(rows), end - start)`` of months ``start .. end - 1`` (NaN in gaps)."""
+    bottom = bottom_values(ds, variable, hier, end)[:, start:]
+    return aggregate(hier.S, bottom)[hier.index(rows)]
 
 
 def labour_force_forecast(
@@ -270,31 +379,44 @@ def labour_force_forecast(
 ) -> np.ndarray:
     """Monthly labour force ``(len(rows), horizon)`` after month ``end - 1``, on its annual footing.
 
-    Each municipality's annual values (January of every year up to the origin's) get a
-    :class:`~models.forecast.DampedDrift` forecast; the origin's year keeps its known value;
-    every month of a later year repeats that year's forecast; aggregates are sums.
+    Each municipality's annual values (the last value of every year with data up to the
+    origin's; years without any, inside a gap, interpolated linearly) get a
+    :class:`~models.forecast.DampedDrift` forecast; the origin's year keeps its latest
+    value; every month of a later year repeats that year's forecast; aggregates are sums.
     """
-    times = pd.DatetimeIndex(ds["time"].values)
+    times = pd.DatetimeIndex(ds["time"].values)[:end]
     _, S, is_bottom = hier.subset(rows)
     bottom = [r for r, flag in zip(rows, is_bottom, strict=True) if flag]
     lf = ds["labour_force"].sel(area=bottom).transpose("area", "time").values[:, :end]
-    years = times[:end].year
-    januaries = np.flatnonzero(times[:end].month == 1)
-    origin_year = int(years[-1])
-    months_ahead = pd.date_range(times[end - 1], periods=horizon + 1, freq="MS")[1:]
-    steps = np.asarray(months_ahead.year - origin_year)
+    years = np.arange(int(times[0].year), int(times[-1].year) + 1)
+    months_ahead = pd.date_range(times[-1], periods=horizon + 1, freq="MS")[1:]
+    steps = np.asarray(months_ahead.year - years[-1])
     out = np.empty((len(bottom), horizon))
     for i, series in enumerate(lf):
-        annual = series[januaries]
+        annual = _annual_values(series, times.year, years)
         ahead = DampedDrift().fit(annual).predict(max(int(steps.max()), 1)).mean
-        path = np.r_[series[-1], ahead]
+        path = np.r_[annual[-1], ahead]
         out[i] = path[steps]
     return aggregate(S, out)
 
 
+def _annual_values(series: np.ndarray, year_of: np.ndarray, years: np.ndarray) -> np.ndarray:
+    """The last finite value of each year ``(len(years),)``; empty years interpolated."""
+    annual = np.full(len(years), np.nan)
+    for j, year in enumerate(years):
+        values = series[(year_of == year) & np.isfinite(series)]
+        if values.size:
+            annual[j] = values[-1]
+    ok = np.isfinite(annual)
+    if not ok.any():
+        return np.zeros(len(years))
+    return np.interp(years, years[ok], annual[ok])
+
+
 def forecast_registers(
-    origin: str,
-    horizon: int,
+    registers: xr.Dataset,
+    origin: str = "latest",
+    horizon: int = 12,
     scope: str = "area",
     area: str = "TA23",
     *,
@@ -305,10 +427,13 @@ def forecast_registers(
 
     Parameters
     ----------
+    registers
+        The ``registers`` cube (dims ``area, time``; months without data are NaN).
     origin
-        Last month of data used, ``"YYYY-MM"`` (2009-12 .. the last month of the cube).
+        Last month of data used, ``"YYYY-MM"`` (2009-12 .. the last month with data), or
+        ``"latest"``: the last month with data. A month inside a gap is refused.
     horizon
-        Months ahead, 1..36.
+        Months ahead, 1..60.
     scope
         ``"area"``: ``area`` and its municipalities; ``"national"``: country, regions,
         employment areas and all 308 municipalities.
@@ -322,70 +447,94 @@ def forecast_registers(
     xr.Dataset
         Dims ``(area, time, statistic)`` with ``statistic = mean, lo80, hi80, lo95, hi95``;
         variables ``unemployed`` and ``vacancies`` (counts at month end; ``mean`` is the
-        reconciled point forecast), ``unemployment_rate`` (per cent) and ``labour_force``
-        (``(area, time)``); provenance attrs, ``model``, ``origin`` and ``scope``.
+        reconciled point forecast), ``unemployment_rate`` (per cent), ``labour_force``
+        (``(area, time)``) and the special groups the cube has at or before the origin
+        (:mod:`forecasting.register_groups`); provenance attrs, ``model``, ``origin``,
+        ``anchor`` (the engine's last month of a complete history) and ``scope``.
 
     Raises
     ------
     ValidationError
-        Origin outside the data, horizon outside 1..36, unknown scope or area.
+        Origin outside the data or in a gap, horizon outside 1..60, unknown scope or area.
     """
+    ds = check_registers(registers)
     with one_blas_thread():
-        return _forecast_registers(origin, horizon, scope, area, n_samples=n_samples, seed=seed)
+        return _forecast_registers(ds, origin, horizon, scope, area, n_samples, seed)
 
 
 def _forecast_registers(
-    origin: str, horizon: int, scope: str, area: str, *, n_samples: int, seed: int | None
+    ds: xr.Dataset,
+    origin: str,
+    horizon: int,
+    scope: str,
+    area: str,
+    n_samples: int,
+    seed: int | None,
 ) -> xr.Dataset:
+    from forecasting.register_groups import GROUPS_METHOD, group_forecasts
     from forecasting.settings import get_settings
 
-    ds = registers_cube()
     times = pd.DatetimeIndex(ds["time"].values)
-    month, code = check_request(origin, horizon, scope, area, times)
-    end = int(times.get_loc(month)) + 1
     hier = national_hierarchy()
+    seen = observed_months(ds, "unemployed", hier.bottom)
+    month, code = check_request(origin, horizon, scope, area, times, seen)
+    end = int(times.get_loc(month)) + 1
+    anchor = gap_plan(seen, end)
     rows = hier.rows if scope == "national" else area_rows(code)
     seed = get_settings().release.seed if seed is None else int(seed)
     streams = np.random.SeedSequence(seed).spawn(len(VARIABLES))
     months = pd.date_range(month, periods=horizon + 1, freq="MS")[1:]
+    steps = end - anchor + horizon
     data: dict[str, tuple[tuple[str, ...], np.ndarray]] = {}
+    phis = {}
     for variable, stream in zip(VARIABLES, streams, strict=True):
+        observed = None
+        if anchor < end:
+            observed = np.full((len(rows), steps), np.nan)
+            observed[:, : end - anchor] = observed_panel(ds, variable, hier, rows, anchor, end)
         fc = forecast_variable(
-            hierarchy_panel(ds, variable, hier, end),
-            hier,
-            rows,
-            horizon,
-            rng=np.random.default_rng(stream),
-            n_samples=n_samples,
-        )
+            hierarchy_panel(ds, variable, hier, anchor), hier, rows, steps,
+            rng=np.random.default_rng(stream), n_samples=n_samples, observed=observed,
+        )  # fmt: skip
         stats = np.stack([fc.point, *(fc.bounds[k] for k in STATISTICS[1:])], axis=-1)
-        data[variable] = (("area", "time", "statistic"), stats)
+        data[variable] = (("area", "time", "statistic"), stats[:, -horizon:])
+        phis[variable] = fc.transient_share
     labour = labour_force_forecast(ds, hier, rows, end, horizon)
     data["labour_force"] = (("area", "time"), labour)
     data["unemployment_rate"] = (
         ("area", "time", "statistic"),
         100.0 * data["unemployed"][1] / labour[..., None],
     )
+    totals = {v: data[v][1] for v in VARIABLES}
+    groups = group_forecasts(ds, hier, rows, end, totals)
+    data.update({name: (("area", "time", "statistic"), arr) for name, arr in groups.items()})
     out = xr.Dataset(
         data, coords={"area": list(rows), "time": months, "statistic": list(STATISTICS)}
     )
     out = _describe(out)
-    version = combine_versions([ds.attrs["data_version"], f"origin={origin}", f"h={horizon}"])
+    version = combine_versions([ds.attrs["data_version"], f"origin={month:%Y-%m}", f"h={horizon}"])
+    gap_label = " + conditioned on the months after the gap" if anchor < end else ""
+    extra = {
+        "model": MODEL_LABEL + gap_label,
+        "origin": f"{month:%Y-%m}",
+        "anchor": f"{times[anchor - 1]:%Y-%m}",
+        "scope": scope,
+        "input_data_version": ds.attrs["data_version"],
+        "time_convention": "month start labels the month; counts at month end",
+    }
+    if anchor < end:
+        extra["gap_method"] = GAP_METHOD + f" transient shares (bottom, aggregates): {phis}"
+    if groups:
+        extra["special_groups_method"] = GROUPS_METHOD
     out = stamp(
         out,
         source_tables=[ds.attrs["source_tables"]],
         retrieved=ds.attrs["retrieved"],
         data_version=version,
         seed=seed,
-        extra={
-            "model": MODEL_LABEL,
-            "origin": f"{month:%Y-%m}",
-            "scope": scope,
-            "input_data_version": ds.attrs["data_version"],
-            "time_convention": "month start labels the month; counts at month end",
-        },
+        extra=extra,
     )
-    return validate(out, name="register forecast", counts=(*VARIABLES, "labour_force"))
+    return validate(out, name="register forecast", counts=(*VARIABLES, "labour_force", *groups))
 
 
 def _describe(ds: xr.Dataset) -> xr.Dataset:
@@ -402,18 +551,28 @@ def _describe(ds: xr.Dataset) -> xr.Dataset:
 
 
 def forecast_frame(
-    origin: str, horizon: int, scope: str = "area", area: str = "TA23", *, seed: int | None = None
+    registers: xr.Dataset,
+    origin: str = "latest",
+    horizon: int = 12,
+    scope: str = "area",
+    area: str = "TA23",
+    *,
+    seed: int | None = None,
 ) -> pd.DataFrame:
     """:func:`forecast_registers` as a long table for the CLI and CSV export.
 
     Columns ``area, variable, month, mean, lo80, hi80, lo95, hi95, model``: one row per
-    area, variable (``unemployed``, ``vacancies``, ``unemployment_rate``) and month
-    (``YYYY-MM``); ``area`` holds 2025 municipality codes ("491") and aggregate codes
-    ("TA23", "MK10", "SSS").
+    area, variable (``unemployed``, ``vacancies``, ``unemployment_rate``, then the special
+    groups the forecast has) and month (``YYYY-MM``); ``area`` holds 2025 municipality
+    codes ("491") and aggregate codes ("TA23", "MK10", "SSS").
     """
-    ds = forecast_registers(origin, horizon, scope, area, seed=seed)
+    ds = forecast_registers(registers, origin, horizon, scope, area, seed=seed)
+    names = [str(v) for v in ds.data_vars if "statistic" in ds[v].dims]
+    names = [*VARIABLES, "unemployment_rate"] + [
+        n for n in names if n not in (*VARIABLES, "unemployment_rate")
+    ]
     frames = []
-    for variable in (*VARIABLES, "unemployment_rate"):
+    for variable in names:
         wide = ds[variable].to_dataset(dim="statistic").to_dataframe().reset_index()
         wide.insert(1, "variable", variable)
         frames.append(wide)

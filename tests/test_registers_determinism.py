@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
-from forecasting.registers import forecast_registers
+from forecasting.registers import forecast_registers, registers_cube
 
 pytestmark = pytest.mark.slow
 
@@ -30,8 +30,8 @@ CALL = dict(origin="2023-10", horizon=13, scope="national", n_samples=100, seed=
 CHILD = """
 import sys
 import numpy as np
-from forecasting.registers import forecast_registers
-ds = forecast_registers(**{call!r})
+from forecasting.registers import forecast_registers, registers_cube
+ds = forecast_registers(registers_cube(), **{call!r})
 np.savez(sys.argv[1], **{{name: ds[name].values for name in ds.data_vars}})
 """
 
@@ -42,7 +42,7 @@ def _bits(values: np.ndarray) -> np.ndarray:
 
 def test_national_forecast_is_bit_identical_in_a_fresh_worker_process(tmp_path: Path) -> None:
     with threadpool_limits(limits=2, user_api="blas"):  # as a thread of the main process
-        here = forecast_registers(**CALL)  # type: ignore[arg-type]
+        here = forecast_registers(registers_cube(), **CALL)  # type: ignore[arg-type]
     env = dict(os.environ)
     env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     out = tmp_path / "worker.npz"

@@ -61,3 +61,23 @@ def test_cli_help_runs() -> None:
     assert out.returncode == 0
     for command in ("data", "forecast", "scenario", "release", "serve", "run"):
         assert command in out.stdout
+
+
+def test_no_domain_code_loads_the_snapshot_itself() -> None:
+    """Inputs flow down as arguments: only forecasting/io/ (and the snapshot module it uses)
+    reads the embedded snapshot."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    pattern = re.compile(r"snapshot\.load(_all)?\(")
+    offenders = [
+        str(path.relative_to(root))
+        for package in ("forecasting", "models", "flows", "service")
+        for path in (root / package).rglob("*.py")
+        if pattern.search(path.read_text(encoding="utf-8"))
+        and not str(path.relative_to(root)).startswith(
+            ("forecasting/io/", "forecasting/snapshot.py")
+        )
+    ]
+    assert offenders == []

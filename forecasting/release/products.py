@@ -47,18 +47,21 @@ register(
 )
 
 
-REGISTER_HORIZON = 24  # months ahead of the last observed month
+#: Months ahead of the latest observed month: from 2026-06 data this reaches 2029-12, three
+#: years past a release built at the end of 2026.
+REGISTER_HORIZON = 42
 
 
 def _register_forecasts(
     ctx: BuildContext, inputs: Mapping[str, xr.Dataset], cubes: Inputs
 ) -> xr.Dataset:
-    """Reconciled register forecasts from the last released month, 24 months ahead."""
-    from forecasting.registers import forecast_registers
+    """Reconciled register forecasts from the latest observed month (across any gap in the
+    history), ``REGISTER_HORIZON`` months ahead."""
+    from forecasting.registers import check_registers, forecast_registers
 
-    origin = f"{inputs['registers_history']['time'].values[-1]}"[:7]
     seed = ctx.seed_for("register_forecasts")
-    return forecast_registers(origin, REGISTER_HORIZON, ctx.scope, ctx.area, seed=seed)
+    registers = check_registers(cubes["registers"])
+    return forecast_registers(registers, "latest", REGISTER_HORIZON, ctx.scope, ctx.area, seed=seed)
 
 
 register(
@@ -83,10 +86,11 @@ def _backtest_metrics(
     area, variable, method (base, reconciled, bottom-up) and horizon band.
     """
     from forecasting.backtest import backtest_registers, summarise
-    from forecasting.registers import area_rows
+    from forecasting.registers import area_rows, check_registers
 
     rows = area_rows(ctx.area) if ctx.scope == "area" else None
-    frame = backtest_registers(rows=rows, seed=ctx.seed_for("register_backtest_metrics"))
+    seed = ctx.seed_for("register_backtest_metrics")
+    frame = backtest_registers(check_registers(cubes["registers"]), rows=rows, seed=seed)
     table = summarise(frame, by=("area", "variable", "method", "band"))
     ds = xr.Dataset.from_dataframe(
         table.rename(columns={"method": "model"}).set_index(["area", "variable", "model", "band"])
@@ -118,12 +122,15 @@ register(
 def _occupation_forecasts(
     ctx: BuildContext, inputs: Mapping[str, xr.Dataset], cubes: Inputs
 ) -> xr.Dataset:
-    """Unemployed and vacancies by occupation group in Etelä-Savo, with tightness."""
+    """Unemployed and vacancies by occupation group in Etelä-Savo, with tightness, from the
+    occupation cube's own last month (it is published with the registers but may lag them)."""
+    from forecasting.io.inputs import data_through
     from forecasting.register_occupations import forecast_occupations
 
-    origin = f"{inputs['registers_history']['time'].values[-1]}"[:7]
+    cube = cubes["occupations"]
+    origin = data_through(cube) or f"{cube['time'].values[-1]}"[:7]
     seed = ctx.seed_for("occupation_forecasts")
-    return forecast_occupations(origin, REGISTER_HORIZON, "MK10", seed=seed)
+    return forecast_occupations(cube, origin, REGISTER_HORIZON, "MK10", seed=seed)
 
 
 register(

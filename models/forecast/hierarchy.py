@@ -17,6 +17,9 @@
 4. samples with the calibrated marginals, ordered by the joint inner-backtest errors
    (Schaake shuffle), are reconciled one by one; their quantiles are the coherent bounds,
    widened where needed to contain the point forecast.
+
+With ``observed`` (months seen after a gap), step 2's calibrated base forecast is first
+conditioned on them (:mod:`models.forecast.gap`), then reconciled and sampled as above.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from models.forecast._base import Z80, Z95, Forecast
+from models.forecast.gap import condition_on_observations, transient_share
 from models.forecast.panel import PanelCombination
 from models.reconcile import (
     MinTrace,
@@ -47,7 +51,9 @@ class HierarchicalForecast:
     ``base`` is the calibrated base forecast (medians and intervals of each series on its
     own); ``point`` and ``bounds`` (``lo80, hi80, lo95, hi95``) are reconciled and coherent;
     ``bottom_up`` sums the base medians of the bottom series; ``weights`` ``(n, k)`` are the
-    combination weights and ``shrinkage`` the Schäfer–Strimmer intensity of ``R``.
+    combination weights and ``shrinkage`` the Schäfer–Strimmer intensity of ``R``;
+    ``transient_share`` (bottom, aggregates) the ``phi`` used to condition on observations
+    after a gap (``None`` without them).
     """
 
     base: Forecast
@@ -56,6 +62,7 @@ class HierarchicalForecast:
     bottom_up: np.ndarray
     weights: np.ndarray
     shrinkage: float
+    transient_share: tuple[float, float] | None = None
 
 
 def interval_multipliers(z: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray]:
@@ -140,6 +147,7 @@ def forecast_hierarchy(
     national: int = 0,
     rng: np.random.Generator,
     n_samples: int = 1000,
+    observed: np.ndarray | None = None,
 ) -> HierarchicalForecast:
     """Reconciled probabilistic forecasts of ``Y[targets]``.
 
@@ -159,6 +167,9 @@ def forecast_hierarchy(
         Passed to the pooled member.
     rng, n_samples
         Random generator and number of joint sample paths for the bounds.
+    observed
+        ``(len(targets), horizon)`` counts seen after the end of ``Y`` (NaN where not), or
+        ``None``: the base forecasts are conditioned on them before reconciliation.
     """
     engine.fit(Y, parent, national, targets, is_bottom)
     raw = engine.predict(horizon)
@@ -168,6 +179,9 @@ def forecast_hierarchy(
         if np.any(rows):
             m80[rows], m95[rows] = interval_multipliers(engine.backtest_z_[rows], horizon)
     base = raw.recalibrated(m80, m95)
+    phis = None
+    if observed is not None and np.isfinite(observed).any():
+        base, phis = _condition(engine, base, np.asarray(observed, float), is_bottom)
     log_resid = (np.log1p(Y[targets]) - engine.fittedvalues_)[:, -RESIDUAL_MONTHS:].T
     shocks = backtest_errors(engine)[is_bottom]  # every inner block: sizes the shock
     rec = MinTrace().fit(
@@ -191,4 +205,17 @@ def forecast_hierarchy(
         "hi95": np.maximum(q[3], hi80),
     }
     bottom_up = MinTrace(method="bottom_up").fit(S).transform(base.mean)
-    return HierarchicalForecast(base, point, bounds, bottom_up, engine.weights_, rec.lambda_)
+    return HierarchicalForecast(base, point, bounds, bottom_up, engine.weights_, rec.lambda_, phis)
+
+
+def _condition(
+    engine: PanelCombination, base: Forecast, observed: np.ndarray, is_bottom: np.ndarray
+) -> tuple[Forecast, tuple[float, float]]:
+    """``base`` conditioned on ``observed``; ``phi`` from the inner backtests per level."""
+    combined = np.einsum("nk,njkh->njh", engine.weights_, engine.backtest_loc_)
+    with np.errstate(invalid="ignore"):
+        errors = np.log1p(engine.backtest_actual_) - combined
+    phi_bottom = transient_share(errors[is_bottom])
+    phi_agg = transient_share(errors[~is_bottom]) if np.any(~is_bottom) else phi_bottom
+    phi = np.where(is_bottom, phi_bottom, phi_agg)
+    return condition_on_observations(base, observed, phi).forecast, (phi_bottom, phi_agg)
