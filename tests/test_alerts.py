@@ -108,7 +108,9 @@ def test_naive_rate_forecast_has_the_contract_layout() -> None:
 
 
 def _register_forecasts(areas: list[str], origin: str, unemployed: np.ndarray) -> xr.Dataset:
-    """A release-shaped ``register_forecasts``: (area, time, statistic), +-10 % / 20 % bands."""
+    """A release-shaped ``register_forecasts``: unemployed (area, time, statistic) with
+    +-10 % / 20 % bands; the labour force a point forecast (area, time), as
+    :func:`forecasting.registers.forecast_registers` gives it."""
     from forecasting.contract import STATISTICS
 
     months = pd.date_range(pd.Timestamp(origin) + pd.DateOffset(months=1), periods=len(unemployed),
@@ -118,7 +120,7 @@ def _register_forecasts(areas: list[str], origin: str, unemployed: np.ndarray) -
     return xr.Dataset(
         {
             "unemployed": (("area", "time", "statistic"), u.copy()),
-            "labour_force": (("area", "time", "statistic"), np.full(u.shape, 4000.0)),
+            "labour_force": (("area", "time"), np.full(u.shape[:2], 4000.0)),
         },
         coords={"area": areas, "time": months, "statistic": list(STATISTICS)},
     )

@@ -94,7 +94,9 @@ def rate_forecast_from_registers(
     start = pd.Timestamp(origin).to_period("M").to_timestamp()
     fc = register_forecasts[list(needed)]
     fc = fc.sel(time=fc["time"] > np.datetime64(start))
-    force = fc["labour_force"].sel(statistic="mean", drop=True)
+    force = fc["labour_force"]
+    if "statistic" in force.dims:  # a point forecast of the annual labour force has none
+        force = force.sel(statistic="mean", drop=True)
     rate = (fc["unemployed"] / force.where(force > 0)).transpose("area", "time", "statistic")
     steps = [
         (t.year - start.year) * 12 + t.month - start.month
