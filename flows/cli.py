@@ -385,7 +385,12 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p.add_argument("--format", choices=("netcdf", "csv"), default="netcdf")
     p.add_argument("--draws", type=int, default=None)
-    p.add_argument("--seed", type=int, default=20250101)
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="default: the spec's seed, else settings.release.seed",
+    )
     p.add_argument(
         "--release",
         default=None,

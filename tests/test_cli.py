@@ -142,3 +142,39 @@ def test_training_needs_gets_assembled_cubes_and_the_settings_seed(
     assert seed == get_settings().release.seed
     assert main([*args, "--seed", "7"]) == 0 and calls[-1][-1] == 7
     assert out.exists()
+
+
+def test_scenario_run_keeps_the_specs_seed_unless_one_is_given(monkeypatch, tmp_path) -> None:
+    """The CLI passes no seed of its own, so the engine takes the spec's (its tests show the
+    spec's seed is used when none is passed); ``--seed`` still overrides it."""
+    from flows import cli
+    from forecasting.scenarios import run as scenario_run
+
+    seen: list[object] = []
+
+    def fake(spec, out, cubes, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(kwargs["seed"])
+        return out
+
+    monkeypatch.setattr(scenario_run, "run_scenario_file", fake)
+    monkeypatch.setattr("forecasting.io.inputs.assemble", lambda names=None, **kw: {})
+    spec = tmp_path / "spec.json"
+    spec.write_text("{}")
+    assert cli.main(["scenario", "run", str(spec), "--out", str(tmp_path / "o.nc")]) == 0
+    assert (
+        cli.main(["scenario", "run", str(spec), "--out", str(tmp_path / "o.nc"), "--seed", "7"])
+        == 0
+    )
+    assert seen == [None, 7]
+
+
+def test_the_engine_takes_the_specs_seed_when_none_is_passed() -> None:
+    from forecasting.scenarios.run import _resolve_draws_seed
+    from forecasting.scenarios.spec import ScenarioSpec
+    from forecasting.settings import get_settings
+
+    seeded = ScenarioSpec.model_validate({"start": "2022-01", "horizon_months": 6, "seed": 7})
+    unseeded = ScenarioSpec.model_validate({"start": "2022-01", "horizon_months": 6})
+    assert _resolve_draws_seed(seeded, 10, None) == (10, 7)
+    assert _resolve_draws_seed(seeded, 10, 3) == (10, 3)
+    assert _resolve_draws_seed(unseeded, 10, None) == (10, get_settings().release.seed)
