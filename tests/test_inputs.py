@@ -90,6 +90,9 @@ def test_data_through_skips_a_trailing_gap_and_labels_months_and_years() -> None
         coords={"time": pd.to_datetime(["2024-12-31", "2025-12-31"])},
     )
     assert data_through(years) == "2025"
+    one_year = years.isel(time=[1])  # a cube of one year-end is annual, not a December
+    assert data_through(one_year) == "2025"
+    assert data_through(months.isel(time=[0])) == "2023-10"
     assert data_through(xr.Dataset({"x": ("area", [1.0])})) is None
 
 

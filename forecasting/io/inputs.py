@@ -59,7 +59,7 @@ def data_through(ds: xr.Dataset) -> str | None:
         return None
     times = pd.DatetimeIndex(ds["time"].values)
     last = times[np.flatnonzero(observed)[-1]]
-    monthly = len(times) < 2 or bool(np.all(times.is_month_start))
+    monthly = bool(np.all(times.is_month_start))
     return f"{last:%Y-%m}" if monthly else f"{last:%Y}"
 
 
