@@ -33,7 +33,15 @@ if TYPE_CHECKING:
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 #: OpenAPI ``responses`` entry for data routes that can answer in CSV.
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "rows"}
+    200: {
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                "schema": {"type": "string", "format": "binary"}
+            },
+        },
+        "description": "rows",
+    }
 }
 
 
