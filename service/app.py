@@ -21,7 +21,7 @@ from fastapi.staticfiles import StaticFiles
 
 from forecasting import __version__, geography
 from forecasting.settings import Settings, get_settings
-from service import errors
+from service import apidocs, errors
 from service.alerts import AlertRepository, SqlAlertRepository
 from service.cache import ReleaseCacheMiddleware
 from service.deps import ServiceContext
@@ -78,7 +78,8 @@ alerts and scenarios, all from one versioned release.
 
 Every data response carries its provenance (release, Statistics Finland source tables,
 licence CC BY 4.0, data and code versions). Source: Statistics Finland (StatFin), CC BY 4.0.
-JSON by default, CSV with `?format=csv` or `Accept: text/csv`. Write routes need an
+JSON by default, CSV with `?format=csv` or `Accept: text/csv`; every row of a selection
+for spreadsheets with `?format=csv-fi` (Finnish Excel) or `?format=xlsx`. Write routes need an
 `X-API-Key` with the route's scope.
 """
 
@@ -210,7 +211,10 @@ def create_app(
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
+    apidocs.install(app)  # /docs and /redoc without a CDN
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router, responses=errors.PROBLEM_RESPONSES)

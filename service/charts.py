@@ -9,12 +9,16 @@ named in the legend, so colour is never the only cue.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
+import statistics
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html import escape
 
 from markupsafe import Markup
+
+from service.formats import number
 
 INK = "#1a1a1a"
 GRID = "#d0d0d0"
@@ -65,8 +69,36 @@ def _short(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1].rstrip() + "…"
 
 
-def _fmt(value: float) -> str:
-    return f"{value:,.0f}".replace(",", "\u202f")
+def envelope(points: Sequence[FanPoint]) -> list[FanPoint]:
+    """The points with each outer band widened to contain its inner band.
+
+    Bounds estimated separately (quantiles of few draws, reconciled bounds) can put a 95 %
+    bound inside the 80 % one; a wider interval never lies inside a narrower one, so the
+    outer band is drawn (and tabled) as the envelope of both. Missing bounds stay missing.
+    """
+    out = []
+    for p in points:
+        lo_out = min(p.lo_out, p.lo_in) if math.isfinite(p.lo_in) else p.lo_out
+        hi_out = max(p.hi_out, p.hi_in) if math.isfinite(p.hi_in) else p.hi_out
+        out.append(replace(p, lo_out=lo_out, hi_out=hi_out))
+    return out
+
+
+def segments(points: Sequence[tuple[dt.date, float]]) -> list[list[tuple[dt.date, float]]]:
+    """Runs of a series to draw as one line each: broken at a missing value and at a jump in
+    time longer than 1.5 times the series' usual step (a month absent from the rows)."""
+    steps = [(b - a).days for (a, _), (b, _) in itertools.pairwise(points)]
+    longest = 1.5 * statistics.median(steps) if steps else math.inf
+    runs: list[list[tuple[dt.date, float]]] = []
+    previous: dt.date | None = None
+    for t, v in points:
+        ok = v is not None and math.isfinite(v)
+        if ok and runs and previous is not None and (t - previous).days <= longest:
+            runs[-1].append((t, v))
+        elif ok:
+            runs.append([(t, v)])
+        previous = t if ok else None
+    return runs
 
 
 def fan_chart(
@@ -79,11 +111,15 @@ def fan_chart(
     chart_id: str = "fan",
     width: int = 760,
     height: int = 320,
+    lang: str = "fi",
 ) -> Markup:
     """A line of observed values, the forecast mean, and shaded 80 % / 95 % bands.
 
     ``legend`` names the series: keys ``history``, ``forecast``, ``inner``, ``outer`` (bands).
+    The outer band is the envelope of both (:func:`envelope`); lines break at missing months
+    (:func:`segments`). Tick labels in ``lang``'s number format.
     """
+    forecast = envelope(forecast)
     left, right, top, bottom = 64, 16, 16, 56
     times = [t for t, _ in history] + [p.time for p in forecast]
     values = [v for _, v in history if math.isfinite(v)]
@@ -111,7 +147,7 @@ def fan_chart(
             f'<line x1="{left}" x2="{width - right}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
             f'stroke="{GRID}" stroke-width="1"/>'
             f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" font-size="12" '
-            f'fill="{INK}">{_fmt(tick)}</text>'
+            f'fill="{INK}">{number(tick, lang)}</text>'
         )
     for year in sorted({t.year for t in times}):
         jan = dt.date(year, 1, 1)
@@ -122,7 +158,10 @@ def fan_chart(
                 f'<text x="{x(jan):.1f}" y="{height - bottom + 16}" text-anchor="middle" '
                 f'font-size="12" fill="{INK}">{year}</text>'
             )
-    for lo, hi, opacity in (("lo_out", "hi_out", 0.18), ("lo_in", "hi_in", 0.35)):
+    for band, lo, hi, opacity in (
+        ("outer", "lo_out", "hi_out", 0.18),
+        ("inner", "lo_in", "hi_in", 0.35),
+    ):
         pts = [
             p for p in forecast if math.isfinite(getattr(p, lo)) and math.isfinite(getattr(p, hi))
         ]
@@ -130,11 +169,19 @@ def fan_chart(
             upper = " ".join(f"{x(p.time):.1f},{y(getattr(p, hi)):.1f}" for p in pts)
             lower = " ".join(f"{x(p.time):.1f},{y(getattr(p, lo)):.1f}" for p in reversed(pts))
             parts.append(
-                f'<polygon points="{upper} {lower}" fill="{BAND}" fill-opacity="{opacity}"/>'
+                f'<polygon data-band="{band}" points="{upper} {lower}" fill="{BAND}" '
+                f'fill-opacity="{opacity}"/>'
             )
-    parts.append(_line([(t, v) for t, v in history], x, y, HISTORY, ""))
+    parts.append(_line(list(history), x, y, HISTORY, "", "history"))
     parts.append(
-        _line([(p.time, p.mid) for p in forecast], x, y, FORECAST, ' stroke-dasharray="6 3"')
+        _line(
+            [(p.time, p.mid) for p in forecast],
+            x,
+            y,
+            FORECAST,
+            ' stroke-dasharray="6 3"',
+            "forecast",
+        )
     )
     parts.append(_legend(legend, height, left, with_history=bool(history)))
     parts.append("</svg>")
@@ -147,11 +194,24 @@ def _line(
     y: Callable[[float], float],
     colour: str,
     extra: str,
+    series: str = "",
 ) -> str:
-    coords = " ".join(f"{x(t):.1f},{y(v):.1f}" for t, v in points if math.isfinite(v))
-    if not coords:
-        return ""
-    return f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2"{extra}/>'
+    """One polyline per run of :func:`segments` (a lone month is a dot)."""
+    out = []
+    for run in segments(points):
+        if len(run) == 1:
+            t, v = run[0]
+            out.append(
+                f'<circle data-series="{series}" cx="{x(t):.1f}" cy="{y(v):.1f}" r="2.5" '
+                f'fill="{colour}"/>'
+            )
+            continue
+        coords = " ".join(f"{x(t):.1f},{y(v):.1f}" for t, v in run)
+        out.append(
+            f'<polyline data-series="{series}" points="{coords}" fill="none" '
+            f'stroke="{colour}" stroke-width="2"{extra}/>'
+        )
+    return "".join(out)
 
 
 def _legend(legend: dict[str, str], height: int, left: int, *, with_history: bool) -> str:
@@ -192,6 +252,7 @@ def bar_chart(
     chart_id: str = "bars",
     width: int = 760,
     bar: int = 24,
+    lang: str = "fi",
 ) -> Markup:
     """Horizontal bars ``(label, value, lo, hi)`` with optional interval whiskers."""
     if not items:
@@ -218,7 +279,7 @@ def bar_chart(
         parts.append(
             f'<line x1="{x(tick):.1f}" x2="{x(tick):.1f}" y1="{top}" y2="{base}" stroke="{GRID}"/>'
             f'<text x="{x(tick):.1f}" y="{base + 16}" text-anchor="middle" font-size="12" '
-            f'fill="{INK}">{_fmt(tick)}</text>'
+            f'fill="{INK}">{number(tick, lang)}</text>'
         )
     for i, (label, value, lo, hi) in enumerate(items):
         cy = top + i * (bar + 8)
@@ -239,7 +300,7 @@ def bar_chart(
             label_x = max(x_end, x(hi))
         parts.append(
             f'<text x="{label_x + 6:.1f}" y="{cy + bar / 2 + 4:.1f}" font-size="12" '
-            f'fill="{INK}">{_fmt(value)}</text>'
+            f'fill="{INK}">{number(value, lang)}</text>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))

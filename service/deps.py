@@ -33,7 +33,15 @@ if TYPE_CHECKING:
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 #: OpenAPI ``responses`` entry for data routes that can answer in CSV.
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "rows"}
+    200: {
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                "schema": {"type": "string", "format": "binary"}
+            },
+        },
+        "description": "rows",
+    }
 }
 
 
@@ -69,9 +77,14 @@ LimitQuery = Annotated[
     WholeNumber | None,
     Query(ge=1, description="rows per page (default and maximum set by the operator)"),
 ]
+ExportFormat = Literal["json", "csv", "csv-fi", "xlsx"]
 FormatQuery = Annotated[
-    Literal["json", "csv"] | None,
-    Query(description="json (default) or csv; `Accept: text/csv` also selects CSV"),
+    ExportFormat | None,
+    Query(
+        description="json (default) or csv (paged; `Accept: text/csv` also selects CSV); "
+        "csv-fi (Finnish Excel: UTF-8 BOM, `;`, decimal comma) and xlsx are every row of the "
+        "selection, unpaged"
+    ),
 ]
 AreaQuery = Annotated[
     list[str] | None,
@@ -177,6 +190,7 @@ class DataQuery:
         self.limit = limit or service.default_page_size
         accept = request.headers.get("accept", "")
         self.csv = format == "csv" or (format is None and "text/csv" in accept)
+        self.export = format if format in ("csv-fi", "xlsx") else None
         self.lang = lang
         self.release_id = release
         self._release: Release | None = None
@@ -204,6 +218,8 @@ class DataQuery:
         headers = {**provenance_headers(prov), "X-Total-Count": str(page.total)}
         if page.next:
             headers["Link"] = f'<{page.next}>; rel="next"'
+        if self.export:
+            return self.download(sel, prov, headers)
         if self.csv:
             preamble = csv_preamble(prov, page.total)
             chunks = cubes.csv_chunks(sel, self.offset, self.limit, self.lang, preamble)
@@ -224,10 +240,33 @@ class DataQuery:
             body["other_variables"] = list(sel.omitted)
         return body
 
+    def download(self, sel: cubes.Selection, prov: Provenance, headers: dict[str, str]) -> Any:
+        """Every row of ``sel`` as ``csv-fi`` or ``xlsx`` (:mod:`service.export`), unpaged."""
+        from service import export
+
+        headers = {k: v for k, v in headers.items() if k != "Link"}
+        if self.export == "xlsx":
+            lines = [line.split(": ", 1) for line in csv_preamble(prov, sel.total)]
+            body = export.xlsx_bytes(sel, self.lang, [(k, v) for k, v in lines])
+            disposition = f'attachment; filename="{sel.name}.xlsx"'
+            return Response(
+                body,
+                media_type=export.XLSX_MEDIA_TYPE,
+                headers={**headers, "Content-Disposition": disposition},
+            )
+        export.check_size(sel)
+        return StreamingResponse(
+            export.csv_fi_chunks(sel, self.lang),
+            media_type=export.CSV_FI_MEDIA_TYPE,
+            headers={**headers, "Content-Disposition": f'attachment; filename="{sel.name}.csv"'},
+        )
+
     def respond_records(
         self, records: Sequence[BaseModel], total: int, prov: Provenance, columns: list[str]
     ) -> Any:
         """A page of already-paged records (alerts, events) as a JSON envelope or CSV."""
+        if self.export:
+            raise ValidationError("format", "csv-fi and xlsx are for data products; use csv")
         page = self.page(total)
         headers = {**provenance_headers(prov), "X-Total-Count": str(total)}
         if page.next:

@@ -108,27 +108,35 @@ def inert_cell(value: Any) -> Any:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
-def csv_field(value: Any) -> str:
+def csv_field(value: Any, *, decimal: str = ".") -> str:
     """One CSV field: None empty, floats as ``repr`` (like :mod:`csv`), text quoted if needed.
 
     Quoting follows RFC 4180 (``"`` doubled inside quotes) and also quotes a ``;``, so a
-    spreadsheet that splits on semicolons keeps the cell whole.
+    spreadsheet that splits on semicolons keeps the cell whole. ``decimal=","`` writes floats
+    with a decimal comma, unquoted (for ``;``-separated files: Finnish Excel reads them as
+    numbers).
     """
     if value is None:
         return ""
+    if isinstance(value, float) and decimal != ".":
+        return repr(value).replace(".", decimal)
     text = repr(float(value)) if isinstance(value, float) else str(value)
     if _NEEDS_QUOTES.search(text):
         return '"' + text.replace('"', '""') + '"'
     return text
 
 
-def csv_line(cells: Iterable[Any], *, inert: bool = True) -> str:
+def csv_line(
+    cells: Iterable[Any], *, inert: bool = True, delimiter: str = ",", decimal: str = "."
+) -> str:
     """One CSV line (``\n``-terminated) of ``cells``; ``inert`` neutralises formula starts.
 
     A row of one empty cell is written ``""`` (as :mod:`csv` does), not as an empty line.
+    ``delimiter=";", decimal=","`` is the dialect of Finnish Excel (any cell holding either
+    character other than a float's decimal comma is quoted).
     """
-    fields = [csv_field(inert_cell(c) if inert else c) for c in cells]
-    return (",".join(fields) if fields != [""] else '""') + "\n"
+    fields = [csv_field(inert_cell(c) if inert else c, decimal=decimal) for c in cells]
+    return (delimiter.join(fields) if fields != [""] else '""') + "\n"
 
 
 def frame_csv(frame: pd.DataFrame) -> str:

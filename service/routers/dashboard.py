@@ -1,4 +1,10 @@
-"""The planners' dashboard: server-rendered pages in Finnish and English, charts as inline SVG.
+"""The planners' dashboard: server-rendered pages in Finnish, Swedish and English, charts as
+inline SVG.
+
+Numbers and dates in the page's language (:mod:`service.formats`, Babel); every page states
+the data date of each source it shows, with a warning when a newer one is overdue
+(:func:`forecasting.freshness.freshness`); every chart and table links its data as a CSV for
+Finnish Excel and an XLSX workbook (the API's ``format=csv-fi`` and ``format=xlsx``, all rows).
 
 Pages read the same release (and alert store) as the API. The scenario form submits with GET:
 it computes a result for the page and stores nothing, so it needs no API key; it is capped at
@@ -12,23 +18,26 @@ import datetime as dt
 import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from forecasting import geography
 from forecasting.errors import EnnakointiError
+from forecasting.freshness import freshness
 from forecasting.scenarios.spec import Event, ScenarioSpec
-from service import views
+from service import formats, views
 from service.alerts import AlertFilter
-from service.charts import Fan, bar_chart, fan_chart
-from service.deps import ContextDep
-from service.i18n import UiLang, texts
+from service.charts import Fan, bar_chart, envelope, fan_chart
+from service.deps import ContextDep, release_data_through
+from service.i18n import LANG_NAMES, UI_LANGS, UiLang, texts
 from service.labels import area_name, label_map
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
+FAVICON = Path(__file__).resolve().parent.parent / "static" / "favicon.svg"
 
 NAV = (
     ("home", "/"),
@@ -39,37 +48,137 @@ NAV = (
 )
 UiLangQuery = Annotated[UiLang, Query()]
 EVENT_KINDS = ("closure", "dismissal", "temporary_layoff", "recruitment")
+#: The release products each page shows (their input cubes are the sources it dates).
+PAGE_PRODUCTS = {
+    "home": ("registers_history",),
+    "forecasts": ("registers_history", "register_forecasts"),
+    "alerts": ("alerts",),
+    "scenarios": ("register_forecasts", "scenarios"),
+    "training": ("training_needs",),
+}
 
 
-def fmt(value: Any, digits: int = 0) -> str:
-    """A number for people: thin-space thousands, a dash for missing."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "–"
-    text = f"{value:,.{digits}f}".replace(",", "\u202f")
-    return text
+def fmt(value: Any, digits: int = 0, lang: str = "fi") -> str:
+    """A number for people in ``lang`` (:func:`service.formats.number`), a dash for missing."""
+    return formats.number(value, lang, digits)
+
+
+def today() -> dt.date:
+    """The date freshness is judged at (a function so tests can set it)."""
+    return dt.date.today()
+
+
+def _formatters(lang: str) -> dict[str, Any]:
+    """The template's number and date filters, bound to the page language."""
+    return {
+        "fmt": lambda value, digits=0: formats.number(value, lang, digits),
+        "pct": lambda value, digits=1: formats.percent(value, lang, digits),
+        "month": lambda value: formats.month(value, lang),
+        "period": lambda value: formats.period(value, lang),
+    }
+
+
+def _languages(request: Request, lang: str) -> list[tuple[str, str, str]]:
+    """``(code, own name, url)`` of the page in the other languages."""
+    return [
+        (code, LANG_NAMES[code], str(request.url.include_query_params(lang=code)))
+        for code in UI_LANGS
+        if code != lang
+    ]
+
+
+def tagline_area(code: str) -> str:
+    """The area a page's tagline names: a municipality's employment area, else the area."""
+    with contextlib.suppress(EnnakointiError, KeyError, ValueError):
+        if geography.level_of(code) == "municipality":
+            return geography.employment_area_of(code)
+    return code
+
+
+def _product_cubes(products: tuple[str, ...]) -> list[str]:
+    """The input cubes of release ``products`` (from the release registry)."""
+    try:
+        import forecasting.release.products  # noqa: F401  (registers the products)
+        from forecasting.release.registry import registered
+
+        known = registered()
+    except ImportError:  # pragma: no cover - part of the project
+        known = {}
+    cubes = [c for p in products if p in known for c in known[p].cubes]
+    return list(dict.fromkeys(cubes)) or ["registers"]
+
+
+def data_dates(context: Any, page: str, lang: str) -> list[dict[str, Any]]:
+    """The data date of each source of ``page`` in the current release, with staleness.
+
+    Sources are the input cubes of the page's products that the release manifest dates
+    (``data_through``); each is judged by :func:`forecasting.freshness.freshness` at
+    :func:`today`.
+    """
+    t = texts(lang)
+    try:
+        recorded = release_data_through(context.releases.open())
+    except EnnakointiError:
+        return []
+    out = []
+    for cube in _product_cubes(PAGE_PRODUCTS.get(page, ())):
+        if cube not in recorded:
+            continue
+        fresh = freshness(cube, recorded[cube], today())
+        out.append(
+            {
+                "source": t.get(f"src_{cube}", cube),
+                "cube": cube,
+                "period": formats.period(recorded[cube], lang),
+                "stale": fresh.stale,
+                "expected": formats.day(fresh.next_expected_by, lang),
+            }
+        )
+    return out
+
+
+def downloads(path: str, lang: str, **params: Any) -> list[tuple[str, str]]:
+    """``(format, url)`` of an API selection as a Finnish-Excel CSV and as XLSX (all rows)."""
+    query = [(k, v) for k, values in params.items() if values for v in _listed(values)]
+    return [
+        (fmt_, f"{path}?{urlencode([*query, ('lang', lang), ('format', fmt_)])}")
+        for fmt_ in ("csv-fi", "xlsx")
+    ]
+
+
+def _listed(values: Any) -> list[Any]:
+    return list(values) if isinstance(values, list | tuple) else [values]
 
 
 def _render(
     request: Request, name: str, lang: str, active: str, title: str, **ctx: Any
 ) -> HTMLResponse:
     context = request.app.state.context
-    other = "en" if lang == "fi" else "fi"
+    area = ctx.pop("tagline_area", None) or tagline_area(_default_area(context))
+    t = texts(lang)
     return templates.TemplateResponse(
         request,
         name,
         {
             "lang": lang,
-            "t": texts(lang),
+            "t": t,
+            "tagline": t["tagline"].format(area=area_name(area, lang)),
             "nav": NAV,
             "active": active,
             "page_title": title,
-            "other_lang": other,
-            "other_lang_url": str(request.url.include_query_params(lang=other)),
+            "languages": _languages(request, lang),
             "release_id": context.releases.current_id(),
-            "fmt": fmt,
+            "data_dates": data_dates(context, active, lang),
+            **_formatters(lang),
             **ctx,
         },
     )
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> FileResponse:
+    """The site icon (an SVG; browsers ask for ``/favicon.ico`` by default)."""
+    return FileResponse(FAVICON, media_type="image/svg+xml")
 
 
 def _default_area(context: Any) -> str:
@@ -101,6 +210,15 @@ def home(request: Request, context: ContextDep, lang: UiLangQuery = "fi") -> HTM
     if history is not None:
         codes = [c for c, _ in _area_choices(area, lang)]
         rows = [{**r, "name": area_name(r["area"], lang)} for r in views.latest(history, codes)]
+    files = []
+    if rows:
+        files = downloads(
+            "/v1/registers/history",
+            lang,
+            area=[r["area"] for r in rows],
+            variable=["unemployed", "vacancies", "labour_force"],
+            **{"from": rows[0]["month"], "to": rows[0]["month"]},
+        )
     alert_count = None
     with contextlib.suppress(EnnakointiError):
         alert_count, _ = context.alerts.list_alerts(AlertFilter(states=("firing",)), 0, 1)
@@ -111,6 +229,7 @@ def home(request: Request, context: ContextDep, lang: UiLangQuery = "fi") -> HTM
         "home",
         area_name(area, lang),
         rows=rows,
+        downloads=files,
         alert_count=alert_count,
         message=t["no_release"] if history is None else "",
     )
@@ -133,23 +252,32 @@ def forecasts(
     variables = views.forecast_variables(cube) if cube is not None else ["unemployed", "vacancies"]
     past = views.history(history, area, variable) if history is not None else []
     band = views.fan(cube, area, variable) if cube is not None else views.Fan([])
-    points = band.points
+    points = envelope(band.points)
     name = area_name(area, lang)
     label = t.get(variable, variable)
     times = [p for p, _ in past] + [p.time for p in points]
     caption = t["fan_desc"].format(
         variable=label,
         area=name,
-        start=past[0][0].strftime("%Y-%m") if past else "–",
-        end=past[-1][0].strftime("%Y-%m") if past else "–",
-        fstart=points[0].time.strftime("%Y-%m") if points else "–",
-        fend=points[-1].time.strftime("%Y-%m") if points else "–",
+        start=formats.month(past[0][0] if past else None, lang),
+        end=formats.month(past[-1][0] if past else None, lang),
+        fstart=formats.month(points[0].time if points else None, lang),
+        fend=formats.month(points[-1].time if points else None, lang),
         inner=band.inner,
         outer=band.outer,
     )
     chart = fan_chart(
-        past, points, title=f"{label}: {name}", description=caption, legend=legend(t, band)
+        past,
+        points,
+        title=f"{label}: {name}",
+        description=caption,
+        legend=legend(t, band),
+        lang=lang,
     )
+    files = {
+        "history": downloads("/v1/registers/history", lang, area=area, variable=variable),
+        "forecast": downloads("/v1/registers/forecasts", lang, area=area, variable=variable),
+    }
     message = "" if cube is not None else f"{t['not_in_release']}: register_forecasts"
     return _render(
         request,
@@ -167,6 +295,9 @@ def forecasts(
         inner=band.inner,
         outer=band.outer,
         message=message,
+        downloads=files,
+        has_gap=any(not math.isfinite(v) for _, v in past),
+        tagline_area=tagline_area(area),
     )
 
 
@@ -185,11 +316,24 @@ def _alert_view(detail: Any, lang: str) -> dict[str, Any]:
     return {
         **detail.model_dump(),
         "area_name": area_name(detail.area, lang),
+        "first_seen_text": _day_text(detail.first_seen, lang),
         "summary": explanation.get(f"summary_{lang}") or detail.title,
         "numbers": explanation.get("numbers", {}),
         "contributions": explanation.get("contributions", {}),
         "events": explanation.get("events", []),
     }
+
+
+def _day_text(value: Any, lang: str) -> str:
+    """A date or timestamp (or its ISO text) as ``1.12.2026``; other text as it is."""
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            value = dt.datetime.fromisoformat(value)
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return formats.day(value, lang)
+    return str(value) if value else formats.MISSING
 
 
 @router.get("/alerts", response_class=HTMLResponse)
@@ -264,6 +408,7 @@ def scenarios(
         elapsed=elapsed,
         message=message,
         presets=presets,
+        tagline_area=tagline_area(municipality),
     )
 
 
@@ -311,6 +456,7 @@ def _run_for_page(context: Any, form: dict[str, Any], lang: str) -> tuple[list[A
                 description=text,
                 chart_id=chart_id,
                 legend=legend(t, band),
+                lang=lang,
             )
             charts.append((chart, text))
     return charts, run.elapsed_s, ""
@@ -343,7 +489,11 @@ def training(
         caption += t["with_intervals"] if bars[0][2] is not None else t["levels_summed"]
     chart = (
         bar_chart(
-            bars, title=f"{t['need']} {year}: {name}", description=caption, chart_id="training"
+            bars,
+            title=f"{t['need']} {year}: {name}",
+            description=caption,
+            chart_id="training",
+            lang=lang,
         )
         if bars
         else None
@@ -365,4 +515,6 @@ def training(
         bars=bars,
         message=message,
         method=method,
+        downloads=downloads("/v1/training-needs", lang, area=area, year=year) if bars else [],
+        tagline_area=tagline_area(area),
     )

@@ -1,0 +1,84 @@
+"""Numbers, percentages and dates for people, in Finnish, Swedish or English (Babel, CLDR).
+
+Finnish and Swedish group thousands with CLDR's no-break space and write a decimal comma
+(``3 675``, ``11,2 %``); negative numbers get the locale's minus sign (``−13 %``, U+2212,
+which Babel's patterns leave as a hyphen). Months are ``6/2026`` and days ``1.12.2026`` in
+every language (the Finnish conventions the planners read; English pages keep them so a table
+reads the same whatever the language, and the ``<time>`` element carries the ISO date).
+Missing values (None, NaN) are an en dash.
+
+>>> number(3675.0, "fi") == "3\\xa0675"
+True
+>>> percent(11.23, "fi", 1), percent(-13.0, "sv")
+('11,2\\xa0%', '−13\\xa0%')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+from babel.numbers import format_decimal, get_minus_sign_symbol
+
+MISSING = "–"
+#: The Babel locale of each page language (English with Finnish number conventions would be
+#: ``en_FI``; plain ``en`` gives ``3,675`` and ``11.2 %``, what English readers expect).
+LOCALES = {"fi": "fi_FI", "sv": "sv_FI", "en": "en"}
+
+
+def locale_of(lang: str) -> str:
+    """The Babel locale of a page language (Finnish for anything unknown)."""
+    return LOCALES.get(lang, LOCALES["fi"])
+
+
+def _missing(value: Any) -> bool:
+    if value is None:
+        return True
+    try:
+        return not math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return True
+
+
+def _minus(text: str, lang: str) -> str:
+    """Babel's ``-`` as the locale's minus sign (U+2212 in fi and sv)."""
+    return text.replace("-", get_minus_sign_symbol(locale_of(lang)), 1) if text[:1] == "-" else text
+
+
+def number(value: Any, lang: str, digits: int = 0) -> str:
+    """``value`` with ``digits`` decimals and the locale's grouping (``3 675``, ``3,675``)."""
+    if _missing(value):
+        return MISSING
+    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+    text = format_decimal(round(float(value), digits), format=pattern, locale=locale_of(lang))
+    return _minus(text, lang)
+
+
+def percent(value: Any, lang: str, digits: int = 0) -> str:
+    """A value already in per cent (``11.23`` -> ``11,2 %``; en ``11.2%``)."""
+    if _missing(value):
+        return MISSING
+    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+    text = format_decimal(round(float(value), digits), format=pattern, locale=locale_of(lang))
+    sign = "\xa0%" if lang in ("fi", "sv") else "%"
+    return _minus(text, lang) + sign
+
+
+def month(value: dt.date | None, lang: str = "fi") -> str:
+    """A month ``6/2026`` (all languages)."""
+    return MISSING if value is None else f"{value.month}/{value.year}"
+
+
+def day(value: dt.date | None, lang: str = "fi") -> str:
+    """A day ``1.12.2026`` (all languages)."""
+    return MISSING if value is None else f"{value.day}.{value.month}.{value.year}"
+
+
+def period(label: str | None, lang: str = "fi") -> str:
+    """A data period label ``"YYYY-MM"`` as ``6/2026``, ``"YYYY"`` as is."""
+    if not label:
+        return MISSING
+    if len(label) == 7 and label[4] == "-":
+        return f"{int(label[5:])}/{label[:4]}"
+    return label

@@ -1,0 +1,253 @@
+"""Dashboard languages and formats, downloads (csv-fi, xlsx), freshness, intervals and gaps.
+
+Reference formats are CLDR's as Babel ships them (group separator ``get_group_symbol``,
+minus sign U+2212 in fi and sv); the register gap 2023-11..2026-05 is the snapshot's
+(tests/service_data.py publishes the real ``registers`` cube).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import itertools
+import math
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from babel.numbers import get_group_symbol
+from hypothesis import given
+from hypothesis import strategies as st
+
+from forecasting import geography
+from service import formats
+from service.charts import FanPoint, envelope, fan_chart, segments
+from service.labels import area_name
+
+pytest_plugins = ["tests.service_fixtures"]
+LEGEND = {"history": "h", "forecast": "f", "inner": "b8", "outer": "b9"}
+
+
+@pytest.fixture(scope="module")
+def web(service_store: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One app for the module (building one per test is most of the time of a test)."""
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from tests.service_data import make_settings, stub_scenario_runner
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('alerts') / 'a.sqlite'}"
+    app = create_app(make_settings(service_store, url), scenario_runner=stub_scenario_runner)
+    with TestClient(app) as client:
+        yield client
+
+
+def test_formats_follow_cldr_in_each_language():
+    g = get_group_symbol("fi")
+    assert formats.number(3675.4, "fi") == f"3{g}675"
+    assert formats.number(3675.4, "sv") == f"3{get_group_symbol('sv')}675"
+    assert formats.number(3675.4, "en") == "3,675"
+    assert formats.percent(11.23, "fi", 1) == "11,2\xa0%"
+    assert formats.percent(-13.0, "fi") == "\u221213\xa0%"
+    assert formats.percent(-13.0, "en") == "-13%"
+    assert formats.number(-1234.56, "sv", 1) == f"\u22121{g}234,6"
+    assert formats.month(dt.date(2026, 6, 1)) == "6/2026"
+    assert formats.day(dt.date(2026, 12, 1)) == "1.12.2026"
+    assert formats.period("2026-06") == "6/2026" and formats.period("2025") == "2025"
+    assert formats.number(math.nan, "fi") == formats.number(None, "en") == "–"
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_home_page_numbers_names_and_dates_in_the_language(web, lang):
+    html = web.get("/", params={"lang": lang}).text
+    api = web.get(
+        "/v1/registers/history",
+        params={"area": "491", "variable": ["unemployed", "labour_force"], "from": "2026-06"},
+    ).json()["data"][-1]
+    assert f'<html lang="{lang}">' in html
+    assert formats.number(api["unemployed"], lang) in html
+    rate = 100 * api["unemployed"] / api["labour_force"]
+    assert formats.percent(rate, lang, 1) in html
+    assert "(6/2026)" in html  # the latest month, not 2026-06
+    assert area_name("491", lang) in html and area_name("TA23", lang) in html
+    others = {"fi", "sv", "en"} - {lang}
+    assert all(f'hreflang="{o}"' in html for o in others)
+
+
+def test_swedish_pages_use_swedish_words_and_names(web):
+    html = web.get("/forecasts", params={"lang": "sv", "area": "TA23"}).text
+    assert "Prognoser" in html and "Arbetslösa arbetssökande" in html
+    assert '<time datetime="2026-07">7/2026</time>' in html
+
+
+def test_tagline_names_the_pages_own_employment_area(web):
+    home = web.get("/", params={"lang": "fi"}).text
+    assert f"Työmarkkinoiden ennakointi – {area_name('TA23', 'fi')}" in home
+    region = web.get("/training", params={"lang": "en", "area": "MK10"}).text
+    assert f"Labour-market foresight – {area_name('MK10', 'en')}" in region
+    helsinki = web.get("/scenarios", params={"lang": "en", "municipality": "091"}).text
+    own = area_name(geography.employment_area_of("091"), "en")
+    assert own != area_name("TA23", "en") and f"Labour-market foresight – {own}" in helsinki
+
+
+def _all_json_rows(web: Any, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    body = web.get(path, params={**params, "limit": 1000}).json()
+    rows += body["data"]
+    while body["page"]["next"]:
+        body = web.get(body["page"]["next"]).json()
+        rows += body["data"]
+    return rows
+
+
+def test_csv_for_finnish_excel_has_bom_semicolons_decimal_commas_and_all_rows(web):
+    params = {"area": ["491", "TA23"], "variable": ["unemployed", "vacancies"]}
+    r = web.get("/v1/registers/forecasts", params={**params, "format": "csv-fi", "limit": 5})
+    assert r.status_code == 200 and r.headers["content-disposition"].endswith('.csv"')
+    raw = r.content
+    assert raw.startswith(b"\xef\xbb\xbf")
+    lines = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    header, body = lines[0], lines[1:]
+    expected = _all_json_rows(web, "/v1/registers/forecasts", params)
+    assert len(body) == len(expected) == int(r.headers["x-total-count"]) > 5  # not paged
+    force = header.index("labour_force")
+    assert all(re.fullmatch(r"\d+,\d+", row[force]) for row in body)  # floats: decimal comma
+    for column in ("labour_force", "mean", "hi95"):
+        i = header.index(column)
+        got = [float(row[i].replace(",", ".")) if row[i] else None for row in body]
+        assert got == [e[column] for e in expected]  # empty where the API has null
+    assert [row[header.index("area")] for row in body] == [e["area"] for e in expected]
+
+
+def test_xlsx_opens_and_has_every_row_of_the_api(web):
+    from openpyxl import load_workbook
+
+    params = {"area": "491"}
+    r = web.get("/v1/registers/history", params={**params, "format": "xlsx", "lang": "sv"})
+    assert r.status_code == 200 and r.content[:2] == b"PK"
+    book = load_workbook(io.BytesIO(r.content), read_only=True)
+    sheet = list(book["data"].iter_rows(values_only=True))
+    header, body = list(sheet[0]), sheet[1:]
+    expected = _all_json_rows(web, "/v1/registers/history", {**params, "lang": "sv"})
+    assert len(body) == len(expected) == int(r.headers["x-total-count"])
+    for row, want in zip(body, expected, strict=True):
+        got = dict(zip(header, row, strict=True))
+        got["time"] = got["time"].date().isoformat()
+        assert got == want
+    about = dict(book["provenance"].iter_rows(values_only=True))
+    assert about["license"] == "CC BY 4.0" and int(about["total_rows"]) == len(body)
+
+
+def test_every_chart_and_table_links_its_downloads(web):
+    forecasts = web.get("/forecasts", params={"area": "491", "variable": "vacancies"}).text
+    links = re.findall(r'href="(/v1/[^"]+)" download', forecasts)
+    assert {re.search(r"format=([\w-]+)", u).group(1) for u in links} == {"csv-fi", "xlsx"}
+    assert len(links) == 4  # history and forecast, each as csv-fi and xlsx
+    for url in links:
+        r = web.get(url.replace("&amp;", "&"))
+        assert r.status_code == 200 and int(r.headers["x-total-count"]) > 0, url
+    for page in ("/", "/training"):
+        assert "format=xlsx" in web.get(page).text, page
+
+
+def test_pages_state_the_data_date_and_warn_when_stale(web, monkeypatch):
+    from service.routers import dashboard
+
+    monkeypatch.setattr(dashboard, "today", lambda: dt.date(2026, 7, 20))
+    fresh = web.get("/forecasts", params={"lang": "fi"}).text
+    assert re.search(
+        r'class="freshness">Tietojen ajankohta:\s*<span data-source="registers">'
+        r"työnvälitystilasto 6/2026",
+        fresh,
+    )
+    assert 'class="notice stale"' not in fresh
+    monkeypatch.setattr(dashboard, "today", lambda: dt.date(2026, 12, 6))
+    stale = web.get("/forecasts", params={"lang": "en"}).text
+    assert "newer data was expected by 31.8.2026" in stale  # freshness docstring's example
+    training = web.get("/training", params={"lang": "en"}).text
+    assert 'data-source="population_totals"' in training  # every source the page shows
+
+
+def _polygon(svg: str, band: str) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
+    """(upper, lower) vertices of a band, both from left to right."""
+    points = re.search(rf'data-band="{band}" points="([^"]+)"', svg).group(1).split()
+    xy = [tuple(map(float, p.split(","))) for p in points]
+    half = len(xy) // 2
+    return xy[:half], xy[half:][::-1]
+
+
+def test_the_95_band_is_never_inside_the_80_band():
+    base = dt.date(2026, 7, 1)
+    # The 95 % bound inside the 80 % one on both sides in month 2 (independently estimated).
+    points = [
+        FanPoint(base.replace(month=7 + i), 100, 90 - i, 110 + i, 85 + 10 * i, 115 - 10 * i)
+        for i in range(3)
+    ]
+    svg = str(fan_chart([], points, title="t", description="d", legend=LEGEND))
+    outer_hi, outer_lo = _polygon(svg, "outer")
+    inner_hi, inner_lo = _polygon(svg, "inner")
+    for (_, oh), (_, ih), (_, ol), (_, il) in zip(
+        outer_hi, inner_hi, outer_lo, inner_lo, strict=True
+    ):
+        assert oh <= ih and ol >= il  # SVG y grows downwards
+
+
+def test_forecast_page_bands_are_ordered(web):
+    svg = web.get("/forecasts", params={"area": "TA23", "variable": "unemployed"}).text
+    outer_hi, outer_lo = _polygon(svg, "outer")
+    inner_hi, inner_lo = _polygon(svg, "inner")
+    assert all(o[1] <= i[1] for o, i in zip(outer_hi, inner_hi, strict=True))
+    assert all(o[1] >= i[1] for o, i in zip(outer_lo, inner_lo, strict=True))
+
+
+finite = st.floats(0, 1e6, allow_nan=False)
+
+
+@given(st.lists(st.tuples(finite, finite, finite, finite), min_size=1, max_size=12))
+def test_envelope_contains_the_inner_band(bounds):
+    points = [
+        FanPoint(dt.date(2026, 1 + i % 12, 1), 0.0, a, a + b, c, c + d)
+        for i, (a, b, c, d) in enumerate(bounds)
+    ]
+    for p, q in zip(points, envelope(points), strict=True):
+        assert q.lo_out <= q.lo_in <= q.hi_in <= q.hi_out
+        assert q.lo_out <= p.lo_out and q.hi_out >= p.hi_out  # only ever widened
+
+
+def test_lines_break_at_missing_months():
+    months = [dt.date(2023, m, 1) for m in range(1, 13)] + [dt.date(2026, 6, 1)]
+    values = [1.0] * 10 + [math.nan, math.nan, 3.0]
+    assert [len(r) for r in segments(list(zip(months, values, strict=True)))] == [10, 1]
+    # Rows absent (not NaN) are a break too.
+    rows = [(dt.date(2023, m, 1), 1.0) for m in (1, 2, 3)] + [
+        (dt.date(2026, 5, 1), 2.0),
+        (dt.date(2026, 6, 1), 2.0),
+    ]
+    assert [len(r) for r in segments(rows)] == [3, 2]
+
+
+def test_register_history_line_breaks_at_the_2023_2026_gap(web):
+    html = web.get("/forecasts", params={"area": "491", "variable": "unemployed"}).text
+    lines = re.findall(r'<polyline data-series="history" points="([^"]+)"', html)
+    dots = re.findall(r'<circle data-series="history"', html)
+    assert len(lines) + len(dots) >= 2  # observed up to 2023-10, then 2026-06 alone
+    for line in lines:
+        xs = [float(p.split(",")[0]) for p in line.split()]
+        steps = [b - a for a, b in itertools.pairwise(xs)]
+        assert max(steps) < 2 * min(steps)  # no straight line across the missing months
+    assert (
+        "month is missing from the data"
+        in web.get(
+            "/forecasts", params={"area": "491", "variable": "unemployed", "lang": "en"}
+        ).text
+    )
+
+
+def test_favicon_and_small_screen_css_are_served(web):
+    assert web.get("/favicon.ico").headers["content-type"].startswith("image/svg+xml")
+    css = web.get("/static/style.css").text
+    assert "@media (max-width: 40rem)" in css and ".table-wrap" in css
+    html = web.get("/training", params={"lang": "en"}).text
+    assert 'rel="icon"' in html and '<div class="table-wrap">' in html
