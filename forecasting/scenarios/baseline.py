@@ -74,6 +74,8 @@ SUPPRESSED_UNEMPLOYED = 2.0
 #: Consecutive observed months that make a complete history (the registers' engine uses the
 #: same run, :data:`forecasting.registers.MIN_RUN`).
 MIN_HISTORY = 24
+#: Expected persons below this count as none (set_long_term_share).
+TINY = 1e-9
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,9 @@ class Targets:
 
     ``suppressed`` (N + 1, R) marks observed months whose unemployed count is suppressed in
     the registers (NaN there); the target holds the interpolated stand-in.
+    ``long_term_share`` (N + 1, R): the registers' long-term unemployed over unemployed where
+    both are observed (the 2026 extracts: the present), else NaN; :func:`track` sets the
+    duration composition of those months to it.
     """
 
     months: pd.DatetimeIndex
@@ -90,6 +95,7 @@ class Targets:
     vacancies: np.ndarray
     observed: np.ndarray
     suppressed: np.ndarray
+    long_term_share: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -302,7 +308,44 @@ def targets(
         vacancies=out["vacancies"],
         observed=observed,
         suppressed=np.isnan(raw) & observed[:, None],
+        long_term_share=_long_term_share(reg, months),
     )
+
+
+def _long_term_share(reg: xr.Dataset, months: pd.DatetimeIndex) -> np.ndarray | None:
+    """(N + 1, R) observed long-term unemployed / unemployed, NaN where either is missing;
+    None when the window has no such month (every month before the 2026 extracts)."""
+    if "long_term_unemployed" not in reg:
+        return None
+    lt = reg["long_term_unemployed"].transpose("time", "area").reindex(time=months).values
+    u = reg["unemployed"].transpose("time", "area").reindex(time=months).values
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(u > 0, lt / u, np.nan)
+    share = np.clip(share, 0.0, 1.0)
+    return share if np.isfinite(share).any() else None
+
+
+def set_long_term_share(U: np.ndarray, share: np.ndarray) -> np.ndarray:
+    """``U`` (R, I, D) with the last duration band (12+ months) at ``share`` (R,) of each
+    municipality's unemployed; the shorter bands and the industries keep their proportions
+    and each municipality's total is unchanged. NaN shares leave the municipality as it is."""
+    out = U.copy()
+    total = U.sum(axis=(1, 2))
+    lt = U[..., -1].sum(axis=1)
+    for r in np.flatnonzero(np.isfinite(share) & (total > TINY)):
+        want = share[r] * total[r]
+        if lt[r] > TINY:
+            out[r, :, -1] *= want / lt[r]
+        else:  # no long-term unemployed tracked: spread by the industry mix of the others
+            mix = U[r, :, :-1].sum(axis=1)
+            out[r, :, -1] = want * mix / mix.sum()
+            lt[r] = 0.0
+        short = total[r] - lt[r]
+        if short > TINY:
+            out[r, :, :-1] *= (total[r] - want) / short
+        else:  # everyone was long-term: the rest goes to 6-12 months, the same industries
+            out[r, :, -2] = (total[r] - want) * U[r, :, -1] / lt[r]
+    return out
 
 
 def vacancy_shares(structure: Structure) -> np.ndarray:
@@ -325,6 +368,9 @@ def track(structure: Structure, params: lf.FlowParameters, tg: Targets) -> Track
     R, I = structure.jobs.shape
     N = len(tg.months) - 1
     E, U, V = _start_state(structure, tg)
+    lts = tg.long_term_share
+    if lts is not None:
+        U = set_long_term_share(U, lts[0])
     vshare = vacancy_shares(structure)
     x_new = structure.industries.index("X")
     exit_e0 = structure.retire + structure.outmig
@@ -371,6 +417,9 @@ def track(structure: Structure, params: lf.FlowParameters, tg: Targets) -> Track
         ent_u = INFLOW_FROM_OUTSIDE * inflow
         U_next[:, x_new, 0] += ent_u
         U = U_next
+        if lts is not None and np.isfinite(lts[n + 1]).any():
+            # an observed composition (the present): the tracked one is replaced by it
+            U = set_long_term_share(U, lts[n + 1])
         q = structure.close_by_month[tg.months[n + 1].month - 1]
         vac_new = np.maximum(tg.vacancies[n + 1][:, None] * vshare - V * (1 - q), 0.0)
         V = V * (1 - q) + vac_new
@@ -522,6 +571,7 @@ def _build(
         vacancies=tg.vacancies[BURN_IN + 1 :],
         observed=tg.observed[BURN_IN + 1 :],
         suppressed=tg.suppressed[BURN_IN + 1 :],
+        long_term_share=None if tg.long_term_share is None else tg.long_term_share[BURN_IN + 1 :],
     )
     return Baseline(
         structure=st,
