@@ -173,6 +173,13 @@ durations). After the start the simulated share drifts back toward the model's s
 state: the matching efficiency is still calibrated to Etelä-Savo's 2017 share, so the
 long-term share of scenarios far from the present is lower than the release's forecast
 share (not done: re-anchoring the matching efficiency to the {present:%Y-%m} share).
+
+A spec starting inside the gap (2023-11..2026-05): those months are not observed
+(`observed` is false); without forecasts covering them their targets repeat the last
+complete year (2022-11..2023-10), the published 2026-06 counts are the target of 2026-06 (a
+one-month step to the present level), and persistence after 2026-06 continues from the
+present's level. The release's forecasts start 2026-07 and never cover the gap. Windows
+that end before 2026-06 are bit-identical to the registers cut at 2023-10.
 """,
         encoding="utf-8",
     )
