@@ -45,26 +45,54 @@ def _bands(mean: np.ndarray, h: np.ndarray, rel: float) -> dict[str, np.ndarray]
     }
 
 
-def register_forecasts(history: xr.Dataset, horizon: int = 24) -> xr.Dataset:
-    """Seasonal-naive means with widening bands in the published layout:
-    ``unemployed``, ``vacancies``, ``unemployment_rate`` by (area, time, statistic) and
-    ``labour_force`` by (area, time).
+#: Months ahead of the latest observed month in a release
+#: (``forecasting.release.products.REGISTER_HORIZON``: 2026-07 .. 2029-12).
+REGISTER_HORIZON = 42
+#: Special groups of the release's forecasts served here (a share of the unemployed at the
+#: origin, as ``forecasting.register_groups``).
+GROUPS = ("jobseekers", "long_term_unemployed")
+
+
+def _seasonal_from_present(history: xr.Dataset, variable: str, time: pd.DatetimeIndex):
+    """(area, time) seasonal naive: the last complete year (before the registers' gap) by
+    calendar month, scaled to the level of the latest observed month (the origin)."""
+    from forecasting.scenarios.baseline import history_end, latest_observed
+
+    end, origin = history_end(history), latest_observed(history)
+    year = history[variable].sel(time=slice(end - pd.DateOffset(months=11), end))
+    by_month = {pd.Timestamp(t).month: year.sel(time=t).values for t in year["time"].values}
+    now = history[variable].sel(time=origin).values
+    # (x + 1) ratios: zero counts; a suppressed origin keeps the old level, a suppressed
+    # month of the old year stays missing (the engine reads it as a small count)
+    level = np.where(np.isnan(now), 1.0, (now + 1.0) / (by_month[origin.month] + 1.0))
+    return np.stack([np.maximum((by_month[t.month] + 1.0) * level - 1.0, 0.0) for t in time], -1)
+
+
+def register_forecasts(history: xr.Dataset, horizon: int = REGISTER_HORIZON) -> xr.Dataset:
+    """The release's layout (``forecast_registers(registers, "latest", 42)``): from the
+    month after the latest observation (2026-07), seasonal-naive means with widening bands
+    for ``unemployed``, ``vacancies``, ``unemployment_rate`` and the special groups
+    :data:`GROUPS` by (area, time, statistic), ``labour_force`` by (area, time).
     """
-    last = pd.Timestamp(history["time"].values[-1])
+    from forecasting.scenarios.baseline import latest_observed
+
+    last = latest_observed(history)
     time = pd.date_range(last + pd.offsets.MonthBegin(1), periods=horizon, freq="MS")
     h = np.arange(1, horizon + 1)[None, :]
     data: dict[str, Any] = {}
     for variable in ("unemployed", "vacancies"):
-        base = history[variable].transpose("area", "time").values[:, -12:]
-        mean = np.tile(base, (1, horizon // 12 + 1))[:, :horizon]
+        mean = _seasonal_from_present(history, variable, time)
         bands = _bands(mean, h, 0.03)
         data[variable] = (("area", "time", "statistic"), np.stack(list(bands.values()), -1))
-    force = history["labour_force"].transpose("area", "time").values[:, -1:]
+    force = history["labour_force"].sel(time=last).values[:, None]
     data["labour_force"] = (("area", "time"), np.repeat(force, horizon, axis=1))
     data["unemployment_rate"] = (
         ("area", "time", "statistic"),
         100 * data["unemployed"][1] / data["labour_force"][1][..., None],
     )
+    for group in GROUPS:
+        share = (history[group] / history["unemployed"]).sel(time=last).values
+        data[group] = (("area", "time", "statistic"), data["unemployed"][1] * share[:, None, None])
     ds = xr.Dataset(
         data,
         coords={"area": history["area"].values, "time": time, "statistic": list(STATISTICS)},
@@ -334,7 +362,7 @@ def stub_scenario_runner(spec: Any, baseline: xr.Dataset | None = None) -> xr.Da
     """
     from forecasting.errors import ValidationError
 
-    start = spec.start or (spec.events[0].start if spec.events else "2023-11")
+    start = spec.start or (spec.events[0].start if spec.events else "2026-07")
     if not "2006" <= start[:4] <= "2100":  # the engine refuses starts outside its window too
         raise ValidationError("start", f"{start} is outside the simulated window")
     time = pd.date_range(f"{start}-01", periods=spec.horizon_months, freq="MS")

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from forecasting.scenarios import baseline as bl
 from forecasting.scenarios.calibration import load_structure
@@ -121,3 +124,59 @@ def test_register_forecasts_drive_the_baseline_after_the_last_observation(ta23):
     k = list(tg.months).index(pd.Timestamp("2025-05-01"))
     np.testing.assert_allclose(tg.unemployed[k], level)
     assert tg.observed[0] and not tg.observed[-1]
+
+
+# -- the registers' gap and the present ----------------------------------------------------
+
+
+def test_the_complete_history_ends_before_the_gap_and_the_present_is_2026_06(ta23):
+    """Snapshot v2: 12r5 observed to 2023-10, a gap 2023-11..2026-05, 2026-06 observed."""
+    import pandas as pd
+
+    assert bl.history_end(ta23.registers) == pd.Timestamp("2023-10-01")
+    assert bl.latest_observed(ta23.registers) == pd.Timestamp("2026-06-01")
+    old = ta23.registers.sel(time=slice(None, "2023-10"))
+    for first, n in (("2021-01", 60), ("2013-01", 60)):  # windows into the gap are unchanged
+        new_t = bl.targets(ta23.structure, ta23.registers, pd.Timestamp(first), n)
+        old_t = bl.targets(ta23.structure, old, pd.Timestamp(first), n)
+        for k in ("unemployed", "employed", "vacancies", "observed"):
+            np.testing.assert_array_equal(getattr(new_t, k), getattr(old_t, k))
+
+
+def test_the_baseline_from_the_present_starts_from_the_published_registers(ta23):
+    """A spec without start or events starts 2026-07 from the published 2026-06 counts and
+    long-term share (tyonv 12r5 2026-06; criteria of docs/results/scenarios_present.md)."""
+    import pandas as pd
+
+    from forecasting.scenarios.run import first_month
+    from forecasting.scenarios.spec import ScenarioSpec
+
+    first = first_month(ScenarioSpec(), ta23.registers)
+    assert first == pd.Timestamp("2026-07-01")
+    base = bl.build_baseline(ta23, first, 12)
+    obs = ta23.registers.sel(time="2026-06", area=list(ta23.structure.municipalities))
+    u_obs = obs["unemployed"].values.ravel()
+    lt_obs = obs["long_term_unemployed"].values.ravel() / u_obs
+    U = base.init.U
+    u = U.sum(axis=(1, 2))
+    assert np.abs(u / u_obs - 1).max() <= 0.05
+    assert np.abs(U[..., -1].sum(axis=1) / u - lt_obs).max() <= 0.05
+    assert not base.targets.observed.any()
+    # persistence after the present continues from its level (no step back to 2023)
+    june = base.targets.unemployed[list(base.months).index(pd.Timestamp("2027-06-01"))]
+    np.testing.assert_allclose(june, u_obs)
+
+
+@given(
+    U=arrays(np.float64, (3, 4, 4), elements=st.floats(0, 1000, allow_subnormal=False)),
+    share=arrays(np.float64, 3, elements=st.floats(0, 1)),
+)
+def test_setting_the_long_term_share_keeps_the_totals(U, share):
+    out = bl.set_long_term_share(U, share)
+    assert (out >= 0).all()
+    np.testing.assert_allclose(out.sum(axis=(1, 2)), U.sum(axis=(1, 2)), rtol=1e-9, atol=1e-9)
+    total = U.sum(axis=(1, 2))
+    ok = total > 1e-6
+    np.testing.assert_allclose(
+        out[ok][..., -1].sum(axis=1), share[ok] * total[ok], rtol=1e-9, atol=1e-6
+    )

@@ -192,14 +192,18 @@ def test_a_malformed_spec_file_is_refused_naming_the_file_and_writes_nothing(cub
 
 
 def _persistence_targets(registers: xr.Dataset, scale: float = 1.0) -> xr.Dataset:
-    """Register-forecast-shaped targets: the last observed year of TA23, 24 months on."""
+    """Register-forecast-shaped targets: the last complete observed year of TA23 (to
+    2023-10, before the registers' gap), 24 months on from there."""
     import pandas as pd
 
     from forecasting import geography
+    from forecasting.scenarios.baseline import history_end
 
     reg = registers.sel(area=geography.members("TA23"))
-    last = reg.isel(time=slice(-12, None))[["unemployed", "vacancies", "labour_force"]]
-    months = pd.date_range(pd.Timestamp(reg["time"].values[-1]), periods=25, freq="MS")[1:]
+    end = history_end(reg)
+    complete = reg.sel(time=slice(None, end))
+    last = complete.isel(time=slice(-12, None))[["unemployed", "vacancies", "labour_force"]]
+    months = pd.date_range(end, periods=25, freq="MS")[1:]
     tiled = xr.concat([last, last], dim="time").assign_coords(time=months)
     return tiled * scale
 

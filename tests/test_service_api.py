@@ -50,7 +50,10 @@ def test_suppressed_cells_are_null_with_a_status_never_zero(tmp_path):
         text = c.get("/v1/registers/history", params={**params, "format": "csv"}).text
     assert row["vacancies"] is None and row["vacancies_status"] == "confidential"
     assert before["vacancies"] is not None and before["vacancies_status"] == "ok"
-    assert text.splitlines()[-1].split(",")[5] == ""  # empty CSV cell, not 0
+    # columns by name: the registers have 23 variables now (jobseekers first)
+    table = [line for line in text.splitlines() if not line.startswith("#")]
+    last = list(csv.DictReader(table))[-1]
+    assert last["vacancies"] == ""  # empty CSV cell, not 0
 
 
 def test_pages_cover_the_selection_exactly_once(client):
@@ -315,14 +318,18 @@ def test_a_new_release_is_never_answered_from_the_old_ones_cache(tmp_path):
 
 
 def test_forecasts_are_one_row_per_area_month_and_variable(client, service_store):
+    from tests.service_data import GROUPS, REGISTER_HORIZON
+
     cube = _release(service_store).dataset("register_forecasts")
     rows = client.get(
         "/v1/registers/forecasts", params={"area": "491", "horizon": 2, "lang": "en"}
     ).json()["data"]
+    # the release forecasts from the month after the latest observation (2026-06), 42
+    # months, the special groups as rows of their own (tests/service_data.py)
     assert [(r["time"], r["variable"]) for r in rows] == [
         (t, v)
-        for t in ("2023-11-01", "2023-12-01")
-        for v in ("unemployed", "vacancies", "unemployment_rate")
+        for t in ("2026-07-01", "2026-08-01")
+        for v in ("unemployed", "vacancies", "unemployment_rate", *GROUPS)
     ]
     first = cube.sel(area="491").isel(time=0)
     assert rows[0]["mean"] == pytest.approx(float(first["unemployed"].sel(statistic="mean")))
@@ -331,7 +338,8 @@ def test_forecasts_are_one_row_per_area_month_and_variable(client, service_store
     rate = client.get(
         "/v1/registers/forecasts", params={"area": "491", "variable": "unemployment_rate"}
     ).json()["data"]
-    assert {r["variable"] for r in rate} == {"unemployment_rate"} and len(rate) == 24
+    assert {r["variable"] for r in rate} == {"unemployment_rate"}
+    assert len(rate) == REGISTER_HORIZON == 42
 
 
 def test_occupation_tightness_rows(client):
@@ -403,7 +411,8 @@ def test_scenario_runs_in_a_worker_process_equal_the_engine_run_in_process(tmp_p
                 "municipality": "507",
                 "industry": "C",
                 "jobs": 80,
-                "start": "2024-01",
+                # after the present (2026-06): the release's forecasts start in 2026-07
+                "start": "2026-08",
             }
         ],
         "horizon_months": 6,

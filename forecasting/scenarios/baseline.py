@@ -71,6 +71,11 @@ SUPPRESSED_VACANCIES = 2.0
 #: are interpolated in time, or else set to this value (the middle of 0..4). Only the
 #: targets are filled: the registers and the outputs' ``observed`` keep them NaN.
 SUPPRESSED_UNEMPLOYED = 2.0
+#: Consecutive observed months that make a complete history (the registers' engine uses the
+#: same run, :data:`forecasting.registers.MIN_RUN`).
+MIN_HISTORY = 24
+#: Expected persons below this count as none (set_long_term_share).
+TINY = 1e-9
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,9 @@ class Targets:
 
     ``suppressed`` (N + 1, R) marks observed months whose unemployed count is suppressed in
     the registers (NaN there); the target holds the interpolated stand-in.
+    ``long_term_share`` (N + 1, R): the registers' long-term unemployed over unemployed where
+    both are observed (the 2026 extracts: the present), else NaN; :func:`track` sets the
+    duration composition of those months to it.
     """
 
     months: pd.DatetimeIndex
@@ -87,6 +95,7 @@ class Targets:
     vacancies: np.ndarray
     observed: np.ndarray
     suppressed: np.ndarray
+    long_term_share: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -144,21 +153,15 @@ def _point(da: xr.DataArray) -> xr.DataArray:
     return da.to_dataset(name="v").enn.point()["v"]
 
 
-def _history(
-    reg: xr.Dataset, var: str, munis: list[str], baseline: xr.Dataset | None
-) -> pd.DataFrame:
-    """Observed monthly values (time x municipality), extended by the forecast if given."""
+def _history(reg: xr.Dataset, var: str) -> pd.DataFrame:
+    """Observed monthly values (time x municipality) of the complete history; suppressed
+    cells interpolated in time (or a small count)."""
     da = reg[var].transpose("time", "area")
     if var == "vacancies":
         da = da.interpolate_na("time").fillna(SUPPRESSED_VACANCIES)
     elif bool(da.isnull().any()):
         da = da.interpolate_na("time").fillna(SUPPRESSED_UNEMPLOYED)
-    hist = da.to_pandas()
-    if baseline is not None and var in baseline:
-        fc = _forecast(baseline, var, munis)
-        fc = fc.loc[fc.index > hist.index[-1]]
-        hist = pd.concat([hist, fc[hist.columns]])
-    return hist
+    return pd.DataFrame(da.to_pandas())
 
 
 def _forecast(baseline: xr.Dataset, var: str, munis: list[str]) -> pd.DataFrame:
@@ -183,6 +186,89 @@ def _forecast(baseline: xr.Dataset, var: str, munis: list[str]) -> pd.DataFrame:
     return fc.fillna(SUPPRESSED_VACANCIES if var == "vacancies" else SUPPRESSED_UNEMPLOYED)
 
 
+def _observed_flags(reg: xr.Dataset) -> np.ndarray:
+    """``(T,)`` months in which any of the area's municipalities has an unemployed count."""
+    values = reg["unemployed"].transpose("time", "area").values
+    return np.asarray(np.isfinite(values).any(axis=1))
+
+
+def history_end(registers: xr.Dataset) -> pd.Timestamp:
+    """The last month of the complete history: the end of the latest run of at least
+    :data:`MIN_HISTORY` consecutive observed months (2023-10 in snapshot v2, whose registers
+    have a gap 2023-11..2026-05 and one observed month 2026-06 after it)."""
+    seen = _observed_flags(registers)
+    times = pd.DatetimeIndex(registers["time"].values)
+    run, end = 0, -1
+    for t, flag in enumerate(seen):
+        run = run + 1 if flag else 0
+        if run >= MIN_HISTORY:
+            end = t
+    if end < 0:
+        raise ValidationError(
+            "registers", f"needs {MIN_HISTORY} consecutive observed months for a baseline"
+        )
+    return times[end]
+
+
+def latest_observed(registers: xr.Dataset) -> pd.Timestamp:
+    """The present: the latest month with an unemployed count (2026-06 in snapshot v2)."""
+    seen = _observed_flags(registers)
+    if not seen.any():
+        raise ValidationError("registers", "has no observed month")
+    return pd.Timestamp(registers["time"].values[np.flatnonzero(seen)[-1]])
+
+
+def _after_gap(reg: xr.Dataset, var: str, end: pd.Timestamp) -> pd.DataFrame:
+    """Observed months after the complete history (time x municipality); a suppressed cell
+    is a small count (no neighbours to interpolate from), a missing labour force NaN."""
+    seen = pd.DatetimeIndex(reg["time"].values[_observed_flags(reg)])
+    later = seen[seen > end]
+    frame = pd.DataFrame(reg[var].sel(time=later).transpose("time", "area").to_pandas())
+    if var == "vacancies":
+        return frame.fillna(SUPPRESSED_VACANCIES)
+    if var == "unemployed":
+        return frame.fillna(SUPPRESSED_UNEMPLOYED)
+    return frame
+
+
+def _series(
+    hist: pd.DataFrame, fc: pd.DataFrame | None, obs: pd.DataFrame, last: pd.Timestamp
+) -> pd.DataFrame:
+    """Monthly values from the start of ``hist`` to ``last``: the complete history, then
+    per month an observation after the gap, else the forecast, else the value a year
+    earlier (seasonal persistence). A persisted month whose source predates the latest
+    observation after the gap is scaled by that observation's level ratio ``(obs + 1) /
+    (value it replaced + 1)``, so persistence continues from the present, not from the
+    old level; months before it (inside the gap) keep the last complete year."""
+    index = pd.date_range(hist.index[0], max(last, hist.index[-1]), freq="MS")
+    val = np.full((len(index), hist.shape[1]), np.nan)
+    src = np.zeros(len(index), dtype=np.int64)
+    ratio: np.ndarray | None = None
+    level_at = -1
+    n_hist = len(hist)
+    val[:n_hist] = hist.to_numpy(dtype=float)
+    src[:n_hist] = np.arange(n_hist)
+    fc_rows = {} if fc is None else {m: k for k, m in enumerate(fc.index) if m > hist.index[-1]}
+    fc_arr = None if fc is None else fc[hist.columns].to_numpy(dtype=float)
+    obs_rows = {m: k for k, m in enumerate(obs.index)}
+    obs_arr = obs[hist.columns].to_numpy(dtype=float)
+    for t in range(n_hist, len(index)):
+        m = index[t]
+        if m in fc_rows and fc_arr is not None:
+            val[t], src[t] = fc_arr[fc_rows[m]], t
+        else:
+            val[t], src[t] = val[t - 12], src[t - 12]
+            if ratio is not None and src[t] < level_at:
+                val[t] = np.maximum((val[t] + 1.0) * ratio - 1.0, 0.0)
+                src[t] = level_at
+        if m in obs_rows:
+            o = obs_arr[obs_rows[m]]
+            o = np.where(np.isnan(o), val[t], o)  # a missing labour force keeps the path
+            ratio, level_at = (o + 1.0) / (val[t] + 1.0), t
+            val[t], src[t] = o, t
+    return pd.DataFrame(val, index=index, columns=hist.columns)
+
+
 def targets(
     structure: Structure,
     registers: xr.Dataset,
@@ -192,30 +278,28 @@ def targets(
 ) -> Targets:
     """Targets for the month before ``first`` and ``n_months`` months from ``first``.
 
-    Observed months come from ``registers`` (the ``registers`` cube, at least the area's
-    municipalities); later months from ``baseline`` (register
-    forecasts: ``unemployed``, ``vacancies``, ``labour_force`` by area and time, with an
-    optional ``statistic`` or ``quantile`` dim whose mean or median is used), and after the
-    last of those the last available year is repeated (seasonal persistence).
+    Months of the complete history (up to :func:`history_end`) come from ``registers`` (the
+    ``registers`` cube, at least the area's municipalities), as do the observed months after
+    a gap (the present, 2026-06). Other months come from ``baseline`` where it has them
+    (register forecasts: ``unemployed``, ``vacancies``, ``labour_force`` by area and time,
+    with an optional ``statistic`` or ``quantile`` dim whose mean or median is used; the
+    release's start the month after the present), else the value of a year earlier is
+    repeated (seasonal persistence): inside the gap the last complete year, after the
+    present that year scaled to the present's level (see :func:`_series`).
     """
     munis = list(structure.municipalities)
     months = pd.date_range(first - pd.DateOffset(months=1), periods=n_months + 1, freq="MS")
     reg = registers.sel(area=munis)
-    last_obs = pd.Timestamp(reg["time"].values[-1])
+    end = history_end(reg)
+    complete = reg.sel(time=slice(None, end))
     out = {}
     for var in ("unemployed", "labour_force", "vacancies"):
-        hist = _history(reg, var, munis, baseline)
-        last = hist.index[-1]
-        tail = hist.loc[last - pd.DateOffset(months=11) : last]
-        rows = []
-        for m in months:
-            if m <= last:
-                rows.append(hist.loc[m].to_numpy(dtype=float))
-            else:
-                same = tail[tail.index.month == m.month]
-                rows.append(same.iloc[-1].to_numpy(dtype=float))
-        out[var] = np.array(rows)
-    observed = np.asarray(months <= last_obs)
+        hist = _history(complete, var)
+        fc = _forecast(baseline, var, munis) if baseline is not None and var in baseline else None
+        series = _series(hist, fc, _after_gap(reg, var, end), months[-1])
+        out[var] = series.loc[months].to_numpy(dtype=float)
+    seen = pd.DatetimeIndex(reg["time"].values[_observed_flags(reg)])
+    observed = np.asarray(months.isin(seen))
     raw = reg["unemployed"].transpose("time", "area").reindex(time=months).values
     return Targets(
         months=months,
@@ -224,7 +308,44 @@ def targets(
         vacancies=out["vacancies"],
         observed=observed,
         suppressed=np.isnan(raw) & observed[:, None],
+        long_term_share=_long_term_share(reg, months),
     )
+
+
+def _long_term_share(reg: xr.Dataset, months: pd.DatetimeIndex) -> np.ndarray | None:
+    """(N + 1, R) observed long-term unemployed / unemployed, NaN where either is missing;
+    None when the window has no such month (every month before the 2026 extracts)."""
+    if "long_term_unemployed" not in reg:
+        return None
+    lt = reg["long_term_unemployed"].transpose("time", "area").reindex(time=months).values
+    u = reg["unemployed"].transpose("time", "area").reindex(time=months).values
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(u > 0, lt / u, np.nan)
+    share = np.clip(share, 0.0, 1.0)
+    return share if np.isfinite(share).any() else None
+
+
+def set_long_term_share(U: np.ndarray, share: np.ndarray) -> np.ndarray:
+    """``U`` (R, I, D) with the last duration band (12+ months) at ``share`` (R,) of each
+    municipality's unemployed; the shorter bands and the industries keep their proportions
+    and each municipality's total is unchanged. NaN shares leave the municipality as it is."""
+    out = U.copy()
+    total = U.sum(axis=(1, 2))
+    lt = U[..., -1].sum(axis=1)
+    for r in np.flatnonzero(np.isfinite(share) & (total > TINY)):
+        want = share[r] * total[r]
+        if lt[r] > TINY:
+            out[r, :, -1] *= want / lt[r]
+        else:  # no long-term unemployed tracked: spread by the industry mix of the others
+            mix = U[r, :, :-1].sum(axis=1)
+            out[r, :, -1] = want * mix / mix.sum()
+            lt[r] = 0.0
+        short = total[r] - lt[r]
+        if short > TINY:
+            out[r, :, :-1] *= (total[r] - want) / short
+        else:  # everyone was long-term: the rest goes to 6-12 months, the same industries
+            out[r, :, -2] = (total[r] - want) * U[r, :, -1] / lt[r]
+    return out
 
 
 def vacancy_shares(structure: Structure) -> np.ndarray:
@@ -247,6 +368,9 @@ def track(structure: Structure, params: lf.FlowParameters, tg: Targets) -> Track
     R, I = structure.jobs.shape
     N = len(tg.months) - 1
     E, U, V = _start_state(structure, tg)
+    lts = tg.long_term_share
+    if lts is not None:
+        U = set_long_term_share(U, lts[0])
     vshare = vacancy_shares(structure)
     x_new = structure.industries.index("X")
     exit_e0 = structure.retire + structure.outmig
@@ -293,6 +417,9 @@ def track(structure: Structure, params: lf.FlowParameters, tg: Targets) -> Track
         ent_u = INFLOW_FROM_OUTSIDE * inflow
         U_next[:, x_new, 0] += ent_u
         U = U_next
+        if lts is not None and np.isfinite(lts[n + 1]).any():
+            # an observed composition (the present): the tracked one is replaced by it
+            U = set_long_term_share(U, lts[n + 1])
         q = structure.close_by_month[tg.months[n + 1].month - 1]
         vac_new = np.maximum(tg.vacancies[n + 1][:, None] * vshare - V * (1 - q), 0.0)
         V = V * (1 - q) + vac_new
@@ -444,6 +571,7 @@ def _build(
         vacancies=tg.vacancies[BURN_IN + 1 :],
         observed=tg.observed[BURN_IN + 1 :],
         suppressed=tg.suppressed[BURN_IN + 1 :],
+        long_term_share=None if tg.long_term_share is None else tg.long_term_share[BURN_IN + 1 :],
     )
     return Baseline(
         structure=st,

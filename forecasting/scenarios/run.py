@@ -25,7 +25,14 @@ from forecasting.errors import ValidationError
 from forecasting.io.files import read_json, read_toml, write_csv, write_netcdf
 from forecasting.provenance import combine_versions, stamp
 from forecasting.scenarios import cache, outputs
-from forecasting.scenarios.baseline import BURN_IN, Baseline, Calibration, build_baseline, calibrate
+from forecasting.scenarios.baseline import (
+    BURN_IN,
+    Baseline,
+    Calibration,
+    build_baseline,
+    calibrate,
+    latest_observed,
+)
 from forecasting.scenarios.events import check_events, compile_events, scale_path
 from forecasting.scenarios.multipliers import CONFIG_PATH, load_multipliers
 from forecasting.scenarios.spec import ScenarioSpec
@@ -66,13 +73,13 @@ def _field(loc: tuple[int | str, ...]) -> str:
 
 def first_month(spec: ScenarioSpec, registers: xr.Dataset) -> pd.Timestamp:
     """The first simulated month: ``start``, else the first event's month, else the month
-    after the last observation of ``registers``."""
+    after the latest observation of ``registers`` (the present: 2026-07 from the 2026-06
+    registers, even though the cube's complete history ends before a gap)."""
     if spec.start is not None:
         return pd.Timestamp(spec.start)
     if spec.events:
         return pd.Timestamp(min(e.start for e in spec.events))
-    last = pd.Timestamp(registers["time"].values[-1])
-    return last + pd.DateOffset(months=1)
+    return latest_observed(registers) + pd.DateOffset(months=1)
 
 
 def _check_window(first: pd.Timestamp, registers: xr.Dataset) -> None:
@@ -118,7 +125,7 @@ def _check_baseline(
     register forecasts (``baseline``): refused clearly, never a silent persistence baseline."""
     if baseline is not None or spec.baseline_source != "register_forecast":
         return
-    last = pd.Timestamp(registers["time"].values[-1])
+    last = latest_observed(registers)
     end = first + pd.DateOffset(months=spec.horizon_months - 1)
     if end > last:
         raise ValidationError(
