@@ -134,10 +134,10 @@ def training_bars(
     """
     if area not in ds.indexes["area"] or "need" not in ds:
         return []
-    need = ds[["need"]]
-    parts = {"need": need.enn.point()["need"]}
+    need_ds = ds[["need"]]
+    parts = {"need": need_ds.enn.point()["need"]}
     if "statistic" in ds["need"].dims:
-        lo, hi = need.enn.bounds(0.8)
+        lo, hi = need_ds.enn.bounds(0.8)
         parts.update(lo80=lo["need"], hi80=hi["need"])
     cube = xr.Dataset(parts).sel(area=area)
     cube = cube.sel(time=cube["time"].dt.year == year)

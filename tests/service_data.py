@@ -140,9 +140,11 @@ def jobs_by_industry() -> xr.Dataset:
             "projected": (("time",), time.year > 2017),
         },
         coords={
-            "area": list(AREAS), "industry": sections, "time": time,
+            "area": list(AREAS),
+            "industry": sections,
+            "time": time,
             "statistic": ["mean", "lo80", "hi80"],
-        },  # fmt: skip
+        },
         attrs={"units": "jobs by workplace (persons), 31 December"},
     )
     return stamp(ds, source_tables=["Paavo TP 2017", FIXTURE], retrieved="2026-11-27")
@@ -171,9 +173,12 @@ def training_needs() -> xr.Dataset:
             "replacement_share_flag": (("area",), np.where(share > 0.95, "above anchors", "ok")),
         },
         coords={
-            "area": list(AREAS), "field": fields, "level": levels, "time": time,
+            "area": list(AREAS),
+            "field": fields,
+            "level": levels,
+            "time": time,
             "statistic": ["mean", "lo80", "hi80"],
-        },  # fmt: skip
+        },
         attrs={"method_note": "Openings = expansion + replacement, by field, minus supply."},
     )
     return stamp(ds, source_tables=["tyokay 115p", FIXTURE], retrieved="2026-11-27", seed=5)
