@@ -124,9 +124,11 @@ def _summarise(cells: np.ndarray, draws: int) -> np.ndarray:
     full[:, :2, :x] = np.moveaxis(cells, 0, -1)
     full[:, 2, :x] = full[:, 0, :x] + full[:, 1, :x]
     full[:, :, x] = full[:, :, :x].sum(axis=2)
-    mean, quant = draw_quantiles(full, list(STATS.values()), axis=-1)
-    if draws == 0:
-        quant[:] = np.nan
+    if draws == 0:  # the expected path: no quantiles to sort for (they are NaN)
+        mean = full.mean(axis=-1)
+        quant = np.full((len(STATS), *mean.shape), np.nan, dtype=mean.dtype)
+    else:
+        mean, quant = draw_quantiles(full, list(STATS.values()), axis=-1)
     return np.concatenate([mean[None], quant], axis=0)
 
 
