@@ -35,7 +35,8 @@ def replacement_shares(cubes: Mapping[str, xr.Dataset], n_draws: int, seed: int)
     rows = []
     for scope, area in (("area", "TA23"), ("national", "SSS")):
         ds = training.training_needs(cubes, 2035, scope, area, n_draws=n_draws, seed=seed)
-        totals = ds[["expansion", "replacement", "need", "supply"]].sum(("field", "level", "time"))
+        point = ds[["expansion", "replacement", "need", "supply"]].enn.point()
+        totals = point.sum(("field", "level", "time"))
         for code in map(str, ds["area"].values):
             rows.append(
                 {
@@ -154,7 +155,7 @@ def render(shares: pd.DataFrame, totals: pd.DataFrame, struct: pd.DataFrame, cov
             "final figures; these were produced on a shared 2-core machine). Method:",
             "`docs/methods/training_needs.md`.",
             "",
-            "## Replacement demand in all openings, 2025-2035",
+            "## Replacement demand in all openings, 2026-2035 (from the 31.12.2025 base)",
             "",
             "Sums over fields, levels and years; anchors 65-95 % for ageing regions. Replacement",
             "= the demography's retirements (exits from employment at 50+, expected path of",

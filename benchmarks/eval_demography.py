@@ -57,7 +57,7 @@ def totals_table(ds: xr.Dataset, codes: list[str]) -> pd.DataFrame:
     """Projected totals (both sexes) vs actual and official, one row per area and year."""
     actual = _data.by_year(cubes()["population_totals"]["population"])
     official = _data.by_year(cubes()["projection_2019"]["population_total"])
-    ours = _data.by_year(ds[[f"total_{s}" for s in ("mean", "lo80", "hi80", "lo95", "hi95")]])
+    ours = _data.by_year(ds["population_total"].to_dataset(dim="statistic"))
     rows = []
     for code in codes:
         members = geography.members(code)
@@ -69,7 +69,7 @@ def totals_table(ds: xr.Dataset, codes: list[str]) -> pd.DataFrame:
                     "year": year,
                     "actual": float(actual.sel(area=code, year=year)),
                     "official": float(official.sel(area=members, year=year).sum()),
-                    **{str(k).removeprefix("total_"): float(got[k]) for k in got.data_vars},
+                    **{str(k): float(got[k]) for k in got.data_vars},
                 }
             )
     table = pd.DataFrame(rows)
@@ -154,23 +154,34 @@ def window_sensitivity(draws: int, seed: int) -> list[tuple[int, dict[str, float
     return out
 
 
+def _wide(ds: xr.Dataset) -> xr.Dataset:
+    """``<v>_<statistic>`` columns of the variables over ``statistic`` (for the tables here)."""
+    out = ds[[v for v in ds.data_vars if "statistic" not in ds[v].dims]]
+    for var in [v for v in ds.data_vars if "statistic" in ds[v].dims]:
+        for stat in map(str, ds["statistic"].values):
+            out[f"{var}_{stat}"] = ds[var].sel(statistic=stat, drop=True)
+    return out
+
+
 def production(draws: int, seed: int) -> dict[str, object]:
     """The default projection (calibrated to 2020-2022) for TA23: 2024 check and headlines."""
     ds = project_population(
         cubes(), base_year=2019, until=2040, scope="area", area="TA23", draws=draws, seed=seed
     )
-    tot = _data.by_year(ds[["total_mean", "total_lo80", "total_hi80", "total_lo95", "total_hi95"]])
+    tot = _data.by_year(_wide(ds[["population_total"]]).rename(
+        {f"population_total_{s}": f"total_{s}" for s in ("mean", "lo80", "hi80", "lo95", "hi95")}
+    ))  # fmt: skip
     ta = tot.sel(area="TA23", sex="T")
     official = _data.by_year(cubes()["projection_2019"]["population_total"]).sel(area=SIX)
     supply = _data.by_year(
-        labour_supply(
+        _wide(labour_supply(
             cubes(), base_year=2019, until=2040, scope="area", area="TA23", draws=draws, seed=seed
-        ).sel(area="TA23")
+        ).sel(area="TA23"))
     )
     retire = _data.by_year(
-        retirements(
+        _wide(retirements(
             cubes(), base_year=2019, until=2040, scope="area", area="TA23", draws=draws, seed=seed
-        ).sel(area="TA23")
+        ).sel(area="TA23"))
     )
     return {"totals": ta, "official": official.sum("area"), "supply": supply, "retire": retire}
 

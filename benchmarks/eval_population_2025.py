@@ -91,7 +91,7 @@ def base_lines(cubes: Inputs, pop: xr.DataArray) -> list[str]:
 
 
 def projection_lines(ds: xr.Dataset, area: str) -> list[str]:
-    t = ds.sel(area=area, sex="T")
+    t = ds["population_total"].sel(area=area, sex="T").to_dataset(dim="statistic")
     lines = [
         f"| year | {area} mean | 80 % | 95 % | official 2024 (MK10) |",
         "|---|---:|---|---|---:|",
@@ -100,9 +100,9 @@ def projection_lines(ds: xr.Dataset, area: str) -> list[str]:
         y = t.sel(time=f"{year}-12-31")
         off = f"{OFFICIAL_MK10[year]:,}" if area == "MK10" and year in OFFICIAL_MK10 else "-"
         lines.append(
-            f"| {year} | {float(y.total_mean):,.0f} | {float(y.total_lo80):,.0f}-"
-            f"{float(y.total_hi80):,.0f} | {float(y.total_lo95):,.0f}-"
-            f"{float(y.total_hi95):,.0f} | {off} |"
+            f"| {year} | {float(y['mean']):,.0f} | {float(y['lo80']):,.0f}-"
+            f"{float(y['hi80']):,.0f} | {float(y['lo95']):,.0f}-"
+            f"{float(y['hi95']):,.0f} | {off} |"
         )
     return lines
 

@@ -65,13 +65,6 @@ STATUS_SUPPRESSED = STATUS_CODES["..."]
 STATISTICS: tuple[str, ...] = ("mean", "lo80", "hi80", "lo95", "hi95")
 #: Central interval level -> (lower, upper) statistic labels.
 BOUNDS: dict[float, tuple[str, str]] = {0.8: ("lo80", "hi80"), 0.95: ("lo95", "hi95")}
-#: Release products whose producers still put bounds into variable names (owned by the
-#: demography, labour-demand and training-needs modules): :func:`validate` lets them pass
-#: until converted. Remove a name when its producer writes the ``statistic`` dim; nothing
-#: new may be added.
-LEGACY_UNCERTAINTY_PRODUCTS: frozenset[str] = frozenset(
-    {"population_projection", "jobs_by_industry", "training_needs"}
-)
 #: Names of a bound or a point put in a variable's name (the layouts the contract refuses).
 _LEGACY_NAME = re.compile(r"^(?:(?P<var>.+)_)?(?P<stat>lo\d\d|hi\d\d|mean)$")
 
@@ -134,7 +127,8 @@ def check_uncertainty(ds: xr.Dataset, *, name: str) -> xr.Dataset:
 def stack_statistics(ds: xr.Dataset) -> xr.Dataset:
     """Convert ``<v>_mean, <v>_lo80, ...`` variables to ``<v>`` over a ``statistic`` dim.
 
-    For producers still writing bounds into names; other variables are kept. The statistic
+    For reading data written in the refused layout (e.g. an old file); other variables are
+    kept. The statistic
     labels are those of :data:`STATISTICS` present for any variable (NaN where a variable
     lacks one). Bare ``mean, lo80, ...`` variables must be renamed to ``<v>_<stat>`` first.
     """
@@ -181,8 +175,7 @@ def validate(
     required_attrs
         Provenance attributes that must be present.
 
-    The uncertainty layout is checked too (:func:`check_uncertainty`), except for the
-    products of :data:`LEGACY_UNCERTAINTY_PRODUCTS` (``name`` or ``name[unit]``).
+    The uncertainty layout is checked too (:func:`check_uncertainty`), for every product.
     """
     for attr in required_attrs:
         if attr not in ds.attrs:
@@ -233,8 +226,7 @@ def validate(
                 if d in ds[var_name].coords
             }
             raise ContractError(f"negative count in {var_name!r} at {label}", source=name)
-    if name.split("[", 1)[0] not in LEGACY_UNCERTAINTY_PRODUCTS:
-        check_uncertainty(ds, name=name)
+    check_uncertainty(ds, name=name)
     return ds
 
 

@@ -44,13 +44,16 @@ import pandas as pd
 import xarray as xr
 
 from forecasting import demography, geography
-from forecasting.demography.rates import INPUT_CUBES as DEMOGRAPHY_CUBES
+from forecasting.demography._data import BASE_CUBES
+from forecasting.demography.rates import INPUT_CUBES
 from forecasting.errors import DataError, ValidationError
 from forecasting.provenance import combine_versions, stamp
 from models import shiftshare
 
 _XR = TypeVar("_XR", xr.Dataset, xr.DataArray)
 SECTIONS: tuple[str, ...] = tuple("ABCDEFGHIJKLMNOPQRSTU")
+#: Statistics of the jobs projection (the contract's ``statistic`` labels; 80 % bounds only).
+JOBS_STATISTICS: tuple[str, ...] = ("mean", "lo80", "hi80")
 LAST_TOTALS_YEAR = 2019
 #: Groups of tyokay 115i that carry a section's growth after 2017 (see :func:`national_paths`).
 _DIRECT_115I = ("A", "C", "F", "J", "K", "L", "O", "P", "Q")
@@ -85,6 +88,9 @@ OWN_CUBES = (
     "national_employment_by_industry",
     "regional_demography",
 )
+#: The demography's cubes: any base year, and those of a base year after 2019 (the drivers
+#: start from the latest base year the cubes support).
+DEMOGRAPHY_CUBES: tuple[str, ...] = (*INPUT_CUBES, *BASE_CUBES)
 #: Every cube :func:`jobs_by_industry_projection` needs: its own and the demography's.
 CUBES: tuple[str, ...] = tuple(dict.fromkeys((*OWN_CUBES, *DEMOGRAPHY_CUBES)))
 
@@ -386,22 +392,23 @@ def elasticity_q(national: xr.Dataset, regional_demography: xr.Dataset) -> float
 def projected_population(
     cubes: Mapping[str, xr.Dataset], *, seed: int, until: int = 2040
 ) -> xr.DataArray:
-    """Our own population projection (area, time, age), both sexes, 2019..``until``.
+    """Our own population projection (area, time, age), both sexes, base year..``until``.
 
-    :func:`forecasting.demography.project_population` from the 31.12.2019 base, every
-    municipality (national scope), expected path (no draws: the drivers use the mean, so
+    :func:`forecasting.demography.project_population` from the latest base year the cubes
+    support (``forecasting.demography.base_years(cubes)[-1]``, 31.12.2025 with Snapshot v2),
+    every municipality (national scope), expected path (no draws: the drivers use the mean, so
     ``seed`` only labels the run), default assumptions, on the demography's cubes of ``cubes``;
-    its attrs (assumptions, seed) are kept.
+    its attrs (assumptions, seed, ``base_year``) are kept.
     """
     ds = demography.project_population(
         cubes,
-        base_year=2019,
+        base_year=demography.base_years(cubes)[-1],
         until=until,
         scope="national",
         draws=0,
         seed=seed,
     )
-    mean = _year(ds["mean"].sel(sex="T"))
+    mean = _year(ds["population"].sel(sex="T", statistic="mean", drop=True))
     mean.attrs = dict(ds.attrs)
     return mean
 
@@ -411,20 +418,24 @@ def _age_population(
 ) -> xr.DataArray:
     """Population aged ``ages`` per municipality ``(area, time)`` for ``origin..until``.
 
-    From 2019 the demography's own projection (:func:`projected_population`, 2019 = the
-    observed base); before 2019 (backtests) the municipality's region's observed population
-    (regional_demography), scaled to the municipality at 2019.
+    From the demography's base year (``base.population``, :func:`projected_population`: the
+    estimated base population, then the projection) the municipality's own population; before
+    it (the years between a jobs origin such as 2019 and the base year, and backtests) the
+    observed population of the municipality's region (``regional_demography``, to the base
+    year), scaled to the municipality's population of these ages in the base year.
     """
     munis = sorted(geography.municipalities().index)
     proj = base.population.sel(age=slice(*ages)).sum("age").sel(area=munis)
-    if origin >= 2019:
+    first = int(proj["time"].min())
+    if origin >= first:
         return proj.sel(time=slice(origin, until))
     reg = base.regional_population.sel(age=slice(*ages))
     reg = reg.sum(("sex", "age"))
     region_of = geography.municipalities().loc[munis, "region"].to_numpy()
     reg_m = reg.reindex(area=region_of).assign_coords(area=munis)
-    scale = proj.sel(time=2019) / reg_m.sel(time=2019)
-    return (reg_m * scale).sel(time=slice(origin, min(until, int(reg["time"].max()))))
+    scale = proj.sel(time=first) / reg_m.sel(time=first)
+    past = (reg_m * scale).sel(time=slice(origin, min(until, first - 1)))
+    return xr.concat([past, proj.sel(time=slice(first, until))], dim="time")
 
 
 def demography_index(base: DemandBase, origin: int, until: int) -> xr.DataArray:
@@ -652,11 +663,13 @@ def jobs_by_industry_projection(
     n_draws: int = 200,
     seed: int,
 ) -> xr.Dataset:
-    """Projected jobs by industry ``(area, industry, time)`` with ``mean``, ``lo80``, ``hi80``.
+    """Projected jobs by industry: ``jobs`` ``(area, industry, time, statistic)``.
 
-    Base year 2019 (the last municipal totals); history 1987..2019 is included in ``mean``
-    (lo80 = hi80 = mean there). ``area`` is a municipality or an aggregate; an aggregate comes
-    with its member municipalities (up to 40 of them). ``time`` is 31 December of each year.
+    ``statistic`` is ``mean, lo80, hi80`` (the contract's layout; no 95 % bounds). Jobs
+    origin 2019 (the last municipal totals); history 1987..2019 is included (lo80 = hi80 =
+    mean there); the demography drivers start from the latest base year of ``cubes``.
+    ``area`` is a municipality or an aggregate; an aggregate comes with its member
+    municipalities (up to 40 of them). ``time`` is 31 December of each year.
 
     Parameters
     ----------
@@ -693,8 +706,10 @@ def jobs_by_industry_projection(
         "industry": list(SECTIONS),
         "time": pd.to_datetime([f"{y}-12-31" for y in years]),
     }
-    dims = ("area", "industry", "time")
-    ds = xr.Dataset({"mean": (dims, mean), "lo80": (dims, lo), "hi80": (dims, hi)}, coords=coords)
+    ds = xr.Dataset(
+        {"jobs": (("area", "industry", "time", "statistic"), np.stack([mean, lo, hi], axis=-1))},
+        coords={**coords, "statistic": list(JOBS_STATISTICS)},
+    )
     ds["projected"] = ("time", years > LAST_TOTALS_YEAR)
     demo = base.population.attrs
     return stamp(
@@ -712,6 +727,7 @@ def jobs_by_industry_projection(
             "elasticity_q_75plus": round(base.elasticity_q, 4),
             "elasticity_p_0_19": ELASTICITY_P,
             "interval": "80 % from log-normal draws (national, regional, cell noise)",
+            "demography_base_year": int(demo["base_year"]),
         },
     )
 

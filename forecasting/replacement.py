@@ -1,7 +1,8 @@
 """Replacement demand: exits from employment by age (demography's retirements), by education.
 
 The base is :func:`forecasting.demography.retirements` (cohort-component projection from the
-31.12.2019 population, employment rates by single age of 2017): per municipality and year the
+latest base population the cubes support, 31.12.2025 with Snapshot v2 (:func:`base_year`),
+employment rates by single age of 2017): per municipality and year the
 persons leaving employment as employment rates fall with age from ``retirement_min_age`` (50)
 on, ``sum_x P_t[x] max(e[x-1] - e[x], 0)``. That counts retirements and the net early exits of
 ages 50+ (disability, long unemployment); it does not count exits before 50 nor deaths of the
@@ -36,7 +37,6 @@ import xarray as xr
 
 from forecasting import demand, demography, geography
 from forecasting.demography.labour import LABOUR_CUBES
-from forecasting.demography.rates import INPUT_CUBES
 
 EDUCATION_LEVELS = ("basic_or_none", "upper_secondary", "lower_tertiary", "higher_tertiary")
 #: Bands of ``employment_by_age_education``: label -> (first age, last age).
@@ -50,13 +50,12 @@ BANDS = {
     "75+": (75, 100),
 }
 EDUCATION_YEAR = 2017
-BASE_YEAR = 2019
 #: Draws of the demography for the retirement intervals (0 for the national scope: 308
 #: municipalities of draws would add ~10 s for an interval of well under 1 %).
 DRAWS = 100
 CUBE = "employment_by_age_education"
 #: Every cube :func:`exit_rates` needs: its own and the demography's (retirements).
-CUBES: tuple[str, ...] = tuple(dict.fromkeys((CUBE, *LABOUR_CUBES, *INPUT_CUBES)))
+CUBES: tuple[str, ...] = tuple(dict.fromkeys((CUBE, *LABOUR_CUBES, *demand.DEMOGRAPHY_CUBES)))
 Z80 = 1.2815515655446004  # standard normal 90 % quantile
 
 
@@ -106,7 +105,7 @@ class ExitRates:
     areas : tuple of str
         Municipalities of the request and the aggregate (if any).
     years : (T,) int
-        Years of the exits, ``BASE_YEAR + 1 .. until``.
+        Years of the exits, ``base_year(cubes) + 1 .. until``.
     rate : (A, T)
         Exits during the year per employed resident at the end of the previous year.
     rel_sd : (A, T)
@@ -129,8 +128,14 @@ class ExitRates:
         return self.areas.index(area)
 
 
+def base_year(cubes: Mapping[str, xr.Dataset]) -> int:
+    """The demography's base year for replacement demand: the latest year the cubes support
+    (``forecasting.demography.base_years(cubes)[-1]``; 2025 with Snapshot v2)."""
+    return demography.base_years(cubes)[-1]
+
+
 def exit_rates(cubes: Mapping[str, xr.Dataset], area: str, until: int, *, seed: int) -> ExitRates:
-    """Exit rates of ``area`` and its municipalities for ``BASE_YEAR + 1 .. until``.
+    """Exit rates of ``area`` and its municipalities for ``base_year(cubes) + 1 .. until``.
 
     Calls :func:`forecasting.demography.retirements` (scope ``"area"``, default assumptions,
     :data:`DRAWS` draws seeded with ``seed``; none for the country, ``SSS``) on ``cubes``
@@ -146,7 +151,7 @@ def exit_rates(cubes: Mapping[str, xr.Dataset], area: str, until: int, *, seed: 
     draws = 0 if code == geography.COUNTRY else DRAWS
     ds = demography.retirements(
         cubes,
-        base_year=BASE_YEAR,
+        base_year=base_year(cubes),
         until=until,
         scope="area",
         area=code,
@@ -155,10 +160,12 @@ def exit_rates(cubes: Mapping[str, xr.Dataset], area: str, until: int, *, seed: 
     )
     ds = ds.assign_coords(time=ds["time"].dt.year.values)
     years = ds["time"].values[1:]
-    exits = ds["retirements_mean"].values[:, 1:]
-    employed = ds["employed_mean"].values[:, :-1]
+    point = ds[["retirements", "employed"]].enn.point()
+    exits = point["retirements"].transpose("area", "time").values[:, 1:]
+    employed = point["employed"].transpose("area", "time").values[:, :-1]
     rate = exits / np.maximum(employed, 1e-12)
-    width = (ds["retirements_hi80"] - ds["retirements_lo80"]).values[:, 1:]
+    lo, hi = (b["retirements"].transpose("area", "time") for b in ds[["retirements"]].enn.bounds())
+    width = (hi - lo).values[:, 1:]
     rel_sd = np.nan_to_num(width / (2 * Z80) / np.maximum(exits, 1e-12)) if draws else 0 * rate
     by_age = np.nan_to_num(ds["retirements_by_age"].values[:, 1:])  # (A, T, X)
     areas = tuple(str(a) for a in ds["area"].values)

@@ -1,4 +1,5 @@
-"""Training need per broad field of education and level, 2025..2040, for education providers.
+"""Training need per broad field of education and level, from the year after the demography's
+base year (2026 with Snapshot v2) to 2040, for education providers.
 
 The chain (details and reasons in ``docs/methods/training_needs.md``)::
 
@@ -11,7 +12,12 @@ The chain (details and reasons in ``docs/methods/training_needs.md``)::
 Openings per occupation are ``max(expansion + replacement, 0)``; supply is
 ``SUPPLY_RATE * unemployed`` of the occupation, at most the openings; need = openings - supply,
 so needs add up over fields and levels to openings minus supply. 80 % intervals come from the
-job-projection draws and the demography's retirement draws.
+job-projection draws and the demography's retirement draws; ``need`` carries them on the
+contract's ``statistic`` dim (``mean, lo80, hi80``).
+
+Years: the jobs are projected from their last municipal data (2019) but the chain's openings
+start the year after the demography's base year (:func:`forecasting.replacement.base_year`,
+the latest the cubes support: 2025 with Snapshot v2, so 2026..``until``).
 
 Data: the entry points take one ``cubes`` mapping (cube name -> dataset, at least
 :data:`CUBES`, e.g. a :class:`forecasting.io.inputs.Inputs`) and a ``seed`` from the caller;
@@ -45,8 +51,9 @@ BRIDGE_LAMBDA = 0.5
 #: Months of 12ti data behind the bridge (around the 2017 industry structure) and the supply.
 BRIDGE_WINDOW = ("2015-01", "2019-12")
 SUPPLY_WINDOW_MONTHS = 12
-FIRST_YEAR = 2025
 N_DRAWS = 200
+#: Statistics of ``need`` (the contract's ``statistic`` labels; 80 % bounds only).
+NEED_STATISTICS: tuple[str, ...] = ("mean", "lo80", "hi80")
 #: Every cube the chain needs: the jobs projection's, the replacement's and the 12ti/12r5 ones.
 CUBES: tuple[str, ...] = tuple(
     dict.fromkeys((*demand.CUBES, *replacement.CUBES, "occupations", "registers"))
@@ -250,10 +257,24 @@ def _groups(code: str) -> dict[str, list[str]]:
     return demand.area_groups(code)
 
 
+def _from_year(sim: demand.JobsSimulation, year: int) -> demand.JobsSimulation:
+    """``sim`` from ``year`` on (the demography's base year: openings start the year after)."""
+    keep = sim.years >= year
+    if not keep.any() or sim.years[0] > year:
+        raise DataError(
+            f"jobs years {sim.years[[0, -1]]} do not reach the demography's base year {year}",
+            source="demography",
+        )
+    return demand.JobsSimulation(
+        sim.groups, sim.years[keep], sim.central[..., keep], sim.draws[..., keep]
+    )
+
+
 def _replacement_rates(
     cubes: Mapping[str, xr.Dataset], code: str, sim: demand.JobsSimulation, seed: int
 ) -> replacement.ExitRates:
-    """Exit rates of the demography for ``code``'s groups, checked against the simulation years.
+    """Exit rates of the demography for ``code``'s groups, checked against the simulation years
+    (``sim`` starts in the demography's base year, see :func:`_from_year`).
 
     Column ``k`` of ``rate`` holds the exits during ``sim.years[k + 1]`` per employed resident
     at the end of ``sim.years[k]``; the chain applies it to the jobs of ``sim.years[k]``.
@@ -299,6 +320,7 @@ def _chain(
     groups = _groups(code)
     base = demand.demand_base(cubes, seed=seed)
     sim = demand.simulate_jobs(base, groups, until=until, n_draws=n_draws, seed=seed)
+    sim = _from_year(sim, replacement.base_year(cubes))
     exits = _replacement_rates(cubes, code, sim, seed)
     rates = np.stack([exits.rate[exits.take(label)] for label in sim.groups])  # (G, H)
     region = occupation_region(code)
@@ -383,16 +405,27 @@ def _note(version: str, notes: dict[str, str]) -> str:
     return METHOD_NOTE.format(version=version, demography=notes["demography_assumptions_version"])
 
 
+def _need_statistics(need: xr.DataArray, draws: xr.DataArray) -> xr.DataArray:
+    """``need`` (the central path) with the 80 % bounds of its ``draws`` on a ``statistic``
+    dim (:data:`NEED_STATISTICS`), last."""
+    lo = draws.quantile(0.1, dim="draw").drop_vars("quantile")
+    hi = draws.quantile(0.9, dim="draw").drop_vars("quantile")
+    parts = [need, lo.transpose(*need.dims), hi.transpose(*need.dims)]
+    return xr.concat(parts, dim=pd.Index(list(NEED_STATISTICS), name="statistic"))
+
+
 def _to_fields(by_occ: xr.Dataset, key: xr.DataArray) -> xr.Dataset:
-    """Occupation quantities ``(..., occupation, time)`` -> ``(..., field, time, level)``."""
+    """Occupation quantities ``(..., occupation, time)`` -> ``(..., field, time, level)``;
+    ``need`` with its 80 % bounds on a ``statistic`` dim."""
     key = key.reindex(occupation=by_occ["occupation"].values, fill_value=0.0)
     out = xr.Dataset()
     for name in ("expansion", "replacement", "openings", "supply", "need"):
         out[name] = xr.dot(by_occ[name], key, dim="occupation")
     draws = xr.dot(by_occ["need_draws"], key, dim="occupation")
-    out["lo80"] = draws.quantile(0.1, dim="draw").drop_vars("quantile")
-    out["hi80"] = draws.quantile(0.9, dim="draw").drop_vars("quantile")
-    return to_canonical(out.reindex(level=list(LEVELS)))
+    out["need"] = _need_statistics(out["need"], draws)
+    out = to_canonical(out.reindex(level=list(LEVELS)))
+    out["need"] = out["need"].transpose(..., "statistic")
+    return out
 
 
 REPLACEMENT_SHARE_RANGE = (0.65, 0.95)
@@ -423,7 +456,10 @@ def training_needs(
     n_draws: int = N_DRAWS,
     seed: int,
 ) -> xr.Dataset:
-    """Training need per broad field of education and level, years 2025..``until``.
+    """Training need per broad field of education and level, years base + 1..``until``.
+
+    ``base`` is the demography's base year, the latest the cubes support
+    (:func:`forecasting.replacement.base_year`; 2025 with Snapshot v2, so 2026..``until``).
 
     Parameters
     ----------
@@ -448,7 +484,8 @@ def training_needs(
     Returns
     -------
     Dataset ``(area, field, time, level)`` with ``expansion``, ``replacement``, ``openings``,
-    ``supply``, ``need``, ``lo80``, ``hi80`` (persons per year; ``time`` 31 December),
+    ``supply`` and ``need`` (``need`` also over ``statistic``: ``mean, lo80, hi80``; persons
+    per year; ``time`` 31 December),
     ``replacement_share`` and ``replacement_share_flag`` per area, the method note and
     provenance (including ``correspondence_version``) in attrs.
 
@@ -465,7 +502,6 @@ def training_needs(
     code = _check_scope(scope, area)
     key = load_correspondence(correspondence)
     by_occ, notes = _chain(cubes, code, until, n_draws, seed)
-    by_occ = by_occ.sel(time=by_occ["time"] >= FIRST_YEAR)
     ds = _to_fields(by_occ, key)
     ds = ds.assign_coords(time=pd.to_datetime([f"{y}-12-31" for y in ds["time"].values]))
     share, flag = replacement_share(ds)
@@ -502,11 +538,9 @@ def training_needs_frame(
     """:func:`training_needs` as rows ``area, year, field, level, expansion, replacement,
     supply, need, lo80, hi80, method_note`` (provenance in ``frame.attrs``)."""
     ds = training_needs(cubes, until=until, scope=scope, area=area, seed=seed)
-    frame = (
-        ds[["expansion", "replacement", "supply", "need", "lo80", "hi80"]]
-        .to_dataframe()
-        .reset_index()
-    )
+    point = ds[["expansion", "replacement", "supply", "need"]].enn.point()
+    lo, hi = (b["need"] for b in ds[["need"]].enn.bounds(0.8))
+    frame = point.assign(lo80=lo, hi80=hi).to_dataframe().reset_index()
     frame["year"] = frame["time"].dt.year
     frame["method_note"] = ds.attrs["method_note"]
     frame = frame[list(FRAME_COLUMNS)].sort_values(["area", "year", "field", "level"])
@@ -527,14 +561,16 @@ def replacement_demand(
     as a rate per employed resident applied to the jobs of the previous year, split by
     education level (cohort-aligned 2017 mix, :mod:`forecasting.replacement`) and shared over
     industries by their jobs of the previous year (the age structure is not known by
-    industry). Years 2020..``until``; aggregates are sums of their municipalities. ``cubes``
-    as for :func:`training_needs`; ``seed`` seeds the jobs and the demography's draws.
+    industry). Years base + 1..``until`` (base: the demography's base year); aggregates are
+    sums of their municipalities. ``cubes`` as for :func:`training_needs`; ``seed`` seeds the
+    jobs and the demography's draws.
     """
     until = demand._check_until(until)
     code = geography.resolve_area(area)
     groups = _groups(code)
     base = demand.demand_base(cubes, seed=seed)
     sim = demand.simulate_jobs(base, groups, until=until, n_draws=1, seed=seed)
+    sim = _from_year(sim, replacement.base_year(cubes))
     exits = _replacement_rates(cubes, code, sim, seed)
     out = np.zeros((len(sim.groups), len(demand.SECTIONS), sim.years.size - 1, 4))
     for g, label in enumerate(sim.groups):
@@ -587,10 +623,7 @@ def openings_by_occupation(
     until = demand._check_until(until)
     code = _check_scope(scope, area)
     ds, notes = _chain(cubes, code, until, N_DRAWS, seed)
-    ds = ds.sel(time=ds["time"] >= FIRST_YEAR)
-    draws = ds["need_draws"]
-    ds["lo80"] = draws.quantile(0.1, dim="draw").drop_vars("quantile")
-    ds["hi80"] = draws.quantile(0.9, dim="draw").drop_vars("quantile")
+    ds["need"] = _need_statistics(ds["need"], ds["need_draws"])
     ds = ds.drop_vars("need_draws")
     ds = ds.assign_coords(time=pd.to_datetime([f"{y}-12-31" for y in ds["time"].values]))
     return stamp(

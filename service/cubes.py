@@ -164,6 +164,29 @@ def statistics_long(ds: xr.Dataset, dim: str = "statistic") -> xr.Dataset:
     return long
 
 
+def statistic_columns(
+    ds: xr.Dataset, variable: str, centre: str = "mean", dim: str = "statistic"
+) -> xr.Dataset:
+    """The statistics of ``variable`` as columns: ``mean, lo80, hi80, ...`` (``mean`` renamed
+    to ``centre``), next to the other variables that lack the dim.
+
+    For products with one forecast variable whose rows keep the statistics as columns:
+    ``jobs(area, industry, time, statistic)`` becomes ``mean, lo80, hi80`` by ``(area,
+    industry, time)``, ``need(..., statistic)`` becomes ``need, lo80, hi80``. A variable
+    without the dim is served as it is.
+    """
+    if variable not in ds or dim not in ds[variable].dims:
+        return ds
+    columns: dict[str, xr.DataArray] = {}
+    for name, da in ds.data_vars.items():
+        if name == variable:
+            for label in map(str, da[dim].values):
+                columns[centre if label == "mean" else label] = da.sel({dim: label}, drop=True)
+        elif dim not in da.dims:
+            columns[str(name)] = da
+    return xr.Dataset(columns, attrs=dict(ds.attrs))
+
+
 def _served_variables(ds: xr.Dataset, variables: Sequence[str] | None, name: str) -> list[str]:
     """The variables to serve, all of one breakdown (plus their ``_status`` companions).
 

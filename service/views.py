@@ -129,18 +129,17 @@ def training_bars(
 ) -> list[tuple[str, float, float | None, float | None]]:
     """Need by field in ``year`` (summed over levels), largest first, with 80 % bounds.
 
-    ``need`` with a ``statistic`` dim (the contract's layout); the training-needs product
-    still writes bare ``lo80``/``hi80`` next to ``need`` (``LEGACY_UNCERTAINTY_PRODUCTS``),
-    which is read until its producer is converted.
+    ``need`` with a ``statistic`` dim (the contract's layout: ``ds.enn.point()`` and
+    ``ds.enn.bounds(0.8)``); a ``need`` without one is shown without bounds.
     """
     if area not in ds.indexes["area"] or "need" not in ds:
         return []
+    need_ds = ds[["need"]]
+    parts = {"need": need_ds.enn.point()["need"]}
     if "statistic" in ds["need"].dims:
-        lo, hi = ds[["need"]].enn.bounds(0.8)
-        ds = xr.Dataset(
-            {"need": ds[["need"]].enn.point()["need"], "lo80": lo["need"], "hi80": hi["need"]}
-        )
-    cube = ds[[v for v in ("need", "lo80", "hi80") if v in ds]].sel(area=area)
+        lo, hi = need_ds.enn.bounds(0.8)
+        parts.update(lo80=lo["need"], hi80=hi["need"])
+    cube = xr.Dataset(parts).sel(area=area)
     cube = cube.sel(time=cube["time"].dt.year == year)
     if cube.sizes["time"] == 0:
         return []

@@ -123,29 +123,34 @@ def population_projection() -> xr.Dataset:
     mean = np.broadcast_to(base * years, (len(AREAS), len(time), 3, len(ages))).copy()
     mean[:, :, 2, :] = mean[:, :, 0, :] + mean[:, :, 1, :]
     h = np.arange(1, len(time) + 1)[None, :, None, None]
-    data: dict[str, tuple[tuple[str, ...], np.ndarray]] = {
-        k: (("area", "time", "sex", "age"), v) for k, v in _bands(mean, h, 0.01).items()
-    }
-    total = mean.sum(axis=-1)
-    hh = h[..., 0]
-    for k, v in _bands(total, hh, 0.005).items():  # totals carry their own intervals
-        data[f"total_{k}"] = (("area", "time", "sex"), v)
+    singles = np.stack(list(_bands(mean, h, 0.01).values()), axis=-1)
+    # totals carry their own intervals
+    totals = np.stack(list(_bands(mean.sum(axis=-1), h[..., 0], 0.005).values()), axis=-1)
     ds = xr.Dataset(
-        data, coords={"area": list(AREAS), "time": time, "sex": ["F", "M", "T"], "age": ages}
-    )
+        {
+            "population": (("area", "time", "sex", "age", "statistic"), singles),
+            "population_total": (("area", "time", "sex", "statistic"), totals),
+        },
+        coords={
+            "area": list(AREAS), "time": time, "sex": ["F", "M", "T"], "age": ages,
+            "statistic": list(STATISTICS),
+        },
+    )  # fmt: skip
     return stamp(ds, source_tables=["vaerak 11re", FIXTURE], retrieved="2026-11-27", seed=3)
 
 
 def labour_supply() -> xr.Dataset:
     time = pd.date_range("2020-12-31", "2040-12-31", freq="YE")
-    shape = (len(AREAS), len(time))
+    shape = (len(AREAS), len(time), len(STATISTICS))
+    spread = np.array([1.0, 0.98, 1.02, 0.97, 1.03])  # mean, lo80, hi80, lo95, hi95
+    dims = ("area", "time", "statistic")  # as forecasting.demography.labour_supply writes it
     ds = xr.Dataset(
         {
-            "working_age_15_64": (("area", "time"), np.full(shape, 40_000.0)),
-            "labour_supply": (("area", "time"), np.full(shape, 30_000.0)),
-            "retirements": (("area", "time"), np.full(shape, 900.0)),
+            "working_age_15_64": (dims, np.full(shape, 40_000.0) * spread),
+            "labour_force": (dims, np.full(shape, 30_000.0) * spread),
+            "employed": (dims, np.full(shape, 27_000.0) * spread),
         },
-        coords={"area": list(AREAS), "time": time},
+        coords={"area": list(AREAS), "time": time, "statistic": list(STATISTICS)},
     )
     return stamp(ds, source_tables=["tyokay 115n", FIXTURE], retrieved="2026-11-27")
 
@@ -156,15 +161,18 @@ def jobs_by_industry() -> xr.Dataset:
     rng = np.random.default_rng(4)
     jobs = rng.uniform(10, 3000, (len(AREAS), len(sections), len(time)))
     jobs[:, -1, :] = np.nan  # unknown industry: suppressed, never zero
-    dims = ("area", "industry", "time")
+    dims = ("area", "industry", "time", "statistic")  # as forecasting.demand publishes it
     ds = xr.Dataset(
         {
-            "mean": (dims, jobs),
-            "lo80": (dims, jobs * 0.9),
-            "hi80": (dims, jobs * 1.1),
+            "jobs": (dims, np.stack([jobs, jobs * 0.9, jobs * 1.1], axis=-1)),
             "projected": (("time",), time.year > 2017),
         },
-        coords={"area": list(AREAS), "industry": sections, "time": time},
+        coords={
+            "area": list(AREAS),
+            "industry": sections,
+            "time": time,
+            "statistic": ["mean", "lo80", "hi80"],
+        },
         attrs={"units": "jobs by workplace (persons), 31 December"},
     )
     return stamp(ds, source_tables=["Paavo TP 2017", FIXTURE], retrieved="2026-11-27")
@@ -173,7 +181,7 @@ def jobs_by_industry() -> xr.Dataset:
 def training_needs() -> xr.Dataset:
     fields = ["01", "02", "03", "04", "05", "06", "07", "08", "09", "10"]
     levels = ["vocational", "applied_sciences", "university"]
-    time = pd.date_range("2025-12-31", "2035-12-31", freq="YE")
+    time = pd.date_range("2026-12-31", "2035-12-31", freq="YE")
     rng = np.random.default_rng(5)
     shape = (len(AREAS), len(fields), len(time), len(levels))
     expansion = rng.uniform(0, 40, shape)
@@ -188,13 +196,17 @@ def training_needs() -> xr.Dataset:
             "replacement": (dims, replacement),
             "openings": (dims, expansion + replacement),
             "supply": (dims, supply),
-            "need": (dims, need),
-            "lo80": (dims, need * 0.8),
-            "hi80": (dims, need * 1.2),
+            "need": ((*dims, "statistic"), np.stack([need, need * 0.8, need * 1.2], axis=-1)),
             "replacement_share": (("area",), share),
             "replacement_share_flag": (("area",), np.where(share > 0.95, "above anchors", "ok")),
         },
-        coords={"area": list(AREAS), "field": fields, "level": levels, "time": time},
+        coords={
+            "area": list(AREAS),
+            "field": fields,
+            "level": levels,
+            "time": time,
+            "statistic": ["mean", "lo80", "hi80"],
+        },
         attrs={"method_note": "Openings = expansion + replacement, by field, minus supply."},
     )
     return stamp(ds, source_tables=["tyokay 115p", FIXTURE], retrieved="2026-11-27", seed=5)

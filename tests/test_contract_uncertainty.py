@@ -12,7 +12,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from forecasting.contract import (
-    LEGACY_UNCERTAINTY_PRODUCTS,
     STATISTICS,
     check_uncertainty,
     stack_statistics,
@@ -62,17 +61,17 @@ def test_bounds_in_variable_names_are_refused(legacy: dict[str, float]) -> None:
         check_uncertainty(ds, name="some_forecast")
 
 
-def test_legacy_products_pass_only_while_listed() -> None:
+@pytest.mark.parametrize(
+    "name", ["training_needs[TA23]", "population_projection", "jobs_by_industry", "labour_supply"]
+)
+def test_no_product_passes_bounds_in_names(name: str) -> None:
     ds = xr.Dataset(
         {"mean": (("area",), [1.0]), "lo80": (("area",), [0.9]), "hi80": (("area",), [1.1])},
         coords={"area": ["491"]},
         attrs=ATTRS,
     )
-    assert "training_needs" in LEGACY_UNCERTAINTY_PRODUCTS
-    validate(ds, name="training_needs[TA23]")  # a unit of a listed product
-    assert "labour_supply" not in LEGACY_UNCERTAINTY_PRODUCTS  # converted at its adapter
-    with pytest.raises(ContractError):
-        validate(ds, name="labour_supply")
+    with pytest.raises(ContractError, match="interval bound in its name"):
+        validate(ds, name=name)
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from forecasting import demand, geography
+from forecasting.contract import validate
 from forecasting.errors import DataError, UnknownAreaError, ValidationError
 from models import shiftshare
 
@@ -84,13 +85,18 @@ def projection(cubes):
 
 def test_projection_is_coherent_non_negative_and_bracketed(projection) -> None:
     assert list(projection["area"].values) == [*TA23_MEMBERS, "TA23"]
-    summed = projection["mean"].sel(area=TA23_MEMBERS).sum("area")
-    np.testing.assert_allclose(summed.values, projection["mean"].sel(area="TA23").values)
-    for var in ("mean", "lo80", "hi80"):
-        assert float(projection[var].min()) >= 0.0
-    future = projection.sel(time=projection["projected"])
+    jobs = projection["jobs"]
+    assert jobs.dims == ("area", "industry", "time", "statistic")
+    assert list(jobs["statistic"].values) == ["mean", "lo80", "hi80"]
+    validate(projection, name="jobs_by_industry")  # the contract's layout, no legacy pass
+    mean = jobs.sel(statistic="mean")
+    summed = mean.sel(area=TA23_MEMBERS).sum("area")
+    np.testing.assert_allclose(summed.values, mean.sel(area="TA23").values)
+    assert float(jobs.min()) >= 0.0
+    future = jobs.sel(time=projection["projected"])
     total = future.sum("industry")
-    assert (total["lo80"] <= total["mean"]).all() and (total["mean"] <= total["hi80"]).all()
+    lo, hi = total.sel(statistic="lo80"), total.sel(statistic="hi80")
+    assert (lo <= total.sel(statistic="mean")).all() and (total.sel(statistic="mean") <= hi).all()
     assert "data_version" in projection.attrs and "method_note" in projection.attrs
 
 
@@ -115,15 +121,23 @@ def test_area_groups_of_a_merged_municipality_map_to_its_successor() -> None:
 def test_demography_drivers_follow_our_population_projection(projection, base, cubes) -> None:
     from forecasting import demography
 
+    # The drivers start from the latest base population (31.12.2025), not from 2019.
+    assert int(base.population["time"].min()) == 2025 == demography.base_years(cubes)[-1]
     pop = demography.project_population(
-        cubes, base_year=2019, until=2030, scope="area", area="TA23", draws=0, seed=1
+        cubes, base_year=2025, until=2030, scope="area", area="TA23", draws=0, seed=1
     )
-    old = pop["mean"].sel(area="TA23", sex="T", age=slice(75, 100)).sum("age").values
-    index = demand.demography_index(base, 2019, 2030).sel(area="491", industry="Q").values
-    np.testing.assert_allclose(index, (old / old[0]) ** base.elasticity_q, rtol=1e-9)
+    mean = pop["population"].sel(statistic="mean", area="TA23", sex="T")
+    old = mean.sel(age=slice(75, 100)).sum("age").values
+    index = demand.demography_index(base, 2019, 2030).sel(area="491", industry="Q")
+    after = index.sel(time=slice(2025, 2030)).values
+    np.testing.assert_allclose(after / after[0], (old / old[0]) ** base.elasticity_q, rtol=1e-9)
+    # Before the base year the region's observed 75+ population (11re) scaled to the area:
     # Source: vaerak 11re, 31.12.2019 population aged 75+ of the six municipalities: 9,954.
-    assert old[0] == pytest.approx(9_954)
-    assert old[-1] > 1.2 * old[0]  # the baby-boom cohorts turn 75 in the 2020s
+    drivers = demand._age_population(base, (75, 100), 2019, 2030).sel(area=TA23_MEMBERS)
+    at_2019 = float(drivers.sum("area").sel(time=2019))
+    assert at_2019 == pytest.approx(9_954, rel=0.05)
+    np.testing.assert_allclose(drivers.sum("area").sel(time=2025), old[0], rtol=1e-9)
+    assert old[-1] > 1.05 * old[0]  # the baby-boom cohorts keep turning 75 (+10 % by 2030)
     assert projection.attrs["demography_assumptions_version"] == "demography-2019.1"
     assert "demography-2019.1" in projection.attrs["method_note"]
 
@@ -137,7 +151,10 @@ def test_projection_reads_the_cubes_it_is_given(cubes, projection) -> None:
     for name in ("commuting", "jobs_totals_2019"):
         doubled[name] = cubes[name].assign(jobs=cubes[name]["jobs"] * 2.0)
     again = demand.jobs_by_industry_projection(doubled, 2030, "TA23", n_draws=60, seed=SEED)
-    xr.testing.assert_allclose(again["mean"], 2.0 * projection["mean"], rtol=1e-6)
+    xr.testing.assert_allclose(
+        again["jobs"].sel(statistic="mean"), 2.0 * projection["jobs"].sel(statistic="mean"),
+        rtol=1e-6,
+    )
     # The same cubes and seed reproduce the projection; the seed comes from the caller.
     assert again.attrs["seed"] == projection.attrs["seed"] == SEED
 
@@ -154,3 +171,16 @@ def test_release_products_declare_the_cubes_the_chain_reads() -> None:
 
     assert set(products.JOBS_CUBES) == set(demand.CUBES)
     assert set(products.TRAINING_CUBES) == set(training.CUBES)
+
+
+def test_a_2014_backtest_origin_reads_the_observed_regional_population(base) -> None:
+    """Backtests (origin 2014, eval_demand.py) stay before the demography's base year: their
+    drivers are the observed regional population, scaled to the municipality."""
+    index = demand.demography_index(base, 2014, 2019)
+    assert index["time"].values.tolist() == list(range(2014, 2020))
+    np.testing.assert_allclose(index.sel(time=2014).values, 1.0)
+    assert bool(np.isfinite(index).all())
+    sim = demand.simulate_jobs(
+        base, {"491": ["491"]}, seed=SEED, origin=2014, until=2017, n_draws=4, data_until=2014
+    )
+    assert sim.years.tolist() == [2014, 2015, 2016, 2017] and np.isfinite(sim.central).all()

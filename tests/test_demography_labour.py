@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
+from forecasting.contract import validate
 from forecasting.demography.assumptions import LabourAssumption
 from forecasting.demography.labour import (
     BANDS,
@@ -58,6 +59,11 @@ def test_retirement_weights() -> None:
     np.testing.assert_allclose(retirement_weights(e, 3), [[0, 0, 0, 0.2, 0, 0.5]])
 
 
+def _s(ds: xr.Dataset, var: str, stat: str) -> xr.DataArray:
+    """One statistic of an indicator (area, time)."""
+    return ds[var].sel(statistic=stat, drop=True)
+
+
 @pytest.fixture(scope="module")
 def supply(cubes: Inputs) -> xr.Dataset:
     return labour_supply(
@@ -66,25 +72,30 @@ def supply(cubes: Inputs) -> xr.Dataset:
 
 
 def test_labour_supply_is_coherent(supply: xr.Dataset) -> None:
+    assert supply["employed"].dims == ("area", "time", "statistic")
+    assert not [v for v in supply.data_vars if str(v).endswith(("_mean", "_lo80", "_hi80"))]
+    validate(supply, name="labour_supply")  # the contract's layout, straight from demography
     for name in ("employed", "labour_force", "working_age_15_64", "working_age_20_69"):
-        members = supply[f"{name}_mean"].sel(area=SIX).sum("area")
-        np.testing.assert_allclose(supply[f"{name}_mean"].sel(area="TA23"), members, rtol=1e-9)
+        members = _s(supply, name, "mean").sel(area=SIX).sum("area")
+        np.testing.assert_allclose(_s(supply, name, "mean").sel(area="TA23"), members, rtol=1e-9)
     by_age = supply["employed_by_age"].sum("age")
-    np.testing.assert_allclose(by_age.isel(time=0), supply["employed_mean"].isel(time=0), rtol=1e-9)
-    # Ratios follow from the components of every draw: within the bounds of the components.
-    pop, emp = supply["population_mean"], supply["employed_mean"]
     np.testing.assert_allclose(
-        supply["economic_dependency_ratio_mean"], (pop - emp) / emp, rtol=0.01
+        by_age.isel(time=0), _s(supply, "employed", "mean").isel(time=0), rtol=1e-9
     )
-    assert bool((supply["labour_force_mean"] >= supply["employed_mean"]).all())
-    ordered = supply["employed_lo80"] <= supply["employed_hi80"]
+    # Ratios follow from the components of every draw: within the bounds of the components.
+    pop, emp = _s(supply, "population", "mean"), _s(supply, "employed", "mean")
+    np.testing.assert_allclose(
+        _s(supply, "economic_dependency_ratio", "mean"), (pop - emp) / emp, rtol=0.01
+    )
+    assert bool((_s(supply, "labour_force", "mean") >= _s(supply, "employed", "mean")).all())
+    ordered = _s(supply, "employed", "lo80") <= _s(supply, "employed", "hi80")
     assert bool(ordered.all())
 
 
 def test_base_year_working_age_is_observed(cubes: Inputs, supply: xr.Dataset) -> None:
     pop = cubes["population"]["population"].sel(time="2019-12-31", area=[*SIX, "TA23"])
     np.testing.assert_allclose(
-        supply["working_age_15_64_mean"].isel(time=0),
+        _s(supply, "working_age_15_64", "mean").isel(time=0),
         pop.sel(age=slice(15, 64)).sum(["sex", "age"]),
     )
 
@@ -93,19 +104,20 @@ def test_retirements(cubes: Inputs) -> None:
     ds = retirements(
         cubes, base_year=2019, until=2030, scope="area", area="TA23", draws=200, seed=4
     )
-    assert bool(ds["retirements_mean"].isel(time=0).isnull().all())
+    assert ds["retirements"].dims == ds["employed"].dims == ("area", "time", "statistic")
+    assert bool(_s(ds, "retirements", "mean").isel(time=0).isnull().all())
     later = ds.isel(time=slice(1, None))
-    assert bool((later["retirements_lo80"] > 0).all())
+    assert bool((_s(later, "retirements", "lo80") > 0).all())
     by_age = later["retirements_by_age"]
     assert float(by_age.sel(age=slice(0, 49)).sum()) == 0.0
-    np.testing.assert_allclose(by_age.sum("age"), later["retirements_mean"], rtol=0.01)
+    np.testing.assert_allclose(by_age.sum("age"), _s(later, "retirements", "mean"), rtol=0.01)
     np.testing.assert_allclose(
-        later["retirements_mean"].sel(area="TA23"),
-        later["retirements_mean"].sel(area=SIX).sum("area"),
+        _s(later, "retirements", "mean").sel(area="TA23"),
+        _s(later, "retirements", "mean").sel(area=SIX).sum("area"),
         rtol=1e-9,
     )
     # Retirements are a few per cent of the employed each year.
-    share = later["retirements_mean"] / later["employed_mean"]
+    share = _s(later, "retirements", "mean") / _s(later, "employed", "mean")
     assert bool(((share > 0.01) & (share < 0.08)).all())
 
 

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from forecasting import geography
+from forecasting.contract import validate
 from forecasting.demography import _data, engine, population_frame, project_population
 from forecasting.demography.assumptions import DEFAULT_ASSUMPTIONS
 from forecasting.demography.rates import estimate_rates
@@ -18,6 +19,20 @@ from forecasting.io.inputs import Inputs
 
 SIX = ["097", "178", "213", "491", "507", "623"]
 STATS = ["mean", "lo95", "lo80", "hi80", "hi95"]
+
+
+def _stat(ds: xr.Dataset, var: str, stat: str) -> xr.DataArray:
+    return ds[var].sel(statistic=stat, drop=True)
+
+
+def _pop(ds: xr.Dataset, stat: str) -> xr.DataArray:
+    """Single ages (area, time, sex, age) of one statistic."""
+    return _stat(ds, "population", stat)
+
+
+def _tot(ds: xr.Dataset, stat: str) -> xr.DataArray:
+    """Totals over age (area, time, sex) of one statistic."""
+    return _stat(ds, "population_total", stat)
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +45,11 @@ def ta23(cubes: Inputs) -> xr.Dataset:
 def test_dims_coords_and_provenance(ta23: xr.Dataset) -> None:
     assert list(ta23["area"].values) == [*SIX, "TA23"]
     assert list(ta23["sex"].values) == ["F", "M", "T"]
-    assert ta23["mean"].dims == ("area", "time", "sex", "age")
-    assert ta23["total_lo80"].dims == ("area", "time", "sex")
+    assert ta23["population"].dims == ("area", "time", "sex", "age", "statistic")
+    assert ta23["population_total"].dims == ("area", "time", "sex", "statistic")
+    assert list(ta23["statistic"].values) == ["mean", "lo80", "hi80", "lo95", "hi95"]
+    assert set(ta23.data_vars) == {"population", "population_total"}  # no bounds in names
+    validate(ta23, name="population_projection")
     assert _data.years_of(ta23).tolist() == list(range(2019, 2031))
     for key in ("source_tables", "license", "data_version", "seed", "assumptions"):
         assert key in ta23.attrs
@@ -39,37 +57,37 @@ def test_dims_coords_and_provenance(ta23: xr.Dataset) -> None:
 
 
 def test_area_is_the_sum_of_its_municipalities(ta23: xr.Dataset) -> None:
-    members = ta23["total_mean"].sel(area=SIX).sum("area")
-    np.testing.assert_allclose(ta23["total_mean"].sel(area="TA23"), members, rtol=1e-9)
+    members = _tot(ta23, "mean").sel(area=SIX).sum("area")
+    np.testing.assert_allclose(_tot(ta23, "mean").sel(area="TA23"), members, rtol=1e-9)
     np.testing.assert_allclose(
-        ta23["mean"].sel(area="TA23"), ta23["mean"].sel(area=SIX).sum("area"), rtol=1e-9
+        _pop(ta23, "mean").sel(area="TA23"), _pop(ta23, "mean").sel(area=SIX).sum("area"), rtol=1e-9
     )
-    both = ta23["mean"].sel(sex="F") + ta23["mean"].sel(sex="M")
-    np.testing.assert_allclose(ta23["mean"].sel(sex="T"), both, rtol=1e-9)
-    np.testing.assert_allclose(ta23["total_mean"], ta23["mean"].sum("age"), rtol=1e-9)
+    both = _pop(ta23, "mean").sel(sex="F") + _pop(ta23, "mean").sel(sex="M")
+    np.testing.assert_allclose(_pop(ta23, "mean").sel(sex="T"), both, rtol=1e-9)
+    np.testing.assert_allclose(_tot(ta23, "mean"), _pop(ta23, "mean").sum("age"), rtol=1e-9)
 
 
 def test_intervals_are_ordered_and_non_negative(ta23: xr.Dataset) -> None:
-    for prefix in ("", "total_"):
-        lo95, lo80, hi80, hi95 = (ta23[f"{prefix}{s}"] for s in ("lo95", "lo80", "hi80", "hi95"))
+    for var in ("population", "population_total"):
+        lo95, lo80, hi80, hi95 = (_stat(ta23, var, s) for s in ("lo95", "lo80", "hi80", "hi95"))
         assert bool((lo95 <= lo80).all() and (lo80 <= hi80).all() and (hi80 <= hi95).all())
         assert bool((lo95 >= 0).all())
     # Intervals of a total are not the sum of the members' intervals (coherent draws).
-    summed_hi = ta23["total_hi80"].sel(area=SIX, sex="T").sum("area")
-    assert bool((ta23["total_hi80"].sel(area="TA23", sex="T") < summed_hi).isel(time=-1))
+    summed_hi = _tot(ta23, "hi80").sel(area=SIX, sex="T").sum("area")
+    assert bool((_tot(ta23, "hi80").sel(area="TA23", sex="T") < summed_hi).isel(time=-1))
 
 
 def test_base_year_and_published_totals_are_reproduced(cubes: Inputs, ta23: xr.Dataset) -> None:
     """31.12.2019 is the 11re population; 2020-2022 close to the published totals."""
     base = cubes["population"]["population"].sel(area=[*SIX, "TA23"], time="2019-12-31")
-    np.testing.assert_array_equal(ta23["mean"].sel(time="2019-12-31", sex=["F", "M"]), base)
+    np.testing.assert_array_equal(_pop(ta23, "mean").sel(time="2019-12-31", sex=["F", "M"]), base)
     totals = _data.by_year(cubes["population_totals"]["population"])
-    got = _data.by_year(ta23["total_lo95"].sel(sex="T"))
+    got = _data.by_year(_tot(ta23, "lo95").sel(sex="T"))
     for year in (2020, 2021, 2022):
         np.testing.assert_array_equal(
             got.sel(year=year), totals.sel(area=[*SIX, "TA23"], year=year)
         )
-    assert bool((ta23["total_hi95"] > ta23["total_lo95"]).sel(sex="T").isel(time=-1).all())
+    assert bool((_tot(ta23, "hi95") > _tot(ta23, "lo95")).sel(sex="T").isel(time=-1).all())
 
 
 def test_mean_of_draws_is_the_expected_path(cubes: Inputs) -> None:
@@ -80,11 +98,11 @@ def test_mean_of_draws_is_the_expected_path(cubes: Inputs) -> None:
     expected = project_population(
         cubes, base_year=2019, until=2030, scope="area", area="TA23", draws=0
     )
-    assert bool(expected["total_lo80"].isnull().all())
+    assert bool(_tot(expected, "lo80").isnull().all())
     # years up to the last published total (2025 in Snapshot v2) are pinned to it: no spread
     free = slice("2026-12-31", None)
-    se = (draws["total_hi95"] - draws["total_lo95"]) / (2 * 1.96) / np.sqrt(600)
-    gap = (draws["total_mean"] - expected["total_mean"]).sel(time=free)
+    se = (_tot(draws, "hi95") - _tot(draws, "lo95")) / (2 * 1.96) / np.sqrt(600)
+    gap = (_tot(draws, "mean") - _tot(expected, "mean")).sel(time=free)
     assert float(se.sel(time=free).min()) > 0
     assert float(np.abs(gap / se.sel(time=free)).max()) < 4.5
 
@@ -94,7 +112,7 @@ def test_a_municipality_alone_equals_it_within_its_area(cubes: Inputs, ta23: xr.
         cubes, base_year=2019, until=2030, scope="area", area="491", draws=300, seed=3
     )
     assert list(alone["area"].values) == ["491"]
-    xr.testing.assert_allclose(alone["total_hi80"], ta23["total_hi80"].sel(area=["491"]))
+    xr.testing.assert_allclose(_tot(alone, "hi80"), _tot(ta23, "hi80").sel(area=["491"]))
 
 
 @settings(max_examples=12, deadline=None)
@@ -130,7 +148,7 @@ def test_national_scope_covers_every_area(cubes: Inputs) -> None:
                 *geography.aggregate_codes("region"), "SSS"}  # fmt: skip
     assert set(ds["area"].values) == expected
     np.testing.assert_allclose(
-        ds["total_mean"].sel(area="SSS"), ds["total_mean"].sel(area=list(munis.index)).sum("area")
+        _tot(ds, "mean").sel(area="SSS"), _tot(ds, "mean").sel(area=list(munis.index)).sum("area")
     )
 
 
@@ -143,7 +161,8 @@ def test_assumptions_change_the_projection(cubes: Inputs) -> None:
     young = slice(0, 7)
     assert bool(
         (
-            more["mean"].sel(age=young).isel(time=-1) > base["mean"].sel(age=young).isel(time=-1)
+            _pop(more, "mean").sel(age=young).isel(time=-1)
+            > _pop(base, "mean").sel(age=young).isel(time=-1)
         ).all()
     )
     assert '"tfr_multiplier":1.3' in more.attrs["assumptions"]

@@ -110,18 +110,18 @@ def test_exit_rates_are_the_demography_retirements_per_employed(cubes) -> None:
     rates = replacement.exit_rates(cubes, "TA23", 2030, seed=SEED)
     ds = demography.retirements(
         cubes,
-        base_year=2019,
+        base_year=replacement.base_year(cubes),
         until=2030,
         scope="area",
         area="TA23",
         draws=replacement.DRAWS,
         seed=SEED,
     )
+    assert replacement.base_year(cubes) == 2025  # Snapshot v2: the latest base population
+    assert rates.years.tolist() == list(range(2026, 2031))
     k = rates.take("491")
-    expected = (
-        ds["retirements_mean"].sel(area="491").values[1:]
-        / (ds["employed_mean"].sel(area="491").values[:-1])
-    )
+    mean = ds.sel(area="491", statistic="mean")
+    expected = mean["retirements"].values[1:] / mean["employed"].values[:-1]
     np.testing.assert_allclose(rates.rate[k], expected, rtol=1e-12)
     # Education split keeps the exits: shares of each cohort sum to one.
     np.testing.assert_allclose(
@@ -157,15 +157,20 @@ def needs(cubes) -> xr.Dataset:
 
 
 def test_needs_add_up_and_stay_non_negative(needs) -> None:
-    total = needs[list(VALUES)].sum(("field", "level"))
+    point = needs[list(VALUES)].enn.point()  # need's mean (its bounds do not add up)
+    total = point.sum(("field", "level"))
     np.testing.assert_allclose(
         total["need"].values, (total["openings"] - total["supply"]).values, atol=1e-6
     )
-    for var in ("replacement", "openings", "supply", "need", "lo80", "hi80"):
+    for var in ("replacement", "openings", "supply", "need"):
         assert float(needs[var].min()) >= 0.0
-    members = needs[list(VALUES)].sel(area=TA23_MEMBERS).sum("area")
-    xr.testing.assert_allclose(members, needs[list(VALUES)].sel(area="TA23", drop=True))
-    assert (needs["lo80"] <= needs["hi80"]).all()
+    members = point.sel(area=TA23_MEMBERS).sum("area")
+    xr.testing.assert_allclose(members, point.sel(area="TA23", drop=True))
+    need = needs["need"]
+    assert need.dims == ("area", "field", "time", "level", "statistic")
+    assert list(need["statistic"].values) == ["mean", "lo80", "hi80"]
+    assert (need.sel(statistic="lo80") <= need.sel(statistic="hi80")).all()
+    assert not {"lo80", "hi80"} & set(needs.data_vars)  # bounds on the dim, not in names
 
 
 def test_needs_carry_provenance_and_method(needs) -> None:
@@ -176,7 +181,7 @@ def test_needs_carry_provenance_and_method(needs) -> None:
     assert needs.attrs["correspondence_version"] == "v1"
     assert "v1" in needs.attrs["method_note"]
     years = needs["time"].dt.year.values
-    assert years[0] == 2025 and years[-1] == 2030
+    assert years[0] == 2026 and years[-1] == 2030  # from the year after the 2025 base
     share = needs["replacement_share"].sel(area="TA23")
     assert 0.5 < float(share) < 1.2  # anchors 65-95 %; outside is flagged, not forced
     flag = str(needs["replacement_share_flag"].sel(area="TA23").values)
@@ -187,7 +192,12 @@ def test_frame_has_the_cli_columns(monkeypatch, needs) -> None:
     monkeypatch.setattr(training, "training_needs", lambda *args, **kw: needs)
     frame = training.training_needs_frame({}, until=2030, scope="area", area="TA23", seed=SEED)
     assert tuple(frame.columns) == training.FRAME_COLUMNS
-    assert len(frame) == needs.sizes["area"] * 10 * 3 * 6
+    assert len(frame) == needs.sizes["area"] * 10 * 3 * 5
+    row = frame.iloc[0]
+    cell = needs["need"].sel(area=row["area"], field=row["field"], level=row["level"])
+    cell = cell.sel(time=f"{row['year']}-12-31")
+    assert row["need"] == pytest.approx(float(cell.sel(statistic="mean")))
+    assert row["hi80"] == pytest.approx(float(cell.sel(statistic="hi80")))
     assert frame["method_note"].nunique() == 1
     assert pd.api.types.is_integer_dtype(frame["year"])
 
@@ -211,7 +221,7 @@ def test_replacement_demand_by_industry_and_education_matches_the_chain(cubes, n
     by_cell = training.replacement_demand(cubes, 2030, "TA23", seed=SEED)
     assert list(by_cell["education_level"].values) == list(replacement.EDUCATION_LEVELS)
     totals = by_cell["replacement"].sum(("industry", "education_level"))
-    totals = totals.sel(time=totals["time"].dt.year >= 2025)
+    assert int(totals["time"].dt.year.min()) == 2026
     chain = needs["replacement"].sum(("field", "level"))
     # The correspondence and the bridge keep totals (rows sum to one), so the chain's
     # replacement is the same exits, split differently.
@@ -228,7 +238,8 @@ def test_training_needs_follow_the_callers_seed_and_cubes(cubes, needs) -> None:
     # whose mean the replacement uses); the expansion is the jobs' central path and stays.
     other = training.training_needs(cubes, 2030, "area", "TA23", n_draws=40, seed=SEED + 1)
     xr.testing.assert_allclose(other["expansion"], needs["expansion"])
-    assert not np.allclose(other["hi80"].values, needs["hi80"].values)
+    hi80 = {"statistic": "hi80"}
+    assert not np.allclose(other["need"].sel(hi80).values, needs["need"].sel(hi80).values)
     assert other.attrs["seed"] == SEED + 1
     # Half the registered unemployed of the region's members halves the area's supply base
     # (12r5 share of the region): the registers come from the argument.

@@ -187,6 +187,8 @@ def working_age_input(source: xr.Dataset) -> xr.DataArray:
     for dim in ("sex",):
         if dim in pop.dims:
             pop = pop.sum(dim, min_count=1)
+    if "statistic" in pop.dims:  # a population_projection product: its mean
+        pop = pop.sel(statistic="mean", drop=True)
     if "draw" in pop.dims:
         pop = pop.median("draw")
     bands = [

@@ -31,6 +31,7 @@ from scipy.interpolate import PchipInterpolator
 from scipy.optimize import least_squares
 
 from forecasting import geography
+from forecasting.contract import STATISTICS
 from forecasting.demography import _data, engine
 from forecasting.demography.assumptions import DemographyAssumptions, LabourAssumption
 from forecasting.demography.projection import (
@@ -275,12 +276,16 @@ def _by_age(
 
 
 def _dataset(req: Request, stats: dict[str, np.ndarray], names: list[str]) -> xr.Dataset:
+    """The indicators ``names`` (area, time, statistic) in the contract's layout."""
     years = np.arange(req.base_year, req.until + 1)
-    coords = {"area": req.scope.areas, "time": [_data.year_end(int(y)) for y in years]}
-    data = {}
-    for name in names:
-        for j, stat in enumerate(["mean", *STATS]):
-            data[f"{name}_{stat}"] = (("area", "time"), stats[name][:, j])
+    coords = {
+        "area": req.scope.areas,
+        "time": [_data.year_end(int(y)) for y in years],
+        "statistic": list(STATISTICS),
+    }
+    order = [["mean", *STATS].index(s) for s in STATISTICS]
+    dims = ("area", "time", "statistic")
+    data = {name: (dims, np.moveaxis(stats[name][:, order], 1, -1)) for name in names}
     return xr.Dataset(data, coords=coords)
 
 
@@ -316,10 +321,11 @@ def labour_supply(
 
     Returns
     -------
-    Dataset (area, time) with ``<indicator>_{mean,lo95,lo80,hi80,hi95}`` for the indicators
-    ``population, working_age_15_64, working_age_20_69, employed, labour_force,
-    demographic_dependency_ratio, economic_dependency_ratio`` (persons on 31.12.; ratios per
-    person), and ``employed_by_age`` (area, time, age), the expected employed residents.
+    Dataset with the indicators (area, time, statistic; ``statistic`` the contract's ``mean,
+    lo80, hi80, lo95, hi95``) ``population, working_age_15_64, working_age_20_69, employed,
+    labour_force, demographic_dependency_ratio, economic_dependency_ratio`` (persons on
+    31.12.; ratios per person), and ``employed_by_age`` (area, time, age), the expected
+    employed residents.
     """
     req = validate_request(cubes, base_year, until, scope, area, draws, seed, assumptions)
     rateset, rates, stats = _prepare(cubes, req)
@@ -350,14 +356,14 @@ def retirements(
 
     Returns
     -------
-    Dataset with ``retirements_{mean,lo95,lo80,hi80,hi95}`` (area, time): persons leaving
-    employment during the year (NaN in the base year), ``retirements_by_age`` (area, time, age)
-    expected, and ``employed_mean`` (area, time) for context. The base of replacement demand.
+    Dataset with ``retirements`` (area, time, statistic; the contract's ``mean, lo80, hi80,
+    lo95, hi95``): persons leaving employment during the year (NaN in the base year),
+    ``retirements_by_age`` (area, time, age) expected, and ``employed`` (area, time, statistic)
+    for context. The base of replacement demand.
     """
     req = validate_request(cubes, base_year, until, scope, area, draws, seed, assumptions)
     rateset, rates, stats = _prepare(cubes, req)
-    ds = _dataset(req, stats, ["retirements"])
-    ds["employed_mean"] = (("area", "time"), stats["employed"][:, 0])
+    ds = _dataset(req, stats, ["retirements", "employed"])
     _, retired = _by_age(req, rateset, rates, req.assumptions.labour.retirement_min_age)
     ds["retirements_by_age"] = (("area", "time", "age"), retired)
     ds = ds.assign_coords(age=AGES)

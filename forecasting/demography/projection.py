@@ -18,6 +18,7 @@ import pandas as pd
 import xarray as xr
 
 from forecasting import geography
+from forecasting.contract import STATISTICS
 from forecasting.demography import _data, base, engine
 from forecasting.demography.assumptions import DemographyAssumptions, parse_assumptions
 from forecasting.demography.rates import RateSet, estimate_rates
@@ -31,6 +32,8 @@ AGES = np.arange(101)
 #: Output statistics and the probabilities of the quantiles.
 STATS = {"lo95": 0.025, "lo80": 0.10, "hi80": 0.90, "hi95": 0.975}
 STAT_NAMES = ["mean", *STATS]
+#: Variables of :func:`project_population`: single ages and the totals over age.
+POPULATION, TOTAL = "population", "population_total"
 LAST_YEAR = 2100
 #: Default horizon: years after the base year.
 DEFAULT_HORIZON = 20
@@ -121,9 +124,11 @@ def _summarise(cells: np.ndarray, draws: int) -> np.ndarray:
     full[:, :2, :x] = np.moveaxis(cells, 0, -1)
     full[:, 2, :x] = full[:, 0, :x] + full[:, 1, :x]
     full[:, :, x] = full[:, :, :x].sum(axis=2)
-    mean, quant = draw_quantiles(full, list(STATS.values()), axis=-1)
-    if draws == 0:
-        quant[:] = np.nan
+    if draws == 0:  # the expected path: no quantiles to sort for (they are NaN)
+        mean = full.mean(axis=-1)
+        quant = np.full((len(STATS), *mean.shape), np.nan, dtype=mean.dtype)
+    else:
+        mean, quant = draw_quantiles(full, list(STATS.values()), axis=-1)
     return np.concatenate([mean[None], quant], axis=0)
 
 
@@ -177,9 +182,10 @@ def project_population(
 
     Returns
     -------
-    Dataset with ``mean, lo80, hi80, lo95, hi95`` (area, time, sex, age) and ``total_mean,
-    total_lo80, ...`` (area, time, sex), persons on 31 December; ``sex`` is F, M, T (both);
-    quantiles of totals and of T are computed from the draws, not summed. Aggregates are sums of
+    Dataset with ``population`` (area, time, sex, age, statistic) and ``population_total``
+    (area, time, sex, statistic), persons on 31 December, ``statistic`` the contract's
+    ``mean, lo80, hi80, lo95, hi95``; ``sex`` is F, M, T (both); quantiles of totals and of T
+    are computed from the draws, not summed. Aggregates are sums of
     their municipalities' draws. Provenance, seed and the assumptions (JSON) are in attrs.
 
     Raises
@@ -207,11 +213,16 @@ def _to_dataset(cubes: _data.Cubes, req: Request, stats: np.ndarray) -> xr.Datas
         "sex": SEXES,
         "age": AGES,
     }
-    data: dict[str, tuple[tuple[str, ...], np.ndarray]] = {}
-    for i, name in enumerate(STAT_NAMES):
-        data[name] = (("area", "time", "sex", "age"), stats[:, i, :, :, :-1])
-        data[f"total_{name}"] = (("area", "time", "sex"), stats[:, i, :, :, -1])
-    ds = xr.Dataset(data, coords=coords)
+    by_stat = pd.Index(STATISTICS, name="statistic")
+    order = [STAT_NAMES.index(s) for s in STATISTICS]
+    cells = np.moveaxis(stats[:, order], 1, -1)  # (area, time, sex, age+1, statistic)
+    ds = xr.Dataset(
+        {
+            POPULATION: (("area", "time", "sex", "age", "statistic"), cells[:, :, :, :-1]),
+            TOTAL: (("area", "time", "sex", "statistic"), cells[:, :, :, -1]),
+        },
+        coords={**coords, "statistic": by_stat},
+    )
     return stamp_output(
         cubes,
         ds,
@@ -273,17 +284,17 @@ def population_frame(
 
 def dataset_to_frame(ds: xr.Dataset) -> pd.DataFrame:
     """Long rows of a :func:`project_population` dataset (see :func:`population_frame`)."""
-    stats = np.stack(
-        [np.concatenate([ds[s].values, ds[f"total_{s}"].values[..., None]], axis=-1)
-         for s in STAT_NAMES],
-        axis=-1,
-    )  # (area, time, sex, age+1, stat)  # fmt: skip
+    dims = ("area", "time", "sex", "age", "statistic")
+    singles = ds[POPULATION].transpose(*dims)
+    totals = ds[TOTAL].transpose(*dims[:3], "statistic")
+    stats = np.concatenate([singles.values, totals.values[:, :, :, None]], axis=3)
+    labels = list(map(str, ds["statistic"].values))
     areas, years = ds["area"].values, _data.years_of(ds)
     ages = [*map(str, ds["age"].values), "total"]
     index = pd.MultiIndex.from_product(
         [areas, years, ds["sex"].values, ages], names=["area", "year", "sex", "age"]
     )
-    frame = pd.DataFrame(stats.reshape(-1, len(STAT_NAMES)), index=index, columns=STAT_NAMES)
-    frame = frame[["mean", "lo80", "hi80", "lo95", "hi95"]].reset_index()
+    frame = pd.DataFrame(stats.reshape(-1, len(labels)), index=index, columns=labels)
+    frame = frame[list(STATISTICS)].reset_index()
     frame.attrs = dict(ds.attrs)
     return frame

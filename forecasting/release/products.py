@@ -13,7 +13,6 @@ from typing import Any
 import xarray as xr
 
 from forecasting import geography
-from forecasting.contract import stack_statistics
 from forecasting.io.inputs import Inputs
 from forecasting.release.registry import BuildContext, BuildFn, Product, register
 from forecasting.scenarios.calibration import STRUCTURE_CUBES
@@ -207,6 +206,9 @@ DEMOGRAPHY_RATE_CUBES = (
     "regional_demography",
     "national_mortality",
     "national_fertility",
+    "population_by_sex",
+    "population_change",
+    "age_key_figures",
 )
 JOBS_CUBES = (
     "commuting",
@@ -273,7 +275,7 @@ def _demography(fn_name: str) -> BuildFn:
 
         fn = getattr(demography, fn_name)
         base_year = demography.base_years(cubes)[-1]
-        ds = fn(
+        return fn(
             cubes,
             base_year=base_year,
             until=base_year + POPULATION_HORIZON,
@@ -282,11 +284,6 @@ def _demography(fn_name: str) -> BuildFn:
             draws=POPULATION_DRAWS,
             seed=ctx.seed_for(fn_name),
         )
-        if fn_name == "labour_supply":
-            # demography writes ``<indicator>_{mean,lo80,...}``; the contract's layout is a
-            # ``statistic`` dim (the alert rules read it), so it is converted here.
-            ds = stack_statistics(ds)
-        return ds
 
     return build
 

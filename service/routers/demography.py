@@ -32,17 +32,20 @@ TotalQuery = Annotated[
     bool,
     Query(description="totals over age (with their own intervals) instead of single ages"),
 ]
-TOTAL_PREFIX = "total_"
+TOTAL_SUFFIX = "_total"
 
 
 def _ages_or_totals(ds: Any, name: str, total: bool) -> Any:
-    """Single-age variables, or the ``total_*`` ones (renamed) when ``total`` is asked for."""
-    totals = [str(v) for v in ds.data_vars if str(v).startswith(TOTAL_PREFIX)]
-    if total:
-        if not totals:
-            raise NotInReleaseError(f"{name} has no totals over age in this release")
-        return ds[totals].rename({v: v[len(TOTAL_PREFIX) :] for v in totals})
-    return ds.drop_vars(totals)
+    """Single-age variables, or the ``*_total`` ones (totals over age) when ``total`` is asked
+    for; a variable over ``statistic`` (``population``) as the columns ``mean, lo80, ...``."""
+    totals = [str(v) for v in ds.data_vars if str(v).endswith(TOTAL_SUFFIX)]
+    if total and not totals:
+        raise NotInReleaseError(f"{name} has no totals over age in this release")
+    ds = ds[totals] if total else ds.drop_vars(totals)
+    stats = [str(v) for v in ds.data_vars if "statistic" in ds[v].dims]
+    if len(stats) == 1:
+        return cubes.statistic_columns(ds, stats[0])
+    return ds
 
 
 @dataclass

@@ -32,7 +32,7 @@ def jobs_by_industry(
 ) -> Any:
     """Jobs at the workplace by industry, observed and projected, with intervals."""
     sel = cubes.select(
-        query.dataset("jobs_by_industry"),
+        cubes.statistic_columns(query.dataset("jobs_by_industry"), "jobs"),
         name="jobs_by_industry",
         labels={"area": area, "industry": [i.upper() for i in industry] if industry else None},
         years=year,

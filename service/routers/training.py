@@ -37,7 +37,7 @@ def training_needs(
     supply from unemployed jobseekers, per year, with 80 % intervals and the method note.
     """
     sel = cubes.select(
-        query.dataset("training_needs"),
+        cubes.statistic_columns(query.dataset("training_needs"), "need", centre="need"),
         name="training_needs",
         labels={"area": area, "field": field, "level": level},
         years=year,
