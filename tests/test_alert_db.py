@@ -207,3 +207,30 @@ def test_processes_starting_together_migrate_once(db_url: str) -> None:
         assert conn.scalar(text("SELECT count(*) FROM alembic_version")) == 1
     assert _diff(engine) == []
     engine.dispose()
+
+
+def test_cli_db_upgrade_and_the_refusal_it_names(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`ennakointi db current/upgrade`; with auto_migrate off, other commands refuse a schema
+    that is behind and name the command (exit 2, the CLI's error code)."""
+    from flows.cli import main
+    from forecasting.settings import get_settings
+
+    monkeypatch.setenv("ENNAKOINTI_ALERTS__DATABASE_URL", db_url)
+    monkeypatch.setenv("ENNAKOINTI_ALERTS__AUTO_MIGRATE", "false")
+    get_settings.cache_clear()
+    try:
+        _legacy_store(db_url, "first")
+        assert main(["db", "current"]) == 1
+        assert main(["events", "list"]) == 2
+        assert "ennakointi db upgrade" in capsys.readouterr().err
+        assert main(["db", "upgrade"]) == 0
+        assert "from (no revision) to 0002" in capsys.readouterr().out  # adopted at 0001
+        assert main(["db", "upgrade"]) == 0
+        assert "already at revision 0002" in capsys.readouterr().out
+        assert main(["db", "current"]) == 0
+        assert main(["events", "list"]) == 0
+        assert "Saha Oy" in capsys.readouterr().out  # the legacy row survived
+    finally:
+        get_settings.cache_clear()

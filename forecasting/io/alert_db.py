@@ -145,17 +145,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def make_engine(url: str, *, migrate: bool | None = None) -> Engine:
-    """An engine for ``url`` whose schema is this code's (Alembic revision ``head``).
-
-    ``migrate`` (default ``get_settings().alerts.auto_migrate``, true) upgrades the database
-    first (idempotent; an empty one gets every table, a store made by ``create_all`` before
-    migrations is adopted without losing rows); false only checks and raises
-    :class:`SchemaVersionError` naming ``ennakointi db upgrade`` when the schema is behind.
-    SQLite gets WAL, foreign keys and a busy timeout; parent folders of a file URL are created.
-    """
-    from forecasting.io import migrations
-
+def _engine(url: str) -> Engine:
+    """An engine for ``url``, schema untouched (SQLite: WAL, foreign keys, busy timeout;
+    parent folders of a file URL created)."""
     if url.startswith("sqlite:///") and not url.endswith(":memory:"):
         from pathlib import Path
 
@@ -163,6 +155,20 @@ def make_engine(url: str, *, migrate: bool | None = None) -> Engine:
     engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def make_engine(url: str, *, migrate: bool | None = None) -> Engine:
+    """An engine for ``url`` whose schema is this code's (Alembic revision ``head``).
+
+    ``migrate`` (default ``get_settings().alerts.auto_migrate``, true) upgrades the database
+    first (idempotent; an empty one gets every table, a store made by ``create_all`` before
+    migrations is adopted without losing rows); false only checks and raises
+    :class:`SchemaVersionError` naming ``ennakointi db upgrade`` when the schema is behind.
+    """
+    from forecasting.io import migrations
+
+    engine = _engine(url)
     if migrate is None:
         from forecasting.settings import get_settings
 
@@ -172,6 +178,28 @@ def make_engine(url: str, *, migrate: bool | None = None) -> Engine:
     else:
         migrations.check(engine)
     return engine
+
+
+def upgrade_schema(url: str, revision: str = "head") -> tuple[str | None, str | None]:
+    """Migrate the database at ``url`` to ``revision``: ``(before, after)`` revisions."""
+    from forecasting.io import migrations
+
+    engine = _engine(url)
+    try:
+        return migrations.upgrade(engine, revision)
+    finally:
+        engine.dispose()
+
+
+def check_schema(url: str) -> str:
+    """The database's revision if it is this code's; else :class:`SchemaVersionError`."""
+    from forecasting.io import migrations
+
+    engine = _engine(url)
+    try:
+        return migrations.check(engine)
+    finally:
+        engine.dispose()
 
 
 @contextmanager
