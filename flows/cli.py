@@ -232,6 +232,41 @@ def _alert_db() -> Any:
     return make_engine(get_settings().alerts.database_url)
 
 
+def _db_where() -> str:
+    from sqlalchemy.engine import make_url
+
+    from forecasting.settings import get_settings
+
+    return make_url(get_settings().alerts.database_url).render_as_string(hide_password=True)
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    """Bring the alert database to this version's schema (idempotent; back it up first)."""
+    from forecasting.io.alert_db import upgrade_schema
+    from forecasting.settings import get_settings
+
+    before, after = upgrade_schema(get_settings().alerts.database_url, args.revision)
+    if before == after:
+        print(f"alert database {_db_where()} already at revision {after}")
+    else:
+        print(f"alert database {_db_where()} upgraded from {before or '(no revision)'} to {after}")
+    return 0
+
+
+def _db_current(args: argparse.Namespace) -> int:
+    """Print the database's revision; exit 1 (with the reason) unless it is this version's."""
+    from forecasting.io.alert_db import SchemaVersionError, check_schema
+    from forecasting.settings import get_settings
+
+    try:
+        rev = check_schema(get_settings().alerts.database_url)
+    except SchemaVersionError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"alert database {_db_where()} at revision {rev} (up to date)")
+    return 0
+
+
 def _events_add(args: argparse.Namespace) -> int:
     from pydantic import ValidationError as PydanticError
 
@@ -434,6 +469,15 @@ def _build_parser() -> argparse.ArgumentParser:
     p = ev.add_parser("list", help="list registered events")
     p.add_argument("--area")
     p.set_defaults(handler=_events_list)
+
+    db = sub.add_parser("db", help="the alert/event database's schema").add_subparsers(
+        dest="sub", required=True
+    )
+    p = db.add_parser("upgrade", help="migrate the schema to this version (back up first)")
+    p.add_argument("--revision", default="head", help="target revision (default: head)")
+    p.set_defaults(handler=_db_upgrade)
+    p = db.add_parser("current", help="the schema's revision; exit 1 if not this version's")
+    p.set_defaults(handler=_db_current)
 
     al = sub.add_parser("alerts", help="early-warning alerts").add_subparsers(
         dest="sub", required=True

@@ -44,7 +44,11 @@ class ScenarioSettings(BaseModel):
 
 
 class AlertSettings(BaseModel):
+    # SQLite by default; production: "postgresql+psycopg://user:pass@host/db" (extra `postgres`)
     database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'ennakointi.sqlite'}"
+    # Upgrade the schema (Alembic) whenever the store is opened; false: refuse a schema that
+    # is behind and leave the upgrade to `ennakointi db upgrade` (docs/DEPLOYMENT.md)
+    auto_migrate: bool = True
     smtp_host: str = "localhost"
     smtp_port: int = 25
     smtp_starttls: bool = False

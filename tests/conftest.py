@@ -20,3 +20,23 @@ def ta23(cubes: Inputs):  # type: ignore[no-untyped-def]
     from forecasting.scenarios.baseline import calibrate
 
     return calibrate(cubes, "TA23")
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():  # type: ignore[no-untyped-def]
+    """A throwaway PostgreSQL server for the session (tests/pg_cluster.py); skips without one."""
+    from tests import pg_cluster
+
+    cluster = pg_cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path) -> str:  # type: ignore[no-untyped-def]
+    """The URL of an empty alert database: a temp SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'alerts.sqlite'}"
+    return str(request.getfixturevalue("pg_cluster").new_database())

@@ -10,7 +10,10 @@ subscriptions  who gets what: recipient, channel, address, municipalities, minim
                and the API key that owns it (``owner``; NULL for the operator's own)
 deliveries     one row per (alert transition, subscription): attempts, status, dead letters
 
-Any SQLAlchemy URL works (``get_settings().alerts.database_url``); tests use a temp SQLite file.
+Any SQLAlchemy URL works (``get_settings().alerts.database_url``): SQLite by default,
+PostgreSQL in production (``postgresql+psycopg://...``, the ``postgres`` extra); the tests run
+the repository on both. The schema is versioned by Alembic (:mod:`forecasting.io.migrations`);
+a change to these models needs a new revision there.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from forecasting.io.migrations import SchemaVersionError as SchemaVersionError
 
 SEVERITIES = ("info", "warning", "critical")
 EVENT_KINDS = ("closure", "dismissal", "temporary_layoff", "change_negotiations", "recruitment")
@@ -140,11 +145,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url`` with the schema created (idempotent).
-
-    SQLite gets WAL, foreign keys and a busy timeout; parent folders of a file URL are created.
-    """
+def _engine(url: str) -> Engine:
+    """An engine for ``url``, schema untouched (SQLite: WAL, foreign keys, busy timeout;
+    parent folders of a file URL created)."""
     if url.startswith("sqlite:///") and not url.endswith(":memory:"):
         from pathlib import Path
 
@@ -152,24 +155,51 @@ def make_engine(url: str) -> Engine:
     engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-    Base.metadata.create_all(engine)
-    _add_missing_columns(engine)
     return engine
 
 
-#: Columns added after the first release of the schema: (table, column, SQL type).
-_ADDED_COLUMNS = (("subscriptions", "owner", "VARCHAR(120)"),)
+def make_engine(url: str, *, migrate: bool | None = None) -> Engine:
+    """An engine for ``url`` whose schema is this code's (Alembic revision ``head``).
+
+    ``migrate`` (default ``get_settings().alerts.auto_migrate``, true) upgrades the database
+    first (idempotent; an empty one gets every table, a store made by ``create_all`` before
+    migrations is adopted without losing rows); false only checks and raises
+    :class:`SchemaVersionError` naming ``ennakointi db upgrade`` when the schema is behind.
+    """
+    from forecasting.io import migrations
+
+    engine = _engine(url)
+    if migrate is None:
+        from forecasting.settings import get_settings
+
+        migrate = get_settings().alerts.auto_migrate
+    if migrate:
+        migrations.upgrade(engine)
+    else:
+        migrations.check(engine)
+    return engine
 
 
-def _add_missing_columns(engine: Engine) -> None:
-    """Add nullable columns a store created by an older version lacks (additive only)."""
-    from sqlalchemy import inspect, text
+def upgrade_schema(url: str, revision: str = "head") -> tuple[str | None, str | None]:
+    """Migrate the database at ``url`` to ``revision``: ``(before, after)`` revisions."""
+    from forecasting.io import migrations
 
-    inspector = inspect(engine)
-    for table, column, sql_type in _ADDED_COLUMNS:
-        if column not in {c["name"] for c in inspector.get_columns(table)}:
-            with engine.begin() as conn:
-                conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {sql_type}"))
+    engine = _engine(url)
+    try:
+        return migrations.upgrade(engine, revision)
+    finally:
+        engine.dispose()
+
+
+def check_schema(url: str) -> str:
+    """The database's revision if it is this code's; else :class:`SchemaVersionError`."""
+    from forecasting.io import migrations
+
+    engine = _engine(url)
+    try:
+        return migrations.check(engine)
+    finally:
+        engine.dispose()
 
 
 @contextmanager
