@@ -109,9 +109,7 @@ def test_origins_latest_gap_and_after_the_data() -> None:
 
 
 @pytest.mark.parametrize("origin", ["2024-05", "2026-07", "2031-01"])
-def test_forecast_refuses_origins_in_the_gap_or_after_the_data(
-    cubes: Inputs, origin: str
-) -> None:
+def test_forecast_refuses_origins_in_the_gap_or_after_the_data(cubes: Inputs, origin: str) -> None:
     with pytest.raises(ValidationError) as info:
         forecast_registers(cubes["registers"], origin, 12, "area", "TA23", seed=1)
     assert info.value.field == "origin"
