@@ -142,3 +142,22 @@ def test_training_needs_gets_assembled_cubes_and_the_settings_seed(
     assert seed == get_settings().release.seed
     assert main([*args, "--seed", "7"]) == 0 and calls[-1][-1] == 7
     assert out.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["registers", "--origin", "2026-07"], "2026-07 is outside the data"),
+        (["registers", "--origin", "2025-01"], "nearest months with data are 2023-10 and 2026-06"),
+        (["population", "--base-year", "2026"], "no data for 2026"),
+        (["population", "--base-year", "2024"], "no data for 2024"),
+    ],
+)
+def test_forecast_refuses_origins_and_base_years_without_data(
+    args: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Snapshot v2: registers to 2026-06 with a gap 2023-11..2026-05, population to 2025."""
+    out = str(tmp_path / "x.csv")
+    assert main(["forecast", *args, "--scope", "national", "--out", out]) == 2
+    assert message in capsys.readouterr().err
+    assert not Path(out).exists()
