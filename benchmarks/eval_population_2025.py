@@ -11,8 +11,8 @@ municipality, sex and single age reproduces
 and the projection 2026..2045 from it (80 % / 95 % intervals) is shown next to Statistics
 Finland's official 2024 projection for Etelä-Savo (14wx, README of the shared data).
 
-The 2025 cubes come from the snapshot when it has them (Snapshot v2), otherwise from the raw
-files through the test-only helper ``tests/_demog_2025.py`` (stated in the output).
+The 2025 cubes come from Snapshot v2 (``population_by_sex``, ``population_change``,
+``age_key_figures``, ``regional_demography`` to 2025).
 
     python benchmarks/eval_population_2025.py [--draws 1000] [--seed 20250101] \
         [--out docs/results/population_2025.md]
@@ -22,13 +22,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
-from forecasting import demography, geography, snapshot
+from forecasting import demography, geography
 from forecasting.demography import base
 from forecasting.demography.assumptions import DEFAULT_ASSUMPTIONS
 from forecasting.io.inputs import Inputs, assemble
@@ -41,13 +40,7 @@ YEARS = (2025, 2030, 2035, 2040, 2045)
 
 def inputs() -> tuple[Inputs, str]:
     """The cubes of a projection from 2025 and where the 2025 cubes came from."""
-    names = [*demography.CUBES, *demography.BASE_CUBES]
-    if set(demography.BASE_CUBES) <= set(snapshot.names()):
-        return assemble(names), "the snapshot"
-    sys.path.insert(0, str(ROOT))
-    from tests._demog_2025 import cubes_2025
-
-    return cubes_2025(assemble(list(demography.CUBES))), "the raw files (tests/_demog_2025.py)"
+    return assemble([*demography.CUBES, *demography.BASE_CUBES]), "the snapshot"
 
 
 def region_ages(cubes: Inputs, region: str) -> np.ndarray:

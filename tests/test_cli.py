@@ -178,3 +178,22 @@ def test_the_engine_takes_the_specs_seed_when_none_is_passed() -> None:
     assert _resolve_draws_seed(seeded, 10, None) == (10, 7)
     assert _resolve_draws_seed(seeded, 10, 3) == (10, 3)
     assert _resolve_draws_seed(unseeded, 10, None) == (10, get_settings().release.seed)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["registers", "--origin", "2026-07"], "2026-07 is outside the data"),
+        (["registers", "--origin", "2025-01"], "nearest months with data are 2023-10 and 2026-06"),
+        (["population", "--base-year", "2026"], "no data for 2026"),
+        (["population", "--base-year", "2024"], "no data for 2024"),
+    ],
+)
+def test_forecast_refuses_origins_and_base_years_without_data(
+    args: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Snapshot v2: registers to 2026-06 with a gap 2023-11..2026-05, population to 2025."""
+    out = str(tmp_path / "x.csv")
+    assert main(["forecast", *args, "--scope", "national", "--out", out]) == 2
+    assert message in capsys.readouterr().err
+    assert not Path(out).exists()

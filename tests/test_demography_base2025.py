@@ -1,7 +1,6 @@
 """Projection from 31.12.2025: the base population estimated from the 2025 figures.
 
-The 2025 cubes (Snapshot v2 names and layouts) are built from the raw files by the test-only
-helper ``tests/_demog_2025.py`` until the snapshot carries them. Reference figures: 11re 2025
+The 2025 cubes are Snapshot v2's (the session fixture ``cubes``). Reference figures: 11re 2025
 totals by sex (exact), 11ra 2025 shares under 15 / 65+ (one decimal), the region file's
 Etelä-Savo single ages by sex (README: MK10 31.12.2025 = 128,144).
 """
@@ -19,19 +18,26 @@ from forecasting.demography import base
 from forecasting.demography.assumptions import DEFAULT_ASSUMPTIONS
 from forecasting.errors import ValidationError
 from forecasting.io.inputs import Inputs
-from tests._demog_2025 import cubes_2025, region_single_ages
 
 SIX = ["097", "178", "213", "491", "507", "623"]
 
 
 @pytest.fixture(scope="module")
 def cubes25(cubes: Inputs) -> Inputs:
-    return cubes_2025(cubes)
+    """Snapshot v2's cubes (they have 2025); the name says which year the tests rely on."""
+    assert cubes["population_by_sex"].attrs["data_through"].startswith("2025")
+    return cubes
 
 
 @pytest.fixture(scope="module")
 def pop25(cubes25: Inputs) -> xr.DataArray:
     return base.estimate_base(cubes25, 2025, DEFAULT_ASSUMPTIONS)
+
+
+def region_single_ages(cubes: Inputs, year: int, region: str = "MK10") -> np.ndarray:
+    """The region file's single ages by sex (2, X) of ``region`` in ``year``."""
+    reg = cubes["regional_demography"]["population"]
+    return np.asarray(reg.sel(area=region, time=f"{year}-12-31").sel(sex=["F", "M"]).values)
 
 
 def test_totals_by_sex_are_exact(cubes25: Inputs, pop25: xr.DataArray) -> None:
@@ -52,11 +58,11 @@ def test_age_key_figures_within_0_3_points(cubes25: Inputs, pop25: xr.DataArray)
     assert float(abs(mean - key["mean_age"]).median()) <= 0.05
 
 
-def test_etela_savo_single_ages_within_2_percent(pop25: xr.DataArray) -> None:
+def test_etela_savo_single_ages_within_2_percent(cubes25: Inputs, pop25: xr.DataArray) -> None:
     munis = geography.municipalities()
     members = [a for a in pop25["area"].values if munis.loc[a, "region"] == "MK10"]
     got = pop25.sel(area=members).sum("area").sel(sex=["F", "M"]).values
-    ref = region_single_ages(2025)
+    ref = region_single_ages(cubes25, 2025)
     assert ref.sum() == 128_144
     assert np.abs(got - ref).sum() / ref.sum() < 0.02
 
@@ -75,13 +81,16 @@ def test_largest_remainder_keeps_the_total(values: list[float], delta: int) -> N
     assert (np.abs(out - arr) < 1 + 1e-9).all()
 
 
-def test_base_years_and_missing_cube(cubes: Inputs, cubes25: Inputs) -> None:
-    assert demography.base_years(cubes) == [2018, 2019]
+def test_base_years_and_missing_cube(cubes25: Inputs) -> None:
     assert demography.base_years(cubes25) == [2018, 2019, 2025]
+    without = Inputs({k: v for k, v in cubes25.items() if k != "population_by_sex"})
+    assert demography.base_years(without) == [2018, 2019]
     with pytest.raises(ValidationError, match="population_by_sex"):
-        demography.project_population(cubes, base_year=2025, draws=0)
+        demography.project_population(without, base_year=2025, draws=0)
     with pytest.raises(ValidationError, match="no data for 2024"):
         demography.project_population(cubes25, base_year=2024, draws=0)
+    with pytest.raises(ValidationError, match="2026"):
+        demography.project_population(cubes25, base_year=2026, draws=0)
 
 
 @pytest.mark.slow

@@ -14,6 +14,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from models.forecast import (
     BaseForecaster,
@@ -436,20 +438,76 @@ def test_interval_multipliers_calibrate_95_on_the_worst_block() -> None:
     from models.forecast.hierarchy import interval_multipliers
 
     rng = np.random.default_rng(3)
-    calm = rng.standard_normal((100, 3, 12)) * 0.5
+    calm = rng.standard_normal((100, 3, 12)) * 0.6
     m80, m95 = interval_multipliers(calm, 14)
     np.testing.assert_allclose(m80, Z80)
     np.testing.assert_allclose(m95, Z95)
     assert m80.shape == m95.shape == (14,)
 
     stormy = calm.copy()
-    stormy[:, 1] = rng.standard_normal((100, 12)) * 3.0
+    stormy[:, 1] = rng.standard_normal((100, 12)) * 1.3  # 2.2 times calm: no outlier
     m80, m95 = interval_multipliers(stormy, 12)
     for h in (0, 5, 11):
         near = np.abs(stormy[:, :, max(h - 1, 0) : h + 2])
         assert m95[h] == pytest.approx(np.quantile(near[:, 1], 0.95))
         assert m80[h] == pytest.approx(max(np.quantile(near, 0.8), Z80))
         assert m95[h] > np.quantile(near, 0.95)  # wider than the pooled quantile
+
+
+def test_an_outlier_block_is_scaled_down_to_the_fence() -> None:
+    """A 2020-like block (its |z| 0.95 quantile 20 times the others') counts as the fence,
+    ``OUTLIER_RATIO`` x the median of the blocks' 0.95 quantiles, for both multipliers; the
+    2023-10 anchor had 8-14 against a median of 1.7 (docs/methods/registers.md)."""
+    from models.forecast.hierarchy import OUTLIER_RATIO, block_weights, interval_multipliers
+
+    rng = np.random.default_rng(5)
+    z = rng.standard_normal((60, 8, 12)) * np.linspace(1.0, 1.6, 8)[None, :, None]
+    spiked = z.copy()
+    spiked[:, 3] *= 20.0
+    m80, m95 = interval_multipliers(spiked, 12)
+    for h in (0, 6, 11):
+        near = np.abs(spiked[:, :, max(h - 1, 0) : h + 2])
+        q = np.array([np.quantile(near[:, b], 0.95) for b in range(8)])
+        weights = block_weights(near)
+        assert weights[3] == pytest.approx(OUTLIER_RATIO * np.median(q) / q[3])
+        np.testing.assert_array_equal(np.delete(weights, 3), 1.0)
+        assert m95[h] == pytest.approx(OUTLIER_RATIO * np.median(q))
+        assert m95[h] < 0.2 * q[3]
+        scaled = near * weights[None, :, None]
+        assert m80[h] == pytest.approx(max(np.quantile(scaled, 0.8), 1.2815515655446004))
+    plain = interval_multipliers(z, 12)  # no outlier: as before (the block maximum)
+    for h in (0, 6, 11):
+        near = np.abs(z[:, :, max(h - 1, 0) : h + 2])
+        np.testing.assert_array_equal(block_weights(near), 1.0)
+        assert plain[1][h] == pytest.approx(max(np.quantile(near[:, b], 0.95) for b in range(8)))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    spread=st.lists(st.floats(0.2, 30.0), min_size=1, max_size=8),
+    seed=st.integers(0, 2**16),
+)
+def test_outlier_scaling_never_widens_and_caps_the_95_multiplier(
+    spread: list[float], seed: int
+) -> None:
+    import models.forecast.hierarchy as hierarchy
+
+    z = np.random.default_rng(seed).standard_normal((20, len(spread), 12))
+    z *= np.asarray(spread)[None, :, None]
+    new80, new95 = hierarchy.interval_multipliers(z, 12)
+    weights = np.stack([hierarchy.block_weights(np.abs(z[:, :, max(h - 1, 0) : h + 2]))
+                        for h in range(12)])  # fmt: skip
+    assert np.all((weights > 0) & (weights <= 1))
+    if len(spread) < 3:
+        np.testing.assert_array_equal(weights, 1.0)
+    try:
+        hierarchy.OUTLIER_RATIO, kept = float("inf"), hierarchy.OUTLIER_RATIO
+        old80, old95 = hierarchy.interval_multipliers(z, 12)
+    finally:
+        hierarchy.OUTLIER_RATIO = kept
+    assert np.all(new80 <= old80 + 1e-12) and np.all(new95 <= old95 + 1e-12)
+    untouched = np.all(weights == 1.0, axis=1)
+    np.testing.assert_array_equal(new95[untouched], old95[untouched])
 
 
 def test_panel_combination_weights_from_the_recent_blocks_only() -> None:

@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 
 from forecasting import geography
 from forecasting.errors import ValidationError
+from forecasting.io.inputs import Inputs
 from forecasting.registers import forecast_registers, gap_plan, resolve_origin
 from models.forecast import DampedETS, Forecast, PanelCombination, SeasonalNaive
 from models.forecast.gap import condition_on_observations, transient_share
 from models.forecast.hierarchy import forecast_hierarchy
-from tests.registers_v2 import registers_v2
 
 
 def _anchor_forecast(H: int, s0: float, level: float = 5.0) -> Forecast:
@@ -109,14 +109,15 @@ def test_origins_latest_gap_and_after_the_data() -> None:
 
 
 @pytest.mark.parametrize("origin", ["2024-05", "2026-07", "2031-01"])
-def test_forecast_refuses_origins_in_the_gap_or_after_the_data(origin: str) -> None:
+def test_forecast_refuses_origins_in_the_gap_or_after_the_data(cubes: Inputs, origin: str) -> None:
     with pytest.raises(ValidationError) as info:
-        forecast_registers(registers_v2(), origin, 12, "area", "TA23", seed=1)
+        forecast_registers(cubes["registers"], origin, 12, "area", "TA23", seed=1)
     assert info.value.field == "origin"
 
 
-def test_the_v2_stand_in_has_the_published_2026_figures() -> None:
-    ds = registers_v2()
+def test_snapshot_v2_has_the_published_2026_figures(cubes: Inputs) -> None:
+    ds = cubes["registers"]
+    assert ds.attrs["data_through"] == "2026-06"
     june = ds.sel(area="TA23", time="2026-06-01")
     # data/README.md: the TA23 municipalities, 2026M06
     assert june["unemployed"].item() == 3675
@@ -127,8 +128,8 @@ def test_the_v2_stand_in_has_the_published_2026_figures() -> None:
 
 
 @pytest.mark.slow
-def test_forecast_from_the_present_reaches_2029_with_special_groups() -> None:
-    ds = forecast_registers(registers_v2(), "latest", 42, "area", "TA23", n_samples=200, seed=1)
+def test_forecast_from_the_present_reaches_2029_with_special_groups(cubes: Inputs) -> None:
+    ds = forecast_registers(cubes["registers"], "latest", 42, "area", "TA23", n_samples=200, seed=1)
     assert ds.attrs["origin"] == "2026-06" and ds.attrs["anchor"] == "2023-10"
     assert "gap_method" in ds.attrs and "special_groups_method" in ds.attrs
     assert pd.Timestamp(ds["time"].values[-1]) == pd.Timestamp("2029-12-01")
