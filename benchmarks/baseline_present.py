@@ -43,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 from forecasting.io.inputs import assemble  # noqa: E402
 from forecasting.registers import forecast_registers  # noqa: E402
 from forecasting.scenarios import baseline as bl  # noqa: E402
+from forecasting.scenarios.outputs import clients_by_draw  # noqa: E402
 from forecasting.scenarios.run import first_month  # noqa: E402
 from forecasting.scenarios.spec import ScenarioSpec  # noqa: E402
 from models import labourflow as lf  # noqa: E402
@@ -77,10 +78,34 @@ def main() -> None:
     present = bl.latest_observed(cal.registers)
     base = bl.build_baseline(cal, first, HORIZON, baseline=fc)
     # The same without the observed composition: the model's own duration mix.
-    no_comp = replace(cal, registers=cal.registers.drop_vars("long_term_unemployed"))
+    no_comp = replace(
+        cal, registers=cal.registers.drop_vars("long_term_unemployed"), match_a_present=None
+    )
     base_model = bl.build_baseline(no_comp, first, HORIZON, baseline=fc)
     res = lf.simulate(base.params, base.path, base.init, draws=args.draws, seed=args.seed)
     elapsed = time.perf_counter() - t0
+    # Caseload: registered jobseekers per client-facing expert (staffing table).
+    spec_d = ScenarioSpec(area=args.area)
+    experts = spec_d.staffing.experts_for(args.area)
+    js_obs = float(cal.registers["jobseekers"].sel(time=present).sum())
+    u_tot = float(cal.registers["unemployed"].sel(time=present).sum())
+    clients = np.median(clients_by_draw(res, base, spec_d, seed=args.seed), axis=0)
+    if experts:
+        caseload = (
+            f"Caseload ({args.area}, {experts:.0f} client-facing experts, "
+            f"`forecasting/config/staffing.toml`): {present:%Y-%m} registered jobseekers "
+            f"{js_obs:.0f} / {experts:.0f} = {js_obs / experts:.1f} clients per expert "
+            f"(the old rule, 1.45 x {u_tot:.0f} unemployed / {experts:.0f} = "
+            f"{1.45 * u_tot / experts:.1f}); simulated (median of draws) "
+            + ", ".join(f"+{k}: {clients[k - 1] / experts:.1f}" for k in LOOK)
+            + "."
+        )
+    else:
+        caseload = f"Caseload: no staffing figure for {args.area}."
+    match = ", ".join(
+        f"{m} {a:.3f}"
+        for m, a in zip(cal.structure.municipalities, base.params.match_A, strict=True)
+    )
 
     munis = list(base.structure.municipalities)
     obs = cal.registers.sel(time=present, area=munis)
@@ -133,6 +158,8 @@ def main() -> None:
     )
     print(table)
     print(verdict)
+    print(caseload)
+    print(f"matching efficiency: 2017 anchor {cal.match_a:.3f}; present ({base.anchor}): {match}")
     print(f"first simulated month {first:%Y-%m}, present {present:%Y-%m}, {elapsed:.1f} s")
     if args.no_write:
         return
@@ -166,13 +193,24 @@ the model reaches by itself without the observed composition; the simulated long
 Reading: the starting state meets the published counts and composition by construction
 (the tracker hits the unemployed targets in expectation, the composition is set from the
 registers); the check guards that rounding, the gap and the suppressed-cell rules do not
-move it. Without the observed composition the model's own long-term share after crossing
-the gap is far below the published one (the 2017 anchor, 26.6 %, and the one-month step
-from the last complete year's level to the {present:%Y-%m} level, which enters as short
-durations). After the start the simulated share drifts back toward the model's steady
-state: the matching efficiency is still calibrated to Etelä-Savo's 2017 share, so the
-long-term share of scenarios far from the present is lower than the release's forecast
-share (not done: re-anchoring the matching efficiency to the {present:%Y-%m} share).
+move it. Without the observed composition (and on the 2017 anchor) the model's own
+long-term share after crossing the gap is far below the published one (the 2017 anchor,
+26.6 %, and the one-month step from the last complete year's level to the {present:%Y-%m}
+level, which enters as short durations).
+
+Duration structure re-anchored to the present (`baseline.calibrate_present`): a window that
+reaches {present:%Y-%m} runs on a matching efficiency per workplace municipality set so
+that the tracked long-term share {bl.PRESENT_ANCHOR_MONTHS} months after the present (the
+same calendar month) equals each municipality's published share (2017 anchor
+{cal.match_a:.3f}; present: {match}; bounded to a factor {bl.PRESENT_SPREAD:.0f} of the
+area's). Before this, the simulated area share fell from 40.4 % to 27.3 % in 6 months and
+23.1 % by 24 months. It now dips in the months of high seasonal inflow (new short
+spells dilute the share: the release's forecast holds the share constant, the model lets the
+short-duration stock swing with the season) and is back within a few points a year on; the
+anchor is fitted on persistence at the present's level, the run follows the release's
+forecasts, so a year on it need not be exact (TA23 38.0 % against 40.4 % at +12 in this run).
+
+{caseload}
 
 A spec starting inside the gap (2023-11..2026-05): those months are not observed
 (`observed` is false); without forecasts covering them their targets repeat the last

@@ -76,6 +76,13 @@ SUPPRESSED_UNEMPLOYED = 2.0
 MIN_HISTORY = 24
 #: Expected persons below this count as none (set_long_term_share).
 TINY = 1e-9
+#: The present's anchor (:func:`calibrate_present`): the tracked long-term share this many
+#: months after the latest observation (the same calendar month a year on, so the seasonal
+#: swing of the short durations cancels) equals the share observed in each municipality.
+PRESENT_ANCHOR_MONTHS = 12
+#: Each municipality's present matching efficiency is searched within this factor of the
+#: area's (both ways); one that cannot reach its share within it ends at the bound.
+PRESENT_SPREAD = 4.0
 
 
 @dataclass(frozen=True)
@@ -118,6 +125,9 @@ class Calibration:
     ``registers`` cube of the area's municipalities (the baseline's observed targets).
     ``data_version`` is the structure's (the input cubes' versions combined): a caller that
     keeps calibrations keys them by ``(area, data_version)``.
+    ``match_a_present`` (R,): the matching efficiency of each municipality re-anchored to the
+    long-term share observed at the present (:func:`calibrate_present`), used by baselines
+    whose window reaches the present; None when the registers have no long-term share.
     """
 
     area: str
@@ -126,6 +136,7 @@ class Calibration:
     cap: float
     theta_out: np.ndarray
     registers: xr.Dataset
+    match_a_present: np.ndarray | None = None
 
     @property
     def data_version(self) -> str:
@@ -145,6 +156,18 @@ class Baseline:
     expected_unemployed: np.ndarray
     expected_long_term: np.ndarray
     expected_vacancies: np.ndarray
+    anchor: str = LTU_ANCHOR_MONTH
+    jobseekers: JobseekerRatio | None = None
+
+
+@dataclass(frozen=True)
+class JobseekerRatio:
+    """Registered jobseekers per unemployed jobseeker of each month (N, R) and the standard
+    deviation of its logarithm (N, R); ``observed`` is the month of the registers' ratio."""
+
+    ratio: np.ndarray
+    log_sd: np.ndarray
+    observed: pd.Timestamp
 
 
 def _point(da: xr.DataArray) -> xr.DataArray:
@@ -325,6 +348,49 @@ def _long_term_share(reg: xr.Dataset, months: pd.DatetimeIndex) -> np.ndarray | 
     return share if np.isfinite(share).any() else None
 
 
+def jobseeker_ratio(
+    registers: xr.Dataset, months: pd.DatetimeIndex, baseline: xr.Dataset | None = None
+) -> JobseekerRatio | None:
+    """Jobseekers per unemployed of each municipality (columns of ``registers``) in ``months``.
+
+    The ratio of the latest month with a ``jobseekers`` count (2026-06 in snapshot v2;
+    Mikkeli 4,516 / 2,822), held for every month, or the ratio of the point forecasts of
+    ``jobseekers`` and ``unemployed`` in ``baseline`` (the release's special groups) for
+    the months they cover. Its uncertainty is the special groups' (assumed):
+    ``sd(log ratio) = sqrt(q^2 h + 1 / count)`` with ``q`` the monthly drift of
+    :data:`forecasting.register_groups.SHARE_DRIFT` for jobseekers, ``h`` the months from the
+    observation and ``count`` the observed jobseekers. A municipality with no unemployed
+    then takes the area's ratio. None when the registers have no jobseekers count.
+    """
+    from forecasting.register_groups import SHARE_DRIFT
+
+    if "jobseekers" not in registers:
+        return None
+    js = registers["jobseekers"].transpose("time", "area")
+    have = np.flatnonzero(np.isfinite(js.values).any(axis=1))
+    if have.size == 0:
+        return None
+    t = int(have[-1])
+    when = pd.Timestamp(registers["time"].values[t])
+    count = np.nan_to_num(js.values[t], nan=0.0)
+    u = np.nan_to_num(registers["unemployed"].transpose("time", "area").values[t], nan=0.0)
+    area_ratio = count.sum() / max(u.sum(), 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        base = np.where(u > 0, count / u, area_ratio)
+    ratio = np.tile(np.maximum(base, 1.0), (len(months), 1))
+    if baseline is not None and "jobseekers" in baseline and "unemployed" in baseline:
+        munis = [str(a) for a in registers["area"].values]
+        fc_js, fc_u = (_forecast(baseline, v, munis) for v in ("jobseekers", "unemployed"))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            fc = (fc_js / fc_u).reindex(months)
+        use = np.isfinite(fc.to_numpy(dtype=float)) & (fc_u.reindex(months).to_numpy() > 0)
+        ratio = np.where(use, np.maximum(fc.to_numpy(dtype=float), 1.0), ratio)
+    q = SHARE_DRIFT["jobseekers"][1]
+    steps = np.abs(np.asarray((months.year - when.year) * 12 + (months.month - when.month)))
+    log_sd = np.sqrt(q**2 * steps[:, None] + 1.0 / np.maximum(count, 1.0)[None, :])
+    return JobseekerRatio(ratio=ratio, log_sd=log_sd, observed=when)
+
+
 def set_long_term_share(U: np.ndarray, share: np.ndarray) -> np.ndarray:
     """``U`` (R, I, D) with the last duration band (12+ months) at ``share`` (R,) of each
     municipality's unemployed; the shorter bands and the industries keep their proportions
@@ -445,10 +511,15 @@ def track(structure: Structure, params: lf.FlowParameters, tg: Targets) -> Track
 
 
 def flow_parameters(
-    structure: Structure, match_a: float, cap: float, theta_out: np.ndarray
+    structure: Structure, match_a: float | np.ndarray, cap: float, theta_out: np.ndarray
 ) -> lf.FlowParameters:
-    """The time-invariant kernel parameters of ``structure``."""
+    """The time-invariant kernel parameters of ``structure`` (``match_a``: one matching
+    efficiency for every workplace, or one per municipality (R,))."""
     R = len(structure.municipalities)
+    if np.ndim(match_a) == 0:
+        match_A = np.full(R, float(match_a))
+    else:
+        match_A = np.array(match_a, dtype=np.float64).reshape(R)
     return lf.FlowParameters(
         age_p=AGE_P,
         eff=SEARCH_EFF,
@@ -456,7 +527,7 @@ def flow_parameters(
         own=structure.own,
         grp=structure.grp,
         spread=structure.spread,
-        match_A=np.full(R, float(match_a)),
+        match_A=match_A,
         alpha=structure.alpha,
         cap=float(cap),
         hmax=HMAX,
@@ -510,6 +581,80 @@ def calibrate_matching(
     return match_a, cap, theta_out
 
 
+def present_share(registers: xr.Dataset) -> tuple[pd.Timestamp, np.ndarray] | None:
+    """The present (:func:`latest_observed`) and each municipality's long-term unemployed
+    share observed then (NaN where not observed); None without any."""
+    present = latest_observed(registers)
+    share = _long_term_share(registers, pd.DatetimeIndex([present]))
+    return None if share is None else (present, share[0])
+
+
+def _shares_at(tracked: Tracked, k: int) -> tuple[np.ndarray, float]:
+    U = tracked.U[k]
+    lt, u = U[..., -1].sum(axis=1), U.sum(axis=(1, 2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(u > TINY, lt / u, np.nan), float(lt.sum() / u.sum())
+
+
+def calibrate_present(
+    structure: Structure,
+    registers: xr.Dataset,
+    match_a: float,
+    cap: float,
+    theta_out: np.ndarray,
+) -> np.ndarray | None:
+    """Matching efficiency (R,) re-anchored to the long-term share of the present.
+
+    The 2017 anchor (:func:`calibrate_matching`) gives a steady state whose long-term share
+    (about 27 % in TA23) is far below the share published for the present (40 % in TA23,
+    2026-06), so a baseline started from the present's composition drifts down to it. Here
+    the baseline from the present is tracked (:data:`BURN_IN` months up to the present, the
+    composition of the present set from the registers, then :data:`PRESENT_ANCHOR_MONTHS`
+    months of persistence at the present's level) and the matching efficiency of each
+    workplace municipality is set so that the tracked share of its residents
+    :data:`PRESENT_ANCHOR_MONTHS` months on equals the share observed at the present: first
+    one factor for the area (bisection in logs on the area's share), then each municipality
+    within :data:`PRESENT_SPREAD` of it (bisections side by side; the municipalities are
+    coupled through commuting only weakly). A municipality without an observed share keeps
+    the area's factor. The cap and the outside hire rate stay those of the 2017 anchor.
+
+    Returns None when the registers have no long-term share at their latest month.
+    """
+    seen = present_share(registers)
+    if seen is None:
+        return None
+    present, target = seen
+    st = structure
+    first = present + pd.DateOffset(months=1)
+    n = BURN_IN + PRESENT_ANCHOR_MONTHS
+    tg = targets(st, registers, first - pd.DateOffset(months=BURN_IN), n)
+    k = int(tg.months.get_loc(present + pd.DateOffset(months=PRESENT_ANCHOR_MONTHS))) - 1
+    u0 = tg.unemployed[int(tg.months.get_loc(present))]
+    ok = np.isfinite(target)
+    area_target = float((target[ok] * u0[ok]).sum() / u0[ok].sum())
+    R = len(st.municipalities)
+
+    def shares(log_a: np.ndarray) -> tuple[np.ndarray, float]:
+        return _shares_at(track(st, flow_parameters(st, np.exp(log_a), cap, theta_out), tg), k)
+
+    lo, hi = math.log(1e-3), math.log(20.0)
+    for _ in range(BISECTION_STEPS):
+        mid = 0.5 * (lo + hi)
+        if shares(np.full(R, mid))[1] > area_target:
+            lo = mid
+        else:
+            hi = mid
+    centre = 0.5 * (lo + hi)
+    lo_r = np.full(R, centre - math.log(PRESENT_SPREAD))
+    hi_r = np.full(R, centre + math.log(PRESENT_SPREAD))
+    for _ in range(BISECTION_STEPS):
+        mid_r = np.where(ok, 0.5 * (lo_r + hi_r), centre)
+        above = shares(mid_r)[0] > target  # NaN targets: False, and they keep ``centre``
+        lo_r = np.where(above, mid_r, lo_r)
+        hi_r = np.where(above, hi_r, mid_r)
+    return np.exp(np.where(ok, 0.5 * (lo_r + hi_r), centre))
+
+
 def _round_preserving(x: np.ndarray) -> np.ndarray:
     """Integers with the same total per leading index (largest remainders), ``x >= 0``."""
     flat = x.reshape(x.shape[0], -1)
@@ -534,7 +679,17 @@ def calibrate(
     st = load_structure(cubes, area, elasticity=elasticity)
     registers = _cube(cubes, "registers").sel(area=list(st.municipalities))
     match_a, cap, theta_out = calibrate_matching(st, registers)
-    return Calibration(area, st, match_a, cap, theta_out, registers)
+    present = calibrate_present(st, registers, match_a, cap, theta_out)
+    return Calibration(area, st, match_a, cap, theta_out, registers, present)
+
+
+def reaches_present(calibration: Calibration, first: pd.Timestamp, months: int) -> bool:
+    """Whether a window of ``months`` months from ``first`` ends at or after the present and
+    so runs on the present's anchor (:attr:`Calibration.match_a_present`)."""
+    if calibration.match_a_present is None:
+        return False
+    last = first + pd.DateOffset(months=months - 1)
+    return bool(last >= latest_observed(calibration.registers))
 
 
 def build_baseline(
@@ -553,7 +708,9 @@ def build_baseline(
 def _build(
     cal: Calibration, first: pd.Timestamp, months: int, baseline: xr.Dataset | None
 ) -> Baseline:
-    st, match_a, cap, theta_out = cal.structure, cal.match_a, cal.cap, cal.theta_out
+    st, cap, theta_out = cal.structure, cal.cap, cal.theta_out
+    present = reaches_present(cal, first, months)
+    match_a = cal.match_a_present if present and cal.match_a_present is not None else cal.match_a
     params = flow_parameters(st, match_a, cap, theta_out)
     tg = targets(
         st, cal.registers, first - pd.DateOffset(months=BURN_IN), BURN_IN + months, baseline
@@ -583,4 +740,6 @@ def _build(
         expected_unemployed=tr.U[BURN_IN:].sum(axis=(2, 3)),
         expected_long_term=tr.U[BURN_IN:, :, :, -1].sum(axis=2),
         expected_vacancies=tr.V[BURN_IN:].sum(axis=2),
+        anchor="present" if present else LTU_ANCHOR_MONTH,
+        jobseekers=jobseeker_ratio(cal.registers, sub.months, baseline),
     )

@@ -116,10 +116,33 @@ def _cohort(res: lf.SimulationResult) -> dict[str, tuple]:
     return out
 
 
-def _staffing(res: lf.SimulationResult, spec: ScenarioSpec) -> dict[str, tuple]:
+def clients_by_draw(
+    res: lf.SimulationResult, base: Baseline, spec: ScenarioSpec, seed: int = 0
+) -> np.ndarray:
+    """(B, T) clients of the employment services in each draw and month: the registered
+    jobseekers, i.e. each municipality's simulated unemployed times its jobseeker/unemployed
+    ratio (:attr:`Baseline.jobseekers`), the ratio's log drawn per draw and municipality
+    from its stated uncertainty (one normal deviate scaled by each month's sd; ``seed``).
+    ``staffing.jobseekers_per_unemployed`` replaces the ratio (no spread); without a
+    jobseekers count in the registers it is ``staffing.clients_per_unemployed`` (1.45)."""
     st = spec.staffing
-    unemployed = res.unemployed.sum(axis=2, dtype=np.int64)
-    clients = unemployed * st.clients_per_unemployed
+    unemployed = res.unemployed.astype(np.float64)  # (B, T, R)
+    if st.jobseekers_per_unemployed is not None:
+        return unemployed.sum(axis=2) * st.jobseekers_per_unemployed
+    js = base.jobseekers
+    if js is None:
+        return unemployed.sum(axis=2) * st.clients_per_unemployed
+    B, _, R = unemployed.shape
+    z = np.random.default_rng([int(seed), 0x6A5]).standard_normal((B, 1, R))
+    ratio = np.maximum(js.ratio[None] * np.exp(z * js.log_sd[None]), 1.0)
+    return (unemployed * ratio).sum(axis=2)
+
+
+def _staffing(
+    res: lf.SimulationResult, spec: ScenarioSpec, base: Baseline, seed: int = 0
+) -> dict[str, tuple]:
+    st = spec.staffing
+    clients = clients_by_draw(res, base, spec, seed)
     experts = st.experts_for(spec.area)
     out: dict[str, tuple] = {
         "clients": (("time", "quantile"), _q(clients)),
@@ -163,14 +186,16 @@ def assemble(
     compiled: CompiledEvents,
     res: lf.SimulationResult,
     ref: lf.SimulationResult | None,
+    seed: int = 0,
 ) -> xr.Dataset:
-    """The scenario's result dataset (without provenance attrs)."""
+    """The scenario's result dataset (without provenance attrs); ``seed`` draws the
+    jobseeker ratios of :func:`clients_by_draw`."""
     st = base.structure
     areas = [*st.municipalities, spec.area]
     data = _labour_market(res, base)
     if ref is not None:
         data |= _versus_baseline(res, ref)
-    data |= _cohort(res) | _staffing(res, spec) | _retraining(res, base, spec)
+    data |= _cohort(res) | _staffing(res, spec, base, seed) | _retraining(res, base, spec)
     jobs = _with_area_total(compiled.job_change.sum(axis=2), 1).T
     data["jobs_change_expected"] = (("area", "time"), jobs)
     data["direct_jobs_change"] = (("time",), compiled.direct)

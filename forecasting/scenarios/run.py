@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pydantic
 import xarray as xr
@@ -24,7 +25,7 @@ from forecasting.contract import canonical_order
 from forecasting.errors import ValidationError
 from forecasting.io.files import read_json, read_toml, write_csv, write_netcdf
 from forecasting.provenance import combine_versions, stamp
-from forecasting.scenarios import cache, outputs
+from forecasting.scenarios import cache, outputs, staffing
 from forecasting.scenarios.baseline import (
     BURN_IN,
     Baseline,
@@ -225,7 +226,7 @@ def run_scenario(
     base, compiled, res, ref = simulate_spec(
         spec, cubes or {}, draws=n, seed=s, baseline=baseline, calibration=cal
     )
-    ds = outputs.assemble(spec, base, compiled, res, ref)
+    ds = outputs.assemble(spec, base, compiled, res, ref, seed=s)
     return _stamp(ds, spec, base, n, s, cal.registers.attrs.get("retrieved", ""))
 
 
@@ -233,7 +234,7 @@ def _stamp(
     ds: xr.Dataset, spec: ScenarioSpec, base: Baseline, draws: int, seed: int, retrieved: str
 ) -> xr.Dataset:
     spec_json = spec.model_dump_json()
-    config = json.dumps(read_toml(CONFIG_PATH), sort_keys=True)
+    config = json.dumps([read_toml(CONFIG_PATH), read_toml(staffing.CONFIG_PATH)], sort_keys=True)
     version = combine_versions([base.structure.data_version, spec_json, config])
     p = base.params
     return stamp(
@@ -250,10 +251,17 @@ def _stamp(
             "quantile_method": "linear interpolation over draws",
             "model": (
                 f"labour-flow Monte Carlo (models.labourflow); matching elasticity "
-                f"{p.alpha:.3f}, efficiency {float(p.match_A[0]):.4f}, cap {p.cap:.2f}"
+                f"{p.alpha:.3f}, efficiency {_efficiency(p.match_A)}, cap {p.cap:.2f}"
             ),
+            "long_term_anchor": base.anchor,
         },
     )
+
+
+def _efficiency(match_a: np.ndarray) -> str:
+    """One efficiency (the 2017 anchor), or the range over municipalities (the present's)."""
+    lo, hi = float(match_a.min()), float(match_a.max())
+    return f"{lo:.4f}" if lo == hi else f"{lo:.4f}-{hi:.4f} by municipality"
 
 
 def run_presets(

@@ -120,35 +120,46 @@ class Event(BaseModel):
 
 
 #: Client-facing employment experts of the Mikkeli region employment area (person-years; an
-#: assumption shared with the ``clients_per_expert`` alert in ``alerts.toml``).
+#: assumption shared with the ``clients_per_expert`` alert in ``alerts.toml``); the figure in
+#: force is the staffing table's (``forecasting/config/staffing.toml``), a test checks both.
 TA23_CLIENT_FACING_EXPERTS = 50.0
 
 
 class Staffing(BaseModel):
     """How jobseekers translate into clients and client-facing staff.
 
-    ``clients_per_unemployed``: clients of the employment services per registered unemployed
-    jobseeker; the default 1.45 = 1 / (1 - 0.31) adds those in activation services at the
-    activation rate of about 31 % reported for Etelä-Savo (ELY centre reviews 2019-2020).
-    ``client_facing_experts``: employment experts serving clients. Without it, TA23 uses
-    :data:`TA23_CLIENT_FACING_EXPERTS` (of about 70 person-years of staff in the Mikkeli
-    region employment area); other areas have no known figure, so their
-    ``clients_per_expert`` is missing (NaN) while the experts needed at the targets are
-    still given. Use :meth:`experts_for` for the number in force.
+    Clients are the registered jobseekers (tyonv 12r5 ``jobseekers``: the unemployed plus
+    those in services, laid off or employed while seeking): each simulated month carries the
+    municipality's jobseeker/unemployed ratio of the latest observation, or of the register
+    forecasts of ``jobseekers`` when the baseline has them, with the special groups' stated
+    uncertainty (:mod:`forecasting.register_groups`); see
+    :func:`forecasting.scenarios.outputs.clients_by_draw`.
+    ``jobseekers_per_unemployed`` overrides that ratio (every municipality and month).
+    ``clients_per_unemployed``: used only when the registers have no jobseekers count (older
+    extracts); 1.45 = 1 / (1 - 0.31) adds those in activation services at the activation rate
+    of about 31 % reported for Etelä-Savo (ELY centre reviews 2019-2020).
+    ``client_facing_experts``: employment experts serving clients; without it the staffing
+    table (``forecasting/config/staffing.toml``: TA23 50, of about 70 person-years of staff)
+    gives the figure; areas not in the table have none, so their ``clients_per_expert`` is
+    missing (NaN) while the experts needed at the targets are still given. Use
+    :meth:`experts_for` for the number in force.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     client_facing_experts: float | None = Field(default=None, gt=0, le=10_000)
+    jobseekers_per_unemployed: float | None = Field(default=None, ge=1.0, le=5.0)
     clients_per_unemployed: float = Field(default=1.45, ge=1.0, le=5.0)
     target_low: int = Field(default=100, ge=1)
     target_high: int = Field(default=200, ge=1)
 
     def experts_for(self, area: str) -> float | None:
-        """Client-facing experts of ``area``: the given number, TA23's default, or None."""
+        """Client-facing experts of ``area``: the given number, the table's, or None."""
+        from forecasting.scenarios.staffing import client_facing_experts
+
         if self.client_facing_experts is not None:
             return self.client_facing_experts
-        return TA23_CLIENT_FACING_EXPERTS if area == geography.MIKKELI_AREA else None
+        return client_facing_experts(area)
 
 
 class ScenarioSpec(BaseModel):
