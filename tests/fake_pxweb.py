@@ -379,7 +379,7 @@ def commuting_tables(years: int = 10) -> dict[str, RecordedTable]:
                 for j, year in enumerate(years_codes):
                     v = grid[i, j]
                     cells[(area, status, year, content)] = "..." if np.isnan(v) else str(int(v))
-        variables = [
+        variables: list[dict[str, Any]] = [
             {
                 "code": area_code,
                 "text": "Alue",

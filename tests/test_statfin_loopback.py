@@ -300,7 +300,7 @@ def test_commuting_with_a_miscoded_status_is_refused_and_cache_kept(
     tables = standard_tables()
     n = tables["tyokay/115n.px"]
     cells = {**n.cells}
-    for key, cell in n.cells.items():
+    for key in n.cells:
         if key[1] == "2":
             cells[key] = n.cells[(key[0], "1", *key[2:])]
     tables["tyokay/115n.px"] = RecordedTable(n.title, n.variables, cells, n.updated, n.source)

@@ -256,8 +256,8 @@ def check_identities(name: str, ds: xr.Dataset) -> None:
         if total not in ds or any(p not in ds for p in parts):
             continue
         computed = sum((ds[p] for p in parts), xr.zeros_like(ds[total]))
-        diff = np.abs(computed - ds[total])
-        bad = np.argwhere(np.asarray(diff.fillna(0).values) > 1e-6)
+        diff = np.abs(np.asarray(computed.values) - np.asarray(ds[total].values))
+        bad = np.argwhere(np.nan_to_num(diff) > 1e-6)
         if bad.size:
             where = {d: str(ds[d].values[i]) for d, i in zip(ds[total].dims, bad[0], strict=True)}
             raise DataError(
