@@ -76,8 +76,9 @@ def _cpu() -> float:
     return t.user + t.system + t.children_user + t.children_system
 
 
-def _served_months(area: str) -> tuple[str, dict[str, str]]:
-    """The last month of the served register history and the provenance's data dates."""
+def _served_months(area: str) -> tuple[str, float, dict[str, str]]:
+    """The last month of the served register history, its unemployed count and the
+    provenance's data dates."""
     from fastapi.testclient import TestClient
 
     from forecasting.settings import get_settings
@@ -87,8 +88,14 @@ def _served_months(area: str) -> tuple[str, dict[str, str]]:
         body = client.get(
             "/v1/registers/history", params={"area": area, "variable": "unemployed"}
         ).json()
-        months = sorted({row["time"][:7] for row in body["data"] if row.get("value") is not None})
-        return months[-1], body["provenance"]["data_through"]
+    # wide rows: {"area", "time", "unemployed"} (service.schemas.RegisterRow)
+    served = {
+        r["time"][:7]: r["unemployed"] for r in body["data"] if r.get("unemployed") is not None
+    }
+    if not served:
+        raise RuntimeError(f"the API served no register history for {area}: {body}")
+    last = max(served)
+    return last, served[last], body["provenance"]["data_through"]
 
 
 def run(area: str = "TA23", skip: list[str] | None = None) -> dict[str, Any]:
@@ -104,11 +111,12 @@ def run(area: str = "TA23", skip: list[str] | None = None) -> dict[str, Any]:
             _configure(base, server.base_url)
             products = _products(skip or [])
             first = _refresh_and_build(area, base / "work", products)
-            served, through = _served_months(area)
+            served, value, through = _served_months(area)
             second = _refresh_and_build(area, base / "work", products)
         return {
             "first": first,
             "served_last_month": served,
+            "served_value": value,
             "data_through": through,
             "second": second,
             "republished": second["release"] != first["release"],
@@ -161,7 +169,9 @@ def main(argv: list[str] | None = None) -> int:
         f"| nothing new | {', '.join(second['changed']) or '-'} | {second['refresh_s']} | "
         f"{second['build_s']} | {second['total_s']} | {second['cpu_s']} | {second['release']} |",
         "",
-        f"- The API serves the register history through **{result['served_last_month']}**; "
+        f"- The API serves the register history through **{result['served_last_month']}** "
+        f"({args.area} unemployed {result['served_value']:,.0f}; the synthetic month doubles "
+        "the recorded 2026M06 counts, TA23 3,675); "
         f"provenance `data_through`: `{result['data_through']}`.",
         f"- Second run republished: **{result['republished']}** (target: False, nothing new).",
         f"- Refresh + area release within 120 s: **{first['total_s'] <= 120}**.",
