@@ -87,7 +87,7 @@ def _served_months(area: str) -> tuple[str, float, dict[str, str]]:
     with TestClient(create_app(get_settings())) as client:
         body = client.get(
             "/v1/registers/history",
-            params={"area": area, "variable": "unemployed", "time_from": "2026-01"},
+            params={"area": area, "variable": "unemployed", "from": "2026-01"},
         ).json()
     # wide rows: {"area", "time", "unemployed"} (service.schemas.RegisterRow)
     served = {

@@ -74,7 +74,7 @@ def test_new_month_reaches_the_api_and_nothing_new_publishes_nothing(
         with TestClient(create_app(get_settings())) as api:
             body = api.get(
                 "/v1/registers/history",
-                params={"area": "TA23", "variable": "unemployed", "time_from": "2026-06"},
+                params={"area": "TA23", "variable": "unemployed", "from": "2026-06"},
             ).json()
         served = {row["time"][:7]: row["unemployed"] for row in body["data"]}
         assert served["2026-06"] == 3675 and served["2026-07"] == 2 * 3675
