@@ -36,6 +36,9 @@ import numpy as np
 from forecasting.settings import get_settings
 
 RECORDED = get_settings().data.shared_data_dir / "statfin-2026"
+#: Older recorded json-stat responses (``pxweb-responses/`` of the shared data).
+RESPONSES = get_settings().data.shared_data_dir / "pxweb-responses"
+JSONSTAT_FILES = {"tyokay/115k.px": "tyokay_115k_jsonstat1_jobs_by_municipality_2019.json"}
 FILES = {
     "tyonv/12r5.px": "tyonv_12r5_pxweb-json_all_variables_all_areas_2026M06.json",
     "vaerak/11re.px": "vaerak_11re_pxweb-json_population_by_sex_all_areas_2025.json",
@@ -98,6 +101,59 @@ class RecordedTable:
             meta.get("updated", ""),
             meta.get("source", ""),
         )
+
+    @classmethod
+    def from_jsonstat(cls, path: Path) -> RecordedTable:
+        """Rebuild the table behind a recorded json-stat (1.x bundle or 2.0) response.
+
+        Every value of the response's dimensions becomes a metadata value; the last
+        dimension is the content variable (StatFin's order), keeping its own code.
+        """
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        if "dataset" in doc:  # json-stat 1.x bundle
+            doc = doc["dataset"]
+        dimension = doc["dimension"]
+        ids = list(doc.get("id") or dimension["id"])
+        codes: list[list[str]] = []
+        for code in ids:
+            index = dimension[code]["category"]["index"]
+            codes.append(
+                list(index) if isinstance(index, list) else sorted(index, key=index.__getitem__)
+            )
+        time = set((doc.get("role") or dimension.get("role") or {}).get("time", []))
+        cells: dict[tuple[str, ...], str] = {}
+        flat = doc["value"]
+        status = doc.get("status") or {}
+        for i, key in enumerate(np.ndindex(*(len(c) for c in codes))):
+            value = flat[str(i)] if isinstance(flat, dict) else flat[i]
+            label = str(value) if value is not None else str(status.get(str(i), ".."))
+            cells[tuple(c[j] for c, j in zip(codes, key, strict=True))] = label
+        variables = [
+            {
+                "code": code,
+                "text": str(dimension[code].get("label", code)),
+                "values": vals,
+                "valueTexts": vals,
+                "elimination": "SSS" in vals and code not in time,
+                "time": code in time or code.lower().startswith(("vuosi", "timeperiod")),
+            }
+            for code, vals in zip(ids[:-1], codes[:-1], strict=True)
+        ]
+        variables.append(
+            {"code": ids[-1], "text": ids[-1], "values": codes[-1], "valueTexts": codes[-1]}
+        )
+        return cls(
+            str(doc.get("label", path.stem)),
+            variables,
+            cells,
+            str(doc.get("updated", "")),
+            str(doc.get("source", "")),
+        )
+
+    @property
+    def contents(self) -> str:
+        """The content variable's code (the last variable)."""
+        return str(self.variables[-1]["code"])
 
     def var(self, prefix: str) -> dict[str, Any]:
         return next(v for v in self.variables if v["code"].lower().startswith(prefix.lower()))
@@ -166,7 +222,7 @@ class RecordedTable:
             "status": status,
             "role": {
                 "time": [var["code"] for var, _ in kept if var.get("time")],
-                "metric": [CONTENTS],
+                "metric": [self.contents],
             },
         }
 
@@ -287,8 +343,77 @@ def with_next_month(
     return RecordedTable(table.title, variables, cells, "2026-08-20T05.00.00Z", table.source)
 
 
+def commuting_tables(years: int = 10) -> dict[str, RecordedTable]:
+    """DERIVED 115n and 115p (no response of either was recorded), from the snapshot's
+    ``commuting`` cube (the real tyokay 115n/115p extracts, municipalities + SSS), its last
+    ``years`` years.
+
+    Value codes as configured (``pendelointi`` SSS/1/2: total, working in the home
+    municipality, commuting out (115n) / in (115p)); 115p's ``1`` (jobs held by residents)
+    equals 115n's ``1``, as in the source. The titles say ``DERIVED``.
+    """
+    from forecasting import snapshot  # tests only; the cube is the derivation's source
+
+    cube = snapshot.load("commuting").isel(time=slice(-years, None))
+    areas = ["SSS" if a == "SSS" else f"KU{a}" for a in map(str, cube["area"].values)]
+    years_codes = [f"{t:%Y}" for t in cube.indexes["time"]]
+    home = cube["residents_working_in_home_municipality"]
+    layouts = {
+        "tyokay/115n.px": (
+            "alue_23_20260101",
+            "tyokay-tyolliset",
+            {"SSS": cube["employed_residents"], "1": home, "2": cube["commuting_out"]},
+        ),
+        "tyokay/115p.px": (
+            "Työpaikan alue",
+            "tyokay-tyolliset3",
+            {"SSS": cube["jobs"], "1": home, "2": cube["commuting_in"]},
+        ),
+    }
+    out = {}
+    for path, (area_code, content, series) in layouts.items():
+        cells: dict[tuple[str, ...], str] = {}
+        for status, values in series.items():
+            grid = values.transpose("area", "time").values
+            for i, area in enumerate(areas):
+                for j, year in enumerate(years_codes):
+                    v = grid[i, j]
+                    cells[(area, status, year, content)] = "..." if np.isnan(v) else str(int(v))
+        variables: list[dict[str, Any]] = [
+            {
+                "code": area_code,
+                "text": "Alue",
+                "values": areas,
+                "valueTexts": areas,
+                "elimination": True,
+                "time": False,
+            },
+            {
+                "code": "pendelointi_1_20180101",
+                "text": "Pendelöinti",
+                "values": ["SSS", "1", "2"],
+                "valueTexts": ["SSS", "1", "2"],
+                "elimination": True,
+                "time": False,
+            },
+            {
+                "code": "timeperiod_y",
+                "text": "Vuosi",
+                "values": years_codes,
+                "valueTexts": years_codes,
+                "elimination": False,
+                "time": True,
+            },
+            {"code": CONTENTS, "text": "Tiedot", "values": [content], "valueTexts": [content]},
+        ]
+        title = f"{path} DERIVED from the snapshot's commuting cube (not a recorded response)"
+        out[path] = RecordedTable(title, variables, cells, "2019-12-13T06:00:00Z", "derived")
+    return out
+
+
 def standard_tables() -> dict[str, RecordedTable]:
-    """The four recorded tables (11re with derived ages) and the derived 12ti.
+    """The recorded tables (11re with derived ages, 115k from its json-stat1 response), the
+    derived 12ti and the derived 115n/115p (:func:`commuting_tables`).
 
     Built once per process; the dict is new each call (tables are never mutated: the
     helpers above return new ones).
@@ -305,6 +430,8 @@ def _standard_tables() -> dict[str, RecordedTable]:
         "vaerak/11re.px": with_ages(recorded("vaerak/11re.px")),
         "vaerak/121w.px": recorded("vaerak/121w.px"),
         "vkour/12bs.px": recorded("vkour/12bs.px"),
+        "tyokay/115k.px": RecordedTable.from_jsonstat(RESPONSES / JSONSTAT_FILES["tyokay/115k.px"]),
+        **commuting_tables(),
     }
 
 

@@ -36,7 +36,16 @@ from tests.fake_pxweb import (
 )
 
 pytestmark = pytest.mark.skipif(not RECORDED.is_dir(), reason="recorded responses not here")
-CUBES = ["registers", "occupations", "population", "population_change", "education_levels"]
+CUBES = [
+    "registers",
+    "occupations",
+    "population",
+    "population_change",
+    "education_levels",
+    "population_totals",
+    "commuting",
+    "jobs_totals_2019",
+]
 TA23 = geography.members("TA23")  # 097 178 213 491 507 623
 
 
@@ -138,6 +147,40 @@ def test_cubes_have_the_snapshot_layout(first: tuple[Path, RefreshReport, dict])
     ta = load_cached(cache, "education_levels")["master"].sel(time="2025-12-31")
     assert float(ta.sel(area="TA23")) == float(ta.sel(area=TA23).sum())
     assert {t.name: t.data_through for t in report.tables}["education_levels"] == "2025"
+
+
+def test_jobs_commuting_and_totals_equal_the_snapshot(
+    first: tuple[Path, RefreshReport, dict], cubes
+) -> None:
+    """115k (its recorded json-stat1 response), derived 115n/115p and 11re's totals give
+    the snapshot's cubes cell for cell (same areas, same layout)."""
+    cache, report, _ = first
+    jobs = load_cached(cache, "jobs_totals_2019")
+    assert list(jobs["jobs"].dims) == ["area"] and jobs.attrs["data_through"] == "2019"
+    assert float(jobs["jobs"].sel(area="SSS")) == 2373526  # the response's own SSS cell
+    commuting = load_cached(cache, "commuting")
+    totals = load_cached(cache, "population_totals")
+    assert float(totals["population"].sel(area="MK10", time="2025-12-31")) == 128144
+    for cube, name in (
+        (jobs, "jobs_totals_2019"),
+        (commuting, "commuting"),
+        (totals, "population_totals"),
+    ):
+        old = cubes[name]
+        assert set(map(str, cube["area"].values)) == set(map(str, old["area"].values)), name
+        for var in (v for v in cube.data_vars if not str(v).endswith("_status")):
+            new_values = cube[var]
+            if "time" in new_values.dims:
+                old_var = old[var].sel(time=new_values["time"])
+            else:
+                old_var = old[var]
+            np.testing.assert_array_equal(
+                new_values.transpose(*old_var.dims).sel(area=old_var["area"]).values,
+                old_var.values,
+                err_msg=f"{name}.{var}",
+            )
+    through = {t.name: t.data_through for t in report.tables}
+    assert through["commuting"] == "2017" and through["population_totals"] == "2025"
 
 
 def test_rate_cells_match_recorded() -> None:
@@ -244,3 +287,26 @@ def test_cli_refresh_reads_the_base_url_from_settings(
         float(load_cached(tmp_path, "education_levels")["doctorate"].sel(area="SSS").item())
         == 57326
     )
+
+
+def test_commuting_with_a_miscoded_status_is_refused_and_cache_kept(
+    first: tuple[Path, RefreshReport, dict], tmp_path: Path
+) -> None:
+    """115n's "2" answering with 115n's "1" (a mis-mapped code) breaks total = home + out:
+    refused naming the table and the field, the previous cache byte-identical."""
+    cache = tmp_path / "cache"
+    shutil.copytree(first[0], cache)
+    before = files_of(cache)
+    tables = standard_tables()
+    n = tables["tyokay/115n.px"]
+    cells = {**n.cells}
+    for key in n.cells:
+        if key[1] == "2":
+            cells[key] = n.cells[(key[0], "1", *key[2:])]
+    tables["tyokay/115n.px"] = RecordedTable(n.title, n.variables, cells, n.updated, n.source)
+    with (
+        serving(tables) as server,
+        pytest.raises(DataError, match=r"tyokay/115n\.px.*field employed_residents"),
+    ):
+        refresh(cache, client=client(server), tables=["commuting", "registers"])
+    assert files_of(cache) == before

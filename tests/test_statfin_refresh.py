@@ -16,6 +16,7 @@ from forecasting.io.refresh import MANIFEST, load_cached, parse_age, parse_time,
 from forecasting.io.statfin import StatFinClient, TableMetadata
 from forecasting.io.statfin_config import (
     ContentSpec,
+    DimSpec,
     TablesConfig,
     load_table_config,
     resolve,
@@ -77,7 +78,7 @@ def fake_statfin(seed: int = 0, *, drop_content: str | None = None) -> dict:
         "tyokay/115p.px": (
             {
                 "Työpaikan alue": areas,
-                "Pendelöinti": ["SSS", "2", "3"],
+                "Pendelöinti": ["SSS", "1", "2"],
                 "timeperiod_y": YEARS,
                 "contentscode": ["tyokay-tyolliset3"],
             },
@@ -113,9 +114,12 @@ def test_packaged_config_is_valid() -> None:
     assert registers.variables["unemployed"].codes == ("TYOTTOMATLOPUSSA",)
     assert len(registers.variables) == 23 and registers.areas == "municipal aggregates"
     assert not registers.variables["unemployment_rate_published"].additive
-    assert {"population_change", "education_levels"} <= set(config.tables)
+    assert {"population_change", "education_levels", "population_totals"} <= set(config.tables)
     for spec in config.tables.values():
         assert "time" in spec.dims and "area" in spec.dims
+    # every cube the products read from tyokay/vaerak tables has a refresh path
+    assert config.cubes()["commuting"] == ("commuting_residence", "commuting_workplace")
+    assert {"jobs_totals_2019", "population_totals"} <= set(config.cubes())
 
 
 def test_invalid_config_names_the_field(tmp_path: Path) -> None:
@@ -215,28 +219,86 @@ def test_period_and_age_codes() -> None:
         parse_age(["SSS"])
 
 
-def test_refresh_writes_commuting_cubes_as_published(tmp_path: Path) -> None:
-    """The commuting tables (no recorded response yet) against the random in-memory fake."""
+def consistent_commuting(tables: dict) -> dict:
+    """The random 115n with its totals = home + out (the identity the refresh checks)."""
+    n = tables["tyokay/115n.px"]
+    n.symbols[:] = ""
+    n.values[:, 0] = n.values[:, 1] + n.values[:, 2]
+    return tables
+
+
+def test_refresh_merges_115n_and_115p_into_commuting(tmp_path: Path) -> None:
+    """``commuting`` (the snapshot's layout) from both tables, status codes pivoted."""
     clock = FakeClock()
-    server = FakePxWeb(fake_statfin(seed=4), clock)
+    server = FakePxWeb(consistent_commuting(fake_statfin(seed=4)), clock)
     server.config = {"maxCells": 500, "maxCalls": 40, "timeWindow": 60}
     cache = tmp_path / "cache"
-    names = ["commuting_residence", "commuting_workplace"]
-    report = refresh(cache, client=client_for(server, clock), tables=names, today=date(2026, 7, 1))
-    assert [t.name for t in report.tables] == names and report.changed == tuple(names)
-    manifest = json.loads((cache / MANIFEST).read_text())
-    assert manifest["retrieved"] == "2026-07-01" and manifest["changed"] == names
-    jobs = load_cached(cache, "commuting_workplace")
-    assert list(jobs["jobs"].dims) == ["area", "time", "commuting"]
-    assert list(jobs["area"].values[:4]) == ["SSS", "MK10", "TA23", "097"]
-    assert (
-        str(jobs["time"].values[-1])[:10] == "2024-12-31" and jobs.attrs["data_through"] == "2024"
+    report = refresh(
+        cache, client=client_for(server, clock), tables=["commuting"], today=date(2026, 7, 1)
     )
-    fake = server.tables["tyokay/115p.px"]
-    expected = np.where(fake.symbols[6, 0, :, 0] == "", fake.values[6, 0, :, 0], np.nan)
-    expected[fake.symbols[6, 0, :, 0] == "-"] = 0.0
-    np.testing.assert_array_equal(jobs["jobs"].sel(area="491", commuting="SSS").values, expected)
+    assert [t.name for t in report.tables] == ["commuting"] and report.changed == ("commuting",)
+    assert report.tables[0].source_table == "tyokay 115n, tyokay 115p"
+    manifest = json.loads((cache / MANIFEST).read_text())
+    assert manifest["retrieved"] == "2026-07-01" and manifest["changed"] == ["commuting"]
+    cube = load_cached(cache, "commuting")
+    assert [v for v in cube.data_vars if not str(v).endswith("_status")] == [
+        "employed_residents",
+        "residents_working_in_home_municipality",
+        "commuting_out",
+        "jobs",
+        "commuting_in",
+    ]
+    assert list(cube["jobs"].dims) == ["area", "time"]
+    # pattern SSS|KU###: the country and municipalities as published, no MK/TA rows
+    assert sorted(map(str, cube["area"].values)) == [
+        "097",
+        "178",
+        "213",
+        "491",
+        "507",
+        "623",
+        "SSS",
+    ]
+    assert cube.attrs["data_through"] == "2024" and "115p" in cube.attrs["statfin_table"]
+    fake = server.tables["tyokay/115p.px"]  # dims area, Pendelöinti, time, content
+    for k, var in ((0, "jobs"), (2, "commuting_in")):
+        cells, symbols = fake.values[6, k, :, 0], fake.symbols[6, k, :, 0]
+        expected = np.where(symbols == "", cells, np.nan)
+        expected[symbols == "-"] = 0.0
+        np.testing.assert_array_equal(cube[var].sel(area="491").values, expected)
+    n = server.tables["tyokay/115n.px"]  # area, pendelointi, ika (eliminated: SSS), time
+    np.testing.assert_array_equal(
+        cube["commuting_out"].sel(area="491").values, n.values[6, 2, 0, :, 0]
+    )
     assert report.requests == len(server.log)
+
+
+def test_commuting_breaking_its_identity_is_refused(tmp_path: Path) -> None:
+    """Random 115n cells: total != home + out, so a mis-mapped status code cannot pass."""
+    clock = FakeClock()
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "commuting.nc").write_bytes(b"previous cube")
+    before = snapshot(cache)
+    server = FakePxWeb(fake_statfin(seed=4), clock)
+    with pytest.raises(DataError, match=r"tyokay/115n\.px.*field employed_residents"):
+        refresh(cache, client=client_for(server, clock), tables=["commuting"])
+    assert snapshot(cache) == before
+
+
+def test_pivot_and_squeeze_are_checked() -> None:
+    base = load_table_config().tables["commuting_residence"].model_dump()
+    base["variables"] = {"a": ["x"], "b": ["y"]}
+    with pytest.raises(ValueError, match="exactly one content variable"):
+        TablesConfig.model_validate({"tables": {"t": base}})
+    with pytest.raises(ValueError, match="squeeze needs exactly one"):
+        DimSpec.model_validate({"prefixes": ["vuosi"], "squeeze": True})
+    with pytest.raises(ValueError, match="pivot fetches its own"):
+        DimSpec.model_validate({"prefixes": ["p"], "pivot": {"SSS": "a"}, "top": 2})
+    clash = load_table_config().model_dump()
+    clash["tables"]["commuting_workplace"]["dims"]["commuting"]["pivot"] = {"SSS": "commuting_out"}
+    with pytest.raises(ValueError, match="'commuting_out' comes from both"):
+        TablesConfig.model_validate(clash)
 
 
 def test_offline_refresh_raises_and_writes_nothing(tmp_path: Path) -> None:

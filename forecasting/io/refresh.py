@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from forecasting.contract import STATUS_OK, to_canonical, validate
+from forecasting.contract import STATUS_CODES, STATUS_OK, to_canonical, validate
 from forecasting.errors import DataError, ValidationError
 from forecasting.geography import normalise_code
 from forecasting.io.jsonstat import split_contents
@@ -195,21 +195,27 @@ def to_cube(raw: xr.Dataset, resolved: ResolvedTable, *, retrieved: str) -> xr.D
         ds = ds.assign_coords({dim: _convert_coord(dim, [str(c) for c in ds[dim].values])})
     if "time" in ds.dims:
         check_periods(ds["time"].values, spec)
+    if (pivot := spec.pivot) is not None:
+        ds = pivot_dim(ds, *pivot)
+    through = data_through(ds, spec)
+    squeezed = [d for d, d_spec in spec.dims.items() if d_spec.squeeze and d in ds.dims]
+    ds = ds.squeeze(squeezed, drop=True)
+    outputs = spec.output_variables
     if spec.areas == "municipal aggregates":
-        additive = [v for v, c in spec.variables.items() if c.additive and v in ds.data_vars]
+        additive = [v for v, c in outputs.items() if c.additive and v in ds.data_vars]
         ds = municipal_aggregates(ds, additive, spec.path)
     if "sex" in ds.dims:
         ds = ds.sortby("sex")  # "F", "M" as in the snapshot
     ds = to_canonical(ds)
     ds.attrs = {}  # the response's attrs name StatFin codes; kept below as statfin_* only
-    counts = [v for v, c in spec.variables.items() if c.count and v in ds.data_vars]
+    counts = [v for v, c in outputs.items() if c.count and v in ds.data_vars]
     ds = stamp(
         ds,
         source_tables=[spec.source_table],
         retrieved=retrieved,
         extra={
             "time_convention": spec.time_convention,
-            "data_through": data_through(ds, spec),
+            "data_through": through,
             "statfin_table": spec.path,
             "statfin_label": str(raw.attrs.get("label", "")),
             "statfin_source": str(raw.attrs.get("source", "")),
@@ -217,6 +223,90 @@ def to_cube(raw: xr.Dataset, resolved: ResolvedTable, *, retrieved: str) -> xr.D
         },
     )
     return validate(ds, name=resolved.name, counts=counts)
+
+
+def pivot_dim(ds: xr.Dataset, dim: str, codes: dict[str, str]) -> xr.Dataset:
+    """The values ``codes`` of ``dim`` as variables (``{value code: variable}``), ``dim`` gone.
+
+    ``ds`` holds one content variable (and its ``_status``); each pivoted variable gets its
+    slice of it, with a ``_status`` where that slice has gaps.
+    """
+    (content,) = [v for v in ds.data_vars if not str(v).endswith("_status")]
+    status = f"{content}_status"
+    out = xr.Dataset(attrs=dict(ds.attrs))
+    for code, var in codes.items():
+        out[var] = ds[content].sel({dim: code}, drop=True)
+        if status in ds and bool((ds[status].sel({dim: code}) != STATUS_OK).any()):
+            out[f"{var}_status"] = ds[status].sel({dim: code}, drop=True)
+    return out
+
+
+#: Exact identities checked on a refreshed cube: ``{cube: ((total, (parts...)), ...)}``
+#: (where all are known). A wrongly mapped status code breaks them instead of passing.
+IDENTITIES: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
+    "commuting": (
+        ("employed_residents", ("residents_working_in_home_municipality", "commuting_out")),
+    ),
+}
+
+
+def check_identities(name: str, ds: xr.Dataset) -> None:
+    """Refuse a cube that breaks one of its :data:`IDENTITIES` (names table, field, cell)."""
+    for total, parts in IDENTITIES.get(name, ()):
+        if total not in ds or any(p not in ds for p in parts):
+            continue
+        computed = sum((ds[p] for p in parts), xr.zeros_like(ds[total]))
+        diff = np.abs(np.asarray(computed.values) - np.asarray(ds[total].values))
+        bad = np.argwhere(np.nan_to_num(diff) > 1e-6)
+        if bad.size:
+            where = {d: str(ds[d].values[i]) for d, i in zip(ds[total].dims, bad[0], strict=True)}
+            raise DataError(
+                f"{ds.attrs.get('statfin_table', name)}: field {total}: "
+                f"{' + '.join(parts)} = {float(computed.values[tuple(bad[0])])} != "
+                f"{float(ds[total].values[tuple(bad[0])])} at {where}",
+                source=str(ds.attrs.get("statfin_table", name)),
+            )
+
+
+def merge_parts(name: str, parts: Sequence[xr.Dataset], specs: Sequence[TableSpec]) -> xr.Dataset:
+    """The cube ``name`` from the cubes of the tables that feed it (outer join of coords).
+
+    Cells one table lacks after the join are NaN with status 1 (missing); provenance lists
+    every table; ``data_through`` is recomputed, ``statfin_updated`` the latest.
+    """
+    if len(parts) == 1:
+        check_identities(name, parts[0])
+        return validate(parts[0], name=name, counts=_counts(specs, parts[0]))
+    merged = xr.merge(parts, join="outer", compat="no_conflicts", combine_attrs="drop")
+    missing = np.int8(STATUS_CODES["."])
+    for var in [v for v in merged.data_vars if not str(v).endswith("_status")]:
+        status = f"{var}_status"
+        gaps = merged[var].isnull()
+        if status in merged:
+            merged[status] = merged[status].fillna(missing).astype(np.int8)
+        elif bool(gaps.any()):
+            merged[status] = xr.where(gaps, missing, np.int8(STATUS_OK)).astype(np.int8)
+    merged = to_canonical(merged)
+    attrs = [p.attrs for p in parts]
+    ds = stamp(
+        merged,
+        source_tables=[str(a["source_tables"]) for a in attrs],
+        retrieved=str(attrs[0]["retrieved"]),
+        extra={
+            "time_convention": specs[0].time_convention,
+            "data_through": data_through(merged, specs[0]),
+            "statfin_table": ", ".join(str(a["statfin_table"]) for a in attrs),
+            "statfin_label": " | ".join(str(a["statfin_label"]) for a in attrs),
+            "statfin_source": str(attrs[0]["statfin_source"]),
+            "statfin_updated": max(str(a["statfin_updated"]) for a in attrs),
+        },
+    )
+    check_identities(name, ds)
+    return validate(ds, name=name, counts=_counts(specs, ds))
+
+
+def _counts(specs: Sequence[TableSpec], ds: xr.Dataset) -> list[str]:
+    return [v for s in specs for v, c in s.output_variables.items() if c.count and v in ds]
 
 
 def check_periods(times: np.ndarray, spec: TableSpec) -> None:
@@ -315,7 +405,11 @@ def _previous_versions(cache: Path) -> dict[str, str]:
 
 
 def _table_report(
-    name: str, cube: xr.Dataset, resolved: ResolvedTable, path: Path, previous: str | None
+    name: str,
+    cube: xr.Dataset,
+    resolved: Sequence[ResolvedTable],
+    path: Path,
+    previous: str | None,
 ) -> TableRefresh:
     """Summary of one cube for the report."""
     data = [v for v in cube.data_vars if not str(v).endswith("_status")]
@@ -324,13 +418,13 @@ def _table_report(
     )
     return TableRefresh(
         name=name,
-        source_table=resolved.spec.source_table,
+        source_table=", ".join(r.spec.source_table for r in resolved),
         path=path,
         sizes={str(k): int(v) for k, v in cube.sizes.items()},
         variables=tuple(map(str, data)),
         cells=sum(int(cube[v].size) for v in data),
         not_ok_cells=not_ok,
-        missing_optional=resolved.missing_optional,
+        missing_optional=tuple(v for r in resolved for v in r.missing_optional),
         statfin_updated=str(cube.attrs.get("statfin_updated", "")),
         data_version=str(cube.attrs["data_version"]),
         data_through=str(cube.attrs.get("data_through", "")),
@@ -339,13 +433,17 @@ def _table_report(
 
 
 def _select_tables(config: TablesConfig, tables: Sequence[str] | None) -> dict[str, TableSpec]:
-    """The configured tables named in ``tables`` (all when ``None``)."""
+    """The configured tables named in ``tables`` (all when ``None``); a cube name selects
+    every table that feeds it (``commuting``: 115n and 115p)."""
     if tables is None:
         return dict(config.tables)
-    unknown = [t for t in tables if t not in config.tables]
+    cubes = config.cubes()
+    unknown = [t for t in tables if t not in config.tables and t not in cubes]
     if unknown:
-        raise ValidationError("tables", f"unknown {unknown}; configured: {sorted(config.tables)}")
-    return {t: config.tables[t] for t in tables}
+        known = sorted({*config.tables, *cubes})
+        raise ValidationError("tables", f"unknown {unknown}; configured: {known}")
+    keys = [k for t in tables for k in (cubes.get(t) or (t,))]
+    return {k: config.tables[k] for k in dict.fromkeys(keys)}
 
 
 def refresh(
@@ -397,17 +495,25 @@ def refresh(
     finally:
         if own:
             client.close()
+    parts: dict[str, list[tuple[xr.Dataset, ResolvedTable]]] = {}
+    for key, (raw, res) in fetched.items():
+        cube_name = res.spec.cube or key
+        parts.setdefault(cube_name, []).append((to_cube(raw, res, retrieved=retrieved), res))
     cubes = {
-        name: (to_cube(raw, res, retrieved=retrieved), res) for name, (raw, res) in fetched.items()
+        name: (
+            merge_parts(name, [c for c, _ in group], [r.spec for _, r in group]),
+            [r for _, r in group],
+        )
+        for name, group in parts.items()
     }
     cache = Path(cache_dir)
     earlier = _previous_entries(cache)
     previous = _previous_versions(cache)
     reports = []
-    for name, (cube, res) in cubes.items():
+    for name, (cube, resolved) in cubes.items():
         path = cache / f"{name}.nc"
         write_netcdf_atomic(cube, path)
-        reports.append(_table_report(name, cube, res, path, previous.get(name)))
+        reports.append(_table_report(name, cube, resolved, path, previous.get(name)))
     warnings = tuple(
         f"{t.name}: {t.source_table} lacks optional {list(t.missing_optional)}"
         for t in reports

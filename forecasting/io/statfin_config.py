@@ -49,6 +49,14 @@ class DimSpec(_Frozen):
     pattern
         Keep only the value codes that fully match this regular expression (a selection
         from the table's metadata, e.g. every municipality ``KU\\d{3}``), in the table's order.
+    pivot
+        ``{value code: our variable}``: fetch these values (all must exist) and turn each
+        into a variable of the cube; the dim disappears (115n's commuting status ``SSS``,
+        ``1``, ``2`` become ``employed_residents``, ...). The table then configures one
+        content variable, whose ``count``/``additive`` flags the pivoted variables take.
+    squeeze
+        Fetch exactly one value (``values``) and drop the dim (``jobs_totals_2019`` has no
+        time dim: 115k's year ``2019`` only).
     """
 
     prefixes: tuple[str, ...] = Field(min_length=1)
@@ -56,6 +64,8 @@ class DimSpec(_Frozen):
     exclude: tuple[str, ...] = ()
     top: PositiveInt | None = None
     pattern: str | None = None
+    pivot: dict[str, str] | None = None
+    squeeze: bool = False
 
     @model_validator(mode="after")
     def _values_xor_top(self) -> DimSpec:
@@ -63,6 +73,18 @@ class DimSpec(_Frozen):
             self.top is not None or self.exclude or self.pattern is not None
         ):
             raise ValueError("give either explicit values or top/exclude/pattern, not both")
+        if self.pivot is not None and (
+            self.values is not None
+            or self.top is not None
+            or self.exclude
+            or self.pattern is not None
+            or self.squeeze
+        ):
+            raise ValueError("pivot fetches its own value codes: no values/top/exclude/pattern")
+        if self.pivot is not None and len(set(self.pivot.values())) != len(self.pivot):
+            raise ValueError(f"pivot maps two codes to one variable: {self.pivot}")
+        if self.squeeze and (self.values is None or len(self.values) != 1):
+            raise ValueError("squeeze needs exactly one explicit value")
         if self.pattern is not None:
             try:
                 re.compile(self.pattern)
@@ -104,6 +126,9 @@ class TableSpec(_Frozen):
     ``"municipal aggregates"`` keeps its municipalities (2025 division, merged ones summed)
     and adds employment areas (TA), regions (MK) and the country (SSS) as sums of them, as
     the snapshot's readers do (see :mod:`forecasting.io.refresh_areas`).
+
+    ``cube``: the cube this table feeds (default: its own key). Tables that name the same
+    cube are merged into it (115n and 115p into ``commuting``); their variables must differ.
     """
 
     db: str = Field(pattern=r"^[a-z0-9_]+$")
@@ -112,8 +137,34 @@ class TableSpec(_Frozen):
     time_convention: Literal["month start", "31 December"]
     areas: Literal["as published", "municipal aggregates"] = "as published"
     contents_prefixes: tuple[str, ...] = ("contentscode", "tiedot")
+    cube: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*$")
     dims: dict[str, DimSpec] = Field(min_length=1)
     variables: dict[str, ContentSpec] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _one_pivot(self) -> TableSpec:
+        pivots = [d for d, spec in self.dims.items() if spec.pivot is not None]
+        if len(pivots) > 1:
+            raise ValueError(f"at most one pivot dim, got {pivots}")
+        if pivots and len(self.variables) != 1:
+            raise ValueError(f"a pivot dim ({pivots[0]}) needs exactly one content variable")
+        return self
+
+    @property
+    def pivot(self) -> tuple[str, dict[str, str]] | None:
+        """``(our dim, {value code: variable})`` of the pivot dim, if any."""
+        for dim, spec in self.dims.items():
+            if spec.pivot is not None:
+                return dim, dict(spec.pivot)
+        return None
+
+    @property
+    def output_variables(self) -> dict[str, ContentSpec]:
+        """The cube's variables with their flags (pivoted ones take the content's)."""
+        if (pivot := self.pivot) is None:
+            return dict(self.variables)
+        (content,) = self.variables.values()
+        return {var: content for var in pivot[1].values()}
 
     @property
     def path(self) -> str:
@@ -130,6 +181,27 @@ class TablesConfig(_Frozen):
     """The whole file: ``[tables.<cube name>]`` entries."""
 
     tables: dict[str, TableSpec] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _cubes_disjoint(self) -> TablesConfig:
+        seen: dict[tuple[str, str], str] = {}
+        for key, spec in self.tables.items():
+            for var in spec.output_variables:
+                cube = spec.cube or key
+                if (cube, var) in seen:
+                    raise ValueError(
+                        f"cube {cube!r}: variable {var!r} comes from both "
+                        f"{seen[(cube, var)]!r} and {key!r}"
+                    )
+                seen[(cube, var)] = key
+        return self
+
+    def cubes(self) -> dict[str, tuple[str, ...]]:
+        """``{cube name: table keys feeding it}``, in file order."""
+        out: dict[str, list[str]] = {}
+        for key, spec in self.tables.items():
+            out.setdefault(spec.cube or key, []).append(key)
+        return {cube: tuple(keys) for cube, keys in out.items()}
 
 
 def load_table_config(path: Path | str | None = None) -> TablesConfig:
@@ -184,6 +256,9 @@ class ResolvedTable:
 
 def _dim_values(meta: TableMetadata, var: Variable, spec: DimSpec) -> tuple[str, ...]:
     """The values of ``var`` that ``spec`` asks for, in the table's order."""
+    if spec.pivot is not None:
+        meta.require(var.code, tuple(spec.pivot))
+        return tuple(v for v in var.values if v in spec.pivot)
     if spec.values is not None:
         meta.require(var.code, spec.values)
         wanted = set(spec.values)
