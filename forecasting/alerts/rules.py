@@ -212,13 +212,16 @@ def _sup_f(windows: np.ndarray, phase: int) -> tuple[np.ndarray, np.ndarray, np.
     return f[rows, best], np.expm1(ed[rows, best] / dd[best]), taus[best]
 
 
-def _persisting_shift(windows: np.ndarray, tau: np.ndarray, hold: int, confirm: int) -> np.ndarray:
+def _persisting_shift(
+    windows: np.ndarray, tau: np.ndarray, up: np.ndarray, hold: int, confirm: int
+) -> np.ndarray:
     """The level shift that still holds at the end of each window (log scale), or NaN.
 
     Each of the last ``hold`` months is compared with the mean of the same calendar months
-    before the break (``tau``); the median of those seasonal differences is the shift that
-    persists. NaN when the break is younger than ``confirm`` months (not yet confirmed) or a
-    month has no same-month value before the break.
+    before the break (``tau``); the smallest of those seasonal differences in the break's
+    direction (``up``: a rise) is the shift that persists (every month must still hold it: a
+    shock that is fading is not a level shift). NaN when the break is younger than
+    ``confirm`` months (not yet confirmed) or a month has no same-month value before it.
     """
     k, w = windows.shape
     out = np.full(k, np.nan)
@@ -231,7 +234,8 @@ def _persisting_shift(windows: np.ndarray, tau: np.ndarray, hold: int, confirm: 
             same = windows[i, p % 12 : t0 : 12]  # the same calendar month, before the break
             diffs.append(windows[i, p] - same.mean() if same.size else np.nan)
         if np.all(np.isfinite(diffs)):
-            out[i] = float(np.median(diffs))
+            d = np.asarray(diffs)
+            out[i] = float(d.min() if up[i] else d.max())
     return out
 
 
@@ -242,9 +246,9 @@ def structural_break(series: xr.DataArray, cfg: dict[str, Any]) -> Signal:
     at every candidate date; the largest F of the step (sup-F, Andrews 1993, 15 % trimming)
     above the critical value at ``p_value`` with a shift of at least ``min_shift_share`` is a
     candidate. Version 3 also requires the shift to persist: the break must be at least
-    ``confirm_months`` old, and the current level (median over the last ``hold_months`` of
-    each month against the same calendar months before the break) must still be shifted in
-    the same direction by at least ``min_persist_share``. A transient shock (the 2020 surge,
+    ``confirm_months`` old, and each of the last ``hold_months`` must still be shifted, against
+    the same calendar months before the break, in the same direction by at least
+    ``min_persist_share``. A transient shock (the 2020 surge,
     back at the 2019 level by 2022) is not a level shift: version 2 warned continuously from
     2020 to 2023 in Mikkeli, Juva, Mäntyharju and Hirvensalmi. A rise is a warning, a fall
     info. Numbers: ``sup_f``, ``shift`` (the step's size), ``persisting_shift`` (share) and
@@ -268,7 +272,7 @@ def structural_break(series: xr.DataArray, cfg: dict[str, Any]) -> Signal:
                 f, s, tau = _sup_f(block[ok], int(first_month[start]))
                 end = start + w - 1
                 sup_f[ok, end], shift[ok, end], age[ok, end] = f, s, w - tau
-                persist[ok, end] = np.expm1(_persisting_shift(block[ok], tau, hold, confirm))
+                persist[ok, end] = np.expm1(_persisting_shift(block[ok], tau, s > 0, hold, confirm))
     coords = {"area": series["area"], "time": series["time"]}
 
     def da(values: np.ndarray) -> xr.DataArray:
