@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from forecasting import geography
 from forecasting.alerts.lifecycle import AlertState, Transition, dedup_key, step
+from forecasting.alerts.registry import rule_config
 from forecasting.alerts.rules import SEVERITY_NAMES, Signal, load_config
 from forecasting.io.alert_db import AlertHistoryRow, AlertRow, SubscriptionRow, session_scope
 from forecasting.io.delivery import Deliverer
@@ -118,7 +119,7 @@ class AlertEngine:
         months: Sequence[pd.Timestamp],
         explainer: Explainer | None,
     ) -> list[Transition]:
-        cfg = self.config["rules"][signal.rule]
+        cfg = rule_config(signal.rule, self.config)
         sev = signal.severity.sel(time=[m for m in months if m in signal.severity["time"]])
         areas = [str(a) for a in sev["area"].values]
         keys = {dedup_key(signal.rule, a, signal.subject) for a in areas}
@@ -268,7 +269,10 @@ def _message(t: Transition) -> dict[str, Any]:
 
 
 def _digest(month: dt.date, trs: list[Transition]) -> dict[str, Any]:
-    fired = [t for t in trs if t.to_state == "firing"]
+    # most severe first, then by area: what leadership reads first
+    fired = sorted(
+        (t for t in trs if t.to_state == "firing"), key=lambda t: (-t.severity, t.area, t.rule)
+    )
     cleared = [t for t in trs if t.to_state == "resolved"]
     lines = [f"{t.severity_name}: {t.rule} {t.area}" for t in fired]
     lines += [f"cleared: {t.rule} {t.area}" for t in cleared]

@@ -1,4 +1,5 @@
-"""Explanations attached to every alert: the rule, the numbers and the main contributions.
+"""Explanations attached to every alert: what happened and why it matters in Finnish, Swedish
+and English with the numbers formatted for people, the raw numbers and the main contributions.
 
 The year-on-year change of a monthly series is decomposed with STL (statsmodels, robust,
 period 12) into trend, seasonal and irregular parts; registered events in the area are listed
@@ -14,37 +15,26 @@ import numpy as np
 import pandas as pd
 from statsmodels.tsa.seasonal import STL
 
-RULE_TEXT = {
-    "seasonal_rise": (
-        "Työttömien määrä nousi poikkeuksellisesti kausivaihteluun nähden",
-        "Unemployed rose unusually against the seasonal norm",
-    ),
-    "rate_threshold": (
-        "Työttömyysaste todennäköisesti ylittää kynnyksen 12 kuukauden sisällä",
-        "The unemployment rate is likely to exceed the threshold within 12 months",
-    ),
-    "structural_break": (
-        "Sarjassa on rakenteellinen muutos",
-        "A structural break in the series",
-    ),
-    "event_tier": (
-        "Ilmoitettu rakennemuutostapahtuma suhteessa työvoimaan",
-        "A registered restructuring event relative to the labour force",
-    ),
-    "working_age_decline": (
-        "Työikäinen väestö vähenee",
-        "The working-age population is falling",
-    ),
-    "clients_per_expert": (
-        "Asiakkaita työllisyysasiantuntijaa kohden yli tavoitteen",
-        "Clients per employment expert above the target",
-    ),
-    "occupation_shortage": (
-        "Ammattiryhmä kääntyi ylitarjonnasta pulaan",
-        "An occupation group turned from surplus to shortage",
-    ),
-    "stale_data": ("Aineisto on vanhentunut", "The data is stale"),
-}
+from forecasting import geography
+from forecasting.alerts.registry import LANGS, registered
+
+
+def texts(rule: str, numbers: Mapping[str, Any], lang: str) -> dict[str, str]:
+    """The rule's plain-language texts in ``lang``: ``title`` (what happened), ``why`` (why it
+    matters), ``detail`` (the numbers, formatted for people: 3 675; 11,2 %; −13 %) and ``text``
+    (the three as one paragraph). An unregistered rule says so in words, never a raw name."""
+    entry = registered().get(rule)
+    if entry is None:
+        generic = {"fi": "Hälytys", "sv": "Larm", "en": "Alert"}[lang]
+        return {"title": generic, "why": "", "detail": "", "text": generic}
+    detail = entry.detail(numbers, lang) if entry.detail is not None else ""
+    title, why = entry.title[lang], entry.why[lang]
+    return {
+        "title": title,
+        "why": why,
+        "detail": detail,
+        "text": " ".join(part for part in (f"{title}.", detail, why) if part),
+    }
 
 
 def decompose_change(series: pd.Series, month: pd.Timestamp) -> dict[str, float]:
@@ -80,7 +70,11 @@ def explain(
     events: pd.DataFrame | None = None,
     impacts: Mapping[int, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The explanation stored with an alert and shown to leadership (fi and en).
+    """The explanation stored with an alert and shown to leadership (fi, sv and en).
+
+    ``summary_<lang>`` is what happened in plain words with the area's name, ``text_<lang>``
+    adds the numbers and why it matters (:func:`texts`); ``numbers`` keeps the raw values for
+    the API.
 
     Contributions: the STL decomposition of the 12-month change of ``series`` when given;
     otherwise the rule's own parts from ``numbers`` (``contribution_*`` of the working-age
@@ -88,18 +82,18 @@ def explain(
     Each listed event carries its simulated impact from ``impacts`` (by event id) or why
     there is none.
     """
-    fi, en = RULE_TEXT.get(rule, (rule, rule))
     clean = {
         k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in numbers.items()
     }
-    out: dict[str, Any] = {
-        "rule": rule,
-        "area": area,
-        "month": str(month.date()),
-        "summary_fi": fi,
-        "summary_en": en,
-        "numbers": clean,
-    }
+    out: dict[str, Any] = {"rule": rule, "area": area, "month": str(month.date())}
+    entry = registered().get(rule)
+    for lang in LANGS:
+        name = _area_name(area, lang)
+        parts = texts(rule, clean, lang)
+        out[f"summary_{lang}"] = f"{name}: {parts['title']}"
+        out[f"text_{lang}"] = f"{name} {month.month}/{month.year}: {parts['text']}"
+    out["rule_version"] = entry.version if entry is not None else None
+    out["numbers"] = clean
     if series is not None:
         decomposition = decompose_change(series, month)
         if decomposition:
@@ -125,6 +119,15 @@ def explain(
             for e in local.to_dict("records")
         ]
     return out
+
+
+def _area_name(area: str, lang: str) -> str:
+    names = geography.areas()
+    if area in names.index:
+        value = names.loc[area, f"name_{lang}"]
+        if isinstance(value, str) and value:
+            return value
+    return area
 
 
 def _impact(event: Mapping[str, Any], impacts: Mapping[int, dict[str, Any]] | None) -> dict:

@@ -12,6 +12,7 @@ import xarray as xr
 
 from forecasting import geography
 from forecasting.alerts import rules
+from forecasting.alerts.registry import RegisterInputs, register_rule_signals
 from forecasting.alerts.rules import Signal
 from forecasting.contract import STATISTICS
 from forecasting.errors import DataError
@@ -115,7 +116,8 @@ def register_signals(
     areas: list[str] | None = None,
     impacts: dict[int, Any] | None = None,
 ) -> list[Signal]:
-    """Signals of the register-based rules for ``areas`` (default: all municipalities).
+    """Signals of the register-based rules for ``areas`` (default: all municipalities and
+    employment areas, e.g. TA23 itself).
 
     Parameters
     ----------
@@ -130,36 +132,24 @@ def register_signals(
     impacts
         Simulated impacts of the tiered events by id (:mod:`forecasting.alerts.impact`).
     """
-    cfg = (config or rules.load_config())["rules"]
+    config = config or rules.load_config()
+    cfg = config["rules"]
     areas = areas or [
-        a for a in map(str, registers["area"].values) if geography.level_of(a) == "municipality"
+        a
+        for a in map(str, registers["area"].values)
+        if geography.level_of(a) in ("municipality", "employment_area")
     ]
-    reg = registers.sel(area=areas)
-    unemployed = reg["unemployed"]
     if rate_forecast is None:
         raise DataError(
             "register_signals needs a rate forecast (the release's register_forecasts)",
             source="register_forecasts",
         )
-    covered = [a for a in areas if a in rate_forecast.indexes["area"]]
-    signals = [
-        rules.seasonal_rise(unemployed, cfg["seasonal_rise"]),
-        rules.rate_threshold(rate_forecast.sel(area=covered), cfg["rate_threshold"]),
-        rules.structural_break(unemployed, cfg["structural_break"]),
-    ]
+    # every registered register rule (forecasting.alerts.rules: one registration per rule)
+    inputs = RegisterInputs(registers, tuple(areas), rate_forecast)
+    signals = register_rule_signals(inputs, config)
     if events is not None and len(events):
+        reg = registers.sel(area=areas)
         signals.append(rules.event_tier(events, reg["labour_force"], cfg["event_tier"], impacts))
-    staff_areas = [
-        a
-        for a in cfg["clients_per_expert"].get("client_facing_experts", {})
-        if a in registers["area"]
-    ]
-    if staff_areas:
-        signals.append(
-            rules.clients_per_expert(
-                registers["unemployed"].sel(area=staff_areas), cfg["clients_per_expert"]
-            )
-        )
     return signals
 
 

@@ -115,7 +115,7 @@ def seasonal_rise(unemployed: xr.DataArray, cfg: dict[str, Any]) -> Signal:
 
 
 def exceedance_probability(
-    mean: xr.DataArray, lo80: xr.DataArray, hi80: xr.DataArray, threshold: float
+    mean: xr.DataArray, lo80: xr.DataArray, hi80: xr.DataArray, threshold: float | xr.DataArray
 ) -> xr.DataArray:
     """P(value > threshold) from a forecast's mean and 80 % interval (lognormal assumption)."""
     eps = 1e-9
@@ -125,8 +125,16 @@ def exceedance_probability(
     return xr.apply_ufunc(norm.sf, zscore)
 
 
-def rate_threshold(rate_forecast: xr.Dataset, cfg: dict[str, Any]) -> Signal:
+def rate_threshold(
+    rate_forecast: xr.Dataset, cfg: dict[str, Any], labour_force: xr.DataArray | None = None
+) -> Signal:
     """Probability that the unemployment rate exceeds a threshold within the horizon.
+
+    Scaled to size (version 2): with ``labour_force`` (area) the threshold of an area is
+    ``threshold + min_excess_persons / labour_force``, i.e. the rate must exceed the threshold
+    by at least that many persons: in Hirvensalmi (labour force 847) 25 persons are 3 points,
+    in Mikkeli (23 475) 0.1 point, so a small municipality near 12 % does not alarm on a
+    handful of jobseekers.
 
     Parameters
     ----------
@@ -140,17 +148,19 @@ def rate_threshold(rate_forecast: xr.Dataset, cfg: dict[str, Any]) -> Signal:
     mean = rate.enn.point()["rate"]
     lo, hi = rate.enn.bounds(0.8)
     lo80, hi80 = lo["rate"], hi["rate"]
-    p = exceedance_probability(mean, lo80, hi80, cfg["threshold"])
+    threshold: Any = cfg["threshold"]
+    if labour_force is not None and cfg.get("min_excess_persons"):
+        lf = labour_force.reindex(area=mean["area"])
+        threshold = (cfg["threshold"] + cfg["min_excess_persons"] / lf.where(lf > 0)).fillna(
+            cfg["threshold"]
+        )
+    p = exceedance_probability(mean, lo80, hi80, threshold)
     p_any = p.isel(step=slice(0, cfg["horizon_months"])).max("step")
     sev = _severity(p_any >= cfg["p_warning"], p_any >= cfg["p_critical"])
     peak = mean.isel(step=slice(0, cfg["horizon_months"])).max("step")
-    return Signal(
-        "rate_threshold",
-        "1",
-        sev,
-        xr.Dataset({"probability": p_any, "peak": peak}),
-        meta={"threshold": cfg["threshold"]},
-    )
+    numbers = xr.Dataset({"probability": p_any, "peak": peak})
+    numbers["effective_threshold"] = xr.zeros_like(p_any) + threshold
+    return Signal("rate_threshold", "2", sev, numbers, meta={"threshold": cfg["threshold"]})
 
 
 # Andrews (1993), Table 1: asymptotic critical values of sup-F for one restriction, 15 % trimming.
@@ -173,7 +183,7 @@ def _break_design(window: int, phase: int, trim: float = 0.15) -> tuple[np.ndarr
     return m, m @ steps
 
 
-def _sup_f(windows: np.ndarray, phase: int) -> tuple[np.ndarray, np.ndarray]:
+def _sup_f(windows: np.ndarray, phase: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Andrews' sup-F for a level shift in each window (rows of ``windows``, log counts).
 
     Parameters
@@ -183,9 +193,9 @@ def _sup_f(windows: np.ndarray, phase: int) -> tuple[np.ndarray, np.ndarray]:
 
     Returns
     -------
-    sup_f, shift
-        (k,) the largest F statistic over candidate break dates and the relative level
-        shift (exp(coef) - 1) at that date.
+    sup_f, shift, tau
+        (k,) the largest F statistic over candidate break dates, the relative level shift
+        (exp(coef) - 1) at that date and the date (index of the first month after the break).
     """
     w = windows.shape[1]
     m, d = _break_design(w, phase)
@@ -198,24 +208,60 @@ def _sup_f(windows: np.ndarray, phase: int) -> tuple[np.ndarray, np.ndarray]:
     f = (ssr0 - ssr1) / (ssr1 / dof)
     best = np.argmax(f, axis=1)
     rows = np.arange(windows.shape[0])
-    return f[rows, best], np.expm1(ed[rows, best] / dd[best])
+    taus = np.arange(int(0.15 * w), int(0.85 * w) + 1)
+    return f[rows, best], np.expm1(ed[rows, best] / dd[best]), taus[best]
+
+
+def _persisting_shift(
+    windows: np.ndarray, tau: np.ndarray, up: np.ndarray, hold: int, confirm: int
+) -> np.ndarray:
+    """The level shift that still holds at the end of each window (log scale), or NaN.
+
+    Each of the last ``hold`` months is compared with the mean of the same calendar months
+    before the break (``tau``); the smallest of those seasonal differences in the break's
+    direction (``up``: a rise) is the shift that persists (every month must still hold it: a
+    shock that is fading is not a level shift). NaN when the break is younger than
+    ``confirm`` months (not yet confirmed) or a month has no same-month value before it.
+    """
+    k, w = windows.shape
+    out = np.full(k, np.nan)
+    for i in range(k):
+        t0 = int(tau[i])
+        if w - t0 < confirm:
+            continue
+        diffs = []
+        for p in range(w - hold, w):
+            same = windows[i, p % 12 : t0 : 12]  # the same calendar month, before the break
+            diffs.append(windows[i, p] - same.mean() if same.size else np.nan)
+        if np.all(np.isfinite(diffs)):
+            d = np.asarray(diffs)
+            out[i] = float(d.min() if up[i] else d.max())
+    return out
 
 
 def structural_break(series: xr.DataArray, cfg: dict[str, Any]) -> Signal:
-    """A level shift in the last ``window_months`` (Andrews' sup-F test, 15 % trimming).
+    """A persistent level shift in the last ``window_months`` (sup-F, then a persistence check).
 
     The log window is regressed on a constant, a linear trend and month dummies, plus a step
-    at every candidate date; the largest F of the step (sup-F) above Andrews' critical value at
-    ``p_value`` with a shift of at least ``min_shift_share`` is a breach (a rise is a warning,
-    a fall info). statsmodels offers only CUSUM-type tests (``breaks_cusumolsresid``), which
-    with a trend in the window barely reacted to a 40 % shift (p = 0.012 at best, ten months
-    after it) in the synthetic test; sup-F is written here, vectorised with Frisch-Waugh-Lovell.
+    at every candidate date; the largest F of the step (sup-F, Andrews 1993, 15 % trimming)
+    above the critical value at ``p_value`` with a shift of at least ``min_shift_share`` is a
+    candidate. Version 3 also requires the shift to persist: the break must be at least
+    ``confirm_months`` old, and each of the last ``hold_months`` must still be shifted, against
+    the same calendar months before the break, in the same direction by at least
+    ``min_persist_share``. A transient shock (the 2020 surge,
+    back at the 2019 level by 2022) is not a level shift: version 2 warned continuously from
+    2020 to 2023 in Mikkeli, Juva, Mäntyharju and Hirvensalmi. A rise is a warning, a fall
+    info. Numbers: ``sup_f``, ``shift`` (the step's size), ``persisting_shift`` (share) and
+    ``break_age_months``.
     """
     w = cfg["window_months"]
+    hold, confirm = int(cfg.get("hold_months", 6)), int(cfg.get("confirm_months", 12))
     x = np.log1p(series.transpose("area", "time").values)
     _n_area, n_time = x.shape
     sup_f = np.full(x.shape, np.nan)
     shift = np.full(x.shape, np.nan)
+    persist = np.full(x.shape, np.nan)
+    age = np.full(x.shape, np.nan)
     if n_time >= w:
         windows = np.lib.stride_tricks.sliding_window_view(x, w, axis=1)  # (area, n_time-w+1, w)
         first_month = pd.DatetimeIndex(series["time"].values).month.to_numpy() - 1
@@ -223,14 +269,25 @@ def structural_break(series: xr.DataArray, cfg: dict[str, Any]) -> Signal:
             block = windows[:, start, :]
             ok = np.all(np.isfinite(block), axis=1) & (np.ptp(block, axis=1) > 0)
             if ok.any():
-                f, s = _sup_f(block[ok], int(first_month[start]))
-                sup_f[ok, start + w - 1], shift[ok, start + w - 1] = f, s
+                f, s, tau = _sup_f(block[ok], int(first_month[start]))
+                end = start + w - 1
+                sup_f[ok, end], shift[ok, end], age[ok, end] = f, s, w - tau
+                persist[ok, end] = np.expm1(_persisting_shift(block[ok], tau, s > 0, hold, confirm))
     coords = {"area": series["area"], "time": series["time"]}
-    f_da = xr.DataArray(sup_f, dims=("area", "time"), coords=coords)
-    s_da = xr.DataArray(shift, dims=("area", "time"), coords=coords)
+
+    def da(values: np.ndarray) -> xr.DataArray:
+        return xr.DataArray(values, dims=("area", "time"), coords=coords)
+
+    f_da, s_da, p_da = da(sup_f), da(shift), da(persist)
     breach = (f_da > SUP_F_CRITICAL[cfg["p_value"]]) & (abs(s_da) >= cfg["min_shift_share"])
-    sev = _severity(breach & (s_da > 0), xr.zeros_like(breach), info=breach & (s_da < 0))
-    return Signal("structural_break", "2", sev, xr.Dataset({"sup_f": f_da, "shift": s_da}))
+    holds = cfg.get("min_persist_share", 0.0)
+    rise = breach & (s_da > 0) & (p_da >= holds)
+    fall = breach & (s_da < 0) & (p_da <= -holds)
+    sev = _severity(rise, xr.zeros_like(breach), info=fall)
+    numbers = xr.Dataset(
+        {"sup_f": f_da, "shift": s_da, "persisting_shift": p_da, "break_age_months": da(age)}
+    )
+    return Signal("structural_break", "3", sev, numbers)
 
 
 def event_tier(
@@ -459,3 +516,459 @@ def stale_data(
     )
     info = {"last_month": str(last_month.date()), "source": source, **(meta or {})}
     return Signal("stale_data", "2", sev, numbers, subject=source, meta=info)
+
+
+# -- labour demand: vacancies and tightness -------------------------------------------------
+
+
+def _three_month(counts: xr.DataArray, months: int) -> xr.DataArray:
+    return counts.rolling(time=months, min_periods=months).mean()
+
+
+def vacancy_decline(vacancies: xr.DataArray, cfg: dict[str, Any]) -> Signal:
+    """Open vacancies down on the year: labour demand turning before unemployment does.
+
+    ``smooth_months``-month means (3) against the same months a year earlier (seasonally
+    comparable: vacancies peak every January-March). A breach needs a fall of at least
+    ``drop_warning`` (share) and ``min_drop`` vacancies, from a year-earlier mean of at least
+    ``min_vacancies`` (a municipality with a handful of vacancies would flap); a fall of
+    ``drop_critical`` from at least ``min_vacancies_critical`` is critical. Mikkeli 10/2023:
+    360 open vacancies against 723 a year earlier (-50 %).
+
+    Parameters
+    ----------
+    vacancies
+        (area, time) open vacancies at the end of each month.
+
+    Returns
+    -------
+    Signal with ``vacancies`` (the month's count), ``vacancies_3m``,
+    ``vacancies_3m_year_before``, ``change`` (share) and ``change_count``.
+    """
+    v = _three_month(vacancies.transpose("area", "time"), int(cfg["smooth_months"]))
+    before = v.shift(time=12)
+    change = v / before.where(before > 0) - 1
+    drop = before - v
+    big = (before >= cfg["min_vacancies"]) & (drop >= cfg["min_drop"])
+    warning = big & (change <= -cfg["drop_warning"])
+    critical = warning & (change <= -cfg["drop_critical"]) & (
+        before >= cfg["min_vacancies_critical"]
+    )
+    numbers = xr.Dataset(
+        {
+            "vacancies": vacancies,
+            "vacancies_3m": v,
+            "vacancies_3m_year_before": before,
+            "change": change,
+            "change_count": -drop,
+        }
+    )
+    return Signal("vacancy_decline", "1", _severity(warning, critical), numbers)
+
+
+def tightness_decline(
+    vacancies: xr.DataArray, unemployed: xr.DataArray, cfg: dict[str, Any]
+) -> Signal:
+    """Vacancies per unemployed falling on the year while unemployment rises.
+
+    Tightness = ``smooth_months``-month mean vacancies over unemployed. A breach: tightness
+    down at least ``drop_warning`` (share) on the same months a year earlier, unemployed up at
+    least ``min_unemployed_rise`` (share) and ``min_unemployed_rise_persons``, with at least
+    ``min_vacancies`` vacancies a year earlier. Both sides of the market weakening together
+    (the 2023 turn: Mikkeli's vacancies halved while unemployed rose 12 %), not a reporting
+    swing of vacancies alone.
+
+    Returns
+    -------
+    Signal with ``tightness``, ``tightness_year_before``, ``change`` (share),
+    ``unemployed_change`` (share), ``unemployed_change_persons``, ``vacancies_3m``,
+    ``unemployed_3m``.
+    """
+    months = int(cfg["smooth_months"])
+    v = _three_month(vacancies.transpose("area", "time"), months)
+    u = _three_month(unemployed.transpose("area", "time"), months)
+    tight = v / u.where(u > 0)
+    before = tight.shift(time=12)
+    change = tight / before.where(before > 0) - 1
+    u_change = u / u.shift(time=12).where(u.shift(time=12) > 0) - 1
+    u_persons = u - u.shift(time=12)
+    breach = (
+        (v.shift(time=12) >= cfg["min_vacancies"])
+        & (change <= -cfg["drop_warning"])
+        & (u_change >= cfg["min_unemployed_rise"])
+        & (u_persons >= cfg["min_unemployed_rise_persons"])
+    )
+    numbers = xr.Dataset(
+        {
+            "tightness": tight,
+            "tightness_year_before": before,
+            "change": change,
+            "unemployed_change": u_change,
+            "unemployed_change_persons": u_persons,
+            "vacancies_3m": v,
+            "unemployed_3m": u,
+        }
+    )
+    return Signal("tightness_decline", "1", _severity(breach, False), numbers)
+
+
+def with_area_sums(counts: xr.DataArray) -> xr.DataArray:
+    """Employment areas' counts where the published aggregate is missing: the sum of the known
+    member municipalities (a suppressed small cell is left out, so a lower bound)."""
+    from forecasting import geography
+
+    out = counts.copy()
+    names = set(map(str, counts["area"].values))
+    for area in names:
+        if geography.level_of(area) != "employment_area":
+            continue
+        members = [m for m in geography.members(area) if m in names]
+        if not members:
+            continue
+        summed = counts.sel(area=members).sum("area", min_count=1)
+        out.loc[{"area": area}] = counts.sel(area=area).fillna(summed)
+    return out
+
+
+# -- the registry: one registration per rule ------------------------------------------------
+# Texts: what happened (title), why it matters (why), the numbers as a sentence (detail),
+# in Finnish, Swedish and English. Defaults: thresholds and life cycle; the TOML table of the
+# same name overrides them key by key.
+
+from forecasting.alerts import text as fmt  # noqa: E402
+from forecasting.alerts.registry import RegisterInputs, Rule, register  # noqa: E402
+
+
+def _n(numbers: Mapping[str, Any], key: str) -> Any:
+    value = numbers.get(key)
+    return value if isinstance(value, int | float) else None
+
+
+def _seasonal_detail(n: Mapping[str, Any], lang: str) -> str:
+    value, ch, rise = fmt.number(_n(n, "value"), lang), fmt.change(_n(n, "yoy_change"), lang), (
+        fmt.signed(_n(n, "rise_persons"), lang)
+    )
+    usual = fmt.change(_n(n, "norm_median"), lang)
+    return {
+        "fi": f"Työttömiä {value}, {ch} vuodentakaisesta ({rise} henkeä); tavallinen "
+        f"vuosimuutos on ollut {usual}.",
+        "sv": f"{value} arbetslösa, {ch} jämfört med ett år tidigare ({rise} personer); den "
+        f"vanliga årsförändringen har varit {usual}.",
+        "en": f"{value} unemployed, {ch} on a year earlier ({rise} persons); the usual "
+        f"year-on-year change has been {usual}.",
+    }[lang]
+
+
+def _rate_detail(n: Mapping[str, Any], lang: str) -> str:
+    p = fmt.percent(_n(n, "probability"), lang, 0)
+    peak = fmt.percent(_n(n, "peak"), lang)
+    thr = fmt.percent(_n(n, "effective_threshold") or _n(n, "threshold"), lang)
+    return {
+        "fi": f"Ennusteen mukaan työttömyysaste nousee enimmillään {peak}:iin; todennäköisyys "
+        f"ylittää {thr} on {p}.",
+        "sv": f"Enligt prognosen stiger arbetslöshetsgraden till högst {peak}; sannolikheten "
+        f"att den överstiger {thr} är {p}.",
+        "en": f"The forecast puts the unemployment rate at up to {peak}; the probability of "
+        f"exceeding {thr} is {p}.",
+    }[lang]
+
+
+def _break_detail(n: Mapping[str, Any], lang: str) -> str:
+    now = fmt.change(_n(n, "persisting_shift"), lang)
+    age = fmt.number(_n(n, "break_age_months"), lang)
+    return {
+        "fi": f"Työttömien taso on muuttunut pysyvästi: {now} samoihin kuukausiin ennen "
+        f"muutosta, joka alkoi {age} kuukautta sitten.",
+        "sv": f"Nivån på de arbetslösa har förändrats varaktigt: {now} mot samma månader före "
+        f"förändringen, som började för {age} månader sedan.",
+        "en": f"The level of unemployed has shifted for good: {now} against the same months "
+        f"before the change, which began {age} months ago.",
+    }[lang]
+
+
+def _vacancy_detail(n: Mapping[str, Any], lang: str) -> str:
+    now, before = fmt.number(_n(n, "vacancies_3m"), lang), fmt.number(
+        _n(n, "vacancies_3m_year_before"), lang
+    )
+    ch = fmt.change(_n(n, "change"), lang)
+    month = fmt.number(_n(n, "vacancies"), lang)
+    return {
+        "fi": f"Avoimia työpaikkoja keskimäärin {now} kolmen viime kuukauden aikana, vuotta "
+        f"aiemmin {before} ({ch}); kuluvan kuun lopussa {month}.",
+        "sv": f"I genomsnitt {now} lediga jobb de tre senaste månaderna, ett år tidigare "
+        f"{before} ({ch}); i slutet av månaden {month}.",
+        "en": f"On average {now} open vacancies over the last three months, {before} a year "
+        f"earlier ({ch}); {month} at the end of the month.",
+    }[lang]
+
+
+def _tightness_detail(n: Mapping[str, Any], lang: str) -> str:
+    t, b = fmt.number(_n(n, "tightness"), lang, 2), fmt.number(
+        _n(n, "tightness_year_before"), lang, 2
+    )
+    ch, u = fmt.change(_n(n, "change"), lang), fmt.change(_n(n, "unemployed_change"), lang)
+    return {
+        "fi": f"Avoimia työpaikkoja työtöntä kohden {t}, vuotta aiemmin {b} ({ch}); työttömiä "
+        f"{u} vuodentakaisesta.",
+        "sv": f"Lediga jobb per arbetslös {t}, ett år tidigare {b} ({ch}); arbetslösa {u} "
+        f"jämfört med ett år tidigare.",
+        "en": f"Open vacancies per unemployed {t}, {b} a year earlier ({ch}); unemployed {u} "
+        f"on a year earlier.",
+    }[lang]
+
+
+def _event_detail(n: Mapping[str, Any], lang: str) -> str:
+    jobs, share = fmt.number(_n(n, "jobs"), lang), fmt.percent(_n(n, "share"), lang)
+    pp = _n(n, "sim_rate_change_pp")
+    sim = {
+        "fi": f" Simuloitu vaikutus työttömyysasteeseen {fmt.signed(pp, lang, 1)} "
+        "prosenttiyksikköä.",
+        "sv": f" Simulerad effekt på arbetslöshetsgraden {fmt.signed(pp, lang, 1)} "
+        "procentenheter.",
+        "en": f" Simulated effect on the unemployment rate {fmt.signed(pp, lang, 1)} "
+        "percentage points.",
+    }[lang] if pp is not None else ""
+    return {
+        "fi": f"Ilmoitettuja vähennyksiä {jobs} työpaikkaa, {share} kunnan työvoimasta.",
+        "sv": f"Aviserade minskningar {jobs} jobb, {share} av kommunens arbetskraft.",
+        "en": f"Announced cuts of {jobs} jobs, {share} of the municipality's labour force.",
+    }[lang] + sim
+
+
+def _working_age_detail(n: Mapping[str, Any], lang: str) -> str:
+    now, ahead = fmt.number(_n(n, "working_age"), lang), fmt.number(
+        _n(n, "working_age_ahead"), lang
+    )
+    ch, years = fmt.change(_n(n, "change"), lang), fmt.number(_n(n, "years"), lang)
+    return {
+        "fi": f"Työikäisiä (15–64) {now}, {years} vuoden päästä ennusteen mukaan {ahead} ({ch}).",
+        "sv": f"{now} personer i arbetsför ålder (15–64), om {years} år enligt prognosen "
+        f"{ahead} ({ch}).",
+        "en": f"{now} people of working age (15–64), {ahead} in {years} years by the "
+        f"projection ({ch}).",
+    }[lang]
+
+
+def _clients_detail(n: Mapping[str, Any], lang: str) -> str:
+    c, e = fmt.number(_n(n, "clients_per_expert"), lang), fmt.number(_n(n, "experts"), lang)
+    return {
+        "fi": f"Asiakkaita {c} asiantuntijaa kohden ({e} asiantuntijaa); tavoite 100–200.",
+        "sv": f"{c} kunder per sakkunnig ({e} sakkunniga); målet är 100–200.",
+        "en": f"{c} clients per expert ({e} experts); the target is 100–200.",
+    }[lang]
+
+
+def _occupation_detail(n: Mapping[str, Any], lang: str) -> str:
+    t, b = fmt.number(_n(n, "tightness"), lang, 2), fmt.number(
+        _n(n, "tightness_year_before"), lang, 2
+    )
+    return {
+        "fi": f"Avoimia työpaikkoja työnhakijaa kohden {t}, vuotta aiemmin {b}.",
+        "sv": f"Lediga jobb per arbetssökande {t}, ett år tidigare {b}.",
+        "en": f"Open vacancies per jobseeker {t}, {b} a year earlier.",
+    }[lang]
+
+
+def _stale_detail(n: Mapping[str, Any], lang: str) -> str:
+    age, last = fmt.number(_n(n, "age_months"), lang), str(n.get("last_month", ""))[:7]
+    return {
+        "fi": f"Uusin kuukausi {last}, {age} kuukautta vanha.",
+        "sv": f"Senaste månaden {last}, {age} månader gammal.",
+        "en": f"Newest month {last}, {age} months old.",
+    }[lang]
+
+
+def _life(k: int, n: int, m: int) -> dict[str, int]:
+    return {"for_k": k, "of_n": n, "clear_m": m}
+
+
+register(Rule(
+    "seasonal_rise", "2",
+    title={
+        "fi": "Työttömien määrä nousi poikkeuksellisen paljon",
+        "sv": "Antalet arbetslösa steg ovanligt mycket",
+        "en": "Unemployment rose unusually fast",
+    },
+    why={
+        "fi": "Nousu on suurempi kuin tavallinen vuosivaihtelu: kysyntä voi olla heikkenemässä.",
+        "sv": "Ökningen är större än den vanliga årsvariationen: efterfrågan kan försvagas.",
+        "en": "The rise is larger than the usual year-to-year swing: demand may be weakening.",
+    },
+    detail=_seasonal_detail,
+    compute=lambda inp, cfg: seasonal_rise(inp.counts("unemployed"), cfg),
+    defaults={"window_months": 60, "z_warning": 2.0, "z_critical": 4.0,
+              "min_rise_share": 0.15, "min_rise_persons": 15, **_life(1, 1, 3)},
+    series="unemployed", variables=("unemployed",),
+))  # fmt: skip
+register(Rule(
+    "rate_threshold", "2",
+    title={
+        "fi": "Työttömyysaste todennäköisesti ylittää kynnyksen vuoden sisällä",
+        "sv": "Arbetslöshetsgraden överstiger sannolikt gränsen inom ett år",
+        "en": "The unemployment rate is likely to pass the threshold within a year",
+    },
+    why={
+        "fi": "Palvelujen ja talouden mitoitus kannattaa tarkistaa ennen kuin raja ylittyy.",
+        "sv": "Tjänsterna och budgeten bör ses över innan gränsen passeras.",
+        "en": "Services and budgets should be reviewed before the threshold is passed.",
+    },
+    detail=_rate_detail,
+    compute=lambda inp, cfg: None if inp.rate_forecast is None else rate_threshold(
+        inp.rate_forecast.sel(area=[a for a in inp.areas
+                                    if a in inp.rate_forecast.indexes["area"]]),
+        cfg, inp.registers["labour_force"].isel(time=-1, drop=True)
+        if "labour_force" in inp.registers else None,
+    ),
+    defaults={"threshold": 0.12, "horizon_months": 12, "p_warning": 0.6, "p_critical": 0.9,
+              "min_excess_persons": 25, **_life(2, 2, 6)},
+    series="unemployed", variables=("unemployed",),
+))  # fmt: skip
+register(Rule(
+    "structural_break", "3",
+    title={
+        "fi": "Työttömien taso on muuttunut pysyvästi",
+        "sv": "Nivån på de arbetslösa har förändrats varaktigt",
+        "en": "The level of unemployment has shifted for good",
+    },
+    why={
+        "fi": "Muutos on kestänyt yli vuoden eikä ole palannut: ennusteiden ja palvelujen "
+        "lähtötaso kannattaa päivittää.",
+        "sv": "Förändringen har varat över ett år utan att gå tillbaka: utgångsnivån för "
+        "prognoser och tjänster bör uppdateras.",
+        "en": "The change has lasted over a year without reversing: the baseline of forecasts "
+        "and services should be updated.",
+    },
+    detail=_break_detail,
+    compute=lambda inp, cfg: structural_break(inp.counts("unemployed"), cfg),
+    defaults={"window_months": 48, "p_value": 0.01, "min_shift_share": 0.25,
+              "confirm_months": 12, "hold_months": 6, "min_persist_share": 0.15,
+              **_life(3, 3, 3)},
+    series="unemployed", variables=("unemployed",),
+))  # fmt: skip
+register(Rule(
+    "vacancy_decline", "1",
+    title={
+        "fi": "Avoimien työpaikkojen määrä laski selvästi vuodentakaisesta",
+        "sv": "Antalet lediga jobb sjönk klart jämfört med ett år tidigare",
+        "en": "Open vacancies fell sharply on a year earlier",
+    },
+    why={
+        "fi": "Työvoiman kysyntä heikkenee yleensä ennen kuin työttömyys nousee.",
+        "sv": "Efterfrågan på arbetskraft brukar försvagas innan arbetslösheten stiger.",
+        "en": "Demand for labour usually weakens before unemployment rises.",
+    },
+    detail=_vacancy_detail,
+    compute=lambda inp, cfg: vacancy_decline(with_area_sums(inp.counts("vacancies")), cfg),
+    defaults={"smooth_months": 3, "drop_warning": 0.30, "drop_critical": 0.50,
+              "min_vacancies": 40, "min_drop": 20, "min_vacancies_critical": 200,
+              **_life(2, 3, 3)},
+    series="vacancies", variables=("vacancies",),
+))  # fmt: skip
+register(Rule(
+    "tightness_decline", "1",
+    title={
+        "fi": "Työmarkkinat löystyvät: avoimia työpaikkoja on vähemmän työtöntä kohden",
+        "sv": "Arbetsmarknaden mattas av: färre lediga jobb per arbetslös",
+        "en": "The labour market is loosening: fewer vacancies per unemployed",
+    },
+    why={
+        "fi": "Työpaikat vähenevät ja työttömät lisääntyvät yhtä aikaa: työllistyminen vaikeutuu.",
+        "sv": "Jobben minskar och de arbetslösa ökar samtidigt: det blir svårare att få jobb.",
+        "en": "Jobs are falling while unemployment rises: finding work is getting harder.",
+    },
+    detail=_tightness_detail,
+    compute=lambda inp, cfg: tightness_decline(
+        with_area_sums(inp.counts("vacancies")), inp.counts("unemployed"), cfg
+    ),
+    defaults={"smooth_months": 3, "drop_warning": 0.35, "min_unemployed_rise": 0.05,
+              "min_unemployed_rise_persons": 20, "min_vacancies": 40, **_life(2, 3, 3)},
+    series="unemployed", variables=("vacancies", "unemployed"),
+))  # fmt: skip
+
+
+def _clients(inp: RegisterInputs, cfg: dict[str, Any]) -> Signal | None:
+    staff = [a for a in cfg.get("client_facing_experts", {}) if a in inp.registers["area"]]
+    if not staff:
+        return None
+    return clients_per_expert(inp.registers["unemployed"].sel(area=staff), cfg)
+
+
+register(Rule(
+    "clients_per_expert", "1",
+    title={
+        "fi": "Asiakkaita työllisyysasiantuntijaa kohden on yli tavoitteen",
+        "sv": "Antalet kunder per sysselsättningsexpert överstiger målet",
+        "en": "Clients per employment expert are above the target",
+    },
+    why={
+        "fi": "Palvelun laatu ja lakisääteiset tapaamiset ovat vaarassa ilman lisähenkilöstöä.",
+        "sv": "Tjänsternas kvalitet och lagstadgade möten är i fara utan mer personal.",
+        "en": "Service quality and statutory meetings are at risk without more staff.",
+    },
+    detail=_clients_detail, compute=_clients,
+    defaults={"max_clients": 200, "min_clients": 100, "client_share_of_unemployed": 1.45,
+              **_life(2, 3, 3)},
+    variables=("unemployed",),
+))  # fmt: skip
+register(Rule(
+    "event_tier", "2",
+    title={
+        "fi": "Ilmoitettu irtisanominen tai lomautus on suuri suhteessa kunnan työvoimaan",
+        "sv": "En aviserad uppsägning eller permittering är stor i förhållande till "
+        "kommunens arbetskraft",
+        "en": "An announced layoff or closure is large for the municipality's labour force",
+    },
+    why={
+        "fi": "Vaikutus näkyy työttömyydessä viiveellä; palveluihin voi varautua nyt.",
+        "sv": "Effekten syns i arbetslösheten med fördröjning; tjänsterna kan förberedas nu.",
+        "en": "The effect reaches unemployment with a delay; services can prepare now.",
+    },
+    detail=_event_detail,
+    defaults={"share_info": 0.003, "share_warning": 0.01, "share_critical": 0.03,
+              "jobs_warning": 100, "lookahead_months": 12, **_life(1, 1, 1)},
+))  # fmt: skip
+register(Rule(
+    "working_age_decline", "3",
+    title={
+        "fi": "Työikäinen väestö vähenee",
+        "sv": "Befolkningen i arbetsför ålder minskar",
+        "en": "The working-age population is falling",
+    },
+    why={
+        "fi": "Työvoiman tarjonta supistuu: rekrytointi vaikeutuu ja palvelutarve muuttuu.",
+        "sv": "Utbudet av arbetskraft krymper: rekryteringen blir svårare.",
+        "en": "Labour supply shrinks: recruiting gets harder and service needs change.",
+    },
+    detail=_working_age_detail,
+    defaults={"years": 5, "decline_info": 0.05, "decline_warning": 0.10, **_life(1, 1, 1)},
+))  # fmt: skip
+register(Rule(
+    "occupation_shortage", "2",
+    title={
+        "fi": "Ammattiryhmä kääntyi ylitarjonnasta työvoimapulaan",
+        "sv": "En yrkesgrupp vände från överskott till brist",
+        "en": "An occupation group turned from surplus to shortage",
+    },
+    why={
+        "fi": "Työnantajien rekrytointi vaikeutuu; koulutusta ja ohjausta voi suunnata ryhmään.",
+        "sv": "Arbetsgivarnas rekrytering försvåras; utbildning kan riktas till gruppen.",
+        "en": "Employers will struggle to recruit; training and guidance can target the group.",
+    },
+    detail=_occupation_detail,
+    defaults={"tightness_shortage": 1.0, "min_vacancies": 20, **_life(3, 3, 3)},
+))  # fmt: skip
+register(Rule(
+    "stale_data", "2",
+    title={
+        "fi": "Aineisto on vanhentunut",
+        "sv": "Uppgifterna är föråldrade",
+        "en": "The data is out of date",
+    },
+    why={
+        "fi": "Hälytykset ja ennusteet perustuvat vanhaan tietoon, kunnes aineisto päivitetään.",
+        "sv": "Larm och prognoser bygger på gamla uppgifter tills de uppdateras.",
+        "en": "Alerts and forecasts rest on old data until the source is refreshed.",
+    },
+    detail=_stale_detail,
+    defaults={"max_age_months": 2, "critical_age_months": 6, **_life(1, 1, 1)},
+))  # fmt: skip

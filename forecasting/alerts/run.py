@@ -26,6 +26,7 @@ from forecasting.alerts.monitor import (
     stale_signals,
     working_age_input,
 )
+from forecasting.alerts.registry import registered
 from forecasting.alerts.rules import Signal
 from forecasting.errors import DataError, ValidationError
 from forecasting.io.delivery import Deliverer, SmtpConfig
@@ -252,7 +253,7 @@ def evaluate_snapshot(
     )
     if len(events) and now_month > pd.Timestamp(registers["time"].values[-1]):
         at_now.append(events_now(events, registers, areas, now_month, ecfg, impacts))
-    explainer = _explainer(registers["unemployed"], events, impacts)
+    explainer = _explainer(registers, events, impacts)
     deliverer = deliverer_from_settings(db)
     engine = AlertEngine(db, deliverer=deliverer, config=config)
     report: EvaluationReport = engine.evaluate(signals, months, explainer=explainer)
@@ -310,14 +311,16 @@ def events_now(
 
 
 def _explainer(
-    unemployed: xr.DataArray, events: pd.DataFrame, impacts: dict[int, EventImpact]
+    registers: xr.Dataset, events: pd.DataFrame, impacts: dict[int, EventImpact]
 ) -> Explainer:
     simulated = {k: v.as_dict() for k, v in impacts.items()}
+    known = registered()
 
     def explainer(tr: Transition) -> dict[str, object]:
         series = None
-        if tr.rule in UNEMPLOYMENT_RULES and tr.area in unemployed["area"]:
-            series = unemployed.sel(area=tr.area).to_series()
+        name = known[tr.rule].series if tr.rule in known else None
+        if name in registers and tr.area in registers["area"]:
+            series = registers[name].sel(area=tr.area).to_series()
         local = events if tr.rule == "event_tier" else None
         return explain(
             tr.rule,
