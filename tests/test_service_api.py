@@ -522,3 +522,22 @@ def test_scenario_warm_up_prepares_the_service_s_own_area():
     assert [_employment_area(c) for c in ("091", "TA08", "MK10", "SSS")] == [
         "TA08", "TA08", "TA23", "TA23",
     ]  # fmt: skip
+
+
+def test_special_groups_are_served_with_their_data_date(client):
+    """The statutory indicators of 12r5 (long-term unemployed, under 25, foreign citizens...)
+    as history from 2026-06 (TA23: 1,483 long-term unemployed, the published sum of its six
+    municipalities) and as forecasts, each response with the registers' data date."""
+    r = client.get(
+        "/v1/registers/history",
+        params={"area": "TA23", "variable": "long_term_unemployed", "from": "2026-06"},
+    ).json()
+    june = [row for row in r["data"] if row["time"].startswith("2026-06")]
+    assert june and june[0]["long_term_unemployed"] == 1483
+    assert r["provenance"]["data_through"]["registers"] == "2026-06"
+    fc = client.get(
+        "/v1/registers/forecasts", params={"area": "TA23", "variable": "long_term_unemployed"}
+    ).json()
+    assert fc["data"] and all(row["variable"] == "long_term_unemployed" for row in fc["data"])
+    bad = client.get("/v1/registers/history", params={"variable": "nonsense"})
+    assert bad.status_code in (400, 422)

@@ -12,7 +12,32 @@ from service.schemas import ForecastPage, RegisterPage, WholeNumber
 
 router = APIRouter(prefix="/v1/registers", tags=["registers"])
 
-RegisterVariable = Literal["unemployed", "labour_force", "vacancies"]
+#: The 23 variables of tyonv 12r5 (history of the special groups and services from 2026-06).
+RegisterVariable = Literal[
+    "unemployed",
+    "labour_force",
+    "vacancies",
+    "jobseekers",
+    "unemployment_rate_published",
+    "unemployed_men",
+    "unemployed_women",
+    "unemployed_under_20",
+    "unemployed_under_25",
+    "unemployed_over_50",
+    "unemployed_disabled",
+    "unemployed_foreign",
+    "long_term_unemployed",
+    "unemployed_fund_members",
+    "laid_off",
+    "short_time",
+    "subsidised_employment",
+    "in_work_practice",
+    "in_trials",
+    "in_labour_market_training",
+    "in_coaching",
+    "in_other_services",
+    "new_vacancies",
+]
 HistoryVariableQuery = Annotated[
     list[RegisterVariable] | None, Query(description="variables (repeat)")
 ]
