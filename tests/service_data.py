@@ -139,6 +139,17 @@ def population_projection() -> xr.Dataset:
     return stamp(ds, source_tables=["vaerak 11re", FIXTURE], retrieved="2026-11-27", seed=3)
 
 
+def population_variants() -> xr.Dataset:
+    """The release's official-variant product from the real 2024 projection beside the
+    fixture's own projection (which holds no MK10/SSS: ours is missing there)."""
+    from forecasting.demography.variants import official_variant
+    from forecasting.io.inputs import assemble
+
+    official = assemble(["projection_2024"], use_cache=False)["projection_2024"]
+    ds = official_variant(official, population_projection())
+    return stamp(ds, source_tables=["vaenn 14wx", FIXTURE], retrieved="2026-11-27")
+
+
 def labour_supply() -> xr.Dataset:
     time = pd.date_range("2020-12-31", "2040-12-31", freq="YE")
     shape = (len(AREAS), len(time), len(STATISTICS))
@@ -282,6 +293,7 @@ def full_datasets() -> dict[str, xr.Dataset]:
         "register_forecasts": register_forecasts(history),
         "register_backtest_metrics": backtest_metrics(),
         "population_projection": population_projection(),
+        "population_variants": population_variants(),
         "labour_supply": labour_supply(),
         "jobs_by_industry": jobs_by_industry(),
         "training_needs": training_needs(),

@@ -541,3 +541,13 @@ def test_special_groups_are_served_with_their_data_date(client):
     assert fc["data"] and all(row["variable"] == "long_term_unemployed" for row in fc["data"])
     bad = client.get("/v1/registers/history", params={"variable": "nonsense"})
     assert bad.status_code in (400, 422)
+
+
+def test_the_official_projection_is_served_beside_ours(client):
+    r = client.get(
+        "/v1/population/variants", params={"area": "MK10", "sex": "T", "year": 2024}
+    ).json()
+    (row,) = r["data"]
+    assert row["official"] == 127_408 + 1_547  # 14wx Etelä-Savo 2024 plus Pertunmaa (2025 division)
+    assert {"ours", "lo80", "hi95", "difference"} <= set(row)
+    assert "vaenn 14wx" in r["provenance"]["source_tables"]

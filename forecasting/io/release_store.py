@@ -54,6 +54,7 @@ CANONICAL_NAMES: tuple[str, ...] = (
     "register_backtest_metrics",
     "occupation_forecasts",
     "population_projection",
+    "population_variants",
     "labour_supply",
     "jobs_by_industry",
     "training_needs",

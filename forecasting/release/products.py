@@ -298,6 +298,27 @@ register(
         metrics=_area_count,
     )
 )
+def _population_variants(
+    ctx: BuildContext, inputs: Mapping[str, xr.Dataset], cubes: Inputs
+) -> xr.Dataset:
+    """Statistics Finland's official 2024 projection beside ours (a variant in the release)."""
+    from forecasting.demography.variants import official_variant
+
+    return official_variant(cubes["projection_2024"], inputs["population_projection"])
+
+
+register(
+    Product(
+        name="population_variants",
+        stage="demography",
+        requires=("forecasting.demography.variants:official_variant",),
+        cubes=("projection_2024",),
+        needs=("population_projection",),
+        build=_population_variants,
+        metrics=_area_count,
+        source_tables=("vaenn 14wx",),
+    )
+)
 register(
     Product(
         name="labour_supply",

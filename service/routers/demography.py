@@ -124,3 +124,31 @@ def population(query: DataQueryDep, filters: FiltersDep, total: TotalQuery = Fal
 def labour_supply(query: DataQueryDep, filters: FiltersDep) -> Any:
     """Working-age population, employed residents, labour supply and retirements per year."""
     return filters.serve(query, "labour_supply")
+
+
+@router.get(
+    "/population/variants",
+    response_model=DemographyPage,
+    response_model_exclude_unset=True,
+    responses=CSV_RESPONSE,
+    summary="Statistics Finland's official 2024 projection beside ours",
+)
+def population_variants(query: DataQueryDep, filters: FiltersDep) -> Any:
+    """Totals by area, year and sex: ``official`` (Statistics Finland's 2024 projection,
+    vaenn 14wx: Etelä-Savo and Finland), our projection's ``ours`` with its 80 % and 95 %
+    bounds, and ``difference`` (ours minus the official); ours is missing where this release
+    does not project the area (an area release projects its own municipalities).
+    """
+    name = "population_variants"
+    ds = query.dataset(name)[["official_total", "ours_total", "difference"]]
+    ds = cubes.statistic_columns(ds.rename(official_total="official"), "ours_total", "ours")
+    sel = cubes.select(
+        ds,
+        name=name,
+        labels={"area": filters.area, "sex": filters.sex},
+        years=filters.year,
+        time_from=filters.time_from,
+        time_to=filters.time_to,
+        variables=filters.variable,
+    )
+    return query.respond(sel)
