@@ -188,12 +188,24 @@ def test_stale_data_fires_when_old_and_not_when_fresh() -> None:
     cfg = CFG["stale_data"]
     regs = occupations(60.0)  # last month 2023-10
     stale = stale_signals({"registers": regs}, pd.Timestamp("2024-02-15"), "SSS", cfg)[0]
-    assert int(stale.severity.max()) == rules.WARNING  # 4 months > 2
+    # November was due by 31 December (KEHA publishes month M by the end of M+1)
+    assert int(stale.severity.max()) == rules.WARNING
+    assert float(stale.numbers["overdue_days"].max()) == 46
     assert stale.subject == "registers" and stale.meta["last_month"] == "2023-10-01"
     old = stale_signals({"registers": regs}, pd.Timestamp("2026-11-28"), "SSS", cfg)[0]
-    assert int(old.severity.max()) == rules.CRITICAL  # 37 months > 6
+    assert int(old.severity.max()) == rules.CRITICAL  # far more than 120 days overdue
     fresh = stale_signals({"registers": regs}, pd.Timestamp("2023-11-20"), "SSS", cfg)[0]
     assert int(fresh.severity.max()) == rules.NORMAL
+    due = stale_signals({"registers": regs}, pd.Timestamp("2023-12-31"), "SSS", cfg)[0]
+    assert int(due.severity.max()) == rules.NORMAL  # the last day November is due: not late
+    late = stale_signals({"registers": regs}, pd.Timestamp("2024-01-01"), "SSS", cfg)[0]
+    assert int(late.severity.max()) == rules.WARNING
+    # a source without a publication calendar falls back to its age in months
+    other = stale_signals({"custom": regs}, pd.Timestamp("2023-12-15"), "SSS", cfg)[0]
+    assert int(other.severity.max()) == rules.NORMAL  # October to December: 2 months
+    other = stale_signals({"custom": regs}, pd.Timestamp("2024-01-15"), "SSS", cfg)[0]
+    assert int(other.severity.max()) == rules.WARNING  # 3 months > max_age_months 2
+
     # trailing months with no value at all do not count as data
     padded = regs.reindex(time=pd.date_range(MONTHS[0], "2024-06-01", freq="MS"))
     again = stale_signals({"registers": padded}, pd.Timestamp("2024-02-15"), "SSS", cfg)[0]

@@ -20,6 +20,7 @@ import xarray as xr
 from scipy.stats import norm
 
 import forecasting.contract  # noqa: F401  (registers the ds.enn accessor)
+from forecasting import freshness
 from forecasting.io.files import read_toml
 
 NORMAL, INFO, WARNING, CRITICAL = 0, 1, 2, 3
@@ -489,20 +490,34 @@ def stale_data(
     source: str = "",
     meta: dict[str, Any] | None = None,
 ) -> Signal:
-    """The newest month of a data source is older than ``max_age_months`` at ``today``.
+    """The next period of a data source is overdue at ``today``, by its publisher's calendar.
 
-    Age in whole months from the last observed month to ``today``'s month; over
-    ``max_age_months`` a warning, over ``critical_age_months`` (if set) critical. The
+    With a publication calendar for ``source`` (:data:`forecasting.freshness.PUBLICATIONS`,
+    e.g. KEHA publishes the registers of month M by the end of M+1): a warning once the
+    period after ``last_month`` is overdue, critical when it is more than
+    ``critical_overdue_days`` late. A source without a calendar falls back to its age in whole
+    months: over ``max_age_months`` a warning, over ``critical_age_months`` critical. The
     signal has the single month of ``today``; ``source`` (a cube or product name) is the
     alert's subject, so each source is its own alert.
     """
     age = (today.year - last_month.year) * 12 + today.month - last_month.month
     time = pd.DatetimeIndex([today.to_period("M").to_timestamp()])
+    calendar = freshness.PUBLICATIONS.get(source)
+    overdue = np.nan
     level = NORMAL
-    if age > cfg["max_age_months"]:
-        level = WARNING
-    if age > cfg.get("critical_age_months", np.inf):
-        level = CRITICAL
+    if calendar is not None:
+        label = f"{last_month:%Y-%m}" if calendar.frequency == "monthly" else f"{last_month:%Y}"
+        fresh = freshness.freshness(source, label, today.date())
+        if fresh.stale and fresh.next_expected_by is not None:
+            overdue = float((today.date() - fresh.next_expected_by).days)
+            level = WARNING
+            if overdue > cfg.get("critical_overdue_days", np.inf):
+                level = CRITICAL
+    else:
+        if age > cfg["max_age_months"]:
+            level = WARNING
+        if age > cfg.get("critical_age_months", np.inf):
+            level = CRITICAL
     sev = xr.DataArray(
         np.array([[level]], dtype=np.int8),
         dims=("area", "time"),
@@ -512,10 +527,13 @@ def stale_data(
         {
             "age_months": sev.copy(data=[[float(age)]]),
             "max_age_months": sev.copy(data=[[float(cfg["max_age_months"])]]),
+            "overdue_days": sev.copy(data=[[overdue]]),
         }
     )
     info = {"last_month": str(last_month.date()), "source": source, **(meta or {})}
-    return Signal("stale_data", "2", sev, numbers, subject=source, meta=info)
+    if calendar is not None:
+        info["calendar"] = calendar.note
+    return Signal("stale_data", "3", sev, numbers, subject=source, meta=info)
 
 
 # -- labour demand: vacancies and tightness -------------------------------------------------
