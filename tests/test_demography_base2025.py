@@ -97,10 +97,11 @@ def test_base_years_and_missing_cube(cubes25: Inputs) -> None:
 def test_projection_from_2025(cubes25: Inputs, pop25: xr.DataArray) -> None:
     ds = demography.project_population(cubes25, until=2035, area="TA23", draws=100, seed=5)
     assert ds.attrs["base_year"] == 2025
-    first = ds["mean"].sel(time="2025-12-31", area=SIX, sex=["F", "M"])
+    first = ds["population"].sel(time="2025-12-31", area=SIX, sex=["F", "M"], statistic="mean")
     np.testing.assert_array_equal(first.values, pop25.sel(area=SIX).values)
-    total = ds["total_mean"].sel(area="TA23", sex="T")
+    totals = ds["population_total"].sel(area="TA23", sex="T")
+    total = totals.sel(statistic="mean")
     assert float(total.isel(time=0)) == float(pop25.sel(area=SIX).sum())
-    lo, hi = ds["total_lo80"].sel(area="TA23", sex="T"), ds["total_hi80"].sel(area="TA23", sex="T")
+    lo, hi = totals.sel(statistic="lo80"), totals.sel(statistic="hi80")
     assert bool((lo.isel(time=-1) < total.isel(time=-1)).item())
     assert bool((total.isel(time=-1) < hi.isel(time=-1)).item())
