@@ -108,12 +108,12 @@ def test_labour_demand_from_the_shared_population_is_unchanged(
     """jobs_by_industry and training_needs from the release's one population projection
     (through the work area) equal their own per-area computation."""
     from forecasting import demand, training
-    from forecasting.release.products import _population_of
+    from forecasting.contract import to_canonical, validate
+    from forecasting.release.products import _population_of, population_dataset
 
     population = demand.projected_population(cubes, seed=1)
-    shared = _through_work_area(
-        xr.Dataset({"population": population}, attrs=dict(population.attrs)), tmp_path, "pop"
-    )
+    step = validate(to_canonical(population_dataset(population)), name="demand_population")
+    shared = _through_work_area(step, tmp_path, "pop")
     passed = _population_of({"demand_population": shared})
     xr.testing.assert_identical(
         demand.jobs_by_industry_projection(cubes, area="TA23", seed=SEED, population=passed),

@@ -10,6 +10,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import xarray as xr
 
 from forecasting import geography
@@ -258,12 +259,25 @@ def _demand_population(
     from forecasting import demand
 
     population = demand.projected_population(cubes, seed=ctx.seed_for("demand_population"))
-    return xr.Dataset({"population": population}, attrs=dict(population.attrs))
+    return population_dataset(population)
+
+
+def population_dataset(population: xr.DataArray) -> xr.Dataset:
+    """``projected_population`` as a step result: integer years on a ``year`` dim (the
+    contract's ``time`` is a date; stored in the contract's order ``area, age, year``), its
+    attrs on the dataset, without the scalar ``sex`` (both sexes); :func:`_population_of`
+    undoes that."""
+    both = population.drop_vars("sex").rename(time="year")  # the scalar sex="T" coord
+    return xr.Dataset({"population": both}, attrs=population.attrs)
 
 
 def _population_of(inputs: Mapping[str, xr.Dataset]) -> xr.DataArray:
     ds = inputs["demand_population"]
-    population = ds["population"]
+    population = ds["population"].rename(year="time").transpose("area", "time", "age")
+    # C order as computed: numpy sums a contiguous axis pairwise, a strided one in sequence,
+    # so the layout decides the last bits of the age sums downstream
+    population = population.copy(data=np.ascontiguousarray(population.values))
+    population = population.assign_coords(sex="T")
     population.attrs = dict(ds.attrs)
     return population
 
