@@ -518,7 +518,8 @@ def assemble_register_forecasts(
     ds = check_registers(registers)
     with one_blas_thread():
         req = _request(ds, origin, horizon, scope, area, n_samples, seed)
-        stats, phis = {}, {}
+        stats: dict[str, np.ndarray] = {}
+        phis: dict[str, tuple[float, float] | None] = {}
         for variable in VARIABLES:
             part = parts[variable]
             if list(map(str, part["area"].values)) != list(req.rows) or not np.array_equal(
@@ -527,7 +528,11 @@ def assemble_register_forecasts(
                 raise ValidationError("parts", f"{variable} was forecast for another request")
             stats[variable] = part[variable].transpose("area", "time", "statistic").values
             phi = part.attrs.get("transient_share")
-            phis[variable] = None if phi is None else tuple(float(x) for x in np.ravel(phi))
+            if phi is None:
+                phis[variable] = None
+            else:
+                bottom, aggregates = (float(x) for x in np.ravel(phi))
+                phis[variable] = (bottom, aggregates)
         return _assemble(ds, req, stats, phis)
 
 
