@@ -17,7 +17,7 @@ by the MASE scale (``msis80/95``, comparable across series).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 
 import numpy as np
@@ -28,6 +28,7 @@ from forecasting import geography
 from forecasting.registers import (
     BACKTEST_HORIZON,
     VARIABLES,
+    Hierarchy,
     VariableForecast,
     check_registers,
     forecast_variable,
@@ -85,6 +86,49 @@ def backtest_registers(
         )  # fmt: skip
 
 
+def backtest_unit(
+    registers: xr.Dataset,
+    origin: str,
+    variable: str,
+    origins: Iterable[str] = DEFAULT_ORIGINS,
+    *,
+    variables: Iterable[str] = VARIABLES,
+    rows: tuple[str, ...] | None = None,
+    n_samples: int = 500,
+    seed: int = 20250101,
+) -> pd.DataFrame:
+    """The rows of :func:`backtest_registers` for one ``origin`` and ``variable``.
+
+    Bit-identical to those rows of the whole run with the same ``origins``, ``variables``
+    and ``seed``: the unit at origin ``i`` and variable ``j`` takes the random stream
+    ``i * len(variables) + j`` of ``SeedSequence(seed)``, as the whole run does, so the
+    units can run in any order or process and :func:`join_units` rebuilds the frame.
+    """
+    origins, variables = tuple(origins), tuple(variables)
+    k = origins.index(origin) * len(variables) + variables.index(variable)
+    ds = check_registers(registers)
+    with one_blas_thread():
+        return _backtest_one(
+            ds, national_hierarchy(), rows, origin, variable, n_samples, _stream(seed, k)
+        )
+
+
+def join_units(
+    frames: Mapping[tuple[str, str], pd.DataFrame],
+    origins: Iterable[str] = DEFAULT_ORIGINS,
+    variables: Iterable[str] = VARIABLES,
+) -> pd.DataFrame:
+    """The frame of :func:`backtest_registers` from its :func:`backtest_unit` frames, keyed
+    ``(origin, variable)``, in the whole run's row order."""
+    ordered = [frames[(o, v)] for o in origins for v in variables]
+    return pd.concat(ordered, ignore_index=True)
+
+
+def _stream(seed: int, k: int) -> np.random.SeedSequence:
+    """Child ``k`` of ``SeedSequence(seed)`` (what ``spawn`` hands out ``k``-th)."""
+    return np.random.SeedSequence(seed, spawn_key=(k,))
+
+
 def _backtest(
     ds: xr.Dataset,
     origins: tuple[str, ...],
@@ -94,33 +138,44 @@ def _backtest(
     seed: int,
     progress: Callable[[str], None] | None,
 ) -> pd.DataFrame:
-    times = pd.DatetimeIndex(ds["time"].values)
     hier = national_hierarchy()
-    rows = hier.rows if rows is None else rows
-    streams = iter(np.random.SeedSequence(seed).spawn(10_000))
     frames = []
+    k = 0
     for origin in origins:
-        end = int(times.get_loc(pd.Timestamp(origin + "-01"))) + 1
-        horizon = min(BACKTEST_HORIZON, len(times) - end)
         for variable in variables:
-            panel = hierarchy_panel(ds, variable, hier, end)
-            fc = forecast_variable(
-                panel,
-                hier,
-                rows,
-                horizon,
-                n_samples=n_samples,
-                rng=np.random.default_rng(next(streams)),
+            frames.append(
+                _backtest_one(ds, hier, rows, origin, variable, n_samples, _stream(seed, k))
             )
-            actual = ds[variable].sel(area=list(rows)).transpose("area", "time").values
-            train = panel[hier.index(rows)]
-            frame = score(fc, actual[:, end : end + horizon], train)
-            frame.insert(0, "variable", variable)
-            frame.insert(0, "origin", origin)
-            frames.append(frame)
+            k += 1
             if progress is not None:
                 progress(f"{origin} {variable}")
     return pd.concat(frames, ignore_index=True)
+
+
+def _backtest_one(
+    ds: xr.Dataset,
+    hier: Hierarchy,
+    rows: tuple[str, ...] | None,
+    origin: str,
+    variable: str,
+    n_samples: int,
+    stream: np.random.SeedSequence,
+) -> pd.DataFrame:
+    """Forecast ``variable`` from ``origin`` and score it (one origin and variable)."""
+    times = pd.DatetimeIndex(ds["time"].values)
+    rows = hier.rows if rows is None else rows
+    end = int(times.get_loc(pd.Timestamp(origin + "-01"))) + 1
+    horizon = min(BACKTEST_HORIZON, len(times) - end)
+    panel = hierarchy_panel(ds, variable, hier, end)
+    fc = forecast_variable(
+        panel, hier, rows, horizon, n_samples=n_samples, rng=np.random.default_rng(stream)
+    )
+    actual = ds[variable].sel(area=list(rows)).transpose("area", "time").values
+    train = panel[hier.index(rows)]
+    frame = score(fc, actual[:, end : end + horizon], train)
+    frame.insert(0, "variable", variable)
+    frame.insert(0, "origin", origin)
+    return frame
 
 
 def score(fc: VariableForecast, actual: np.ndarray, train: np.ndarray) -> pd.DataFrame:

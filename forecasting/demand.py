@@ -500,10 +500,14 @@ class DemandBase:
     data_version: str
 
 
-def demand_base(cubes: Mapping[str, xr.Dataset], *, seed: int) -> DemandBase:
+def demand_base(
+    cubes: Mapping[str, xr.Dataset], *, seed: int, population: xr.DataArray | None = None
+) -> DemandBase:
     """Compute the chain's inputs once from ``cubes`` (the :data:`CUBES`, by name).
 
     ``seed`` labels the demography's expected-path run (:func:`projected_population`).
+    ``population`` is that projection when the caller has it (it does not depend on the
+    seed: a release computes it once for all its areas instead of once per area).
 
     Raises
     ------
@@ -516,7 +520,8 @@ def demand_base(cubes: Mapping[str, xr.Dataset], *, seed: int) -> DemandBase:
     totals = municipal_totals(cube(cubes, "commuting"), cube(cubes, "jobs_totals_2019"))
     postcode = cube(cubes, "jobs_by_industry_postcode_shares")
     refs = reference_structures(cube(cubes, "jobs_by_industry"), postcode)
-    population = projected_population(cubes, seed=seed)
+    if population is None:
+        population = projected_population(cubes, seed=seed)
     return DemandBase(
         national=paths,
         totals=totals,
@@ -662,6 +667,7 @@ def jobs_by_industry_projection(
     *,
     n_draws: int = 200,
     seed: int,
+    population: xr.DataArray | None = None,
 ) -> xr.Dataset:
     """Projected jobs by industry: ``jobs`` ``(area, industry, time, statistic)``.
 
@@ -681,6 +687,8 @@ def jobs_by_industry_projection(
     n_draws, seed
         Monte Carlo draws of the intervals and their seed (from the caller: the release's
         ``ctx.seed_for(...)``, the CLI's ``settings.release.seed``).
+    population
+        :func:`projected_population` of ``cubes`` when the caller has it (else computed).
 
     Raises
     ------
@@ -693,7 +701,7 @@ def jobs_by_industry_projection(
     """
     until = _check_until(until)
     groups = area_groups(area)
-    base = demand_base(cubes, seed=seed)
+    base = demand_base(cubes, seed=seed, population=population)
     history = jobs_by_industry_history(base)
     sim = simulate_jobs(base, groups, until=until, n_draws=n_draws, seed=seed, history=history)
     hist = np.stack([history.sel(area=m).sum("area").values for m in groups.values()])

@@ -46,6 +46,7 @@ Method note: ``docs/methods/registers.md``.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -462,7 +463,100 @@ def forecast_registers(
         return _forecast_registers(ds, origin, horizon, scope, area, n_samples, seed)
 
 
-def _forecast_registers(
+def forecast_register_variable(
+    registers: xr.Dataset,
+    variable: str,
+    origin: str = "latest",
+    horizon: int = 12,
+    scope: str = "area",
+    area: str = "TA23",
+    *,
+    n_samples: int = N_SAMPLES,
+    seed: int | None = None,
+) -> xr.Dataset:
+    """One variable (``unemployed`` or ``vacancies``) of :func:`forecast_registers`.
+
+    The same numbers as that variable of :func:`forecast_registers` with the same arguments
+    (the same random stream: ``SeedSequence(seed).spawn(len(VARIABLES))[i]`` for
+    ``VARIABLES[i]``), so a caller can forecast the variables in parallel and join them with
+    :func:`assemble_register_forecasts`. Returns ``variable`` ``(area, time, statistic)``
+    and, after a gap, the attr ``transient_share`` (bottom, aggregates).
+    """
+    if variable not in VARIABLES:
+        raise ValidationError(
+            "variable", f"must be one of {', '.join(VARIABLES)}, got {variable!r}"
+        )
+    ds = check_registers(registers)
+    with one_blas_thread():
+        req = _request(ds, origin, horizon, scope, area, n_samples, seed)
+        stats, phi = _variable_forecast(ds, req, variable)
+    out = xr.Dataset(
+        {variable: (("area", "time", "statistic"), stats)},
+        coords={"area": list(req.rows), "time": req.months, "statistic": list(STATISTICS)},
+    )
+    if phi is not None:
+        out.attrs["transient_share"] = list(phi)
+    return out
+
+
+def assemble_register_forecasts(
+    registers: xr.Dataset,
+    parts: Mapping[str, xr.Dataset],
+    origin: str = "latest",
+    horizon: int = 12,
+    scope: str = "area",
+    area: str = "TA23",
+    *,
+    n_samples: int = N_SAMPLES,
+    seed: int | None = None,
+) -> xr.Dataset:
+    """:func:`forecast_registers` from its variables' :func:`forecast_register_variable`.
+
+    ``parts`` maps each of :data:`VARIABLES` to its forecast made with the same arguments;
+    the labour force, the rate and the special groups are computed here.
+    """
+    ds = check_registers(registers)
+    with one_blas_thread():
+        req = _request(ds, origin, horizon, scope, area, n_samples, seed)
+        stats: dict[str, np.ndarray] = {}
+        phis: dict[str, tuple[float, float] | None] = {}
+        for variable in VARIABLES:
+            part = parts[variable]
+            if list(map(str, part["area"].values)) != list(req.rows) or not np.array_equal(
+                part["time"].values, req.months.values
+            ):
+                raise ValidationError("parts", f"{variable} was forecast for another request")
+            stats[variable] = part[variable].transpose("area", "time", "statistic").values
+            phi = part.attrs.get("transient_share")
+            if phi is None:
+                phis[variable] = None
+            else:
+                bottom, aggregates = (float(x) for x in np.ravel(phi))
+                phis[variable] = (bottom, aggregates)
+        return _assemble(ds, req, stats, phis)
+
+
+@dataclass(frozen=True)
+class _Request:
+    """A checked forecast request: what the variables of one forecast share."""
+
+    hier: Hierarchy
+    times: pd.DatetimeIndex
+    month: pd.Timestamp
+    end: int
+    anchor: int
+    rows: tuple[str, ...]
+    seed: int
+    horizon: int
+    scope: str
+    n_samples: int
+
+    @property
+    def months(self) -> pd.DatetimeIndex:
+        return pd.date_range(self.month, periods=self.horizon + 1, freq="MS")[1:]
+
+
+def _request(
     ds: xr.Dataset,
     origin: str,
     horizon: int,
@@ -470,8 +564,7 @@ def _forecast_registers(
     area: str,
     n_samples: int,
     seed: int | None,
-) -> xr.Dataset:
-    from forecasting.register_groups import GROUPS_METHOD, group_forecasts
+) -> _Request:
     from forecasting.settings import get_settings
 
     times = pd.DatetimeIndex(ds["time"].values)
@@ -482,23 +575,61 @@ def _forecast_registers(
     anchor = gap_plan(seen, end)
     rows = hier.rows if scope == "national" else area_rows(code)
     seed = get_settings().release.seed if seed is None else int(seed)
-    streams = np.random.SeedSequence(seed).spawn(len(VARIABLES))
-    months = pd.date_range(month, periods=horizon + 1, freq="MS")[1:]
-    steps = end - anchor + horizon
-    data: dict[str, tuple[tuple[str, ...], np.ndarray]] = {}
-    phis = {}
-    for variable, stream in zip(VARIABLES, streams, strict=True):
-        observed = None
-        if anchor < end:
-            observed = np.full((len(rows), steps), np.nan)
-            observed[:, : end - anchor] = observed_panel(ds, variable, hier, rows, anchor, end)
-        fc = forecast_variable(
-            hierarchy_panel(ds, variable, hier, anchor), hier, rows, steps,
-            rng=np.random.default_rng(stream), n_samples=n_samples, observed=observed,
-        )  # fmt: skip
-        stats = np.stack([fc.point, *(fc.bounds[k] for k in STATISTICS[1:])], axis=-1)
-        data[variable] = (("area", "time", "statistic"), stats[:, -horizon:])
-        phis[variable] = fc.transient_share
+    return _Request(hier, times, month, end, anchor, rows, seed, horizon, scope, n_samples)
+
+
+def _variable_forecast(
+    ds: xr.Dataset, req: _Request, variable: str
+) -> tuple[np.ndarray, tuple[float, float] | None]:
+    """``(len(rows), horizon, 5)`` statistics of ``variable`` and its transient shares."""
+    hier, rows, end, anchor = req.hier, req.rows, req.end, req.anchor
+    stream = np.random.SeedSequence(req.seed).spawn(len(VARIABLES))[VARIABLES.index(variable)]
+    steps = end - anchor + req.horizon
+    observed = None
+    if anchor < end:
+        observed = np.full((len(rows), steps), np.nan)
+        observed[:, : end - anchor] = observed_panel(ds, variable, hier, rows, anchor, end)
+    fc = forecast_variable(
+        hierarchy_panel(ds, variable, hier, anchor), hier, rows, steps,
+        rng=np.random.default_rng(stream), n_samples=req.n_samples, observed=observed,
+    )  # fmt: skip
+    stats = np.stack([fc.point, *(fc.bounds[k] for k in STATISTICS[1:])], axis=-1)
+    return stats[:, -req.horizon :], fc.transient_share
+
+
+def _forecast_registers(
+    ds: xr.Dataset,
+    origin: str,
+    horizon: int,
+    scope: str,
+    area: str,
+    n_samples: int,
+    seed: int | None,
+) -> xr.Dataset:
+    req = _request(ds, origin, horizon, scope, area, n_samples, seed)
+    stats, phis = {}, {}
+    for variable in VARIABLES:
+        stats[variable], phis[variable] = _variable_forecast(ds, req, variable)
+    return _assemble(ds, req, stats, phis)
+
+
+def _assemble(
+    ds: xr.Dataset,
+    req: _Request,
+    stats: Mapping[str, np.ndarray],
+    phis: Mapping[str, tuple[float, float] | None],
+) -> xr.Dataset:
+    """The forecast dataset from the variables' statistics: labour force, rate, groups."""
+    from forecasting.register_groups import GROUPS_METHOD, group_forecasts
+
+    hier, rows, end, anchor, month, times = (
+        req.hier, req.rows, req.end, req.anchor, req.month, req.times
+    )  # fmt: skip
+    horizon, scope = req.horizon, req.scope
+    months = req.months
+    data: dict[str, tuple[tuple[str, ...], np.ndarray]] = {
+        variable: (("area", "time", "statistic"), stats[variable]) for variable in VARIABLES
+    }
     labour = labour_force_forecast(ds, hier, rows, end, horizon)
     data["labour_force"] = (("area", "time"), labour)
     data["unemployment_rate"] = (
@@ -531,7 +662,7 @@ def _forecast_registers(
         source_tables=[ds.attrs["source_tables"]],
         retrieved=ds.attrs["retrieved"],
         data_version=version,
-        seed=seed,
+        seed=req.seed,
         extra=extra,
     )
     return validate(out, name="register forecast", counts=(*VARIABLES, "labour_force", *groups))

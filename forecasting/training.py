@@ -314,11 +314,16 @@ def _openings(
 
 
 def _chain(
-    cubes: Mapping[str, xr.Dataset], code: str, until: int, n_draws: int, seed: int
+    cubes: Mapping[str, xr.Dataset],
+    code: str,
+    until: int,
+    n_draws: int,
+    seed: int,
+    population: xr.DataArray | None = None,
 ) -> tuple[xr.Dataset, dict[str, str]]:
     """Expansion, replacement, openings, supply and need by occupation per group and year."""
     groups = _groups(code)
-    base = demand.demand_base(cubes, seed=seed)
+    base = demand.demand_base(cubes, seed=seed, population=population)
     sim = demand.simulate_jobs(base, groups, until=until, n_draws=n_draws, seed=seed)
     sim = _from_year(sim, replacement.base_year(cubes))
     exits = _replacement_rates(cubes, code, sim, seed)
@@ -455,6 +460,7 @@ def training_needs(
     correspondence: str | Path | None = None,
     n_draws: int = N_DRAWS,
     seed: int,
+    population: xr.DataArray | None = None,
 ) -> xr.Dataset:
     """Training need per broad field of education and level, years base + 1..``until``.
 
@@ -480,6 +486,8 @@ def training_needs(
         Monte Carlo draws of the 80 % intervals and their seed (from the caller: the release's
         ``ctx.seed_for(...)``, the CLI's ``settings.release.seed``); the seed also seeds the
         demography's retirement draws.
+    population
+        :func:`forecasting.demand.projected_population` of ``cubes`` when the caller has it.
 
     Returns
     -------
@@ -501,7 +509,7 @@ def training_needs(
     until = demand._check_until(until)
     code = _check_scope(scope, area)
     key = load_correspondence(correspondence)
-    by_occ, notes = _chain(cubes, code, until, n_draws, seed)
+    by_occ, notes = _chain(cubes, code, until, n_draws, seed, population)
     ds = _to_fields(by_occ, key)
     ds = ds.assign_coords(time=pd.to_datetime([f"{y}-12-31" for y in ds["time"].values]))
     share, flag = replacement_share(ds)

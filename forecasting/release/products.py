@@ -10,6 +10,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import xarray as xr
 
 from forecasting import geography
@@ -51,45 +52,112 @@ register(
 REGISTER_HORIZON = 42
 
 
+def _register_units(ctx: BuildContext) -> list[str]:
+    """Register forecasts and their backtests run per variable: independent hierarchies."""
+    from forecasting.registers import VARIABLES
+
+    return list(VARIABLES)
+
+
+def _register_variable(
+    ctx: BuildContext, unit: str, inputs: Mapping[str, xr.Dataset], cubes: Inputs
+) -> xr.Dataset:
+    """One variable's reconciled forecast (the whole hierarchy of the scope)."""
+    from forecasting.registers import check_registers, forecast_register_variable
+
+    registers = check_registers(cubes["registers"])
+    return forecast_register_variable(
+        registers, unit, "latest", REGISTER_HORIZON, ctx.scope, ctx.area,
+        seed=ctx.seed_for("register_forecasts"),
+    )  # fmt: skip
+
+
 def _register_forecasts(
-    ctx: BuildContext, inputs: Mapping[str, xr.Dataset], cubes: Inputs
+    ctx: BuildContext,
+    parts: Mapping[str, xr.Dataset],
+    inputs: Mapping[str, xr.Dataset],
+    cubes: Inputs,
 ) -> xr.Dataset:
     """Reconciled register forecasts from the latest observed month (across any gap in the
-    history), ``REGISTER_HORIZON`` months ahead."""
-    from forecasting.registers import check_registers, forecast_registers
+    history), ``REGISTER_HORIZON`` months ahead: the variables' forecasts joined with the
+    labour force, the rate and the special groups. The same numbers as one
+    ``forecast_registers`` call with the same seed (tests/test_release_split.py)."""
+    from forecasting.registers import assemble_register_forecasts, check_registers
 
-    seed = ctx.seed_for("register_forecasts")
     registers = check_registers(cubes["registers"])
-    return forecast_registers(registers, "latest", REGISTER_HORIZON, ctx.scope, ctx.area, seed=seed)
+    return assemble_register_forecasts(
+        registers, parts, "latest", REGISTER_HORIZON, ctx.scope, ctx.area,
+        seed=ctx.seed_for("register_forecasts"),
+    )  # fmt: skip
 
 
 register(
     Product(
         name="register_forecasts",
         stage="models",
-        requires=("forecasting.registers:forecast_registers",),
+        requires=(
+            "forecasting.registers:forecast_register_variable",
+            "forecasting.registers:assemble_register_forecasts",
+        ),
         cubes=("registers",),
         needs=("registers_history",),
-        build=_register_forecasts,
+        units=_register_units,
+        build_unit=_register_variable,
+        combine=_register_forecasts,
         metrics=lambda ds: {"areas": int(ds.sizes["area"]), "months": int(ds.sizes["time"])},
+        version="2",
     )
 )
 
 
+def _backtest_units(ctx: BuildContext) -> list[str]:
+    """One unit per origin and variable (``2012-06_unemployed``): 18 independent forecasts."""
+    from forecasting.backtest import DEFAULT_ORIGINS
+    from forecasting.registers import VARIABLES
+
+    return [f"{origin}_{variable}" for origin in DEFAULT_ORIGINS for variable in VARIABLES]
+
+
+def _backtest_rows(ctx: BuildContext) -> tuple[str, ...] | None:
+    from forecasting.registers import area_rows
+
+    return area_rows(ctx.area) if ctx.scope == "area" else None
+
+
+def _backtest_unit(
+    ctx: BuildContext, unit: str, inputs: Mapping[str, xr.Dataset], cubes: Inputs
+) -> xr.Dataset:
+    """The scores of one origin and variable (rows of ``backtest_registers``' frame)."""
+    from forecasting.backtest import backtest_unit
+    from forecasting.registers import check_registers
+
+    origin, variable = unit.split("_", 1)
+    seed = ctx.seed_for("register_backtest_metrics")
+    frame = backtest_unit(
+        check_registers(cubes["registers"]), origin, variable, rows=_backtest_rows(ctx), seed=seed
+    )
+    return xr.Dataset.from_dataframe(frame.rename_axis("row"))
+
+
 def _backtest_metrics(
-    ctx: BuildContext, inputs: Mapping[str, xr.Dataset], cubes: Inputs
+    ctx: BuildContext,
+    parts: Mapping[str, xr.Dataset],
+    inputs: Mapping[str, xr.Dataset],
+    cubes: Inputs,
 ) -> xr.Dataset:
     """Rolling-origin accuracy of the register forecasts for the release's areas.
 
     Mean MASE, sMAPE, interval coverage and MSIS over the default origins (2012-2022), by
-    area, variable, method (base, reconciled, bottom-up) and horizon band.
+    area, variable, method (base, reconciled, bottom-up) and horizon band; the units' scores
+    joined in the order of one ``backtest_registers`` run, so the means are the same.
     """
-    from forecasting.backtest import backtest_registers, summarise
-    from forecasting.registers import area_rows, check_registers
+    from forecasting.backtest import join_units, summarise
 
-    rows = area_rows(ctx.area) if ctx.scope == "area" else None
-    seed = ctx.seed_for("register_backtest_metrics")
-    frame = backtest_registers(check_registers(cubes["registers"]), rows=rows, seed=seed)
+    frames = {
+        tuple(unit.split("_", 1)): part.to_dataframe().reset_index(drop=True)
+        for unit, part in parts.items()
+    }
+    frame = join_units(frames)  # type: ignore[arg-type]
     table = summarise(frame, by=("area", "variable", "method", "band"))
     ds = xr.Dataset.from_dataframe(
         table.rename(columns={"method": "model"}).set_index(["area", "variable", "model", "band"])
@@ -105,15 +173,18 @@ register(
     Product(
         name="register_backtest_metrics",
         stage="backtests",
-        requires=("forecasting.backtest:backtest_registers",),
+        requires=("forecasting.backtest:backtest_unit",),
         cubes=("registers",),
         needs=("registers_history",),
-        build=_backtest_metrics,
+        units=_backtest_units,
+        build_unit=_backtest_unit,
+        combine=_backtest_metrics,
         metrics=lambda ds: {
             "mase_h1_12_reconciled_unemployed": float(
                 ds["mase"].sel(variable="unemployed", model="reconciled", band="h1-12").mean()
             )
         },
+        version="2",
     )
 )
 
@@ -153,7 +224,10 @@ def _area_units(ctx: BuildContext) -> list[str]:
 
 
 def _concat_areas(
-    ctx: BuildContext, parts: Mapping[str, xr.Dataset], inputs: Mapping[str, xr.Dataset]
+    ctx: BuildContext,
+    parts: Mapping[str, xr.Dataset],
+    inputs: Mapping[str, xr.Dataset],
+    cubes: Inputs,
 ) -> xr.Dataset:
     """Join per-area parts along ``area`` (municipalities first, in the release's order).
 
@@ -175,13 +249,45 @@ def _concat_areas(
     return ds.assign_attrs(seed=ctx.seed, unit_seeds="seed_for(product, unit) from the root seed")
 
 
+def _demand_population(
+    ctx: BuildContext, inputs: Mapping[str, xr.Dataset], cubes: Inputs
+) -> xr.Dataset:
+    """The expected-path population projection (2019 base, every municipality) that the
+    labour-demand chain reads, computed once for every area of the release (not published).
+    It has no draws, so its numbers do not depend on the seed (which only labels it)."""
+    from forecasting import demand
+
+    population = demand.projected_population(cubes, seed=ctx.seed_for("demand_population"))
+    return population_dataset(population)
+
+
+def population_dataset(population: xr.DataArray) -> xr.Dataset:
+    """``projected_population`` as a step result: integer years on a ``year`` dim (the
+    contract's ``time`` is a date; stored in the contract's order ``area, age, year``), its
+    attrs on the dataset; :func:`_population_of` undoes that."""
+    both = population.drop_vars("sex", errors="ignore").rename(time="year")
+    return xr.Dataset({"population": both}, attrs=population.attrs)
+
+
+def _population_of(inputs: Mapping[str, xr.Dataset]) -> xr.DataArray:
+    ds = inputs["demand_population"]
+    population = ds["population"].rename(year="time").transpose("area", "time", "age")
+    # C order as computed: numpy sums a contiguous axis pairwise, a strided one in sequence,
+    # so the layout decides the last bits of the age sums downstream
+    population = population.copy(data=np.ascontiguousarray(population.values))
+    population.attrs = dict(ds.attrs)
+    return population
+
+
 def _jobs_unit(
     ctx: BuildContext, unit: str, inputs: Mapping[str, xr.Dataset], cubes: Inputs
 ) -> xr.Dataset:
     from forecasting import demand
 
     seed = ctx.seed_for("jobs_by_industry", unit)
-    return demand.jobs_by_industry_projection(cubes, until=2035, area=unit, seed=seed)
+    return demand.jobs_by_industry_projection(
+        cubes, until=2035, area=unit, seed=seed, population=_population_of(inputs)
+    )
 
 
 def _training_unit(
@@ -191,7 +297,9 @@ def _training_unit(
 
     seed = ctx.seed_for("training_needs", unit)
     scope = "national" if unit == geography.COUNTRY else "area"
-    return training.training_needs(cubes, until=2035, scope=scope, area=unit, seed=seed)
+    return training.training_needs(
+        cubes, until=2035, scope=scope, area=unit, seed=seed, population=_population_of(inputs)
+    )
 
 
 def _area_count(ds: xr.Dataset) -> dict[str, Any]:
@@ -223,10 +331,21 @@ TRAINING_CUBES = (*JOBS_CUBES, "employment_by_age_education", "registers", "occu
 
 register(
     Product(
+        name="demand_population",
+        stage="labour_demand",
+        requires=("forecasting.demand:projected_population",),
+        cubes=DEMOGRAPHY_RATE_CUBES,
+        build=_demand_population,
+        publish=False,
+    )
+)
+register(
+    Product(
         name="jobs_by_industry",
         stage="labour_demand",
         requires=("forecasting.demand:jobs_by_industry_projection",),
         cubes=JOBS_CUBES,
+        needs=("demand_population",),
         units=_area_units,
         build_unit=_jobs_unit,
         combine=_concat_areas,
@@ -239,6 +358,7 @@ register(
         stage="training_needs",
         requires=("forecasting.training:training_needs",),
         cubes=TRAINING_CUBES,
+        needs=("demand_population",),
         units=_area_units,
         build_unit=_training_unit,
         combine=_concat_areas,

@@ -44,8 +44,9 @@ WHOLE_SNAPSHOT = "snapshot"
 BuildFn = Callable[["BuildContext", Mapping[str, xr.Dataset], Inputs], xr.Dataset]
 UnitsFn = Callable[["BuildContext"], Sequence[str]]
 UnitFn = Callable[["BuildContext", str, Mapping[str, xr.Dataset], Inputs], xr.Dataset]
+#: ``combine(ctx, parts, inputs, cubes)``: ``parts`` maps unit -> its dataset.
 CombineFn = Callable[
-    ["BuildContext", Mapping[str, xr.Dataset], Mapping[str, xr.Dataset]], xr.Dataset
+    ["BuildContext", Mapping[str, xr.Dataset], Mapping[str, xr.Dataset], Inputs], xr.Dataset
 ]
 MetricsFn = Callable[[xr.Dataset], Mapping[str, Any]]
 
@@ -106,9 +107,11 @@ class BuildContext:
 class Product:
     """One release product and how to build it.
 
-    Either ``build(ctx, inputs)`` for a single step, or ``units(ctx)`` + ``build_unit(ctx,
-    unit, inputs)`` + ``combine(ctx, parts, inputs)`` for a step mapped over units
-    (municipalities). ``inputs`` maps the names in ``needs`` to their datasets.
+    Either ``build(ctx, inputs, cubes)`` for a single step, or ``units(ctx)`` +
+    ``build_unit(ctx, unit, inputs, cubes)`` + ``combine(ctx, parts, inputs, cubes)`` for a
+    step mapped over units (areas, variables, backtest origins), which the flow runs as
+    independent tasks. ``inputs`` maps the names in ``needs`` to their datasets, ``cubes``
+    the input cubes of ``cubes``.
     """
 
     name: str

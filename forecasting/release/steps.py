@@ -74,7 +74,9 @@ def run_combine(
         product,
         key,
         None,
-        lambda: combine(ctx, _load_all(ctx, by_unit), _load_all(ctx, inputs)),
+        lambda: combine(
+            ctx, _load_all(ctx, by_unit), _load_all(ctx, inputs), cubes_for(ctx, product)
+        ),
     )
 
 
@@ -155,7 +157,7 @@ def assemble_manifest(
         "code_version": ctx.code_version,
         "code_fingerprint": ctx.code_fingerprint,
         "seeds": {"root": ctx.seed},
-        "products": {name: ref.content_hash for name, ref in refs.items()},
+        "products": {name: ref.content_hash for name, ref in refs.items() if ref.publish},
         "skipped": dict(skipped),
         "metrics": {name: dict(ref.metrics) for name, ref in refs.items() if ref.metrics},
         "timings": dict(timings or {}),

@@ -10,7 +10,9 @@ mean ``exp(loc + scale**2 / 2) - 1`` (it adds up across series, which reconcilia
 
 from __future__ import annotations
 
+import functools
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Self
 
@@ -117,12 +119,7 @@ class ParamsMixin:
 
     def get_params(self) -> dict[str, Any]:
         """The constructor parameters (as scikit-learn's ``get_params(deep=False)``)."""
-        names = [
-            p.name
-            for p in inspect.signature(type(self).__init__).parameters.values()
-            if p.kind == p.KEYWORD_ONLY
-        ]
-        return {name: getattr(self, name) for name in names}
+        return {name: getattr(self, name) for name in _keyword_names(type(self).__init__)}
 
     def clone(self, **changes: Any) -> Self:
         """An unfitted copy with the same parameters (``changes`` override some)."""
@@ -183,6 +180,15 @@ class BaseForecaster(ParamsMixin):
 
     def _predict_log(self, h: int) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover
         raise NotImplementedError
+
+
+@functools.lru_cache(maxsize=256)
+def _keyword_names(init: Callable[..., None]) -> tuple[str, ...]:
+    """Keyword-only parameter names of a constructor (``inspect.signature`` is slow, and the
+    panel models clone thousands of estimators per forecast)."""
+    return tuple(
+        p.name for p in inspect.signature(init).parameters.values() if p.kind == p.KEYWORD_ONLY
+    )
 
 
 def robust_clip(resid: np.ndarray, k: float) -> float:
