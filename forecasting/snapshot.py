@@ -1,10 +1,12 @@
 """The embedded data snapshot: validated cubes by name (see ``docs/DATA_CONTRACT.md``).
 
->>> from forecasting import snapshot
->>> snapshot.names()                                  # doctest: +SKIP
-['commuting', ..., 'registers', 'vacancy_flows']
->>> ds = snapshot.load("registers")                    # doctest: +SKIP
->>> ds["unemployed"].sel(area="TA23")                  # doctest: +SKIP
+Only the input layer (:mod:`forecasting.io.inputs`) reads it; everything else gets its cubes
+as arguments from ``forecasting.io.inputs.assemble()``.
+
+>>> from forecasting.snapshot import load, names
+>>> names()                                            # doctest: +SKIP
+['age_key_figures', ..., 'registers', 'vacancy_flows']
+>>> ds = load("registers")                             # doctest: +SKIP
 
 Every :func:`load` reads the cube fully into memory, casts counts back to float64, checks it
 against the data contract (with the manifest's count variables) and against its recorded
