@@ -96,7 +96,7 @@ def main() -> None:
         "## Speed (national backtest + final forecast)", "",
         f"Command: `{command}`; run {pd.Timestamp.now():%Y-%m-%d %H:%M} on a shared 2-core "
         f"machine (load average {load[0]:.1f} at the start, {os.getloadavg()[0]:.1f} at the "
-        "end: other workers' jobs running), so wall times are noisy; CPU time is the "
+        "end: other jobs running), so wall times are noisy; CPU time is the "
         "fairer comparison. Final figures should be re-run on a quiet machine.", "",
         f"Job: {len(origins)} origins x {len(VARIABLES)} variables x {n_series} series, "
         f"horizons up to {BACKTEST_HORIZON}, "

@@ -108,7 +108,7 @@ def report(
         f"Command: `python benchmarks/bench_snapshot.py --runs {n_runs}`",
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
-        f"{platform.python_version()}; shared with other workers during the run, so wall times "
+        f"{platform.python_version()}; shared with other jobs during the run, so wall times "
         "are upper bounds (CPU times are not); re-run on a quiet machine for final figures.",
         "",
         f"- `uptime` before: `{load[0]}`",

@@ -127,7 +127,7 @@ def run(area: str = "TA23", skip: list[str] | None = None) -> dict[str, Any]:
 
 NOTES = [
     "",
-    "Notes: wall times are on a 2-core machine shared with other engineers' jobs (load above 2 "
+    "Notes: wall times are on a 2-core machine shared with other jobs (load above 2 "
     "means waiting for a core); the CPU column is the work itself. The release time includes "
     "Prefect's temporary API server start-up (about 10-15 s). Alert delivery is off (no "
     "subscribers here); the alerts product itself is built. The first-run verdict is on wall "

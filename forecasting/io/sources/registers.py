@@ -53,7 +53,7 @@ VARS_12R5 = {
     "TYOVOIMATK": "labour_force",
     "AVPAIKATLOPUSSA": "vacancies",
 }
-#: All 23 variables of 12r5 in the 2026 PxWeb json (names fixed by the lead, see docs).
+#: All 23 variables of 12r5 in the 2026 PxWeb json (their names: docs/DATA_CONTRACT.md).
 VARS_12R5_ALL = {
     "HAKIJALOPUSSA": "jobseekers",
     "TYOTTOMATLOPUSSA": "unemployed",
