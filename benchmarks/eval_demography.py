@@ -174,14 +174,30 @@ def production(draws: int, seed: int) -> dict[str, object]:
     ta = tot.sel(area="TA23", sex="T")
     official = _data.by_year(cubes()["projection_2019"]["population_total"]).sel(area=SIX)
     supply = _data.by_year(
-        _wide(labour_supply(
-            cubes(), base_year=2019, until=2040, scope="area", area="TA23", draws=draws, seed=seed
-        ).sel(area="TA23"))
+        _wide(
+            labour_supply(
+                cubes(),
+                base_year=2019,
+                until=2040,
+                scope="area",
+                area="TA23",
+                draws=draws,
+                seed=seed,
+            ).sel(area="TA23")
+        )
     )
     retire = _data.by_year(
-        _wide(retirements(
-            cubes(), base_year=2019, until=2040, scope="area", area="TA23", draws=draws, seed=seed
-        ).sel(area="TA23"))
+        _wide(
+            retirements(
+                cubes(),
+                base_year=2019,
+                until=2040,
+                scope="area",
+                area="TA23",
+                draws=draws,
+                seed=seed,
+            ).sel(area="TA23")
+        )
     )
     return {"totals": ta, "official": official.sum("area"), "supply": supply, "retire": retire}
 

@@ -77,7 +77,10 @@ def onsets(unemployed: xr.DataArray, start: str, end: str, persist: int) -> pd.S
 def firing_months(
     report: EvaluationReport,
     only: tuple[str, ...] = (
-        "seasonal_rise", "rate_threshold", "structural_break", "vacancy_decline",
+        "seasonal_rise",
+        "rate_threshold",
+        "structural_break",
+        "vacancy_decline",
         "tightness_decline",
     ),
 ) -> dict[str, list[pd.Timestamp]]:

@@ -152,7 +152,8 @@ def test_projection_reads_the_cubes_it_is_given(cubes, projection) -> None:
         doubled[name] = cubes[name].assign(jobs=cubes[name]["jobs"] * 2.0)
     again = demand.jobs_by_industry_projection(doubled, 2030, "TA23", n_draws=60, seed=SEED)
     xr.testing.assert_allclose(
-        again["jobs"].sel(statistic="mean"), 2.0 * projection["jobs"].sel(statistic="mean"),
+        again["jobs"].sel(statistic="mean"),
+        2.0 * projection["jobs"].sel(statistic="mean"),
         rtol=1e-6,
     )
     # The same cubes and seed reproduce the projection; the seed comes from the caller.

@@ -569,8 +569,8 @@ def vacancy_decline(vacancies: xr.DataArray, cfg: dict[str, Any]) -> Signal:
     drop = before - v
     big = (before >= cfg["min_vacancies"]) & (drop >= cfg["min_drop"])
     warning = big & (change <= -cfg["drop_warning"])
-    critical = warning & (change <= -cfg["drop_critical"]) & (
-        before >= cfg["min_vacancies_critical"]
+    critical = (
+        warning & (change <= -cfg["drop_critical"]) & (before >= cfg["min_vacancies_critical"])
     )
     numbers = xr.Dataset(
         {
@@ -663,8 +663,10 @@ def _n(numbers: Mapping[str, Any], key: str) -> Any:
 
 
 def _seasonal_detail(n: Mapping[str, Any], lang: str) -> str:
-    value, ch, rise = fmt.number(_n(n, "value"), lang), fmt.change(_n(n, "yoy_change"), lang), (
-        fmt.signed(_n(n, "rise_persons"), lang)
+    value, ch, rise = (
+        fmt.number(_n(n, "value"), lang),
+        fmt.change(_n(n, "yoy_change"), lang),
+        (fmt.signed(_n(n, "rise_persons"), lang)),
     )
     usual = fmt.change(_n(n, "norm_median"), lang)
     return {
@@ -705,8 +707,9 @@ def _break_detail(n: Mapping[str, Any], lang: str) -> str:
 
 
 def _vacancy_detail(n: Mapping[str, Any], lang: str) -> str:
-    now, before = fmt.number(_n(n, "vacancies_3m"), lang), fmt.number(
-        _n(n, "vacancies_3m_year_before"), lang
+    now, before = (
+        fmt.number(_n(n, "vacancies_3m"), lang),
+        fmt.number(_n(n, "vacancies_3m_year_before"), lang),
     )
     ch = fmt.change(_n(n, "change"), lang)
     month = fmt.number(_n(n, "vacancies"), lang)
@@ -721,8 +724,9 @@ def _vacancy_detail(n: Mapping[str, Any], lang: str) -> str:
 
 
 def _tightness_detail(n: Mapping[str, Any], lang: str) -> str:
-    t, b = fmt.number(_n(n, "tightness"), lang, 2), fmt.number(
-        _n(n, "tightness_year_before"), lang, 2
+    t, b = (
+        fmt.number(_n(n, "tightness"), lang, 2),
+        fmt.number(_n(n, "tightness_year_before"), lang, 2),
     )
     ch, u = fmt.change(_n(n, "change"), lang), fmt.change(_n(n, "unemployed_change"), lang)
     return {
@@ -738,14 +742,18 @@ def _tightness_detail(n: Mapping[str, Any], lang: str) -> str:
 def _event_detail(n: Mapping[str, Any], lang: str) -> str:
     jobs, share = fmt.number(_n(n, "jobs"), lang), fmt.percent(_n(n, "share"), lang)
     pp = _n(n, "sim_rate_change_pp")
-    sim = {
-        "fi": f" Simuloitu vaikutus työttömyysasteeseen {fmt.signed(pp, lang, 1)} "
-        "prosenttiyksikköä.",
-        "sv": f" Simulerad effekt på arbetslöshetsgraden {fmt.signed(pp, lang, 1)} "
-        "procentenheter.",
-        "en": f" Simulated effect on the unemployment rate {fmt.signed(pp, lang, 1)} "
-        "percentage points.",
-    }[lang] if pp is not None else ""
+    sim = (
+        {
+            "fi": f" Simuloitu vaikutus työttömyysasteeseen {fmt.signed(pp, lang, 1)} "
+            "prosenttiyksikköä.",
+            "sv": f" Simulerad effekt på arbetslöshetsgraden {fmt.signed(pp, lang, 1)} "
+            "procentenheter.",
+            "en": f" Simulated effect on the unemployment rate {fmt.signed(pp, lang, 1)} "
+            "percentage points.",
+        }[lang]
+        if pp is not None
+        else ""
+    )
     return {
         "fi": f"Ilmoitettuja vähennyksiä {jobs} työpaikkaa, {share} kunnan työvoimasta.",
         "sv": f"Aviserade minskningar {jobs} jobb, {share} av kommunens arbetskraft.",
@@ -754,8 +762,9 @@ def _event_detail(n: Mapping[str, Any], lang: str) -> str:
 
 
 def _working_age_detail(n: Mapping[str, Any], lang: str) -> str:
-    now, ahead = fmt.number(_n(n, "working_age"), lang), fmt.number(
-        _n(n, "working_age_ahead"), lang
+    now, ahead = (
+        fmt.number(_n(n, "working_age"), lang),
+        fmt.number(_n(n, "working_age_ahead"), lang),
     )
     ch, years = fmt.change(_n(n, "change"), lang), fmt.number(_n(n, "years"), lang)
     return {
@@ -777,8 +786,9 @@ def _clients_detail(n: Mapping[str, Any], lang: str) -> str:
 
 
 def _occupation_detail(n: Mapping[str, Any], lang: str) -> str:
-    t, b = fmt.number(_n(n, "tightness"), lang, 2), fmt.number(
-        _n(n, "tightness_year_before"), lang, 2
+    t, b = (
+        fmt.number(_n(n, "tightness"), lang, 2),
+        fmt.number(_n(n, "tightness_year_before"), lang, 2),
     )
     return {
         "fi": f"Avoimia työpaikkoja työnhakijaa kohden {t}, vuotta aiemmin {b}.",

@@ -418,6 +418,8 @@ register(
         metrics=_area_count,
     )
 )
+
+
 def _population_variants(
     ctx: BuildContext, inputs: Mapping[str, xr.Dataset], cubes: Inputs
 ) -> xr.Dataset:
