@@ -94,44 +94,32 @@ def summary(table: pd.DataFrame, codes: list[str]) -> dict[str, float]:
     }
 
 
-def area_backtest(draws: int, seed: int) -> tuple[pd.DataFrame, dict[str, float]]:
-    ds = project_population(
+def backtest_run(scope: str, area: str, draws: int, seed: int, window: int = 5) -> xr.Dataset:
+    """The 2019-base projection to 2022 with the backtest assumptions (``window``: years of
+    migration history)."""
+    return project_population(
         cubes(),
         base_year=2019,
         until=2022,
-        scope="area",
-        area="TA23",
+        scope=scope,
+        area=area,
         draws=draws,
         seed=seed,
-        assumptions=backtest_assumptions(),
+        assumptions=backtest_assumptions(window),
     )
+
+
+def area_backtest(draws: int, seed: int) -> tuple[pd.DataFrame, dict[str, float]]:
+    ds = backtest_run("area", "TA23", draws, seed)
     table = totals_table(ds, [*SIX, "TA23"])
     result = summary(table, SIX)
-    expected = project_population(
-        cubes(),
-        base_year=2019,
-        until=2022,
-        scope="area",
-        area="TA23",
-        draws=0,
-        seed=seed,
-        assumptions=backtest_assumptions(),
-    )
+    expected = backtest_run("area", "TA23", 0, seed)
     result["mdape_expected"] = summary(totals_table(expected, SIX), SIX)["mdape"]
     return table, result
 
 
 def national_backtest(draws: int, seed: int) -> dict[str, float]:
-    ds = project_population(
-        cubes(),
-        base_year=2019,
-        until=2022,
-        scope="national",
-        area="SSS",
-        draws=draws,
-        seed=seed,
-        assumptions=backtest_assumptions(),
-    )
+    ds = backtest_run("national", "SSS", draws, seed)
     munis = sorted(geography.municipalities().index)
     return summary(totals_table(ds, munis), munis)
 
@@ -139,17 +127,7 @@ def national_backtest(draws: int, seed: int) -> dict[str, float]:
 def window_sensitivity(draws: int, seed: int) -> list[tuple[int, dict[str, float]]]:
     out = []
     for window in (3, 5, 10):
-        a = backtest_assumptions(window)
-        ds = project_population(
-            cubes(),
-            base_year=2019,
-            until=2022,
-            scope="area",
-            area="TA23",
-            draws=draws,
-            seed=seed,
-            assumptions=a,
-        )
+        ds = backtest_run("area", "TA23", draws, seed, window)
         out.append((window, summary(totals_table(ds, SIX), SIX)))
     return out
 
