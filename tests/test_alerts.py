@@ -350,11 +350,13 @@ def test_repository_lists_filters_acknowledges_and_subscribes(db: Any) -> None:
 
 
 def test_staffing_assumptions_agree_with_the_scenario_engine() -> None:
+    from forecasting.scenarios import staffing
     from forecasting.scenarios.spec import Staffing
 
     cfg = CFG["clients_per_expert"]
     default = Staffing()
-    assert cfg["client_share_of_unemployed"] == default.clients_per_unemployed
-    assert cfg["client_facing_experts"]["TA23"] == default.experts_for("TA23")
+    # one staffing table for both: the alert has no copy of its own, and no 1.45 multiplier
+    assert "client_facing_experts" not in cfg and "client_share_of_unemployed" not in cfg
+    assert staffing.client_facing_experts("TA23") == default.experts_for("TA23") == 50.0
     assert default.experts_for("TA01") is None  # no figure: not TA23's borrowed
     assert (cfg["min_clients"], cfg["max_clients"]) == (default.target_low, default.target_high)

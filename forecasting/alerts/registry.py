@@ -103,6 +103,7 @@ def register(rule: Rule) -> Rule:
 
 def registered() -> dict[str, Rule]:
     """Every registered rule by name (importing :mod:`forecasting.alerts.rules` registers)."""
+    import forecasting.alerts.groups
     import forecasting.alerts.rules  # noqa: F401  (the rules register themselves)
 
     return dict(_RULES)

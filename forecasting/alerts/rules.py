@@ -409,30 +409,38 @@ def working_age_decline(working_age: xr.DataArray, cfg: dict[str, Any]) -> Signa
     return Signal("working_age_decline", "3", sev, numbers, meta={"years": years})
 
 
-def clients_per_expert(unemployed: xr.DataArray, cfg: dict[str, Any]) -> Signal:
+def clients_per_expert(
+    jobseekers: xr.DataArray, experts: Mapping[str, float], cfg: dict[str, Any]
+) -> Signal:
     """Clients per client-facing employment expert against the 100-200 rule.
+
+    Clients are the registered jobseekers (12r5 ``jobseekers``, HAKIJALOPUSSA: unemployed plus
+    those in services, laid off or employed while seeking), not a multiple of the unemployed;
+    the register has them from 2026-06 only, so earlier months are missing (NaN, no alert).
 
     Parameters
     ----------
-    unemployed
-        (area, time) registered unemployed jobseekers of employment areas ("TA23" ...). Areas
-        without a configured staff count are skipped.
+    jobseekers
+        (area, time) registered jobseekers of employment areas ("TA23" ...).
+    experts
+        Client-facing experts (person-years) by area, from the staffing table
+        (``forecasting/config/staffing.toml``); areas without a figure are skipped.
     """
-    staff = cfg.get("client_facing_experts", {})
-    areas = [a for a in map(str, unemployed["area"].values) if a in staff]
-    sub = unemployed.sel(area=areas)
-    experts = xr.DataArray([float(staff[a]) for a in areas], dims="area", coords={"area": areas})
-    clients = sub * cfg["client_share_of_unemployed"] / experts
+    areas = [a for a in map(str, jobseekers["area"].values) if a in experts]
+    sub = jobseekers.sel(area=areas)
+    staff = xr.DataArray([float(experts[a]) for a in areas], dims="area", coords={"area": areas})
+    clients = sub / staff
     over = clients > cfg["max_clients"]
     sev = _severity(over, clients > 1.25 * cfg["max_clients"], info=clients < cfg["min_clients"])
     numbers = xr.Dataset(
         {
             "clients_per_expert": clients,
-            "experts": experts,
+            "jobseekers": sub,
+            "experts": staff,
             "staff_needed_at_max": np.ceil(sub / cfg["max_clients"]),
         }
     )
-    return Signal("clients_per_expert", "1", sev, numbers)
+    return Signal("clients_per_expert", "2", sev, numbers)
 
 
 def occupation_shortage(
@@ -778,10 +786,12 @@ def _working_age_detail(n: Mapping[str, Any], lang: str) -> str:
 
 def _clients_detail(n: Mapping[str, Any], lang: str) -> str:
     c, e = fmt.number(_n(n, "clients_per_expert"), lang), fmt.number(_n(n, "experts"), lang)
+    j = fmt.number(_n(n, "jobseekers"), lang)
     return {
-        "fi": f"Asiakkaita {c} asiantuntijaa kohden ({e} asiantuntijaa); tavoite 100–200.",
-        "sv": f"{c} kunder per sakkunnig ({e} sakkunniga); målet är 100–200.",
-        "en": f"{c} clients per expert ({e} experts); the target is 100–200.",
+        "fi": f"Työnhakijoita {j}, asiakkaita {c} asiantuntijaa kohden ({e} asiantuntijaa); "
+        "tavoite 100–200.",
+        "sv": f"{j} arbetssökande, {c} kunder per sakkunnig ({e} sakkunniga); målet är 100–200.",
+        "en": f"{j} jobseekers, {c} clients per expert ({e} experts); the target is 100–200.",
     }[lang]
 
 
@@ -915,14 +925,19 @@ register(Rule(
 
 
 def _clients(inp: RegisterInputs, cfg: dict[str, Any]) -> Signal | None:
-    staff = [a for a in cfg.get("client_facing_experts", {}) if a in inp.registers["area"]]
-    if not staff:
+    from forecasting.scenarios import staffing
+
+    known = set(map(str, inp.registers["area"].values))
+    table = {a: staffing.client_facing_experts(a) for a in known}
+    experts = {a: float(v) for a, v in table.items() if v is not None}
+    if not experts:
         return None
-    return clients_per_expert(inp.registers["unemployed"].sel(area=staff), cfg)
+    jobseekers = with_area_sums(inp.registers["jobseekers"])
+    return clients_per_expert(jobseekers.sel(area=sorted(experts)), experts, cfg)
 
 
 register(Rule(
-    "clients_per_expert", "1",
+    "clients_per_expert", "2",
     title={
         "fi": "Asiakkaita työllisyysasiantuntijaa kohden on yli tavoitteen",
         "sv": "Antalet kunder per sysselsättningsexpert överstiger målet",
@@ -934,9 +949,8 @@ register(Rule(
         "en": "Service quality and statutory meetings are at risk without more staff.",
     },
     detail=_clients_detail, compute=_clients,
-    defaults={"max_clients": 200, "min_clients": 100, "client_share_of_unemployed": 1.45,
-              **_life(2, 3, 3)},
-    variables=("unemployed",),
+    defaults={"max_clients": 200, "min_clients": 100, **_life(2, 3, 3)},
+    series="jobseekers", variables=("jobseekers",),
 ))  # fmt: skip
 register(Rule(
     "event_tier", "2",
