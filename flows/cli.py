@@ -351,6 +351,63 @@ def _alerts_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _alerts_replay(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from forecasting.alerts.replay import replay, replay_areas
+    from forecasting.io.alert_db import make_engine
+    from forecasting.io.inputs import assemble
+
+    registers = assemble(["registers"])["registers"]
+    areas = replay_areas(registers, args.scope, args.area)
+    with tempfile.TemporaryDirectory() as tmp:
+        db = make_engine(f"sqlite:///{Path(tmp) / 'replay.sqlite'}")
+        frame = replay(db, registers, args.from_, args.to, areas)
+        db.dispose()
+    _write_frame(frame, args.out)
+    print(f"{len(frame)} episodes in {len(areas)} areas -> {args.out}")
+    return 0
+
+
+def _alerts_episodes(args: argparse.Namespace) -> int:
+    from forecasting.alerts.replay import labelled_onsets
+    from forecasting.io.inputs import assemble
+
+    registers = assemble(["registers"])["registers"]
+    unemployed = registers["unemployed"].sel(time=slice(None, "2023-10-01"))
+    frame = labelled_onsets(unemployed)
+    _write_frame(frame, args.out)
+    print(f"{len(frame)} labelled onsets -> {args.out}")
+    return 0
+
+
+def _alerts_dead_letters(args: argparse.Namespace) -> int:
+    from forecasting.io.delivery import Deliverer
+
+    deliverer = Deliverer(_alert_db())
+    if args.replay is not None:
+        if not deliverer.replay(args.replay):
+            print(f"delivery {args.replay} is not a dead letter", file=sys.stderr)
+            return 1
+        print(f"delivery {args.replay} queued again (the delivery-drain deployment sends it)")
+        return 0
+    total, rows = deliverer.dead_letters(limit=args.limit)
+    for r in rows:
+        print(
+            f"{r['id']:>6}  {r['kind']:<9} {r['channel']:<7} {r['recipient']:<20} "
+            f"attempts {r['attempts']}  {r['last_due_at']}  {r['last_error']}  {r['title']}"
+        )
+    print(f"{len(rows)} of {total} dead letters")
+    return 0
+
+
+def _alerts_drain(args: argparse.Namespace) -> int:
+    from forecasting.alerts.run import deliverer_from_settings
+
+    print(deliverer_from_settings(_alert_db()).process_due())
+    return 0
+
+
 # --- parser ----------------------------------------------------------------------------
 
 
@@ -503,6 +560,22 @@ def _build_parser() -> argparse.ArgumentParser:
         "rules read (default: the current release; without one the run is refused)",
     )
     p.set_defaults(handler=_alerts_evaluate)
+    p = al.add_parser("replay", help="replay the register rules on history: episodes to CSV")
+    p.add_argument("--from", dest="from_", default="2006-01", help="first month, YYYY-MM")
+    p.add_argument("--to", default="2023-10", help="last month, YYYY-MM")
+    p.add_argument("--scope", choices=("area", "national"), default="national")
+    p.add_argument("--area", default=None, help="with --scope area: the area and its members")
+    p.add_argument("--out", required=True, help="CSV: area, rule, severity, start, end")
+    p.set_defaults(handler=_alerts_replay)
+    p = al.add_parser("episodes", help="the labelled onsets 2006-2023 (objective definition)")
+    p.add_argument("--out", required=True, help="CSV: area, onset, turn")
+    p.set_defaults(handler=_alerts_episodes)
+    p = al.add_parser("dead-letters", help="list dead-letter deliveries, or queue one again")
+    p.add_argument("--replay", type=int, default=None, metavar="ID", help="queue this one again")
+    p.add_argument("--limit", type=int, default=100)
+    p.set_defaults(handler=_alerts_dead_letters)
+    p = al.add_parser("drain", help="send the deliveries that are due now (one pass)")
+    p.set_defaults(handler=_alerts_drain)
 
     for name, handler, helptext in (
         ("serve", _serve, "serve the current release (API + dashboard)"),

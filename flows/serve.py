@@ -6,6 +6,8 @@ deployment             schedule (Europe/Helsinki)   why then
 area-monthly           06:00 on the 26th            KEHA-keskus publishes the employment
                                                     service statistics around the 20th-25th
 national-monthly       07:00 on the 26th            the same, all employment areas, on Dask
+delivery-drain         every minute                 sends the alert deliveries that are due
+                                                    (retries wait for real: flows/deliveries.py)
 national-yearly        06:00 on 2 May               Statistics Finland's population structure
                                                     (31.12. of the previous year) is out by late
                                                     April: demography and everything after it
@@ -25,8 +27,9 @@ from __future__ import annotations
 from typing import Any
 
 from prefect import serve
-from prefect.schedules import Cron
+from prefect.schedules import Cron, Interval
 
+from flows.deliveries import DRAIN_EVERY_S, drain_deliveries
 from flows.release import build_release, make_task_runner
 from forecasting.settings import get_settings
 
@@ -64,6 +67,12 @@ def deployments(dask_workers: int = 2) -> list[Any]:
             parameters=national,
             tags=["release", "yearly", "demography"],
             description="Release after Statistics Finland's yearly population structure.",
+        ),
+        drain_deliveries.to_deployment(
+            name="delivery-drain",
+            schedules=[Interval(DRAIN_EVERY_S)],
+            tags=["alerts", "delivery"],
+            description="Send the alert deliveries that are due (retries with real waiting).",
         ),
     ]
 

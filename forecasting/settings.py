@@ -56,7 +56,9 @@ class AlertSettings(BaseModel):
     smtp_password: SecretStr | None = None
     mail_from: str = "ennakointi@localhost"
     delivery_max_attempts: int = 5
-    delivery_backoff_s: float = 1.0
+    # first retry after a minute, then doubling (1, 2, 4, 8 min): a Teams 429 or SMTP
+    # greylisting (typically 5-15 min) is waited out by the scheduled drain
+    delivery_backoff_s: float = 60.0
     # Webhook hosts allowed although they are internal (an on-premises relay), or allowed over
     # plain http: exact host names or IP addresses, or CIDRs ("10.0.5.0/24"). Everything else
     # must be https to a public address.

@@ -63,6 +63,10 @@ class AlertRepository(Protocol):
 
     def unsubscribe(self, subscription_id: int, owner: str) -> None: ...
 
+    def dead_letters(self, offset: int, limit: int) -> tuple[int, list[dict[str, Any]]]: ...
+
+    def replay_dead_letter(self, delivery_id: int) -> bool: ...
+
 
 class SqlAlertRepository:
     """:class:`AlertRepository` over the alert store (any SQLAlchemy URL).
@@ -145,3 +149,17 @@ class SqlAlertRepository:
             self._store.unsubscribe(subscription_id, owner)
         except SubscriptionNotFoundError as exc:
             raise NotFoundError(str(exc)) from exc
+
+    def _deliverer(self) -> Any:
+        from forecasting.io.delivery import Deliverer
+
+        return Deliverer(self.engine)
+
+    def dead_letters(self, offset: int, limit: int) -> tuple[int, list[dict[str, Any]]]:
+        """Dead-letter deliveries, newest first."""
+        total, rows = self._deliverer().dead_letters(limit=limit, offset=offset)
+        return total, rows
+
+    def replay_dead_letter(self, delivery_id: int) -> bool:
+        """Queue a dead letter again (the scheduled drain sends it); False if not dead."""
+        return bool(self._deliverer().replay(delivery_id))

@@ -27,6 +27,7 @@ SCOPES: dict[str, str] = {
     "scenarios:run": "run scenarios on demand",
     "alerts:subscribe": "create alert subscriptions",
     "alerts:ack": "acknowledge alerts",
+    "alerts:deliveries": "list and replay dead-letter deliveries",
 }
 
 api_key_header = APIKeyHeader(

@@ -261,7 +261,8 @@ def evaluate_snapshot(
         later = engine.evaluate(at_now, [now_month], explainer=explainer)
         report.transitions += later.transitions
         report.enqueued += later.enqueued
-    delivered = deliverer.drain() if deliver else {}
+    # the first attempt now; retries wait for real in the scheduled drain (flows/deliveries.py)
+    delivered = deliverer.process_due() if deliver else {}
     return RunSummary(
         months=len(months),
         areas=len(areas or signals[0].severity["area"]),

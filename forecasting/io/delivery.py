@@ -28,7 +28,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from forecasting.io.alert_db import DeliveryRow, SubscriptionRow, session_scope, utcnow
@@ -359,9 +359,12 @@ class Deliverer:
         return "delivered"
 
     def drain(self, *, max_rounds: int = 20, now: dt.datetime | None = None) -> dict[str, int]:
-        """Process until nothing is pending, advancing a virtual clock past each backoff.
+        """Process until nothing is pending, advancing a VIRTUAL clock past each backoff.
 
-        Used by batch runs and tests; the virtual clock means no real sleeping.
+        For tests and one-off batch checks only: it makes every attempt at once, so a rate
+        limit (HTTP 429) or SMTP greylisting that needs minutes is not waited out. Production
+        sends with :meth:`process_due` from the scheduled drain deployment
+        (``flows/deliveries.py``), which waits for real between attempts.
         """
         clock = now or utcnow()
         totals = {"delivered": 0, "retry": 0, "dead": 0}
@@ -373,3 +376,49 @@ class Deliverer:
                 break
             clock += dt.timedelta(seconds=self.backoff_s * 2**self.max_attempts)
         return totals
+
+    # -- dead letters --------------------------------------------------------------------
+    def dead_letters(self, limit: int = 100, offset: int = 0) -> tuple[int, list[dict[str, Any]]]:
+        """The dead deliveries, newest first: (total, rows without the payload's body)."""
+        with session_scope(self.engine) as session:
+            total = session.scalar(
+                select(func.count()).select_from(DeliveryRow).where(DeliveryRow.status == "dead")
+            )
+            rows = session.execute(
+                select(DeliveryRow, SubscriptionRow)
+                .join(SubscriptionRow, SubscriptionRow.id == DeliveryRow.subscription_id)
+                .where(DeliveryRow.status == "dead")
+                .order_by(DeliveryRow.id.desc())
+                .offset(offset)
+                .limit(limit)
+            ).all()
+            return int(total or 0), [_dead_row(d, s) for d, s in rows]
+
+    def replay(self, delivery_id: int, now: dt.datetime | None = None) -> bool:
+        """Queue a dead letter again (attempts from zero, due at ``now``); False if the id is
+        not a dead letter. The same idempotency key goes out, so a receiver that did get it
+        can drop the copy."""
+        with session_scope(self.engine) as session:
+            row = session.get(DeliveryRow, delivery_id)
+            if row is None or row.status != "dead":
+                return False
+            row.status = "pending"
+            row.attempts = 0
+            row.next_attempt_at = now or utcnow()
+        return True
+
+
+def _dead_row(d: DeliveryRow, s: SubscriptionRow) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "kind": d.kind,
+        "alert_id": d.alert_id,
+        "subscription_id": d.subscription_id,
+        "recipient": s.recipient,
+        "channel": s.channel,
+        "attempts": d.attempts,
+        "last_error": d.last_error,
+        "last_due_at": d.next_attempt_at.isoformat(timespec="seconds"),
+        "title": str(d.payload.get("title", "")),
+        "idempotency_key": d.idempotency_key,
+    }

@@ -6,6 +6,7 @@ from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Path, Query, Request, Response
+from pydantic import BaseModel, Field
 
 from forecasting import geography
 from forecasting.errors import UnknownAreaError, ValidationError
@@ -26,7 +27,7 @@ from service.deps import (
     provenance,
     provenance_headers,
 )
-from service.errors import AUTH_RESPONSES, NotConfiguredError
+from service.errors import AUTH_RESPONSES, NotConfiguredError, NotFoundError
 from service.labels import area_name
 from service.schemas import (
     AcknowledgeIn,
@@ -267,3 +268,71 @@ def unsubscribe(
     key's subscription is a 404, as an unknown id is."""
     context.alerts.unsubscribe(subscription_id, principal.name)
     return Response(status_code=204)
+
+
+class DeadLetter(BaseModel):
+    """A delivery that failed for good (permanent error or every attempt used)."""
+
+    id: int
+    kind: str = Field(description="immediate | digest")
+    alert_id: int | None
+    subscription_id: int
+    recipient: str
+    channel: str
+    attempts: int
+    last_error: str | None
+    last_due_at: str = Field(description="when its last attempt was due (UTC)")
+    title: str
+    idempotency_key: str
+
+
+class DeadLetterPage(BaseModel):
+    data: list[DeadLetter]
+    page: PageInfo
+
+
+DeliveryId = Annotated[WholeNumber, Path(ge=1, le=2**62, description="delivery id")]
+
+
+@router.get(
+    "/deliveries/dead-letters",
+    response_model=DeadLetterPage,
+    responses=AUTH_RESPONSES,
+    summary="Dead-letter deliveries (scope alerts:deliveries)",
+)
+def dead_letters(
+    principal: Annotated[Principal, scoped("alerts:deliveries")],
+    context: ContextDep,
+    request: Request,
+    offset: OffsetQuery = 0,
+    limit: LimitQuery = None,
+) -> dict[str, Any]:
+    """Deliveries that will not be retried, newest first, with the last error."""
+    service = context.settings.service
+    if limit is not None and limit > service.max_page_size:
+        raise ValidationError("limit", f"at most {service.max_page_size} rows per page")
+    limit = limit or service.default_page_size
+    total, items = context.alerts.dead_letters(offset, limit)
+    nxt = None
+    if offset + limit < total:
+        nxt = str(request.url.include_query_params(offset=offset + limit))
+    return {"data": items, "page": PageInfo(offset=offset, limit=limit, total=total, next=nxt)}
+
+
+@router.post(
+    "/deliveries/dead-letters/{delivery_id}/replay",
+    status_code=202,
+    response_class=Response,
+    responses=AUTH_RESPONSES,
+    summary="Queue a dead letter again (scope alerts:deliveries)",
+)
+def replay_dead_letter(
+    delivery_id: DeliveryId,
+    principal: Annotated[Principal, scoped("alerts:deliveries")],
+    context: ContextDep,
+) -> Response:
+    """Queue the dead letter again with fresh attempts; the scheduled drain sends it. An id
+    that is not a dead letter is a 404."""
+    if not context.alerts.replay_dead_letter(delivery_id):
+        raise NotFoundError(f"delivery {delivery_id} is not a dead letter")
+    return Response(status_code=202)
