@@ -46,6 +46,7 @@ BODIES = {
     "/v1/alerts/{alert_id}/acknowledge": {"note": "seen"},
     "/v1/scenarios/runs": SPEC,
     "/v1/subscriptions/{subscription_id}": None,
+    "/v1/deliveries/dead-letters/{delivery_id}/replay": None,
 }
 #: The scope each write route needs.
 SCOPE_OF = {
@@ -54,6 +55,7 @@ SCOPE_OF = {
     "/v1/alerts/{alert_id}/acknowledge": "alerts:ack",
     "/v1/scenarios/runs": "scenarios:run",
     "/v1/subscriptions/{subscription_id}": "alerts:subscribe",
+    "/v1/deliveries/dead-letters/{delivery_id}/replay": "alerts:deliveries",
 }
 
 
