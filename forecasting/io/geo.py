@@ -125,10 +125,15 @@ def _simplified_ring(ring: list[tuple[float, float]], tolerance: float) -> list[
 
 
 def build_shapes(
-    source: Path, merger_map: dict[str, str], tolerance: float = TOLERANCE_KM
+    source: Path,
+    merger_map: dict[str, str],
+    groups: dict[str, list[str]],
+    tolerance: float = TOLERANCE_KM,
 ) -> dict[str, Any]:
-    """The asset's content from the NLS GeoJSON: ``{"municipalities": {code: [ring, ...]}}``
-    with rings as ``[[east_km, north_km], ...]`` (north up), 2025 division."""
+    """The asset's content from the NLS GeoJSON: ``{"municipalities": {code: [ring, ...]},
+    "outlines": {group: [ring, ...]}}`` with rings as ``[[east_km, north_km], ...]`` (north
+    up), 2025 division; ``groups`` (e.g. employment areas) are dissolved from their member
+    municipalities before simplifying, so an outline has no inner borders."""
     doc = read_json(source)
     parts: dict[str, list[list[tuple[float, float]]]] = defaultdict(list)
     for feature in doc["features"]:
@@ -139,6 +144,11 @@ def build_shapes(
         merged = dissolve(rings) if len(rings) > 1 else rings
         simplified = [_simplified_ring(r, tolerance) for r in merged]
         shapes[code] = [r for r in simplified if len(r) >= 4]
+    outlines = {}
+    for group, members in sorted(groups.items()):
+        rings = [r for m in members for r in parts.get(m, [])]
+        if rings:
+            outlines[group] = [_simplified_ring(r, tolerance) for r in dissolve(rings)]
     return {
         "source": "National Land Survey of Finland (Maanmittauslaitos), municipal borders 2023, "
         "CC BY 4.0",
@@ -146,23 +156,33 @@ def build_shapes(
         "units": "km, sinusoidal projection about 27 E, north up",
         "tolerance_km": tolerance,
         "municipalities": shapes,
+        "outlines": outlines,
     }
 
 
+Shapes = dict[str, list[list[list[float]]]]
+
+
 @lru_cache(maxsize=1)
-def load_shapes(path: Path = ASSET) -> dict[str, list[list[list[float]]]]:
-    """Municipality code -> rings (``[[east_km, north_km], ...]``) of the committed asset."""
-    return dict(read_json(path)["municipalities"])
+def load_shapes(path: Path = ASSET) -> tuple[Shapes, Shapes]:
+    """``(municipalities, outlines)`` of the committed asset: code -> rings
+    (``[[east_km, north_km], ...]``); outlines of the employment areas and regions."""
+    doc = read_json(path)
+    return dict(doc["municipalities"]), dict(doc["outlines"])
 
 
 def main(argv: list[str]) -> int:  # pragma: no cover - the offline build
     from forecasting import geography
-
     from forecasting.settings import get_settings
 
     default = get_settings().data.shared_data_dir / "geo" / "municipality_borders_2023_nls.geojson"
     source = Path(argv[0]) if argv else default
-    content = build_shapes(source, geography.merger_map())
+    groups = {
+        code: geography.members(code)
+        for level in ("employment_area", "region")
+        for code in geography.aggregate_codes(level)
+    }
+    content = build_shapes(source, geography.merger_map(), groups)
     ASSET.parent.mkdir(parents=True, exist_ok=True)
     ASSET.write_text(json.dumps(content, separators=(",", ":")), encoding="utf-8")
     print(f"{ASSET}: {ASSET.stat().st_size} bytes, {len(content['municipalities'])} municipalities")
