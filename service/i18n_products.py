@@ -25,6 +25,8 @@ SOURCES = {
     "education_levels": ("koulutusrakenne", "utbildningsstruktur", "educational structure"),
     "occupations": ("ammattiryhmät", "yrkesgrupper", "occupational groups"),
     "alerts": ("hälytykset", "larm", "alerts"),
+    "migration": ("muuttoliike", "flyttningar", "migration"),
+    "vacancy_flows": ("avoimien työpaikkojen virrat", "flöden av lediga arbetsplatser", "vacancy flows"),
 }  # fmt: skip
 
 #: The 23 register variables of 12r5: name -> (fi, sv, en).
