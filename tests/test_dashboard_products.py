@@ -3,6 +3,7 @@ the start page's headline figures, through the app with the test release."""
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from html import unescape
@@ -91,9 +92,8 @@ def test_every_download_link_answers_with_a_file(pages):
 
 
 def test_source_and_variable_names_exist_in_three_languages():
-    from forecasting.release.registry import registered
-
     import forecasting.release.products  # noqa: F401
+    from forecasting.release.registry import registered
 
     cubes = {c for p in registered().values() for c in p.cubes}
     assert cubes <= set(SOURCES), cubes - set(SOURCES)
@@ -117,7 +117,8 @@ def test_home_sums_published_members_where_one_is_suppressed(pages):
     headline = re.search(r'<ul class="headline".*?</ul>', pages["/", "fi"], re.S).group(0)
     assert "3\xa0675" in headline or "3 675" in _text(headline)
     assert "11,2\xa0%" in headline
-    assert re.search(r"Ennuste keväälle 4/2027.*80 %:n väli [\d\s\xa0]+–[\d\s\xa0]+", _text(headline))
+    spring = r"Ennuste keväälle 4/2027.*80 %:n väli [\d\s\xa0]+–[\d\s\xa0]+"
+    assert re.search(spring, _text(headline))
 
 
 @pytest.mark.slow  # renders every page in three languages once (about 20 s)
@@ -184,7 +185,7 @@ def test_simplify_keeps_ends_and_stays_within_tolerance(ys, tol):
     assert (out[0] == pts[0]).all() and (out[-1] == pts[-1]).all()
     # every dropped point lies within tol of the simplified polyline
     for p in pts:
-        assert min(_distance(p, a, b) for a, b in zip(out[:-1], out[1:], strict=True)) <= tol + 1e-9
+        assert min(_distance(p, a, b) for a, b in itertools.pairwise(out)) <= tol + 1e-9
 
 
 def _distance(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
