@@ -41,6 +41,7 @@ from service.routers import (
     health,
     jobs,
     occupations,
+    products,
     registers,
     releases,
     scenarios,
@@ -70,6 +71,7 @@ ROUTERS = (
     scenarios.router,
     releases.router,
     dashboard.router,
+    products.router,
 )
 DESCRIPTION = """
 Labour-market foresight for Finnish employment areas: register history and forecasts,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Literal
+
+from service.i18n_products import product_texts
 
 UiLang = Literal["fi", "sv", "en"]
 UI_LANGS: tuple[str, ...] = ("fi", "sv", "en")
@@ -294,5 +297,11 @@ TEXT: dict[str, dict[str, str]] = {
 
 
 def texts(lang: str) -> dict[str, str]:
-    """The table of ``lang`` (Finnish for anything but Swedish and English)."""
-    return TEXT[lang if lang in TEXT else "fi"]
+    """The table of ``lang`` (Finnish for anything but Swedish and English), with the product
+    pages' words, source (cube) and register variable names of :mod:`service.i18n_products`."""
+    return _texts(lang if lang in TEXT else "fi")
+
+
+@cache
+def _texts(lang: str) -> dict[str, str]:
+    return {**product_texts(lang), **TEXT[lang]}

@@ -45,16 +45,28 @@ NAV = (
     ("alerts", "/alerts"),
     ("scenarios", "/scenarios"),
     ("training", "/training"),
+    ("population_page", "/population"),
+    ("labour_page", "/labour"),
+    ("jobs_page", "/jobs"),
+    ("occupations_page", "/occupations"),
+    ("groups_page", "/groups"),
+    ("map_page", "/map"),
 )
 UiLangQuery = Annotated[UiLang, Query()]
 EVENT_KINDS = ("closure", "dismissal", "temporary_layoff", "recruitment")
 #: The release products each page shows (their input cubes are the sources it dates).
 PAGE_PRODUCTS = {
-    "home": ("registers_history",),
+    "home": ("registers_history", "register_forecasts"),
     "forecasts": ("registers_history", "register_forecasts"),
     "alerts": ("alerts",),
     "scenarios": ("register_forecasts", "scenarios"),
     "training": ("training_needs",),
+    "population": ("population_projection",),
+    "labour": ("labour_supply",),
+    "jobs": ("jobs_by_industry",),
+    "occupations": ("occupation_forecasts",),
+    "groups": ("registers_history", "register_forecasts"),
+    "map": ("registers_history",),
 }
 
 
@@ -207,9 +219,11 @@ def home(request: Request, context: ContextDep, lang: UiLangQuery = "fi") -> HTM
     area = _default_area(context)
     history = _dataset(context, "registers_history")
     rows = []
+    figures: dict[str, Any] = {}
     if history is not None:
         codes = [c for c, _ in _area_choices(area, lang)]
-        rows = [{**r, "name": area_name(r["area"], lang)} for r in views.latest(history, codes)]
+        rows = [_partial_row(history, r, lang) for r in views.latest(history, codes)]
+        figures = _headline(history, _dataset(context, "register_forecasts"), area)
     files = []
     if rows:
         files = downloads(
@@ -229,10 +243,44 @@ def home(request: Request, context: ContextDep, lang: UiLangQuery = "fi") -> HTM
         "home",
         area_name(area, lang),
         rows=rows,
+        figures=figures,
         downloads=files,
         alert_count=alert_count,
         message=t["no_release"] if history is None else "",
     )
+
+
+def _partial_row(history: Any, row: dict[str, Any], lang: str) -> dict[str, Any]:
+    """A home table row: an aggregate's count missing because a member is suppressed is the
+    sum of the published members, marked partial (never a silent 0 or a bare dash)."""
+    from service import product_views as pv
+
+    out = {**row, "name": area_name(row["area"], lang), "partial": {}}
+    for variable in ("unemployed", "vacancies"):
+        if math.isfinite(row[variable]):
+            continue
+        agg = pv.aggregate_value(history, row["area"], variable, f"{row['month']}-01")
+        if agg.partial:
+            out[variable] = agg.value
+            out["partial"][variable] = (agg.suppressed, agg.members)
+    return out
+
+
+def _headline(history: Any, forecasts: Any, area: str) -> dict[str, Any]:
+    """The start page's headline figures of ``area`` and the forecast for next spring (April
+    after the latest month) with its 80 % interval."""
+    import pandas as pd
+
+    from service import product_views as pv
+
+    figures = pv.headline(history, area)
+    if not figures:
+        return {}
+    when = figures["month"]
+    spring = pd.Timestamp(year=when.year + (when.month >= 4), month=4, day=1)
+    figures["spring"] = spring
+    figures["spring_forecast"] = pv.forecast_at(forecasts, area, "unemployed", spring)
+    return figures
 
 
 @router.get("/forecasts", response_class=HTMLResponse)

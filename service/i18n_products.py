@@ -1,0 +1,117 @@
+# ruff: noqa: E501  (a table of words: one entry a line reads best)
+"""The product pages' words, and the names of every input cube and register variable, in
+Finnish, Swedish and English (merged into :func:`service.i18n.texts`)."""
+
+from __future__ import annotations
+
+#: Input cubes (freshness notes): name -> (fi, sv, en).
+SOURCES = {
+    "registers": ("työnvälitystilasto", "arbetsförmedlingsstatistik", "employment service statistics"),
+    "population": ("väestörakenne", "befolkningsstruktur", "population structure"),
+    "population_totals": ("väkiluku", "folkmängd", "population totals"),
+    "population_by_sex": ("väestö sukupuolen mukaan", "befolkning efter kön", "population by sex"),
+    "population_change": ("väestönmuutokset", "befolkningsförändringar", "population change"),
+    "regional_demography": ("alueellinen väestönmuutos", "regional befolkningsutveckling", "regional demography"),
+    "national_mortality": ("kuolleisuus, koko maa", "dödlighet, hela landet", "national mortality"),
+    "national_fertility": ("hedelmällisyys, koko maa", "fruktsamhet, hela landet", "national fertility"),
+    "age_key_figures": ("väestön ikärakenteen tunnusluvut", "nyckeltal för åldersstrukturen", "age structure key figures"),
+    "projection_2024": ("väestöennuste 2024", "befolkningsprognos 2024", "population projection 2024"),
+    "employment_by_age_education": ("työlliset iän ja koulutuksen mukaan", "sysselsatta efter ålder och utbildning", "employed by age and education"),
+    "commuting": ("työssäkäynti", "pendling", "commuting"),
+    "jobs_totals_2019": ("työpaikat 2019", "arbetsplatser 2019", "jobs 2019"),
+    "jobs_by_industry": ("työpaikat toimialoittain", "arbetsplatser efter näringsgren", "jobs by industry"),
+    "jobs_by_industry_postcode_shares": ("työpaikat toimialoittain postinumeroalueilla (osuudet)", "arbetsplatser efter näringsgren per postnummerområde (andelar)", "jobs by industry by postcode area (shares)"),
+    "national_employment_by_industry": ("työlliset toimialoittain, koko maa", "sysselsatta efter näringsgren, hela landet", "employment by industry, whole country"),
+    "education_levels": ("koulutusrakenne", "utbildningsstruktur", "educational structure"),
+    "occupations": ("ammattiryhmät", "yrkesgrupper", "occupational groups"),
+    "alerts": ("hälytykset", "larm", "alerts"),
+    "migration": ("muuttoliike", "flyttningar", "migration"),
+    "vacancy_flows": ("avoimien työpaikkojen virrat", "flöden av lediga arbetsplatser", "vacancy flows"),
+}  # fmt: skip
+
+#: The 23 register variables of 12r5: name -> (fi, sv, en).
+VARIABLES = {
+    "jobseekers": ("Työnhakijat", "Arbetssökande", "Jobseekers"),
+    "unemployed": ("Työttömät työnhakijat", "Arbetslösa arbetssökande", "Unemployed jobseekers"),
+    "labour_force": ("Työvoima", "Arbetskraft", "Labour force"),
+    "unemployment_rate_published": ("Työttömyysaste (julkaistu), %", "Arbetslöshetsgrad (publicerad), %", "Unemployment rate (published), %"),
+    "unemployment_rate": ("Työttömyysaste, %", "Arbetslöshetsgrad, %", "Unemployment rate, %"),
+    "unemployed_men": ("Työttömät miehet", "Arbetslösa män", "Unemployed men"),
+    "unemployed_women": ("Työttömät naiset", "Arbetslösa kvinnor", "Unemployed women"),
+    "unemployed_under_20": ("Alle 20-vuotiaat työttömät", "Arbetslösa under 20 år", "Unemployed under 20"),
+    "unemployed_under_25": ("Alle 25-vuotiaat työttömät", "Arbetslösa under 25 år", "Unemployed under 25"),
+    "unemployed_over_50": ("Yli 50-vuotiaat työttömät", "Arbetslösa över 50 år", "Unemployed over 50"),
+    "unemployed_disabled": ("Vammaiset ja pitkäaikaissairaat työttömät", "Arbetslösa med funktionsnedsättning eller långvarig sjukdom", "Unemployed with a disability or long-term illness"),
+    "unemployed_foreign": ("Ulkomaalaiset työttömät", "Arbetslösa utländska medborgare", "Unemployed foreign nationals"),
+    "long_term_unemployed": ("Pitkäaikaistyöttömät", "Långtidsarbetslösa", "Long-term unemployed"),
+    "unemployed_fund_members": ("Työttömyyskassan jäsenet, työttömät", "Arbetslösa medlemmar i arbetslöshetskassa", "Unemployed fund members"),
+    "laid_off": ("Lomautetut", "Permitterade", "Temporarily laid off"),
+    "short_time": ("Lyhennetyllä työviikolla", "På förkortad arbetsvecka", "On short-time work"),
+    "subsidised_employment": ("Tukityöllistetyt", "I subventionerat arbete", "In subsidised employment"),
+    "in_work_practice": ("Työharjoittelussa", "I arbetspraktik", "In work practice"),
+    "in_trials": ("Työ- ja koulutuskokeilussa", "I arbets- och utbildningsprövning", "In work and training trials"),
+    "in_labour_market_training": ("Työvoimakoulutuksessa", "I arbetskraftsutbildning", "In labour market training"),
+    "in_coaching": ("Valmennuksessa", "I coachning", "In coaching"),
+    "in_other_services": ("Muissa palveluissa", "I övriga tjänster", "In other services"),
+    "vacancies": ("Avoimet työpaikat", "Lediga arbetsplatser", "Open vacancies"),
+    "new_vacancies": ("Uudet avoimet työpaikat", "Nya lediga arbetsplatser", "New vacancies"),
+    "working_age_15_64": ("Työikäiset 15–64-v.", "Personer i arbetsför ålder 15–64 år", "Working age 15–64"),
+    "employed": ("Työlliset", "Sysselsatta", "Employed"),
+    "retirements": ("Eläkkeelle siirtyvät (työstä poistuvat)", "Pensionsavgångar (lämnar arbetet)", "Retirements (exits from work)"),
+}  # fmt: skip
+
+#: Page words: key -> (fi, sv, en).
+WORDS = {
+    "population_page": ("Väestö", "Befolkning", "Population"),
+    "labour_page": ("Työvoima", "Arbetskraft", "Labour supply"),
+    "jobs_page": ("Työpaikat", "Arbetsplatser", "Jobs"),
+    "occupations_page": ("Ammatit", "Yrken", "Occupations"),
+    "groups_page": ("Erityisryhmät", "Specialgrupper", "Special groups"),
+    "map_page": ("Kartta", "Karta", "Map"),
+    "pyramid_desc": ("Väestö ikäryhmittäin ja sukupuolen mukaan vuoden {year} lopussa, {area}: naiset vasemmalla, miehet oikealla.", "Befolkning efter åldersgrupp och kön i slutet av {year}, {area}: kvinnor till vänster, män till höger.", "Population by age group and sex at the end of {year}, {area}: women on the left, men on the right."),
+    "women": ("Naiset", "Kvinnor", "Women"),
+    "men": ("Miehet", "Män", "Men"),
+    "age_group": ("Ikäryhmä", "Åldersgrupp", "Age group"),
+    "population_total": ("Väkiluku", "Folkmängd", "Population"),
+    "old_share": ("65 vuotta täyttäneet, %", "65 år och äldre, %", "Aged 65 and over, %"),
+    "comparison": ("Vertailu maakuntaan ja koko maahan", "Jämförelse med landskapet och hela landet", "Comparison with the region and the country"),
+    "band80": ("80 %:n väli", "80 % intervall", "80 % interval"),
+    "change": ("Muutos", "Förändring", "Change"),
+    "change_pct": ("Muutos, %", "Förändring, %", "Change, %"),
+    "change_pp": ("Muutos, %-yks.", "Förändring, %-enh.", "Change, pp"),
+    "labour_desc": ("Työvoiman tarjonta ja eläkkeelle siirtyvät vuosittain, {area}: keskiarvo ja 80 %:n väli.", "Arbetskraftsutbud och pensionsavgångar per år, {area}: medelvärde och 80 % intervall.", "Labour supply and retirements by year, {area}: mean and 80 % interval."),
+    "jobs_desc": ("Työpaikat toimialoittain vuonna {year}, {area} (vertailuvuosi {base}); salatut toimialat puuttuvat.", "Arbetsplatser efter näringsgren {year}, {area} (jämförelseår {base}); skyddade näringsgrenar saknas.", "Jobs by industry in {year}, {area} (compared with {base}); suppressed industries are left out."),
+    "occupation": ("Ammattiryhmä", "Yrkesgrupp", "Occupation group"),
+    "tightness": ("Avoimia työpaikkoja työtöntä kohden", "Lediga platser per arbetslös", "Vacancies per unemployed"),
+    "signal": ("Tilanne", "Läge", "Signal"),
+    "shortage": ("työvoimapulaa", "arbetskraftsbrist", "shortage"),
+    "surplus": ("työvoiman ylitarjontaa", "överskott på arbetskraft", "surplus"),
+    "balanced": ("tasapainossa", "i balans", "balanced"),
+    "unknown": ("ei tietoa", "uppgift saknas", "no data"),
+    "occupations_desc": ("Ammattiryhmät, {area}: ennusteen ensimmäisen 12 kuukauden keskiarvot {start}–{end}. Pulaa: vähintään yksi avoin paikka työtöntä kohden; ylitarjontaa: alle 0,5.", "Yrkesgrupper, {area}: medelvärden för prognosens första 12 månader {start}–{end}. Brist: minst en ledig plats per arbetslös; överskott: under 0,5.", "Occupation groups, {area}: means of the first 12 forecast months {start}–{end}. Shortage: at least one vacancy per unemployed; surplus: under 0.5."),
+    "groups_desc": ("Työnvälitystilaston muuttujat {month}, {area}, maakunta ja koko maa, sekä ennuste {target} 80 %:n välein.", "Arbetsförmedlingsstatistikens variabler {month}, {area}, landskapet och hela landet, samt prognos {target} med 80 % intervall.", "Employment service statistics {month}, {area}, the region and the country, and the forecast for {target} with 80 % intervals."),
+    "forecast_at": ("Ennuste {month}", "Prognos {month}", "Forecast {month}"),
+    "partial": ("osittainen: {n}/{m} kunnan luku salattu", "partiell: {n} av {m} kommuners tal skyddade", "partial: {n} of {m} municipalities suppressed"),
+    "partial_note": ("Osittainen summa: julkaistujen kuntien yhteissumma; salattuja kuntia ei ole laskettu mukaan.", "Partiell summa: summan av de publicerade kommunerna; skyddade kommuner ingår inte.", "Partial sum: the total of the published municipalities; suppressed ones are not included."),
+    "map_desc": ("Työttömyysaste kunnittain {month}, {region}; {area} on rajattu paksulla viivalla. Valkoinen viivoitus: ei tietoa.", "Arbetslöshetsgrad per kommun {month}, {region}; {area} har en tjock kantlinje. Vit skraffering: uppgift saknas.", "Unemployment rate by municipality, {month}, {region}; {area} outlined in bold. White hatching: no data."),
+    "map_change_desc": ("Muutos verrattuna kuukauteen {before}.", "Förändring jämfört med {before}.", "Change against {before}."),
+    "no_data": ("ei tietoa", "uppgift saknas", "no data"),
+    "headline": ("Tilanne nyt", "Läget nu", "The situation now"),
+    "headline_change": ("{change} verrattuna kuukauteen {before}", "{change} jämfört med {before}", "{change} against {before}"),
+    "next_spring": ("Ennuste keväälle {month}", "Prognos för våren {month}", "Forecast for spring {month}"),
+    "products": ("Tuotteet", "Produkter", "Products"),
+    "whole_year": ("Vuosi", "År", "Year"),
+    "base_year": ("Vertailuvuosi", "Jämförelseår", "Base year"),
+    "group_variable": ("Muuttuja", "Variabel", "Variable"),
+}  # fmt: skip
+
+_LANGS = ("fi", "sv", "en")
+
+
+def product_texts(lang: str) -> dict[str, str]:
+    """The words above in ``lang``: page words, ``src_<cube>`` and register variable names."""
+    i = _LANGS.index(lang) if lang in _LANGS else 0
+    out = {key: words[i] for key, words in WORDS.items()}
+    out.update({f"src_{cube}": names[i] for cube, names in SOURCES.items()})
+    out.update({key: names[i] for key, names in VARIABLES.items()})
+    return out

@@ -1,0 +1,439 @@
+"""The product pages of the dashboard: population, labour supply, jobs by industry,
+occupations, special groups and the map.
+
+Each page reads the current release (:func:`service.routers.dashboard._dataset`), draws an
+inline SVG chart with a table beside it, compares the area with its region and the country
+where the product has them, links its data as CSV for Finnish Excel and XLSX (all rows) and
+dates its sources (the base template's freshness notes).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from typing import Annotated, Any
+
+import pandas as pd
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from forecasting import geography
+from forecasting.errors import EnnakointiError
+from forecasting.io.geo import load_shapes
+from service import formats
+from service import product_views as pv
+from service.charts import bar_chart
+from service.deps import ContextDep
+from service.i18n import texts
+from service.labels import area_name, label_map
+from service.product_charts import CLASSES, choropleth, class_breaks, class_of, pyramid
+from service.routers.dashboard import (
+    UiLangQuery,
+    _area_choices,
+    _dataset,
+    _default_area,
+    _render,
+    downloads,
+    tagline_area,
+)
+
+router = APIRouter(include_in_schema=False)
+AreaParam = Annotated[str | None, Query(max_length=12)]
+
+
+def _area(context: Any, area: str | None) -> str:
+    """The page's area: the one asked for (resolved), else the release's default area."""
+    if area:
+        with contextlib.suppress(EnnakointiError, KeyError, ValueError):
+            return geography.resolve_area(area)
+    return _default_area(context)
+
+
+def comparison_areas(area: str) -> list[str]:
+    """``area``, its region and the country (duplicates dropped)."""
+    out = [area]
+    with contextlib.suppress(EnnakointiError, KeyError, ValueError):
+        level = geography.level_of(area)
+        if level in ("municipality", "employment_area"):
+            first = area if level == "municipality" else geography.members(area)[0]
+            out.append(str(geography.municipalities().loc[first, "region"]))
+    out.append(geography.COUNTRY)
+    return list(dict.fromkeys(out))
+
+
+def _choices(context: Any, lang: str, extra: list[str]) -> list[tuple[str, str]]:
+    codes = [c for c, _ in _area_choices(_default_area(context), lang)]
+    return [(c, area_name(c, lang)) for c in dict.fromkeys([*codes, *extra])]
+
+
+def _missing(t: dict[str, str], product: str) -> str:
+    return f"{t['not_in_release']}: {product}"
+
+
+@router.get("/population", response_class=HTMLResponse)
+def population(
+    request: Request,
+    context: ContextDep,
+    lang: UiLangQuery = "fi",
+    area: AreaParam = None,
+    year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
+) -> HTMLResponse:
+    t = texts(lang)
+    area = _area(context, area)
+    ds = _dataset(context, "population_projection")
+    years = pv.population_years(ds) if ds is not None else []
+    year = year if year in years else (years[0] if years else None)
+    name = area_name(area, lang)
+    chart, caption, rows, compare_years = None, "", [], []
+    if ds is not None and year is not None:
+        caption = t["pyramid_desc"].format(year=year, area=name)
+        chart = pyramid(
+            pv.pyramid_bands(ds, area, year),
+            title=f"{t['population_page']} {year}: {name}",
+            description=caption,
+            labels=(t["women"], t["men"]),
+            lang=lang,
+        )
+        compare_years = sorted({years[0], min(years[-1], years[0] + 10), years[-1]})
+        rows = [
+            {**r, "name": area_name(r["area"], lang)}
+            for r in pv.population_rows(ds, comparison_areas(area), compare_years)
+        ]
+    bands = pv.pyramid_bands(ds, area, year) if ds is not None and year is not None else []
+    return _render(
+        request,
+        "population.html",
+        lang,
+        "population",
+        f"{t['population_page']}: {name}",
+        areas=_choices(context, lang, [area]),
+        area=area,
+        years=years,
+        year=year,
+        chart=chart,
+        caption=caption,
+        bands=bands,
+        rows=rows,
+        compare_years=compare_years,
+        downloads={
+            "pyramid": downloads("/v1/population", lang, area=area, year=year),
+            "totals": downloads(
+                "/v1/population", lang, area=comparison_areas(area), total="true", sex="T"
+            ),
+        },
+        message="" if ds is not None else _missing(t, "population_projection"),
+        tagline_area=tagline_area(area),
+    )
+
+
+@router.get("/labour", response_class=HTMLResponse)
+def labour(
+    request: Request, context: ContextDep, lang: UiLangQuery = "fi", area: AreaParam = None
+) -> HTMLResponse:
+    t = texts(lang)
+    area = _area(context, area)
+    ds = _dataset(context, "labour_supply")
+    name = area_name(area, lang)
+    rows = pv.labour_rows(ds, area) if ds is not None else []
+    variables = [v for v in pv.LABOUR_VARIABLES if ds is not None and v in ds]
+    compare = []
+    if rows:
+        compare = [
+            {**r, "name": area_name(r["area"], lang)}
+            for r in pv.labour_compare(
+                ds, comparison_areas(area), rows[0]["year"], rows[-1]["year"]
+            )
+        ]
+    chart = None
+    if rows and "labour_force" in variables:
+        bars = [
+            (
+                str(r["year"]),
+                r["values"]["labour_force"]["mean"],
+                r["values"]["labour_force"]["lo80"],
+                r["values"]["labour_force"]["hi80"],
+            )
+            for r in rows
+        ]
+        chart = bar_chart(
+            bars,
+            title=f"{t['labour_force']}: {name}",
+            description=t["labour_desc"].format(area=name),
+            chart_id="labour",
+            lang=lang,
+        )
+    return _render(
+        request,
+        "labour.html",
+        lang,
+        "labour",
+        f"{t['labour_page']}: {name}",
+        areas=_choices(context, lang, [area]),
+        area=area,
+        rows=rows,
+        variables=variables,
+        compare=compare,
+        chart=chart,
+        caption=t["labour_desc"].format(area=name),
+        downloads=downloads("/v1/labour-supply", lang, area=comparison_areas(area)),
+        message="" if ds is not None else _missing(t, "labour_supply"),
+        tagline_area=tagline_area(area),
+    )
+
+
+@router.get("/jobs", response_class=HTMLResponse)
+def jobs(
+    request: Request,
+    context: ContextDep,
+    lang: UiLangQuery = "fi",
+    area: AreaParam = None,
+    year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
+) -> HTMLResponse:
+    t = texts(lang)
+    area = _area(context, area)
+    ds = _dataset(context, "jobs_by_industry")
+    years = pv.population_years(ds) if ds is not None else []
+    year = year if year in years else (years[-1] if years else None)
+    base = years[0] if years else None
+    name = area_name(area, lang)
+    rows: list[dict[str, Any]] = []
+    if ds is not None and year is not None and base is not None:
+        rows = pv.jobs_rows(ds, area, base, year, label_map("industry", lang))
+    caption = t["jobs_desc"].format(year=year, area=name, base=base)
+    chart = (
+        bar_chart(
+            [(r["label"], r["value"], r["lo80"], r["hi80"]) for r in rows],
+            title=f"{t['jobs_page']} {year}: {name}",
+            description=caption,
+            chart_id="jobs",
+            lang=lang,
+        )
+        if rows
+        else None
+    )
+    totals = []
+    if ds is not None and year is not None and base is not None:
+        for code in comparison_areas(area):
+            r = pv.jobs_rows(ds, code, base, year, None)
+            if r:
+                a, b = sum(x["base"] for x in r), sum(x["value"] for x in r)
+                totals.append(
+                    {
+                        "name": area_name(code, lang),
+                        "base": a,
+                        "value": b,
+                        "change": 100 * (b / a - 1),
+                    }
+                )
+    return _render(
+        request,
+        "jobs.html",
+        lang,
+        "jobs",
+        f"{t['jobs_page']}: {name}",
+        areas=_choices(context, lang, [area]),
+        area=area,
+        years=years,
+        year=year,
+        base=base,
+        rows=rows,
+        totals=totals,
+        chart=chart,
+        caption=caption,
+        downloads=downloads("/v1/jobs", lang, area=area),
+        message="" if ds is not None else _missing(t, "jobs_by_industry"),
+        tagline_area=tagline_area(area),
+    )
+
+
+@router.get("/occupations", response_class=HTMLResponse)
+def occupations(
+    request: Request, context: ContextDep, lang: UiLangQuery = "fi", area: AreaParam = None
+) -> HTMLResponse:
+    t = texts(lang)
+    ds = _dataset(context, "occupation_forecasts")
+    present = [str(a) for a in ds["area"].values] if ds is not None else []
+    code = area if area in present else (present[0] if present else _default_area(context))
+    name = area_name(code, lang)
+    rows = pv.occupation_rows(ds, code, label_map("occupation", lang)) if ds is not None else []
+    times = pd.DatetimeIndex(ds["time"].values[:12]) if ds is not None else pd.DatetimeIndex([])
+    caption = t["occupations_desc"].format(
+        area=name,
+        start=formats.month(times[0].date() if len(times) else None, lang),
+        end=formats.month(times[-1].date() if len(times) else None, lang),
+    )
+    chart = (
+        bar_chart(
+            [(f"{r['label']} ({t[r['signal']]})", r["tightness"], None, None) for r in rows],
+            title=f"{t['tightness']}: {name}",
+            description=caption,
+            chart_id="occupations",
+            lang=lang,
+        )
+        if rows
+        else None
+    )
+    return _render(
+        request,
+        "occupations.html",
+        lang,
+        "occupations",
+        f"{t['occupations_page']}: {name}",
+        areas=[(a, area_name(a, lang)) for a in present],
+        area=code,
+        rows=rows,
+        chart=chart,
+        caption=caption,
+        downloads=downloads("/v1/occupations/tightness", lang, area=code),
+        message="" if ds is not None else _missing(t, "occupation_forecasts"),
+    )
+
+
+@router.get("/groups", response_class=HTMLResponse)
+def groups(
+    request: Request, context: ContextDep, lang: UiLangQuery = "fi", area: AreaParam = None
+) -> HTMLResponse:
+    t = texts(lang)
+    area = _area(context, area)
+    history = _dataset(context, "registers_history")
+    forecasts = _dataset(context, "register_forecasts")
+    areas = [a for a in comparison_areas(area) if history is not None and a in history["area"]]
+    when, target, rows = (
+        pv.group_rows(history, forecasts, areas) if history is not None else (None, None, [])
+    )
+    name = area_name(area, lang)
+    month = formats.month(when.date() if when is not None else None, lang)
+    target_text = formats.month(target.date() if target is not None else None, lang)
+    variables = [r["variable"] for r in rows]
+    return _render(
+        request,
+        "groups.html",
+        lang,
+        "groups",
+        f"{t['groups_page']}: {name}",
+        areas=_choices(context, lang, [area]),
+        area=area,
+        columns=[(a, area_name(a, lang)) for a in areas],
+        rows=rows,
+        month=month,
+        target=target_text,
+        caption=t["groups_desc"].format(month=month, area=name, target=target_text),
+        partial=any(v.partial for r in rows for v in r["values"].values()),
+        downloads={
+            "history": downloads(
+                "/v1/registers/history",
+                lang,
+                area=areas,
+                variable=variables,
+                **({"from": f"{when:%Y-%m}", "to": f"{when:%Y-%m}"} if when is not None else {}),
+            ),
+            "forecast": downloads("/v1/registers/forecasts", lang, area=area),
+        },
+        message="" if history is not None else t["no_release"],
+        tagline_area=tagline_area(area),
+    )
+
+
+@router.get("/map", response_class=HTMLResponse)
+def map_page(
+    request: Request,
+    context: ContextDep,
+    lang: UiLangQuery = "fi",
+    area: AreaParam = None,
+    show: Annotated[str, Query(pattern="^(rate|change)$")] = "rate",
+) -> HTMLResponse:
+    t = texts(lang)
+    area = _area(context, area)
+    if geography.level_of(area) == "municipality":
+        area = geography.employment_area_of(area)
+    if geography.level_of(area) != "employment_area":
+        area = geography.MIKKELI_AREA
+    members = geography.members(area)
+    region = str(geography.municipalities().loc[members[0], "region"])
+    codes = geography.members(region)
+    history = _dataset(context, "registers_history")
+    when, before, rows = pv.map_rows(history, codes) if history is not None else (None, None, [])
+    for r in rows:
+        r["name"] = area_name(r["area"], lang)
+    key = "rate" if show == "rate" else "change"
+    breaks = class_breaks([r[key] for r in rows])
+    fills = {}
+    for r in rows:
+        k = class_of(r[key], breaks)
+        if k is not None:
+            fills[r["area"]] = CLASSES[k]
+    fmt = (
+        (lambda v: formats.percent(v, lang, 1))
+        if key == "rate"
+        else (lambda v: formats.number(v, lang, 1))
+    )
+    edges = [-math.inf, *breaks, math.inf]
+    legend = [
+        (
+            CLASSES[i],
+            f"< {fmt(edges[1])}"
+            if i == 0
+            else (
+                f"≥ {fmt(edges[i])}"
+                if i == len(edges) - 2
+                else f"{fmt(edges[i])} – {fmt(edges[i + 1])}"
+            ),
+        )
+        for i in range(len(edges) - 1)
+    ] + [("", t["no_data"])]
+    shapes, outlines = load_shapes()
+    names = {c: area_name(c, lang) for c in codes}
+    by_code = {r["area"]: r for r in rows}
+    for c in codes:
+        found = by_code.get(c)
+        names[c] += f": {fmt(found[key])}" if found else f": {t['no_data']}"
+    month = formats.month(when.date() if when is not None else None, lang)
+    before_text = formats.month(before.date() if before is not None else None, lang)
+    caption = t["map_desc"].format(
+        month=month, region=area_name(region, lang), area=area_name(area, lang)
+    )
+    if key == "change":
+        caption += " " + t["map_change_desc"].format(before=before_text)
+    chart = choropleth(
+        {c: shapes[c] for c in codes if c in shapes},
+        fills,
+        names,
+        title=f"{t['rate'] if key == 'rate' else t['change_pp']}: {area_name(region, lang)}",
+        description=caption,
+        outline=outlines.get(area, []),
+        legend=legend,
+    )
+    return _render(
+        request,
+        "map.html",
+        lang,
+        "map",
+        f"{t['map_page']}: {area_name(region, lang)}",
+        areas=[
+            (a, area_name(a, lang))
+            for a in geography.aggregate_codes("employment_area")
+            if history is not None
+            and set(geography.members(a)) & set(map(str, history["area"].values))
+        ],
+        area=area,
+        show=show,
+        chart=chart,
+        caption=caption,
+        rows=sorted(rows, key=lambda r: (r["area"] not in members, r["name"])),
+        members=members,
+        month=month,
+        before=before_text,
+        downloads=downloads(
+            "/v1/registers/history",
+            lang,
+            area=[r["area"] for r in rows],
+            variable=["unemployed", "labour_force"],
+            **(
+                {"from": f"{(before or when):%Y-%m}", "to": f"{when:%Y-%m}"}
+                if when is not None
+                else {}
+            ),
+        ),
+        message="" if history is not None else t["no_release"],
+        tagline_area=area,
+    )
