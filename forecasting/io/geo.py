@@ -102,12 +102,12 @@ def simplify(points: np.ndarray, tolerance: float) -> np.ndarray:
             continue
         a, b = points[i], points[j]
         seg = b - a
-        norm = math.hypot(*seg)
+        norm2 = float(seg @ seg)
         rel = points[i + 1 : j] - a
-        if norm == 0:
-            dist = np.hypot(rel[:, 0], rel[:, 1])
-        else:
-            dist = np.abs(seg[0] * rel[:, 1] - seg[1] * rel[:, 0]) / norm
+        # distance from the segment (not the infinite line): a point beyond an end is kept
+        u = np.zeros(len(rel)) if norm2 == 0 else np.clip(rel @ seg / norm2, 0.0, 1.0)
+        off = rel - u[:, None] * seg
+        dist = np.hypot(off[:, 0], off[:, 1])
         k = int(np.argmax(dist))
         if dist[k] > tolerance:
             keep[i + 1 + k] = True
