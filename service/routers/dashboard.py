@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
+import pandas as pd
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
@@ -269,7 +270,6 @@ def _partial_row(history: Any, row: dict[str, Any], lang: str) -> dict[str, Any]
 def _headline(history: Any, forecasts: Any, area: str) -> dict[str, Any]:
     """The start page's headline figures of ``area`` and the forecast for next spring (April
     after the latest month) with its 80 % interval."""
-    import pandas as pd
 
     from service import product_views as pv
 
@@ -414,7 +414,7 @@ def scenarios(
     municipality: Annotated[str, Query(max_length=5)] = "507",
     industry: Annotated[str, Query(max_length=1)] = "C",
     jobs: Annotated[int, Query(ge=1, le=100_000)] = 300,
-    start: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$")] = "2024-01",
+    start: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
     draws: Annotated[int, Query(ge=1, le=5000)] = 500,
     run: bool = False,
 ) -> HTMLResponse:
@@ -425,13 +425,14 @@ def scenarios(
         "municipality": municipality,
         "industry": industry,
         "jobs": jobs,
-        "start": start,
+        "start": start or _first_forecast_month(context),
         "draws": draws,
     }
     charts: list[Any] = []
     elapsed, message = None, ""
+    result: dict[str, Any] = {}
     if run:
-        charts, elapsed, message = _run_for_page(context, form, lang)
+        charts, elapsed, message, result = _run_for_page(context, form, lang)
     elif not context.scenarios.available:
         message = t["scenario_unavailable"]
     presets = _preset_names(context)
@@ -455,6 +456,7 @@ def scenarios(
         charts=charts,
         elapsed=elapsed,
         message=message,
+        result=result,
         presets=presets,
         tagline_area=tagline_area(municipality),
     )
@@ -467,10 +469,53 @@ def _preset_names(context: Any) -> list[str]:
     return [str(s) for s in cube["scenario"].values]
 
 
-def _run_for_page(context: Any, form: dict[str, Any], lang: str) -> tuple[list[Any], Any, str]:
+def _first_forecast_month(context: Any) -> str:
+    """The month after the newest register data: where a scenario starts by default."""
+    forecasts = _dataset(context, "register_forecasts")
+    if forecasts is not None and "time" in forecasts.dims and forecasts.sizes["time"]:
+        return str(pd.Timestamp(forecasts["time"].values[0]).strftime("%Y-%m"))
+    month = today().replace(day=1) + dt.timedelta(days=32)
+    return month.strftime("%Y-%m")
+
+
+#: The result variables the page's table and downloads show (those the run has).
+SCENARIO_TABLE_VARIABLES = ("unemployed", "unemployed_baseline_target", "unemployed_vs_baseline")
+
+
+def _scenario_table(result: Any, areas: list[str], lang: str) -> list[dict[str, Any]]:
+    """Rows of the result table: each area at the end of each year of the run (and its last
+    month), the scenario's median and 90 % range, the baseline and the median change."""
+    times = pd.DatetimeIndex(result["time"].values)
+    picked = [i for i, ts in enumerate(times) if ts.month == 12 or i == len(times) - 1]
+    rows = []
+    for area in areas:
+        if area not in result.indexes["area"]:
+            continue
+        at = result.sel(area=area)
+        for i in picked:
+            row: dict[str, Any] = {"area": area_name(area, lang), "time": times[i]}
+            row |= dict.fromkeys(("median", "lo", "hi", "baseline", "change"))
+            if "unemployed" in at:
+                q = at["unemployed"].isel(time=i)
+                row |= {
+                    "median": float(q.sel(quantile=0.5)),
+                    "lo": float(q.sel(quantile=0.05)),
+                    "hi": float(q.sel(quantile=0.95)),
+                }
+            if "unemployed_baseline_target" in at:
+                row["baseline"] = float(at["unemployed_baseline_target"].isel(time=i))
+            if "unemployed_vs_baseline" in at:
+                row["change"] = float(at["unemployed_vs_baseline"].isel(time=i).sel(quantile=0.5))
+            rows.append(row)
+    return rows
+
+
+def _run_for_page(
+    context: Any, form: dict[str, Any], lang: str
+) -> tuple[list[Any], Any, str, dict[str, Any]]:
     t = texts(lang)
     if not context.scenarios.available:
-        return [], None, t["scenario_unavailable"]
+        return [], None, t["scenario_unavailable"], {}
     try:
         spec = ScenarioSpec(
             name="dashboard",
@@ -488,7 +533,7 @@ def _run_for_page(context: Any, form: dict[str, Any], lang: str) -> tuple[list[A
         )
         run = context.scenarios.run(spec, context.releases.current_id())
     except (EnnakointiError, ValueError) as exc:
-        return [], None, str(exc)
+        return [], None, str(exc), {}
     area, name = form["municipality"], area_name(form["municipality"], lang)
     draws = t["draws_n"].format(n=form["draws"])
     charts = []
@@ -507,7 +552,14 @@ def _run_for_page(context: Any, form: dict[str, Any], lang: str) -> tuple[list[A
                 lang=lang,
             )
             charts.append((chart, text))
-    return charts, run.elapsed_s, ""
+    areas = [area, geography.employment_area_of(area)]
+    variables = [v for v in SCENARIO_TABLE_VARIABLES if v in run.result]
+    result = {
+        "rows": _scenario_table(run.result, areas, lang),
+        "files": downloads(f"/v1/scenarios/runs/{run.id}", lang, area=areas, variable=variables),
+        "id": run.id,
+    }
+    return charts, run.elapsed_s, "", result
 
 
 @router.get("/training", response_class=HTMLResponse)
