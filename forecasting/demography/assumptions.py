@@ -107,11 +107,22 @@ class LabourAssumption(BaseModel):
     """
 
     model_config = _FROZEN
-    version: str = "labour-2017.1"
+    version: str = "labour-2026.1"
     employment_year: int = Field(default=2017, ge=1987, le=2017)
     rate_multiplier: float = Field(default=1.0, ge=0.0, le=2.0)
     retirement_age_shift: float = Field(default=0.0, ge=-5.0, le=10.0)
     retirement_min_age: int = Field(default=50, ge=40, le=70)
+    pension_reform: bool = Field(
+        default=True,
+        description="shift the 55+ rates of each birth cohort by the rise of its lowest "
+        "statutory old-age pension age after the 2017 reform (labour.PENSION_AGE)",
+    )
+    pension_passthrough: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="years of later exit per year of higher pension age (assumption)",
+    )
 
 
 class DemographyAssumptions(BaseModel):

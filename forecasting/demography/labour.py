@@ -43,6 +43,7 @@ from forecasting.demography.projection import (
 )
 from forecasting.demography.rates import RateSet, estimate_rates
 from forecasting.errors import DataError
+from forecasting.labour_force import labour_force, published
 from models.cohort import draw_quantiles
 
 AGES = np.arange(101)
@@ -163,6 +164,47 @@ def employment_rates(cubes: _data.Cubes, codes: list[str], a: LabourAssumption) 
     return _adjust(rates, a)
 
 
+#: Lowest statutory old-age pension age (years) by birth cohort after the 2017 pension reform:
+#: Employees Pensions Act (TyEL 395/2006, section 11, as amended by 72/2015): 63 for the
+#: cohorts up to 1954, then 3 months more per cohort to 65 for 1962-1964; from 1965 linked to
+#: life expectancy, confirmed by the Ministry of Social Affairs and Health on the Finnish
+#: Centre for Pensions' (ETK) calculation: 1965 65 y 2 m, 1966 65 y 3 m, 1967 65 y 4 m;
+#: later cohorts +1 month per cohort (an assumption of this model, about ETK's projected pace).
+PENSION_AGE = {
+    **{c: 63.0 + 0.25 * (c - 1954) for c in range(1954, 1963)},
+    1963: 65.0, 1964: 65.0, 1965: 65 + 2 / 12, 1966: 65 + 3 / 12, 1967: 65 + 4 / 12,
+}  # fmt: skip
+
+
+def pension_age(cohort: np.ndarray) -> np.ndarray:
+    """:data:`PENSION_AGE` of birth cohorts (63 before 1954; +1 month a cohort after 1967)."""
+    c = np.asarray(cohort, dtype=float)
+    known = np.array([PENSION_AGE[k] for k in sorted(PENSION_AGE)])
+    first, last = min(PENSION_AGE), max(PENSION_AGE)
+    inside = np.interp(c, np.arange(first, last + 1), known)
+    return np.where(c > last, known[-1] + (c - last) / 12.0, inside)
+
+
+def cohort_rates(rates: xr.DataArray, years: np.ndarray, a: LabourAssumption) -> xr.DataArray:
+    """Rates (area, year, age) for ``years``: the ``employment_year`` rates at ages 55+ moved
+    later for each birth cohort ``c = year - age`` by ``pension_passthrough`` times the rise of
+    its pension age over that of the cohort of the same age in ``employment_year`` (no
+    shift with ``pension_reform=False``)."""
+    values = np.repeat(rates.values[:, None, :], len(years), axis=1)
+    if a.pension_reform and a.pension_passthrough > 0:
+        older = AGES >= 55
+        for t, year in enumerate(years):
+            shift = a.pension_passthrough * (
+                pension_age(year - AGES) - pension_age(a.employment_year - AGES)
+            )
+            for i in range(values.shape[0]):
+                values[i, t, older] = np.interp(AGES[older] - shift[older], AGES, rates.values[i])
+    return xr.DataArray(
+        np.clip(values, 0.0, 1.0), dims=("area", "year", "age"),
+        coords={"area": rates["area"].values, "year": np.asarray(years), "age": AGES},
+    )  # fmt: skip
+
+
 def _adjust(rates: xr.DataArray, a: LabourAssumption) -> xr.DataArray:
     """Apply the retirement-age shift (ages 55+) and the rate multiplier."""
     values = rates.values.copy()
@@ -176,15 +218,51 @@ def _adjust(rates: xr.DataArray, a: LabourAssumption) -> xr.DataArray:
 
 
 def labour_force_ratio(cubes: _data.Cubes, codes: list[str], a: LabourAssumption) -> xr.DataArray:
-    """Labour force (registers, annual value) over employed residents in ``employment_year``."""
+    """Labour force (12r5, reference year ``employment_year``) over employed residents (115n)
+    of the same year: the ratio of the earlier versions, kept for reports."""
     year = a.employment_year
-    force = _data.cube(cubes, "registers")["labour_force"].sel(area=codes)
-    force = force.sel(time=slice(f"{year}-01-01", f"{year}-12-31")).mean("time")
+    force = published(_data.cube(cubes, "registers"), codes).reindex(year=[year])
     employed = _data.cube(cubes, "commuting")["employed_residents"].sel(
         area=codes, time=_data.year_end(year)
     )
-    ratio = (force / employed).fillna(1.0)
+    ratio = (force.isel(year=0, drop=True) / employed).fillna(1.0)
     return ratio.drop_vars("time", errors="ignore")
+
+
+def labour_force_anchor(
+    cubes: _data.Cubes, codes: list[str], base_year: int, population: np.ndarray,
+    rates: np.ndarray,
+) -> tuple[xr.DataArray, int]:  # fmt: skip
+    """Labour force per employed resident (area,) that ties the population side to the one
+    published labour force (:func:`forecasting.labour_force.labour_force`), and its year.
+
+    The anchor is the latest reference year ``y <= base_year`` with a published or
+    interpolated value in the registers of ``cubes`` (a backtest passes registers cut at its
+    base). Employed on the population side in ``y`` are the base year's ``sum_x e[x] P[x]``
+    (``population`` (A, 2, X), ``rates`` (A, X) of the base year) scaled by the ratio of the
+    population totals ``y / base_year``; without a value the ratio of
+    :func:`labour_force_ratio` is used.
+    """
+    one = labour_force(cubes, areas=codes)
+    years = [int(y) for y in one["year"].values if y <= base_year]
+    employed = np.einsum("asx,ax->a", population, rates)
+    fallback = labour_force_ratio(cubes, codes, LabourAssumption()).values
+    if not years:
+        return xr.DataArray(fallback, dims="area", coords={"area": codes}), -1
+    anchor = years[-1]
+    force = one["labour_force"].sel(year=anchor).values
+    totals = _data.by_year(_data.cube(cubes, "population_totals")["population"]).sel(area=codes)
+    scale = np.ones(len(codes))
+    if anchor != base_year:  # totals of the anchor year, log-linear across missing years
+        logs = xr.apply_ufunc(np.log, totals.where(totals > 0))
+        logs = logs.interpolate_na("year", method="linear")
+        years_t = [int(y) for y in logs["year"].values]
+        if {anchor, base_year} <= set(years_t):
+            step = np.exp(logs.sel(year=anchor).values - logs.sel(year=base_year).values)
+            scale = np.where(np.isfinite(step), step, 1.0)
+    ratio = force / np.maximum(employed * scale, 1.0)
+    ratio = np.where(np.isfinite(ratio) & (ratio > 0), ratio, fallback)
+    return xr.DataArray(ratio, dims="area", coords={"area": codes}), anchor
 
 
 def retirement_weights(rates: np.ndarray, min_age: int) -> np.ndarray:
@@ -202,9 +280,9 @@ def labour_components(
 
     def components(codes: list[str], pop: np.ndarray) -> np.ndarray:
         both = pop.sum(axis=3, dtype=np.float64)  # (D, n, T, X)
-        e = rates.sel(area=codes).values  # (n, X)
-        employed = np.einsum("dntx,nx->dnt", both, e)
-        retire = np.einsum("dntx,nx->dnt", both, retirement_weights(e, min_age))
+        e = rates.sel(area=codes).transpose("area", "year", "age").values  # (n, T, X)
+        employed = np.einsum("dntx,ntx->dnt", both, e)
+        retire = np.einsum("dntx,ntx->dnt", both, retirement_weights(e, min_age))
         retire[:, :, 0] = np.nan  # no flow into the base year
         parts = [
             both.sum(axis=-1),
@@ -238,8 +316,11 @@ def _run_labour(
 ) -> dict[str, np.ndarray]:
     """Statistics {indicator: (area, stat, T)} over the scope."""
     la = req.assumptions.labour
-    codes = req.scope.municipalities
-    comp = labour_components(rates, labour_force_ratio(cubes, codes, la), la.retirement_min_age)
+    base_rates = rates.isel(year=0).sel(area=rateset.codes).values
+    ratio, _ = labour_force_anchor(
+        cubes, rateset.codes, req.base_year, rateset.population, base_rates
+    )
+    comp = labour_components(rates, ratio, la.retirement_min_age)
     where = {a: i for i, a in enumerate(req.scope.areas)}
     horizon = req.until - req.base_year + 1
     out: dict[str, np.ndarray] = {}
@@ -265,8 +346,8 @@ def _by_age(
 
     def components(codes: list[str], pop: np.ndarray) -> np.ndarray:
         both = pop[0].sum(axis=2)  # (n, T, X)
-        e = rates.sel(area=codes).values[:, None, :]
-        w = retirement_weights(rates.sel(area=codes).values, min_age)[:, None, :]
+        e = rates.sel(area=codes).transpose("area", "year", "age").values  # (n, T, X)
+        w = retirement_weights(e, min_age)
         return np.stack([both * e, both * w], axis=1)  # (n, 2, T, X)
 
     for code, parts in engine.run(rateset, req.scope, components, draws=0, seed=req.seed):
@@ -299,7 +380,9 @@ def _prepare(
 ) -> tuple[RateSet, xr.DataArray, dict[str, np.ndarray]]:
     """Rates, employment rates by age and the indicator statistics of ``req``."""
     rateset = estimate_rates(cubes, req.base_year, req.until, req.assumptions)
-    rates = employment_rates(cubes, req.scope.municipalities, req.assumptions.labour)
+    la = req.assumptions.labour
+    rates = employment_rates(cubes, rateset.codes, la)
+    rates = cohort_rates(rates, np.arange(req.base_year, req.until + 1), la)
     return rateset, rates, _run_labour(cubes, req, rateset, rates)
 
 
