@@ -95,6 +95,12 @@ class MigrationAssumption(BaseModel):
     history_from: int = Field(
         default=2001, ge=2001, le=2019, description="first year of the residuals"
     )
+    immigration: Literal["low", "base", "high"] = Field(
+        default="base",
+        description="international migration variant (forecasting.demography.immigration): "
+        "low = the national level of 2015-2019, base = that of the window, high = Statistics "
+        "Finland's 2024 projection's; needs the base year's components (population_change)",
+    )
 
 
 class LabourAssumption(BaseModel):
@@ -116,6 +122,19 @@ class LabourAssumption(BaseModel):
         default=True,
         description="shift the 55+ rates of each birth cohort by the rise of its lowest "
         "statutory old-age pension age after the 2017 reform (labour.PENSION_AGE)",
+    )
+    participation_trend_years: int = Field(
+        default=5,
+        ge=0,
+        le=15,
+        description="reference years up to the labour-force anchor whose log-linear trend of "
+        "the region's labour force per rate-weighted population continues (0: no trend)",
+    )
+    participation_damping: float = Field(
+        default=0.8,
+        ge=0.0,
+        le=1.0,
+        description="yearly damping of that trend after the anchor (0.8: at most 5 years' worth)",
     )
     pension_passthrough: float = Field(
         default=0.5,

@@ -265,6 +265,59 @@ def labour_force_anchor(
     return xr.DataArray(ratio, dims="area", coords={"area": codes}), anchor
 
 
+def participation_factor(
+    cubes: _data.Cubes, codes: list[str], anchor: int, years: np.ndarray, a: LabourAssumption
+) -> xr.DataArray:
+    """Trend factor (area, year) of employment and participation, 1 in the ``anchor`` year.
+
+    For each region: the one labour force (:func:`forecasting.labour_force.labour_force`) of
+    the ``participation_trend_years`` reference years up to ``anchor`` over its employed on
+    the population side with the national 2017 rates by single age (the region's own single
+    ages, ``regional_demography``); the log-linear slope of that ratio continues after the
+    anchor damped by ``participation_damping`` a year (before it, undamped). Municipalities
+    take their region's factor.
+    """
+    ones = xr.DataArray(
+        np.ones((len(codes), len(years))), dims=("area", "year"),
+        coords={"area": codes, "year": years},
+    )  # fmt: skip
+    n = a.participation_trend_years
+    if anchor < 0 or n < 2:
+        return ones
+    munis = geography.municipalities()
+    regions = sorted({str(munis.loc[c, "region"]) for c in codes})
+    reg_pop = _data.by_year(_data.cube(cubes, "regional_demography")["population"]).sum("sex")
+    span = list(range(anchor - n + 1, anchor + 1))
+    if not set(span) <= {int(y) for y in reg_pop["year"].values}:
+        return ones
+    by_band = _data.cube(cubes, "employment_by_age_education")["employed_residents"]
+    by_band = (
+        by_band.sel(time=_data.year_end(2017)).sum("education_level").sel(age_band=list(BANDS))
+    )
+    pop17 = _population_2017(cubes, [geography.COUNTRY]).values[0]
+    national = single_age_rates(
+        by_band.sel(area=geography.COUNTRY).values / np.maximum(_band_sums(pop17), 1.0), pop17
+    )
+    one = labour_force(cubes, areas=regions)["labour_force"]
+    steps = years - anchor
+    phi = a.participation_damping
+    ahead = np.where(
+        steps > 0,
+        np.array([sum(phi**i for i in range(int(h))) for h in np.maximum(steps, 0)]),
+        steps,
+    )
+    slope = {}
+    for r in regions:
+        employed = (reg_pop.sel(area=r, year=span).values * national[None]).sum(axis=1)
+        ratio = one.sel(area=r).reindex(year=span).values / employed
+        ok = np.isfinite(ratio) & (ratio > 0)
+        slope[r] = (
+            float(np.polyfit(np.array(span)[ok], np.log(ratio[ok]), 1)[0]) if ok.sum() >= 2 else 0.0
+        )
+    factor = np.array([np.exp(slope[str(munis.loc[c, "region"])] * ahead) for c in codes])
+    return ones.copy(data=factor)
+
+
 def retirement_weights(rates: np.ndarray, min_age: int) -> np.ndarray:
     """``max(e[x-1] - e[x], 0)`` for ages >= ``min_age`` (..., X), zero elsewhere."""
     drop = np.zeros_like(rates)
@@ -312,14 +365,10 @@ def _indicators(parts: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def _run_labour(
-    cubes: _data.Cubes, req: Request, rateset: RateSet, rates: xr.DataArray
+    req: Request, rateset: RateSet, rates: xr.DataArray, ratio: xr.DataArray
 ) -> dict[str, np.ndarray]:
     """Statistics {indicator: (area, stat, T)} over the scope."""
     la = req.assumptions.labour
-    base_rates = rates.isel(year=0).sel(area=rateset.codes).values
-    ratio, _ = labour_force_anchor(
-        cubes, rateset.codes, req.base_year, rateset.population, base_rates
-    )
     comp = labour_components(rates, ratio, la.retirement_min_age)
     where = {a: i for i, a in enumerate(req.scope.areas)}
     horizon = req.until - req.base_year + 1
@@ -382,8 +431,15 @@ def _prepare(
     rateset = estimate_rates(cubes, req.base_year, req.until, req.assumptions)
     la = req.assumptions.labour
     rates = employment_rates(cubes, rateset.codes, la)
-    rates = cohort_rates(rates, np.arange(req.base_year, req.until + 1), la)
-    return rateset, rates, _run_labour(cubes, req, rateset, rates)
+    years = np.arange(req.base_year, req.until + 1)
+    rates = cohort_rates(rates, years, la)
+    base_rates = rates.isel(year=0).sel(area=rateset.codes).values
+    ratio, anchor = labour_force_anchor(
+        cubes, rateset.codes, req.base_year, rateset.population, base_rates
+    )
+    trend = participation_factor(cubes, rateset.codes, anchor, years, la)
+    rates = (rates * trend).clip(0.0, 1.0).transpose("area", "year", "age")
+    return rateset, rates, _run_labour(req, rateset, rates, ratio)
 
 
 def labour_supply(
