@@ -105,6 +105,17 @@ def _forecast_population(args: argparse.Namespace) -> int:
 
     # The cubes of a later base year when the snapshot has them; a base year without its
     # cubes then fails in the domain with a ValidationError naming the missing cube.
+    if args.level == "region":  # the regions' own single ages (1972-): any base 1994..
+        from forecasting.demography.projection import dataset_to_frame
+        from forecasting.demography.regional import CUBES, project_regions
+
+        regions = [args.area] if str(args.area).startswith("MK") else None
+        ds = project_regions(
+            assemble(list(CUBES)), base_year=args.base_year, until=args.until,
+            regions=regions, draws=args.draws, seed=args.seed,
+        )  # fmt: skip
+        _write_frame(dataset_to_frame(ds), args.out)
+        return 0
     have = set(snapshot.names())
     cubes = assemble([*demography.CUBES, *(n for n in demography.BASE_CUBES if n in have)])
     frame = demography.population_frame(
@@ -459,6 +470,10 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--until", type=int, default=None, help="default: base year + 20")
     p.add_argument("--draws", type=int, default=1000)
     p.add_argument("--seed", type=int, default=20250101)
+    p.add_argument(
+        "--level", choices=("municipality", "region"), default="municipality",
+        help="region: the 19 regions (area MK##) from their own single ages, base 1994..",
+    )  # fmt: skip
     _add_area_args(p)
     p.add_argument("--out", required=True)
     p.set_defaults(handler=_forecast_population)

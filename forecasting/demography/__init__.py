@@ -7,6 +7,8 @@ Public API::
     population_frame(cubes, ...)   # the same as long rows for CSV
     labour_supply(cubes, ...)      # employed residents, labour force, working-age population
     retirements(cubes, ...)        # exits from employment by age (replacement demand)
+    project_regions(cubes, ...)    # the 19 regions from their own single ages (base 1994..)
+    balance(commuting, jobs, labour_force)  # jobs and workers via commuting, with a flag
 
 ``cubes`` maps cube names to datasets (an :class:`forecasting.io.inputs.Inputs`): the caller
 assembles them; nothing here loads or caches data. Which cubes: :data:`CUBES` (any base
@@ -27,9 +29,11 @@ from forecasting.demography.assumptions import (
     MigrationAssumption,
     MortalityAssumption,
 )
+from forecasting.demography.balance import balance
 from forecasting.demography.base import base_years
 from forecasting.demography.labour import labour_supply, retirements
 from forecasting.demography.projection import population_frame, project_population
+from forecasting.demography.regional import project_regions
 
 __all__ = [
     "BASE_CUBES",
@@ -41,9 +45,11 @@ __all__ = [
     "LabourAssumption",
     "MigrationAssumption",
     "MortalityAssumption",
+    "balance",
     "base_years",
     "labour_supply",
     "population_frame",
     "project_population",
+    "project_regions",
     "retirements",
 ]

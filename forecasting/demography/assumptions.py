@@ -95,6 +95,12 @@ class MigrationAssumption(BaseModel):
     history_from: int = Field(
         default=2001, ge=2001, le=2019, description="first year of the residuals"
     )
+    immigration: Literal["low", "base", "high"] = Field(
+        default="base",
+        description="international migration variant (forecasting.demography.immigration): "
+        "low = the national level of 2015-2019, base = that of the window, high = Statistics "
+        "Finland's 2024 projection's; needs the base year's components (population_change)",
+    )
 
 
 class LabourAssumption(BaseModel):
@@ -107,11 +113,35 @@ class LabourAssumption(BaseModel):
     """
 
     model_config = _FROZEN
-    version: str = "labour-2017.1"
+    version: str = "labour-2026.1"
     employment_year: int = Field(default=2017, ge=1987, le=2017)
     rate_multiplier: float = Field(default=1.0, ge=0.0, le=2.0)
     retirement_age_shift: float = Field(default=0.0, ge=-5.0, le=10.0)
     retirement_min_age: int = Field(default=50, ge=40, le=70)
+    pension_reform: bool = Field(
+        default=True,
+        description="shift the 55+ rates of each birth cohort by the rise of its lowest "
+        "statutory old-age pension age after the 2017 reform (labour.PENSION_AGE)",
+    )
+    participation_trend_years: int = Field(
+        default=5,
+        ge=0,
+        le=15,
+        description="reference years up to the labour-force anchor whose log-linear trend of "
+        "the region's labour force per rate-weighted population continues (0: no trend)",
+    )
+    participation_damping: float = Field(
+        default=0.8,
+        ge=0.0,
+        le=1.0,
+        description="yearly damping of that trend after the anchor (0.8: at most 5 years' worth)",
+    )
+    pension_passthrough: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="years of later exit per year of higher pension age (assumption)",
+    )
 
 
 class DemographyAssumptions(BaseModel):

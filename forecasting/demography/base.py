@@ -79,7 +79,10 @@ def aged_forward(
     ``start`` and the infant death probability (A,) of the base year."""
     from forecasting.demography.rates import estimate_rates
 
-    rs = estimate_rates(cubes, start, base_year, assumptions)
+    observed = assumptions.migration.model_copy(update={"immigration": "base"})
+    rs = estimate_rates(
+        cubes, start, base_year, assumptions.model_copy(update={"migration": observed})
+    )
     result = CohortComponentProjection().fit(rs.rates).project(rs.population)
     qb = rs.rates.infant_death_prob[:, -1].mean(axis=-1)
     return rs.codes, np.array(result.population[:, -1], dtype=float), qb

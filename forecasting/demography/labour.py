@@ -43,6 +43,7 @@ from forecasting.demography.projection import (
 )
 from forecasting.demography.rates import RateSet, estimate_rates
 from forecasting.errors import DataError
+from forecasting.labour_force import labour_force, published
 from models.cohort import draw_quantiles
 
 AGES = np.arange(101)
@@ -163,6 +164,47 @@ def employment_rates(cubes: _data.Cubes, codes: list[str], a: LabourAssumption) 
     return _adjust(rates, a)
 
 
+#: Lowest statutory old-age pension age (years) by birth cohort after the 2017 pension reform:
+#: Employees Pensions Act (TyEL 395/2006, section 11, as amended by 72/2015): 63 for the
+#: cohorts up to 1954, then 3 months more per cohort to 65 for 1962-1964; from 1965 linked to
+#: life expectancy, confirmed by the Ministry of Social Affairs and Health on the Finnish
+#: Centre for Pensions' (ETK) calculation: 1965 65 y 2 m, 1966 65 y 3 m, 1967 65 y 4 m;
+#: later cohorts +1 month per cohort (an assumption of this model, about ETK's projected pace).
+PENSION_AGE = {
+    **{c: 63.0 + 0.25 * (c - 1954) for c in range(1954, 1963)},
+    1963: 65.0, 1964: 65.0, 1965: 65 + 2 / 12, 1966: 65 + 3 / 12, 1967: 65 + 4 / 12,
+}  # fmt: skip
+
+
+def pension_age(cohort: np.ndarray) -> np.ndarray:
+    """:data:`PENSION_AGE` of birth cohorts (63 before 1954; +1 month a cohort after 1967)."""
+    c = np.asarray(cohort, dtype=float)
+    known = np.array([PENSION_AGE[k] for k in sorted(PENSION_AGE)])
+    first, last = min(PENSION_AGE), max(PENSION_AGE)
+    inside = np.interp(c, np.arange(first, last + 1), known)
+    return np.where(c > last, known[-1] + (c - last) / 12.0, inside)
+
+
+def cohort_rates(rates: xr.DataArray, years: np.ndarray, a: LabourAssumption) -> xr.DataArray:
+    """Rates (area, year, age) for ``years``: the ``employment_year`` rates at ages 55+ moved
+    later for each birth cohort ``c = year - age`` by ``pension_passthrough`` times the rise of
+    its pension age over that of the cohort of the same age in ``employment_year`` (no
+    shift with ``pension_reform=False``)."""
+    values = np.repeat(rates.values[:, None, :], len(years), axis=1)
+    if a.pension_reform and a.pension_passthrough > 0:
+        older = AGES >= 55
+        for t, year in enumerate(years):
+            shift = a.pension_passthrough * (
+                pension_age(year - AGES) - pension_age(a.employment_year - AGES)
+            )
+            for i in range(values.shape[0]):
+                values[i, t, older] = np.interp(AGES[older] - shift[older], AGES, rates.values[i])
+    return xr.DataArray(
+        np.clip(values, 0.0, 1.0), dims=("area", "year", "age"),
+        coords={"area": rates["area"].values, "year": np.asarray(years), "age": AGES},
+    )  # fmt: skip
+
+
 def _adjust(rates: xr.DataArray, a: LabourAssumption) -> xr.DataArray:
     """Apply the retirement-age shift (ages 55+) and the rate multiplier."""
     values = rates.values.copy()
@@ -176,15 +218,104 @@ def _adjust(rates: xr.DataArray, a: LabourAssumption) -> xr.DataArray:
 
 
 def labour_force_ratio(cubes: _data.Cubes, codes: list[str], a: LabourAssumption) -> xr.DataArray:
-    """Labour force (registers, annual value) over employed residents in ``employment_year``."""
+    """Labour force (12r5, reference year ``employment_year``) over employed residents (115n)
+    of the same year: the ratio of the earlier versions, kept for reports."""
     year = a.employment_year
-    force = _data.cube(cubes, "registers")["labour_force"].sel(area=codes)
-    force = force.sel(time=slice(f"{year}-01-01", f"{year}-12-31")).mean("time")
+    force = published(_data.cube(cubes, "registers"), codes).reindex(year=[year])
     employed = _data.cube(cubes, "commuting")["employed_residents"].sel(
         area=codes, time=_data.year_end(year)
     )
-    ratio = (force / employed).fillna(1.0)
+    ratio = (force.isel(year=0, drop=True) / employed).fillna(1.0)
     return ratio.drop_vars("time", errors="ignore")
+
+
+def labour_force_anchor(
+    cubes: _data.Cubes, codes: list[str], base_year: int, population: np.ndarray,
+    rates: np.ndarray,
+) -> tuple[xr.DataArray, int]:  # fmt: skip
+    """Labour force per employed resident (area,) that ties the population side to the one
+    published labour force (:func:`forecasting.labour_force.labour_force`), and its year.
+
+    The anchor is the latest reference year ``y <= base_year`` with a published or
+    interpolated value in the registers of ``cubes`` (a backtest passes registers cut at its
+    base). Employed on the population side in ``y`` are the base year's ``sum_x e[x] P[x]``
+    (``population`` (A, 2, X), ``rates`` (A, X) of the base year) scaled by the ratio of the
+    population totals ``y / base_year``; without a value the ratio of
+    :func:`labour_force_ratio` is used.
+    """
+    one = labour_force(cubes, areas=codes)
+    years = [int(y) for y in one["year"].values if y <= base_year]
+    employed = np.einsum("asx,ax->a", population, rates)
+    fallback = labour_force_ratio(cubes, codes, LabourAssumption()).values
+    if not years:
+        return xr.DataArray(fallback, dims="area", coords={"area": codes}), -1
+    anchor = years[-1]
+    force = one["labour_force"].sel(year=anchor).values
+    totals = _data.by_year(_data.cube(cubes, "population_totals")["population"]).sel(area=codes)
+    scale = np.ones(len(codes))
+    if anchor != base_year:  # totals of the anchor year, log-linear across missing years
+        logs = xr.apply_ufunc(np.log, totals.where(totals > 0))
+        logs = logs.interpolate_na("year", method="linear")
+        years_t = [int(y) for y in logs["year"].values]
+        if {anchor, base_year} <= set(years_t):
+            step = np.exp(logs.sel(year=anchor).values - logs.sel(year=base_year).values)
+            scale = np.where(np.isfinite(step), step, 1.0)
+    ratio = force / np.maximum(employed * scale, 1.0)
+    ratio = np.where(np.isfinite(ratio) & (ratio > 0), ratio, fallback)
+    return xr.DataArray(ratio, dims="area", coords={"area": codes}), anchor
+
+
+def participation_factor(
+    cubes: _data.Cubes, codes: list[str], anchor: int, years: np.ndarray, a: LabourAssumption
+) -> xr.DataArray:
+    """Trend factor (area, year) of employment and participation, 1 in the ``anchor`` year.
+
+    For each region: the one labour force (:func:`forecasting.labour_force.labour_force`) of
+    the ``participation_trend_years`` reference years up to ``anchor`` over its employed on
+    the population side with the national 2017 rates by single age (the region's own single
+    ages, ``regional_demography``); the log-linear slope of that ratio continues after the
+    anchor damped by ``participation_damping`` a year (before it, undamped). Municipalities
+    take their region's factor.
+    """
+    ones = xr.DataArray(
+        np.ones((len(codes), len(years))), dims=("area", "year"),
+        coords={"area": codes, "year": years},
+    )  # fmt: skip
+    n = a.participation_trend_years
+    if anchor < 0 or n < 2:
+        return ones
+    munis = geography.municipalities()
+    regions = sorted({str(munis.loc[c, "region"]) for c in codes})
+    reg_pop = _data.by_year(_data.cube(cubes, "regional_demography")["population"]).sum("sex")
+    span = list(range(anchor - n + 1, anchor + 1))
+    if not set(span) <= {int(y) for y in reg_pop["year"].values}:
+        return ones
+    by_band = _data.cube(cubes, "employment_by_age_education")["employed_residents"]
+    by_band = (
+        by_band.sel(time=_data.year_end(2017)).sum("education_level").sel(age_band=list(BANDS))
+    )
+    pop17 = _population_2017(cubes, [geography.COUNTRY]).values[0]
+    national = single_age_rates(
+        by_band.sel(area=geography.COUNTRY).values / np.maximum(_band_sums(pop17), 1.0), pop17
+    )
+    one = labour_force(cubes, areas=regions)["labour_force"]
+    steps = years - anchor
+    phi = a.participation_damping
+    ahead = np.where(
+        steps > 0,
+        np.array([sum(phi**i for i in range(int(h))) for h in np.maximum(steps, 0)]),
+        steps,
+    )
+    slope = {}
+    for r in regions:
+        employed = (reg_pop.sel(area=r, year=span).values * national[None]).sum(axis=1)
+        ratio = one.sel(area=r).reindex(year=span).values / employed
+        ok = np.isfinite(ratio) & (ratio > 0)
+        slope[r] = (
+            float(np.polyfit(np.array(span)[ok], np.log(ratio[ok]), 1)[0]) if ok.sum() >= 2 else 0.0
+        )
+    factor = np.array([np.exp(slope[str(munis.loc[c, "region"])] * ahead) for c in codes])
+    return ones.copy(data=factor)
 
 
 def retirement_weights(rates: np.ndarray, min_age: int) -> np.ndarray:
@@ -202,9 +333,9 @@ def labour_components(
 
     def components(codes: list[str], pop: np.ndarray) -> np.ndarray:
         both = pop.sum(axis=3, dtype=np.float64)  # (D, n, T, X)
-        e = rates.sel(area=codes).values  # (n, X)
-        employed = np.einsum("dntx,nx->dnt", both, e)
-        retire = np.einsum("dntx,nx->dnt", both, retirement_weights(e, min_age))
+        e = rates.sel(area=codes).transpose("area", "year", "age").values  # (n, T, X)
+        employed = np.einsum("dntx,ntx->dnt", both, e)
+        retire = np.einsum("dntx,ntx->dnt", both, retirement_weights(e, min_age))
         retire[:, :, 0] = np.nan  # no flow into the base year
         parts = [
             both.sum(axis=-1),
@@ -234,12 +365,11 @@ def _indicators(parts: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def _run_labour(
-    cubes: _data.Cubes, req: Request, rateset: RateSet, rates: xr.DataArray
+    req: Request, rateset: RateSet, rates: xr.DataArray, ratio: xr.DataArray
 ) -> dict[str, np.ndarray]:
     """Statistics {indicator: (area, stat, T)} over the scope."""
     la = req.assumptions.labour
-    codes = req.scope.municipalities
-    comp = labour_components(rates, labour_force_ratio(cubes, codes, la), la.retirement_min_age)
+    comp = labour_components(rates, ratio, la.retirement_min_age)
     where = {a: i for i, a in enumerate(req.scope.areas)}
     horizon = req.until - req.base_year + 1
     out: dict[str, np.ndarray] = {}
@@ -265,8 +395,8 @@ def _by_age(
 
     def components(codes: list[str], pop: np.ndarray) -> np.ndarray:
         both = pop[0].sum(axis=2)  # (n, T, X)
-        e = rates.sel(area=codes).values[:, None, :]
-        w = retirement_weights(rates.sel(area=codes).values, min_age)[:, None, :]
+        e = rates.sel(area=codes).transpose("area", "year", "age").values  # (n, T, X)
+        w = retirement_weights(e, min_age)
         return np.stack([both * e, both * w], axis=1)  # (n, 2, T, X)
 
     for code, parts in engine.run(rateset, req.scope, components, draws=0, seed=req.seed):
@@ -299,8 +429,17 @@ def _prepare(
 ) -> tuple[RateSet, xr.DataArray, dict[str, np.ndarray]]:
     """Rates, employment rates by age and the indicator statistics of ``req``."""
     rateset = estimate_rates(cubes, req.base_year, req.until, req.assumptions)
-    rates = employment_rates(cubes, req.scope.municipalities, req.assumptions.labour)
-    return rateset, rates, _run_labour(cubes, req, rateset, rates)
+    la = req.assumptions.labour
+    rates = employment_rates(cubes, rateset.codes, la)
+    years = np.arange(req.base_year, req.until + 1)
+    rates = cohort_rates(rates, years, la)
+    base_rates = rates.isel(year=0).sel(area=rateset.codes).values
+    ratio, anchor = labour_force_anchor(
+        cubes, rateset.codes, req.base_year, rateset.population, base_rates
+    )
+    trend = participation_factor(cubes, rateset.codes, anchor, years, la)
+    rates = (rates * trend).clip(0.0, 1.0).transpose("area", "year", "age")
+    return rateset, rates, _run_labour(req, rateset, rates, ratio)
 
 
 def labour_supply(

@@ -14,7 +14,7 @@ import numpy as np
 import xarray as xr
 
 from forecasting import geography
-from forecasting.demography import _data, fertility, migration, mortality
+from forecasting.demography import _data, fertility, immigration, migration, mortality
 from forecasting.demography.assumptions import DemographyAssumptions, MigrationAssumption
 from forecasting.errors import DataError
 from models.cohort import CohortComponentProjection, CohortRates
@@ -137,6 +137,10 @@ def _migration(
     history = migration.implied_rates(totals, natural, a.history_from, last)
     est = migration.estimate_level(history, last, a)
     level = migration.adjusted_level(est.level, est.sigma, a).values
+    if a.immigration != "base":
+        level = level + immigration.level_shift(
+            cubes, codes, pop0.sum(axis=(1, 2)), base_year, a.window, a.immigration
+        )
     target = np.full((len(codes), horizon), np.nan)
     for year in target_years:
         target[:, year - base_year - 1] = totals.sel(year=year).values

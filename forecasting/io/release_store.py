@@ -55,6 +55,8 @@ CANONICAL_NAMES: tuple[str, ...] = (
     "occupation_forecasts",
     "population_projection",
     "population_variants",
+    "population_projection_low",
+    "population_projection_high",
     "labour_supply",
     "jobs_by_industry",
     "training_needs",

@@ -386,9 +386,10 @@ POPULATION_CUBES = (
 LABOUR_CUBES = (*POPULATION_CUBES, "employment_by_age_education", "commuting", "registers")
 
 
-def _demography(fn_name: str) -> BuildFn:
+def _demography(fn_name: str, immigration: str = "base") -> BuildFn:
     """A build step calling ``forecasting.demography.<fn_name>`` for the release's scope,
-    from the latest base year with data in the product's cubes."""
+    from the latest base year with data in the product's cubes (``immigration``: the
+    migration variant, :mod:`forecasting.demography.immigration`)."""
 
     def build(ctx: BuildContext, inputs: Mapping[str, xr.Dataset], cubes: Inputs) -> xr.Dataset:
         from forecasting import demography
@@ -403,6 +404,7 @@ def _demography(fn_name: str) -> BuildFn:
             area=ctx.area,
             draws=POPULATION_DRAWS,
             seed=ctx.seed_for(fn_name),
+            assumptions={"migration": {"immigration": immigration}},
         )
 
     return build
@@ -418,6 +420,19 @@ register(
         metrics=_area_count,
     )
 )
+
+#: The low and high immigration variants of the projection (``/v1/population?variant=``).
+for _variant in ("low", "high"):
+    register(
+        Product(
+            name=f"population_projection_{_variant}",
+            stage="demography",
+            requires=("forecasting.demography:project_population",),
+            cubes=(*POPULATION_CUBES, "projection_2024"),
+            build=_demography("project_population", immigration=_variant),
+            metrics=_area_count,
+        )
+    )
 
 
 def _population_variants(

@@ -33,6 +33,13 @@ TotalQuery = Annotated[
     Query(description="totals over age (with their own intervals) instead of single ages"),
 ]
 TOTAL_SUFFIX = "_total"
+VariantQuery = Annotated[
+    Literal["base", "low", "high"],
+    Query(
+        description="immigration variant: base (the recent five years' national level), low "
+        "(2015-2019 level), high (Statistics Finland's 2024 projection's level)"
+    ),
+]
 
 
 def _ages_or_totals(ds: Any, name: str, total: bool) -> Any:
@@ -106,12 +113,17 @@ FiltersDep = Annotated[DemographyFilters, Depends(filters)]
     responses=CSV_RESPONSE,
     summary="Population projection",
 )
-def population(query: DataQueryDep, filters: FiltersDep, total: TotalQuery = False) -> Any:
+def population(
+    query: DataQueryDep, filters: FiltersDep, total: TotalQuery = False,
+    variant: VariantQuery = "base",
+) -> Any:  # fmt: skip
     """Cohort-component projection on 31 December of each year by sex and single age, with
     80 % and 95 % intervals from the stochastic projection (age 100 = 100 and over). With
     ``total=true``, totals over age with their own intervals (from the draws, not summed).
+    ``variant``: the immigration variant, ``base`` (the default), ``low`` or ``high``.
     """
-    return filters.serve(query, "population_projection", total)
+    name = "population_projection" if variant == "base" else f"population_projection_{variant}"
+    return filters.serve(query, name, total)
 
 
 @router.get(

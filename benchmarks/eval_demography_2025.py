@@ -1,0 +1,177 @@
+"""Base 2019 -> 2025 backtest and the labour force of 2024 from the population side (issue 18).
+
+1. Population: projection from 31.12.2019 with no data after 2019 (``calibrate_to_totals``
+   off), totals of 31.12.2025 against the actual (``population_totals``, statfin-2026 11re)
+   and against Statistics Finland's 2019 projection (``projection_2019``): MdAPE over all 308
+   municipalities and over the six of TA23, and coverage of the 80 % / 95 % intervals.
+2. Labour force 2024 from the population side: the 2019-base projection calibrated to the
+   published totals (2020-2025: the population side as known today), employment rates by
+   age (2017, with the pension-reform cohort shifts), tied to the one labour force of the
+   latest reference year known at the end of 2021 (reference 2019; 12r5 publishes with a
+   lag of two years), against the 12r5 value of reference year 2024 (months of 2026).
+   Nothing of 2020-2024's labour force is used.
+
+    python benchmarks/eval_demography_2025.py [--draws 500] [--seed 20250101] [--out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from forecasting import demography, geography
+from forecasting.demography import _data
+from forecasting.demography.assumptions import DemographyAssumptions, MigrationAssumption
+from forecasting.io.inputs import assemble
+from forecasting.labour_force import labour_force
+
+ROOT = Path(__file__).resolve().parent.parent
+SIX = ["097", "178", "213", "491", "507", "623"]
+
+
+def population_backtest(cubes: Mapping[str, xr.Dataset], draws: int, seed: int) -> pd.DataFrame:
+    a = DemographyAssumptions(migration=MigrationAssumption(calibrate_to_totals=False))
+    ds = demography.project_population(
+        cubes,
+        base_year=2019,
+        until=2025,
+        scope="national",
+        draws=draws,
+        seed=seed,
+        assumptions=a,
+    )
+    munis = sorted(geography.municipalities().index)
+    actual = _data.by_year(cubes["population_totals"]["population"]).sel(year=2025)
+    official = _data.by_year(cubes["projection_2019"]["population_total"]).sel(year=2025)
+    got = ds["population_total"].sel(sex="T", time="2025-12-31")
+    rows = []
+    for code in [*munis, "TA23"]:
+        members = geography.members(code)
+        g = got.sel(area=code)
+        rows.append(
+            {
+                "area": code,
+                "actual": float(actual.sel(area=code)),
+                "official": float(official.sel(area=members).sum()),
+                **{s: float(g.sel(statistic=s)) for s in ("mean", "lo80", "hi80", "lo95", "hi95")},
+            }
+        )
+    df = pd.DataFrame(rows)
+    df["ape"] = 100 * (df["mean"] - df["actual"]).abs() / df["actual"]
+    df["ape_official"] = 100 * (df["official"] - df["actual"]).abs() / df["actual"]
+    df["in80"] = (df["lo80"] <= df["actual"]) & (df["actual"] <= df["hi80"])
+    df["in95"] = (df["lo95"] <= df["actual"]) & (df["actual"] <= df["hi95"])
+    return df
+
+
+def labour_force_2024(cubes: Mapping[str, xr.Dataset]) -> pd.DataFrame:
+    cut = dict(cubes)
+    cut["registers"] = cubes["registers"].sel(time=slice(None, "2021-12-01"))
+    sup = demography.labour_supply(
+        cut, base_year=2019, until=2024, draws=0, scope="area", area="TA23"
+    )
+    one = labour_force(cubes, areas=[*SIX, "TA23"])
+    got = sup["labour_force"].sel(statistic="mean", time="2024-12-31")
+    rows = []
+    for code in [*SIX, "TA23"]:
+        ref = float(one["labour_force"].sel(area=code, year=2024))
+        ours = float(got.sel(area=code))
+        rows.append(
+            {
+                "area": code,
+                "12r5 (ref. 2024)": ref,
+                "population side": ours,
+                "error": 100 * (ours - ref) / ref,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def report(args: argparse.Namespace) -> str:
+    cubes = assemble(
+        [*demography.CUBES, *demography.BASE_CUBES, *demography.LABOUR_CUBES, "projection_2019"]
+    )
+    plain = {n: cubes[n] for n in cubes}
+    started = time.time()
+    df = population_backtest(plain, args.draws, args.seed)
+    lf = labour_force_2024(plain)
+    munis = df[~df["area"].isin(["TA23"])]
+    six = df[df["area"].isin(SIX)]
+    lines = [
+        f"Command: `python benchmarks/eval_demography_2025.py --draws {args.draws} "
+        f"--seed {args.seed}`",
+        "",
+        f"{time.time() - started:.0f} s wall, load average "
+        f"{' / '.join(f'{x:.1f}' for x in os.getloadavg())} (shared machine).",
+        "",
+        "### Base 31.12.2019 -> 31.12.2025 (no data after 2019)",
+        "",
+        "| figure | six TA23 municipalities | all 308 municipalities | target |",
+        "|---|---:|---:|---|",
+        f"| MdAPE 2025, ours | {six['ape'].median():.2f} % | {munis['ape'].median():.2f} % "
+        "| <= 0.98 % / <= 1.35 % |",
+        f"| MdAPE 2025, official 2019 projection | {six['ape_official'].median():.2f} % | "
+        f"{munis['ape_official'].median():.2f} % | |",
+        f"| max APE 2025, ours | {six['ape'].max():.2f} % | {munis['ape'].max():.2f} % | |",
+        f"| inside the 80 % interval | {six['in80'].mean():.0%} | {munis['in80'].mean():.0%} "
+        "| 70-90 % |",
+        f"| inside the 95 % interval | {six['in95'].mean():.0%} | {munis['in95'].mean():.0%} | |",
+        "",
+        "| area | actual 2025 | ours | 80 % interval | official 2019 | APE ours | APE official |",
+        "|---|---:|---:|---|---:|---:|---:|",
+    ]
+    for r in df[df["area"].isin([*SIX, "TA23"])].itertuples():
+        lines.append(
+            f"| {r.area} | {r.actual:,.0f} | {r.mean:,.0f} | {r.lo80:,.0f}-{r.hi80:,.0f}"
+            f"{'' if r.in80 else ' (miss)'} | {r.official:,.0f} | {r.ape:.2f} % | "
+            f"{r.ape_official:.2f} % |"
+        )
+    lines += [
+        "",
+        "### Labour force 2024 from the population side (target within 2 %)",
+        "",
+        "Tied to the 12r5 labour force of reference year 2019 (published 2021); population "
+        "calibrated to the published totals 2020-2025; 12r5 values of 2020-2024 not used.",
+        "",
+        "| area | 12r5 (reference year 2024) | population side | error |",
+        "|---|---:|---:|---:|",
+    ]
+    for r in lf.itertuples():
+        lines.append(f"| {r.area} | {r[2]:,.0f} | {r[3]:,.0f} | {r.error:+.1f} % |")
+    return "\n".join(lines)
+
+
+def write_section(path: Path, name: str, body: str) -> None:
+    """Replace the text between ``<!-- name:start -->`` and ``<!-- name:end -->`` in ``path``."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    block = f"{start}\n{body}\n{end}"
+    if start in text and end in text:
+        text = text[: text.index(start)] + block + text[text.index(end) + len(end) :]
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    path.write_text(text, encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--draws", type=int, default=500)
+    parser.add_argument("--seed", type=int, default=20250101)
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+    np.seterr(all="ignore")
+    body = report(args)
+    print(body)
+    if args.out:
+        write_section(args.out, "eval2025", body)
+
+
+if __name__ == "__main__":
+    main()
