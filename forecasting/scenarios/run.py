@@ -226,7 +226,9 @@ def run_scenario(
     base, compiled, res, ref = simulate_spec(
         spec, cubes or {}, draws=n, seed=s, baseline=baseline, calibration=cal
     )
-    ds = outputs.assemble(spec, base, compiled, res, ref, seed=s)
+    ds = outputs.assemble(
+        spec, base, compiled, res, ref, seed=s, profile=cal.age_profile, registers=cal.registers
+    )
     return _stamp(ds, spec, base, n, s, cal.registers.attrs.get("retrieved", ""))
 
 
