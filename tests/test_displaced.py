@@ -50,7 +50,7 @@ def test_bit_identical_with_one_and_two_threads():
     try:
         numba.set_num_threads(1)
         one = _run(16, 24, 5)
-        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        numba.set_num_threads(2)
         two = _run(16, 24, 5)
     finally:
         numba.set_num_threads(before)
