@@ -40,6 +40,9 @@ class DisplacedHazards:
     h_ret : (C,) retirement and early-retirement hazard.
     h_oth : other exits (out-migration, studies), probability a month.
     lre, lret : (B, C) each draw's log multipliers (parameter uncertainty).
+    age_up : (C,) monthly probability of moving to the next age band (0: no ageing; the
+        last band must be 0), the cell ``c + age_step``; None: nobody ages.
+    age_step : cell offset of the next age band (cells per age band).
     """
 
     profile: np.ndarray
@@ -49,6 +52,8 @@ class DisplacedHazards:
     h_oth: float
     lre: np.ndarray
     lret: np.ndarray
+    age_up: np.ndarray | None = None
+    age_step: int = 0
 
 
 @lru_cache(maxsize=16)
@@ -79,11 +84,17 @@ def simulate_displaced(inflow: np.ndarray, hz: DisplacedHazards, *, seed: int) -
             raise ValueError(f"{name} must be finite")
     if np.any(hz.h_re < 0) or np.any(hz.h_ret < 0) or not 0.0 <= hz.h_oth <= 1.0:
         raise ValueError("hazards must be non-negative")
+    up = np.zeros(C) if hz.age_up is None else np.asarray(hz.age_up, dtype=np.float64)
+    step = int(hz.age_step) if hz.age_up is not None else 0
+    if up.shape != (C,) or np.any(up < 0) or np.any(up > 1):
+        raise ValueError("age_up must be (C,) probabilities")
+    if np.any(up > 0) and (step <= 0 or C % step or np.any(up[C - step :] > 0)):
+        raise ValueError("age_step must divide C and the last age band cannot age")
     out = np.zeros((B, T, C, N_STATES), dtype=np.int32)
     f64 = np.ascontiguousarray
     _k.simulate_displaced(
         _seeds(int(seed), B).copy(), inflow, f64(p), f64(hz.h_re, dtype=np.float64),
         f64(hz.dur, dtype=np.float64), f64(hz.h_ret, dtype=np.float64), float(hz.h_oth),
-        f64(hz.lre, dtype=np.float64), f64(hz.lret, dtype=np.float64), out,
+        f64(hz.lre, dtype=np.float64), f64(hz.lret, dtype=np.float64), f64(up), step, out,
     )  # fmt: skip
     return out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numba
 import numpy as np
 import pytest
@@ -73,3 +75,29 @@ def test_parameter_uncertainty_widens_the_draws():
     share = out[:, 11, dm.REEMPLOYED] / out[:, 11, dm.DISPLACED]
     # binomial noise alone on 2,000 people is ~1 pp; the level's sd 0.2 adds several
     assert np.std(share) > 0.015
+
+
+def test_the_displaced_age_into_the_next_band_at_the_stated_rate():
+    # Only 60-64 can retire (with certainty) and nobody is re-employed or leaves otherwise:
+    # every retirement of a 55-59 entrant is someone who aged a band up first.
+    T, B, n = 37, 40, 5000
+    prof = np.zeros((A, S, E))
+    prof[dp.AGE_BANDS.index("55-59")] = 1.0
+    hz = dp.hazards(prof / prof.sum(), np.ones(T), B, 1)
+    C = A * S * E
+    h_ret = np.zeros(C)
+    h_ret[dp.AGE_BANDS.index("60-64") * S * E : (dp.AGE_BANDS.index("60-64") + 1) * S * E] = 50.0
+    hz = dataclasses.replace(
+        hz, h_re=np.zeros_like(hz.h_re), h_ret=h_ret, h_oth=0.0, lret=np.zeros_like(hz.lret)
+    )
+    inflow = np.zeros((B, T), dtype=np.int64)
+    inflow[:, 0] = n
+    out = dm.simulate_displaced(inflow, hz, seed=3).sum(axis=2)
+    up = 1 / (12 * dp.BAND_YEARS[dp.AGE_BANDS.index("55-59")])
+    # aged in months 0..T-2, retired the month after
+    expected = 1 - (1 - up) ** (T - 1)
+    share = out[:, -1, dm.RETIRED].sum() / (B * n)
+    assert share == pytest.approx(expected, abs=0.005)
+    # without ageing nobody retires
+    still = dm.simulate_displaced(inflow, dataclasses.replace(hz, age_up=None), seed=3)
+    assert still[..., dm.RETIRED].sum() == 0

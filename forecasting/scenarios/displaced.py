@@ -3,8 +3,9 @@
 The labour-flow kernel decides how many residents each job-loss event displaces in every
 draw and month (its cohort entries); this module splits them by age band, sex and education
 level and follows them with competing monthly hazards of re-employment (by age, education
-and the local labour market's slack), retirement or early retirement (by age) and other
-exits (:func:`models.displaced.simulate_displaced`). Parameters, their sources and their
+and the local labour market's slack), retirement or early retirement (by the age reached:
+the displaced age a band up at the monthly rate of :data:`BAND_YEARS`) and other exits
+(:func:`models.displaced.simulate_displaced`). Parameters, their sources and their
 uncertainty are in :data:`PARAMETERS` (and the method note, docs/methods/scenarios.md);
 the uncertainty enters each draw as log-normal multipliers.
 
@@ -36,6 +37,9 @@ DURATION_FACTOR = (1.0, 0.75, 0.55, 0.35)
 #: area at its normal slack) the level is solved for.
 TARGET_12M = 0.87
 REFERENCE_AGES = ("25-34", "35-44")
+#: Years spanned by each age band; the displaced move up a band at ``1 / (12 * years)`` a
+#: month (ages spread evenly within a band); the last band does not age.
+BAND_YEARS = (7, 10, 10, 10, 5, 5, 10)
 
 #: name: (values by age band or level, log sd of the draw multiplier, source).
 PARAMETERS: dict[str, tuple[tuple[float, ...], tuple[float, ...], str]] = {
@@ -209,10 +213,12 @@ def hazards(profile: np.ndarray, slack: np.ndarray, draws: int, seed: int) -> dm
     lre = np.broadcast_to(z_level + z_age + z_sex + z_edu, (draws, A, S, E)).reshape(draws, -1)
     lret = np.broadcast_to(z_ret, (draws, A, S, E)).reshape(draws, -1)
     dur = np.array([DURATION_FACTOR[_band(m)] for m in range(T)])
+    up = np.array([1.0 / (12.0 * y) for y in BAND_YEARS[:-1]] + [0.0])
     return dm.DisplacedHazards(
         profile=profile.reshape(-1) / profile.sum(), h_re=np.ascontiguousarray(h_re),
         dur=dur, h_ret=np.ascontiguousarray(h_ret), h_oth=PARAMETERS["other_exit"][0][0],
         lre=np.ascontiguousarray(lre), lret=np.ascontiguousarray(lret),
+        age_up=np.repeat(up, S * E), age_step=S * E,
     )  # fmt: skip
 
 
