@@ -13,6 +13,7 @@ import xarray as xr
 
 from forecasting.classifications import education_fields_2016
 from forecasting.scenarios import displaced as dp
+from forecasting.scenarios import recruitment
 from forecasting.scenarios.baseline import Baseline
 from forecasting.scenarios.calibration import DAYS_PER_MONTH
 from forecasting.scenarios.events import CompiledEvents
@@ -243,6 +244,30 @@ def _retraining(res: lf.SimulationResult, base: Baseline, spec: ScenarioSpec) ->
     return {"retraining_need": (("field", "quantile"), _q(need))}
 
 
+def _recruitment(spec: ScenarioSpec, base: Baseline, registers: xr.Dataset) -> dict[str, tuple]:
+    """Expected composition of the recruited jobs' holders (:mod:`recruitment`)."""
+    v = base.expected_vacancies.sum(axis=1)
+    u = base.expected_unemployed.sum(axis=1)
+    slack = dp.slack_factor(v, u, registers, base.params.alpha)
+    shares = recruitment.response(spec, base, slack).shares
+    return {f"recruitment_filled_by_{k}_share": ((), v) for k, v in shares.items()}
+
+
+def _spillover(compiled: CompiledEvents, area: str) -> dict[str, tuple]:
+    """Secondary jobs beyond the area: cumulative expected change by receiving employment
+    area and month, and the share of all secondary jobs (to date) that fell outside."""
+    away = compiled.spillover  # (T, K) cumulative
+    inside = np.cumsum(compiled.secondary)
+    outside = away.sum(axis=1)
+    total = np.abs(inside) + np.abs(outside)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(total > 0, np.abs(outside) / total, np.nan)
+    return {
+        "spillover_jobs_by_area": (("receiving_area", "time"), away.T.copy()),
+        "spillover_outside_share": (("time",), share),
+    }
+
+
 def assemble(
     spec: ScenarioSpec,
     base: Baseline,
@@ -272,6 +297,12 @@ def assemble(
     data["jobs_change_by_industry"] = (("area", "industry", "time"), by_industry)
     data["direct_jobs_change"] = (("time",), compiled.direct)
     data["secondary_jobs_change"] = (("time",), compiled.secondary)
+    coords_extra: dict[str, list[str]] = {}
+    if registers is not None and any(e.kind == "recruitment" for e in spec.events):
+        data |= _recruitment(spec, base, registers)
+    if compiled.spillover_areas:
+        data |= _spillover(compiled, spec.area)
+        coords_extra["receiving_area"] = list(compiled.spillover_areas)
     # Suppressed register cells stay NaN in the output (the tracked stand-in is internal).
     target = _with_area_total(
         np.where(base.targets.suppressed, np.nan, base.targets.unemployed), 1
@@ -293,6 +324,7 @@ def assemble(
                 if "displaced_by_age_sex" in data
                 else {}
             ),
+            **coords_extra,
         },
     )
     return ds.enn.canonical()
