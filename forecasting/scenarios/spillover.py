@@ -65,10 +65,14 @@ class Links:
 
 
 @lru_cache(maxsize=1)
+def _table() -> pd.DataFrame:
+    return read_table(TABLE, index="code").astype(float)
+
+
 def centroids() -> pd.DataFrame:
-    """Municipal centroids (``lat``, ``lon`` degrees) by current code (committed table)."""
-    table = read_table(TABLE, index="code")
-    return table.astype(float)
+    """Municipal centroids (``lat``, ``lon`` degrees) by current code (the committed,
+    versioned table of :mod:`forecasting.io.centroids_build`)."""
+    return _table()
 
 
 def road_km(frm: pd.DataFrame, to: pd.DataFrame) -> np.ndarray:
