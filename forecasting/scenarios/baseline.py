@@ -34,6 +34,8 @@ import forecasting.contract  # noqa: F401  (registers the ds.enn accessor)
 from forecasting import geography
 from forecasting.errors import ValidationError
 from forecasting.scenarios.calibration import Structure, _cube, load_structure
+from forecasting.scenarios.displaced import AgeProfile, age_profile
+from forecasting.scenarios.spillover import Links, neighbour_links
 from models import labourflow as lf
 
 #: Long-term unemployed (12+ months) share of unemployed jobseekers, Etelä-Savo, 31.12.2017:
@@ -128,6 +130,10 @@ class Calibration:
     ``match_a_present`` (R,): the matching efficiency of each municipality re-anchored to the
     long-term share observed at the present (:func:`calibrate_present`), used by baselines
     whose window reaches the present; None when the registers have no long-term share.
+    ``age_profile``: the workplaces' jobs by age band and education (displaced workers by
+    age, :mod:`forecasting.scenarios.displaced`); None without the cube.
+    ``links``: the members' commuting links with the neighbouring employment areas
+    (:func:`forecasting.scenarios.spillover.neighbour_links`); None without them.
     """
 
     area: str
@@ -137,6 +143,8 @@ class Calibration:
     theta_out: np.ndarray
     registers: xr.Dataset
     match_a_present: np.ndarray | None = None
+    age_profile: AgeProfile | None = None
+    links: Links | None = None
 
     @property
     def data_version(self) -> str:
@@ -680,7 +688,9 @@ def calibrate(
     registers = _cube(cubes, "registers").sel(area=list(st.municipalities))
     match_a, cap, theta_out = calibrate_matching(st, registers)
     present = calibrate_present(st, registers, match_a, cap, theta_out)
-    return Calibration(area, st, match_a, cap, theta_out, registers, present)
+    profile = age_profile(cubes, tuple(st.municipalities))
+    links = neighbour_links(cubes, area, tuple(st.municipalities))
+    return Calibration(area, st, match_a, cap, theta_out, registers, present, profile, links)
 
 
 def reaches_present(calibration: Calibration, first: pd.Timestamp, months: int) -> bool:

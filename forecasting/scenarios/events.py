@@ -11,6 +11,12 @@ Spill-overs: each direct change of ``n`` jobs brings ``n * (total - 1)`` seconda
 municipalities by their jobs and their commuting ties with the event's municipality; induced
 ones in household-serving industries where the affected workers live and commute (their
 spending). Secondary losses are layoffs of regular workers, gains are new vacancies.
+With the area's :class:`forecasting.scenarios.spillover.Links`, the ties that cross the
+area's border (the event municipality's out-commuters working outside, its in-commuters
+living outside; for spending, the workers who live outside and the residents who work
+outside) carry their share of the secondary jobs to the neighbouring employment areas:
+those jobs are not simulated, they are reported by receiving area
+(:attr:`CompiledEvents.spillover`). Inside plus outside is exactly ``n * (total - 1)``.
 
 The expected number of jobs by workplace and industry follows the same changes; the
 baseline's turnover (new vacancies, openings, direct entries to work) scales with it, so a
@@ -22,7 +28,7 @@ closed plant stops generating vacancies and hires.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -31,6 +37,7 @@ from forecasting.errors import ValidationError
 from forecasting.scenarios.calibration import Structure
 from forecasting.scenarios.multipliers import MultiplierTable
 from forecasting.scenarios.spec import JOB_LOSS_KINDS, Event, ScenarioSpec
+from forecasting.scenarios.spillover import Links
 from models import labourflow as lf
 
 Key = tuple[int, int, int, int]  # month, workplace, industry, kind
@@ -46,13 +53,17 @@ class CompiledEvents:
     job_change : (T, R, I) cumulative expected change of jobs by workplace and industry.
     direct : (T,) signed direct jobs changed in each month (temporary layoffs: only the
         jobs not recalled, at the recall date).
-    secondary : (T,) signed indirect plus induced jobs changed in each month.
+    secondary : (T,) signed indirect plus induced jobs changed in each month inside the area.
+    spillover : (T, K) cumulative expected change of jobs in each neighbouring employment
+        area (``spillover_areas``); (T, 0) without links.
     """
 
     schedule: lf.EventSchedule
     job_change: np.ndarray
     direct: np.ndarray
     secondary: np.ndarray
+    spillover: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    spillover_areas: tuple[str, ...] = ()
 
 
 def duration_band(months: int) -> int:
@@ -90,36 +101,58 @@ def check_events(spec: ScenarioSpec, structure: Structure, months: pd.DatetimeIn
                 )
 
 
-def _proximity(structure: Structure, w: int) -> np.ndarray:
-    """(R,) commuting ties of workplace ``w`` with each municipality (own: both ways)."""
+def _proximity(structure: Structure, w: int, links: Links | None) -> tuple[np.ndarray, np.ndarray]:
+    """Commuting ties of workplace ``w``: (R,) with each member (own: both ways) and (K,)
+    with each neighbouring area (none without ``links``), together summing to 1."""
     R = len(structure.municipalities)
-    f = structure.flows[:R, :R]
-    ties = f[w, :] + f[:, w]
-    return ties / ties.sum()
+    f = structure.flows
+    ties = f[w, :R] + f[:R, w]
+    if links is None:
+        return ties / ties.sum(), np.zeros(0)
+    out = f[w, R] * links.work_split[w] + f[R, w] * links.home_split[w]
+    total = ties.sum() + out.sum()
+    return ties / total, out / total
 
 
-def _spending(structure: Structure, w: int) -> np.ndarray:
-    """(R,) where the workers of workplace ``w`` spend: where they live and where they work."""
+def _spending(structure: Structure, w: int, links: Links | None) -> tuple[np.ndarray, np.ndarray]:
+    """Where the workers of workplace ``w`` spend: where they live and where they work;
+    (R,) members and (K,) neighbouring areas (none without ``links``), summing to 1."""
     R = len(structure.municipalities)
-    spend = structure.resid_of_work[w, :R] @ structure.commute[:, :R]
-    return spend / spend.sum()
+    rw = structure.resid_of_work[w]
+    spend = rw[:R] @ structure.commute[:, :R]
+    if links is None:
+        return spend / spend.sum(), np.zeros(0)
+    # residents working outside spend there; workers living outside spend at home
+    out = (rw[:R] * structure.commute[:, R]) @ links.work_split + rw[R] * links.home_split[w]
+    total = spend.sum() + out.sum()
+    return spend / total, out / total
 
 
 def _weights(structure: Structure, where: np.ndarray, industry_w: dict[str, float]) -> np.ndarray:
-    """(R, I) split of secondary jobs: municipalities by ``where``, industries by weight x jobs."""
+    """(R, I) split of secondary jobs: municipalities by ``where``, industries by weight x jobs;
+    sums to ``where.sum()`` (the share that stays inside the area)."""
     wj = np.array([industry_w.get(s, 0.0) for s in structure.industries])
     cell = structure.jobs * wj[None, :]
     tot = cell.sum(axis=1, keepdims=True)
     share = np.divide(cell, tot, out=np.zeros_like(cell), where=tot > 0)
     out = where[:, None] * share
-    return out / out.sum()
+    return out * (where.sum() / out.sum())
 
 
 class _Builder:
     """Accumulates kernel rows (summed per month, cell and kind) and job changes."""
 
-    def __init__(self, structure: Structure, T: int, table: MultiplierTable, overrides: dict):
+    def __init__(
+        self,
+        structure: Structure,
+        T: int,
+        table: MultiplierTable,
+        overrides: dict,
+        links: Links | None = None,
+    ):
         self.st, self.T, self.table, self.overrides = structure, T, table, overrides
+        self.links = links
+        self.outside = np.zeros((T, 0 if links is None else len(links.areas)))
         R, I = structure.jobs.shape
         self.rows: dict[Key, float] = defaultdict(float)
         self.temp: list[tuple[int, int, int, int, int, float, float, int]] = []
@@ -145,15 +178,20 @@ class _Builder:
             return
         timing = self.table.timing
         share = self.table.sections[section].indirect_share
+        inside, outside = _proximity(self.st, w, self.links)
         parts = [
             (t + timing.indirect_lag_months, extra * share,
-             _weights(self.st, _proximity(self.st, w), self.table.suppliers)),
+             _weights(self.st, inside, self.table.suppliers), outside),
         ]  # fmt: skip
         spread = timing.induced_spread_months
-        induced = _weights(self.st, _spending(self.st, w), self.table.consumer)
+        inside, outside = _spending(self.st, w, self.links)
+        induced = _weights(self.st, inside, self.table.consumer)
         for s in range(spread):
-            parts.append((t + timing.induced_lag_months + s, extra * (1 - share) / spread, induced))
-        for month, amount, weights in parts:
+            month = t + timing.induced_lag_months + s
+            parts.append((month, extra * (1 - share) / spread, induced, outside))
+        for month, amount, weights, away in parts:
+            if 0 <= month < self.T:
+                self.outside[month] += amount * away
             for (wp, j), a in np.ndenumerate(amount * weights):
                 if a == 0.0:
                     continue
@@ -200,14 +238,21 @@ class _Builder:
             job_change=np.cumsum(self.delta, axis=0),
             direct=self.direct,
             secondary=self.secondary,
+            spillover=np.cumsum(self.outside, axis=0),
+            spillover_areas=() if self.links is None else self.links.areas,
         )
 
 
 def compile_events(
-    spec: ScenarioSpec, structure: Structure, months: pd.DatetimeIndex, table: MultiplierTable
+    spec: ScenarioSpec,
+    structure: Structure,
+    months: pd.DatetimeIndex,
+    table: MultiplierTable,
+    links: Links | None = None,
 ) -> CompiledEvents:
-    """The kernel schedule and expected job changes of ``spec`` over ``months``."""
-    builder = _Builder(structure, len(months), table, dict(spec.multipliers))
+    """The kernel schedule and expected job changes of ``spec`` over ``months``; with
+    ``links`` the secondary jobs that fall outside the area are in ``spillover``."""
+    builder = _Builder(structure, len(months), table, dict(spec.multipliers), links)
     for ev in spec.events:
         builder.event(ev, int(months.get_loc(pd.Timestamp(ev.start))))
     return builder.compile()

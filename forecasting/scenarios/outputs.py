@@ -12,11 +12,14 @@ import pandas as pd
 import xarray as xr
 
 from forecasting.classifications import education_fields_2016
+from forecasting.scenarios import displaced as dp
+from forecasting.scenarios import recruitment
 from forecasting.scenarios.baseline import Baseline
 from forecasting.scenarios.calibration import DAYS_PER_MONTH
 from forecasting.scenarios.events import CompiledEvents
 from forecasting.scenarios.retraining import FIELDS, RETRAIN_AFTER_MONTHS, retraining_need
 from forecasting.scenarios.spec import ScenarioSpec
+from models import displaced as dm
 from models import labourflow as lf
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -116,6 +119,67 @@ def _cohort(res: lf.SimulationResult) -> dict[str, tuple]:
     return out
 
 
+def _job_loss_profile(
+    spec: ScenarioSpec, base: Baseline, profile: dp.AgeProfile
+) -> np.ndarray | None:
+    """(A, S, E) shares of the displaced: each job-loss event's workplace profile weighted
+    by the jobs it removes for good (temporary layoffs: the share not recalled)."""
+    st = base.structure
+    mix = np.zeros((len(dp.AGE_BANDS), len(dp.SEXES), len(dp.EDUCATION)))
+    for ev in spec.events:
+        if ev.kind == "recruitment":
+            continue
+        jobs = ev.jobs * (1.0 - ev.recall) if ev.kind == "temporary_layoff" else ev.jobs
+        w = st.municipalities.index(ev.municipality)
+        mix += jobs * dp.cell_profile(profile, w, ev.industry)
+    return mix / mix.sum() if mix.sum() > 0 else None
+
+
+def _displaced_by_age(
+    res: lf.SimulationResult,
+    base: Baseline,
+    spec: ScenarioSpec,
+    profile: dp.AgeProfile | None,
+    registers: xr.Dataset | None,
+    seed: int,
+) -> dict[str, tuple]:
+    """The displaced by age band and sex with evidence-based hazards
+    (:mod:`forecasting.scenarios.displaced`); empty without an age profile or job losses."""
+    mix = _job_loss_profile(spec, base, profile) if profile is not None else None
+    inflow = dp.cohort_inflow(res)
+    if mix is None or inflow.sum() == 0:
+        return {}
+    v = base.expected_vacancies.sum(axis=1)
+    u = base.expected_unemployed.sum(axis=1)
+    slack = (
+        dp.slack_factor(v, u, registers, base.params.alpha)
+        if registers is not None
+        else np.ones(v.size)
+    )
+    B, T = inflow.shape
+    hz = dp.hazards(mix, slack[-T:], B, seed)
+    out = dm.simulate_displaced(inflow, hz, seed=seed)
+    A, S, E = mix.shape
+    cells = out.reshape(B, T, A, S, E, dm.N_STATES).astype(np.float64)
+    by_age = cells.sum(axis=(3, 4))  # (B, T, A, states)
+    size = by_age[..., dm.DISPLACED]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        re = np.where(size > 0, by_age[..., dm.REEMPLOYED] / size, np.nan)
+        ret = np.where(size > 0, by_age[..., dm.RETIRED] / size, np.nan)
+        tot = cells.sum(axis=(2, 3, 4))
+        ret_all = np.where(tot[..., 0] > 0, tot[..., dm.RETIRED] / tot[..., 0], np.nan)
+    dims = ("age_band", "time", "quantile")
+    return {
+        "displaced_by_age_sex": (
+            ("age_band", "sex", "time"),
+            cells[..., dm.DISPLACED].sum(axis=4).mean(axis=0).transpose(1, 2, 0),
+        ),
+        "displaced_reemployed_share_by_age": (dims, _q(re, 2, 1)),
+        "displaced_retired_share_by_age": (dims, _q(ret, 2, 1)),
+        "displaced_retired_share": (("time", "quantile"), _q(ret_all)),
+    }
+
+
 def clients_by_draw(
     res: lf.SimulationResult, base: Baseline, spec: ScenarioSpec, seed: int = 0
 ) -> np.ndarray:
@@ -180,6 +244,30 @@ def _retraining(res: lf.SimulationResult, base: Baseline, spec: ScenarioSpec) ->
     return {"retraining_need": (("field", "quantile"), _q(need))}
 
 
+def _recruitment(spec: ScenarioSpec, base: Baseline, registers: xr.Dataset) -> dict[str, tuple]:
+    """Expected composition of the recruited jobs' holders (:mod:`recruitment`)."""
+    v = base.expected_vacancies.sum(axis=1)
+    u = base.expected_unemployed.sum(axis=1)
+    slack = dp.slack_factor(v, u, registers, base.params.alpha)
+    shares = recruitment.response(spec, base, slack).shares
+    return {f"recruitment_filled_by_{k}_share": ((), v) for k, v in shares.items()}
+
+
+def _spillover(compiled: CompiledEvents, area: str) -> dict[str, tuple]:
+    """Secondary jobs beyond the area: cumulative expected change by receiving employment
+    area and month, and the share of all secondary jobs (to date) that fell outside."""
+    away = compiled.spillover  # (T, K) cumulative
+    inside = np.cumsum(compiled.secondary)
+    outside = away.sum(axis=1)
+    total = np.abs(inside) + np.abs(outside)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(total > 0, np.abs(outside) / total, np.nan)
+    return {
+        "spillover_jobs_by_area": (("receiving_area", "time"), away.T.copy()),
+        "spillover_outside_share": (("time",), share),
+    }
+
+
 def assemble(
     spec: ScenarioSpec,
     base: Baseline,
@@ -187,19 +275,34 @@ def assemble(
     res: lf.SimulationResult,
     ref: lf.SimulationResult | None,
     seed: int = 0,
+    profile: dp.AgeProfile | None = None,
+    registers: xr.Dataset | None = None,
 ) -> xr.Dataset:
     """The scenario's result dataset (without provenance attrs); ``seed`` draws the
-    jobseeker ratios of :func:`clients_by_draw`."""
+    jobseeker ratios of :func:`clients_by_draw` and the displaced's hazard multipliers;
+    ``profile`` (the calibration's age profile) and ``registers`` (its registers, for the
+    slack's reference) give the displaced by age and sex."""
     st = base.structure
     areas = [*st.municipalities, spec.area]
     data = _labour_market(res, base)
     if ref is not None:
         data |= _versus_baseline(res, ref)
     data |= _cohort(res) | _staffing(res, spec, base, seed) | _retraining(res, base, spec)
+    data |= _displaced_by_age(res, base, spec, profile, registers, seed)
     jobs = _with_area_total(compiled.job_change.sum(axis=2), 1).T
     data["jobs_change_expected"] = (("area", "time"), jobs)
+    # (area, industry, time): the expected cumulative change of jobs by workplace
+    # municipality and TOL section, direct plus secondary (the training-need product's input).
+    by_industry = _with_area_total(compiled.job_change, 1).transpose(1, 2, 0)
+    data["jobs_change_by_industry"] = (("area", "industry", "time"), by_industry)
     data["direct_jobs_change"] = (("time",), compiled.direct)
     data["secondary_jobs_change"] = (("time",), compiled.secondary)
+    coords_extra: dict[str, list[str]] = {}
+    if registers is not None and any(e.kind == "recruitment" for e in spec.events):
+        data |= _recruitment(spec, base, registers)
+    if compiled.spillover_areas:
+        data |= _spillover(compiled, spec.area)
+        coords_extra["receiving_area"] = list(compiled.spillover_areas)
     # Suppressed register cells stay NaN in the output (the tracked stand-in is internal).
     target = _with_area_total(
         np.where(base.targets.suppressed, np.nan, base.targets.unemployed), 1
@@ -216,6 +319,12 @@ def assemble(
             "field_name": ("field", [fields.loc[f, "name_en"] for f in FIELDS]),
             "time": base.months.values,
             "quantile": list(QUANTILES),
+            **(
+                {"age_band": list(dp.AGE_BANDS), "sex": list(dp.SEXES)}
+                if "displaced_by_age_sex" in data
+                else {}
+            ),
+            **coords_extra,
         },
     )
     return ds.enn.canonical()

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -25,7 +26,8 @@ from forecasting.contract import canonical_order
 from forecasting.errors import ValidationError
 from forecasting.io.files import read_json, read_toml, write_csv, write_netcdf
 from forecasting.provenance import combine_versions, stamp
-from forecasting.scenarios import cache, outputs, staffing
+from forecasting.scenarios import cache, outputs, recruitment, staffing
+from forecasting.scenarios import displaced as dp
 from forecasting.scenarios.baseline import (
     BURN_IN,
     Baseline,
@@ -149,6 +151,13 @@ def scenario_calibration(
     return calibrate(cubes, spec.area)
 
 
+def area_slack(base: Baseline, registers: xr.Dataset) -> np.ndarray:
+    """(T,) the area's slack factor in the baseline (:func:`displaced.slack_factor`)."""
+    v = base.expected_vacancies.sum(axis=1)
+    u = base.expected_unemployed.sum(axis=1)
+    return dp.slack_factor(v, u, registers, base.params.alpha)
+
+
 def simulate_spec(
     spec: ScenarioSpec,
     cubes: Mapping[str, xr.Dataset],
@@ -166,9 +175,14 @@ def simulate_spec(
     _check_baseline(spec, first, cal.registers, baseline)
     base = build_baseline(cal, first, spec.horizon_months, baseline=baseline)
     check_events(spec, base.structure, base.months)
-    compiled = compile_events(spec, base.structure, base.months, load_multipliers())
+    compiled = compile_events(
+        spec, base.structure, base.months, load_multipliers(), links=cal.links
+    )
     path = scale_path(base.path, base.structure, compiled.job_change)
-    res = lf.simulate(base.params, path, base.init, compiled.schedule, draws=draws, seed=seed)
+    # Recruitments draw more in-commuters and in-migrants where the market is tight.
+    resp = recruitment.response(spec, base, area_slack(base, cal.registers))
+    params = dataclasses.replace(base.params, q_out=resp.q_out)
+    res = lf.simulate(params, path, base.init, compiled.schedule, draws=draws, seed=seed)
     ref = None
     if spec.compare_baseline:
         # The no-event run depends on the baseline, draws and seed only: cached (cache.py).
@@ -226,7 +240,9 @@ def run_scenario(
     base, compiled, res, ref = simulate_spec(
         spec, cubes or {}, draws=n, seed=s, baseline=baseline, calibration=cal
     )
-    ds = outputs.assemble(spec, base, compiled, res, ref, seed=s)
+    ds = outputs.assemble(
+        spec, base, compiled, res, ref, seed=s, profile=cal.age_profile, registers=cal.registers
+    )
     return _stamp(ds, spec, base, n, s, cal.registers.attrs.get("retrieved", ""))
 
 
