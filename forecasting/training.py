@@ -520,7 +520,9 @@ def replacement_demand(
     """Replacement demand ``(area, industry, time, education_level)``, persons per year.
 
     Exits from employment by age (:func:`forecasting.demography.retirements`) per municipality,
-    as a rate per employed resident applied to the jobs of the previous year, split by
+    delayed by cohort after the 2017 pension reform and net of re-entries (the chain's
+    :data:`forecasting.training_params` values), as a rate per employed resident applied to
+    the jobs of the previous year, split by
     education level (cohort-aligned 2017 mix, :mod:`forecasting.replacement`) and shared over
     industries by their jobs of the previous year (the age structure is not known by
     industry). Years base + 1..``until`` (base: the demography's base year); aggregates are
@@ -533,7 +535,13 @@ def replacement_demand(
     base = demand.demand_base(cubes, seed=seed)
     sim = demand.simulate_jobs(base, groups, until=until, n_draws=1, seed=seed)
     sim = _from_year(sim, replacement.base_year(cubes))
-    exits = _replacement_rates(cubes, code, sim, seed)
+    params = training_params.load_params()
+    exits = replacement.net_exit_rates(
+        _replacement_rates(cubes, code, sim, seed),
+        params.retirement_shift,
+        params.shift_from_age,
+        params.reentry_share,
+    )
     out = np.zeros((len(sim.groups), len(demand.SECTIONS), sim.years.size - 1, 4))
     for g, label in enumerate(sim.groups):
         members = [sim.groups.index(m) for m in groups[label] if m in sim.groups and m != label]

@@ -188,6 +188,14 @@ def balance(
     migrants = training_supply.migrant_workers(demand.cube(cubes, "migration"), groups, params)
     laid_off = training_supply.laid_off_share(demand.cube(cubes, "registers"), groups)
     res = _area_balance(by_occ, key, graduates, migrants, laid_off, params, seed)
+    for g, label in enumerate(labels):  # bottom-up: an aggregate is the sum of its members
+        members = [labels.index(m) for m in groups[label] if m in labels and m != label]
+        if len(members) == len(groups[label]) > 1:
+            for name, arr in res.items():
+                if name == "need_draws":
+                    arr[:, g] = arr[:, members].sum(axis=1)
+                else:
+                    arr[g] = arr[members].sum(axis=0)
     # narrow fields: the key's narrow split for demand, the demand's narrow split for the rest
     nkey, narrow = _narrow_key(key, occupations, broad, fields)
     parent = np.array([broad.index(n[:2]) for n in narrow])
@@ -210,6 +218,12 @@ def balance(
     draws = np.concatenate(
         [res["need_draws"], _to_narrow(res["need_draws"], weights[None], parent)], axis=2
     )
+    for g, label in enumerate(labels):  # narrow splits of an aggregate: its members' sums
+        members = [labels.index(m) for m in groups[label] if m in labels and m != label]
+        if len(members) == len(groups[label]) > 1:
+            for arr in values.values():
+                arr[g] = arr[members].sum(axis=0)
+            draws[:, g] = draws[:, members].sum(axis=1)
     codes = broad + narrow
     lo, hi = _quantiles(draws, values["need"])
     tot_need = values["need"].sum(axis=2)

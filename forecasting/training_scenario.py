@@ -1,0 +1,122 @@
+"""A scenario's training-need change: jobs gained (recruitment) or lost (closure) by industry
+in an area -> new entrants needed by field of education and level, and by big qualification,
+given the local supply.
+
+    job change by industry (scenario)  --bridge-->  openings by occupation
+    --occupation->education key-->  demand change by field x level
+    need change = demand change - the local surplus that can absorb it (the baseline balance's
+                  negative need in that field and level, first year), never below 0 for a
+                  recruitment; a closure's negative demand is a surplus (negative need)
+
+Example: 200 health and social work (Q) jobs in Mikkeli -> practical nurses and nurses
+(qualification rows), less any surplus of health and welfare graduates the baseline balance
+already shows.
+
+Data: the bridge (:func:`forecasting.training.industry_occupation_bridge`) and the baseline
+balance (:func:`forecasting.training_balance.balance`) come from the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from forecasting.errors import ValidationError
+from forecasting.training_params import LEVELS, Fields, load_fields
+
+
+def job_change_from_result(result: xr.Dataset, area: str) -> dict[str, float]:
+    """Per-industry job change of ``area`` in a scenario result: the median ``employed``
+    (``area, industry, time, quantile``) at the last month minus the first."""
+    if "employed" not in result or area not in result.indexes["area"]:
+        raise ValidationError("area", f"no employed by industry for {area!r} in the result")
+    emp = result["employed"].sel(area=area, quantile=0.5)
+    change = emp.isel(time=-1) - emp.isel(time=0)
+    return {str(i): float(v) for i, v in zip(change["industry"].values, change.values, strict=True)}
+
+
+def training_need_change(
+    job_change: Mapping[str, float],
+    bridge: xr.DataArray,
+    key: xr.DataArray,
+    *,
+    baseline: xr.Dataset | None = None,
+    area: str | None = None,
+    fields: Fields | None = None,
+) -> xr.Dataset:
+    """Training-need change of ``job_change`` (industry -> jobs, signed).
+
+    Parameters
+    ----------
+    bridge
+        ``(industry, occupation)`` shares (rows sum to 1).
+    key
+        ``(occupation, field, level)`` occupation -> education key (broad fields).
+    baseline, area
+        A balance dataset and its area: its first-year surplus (negative ``need``, kinds
+        summed) by field and level absorbs a recruitment's demand first. Without it the
+        need change equals the demand change.
+
+    Returns
+    -------
+    Dataset with ``demand_change``, ``local_surplus``, ``need_change`` ``(field, level)`` and
+    ``qualification_demand`` / ``qualification_need`` ``(qualification,)`` plus
+    ``qualification_name``.
+    """
+    fields = fields or load_fields()
+    unknown = sorted(set(job_change) - set(map(str, bridge["industry"].values)))
+    if unknown:
+        raise ValidationError("industry", f"not in the bridge: {unknown}")
+    jobs = xr.DataArray(
+        [float(job_change.get(str(i), 0.0)) for i in bridge["industry"].values],
+        dims="industry",
+        coords={"industry": bridge["industry"].values},
+    )
+    openings = xr.dot(jobs, bridge, dim="industry")  # (occupation,)
+    key = key.reindex(occupation=bridge["occupation"].values, fill_value=0.0)
+    key = key.reindex(level=list(LEVELS), fill_value=0.0).fillna(0.0)
+    demand = xr.dot(openings, key, dim="occupation").transpose("field", "level")
+    surplus = xr.zeros_like(demand)
+    if baseline is not None and area is not None:
+        broad = [f for f in map(str, baseline["field"].values) if len(f) == 2]
+        need0 = baseline["need"].sel(area=area, field=broad).isel(time=0).sum("kind")
+        need0 = need0.reindex(field=demand["field"].values, level=list(LEVELS), fill_value=0.0)
+        surplus = np.maximum(-need0, 0.0).drop_vars(("area", "time"), errors="ignore")
+    need = xr.where(demand > 0, np.maximum(demand - surplus, 0.0), demand)
+    ratio = xr.where(demand > 0, need / demand.where(demand > 0), 1.0).fillna(1.0)
+    q_dem, q_need = [], []
+    for q in fields.qualifications:
+        d = 0.0
+        r_num = 0.0
+        for occ, field, share in q.shares:
+            if occ in key.indexes["occupation"] and field in key.indexes["field"]:
+                part = share * float(key.sel(occupation=occ, field=field, level=q.level))
+                part *= float(openings.sel(occupation=occ))
+                d += part
+                r_num += part * float(ratio.sel(field=field, level=q.level))
+        q_dem.append(d)
+        q_need.append(r_num)
+    quals = pd.Index([q.key for q in fields.qualifications], name="qualification")
+    return xr.Dataset(
+        {
+            "demand_change": demand,
+            "local_surplus": surplus,
+            "need_change": need,
+            "qualification_demand": ("qualification", np.array(q_dem)),
+            "qualification_need": ("qualification", np.array(q_need)),
+            "qualification_name": ("qualification", [q.name_fi for q in fields.qualifications]),
+        },
+        coords={"qualification": quals},
+        attrs={
+            "method_note": (
+                "Scenario job change by industry -> occupations (industry-occupation bridge) -> "
+                "fields and levels (correspondence); a recruitment's demand is first met by "
+                "the baseline's local surplus in the field and level (first year); a closure's "
+                "negative demand is a surplus. Qualifications: "
+                f"{fields.version}."
+            )
+        },
+    )
