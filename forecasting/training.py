@@ -309,7 +309,13 @@ def _chain(
     expansion = _to_occupations(np.diff(central, axis=2), bridge)
     repl = _to_occupations(rates[:, None, :] * central[:, :, :-1], bridge)
     multipliers = _exit_multipliers(exits, sim.groups, n_draws, seed)
-    exp_d = _to_occupations(np.diff(draws, axis=3), bridge)
+    # Draws of expansion: the central yearly change plus the draw's deviation of the whole
+    # change base..until spread evenly over the years (the job draws' year-to-year noise is
+    # uncertainty of the level, not hiring and firing every year: differencing it would count
+    # it as openings and as released workers). The years' draws add up to the draw's change.
+    dev = (draws[..., -1:] - draws[..., :1]) - (central[..., -1:] - central[..., :1])[None]
+    steps = central.shape[2] - 1
+    exp_d = _to_occupations(np.diff(central, axis=2)[None] + dev / steps, bridge)
     rep_d = _to_occupations((rates[None] * multipliers)[:, :, None, :] * draws[..., :-1], bridge)
     open_d = exp_d + rep_d
     registers = demand.cube(cubes, "registers")
@@ -458,7 +464,9 @@ def training_needs(
     Dataset ``(area, field, time, level)`` with ``expansion``, ``replacement``, ``openings``
     (demand), ``supply`` and ``need`` (signed: negative is a surplus; also over ``statistic``:
     ``mean, lo80, hi80`` with ``lo80 <= mean <= hi80``; persons per year; ``time`` 31
-    December), ``replacement_share`` and ``replacement_share_flag`` per area, the method note
+    December), ``need_by_level`` ``(area, time, level, statistic)`` and ``need_total`` ``(area,
+    time, statistic)`` with the intervals of their summed draws, ``replacement_share`` and
+    ``replacement_share_flag`` per area, the method note
     and provenance in attrs.
 
     Raises
@@ -500,8 +508,16 @@ def training_needs(
         [need, need.copy(data=lo), need.copy(data=hi)],
         dim=pd.Index(list(NEED_STATISTICS), name="statistic"),
     )
+    # Need by level and in total per year, with intervals of the summed draws (quantiles of
+    # cells do not add up): the page's yearly path and level split.
+    stat = pd.Index(list(NEED_STATISTICS), name="statistic")
+    for name, dims in (("need_by_level", ("field",)), ("need_total", ("field", "level"))):
+        central = need.sum(dims)
+        lo, hi = training_balance._quantiles(draws.sum(dims).values, central.values)
+        ds[name] = xr.concat([central, central.copy(data=lo), central.copy(data=hi)], dim=stat)
     ds = to_canonical(ds)
-    ds["need"] = ds["need"].transpose(..., "statistic")
+    for name in ("need", "need_by_level", "need_total"):
+        ds[name] = ds[name].transpose(..., "statistic")
     ds = ds.assign_coords(time=pd.to_datetime([f"{y}-12-31" for y in ds["time"].values]))
     share, flag = replacement_share(ds)
     ds["replacement_share"], ds["replacement_share_flag"] = share, flag

@@ -285,7 +285,7 @@ def _qualification_demand(by_occ: xr.Dataset, key: xr.DataArray, fields: Fields)
     (occupation, broad field) pairs of share x key weight at its level x the occupation's
     openings."""
     key = key.reindex(occupation=by_occ["occupation"].values, fill_value=0.0)
-    openings = np.maximum(by_occ["expansion"] + by_occ["replacement"], 0.0)
+    openings = (by_occ["expansion"] + by_occ["replacement"]).clip(min=0.0)
     parts = []
     for q in fields.qualifications:
         total = xr.zeros_like(openings.isel(occupation=0, drop=True))

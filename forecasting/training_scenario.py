@@ -84,8 +84,8 @@ def training_need_change(
         broad = [f for f in map(str, baseline["field"].values) if len(f) == 2]
         need0 = baseline["need"].sel(area=area, field=broad).isel(time=0).sum("kind")
         need0 = need0.reindex(field=demand["field"].values, level=list(LEVELS), fill_value=0.0)
-        surplus = np.maximum(-need0, 0.0).drop_vars(("area", "time"), errors="ignore")
-    need = xr.where(demand > 0, np.maximum(demand - surplus, 0.0), demand)
+        surplus = (-need0).clip(min=0.0).drop_vars(("area", "time"), errors="ignore")
+    need = xr.where(demand > 0, (demand - surplus).clip(min=0.0), demand)
     ratio = xr.where(demand > 0, need / demand.where(demand > 0), 1.0).fillna(1.0)
     q_dem, q_need = [], []
     for q in fields.qualifications:

@@ -260,3 +260,19 @@ def test_cli_writes_the_needs_balance_and_qualifications(monkeypatch, tmp_path, 
     sheets = pd.read_excel(xlsx, sheet_name=None)
     assert set(sheets) == {"needs", "balance", "qualifications"}
     assert len(sheets["needs"]) == len(frame)
+
+
+# --------------------------------------------------------------------------- service page
+def test_training_page_shows_the_yearly_path_with_intervals_and_levels() -> None:
+    from service.views import training_path
+    from tests.service_data import training_needs
+
+    ds = training_needs()
+    area = str(ds["area"].values[0])
+    rows = training_path(ds, area)
+    assert [r["year"] for r in rows] == list(range(2026, 2036))
+    for r in rows:
+        need, lo, hi = r["total"]
+        assert lo <= need <= hi
+        assert set(r["levels"]) == {"vocational", "applied_sciences", "university"}
+    assert training_path(ds.drop_vars("need_total"), area) == []
