@@ -120,3 +120,33 @@ def training_need_change(
             )
         },
     )
+
+
+def annotate(result: xr.Dataset, cubes: Mapping[str, xr.Dataset], area: str) -> xr.Dataset:
+    """``result`` (a scenario run) with its training-need change for ``area``:
+    ``training_need_change`` / ``training_demand_change`` ``(training_field, training_level)``
+    and ``qualification_need_change`` ``(qualification,)``, from the run's per-industry change
+    of employed (:func:`job_change_from_result`) through the area's bridge and the shipped key.
+    Without the local balance (too slow per run) the need change is the demand change; a
+    caller with the release's balance can pass it to :func:`training_need_change`. A result
+    without ``employed`` by industry, or cubes without ``jobs_by_industry``/``occupations``,
+    comes back unchanged."""
+    from forecasting import training
+
+    if "employed" not in result or not {"jobs_by_industry", "occupations"} <= set(cubes):
+        return result
+    if area not in result.indexes.get("area", []):
+        return result
+    change = job_change_from_result(result, area)
+    region = training.occupation_region(area)
+    bridge = training.industry_occupation_bridge(
+        cubes["jobs_by_industry"], cubes["occupations"], region
+    )
+    change = {k: v for k, v in change.items() if k in bridge.indexes["industry"]}
+    out = training_need_change(change, bridge, training.load_correspondence())
+    rename = {"field": "training_field", "level": "training_level"}
+    return result.assign(
+        training_demand_change=out["demand_change"].rename(rename),
+        training_need_change=out["need_change"].rename(rename),
+        qualification_need_change=out["qualification_need"],
+    ).assign_attrs(training_need_method=out.attrs["method_note"])

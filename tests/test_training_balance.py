@@ -276,3 +276,18 @@ def test_training_page_shows_the_yearly_path_with_intervals_and_levels() -> None
         assert lo <= need <= hi
         assert set(r["levels"]) == {"vocational", "applied_sciences", "university"}
     assert training_path(ds.drop_vars("need_total"), area) == []
+
+
+def test_scenario_result_gets_its_training_need_change(cubes) -> None:
+    industries = ["Q", "C"]
+    employed = np.array([[[[1000.0], [1200.0]], [[500.0], [500.0]]]])  # Q +200 in Mikkeli
+    result = xr.Dataset(
+        {"employed": (("area", "industry", "time", "quantile"), employed)},
+        coords={"area": ["491"], "industry": industries, "quantile": [0.5]},
+    )
+    out = training_scenario.annotate(result, cubes, "491")
+    assert float(out["training_demand_change"].sum()) == pytest.approx(200.0)
+    assert float(out["qualification_need_change"].sel(qualification="practical_nurse")) > 20
+    assert "training_need_method" in out.attrs
+    # without the occupation cube the result comes back as it was
+    assert training_scenario.annotate(result, {}, "491") is result
