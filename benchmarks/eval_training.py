@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from forecasting import training_balance
+from forecasting import training, training_balance, training_scenario
 from forecasting.io.inputs import assemble
 
 SEED = 20260
@@ -86,6 +86,33 @@ def age_check(cubes) -> list[tuple[str, str, float, float]]:
         mean5 = float(j.sel(time=slice(2012, 2017)).sum("age_band").mean())
         out.append((area, "2012->2017 (50+ in 2012)", (old5 - new5) / 5, (old5 - new5) / 5 / mean5))
     return out
+
+
+def scenario_lines(cubes, bal: xr.Dataset) -> list[str]:
+    bridge = training.industry_occupation_bridge(
+        cubes["jobs_by_industry"], cubes["occupations"], "MK10"
+    )
+    key = training.load_correspondence()
+    plain = training_scenario.training_need_change({"Q": 200.0}, bridge, key)
+    local = training_scenario.training_need_change(
+        {"Q": 200.0}, bridge, key, baseline=bal, area="491"
+    )
+    rows = [
+        "| qualification | openings | need given Mikkeli's 2026 surplus |",
+        "|---|---|---|",
+    ]
+    for q in map(str, plain["qualification"].values):
+        rows.append(
+            f"| {q} | {float(plain['qualification_demand'].sel(qualification=q)):.1f} | "
+            f"{float(local['qualification_need'].sel(qualification=q)):.1f} |"
+        )
+    h = float(plain["demand_change"].sel(field="09").sum())
+    rows += [
+        "",
+        f"Health and welfare (09) openings {h:.1f} of 200; need after the local surplus "
+        f"{float(local['need_change'].sel(field='09').sum()):.1f}.",
+    ]
+    return rows
 
 
 def run(out: Path) -> str:
@@ -181,6 +208,10 @@ def run(out: Path) -> str:
         "industry that the issue asks for (115p 2012 -> 2017 by industry) is not in "
         "/work/shared/data, so replacement is still shared over industries by jobs within an "
         "area (stated in the method note).",
+        "",
+        "### Scenario: 200 health and social work (Q) jobs in Mikkeli (491)",
+        "",
+        *scenario_lines(cubes, bal),
         "",
         f"Run time {time.perf_counter() - started:.0f} s wall, {time.process_time() - cpu:.0f} s "
         f"CPU; load average at the end {', '.join(f'{x:.1f}' for x in os.getloadavg())}.",

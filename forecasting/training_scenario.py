@@ -18,7 +18,8 @@ balance (:func:`forecasting.training_balance.balance`) come from the caller.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -36,6 +37,19 @@ def job_change_from_result(result: xr.Dataset, area: str) -> dict[str, float]:
     emp = result["employed"].sel(area=area, quantile=0.5)
     change = emp.isel(time=-1) - emp.isel(time=0)
     return {str(i): float(v) for i, v in zip(change["industry"].values, change.values, strict=True)}
+
+
+def job_change_from_events(events: Iterable[Any]) -> dict[str, float]:
+    """Direct job change by industry of a spec's events: a recruitment adds its jobs, a closure
+    or dismissal removes them, a temporary layoff changes no job (the workers are recalled).
+    Indirect and induced jobs (the multipliers) are left out: their industries are not known."""
+    sign = {"recruitment": 1.0, "closure": -1.0, "dismissal": -1.0}
+    out: dict[str, float] = {}
+    for event in events:
+        factor = sign.get(str(event.kind), 0.0)
+        if factor:
+            out[str(event.industry)] = out.get(str(event.industry), 0.0) + factor * event.jobs
+    return out
 
 
 def training_need_change(
@@ -122,11 +136,18 @@ def training_need_change(
     )
 
 
-def annotate(result: xr.Dataset, cubes: Mapping[str, xr.Dataset], area: str) -> xr.Dataset:
+def annotate(
+    result: xr.Dataset,
+    cubes: Mapping[str, xr.Dataset],
+    area: str,
+    events: Iterable[Any] | None = None,
+) -> xr.Dataset:
     """``result`` (a scenario run) with its training-need change for ``area``:
     ``training_need_change`` / ``training_demand_change`` ``(training_field, training_level)``
     and ``qualification_need_change`` ``(qualification,)``, from the run's per-industry change
-    of employed (:func:`job_change_from_result`) through the area's bridge and the shipped key.
+    of employed (:func:`job_change_from_result`), or with ``events`` (the spec's) their direct
+    job change (:func:`job_change_from_events`, no baseline drift), through the area's bridge
+    and the shipped key.
     Without the local balance (too slow per run) the need change is the demand change; a
     caller with the release's balance can pass it to :func:`training_need_change`. A result
     without ``employed`` by industry, or cubes without ``jobs_by_industry``/``occupations``,
@@ -137,7 +158,8 @@ def annotate(result: xr.Dataset, cubes: Mapping[str, xr.Dataset], area: str) -> 
         return result
     if area not in result.indexes.get("area", []):
         return result
-    change = job_change_from_result(result, area)
+    events = list(events) if events is not None else []
+    change = job_change_from_events(events) if events else job_change_from_result(result, area)
     region = training.occupation_region(area)
     bridge = training.industry_occupation_bridge(
         cubes["jobs_by_industry"], cubes["occupations"], region

@@ -79,7 +79,7 @@ class EngineRunner:
 
         parsed = as_spec(spec)
         result = run_scenario(parsed, baseline=baseline, calibration=self.calibration(parsed.area))
-        return training_scenario.annotate(result, self.cubes, parsed.area)
+        return training_scenario.annotate(result, self.cubes, parsed.area, parsed.events)
 
 
 def engine_runner(cubes: Mapping[str, xr.Dataset] | None = None) -> Runner | None:

@@ -291,3 +291,15 @@ def test_scenario_result_gets_its_training_need_change(cubes) -> None:
     assert "training_need_method" in out.attrs
     # without the occupation cube the result comes back as it was
     assert training_scenario.annotate(result, {}, "491") is result
+
+
+def test_job_change_from_spec_events() -> None:
+    from types import SimpleNamespace as E
+
+    events = [
+        E(kind="recruitment", industry="Q", jobs=200),
+        E(kind="closure", industry="C", jobs=50),
+        E(kind="dismissal", industry="C", jobs=10),
+        E(kind="temporary_layoff", industry="F", jobs=99),
+    ]
+    assert training_scenario.job_change_from_events(events) == {"Q": 200.0, "C": -60.0}
