@@ -132,16 +132,37 @@ def _forecast_population(args: argparse.Namespace) -> int:
 
 
 def _forecast_training_needs(args: argparse.Namespace) -> int:
-    from forecasting import training
+    from forecasting import training_balance, training_params
+    from forecasting.io.files import write_csv, write_xlsx
     from forecasting.io.inputs import assemble
     from forecasting.settings import get_settings
 
     seed = get_settings().release.seed if args.seed is None else args.seed
-    cubes = assemble(training.CUBES)
-    frame = training.training_needs_frame(
-        cubes, until=args.until, scope=args.scope, area=args.area, seed=seed
+    cubes = assemble(training_balance.CUBES)
+    fields = training_params.load_fields(args.fields)
+    ds = training_balance.balance_for_areas(
+        cubes,
+        until=args.until,
+        areas=tuple(args.area) if args.area else training_balance.DEFAULT_AREAS,
+        seed=seed,
+        params=training_params.load_params(args.params),
+        fields=fields,
+        correspondence=args.correspondence,
     )
-    _write_frame(frame, args.out)
+    sheets = {
+        "needs": training_balance.needs_frame(ds),
+        "balance": training_balance.balance_frame(ds),
+        "qualifications": training_balance.qualifications_frame(ds, fields),
+    }
+    out = Path(args.out)
+    if args.format == "xlsx":
+        write_xlsx(sheets, out)
+        print(f"wrote {len(sheets['needs'])} rows (and the balance, qualifications) to {out}")
+        return 0
+    _write_frame(sheets["needs"], str(out))
+    for name in ("balance", "qualifications"):
+        extra = write_csv(sheets[name], out.with_name(f"{out.stem}_{name}{out.suffix or '.csv'}"))
+        print(f"wrote {len(sheets[name])} rows to {extra}")
     return 0
 
 
@@ -477,9 +498,20 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_area_args(p)
     p.add_argument("--out", required=True)
     p.set_defaults(handler=_forecast_population)
-    p = fc.add_parser("training-needs", help="training need by field of education and level")
+    p = fc.add_parser(
+        "training-needs", help="new entrants needed by field of education, level and kind"
+    )
     p.add_argument("--until", type=int, default=2035)
-    _add_area_args(p)
+    p.add_argument(
+        "--area",
+        action="append",
+        default=None,
+        help="area with its municipalities (repeatable; default TA23 and MK10)",
+    )
+    p.add_argument("--params", default=None, help="parameters TOML (default: shipped v1)")
+    p.add_argument("--fields", default=None, help="fields/qualifications TOML (default: v1)")
+    p.add_argument("--correspondence", default=None, help="occupation -> education CSV")
+    p.add_argument("--format", choices=("csv", "xlsx"), default="csv")
     p.add_argument("--seed", type=int, default=None, help="default: settings.release.seed")
     p.add_argument("--out", required=True)
     p.set_defaults(handler=_forecast_training_needs)

@@ -112,6 +112,8 @@ class ExitRates:
         Relative sd of the exits from the demography's draws (0 without draws).
     by_education : (A, T, E)
         Exits (persons, employed residents) by education level.
+    by_age : (A, T, X) or None
+        Exits by single age ``ages`` (the demography's ``retirements_by_age``).
     attrs : dict
         The demography output's provenance (assumptions JSON, seed, draws, sources).
     """
@@ -122,6 +124,8 @@ class ExitRates:
     rel_sd: np.ndarray
     by_education: np.ndarray
     attrs: dict
+    by_age: np.ndarray | None = None
+    ages: np.ndarray | None = None
 
     def take(self, area: str) -> int:
         """Row of ``area``."""
@@ -178,7 +182,51 @@ def exit_rates(cubes: Mapping[str, xr.Dataset], area: str, until: int, *, seed: 
     )
     if code in areas and len(areas) > 1:  # the aggregate: the sum of its municipalities
         by_edu[areas.index(code)] = by_edu[[i for i, a in enumerate(areas) if a != code]].sum(0)
-    return ExitRates(areas, years, rate, rel_sd, by_edu, dict(ds.attrs))
+    return ExitRates(areas, years, rate, rel_sd, by_edu, dict(ds.attrs), by_age, ages)
+
+
+def reform_exits(by_age: np.ndarray, years: np.ndarray, ages: np.ndarray, shift_of, from_age: int):
+    """Exits by age ``(..., T, X)`` with the 2017 pension reform's cohort-specific delay.
+
+    The demography's exits come from the 2017 employment rates by age, i.e. from cohorts born
+    1954 or earlier (lowest pension age 63). A later cohort ``c = t - x`` leaves as the 2017
+    profile did ``shift_of(c)`` years younger: its exits at age ``x`` are the profile's at
+    ``x - shift`` (linear interpolation in age, within the year), from ``from_age`` on.
+    """
+    out = np.array(by_age, dtype=float, copy=True)
+    ages = np.asarray(ages, dtype=float)
+    for k, year in enumerate(years):
+        shift = shift_of(int(year) - ages.astype(int))
+        shift = np.where(ages >= from_age, shift, 0.0)
+        src = ages - shift
+        flat = out[..., k, :].reshape(-1, ages.size)
+        base = np.asarray(by_age, dtype=float)[..., k, :].reshape(-1, ages.size)
+        for row in range(flat.shape[0]):
+            flat[row] = np.interp(src, ages, base[row])
+        out[..., k, :] = flat.reshape(out[..., k, :].shape)
+    return out
+
+
+def net_exit_rates(rates: ExitRates, shift_of, from_age: int, reentry_share: float) -> ExitRates:
+    """``rates`` with the 2017 pension reform (:func:`reform_exits`) and net of re-entries:
+    each area-year's rate is scaled by ``reformed / gross`` exits and by ``1 - reentry_share``
+    (exits followed by a return to work within the year are not openings)."""
+    if rates.by_age is None or rates.ages is None:
+        raise ValueError("exit rates without exits by age")
+    reformed = reform_exits(rates.by_age, rates.years, rates.ages, shift_of, from_age)
+    gross = rates.by_age.sum(-1)
+    factor = np.where(gross > 0, reformed.sum(-1) / np.maximum(gross, 1e-12), 1.0)
+    factor = factor * (1.0 - reentry_share)
+    return ExitRates(
+        rates.areas,
+        rates.years,
+        rates.rate * factor,
+        rates.rel_sd,
+        rates.by_education * factor[..., None],
+        {**rates.attrs, "reform_reentry_factor_mean": float(factor.mean())},
+        reformed * (1.0 - reentry_share),
+        rates.ages,
+    )
 
 
 def assumptions_version(rates: ExitRates) -> str:

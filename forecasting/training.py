@@ -1,23 +1,20 @@
-"""Training need per broad field of education and level, from the year after the demography's
+"""Training need per field of education and level, from the year after the demography's
 base year (2026 with Snapshot v2) to 2040, for education providers.
 
 The chain (details and reasons in ``docs/methods/training_needs.md``)::
 
     jobs by industry (forecasting.demand)  ->  expansion = jobs[t] - jobs[t-1]
-    demography retirements (replacement)    ->  replacement = exit rate x jobs[t-1]
+    demography exits by age (replacement), 2017 pension reform by cohort, net of re-entries
+                                            ->  replacement = net exit rate x jobs[t-1]
     industry -> occupation bridge (RAS on a prior, 12ti structure)  ->  openings by occupation
-    openings - supply (unemployed jobseekers of the occupation)    ->  need by occupation
-    occupation -> field x level correspondence (versioned CSV)      ->  need by field and level
+    occupation -> field x level correspondence (versioned CSV)      ->  demand by field and level
+    supply (forecasting.training_supply) and the balance (forecasting.training_balance)
+                                            ->  need = demand - supply (signed: < 0 is a surplus)
 
-Openings per occupation are ``max(expansion + replacement, 0)``; supply is
-``SUPPLY_RATE * unemployed`` of the occupation, at most the openings; need = openings - supply,
-so needs add up over fields and levels to openings minus supply. 80 % intervals come from the
-job-projection draws and the demography's retirement draws; ``need`` carries them on the
-contract's ``statistic`` dim (``mean, lo80, hi80``).
-
-Years: the jobs are projected from their last municipal data (2019) but the chain's openings
-start the year after the demography's base year (:func:`forecasting.replacement.base_year`,
-the latest the cubes support: 2025 with Snapshot v2, so 2026..``until``).
+This module holds the occupation chain (:func:`_chain`), the correspondence and bridge, and the
+release product :func:`training_needs` (broad fields, kinds summed); the providers' output
+(broad and narrow fields, kinds, totals, balance table, qualifications) is
+:mod:`forecasting.training_balance`.
 
 Data: the entry points take one ``cubes`` mapping (cube name -> dataset, at least
 :data:`CUBES`, e.g. a :class:`forecasting.io.inputs.Inputs`) and a ``seed`` from the caller;
@@ -27,6 +24,7 @@ the steps take the datasets they read as arguments.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -34,7 +32,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from forecasting import classifications, demand, geography, replacement
+from forecasting import classifications, demand, geography, replacement, training_params
 from forecasting.contract import to_canonical, validate
 from forecasting.errors import DataError, ValidationError
 from forecasting.io import correspondence as corr_io
@@ -42,10 +40,6 @@ from forecasting.provenance import combine_versions, stamp
 from models import shiftshare
 
 LEVELS = ("vocational", "applied_sciences", "university")
-#: Share of the unemployed jobseekers of an occupation counted as supply for its openings per
-#: year (an assumption: roughly the yearly rate at which the registered unemployed move into
-#: open-market jobs in Finland).
-SUPPLY_RATE = 0.3
 #: Weight of the 12ti occupational structure (vs the prior's) in the bridge's column targets.
 BRIDGE_LAMBDA = 0.5
 #: Months of 12ti data behind the bridge (around the 2017 industry structure) and the supply.
@@ -56,29 +50,7 @@ N_DRAWS = 200
 NEED_STATISTICS: tuple[str, ...] = ("mean", "lo80", "hi80")
 #: Every cube the chain needs: the jobs projection's, the replacement's and the 12ti/12r5 ones.
 CUBES: tuple[str, ...] = tuple(
-    dict.fromkeys((*demand.CUBES, *replacement.CUBES, "occupations", "registers"))
-)
-FRAME_COLUMNS = (
-    "area",
-    "year",
-    "field",
-    "level",
-    "expansion",
-    "replacement",
-    "supply",
-    "need",
-    "lo80",
-    "hi80",
-    "method_note",
-)
-METHOD_NOTE = (
-    "Openings = expansion (change in projected jobs by industry) + replacement (exits from "
-    "employment by age from the demography's retirements, {demography}, as a rate per employed "
-    "resident applied to jobs), per occupation via "
-    "an industry->occupation bridge (RAS of a prior on 12ti jobseekers and vacancies), minus "
-    f"supply ({SUPPLY_RATE:g} x unemployed jobseekers of the occupation, 12ti), translated to "
-    "fields of education and levels with the correspondence {version}. 80 % intervals from "
-    "job-projection and demography draws. Not a forecast of graduates."
+    dict.fromkeys((*demand.CUBES, *replacement.CUBES, "occupations", "registers", "migration"))
 )
 
 
@@ -304,15 +276,6 @@ def _to_occupations(by_industry: np.ndarray, bridge: np.ndarray) -> np.ndarray:
     return np.einsum("...it,io->...ot", by_industry, bridge)
 
 
-def _openings(
-    expansion: np.ndarray, repl: np.ndarray, supply: np.ndarray
-) -> tuple[np.ndarray, ...]:
-    """Per occupation: ``openings = max(exp + rep, 0)``, ``supply <= openings``, ``need``."""
-    openings = np.maximum(expansion + repl, 0.0)
-    used = np.minimum(supply, openings)
-    return openings, used, openings - used
-
-
 def _chain(
     cubes: Mapping[str, xr.Dataset],
     code: str,
@@ -320,13 +283,23 @@ def _chain(
     n_draws: int,
     seed: int,
     population: xr.DataArray | None = None,
+    params: training_params.Params | None = None,
 ) -> tuple[xr.Dataset, dict[str, str]]:
-    """Expansion, replacement, openings, supply and need by occupation per group and year."""
+    """Expansion, replacement and openings (signed) by occupation per group and year, with
+    their draws, the unemployed jobseekers per occupation and the tightness.
+
+    Replacement: the demography's exits by age with the 2017 pension reform's cohort delays
+    and net of re-entries (:func:`forecasting.replacement.net_exit_rates`, ``params``).
+    """
+    params = params or training_params.load_params()
     groups = _groups(code)
     base = demand.demand_base(cubes, seed=seed, population=population)
     sim = demand.simulate_jobs(base, groups, until=until, n_draws=n_draws, seed=seed)
     sim = _from_year(sim, replacement.base_year(cubes))
-    exits = _replacement_rates(cubes, code, sim, seed)
+    gross = _replacement_rates(cubes, code, sim, seed)
+    exits = replacement.net_exit_rates(
+        gross, params.retirement_shift, params.shift_from_age, params.reentry_share
+    )
     rates = np.stack([exits.rate[exits.take(label)] for label in sim.groups])  # (G, H)
     region = occupation_region(code)
     occupations = demand.cube(cubes, "occupations")
@@ -336,8 +309,15 @@ def _chain(
     expansion = _to_occupations(np.diff(central, axis=2), bridge)
     repl = _to_occupations(rates[:, None, :] * central[:, :, :-1], bridge)
     multipliers = _exit_multipliers(exits, sim.groups, n_draws, seed)
-    exp_d = _to_occupations(np.diff(draws, axis=3), bridge)
+    # Draws of expansion: the central yearly change plus the draw's deviation of the whole
+    # change base..until spread evenly over the years (the job draws' year-to-year noise is
+    # uncertainty of the level, not hiring and firing every year: differencing it would count
+    # it as openings and as released workers). The years' draws add up to the draw's change.
+    dev = (draws[..., -1:] - draws[..., :1]) - (central[..., -1:] - central[..., :1])[None]
+    steps = central.shape[2] - 1
+    exp_d = _to_occupations(np.diff(central, axis=2)[None] + dev / steps, bridge)
     rep_d = _to_occupations((rates[None] * multipliers)[:, :, None, :] * draws[..., :-1], bridge)
+    open_d = exp_d + rep_d
     registers = demand.cube(cubes, "registers")
     start, end = supply_window(occupations)
     regions = {label: occupation_region(label) for label in sim.groups}
@@ -348,16 +328,14 @@ def _chain(
     bases = [
         supply_base(occupations, registers, label, grouped[regions[label]]) for label in sim.groups
     ]
-    unemployed = np.stack([b[0].values for b in bases])[:, :, None]
-    supply = SUPPLY_RATE * np.broadcast_to(unemployed, expansion.shape).copy()
-    openings, used, need = _openings(expansion, repl, supply)
-    need_draws = _openings(exp_d, rep_d, supply[None])[2]
+    unemployed = np.stack([b[0].values for b in bases])
     for g, label in enumerate(sim.groups):
         members = [sim.groups.index(m) for m in groups[label] if m in sim.groups and m != label]
         if len(members) == len(groups[label]) > 1:  # bottom-up: aggregates sum their members
-            for arr in (expansion, repl, openings, used, need):
+            for arr in (expansion, repl):
                 arr[g] = arr[members].sum(axis=0)
-            need_draws[:, g] = need_draws[:, members].sum(axis=1)
+            open_d[:, g] = open_d[:, members].sum(axis=1)
+            unemployed[g] = unemployed[members].sum(axis=0)
     dims = ("area", "occupation", "time")
     coords = {
         "area": list(sim.groups),
@@ -368,14 +346,17 @@ def _chain(
         {
             "expansion": (dims, expansion),
             "replacement": (dims, repl),
-            "openings": (dims, openings),
-            "supply": (dims, used),
-            "need": (dims, need),
+            "gross_replacement_rate": (
+                ("area", "time"),
+                np.stack([gross.rate[gross.take(label)] for label in sim.groups]),
+            ),
+            "replacement_rate": (("area", "time"), rates),
+            "unemployed": (("area", "occupation"), unemployed),
             "tightness": (("area", "occupation"), np.stack([b[1].values for b in bases])),
         },
         coords=coords,
     )
-    ds["need_draws"] = (("draw", *dims), need_draws)
+    ds["openings_draws"] = (("draw", *dims), open_d)
     notes = {
         "supply_basis": "; ".join(f"{g}: {b[2]}" for g, b in zip(sim.groups, bases, strict=True))
     }
@@ -388,6 +369,7 @@ def _chain(
     notes["demography_draws"] = str(exits.attrs["draws"])
     notes["demography_seed"] = str(exits.attrs["seed"])
     notes["demography_source_tables"] = exits.attrs["source_tables"]
+    notes["training_params_version"] = params.version
     notes["_data_version"] = combine_versions(
         [
             base.data_version,
@@ -397,17 +379,13 @@ def _chain(
         ]
     )
     notes["_retrieved"] = str(occupations.attrs["retrieved"])
-    return ds, notes
+    return ds.assign_attrs(groups=json.dumps(groups)), notes
 
 
 def _source_tables(notes: dict[str, str]) -> tuple[str, ...]:
     """The chain's source tables: jobs, demography (retirements), 12ti and 12r5."""
     demo = notes["demography_source_tables"]  # already joined (some names hold commas)
     return (*demand.SOURCE_TABLES, demo, "tyonv 12ti", "tyonv 12r5")
-
-
-def _note(version: str, notes: dict[str, str]) -> str:
-    return METHOD_NOTE.format(version=version, demography=notes["demography_assumptions_version"])
 
 
 def _need_statistics(need: xr.DataArray, draws: xr.DataArray) -> xr.DataArray:
@@ -419,35 +397,31 @@ def _need_statistics(need: xr.DataArray, draws: xr.DataArray) -> xr.DataArray:
     return xr.concat(parts, dim=pd.Index(list(NEED_STATISTICS), name="statistic"))
 
 
-def _to_fields(by_occ: xr.Dataset, key: xr.DataArray) -> xr.Dataset:
-    """Occupation quantities ``(..., occupation, time)`` -> ``(..., field, time, level)``;
-    ``need`` with its 80 % bounds on a ``statistic`` dim."""
-    key = key.reindex(occupation=by_occ["occupation"].values, fill_value=0.0)
-    out = xr.Dataset()
-    for name in ("expansion", "replacement", "openings", "supply", "need"):
-        out[name] = xr.dot(by_occ[name], key, dim="occupation")
-    draws = xr.dot(by_occ["need_draws"], key, dim="occupation")
-    out["need"] = _need_statistics(out["need"], draws)
-    out = to_canonical(out.reindex(level=list(LEVELS)))
-    out["need"] = out["need"].transpose(..., "statistic")
-    return out
-
-
 REPLACEMENT_SHARE_RANGE = (0.65, 0.95)
+#: Expansion below this share of the openings: jobs are flat or shrinking, and a replacement
+#: share near (or above) 100 % is the expected arithmetic, not an anomaly.
+FLAT_EXPANSION_SHARE = 0.05
 
 
 def replacement_share(ds: xr.Dataset) -> tuple[xr.DataArray, xr.DataArray]:
     """Replacement demand over all openings, summed over fields, levels and years, per area.
 
-    Returns the share and a flag (``"ok"``, ``"below anchors"``, ``"above anchors"``) against
-    the 65-95 % anchors for ageing regions. Above 100 % happens when jobs shrink: replacement
-    then exceeds the openings net of negative expansion demand.
+    Returns the share and a flag: ``"ok"``, ``"below anchors"``, ``"above anchors"`` against
+    the 65-95 % anchors for ageing regions, or ``"flat jobs: expected"`` where expansion is
+    under :data:`FLAT_EXPANSION_SHARE` of the openings (with flat jobs replacement is about all
+    of the openings; above 100 % when jobs shrink) - information, never an error.
     """
     rep = ds["replacement"].sum(("field", "time", "level"))
-    opened = (ds["expansion"] + ds["replacement"]).sum(("field", "time", "level"))
+    exp = ds["expansion"].sum(("field", "time", "level"))
+    opened = exp + rep
     share = rep / opened.where(opened > 0)
     lo, hi = REPLACEMENT_SHARE_RANGE
-    flag = xr.where(share < lo, "below anchors", xr.where(share > hi, "above anchors", "ok"))
+    flat = exp < FLAT_EXPANSION_SHARE * opened.where(opened > 0)
+    flag = xr.where(
+        flat,
+        "flat jobs: expected",
+        xr.where(share < lo, "below anchors", xr.where(share > hi, "above anchors", "ok")),
+    )
     return share, flag
 
 
@@ -462,16 +436,15 @@ def training_needs(
     seed: int,
     population: xr.DataArray | None = None,
 ) -> xr.Dataset:
-    """Training need per broad field of education and level, years base + 1..``until``.
+    """Training need per broad field of education and level, years base + 1..``until`` (the
+    release product): :func:`forecasting.training_balance.balance` summed over the kinds.
 
-    ``base`` is the demography's base year, the latest the cubes support
-    (:func:`forecasting.replacement.base_year`; 2025 with Snapshot v2, so 2026..``until``).
+    ``base`` is the demography's base year (2025 with Snapshot v2, so 2026..``until``).
 
     Parameters
     ----------
     cubes
-        Input cubes by name, at least :data:`CUBES` (e.g. a
-        :class:`forecasting.io.inputs.Inputs`).
+        Input cubes by name, at least :data:`CUBES`.
     until
         Last year, 2025..2040.
     scope
@@ -480,22 +453,21 @@ def training_needs(
     area
         Municipality or aggregate code (default the Mikkeli employment area TA23).
     correspondence
-        Path of an occupation -> education CSV (columns ``occupation, field, level, share``);
-        default the shipped version ``v1``.
+        Path of an occupation -> education CSV; default the shipped version ``v1``.
     n_draws, seed
-        Monte Carlo draws of the 80 % intervals and their seed (from the caller: the release's
-        ``ctx.seed_for(...)``, the CLI's ``settings.release.seed``); the seed also seeds the
-        demography's retirement draws.
+        Monte Carlo draws of the 80 % intervals and their seed (from the caller).
     population
         :func:`forecasting.demand.projected_population` of ``cubes`` when the caller has it.
 
     Returns
     -------
-    Dataset ``(area, field, time, level)`` with ``expansion``, ``replacement``, ``openings``,
-    ``supply`` and ``need`` (``need`` also over ``statistic``: ``mean, lo80, hi80``; persons
-    per year; ``time`` 31 December),
-    ``replacement_share`` and ``replacement_share_flag`` per area, the method note and
-    provenance (including ``correspondence_version``) in attrs.
+    Dataset ``(area, field, time, level)`` with ``expansion``, ``replacement``, ``openings``
+    (demand), ``supply`` and ``need`` (signed: negative is a surplus; also over ``statistic``:
+    ``mean, lo80, hi80`` with ``lo80 <= mean <= hi80``; persons per year; ``time`` 31
+    December), ``need_by_level`` ``(area, time, level, statistic)`` and ``need_total`` ``(area,
+    time, statistic)`` with the intervals of their summed draws, ``replacement_share`` and
+    ``replacement_share_flag`` per area, the method note
+    and provenance in attrs.
 
     Raises
     ------
@@ -506,54 +478,52 @@ def training_needs(
     DataError
         A malformed correspondence file, or an input cube missing from ``cubes``.
     """
+    from forecasting import training_balance
+
     until = demand._check_until(until)
     code = _check_scope(scope, area)
-    key = load_correspondence(correspondence)
-    by_occ, notes = _chain(cubes, code, until, n_draws, seed, population)
-    ds = _to_fields(by_occ, key)
+    bal = training_balance.balance(
+        cubes,
+        until,
+        code,
+        seed=seed,
+        n_draws=n_draws,
+        correspondence=correspondence,
+        population=population,
+    )
+    broad = [f for f in map(str, bal["field"].values) if len(f) == 2]
+    sub = bal.sel(field=broad)
+    ds = xr.Dataset(
+        {
+            "expansion": sub["expansion"],
+            "replacement": sub["replacement"],
+            "openings": sub["demand"].sum("kind"),
+            "supply": sub["supply"].sum("kind"),
+        }
+    )
+    need = sub["need"].sum("kind")
+    draws = sub["need_draws"].sum("kind")
+    lo, hi = training_balance._quantiles(draws.values, need.values)
+    ds["need"] = xr.concat(
+        [need, need.copy(data=lo), need.copy(data=hi)],
+        dim=pd.Index(list(NEED_STATISTICS), name="statistic"),
+    )
+    # Need by level and in total per year, with intervals of the summed draws (quantiles of
+    # cells do not add up): the page's yearly path and level split.
+    stat = pd.Index(list(NEED_STATISTICS), name="statistic")
+    for name, dims in (("need_by_level", ("field",)), ("need_total", ("field", "level"))):
+        central = need.sum(dims)
+        lo, hi = training_balance._quantiles(draws.sum(dims).values, central.values)
+        ds[name] = xr.concat([central, central.copy(data=lo), central.copy(data=hi)], dim=stat)
+    ds = to_canonical(ds)
+    for name in ("need", "need_by_level", "need_total"):
+        ds[name] = ds[name].transpose(..., "statistic")
     ds = ds.assign_coords(time=pd.to_datetime([f"{y}-12-31" for y in ds["time"].values]))
     share, flag = replacement_share(ds)
     ds["replacement_share"], ds["replacement_share_flag"] = share, flag
-    version = key.attrs["correspondence_version"]
-    ds = stamp(
-        ds,
-        source_tables=_source_tables(notes),
-        retrieved=notes.pop("_retrieved"),
-        data_version=combine_versions([notes.pop("_data_version"), version]),
-        seed=seed,
-        extra={
-            **notes,
-            "correspondence_version": version,
-            "method_note": _note(version, notes),
-            "units": "persons per year",
-            "time_convention": "31 December (YYYY-12-31) labels the year",
-            "supply_rate": SUPPLY_RATE,
-            "replacement_share_anchors": "65-95 % for ageing regions (Cedefop, COPS)",
-        },
-    )
-    counts = ("replacement", "openings", "supply", "need")
-    return validate(ds, name="training_needs", counts=counts)
-
-
-def training_needs_frame(
-    cubes: Mapping[str, xr.Dataset],
-    until: int = 2035,
-    scope: str = "area",
-    area: str = geography.MIKKELI_AREA,
-    *,
-    seed: int,
-) -> pd.DataFrame:
-    """:func:`training_needs` as rows ``area, year, field, level, expansion, replacement,
-    supply, need, lo80, hi80, method_note`` (provenance in ``frame.attrs``)."""
-    ds = training_needs(cubes, until=until, scope=scope, area=area, seed=seed)
-    point = ds[["expansion", "replacement", "supply", "need"]].enn.point()
-    lo, hi = (b["need"] for b in ds[["need"]].enn.bounds(0.8))
-    frame = point.assign(lo80=lo, hi80=hi).to_dataframe().reset_index()
-    frame["year"] = frame["time"].dt.year
-    frame["method_note"] = ds.attrs["method_note"]
-    frame = frame[list(FRAME_COLUMNS)].sort_values(["area", "year", "field", "level"])
-    frame.attrs.update(ds.attrs)
-    return frame.reset_index(drop=True)
+    ds.attrs = dict(bal.attrs)
+    ds.attrs["replacement_share_anchors"] = "65-95 % for ageing regions (Cedefop, COPS)"
+    return validate(ds, name="training_needs", counts=("replacement", "openings", "supply"))
 
 
 def replacement_demand(
@@ -566,7 +536,9 @@ def replacement_demand(
     """Replacement demand ``(area, industry, time, education_level)``, persons per year.
 
     Exits from employment by age (:func:`forecasting.demography.retirements`) per municipality,
-    as a rate per employed resident applied to the jobs of the previous year, split by
+    delayed by cohort after the 2017 pension reform and net of re-entries (the chain's
+    :data:`forecasting.training_params` values), as a rate per employed resident applied to
+    the jobs of the previous year, split by
     education level (cohort-aligned 2017 mix, :mod:`forecasting.replacement`) and shared over
     industries by their jobs of the previous year (the age structure is not known by
     industry). Years base + 1..``until`` (base: the demography's base year); aggregates are
@@ -579,7 +551,13 @@ def replacement_demand(
     base = demand.demand_base(cubes, seed=seed)
     sim = demand.simulate_jobs(base, groups, until=until, n_draws=1, seed=seed)
     sim = _from_year(sim, replacement.base_year(cubes))
-    exits = _replacement_rates(cubes, code, sim, seed)
+    params = training_params.load_params()
+    exits = replacement.net_exit_rates(
+        _replacement_rates(cubes, code, sim, seed),
+        params.retirement_shift,
+        params.shift_from_age,
+        params.reentry_share,
+    )
     out = np.zeros((len(sim.groups), len(demand.SECTIONS), sim.years.size - 1, 4))
     for g, label in enumerate(sim.groups):
         members = [sim.groups.index(m) for m in groups[label] if m in sim.groups and m != label]
@@ -622,23 +600,25 @@ def openings_by_occupation(
     *,
     seed: int,
 ) -> xr.Dataset:
-    """Openings, supply, need ``(area, occupation, time)`` and tightness ``(area, occupation)``.
+    """Openings (signed: expansion + net replacement, with 80 % bounds on ``statistic``)
+    ``(area, occupation, time)``, the unemployed jobseekers and the tightness ``(area,
+    occupation)``.
 
     Tightness is vacancies per unemployed jobseeker of the occupation in the last 12 months of
-    12ti (the register forecasts' occupation tightness replaces it when that module exists).
-    ``cubes`` and ``seed`` as for :func:`training_needs`.
+    12ti. ``cubes`` and ``seed`` as for :func:`training_needs`.
     """
     until = demand._check_until(until)
     code = _check_scope(scope, area)
     ds, notes = _chain(cubes, code, until, N_DRAWS, seed)
-    ds["need"] = _need_statistics(ds["need"], ds["need_draws"])
-    ds = ds.drop_vars("need_draws")
+    ds["openings"] = _need_statistics(ds["expansion"] + ds["replacement"], ds["openings_draws"])
+    ds = ds.drop_vars("openings_draws")
     ds = ds.assign_coords(time=pd.to_datetime([f"{y}-12-31" for y in ds["time"].values]))
+    ds.attrs.pop("groups", None)
     return stamp(
         to_canonical(ds),
         source_tables=_source_tables(notes),
         retrieved=notes.pop("_retrieved"),
         data_version=notes.pop("_data_version"),
         seed=seed,
-        extra={**notes, "method_note": _note("(not applied)", notes)},
+        extra=notes,
     )

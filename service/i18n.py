@@ -89,6 +89,11 @@ TEXT: dict[str, dict[str, str]] = {
         "field": "Koulutusala",
         "level": "Koulutusaste",
         "need": "Koulutustarve",
+        "need_path_desc": "Uusien tulijoiden tarve vuosittain koulutusasteittain, 80 %:n välein; "
+        "negatiivinen tarve on ylitarjontaa.",
+        "level_vocational": "Ammatillinen",
+        "level_applied_sciences": "AMK",
+        "level_university": "Yliopisto",
         "training_desc": "Koulutustarve koulutusaloittain vuonna {year}, {area}: aloitukset "
         "(laajennus- ja poistumakysyntä) miinus työttömien tarjonta.",
         "with_intervals": " Viivat ovat 80 %:n välejä.",
@@ -187,6 +192,11 @@ TEXT: dict[str, dict[str, str]] = {
         "field": "Field of education",
         "level": "Level of education",
         "need": "Training need",
+        "need_path_desc": "New entrants needed per year by level, with 80 % intervals; a "
+        "negative need is a surplus.",
+        "level_vocational": "Vocational",
+        "level_applied_sciences": "UAS",
+        "level_university": "University",
         "training_desc": "Training need by field of education in {year}, {area}: openings "
         "(expansion and replacement demand) minus supply from the unemployed.",
         "with_intervals": " Lines are 80 % intervals.",
@@ -285,6 +295,11 @@ TEXT: dict[str, dict[str, str]] = {
         "field": "Utbildningsområde",
         "level": "Utbildningsnivå",
         "need": "Utbildningsbehov",
+        "need_path_desc": "Behov av nya personer per år och utbildningsnivå, med 80 %:s "
+        "intervall; ett negativt behov är ett överutbud.",
+        "level_vocational": "Yrkesutbildning",
+        "level_applied_sciences": "YH",
+        "level_university": "Universitet",
         "training_desc": "Utbildningsbehov per utbildningsområde år {year}, {area}: "
         "nyrekryteringsbehov (expansions- och ersättningsefterfrågan) minus utbudet av "
         "arbetslösa.",

@@ -73,11 +73,13 @@ class EngineRunner:
             return self._calibrations[key]
 
     def __call__(self, spec: Any, baseline: xr.Dataset | None = None) -> xr.Dataset:
+        from forecasting import training_scenario
         from forecasting.scenarios import run_scenario
         from forecasting.scenarios.run import as_spec
 
         parsed = as_spec(spec)
-        return run_scenario(parsed, baseline=baseline, calibration=self.calibration(parsed.area))
+        result = run_scenario(parsed, baseline=baseline, calibration=self.calibration(parsed.area))
+        return training_scenario.annotate(result, self.cubes, parsed.area, parsed.events)
 
 
 def engine_runner(cubes: Mapping[str, xr.Dataset] | None = None) -> Runner | None:
@@ -95,7 +97,7 @@ def scenario_inputs() -> Mapping[str, xr.Dataset]:
     from forecasting.io.inputs import assemble
     from forecasting.scenarios.calibration import STRUCTURE_CUBES
 
-    return assemble(STRUCTURE_CUBES)
+    return assemble(tuple(dict.fromkeys((*STRUCTURE_CUBES, "jobs_by_industry", "occupations"))))
 
 
 #: The worker process's runner, set once by :func:`_init_worker` with the service's cubes.

@@ -124,6 +124,32 @@ def training_years(ds: xr.Dataset) -> list[int]:
     return sorted({int(y) for y in pd.DatetimeIndex(ds["time"].values).year})
 
 
+def training_path(ds: xr.Dataset, area: str) -> list[dict[str, Any]]:
+    """Need per year for ``area``: the total and each level, each ``(need, lo80, hi80)``
+    (``need_total`` / ``need_by_level`` with their own intervals; a release without them
+    gives no rows). A negative need is a surplus."""
+    if "need_total" not in ds or area not in ds.indexes["area"]:
+        return []
+    total = ds["need_total"].sel(area=area)
+    by_level = ds["need_by_level"].sel(area=area) if "need_by_level" in ds else None
+    rows = []
+    for k, stamp in enumerate(pd.DatetimeIndex(ds["time"].values)):
+        cell = total.isel(time=k)
+        row: dict[str, Any] = {
+            "year": int(stamp.year),
+            "total": tuple(_num(cell.sel(statistic=s).values) for s in ("mean", "lo80", "hi80")),
+            "levels": {},
+        }
+        if by_level is not None:
+            for level in map(str, by_level["level"].values):
+                lv = by_level.isel(time=k).sel(level=level)
+                row["levels"][level] = tuple(
+                    _num(lv.sel(statistic=s).values) for s in ("mean", "lo80", "hi80")
+                )
+        rows.append(row)
+    return rows
+
+
 def training_bars(
     ds: xr.Dataset, area: str, year: int, labels: dict[str, str] | None
 ) -> list[tuple[str, float, float | None, float | None]]:

@@ -208,6 +208,14 @@ def training_needs() -> xr.Dataset:
             "openings": (dims, expansion + replacement),
             "supply": (dims, supply),
             "need": ((*dims, "statistic"), np.stack([need, need * 0.8, need * 1.2], axis=-1)),
+            "need_by_level": (
+                ("area", "time", "level", "statistic"),
+                np.stack([s := need.sum(axis=1), s * 0.9, s * 1.1], axis=-1),
+            ),
+            "need_total": (
+                ("area", "time", "statistic"),
+                np.stack([t := need.sum(axis=(1, 3)), t * 0.9, t * 1.1], axis=-1),
+            ),
             "replacement_share": (("area",), share),
             "replacement_share_flag": (("area",), np.where(share > 0.95, "above anchors", "ok")),
         },

@@ -123,22 +123,26 @@ def test_training_needs_gets_assembled_cubes_and_the_settings_seed(
 ) -> None:
     import pandas as pd
 
-    from forecasting import training
+    from forecasting import training_balance
     from forecasting.io.inputs import Inputs
 
     calls: list[tuple] = []
 
-    def frame(cubes, until, scope, area, *, seed):
-        calls.append((cubes, until, scope, area, seed))
-        return pd.DataFrame({"area": [area], "need": [1.0]})
+    def balance(cubes, *, until, areas, seed, **kw):
+        calls.append((cubes, until, areas, seed))
+        return "ds"
 
-    monkeypatch.setattr(training, "training_needs_frame", frame)
+    monkeypatch.setattr(training_balance, "balance_for_areas", balance)
+    for name in ("needs_frame", "balance_frame", "qualifications_frame"):
+        monkeypatch.setattr(
+            training_balance, name, lambda *a, **k: pd.DataFrame({"area": ["491"], "need": [1.0]})
+        )
     out = tmp_path / "needs.csv"
     args = ["forecast", "training-needs", "--until", "2030", "--area", "491", "--out", str(out)]
     assert main(args) == 0
-    ((cubes, until, scope, area, seed),) = calls
-    assert isinstance(cubes, Inputs) and set(cubes) == set(training.CUBES)
-    assert (until, scope, area) == (2030, "area", "491")
+    ((cubes, until, areas, seed),) = calls
+    assert isinstance(cubes, Inputs) and set(cubes) == set(training_balance.CUBES)
+    assert (until, areas) == (2030, ("491",))
     assert seed == get_settings().release.seed
     assert main([*args, "--seed", "7"]) == 0 and calls[-1][-1] == 7
     assert out.exists()

@@ -162,6 +162,21 @@ def write_csv(frame: pd.DataFrame, path: Path) -> Path:
     return _write_atomic(path, write)
 
 
+def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> Path:
+    """``sheets`` (sheet name -> frame, no index) as one XLSX workbook at ``path``, atomically.
+
+    Text cells are neutralised against formulas like the CSV (:func:`inert_cell`).
+    """
+
+    def write(tmp: Path) -> None:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            for name, frame in sheets.items():
+                safe = frame.map(inert_cell) if len(frame) else frame
+                safe.to_excel(writer, sheet_name=name[:31], index=False)
+
+    return _write_atomic(path, write)
+
+
 def write_netcdf(ds: xr.Dataset, path: Path) -> Path:
     """``ds`` as netCDF-4 (h5netcdf) at ``path``, atomically; returns ``path``."""
     return _write_atomic(path, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf"))

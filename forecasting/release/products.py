@@ -326,7 +326,13 @@ JOBS_CUBES = (
     "national_employment_by_industry",
     *DEMOGRAPHY_RATE_CUBES,
 )
-TRAINING_CUBES = (*JOBS_CUBES, "employment_by_age_education", "registers", "occupations")
+TRAINING_CUBES = (
+    *JOBS_CUBES,
+    "employment_by_age_education",
+    "registers",
+    "occupations",
+    "migration",
+)
 
 
 register(

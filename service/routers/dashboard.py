@@ -31,7 +31,7 @@ from forecasting.freshness import freshness
 from forecasting.scenarios.spec import Event, ScenarioSpec
 from service import formats, views
 from service.alerts import AlertFilter
-from service.charts import Fan, bar_chart, envelope, fan_chart
+from service.charts import Fan, FanPoint, bar_chart, envelope, fan_chart
 from service.deps import ContextDep, release_data_through
 from service.i18n import LANG_NAMES, UI_LANGS, UiLang, texts
 from service.labels import area_name, label_map
@@ -600,6 +600,25 @@ def training(
     )
     message = "" if cube is not None else f"{t['not_in_release']}: training_needs"
     method = str(cube.attrs.get("method_note", "")) if cube is not None else ""
+    path = views.training_path(cube, area) if cube is not None else []
+    path_chart = None
+    if path:
+        band = Fan(
+            [FanPoint(dt.date(r["year"], 12, 31), *r["total"], *r["total"][1:]) for r in path],
+            inner=80,
+            outer=80,
+        )
+        text = f"{t['need']} {path[0]['year']}–{path[-1]['year']}: {name}"
+        path_chart = fan_chart(
+            [],
+            band.points,
+            title=text,
+            description=text,
+            chart_id="training-path",
+            legend=legend(t, band),
+            lang=lang,
+        )
+    levels = list(path[0]["levels"]) if path else []
     return _render(
         request,
         "training.html",
@@ -616,5 +635,9 @@ def training(
         message=message,
         method=method,
         downloads=downloads("/v1/training-needs", lang, area=area, year=year) if bars else [],
+        path=path,
+        path_chart=path_chart,
+        levels=levels,
+        path_downloads=downloads("/v1/training-needs", lang, area=area) if path else [],
         tagline_area=tagline_area(area),
     )
