@@ -43,6 +43,7 @@ from service.routers import (
     occupations,
     registers,
     releases,
+    reports,
     scenarios,
     training,
 )
@@ -69,6 +70,7 @@ ROUTERS = (
     events.router,
     scenarios.router,
     releases.router,
+    reports.router,
     dashboard.router,
 )
 DESCRIPTION = """
