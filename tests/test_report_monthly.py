@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from html.parser import HTMLParser
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -63,7 +64,7 @@ def review(cubes):  # type: ignore[no-untyped-def]
 class _Checker(HTMLParser):
     """Balanced tags (void elements aside): a crude validity check."""
 
-    VOID = {"meta", "br", "img", "hr", "link", "input", "col", "source", "wbr"}
+    VOID: ClassVar[set[str]] = {"meta", "br", "img", "hr", "link", "input", "col", "source", "wbr"}
 
     def __init__(self) -> None:
         super().__init__()
@@ -126,7 +127,7 @@ def test_a_review_month_inside_the_gap_says_no_data(cubes) -> None:  # type: ign
 
 def test_october_2023_changes_against_month_and_year(cubes) -> None:  # type: ignore[no-untyped-def]
     review = monthly_review(cubes["registers"], "TA23", "2023-10", today=TODAY)
-    unemployed, rate = review.headline[:2]
+    unemployed = review.headline[0]
     assert unemployed.change(unemployed.previous) == pytest.approx(3221 / 3081 - 1)
     assert unemployed.change(unemployed.year_ago) == pytest.approx(3221 / 2908 - 1)
     fi = " ".join(_parse(render_html(review, "fi")).text)
@@ -170,7 +171,7 @@ def test_bytes_and_formats(cubes) -> None:  # type: ignore[no-untyped-def]
     data = review_bytes(cubes, {}, "TA23", "2026-06", fmt="html", lang="en", today=TODAY)
     assert b"Labour market review" in data and b"No published forecast" in data
     assert format_of("x.PDF") == "pdf" and format_of("a/b.html") == "html"
-    with pytest.raises(ValidationError, match="pdf or .html"):
+    with pytest.raises(ValidationError, match=r"pdf or \.html"):
         format_of("review.docx")
     with pytest.raises(ValidationError, match="lang"):
         review_bytes(cubes, {}, "TA23", fmt="html", lang="sv")

@@ -95,13 +95,16 @@ TEXT: dict[str, dict[str, str]] = {
         "derived": "computed: unemployed / labour force",
         "gap_note": (
             "The data holds no register figures for 11/2023–5/2026: comparisons with those "
-            "months read \u201cno data\u201d. Suppressed = a small cell the source does not publish."
+            "months read \u201cno data\u201d. Suppressed = a small cell the source does not "
+            "publish."
         ),
         "occupation": "Occupation group",
         "unemployed": "Unemployed",
         "vacancies": "Open vacancies",
         "tightness": "Vacancies per unemployed",
-        "occupations_note": "{where}, {month}; Finnish classification of occupations 2010, 2 digits.",
+        "occupations_note": (
+            "{where}, {month}; Finnish classification of occupations 2010, 2 digits."
+        ),
         "occupations_none": "No figures by occupation.",
         "fan_title": "Unemployed: observed and forecast",
         "fan_desc": "Observed unemployed and the forecast mean with its 80 % and 95 % intervals.",

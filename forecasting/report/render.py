@@ -124,8 +124,9 @@ def view(review: MonthlyReview, lang: str) -> dict[str, Any]:
         }
         for s in review.sources
     ]
-    generated = w["generated"].format(day=f"{review.generated.day}.{review.generated.month}."
-                                      f"{review.generated.year}")  # fmt: skip
+    generated = w["generated"].format(
+        day=f"{review.generated.day}.{review.generated.month}.{review.generated.year}"
+    )
     if review.release:
         generated += ", " + w["release"].format(release=review.release)
     return {
@@ -143,17 +144,23 @@ def view(review: MonthlyReview, lang: str) -> dict[str, Any]:
         if review.occupations_month
         else w["occupations_none"],
         "fan": [
-            {"month": _month(p.time), "mean": fmt.number(p.mid, lang),
-             "inner": f"{fmt.number(p.lo_in, lang)}–{fmt.number(p.hi_in, lang)}",
-             "outer": f"{fmt.number(p.lo_out, lang)}–{fmt.number(p.hi_out, lang)}"}
+            {
+                "month": _month(p.time),
+                "mean": fmt.number(p.mid, lang),
+                "inner": f"{fmt.number(p.lo_in, lang)}–{fmt.number(p.hi_in, lang)}",
+                "outer": f"{fmt.number(p.lo_out, lang)}–{fmt.number(p.hi_out, lang)}",
+            }
             for p in review.fan[::6]
-        ],  # fmt: skip
+        ],
         "alerts": alerts,
         "scenarios": [
-            {"name": s.name.replace("_", " "), "description": s.description,
-             "effect": fmt.signed(s.effect, lang) if s.effect is not None else "–"}
+            {
+                "name": s.name.replace("_", " "),
+                "description": s.description,
+                "effect": fmt.signed(s.effect, lang) if s.effect is not None else "–",
+            }
             for s in review.scenarios
-        ],  # fmt: skip
+        ],
         "sources": sources,
         "generated": generated,
     }
@@ -175,8 +182,12 @@ def chart(review: MonthlyReview, lang: str, *, width: int = 760, height: int = 3
         list(review.fan),
         title=w["fan_title"],
         description=w["fan_desc"],
-        legend={"history": w["history"], "forecast": w["forecast_line"],
-                "inner": w["inner"], "outer": w["outer"]},  # fmt: skip
+        legend={
+            "history": w["history"],
+            "forecast": w["forecast_line"],
+            "inner": w["inner"],
+            "outer": w["outer"],
+        },
         chart_id="review-fan",
         width=width,
         height=height,

@@ -230,10 +230,11 @@ def row(registers: xr.Dataset, variable: str, area: str, month: pd.Timestamp) ->
     months = (month, month - pd.DateOffset(months=1), month - pd.DateOffset(years=1))
     if variable == "unemployment_rate":
         rates = [_rate(registers, area, pd.Timestamp(m)) for m in months]
-        return Row(variable, *(f for f, _ in rates), unit="percent", derived=rates[0][1])
+        (now, derived), (previous, _), (year_ago, _) = rates
+        return Row(variable, now, previous, year_ago, unit="percent", derived=derived)
     unit = "vacancies" if variable == "vacancies" else "persons"
     figs = [figure(registers, variable, area, pd.Timestamp(m)) for m in months]
-    return Row(variable, *figs, unit=unit)
+    return Row(variable, figs[0], figs[1], figs[2], unit=unit)
 
 
 def occupation_rows(
@@ -259,7 +260,7 @@ def occupation_rows(
     sums: dict[str, list[float]] = {}
     for i, code in enumerate(codes):
         group = occupation_group(code)
-        if group is None or len(code) != 4 and group != "X":
+        if group is None or len(code) != 4:
             continue  # level-4 codes (and X groups) only, so no parent is counted twice
         cell = sums.setdefault(group, [0.0, 0.0])
         for j, var in enumerate(("unemployed", "vacancies")):
@@ -273,7 +274,9 @@ def occupation_rows(
 
 def fan_points(forecasts: xr.Dataset | None, area: str, variable: str) -> tuple[FanPoint, ...]:
     """The forecast of ``variable`` in ``area`` as fan points (mean, 80 % and 95 % bounds)."""
-    if forecasts is None or variable not in forecasts or "statistic" not in forecasts[variable].dims:
+    if forecasts is None or variable not in forecasts:
+        return ()
+    if "statistic" not in forecasts[variable].dims:
         return ()
     if area not in set(map(str, forecasts["area"].values)):
         return ()
@@ -283,9 +286,7 @@ def fan_points(forecasts: xr.Dataset | None, area: str, variable: str) -> tuple[
         return ()
     cols = [da.sel(statistic=s).values.astype(float) for s in stats]
     times = pd.DatetimeIndex(da["time"].values)
-    return tuple(
-        FanPoint(t.date(), *(float(c[i]) for c in cols)) for i, t in enumerate(times)
-    )
+    return tuple(FanPoint(t.date(), *(float(c[i]) for c in cols)) for i, t in enumerate(times))
 
 
 def active_alerts(alerts: xr.Dataset | None, areas: Sequence[str], month: pd.Timestamp
@@ -330,8 +331,9 @@ def scenario_items(scenarios: xr.Dataset | None, area: str) -> tuple[ScenarioIte
             base = float(end.sel(scenario="baseline"))
             effects = {n: float(end.sel(scenario=n)) - base for n in names if n != "baseline"}
     return tuple(
-        ScenarioItem(str(name), str(specs.get(str(name), {}).get("description", "")),
-                     effects.get(str(name)))  # fmt: skip
+        ScenarioItem(
+            str(name), str(specs.get(str(name), {}).get("description", "")), effects.get(str(name))
+        )
         for name in scenarios["scenario"].values
     )
 
