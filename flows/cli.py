@@ -401,6 +401,24 @@ def _alerts_replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report_monthly(args: argparse.Namespace) -> int:
+    from forecasting.alerts.run import release_products
+    from forecasting.io.inputs import assemble
+    from forecasting.io.release_store import ReleaseStore
+    from forecasting.report.build import REPORT_CUBES, REPORT_PRODUCTS, format_of, review_bytes
+
+    fmt = format_of(args.out)
+    current = ReleaseStore().current()
+    products = release_products(current.id, names=REPORT_PRODUCTS) if current else {}
+    data = review_bytes(
+        assemble(list(REPORT_CUBES)), products, args.area, args.month,
+        fmt=fmt, lang=args.lang, release=current.id if current else None,
+    )  # fmt: skip
+    Path(args.out).write_bytes(data)
+    print(f"review {args.area} {args.month or 'latest'} ({args.lang}, {fmt}) -> {args.out}")
+    return 0
+
+
 def _alerts_episodes(args: argparse.Namespace) -> int:
     from forecasting.alerts.replay import labelled_onsets
     from forecasting.io.inputs import assemble
@@ -623,6 +641,16 @@ def _build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_alerts_dead_letters)
     p = al.add_parser("drain", help="send the deliveries that are due now (one pass)")
     p.set_defaults(handler=_alerts_drain)
+
+    rp = sub.add_parser("report", help="the monthly labour-market review").add_subparsers(
+        dest="report_command", required=True
+    )
+    p = rp.add_parser("monthly", help="työmarkkinakatsaus of an employment area, PDF or HTML")
+    p.add_argument("--area", default="TA23", help="area code, e.g. TA23")
+    p.add_argument("--month", default=None, help="YYYY-MM (default: the latest with data)")
+    p.add_argument("--lang", choices=("fi", "en"), default="fi")
+    p.add_argument("--out", required=True, help="FILE.pdf or FILE.html")
+    p.set_defaults(handler=_report_monthly)
 
     for name, handler, helptext in (
         ("serve", _serve, "serve the current release (API + dashboard)"),

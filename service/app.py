@@ -44,6 +44,7 @@ from service.routers import (
     products,
     registers,
     releases,
+    reports,
     scenarios,
     training,
 )
@@ -70,6 +71,7 @@ ROUTERS = (
     events.router,
     scenarios.router,
     releases.router,
+    reports.router,
     dashboard.router,
     products.router,
 )

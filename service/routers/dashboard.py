@@ -247,6 +247,7 @@ def home(request: Request, context: ContextDep, lang: UiLangQuery = "fi") -> HTM
         figures=figures,
         downloads=files,
         alert_count=alert_count,
+        review_area=area,
         message=t["no_release"] if history is None else "",
     )
 

@@ -1,0 +1,231 @@
+"""The monthly review as HTML (Jinja2 template in the package) and PDF (fpdf2).
+
+Both formats render the same :func:`view`: the review's texts and figures formatted for
+people in the page language (Babel: ``3 675``, ``11,2 %``, ``−13 %``; en ``3,675``), missing
+figures as "ei tietoa" / "no data" and suppressed cells as "salattu" / "suppressed", never 0.
+The HTML holds the fan chart as inline SVG (:func:`forecasting.charts.fan_chart`); the PDF
+draws the same SVG with fpdf2's SVG support.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from forecasting import geography
+from forecasting.alerts import text as fmt
+from forecasting.alerts.explain import texts as alert_texts
+from forecasting.charts import fan_chart
+from forecasting.errors import ValidationError
+from forecasting.report.labels import LANGS, words
+from forecasting.report.review import Figure, MonthlyReview, Row
+
+FORMATS = ("html", "pdf")
+
+
+def check_lang(lang: str) -> str:
+    """``lang`` if the review has it (``fi``, ``en``).
+
+    Raises
+    ------
+    ValidationError
+        Otherwise.
+    """
+    if lang not in LANGS:
+        raise ValidationError("lang", f"{lang!r}: the review is in {', '.join(LANGS)}")
+    return lang
+
+
+def area_name(code: str, lang: str) -> str:
+    names = geography.areas()
+    return str(names.loc[code, f"name_{lang}"]) if code in names.index else code
+
+
+def _month(value: Any) -> str:
+    return f"{value.month}/{value.year}"
+
+
+def _value(fig: Figure, unit: str, lang: str, w: dict[str, str]) -> str:
+    if fig.status == "suppressed":
+        return w["suppressed"]
+    if not fig.ok:
+        return w["no_data"]
+    if unit == "percent":
+        return fmt.percent((fig.value or 0.0) / 100.0, lang, 1)
+    return fmt.number(fig.value, lang)
+
+
+def _change(row: Row, other: Figure, lang: str, w: dict[str, str]) -> str:
+    change = row.change(other)
+    if change is None:
+        return w["suppressed"] if "suppressed" in (row.now.status, other.status) else w["no_data"]
+    if row.unit == "percent":
+        return f"{fmt.signed(change, lang, 1)} {w['pp']}"
+    return fmt.change(change, lang)
+
+
+def _row(row: Row, lang: str, w: dict[str, str]) -> dict[str, str]:
+    return {
+        "label": w[row.variable],
+        "note": w["derived"] if row.derived else "",
+        "now": _value(row.now, row.unit, lang, w),
+        "previous": _value(row.previous, row.unit, lang, w),
+        "year_ago": _value(row.year_ago, row.unit, lang, w),
+        "vs_previous": _change(row, row.previous, lang, w),
+        "vs_year": _change(row, row.year_ago, lang, w),
+    }
+
+
+def _occupation_label(code: str, lang: str) -> str:
+    from forecasting.classifications import label
+
+    try:
+        return f"{code} {label('occupation', code, lang)}"
+    except Exception:  # an unlabelled group keeps its code
+        return code
+
+
+def view(review: MonthlyReview, lang: str) -> dict[str, Any]:
+    """Everything the templates print, as strings in ``lang``."""
+    lang = check_lang(lang)
+    w = words(lang)
+    alerts = []
+    for item in review.alerts:
+        said = alert_texts(item.rule, item.numbers, lang)
+        if not item.numbers:  # the release's severities carry no numbers: no empty sentence
+            said["detail"] = ""
+        alerts.append(
+            {
+                "area": area_name(item.area, lang),
+                "severity": w[f"sev_{min(max(item.severity, 1), 3)}"],
+                "level": item.severity,
+                "title": said["title"],
+                "text": " ".join(p for p in (said["detail"], said["why"]) if p),
+            }
+        )
+    occupations = [
+        {
+            "label": _occupation_label(r.code, lang),
+            "unemployed": _value(r.unemployed, "persons", lang, w),
+            "vacancies": _value(r.vacancies, "persons", lang, w),
+            "tightness": fmt.number(r.tightness, lang, 2) if r.tightness is not None else "–",
+        }
+        for r in review.occupations
+    ]
+    where = area_name(review.occupations_area, lang) if review.occupations_area else ""
+    sources = [
+        {
+            "name": s.name,
+            "tables": s.tables,
+            "data_through": fmt_period(s.data_through),
+            "state": w["stale"] if s.stale else w["fresh"],
+        }
+        for s in review.sources
+    ]
+    generated = w["generated"].format(
+        day=f"{review.generated.day}.{review.generated.month}.{review.generated.year}"
+    )
+    if review.release:
+        generated += ", " + w["release"].format(release=review.release)
+    return {
+        "lang": lang,
+        "w": w,
+        "area": review.area,
+        "area_name": area_name(review.area, lang),
+        "month": _month(review.month),
+        "headline": [_row(r, lang, w) for r in review.headline],
+        "groups": [_row(r, lang, w) for r in review.groups],
+        "occupations": occupations,
+        "occupations_note": w["occupations_note"].format(
+            where=where, month=_month(review.occupations_month)
+        )
+        if review.occupations_month
+        else w["occupations_none"],
+        "fan": [
+            {
+                "month": _month(p.time),
+                "mean": fmt.number(p.mid, lang),
+                "inner": f"{fmt.number(p.lo_in, lang)}–{fmt.number(p.hi_in, lang)}",
+                "outer": f"{fmt.number(p.lo_out, lang)}–{fmt.number(p.hi_out, lang)}",
+            }
+            for p in review.fan[::6]
+        ],
+        "alerts": alerts,
+        "scenarios": [
+            {
+                "name": s.name.replace("_", " "),
+                "description": s.description,
+                "effect": fmt.signed(s.effect, lang) if s.effect is not None else "–",
+            }
+            for s in review.scenarios
+        ],
+        "sources": sources,
+        "generated": generated,
+    }
+
+
+def fmt_period(label: str | None) -> str:
+    if not label:
+        return "–"
+    return f"{int(label[5:])}/{label[:4]}" if len(label) == 7 else label
+
+
+def chart(review: MonthlyReview, lang: str, *, width: int = 760, height: int = 320) -> Markup:
+    """The fan chart of the unemployed as inline SVG (empty markup without a forecast)."""
+    w = words(lang)
+    if not review.fan:
+        return Markup("")
+    return fan_chart(
+        list(review.history),
+        list(review.fan),
+        title=w["fan_title"],
+        description=w["fan_desc"],
+        legend={
+            "history": w["history"],
+            "forecast": w["forecast_line"],
+            "inner": w["inner"],
+            "outer": w["outer"],
+        },
+        chart_id="review-fan",
+        width=width,
+        height=height,
+        lang=lang,
+    )
+
+
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("forecasting", "report/templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_html(review: MonthlyReview, lang: str = "fi") -> str:
+    """The review as one self-contained HTML page (inline CSS and SVG)."""
+    page = _environment().get_template("monthly.html.j2")
+    return page.render(**view(review, lang), chart=chart(review, lang))
+
+
+def render_pdf(review: MonthlyReview, lang: str = "fi") -> bytes:
+    """The review as a PDF of a few A4 pages (see :mod:`forecasting.report.pdf`)."""
+    from forecasting.report.pdf import build_pdf
+
+    data = view(review, lang)
+    svg = str(chart(review, lang))
+    return build_pdf(data, svg)
+
+
+def render(review: MonthlyReview, fmt_: str, lang: str = "fi") -> bytes:
+    """The review in ``fmt_`` (``html`` or ``pdf``) as bytes (HTML in UTF-8)."""
+    if fmt_ == "html":
+        return render_html(review, lang).encode("utf-8")
+    if fmt_ == "pdf":
+        return render_pdf(review, lang)
+    raise ValidationError("format", f"{fmt_!r}: the review is written as html or pdf")
+
+
+__all__ = ["FORMATS", "check_lang", "render", "render_html", "render_pdf", "view"]

@@ -1,0 +1,413 @@
+"""The monthly labour-market review (työmarkkinakatsaus) as data, independent of language.
+
+:func:`monthly_review` collects, for one area and month, everything the employment committee's
+review shows: the headline figures against last month and last year, the special groups, open
+vacancies and tightness by occupation group, the forecast fan, the active alerts ordered by
+severity, the scenarios of the release and the data sources with their dates. Every figure
+keeps its status: a month in the 2023-11..2026-05 gap is ``missing`` and a suppressed cell
+``suppressed`` (rendered "no data" / "suppressed", never 0).
+
+Data comes in as arguments (the ``registers`` and ``occupations`` cubes, the release's
+``register_forecasts``, ``alerts`` and ``scenarios`` datasets); nothing is loaded here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from forecasting import geography
+from forecasting.charts import FanPoint
+from forecasting.contract import STATUS_SUPPRESSED
+from forecasting.errors import UnknownAreaError, ValidationError
+from forecasting.freshness import freshness
+
+#: Headline variables, in the order shown; ``unemployment_rate`` is derived (see :func:`_rate`).
+HEADLINE = (
+    "unemployed",
+    "unemployment_rate",
+    "labour_force",
+    "jobseekers",
+    "vacancies",
+    "long_term_unemployed",
+)
+#: Special groups of the registers cube (persons).
+GROUPS = (
+    "long_term_unemployed",
+    "unemployed_under_25",
+    "unemployed_over_50",
+    "unemployed_foreign",
+    "laid_off",
+)
+OCCUPATION_ROWS = 12  # occupation groups shown (largest by vacancies + unemployed)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One value with its status: ``ok``, ``missing`` (not in the data: the gap) or
+    ``suppressed`` (a confidential small cell); ``value`` is None unless ``ok``."""
+
+    value: float | None
+    status: str = "ok"
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok" and self.value is not None
+
+
+@dataclass(frozen=True)
+class Row:
+    """A headline or special-group row: the month, a month earlier and a year earlier.
+
+    ``derived`` notes a value computed rather than published (the rate from unemployed and
+    labour force where no published rate exists, e.g. for an employment area).
+    """
+
+    variable: str
+    now: Figure
+    previous: Figure
+    year_ago: Figure
+    unit: str = "persons"
+    derived: bool = False
+
+    def change(self, other: Figure) -> float | None:
+        """Relative change against ``other`` (percentage points for a rate); None if either
+        figure is missing."""
+        if not (self.now.ok and other.ok):
+            return None
+        assert self.now.value is not None and other.value is not None
+        if self.unit == "percent":
+            return self.now.value - other.value
+        return (self.now.value / other.value - 1.0) if other.value else None
+
+
+@dataclass(frozen=True)
+class OccupationRow:
+    """An occupation group (Ammattiluokitus 2010, 2 digits) at the occupations' last month."""
+
+    code: str
+    unemployed: Figure
+    vacancies: Figure
+
+    @property
+    def tightness(self) -> float | None:
+        """Open vacancies per unemployed jobseeker; None when either is missing."""
+        if not (self.unemployed.ok and self.vacancies.ok):
+            return None
+        assert self.unemployed.value is not None and self.vacancies.value is not None
+        return self.vacancies.value / max(self.unemployed.value, 1.0)
+
+
+@dataclass(frozen=True)
+class AlertItem:
+    """An active alert: area, rule and severity (1 info .. 3 critical); texts come from the
+    rule registry when rendering (:func:`forecasting.alerts.explain.texts`)."""
+
+    area: str
+    rule: str
+    severity: int
+    numbers: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ScenarioItem:
+    """A stored scenario: its name, description (English, as specified) and, when the
+    dataset has it, the median unemployed at the horizon's end against the baseline."""
+
+    name: str
+    description: str
+    effect: float | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    """A data source: the cube, its tables, last period with data and whether it is stale."""
+
+    name: str
+    tables: str
+    data_through: str | None
+    stale: bool
+
+
+@dataclass(frozen=True)
+class MonthlyReview:
+    """Everything the review shows, for :func:`forecasting.report.render.render_html` and
+    :func:`forecasting.report.render.render_pdf`."""
+
+    area: str
+    month: dt.date
+    headline: tuple[Row, ...]
+    groups: tuple[Row, ...]
+    occupations: tuple[OccupationRow, ...]
+    occupations_area: str | None
+    occupations_month: dt.date | None
+    history: tuple[tuple[dt.date, float], ...]
+    fan: tuple[FanPoint, ...]
+    alerts: tuple[AlertItem, ...]
+    scenarios: tuple[ScenarioItem, ...]
+    sources: tuple[Source, ...]
+    generated: dt.date
+    release: str | None = None
+
+
+def parse_month(month: str | None, registers: xr.Dataset) -> pd.Timestamp:
+    """The review month: ``"YYYY-MM"``, or the registers' last month with data if None.
+
+    Raises
+    ------
+    ValidationError
+        If ``month`` is not ``YYYY-MM`` or lies outside the registers' months.
+    """
+    times = pd.DatetimeIndex(registers["time"].values)
+    if month is None:
+        observed = registers["unemployed"].notnull().any("area").values
+        return pd.Timestamp(times[np.flatnonzero(observed)[-1]])
+    try:
+        if len(month) != 7 or month[4] != "-":
+            raise ValueError(month)
+        stamp = pd.Timestamp(f"{month}-01")
+    except ValueError:
+        raise ValidationError("month", f"{month!r} is not a month YYYY-MM (e.g. 2026-06)") from None
+    if stamp not in times:
+        raise ValidationError(
+            "month", f"{month} is outside the registers ({times[0]:%Y-%m}..{times[-1]:%Y-%m})"
+        )
+    return stamp
+
+
+def check_area(area: str, registers: xr.Dataset) -> str:
+    """``area`` normalised, known to the geography and present in the registers cube.
+
+    Raises
+    ------
+    UnknownAreaError
+        If it is not.
+    """
+    code = geography.resolve_area(area)
+    if code not in set(map(str, registers["area"].values)):
+        raise UnknownAreaError(f"area {area!r} has no register data")
+    return code
+
+
+def figure(registers: xr.Dataset, variable: str, area: str, month: pd.Timestamp) -> Figure:
+    """The value of ``variable`` in ``area`` at ``month`` with its status (a month outside
+    the cube or a variable it lacks is ``missing``)."""
+    if variable not in registers or month not in pd.DatetimeIndex(registers["time"].values):
+        return Figure(None, "missing")
+    value = float(registers[variable].sel(area=area, time=month).values)
+    if math.isfinite(value):
+        return Figure(value)
+    status_var = f"{variable}_status"
+    status = 1
+    if status_var in registers:
+        status = int(registers[status_var].sel(area=area, time=month).values)
+    return Figure(None, "suppressed" if status == STATUS_SUPPRESSED else "missing")
+
+
+def _rate(registers: xr.Dataset, area: str, month: pd.Timestamp) -> tuple[Figure, bool]:
+    """The published rate, else unemployed / labour force x 100 (derived)."""
+    published = figure(registers, "unemployment_rate_published", area, month)
+    if published.ok:
+        return published, False
+    unemployed = figure(registers, "unemployed", area, month)
+    force = figure(registers, "labour_force", area, month)
+    if unemployed.ok and force.ok and force.value:
+        assert unemployed.value is not None
+        return Figure(100.0 * unemployed.value / force.value), True
+    worst = unemployed if not unemployed.ok else force
+    return Figure(None, worst.status), True
+
+
+def row(registers: xr.Dataset, variable: str, area: str, month: pd.Timestamp) -> Row:
+    """A :class:`Row` of ``variable`` at ``month``, a month and a year earlier."""
+    months = (month, month - pd.DateOffset(months=1), month - pd.DateOffset(years=1))
+    if variable == "unemployment_rate":
+        rates = [_rate(registers, area, pd.Timestamp(m)) for m in months]
+        (now, derived), (previous, _), (year_ago, _) = rates
+        return Row(variable, now, previous, year_ago, unit="percent", derived=derived)
+    unit = "vacancies" if variable == "vacancies" else "persons"
+    figs = [figure(registers, variable, area, pd.Timestamp(m)) for m in months]
+    return Row(variable, figs[0], figs[1], figs[2], unit=unit)
+
+
+def occupation_rows(
+    occupations: xr.Dataset | None, month: pd.Timestamp
+) -> tuple[tuple[OccupationRow, ...], str | None, dt.date | None]:
+    """Occupation groups of the region (``MK10``, else the country) at the occupations
+    cube's last month with data up to ``month``, the largest by unemployed + vacancies."""
+    from forecasting.register_occupations import occupation_group
+
+    if occupations is None:
+        return (), None, None
+    areas = [str(a) for a in occupations["area"].values]
+    where = "MK10" if "MK10" in areas else ("SSS" if "SSS" in areas else None)
+    if where is None:
+        return (), None, None
+    sub = occupations.sel(area=where)
+    sub = sub.sel(time=sub["time"] <= np.datetime64(month))
+    observed = np.flatnonzero(sub["unemployed"].notnull().any("occupation").values)
+    if observed.size == 0:
+        return (), where, None
+    at = sub.isel(time=int(observed[-1]))
+    codes = [str(c) for c in at["occupation"].values]
+    sums: dict[str, list[float]] = {}
+    for i, code in enumerate(codes):
+        group = occupation_group(code)
+        if group is None or len(code) != 4:
+            continue  # level-4 codes (and X groups) only, so no parent is counted twice
+        cell = sums.setdefault(group, [0.0, 0.0])
+        for j, var in enumerate(("unemployed", "vacancies")):
+            value = float(at[var].values[i])
+            cell[j] += value if math.isfinite(value) else 0.0
+    rows = [OccupationRow(g, Figure(u), Figure(v)) for g, (u, v) in sums.items() if u + v > 0]
+    rows.sort(key=lambda r: -((r.unemployed.value or 0) + (r.vacancies.value or 0)))
+    when = pd.Timestamp(at["time"].values).date()
+    return tuple(rows[:OCCUPATION_ROWS]), where, when
+
+
+def fan_points(forecasts: xr.Dataset | None, area: str, variable: str) -> tuple[FanPoint, ...]:
+    """The forecast of ``variable`` in ``area`` as fan points (mean, 80 % and 95 % bounds)."""
+    if forecasts is None or variable not in forecasts:
+        return ()
+    if "statistic" not in forecasts[variable].dims:
+        return ()
+    if area not in set(map(str, forecasts["area"].values)):
+        return ()
+    da = forecasts[variable].sel(area=area)
+    stats = ("mean", "lo80", "hi80", "lo95", "hi95")
+    if not set(stats) <= {str(s) for s in da["statistic"].values}:
+        return ()
+    cols = [da.sel(statistic=s).values.astype(float) for s in stats]
+    times = pd.DatetimeIndex(da["time"].values)
+    return tuple(FanPoint(t.date(), *(float(c[i]) for c in cols)) for i, t in enumerate(times))
+
+
+def active_alerts(alerts: xr.Dataset | None, areas: Sequence[str], month: pd.Timestamp
+                  ) -> tuple[AlertItem, ...]:  # fmt: skip
+    """Alerts of severity >= 1 at ``month`` (else the release's last month) in ``areas``,
+    from the release's ``alerts`` product (area, time, rule), most severe first."""
+    if alerts is None or "severity" not in alerts:
+        return ()
+    sev = alerts["severity"]
+    times = pd.DatetimeIndex(sev["time"].values)
+    at = month if month in times else times[-1]
+    present = [a for a in areas if a in set(map(str, sev["area"].values))]
+    if not present:
+        return ()
+    table = sev.sel(time=at, area=present).transpose("area", "rule").values
+    rules = [str(r) for r in sev["rule"].values]
+    items = [
+        AlertItem(area, rule, int(table[i, j]))
+        for i, area in enumerate(present)
+        for j, rule in enumerate(rules)
+        if math.isfinite(table[i, j]) and table[i, j] >= 1
+    ]
+    return tuple(sorted(items, key=lambda a: (-a.severity, a.rule, a.area)))
+
+
+def scenario_items(scenarios: xr.Dataset | None, area: str) -> tuple[ScenarioItem, ...]:
+    """The stored scenarios (their specs) with the median change in unemployed at the
+    horizon's end against ``baseline`` when the dataset holds ``unemployed`` for ``area``."""
+    if scenarios is None or "scenario" not in scenarios.dims:
+        return ()
+    specs = json.loads(scenarios.attrs.get("scenario_specs", "{}"))
+    effects: dict[str, float] = {}
+    da = scenarios.get("unemployed")
+    if da is not None and "area" in da.dims and area in set(map(str, da["area"].values)):
+        end = da.sel(area=area).isel(time=-1)
+        if "quantile" in end.dims:
+            end = end.sel(quantile=0.5, method="nearest")
+        elif "draw" in end.dims:
+            end = end.median("draw")
+        names = [str(s) for s in end["scenario"].values]
+        if "baseline" in names and end.ndim == 1:
+            base = float(end.sel(scenario="baseline"))
+            effects = {n: float(end.sel(scenario=n)) - base for n in names if n != "baseline"}
+    return tuple(
+        ScenarioItem(
+            str(name), str(specs.get(str(name), {}).get("description", "")), effects.get(str(name))
+        )
+        for name in scenarios["scenario"].values
+    )
+
+
+def sources(cubes: Mapping[str, xr.Dataset], today: dt.date) -> tuple[Source, ...]:
+    """Each input cube's tables, last period with data (attr ``data_through`` or computed)
+    and staleness by its publisher's calendar (:mod:`forecasting.freshness`)."""
+    from forecasting.io.inputs import data_through
+
+    out = []
+    for name, ds in cubes.items():
+        through = ds.attrs.get("data_through") or data_through(ds)
+        fresh = freshness(name, through, today)
+        out.append(Source(name, str(ds.attrs.get("source_tables", "")), through, fresh.stale))
+    return tuple(out)
+
+
+def monthly_review(
+    registers: xr.Dataset,
+    area: str,
+    month: str | None = None,
+    *,
+    occupations: xr.Dataset | None = None,
+    register_forecasts: xr.Dataset | None = None,
+    alerts: xr.Dataset | None = None,
+    scenarios: xr.Dataset | None = None,
+    today: dt.date | None = None,
+    release: str | None = None,
+    history_years: int = 6,
+) -> MonthlyReview:
+    """The monthly review of ``area`` (e.g. ``"TA23"``) for ``month`` (``"YYYY-MM"``; the
+    registers' last month with data if None).
+
+    Parameters
+    ----------
+    registers
+        The ``registers`` cube (area, time), month starts.
+    occupations
+        The ``occupations`` cube (area, occupation, time), or None (section omitted).
+    register_forecasts, alerts, scenarios
+        The release's products of these names, or None (section omitted or empty).
+    today
+        The date the freshness of the sources is judged at (default: today).
+
+    Raises
+    ------
+    UnknownAreaError, ValidationError
+        On an unknown area or a month that is not ``YYYY-MM`` within the registers.
+    """
+    code = check_area(area, registers)
+    at = parse_month(month, registers)
+    today = today or dt.date.today()
+    series = registers["unemployed"].sel(area=code)
+    series = series.sel(time=slice(at - pd.DateOffset(years=history_years), at))
+    history = tuple(
+        (pd.Timestamp(t).date(), float(v))
+        for t, v in zip(series["time"].values, series.values, strict=True)
+    )
+    occ, occ_area, occ_month = occupation_rows(occupations, at)
+    cubes = {"registers": registers} | ({"occupations": occupations} if occupations else {})
+    alert_areas = [code, *geography.members(code)]
+    return MonthlyReview(
+        area=code,
+        month=at.date(),
+        headline=tuple(row(registers, v, code, at) for v in HEADLINE),
+        groups=tuple(row(registers, v, code, at) for v in GROUPS),
+        occupations=occ,
+        occupations_area=occ_area,
+        occupations_month=occ_month,
+        history=history,
+        fan=fan_points(register_forecasts, code, "unemployed"),
+        alerts=active_alerts(alerts, alert_areas, at),
+        scenarios=scenario_items(scenarios, code),
+        sources=sources(cubes, today),
+        generated=today,
+        release=release,
+    )

@@ -1,0 +1,60 @@
+"""The monthly labour-market review (työmarkkinakatsaus) of an area, as PDF or HTML.
+
+Rendered from the release the request reads: its ``registers_history`` (the registers of
+the release's areas), ``register_forecasts``, ``alerts`` and ``scenarios``. The occupation
+section needs the input ``occupations`` cube, which a release does not hold: the service's
+review leaves it out (the CLI and the release step include it).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from forecasting.report.build import REPORT_PRODUCTS, review_bytes
+from service.deps import ContextDep
+
+router = APIRouter(prefix="/v1/reports", tags=["reports"])
+
+MEDIA = {"pdf": "application/pdf", "html": "text/html; charset=utf-8"}
+
+
+@router.get(
+    "/monthly",
+    response_class=Response,
+    responses={200: {"content": {m: {} for m in MEDIA.values()}}},
+    summary="The monthly labour-market review of an area (PDF or HTML)",
+)
+def monthly(
+    context: ContextDep,
+    area: Annotated[str, Query(description="area code, e.g. TA23")] = "TA23",
+    month: Annotated[str | None, Query(description="YYYY-MM; default the latest")] = None,
+    format: Annotated[Literal["pdf", "html"], Query(description="pdf or html")] = "pdf",
+    review_lang: Annotated[Literal["fi", "en"], Query(alias="lang", description="fi or en")] = "fi",
+    release_id: Annotated[
+        str | None, Query(alias="release", description="release id; default the current")
+    ] = None,
+) -> Response:
+    """The työmarkkinakatsaus: headline figures against last month and last year (months
+    without data say so), special groups, the forecast fan, active alerts, the scenarios and
+    the data sources with their dates."""
+    release = context.releases.open(release_id)
+    names = set(release.names())
+    products = {n: context.releases.dataset(release, n) for n in REPORT_PRODUCTS if n in names}
+    data = review_bytes(
+        {"registers": context.releases.dataset(release, "registers_history")},
+        products,
+        area,
+        month,
+        fmt=format,
+        lang=review_lang,
+        release=release.id,
+    )
+    name = f"tyomarkkinakatsaus_{area}_{month or 'latest'}_{review_lang}.{format}"
+    return Response(
+        data,
+        media_type=MEDIA[format],
+        headers={"Content-Disposition": f'inline; filename="{name}"'},
+    )

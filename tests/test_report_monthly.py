@@ -1,0 +1,212 @@
+"""The monthly labour-market review: figures, gap honesty, HTML, PDF and the CLI.
+
+Reference values are the snapshot's TA23 registers (tyonv 12r5; the published 2026-06 figures
+of statfin-2026: 3 675 unemployed, 32 675 labour force, 5 907 jobseekers; 2023-10 from the
+old extract: 3 221 unemployed, 3 081 in 2023-09, 2 908 in 2022-10).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from html.parser import HTMLParser
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+from hypothesis import given
+from hypothesis import strategies as st
+
+from flows.cli import main
+from forecasting.errors import UnknownAreaError, ValidationError
+from forecasting.report import monthly_review, render_html, render_pdf
+from forecasting.report.build import format_of, review_bytes
+from forecasting.report.review import Figure, Row
+
+NBSP = "\xa0"
+TODAY = dt.date(2026, 12, 1)
+
+
+def _fan() -> xr.Dataset:
+    months = pd.date_range("2026-07-01", periods=42, freq="MS")
+    mean = 3675 + 10 * np.arange(42.0)
+    spread = np.arange(42.0)
+    stats = np.stack(
+        [mean, mean - 100 - 5 * spread, mean + 100 + 5 * spread,
+         mean - 200 - 9 * spread, mean + 200 + 9 * spread], axis=-1,
+    )  # fmt: skip
+    return xr.Dataset(
+        {"unemployed": (("area", "time", "statistic"), stats[None])},
+        coords={"area": ["TA23"], "time": months,
+                "statistic": ["mean", "lo80", "hi80", "lo95", "hi95"]},
+    )  # fmt: skip
+
+
+def _alerts() -> xr.Dataset:
+    severity = np.array([[[1.0, 3.0]], [[np.nan, 2.0]]])
+    return xr.Dataset(
+        {"severity": (("area", "time", "rule"), severity)},
+        coords={"area": ["491", "507"], "time": [pd.Timestamp("2026-06-01")],
+                "rule": ["rate_threshold", "structural_break"]},
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def review(cubes):  # type: ignore[no-untyped-def]
+    return monthly_review(
+        cubes["registers"], "TA23", "2026-06", occupations=cubes["occupations"],
+        register_forecasts=_fan(), alerts=_alerts(), today=TODAY,
+    )  # fmt: skip
+
+
+class _Checker(HTMLParser):
+    """Balanced tags (void elements aside): a crude validity check."""
+
+    VOID: ClassVar[set[str]] = {"meta", "br", "img", "hr", "link", "input", "col", "source", "wbr"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):  # type: ignore[no-untyped-def]
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag, attrs):  # type: ignore[no-untyped-def]
+        pass
+
+    def handle_endtag(self, tag):  # type: ignore[no-untyped-def]
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"unexpected </{tag}> with open {self.stack[-3:]}")
+        else:
+            self.stack.pop()
+
+    def handle_data(self, data):  # type: ignore[no-untyped-def]
+        self.text.append(data)
+
+
+def _parse(html: str) -> _Checker:
+    checker = _Checker()
+    checker.feed(html)
+    checker.close()
+    assert checker.errors == [] and checker.stack == []
+    return checker
+
+
+def test_headline_has_the_published_june_2026_figures(review) -> None:  # type: ignore[no-untyped-def]
+    unemployed, rate, force, jobseekers, vacancies, _ = review.headline
+    assert unemployed.now == Figure(3675.0)
+    assert force.now == Figure(32675.0)
+    assert jobseekers.now == Figure(5907.0)
+    assert rate.derived and rate.now.value == pytest.approx(100 * 3675 / 32675)
+    assert vacancies.now.status == "suppressed"  # a confidential cell, not 0
+
+
+def test_gap_months_are_no_data_never_zero(review) -> None:  # type: ignore[no-untyped-def]
+    for row in (*review.headline, *review.groups):
+        assert row.previous.status == "missing" and row.previous.value is None
+        assert row.year_ago.value is None
+        assert row.change(row.previous) is None
+    text = " ".join(_parse(render_html(review, "en")).text)
+    assert "no data" in text
+    fi = " ".join(_parse(render_html(review, "fi")).text)
+    assert f"3{NBSP}675" in fi and f"32{NBSP}675" in fi and "11,2 %" in fi.replace(NBSP, " ")
+    assert "ei tietoa" in fi and "salattu" in fi
+
+
+def test_a_review_month_inside_the_gap_says_no_data(cubes) -> None:  # type: ignore[no-untyped-def]
+    review = monthly_review(cubes["registers"], "TA23", "2025-03", today=TODAY)
+    assert review.headline[0].now.status == "missing"
+    fi = " ".join(_parse(render_html(review, "fi")).text)
+    assert "ei tietoa" in fi and f"3{NBSP}675" not in fi
+
+
+def test_october_2023_changes_against_month_and_year(cubes) -> None:  # type: ignore[no-untyped-def]
+    review = monthly_review(cubes["registers"], "TA23", "2023-10", today=TODAY)
+    unemployed = review.headline[0]
+    assert unemployed.change(unemployed.previous) == pytest.approx(3221 / 3081 - 1)
+    assert unemployed.change(unemployed.year_ago) == pytest.approx(3221 / 2908 - 1)
+    fi = " ".join(_parse(render_html(review, "fi")).text)
+    # +4.5 % on the month, +10.8 % on the year (issue 19), the rate +1.0 percentage points
+    fi = fi.replace(NBSP, " ")
+    assert "+5 %" in fi and "+11 %" in fi and "+1,0 %-yks." in fi
+    en = " ".join(_parse(render_html(review, "en")).text)
+    assert "3,221" in en and "+11%" in en
+
+
+def test_alerts_ordered_by_severity_with_plain_texts(review) -> None:  # type: ignore[no-untyped-def]
+    assert [a.severity for a in review.alerts] == [3, 2, 1]
+    html = render_html(review, "fi")
+    assert html.index("kriittinen") < html.index("varoitus") < html.index("tiedoksi")
+    assert "structural_break" not in html and "rate_threshold" not in html
+
+
+def test_html_has_the_fan_chart_and_sections(review) -> None:  # type: ignore[no-untyped-def]
+    html = render_html(review, "en")
+    _parse(html)
+    assert html.count("<svg") == 1 and 'data-band="outer"' in html
+    for section in ("headline", "groups", "occupations", "forecast", "alerts", "sources"):
+        assert f'id="{section}"' in html
+    assert 'id="scenarios"' not in html  # none stored: the section is left out
+    assert "tyonv 12r5" in html and "6/2026" in html
+
+
+def test_pdf_starts_with_magic_and_holds_the_figures(review) -> None:  # type: ignore[no-untyped-def]
+    from pypdf import PdfReader
+
+    pdf = render_pdf(review, "fi")
+    assert pdf.startswith(b"%PDF")
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) > 1
+    text = " ".join(p.extract_text() for p in reader.pages).replace(NBSP, " ")
+    assert "3 675" in text and "32 675" in text and "ei tietoa" in text
+    assert "Työmarkkinakatsaus" in text and "kriittinen" in text
+
+
+def test_bytes_and_formats(cubes) -> None:  # type: ignore[no-untyped-def]
+    data = review_bytes(cubes, {}, "TA23", "2026-06", fmt="html", lang="en", today=TODAY)
+    assert b"Labour market review" in data and b"No published forecast" in data
+    assert format_of("x.PDF") == "pdf" and format_of("a/b.html") == "html"
+    with pytest.raises(ValidationError, match=r"pdf or \.html"):
+        format_of("review.docx")
+    with pytest.raises(ValidationError, match="lang"):
+        review_bytes(cubes, {}, "TA23", fmt="html", lang="sv")
+
+
+@pytest.mark.parametrize(
+    ("month", "message"),
+    [("2026-13", "not a month YYYY-MM"), ("June", "not a month"), ("2030-01", "outside")],
+)
+def test_bad_month_is_a_clear_error(cubes, month, message) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValidationError, match=message):
+        monthly_review(cubes["registers"], "TA23", month)
+
+
+def test_unknown_area_is_a_clear_error(cubes) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(UnknownAreaError, match="TA99"):
+        monthly_review(cubes["registers"], "TA99")
+
+
+def test_cli_errors(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "r.pdf"
+    assert main(["report", "monthly", "--area", "TA99", "--out", str(out)]) == 2
+    assert "unknown area code 'TA99'" in capsys.readouterr().err
+    assert main(["report", "monthly", "--month", "2026-13", "--out", str(out)]) == 2
+    assert "'2026-13' is not a month YYYY-MM" in capsys.readouterr().err
+    assert main(["report", "monthly", "--out", str(tmp_path / "r.doc")]) == 2
+    assert ".pdf or .html" in capsys.readouterr().err
+    assert not out.exists()
+
+
+@given(
+    now=st.one_of(st.none(), st.floats(1, 1e5)),
+    other=st.one_of(st.none(), st.floats(1, 1e5)),
+)
+def test_a_change_needs_both_figures(now: float | None, other: float | None) -> None:
+    fig = [Figure(v) if v is not None else Figure(None, "missing") for v in (now, other)]
+    change = Row("unemployed", fig[0], fig[1], fig[1]).change(fig[1])
+    assert (change is None) == (now is None or other is None)
