@@ -36,6 +36,7 @@ import xarray as xr
 
 from forecasting import classifications, demand, geography, replacement
 from forecasting.contract import to_canonical, validate
+from forecasting.demography.rates import RateSet
 from forecasting.errors import DataError, ValidationError
 from forecasting.io import correspondence as corr_io
 from forecasting.provenance import combine_versions, stamp
@@ -271,7 +272,11 @@ def _from_year(sim: demand.JobsSimulation, year: int) -> demand.JobsSimulation:
 
 
 def _replacement_rates(
-    cubes: Mapping[str, xr.Dataset], code: str, sim: demand.JobsSimulation, seed: int
+    cubes: Mapping[str, xr.Dataset],
+    code: str,
+    sim: demand.JobsSimulation,
+    seed: int,
+    rateset: RateSet | None = None,
 ) -> replacement.ExitRates:
     """Exit rates of the demography for ``code``'s groups, checked against the simulation years
     (``sim`` starts in the demography's base year, see :func:`_from_year`).
@@ -279,7 +284,7 @@ def _replacement_rates(
     Column ``k`` of ``rate`` holds the exits during ``sim.years[k + 1]`` per employed resident
     at the end of ``sim.years[k]``; the chain applies it to the jobs of ``sim.years[k]``.
     """
-    rates = replacement.exit_rates(cubes, code, int(sim.years[-1]), seed=seed)
+    rates = replacement.exit_rates(cubes, code, int(sim.years[-1]), seed=seed, rateset=rateset)
     if not np.array_equal(rates.years, sim.years[1:]):
         raise DataError(
             f"demography years {rates.years[[0, -1]]} do not match the jobs {sim.years[[1, -1]]}",
@@ -320,13 +325,14 @@ def _chain(
     n_draws: int,
     seed: int,
     population: xr.DataArray | None = None,
+    rateset: RateSet | None = None,
 ) -> tuple[xr.Dataset, dict[str, str]]:
     """Expansion, replacement, openings, supply and need by occupation per group and year."""
     groups = _groups(code)
     base = demand.demand_base(cubes, seed=seed, population=population)
     sim = demand.simulate_jobs(base, groups, until=until, n_draws=n_draws, seed=seed)
     sim = _from_year(sim, replacement.base_year(cubes))
-    exits = _replacement_rates(cubes, code, sim, seed)
+    exits = _replacement_rates(cubes, code, sim, seed, rateset)
     rates = np.stack([exits.rate[exits.take(label)] for label in sim.groups])  # (G, H)
     region = occupation_region(code)
     occupations = demand.cube(cubes, "occupations")
@@ -461,6 +467,7 @@ def training_needs(
     n_draws: int = N_DRAWS,
     seed: int,
     population: xr.DataArray | None = None,
+    rateset: RateSet | None = None,
 ) -> xr.Dataset:
     """Training need per broad field of education and level, years base + 1..``until``.
 
@@ -488,6 +495,9 @@ def training_needs(
         demography's retirement draws.
     population
         :func:`forecasting.demand.projected_population` of ``cubes`` when the caller has it.
+    rateset
+        :func:`forecasting.replacement.shared_rates` of ``cubes`` and ``until`` when the caller
+        has it (the demography's rates, the same for every area; a release computes them once).
 
     Returns
     -------
@@ -509,7 +519,7 @@ def training_needs(
     until = demand._check_until(until)
     code = _check_scope(scope, area)
     key = load_correspondence(correspondence)
-    by_occ, notes = _chain(cubes, code, until, n_draws, seed, population)
+    by_occ, notes = _chain(cubes, code, until, n_draws, seed, population, rateset)
     ds = _to_fields(by_occ, key)
     ds = ds.assign_coords(time=pd.to_datetime([f"{y}-12-31" for y in ds["time"].values]))
     share, flag = replacement_share(ds)

@@ -123,3 +123,39 @@ def test_labour_demand_from_the_shared_population_is_unchanged(
         training.training_needs(cubes, area="TA23", seed=SEED, population=passed),
         training.training_needs(cubes, area="TA23", seed=SEED),
     )
+
+
+@pytest.mark.slow
+def test_training_needs_from_the_shared_rates_are_unchanged(cubes: Inputs) -> None:
+    """training_needs of two areas in turn, reading the release's one (read-only) estimate
+    of the demography's rates, equal their own per-area computation (the rates are the same
+    for every area; a unit writing into them would fail rather than change the next)."""
+    from forecasting import training
+    from forecasting.release import BuildContext
+    from forecasting.release.products import DEMAND_UNTIL, _training_rates
+
+    ctx = BuildContext(
+        scope="national", area="SSS", seed=SEED, municipalities=(), areas=(),
+        cube_versions=(), data_through=(), code_version="test", code_fingerprint="test",
+        work_dir="/nonexistent",
+    )  # fmt: skip
+    shared = _training_rates(ctx, cubes)
+    assert _training_rates(ctx, cubes) is shared
+    assert not shared.rates.fertility.flags.writeable
+    for area in ("TA23", "TA10"):
+        xr.testing.assert_identical(
+            training.training_needs(cubes, DEMAND_UNTIL, area=area, seed=SEED, rateset=shared),
+            training.training_needs(cubes, DEMAND_UNTIL, area=area, seed=SEED),
+        )
+
+
+def test_a_rateset_of_other_years_is_refused(cubes: Inputs) -> None:
+    """A caller's rates for other years than the request raise instead of being used."""
+    from forecasting import replacement
+    from forecasting.demography import retirements
+    from forecasting.errors import ValidationError
+
+    base = replacement.base_year(cubes)
+    rates = replacement.shared_rates(cubes, base + 3)
+    with pytest.raises(ValidationError, match="rateset"):
+        retirements(cubes, base_year=base, until=base + 4, area="TA23", draws=0, rateset=rates)
