@@ -418,9 +418,14 @@ def _note(version: str, notes: dict[str, str]) -> str:
 
 def _need_statistics(need: xr.DataArray, draws: xr.DataArray) -> xr.DataArray:
     """``need`` (the central path) with the 80 % bounds of its ``draws`` on a ``statistic``
-    dim (:data:`NEED_STATISTICS`), last."""
-    lo = draws.quantile(0.1, dim="draw").drop_vars("quantile")
-    hi = draws.quantile(0.9, dim="draw").drop_vars("quantile")
+    dim (:data:`NEED_STATISTICS`), last.
+
+    Without NaN in ``draws`` the quantiles skip the NaN-aware path (``nanquantile`` loops in
+    Python over every cell; the order statistics and their interpolation are the same).
+    """
+    skipna = bool(np.isnan(draws.values).any())
+    lo = draws.quantile(0.1, dim="draw", skipna=skipna).drop_vars("quantile")
+    hi = draws.quantile(0.9, dim="draw", skipna=skipna).drop_vars("quantile")
     parts = [need, lo.transpose(*need.dims), hi.transpose(*need.dims)]
     return xr.concat(parts, dim=pd.Index(list(NEED_STATISTICS), name="statistic"))
 

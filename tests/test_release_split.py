@@ -159,3 +159,23 @@ def test_a_rateset_of_other_years_is_refused(cubes: Inputs) -> None:
     rates = replacement.shared_rates(cubes, base + 3)
     with pytest.raises(ValidationError, match="rateset"):
         retirements(cubes, base_year=base, until=base + 4, area="TA23", draws=0, rateset=rates)
+
+
+@pytest.mark.parametrize("with_nan", [False, True])
+def test_need_statistics_equal_the_nan_aware_quantiles(with_nan: bool) -> None:
+    """The training chain's 80 % bounds without the NaN-aware path are the same bits."""
+    from forecasting.training import _need_statistics
+
+    rng = np.random.default_rng(7)
+    values = rng.normal(50.0, 20.0, (3, 5, 9, 200)) * rng.lognormal(0.0, 1.0, (3, 5, 9, 1))
+    if with_nan:
+        values[0, 1, 2, :7] = np.nan
+    dims = ("area", "occupation", "time", "draw")
+    draws = xr.DataArray(values, dims=dims)
+    need = draws.mean("draw")
+    got = _need_statistics(need, draws)
+    for q, label in ((0.1, 1), (0.9, 2)):
+        expected = draws.quantile(q, dim="draw", skipna=True).drop_vars("quantile")
+        np.testing.assert_array_equal(
+            got.isel(statistic=label).values, expected.transpose(*need.dims).values, strict=True
+        )
