@@ -1,6 +1,7 @@
 """Release figures: crash safety of publish, determinism, build times (docs/results/release.md).
 
-    python benchmarks/bench_release.py [--quick] [--kills 50] [--skip-builds] [--skip-national]
+    python benchmarks/bench_release.py [--kills 50] [--skip-builds] [--skip-national]
+        [--skip-safety] [--reference-commit main | --reference DIR]
 
 1. **Fault injection**: 50 publishes, each failing at a random I/O call (``os.replace``,
    ``os.rename``, ``os.fsync``, a dataset or manifest write) -> count corrupt or partial
@@ -11,6 +12,11 @@
    the embedded area on 1 worker twice and on 2 Dask workers, the national scope on 1 and 2
    workers -> wall time, speedup, and whether the datasets are bit-identical (SHA-256 of the
    netCDF files) across runs and worker counts.
+4. **Identity with a reference build** (``--reference-commit REF`` builds the national scope
+   of commit REF on 1 worker in a temporary git worktree; ``--reference DIR`` reuses the
+   ``*.nc`` of such a release): every dataset of the 2-worker national build must be
+   ``xr.testing.assert_identical`` to the reference's, all attrs but ``code_version``
+   (a performance change must not change a number).
 
 The machine is shared while this is written: re-run on a quiet machine for final figures.
 """
@@ -202,11 +208,14 @@ if __name__ == "__main__":
 """
 
 
-def build(scope: str, workers: int, python: str, tmp: Path, tag: str) -> dict[str, Any]:
+def build(
+    scope: str, workers: int, python: str, tmp: Path, tag: str, root: Path = ROOT
+) -> dict[str, Any]:
+    """Build ``scope`` on ``workers`` with the code of ``root`` (default: this checkout)."""
     script = tmp / "build.py"
     script.write_text(BUILD)
     env = {**os.environ, "PREFECT_HOME": str(tmp / f"prefect-{tag}")}
-    env["PYTHONPATH"] = str(ROOT)
+    env["PYTHONPATH"] = str(root)
     load_before = os.getloadavg()[0]
     cpu0 = _children_cpu()
     t0 = time.perf_counter()
@@ -222,6 +231,7 @@ def build(scope: str, workers: int, python: str, tmp: Path, tag: str) -> dict[st
         capture_output=True,
         text=True,
         env=env,
+        cwd=root,
         check=False,
     )
     wall = time.perf_counter() - t0
@@ -238,6 +248,7 @@ def build(scope: str, workers: int, python: str, tmp: Path, tag: str) -> dict[st
         "wall_s": round(wall, 1),
         "cpu_s": round(cpu, 1),
         "load_1min": f"{load_before:.1f} -> {os.getloadavg()[0]:.1f}",
+        "path": str(path),
         "digests": {p.name: _sha(p) for p in sorted(path.glob("*.nc"))},
         "values": _value_hashes(path),
     }
@@ -273,12 +284,79 @@ def _value_hashes(path: Path) -> dict[str, str]:
     return out
 
 
-def builds(python: str, national: bool) -> list[dict[str, Any]]:
-    plan = [("area", 1, "area-1a"), ("area", 1, "area-1b"), ("area", 2, "area-2")]
+def compare_datasets(got: Path, reference: Path) -> dict[str, str]:
+    """Per dataset of ``reference``: "identical" when the same file of ``got`` is
+    ``xr.testing.assert_identical`` to it (every attr but ``code_version``), else why not."""
+    import xarray as xr
+
+    out: dict[str, str] = {}
+    for ref_file in sorted(reference.glob("*.nc")):
+        mine = got / ref_file.name
+        if not mine.exists():
+            out[ref_file.name] = "missing"
+            continue
+        with (
+            xr.open_dataset(ref_file, engine="h5netcdf") as a,
+            xr.open_dataset(mine, engine="h5netcdf") as b,
+        ):
+            a, b = a.load(), b.load()
+            for ds in (a, b):
+                ds.attrs.pop("code_version", None)
+            try:
+                xr.testing.assert_identical(b, a)
+                out[ref_file.name] = "identical"
+            except AssertionError as exc:
+                out[ref_file.name] = "DIFFERS: " + str(exc).splitlines()[0][:200]
+    extra = sorted({p.name for p in got.glob("*.nc")} - set(out))
+    out |= {name: "not in the reference" for name in extra}
+    return out
+
+
+def reference_build(commit: str, python: str, tmp: Path) -> Path:
+    """The national release of ``commit`` on 1 worker (a temporary git worktree); its path."""
+    tree = tmp / "reference-tree"
+    subprocess.run(
+        ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), commit],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        shared = ROOT.parent / "shared"  # the data link the default settings look for
+        if shared.exists() and not (tree.parent / "shared").exists():
+            (tree.parent / "shared").symlink_to(shared)
+        result = build("national", 1, python, tmp, "reference", root=tree)
+    finally:
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)],
+            check=False,
+            capture_output=True,
+        )
+    return Path(result["path"])
+
+
+def builds(
+    python: str,
+    national: bool,
+    area: bool = True,
+    reference: str | None = None,
+    reference_commit: str | None = None,
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """The build runs and, with a reference, the identity of national-2 with it."""
+    plan = [("area", 1, "area-1a"), ("area", 1, "area-1b"), ("area", 2, "area-2")] if area else []
     if national:
         plan += [("national", 1, "national-1"), ("national", 2, "national-2")]
     with tempfile.TemporaryDirectory() as tmp:
-        return [build(scope, w, python, Path(tmp), tag) for scope, w, tag in plan]
+        runs = [build(scope, w, python, Path(tmp), tag) for scope, w, tag in plan]
+        identity: dict[str, str] = {}
+        by = {r["tag"]: r for r in runs}
+        if national and (reference or reference_commit):
+            ref = (
+                Path(reference)
+                if reference
+                else reference_build(str(reference_commit), python, Path(tmp))
+            )
+            identity = compare_datasets(Path(by["national-2"]["path"]), ref)
+        return runs, identity
 
 
 # -- report --------------------------------------------------------------------------------------
@@ -307,6 +385,14 @@ def report(figures: dict[str, Any]) -> str:
                 f"{b.get('cpu_s', '')} | {b.get('load_1min', '')} | {len(b['digests'])} |"
             )
         lines += [""] + [f"- {k}: {v}" for k, v in figures["build_summary"].items()] + [""]
+        if figures.get("identity"):
+            lines += [
+                f"Identity of the national 2-worker build with the reference "
+                f"({figures.get('reference', '')}; `xr.testing.assert_identical`, all attrs "
+                "but `code_version`):",
+                "",
+            ]
+            lines += [f"- {k}: {v}" for k, v in figures["identity"].items()] + [""]
         lines += [
             "Reading the builds: the national build maps its heavy steps over independent "
             "units (register forecasts per variable, their backtests per origin and variable, "
@@ -326,6 +412,8 @@ def summarise_builds(runs: list[dict[str, Any]]) -> dict[str, Any]:
     by = {r["tag"]: r for r in runs}
     same = {"files": "digests", "values+attrs": "values"}
     out: dict[str, Any] = {}
+    if "area-1a" not in by:
+        return out | _national_summary(by, same)
     for label, key in same.items():
         out[f"area identical ({label}) across two runs"] = by["area-1a"][key] == by["area-1b"][key]
         out[f"area identical ({label}) 1 vs 2 workers"] = by["area-1a"][key] == by["area-2"][key]
@@ -333,6 +421,11 @@ def summarise_builds(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "area cold build within 3 min": max(by[t]["wall_s"] for t in ("area-1a", "area-1b")) < 180,
         "area speedup 1 -> 2 workers": round(by["area-1b"]["wall_s"] / by["area-2"]["wall_s"], 2),
     }
+    return out | _national_summary(by, same)
+
+
+def _national_summary(by: dict[str, Any], same: dict[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     if "national-1" in by:
         for label, key in same.items():
             out[f"national identical ({label}) 1 vs 2 workers"] = (
@@ -340,6 +433,9 @@ def summarise_builds(runs: list[dict[str, Any]]) -> dict[str, Any]:
             )
         out["national speedup 1 -> 2 workers"] = round(
             by["national-1"]["wall_s"] / by["national-2"]["wall_s"], 2
+        )
+        out["national CPU s 1 -> 2 workers"] = (
+            f"{by['national-1'].get('cpu_s')} -> {by['national-2'].get('cpu_s')}"
         )
         out["national 2 workers within 90 s"] = by["national-2"]["wall_s"] <= 90
     return out
@@ -355,6 +451,12 @@ def main() -> None:
         "--skip-safety", action="store_true", help="builds only; keep earlier safety figures"
     )
     parser.add_argument("--skip-national", action="store_true")
+    parser.add_argument("--skip-area", action="store_true", help="national builds only")
+    parser.add_argument(
+        "--reference-commit",
+        help="also build the national scope of this commit (e.g. main) and check identity",
+    )
+    parser.add_argument("--reference", help="folder of a reference national release's *.nc")
     parser.add_argument("--publish-child", nargs=2, metavar=("ROOT", "SEED"))
     args = parser.parse_args()
     if args.publish_child:
@@ -371,9 +473,20 @@ def main() -> None:
         figures["sigkill"] = sigkill(args.kills, rng, args.python)
         print("sigkill:", figures["sigkill"], flush=True)
     if not args.skip_builds:
-        figures["builds"] = builds(args.python, national=not args.skip_national)
+        figures["builds"], figures["identity"] = builds(
+            args.python,
+            national=not args.skip_national,
+            area=not args.skip_area,
+            reference=args.reference,
+            reference_commit=args.reference_commit,
+        )
+        figures["reference"] = args.reference_commit or args.reference or ""
         figures["build_summary"] = summarise_builds(figures["builds"])
         print("builds:", json.dumps(figures["build_summary"], indent=1), flush=True)
+        if figures["identity"]:
+            print("identity:", json.dumps(figures["identity"], indent=1), flush=True)
+            if any(v != "identical" for v in figures["identity"].values()):
+                print("NOT IDENTICAL to the reference", flush=True)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(report(figures) + "\n", encoding="utf-8")
     json_out.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")

@@ -37,6 +37,7 @@ import xarray as xr
 
 from forecasting import demand, demography, geography
 from forecasting.demography.labour import LABOUR_CUBES
+from forecasting.demography.rates import RateSet
 
 EDUCATION_LEVELS = ("basic_or_none", "upper_secondary", "lower_tertiary", "higher_tertiary")
 #: Bands of ``employment_by_age_education``: label -> (first age, last age).
@@ -138,12 +139,30 @@ def base_year(cubes: Mapping[str, xr.Dataset]) -> int:
     return demography.base_years(cubes)[-1]
 
 
-def exit_rates(cubes: Mapping[str, xr.Dataset], area: str, until: int, *, seed: int) -> ExitRates:
+def shared_rates(cubes: Mapping[str, xr.Dataset], until: int) -> RateSet:
+    """The demography's rates that :func:`exit_rates` reads for ``until`` (default
+    assumptions, from :func:`base_year`): compute once, pass to many areas."""
+    from forecasting.demography.assumptions import parse_assumptions
+    from forecasting.demography.rates import estimate_rates
+
+    return estimate_rates(cubes, base_year(cubes), until, parse_assumptions(None))
+
+
+def exit_rates(
+    cubes: Mapping[str, xr.Dataset],
+    area: str,
+    until: int,
+    *,
+    seed: int,
+    rateset: RateSet | None = None,
+) -> ExitRates:
     """Exit rates of ``area`` and its municipalities for ``base_year(cubes) + 1 .. until``.
 
     Calls :func:`forecasting.demography.retirements` (scope ``"area"``, default assumptions,
     :data:`DRAWS` draws seeded with ``seed``; none for the country, ``SSS``) on ``cubes``
-    (cube name -> dataset, at least :data:`CUBES`).
+    (cube name -> dataset, at least :data:`CUBES`). ``rateset``: the demography's rates of
+    ``cubes`` for ``base_year(cubes) .. until`` (:func:`shared_rates`) when the caller has
+    them, so that many areas estimate them once.
 
     Raises
     ------
@@ -161,6 +180,7 @@ def exit_rates(cubes: Mapping[str, xr.Dataset], area: str, until: int, *, seed: 
         area=code,
         draws=draws,
         seed=seed,
+        rateset=rateset,
     )
     ds = ds.assign_coords(time=ds["time"].dt.year.values)
     years = ds["time"].values[1:]

@@ -34,6 +34,7 @@ import xarray as xr
 
 from forecasting import classifications, demand, geography, replacement, training_params
 from forecasting.contract import to_canonical, validate
+from forecasting.demography.rates import RateSet
 from forecasting.errors import DataError, ValidationError
 from forecasting.io import correspondence as corr_io
 from forecasting.provenance import combine_versions, stamp
@@ -243,7 +244,11 @@ def _from_year(sim: demand.JobsSimulation, year: int) -> demand.JobsSimulation:
 
 
 def _replacement_rates(
-    cubes: Mapping[str, xr.Dataset], code: str, sim: demand.JobsSimulation, seed: int
+    cubes: Mapping[str, xr.Dataset],
+    code: str,
+    sim: demand.JobsSimulation,
+    seed: int,
+    rateset: RateSet | None = None,
 ) -> replacement.ExitRates:
     """Exit rates of the demography for ``code``'s groups, checked against the simulation years
     (``sim`` starts in the demography's base year, see :func:`_from_year`).
@@ -251,7 +256,7 @@ def _replacement_rates(
     Column ``k`` of ``rate`` holds the exits during ``sim.years[k + 1]`` per employed resident
     at the end of ``sim.years[k]``; the chain applies it to the jobs of ``sim.years[k]``.
     """
-    rates = replacement.exit_rates(cubes, code, int(sim.years[-1]), seed=seed)
+    rates = replacement.exit_rates(cubes, code, int(sim.years[-1]), seed=seed, rateset=rateset)
     if not np.array_equal(rates.years, sim.years[1:]):
         raise DataError(
             f"demography years {rates.years[[0, -1]]} do not match the jobs {sim.years[[1, -1]]}",
@@ -284,6 +289,7 @@ def _chain(
     seed: int,
     population: xr.DataArray | None = None,
     params: training_params.Params | None = None,
+    rateset: RateSet | None = None,
 ) -> tuple[xr.Dataset, dict[str, str]]:
     """Expansion, replacement and openings (signed) by occupation per group and year, with
     their draws, the unemployed jobseekers per occupation and the tightness.
@@ -296,7 +302,7 @@ def _chain(
     base = demand.demand_base(cubes, seed=seed, population=population)
     sim = demand.simulate_jobs(base, groups, until=until, n_draws=n_draws, seed=seed)
     sim = _from_year(sim, replacement.base_year(cubes))
-    gross = _replacement_rates(cubes, code, sim, seed)
+    gross = _replacement_rates(cubes, code, sim, seed, rateset)
     exits = replacement.net_exit_rates(
         gross, params.retirement_shift, params.shift_from_age, params.reentry_share
     )
@@ -390,9 +396,14 @@ def _source_tables(notes: dict[str, str]) -> tuple[str, ...]:
 
 def _need_statistics(need: xr.DataArray, draws: xr.DataArray) -> xr.DataArray:
     """``need`` (the central path) with the 80 % bounds of its ``draws`` on a ``statistic``
-    dim (:data:`NEED_STATISTICS`), last."""
-    lo = draws.quantile(0.1, dim="draw").drop_vars("quantile")
-    hi = draws.quantile(0.9, dim="draw").drop_vars("quantile")
+    dim (:data:`NEED_STATISTICS`), last.
+
+    Without NaN in ``draws`` the quantiles skip the NaN-aware path (``nanquantile`` loops in
+    Python over every cell; the order statistics and their interpolation are the same).
+    """
+    skipna = bool(np.isnan(draws.values).any())
+    lo = draws.quantile(0.1, dim="draw", skipna=skipna).drop_vars("quantile")
+    hi = draws.quantile(0.9, dim="draw", skipna=skipna).drop_vars("quantile")
     parts = [need, lo.transpose(*need.dims), hi.transpose(*need.dims)]
     return xr.concat(parts, dim=pd.Index(list(NEED_STATISTICS), name="statistic"))
 
@@ -435,6 +446,7 @@ def training_needs(
     n_draws: int = N_DRAWS,
     seed: int,
     population: xr.DataArray | None = None,
+    rateset: RateSet | None = None,
 ) -> xr.Dataset:
     """Training need per broad field of education and level, years base + 1..``until`` (the
     release product): :func:`forecasting.training_balance.balance` summed over the kinds.
@@ -458,6 +470,9 @@ def training_needs(
         Monte Carlo draws of the 80 % intervals and their seed (from the caller).
     population
         :func:`forecasting.demand.projected_population` of ``cubes`` when the caller has it.
+    rateset
+        :func:`forecasting.replacement.shared_rates` of ``cubes`` and ``until`` when the caller
+        has it (the demography's rates, the same for every area; a release computes them once).
 
     Returns
     -------
@@ -490,6 +505,7 @@ def training_needs(
         n_draws=n_draws,
         correspondence=correspondence,
         population=population,
+        rateset=rateset,
     )
     broad = [f for f in map(str, bal["field"].values) if len(f) == 2]
     sub = bal.sel(field=broad)

@@ -27,6 +27,7 @@ import pandas as pd
 import xarray as xr
 
 from forecasting import demand, geography, training, training_supply
+from forecasting.demography.rates import RateSet
 from forecasting.provenance import combine_versions, stamp
 from forecasting.training_params import KINDS, LEVELS, Fields, Params, load_fields, load_params
 
@@ -154,6 +155,7 @@ def balance(
     fields: Fields | None = None,
     correspondence: str | Path | None = None,
     population: xr.DataArray | None = None,
+    rateset: RateSet | None = None,
 ) -> xr.Dataset:
     """Demand, supply (by part), need with 80 % bounds ``(area, field, time, level, kind)``.
 
@@ -176,7 +178,7 @@ def balance(
     fields = fields or load_fields()
     if population is None:
         population = demand.projected_population(cubes, seed=seed)
-    by_occ, notes = training._chain(cubes, code, until, n_draws, seed, population, params)
+    by_occ, notes = training._chain(cubes, code, until, n_draws, seed, population, params, rateset)
     groups = {str(k): list(v) for k, v in json.loads(by_occ.attrs["groups"]).items()}
     labels = [str(a) for a in by_occ["area"].values]
     groups = {label: groups[label] for label in labels}

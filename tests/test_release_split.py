@@ -123,3 +123,59 @@ def test_labour_demand_from_the_shared_population_is_unchanged(
         training.training_needs(cubes, area="TA23", seed=SEED, population=passed),
         training.training_needs(cubes, area="TA23", seed=SEED),
     )
+
+
+@pytest.mark.slow
+def test_training_needs_from_the_shared_rates_are_unchanged(cubes: Inputs) -> None:
+    """training_needs of two areas in turn, reading the release's one (read-only) estimate
+    of the demography's rates, equal their own per-area computation (the rates are the same
+    for every area; a unit writing into them would fail rather than change the next)."""
+    from forecasting import training
+    from forecasting.release import BuildContext
+    from forecasting.release.products import DEMAND_UNTIL, _training_rates
+
+    ctx = BuildContext(
+        scope="national", area="SSS", seed=SEED, municipalities=(), areas=(),
+        cube_versions=(), data_through=(), code_version="test", code_fingerprint="test",
+        work_dir="/nonexistent",
+    )  # fmt: skip
+    shared = _training_rates(ctx, cubes)
+    assert _training_rates(ctx, cubes) is shared
+    assert not shared.rates.fertility.flags.writeable
+    for area in ("TA23", "TA10"):
+        xr.testing.assert_identical(
+            training.training_needs(cubes, DEMAND_UNTIL, area=area, seed=SEED, rateset=shared),
+            training.training_needs(cubes, DEMAND_UNTIL, area=area, seed=SEED),
+        )
+
+
+def test_a_rateset_of_other_years_is_refused(cubes: Inputs) -> None:
+    """A caller's rates for other years than the request raise instead of being used."""
+    from forecasting import replacement
+    from forecasting.demography import retirements
+    from forecasting.errors import ValidationError
+
+    base = replacement.base_year(cubes)
+    rates = replacement.shared_rates(cubes, base + 3)
+    with pytest.raises(ValidationError, match="rateset"):
+        retirements(cubes, base_year=base, until=base + 4, area="TA23", draws=0, rateset=rates)
+
+
+@pytest.mark.parametrize("with_nan", [False, True])
+def test_need_statistics_equal_the_nan_aware_quantiles(with_nan: bool) -> None:
+    """The training chain's 80 % bounds without the NaN-aware path are the same bits."""
+    from forecasting.training import _need_statistics
+
+    rng = np.random.default_rng(7)
+    values = rng.normal(50.0, 20.0, (3, 5, 9, 200)) * rng.lognormal(0.0, 1.0, (3, 5, 9, 1))
+    if with_nan:
+        values[0, 1, 2, :7] = np.nan
+    dims = ("area", "occupation", "time", "draw")
+    draws = xr.DataArray(values, dims=dims)
+    need = draws.mean("draw")
+    got = _need_statistics(need, draws)
+    for q, label in ((0.1, 1), (0.9, 2)):
+        expected = draws.quantile(q, dim="draw", skipna=True).drop_vars("quantile")
+        np.testing.assert_array_equal(
+            got.isel(statistic=label).values, expected.transpose(*need.dims).values, strict=True
+        )

@@ -42,7 +42,7 @@ from forecasting.demography.projection import (
     validate_request,
 )
 from forecasting.demography.rates import RateSet, estimate_rates
-from forecasting.errors import DataError
+from forecasting.errors import DataError, ValidationError
 from forecasting.labour_force import labour_force, published
 from models.cohort import draw_quantiles
 
@@ -425,10 +425,19 @@ def _stamp(cubes: _data.Cubes, ds: xr.Dataset, req: Request, what: str) -> xr.Da
 
 
 def _prepare(
-    cubes: _data.Cubes, req: Request
+    cubes: _data.Cubes, req: Request, rateset: RateSet | None = None
 ) -> tuple[RateSet, xr.DataArray, dict[str, np.ndarray]]:
-    """Rates, employment rates by age and the indicator statistics of ``req``."""
-    rateset = estimate_rates(cubes, req.base_year, req.until, req.assumptions)
+    """Rates, employment rates by age and the indicator statistics of ``req``; ``rateset``
+    is :func:`estimate_rates` of ``req`` when the caller has it (checked, not recomputed)."""
+    if rateset is None:
+        rateset = estimate_rates(cubes, req.base_year, req.until, req.assumptions)
+    elif (rateset.base_year, rateset.until) != (req.base_year, req.until) or (
+        rateset.assumptions != req.assumptions
+    ):
+        raise ValidationError(
+            "rateset", f"estimated for {rateset.base_year}..{rateset.until} with other "
+            f"assumptions or years than the request ({req.base_year}..{req.until})"
+        )  # fmt: skip
     la = req.assumptions.labour
     rates = employment_rates(cubes, rateset.codes, la)
     years = np.arange(req.base_year, req.until + 1)
@@ -487,6 +496,7 @@ def retirements(
     draws: int = 1000,
     seed: int | None = None,
     assumptions: DemographyAssumptions | dict | None = None,
+    rateset: RateSet | None = None,
 ) -> xr.Dataset:
     """Projected retirements (exits from employment with age) per municipality and year.
 
@@ -498,10 +508,12 @@ def retirements(
     Dataset with ``retirements`` (area, time, statistic; the contract's ``mean, lo80, hi80,
     lo95, hi95``): persons leaving employment during the year (NaN in the base year),
     ``retirements_by_age`` (area, time, age) expected, and ``employed`` (area, time, statistic)
-    for context. The base of replacement demand.
+    for context. The base of replacement demand. ``rateset`` is
+    :func:`~forecasting.demography.rates.estimate_rates` of the same ``cubes``, years and
+    assumptions when the caller already has it (a release computes it once for all areas).
     """
     req = validate_request(cubes, base_year, until, scope, area, draws, seed, assumptions)
-    rateset, rates, stats = _prepare(cubes, req)
+    rateset, rates, stats = _prepare(cubes, req, rateset)
     ds = _dataset(req, stats, ["retirements", "employed"])
     _, retired = _by_age(req, rateset, rates, req.assumptions.labour.retirement_min_age)
     ds["retirements_by_age"] = (("area", "time", "age"), retired)
