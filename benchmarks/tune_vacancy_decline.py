@@ -18,6 +18,7 @@ import datetime as dt
 import itertools
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -34,7 +35,7 @@ from forecasting.alerts.replay import episodes_frame
 from forecasting.io.inputs import assemble
 
 LABELS = Path("docs/results/alert_episodes.csv")
-GRID = {
+GRID: dict[str, tuple[Any, ...]] = {
     "drop_warning": (0.30, 0.40),
     "min_vacancies": (40, 100),
     "life": ((2, 3), (3, 3)),
@@ -42,7 +43,9 @@ GRID = {
 }
 
 
-def replay_rule(severity: np.ndarray, areas: list[str], months: pd.DatetimeIndex, life) -> list:
+def replay_rule(
+    severity: np.ndarray, areas: list[str], months: pd.DatetimeIndex, life: tuple[int, int]
+) -> list:
     """Transitions of one rule's (area, time) severities through the life cycle."""
     k, n = life
     out = []
@@ -71,8 +74,8 @@ def run(out: Path | None) -> str:
     for drop, minv, life, guard in itertools.product(*GRID.values()):
         cfg = {**base, "drop_warning": drop, "min_vacancies": minv,
                "min_unemployed_change": guard}  # fmt: skip
-        sev = rules.vacancy_decline(vac, cfg, unemployed=unemp).severity
-        sev = sev.transpose("area", "time").values[:, keep]
+        signal = rules.vacancy_decline(vac, cfg, unemployed=unemp)
+        sev = signal.severity.transpose("area", "time").values[:, keep]
         eps = episodes_frame(replay_rule(sev, munis, months[keep], life))
         ep, lab = al.prepare(eps, labels, set(munis))
         scored = al.score(ep, lab, ("vacancy_decline",))
