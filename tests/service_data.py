@@ -437,6 +437,7 @@ KEYS = {
     "key-events": "events:write",
     "key-ack": "alerts:ack",
     "key-subscribe": "alerts:subscribe",
+    "key-deliveries": "alerts:deliveries",
 }
 
 

@@ -101,6 +101,21 @@ def test_vacancy_rule_ignores_a_small_municipality() -> None:
     assert sig.severity.values.max() == rules.NORMAL
 
 
+def test_vacancy_rule_is_silent_while_unemployment_still_falls() -> None:
+    """Version 2's guard (min_unemployed_change = 0, tuned on 2010-2015 and 2021-2023): a
+    halving of vacancies while unemployed fall 10 % on the year is not a turn; with
+    unemployed flat it is."""
+    cfg = rule_config("vacancy_decline", CONFIG)
+    assert cfg["min_unemployed_change"] == 0.0
+    t = np.arange(MONTHS.size)
+    falling = series(2400 * np.where(t >= 120, 0.9, 1.0))
+    flat = series(np.full(MONTHS.size, 2400.0))
+    quiet = rules.vacancy_decline(vacancies(0.5), cfg, unemployed=falling).severity.values[0]
+    fired = rules.vacancy_decline(vacancies(0.5), cfg, unemployed=flat).severity.values[0]
+    assert quiet.max() == rules.NORMAL
+    assert fired[122] >= rules.WARNING
+
+
 def test_tightness_rule_needs_vacancies_down_and_unemployed_up() -> None:
     cfg = rule_config("tightness_decline", CONFIG)
     t = np.arange(MONTHS.size)

@@ -163,11 +163,11 @@ def test_leadership_opens_an_alert_and_its_chart(page, base):
     alert = page.locator("li.alert.sev-critical").first
     assert "kriittinen" in alert.inner_text().lower()
     chart = alert.locator("a[href*='/forecasts']")
-    if chart.count() == 0:
-        pytest.xfail("alerts do not link their charts yet (the alerts engineer adds it)")
+    assert chart.count() == 1
     chart.first.click()
     page.wait_for_load_state()
-    assert page.locator("svg[role=img]").count() >= 1
+    assert "/forecasts?" in page.url and page.url.endswith("#chart")
+    assert page.locator("figure#chart svg[role=img]").count() >= 1
 
 
 def test_education_provider_downloads_training_needs_as_xlsx(page, base, tmp_path):

@@ -29,7 +29,7 @@ from forecasting import geography
 from forecasting.errors import EnnakointiError
 from forecasting.freshness import freshness
 from forecasting.scenarios.spec import Event, ScenarioSpec
-from service import formats, views
+from service import alert_page, formats, views
 from service.alerts import AlertFilter
 from service.charts import Fan, FanPoint, bar_chart, envelope, fan_chart
 from service.deps import ContextDep, release_data_through
@@ -54,6 +54,8 @@ NAV = (
     ("map_page", "/map"),
 )
 UiLangQuery = Annotated[UiLang, Query()]
+ALERTS_LISTED = 500  # alerts read for the page's filters
+ALERTS_SHOWN = 100  # alerts explained on one page
 EVENT_KINDS = ("closure", "dismissal", "temporary_layoff", "recruitment")
 #: The release products each page shows (their input cubes are the sources it dates).
 PAGE_PRODUCTS = {
@@ -360,19 +362,6 @@ def legend(t: dict[str, str], band: Fan) -> dict[str, str]:
     }
 
 
-def _alert_view(detail: Any, lang: str) -> dict[str, Any]:
-    explanation = detail.explanation or {}
-    return {
-        **detail.model_dump(),
-        "area_name": area_name(detail.area, lang),
-        "first_seen_text": _day_text(detail.first_seen, lang),
-        "summary": explanation.get(f"summary_{lang}") or detail.title,
-        "numbers": explanation.get("numbers", {}),
-        "contributions": explanation.get("contributions", {}),
-        "events": explanation.get("events", []),
-    }
-
-
 def _day_text(value: Any, lang: str) -> str:
     """A date or timestamp (or its ISO text) as ``1.12.2026``; other text as it is."""
     if isinstance(value, str):
@@ -391,19 +380,49 @@ def alerts(
     context: ContextDep,
     lang: UiLangQuery = "fi",
     state: Literal["pending", "firing", "resolved"] | None = None,
+    area: Annotated[str, Query(max_length=12)] = "",
+    rule: Annotated[str, Query(max_length=40)] = "",
+    severity: Literal["", "info", "warning", "critical"] = "",
 ) -> HTMLResponse:
+    """Alerts in plain language, most severe and newest first, filtered by area, rule and
+    severity (GET parameters: no JavaScript needed), each linked to its chart."""
     t = texts(lang)
     items: list[dict[str, Any]] = []
+    choices: dict[str, Any] = {"areas": [], "rules": [], "severities": []}
     message = ""
     try:
+        code = geography.resolve_area(area) if area else ""
         flt = AlertFilter(states=(state,) if state else ())
-        _, page = context.alerts.list_alerts(flt, 0, 50)
-        items = [_alert_view(context.alerts.get_alert(a.id), lang) for a in page]
+        _, listed = context.alerts.list_alerts(flt, 0, ALERTS_LISTED)
+        choices = alert_page.filter_choices(
+            listed, {a.area: area_name(a.area, lang) for a in listed}, lang
+        )
+        shown = [
+            a
+            for a in listed
+            if (not code or a.area == code)
+            and (not rule or a.rule == rule)
+            and (not severity or a.severity == severity)
+        ]
+        variables = _forecast_variables(context)
+        items = alert_page.ordered(
+            {**alert_page.alert_item(context.alerts.get_alert(a.id), lang, variables),
+             "area_name": area_name(a.area, lang),
+             "first_seen_text": _day_text(a.fired_at or a.first_seen, lang)}
+            for a in shown[:ALERTS_SHOWN]
+        )  # fmt: skip
     except EnnakointiError as exc:
         message = f"{t['alerts_unavailable']}: {exc}"
     return _render(
-        request, "alerts.html", lang, "alerts", t["alerts"], alerts=items, message=message
-    )
+        request, "alerts.html", lang, "alerts", t["alerts"], alerts=items, message=message,
+        choices=choices, selected={"area": area, "rule": rule, "severity": severity},
+        state=state or "",
+    )  # fmt: skip
+
+
+def _forecast_variables(context: Any) -> list[str]:
+    cube = _dataset(context, "register_forecasts")
+    return views.forecast_variables(cube) if cube is not None else ["unemployed"]
 
 
 @router.get("/scenarios", response_class=HTMLResponse)

@@ -1,0 +1,84 @@
+"""The dashboard's alerts page: plain-language alerts, filtered and ordered for leadership.
+
+Each alert is shown as its explanation in the page's language (what happened, the numbers
+formatted for people, why it matters: :func:`forecasting.alerts.explain.texts`), most severe
+first and newest first within a severity, with a link to its chart on the forecasts page
+(the area and the register series the rule watches). Filters (area, rule, severity) are plain
+GET query parameters, so the page works without JavaScript.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+from urllib.parse import urlencode
+
+from forecasting.alerts.registry import registered
+
+SEVERITY_ORDER = ("critical", "warning", "info")
+#: The anchor of the chart on the forecasts page.
+CHART_ANCHOR = "chart"
+
+
+def rule_title(rule: str, lang: str) -> str:
+    """What the rule watches, in words (the registered title); an unknown rule its name."""
+    entry = registered().get(rule)
+    return entry.title[lang] if entry is not None else rule
+
+
+def chart_url(area: str, rule: str, lang: str, variables: Sequence[str]) -> str:
+    """The forecasts page of the alert's area and series, at the chart.
+
+    The series is the rule's registered ``series`` when the release forecasts it, else
+    ``unemployed`` (every release forecasts it).
+    """
+    entry = registered().get(rule)
+    series = entry.series if entry is not None and entry.series else "unemployed"
+    variable = series if series in variables else "unemployed"
+    query = urlencode({"lang": lang, "area": area, "variable": variable})
+    return f"/forecasts?{query}#{CHART_ANCHOR}"
+
+
+def _when(detail: Any) -> dt.date:
+    return detail.fired_at or detail.first_seen or detail.last_evaluated or dt.date.min
+
+
+def alert_item(detail: Any, lang: str, variables: Sequence[str]) -> dict[str, Any]:
+    """One alert for the page: ``text`` (the plain-language explanation), ``summary``,
+    ``rule_title``, ``chart_url`` and the stored alert's fields."""
+    from forecasting.alerts.explain import texts as rule_texts  # statsmodels: load on use
+
+    explanation: Mapping[str, Any] = detail.explanation or {}
+    numbers = explanation.get("numbers") or {}
+    stored = explanation.get(f"text_{lang}")
+    parts = rule_texts(detail.rule, numbers, lang)
+    return {
+        **detail.model_dump(),
+        "summary": explanation.get(f"summary_{lang}") or parts["title"],
+        "text": stored or " ".join(p for p in (parts["detail"], parts["why"]) if p),
+        "rule_title": rule_title(detail.rule, lang),
+        "chart_url": chart_url(detail.area, detail.rule, lang, variables),
+        "when": _when(detail),
+        "events": explanation.get("events", []),
+    }
+
+
+def ordered(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Most severe first; within a severity the newest first (then area, for a stable page)."""
+    rank = {s: i for i, s in enumerate(SEVERITY_ORDER)}
+    by_area = sorted(items, key=lambda a: (a["area"], a["rule"]))
+    by_date = sorted(by_area, key=lambda a: a["when"], reverse=True)
+    return sorted(by_date, key=lambda a: rank.get(a["severity"], len(rank)))
+
+
+def filter_choices(alerts: Sequence[Any], names: Mapping[str, str], lang: str) -> dict[str, Any]:
+    """The options of the page's filters: the areas and rules that have alerts (``alerts``
+    with ``area`` and ``rule``), every severity."""
+    areas = sorted({a.area for a in alerts}, key=lambda a: names.get(a, a))
+    rules = sorted({(a.rule, rule_title(a.rule, lang)) for a in alerts}, key=lambda r: r[1])
+    return {
+        "areas": [(a, names.get(a, a)) for a in areas],
+        "rules": rules,
+        "severities": list(SEVERITY_ORDER),
+    }
