@@ -75,3 +75,27 @@ def test_the_release_holds_the_review_of_its_area_in_fi_en_pdf_html(built) -> No
 def test_no_registers_history_no_review(built) -> None:  # type: ignore[no-untyped-def]
     ctx, _, _ = built
     assert review_attachments(ctx, {}) == ([], {})
+
+
+def test_publishing_mails_the_review_to_its_subscribers(built, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The flow's notify step queues the stored review for a ``monthly_review`` subscriber
+    and makes the first attempt (here an SMTP port nobody listens on: a retry, not lost)."""
+    from forecasting.alerts import run
+    from forecasting.io.alert_db import DeliveryRow, SubscriptionRow, make_engine, session_scope
+    from forecasting.io.delivery import Deliverer, SmtpConfig
+
+    ctx, refs, root = built
+    info = flow.publish.fn(ctx, refs, {}, root, {})
+    engine = make_engine(f"sqlite:///{tmp_path / 'alerts.sqlite'}")
+    with session_scope(engine) as session:
+        session.add(SubscriptionRow(recipient="board", channel="email", address="b@example.fi",
+                                    areas=[], monthly_review=True))  # fmt: skip
+    deliverer = Deliverer(engine, smtp=SmtpConfig(host="127.0.0.1", port=9))
+    monkeypatch.setattr(run, "deliverer_from_settings", lambda db: deliverer)
+    monkeypatch.setattr("forecasting.io.alert_db.make_engine", lambda url: engine)
+    assert flow.mail_review.fn(info.id, root) == 1
+    assert flow.mail_review.fn(info.id, root) == 0  # once per release and subscriber
+    with session_scope(engine) as session:
+        (row,) = session.query(DeliveryRow).all()
+        assert (row.kind, row.status, row.attempts) == ("review", "pending", 1)
+        assert row.payload["attachments"][0]["filename"].endswith("TA23_2026-06_fi.pdf")
