@@ -4,7 +4,8 @@ Shape (each product a step registered in :mod:`forecasting.release`)::
 
     ingest -> registers_history -> per-municipality models (mapped) -> backtests ->
     reconciliation -> demography -> labour demand, training needs -> scenarios -> alerts
-    -> publish (+ alert delivery, in one transaction)
+    -> publish (with the monthly reviews; + alert delivery, in one transaction)
+    -> the monthly review e-mailed to its subscribers
 
 Tasks are thin wrappers over :mod:`forecasting.release`; they pass
 :class:`~forecasting.release.ProductRef` references (a key into the work area plus a content
@@ -187,6 +188,35 @@ def deliver_alerts(
     return {"release": release_id, "summary": str(summary)}
 
 
+def _review_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
+    return f"mail-review-{parameters['release_id']}"
+
+
+@task(
+    cache_key_fn=_review_key,
+    retries=2,
+    retry_delay_seconds=exponential_backoff(backoff_factor=5),
+)
+def mail_review(release_id: str, store_root: str | None = None) -> int:
+    """Queue the release's monthly review for the subscribers who want it and make the
+    first attempt (the drain deployment retries); the number of messages queued.
+
+    Outside the publish transaction: a mail server that is down leaves the release
+    published and the messages queued, never withdraws the release."""
+    from forecasting.alerts.review_mail import queue_monthly_review
+    from forecasting.alerts.run import deliverer_from_settings
+    from forecasting.io.alert_db import make_engine
+
+    opened = ReleaseStore(store_root).open(release_id)
+    if opened.find_attachment(kind="monthly_review") is None:
+        return 0  # nothing to send: no alert database is opened
+    deliverer = deliverer_from_settings(make_engine(get_settings().alerts.database_url))
+    queued = queue_monthly_review(deliverer, opened)
+    if queued:
+        deliverer.process_due()
+    return queued
+
+
 # -- the flow ---------------------------------------------------------------------------------
 def _submit_products(
     ctx: BuildContext, products: Sequence[Product]
@@ -231,7 +261,8 @@ def build_release(
         Release store and work area (default: from settings).
     alerts
         After publishing, run the alert life cycle and deliver notifications (in the same
-        transaction: if that fails, the release is withdrawn).
+        transaction: if that fails, the release is withdrawn), then queue the monthly
+        review for its e-mail subscribers (:func:`mail_review`).
     """
     started = time.perf_counter()
     logger = get_run_logger()
@@ -249,6 +280,8 @@ def build_release(
         info = publish(ctx, refs, skipped, store_root, timings)
         if alerts and "alerts" in refs:
             deliver_alerts(info.id, ctx.scope, ctx.area, store_root)
+    if alerts:
+        mail_review(info.id, store_root)
     logger.info("release %s (%d products) at %s", info.id, len(refs), info.path)
     return info
 

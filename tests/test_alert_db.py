@@ -98,7 +98,7 @@ def _legacy_store(url: str, variant: str) -> None:
 def test_a_create_all_store_is_adopted_without_losing_rows(db_url: str, variant: str) -> None:
     _legacy_store(db_url, variant)
     engine = make_engine(db_url)
-    assert migrations.current(engine) == migrations.head() == "0002"
+    assert migrations.current(engine) == migrations.head() == "0003"
     assert _diff(engine) == []  # the owner column and its index are there, nothing else changed
     with session_scope(engine) as s:
         counts = {
@@ -121,13 +121,13 @@ def test_a_create_all_store_is_adopted_without_losing_rows(db_url: str, variant:
     )
     assert created and mine["owner"] == "key1" and repo.subscriptions("key1")[0] == 1
     # opening it again changes nothing
-    assert migrations.upgrade(make_engine(db_url)) == ("0002", "0002")
+    assert migrations.upgrade(make_engine(db_url)) == ("0003", "0003")
     engine.dispose()
 
 
 def test_an_empty_database_gets_the_models_schema(db_url: str) -> None:
     engine = make_engine(db_url)
-    assert migrations.current(engine) == "0002"
+    assert migrations.current(engine) == "0003"
     assert _diff(engine) == []
     assert {"events", "alerts", "alert_history", "subscriptions", "deliveries"} <= set(
         inspect(engine).get_table_names()
@@ -140,10 +140,10 @@ def test_a_schema_behind_is_refused_when_not_migrating(db_url: str) -> None:
         make_engine(db_url, migrate=False)
     engine = create_engine(db_url)
     assert migrations.upgrade(engine, "0001") == (None, "0001")
-    with pytest.raises(SchemaVersionError, match=r"at revision 0001.*needs revision 0002"):
+    with pytest.raises(SchemaVersionError, match=r"at revision 0001.*needs revision 0003"):
         make_engine(db_url, migrate=False)
-    assert migrations.upgrade(engine) == ("0001", "0002")
-    assert migrations.current(make_engine(db_url, migrate=False)) == "0002"
+    assert migrations.upgrade(engine) == ("0001", "0003")
+    assert migrations.current(make_engine(db_url, migrate=False)) == "0003"
     engine.dispose()
 
 
@@ -226,9 +226,9 @@ def test_cli_db_upgrade_and_the_refusal_it_names(
         assert main(["events", "list"]) == 2
         assert "ennakointi db upgrade" in capsys.readouterr().err
         assert main(["db", "upgrade"]) == 0
-        assert "from (no revision) to 0002" in capsys.readouterr().out  # adopted at 0001
+        assert "from (no revision) to 0003" in capsys.readouterr().out  # adopted at 0001
         assert main(["db", "upgrade"]) == 0
-        assert "already at revision 0002" in capsys.readouterr().out
+        assert "already at revision 0003" in capsys.readouterr().out
         assert main(["db", "current"]) == 0
         assert main(["events", "list"]) == 0
         assert "Saha Oy" in capsys.readouterr().out  # the legacy row survived

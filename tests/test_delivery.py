@@ -277,3 +277,51 @@ def test_a_redirect_is_not_followed(engine: Any) -> None:
     deliverer.enqueue(sub, MESSAGE, idempotency_key="redirect")
     assert deliverer.drain()["dead"] == 1
     assert seen == ["https://hooks.example.com/x"]
+
+
+def test_monthly_review_is_mailed_with_its_pdf_to_those_who_ask(
+    engine: Any, smtp_server: Any, tmp_path: Path
+) -> None:
+    """A published release's stored Finnish PDF review reaches the e-mail subscribers with
+    ``monthly_review`` (their areas cover TA23: all, or Mikkeli 491), once; not the others."""
+    import numpy as np
+    import xarray as xr
+
+    from forecasting.alerts.review_mail import queue_monthly_review
+    from forecasting.io.release_store import Attachment, ReleaseStore
+
+    pdf = b"%PDF-1.4 review of TA23"
+    meta = {"kind": "monthly_review", "area": "TA23", "month": "2026-06", "lang": "fi",
+            "format": "pdf"}  # fmt: skip
+    store = ReleaseStore(tmp_path / "store")
+    store.publish(
+        {"registers_history": xr.Dataset({"unemployed": ("area", np.array([3675.0]))})},
+        {"data_version": "d", "code_version": "c"},
+        attachments=[Attachment("monthly_review-TA23-fi.pdf", pdf, "application/pdf", meta)],
+    )
+    release = store.open()
+    with session_scope(engine) as session:
+        session.add_all([
+            SubscriptionRow(recipient="board", channel="email", address="board@example.fi",
+                            areas=[], monthly_review=True),
+            SubscriptionRow(recipient="mikkeli", channel="email", address="m@example.fi",
+                            areas=["491"], monthly_review=True),
+            SubscriptionRow(recipient="helsinki", channel="email", address="h@example.fi",
+                            areas=["091"], monthly_review=True),
+            SubscriptionRow(recipient="analyst", channel="email", address="a@example.fi",
+                            areas=[]),
+        ])  # fmt: skip
+    controller, handler = smtp_server
+    deliverer = Deliverer(engine, smtp=SmtpConfig(host="127.0.0.1", port=controller.port))
+    assert queue_monthly_review(deliverer, release, link_base="https://ennakointi.example") == 2
+    assert queue_monthly_review(deliverer, release) == 0  # idempotent per release
+    assert deliverer.process_due() == {"delivered": 2, "retry": 0, "dead": 0}
+    assert sorted(m["To"] for m in handler.messages) == ["board@example.fi", "m@example.fi"]
+    mail = handler.messages[0]
+    subject = str(make_header(decode_header(mail["Subject"])))
+    assert subject == "Työmarkkinakatsaus: Mikkelin seutu 6/2026"
+    (part,) = [p for p in mail.walk() if p.get_filename()]
+    assert part.get_filename() == "tyomarkkinakatsaus_TA23_2026-06_fi.pdf"
+    assert part.get_payload(decode=True) == pdf
+    body = mail.get_payload()[0].get_payload(decode=True).decode()
+    assert f"release={release.id}" in body

@@ -347,3 +347,17 @@ def test_alerts_product_adds_working_age_decline_from_labour_supply(tmp_path: Pa
     assert (decline.sel(area="491", time=slice("2020-01-01", None)) == 2).all()
     assert (decline.sel(area="097", time=slice("2020-01-01", None)) == 0).all()
     assert "working_age_decline" in ds.attrs["rule_versions"]
+    # the last month's explanation numbers of the active alerts, for the monthly review:
+    # 491's working age falls 3 % a year, so its five-year change is 0.97**5 - 1 = -14.1 %
+    import json
+
+    stored = json.loads(ds.attrs["alert_numbers"])
+    assert stored["month"] == "2021-12"
+    assert set(stored["numbers"]) == {"491"}  # 097 is normal: nothing to explain
+    numbers = stored["numbers"]["491"]["working_age_decline"]
+    from forecasting.alerts.explain import texts
+
+    assert numbers["change"] == pytest.approx(0.97**5 - 1, abs=1e-6)
+    assert numbers["years"] == 5
+    said = texts("working_age_decline", numbers, "fi")["detail"].replace("\xa0", " ")
+    assert "29 100" in said and "\u221214 %" in said

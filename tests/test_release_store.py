@@ -219,3 +219,68 @@ def test_withdraw_restores_the_previous_current_and_hides_the_release(
     assert store.current() is None
     c = store.publish({"registers_history": _cube(2)}, MANIFEST)  # cleans withdrawn folders
     assert [p.name for p in (store.root / "releases").iterdir()] == [c.id]
+
+
+# -- attachments -------------------------------------------------------------------------------
+def _pdf(n: int = 0) -> release_store.Attachment:
+    meta = {"kind": "monthly_review", "area": "TA23", "lang": "fi", "format": "pdf"}
+    return release_store.Attachment(
+        "monthly_review-TA23-fi.pdf", b"%PDF-1.4 review " + bytes([n]), "application/pdf", meta
+    )
+
+
+def test_attachments_are_published_with_their_sha256(store: ReleaseStore) -> None:
+    att = _pdf()
+    info = store.publish({"registers_history": _cube()}, MANIFEST, attachments=[att])
+    opened = store.open()
+    (entry,) = opened.attachments()
+    assert entry["sha256"] == hashlib.sha256(att.data).hexdigest()
+    assert (entry["bytes"], entry["media_type"]) == (len(att.data), "application/pdf")
+    assert (info.path / "attachments" / att.name).read_bytes() == att.data
+    assert opened.attachment(att.name) == att.data
+    assert opened.find_attachment(area="TA23", lang="fi")["name"] == att.name
+    assert opened.find_attachment(area="TA01") is None
+    assert opened.verify() == []
+    with pytest.raises(ReleaseNotFoundError):
+        opened.attachment("nope.pdf")
+
+
+def test_a_changed_attachment_is_reported_damaged(store: ReleaseStore) -> None:
+    info = store.publish({"registers_history": _cube()}, MANIFEST, attachments=[_pdf()])
+    (info.path / "attachments" / _pdf().name).write_bytes(b"%PDF tampered")
+    opened = store.open()
+    assert opened.verify() == [f"attachments/{_pdf().name}"]
+    with pytest.raises(ReleaseError, match="differs"):
+        opened.attachment(_pdf().name)
+
+
+def test_attachments_stay_out_of_the_release_hash(store: ReleaseStore) -> None:
+    first = store.publish({"registers_history": _cube()}, MANIFEST, attachments=[_pdf(1)])
+    again = store.publish({"registers_history": _cube()}, MANIFEST, attachments=[_pdf(2)])
+    assert again == first  # same datasets: deduplicated, the stored rendering stays
+    assert store.open().attachment(_pdf().name) == _pdf(1).data
+
+
+@pytest.mark.parametrize("name", ["../x.pdf", ".hidden", "a/b.pdf", "", "x" * 200])
+def test_attachment_names_are_plain_file_names(store: ReleaseStore, name: str) -> None:
+    bad = release_store.Attachment(name, b"x")
+    with pytest.raises(ReleaseError, match="attachment name"):
+        store.publish({"registers_history": _cube()}, MANIFEST, attachments=[bad])
+    assert store.current() is None
+
+
+def test_a_failed_attachment_write_publishes_nothing(
+    store: ReleaseStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = release_store._write_synced
+
+    def failing(path: Path, data: bytes) -> None:
+        if path.parent.name == "attachments":
+            raise OSError("disk full")
+        real(path, data)
+
+    monkeypatch.setattr(release_store, "_write_synced", failing)
+    with pytest.raises(OSError, match="disk full"):
+        store.publish({"registers_history": _cube()}, MANIFEST, attachments=[_pdf()])
+    assert store.current() is None
+    assert not list(store.root.glob(".staging-*"))

@@ -145,6 +145,29 @@ def test_alerts_ordered_by_severity_with_plain_texts(review) -> None:  # type: i
     assert "structural_break" not in html and "rate_threshold" not in html
 
 
+def test_alert_numbers_stored_by_the_release_reach_the_text(cubes) -> None:  # type: ignore[no-untyped-def]
+    """The release's alerts product keeps its last month's explanation numbers (attr
+    ``alert_numbers``); the review quotes them formatted (fi 15,6 %, 80 %; en 15.6%)."""
+    import json
+
+    alerts = _alerts()
+    numbers = {"probability": 0.8, "peak": 0.156, "effective_threshold": 0.12}
+    alerts.attrs["alert_numbers"] = json.dumps(
+        {"month": "2026-06", "numbers": {"491": {"rate_threshold": numbers}}}
+    )
+    review = monthly_review(cubes["registers"], "TA23", "2026-06", alerts=alerts, today=TODAY)
+    (item,) = [a for a in review.alerts if a.rule == "rate_threshold"]
+    assert item.numbers == numbers
+    fi = " ".join(_parse(render_html(review, "fi")).text).replace(NBSP, " ")
+    assert "15,6 %" in fi and "80 %" in fi and "12,0 %" in fi
+    en = " ".join(_parse(render_html(review, "en")).text)
+    assert "15.6%" in en and "80%" in en
+    # another month's numbers are not quoted (the stored ones are the last month's)
+    alerts.attrs["alert_numbers"] = alerts.attrs["alert_numbers"].replace("2026-06", "2026-05")
+    review = monthly_review(cubes["registers"], "TA23", "2026-06", alerts=alerts, today=TODAY)
+    assert all(not a.numbers for a in review.alerts)
+
+
 def test_html_has_the_fan_chart_and_sections(review) -> None:  # type: ignore[no-untyped-def]
     html = render_html(review, "en")
     _parse(html)

@@ -43,3 +43,52 @@ def test_monthly_review_errors(client, params, status) -> None:  # type: ignore[
 def test_home_links_the_review(client) -> None:  # type: ignore[no-untyped-def]
     r = client.get("/", params={"lang": "fi"})
     assert "/v1/reports/monthly?area=TA23&amp;format=pdf&amp;lang=fi" in r.text
+
+
+@pytest.fixture
+def stored_client(tmp_path):  # type: ignore[no-untyped-def]
+    """An app on a release that holds a stored Finnish PDF review of TA23 for 2026-06."""
+    from fastapi.testclient import TestClient
+
+    from forecasting.io.release_store import Attachment, ReleaseStore
+    from service.app import create_app
+    from tests.service_data import full_datasets, make_settings, seed_alerts
+
+    root = tmp_path / "releases"
+    meta = {"kind": "monthly_review", "area": "TA23", "month": "2026-06", "lang": "fi",
+            "format": "pdf"}  # fmt: skip
+    stored = Attachment("monthly_review-TA23-fi.pdf", STORED, "application/pdf", meta)
+    body = {"data_version": "test", "code_version": "test", "seeds": {"root": 1}, "metrics": {}}
+    info = ReleaseStore(root).publish(full_datasets(), body, attachments=[stored])
+    database_url = f"sqlite:///{tmp_path / 'alerts.sqlite'}"
+    seed_alerts(database_url)
+    with TestClient(create_app(make_settings(root, database_url))) as client:
+        yield client, info
+
+
+STORED = b"%PDF-1.4 the review the release stored"
+
+
+def test_the_stored_review_of_the_release_is_served(stored_client) -> None:  # type: ignore[no-untyped-def]
+    client, _ = stored_client
+    for params in ({"area": "TA23"}, {"area": "ta23", "month": "2026-06"}):
+        r = client.get("/v1/reports/monthly", params=params)
+        assert r.status_code == 200, r.text
+        assert r.content == STORED and r.headers["x-review-source"] == "release"
+        assert "tyomarkkinakatsaus_TA23_2026-06_fi.pdf" in r.headers["content-disposition"]
+    # another month or language than stored: rendered on request from the release's data
+    for params in ({"month": "2026-05"}, {"lang": "en"}, {"format": "html"}):
+        r = client.get("/v1/reports/monthly", params={"area": "TA23", **params})
+        assert r.status_code == 200, r.text
+        assert r.headers["x-review-source"] == "rendered" and r.content != STORED
+
+
+def test_a_tampered_stored_review_degrades_healthz(stored_client) -> None:  # type: ignore[no-untyped-def]
+    client, info = stored_client
+    (info.path / "attachments" / "monthly_review-TA23-fi.pdf").write_bytes(b"%PDF changed")
+    releases = client.app.state.context.releases
+    releases._verified.clear()  # the check is cached per release (immutable): forget it
+    assert releases.damaged(info.id) == ["attachments/monthly_review-TA23-fi.pdf"]
+    r = client.get("/healthz")
+    assert r.status_code == 503
+    assert r.json()["damaged"] == ["attachments/monthly_review-TA23-fi.pdf"]

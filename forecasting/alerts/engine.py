@@ -73,7 +73,8 @@ def _write_state(row: AlertRow, st: AlertState) -> None:
     row.last_evaluated, row.episode = st.last_evaluated or row.last_evaluated, st.episode
 
 
-def _numbers_at(signal: Signal, area: str, month: pd.Timestamp) -> dict[str, Any]:
+def numbers_at(signal: Signal, area: str, month: pd.Timestamp) -> dict[str, Any]:
+    """The signal's numbers for ``area`` at ``month`` (rounded; NaN as None) and its meta."""
     point = signal.numbers.sel(area=area, time=month)
     out: dict[str, Any] = {}
     for name, var in point.data_vars.items():
@@ -142,7 +143,7 @@ class AlertEngine:
                 if values[i, j] and st.first_seen is None:
                     st.first_seen = day
                 numbers = (
-                    _numbers_at(signal, area, month) if values[i, j] or st.state == "firing" else {}
+                    numbers_at(signal, area, month) if values[i, j] or st.state == "firing" else {}
                 )
                 tr = step(
                     st,

@@ -7,7 +7,8 @@ events         the event register: announced layoffs, change negotiations, closu
 alerts         one row per de-duplication key (rule + area + subject), its current state
 alert_history  every state change of an alert (full history; never updated, only appended)
 subscriptions  who gets what: recipient, channel, address, municipalities, minimum severity,
-               and the API key that owns it (``owner``; NULL for the operator's own)
+               digest / immediate / the monthly review, and the API key that owns it
+               (``owner``; NULL for the operator's own)
 deliveries     one row per (alert transition, subscription): attempts, status, dead letters
 
 Any SQLAlchemy URL works (``get_settings().alerts.database_url``): SQLite by default,
@@ -33,6 +34,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    false,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -118,6 +120,7 @@ class SubscriptionRow(Base):
     min_severity: Mapped[str] = mapped_column(String(8), default="warning")
     digest: Mapped[bool] = mapped_column(default=True)
     immediate: Mapped[bool] = mapped_column(default=True)
+    monthly_review: Mapped[bool] = mapped_column(default=False, server_default=false())
     owner: Mapped[str | None] = mapped_column(String(120), nullable=True, index=True)
     __table_args__ = (UniqueConstraint("recipient", "channel", "address", name="uq_sub"),)
 

@@ -24,6 +24,7 @@ import socket
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -307,6 +308,8 @@ class Deliverer:
         mail["Subject"] = str(message["title"])
         facts = "\n".join(f"{k}: {v}" for k, v in message.get("facts", {}).items())
         mail.set_content(f"{message['text']}\n\n{facts}\n\n{message.get('footer', '')}".strip())
+        for item in message.get("attachments", ()):
+            _attach(mail, item)
         try:
             with self.smtp_factory(self.smtp.host, self.smtp.port) as client:
                 if self.smtp.starttls:
@@ -406,6 +409,22 @@ class Deliverer:
             row.attempts = 0
             row.next_attempt_at = now or utcnow()
         return True
+
+
+def _attach(mail: EmailMessage, item: Mapping[str, Any]) -> None:
+    """Attach the file ``item["path"]`` (a release's stored review) as ``item["filename"]``.
+
+    A file that is gone (its release cleaned away) is a permanent failure: the message
+    promised it, and retrying will not bring it back.
+    """
+    try:
+        data = Path(str(item["path"])).read_bytes()
+    except OSError as exc:
+        raise PermanentDeliveryError(f"attachment {item.get('filename')!r} is gone: {exc}") from exc
+    maintype, _, subtype = str(item.get("media_type", "application/octet-stream")).partition("/")
+    mail.add_attachment(
+        data, maintype=maintype, subtype=subtype.split(";")[0], filename=str(item["filename"])
+    )
 
 
 def _dead_row(d: DeliveryRow, s: SubscriptionRow) -> dict[str, Any]:

@@ -18,6 +18,14 @@ Readers therefore see either the previous release or the new one, never a partia
 The release id is ``<UTC timestamp>-<content hash>`` (``20250126T060000Z-1a2b3c4d``); the hash
 covers the datasets (values and attributes) and the manifest minus its timings, so republishing
 unchanged content is recognised and, by default, returns the current release without writing.
+
+*Attachments* are files (bytes) published with the datasets, e.g. the monthly review rendered
+as PDF and HTML: written into the staging folder, so they appear with the release in the same
+atomic rename, and listed in the manifest's ``attachments`` with their sha256, size, media
+type and free-form ``meta``. :meth:`Release.verify` checks them like the datasets (so the
+service's ``/healthz`` covers them). They are renderings of the datasets and so are left out
+of the release hash: republishing the same datasets deduplicates to the current release even
+if a rendering differs by its generation date.
 """
 
 from __future__ import annotations
@@ -32,8 +40,8 @@ import secrets
 import shutil
 import sys
 import threading
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -69,8 +77,13 @@ RELEASES_DIR = "releases"
 STAGING_PREFIX = ".staging-"
 FORMAT_VERSION = 1
 #: Manifest keys left out of the content hash (they differ between identical rebuilds).
-VOLATILE_KEYS = frozenset({"created", "timings", "id", "release_hash", "datasets", "libraries"})
+VOLATILE_KEYS = frozenset(
+    {"created", "timings", "id", "release_hash", "datasets", "libraries", "attachments"}
+)
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+#: An attachment's file name: letters, digits, ``_ . -``; no path separators, no leading dot.
+_ATTACHMENT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+ATTACHMENTS_DIR = "attachments"
 _ID_RE = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{8}(-\d+)?$")
 _LIBRARIES = ("numpy", "pandas", "xarray", "h5netcdf", "h5py", "scipy", "statsmodels", "numba")
 
@@ -95,6 +108,17 @@ class ReleaseInfo:
     data_version: str
     code_version: str
     path: Path
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file to publish with a release: ``name`` (its file name), ``data``, ``media_type``
+    and ``meta`` (JSON facts, e.g. ``{"kind": "monthly_review", "area": "TA23"}``)."""
+
+    name: str
+    data: bytes
+    media_type: str = "application/octet-stream"
+    meta: Mapping[str, Any] = field(default_factory=dict)
 
 
 class Release:
@@ -139,9 +163,43 @@ class Release:
                     ) from exc
             return self._cache[name]
 
+    def attachments(self) -> list[dict[str, Any]]:
+        """The manifest entries of the release's attachments (``name``, ``file``,
+        ``sha256``, ``bytes``, ``media_type``, ``meta``); empty for a release without any."""
+        return [dict(entry) for entry in self.manifest.get("attachments", [])]
+
+    def find_attachment(self, **meta: Any) -> dict[str, Any] | None:
+        """The first attachment whose ``meta`` has every given key/value, or None."""
+        for entry in self.attachments():
+            if all(entry.get("meta", {}).get(k) == v for k, v in meta.items()):
+                return entry
+        return None
+
+    def attachment(self, name: str) -> bytes:
+        """The bytes of attachment ``name``, checked against the manifest's sha256.
+
+        Raises
+        ------
+        ReleaseNotFoundError
+            If the release has no such attachment.
+        ReleaseError
+            If its file is missing or its content differs from the manifest.
+        """
+        entry = next((e for e in self.attachments() if e["name"] == name), None)
+        if entry is None:
+            raise ReleaseNotFoundError(f"release {self.id} has no attachment {name!r}")
+        try:
+            data = (self.path / entry["file"]).read_bytes()
+        except OSError as exc:
+            raise ReleaseError(f"attachment {name!r} of release {self.id} is unreadable") from exc
+        if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+            raise ReleaseError(f"attachment {name!r} of release {self.id} differs from its hash")
+        return data
+
     def verify(self) -> list[str]:
-        """The datasets whose file is unreadable or whose content hash differs from the
-        manifest's (empty when the release is intact). Loads every dataset (cached)."""
+        """The datasets and attachments whose file is unreadable or whose content hash
+        differs from the manifest's (empty when the release is intact). Loads every dataset
+        (cached); an attachment is named ``attachments/<name>``."""
         bad = []
         for entry in self.manifest["datasets"]:
             try:
@@ -151,6 +209,11 @@ class Release:
                 continue
             if entry.get("content_hash") and content_hash(ds) != entry["content_hash"]:
                 bad.append(entry["name"])
+        for att in self.attachments():
+            try:
+                self.attachment(att["name"])
+            except ReleaseError:
+                bad.append(f"{ATTACHMENTS_DIR}/{att['name']}")
         return bad
 
     def __repr__(self) -> str:
@@ -200,6 +263,7 @@ class ReleaseStore:
         datasets: Mapping[str, xr.Dataset],
         manifest: Mapping[str, Any],
         *,
+        attachments: Sequence[Attachment] = (),
         dedupe: bool = True,
     ) -> ReleaseInfo:
         """Write ``datasets`` and ``manifest`` as a new release and make it current, atomically.
@@ -211,7 +275,11 @@ class ReleaseStore:
         manifest
             JSON-serialisable facts about the build: ``data_version``, ``code_version``,
             ``seeds``, ``metrics``, and optionally ``timings`` (excluded from the content hash).
-            The store adds ``id``, ``created``, ``release_hash``, ``libraries`` and ``datasets``.
+            The store adds ``id``, ``created``, ``release_hash``, ``libraries``, ``datasets``
+            and ``attachments``.
+        attachments
+            Files written into the release's ``attachments/`` folder (see the module
+            docstring); not part of the release hash.
         dedupe
             If the content equals the current release's, return it and write nothing.
 
@@ -227,6 +295,7 @@ class ReleaseStore:
                 raise ReleaseError(f"invalid dataset name {name!r} (lower-case identifier)")
             if not isinstance(ds, xr.Dataset):
                 raise ReleaseError(f"dataset {name!r} is a {type(ds).__name__}, not xr.Dataset")
+        _check_attachments(attachments)
         prepared = {name: _prepare(ds) for name, ds in datasets.items()}
         entries = [_entry(name, ds) for name, ds in prepared.items()]
         body = _jsonable(dict(manifest))
@@ -249,8 +318,9 @@ class ReleaseStore:
                 "format_version": FORMAT_VERSION,
                 "libraries": {**_library_versions(), **body.get("libraries", {})},
                 "datasets": entries,
+                "attachments": [_attachment_entry(a) for a in attachments],
             }
-            final = self._write_release(prepared, full, release_id)
+            final = self._write_release(prepared, full, release_id, attachments)
             try:
                 self._write_pointer(
                     {
@@ -330,13 +400,23 @@ class ReleaseStore:
         fsync_path(self.root)
 
     def _write_release(
-        self, datasets: Mapping[str, xr.Dataset], manifest: Mapping[str, Any], release_id: str
+        self,
+        datasets: Mapping[str, xr.Dataset],
+        manifest: Mapping[str, Any],
+        release_id: str,
+        attachments: Sequence[Attachment] = (),
     ) -> Path:
         staging = self.root / f"{STAGING_PREFIX}{secrets.token_hex(8)}"
         staging.mkdir()
         try:
             for name, ds in datasets.items():
                 _write_netcdf(ds, staging / f"{name}.nc")
+            if attachments:
+                folder = staging / ATTACHMENTS_DIR
+                folder.mkdir()
+                for att in attachments:
+                    _write_synced(folder / att.name, att.data)
+                fsync_path(folder)
             _write_synced(staging / MANIFEST, _dumps(manifest).encode())
             fsync_path(staging)
             releases = self.root / RELEASES_DIR
@@ -431,6 +511,28 @@ def _entry(name: str, ds: xr.Dataset) -> dict[str, Any]:
         "attrs_hash": attrs_hash,
         "dims": {str(k): int(v) for k, v in ds.sizes.items()},
         "variables": sorted(map(str, ds.data_vars)),
+    }
+
+
+def _check_attachments(attachments: Sequence[Attachment]) -> None:
+    names = [a.name for a in attachments]
+    for att in attachments:
+        if not isinstance(att, Attachment) or not isinstance(att.data, bytes):
+            raise ReleaseError(f"attachment {getattr(att, 'name', att)!r} is not bytes")
+        if not _ATTACHMENT_RE.match(att.name):
+            raise ReleaseError(f"invalid attachment name {att.name!r} (a plain file name)")
+    if len(set(names)) != len(names):
+        raise ReleaseError(f"duplicate attachment names in {names}")
+
+
+def _attachment_entry(att: Attachment) -> dict[str, Any]:
+    return {
+        "name": att.name,
+        "file": f"{ATTACHMENTS_DIR}/{att.name}",
+        "sha256": hashlib.sha256(att.data).hexdigest(),
+        "bytes": len(att.data),
+        "media_type": att.media_type,
+        "meta": _jsonable(dict(att.meta)),
     }
 
 

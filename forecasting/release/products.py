@@ -6,9 +6,10 @@ labour demand and training needs (mapped over areas) -> demography -> scenarios 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from typing import Any
 
@@ -542,6 +543,11 @@ def _alerts(ctx: BuildContext, inputs: Mapping[str, xr.Dataset], cubes: Inputs) 
     each month taking the last year-end before it). NaN where a rule does not cover an area
     or month. Occupation, event-register and stale-data alerts and the alert life cycle
     (firing, hysteresis, delivery) live in the alert store, evaluated after publishing.
+
+    The attr ``alert_numbers`` (JSON ``{"month": "YYYY-MM", "numbers": {area: {rule:
+    {name: value}}}}``) keeps, for the last month, the numbers each active alert's
+    explanation quotes (the same numbers the alert run stores, so the monthly review says
+    "−13 %" and "3 675" rather than only the severity; see :func:`alert_numbers`).
     """
     from forecasting.alerts import rules
     from forecasting.alerts.monitor import rate_forecast_from_registers, register_signals
@@ -551,14 +557,11 @@ def _alerts(ctx: BuildContext, inputs: Mapping[str, xr.Dataset], cubes: Inputs) 
         inputs.get("register_forecasts"), registers["time"].values[-1]
     )
     signals = register_signals(registers, rate_forecast=rate, areas=list(ctx.municipalities))
+    if "labour_supply" in inputs:
+        signals.append(_working_age_signal(inputs["labour_supply"], registers, ctx))
     severities = [s.severity.astype("float64") for s in signals]
     names = [s.rule for s in signals]
     versions = {s.rule: s.version for s in signals}
-    if "labour_supply" in inputs:
-        decline, version = _working_age_severity(inputs["labour_supply"], registers, ctx)
-        severities.append(decline)
-        names.append("working_age_decline")
-        versions["working_age_decline"] = version
     severity = xr.concat(severities, dim=xr.Variable("rule", names), join="outer").transpose(
         "area", "time", "rule"
     )
@@ -571,16 +574,39 @@ def _alerts(ctx: BuildContext, inputs: Mapping[str, xr.Dataset], cubes: Inputs) 
             "retrieved": registers.attrs.get("retrieved", ""),
             "rule_versions": json.dumps(versions),
             "severity_codes": json.dumps(codes),
+            "alert_numbers": json.dumps(alert_numbers(signals, severity), sort_keys=True),
             "time_convention": "month start (YYYY-MM-01) labels the month",
         },
     )
 
 
-def _working_age_severity(
-    labour_supply: xr.Dataset, registers: xr.Dataset, ctx: BuildContext
-) -> tuple[xr.DataArray, str]:
-    """Working-age-decline severity (area, time) on the registers' months, NaN before the
-    first projected year-end, and the rule's version (the alert run's own signal)."""
+def alert_numbers(signals: Sequence[Any], severity: xr.DataArray) -> dict[str, Any]:
+    """The explanation numbers of every alert active (severity >= 1) in ``severity``'s last
+    month: ``{"month": "YYYY-MM", "numbers": {area: {rule: {name: value}}}}`` (values as the
+    alert engine records them, :func:`forecasting.alerts.engine.numbers_at`)."""
+    import pandas as pd
+
+    from forecasting.alerts.engine import numbers_at
+
+    month = pd.Timestamp(severity["time"].values[-1])
+    last = severity.sel(time=month)
+    out: dict[str, dict[str, Any]] = {}
+    for signal in signals:
+        if signal.rule not in set(map(str, last["rule"].values)):
+            continue
+        sev = last.sel(rule=signal.rule)
+        for area in map(str, sev["area"].values):
+            value = float(sev.sel(area=area))
+            covered = area in set(map(str, signal.numbers["area"].values))
+            if np.isfinite(value) and value >= 1 and covered:
+                numbers = numbers_at(signal, area, month)
+                out.setdefault(area, {})[signal.rule] = numbers
+    return {"month": f"{month:%Y-%m}", "numbers": out}
+
+
+def _working_age_signal(labour_supply: xr.Dataset, registers: xr.Dataset, ctx: BuildContext) -> Any:
+    """The working-age-decline signal on the registers' months, its severity NaN before the
+    first projected year-end (the alert run's own signal)."""
     import pandas as pd
 
     from forecasting.alerts import rules
@@ -597,7 +623,7 @@ def _working_age_severity(
     severity = signal.severity.astype("float64").where(
         xr.DataArray(covered, coords={"time": months}, dims="time")
     )
-    return severity, signal.version
+    return dataclasses.replace(signal, severity=severity)
 
 
 register(

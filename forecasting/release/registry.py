@@ -296,6 +296,12 @@ def _staged(work_dir: str, name: str, version: str) -> xr.Dataset:
     return ds
 
 
+def staged(ctx: BuildContext, name: str) -> xr.Dataset | None:
+    """The staged input cube ``name`` if the release's products read it, else None."""
+    version = dict(ctx.cube_versions).get(name)
+    return None if version is None else _staged(ctx.work_dir, name, version)
+
+
 def cubes_for(ctx: BuildContext, product: Product) -> Inputs:
     """The input cubes ``product`` declares, read from the work area."""
     versions = ctx.versions_of(product.cubes)

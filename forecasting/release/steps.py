@@ -14,9 +14,10 @@ from typing import Any
 import xarray as xr
 
 from forecasting.contract import to_canonical, validate
-from forecasting.io.release_store import ReleaseError, ReleaseInfo, ReleaseStore
+from forecasting.io.release_store import Attachment, ReleaseError, ReleaseInfo, ReleaseStore
 from forecasting.io.release_work import WorkArea
 from forecasting.provenance import ATTRIBUTION, LICENCE, combine_versions
+from forecasting.release.attachments import review_attachments
 from forecasting.release.registry import (
     BuildContext,
     Product,
@@ -170,13 +171,23 @@ def publish_release(
     skipped: Mapping[str, str],
     store_root: str | None = None,
     timings: Mapping[str, float] | None = None,
+    *,
+    reviews: bool = True,
 ) -> tuple[ReleaseInfo, bool]:
-    """Publish the published products of ``refs`` atomically.
+    """Publish the published products of ``refs`` atomically, with the monthly review of
+    every employment area of the scope as attachments (``reviews``; see
+    :mod:`forecasting.release.attachments`).
 
     Returns the release and whether it is new (False: identical to the current one).
     """
     datasets = {name: load(ctx, ref) for name, ref in refs.items() if ref.publish}
+    manifest = assemble_manifest(ctx, refs, skipped, timings)
+    attachments: list[Attachment] = []
+    if reviews:
+        attachments, left_out = review_attachments(ctx, datasets)
+        if left_out:
+            manifest["attachments_skipped"] = left_out
     store = ReleaseStore(store_root)
     before = store.current()
-    info = store.publish(datasets, assemble_manifest(ctx, refs, skipped, timings))
+    info = store.publish(datasets, manifest, attachments=attachments)
     return info, before is None or before.id != info.id

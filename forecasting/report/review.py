@@ -292,7 +292,8 @@ def fan_points(forecasts: xr.Dataset | None, area: str, variable: str) -> tuple[
 def active_alerts(alerts: xr.Dataset | None, areas: Sequence[str], month: pd.Timestamp
                   ) -> tuple[AlertItem, ...]:  # fmt: skip
     """Alerts of severity >= 1 at ``month`` (else the release's last month) in ``areas``,
-    from the release's ``alerts`` product (area, time, rule), most severe first."""
+    from the release's ``alerts`` product (area, time, rule), most severe first, each with
+    the numbers its explanation quotes when the release stored them (:func:`stored_numbers`)."""
     if alerts is None or "severity" not in alerts:
         return ()
     sev = alerts["severity"]
@@ -303,13 +304,30 @@ def active_alerts(alerts: xr.Dataset | None, areas: Sequence[str], month: pd.Tim
         return ()
     table = sev.sel(time=at, area=present).transpose("area", "rule").values
     rules = [str(r) for r in sev["rule"].values]
+    numbers = stored_numbers(alerts, at)
     items = [
-        AlertItem(area, rule, int(table[i, j]))
+        AlertItem(area, rule, int(table[i, j]), numbers.get(area, {}).get(rule, {}))
         for i, area in enumerate(present)
         for j, rule in enumerate(rules)
         if math.isfinite(table[i, j]) and table[i, j] >= 1
     ]
     return tuple(sorted(items, key=lambda a: (-a.severity, a.rule, a.area)))
+
+
+def stored_numbers(alerts: xr.Dataset, month: pd.Timestamp) -> dict[str, dict[str, dict]]:
+    """``{area: {rule: numbers}}`` from the alerts product's ``alert_numbers`` attr when it
+    is for ``month`` (the release step stores its last month's); empty otherwise (an older
+    release, or another month: the review then shows the rule's title and why only)."""
+    raw = alerts.attrs.get("alert_numbers")
+    if not raw:
+        return {}
+    try:
+        stored = json.loads(raw) if isinstance(raw, str) else dict(raw)
+    except (TypeError, ValueError):
+        return {}
+    if stored.get("month") != f"{month:%Y-%m}":
+        return {}
+    return dict(stored.get("numbers", {}))
 
 
 def scenario_items(scenarios: xr.Dataset | None, area: str) -> tuple[ScenarioItem, ...]:

@@ -4,6 +4,12 @@ Rendered from the release the request reads: its ``registers_history`` (the regi
 the release's areas), ``register_forecasts``, ``alerts`` and ``scenarios``. The occupation
 section needs the input ``occupations`` cube, which a release does not hold: the service's
 review leaves it out (the CLI and the release step include it).
+
+Every release since the review became a release step holds the review of each employment
+area of its scope as stored files (:mod:`forecasting.release.attachments`): the route serves
+that file (header ``X-Review-Source: release``) when the request asks for the stored month
+(or none), and renders on request (``X-Review-Source: rendered``) otherwise, e.g. for an
+older release or another month.
 """
 
 from __future__ import annotations
@@ -41,6 +47,12 @@ def monthly(
     without data say so), special groups, the forecast fan, active alerts, the scenarios and
     the data sources with their dates."""
     release = context.releases.open(release_id)
+    code = area.strip().upper()
+    stored = release.find_attachment(kind="monthly_review", area=code, lang=review_lang,
+                                     format=format)  # fmt: skip
+    if stored is not None and month in (None, stored["meta"].get("month")):
+        return _response(release.attachment(stored["name"]), format, code,
+                         stored["meta"]["month"], review_lang, "release")  # fmt: skip
     names = set(release.names())
     products = {n: context.releases.dataset(release, n) for n in REPORT_PRODUCTS if n in names}
     data = review_bytes(
@@ -52,9 +64,13 @@ def monthly(
         lang=review_lang,
         release=release.id,
     )
-    name = f"tyomarkkinakatsaus_{area}_{month or 'latest'}_{review_lang}.{format}"
+    return _response(data, format, area, month or "latest", review_lang, "rendered")
+
+
+def _response(data: bytes, fmt: str, area: str, month: str, lang: str, source: str) -> Response:
+    name = f"tyomarkkinakatsaus_{area}_{month}_{lang}.{fmt}"
     return Response(
         data,
-        media_type=MEDIA[format],
-        headers={"Content-Disposition": f'inline; filename="{name}"'},
+        media_type=MEDIA[fmt],
+        headers={"Content-Disposition": f'inline; filename="{name}"', "X-Review-Source": source},
     )

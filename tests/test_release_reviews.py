@@ -1,0 +1,101 @@
+"""The monthly review published with every release (store attachments), served by the API.
+
+Reference values are the snapshot's TA23 registers (tyonv 12r5, statfin-2026: 3 675
+unemployed in 2026-06); the release here is built from a one-product registry that restricts
+the staged registers cube to the release's areas, as the real ``registers_history`` does.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+
+import pytest
+import xarray as xr
+
+from flows import release as flow
+from forecasting import release
+from forecasting.io.inputs import Inputs
+from forecasting.io.release_store import ReleaseStore
+from forecasting.io.release_work import WorkArea
+from forecasting.release import BuildContext, Product
+from forecasting.release.attachments import review_attachments, review_name
+
+NBSP = "\xa0"
+
+
+def _history(ctx: BuildContext, inputs: Mapping[str, xr.Dataset], cubes: Inputs) -> xr.Dataset:
+    return cubes["registers"].sel(area=list(ctx.areas))
+
+
+HISTORY = Product(
+    name="registers_history", stage="ingest", requires=(), cubes=("registers",), build=_history
+)
+
+
+@pytest.fixture(scope="module")
+def built(cubes, tmp_path_factory):  # type: ignore[no-untyped-def]
+    tmp = tmp_path_factory.mktemp("reviews")
+    munis, areas = release.scope_areas("area", "TA23")
+    ctx = BuildContext(
+        scope="area", area="TA23", seed=1, municipalities=munis, areas=areas,
+        cube_versions=(("occupations", "o1"), ("registers", "r1")),
+        data_through=(("occupations", "2026-06"), ("registers", "2026-06")),
+        code_version="c1", code_fingerprint="f1", work_dir=str(tmp / "work"),
+    )  # fmt: skip
+    work = WorkArea(ctx.work_dir)
+    work.save("input-registers-r1", cubes["registers"].sel(area=list(areas)))
+    occupations = cubes["occupations"]
+    keep = [a for a in ("MK10", "SSS") if a in set(map(str, occupations["area"].values))]
+    work.save("input-occupations-o1", occupations.sel(area=keep))
+    refs = {"registers_history": release.run_step(ctx, HISTORY, {})}
+    return ctx, refs, str(tmp / "store")
+
+
+def test_the_release_holds_the_review_of_its_area_in_fi_en_pdf_html(built) -> None:  # type: ignore[no-untyped-def]
+    from pypdf import PdfReader
+
+    ctx, refs, root = built
+    info = flow.publish.fn(ctx, refs, {}, root, {})
+    opened = ReleaseStore(root).open(info.id)
+    names = sorted(a["name"] for a in opened.attachments())
+    assert names == sorted(review_name("TA23", lang, fmt)
+                           for lang in ("fi", "en") for fmt in ("pdf", "html"))  # fmt: skip
+    assert opened.verify() == []  # the content-hash check (/healthz) covers them
+    entry = opened.find_attachment(kind="monthly_review", area="TA23", lang="fi", format="pdf")
+    assert entry is not None and entry["meta"]["month"] == "2026-06"
+    pdf = opened.attachment(entry["name"])
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "3 675" in text.replace(NBSP, " ")
+    html = opened.attachment(review_name("TA23", "en", "html")).decode()
+    assert "3,675" in html and "Labour market review" in html
+    assert "attachments_skipped" not in opened.manifest
+
+
+def test_no_registers_history_no_review(built) -> None:  # type: ignore[no-untyped-def]
+    ctx, _, _ = built
+    assert review_attachments(ctx, {}) == ([], {})
+
+
+def test_publishing_mails_the_review_to_its_subscribers(built, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The flow's notify step queues the stored review for a ``monthly_review`` subscriber
+    and makes the first attempt (here an SMTP port nobody listens on: a retry, not lost)."""
+    from forecasting.alerts import run
+    from forecasting.io.alert_db import DeliveryRow, SubscriptionRow, make_engine, session_scope
+    from forecasting.io.delivery import Deliverer, SmtpConfig
+
+    ctx, refs, root = built
+    info = flow.publish.fn(ctx, refs, {}, root, {})
+    engine = make_engine(f"sqlite:///{tmp_path / 'alerts.sqlite'}")
+    with session_scope(engine) as session:
+        session.add(SubscriptionRow(recipient="board", channel="email", address="b@example.fi",
+                                    areas=[], monthly_review=True))  # fmt: skip
+    deliverer = Deliverer(engine, smtp=SmtpConfig(host="127.0.0.1", port=9))
+    monkeypatch.setattr(run, "deliverer_from_settings", lambda db: deliverer)
+    monkeypatch.setattr("forecasting.io.alert_db.make_engine", lambda url: engine)
+    assert flow.mail_review.fn(info.id, root) == 1
+    assert flow.mail_review.fn(info.id, root) == 0  # once per release and subscriber
+    with session_scope(engine) as session:
+        (row,) = session.query(DeliveryRow).all()
+        assert (row.kind, row.status, row.attempts) == ("review", "pending", 1)
+        assert row.payload["attachments"][0]["filename"].endswith("TA23_2026-06_fi.pdf")
