@@ -5,8 +5,13 @@ given the local supply.
     job change by industry (scenario)  --bridge-->  openings by occupation
     --occupation->education key-->  demand change by field x level
     need change = demand change - the local surplus that can absorb it (the baseline balance's
-                  negative need in that field and level, first year), never below 0 for a
-                  recruitment; a closure's negative demand is a surplus (negative need)
+                  negative need in that field and level, in the year the scenario starts),
+                  never below 0 for a recruitment; a closure's negative demand is a surplus
+                  (negative need)
+
+The service subtracts the surplus of the release's ``training_needs`` product at the events'
+municipality (:func:`apply_local_supply`, via ``service.scenarios.subtract_local_supply``);
+a library caller passes any balance (``baseline=``).
 
 Example: 200 health and social work (Q) jobs in Mikkeli -> practical nurses and nurses
 (qualification rows), less any surplus of health and welfare graduates the baseline balance
@@ -253,7 +258,7 @@ def annotate(
         qualification_demand_by_field=out["qualification_parts"].rename(field="training_field"),
     ).assign_attrs(
         training_need_method=out.attrs["method_note"],
-        training_supply="not subtracted (no local training-need balance given)",
+        training_supply="Local supply not subtracted (no local training-need balance given).",
     )
     if baseline is not None:
         start = start_year(events)
@@ -264,6 +269,7 @@ def annotate(
 
 
 def start_year(events: Iterable[Any]) -> int | None:
+    """The year the first of ``events`` starts (``start`` ``YYYY-MM``), None without one."""
     starts = [str(getattr(e, "start", "") or "") for e in events]
     years = [int(s[:4]) for s in starts if s[:4].isdigit()]
     return min(years) if years else None
@@ -312,8 +318,8 @@ def apply_local_supply(
         qualification_need_change=net["qualification_need"],
     ).assign_attrs(
         training_supply=(
-            f"subtracted: local surplus (negative need, kinds summed) of {area} in {used_year} "
-            f"from the {source}"
+            f"Local supply subtracted: the surplus (negative need, kinds summed) of {area} in "
+            f"{used_year} in the {source}."
         ),
         training_supply_area=area,
         training_supply_year=used_year,

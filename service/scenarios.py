@@ -189,7 +189,7 @@ def subtract_local_supply(
             source=source,
         )
     except ValidationError as exc:
-        return result.assign_attrs(training_supply=f"not subtracted: {exc}")
+        return result.assign_attrs(training_supply=f"Local supply not subtracted: {exc}")
 
 
 class ProcessRunner:

@@ -154,7 +154,7 @@ def test_apply_local_supply_on_an_annotated_result_matches_the_direct_change(cub
     bal = _release_balance()
     bal = bal.reindex(field=[f"{i:02d}" for i in range(1, 11)], fill_value=-5.0)
     out = training_scenario.annotate(result, cubes, "TA23", events)
-    assert out.attrs["training_supply"].startswith("not subtracted")
+    assert out.attrs["training_supply"].startswith("Local supply not subtracted")
     np.testing.assert_allclose(out["training_need_change"], out["training_demand_change"])
     with_supply = training_scenario.annotate(result, cubes, "TA23", events, baseline=bal)
     assert with_supply.attrs["training_supply_area"] == "491"  # the event's municipality
