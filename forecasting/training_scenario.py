@@ -5,8 +5,13 @@ given the local supply.
     job change by industry (scenario)  --bridge-->  openings by occupation
     --occupation->education key-->  demand change by field x level
     need change = demand change - the local surplus that can absorb it (the baseline balance's
-                  negative need in that field and level, first year), never below 0 for a
-                  recruitment; a closure's negative demand is a surplus (negative need)
+                  negative need in that field and level, in the year the scenario starts),
+                  never below 0 for a recruitment; a closure's negative demand is a surplus
+                  (negative need)
+
+The service subtracts the surplus of the release's ``training_needs`` product at the events'
+municipality (:func:`apply_local_supply`, via ``service.scenarios.subtract_local_supply``);
+a library caller passes any balance (``baseline=``).
 
 Example: 200 health and social work (Q) jobs in Mikkeli -> practical nurses and nurses
 (qualification rows), less any surplus of health and welfare graduates the baseline balance
@@ -52,6 +57,74 @@ def job_change_from_events(events: Iterable[Any]) -> dict[str, float]:
     return out
 
 
+def local_surplus(
+    baseline: xr.Dataset, area: str, year: int | None = None
+) -> tuple[xr.DataArray, int]:
+    """The baseline balance's local surplus ``(field, level)`` of ``area`` in ``year`` (default
+    and before its first year: the first year; after its last: the last), and that year.
+
+    ``baseline`` is either :func:`forecasting.training_balance.balance` (``need`` by ``kind``,
+    integer years, broad and narrow fields) or the release's ``training_needs`` product
+    (``need`` by ``statistic``, 31 December dates, broad fields): the signed ``need`` (central
+    value, kinds summed, broad fields) turned to its surplus, ``max(-need, 0)``."""
+    need = baseline["need"]
+    if "statistic" in need.dims:
+        need = need.sel(statistic="mean")
+    if "kind" in need.dims:
+        need = need.sum("kind")
+    if area not in need.indexes["area"]:
+        raise ValidationError("area", f"{area!r} not in the training-need balance")
+    broad = [f for f in map(str, need["field"].values) if len(f) == 2]
+    need = need.sel(area=area, field=broad)
+    times = need["time"].values
+    years = (
+        pd.DatetimeIndex(times).year.to_numpy()
+        if np.issubdtype(times.dtype, np.datetime64)
+        else np.asarray(times, dtype=int)
+    )
+    i = 0 if year is None else int(np.clip(np.searchsorted(years, year), 0, len(years) - 1))
+    surplus = (-need.isel(time=i)).clip(min=0.0)
+    surplus = surplus.drop_vars(("area", "time", "statistic"), errors="ignore")
+    return surplus.reindex(level=list(LEVELS), fill_value=0.0).fillna(0.0), int(years[i])
+
+
+def _qualification_parts(openings: xr.DataArray, key: xr.DataArray, fields: Fields) -> xr.DataArray:
+    """Demand per big qualification by the broad field it is counted in ``(qualification,
+    field)``: share x key weight at the qualification's level x the occupation's openings."""
+    codes = [str(f) for f in key["field"].values]
+    parts = np.zeros((len(fields.qualifications), len(codes)))
+    for i, q in enumerate(fields.qualifications):
+        for occ, field, share in q.shares:
+            if occ in key.indexes["occupation"] and field in codes:
+                w = float(key.sel(occupation=occ, field=field, level=q.level))
+                parts[i, codes.index(field)] += share * w * float(openings.sel(occupation=occ))
+    quals = pd.Index([q.key for q in fields.qualifications], name="qualification")
+    return xr.DataArray(
+        parts, dims=("qualification", "field"), coords={"qualification": quals, "field": codes}
+    )
+
+
+def _net_of_supply(
+    demand: xr.DataArray, parts: xr.DataArray, q_levels: list[str], surplus: xr.DataArray
+) -> dict[str, xr.DataArray]:
+    """Need, covered supply (field x level) and qualification need given ``surplus``.
+
+    A positive demand is first met by the surplus of its field and level (``covered``); a
+    negative demand (a closure) is itself a surplus, passed on as a negative need."""
+    surplus = surplus.reindex_like(demand, fill_value=0.0)
+    need = xr.where(demand > 0, (demand - surplus).clip(min=0.0), demand)
+    covered = xr.where(demand > 0, demand - need, 0.0)
+    ratio = xr.where(demand > 0, need / demand.where(demand > 0), 1.0).fillna(1.0)
+    q_ratio = np.array(
+        [
+            ratio.sel(level=lvl).reindex(field=parts["field"].values, fill_value=1.0).values
+            for lvl in q_levels
+        ]
+    )
+    q_need = (parts * q_ratio).sum("field")
+    return {"need": need, "covered": covered, "qualification_need": q_need}
+
+
 def training_need_change(
     job_change: Mapping[str, float],
     bridge: xr.DataArray,
@@ -59,6 +132,7 @@ def training_need_change(
     *,
     baseline: xr.Dataset | None = None,
     area: str | None = None,
+    year: int | None = None,
     fields: Fields | None = None,
 ) -> xr.Dataset:
     """Training-need change of ``job_change`` (industry -> jobs, signed).
@@ -69,16 +143,19 @@ def training_need_change(
         ``(industry, occupation)`` shares (rows sum to 1).
     key
         ``(occupation, field, level)`` occupation -> education key (broad fields).
-    baseline, area
-        A balance dataset and its area: its first-year surplus (negative ``need``, kinds
-        summed) by field and level absorbs a recruitment's demand first. Without it the
-        need change equals the demand change.
+    baseline, area, year
+        A balance dataset (:func:`forecasting.training_balance.balance` or the release's
+        ``training_needs``), its area and the year (default its first): the local surplus
+        (:func:`local_surplus`) by field and level absorbs a recruitment's demand first.
+        Without it the need change equals the demand change.
 
     Returns
     -------
-    Dataset with ``demand_change``, ``local_surplus``, ``need_change`` ``(field, level)`` and
-    ``qualification_demand`` / ``qualification_need`` ``(qualification,)`` plus
-    ``qualification_name``.
+    Dataset with ``demand_change``, ``local_surplus`` (the baseline's surplus),
+    ``covered_by_supply`` (the part of the demand it absorbs) and ``need_change`` ``(field,
+    level)``; ``qualification_demand`` / ``qualification_need`` / ``qualification_name`` /
+    ``qualification_level`` ``(qualification,)`` and ``qualification_parts``
+    ``(qualification, field)`` (the demand by the field it is counted in).
     """
     fields = fields or load_fields()
     unknown = sorted(set(job_change) - set(map(str, bridge["industry"].values)))
@@ -94,46 +171,40 @@ def training_need_change(
     key = key.reindex(level=list(LEVELS), fill_value=0.0).fillna(0.0)
     demand = xr.dot(openings, key, dim="occupation").transpose("field", "level")
     surplus = xr.zeros_like(demand)
+    supply_year = None
     if baseline is not None and area is not None:
-        broad = [f for f in map(str, baseline["field"].values) if len(f) == 2]
-        need0 = baseline["need"].sel(area=area, field=broad).isel(time=0).sum("kind")
-        need0 = need0.reindex(field=demand["field"].values, level=list(LEVELS), fill_value=0.0)
-        surplus = (-need0).clip(min=0.0).drop_vars(("area", "time"), errors="ignore")
-    need = xr.where(demand > 0, (demand - surplus).clip(min=0.0), demand)
-    ratio = xr.where(demand > 0, need / demand.where(demand > 0), 1.0).fillna(1.0)
-    q_dem, q_need = [], []
-    for q in fields.qualifications:
-        d = 0.0
-        r_num = 0.0
-        for occ, field, share in q.shares:
-            if occ in key.indexes["occupation"] and field in key.indexes["field"]:
-                part = share * float(key.sel(occupation=occ, field=field, level=q.level))
-                part *= float(openings.sel(occupation=occ))
-                d += part
-                r_num += part * float(ratio.sel(field=field, level=q.level))
-        q_dem.append(d)
-        q_need.append(r_num)
-    quals = pd.Index([q.key for q in fields.qualifications], name="qualification")
+        surplus, supply_year = local_surplus(baseline, area, year)
+        surplus = surplus.reindex(field=demand["field"].values, fill_value=0.0)
+    parts = _qualification_parts(openings, key, fields)
+    q_levels = [q.level for q in fields.qualifications]
+    net = _net_of_supply(demand, parts, q_levels, surplus)
+    attrs: dict[str, Any] = {"method_note": METHOD_NOTE.format(fields=fields.version)}
+    if supply_year is not None:
+        attrs |= {"supply_area": area, "supply_year": supply_year}
     return xr.Dataset(
         {
             "demand_change": demand,
             "local_surplus": surplus,
-            "need_change": need,
-            "qualification_demand": ("qualification", np.array(q_dem)),
-            "qualification_need": ("qualification", np.array(q_need)),
+            "covered_by_supply": net["covered"],
+            "need_change": net["need"],
+            "qualification_demand": parts.sum("field"),
+            "qualification_need": net["qualification_need"],
             "qualification_name": ("qualification", [q.name_fi for q in fields.qualifications]),
+            "qualification_level": ("qualification", q_levels),
+            "qualification_parts": parts,
         },
-        coords={"qualification": quals},
-        attrs={
-            "method_note": (
-                "Scenario job change by industry -> occupations (industry-occupation bridge) -> "
-                "fields and levels (correspondence); a recruitment's demand is first met by "
-                "the baseline's local surplus in the field and level (first year); a closure's "
-                "negative demand is a surplus. Qualifications: "
-                f"{fields.version}."
-            )
-        },
+        attrs=attrs,
     )
+
+
+METHOD_NOTE = (
+    "Scenario job change by industry -> occupations (industry-occupation bridge) -> "
+    "fields and levels (correspondence); a recruitment's demand is first met by the "
+    "local surplus of the field and level in the baseline training-need balance (the "
+    "year the scenario starts); a closure's negative demand is a surplus. "
+    "Qualifications: {fields}."
+)
+RENAME = {"field": "training_field", "level": "training_level"}
 
 
 def annotate(
@@ -141,17 +212,23 @@ def annotate(
     cubes: Mapping[str, xr.Dataset],
     area: str,
     events: Iterable[Any] | None = None,
+    *,
+    baseline: xr.Dataset | None = None,
 ) -> xr.Dataset:
     """``result`` (a scenario run) with its training-need change for ``area``:
-    ``training_need_change`` / ``training_demand_change`` ``(training_field, training_level)``
-    and ``qualification_need_change`` ``(qualification,)``, from the run's per-industry change
-    of employed (:func:`job_change_from_result`), or with ``events`` (the spec's) their direct
-    job change (:func:`job_change_from_events`, no baseline drift), through the area's bridge
-    and the shipped key.
-    Without the local balance (too slow per run) the need change is the demand change; a
-    caller with the release's balance can pass it to :func:`training_need_change`. A result
-    without ``employed`` by industry, or cubes without ``jobs_by_industry``/``occupations``,
-    comes back unchanged."""
+    ``training_demand_change`` / ``training_covered_by_supply`` / ``training_need_change``
+    ``(training_field, training_level)``, ``training_field_name``, and
+    ``qualification_demand_change`` / ``qualification_need_change`` /
+    ``qualification_name`` / ``qualification_level`` ``(qualification,)`` plus
+    ``qualification_demand_by_field`` ``(qualification, training_field)``, from the run's
+    per-industry change of employed (:func:`job_change_from_result`), or with ``events``
+    (the spec's) their direct job change (:func:`job_change_from_events`, no baseline
+    drift), through the area's bridge and the shipped key.
+
+    The local supply is subtracted with ``baseline`` (a balance) or later by
+    :func:`apply_local_supply`; until then the need change is the demand change and
+    ``training_supply`` (attrs) says so. A result without ``employed`` by industry, or cubes
+    without ``jobs_by_industry``/``occupations``, comes back unchanged."""
     from forecasting import training
 
     if "employed" not in result or not {"jobs_by_industry", "occupations"} <= set(cubes):
@@ -165,10 +242,85 @@ def annotate(
         cubes["jobs_by_industry"], cubes["occupations"], region
     )
     change = {k: v for k, v in change.items() if k in bridge.indexes["industry"]}
-    out = training_need_change(change, bridge, training.load_correspondence())
-    rename = {"field": "training_field", "level": "training_level"}
-    return result.assign(
-        training_demand_change=out["demand_change"].rename(rename),
-        training_need_change=out["need_change"].rename(rename),
+    fields = load_fields()
+    out = training_need_change(change, bridge, training.load_correspondence(), fields=fields)
+    names = fields.names()
+    codes = [str(f) for f in out["field"].values]
+    annotated = result.assign(
+        training_demand_change=out["demand_change"].rename(RENAME),
+        training_covered_by_supply=out["covered_by_supply"].rename(RENAME),
+        training_need_change=out["need_change"].rename(RENAME),
+        training_field_name=("training_field", [names.get(c, c) for c in codes]),
+        qualification_demand_change=out["qualification_demand"],
         qualification_need_change=out["qualification_need"],
-    ).assign_attrs(training_need_method=out.attrs["method_note"])
+        qualification_name=out["qualification_name"],
+        qualification_level=out["qualification_level"],
+        qualification_demand_by_field=out["qualification_parts"].rename(field="training_field"),
+    ).assign_attrs(
+        training_need_method=out.attrs["method_note"],
+        training_supply="Local supply not subtracted (no local training-need balance given).",
+    )
+    if baseline is not None:
+        start = start_year(events)
+        annotated = apply_local_supply(
+            annotated, baseline, supply_area(baseline, area, events), year=start
+        )
+    return annotated
+
+
+def start_year(events: Iterable[Any]) -> int | None:
+    """The year the first of ``events`` starts (``start`` ``YYYY-MM``), None without one."""
+    starts = [str(getattr(e, "start", "") or "") for e in events]
+    years = [int(s[:4]) for s in starts if s[:4].isdigit()]
+    return min(years) if years else None
+
+
+def supply_area(baseline: xr.Dataset, area: str, events: Iterable[Any] = ()) -> str:
+    """Whose local supply meets the scenario's demand: the events' municipality when they all
+    lie in one that ``baseline`` holds, else the scenario's ``area``."""
+    munis = {str(getattr(e, "municipality", "")) for e in events if getattr(e, "jobs", 0)}
+    held = set(map(str, baseline["area"].values))
+    if len(munis) == 1 and (m := munis.pop()) in held:
+        return m
+    return area
+
+
+def apply_local_supply(
+    result: xr.Dataset,
+    baseline: xr.Dataset,
+    area: str,
+    *,
+    year: int | None = None,
+    source: str = "training-need balance",
+) -> xr.Dataset:
+    """``result`` (annotated by :func:`annotate`) with the local supply of ``area`` in
+    ``baseline`` subtracted: ``training_covered_by_supply`` (the part of the demand met by the
+    local surplus of its field and level, :func:`local_surplus` in ``year``),
+    ``training_need_change`` and ``qualification_need_change`` recomputed; attrs
+    ``training_supply`` say which balance, area and year. A result without
+    ``training_demand_change`` comes back unchanged.
+
+    Raises
+    ------
+    ValidationError
+        ``area`` not in ``baseline``.
+    """
+    if "training_demand_change" not in result:
+        return result
+    demand = result["training_demand_change"].rename(training_field="field", training_level="level")
+    surplus, used_year = local_surplus(baseline, area, year)
+    parts = result["qualification_demand_by_field"].rename(training_field="field")
+    levels = [str(v) for v in result["qualification_level"].values]
+    net = _net_of_supply(demand, parts, levels, surplus)
+    return result.assign(
+        training_covered_by_supply=net["covered"].rename(RENAME),
+        training_need_change=net["need"].rename(RENAME),
+        qualification_need_change=net["qualification_need"],
+    ).assign_attrs(
+        training_supply=(
+            f"Local supply subtracted: the surplus (negative need, kinds summed) of {area} in "
+            f"{used_year} in the {source}."
+        ),
+        training_supply_area=area,
+        training_supply_year=used_year,
+    )

@@ -54,6 +54,7 @@ from service.scenarios import (
     ScenarioService,
     engine_runner,
     release_targets,
+    release_training_balance,
 )
 from service.security import parse_keys
 
@@ -104,6 +105,7 @@ def _context(
             max_draws=settings.scenario.max_draws,
             max_horizon=settings.scenario.max_horizon_months,
             targets=release_targets(releases),
+            supply=release_training_balance(releases),
             warm_area=_employment_area(settings.release.default_area),
         ),
     )

@@ -41,6 +41,7 @@ from service.releases import Releases
 
 Runner = Callable[..., xr.Dataset]  # runner(spec) or runner(spec, baseline=targets)
 Targets = Callable[[Any, str | None], xr.Dataset | None]  # (spec, release id) -> targets
+Supply = Callable[[Any, str | None], tuple[xr.Dataset, str] | None]  # -> (balance, source)
 log = logging.getLogger(__name__)
 
 
@@ -144,6 +145,53 @@ def release_targets(releases: Releases) -> Targets:
     return targets
 
 
+def release_training_balance(releases: Releases) -> Supply:
+    """``(spec, release id) -> (the release's training_needs, its description)``: the local
+    training-need balance whose surplus meets a scenario's training demand
+    (:func:`forecasting.training_scenario.apply_local_supply`). None without a release or
+    when the release has no ``training_needs`` product."""
+
+    def supply(spec: Any, release_id: str | None) -> tuple[xr.Dataset, str] | None:
+        if release_id is None:
+            return None
+        release = releases.open(release_id)
+        if "training_needs" not in release.names():
+            return None
+        return release.dataset("training_needs"), f"training_needs of release {release_id}"
+
+    return supply
+
+
+def subtract_local_supply(
+    result: xr.Dataset, spec: Any, supply: Supply, release_id: str | None
+) -> xr.Dataset:
+    """``result`` with the local supply subtracted from its training-need change: the
+    balance ``supply`` gives for the release, at the events' municipality (else the spec's
+    area) in the year the scenario starts. Unchanged (its attrs say why) without a training
+    demand, a balance, or the area in it."""
+    from forecasting import training_scenario
+    from forecasting.errors import ValidationError
+
+    if "training_demand_change" not in result:
+        return result
+    found = supply(spec, release_id)
+    if found is None:
+        return result
+    balance, source = found
+    events = list(getattr(spec, "events", None) or [])
+    area = training_scenario.supply_area(balance, str(spec.area), events)
+    try:
+        return training_scenario.apply_local_supply(
+            result,
+            balance,
+            area,
+            year=training_scenario.start_year(events),
+            source=source,
+        )
+    except ValidationError as exc:
+        return result.assign_attrs(training_supply=f"Local supply not subtracted: {exc}")
+
+
 class ProcessRunner:
     """``spec -> xr.Dataset`` through ``forecasting.scenarios.run_scenario`` in worker processes.
 
@@ -234,6 +282,10 @@ class ScenarioService:
     targets
         ``(spec, release id) -> baseline targets or None`` (:func:`release_targets`):
         passed to the runner as ``baseline=`` when not None.
+    supply
+        ``(spec, release id) -> (training-need balance, source) or None``
+        (:func:`release_training_balance`): its local surplus is subtracted from the run's
+        training-need change (:func:`subtract_local_supply`).
     warm_area
         Employment area whose calibration :meth:`warm` prepares.
     """
@@ -246,10 +298,12 @@ class ScenarioService:
         max_horizon: int,
         keep: int = 32,
         targets: Targets | None = None,
+        supply: Supply | None = None,
         warm_area: str = geography.MIKKELI_AREA,
     ):
         self.runner = runner
         self.targets = targets
+        self.supply = supply
         self.warm_area = warm_area
         self.max_draws = max_draws
         self.max_horizon = max_horizon
@@ -293,6 +347,8 @@ class ScenarioService:
                 result = self.runner(spec, baseline=baseline).assign_attrs(
                     baseline_targets=f"register_forecasts of release {release_id}"
                 )
+            if self.supply is not None:
+                result = subtract_local_supply(result, spec, self.supply, release_id)
             elapsed = time.perf_counter() - started
         run = ScenarioRun(
             id=run_id,

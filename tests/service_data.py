@@ -431,6 +431,19 @@ def stub_scenario_runner(spec: Any, baseline: xr.Dataset | None = None) -> xr.Da
     return stamp(ds, source_tables=["tyonv 12r5", FIXTURE], retrieved="2026-11-27", seed=spec.seed)
 
 
+def annotating_runner(cubes: Any) -> Any:
+    """:func:`stub_scenario_runner` with the engine runner's training-need change
+    (:func:`forecasting.training_scenario.annotate` on ``cubes``, from the spec's events), as
+    :class:`service.scenarios.EngineRunner` adds it."""
+    from forecasting import training_scenario
+
+    def runner(spec: Any, baseline: xr.Dataset | None = None) -> xr.Dataset:
+        result = stub_scenario_runner(spec, baseline=baseline)
+        return training_scenario.annotate(result, cubes, spec.area, spec.events)
+
+    return runner
+
+
 #: Raw test keys -> scopes. Only their SHA-256 goes into the settings.
 KEYS = {
     "key-all": "events:write,scenarios:run,alerts:subscribe,alerts:ack",

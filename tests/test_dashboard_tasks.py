@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from forecasting.settings import PROJECT_ROOT
-from tests.service_data import make_settings, seed_alerts, stub_scenario_runner
+from tests.service_data import annotating_runner, make_settings, seed_alerts
 
 pytest_plugins = ["tests.service_fixtures"]
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -41,6 +41,7 @@ PAGES = (
     "/forecasts?area=507",
     "/alerts",
     "/scenarios?run=1&municipality=507&industry=C&jobs=300&start=2024-01",
+    "/scenarios?run=1&kind=recruitment&municipality=491&industry=Q&jobs=200&start=2026-07",
     "/training?year=2030",
     "/population",
     "/labour",
@@ -60,15 +61,16 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def base(service_store, tmp_path_factory):
-    """The service under uvicorn on a free port, with the test release and two alerts."""
+def base(service_store, tmp_path_factory, cubes):
+    """The service under uvicorn on a free port, with the test release and two alerts; the
+    stub engine's results carry the training-need change (from the snapshot's cubes)."""
     import uvicorn
 
     from service.app import create_app
 
     url = f"sqlite:///{tmp_path_factory.mktemp('tasks') / 'alerts.sqlite'}"
     seed_alerts(url)
-    app = create_app(make_settings(service_store, url), scenario_runner=stub_scenario_runner)
+    app = create_app(make_settings(service_store, url), scenario_runner=annotating_runner(cubes))
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -156,6 +158,44 @@ def test_closure_of_300_jobs_in_mantyharju_is_run_and_downloaded(page, base, tmp
         if r[header.index("area")] == "507" and r[header.index("quantile")] == 0.5
     }
     assert int(first.replace(" ", "").replace("\u2212", "-")) in medians
+
+
+def test_health_recruitment_in_mikkeli_shows_practical_nurses_in_the_training_table(
+    page, base, tmp_path
+):
+    """200 health-care jobs recruited in Mikkeli: the training table names practical nurses
+    with their need, the part local supply covers, the method line and a download."""
+    import openpyxl
+
+    page.goto(f"{base}/scenarios?lang=fi")
+    page.select_option("#kind", "recruitment")
+    page.select_option("#municipality", "491")
+    page.select_option("#industry", "Q")
+    page.fill("#jobs", "200")
+    page.click("button[name=run]")
+    page.wait_for_selector("#training-table")
+    rows = page.locator("#training-table tbody tr")
+    nurse = rows.filter(has_text="Lähihoitaja")
+    assert nurse.count() == 1
+    cells = [_number(c) for c in nurse.first.locator("td.num").all_inner_texts()]
+    demand, covered, need = cells
+    # the snapshot's bridge and key: about 62 practical nurses per 200 health-care jobs
+    assert 40 <= demand <= 80 and 0 <= covered <= demand
+    assert need == pytest.approx(demand - covered, abs=1.01)  # rounded on the page
+    assert "Sairaanhoitaja" in page.locator("#training-table").inner_text()
+    note = page.locator("p.note").inner_text()
+    assert "Menetelmä" in note and "training_needs of release" in note
+    link = page.locator("a[download][href*='training_need_change'][href*='format=xlsx']")
+    with page.expect_download() as info:
+        link.first.click()
+    saved = tmp_path / "training.xlsx"
+    info.value.save_as(saved)
+    sheet = openpyxl.load_workbook(saved, read_only=True)["data"]
+    header, *body = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert {"training_field", "training_level", "training_need_change"} <= set(header)
+    col = {name: i for i, name in enumerate(header)}
+    health = [r for r in body if r[col["training_field"]] == "09"]
+    assert sum(r[col["training_demand_change"]] for r in health) > 80
 
 
 def test_leadership_opens_an_alert_and_its_chart(page, base):

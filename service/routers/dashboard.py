@@ -530,6 +530,72 @@ def _scenario_table(result: Any, areas: list[str], lang: str) -> list[dict[str, 
     return rows
 
 
+#: A scenario run's training-need change: by field and level, and by big qualification.
+TRAINING_FIELD_VARIABLES = (
+    "training_demand_change",
+    "training_covered_by_supply",
+    "training_need_change",
+)
+TRAINING_QUALIFICATION_VARIABLES = (
+    "qualification_name",
+    "qualification_level",
+    "qualification_demand_change",
+    "qualification_need_change",
+)
+
+
+def _training_change(result: Any, lang: str) -> list[dict[str, Any]]:
+    """Rows of the training-need table: each big qualification, then each field and level
+    with a change of at least half a person: new entrants needed, of which covered by the
+    local supply, and the remaining need."""
+    if not {"training_demand_change", "qualification_demand_change"} <= set(result.data_vars):
+        return []
+    t = texts(lang)
+    rows: list[dict[str, Any]] = []
+    names = result["qualification_name"].values
+    for i, _ in enumerate(result["qualification"].values):
+        demand = float(result["qualification_demand_change"].values[i])
+        need = float(result["qualification_need_change"].values[i])
+        if abs(demand) < 0.5:
+            continue
+        level = str(result["qualification_level"].values[i])
+        rows.append(
+            {
+                "name": str(names[i]),
+                "level": t.get(f"level_{level}", level),
+                "demand": demand,
+                "covered": demand - need if demand > 0 else 0.0,
+                "need": need,
+            }
+        )
+    field_names = label_map("field", lang) or {}
+    demand_f = result["training_demand_change"]
+    covered_f = (
+        result["training_covered_by_supply"]
+        if "training_covered_by_supply" in result
+        else 0 * demand_f
+    )
+    need_f = result["training_need_change"]
+    fallback = result.get("training_field_name", None)
+    for j, field in enumerate(map(str, demand_f["training_field"].values)):
+        name = field_names.get(field) or (str(fallback.values[j]) if fallback is not None else "")
+        for level in map(str, demand_f["training_level"].values):
+            at = {"training_field": field, "training_level": level}
+            demand = float(demand_f.sel(at))
+            if abs(demand) < 0.5:
+                continue
+            rows.append(
+                {
+                    "name": f"{field} {name}".strip(),
+                    "level": t.get(f"level_{level}", level),
+                    "demand": demand,
+                    "covered": float(covered_f.sel(at)),
+                    "need": float(need_f.sel(at)),
+                }
+            )
+    return rows
+
+
 def _run_for_page(
     context: Any, form: dict[str, Any], lang: str
 ) -> tuple[list[Any], Any, str, dict[str, Any]]:
@@ -578,7 +644,18 @@ def _run_for_page(
         "rows": _scenario_table(run.result, areas, lang),
         "files": downloads(f"/v1/scenarios/runs/{run.id}", lang, area=areas, variable=variables),
         "id": run.id,
+        "training": _training_change(run.result, lang),
     }
+    if result["training"]:
+        path = f"/v1/scenarios/runs/{run.id}"
+        result["training_files"] = downloads(path, lang, variable=list(TRAINING_FIELD_VARIABLES))
+        result["qualification_files"] = downloads(
+            path, lang, variable=list(TRAINING_QUALIFICATION_VARIABLES)
+        )
+        attrs = run.result.attrs
+        result["training_note"] = " ".join(
+            str(attrs[k]) for k in ("training_need_method", "training_supply") if k in attrs
+        )
     return charts, run.elapsed_s, "", result
 
 

@@ -1,0 +1,180 @@
+"""A scenario's training-need change net of the local supply (issue 20 item 4, issue 22 item 4).
+
+Reference case (hand-computed): 100 health-care (Q) jobs all practical nurses' work
+(occupation 53 -> field 09, vocational) and 100 transport (H) jobs all drivers' (83 -> 10,
+vocational). The baseline balance has health in deficit (need +40: nothing to absorb) and
+transport in surplus (need -30 in 2026, -80 in 2027): the nurses' need stays 100, the
+logistics need is 100 - 30 = 70 (2026) or 100 - 80 = 20 (2027).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from forecasting import training_scenario
+from forecasting.errors import ValidationError
+from forecasting.training_params import LEVELS
+
+FIELDS = ["09", "10"]
+
+
+def _bridge() -> xr.DataArray:
+    return xr.DataArray(
+        [[1.0, 0.0], [0.0, 1.0]],
+        dims=("industry", "occupation"),
+        coords={"industry": ["Q", "H"], "occupation": ["53", "83"]},
+    )
+
+
+def _key() -> xr.DataArray:
+    key = np.zeros((2, 2, 3))
+    key[0, 0, 0] = key[1, 1, 0] = 1.0  # 53 -> 09 vocational, 83 -> 10 vocational
+    return xr.DataArray(
+        key,
+        dims=("occupation", "field", "level"),
+        coords={"occupation": ["53", "83"], "field": FIELDS, "level": list(LEVELS)},
+    )
+
+
+def _release_balance(transport_need: tuple[float, float] = (-30.0, -80.0)) -> xr.Dataset:
+    """The release product's layout: need by statistic, 31 December dates, broad fields."""
+    need = np.zeros((1, 2, 2, 3, 3))
+    need[0, 0, :, 0, :] = 40.0  # health, vocational: deficit
+    for t, v in enumerate(transport_need):
+        need[0, 1, t, 0, :] = v  # transport, vocational: surplus
+    return xr.Dataset(
+        {"need": (("area", "field", "time", "level", "statistic"), need)},
+        coords={
+            "area": ["491"],
+            "field": FIELDS,
+            "time": pd.to_datetime(["2026-12-31", "2027-12-31"]),
+            "level": list(LEVELS),
+            "statistic": ["mean", "lo80", "hi80"],
+        },
+    )
+
+
+def _change(baseline=None, year=None, jobs=None):
+    return training_scenario.training_need_change(
+        jobs or {"Q": 100.0, "H": 100.0},
+        _bridge(),
+        _key(),
+        baseline=baseline,
+        area="491" if baseline is not None else None,
+        year=year,
+    )
+
+
+def test_a_surplus_field_absorbs_part_of_the_demand_a_deficit_field_none() -> None:
+    out = _change(_release_balance())
+    voc = {"level": "vocational"}
+    assert float(out["demand_change"].sel(field="09", **voc)) == pytest.approx(100.0)
+    assert float(out["need_change"].sel(field="09", **voc)) == pytest.approx(100.0)
+    assert float(out["covered_by_supply"].sel(field="09", **voc)) == 0.0
+    assert float(out["need_change"].sel(field="10", **voc)) == pytest.approx(70.0)
+    assert float(out["covered_by_supply"].sel(field="10", **voc)) == pytest.approx(30.0)
+    q = out["qualification_need"]
+    assert float(q.sel(qualification="practical_nurse")) == pytest.approx(100.0)
+    assert float(q.sel(qualification="logistics")) == pytest.approx(70.0)
+    assert float(out["qualification_demand"].sel(qualification="logistics")) == 100.0
+    assert out.attrs["supply_area"] == "491" and out.attrs["supply_year"] == 2026
+    # the year the scenario starts picks the balance year (2027: surplus 80 -> need 20);
+    # years outside the balance take its nearest end
+    assert float(_change(_release_balance(), 2027)["need_change"].sel(field="10", **voc)) == (
+        pytest.approx(20.0)
+    )
+    assert _change(_release_balance(), 2040).attrs["supply_year"] == 2027
+    assert _change(_release_balance(), 2020).attrs["supply_year"] == 2026
+    # without a balance the need is the demand
+    plain = _change()
+    np.testing.assert_allclose(plain["need_change"], plain["demand_change"])
+
+
+def test_a_surplus_larger_than_the_demand_covers_it_and_a_closure_is_a_surplus() -> None:
+    out = _change(_release_balance((-150.0, -150.0)))
+    assert float(out["need_change"].sel(field="10", level="vocational")) == 0.0  # not negative
+    assert float(out["covered_by_supply"].sel(field="10", level="vocational")) == 100.0
+    closure = _change(_release_balance(), jobs={"H": -100.0})
+    assert float(closure["need_change"].sel(field="10", level="vocational")) == -100.0
+    assert float(closure["covered_by_supply"].sum()) == 0.0
+
+
+def test_the_balance_layout_of_training_balance_gives_the_same_surplus() -> None:
+    """``forecasting.training_balance.balance``: need by kind, integer years, narrow fields."""
+    rel = _release_balance()
+    need = rel["need"].sel(statistic="mean", drop=True)
+    need = need.assign_coords(time=[2026, 2027])
+    kinds = xr.concat([need * 0.75, need * 0.25], dim=pd.Index(["initial", "further"], name="kind"))
+    narrow = kinds.sel(field=["10"]).assign_coords(field=["104"]) * 0 + 999.0  # ignored
+    bal = xr.Dataset({"need": xr.concat([kinds, narrow], dim="field")})
+    for year in (None, 2027):
+        a, b = _change(rel, year), _change(bal, year)
+        np.testing.assert_allclose(a["need_change"], b["need_change"])
+    with pytest.raises(ValidationError):
+        training_scenario.local_surplus(bal, "999")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.floats(-500, 500),
+    st.floats(-500, 500),
+    st.floats(-300, 300),
+    st.floats(-300, 300),
+)
+def test_need_plus_covered_is_the_demand_and_never_more_than_the_surplus(q, h, n09, n10):
+    bal = _release_balance((n10, n10))
+    bal["need"].loc[{"field": "09"}] = n09
+    out = _change(bal, jobs={"Q": q, "H": h})
+    demand, need, covered = out["demand_change"], out["need_change"], out["covered_by_supply"]
+    np.testing.assert_allclose(need + covered, demand, atol=1e-9)
+    surplus = out["local_surplus"]
+    assert bool(((covered >= 0) & (covered <= surplus + 1e-9)).all())
+    assert bool((need.where(demand > 0, 0.0) >= 0).all())
+    quals = out["qualification_need"]
+    assert float(quals.sel(qualification="practical_nurse")) == pytest.approx(
+        float(need.sel(field="09", level="vocational"))
+    )
+
+
+def test_apply_local_supply_on_an_annotated_result_matches_the_direct_change(cubes) -> None:
+    from types import SimpleNamespace as E
+
+    from forecasting import training
+
+    result = xr.Dataset(
+        {"employed": (("area", "industry", "time", "quantile"), np.zeros((1, 1, 2, 1)))},
+        coords={"area": ["TA23"], "industry": ["Q"], "quantile": [0.5]},
+    )
+    events = [E(kind="recruitment", industry="Q", jobs=200, municipality="491", start="2026-07")]
+    bal = _release_balance()
+    bal = bal.reindex(field=[f"{i:02d}" for i in range(1, 11)], fill_value=-5.0)
+    out = training_scenario.annotate(result, cubes, "TA23", events)
+    assert out.attrs["training_supply"].startswith("Local supply not subtracted")
+    np.testing.assert_allclose(out["training_need_change"], out["training_demand_change"])
+    with_supply = training_scenario.annotate(result, cubes, "TA23", events, baseline=bal)
+    assert with_supply.attrs["training_supply_area"] == "491"  # the event's municipality
+    assert with_supply.attrs["training_supply_year"] == 2026
+    bridge = training.industry_occupation_bridge(
+        cubes["jobs_by_industry"], cubes["occupations"], training.occupation_region("TA23")
+    )
+    direct = training_scenario.training_need_change(
+        {"Q": 200.0}, bridge, training.load_correspondence(), baseline=bal, area="491"
+    )
+    np.testing.assert_allclose(
+        with_supply["training_need_change"].values, direct["need_change"].values
+    )
+    np.testing.assert_allclose(
+        with_supply["qualification_need_change"].values, direct["qualification_need"].values
+    )
+    # health (09) is in deficit in this balance: the nurses are not absorbed; others are
+    nurses = with_supply["qualification_need_change"].sel(qualification="practical_nurse")
+    assert float(nurses) == pytest.approx(
+        float(out["qualification_need_change"].sel(qualification="practical_nurse"))
+    )
+    assert float(with_supply["training_covered_by_supply"].sum()) > 0
+    assert float(with_supply["training_need_change"].sum()) < 200.0 - 1e-6
