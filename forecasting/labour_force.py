@@ -16,7 +16,13 @@ year (31.12.), that every product should use:
   log-linearly between 2021 and 2024);
 - ``projected`` (status 2): after the last published year, the last value times the growth
   of a population-side labour force (``population_side``, e.g. the ``labour_force`` mean of
-  :func:`forecasting.demography.labour_supply`), or held flat without one.
+  :func:`forecasting.demography.labour_supply`), or held flat without one. A side that
+  starts after the last published year (``labour_supply`` from a later base year, tied to
+  that year) is used at its own levels, so the two agree exactly.
+
+:func:`by_month` lays the series out on the 12r5 footing (months of ``Y`` carry reference year
+``Y - LAG``); :func:`apply_to_register_forecast` puts it into a register forecast and
+recomputes the unemployment rate.
 
 Who should call it: the unemployment rate (denominator for a year), the population products
 (labour supply ties its level to it, :func:`forecasting.demography.labour.labour_force_anchor`)
@@ -28,6 +34,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from forecasting.errors import ValidationError
@@ -147,8 +154,11 @@ def _project(
         if population_side is not None and area in population_side["area"].values:
             side = population_side.sel(area=area).reindex(year=years).values
             start = [k for k in range(j, years.size) if np.isfinite(side[k]) and side[k] > 0]
-            if start:  # growth from the side's first year at or after the last known one
-                ratio = side[after] / side[start[0]]
+            if start:  # growth from the side's first year at or after the last known one;
+                # a side starting after it is tied to it (labour_supply ties its level to
+                # the last published year): its levels are taken as they are
+                base = side[start[0]] if start[0] == j else out[i, j]
+                ratio = side[after] / base
                 ratio[after < start[0]] = 1.0
                 growth = np.where(np.isfinite(ratio), ratio, np.nan)
                 last_ok = 1.0
@@ -159,4 +169,45 @@ def _project(
                         growth[k] = last_ok
         out[i, after] = out[i, j] * growth
         status[i, after] = PROJECTED
+    return out
+
+
+def by_month(one: xr.Dataset, months: Sequence[object] | np.ndarray) -> xr.DataArray:
+    """The one labour force (area, time) on the 12r5 footing: months of ``Y`` carry the
+    reference year ``Y - LAG`` (NaN where the series has no such year)."""
+    times = pd.DatetimeIndex(months)
+    ref = xr.DataArray(np.asarray(times.year) - LAG, dims="time", coords={"time": times})
+    values = one["labour_force"].reindex(year=np.unique(ref.values)).sel(year=ref)
+    return values.drop_vars("year").transpose("area", "time").rename("labour_force")
+
+
+def apply_to_register_forecast(forecast: xr.Dataset, one: xr.Dataset) -> xr.Dataset:
+    """``forecast`` (a register forecast) with the one labour force for its areas.
+
+    ``labour_force`` (area, time) becomes :func:`by_month` of ``one`` where it has a value
+    (other cells keep theirs) and ``unemployment_rate`` is recomputed from ``unemployed``
+    (every statistic) over it; attrs say so.
+    """
+    if "labour_force" not in forecast:
+        raise ValidationError("forecast", "has no labour_force")
+    areas = [a for a in map(str, forecast["area"].values) if a in set(map(str, one["area"].values))]
+    if not areas:
+        return forecast
+    out = forecast.copy()
+    lf = out["labour_force"]
+    months = by_month(one.sel(area=areas), forecast["time"].values)
+    new = months.reindex(area=lf["area"]).transpose(*lf.dims)
+    out["labour_force"] = lf.copy(data=np.where(np.isfinite(new.values), new.values, lf.values))
+    if "unemployed" in out and "unemployment_rate" in out:
+        rate = 100.0 * out["unemployed"] / out["labour_force"]
+        out["unemployment_rate"] = rate.transpose(*out["unemployment_rate"].dims).assign_attrs(
+            out["unemployment_rate"].attrs
+        )
+    out["labour_force"].attrs.update(
+        lf.attrs, one_labour_force="forecasting.labour_force (reference year = month's year - 2)"
+    )
+    out.attrs["labour_force_method"] = (
+        "the one labour force per area and reference year (forecasting.labour_force): "
+        "12r5 published, interpolated in gaps, then projected"
+    )
     return out

@@ -643,6 +643,7 @@ def _assemble(
         data, coords={"area": list(rows), "time": months, "statistic": list(STATISTICS)}
     )
     out = _describe(out)
+    out = _one_labour_force(ds.isel(time=slice(None, end)), out)
     version = combine_versions([ds.attrs["data_version"], f"origin={month:%Y-%m}", f"h={horizon}"])
     gap_label = " + conditioned on the months after the gap" if anchor < end else ""
     extra = {
@@ -666,6 +667,23 @@ def _assemble(
         extra=extra,
     )
     return validate(out, name="register forecast", counts=(*VARIABLES, "labour_force", *groups))
+
+
+def _one_labour_force(ds: xr.Dataset, out: xr.Dataset) -> xr.Dataset:
+    """Post-step: the labour force path and the rate from the one labour force
+    (:func:`forecasting.labour_force.labour_force` of ``ds``, the cube up to the origin:
+    published, interpolated in
+    gaps, held flat after the last published year; the release replaces the years after it
+    with the population side's growth)."""
+    from forecasting.labour_force import apply_to_register_forecast, labour_force
+
+    have = set(map(str, ds["area"].values))
+    areas = [a for a in map(str, out["area"].values) if a in have]
+    if not areas or not np.isfinite(ds["labour_force"].values).any():
+        return out
+    until = int(pd.DatetimeIndex(out["time"].values)[-1].year) - 2
+    one = labour_force({"registers": ds}, areas=areas, until=until)
+    return apply_to_register_forecast(out, one)
 
 
 def _describe(ds: xr.Dataset) -> xr.Dataset:

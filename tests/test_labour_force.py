@@ -34,14 +34,20 @@ def test_reference_year_is_two_years_before_publication() -> None:
 def test_gap_interpolated_log_linearly_and_projected_with_population_side() -> None:
     regs = _registers({2023: 1000.0, 2026: 1331.0})  # references 2021 and 2024
     side = xr.DataArray(
-        [[500.0, 550.0]], dims=("area", "year"), coords={"area": ["491"], "year": [2025, 2026]}
+        [[1400.0, 1540.0]], dims=("area", "year"), coords={"area": ["491"], "year": [2025, 2026]}
     )
     ds = labour_force({"registers": regs}, until=2027, population_side=side)
     got = ds["labour_force"].sel(area="491")
     np.testing.assert_allclose(got.sel(year=[2022, 2023]).values, [1100.0, 1210.0])
-    # 2025 is the side's first year: held at 2024's value; 2026 grows 10 %; 2027 held
+    # the side starts after 2024 (tied to it, as labour_supply is): its levels; 2027 held
     np.testing.assert_allclose(got.sel(year=[2024, 2025, 2026, 2027]).values,
-                               [1331.0, 1331.0, 1464.1, 1464.1])  # fmt: skip
+                               [1331.0, 1400.0, 1540.0, 1540.0])  # fmt: skip
+    # a side covering the last published year carries it with its growth
+    covering = xr.DataArray(
+        [[500.0, 550.0]], dims=("area", "year"), coords={"area": ["491"], "year": [2024, 2025]}
+    )
+    grown = labour_force({"registers": regs}, until=2025, population_side=covering)
+    np.testing.assert_allclose(grown["labour_force"].sel(area="491", year=2025), 1464.1)
     status = ds["labour_force_status"].sel(area="491")
     assert status.sel(year=2022) == INTERPOLATED
     assert status.sel(year=2026) == PROJECTED
@@ -68,3 +74,62 @@ def test_real_registers_ta23_2024(cubes) -> None:
     ds = labour_force(cubes, areas=["TA23", "491"])
     assert float(ds["labour_force"].sel(area="TA23", year=2024)) == 32_675
     assert int(ds["labour_force_status"].sel(area="TA23", year=2023)) == INTERPOLATED
+
+
+def _forecast(months: pd.DatetimeIndex, unemployed: float) -> xr.Dataset:
+    stats = ["mean", "lo80", "hi80", "lo95", "hi95"]
+    un = np.full((1, len(months), len(stats)), unemployed)
+    return xr.Dataset(
+        {
+            "unemployed": (("area", "time", "statistic"), un),
+            "labour_force": (("area", "time"), np.full((1, len(months)), 1.0)),
+            "unemployment_rate": (("area", "time", "statistic"), 100.0 * un),
+        },
+        coords={"area": ["491"], "time": months, "statistic": stats},
+    )
+
+
+def test_register_forecast_carries_the_one_labour_force_and_its_rate() -> None:
+    """The earlier bug: TA23 2025 30,552 (population model) vs 31,856 (registers). The
+    register forecast's months of Y carry the one labour force of reference Y-2, the same
+    number the population side has for that year, and the rate is recomputed from it."""
+    from forecasting.labour_force import apply_to_register_forecast, by_month
+    from forecasting.release.products import with_one_labour_force
+
+    regs = _registers({2023: 1000.0, 2026: 1331.0})
+    months = pd.date_range("2026-07-01", "2029-12-01", freq="MS")
+    fc = _forecast(months, 100.0)
+    side_years = np.arange(2025, 2046)
+    supply = xr.Dataset(
+        {"labour_force": (("area", "time", "statistic"),
+                          np.linspace(1400.0, 1200.0, side_years.size)[None, :, None]
+                          * np.ones((1, 1, 5)))},
+        coords={"area": ["491"], "time": pd.to_datetime([f"{y}-12-31" for y in side_years]),
+                "statistic": ["mean", "lo80", "hi80", "lo95", "hi95"]},
+    )  # fmt: skip
+    out = with_one_labour_force(fc, regs, supply)
+    lf = out["labour_force"].sel(area="491").to_pandas()
+    one = labour_force({"registers": regs}, until=2027, population_side=supply[
+        "labour_force"].sel(statistic="mean").assign_coords(year=("time", side_years))
+        .swap_dims(time="year").drop_vars("time"))  # fmt: skip
+    for year in (2026, 2027, 2028, 2029):
+        values = lf[lf.index.year == year].unique()
+        assert values.size == 1  # one value per year
+        ref = year - LAG
+        want = float(one["labour_force"].sel(area="491", year=ref))
+        assert values[0] == pytest.approx(want)
+        if ref >= 2025:  # and that is the population side's own number for the year
+            side = float(supply["labour_force"].sel(area="491", statistic="mean")
+                         .isel(time=ref - 2025))  # fmt: skip
+            assert values[0] == pytest.approx(side)
+    assert lf.iloc[0] == 1331.0  # 2026 months: the published reference year 2024
+    rate = out["unemployment_rate"].sel(area="491", statistic="hi95")
+    np.testing.assert_allclose(rate.values, 100.0 * 100.0 / lf.values)
+    # by_month is the footing: months of Y -> reference Y - LAG
+    bm = by_month(one, months)
+    assert float(bm.sel(area="491", time="2027-03-01")) == pytest.approx(
+        float(one["labour_force"].sel(area="491", year=2025))
+    )
+    # areas the series lacks keep their values
+    other = apply_to_register_forecast(fc.assign_coords(area=["999"]), one)
+    assert (other["labour_force"].values == 1.0).all()

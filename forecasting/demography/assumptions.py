@@ -124,7 +124,7 @@ class LabourAssumption(BaseModel):
         "statutory old-age pension age after the 2017 reform (labour.PENSION_AGE)",
     )
     participation_trend_years: int = Field(
-        default=5,
+        default=7,
         ge=0,
         le=15,
         description="reference years up to the labour-force anchor whose log-linear trend of "
@@ -134,7 +134,9 @@ class LabourAssumption(BaseModel):
         default=0.8,
         ge=0.0,
         le=1.0,
-        description="yearly damping of that trend after the anchor (0.8: at most 5 years' worth)",
+        description="yearly damping of that trend after the last published year (0.8: at most "
+        "5 years' worth); window 7 and damping 0.8 chosen on region origins 2010-2016 "
+        "(benchmarks/eval_labour_force.py)",
     )
     pension_passthrough: float = Field(
         default=0.5,

@@ -271,11 +271,14 @@ def participation_factor(
     """Trend factor (area, year) of employment and participation, 1 in the ``anchor`` year.
 
     For each region: the one labour force (:func:`forecasting.labour_force.labour_force`) of
-    the ``participation_trend_years`` reference years up to ``anchor`` over its employed on
+    the ``participation_trend_years`` reference years up to the last one the registers hold
+    (``last``: the last published year, at or after ``anchor``; a backtest whose base year
+    precedes the last published year uses the years after its base too) over its employed on
     the population side with the national 2017 rates by single age (the region's own single
-    ages, ``regional_demography``); the log-linear slope of that ratio continues after the
-    anchor damped by ``participation_damping`` a year (before it, undamped). Municipalities
-    take their region's factor.
+    ages, ``regional_demography``); the log-linear slope of that ratio runs undamped up to
+    ``last`` and continues after it damped by ``participation_damping`` a year.
+    Municipalities take their region's factor. Window 7 and damping 0.8 were chosen on
+    region-level origins 2010-2016, three years ahead (``benchmarks/eval_labour_force.py``).
     """
     ones = xr.DataArray(
         np.ones((len(codes), len(years))), dims=("area", "year"),
@@ -287,8 +290,13 @@ def participation_factor(
     munis = geography.municipalities()
     regions = sorted({str(munis.loc[c, "region"]) for c in codes})
     reg_pop = _data.by_year(_data.cube(cubes, "regional_demography")["population"]).sum("sex")
-    span = list(range(anchor - n + 1, anchor + 1))
-    if not set(span) <= {int(y) for y in reg_pop["year"].values}:
+    one_ds = labour_force(cubes, areas=regions)
+    have_pop = {int(y) for y in reg_pop["year"].values}
+    last = max(anchor, int(one_ds.attrs.get("data_through", anchor)))
+    while last > anchor and last not in have_pop:
+        last -= 1
+    span = list(range(last - n + 1, last + 1))
+    if not set(span) <= have_pop:
         return ones
     by_band = _data.cube(cubes, "employment_by_age_education")["employed_residents"]
     by_band = (
@@ -298,13 +306,11 @@ def participation_factor(
     national = single_age_rates(
         by_band.sel(area=geography.COUNTRY).values / np.maximum(_band_sums(pop17), 1.0), pop17
     )
-    one = labour_force(cubes, areas=regions)["labour_force"]
-    steps = years - anchor
+    one = one_ds["labour_force"]
     phi = a.participation_damping
-    ahead = np.where(
-        steps > 0,
-        np.array([sum(phi**i for i in range(int(h))) for h in np.maximum(steps, 0)]),
-        steps,
+    after = np.maximum(years - last, 0)
+    ahead = np.minimum(years, last) - anchor + np.array(
+        [sum(phi**i for i in range(int(h))) for h in after], dtype=float
     )
     slope = {}
     for r in regions:

@@ -50,6 +50,64 @@ register(
 )
 
 
+#: Years projected after the base year (the latest year with data in the declared cubes).
+POPULATION_HORIZON = 20
+POPULATION_DRAWS = 1000
+#: The cubes of the demography products (``forecasting.demography.CUBES``, ``BASE_CUBES``
+#: and ``LABOUR_CUBES``): with the 2025 totals, components and key figures of Snapshot v2
+#: the base year is their year (31.12.2025).
+POPULATION_CUBES = (
+    "population",
+    "population_totals",
+    "regional_demography",
+    "national_mortality",
+    "national_fertility",
+    "population_by_sex",
+    "population_change",
+    "age_key_figures",
+)
+LABOUR_CUBES = (*POPULATION_CUBES, "employment_by_age_education", "commuting", "registers")
+
+
+def _demography(fn_name: str, immigration: str = "base") -> BuildFn:
+    """A build step calling ``forecasting.demography.<fn_name>`` for the release's scope,
+    from the latest base year with data in the product's cubes (``immigration``: the
+    migration variant, :mod:`forecasting.demography.immigration`)."""
+
+    def build(ctx: BuildContext, inputs: Mapping[str, xr.Dataset], cubes: Inputs) -> xr.Dataset:
+        from forecasting import demography
+
+        fn = getattr(demography, fn_name)
+        base_year = demography.base_years(cubes)[-1]
+        return fn(
+            cubes,
+            base_year=base_year,
+            until=base_year + POPULATION_HORIZON,
+            scope=ctx.scope,
+            area=ctx.area,
+            draws=POPULATION_DRAWS,
+            seed=ctx.seed_for(fn_name),
+            assumptions={"migration": {"immigration": immigration}},
+        )
+
+    return build
+
+
+
+#: Registered before the register forecasts: their labour force after the last published
+#: year grows with it (one labour force per area and year, forecasting.labour_force).
+register(
+    Product(
+        name="labour_supply",
+        stage="demography",
+        requires=("forecasting.demography:labour_supply",),
+        cubes=LABOUR_CUBES,
+        build=_demography("labour_supply"),
+        metrics=lambda ds: {"areas": int(ds.sizes["area"])},
+    )
+)
+
+
 #: Months ahead of the latest observed month: from 2026-06 data this reaches 2029-12, three
 #: years past a release built at the end of 2026.
 REGISTER_HORIZON = 42
@@ -88,10 +146,32 @@ def _register_forecasts(
     from forecasting.registers import assemble_register_forecasts, check_registers
 
     registers = check_registers(cubes["registers"])
-    return assemble_register_forecasts(
+    out = assemble_register_forecasts(
         registers, parts, "latest", REGISTER_HORIZON, ctx.scope, ctx.area,
         seed=ctx.seed_for("register_forecasts"),
     )  # fmt: skip
+    if "labour_supply" in inputs:
+        out = with_one_labour_force(out, registers, inputs["labour_supply"])
+    return out
+
+
+def with_one_labour_force(
+    forecast: xr.Dataset, registers: xr.Dataset, supply: xr.Dataset
+) -> xr.Dataset:
+    """``forecast`` with the one labour force: 12r5 published, then the growth of the
+    release's ``labour_supply`` (mean), on the 12r5 footing (months of Y: reference Y-2)."""
+    from forecasting.labour_force import LAG, apply_to_register_forecast, labour_force
+
+    side = supply["labour_force"].sel(statistic="mean")
+    side = side.assign_coords(year=side["time"].dt.year).swap_dims(time="year")
+    have = set(map(str, registers["area"].values))
+    areas = [a for a in map(str, forecast["area"].values) if a in have]
+    until = int(forecast["time"].dt.year.values[-1]) - LAG
+    one = labour_force(
+        {"registers": registers}, areas=areas, until=until,
+        population_side=side.drop_vars("time"),
+    )  # fmt: skip
+    return apply_to_register_forecast(forecast, one)
 
 
 register(
@@ -103,7 +183,7 @@ register(
             "forecasting.registers:assemble_register_forecasts",
         ),
         cubes=("registers",),
-        needs=("registers_history",),
+        needs=("registers_history", "labour_supply"),
         units=_register_units,
         build_unit=_register_variable,
         combine=_register_forecasts,
@@ -410,49 +490,6 @@ register(
 )
 
 
-#: Years projected after the base year (the latest year with data in the declared cubes).
-POPULATION_HORIZON = 20
-POPULATION_DRAWS = 1000
-#: The cubes of the demography products (``forecasting.demography.CUBES``, ``BASE_CUBES``
-#: and ``LABOUR_CUBES``): with the 2025 totals, components and key figures of Snapshot v2
-#: the base year is their year (31.12.2025).
-POPULATION_CUBES = (
-    "population",
-    "population_totals",
-    "regional_demography",
-    "national_mortality",
-    "national_fertility",
-    "population_by_sex",
-    "population_change",
-    "age_key_figures",
-)
-LABOUR_CUBES = (*POPULATION_CUBES, "employment_by_age_education", "commuting", "registers")
-
-
-def _demography(fn_name: str, immigration: str = "base") -> BuildFn:
-    """A build step calling ``forecasting.demography.<fn_name>`` for the release's scope,
-    from the latest base year with data in the product's cubes (``immigration``: the
-    migration variant, :mod:`forecasting.demography.immigration`)."""
-
-    def build(ctx: BuildContext, inputs: Mapping[str, xr.Dataset], cubes: Inputs) -> xr.Dataset:
-        from forecasting import demography
-
-        fn = getattr(demography, fn_name)
-        base_year = demography.base_years(cubes)[-1]
-        return fn(
-            cubes,
-            base_year=base_year,
-            until=base_year + POPULATION_HORIZON,
-            scope=ctx.scope,
-            area=ctx.area,
-            draws=POPULATION_DRAWS,
-            seed=ctx.seed_for(fn_name),
-            assumptions={"migration": {"immigration": immigration}},
-        )
-
-    return build
-
-
 register(
     Product(
         name="population_projection",
@@ -497,16 +534,6 @@ register(
         build=_population_variants,
         metrics=_area_count,
         source_tables=("vaenn 14wx",),
-    )
-)
-register(
-    Product(
-        name="labour_supply",
-        stage="demography",
-        requires=("forecasting.demography:labour_supply",),
-        cubes=LABOUR_CUBES,
-        build=_demography("labour_supply"),
-        metrics=_area_count,
     )
 )
 
