@@ -46,6 +46,7 @@ from service.routers import (
     scenarios,
     training,
 )
+from service.runqueue import RunQueue
 from service.scenarios import (
     EngineRunner,
     ProcessRunner,
@@ -96,11 +97,17 @@ def _context(
         api_keys=parse_keys(settings.service.api_keys),
         alerts=alert_repository or SqlAlertRepository(settings.alerts.database_url),
         scenarios=ScenarioService(
-            scenario_runner or _engine(settings.service.scenario_processes),
+            scenario_runner
+            or _engine(settings.service.scenario_processes, settings.service.scenario_nice),
             max_draws=settings.scenario.max_draws,
             max_horizon=settings.scenario.max_horizon_months,
             targets=release_targets(releases),
             warm_area=_employment_area(settings.release.default_area),
+            queue=RunQueue(
+                workers=1,
+                max_waiting=settings.service.scenario_queue,
+                per_client=settings.service.scenario_runs_per_client,
+            ),
         ),
     )
 
@@ -116,13 +123,14 @@ def _employment_area(code: str) -> str:
     return geography.MIKKELI_AREA
 
 
-def _engine(processes: int) -> Callable[..., Any] | None:
+def _engine(processes: int, nice: int = 0) -> Callable[..., Any] | None:
     """The scenario engine on the input cubes assembled once here (at start): in
-    ``processes`` worker processes (each gets the cubes once), or in-process with 0."""
+    ``processes`` worker processes (each gets the cubes once, and runs ``nice`` steps below
+    the service), or in-process with 0."""
     runner = engine_runner()
     if not isinstance(runner, EngineRunner) or processes <= 0:
         return runner
-    return ProcessRunner(processes, runner.cubes)
+    return ProcessRunner(processes, runner.cubes, nice=nice)
 
 
 def _limit_maximum(operation: dict[str, Any], maximum: int) -> None:

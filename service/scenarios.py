@@ -38,6 +38,7 @@ from forecasting.processes import exit_with_parent
 from forecasting.provenance import code_version
 from service.errors import NotConfiguredError, NotFoundError
 from service.releases import Releases
+from service.runqueue import RunQueue
 
 Runner = Callable[..., xr.Dataset]  # runner(spec) or runner(spec, baseline=targets)
 Targets = Callable[[Any, str | None], xr.Dataset | None]  # (spec, release id) -> targets
@@ -102,11 +103,14 @@ def scenario_inputs() -> Mapping[str, xr.Dataset]:
 _worker: EngineRunner | None = None
 
 
-def _init_worker(cubes: Mapping[str, xr.Dataset], parent_pid: int) -> None:
-    """A worker process: exits with the service (:func:`exit_with_parent`), then holds the
-    engine with the cubes the service assembled."""
+def _init_worker(cubes: Mapping[str, xr.Dataset], parent_pid: int, nice: int = 0) -> None:
+    """A worker process: exits with the service (:func:`exit_with_parent`), lowers its
+    priority by ``nice`` (reads and health checks of the service get the CPU first), then
+    holds the engine with the cubes the service assembled."""
     global _worker
     exit_with_parent(parent_pid)
+    if nice > 0:
+        os.nice(nice)
     _worker = EngineRunner(dict(cubes))
 
 
@@ -157,10 +161,20 @@ class ProcessRunner:
     cubes
         The input cubes the service assembled at start; each worker gets them once when it
         starts (default: :func:`scenario_inputs`).
+    nice
+        Niceness added to each worker (``os.nice``): under load the service's event loop and
+        read threads run first, the engine takes the CPU left over.
     """
 
-    def __init__(self, processes: int = 1, cubes: Mapping[str, xr.Dataset] | None = None):
+    def __init__(
+        self,
+        processes: int = 1,
+        cubes: Mapping[str, xr.Dataset] | None = None,
+        *,
+        nice: int = 0,
+    ):
         self.processes = processes
+        self.nice = nice
         self.cubes = dict(cubes if cubes is not None else scenario_inputs())
         self._closed = False
         self._pool = self._new_pool()
@@ -170,7 +184,7 @@ class ProcessRunner:
             max_workers=self.processes,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
-            initargs=(self.cubes, os.getpid()),
+            initargs=(self.cubes, os.getpid(), self.nice),
         )
 
     def __call__(self, spec: Any, baseline: xr.Dataset | None = None) -> xr.Dataset:
@@ -219,7 +233,12 @@ class ScenarioRun:
 
 
 class ScenarioService:
-    """Run scenarios synchronously (call from a worker thread) and keep recent results.
+    """Run scenarios and keep recent results.
+
+    Routes call :meth:`submit` (async): a stored result answers at once, a new run is
+    admitted to the bounded :class:`~service.runqueue.RunQueue` (or refused with 429) and
+    executes on its own threads, never on the thread pool serving reads. :meth:`run` is the
+    synchronous run itself.
 
     Parameters
     ----------
@@ -234,6 +253,8 @@ class ScenarioService:
         passed to the runner as ``baseline=`` when not None.
     warm_area
         Employment area whose calibration :meth:`warm` prepares.
+    queue
+        Admission and threads of runs (default: one thread, 6 waiting, 2 per client).
     """
 
     def __init__(
@@ -245,8 +266,10 @@ class ScenarioService:
         keep: int = 32,
         targets: Targets | None = None,
         warm_area: str = geography.MIKKELI_AREA,
+        queue: RunQueue | None = None,
     ):
         self.runner = runner
+        self.queue = queue or RunQueue(workers=1, max_waiting=6, per_client=2)
         self.targets = targets
         self.warm_area = warm_area
         self.max_draws = max_draws
@@ -266,8 +289,36 @@ class ScenarioService:
         text = json.dumps([spec, release_id, code_version()], sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:20]
 
+    def stored(self, spec: BaseModel, release_id: str | None) -> ScenarioRun | None:
+        """The stored result of ``spec`` on ``release_id``, if an identical run is kept."""
+        run_id = self.run_id(spec.model_dump(mode="json"), release_id)
+        with self._lock:
+            run = self._results.get(run_id)
+            if run is not None:
+                self._results.move_to_end(run_id)
+            return run
+
+    async def submit(self, spec: BaseModel, release_id: str | None, client: str) -> ScenarioRun:
+        """Run ``spec`` for ``client`` through the queue: the stored result if kept, else a
+        new run on the queue's threads.
+
+        Raises
+        ------
+        service.runqueue.BusyError
+            The queue is full, or ``client`` already has its share of runs in it (429).
+        NotConfiguredError
+            No engine installed (503).
+        """
+        if self.runner is None:
+            raise NotConfiguredError("the scenario engine (forecasting.scenarios) is not installed")
+        hit = self.stored(spec, release_id)
+        if hit is not None:
+            return hit
+        return await self.queue.run(client, self.run, spec, release_id)
+
     def run(self, spec: BaseModel, release_id: str | None) -> ScenarioRun:
-        """Run ``spec`` (or return the stored result of an identical earlier run)."""
+        """Run ``spec`` (or return the stored result of an identical earlier run); blocks,
+        so call it from a thread (:meth:`submit` does)."""
         if self.runner is None:
             raise NotConfiguredError("the scenario engine (forecasting.scenarios) is not installed")
         as_json = spec.model_dump(mode="json")
@@ -331,7 +382,8 @@ class ScenarioService:
             log.warning("scenario engine warm-up failed: %s", exc)
 
     def close(self) -> None:
-        """Release the runner's resources (its worker processes, if any)."""
+        """Cancel queued runs and release the runner's resources (its worker processes)."""
+        self.queue.close()
         close = getattr(self.runner, "close", None)
         if callable(close):
             close()

@@ -8,7 +8,9 @@ Finnish Excel and an XLSX workbook (the API's ``format=csv-fi`` and ``format=xls
 
 Pages read the same release (and alert store) as the API. The scenario form submits with GET:
 it computes a result for the page and stores nothing, so it needs no API key; it is capped at
-the operator's default draws and rate limited like every other request.
+the operator's default draws, rate limited like every other request, and its runs wait in the
+bounded scenario queue (per client and in all; :mod:`service.runqueue`), so anonymous runs
+never hold the threads serving reads.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
 
@@ -32,8 +35,10 @@ from service import formats, views
 from service.alerts import AlertFilter
 from service.charts import Fan, bar_chart, envelope, fan_chart
 from service.deps import ContextDep, release_data_through
+from service.errors import BusyError
 from service.i18n import LANG_NAMES, UI_LANGS, UiLang, texts
 from service.labels import area_name, label_map
+from service.scenarios import ScenarioRun
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
@@ -358,7 +363,7 @@ def alerts(
 
 
 @router.get("/scenarios", response_class=HTMLResponse)
-def scenarios(
+async def scenarios(
     request: Request,
     context: ContextDep,
     lang: UiLangQuery = "fi",
@@ -370,22 +375,41 @@ def scenarios(
     draws: Annotated[int, Query(ge=1, le=5000)] = 500,
     run: bool = False,
 ) -> HTMLResponse:
-    t = texts(lang)
-    draws = min(draws, context.settings.scenario.default_draws)
+    """The scenario form; with ``run`` its result. The run waits in the scenario queue
+    (:mod:`service.runqueue`), not on a thread serving reads; a full queue, or a client with
+    its share of runs already queued, gets the form again with 429 and ``Retry-After``."""
     form = {
         "kind": kind,
         "municipality": municipality,
         "industry": industry,
         "jobs": jobs,
         "start": start,
-        "draws": draws,
+        "draws": min(draws, context.settings.scenario.default_draws),
     }
-    charts: list[Any] = []
-    elapsed, message = None, ""
+    result, message, retry = None, "", None
     if run:
-        charts, elapsed, message = _run_for_page(context, form, lang)
+        client = request.client.host if request.client else "unknown"
+        result, message, retry = await _run_for_page(context, form, lang, f"ip:{client}")
     elif not context.scenarios.available:
-        message = t["scenario_unavailable"]
+        message = texts(lang)["scenario_unavailable"]
+    page = await run_in_threadpool(_scenarios_page, request, context, lang, form, result, message)
+    if retry is not None:
+        page.status_code = 429
+        page.headers["Retry-After"] = str(retry)
+    return page
+
+
+def _scenarios_page(
+    request: Request,
+    context: Any,
+    lang: str,
+    form: dict[str, Any],
+    run: ScenarioRun | None,
+    message: str,
+) -> HTMLResponse:
+    t = texts(lang)
+    municipality = form["municipality"]
+    charts = _charts_for_page(run, form, lang) if run is not None else []
     presets = _preset_names(context)
     industries = sorted((label_map("industry", lang) or {}).items())
     municipalities = [
@@ -405,7 +429,7 @@ def scenarios(
         industries=industries,
         max_draws=context.settings.scenario.default_draws,
         charts=charts,
-        elapsed=elapsed,
+        elapsed=run.elapsed_s if run is not None else None,
         message=message,
         presets=presets,
         tagline_area=tagline_area(municipality),
@@ -419,10 +443,14 @@ def _preset_names(context: Any) -> list[str]:
     return [str(s) for s in cube["scenario"].values]
 
 
-def _run_for_page(context: Any, form: dict[str, Any], lang: str) -> tuple[list[Any], Any, str]:
+async def _run_for_page(
+    context: Any, form: dict[str, Any], lang: str, client: str
+) -> tuple[ScenarioRun | None, str, int | None]:
+    """The form's run through the queue: ``(run, message, retry_after_s)``; a refused spec
+    or a full queue gives no run and a message (and for the queue the seconds to wait)."""
     t = texts(lang)
     if not context.scenarios.available:
-        return [], None, t["scenario_unavailable"]
+        return None, t["scenario_unavailable"], None
     try:
         spec = ScenarioSpec(
             name="dashboard",
@@ -438,9 +466,16 @@ def _run_for_page(context: Any, form: dict[str, Any], lang: str) -> tuple[list[A
             ],
             draws=form["draws"],
         )
-        run = context.scenarios.run(spec, context.releases.current_id())
+        release_id = await run_in_threadpool(context.releases.current_id)
+        return await context.scenarios.submit(spec, release_id, client), "", None
+    except BusyError as exc:
+        return None, t["scenario_busy"].format(n=exc.retry_after_s), exc.retry_after_s
     except (EnnakointiError, ValueError) as exc:
-        return [], None, str(exc)
+        return None, str(exc), None
+
+
+def _charts_for_page(run: ScenarioRun, form: dict[str, Any], lang: str) -> list[Any]:
+    t = texts(lang)
     area, name = form["municipality"], area_name(form["municipality"], lang)
     draws = t["draws_n"].format(n=form["draws"])
     charts = []
@@ -459,7 +494,7 @@ def _run_for_page(context: Any, form: dict[str, Any], lang: str) -> tuple[list[A
                 lang=lang,
             )
             charts.append((chart, text))
-    return charts, run.elapsed_s, ""
+    return charts
 
 
 @router.get("/training", response_class=HTMLResponse)
