@@ -28,6 +28,7 @@ from service.deps import ServiceContext
 from service.metrics import Metrics, MetricsMiddleware
 from service.middleware import (
     BodyLimitMiddleware,
+    JsonBodyMiddleware,
     RateLimitMiddleware,
     SecurityHeadersMiddleware,
 )
@@ -149,6 +150,17 @@ def _problem_media_type(operation: dict[str, Any]) -> None:
             content[errors.PROBLEM_MEDIA_TYPE] = content.pop("application/json")
 
 
+def _unsupported_media_type(operation: dict[str, Any]) -> None:
+    """Operations with a JSON body answer 415 to any other body (JsonBodyMiddleware)."""
+    if "requestBody" in operation:
+        operation.setdefault("responses", {})["415"] = {
+            "description": "the body is not declared JSON (Content-Type: application/json)",
+            "content": {
+                errors.PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}
+            },
+        }
+
+
 def _openapi(app: FastAPI, settings: Settings) -> Callable[[], dict[str, Any]]:
     """The OpenAPI document with the operator's page-size maximum stated on every ``limit``."""
 
@@ -163,6 +175,7 @@ def _openapi(app: FastAPI, settings: Settings) -> Callable[[], dict[str, Any]]:
             for path in schema.get("paths", {}).values():
                 for operation in path.values():
                     _limit_maximum(operation, settings.service.max_page_size)
+                    _unsupported_media_type(operation)
                     _problem_media_type(operation)
             app.openapi_schema = schema
         return app.openapi_schema
@@ -229,6 +242,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.state.metrics = Metrics()
     app.add_middleware(ReleaseCacheMiddleware)
+    app.add_middleware(JsonBodyMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.service.max_body_bytes)
     app.add_middleware(
         RateLimitMiddleware,

@@ -1,7 +1,8 @@
 """Every error leaves the service as ``application/problem+json`` (RFC 9457), from one place.
 
 Domain errors raised by :mod:`forecasting` are mapped to HTTP statuses in :data:`STATUS_OF`;
-request validation errors become 422 problems listing the offending fields; HTTP exceptions
+request validation errors become 422 problems listing the offending fields (400 for a body
+that is not JSON at all); HTTP exceptions
 keep their status and headers; anything else is a 500 problem without internals.
 
 Storage faults (a malformed or truncated data file, an unreadable release, a locked or
@@ -141,7 +142,7 @@ def _problem(description: str) -> dict[str, Any]:
 
 #: OpenAPI ``responses`` of every API route (moved to problem+json by the schema builder).
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: _problem("malformed request (e.g. a body that is not UTF-8 JSON)"),
+    400: _problem("malformed request: a body that is not valid UTF-8 JSON"),
     404: _problem("not found, or not in this release"),
     413: _problem("request body too large"),
     422: _problem("invalid parameters or body"),
@@ -289,6 +290,9 @@ async def _validation_handler(request: Request, exc: Exception) -> Response:
         {"field": ".".join(str(p) for p in err.get("loc", ())), "reason": err.get("msg", "")}
         for err in exc.errors()
     ]
+    if any(err.get("type") == "json_invalid" for err in exc.errors()):
+        # Not JSON at all (a syntax error, not UTF-8): malformed, not merely invalid.
+        return _respond(request, 400, "the request body is not valid UTF-8 JSON", errors=errors)
     fields = ", ".join(e["field"] for e in errors[:5])
     return _respond(request, 422, f"invalid request parameters: {fields}", errors=errors)
 
