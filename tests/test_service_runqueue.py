@@ -23,6 +23,7 @@ pytest_plugins = ["tests.service_fixtures"]
 
 #: Longest a gated engine holds a run; a read that waited for it would take this long.
 GATE_S = 20.0
+BROWSER = {"Accept": "text/html,application/xhtml+xml"}
 
 
 def _gated_engine() -> tuple[threading.Event, list[int], Any]:
@@ -161,7 +162,7 @@ def test_a_flood_of_anonymous_runs_leaves_health_and_reads_answering(gated_app):
 
         def post(i: int) -> Any:
             anonymous = TestClient(app, client=(f"10.0.0.{i}", 40000))
-            return anonymous.get("/scenarios", params=_form(100 + i))
+            return anonymous.get("/scenarios", params=_form(100 + i), headers=BROWSER)
 
         pool = ThreadPoolExecutor(max_workers=45)
         futures = [pool.submit(post, i) for i in range(45)]
@@ -171,7 +172,8 @@ def test_a_flood_of_anonymous_runs_leaves_health_and_reads_answering(gated_app):
         busy = [f.result() for f in futures if f.done()]
         assert len(busy) == 42 and all(r.status_code == 429 for r in busy)
         assert all(int(r.headers["Retry-After"]) >= 1 for r in busy)
-        assert "Laskentajono on täynnä" in busy[0].text  # the form again, with the reason
+        assert busy[0].headers["content-type"].startswith("text/html")
+        assert "Laskentajono on täynnä" in busy[0].text  # a small page with the reason
         t0 = time.perf_counter()
         health = main.get("/healthz")
         read = main.get("/v1/registers/forecasts", params={"area": "TA23", "horizon": 6})
@@ -189,7 +191,13 @@ def test_an_api_key_gets_429_beyond_its_share_and_the_docs_say_so(gated_app):
     app, gate, started = gated_app
     spec = {
         "events": [
-            {"kind": "closure", "municipality": "507", "industry": "C", "jobs": 50, "start": "2024-01"}
+            {
+                "kind": "closure",
+                "municipality": "507",
+                "industry": "C",
+                "jobs": 50,
+                "start": "2024-01",
+            }
         ],
         "draws": 10,
         "horizon_months": 12,

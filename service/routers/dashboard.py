@@ -377,7 +377,8 @@ async def scenarios(
 ) -> HTMLResponse:
     """The scenario form; with ``run`` its result. The run waits in the scenario queue
     (:mod:`service.runqueue`), not on a thread serving reads; a full queue, or a client with
-    its share of runs already queued, gets the form again with 429 and ``Retry-After``."""
+    its share of runs already queued, gets a small 429 page with ``Retry-After`` (cheap to
+    send: a flood of refused forms must not cost the reads their CPU)."""
     form = {
         "kind": kind,
         "municipality": municipality,
@@ -386,17 +387,13 @@ async def scenarios(
         "start": start,
         "draws": min(draws, context.settings.scenario.default_draws),
     }
-    result, message, retry = None, "", None
+    result, message = None, ""
     if run:
         client = request.client.host if request.client else "unknown"
-        result, message, retry = await _run_for_page(context, form, lang, f"ip:{client}")
+        result, message = await _run_for_page(context, form, lang, f"ip:{client}")
     elif not context.scenarios.available:
         message = texts(lang)["scenario_unavailable"]
-    page = await run_in_threadpool(_scenarios_page, request, context, lang, form, result, message)
-    if retry is not None:
-        page.status_code = 429
-        page.headers["Retry-After"] = str(retry)
-    return page
+    return await run_in_threadpool(_scenarios_page, request, context, lang, form, result, message)
 
 
 def _scenarios_page(
@@ -445,12 +442,12 @@ def _preset_names(context: Any) -> list[str]:
 
 async def _run_for_page(
     context: Any, form: dict[str, Any], lang: str, client: str
-) -> tuple[ScenarioRun | None, str, int | None]:
-    """The form's run through the queue: ``(run, message, retry_after_s)``; a refused spec
-    or a full queue gives no run and a message (and for the queue the seconds to wait)."""
+) -> tuple[ScenarioRun | None, str]:
+    """The form's run through the queue: ``(run, message)``; a refused spec gives no run and
+    the reason; a full queue raises :class:`BusyError` in the page's language (429)."""
     t = texts(lang)
     if not context.scenarios.available:
-        return None, t["scenario_unavailable"], None
+        return None, t["scenario_unavailable"]
     try:
         spec = ScenarioSpec(
             name="dashboard",
@@ -467,11 +464,11 @@ async def _run_for_page(
             draws=form["draws"],
         )
         release_id = await run_in_threadpool(context.releases.current_id)
-        return await context.scenarios.submit(spec, release_id, client), "", None
+        return await context.scenarios.submit(spec, release_id, client), ""
     except BusyError as exc:
-        return None, t["scenario_busy"].format(n=exc.retry_after_s), exc.retry_after_s
+        raise BusyError(t["scenario_busy"].format(n=exc.retry_after_s), exc.retry_after_s) from None
     except (EnnakointiError, ValueError) as exc:
-        return None, str(exc), None
+        return None, str(exc)
 
 
 def _charts_for_page(run: ScenarioRun, form: dict[str, Any], lang: str) -> list[Any]:
