@@ -4,6 +4,8 @@ Usage::
 
     python benchmarks/load_service.py [--store DIR] [--clients 20] [--seconds 60]
                                       [--scenario-clients 2] [--draws 1000] [--new-seeds]
+    python benchmarks/load_service.py --clients 2 --scenario-clients 2   # issue 22: 2 users
+    python benchmarks/load_service.py --flood [--clients 45] [--seconds 15]
 
 1. Start-up: ``python -m service`` in a subprocess; the time until ``/healthz`` and a forecast
    read both answer 200 (numba's cache is warm after the first run of the suite).
@@ -15,6 +17,12 @@ Usage::
    dashboard form does (the runs share the baseline simulation at the release seed);
    ``--new-seeds`` gives every run its own seed (the worst case: no sharing at all).
    Per kind of request: count, p50, p95, p99 (ms) and errors (anything but 2xx).
+
+``--flood`` (issue 15): ``clients`` anonymous clients submit the dashboard's scenario form
+(``GET /scenarios?run=true``, a new random form each time) back to back for ``seconds``; a
+refused client (429) tries again 50 ms later, ignoring ``Retry-After``. ``/healthz`` and a
+forecast read are polled every 100 ms meanwhile; target ``/healthz`` p95 < 100 ms. The
+answers are counted by status (admitted runs 200, refused 429).
 
 The release served is ``--store`` if given, else the configured store if its current release
 has ``register_forecasts``, else a benchmark release published into a temporary folder from
