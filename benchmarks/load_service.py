@@ -407,7 +407,8 @@ def _markdown(report: dict[str, Any], start: str, end: str) -> str:
             start,
             f"Measured {report['when']} on {report['machine']} "
             f"(load average before the run: {report['load_average']}).",
-            f"Release: {report['release']}.",
+            f"Release: {report['release']}. Command: `{report['command']}` (scenario worker "
+            f"niceness {report['scenario_nice']}).",
             "",
             f"- Start-up until `/healthz` and a forecast read answer: "
             f"**{report['startup_s']:.2f} s**.",
@@ -458,7 +459,8 @@ def _flood_markdown(report: dict[str, Any], start: str, end: str) -> str:
             "forecast read are polled every 100 ms meanwhile.",
             f"- `/healthz` p95 **{health.get('p95_ms', float('nan'))} ms** "
             f"(target < 100 ms: {verdict}); max {health.get('max_ms', float('nan'))} ms.",
-            f"- The service (with its scenario worker) used {report['server_cpu_share']:.2f} "
+            f"- Scenario worker niceness {report['scenario_nice']}. "
+            f"The service (with its scenario worker) used {report['server_cpu_share']:.2f} "
             f"cores, the load generator {report['client_cpu_share']:.2f}.",
             "",
             *rows,
@@ -560,6 +562,7 @@ def main(argv: list[str] | None = None) -> int:
         "command": "python benchmarks/load_service.py "
         + " ".join(sys.argv[1:] if argv is None else argv),
         "machine": f"{os.cpu_count()} CPUs",
+        "scenario_nice": os.environ.get("ENNAKOINTI_SERVICE__SCENARIO_NICE", "10 (default)"),
         "load_average": load_avg,
         "release": release,
         "startup_s": round(startup, 3),
