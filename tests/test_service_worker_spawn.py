@@ -64,7 +64,7 @@ def test_a_worker_killed_while_starting_does_not_hang_the_runner(cubes):
         thread = threading.Thread(target=first_run, daemon=True)
         thread.start()
         deadline = time.monotonic() + 30
-        killed = []
+        killed: list[int] = []
         while not killed and time.monotonic() < deadline:
             for child in _spawned_children():  # kill it as soon as it exists
                 os.kill(child.pid, signal.SIGKILL)
