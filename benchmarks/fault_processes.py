@@ -5,8 +5,9 @@
 * **service**: ``python -m service`` started, SIGKILLed at a random moment (0-3 s) after its
   scenario worker is up (usually inside the worker's warm-up run);
 * **worker** (the scenario worker): one service; a small scenario is posted and its worker
-  process SIGKILLed at a random moment of the run; that request must be refused (503) and
-  the next one served (201) by a new worker; at the end the service gets SIGTERM;
+  process SIGKILLed at a random moment of the run; that request must be refused (503, never
+  another 5xx: ``other_5xx`` counts those) and the next one served (201) by a new worker; at
+  the end the service gets SIGTERM;
 * **build**: ``python -m flows.cli release build --product registers_history`` (a new seed
   and work area each time, so every run computes and publishes) SIGKILLed at a random moment
   between start and the time a complete build took; one store for every run.
@@ -16,7 +17,8 @@ After each kill it counts orphans: descendants of the killed process still runni
 running). After each build kill it verifies the release store: the pointer reads, and every
 release it lists opens with every dataset's content hash equal to its manifest's. A last
 complete build must then publish. Writes ``docs/results/faults.md`` (with the command and the
-machine's load) and prints the same table.
+machine's load; between its ``<!-- faults:start/end -->`` markers when it has them, keeping
+the reading around them) and prints the same table.
 """
 
 from __future__ import annotations
@@ -160,6 +162,7 @@ def worker_runs(runs: int, rng: random.Random, tmp: Path) -> dict[str, Any]:
     url = f"http://127.0.0.1:{port}/v1/scenarios/runs"
     headers = {"X-API-Key": RAW_KEY}
     refused, served, extra = 0, 0, 0
+    statuses: dict[int, int] = {}
     try:
         with httpx.Client(timeout=300) as client:
             _wait(lambda: _health(client, port), 120, 0.5)
@@ -173,9 +176,12 @@ def worker_runs(runs: int, rng: random.Random, tmp: Path) -> dict[str, Any]:
                     with contextlib.suppress(ProcessLookupError):
                         os.kill(pid, signal.SIGKILL)
                 post.join()
-                refused += result.get("code") == 503
+                code = result.get("code", 0)
+                statuses[code] = statuses.get(code, 0) + 1
+                refused += code == 503
                 again = client.post(url, json={**spec, "draws": 20}, headers=headers)
                 served += again.status_code == 201
+                statuses[again.status_code] = statuses.get(again.status_code, 0) + 1
                 extra += max(0, len(_worker_pids(proc.pid)) - 1)
         kids = _descendants(proc.pid)
         proc.send_signal(signal.SIGTERM)
@@ -189,6 +195,8 @@ def worker_runs(runs: int, rng: random.Random, tmp: Path) -> dict[str, Any]:
         "kills": runs,
         "refused_503": refused,
         "next_run_201": served,
+        "other_5xx": sum(n for code, n in statuses.items() if code >= 500 and code != 503),
+        "statuses": dict(sorted(statuses.items())),
         "extra_workers": extra,
         "orphans_after_sigterm": orphans,
     }
@@ -292,8 +300,21 @@ def main(argv: list[str] | None = None) -> int:
         results = {name: targets[name](args.runs, rng, Path(tmp)) for name in args.targets}
     text = _report(args, results, load, time.monotonic() - t0)
     print(text)
-    Path(args.out).write_text(text)
+    _write(Path(args.out), text)
     return 0
+
+
+START, END = "<!-- faults:start -->", "<!-- faults:end -->"
+
+
+def _write(out: Path, text: str) -> None:
+    """Write ``text`` between the markers of ``out`` (the reading around them is kept), or
+    the whole file when it has none."""
+    old = out.read_text() if out.exists() else ""
+    if START in old and END in old:
+        head, rest = old.split(START, 1)
+        text = head + START + "\n" + text + END + rest.split(END, 1)[1]
+    out.write_text(text)
 
 
 def _report(args: Any, results: dict[str, Any], load: tuple[float, ...], wall: float) -> str:

@@ -4,6 +4,8 @@ Usage::
 
     python benchmarks/load_service.py [--store DIR] [--clients 20] [--seconds 60]
                                       [--scenario-clients 2] [--draws 1000] [--new-seeds]
+    python benchmarks/load_service.py --clients 2 --scenario-clients 2   # issue 22: 2 users
+    python benchmarks/load_service.py --flood [--clients 45] [--seconds 15]
 
 1. Start-up: ``python -m service`` in a subprocess; the time until ``/healthz`` and a forecast
    read both answer 200 (numba's cache is warm after the first run of the suite).
@@ -15,6 +17,12 @@ Usage::
    dashboard form does (the runs share the baseline simulation at the release seed);
    ``--new-seeds`` gives every run its own seed (the worst case: no sharing at all).
    Per kind of request: count, p50, p95, p99 (ms) and errors (anything but 2xx).
+
+``--flood`` (issue 15): ``clients`` anonymous clients submit the dashboard's scenario form
+(``GET /scenarios?run=true``, a new random form each time) back to back for ``seconds``; a
+refused client (429) tries again 50 ms later, ignoring ``Retry-After``. ``/healthz`` and a
+forecast read are polled every 100 ms meanwhile; target ``/healthz`` p95 < 100 ms. The
+answers are counted by status (admitted runs 200, refused 429).
 
 The release served is ``--store`` if given, else the configured store if its current release
 has ``register_forecasts``, else a benchmark release published into a temporary folder from
@@ -55,11 +63,18 @@ RESULTS = ROOT / "docs" / "results"
 AREAS = ["097", "178", "213", "491", "507", "623", "TA23"]
 
 
-def markers(new_seeds: bool, scenario_clients: int) -> tuple[str, str]:
-    """The doc section a run writes: one per seed mode and number of scenario clients."""
+def markers(
+    new_seeds: bool, scenario_clients: int, clients: int = 20, flood: bool = False
+) -> tuple[str, str]:
+    """The doc section a run writes: one per mode, seed mode and number of clients."""
+    if flood:
+        tag = f"flood-{clients}-clients"
+        return f"<!-- {tag}:start -->", f"<!-- {tag}:end -->"
     tag = "load" + ("-new-seeds" if new_seeds else "")
     if scenario_clients != 2:
         tag += f"-{scenario_clients}-scenario-clients"
+    if clients != 20:
+        tag += f"-{clients}-clients"
     return f"<!-- {tag}:start -->", f"<!-- {tag}:end -->"
 
 
@@ -284,18 +299,95 @@ async def load(
     return out, (sum(hits) / len(hits) if hits else 0.0)
 
 
+def dashboard_form(rng: random.Random, draws: int) -> dict[str, Any]:
+    """The dashboard's scenario form (anonymous, GET ``/scenarios?run=true``), random fields."""
+    spec = scenario_spec(rng, draws, None)
+    event = spec["events"][0]
+    return {
+        "run": "true",
+        "kind": event["kind"],
+        "municipality": event["municipality"],
+        "industry": event["industry"],
+        "jobs": event["jobs"],
+        "start": event["start"],
+        "draws": draws,
+    }
+
+
+async def _flooder(
+    base: str, stop: float, out: list[tuple[str, float, int]], client_no: int, draws: int
+) -> None:
+    """Submit the dashboard's scenario form anonymously, back to back, a new form each time."""
+    rng = random.Random(10_000 + client_no)
+    async with httpx.AsyncClient(base_url=base, timeout=600) as client:
+        while time.perf_counter() < stop:
+            t0 = time.perf_counter()
+            try:
+                status = (
+                    await client.get("/scenarios", params=dashboard_form(rng, draws))
+                ).status_code
+            except httpx.HTTPError:
+                status = 0
+            out.append(("anonymous run", time.perf_counter() - t0, status))
+            if status == 429:  # a polite client would wait Retry-After; a flood does not
+                await asyncio.sleep(0.05)
+
+
+async def _poller(
+    base: str,
+    stop: float,
+    out: list[tuple[str, float, int]],
+    kind: str,
+    path: str,
+    params: dict[str, Any],
+    every_s: float,
+) -> None:
+    """Request ``path`` every ``every_s`` seconds (an operator's probe, a planner's read)."""
+    async with httpx.AsyncClient(base_url=base, timeout=120) as client:
+        while time.perf_counter() < stop:
+            t0 = time.perf_counter()
+            try:
+                status = (await client.get(path, params=params)).status_code
+            except httpx.HTTPError:
+                status = 0
+            elapsed = time.perf_counter() - t0
+            out.append((kind, elapsed, status))
+            await asyncio.sleep(max(0.0, every_s - elapsed))
+
+
+async def flood(
+    base: str, clients: int, seconds: float, draws: int
+) -> list[tuple[str, float, int]]:
+    """``clients`` anonymous clients flood the dashboard's scenario form for ``seconds``
+    while ``/healthz`` and a forecast read are polled every 100 ms."""
+    out: list[tuple[str, float, int]] = []
+    stop = time.perf_counter() + seconds
+    forecast = {"area": "TA23", "variable": "unemployed", "horizon": 12}
+    await asyncio.gather(
+        *(_flooder(base, stop, out, i, draws) for i in range(clients)),
+        _poller(base, stop, out, "healthz", "/healthz", {}, 0.1),
+        _poller(base, stop, out, "forecast", "/v1/registers/forecasts", forecast, 0.1),
+    )
+    return out
+
+
 def summarise(samples: list[tuple[str, float, int]], seconds: float) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for kind in sorted({k for k, _, _ in samples}):
         times = np.array([t for k, t, _ in samples if k == kind]) * 1000
         errors = sum(1 for k, _, s in samples if k == kind and not 200 <= s < 300)
+        statuses = sorted({s for k, _, s in samples if k == kind})
         out[kind] = {
             "requests": int(times.size),
             "per_second": round(times.size / seconds, 1),
             "p50_ms": round(float(np.percentile(times, 50)), 1),
             "p95_ms": round(float(np.percentile(times, 95)), 1),
             "p99_ms": round(float(np.percentile(times, 99)), 1),
+            "max_ms": round(float(times.max()), 1),
             "errors": errors,
+            "statuses": {
+                str(st): sum(1 for k, _, s in samples if k == kind and s == st) for st in statuses
+            },
         }
     return out
 
@@ -315,7 +407,8 @@ def _markdown(report: dict[str, Any], start: str, end: str) -> str:
             start,
             f"Measured {report['when']} on {report['machine']} "
             f"(load average before the run: {report['load_average']}).",
-            f"Release: {report['release']}.",
+            f"Release: {report['release']}. Command: `{report['command']}` (scenario worker "
+            f"niceness {report['scenario_nice']}).",
             "",
             f"- Start-up until `/healthz` and a forecast read answer: "
             f"**{report['startup_s']:.2f} s**.",
@@ -337,28 +430,74 @@ def _markdown(report: dict[str, Any], start: str, end: str) -> str:
     )
 
 
-def write(report: dict[str, Any], new_seeds: bool, scenario_clients: int) -> None:
+def _flood_markdown(report: dict[str, Any], start: str, end: str) -> str:
+    rows = [
+        "| requests | count | p50 ms | p95 ms | p99 ms | answers by status |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for kind, s in report["load"].items():
+        statuses = ", ".join(f"{k}: {v}" for k, v in s["statuses"].items())
+        rows.append(
+            f"| {kind} | {s['requests']} | {s['p50_ms']} | {s['p95_ms']} | {s['p99_ms']} "
+            f"| {statuses} |"
+        )
+    health = report["load"].get("healthz", {})
+    verdict = "met" if health.get("p95_ms", 1e9) < 100 else "NOT met"
+    return "\n".join(
+        [
+            start,
+            f"Measured {report['when']} on {report['machine']} "
+            f"(load average before the run: {report['load_average']}; the machine is shared, "
+            "so these are upper bounds). Release: " + report["release"] + ".",
+            "",
+            f"Command: `{report['command']}`",
+            "",
+            f"- {report['clients']} anonymous clients submit the dashboard's scenario form "
+            f"(`GET /scenarios?run=true`, {report['draws']} draws, a new random form each time) "
+            f"back to back for {report['seconds']} s, from one address, with the rate limit "
+            "lifted (so only the scenario queue protects the service); `/healthz` and a "
+            "forecast read are polled every 100 ms meanwhile.",
+            f"- `/healthz` p95 **{health.get('p95_ms', float('nan'))} ms** "
+            f"(target < 100 ms: {verdict}); max {health.get('max_ms', float('nan'))} ms.",
+            f"- Scenario worker niceness {report['scenario_nice']}. "
+            f"The service (with its scenario worker) used {report['server_cpu_share']:.2f} "
+            f"cores, the load generator {report['client_cpu_share']:.2f}.",
+            "",
+            *rows,
+            end,
+        ]
+    )
+
+
+def write(
+    report: dict[str, Any],
+    new_seeds: bool,
+    scenario_clients: int,
+    clients: int = 20,
+    flood: bool = False,
+) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    start, end = markers(new_seeds, scenario_clients)
+    start, end = markers(new_seeds, scenario_clients, clients, flood)
     name = start.removeprefix("<!-- ").removesuffix(":start -->").replace("-", "_")
     (RESULTS / f"service_{name}.json").write_text(json.dumps(report, indent=1) + "\n")
     doc = RESULTS / "service.md"
     text = doc.read_text() if doc.exists() else "# Service figures\n"
+    section = (_flood_markdown if flood else _markdown)(report, start, end)
     if start in text:
         head, rest = text.split(start, 1)
         tail = rest.split(end, 1)[1] if end in rest else ""
-        text = head + _markdown(report, start, end) + tail
+        text = head + section + tail
     else:
-        text += "\n" + _markdown(report, start, end) + "\n"
+        text += "\n" + section + "\n"
     doc.write_text(text)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", default=None)
-    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--clients", type=int, default=None, help="default 20 (45 with --flood)")
     parser.add_argument("--scenario-clients", type=int, default=2)
-    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--seconds", type=float, default=None, help="default 60 (15 with --flood)")
     parser.add_argument("--draws", type=int, default=1000)
     parser.add_argument(
         "--uncached", action="store_true", help="defeat the release cache (every read computed)"
@@ -368,8 +507,15 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="a new seed for every scenario run (no shared baseline simulation)",
     )
+    parser.add_argument(
+        "--flood",
+        action="store_true",
+        help="anonymous clients flood the dashboard's scenario form; /healthz is polled",
+    )
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args(argv)
+    args.clients = args.clients or (45 if args.flood else 20)
+    args.seconds = args.seconds or (15.0 if args.flood else 60.0)
     with tempfile.TemporaryDirectory(prefix="ennakointi-load-") as tmp_name:
         tmp = Path(tmp_name)
         store, release = _store(args.store, tmp)
@@ -389,18 +535,22 @@ def main(argv: list[str] | None = None) -> int:
             load_avg = ", ".join(f"{x:.1f}" for x in os.getloadavg())
             cpu_before, wall_before = cpu_seconds(proc.pid), time.perf_counter()
             client_before = time.process_time()
-            samples, hit_share = asyncio.run(
-                load(
-                    base,
-                    key,
-                    args.clients,
-                    args.scenario_clients,
-                    args.seconds,
-                    args.draws,
-                    args.uncached,
-                    args.new_seeds,
+            hit_share = 0.0
+            if args.flood:
+                samples = asyncio.run(flood(base, args.clients, args.seconds, args.draws))
+            else:
+                samples, hit_share = asyncio.run(
+                    load(
+                        base,
+                        key,
+                        args.clients,
+                        args.scenario_clients,
+                        args.seconds,
+                        args.draws,
+                        args.uncached,
+                        args.new_seeds,
+                    )
                 )
-            )
             server_cpu = cpu_seconds(proc.pid) - cpu_before
             wall = time.perf_counter() - wall_before
             client_cpu = time.process_time() - client_before
@@ -409,13 +559,16 @@ def main(argv: list[str] | None = None) -> int:
             proc.wait(timeout=30)
     report = {
         "when": time.strftime("%Y-%m-%d %H:%M"),
+        "command": "python benchmarks/load_service.py "
+        + " ".join(sys.argv[1:] if argv is None else argv),
         "machine": f"{os.cpu_count()} CPUs",
+        "scenario_nice": os.environ.get("ENNAKOINTI_SERVICE__SCENARIO_NICE", "10 (default)"),
         "load_average": load_avg,
         "release": release,
         "startup_s": round(startup, 3),
         "scenario_cold_s": round(cold, 2),
         "clients": args.clients,
-        "scenario_clients": args.scenario_clients,
+        "scenario_clients": args.clients if args.flood else args.scenario_clients,
         "seconds": args.seconds,
         "draws": args.draws,
         "reads_uncached": args.uncached,
@@ -430,7 +583,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     print(json.dumps(report, indent=1))
     if not args.no_write:
-        write(report, args.new_seeds, args.scenario_clients)
+        write(report, args.new_seeds, args.scenario_clients, args.clients, args.flood)
     return 0
 
 

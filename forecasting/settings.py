@@ -74,6 +74,13 @@ class ServiceSettings(BaseModel):
     rate_limit_per_minute: int = 6000
     # Worker processes for on-demand scenario runs; 0 runs them in a thread of the service.
     scenario_processes: int = Field(default=1, ge=0, le=8)
+    # Scenario runs admitted beyond the one running (service.runqueue); more get 429.
+    scenario_queue: int = Field(default=6, ge=0, le=1000)
+    # Scenario runs one client (an API key, else an address) may have waiting or running.
+    scenario_runs_per_client: int = Field(default=2, ge=1, le=1000)
+    # Niceness added to the scenario worker processes, so reads and /healthz get the CPU
+    # first (0: same priority as the service).
+    scenario_nice: int = Field(default=10, ge=0, le=19)
     # API keys as "name:sha256hex:scope1,scope2" entries; the raw keys are never stored.
     api_keys: list[str] = Field(default_factory=list)
     # Reverse proxies (IPs or CIDRs) whose X-Forwarded-For/-Proto is believed; empty: none,

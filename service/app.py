@@ -28,6 +28,7 @@ from service.deps import ServiceContext
 from service.metrics import Metrics, MetricsMiddleware
 from service.middleware import (
     BodyLimitMiddleware,
+    JsonBodyMiddleware,
     RateLimitMiddleware,
     SecurityHeadersMiddleware,
 )
@@ -48,6 +49,7 @@ from service.routers import (
     scenarios,
     training,
 )
+from service.runqueue import RunQueue
 from service.scenarios import (
     EngineRunner,
     ProcessRunner,
@@ -101,12 +103,18 @@ def _context(
         api_keys=parse_keys(settings.service.api_keys),
         alerts=alert_repository or SqlAlertRepository(settings.alerts.database_url),
         scenarios=ScenarioService(
-            scenario_runner or _engine(settings.service.scenario_processes),
+            scenario_runner
+            or _engine(settings.service.scenario_processes, settings.service.scenario_nice),
             max_draws=settings.scenario.max_draws,
             max_horizon=settings.scenario.max_horizon_months,
             targets=release_targets(releases),
             supply=release_training_balance(releases),
             warm_area=_employment_area(settings.release.default_area),
+            queue=RunQueue(
+                workers=1,
+                max_waiting=settings.service.scenario_queue,
+                per_client=settings.service.scenario_runs_per_client,
+            ),
         ),
     )
 
@@ -122,13 +130,14 @@ def _employment_area(code: str) -> str:
     return geography.MIKKELI_AREA
 
 
-def _engine(processes: int) -> Callable[..., Any] | None:
+def _engine(processes: int, nice: int = 0) -> Callable[..., Any] | None:
     """The scenario engine on the input cubes assembled once here (at start): in
-    ``processes`` worker processes (each gets the cubes once), or in-process with 0."""
+    ``processes`` worker processes (each gets the cubes once, and runs ``nice`` steps below
+    the service), or in-process with 0."""
     runner = engine_runner()
     if not isinstance(runner, EngineRunner) or processes <= 0:
         return runner
-    return ProcessRunner(processes, runner.cubes)
+    return ProcessRunner(processes, runner.cubes, nice=nice)
 
 
 def _limit_maximum(operation: dict[str, Any], maximum: int) -> None:
@@ -147,6 +156,17 @@ def _problem_media_type(operation: dict[str, Any]) -> None:
             content[errors.PROBLEM_MEDIA_TYPE] = content.pop("application/json")
 
 
+def _unsupported_media_type(operation: dict[str, Any]) -> None:
+    """Operations with a JSON body answer 415 to any other body (JsonBodyMiddleware)."""
+    if "requestBody" in operation:
+        operation.setdefault("responses", {})["415"] = {
+            "description": "the body is not declared JSON (Content-Type: application/json)",
+            "content": {
+                errors.PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}
+            },
+        }
+
+
 def _openapi(app: FastAPI, settings: Settings) -> Callable[[], dict[str, Any]]:
     """The OpenAPI document with the operator's page-size maximum stated on every ``limit``."""
 
@@ -161,6 +181,7 @@ def _openapi(app: FastAPI, settings: Settings) -> Callable[[], dict[str, Any]]:
             for path in schema.get("paths", {}).values():
                 for operation in path.values():
                     _limit_maximum(operation, settings.service.max_page_size)
+                    _unsupported_media_type(operation)
                     _problem_media_type(operation)
             app.openapi_schema = schema
         return app.openapi_schema
@@ -227,6 +248,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.state.metrics = Metrics()
     app.add_middleware(ReleaseCacheMiddleware)
+    app.add_middleware(JsonBodyMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.service.max_body_bytes)
     app.add_middleware(
         RateLimitMiddleware,

@@ -1,7 +1,8 @@
 """Every error leaves the service as ``application/problem+json`` (RFC 9457), from one place.
 
 Domain errors raised by :mod:`forecasting` are mapped to HTTP statuses in :data:`STATUS_OF`;
-request validation errors become 422 problems listing the offending fields; HTTP exceptions
+request validation errors become 422 problems listing the offending fields (400 for a body
+that is not JSON at all); HTTP exceptions
 keep their status and headers; anything else is a 500 problem without internals.
 
 Storage faults (a malformed or truncated data file, an unreadable release, a locked or
@@ -54,6 +55,22 @@ class NotConfiguredError(ServiceError):
     """A capability (event register, scenario engine, a published release) is not available."""
 
 
+class BusyError(ServiceError):
+    """Too much work queued (scenario runs, globally or for this client): 429, retry later.
+
+    Parameters
+    ----------
+    message
+        What was over its limit.
+    retry_after_s
+        Whole seconds after which a retry is likely to be admitted (>= 1).
+    """
+
+    def __init__(self, message: str, retry_after_s: int):
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
 def _release_errors() -> dict[type[BaseException], int]:
     """Release-store errors, imported lazily so the service starts without the store module."""
     try:
@@ -92,6 +109,7 @@ def scrub_paths(text: str) -> str:
 STATUS_OF: dict[type[BaseException], int] = {
     NotFoundError: 404,
     ConflictError: 409,
+    BusyError: 429,
     NotConfiguredError: 503,
     domain.UnknownAreaError: 404,
     domain.ValidationError: 422,
@@ -124,13 +142,20 @@ def _problem(description: str) -> dict[str, Any]:
 
 #: OpenAPI ``responses`` of every API route (moved to problem+json by the schema builder).
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: _problem("malformed request (e.g. a body that is not UTF-8 JSON)"),
+    400: _problem("malformed request: a body that is not valid UTF-8 JSON"),
     404: _problem("not found, or not in this release"),
     413: _problem("request body too large"),
     422: _problem("invalid parameters or body"),
     429: _problem("rate limit exceeded; see Retry-After"),
     503: _problem(
         "no release published, a capability not installed, or a storage fault (see Retry-After)"
+    ),
+}
+#: Extra responses of the routes that queue work (scenario runs).
+BUSY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    429: _problem(
+        "rate limit exceeded, or too many scenario runs queued (for this client or in all); "
+        "see Retry-After"
     ),
 }
 #: Extra responses of the routes that need an API key.
@@ -182,7 +207,9 @@ def _wants_html(request: Request) -> bool:
     )
 
 
-def _html_problem(request: Request, status: int, detail: str) -> HTMLResponse:
+def _html_problem(
+    request: Request, status: int, detail: str, headers: dict[str, str] | None = None
+) -> HTMLResponse:
     lang = "en" if request.query_params.get("lang") == "en" else "fi"
     back = "Back to the overview" if lang == "en" else "Takaisin yleiskuvaan"
     body = (
@@ -192,13 +219,13 @@ def _html_problem(request: Request, status: int, detail: str) -> HTMLResponse:
         f"<h1>{status} {escape(TITLES.get(status, 'Error'))}</h1><p>{escape(detail)}</p>"
         f'<p><a href="/?lang={lang}">{back}</a></p></main></body></html>'
     )
-    return HTMLResponse(body, status_code=status)
+    return HTMLResponse(body, status_code=status, headers=headers)
 
 
 def _respond(request: Request, status: int, detail: str, **kwargs: Any) -> Response:
     detail = scrub_paths(detail)
     if _wants_html(request):
-        return _html_problem(request, status, detail)
+        return _html_problem(request, status, detail, kwargs.get("headers"))
     return problem_response(status, detail, instance=request.url.path, **kwargs)
 
 
@@ -212,6 +239,8 @@ async def _domain_handler(request: Request, exc: Exception) -> Response:
     detail = str(exc) if status < 500 or isinstance(exc, NotConfiguredError) else _safe(exc)
     if is_storage_fault(exc):
         extra["headers"] = {"Retry-After": str(RETRY_AFTER_S)}
+    elif isinstance(exc, BusyError):
+        extra["headers"] = {"Retry-After": str(exc.retry_after_s)}
     return _respond(request, status, detail, **extra)
 
 
@@ -261,6 +290,9 @@ async def _validation_handler(request: Request, exc: Exception) -> Response:
         {"field": ".".join(str(p) for p in err.get("loc", ())), "reason": err.get("msg", "")}
         for err in exc.errors()
     ]
+    if any(err.get("type") == "json_invalid" for err in exc.errors()):
+        # Not JSON at all (a syntax error, not UTF-8): malformed, not merely invalid.
+        return _respond(request, 400, "the request body is not valid UTF-8 JSON", errors=errors)
     fields = ", ".join(e["field"] for e in errors[:5])
     return _respond(request, 422, f"invalid request parameters: {fields}", errors=errors)
 

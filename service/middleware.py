@@ -1,5 +1,5 @@
-"""Small pure-ASGI guards: security headers on every response, a request-body size limit (413)
-and a token-bucket rate limit (429).
+"""Small pure-ASGI guards: security headers on every response, a request-body size limit (413),
+JSON request bodies only (415) and a token-bucket rate limit (429).
 
 Why not slowapi: it limits per decorated route and needs a ``request`` parameter on every
 endpoint; what this service needs is one global budget per client in front of everything,
@@ -72,6 +72,58 @@ class BodyLimitMiddleware:
             return message
 
         await self.app(scope, counting_receive, send)
+
+
+#: Media types a request body may have: JSON, or a JSON-based ``+json`` type.
+def _is_json(content_type: bytes) -> bool:
+    media, _, params = content_type.decode("latin-1").partition(";")
+    media = media.strip().lower()
+    if not (
+        media == "application/json"
+        or (media.startswith("application/") and media.endswith("+json"))
+    ):
+        return False
+    for param in params.split(";"):
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset" and value.strip().strip('"').lower() not in (
+            "utf-8",
+            "utf8",
+        ):
+            return False
+    return True
+
+
+class JsonBodyMiddleware:
+    """Refuse a request body that is not declared JSON with 415 (``Accept-Post`` names JSON).
+
+    Every write route takes a JSON body; a form post, ``text/plain`` or a body without a
+    ``Content-Type`` would otherwise reach the route as text and come back as a confusing
+    422. Requests without a body (``Content-Length: 0``, no ``Transfer-Encoding``) pass:
+    routes with an optional body accept them. A declared-JSON body that does not parse is
+    the router's 400 (:mod:`service.errors`).
+    """
+
+    METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in self.METHODS:
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        length = headers.get(b"content-length", b"").strip()
+        has_body = b"transfer-encoding" in headers or (length not in (b"", b"0"))
+        if has_body and not _is_json(headers.get(b"content-type", b"")):
+            await send_problem(
+                send,
+                415,
+                "the request body must be JSON: send Content-Type: application/json (UTF-8)",
+                [("Accept-Post", "application/json")],
+            )
+            return
+        await self.app(scope, receive, send)
 
 
 @dataclass

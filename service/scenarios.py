@@ -21,6 +21,8 @@ import json
 import logging
 import multiprocessing
 import os
+import pickle
+import tempfile
 import threading
 import time
 from collections import OrderedDict
@@ -28,6 +30,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import xarray as xr
@@ -38,6 +41,7 @@ from forecasting.processes import exit_with_parent
 from forecasting.provenance import code_version
 from service.errors import NotConfiguredError, NotFoundError
 from service.releases import Releases
+from service.runqueue import RunQueue
 
 Runner = Callable[..., xr.Dataset]  # runner(spec) or runner(spec, baseline=targets)
 Targets = Callable[[Any, str | None], xr.Dataset | None]  # (spec, release id) -> targets
@@ -105,11 +109,56 @@ def scenario_inputs() -> Mapping[str, xr.Dataset]:
 _worker: EngineRunner | None = None
 
 
-def _init_worker(cubes: Mapping[str, xr.Dataset], parent_pid: int) -> None:
-    """A worker process: exits with the service (:func:`exit_with_parent`), then holds the
-    engine with the cubes the service assembled."""
+class _CubesFile:
+    """The service's cubes pickled once into a file the worker processes read at start.
+
+    Why not ``initargs``: ``spawn`` writes a new process's arguments into a pipe while the
+    parent still holds that pipe's read end (CPython 3.11 ``popen_spawn_posix``), so a worker
+    SIGKILLed before it has read megabytes of cubes leaves the parent blocked in that write
+    for ever (every later run hung; found by ``benchmarks/fault_processes.py`` under load).
+    A path is a few bytes, written at once. On Linux the file is anonymous (unlinked at
+    once, read through ``/proc/<service pid>/fd/<n>``), so nothing is left behind even when
+    the service is SIGKILLed; elsewhere a named temporary file removed by :meth:`close`.
+    """
+
+    def __init__(self, cubes: Mapping[str, xr.Dataset]):
+        proc_fd = Path(f"/proc/{os.getpid()}/fd")
+        # Kept open for the runner's lifetime (closed by close()), hence no context manager.
+        self._file = (
+            tempfile.TemporaryFile(prefix="ennakointi-cubes-")  # noqa: SIM115
+            if proc_fd.is_dir()
+            else tempfile.NamedTemporaryFile(prefix="ennakointi-cubes-", delete=False)  # noqa: SIM115
+        )
+        pickle.dump(dict(cubes), self._file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._file.flush()
+        name = self._file.name
+        self.path: str = (
+            str(proc_fd / str(self._file.fileno())) if isinstance(name, int) else str(name)
+        )
+
+    def close(self) -> None:
+        self._file.close()
+        if self.path and not self.path.startswith("/proc/"):
+            Path(self.path).unlink(missing_ok=True)
+
+
+def _load_cubes(path: str) -> dict[str, xr.Dataset]:
+    """The cubes a :class:`_CubesFile` holds (in a worker process)."""
+    with open(path, "rb") as f:
+        return dict(pickle.load(f))  # written by this service's own process
+
+
+def _init_worker(cubes: Mapping[str, xr.Dataset] | str, parent_pid: int, nice: int = 0) -> None:
+    """A worker process: exits with the service (:func:`exit_with_parent`), lowers its
+    priority by ``nice`` (reads and health checks of the service get the CPU first), then
+    holds the engine with the cubes the service assembled (given, or the path of a
+    :class:`_CubesFile`)."""
     global _worker
     exit_with_parent(parent_pid)
+    if nice > 0:
+        os.nice(nice)
+    if isinstance(cubes, str):
+        cubes = _load_cubes(cubes)
     _worker = EngineRunner(dict(cubes))
 
 
@@ -205,13 +254,25 @@ class ProcessRunner:
     processes
         Number of worker processes (each kernel already uses every core).
     cubes
-        The input cubes the service assembled at start; each worker gets them once when it
-        starts (default: :func:`scenario_inputs`).
+        The input cubes the service assembled at start; each worker reads them once when it
+        starts, from a file (:class:`_CubesFile`), not through the spawn pipe (default:
+        :func:`scenario_inputs`).
+    nice
+        Niceness added to each worker (``os.nice``): under load the service's event loop and
+        read threads run first, the engine takes the CPU left over.
     """
 
-    def __init__(self, processes: int = 1, cubes: Mapping[str, xr.Dataset] | None = None):
+    def __init__(
+        self,
+        processes: int = 1,
+        cubes: Mapping[str, xr.Dataset] | None = None,
+        *,
+        nice: int = 0,
+    ):
         self.processes = processes
+        self.nice = nice
         self.cubes = dict(cubes if cubes is not None else scenario_inputs())
+        self._cubes_file = _CubesFile(self.cubes)
         self._closed = False
         self._pool = self._new_pool()
 
@@ -220,7 +281,7 @@ class ProcessRunner:
             max_workers=self.processes,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
-            initargs=(self.cubes, os.getpid()),
+            initargs=(self._cubes_file.path, os.getpid(), self.nice),
         )
 
     def __call__(self, spec: Any, baseline: xr.Dataset | None = None) -> xr.Dataset:
@@ -254,6 +315,7 @@ class ProcessRunner:
             if worker.is_alive():
                 worker.kill()
                 worker.join(timeout_s)
+        self._cubes_file.close()
 
 
 @dataclass(frozen=True)
@@ -269,7 +331,12 @@ class ScenarioRun:
 
 
 class ScenarioService:
-    """Run scenarios synchronously (call from a worker thread) and keep recent results.
+    """Run scenarios and keep recent results.
+
+    Routes call :meth:`submit` (async): a stored result answers at once, a new run is
+    admitted to the bounded :class:`~service.runqueue.RunQueue` (or refused with 429) and
+    executes on its own threads, never on the thread pool serving reads. :meth:`run` is the
+    synchronous run itself.
 
     Parameters
     ----------
@@ -288,6 +355,8 @@ class ScenarioService:
         training-need change (:func:`subtract_local_supply`).
     warm_area
         Employment area whose calibration :meth:`warm` prepares.
+    queue
+        Admission and threads of runs (default: one thread, 6 waiting, 2 per client).
     """
 
     def __init__(
@@ -300,8 +369,10 @@ class ScenarioService:
         targets: Targets | None = None,
         supply: Supply | None = None,
         warm_area: str = geography.MIKKELI_AREA,
+        queue: RunQueue | None = None,
     ):
         self.runner = runner
+        self.queue = queue or RunQueue(workers=1, max_waiting=6, per_client=2)
         self.targets = targets
         self.supply = supply
         self.warm_area = warm_area
@@ -322,8 +393,36 @@ class ScenarioService:
         text = json.dumps([spec, release_id, code_version()], sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:20]
 
+    def stored(self, spec: BaseModel, release_id: str | None) -> ScenarioRun | None:
+        """The stored result of ``spec`` on ``release_id``, if an identical run is kept."""
+        run_id = self.run_id(spec.model_dump(mode="json"), release_id)
+        with self._lock:
+            run = self._results.get(run_id)
+            if run is not None:
+                self._results.move_to_end(run_id)
+            return run
+
+    async def submit(self, spec: BaseModel, release_id: str | None, client: str) -> ScenarioRun:
+        """Run ``spec`` for ``client`` through the queue: the stored result if kept, else a
+        new run on the queue's threads.
+
+        Raises
+        ------
+        service.runqueue.BusyError
+            The queue is full, or ``client`` already has its share of runs in it (429).
+        NotConfiguredError
+            No engine installed (503).
+        """
+        if self.runner is None:
+            raise NotConfiguredError("the scenario engine (forecasting.scenarios) is not installed")
+        hit = self.stored(spec, release_id)
+        if hit is not None:
+            return hit
+        return await self.queue.run(client, self.run, spec, release_id)
+
     def run(self, spec: BaseModel, release_id: str | None) -> ScenarioRun:
-        """Run ``spec`` (or return the stored result of an identical earlier run)."""
+        """Run ``spec`` (or return the stored result of an identical earlier run); blocks,
+        so call it from a thread (:meth:`submit` does)."""
         if self.runner is None:
             raise NotConfiguredError("the scenario engine (forecasting.scenarios) is not installed")
         as_json = spec.model_dump(mode="json")
@@ -389,7 +488,8 @@ class ScenarioService:
             log.warning("scenario engine warm-up failed: %s", exc)
 
     def close(self) -> None:
-        """Release the runner's resources (its worker processes, if any)."""
+        """Cancel queued runs and release the runner's resources (its worker processes)."""
+        self.queue.close()
         close = getattr(self.runner, "close", None)
         if callable(close):
             close()

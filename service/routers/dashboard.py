@@ -8,7 +8,9 @@ Finnish Excel and an XLSX workbook (the API's ``format=csv-fi`` and ``format=xls
 
 Pages read the same release (and alert store) as the API. The scenario form submits with GET:
 it computes a result for the page and stores nothing, so it needs no API key; it is capped at
-the operator's default draws and rate limited like every other request.
+the operator's default draws, rate limited like every other request, and its runs wait in the
+bounded scenario queue (per client and in all; :mod:`service.runqueue`), so anonymous runs
+never hold the threads serving reads.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from urllib.parse import urlencode
 
 import pandas as pd
 from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
 
@@ -33,8 +36,10 @@ from service import alert_page, formats, views
 from service.alerts import AlertFilter
 from service.charts import Fan, FanPoint, bar_chart, envelope, fan_chart
 from service.deps import ContextDep, release_data_through
+from service.errors import BusyError
 from service.i18n import LANG_NAMES, UI_LANGS, UiLang, texts
 from service.labels import area_name, label_map
+from service.scenarios import ScenarioRun
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
@@ -426,7 +431,7 @@ def _forecast_variables(context: Any) -> list[str]:
 
 
 @router.get("/scenarios", response_class=HTMLResponse)
-def scenarios(
+async def scenarios(
     request: Request,
     context: ContextDep,
     lang: UiLangQuery = "fi",
@@ -438,23 +443,39 @@ def scenarios(
     draws: Annotated[int, Query(ge=1, le=5000)] = 500,
     run: bool = False,
 ) -> HTMLResponse:
-    t = texts(lang)
-    draws = min(draws, context.settings.scenario.default_draws)
+    """The scenario form; with ``run`` its result. The run waits in the scenario queue
+    (:mod:`service.runqueue`), not on a thread serving reads; a full queue, or a client with
+    its share of runs already queued, gets a small 429 page with ``Retry-After`` (cheap to
+    send: a flood of refused forms must not cost the reads their CPU)."""
     form = {
         "kind": kind,
         "municipality": municipality,
         "industry": industry,
         "jobs": jobs,
-        "start": start or _first_forecast_month(context),
-        "draws": draws,
+        "start": start or await run_in_threadpool(_first_forecast_month, context),
+        "draws": min(draws, context.settings.scenario.default_draws),
     }
-    charts: list[Any] = []
-    elapsed, message = None, ""
-    result: dict[str, Any] = {}
+    result, message = None, ""
     if run:
-        charts, elapsed, message, result = _run_for_page(context, form, lang)
+        client = request.client.host if request.client else "unknown"
+        result, message = await _run_for_page(context, form, lang, f"ip:{client}")
     elif not context.scenarios.available:
-        message = t["scenario_unavailable"]
+        message = texts(lang)["scenario_unavailable"]
+    return await run_in_threadpool(_scenarios_page, request, context, lang, form, result, message)
+
+
+def _scenarios_page(
+    request: Request,
+    context: Any,
+    lang: str,
+    form: dict[str, Any],
+    run: ScenarioRun | None,
+    message: str,
+) -> HTMLResponse:
+    t = texts(lang)
+    municipality = form["municipality"]
+    charts = _charts_for_page(run, form, lang) if run is not None else []
+    result = _result_for_page(run, form, lang) if run is not None else {}
     presets = _preset_names(context)
     industries = sorted((label_map("industry", lang) or {}).items())
     municipalities = [
@@ -474,7 +495,7 @@ def scenarios(
         industries=industries,
         max_draws=context.settings.scenario.default_draws,
         charts=charts,
-        elapsed=elapsed,
+        elapsed=run.elapsed_s if run is not None else None,
         message=message,
         result=result,
         presets=presets,
@@ -596,12 +617,14 @@ def _training_change(result: Any, lang: str) -> list[dict[str, Any]]:
     return rows
 
 
-def _run_for_page(
-    context: Any, form: dict[str, Any], lang: str
-) -> tuple[list[Any], Any, str, dict[str, Any]]:
+async def _run_for_page(
+    context: Any, form: dict[str, Any], lang: str, client: str
+) -> tuple[ScenarioRun | None, str]:
+    """The form's run through the queue: ``(run, message)``; a refused spec gives no run and
+    the reason; a full queue raises :class:`BusyError` in the page's language (429)."""
     t = texts(lang)
     if not context.scenarios.available:
-        return [], None, t["scenario_unavailable"], {}
+        return None, t["scenario_unavailable"]
     try:
         spec = ScenarioSpec(
             name="dashboard",
@@ -617,9 +640,16 @@ def _run_for_page(
             ],
             draws=form["draws"],
         )
-        run = context.scenarios.run(spec, context.releases.current_id())
+        release_id = await run_in_threadpool(context.releases.current_id)
+        return await context.scenarios.submit(spec, release_id, client), ""
+    except BusyError as exc:
+        raise BusyError(t["scenario_busy"].format(n=exc.retry_after_s), exc.retry_after_s) from None
     except (EnnakointiError, ValueError) as exc:
-        return [], None, str(exc), {}
+        return None, str(exc)
+
+
+def _charts_for_page(run: ScenarioRun, form: dict[str, Any], lang: str) -> list[Any]:
+    t = texts(lang)
     area, name = form["municipality"], area_name(form["municipality"], lang)
     draws = t["draws_n"].format(n=form["draws"])
     charts = []
@@ -638,6 +668,12 @@ def _run_for_page(
                 lang=lang,
             )
             charts.append((chart, text))
+    return charts
+
+
+def _result_for_page(run: ScenarioRun, form: dict[str, Any], lang: str) -> dict[str, Any]:
+    """The result table, the training-need change and their downloads of a page's run."""
+    area = form["municipality"]
     areas = [area, geography.employment_area_of(area)]
     variables = [v for v in SCENARIO_TABLE_VARIABLES if v in run.result]
     result = {
@@ -656,7 +692,7 @@ def _run_for_page(
         result["training_note"] = " ".join(
             str(attrs[k]) for k in ("training_need_method", "training_supply") if k in attrs
         )
-    return charts, run.elapsed_s, "", result
+    return result
 
 
 @router.get("/training", response_class=HTMLResponse)

@@ -21,7 +21,7 @@ from service.deps import (
     provenance,
     provenance_headers,
 )
-from service.errors import AUTH_RESPONSES, NotConfiguredError
+from service.errors import AUTH_RESPONSES, BUSY_RESPONSES, NotConfiguredError
 from service.scenarios import ScenarioRun
 from service.schemas import Provenance, ScenarioPage, ScenarioRunOut
 from service.security import Principal, scoped
@@ -78,7 +78,7 @@ def _run_provenance(run: ScenarioRun, context: ServiceContext) -> Provenance:
     "/runs",
     response_model=ScenarioRunOut,
     status_code=201,
-    responses=AUTH_RESPONSES,
+    responses={**AUTH_RESPONSES, **BUSY_RESPONSES},
     summary="Run a scenario (scope scenarios:run)",
 )
 async def run_scenario(
@@ -88,14 +88,15 @@ async def run_scenario(
     request: Request,
     response: Response,
 ) -> ScenarioRunOut:
-    """Run the labour-flow simulation for the events in ``spec`` synchronously (in a worker
-    thread) and return the result id; the same spec, seed and release give the same id and
-    the stored result. Large batch runs belong in a flow, not here.
+    """Run the labour-flow simulation for the events in ``spec`` and return the result id;
+    the same spec, seed and release give the same id and the stored result. Runs wait in a
+    bounded queue of their own (429 with ``Retry-After`` when it is full, or when this key
+    already has its share of runs in it). Large batch runs belong in a flow, not here.
     """
     if not context.scenarios.available:
         raise NotConfiguredError("the scenario engine (forecasting.scenarios) is not installed")
-    release_id = context.releases.current_id()
-    run = await run_in_threadpool(context.scenarios.run, spec, release_id)
+    release_id = await run_in_threadpool(context.releases.current_id)
+    run = await context.scenarios.submit(spec, release_id, f"key:{principal.name}")
     prov = _run_provenance(run, context)
     response.headers.update(provenance_headers(prov))
     url = str(request.url_for("scenario_result", run_id=run.id))
