@@ -523,3 +523,20 @@ def test_panel_combination_weights_from_the_recent_blocks_only() -> None:
     np.testing.assert_allclose(longer.backtest_z_[:, :2], recent.backtest_z_)
     every = stacked_weights(longer.backtest_loc_, longer.backtest_actual_)
     assert not np.allclose(every, longer.weights_[0])  # all five blocks would differ
+
+
+@pytest.mark.parametrize(
+    "model", [*MODELS, PooledRegression(max_horizon=6), PanelCombination()], ids=repr
+)
+def test_estimators_are_sklearn_estimators(model: object) -> None:
+    """The base is scikit-learn's ``BaseEstimator``: ``sklearn.base.clone`` gives an unfitted
+    copy with equal parameters, ``set_params`` changes one, ``clone(**changes)`` agrees."""
+    from sklearn.base import BaseEstimator, clone
+
+    assert isinstance(model, BaseEstimator)
+    copy = clone(model)
+    assert type(copy) is type(model) and copy is not model
+    assert repr(copy.get_params(deep=False)) == repr(model.get_params(deep=False))
+    name = next(iter(model.get_params(deep=False)))
+    value = model.get_params(deep=False)[name]
+    assert repr(model.clone(**{name: value}).get_params()) == repr(model.get_params())

@@ -27,7 +27,7 @@ from typing import Self
 
 import numpy as np
 
-from models.forecast._base import Forecast, ParamsMixin, _check_horizon
+from models.forecast._base import Estimator, Forecast, _check_horizon
 
 N_FEATURES = 30
 SIZE_CENTRE, SIZE_SCALE = 6.0, 2.0  # log1p of about 400 counts; a factor e^2 ~ 7.4
@@ -81,7 +81,7 @@ def _design(
     return np.stack(cols, axis=-1), z[:, s]
 
 
-class PooledRegression(ParamsMixin):
+class PooledRegression(Estimator):
     """Direct multi-horizon ridge regression pooled over a panel of count series.
 
     Parameters
