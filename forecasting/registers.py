@@ -77,6 +77,9 @@ BACKTEST_HORIZON = 36
 MIN_HISTORY = 48  # months before the first allowed origin (2009-12)
 MIN_RUN = 24  # complete months the engine needs up to its anchor (see gap_plan)
 SUPPRESSED_VALUE = 2.5
+#: The pooled member's mean-reversion features (:class:`~models.forecast.PooledRegression`
+#: ``reversion``), chosen on the tuning origins (docs/results/registers.md).
+POOLED_REVERSION = False
 #: Vacancy upper bounds: never above this share of the area's labour force (the highest
 #: monthly vacancies / labour force of any municipality 2006-2023 is 0.43, the median
 #: municipality's highest 0.05) ...
@@ -295,7 +298,9 @@ def make_engine(max_horizon: int = BACKTEST_HORIZON) -> PanelCombination:
     )
     return PanelCombination(
         models=members,
-        pooled=PooledRegression(max_horizon=max(int(max_horizon), BACKTEST_HORIZON)),
+        pooled=PooledRegression(
+            max_horizon=max(int(max_horizon), BACKTEST_HORIZON), reversion=POOLED_REVERSION
+        ),
         weighting="stacked",
         n_windows=INNER_BLOCKS,
         weight_windows=WEIGHT_BLOCKS,
