@@ -403,6 +403,10 @@ def main() -> None:
         help="the pooled member's mean-reversion features (A/B on the tuning origins)",
     )  # fmt: skip
     parser.add_argument("--no-turn", action="store_true", help="skip the 2023-10 check")
+    parser.add_argument(
+        "--peers-cached", action="store_true",
+        help="peers only on the origins already cached (a partial run; stated in the doc)",
+    )  # fmt: skip
     args = parser.parse_args()
     load0 = os.getloadavg()[0]
     began, cpu0 = time.perf_counter(), time.process_time()
@@ -419,10 +423,20 @@ def main() -> None:
         if sample is not None:
             keep = set(peer_forecasts(ds, origins[:1], sample)["area"])
             ours = ours[(ours["level"] != "municipality") | ours["area"].isin(keep)]
-        peers = peer_forecasts(ds, origins, sample) if name in args.peers.split(",") else None
+        peers, note = None, "peers not run on this set"
+        if name in args.peers.split(","):
+            with_peers = origins
+            if args.peers_cached:
+                tag = sample or "all"
+                with_peers = tuple(o for o in origins if (CACHE / f"peers-{o}-{tag}.pkl").exists())
+            peers = peer_forecasts(ds, with_peers, sample) if with_peers else None
+            note = f"peers and the comparisons with them on origins {', '.join(with_peers)}"
         t = tables(ours, peers)
+        if peers is not None and len(with_peers) < len(origins):
+            same = tables(ours[ours["origin"].isin(with_peers)], peers)
+            t.update({k: same[k] for k in ("accuracy", "scores", "origins")})
         sections += [
-            f"## {name.capitalize()} origins: {', '.join(origins)}", "",
+            f"## {name.capitalize()} origins: {', '.join(origins)}", "", f"({note})", "",
             "### Verdicts (issue 17 figures)", "", *[f"- {line}" for line in verdicts(t)], "",
             "### Mean MASE by method (municipalities)", "", markdown(t["accuracy"]), "",
             "### Interval coverage and MSIS95 (municipalities)", "", markdown(t["scores"]), "",
