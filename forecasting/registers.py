@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -77,6 +77,17 @@ BACKTEST_HORIZON = 36
 MIN_HISTORY = 48  # months before the first allowed origin (2009-12)
 MIN_RUN = 24  # complete months the engine needs up to its anchor (see gap_plan)
 SUPPRESSED_VALUE = 2.5
+#: The pooled member's mean-reversion features (:class:`~models.forecast.PooledRegression`
+#: ``reversion``), chosen on the tuning origins (docs/results/registers.md).
+POOLED_REVERSION = False
+#: Vacancy upper bounds: never above this share of the area's labour force (the highest
+#: monthly vacancies / labour force of any municipality 2006-2023 is 0.43, the median
+#: municipality's highest 0.05) ...
+VACANCY_LF_SHARE = 0.5
+#: ... nor above this many times the series' own highest month before the anchor (over
+#: 36 months after the origins 2012-2020, 99 % of municipal series stayed below 3.1 times
+#: their earlier maximum).
+VACANCY_HISTORY_FACTOR = 3.0
 N_SAMPLES = 1000
 INNER_BLOCKS = 8  # yearly held-out blocks of the inner backtests (calibration, common shock)
 WEIGHT_BLOCKS = 3  # the most recent of them set the weights and MinT's variances
@@ -287,7 +298,9 @@ def make_engine(max_horizon: int = BACKTEST_HORIZON) -> PanelCombination:
     )
     return PanelCombination(
         models=members,
-        pooled=PooledRegression(max_horizon=max(int(max_horizon), BACKTEST_HORIZON)),
+        pooled=PooledRegression(
+            max_horizon=max(int(max_horizon), BACKTEST_HORIZON), reversion=POOLED_REVERSION
+        ),
         weighting="stacked",
         n_windows=INNER_BLOCKS,
         weight_windows=WEIGHT_BLOCKS,
@@ -325,6 +338,31 @@ def forecast_variable(
             observed=observed,
         )  # fmt: skip
     return VariableForecast(**vars(result), rows=rows)
+
+
+def vacancy_ceiling(history: np.ndarray, labour_force: np.ndarray) -> np.ndarray:
+    """Upper limit ``(n, h)`` of vacancy bounds: the smaller of ``VACANCY_LF_SHARE`` (0.5)
+    times the labour force forecast ``(n, h)`` and ``VACANCY_HISTORY_FACTOR`` (3) times the
+    series' highest month in ``history`` ``(n, T)`` (the training counts)."""
+    own = VACANCY_HISTORY_FACTOR * np.nanmax(np.asarray(history, float), axis=1)
+    return np.minimum(VACANCY_LF_SHARE * np.asarray(labour_force, float), own[:, None])
+
+
+def cap_bounds(fc: VariableForecast, ceiling: np.ndarray) -> VariableForecast:
+    """``fc`` with its reconciled bounds held at or below ``ceiling`` ``(n, h)`` for the last
+    ``h`` steps (never below the point forecast, so the bounds stay nested around it).
+
+    The point forecast is not touched (it stays coherent); the bounds are quantiles of
+    each series, not sums, so capping one series' bound does not break any identity.
+    """
+    h = ceiling.shape[1]
+    limit = np.maximum(ceiling, fc.point[:, -h:])
+    bounds = {}
+    for key, values in fc.bounds.items():
+        capped = np.array(values, dtype=float)
+        capped[:, -h:] = np.minimum(capped[:, -h:], limit)
+        bounds[key] = capped
+    return replace(fc, bounds=bounds)
 
 
 def registers_cube() -> xr.Dataset:
@@ -589,10 +627,14 @@ def _variable_forecast(
     if anchor < end:
         observed = np.full((len(rows), steps), np.nan)
         observed[:, : end - anchor] = observed_panel(ds, variable, hier, rows, anchor, end)
+    panel = hierarchy_panel(ds, variable, hier, anchor)
     fc = forecast_variable(
-        hierarchy_panel(ds, variable, hier, anchor), hier, rows, steps,
+        panel, hier, rows, steps,
         rng=np.random.default_rng(stream), n_samples=req.n_samples, observed=observed,
     )  # fmt: skip
+    if variable == "vacancies":
+        labour = labour_force_forecast(ds, hier, rows, end, req.horizon)
+        fc = cap_bounds(fc, vacancy_ceiling(panel[hier.index(rows)], labour))
     stats = np.stack([fc.point, *(fc.bounds[k] for k in STATISTICS[1:])], axis=-1)
     return stats[:, -req.horizon :], fc.transient_share
 

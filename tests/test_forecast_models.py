@@ -523,3 +523,40 @@ def test_panel_combination_weights_from_the_recent_blocks_only() -> None:
     np.testing.assert_allclose(longer.backtest_z_[:, :2], recent.backtest_z_)
     every = stacked_weights(longer.backtest_loc_, longer.backtest_actual_)
     assert not np.allclose(every, longer.weights_[0])  # all five blocks would differ
+
+
+@pytest.mark.parametrize(
+    "model", [*MODELS, PooledRegression(max_horizon=6), PanelCombination()], ids=repr
+)
+def test_estimators_are_sklearn_estimators(model: object) -> None:
+    """The base is scikit-learn's ``BaseEstimator``: ``sklearn.base.clone`` gives an unfitted
+    copy with equal parameters, ``set_params`` changes one, ``clone(**changes)`` agrees."""
+    from sklearn.base import BaseEstimator, clone
+
+    assert isinstance(model, BaseEstimator)
+    copy = clone(model)
+    assert type(copy) is type(model) and copy is not model
+    assert repr(copy.get_params(deep=False)) == repr(model.get_params(deep=False))
+    name = next(iter(model.get_params(deep=False)))
+    value = model.get_params(deep=False)[name]
+    assert repr(model.clone(**{name: value}).get_params()) == repr(model.get_params())
+
+
+def test_pooled_reversion_pulls_a_boom_back() -> None:
+    """With ``reversion=True`` the pooled model learns that a level far above its long-run
+    mean falls back: a panel of mean-reverting series (AR(1) around a fixed level) that
+    ends high is forecast lower 12 months on, and closer to the truth than without."""
+    rng = np.random.default_rng(11)
+    n, T = 40, 180
+    level = rng.uniform(4, 7, n)[:, None]
+    dev = np.zeros((n, T))
+    for t in range(1, T):
+        dev[:, t] = 0.93 * dev[:, t - 1] + rng.normal(0, 0.08, n)
+    dev[:, -1] = np.abs(dev[:, -1]) + 0.5  # every series ends in a boom
+    Y = np.expm1(level + dev)
+    plain = PooledRegression(max_horizon=12).fit(Y).predict(12)
+    rev = PooledRegression(max_horizon=12, reversion=True).fit(Y).predict(12)
+    assert rev.loc.shape == (n, 12)
+    truth = level[:, 0] + dev[:, -1] * 0.93**12
+    assert np.mean(rev.loc[:, -1]) < np.mean(plain.loc[:, -1])
+    assert np.mean(np.abs(rev.loc[:, -1] - truth)) < np.mean(np.abs(plain.loc[:, -1] - truth))

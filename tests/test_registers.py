@@ -198,3 +198,42 @@ def test_forecast_occupations_for_etela_savo() -> None:
     assert ds["tightness_label"].sel(area="MK10", occupation="32").item() == "shortage"
     with pytest.raises(ValidationError, match="area"):
         forecast_occupations(occupations, "2021-06", 6, area="MK05")
+
+
+def test_vacancy_ceiling_is_the_smaller_of_history_and_labour_force() -> None:
+    history = np.array([[10.0, 40.0, 20.0], [100.0, 300.0, 200.0]])
+    labour = np.array([[1000.0, 1000.0], [843.0, 843.0]])
+    ceiling = registers.vacancy_ceiling(history, labour)
+    # 3 x own maximum (120) for the first series; half of 843 for the second (not 900)
+    np.testing.assert_allclose(ceiling, [[120.0, 120.0], [421.5, 421.5]])
+
+
+def test_cap_bounds_keeps_the_point_and_the_nesting() -> None:
+    rng = np.random.default_rng(3)
+    point = rng.uniform(10, 100, (4, 6))
+    bounds = {
+        "lo95": point * 0.3, "lo80": point * 0.6, "hi80": point * 2.0, "hi95": point * 4.0,
+    }  # fmt: skip
+    fc = registers.VariableForecast(
+        base=None, point=point, bounds=bounds, bottom_up=point, weights=np.ones((4, 1)),  # type: ignore[arg-type]
+        shrinkage=0.0,
+    )  # fmt: skip
+    ceiling = np.full((4, 3), 150.0)
+    capped = registers.cap_bounds(fc, ceiling)
+    np.testing.assert_array_equal(capped.point, point)
+    np.testing.assert_array_equal(capped.bounds["hi95"][:, :3], bounds["hi95"][:, :3])
+    tail = {k: v[:, 3:] for k, v in capped.bounds.items()}
+    assert np.all(tail["hi95"] <= np.maximum(150.0, point[:, 3:]))
+    assert np.all(tail["lo95"] <= tail["lo80"])
+    assert np.all(tail["lo80"] <= point[:, 3:]) and np.all(point[:, 3:] <= tail["hi80"])
+    assert np.all(tail["hi80"] <= tail["hi95"])
+
+
+def test_vacancy_upper_bounds_respect_the_labour_force(cube: xr.Dataset) -> None:
+    """Issue 17: the 95 % upper bound of vacancies (Puumala 2,341 against a labour force of
+    843) must stay at or below half the labour force and three times the series' record."""
+    fc = forecast_registers(cube, "latest", 42, "area", "MK10", n_samples=200, seed=2)
+    hi95 = fc["vacancies"].sel(statistic="hi95")
+    assert np.all(hi95 <= registers.VACANCY_LF_SHARE * fc["labour_force"] + 1e-9)
+    record = cube["vacancies"].sel(area=list(fc["area"].values)).max("time")
+    assert np.all(hi95 <= registers.VACANCY_HISTORY_FACTOR * record + 1e-9)

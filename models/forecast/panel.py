@@ -15,7 +15,7 @@ from typing import Self
 
 import numpy as np
 
-from models.forecast._base import BaseForecaster, Forecast, ParamsMixin, _check_horizon
+from models.forecast._base import BaseForecaster, Estimator, Forecast, _check_horizon
 from models.forecast.arima import SeasonalARIMA
 from models.forecast.ets import DampedETS
 from models.forecast.naive import SeasonalNaive
@@ -37,7 +37,7 @@ def default_members(season_length: int = 12) -> tuple[BaseForecaster, ...]:
     )
 
 
-class PanelCombination(ParamsMixin):
+class PanelCombination(Estimator):
     """Combine local members (fitted per series) and an optional pooled member (per panel).
 
     Parameters

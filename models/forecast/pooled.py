@@ -27,9 +27,11 @@ from typing import Self
 
 import numpy as np
 
-from models.forecast._base import Forecast, ParamsMixin, _check_horizon
+from models.forecast._base import Estimator, Forecast, _check_horizon
 
-N_FEATURES = 30
+N_BASE = 15  # features before the size interactions
+N_REVERSION = 3  # own, parent and national distance from the long-run level
+N_FEATURES = 2 * N_BASE
 SIZE_CENTRE, SIZE_SCALE = 6.0, 2.0  # log1p of about 400 counts; a factor e^2 ~ 7.4
 
 
@@ -46,10 +48,23 @@ def _rolling_mean(x: np.ndarray, width: int) -> np.ndarray:
     return out
 
 
+def _expanding_mean(x: np.ndarray, first: int) -> np.ndarray:
+    """``out[:, t]`` the mean of ``x[:, :t + 1]`` (NaN for ``t < first``)."""
+    out = np.cumsum(x, axis=1) / np.arange(1, x.shape[1] + 1)
+    out[:, :first] = np.nan
+    return out
+
+
 def _design(
-    z: np.ndarray, parent: np.ndarray, national: int, t: np.ndarray, h: int, m: int
+    z: np.ndarray,
+    parent: np.ndarray,
+    national: int,
+    t: np.ndarray,
+    h: int,
+    m: int,
+    reversion: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Features ``(n, len(t), N_FEATURES)`` and the base ``z[:, s]`` ``(n, len(t))``."""
+    """Features ``(n, len(t), n_features)`` and the base ``z[:, s]`` ``(n, len(t))``."""
     n, T = z.shape
     yoy = np.full((n, T), np.nan)
     yoy[:, m:] = z[:, m:] - z[:, :-m]
@@ -74,6 +89,15 @@ def _design(
         z[:, s] - z[:, s - m],
         z[:, s - m] - annual[:, s - m],
     ]
+    if reversion:
+        # distance of the trailing year from the series' long-run level (mean since the
+        # start): the pull back toward the cycle's middle after a boom or a slump
+        gap = annual - _expanding_mean(z, 3 * m - 1)
+        cols += [
+            gap[:, t],
+            gap[parent][:, t],
+            np.broadcast_to(gap[national, t], (n, t.size)),
+        ]
     # every feature also enters multiplied by the series' centred log size, so small and
     # large series can have different dynamics (more noise and mean reversion when small)
     size = (annual[:, t] - SIZE_CENTRE) / SIZE_SCALE
@@ -81,7 +105,7 @@ def _design(
     return np.stack(cols, axis=-1), z[:, s]
 
 
-class PooledRegression(ParamsMixin):
+class PooledRegression(Estimator):
     """Direct multi-horizon ridge regression pooled over a panel of count series.
 
     Parameters
@@ -92,20 +116,36 @@ class PooledRegression(ParamsMixin):
         Horizons ``1 .. max_horizon`` get their own coefficients.
     ridge
         Penalty per training row (``lambda = ridge * rows``), for numerical stability.
+    reversion
+        Add the distance of the series', its parent's and the national trailing-year level
+        from their long-run (expanding) mean, and their size interactions: mean reversion
+        toward the cycle.
 
     Attributes
     ----------
-    coef_ : ndarray (max_horizon, N_FEATURES)
+    coef_ : ndarray (max_horizon, n_features)
     scale_ : ndarray (n, max_horizon)
         In-sample residual RMS per series and horizon (log scale).
     fittedvalues_ : ndarray (n, T)
         In-sample one-step predictions of ``log1p(y)`` (NaN for the first ``3 m`` months).
     """
 
-    def __init__(self, *, season_length: int = 12, max_horizon: int = 36, ridge: float = 1e-3):
+    def __init__(
+        self,
+        *,
+        season_length: int = 12,
+        max_horizon: int = 36,
+        ridge: float = 1e-3,
+        reversion: bool = False,
+    ):
         self.season_length = season_length
         self.max_horizon = max_horizon
         self.ridge = ridge
+        self.reversion = reversion
+
+    @property
+    def n_features(self) -> int:
+        return 2 * (N_BASE + (N_REVERSION if self.reversion else 0))
 
     @property
     def min_length(self) -> int:
@@ -124,7 +164,8 @@ class PooledRegression(ParamsMixin):
         parent = np.arange(n) if parent is None else np.asarray(parent, dtype=np.int64)
         z = np.log1p(Y)
         first = 3 * m - 1  # earliest last-observation index with every feature defined
-        coef = np.zeros((H, N_FEATURES))
+        k, rev = self.n_features, bool(self.reversion)
+        coef = np.zeros((H, k))
         scale = np.full((n, H), np.nan)
         fitted = np.full((n, T), np.nan)
         for h in range(1, H + 1):
@@ -132,10 +173,10 @@ class PooledRegression(ParamsMixin):
             if t.size == 0:
                 coef[h - 1], scale[:, h - 1] = coef[h - 2], scale[:, h - 2] * np.sqrt(h / (h - 1))
                 continue
-            X, base = _design(z, parent, national, t, h, m)
+            X, base = _design(z, parent, national, t, h, m, rev)
             target = z[:, t + h] - base
-            A, b = X.reshape(-1, N_FEATURES), target.reshape(-1)
-            penalty = self.ridge * b.size * np.eye(N_FEATURES)
+            A, b = X.reshape(-1, k), target.reshape(-1)
+            penalty = self.ridge * b.size * np.eye(k)
             coef[h - 1] = np.linalg.solve(A.T @ A + penalty, A.T @ b)
             resid = target - X @ coef[h - 1]
             if h == 1:
@@ -157,6 +198,6 @@ class PooledRegression(ParamsMixin):
         last = np.array([z.shape[1] - 1])
         loc = np.empty((z.shape[0], h))
         for step in range(1, h + 1):
-            X, base = _design(z, self.parent_, self.national_, last, step, m)
+            X, base = _design(z, self.parent_, self.national_, last, step, m, self.reversion)
             loc[:, step - 1] = base[:, 0] + X[:, 0] @ self.coef_[step - 1]
         return Forecast.from_log(loc, self.scale_[:, :h])
