@@ -211,7 +211,9 @@ def mail_review(release_id: str, store_root: str | None = None) -> int:
     if opened.find_attachment(kind="monthly_review") is None:
         return 0  # nothing to send: no alert database is opened
     deliverer = deliverer_from_settings(make_engine(get_settings().alerts.database_url))
-    queued = queue_monthly_review(deliverer, opened)
+    queued = queue_monthly_review(
+        deliverer, opened, link_base=get_settings().service.public_base_url
+    )
     if queued:
         deliverer.process_due()
     return queued

@@ -86,6 +86,9 @@ class ServiceSettings(BaseModel):
     # Reverse proxies (IPs or CIDRs) whose X-Forwarded-For/-Proto is believed; empty: none,
     # the client address is the socket's (else anyone could spoof it past the rate limit).
     trusted_proxies: list[str] = Field(default_factory=list)
+    # The address users reach the service at ("https://ennakointi.example.fi"), for links in
+    # the messages it sends (the monthly review e-mail); None: messages carry no link.
+    public_base_url: str | None = Field(default=None, pattern=r"^https?://[^\s/]+\S*$")
 
 
 class PrefectSettings(BaseModel):

@@ -461,6 +461,11 @@ class _Subscription(BaseModel):
     min_severity: Severity = "warning"
     digest: StrictBool = Field(default=True, description="include in the monthly digest")
     immediate: StrictBool = Field(default=True, description="send critical alerts at once")
+    monthly_review: StrictBool = Field(
+        default=False,
+        description="e-mail the monthly labour-market review (Finnish PDF) of the subscribed "
+        "employment areas with every release (e-mail subscriptions only)",
+    )
 
 
 class EmailSubscription(_Subscription):

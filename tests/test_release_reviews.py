@@ -99,3 +99,32 @@ def test_publishing_mails_the_review_to_its_subscribers(built, tmp_path, monkeyp
         (row,) = session.query(DeliveryRow).all()
         assert (row.kind, row.status, row.attempts) == ("review", "pending", 1)
         assert row.payload["attachments"][0]["filename"].endswith("TA23_2026-06_fi.pdf")
+        assert "http" not in row.payload["text"]  # no public address configured: no link
+
+
+def test_the_review_mail_links_to_the_public_address_when_set(built, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """``service.public_base_url`` set: the e-mail links to the API's copy of that release."""
+    from forecasting.alerts import run
+    from forecasting.io.alert_db import DeliveryRow, SubscriptionRow, make_engine, session_scope
+    from forecasting.io.delivery import Deliverer, SmtpConfig
+    from forecasting.settings import Settings
+
+    ctx, refs, root = built
+    info = flow.publish.fn(ctx, refs, {}, root, {})
+    engine = make_engine(f"sqlite:///{tmp_path / 'alerts.sqlite'}")
+    with session_scope(engine) as session:
+        session.add(SubscriptionRow(recipient="board", channel="email", address="b@example.fi",
+                                    areas=["TA23"], monthly_review=True))  # fmt: skip
+    deliverer = Deliverer(engine, smtp=SmtpConfig(host="127.0.0.1", port=9))
+    monkeypatch.setattr(run, "deliverer_from_settings", lambda db: deliverer)
+    monkeypatch.setattr("forecasting.io.alert_db.make_engine", lambda url: engine)
+    settings = Settings(service={"public_base_url": "https://ennakointi.kunta.example/"})
+    monkeypatch.setattr(flow, "get_settings", lambda: settings)
+    assert flow.mail_review.fn(info.id, root) == 1
+    with session_scope(engine) as session:
+        (row,) = session.query(DeliveryRow).all()
+        link = (
+            "https://ennakointi.kunta.example/v1/reports/monthly?area=TA23&format=pdf&lang=fi"
+            f"&release={info.id}"
+        )
+        assert row.payload["text"].endswith(f"Verkossa: {link}")

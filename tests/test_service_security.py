@@ -140,6 +140,33 @@ def test_subscribe_creates_then_updates(client):
     assert client.post("/v1/subscriptions", json=bad, headers=headers).status_code == 422
 
 
+def test_an_email_subscription_opts_in_and_out_of_the_monthly_review(client):
+    headers = {"X-API-Key": "key-all"}
+    plain = client.post("/v1/subscriptions", json=SUBSCRIPTION, headers=headers).json()
+    assert plain["monthly_review"] is False  # opt-in: off unless asked for
+    body = {**SUBSCRIPTION, "monthly_review": True}
+    on = client.post("/v1/subscriptions", json=body, headers=headers)
+    assert on.status_code == 200 and on.json()["monthly_review"] is True
+    assert on.json()["id"] == plain["id"]  # the same subscription, updated
+    listed = client.get("/v1/subscriptions", headers=headers).json()["data"]
+    assert [s["monthly_review"] for s in listed if s["id"] == plain["id"]] == [True]
+    off = client.post("/v1/subscriptions", json=SUBSCRIPTION, headers=headers).json()
+    assert off["monthly_review"] is False
+    assert (
+        client.post(
+            "/v1/subscriptions", json={**body, "monthly_review": "yes"}, headers=headers
+        ).status_code
+        == 422
+    )
+
+
+def test_a_webhook_cannot_ask_for_the_monthly_review(client):
+    body = {**WEB, "monthly_review": True}
+    r = client.post("/v1/subscriptions", json=body, headers={"X-API-Key": "key-all"})
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "body.monthly_review"
+
+
 def test_acknowledge_records_who_and_keeps_history(client):
     r = client.post(
         "/v1/alerts/1/acknowledge",

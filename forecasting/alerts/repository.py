@@ -54,6 +54,7 @@ class SubscriptionIn(BaseModel):
     min_severity: Literal["info", "warning", "critical"] = "warning"
     digest: bool = True
     immediate: bool = True
+    monthly_review: bool = False  # the monthly review by e-mail with every release
 
     @field_validator("areas")
     @classmethod

@@ -203,17 +203,21 @@ def subscribe(
     response: Response,
 ) -> SubscriptionOut:
     """Deliver alerts of some areas and a minimum severity by e-mail or webhook, as a monthly
-    digest and/or at once for critical alerts. The same recipient, channel and address
-    updates the key's existing subscription (200) instead of creating a second one (201);
-    if another key made that one, the answer is 409. A webhook must be https to a public
-    host (no internal, loopback or link-local address, no credentials in the URL) unless the
-    operator allow-listed the host (``alerts.webhook_allow_hosts``); 422 names the field.
+    digest and/or at once for critical alerts; an e-mail subscription may also ask for the
+    monthly labour-market review (``monthly_review``, a PDF with every release). The same
+    recipient, channel and address updates the key's existing subscription (200) instead of
+    creating a second one (201); if another key made that one, the answer is 409. A webhook
+    must be https to a public host (no internal, loopback or link-local address, no
+    credentials in the URL) unless the operator allow-listed the host
+    (``alerts.webhook_allow_hosts``); 422 names the field.
     """
     try:
         areas = [geography.resolve_area(a) for a in sub.areas]
     except UnknownAreaError as exc:
         raise ValidationError("areas", str(exc)) from exc
     if sub.channel != "email":
+        if sub.monthly_review:
+            raise ValidationError("body.monthly_review", "the review is sent by e-mail only")
         problem = webhook_url_problem(sub.address, context.settings.alerts.webhook_allow_hosts)
         if problem is not None:
             raise ValidationError("body.address", problem)
