@@ -83,3 +83,45 @@ def test_real_registers_2026_06_special_groups_and_clients(cubes) -> None:  # ty
     # youth and foreign need a year-earlier month (2025-06 is in the gap): silent
     assert (out["youth_rise"].severity == rules.NORMAL).all()
     assert (out["foreign_rise"].severity == rules.NORMAL).all()
+
+
+def _clients_signal(reg: xr.Dataset) -> rules.Signal:
+    signals = register_rule_signals(RegisterInputs(reg, ("TA23",)), CONFIG)
+    (sig,) = [s for s in signals if s.rule == "clients_per_expert"]
+    return sig
+
+
+def test_clients_per_expert_cannot_be_replayed_on_2006_2023(cubes) -> None:  # type: ignore[no-untyped-def]
+    """Jobseekers (HAKIJALOPUSSA) exist only from 2026-06: the 2006-2023 replay has no
+    clients figure and so no episode (the 5 info episodes before came from 1.45 x unemployed)."""
+    reg = cubes["registers"].sel(time=slice("2006-01-01", "2023-10-01"))
+    sig = _clients_signal(reg)
+    assert sig.numbers["clients_per_expert"].isnull().all()
+    assert (sig.severity == rules.NORMAL).all()
+
+
+def test_clients_per_expert_fires_live_once_over_200_for_two_months(cubes, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The real TA23 2026-06 (5,907 jobseekers / 50 experts = 118) fires nothing; a synthetic
+    2026-07/08 with twice the jobseekers (236 per expert, over 200 but under 250) fires one
+    warning episode in 2026-08: the rule needs 2 breaching months of 3 (``for_k``), and the
+    2023-11..2026-05 gap leaves 2026-06 the only month before."""
+    from forecasting.alerts.engine import AlertEngine
+    from forecasting.io.alert_db import make_engine
+
+    reg = cubes["registers"].sel(time=slice("2026-01-01", "2026-06-01"))
+    months = pd.date_range("2026-01-01", "2026-08-01", freq="MS")
+    reg = reg.reindex(time=months)
+    for m in ("2026-07-01", "2026-08-01"):
+        reg["jobseekers"].loc[{"time": m}] = 2 * reg["jobseekers"].sel(time="2026-06-01")
+    sig = _clients_signal(reg)
+    clients = sig.numbers["clients_per_expert"].sel(area="TA23")
+    assert float(clients.sel(time="2026-06-01")) == pytest.approx(5907 / 50)
+    assert float(clients.sel(time="2026-08-01")) == pytest.approx(2 * 5907 / 50)
+    sev = sig.severity.sel(area="TA23")
+    assert int(sev.sel(time="2026-06-01")) == rules.NORMAL  # 118: within 100-200
+    assert int(sev.sel(time="2026-07-01")) == rules.WARNING
+    engine = AlertEngine(make_engine(f"sqlite:///{tmp_path / 'a.sqlite'}"))
+    report = engine.evaluate([sig], list(months))
+    fired = [(t.area, f"{t.month:%Y-%m}", t.severity_name) for t in report.transitions
+             if t.to_state == "firing"]  # fmt: skip
+    assert fired == [("TA23", "2026-08", "warning")]
