@@ -2,13 +2,16 @@
 
 One evaluation loads the states of the alerts concerned, steps them month by month in memory,
 and writes the changed alerts and their history in one transaction. Firing critical alerts are
-sent at once to subscribers who want immediate alerts; every evaluated month with transitions
-produces one digest per subscriber. Delivery keys make a re-run send nothing twice.
+sent at once to subscribers who want immediate alerts; every evaluation with transitions
+produces one digest per subscriber (``digest``): all their alerts of the evaluation in one
+message, whatever months it covered, most severe first, each with its explanation in Finnish.
+Delivery keys make a re-run send nothing twice.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -97,6 +100,8 @@ class AlertEngine:
         self.engine = engine
         self.deliverer = deliverer or Deliverer(engine)
         self.config = config or load_config()
+        #: explanations of this engine's firing transitions, for the digests
+        self._explanations: dict[tuple[str, int, dt.date], dict[str, Any]] = {}
 
     def evaluate(
         self,
@@ -104,13 +109,20 @@ class AlertEngine:
         months: Sequence[pd.Timestamp],
         *,
         explainer: Explainer | None = None,
+        notify: bool = True,
     ) -> EvaluationReport:
-        """Step every alert of ``signals`` through ``months`` (in order) and persist."""
+        """Step every alert of ``signals`` through ``months`` (in order) and persist.
+
+        ``notify=False`` queues nothing: a caller evaluating in several calls (data months,
+        then the current month) calls :meth:`notify` once on all transitions, so each
+        subscriber gets one digest for the whole evaluation.
+        """
         report = EvaluationReport()
         with session_scope(self.engine) as session:
             for signal in signals:
                 report.transitions += self._evaluate_signal(session, signal, months, explainer)
-        report.enqueued = self.notify(report.transitions)
+        if notify:
+            report.enqueued = self.notify(report.transitions)
         return report
 
     def _evaluate_signal(
@@ -190,6 +202,7 @@ class AlertEngine:
             if tr.to_state == "firing" and explainer is not None:
                 detail["explanation"] = explainer(tr)
                 row.explanation = detail["explanation"]
+                self._explanations[(tr.key, tr.episode, tr.month)] = detail["explanation"]
             session.add(
                 AlertHistoryRow(
                     alert_id=row.id,
@@ -204,30 +217,27 @@ class AlertEngine:
 
     # -- notification ------------------------------------------------------------------------
     def notify(self, transitions: Sequence[Transition]) -> int:
-        """Queue immediate messages (firing critical) and one digest per month and subscriber."""
+        """Queue immediate messages (firing critical) and one digest per subscriber with all
+        of ``transitions`` they want (none if they want none of them)."""
         with session_scope(self.engine) as session:
             subs = session.scalars(select(SubscriptionRow)).all()
         enqueued = 0
-        by_month: dict[dt.date, list[Transition]] = {}
-        for tr in transitions:
-            by_month.setdefault(tr.month, []).append(tr)
         for sub in subs:
-            for month, trs in sorted(by_month.items()):
-                mine = [t for t in trs if _wants(sub, t)]
-                if not mine:
-                    continue
-                if sub.immediate:
-                    for t in mine:
-                        if t.to_state == "firing" and t.severity >= 3:
-                            key = f"{t.key}:e{t.episode}:fired:{sub.id}"
-                            enqueued += self.deliverer.enqueue(
-                                sub.id, _message(t), idempotency_key=key
-                            )
-                if sub.digest:
-                    key = f"digest:{month.isoformat()}:{sub.id}"
-                    enqueued += self.deliverer.enqueue(
-                        sub.id, _digest(month, mine), idempotency_key=key, kind="digest"
-                    )
+            mine = [t for t in transitions if _wants(sub, t)]
+            if not mine:
+                continue
+            if sub.immediate:
+                for t in mine:
+                    if t.to_state == "firing" and t.severity >= 3:
+                        key = f"{t.key}:e{t.episode}:fired:{sub.id}"
+                        enqueued += self.deliverer.enqueue(sub.id, _message(t), idempotency_key=key)
+            if sub.digest:
+                enqueued += self.deliverer.enqueue(
+                    sub.id,
+                    _digest(mine, self._explanations),
+                    idempotency_key=_digest_key(mine, sub.id),
+                    kind="digest",
+                )
         return enqueued
 
 
@@ -269,17 +279,38 @@ def _message(t: Transition) -> dict[str, Any]:
     }
 
 
-def _digest(month: dt.date, trs: list[Transition]) -> dict[str, Any]:
-    # most severe first, then by area: what leadership reads first
+def _digest_key(trs: list[Transition], sub_id: int) -> str:
+    """``digest:<first month>..<last month>:<subscription>:<hash of the transitions>``: the same
+    evaluation re-run queues nothing; another one with other transitions is a new digest."""
+    ids = sorted(f"{t.key}|{t.episode}|{t.month}|{t.to_state}" for t in trs)
+    h = hashlib.sha256("\n".join(ids).encode()).hexdigest()[:16]
+    months = sorted(t.month for t in trs)
+    return f"digest:{months[0]:%Y-%m}..{months[-1]:%Y-%m}:{sub_id}:{h}"
+
+
+def _digest(
+    trs: list[Transition], explanations: dict[tuple[str, int, dt.date], dict[str, Any]]
+) -> dict[str, Any]:
+    """One message with every alert of ``trs``: new ones most severe first (then by area, as
+    leadership reads), each with its Finnish explanation when there is one, then the cleared."""
     fired = sorted(
-        (t for t in trs if t.to_state == "firing"), key=lambda t: (-t.severity, t.area, t.rule)
+        (t for t in trs if t.to_state == "firing"),
+        key=lambda t: (-t.severity, t.area, t.rule, t.month),
     )
-    cleared = [t for t in trs if t.to_state == "resolved"]
-    lines = [f"{t.severity_name}: {t.rule} {t.area}" for t in fired]
-    lines += [f"cleared: {t.rule} {t.area}" for t in cleared]
+    cleared = sorted((t for t in trs if t.to_state == "resolved"), key=lambda t: (t.area, t.rule))
+    lines = []
+    for t in fired:
+        ex = explanations.get((t.key, t.episode, t.month), {})
+        head = f"[{t.severity_name.upper()}] {ex.get('summary_fi') or f'{t.rule}: {t.area}'}"
+        lines.append(f"{head} ({t.month:%Y-%m})")
+        if ex.get("text_fi"):
+            lines.append(f"  {ex['text_fi']}")
+    lines += [f"[CLEARED] {t.rule}: {t.area} ({t.month:%Y-%m})" for t in cleared]
+    months = sorted({t.month for t in trs})
+    span = f"{months[0]:%Y-%m}" + (f"..{months[-1]:%Y-%m}" if len(months) > 1 else "")
     return {
-        "title": f"Ennakointi digest {month:%Y-%m}: {len(fired)} new, {len(cleared)} cleared",
+        "title": f"Ennakointi digest {span}: {len(fired)} new, {len(cleared)} cleared",
         "text": "\n".join(lines),
-        "facts": {"month": month.isoformat(), "new": len(fired), "cleared": len(cleared)},
+        "facts": {"months": span, "new": len(fired), "cleared": len(cleared)},
         "footer": "Source: Statistics Finland (StatFin), CC BY 4.0. Ennakointi.",
     }

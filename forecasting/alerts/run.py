@@ -256,11 +256,12 @@ def evaluate_snapshot(
     explainer = _explainer(registers, events, impacts)
     deliverer = deliverer_from_settings(db)
     engine = AlertEngine(db, deliverer=deliverer, config=config)
-    report: EvaluationReport = engine.evaluate(signals, months, explainer=explainer)
+    report: EvaluationReport = engine.evaluate(signals, months, explainer=explainer, notify=False)
     if at_now:
-        later = engine.evaluate(at_now, [now_month], explainer=explainer)
+        later = engine.evaluate(at_now, [now_month], explainer=explainer, notify=False)
         report.transitions += later.transitions
-        report.enqueued += later.enqueued
+    # one digest per subscriber for the whole evaluation (data months and the current month)
+    report.enqueued = engine.notify(report.transitions)
     # the first attempt now; retries wait for real in the scheduled drain (flows/deliveries.py)
     delivered = deliverer.process_due() if deliver else {}
     return RunSummary(
