@@ -104,7 +104,8 @@ def register(rule: Rule) -> Rule:
 def registered() -> dict[str, Rule]:
     """Every registered rule by name (importing :mod:`forecasting.alerts.rules` registers)."""
     import forecasting.alerts.groups
-    import forecasting.alerts.rules  # noqa: F401  (the rules register themselves)
+    import forecasting.alerts.rules
+    import forecasting.alerts.watch  # noqa: F401  (the rules register themselves)
 
     return dict(_RULES)
 
