@@ -459,7 +459,9 @@ class _Subscription(BaseModel):
         default_factory=list, max_length=400, description="area codes; empty means all"
     )
     min_severity: Severity = "warning"
-    digest: StrictBool = Field(default=True, description="include in the monthly digest")
+    digest: StrictBool = Field(
+        default=True, description="one digest message per evaluation with all the alerts"
+    )
     immediate: StrictBool = Field(default=True, description="send critical alerts at once")
     monthly_review: StrictBool = Field(
         default=False,
