@@ -53,7 +53,7 @@ def _evaluate(engine: AlertEngine) -> list[Transition]:
     return trs
 
 
-def test_one_digest_per_evaluation_with_every_alert_by_email(tmp_path: Path, smtp_server) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_one_digest_per_evaluation_with_every_alert_by_email(tmp_path: Path, smtp_server) -> None:  # noqa: F811
     controller, handler = smtp_server
     engine = _setup(tmp_path, "email", "johto@example.fi", digest=True, immediate=False)
     engine.deliverer = Deliverer(engine.engine, smtp=SmtpConfig(host="127.0.0.1",

@@ -46,7 +46,7 @@ def test_the_watch_is_registered_and_never_above_info() -> None:
 
 def test_ta23_2023_turn_watched_from_2022_12_warned_2023_10(
     cubes, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     areas = [*geography.members("TA23"), "TA23"]
     reg = cubes["registers"].sel(area=areas, time=slice("2020-01-01", "2023-10-01"))
     signals = [
