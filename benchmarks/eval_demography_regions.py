@@ -168,9 +168,10 @@ def main() -> None:
     started = time.time()
     if args.tune:
         grid = [(RegionalMethod(by_component=False), 1.0)] + [
-            (RegionalMethod(recent_weight=w), scale)
+            (RegionalMethod(recent_weight=w, long_ratio=long), scale)
+            for long in (True, False)
             for w in (1.0, 0.5, 0.25)
-            for scale in (1.0, 1.25, 1.5)
+            for scale in ((0.75, 1.0, 1.25) if long else (1.0, 1.25, 1.5))
         ]
         for method, scale in grid:
             df = run(cubes, TUNING_BASES, args.draws, args.seed, scale, 5, method)

@@ -75,3 +75,15 @@ def test_level_ratio_of_white_noise_is_the_sampling_error() -> None:
     # a random walk drifts: the ratio is far larger
     walk = np.cumsum(rng.standard_normal((400, 30)), axis=1)
     assert components.level_ratio(walk, 5, 0.5) > 1.0
+
+
+def test_long_history_from_1973_matches_the_published_from_1991(cubes) -> None:
+    reg = cubes["regional_demography"]
+    long = components.long_history(reg, cubes["national_mortality"], ["MK10", "MK01"], 1995)
+    assert long.shape == (2, 1995 - 1972)
+    hist = components.history(cubes, ["MK10", "MK01"], 1995)
+    published = (hist.domestic + hist.international) / hist.population
+    np.testing.assert_allclose(long[:, -5:], published.values)
+    # cohort accounting before 1991: Uusimaa (MK01) gained, Etelä-Savo (MK10) lost migrants
+    # on average 1973-1990 (rates per resident within +-2 % a year)
+    assert long[1, :18].mean() > 0 > long[0, :18].mean() and np.all(np.abs(long) < 0.02)

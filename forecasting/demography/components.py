@@ -116,9 +116,9 @@ def history(cubes: _data.Cubes, regions: list[str], base_year: int) -> Component
         change = _data.by_year(_data.cube(cubes, "population_change")["net_immigration"])
         for y in [int(v) for v in change["year"].values if v in years]:
             net = change.sel(year=y).reindex(area=regions)
-            country = float(change.sel(year=y, area=geography.COUNTRY))
-            if bool(net.notnull().all()) and country != 0:
-                filled.loc[{"year": y}] = net * float(national.sel(year=y)) / country
+            arrivals = float(change.sel(year=y, area=geography.COUNTRY))
+            if bool(net.notnull().all()) and arrivals != 0:
+                filled.loc[{"year": y}] = net * float(national.sel(year=y)) / arrivals
     international = international.where(observed, filled)
     domestic = total - international
     return ComponentHistory(
@@ -128,6 +128,38 @@ def history(cubes: _data.Cubes, regions: list[str], base_year: int) -> Component
         start.transpose("area", "year"),
         observed,
     )
+
+
+def long_history(
+    reg: xr.Dataset, national_mortality: xr.Dataset, regions: list[str], last: int
+) -> np.ndarray:
+    """Total net migration rate (A, T) of the regions 1973 .. ``last``, the longest history.
+
+    Before 1991 (no published components) by cohort accounting from the single ages:
+    ``sum_x P_{x+1}(t+1) - P_x(t) (1 - q_x)`` over ages 0..99 and the open group, ``q`` the
+    earliest national death rates (1990; earlier mortality was higher, so these years'
+    migration is biased upwards by a smooth trend, which the detrending in the uncertainty
+    removes); from 1991 the published net migration. Per resident of 1 January.
+    """
+    pop = _data.by_year(reg["population"]).sel(area=regions).transpose("area", "year", "sex", "age")
+    m = _data.by_year(national_mortality["death_rate"]).isel(year=0).transpose("sex", "age").values
+    q = -np.expm1(-m)
+    years = [int(y) for y in pop["year"].values]
+    values = pop.values
+    net = _data.by_year(reg["net_migration"]).sel(area=regions)
+    out = []
+    for t in range(1, len(years)):
+        year = years[t]
+        if year > last:
+            break
+        start = values[:, t - 1]
+        if year >= FIRST_YEAR:
+            moved = net.sel(year=year).values
+        else:
+            surv = start * (1 - q)
+            moved = values[:, t][:, :, 1:].sum(axis=(1, 2)) - surv.sum(axis=(1, 2))
+        out.append(moved / start.sum(axis=(1, 2)))
+    return np.stack(out, axis=1)
 
 
 def blend(series: np.ndarray, window: int, recent_weight: float) -> np.ndarray:
@@ -173,9 +205,16 @@ def _sigma(rates: np.ndarray, prior_years: float) -> tuple[np.ndarray, np.ndarra
 
 
 def levels(
-    hist: ComponentHistory, window: int, recent_weight: float, prior_years: float = 10.0
-) -> ComponentLevels:
-    """Blended levels and uncertainty of both components (see the module docstring)."""
+    hist: ComponentHistory, window: int, recent_weight: float, prior_years: float = 10.0,
+    long: np.ndarray | None = None,
+) -> ComponentLevels:  # fmt: skip
+    """Blended levels and uncertainty of both components (see the module docstring).
+
+    ``long`` (A, T): the longest total history (:func:`long_history`); when given, the
+    level's variance ratio comes from it (pooled over the regions) for both components,
+    instead of from each component's own history since 1991, and the yearly sd of the total
+    is its sd (split between the components in proportion to their own variances).
+    """
     pop = hist.population.values
     dom = hist.domestic.values / pop
     intl = hist.international.values / pop
@@ -184,14 +223,25 @@ def levels(
     share = hist.international.values[:, -SHARE_YEARS:].sum(axis=1) / nat[-SHARE_YEARS:].sum()
     nat_level = blend(nat, window, recent_weight)
     int_level = share * nat_level / pop[:, -1]
+    lam_long = sd_long = None
+    if long is not None:
+        sd_long, _ = _sigma(long, prior_years)
+        lam_long = level_ratio(long / sd_long[:, None], window, recent_weight)
     out = {}
     resids = []
     for name, rates in (("domestic", dom), ("international", intl)):
         sigma, resid = _sigma(rates, prior_years)
         resids.append(resid)
         ok = sigma > 0
-        lam = level_ratio(rates[ok] / sigma[ok, None], window, recent_weight)
+        lam = (
+            lam_long
+            if lam_long is not None
+            else level_ratio(rates[ok] / sigma[ok, None], window, recent_weight)
+        )
         out[name] = (sigma, sigma * np.sqrt(lam))
+    if sd_long is not None:  # magnitude from the longest history, the split from the components
+        factor = sd_long / np.sqrt(out["domestic"][0] ** 2 + out["international"][0] ** 2)
+        out = {k: (v[0] * factor, v[1] * factor) for k, v in out.items()}
     both = np.concatenate(resids)
     phi = float(np.clip((both[:, 1:] * both[:, :-1]).sum() / (both**2).sum(), 0.0, 0.9))
     return ComponentLevels(

@@ -23,10 +23,10 @@ region codes, so :func:`forecasting.demography.projection.dataset_to_frame` writ
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import xarray as xr
-
-from dataclasses import dataclass
 
 from forecasting.demography import _data, components, fertility, immigration, migration, mortality
 from forecasting.demography.assumptions import DemographyAssumptions, parse_assumptions
@@ -56,7 +56,6 @@ CUBES = (
 REGIONAL_MIGRATION: dict[str, float] = {"window": 5, "uncertainty_scale": 1.0}
 
 
-
 @dataclass(frozen=True)
 class RegionalMethod:
     """How the regional projection treats migration.
@@ -65,12 +64,15 @@ class RegionalMethod:
     (:mod:`forecasting.demography.components`); otherwise the total net migration as in the
     municipal projection (:mod:`forecasting.demography.migration`). ``recent_weight``: the
     weight of the recent window in each component's level (the rest on its mean since 1991);
-    ``prior_years``: pseudo-years of the median over the regions in each region's sd.
+    ``prior_years``: pseudo-years of the median over the regions in each region's sd;
+    ``long_ratio``: the level's variance ratio from the regions' total net migration since
+    1973 (:func:`forecasting.demography.components.long_history`), not only since 1991.
     """
 
     by_component: bool = True
     recent_weight: float = 0.5
     prior_years: float = 10.0
+    long_ratio: bool = True
 
 
 #: The method used when none is given (chosen on the tuning bases, see above).
@@ -112,7 +114,10 @@ def regional_rates(
     spread = migration.spread_schedule(pop0)
     if method.by_component:
         hist = components.history(cubes, regions, base_year)
-        lv = components.levels(hist, a.window, method.recent_weight, method.prior_years)
+        long = (
+            components.long_history(reg, nat_m, regions, base_year) if method.long_ratio else None
+        )
+        lv = components.levels(hist, a.window, method.recent_weight, method.prior_years, long)
         rho = components.domestic_rates(reg, hist, regions, base_year, a.window).values
         sched = components.international_schedule(reg, base_year, a.window).values
         spread = np.broadcast_to(sched, pop0.shape).copy()
