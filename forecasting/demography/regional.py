@@ -10,12 +10,16 @@ long history. The rates are those of the municipal projection at the regional le
   regional life expectancy); the trend window is shortened to the years the national cube
   has before an early base year (at least 5);
 - fertility: :func:`forecasting.demography.fertility.regional_jump_off` and its TFR path;
-- migration: the region's net migration by sex and age pooled over ``window`` years
-  (:func:`forecasting.demography.migration.regional_pattern`) with the level of the net
-  migration rate over the same years; the uncertainty (yearly sd, AR(1), level sd) from the
-  history of the region's net migration rate since 1991
-  (:func:`forecasting.demography.migration.estimate_level`), the low/high variants as in the
-  municipal projection.
+- migration, by component (:mod:`forecasting.demography.components`, the default
+  :data:`DEFAULT_METHOD`): net domestic migration by sex and age (the region's rates pooled
+  over ``window`` years) and net international migration (the region's share of the
+  country's, spread by the country's age-sex schedule of net immigration); each level blends
+  the recent window with the mean since 1991; the uncertainty from each component's history,
+  its magnitude and the level's variance ratio from the total since 1973. With
+  ``RegionalMethod(by_component=False)`` the total net migration as in the municipal
+  projection (:func:`forecasting.demography.migration.regional_pattern`,
+  :func:`forecasting.demography.migration.estimate_level`). The low/high variants and the
+  immigration variants as in the municipal projection.
 
 Output has the layout of :func:`forecasting.demography.project_population` with ``area`` the
 region codes, so :func:`forecasting.demography.projection.dataset_to_frame` writes it.
@@ -51,8 +55,9 @@ CUBES = (
     "population_change",
 )  # fmt: skip
 #: Migration assumptions of the regional projection when none are given: the window and the
-#: uncertainty scale chosen on the tuning bases 1997, 2002, 2007, 2012 of
-#: ``benchmarks/eval_demography_regions.py --tune`` (never on the evaluation bases).
+#: uncertainty scale, with :data:`DEFAULT_METHOD`, chosen on the tuning bases 1997, 2002,
+#: 2007, 2012 of ``benchmarks/eval_demography_regions.py --tune`` (never on the evaluation
+#: bases; see docs/results/demography.md).
 REGIONAL_MIGRATION: dict[str, float] = {"window": 5, "uncertainty_scale": 1.0}
 
 
