@@ -87,3 +87,23 @@ def test_long_history_from_1973_matches_the_published_from_1991(cubes) -> None:
     # cohort accounting before 1991: Uusimaa (MK01) gained, Etelä-Savo (MK10) lost migrants
     # on average 1973-1990 (rates per resident within +-2 % a year)
     assert long[1, :18].mean() > 0 > long[0, :18].mean() and np.all(np.abs(long) < 0.02)
+
+
+def test_projection_by_component_and_its_variants(cubes) -> None:
+    from forecasting.demography.regional import RegionalMethod, project_regions
+
+    def total(method: RegionalMethod, variant: str = "base") -> float:
+        ds = project_regions(
+            cubes, base_year=2012, until=2017, regions=["MK10"], draws=0, method=method,
+            assumptions={"migration": {"variant": variant}},
+        )  # fmt: skip
+        return float(
+            ds["population_total"].sel(area="MK10", sex="T", time="2017-12-31", statistic="mean")
+        )
+
+    actual = float(
+        _data.by_year(cubes["regional_demography"]["population"]).sel(area="MK10", year=2017).sum()
+    )
+    comp, net = total(RegionalMethod()), total(RegionalMethod(by_component=False))
+    assert comp != net and abs(comp / actual - 1) < 0.02  # MK10 lost 3.9 % 2012-2017
+    assert total(RegionalMethod(), "low") < comp < total(RegionalMethod(), "high")
