@@ -29,6 +29,8 @@ import xarray as xr
 from forecasting import demography, geography
 from forecasting.demography import _data
 from forecasting.demography.assumptions import DemographyAssumptions, MigrationAssumption
+from forecasting.demography.regional import CUBES as REGION_CUBES
+from forecasting.demography.regional import RegionalMethod, project_regions
 from forecasting.io.inputs import assemble
 from forecasting.labour_force import labour_force
 
@@ -71,6 +73,46 @@ def population_backtest(cubes: Mapping[str, xr.Dataset], draws: int, seed: int) 
     return df
 
 
+def regions_backtest(
+    cubes: Mapping[str, xr.Dataset], draws: int, seed: int, municipal: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Regions 2019 -> 2025 (by component and total net migration), and the municipal
+    means scaled so each region's municipalities sum to the by-component regional mean."""
+    cut = dict(cubes)
+    cut["regional_demography"] = cubes["regional_demography"].sel(time=slice(None, "2019-12-31"))
+    cut.pop("population_change", None)  # its only year is 2025
+    actual = _data.by_year(cubes["regional_demography"]["population"]).sel(year=2025)
+    rows = []
+    means = {}
+    for name, method in (("components", RegionalMethod()), ("total", RegionalMethod(False))):
+        ds = project_regions(cut, base_year=2019, until=2025, draws=draws, seed=seed, method=method)
+        got = ds["population_total"].sel(sex="T", time="2025-12-31")
+        for r in [str(a) for a in ds["area"].values]:
+            act = float(actual.sel(area=r).sum())
+            g = got.sel(area=r)
+            mean = float(g.sel(statistic="mean"))
+            means[(name, r)] = mean
+            rows.append(
+                {
+                    "method": name,
+                    "area": r,
+                    "actual": act,
+                    "mean": mean,
+                    "ape": 100 * abs(mean - act) / act,
+                    "in80": float(g.sel(statistic="lo80")) <= act <= float(g.sel(statistic="hi80")),
+                }
+            )
+    region_of = geography.municipalities()["region"]
+    m = municipal[municipal["area"].isin(region_of.index)].copy()
+    m["region"] = m["area"].map(region_of)
+    factor = m.groupby("region")["mean"].transform(
+        lambda x: means[("components", x.name)] / x.sum()
+    )
+    m["scaled"] = m["mean"] * factor
+    m["ape_scaled"] = 100 * (m["scaled"] - m["actual"]).abs() / m["actual"]
+    return pd.DataFrame(rows), m
+
+
 def labour_force_2024(cubes: Mapping[str, xr.Dataset]) -> pd.DataFrame:
     cut = dict(cubes)
     cut["registers"] = cubes["registers"].sel(time=slice(None, "2021-12-01"))
@@ -96,12 +138,19 @@ def labour_force_2024(cubes: Mapping[str, xr.Dataset]) -> pd.DataFrame:
 
 def report(args: argparse.Namespace) -> str:
     cubes = assemble(
-        [*demography.CUBES, *demography.BASE_CUBES, *demography.LABOUR_CUBES, "projection_2019"]
+        [
+            *demography.CUBES,
+            *demography.BASE_CUBES,
+            *demography.LABOUR_CUBES,
+            "projection_2019",
+            *REGION_CUBES,
+        ]
     )
     plain = {n: cubes[n] for n in cubes}
     started = time.time()
     df = population_backtest(plain, args.draws, args.seed)
     lf = labour_force_2024(plain)
+    regs, scaled = regions_backtest(plain, args.draws, args.seed, df)
     munis = df[~df["area"].isin(["TA23"])]
     six = df[df["area"].isin(SIX)]
     lines = [
@@ -133,6 +182,26 @@ def report(args: argparse.Namespace) -> str:
             f"{'' if r.in80 else ' (miss)'} | {r.official:,.0f} | {r.ape:.2f} % | "
             f"{r.ape_official:.2f} % |"
         )
+    six_scaled = scaled[scaled["area"].isin(SIX)]
+    comp, tot = regs[regs["method"] == "components"], regs[regs["method"] == "total"]
+    lines += [
+        "",
+        "### Regions 31.12.2019 -> 31.12.2025 (no data after 2019), and the municipal "
+        "projection scaled to them",
+        "",
+        "| figure | by component | total net migration |",
+        "|---|---:|---:|",
+        f"| MdAPE 2025, 19 regions | {comp['ape'].median():.2f} % | {tot['ape'].median():.2f} % |",
+        f"| inside the 80 % interval | {comp['in80'].mean():.0%} | {tot['in80'].mean():.0%} |",
+        f"| MK10 APE | {float(comp[comp['area'] == 'MK10']['ape'].iloc[0]):.2f} % | "
+        f"{float(tot[tot['area'] == 'MK10']['ape'].iloc[0]):.2f} % |",
+        "",
+        "Municipal means scaled so that each region's municipalities sum to the by-component "
+        f"regional mean: MdAPE 2025 {scaled['ape_scaled'].median():.2f} % over "
+        f"{len(scaled)} municipalities (unscaled {scaled['ape'].median():.2f} %), "
+        f"{six_scaled['ape_scaled'].median():.2f} % over the six of TA23 (unscaled "
+        f"{six_scaled['ape'].median():.2f} %).",
+    ]
     lines += [
         "",
         "### Labour force 2024 from the population side (target within 2 %)",

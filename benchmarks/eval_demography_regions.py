@@ -33,7 +33,13 @@ import xarray as xr
 
 from forecasting.demography import _data
 from forecasting.demography.assumptions import DemographyAssumptions, MigrationAssumption
-from forecasting.demography.regional import CUBES, REGIONAL_MIGRATION, project_regions
+from forecasting.demography.regional import (
+    CUBES,
+    DEFAULT_METHOD,
+    REGIONAL_MIGRATION,
+    RegionalMethod,
+    project_regions,
+)
 from forecasting.io.inputs import assemble
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,6 +61,7 @@ def run(
     seed: int,
     scale: float,
     window: int,
+    method: RegionalMethod = DEFAULT_METHOD,
 ) -> pd.DataFrame:
     """One row per region, base and horizon with ours, naive and the actual."""
     actual = actual_population(cubes)
@@ -70,6 +77,7 @@ def run(
             draws=draws,
             seed=seed,
             assumptions=assumptions,
+            method=method,
         )
         regions = [str(a) for a in ds["area"].values]
         for h in HORIZONS:
@@ -159,33 +167,46 @@ def main() -> None:
     cubes = assemble(list(CUBES))
     started = time.time()
     if args.tune:
-        for window in (5, 10):
-            for scale in (1.0, 1.5, 2.0, 2.5, 3.0):
-                df = run(cubes, TUNING_BASES, args.draws, args.seed, scale, window)
-                print(
-                    f"window {window} scale {scale}: 80 % coverage {100 * df['in80'].mean():.0f}"
-                    f" %, 95 % {100 * df['in95'].mean():.0f} %, MdAPE total "
-                    f"{df['ape_mean'].median():.2f} % (naive {df['ape_naive'].median():.2f} %)",
-                    flush=True,
-                )
+        grid = [(RegionalMethod(by_component=False), 1.0)] + [
+            (RegionalMethod(recent_weight=w, long_ratio=long), scale)
+            for long in (True, False)
+            for w in (1.0, 0.5, 0.25)
+            for scale in ((0.75, 1.0, 1.25) if long else (1.0, 1.25, 1.5))
+        ]
+        for method, scale in grid:
+            df = run(cubes, TUNING_BASES, args.draws, args.seed, scale, 5, method)
+            print(
+                f"{method} scale {scale}: 80 % coverage {100 * df['in80'].mean():.0f}"
+                f" %, 95 % {100 * df['in95'].mean():.0f} %, MdAPE total "
+                f"{df['ape_mean'].median():.2f} % (naive {df['ape_naive'].median():.2f} %)"
+                f", 65+ share {df['ape_share65_ours'].median():.2f} %",
+                flush=True,
+            )
         return
     scale = float(REGIONAL_MIGRATION["uncertainty_scale"]) if args.scale is None else args.scale
     window = int(REGIONAL_MIGRATION["window"])
     df = run(cubes, BASES, args.draws, args.seed, scale, window)
+    elapsed = time.time() - started
+    total = run(cubes, BASES, args.draws, args.seed, scale, window, RegionalMethod(False))
     body = "\n".join(
         [
-            "Command: `python benchmarks/eval_demography_regions.py "
+            "Command: `PYTHONPATH=. python benchmarks/eval_demography_regions.py "
             f"--draws {args.draws} --seed {args.seed}`"
             + (f" --scale {scale}" if args.scale is not None else ""),
             "",
-            f"Migration window {window} years, uncertainty scale {scale} (chosen with `--tune` "
-            "on the bases 1997, 2002, 2007, 2012 only).",
+            f"Migration by component ({DEFAULT_METHOD}), window {window} years, uncertainty "
+            f"scale {scale}: chosen with `--tune` on the bases 1997, 2002, 2007, 2012 only.",
             "",
             f"19 regions, bases {', '.join(map(str, BASES))}, horizons 5 and 10 years; "
-            f"{time.time() - started:.0f} s wall, load average "
+            f"{elapsed:.0f} s wall, load average "
             f"{' / '.join(f'{x:.1f}' for x in os.getloadavg())} (shared machine).",
             "",
             table(df),
+            "",
+            "The same bases with total net migration (the previous method, "
+            "`RegionalMethod(by_component=False)`):",
+            "",
+            table(total),
         ]
     )
     print(body)

@@ -10,12 +10,16 @@ long history. The rates are those of the municipal projection at the regional le
   regional life expectancy); the trend window is shortened to the years the national cube
   has before an early base year (at least 5);
 - fertility: :func:`forecasting.demography.fertility.regional_jump_off` and its TFR path;
-- migration: the region's net migration by sex and age pooled over ``window`` years
-  (:func:`forecasting.demography.migration.regional_pattern`) with the level of the net
-  migration rate over the same years; the uncertainty (yearly sd, AR(1), level sd) from the
-  history of the region's net migration rate since 1991
-  (:func:`forecasting.demography.migration.estimate_level`), the low/high variants as in the
-  municipal projection.
+- migration, by component (:mod:`forecasting.demography.components`, the default
+  :data:`DEFAULT_METHOD`): net domestic migration by sex and age (the region's rates pooled
+  over ``window`` years) and net international migration (the region's share of the
+  country's, spread by the country's age-sex schedule of net immigration); each level blends
+  the recent window with the mean since 1991; the uncertainty from each component's history,
+  its magnitude and the level's variance ratio from the total since 1973. With
+  ``RegionalMethod(by_component=False)`` the total net migration as in the municipal
+  projection (:func:`forecasting.demography.migration.regional_pattern`,
+  :func:`forecasting.demography.migration.estimate_level`). The low/high variants and the
+  immigration variants as in the municipal projection.
 
 Output has the layout of :func:`forecasting.demography.project_population` with ``area`` the
 region codes, so :func:`forecasting.demography.projection.dataset_to_frame` writes it.
@@ -23,10 +27,12 @@ region codes, so :func:`forecasting.demography.projection.dataset_to_frame` writ
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import xarray as xr
 
-from forecasting.demography import _data, fertility, immigration, migration, mortality
+from forecasting.demography import _data, components, fertility, immigration, migration, mortality
 from forecasting.demography.assumptions import DemographyAssumptions, parse_assumptions
 from forecasting.demography.projection import (
     POPULATION,
@@ -44,13 +50,43 @@ from models.cohort import CohortComponentProjection, CohortRates
 AGES = np.arange(101)
 #: First year of the regional components (net migration, fertility, life expectancy).
 FIRST_COMPONENT_YEAR = 1990
-CUBES = ("regional_demography", "national_mortality", "national_fertility")
+CUBES = (
+    "regional_demography", "national_mortality", "national_fertility", "migration",
+    "population_change",
+)  # fmt: skip
 #: Migration assumptions of the regional projection when none are given: the window and the
-#: uncertainty scale chosen on the tuning bases 1997, 2002, 2007, 2012 of
-#: ``benchmarks/eval_demography_regions.py --tune`` (never on the evaluation bases).
+#: uncertainty scale, with :data:`DEFAULT_METHOD`, chosen on the tuning bases 1997, 2002,
+#: 2007, 2012 of ``benchmarks/eval_demography_regions.py --tune`` (never on the evaluation
+#: bases; see docs/results/demography.md).
 REGIONAL_MIGRATION: dict[str, float] = {"window": 5, "uncertainty_scale": 1.0}
 
-__all__ = ["CUBES", "POPULATION", "TOTAL", "project_regions", "region_codes"]
+
+@dataclass(frozen=True)
+class RegionalMethod:
+    """How the regional projection treats migration.
+
+    ``by_component``: domestic and international migration separately
+    (:mod:`forecasting.demography.components`); otherwise the total net migration as in the
+    municipal projection (:mod:`forecasting.demography.migration`). ``recent_weight``: the
+    weight of the recent window in each component's level (the rest on its mean since 1991);
+    ``prior_years``: pseudo-years of the median over the regions in each region's sd;
+    ``long_ratio``: the level's variance ratio from the regions' total net migration since
+    1973 (:func:`forecasting.demography.components.long_history`), not only since 1991.
+    """
+
+    by_component: bool = True
+    recent_weight: float = 0.5
+    prior_years: float = 10.0
+    long_ratio: bool = True
+
+
+#: The method used when none is given (chosen on the tuning bases, see above).
+DEFAULT_METHOD = RegionalMethod()
+
+__all__ = [
+    "CUBES", "DEFAULT_METHOD", "POPULATION", "TOTAL", "RegionalMethod", "project_regions",
+    "region_codes",
+]  # fmt: skip
 
 
 def region_codes(cubes: _data.Cubes) -> list[str]:
@@ -61,7 +97,7 @@ def region_codes(cubes: _data.Cubes) -> list[str]:
 
 def regional_rates(
     cubes: _data.Cubes, regions: list[str], base_year: int, until: int,
-    assumptions: DemographyAssumptions,
+    assumptions: DemographyAssumptions, method: RegionalMethod = DEFAULT_METHOD,
 ) -> tuple[np.ndarray, CohortRates]:  # fmt: skip
     """Base population (A, 2, X) and the rates of ``regions`` for ``base_year+1 .. until``."""
     reg = _data.cube(cubes, "regional_demography")
@@ -80,30 +116,48 @@ def regional_rates(
     pop0 = pop.sel(year=base_year).transpose("area", "sex", "age").sel(sex=["F", "M"]).values
     a = assumptions.migration
     a = a.model_copy(update={"window": min(a.window, base_year - FIRST_COMPONENT_YEAR)})
-    rho = migration.regional_pattern(reg, regions, base_year, a.window).values
-    history = _migration_history(reg, regions, base_year)
-    est = migration.estimate_level(history, base_year, a.model_copy(update={"history_from": 1991}))
-    level = migration.adjusted_level(est.level, est.sigma, a).values
+    spread = migration.spread_schedule(pop0)
+    if method.by_component:
+        hist = components.history(cubes, regions, base_year)
+        long = (
+            components.long_history(reg, nat_m, regions, base_year) if method.long_ratio else None
+        )
+        lv = components.levels(hist, a.window, method.recent_weight, method.prior_years, long)
+        rho = components.domestic_rates(reg, hist, regions, base_year, a.window).values
+        sched = components.international_schedule(reg, base_year, a.window).values
+        spread = np.broadcast_to(sched, pop0.shape).copy()
+        shift = {"base": 0.0, "low": -1.0, "high": 1.0, "zero": 0.0}[a.variant]
+        level = (lv.level + shift * lv.sigma) * a.multiplier + a.offset_per_1000 / 1000.0
+        sigma, sigma_level, phi = lv.sigma, lv.level_sd, lv.phi
+    else:
+        rho = migration.regional_pattern(reg, regions, base_year, a.window).values
+        history = _migration_history(reg, regions, base_year)
+        est = migration.estimate_level(
+            history, base_year, a.model_copy(update={"history_from": 1991})
+        )
+        level = migration.adjusted_level(est.level, est.sigma, a).values
+        sigma, sigma_level, phi = est.sigma.values, est.sigma_level.values, est.phi
     if a.immigration != "base":
         level = level + immigration.level_shift(
             cubes, regions, pop0.sum(axis=(1, 2)), base_year, a.window, a.immigration
         )
     horizon = until - base_year
-    sd = est.sigma.values * a.uncertainty_scale
-    level_sd = est.sigma_level.values * a.uncertainty_scale
+    sd = sigma * a.uncertainty_scale
+    level_sd = sigma_level * a.uncertainty_scale
     if a.variant == "zero":
         rho, sd, level_sd = np.zeros_like(rho), 0 * sd, 0 * level_sd
+        level = np.zeros_like(level)
     rates = CohortRates(
         fertility=asfr.values,
         death_prob=mort["death_prob"].values,
         infant_death_prob=mort["infant_death_prob"].values,
         migration_rate=rho,
-        migration_spread=migration.spread_schedule(pop0),
+        migration_spread=spread,
         migration_level=np.repeat(level[:, None], horizon, axis=1),
         target_total=np.full((len(regions), horizon), np.nan),
         migration_sd=sd,
         migration_level_sd=level_sd,
-        migration_ar=est.phi,
+        migration_ar=phi,
         male_share=fa.male_share,
     )
     return np.rint(pop0), rates
@@ -127,6 +181,7 @@ def project_regions(
     draws: int = 1000,
     seed: int | None = None,
     assumptions: DemographyAssumptions | dict | None = None,
+    method: RegionalMethod = DEFAULT_METHOD,
 ) -> xr.Dataset:
     """Project the regions by sex and single age with intervals (see the module docstring).
 
@@ -165,7 +220,7 @@ def project_regions(
     if assumptions is None:
         assumptions = {"migration": REGIONAL_MIGRATION}
     parsed = parse_assumptions(assumptions)
-    pop0, rates = regional_rates(cubes, chosen, year, end, parsed)
+    pop0, rates = regional_rates(cubes, chosen, year, end, parsed, method)
     keys = [int(r[2:]) for r in chosen]
     result = (
         CohortComponentProjection(draws=n_draws, seed=seed).fit(rates).project(pop0, area_keys=keys)
