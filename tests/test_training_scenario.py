@@ -260,3 +260,24 @@ def test_texts_and_qualification_names_come_in_three_languages() -> None:
     for lang in ("fi", "sv", "en"):
         assert out.attrs[f"method_note_{lang}"]
     assert out.attrs["method_note"] == out.attrs["method_note_en"]
+
+
+def test_the_scenario_page_table_names_qualifications_in_the_page_language(cubes) -> None:
+    from types import SimpleNamespace as E
+
+    from service.routers.dashboard import _training_change
+
+    result = xr.Dataset(
+        {"employed": (("area", "industry", "time", "quantile"), np.zeros((1, 1, 2, 1)))},
+        coords={"area": ["TA23"], "industry": ["Q"], "quantile": [0.5]},
+    )
+    events = [E(kind="recruitment", industry="Q", jobs=200, municipality="491", start="2026-07")]
+    out = training_scenario.annotate(result, cubes, "TA23", events)
+    assert out.attrs["training_jobs_source"] == "direct"
+    names = {lang: [r["name"] for r in _training_change(out, lang)] for lang in ("fi", "sv", "en")}
+    assert any(n.startswith("Lähihoitaja") for n in names["fi"])
+    assert any(n.startswith("Närvårdare") for n in names["sv"])
+    assert "Practical nurse" in names["en"]
+    assert any("Hälsovård och välfärd" in n for n in names["sv"])
+    assert "vain tapahtumien suorat" in out.attrs["training_need_method_fi"]
+    assert out.attrs["training_supply_sv"].startswith("Det lokala utbudet")
