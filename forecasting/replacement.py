@@ -252,3 +252,45 @@ def net_exit_rates(rates: ExitRates, shift_of, from_age: int, reentry_share: flo
 def assumptions_version(rates: ExitRates) -> str:
     """The demography assumptions' version string (e.g. ``demography-2019.1``)."""
     return str(json.loads(rates.attrs["assumptions"])["version"])
+
+
+#: The training levels and the education level of ``employment_by_age_education`` each stands
+#: for (lower tertiary holds the UAS degrees and the older college level; higher tertiary the
+#: university and UAS masters: an approximation).
+TRAINING_LEVEL_OF = {
+    "vocational": "upper_secondary",
+    "applied_sciences": "lower_tertiary",
+    "university": "higher_tertiary",
+}
+OLDER_BANDS = ("55-64", "65-74")
+
+
+def level_age_profile(employment: xr.Dataset, area: str, year: int = EDUCATION_YEAR) -> dict:
+    """The age profile of the employed residents of ``area`` by education level in ``year``
+    (``employment_by_age_education``, tyokay 115n): per training level (and ``all``) the share
+    aged 55+ (:data:`OLDER_BANDS`), and its ratio to all employed (``relative``): above 1 an
+    older workforce whose replacement runs ahead of the area's average; ``basic_or_none``
+    (no post-basic qualification) too, whose leavers are replaced by qualified entrants.
+
+    The cube has education level x age band per area, not field of education or industry x
+    age, so this weights levels only; the training chain does not apply it (its level split
+    comes from the occupation -> education key), it is reported as a check.
+
+    Raises
+    ------
+    KeyError
+        ``area`` or ``year`` not in the cube.
+    """
+    emp = employment["employed_residents"].sel(area=area)
+    emp = emp.sel(time=emp["time"].dt.year == year)
+    if emp.sizes["time"] == 0:
+        raise KeyError(f"{year} not in employment_by_age_education")
+    emp = emp.isel(time=0)
+    older = emp.sel(age_band=list(OLDER_BANDS)).sum("age_band")
+    total = emp.sum("age_band")
+    share_all = float(older.sum()) / float(total.sum())
+    out: dict[str, dict[str, float]] = {"all": {"older_share": share_all, "relative": 1.0}}
+    for level, edu in {**TRAINING_LEVEL_OF, "basic_or_none": "basic_or_none"}.items():
+        share = float(older.sel(education_level=edu)) / float(total.sel(education_level=edu))
+        out[level] = {"older_share": share, "relative": share / share_all}
+    return out

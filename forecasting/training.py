@@ -340,7 +340,8 @@ def _chain(
         if len(members) == len(groups[label]) > 1:  # bottom-up: aggregates sum their members
             for arr in (expansion, repl):
                 arr[g] = arr[members].sum(axis=0)
-            open_d[:, g] = open_d[:, members].sum(axis=1)
+            for arr in (open_d, exp_d, rep_d):
+                arr[:, g] = arr[:, members].sum(axis=1)
             unemployed[g] = unemployed[members].sum(axis=0)
     dims = ("area", "occupation", "time")
     coords = {
@@ -363,6 +364,9 @@ def _chain(
         coords=coords,
     )
     ds["openings_draws"] = (("draw", *dims), open_d)
+    # the two parts of the draws, for the intervals' sources (training_balance.interval_sources)
+    ds["expansion_draws"] = (("draw", *dims), exp_d)
+    ds["replacement_draws"] = (("draw", *dims), rep_d)
     notes = {
         "supply_basis": "; ".join(f"{g}: {b[2]}" for g, b in zip(sim.groups, bases, strict=True))
     }
@@ -627,7 +631,7 @@ def openings_by_occupation(
     code = _check_scope(scope, area)
     ds, notes = _chain(cubes, code, until, N_DRAWS, seed)
     ds["openings"] = _need_statistics(ds["expansion"] + ds["replacement"], ds["openings_draws"])
-    ds = ds.drop_vars("openings_draws")
+    ds = ds.drop_vars(["openings_draws", "expansion_draws", "replacement_draws"])
     ds = ds.assign_coords(time=pd.to_datetime([f"{y}-12-31" for y in ds["time"].values]))
     ds.attrs.pop("groups", None)
     return stamp(

@@ -50,6 +50,12 @@ FRAME_COLUMNS = (
 )
 SUPPLY_PARTS = ("graduates", "migrants", "unemployed", "released")
 Q80 = (0.1, 0.9)
+#: The intervals' sources of uncertainty, each drawn alone (:func:`interval_sources`):
+#: ``expansion`` the projected jobs' change (job draws), ``replacement`` the exits (the job
+#: level's draws x the demography's exit-rate multipliers), ``graduates`` the completion and
+#: retention of the youth cohort (``graduate_rel_sd``), ``unemployed`` the matched unemployed's
+#: re-employment (``unemployed.rel_sd``). Migrants are not drawn.
+SOURCES = ("expansion", "replacement", "graduates", "unemployed")
 
 
 def _lognormal(rng: np.random.Generator, sd: float, shape: tuple[int, ...]) -> np.ndarray:
@@ -133,9 +139,44 @@ def _area_balance(
 
     grads = graduates.transpose(0, 3, 1, 2)  # (G, T, L, F) -> (G, F, T, L)
     central = parts(open_c, u_match, grads)
-    drawn = parts(open_d, u_match[None] * u_mult[..., 0], grads[None] * g_mult)
+    u_drawn, g_drawn = u_match[None] * u_mult[..., 0], grads[None] * g_mult
+    drawn = parts(open_d, u_drawn, g_drawn)
     central["need_draws"] = drawn["need"]
+    if "expansion_draws" in by_occ and "replacement_draws" in by_occ:
+        # each source drawn alone, the others at their central values (levels summed over
+        # kinds: the source shares of the intervals, :func:`interval_sources`)
+        exp_d, rep_d = by_occ["expansion_draws"].values, by_occ["replacement_draws"].values
+        alone = {
+            "expansion": parts(exp_d + rep[None], u_match, grads)["need"],
+            "replacement": parts(exp[None] + rep_d, u_match, grads)["need"],
+            "graduates": parts(open_c[None] * np.ones_like(g_mult[..., 0]), u_match, g_drawn)[
+                "need"
+            ],
+            "unemployed": parts(open_c[None] * np.ones_like(u_mult), u_drawn, grads)["need"],
+        }
+        central["source_draws"] = np.stack([alone[k].sum(axis=-1) for k in SOURCES])
     return central
+
+
+def interval_sources(source_draws: np.ndarray) -> dict[str, np.ndarray]:
+    """Each source's share of the need's variance over the draws.
+
+    ``source_draws`` ``(S, D, G, F, T, L)``: the need's draws with one source of
+    :data:`SOURCES` drawn at a time (kinds summed). Returns ``yearly`` ``(G, F, S)`` (the
+    variance of the yearly need, levels summed, averaged over the years) and ``total`` ``(G,
+    S)`` (the variance of the need over all years and broad fields given, summed): each the
+    source's variance over the sum of the sources' variances (the sources are drawn
+    independently, so the sum is the variance of their combination up to the
+    nonlinearities: openings below zero release workers, matched unemployed are capped).
+    Rows without any variance are all zero."""
+    yearly = source_draws.sum(axis=-1).var(axis=1).mean(axis=-1)  # (S, G, F)
+    total = source_draws.sum(axis=(-3, -2, -1)).var(axis=1)  # (S, G)
+
+    def share(v: np.ndarray) -> np.ndarray:
+        tot = v.sum(axis=0, keepdims=True)
+        return np.moveaxis(np.where(tot > 0, v / np.where(tot > 0, tot, 1.0), 0.0), 0, -1)
+
+    return {"yearly": share(yearly), "total": share(total)}
 
 
 def _to_narrow(values: np.ndarray, weights: np.ndarray, parent: np.ndarray) -> np.ndarray:
@@ -196,6 +237,8 @@ def balance(
             for name, arr in res.items():
                 if name == "need_draws":
                     arr[:, g] = arr[:, members].sum(axis=1)
+                elif name == "source_draws":
+                    arr[:, :, g] = arr[:, :, members].sum(axis=2)
                 else:
                     arr[g] = arr[members].sum(axis=0)
     # narrow fields: the key's narrow split for demand, the demand's narrow split for the rest
@@ -215,6 +258,7 @@ def balance(
     )
     weights = weights[..., None]  # kinds share the split
     values = {}
+    source_draws = res.pop("source_draws", None)
     for name in ("demand", "supply", "need", *SUPPLY_PARTS):
         values[name] = np.concatenate([res[name], _to_narrow(res[name], weights, parent)], axis=1)
     draws = np.concatenate(
@@ -251,7 +295,19 @@ def balance(
         (tdims, tot_hi),
     )
     ds["need_draws"] = (("draw", *dims), draws)
+    if source_draws is not None:
+        shares = interval_sources(source_draws)
+        src = pd.Index(list(SOURCES), name="source")
+        yearly = xr.DataArray(
+            shares["yearly"],
+            dims=("area", "field", "source"),
+            coords={"area": labels, "field": broad, "source": src},
+        )
+        ds["interval_source_share"] = yearly.reindex(field=codes)
+        ds["interval_source_share_total"] = (("area", "source"), shares["total"])
     ds["field_name"] = ("field", [fields.names().get(c, c) for c in codes])
+    for lang in ("sv", "en"):
+        ds[f"field_name_{lang}"] = ("field", [fields.names(lang).get(c, c) for c in codes])
     ds["laid_off_share"] = ("area", laid_off)
     ds["replacement_rate"] = by_occ["replacement_rate"]
     ds["gross_replacement_rate"] = by_occ["gross_replacement_rate"]
@@ -277,6 +333,12 @@ def balance(
             "method_note": METHOD_NOTE.format(
                 params=params.version, fields=fields.version, key=version
             ),
+            **{
+                f"method_note_{lang}": note.format(
+                    params=params.version, fields=fields.version, key=version
+                )
+                for lang, note in METHOD_NOTES.items()
+            },
         },
     )
     return ds
@@ -302,18 +364,61 @@ def _qualification_demand(by_occ: xr.Dataset, key: xr.DataArray, fields: Fields)
     return out.transpose("area", "qualification", "time")
 
 
-METHOD_NOTE = (
-    "Need = demand - supply of new entrants, by field of education (ISCED-F 2013), level and "
-    "kind. Demand: openings by occupation = expansion (projected jobs by industry) + "
-    "replacement (the demography's exits from employment by age, delayed by cohort after the "
-    "2017 pension reform, net of re-entries), via an industry->occupation bridge and the "
-    "occupation->education key {key}; a share of openings filled by adults changing occupation "
-    "is further training. Supply: the area's youth cohort by education pathway (own population "
-    "projection) x attainment x regional retention, positive net in-migration, unemployed "
-    "re-employed where occupation and education match (not the laid off), workers released by "
-    "shrinking occupations. Negative need = surplus. Parameters {params}, fields {fields}. "
-    "80 % intervals from job, exit, graduate and re-employment draws."
-)
+METHOD_NOTES: dict[str, str] = {
+    "en": (
+        "Need = demand - supply of new entrants, by field of education (ISCED-F 2013), level "
+        "and kind. Demand: openings by occupation = expansion (projected jobs by industry) + "
+        "replacement (the demography's exits from employment by age, delayed by cohort after "
+        "the 2017 pension reform, net of re-entries), via an industry->occupation bridge and "
+        "the occupation->education key {key}; a share of openings filled by adults changing "
+        "occupation is further training. Replacement is shared over industries by their jobs "
+        "within an area: the shipped data have age by area only (tyokay 115n/115p), not "
+        "industry x age or education x age (a file of employed persons by industry, or by "
+        "education level, and 5-year age band per area would enable it). Supply: the area's "
+        "youth cohort by education pathway (own population projection) x attainment x "
+        "regional retention, positive net in-migration, unemployed re-employed where "
+        "occupation and education match (not the laid off), workers released by shrinking "
+        "occupations. Negative need = surplus. Parameters {params}, fields {fields}. 80 % "
+        "intervals from job, exit, graduate and re-employment draws; the job projection's "
+        "draws make most of their width (interval_source_share)."
+    ),
+    "fi": (
+        "Tarve = uusien tulijoiden kysyntä - tarjonta koulutusaloittain (ISCED-F 2013), "
+        "asteittain ja koulutuslajeittain. Kysyntä: avautuvat työpaikat ammateittain = "
+        "laajennus (toimialojen työpaikkaennuste) + poistuma (väestöennusteen työstä "
+        "poistuminen iän mukaan, vuoden 2017 eläkeuudistuksen kohorttiviiveillä, paluut "
+        "vähennettyinä) toimiala-ammattisillan ja ammatti-koulutusavaimen {key} kautta; "
+        "ammattia vaihtavien aikuisten osuus on täydennyskoulutusta. Poistuma jaetaan "
+        "toimialoille alueen työpaikkojen suhteessa: aineistossa ikä on vain alueittain "
+        "(tyokay 115n/115p), ei toimiala x ikä tai koulutus x ikä (alueittainen tiedosto "
+        "työllisistä toimialan tai koulutusasteen ja 5-vuotisikäryhmän mukaan mahdollistaisi "
+        "sen). Tarjonta: alueen nuorisoikäluokka koulutuspoluittain (oma väestöennuste) x "
+        "tutkinnon suorittaminen x alueelle jääminen, positiivinen nettomuutto, ammatiltaan "
+        "ja koulutukseltaan vastaavat työttömät (ei lomautettuja), supistuvista ammateista "
+        "vapautuvat. Negatiivinen tarve = ylitarjonta. Parametrit {params}, alat {fields}. "
+        "80 %:n välit työpaikka-, poistuma-, valmistuneiden ja työllistymisen arvonnoista; "
+        "työpaikkaennusteen arvonnat tuottavat suurimman osan välin leveydestä."
+    ),
+    "sv": (
+        "Behov = efterfrågan - utbud av nya arbetstagare per utbildningsområde (ISCED-F "
+        "2013), nivå och utbildningsslag. Efterfrågan: lediga jobb per yrke = expansion "
+        "(prognos för arbetsplatser per näringsgren) + ersättning (befolkningsprognosens "
+        "utträden ur arbetslivet efter ålder, fördröjda per årskull efter pensionsreformen "
+        "2017, netto efter återinträden) via bryggan näringsgren-yrke och nyckeln "
+        "yrke-utbildning {key}; andelen som fylls av vuxna som byter yrke är "
+        "fortbildning. Ersättningen fördelas på näringsgrenar efter arbetsplatser inom "
+        "området: uppgifterna har ålder endast per område (tyokay 115n/115p), inte näringsgren "
+        "x ålder eller utbildning x ålder (en fil över sysselsatta per näringsgren eller "
+        "utbildningsnivå och 5-årsåldersgrupp per område skulle möjliggöra det). Utbud: "
+        "områdets ungdomsårskull per utbildningsväg (egen befolkningsprognos) x avlagd examen "
+        "x kvarstannande i regionen, positiv nettoinflyttning, arbetslösa med motsvarande yrke "
+        "och utbildning (inte permitterade), arbetstagare som frigörs i krympande yrken. "
+        "Negativt behov = överskott. Parametrar {params}, områden {fields}. 80 %-intervall "
+        "från dragningar av arbetsplatser, utträden, utexaminerade och återanställning; "
+        "arbetsplatsprognosens dragningar står för det mesta av bredden."
+    ),
+}
+METHOD_NOTE = METHOD_NOTES["en"]
 
 
 def balance_for_areas(

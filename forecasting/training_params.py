@@ -152,6 +152,16 @@ class Qualification:
     name_en: str
     level: str
     shares: tuple[tuple[str, str, float], ...]  # (occupation, broad field, share)
+    name_sv: str = ""
+
+    def name(self, lang: str = "fi") -> str:
+        """The name in ``lang`` (``fi``, ``sv`` or ``en``); a missing one falls back to the
+        English (Swedish) or Finnish name."""
+        if lang == "sv" and self.name_sv:
+            return self.name_sv
+        if lang in ("sv", "en") and self.name_en:
+            return self.name_en
+        return self.name_fi
 
 
 @dataclass(frozen=True)
@@ -163,18 +173,23 @@ class Fields:
     default_narrow: dict[str, str]
     override: dict[tuple[str, str], str]
     qualifications: tuple[Qualification, ...] = field(default=())
+    narrow_sv: dict[str, str] = field(default_factory=dict)
+    broad_sv: dict[str, str] = field(default_factory=dict)
 
     def narrow_of(self, occupation: str, broad: str) -> str:
         """Narrow field of ``occupation``'s need in ``broad``."""
         return self.override.get((occupation, broad), self.default_narrow[broad])
 
-    def names(self) -> dict[str, str]:
-        """Finnish names of the broad and narrow fields, by code."""
-        broad = classifications.education_fields_2016()["name_fi"].to_dict()
-        return {
-            **{str(k): str(v) for k, v in broad.items()},
-            **{k: v[0] for k, v in self.narrow.items()},
-        }
+    def names(self, lang: str = "fi") -> dict[str, str]:
+        """Names of the broad and narrow fields in ``lang`` (default Finnish), by code;
+        Swedish falls back to English where the file gives no Swedish name."""
+        table = classifications.education_fields_2016()
+        column = "name_en" if lang in ("sv", "en") else "name_fi"
+        out = {str(k): str(v) for k, v in table[column].items()}
+        out |= {k: v[1] if column == "name_en" else v[0] for k, v in self.narrow.items()}
+        if lang == "sv":
+            out |= self.broad_sv | self.narrow_sv
+        return out
 
 
 def load_fields(path: str | Path | None = None) -> Fields:
@@ -190,6 +205,8 @@ def load_fields(path: str | Path | None = None) -> Fields:
     doc = read_toml(src)
     try:
         narrow = {str(k): (str(v["name_fi"]), str(v["name_en"])) for k, v in doc["narrow"].items()}
+        narrow_sv = {str(k): str(v["name_sv"]) for k, v in doc["narrow"].items() if "name_sv" in v}
+        broad_sv = {str(k): str(v) for k, v in doc.get("broad_sv", {}).items()}
         default = {str(k): str(v) for k, v in doc["default_narrow"].items()}
         override = {
             tuple(str(k).split(":")): str(v) for k, v in doc.get("narrow_override", {}).items()
@@ -199,6 +216,7 @@ def load_fields(path: str | Path | None = None) -> Fields:
                 key=str(key),
                 name_fi=str(q["name_fi"]),
                 name_en=str(q["name_en"]),
+                name_sv=str(q.get("name_sv", "")),
                 level=str(q["level"]),
                 shares=tuple(
                     (str(s["occupation"]), str(s["field"]), float(s["share"])) for s in q["shares"]
@@ -222,4 +240,12 @@ def load_fields(path: str | Path | None = None) -> Fields:
         if any(not 0.0 <= s <= 1.0 for _, _, s in q.shares):
             raise ValidationError("qualifications", f"{q.key}: shares must be in [0, 1]")
     version = _version(doc, src, FIELDS_PATH)
-    return Fields(version, narrow, default, override, quals)  # type: ignore[arg-type]
+    return Fields(
+        version,
+        narrow,
+        default,
+        override,  # type: ignore[arg-type]
+        quals,
+        narrow_sv,
+        broad_sv,
+    )

@@ -35,19 +35,28 @@ from forecasting.training_params import LEVELS, Fields, load_fields
 
 
 def job_change_from_result(result: xr.Dataset, area: str) -> dict[str, float]:
-    """Per-industry job change of ``area`` in a scenario result: the median ``employed``
-    (``area, industry, time, quantile``) at the last month minus the first."""
-    if "employed" not in result or area not in result.indexes["area"]:
-        raise ValidationError("area", f"no employed by industry for {area!r} in the result")
-    emp = result["employed"].sel(area=area, quantile=0.5)
-    change = emp.isel(time=-1) - emp.isel(time=0)
+    """Per-industry job change of ``area`` in a scenario result.
+
+    With ``jobs_change_by_industry`` (``area, industry, time``: the expected cumulative change
+    of jobs by workplace municipality and TOL section, direct plus the indirect jobs in the
+    supplier industries and the induced ones in household-serving industries) its last month;
+    otherwise the median ``employed`` (``area, industry, time, quantile``) at the last month
+    minus the first (which also carries the baseline's drift)."""
+    if "jobs_change_by_industry" in result and area in result.indexes.get("area", []):
+        change = result["jobs_change_by_industry"].sel(area=area).isel(time=-1)
+    elif "employed" in result and area in result.indexes.get("area", []):
+        emp = result["employed"].sel(area=area, quantile=0.5)
+        change = emp.isel(time=-1) - emp.isel(time=0)
+    else:
+        raise ValidationError("area", f"no job change by industry for {area!r} in the result")
     return {str(i): float(v) for i, v in zip(change["industry"].values, change.values, strict=True)}
 
 
 def job_change_from_events(events: Iterable[Any]) -> dict[str, float]:
     """Direct job change by industry of a spec's events: a recruitment adds its jobs, a closure
     or dismissal removes them, a temporary layoff changes no job (the workers are recalled).
-    Indirect and induced jobs (the multipliers) are left out: their industries are not known."""
+    Indirect and induced jobs (the multipliers) are left out: use :func:`job_change_from_result`
+    on a run's ``jobs_change_by_industry`` for them."""
     sign = {"recruitment": 1.0, "closure": -1.0, "dismissal": -1.0}
     out: dict[str, float] = {}
     for event in events:
@@ -134,6 +143,7 @@ def training_need_change(
     area: str | None = None,
     year: int | None = None,
     fields: Fields | None = None,
+    jobs_source: str = "all",
 ) -> xr.Dataset:
     """Training-need change of ``job_change`` (industry -> jobs, signed).
 
@@ -148,6 +158,9 @@ def training_need_change(
         ``training_needs``), its area and the year (default its first): the local surplus
         (:func:`local_surplus`) by field and level absorbs a recruitment's demand first.
         Without it the need change equals the demand change.
+    jobs_source
+        What ``job_change`` counts, for the method note: ``"all"`` (direct, indirect and
+        induced jobs) or ``"direct"`` (the events' own jobs).
 
     Returns
     -------
@@ -178,7 +191,13 @@ def training_need_change(
     parts = _qualification_parts(openings, key, fields)
     q_levels = [q.level for q in fields.qualifications]
     net = _net_of_supply(demand, parts, q_levels, surplus)
-    attrs: dict[str, Any] = {"method_note": METHOD_NOTE.format(fields=fields.version)}
+    attrs: dict[str, Any] = {
+        f"method_note_{lang}": METHOD_NOTES[lang].format(
+            fields=fields.version, jobs=JOBS_SOURCE[jobs_source][lang]
+        )
+        for lang in LANGS
+    }
+    attrs["method_note"] = attrs["method_note_en"]
     if supply_year is not None:
         attrs |= {"supply_area": area, "supply_year": supply_year}
     return xr.Dataset(
@@ -190,6 +209,13 @@ def training_need_change(
             "qualification_demand": parts.sum("field"),
             "qualification_need": net["qualification_need"],
             "qualification_name": ("qualification", [q.name_fi for q in fields.qualifications]),
+            **{
+                f"qualification_name_{lang}": (
+                    "qualification",
+                    [q.name(lang) for q in fields.qualifications],
+                )
+                for lang in LANGS
+            },
             "qualification_level": ("qualification", q_levels),
             "qualification_parts": parts,
         },
@@ -197,13 +223,72 @@ def training_need_change(
     )
 
 
-METHOD_NOTE = (
-    "Scenario job change by industry -> occupations (industry-occupation bridge) -> "
-    "fields and levels (correspondence); a recruitment's demand is first met by the "
-    "local surplus of the field and level in the baseline training-need balance (the "
-    "year the scenario starts); a closure's negative demand is a surplus. "
-    "Qualifications: {fields}."
-)
+METHOD_NOTES: dict[str, str] = {
+    "en": (
+        "Scenario job change by industry ({jobs}) -> occupations (industry-occupation "
+        "bridge) -> fields and levels (correspondence); a recruitment's demand is first met by "
+        "the local surplus of the field and level in the baseline training-need balance (the "
+        "year the scenario starts); a closure's negative demand is a surplus. "
+        "Qualifications: {fields}."
+    ),
+    "fi": (
+        "Skenaarion työpaikkamuutos toimialoittain ({jobs}) -> ammatit (toimiala-ammatti-"
+        "silta) -> koulutusalat ja -asteet (vastaavuusavain); rekrytoinnin tarpeen kattaa "
+        "ensin perusuran koulutustarvetaseen paikallinen ylitarjonta samalla alalla ja "
+        "asteella (skenaarion alkuvuonna); lopettamisen negatiivinen tarve on ylitarjontaa. "
+        "Tutkinnot: {fields}."
+    ),
+    "sv": (
+        "Scenariots förändring av arbetsplatser per näringsgren ({jobs}) -> yrken "
+        "(brygga näringsgren-yrke) -> utbildningsområden och -nivåer (korrespondensnyckel); "
+        "en rekryterings efterfrågan täcks först av det lokala överskottet inom samma område "
+        "och nivå i grundbanans utbildningsbehovsbalans (scenariots startår); en nedläggnings "
+        "negativa efterfrågan är ett överskott. Examina: {fields}."
+    ),
+}
+#: Which job change fed the need, by language: ``all`` (direct, indirect and induced) or
+#: ``direct`` (the events' own jobs only).
+JOBS_SOURCE: dict[str, dict[str, str]] = {
+    "all": {
+        "en": "direct, indirect and induced jobs",
+        "fi": "suorat, välilliset ja johdetut työpaikat",
+        "sv": "direkta, indirekta och inducerade arbetsplatser",
+    },
+    "direct": {
+        "en": "the events' direct jobs only",
+        "fi": "vain tapahtumien suorat työpaikat",
+        "sv": "endast händelsernas direkta arbetsplatser",
+    },
+}
+SUPPLY_NOT_SUBTRACTED = {
+    "en": "Local supply not subtracted (no local training-need balance given).",
+    "fi": "Paikallista tarjontaa ei vähennetty (paikallista koulutustarvetasetta ei annettu).",
+    "sv": "Det lokala utbudet har inte dragits av (ingen lokal utbildningsbehovsbalans given).",
+}
+SUPPLY_SUBTRACTED = {
+    "en": (
+        "Local supply subtracted: the surplus (negative need, kinds summed) of {area} in "
+        "{year} in the {source}."
+    ),
+    "fi": (
+        "Paikallinen tarjonta vähennetty: alueen {area} ylitarjonta (negatiivinen tarve, "
+        "koulutuslajit yhteensä) vuonna {year} ({source})."
+    ),
+    "sv": (
+        "Det lokala utbudet avdraget: överskottet (negativt behov, utbildningsslag "
+        "sammanlagda) i {area} år {year} ({source})."
+    ),
+}
+LANGS = ("fi", "sv", "en")
+METHOD_NOTE = METHOD_NOTES["en"]
+
+
+def _in_languages(prefix: str, texts: Mapping[str, str], **values: Any) -> dict[str, str]:
+    """``{prefix: English, prefix_fi: ..., prefix_sv: ..., prefix_en: ...}`` of ``texts``."""
+    out = {f"{prefix}_{lang}": texts[lang].format(**values) for lang in LANGS}
+    return {prefix: out[f"{prefix}_en"], **out}
+
+
 RENAME = {"field": "training_field", "level": "training_level"}
 
 
@@ -221,44 +306,75 @@ def annotate(
     ``qualification_demand_change`` / ``qualification_need_change`` /
     ``qualification_name`` / ``qualification_level`` ``(qualification,)`` plus
     ``qualification_demand_by_field`` ``(qualification, training_field)``, from the run's
-    per-industry change of employed (:func:`job_change_from_result`), or with ``events``
-    (the spec's) their direct job change (:func:`job_change_from_events`, no baseline
-    drift), through the area's bridge and the shipped key.
+    per-industry job change (:func:`job_change_from_result`: the run's
+    ``jobs_change_by_industry`` at its last month, direct plus the multipliers' indirect jobs in
+    supplier industries and induced jobs in household-serving ones; a result without it and
+    with ``events`` (the spec's): their direct job change, :func:`job_change_from_events`; with
+    neither, the change of median employed), through the area's bridge and the shipped key.
 
     The local supply is subtracted with ``baseline`` (a balance) or later by
     :func:`apply_local_supply`; until then the need change is the demand change and
-    ``training_supply`` (attrs) says so. A result without ``employed`` by industry, or cubes
+    ``training_supply`` (attrs) says so. Texts: ``training_need_method`` / ``training_supply``
+    (English) and their ``_fi`` / ``_sv`` / ``_en`` versions; ``qualification_name_<lang>`` and
+    ``training_field_name_<lang>``. A result without a job change by industry, or cubes
     without ``jobs_by_industry``/``occupations``, comes back unchanged."""
     from forecasting import training
 
-    if "employed" not in result or not {"jobs_by_industry", "occupations"} <= set(cubes):
+    has_jobs = "jobs_change_by_industry" in result or "employed" in result
+    if not has_jobs or not {"jobs_by_industry", "occupations"} <= set(cubes):
         return result
     if area not in result.indexes.get("area", []):
         return result
     events = list(events) if events is not None else []
-    change = job_change_from_events(events) if events else job_change_from_result(result, area)
+    if "jobs_change_by_industry" in result or not events:
+        change = job_change_from_result(result, area)
+        jobs_source = "all"
+    else:
+        change = job_change_from_events(events)
+        jobs_source = "direct"
     region = training.occupation_region(area)
     bridge = training.industry_occupation_bridge(
         cubes["jobs_by_industry"], cubes["occupations"], region
     )
     change = {k: v for k, v in change.items() if k in bridge.indexes["industry"]}
     fields = load_fields()
-    out = training_need_change(change, bridge, training.load_correspondence(), fields=fields)
+    out = training_need_change(
+        change, bridge, training.load_correspondence(), fields=fields, jobs_source=jobs_source
+    )
     names = fields.names()
     codes = [str(f) for f in out["field"].values]
-    annotated = result.assign(
-        training_demand_change=out["demand_change"].rename(RENAME),
-        training_covered_by_supply=out["covered_by_supply"].rename(RENAME),
-        training_need_change=out["need_change"].rename(RENAME),
-        training_field_name=("training_field", [names.get(c, c) for c in codes]),
-        qualification_demand_change=out["qualification_demand"],
-        qualification_need_change=out["qualification_need"],
-        qualification_name=out["qualification_name"],
-        qualification_level=out["qualification_level"],
-        qualification_demand_by_field=out["qualification_parts"].rename(field="training_field"),
-    ).assign_attrs(
-        training_need_method=out.attrs["method_note"],
-        training_supply="Local supply not subtracted (no local training-need balance given).",
+    texts: dict[str, Any] = {
+        f"qualification_name_{lang}": out[f"qualification_name_{lang}"] for lang in LANGS
+    }
+    texts |= {
+        f"training_field_name_{lang}": (
+            "training_field",
+            [fields.names(lang).get(c, c) for c in codes],
+        )
+        for lang in LANGS
+    }
+    annotated = (
+        result.assign(
+            training_demand_change=out["demand_change"].rename(RENAME),
+            training_covered_by_supply=out["covered_by_supply"].rename(RENAME),
+            training_need_change=out["need_change"].rename(RENAME),
+            training_field_name=("training_field", [names.get(c, c) for c in codes]),
+            qualification_demand_change=out["qualification_demand"],
+            qualification_need_change=out["qualification_need"],
+            qualification_name=out["qualification_name"],
+            qualification_level=out["qualification_level"],
+            qualification_demand_by_field=out["qualification_parts"].rename(field="training_field"),
+        )
+        .assign(texts)
+        .assign_attrs(
+            **{
+                k.replace("method_note", "training_need_method"): v
+                for k, v in out.attrs.items()
+                if k.startswith("method_note")
+            },
+            **_in_languages("training_supply", SUPPLY_NOT_SUBTRACTED),
+            training_jobs_source=jobs_source,
+        )
     )
     if baseline is not None:
         start = start_year(events)
@@ -317,9 +433,8 @@ def apply_local_supply(
         training_need_change=net["need"].rename(RENAME),
         qualification_need_change=net["qualification_need"],
     ).assign_attrs(
-        training_supply=(
-            f"Local supply subtracted: the surplus (negative need, kinds summed) of {area} in "
-            f"{used_year} in the {source}."
+        **_in_languages(
+            "training_supply", SUPPLY_SUBTRACTED, area=area, year=used_year, source=source
         ),
         training_supply_area=area,
         training_supply_year=used_year,

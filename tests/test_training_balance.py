@@ -133,6 +133,60 @@ def test_balance_is_demand_minus_supply_and_unemployed_never_exceed_openings(
     del occ
 
 
+def _frame_ds(draws: np.ndarray, central: np.ndarray) -> xr.Dataset:
+    """A balance-shaped dataset ``(area, field, time, level, kind)`` with the bounds and
+    totals made as :func:`training_balance.balance` makes them."""
+    dims = ("area", "field", "time", "level", "kind")
+    lo, hi = training_balance._quantiles(draws, central)
+    tot_lo, tot_hi = training_balance._quantiles(draws.sum(axis=3), central.sum(axis=2))
+    tdims = ("area", "field", "level", "kind")
+    ds = xr.Dataset(
+        {
+            "demand": (dims, np.maximum(central, 0.0)),
+            "supply": (dims, np.maximum(central, 0.0) - central),
+            "need": (dims, central),
+            "lo80": (dims, lo),
+            "hi80": (dims, hi),
+            "need_total": (tdims, central.sum(axis=2)),
+            "lo80_total": (tdims, tot_lo),
+            "hi80_total": (tdims, tot_hi),
+        },
+        coords={
+            "area": ["TA23"],
+            "field": ["07", "071"],
+            "time": [2026, 2027, 2028],
+            "level": list(training_params.LEVELS),
+            "kind": list(training_params.KINDS),
+        },
+    )
+    for name in ("demand", "supply"):
+        ds[f"{name}_total"] = (tdims, ds[name].values.sum(axis=2))
+    ds["field_name"] = ("field", ["Tekniikan alat", "Tekniikka"])
+    return ds
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    hnp.arrays(float, (25, 1, 2, 3, 3, 2), elements=st.floats(-1e4, 1e4)),
+    hnp.arrays(float, (1, 2, 3, 3, 2), elements=st.floats(-1e4, 1e4)),
+)
+def test_every_row_of_the_cli_output_has_lo80_le_need_le_hi80(draws, central) -> None:
+    """Issue 20 contract: ``lo80 <= need <= hi80`` on every row of the written CSV (yearly
+    and total rows), whatever the draws and the central path (skewed, all above or below)."""
+    import tempfile
+
+    from flows import cli
+
+    frame = training_balance.needs_frame(_frame_ds(draws, central))
+    assert len(frame) == 2 * 4 * 3 * 2  # three years and the total
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "needs.csv"
+        cli._write_frame(frame, str(out))
+        back = pd.read_csv(out, dtype={"field": str, "year": str})
+    assert len(back) == len(frame)
+    assert ((back["lo80"] <= back["need"]) & (back["need"] <= back["hi80"])).all()
+
+
 # --------------------------------------------------------------------------- the chain
 @pytest.fixture(scope="module")
 def bal(cubes) -> xr.Dataset:
@@ -251,6 +305,7 @@ def test_cli_writes_the_needs_balance_and_qualifications(monkeypatch, tmp_path, 
     assert cli.main(["forecast", "training-needs", "--until", "2030", "--out", str(out)]) == 0
     frame = pd.read_csv(out, dtype={"field": str, "year": str})
     assert tuple(frame.columns) == training_balance.FRAME_COLUMNS
+    assert ((frame["lo80"] <= frame["need"]) & (frame["need"] <= frame["hi80"])).all()
     assert (tmp_path / "needs_balance.csv").is_file()
     assert (tmp_path / "needs_qualifications.csv").is_file()
     assert calls["areas"] == training_balance.DEFAULT_AREAS and calls["until"] == 2030
@@ -260,6 +315,8 @@ def test_cli_writes_the_needs_balance_and_qualifications(monkeypatch, tmp_path, 
     sheets = pd.read_excel(xlsx, sheet_name=None)
     assert set(sheets) == {"needs", "balance", "qualifications"}
     assert len(sheets["needs"]) == len(frame)
+    rows = sheets["needs"]
+    assert ((rows["lo80"] <= rows["need"]) & (rows["need"] <= rows["hi80"])).all()
 
 
 # --------------------------------------------------------------------------- service page
@@ -303,3 +360,40 @@ def test_job_change_from_spec_events() -> None:
         E(kind="temporary_layoff", industry="F", jobs=99),
     ]
     assert training_scenario.job_change_from_events(events) == {"Q": 200.0, "C": -60.0}
+
+
+def test_interval_sources_split_the_variance() -> None:
+    """Two sources with draws of sd 2 and 1 (and two silent ones): shares 0.8 and 0.2."""
+    z = np.tile(np.array([-1.0, 1.0]), 50)  # variance exactly 1
+    draws = np.zeros((4, 100, 1, 1, 2, 1))
+    draws[0, :, 0, 0, :, 0] = 2.0 * z[:, None]
+    draws[1, :, 0, 0, :, 0] = 1.0 * z[:, None]
+    shares = training_balance.interval_sources(draws)
+    np.testing.assert_allclose(shares["yearly"][0, 0], [0.8, 0.2, 0.0, 0.0])
+    np.testing.assert_allclose(shares["total"][0], [0.8, 0.2, 0.0, 0.0])
+
+
+def test_balance_names_the_sources_of_its_intervals(bal) -> None:
+    share = bal["interval_source_share"].sel(field=["07", "09", "10"])
+    np.testing.assert_allclose(share.sum("source"), 1.0, atol=1e-9)
+    total = bal["interval_source_share_total"]
+    np.testing.assert_allclose(total.sum("source"), 1.0, atol=1e-9)
+    assert list(total["source"].values) == list(training_balance.SOURCES)
+    # the job projection's draws make most of the width (documented in the method note)
+    assert float(total.sel(area="TA23", source="expansion")) > 0.5
+    for lang in ("fi", "sv", "en"):
+        assert bal.attrs[f"method_note_{lang}"]
+    assert bal["field_name_sv"].sel(field="09").item() == "Hälsovård och välfärd"
+
+
+def test_level_age_profile_of_the_employed(cubes) -> None:
+    """tyokay 115n 2017, TA23: 25.4 % of the employed residents are 55+; the training levels
+    sit within 10 % of that (vocational 0.94, UAS 1.01, university 0.95 relative), so an age
+    tilt by level would move replacement by level by a few per cent at most."""
+    prof = replacement.level_age_profile(cubes["employment_by_age_education"], "TA23")
+    assert prof["all"]["older_share"] == pytest.approx(0.2542, abs=1e-3)
+    assert prof["vocational"]["relative"] == pytest.approx(0.938, abs=1e-3)
+    for level in ("vocational", "applied_sciences", "university"):
+        assert 0.9 < prof[level]["relative"] < 1.1
+    with pytest.raises(KeyError):
+        replacement.level_age_profile(cubes["employment_by_age_education"], "TA23", 1980)

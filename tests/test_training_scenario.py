@@ -178,3 +178,106 @@ def test_apply_local_supply_on_an_annotated_result_matches_the_direct_change(cub
     )
     assert float(with_supply["training_covered_by_supply"].sum()) > 0
     assert float(with_supply["training_need_change"].sum()) < 200.0 - 1e-6
+
+
+def test_a_closure_with_multiplier_1_6_needs_1_6_times_the_jobs_over_the_suppliers(cubes) -> None:
+    """Issue 20 item 1: the scenario feed takes the run's direct plus indirect and induced
+    jobs (``jobs_change_by_industry``), not the events' direct jobs alone.
+
+    Reference: a closure of 100 manufacturing (C) jobs with a multiplier of 1.6 loses
+    100 x 1.6 = 160 jobs (:mod:`forecasting.scenarios.events`: ``n * (total - 1)``
+    secondary jobs, here all inside the area without spill-over links), 60 of them in the
+    supplier and household-serving industries; the demand change is the bridge and key of
+    those 160 jobs by industry."""
+    from forecasting import training
+    from forecasting.scenarios import calibration as cal
+    from forecasting.scenarios.events import compile_events
+    from forecasting.scenarios.multipliers import load_multipliers
+    from forecasting.scenarios.outputs import _with_area_total
+    from forecasting.scenarios.spec import Event, ScenarioSpec
+
+    structure = cal.load_structure(cubes, "TA23")
+    months = pd.date_range("2026-07-01", periods=24, freq="MS")
+    ev = Event(
+        kind="closure", municipality="491", industry="C", jobs=100, start="2026-07",
+        multiplier=1.6,
+    )  # fmt: skip
+    spec = ScenarioSpec(name="t", area="TA23", events=[ev], start="2026-07", horizon_months=24)
+    compiled = compile_events(spec, structure, months, load_multipliers())
+    by_industry = _with_area_total(compiled.job_change, 1).transpose(1, 2, 0)
+    result = xr.Dataset(
+        {"jobs_change_by_industry": (("area", "industry", "time"), by_industry)},
+        coords={
+            "area": [*structure.municipalities, "TA23"],
+            "industry": list(structure.industries),
+        },
+    )
+    change = training_scenario.job_change_from_result(result, "TA23")
+    assert sum(change.values()) == pytest.approx(-160.0)
+    secondary = {k: v for k, v in change.items() if k != "C"}
+    assert sum(secondary.values()) + (change["C"] + 100.0) == pytest.approx(-60.0)
+    assert sum(1 for v in secondary.values() if v < -0.5) >= 3  # spread over suppliers
+    # the annotated result: demand from all 160 jobs, the events' direct 100 only without them
+    result["employed"] = (("area", "industry", "time", "quantile"), np.zeros((7, 22, 24, 1)))
+    result = result.assign_coords(quantile=[0.5])
+    out = training_scenario.annotate(result, cubes, "TA23", [ev])
+    assert out.attrs["training_jobs_source"] == "all"
+    total = float(out["training_demand_change"].sum())
+    bridge = training.industry_occupation_bridge(
+        cubes["jobs_by_industry"], cubes["occupations"], training.occupation_region("TA23")
+    )
+    key = training.load_correspondence()
+    held = {k: v for k, v in change.items() if k in bridge.indexes["industry"]}
+    direct = training_scenario.training_need_change(held, bridge, key)
+    np.testing.assert_allclose(
+        out["training_demand_change"].values, direct["demand_change"].values, atol=1e-9
+    )
+    only_direct = training_scenario.training_need_change(
+        {"C": -100.0}, bridge, key, jobs_source="direct"
+    )
+    assert total == pytest.approx(float(direct["demand_change"].sum()))
+    assert total < 1.5 * float(only_direct["demand_change"].sum())  # about 1.6x the loss
+    assert "indirect" in out.attrs["training_need_method"]
+    assert "välilliset" in out.attrs["training_need_method_fi"]
+    assert "indirekta" in out.attrs["training_need_method_sv"]
+
+
+def test_texts_and_qualification_names_come_in_three_languages() -> None:
+    from forecasting.training_params import load_fields
+
+    fields = load_fields()
+    out = _change()
+    nurse = {
+        lang: out[f"qualification_name_{lang}"].sel(qualification="practical_nurse").item()
+        for lang in ("fi", "sv", "en")
+    }
+    assert nurse["sv"].startswith("Närvårdare") and nurse["fi"].startswith("Lähihoitaja")
+    assert nurse["en"] == "Practical nurse"
+    assert fields.names("sv")["09"] == "Hälsovård och välfärd"
+    assert fields.names("sv")["104"] == "Transporttjänster"
+    assert fields.names("en")["104"] == "Transport services"
+    assert fields.names()["104"] == "Kuljetuspalvelut"
+    for lang in ("fi", "sv", "en"):
+        assert out.attrs[f"method_note_{lang}"]
+    assert out.attrs["method_note"] == out.attrs["method_note_en"]
+
+
+def test_the_scenario_page_table_names_qualifications_in_the_page_language(cubes) -> None:
+    from types import SimpleNamespace as E
+
+    from service.routers.dashboard import _training_change
+
+    result = xr.Dataset(
+        {"employed": (("area", "industry", "time", "quantile"), np.zeros((1, 1, 2, 1)))},
+        coords={"area": ["TA23"], "industry": ["Q"], "quantile": [0.5]},
+    )
+    events = [E(kind="recruitment", industry="Q", jobs=200, municipality="491", start="2026-07")]
+    out = training_scenario.annotate(result, cubes, "TA23", events)
+    assert out.attrs["training_jobs_source"] == "direct"
+    names = {lang: [r["name"] for r in _training_change(out, lang)] for lang in ("fi", "sv", "en")}
+    assert any(n.startswith("Lähihoitaja") for n in names["fi"])
+    assert any(n.startswith("Närvårdare") for n in names["sv"])
+    assert "Practical nurse" in names["en"]
+    assert any("Hälsovård och välfärd" in n for n in names["sv"])
+    assert "vain tapahtumien suorat" in out.attrs["training_need_method_fi"]
+    assert out.attrs["training_supply_sv"].startswith("Det lokala utbudet")

@@ -573,7 +573,11 @@ def _training_change(result: Any, lang: str) -> list[dict[str, Any]]:
         return []
     t = texts(lang)
     rows: list[dict[str, Any]] = []
-    names = result["qualification_name"].values
+    names = (
+        result[f"qualification_name_{lang}"]
+        if f"qualification_name_{lang}" in result
+        else result["qualification_name"]
+    ).values
     for i, _ in enumerate(result["qualification"].values):
         demand = float(result["qualification_demand_change"].values[i])
         need = float(result["qualification_need_change"].values[i])
@@ -597,7 +601,9 @@ def _training_change(result: Any, lang: str) -> list[dict[str, Any]]:
         else 0 * demand_f
     )
     need_f = result["training_need_change"]
-    fallback = result.get("training_field_name", None)
+    fallback = result.get(f"training_field_name_{lang}", result.get("training_field_name", None))
+    if lang == "sv" and f"training_field_name_{lang}" in result:
+        field_names = {}  # the service's field labels have no Swedish: the result's own names
     for j, field in enumerate(map(str, demand_f["training_field"].values)):
         name = field_names.get(field) or (str(fallback.values[j]) if fallback is not None else "")
         for level in map(str, demand_f["training_level"].values):
@@ -690,7 +696,9 @@ def _result_for_page(run: ScenarioRun, form: dict[str, Any], lang: str) -> dict[
         )
         attrs = run.result.attrs
         result["training_note"] = " ".join(
-            str(attrs[k]) for k in ("training_need_method", "training_supply") if k in attrs
+            str(attrs.get(f"{k}_{lang}", attrs[k]))
+            for k in ("training_need_method", "training_supply")
+            if k in attrs
         )
     return result
 
@@ -732,7 +740,11 @@ def training(
         else None
     )
     message = "" if cube is not None else f"{t['not_in_release']}: training_needs"
-    method = str(cube.attrs.get("method_note", "")) if cube is not None else ""
+    method = (
+        str(cube.attrs.get(f"method_note_{lang}", cube.attrs.get("method_note", "")))
+        if cube is not None
+        else ""
+    )
     path = views.training_path(cube, area) if cube is not None else []
     path_chart = None
     if path:
