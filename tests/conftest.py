@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import settings
 
 from forecasting.io.inputs import Inputs, assemble
+
+# No per-example deadline: on a loaded 2-core CI machine a slow example is not a failure
+# (the properties themselves still run and can fail).
+settings.register_profile("ennakointi", deadline=None)
+settings.load_profile("ennakointi")
 
 
 @pytest.fixture(scope="session")
