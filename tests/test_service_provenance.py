@@ -10,8 +10,17 @@ from tests.test_service_security import SPEC
 
 pytest_plugins = ["tests.service_fixtures"]
 
-#: Routes that describe releases or the service rather than serve data.
-NOT_DATA = {"/healthz", "/v1/releases", "/v1/releases/{release_id}", "/v1/subscriptions"}
+#: Routes that describe releases or the service rather than serve data (the dead-letter queue
+#: is operations, behind its own scope; the monthly review is a document, PDF or HTML, whose
+#: sources and data dates are printed in it: tests/test_service_reports.py).
+NOT_DATA = {
+    "/healthz",
+    "/v1/releases",
+    "/v1/releases/{release_id}",
+    "/v1/subscriptions",
+    "/v1/deliveries/dead-letters",
+    "/v1/reports/monthly",
+}
 PROVENANCE_FIELDS = ("dataset", "source_tables", "source", "license", "code_version")
 
 
