@@ -214,6 +214,7 @@ def annotate(
     events: Iterable[Any] | None = None,
     *,
     baseline: xr.Dataset | None = None,
+    bridge: xr.DataArray | None = None,
 ) -> xr.Dataset:
     """``result`` (a scenario run) with its training-need change for ``area``:
     ``training_demand_change`` / ``training_covered_by_supply`` / ``training_need_change``
@@ -228,7 +229,12 @@ def annotate(
     The local supply is subtracted with ``baseline`` (a balance) or later by
     :func:`apply_local_supply`; until then the need change is the demand change and
     ``training_supply`` (attrs) says so. A result without ``employed`` by industry, or cubes
-    without ``jobs_by_industry``/``occupations``, comes back unchanged."""
+    without ``jobs_by_industry``/``occupations``, comes back unchanged.
+
+    ``bridge``: the area's industry-occupation bridge
+    (:func:`forecasting.training.industry_occupation_bridge` of ``cubes`` for
+    :func:`forecasting.training.occupation_region` of ``area``), when the caller keeps it
+    between runs (it depends on the cubes only); built from ``cubes`` when absent."""
     from forecasting import training
 
     if "employed" not in result or not {"jobs_by_industry", "occupations"} <= set(cubes):
@@ -238,9 +244,10 @@ def annotate(
     events = list(events) if events is not None else []
     change = job_change_from_events(events) if events else job_change_from_result(result, area)
     region = training.occupation_region(area)
-    bridge = training.industry_occupation_bridge(
-        cubes["jobs_by_industry"], cubes["occupations"], region
-    )
+    if bridge is None:
+        bridge = training.industry_occupation_bridge(
+            cubes["jobs_by_industry"], cubes["occupations"], region
+        )
     change = {k: v for k, v in change.items() if k in bridge.indexes["industry"]}
     fields = load_fields()
     out = training_need_change(change, bridge, training.load_correspondence(), fields=fields)

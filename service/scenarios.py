@@ -55,12 +55,15 @@ class EngineRunner:
 
     Each employment area is calibrated once (:func:`forecasting.scenarios.baseline.calibrate`)
     and the calibration kept, keyed by ``(area, data version of the cubes)``: the service's
-    own state, handed to the engine as an argument (the engine keeps no data caches).
+    own state, handed to the engine as an argument (the engine keeps no data caches). The
+    industry-occupation bridge of the training-need step is kept the same way, per
+    occupation region (it depends on the cubes only; about 0.1-0.2 CPU s a run before).
     """
 
     def __init__(self, cubes: Mapping[str, xr.Dataset]):
         self.cubes = cubes
         self._calibrations: dict[tuple[str, str], Any] = {}
+        self._bridges: dict[tuple[str, str], xr.DataArray | None] = {}
         self._lock = threading.Lock()
 
     def _version(self) -> str:
@@ -77,6 +80,23 @@ class EngineRunner:
                 self._calibrations[key] = calibrate(self.cubes, area)
             return self._calibrations[key]
 
+    def bridge(self, area: str) -> xr.DataArray | None:
+        """The industry-occupation bridge of ``area``'s occupation region, built once per
+        data version; None when the cubes lack ``jobs_by_industry`` or ``occupations``
+        (the training-need step then leaves the run unchanged)."""
+        from forecasting import training
+
+        if not {"jobs_by_industry", "occupations"} <= set(self.cubes):
+            return None
+        region = training.occupation_region(area)
+        key = (region, self._version())
+        with self._lock:
+            if key not in self._bridges:
+                self._bridges[key] = training.industry_occupation_bridge(
+                    self.cubes["jobs_by_industry"], self.cubes["occupations"], region
+                )
+            return self._bridges[key]
+
     def __call__(self, spec: Any, baseline: xr.Dataset | None = None) -> xr.Dataset:
         from forecasting import training_scenario
         from forecasting.scenarios import run_scenario
@@ -84,7 +104,9 @@ class EngineRunner:
 
         parsed = as_spec(spec)
         result = run_scenario(parsed, baseline=baseline, calibration=self.calibration(parsed.area))
-        return training_scenario.annotate(result, self.cubes, parsed.area, parsed.events)
+        return training_scenario.annotate(
+            result, self.cubes, parsed.area, parsed.events, bridge=self.bridge(parsed.area)
+        )
 
 
 def engine_runner(cubes: Mapping[str, xr.Dataset] | None = None) -> Runner | None:
