@@ -573,7 +573,12 @@ def main(argv: list[str] | None = None) -> int:
             proc.wait(timeout=30)
     report = {
         "when": time.strftime("%Y-%m-%d %H:%M"),
-        "command": "python benchmarks/load_service.py "
+        "command": "".join(
+            f"{k}={os.environ[k]} "
+            for k in ("ENNAKOINTI_SERVICE__SCENARIO_PROCESSES", "ENNAKOINTI_SERVICE__SCENARIO_NICE")
+            if k in os.environ
+        )
+        + "python benchmarks/load_service.py "
         + " ".join(sys.argv[1:] if argv is None else argv),
         "machine": f"{os.cpu_count()} CPUs",
         "scenario_nice": os.environ.get("ENNAKOINTI_SERVICE__SCENARIO_NICE", "10 (default)"),
