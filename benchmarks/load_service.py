@@ -75,6 +75,9 @@ def markers(
         tag += f"-{scenario_clients}-scenario-clients"
     if clients != 20:
         tag += f"-{clients}-clients"
+    processes = os.environ.get("ENNAKOINTI_SERVICE__SCENARIO_PROCESSES", "1")
+    if processes != "1":
+        tag += f"-{processes}-processes"
     return f"<!-- {tag}:start -->", f"<!-- {tag}:end -->"
 
 
@@ -408,8 +411,10 @@ def _markdown(report: dict[str, Any], start: str, end: str) -> str:
             f"Measured {report['when']} on {report['machine']} "
             f"(load average before the run: {report['load_average']}).",
             f"Release: {report['release']}. Command: `{report['command']}` (scenario worker "
-            f"niceness {report['scenario_nice']}).",
+            f"niceness {report['scenario_nice']}, worker processes "
+            f"{report.get('scenario_processes', '1 (default)')}).",
             "",
+            *_scenario_verdict(report),
             f"- Start-up until `/healthz` and a forecast read answer: "
             f"**{report['startup_s']:.2f} s**.",
             f"- First scenario run after start ({report['draws']} draws, 60 months; the "
@@ -428,6 +433,15 @@ def _markdown(report: dict[str, Any], start: str, end: str) -> str:
             end,
         ]
     )
+
+
+def _scenario_verdict(report: dict[str, Any]) -> list[str]:
+    """Issue 22's goal: scenario p95 <= 2 s (with two concurrent scenario clients)."""
+    runs = report["load"].get("scenario")
+    if not runs:
+        return []
+    verdict = "met" if runs["p95_ms"] <= 2000 else "NOT met"
+    return [f"- Scenario runs p95 **{runs['p95_ms']} ms** (goal <= 2,000 ms: {verdict}).", ""]
 
 
 def _flood_markdown(report: dict[str, Any], start: str, end: str) -> str:
@@ -559,10 +573,18 @@ def main(argv: list[str] | None = None) -> int:
             proc.wait(timeout=30)
     report = {
         "when": time.strftime("%Y-%m-%d %H:%M"),
-        "command": "python benchmarks/load_service.py "
+        "command": "".join(
+            f"{k}={os.environ[k]} "
+            for k in ("ENNAKOINTI_SERVICE__SCENARIO_PROCESSES", "ENNAKOINTI_SERVICE__SCENARIO_NICE")
+            if k in os.environ
+        )
+        + "python benchmarks/load_service.py "
         + " ".join(sys.argv[1:] if argv is None else argv),
         "machine": f"{os.cpu_count()} CPUs",
         "scenario_nice": os.environ.get("ENNAKOINTI_SERVICE__SCENARIO_NICE", "10 (default)"),
+        "scenario_processes": os.environ.get(
+            "ENNAKOINTI_SERVICE__SCENARIO_PROCESSES", "1 (default)"
+        ),
         "load_average": load_avg,
         "release": release,
         "startup_s": round(startup, 3),

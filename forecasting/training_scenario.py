@@ -299,6 +299,7 @@ def annotate(
     events: Iterable[Any] | None = None,
     *,
     baseline: xr.Dataset | None = None,
+    bridge: xr.DataArray | None = None,
 ) -> xr.Dataset:
     """``result`` (a scenario run) with its training-need change for ``area``:
     ``training_demand_change`` / ``training_covered_by_supply`` / ``training_need_change``
@@ -317,7 +318,12 @@ def annotate(
     ``training_supply`` (attrs) says so. Texts: ``training_need_method`` / ``training_supply``
     (English) and their ``_fi`` / ``_sv`` / ``_en`` versions; ``qualification_name_<lang>`` and
     ``training_field_name_<lang>``. A result without a job change by industry, or cubes
-    without ``jobs_by_industry``/``occupations``, comes back unchanged."""
+    without ``jobs_by_industry``/``occupations``, comes back unchanged.
+
+    ``bridge``: the area's industry-occupation bridge
+    (:func:`forecasting.training.industry_occupation_bridge` of ``cubes`` for
+    :func:`forecasting.training.occupation_region` of ``area``), when the caller keeps it
+    between runs (it depends on the cubes only); built from ``cubes`` when absent."""
     from forecasting import training
 
     has_jobs = "jobs_change_by_industry" in result or "employed" in result
@@ -333,9 +339,10 @@ def annotate(
         change = job_change_from_events(events)
         jobs_source = "direct"
     region = training.occupation_region(area)
-    bridge = training.industry_occupation_bridge(
-        cubes["jobs_by_industry"], cubes["occupations"], region
-    )
+    if bridge is None:
+        bridge = training.industry_occupation_bridge(
+            cubes["jobs_by_industry"], cubes["occupations"], region
+        )
     change = {k: v for k, v in change.items() if k in bridge.indexes["industry"]}
     fields = load_fields()
     out = training_need_change(

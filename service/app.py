@@ -111,7 +111,8 @@ def _context(
             supply=release_training_balance(releases),
             warm_area=_employment_area(settings.release.default_area),
             queue=RunQueue(
-                workers=1,
+                # one queue thread per worker process: two processes run two runs at once
+                workers=max(1, settings.service.scenario_processes),
                 max_waiting=settings.service.scenario_queue,
                 per_client=settings.service.scenario_runs_per_client,
             ),

@@ -160,19 +160,21 @@ def _displaced_by_age(
     hz = dp.hazards(mix, slack[-T:], B, seed)
     out = dm.simulate_displaced(inflow, hz, seed=seed)
     A, S, E = mix.shape
-    cells = out.reshape(B, T, A, S, E, dm.N_STATES).astype(np.float64)
-    by_age = cells.sum(axis=(3, 4))  # (B, T, A, states)
+    # Integer sums (exact, as the float sums of these counts were), never a float copy of
+    # the (B, T, cells, states) array: the same values at a fraction of the time.
+    by_sex = out.reshape(B, T, A, S, E, dm.N_STATES).sum(axis=4, dtype=np.int64)
+    by_age = by_sex.sum(axis=3).astype(np.float64)  # (B, T, A, states)
     size = by_age[..., dm.DISPLACED]
     with np.errstate(divide="ignore", invalid="ignore"):
         re = np.where(size > 0, by_age[..., dm.REEMPLOYED] / size, np.nan)
         ret = np.where(size > 0, by_age[..., dm.RETIRED] / size, np.nan)
-        tot = cells.sum(axis=(2, 3, 4))
+        tot = by_age.sum(axis=2)
         ret_all = np.where(tot[..., 0] > 0, tot[..., dm.RETIRED] / tot[..., 0], np.nan)
     dims = ("age_band", "time", "quantile")
     return {
         "displaced_by_age_sex": (
             ("age_band", "sex", "time"),
-            cells[..., dm.DISPLACED].sum(axis=4).mean(axis=0).transpose(1, 2, 0),
+            by_sex[..., dm.DISPLACED].astype(np.float64).mean(axis=0).transpose(1, 2, 0),
         ),
         "displaced_reemployed_share_by_age": (dims, _q(re, 2, 1)),
         "displaced_retired_share_by_age": (dims, _q(ret, 2, 1)),

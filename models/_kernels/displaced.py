@@ -76,6 +76,11 @@ def simulate_displaced(
         # U[k0, c, j]: entered in month k0 in cell c, now j age bands older
         U = np.zeros((T, C, NA), dtype=np.int64)
         cum = np.zeros((C, N_STATES), dtype=np.int64)
+        # still unemployed by entry month and by cell: entry months and cells without anyone
+        # are skipped (no random numbers are drawn for empty cells either way, so skipping
+        # them changes no result; it saves scanning T^2 C NA mostly empty cells per draw)
+        alive = np.zeros(T, dtype=np.int64)
+        left_c = np.zeros(C, dtype=np.int64)
         ere = np.exp(lre[b])
         pret = np.empty(C)
         for c in range(C):
@@ -91,8 +96,12 @@ def simulate_displaced(
                     k = int(x)
                 U[t, c, 0] += k
                 cum[c, D_DISPLACED] += k
+                alive[t] += k
+                left_c[c] += k
                 n -= k
             for k0 in range(t + 1):
+                if alive[k0] == 0:
+                    continue
                 m = t - k0
                 for c in range(C):
                     # oldest first, so those who age this month are not exposed twice
@@ -109,6 +118,8 @@ def simulate_displaced(
                         x, state = _rand.binomial(state, float(n - re - ret), h_oth)
                         oth = int(x)
                         left = n - re - ret - oth
+                        alive[k0] -= n - left
+                        left_c[c] -= n - left
                         cum[c, D_REEMPLOYED] += re
                         cum[c, D_RETIRED] += ret
                         cum[c, D_OTHER] += oth
@@ -120,12 +131,8 @@ def simulate_displaced(
                         if older > 0:
                             U[k0, c, j + 1] += older
             for c in range(C):
-                s = 0
-                for k0 in range(t + 1):
-                    for j in range(NA):
-                        s += U[k0, c, j]
                 out[b, t, c, D_DISPLACED] = cum[c, D_DISPLACED]
-                out[b, t, c, D_UNEMPLOYED] = s
+                out[b, t, c, D_UNEMPLOYED] = left_c[c]
                 out[b, t, c, D_REEMPLOYED] = cum[c, D_REEMPLOYED]
                 out[b, t, c, D_RETIRED] = cum[c, D_RETIRED]
                 out[b, t, c, D_OTHER] = cum[c, D_OTHER]
