@@ -243,7 +243,7 @@ def _legend(legend: dict[str, str], height: int, left: int, *, with_history: boo
             f'<g transform="translate({pos},{height - 14})">{mark}'
             f'<text x="28" y="4" font-size="12" fill="{INK}">{escape(text)}</text></g>'
         )
-        pos += 40 + 7 * len(text)
+        pos += 40 + 9 * len(text)  # room for the larger legend text on phones (style.css)
     return "".join(out)
 
 

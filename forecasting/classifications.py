@@ -6,6 +6,7 @@
   labels fi/en for levels 1 and 2, codes only below.
 - :func:`education_fields_2016`: broad fields of education, Koulutusluokitus 2016 (= ISCED-F
   2013 broad fields) 00..10 and 99, fi/en.
+- :func:`swedish_labels`: the Swedish labels of all three (``labels_sv.csv``).
 - :func:`municipalities`, :func:`mergers`: re-exported from :mod:`forecasting.geography`.
 
 Sources of every label: ``docs/classifications.md``. Tables are rebuilt with
@@ -32,7 +33,7 @@ __all__ = [
     "tol2008_sections",
 ]
 
-LANGUAGES = ("fi", "en")
+LANGUAGES = ("fi", "sv", "en")
 
 
 def _read(name: str) -> pd.DataFrame:
@@ -65,6 +66,18 @@ def occupations_2010() -> pd.DataFrame:
     return table
 
 
+@lru_cache
+def swedish_labels() -> dict[tuple[str, str], str]:
+    """Swedish labels ``{(kind, code): name}`` of the three tables (``labels_sv.csv``).
+
+    Kept apart from the fi/en tables (which :mod:`forecasting.io.classification_tables`
+    rebuilds); each row's ``label_source`` says where its wording comes from
+    (``docs/classifications.md``).
+    """
+    table = read_table(CLASSIFICATIONS_DIR / "labels_sv.csv", empty_as_na=False)
+    return {(str(k), str(c)): str(n) for k, c, n in table[["kind", "code", "name_sv"]].values}
+
+
 _TABLES = {
     "industry": tol2008_sections,
     "occupation": occupations_2010,
@@ -92,7 +105,10 @@ def label(kind: str, code: str, lang: str = "fi") -> str:
         raise ValidationError(kind, f"unknown code {code!r}")
     current: str = code
     while True:
-        text = str(table.at[current, f"name_{lang}"])
+        if lang == "sv":
+            text = swedish_labels().get((kind, current), "")
+        else:
+            text = str(table.at[current, f"name_{lang}"])
         if text:
             return text
         if kind != "occupation" or not table.at[current, "parent"]:

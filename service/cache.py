@@ -12,8 +12,9 @@ the release listing are live data and are never cached.
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -31,6 +32,22 @@ CACHEABLE = (
     "/v1/occupations/",
 )
 CACHEABLE_EXACT = ("/v1/scenarios",)
+#: Dashboard pages that are a pure function of the release, the URL and the day (their
+#: freshness notes are judged at :func:`service.routers.dashboard.today`): cached like release
+#: data with the day in the key. The scenario form (:data:`FORM`) is cached only without
+#: ``run`` (and keyed by whether the engine is available: its message); the start page (live
+#: alert count), the alerts page and scenario runs are live and never cached here.
+PAGES = (
+    "/forecasts",
+    "/training",
+    "/population",
+    "/labour",
+    "/jobs",
+    "/occupations",
+    "/groups",
+    "/map",
+)
+FORM = "/scenarios"
 METRICS_SUFFIX = "/metrics"
 
 
@@ -43,7 +60,7 @@ class _Entry:
 
 
 def _cacheable(path: str) -> bool:
-    if path in CACHEABLE_EXACT or path.startswith(CACHEABLE):
+    if path in CACHEABLE_EXACT or path in PAGES or path == FORM or path.startswith(CACHEABLE):
         return True
     return path.startswith("/v1/releases/") and path.endswith(METRICS_SUFFIX)
 
@@ -64,8 +81,8 @@ class ReleaseCacheMiddleware:
     def _key(self, scope: Scope) -> str | None:
         query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         release = dict(query).get("release")
+        context = getattr(scope["app"].state, "context", None)
         if release is None:
-            context = getattr(scope["app"].state, "context", None)
             release = context.releases.current_id() if context is not None else None
         if release is None:
             return None
@@ -73,6 +90,14 @@ class ReleaseCacheMiddleware:
         csv = b"text/csv" in headers.get(b"accept", b"")
         host = headers.get(b"host", b"").decode("latin-1")  # next-page links name the host
         text = f"{release}|{host}|{scope['path']}|{urlencode(sorted(query))}|{csv}"
+        if scope["path"] == FORM:
+            if any(name == "run" for name, _ in query) or context is None:
+                return None  # a run is live (the queue), never cached
+            text += f"|{context.scenarios.available}"
+        if scope["path"] in PAGES or scope["path"] == FORM:
+            from service.routers import dashboard  # the day the page's freshness is judged at
+
+            text += f"|{dashboard.today().isoformat()}"
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
     def _store(self, key: str, entry: _Entry) -> None:
@@ -132,6 +157,39 @@ class ReleaseCacheMiddleware:
             await send(message)
 
         await self.app(scope, receive, capture)
+
+
+class ReleaseMemo:
+    """Values derived from one release (a page's tables, figures), kept per release id.
+
+    ``get(release_id, key, compute)`` returns the stored value or stores ``compute()``; a
+    release is immutable, so the value never goes stale while its id is current. Bounded
+    (least recently used out); thread-safe (sync routes run in a thread pool).
+    """
+
+    def __init__(self, max_entries: int = 256):
+        self.max_entries = max_entries
+        self.entries: OrderedDict[tuple[str, Hashable], Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, release_id: str | None, key: Hashable, compute: Callable[[], Any]) -> Any:
+        if release_id is None:
+            return compute()
+        full = (release_id, key)
+        with self._lock:
+            if full in self.entries:
+                self.entries.move_to_end(full)
+                return self.entries[full]
+        value = compute()
+        with self._lock:
+            self.entries[full] = value
+            while len(self.entries) > self.max_entries:
+                self.entries.popitem(last=False)
+        return value
+
+
+#: The service's memo of release-derived page parts (one process, every app in it).
+memo = ReleaseMemo()
 
 
 def _plain(headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:

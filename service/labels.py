@@ -53,7 +53,7 @@ def _areas(lang: str) -> dict[str, str]:
 
 
 def _classification(dim: str, lang: str) -> dict[str, str] | None:
-    """Labels of TOL 2008 sections, occupations or fields (fi/en; Swedish falls back to en)."""
+    """Labels of TOL 2008 sections, occupations or fields in ``lang`` (fi, sv, en)."""
     try:
         from forecasting import classifications
     except ImportError:  # pragma: no cover - the module is part of the project
@@ -63,9 +63,8 @@ def _classification(dim: str, lang: str) -> dict[str, str] | None:
         "occupation": classifications.occupations_2010,
         "field": classifications.education_fields_2016,
     }
-    language = "en" if lang == "sv" else lang
     codes = tables[dim]().index
-    return {str(c): classifications.label(dim, str(c), language) for c in codes}
+    return {str(c): classifications.label(dim, str(c), lang) for c in codes}
 
 
 @lru_cache

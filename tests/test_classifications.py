@@ -55,7 +55,9 @@ def test_labels_fall_back_to_parents_and_reject_unknown_codes() -> None:
     assert classifications.occupation_parent("2221", 2) == "22"
     with pytest.raises(ValidationError, match="unknown code"):
         classifications.label("industry", "Z")
+    assert classifications.label("industry", "A", "sv") == "Jordbruk, skogsbruk och fiske"
+    assert classifications.label("occupation", "X011", "sv") == "Företagare"
     with pytest.raises(ValidationError):
-        classifications.label("industry", "A", "sv")
+        classifications.label("industry", "A", "de")
     with pytest.raises(ValidationError):
         classifications.occupation_parent("22", 3)

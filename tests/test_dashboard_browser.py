@@ -1,4 +1,6 @@
-"""The dashboard in headless Chromium: every page in Finnish and English, content and a screenshot.
+"""The dashboard in headless Chromium: every page in Finnish and English, content and a screenshot
+(home, forecasts, alerts, scenarios, training and the product pages: population, labour, jobs,
+occupations, groups, map).
 
 The service runs under uvicorn on 127.0.0.1 (a free port) with a test release, the alert store
 and the stub scenario engine. Chromium dumps each page's DOM (after layout) and takes a
@@ -41,7 +43,22 @@ PAGES = {
                   ["Scenario result", "Closure"]),
     "training": ("/training?year=2030", ["Koulutustarve", "Terveys- ja hyvinvointialat"],
                  ["Training need", "Health and welfare"]),
+    "population": ("/population?year=2030", ["Väestö: Mikkelin seutu", "Ikäryhmä", "Naiset"],
+                   ["Population: Mikkeli region", "Age group", "Women"]),
+    "labour": ("/labour", ["Työvoima: Mikkelin seutu", "eläkkeelle siirtyvät", "Työlliset"],
+               ["Labour supply: Mikkeli region", "retirements", "Employed"]),
+    "jobs": ("/jobs?year=2030", ["Työpaikat: Mikkelin seutu", "Toimiala", "Rakentaminen"],
+             ["Jobs: Mikkeli region", "Industry", "Construction"]),
+    "occupations": ("/occupations", ["Ammatit: Etelä-Savo", "Pulaa",
+                                     "Terveydenhuollon erityisasiantuntijat"],
+                    ["Occupations: South Savo", "Shortage", "Health professionals"]),
+    "groups": ("/groups", ["Erityisryhmät: Mikkelin seutu", "Koko maa", "Työttömät työnhakijat"],
+               ["Special groups: Mikkeli region", "Whole country", "Unemployed jobseekers"]),
+    "map": ("/map?area=TA23", ["Kartta: Etelä-Savo", "Työttömyysaste kunnittain", "Mäntyharju"],
+            ["Map: South Savo", "Unemployment rate by municipality", "Mäntyharju"]),
 }  # fmt: skip
+#: Pages that must draw at least one chart (an SVG with a title and a description).
+CHARTED = ("forecasts", "scenarios", "training", "population", "labour", "jobs", "map")
 
 
 class _Page(HTMLParser):
@@ -142,7 +159,7 @@ def test_page_renders_in_both_languages_with_accessible_charts(served, page, tmp
         assert "Traceback" not in text and "Internal Server Error" not in text
         assert "CC BY 4.0" in text
         assert parsed.svgs == parsed.svg_with_title, "every chart needs a title and description"
-        if page in ("forecasts", "scenarios", "training"):
+        if page in CHARTED:
             assert parsed.svgs >= 1, (page, lang)
         unlabelled = [c for c in parsed.controls if c not in parsed.labels]
         assert not unlabelled, (page, lang, unlabelled)

@@ -82,6 +82,42 @@ def test_swedish_pages_use_swedish_words_and_names(web):
     assert '<time datetime="2026-07">7/2026</time>' in html
 
 
+#: Pages that name classification codes, and the dims whose labels they show.
+CLASSIFIED_PAGES = {
+    "/jobs": ("industry",),
+    "/scenarios": ("industry",),
+    "/occupations": ("occupation",),
+    "/training": ("field",),
+}
+
+
+@pytest.mark.parametrize("page", sorted(CLASSIFIED_PAGES))
+def test_swedish_pages_name_classifications_in_swedish_not_english(web, page):
+    """Industries (TOL 2008), occupations and fields in Swedish (labels_sv.csv): no English
+    classification name on a Swedish page, and the page's own names are the Swedish ones."""
+    from html import unescape
+
+    from forecasting import classifications
+    from service.labels import label_map
+
+    text = unescape(web.get(page, params={"lang": "sv"}).text)
+    shown = 0
+    for dim in ("industry", "occupation", "field"):
+        english = {v for v in (label_map(dim, "en") or {}).values() if not v.isdigit()}
+        swedish = label_map(dim, "sv") or {}
+        assert not english & set(swedish.values())  # every labelled code has its own sv name
+        leaked = sorted(name for name in english if name in text)
+        assert leaked == [], f"{page} shows English {dim} names: {leaked}"
+        if dim in CLASSIFIED_PAGES[page]:
+            shown += sum(1 for name in swedish.values() if name in text)
+    assert shown >= 1, f"{page} shows no Swedish classification name"
+    assert classifications.label("industry", "C", "sv") == "Tillverkning"
+    assert classifications.label("field", "06", "sv").startswith("Informations- och")
+    assert classifications.label("occupation", "2111", "sv") == classifications.label(
+        "occupation", "21", "sv"
+    )  # levels 3-4 fall back to the nearest labelled parent, in Swedish too
+
+
 def test_tagline_names_the_pages_own_employment_area(web):
     home = web.get("/", params={"lang": "fi"}).text
     assert f"Työmarkkinoiden ennakointi – {area_name('TA23', 'fi')}" in home
@@ -251,3 +287,22 @@ def test_favicon_and_small_screen_css_are_served(web):
     assert "@media (max-width: 40rem)" in css and ".table-wrap" in css
     html = web.get("/training", params={"lang": "en"}).text
     assert 'rel="icon"' in html and '<div class="table-wrap">' in html
+
+
+def test_product_pages_are_cached_per_release_and_day_live_pages_never(web, monkeypatch):
+    """Issue 21's TTFB target: a page that is a function of the release, the URL and the day
+    is answered from the release cache; a new day renders it again (freshness notes); the
+    start page (live alert count), the alerts page and scenario runs are never cached."""
+    from service.routers import dashboard
+
+    params = {"lang": "fi", "area": "491", "year": 2030}
+    first, again = (web.get("/jobs", params=params) for _ in range(2))
+    assert (first.headers["X-Cache"], again.headers["X-Cache"]) == ("miss", "hit")
+    assert again.content == first.content
+    monkeypatch.setattr(dashboard, "today", lambda: dt.date(2031, 1, 1))
+    assert web.get("/jobs", params=params).headers["X-Cache"] == "miss"
+    form = {"lang": "fi", "municipality": "491"}
+    assert [web.get("/scenarios", params=form).headers["X-Cache"] for _ in "ab"] == ["miss", "hit"]
+    run = {**form, "run": "true", "jobs": 10}
+    for live, query in (("/", {"lang": "fi"}), ("/alerts", {"lang": "fi"}), ("/scenarios", run)):
+        assert "X-Cache" not in web.get(live, params=query).headers

@@ -151,6 +151,9 @@ class Release:
             raise ReleaseNotFoundError(
                 f"release {self.id} has no dataset {name!r} (has: {', '.join(self.names())})"
             )
+        cached = self._cache.get(name)  # no lock: a dataset being loaded must not block reads
+        if cached is not None:
+            return cached
         with self._lock:
             if name not in self._cache:
                 try:

@@ -34,6 +34,7 @@ from forecasting.freshness import freshness
 from forecasting.scenarios.spec import Event, ScenarioSpec
 from service import alert_page, formats, views
 from service.alerts import AlertFilter
+from service.cache import memo
 from service.charts import Fan, FanPoint, bar_chart, envelope, fan_chart
 from service.deps import ContextDep, release_data_through
 from service.errors import BusyError
@@ -221,17 +222,32 @@ def _dataset(context: Any, name: str) -> Any:
         return None
 
 
+def _release_key(context: Any) -> str | None:
+    """The current release as a :data:`service.cache.memo` key (store path and id)."""
+    try:
+        release = context.releases.open()
+    except EnnakointiError:
+        return None
+    return f"{release.path}|{release.id}"
+
+
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, context: ContextDep, lang: UiLangQuery = "fi") -> HTMLResponse:
     t = texts(lang)
     area = _default_area(context)
     history = _dataset(context, "registers_history")
-    rows = []
+    rows: list[dict[str, Any]] = []
     figures: dict[str, Any] = {}
     if history is not None:
         codes = [c for c, _ in _area_choices(area, lang)]
-        rows = [_partial_row(history, r, lang) for r in views.latest(history, codes)]
-        figures = _headline(history, _dataset(context, "register_forecasts"), area)
+        rows, figures = memo.get(
+            _release_key(context),
+            ("home", area, lang),
+            lambda: (
+                [_partial_row(history, r, lang) for r in views.latest(history, codes)],
+                _headline(history, _dataset(context, "register_forecasts"), area),
+            ),
+        )
     files = []
     if rows:
         files = downloads(
