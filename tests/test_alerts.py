@@ -360,3 +360,22 @@ def test_staffing_assumptions_agree_with_the_scenario_engine() -> None:
     assert staffing.client_facing_experts("TA23") == default.experts_for("TA23") == 50.0
     assert default.experts_for("TA01") is None  # no figure: not TA23's borrowed
     assert (cfg["min_clients"], cfg["max_clients"]) == (default.target_low, default.target_high)
+
+
+def test_regions_are_evaluated_beside_municipalities_and_employment_areas() -> None:
+    """Without an explicit list every level is watched: a surge in the region's own series
+    (MK10) fires there; the country (SSS) is not a leadership level here."""
+    surge = synthetic(120, shift=0.9)
+    calm = synthetic(None, seed=3)
+    series = xr.concat(
+        [calm.assign_coords(area=[a]) for a in ("491", "TA23", "SSS")]
+        + [surge.assign_coords(area=["MK10"])],
+        dim="area",
+    )
+    regs = xr.Dataset({"unemployed": series, "labour_force": series * 0 + 4000.0})
+    signals = register_signals(regs, rate_forecast=_naive(regs))
+    (seasonal,) = [s.severity for s in signals if s.rule == "seasonal_rise"]
+    assert {"491", "TA23", "MK10"} <= {str(a) for a in seasonal["area"].values}
+    assert "SSS" not in {str(a) for a in seasonal["area"].values}
+    assert (seasonal.sel(area="MK10") > 0).any()
+    assert not (seasonal.sel(area="491") > 0).any()

@@ -137,7 +137,7 @@ def register_signals(
     areas = areas or [
         a
         for a in map(str, registers["area"].values)
-        if geography.level_of(a) in ("municipality", "employment_area")
+        if geography.level_of(a) in ("municipality", "employment_area", "region")
     ]
     if rate_forecast is None:
         raise DataError(
