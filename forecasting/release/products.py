@@ -18,7 +18,14 @@ import xarray as xr
 
 from forecasting import geography
 from forecasting.io.inputs import Inputs
-from forecasting.release.registry import BuildContext, BuildFn, Product, register
+from forecasting.release.registry import (
+    BuildContext,
+    BuildFn,
+    CombineFn,
+    Product,
+    UnitFn,
+    register,
+)
 from forecasting.scenarios.calibration import STRUCTURE_CUBES
 
 
@@ -91,7 +98,6 @@ def _demography(fn_name: str, immigration: str = "base") -> BuildFn:
         )
 
     return build
-
 
 
 #: Registered before the register forecasts: their labour force after the last published
@@ -490,13 +496,110 @@ register(
 )
 
 
+#: Parts of a national projection (runs of whole kernel calls, each a task): enough for two
+#: workers to share the three variants evenly; an area release projects in one part.
+POPULATION_PARTS = 4
+
+
+def _population_units(ctx: BuildContext) -> list[str]:
+    parts = POPULATION_PARTS if ctx.scope == "national" else 1
+    return [f"part{i}" for i in range(parts)]
+
+
+def _population_request(ctx: BuildContext, cubes: Inputs, immigration: str) -> dict[str, Any]:
+    """The keywords of ``project_population`` for the release (as ``_demography`` gives)."""
+    from forecasting import demography
+
+    base_year = demography.base_years(cubes)[-1]
+    return {
+        "base_year": base_year,
+        "until": base_year + POPULATION_HORIZON,
+        "scope": ctx.scope,
+        "area": ctx.area,
+        "draws": POPULATION_DRAWS,
+        "seed": ctx.seed_for("project_population"),
+        "assumptions": {"migration": {"immigration": immigration}},
+    }
+
+
+_DEMOGRAPHY_RATES: dict[tuple[Any, ...], Any] = {}
+
+
+def _demography_rates(ctx: BuildContext, cubes: Inputs, immigration: str) -> Any:
+    """The projection's rates for the ``immigration`` variant, estimated once per process and
+    build for the base variant and derived from it for the others
+    (:func:`forecasting.demography.rates.with_immigration`: the same numbers), instead of
+    once per part and variant. Keyed like :func:`_training_rates`; arrays read-only."""
+    from forecasting.demography.assumptions import parse_assumptions
+    from forecasting.demography.rates import estimate_rates, with_immigration
+
+    request = _population_request(ctx, cubes, immigration)
+    versions = tuple(sorted(ctx.versions_of(POPULATION_CUBES).items()))
+    base_key = (ctx.work_dir, versions, request["base_year"], request["until"], "base")
+    key = (*base_key[:-1], immigration)
+    with _RATES_LOCK:
+        if key not in _DEMOGRAPHY_RATES:
+            if base_key not in _DEMOGRAPHY_RATES:
+                base = parse_assumptions({"migration": {"immigration": "base"}})
+                rateset = estimate_rates(cubes, request["base_year"], request["until"], base)
+                _DEMOGRAPHY_RATES.clear()  # one build's rates at a time
+                _DEMOGRAPHY_RATES[base_key] = _read_only(rateset)
+            if key != base_key:
+                variant = with_immigration(_DEMOGRAPHY_RATES[base_key], cubes, immigration)
+                _DEMOGRAPHY_RATES[key] = _read_only(variant)
+        return _DEMOGRAPHY_RATES[key]
+
+
+def _read_only(rateset: Any) -> Any:
+    rates = rateset.rates
+    for value in (rateset.population, *(getattr(rates, f.name) for f in fields(rates))):
+        if isinstance(value, np.ndarray):
+            value.flags.writeable = False
+    return rateset
+
+
+def _population_part(immigration: str) -> UnitFn:
+    def build_unit(
+        ctx: BuildContext, unit: str, inputs: Mapping[str, xr.Dataset], cubes: Inputs
+    ) -> xr.Dataset:
+        from forecasting.demography.projection import project_population_part
+
+        return project_population_part(
+            cubes, part=int(unit.removeprefix("part")), parts=len(_population_units(ctx)),
+            rateset=_demography_rates(ctx, cubes, immigration),
+            **_population_request(ctx, cubes, immigration),
+        )  # fmt: skip
+
+    return build_unit
+
+
+def _population_combine(immigration: str) -> CombineFn:
+    def combine(
+        ctx: BuildContext,
+        parts: Mapping[str, xr.Dataset],
+        inputs: Mapping[str, xr.Dataset],
+        cubes: Inputs,
+    ) -> xr.Dataset:
+        """The projection from its parts: the same numbers as one ``project_population``
+        call (tests/test_release_split.py)."""
+        from forecasting.demography.projection import combine_population_parts
+
+        return combine_population_parts(
+            cubes, [parts[u] for u in sorted(parts)], **_population_request(ctx, cubes, immigration)
+        )
+
+    return combine
+
+
 register(
     Product(
         name="population_projection",
         stage="demography",
-        requires=("forecasting.demography:project_population",),
+        requires=("forecasting.demography.projection:project_population_part",),
         cubes=POPULATION_CUBES,
-        build=_demography("project_population"),
+        units=_population_units,
+        build_unit=_population_part("base"),
+        combine=_population_combine("base"),
         metrics=_area_count,
     )
 )
@@ -507,9 +610,11 @@ for _variant in ("low", "high"):
         Product(
             name=f"population_projection_{_variant}",
             stage="demography",
-            requires=("forecasting.demography:project_population",),
+            requires=("forecasting.demography.projection:project_population_part",),
             cubes=(*POPULATION_CUBES, "projection_2024"),
-            build=_demography("project_population", immigration=_variant),
+            units=_population_units,
+            build_unit=_population_part(_variant),
+            combine=_population_combine(_variant),
             metrics=_area_count,
         )
     )
