@@ -425,12 +425,14 @@ def combine_population_parts(
     sums: dict[str, np.ndarray] = {}
     counts: dict[str, int] = {}
     for ds in sorted(parts, key=lambda d: int(d.attrs["part"])):
-        for code, stats in zip(map(str, ds["done"].values), ds["stats"].values, strict=True):
+        # in the part's own layout (a release step transposes to the contract's dim order)
+        done = ds["stats"].transpose("done", "stat", "year", "sex", "cell")
+        for code, stats in zip(map(str, ds["done"].values), done.values, strict=True):
             out[where[code]] = stats
             filled.add(code)
         if "partial_sums" not in ds:
             continue
-        partial = ds["partial_sums"].values
+        partial = ds["partial_sums"].transpose("partial", "draw", "year", "sex2", "age").values
         for i, agg in enumerate(map(str, ds["partial"].values)):
             sums[agg] = partial[i].copy() if agg not in sums else sums[agg] + partial[i]
             counts[agg] = counts.get(agg, 0) + int(ds["members"].values[i])
