@@ -109,3 +109,19 @@ def test_the_expected_path_is_not_split(cubes: Inputs) -> None:
     call["seed"] = None
     with pytest.raises(ValidationError, match="parts"):
         project_population_part(cubes, part=0, parts=2, **call)  # type: ignore[arg-type]
+
+
+def test_area_units_hold_every_area_once_in_label_order() -> None:
+    from forecasting import geography
+    from forecasting.release import products
+    from forecasting.release.registry import BuildContext
+
+    ctx = BuildContext("national", "SSS", 1, (), (), (), (), "", "", "")
+    units = products._area_units(ctx)
+    areas = [a for unit in units for a in unit.split("+")]
+    expected = sorted([*geography.aggregate_codes("employment_area"), geography.COUNTRY])
+    assert areas == expected  # each area once; in a unit, each keeps seed_for(product, area)
+    assert units == sorted(units) and len(units) == -(-len(areas) // products.AREAS_PER_UNIT)
+    assert products._area_units(BuildContext("area", "TA23", 1, (), (), (), (), "", "", "")) == [
+        "TA23"
+    ]
