@@ -356,8 +356,15 @@ def _concat_areas(
 
 
 def _join_areas(parts: Mapping[str, xr.Dataset]) -> xr.Dataset:
-    """``parts`` in label order, concatenated along ``area`` (attrs of the first)."""
-    ordered = [parts[unit] for unit in sorted(parts)]
+    """``parts`` in label order, concatenated along ``area`` (attrs of the first).
+
+    The area labels go in as Python strings: parts read back from netCDF hold fixed-width
+    ones (``<U3`` for ``SSS`` or ``005``), and concatenating those after a ``<U3`` first
+    part cut ``TA40`` to ``TA4`` in the joined index (seen on the national release)."""
+    ordered = [
+        parts[unit].assign_coords(area=parts[unit]["area"].values.astype(object))
+        for unit in sorted(parts)
+    ]
     return xr.concat(
         ordered,
         dim="area",
