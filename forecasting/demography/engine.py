@@ -77,6 +77,12 @@ def _order(scope: Scope) -> list[str]:
     )
 
 
+def chunks(scope: Scope, chunk: int = CHUNK) -> list[list[str]]:
+    """The municipalities of each kernel call of :func:`run`, in its order."""
+    order = _order(scope)
+    return [order[start : start + chunk] for start in range(0, len(order), chunk)]
+
+
 def run(
     rateset: RateSet,
     scope: Scope,

@@ -298,3 +298,150 @@ def dataset_to_frame(ds: xr.Dataset) -> pd.DataFrame:
     frame = frame[list(STATISTICS)].reset_index()
     frame.attrs = dict(ds.attrs)
     return frame
+
+
+# -- the projection in parts (a release maps them over workers) ---------------------------------
+def split_parts(scope: engine.Scope, parts: int) -> list[list[list[str]]]:
+    """The kernel calls (:func:`engine.chunks`) of ``scope`` cut into ``parts`` runs of whole
+    chunks in the engine's order, as even as the chunks allow (a part may be empty)."""
+    calls = engine.chunks(scope)
+    bounds = [round(i * len(calls) / parts) for i in range(parts + 1)]
+    return [calls[bounds[i] : bounds[i + 1]] for i in range(parts)]
+
+
+def _checked_rateset(cubes: _data.Cubes, req: Request, rateset: RateSet | None) -> RateSet:
+    if rateset is None:
+        return estimate_rates(cubes, req.base_year, req.until, req.assumptions)
+    if (rateset.base_year, rateset.until) != (req.base_year, req.until) or (
+        rateset.assumptions != req.assumptions
+    ):
+        raise ValidationError("rateset", "estimated for other years or assumptions")
+    return rateset
+
+
+def project_population_part(
+    cubes: _data.Cubes,
+    *,
+    part: int,
+    parts: int,
+    base_year: int | None = None,
+    until: int | None = None,
+    scope: str = "area",
+    area: str = geography.MIKKELI_AREA,
+    draws: int = 1000,
+    seed: int | None = None,
+    assumptions: DemographyAssumptions | dict | None = None,
+    rateset: RateSet | None = None,
+) -> xr.Dataset:
+    """Part ``part`` of ``parts`` of :func:`project_population` (same other parameters).
+
+    The part simulates its runs of whole kernel calls (:func:`split_parts`), exactly the
+    calls of the whole projection (draws are seeded per draw and municipality). It returns
+    ``stats`` (done, statistic, year, sex, age+total) of its municipalities and of the
+    aggregates whose members are all in it, and ``partial`` (partial, draw, year, sex, age):
+    the draw sums of its members of every other aggregate, with ``members`` counting them.
+    Population draws are whole numbers (float32, exact below 2**24 persons per cell), so
+    :func:`combine_population_parts` adds the partial sums in any grouping to the very
+    numbers of the whole run. ``rateset``: :func:`estimate_rates` of the same request when
+    the caller has it (checked, not recomputed).
+
+    Raises
+    ------
+    ValidationError
+        A parameter is out of range, ``draws=0`` with several parts (the expected path is
+        fractional, so its sums depend on the grouping), or ``rateset`` does not match.
+    """
+    req = validate_request(cubes, base_year, until, scope, area, draws, seed, assumptions)
+    if not 0 <= part < parts:
+        raise ValidationError("part", f"must lie in 0..{parts - 1}")
+    if req.draws == 0 and parts > 1:
+        raise ValidationError("parts", "the expected path (draws=0) is computed in one part")
+    rateset = _checked_rateset(cubes, req, rateset)
+    calls = split_parts(req.scope, parts)[part]
+    mine = {c for call in calls for c in call}
+    member_of: dict[str, list[str]] = {}
+    for agg, members in req.scope.aggregates.items():
+        for code in members:
+            member_of.setdefault(code, []).append(agg)
+    done: dict[str, np.ndarray] = {}
+    sums: dict[str, np.ndarray] = {}
+    counts: dict[str, int] = {}
+    for codes in calls:
+        cells = _population_components(codes, engine.simulate(rateset, codes, req.draws, req.seed))
+        for code, part_cells in zip(codes, cells, strict=True):
+            done[code] = _summarise(part_cells, req.draws)
+            for agg in member_of.get(code, []):
+                sums[agg] = part_cells.copy() if agg not in sums else sums[agg] + part_cells
+                counts[agg] = counts.get(agg, 0) + 1
+    complete = [a for a in sums if set(req.scope.aggregates[a]) <= mine]
+    for agg in complete:
+        done[agg] = _summarise(sums.pop(agg), req.draws)
+    horizon = req.until - req.base_year + 1
+    shape = (len(STAT_NAMES), horizon, 3, AGES.size + 1)
+    ds = xr.Dataset(
+        {
+            "stats": (
+                ("done", "stat", "year", "sex", "cell"),
+                np.stack(list(done.values())) if done else np.empty((0, *shape)),
+            )
+        },
+        coords={"done": list(done)},
+    )
+    if sums:
+        ds["partial_sums"] = (
+            ("partial", "draw", "year", "sex2", "age"),
+            np.stack(list(sums.values())),
+        )
+        ds["members"] = ("partial", np.array([counts[a] for a in sums], dtype=np.int64))
+        ds = ds.assign_coords(partial=list(sums))
+    return ds.assign_attrs(part=part, parts=parts)
+
+
+def combine_population_parts(
+    cubes: _data.Cubes,
+    parts: list[xr.Dataset],
+    *,
+    base_year: int | None = None,
+    until: int | None = None,
+    scope: str = "area",
+    area: str = geography.MIKKELI_AREA,
+    draws: int = 1000,
+    seed: int | None = None,
+    assumptions: DemographyAssumptions | dict | None = None,
+) -> xr.Dataset:
+    """:func:`project_population` from every part of :func:`project_population_part` (the
+    same parameters): identical to the whole run.
+
+    Raises
+    ------
+    ValidationError
+        When an area is missing or an aggregate's partial sums miss members.
+    """
+    req = validate_request(cubes, base_year, until, scope, area, draws, seed, assumptions)
+    where = {a: i for i, a in enumerate(req.scope.areas)}
+    horizon = req.until - req.base_year + 1
+    out = np.empty((len(where), len(STAT_NAMES), horizon, 3, AGES.size + 1))
+    filled: set[str] = set()
+    sums: dict[str, np.ndarray] = {}
+    counts: dict[str, int] = {}
+    for ds in sorted(parts, key=lambda d: int(d.attrs["part"])):
+        # in the part's own layout (a release step transposes to the contract's dim order)
+        done = ds["stats"].transpose("done", "stat", "year", "sex", "cell")
+        for code, stats in zip(map(str, ds["done"].values), done.values, strict=True):
+            out[where[code]] = stats
+            filled.add(code)
+        if "partial_sums" not in ds:
+            continue
+        partial = ds["partial_sums"].transpose("partial", "draw", "year", "sex2", "age").values
+        for i, agg in enumerate(map(str, ds["partial"].values)):
+            sums[agg] = partial[i].copy() if agg not in sums else sums[agg] + partial[i]
+            counts[agg] = counts.get(agg, 0) + int(ds["members"].values[i])
+    for agg, cells in sums.items():
+        if counts[agg] != len(req.scope.aggregates[agg]):
+            raise ValidationError("parts", f"{agg}: {counts[agg]} members in the parts")
+        out[where[agg]] = _summarise(cells, req.draws)
+        filled.add(agg)
+    missing = [a for a in req.scope.areas if a not in filled]
+    if missing:
+        raise ValidationError("parts", f"no part holds {missing[:5]}")
+    return _to_dataset(cubes, req, out)

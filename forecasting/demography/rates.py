@@ -16,7 +16,7 @@ import xarray as xr
 from forecasting import geography
 from forecasting.demography import _data, fertility, immigration, migration, mortality
 from forecasting.demography.assumptions import DemographyAssumptions, MigrationAssumption
-from forecasting.errors import DataError
+from forecasting.errors import DataError, ValidationError
 from models.cohort import CohortComponentProjection, CohortRates
 
 AGES = np.arange(101)
@@ -276,3 +276,29 @@ def _estimates(
             "migration_level_variance_ratio": mig.estimates.ratio,
         },
     )
+
+
+def with_immigration(rateset: RateSet, cubes: _data.Cubes, variant: str) -> RateSet:
+    """``rateset`` (estimated with the ``base`` immigration variant) for the immigration
+    ``variant``: the same numbers as :func:`estimate_rates` with that variant, without
+    estimating again (only the migration level moves, by
+    :func:`forecasting.demography.immigration.level_shift`; every other rate and the
+    reported estimates are the base's). A release projects three variants from one estimate.
+
+    Raises
+    ------
+    ValidationError
+        When ``rateset`` was not estimated with the ``base`` variant.
+    """
+    a = rateset.assumptions.migration
+    if a.immigration != "base":
+        raise ValidationError("rateset", "derive variants from the base variant's rates")
+    horizon = rateset.until - rateset.base_year
+    level = rateset.rates.migration_level[:, 0] + immigration.level_shift(
+        cubes, rateset.codes, rateset.population.sum(axis=(1, 2)), rateset.base_year,
+        a.window, variant,
+    )  # fmt: skip
+    rates = replace(rateset.rates, migration_level=np.repeat(level[:, None], horizon, axis=1))
+    migration_a = a.model_copy(update={"immigration": variant})
+    assumptions = rateset.assumptions.model_copy(update={"migration": migration_a})
+    return replace(rateset, rates=rates, assumptions=assumptions)

@@ -18,7 +18,14 @@ import xarray as xr
 
 from forecasting import geography
 from forecasting.io.inputs import Inputs
-from forecasting.release.registry import BuildContext, BuildFn, Product, register
+from forecasting.release.registry import (
+    BuildContext,
+    BuildFn,
+    CombineFn,
+    Product,
+    UnitFn,
+    register,
+)
 from forecasting.scenarios.calibration import STRUCTURE_CUBES
 
 
@@ -91,7 +98,6 @@ def _demography(fn_name: str, immigration: str = "base") -> BuildFn:
         )
 
     return build
-
 
 
 #: Registered before the register forecasts: their labour force after the last published
@@ -299,11 +305,37 @@ register(
 )
 
 
-def _area_units(ctx: BuildContext) -> list[str]:
-    """Map units of area-level products: the area, or every employment area plus Finland."""
+#: Areas per task of the national labour-demand products: 48 areas in 6 tasks instead of 48,
+#: so the flow's per-task cost (Prefect task runs, Dask transfers) is paid 6 times.
+AREAS_PER_UNIT = 8
+
+
+def _area_list(ctx: BuildContext) -> list[str]:
+    """The areas of area-level products: the area, or every employment area plus Finland."""
     if ctx.scope == "area":
         return [ctx.area]
     return [*geography.aggregate_codes("employment_area"), geography.COUNTRY]
+
+
+def _area_units(ctx: BuildContext) -> list[str]:
+    """Map units of area-level products: runs of ``AREAS_PER_UNIT`` areas in label order,
+    named by their areas joined with ``+`` (each area keeps its own seed)."""
+    areas = sorted(_area_list(ctx))
+    return ["+".join(areas[i : i + AREAS_PER_UNIT]) for i in range(0, len(areas), AREAS_PER_UNIT)]
+
+
+def _per_area(fn: UnitFn) -> UnitFn:
+    """A unit of several areas: ``fn`` for each, joined along ``area`` (as the combine joins)."""
+
+    def build_unit(
+        ctx: BuildContext, unit: str, inputs: Mapping[str, xr.Dataset], cubes: Inputs
+    ) -> xr.Dataset:
+        parts = {area: fn(ctx, area, inputs, cubes) for area in unit.split("+")}
+        if len(parts) == 1:
+            return next(iter(parts.values()))
+        return _join_areas(parts)
+
+    return build_unit
 
 
 def _concat_areas(
@@ -316,8 +348,24 @@ def _concat_areas(
 
     The order depends only on the labels, never on which worker finished first.
     """
-    ordered = [parts[unit] for unit in sorted(parts)]
-    ds = xr.concat(
+    ds = _join_areas(parts)
+    got = list(map(str, ds["area"].values))
+    rank = {a: i for i, a in enumerate(ctx.areas)}
+    ds = ds.isel(area=sorted(range(len(got)), key=lambda i: (rank.get(got[i], len(rank)), got[i])))
+    return ds.assign_attrs(seed=ctx.seed, unit_seeds="seed_for(product, unit) from the root seed")
+
+
+def _join_areas(parts: Mapping[str, xr.Dataset]) -> xr.Dataset:
+    """``parts`` in label order, concatenated along ``area`` (attrs of the first).
+
+    The area labels go in as Python strings: parts read back from netCDF hold fixed-width
+    ones (``<U3`` for ``SSS`` or ``005``), and concatenating those after a ``<U3`` first
+    part cut ``TA40`` to ``TA4`` in the joined index (seen on the national release)."""
+    ordered = [
+        parts[unit].assign_coords(area=parts[unit]["area"].values.astype(object))
+        for unit in sorted(parts)
+    ]
+    return xr.concat(
         ordered,
         dim="area",
         data_vars="minimal",
@@ -326,10 +374,6 @@ def _concat_areas(
         join="exact",
         combine_attrs="override",
     )
-    got = list(map(str, ds["area"].values))
-    rank = {a: i for i, a in enumerate(ctx.areas)}
-    ds = ds.isel(area=sorted(range(len(got)), key=lambda i: (rank.get(got[i], len(rank)), got[i])))
-    return ds.assign_attrs(seed=ctx.seed, unit_seeds="seed_for(product, unit) from the root seed")
 
 
 def _demand_population(
@@ -470,7 +514,7 @@ register(
         cubes=JOBS_CUBES,
         needs=("demand_population",),
         units=_area_units,
-        build_unit=_jobs_unit,
+        build_unit=_per_area(_jobs_unit),
         combine=_concat_areas,
         metrics=_area_count,
     )
@@ -483,20 +527,117 @@ register(
         cubes=TRAINING_CUBES,
         needs=("demand_population",),
         units=_area_units,
-        build_unit=_training_unit,
+        build_unit=_per_area(_training_unit),
         combine=_concat_areas,
         metrics=_area_count,
     )
 )
 
 
+#: Parts of a national projection (runs of whole kernel calls, each a task): enough for two
+#: workers to share the three variants evenly; an area release projects in one part.
+POPULATION_PARTS = 4
+
+
+def _population_units(ctx: BuildContext) -> list[str]:
+    parts = POPULATION_PARTS if ctx.scope == "national" else 1
+    return [f"part{i}" for i in range(parts)]
+
+
+def _population_request(ctx: BuildContext, cubes: Inputs, immigration: str) -> dict[str, Any]:
+    """The keywords of ``project_population`` for the release (as ``_demography`` gives)."""
+    from forecasting import demography
+
+    base_year = demography.base_years(cubes)[-1]
+    return {
+        "base_year": base_year,
+        "until": base_year + POPULATION_HORIZON,
+        "scope": ctx.scope,
+        "area": ctx.area,
+        "draws": POPULATION_DRAWS,
+        "seed": ctx.seed_for("project_population"),
+        "assumptions": {"migration": {"immigration": immigration}},
+    }
+
+
+_DEMOGRAPHY_RATES: dict[tuple[Any, ...], Any] = {}
+
+
+def _demography_rates(ctx: BuildContext, cubes: Inputs, immigration: str) -> Any:
+    """The projection's rates for the ``immigration`` variant, estimated once per process and
+    build for the base variant and derived from it for the others
+    (:func:`forecasting.demography.rates.with_immigration`: the same numbers), instead of
+    once per part and variant. Keyed like :func:`_training_rates`; arrays read-only."""
+    from forecasting.demography.assumptions import parse_assumptions
+    from forecasting.demography.rates import estimate_rates, with_immigration
+
+    request = _population_request(ctx, cubes, immigration)
+    versions = tuple(sorted(ctx.versions_of(POPULATION_CUBES).items()))
+    base_key = (ctx.work_dir, versions, request["base_year"], request["until"], "base")
+    key = (*base_key[:-1], immigration)
+    with _RATES_LOCK:
+        if key not in _DEMOGRAPHY_RATES:
+            if base_key not in _DEMOGRAPHY_RATES:
+                base = parse_assumptions({"migration": {"immigration": "base"}})
+                rateset = estimate_rates(cubes, request["base_year"], request["until"], base)
+                _DEMOGRAPHY_RATES.clear()  # one build's rates at a time
+                _DEMOGRAPHY_RATES[base_key] = _read_only(rateset)
+            if key != base_key:
+                variant = with_immigration(_DEMOGRAPHY_RATES[base_key], cubes, immigration)
+                _DEMOGRAPHY_RATES[key] = _read_only(variant)
+        return _DEMOGRAPHY_RATES[key]
+
+
+def _read_only(rateset: Any) -> Any:
+    rates = rateset.rates
+    for value in (rateset.population, *(getattr(rates, f.name) for f in fields(rates))):
+        if isinstance(value, np.ndarray):
+            value.flags.writeable = False
+    return rateset
+
+
+def _population_part(immigration: str) -> UnitFn:
+    def build_unit(
+        ctx: BuildContext, unit: str, inputs: Mapping[str, xr.Dataset], cubes: Inputs
+    ) -> xr.Dataset:
+        from forecasting.demography.projection import project_population_part
+
+        return project_population_part(
+            cubes, part=int(unit.removeprefix("part")), parts=len(_population_units(ctx)),
+            rateset=_demography_rates(ctx, cubes, immigration),
+            **_population_request(ctx, cubes, immigration),
+        )  # fmt: skip
+
+    return build_unit
+
+
+def _population_combine(immigration: str) -> CombineFn:
+    def combine(
+        ctx: BuildContext,
+        parts: Mapping[str, xr.Dataset],
+        inputs: Mapping[str, xr.Dataset],
+        cubes: Inputs,
+    ) -> xr.Dataset:
+        """The projection from its parts: the same numbers as one ``project_population``
+        call (tests/test_release_split.py)."""
+        from forecasting.demography.projection import combine_population_parts
+
+        return combine_population_parts(
+            cubes, [parts[u] for u in sorted(parts)], **_population_request(ctx, cubes, immigration)
+        )
+
+    return combine
+
+
 register(
     Product(
         name="population_projection",
         stage="demography",
-        requires=("forecasting.demography:project_population",),
+        requires=("forecasting.demography.projection:project_population_part",),
         cubes=POPULATION_CUBES,
-        build=_demography("project_population"),
+        units=_population_units,
+        build_unit=_population_part("base"),
+        combine=_population_combine("base"),
         metrics=_area_count,
     )
 )
@@ -507,9 +648,11 @@ for _variant in ("low", "high"):
         Product(
             name=f"population_projection_{_variant}",
             stage="demography",
-            requires=("forecasting.demography:project_population",),
+            requires=("forecasting.demography.projection:project_population_part",),
             cubes=(*POPULATION_CUBES, "projection_2024"),
-            build=_demography("project_population", immigration=_variant),
+            units=_population_units,
+            build_unit=_population_part(_variant),
+            combine=_population_combine(_variant),
             metrics=_area_count,
         )
     )

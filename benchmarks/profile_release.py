@@ -1,0 +1,88 @@
+"""CPU seconds per product of a release, in one process (no Prefect, no Dask).
+
+    python benchmarks/profile_release.py [--scope national] [--products a,b] [--out FILE.json]
+
+Runs the step functions of :mod:`forecasting.release` in build order exactly as the flow does
+(``run_step`` / ``run_unit`` / ``run_combine`` through a fresh work area) and records
+``time.process_time()`` of the process per product (the numba threads included), plus the
+whole process (imports, ingest). Wall seconds are printed too but mean little on a shared
+machine. The per-unit figures show how evenly a mapped product spreads over workers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scope", default="national")
+    parser.add_argument("--area", default="TA23")
+    parser.add_argument("--seed", type=int, default=20250101)
+    parser.add_argument("--products", help="comma-separated (default: every product)")
+    parser.add_argument("--out", help="write the figures as JSON here")
+    args = parser.parse_args()
+
+    from forecasting import release
+    from forecasting.io.inputs import assemble
+
+    names = args.products.split(",") if args.products else None
+    products, skipped = release.plan(names)
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    rows: list[dict[str, object]] = []
+    with tempfile.TemporaryDirectory() as work:
+        inputs = assemble()
+        ctx = release.make_context(args.scope, args.area, args.seed, products, inputs, work)
+        release.stage_inputs(ctx, inputs)
+        rows.append({"product": "ingest", "units": 1, "cpu_s": time.process_time() - cpu0})
+        refs: dict[str, release.ProductRef] = {}
+        for product in products:
+            needs = {n: refs[n] for n in product.needs}
+            c0, w0 = time.process_time(), time.perf_counter()
+            unit_cpu: dict[str, float] = {}
+            if product.mapped:
+                assert product.units is not None
+                parts = []
+                for unit in product.units(ctx):
+                    u0 = time.process_time()
+                    parts.append(release.run_unit(ctx, product, unit, needs))
+                    unit_cpu[unit] = round(time.process_time() - u0, 2)
+                refs[product.name] = release.run_combine(ctx, product, parts, needs)
+            else:
+                refs[product.name] = release.run_step(ctx, product, needs)
+            row = {
+                "product": product.name,
+                "units": max(1, len(unit_cpu)),
+                "cpu_s": round(time.process_time() - c0, 2),
+                "wall_s": round(time.perf_counter() - w0, 2),
+                "max_unit_cpu_s": max(unit_cpu.values(), default=None),
+            }
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+    usage = os.times()
+    figures = {
+        "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "scope": args.scope,
+        "load_average_end": [round(x, 1) for x in os.getloadavg()],
+        "products": rows,
+        "skipped": skipped,
+        "process_cpu_s": round(usage.user + usage.system, 1),
+        "steps_cpu_s": round(time.process_time() - cpu0, 1),
+        "wall_s": round(time.perf_counter() - wall0, 1),
+    }
+    print(json.dumps({k: v for k, v in figures.items() if k != "products"}), flush=True)
+    if args.out:
+        Path(args.out).write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
