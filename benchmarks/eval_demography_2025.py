@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -25,6 +26,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import xarray as xr
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from results_doc import write_section
 
 from forecasting import demography, geography
 from forecasting.demography import _data
@@ -215,18 +220,6 @@ def report(args: argparse.Namespace) -> str:
     for r in lf.itertuples():
         lines.append(f"| {r.area} | {r[2]:,.0f} | {r[3]:,.0f} | {r.error:+.1f} % |")
     return "\n".join(lines)
-
-
-def write_section(path: Path, name: str, body: str) -> None:
-    """Replace the text between ``<!-- name:start -->`` and ``<!-- name:end -->`` in ``path``."""
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
-    block = f"{start}\n{body}\n{end}"
-    if start in text and end in text:
-        text = text[: text.index(start)] + block + text[text.index(end) + len(end) :]
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    path.write_text(text, encoding="utf-8")
 
 
 def main() -> None:

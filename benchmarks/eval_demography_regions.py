@@ -24,12 +24,17 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 import xarray as xr
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from results_doc import write_section
 
 from forecasting.demography import _data
 from forecasting.demography.assumptions import DemographyAssumptions, MigrationAssumption
@@ -143,17 +148,6 @@ def _line(h: object, b: object, g: pd.DataFrame) -> str:
         f"| {g['ape_share65_ours'].median():.2f} % | {g['ape_share65_naive'].median():.2f} % "
         f"| {100 * g['in80'].mean():.0f} % | {100 * g['in95'].mean():.0f} % |"
     )
-
-
-def write_section(path: Path, name: str, body: str) -> None:
-    text = path.read_text() if path.exists() else ""
-    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
-    block = f"{start}\n{body}\n{end}"
-    if start in text and end in text:
-        text = text[: text.index(start)] + block + text[text.index(end) + len(end) :]
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    path.write_text(text)
 
 
 def main() -> None:

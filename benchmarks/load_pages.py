@@ -42,6 +42,8 @@ sys.path.insert(0, str(HERE))
 
 import load_service as ls  # noqa: E402
 
+from service.routers.dashboard import NAV  # noqa: E402
+
 TARGET_MS = 300.0
 YEARS = (2026, 2028, 2030, 2035)
 
@@ -64,19 +66,8 @@ def page_request(page: str, rng: random.Random) -> tuple[str, dict[str, Any]]:
     return page, params
 
 
-PAGES = (
-    "/",
-    "/forecasts",
-    "/alerts",
-    "/scenarios",
-    "/training",
-    "/population",
-    "/labour",
-    "/jobs",
-    "/occupations",
-    "/groups",
-    "/map",
-)
+#: Every page of the dashboard: the paths of its navigation.
+PAGES = tuple(path for _, path in NAV)
 
 
 async def _page_reader(

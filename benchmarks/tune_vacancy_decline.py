@@ -61,12 +61,20 @@ def replay_rule(
     return out
 
 
-def run(out: Path | None) -> str:
+def municipal_registers() -> tuple[Any, list[str], pd.DataFrame, Any, Any]:
+    """What both vacancy tunings read: the registers to 2023-10 (the old extract), the
+    municipality codes, the hand labels (:data:`LABELS`) and the municipalities' vacancies
+    and unemployed."""
     registers = assemble(["registers"])["registers"].sel(time=slice(None, "2023-10-01"))
     munis = [a for a in map(str, registers["area"].values)
              if geography.level_of(a) == "municipality"]  # fmt: skip
     labels = pd.read_csv(LABELS, dtype=str, keep_default_na=False)
     vac, unemp = registers["vacancies"].sel(area=munis), registers["unemployed"].sel(area=munis)
+    return registers, munis, labels, vac, unemp
+
+
+def run(out: Path | None) -> str:
+    registers, munis, labels, vac, unemp = municipal_registers()
     months = pd.DatetimeIndex(registers["time"].values)
     keep = months >= pd.Timestamp("2008-01-01")
     base = dict(registered()["vacancy_decline"].defaults)

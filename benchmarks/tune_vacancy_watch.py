@@ -28,14 +28,13 @@ import xarray as xr
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import alert_labels as al
-from tune_vacancy_decline import LABELS, replay_rule
+from tune_vacancy_decline import municipal_registers, replay_rule
 
 from forecasting import geography
 from forecasting.alerts import rules
 from forecasting.alerts.registry import registered
 from forecasting.alerts.replay import episodes_frame
 from forecasting.alerts.rules import with_area_sums
-from forecasting.io.inputs import assemble
 
 #: (drop_warning, min_unemployed_change) candidates of the watch; (0.30, 0.0) is v2 itself
 CANDIDATES: tuple[tuple[float, float | None], ...] = (
@@ -65,11 +64,7 @@ def _ta23_episodes(vac: xr.DataArray, unemp: xr.DataArray, cfg: dict[str, Any]) 
 
 
 def run(out: Path | None) -> str:
-    registers = assemble(["registers"])["registers"].sel(time=slice(None, "2023-10-01"))
-    munis = [a for a in map(str, registers["area"].values)
-             if geography.level_of(a) == "municipality"]  # fmt: skip
-    labels = pd.read_csv(LABELS, dtype=str, keep_default_na=False)
-    vac, unemp = registers["vacancies"].sel(area=munis), registers["unemployed"].sel(area=munis)
+    registers, munis, labels, vac, unemp = municipal_registers()
     keep = pd.DatetimeIndex(registers["time"].values) >= pd.Timestamp("2008-01-01")
     v2 = dict(registered()["vacancy_decline"].defaults)
     base = _scored(vac, unemp, v2, keep, munis, labels)

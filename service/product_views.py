@@ -18,6 +18,7 @@ import pandas as pd
 import xarray as xr
 
 from forecasting import geography
+from forecasting.io.sources.registers import VARS_12R5_ALL
 
 #: Five-year bands of the pyramid (the last open: 90+).
 PYRAMID_BANDS = [(a, a + 4) for a in range(0, 90, 5)] + [(90, 100)]
@@ -312,31 +313,7 @@ def occupation_rows(
 
 # -- special groups -----------------------------------------------------------------------------
 #: The 23 register variables of 12r5 in the page's order (the lead's names).
-REGISTER_VARIABLES = (
-    "jobseekers",
-    "unemployed",
-    "labour_force",
-    "unemployment_rate_published",
-    "unemployed_men",
-    "unemployed_women",
-    "unemployed_under_20",
-    "unemployed_under_25",
-    "unemployed_over_50",
-    "unemployed_disabled",
-    "unemployed_foreign",
-    "long_term_unemployed",
-    "unemployed_fund_members",
-    "laid_off",
-    "short_time",
-    "subsidised_employment",
-    "in_work_practice",
-    "in_trials",
-    "in_labour_market_training",
-    "in_coaching",
-    "in_other_services",
-    "vacancies",
-    "new_vacancies",
-)
+REGISTER_VARIABLES = tuple(VARS_12R5_ALL.values())
 
 
 def group_rows(

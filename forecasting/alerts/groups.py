@@ -124,6 +124,30 @@ def _laid_off_detail(n: Mapping[str, Any], lang: str) -> str:
 
 _LIFE = {"for_k": 1, "of_n": 1, "clear_m": 2}
 
+
+def _rise_rule(
+    rule: str,
+    variable: str,
+    *,
+    title: Mapping[str, str],
+    why: Mapping[str, str],
+    who: Mapping[str, str],
+) -> Rule:
+    """A version-1 rule on the year-on-year rise of one register group (``variable``), with
+    the same thresholds for every group; ``who`` names the group in the detail sentence."""
+    return Rule(
+        rule,
+        "1",
+        title=title,
+        why=why,
+        detail=_rise_detail(who),
+        compute=lambda inp, cfg: group_rise(rule, with_area_sums(inp.counts(variable)), cfg),
+        defaults={"rise_warning": 0.20, "rise_critical": 0.40, "min_rise_persons": 15, **_LIFE},
+        series=variable,
+        variables=(variable,),
+    )
+
+
 register(Rule(
     "long_term_share", "1",
     title={
@@ -146,8 +170,8 @@ register(Rule(
               "min_persons": 50, **_LIFE},
     series="long_term_unemployed", variables=("long_term_unemployed", "unemployed"),
 ))  # fmt: skip
-register(Rule(
-    "youth_rise", "1",
+register(_rise_rule(
+    "youth_rise", "unemployed_under_25",
     title={
         "fi": "Nuorten työttömyys nousi selvästi",
         "sv": "Ungdomsarbetslösheten steg klart",
@@ -159,15 +183,11 @@ register(Rule(
         "sv": "Ungdomsgarantin kräver snabba tjänster; ökningen höjer servicebehovet direkt.",
         "en": "The youth guarantee requires services quickly; the rise adds to demand at once.",
     },
-    detail=_rise_detail({"fi": "Alle 25-vuotiaita työttömiä", "sv": "Arbetslösa under 25 år",
-                         "en": "Unemployed under 25"}),
-    compute=lambda inp, cfg: group_rise(
-        "youth_rise", with_area_sums(inp.counts("unemployed_under_25")), cfg),
-    defaults={"rise_warning": 0.20, "rise_critical": 0.40, "min_rise_persons": 15, **_LIFE},
-    series="unemployed_under_25", variables=("unemployed_under_25",),
+    who={"fi": "Alle 25-vuotiaita työttömiä", "sv": "Arbetslösa under 25 år",
+         "en": "Unemployed under 25"},
 ))  # fmt: skip
-register(Rule(
-    "foreign_rise", "1",
+register(_rise_rule(
+    "foreign_rise", "unemployed_foreign",
     title={
         "fi": "Ulkomaan kansalaisten työttömyys nousi selvästi",
         "sv": "Arbetslösheten bland utländska medborgare steg klart",
@@ -180,13 +200,8 @@ register(Rule(
         "en": "Integration and language services are needed more; residence permits may depend "
         "on work.",
     },
-    detail=_rise_detail({"fi": "Työttömiä ulkomaan kansalaisia",
-                         "sv": "Arbetslösa utländska medborgare",
-                         "en": "Unemployed foreign citizens"}),
-    compute=lambda inp, cfg: group_rise(
-        "foreign_rise", with_area_sums(inp.counts("unemployed_foreign")), cfg),
-    defaults={"rise_warning": 0.20, "rise_critical": 0.40, "min_rise_persons": 15, **_LIFE},
-    series="unemployed_foreign", variables=("unemployed_foreign",),
+    who={"fi": "Työttömiä ulkomaan kansalaisia", "sv": "Arbetslösa utländska medborgare",
+         "en": "Unemployed foreign citizens"},
 ))  # fmt: skip
 register(Rule(
     "laid_off_surge", "1",

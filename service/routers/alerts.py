@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 
@@ -85,6 +86,26 @@ def alert_provenance(context: Any) -> Provenance:
         license=LICENCE,
         code_version=code_version(),
     )
+
+
+def _paged(
+    context: Any,
+    request: Request,
+    offset: int,
+    limit: int | None,
+    fetch: Callable[[int, int], tuple[int, list[Any]]],
+) -> dict[str, Any]:
+    """A JSON page of ``fetch(offset, limit)`` (limit checked against the service's maximum,
+    defaulted, and a ``next`` link while rows remain), for the key-scoped list routes."""
+    service = context.settings.service
+    if limit is not None and limit > service.max_page_size:
+        raise ValidationError("limit", f"at most {service.max_page_size} rows per page")
+    limit = limit or service.default_page_size
+    total, items = fetch(offset, limit)
+    nxt = None
+    if offset + limit < total:
+        nxt = str(request.url.include_query_params(offset=offset + limit))
+    return {"data": items, "page": PageInfo(offset=offset, limit=limit, total=total, next=nxt)}
 
 
 def _named(alert: AlertOut, lang: str) -> AlertOut:
@@ -242,18 +263,13 @@ def list_subscriptions(
     limit: LimitQuery = None,
 ) -> dict[str, Any]:
     """The subscriptions made with this API key, oldest first (never another key's)."""
-    service = context.settings.service
-    if limit is not None and limit > service.max_page_size:
-        raise ValidationError("limit", f"at most {service.max_page_size} rows per page")
-    limit = limit or service.default_page_size
-    total, items = context.alerts.list_subscriptions(principal.name, offset, limit)
-    nxt = None
-    if offset + limit < total:
-        nxt = str(request.url.include_query_params(offset=offset + limit))
-    return {
-        "data": items,
-        "page": PageInfo(offset=offset, limit=limit, total=total, next=nxt),
-    }
+    return _paged(
+        context,
+        request,
+        offset,
+        limit,
+        lambda o, n: context.alerts.list_subscriptions(principal.name, o, n),
+    )
 
 
 @router.delete(
@@ -312,15 +328,7 @@ def dead_letters(
     limit: LimitQuery = None,
 ) -> dict[str, Any]:
     """Deliveries that will not be retried, newest first, with the last error."""
-    service = context.settings.service
-    if limit is not None and limit > service.max_page_size:
-        raise ValidationError("limit", f"at most {service.max_page_size} rows per page")
-    limit = limit or service.default_page_size
-    total, items = context.alerts.dead_letters(offset, limit)
-    nxt = None
-    if offset + limit < total:
-        nxt = str(request.url.include_query_params(offset=offset + limit))
-    return {"data": items, "page": PageInfo(offset=offset, limit=limit, total=total, next=nxt)}
+    return _paged(context, request, offset, limit, context.alerts.dead_letters)
 
 
 @router.post(

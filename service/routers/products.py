@@ -70,6 +70,36 @@ def _missing(t: dict[str, str], product: str) -> str:
     return f"{t['not_in_release']}: {product}"
 
 
+def _page(context: Any, lang: str, area: str | None, product: str) -> tuple[Any, str, str, Any]:
+    """What every area page starts from: texts, the resolved area, its name and the dataset."""
+    code = _area(context, area)
+    return texts(lang), code, area_name(code, lang), _dataset(context, product)
+
+
+def _pick_year(years: list[int], year: int | None, last: bool) -> int | None:
+    """``year`` when the release has it, else its first (or ``last``) year, else None."""
+    if year in years:
+        return year
+    return (years[-1] if last else years[0]) if years else None
+
+
+def _render_area_page(
+    request: Request, context: Any, lang: str, page: str, title: str, area: str, **values: Any
+) -> HTMLResponse:
+    """Render ``page``.html with the area picker, the area and its tagline."""
+    return _render(
+        request,
+        f"{page}.html",
+        lang,
+        page,
+        title,
+        areas=_choices(context, lang, [area]),
+        area=area,
+        tagline_area=tagline_area(area),
+        **values,
+    )
+
+
 @router.get("/population", response_class=HTMLResponse)
 def population(
     request: Request,
@@ -78,12 +108,9 @@ def population(
     area: AreaParam = None,
     year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
 ) -> HTMLResponse:
-    t = texts(lang)
-    area = _area(context, area)
-    ds = _dataset(context, "population_projection")
+    t, area, name, ds = _page(context, lang, area, "population_projection")
     years = pv.population_years(ds) if ds is not None else []
-    year = year if year in years else (years[0] if years else None)
-    name = area_name(area, lang)
+    year = _pick_year(years, year, last=False)
     chart, caption, rows, compare_years = None, "", [], []
     if ds is not None and year is not None:
         caption = t["pyramid_desc"].format(year=year, area=name)
@@ -100,14 +127,13 @@ def population(
             for r in pv.population_rows(ds, comparison_areas(area), compare_years)
         ]
     bands = pv.pyramid_bands(ds, area, year) if ds is not None and year is not None else []
-    return _render(
+    return _render_area_page(
         request,
-        "population.html",
+        context,
         lang,
         "population",
         f"{t['population_page']}: {name}",
-        areas=_choices(context, lang, [area]),
-        area=area,
+        area,
         years=years,
         year=year,
         chart=chart,
@@ -122,7 +148,6 @@ def population(
             ),
         },
         message="" if ds is not None else _missing(t, "population_projection"),
-        tagline_area=tagline_area(area),
     )
 
 
@@ -130,10 +155,7 @@ def population(
 def labour(
     request: Request, context: ContextDep, lang: UiLangQuery = "fi", area: AreaParam = None
 ) -> HTMLResponse:
-    t = texts(lang)
-    area = _area(context, area)
-    ds = _dataset(context, "labour_supply")
-    name = area_name(area, lang)
+    t, area, name, ds = _page(context, lang, area, "labour_supply")
     rows = pv.labour_rows(ds, area) if ds is not None else []
     variables = [v for v in pv.LABOUR_VARIABLES if ds is not None and v in ds]
     compare = []
@@ -162,14 +184,13 @@ def labour(
             chart_id="labour",
             lang=lang,
         )
-    return _render(
+    return _render_area_page(
         request,
-        "labour.html",
+        context,
         lang,
         "labour",
         f"{t['labour_page']}: {name}",
-        areas=_choices(context, lang, [area]),
-        area=area,
+        area,
         rows=rows,
         variables=variables,
         compare=compare,
@@ -177,7 +198,6 @@ def labour(
         caption=t["labour_desc"].format(area=name),
         downloads=downloads("/v1/labour-supply", lang, area=comparison_areas(area)),
         message="" if ds is not None else _missing(t, "labour_supply"),
-        tagline_area=tagline_area(area),
     )
 
 
@@ -189,13 +209,10 @@ def jobs(
     area: AreaParam = None,
     year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
 ) -> HTMLResponse:
-    t = texts(lang)
-    area = _area(context, area)
-    ds = _dataset(context, "jobs_by_industry")
+    t, area, name, ds = _page(context, lang, area, "jobs_by_industry")
     years = pv.population_years(ds) if ds is not None else []
-    year = year if year in years else (years[-1] if years else None)
+    year = _pick_year(years, year, last=True)
     base = years[0] if years else None
-    name = area_name(area, lang)
     rows: list[dict[str, Any]] = []
     if ds is not None and year is not None and base is not None:
         rows = pv.jobs_rows(ds, area, base, year, label_map("industry", lang))
@@ -225,14 +242,13 @@ def jobs(
                         "change": 100 * (b / a - 1),
                     }
                 )
-    return _render(
+    return _render_area_page(
         request,
-        "jobs.html",
+        context,
         lang,
         "jobs",
         f"{t['jobs_page']}: {name}",
-        areas=_choices(context, lang, [area]),
-        area=area,
+        area,
         years=years,
         year=year,
         base=base,
@@ -242,7 +258,6 @@ def jobs(
         caption=caption,
         downloads=downloads("/v1/jobs", lang, area=area),
         message="" if ds is not None else _missing(t, "jobs_by_industry"),
-        tagline_area=tagline_area(area),
     )
 
 
@@ -293,26 +308,22 @@ def occupations(
 def groups(
     request: Request, context: ContextDep, lang: UiLangQuery = "fi", area: AreaParam = None
 ) -> HTMLResponse:
-    t = texts(lang)
-    area = _area(context, area)
-    history = _dataset(context, "registers_history")
+    t, area, name, history = _page(context, lang, area, "registers_history")
     forecasts = _dataset(context, "register_forecasts")
     areas = [a for a in comparison_areas(area) if history is not None and a in history["area"]]
     when, target, rows = (
         pv.group_rows(history, forecasts, areas) if history is not None else (None, None, [])
     )
-    name = area_name(area, lang)
     month = formats.month(when.date() if when is not None else None, lang)
     target_text = formats.month(target.date() if target is not None else None, lang)
     variables = [r["variable"] for r in rows]
-    return _render(
+    return _render_area_page(
         request,
-        "groups.html",
+        context,
         lang,
         "groups",
         f"{t['groups_page']}: {name}",
-        areas=_choices(context, lang, [area]),
-        area=area,
+        area,
         columns=[(a, area_name(a, lang)) for a in areas],
         rows=rows,
         month=month,
@@ -330,7 +341,6 @@ def groups(
             "forecast": downloads("/v1/registers/forecasts", lang, area=area),
         },
         message="" if history is not None else t["no_release"],
-        tagline_area=tagline_area(area),
     )
 
 

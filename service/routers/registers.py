@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
+from forecasting.io.sources.registers import VARS_12R5, VARS_12R5_ALL
 from service import cubes
 from service.deps import CSV_RESPONSE, AreaQuery, DataQueryDep, FromQuery, ToQuery
 from service.schemas import ForecastPage, RegisterPage, WholeNumber
@@ -13,31 +14,15 @@ from service.schemas import ForecastPage, RegisterPage, WholeNumber
 router = APIRouter(prefix="/v1/registers", tags=["registers"])
 
 #: The 23 variables of tyonv 12r5 (history of the special groups and services from 2026-06).
-RegisterVariable = Literal[
-    "unemployed",
-    "labour_force",
-    "vacancies",
-    "jobseekers",
-    "unemployment_rate_published",
-    "unemployed_men",
-    "unemployed_women",
-    "unemployed_under_20",
-    "unemployed_under_25",
-    "unemployed_over_50",
-    "unemployed_disabled",
-    "unemployed_foreign",
-    "long_term_unemployed",
-    "unemployed_fund_members",
-    "laid_off",
-    "short_time",
-    "subsidised_employment",
-    "in_work_practice",
-    "in_trials",
-    "in_labour_market_training",
-    "in_coaching",
-    "in_other_services",
-    "new_vacancies",
-]
+#: In the API's order: the three long-history variables first, then the rest as 12r5 lists them.
+REGISTER_VARIABLES = (
+    *VARS_12R5.values(),
+    *(v for v in VARS_12R5_ALL.values() if v not in VARS_12R5.values()),
+)
+if TYPE_CHECKING:
+    RegisterVariable = str
+else:
+    RegisterVariable = Literal[REGISTER_VARIABLES]
 HistoryVariableQuery = Annotated[
     list[RegisterVariable] | None, Query(description="variables (repeat)")
 ]
