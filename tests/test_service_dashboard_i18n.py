@@ -286,7 +286,7 @@ def test_favicon_and_small_screen_css_are_served(web):
     css = web.get("/static/style.css").text
     assert "@media (max-width: 40rem)" in css and ".table-wrap" in css
     html = web.get("/training", params={"lang": "en"}).text
-    assert 'rel="icon"' in html and '<div class="table-wrap">' in html
+    assert 'rel="icon"' in html and '<div class="table-wrap"' in html
 
 
 def test_product_pages_are_cached_per_release_and_day_live_pages_never(web, monkeypatch):
