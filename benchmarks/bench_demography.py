@@ -10,7 +10,7 @@ runs after a warm-up that compiles the kernels):
   aggregation of the draws into every employment area, region and the country, and the mean
   and four quantiles of 376 areas x 22 years x 3 sexes x 102 ages.
 
-The machine is shared by several workers while this runs; the load average is printed with
+The machine may be shared with other jobs while this runs; the load average is printed with
 the figures and final figures should come from a quiet machine.
 
     python benchmarks/bench_demography.py [--draws 1000] [--runs 3] \

@@ -1,13 +1,13 @@
 """Evaluate the training-need balance; print the figures and update their block in
 docs/results/training_needs.md (between the ``eval_training`` markers).
 
-    /work/main/.venv/bin/python benchmarks/eval_training.py [--out docs/results/training_needs.md]
+    python benchmarks/eval_training.py [--out docs/results/training_needs.md]
 
 1. Structure: shares of demand (new entrants, 2026-2035) by level and by broad field for TA23,
    Etelä-Savo (MK10) and Finland (SSS), next to the national anchor of Opetushallitus /
-   Osaamisen ennakointifoorumi (results 27.11.2025, as quoted in /work/shared/DOMAIN.md: new
+   Osaamisen ennakointifoorumi (results 27.11.2025, as quoted in ../shared/DOMAIN.md: new
    entrants 38 % vocational, 33 % UAS, 30 % university; no field shares of that round are in
-   /work/shared/data, so the field comparison is to our own national run only).
+   ../shared/data, so the field comparison is to our own national run only).
 2. Balance of TA23 and MK10: demand, supply by part, gap, 2026-2035.
 3. Age-profile replacement check: the net exits from employment at 50+ observed in tyokay 115p
    (jobs by workplace by age band, TA23 and MK10-municipality sums) 2007 -> 2017 and
@@ -36,10 +36,10 @@ SEED = 20260
 OPH_LEVELS = {"vocational": 0.38, "applied_sciences": 0.33, "university": 0.30}
 OPH_SOURCE = (
     "Opetushallitus, Osaamisen ennakointifoorumi, results published 27.11.2025 (new entrants "
-    "to the openings 2022-2045), as quoted in /work/shared/DOMAIN.md; shares sum to 101 % "
+    "to the openings 2022-2045), as quoted in ../shared/DOMAIN.md; shares sum to 101 % "
     "from rounding"
 )
-COMMAND = "/work/main/.venv/bin/python benchmarks/eval_training.py"
+COMMAND = "python benchmarks/eval_training.py"
 BEGIN, END = "<!-- eval_training -->", "<!-- /eval_training -->"
 
 
@@ -232,7 +232,7 @@ def run(out: Path) -> str:
     lines += [
         "",
         "Shares of demand by broad field (no sourced national field shares in "
-        "/work/shared/data; our own national run as the comparison):",
+        "../shared/data; our own national run as the comparison):",
         "",
         "| field | name | TA23 | MK10 | SSS |",
         "|---|---|---|---|---|",
@@ -291,7 +291,7 @@ def run(out: Path) -> str:
         "retirement peak of the 1945-1950 cohorts. The model's net rate sits within a few "
         "tenths of a point of them (a check of the level, not of the period); the age profile by "
         "industry that the issue asks for (115p 2012 -> 2017 by industry) is not in "
-        "/work/shared/data, so replacement is still shared over industries by jobs within an "
+        "../shared/data, so replacement is still shared over industries by jobs within an "
         "area (stated in the method note).",
         "",
         "### Replacement by education level's age profile",
@@ -312,7 +312,7 @@ def run(out: Path) -> str:
         "2017 by industry) would need a file of jobs or employed persons by industry and "
         "age band per area (a Statistics Finland employment-statistics table by industry and "
         "age at municipality level, as the issue's 115p by industry); none is in "
-        "/work/shared/data.",
+        "../shared/data.",
         "",
         "### Where the intervals come from (TA23)",
         "",

@@ -312,7 +312,7 @@ def occupation_rows(
 
 
 # -- special groups -----------------------------------------------------------------------------
-#: The 23 register variables of 12r5 in the page's order (the lead's names).
+#: The 23 register variables of 12r5 in the page's order (forecasting/io/sources/registers.py).
 REGISTER_VARIABLES = tuple(VARS_12R5_ALL.values())
 
 
