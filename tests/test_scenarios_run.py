@@ -112,6 +112,12 @@ def test_outputs_have_the_contract_and_provenance(closure):
     clients = closure["clients"].sel(quantile=0.5)
     np.testing.assert_allclose(staff, clients / 50.0)
     assert closure["retraining_need"].sel(quantile=0.5).sum().item() > 0
+    # the release stores it through the data contract (a non-contract sex code failed the
+    # release build): it must validate as the "scenarios" product does
+    from forecasting.contract import validate
+
+    validate(closure, name="scenarios")
+    assert set(closure["sex"].values) == {"F", "M"}
 
 
 def test_same_seed_gives_identical_results(ta23):

@@ -28,7 +28,7 @@ from models import displaced as dm
 from models import labourflow as lf
 
 AGE_BANDS = ("18-24", "25-34", "35-44", "45-54", "55-59", "60-64", "65-74")
-SEXES = ("men", "women")
+SEXES = ("M", "F")  # the data contract's codes (men, women)
 EDUCATION = ("basic_or_none", "upper_secondary", "lower_tertiary", "higher_tertiary")
 #: Duration factor of re-employment, months since the layoff 0-2, 3-5, 6-11, 12+ (the flow
 #: model's search efficiency by duration band, FlowParameters.eff).
