@@ -41,7 +41,7 @@ import numpy as np
 import xarray as xr
 
 from forecasting import geography
-from forecasting.demography import _data
+from forecasting.demography import _data, migration
 
 FIRST_YEAR = 1991
 #: Years pooled for a region's share of the country's immigration after the muutl years.
@@ -175,21 +175,9 @@ def level_ratio(z: np.ndarray, window: int, recent_weight: float, max_h: int = 1
     ``window`` years before it the blend of the years so far forecasts the next ``h`` years'
     sum; ``lambda`` is the least-squares fit over ``h``, at least ``1 / window``.
     """
-    n_years = z.shape[1]
-    hs, vs = [], []
-    for h in range(1, max_h + 1):
-        errors = [
-            z[:, o : o + h].sum(axis=1) - h * blend(z[:, :o], window, recent_weight)
-            for o in range(window, n_years - h + 1)
-        ]
-        if errors:
-            hs.append(h)
-            vs.append(float(np.mean(np.square(errors))))
-    if not hs:
-        return 1.0 / window
-    h_arr, v_arr = np.asarray(hs, dtype=float), np.asarray(vs)
-    lam = float(np.sum(h_arr**2 * (v_arr - h_arr)) / np.sum(h_arr**4))
-    return max(lam, 1.0 / window)
+    return migration.fit_level_ratio(
+        z, window, lambda past: blend(past, window, recent_weight), max_h
+    )
 
 
 def _sigma(rates: np.ndarray, prior_years: float) -> tuple[np.ndarray, np.ndarray]:

@@ -21,6 +21,7 @@ before migration) is ``N = rho * Q + (M - sum(rho * Q)) * g``:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -140,13 +141,24 @@ def level_variance_ratio(
     """
     ok = sigma > 0
     z = rates[ok] / sigma[ok, None]
+    return fit_level_ratio(z, window, lambda past: past[:, -window:].mean(axis=1), max_h)
+
+
+def fit_level_ratio(
+    z: np.ndarray, window: int, level_of: Callable[[np.ndarray], np.ndarray], max_h: int
+) -> float:
+    """``lambda`` of ``V_h = h + lambda h^2``: the least-squares fit over ``h = 1..max_h`` of
+    the mean square error of ``level_of(z[:, :origin])`` (A,) as a forecast of the next ``h``
+    years' sum, over every origin with at least ``window`` years before it; at least
+    ``1 / window`` (the sampling error of a ``window``-year mean). ``z`` (A, T) is each area's
+    history divided by its sigma."""
     n_years = z.shape[1]
     hs, vs = [], []
     for h in range(1, max_h + 1):
-        errors = []
-        for origin in range(window, n_years - h + 1):
-            mean = z[:, origin - window : origin].mean(axis=1)
-            errors.append(z[:, origin : origin + h].sum(axis=1) - h * mean)
+        errors = [
+            z[:, o : o + h].sum(axis=1) - h * level_of(z[:, :o])
+            for o in range(window, n_years - h + 1)
+        ]
         if errors:
             hs.append(h)
             vs.append(float(np.mean(np.square(errors))))
