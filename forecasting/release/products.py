@@ -469,16 +469,7 @@ def _area_count(ds: xr.Dataset) -> dict[str, Any]:
 
 #: The cubes of ``forecasting.demand.CUBES`` and ``forecasting.training.CUBES`` (listed here so
 #: registering does not import the modules; tests/test_demand.py checks they agree).
-DEMOGRAPHY_RATE_CUBES = (
-    "population",
-    "population_totals",
-    "regional_demography",
-    "national_mortality",
-    "national_fertility",
-    "population_by_sex",
-    "population_change",
-    "age_key_figures",
-)
+DEMOGRAPHY_RATE_CUBES = POPULATION_CUBES
 JOBS_CUBES = (
     "commuting",
     "jobs_totals_2019",
