@@ -21,8 +21,6 @@ import json
 import logging
 import multiprocessing
 import os
-import pickle
-import tempfile
 import threading
 import time
 from collections import OrderedDict
@@ -30,13 +28,13 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import xarray as xr
 from pydantic import BaseModel
 
 from forecasting import geography
+from forecasting.io.handover import CubesFile, load_cubes
 from forecasting.processes import exit_with_parent
 from forecasting.provenance import code_version
 from service.errors import NotConfiguredError, NotFoundError
@@ -131,45 +129,6 @@ def scenario_inputs() -> Mapping[str, xr.Dataset]:
 _worker: EngineRunner | None = None
 
 
-class _CubesFile:
-    """The service's cubes pickled once into a file the worker processes read at start.
-
-    Why not ``initargs``: ``spawn`` writes a new process's arguments into a pipe while the
-    parent still holds that pipe's read end (CPython 3.11 ``popen_spawn_posix``), so a worker
-    SIGKILLed before it has read megabytes of cubes leaves the parent blocked in that write
-    for ever (every later run hung; found by ``benchmarks/fault_processes.py`` under load).
-    A path is a few bytes, written at once. On Linux the file is anonymous (unlinked at
-    once, read through ``/proc/<service pid>/fd/<n>``), so nothing is left behind even when
-    the service is SIGKILLed; elsewhere a named temporary file removed by :meth:`close`.
-    """
-
-    def __init__(self, cubes: Mapping[str, xr.Dataset]):
-        proc_fd = Path(f"/proc/{os.getpid()}/fd")
-        # Kept open for the runner's lifetime (closed by close()), hence no context manager.
-        self._file = (
-            tempfile.TemporaryFile(prefix="ennakointi-cubes-")  # noqa: SIM115
-            if proc_fd.is_dir()
-            else tempfile.NamedTemporaryFile(prefix="ennakointi-cubes-", delete=False)  # noqa: SIM115
-        )
-        pickle.dump(dict(cubes), self._file, protocol=pickle.HIGHEST_PROTOCOL)
-        self._file.flush()
-        name = self._file.name
-        self.path: str = (
-            str(proc_fd / str(self._file.fileno())) if isinstance(name, int) else str(name)
-        )
-
-    def close(self) -> None:
-        self._file.close()
-        if self.path and not self.path.startswith("/proc/"):
-            Path(self.path).unlink(missing_ok=True)
-
-
-def _load_cubes(path: str) -> dict[str, xr.Dataset]:
-    """The cubes a :class:`_CubesFile` holds (in a worker process)."""
-    with open(path, "rb") as f:
-        return dict(pickle.load(f))  # written by this service's own process
-
-
 def _init_worker(
     cubes: Mapping[str, xr.Dataset] | str, parent_pid: int, nice: int = 0, threads: int = 0
 ) -> None:
@@ -177,7 +136,7 @@ def _init_worker(
     priority by ``nice`` (reads and health checks of the service get the CPU first), runs
     its kernels on ``threads`` numba threads (0: numba's default, every core; results do
     not depend on it), then holds the engine with the cubes the service assembled (given,
-    or the path of a :class:`_CubesFile`)."""
+    or the path of a :class:`CubesFile`)."""
     global _worker
     exit_with_parent(parent_pid)
     if nice > 0:
@@ -187,7 +146,7 @@ def _init_worker(
 
         numba.set_num_threads(min(threads, numba.get_num_threads()))
     if isinstance(cubes, str):
-        cubes = _load_cubes(cubes)
+        cubes = load_cubes(cubes)
     _worker = EngineRunner(dict(cubes))
 
 
@@ -286,7 +245,7 @@ class ProcessRunner:
         cores run two runs side by side, one core each, instead of one after the other.
     cubes
         The input cubes the service assembled at start; each worker reads them once when it
-        starts, from a file (:class:`_CubesFile`), not through the spawn pipe (default:
+        starts, from a file (:class:`CubesFile`), not through the spawn pipe (default:
         :func:`scenario_inputs`).
     nice
         Niceness added to each worker (``os.nice``): under load the service's event loop and
@@ -303,7 +262,7 @@ class ProcessRunner:
         self.processes = processes
         self.nice = nice
         self.cubes = dict(cubes if cubes is not None else scenario_inputs())
-        self._cubes_file = _CubesFile(self.cubes)
+        self._cubes_file = CubesFile(self.cubes)
         self._closed = False
         self._pool = self._new_pool()
 

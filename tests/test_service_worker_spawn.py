@@ -17,8 +17,9 @@ from typing import Any
 import psutil
 import pytest
 
+from forecasting.io.handover import CubesFile, load_cubes
 from service.errors import NotConfiguredError
-from service.scenarios import ProcessRunner, _CubesFile, _load_cubes
+from service.scenarios import ProcessRunner
 
 SPEC = {"horizon_months": 2, "draws": 2, "seed": 1, "compare_baseline": False}
 
@@ -37,9 +38,9 @@ def _spawned_children() -> list[psutil.Process]:
 
 def test_the_cubes_file_round_trips_and_leaves_nothing_named(cubes):
     subset = {name: cubes[name] for name in list(cubes)[:2]}
-    f = _CubesFile(subset)
+    f = CubesFile(subset)
     try:
-        back = _load_cubes(f.path)
+        back = load_cubes(f.path)
         assert set(back) == set(subset)
         for name in subset:
             assert back[name].identical(subset[name])
