@@ -19,11 +19,15 @@ $(STAMP): pyproject.toml $(LOCK)
 	touch $(STAMP)
 
 ## Re-resolve the dependencies into requirements.lock (after a change to pyproject.toml).
+## By default the versions already in the lock are kept (pip resolves the rest around them, adds
+## what a new dependency pulls in and drops what nothing needs any more); `make lock UPGRADE=1`
+## resolves everything afresh to the newest versions. Run `make test` on the result either way.
 lock:
 	rm -rf .venv-lock
 	$(PYTHON) -m venv .venv-lock
 	.venv-lock/bin/pip install --quiet --upgrade "pip>=24"
-	.venv-lock/bin/pip install --quiet -e ".[test,lint,bench]"
+	.venv-lock/bin/pip install --quiet $(if $(UPGRADE),,-c $(LOCK)) -e ".[test,lint,bench]"
+	.venv-lock/bin/pip check
 	{ sed -n '1,3p' $(LOCK); .venv-lock/bin/pip freeze --exclude-editable; } > $(LOCK).new
 	mv $(LOCK).new $(LOCK)
 	rm -rf .venv-lock
