@@ -95,6 +95,25 @@ class MigrationAssumption(BaseModel):
     history_from: int = Field(
         default=2001, ge=2001, le=2019, description="first year of the residuals"
     )
+    components: bool = Field(
+        default=False,
+        description="level as domestic + international net migration, each estimated from "
+        "the data up to the base year (forecasting.demography.municipal_components)",
+    )
+    component_window: int = Field(
+        default=3,
+        ge=1,
+        le=20,
+        description="with components: years of the recent mean of each component",
+    )
+    recent_weight: float = Field(
+        default=0.25,
+        ge=0.0,
+        le=1.0,
+        description="with components: weight of the recent mean against the mean since "
+        "history_from (window 3 and weight 0.25 chosen on origins 2006-2013, six years "
+        "ahead: benchmarks/eval_population_components.py --tune)",
+    )
     immigration: Literal["low", "base", "high"] = Field(
         default="base",
         description="international migration variant (forecasting.demography.immigration): "
