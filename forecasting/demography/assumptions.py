@@ -157,6 +157,21 @@ class LabourAssumption(BaseModel):
         "5 years' worth); window 7 and damping 0.8 chosen on region origins 2010-2016 "
         "(benchmarks/eval_labour_force.py)",
     )
+    municipal_trend_years: int = Field(
+        default=7,
+        ge=0,
+        le=15,
+        description="reference years up to the last published one whose municipal excess "
+        "trend of labour force per population-side employed (over the region's) continues",
+    )
+    municipal_trend_weight: float = Field(
+        default=1.0,
+        ge=0.0,
+        le=1.0,
+        description="weight of that municipal excess trend (0: municipalities take the "
+        "region's trend only); window 7 and weight 1 chosen on municipal origins 2014-2018, "
+        "three years ahead (benchmarks/eval_labour_force.py)",
+    )
     pension_passthrough: float = Field(
         default=0.5,
         ge=0.0,
