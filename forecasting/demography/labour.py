@@ -364,19 +364,19 @@ def excess_slopes(force: np.ndarray, employed: np.ndarray, regions: list[str]) -
     non-positive or missing value."""
     t = np.arange(force.shape[1], dtype=float)
 
-    def slope(f: np.ndarray, e: np.ndarray) -> np.ndarray:
+    def slope(f: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         ratio = f / np.where(e > 0, e, np.nan)
         ok = np.all(np.isfinite(ratio) & (ratio > 0), axis=1)
         logs = np.log(np.where(ok[:, None], ratio, 1.0))
-        return np.where(ok, np.polyfit(t, logs.T, 1)[0], 0.0)
+        return np.where(ok, np.polyfit(t, logs.T, 1)[0], 0.0), ok
 
-    own = slope(force, employed)
+    own, ok = slope(force, employed)
     keys = np.asarray(regions)
     groups = sorted(set(regions))
     f_r = np.stack([np.nansum(force[keys == r], axis=0) for r in groups])
     e_r = np.stack([employed[keys == r].sum(axis=0) for r in groups])
-    region = dict(zip(groups, slope(f_r, e_r), strict=True))
-    return np.where(own != 0, own - np.array([region[r] for r in regions]), 0.0)
+    region = dict(zip(groups, slope(f_r, e_r)[0], strict=True))
+    return np.where(ok, own - np.array([region[r] for r in regions]), 0.0)
 
 
 def municipal_participation(
