@@ -95,6 +95,25 @@ class MigrationAssumption(BaseModel):
     history_from: int = Field(
         default=2001, ge=2001, le=2019, description="first year of the residuals"
     )
+    components: bool = Field(
+        default=False,
+        description="level as domestic + international net migration, each estimated from "
+        "the data up to the base year (forecasting.demography.municipal_components)",
+    )
+    component_window: int = Field(
+        default=3,
+        ge=1,
+        le=20,
+        description="with components: years of the recent mean of each component",
+    )
+    recent_weight: float = Field(
+        default=0.25,
+        ge=0.0,
+        le=1.0,
+        description="with components: weight of the recent mean against the mean since "
+        "history_from (window 3 and weight 0.25 chosen on origins 2006-2013, six years "
+        "ahead: benchmarks/eval_population_components.py --tune)",
+    )
     immigration: Literal["low", "base", "high"] = Field(
         default="base",
         description="international migration variant (forecasting.demography.immigration): "
@@ -137,6 +156,21 @@ class LabourAssumption(BaseModel):
         description="yearly damping of that trend after the last published year (0.8: at most "
         "5 years' worth); window 7 and damping 0.8 chosen on region origins 2010-2016 "
         "(benchmarks/eval_labour_force.py)",
+    )
+    municipal_trend_years: int = Field(
+        default=7,
+        ge=0,
+        le=15,
+        description="reference years up to the last published one whose municipal excess "
+        "trend of labour force per population-side employed (over the region's) continues",
+    )
+    municipal_trend_weight: float = Field(
+        default=1.0,
+        ge=0.0,
+        le=1.0,
+        description="weight of that municipal excess trend (0: municipalities take the "
+        "region's trend only); window 7 and weight 1 chosen on municipal origins 2014-2018, "
+        "three years ahead (benchmarks/eval_labour_force.py)",
     )
     pension_passthrough: float = Field(
         default=0.5,

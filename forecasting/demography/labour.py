@@ -309,8 +309,10 @@ def participation_factor(
     one = one_ds["labour_force"]
     phi = a.participation_damping
     after = np.maximum(years - last, 0)
-    ahead = np.minimum(years, last) - anchor + np.array(
-        [sum(phi**i for i in range(int(h))) for h in after], dtype=float
+    ahead = (
+        np.minimum(years, last)
+        - anchor
+        + np.array([sum(phi**i for i in range(int(h))) for h in after], dtype=float)
     )
     slope = {}
     for r in regions:
@@ -322,6 +324,100 @@ def participation_factor(
         )
     factor = np.array([np.exp(slope[str(munis.loc[c, "region"])] * ahead) for c in codes])
     return ones.copy(data=factor)
+
+
+def shifted_population(population: np.ndarray, base_year: int, year: int) -> np.ndarray:
+    """Both sexes (A, X) in ``year`` from the base population (A, 2, X) by moving the cohorts
+    ``year - base_year`` years (no deaths, no migration; the caller rescales to the year's
+    totals): the age structure of a year without single ages."""
+    both = population.sum(axis=1)
+    k = year - base_year
+    out = np.zeros_like(both)
+    if k >= 0:
+        out[:, k:] = both[:, : both.shape[1] - k]
+    else:
+        out[:, : both.shape[1] + k] = both[:, -k:]
+    return out
+
+
+def employed_history(
+    cubes: _data.Cubes, codes: list[str], population: np.ndarray, base_year: int,
+    rates: np.ndarray, years: list[int],
+) -> np.ndarray:  # fmt: skip
+    """Employed residents on the population side (A, len(years)): ``rates`` (A, X) times the
+    base population moved to each year (:func:`shifted_population`), scaled to the year's
+    published total (``population_totals``, log-linear across missing years)."""
+    totals = _data.by_year(_data.cube(cubes, "population_totals")["population"]).sel(area=codes)
+    logs = xr.apply_ufunc(np.log, totals.where(totals > 0)).interpolate_na("year", method="linear")
+    out = np.empty((len(codes), len(years)))
+    for j, year in enumerate(years):
+        shifted = shifted_population(population, base_year, year)
+        total = np.exp(logs.sel(year=year).values)
+        out[:, j] = (rates * shifted).sum(axis=1) * total / np.maximum(shifted.sum(axis=1), 1.0)
+    return out
+
+
+def excess_slopes(force: np.ndarray, employed: np.ndarray, regions: list[str]) -> np.ndarray:
+    """Per municipality (A,): the log-linear slope of labour force per employed on the
+    population side (``force``, ``employed`` (A, n) over consecutive years) minus the same
+    slope of its region (the municipalities of ``regions`` summed). 0 where a series has a
+    non-positive or missing value."""
+    t = np.arange(force.shape[1], dtype=float)
+
+    def slope(f: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        ratio = f / np.where(e > 0, e, np.nan)
+        ok = np.all(np.isfinite(ratio) & (ratio > 0), axis=1)
+        logs = np.log(np.where(ok[:, None], ratio, 1.0))
+        return np.where(ok, np.polyfit(t, logs.T, 1)[0], 0.0), ok
+
+    own, ok = slope(force, employed)
+    keys = np.asarray(regions)
+    groups = sorted(set(regions))
+    f_r = np.stack([np.nansum(force[keys == r], axis=0) for r in groups])
+    e_r = np.stack([employed[keys == r].sum(axis=0) for r in groups])
+    region = dict(zip(groups, slope(f_r, e_r)[0], strict=True))
+    return np.where(ok, own - np.array([region[r] for r in regions]), 0.0)
+
+
+def municipal_participation(
+    cubes: _data.Cubes, codes: list[str], anchor: int, years: np.ndarray,
+    population: np.ndarray, base_year: int, rates: np.ndarray, a: LabourAssumption,
+) -> xr.DataArray:  # fmt: skip
+    """Municipal factor (area, year) on top of the region's :func:`participation_factor`, 1
+    in the ``anchor`` year.
+
+    The municipality's labour force per employed on the population side (``rates`` (A, X) of
+    ``employment_year`` times its age structure of each year, :func:`employed_history`) over
+    the ``municipal_trend_years`` reference years up to the last published one: its
+    log-linear slope minus its region's, times ``municipal_trend_weight``, runs like the
+    region's trend (undamped to the last published year, damped by
+    ``participation_damping`` after it). Reference years after the last published one are
+    never read, so a backtest with the registers cut at its origin uses none of its
+    evaluation years. Weight and window: ``benchmarks/eval_labour_force.py`` (municipal
+    origins 2014-2018, three years ahead).
+    """
+    ones = xr.DataArray(
+        np.ones((len(codes), len(years))), dims=("area", "year"),
+        coords={"area": codes, "year": years},
+    )  # fmt: skip
+    n, weight = a.municipal_trend_years, a.municipal_trend_weight
+    if anchor < 0 or n < 2 or weight == 0:
+        return ones
+    one = labour_force(cubes, areas=codes)
+    last = max(anchor, int(one.attrs.get("data_through", anchor)))
+    span = list(range(last - n + 1, last + 1))
+    force = one["labour_force"].reindex(year=span).values
+    employed = employed_history(cubes, codes, population, base_year, rates, span)
+    munis = geography.municipalities()
+    excess = excess_slopes(force, employed, [str(munis.loc[c, "region"]) for c in codes])
+    phi = a.participation_damping
+    after = np.maximum(years - last, 0)
+    ahead = (
+        np.minimum(years, last)
+        - anchor
+        + np.array([sum(phi**i for i in range(int(h))) for h in after], dtype=float)
+    )
+    return ones.copy(data=np.exp(weight * excess[:, None] * ahead[None, :]))
 
 
 def retirement_weights(rates: np.ndarray, min_age: int) -> np.ndarray:
@@ -445,14 +541,18 @@ def _prepare(
             f"assumptions or years than the request ({req.base_year}..{req.until})"
         )  # fmt: skip
     la = req.assumptions.labour
-    rates = employment_rates(cubes, rateset.codes, la)
+    fixed = employment_rates(cubes, rateset.codes, la)
     years = np.arange(req.base_year, req.until + 1)
-    rates = cohort_rates(rates, years, la)
+    rates = cohort_rates(fixed, years, la)
     base_rates = rates.isel(year=0).sel(area=rateset.codes).values
     ratio, anchor = labour_force_anchor(
         cubes, rateset.codes, req.base_year, rateset.population, base_rates
     )
     trend = participation_factor(cubes, rateset.codes, anchor, years, la)
+    trend = trend * municipal_participation(
+        cubes, rateset.codes, anchor, years, rateset.population, req.base_year,
+        fixed.sel(area=rateset.codes).values, la,
+    )  # fmt: skip
     rates = (rates * trend).clip(0.0, 1.0).transpose("area", "year", "age")
     return rateset, rates, _run_labour(req, rateset, rates, ratio)
 

@@ -14,7 +14,14 @@ import numpy as np
 import xarray as xr
 
 from forecasting import geography
-from forecasting.demography import _data, fertility, immigration, migration, mortality
+from forecasting.demography import (
+    _data,
+    fertility,
+    immigration,
+    migration,
+    mortality,
+    municipal_components,
+)
 from forecasting.demography.assumptions import DemographyAssumptions, MigrationAssumption
 from forecasting.errors import DataError, ValidationError
 from models.cohort import CohortComponentProjection, CohortRates
@@ -136,7 +143,14 @@ def _migration(
     last = max(target_years, default=base_year)
     history = migration.implied_rates(totals, natural, a.history_from, last)
     est = migration.estimate_level(history, last, a)
-    level = migration.adjusted_level(est.level, est.sigma, a).values
+    raw = est.level
+    if a.components:  # domestic + international, each from the data up to the base year
+        comp = municipal_components.history(cubes, history, last, a.history_from)
+        dom, intl = municipal_components.levels(
+            comp, pop0.sum(axis=(1, 2)), a.component_window, a.recent_weight
+        )
+        raw = est.level.copy(data=dom + intl)
+    level = migration.adjusted_level(raw, est.sigma, a).values
     if a.immigration != "base":
         level = level + immigration.level_shift(
             cubes, codes, pop0.sum(axis=(1, 2)), base_year, a.window, a.immigration
