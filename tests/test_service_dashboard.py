@@ -123,3 +123,20 @@ def test_charts_carry_title_and_description_and_skip_missing_values():
     assert "nan" not in svg
     bars = str(bar_chart([("a", 5.0, None, None)], title="B", description="d"))
     assert "<rect" in bars and "<desc" in bars
+
+
+@pytest.mark.parametrize(
+    ("lang", "title"),
+    [
+        ("fi", "Teollisuuslaitos sulkee Mäntyharjulla (300 työpaikkaa)"),
+        ("sv", "En industrianläggning i Mäntyharju läggs ned (300 arbetsplatser)"),
+        ("en", "A manufacturing plant closes in Mäntyharju (300 jobs)"),
+    ],
+)
+def test_scenario_page_names_the_presets_in_the_page_language(client, lang, title):
+    html = client.get("/scenarios", params={"lang": lang}).text
+    section = html[html.index('id="presets-h"') :]
+    items = re.findall(r'<li data-preset="([a-z_]+)">([^<]+)</li>', section)
+    assert ("mantyharju_manufacturing_closure", title) in items
+    assert len(items) == 2  # the two presets of tests/service_data.py
+    assert all(text != pid and "_" not in text for pid, text in items)  # no raw ids shown

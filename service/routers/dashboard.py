@@ -31,6 +31,7 @@ from fastapi.templating import Jinja2Templates
 from forecasting import geography
 from forecasting.errors import EnnakointiError
 from forecasting.freshness import freshness
+from forecasting.scenarios.presets import preset_title
 from forecasting.scenarios.spec import Event, ScenarioSpec
 from service import alert_page, formats, views
 from service.alerts import AlertFilter
@@ -492,7 +493,7 @@ def _scenarios_page(
     municipality = form["municipality"]
     charts = _charts_for_page(run, form, lang) if run is not None else []
     result = _result_for_page(run, form, lang) if run is not None else {}
-    presets = _preset_names(context)
+    presets = _preset_names(context, lang)
     industries = sorted((label_map("industry", lang) or {}).items())
     municipalities = [
         (c, n)
@@ -519,11 +520,12 @@ def _scenarios_page(
     )
 
 
-def _preset_names(context: Any) -> list[str]:
+def _preset_names(context: Any, lang: str) -> list[tuple[str, str]]:
+    """The release's preset scenarios as (id, human name in ``lang``)."""
     cube = _dataset(context, "scenarios")
     if cube is None or "scenario" not in cube.dims:
         return []
-    return [str(s) for s in cube["scenario"].values]
+    return [(str(s), preset_title(str(s), lang)) for s in cube["scenario"].values]
 
 
 def _first_forecast_month(context: Any) -> str:
