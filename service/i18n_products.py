@@ -96,6 +96,8 @@ WORDS = {
     "map_desc": ("Työttömyysaste kunnittain {month}, {region}; {area} on rajattu paksulla viivalla. Valkoinen viivoitus: ei tietoa.", "Arbetslöshetsgrad per kommun {month}, {region}; {area} har en tjock kantlinje. Vit skraffering: uppgift saknas.", "Unemployment rate by municipality, {month}, {region}; {area} outlined in bold. White hatching: no data."),
     "map_change_desc": ("Muutos verrattuna kuukauteen {before}.", "Förändring jämfört med {before}.", "Change against {before}."),
     "no_data": ("ei tietoa", "uppgift saknas", "no data"),
+    "outside_release": ("ei mukana julkaisussa", "ingår inte i publiceringen", "not in the release"),
+    "map_outside_desc": ("Harmaa: kunta ei ole mukana julkaisussa.", "Grå: kommunen ingår inte i publiceringen.", "Grey: the municipality is not in the release."),
     "headline": ("Tilanne nyt", "Läget nu", "The situation now"),
     "headline_change": ("{change} verrattuna kuukauteen {before}", "{change} jämfört med {before}", "{change} against {before}"),
     "next_spring": ("Ennuste keväälle {month}", "Prognos för våren {month}", "Forecast for spring {month}"),
