@@ -6,8 +6,10 @@ import itertools
 import math
 import re
 
+import numpy as np
 import pytest
 
+from forecasting import geography
 from service.charts import FanPoint, bar_chart, fan_chart, nice_ticks
 
 pytest_plugins = ["tests.service_fixtures"]
@@ -94,6 +96,37 @@ def test_scenario_form_runs_in_the_employment_area_of_the_municipality(service_s
     assert runs == ["TA08"]
     assert "not a municipality" not in html
     assert "999" in unknown  # refused before any run, with the code
+
+
+def test_scenario_form_baseline_follows_the_release_forecasts(service_store, tmp_path):
+    """A run in the release's area gets the release's register forecasts as its baseline
+    targets (the table's baseline column is the forecast path, not the last year repeated);
+    an area the release does not cover keeps the persistence baseline."""
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from tests.service_data import make_settings, stub_scenario_runner
+
+    seen = []
+
+    def runner(spec, baseline=None):
+        seen.append((spec, baseline))
+        return stub_scenario_runner(spec)
+
+    settings = make_settings(service_store, f"sqlite:///{tmp_path / 'a.sqlite'}")
+    with TestClient(create_app(settings, scenario_runner=runner)) as c:
+        params = {"run": 1, "industry": "F", "jobs": 120, "lang": "en"}
+        c.get("/scenarios", params={**params, "municipality": "213"})
+        c.get("/scenarios", params={**params, "municipality": "091"})
+        forecasts = c.app.state.context.releases.open().dataset("register_forecasts")
+    runs = [(s.area, s.baseline_source, b) for s, b in seen if s.name == "dashboard"]
+    assert [r[:2] for r in runs] == [("TA23", "register_forecast"), ("TA08", "persistence")]
+    baseline, helsinki = runs[0][2], runs[1][2]
+    assert helsinki is None
+    munis = geography.members("TA23")
+    assert sorted(map(str, baseline["area"].values)) == sorted(munis)
+    expected = forecasts["unemployed"].sel(area=munis)
+    np.testing.assert_array_equal(baseline["unemployed"].values, expected.values)
 
 
 def test_nice_ticks_cover_the_range():

@@ -650,9 +650,11 @@ async def _run_for_page(
     if not context.scenarios.available:
         return None, t["scenario_unavailable"]
     try:
+        area = geography.employment_area_of(form["municipality"])
         spec = ScenarioSpec(
             name="dashboard",
-            area=geography.employment_area_of(form["municipality"]),
+            area=area,
+            baseline_source=_baseline_source(context, area),
             events=[
                 Event(
                     kind=form["kind"],
@@ -670,6 +672,18 @@ async def _run_for_page(
         raise BusyError(t["scenario_busy"].format(n=exc.retry_after_s), exc.retry_after_s) from None
     except (EnnakointiError, ValueError) as exc:
         return None, str(exc)
+
+
+def _baseline_source(context: Any, area: str) -> Literal["persistence", "register_forecast"]:
+    """``register_forecast`` when the release's register forecasts cover every municipality
+    of ``area``: the run's baseline (the table's baseline column) then follows the forecast
+    path the forecast page shows (:func:`service.scenarios.release_targets` passes it), not
+    the last observed year repeated; else ``persistence``."""
+    forecasts = _dataset(context, "register_forecasts")
+    if forecasts is None or "area" not in forecasts.indexes:
+        return "persistence"
+    covered = set(geography.members(area)) <= set(map(str, forecasts.indexes["area"]))
+    return "register_forecast" if covered else "persistence"
 
 
 def _charts_for_page(run: ScenarioRun, form: dict[str, Any], lang: str) -> list[Any]:
