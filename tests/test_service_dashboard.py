@@ -98,6 +98,17 @@ def test_scenario_form_runs_in_the_employment_area_of_the_municipality(service_s
     assert "999" in unknown  # refused before any run, with the code
 
 
+def test_every_preset_has_a_name_in_every_ui_language():
+    from forecasting.scenarios.presets import PRESETS, TITLES, preset_title
+    from service.i18n import UI_LANGS
+
+    assert set(TITLES) == set(PRESETS)
+    assert all(set(titles) == set(UI_LANGS) for titles in TITLES.values())
+    assert preset_title("baseline", "sv") == "Grundbana (inga händelser)"
+    assert preset_title("baseline", "de") == "Baseline (no events)"  # English otherwise
+    assert preset_title("my_own_run", "fi") == "my_own_run"  # not a preset: as it is
+
+
 def test_scenario_form_baseline_follows_the_release_forecasts(service_store, tmp_path):
     """A run in the release's area gets the release's register forecasts as its baseline
     targets (the table's baseline column is the forecast path, not the last year repeated);
