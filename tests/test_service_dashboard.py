@@ -125,11 +125,12 @@ def test_scenario_form_baseline_follows_the_release_forecasts(service_store, tmp
         return stub_scenario_runner(spec)
 
     settings = make_settings(service_store, f"sqlite:///{tmp_path / 'a.sqlite'}")
-    with TestClient(create_app(settings, scenario_runner=runner)) as c:
+    app = create_app(settings, scenario_runner=runner)
+    with TestClient(app) as c:
         params = {"run": 1, "industry": "F", "jobs": 120, "lang": "en"}
         c.get("/scenarios", params={**params, "municipality": "213"})
         c.get("/scenarios", params={**params, "municipality": "091"})
-        forecasts = c.app.state.context.releases.open().dataset("register_forecasts")
+        forecasts = app.state.context.releases.open().dataset("register_forecasts")
     runs = [(s.area, s.baseline_source, b) for s, b in seen if s.name == "dashboard"]
     assert [r[:2] for r in runs] == [("TA23", "register_forecast"), ("TA08", "persistence")]
     baseline, helsinki = runs[0][2], runs[1][2]
