@@ -19,6 +19,8 @@ from service.formats import number
 #: drawn over them, so contrast against labels does not apply.
 CLASSES = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
 NO_DATA = "#ffffff"
+#: Fill of a municipality outside the release's areas: out of scope, not missing data.
+OUTSIDE = "#d4d4d4"
 
 
 def _svg_open(chart_id: str, width: float, height: float, title: str, description: str) -> str:
@@ -114,9 +116,9 @@ def choropleth(
     width: int = 560,
 ) -> Markup:
     """Municipalities filled with their colour in ``fills`` (those without one white and
-    hatched: no data), the rings ``outline`` (an employment area's border) drawn heavy,
-    each shape titled with its ``names`` text; ``legend`` is ``(colour, text)`` rows (a
-    colour ``""`` is the no-data hatching)."""
+    hatched: no data; :data:`OUTSIDE` for those out of scope), the rings ``outline`` (an
+    employment area's border) drawn heavy, each shape titled with its ``names`` text;
+    ``legend`` is ``(colour, text)`` rows (a colour ``""`` is the no-data hatching)."""
     codes = [c for c in shapes if c in names]
     if not codes:
         return Markup(f'<p class="empty">{escape(description)}</p>')

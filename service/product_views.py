@@ -3,22 +3,22 @@ groups, the map, the start page's headline figures), taken from release cubes.
 
 Each function takes datasets and returns plain values for a template or a chart. An
 aggregate area whose value is missing because a member municipality is suppressed is never
-shown as 0: :func:`aggregate_value` gives the sum of the published members and how many were
-suppressed, for the page to say so.
+shown as 0: :func:`aggregate_value` (:func:`forecasting.partial_totals.area_total`, the rule
+the monthly review uses too) gives the sum of the published members and how many were
+suppressed, a lower bound the page shows as "≥ 345".
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from forecasting import geography
 from forecasting.io.sources.registers import VARS_12R5_ALL
+from forecasting.partial_totals import area_total as aggregate_value
 
 #: Five-year bands of the pyramid (the last open: 90+).
 PYRAMID_BANDS = [(a, a + 4) for a in range(0, 90, 5)] + [(90, 100)]
@@ -38,38 +38,6 @@ def _has_area(ds: xr.Dataset | None, area: str) -> bool:
 
 def _point(da: xr.DataArray, stat: str = "mean") -> xr.DataArray:
     return da.sel(statistic=stat) if "statistic" in da.dims else da
-
-
-@dataclass(frozen=True)
-class Aggregate:
-    """A value of an area; for an aggregate with suppressed members, the published sum."""
-
-    value: float
-    suppressed: int = 0
-    members: int = 0
-
-    @property
-    def partial(self) -> bool:
-        return self.suppressed > 0 and math.isfinite(self.value)
-
-
-def aggregate_value(ds: xr.Dataset, area: str, variable: str, time: Any) -> Aggregate:
-    """``variable`` of ``area`` at ``time``; when missing and ``area`` is an aggregate whose
-    members are in ``ds``, the sum of its published members with the count suppressed."""
-    if variable not in ds or not _has_area(ds, area):
-        return Aggregate(float("nan"))
-    value = _num(ds[variable].sel(area=area, time=time).values)
-    additive = not variable.startswith("unemployment_rate")  # rates do not add up
-    if math.isfinite(value) or not additive or geography.level_of(area) == "municipality":
-        return Aggregate(value)
-    members = [m for m in geography.members(area) if m in ds.indexes["area"]]
-    if not members or len(members) < len(geography.members(area)):
-        return Aggregate(value)
-    vals = [_num(ds[variable].sel(area=m, time=time).values) for m in members]
-    known = [v for v in vals if math.isfinite(v)]
-    if not known:
-        return Aggregate(float("nan"), len(members), len(members))
-    return Aggregate(float(sum(known)), len(members) - len(known), len(members))
 
 
 def last_month(ds: xr.Dataset, variable: str = "unemployed") -> pd.Timestamp | None:

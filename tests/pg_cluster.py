@@ -5,6 +5,11 @@ nothing else on the machine can reach it and no port can clash), with durability
 for speed; :meth:`Cluster.stop` (the session fixture's teardown) stops it and deletes the
 folder. As root the server runs as the ``postgres`` user (postgres refuses root). Missing
 binaries, driver or user make :func:`start` skip with the reason.
+
+The server is this process's own child (``postgres`` in the foreground, not daemonised by
+``pg_ctl``) with a parent-death signal (:func:`forecasting.processes.die_with_parent_preexec`,
+SIGQUIT: immediate shutdown), so a test run killed with SIGKILL, which runs no teardown, does
+not leave it running; only its temp folder is left behind then.
 """
 
 from __future__ import annotations
@@ -13,14 +18,19 @@ import glob
 import itertools
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
 
+from forecasting.processes import die_with_parent_preexec
+
 USER = "ennakointi"
 PORT = 5432  # names the socket file only; the folder is private to this cluster
+START_TIMEOUT_S = 60.0
 
 
 def _bindir() -> Path | None:
@@ -37,34 +47,74 @@ def _bindir() -> Path | None:
 
 
 class Cluster:
-    """A running cluster: :meth:`new_database` gives each test an empty database."""
+    """A running cluster: :meth:`new_database` gives each test an empty database.
 
-    def __init__(self, bindir: Path, root: Path, as_user: list[str]):
-        self.bindir, self.root, self.as_user = bindir, root, as_user
+    ``owner`` is the (uid, gid) the server runs as when we are root, else None.
+    """
+
+    def __init__(self, bindir: Path, root: Path, owner: tuple[int, int] | None):
+        self.bindir, self.root, self.owner = bindir, root, owner
         self.data, self.log = root / "data", root / "server.log"
         self._names = itertools.count(1)
+        self._server: subprocess.Popen[bytes] | None = None
 
     def _run(self, tool: str, *args: str) -> None:
-        cmd = [*self.as_user, str(self.bindir / tool), *args]
+        as_user = ["runuser", "-u", "postgres", "--"] if self.owner else []
+        cmd = [*as_user, str(self.bindir / tool), *args]
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
         if done.returncode != 0:
-            log = self.log.read_text() if self.log.exists() else ""
-            raise RuntimeError(f"{tool} failed: {done.stdout}{done.stderr}{log}")
+            raise RuntimeError(f"{tool} failed: {done.stdout}{done.stderr}{self._log()}")
+
+    def _log(self) -> str:
+        return self.log.read_text() if self.log.exists() else ""
 
     def start(self) -> None:
+        """initdb, then the server as our child, dying with us; returns once it accepts."""
         self._run("initdb", "-D", str(self.data), "-U", USER, "--auth=trust", "-E", "UTF8",
                   "--no-locale", "--no-sync")  # fmt: skip
-        options = (
-            f"-c listen_addresses='' -k {self.root} -p {PORT} "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        )
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options,
-                  "-w", "-t", "60", "start")  # fmt: skip
+        options = ["-c", "listen_addresses=", "-k", str(self.root), "-p", str(PORT),
+                   "-c", "fsync=off", "-c", "synchronous_commit=off",
+                   "-c", "full_page_writes=off"]  # fmt: skip
+        uid, gid = self.owner or (-1, -1)
+        with self.log.open("ab") as log:
+            # user/group are switched before preexec_fn runs: a later credential change
+            # would clear the parent-death signal
+            self._server = subprocess.Popen(
+                [str(self.bindir / "postgres"), "-D", str(self.data), *options],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                user=None if uid < 0 else uid, group=None if gid < 0 else gid,
+                extra_groups=None if uid < 0 else [],
+                preexec_fn=die_with_parent_preexec(signal.SIGQUIT),
+            )  # fmt: skip
+        self._wait_ready()
+
+    def _wait_ready(self) -> None:
+        import psycopg
+
+        assert self._server is not None
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            if self._server.poll() is not None:
+                raise RuntimeError(f"postgres exited with {self._server.returncode}: {self._log()}")
+            try:
+                psycopg.connect(host=str(self.root), port=PORT, user=USER, dbname="postgres",
+                                connect_timeout=5).close()  # fmt: skip
+                return
+            except psycopg.OperationalError as err:
+                if time.monotonic() > deadline:
+                    msg = f"postgres not ready in {START_TIMEOUT_S} s: {self._log()}"
+                    raise RuntimeError(msg) from err
+                time.sleep(0.1)
 
     def stop(self) -> None:
         try:
-            if (self.data / "postmaster.pid").exists():
-                self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+            if self._server is not None and self._server.poll() is None:
+                self._server.send_signal(signal.SIGQUIT)  # immediate shutdown
+                try:
+                    self._server.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    self._server.kill()
+                    self._server.wait(timeout=30)
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
 
@@ -88,7 +138,7 @@ def start() -> Cluster:
         pytest.skip(
             "PostgreSQL server binaries (initdb, pg_ctl) not found: apt-get install postgresql"
         )
-    as_user: list[str] = []
+    owner: tuple[int, int] | None = None
     root = Path(tempfile.mkdtemp(prefix="ennakointi-pg-"))
     if os.geteuid() == 0:  # postgres refuses to run as root
         import pwd
@@ -99,8 +149,8 @@ def start() -> Cluster:
             shutil.rmtree(root)
             pytest.skip("running as root and there is no `postgres` user to run the server as")
         os.chown(root, pw.pw_uid, pw.pw_gid)
-        as_user = ["runuser", "-u", "postgres", "--"]
-    cluster = Cluster(bindir, root, as_user)
+        owner = (pw.pw_uid, pw.pw_gid)
+    cluster = Cluster(bindir, root, owner)
     try:
         cluster.start()
     except BaseException:

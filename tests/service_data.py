@@ -261,8 +261,8 @@ def preset_scenarios() -> xr.Dataset:
     from types import SimpleNamespace
 
     presets = {
-        "closure_507_manufacturing_300": ("closure", "507", "C", 300),
-        "recruitment_491_health_500": ("recruitment", "491", "Q", 500),
+        "mantyharju_manufacturing_closure": ("closure", "507", "C", 300),
+        "mikkeli_health_care_employer": ("recruitment", "491", "Q", 500),
     }
     runs = []
     for kind, muni, industry, jobs in presets.values():

@@ -110,7 +110,7 @@ def test_home_sums_published_members_where_one_is_suppressed(pages):
     """TA23 vacancies 6/2026: Hirvensalmi (097) is suppressed in tyonv 12r5; the published
     members are 45 + 60 + 228 + 12 + 0 = 345 (statfin-2026 12r5 2026M06)."""
     text = _text(pages["/", "fi"])
-    assert "345" in text
+    assert "≥ 345" in text  # a lower bound, as in the monthly review
     assert "osittainen: 1/6 kunnan luku salattu" in text
     assert "partial: 1 of 6 municipalities suppressed" in _text(pages["/", "en"])
     # headline figures: 3 675 unemployed, rate 11,2 %, the spring forecast with its interval
@@ -158,8 +158,28 @@ def test_map_is_small_draws_the_2025_division_and_outlines_the_area(pages):
     assert svg.count('class="outline"') == 1
     table = re.search(r'<table id="map-table">.*?</table>', html, re.S).group(0)
     assert "Mäntyharju" in table and "11,2\xa0%" in table
-    assert "url(#nodata)" in svg  # municipalities outside the release: hatched, not 0
+    assert "url(#nodata)" in svg  # the legend's no-data hatching (a missing value is not 0)
     assert "Muutos verrattuna kuukauteen 6/2023" in _text(pages["map-change"])
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [("fi", "ei mukana julkaisussa"), ("sv", "ingår inte i publiceringen"),
+     ("en", "not in the release")],
+)  # fmt: skip
+def test_map_draws_municipalities_outside_the_release_grey_not_as_missing(client, lang, words):
+    from service.product_charts import OUTSIDE
+    from tests.service_data import AREAS
+
+    svg = re.search(r"<svg.*?</svg>", client.get("/map", params={"lang": lang}).text, re.S)
+    assert svg is not None
+    paths = re.findall(r'<path d="[^"]*" fill="([^"]+)"[^>]*data-area="(\d{3})"', svg[0])
+    fills = {code: fill for fill, code in paths}
+    outside = set(geography.members("MK10")) - set(AREAS) - {"588"}  # 588: drawn in 507
+    assert outside and outside <= set(fills)
+    assert {fills[c] for c in outside} == {OUTSIDE}  # neutral, not the no-data hatching
+    assert all(fills[c] != OUTSIDE for c in set(fills) - outside)
+    assert f'fill="{OUTSIDE}" stroke="#595959"/><text' in svg[0] and f">{words}</text>" in svg[0]
 
 
 def test_map_asset_merges_pertunmaa_into_mantyharju():

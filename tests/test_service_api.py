@@ -187,10 +187,10 @@ def test_a_product_missing_from_the_release_is_a_clear_404(tmp_path):
 def test_preset_scenarios(client):
     r = client.get(
         "/v1/scenarios",
-        params={"scenario": "closure_507_manufacturing_300", "area": "507", "limit": 2},
+        params={"scenario": "mantyharju_manufacturing_closure", "area": "507", "limit": 2},
     )
     rows = r.json()["data"]
-    assert [row["scenario"] for row in rows] == ["closure_507_manufacturing_300"] * 2
+    assert [row["scenario"] for row in rows] == ["mantyharju_manufacturing_closure"] * 2
     assert [row["quantile"] for row in rows] == [0.05, 0.25]
     assert rows[0]["unemployed"] > 1000
 

@@ -6,8 +6,10 @@ import itertools
 import math
 import re
 
+import numpy as np
 import pytest
 
+from forecasting import geography
 from service.charts import FanPoint, bar_chart, fan_chart, nice_ticks
 
 pytest_plugins = ["tests.service_fixtures"]
@@ -96,6 +98,49 @@ def test_scenario_form_runs_in_the_employment_area_of_the_municipality(service_s
     assert "999" in unknown  # refused before any run, with the code
 
 
+def test_every_preset_has_a_name_in_every_ui_language():
+    from forecasting.scenarios.presets import PRESETS, TITLES, preset_title
+    from service.i18n import UI_LANGS
+
+    assert set(TITLES) == set(PRESETS)
+    assert all(set(titles) == set(UI_LANGS) for titles in TITLES.values())
+    assert preset_title("baseline", "sv") == "Grundbana (inga händelser)"
+    assert preset_title("baseline", "de") == "Baseline (no events)"  # English otherwise
+    assert preset_title("my_own_run", "fi") == "my_own_run"  # not a preset: as it is
+
+
+def test_scenario_form_baseline_follows_the_release_forecasts(service_store, tmp_path):
+    """A run in the release's area gets the release's register forecasts as its baseline
+    targets (the table's baseline column is the forecast path, not the last year repeated);
+    an area the release does not cover keeps the persistence baseline."""
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from tests.service_data import make_settings, stub_scenario_runner
+
+    seen = []
+
+    def runner(spec, baseline=None):
+        seen.append((spec, baseline))
+        return stub_scenario_runner(spec)
+
+    settings = make_settings(service_store, f"sqlite:///{tmp_path / 'a.sqlite'}")
+    app = create_app(settings, scenario_runner=runner)
+    with TestClient(app) as c:
+        params = {"run": 1, "industry": "F", "jobs": 120, "lang": "en"}
+        c.get("/scenarios", params={**params, "municipality": "213"})
+        c.get("/scenarios", params={**params, "municipality": "091"})
+        forecasts = app.state.context.releases.open().dataset("register_forecasts")
+    runs = [(s.area, s.baseline_source, b) for s, b in seen if s.name == "dashboard"]
+    assert [r[:2] for r in runs] == [("TA23", "register_forecast"), ("TA08", "persistence")]
+    baseline, helsinki = runs[0][2], runs[1][2]
+    assert helsinki is None
+    munis = geography.members("TA23")
+    assert sorted(map(str, baseline["area"].values)) == sorted(munis)
+    expected = forecasts["unemployed"].sel(area=munis)
+    np.testing.assert_array_equal(baseline["unemployed"].values, expected.values)
+
+
 def test_nice_ticks_cover_the_range():
     for lo, hi in [(0, 432), (0, 1), (0, 3541), (-3, 7), (10, 10)]:
         ticks = nice_ticks(lo, hi)
@@ -123,3 +168,20 @@ def test_charts_carry_title_and_description_and_skip_missing_values():
     assert "nan" not in svg
     bars = str(bar_chart([("a", 5.0, None, None)], title="B", description="d"))
     assert "<rect" in bars and "<desc" in bars
+
+
+@pytest.mark.parametrize(
+    ("lang", "title"),
+    [
+        ("fi", "Teollisuuslaitos sulkee Mäntyharjulla (300 työpaikkaa)"),
+        ("sv", "En industrianläggning i Mäntyharju läggs ned (300 arbetsplatser)"),
+        ("en", "A manufacturing plant closes in Mäntyharju (300 jobs)"),
+    ],
+)
+def test_scenario_page_names_the_presets_in_the_page_language(client, lang, title):
+    html = client.get("/scenarios", params={"lang": lang}).text
+    section = html[html.index('id="presets-h"') :]
+    items = re.findall(r'<li data-preset="([a-z_]+)">([^<]+)</li>', section)
+    assert ("mantyharju_manufacturing_closure", title) in items
+    assert len(items) == 2  # the two presets of tests/service_data.py
+    assert all(text != pid and "_" not in text for pid, text in items)  # no raw ids shown

@@ -24,10 +24,13 @@ TEXT: dict[str, dict[str, str]] = {
         "vs_year": "Muutos vuodessa",
         "no_data": "ei tietoa",
         "suppressed": "salattu",
+        "partial": "vähintään: {n}/{m} kunnan luku salattu",
         "derived": "laskettu: työttömät / työvoima",
         "gap_note": (
             "Kuukausilta 11/2023–5/2026 ei ole rekisteritietoja aineistossa: vertailu niihin "
-            "näkyy muodossa \u201cei tietoa\u201d. Salattu = pieni solu, jota lähde ei julkaise."
+            "näkyy muodossa \u201cei tietoa\u201d. Salattu = pieni solu, jota lähde ei julkaise. "
+            "≥ 345 = julkaistujen kuntien summa, kun osa kunnista on salattu: todellinen luku "
+            "on vähintään tämä."
         ),
         "occupation": "Ammattiryhmä",
         "unemployed": "Työttömät",
@@ -92,11 +95,13 @@ TEXT: dict[str, dict[str, str]] = {
         "vs_year": "Change on the year",
         "no_data": "no data",
         "suppressed": "suppressed",
+        "partial": "at least: {n} of {m} municipalities suppressed",
         "derived": "computed: unemployed / labour force",
         "gap_note": (
             "The data holds no register figures for 11/2023–5/2026: comparisons with those "
             "months read \u201cno data\u201d. Suppressed = a small cell the source does not "
-            "publish."
+            "publish. ≥ 345 = the sum of the published municipalities when some are "
+            "suppressed: the true figure is at least this."
         ),
         "occupation": "Occupation group",
         "unemployed": "Unemployed",

@@ -3,7 +3,7 @@
 The page uses the PDF core font Helvetica, which every reader has, so no font file is
 needed; its encoding is Latin-1, so the few typographic characters outside it are written
 as their nearest Latin-1 form (the minus sign U+2212 and the en dash as ``-``, curly quotes
-as straight ones). Finnish letters and the no-break space of ``3 675`` are Latin-1.
+as straight ones, ``≥`` as ``>=``). Finnish letters and the no-break space of ``3 675`` are Latin-1.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from fpdf.fonts import FontFace
 
 _LATIN1 = str.maketrans(
     {"\u2212": "-", "\u2013": "-", "\u2014": "-", "\u201c": '"', "\u201d": '"',
-     "\u2019": "'", "\u2026": "...", "\u202f": "\xa0", "\u2009": " "}
+     "\u2019": "'", "\u2026": "...", "\u202f": "\xa0", "\u2009": " ", "\u2265": ">="}
 )  # fmt: skip
 HEAD = FontFace(emphasis="BOLD", fill_color=(235, 235, 235))
 

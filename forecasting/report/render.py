@@ -2,7 +2,8 @@
 
 Both formats render the same :func:`view`: the review's texts and figures formatted for
 people in the page language (Babel: ``3 675``, ``11,2 %``, ``−13 %``; en ``3,675``), missing
-figures as "ei tietoa" / "no data" and suppressed cells as "salattu" / "suppressed", never 0.
+figures as "ei tietoa" / "no data" and suppressed cells as "salattu" / "suppressed", never 0;
+an area total with suppressed members as the lower bound "≥ 345" with a note.
 The HTML holds the fan chart as inline SVG (:func:`forecasting.charts.fan_chart`); the PDF
 draws the same SVG with fpdf2's SVG support.
 """
@@ -50,6 +51,8 @@ def _month(value: Any) -> str:
 def _value(fig: Figure, unit: str, lang: str, w: dict[str, str]) -> str:
     if fig.status == "suppressed":
         return w["suppressed"]
+    if fig.status == "partial" and fig.value is not None:  # a lower bound, as on the start page
+        return f"≥ {fmt.number(fig.value, lang)}"
     if not fig.ok:
         return w["no_data"]
     if unit == "percent":
@@ -60,16 +63,27 @@ def _value(fig: Figure, unit: str, lang: str, w: dict[str, str]) -> str:
 def _change(row: Row, other: Figure, lang: str, w: dict[str, str]) -> str:
     change = row.change(other)
     if change is None:
-        return w["suppressed"] if "suppressed" in (row.now.status, other.status) else w["no_data"]
+        hidden = {"suppressed", "partial"} & {row.now.status, other.status}
+        return w["suppressed"] if hidden else w["no_data"]
     if row.unit == "percent":
         return f"{fmt.signed(change, lang, 1)} {w['pp']}"
     return fmt.change(change, lang)
 
 
+def _note(row: Row, w: dict[str, str]) -> str:
+    partial = next(
+        (f for f in (row.now, row.previous, row.year_ago) if f.status == "partial"), None
+    )
+    notes = [w["derived"]] if row.derived else []
+    if partial is not None:
+        notes.append(w["partial"].format(n=partial.suppressed, m=partial.members))
+    return "; ".join(notes)
+
+
 def _row(row: Row, lang: str, w: dict[str, str]) -> dict[str, str]:
     return {
         "label": w[row.variable],
-        "note": w["derived"] if row.derived else "",
+        "note": _note(row, w),
         "now": _value(row.now, row.unit, lang, w),
         "previous": _value(row.previous, row.unit, lang, w),
         "year_ago": _value(row.year_ago, row.unit, lang, w),

@@ -4,8 +4,9 @@
 review shows: the headline figures against last month and last year, the special groups, open
 vacancies and tightness by occupation group, the forecast fan, the active alerts ordered by
 severity, the scenarios of the release and the data sources with their dates. Every figure
-keeps its status: a month in the 2023-11..2026-05 gap is ``missing`` and a suppressed cell
-``suppressed`` (rendered "no data" / "suppressed", never 0).
+keeps its status: a month in the 2023-11..2026-05 gap is ``missing``, a suppressed cell
+``suppressed`` (rendered "no data" / "suppressed", never 0) and an area total with suppressed
+member municipalities ``partial`` (rendered "≥ 345", as on the start page).
 
 Data comes in as arguments (the ``registers`` and ``occupations`` cubes, the release's
 ``register_forecasts``, ``alerts`` and ``scenarios`` datasets); nothing is loaded here.
@@ -28,6 +29,7 @@ from forecasting.charts import FanPoint
 from forecasting.contract import STATUS_SUPPRESSED
 from forecasting.errors import UnknownAreaError, ValidationError
 from forecasting.freshness import freshness
+from forecasting.partial_totals import area_total
 
 #: Headline variables, in the order shown; ``unemployment_rate`` is derived (see :func:`_rate`).
 HEADLINE = (
@@ -51,11 +53,16 @@ OCCUPATION_ROWS = 12  # occupation groups shown (largest by vacancies + unemploy
 
 @dataclass(frozen=True)
 class Figure:
-    """One value with its status: ``ok``, ``missing`` (not in the data: the gap) or
-    ``suppressed`` (a confidential small cell); ``value`` is None unless ``ok``."""
+    """One value with its status: ``ok``, ``missing`` (not in the data: the gap),
+    ``suppressed`` (a confidential small cell) or ``partial`` (an aggregate whose own cell is
+    missing: ``value`` is the sum of its published members, a lower bound with ``suppressed``
+    of ``members`` municipalities left out; :mod:`forecasting.partial_totals`). ``value`` is
+    None when ``missing`` or ``suppressed``."""
 
     value: float | None
     status: str = "ok"
+    suppressed: int = 0
+    members: int = 0
 
     @property
     def ok(self) -> bool:
@@ -198,12 +205,18 @@ def check_area(area: str, registers: xr.Dataset) -> str:
 
 def figure(registers: xr.Dataset, variable: str, area: str, month: pd.Timestamp) -> Figure:
     """The value of ``variable`` in ``area`` at ``month`` with its status (a month outside
-    the cube or a variable it lacks is ``missing``)."""
+    the cube or a variable it lacks is ``missing``; an aggregate's missing cell is the sum of
+    its members, ``partial`` when some are suppressed)."""
     if variable not in registers or month not in pd.DatetimeIndex(registers["time"].values):
         return Figure(None, "missing")
     value = float(registers[variable].sel(area=area, time=month).values)
     if math.isfinite(value):
         return Figure(value)
+    total = area_total(registers, area, variable, month)  # the start page's rule too
+    if total.partial:
+        return Figure(total.value, "partial", total.suppressed, total.members)
+    if math.isfinite(total.value):  # every member published: their sum is the total
+        return Figure(total.value)
     status_var = f"{variable}_status"
     status = 1
     if status_var in registers:

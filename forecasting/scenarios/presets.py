@@ -97,3 +97,37 @@ def presets_for(area: str = MIKKELI_AREA) -> dict[str, ScenarioSpec]:
         return dict(PRESETS)
     base = PRESETS["baseline"].model_dump()
     return {"baseline": ScenarioSpec(**{**base, "area": area})}
+
+
+#: The presets' human names in the dashboard's languages (``PRESETS`` ids as keys).
+TITLES: dict[str, dict[str, str]] = {
+    "baseline": {
+        "fi": "Perusura (ei tapahtumia)",
+        "sv": "Grundbana (inga händelser)",
+        "en": "Baseline (no events)",
+    },
+    "mantyharju_manufacturing_closure": {
+        "fi": "Teollisuuslaitos sulkee Mäntyharjulla (300 työpaikkaa)",
+        "sv": "En industrianläggning i Mäntyharju läggs ned (300 arbetsplatser)",
+        "en": "A manufacturing plant closes in Mäntyharju (300 jobs)",
+    },
+    "mikkeli_health_care_employer": {
+        "fi": "Suuri sosiaali- ja terveysalan työnantaja Mikkeliin (500 työpaikkaa)",
+        "sv": "En stor arbetsgivare inom vård och omsorg till S:t Michel (500 arbetsplatser)",
+        "en": "A large health and social care employer opens in Mikkeli (500 jobs)",
+    },
+    "puumala_tourism_season": {
+        "fi": "Epäonnistunut matkailukesä Puumalassa (30 lomautettua)",
+        "sv": "En misslyckad turistsommar i Puumala (30 permitterade)",
+        "en": "A failed tourist season in Puumala (30 laid off)",
+    },
+}
+
+
+def preset_title(name: str, lang: str) -> str:
+    """The human name of preset ``name`` in ``lang`` (fi, sv, en; English for another
+    language); a name that is not a preset is returned as it is."""
+    titles = TITLES.get(name)
+    if titles is None:
+        return name
+    return titles.get(lang, titles["en"])

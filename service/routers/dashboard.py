@@ -31,6 +31,7 @@ from fastapi.templating import Jinja2Templates
 from forecasting import geography
 from forecasting.errors import EnnakointiError
 from forecasting.freshness import freshness
+from forecasting.scenarios.presets import preset_title
 from forecasting.scenarios.spec import Event, ScenarioSpec
 from service import alert_page, formats, views
 from service.alerts import AlertFilter
@@ -492,7 +493,7 @@ def _scenarios_page(
     municipality = form["municipality"]
     charts = _charts_for_page(run, form, lang) if run is not None else []
     result = _result_for_page(run, form, lang) if run is not None else {}
-    presets = _preset_names(context)
+    presets = _preset_names(context, lang)
     industries = sorted((label_map("industry", lang) or {}).items())
     municipalities = [
         (c, n)
@@ -519,11 +520,12 @@ def _scenarios_page(
     )
 
 
-def _preset_names(context: Any) -> list[str]:
+def _preset_names(context: Any, lang: str) -> list[tuple[str, str]]:
+    """The release's preset scenarios as (id, human name in ``lang``)."""
     cube = _dataset(context, "scenarios")
     if cube is None or "scenario" not in cube.dims:
         return []
-    return [str(s) for s in cube["scenario"].values]
+    return [(str(s), preset_title(str(s), lang)) for s in cube["scenario"].values]
 
 
 def _first_forecast_month(context: Any) -> str:
@@ -648,9 +650,11 @@ async def _run_for_page(
     if not context.scenarios.available:
         return None, t["scenario_unavailable"]
     try:
+        area = geography.employment_area_of(form["municipality"])
         spec = ScenarioSpec(
             name="dashboard",
-            area=geography.employment_area_of(form["municipality"]),
+            area=area,
+            baseline_source=_baseline_source(context, area),
             events=[
                 Event(
                     kind=form["kind"],
@@ -668,6 +672,18 @@ async def _run_for_page(
         raise BusyError(t["scenario_busy"].format(n=exc.retry_after_s), exc.retry_after_s) from None
     except (EnnakointiError, ValueError) as exc:
         return None, str(exc)
+
+
+def _baseline_source(context: Any, area: str) -> Literal["persistence", "register_forecast"]:
+    """``register_forecast`` when the release's register forecasts cover every municipality
+    of ``area``: the run's baseline (the table's baseline column) then follows the forecast
+    path the forecast page shows (:func:`service.scenarios.release_targets` passes it), not
+    the last observed year repeated; else ``persistence``."""
+    forecasts = _dataset(context, "register_forecasts")
+    if forecasts is None or "area" not in forecasts.indexes:
+        return "persistence"
+    covered = set(geography.members(area)) <= set(map(str, forecasts.indexes["area"]))
+    return "register_forecast" if covered else "persistence"
 
 
 def _charts_for_page(run: ScenarioRun, form: dict[str, Any], lang: str) -> list[Any]:

@@ -26,7 +26,7 @@ from service.charts import bar_chart
 from service.deps import ContextDep
 from service.i18n import texts
 from service.labels import area_name, label_map
-from service.product_charts import CLASSES, choropleth, class_breaks, class_of, pyramid
+from service.product_charts import CLASSES, OUTSIDE, choropleth, class_breaks, class_of, pyramid
 from service.routers.dashboard import (
     UiLangQuery,
     _area_choices,
@@ -391,12 +391,19 @@ def map_page(
         )
         for i in range(len(edges) - 1)
     ] + [("", t["no_data"])]
+    # municipalities the release does not cover are out of scope, not missing: grey, not hatched
+    scope = history.indexes.get("area", ()) if history is not None else ()
+    outside = [c for c in codes if c not in scope]
+    fills.update(dict.fromkeys(outside, OUTSIDE))
+    if outside:
+        legend.append((OUTSIDE, t["outside_release"]))
     shapes, outlines = load_shapes()
     names = {c: area_name(c, lang) for c in codes}
     by_code = {r["area"]: r for r in rows}
     for c in codes:
         found = by_code.get(c)
-        names[c] += f": {fmt(found[key])}" if found else f": {t['no_data']}"
+        missing = t["outside_release"] if c in outside else t["no_data"]
+        names[c] += f": {fmt(found[key])}" if found else f": {missing}"
     month = formats.month(when.date() if when is not None else None, lang)
     before_text = formats.month(before.date() if before is not None else None, lang)
     caption = t["map_desc"].format(
@@ -404,6 +411,8 @@ def map_page(
     )
     if key == "change":
         caption += " " + t["map_change_desc"].format(before=before_text)
+    if outside:
+        caption += " " + t["map_outside_desc"]
     chart = choropleth(
         {c: shapes[c] for c in codes if c in shapes},
         fills,
