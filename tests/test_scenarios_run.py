@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 import xarray as xr
 from hypothesis import HealthCheck, given, settings
@@ -143,6 +144,12 @@ def test_scenario_file_round_trip_netcdf_and_csv(cubes, tmp_path):
 def test_presets_stack_along_scenario(ta23):
     ds = run_presets(seed=1, draws=20, calibration=ta23)
     assert list(ds["scenario"].values) == list(PRESETS)
+    # a release's presets run from the present (registers through 2026-06), not from the
+    # example start: their events lie ahead of the data
+    assert str(ds["time"].values[0])[:7] == "2026-07"
+    specs = json.loads(ds.attrs["scenario_specs"])
+    starts = [e["start"] for spec in specs.values() for e in spec["events"]]
+    assert starts and min(starts) > "2026-06"
     assert ds["unemployed"].dims[0] == "scenario"
     base = ds["unemployed_vs_baseline"].sel(scenario="baseline")
     assert float(np.abs(base).max()) == 0.0
@@ -243,3 +250,23 @@ def test_presets_of_another_area_are_its_baseline(cubes):
     assert list(ds["scenario"].values) == ["baseline"]
     assert list(ds["area"].values) == [*geography.members("TA01"), "TA01"]
     assert float(np.abs(ds["unemployed_vs_baseline"]).max()) == 0.0
+
+
+@given(year=st.integers(2010, 2040), month=st.integers(1, 12))
+def test_preset_library_dates_follow_its_start(year, month):
+    """Every event of the library lies inside its window and after its start; the closure and
+    the recruitment begin LEAD_MONTHS in, the tourism layoffs in the first June that far
+    ahead; the example start reproduces PRESETS."""
+    from forecasting.scenarios.presets import LEAD_MONTHS, library
+
+    start = pd.Period(year=year, month=month, freq="M")
+    lib = library(str(start))
+    assert list(lib) == list(PRESETS)
+    for spec in lib.values():
+        assert spec.start == str(start)
+        for event in spec.events:
+            first = pd.Period(event.start, "M")
+            assert start + LEAD_MONTHS <= first < start + spec.horizon_months
+    season = pd.Period(lib["puumala_tourism_season"].events[0].start, "M")
+    assert season.month == 6 and (season - (start + LEAD_MONTHS)).n < 12
+    assert library(PRESETS["baseline"].start) == PRESETS

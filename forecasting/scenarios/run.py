@@ -288,15 +288,17 @@ def run_presets(
     area: str = geography.MIKKELI_AREA,
     calibration: Calibration | None = None,
 ) -> xr.Dataset:
-    """The presets of ``area`` (:func:`forecasting.scenarios.presets.presets_for`) stacked
+    """The presets of ``area`` (:func:`forecasting.scenarios.presets.presets_for`) from the
+    present (the month after the latest observation of the calibration's registers), stacked
     along ``scenario``; the area is calibrated once (or ``calibration`` is used) for all."""
     from forecasting.scenarios.presets import presets_for
 
-    presets = presets_for(area)
     if calibration is None:
         if cubes is None:
             raise ValidationError("cubes", "run_presets needs the input cubes or a calibration")
         calibration = calibrate(cubes, area)
+    start = latest_observed(calibration.registers) + pd.DateOffset(months=1)
+    presets = presets_for(area, f"{start:%Y-%m}")
     parts = [
         run_scenario(spec, draws=draws, seed=seed, calibration=calibration)
         for spec in presets.values()
