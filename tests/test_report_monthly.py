@@ -245,3 +245,33 @@ def test_a_change_needs_both_figures(now: float | None, other: float | None) -> 
     fig = [Figure(v) if v is not None else Figure(None, "missing") for v in (now, other)]
     change = Row("unemployed", fig[0], fig[1], fig[1]).change(fig[1])
     assert (change is None) == (now is None or other is None)
+
+
+@given(
+    cells=st.lists(st.one_of(st.none(), st.integers(0, 500)), min_size=1, max_size=6),
+)
+def test_an_occupation_group_with_suppressed_cells_is_a_lower_bound(cells) -> None:  # type: ignore[no-untyped-def]
+    """A 2-digit group sums its level-4 cells; a suppressed cell (NaN) is not 0: the group
+    is a lower bound (partial) when some cells are published, suppressed when none is."""
+    from forecasting.report.review import occupation_rows
+
+    codes = [f"53{i:02d}" for i in range(len(cells))]
+    values = np.array([[[np.nan if c is None else c for c in cells]]], dtype=float)
+    ds = xr.Dataset(
+        {"unemployed": (("area", "time", "occupation"), values),
+         "vacancies": (("area", "time", "occupation"), np.full_like(values, 1.0))},
+        coords={"area": ["MK10"], "time": pd.to_datetime(["2026-06-01"]), "occupation": codes},
+    )  # fmt: skip
+    rows, where, _ = occupation_rows(ds, pd.Timestamp("2026-06-01"))
+    published = [c for c in cells if c is not None]
+    if not published:  # no unemployed cell published: the month counts as not observed
+        assert rows == ()
+        return
+    assert where == "MK10" and len(rows) == 1
+    fig = rows[0].unemployed
+    if len(published) == len(cells):
+        assert fig.status == "ok" and fig.value == sum(published)
+    elif published:
+        assert fig.status == "partial" and fig.value == sum(published)
+        assert (fig.suppressed, fig.members) == (len(cells) - len(published), len(cells))
+        assert rows[0].tightness is None  # no ratio against a lower bound

@@ -270,19 +270,36 @@ def occupation_rows(
         return (), where, None
     at = sub.isel(time=int(observed[-1]))
     codes = [str(c) for c in at["occupation"].values]
-    sums: dict[str, list[float]] = {}
+    # per group and variable: [sum of the published level-4 cells, suppressed cells, cells]
+    sums: dict[str, list[list[float]]] = {}
     for i, code in enumerate(codes):
         group = occupation_group(code)
         if group is None or len(code) != 4:
             continue  # level-4 codes (and X groups) only, so no parent is counted twice
-        cell = sums.setdefault(group, [0.0, 0.0])
+        cells = sums.setdefault(group, [[0.0, 0, 0], [0.0, 0, 0]])
         for j, var in enumerate(("unemployed", "vacancies")):
             value = float(at[var].values[i])
-            cell[j] += value if math.isfinite(value) else 0.0
-    rows = [OccupationRow(g, Figure(u), Figure(v)) for g, (u, v) in sums.items() if u + v > 0]
+            cells[j][2] += 1
+            if math.isfinite(value):
+                cells[j][0] += value
+            else:
+                cells[j][1] += 1
+    rows = [OccupationRow(g, _group_figure(*u), _group_figure(*v)) for g, (u, v) in sums.items()]
+    rows = [r for r in rows if (r.unemployed.value or 0) + (r.vacancies.value or 0) > 0]
     rows.sort(key=lambda r: -((r.unemployed.value or 0) + (r.vacancies.value or 0)))
     when = pd.Timestamp(at["time"].values).date()
     return tuple(rows[:OCCUPATION_ROWS]), where, when
+
+
+def _group_figure(total: float, suppressed: float, cells: float) -> Figure:
+    """An occupation group's count from its level-4 cells: the sum when all are published;
+    with some suppressed, the published sum as a lower bound (``partial``), never a total
+    that counts suppressed cells as 0; ``suppressed`` when none is published."""
+    if suppressed == 0:
+        return Figure(total)
+    if suppressed == cells:
+        return Figure(None, "suppressed")
+    return Figure(total, "partial", int(suppressed), int(cells))
 
 
 def fan_points(forecasts: xr.Dataset | None, area: str, variable: str) -> tuple[FanPoint, ...]:
