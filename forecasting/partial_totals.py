@@ -37,7 +37,8 @@ class PartialTotal:
         return self.suppressed > 0 and math.isfinite(self.value)
 
 
-def _num(value: Any) -> float:
+def as_float(value: Any) -> float:
+    """``value`` as a float; NaN for a missing, infinite or non-numeric one."""
     try:
         out = float(value)
     except (TypeError, ValueError):
@@ -55,14 +56,14 @@ def area_total(ds: xr.Dataset, area: str, variable: str, time: Any) -> PartialTo
     """
     if variable not in ds or "area" not in ds.indexes or area not in ds.indexes["area"]:
         return PartialTotal(float("nan"))
-    value = _num(ds[variable].sel(area=area, time=time).values)
+    value = as_float(ds[variable].sel(area=area, time=time).values)
     additive = not variable.startswith("unemployment_rate")
     if math.isfinite(value) or not additive or geography.level_of(area) == "municipality":
         return PartialTotal(value)
     members = [m for m in geography.members(area) if m in ds.indexes["area"]]
     if not members or len(members) < len(geography.members(area)):
         return PartialTotal(value)
-    vals = [_num(ds[variable].sel(area=m, time=time).values) for m in members]
+    vals = [as_float(ds[variable].sel(area=m, time=time).values) for m in members]
     known = [v for v in vals if math.isfinite(v)]
     if not known:
         return PartialTotal(float("nan"), len(members), len(members))

@@ -19,17 +19,10 @@ import xarray as xr
 
 from forecasting.io.sources.registers import VARS_12R5_ALL
 from forecasting.partial_totals import area_total as aggregate_value
+from forecasting.partial_totals import as_float as _num
 
 #: Five-year bands of the pyramid (the last open: 90+).
 PYRAMID_BANDS = [(a, a + 4) for a in range(0, 90, 5)] + [(90, 100)]
-
-
-def _num(value: Any) -> float:
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        return float("nan")
-    return out if math.isfinite(out) else float("nan")
 
 
 def _has_area(ds: xr.Dataset | None, area: str) -> bool:

@@ -265,6 +265,14 @@ def labour_force_anchor(
     return xr.DataArray(ratio, dims="area", coords={"area": codes}), anchor
 
 
+def trend_steps(years: np.ndarray, last: int, anchor: int, damping: float) -> np.ndarray:
+    """Years of trend from ``anchor`` to each of ``years``: undamped up to ``last`` (the last
+    published reference year), then damped by ``damping`` a year (1 + phi + phi^2 + ...)."""
+    after = np.maximum(years - last, 0)
+    damped = np.array([sum(damping**i for i in range(int(h))) for h in after], dtype=float)
+    return np.minimum(years, last) - anchor + damped
+
+
 def participation_factor(
     cubes: _data.Cubes, codes: list[str], anchor: int, years: np.ndarray, a: LabourAssumption
 ) -> xr.DataArray:
@@ -307,13 +315,7 @@ def participation_factor(
         by_band.sel(area=geography.COUNTRY).values / np.maximum(_band_sums(pop17), 1.0), pop17
     )
     one = one_ds["labour_force"]
-    phi = a.participation_damping
-    after = np.maximum(years - last, 0)
-    ahead = (
-        np.minimum(years, last)
-        - anchor
-        + np.array([sum(phi**i for i in range(int(h))) for h in after], dtype=float)
-    )
+    ahead = trend_steps(years, last, anchor, a.participation_damping)
     slope = {}
     for r in regions:
         employed = (reg_pop.sel(area=r, year=span).values * national[None]).sum(axis=1)
@@ -410,13 +412,7 @@ def municipal_participation(
     employed = employed_history(cubes, codes, population, base_year, rates, span)
     munis = geography.municipalities()
     excess = excess_slopes(force, employed, [str(munis.loc[c, "region"]) for c in codes])
-    phi = a.participation_damping
-    after = np.maximum(years - last, 0)
-    ahead = (
-        np.minimum(years, last)
-        - anchor
-        + np.array([sum(phi**i for i in range(int(h))) for h in after], dtype=float)
-    )
+    ahead = trend_steps(years, last, anchor, a.participation_damping)
     return ones.copy(data=np.exp(weight * excess[:, None] * ahead[None, :]))
 
 
