@@ -328,8 +328,9 @@ def main(argv: list[str] | None = None) -> int:
     emit()
     emit(f"Produced by `benchmarks/bench_scenarios.py` ({time.strftime('%Y-%m-%d %H:%M')}; "
          f"load average at start {load()}, {os.cpu_count()} cores, numba "
-         f"{numba.__version__}). No other jobs ran; a load average above 1 at the start is "
-         "the residue of the previous benchmark.")  # fmt: skip
+         f"{numba.__version__}). With a load average above about 1 the machine was shared "
+         "with other work: wall and CPU seconds are then upper bounds (re-run the same "
+         "command on a quiet machine).")  # fmt: skip
     emit()
     calibration()
     baseline_fit()
