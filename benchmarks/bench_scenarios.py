@@ -43,6 +43,14 @@ PREVIOUS = (
     "run_scenario 1.14 s without and 2.54 s with the baseline run (no cache); NumPy 7.0x."
 )
 
+#: The last figures of this file taken on a quiet machine, kept while re-runs are loaded.
+QUIET = (
+    "Last quiet run (2026-11-28, load 0.1-0.9, before rounds 4-5 added displaced workers by "
+    "age and spillovers): kernel 1,000 x 60 0.72 s wall / 1.41 CPU s; run_scenario with the "
+    "baseline run cached 0.77 s / 1.53 CPU s. The closure's re-employment shares above "
+    "changed since then with those model changes (the speed changes of round 5 leave every "
+    "output identical)."
+)
 
 _STATE: dict[str, object] = {}
 
@@ -258,6 +266,7 @@ def speed(quick: bool) -> None:
         pv.append(f"{name} p={stats.ks_2samp(f(fast), f(slow)).pvalue:.2f}")
     emit(f"- agreement in distribution (two-sample KS, {n_ref} draws each): " + "; ".join(pv))
     emit(f"- {PREVIOUS}")
+    emit(f"- {QUIET}")
     t_k, c_k = timed(lambda: lf.simulate(*args, draws=1000, seed=5))
     numba.set_num_threads(1)
     t_k1, _ = timed(lambda: lf.simulate(*args, draws=1000, seed=5))
@@ -328,8 +337,9 @@ def main(argv: list[str] | None = None) -> int:
     emit()
     emit(f"Produced by `benchmarks/bench_scenarios.py` ({time.strftime('%Y-%m-%d %H:%M')}; "
          f"load average at start {load()}, {os.cpu_count()} cores, numba "
-         f"{numba.__version__}). No other jobs ran; a load average above 1 at the start is "
-         "the residue of the previous benchmark.")  # fmt: skip
+         f"{numba.__version__}). With a load average above about 1 the machine was shared "
+         "with other work: wall and CPU seconds are then upper bounds (re-run the same "
+         "command on a quiet machine).")  # fmt: skip
     emit()
     calibration()
     baseline_fit()

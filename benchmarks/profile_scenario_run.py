@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
 
     for mod, name, label in [
         (lf, "simulate", "kernel (models.labourflow.simulate)"),
-        (run_mod, "build_baseline", "build_baseline"),
+        (cache, "built_baseline", "build_baseline (cached per window)"),
         (run_mod, "compile_events", "compile_events"),
         (out_mod, "assemble", "outputs.assemble"),
         (out_mod, "_labour_market", "  _labour_market"),

@@ -6,7 +6,9 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pandas as pd
 import pytest
+import xarray as xr
 
 from forecasting.scenarios import cache, run_scenario
 from forecasting.scenarios.baseline import build_baseline
@@ -74,3 +76,41 @@ def test_the_cache_is_bounded(ta23, monkeypatch):
     for seed in range(4):
         simulate_spec(_spec(10), {}, draws=4, seed=seed, calibration=ta23)
     assert cache.info().entries == 2 and cache.info().misses == 4
+
+
+def test_the_built_baseline_is_reused_for_the_same_calibration_and_window(ta23):
+    a = cache.built_baseline(ta23, "2022-01", 12)
+    assert cache.built_info().misses == 1
+    # Another event in the same window: the same (read-only) baseline, built once.
+    simulate_spec(_spec(10), {}, draws=2, seed=1, calibration=ta23)
+    assert cache.built_info().hits == 1 and cache.built_info().entries == 1
+    assert cache.built_baseline(ta23, pd.Timestamp("2022-01-01"), 12) is a
+    fresh = build_baseline(ta23, "2022-01", 12)
+    for part in ("params", "path", "init", "targets"):
+        for field in dataclasses.fields(getattr(fresh, part)):
+            want = getattr(getattr(fresh, part), field.name)
+            got = getattr(getattr(a, part), field.name)
+            if isinstance(want, np.ndarray):
+                np.testing.assert_array_equal(got, want)
+    with pytest.raises(ValueError, match="read-only"):
+        a.path.sep[0, 0, 0] = 0.5
+    # Another window or another calibration object is another baseline.
+    assert cache.built_baseline(ta23, "2022-02", 12) is not a
+    assert cache.built_baseline(dataclasses.replace(ta23), "2022-01", 12) is not a
+    assert cache.built_info().misses == 3
+
+
+def test_the_built_baseline_key_follows_the_targets_values():
+    times = pd.date_range("2026-07-01", periods=3, freq="MS")
+    ds = xr.Dataset(
+        {"unemployed": (("area", "time"), np.ones((2, 3)))},
+        coords={"area": np.array(["491", "507"], dtype=object), "time": times},
+    )
+    same = ds.copy(deep=True)
+    assert cache._targets_digest(ds) == cache._targets_digest(same)
+    assert cache._targets_digest(None) == ""
+    changed = ds.copy(deep=True)
+    changed["unemployed"][0, 0] = 2.0
+    assert cache._targets_digest(changed) != cache._targets_digest(ds)
+    relabelled = ds.assign_coords(area=np.array(["491", "508"], dtype=object))
+    assert cache._targets_digest(relabelled) != cache._targets_digest(ds)

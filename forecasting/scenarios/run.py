@@ -32,7 +32,6 @@ from forecasting.scenarios.baseline import (
     BURN_IN,
     Baseline,
     Calibration,
-    build_baseline,
     calibrate,
     latest_observed,
 )
@@ -173,7 +172,8 @@ def simulate_spec(
     first = first_month(spec, cal.registers)
     _check_window(first, cal.registers)
     _check_baseline(spec, first, cal.registers, baseline)
-    base = build_baseline(cal, first, spec.horizon_months, baseline=baseline)
+    # The same calibration, window and targets give the same baseline: built once (cache.py).
+    base = cache.built_baseline(cal, first, spec.horizon_months, baseline=baseline)
     check_events(spec, base.structure, base.months)
     compiled = compile_events(
         spec, base.structure, base.months, load_multipliers(), links=cal.links
