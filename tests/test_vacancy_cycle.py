@@ -115,3 +115,27 @@ def test_crps_skips_missing_actuals_and_checks_levels() -> None:
     assert got[0] == pytest.approx(crps_quantiles(y[:, [0, 2]], q[:, :, [0, 2]], PROBS[1:4])[0])
     with pytest.raises(ValueError, match="increasing"):
         crps_quantiles(y, q, (0.5, 0.1, 0.9))
+
+
+def test_long_share_moves_weight_only_beyond_the_window() -> None:
+    from models.forecast import DampedETS, PanelCombination, SeasonalNaive
+
+    rng = np.random.default_rng(3)
+    t = np.arange(96)
+    Y = rng.poisson(200 * np.exp(0.2 * np.sin(2 * np.pi * t / 12)), (4, 96)).astype(float)
+    members = (SeasonalNaive(), DampedETS())
+    plain = PanelCombination(models=members, n_windows=2).fit(Y)
+    long = PanelCombination(
+        models=members, n_windows=2, long_member="DampedETS", long_share=0.5
+    ).fit(Y)
+    w = long.step_weights(20)
+    np.testing.assert_allclose(w.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(w[:, :, :12], plain.step_weights(20)[:, :, :12])
+    expected_w = np.broadcast_to(0.5 + 0.5 * plain.weights_[:, 1, None], (4, 8))
+    np.testing.assert_allclose(w[:, 1, 12:], expected_w)
+    a, b = plain.predict(20), long.predict(20)
+    np.testing.assert_array_equal(a.loc[:, :12], b.loc[:, :12])
+    ets = long.members_[0]
+    ets_loc = np.array([row[1].predict(20).loc for row in ets])
+    expected = 0.5 * a.loc[:, 12:] + 0.5 * ets_loc[:, 12:]
+    np.testing.assert_allclose(b.loc[:, 12:], expected, rtol=1e-12)
