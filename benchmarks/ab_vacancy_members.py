@@ -22,13 +22,21 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import xarray as xr
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import forecasting.registers as registers  # noqa: E402
-from forecasting.backtest import EVALUATION_ORIGINS, TUNING_ORIGINS, backtest_registers  # noqa: E402
+from forecasting.backtest import (  # noqa: E402
+    CRPS_PROBS,
+    EVALUATION_ORIGINS,
+    TUNING_ORIGINS,
+    backtest_registers,
+)
+from models import metrics  # noqa: E402
 from models.forecast import PanelCombination  # noqa: E402
 from models.forecast.cycle import VacancyCycleRegression  # noqa: E402
 
@@ -52,11 +60,42 @@ def engine_for(variant: str) -> Callable[[int], PanelCombination]:
     return make
 
 
+def turn(ds: xr.Dataset, variable: str, variant: str) -> dict[str, float]:
+    """Ours only, origin 2023-10 -> 2026-06, municipalities: WAPE, bias, 95 % Winkler and
+    CRPS per unit of level (as ``eval_registers.turn_check``, without the peers)."""
+    times = pd.DatetimeIndex(ds["time"].values)
+    hier = registers.national_hierarchy()
+    end = int(times.get_loc(pd.Timestamp("2023-10-01"))) + 1
+    target = int(times.get_loc(pd.Timestamp("2026-06-01")))
+    panel = registers.hierarchy_panel(ds, variable, hier, end)
+    registers.make_engine = engine_for(variant)  # type: ignore[assignment]
+    fc = registers.forecast_variable(
+        panel, hier, hier.rows, target - end + 1, rng=np.random.default_rng(20260601)
+    )
+    registers.make_engine = ORIGINAL
+    nb = len(hier.bottom)
+    y = ds[variable].sel(area=list(hier.bottom)).isel(time=target).values
+    ok = np.isfinite(y)
+    p = fc.point[-nb:, -1][ok]
+    b = {k: v[-nb:, -1][ok] for k, v in fc.bounds.items()}
+    y = y[ok]
+    q = np.stack([b["lo95"], b["lo80"], p, b["hi80"], b["hi95"]])[:, :, None]
+    return {
+        "wape": 100 * float(np.abs(p - y).sum() / y.sum()),
+        "bias": 100 * float((p - y).sum() / y.sum()),
+        "winkler95": float(np.nansum(metrics.winkler(y[:, None], b["lo95"][:, None],
+                                                     b["hi95"][:, None], 0.95)) / y.sum()),
+        "crps": float(np.nansum(metrics.crps_quantiles(y[:, None], q, CRPS_PROBS)) / y.sum()),
+        "country": float(fc.point[hier.national, -1]),
+    }  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sets", default="tuning")
     parser.add_argument("--variants", default="current,no_pooled,cycle")
     parser.add_argument("--variable", default="vacancies")
+    parser.add_argument("--turn", action="store_true", help="also the 2023-10 -> 2026-06 check")
     args = parser.parse_args()
     sets = {"tuning": TUNING_ORIGINS, "evaluation": EVALUATION_ORIGINS}
     ds = registers.registers_cube()
@@ -79,6 +118,11 @@ def main() -> None:
             summary = summary.reset_index().assign(set=name, variant=variant)
             rows.append(summary)
             print(f"{name} {variant} done", flush=True)
+    if args.turn:
+        for variant in args.variants.split(","):
+            print(
+                f"2023-10 -> 2026-06 {args.variable} {variant}: {turn(ds, args.variable, variant)}"
+            )
     out = pd.concat(rows, ignore_index=True)
     table = out.pivot_table(
         index=["set", "band", "level"], columns="variant", values=["mase", "coverage80", "msis95"]
