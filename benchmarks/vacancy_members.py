@@ -10,7 +10,7 @@ last observed month carried forward. ``tuning``: the pooled members alone (no
 combination, no reconciliation), fitted on every series up to each tuning origin, mean
 municipal MASE per origin and band: :class:`~models.forecast.PooledRegression` against
 :class:`~models.forecast.VacancyCycleRegression` with the labour force and unemployed
-panels (``cycle``) and without momentum features (``revert``).
+panels (``cycle``), without them (``no_exog``) and without momentum features (``revert``).
 """
 
 from __future__ import annotations
@@ -87,6 +87,7 @@ def tuning() -> None:
             "cycle": VacancyCycleRegression(max_horizon=H).fit(
                 Y, hier.parent, hier.national, exog=exog
             ),
+            "no_exog": VacancyCycleRegression(max_horizon=H).fit(Y, hier.parent, hier.national),
             "revert": VacancyCycleRegression(max_horizon=H, momentum=False).fit(
                 Y, hier.parent, hier.national, exog=exog
             ),
