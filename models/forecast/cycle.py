@@ -57,12 +57,11 @@ def _features(
     z: np.ndarray,
     rate: np.ndarray,
     unemployed: np.ndarray,
-    parent: np.ndarray,
-    national: int,
+    m: int,
 ) -> dict[str, np.ndarray]:
-    """Series ``(n, T)`` the design reads at each last-observation index."""
+    """Series ``(n, T)`` the design reads at each last-observation index (each value uses
+    months up to its own index only)."""
     n, T = z.shape
-    m = 12
     yoy = np.full((n, T), np.nan)
     yoy[:, m:] = z[:, m:] - z[:, :-m]
     uyoy = np.full((n, T), np.nan)
@@ -190,7 +189,7 @@ class VacancyCycleRegression(Estimator):
         if "unemployed" in exog:
             u = np.asarray(exog["unemployed"], float)[:, :T]
             unemployed = np.log1p(_check_exog(u, Y.shape, "unemployed"))
-        f = _features(z, rate, unemployed, parent, int(national))
+        f = _features(z, rate, unemployed, m)
         first = 3 * m - 1
         k = 2 * N_BASE
         coef = np.zeros((H, k))
