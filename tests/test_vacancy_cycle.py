@@ -139,3 +139,12 @@ def test_long_share_moves_weight_only_beyond_the_window() -> None:
     ets_loc = np.array([row[1].predict(20).loc for row in ets])
     expected = 0.5 * a.loc[:, 12:] + 0.5 * ets_loc[:, 12:]
     np.testing.assert_allclose(b.loc[:, 12:], expected, rtol=1e-12)
+
+
+def test_cycle_regression_is_an_sklearn_estimator() -> None:
+    from sklearn.base import clone
+
+    model = VacancyCycleRegression(max_horizon=6, momentum=False)
+    params = clone(model).get_params()
+    assert params == {"season_length": 12, "max_horizon": 6, "ridge": 1e-3, "momentum": False}
+    assert model.clone(ridge=0.1).ridge == 0.1
