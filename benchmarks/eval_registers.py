@@ -454,6 +454,8 @@ def main() -> None:
     wall, cpu = time.perf_counter() - began, time.process_time() - cpu0
     load1 = os.getloadavg()[0]
     command = "python benchmarks/eval_registers.py" + (" --quick" if args.quick else "")
+    command += "" if args.peers == "evaluation,tuning" else f" --peers {args.peers}"
+    command += " --peers-cached" if args.peers_cached else ""
     body = "\n".join([
         "## Accuracy: tuning and evaluation origins, and the 2023-10 -> 2026-06 check", "",
         f"Command: `{command}`; run {pd.Timestamp.now():%Y-%m-%d %H:%M}, {wall:.0f} s wall, "
