@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 import forecasting.registers as registers  # noqa: E402
 from forecasting.backtest import (  # noqa: E402
     BANDS,
+    CRPS_PROBS,
     EVALUATION_ORIGINS,
     TUNING_ORIGINS,
     backtest_registers,
@@ -160,7 +161,7 @@ def tables(ours: pd.DataFrame, peers: pd.DataFrame | None) -> dict[str, pd.DataF
     accuracy = both.pivot_table(index=["band", "method"], columns="variable", values="mase")
     scores = both.pivot_table(
         index=["band", "method"], columns="variable",
-        values=["coverage80", "coverage95", "msis95"],
+        values=[c for c in ("coverage80", "coverage95", "msis95", "scrps") if c in both],
     )  # fmt: skip
     levels = summarise(ours)
     by_level = levels.pivot_table(
@@ -301,6 +302,8 @@ def turn_check(ds: Any, n_samples: int = 1000, seed: int = 20260601) -> pd.DataF
                 err = p - y
                 pos = y > 0
                 wink = metrics.winkler(y[:, None], lo95[:, None], hi95[:, None], 0.95)
+                quantiles = np.stack([lo95, lo80, p, hi80, hi95])[:, :, None]
+                crps = metrics.crps_quantiles(y[:, None], quantiles, CRPS_PROBS)
                 rows.append({
                     "variable": variable, "level": level, "method": name, "n": int(sel.sum()),
                     "mdape": 100 * float(np.median(np.abs(err[pos]) / y[pos])),
@@ -310,6 +313,7 @@ def turn_check(ds: Any, n_samples: int = 1000, seed: int = 20260601) -> pd.DataF
                     "coverage95": float(np.mean((lo95 <= y) & (y <= hi95))),
                     "width80": float((hi80 - lo80).sum() / y.sum()),
                     "winkler95": float(np.nansum(wink) / y.sum()),
+                    "crps": float(np.nansum(crps) / y.sum()),
                     "cpu_s": cpu[name],
                 })  # fmt: skip
         country = hier.national
@@ -327,8 +331,10 @@ def turn_section(turn: pd.DataFrame) -> list[str]:
         "### Origin 2023-10 -> 2026-06 (32 months ahead; actual 2026-06 registers)", "",
         *[f"- {line}" for line in turn_verdicts(turn)], "",
         "WAPE, MdAPE and bias in per cent; width80 and winkler95 per unit of the actual level "
-        "(sums over series); cpu_s: CPU seconds of the whole hierarchy's fit and forecast "
-        "for that variable (ours includes its inner backtests).", "",
+        "(sums over series); crps: the CRPS from the five published quantiles (lo95, lo80, "
+        "point, hi80, hi95; `models.metrics.crps_quantiles`) per unit of level; cpu_s: "
+        "CPU seconds of the whole hierarchy's fit and forecast for that variable (ours "
+        "includes its inner backtests).", "",
         markdown(turn.set_index(["variable", "level", "method"]), 2), "",
     ]  # fmt: skip
 
@@ -448,6 +454,8 @@ def main() -> None:
     wall, cpu = time.perf_counter() - began, time.process_time() - cpu0
     load1 = os.getloadavg()[0]
     command = "python benchmarks/eval_registers.py" + (" --quick" if args.quick else "")
+    command += "" if args.peers == "evaluation,tuning" else f" --peers {args.peers}"
+    command += " --peers-cached" if args.peers_cached else ""
     body = "\n".join([
         "## Accuracy: tuning and evaluation origins, and the 2023-10 -> 2026-06 check", "",
         f"Command: `{command}`; run {pd.Timestamp.now():%Y-%m-%d %H:%M}, {wall:.0f} s wall, "
@@ -459,7 +467,9 @@ def main() -> None:
         "(`forecasting.backtest.EVALUATION_ORIGINS`) were not looked at before this run. "
         "Peers (statsforecast, municipalities only): `autoets` (AutoETS, season 12, AICc "
         "selection) and `damped_ets` (AutoETS model AAA damped); MSIS95 is the 95 % Winkler "
-        "score over the seasonal naive in-sample scale.", "",
+        "score over the seasonal naive in-sample scale; `scrps` the CRPS from the five "
+        "published quantiles over the same scale (ours only: the cached peer frames have "
+        "no quantile columns).", "",
         f"Pooled mean-reversion features: {'on' if registers.POOLED_REVERSION else 'off'}.",
         "", *([] if turn is None else turn_section(turn)), *sections,
     ])  # fmt: skip

@@ -57,6 +57,10 @@ EVALUATION_ORIGINS = (
     "2017-12", "2019-03", "2020-06", "2021-09",
 )  # fmt: skip
 BANDS = {"h1-12": (0, 12), "h13-36": (12, 36)}
+#: Levels of the quantiles a forecast publishes (lo95, lo80, point, hi80, hi95): the CRPS
+#: of the intervals (``crps``; ``scrps`` over the seasonal naive in-sample scale, like MSIS)
+#: is approximated from them (:func:`models.metrics.crps_quantiles`).
+CRPS_PROBS = (0.025, 0.1, 0.5, 0.9, 0.975)
 
 
 def backtest_registers(
@@ -243,6 +247,10 @@ def _metrics(
             out[f"coverage{level}"] = metrics.coverage(y, lo, hi)
             out[f"winkler{level}"] = metrics.winkler(y, lo, hi, level / 100)
             out[f"msis{level}"] = out[f"winkler{level}"] / scale
+        quantiles = [bounds["lo95"][:, cut], bounds["lo80"][:, cut], point]
+        quantiles += [bounds["hi80"][:, cut], bounds["hi95"][:, cut]]
+        out["crps"] = metrics.crps_quantiles(y, np.stack(quantiles), CRPS_PROBS)
+        out["scrps"] = out["crps"] / scale
     return out
 
 
@@ -257,6 +265,8 @@ def summarise(
     """Mean metrics by ``by`` over series and origins (series without actuals left out)."""
     usable = frame[(frame["n"] > 0) & np.isfinite(frame["mase"])]
     cols = [
-        c for c in ("mase", "smape", "coverage80", "coverage95", "msis80", "msis95") if c in usable
+        c
+        for c in ("mase", "smape", "coverage80", "coverage95", "msis80", "msis95", "scrps")
+        if c in usable
     ]
     return usable.groupby(list(by), sort=False)[cols].mean().reset_index()

@@ -7,7 +7,8 @@ series), so a panel of series is scored in one call.
 - MASE (Hyndman & Koehler 2006) with the in-sample seasonal naive scale, ``m = 12``;
 - sMAPE as in the M4 competition, in per cent (0–200), with ``0 / 0 = 0``;
 - interval coverage, the share of actuals inside ``[lo, hi]``;
-- the Winkler (1972) interval score: width plus ``2 / alpha`` times the miss.
+- the Winkler (1972) interval score: width plus ``2 / alpha`` times the miss;
+- CRPS from a few quantiles (the quantile decomposition of the CRPS, Gneiting & Raftery 2007).
 """
 
 from __future__ import annotations
@@ -71,6 +72,39 @@ def winkler(y_true: ArrayLike, lo: ArrayLike, hi: ArrayLike, level: float) -> np
     alpha = 1.0 - level
     score = (hi - lo) + (2.0 / alpha) * (np.maximum(lo - y, 0.0) + np.maximum(y - hi, 0.0))
     return _nanmean(score)
+
+
+def crps_quantiles(y_true: ArrayLike, quantiles: ArrayLike, probs: ArrayLike) -> np.ndarray:
+    """Mean CRPS approximated from forecast quantiles (same units as ``y``; lower is better).
+
+    ``CRPS = 2 * integral_0^1 QS_tau(q_tau, y) dtau`` with the pinball loss
+    ``QS_tau = (1{y < q} - tau) (q - y)`` (Gneiting & Raftery 2007, eq. 41); the integral
+    is the trapezoid rule over ``probs`` (increasing, in (0, 1)), normalised to weights
+    summing to one, so the tails beyond the outer levels count as the outer quantiles'
+    scores. ``quantiles`` is ``(k, ..., h)`` (one slice per level of ``probs`` ``(k,)``),
+    ``y_true`` ``(..., h)``. With levels symmetric around 0.5 a point forecast (all
+    quantiles equal) scores its absolute error exactly. Quantiles out of order are sorted.
+    Few levels give a coarse, low value: with the five published ones (0.025, 0.1, 0.5,
+    0.9, 0.975) a Gaussian forecast scores 0.58 times its exact CRPS when ``y`` is at the
+    median and within 8 % of it beyond one standard deviation; compare methods on the same
+    levels only.
+    """
+    p = np.asarray(probs, dtype=float)
+    if p.ndim != 1 or p.size < 2 or np.any(np.diff(p) <= 0) or p[0] <= 0 or p[-1] >= 1:
+        raise ValueError("probs must be increasing levels in (0, 1), at least two")
+    q = np.sort(np.asarray(quantiles, dtype=float), axis=0)
+    y = np.asarray(y_true, dtype=float)
+    if q.shape != (p.size, *y.shape):
+        raise ValueError(f"quantiles must be {(p.size, *y.shape)}, got {q.shape}")
+    gaps = np.diff(p)
+    w = np.zeros(p.size)
+    w[:-1] += gaps / 2
+    w[1:] += gaps / 2
+    w /= w.sum()
+    tau = p.reshape(-1, *([1] * y.ndim))
+    loss = ((y < q).astype(float) - tau) * (q - y)
+    score = 2.0 * np.tensordot(w, loss, axes=1)
+    return _nanmean(np.where(np.isnan(y), np.nan, score))
 
 
 def _nanmean(x: np.ndarray) -> np.ndarray:

@@ -160,6 +160,8 @@ def test_backtest_scores_one_origin(cube: xr.Dataset) -> None:
     base = frame[frame["method"] == "base"]
     assert base[["coverage80", "coverage95"]].stack().between(0, 1).all()
     assert np.all(base["coverage95"] >= base["coverage80"])
+    # CRPS from the five published quantiles: positive, and the scaled one summarised
+    assert np.all(base["crps"] > 0) and np.all(np.isfinite(table["scrps"].dropna()))
 
 
 def test_occupation_groups() -> None:

@@ -7,6 +7,7 @@ constructor, ``fit(y) -> self``, ``predict(h) -> Forecast``, ``forecast(y, h) ->
 from models.forecast._base import Z80, Z95, BaseForecaster, Forecast
 from models.forecast.arima import SeasonalARIMA
 from models.forecast.combination import Combination
+from models.forecast.cycle import VacancyCycleRegression
 from models.forecast.drift import DampedDrift
 from models.forecast.ets import DampedETS
 from models.forecast.hierarchy import HierarchicalForecast, forecast_hierarchy
@@ -29,6 +30,7 @@ __all__ = [
     "SeasonalARIMA",
     "SeasonalNaive",
     "Theta",
+    "VacancyCycleRegression",
     "default_members",
     "forecast_hierarchy",
 ]

@@ -48,6 +48,10 @@ class PanelCombination(Estimator):
         A :class:`~models.forecast.pooled.PooledRegression` template, or ``None``.
     n_windows, window
         Number and length of the held-out blocks at the end of the training data.
+    long_member, long_share
+        Beyond ``window`` steps (where no held-out block scored the weights) move
+        ``long_share`` of the weight onto the member named ``long_member`` (a class name of
+        ``member_names_``, e.g. ``"DampedETS"``); ``None`` or 0 keeps the weights.
     weight_windows
         How many of the most recent blocks decide the weights (``None``: all of them). The
         older blocks only add standardised errors (``backtest_z_``) for calibrating
@@ -95,6 +99,8 @@ class PanelCombination(Estimator):
         window: int = 12,
         weighting: str = "inverse_mae",
         weight_windows: int | None = None,
+        long_member: str | None = None,
+        long_share: float = 0.0,
     ):
         self.models = models
         self.pooled = pooled
@@ -102,6 +108,8 @@ class PanelCombination(Estimator):
         self.window = window
         self.weighting = weighting
         self.weight_windows = weight_windows
+        self.long_member = long_member
+        self.long_share = long_share
 
     def templates(self) -> tuple[BaseForecaster, ...]:
         """The local member templates."""
@@ -185,10 +193,25 @@ class PanelCombination(Estimator):
         if not hasattr(self, "members_"):
             raise RuntimeError("PanelCombination is not fitted; call fit(Y) first")
         loc, scale = _member_forecasts(self.members_, _check_horizon(h), self.targets_)
+        w = self.step_weights(h)
         return Forecast.from_log(
-            np.einsum("nk,nkh->nh", self.weights_, loc),
-            np.einsum("nk,nkh->nh", self.weights_, scale),
+            np.einsum("nkh,nkh->nh", w, loc), np.einsum("nkh,nkh->nh", w, scale)
         )
+
+    def step_weights(self, h: int) -> np.ndarray:
+        """Weights ``(n, k, h)`` of each step: ``weights_``, and beyond ``window`` steps
+        ``long_share`` of them moved onto ``long_member``."""
+        w = np.repeat(self.weights_[:, :, None], h, axis=2)
+        share = float(self.long_share)
+        if self.long_member is None or share == 0.0 or h <= int(self.window):
+            return w
+        if not 0.0 <= share <= 1.0:
+            raise ValueError(f"long_share must be in [0, 1], got {share}")
+        j = self.member_names_.index(self.long_member)
+        late = w[:, :, int(self.window) :] * (1.0 - share)
+        late[:, j] += share
+        w[:, :, int(self.window) :] = late
+        return w
 
     def _fit_members(self, Y: np.ndarray, horizon: int | None) -> Members:
         local = [[t.clone().fit(row) for t in self.templates()] for row in Y[self.targets_]]
