@@ -1,0 +1,173 @@
+"""Defects found trying the dashboard as its users would (review, round 5), each pinned.
+
+* leadership could not tell two "data is out of date" alerts apart (no source named) and read
+  the newest month as ``2023-10`` instead of ``10/2023`` (the pages' month format,
+  :mod:`service.formats`); alerts stored before a wording fix kept the old text;
+* the alerts page dated only the registers, though it shows population and occupation alerts;
+* the freshness line said ``jobs 2019 2019`` and named two sources "population structure";
+* a fan chart whose two bands are both 80 % (the training path) listed "80 % interval" twice;
+* the XLSX provenance sheet held the data dates as one Python dict and no units.
+
+All fast: no release build, no browser.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import xarray as xr
+
+from forecasting.alerts.explain import explain, texts
+from service import alert_page
+
+#: Numbers of the stale_data alert the review met (release 2026-12, occupations to 10/2023).
+STALE = {
+    "age_months": 38.0,
+    "max_age_months": 2.0,
+    "last_month": "2023-10-01",
+    "source": "occupations",
+}
+
+
+@pytest.mark.parametrize(
+    ("lang", "name"),
+    [
+        ("fi", "Ammattiryhmien työnvälitystilasto"),
+        ("sv", "Arbetsförmedlingsstatistiken efter yrkesgrupp"),
+        ("en", "Employment service statistics by occupation"),
+    ],
+)
+def test_stale_data_alert_names_its_source_and_writes_the_month_as_the_pages_do(lang, name):
+    detail = texts("stale_data", STALE, lang)["detail"]
+    assert detail.startswith(f"{name}: ")
+    assert "10/2023" in detail and "2023-10" not in detail
+    other = texts("stale_data", {**STALE, "source": "registers", "last_month": "2026-06-01"}, lang)
+    assert other["detail"] != detail and "6/2026" in other["detail"]
+
+
+def test_a_source_without_a_name_is_named_by_its_code_and_no_month_is_a_dash():
+    assert texts("stale_data", {**STALE, "source": "x_cube"}, "en")["detail"].startswith("x_cube:")
+    bare = texts("stale_data", {"age_months": 3.0}, "fi")["detail"]
+    assert bare == "Uusin kuukausi –, 3 kuukautta vanha."
+
+
+def _stored(rule: str, area: str, month: dt.datetime, numbers: dict[str, Any]) -> Any:
+    explanation = explain(rule, area, month, dict(numbers))
+    # as stored before the wording fix: the old detail sentence, ISO month, no source
+    explanation["text_fi"] = (
+        "Mikkelin seutu 12/2026: Aineisto on vanhentunut. Uusin kuukausi 2023-10, "
+        "38 kuukautta vanha. Hälytykset ja ennusteet perustuvat vanhaan tietoon."
+    )
+    fields = {"id": 7, "rule": rule, "area": area, "severity": "critical", "state": "firing"}
+    return SimpleNamespace(
+        **fields,
+        explanation=explanation,
+        fired_at=dt.date(2026, 12, 1),
+        first_seen=dt.date(2026, 12, 1),
+        last_evaluated=dt.date(2026, 12, 1),
+        model_dump=lambda: {**fields, "explanation": explanation},
+    )
+
+
+def test_the_alerts_page_writes_a_stored_alert_with_the_rules_current_wording():
+    detail = _stored("stale_data", "TA23", dt.datetime(2026, 12, 1), STALE)
+    item = alert_page.alert_item(detail, "fi", ["unemployed"])
+    assert item["text"].startswith("Mikkelin seutu 12/2026: Aineisto on vanhentunut. ")
+    assert "Ammattiryhmien työnvälitystilasto: uusin kuukausi 10/2023" in item["text"]
+    assert "2023-10" not in item["text"]
+
+
+def test_an_alert_without_numbers_keeps_its_stored_text():
+    detail = _stored("stale_data", "TA23", dt.datetime(2026, 12, 1), STALE)
+    del detail.explanation["numbers"]
+    assert alert_page.alert_item(detail, "fi", [])["text"] == detail.explanation["text_fi"]
+
+
+class _Releases:
+    def __init__(self, through: dict[str, str]):
+        self.release = SimpleNamespace(manifest={"data_through": through})
+
+    def open(self) -> Any:
+        return self.release
+
+
+#: ``data_through`` of the review's release (healthz, 6.12.2026).
+THROUGH = {
+    "age_key_figures": "2025",
+    "commuting": "2017",
+    "employment_by_age_education": "2017",
+    "jobs_by_industry": "2017",
+    "jobs_by_industry_postcode_shares": "2016",
+    "jobs_totals_2019": "2019",
+    "migration": "2017",
+    "national_employment_by_industry": "2023",
+    "national_fertility": "2019",
+    "national_mortality": "2022",
+    "occupations": "2023-10",
+    "population": "2019",
+    "population_by_sex": "2025",
+    "population_change": "2025",
+    "population_totals": "2025",
+    "regional_demography": "2025",
+    "registers": "2026-06",
+    "vacancy_flows": "2020-08",
+}
+
+
+def test_the_alerts_page_dates_the_sources_its_alerts_come_from():
+    from service.routers import dashboard
+
+    context = SimpleNamespace(releases=_Releases(THROUGH))
+    dates = {d["cube"]: d["period"] for d in dashboard.data_dates(context, "alerts", "fi")}
+    assert dates == {"registers": "6/2026", "occupations": "10/2023", "population_totals": "2025"}
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_source_names_are_distinct_and_do_not_repeat_the_data_date(lang):
+    from service.i18n import texts as ui
+
+    t = ui(lang)
+    names = {cube: t[f"src_{cube}"] for cube in THROUGH}
+    assert len(set(names.values())) == len(names), names
+    for cube, period in THROUGH.items():
+        assert period not in names[cube], (cube, names[cube])
+
+
+def test_a_fan_chart_with_one_band_width_names_it_once():
+    from forecasting.charts import FanPoint, fan_chart
+
+    points = [FanPoint(dt.date(2026 + i, 12, 31), 10.0, 5.0, 15.0, 5.0, 15.0) for i in range(3)]
+    legend = {"history": "h", "forecast": "f", "inner": "80 %:n väli", "outer": "80 %:n väli"}
+    svg = str(fan_chart([], points, title="t", description="d", legend=legend))
+    assert svg.count("80 %:n väli") == 1
+    legend["outer"] = "95 %:n väli"
+    svg = str(fan_chart([], points, title="t", description="d", legend=legend))
+    assert svg.count("80 %:n väli") == svg.count("95 %:n väli") == 1
+
+
+def test_xlsx_provenance_has_a_row_per_source_date_and_the_units():
+    from service.deps import export_provenance
+    from service.schemas import Provenance
+
+    prov = Provenance(
+        release_id="r1",
+        dataset="training_needs",
+        source_tables=["tyonv 12r5", "vaerak 11re"],
+        source="Source: Statistics Finland",
+        data_through={"registers": "2026-06", "population_totals": "2025"},
+    )
+    ds = xr.Dataset({"need": ("field", [1.0]), "lo80": ("field", [0.5])})
+    ds.attrs["units"] = "persons per year (new entrants needed)"
+    ds["lo80"].attrs["units"] = "persons per year"
+    rows = export_provenance(prov, 30, ds)
+    about = dict(rows)
+    assert len(about) == len(rows)  # one value per key
+    assert about["data_through registers"] == "2026-06"
+    assert about["data_through population_totals"] == "2025"
+    assert not any("{" in v for v in about.values())  # no dict printed into a cell
+    assert about["source_tables"] == "tyonv 12r5, vaerak 11re"
+    assert about["units"].startswith("persons per year") and about["units lo80"]
+    assert about["total_rows"] == "30" and about["dataset"] == "training_needs"
