@@ -78,6 +78,11 @@ PAGE_PRODUCTS = {
     "map": ("registers_history",),
 }
 
+#: Pages whose sources are not their products' inputs: the alerts page shows alerts on the
+#: registers, the occupation statistics and the population (working-age decline), so it
+#: dates those three (the ``alerts`` product itself lists no input cubes).
+PAGE_SOURCES = {"alerts": ("registers", "occupations", "population_totals")}
+
 
 def fmt(value: Any, digits: int = 0, lang: str = "fi") -> str:
     """A number for people in ``lang`` (:func:`service.formats.number`), a dash for missing."""
@@ -142,7 +147,8 @@ def data_dates(context: Any, page: str, lang: str) -> list[dict[str, Any]]:
     except EnnakointiError:
         return []
     out = []
-    for cube in _product_cubes(PAGE_PRODUCTS.get(page, ())):
+    sources = PAGE_SOURCES.get(page) or _product_cubes(PAGE_PRODUCTS.get(page, ()))
+    for cube in sources:
         if cube not in recorded:
             continue
         fresh = freshness(cube, recorded[cube], today())
