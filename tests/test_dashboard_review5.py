@@ -171,3 +171,15 @@ def test_xlsx_provenance_has_a_row_per_source_date_and_the_units():
     assert about["source_tables"] == "tyonv 12r5, vaerak 11re"
     assert about["units"].startswith("persons per year") and about["units lo80"]
     assert about["total_rows"] == "30" and about["dataset"] == "training_needs"
+
+
+def test_the_jobs_page_compares_a_projection_with_the_last_observed_year():
+    """Jobs 2035 for Hirvensalmi were compared with 1987 (the series' first year): the
+    comparison year is the last with data, ``data_through`` of jobs_by_industry (2017)."""
+    from service.routers.products import observed_base
+
+    years = list(range(1987, 2036))
+    context = SimpleNamespace(releases=_Releases(THROUGH))
+    assert observed_base(context, "jobs_by_industry", years) == 2017
+    assert observed_base(context, "no_such_cube", years) == 1987  # the release does not say
+    assert observed_base(context, "jobs_by_industry", []) is None
