@@ -126,7 +126,7 @@ TEXT: dict[str, dict[str, str]] = {
         "training_change_file": "koulutustarpeen muutos",
         "training_qualifications_file": "tutkinnot",
         "method": "Menetelmä",
-        "gap_note": "Katkos viivassa: kuukausi puuttuu aineistosta.",
+        "gap_note": "Katkos viivassa: nämä kuukaudet puuttuvat aineistosta: {months}.",
     },
     "en": {
         "app": "Ennakointi",
@@ -241,7 +241,7 @@ TEXT: dict[str, dict[str, str]] = {
         "training_change_file": "training-need change",
         "training_qualifications_file": "qualifications",
         "method": "Method",
-        "gap_note": "A break in a line: the month is missing from the data.",
+        "gap_note": "A break in a line: these months are missing from the data: {months}.",
     },
     "sv": {
         "app": "Ennakointi",
@@ -357,7 +357,7 @@ TEXT: dict[str, dict[str, str]] = {
         "training_change_file": "förändring i utbildningsbehovet",
         "training_qualifications_file": "examina",
         "method": "Metod",
-        "gap_note": "Ett avbrott i linjen: månaden saknas i uppgifterna.",
+        "gap_note": "Ett avbrott i linjen: dessa månader saknas i uppgifterna: {months}.",
     },
 }
 

@@ -183,3 +183,18 @@ def test_the_jobs_page_compares_a_projection_with_the_last_observed_year():
     assert observed_base(context, "jobs_by_industry", years) == 2017
     assert observed_base(context, "no_such_cube", years) == 1987  # the release does not say
     assert observed_base(context, "jobs_by_industry", []) is None
+
+
+def test_the_chart_caption_names_the_missing_months_not_a_single_month():
+    """The registers miss 31 months (11/2023-5/2026); the caption said "the month is
+    missing". It names the runs, in the page's month format."""
+    from service.routers.dashboard import missing_months
+
+    nan = float("nan")
+    months = [dt.date(2023, m, 1) for m in (9, 10, 11, 12)] + [dt.date(2026, m, 1) for m in (5, 6)]
+    past = list(zip(months, [1.0, 2.0, nan, nan, nan, 3.0], strict=True))
+    assert missing_months(past, "fi") == "11/2023–5/2026"
+    assert missing_months([(months[0], nan), (months[1], 1.0), (months[2], nan)], "en") == (
+        "9/2023, 11/2023"
+    )
+    assert missing_months(past[:2], "sv") == ""

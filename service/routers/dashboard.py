@@ -374,8 +374,28 @@ def forecasts(
         outer=band.outer,
         message=message,
         downloads=files,
-        has_gap=any(not math.isfinite(v) for _, v in past),
+        gaps=missing_months(past, lang),
         tagline_area=tagline_area(area),
+    )
+
+
+def missing_months(past: list[tuple[Any, float]], lang: str) -> str:
+    """The runs of months without a value inside ``past`` (``11/2023–5/2026``, ``3/2024``),
+    as the chart's caption names them; "" when the line has no break."""
+    runs: list[tuple[Any, Any]] = []
+    start = prev = None
+    for when, value in past:
+        if not math.isfinite(value):
+            start = when if start is None else start
+            prev = when
+        elif start is not None:
+            runs.append((start, prev))
+            start = None
+    if start is not None:
+        runs.append((start, prev))
+    return ", ".join(
+        formats.month(a, lang) if a == b else f"{formats.month(a, lang)}–{formats.month(b, lang)}"
+        for a, b in runs
     )
 
 
