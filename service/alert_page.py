@@ -28,12 +28,20 @@ def rule_title(rule: str, lang: str) -> str:
     return entry.title[lang] if entry is not None else rule
 
 
+#: Rules about something else than a register series: the page that charts it.
+RULE_PAGES = {"working_age_decline": "/population", "occupation_shortage": "/occupations"}
+
+
 def chart_url(area: str, rule: str, lang: str, variables: Sequence[str]) -> str:
-    """The forecasts page of the alert's area and series, at the chart.
+    """The page charting what the alert is about, at the chart: the population page for the
+    working-age decline, the occupations page for an occupation's shortage, else the
+    forecasts page of the alert's area and series.
 
     The series is the rule's registered ``series`` when the release forecasts it, else
     ``unemployed`` (every release forecasts it).
     """
+    if rule in RULE_PAGES:
+        return f"{RULE_PAGES[rule]}?{urlencode({'lang': lang, 'area': area})}#{CHART_ANCHOR}"
     entry = registered().get(rule)
     series = entry.series if entry is not None and entry.series else "unemployed"
     variable = series if series in variables else "unemployed"

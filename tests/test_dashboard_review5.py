@@ -198,3 +198,26 @@ def test_the_chart_caption_names_the_missing_months_not_a_single_month():
         "9/2023, 11/2023"
     )
     assert missing_months(past[:2], "sv") == ""
+
+
+@pytest.mark.parametrize(
+    ("rule", "page"),
+    [("working_age_decline", "/population"), ("occupation_shortage", "/occupations")],
+)
+def test_a_population_or_occupation_alert_opens_the_page_that_charts_it(rule, page):
+    """ "Open the chart" of a working-age decline led to the unemployment forecast."""
+    url = alert_page.chart_url("213", rule, "sv", ["unemployed"])
+    assert url == f"{page}?lang=sv&area=213#chart"
+    assert alert_page.chart_url("213", "seasonal_rise", "fi", ["unemployed"]).startswith(
+        "/forecasts?"
+    )
+
+
+@pytest.mark.parametrize("name", ["population", "occupations"])
+def test_the_pages_alerts_link_to_have_the_chart_anchor(name):
+    from pathlib import Path
+
+    from service.routers.dashboard import templates
+
+    source = Path(templates.env.loader.searchpath[0], f"{name}.html").read_text()
+    assert '<figure id="chart">' in source
