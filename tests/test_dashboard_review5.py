@@ -221,3 +221,42 @@ def test_the_pages_alerts_link_to_have_the_chart_anchor(name):
 
     source = Path(templates.env.loader.searchpath[0], f"{name}.html").read_text()
     assert '<figure id="chart">' in source
+
+
+def _base_page(dates: list[dict[str, Any]], lang: str) -> str:
+    from service.i18n import texts as ui
+    from service.routers.dashboard import templates
+
+    child = templates.env.from_string('{% extends "base.html" %}')
+    t = ui(lang)
+    return child.render(
+        lang=lang,
+        t=t,
+        nav=(),
+        languages=[],
+        data_dates=dates,
+        page_title="x",
+        url_for=lambda name, path: f"/static/{path}",
+    )
+
+
+def _dated(cube: str, period: str, stale: bool, expected: str) -> dict[str, Any]:
+    return {"source": cube, "cube": cube, "period": period, "stale": stale, "expected": expected}
+
+
+def test_many_stale_sources_make_one_notice_not_a_screen_of_boxes():
+    """The training page on a 390 px phone began with five stale-data boxes (two screens
+    before a figure): several stale sources are one notice naming each with its date."""
+    dates = [
+        _dated("commuting", "2017", True, "30.11.2020"),
+        _dated("registers", "6/2026", True, "31.8.2026"),
+        _dated("population_totals", "2025", False, "15.4.2027"),
+    ]
+    html = _base_page(dates, "en")
+    assert html.count('class="notice stale"') == 1
+    assert "commuting 2017: 30.11.2020" in html and "registers 6/2026: 31.8.2026" in html
+    assert "population_totals 2025:" not in html  # fresh: only on the data-date line
+    one = _base_page(dates[1:], "fi")
+    assert one.count('class="notice stale"') == 1
+    assert "uudempia odotettiin viimeistään 31.8.2026" in one
+    assert 'class="notice stale"' not in _base_page(dates[2:], "sv")
