@@ -237,6 +237,8 @@ def _legend(legend: dict[str, str], height: int, left: int, *, with_history: boo
             legend["outer"],
         ),
     ]
+    if legend["outer"] == legend["inner"]:
+        items.pop()  # one band drawn twice (e.g. 80 % as both): name it once
     out, pos = [], left
     for mark, text in items[0 if with_history else 1 :]:
         out.append(

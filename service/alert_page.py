@@ -9,6 +9,7 @@ GET query parameters, so the page works without JavaScript.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -27,12 +28,20 @@ def rule_title(rule: str, lang: str) -> str:
     return entry.title[lang] if entry is not None else rule
 
 
+#: Rules about something else than a register series: the page that charts it.
+RULE_PAGES = {"working_age_decline": "/population", "occupation_shortage": "/occupations"}
+
+
 def chart_url(area: str, rule: str, lang: str, variables: Sequence[str]) -> str:
-    """The forecasts page of the alert's area and series, at the chart.
+    """The page charting what the alert is about, at the chart: the population page for the
+    working-age decline, the occupations page for an occupation's shortage, else the
+    forecasts page of the alert's area and series.
 
     The series is the rule's registered ``series`` when the release forecasts it, else
     ``unemployed`` (every release forecasts it).
     """
+    if rule in RULE_PAGES:
+        return f"{RULE_PAGES[rule]}?{urlencode({'lang': lang, 'area': area})}#{CHART_ANCHOR}"
     entry = registered().get(rule)
     series = entry.series if entry is not None and entry.series else "unemployed"
     variable = series if series in variables else "unemployed"
@@ -51,17 +60,32 @@ def alert_item(detail: Any, lang: str, variables: Sequence[str]) -> dict[str, An
 
     explanation: Mapping[str, Any] = detail.explanation or {}
     numbers = explanation.get("numbers") or {}
-    stored = explanation.get(f"text_{lang}")
     parts = rule_texts(detail.rule, numbers, lang)
     return {
         **detail.model_dump(),
         "summary": explanation.get(f"summary_{lang}") or parts["title"],
-        "text": stored or " ".join(p for p in (parts["detail"], parts["why"]) if p),
+        "text": _text(detail, explanation, parts, lang),
         "rule_title": rule_title(detail.rule, lang),
         "chart_url": chart_url(detail.area, detail.rule, lang, variables),
         "when": _when(detail),
         "events": explanation.get("events", []),
     }
+
+
+def _text(detail: Any, explanation: Mapping[str, Any], parts: Mapping[str, str], lang: str) -> str:
+    """The alert's paragraph, written now from its stored numbers with the rule's current
+    wording (``<area> <month>: <title>. <numbers>. <why>``, as
+    :func:`forecasting.alerts.explain.explain` stores it), so an alert stored before a rule's
+    text was improved reads like a new one; without numbers or month, the stored text."""
+    from service.labels import area_name
+
+    month = str(explanation.get("month") or "")
+    if registered().get(detail.rule) is not None and "numbers" in explanation and month[:7]:
+        with contextlib.suppress(ValueError):
+            when = dt.date.fromisoformat(month[:10])
+            return f"{area_name(detail.area, lang)} {when.month}/{when.year}: {parts['text']}"
+    stored = explanation.get(f"text_{lang}")
+    return str(stored) if stored else " ".join(p for p in (parts["detail"], parts["why"]) if p)
 
 
 def ordered(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

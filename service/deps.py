@@ -162,6 +162,30 @@ def csv_preamble(prov: Provenance, total: int) -> list[str]:
     return [f"{k}: {v}" for k, v in fields.items()] + [f"total_rows: {total}"]
 
 
+def export_provenance(prov: Provenance, total: int, ds: Any = None) -> list[tuple[str, str]]:
+    """The ``provenance`` sheet of an XLSX download: one ``(key, value)`` row per field, one
+    ``data_through <source>`` row per input source (a spreadsheet reader sees each source's
+    data date, not a Python dict) and the units of the dataset and its variables
+    (``units``, ``units <variable>``) where the product records them."""
+    rows: list[tuple[str, str]] = []
+    for key, value in prov.model_dump(mode="json", exclude_none=True).items():
+        if key == "data_through":
+            rows += [(f"data_through {src}", str(v)) for src, v in sorted(value.items())]
+        elif key == "source_tables":
+            rows.append((key, ", ".join(prov.source_tables)))
+        else:
+            rows.append((key, str(value)))
+    if ds is not None:
+        if ds.attrs.get("units"):
+            rows.append(("units", str(ds.attrs["units"])))
+        for name in ds.data_vars:
+            unit = ds[name].attrs.get("units")
+            if unit:
+                rows.append((f"units {name}", str(unit)))
+    rows.append(("total_rows", str(total)))
+    return rows
+
+
 class DataQuery:
     """What every data route takes: release, paging, format and language.
 
@@ -246,8 +270,7 @@ class DataQuery:
 
         headers = {k: v for k, v in headers.items() if k != "Link"}
         if self.export == "xlsx":
-            lines = [line.split(": ", 1) for line in csv_preamble(prov, sel.total)]
-            body = export.xlsx_bytes(sel, self.lang, [(k, v) for k, v in lines])
+            body = export.xlsx_bytes(sel, self.lang, export_provenance(prov, sel.total, sel.ds))
             disposition = f'attachment; filename="{sel.name}.xlsx"'
             return Response(
                 body,

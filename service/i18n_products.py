@@ -18,7 +18,7 @@ SOURCES = {
     "projection_2024": ("väestöennuste 2024", "befolkningsprognos 2024", "population projection 2024"),
     "employment_by_age_education": ("työlliset iän ja koulutuksen mukaan", "sysselsatta efter ålder och utbildning", "employed by age and education"),
     "commuting": ("työssäkäynti", "pendling", "commuting"),
-    "jobs_totals_2019": ("työpaikat 2019", "arbetsplatser 2019", "jobs 2019"),
+    "jobs_totals_2019": ("työpaikat yhteensä", "arbetsplatser totalt", "total jobs"),
     "jobs_by_industry": ("työpaikat toimialoittain", "arbetsplatser efter näringsgren", "jobs by industry"),
     "jobs_by_industry_postcode_shares": ("työpaikat toimialoittain postinumeroalueilla (osuudet)", "arbetsplatser efter näringsgren per postnummerområde (andelar)", "jobs by industry by postcode area (shares)"),
     "national_employment_by_industry": ("työlliset toimialoittain, koko maa", "sysselsatta efter näringsgren, hela landet", "employment by industry, whole country"),

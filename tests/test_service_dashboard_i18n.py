@@ -274,7 +274,7 @@ def test_register_history_line_breaks_at_the_2023_2026_gap(web):
         steps = [b - a for a, b in itertools.pairwise(xs)]
         assert max(steps) < 2 * min(steps)  # no straight line across the missing months
     assert (
-        "month is missing from the data"
+        "months are missing from the data: 11/2023–5/2026"
         in web.get(
             "/forecasts", params={"area": "491", "variable": "unemployed", "lang": "en"}
         ).text

@@ -821,13 +821,34 @@ def _occupation_detail(n: Mapping[str, Any], lang: str) -> str:
     }[lang]
 
 
+#: The data sources ``stale_data`` watches, in words (fi, sv, en); another is named by code.
+STALE_SOURCES = {
+    "registers": (
+        "Työnvälitystilasto", "Arbetsförmedlingsstatistiken", "Employment service statistics"
+    ),
+    "occupations": (
+        "Ammattiryhmien työnvälitystilasto",
+        "Arbetsförmedlingsstatistiken efter yrkesgrupp",
+        "Employment service statistics by occupation",
+    ),
+}  # fmt: skip
+
+
 def _stale_detail(n: Mapping[str, Any], lang: str) -> str:
-    age, last = fmt.number(_n(n, "age_months"), lang), str(n.get("last_month", ""))[:7]
-    return {
-        "fi": f"Uusin kuukausi {last}, {age} kuukautta vanha.",
-        "sv": f"Senaste månaden {last}, {age} månader gammal.",
-        "en": f"Newest month {last}, {age} months old.",
+    """Which source is old, its newest month as people write it (``10/2023``) and its age."""
+    age = fmt.number(_n(n, "age_months"), lang)
+    raw, last = str(n.get("last_month") or ""), "–"
+    if len(raw) >= 7 and raw[4] == "-" and raw[5:7].isdigit():
+        last = f"{int(raw[5:7])}/{raw[:4]}"
+    code = str(n.get("source") or "")
+    names = STALE_SOURCES.get(code)
+    name = names[("fi", "sv", "en").index(lang)] if names else code
+    text = {
+        "fi": f"uusin kuukausi {last}, {age} kuukautta vanha.",
+        "sv": f"senaste månaden {last}, {age} månader gammal.",
+        "en": f"newest month {last}, {age} months old.",
     }[lang]
+    return f"{name}: {text}" if name else text[0].upper() + text[1:]
 
 
 def _life(k: int, n: int, m: int) -> dict[str, int]:

@@ -79,6 +79,11 @@ PAGE_PRODUCTS = {
     "map": ("registers_history",),
 }
 
+#: Pages whose sources are not their products' inputs: the alerts page shows alerts on the
+#: registers, the occupation statistics and the population (working-age decline), so it
+#: dates those three (the ``alerts`` product itself lists no input cubes).
+PAGE_SOURCES = {"alerts": ("registers", "occupations", "population_totals")}
+
 
 def fmt(value: Any, digits: int = 0, lang: str = "fi") -> str:
     """A number for people in ``lang`` (:func:`service.formats.number`), a dash for missing."""
@@ -143,7 +148,8 @@ def data_dates(context: Any, page: str, lang: str) -> list[dict[str, Any]]:
     except EnnakointiError:
         return []
     out = []
-    for cube in _product_cubes(PAGE_PRODUCTS.get(page, ())):
+    sources = PAGE_SOURCES.get(page) or _product_cubes(PAGE_PRODUCTS.get(page, ()))
+    for cube in sources:
         if cube not in recorded:
             continue
         fresh = freshness(cube, recorded[cube], today())
@@ -369,8 +375,28 @@ def forecasts(
         outer=band.outer,
         message=message,
         downloads=files,
-        has_gap=any(not math.isfinite(v) for _, v in past),
+        gaps=missing_months(past, lang),
         tagline_area=tagline_area(area),
+    )
+
+
+def missing_months(past: list[tuple[Any, float]], lang: str) -> str:
+    """The runs of months without a value inside ``past`` (``11/2023–5/2026``, ``3/2024``),
+    as the chart's caption names them; "" when the line has no break."""
+    runs: list[tuple[Any, Any]] = []
+    start = prev = None
+    for when, value in past:
+        if not math.isfinite(value):
+            start = when if start is None else start
+            prev = when
+        elif start is not None:
+            runs.append((start, prev))
+            start = None
+    if start is not None:
+        runs.append((start, prev))
+    return ", ".join(
+        formats.month(a, lang) if a == b else f"{formats.month(a, lang)}–{formats.month(b, lang)}"
+        for a, b in runs
     )
 
 

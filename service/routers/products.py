@@ -23,7 +23,7 @@ from forecasting.io.geo import load_shapes
 from service import formats
 from service import product_views as pv
 from service.charts import bar_chart
-from service.deps import ContextDep
+from service.deps import ContextDep, release_data_through
 from service.i18n import texts
 from service.labels import area_name, label_map
 from service.product_charts import CLASSES, OUTSIDE, choropleth, class_breaks, class_of, pyramid
@@ -201,6 +201,21 @@ def labour(
     )
 
 
+def observed_base(context: Any, cube: str, years: list[int]) -> int | None:
+    """The year a projection is compared with: the last year of ``cube`` with data (the
+    release's ``data_through``), not the first year of a long series (a 2035 projection
+    against 1987 tells a planner nothing); the first year when the release does not say."""
+    if not years:
+        return None
+    with contextlib.suppress(EnnakointiError, ValueError):
+        through = release_data_through(context.releases.open()).get(cube, "")
+        last = int(through[:4])
+        observed = [y for y in years if y <= last]
+        if observed:
+            return observed[-1]
+    return years[0]
+
+
 @router.get("/jobs", response_class=HTMLResponse)
 def jobs(
     request: Request,
@@ -212,7 +227,7 @@ def jobs(
     t, area, name, ds = _page(context, lang, area, "jobs_by_industry")
     years = pv.population_years(ds) if ds is not None else []
     year = _pick_year(years, year, last=True)
-    base = years[0] if years else None
+    base = observed_base(context, "jobs_by_industry", years)
     rows: list[dict[str, Any]] = []
     if ds is not None and year is not None and base is not None:
         rows = pv.jobs_rows(ds, area, base, year, label_map("industry", lang))
