@@ -123,3 +123,34 @@ def test_the_release_product_equals_one_labour_supply_call(cubes: Inputs, tmp_pa
     )  # fmt: skip
     xr.testing.assert_equal(got, whole)
     assert {k: got.attrs[k] for k in whole.attrs} == whole.attrs
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_components_equal_the_axis_sums(dtype: type) -> None:
+    """The components of whole-number draws (float32: sexes added once, age groups by a 0/1
+    matrix product) and of the expected path (float64) are the numbers of the axis sums
+    they replace, bit for bit."""
+    from forecasting.demography.labour import AGES, labour_components, retirement_weights
+
+    rng = np.random.default_rng(7)
+    codes = ["a", "b", "c"]
+    years = np.arange(2025, 2029)
+    pop: np.ndarray = rng.integers(0, 4000, size=(30, 3, 4, 2, AGES.size)).astype(dtype)
+    if dtype == np.float64:  # the expected path: fractional persons
+        pop *= rng.uniform(0.5, 1.5, size=pop.shape)
+    e = rng.uniform(0.0, 1.0, size=(3, 4, AGES.size))
+    rates = xr.DataArray(
+        e, dims=("area", "year", "age"), coords={"area": codes, "year": years, "age": AGES}
+    )
+    ratio = xr.DataArray(rng.uniform(1.0, 1.2, 3), dims="area", coords={"area": codes})
+    got = labour_components(rates, ratio, 55)(codes, pop)
+    both = pop.sum(axis=3, dtype=np.float64)
+    employed = np.einsum("dntx,ntx->dnt", both, e)
+    retire = np.einsum("dntx,ntx->dnt", both, retirement_weights(e, 55))
+    retire[:, :, 0] = np.nan
+    expected = [
+        both.sum(axis=-1), both[..., :15].sum(axis=-1), both[..., 15:65].sum(axis=-1),
+        both[..., 65:].sum(axis=-1), both[..., 20:70].sum(axis=-1), employed,
+        employed * ratio.values[None, :, None], retire,
+    ]  # fmt: skip
+    np.testing.assert_array_equal(got, np.moveaxis(np.stack(expected, axis=-1), 1, 0))

@@ -335,20 +335,29 @@ def retirement_weights(rates: np.ndarray, min_age: int) -> np.ndarray:
 def labour_components(
     rates: xr.DataArray, lf_ratio: xr.DataArray, min_age: int
 ) -> Callable[[list[str], np.ndarray], np.ndarray]:
-    """An engine components function: (codes, pop (D, n, T, 2, X)) -> (n, D, T, K)."""
+    """An engine components function: (codes, pop (D, n, T, 2, X)) -> (n, D, T, K).
+
+    Sampled draws (float32) are whole persons, so their sums over sex and age are exact in
+    any order: one float64 addition of the sexes and one product with the 0/1 matrix of the
+    age groups (a fifth of the time of the axis sums, the same numbers). The expected path
+    (float64, fractional) keeps the axis sums. Employed and retirements (fractional) are
+    the same ``einsum`` either way.
+    """
 
     def components(codes: list[str], pop: np.ndarray) -> np.ndarray:
-        both = pop.sum(axis=3, dtype=np.float64)  # (D, n, T, X)
+        if pop.dtype == np.float32:  # draws: whole numbers
+            both = np.add(pop[:, :, :, 0], pop[:, :, :, 1], dtype=np.float64)  # (D, n, T, X)
+            groups = both @ _AGE_GROUPS
+            counts = [groups[..., k] for k in range(_AGE_GROUPS.shape[1])]
+        else:
+            both = pop.sum(axis=3, dtype=np.float64)
+            counts = [both[..., lo:hi].sum(axis=-1) for lo, hi in _AGE_SPANS]
         e = rates.sel(area=codes).transpose("area", "year", "age").values  # (n, T, X)
         employed = np.einsum("dntx,ntx->dnt", both, e)
         retire = np.einsum("dntx,ntx->dnt", both, retirement_weights(e, min_age))
         retire[:, :, 0] = np.nan  # no flow into the base year
         parts = [
-            both.sum(axis=-1),
-            both[..., :15].sum(axis=-1),
-            both[..., 15:65].sum(axis=-1),
-            both[..., 65:].sum(axis=-1),
-            both[..., 20:70].sum(axis=-1),
+            *counts,
             employed,
             employed * lf_ratio.sel(area=codes).values[None, :, None],
             retire,
@@ -356,6 +365,14 @@ def labour_components(
         return np.moveaxis(np.stack(parts, axis=-1), 1, 0)
 
     return components
+
+
+#: Ages of the whole-person components (population, 0-14, 15-64, 65+, 20-69), and as a 0/1
+#: matrix (X, 5).
+_AGE_SPANS = ((0, AGES.size), (0, 15), (15, 65), (65, AGES.size), (20, 70))
+_AGE_GROUPS = np.zeros((AGES.size, len(_AGE_SPANS)))
+for _k, (_lo, _hi) in enumerate(_AGE_SPANS):
+    _AGE_GROUPS[_lo:_hi, _k] = 1.0
 
 
 def _indicators(parts: np.ndarray) -> dict[str, np.ndarray]:
