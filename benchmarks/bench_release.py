@@ -408,6 +408,20 @@ def report(figures: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+BEGIN, END = "<!-- bench_release: begin -->", "<!-- bench_release: end -->"
+
+
+def with_figures(path: Path, figures: str) -> str:
+    """The text of ``path`` with the generated ``figures`` between the markers (at the top
+    when there are none yet): the prose written around them by hand stays."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    block = f"{BEGIN}\n{figures}\n{END}\n"
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        return head + block + "\n" + rest.split(END, 1)[1].lstrip("\n")
+    return block + ("\n" + text if text else "")
+
+
 def summarise_builds(runs: list[dict[str, Any]]) -> dict[str, Any]:
     by = {r["tag"]: r for r in runs}
     same = {"files": "digests", "values+attrs": "values"}
@@ -488,7 +502,7 @@ def main() -> None:
             if any(v != "identical" for v in figures["identity"].values()):
                 print("NOT IDENTICAL to the reference", flush=True)
     OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(report(figures) + "\n", encoding="utf-8")
+    OUT.write_text(with_figures(OUT, report(figures)), encoding="utf-8")
     json_out.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {OUT}")
 
