@@ -202,16 +202,24 @@ if __name__ == "__main__":
     with prefect_api():  # the settings' start-up timeout and telemetry; a server it owns
         info = run_release(scope=sys.argv[1], area="TA23", seed=20250101,
                            workers=int(sys.argv[2]), store_root=sys.argv[3],
-                           work_dir=sys.argv[4], alerts=False)
+                           work_dir=sys.argv[4], alerts=False,
+                           products=sys.argv[5].split(",") if sys.argv[5:] else None)
     print("RESULT " + json.dumps({"id": info.id, "path": str(info.path),
                                   "seconds": time.perf_counter() - t0}))
 """
 
 
 def build(
-    scope: str, workers: int, python: str, tmp: Path, tag: str, root: Path = ROOT
+    scope: str,
+    workers: int,
+    python: str,
+    tmp: Path,
+    tag: str,
+    root: Path = ROOT,
+    products: str | None = None,
 ) -> dict[str, Any]:
-    """Build ``scope`` on ``workers`` with the code of ``root`` (default: this checkout)."""
+    """Build ``scope`` on ``workers`` with the code of ``root`` (default: this checkout);
+    ``products``: comma-separated names (their needs are added), default every product."""
     script = tmp / "build.py"
     script.write_text(BUILD)
     env = {**os.environ, "PREFECT_HOME": str(tmp / f"prefect-{tag}")}
@@ -227,6 +235,7 @@ def build(
             str(workers),
             str(tmp / f"store-{tag}"),
             str(tmp / f"w-{tag}"),
+            *([products] if products else []),
         ],
         capture_output=True,
         text=True,
@@ -312,7 +321,7 @@ def compare_datasets(got: Path, reference: Path) -> dict[str, str]:
     return out
 
 
-def reference_build(commit: str, python: str, tmp: Path) -> Path:
+def reference_build(commit: str, python: str, tmp: Path, products: str | None = None) -> Path:
     """The national release of ``commit`` on 1 worker (a temporary git worktree); its path."""
     tree = tmp / "reference-tree"
     subprocess.run(
@@ -324,7 +333,7 @@ def reference_build(commit: str, python: str, tmp: Path) -> Path:
         shared = ROOT.parent / "shared"  # the data link the default settings look for
         if shared.exists() and not (tree.parent / "shared").exists():
             (tree.parent / "shared").symlink_to(shared)
-        result = build("national", 1, python, tmp, "reference", root=tree)
+        result = build("national", 1, python, tmp, "reference", root=tree, products=products)
     finally:
         subprocess.run(
             ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)],
@@ -340,20 +349,23 @@ def builds(
     area: bool = True,
     reference: str | None = None,
     reference_commit: str | None = None,
+    products: str | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """The build runs and, with a reference, the identity of national-2 with it."""
     plan = [("area", 1, "area-1a"), ("area", 1, "area-1b"), ("area", 2, "area-2")] if area else []
     if national:
         plan += [("national", 1, "national-1"), ("national", 2, "national-2")]
     with tempfile.TemporaryDirectory() as tmp:
-        runs = [build(scope, w, python, Path(tmp), tag) for scope, w, tag in plan]
+        runs = [
+            build(scope, w, python, Path(tmp), tag, products=products) for scope, w, tag in plan
+        ]
         identity: dict[str, str] = {}
         by = {r["tag"]: r for r in runs}
         if national and (reference or reference_commit):
             ref = (
                 Path(reference)
                 if reference
-                else reference_build(str(reference_commit), python, Path(tmp))
+                else reference_build(str(reference_commit), python, Path(tmp), products)
             )
             identity = compare_datasets(Path(by["national-2"]["path"]), ref)
         return runs, identity
@@ -375,6 +387,8 @@ def report(figures: dict[str, Any]) -> str:
     if figures.get("builds"):
         lines += [
             "## Builds (cold: new process, ephemeral Prefect server, empty work area)",
+            "",
+            f"Products: {figures.get('products', 'all')}.",
             "",
             "| run | scope | workers | wall s | CPU s | load (1 min) | datasets |",
             "|---|---|---|---|---|---|---|",
@@ -406,6 +420,20 @@ def report(figures: dict[str, Any]) -> str:
             "",
         ]
     return "\n".join(lines)
+
+
+BEGIN, END = "<!-- bench_release: begin -->", "<!-- bench_release: end -->"
+
+
+def with_figures(path: Path, figures: str) -> str:
+    """The text of ``path`` with the generated ``figures`` between the markers (at the top
+    when there are none yet): the prose written around them by hand stays."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    block = f"{BEGIN}\n{figures}\n{END}\n"
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        return head + block + "\n" + rest.split(END, 1)[1].lstrip("\n")
+    return block + ("\n" + text if text else "")
 
 
 def summarise_builds(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -457,6 +485,9 @@ def main() -> None:
         help="also build the national scope of this commit (e.g. main) and check identity",
     )
     parser.add_argument("--reference", help="folder of a reference national release's *.nc")
+    parser.add_argument(
+        "--products", help="build only these products (comma-separated; their needs added)"
+    )
     parser.add_argument("--publish-child", nargs=2, metavar=("ROOT", "SEED"))
     args = parser.parse_args()
     if args.publish_child:
@@ -479,7 +510,9 @@ def main() -> None:
             area=not args.skip_area,
             reference=args.reference,
             reference_commit=args.reference_commit,
+            products=args.products,
         )
+        figures["products"] = args.products or "all"
         figures["reference"] = args.reference_commit or args.reference or ""
         figures["build_summary"] = summarise_builds(figures["builds"])
         print("builds:", json.dumps(figures["build_summary"], indent=1), flush=True)
@@ -488,7 +521,7 @@ def main() -> None:
             if any(v != "identical" for v in figures["identity"].values()):
                 print("NOT IDENTICAL to the reference", flush=True)
     OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(report(figures) + "\n", encoding="utf-8")
+    OUT.write_text(with_figures(OUT, report(figures)), encoding="utf-8")
     json_out.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {OUT}")
 

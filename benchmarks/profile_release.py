@@ -1,12 +1,15 @@
 """CPU seconds per product of a release, in one process (no Prefect, no Dask).
 
     python benchmarks/profile_release.py [--scope national] [--products a,b] [--out FILE.json]
+        [--before EARLIER.json]
 
 Runs the step functions of :mod:`forecasting.release` in build order exactly as the flow does
 (``run_step`` / ``run_unit`` / ``run_combine`` through a fresh work area) and records
 ``time.process_time()`` of the process per product (the numba threads included), plus the
 whole process (imports, ingest). Wall seconds are printed too but mean little on a shared
 machine. The per-unit figures show how evenly a mapped product spreads over workers.
+``--before`` prints a Markdown table of CPU s per product beside an earlier ``--out`` file
+(e.g. of the commit before a change) and writes it into the JSON as ``table``.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -30,6 +34,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20250101)
     parser.add_argument("--products", help="comma-separated (default: every product)")
     parser.add_argument("--out", help="write the figures as JSON here")
+    parser.add_argument("--before", help="an earlier --out file to compare with")
     args = parser.parse_args()
 
     from forecasting import release
@@ -65,6 +70,7 @@ def main() -> None:
                 "cpu_s": round(time.process_time() - c0, 2),
                 "wall_s": round(time.perf_counter() - w0, 2),
                 "max_unit_cpu_s": max(unit_cpu.values(), default=None),
+                "unit_cpu_s": unit_cpu,
             }
             rows.append(row)
             print(json.dumps(row), flush=True)
@@ -80,8 +86,34 @@ def main() -> None:
         "wall_s": round(time.perf_counter() - wall0, 1),
     }
     print(json.dumps({k: v for k, v in figures.items() if k != "products"}), flush=True)
+    if args.before:
+        before = json.loads(Path(args.before).read_text(encoding="utf-8"))
+        figures["table"] = compare(before, figures)
+        print(figures["table"], flush=True)
     if args.out:
         Path(args.out).write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
+
+
+def compare(before: dict[str, Any], after: dict[str, Any]) -> str:
+    """Markdown rows: product, units, CPU s and largest unit's CPU s before and after."""
+    old = {str(r["product"]): r for r in before["products"]}
+    lines = [
+        f"| product | units | CPU s before ({before['when']}) | CPU s after ({after['when']}) "
+        "| largest unit CPU s before -> after |",
+        "|---|---|---|---|---|",
+    ]
+    for row in after["products"]:
+        was = old.get(str(row["product"]), {})
+        units = f"{was.get('units', '-')} -> {row['units']}"
+        largest = f"{was.get('max_unit_cpu_s') or '-'} -> {row.get('max_unit_cpu_s') or '-'}"
+        lines.append(
+            f"| {row['product']} | {units} | {was.get('cpu_s', '-')} | {row['cpu_s']} "
+            f"| {largest} |"
+        )
+    lines.append(
+        f"| **steps, total** | | {before.get('steps_cpu_s')} | {after.get('steps_cpu_s')} | |"
+    )
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ all 45 employment areas with ``scope="national"`` and ``task_runner="dask"``.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -311,8 +312,28 @@ def make_task_runner(
             "threads_per_worker": 1,
             "processes": True,
             "dashboard_address": None,
+            "env": worker_env(workers),
         },
     )
+
+
+#: Thread pools a worker process sizes from the environment when it starts (numba's
+#: ``prange`` kernels, BLAS).
+THREAD_VARIABLES = (
+    "NUMBA_NUM_THREADS",
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+)
+
+
+def worker_env(workers: int) -> dict[str, str]:
+    """The environment of each local Dask worker: its share of the machine's cores for its
+    thread pools, so ``workers`` processes do not each run a pool as wide as the machine (on
+    2 cores, 2 workers ran 4 numba threads). The kernels draw per draw and area, so the
+    numbers do not depend on the threads (the 1- and 2-worker releases are identical)."""
+    share = str(max(1, (os.cpu_count() or 1) // workers))
+    return dict.fromkeys(THREAD_VARIABLES, share)
 
 
 @contextmanager

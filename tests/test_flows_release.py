@@ -5,6 +5,7 @@ The one Prefect harness smoke test is in ``test_flows_release_harness.py``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -268,7 +269,11 @@ def test_task_runner_choice() -> None:
     from prefect_dask import DaskTaskRunner
 
     assert isinstance(flow.make_task_runner(None, 1), ThreadPoolTaskRunner)
-    assert isinstance(flow.make_task_runner(None, 2), DaskTaskRunner)
+    dask = flow.make_task_runner(None, 2)
+    assert isinstance(dask, DaskTaskRunner)
+    env = dask.cluster_kwargs["env"]  # each worker's share of the cores for its thread pools
+    assert env["NUMBA_NUM_THREADS"] == str(max(1, (os.cpu_count() or 1) // 2))
+    assert set(env) == set(flow.THREAD_VARIABLES)
     assert isinstance(flow.make_task_runner("thread", 2), ThreadPoolTaskRunner)
     with pytest.raises(ValueError):
         flow.make_task_runner("spark", 1)  # type: ignore[arg-type]

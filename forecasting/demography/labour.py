@@ -427,20 +427,29 @@ def retirement_weights(rates: np.ndarray, min_age: int) -> np.ndarray:
 def labour_components(
     rates: xr.DataArray, lf_ratio: xr.DataArray, min_age: int
 ) -> Callable[[list[str], np.ndarray], np.ndarray]:
-    """An engine components function: (codes, pop (D, n, T, 2, X)) -> (n, D, T, K)."""
+    """An engine components function: (codes, pop (D, n, T, 2, X)) -> (n, D, T, K).
+
+    Sampled draws (float32) are whole persons, so their sums over sex and age are exact in
+    any order: one float64 addition of the sexes and one product with the 0/1 matrix of the
+    age groups (a fifth of the time of the axis sums, the same numbers). The expected path
+    (float64, fractional) keeps the axis sums. Employed and retirements (fractional) are
+    the same ``einsum`` either way.
+    """
 
     def components(codes: list[str], pop: np.ndarray) -> np.ndarray:
-        both = pop.sum(axis=3, dtype=np.float64)  # (D, n, T, X)
+        if pop.dtype == np.float32:  # draws: whole numbers
+            both = np.add(pop[:, :, :, 0], pop[:, :, :, 1], dtype=np.float64)  # (D, n, T, X)
+            groups = both @ _AGE_GROUPS
+            counts = [groups[..., k] for k in range(_AGE_GROUPS.shape[1])]
+        else:
+            both = pop.sum(axis=3, dtype=np.float64)
+            counts = [both[..., lo:hi].sum(axis=-1) for lo, hi in _AGE_SPANS]
         e = rates.sel(area=codes).transpose("area", "year", "age").values  # (n, T, X)
         employed = np.einsum("dntx,ntx->dnt", both, e)
         retire = np.einsum("dntx,ntx->dnt", both, retirement_weights(e, min_age))
         retire[:, :, 0] = np.nan  # no flow into the base year
         parts = [
-            both.sum(axis=-1),
-            both[..., :15].sum(axis=-1),
-            both[..., 15:65].sum(axis=-1),
-            both[..., 65:].sum(axis=-1),
-            both[..., 20:70].sum(axis=-1),
+            *counts,
             employed,
             employed * lf_ratio.sel(area=codes).values[None, :, None],
             retire,
@@ -448,6 +457,14 @@ def labour_components(
         return np.moveaxis(np.stack(parts, axis=-1), 1, 0)
 
     return components
+
+
+#: Ages of the whole-person components (population, 0-14, 15-64, 65+, 20-69), and as a 0/1
+#: matrix (X, 5).
+_AGE_SPANS = ((0, AGES.size), (0, 15), (15, 65), (65, AGES.size), (20, 70))
+_AGE_GROUPS = np.zeros((AGES.size, len(_AGE_SPANS)))
+for _k, (_lo, _hi) in enumerate(_AGE_SPANS):
+    _AGE_GROUPS[_lo:_hi, _k] = 1.0
 
 
 def _indicators(parts: np.ndarray) -> dict[str, np.ndarray]:
@@ -462,6 +479,31 @@ def _indicators(parts: np.ndarray) -> dict[str, np.ndarray]:
     return named
 
 
+#: Indicators of :func:`_indicators`, in this order (the components, then the ratios).
+INDICATORS = (*COMPONENTS, "demographic_dependency_ratio", "economic_dependency_ratio")
+
+
+def _summarise(parts: np.ndarray, draws: int) -> np.ndarray:
+    """Statistics (indicator, stat, T) of one area's summed components ``parts`` (D, T, K):
+    the mean and the quantiles of :data:`STATS` over the draws (NaN without draws, and where
+    the first draw is NaN). One quantile call for every indicator: each column's order
+    statistics are its own, so the numbers are those of one call per indicator."""
+    named = _indicators(parts)
+    values = np.stack([named[name] for name in INDICATORS], axis=1)  # (D, I, T)
+    out = np.full((len(INDICATORS), 1 + len(STATS), values.shape[-1]), np.nan)
+    mean, quant = draw_quantiles(np.nan_to_num(values, nan=0.0), list(STATS.values()))
+    valid = ~np.isnan(values[0])
+    out[:, 0] = np.where(valid, mean, np.nan)
+    if draws:
+        out[:, 1:] = np.where(valid[:, None], np.moveaxis(quant, 0, 1), np.nan)
+    return out
+
+
+def _as_named(stats: np.ndarray) -> dict[str, np.ndarray]:
+    """(area, indicator, stat, T) -> {indicator: (area, stat, T)}."""
+    return {name: stats[:, i] for i, name in enumerate(INDICATORS)}
+
+
 def _run_labour(
     req: Request, rateset: RateSet, rates: xr.DataArray, ratio: xr.DataArray
 ) -> dict[str, np.ndarray]:
@@ -470,16 +512,10 @@ def _run_labour(
     comp = labour_components(rates, ratio, la.retirement_min_age)
     where = {a: i for i, a in enumerate(req.scope.areas)}
     horizon = req.until - req.base_year + 1
-    out: dict[str, np.ndarray] = {}
+    out = np.full((len(where), len(INDICATORS), 1 + len(STATS), horizon), np.nan)
     for code, parts in engine.run(rateset, req.scope, comp, draws=req.draws, seed=req.seed):
-        for name, values in _indicators(parts).items():
-            stats = out.setdefault(name, np.full((len(where), 1 + len(STATS), horizon), np.nan))
-            mean, quant = draw_quantiles(np.nan_to_num(values, nan=0.0), list(STATS.values()))
-            valid = ~np.isnan(values[0])
-            stats[where[code], 0] = np.where(valid, mean, np.nan)
-            if req.draws:
-                stats[where[code], 1:] = np.where(valid, quant, np.nan)
-    return out
+        out[where[code]] = _summarise(parts, req.draws)
+    return _as_named(out)
 
 
 def _by_age(
@@ -527,6 +563,14 @@ def _prepare(
 ) -> tuple[RateSet, xr.DataArray, dict[str, np.ndarray]]:
     """Rates, employment rates by age and the indicator statistics of ``req``; ``rateset``
     is :func:`estimate_rates` of ``req`` when the caller has it (checked, not recomputed)."""
+    rateset, rates, ratio = _prepare_rates(cubes, req, rateset)
+    return rateset, rates, _run_labour(req, rateset, rates, ratio)
+
+
+def _prepare_rates(
+    cubes: _data.Cubes, req: Request, rateset: RateSet | None = None
+) -> tuple[RateSet, xr.DataArray, xr.DataArray]:
+    """Rates, employment rates (area, year, age) and labour force per employed (area,)."""
     if rateset is None:
         rateset = estimate_rates(cubes, req.base_year, req.until, req.assumptions)
     elif (rateset.base_year, rateset.until) != (req.base_year, req.until) or (
@@ -550,7 +594,7 @@ def _prepare(
         fixed.sel(area=rateset.codes).values, la,
     )  # fmt: skip
     rates = (rates * trend).clip(0.0, 1.0).transpose("area", "year", "age")
-    return rateset, rates, _run_labour(req, rateset, rates, ratio)
+    return rateset, rates, ratio
 
 
 def labour_supply(
@@ -563,6 +607,7 @@ def labour_supply(
     draws: int = 1000,
     seed: int | None = None,
     assumptions: DemographyAssumptions | dict | None = None,
+    rateset: RateSet | None = None,
 ) -> xr.Dataset:
     """Projected labour supply by municipality and year, with intervals.
 
@@ -575,14 +620,24 @@ def labour_supply(
     lo80, hi80, lo95, hi95``) ``population, working_age_15_64, working_age_20_69, employed,
     labour_force, demographic_dependency_ratio, economic_dependency_ratio`` (persons on
     31.12.; ratios per person), and ``employed_by_age`` (area, time, age), the expected
-    employed residents.
+    employed residents. ``rateset``: :func:`estimate_rates` of the same request when the
+    caller has it (checked, not recomputed).
     """
     req = validate_request(cubes, base_year, until, scope, area, draws, seed, assumptions)
-    rateset, rates, stats = _prepare(cubes, req)
-    names = ["population", "working_age_15_64", "working_age_20_69", "employed", "labour_force",
-             "demographic_dependency_ratio", "economic_dependency_ratio"]  # fmt: skip
-    ds = _dataset(req, stats, names)
+    rateset, rates, stats = _prepare(cubes, req, rateset)
     employed, _ = _by_age(req, rateset, rates, req.assumptions.labour.retirement_min_age)
+    return _supply_dataset(cubes, req, stats, employed)
+
+
+#: The indicators of :func:`labour_supply` (besides ``employed_by_age``).
+SUPPLY = ["population", "working_age_15_64", "working_age_20_69", "employed", "labour_force",
+          "demographic_dependency_ratio", "economic_dependency_ratio"]  # fmt: skip
+
+
+def _supply_dataset(
+    cubes: _data.Cubes, req: Request, stats: dict[str, np.ndarray], employed: np.ndarray
+) -> xr.Dataset:
+    ds = _dataset(req, stats, SUPPLY)
     ds["employed_by_age"] = (("area", "time", "age"), employed)
     ds = ds.assign_coords(age=AGES)
     return _stamp(cubes, ds, req, "employment rates by age times the projected population")
@@ -621,3 +676,205 @@ def retirements(
     ds["retirements_by_age"] = (("area", "time", "age"), retired)
     ds = ds.assign_coords(age=AGES)
     return _stamp(cubes, ds, req, "exits from employment as employment rates fall with age")
+
+
+# -- labour supply in parts (a release maps them over workers) ---------------------------------
+#: Components that are sums of whole persons (float64 whole numbers: exact in any grouping)
+#: and the fractional ones (employment rates times persons), whose aggregate sums depend on
+#: the order of the additions.
+FRACTIONAL = ("employed", "labour_force", "retirements")
+WHOLE = [i for i, c in enumerate(COMPONENTS) if c not in FRACTIONAL]
+EMPLOYED, FORCE, RETIRED = (COMPONENTS.index(c) for c in FRACTIONAL)
+
+
+def labour_supply_part(
+    cubes: _data.Cubes,
+    *,
+    part: int,
+    parts: int,
+    base_year: int | None = None,
+    until: int | None = None,
+    scope: str = "area",
+    area: str = geography.MIKKELI_AREA,
+    draws: int = 1000,
+    seed: int | None = None,
+    assumptions: DemographyAssumptions | dict | None = None,
+    rateset: RateSet | None = None,
+) -> xr.Dataset:
+    """Part ``part`` of ``parts`` of the indicator statistics of :func:`labour_supply` (same
+    other parameters); :func:`combine_labour_parts` joins them, with :func:`labour_by_age`,
+    into the very numbers of one :func:`labour_supply` call.
+
+    The part simulates its runs of whole kernel calls
+    (:func:`~forecasting.demography.projection.split_parts`), exactly the calls of the whole
+    run (draws are seeded per draw and municipality). It returns ``stats`` (done, indicator,
+    stat, year) of its municipalities and of the aggregates wholly inside it, and for every
+    other aggregate ``partial_sums`` (partial, draw, year, component): its members' component
+    sums in the engine's order. The whole-person components add up exactly in any grouping;
+    the fractional ones (employed, labour force, retirements) are floating-point sums whose
+    bits depend on the order, so for the members of an aggregate that began in an earlier
+    part the part also returns ``member_values`` (member, draw, year, pair: employed and
+    retirements) and ``member_ratio`` (labour force per employed), and the combine continues
+    the aggregate's sum member by member in the engine's order, as the whole run adds them.
+
+    Raises
+    ------
+    ValidationError
+        A parameter is out of range, ``draws=0`` with several parts (the expected path's
+        persons are fractional too), or ``rateset`` does not match the request.
+    """
+    from forecasting.demography.projection import split_parts
+
+    req = validate_request(cubes, base_year, until, scope, area, draws, seed, assumptions)
+    if not 0 <= part < parts:
+        raise ValidationError("part", f"must lie in 0..{parts - 1}")
+    if req.draws == 0 and parts > 1:
+        raise ValidationError("parts", "the expected path (draws=0) is computed in one part")
+    rateset, rates, ratio = _prepare_rates(cubes, req, rateset)
+    comp = labour_components(rates, ratio, req.assumptions.labour.retirement_min_age)
+    calls = split_parts(req.scope, parts)[part]
+    mine = {c for call in calls for c in call}
+    order = {c: i for i, c in enumerate(c for call in engine.chunks(req.scope) for c in call)}
+    member_of: dict[str, list[str]] = {}
+    for agg, members in req.scope.aggregates.items():
+        for code in members:
+            member_of.setdefault(code, []).append(agg)
+    # aggregates of this part that began in an earlier one: their members' values go out
+    continued = {
+        agg
+        for agg, members in req.scope.aggregates.items()
+        if mine & set(members) and min(members, key=order.__getitem__) not in mine
+    }
+    done: dict[str, np.ndarray] = {}
+    sums: dict[str, np.ndarray] = {}
+    counts: dict[str, int] = {}
+    shipped: dict[str, np.ndarray] = {}
+    for codes in calls:
+        values = comp(codes, engine.simulate(rateset, codes, req.draws, req.seed))
+        for code, mine_values in zip(codes, values, strict=True):
+            done[code] = _summarise(mine_values, req.draws)
+            for agg in member_of.get(code, []):
+                sums[agg] = mine_values.copy() if agg not in sums else sums[agg] + mine_values
+                counts[agg] = counts.get(agg, 0) + 1
+            if continued.intersection(member_of.get(code, [])):
+                shipped[code] = mine_values[..., [EMPLOYED, RETIRED]]
+    for agg in [a for a in sums if set(req.scope.aggregates[a]) <= mine]:
+        done[agg] = _summarise(sums.pop(agg), req.draws)
+    horizon = req.until - req.base_year + 1
+    shape = (len(INDICATORS), 1 + len(STATS), horizon)
+    ds = xr.Dataset(
+        {
+            "stats": (
+                ("done", "indicator", "stat", "year"),
+                np.stack(list(done.values())) if done else np.empty((0, *shape)),
+            )
+        },
+        coords={"done": list(done), "indicator": list(INDICATORS)},
+    )
+    if sums:
+        ds["partial_sums"] = (
+            ("partial", "draw", "year", "component"),
+            np.stack(list(sums.values())),
+        )
+        ds["members"] = ("partial", np.array([counts[a] for a in sums], dtype=np.int64))
+        ds = ds.assign_coords(partial=list(sums), component=list(COMPONENTS))
+    if shipped:
+        ds["member_values"] = (("member", "draw", "year", "pair"), np.stack(list(shipped.values())))
+        ds["member_ratio"] = ("member", ratio.sel(area=list(shipped)).values.astype(np.float64))
+        ds = ds.assign_coords(member=list(shipped), pair=["employed", "retirements"])
+    return ds.assign_attrs(part=part, parts=parts)
+
+
+def labour_by_age(
+    cubes: _data.Cubes,
+    *,
+    base_year: int | None = None,
+    until: int | None = None,
+    scope: str = "area",
+    area: str = geography.MIKKELI_AREA,
+    draws: int = 1000,
+    seed: int | None = None,
+    assumptions: DemographyAssumptions | dict | None = None,
+    rateset: RateSet | None = None,
+) -> xr.Dataset:
+    """``employed_by_age`` (area, year, age) of :func:`labour_supply` (the expected path; the
+    same parameters), the unit of a release that runs beside the parts."""
+    req = validate_request(cubes, base_year, until, scope, area, draws, seed, assumptions)
+    rateset, rates, _ = _prepare_rates(cubes, req, rateset)
+    employed, _ = _by_age(req, rateset, rates, req.assumptions.labour.retirement_min_age)
+    years = np.arange(req.base_year, req.until + 1)
+    return xr.Dataset(
+        {"employed_by_age": (("area", "year", "age"), employed)},
+        coords={"area": req.scope.areas, "year": years, "age": AGES},
+    )
+
+
+def combine_labour_parts(
+    cubes: _data.Cubes,
+    parts: list[xr.Dataset],
+    by_age: xr.Dataset,
+    *,
+    base_year: int | None = None,
+    until: int | None = None,
+    scope: str = "area",
+    area: str = geography.MIKKELI_AREA,
+    draws: int = 1000,
+    seed: int | None = None,
+    assumptions: DemographyAssumptions | dict | None = None,
+) -> xr.Dataset:
+    """:func:`labour_supply` from every part of :func:`labour_supply_part` and
+    :func:`labour_by_age` (the same parameters): identical to the whole run.
+
+    Raises
+    ------
+    ValidationError
+        When an area is missing, or an aggregate's sums miss members.
+    """
+    req = validate_request(cubes, base_year, until, scope, area, draws, seed, assumptions)
+    where = {a: i for i, a in enumerate(req.scope.areas)}
+    horizon = req.until - req.base_year + 1
+    out = np.full((len(where), len(INDICATORS), 1 + len(STATS), horizon), np.nan)
+    filled: set[str] = set()
+    sums: dict[str, np.ndarray] = {}
+    counts: dict[str, int] = {}
+    for ds in sorted(parts, key=lambda d: int(d.attrs["part"])):
+        # in the part's own layout (a release step transposes to the contract's dim order)
+        done = ds["stats"].transpose("done", "indicator", "stat", "year")
+        if list(map(str, done["indicator"].values)) != list(INDICATORS):
+            raise ValidationError("parts", "indicators differ from this version's")
+        for code, stats in zip(map(str, ds["done"].values), done.values, strict=True):
+            out[where[code]] = stats
+            filled.add(code)
+        if "partial_sums" not in ds:
+            continue
+        partial = ds["partial_sums"].transpose("partial", "draw", "year", "component").values
+        members: list[str] = []
+        if "member_values" in ds:
+            values = ds["member_values"].transpose("member", "draw", "year", "pair").values
+            ratio = ds["member_ratio"].values
+            members = list(map(str, ds["member"].values))
+        for i, agg in enumerate(map(str, ds["partial"].values)):
+            if agg not in sums:  # the aggregate's first part: its sum in the engine's order
+                sums[agg] = partial[i].copy()
+            else:
+                total = sums[agg]
+                total[..., WHOLE] = total[..., WHOLE] + partial[i][..., WHOLE]
+                of_agg = set(req.scope.aggregates[agg])
+                for j in (j for j, code in enumerate(members) if code in of_agg):
+                    employed = values[j, ..., 0]
+                    total[..., EMPLOYED] = total[..., EMPLOYED] + employed
+                    total[..., FORCE] = total[..., FORCE] + employed * ratio[j]
+                    total[..., RETIRED] = total[..., RETIRED] + values[j, ..., 1]
+            counts[agg] = counts.get(agg, 0) + int(ds["members"].values[i])
+    for agg, total in sums.items():
+        if counts[agg] != len(req.scope.aggregates[agg]):
+            raise ValidationError("parts", f"{agg}: {counts[agg]} members in the parts")
+        out[where[agg]] = _summarise(total, req.draws)
+        filled.add(agg)
+    missing = [a for a in req.scope.areas if a not in filled]
+    if missing:
+        raise ValidationError("parts", f"no part holds {missing[:5]}")
+    employed_by_age = by_age["employed_by_age"].transpose("area", "year", "age")
+    return _supply_dataset(
+        cubes, req, _as_named(out), employed_by_age.sel(area=req.scope.areas).values
+    )

@@ -20,7 +20,6 @@ from forecasting import geography
 from forecasting.io.inputs import Inputs
 from forecasting.release.registry import (
     BuildContext,
-    BuildFn,
     CombineFn,
     Product,
     UnitFn,
@@ -76,39 +75,64 @@ POPULATION_CUBES = (
 LABOUR_CUBES = (*POPULATION_CUBES, "employment_by_age_education", "commuting", "registers")
 
 
-def _demography(fn_name: str, immigration: str = "base") -> BuildFn:
-    """A build step calling ``forecasting.demography.<fn_name>`` for the release's scope,
-    from the latest base year with data in the product's cubes (``immigration``: the
-    migration variant, :mod:`forecasting.demography.immigration`)."""
-
-    def build(ctx: BuildContext, inputs: Mapping[str, xr.Dataset], cubes: Inputs) -> xr.Dataset:
-        from forecasting import demography
-
-        fn = getattr(demography, fn_name)
-        base_year = demography.base_years(cubes)[-1]
-        return fn(
-            cubes,
-            base_year=base_year,
-            until=base_year + POPULATION_HORIZON,
-            scope=ctx.scope,
-            area=ctx.area,
-            draws=POPULATION_DRAWS,
-            seed=ctx.seed_for(fn_name),
-            assumptions={"migration": {"immigration": immigration}},
-        )
-
-    return build
-
-
 #: Registered before the register forecasts: their labour force after the last published
 #: year grows with it (one labour force per area and year, forecasting.labour_force).
+#: Parts of a national labour supply (runs of whole kernel calls, as the projection's), each
+#: a task, plus the unit ``BY_AGE`` (the expected employed by age); an area release has one
+#: part. The combine gives the numbers of one ``labour_supply`` call (tests/test_labour_split.py).
+LABOUR_PARTS = 4
+BY_AGE = "by_age"
+
+
+def _labour_units(ctx: BuildContext) -> list[str]:
+    parts = LABOUR_PARTS if ctx.scope == "national" else 1
+    return [*(f"part{i}" for i in range(parts)), BY_AGE]
+
+
+def _labour_request(ctx: BuildContext, cubes: Inputs) -> dict[str, Any]:
+    """The keywords of ``labour_supply`` for the release: the projection's, its own seed."""
+    request = _population_request(ctx, cubes, "base")
+    return {**request, "seed": ctx.seed_for("labour_supply")}
+
+
+def _labour_unit(
+    ctx: BuildContext, unit: str, inputs: Mapping[str, xr.Dataset], cubes: Inputs
+) -> xr.Dataset:
+    """One part of the labour supply's statistics, or its employed by age (``BY_AGE``), from
+    the base rates the projections share (estimated once per process and build)."""
+    from forecasting.demography.labour import labour_by_age, labour_supply_part
+
+    request = _labour_request(ctx, cubes)
+    rateset = _demography_rates(ctx, cubes, "base")
+    if unit == BY_AGE:
+        return labour_by_age(cubes, rateset=rateset, **request)
+    parts = len(_labour_units(ctx)) - 1
+    part = int(unit.removeprefix("part"))
+    return labour_supply_part(cubes, part=part, parts=parts, rateset=rateset, **request)
+
+
+def _labour_combine(
+    ctx: BuildContext,
+    parts: Mapping[str, xr.Dataset],
+    inputs: Mapping[str, xr.Dataset],
+    cubes: Inputs,
+) -> xr.Dataset:
+    """The labour supply from its parts: the same numbers as one ``labour_supply`` call."""
+    from forecasting.demography.labour import combine_labour_parts
+
+    statistics = [parts[u] for u in sorted(parts) if u != BY_AGE]
+    return combine_labour_parts(cubes, statistics, parts[BY_AGE], **_labour_request(ctx, cubes))
+
+
 register(
     Product(
         name="labour_supply",
         stage="demography",
-        requires=("forecasting.demography:labour_supply",),
+        requires=("forecasting.demography.labour:labour_supply_part",),
         cubes=LABOUR_CUBES,
-        build=_demography("labour_supply"),
+        units=_labour_units,
+        build_unit=_labour_unit,
+        combine=_labour_combine,
         metrics=lambda ds: {"areas": int(ds.sizes["area"])},
     )
 )
@@ -536,7 +560,8 @@ def _population_units(ctx: BuildContext) -> list[str]:
 
 
 def _population_request(ctx: BuildContext, cubes: Inputs, immigration: str) -> dict[str, Any]:
-    """The keywords of ``project_population`` for the release (as ``_demography`` gives)."""
+    """The keywords of ``project_population`` for the release, from the latest base year
+    with data in ``cubes``."""
     from forecasting import demography
 
     base_year = demography.base_years(cubes)[-1]
