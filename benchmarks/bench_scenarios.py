@@ -45,10 +45,10 @@ PREVIOUS = (
 
 #: The last figures of this file taken on a quiet machine, kept while re-runs are loaded.
 QUIET = (
-    "Last quiet run (2026-11-28, load 0.1-0.9, before rounds 4-5 added displaced workers by "
-    "age and spillovers): kernel 1,000 x 60 0.72 s wall / 1.41 CPU s; run_scenario with the "
+    "Last quiet run (2026-11-28, load 0.1-0.9, before displaced workers by age and "
+    "spillovers were added): kernel 1,000 x 60 0.72 s wall / 1.41 CPU s; run_scenario with the "
     "baseline run cached 0.77 s / 1.53 CPU s. The closure's re-employment shares above "
-    "changed since then with those model changes (the speed changes of round 5 leave every "
+    "changed since then with those model changes (the later speed changes leave every "
     "output identical)."
 )
 

@@ -1,6 +1,6 @@
 """The base population of 31.12.2025 and the projection 2026..2045 from it.
 
-Targets (brief "Forecast from the present"): the estimated 2025 base population by
+Targets (issue "Forecast from the present"): the estimated 2025 base population by
 municipality, sex and single age reproduces
 
 - the 11re 2025 totals by municipality and sex exactly,

@@ -1,4 +1,5 @@
-"""Defects found trying the dashboard as its users would (review, round 5), each pinned.
+"""Defects found trying the dashboard as its users would (planner, leadership, education
+provider), each pinned.
 
 * leadership could not tell two "data is out of date" alerts apart (no source named) and read
   the newest month as ``2023-10`` instead of ``10/2023`` (the pages' month format,
