@@ -179,9 +179,15 @@ SEASON_MONTHS = 36
 MIN_PAIRS = 24
 #: Count a group is floored at before taking logs (suppressed cells are 2.5).
 SHARE_FLOOR = 0.5
+#: Last months of the occupation data whose deseasonalised log shares set a share's level:
+#: the last month for the unemployed; six for the vacancies, whose monthly counts are small
+#: and volatile (docs/results/occupation_shares.md: mean absolute log-share error 33..60
+#: months ahead 0.49 with six months against 0.54 with one, large groups of Etelä-Savo).
+LEVEL_MONTHS = {"unemployed": 1, "vacancies": 6}
 SHARES_METHOD = (
     "occupation group = share x the area's register forecast (unemployed; vacancies); "
-    "share = the group's share of the area total in the occupation data's last month, "
+    "share = the group's share of the area total in the occupation data's last month "
+    "(unemployed) or the mean of its last six months (vacancies), deseasonalised and "
     "carried across the gap to the forecast months with its calendar-month pattern (mean "
     f"log-share deviation of each calendar month over the last {SEASON_MONTHS} months), "
     "normalised so the groups sum to the area total; share spread at k months after the "
@@ -192,7 +198,7 @@ SHARES_METHOD = (
 
 
 def share_paths(
-    panel: np.ndarray, months: np.ndarray, steps: np.ndarray
+    panel: np.ndarray, months: np.ndarray, steps: np.ndarray, level_months: int = 1
 ) -> tuple[np.ndarray, np.ndarray]:
     """Share paths of the groups and the spread of their log shares, ``steps`` months ahead.
 
@@ -205,12 +211,15 @@ def share_paths(
         ``(T,)`` calendar months (1..12) of the columns.
     steps
         ``(h,)`` months after the share month to forecast (each at least 1).
+    level_months
+        Last months whose deseasonalised log shares are averaged into ``level``.
 
     Returns
     -------
     share
         ``(n, h)``, each column summing to 1: ``exp(level + dev[month])`` normalised over
-        groups, ``level`` the share month's log share less its calendar month's deviation,
+        groups, ``level`` the mean of the last ``level_months`` log shares less their
+        calendar months' deviations,
         ``dev`` each calendar month's mean log share (last :data:`SEASON_MONTHS` months) less
         the mean over calendar months.
     sigma
@@ -234,7 +243,8 @@ def share_paths(
     dev = np.nan_to_num(season - np.nanmean(season, axis=1, keepdims=True), nan=0.0)
     adjusted = log_s - dev[:, months - 1]
     ahead = (months[-1] - 1 + steps) % 12
-    raw = np.exp(adjusted[:, -1][:, None] + dev[:, ahead])
+    level = adjusted[:, -level_months:].mean(axis=1)
+    raw = np.exp(level[:, None] + dev[:, ahead])
     share = raw / raw.sum(axis=0, keepdims=True)
     k_max = max(1, min(int(steps.max()), T - MIN_PAIRS))
     rms = np.zeros((n, k_max + 1))
@@ -289,7 +299,9 @@ def occupations_from_totals(
     points: dict[str, np.ndarray] = {}
     for variable in VARIABLES:
         panel = occupations_panel(sub, variable, hier, len(times))[1:]  # the groups
-        share, sigma = share_paths(panel, times.month.to_numpy(), steps)
+        share, sigma = share_paths(
+            panel, times.month.to_numpy(), steps, LEVEL_MONTHS.get(variable, 1)
+        )
         picked = totals[variable].sel(area=area, statistic=list(STATISTICS))
         total = picked.transpose("time", "statistic").values[None]
         groups = scale_interval(np.repeat(total, len(hier.bottom), axis=0), share, sigma)
@@ -336,7 +348,7 @@ def occupations_from_totals(
             "level_data_through": origin,
             "share_method": SHARES_METHOD,
             "method_note": (
-                f"Occupation groups' shares of the area's unemployed and vacancies in "
+                f"Occupation groups' shares of the area's unemployed and vacancies up to "
                 f"{shares_through} (the latest occupation data), times the register forecast "
                 f"from {origin} (the latest register data); intervals include the shares' "
                 "historical variation."

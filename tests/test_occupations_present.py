@@ -98,14 +98,15 @@ def test_totals_that_do_not_start_after_the_share_month_are_refused(cubes) -> No
     ),
     first=st.integers(1, 40),
     horizon=st.integers(1, 30),
+    level_months=st.integers(1, 12),
 )
 def test_share_paths_sum_to_one_and_spread_never_shrinks(
-    counts: np.ndarray, first: int, horizon: int
+    counts: np.ndarray, first: int, horizon: int, level_months: int
 ) -> None:
     T = counts.shape[1]
     months = (np.arange(T) % 12) + 1
     steps = np.arange(first, first + horizon)
-    share, sigma = share_paths(counts, months, steps)
+    share, sigma = share_paths(counts, months, steps, level_months)
     np.testing.assert_allclose(share.sum(axis=0), 1.0, rtol=1e-12)
     assert np.all(share > 0) and np.all(np.isfinite(sigma)) and np.all(sigma >= 0)
     assert np.all(np.diff(sigma, axis=1) >= -1e-12)
