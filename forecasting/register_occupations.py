@@ -4,6 +4,11 @@ The same engine, calibration and reconciliation as :mod:`forecasting.registers` 
 over 2-digit Ammattiluokitus 2010 groups), on the snapshot's ``occupations`` cube (Etelä-Savo
 ``MK10`` or the whole country ``SSS``). Re-exported by :mod:`forecasting.registers`, where
 the release and the CLI look these names up.
+
+The occupation data can end long before the registers (2023-10 against 2026-06);
+:func:`occupations_from_totals` forecasts from the present instead: the groups' latest shares
+times the area's register forecast (docs/methods/registers.md, "Occupation groups from the
+present"). The release uses it.
 """
 
 from __future__ import annotations
