@@ -253,7 +253,10 @@ def occupation_forecasts(history_time: pd.Timestamp) -> xr.Dataset:
         "statistic": list(STATISTICS),
     }
     ds = xr.Dataset(data, coords=coords)
-    return stamp(ds, source_tables=["tyonv 12ti", FIXTURE], retrieved="2026-11-27")
+    level = f"{history_time:%Y-%m}"
+    note = f"Shares of 2023-10 times the register forecast from {level}."
+    extra = {"shares_data_through": "2023-10", "level_data_through": level, "method_note": note}
+    return stamp(ds, source_tables=["tyonv 12ti", FIXTURE], retrieved="2026-11-27", extra=extra)
 
 
 def preset_scenarios() -> xr.Dataset:

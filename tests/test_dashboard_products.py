@@ -148,6 +148,19 @@ def test_occupations_page_says_shortage_or_surplus(pages):
 
 
 @pytest.mark.slow  # renders every page in three languages once (about 20 s)
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_occupations_page_dates_the_shares_and_the_level_apart(pages, lang):
+    from tests.service_data import registers_history
+
+    last = pd.Timestamp(registers_history()["time"].values[-1])
+    text = _text(pages["/occupations", lang])
+    sentence = texts(lang)["occupations_dates"].format(
+        shares="10/2023", level=f"{last.month}/{last.year}"
+    )
+    assert sentence in text  # shares of the occupation data, level of the registers
+
+
+@pytest.mark.slow  # renders every page in three languages once (about 20 s)
 def test_map_is_small_draws_the_2025_division_and_outlines_the_area(pages):
     html = pages["/map", "fi"]
     svg = re.search(r"<svg.*?</svg>", html, re.S).group(0)

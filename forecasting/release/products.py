@@ -306,25 +306,51 @@ def _occupation_forecasts(
     ctx: BuildContext, inputs: Mapping[str, xr.Dataset], cubes: Inputs
 ) -> xr.Dataset:
     """Unemployed and vacancies by occupation group in Etelä-Savo, with tightness, from the
-    occupation cube's own last month (it is published with the registers but may lag them)."""
-    from forecasting.io.inputs import data_through
-    from forecasting.register_occupations import forecast_occupations
+    present: the groups' shares in the occupation data's last month (it lags the registers)
+    times the release's register forecast of Etelä-Savo (``MK10``), so the groups sum to it.
+    A release without ``MK10`` rows (an employment area's) forecasts the region's two
+    variables with the same engine, origin and horizon."""
+    from forecasting.register_occupations import occupations_from_totals
+    from forecasting.registers import VARIABLES, check_registers, forecast_register_variable
 
-    cube = cubes["occupations"]
-    origin = data_through(cube) or f"{cube['time'].values[-1]}"[:7]
-    seed = ctx.seed_for("occupation_forecasts")
-    return forecast_occupations(cube, origin, REGISTER_HORIZON, "MK10", seed=seed)
+    area = "MK10"
+    totals = inputs.get("register_forecasts")
+    if totals is None or area not in set(map(str, totals["area"].values)):
+        registers = check_registers(cubes["registers"])
+        seed = ctx.seed_for("occupation_forecasts")
+        parts = [
+            forecast_register_variable(
+                registers, v, "latest", REGISTER_HORIZON, "area", area, seed=seed
+            ).sel(area=[area])
+            for v in VARIABLES
+        ]
+        origin = data_through_month(registers)
+        totals = xr.merge(parts, combine_attrs="drop").assign_attrs(
+            origin=origin,
+            source_tables=registers.attrs.get("source_tables", ""),
+            data_version=registers.attrs.get("data_version", ""),
+            seed=seed,
+        )
+    return occupations_from_totals(cubes["occupations"], totals, area)
+
+
+def data_through_month(registers: xr.Dataset) -> str:
+    """The registers' latest month with data (``YYYY-MM``)."""
+    from forecasting.io.inputs import data_through
+
+    return data_through(registers) or f"{registers['time'].values[-1]}"[:7]
 
 
 register(
     Product(
         name="occupation_forecasts",
         stage="models",
-        requires=("forecasting.register_occupations:forecast_occupations",),
-        cubes=("occupations",),
-        needs=("registers_history",),
+        requires=("forecasting.register_occupations:occupations_from_totals",),
+        cubes=("occupations", "registers"),
+        needs=("registers_history", "register_forecasts"),
         build=_occupation_forecasts,
         metrics=lambda ds: {"occupations": int(ds.sizes["occupation"])},
+        version="2",
     )
 )
 

@@ -292,6 +292,11 @@ def occupations(
         start=formats.month(times[0].date() if len(times) else None, lang),
         end=formats.month(times[-1].date() if len(times) else None, lang),
     )
+    if ds is not None and ds.attrs.get("shares_data_through"):
+        caption += " " + t["occupations_dates"].format(
+            shares=formats.period(str(ds.attrs["shares_data_through"]), lang),
+            level=formats.period(str(ds.attrs.get("level_data_through", "")), lang),
+        )
     chart = (
         bar_chart(
             [(f"{r['label']} ({t[r['signal']]})", r["tightness"], None, None) for r in rows],
