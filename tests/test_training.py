@@ -237,3 +237,22 @@ def test_training_needs_follow_the_callers_seed_and_cubes(cubes, needs) -> None:
     assert float(less["supply"].sel(area="TA23").sum()) < float(
         needs["supply"].sel(area="TA23").sum()
     )
+
+
+def test_cumulative_need_is_the_yearly_need_summed_with_its_own_interval(needs) -> None:
+    """The providers' "how many by 2030": the need from the first year summed, per field and
+    in total; the bounds come from the summed draws, so they are narrower than the yearly
+    bounds added up (the years do not all err the same way) but still contain the sum."""
+    yearly = needs["need"].sel(statistic="mean").sum("level")
+    cum = needs["need_cumulative"]
+    np.testing.assert_allclose(
+        cum.sel(statistic="mean").values, yearly.cumsum("time").values, rtol=1e-9
+    )
+    total = needs["need_total_cumulative"].isel(time=-1)
+    np.testing.assert_allclose(
+        float(total.sel(statistic="mean")), float(yearly.sum(("field", "time"))), rtol=1e-9
+    )
+    lo, mean, hi = (total.sel(statistic=s).values for s in ("lo80", "mean", "hi80"))
+    assert (lo <= mean).all() and (mean <= hi).all()
+    added = needs["need_total"].sel(statistic=["lo80", "hi80"]).sum("time")
+    assert ((hi - lo) < (added.sel(statistic="hi80") - added.sel(statistic="lo80")).values).all()
