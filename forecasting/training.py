@@ -424,7 +424,8 @@ CUMULATIVE_LONG_NAME = (
 def cumulative_need(need: xr.DataArray, draws: xr.DataArray, over: tuple[str, ...]) -> xr.DataArray:
     """``need`` summed over the dims ``over`` and cumulated along ``time`` from its first year,
     with the 80 % bounds of the same sums of ``draws`` (dim ``draw``) on a ``statistic`` dim
-    (:data:`NEED_STATISTICS`), last.
+    (:data:`NEED_STATISTICS`), last. A cell without a need (NaN: suppressed) stays NaN in
+    every later sum, never counted as 0.
 
     The bounds are quantiles of each draw's cumulative sum (the years and fields of one draw
     move together as they were drawn), widened to contain the central sum
@@ -432,12 +433,63 @@ def cumulative_need(need: xr.DataArray, draws: xr.DataArray, over: tuple[str, ..
     """
     from forecasting import training_balance
 
-    central = need.sum(over).cumsum("time")
-    summed = draws.sum(over).cumsum("time").transpose("draw", *central.dims)
+    central = need.sum(over, min_count=1).cumsum("time", skipna=False)
+    summed = draws.sum(over, min_count=1).cumsum("time", skipna=False)
+    summed = summed.transpose("draw", *central.dims)
     lo, hi = training_balance._quantiles(summed.values, central.values)
     stat = pd.Index(list(NEED_STATISTICS), name="statistic")
     out = xr.concat([central, central.copy(data=lo), central.copy(data=hi)], dim=stat)
     return out.transpose(..., "statistic")
+
+
+#: How the 80 % interval of a cumulative need was found (:func:`cumulative_to`).
+INTERVAL_FROM_DRAWS = "draws"
+INTERVAL_BOUNDS_SUMMED = "bounds_summed"
+
+
+def cumulative_to(product: xr.Dataset, until: int) -> xr.Dataset:
+    """The need from the product's first year to ``until`` by area and field (levels summed),
+    from a :func:`training_needs` product: ``need`` ``(area, field, statistic)`` and
+    ``need_total`` ``(area, statistic)``, with ``first_year``, ``until`` and
+    ``interval_method`` in attrs.
+
+    A product with :data:`CUMULATIVE_NEEDS` gives the intervals of the summed draws
+    (``interval_method`` :data:`INTERVAL_FROM_DRAWS`). An older product without them has only
+    the yearly bounds: their sums over years and levels are given instead
+    (:data:`INTERVAL_BOUNDS_SUMMED`). That is the interval of the sum if every year and level
+    erred the same way; the chain's years err almost together (a drawn job path is
+    persistent), so it comes close (within 1 % for the Mikkeli area in the tests), but it is
+    an approximation, not a bound. A field without a published
+    need (suppressed, NaN) stays NaN, never 0.
+
+    Raises
+    ------
+    ValidationError
+        ``until`` outside the product's years.
+    """
+    years = pd.DatetimeIndex(product["time"].values).year
+    if until not in set(years):
+        raise ValidationError(
+            "until", f"{until} is not a year of the product ({years.min()}..{years.max()})"
+        )
+    at = int(np.flatnonzero(years == until)[0])
+    if set(CUMULATIVE_NEEDS) <= set(product.data_vars):
+        need = product["need_cumulative"].isel(time=at, drop=True)
+        total = product["need_total_cumulative"].isel(time=at, drop=True)
+        method = INTERVAL_FROM_DRAWS
+    else:
+        upto = product["need"].isel(time=slice(0, at + 1))
+        need = upto.sum(("time", "level"), min_count=1)
+        total = need.sum("field", min_count=1)
+        method = INTERVAL_BOUNDS_SUMMED
+    out = xr.Dataset({"need": need.transpose(..., "statistic"), "need_total": total})
+    out.attrs = {
+        **dict(product.attrs),
+        "first_year": int(years.min()),
+        "until": int(until),
+        "interval_method": method,
+    }
+    return out
 
 
 REPLACEMENT_SHARE_RANGE = (0.65, 0.95)
