@@ -226,7 +226,8 @@ def training_cumulative(
         return None
     cum = training.cumulative_to(ds.sel(area=[area]), until).sel(area=area)
     stats = ("mean", "lo80", "hi80")
-    rows, suppressed = [], []
+    rows: list[dict[str, Any]] = []
+    suppressed: list[dict[str, Any]] = []
     for code in map(str, cum["field"].values):
         cell = cum["need"].sel(field=code)
         values = tuple(_num(cell.sel(statistic=s).values) for s in stats)
@@ -235,7 +236,7 @@ def training_cumulative(
             rows.append({"code": code, "label": label, "need": values})
         else:
             suppressed.append({"code": code, "label": label, "need": None})
-    rows.sort(key=lambda r: -r["need"][0])
+    rows.sort(key=lambda r: -float(r["need"][0]))
     total = tuple(_num(cum["need_total"].sel(statistic=s).values) for s in stats)
     return {
         "rows": rows + suppressed,

@@ -24,7 +24,8 @@ def _need(draws: np.ndarray) -> tuple[xr.DataArray, xr.DataArray]:
 
 
 def test_cumulative_bounds_are_quantiles_of_the_summed_draws_not_summed_bounds() -> None:
-    # Two years, one field, one level, four draws: yearly need (10, 20), (12, 14), (8, 26), (10, 20).
+    # Two years, one field, one level, four draws of the yearly need:
+    # (10, 20), (12, 14), (8, 26), (10, 20).
     draws = np.array([[10, 20], [12, 14], [8, 26], [10, 20]], float)[:, None, :, None]
     need, d = _need(draws)
     out = cumulative_need(need, d, ("level",)).sel(field="01")
@@ -58,3 +59,11 @@ def test_cumulative_need_contains_its_centre_and_grows_with_positive_needs(
     assert (np.diff(mean, axis=1) > 0).all()  # positive needs only add up
     total = cumulative_need(need, d, ("field", "level"))
     assert total.dims == ("time", "statistic")
+
+
+def test_a_missing_year_leaves_the_later_sums_missing_not_zero() -> None:
+    draws = np.array([[10, 20, 5], [12, 14, 5]], float)[:, None, :, None]
+    draws[:, :, 1, :] = np.nan
+    need, d = _need(draws)
+    out = cumulative_need(need, d, ("level",)).sel(field="01", statistic="mean").values
+    assert out[0] == 11.0 and np.isnan(out[1:]).all()

@@ -35,6 +35,12 @@ from tests.service_data import (
 SUPPRESSED_FIELD = "10"
 
 
+def _labels(dim: str, lang: str) -> dict[str, str]:
+    labels = label_map(dim, lang)
+    assert labels is not None
+    return labels
+
+
 def _with_draws(ds: xr.Dataset) -> xr.Dataset:
     """The fixture's product with a suppressed field, a flat-jobs flag and the cumulative
     needs of seeded draws, as :func:`forecasting.training.training_needs` publishes them."""
@@ -87,7 +93,7 @@ def test_the_page_sums_the_need_to_2030_by_default_with_the_interval_of_the_sum(
     rows = _cells(html, "training-cumulative")
     product = _with_draws(training_needs())["need_cumulative"].sel(area="TA23")
     at = product.sel(time=product["time"].dt.year == 2030).isel(time=0)
-    education = label_map("field", "fi")
+    education = _labels("field", "fi")
     got = {r[0]: r[1:] for r in rows[1:]}
     want = at.sel(field="01")
     need, band = got[education["01"]]
@@ -153,7 +159,7 @@ def test_downloads_write_the_flag_in_the_pages_language(web, lang, flag):
 
 def test_a_suppressed_field_is_listed_under_the_training_chart(web):
     html = web.get("/training", params={"lang": "sv", "area": "TA23"}).text
-    name = label_map("field", "sv")[SUPPRESSED_FIELD]
+    name = _labels("field", "sv")[SUPPRESSED_FIELD]
     note = re.search(r'<p class="note" id="training-suppressed">([^<]+)</p>', html)
     assert note and name in note.group(1) and "sekretessbelagt" in note.group(1)
     assert f'<tr class="suppressed"><th scope="row">{name}</th>' in html
@@ -162,7 +168,7 @@ def test_a_suppressed_field_is_listed_under_the_training_chart(web):
 def test_a_suppressed_industry_is_listed_under_the_jobs_chart(web):
     # the fixture's industry X has no published jobs (tests/service_data.py)
     html = web.get("/jobs", params={"lang": "fi", "area": "491"}).text
-    name = label_map("industry", "fi")["X"]
+    name = _labels("industry", "fi")["X"]
     note = re.search(r'<p class="note" id="jobs-suppressed">([^<]+)</p>', html)
     assert note and name in note.group(1)
     assert f'<tr class="suppressed"><th scope="row">{name}</th>' in html
