@@ -241,8 +241,10 @@ def test_training_needs_follow_the_callers_seed_and_cubes(cubes, needs) -> None:
 
 def test_cumulative_need_is_the_yearly_need_summed_with_its_own_interval(needs) -> None:
     """The providers' "how many by 2030": the need from the first year summed, per field and
-    in total; the bounds come from the summed draws, so they are narrower than the yearly
-    bounds added up (the years do not all err the same way) but still contain the sum."""
+    in total, with the 80 % interval of the summed draws. The chain's years err almost
+    together (a drawn job path is persistent), so the yearly bounds added up come within 5 %
+    of that interval here (measured: 0.2-1 % for TA23 and its municipalities, 40 draws): the
+    stated approximation for products without the cumulative variables."""
     yearly = needs["need"].sel(statistic="mean").sum("level")
     cum = needs["need_cumulative"]
     np.testing.assert_allclose(
@@ -250,9 +252,12 @@ def test_cumulative_need_is_the_yearly_need_summed_with_its_own_interval(needs) 
     )
     total = needs["need_total_cumulative"].isel(time=-1)
     np.testing.assert_allclose(
-        float(total.sel(statistic="mean")), float(yearly.sum(("field", "time"))), rtol=1e-9
+        total.sel(statistic="mean").values,
+        yearly.sum(("field", "time")).transpose(*total.sel(statistic="mean").dims).values,
+        rtol=1e-9,
     )
     lo, mean, hi = (total.sel(statistic=s).values for s in ("lo80", "mean", "hi80"))
-    assert (lo <= mean).all() and (mean <= hi).all()
+    assert (lo <= mean).all() and (mean <= hi).all() and (hi > lo).all()
     added = needs["need_total"].sel(statistic=["lo80", "hi80"]).sum("time")
-    assert ((hi - lo) < (added.sel(statistic="hi80") - added.sel(statistic="lo80")).values).all()
+    width = (added.sel(statistic="hi80") - added.sel(statistic="lo80")).values
+    np.testing.assert_allclose(hi - lo, width, rtol=0.05)
