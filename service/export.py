@@ -2,7 +2,7 @@
 
 Both are unpaged (every row of the selection, up to :data:`MAX_EXPORT_ROWS`, the row limit
 of an Excel sheet) and carry the same columns and values as the JSON rows
-(:func:`service.cubes.rows`).
+(:func:`service.cubes.rows`), text values in the request's language (below).
 
 * ``csv-fi``: UTF-8 with a byte-order mark (so Excel detects the encoding), ``;`` between
   cells, decimal comma, text cells neutralised against formulas
@@ -11,6 +11,10 @@ of an Excel sheet) and carry the same columns and values as the JSON rows
 * ``xlsx``: sheet ``data`` (header row, then the rows; ``time`` as real dates) and sheet
   ``provenance`` (key, value). Text that a spreadsheet would take for a formula or an error
   code stays text.
+
+Both are for people, so text values of the cells (flags such as ``replacement_share_flag``,
+the status meanings) are written in the request's language
+(:func:`service.i18n_products.value_label`); the JSON and ``format=csv`` keep the codes.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from forecasting.errors import ValidationError
 from forecasting.io.files import csv_line
 from service import cubes
+from service.i18n_products import value_label
 
 BOM = "\ufeff"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -46,12 +51,28 @@ def check_size(sel: cubes.Selection) -> None:
         )
 
 
+def localised_rows(
+    sel: cubes.Selection, start: int, count: int, lang: str
+) -> tuple[list[str], list[list[Any]]]:
+    """:func:`service.cubes.rows` with the text values of data columns (not the dims' codes)
+    in ``lang``: a Swedish download says "oförändrade arbetsplatser: väntat", not "flat jobs:
+    expected"."""
+    names, body = cubes.rows(sel, start, count, lang)
+    codes = set(sel.dims)
+    text = [i for i, n in enumerate(names) if n not in codes and not n.endswith("_name")]
+    for row in body:
+        for i in text:
+            if isinstance(row[i], str):
+                row[i] = value_label(row[i], lang)
+    return names, body
+
+
 def csv_fi_chunks(sel: cubes.Selection, lang: str, chunk: int = 2000) -> Iterator[str]:
     """Every row of ``sel`` as Finnish-Excel CSV text in chunks (BOM first)."""
     check_size(sel)
     start, total, first = 0, sel.total, True
     while first or start < total:
-        names, body = cubes.rows(sel, start, min(chunk, total - start), lang)
+        names, body = localised_rows(sel, start, min(chunk, total - start), lang)
         text = (BOM + csv_line(names, delimiter=";")) if first else ""
         text += "".join(csv_line(r, delimiter=";", decimal=",") for r in body)
         yield text
@@ -82,7 +103,7 @@ def xlsx_bytes(
     data = book.create_sheet("data")
     start, total, first = 0, sel.total, True
     while first or start < total:
-        names, body = cubes.rows(sel, start, min(chunk, total - start), lang)
+        names, body = localised_rows(sel, start, min(chunk, total - start), lang)
         if first:
             data.append(names)
             dates = [n == "time" for n in names]

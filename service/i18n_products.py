@@ -106,9 +106,39 @@ WORDS = {
     "whole_year": ("Vuosi", "År", "Year"),
     "base_year": ("Vertailuvuosi", "Jämförelseår", "Base year"),
     "group_variable": ("Muuttuja", "Variabel", "Variable"),
+    "cumulative_title": ("Koulutustarve yhteensä {first}–{until}: {area}", "Utbildningsbehov sammanlagt {first}–{until}: {area}", "Training need in total {first}–{until}: {area}"),
+    "cumulative_desc": ("Uusien tulijoiden tarve koulutusaloittain vuodesta {first} vuoteen {until} yhteensä (koulutusasteet yhteen laskettuina); negatiivinen luku on ylitarjontaa.", "Behov av nya personer per utbildningsområde sammanlagt från {first} till {until} (utbildningsnivåerna summerade); ett negativt tal är ett överskott.", "New entrants needed by field of education in total from {first} to {until} (levels summed); a negative number is a surplus."),
+    "interval_draws": ("80 %:n väli on laskettu simulaatioista summana (ei vuosittaisten rajojen summana).", "80 %:s intervall är beräknat ur de summerade simuleringarna (inte som summan av årens gränser).", "The 80 % interval comes from the summed simulations (not the yearly bounds added up)."),
+    "interval_bounds_summed": ("80 %:n väli on vuosittaisten rajojen summa: likiarvo, joka pitää, jos vuosien virheet kulkevat yhdessä (julkaisussa ei ole summattuja simulaatioita).", "80 %:s intervall är summan av årens gränser: en approximation som gäller om årens fel följs åt (publiceringen saknar summerade simuleringar).", "The 80 % interval is the yearly bounds added up: an approximation that holds if the years err together (the release has no summed simulations)."),
+    "all_fields": ("Kaikki alat", "Alla områden", "All fields"),
+    "suppressed": ("salattu", "sekretessbelagd", "suppressed"),
+    "suppressed_note": ("Ei julkaistua arvoa (salattu tai puuttuu), ei näytetä kuvassa: {names}.", "Inget publicerat värde (sekretessbelagt eller saknas), visas inte i figuren: {names}.", "No published value (suppressed or missing), not drawn in the chart: {names}."),
+}  # fmt: skip
+
+#: Text values of product cells (flags, the data contract's status meanings) in downloads:
+#: value -> (fi, sv, en). A value not listed is kept as it is.
+VALUES = {
+    "ok": ("ok", "ok", "ok"),
+    "flat jobs: expected": ("työpaikat ennallaan: odotettu", "oförändrade arbetsplatser: väntat", "flat jobs: expected"),
+    "below anchors": ("alle vertailuvälin", "under jämförelseintervallet", "below anchors"),
+    "above anchors": ("yli vertailuvälin", "över jämförelseintervallet", "above anchors"),
+    "missing": ("puuttuu", "saknas", "missing"),
+    "not applicable": ("ei sovellu", "ej tillämplig", "not applicable"),
+    "confidential": ("salattu", "sekretessbelagd", "confidential"),
+    "not available": ("ei saatavilla", "ej tillgänglig", "not available"),
+    "not asked": ("ei kysytty", "ej frågat", "not asked"),
+    "empty": ("tyhjä", "tom", "empty"),
+    "draws": ("simulaatioista", "ur simuleringarna", "from the draws"),
+    "bounds_summed": ("vuosittaiset rajat summattu", "årens gränser summerade", "yearly bounds summed"),
 }  # fmt: skip
 
 _LANGS = ("fi", "sv", "en")
+
+
+def value_label(value: str, lang: str) -> str:
+    """A product cell's text value (:data:`VALUES`) in ``lang``; other text unchanged."""
+    words = VALUES.get(value)
+    return words[_LANGS.index(lang) if lang in _LANGS else 0] if words else value
 
 
 def product_texts(lang: str) -> dict[str, str]:

@@ -232,6 +232,21 @@ def jobs_rows(
     return sorted(rows, key=lambda r: -r["value"])
 
 
+def jobs_suppressed(
+    ds: xr.Dataset, area: str, year: int, labels: dict[str, str] | None
+) -> list[str]:
+    """Industries without a published value in ``year`` (suppressed or missing), which
+    :func:`jobs_rows` leaves out of the chart: the page lists them by name."""
+    if "jobs" not in ds or not _has_area(ds, area) or year not in population_years(ds):
+        return []
+    now = _point(_year_sel(ds, year)["jobs"].sel(area=area))
+    return [
+        (labels or {}).get(str(code), str(code))
+        for code, value in zip(now["industry"].values, now.values, strict=True)
+        if not math.isfinite(float(value))
+    ]
+
+
 # -- occupations --------------------------------------------------------------------------------
 SHORTAGE, SURPLUS = 1.0, 0.5
 

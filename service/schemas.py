@@ -227,6 +227,31 @@ class TrainingPage(DataPage):
     data: list[TrainingRow]  # type: ignore[assignment]
 
 
+class TrainingCumulativeRow(AreaRow):
+    field: str | None = Field(
+        default=None, description="broad field of education (Koulutusluokitus 2016)"
+    )
+    field_name: str | None = None
+    need: float | None = Field(
+        default=None,
+        description="new entrants needed from first_year to until (persons, levels summed; "
+        "empty when suppressed)",
+    )
+    lo80: float | None = None
+    hi80: float | None = None
+    first_year: int | None = Field(default=None, description="first year summed")
+    until: int | None = Field(default=None, description="last year summed")
+    interval_method: str | None = Field(
+        default=None,
+        description="draws: quantiles of the summed draws; bounds_summed: the yearly bounds "
+        "added up (an approximation, for releases without summed draws)",
+    )
+
+
+class TrainingCumulativePage(DataPage):
+    data: list[TrainingCumulativeRow]  # type: ignore[assignment]
+
+
 class OccupationRow(AreaRow):
     occupation: str | None = Field(default=None, description="Ammattiluokitus 2010 code")
     occupation_name: str | None = None

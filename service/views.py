@@ -187,3 +187,61 @@ def training_bars(
         if math.isfinite(need):
             bars.append(((labels or {}).get(code, code), need, lo, hi))
     return sorted(bars, key=lambda b: -b[1])
+
+
+def training_suppressed(
+    ds: xr.Dataset, area: str, year: int, labels: dict[str, str] | None
+) -> list[str]:
+    """Fields without a published need in ``year`` (every level NaN: suppressed or missing),
+    which :func:`training_bars` cannot draw: the page lists them instead of dropping them."""
+    if area not in ds.indexes["area"] or "need" not in ds:
+        return []
+    need = ds["need"].sel(area=area)
+    need = need.sel(time=need["time"].dt.year == year)
+    if need.sizes["time"] == 0:
+        return []
+    if "statistic" in need.dims:
+        need = need.sel(statistic="mean")
+    other = [d for d in need.dims if d != "field"]
+    have = need.notnull().any(other).values
+    return [
+        (labels or {}).get(code, code)
+        for code, ok in zip(map(str, need["field"].values), have, strict=True)
+        if not ok
+    ]
+
+
+def training_cumulative(
+    ds: xr.Dataset, area: str, until: int, labels: dict[str, str] | None
+) -> dict[str, Any] | None:
+    """The need from the first year to ``until`` for ``area`` by field, largest first, with
+    fields without a value (suppressed) last as ``None`` rows, and the total
+    (:func:`forecasting.training.cumulative_to`); None when ``until`` is not a year of ``ds``
+    or the area is not in it."""
+    from forecasting import training
+
+    if "need" not in ds or area not in ds.indexes["area"]:
+        return None
+    if until not in training_years(ds):
+        return None
+    cum = training.cumulative_to(ds.sel(area=[area]), until).sel(area=area)
+    stats = ("mean", "lo80", "hi80")
+    rows: list[dict[str, Any]] = []
+    suppressed: list[dict[str, Any]] = []
+    for code in map(str, cum["field"].values):
+        cell = cum["need"].sel(field=code)
+        values = tuple(_num(cell.sel(statistic=s).values) for s in stats)
+        label = (labels or {}).get(code, code)
+        if math.isfinite(values[0]):
+            rows.append({"code": code, "label": label, "need": values})
+        else:
+            suppressed.append({"code": code, "label": label, "need": None})
+    rows.sort(key=lambda r: -float(r["need"][0]))
+    total = tuple(_num(cum["need_total"].sel(statistic=s).values) for s in stats)
+    return {
+        "rows": rows + suppressed,
+        "total": total,
+        "first_year": int(cum.attrs["first_year"]),
+        "until": int(cum.attrs["until"]),
+        "interval_method": str(cum.attrs["interval_method"]),
+    }

@@ -761,6 +761,11 @@ def _result_for_page(run: ScenarioRun, form: dict[str, Any], lang: str) -> dict[
     return result
 
 
+#: The training page's year when none is asked: the target of the providers' "how many by
+#: 2030" (the need summed from the first forecast year to it).
+TRAINING_DEFAULT_YEAR = 2030
+
+
 @router.get("/training", response_class=HTMLResponse)
 def training(
     request: Request,
@@ -777,11 +782,16 @@ def training(
     year = (
         year
         if year in years
-        else (years[min(5, len(years) - 1)] if years else dt.date.today().year)
+        else (
+            TRAINING_DEFAULT_YEAR
+            if TRAINING_DEFAULT_YEAR in years
+            else (years[min(5, len(years) - 1)] if years else dt.date.today().year)
+        )
     )
-    bars = (
-        views.training_bars(cube, area, year, label_map("field", lang)) if cube is not None else []
-    )
+    fields = label_map("field", lang)
+    bars = views.training_bars(cube, area, year, fields) if cube is not None else []
+    suppressed = views.training_suppressed(cube, area, year, fields) if cube is not None else []
+    cumulative = views.training_cumulative(cube, area, year, fields) if cube is not None else None
     name = area_name(area, lang)
     caption = t["training_desc"].format(year=year, area=name)
     if bars:
@@ -842,5 +852,13 @@ def training(
         path_chart=path_chart,
         levels=levels,
         path_downloads=downloads("/v1/training-needs", lang, area=area) if path else [],
+        suppressed=suppressed,
+        cumulative=cumulative,
+        area_label=name,
+        cumulative_downloads=(
+            downloads("/v1/training-needs/cumulative", lang, area=area, until=year)
+            if cumulative
+            else []
+        ),
         tagline_area=tagline_area(area),
     )

@@ -231,6 +231,11 @@ def jobs(
     rows: list[dict[str, Any]] = []
     if ds is not None and year is not None and base is not None:
         rows = pv.jobs_rows(ds, area, base, year, label_map("industry", lang))
+    suppressed = (
+        pv.jobs_suppressed(ds, area, year, label_map("industry", lang))
+        if ds is not None and year is not None
+        else []
+    )
     caption = t["jobs_desc"].format(year=year, area=name, base=base)
     chart = (
         bar_chart(
@@ -268,6 +273,7 @@ def jobs(
         year=year,
         base=base,
         rows=rows,
+        suppressed=suppressed,
         totals=totals,
         chart=chart,
         caption=caption,

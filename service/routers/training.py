@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from service import cubes
 from service.deps import CSV_RESPONSE, AreaQuery, DataQueryDep, FromQuery, ToQuery, YearQuery
-from service.schemas import TrainingPage
+from service.schemas import TrainingCumulativePage, TrainingPage
 
 router = APIRouter(prefix="/v1/training-needs", tags=["training needs"])
 
@@ -44,4 +44,43 @@ def training_needs(
         time_from=time_from,
         time_to=time_to,
     )
+    return query.respond(sel)
+
+
+#: The target year of a cumulative need when the request names none.
+DEFAULT_UNTIL = 2030
+
+
+@router.get(
+    "/cumulative",
+    response_model=TrainingCumulativePage,
+    response_model_exclude_unset=True,
+    responses=CSV_RESPONSE,
+    summary="Training need in total from the first forecast year to a target year",
+)
+def training_needs_cumulative(
+    query: DataQueryDep,
+    area: AreaQuery = None,
+    field: Annotated[
+        list[str] | None, Query(description="broad fields of education (Koulutusluokitus 2016)")
+    ] = None,
+    until: Annotated[
+        int, Query(ge=1900, le=2200, description="last year summed (default 2030)")
+    ] = DEFAULT_UNTIL,
+) -> Any:
+    """New entrants needed by field (levels summed) in total from the first forecast year to
+    ``until``, with the 80 % interval of the sum: from the summed simulation draws when the
+    release carries them, else the yearly bounds added up (``interval_method``
+    ``bounds_summed``, an approximation). A suppressed field has an empty need, never 0.
+    """
+    from forecasting import training
+
+    cum = training.cumulative_to(query.dataset("training_needs"), until)
+    ds = cubes.statistic_columns(cum[["need"]], "need", centre="need")
+    ds = ds.assign(
+        first_year=cum.attrs["first_year"],
+        until=cum.attrs["until"],
+        interval_method=cum.attrs["interval_method"],
+    )
+    sel = cubes.select(ds, name="training_needs_cumulative", labels={"area": area, "field": field})
     return query.respond(sel)
