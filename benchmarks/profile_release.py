@@ -107,8 +107,7 @@ def compare(before: dict[str, Any], after: dict[str, Any]) -> str:
         units = f"{was.get('units', '-')} -> {row['units']}"
         largest = f"{was.get('max_unit_cpu_s') or '-'} -> {row.get('max_unit_cpu_s') or '-'}"
         lines.append(
-            f"| {row['product']} | {units} | {was.get('cpu_s', '-')} | {row['cpu_s']} "
-            f"| {largest} |"
+            f"| {row['product']} | {units} | {was.get('cpu_s', '-')} | {row['cpu_s']} | {largest} |"
         )
     lines.append(
         f"| **steps, total** | | {before.get('steps_cpu_s')} | {after.get('steps_cpu_s')} | |"

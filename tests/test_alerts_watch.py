@@ -44,9 +44,7 @@ def test_the_watch_is_registered_and_never_above_info() -> None:
     assert registered()["vacancy_watch"].title["fi"]
 
 
-def test_ta23_2023_turn_watched_from_2022_12_warned_2023_10(
-    cubes, tmp_path: Path
-) -> None:
+def test_ta23_2023_turn_watched_from_2022_12_warned_2023_10(cubes, tmp_path: Path) -> None:
     areas = [*geography.members("TA23"), "TA23"]
     reg = cubes["registers"].sel(area=areas, time=slice("2020-01-01", "2023-10-01"))
     signals = [
