@@ -755,8 +755,7 @@ def _build(
         expected_vacancies=tr.V[BURN_IN:].sum(axis=2),
         anchor="present" if present else LTU_ANCHOR_MONTH,
         jobseekers=jobseeker_ratio(cal.registers, sub.months, baseline),
-        method=describe_targets(cal.registers.sel(area=list(st.municipalities)), sub.months,
-                                baseline),
+        method=describe_targets(cal.registers, sub.months, baseline),
     )
 
 
