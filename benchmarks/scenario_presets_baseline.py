@@ -24,6 +24,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -64,9 +65,7 @@ def main() -> None:
     runs = {}
     for label, base in (("persistence", None), ("register forecasts", fc)):
         runs[label] = _timed(
-            lambda base=base: run_presets(
-                seed=args.seed, draws=args.draws, calibration=cal, baseline=base
-            )
+            partial(run_presets, seed=args.seed, draws=args.draws, calibration=cal, baseline=base)
         )
     rows = ["| baseline | CPU s | wall s | Mäntyharju (507) baseline, each December |",
             "|---|---:|---:|---|"]  # fmt: skip
