@@ -726,13 +726,31 @@ register(
 def _scenarios(ctx: BuildContext, inputs: Mapping[str, xr.Dataset], cubes: Inputs) -> xr.Dataset:
     """The preset scenarios with the release's seed: the Mikkeli region's library for TA23
     and national releases, the no-event baseline of the area for another area release. The
-    area is calibrated once from ``cubes`` and every preset reuses it."""
+    area is calibrated once from ``cubes`` and every preset reuses it. Their baseline is the
+    release's register forecasts where they hold every municipality of the area (as for a
+    scenario of the service's form), else the last observed year repeated."""
     from forecasting.scenarios import run_presets
     from forecasting.scenarios.baseline import calibrate
 
     area = ctx.area if ctx.scope == "area" else geography.MIKKELI_AREA
     calibration = calibrate(cubes, area)
-    return run_presets(seed=ctx.seed_for("scenarios"), area=area, calibration=calibration)
+    return run_presets(
+        seed=ctx.seed_for("scenarios"),
+        area=area,
+        calibration=calibration,
+        baseline=_scenario_targets(inputs.get("register_forecasts"), area),
+    )
+
+
+def _scenario_targets(forecasts: xr.Dataset | None, area: str) -> xr.Dataset | None:
+    """The register forecasts a scenario of ``area`` follows (its municipalities'
+    ``unemployed``, ``vacancies``, ``labour_force``), or None when they lack one."""
+    munis = list(geography.members(area))
+    if forecasts is None or "area" not in forecasts.indexes:
+        return None
+    if not set(munis) <= set(map(str, forecasts.indexes["area"])):
+        return None
+    return forecasts[["unemployed", "vacancies", "labour_force"]].sel(area=munis)
 
 
 register(
@@ -740,6 +758,7 @@ register(
         name="scenarios",
         stage="scenarios",
         requires=("forecasting.scenarios:run_presets",),
+        needs=("register_forecasts",),
         cubes=STRUCTURE_CUBES,
         build=_scenarios,
         metrics=lambda ds: {"scenarios": int(ds.sizes["scenario"])},

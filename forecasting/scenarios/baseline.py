@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -166,6 +166,9 @@ class Baseline:
     expected_vacancies: np.ndarray
     anchor: str = LTU_ANCHOR_MONTH
     jobseekers: JobseekerRatio | None = None
+    #: Where each stretch of the window's targets comes from, by language ("en", "fi",
+    #: "sv"): :func:`describe_targets`.
+    method: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -752,4 +755,121 @@ def _build(
         expected_vacancies=tr.V[BURN_IN:].sum(axis=2),
         anchor="present" if present else LTU_ANCHOR_MONTH,
         jobseekers=jobseeker_ratio(cal.registers, sub.months, baseline),
+        method=describe_targets(cal.registers, sub.months, baseline),
     )
+
+
+def _month(m: pd.Timestamp) -> str:
+    return f"{m.month}/{m.year}"
+
+
+def _span(a: pd.Timestamp, b: pd.Timestamp) -> str:
+    return _month(a) if a == b else f"{_month(a)}–{_month(b)}"
+
+
+#: The sentences of :func:`describe_targets`, by language and kind of stretch; ``{span}`` is
+#: the stretch's months, ``{year}`` the last complete observed year, ``{present}`` the
+#: latest observed month, ``{last}`` the forecasts' last twelve months.
+_METHOD_TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "lead": "Baseline (no events):",
+        "obs": "{span} the observed registers (tyonv 12r5)",
+        "fc": "{span} the release's register forecasts (point forecast)",
+        "gap": "{span} (not in the registers) the last complete observed year {year} repeated",
+        "persist": (
+            "{span} the last complete observed year {year} repeated{scaled} (seasonal "
+            "persistence: each calendar month keeps one value every year, no trend)"
+        ),
+        "scaled": ", scaled to the level of {present}",
+        "after_fc": (
+            "{span}, after the register forecasts' horizon, their last twelve months "
+            "{last} repeated (their seasonal pattern at their final level, no further trend)"
+        ),
+    },
+    "fi": {
+        "lead": "Perusura (ilman tapahtumia):",
+        "obs": "{span} havaitut rekisteritiedot (tyonv 12r5)",
+        "fc": "{span} julkaisun rekisteriennusteet (piste-ennuste)",
+        "gap": "{span} (ei rekistereissä) viimeinen täysi havaittu vuosi {year} toistettuna",
+        "persist": (
+            "{span} viimeinen täysi havaittu vuosi {year} toistettuna{scaled} "
+            "(kausipysyvyys: kukin kalenterikuukausi saa joka vuosi saman arvon, ei trendiä)"
+        ),
+        "scaled": " ja skaalattuna kuukauden {present} tasolle",
+        "after_fc": (
+            "{span} rekisteriennusteiden aikavälin jälkeen niiden viimeiset kaksitoista "
+            "kuukautta {last} toistettuina (kausivaihtelu ennusteiden lopputasolla, ei "
+            "jatkotrendiä)"
+        ),
+    },
+    "sv": {
+        "lead": "Grundbana (utan händelser):",
+        "obs": "{span} de observerade registeruppgifterna (tyonv 12r5)",
+        "fc": "{span} publiceringens registerprognoser (punktprognos)",
+        "gap": "{span} (saknas i registren) det sista fullständiga observerade året {year} "
+        "upprepat",
+        "persist": (
+            "{span} det sista fullständiga observerade året {year} upprepat{scaled} "
+            "(säsongsbeständighet: varje kalendermånad har samma värde varje år, ingen trend)"
+        ),
+        "scaled": ", skalat till nivån i {present}",
+        "after_fc": (
+            "{span} efter registerprognosernas horisont deras sista tolv månader {last} "
+            "upprepade (säsongsmönstret på prognosernas slutnivå, ingen ytterligare trend)"
+        ),
+    },
+}
+
+
+def describe_targets(
+    registers: xr.Dataset, months: pd.DatetimeIndex, baseline: xr.Dataset | None = None
+) -> dict[str, str]:
+    """Where the unemployed targets of ``months`` come from (as :func:`targets` builds them),
+    one sentence per language (``en``, ``fi``, ``sv``), stretch by stretch: the observed
+    registers, the register forecasts ``baseline``, the last complete year inside the
+    registers' gap, and after the last forecast (or, without forecasts, after the latest
+    observation) a repeated year: a seasonal path with no trend, stated rather than shown
+    as a flat line without a word.
+
+    For 7/2026-6/2031 with forecasts to 12/2029 (en): "Baseline (no events): 7/2026-12/2029
+    the release's register forecasts (point forecast); 1/2030-6/2031, after the register
+    forecasts' horizon, their last twelve months 1/2029-12/2029 repeated (...)".
+    """
+    if len(months) == 0:
+        return {}
+    end = history_end(registers)
+    present = latest_observed(registers)
+    seen = set(pd.DatetimeIndex(registers["time"].values[_observed_flags(registers)]))
+    fc_months: pd.DatetimeIndex = pd.DatetimeIndex([])
+    if baseline is not None and "unemployed" in baseline:
+        fc_months = pd.DatetimeIndex(baseline["time"].values)
+        fc_months = fc_months[fc_months > end]
+    fc_set, fc_last = set(fc_months), (fc_months.max() if len(fc_months) else None)
+
+    def kind(m: pd.Timestamp) -> str:
+        if m <= end or m in seen:
+            return "obs"
+        if m in fc_set:
+            return "fc"
+        if m < present:
+            return "gap"
+        return "after_fc" if fc_last is not None and m > fc_last else "persist"
+
+    runs: list[tuple[str, pd.Timestamp, pd.Timestamp]] = []
+    for m in months:
+        k = kind(m)
+        if runs and runs[-1][0] == k:
+            runs[-1] = (k, runs[-1][1], m)
+        else:
+            runs.append((k, m, m))
+    year = _span(end - pd.DateOffset(months=11), end)
+    last = "" if fc_last is None else _span(fc_last - pd.DateOffset(months=11), fc_last)
+    out = {}
+    for lang, text in _METHOD_TEXT.items():
+        scaled = text["scaled"].format(present=_month(present)) if present > end else ""
+        parts = [
+            text[k].format(span=_span(a, b), year=year, last=last, scaled=scaled)
+            for k, a, b in runs
+        ]
+        out[lang] = f"{text['lead']} {'; '.join(parts)}."
+    return out

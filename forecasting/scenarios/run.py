@@ -270,8 +270,16 @@ def _stamp(
                 f"{p.alpha:.3f}, efficiency {_efficiency(p.match_A)}, cap {p.cap:.2f}"
             ),
             "long_term_anchor": base.anchor,
+            **_method_attrs(base),
         },
     )
+
+
+def _method_attrs(base: Baseline) -> dict[str, str]:
+    """``baseline_method`` (English) and ``baseline_method_fi`` / ``_sv``: where the
+    baseline's targets come from (:func:`forecasting.scenarios.baseline.describe_targets`)."""
+    out = {"baseline_method": base.method["en"]} if "en" in base.method else {}
+    return out | {f"baseline_method_{k}": v for k, v in base.method.items() if k != "en"}
 
 
 def _efficiency(match_a: np.ndarray) -> str:
@@ -287,10 +295,15 @@ def run_presets(
     draws: int | None = None,
     area: str = geography.MIKKELI_AREA,
     calibration: Calibration | None = None,
+    baseline: xr.Dataset | None = None,
 ) -> xr.Dataset:
     """The presets of ``area`` (:func:`forecasting.scenarios.presets.presets_for`) from the
     present (the month after the latest observation of the calibration's registers), stacked
-    along ``scenario``; the area is calibrated once (or ``calibration`` is used) for all."""
+    along ``scenario``; the area is calibrated once (or ``calibration`` is used) for all.
+
+    ``baseline``: the release's register forecasts (as for :func:`run_scenario`); every
+    preset then runs with ``baseline_source="register_forecast"`` on them, the same baseline
+    a scenario of the service's form gets, instead of the last observed year repeated."""
     from forecasting.scenarios.presets import presets_for
 
     if calibration is None:
@@ -299,8 +312,11 @@ def run_presets(
         calibration = calibrate(cubes, area)
     start = latest_observed(calibration.registers) + pd.DateOffset(months=1)
     presets = presets_for(area, f"{start:%Y-%m}")
+    if baseline is not None:
+        source = {"baseline_source": "register_forecast"}
+        presets = {k: spec.model_copy(update=source) for k, spec in presets.items()}
     parts = [
-        run_scenario(spec, draws=draws, seed=seed, calibration=calibration)
+        run_scenario(spec, draws=draws, seed=seed, calibration=calibration, baseline=baseline)
         for spec in presets.values()
     ]
     names = list(presets)

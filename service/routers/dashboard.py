@@ -745,6 +745,11 @@ def _result_for_page(run: ScenarioRun, form: dict[str, Any], lang: str) -> dict[
         "files": downloads(f"/v1/scenarios/runs/{run.id}", lang, area=areas, variable=variables),
         "id": run.id,
         "training": _training_change(run.result, lang),
+        # Where the baseline column comes from (after the forecasts' horizon a repeated
+        # year, stated rather than left as an unexplained flat line).
+        "baseline_note": run.result.attrs.get(
+            f"baseline_method_{lang}", run.result.attrs.get("baseline_method", "")
+        ),
     }
     if result["training"]:
         path = f"/v1/scenarios/runs/{run.id}"
