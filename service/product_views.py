@@ -20,6 +20,7 @@ import xarray as xr
 from forecasting.io.sources.registers import VARS_12R5_ALL
 from forecasting.partial_totals import area_total as aggregate_value
 from forecasting.partial_totals import as_float as _num
+from forecasting.register_occupations import SHORTAGE_AT, SURPLUS_BELOW
 
 #: Five-year bands of the pyramid (the last open: 90+).
 PYRAMID_BANDS = [(a, a + 4) for a in range(0, 90, 5)] + [(90, 100)]
@@ -248,12 +249,13 @@ def jobs_suppressed(
 
 
 # -- occupations --------------------------------------------------------------------------------
-SHORTAGE, SURPLUS = 1.0, 0.5
+#: The product's own thresholds (its ``tightness_label``), so the page and the API agree.
+SHORTAGE, SURPLUS = SHORTAGE_AT, SURPLUS_BELOW
 
 
 def signal(tightness: float) -> str:
-    """``shortage`` (at least one vacancy per unemployed), ``surplus`` (under one per two),
-    else ``balanced``; ``unknown`` for missing."""
+    """``shortage`` (at least :data:`SHORTAGE` vacancies per unemployed), ``surplus`` (under
+    :data:`SURPLUS`), else ``balanced``; ``unknown`` for missing."""
     if not math.isfinite(tightness):
         return "unknown"
     if tightness >= SHORTAGE:

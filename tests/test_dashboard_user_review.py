@@ -20,6 +20,8 @@ from typing import Any
 
 import pytest
 import xarray as xr
+from hypothesis import given
+from hypothesis import strategies as st
 
 from forecasting.alerts.explain import explain, texts
 from service import alert_page
@@ -261,3 +263,23 @@ def test_many_stale_sources_make_one_notice_not_a_screen_of_boxes():
     assert one.count('class="notice stale"') == 1
     assert "uudempia odotettiin viimeistään 31.8.2026" in one
     assert 'class="notice stale"' not in _base_page(dates[2:], "sv")
+
+
+@given(
+    unemployed=st.floats(20.0, 5000.0),
+    ratio=st.floats(0.0, 3.0),
+)
+def test_the_occupations_page_labels_as_the_product_does(unemployed: float, ratio: float) -> None:
+    """The page's shortage/surplus call on a group's mean ratio is the product's
+    ``tightness_labels`` on the same months (the page used 0.5 for a surplus, the product
+    0.2: a group could read "surplus" on the page and "balanced" in the API)."""
+    import numpy as np
+
+    from forecasting.register_occupations import tightness_labels
+    from service import product_views as pv
+
+    months = 12
+    u = np.full((1, months), unemployed)
+    v = u * ratio
+    product = str(tightness_labels(v, u)[0])
+    assert pv.signal(float(v.mean() / u.mean())) == product

@@ -295,6 +295,7 @@ def occupations(
     times = pd.DatetimeIndex(ds["time"].values[:12]) if ds is not None else pd.DatetimeIndex([])
     caption = t["occupations_desc"].format(
         area=name,
+        surplus=formats.number(pv.SURPLUS, lang, 1),
         start=formats.month(times[0].date() if len(times) else None, lang),
         end=formats.month(times[-1].date() if len(times) else None, lang),
     )
