@@ -101,3 +101,26 @@ def test_the_displaced_age_into_the_next_band_at_the_stated_rate():
     # without ageing nobody retires
     still = dm.simulate_displaced(inflow, dataclasses.replace(hz, age_up=None), seed=3)
     assert still[..., dm.RETIRED].sum() == 0
+
+
+@pytest.mark.parametrize("band", sorted(dp.RETIREMENT_EVIDENCE))
+def test_retirement_by_96_months_falls_within_the_evidence_band(band):
+    # ETK (2016), 8-year follow-up of the displaced of 2005: 46-55 9 % disability pension,
+    # 56-60 32 % retired via unemployment (band: dp.RETIREMENT_EVIDENCE).
+    figure, low, high = dp.RETIREMENT_EVIDENCE[band]
+    B, T, n = 150, 96, 2000
+    prof = np.zeros((A, S, E))
+    prof[dp.AGE_BANDS.index(band)] = 1.0
+    hz = dp.hazards(prof / prof.sum(), np.ones(T), B, 2026)
+    inflow = np.zeros((B, T), dtype=np.int64)
+    inflow[:, 0] = n
+    out = dm.simulate_displaced(inflow, hz, seed=2026).sum(axis=2)
+    share = out[:, -1, dm.RETIRED] / out[:, -1, dm.DISPLACED]
+    assert low <= np.median(share) <= high
+    # the parameter uncertainty covers the figure: it lies inside the draws' 5-95 % range
+    q05, q95 = np.quantile(share, [0.05, 0.95])
+    assert q05 < figure < q95
+    # re-employment stays the dominant exit of the 45-54s and slows at 55-59 (ETK: 69 %
+    # of 46-55 employed most of 8 years; under 25 % of 56-60 employed throughout)
+    re12 = np.median(out[:, 11, dm.REEMPLOYED] / out[:, 11, dm.DISPLACED])
+    assert re12 > (0.6 if band == "45-54" else 0.35)
