@@ -513,7 +513,12 @@ def main() -> None:
             products=args.products,
         )
         figures["products"] = args.products or "all"
-        figures["reference"] = args.reference_commit or args.reference or ""
+        # a commit names itself; a folder of this machine is not written into the docs
+        figures["reference"] = (
+            f"commit {args.reference_commit}"
+            if args.reference_commit
+            else ("the release given with --reference" if args.reference else "")
+        )
         figures["build_summary"] = summarise_builds(figures["builds"])
         print("builds:", json.dumps(figures["build_summary"], indent=1), flush=True)
         if figures["identity"]:
@@ -522,6 +527,8 @@ def main() -> None:
                 print("NOT IDENTICAL to the reference", flush=True)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(with_figures(OUT, report(figures)), encoding="utf-8")
+    for run in figures.get("builds", []):
+        run.pop("path", None)  # a temporary folder of this run: not a figure
     json_out.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {OUT}")
 
