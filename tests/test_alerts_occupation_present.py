@@ -34,7 +34,7 @@ def occupations(late_vacancies: float) -> xr.Dataset:
     """Etelä-Savo's occupation cube to 10/2023: group 21 with 100 jobseekers and 60 vacancies
     a month, ``late_vacancies`` from 2023-01; group 91 with 200 jobseekers, 10 vacancies."""
     codes = ["SSS", "2111", "9111"]
-    late = OBSERVED >= pd.Timestamp("2023-01-01")
+    late = pd.Timestamp("2023-01-01") <= OBSERVED
     vac = np.zeros((1, len(codes), OBSERVED.size))
     vac[0, 1] = np.where(late, late_vacancies, 60.0)
     vac[0, 2] = 10.0
@@ -88,7 +88,7 @@ def present_forecast(tightness: np.ndarray, vacancies: np.ndarray) -> xr.Dataset
 
 def turning(at: str, *, vacancies: float = 40.0) -> xr.Dataset:
     """Group 21 at 0.6 vacancies per jobseeker, 1.4 from month ``at``."""
-    tight = np.where(FORECAST >= pd.Timestamp(at), 1.4, 0.6)
+    tight = np.where(pd.Timestamp(at) <= FORECAST, 1.4, 0.6)
     return present_forecast(tight, np.full(FORECAST.size, vacancies))
 
 
@@ -109,8 +109,9 @@ def test_a_shortage_projected_from_the_present_is_info_at_the_origin_month() -> 
     assert pd.Timestamp(g21.severity["time"].values[-1]) == ORIGIN
     assert int(g21.severity.sel(area="MK10", time=ORIGIN)) == rules.INFO
     nums = g21.numbers.sel(area="MK10", time=ORIGIN)
-    assert float(nums["months_to_projected_shortage"]) == 7.0  # 2027-01 is 7 months after 6/2026
-    assert float(nums["projected_tightness"]) == pytest.approx(1.4)
+    # 3-month means: (0.6 + 1.4 + 1.4) / 3 in 2027-02, 8 months after 6/2026
+    assert float(nums["months_to_projected_shortage"]) == 8.0
+    assert float(nums["projected_tightness"]) == pytest.approx(3.4 / 3)
     assert float(nums["tightness_at_start"]) == pytest.approx(0.6)
     assert float(nums["projected_vacancies"]) == pytest.approx(40.0)  # the mean, not a bound
     # the observed months are kept (their own history), with no projection numbers
@@ -153,9 +154,9 @@ def test_the_explanation_names_the_months_of_the_shares_and_of_the_level() -> No
     }
     for text in detail.values():
         assert "10/2023" in text and "6/2026" in text
-    assert "7 kuukauden" in detail["fi"] and "1,40" in detail["fi"] and "0,60" in detail["fi"]
-    assert "om 7 månader" in detail["sv"] and "nivå 6/2026" in detail["sv"]
-    assert detail["en"].startswith("Forecast: 1.40 open vacancies per jobseeker in 7 months")
+    assert "8 kuukauden" in detail["fi"] and "1,13" in detail["fi"] and "0,60" in detail["fi"]
+    assert "om 8 månader" in detail["sv"] and "nivå 6/2026" in detail["sv"]
+    assert detail["en"].startswith("Forecast: 1.13 open vacancies per jobseeker in 8 months")
     # an observed month keeps the observed text
     observed = numbers_at(sig["21"], "MK10", pd.Timestamp("2023-10-01"))
     assert "year earlier" in texts("occupation_shortage", observed, "en")["detail"]
@@ -170,7 +171,8 @@ def test_the_monthly_run_evaluates_the_origin_month_of_the_release_forecast() ->
 def test_the_product_of_occupations_from_totals_gives_the_projected_turn() -> None:
     """The release's builder on a flat share history: group 21 holds 60/70 of the vacancies
     and 1/3 of the jobseekers, so its tightness is 2.571 x V / U; vacancies of the area rise
-    by 10 a month from 70 against 300 jobseekers: 0.60 at the start, 1.03 at step 6."""
+    by 10 a month from 70 against 300 jobseekers: 0.60 at the start; its 3-month mean reaches
+    1.03 at step 7 (vacancies 110, 120, 130)."""
     from forecasting.register_occupations import occupations_from_totals
 
     steps = np.arange(FORECAST.size)
@@ -188,6 +190,6 @@ def test_the_product_of_occupations_from_totals_gives_the_projected_turn() -> No
     g21 = by_subject(occupation_signals(occupations(60.0), CFG, forecast=forecast))["21"]
     assert int(g21.severity.sel(area="MK10", time=ORIGIN)) == rules.INFO
     nums = g21.numbers.sel(area="MK10", time=ORIGIN)
-    assert float(nums["months_to_projected_shortage"]) == 6.0
+    assert float(nums["months_to_projected_shortage"]) == 7.0
     assert float(nums["tightness_at_start"]) == pytest.approx(60 / 70 * 3 * 70 / 300, rel=1e-6)
     assert numbers_at(g21, "MK10", ORIGIN)["shares_data_through"] == "2023-10"

@@ -277,13 +277,17 @@ def _present_projection(signal: Signal, forecast: xr.Dataset, cfg: dict[str, Any
     """``signal`` (observed months) plus the forecast's origin month: info where the group
     turns to shortage within ``horizon_months`` of the forecast from the present.
 
-    The turn is judged on the forecast alone, against its first month (the groups' shares of
+    The turn is judged on the forecast alone, its tightness in ``smooth_months`` means (the
+    months before its start count as unknown), against its first month (the groups' shares of
     the occupation data's last month at the level of the registers' latest): the observed
-    months are years older and their shortages say nothing of the present. ``meta`` gets the
+    months are years older and their shortages say nothing of the present. Within one year
+    of the present there is no forecast month a year earlier to compare with, so a seasonal
+    peak above the threshold counts as a projected shortage. ``meta`` gets the
     forecast's ``shares_data_through`` and ``level_data_through`` for the explanation.
     """
     origin = forecast_origin(forecast)
     horizon, threshold = int(cfg["horizon_months"]), float(cfg["tightness_shortage"])
+    smooth = int(cfg.get("smooth_months", 1))
     areas = [str(a) for a in signal.severity["area"].values]
     lead = np.full(len(areas), np.nan)
     values = {name: np.full(len(areas), np.nan) for name in PROJECTION_NUMBERS[1:]}
@@ -304,6 +308,8 @@ def _present_projection(signal: Signal, forecast: xr.Dataset, cfg: dict[str, Any
                 return np.asarray(da.transpose("time").values, dtype=float)
 
             t, v, u = path("tightness"), path("vacancies"), path("unemployed")
+            # the observed side's ``smooth_months`` means (from the first forecast month on)
+            t = pd.Series(t).rolling(smooth, min_periods=1).mean().to_numpy()
             start = t[window][0]
             turn = (t >= threshold) & ~(v < cfg.get("min_vacancies", 0)) & window
             values["tightness_at_start"][i] = start
