@@ -193,3 +193,29 @@ def test_the_product_of_occupations_from_totals_gives_the_projected_turn() -> No
     assert float(nums["months_to_projected_shortage"]) == 7.0
     assert float(nums["tightness_at_start"]) == pytest.approx(60 / 70 * 3 * 70 / 300, rel=1e-6)
     assert numbers_at(g21, "MK10", ORIGIN)["shares_data_through"] == "2023-10"
+
+
+def test_the_engine_records_the_projection_at_the_origin_and_an_old_episode_goes_quiet(
+    tmp_path: Any,
+) -> None:
+    """An episode fired on the observed months gets a normal month at the origin (no new
+    breach); the projected turn starts its own count there (``for_k`` of ``of_n`` months)."""
+    from sqlalchemy import select
+
+    from forecasting.alerts.engine import AlertEngine
+    from forecasting.io.alert_db import AlertRow, make_engine, session_scope
+
+    db = make_engine(f"sqlite:///{tmp_path / 'a.sqlite'}")
+    engine = AlertEngine(db, config=CONFIG)
+    old = occupation_signals(occupations(150.0), CFG)  # observed only: fires in 2023
+    engine.evaluate(old, list(OBSERVED), notify=False)
+    forecast = present_forecast(np.full(FORECAST.size, 0.6), np.full(FORECAST.size, 40.0))
+    now = occupation_signals(occupations(150.0), CFG, forecast=forecast)
+    report = engine.evaluate(now, [ORIGIN], notify=False)
+    with session_scope(db) as session:
+        row = session.scalars(
+            select(AlertRow).where(AlertRow.dedup_key == "occupation_shortage:MK10:21")
+        ).one()
+        assert row.state == "firing" and row.last_evaluated == ORIGIN.date()
+        assert row.normal_streak == 1  # the origin month counts as normal
+    assert not report.transitions
