@@ -485,7 +485,7 @@ def occupation_shortage(
             # unknown vacancies (a forecast without counts) do not block
             shortage = shortage & ~(data["vacancies"] < cfg.get("min_vacancies", 0))
         sev = _severity(shortage, xr.zeros_like(shortage))
-        signals.append(Signal("occupation_shortage", "2", sev, xr.Dataset(data), subject=occ))
+        signals.append(Signal("occupation_shortage", "3", sev, xr.Dataset(data), subject=occ))
     return signals
 
 
@@ -1053,7 +1053,7 @@ register(Rule(
     defaults={"years": 5, "decline_info": 0.05, "decline_warning": 0.10, **_life(1, 1, 1)},
 ))  # fmt: skip
 register(Rule(
-    "occupation_shortage", "2",
+    "occupation_shortage", "3",
     title={
         "fi": "Ammattiryhmä kääntyi ylitarjonnasta työvoimapulaan",
         "sv": "En yrkesgrupp vände från överskott till brist",
