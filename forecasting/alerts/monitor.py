@@ -220,19 +220,131 @@ def occupation_signals(
     """``occupation_shortage`` signals per 2-digit group from observed (and forecast) counts.
 
     Observed turns are warnings in their month. With ``forecast`` (the release's
-    ``occupation_forecasts``: ``tightness`` (area, occupation, time) and ``vacancies``), a
-    turn projected within ``horizon_months`` after the last observed month is an info breach
-    at that month, with ``months_to_projected_shortage``.
+    ``occupation_forecasts``: ``tightness`` (area, occupation, time) and ``vacancies``):
+
+    - a forecast from the present (its origin, :func:`forecast_origin`, after the last
+      observed month, as when the occupation data lags the registers) adds the origin month:
+      info where the group is below ``tightness_shortage`` in the forecast's first month and
+      reaches it (with ``min_vacancies``) within ``horizon_months`` after the origin, else
+      normal, so an observed episode of the old data is not carried to the present
+      (:func:`_present_projection`);
+    - a forecast continuing the observed months flags a turn projected within
+      ``horizon_months`` as an info breach at the last observed month.
+
+    Both set ``months_to_projected_shortage``.
     """
     groups = occupation_groups(cube.sel(area=[a for a in cfg["areas"] if a in cube["area"]]))
     smooth = groups.rolling(time=cfg["smooth_months"], min_periods=cfg["smooth_months"]).mean()
     tight = smooth["vacancies"] / smooth["unemployed"].where(smooth["unemployed"] > 0)
     vac, unemp = smooth["vacancies"], smooth["unemployed"]
     last = pd.Timestamp(tight["time"].values[-1])
+    if forecast is not None and forecast_origin(forecast) > last:
+        signals = rules.occupation_shortage(tight, cfg, vacancies=vac, unemployed=unemp)
+        return [_present_projection(s, forecast, cfg) for s in signals]
     if forecast is not None:
         tight, vac, unemp = _with_forecast(tight, vac, unemp, forecast, last, cfg)
     signals = rules.occupation_shortage(tight, cfg, vacancies=vac, unemployed=unemp)
     return [_fold_projection(s, last, cfg["horizon_months"]) for s in signals]
+
+
+def forecast_origin(forecast: xr.Dataset) -> pd.Timestamp:
+    """The month a forecast starts from: its ``level_data_through`` or ``origin`` attr
+    (``YYYY-MM``), else the month before its first month."""
+    for key in ("level_data_through", "origin"):
+        raw = str(forecast.attrs.get(key) or "")
+        if len(raw) >= 7:
+            return pd.Timestamp(f"{raw[:7]}-01")
+    return pd.Timestamp(forecast["time"].values[0]) - pd.DateOffset(months=1)
+
+
+def _point(da: xr.DataArray) -> xr.DataArray:
+    if "statistic" in da.dims:
+        return da.to_dataset(name="v").enn.point()["v"]
+    return da
+
+
+#: Numbers of a projection from the present, at the origin month.
+PROJECTION_NUMBERS = (
+    "months_to_projected_shortage",
+    "projected_tightness",
+    "projected_vacancies",
+    "projected_unemployed",
+    "tightness_at_start",
+)
+
+
+def _present_projection(signal: Signal, forecast: xr.Dataset, cfg: dict[str, Any]) -> Signal:
+    """``signal`` (observed months) plus the forecast's origin month: info where the group
+    turns to shortage within ``horizon_months`` of the forecast from the present.
+
+    The turn is judged on the forecast alone, its tightness in ``smooth_months`` means (the
+    months before its start count as unknown), against its first month (the groups' shares of
+    the occupation data's last month at the level of the registers' latest): the observed
+    months are years older and their shortages say nothing of the present. Within one year
+    of the present there is no forecast month a year earlier to compare with, so a seasonal
+    peak above the threshold counts as a projected shortage. ``meta`` gets the
+    forecast's ``shares_data_through`` and ``level_data_through`` for the explanation.
+    """
+    origin = forecast_origin(forecast)
+    horizon, threshold = int(cfg["horizon_months"]), float(cfg["tightness_shortage"])
+    smooth = int(cfg.get("smooth_months", 1))
+    areas = [str(a) for a in signal.severity["area"].values]
+    lead = np.full(len(areas), np.nan)
+    values = {name: np.full(len(areas), np.nan) for name in PROJECTION_NUMBERS[1:]}
+    occ = signal.subject
+    fc_areas = set(map(str, forecast["area"].values))
+    if occ in set(map(str, forecast["occupation"].values)):
+        times = pd.DatetimeIndex(forecast["time"].values)
+        window = (times > origin) & (times <= origin + pd.DateOffset(months=horizon))
+        steps = np.array([(t.year - origin.year) * 12 + t.month - origin.month for t in times])
+        for i, area in enumerate(areas):
+            if area not in fc_areas or not window.any():
+                continue
+
+            def path(name: str, area: str = area) -> np.ndarray:
+                if name not in forecast:
+                    return np.full(len(times), np.nan)
+                da = _point(forecast[name]).sel(area=area, occupation=occ)
+                return np.asarray(da.transpose("time").values, dtype=float)
+
+            t, v, u = path("tightness"), path("vacancies"), path("unemployed")
+            # the observed side's ``smooth_months`` means (from the first forecast month on)
+            t = pd.Series(t).rolling(smooth, min_periods=1).mean().to_numpy()
+            start = t[window][0]
+            turn = (t >= threshold) & ~(v < cfg.get("min_vacancies", 0)) & window
+            values["tightness_at_start"][i] = start
+            if not start < threshold or not turn.any():
+                continue  # already in shortage at the start (or unknown): no turn
+            j = int(np.argmax(turn))
+            lead[i] = float(steps[j])
+            values["projected_tightness"][i] = t[j]
+            values["projected_vacancies"][i] = v[j]
+            values["projected_unemployed"][i] = u[j]
+    sev_now = np.where(np.isfinite(lead), rules.INFO, rules.NORMAL).astype(np.int8)
+    at = pd.DatetimeIndex([origin])
+    sev = xr.concat(
+        [
+            signal.severity,
+            xr.DataArray(
+                sev_now[:, None], dims=("area", "time"), coords={"area": areas, "time": at}
+            ),
+        ],
+        dim="time",
+    ).astype(np.int8)
+    observed = signal.numbers.assign(
+        {name: signal.numbers["tightness"] * np.nan for name in PROJECTION_NUMBERS}
+    )
+    now = {name: (("area", "time"), np.full((len(areas), 1), np.nan)) for name in observed}
+    now["months_to_projected_shortage"] = (("area", "time"), lead[:, None])
+    for name, col in values.items():
+        now[name] = (("area", "time"), col[:, None])
+    numbers = xr.concat([observed, xr.Dataset(now, coords={"area": areas, "time": at})], dim="time")
+    meta = {
+        **signal.meta,
+        "shares_data_through": str(forecast.attrs.get("shares_data_through") or ""),
+        "level_data_through": f"{origin:%Y-%m}",
+    }
+    return replace(signal, severity=sev.transpose("area", "time"), numbers=numbers, meta=meta)
 
 
 def _with_forecast(

@@ -485,7 +485,7 @@ def occupation_shortage(
             # unknown vacancies (a forecast without counts) do not block
             shortage = shortage & ~(data["vacancies"] < cfg.get("min_vacancies", 0))
         sev = _severity(shortage, xr.zeros_like(shortage))
-        signals.append(Signal("occupation_shortage", "2", sev, xr.Dataset(data), subject=occ))
+        signals.append(Signal("occupation_shortage", "3", sev, xr.Dataset(data), subject=occ))
     return signals
 
 
@@ -809,7 +809,34 @@ def _clients_detail(n: Mapping[str, Any], lang: str) -> str:
     }[lang]
 
 
+def _month_text(raw: Any) -> str:
+    """``"2023-10"`` (or ``"2023-10-01"``) as people write it: ``10/2023``; else ``–``."""
+    raw = str(raw or "")
+    if len(raw) >= 7 and raw[4] == "-" and raw[5:7].isdigit():
+        return f"{int(raw[5:7])}/{raw[:4]}"
+    return "–"
+
+
 def _occupation_detail(n: Mapping[str, Any], lang: str) -> str:
+    """Observed turn: tightness now and a year earlier. Projected turn (a forecast from the
+    present): tightness at the projected month and at the forecast's start, and the months
+    of the groups' shares and of the level the forecast rests on."""
+    lead = _n(n, "months_to_projected_shortage")
+    if lead is not None and n.get("level_data_through"):
+        t = fmt.number(_n(n, "projected_tightness"), lang, 2)
+        s = fmt.number(_n(n, "tightness_at_start"), lang, 2)
+        k = fmt.number(lead, lang)
+        shares = _month_text(n.get("shares_data_through"))
+        level = _month_text(n.get("level_data_through"))
+        return {
+            "fi": f"Ennusteen mukaan avoimia työpaikkoja työnhakijaa kohden {t} {k} kuukauden "
+            f"kuluttua, ennusteen alussa {s}. Ammattiryhmien osuudet {shares}, "
+            f"taso {level}.",
+            "sv": f"Enligt prognosen {t} lediga jobb per arbetssökande om {k} månader, "
+            f"{s} i prognosens början. Yrkesgruppernas andelar {shares}, nivå {level}.",
+            "en": f"Forecast: {t} open vacancies per jobseeker in {k} months, {s} at the "
+            f"forecast's start. Occupation groups' shares of {shares}, level of {level}.",
+        }[lang]
     t, b = (
         fmt.number(_n(n, "tightness"), lang, 2),
         fmt.number(_n(n, "tightness_year_before"), lang, 2),
@@ -1026,7 +1053,7 @@ register(Rule(
     defaults={"years": 5, "decline_info": 0.05, "decline_warning": 0.10, **_life(1, 1, 1)},
 ))  # fmt: skip
 register(Rule(
-    "occupation_shortage", "2",
+    "occupation_shortage", "3",
     title={
         "fi": "Ammattiryhmä kääntyi ylitarjonnasta työvoimapulaan",
         "sv": "En yrkesgrupp vände från överskott till brist",
