@@ -33,10 +33,10 @@ from forecasting.registers import (
     forecast_variable,
     one_blas_thread,
 )
-
-SHORTAGE_AT = 1.0  # at least one open vacancy per unemployed jobseeker
-SURPLUS_BELOW = 0.2  # five or more unemployed jobseekers per open vacancy
-MIN_VOLUME = 10.0  # mean unemployed + vacancies a month below which no label is given
+from forecasting.tightness import MIN_VOLUME as MIN_VOLUME
+from forecasting.tightness import SHORTAGE_AT as SHORTAGE_AT
+from forecasting.tightness import SURPLUS_BELOW as SURPLUS_BELOW
+from forecasting.tightness import tightness_labels as tightness_labels
 
 
 def occupation_group(code: str) -> str | None:
@@ -70,21 +70,6 @@ def occupations_panel(ds: xr.Dataset, variable: str, hier: Hierarchy, end: int) 
         if label is not None:
             bottom[pos[label]] += row
     return aggregate(hier.S, bottom)
-
-
-def tightness_labels(vacancies: np.ndarray, unemployed: np.ndarray) -> np.ndarray:
-    """``shortage`` / ``balanced`` / ``surplus`` from vacancies per unemployed over the horizon.
-
-    Inputs are point forecasts ``(n, h)``; the ratio is of the horizon's sums. Groups with
-    fewer than ``MIN_VOLUME`` jobseekers plus vacancies a month get ``too small``. Registered
-    vacancies are only part of all vacancies, so "shortage" is a conservative call.
-    """
-    ratio = vacancies.sum(axis=1) / np.maximum(unemployed.sum(axis=1), 1.0)
-    volume = (vacancies + unemployed).mean(axis=1)
-    labels = np.where(
-        ratio >= SHORTAGE_AT, "shortage", np.where(ratio < SURPLUS_BELOW, "surplus", "balanced")
-    )
-    return np.where(volume < MIN_VOLUME, "too small", labels).astype(object)
 
 
 def forecast_occupations(

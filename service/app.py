@@ -7,6 +7,7 @@ port)`` runs it with uvicorn (``ennakointi serve`` calls it).
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
 import time
@@ -51,7 +52,6 @@ from service.routers import (
 )
 from service.runqueue import RunQueue
 from service.scenarios import (
-    EngineRunner,
     ProcessRunner,
     ScenarioService,
     engine_runner,
@@ -132,13 +132,17 @@ def _employment_area(code: str) -> str:
 
 
 def _engine(processes: int, nice: int = 0) -> Callable[..., Any] | None:
-    """The scenario engine on the input cubes assembled once here (at start): in
-    ``processes`` worker processes (each gets the cubes once, and runs ``nice`` steps below
-    the service), or in-process with 0."""
-    runner = engine_runner()
-    if not isinstance(runner, EngineRunner) or processes <= 0:
-        return runner
-    return ProcessRunner(processes, runner.cubes, nice=nice)
+    """The scenario engine in ``processes`` worker processes (each gets the input cubes once,
+    and runs ``nice`` steps below the service), or in-process with 0. The worker processes'
+    cubes are assembled at the first run or the start-up's warm-up, in the background, so
+    the service answers reads and health checks before the cubes are read."""
+    if processes <= 0:
+        return engine_runner()
+    try:
+        importlib.import_module("forecasting.scenarios")
+    except ImportError:
+        return None
+    return ProcessRunner(processes, nice=nice)
 
 
 def _limit_maximum(operation: dict[str, Any], maximum: int) -> None:

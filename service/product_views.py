@@ -20,7 +20,7 @@ import xarray as xr
 from forecasting.io.sources.registers import VARS_12R5_ALL
 from forecasting.partial_totals import area_total as aggregate_value
 from forecasting.partial_totals import as_float as _num
-from forecasting.register_occupations import SHORTAGE_AT, SURPLUS_BELOW
+from forecasting.tightness import SHORTAGE_AT, SURPLUS_BELOW
 
 #: Five-year bands of the pyramid (the last open: 90+).
 PYRAMID_BANDS = [(a, a + 4) for a in range(0, 90, 5)] + [(90, 100)]

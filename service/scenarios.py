@@ -244,9 +244,9 @@ class ProcessRunner:
         Each worker's kernels use ``cores // processes`` threads, so two workers on two
         cores run two runs side by side, one core each, instead of one after the other.
     cubes
-        The input cubes the service assembled at start; each worker reads them once when it
-        starts, from a file (:class:`CubesFile`), not through the spawn pipe (default:
-        :func:`scenario_inputs`).
+        The input cubes; each worker reads them once when it starts, from a file
+        (:class:`CubesFile`), not through the spawn pipe (default: :func:`scenario_inputs`,
+        assembled at the first run or warm-up, so the service answers before they are read).
     nice
         Niceness added to each worker (``os.nice``): under load the service's event loop and
         read threads run first, the engine takes the CPU left over.
@@ -261,18 +261,41 @@ class ProcessRunner:
     ):
         self.processes = processes
         self.nice = nice
-        self.cubes = dict(cubes if cubes is not None else scenario_inputs())
-        self._cubes_file = CubesFile(self.cubes)
+        self._cubes = dict(cubes) if cubes is not None else None
+        self._cubes_file: CubesFile | None = None
         self._closed = False
-        self._pool = self._new_pool()
+        self._lock = threading.Lock()
+        self._pool: ProcessPoolExecutor | None = None
 
-    def _new_pool(self) -> ProcessPoolExecutor:
+    @property
+    def cubes(self) -> dict[str, xr.Dataset]:
+        """The input cubes (assembled on first use when none were given)."""
+        with self._lock:
+            return self._assembled()
+
+    def _assembled(self) -> dict[str, xr.Dataset]:
+        if self._cubes is None:
+            self._cubes = dict(scenario_inputs())
+        return self._cubes
+
+    def _ready(self) -> ProcessPoolExecutor:
+        """The worker pool, started at the first run (with the cubes' file) under the lock."""
+        with self._lock:
+            if self._closed:
+                raise NotConfiguredError("the service is shutting down")
+            if self._pool is None:
+                if self._cubes_file is None:
+                    self._cubes_file = CubesFile(self._assembled())
+                self._pool = self._new_pool(self._cubes_file)
+            return self._pool
+
+    def _new_pool(self, cubes_file: CubesFile) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
             max_workers=self.processes,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
             initargs=(
-                self._cubes_file.path,
+                cubes_file.path,
                 os.getpid(),
                 self.nice,
                 max(1, (os.cpu_count() or 1) // max(1, self.processes)),
@@ -283,13 +306,16 @@ class ProcessRunner:
         """Run ``spec``; a worker that died (killed, out of memory) is replaced, and the run it
         took down is refused with :class:`NotConfiguredError` (503: post it again)."""
         data = spec.model_dump(mode="json") if isinstance(spec, BaseModel) else dict(spec)
+        pool = self._ready()
         try:
-            return self._pool.submit(_run_in_worker, data, baseline).result()
+            return pool.submit(_run_in_worker, data, baseline).result()
         except BrokenProcessPool:
-            if self._closed:
-                raise NotConfiguredError("the service is shutting down") from None
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = self._new_pool()
+            with self._lock:
+                if self._closed:
+                    raise NotConfiguredError("the service is shutting down") from None
+                if self._pool is pool and self._cubes_file is not None:
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    self._pool = self._new_pool(self._cubes_file)
             log.error("the scenario worker process died; started a new one")
             raise NotConfiguredError(
                 "the scenario worker process stopped during the run and has been restarted; "
@@ -300,9 +326,15 @@ class ProcessRunner:
         """Stop the workers now: queued runs are cancelled and a run in progress (a warm-up,
         or a request the server stopped waiting for) is dropped, its caller getting
         :class:`NotConfiguredError`. A worker still alive after ``timeout_s`` is killed."""
-        self._closed = True
-        workers = list((getattr(self._pool, "_processes", None) or {}).values())
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            self._closed = True
+            pool, self._pool = self._pool, None
+        if pool is None:
+            if self._cubes_file is not None:
+                self._cubes_file.close()
+            return
+        workers = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
         for worker in workers:
             worker.terminate()
         for worker in workers:
@@ -310,7 +342,8 @@ class ProcessRunner:
             if worker.is_alive():
                 worker.kill()
                 worker.join(timeout_s)
-        self._cubes_file.close()
+        if self._cubes_file is not None:
+            self._cubes_file.close()
 
 
 @dataclass(frozen=True)

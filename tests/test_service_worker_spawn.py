@@ -78,3 +78,26 @@ def test_a_worker_killed_while_starting_does_not_hang_the_runner(cubes):
         assert "unemployed" in runner(SPEC)  # a new worker serves the next run
     finally:
         runner.close()
+
+
+def test_the_worker_pool_reads_its_cubes_at_the_first_run_not_at_start(monkeypatch):
+    """Creating the service's runner assembles no cubes and starts no process (the service
+    must answer within seconds of start); the first run (the start-up's warm-up, in the
+    background) does both; a runner closed before any run has nothing to stop."""
+    import service.scenarios as sc
+
+    calls: list[int] = []
+
+    def fake_inputs() -> dict[str, Any]:
+        calls.append(1)
+        raise RuntimeError("assembled")
+
+    monkeypatch.setattr(sc, "scenario_inputs", fake_inputs)
+    runner = ProcessRunner(1)
+    assert calls == [] and runner._pool is None
+    with pytest.raises(RuntimeError, match="assembled"):
+        runner({"horizon_months": 1, "draws": 1})
+    assert calls == [1] and runner._pool is None
+    runner.close()
+    with pytest.raises(NotConfiguredError, match="shutting down"):
+        runner({"horizon_months": 1, "draws": 1})

@@ -131,7 +131,8 @@ class Release:
         self.path = path
         self.manifest = manifest
         self._cache: dict[str, xr.Dataset] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the per-dataset locks below
+        self._loading: dict[str, threading.Lock] = {}
 
     @property
     def id(self) -> str:
@@ -155,6 +156,10 @@ class Release:
         if cached is not None:
             return cached
         with self._lock:
+            loading = self._loading.setdefault(name, threading.Lock())
+        # one lock per dataset: a read of one dataset never waits for another being loaded
+        # (the start-up's check loads them all in the background)
+        with loading:
             if name not in self._cache:
                 try:
                     with xr.open_dataset(self.path / f"{name}.nc", engine="h5netcdf") as ds:

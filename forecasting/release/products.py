@@ -757,7 +757,7 @@ register(
     Product(
         name="scenarios",
         stage="scenarios",
-        requires=("forecasting.scenarios:run_presets",),
+        requires=("forecasting.scenarios.run:run_presets",),
         needs=("register_forecasts",),
         cubes=STRUCTURE_CUBES,
         build=_scenarios,

@@ -8,8 +8,26 @@ Methods: ``docs/methods/scenarios.md``.
 Entry points: :func:`run_scenario`, :func:`run_presets`, :func:`run_scenario_file`.
 """
 
-from forecasting.scenarios.run import run_presets, run_scenario, run_scenario_file, to_frame
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from forecasting.scenarios.spec import Event, ScenarioSpec, Staffing
+
+if TYPE_CHECKING:
+    from forecasting.scenarios.run import run_presets, run_scenario, run_scenario_file, to_frame
+
+#: The engine's entry points load the numba kernels: imported on first use (PEP 562), so a
+#: caller that only validates specs (the service's forms) does not pay for them.
+_RUN = ("run_presets", "run_scenario", "run_scenario_file", "to_frame")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _RUN:
+        return getattr(importlib.import_module("forecasting.scenarios.run"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Event",

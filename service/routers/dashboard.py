@@ -31,7 +31,6 @@ from fastapi.templating import Jinja2Templates
 from forecasting import geography
 from forecasting.errors import EnnakointiError
 from forecasting.freshness import freshness
-from forecasting.scenarios.presets import preset_title
 from forecasting.scenarios.spec import Event, ScenarioSpec
 from service import alert_page, formats, views
 from service.alerts import AlertFilter
@@ -551,6 +550,8 @@ def _preset_names(context: Any, lang: str) -> list[tuple[str, str]]:
     cube = _dataset(context, "scenarios")
     if cube is None or "scenario" not in cube.dims:
         return []
+    from forecasting.scenarios.presets import preset_title  # the engine's package: lazily
+
     return [(str(s), preset_title(str(s), lang)) for s in cube["scenario"].values]
 
 
