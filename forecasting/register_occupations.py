@@ -72,6 +72,28 @@ def occupations_panel(ds: xr.Dataset, variable: str, hier: Hierarchy, end: int) 
     return aggregate(hier.S, bottom)
 
 
+def _with_tightness(
+    data: dict[str, tuple[tuple[str, ...], np.ndarray]],
+    points: dict[str, np.ndarray],
+    area: str,
+    rows: list[str],
+    months: pd.DatetimeIndex,
+) -> xr.Dataset:
+    """The occupations dataset of one area from the variables' statistics ``data`` and
+    point forecasts ``points``, with the tightness (vacancies per unemployed) and its label."""
+    ratio = points["vacancies"] / np.maximum(points["unemployed"], 1.0)
+    data["tightness"] = (("area", "occupation", "time"), ratio[None])
+    labels = tightness_labels(points["vacancies"], points["unemployed"])
+    data["tightness_label"] = (("area", "occupation"), labels[None])
+    coords = {"area": [area], "occupation": rows, "time": months, "statistic": list(STATISTICS)}
+    out = xr.Dataset(data, coords=coords)
+    out["tightness"].attrs.update(
+        units="vacancies per unemployed jobseeker",
+        long_name="labour-market tightness (open vacancies / unemployed)",
+    )
+    return out
+
+
 def forecast_occupations(
     occupations: xr.Dataset,
     origin: str,
@@ -128,22 +150,8 @@ def _forecast_occupations(
         stats = np.stack([fc.point, *(fc.bounds[k] for k in STATISTICS[1:])], axis=-1)
         data[variable] = (("area", "occupation", "time", "statistic"), stats[None])
         points[variable] = fc.point
-    ratio = points["vacancies"] / np.maximum(points["unemployed"], 1.0)
-    data["tightness"] = (("area", "occupation", "time"), ratio[None])
-    labels = tightness_labels(points["vacancies"], points["unemployed"])
-    data["tightness_label"] = (("area", "occupation"), labels[None])
     months = pd.date_range(month, periods=horizon + 1, freq="MS")[1:]
-    coords = {
-        "area": [area],
-        "occupation": list(hier.rows),
-        "time": months,
-        "statistic": list(STATISTICS),
-    }
-    out = xr.Dataset(data, coords=coords)
-    out["tightness"].attrs.update(
-        units="vacancies per unemployed jobseeker",
-        long_name="labour-market tightness (open vacancies / unemployed)",
-    )
+    out = _with_tightness(data, points, area, list(hier.rows), months)
     return stamp(
         out,
         source_tables=[cube.attrs["source_tables"]],
@@ -298,21 +306,7 @@ def occupations_from_totals(
         stats = np.concatenate([total, groups], axis=0)
         data[variable] = (("area", "occupation", "time", "statistic"), stats[None])
         points[variable] = stats[..., 0]
-    ratio = points["vacancies"] / np.maximum(points["unemployed"], 1.0)
-    data["tightness"] = (("area", "occupation", "time"), ratio[None])
-    labels = tightness_labels(points["vacancies"], points["unemployed"])
-    data["tightness_label"] = (("area", "occupation"), labels[None])
-    coords = {
-        "area": [area],
-        "occupation": list(hier.rows),
-        "time": months,
-        "statistic": list(STATISTICS),
-    }
-    out = xr.Dataset(data, coords=coords)
-    out["tightness"].attrs.update(
-        units="vacancies per unemployed jobseeker",
-        long_name="labour-market tightness (open vacancies / unemployed)",
-    )
+    out = _with_tightness(data, points, area, list(hier.rows), months)
     origin = str(totals.attrs.get("origin") or f"{months[0] - pd.offsets.MonthBegin(1):%Y-%m}")
     shares_through = f"{share_month:%Y-%m}"
     tables = [str(cube.attrs["source_tables"]), str(totals.attrs.get("source_tables", ""))]
