@@ -38,7 +38,7 @@ run: $(STAMP)
 
 ## The test suite (what CI runs).
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider --timeout=600
+	$(BIN)/python -m pytest -q -p no:cacheprovider --timeout=600 --durations=20
 
 lint: $(STAMP)
 	$(BIN)/ruff check forecasting models flows service tests benchmarks

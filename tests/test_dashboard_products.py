@@ -252,7 +252,9 @@ def test_aggregate_is_the_sum_of_published_members_and_counts_suppressed(values)
 
 
 def test_signal_thresholds():
+    # the product's thresholds (forecasting.tightness): shortage from 1.0, surplus below 0.2
     assert pv.signal(1.0) == "shortage"
-    assert pv.signal(0.49) == "surplus"
+    assert pv.signal(0.19) == "surplus"
+    assert pv.signal(0.49) == "balanced"
     assert pv.signal(0.7) == "balanced"
     assert pv.signal(float("nan")) == "unknown"

@@ -141,7 +141,8 @@ def test_closure_of_300_jobs_in_mantyharju_is_run_and_downloaded(page, base, tmp
     assert "Mäntyharju" in page.locator("main").inner_text()
     table_rows = page.locator("#scenario-table tbody tr")
     assert table_rows.count() >= 2  # Mäntyharju and its employment area, each year
-    link = page.locator("a[download][href*='format=xlsx']").first
+    # the yearly table's download (the page also offers the need summed to a year)
+    link = page.locator("a[download][href*='format=xlsx'][href*='training-needs?']").first
     with page.expect_download() as info:
         link.click()
     saved = tmp_path / "scenario.xlsx"
@@ -214,7 +215,8 @@ def test_education_provider_downloads_training_needs_as_xlsx(page, base, tmp_pat
     import openpyxl
 
     page.goto(f"{base}/training?lang=fi&year=2031")
-    link = page.locator("a[download][href*='format=xlsx']").first
+    # the yearly table's download (the page also offers the need summed to a year)
+    link = page.locator("a[download][href*='format=xlsx'][href*='training-needs?']").first
     href = link.get_attribute("href")
     with page.expect_download() as info:
         link.click()
