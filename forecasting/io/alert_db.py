@@ -142,9 +142,11 @@ class DeliveryRow(Base):
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
+    # the busy timeout first: switching to WAL takes a lock, and without it a process that
+    # opens the database while another does failed at once with "database is locked"
+    cur.execute("PRAGMA busy_timeout=5000")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=5000")
     cur.close()
 
 
