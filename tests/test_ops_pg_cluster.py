@@ -19,6 +19,8 @@ from pathlib import Path
 import psutil
 import pytest
 
+from tests.live_processes import running as _running
+
 ROOT = Path(__file__).resolve().parent.parent
 #: Seconds the server may take to shut down after its parent is gone.
 GRACE_S = 10.0
@@ -37,17 +39,6 @@ _CHILD = textwrap.dedent(
     time.sleep(120)
     """
 )
-
-
-def _running(procs: list[psutil.Process]) -> list[psutil.Process]:
-    alive = []
-    for p in procs:
-        try:
-            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
-                alive.append(p)
-        except psutil.NoSuchProcess:
-            pass
-    return alive
 
 
 def _server(root: Path) -> list[psutil.Process]:

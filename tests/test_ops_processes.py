@@ -26,6 +26,7 @@ import pytest
 
 from flows.prefect_api import prefect_api
 from forecasting.settings import PrefectSettings
+from tests.live_processes import running as _running
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Seconds a child may take to notice its parent is gone (the worker polls every 0.5 s).
@@ -42,17 +43,6 @@ def _env(tmp: Path) -> dict[str, str]:
         PYTHONPATH=str(ROOT),
     )
     return env
-
-
-def _running(procs: list[psutil.Process]) -> list[psutil.Process]:
-    alive = []
-    for p in procs:
-        try:
-            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
-                alive.append(p)
-        except psutil.NoSuchProcess:
-            pass
-    return alive
 
 
 def _wait_for(
