@@ -2,19 +2,20 @@
 
 Both are unpaged (every row of the selection, up to :data:`MAX_EXPORT_ROWS`, the row limit
 of an Excel sheet) and carry the same columns and values as the JSON rows
-(:func:`service.cubes.rows`), text values in the request's language (below).
+(:func:`service.cubes.rows`), headings and text values in the request's language (below).
 
 * ``csv-fi``: UTF-8 with a byte-order mark (so Excel detects the encoding), ``;`` between
   cells, decimal comma, text cells neutralised against formulas
   (:func:`forecasting.io.files.csv_line`). No ``#`` preamble (Excel would show it as rows);
   the provenance is in the response headers.
-* ``xlsx``: sheet ``data`` (header row, then the rows; ``time`` as real dates) and sheet
-  ``provenance`` (key, value). Text that a spreadsheet would take for a formula or an error
-  code stays text.
+* ``xlsx``: sheet ``data`` (header row, then the rows; ``time`` as real dates), sheet
+  ``columns`` (each heading and its API column name) and sheet ``provenance`` (key, value).
+  Text that a spreadsheet would take for a formula or an error code stays text.
 
-Both are for people, so text values of the cells (flags such as ``replacement_share_flag``,
-the status meanings) are written in the request's language
-(:func:`service.i18n_products.value_label`); the JSON and ``format=csv`` keep the codes.
+Both are for people, so the column headings (:func:`service.i18n_columns.column_labels`) and
+the text values of the cells (flags such as ``replacement_share_flag``, the status meanings)
+are written in the request's language (:func:`service.i18n_products.value_label`); the JSON
+and ``format=csv`` keep the API's names and codes.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from forecasting.errors import ValidationError
 from forecasting.io.files import csv_line
 from service import cubes
+from service.i18n_columns import column_labels
 from service.i18n_products import value_label
 
 BOM = "\ufeff"
@@ -73,7 +75,7 @@ def csv_fi_chunks(sel: cubes.Selection, lang: str, chunk: int = 2000) -> Iterato
     start, total, first = 0, sel.total, True
     while first or start < total:
         names, body = localised_rows(sel, start, min(chunk, total - start), lang)
-        text = (BOM + csv_line(names, delimiter=";")) if first else ""
+        text = (BOM + csv_line(column_labels(names, lang), delimiter=";")) if first else ""
         text += "".join(csv_line(r, delimiter=";", decimal=",") for r in body)
         yield text
         first = False
@@ -97,7 +99,7 @@ def _cell(ws: WriteOnlyWorksheet, value: Any, date: bool) -> Any:
 def xlsx_bytes(
     sel: cubes.Selection, lang: str, provenance: Sequence[tuple[str, str]], chunk: int = 5000
 ) -> bytes:
-    """Every row of ``sel`` as an XLSX workbook (sheets ``data`` and ``provenance``)."""
+    """Every row of ``sel`` as an XLSX workbook (sheets ``data``, ``columns``, ``provenance``)."""
     check_size(sel)
     book = Workbook(write_only=True)
     data = book.create_sheet("data")
@@ -105,12 +107,16 @@ def xlsx_bytes(
     while first or start < total:
         names, body = localised_rows(sel, start, min(chunk, total - start), lang)
         if first:
-            data.append(names)
+            columns = list(zip(column_labels(names, lang), names, strict=True))
+            data.append([heading for heading, _ in columns])
             dates = [n == "time" for n in names]
         for row in body:
             data.append([_cell(data, v, d) for v, d in zip(row, dates, strict=True)])
         first = False
         start += chunk
+    headings = book.create_sheet("columns")
+    for heading, name in columns:
+        headings.append([_cell(headings, heading, False), _cell(headings, name, False)])
     about = book.create_sheet("provenance")
     for key, value in provenance:
         about.append([_cell(about, key, False), _cell(about, value, False)])

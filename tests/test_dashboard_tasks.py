@@ -23,6 +23,7 @@ import pytest
 
 from forecasting.settings import PROJECT_ROOT
 from tests.service_data import annotating_runner, make_settings, seed_alerts
+from tests.spreadsheets import xlsx_table
 
 pytest_plugins = ["tests.service_fixtures"]
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -146,8 +147,7 @@ def test_closure_of_300_jobs_in_mantyharju_is_run_and_downloaded(page, base, tmp
         link.click()
     saved = tmp_path / "scenario.xlsx"
     info.value.save_as(saved)
-    sheet = openpyxl.load_workbook(saved, read_only=True)["data"]
-    header, *rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    header, rows = xlsx_table(openpyxl.load_workbook(saved, read_only=True))
     assert {"area", "time", "quantile", "unemployed", "unemployed_vs_baseline"} <= set(header)
     assert {r[header.index("area")] for r in rows} == {"507", "TA23"}
     # the page's first table cell (Mäntyharju's median at the first year-end) is in the file
@@ -190,9 +190,10 @@ def test_health_recruitment_in_mikkeli_shows_practical_nurses_in_the_training_ta
         link.first.click()
     saved = tmp_path / "training.xlsx"
     info.value.save_as(saved)
-    sheet = openpyxl.load_workbook(saved, read_only=True)["data"]
-    header, *body = [list(r) for r in sheet.iter_rows(values_only=True)]
+    book = openpyxl.load_workbook(saved, read_only=True)
+    header, body = xlsx_table(book)
     assert {"training_field", "training_level", "training_need_change"} <= set(header)
+    assert "Koulutustarpeen muutos" in next(book["data"].iter_rows(max_row=1, values_only=True))
     col = {name: i for i, name in enumerate(header)}
     health = [r for r in body if r[col["training_field"]] == "09"]
     assert sum(r[col["training_demand_change"]] for r in health) > 80
@@ -223,9 +224,10 @@ def test_education_provider_downloads_training_needs_as_xlsx(page, base, tmp_pat
     saved = tmp_path / info.value.suggested_filename
     info.value.save_as(saved)
     book = openpyxl.load_workbook(saved, read_only=True)
-    sheet = book[book.sheetnames[0]]
-    rows = list(sheet.iter_rows(values_only=True))
-    header, body = rows[0], rows[1:]
+    assert book.sheetnames[0] == "data"
+    heading_row = next(book["data"].iter_rows(max_row=1, values_only=True))
+    assert {"Koulutusala", "Koulutustarve"} <= set(heading_row)  # headed for people, in Finnish
+    header, body = xlsx_table(book)
     query = dict(httpx.QueryParams(href.split("?", 1)[1]))
     query.pop("format")
     api = httpx.get(f"{base}/v1/training-needs", params={**query, "limit": 1000}).json()["data"]

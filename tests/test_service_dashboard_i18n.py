@@ -7,7 +7,6 @@ minus sign U+2212 in fi and sv); the register gap 2023-11..2026-05 is the snapsh
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import itertools
@@ -25,6 +24,7 @@ from forecasting import geography
 from service import formats
 from service.charts import FanPoint, envelope, fan_chart, segments
 from service.labels import area_name
+from tests.spreadsheets import csv_fi_table, xlsx_table
 
 pytest_plugins = ["tests.service_fixtures"]
 LEGEND = {"history": "h", "forecast": "f", "inner": "b8", "outer": "b9"}
@@ -144,9 +144,8 @@ def test_csv_for_finnish_excel_has_bom_semicolons_decimal_commas_and_all_rows(we
     assert r.status_code == 200 and r.headers["content-disposition"].endswith('.csv"')
     raw = r.content
     assert raw.startswith(b"\xef\xbb\xbf")
-    lines = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
-    header, body = lines[0], lines[1:]
     expected = _all_json_rows(web, "/v1/registers/forecasts", params)
+    header, body = csv_fi_table(raw, "fi", list(expected[0]))  # headed in Finnish
     assert len(body) == len(expected) == int(r.headers["x-total-count"]) > 5  # not paged
     force = header.index("labour_force")
     assert all(re.fullmatch(r"\d+,\d+", row[force]) for row in body)  # floats: decimal comma
@@ -166,8 +165,10 @@ def test_xlsx_opens_and_has_every_row_of_the_api(web):
     r = web.get("/v1/registers/history", params={**params, "format": "xlsx", "lang": "sv"})
     assert r.status_code == 200 and r.content[:2] == b"PK"
     book = load_workbook(io.BytesIO(r.content), read_only=True)
-    sheet = list(book["data"].iter_rows(values_only=True))
-    header, body = list(sheet[0]), sheet[1:]
+    header, body = xlsx_table(book)  # headed in Swedish, the API's names on sheet "columns"
+    assert book["data"]["A1"].value == "Område, kod" and "Arbetslösa arbetssökande" in [
+        c.value for c in next(book["data"].iter_rows(max_row=1))
+    ]
     expected = _all_json_rows(web, "/v1/registers/history", {**params, "lang": "sv"})
     assert len(body) == len(expected) == int(r.headers["x-total-count"])
     for row, want in zip(body, expected, strict=True):

@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from collections.abc import Iterator
@@ -31,6 +30,7 @@ from tests.service_data import (
     stub_scenario_runner,
     training_needs,
 )
+from tests.spreadsheets import csv_fi_table, xlsx_table
 
 SUPPRESSED_FIELD = "10"
 
@@ -121,15 +121,15 @@ def test_the_api_and_both_downloads_give_the_same_cumulative_rows(web):
     assert rows["01"]["interval_method"] == "draws"
     assert rows[SUPPRESSED_FIELD]["need"] is None  # empty, not 0
     r = web.get("/v1/training-needs/cumulative", params={**params, "format": "xlsx"})
-    sheet = list(load_workbook(io.BytesIO(r.content), read_only=True)["data"].values)
-    header = list(sheet[0])
-    by_field = {row[header.index("field")]: row for row in sheet[1:]}
+    header, sheet = xlsx_table(load_workbook(io.BytesIO(r.content), read_only=True))
+    by_field = {row[header.index("field")]: row for row in sheet}
     assert by_field["01"][header.index("need")] == pytest.approx(rows["01"]["need"])
     assert by_field["01"][header.index("interval_method")] == "ur simuleringarna"
     r = web.get("/v1/training-needs/cumulative", params={**params, "format": "csv-fi"})
-    lines = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig")), delimiter=";"))
-    hi = lines[0].index("hi80")
-    first = next(line for line in lines[1:] if line[lines[0].index("field")] == "01")
+    names, lines = csv_fi_table(r.content, "sv", list(body["data"][0]))
+    assert names[:3] == ["area", "area_name", "field"]  # headed "Område, kod", "Område", ...
+    hi = names.index("hi80")
+    first = next(line for line in lines if line[names.index("field")] == "01")
     assert float(first[hi].replace(",", ".")) == pytest.approx(rows["01"]["hi80"])
 
 
@@ -147,9 +147,9 @@ def test_downloads_write_the_flag_in_the_pages_language(web, lang, flag):
 
     params = {"area": "TA23", "year": 2030, "lang": lang}
     r = web.get("/v1/training-needs", params={**params, "format": "xlsx"})
-    sheet = list(load_workbook(io.BytesIO(r.content), read_only=True)["data"].values)
-    column = sheet[0].index("replacement_share_flag")
-    assert {row[column] for row in sheet[1:]} == {flag}
+    header, sheet = xlsx_table(load_workbook(io.BytesIO(r.content), read_only=True))
+    column = header.index("replacement_share_flag")
+    assert {row[column] for row in sheet} == {flag}
     text = web.get("/v1/training-needs", params={**params, "format": "csv-fi"}).content
     assert flag in text.decode("utf-8-sig") and "flat jobs" not in text.decode("utf-8-sig")
     # the API keeps the code
