@@ -2,6 +2,7 @@
 
 The register backtests fit about 13,000 member models per origin and variable, so the
 members' hot spots take shortcuts: the seasonal indices without a loop over the seasons,
+the pooled member's design built in place from features computed once per fit,
 the Theta line's design cached per length, the ETS recursion without an integer division
 per step, Nelder–Mead sorting its simplex in place, and the panel checking each series
 once and skipping the interval bounds of member forecasts it does not use. The published
@@ -14,6 +15,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -22,6 +24,14 @@ from models._kernels.ets import ets_filter, ets_objective
 from models._kernels.optim import KIND_AIRLINE, KIND_ETS, evaluate, nelder_mead
 from models.forecast import DampedETS, PanelCombination, SeasonalARIMA, SeasonalNaive, Theta
 from models.forecast._seasonal import _centred_average, seasonal_indices
+from models.forecast.pooled import (
+    SIZE_CENTRE,
+    SIZE_SCALE,
+    _design,
+    _expanding_mean,
+    _rolling_mean,
+    _series_features,
+)
 from models.forecast.theta import _ols_slope
 
 FINITE = st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False)
@@ -234,3 +244,54 @@ def test_panel_fast_path_equals_fitting_each_member_through_fit_and_predict() ->
     for name in ("backtest_loc_", "backtest_scale_", "weights_", "fittedvalues_"):
         np.testing.assert_array_equal(getattr(fast, name), getattr(plain, name), err_msg=name)
     assert fast.predict(18) == plain.predict(18)
+
+
+def _design_stacked(z, parent, national, t, h, m, reversion):  # type: ignore[no-untyped-def]
+    """The pooled member's design as first written: every feature recomputed per horizon,
+    one array per column, then ``np.stack``."""
+    n, T = z.shape
+    yoy = np.full((n, T), np.nan)
+    yoy[:, m:] = z[:, m:] - z[:, :-m]
+    yoy3, yoy12 = _rolling_mean(yoy, 3), _rolling_mean(yoy, m)
+    annual = _rolling_mean(z, m)
+    k = (h - 1) // m + 1
+    s = t + h - m * k
+    cols = [
+        np.ones((n, t.size)),
+        yoy[:, t],
+        yoy3[:, t],
+        yoy12[:, t],
+        yoy[parent][:, t],
+        yoy3[parent][:, t],
+        yoy12[parent][:, t],
+        np.broadcast_to(yoy[national, t], (n, t.size)),
+        np.broadcast_to(yoy3[national, t], (n, t.size)),
+        z[:, s] - annual[:, t],
+        z[:, t] - annual[:, t],
+        z[:, t - 1] - annual[:, t],
+        z[:, t - 2] - annual[:, t],
+        z[:, s] - z[:, s - m],
+        z[:, s - m] - annual[:, s - m],
+    ]
+    if reversion:
+        gap = annual - _expanding_mean(z, 3 * m - 1)
+        cols += [gap[:, t], gap[parent][:, t], np.broadcast_to(gap[national, t], (n, t.size))]
+    size = (annual[:, t] - SIZE_CENTRE) / SIZE_SCALE
+    cols += [col * size for col in cols]
+    return np.stack(cols, axis=-1), z[:, s]
+
+
+@pytest.mark.parametrize("reversion", [False, True])
+def test_pooled_design_equals_the_stacked_columns(reversion: bool) -> None:
+    rng = np.random.default_rng(5)
+    n, T, m = 40, 120, 12
+    z = np.log1p(rng.poisson(300, (n, T)).astype(float))
+    parent = rng.integers(0, 5, n)
+    features = _series_features(z, parent, m, reversion)
+    for h in (1, 7, 12, 13, 36):
+        for t in (np.arange(3 * m - 1, T - h), np.array([T - 1])):
+            X, base = _design(z, parent, 0, t, h, m, reversion, features)
+            want_X, want_base = _design_stacked(z, parent, 0, t, h, m, reversion)
+            np.testing.assert_array_equal(X, want_X)
+            np.testing.assert_array_equal(base, want_base)
+            assert X.flags["C_CONTIGUOUS"]

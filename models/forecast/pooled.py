@@ -98,35 +98,37 @@ def _design(
     yoy, yoy3, yoy12, annual = f["yoy"], f["yoy3"], f["yoy12"], f["annual"]
     k = (h - 1) // m + 1
     s = t + h - m * k
-    cols = [
-        np.ones((n, t.size)),
-        yoy[:, t],
-        yoy3[:, t],
-        yoy12[:, t],
-        f["parent_yoy"][:, t],
-        f["parent_yoy3"][:, t],
-        f["parent_yoy12"][:, t],
-        np.broadcast_to(yoy[national, t], (n, t.size)),
-        np.broadcast_to(yoy3[national, t], (n, t.size)),
-        z[:, s] - annual[:, t],
-        z[:, t] - annual[:, t],
-        z[:, t - 1] - annual[:, t],
-        z[:, t - 2] - annual[:, t],
-        z[:, s] - z[:, s - m],
-        z[:, s - m] - annual[:, s - m],
-    ]
+    n_base = N_BASE + (N_REVERSION if reversion else 0)
+    # the columns are written into their place in X (what np.stack of them would give,
+    # without a temporary array per column and a second pass)
+    X = np.empty((n, t.size, 2 * n_base))
+    at_t = annual[:, t]
+    X[..., 0] = 1.0
+    X[..., 1] = yoy[:, t]
+    X[..., 2] = yoy3[:, t]
+    X[..., 3] = yoy12[:, t]
+    X[..., 4] = f["parent_yoy"][:, t]
+    X[..., 5] = f["parent_yoy3"][:, t]
+    X[..., 6] = f["parent_yoy12"][:, t]
+    X[..., 7] = yoy[national, t]
+    X[..., 8] = yoy3[national, t]
+    base = z[:, s]
+    np.subtract(base, at_t, out=X[..., 9])
+    np.subtract(z[:, t], at_t, out=X[..., 10])
+    np.subtract(z[:, t - 1], at_t, out=X[..., 11])
+    np.subtract(z[:, t - 2], at_t, out=X[..., 12])
+    np.subtract(base, z[:, s - m], out=X[..., 13])
+    np.subtract(z[:, s - m], annual[:, s - m], out=X[..., 14])
     if reversion:
         gap = f["gap"]
-        cols += [
-            gap[:, t],
-            f["parent_gap"][:, t],
-            np.broadcast_to(gap[national, t], (n, t.size)),
-        ]
+        X[..., 15] = gap[:, t]
+        X[..., 16] = f["parent_gap"][:, t]
+        X[..., 17] = gap[national, t]
     # every feature also enters multiplied by the series' centred log size, so small and
     # large series can have different dynamics (more noise and mean reversion when small)
-    size = (annual[:, t] - SIZE_CENTRE) / SIZE_SCALE
-    cols += [col * size for col in cols]
-    return np.stack(cols, axis=-1), z[:, s]
+    size = (at_t - SIZE_CENTRE) / SIZE_SCALE
+    np.multiply(X[..., :n_base], size[..., None], out=X[..., n_base:])
+    return X, base
 
 
 class PooledRegression(Estimator):
