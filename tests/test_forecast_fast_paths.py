@@ -5,7 +5,9 @@ members' hot spots take shortcuts: the seasonal indices without a loop over the 
 the pooled member's design built in place from features computed once per fit,
 the Theta line's design cached per length, the ETS recursion without an integer division
 per step, Nelder–Mead sorting its simplex in place, and the panel checking each series
-once and skipping the interval bounds of member forecasts it does not use. The published
+once and skipping the interval bounds of member forecasts it does not use; the filter that
+conditions a forecast on the months after a gap solves its fixed system once per
+observation instead of once per month. The published
 numbers must not move, so each shortcut is compared with the straightforward code it
 replaced (written out here) with exact equality.
 """
@@ -24,6 +26,7 @@ from models._kernels.ets import ets_filter, ets_objective
 from models._kernels.optim import KIND_AIRLINE, KIND_ETS, evaluate, nelder_mead
 from models.forecast import DampedETS, PanelCombination, SeasonalARIMA, SeasonalNaive, Theta
 from models.forecast._seasonal import _centred_average, seasonal_indices
+from models.forecast.gap import _filter_series
 from models.forecast.pooled import (
     SIZE_CENTRE,
     SIZE_SCALE,
@@ -79,7 +82,7 @@ def test_theta_slope_equals_polyfit(n: int, seed: int) -> None:
     assert _ols_slope(x) == float(np.polyfit(np.arange(n, dtype=float), x, 1)[0])
 
 
-def _ets_filter_modulo(y, params, init, m, clip):  # type: ignore[no-untyped-def]
+def _ets_filter_modulo(y, params, init, m, clip):
     """The ETS recursion with ``t % m`` per step (the kernel keeps a counter)."""
     alpha, beta, gamma, phi = params
     level, trend, season = init[0], init[1], list(init[2:])
@@ -120,7 +123,7 @@ def test_ets_filter_equals_the_recursion_with_modulo(m: int, n: int, seed: int) 
     np.testing.assert_array_equal(state, want_state)
 
 
-def _nelder_mead_argsort(kind, x0, step, y, init, flags, cfg, work, max_iter, ftol):  # type: ignore[no-untyped-def]
+def _nelder_mead_argsort(kind, x0, step, y, init, flags, cfg, work, max_iter, ftol):
     """Nelder–Mead as first written (``argsort`` and array expressions per iteration)."""
     k = x0.shape[0]
     simplex = np.empty((k + 1, k))
@@ -192,34 +195,34 @@ def test_nelder_mead_follows_the_argsort_version(model: str, seed: int) -> None:
 class _PlainNaive(SeasonalNaive):
     """Members whose ``fit``/``predict`` are overridden take the panel's general path."""
 
-    def fit(self, y):  # type: ignore[no-untyped-def]
+    def fit(self, y):
         return super().fit(y)
 
-    def predict(self, h):  # type: ignore[no-untyped-def]
+    def predict(self, h):
         return super().predict(h)
 
 
 class _PlainETS(DampedETS):
-    def fit(self, y):  # type: ignore[no-untyped-def]
+    def fit(self, y):
         return super().fit(y)
 
-    def predict(self, h):  # type: ignore[no-untyped-def]
+    def predict(self, h):
         return super().predict(h)
 
 
 class _PlainARIMA(SeasonalARIMA):
-    def fit(self, y):  # type: ignore[no-untyped-def]
+    def fit(self, y):
         return super().fit(y)
 
-    def predict(self, h):  # type: ignore[no-untyped-def]
+    def predict(self, h):
         return super().predict(h)
 
 
 class _PlainTheta(Theta):
-    def fit(self, y):  # type: ignore[no-untyped-def]
+    def fit(self, y):
         return super().fit(y)
 
-    def predict(self, h):  # type: ignore[no-untyped-def]
+    def predict(self, h):
         return super().predict(h)
 
 
@@ -246,7 +249,7 @@ def test_panel_fast_path_equals_fitting_each_member_through_fit_and_predict() ->
     assert fast.predict(18) == plain.predict(18)
 
 
-def _design_stacked(z, parent, national, t, h, m, reversion):  # type: ignore[no-untyped-def]
+def _design_stacked(z, parent, national, t, h, m, reversion):
     """The pooled member's design as first written: every feature recomputed per horizon,
     one array per column, then ``np.stack``."""
     n, T = z.shape
@@ -295,3 +298,41 @@ def test_pooled_design_equals_the_stacked_columns(reversion: bool) -> None:
             np.testing.assert_array_equal(X, want_X)
             np.testing.assert_array_equal(base, want_base)
             assert X.flags["C_CONTIGUOUS"]
+
+
+def _filter_series_per_month(loc, sigma, z_obs, phi):
+    """The gap filter as first written: both linear systems solved for every month."""
+    r = phi * sigma[0] ** 2
+    L = np.maximum.accumulate(np.maximum(sigma**2 - r, 0.0))
+    out_loc, out_sd = loc.copy(), sigma.copy()
+    where = np.flatnonzero(np.isfinite(z_obs))
+    for t in range(loc.shape[0]):
+        o = where[where <= t]
+        if o.size == 0:
+            continue
+        if o[-1] == t:
+            out_loc[t], out_sd[t] = z_obs[t], 0.0
+            continue
+        C_oo = L[np.minimum.outer(o, o)] + r * np.eye(o.size)
+        C_to = L[np.minimum(o, t)]
+        out_loc[t] = loc[t] + np.linalg.solve(C_oo, C_to) @ (z_obs[o] - loc[o])
+        c_last = L[np.minimum(o, o[-1])]
+        level_var = max(L[o[-1]] - c_last @ np.linalg.solve(C_oo, c_last), 0.0)
+        out_sd[t] = np.sqrt(sigma[t - o[-1] - 1] ** 2 + level_var)
+    return out_loc, out_sd
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.floats(0.0, 1.0))
+def test_gap_filter_equals_solving_every_month(seed: int, phi: float) -> None:
+    rng = np.random.default_rng(seed)
+    H = int(rng.integers(5, 50))
+    loc = rng.normal(7.0, 1.0, H)
+    sigma = np.sort(rng.uniform(0.01, 0.3, H))
+    z_obs = np.full(H, np.nan)
+    seen = rng.choice(H, size=int(rng.integers(1, 4)), replace=False)
+    z_obs[seen] = loc[seen] + rng.normal(0, 0.1, seen.size)
+    got = _filter_series(loc, sigma, z_obs, phi)
+    want = _filter_series_per_month(loc, sigma, z_obs, phi)
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])
