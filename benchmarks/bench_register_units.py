@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -109,7 +110,7 @@ def main() -> None:
     total = {"before": 0.0, "after": 0.0}
     for name in names:
         cpu = {s: [r[name]["cpu_s"] for r in rounds[s]] for s in sides}
-        med = {s: sorted(v)[len(v) // 2] for s, v in cpu.items()}
+        med = {s: round(statistics.median(v), 2) for s, v in cpu.items()}
         for s in sides:
             total[s] += med[s]
         same = {r[name]["sha256"] for s in sides for r in rounds[s]}
