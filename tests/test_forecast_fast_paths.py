@@ -25,7 +25,7 @@ from hypothesis.extra import numpy as hnp
 from models._kernels.ets import ets_filter, ets_objective
 from models._kernels.optim import KIND_AIRLINE, KIND_ETS, evaluate, nelder_mead
 from models.forecast import DampedETS, PanelCombination, SeasonalARIMA, SeasonalNaive, Theta
-from models.forecast._seasonal import _centred_average, seasonal_indices
+from models.forecast._seasonal import seasonal_indices
 from models.forecast.gap import _filter_series
 from models.forecast.pooled import (
     SIZE_CENTRE,
@@ -44,8 +44,9 @@ def _seasonal_indices_loop(z: np.ndarray, m: int) -> np.ndarray:
     """The classical decomposition as first written: ``np.nanmean`` per season."""
     n = z.shape[0]
     half = m // 2
+    weights = np.r_[0.5, np.ones(m - 1), 0.5] / m if m % 2 == 0 else np.ones(m) / m
     trend = np.full(n, np.nan)
-    trend[half : n - half] = _centred_average(z, m)
+    trend[half : n - half] = np.convolve(z, weights, mode="valid")
     detrended = z - trend
     means = np.array([np.nanmean(detrended[j::m]) for j in range(m)])
     return means - means.mean()

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
+
+
+@lru_cache(maxsize=16)
+def _average_weights(m: int) -> np.ndarray:
+    """Weights of the centred moving average (read-only; built once per period)."""
+    weights = np.r_[0.5, np.ones(m - 1), 0.5] / m if m % 2 == 0 else np.ones(m) / m
+    weights.setflags(write=False)
+    return weights
 
 
 def _centred_average(z: np.ndarray, m: int) -> np.ndarray:
     """The centred moving average (``2 x m`` for even ``m``) of ``z``; ``(n - 2 * (m // 2),)``."""
-    weights = np.r_[0.5, np.ones(m - 1), 0.5] / m if m % 2 == 0 else np.ones(m) / m
-    return np.convolve(z, weights, mode="valid")
+    return np.convolve(z, _average_weights(int(m)), mode="valid")
 
 
 def seasonal_indices(z: np.ndarray, m: int) -> np.ndarray:
