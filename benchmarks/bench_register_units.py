@@ -6,7 +6,7 @@
 
 Runs the same units of the national release (``register_backtest_metrics`` units are
 ``ORIGIN_VARIABLE``, ``register_forecasts`` units a variable) in a fresh process per checkout
-and round, alternating the checkouts (before, after, before, after, ...), so both see the
+and repetition, alternating the checkouts (before, after, before, after, ...), so both see the
 same load on a shared machine. Each process loads the numba caches with one untimed unit
 first, then records ``time.process_time()`` per unit and a SHA-256 of each unit's result
 (the backtest frame, or every variable of the forecast dataset, bit for bit): equal
@@ -95,25 +95,25 @@ def main() -> None:
     units = [u for u in args.units.split(",") if u]
     forecasts = [v for v in args.forecasts.split(",") if v]
     sides = {"before": args.before.resolve(), "after": ROOT}
-    rounds: dict[str, list[dict[str, dict]]] = {"before": [], "after": []}
+    runs: dict[str, list[dict[str, dict]]] = {"before": [], "after": []}
     load = [os.getloadavg()[0]]
     for _ in range(args.repeat):
         for side, root in sides.items():
-            rounds[side].append(run(root, units, forecasts, args.seed))
+            runs[side].append(run(root, units, forecasts, args.seed))
             load.append(os.getloadavg()[0])
-    names = list(rounds["after"][0])
+    names = list(runs["after"][0])
     lines = [
-        "| unit | CPU s before (each round) | CPU s after (each round) | median before -> after "
+        "| unit | CPU s before (each run) | CPU s after (each run) | median before -> after "
         "| same result |",
         "|---|---|---|---|---|",
     ]
     total = {"before": 0.0, "after": 0.0}
     for name in names:
-        cpu = {s: [r[name]["cpu_s"] for r in rounds[s]] for s in sides}
+        cpu = {s: [r[name]["cpu_s"] for r in runs[s]] for s in sides}
         med = {s: round(statistics.median(v), 2) for s, v in cpu.items()}
         for s in sides:
             total[s] += med[s]
-        same = {r[name]["sha256"] for s in sides for r in rounds[s]}
+        same = {r[name]["sha256"] for s in sides for r in runs[s]}
         lines.append(
             f"| {name} | {', '.join(map(str, cpu['before']))} | "
             f"{', '.join(map(str, cpu['after']))} | {med['before']} -> {med['after']} "
@@ -130,7 +130,7 @@ def main() -> None:
         "command": "python benchmarks/bench_register_units.py " + " ".join(sys.argv[1:]),
         "commits": {side: _commit(root) for side, root in sides.items()},
         "load_average_1min": [round(x, 1) for x in load],
-        "rounds": rounds,
+        "runs": runs,
         "table": table,
     }
     print(json.dumps({k: figures[k] for k in ("when", "command", "commits", "load_average_1min")}))
