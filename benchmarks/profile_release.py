@@ -1,7 +1,7 @@
 """CPU seconds per product of a release, in one process (no Prefect, no Dask).
 
     python benchmarks/profile_release.py [--scope national] [--products a,b] [--out FILE.json]
-        [--before EARLIER.json]
+        [--before EARLIER.json] [--save DIR]
 
 Runs the step functions of :mod:`forecasting.release` in build order exactly as the flow does
 (``run_step`` / ``run_unit`` / ``run_combine`` through a fresh work area) and records
@@ -10,6 +10,8 @@ whole process (imports, ingest). Wall seconds are printed too but mean little on
 machine. The per-unit figures show how evenly a mapped product spreads over workers.
 ``--before`` prints a Markdown table of CPU s per product beside an earlier ``--out`` file
 (e.g. of the commit before a change) and writes it into the JSON as ``table``.
+``--save DIR`` writes each product's dataset to ``DIR/<product>.nc``, for comparing the
+numbers of two commits with ``benchmarks/check_release_identity.py``.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ def main() -> None:
     parser.add_argument("--products", help="comma-separated (default: every product)")
     parser.add_argument("--out", help="write the figures as JSON here")
     parser.add_argument("--before", help="an earlier --out file to compare with")
+    parser.add_argument("--save", help="write each product's dataset to DIR/<product>.nc")
     args = parser.parse_args()
 
     from forecasting import release
@@ -74,6 +77,11 @@ def main() -> None:
             }
             rows.append(row)
             print(json.dumps(row), flush=True)
+            if args.save:
+                Path(args.save).mkdir(parents=True, exist_ok=True)
+                release.load(ctx, refs[product.name]).to_netcdf(
+                    Path(args.save) / f"{product.name}.nc"
+                )
     usage = os.times()
     figures = {
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),

@@ -66,8 +66,8 @@ def ets_filter(
     season = init[2:].copy()
     n = y.shape[0]
     sse = 0.0
+    j = 0  # t % m, kept as a counter: an integer division per step costs more than the step
     for t in range(n):
-        j = t % m
         yhat = level + phi * trend + season[j]
         fitted[t] = yhat
         err = y[t] - yhat
@@ -83,6 +83,9 @@ def ets_filter(
         season[j] += gamma * err
         if abs(level) > 1e12:
             return BIG
+        j += 1
+        if j == m:
+            j = 0
     state[0] = level
     state[1] = trend
     for j in range(m):

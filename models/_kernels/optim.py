@@ -37,6 +37,33 @@ def evaluate(
 
 
 @jit
+def _before(a: float, b: float) -> bool:
+    """``a`` sorts before ``b``: numpy's order, NaN last (numba's ``argsort`` comparison)."""
+    return a < b or (np.isnan(b) and not np.isnan(a))
+
+
+@jit
+def _sort_simplex(simplex: np.ndarray, fvals: np.ndarray) -> None:
+    """Sort the vertices by value in place, stably: the order of
+    ``simplex[np.argsort(fvals)]`` (numba's argsort is an insertion sort for so few
+    values) without allocating two arrays per iteration."""
+    n, k = simplex.shape
+    row = np.empty(k)
+    for i in range(1, n):
+        v = fvals[i]
+        if not _before(v, fvals[i - 1]):
+            continue
+        row[:] = simplex[i]
+        j = i
+        while j > 0 and _before(v, fvals[j - 1]):
+            fvals[j] = fvals[j - 1]
+            simplex[j] = simplex[j - 1]
+            j -= 1
+        fvals[j] = v
+        simplex[j] = row
+
+
+@jit
 def nelder_mead(
     kind: int,
     x0: np.ndarray,
@@ -69,17 +96,20 @@ def nelder_mead(
     trial = np.empty(k)
     trial2 = np.empty(k)
     for _ in range(max_iter):
-        order = np.argsort(fvals)
-        simplex = simplex[order]
-        fvals = fvals[order]
+        _sort_simplex(simplex, fvals)
         if fvals[k] - fvals[0] <= ftol * (abs(fvals[0]) + 1e-10):
             break
         for j in range(k):
-            centroid[j] = simplex[:k, j].mean()
-        trial[:] = 2.0 * centroid - simplex[k]
+            total = 0.0
+            for i in range(k):
+                total += simplex[i, j]
+            centroid[j] = total / k
+        for j in range(k):
+            trial[j] = 2.0 * centroid[j] - simplex[k, j]
         f_r = evaluate(kind, trial, y, init, flags, cfg, work)
         if f_r < fvals[0]:
-            trial2[:] = 3.0 * centroid - 2.0 * simplex[k]
+            for j in range(k):
+                trial2[j] = 3.0 * centroid[j] - 2.0 * simplex[k, j]
             f_e = evaluate(kind, trial2, y, init, flags, cfg, work)
             if f_e < f_r:
                 simplex[k] = trial2
@@ -93,16 +123,19 @@ def nelder_mead(
             fvals[k] = f_r
             continue
         if f_r < fvals[k]:
-            trial2[:] = centroid + 0.5 * (trial - centroid)
+            for j in range(k):
+                trial2[j] = centroid[j] + 0.5 * (trial[j] - centroid[j])
         else:
-            trial2[:] = centroid + 0.5 * (simplex[k] - centroid)
+            for j in range(k):
+                trial2[j] = centroid[j] + 0.5 * (simplex[k, j] - centroid[j])
         f_c = evaluate(kind, trial2, y, init, flags, cfg, work)
         if f_c < min(f_r, fvals[k]):
             simplex[k] = trial2
             fvals[k] = f_c
             continue
         for i in range(1, k + 1):
-            simplex[i] = simplex[0] + 0.5 * (simplex[i] - simplex[0])
+            for j in range(k):
+                simplex[i, j] = simplex[0, j] + 0.5 * (simplex[i, j] - simplex[0, j])
             fvals[i] = evaluate(kind, simplex[i], y, init, flags, cfg, work)
     best = np.argmin(fvals)
     out[:] = simplex[best]

@@ -151,7 +151,15 @@ class BaseForecaster(Estimator):
 
     def fit(self, y: np.ndarray) -> Self:
         """Fit on a count series ``y`` of shape ``(n,)`` (finite, non-negative); return self."""
-        z = np.log1p(self._check_series(y))
+        return self._fit_checked_log(np.log1p(self._check_series(y)))
+
+    def _fit_checked_log(self, z: np.ndarray) -> Self:
+        """:meth:`fit` on ``z = log1p(y)`` of a series ``y`` that passed ``_check_series``.
+
+        A panel fits several members on the same series: it checks the series and takes
+        its logarithm once (:meth:`_check_length` for each member). ``z`` must not be
+        changed by ``_fit_log``: the members share it.
+        """
         self._fit_log(z)
         self.n_obs_ = int(z.shape[0])
         self.resid_ = z - self.fittedvalues_
@@ -173,14 +181,16 @@ class BaseForecaster(Estimator):
         arr = np.asarray(y, dtype=float)
         if arr.ndim != 1:
             raise ValueError(f"y must be one-dimensional, got shape {arr.shape}")
-        if arr.shape[0] < self.min_length:
-            raise ValueError(
-                f"{type(self).__name__} needs at least {self.min_length} observations, "
-                f"got {arr.shape[0]}"
-            )
+        self._check_length(arr.shape[0])
         if not np.all(np.isfinite(arr)) or np.any(arr < 0):
             raise ValueError("y must be finite and non-negative (impute suppressed cells first)")
         return arr
+
+    def _check_length(self, n: int) -> None:
+        if n < self.min_length:
+            raise ValueError(
+                f"{type(self).__name__} needs at least {self.min_length} observations, got {n}"
+            )
 
     def _fit_log(self, z: np.ndarray) -> None:  # pragma: no cover - abstract
         raise NotImplementedError

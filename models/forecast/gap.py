@@ -134,6 +134,9 @@ def _filter_series(
     L = np.maximum.accumulate(np.maximum(sigma**2 - r, 0.0))
     out_loc, out_sd = loc.copy(), sigma.copy()
     where = np.flatnonzero(np.isfinite(z_obs))
+    seen = 0  # observations up to t; C_oo and the level variance change only with it
+    C_oo = np.empty((0, 0))
+    level_var = 0.0
     for t in range(H):
         o = where[where <= t]
         if o.size == 0:
@@ -141,10 +144,12 @@ def _filter_series(
         if o[-1] == t:
             out_loc[t], out_sd[t] = z_obs[t], 0.0
             continue
-        C_oo = L[np.minimum.outer(o, o)] + r * np.eye(o.size)
+        if o.size != seen:
+            seen = o.size
+            C_oo = L[np.minimum.outer(o, o)] + r * np.eye(o.size)
+            c_last = L[np.minimum(o, o[-1])]  # the level at the last observation
+            level_var = max(L[o[-1]] - c_last @ np.linalg.solve(C_oo, c_last), 0.0)
         C_to = L[np.minimum(o, t)]
         out_loc[t] = loc[t] + np.linalg.solve(C_oo, C_to) @ (z_obs[o] - loc[o])
-        c_last = L[np.minimum(o, o[-1])]  # the level at the last observation
-        level_var = max(L[o[-1]] - c_last @ np.linalg.solve(C_oo, c_last), 0.0)
         out_sd[t] = np.sqrt(sigma[t - o[-1] - 1] ** 2 + level_var)
     return out_loc, out_sd

@@ -214,7 +214,7 @@ class PanelCombination(Estimator):
         return w
 
     def _fit_members(self, Y: np.ndarray, horizon: int | None) -> Members:
-        local = [[t.clone().fit(row) for t in self.templates()] for row in Y[self.targets_]]
+        local = [_fit_local(self.templates(), row) for row in Y[self.targets_]]
         pooled = None
         if self.pooled is not None:
             template = self.pooled if horizon is None else self.pooled.clone(max_horizon=horizon)
@@ -222,14 +222,49 @@ class PanelCombination(Estimator):
         return local, pooled
 
 
+def _fit_local(templates: Sequence[BaseForecaster], y: np.ndarray) -> list[BaseForecaster]:
+    """A fitted clone of each template on the series ``y``: ``[t.clone().fit(y) ...]``.
+
+    Members that keep :meth:`BaseForecaster.fit` share one check of ``y`` and one
+    ``log1p(y)`` (the same numbers; the panel fits thousands of members per forecast).
+    """
+    fitted: list[BaseForecaster] = []
+    z: np.ndarray | None = None
+    for template in templates:
+        member = template.clone()
+        if type(member).fit is not BaseForecaster.fit:
+            fitted.append(member.fit(y))
+            continue
+        if z is None:
+            z = np.log1p(member._check_series(y))
+        member._check_length(z.shape[0])
+        fitted.append(member._fit_checked_log(z))
+    return fitted
+
+
+def _log_forecast(member: BaseForecaster, h: int) -> tuple[np.ndarray, np.ndarray]:
+    """``loc`` and ``scale`` of ``member.predict(h)`` without building the bounds.
+
+    The same numbers as the :class:`Forecast` (``from_log`` keeps ``loc`` and clips
+    ``scale`` at 0); members that override ``predict`` go through it.
+    """
+    if type(member).predict is not BaseForecaster.predict:
+        fc = member.predict(h)
+        return fc.loc, fc.scale
+    if not hasattr(member, "n_obs_"):
+        raise RuntimeError(f"{type(member).__name__} is not fitted; call fit(y) first")
+    loc, scale = member._predict_log(h)
+    return np.asarray(loc, dtype=float), np.maximum(np.asarray(scale, dtype=float), 0.0)
+
+
 def _member_forecasts(
     members: Members, h: int, targets: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Member ``loc`` and ``scale`` for the target rows, each ``(n_targets, k, h)``."""
     local, pooled = members
-    parts = [[m.predict(h) for m in row] for row in local]
-    loc = np.array([[p.loc for p in row] for row in parts])
-    scale = np.array([[p.scale for p in row] for row in parts])
+    parts = [[_log_forecast(m, h) for m in row] for row in local]
+    loc = np.array([[p[0] for p in row] for row in parts])
+    scale = np.array([[p[1] for p in row] for row in parts])
     if pooled is not None:
         fc = pooled.predict(h)
         loc = np.concatenate([loc, fc.loc[targets, None, :]], axis=1)

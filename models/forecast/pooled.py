@@ -55,6 +55,31 @@ def _expanding_mean(x: np.ndarray, first: int) -> np.ndarray:
     return out
 
 
+def _series_features(
+    z: np.ndarray, parent: np.ndarray, m: int, reversion: bool
+) -> dict[str, np.ndarray]:
+    """The features of every month that do not depend on the horizon, ``(n, T)`` each:
+    year-on-year change ``yoy`` and its trailing means ``yoy3``/``yoy12``, the trailing
+    12-month mean ``annual`` and (``reversion``) its ``gap`` from the expanding mean; the
+    parent's rows of these as ``parent_yoy`` and so on.
+
+    Computed once per panel: :func:`_design` takes columns of them for each horizon."""
+    n, T = z.shape
+    yoy = np.full((n, T), np.nan)
+    yoy[:, m:] = z[:, m:] - z[:, :-m]
+    annual = _rolling_mean(z, m)
+    out = {"yoy": yoy, "yoy3": _rolling_mean(yoy, 3), "yoy12": _rolling_mean(yoy, m)}
+    out["annual"] = annual
+    if reversion:
+        # distance of the trailing year from the series' long-run level (mean since the
+        # start): the pull back toward the cycle's middle after a boom or a slump
+        out["gap"] = annual - _expanding_mean(z, 3 * m - 1)
+    for name in ("yoy", "yoy3", "yoy12", "gap"):
+        if name in out:
+            out[f"parent_{name}"] = out[name][parent]
+    return out
+
+
 def _design(
     z: np.ndarray,
     parent: np.ndarray,
@@ -63,46 +88,47 @@ def _design(
     h: int,
     m: int,
     reversion: bool = False,
+    features: dict[str, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Features ``(n, len(t), n_features)`` and the base ``z[:, s]`` ``(n, len(t))``."""
-    n, T = z.shape
-    yoy = np.full((n, T), np.nan)
-    yoy[:, m:] = z[:, m:] - z[:, :-m]
-    yoy3, yoy12 = _rolling_mean(yoy, 3), _rolling_mean(yoy, m)
-    annual = _rolling_mean(z, m)
+    """Features ``(n, len(t), n_features)`` and the base ``z[:, s]`` ``(n, len(t))``.
+
+    ``features`` are :func:`_series_features` of ``z`` (computed here when not given)."""
+    f = _series_features(z, parent, m, reversion) if features is None else features
+    n = z.shape[0]
+    yoy, yoy3, yoy12, annual = f["yoy"], f["yoy3"], f["yoy12"], f["annual"]
     k = (h - 1) // m + 1
     s = t + h - m * k
-    cols = [
-        np.ones((n, t.size)),
-        yoy[:, t],
-        yoy3[:, t],
-        yoy12[:, t],
-        yoy[parent][:, t],
-        yoy3[parent][:, t],
-        yoy12[parent][:, t],
-        np.broadcast_to(yoy[national, t], (n, t.size)),
-        np.broadcast_to(yoy3[national, t], (n, t.size)),
-        z[:, s] - annual[:, t],
-        z[:, t] - annual[:, t],
-        z[:, t - 1] - annual[:, t],
-        z[:, t - 2] - annual[:, t],
-        z[:, s] - z[:, s - m],
-        z[:, s - m] - annual[:, s - m],
-    ]
+    n_base = N_BASE + (N_REVERSION if reversion else 0)
+    # the columns are written into their place in X (what np.stack of them would give,
+    # without a temporary array per column and a second pass)
+    X = np.empty((n, t.size, 2 * n_base))
+    at_t = annual[:, t]
+    X[..., 0] = 1.0
+    X[..., 1] = yoy[:, t]
+    X[..., 2] = yoy3[:, t]
+    X[..., 3] = yoy12[:, t]
+    X[..., 4] = f["parent_yoy"][:, t]
+    X[..., 5] = f["parent_yoy3"][:, t]
+    X[..., 6] = f["parent_yoy12"][:, t]
+    X[..., 7] = yoy[national, t]
+    X[..., 8] = yoy3[national, t]
+    base = z[:, s]
+    np.subtract(base, at_t, out=X[..., 9])
+    np.subtract(z[:, t], at_t, out=X[..., 10])
+    np.subtract(z[:, t - 1], at_t, out=X[..., 11])
+    np.subtract(z[:, t - 2], at_t, out=X[..., 12])
+    np.subtract(base, z[:, s - m], out=X[..., 13])
+    np.subtract(z[:, s - m], annual[:, s - m], out=X[..., 14])
     if reversion:
-        # distance of the trailing year from the series' long-run level (mean since the
-        # start): the pull back toward the cycle's middle after a boom or a slump
-        gap = annual - _expanding_mean(z, 3 * m - 1)
-        cols += [
-            gap[:, t],
-            gap[parent][:, t],
-            np.broadcast_to(gap[national, t], (n, t.size)),
-        ]
+        gap = f["gap"]
+        X[..., 15] = gap[:, t]
+        X[..., 16] = f["parent_gap"][:, t]
+        X[..., 17] = gap[national, t]
     # every feature also enters multiplied by the series' centred log size, so small and
     # large series can have different dynamics (more noise and mean reversion when small)
-    size = (annual[:, t] - SIZE_CENTRE) / SIZE_SCALE
-    cols += [col * size for col in cols]
-    return np.stack(cols, axis=-1), z[:, s]
+    size = (at_t - SIZE_CENTRE) / SIZE_SCALE
+    np.multiply(X[..., :n_base], size[..., None], out=X[..., n_base:])
+    return X, base
 
 
 class PooledRegression(Estimator):
@@ -166,6 +192,7 @@ class PooledRegression(Estimator):
         first = 3 * m - 1  # earliest last-observation index with every feature defined
         k, rev = self.n_features, bool(self.reversion)
         coef = np.zeros((H, k))
+        features = _series_features(z, parent, m, rev)
         scale = np.full((n, H), np.nan)
         fitted = np.full((n, T), np.nan)
         for h in range(1, H + 1):
@@ -173,7 +200,7 @@ class PooledRegression(Estimator):
             if t.size == 0:
                 coef[h - 1], scale[:, h - 1] = coef[h - 2], scale[:, h - 2] * np.sqrt(h / (h - 1))
                 continue
-            X, base = _design(z, parent, national, t, h, m, rev)
+            X, base = _design(z, parent, national, t, h, m, rev, features)
             target = z[:, t + h] - base
             A, b = X.reshape(-1, k), target.reshape(-1)
             penalty = self.ridge * b.size * np.eye(k)
@@ -197,7 +224,10 @@ class PooledRegression(Estimator):
         z, m = self.z_, int(self.season_length)
         last = np.array([z.shape[1] - 1])
         loc = np.empty((z.shape[0], h))
+        features = _series_features(z, self.parent_, m, bool(self.reversion))
         for step in range(1, h + 1):
-            X, base = _design(z, self.parent_, self.national_, last, step, m, self.reversion)
+            X, base = _design(
+                z, self.parent_, self.national_, last, step, m, self.reversion, features
+            )
             loc[:, step - 1] = base[:, 0] + X[:, 0] @ self.coef_[step - 1]
         return Forecast.from_log(loc, self.scale_[:, :h])

@@ -11,12 +11,35 @@ The interval is the SES one, ``sigma^2 (1 + (h - 1) alpha^2)``.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from models._kernels.ets import ets_filter, ets_params
 from models._kernels.optim import KIND_ETS, nelder_mead
 from models.forecast._base import BaseForecaster
 from models.forecast._seasonal import seasonal_indices
+
+
+@lru_cache(maxsize=64)
+def _line_design(n: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """``np.polyfit``'s scaled design of a straight line through ``t = 0 .. n - 1``, its
+    column scales and ``rcond`` (read-only; the same for every series of a length)."""
+    x = np.arange(n, dtype=float) + 0.0
+    lhs = np.vander(x, 2)
+    scale = np.sqrt((lhs * lhs).sum(axis=0))
+    lhs /= scale
+    lhs.setflags(write=False)
+    scale.setflags(write=False)
+    return lhs, scale, n * float(np.finfo(float).eps)
+
+
+def _ols_slope(x: np.ndarray) -> float:
+    """``np.polyfit(np.arange(n), x, 1)[0]``, the same steps without rebuilding the design
+    for every series (Theta fits thousands of them in a backtest)."""
+    lhs, scale, rcond = _line_design(x.shape[0])
+    coef = np.linalg.lstsq(lhs, x + 0.0, rcond)[0]
+    return float(coef[0] / scale[0])
 
 
 class Theta(BaseForecaster):
@@ -54,8 +77,7 @@ class Theta(BaseForecaster):
         seasonal = seasonal_indices(z, m) if m > 1 else np.zeros(1)
         season_t = seasonal[np.arange(n) % seasonal.shape[0]]
         x = z - season_t
-        t = np.arange(n, dtype=float)
-        self.b0_ = float(np.polyfit(t, x, 1)[0])
+        self.b0_ = _ols_slope(x)
         init = np.array([x[0], 0.0, 0.0])
         flags = np.array([1, 0, 0], dtype=np.int64)
         params = np.zeros(4)
