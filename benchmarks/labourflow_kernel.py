@@ -13,7 +13,7 @@ displaced cohort's cells are active), prints their shapes, then:
 - **kernel**: CPU seconds (``time.process_time``, every thread of the process) of
   ``models.labourflow.simulate`` on those inputs, the best of ``--repeat`` calls after a
   warm-up. With ``--compare DIR`` the same inputs (pickled) are timed again in a
-  subprocess that imports ``models`` from the checkout ``DIR`` (e.g. the main branch), so
+  subprocess that imports ``models`` from the checkout ``DIR`` (e.g. a clean checkout of main), so
   both figures come from one command under the same load.
 - **steps** (``--steps N``, 0 to skip): the state before every month of ``N`` draws is
   recorded by a serial run of this checkout's step functions, then replayed with the
