@@ -353,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def kept_sections(path: Path, names: tuple[str, ...] = ("baseline_areas",)) -> str:
+def kept_sections(path: Path, names: tuple[str, ...] = ("kernel_speed", "baseline_areas")) -> str:
     """Sections other scripts write into ``path`` (between their markers), kept verbatim."""
     doc = path.read_text(encoding="utf-8") if path.exists() else ""
     kept = []
