@@ -200,31 +200,30 @@ def _displaced_by_age(
     )
     B, T = inflow.shape
     hz = dp.hazards(mix, slack[-T:], B, seed)
-    out = dm.simulate_displaced(inflow, hz, seed=seed)
     A, S, E = mix.shape
-    # Integer sums (exact, as the float sums of these counts were), never a float copy of
-    # the (B, T, cells, states) array; added one education level (then one sex) at a time
-    # in int32, the counts' own type (at most the displaced, far from overflow): the same
-    # values about three times faster than a reduction over a middle axis cast to int64.
-    cells = out.reshape(B, T, A, S, E, dm.N_STATES)
-    by_sex = cells[:, :, :, :, 0].copy()
-    for e in range(1, E):
-        by_sex += cells[:, :, :, :, e]
-    by_age32 = by_sex[:, :, :, 0].copy()
+    # Summed by age band and sex in the kernel (cells are age-major, education fastest):
+    # int32 counts, the same integers as summing the cells' counts afterwards.
+    groups = np.repeat(np.arange(A * S), E)
+    by_sex = dm.simulate_displaced(inflow, hz, seed=seed, groups=groups).reshape(
+        B, T, A, S, dm.N_STATES
+    )
+    by_age = by_sex[:, :, :, 0]
     for s in range(1, S):
-        by_age32 += by_sex[:, :, :, s]
-    by_age = by_age32.astype(np.float64)  # (B, T, A, states)
-    size = by_age[..., dm.DISPLACED]
+        by_age = by_age + by_sex[:, :, :, s]  # (B, T, A, states) int32
+    # Integer counts, converted exactly: the same values as dividing their float copies.
+    size = by_age[..., dm.DISPLACED].astype(np.float64)
+    tot = by_age.sum(axis=2, dtype=np.int64)  # (B, T, states), exact
     with np.errstate(divide="ignore", invalid="ignore"):
         re = np.where(size > 0, by_age[..., dm.REEMPLOYED] / size, np.nan)
         ret = np.where(size > 0, by_age[..., dm.RETIRED] / size, np.nan)
-        tot = by_age.sum(axis=2)
-        ret_all = np.where(tot[..., 0] > 0, tot[..., dm.RETIRED] / tot[..., 0], np.nan)
+        total = tot[..., 0].astype(np.float64)
+        ret_all = np.where(total > 0, tot[..., dm.RETIRED] / total, np.nan)
     dims = ("age_band", "time", "quantile")
     return {
         "displaced_by_age_sex": (
             ("age_band", "sex", "time"),
-            by_sex[..., dm.DISPLACED].astype(np.float64).mean(axis=0).transpose(1, 2, 0),
+            # the mean of integer counts: their exact sum over the draws, divided once
+            (by_sex[..., dm.DISPLACED].sum(axis=0, dtype=np.int64) / B).transpose(1, 2, 0),
         ),
         "displaced_reemployed_share_by_age": (dims, _q(re, 2, 1)),
         "displaced_retired_share_by_age": (dims, _q(ret, 2, 1)),
