@@ -51,8 +51,9 @@ def _sorted_columns(x: np.ndarray) -> np.ndarray:
 
 def _from_sorted(cols: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Quantiles :data:`QUANTILES` of sorted rows ``cols`` (N, B) ignoring NaN, as
-    ``shape + (Q,)``: linear interpolation, the same arithmetic (and the same bits) as
-    ``np.nanquantile`` and :func:`models.labourflow.quantiles`; NaN where a row has no value."""
+    ``shape + (Q,)``: linear interpolation ``a + (b - a) t``, the arithmetic (and so the
+    bits) of :func:`models.labourflow.quantiles` (``np.nanquantile`` agrees to rounding);
+    NaN where a row has no value."""
     n, b = cols.shape
     m = b - np.count_nonzero(np.isnan(cols[:, -1:]), axis=1) if b else np.zeros(n, np.int64)
     if b and m.min() < b:  # some rows hold NaN: count each row's values
