@@ -202,29 +202,31 @@ def _displaced_by_age(
     B, T = inflow.shape
     hz = dp.hazards(mix, slack[-T:], B, seed)
     A, S, E = mix.shape
-    # Summed by age band and sex in the kernel (cells are age-major, education fastest):
-    # int32 counts, the same integers as summing the cells' counts afterwards.
-    groups = np.repeat(np.arange(A * S), E)
+    # Summed by sex and age band in the kernel (cells are age-major, education fastest;
+    # groups sex-major, so each sex's age bands and states are one contiguous run): int32
+    # counts, the same integers as summing the cells' counts afterwards.
+    cell = np.arange(A * S * E)
+    groups = (cell // E) % S * A + cell // (S * E)
     by_sex = dm.simulate_displaced(inflow, hz, seed=seed, groups=groups).reshape(
-        B, T, A, S, dm.N_STATES
+        B, T, S, A, dm.N_STATES
     )
-    by_age = by_sex[:, :, :, 0]
+    by_age = by_sex[:, :, 0]
     for s in range(1, S):
-        by_age = by_age + by_sex[:, :, :, s]  # (B, T, A, states) int32
+        by_age = by_age + by_sex[:, :, s]  # (B, T, A, states) int32
     # Integer counts, converted exactly: the same values as dividing their float copies.
     size = by_age[..., dm.DISPLACED].astype(np.float64)
-    tot = by_age.sum(axis=2, dtype=np.int64)  # (B, T, states), exact
+    total = by_age[..., dm.DISPLACED].sum(axis=2, dtype=np.int64).astype(np.float64)
+    retired = by_age[..., dm.RETIRED].sum(axis=2, dtype=np.int64)
     with np.errstate(divide="ignore", invalid="ignore"):
         re = np.where(size > 0, by_age[..., dm.REEMPLOYED] / size, np.nan)
         ret = np.where(size > 0, by_age[..., dm.RETIRED] / size, np.nan)
-        total = tot[..., 0].astype(np.float64)
-        ret_all = np.where(total > 0, tot[..., dm.RETIRED] / total, np.nan)
+        ret_all = np.where(total > 0, retired / total, np.nan)
     dims = ("age_band", "time", "quantile")
     return {
         "displaced_by_age_sex": (
             ("age_band", "sex", "time"),
             # the mean of integer counts: their exact sum over the draws, divided once
-            (by_sex[..., dm.DISPLACED].sum(axis=0, dtype=np.int64) / B).transpose(1, 2, 0),
+            (by_sex[..., dm.DISPLACED].sum(axis=0, dtype=np.int64) / B).transpose(2, 1, 0),
         ),
         "displaced_reemployed_share_by_age": (dims, _q(re, 2, 1)),
         "displaced_retired_share_by_age": (dims, _q(ret, 2, 1)),
