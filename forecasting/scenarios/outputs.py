@@ -123,12 +123,12 @@ def _labour_market(
     return {
         "unemployed": (dims, _q(unemp, 2, 1)),
         "unemployment_rate": (dims, _q(100.0 * unemp / (unemp + emp), 2, 1)),
-        "long_term_unemployed": (dims, _q(_with_area_total(res.long_term, 2), 2, 1)),
+        "long_term_unemployed": (dims, _q_with_area_total(res.long_term, 2, 2, 1)),
         "employed": (
             ("area", "industry", "time", "quantile"),
             _q_with_area_total(res.employed, 2, 2, 3, 1),
         ),
-        "vacancies": (dims, _q(_with_area_total(res.vacancies, 2), 2, 1)),
+        "vacancies": (dims, _q_with_area_total(res.vacancies, 2, 2, 1)),
         "fill_days": (dims, _q(_fill_days(res, init_v), 2, 1)),
     }
 
