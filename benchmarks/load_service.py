@@ -415,6 +415,16 @@ def _markdown(report: dict[str, Any], start: str, end: str) -> str:
             f"{report.get('scenario_processes', '1 (default)')}).",
             "",
             *_scenario_verdict(report),
+            *(
+                [
+                    f"- Service CPU per answered run (its worker included): "
+                    f"{report['server_cpu_s_per_run']} s.",
+                    "",
+                ]
+                if report["scenario_clients"] == report["clients"]
+                and "server_cpu_s_per_run" in report
+                else []
+            ),
             f"- Start-up until `/healthz` and a forecast read answer: "
             f"**{report['startup_s']:.2f} s**.",
             f"- First scenario run after start ({report['draws']} draws, 60 months; the "
@@ -600,6 +610,10 @@ def main(argv: list[str] | None = None) -> int:
         "client_cpu_share": round(client_cpu / wall, 2),
         "server_cpu_ms_per_read": round(
             1000 * server_cpu / max(1, sum(1 for k, _, _ in samples if k != "scenario")), 2
+        ),
+        # every run answered in the window; reads' CPU included when there are readers
+        "server_cpu_s_per_run": round(
+            server_cpu / max(1, sum(1 for k, _, _ in samples if k == "scenario")), 2
         ),
         "load": summarise(samples, args.seconds),
     }

@@ -69,7 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     import load_service
 
-    from service.scenarios import EngineRunner, scenario_inputs
+    from service.scenarios import EngineRunner, idle_threads_sleep, scenario_inputs
+
+    idle_threads_sleep()  # as the service's worker process does
 
     for mod, name, label in [
         (lf, "simulate", "kernel (models.labourflow.simulate)"),

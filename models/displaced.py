@@ -62,10 +62,14 @@ def _seeds(seed: int, draws: int) -> np.ndarray:
     return np.array([c.generate_state(1, dtype=np.uint64)[0] for c in children], dtype=np.uint64)
 
 
-def simulate_displaced(inflow: np.ndarray, hz: DisplacedHazards, *, seed: int) -> np.ndarray:
+def simulate_displaced(
+    inflow: np.ndarray, hz: DisplacedHazards, *, seed: int, groups: np.ndarray | None = None
+) -> np.ndarray:
     """Follow the displaced of ``inflow`` (B, T) int: newly displaced per draw and month.
 
-    Returns (B, T, C, N_STATES) int32 cumulative counts by cell.
+    Returns (B, T, C, N_STATES) int32 cumulative counts by cell; with ``groups`` ((C,)
+    ints 0..G-1, e.g. each cell's age band and sex), the same draws summed over the cells
+    of each group in the kernel: (B, T, G, N_STATES) int32.
     """
     inflow = np.ascontiguousarray(inflow, dtype=np.int64)
     if inflow.ndim != 2 or np.any(inflow < 0):
@@ -90,11 +94,19 @@ def simulate_displaced(inflow: np.ndarray, hz: DisplacedHazards, *, seed: int) -
         raise ValueError("age_up must be (C,) probabilities")
     if np.any(up > 0) and (step <= 0 or C % step or np.any(up[C - step :] > 0)):
         raise ValueError("age_step must divide C and the last age band cannot age")
-    out = np.zeros((B, T, C, N_STATES), dtype=np.int32)
     f64 = np.ascontiguousarray
-    _k.simulate_displaced(
+    args = (
         _seeds(int(seed), B).copy(), inflow, f64(p), f64(hz.h_re, dtype=np.float64),
         f64(hz.dur, dtype=np.float64), f64(hz.h_ret, dtype=np.float64), float(hz.h_oth),
-        f64(hz.lre, dtype=np.float64), f64(hz.lret, dtype=np.float64), f64(up), step, out,
+        f64(hz.lre, dtype=np.float64), f64(hz.lret, dtype=np.float64), f64(up), step,
     )  # fmt: skip
+    if groups is None:
+        out = np.zeros((B, T, C, N_STATES), dtype=np.int32)
+        _k.simulate_displaced(*args, out)
+        return out
+    g = np.ascontiguousarray(groups, dtype=np.int64)
+    if g.shape != (C,) or (C and (g.min() < 0)):
+        raise ValueError("groups must be (C,) non-negative group numbers")
+    out = np.zeros((B, T, int(g.max()) + 1 if C else 0, N_STATES), dtype=np.int32)
+    _k.simulate_displaced_grouped(*args, g, out)
     return out

@@ -124,3 +124,17 @@ def test_retirement_by_96_months_falls_within_the_evidence_band(band):
     # of 46-55 employed most of 8 years; under 25 % of 56-60 employed throughout)
     re12 = np.median(out[:, 11, dm.REEMPLOYED] / out[:, 11, dm.DISPLACED])
     assert re12 > (0.6 if band == "45-54" else 0.35)
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.lists(st.integers(0, 300), min_size=1, max_size=6))
+def test_grouped_counts_are_the_cells_counts_summed(seed, entries):
+    # The kernel's sums by age band and sex come from the same draws as its per-cell counts.
+    T = len(entries)
+    inflow = np.tile(np.asarray(entries, dtype=np.int64), (4, 1))
+    hz = dp.hazards(_profile(), np.ones(T), 4, seed)
+    cells = dm.simulate_displaced(inflow, hz, seed=seed)
+    groups = np.repeat(np.arange(A * S), E)
+    grouped = dm.simulate_displaced(inflow, hz, seed=seed, groups=groups)
+    assert grouped.shape == (4, T, A * S, dm.N_STATES)
+    assert np.array_equal(grouped, cells.reshape(4, T, A * S, E, dm.N_STATES).sum(axis=3))
