@@ -179,8 +179,18 @@ def _read_request(rng: random.Random) -> tuple[str, str, dict[str, Any]]:
 
 MUNICIPALITIES = ("097", "178", "213", "491", "507", "623")
 INDUSTRIES = ("C", "F", "G", "H", "I", "Q")
-#: The dashboard form's default start and two others (each start is its own baseline window).
-STARTS = ("2024-01", "2024-04", "2024-07")
+
+
+@functools.cache
+def starts() -> tuple[str, ...]:
+    """The dashboard form's default start (the month after the newest register data, as the
+    service's scenario page offers it) and the two quarters after it: a planner's question
+    is about the coming months. Each start is its own baseline window."""
+    from forecasting.io.inputs import assemble
+
+    year, month = map(int, assemble(("registers",))["registers"].attrs["data_through"].split("-"))
+    first = year * 12 + month  # the month after data_through, counted from month 0 of year 0
+    return tuple(f"{m // 12:04d}-{m % 12 + 1:02d}" for m in (first, first + 3, first + 6))
 
 
 @functools.cache
@@ -211,7 +221,7 @@ def scenario_spec(rng: random.Random, draws: int, seed: int | None) -> dict[str,
                 "municipality": municipality,
                 "industry": industry,
                 "jobs": jobs,
-                "start": rng.choice(STARTS),
+                "start": rng.choice(starts()),
                 "phase_in_months": rng.randint(0, 3),
             }
         ],
