@@ -13,6 +13,7 @@ mean tests on several statistics) and the baseline of the speed figure in
 from __future__ import annotations
 
 import dataclasses
+from typing import Any, Literal
 
 import numpy as np
 import pytest
@@ -180,7 +181,7 @@ def simulate_numpy(
 # --- a small synthetic model (3 municipalities, 5 industries) -------------------------------
 
 
-def read_only(array: np.ndarray, order: str = "C") -> np.ndarray:
+def read_only(array: np.ndarray, order: Literal["C", "F"] = "C") -> np.ndarray:
     """A read-only copy of ``array`` in ``order``, as the scenario engine's cached calibration
     hands its arrays to the kernel.
 
@@ -195,7 +196,7 @@ def read_only(array: np.ndarray, order: str = "C") -> np.ndarray:
     return out
 
 
-def _frozen(obj):  # type: ignore[no-untyped-def]
+def _frozen(obj: Any) -> Any:
     """``obj`` (a FlowParameters / FlowPath / InitialState) with every array read-only, C order
     except ``resid_of_work`` (Fortran, see :func:`read_only`)."""
     changes = {
