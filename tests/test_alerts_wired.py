@@ -36,6 +36,14 @@ def db(tmp_path: Path) -> Any:
     return make_engine(f"sqlite:///{tmp_path / 'a.sqlite'}")
 
 
+@pytest.fixture(scope="module")
+def runner(cubes: Any) -> Any:
+    """The scenario engine on the real cubes, shared by this module's simulations: it keeps
+    each area's calibration (seconds apiece) as the monthly run's runner does, so the
+    simulating tests calibrate Mikkeli once, not once each."""
+    return scenario_runner(cubes)
+
+
 def flat_forecasts(regs: xr.Dataset, months: int = 12) -> xr.Dataset:
     """A release-shaped ``register_forecasts``: the last observed month held, +-10 % / 20 %."""
     last = regs.isel(time=-1, drop=True)[["unemployed", "labour_force"]]
@@ -284,9 +292,9 @@ def test_event_becomes_a_scenario_spec() -> None:
     assert layoff["duration_months"] == 3 and "phase_in_months" not in layoff
 
 
-def test_real_small_simulation_puts_the_impact_with_a_band(cubes) -> None:
+def test_real_small_simulation_puts_the_impact_with_a_band(runner) -> None:
     cfg = {**CFG["event_tier"], "sim_draws": 20}
-    impact = simulate_event(event(), 23_000.0, cfg, runner=scenario_runner(cubes))
+    impact = simulate_event(event(), 23_000.0, cfg, runner=runner)
     assert impact.simulated and impact.draws == 20
     lo, mid, hi = impact.peak_extra_unemployed
     assert 0 < lo <= mid <= hi < 300 * 2.6  # at most the jobs times the largest multiplier
@@ -305,9 +313,9 @@ def test_real_small_simulation_puts_the_impact_with_a_band(cubes) -> None:
         ({"industry": "B", "jobs": 5000}, "jobs"),  # more mining jobs than exist in Mikkeli
     ],
 )
-def test_unsimulable_events_say_why(cubes, changes: dict[str, Any], why: str) -> None:
+def test_unsimulable_events_say_why(runner, changes: dict[str, Any], why: str) -> None:
     cfg = {**CFG["event_tier"], "sim_draws": 5}
-    impact = simulate_event(event(**changes), 23_000.0, cfg, runner=scenario_runner(cubes))
+    impact = simulate_event(event(**changes), 23_000.0, cfg, runner=runner)
     assert not impact.simulated and why in impact.reason
     assert impact.as_dict() == {"simulated": False, "reason": impact.reason}
 
@@ -342,7 +350,7 @@ def test_simulated_rate_impact_escalates_the_tier() -> None:
 
 
 def test_monthly_run_fires_a_tiered_event_with_or_without_a_simulation(
-    db: Any, monkeypatch: pytest.MonkeyPatch, cubes: Any
+    db: Any, monkeypatch: pytest.MonkeyPatch, runner: Any
 ) -> None:
     register = EventRegister(db)
     fields = {k: v for k, v in event().items() if k != "id"}
@@ -368,7 +376,7 @@ def test_monthly_run_fires_a_tiered_event_with_or_without_a_simulation(
         since="2023-10",
         register_forecasts=flat_forecasts(regs),
         inputs=RuleInputs(),
-        runner=scenario_runner(cubes),  # the engine on the real cubes
+        runner=runner,  # the engine on the real cubes
     )
     with session_scope(db) as session:
         rows = {r.dedup_key: r.explanation for r in session.scalars(select(AlertRow)).all()}

@@ -45,11 +45,15 @@ def make_rates(
     fert = tfr * shape / shape.sum()
     rho = np.where((ages >= 18) & (ages <= 27), -0.02, 0.002)
     spread = rng.uniform(0.5, 1.5, size=(n_area, 2, X))
+    # C-ordered copies of the broadcasts: CohortRates keeps the memory order of what it is
+    # given, and a copy of a broadcast (zero strides) comes out C-, F- or other-ordered
+    # depending on which dimensions are 1; numba compiles the kernels once per layout, so
+    # varied shapes would compile four specialisations of the same arithmetic.
     return CohortRates(
-        fertility=np.broadcast_to(fert, (n_area, horizon, X)),
-        death_prob=np.broadcast_to(q, (n_area, horizon, 2, X)),
+        fertility=np.broadcast_to(fert, (n_area, horizon, X)).copy(),
+        death_prob=np.broadcast_to(q, (n_area, horizon, 2, X)).copy(),
         infant_death_prob=np.full((n_area, horizon, 2), 0.0015),
-        migration_rate=np.broadcast_to(rho, (n_area, 2, X)),
+        migration_rate=np.broadcast_to(rho, (n_area, 2, X)).copy(),
         migration_spread=spread / spread.sum(axis=(1, 2), keepdims=True),
         migration_level=np.full((n_area, horizon), mig_level),
         target_total=np.full((n_area, horizon), np.nan),

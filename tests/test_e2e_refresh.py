@@ -30,6 +30,7 @@ from forecasting.io.statfin import StatFinClient
 from forecasting.release import registry
 from forecasting.settings import get_settings
 from tests.fake_pxweb import RECORDED, serving, standard_tables, with_next_month
+from tests.service_data import stub_scenario_runner
 from tests.test_flows_release_harness import prefect_api  # noqa: F401  (fixture)
 
 pytestmark = [
@@ -71,7 +72,11 @@ def test_new_month_reaches_the_api_and_nothing_new_publishes_nothing(
         first = refresh(cache, StatFinClient(server.base_url, "fi"))
         assert "registers" in first.changed and "commuting" in first.changed
         info = run_release("area", "TA23", products=PRODUCTS, work_dir=work, alerts=False)
-        with TestClient(create_app(get_settings())) as api:
+        # The scenario engine is not under test: the stub spares the app's start-up warm-up
+        # (another assembly of the refreshed cubes and a worker process calibrating TA23),
+        # which the app's shutdown would wait for, as the other service tests do.
+        app = create_app(get_settings(), scenario_runner=stub_scenario_runner)
+        with TestClient(app) as api:
             body = api.get(
                 "/v1/registers/history",
                 params={"area": "TA23", "variable": "unemployed", "from": "2026-06"},

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from models import labourflow as lf
-from tests.test_labourflow_reference import small_model_inputs
+from tests.test_labourflow_reference import read_only, small_model_inputs
 
 PARAMS, PATH, INIT, EVENTS = small_model_inputs(months=18)
 R, N_IND = INIT.E.shape
@@ -85,8 +85,8 @@ def test_different_seeds_differ_and_draws_are_independent_of_batch_size():
 
 
 def test_no_vacancies_and_no_outside_search_means_no_hires_from_unemployment():
-    params = dataclasses.replace(PARAMS, theta_out=np.zeros(N_IND))
-    path = dataclasses.replace(PATH, vac_ref=np.zeros_like(PATH.vac_ref))
+    params = dataclasses.replace(PARAMS, theta_out=read_only(np.zeros(N_IND)))
+    path = dataclasses.replace(PATH, vac_ref=read_only(np.zeros_like(PATH.vac_ref)))
     events = lf.EventSchedule.from_rows([(0, 0, 1, lf.LAYOFF_COHORT, 0, 50.0, 0.0, 0)])
     res = lf.simulate(params, path, INIT, events, draws=4, seed=5)
     assert res.cohort[:, -1, lf.COHORT_SIZE].min() > 0
@@ -97,7 +97,7 @@ def test_temporary_layoff_with_full_recall_returns_everyone():
     events = lf.EventSchedule.from_rows(
         [(1, 1, 2, lf.TEMP_START, 0, 40.0, 0.0, 0), (4, 1, 2, lf.TEMP_END, 0, 0.0, 1.0, 1)]
     )
-    path = dataclasses.replace(PATH, exit_e=np.zeros_like(PATH.exit_e))
+    path = dataclasses.replace(PATH, exit_e=read_only(np.zeros_like(PATH.exit_e)))
     res = lf.simulate(PARAMS, path, INIT, events, draws=4, seed=9)
     np.testing.assert_array_equal(res.cohort[:, :, lf.COHORT_SIZE], 0)
 

@@ -12,6 +12,9 @@ mean tests on several statistics) and the baseline of the speed figure in
 # ruff: noqa: E741
 from __future__ import annotations
 
+import dataclasses
+from typing import Any, Literal
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -178,6 +181,32 @@ def simulate_numpy(
 # --- a small synthetic model (3 municipalities, 5 industries) -------------------------------
 
 
+def read_only(array: np.ndarray, order: Literal["C", "F"] = "C") -> np.ndarray:
+    """A read-only copy of ``array`` in ``order``, as the scenario engine's cached calibration
+    hands its arrays to the kernel.
+
+    numba compiles the kernel once per argument layout (read-only or not, C or Fortran order);
+    giving the small model the layout of the Mikkeli (TA23) calibration, whose
+    ``resid_of_work`` is column-major, lets these tests run the specialisation the scenario
+    tests have already compiled instead of compiling one of their own (some 20 s on a fresh
+    checkout). The values, and so what the tests check, are the same in any layout.
+    """
+    out = np.array(array, order=order, copy=True)
+    out.flags.writeable = False
+    return out
+
+
+def _frozen(obj: Any) -> Any:
+    """``obj`` (a FlowParameters / FlowPath / InitialState) with every array read-only, C order
+    except ``resid_of_work`` (Fortran, see :func:`read_only`)."""
+    changes = {
+        f.name: read_only(value, "F" if f.name == "resid_of_work" else "C")
+        for f in dataclasses.fields(obj)
+        if isinstance(value := getattr(obj, f.name), np.ndarray)
+    }
+    return dataclasses.replace(obj, **changes)
+
+
 def small_model_inputs(
     months: int = 24, seed: int = 0
 ) -> tuple[lf.FlowParameters, lf.FlowPath, lf.InitialState, lf.EventSchedule]:
@@ -234,7 +263,7 @@ def small_model_inputs(
             (10, 2, 0, lf.TEMP_END, 0, 0.0, 0.7, 1),
         ]
     )
-    return params, path, lf.InitialState(E, U, V), events
+    return _frozen(params), _frozen(path), _frozen(lf.InitialState(E, U, V)), events
 
 
 @pytest.fixture(scope="module")
