@@ -269,7 +269,8 @@ def turn_check(ds: Any, n_samples: int = 1000, seed: int = 20260601) -> pd.DataF
         actual[levels == "municipality"] = municipal[:, target]
         began = time.process_time()
         fc = forecast_variable(
-            panel, hier, hier.rows, h, rng=np.random.default_rng(stream), n_samples=n_samples
+            panel, hier, hier.rows, h, rng=np.random.default_rng(stream), n_samples=n_samples,
+            variable=variable,
         )
         cpu_ours = time.process_time() - began
         methods = {"ours": (fc.point[:, -1], {k: v[:, -1] for k, v in fc.bounds.items()})}
