@@ -347,7 +347,7 @@ def forecast_variable(
     if variable is None:
         return fc
     levels = tuple(hier.levels[i] for i in targets)
-    return calibrate_intervals(fc, variable, levels, data_steps(horizon, observed))
+    return calibrate_intervals(fc, variable, levels, data_steps(horizon, observed), S)
 
 
 def data_steps(horizon: int, observed: np.ndarray | None = None) -> np.ndarray:
@@ -363,7 +363,11 @@ def data_steps(horizon: int, observed: np.ndarray | None = None) -> np.ndarray:
 
 
 def calibrate_intervals(
-    fc: VariableForecast, variable: str, levels: tuple[str, ...], steps: np.ndarray
+    fc: VariableForecast,
+    variable: str,
+    levels: tuple[str, ...],
+    steps: np.ndarray,
+    S: np.ndarray | None = None,
 ) -> VariableForecast:
     """``fc`` with its reconciled bounds scaled by :data:`INTERVAL_FACTORS`.
 
@@ -375,7 +379,9 @@ def calibrate_intervals(
     them): they widen what under-covers (aggregates, whose municipal errors move together
     more than the inner backtests show) and narrow what over-covers. Rows of other levels
     (occupation groups) and variables without factors are unchanged. The point forecast is
-    not touched.
+    not touched. With the summing matrix ``S`` ``(n, n_bottom)`` (bottom rows last), no
+    bound of a row goes beyond the sum of its bottom series' bounds (the limit where their
+    errors move as one): an aggregate's interval is never wider than its parts' together.
     """
     table = INTERVAL_FACTORS.get(variable)
     if not table:
@@ -388,7 +394,14 @@ def calibrate_intervals(
             continue
         arr = np.asarray(factors, float)[np.minimum(bands, len(factors) - 1)]
         f80[i], f95[i] = arr[:, 0], arr[:, 1]
-    return replace(fc, bounds=scale_bounds(fc.point, fc.bounds, f80, f95))
+    bounds = scale_bounds(fc.point, fc.bounds, f80, f95)
+    if S is not None:
+        nb = S.shape[1]
+        for key, values in bounds.items():
+            parts = aggregate(S, values[-nb:])
+            limit = np.minimum if key.startswith("hi") else np.maximum
+            bounds[key] = limit(values, parts)
+    return replace(fc, bounds=bounds)
 
 
 def vacancy_ceiling(history: np.ndarray, labour_force: np.ndarray) -> np.ndarray:
