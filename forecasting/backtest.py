@@ -188,7 +188,7 @@ def _backtest_one(
     fc = forecast_variable(
         panel, hier, rows, horizon, n_samples=n_samples, rng=np.random.default_rng(stream),
         variable=variable,
-    )
+    )  # fmt: skip
     actual = ds[variable].sel(area=list(rows)).transpose("area", "time").values
     train = panel[hier.index(rows)]
     if variable == "vacancies":
