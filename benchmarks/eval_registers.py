@@ -269,8 +269,9 @@ def turn_check(ds: Any, n_samples: int = 1000, seed: int = 20260601) -> pd.DataF
         actual[levels == "municipality"] = municipal[:, target]
         began = time.process_time()
         fc = forecast_variable(
-            panel, hier, hier.rows, h, rng=np.random.default_rng(stream), n_samples=n_samples
-        )
+            panel, hier, hier.rows, h, rng=np.random.default_rng(stream), n_samples=n_samples,
+            variable=variable,
+        )  # fmt: skip
         cpu_ours = time.process_time() - began
         methods = {"ours": (fc.point[:, -1], {k: v[:, -1] for k, v in fc.bounds.items()})}
         frame = pd.DataFrame({
@@ -437,6 +438,8 @@ def main() -> None:
                 with_peers = tuple(o for o in origins if (CACHE / f"peers-{o}-{tag}.pkl").exists())
             peers = peer_forecasts(ds, with_peers, sample) if with_peers else None
             note = f"peers and the comparisons with them on origins {', '.join(with_peers)}"
+            if not with_peers:
+                note = "no peer frame cached in `build/eval_registers/`: ours only"
         t = tables(ours, peers)
         if peers is not None and len(with_peers) < len(origins):
             same = tables(ours[ours["origin"].isin(with_peers)], peers)

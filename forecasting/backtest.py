@@ -186,8 +186,9 @@ def _backtest_one(
     horizon = min(BACKTEST_HORIZON, len(times) - end)
     panel = hierarchy_panel(ds, variable, hier, end)
     fc = forecast_variable(
-        panel, hier, rows, horizon, n_samples=n_samples, rng=np.random.default_rng(stream)
-    )
+        panel, hier, rows, horizon, n_samples=n_samples, rng=np.random.default_rng(stream),
+        variable=variable,
+    )  # fmt: skip
     actual = ds[variable].sel(area=list(rows)).transpose("area", "time").values
     train = panel[hier.index(rows)]
     if variable == "vacancies":

@@ -9,6 +9,7 @@ The chain for one forecast origin (the last month of data used); the numpy core 
       --(MinT: backtest variances, shrunk correlations, common shock; non-negative)-->
       coherent points
       --(calibrated samples ordered by joint backtest errors, reconciled)--> coherent bounds
+      --(split-conformal factor per variable, level and horizon band)--> published bounds
 
 - **Suppressed cells.** KEHA suppresses counts 1–4 (values 1–4 never appear in the data);
   for model fitting a suppressed municipal cell is set to 2.5, the middle of that range.
@@ -57,6 +58,7 @@ from threadpoolctl import threadpool_limits
 from forecasting import geography
 from forecasting.contract import validate
 from forecasting.errors import UnknownAreaError, ValidationError
+from forecasting.interval_factors import INTERVAL_FACTORS
 from forecasting.provenance import combine_versions, stamp
 from models.forecast import (
     DampedDrift,
@@ -67,6 +69,7 @@ from models.forecast import (
     SeasonalNaive,
     Theta,
 )
+from models.forecast.calibration import band_of, scale_bounds
 from models.forecast.hierarchy import HierarchicalForecast, forecast_hierarchy
 
 VARIABLES = ("unemployed", "vacancies")
@@ -323,12 +326,15 @@ def forecast_variable(
     rng: np.random.Generator,
     n_samples: int = N_SAMPLES,
     observed: np.ndarray | None = None,
+    variable: str | None = None,
 ) -> VariableForecast:
     """Forecast ``rows`` (aggregates first, then their bottom series) from the panel ``Y``.
 
     ``Y`` is ``(len(hier.rows), T)``: every series of the hierarchy up to the anchor (the
     pooled member learns from all of them). ``observed`` ``(len(rows), horizon)``: counts
-    seen after the anchor (NaN where not), which condition the forecast.
+    seen after the anchor (NaN where not), which condition the forecast. With ``variable``
+    (one of :data:`VARIABLES`) the reconciled bounds get that variable's level and band
+    factors (:func:`calibrate_intervals`); without it they are the sampled ones.
     """
     targets, S, is_bottom = hier.subset(rows)
     with one_blas_thread():
@@ -337,7 +343,65 @@ def forecast_variable(
             parent=hier.parent, national=hier.national, rng=rng, n_samples=n_samples,
             observed=observed,
         )  # fmt: skip
-    return VariableForecast(**vars(result), rows=rows)
+    fc = VariableForecast(**vars(result), rows=rows)
+    if variable is None:
+        return fc
+    levels = tuple(hier.levels[i] for i in targets)
+    return calibrate_intervals(fc, variable, levels, data_steps(horizon, observed), S)
+
+
+def data_steps(horizon: int, observed: np.ndarray | None = None) -> np.ndarray:
+    """Steps ``(horizon,)`` of each forecast column after the latest month with data: the
+    column after the anchor is 1, or, with ``observed`` months after a gap, the column
+    after the last observed one is 1 (columns up to it count as 1 too)."""
+    steps = np.arange(1, horizon + 1)
+    if observed is not None:
+        seen = np.flatnonzero(np.isfinite(np.asarray(observed, float)).any(axis=0))
+        if seen.size:
+            steps = np.maximum(steps - (int(seen[-1]) + 1), 1)
+    return steps
+
+
+def calibrate_intervals(
+    fc: VariableForecast,
+    variable: str,
+    levels: tuple[str, ...],
+    steps: np.ndarray,
+    S: np.ndarray | None = None,
+) -> VariableForecast:
+    """``fc`` with its reconciled bounds scaled by :data:`INTERVAL_FACTORS`.
+
+    ``levels`` names each row's level (``municipality``, ``employment_area``, ``region``,
+    ``country``), ``steps`` ``(h,)`` the months after the latest data of each column
+    (:func:`data_steps`). The factors are split-conformal quantiles of the published
+    intervals' errors on the tuning origins, per variable, level and horizon band
+    (:mod:`models.forecast.calibration`; ``benchmarks/calibrate_registers.py`` writes
+    them): they widen what under-covers (aggregates, whose municipal errors move together
+    more than the inner backtests show) and narrow what over-covers. Rows of other levels
+    (occupation groups) and variables without factors are unchanged. The point forecast is
+    not touched. With the summing matrix ``S`` ``(n, n_bottom)`` (bottom rows last), no
+    bound of a row goes beyond the sum of its bottom series' bounds (the limit where their
+    errors move as one): an aggregate's interval is never wider than its parts' together.
+    """
+    table = INTERVAL_FACTORS.get(variable)
+    if not table:
+        return fc
+    bands = band_of(steps)
+    f80, f95 = np.ones(fc.point.shape), np.ones(fc.point.shape)
+    for i, level in enumerate(levels):
+        factors = table.get(level)
+        if factors is None:
+            continue
+        arr = np.asarray(factors, float)[np.minimum(bands, len(factors) - 1)]
+        f80[i], f95[i] = arr[:, 0], arr[:, 1]
+    bounds = scale_bounds(fc.point, fc.bounds, f80, f95)
+    if S is not None:
+        nb = S.shape[1]
+        for key, values in bounds.items():
+            parts = aggregate(S, values[-nb:])
+            limit = np.minimum if key.startswith("hi") else np.maximum
+            bounds[key] = limit(values, parts)
+    return replace(fc, bounds=bounds)
 
 
 def vacancy_ceiling(history: np.ndarray, labour_force: np.ndarray) -> np.ndarray:
@@ -631,6 +695,7 @@ def _variable_forecast(
     fc = forecast_variable(
         panel, hier, rows, steps,
         rng=np.random.default_rng(stream), n_samples=req.n_samples, observed=observed,
+        variable=variable,
     )  # fmt: skip
     if variable == "vacancies":
         labour = labour_force_forecast(ds, hier, rows, end, req.horizon)
