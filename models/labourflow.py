@@ -315,6 +315,23 @@ def _check(params: FlowParameters, path: FlowPath, init: InitialState) -> None:
         raise ValueError("params.grp must index rows of params.spread")
 
 
+#: The parameters and event arrays handed to the kernel (see :func:`_inp`).
+_FLOAT_PARAMS = ("age_p", "eff", "commute", "own", "spread", "match_A", "theta_out",
+                 "resid_of_work", "q_out")  # fmt: skip
+_EVENT_ARRAYS = ("t", "w", "i", "kind", "pool", "amount", "recall", "band")
+
+
+def _inp(a: np.ndarray, dtype: type | None) -> np.ndarray:
+    """A kernel input as one layout: C-ordered and read-only (a view; no copy when the array
+    already is C-ordered of ``dtype``). numba compiles a kernel once per layout and
+    writeable flag of its arguments, so inputs arriving as Fortran-ordered, writeable or
+    read-only arrays (calibrations of different areas, tests) each cost a compilation
+    (~19 CPU s for :func:`simulate`); the kernel only reads them."""
+    view = np.ascontiguousarray(a, dtype=dtype).view()
+    view.flags.writeable = False
+    return view
+
+
 def simulate(
     params: FlowParameters,
     path: FlowPath,
@@ -350,21 +367,20 @@ def simulate(
         start_people=init.people,
         seed=int(seed),
     )
-    f64 = {f.name: np.ascontiguousarray(getattr(path, f.name), dtype=np.float64)
-           for f in fields(path)}  # fmt: skip
+    f64 = {f.name: _inp(getattr(path, f.name), np.float64) for f in fields(path)}
+    p64 = {name: _inp(getattr(params, name), np.float64) for name in _FLOAT_PARAMS}
+    ev = {name: _inp(getattr(events, name), None) for name in _EVENT_ARRAYS}
     _k.simulate(
         spawn_seeds(seed, B),
-        np.ascontiguousarray(init.E, dtype=np.int64),
-        np.ascontiguousarray(init.U, dtype=np.int64),
-        np.ascontiguousarray(init.V, dtype=np.int64),
+        _inp(init.E, np.int64), _inp(init.U, np.int64), _inp(init.V, np.int64),
         f64["sep"], f64["exit_e"], f64["exit_u"], f64["ent_u"], f64["ent_e"], f64["vac_new"],
-        f64["close"], f64["fillref"], f64["vac_ref"], params.age_p, params.eff,
-        params.commute, params.own, np.asarray(params.grp, dtype=np.int64), params.spread,
-        params.match_A,
-        float(params.alpha), float(params.cap), float(params.hmax), params.theta_out,
-        params.resid_of_work, params.q_out, int(params.new_industry),
-        events.t, events.w, events.i, events.kind, events.pool, events.amount, events.recall,
-        events.band, events.n_pools,
+        f64["close"], f64["fillref"], f64["vac_ref"], p64["age_p"], p64["eff"],
+        p64["commute"], p64["own"], _inp(params.grp, np.int64), p64["spread"],
+        p64["match_A"],
+        float(params.alpha), float(params.cap), float(params.hmax), p64["theta_out"],
+        p64["resid_of_work"], p64["q_out"], int(params.new_industry),
+        ev["t"], ev["w"], ev["i"], ev["kind"], ev["pool"], ev["amount"], ev["recall"],
+        ev["band"], events.n_pools,
         out.unemployed, out.long_term, out.employed, out.vacancies, out.closed, out.cohort,
         out.cohort_unemployed, out.flows,
     )  # fmt: skip
