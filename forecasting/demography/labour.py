@@ -803,7 +803,7 @@ def labour_supply_part(
         for code, mine_values in zip(codes, values, strict=True):
             done[code] = _summarise(mine_values, req.draws)
             for agg in member_of.get(code, []):
-                sums[agg] = mine_values.copy() if agg not in sums else sums[agg] + mine_values
+                engine.accumulate(sums, agg, mine_values)
                 counts[agg] = counts.get(agg, 0) + 1
             if continued.intersection(member_of.get(code, [])):
                 shipped[code] = mine_values[..., [EMPLOYED, RETIRED]]
