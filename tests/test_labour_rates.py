@@ -5,6 +5,8 @@ its areas and parts (training needs, labour supply)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 import xarray as xr
@@ -29,15 +31,18 @@ def test_retirements_and_supply_from_prepared_rates_are_unchanged(cubes: Inputs)
     assert prepared.rateset is rateset
     assert set(map(str, prepared.employment["area"].values)) == set(rateset.codes)
     for area in ("TA23", "491"):
-        call = {"base_year": base, "until": until, "area": area, "draws": 7, "seed": SEED}
+        call: dict[str, Any] = {
+            "base_year": base, "until": until, "area": area, "draws": 7, "seed": SEED,
+        }  # fmt: skip
         xr.testing.assert_identical(
             retirements(cubes, rateset=prepared, **call),
             retirements(cubes, rateset=rateset, **call),
         )
-    call = {"base_year": base, "until": until, "area": "TA23", "draws": 7, "seed": SEED}
     xr.testing.assert_identical(
-        labour_supply(cubes, rateset=prepared, **call), labour_supply(cubes, **call)
-    )
+        labour_supply(cubes, base_year=base, until=until, area="TA23", draws=7, seed=SEED,
+                      rateset=prepared),
+        labour_supply(cubes, base_year=base, until=until, area="TA23", draws=7, seed=SEED),
+    )  # fmt: skip
 
 
 def test_prepared_rates_of_other_years_or_assumptions_are_refused(cubes: Inputs) -> None:
@@ -58,14 +63,15 @@ def test_sums_added_in_place_equal_the_sums_of_new_arrays(dtype: type) -> None:
     """``engine.accumulate`` (the aggregates' draw sums) gives the bits of ``a + b`` member
     by member, and never writes into a member's values."""
     rng = np.random.default_rng(3)
-    members = [rng.gamma(2.0, 50.0, (4, 3, 2, 5)).astype(dtype) for _ in range(6)]
+    members: list[np.ndarray] = [rng.gamma(2.0, 50.0, (4, 3, 2, 5)).astype(dtype) for _ in range(6)]
     members[2] = np.moveaxis(members[2], 0, 1).copy().swapaxes(0, 1)  # a strided member
     kept = [m.copy() for m in members]
     sums: dict[str, np.ndarray] = {}
-    expected = None
-    for m in members:
+    expected = members[0].copy()
+    engine.accumulate(sums, "agg", members[0])
+    for m in members[1:]:
         engine.accumulate(sums, "agg", m)
-        expected = m.copy() if expected is None else expected + m
+        expected = expected + m
     assert sums["agg"].dtype == expected.dtype
     assert sums["agg"].tobytes() == expected.tobytes()
     for m, k in zip(members, kept, strict=True):

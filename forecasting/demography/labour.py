@@ -613,36 +613,40 @@ def _prepare_rates(
 ) -> tuple[RateSet, xr.DataArray, xr.DataArray]:
     """Rates, employment rates (area, year, age) and labour force per employed (area,);
     ``rateset`` as :class:`LabourRates` is returned as it is (checked against ``req``)."""
-    prepared = rateset if isinstance(rateset, LabourRates) else None
-    if prepared is not None:
-        rateset = prepared.rateset
-    if rateset is None:
-        rateset = estimate_rates(cubes, req.base_year, req.until, req.assumptions)
-    elif (rateset.base_year, rateset.until) != (req.base_year, req.until) or (
-        rateset.assumptions != req.assumptions
+    prepared: LabourRates | None = None
+    given: RateSet | None = None
+    if isinstance(rateset, LabourRates):
+        prepared, given = rateset, rateset.rateset
+    else:
+        given = rateset
+    if given is None:
+        found = estimate_rates(cubes, req.base_year, req.until, req.assumptions)
+    elif (given.base_year, given.until) != (req.base_year, req.until) or (
+        given.assumptions != req.assumptions
     ):
         raise ValidationError(
-            "rateset", f"estimated for {rateset.base_year}..{rateset.until} with other "
+            "rateset", f"estimated for {given.base_year}..{given.until} with other "
             f"assumptions or years than the request ({req.base_year}..{req.until})"
         )  # fmt: skip
-    assert isinstance(rateset, RateSet)
+    else:
+        found = given
     if prepared is not None:
-        return rateset, prepared.employment, prepared.force_ratio
+        return found, prepared.employment, prepared.force_ratio
     la = req.assumptions.labour
-    fixed = employment_rates(cubes, rateset.codes, la)
+    fixed = employment_rates(cubes, found.codes, la)
     years = np.arange(req.base_year, req.until + 1)
     rates = cohort_rates(fixed, years, la)
-    base_rates = rates.isel(year=0).sel(area=rateset.codes).values
+    base_rates = rates.isel(year=0).sel(area=found.codes).values
     ratio, anchor = labour_force_anchor(
-        cubes, rateset.codes, req.base_year, rateset.population, base_rates
+        cubes, found.codes, req.base_year, found.population, base_rates
     )
-    trend = participation_factor(cubes, rateset.codes, anchor, years, la)
+    trend = participation_factor(cubes, found.codes, anchor, years, la)
     trend = trend * municipal_participation(
-        cubes, rateset.codes, anchor, years, rateset.population, req.base_year,
-        fixed.sel(area=rateset.codes).values, la,
+        cubes, found.codes, anchor, years, found.population, req.base_year,
+        fixed.sel(area=found.codes).values, la,
     )  # fmt: skip
     rates = (rates * trend).clip(0.0, 1.0).transpose("area", "year", "age")
-    return rateset, rates, ratio
+    return found, rates, ratio
 
 
 def labour_supply(
