@@ -29,8 +29,9 @@ IGNORED_ATTRS = ("code_version",)
 def comparable(ds: xr.Dataset) -> xr.Dataset:
     """``ds`` without the attrs that name the build rather than the numbers."""
     out = ds.copy()
-    for item in (out, *out.variables.values()):
-        item.attrs = {k: v for k, v in item.attrs.items() if k not in IGNORED_ATTRS}
+    out.attrs = {k: v for k, v in out.attrs.items() if k not in IGNORED_ATTRS}
+    for var in out.variables.values():
+        var.attrs = {k: v for k, v in var.attrs.items() if k not in IGNORED_ATTRS}
     return out
 
 

@@ -1,7 +1,7 @@
 """CPU seconds per product of a release, in one process (no Prefect, no Dask).
 
     python benchmarks/profile_release.py [--scope national] [--products a,b] [--out FILE.json]
-        [--before EARLIER.json] [--save DIR]
+        [--before EARLIER.json] [--save DIR] [--compare DIR]
 
 Runs the step functions of :mod:`forecasting.release` in build order exactly as the flow does
 (``run_step`` / ``run_unit`` / ``run_combine`` through a fresh work area) and records
@@ -10,8 +10,11 @@ whole process (imports, ingest). Wall seconds are printed too but mean little on
 machine. The per-unit figures show how evenly a mapped product spreads over workers.
 ``--before`` prints a Markdown table of CPU s per product beside an earlier ``--out`` file
 (e.g. of the commit before a change) and writes it into the JSON as ``table``.
-``--save DIR`` writes each product's dataset to ``DIR/<product>.nc``, for comparing the
-numbers of two commits with ``benchmarks/check_release_identity.py``.
+``--save DIR`` writes every product's dataset to ``DIR/<product>.nc``; ``--compare DIR``
+checks each against the one saved there (e.g. by a run of the commit before a change) with
+``xr.testing.assert_identical``, every attr but ``code_version`` (the git commit), and
+exits 1 if one differs (``benchmarks/check_release_identity.py`` compares two saved
+directories the same way).
 """
 
 from __future__ import annotations
@@ -38,15 +41,18 @@ def main() -> None:
     parser.add_argument("--out", help="write the figures as JSON here")
     parser.add_argument("--before", help="an earlier --out file to compare with")
     parser.add_argument("--save", help="write each product's dataset to DIR/<product>.nc")
+    parser.add_argument("--compare", help="assert each dataset identical to DIR/<product>.nc")
     args = parser.parse_args()
 
     from forecasting import release
     from forecasting.io.inputs import assemble
+    from forecasting.io.release_work import WorkArea
 
     names = args.products.split(",") if args.products else None
     products, skipped = release.plan(names)
     cpu0, wall0 = time.process_time(), time.perf_counter()
     rows: list[dict[str, object]] = []
+    identical: dict[str, str | bool] = {}
     with tempfile.TemporaryDirectory() as work:
         inputs = assemble()
         ctx = release.make_context(args.scope, args.area, args.seed, products, inputs, work)
@@ -77,11 +83,14 @@ def main() -> None:
             }
             rows.append(row)
             print(json.dumps(row), flush=True)
-            if args.save:
-                Path(args.save).mkdir(parents=True, exist_ok=True)
-                release.load(ctx, refs[product.name]).to_netcdf(
-                    Path(args.save) / f"{product.name}.nc"
-                )
+            if args.save or args.compare:
+                dataset = WorkArea(ctx.work_dir).load(refs[product.name].key)
+                if args.save:
+                    Path(args.save).mkdir(parents=True, exist_ok=True)
+                    dataset.to_netcdf(Path(args.save) / f"{product.name}.nc")
+                if args.compare:
+                    identical[product.name] = same_as_saved(dataset, args.compare, product.name)
+                    print(json.dumps({"identical": {product.name: identical[product.name]}}))
     usage = os.times()
     figures = {
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
@@ -93,6 +102,8 @@ def main() -> None:
         "steps_cpu_s": round(time.process_time() - cpu0, 1),
         "wall_s": round(time.perf_counter() - wall0, 1),
     }
+    if args.compare:
+        figures["identical_to"] = {"dir": args.compare, "products": identical}
     print(json.dumps({k: v for k, v in figures.items() if k != "products"}), flush=True)
     if args.before:
         before = json.loads(Path(args.before).read_text(encoding="utf-8"))
@@ -100,6 +111,30 @@ def main() -> None:
         print(figures["table"], flush=True)
     if args.out:
         Path(args.out).write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
+    if args.compare and not all(v is True for v in identical.values()):
+        sys.exit(1)
+
+
+def same_as_saved(dataset: Any, folder: str, name: str) -> str | bool:
+    """True if ``dataset`` is ``assert_identical`` to ``folder/<name>.nc`` (every attr but
+    ``code_version``, both read back from netCDF), else the first lines of the difference."""
+    import xarray as xr
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from check_release_identity import comparable
+
+    path = Path(folder) / f"{name}.nc"
+    if not path.exists():
+        return f"no {path}"
+    with tempfile.TemporaryDirectory() as tmp:
+        dataset.to_netcdf(Path(tmp) / "new.nc")
+        with xr.open_dataset(Path(tmp) / "new.nc") as new, xr.open_dataset(path) as old:
+            new, old = new.load(), old.load()
+    try:
+        xr.testing.assert_identical(comparable(new), comparable(old))
+    except AssertionError as exc:
+        return "\n".join(str(exc).splitlines()[:12])
+    return True
 
 
 def compare(before: dict[str, Any], after: dict[str, Any]) -> str:

@@ -36,7 +36,7 @@ import numpy as np
 import xarray as xr
 
 from forecasting import demand, demography, geography
-from forecasting.demography.labour import LABOUR_CUBES
+from forecasting.demography.labour import LABOUR_CUBES, LabourRates
 from forecasting.demography.rates import RateSet
 
 EDUCATION_LEVELS = ("basic_or_none", "upper_secondary", "lower_tertiary", "higher_tertiary")
@@ -154,7 +154,7 @@ def exit_rates(
     until: int,
     *,
     seed: int,
-    rateset: RateSet | None = None,
+    rateset: RateSet | LabourRates | None = None,
 ) -> ExitRates:
     """Exit rates of ``area`` and its municipalities for ``base_year(cubes) + 1 .. until``.
 

@@ -34,6 +34,7 @@ import xarray as xr
 
 from forecasting import classifications, demand, geography, replacement, training_params
 from forecasting.contract import to_canonical, validate
+from forecasting.demography.labour import LabourRates
 from forecasting.demography.rates import RateSet
 from forecasting.errors import DataError, ValidationError
 from forecasting.io import correspondence as corr_io
@@ -248,7 +249,7 @@ def _replacement_rates(
     code: str,
     sim: demand.JobsSimulation,
     seed: int,
-    rateset: RateSet | None = None,
+    rateset: RateSet | LabourRates | None = None,
 ) -> replacement.ExitRates:
     """Exit rates of the demography for ``code``'s groups, checked against the simulation years
     (``sim`` starts in the demography's base year, see :func:`_from_year`).
@@ -289,7 +290,7 @@ def _chain(
     seed: int,
     population: xr.DataArray | None = None,
     params: training_params.Params | None = None,
-    rateset: RateSet | None = None,
+    rateset: RateSet | LabourRates | None = None,
 ) -> tuple[xr.Dataset, dict[str, str]]:
     """Expansion, replacement and openings (signed) by occupation per group and year, with
     their draws, the unemployed jobseekers per occupation and the tightness.
@@ -530,7 +531,7 @@ def training_needs(
     n_draws: int = N_DRAWS,
     seed: int,
     population: xr.DataArray | None = None,
-    rateset: RateSet | None = None,
+    rateset: RateSet | LabourRates | None = None,
 ) -> xr.Dataset:
     """Training need per broad field of education and level, years base + 1..``until`` (the
     release product): :func:`forecasting.training_balance.balance` summed over the kinds.
@@ -555,8 +556,9 @@ def training_needs(
     population
         :func:`forecasting.demand.projected_population` of ``cubes`` when the caller has it.
     rateset
-        :func:`forecasting.replacement.shared_rates` of ``cubes`` and ``until`` when the caller
-        has it (the demography's rates, the same for every area; a release computes them once).
+        :func:`forecasting.replacement.shared_rates` of ``cubes`` and ``until`` (or their
+        :func:`forecasting.demography.labour.labour_rates`) when the caller has it (the
+        demography's rates, the same for every area; a release prepares them once).
 
     Returns
     -------

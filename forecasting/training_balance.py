@@ -27,6 +27,7 @@ import pandas as pd
 import xarray as xr
 
 from forecasting import demand, geography, training, training_supply
+from forecasting.demography.labour import LabourRates
 from forecasting.demography.rates import RateSet
 from forecasting.provenance import combine_versions, stamp
 from forecasting.training_params import KINDS, LEVELS, Fields, Params, load_fields, load_params
@@ -196,7 +197,7 @@ def balance(
     fields: Fields | None = None,
     correspondence: str | Path | None = None,
     population: xr.DataArray | None = None,
-    rateset: RateSet | None = None,
+    rateset: RateSet | LabourRates | None = None,
 ) -> xr.Dataset:
     """Demand, supply (by part), need with 80 % bounds ``(area, field, time, level, kind)``.
 

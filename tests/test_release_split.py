@@ -128,8 +128,9 @@ def test_labour_demand_from_the_shared_population_is_unchanged(
 @pytest.mark.slow
 def test_training_needs_from_the_shared_rates_are_unchanged(cubes: Inputs) -> None:
     """training_needs of two areas in turn, reading the release's one (read-only) estimate
-    of the demography's rates, equal their own per-area computation (the rates are the same
-    for every area; a unit writing into them would fail rather than change the next)."""
+    of the demography's and labour's rates, equal their own per-area computation (the rates
+    are the same for every area; a unit writing into them would fail rather than change the
+    next)."""
     from forecasting import training
     from forecasting.release import BuildContext
     from forecasting.release.products import DEMAND_UNTIL, _training_rates
@@ -141,7 +142,8 @@ def test_training_needs_from_the_shared_rates_are_unchanged(cubes: Inputs) -> No
     )  # fmt: skip
     shared = _training_rates(ctx, cubes)
     assert _training_rates(ctx, cubes) is shared
-    assert not shared.rates.fertility.flags.writeable
+    assert not shared.rateset.rates.fertility.flags.writeable
+    assert not shared.employment.values.flags.writeable
     for area in ("TA23", "TA10"):
         xr.testing.assert_identical(
             training.training_needs(cubes, DEMAND_UNTIL, area=area, seed=SEED, rateset=shared),

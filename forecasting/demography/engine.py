@@ -83,6 +83,16 @@ def chunks(scope: Scope, chunk: int = CHUNK) -> list[list[str]]:
     return [order[start : start + chunk] for start in range(0, len(order), chunk)]
 
 
+def accumulate(sums: dict[str, np.ndarray], key: str, values: np.ndarray) -> None:
+    """``sums[key] += values`` in place (a copy of ``values`` the first time): the numbers of
+    ``sums[key] + values``, without a new array (and its page faults) per member."""
+    total = sums.get(key)
+    if total is None:
+        sums[key] = values.copy()
+    else:
+        np.add(total, values, out=total)
+
+
 def run(
     rateset: RateSet,
     scope: Scope,
@@ -110,7 +120,7 @@ def run(
         for code, part in zip(codes, parts, strict=True):
             yield code, part
             for agg in member_of.get(code, []):
-                sums[agg] = part.copy() if agg not in sums else sums[agg] + part
+                accumulate(sums, agg, part)
                 remaining[agg] -= 1
                 if remaining[agg] == 0:
                     yield agg, sums.pop(agg)

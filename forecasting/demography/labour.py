@@ -24,6 +24,7 @@ cohort aged x in year t had rate e[x-1] a year earlier) — the base of replacem
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
@@ -559,7 +560,7 @@ def _stamp(cubes: _data.Cubes, ds: xr.Dataset, req: Request, what: str) -> xr.Da
 
 
 def _prepare(
-    cubes: _data.Cubes, req: Request, rateset: RateSet | None = None
+    cubes: _data.Cubes, req: Request, rateset: RateSet | LabourRates | None = None
 ) -> tuple[RateSet, xr.DataArray, dict[str, np.ndarray]]:
     """Rates, employment rates by age and the indicator statistics of ``req``; ``rateset``
     is :func:`estimate_rates` of ``req`` when the caller has it (checked, not recomputed)."""
@@ -567,34 +568,85 @@ def _prepare(
     return rateset, rates, _run_labour(req, rateset, rates, ratio)
 
 
+@dataclass(frozen=True)
+class LabourRates:
+    """What a labour projection reads besides the population draws, for every municipality
+    of ``rateset`` (:func:`labour_rates`): the same for every scope and area of a request's
+    years and assumptions, so a caller projecting many areas prepares it once.
+
+    Attributes
+    ----------
+    rateset
+        The demography's rates (:func:`~forecasting.demography.rates.estimate_rates`).
+    employment
+        Employment rates (area, year, age) with the participation trends.
+    force_ratio
+        Labour force per employed resident (area,).
+    """
+
+    rateset: RateSet
+    employment: xr.DataArray
+    force_ratio: xr.DataArray
+
+
+def labour_rates(
+    cubes: _data.Cubes,
+    *,
+    base_year: int | None = None,
+    until: int | None = None,
+    assumptions: DemographyAssumptions | dict | None = None,
+    rateset: RateSet | None = None,
+) -> LabourRates:
+    """The :class:`LabourRates` of a request with these years and assumptions (any scope,
+    area, draws and seed): pass them as ``rateset=`` to :func:`labour_supply`,
+    :func:`retirements`, :func:`labour_supply_part` or :func:`labour_by_age` to skip their
+    preparation (the numbers are the same). ``rateset``: :func:`estimate_rates` of the same
+    request when the caller has it (checked, not recomputed)."""
+    req = validate_request(
+        cubes, base_year, until, "national", geography.COUNTRY, 0, None, assumptions
+    )
+    return LabourRates(*_prepare_rates(cubes, req, rateset))
+
+
 def _prepare_rates(
-    cubes: _data.Cubes, req: Request, rateset: RateSet | None = None
+    cubes: _data.Cubes, req: Request, rateset: RateSet | LabourRates | None = None
 ) -> tuple[RateSet, xr.DataArray, xr.DataArray]:
-    """Rates, employment rates (area, year, age) and labour force per employed (area,)."""
-    if rateset is None:
-        rateset = estimate_rates(cubes, req.base_year, req.until, req.assumptions)
-    elif (rateset.base_year, rateset.until) != (req.base_year, req.until) or (
-        rateset.assumptions != req.assumptions
+    """Rates, employment rates (area, year, age) and labour force per employed (area,);
+    ``rateset`` as :class:`LabourRates` is returned as it is (checked against ``req``)."""
+    prepared: LabourRates | None = None
+    given: RateSet | None = None
+    if isinstance(rateset, LabourRates):
+        prepared, given = rateset, rateset.rateset
+    else:
+        given = rateset
+    if given is None:
+        found = estimate_rates(cubes, req.base_year, req.until, req.assumptions)
+    elif (given.base_year, given.until) != (req.base_year, req.until) or (
+        given.assumptions != req.assumptions
     ):
         raise ValidationError(
-            "rateset", f"estimated for {rateset.base_year}..{rateset.until} with other "
+            "rateset", f"estimated for {given.base_year}..{given.until} with other "
             f"assumptions or years than the request ({req.base_year}..{req.until})"
         )  # fmt: skip
+    else:
+        found = given
+    if prepared is not None:
+        return found, prepared.employment, prepared.force_ratio
     la = req.assumptions.labour
-    fixed = employment_rates(cubes, rateset.codes, la)
+    fixed = employment_rates(cubes, found.codes, la)
     years = np.arange(req.base_year, req.until + 1)
     rates = cohort_rates(fixed, years, la)
-    base_rates = rates.isel(year=0).sel(area=rateset.codes).values
+    base_rates = rates.isel(year=0).sel(area=found.codes).values
     ratio, anchor = labour_force_anchor(
-        cubes, rateset.codes, req.base_year, rateset.population, base_rates
+        cubes, found.codes, req.base_year, found.population, base_rates
     )
-    trend = participation_factor(cubes, rateset.codes, anchor, years, la)
+    trend = participation_factor(cubes, found.codes, anchor, years, la)
     trend = trend * municipal_participation(
-        cubes, rateset.codes, anchor, years, rateset.population, req.base_year,
-        fixed.sel(area=rateset.codes).values, la,
+        cubes, found.codes, anchor, years, found.population, req.base_year,
+        fixed.sel(area=found.codes).values, la,
     )  # fmt: skip
     rates = (rates * trend).clip(0.0, 1.0).transpose("area", "year", "age")
-    return rateset, rates, ratio
+    return found, rates, ratio
 
 
 def labour_supply(
@@ -607,7 +659,7 @@ def labour_supply(
     draws: int = 1000,
     seed: int | None = None,
     assumptions: DemographyAssumptions | dict | None = None,
-    rateset: RateSet | None = None,
+    rateset: RateSet | LabourRates | None = None,
 ) -> xr.Dataset:
     """Projected labour supply by municipality and year, with intervals.
 
@@ -620,8 +672,8 @@ def labour_supply(
     lo80, hi80, lo95, hi95``) ``population, working_age_15_64, working_age_20_69, employed,
     labour_force, demographic_dependency_ratio, economic_dependency_ratio`` (persons on
     31.12.; ratios per person), and ``employed_by_age`` (area, time, age), the expected
-    employed residents. ``rateset``: :func:`estimate_rates` of the same request when the
-    caller has it (checked, not recomputed).
+    employed residents. ``rateset``: :func:`estimate_rates` of the same request, or its
+    :func:`labour_rates`, when the caller has it (checked, not recomputed).
     """
     req = validate_request(cubes, base_year, until, scope, area, draws, seed, assumptions)
     rateset, rates, stats = _prepare(cubes, req, rateset)
@@ -653,7 +705,7 @@ def retirements(
     draws: int = 1000,
     seed: int | None = None,
     assumptions: DemographyAssumptions | dict | None = None,
-    rateset: RateSet | None = None,
+    rateset: RateSet | LabourRates | None = None,
 ) -> xr.Dataset:
     """Projected retirements (exits from employment with age) per municipality and year.
 
@@ -667,7 +719,8 @@ def retirements(
     ``retirements_by_age`` (area, time, age) expected, and ``employed`` (area, time, statistic)
     for context. The base of replacement demand. ``rateset`` is
     :func:`~forecasting.demography.rates.estimate_rates` of the same ``cubes``, years and
-    assumptions when the caller already has it (a release computes it once for all areas).
+    assumptions, or its :func:`labour_rates`, when the caller already has it (a release
+    prepares them once for all areas).
     """
     req = validate_request(cubes, base_year, until, scope, area, draws, seed, assumptions)
     rateset, rates, stats = _prepare(cubes, req, rateset)
@@ -699,7 +752,7 @@ def labour_supply_part(
     draws: int = 1000,
     seed: int | None = None,
     assumptions: DemographyAssumptions | dict | None = None,
-    rateset: RateSet | None = None,
+    rateset: RateSet | LabourRates | None = None,
 ) -> xr.Dataset:
     """Part ``part`` of ``parts`` of the indicator statistics of :func:`labour_supply` (same
     other parameters); :func:`combine_labour_parts` joins them, with :func:`labour_by_age`,
@@ -754,7 +807,7 @@ def labour_supply_part(
         for code, mine_values in zip(codes, values, strict=True):
             done[code] = _summarise(mine_values, req.draws)
             for agg in member_of.get(code, []):
-                sums[agg] = mine_values.copy() if agg not in sums else sums[agg] + mine_values
+                engine.accumulate(sums, agg, mine_values)
                 counts[agg] = counts.get(agg, 0) + 1
             if continued.intersection(member_of.get(code, [])):
                 shipped[code] = mine_values[..., [EMPLOYED, RETIRED]]
@@ -795,7 +848,7 @@ def labour_by_age(
     draws: int = 1000,
     seed: int | None = None,
     assumptions: DemographyAssumptions | dict | None = None,
-    rateset: RateSet | None = None,
+    rateset: RateSet | LabourRates | None = None,
 ) -> xr.Dataset:
     """``employed_by_age`` (area, year, age) of :func:`labour_supply` (the expected path; the
     same parameters), the unit of a release that runs beside the parts."""

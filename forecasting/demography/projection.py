@@ -371,7 +371,7 @@ def project_population_part(
         for code, part_cells in zip(codes, cells, strict=True):
             done[code] = _summarise(part_cells, req.draws)
             for agg in member_of.get(code, []):
-                sums[agg] = part_cells.copy() if agg not in sums else sums[agg] + part_cells
+                engine.accumulate(sums, agg, part_cells)
                 counts[agg] = counts.get(agg, 0) + 1
     complete = [a for a in sums if set(req.scope.aggregates[a]) <= mine]
     for agg in complete:
@@ -434,7 +434,7 @@ def combine_population_parts(
             continue
         partial = ds["partial_sums"].transpose("partial", "draw", "year", "sex2", "age").values
         for i, agg in enumerate(map(str, ds["partial"].values)):
-            sums[agg] = partial[i].copy() if agg not in sums else sums[agg] + partial[i]
+            engine.accumulate(sums, agg, partial[i])
             counts[agg] = counts.get(agg, 0) + int(ds["members"].values[i])
     for agg, cells in sums.items():
         if counts[agg] != len(req.scope.aggregates[agg]):

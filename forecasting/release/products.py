@@ -103,7 +103,7 @@ def _labour_unit(
     from forecasting.demography.labour import labour_by_age, labour_supply_part
 
     request = _labour_request(ctx, cubes)
-    rateset = _demography_rates(ctx, cubes, "base")
+    rateset = _labour_rates(ctx, cubes)
     if unit == BY_AGE:
         return labour_by_age(cubes, rateset=rateset, **request)
     parts = len(_labour_units(ctx)) - 1
@@ -489,9 +489,10 @@ _RATES: dict[tuple[Any, ...], Any] = {}
 
 
 def _training_rates(ctx: BuildContext, cubes: Inputs) -> Any:
-    """The demography's rates every training-needs unit reads (the same for all areas:
-    :func:`forecasting.replacement.shared_rates`), estimated once per process and build
-    instead of once per area (~1.5 CPU s each, 47 areas in a national release).
+    """The demography's and labour's rates every training-needs unit reads (the same for
+    all areas: :func:`forecasting.replacement.shared_rates` and
+    :func:`forecasting.demography.labour.labour_rates`), prepared once per process and build
+    instead of once per area (~1.5 + ~1.3 CPU s each, 47 areas in a national release).
 
     Keyed by the work area and the versions of the staged cubes (``cubes`` are those staged
     cubes, read-only), so a process serving several builds never mixes their inputs. The
@@ -499,18 +500,25 @@ def _training_rates(ctx: BuildContext, cubes: Inputs) -> Any:
     next unit.
     """
     from forecasting import replacement
+    from forecasting.demography.labour import labour_rates
 
     key = (ctx.work_dir, tuple(sorted(ctx.versions_of(TRAINING_CUBES).items())), DEMAND_UNTIL)
     with _RATES_LOCK:
         if key not in _RATES:
             rateset = replacement.shared_rates(cubes, DEMAND_UNTIL)
-            rates = rateset.rates
-            for value in (rateset.population, *(getattr(rates, f.name) for f in fields(rates))):
-                if isinstance(value, np.ndarray):
-                    value.flags.writeable = False
+            prepared = labour_rates(
+                cubes, base_year=rateset.base_year, until=DEMAND_UNTIL,
+                assumptions=rateset.assumptions, rateset=_read_only(rateset),
+            )  # fmt: skip
             _RATES.clear()  # one build's rates at a time
-            _RATES[key] = rateset
+            _RATES[key] = _labour_read_only(prepared)
         return _RATES[key]
+
+
+def _labour_read_only(prepared: Any) -> Any:
+    for array in (prepared.employment, prepared.force_ratio):
+        array.values.flags.writeable = False
+    return prepared
 
 
 def _area_count(ds: xr.Dataset) -> dict[str, Any]:
@@ -627,6 +635,26 @@ def _demography_rates(ctx: BuildContext, cubes: Inputs, immigration: str) -> Any
             if key != base_key:
                 variant = with_immigration(_DEMOGRAPHY_RATES[base_key], cubes, immigration)
                 _DEMOGRAPHY_RATES[key] = _read_only(variant)
+        return _DEMOGRAPHY_RATES[key]
+
+
+def _labour_rates(ctx: BuildContext, cubes: Inputs) -> Any:
+    """The labour supply's :func:`~forecasting.demography.labour.labour_rates` on the base
+    rates (:func:`_demography_rates`), prepared once per process and build for all its units
+    (~1.3 CPU s each), kept and made read-only like those."""
+    from forecasting.demography.labour import labour_rates
+
+    rateset = _demography_rates(ctx, cubes, "base")
+    request = _population_request(ctx, cubes, "base")
+    versions = tuple(sorted(ctx.versions_of(LABOUR_CUBES).items()))
+    key = (ctx.work_dir, versions, request["base_year"], request["until"], "labour")
+    with _RATES_LOCK:
+        if key not in _DEMOGRAPHY_RATES:
+            prepared = labour_rates(
+                cubes, base_year=request["base_year"], until=request["until"],
+                assumptions=request["assumptions"], rateset=rateset,
+            )  # fmt: skip
+            _DEMOGRAPHY_RATES[key] = _labour_read_only(prepared)
         return _DEMOGRAPHY_RATES[key]
 
 
