@@ -100,13 +100,9 @@ def simulate_displaced(
         f64(hz.dur, dtype=np.float64), f64(hz.h_ret, dtype=np.float64), float(hz.h_oth),
         f64(hz.lre, dtype=np.float64), f64(hz.lret, dtype=np.float64), f64(up), step,
     )  # fmt: skip
-    if groups is None:
-        out = np.zeros((B, T, C, N_STATES), dtype=np.int32)
-        _k.simulate_displaced(*args, out)
-        return out
-    g = np.ascontiguousarray(groups, dtype=np.int64)
+    g = np.arange(C) if groups is None else np.ascontiguousarray(groups, dtype=np.int64)
     if g.shape != (C,) or (C and (g.min() < 0)):
         raise ValueError("groups must be (C,) non-negative group numbers")
     out = np.zeros((B, T, int(g.max()) + 1 if C else 0, N_STATES), dtype=np.int32)
-    _k.simulate_displaced_grouped(*args, g, out)
+    _k.simulate_displaced(*args, g, out)
     return out

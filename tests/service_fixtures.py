@@ -11,7 +11,13 @@ from typing import Any
 
 import pytest
 
-from tests.service_data import make_settings, publish, seed_alerts, stub_scenario_runner
+from tests.service_data import (
+    annotating_runner,
+    make_settings,
+    publish,
+    seed_alerts,
+    stub_scenario_runner,
+)
 
 
 @pytest.fixture(scope="session")
@@ -41,3 +47,19 @@ def client(service_app: Any) -> Iterator[Any]:
 
     with TestClient(service_app) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="module")
+def training_client(
+    service_store: Path, tmp_path_factory: pytest.TempPathFactory, cubes: Any
+) -> Iterator[Any]:
+    """A TestClient whose scenario runs carry the engine's training-need change (the stub
+    engine with :func:`forecasting.training_scenario.annotate` on the snapshot cubes)."""
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('training') / 'a.sqlite'}"
+    app = create_app(make_settings(service_store, url), scenario_runner=annotating_runner(cubes))
+    with TestClient(app) as client:
+        yield client

@@ -12,7 +12,6 @@ from openpyxl import load_workbook
 
 from service.i18n_columns import COLUMNS, column_label, column_labels
 from service.i18n_products import VARIABLES
-from tests.service_data import annotating_runner, make_settings
 from tests.spreadsheets import csv_fi_table, xlsx_table
 from tests.test_service_provenance import _path_values
 from tests.test_service_scenarios_training import SPEC as RECRUITMENT
@@ -20,18 +19,6 @@ from tests.test_service_scenarios_training import SPEC as RECRUITMENT
 pytest_plugins = ["tests.service_fixtures"]
 
 LANGS = ("fi", "sv", "en")
-
-
-@pytest.fixture(scope="module")
-def headed_client(service_store, tmp_path_factory, cubes):
-    from fastapi.testclient import TestClient
-
-    from service.app import create_app
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('headers') / 'a.sqlite'}"
-    app = create_app(make_settings(service_store, url), scenario_runner=annotating_runner(cubes))
-    with TestClient(app) as client:
-        yield client
 
 
 def _download_urls(client) -> list[tuple[str, dict[str, object]]]:
@@ -52,28 +39,28 @@ def _download_urls(client) -> list[tuple[str, dict[str, object]]]:
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_every_download_column_has_a_heading_in_the_language(headed_client, lang):
-    urls = _download_urls(headed_client)
+def test_every_download_column_has_a_heading_in_the_language(training_client, lang):
+    urls = _download_urls(training_client)
     assert len(urls) > 30
     unlabelled: set[str] = set()
     for url, params in urls:
         # one area and two years keep the files small; the columns are all there
         query = {**params, "lang": lang, "area": "TA23", "from": "2026", "to": "2027"}
-        r = headed_client.get(url, params={**query, "format": "xlsx"})
+        r = training_client.get(url, params={**query, "format": "xlsx"})
         if r.status_code == 404 and "not in" in r.text:  # a product of the region only
             query.pop("area")
-            r = headed_client.get(url, params={**query, "format": "xlsx"})
+            r = training_client.get(url, params={**query, "format": "xlsx"})
         if r.status_code == 422 and "are for data products" in r.text:
             continue  # alerts and events: JSON and CSV for programs only
         assert r.status_code == 200, (url, params, r.text[:200])
         book = load_workbook(io.BytesIO(r.content), read_only=True)
         names, _ = xlsx_table(book)  # the API's names, from the sheet "columns"
-        rows = headed_client.get(url, params={**query, "limit": 1}).json()["data"]
+        rows = training_client.get(url, params={**query, "limit": 1}).json()["data"]
         assert not rows or set(rows[0]) <= set(names), url  # (downloads: every variable)
         headings = next(book["data"].iter_rows(max_row=1, values_only=True))
         assert len(set(headings)) == len(headings), (url, headings)  # told apart by people
         unlabelled |= {n for n, h in zip(names, headings, strict=True) if h == n}
-        csv_fi = headed_client.get(url, params={**query, "format": "csv-fi"})
+        csv_fi = training_client.get(url, params={**query, "format": "csv-fi"})
         csv_fi_table(csv_fi.content, lang, names)  # the same headings in the CSV
     assert not unlabelled, f"columns without a heading in {lang}: {sorted(unlabelled)}"
 

@@ -9,7 +9,7 @@ import pytest
 
 from forecasting.scenarios.spec import ScenarioSpec
 from service.scenarios import ScenarioService, release_training_balance, subtract_local_supply
-from tests.service_data import annotating_runner, make_settings, training_needs
+from tests.service_data import annotating_runner, training_needs
 
 pytest_plugins = ["tests.service_fixtures"]
 
@@ -32,18 +32,6 @@ SPEC = {
     "horizon_months": 12,
     "seed": 3,
 }
-
-
-@pytest.fixture(scope="module")
-def training_client(service_store, tmp_path_factory, cubes):
-    from fastapi.testclient import TestClient
-
-    from service.app import create_app
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('training') / 'a.sqlite'}"
-    app = create_app(make_settings(service_store, url), scenario_runner=annotating_runner(cubes))
-    with TestClient(app) as client:
-        yield client
 
 
 def test_a_posted_run_lists_and_serves_its_training_need_change(training_client) -> None:

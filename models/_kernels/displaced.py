@@ -148,9 +148,13 @@ def simulate_displaced(
     lret: np.ndarray,
     up: np.ndarray,
     step: int,
+    group: np.ndarray,
     out: np.ndarray,
 ) -> None:
-    """Fill ``out`` (B, T, C, N_STATES) int32 with cumulative counts by cell.
+    """Fill ``out`` (B, T, G, N_STATES) int32, zero on entry, with cumulative counts summed
+    over the cells of each group: cell ``c``'s counts go to ``out[:, :, group[c]]`` (one
+    group per cell gives the counts by cell). Summing in the kernel spares writing and
+    reading back a (B, T, C, N_STATES) array when only groups are wanted.
 
     Parameters
     ----------
@@ -160,36 +164,9 @@ def simulate_displaced(
     h_ret : (C,) monthly retirement hazard; h_oth : monthly other-exit probability;
     lre, lret : (B, C) the draw's log multipliers of the two hazards (parameter uncertainty).
     up : (C,) monthly probability of moving to the next age band (0 in the last band);
-    step : cell offset of the next age band (sexes x education levels).
+    step : cell offset of the next age band (sexes x education levels);
+    group : (C,) int64 group of each cell, 0..G-1.
     """
-    B = inflow.shape[0]
-    cond = _conditional_shares(profile)
-    cells = np.arange(profile.size)
-    for b in prange(B):
-        _follow_draw(seeds[b], inflow[b], cond, h_re, dur, h_ret, h_oth, np.exp(lre[b]),
-                     lret[b], up, step, cells, out[b])  # fmt: skip
-
-
-@jit(parallel=True)
-def simulate_displaced_grouped(
-    seeds: np.ndarray,
-    inflow: np.ndarray,
-    profile: np.ndarray,
-    h_re: np.ndarray,
-    dur: np.ndarray,
-    h_ret: np.ndarray,
-    h_oth: float,
-    lre: np.ndarray,
-    lret: np.ndarray,
-    up: np.ndarray,
-    step: int,
-    group: np.ndarray,
-    out: np.ndarray,
-) -> None:
-    """As :func:`simulate_displaced` (the same draws), the counts summed over the cells of
-    each group: ``out`` (B, T, G, N_STATES) int32, zero on entry, gets cell ``c``'s counts
-    in ``out[:, :, group[c]]`` (``group`` (C,) int64 in 0..G-1). Summing in the kernel
-    spares writing and reading back the (B, T, C, N_STATES) array."""
     B = inflow.shape[0]
     cond = _conditional_shares(profile)
     for b in prange(B):
