@@ -390,9 +390,11 @@ def simulate(
 def quantiles(x: np.ndarray, probs: np.ndarray) -> np.ndarray:
     """Quantiles over the first (draw) axis: ``x`` (B, ...) -> (Q, ...) float64.
 
-    Same values as ``np.nanquantile(x, probs, axis=0)`` (linear interpolation; NaN only
-    where every draw is NaN), computed in parallel over blocks of cells straight from the
-    draws-first layout (no transposed copy); integer input is counted rather than sorted.
+    Same values as ``np.nanquantile(x, probs, axis=0)`` to rounding (linear interpolation
+    ``a + (b - a) t``; NaN only where every draw is NaN). Integer input is counted in
+    parallel over blocks of cells straight from the draws-first layout (no transposed
+    copy); floats are sorted cell by cell with numpy's vectorised sort (about three times
+    faster than the sorting kernel ``_k.quantiles_over_draws``, whose bits it gives).
     """
     x = np.asarray(x)
     probs = np.asarray(probs, dtype=np.float64)
@@ -403,9 +405,29 @@ def quantiles(x: np.ndarray, probs: np.ndarray) -> np.ndarray:
     elif not integer and x.dtype != np.float64:
         x = x.astype(np.float64)
     cols = np.ascontiguousarray(x).reshape(B, -1)  # a view for C-ordered input
+    if not integer:
+        return _sorted_quantiles(cols, probs).T.reshape((probs.size, *x.shape[1:]))
     out = np.empty((cols.shape[1], probs.size))
-    if integer:
-        _k.quantiles_over_draws_int(cols, probs, out)
-    else:
-        _k.quantiles_over_draws(cols, probs, out)
+    _k.quantiles_over_draws_int(cols, probs, out)
     return out.T.reshape((probs.size, *x.shape[1:]))
+
+
+def _sorted_quantiles(cols: np.ndarray, probs: np.ndarray) -> np.ndarray:
+    """(N, Q) quantiles ``probs`` of the columns of ``cols`` (B, N) float64, NaN ignored:
+    each cell's draws sorted (NaN last), then ``a + (b - a) t`` between the order
+    statistics around ``p (m - 1)`` of its ``m`` values; NaN where a cell has none."""
+    rows = np.ascontiguousarray(cols.T)
+    rows.sort(axis=1)
+    n, b = rows.shape
+    m = b - np.count_nonzero(np.isnan(rows[:, -1:]), axis=1) if b else np.zeros(n, np.int64)
+    if b and m.min() < b:  # some cells hold NaN: count each cell's values
+        m = b - np.count_nonzero(np.isnan(rows), axis=1)
+    pos = probs[None, :] * (m[:, None] - 1)
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, m[:, None] - 1)
+    at = np.arange(n)[:, None]
+    a = rows[at, np.maximum(lo, 0)]
+    c = rows[at, np.maximum(hi, 0)]
+    q = a + (c - a) * (pos - lo)
+    q[m == 0] = np.nan
+    return q

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from forecasting.scenarios import outputs
-from models import labourflow as lf
+from models._kernels import labourflow as _k
 
 values = st.one_of(st.floats(-1e6, 1e6), st.just(np.nan))
 
@@ -20,10 +20,14 @@ values = st.one_of(st.floats(-1e6, 1e6), st.just(np.nan))
     hnp.arrays(np.float64, hnp.array_shapes(min_dims=2, max_dims=3, max_side=9), elements=values)
 )
 def test_float_quantiles_are_the_kernels_to_the_bit(x):
-    # The reference is the numba kernel the outputs used before (models.labourflow.quantiles:
-    # linear interpolation ``a + (b - a) t``, NaN ignored, NaN where a cell has no value);
+    # The reference is the numba sorting kernel the outputs used before (linear
+    # interpolation ``a + (b - a) t``, NaN ignored, NaN where a cell has no value);
     # np.nanquantile agrees to rounding (it interpolates from the upper value when t >= 0.5).
-    kernel = np.moveaxis(lf.quantiles(x, np.asarray(outputs.QUANTILES)), 0, -1)
+    probs = np.asarray(outputs.QUANTILES)
+    cols = np.ascontiguousarray(x).reshape(x.shape[0], -1)
+    out = np.empty((cols.shape[1], probs.size))
+    _k.quantiles_over_draws(cols, probs, out)
+    kernel = out.reshape(*x.shape[1:], probs.size)
     got = outputs._q(x)
     assert got.shape == (*x.shape[1:], len(outputs.QUANTILES))
     assert np.array_equal(got, kernel, equal_nan=True)

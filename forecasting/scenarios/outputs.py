@@ -42,46 +42,14 @@ def _with_area_total(x: np.ndarray, axis: int) -> np.ndarray:
     return out
 
 
-def _sorted_columns(x: np.ndarray) -> np.ndarray:
-    """(N, B) float64: the draws of each cell of ``x`` (B, ...) sorted, NaN last."""
-    cols = np.ascontiguousarray(x.reshape(x.shape[0], -1).T, dtype=np.float64)
-    cols.sort(axis=1)
-    return cols
-
-
-def _from_sorted(cols: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Quantiles :data:`QUANTILES` of sorted rows ``cols`` (N, B) ignoring NaN, as
-    ``shape + (Q,)``: linear interpolation ``a + (b - a) t``, the arithmetic (and so the
-    bits) of :func:`models.labourflow.quantiles` (``np.nanquantile`` agrees to rounding);
-    NaN where a row has no value."""
-    n, b = cols.shape
-    m = b - np.count_nonzero(np.isnan(cols[:, -1:]), axis=1) if b else np.zeros(n, np.int64)
-    if b and m.min() < b:  # some rows hold NaN: count each row's values
-        m = b - np.count_nonzero(np.isnan(cols), axis=1)
-    pos = np.asarray(QUANTILES)[None, :] * (m[:, None] - 1)
-    lo = np.floor(pos).astype(np.int64)
-    hi = np.minimum(lo + 1, m[:, None] - 1)
-    rows = np.arange(n)[:, None]
-    a = cols[rows, np.maximum(lo, 0)]
-    c = cols[rows, np.maximum(hi, 0)]
-    q = a + (c - a) * (pos - lo)
-    q[m == 0] = np.nan
-    return q.reshape(*shape, len(QUANTILES))
-
-
 def _q(x: np.ndarray, *order: int) -> np.ndarray:
     """Quantiles over draws (axis 0 of ``x`` (B, ...)) on the last axis.
 
     ``order`` lists the other axes of ``x`` (1-based) in the order wanted (default: as
-    they are). Integer counts are counted in the draws-first layout of the kernel's
-    outputs (:func:`models.labourflow.quantiles`); floats are sorted cell by cell
-    (numpy's vectorised sort, about three times faster than the kernel's). Only the
-    small result is transposed.
+    they are). The quantiles are :func:`models.labourflow.quantiles` (counted for integer
+    counts, sorted for floats); only the small result is transposed.
     """
-    if x.dtype.kind in "iu":
-        q = np.moveaxis(lf.quantiles(x, np.asarray(QUANTILES)), 0, -1)
-    else:
-        q = _from_sorted(_sorted_columns(x), x.shape[1:])
+    q = np.moveaxis(lf.quantiles(x, np.asarray(QUANTILES)), 0, -1)
     if not order:
         return q
     return q.transpose(*[o - 1 for o in order], q.ndim - 1)

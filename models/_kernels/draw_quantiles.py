@@ -4,7 +4,9 @@
 The draws axis comes first in memory (``x`` (B, N), C order); a block of ``QBLOCK`` columns
 is gathered draw by draw into a (block, B) buffer, so every read is contiguous and no
 transposed copy of the whole array is needed. Float columns are sorted (NaN ignored);
-integer columns are counted (``O(B + range)``).
+integer columns are counted (``O(B + range)``). :func:`models.labourflow.quantiles` counts
+integers here and sorts floats with numpy (faster, the same bits as
+:func:`quantiles_over_draws`, which stays as its reference: tests/test_scenarios_outputs.py).
 """
 
 from __future__ import annotations
