@@ -10,8 +10,14 @@
    latest reference year known at the end of 2021 (reference 2019; 12r5 publishes with a
    lag of two years), against the 12r5 value of reference year 2024 (months of 2026).
    Nothing of 2020-2024's labour force is used.
+3. The same 2019 base with the published totals of later years closed (the default
+   ``calibrate_to_totals``), totals cut after a given year: the measurement behind the
+   figures quoted in issue 18 (totals 2020-2022, the snapshot of that time ending in 2022;
+   1000 draws, seed 20250101), and the expected path by the last year of totals known.
+   These use data after 2019 and are labelled so; they are not the 2019-information figure.
 
     python benchmarks/eval_demography_2025.py [--draws 500] [--seed 20250101] [--out FILE]
+        [--issue-draws 1000]
 """
 
 from __future__ import annotations
@@ -43,14 +49,35 @@ ROOT = Path(__file__).resolve().parent.parent
 SIX = ["097", "178", "213", "491", "507", "623"]
 
 
+#: Last year of the published totals in the snapshot when issue 18 was measured.
+ISSUE_TOTALS_THROUGH = 2022
+
+
 def population_backtest(
-    cubes: Mapping[str, xr.Dataset], draws: int, seed: int, components: bool = False
+    cubes: Mapping[str, xr.Dataset],
+    draws: int,
+    seed: int,
+    components: bool = False,
+    totals_through: int | None = None,
 ) -> pd.DataFrame:
-    a = DemographyAssumptions(
-        migration=MigrationAssumption(calibrate_to_totals=False, components=components)
-    )
+    """Base 31.12.2019 projected to 2025 against the actual and the official 2019 projection.
+
+    ``totals_through`` None: no data after 2019 (``calibrate_to_totals`` off). A year: the
+    published totals of 2020..that year are closed (the default calibration), the later
+    totals cut off, as a projection made at the end of that year would have had them.
+    """
+    source = dict(cubes)
+    if totals_through is None:
+        a = DemographyAssumptions(
+            migration=MigrationAssumption(calibrate_to_totals=False, components=components)
+        )
+    else:
+        a = DemographyAssumptions(migration=MigrationAssumption(components=components))
+        source["population_totals"] = cubes["population_totals"].sel(
+            time=slice(None, f"{totals_through}-12-31")
+        )
     ds = demography.project_population(
-        cubes,
+        source,
         base_year=2019,
         until=2025,
         scope="national",
@@ -145,6 +172,62 @@ def labour_force_2024(cubes: Mapping[str, xr.Dataset]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _summary(df: pd.DataFrame) -> dict[str, float]:
+    munis = df[df["area"] != "TA23"]
+    six = df[df["area"].isin(SIX)]
+    ta23 = df[df["area"] == "TA23"].iloc[0]
+    return {
+        "mdape": float(munis["ape"].median()),
+        "mdape_six": float(six["ape"].median()),
+        "max_six": float(six["ape"].max()),
+        "cov80": float(munis["in80"].mean()),
+        "in80_six": int(six["in80"].sum()),
+        "ta23": float(ta23["mean"]),
+        "ta23_error": float(100 * (ta23["mean"] - ta23["actual"]) / ta23["actual"]),
+    }
+
+
+def totals_known_lines(cubes: Mapping[str, xr.Dataset], draws: int, seed: int) -> list[str]:
+    """The 2019 base with the published totals of later years closed: the measurement
+    behind issue 18's figures (totals to 2022, ``draws`` draws) and the expected path by the
+    last year of totals known. Labelled as using data after 2019."""
+    issue = _summary(population_backtest(cubes, draws, seed, totals_through=ISSUE_TOTALS_THROUGH))
+    lines = [
+        "",
+        "### The same base with the published totals after 2019 closed (uses data after 2019)",
+        "",
+        "Default assumptions (`calibrate_to_totals=True`): the yearly totals published after "
+        "the base year are closed and count in the migration level's five-year window. With "
+        f"the totals of 2020-{ISSUE_TOTALS_THROUGH} (what the snapshot held when issue 18 was "
+        f"measured; {draws} draws, seed {seed}) this is the measurement behind the issue's "
+        "figures. It is not a projection from 2019 information: compare it with the "
+        "table above only as a projection made at the end of "
+        f"{ISSUE_TOTALS_THROUGH}, three years ahead.",
+        "",
+        "| figure | totals 2020-2022 closed | issue 18 quoted |",
+        "|---|---:|---:|",
+        f"| MdAPE 2025, all 308 municipalities | {issue['mdape']:.2f} % | 1.35 % |",
+        f"| MdAPE 2025, six TA23 municipalities | {issue['mdape_six']:.2f} % | 1.57 % |",
+        f"| max APE, six TA23 municipalities | {issue['max_six']:.2f} % | 3.29 % |",
+        f"| inside the 80 % interval, 308 | {100 * issue['cov80']:.0f} % | 76 % |",
+        f"| six inside the 80 % interval | {issue['in80_six']} of 6 | 3 of 6 |",
+        f"| TA23 2025 | {issue['ta23']:,.0f} ({issue['ta23_error']:+.2f} %) | 71,771 (-2.0 %) |",
+        "",
+        "Expected path (no draws) by the last year of published totals known (the snapshot "
+        "has no totals of 2023-2024, so later cuts change nothing):",
+        "",
+        "| totals known through | MdAPE 2025, 308 | MdAPE 2025, six of TA23 | TA23 error |",
+        "|---|---:|---:|---:|",
+    ]
+    for through in (None, 2020, 2021, ISSUE_TOTALS_THROUGH):
+        e = _summary(population_backtest(cubes, 0, seed, totals_through=through))
+        label = "2019 (none after the base)" if through is None else str(through)
+        lines.append(
+            f"| {label} | {e['mdape']:.2f} % | {e['mdape_six']:.2f} % | {e['ta23_error']:+.2f} % |"
+        )
+    return lines
+
+
 def report(args: argparse.Namespace) -> str:
     cubes = assemble(
         [
@@ -162,13 +245,15 @@ def report(args: argparse.Namespace) -> str:
     dc = population_backtest(plain, args.draws, args.seed, components=True)
     lf = labour_force_2024(plain)
     regs, scaled = regions_backtest(plain, args.draws, args.seed, df)
+    known = totals_known_lines(plain, args.issue_draws, args.seed)
     munis = df[~df["area"].isin(["TA23"])]
     six = df[df["area"].isin(SIX)]
     munis_c = dc[~dc["area"].isin(["TA23"])]
     six_c = dc[dc["area"].isin(SIX)]
     lines = [
         f"Command: `python benchmarks/eval_demography_2025.py --draws {args.draws} "
-        f"--seed {args.seed}`",
+        f"--seed {args.seed}"
+        f"{'' if args.issue_draws == 1000 else f' --issue-draws {args.issue_draws}'}`",
         "",
         f"{time.time() - started:.0f} s wall, load average "
         f"{' / '.join(f'{x:.1f}' for x in os.getloadavg())} (shared machine).",
@@ -206,6 +291,7 @@ def report(args: argparse.Namespace) -> str:
             f"{c['hi80']:,.0f}{'' if c['in80'] else ' (miss)'} | {r.official:,.0f} | "
             f"{r.ape:.2f} % | {c['ape']:.2f} % | {r.ape_official:.2f} % |"
         )
+    lines += known
     six_scaled = scaled[scaled["area"].isin(SIX)]
     comp, tot = regs[regs["method"] == "components"], regs[regs["method"] == "total"]
     lines += [
@@ -246,6 +332,12 @@ def main() -> None:
     parser.add_argument("--draws", type=int, default=500)
     parser.add_argument("--seed", type=int, default=20250101)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument(
+        "--issue-draws",
+        type=int,
+        default=1000,
+        help="draws of the projection with the totals 2020-2022 closed (issue 18 used 1000)",
+    )
     args = parser.parse_args()
     np.seterr(all="ignore")
     body = report(args)
