@@ -153,6 +153,11 @@ def wait_warm(base: str, started: float, limit_s: float = 900.0) -> float:
     raise RuntimeError(f"the scenario warm-up did not finish within {limit_s:.0f} s")
 
 
+def baseline_runs(tmp: Path) -> int:
+    """Baseline runs the service's workers computed so far (each kept as one file)."""
+    return len(list((tmp / "scenario_baselines").glob("*.npz")))
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of process ``pid``, its threads and its live child processes
     (the scenario worker) (Linux ``/proc``)."""
@@ -459,7 +464,9 @@ def _markdown(report: dict[str, Any], start: str, end: str) -> str:
             f"folder): done {report.get('warmup_s', float('nan')):.1f} s after the start "
             f"({report.get('warmup_cpu_s', float('nan')):.1f} CPU s from when the service "
             "answered); the load began after it: a user arriving minutes after a start meets "
-            "a warm service.",
+            f"a warm service. Baseline runs computed: {report.get('baseline_runs_warmup')} "
+            f"by the warm-up, {report.get('baseline_runs_load')} more during the load (and "
+            "the first run).",
             f"- First scenario run after the warm-up ({report['draws']} draws, 60 months): "
             f"{report['scenario_cold_s']:.1f} s.",
             f"- {report['clients']} concurrent clients for {report['seconds']} s "
@@ -582,6 +589,7 @@ def main(argv: list[str] | None = None) -> int:
             warm_cpu = cpu_seconds(proc.pid)
             warmed = wait_warm(base, launched)
             warm_cpu = cpu_seconds(proc.pid) - warm_cpu
+            baselines_warm = baseline_runs(tmp)
             t0 = time.perf_counter()
             warm = httpx.post(
                 f"{base}/v1/scenarios/runs",
@@ -614,6 +622,7 @@ def main(argv: list[str] | None = None) -> int:
             server_cpu = cpu_seconds(proc.pid) - cpu_before
             wall = time.perf_counter() - wall_before
             client_cpu = time.process_time() - client_before
+            baselines_load = baseline_runs(tmp) - baselines_warm
         finally:
             proc.terminate()
             proc.wait(timeout=30)
@@ -636,6 +645,8 @@ def main(argv: list[str] | None = None) -> int:
         "startup_s": round(startup, 3),
         "warmup_s": round(warmed, 2),
         "warmup_cpu_s": round(warm_cpu, 2),
+        "baseline_runs_warmup": baselines_warm,
+        "baseline_runs_load": baselines_load,
         "scenario_cold_s": round(cold, 2),
         "clients": args.clients,
         "scenario_clients": args.clients if args.flood else args.scenario_clients,
