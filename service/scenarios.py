@@ -608,8 +608,8 @@ class ScenarioService:
                 return
             self._concurrently([self._warm_one] * self.parallel_runs)
             windows = self.warm_windows()
-            self._concurrently([functools.partial(self._warm_baselines, windows)] *
-                               self.parallel_runs)  # fmt: skip
+            share_out = functools.partial(self._warm_baselines, windows)
+            self._concurrently([share_out] * self.parallel_runs)
         finally:
             self.warm_s = round(time.perf_counter() - started, 2)
             self._warmed.set()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -43,8 +44,15 @@ class WarmRunner:
         with self.lock:
             self.active -= 1
             self.warmed.append(
-                (spec.baseline_source, months_after, baseline is not None, spec.draws,
-                 spec.seed, spec.horizon_months, spec.area)  # fmt: skip
+                (
+                    spec.baseline_source,
+                    months_after,
+                    baseline is not None,
+                    spec.draws,
+                    spec.seed,
+                    spec.horizon_months,
+                    spec.area,
+                )
             )
         if self.fail:
             raise RuntimeError("kernel exploded")
@@ -60,9 +68,14 @@ def _targets(spec: Any, release_id: str | None) -> xr.Dataset | None:
 def test_the_warm_up_shares_out_the_default_windows_once_each():
     runner = WarmRunner(processes=2)
     service = ScenarioService(
-        runner, max_draws=5000, max_horizon=120, targets=_targets, warm_area="TA23",
-        warm_months=(0, 3, 6), release=lambda: "r1",
-    )  # fmt: skip
+        runner,
+        max_draws=5000,
+        max_horizon=120,
+        targets=_targets,
+        warm_area="TA23",
+        warm_months=(0, 3, 6),
+        release=lambda: "r1",
+    )
     assert not service.warmed
     service.warm()
     assert service.warmed and service.warm_s is not None
@@ -70,11 +83,17 @@ def test_the_warm_up_shares_out_the_default_windows_once_each():
     assert [(s.draws, s.compare_baseline) for s in runner.runs] == [(1, False)] * 2
     got = sorted((src, m, t) for src, m, t, *_ in runner.warmed)
     assert got == sorted(
-        [(s, m, s == "register_forecast") for m in (0, 3, 6)
-         for s in ("register_forecast", "persistence")]
-    )  # fmt: skip
+        [
+            (s, m, s == "register_forecast")
+            for m in (0, 3, 6)
+            for s in ("register_forecast", "persistence")
+        ]
+    )
     # The form's default start first; the defaults a planner's form leaves (draws, seed).
-    assert {m for _, m, *_ in runner.warmed[:2]} == {0}
+    assert [(s.baseline_source, m) for s, m, _ in service.warm_windows()[:2]] == [
+        ("register_forecast", 0),
+        ("persistence", 0),
+    ]
     assert {w[3:] for w in runner.warmed} == {(None, None, 60, "TA23")}
     assert runner.most == 2  # both workers busy, never more
     service.close()
@@ -83,9 +102,13 @@ def test_the_warm_up_shares_out_the_default_windows_once_each():
 def test_without_the_release_s_forecasts_only_persistence_is_warmed():
     runner = WarmRunner(processes=1)
     service = ScenarioService(
-        runner, max_draws=5000, max_horizon=120, targets=_targets, warm_months=(0, 3),
+        runner,
+        max_draws=5000,
+        max_horizon=120,
+        targets=_targets,
+        warm_months=(0, 3),
         release=lambda: None,
-    )  # fmt: skip
+    )
     service.warm()
     assert [(w[0], w[1]) for w in runner.warmed] == [("persistence", 0), ("persistence", 3)]
 
@@ -150,8 +173,55 @@ def test_after_the_warm_up_a_planner_s_first_run_pays_no_baseline_run(cubes, ta2
     from forecasting.scenarios.baseline import latest_observed
 
     start = latest_observed(ta23.registers) + pd.DateOffset(months=1)
-    event = {"kind": "closure", "municipality": "507", "industry": "C", "jobs": 30,
-             "start": f"{start:%Y-%m}"}  # fmt: skip
+    event = {
+        "kind": "closure",
+        "municipality": "507",
+        "industry": "C",
+        "jobs": 30,
+        "start": f"{start:%Y-%m}",
+    }
     run = service.run(ScenarioSpec(horizon_months=6, events=[event]), None)
     assert "unemployed_vs_baseline" in run.result
     assert cache.info().hits == 1 and cache.info().misses == 1
+
+
+@pytest.mark.slow
+def test_two_worker_processes_compute_each_warm_window_once_and_share_it(cubes, ta23, tmp_path):
+    """Real spawned workers: the warm-up's baseline runs are written once each, and a run in
+    either worker gives the in-process engine's numbers, bit for bit."""
+    from service.scenarios import ProcessRunner
+
+    folder = tmp_path / "baselines"
+    runner = ProcessRunner(2, cubes, baseline_files=(folder, 1 << 30))
+    service = ScenarioService(
+        runner, max_draws=5000, max_horizon=3, warm_area="TA23", warm_months=(0, 1, 2)
+    )
+    try:
+        service.warm()
+        assert len(list(folder.glob("*.npz"))) == 3  # persistence only: no release
+        spec = ScenarioSpec(
+            horizon_months=3,
+            draws=50,
+            start="2026-07",
+            events=[
+                {
+                    "kind": "closure",
+                    "municipality": "507",
+                    "industry": "C",
+                    "jobs": 30,
+                    "start": "2026-08",
+                }
+            ],
+        )
+        with ThreadPoolExecutor(2) as pool:  # at once: one in each worker
+            runs = list(
+                pool.map(lambda n: service.run(spec.model_copy(update={"name": n}), None), "ab")
+            )
+    finally:
+        service.close()
+    engine = EngineRunner(cubes)  # in this process, no files
+    engine._calibrations[("TA23", engine._version())] = ta23
+    want = engine(spec.model_copy(update={"name": "a"}))
+    for run in runs:
+        assert run.result.equals(want)
+    assert runs[0].result.attrs == want.attrs

@@ -66,8 +66,9 @@ MAX_ENTRIES = 8
 #: Most bytes of result arrays kept (about five 1,000-draw, 60-month runs).
 MAX_BYTES = 256 * 2**20
 
-#: Most built baselines kept (:func:`built_baseline`).
-MAX_BUILT = 4
+#: Most built baselines kept (:func:`built_baseline`): the service's warm windows (three
+#: start months, with and without register forecasts) and two more.
+MAX_BUILT = 8
 
 Key = tuple[str, str, str, int, int, int, str]
 BuiltKey = tuple[int, str, int, str]
