@@ -81,6 +81,15 @@ class ServiceSettings(BaseModel):
     # Niceness added to the scenario worker processes, so reads and /healthz get the CPU
     # first (0: same priority as the service).
     scenario_nice: int = Field(default=10, ge=0, le=19)
+    # Start-up warm-up of the worker processes: the baseline runs (default area, draws and
+    # seed, 60 months) of windows starting this many months after the newest register data
+    # (0: the dashboard form's default start); empty: the calibration and kernels only.
+    scenario_warm_months: list[int] = Field(default_factory=lambda: [0, 3, 6])
+    # Baseline runs shared by the worker processes (and kept across restarts) as files here,
+    # at most scenario_baseline_bytes (a 1,000-draw, 60-month TA23 run is about 45 MB);
+    # None: each worker keeps its own in memory only.
+    scenario_baseline_dir: Path | None = PROJECT_ROOT / "var" / "scenario_baselines"
+    scenario_baseline_bytes: int = Field(default=1 << 30, ge=0)
     # API keys as "name:sha256hex:scope1,scope2" entries; the raw keys are never stored.
     api_keys: list[str] = Field(default_factory=list)
     # Reverse proxies (IPs or CIDRs) whose X-Forwarded-For/-Proto is believed; empty: none,

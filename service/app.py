@@ -103,13 +103,20 @@ def _context(
         api_keys=parse_keys(settings.service.api_keys),
         alerts=alert_repository or SqlAlertRepository(settings.alerts.database_url),
         scenarios=ScenarioService(
-            scenario_runner
-            or _engine(settings.service.scenario_processes, settings.service.scenario_nice),
+            scenario_runner or _engine(settings),
             max_draws=settings.scenario.max_draws,
             max_horizon=settings.scenario.max_horizon_months,
             targets=release_targets(releases),
             supply=release_training_balance(releases),
             warm_area=_employment_area(settings.release.default_area),
+            # baseline runs are warmed in worker processes only: in-process (0, tests and
+            # tools) a warm-up of 1,000-draw runs would take the service's own cores
+            warm_months=(
+                settings.service.scenario_warm_months
+                if settings.service.scenario_processes > 0
+                else ()
+            ),
+            release=releases.current_id,
             queue=RunQueue(
                 # one queue thread per worker process: two processes run two runs at once
                 workers=max(1, settings.service.scenario_processes),
@@ -131,18 +138,25 @@ def _employment_area(code: str) -> str:
     return geography.MIKKELI_AREA
 
 
-def _engine(processes: int, nice: int = 0) -> Callable[..., Any] | None:
-    """The scenario engine in ``processes`` worker processes (each gets the input cubes once,
-    and runs ``nice`` steps below the service), or in-process with 0. The worker processes'
-    cubes are assembled at the first run or the start-up's warm-up, in the background, so
-    the service answers reads and health checks before the cubes are read."""
-    if processes <= 0:
+def _engine(settings: Settings) -> Callable[..., Any] | None:
+    """The scenario engine in ``scenario_processes`` worker processes (each gets the input
+    cubes once, runs ``scenario_nice`` steps below the service and shares its baseline runs
+    through ``scenario_baseline_dir``), or in-process with 0. The worker processes' cubes
+    are assembled at the first run or the start-up's warm-up, in the background, so the
+    service answers reads and health checks before the cubes are read."""
+    service = settings.service
+    if service.scenario_processes <= 0:
         return engine_runner()
     try:
         importlib.import_module("forecasting.scenarios")
     except ImportError:
         return None
-    return ProcessRunner(processes, nice=nice)
+    files = service.scenario_baseline_dir
+    return ProcessRunner(
+        service.scenario_processes,
+        nice=service.scenario_nice,
+        baseline_files=None if files is None else (files, service.scenario_baseline_bytes),
+    )
 
 
 def _limit_maximum(operation: dict[str, Any], maximum: int) -> None:

@@ -10,11 +10,19 @@ The engine runs in a separate worker process (``service.scenario_processes``, de
 Python parts (calibration, event compilation, quantiles over draws) then never wait for the
 GIL behind the event loop serving reads, and a crash in a kernel cannot take the API down.
 With ``0`` it runs in a worker thread of the service process (as the tests' fakes do).
+
+Warm start: at start every worker calibrates the default area and loads its kernels, then
+the workers share out the baseline runs of the default windows (``service.
+scenario_warm_months``: the form's default start and the quarters after it, default draws
+and seed, 60 months), which they keep as files (``service.scenario_baseline_dir``,
+:class:`forecasting.io.array_files.ArrayFiles`): a baseline run computed by one worker
+serves the others, and a restart, instead of each paying for the same kernel run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import importlib
 import json
@@ -28,7 +36,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import xarray as xr
 from pydantic import BaseModel
@@ -95,6 +103,18 @@ class EngineRunner:
                 )
             return self._bridges[key]
 
+    def warm_baseline(
+        self, spec: Any, months_after: int = 0, baseline: xr.Dataset | None = None
+    ) -> str:
+        """Fill the engine's baseline caches for ``spec``'s window moved ``months_after``
+        months on (:func:`forecasting.scenarios.run.warm_baseline`); returns its first month."""
+        from forecasting.scenarios.run import as_spec, warm_baseline
+
+        parsed = as_spec(spec)
+        return warm_baseline(
+            parsed, self.calibration(parsed.area), months_after=months_after, baseline=baseline
+        )
+
     def __call__(self, spec: Any, baseline: xr.Dataset | None = None) -> xr.Dataset:
         from forecasting import training_scenario
         from forecasting.scenarios import run_scenario
@@ -140,14 +160,19 @@ _worker: EngineRunner | None = None
 
 
 def _init_worker(
-    cubes: Mapping[str, xr.Dataset] | str, parent_pid: int, nice: int = 0, threads: int = 0
+    cubes: Mapping[str, xr.Dataset] | str,
+    parent_pid: int,
+    nice: int = 0,
+    threads: int = 0,
+    baseline_files: tuple[str, int] | None = None,
 ) -> None:
     """A worker process: exits with the service (:func:`exit_with_parent`), lowers its
     priority by ``nice`` (reads and health checks of the service get the CPU first), runs
     its kernels on ``threads`` numba threads (0: numba's default, every core; results do
-    not depend on it) whose idle threads sleep (:func:`idle_threads_sleep`), then holds
-    the engine with the cubes the service assembled (given, or the path of a
-    :class:`CubesFile`)."""
+    not depend on it) whose idle threads sleep (:func:`idle_threads_sleep`), shares its
+    baseline runs through the files of ``baseline_files`` (folder, most bytes; see
+    :func:`share_baselines`), then holds the engine with the cubes the service assembled
+    (given, or the path of a :class:`CubesFile`)."""
     global _worker
     idle_threads_sleep()
     exit_with_parent(parent_pid)
@@ -157,9 +182,23 @@ def _init_worker(
         import numba
 
         numba.set_num_threads(min(threads, numba.get_num_threads()))
+    if baseline_files is not None:
+        share_baselines(*baseline_files)
     if isinstance(cubes, str):
         cubes = load_cubes(cubes)
     _worker = EngineRunner(dict(cubes))
+
+
+def share_baselines(folder: str | os.PathLike[str], max_bytes: int) -> None:
+    """Keep this process's baseline runs also as files in ``folder`` (at most ``max_bytes``)
+    and read the other processes' from there (:func:`forecasting.scenarios.cache.use_files`);
+    entries are versioned by the code that simulates (commit and a digest of ``models/``)."""
+    import models
+    from forecasting.io.array_files import ArrayFiles, source_digest
+    from forecasting.scenarios import cache
+
+    version = f"{code_version()}+{source_digest(models)}"
+    cache.use_files(ArrayFiles(folder, max_bytes), version=version)
 
 
 def _run_in_worker(spec: dict[str, Any], baseline: xr.Dataset | None = None) -> xr.Dataset:
@@ -167,6 +206,15 @@ def _run_in_worker(spec: dict[str, Any], baseline: xr.Dataset | None = None) -> 
     if _worker is None:
         raise NotConfiguredError("the scenario worker process was started without input cubes")
     return _worker(spec, baseline=baseline)
+
+
+def _warm_in_worker(
+    spec: dict[str, Any], months_after: int, baseline: xr.Dataset | None = None
+) -> str:
+    """:meth:`EngineRunner.warm_baseline` in the worker process."""
+    if _worker is None:
+        raise NotConfiguredError("the scenario worker process was started without input cubes")
+    return _worker.warm_baseline(spec, months_after, baseline)
 
 
 def release_targets(releases: Releases) -> Targets:
@@ -262,6 +310,9 @@ class ProcessRunner:
     nice
         Niceness added to each worker (``os.nice``): under load the service's event loop and
         read threads run first, the engine takes the CPU left over.
+    baseline_files
+        ``(folder, most bytes)``: the workers share their baseline runs as files there
+        (:func:`share_baselines`); None: each keeps its own in memory.
     """
 
     def __init__(
@@ -270,9 +321,13 @@ class ProcessRunner:
         cubes: Mapping[str, xr.Dataset] | None = None,
         *,
         nice: int = 0,
+        baseline_files: tuple[str | os.PathLike[str], int] | None = None,
     ):
         self.processes = processes
         self.nice = nice
+        self.baseline_files = (
+            None if baseline_files is None else (str(baseline_files[0]), int(baseline_files[1]))
+        )
         self._cubes = dict(cubes) if cubes is not None else None
         self._cubes_file: CubesFile | None = None
         self._closed = False
@@ -311,16 +366,27 @@ class ProcessRunner:
                 os.getpid(),
                 self.nice,
                 max(1, (os.cpu_count() or 1) // max(1, self.processes)),
+                self.baseline_files,
             ),
         )
 
     def __call__(self, spec: Any, baseline: xr.Dataset | None = None) -> xr.Dataset:
         """Run ``spec``; a worker that died (killed, out of memory) is replaced, and the run it
         took down is refused with :class:`NotConfiguredError` (503: post it again)."""
+        return self._submit(_run_in_worker, spec, baseline)
+
+    def warm_baseline(
+        self, spec: Any, months_after: int = 0, baseline: xr.Dataset | None = None
+    ) -> str:
+        """:meth:`EngineRunner.warm_baseline` in a worker (the one the pool hands it to;
+        with shared files every worker then finds the run)."""
+        return self._submit(_warm_in_worker, spec, months_after, baseline)
+
+    def _submit(self, fn: Callable[..., Any], spec: Any, *args: Any) -> Any:
         data = spec.model_dump(mode="json") if isinstance(spec, BaseModel) else dict(spec)
         pool = self._ready()
         try:
-            return pool.submit(_run_in_worker, data, baseline).result()
+            return pool.submit(fn, data, *args).result()
         except BrokenProcessPool:
             with self._lock:
                 if self._closed:
@@ -395,6 +461,12 @@ class ScenarioService:
         training-need change (:func:`subtract_local_supply`).
     warm_area
         Employment area whose calibration :meth:`warm` prepares.
+    warm_months
+        Windows whose baseline runs :meth:`warm` computes (months after the newest register
+        data; a runner without ``warm_baseline``, e.g. a test's fake, skips them).
+    release
+        ``() -> the current release id``: the warm-up's ``register_forecast`` baselines
+        follow its register forecasts (``targets``), as the dashboard form's runs do.
     queue
         Admission and threads of runs (default: one thread per run allowed at once,
         :attr:`parallel_runs`, 6 waiting, 2 per client).
@@ -410,6 +482,8 @@ class ScenarioService:
         targets: Targets | None = None,
         supply: Supply | None = None,
         warm_area: str = geography.MIKKELI_AREA,
+        warm_months: tuple[int, ...] | list[int] = (),
+        release: Callable[[], str | None] | None = None,
         queue: RunQueue | None = None,
     ):
         self.runner = runner
@@ -419,6 +493,11 @@ class ScenarioService:
         self.targets = targets
         self.supply = supply
         self.warm_area = warm_area
+        self.warm_months = tuple(warm_months)
+        self.release = release
+        #: Seconds the last :meth:`warm` took (None until it has finished).
+        self.warm_s: float | None = None
+        self._warmed = threading.Event()
         self.max_draws = max_draws
         self.max_horizon = max_horizon
         self.keep = keep
@@ -508,42 +587,102 @@ class ScenarioService:
                 self._results.popitem(last=False)
         return run
 
-    def warm(self) -> None:
-        """Run one single-draw scenario over the longest usual window (60 months) at start.
+    @property
+    def warmed(self) -> bool:
+        """True once :meth:`warm` has finished (or when there is no engine to warm)."""
+        return self.runner is None or self._warmed.is_set()
 
-        The engine then has the calibration of ``warm_area`` (the service's default area),
-        its compiled kernels and the cached baseline of the default window before the first
-        user waits for them; with several worker processes, each gets a warm-up at once (the
-        pool hands concurrent runs to different workers). A background task; errors are
-        logged.
+    def warm(self) -> None:
+        """Prepare the engine at start, before the first user waits for it.
+
+        First every worker runs one single-draw scenario of ``warm_area`` over 60 months:
+        the calibration and the compiled kernels (with several worker processes each gets
+        one at once: the pool hands concurrent runs to different workers). Then the
+        baseline runs a planner's first runs need (:meth:`warm_windows`) are shared out
+        between the workers, each computed once. A background task; errors are logged,
+        :attr:`warmed` and :attr:`warm_s` tell when it is done.
         """
-        if self.runner is None:
+        started = time.perf_counter()
+        try:
+            if self.runner is None:
+                return
+            self._concurrently([self._warm_one] * self.parallel_runs)
+            windows = self.warm_windows()
+            share_out = functools.partial(self._warm_baselines, windows)
+            self._concurrently([share_out] * self.parallel_runs)
+        finally:
+            self.warm_s = round(time.perf_counter() - started, 2)
+            self._warmed.set()
+            log.info("scenario engine warm-up done in %.1f s", self.warm_s)
+
+    def _concurrently(self, tasks: list[Callable[[], None]]) -> None:
+        if len(tasks) == 1:
+            tasks[0]()
             return
-        if self.parallel_runs > 1:
-            threads = [
-                threading.Thread(target=self._warm_one, name=f"scenario-warm-{i}")
-                for i in range(self.parallel_runs)
-            ]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-            return
-        self._warm_one()
+        threads = [
+            threading.Thread(target=task, name=f"scenario-warm-{i}") for i, task in enumerate(tasks)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    def _warm_spec(
+        self, source: Literal["persistence", "register_forecast"] = "persistence", **fields: Any
+    ) -> Any:
+        from forecasting.scenarios.spec import ScenarioSpec
+
+        return ScenarioSpec(
+            name="warm-up",
+            area=self.warm_area,
+            horizon_months=min(60, self.max_horizon),
+            baseline_source=source,
+            **fields,
+        )
+
+    def warm_windows(self) -> list[tuple[Any, int, xr.Dataset | None]]:
+        """``(spec, months after the newest data, targets)`` of each baseline run the
+        warm-up computes: for each of ``warm_months``, the dashboard form's baseline (the
+        release's register forecasts as targets, when it has them for ``warm_area``) and
+        the API's default (persistence). Default draws and seed (the release seed), as a
+        planner's form leaves them; empty when the runner cannot warm baselines."""
+        if not callable(getattr(self.runner, "warm_baseline", None)) or not self.warm_months:
+            return []
+        try:
+            release_id = self.release() if self.release is not None else None
+            forecast = self._warm_spec("register_forecast")
+            targets = self.targets(forecast, release_id) if self.targets is not None else None
+        except Exception as exc:  # no release, or an unreadable one: persistence only
+            log.warning("scenario warm-up without the release's forecasts: %s", exc)
+            targets = None
+        out: list[tuple[Any, int, xr.Dataset | None]] = []
+        for months in self.warm_months:
+            if targets is not None:
+                out.append((forecast, months, targets))
+            out.append((self._warm_spec(), months, None))
+        return out
+
+    def _warm_baselines(self, windows: list[tuple[Any, int, xr.Dataset | None]]) -> None:
+        """Take the next window off ``windows`` (shared by the warm-up threads) and have the
+        engine compute its baseline run, until none is left."""
+        warm = getattr(self.runner, "warm_baseline", None)
+        while warm is not None:
+            with self._lock:
+                if not windows:
+                    return
+                spec, months, targets = windows.pop(0)
+            try:
+                with self._run_lock:
+                    first = warm(spec, months, targets)
+                log.info("scenario baseline %s (%s) warm", first, spec.baseline_source)
+            except Exception as exc:  # a warm-up must never take the service down
+                log.warning("scenario baseline warm-up failed: %s", exc)
 
     def _warm_one(self) -> None:
         if self.runner is None:
             return
         try:
-            from forecasting.scenarios.spec import ScenarioSpec
-
-            spec = ScenarioSpec(
-                name="warm-up",
-                area=self.warm_area,
-                horizon_months=min(60, self.max_horizon),
-                draws=1,
-                compare_baseline=False,
-            )
+            spec = self._warm_spec(draws=1, compare_baseline=False)
             with self._run_lock:
                 self.runner(spec)
         except Exception as exc:  # a warm-up must never take the service down

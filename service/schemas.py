@@ -393,6 +393,11 @@ class Health(BaseModel):
     verified: bool = Field(
         default=True, description="false while the release's start-up check is still running"
     )
+    scenarios_ready: bool = Field(
+        default=True,
+        description="false while the scenario engine's start-up warm-up (calibration, kernels, "
+        "the default windows' baseline runs) is still running: a run waits for it",
+    )
 
 
 # -- alerts, events, subscriptions -------------------------------------------------------------

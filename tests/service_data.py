@@ -460,7 +460,8 @@ KEYS = {
 def make_settings(store: Path, database_url: str, **service: Any) -> Any:
     """Settings for a test app: the given store and alert database, the test keys.
 
-    Scenario runs stay in the test process (``scenario_processes=0``) unless asked otherwise.
+    Scenario runs stay in the test process (``scenario_processes=0``) unless asked otherwise;
+    worker processes warm no baseline runs and keep them in memory only (no files).
     """
     from forecasting.settings import AlertSettings, ReleaseSettings, ServiceSettings, Settings
     from service.security import hash_key
@@ -469,5 +470,11 @@ def make_settings(store: Path, database_url: str, **service: Any) -> Any:
     return Settings(
         release=ReleaseSettings(store_dir=store),
         alerts=AlertSettings(database_url=database_url),
-        service=ServiceSettings(api_keys=keys, **({"scenario_processes": 0} | service)),
+        service=ServiceSettings(
+            api_keys=keys,
+            **(
+                {"scenario_processes": 0, "scenario_warm_months": [], "scenario_baseline_dir": None}
+                | service
+            ),
+        ),
     )

@@ -21,6 +21,16 @@ entry goes first. Cached arrays are read-only, so a caller cannot corrupt a late
 :func:`info` reports hits, misses and size. Thread-safe: a lock guards the table (two
 threads missing the same key at once both simulate; the results are identical).
 
+Shared between processes (:func:`use_files`): behind the in-process table an optional store
+of files (:class:`forecasting.io.array_files.ArrayFiles`, set up by the caller that owns a
+work directory: the service's scenario worker processes) keeps every baseline run written
+by any process of the machine. A miss of the table looks there first (a file read instead
+of a kernel run: a baseline computed by one worker serves the others and survives a
+restart), and a new run is written there too. Entries are named by a digest of the key and
+hold the whole key; an unreadable file is ignored and the run recomputed, never an error.
+The arrays read back are the ones written, so results do not depend on where a baseline
+came from.
+
 Built baselines (:func:`built_baseline`): :func:`forecasting.scenarios.baseline.build_baseline`
 tracks the register targets month by month (about 0.15-0.2 CPU s a run, mostly xarray
 selections), and its result depends only on the calibration, the first month, the horizon
@@ -35,10 +45,11 @@ their arrays are read-only.
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -55,8 +66,9 @@ MAX_ENTRIES = 8
 #: Most bytes of result arrays kept (about five 1,000-draw, 60-month runs).
 MAX_BYTES = 256 * 2**20
 
-#: Most built baselines kept (:func:`built_baseline`).
-MAX_BUILT = 4
+#: Most built baselines kept (:func:`built_baseline`): the service's warm windows (three
+#: start months, with and without register forecasts) and two more.
+MAX_BUILT = 8
 
 Key = tuple[str, str, str, int, int, int, str]
 BuiltKey = tuple[int, str, int, str]
@@ -64,17 +76,30 @@ BuiltKey = tuple[int, str, int, str]
 
 @dataclass(frozen=True)
 class CacheInfo:
-    """Counters of the baseline cache: hits, misses, entries and their bytes."""
+    """Counters of the baseline cache: hits, misses, entries and their bytes; ``file_hits``:
+    misses of the in-process table answered by the shared files (:func:`use_files`)."""
 
     hits: int
     misses: int
     entries: int
     nbytes: int
+    file_hits: int = 0
+
+
+class ArrayStore(Protocol):
+    """Where baseline runs are shared between processes
+    (:class:`forecasting.io.array_files.ArrayFiles`)."""
+
+    def load(self, name: str, key: str) -> dict[str, np.ndarray] | None: ...
+
+    def save(self, name: str, key: str, arrays: dict[str, np.ndarray]) -> bool: ...
 
 
 _lock = threading.Lock()
 _table: OrderedDict[Key, lf.SimulationResult] = OrderedDict()
-_stats = {"hits": 0, "misses": 0}
+_stats = {"hits": 0, "misses": 0, "file_hits": 0}
+_files: ArrayStore | None = None
+_files_version = ""
 _built: OrderedDict[BuiltKey, tuple[Calibration, Baseline]] = OrderedDict()
 _built_stats = {"hits": 0, "misses": 0}
 
@@ -120,9 +145,47 @@ def _freeze(res: lf.SimulationResult) -> lf.SimulationResult:
     return res
 
 
+def use_files(store: ArrayStore | None, version: str = "") -> None:
+    """Share baseline runs through ``store`` (None: this process's table only).
+
+    ``version``: of the code that simulates (e.g. the commit and a digest of ``models/``),
+    part of every entry's key, so that files written by other code are never read (the
+    in-process table needs none: it lives and dies with its code)."""
+    global _files, _files_version
+    with _lock:
+        _files, _files_version = store, version
+
+
+def _file_name(key: Key) -> tuple[str, str]:
+    """``(entry name, key text)`` of ``key`` in the shared files."""
+    text = json.dumps([_files_version, *key])
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest(), text
+
+
+def _to_arrays(res: lf.SimulationResult) -> dict[str, np.ndarray]:
+    return {f.name: np.asarray(getattr(res, f.name)) for f in fields(res)}
+
+
+def _from_arrays(arrays: dict[str, np.ndarray]) -> lf.SimulationResult | None:
+    """The result the arrays hold, or None when a field is missing (another layout)."""
+    names = [f.name for f in fields(lf.SimulationResult)]
+    if set(names) != set(arrays):
+        return None
+    values: dict[str, Any] = {n: arrays[n] if arrays[n].ndim else int(arrays[n]) for n in names}
+    return _freeze(lf.SimulationResult(**values))
+
+
+def _from_files(key: Key) -> lf.SimulationResult | None:
+    store = _files
+    if store is None:
+        return None
+    arrays = store.load(*_file_name(key))
+    return None if arrays is None else _from_arrays(arrays)
+
+
 def simulate_baseline(base: Baseline, *, area: str, draws: int, seed: int) -> lf.SimulationResult:
     """The no-event run of ``base`` (employment area ``area``, ``draws`` draws, ``seed``),
-    from the cache if present.
+    from the cache (this process's table, then the shared files) if present.
 
     Returns the same values as ``lf.simulate(base.params, base.path, base.init, None,
     draws=draws, seed=seed)``; the arrays are read-only.
@@ -135,7 +198,16 @@ def simulate_baseline(base: Baseline, *, area: str, draws: int, seed: int) -> lf
             _stats["hits"] += 1
             return hit
         _stats["misses"] += 1
+    res = _from_files(key)
+    if res is not None:
+        with _lock:
+            _stats["file_hits"] += 1
+        _store(key, res)
+        return res
     res = _freeze(lf.simulate(base.params, base.path, base.init, None, draws=draws, seed=seed))
+    store = _files
+    if store is not None:
+        store.save(*_file_name(key), _to_arrays(res))
     _store(key, res)
     return res
 
@@ -217,10 +289,11 @@ def built_info() -> CacheInfo:
 
 
 def clear() -> None:
-    """Drop every cached baseline run and built baseline and reset the counters."""
+    """Drop every cached baseline run and built baseline of this process and reset the
+    counters (the shared files stay: they are the other processes' too)."""
     with _lock:
         _table.clear()
-        _stats["hits"] = _stats["misses"] = 0
+        _stats["hits"] = _stats["misses"] = _stats["file_hits"] = 0
         _built.clear()
         _built_stats["hits"] = _built_stats["misses"] = 0
 
@@ -229,5 +302,9 @@ def info() -> CacheInfo:
     """Hits, misses, entries and bytes held."""
     with _lock:
         return CacheInfo(
-            _stats["hits"], _stats["misses"], len(_table), sum(map(_nbytes, _table.values()))
+            _stats["hits"],
+            _stats["misses"],
+            len(_table),
+            sum(map(_nbytes, _table.values())),
+            _stats["file_hits"],
         )

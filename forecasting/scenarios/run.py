@@ -194,6 +194,38 @@ def simulate_spec(
     return base, compiled, res, ref
 
 
+def warm_baseline(
+    spec: ScenarioSpec | BaseModel | Mapping[str, Any],
+    calibration: Calibration,
+    *,
+    months_after: int = 0,
+    baseline: xr.Dataset | None = None,
+) -> str:
+    """Fill the baseline caches (:mod:`forecasting.scenarios.cache`) with the no-event run
+    a scenario of ``spec``'s area, draws, seed, horizon and ``baseline`` targets needs.
+
+    The window starts ``months_after`` months after the spec's first month (without
+    ``start`` or events: the month after the latest observation, the present): a later
+    scenario run whose first event starts then reuses the built baseline and its run
+    instead of paying for them. Returns the window's first month (``"YYYY-MM"``).
+
+    Raises
+    ------
+    forecasting.errors.ValidationError
+        As :func:`run_scenario` for the same spec (draws over the caps, a window too early,
+        a ``register_forecast`` spec without targets).
+    """
+    spec = as_spec(spec)
+    n, s = _resolve_draws_seed(spec, None, None)
+    cal = scenario_calibration(spec, {}, calibration)
+    first = first_month(spec, cal.registers) + pd.DateOffset(months=int(months_after))
+    _check_window(first, cal.registers)
+    _check_baseline(spec, first, cal.registers, baseline)
+    base = cache.built_baseline(cal, first, spec.horizon_months, baseline=baseline)
+    cache.simulate_baseline(base, area=spec.area, draws=n, seed=s)
+    return f"{first:%Y-%m}"
+
+
 def run_scenario(
     spec: ScenarioSpec | BaseModel | Mapping[str, Any],
     cubes: Mapping[str, xr.Dataset] | None = None,

@@ -27,7 +27,8 @@ def healthz(context: ContextDep, response: Response) -> Health:
     """200 while the process serves an intact release (``status`` ``ok``) or none yet
     (``no_release``); 503 ``degraded`` when a dataset of the current release is unreadable
     or differs from its manifest's content hash (checked once per release, then cached;
-    ``verified`` is false while the start-up check is still running). ``data`` tells how old
+    ``verified`` is false while the start-up check is still running; ``scenarios_ready``
+    false while the scenario engine's start-up warm-up is). ``data`` tells how old
     each input source of the current release is (``stale``: the publisher's next period is
     overdue today).
     """
@@ -47,6 +48,7 @@ def healthz(context: ContextDep, response: Response) -> Health:
         code_version=code_version(),
         damaged=damaged,
         verified=checked is not None,
+        scenarios_ready=context.scenarios.warmed,
         data=(data := _freshness(context, current) if current and not damaged else {}),
         stale_sources=sorted(name for name, f in data.items() if f.stale),
     )
