@@ -1,6 +1,7 @@
 """Leave-one-origin-out comparison of interval calibrations on the tuning origins.
 
-    .venv/bin/python benchmarks/calibration_cv.py
+    .venv/bin/python benchmarks/calibration_cv.py                # every candidate
+    .venv/bin/python benchmarks/calibration_cv.py band adopted   # the previous and the adopted
 
 The factors of :mod:`forecasting.interval_factors` are fitted on all nine tuning origins, so
 their coverage there is in-sample. To choose between ways of fitting them without looking at
@@ -9,6 +10,15 @@ ninth, in turn; the table reports the held-out coverage per variable, level and 
 band (mean over series, as ``benchmarks/eval_registers.py`` does) and the municipal and
 aggregate MSIS95. Reads the raw forecasts cached by ``benchmarks/calibrate_registers.py``
 (run it first).
+
+Candidates: ``none`` (sampled bounds), ``band`` (a factor per level and band 1-12, 13-24,
+25-36: the method before), ``*_thru`` (aggregates fitted through the comonotone limit),
+``b6`` / ``w3`` / ``w6`` (six-month bands, or a window of +-3 / +-6 steps per step),
+``robust_*`` / ``blend_*`` (the robust spread in place of / half-mixed with the sampled
+widths everywhere), ``mixed_step*`` (the share per level of
+``calibrate_registers.SPREAD_MIX``; ``_iso`` non-decreasing in the step, ``_q`` fitted to
+``calibrate_registers.TARGETS``) and ``adopted`` (both: what ``calibrate_registers.py``
+writes).
 """
 
 from __future__ import annotations
@@ -31,6 +41,7 @@ from calibrate_registers import (  # noqa: E402
     KEYS,
     LEVELS,
     SPREAD_MIX,
+    TARGETS,
     fit_tables,
     raw_forecasts,
     respread_all,
@@ -104,13 +115,6 @@ def renormalise(
         half = model ** (1 - mix) * r**mix
         out[key] = np.maximum(np.expm1(lp - half if key.startswith("lo") else lp + half), 0.0)
     return out
-
-
-#: Levels whose intervals take the robust spread (the others keep the models' own).
-MIXED = {
-    "unemployed": ("municipality", "employment_area", "region", "country"),
-    "vacancies": ("employment_area", "region", "country"),
-}
 
 
 def apply(
@@ -269,14 +273,14 @@ def main() -> None:
     candidates: dict[str, Calibrator] = {
         "none": fit_none,
         "band": fit_band,
-        "chosen": lambda d, lv: {k: v.T for k, v in fit_tables(d, lv, S).items()},
-        "chosen_iso": lambda d, lv: {k: v.T for k, v in fit_tables(d, lv, S, smooth=True).items()},
-        "chosen_q": lambda d, lv: {
-            k: v.T for k, v in fit_tables(d, lv, S, coverages=(0.82, 0.955)).items()
+        "mixed_step": lambda d, lv: {k: v.T for k, v in fit_tables(d, lv, S).items()},
+        "mixed_step_iso": lambda d, lv: {
+            k: v.T for k, v in fit_tables(d, lv, S, smooth=True).items()
         },
-        "chosen_iso_q": lambda d, lv: {
-            k: v.T for k, v in fit_tables(d, lv, S, (0.82, 0.955), True).items()
+        "mixed_step_q": lambda d, lv: {
+            k: v.T for k, v in fit_tables(d, lv, S, coverages=TARGETS).items()
         },
+        "adopted": lambda d, lv: {k: v.T for k, v in fit_tables(d, lv, S, TARGETS, True).items()},
         "band_thru": lambda d, lv: fit_groups(d, lv, bands((12, 24)), True, S),
         "b6_thru": lambda d, lv: fit_groups(d, lv, bands((6, 12, 18, 24, 30)), True, S),
         "w3_thru": lambda d, lv: fit_groups(d, lv, windows(3), True, S),
@@ -285,7 +289,6 @@ def main() -> None:
         "blend_w3_thru": lambda d, lv: fit_groups(d, lv, windows(3), True, S),
         "robust_w6_thru": lambda d, lv: fit_groups(d, lv, windows(6), True, S),
         "robust_band_thru": lambda d, lv: fit_groups(d, lv, bands((12, 24)), True, S),
-        "mixed_w3_thru": lambda d, lv: fit_groups(d, lv, windows(3), True, S),
     }
     names = sys.argv[1:] or list(candidates)
     frames = []
@@ -296,14 +299,11 @@ def main() -> None:
         rs = robust_scales(ds, TUNING_ORIGINS, variable)
         for name in names:
             dd = d
-            if name.startswith("chosen"):
+            if name.startswith("mixed") or name == "adopted":
                 rs2 = np.stack([robust_spread(x) for x in panels(ds, TUNING_ORIGINS, variable)])
                 dd = respread_all({**d, "spread": rs2}, levels, SPREAD_MIX[variable])
             elif name.startswith("robust"):
                 dd = renormalise(d, rs, 1.0)
-            elif name.startswith("mixed"):
-                use = MIXED[variable]
-                dd = renormalise(d, rs, np.isin(levels, use).astype(float)[None, :, None])
             elif name.startswith("blend"):
                 dd = renormalise(d, rs, 0.5)
             frame = loo(dd, levels, hier.S, scale, candidates[name])
