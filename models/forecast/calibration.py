@@ -4,9 +4,10 @@ The reconciled bounds of a hierarchy come from sample paths whose dependence acr
 is estimated from a few years of inner backtests; when the errors of the municipalities are
 more strongly correlated than those years showed (a national turn), the sums under-cover:
 the country's 80 % interval covered 66-71 % on the tuning origins, 46 % at horizons 13-36
-on the evaluation origins. A factor per level and horizon band, taken from the errors of
-the published intervals on calibration origins, widens (or narrows) them on the ``log1p``
-scale around the point forecast:
+on the evaluation origins. A factor per level and horizon step (:func:`step_factors`; per
+band in :func:`factor_table`), taken from the errors of the published intervals on
+calibration origins, widens (or narrows) them on the ``log1p`` scale around the point
+forecast:
 
 ``hi' = expm1(log1p(point) + f (log1p(hi) - log1p(point)))`` and likewise below.
 
@@ -19,6 +20,10 @@ mirror image below it: the interval scaled by ``f`` contains ``y`` exactly when 
 so ``f`` is the ``ceil((m + 1) q) / m`` empirical quantile of the ``m`` scores for a
 nominal coverage ``q``. The calibration errors of one origin share its business cycle,
 so the guarantee is only approximate (the origins, not the errors, are exchangeable).
+
+Before the factors, :func:`respread` can replace the sampled half-widths (in part or in
+full) by a robust spread of each series' yearly log changes (:func:`robust_spread`): the
+sampled widths carry the models' in-sample variance, which a shock inflates for years.
 """
 
 from __future__ import annotations
