@@ -58,7 +58,7 @@ from threadpoolctl import threadpool_limits
 from forecasting import geography
 from forecasting.contract import validate
 from forecasting.errors import UnknownAreaError, ValidationError
-from forecasting.interval_factors import INTERVAL_FACTORS
+from forecasting.interval_factors import INTERVAL_FACTORS, INTERVAL_SPREAD
 from forecasting.provenance import combine_versions, stamp
 from models.forecast import (
     DampedDrift,
@@ -69,7 +69,7 @@ from models.forecast import (
     SeasonalNaive,
     Theta,
 )
-from models.forecast.calibration import band_of, scale_bounds
+from models.forecast.calibration import factors_at, respread, robust_spread, scale_bounds
 from models.forecast.hierarchy import HierarchicalForecast, forecast_hierarchy
 
 VARIABLES = ("unemployed", "vacancies")
@@ -347,7 +347,8 @@ def forecast_variable(
     if variable is None:
         return fc
     levels = tuple(hier.levels[i] for i in targets)
-    return calibrate_intervals(fc, variable, levels, data_steps(horizon, observed), S)
+    steps = data_steps(horizon, observed)
+    return calibrate_intervals(fc, variable, levels, steps, S, robust_spread(Y[targets]))
 
 
 def data_steps(horizon: int, observed: np.ndarray | None = None) -> np.ndarray:
@@ -368,33 +369,43 @@ def calibrate_intervals(
     levels: tuple[str, ...],
     steps: np.ndarray,
     S: np.ndarray | None = None,
+    spread: np.ndarray | None = None,
 ) -> VariableForecast:
-    """``fc`` with its reconciled bounds scaled by :data:`INTERVAL_FACTORS`.
+    """``fc`` with its reconciled bounds re-spread by :data:`INTERVAL_SPREAD` and scaled by
+    :data:`INTERVAL_FACTORS`.
 
     ``levels`` names each row's level (``municipality``, ``employment_area``, ``region``,
     ``country``), ``steps`` ``(h,)`` the months after the latest data of each column
-    (:func:`data_steps`). The factors are split-conformal quantiles of the published
-    intervals' errors on the tuning origins, per variable, level and horizon band
-    (:mod:`models.forecast.calibration`; ``benchmarks/calibrate_registers.py`` writes
-    them): they widen what under-covers (aggregates, whose municipal errors move together
-    more than the inner backtests show) and narrow what over-covers. Rows of other levels
-    (occupation groups) and variables without factors are unchanged. The point forecast is
-    not touched. With the summing matrix ``S`` ``(n, n_bottom)`` (bottom rows last), no
-    bound of a row goes beyond the sum of its bottom series' bounds (the limit where their
-    errors move as one): an aggregate's interval is never wider than its parts' together.
+    (:func:`data_steps`), ``spread`` ``(n,)`` each row's robust spread of yearly log changes
+    up to the anchor (:func:`models.forecast.calibration.robust_spread`). First, with
+    ``spread``, a level's ``log1p`` half-widths become ``sampled ** (1 - mix) * spread **
+    mix`` (``mix`` from :data:`INTERVAL_SPREAD`): the sampled widths carry the members'
+    in-sample variance, which after a shock (2020) stays inflated for years, the robust
+    spread does not. Then each step's width is scaled by its level's factor: the
+    split-conformal quantiles of the tuning origins' errors, per variable, level and step
+    (:mod:`models.forecast.calibration`; ``benchmarks/calibrate_registers.py`` writes both
+    tables). Rows of other levels (occupation groups) and variables without factors are
+    unchanged; the point forecast is not touched. With the summing matrix ``S`` ``(n,
+    n_bottom)`` (bottom rows last), no bound of a row goes beyond the sum of its bottom
+    series' bounds (the limit where their errors move as one): an aggregate's interval is
+    never wider than its parts' together (the aggregates' factors are fitted through it).
     """
     table = INTERVAL_FACTORS.get(variable)
     if not table:
         return fc
-    bands = band_of(steps)
+    bounds = dict(fc.bounds)
+    if spread is not None:
+        mixes = INTERVAL_SPREAD.get(variable, {})
+        mix = np.array([mixes.get(level, 0.0) for level in levels])
+        bounds = respread(fc.point, bounds, spread, mix)
     f80, f95 = np.ones(fc.point.shape), np.ones(fc.point.shape)
     for i, level in enumerate(levels):
         factors = table.get(level)
         if factors is None:
             continue
-        arr = np.asarray(factors, float)[np.minimum(bands, len(factors) - 1)]
+        arr = factors_at(steps, np.asarray(factors, float))
         f80[i], f95[i] = arr[:, 0], arr[:, 1]
-    bounds = scale_bounds(fc.point, fc.bounds, f80, f95)
+    bounds = scale_bounds(fc.point, bounds, f80, f95)
     if S is not None:
         nb = S.shape[1]
         for key, values in bounds.items():

@@ -1,12 +1,13 @@
-"""Split-conformal scaling of published intervals per level and horizon band.
+"""Split-conformal scaling of published intervals per level and horizon step.
 
 The reconciled bounds of a hierarchy come from sample paths whose dependence across series
 is estimated from a few years of inner backtests; when the errors of the municipalities are
 more strongly correlated than those years showed (a national turn), the sums under-cover:
 the country's 80 % interval covered 66-71 % on the tuning origins, 46 % at horizons 13-36
-on the evaluation origins. A factor per level and horizon band, taken from the errors of
-the published intervals on calibration origins, widens (or narrows) them on the ``log1p``
-scale around the point forecast:
+on the evaluation origins. A factor per level and horizon step (:func:`step_factors`; per
+band in :func:`factor_table`), taken from the errors of the published intervals on
+calibration origins, widens (or narrows) them on the ``log1p`` scale around the point
+forecast:
 
 ``hi' = expm1(log1p(point) + f (log1p(hi) - log1p(point)))`` and likewise below.
 
@@ -19,6 +20,10 @@ mirror image below it: the interval scaled by ``f`` contains ``y`` exactly when 
 so ``f`` is the ``ceil((m + 1) q) / m`` empirical quantile of the ``m`` scores for a
 nominal coverage ``q``. The calibration errors of one origin share its business cycle,
 so the guarantee is only approximate (the origins, not the errors, are exchangeable).
+
+Before the factors, :func:`respread` can replace the sampled half-widths (in part or in
+full) by a robust spread of each series' yearly log changes (:func:`robust_spread`): the
+sampled widths carry the models' in-sample variance, which a shock inflates for years.
 """
 
 from __future__ import annotations
@@ -27,8 +32,12 @@ import math
 
 import numpy as np
 
-#: Horizon bands of the factors: steps 1-12, 13-24 and 25 or more after the last data.
+#: Horizon bands of the band factors: steps 1-12, 13-24 and 25 or more after the last data.
 BAND_EDGES = (12, 24)
+#: Half-width (months) of the window of steps whose scores set one step's factor.
+STEP_WINDOW = 3
+#: Factors tried when one is fitted through a limit (:func:`step_factors` with ``parts``).
+FACTOR_GRID = np.round(np.arange(0.05, 4.0001, 0.01), 2)
 
 
 def band_of(steps: np.ndarray) -> np.ndarray:
@@ -116,3 +125,143 @@ def factor_table(
             )
             out[b, j] = conformal_factor(s, cov)
     return out
+
+
+def robust_spread(history: np.ndarray, lag: int = 12) -> np.ndarray:
+    """Robust spread ``(n,)`` of each row's ``lag``-month changes of ``log1p(history)``
+    (``history`` ``(n, T)`` counts, NaN skipped): 1.4826 x their median absolute deviation,
+    a scale of a year's log change that a few shock months (the 2020 spike) barely move,
+    unlike the models' in-sample variance (the mean absolute deviation where the median
+    one is 0). NaN for a row with no change to measure."""
+    z = np.log1p(np.asarray(history, float))
+    if z.shape[1] <= lag:
+        return np.full(z.shape[0], np.nan)
+    dz = z[:, lag:] - z[:, :-lag]
+    out = np.full(z.shape[0], np.nan)
+    ok = np.isfinite(dz).any(axis=1)
+    if ok.any():
+        dev = np.abs(dz[ok] - np.nanmedian(dz[ok], axis=1, keepdims=True))
+        mad = 1.4826 * np.nanmedian(dev, axis=1)
+        # mostly unchanged months (small series at the suppression value): the mean
+        # absolute deviation (x 1.2533, normal-consistent) still sees the changes there are
+        out[ok] = np.where(mad > 0, mad, 1.2533 * np.nanmean(dev, axis=1))
+    return out
+
+
+def respread(
+    point: np.ndarray,
+    bounds: dict[str, np.ndarray],
+    spread: np.ndarray,
+    mix: np.ndarray | float,
+) -> dict[str, np.ndarray]:
+    """``bounds`` whose ``log1p`` half-widths around ``point`` (``(..., n, h)``) become
+    ``model ** (1 - mix) * spread ** mix``: ``mix`` 0 keeps the sampled widths, 1 puts the
+    same symmetric width ``spread`` (``(..., n)``, :func:`robust_spread`) under the 80 %
+    and 95 % bounds (their factors then set each). Rows whose ``spread`` is not a positive
+    number keep their bounds."""
+    lp = np.log1p(np.asarray(point, float))
+    sp = np.asarray(spread, float)[..., None]
+    m = np.broadcast_to(np.asarray(mix, float)[..., None] if np.ndim(mix) else mix, lp.shape)
+    use = np.isfinite(sp) & (sp > 0) & (m > 0)
+    safe = np.where(use, sp, 1.0)
+    out = {}
+    for key, values in bounds.items():
+        model = np.abs(np.log1p(np.asarray(values, float)) - lp)
+        half = np.where(use, np.maximum(model, 1e-12) ** (1 - m) * safe**m, model)
+        sign = -1.0 if key.startswith("lo") else 1.0
+        out[key] = np.maximum(np.expm1(lp + sign * half), 0.0)
+    return out
+
+
+def step_factors(
+    y: np.ndarray,
+    point: np.ndarray,
+    bounds: dict[str, np.ndarray],
+    *,
+    parts: dict[str, np.ndarray] | None = None,
+    coverages: tuple[float, float] = (0.80, 0.95),
+    window: int = STEP_WINDOW,
+) -> np.ndarray:
+    """Factors ``(h, 2)`` (step x 80/95 %) from calibration forecasts of one group of series.
+
+    ``y``, ``point`` and ``bounds`` are ``(m, h)`` (rows: series x origins; column ``j`` is
+    step ``j + 1``). The factor of a step is taken from the scores of the steps within
+    ``window`` months of it, so it follows how the errors grow with the horizon without
+    resting on one month's few origins. Without ``parts`` it is the split-conformal
+    quantile (:func:`conformal_factor`); with ``parts`` (``lo80 .. hi95`` ``(m, h)``: the
+    sums of the member series' scaled bounds, the comonotone limit the published bounds
+    are held within) it is the smallest factor of :data:`FACTOR_GRID` whose limited
+    intervals reach the same finite-sample rank, or, when the limit keeps that out of
+    reach, the coverage of the largest factor. A step without actuals gets 1.0.
+    """
+    h = np.shape(y)[1]
+    out = np.ones((h, 2))
+    lp = np.log1p(np.asarray(point, float))
+    for j in range(h):
+        cols = slice(max(j - window, 0), min(j + window + 1, h))
+        yy = np.asarray(y, float)[:, cols]
+        ok = ~np.isnan(yy)
+        n = int(ok.sum())
+        if n == 0:
+            continue
+        for k, (q, lvl) in enumerate(zip(coverages, (80, 95), strict=True)):
+            lo, hi = bounds[f"lo{lvl}"][:, cols], bounds[f"hi{lvl}"][:, cols]
+            if parts is None:
+                out[j, k] = conformal_factor(interval_scores(yy, point[:, cols], lo, hi), q)
+                continue
+            plo, phi = parts[f"lo{lvl}"][:, cols], parts[f"hi{lvl}"][:, cols]
+            out[j, k] = _limited_factor(yy, lp[:, cols], lo, hi, plo, phi, q)
+    return out
+
+
+def _limited_factor(
+    y: np.ndarray,
+    lp: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    plo: np.ndarray,
+    phi: np.ndarray,
+    q: float,
+) -> float:
+    """The least factor of :data:`FACTOR_GRID` whose intervals ``[lo, hi]`` scaled around
+    ``expm1(lp)`` and held within ``[plo, phi]`` cover the split-conformal rank of ``q``
+    of the non-NaN ``y`` (or, out of reach, as much as the largest factor covers)."""
+    ok = ~np.isnan(y)
+    n = int(ok.sum())
+    low, high = np.log1p(lo) - lp, np.log1p(hi) - lp
+
+    def cover(g: float) -> float:
+        a = np.maximum(np.expm1(lp + g * low), plo)
+        b = np.minimum(np.expm1(lp + g * high), phi)
+        return float(np.mean(((y >= a) & (y <= b))[ok]))
+
+    # coverage only grows with the factor: bisection on the grid
+    need = min(min(math.ceil((n + 1) * q), n) / n, cover(float(FACTOR_GRID[-1])))
+    lo_i, hi_i = 0, len(FACTOR_GRID) - 1
+    while lo_i < hi_i:
+        mid = (lo_i + hi_i) // 2
+        if cover(float(FACTOR_GRID[mid])) >= need:
+            hi_i = mid
+        else:
+            lo_i = mid + 1
+    return float(FACTOR_GRID[lo_i])
+
+
+def factors_at(steps: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Factors ``(len(steps), 2)`` of ``steps`` (1 = first month after the data) from a
+    per-step ``table`` ``(H, 2)``; steps beyond ``H`` take its last row."""
+    idx = np.clip(np.asarray(steps) - 1, 0, len(table) - 1)
+    return np.asarray(table, float)[idx]
+
+
+def isotonic(values: np.ndarray) -> np.ndarray:
+    """The non-decreasing sequence nearest ``values`` in least squares (pool adjacent
+    violators): factors that grow with the horizon, a one-origin spike spread over its
+    neighbours instead of standing alone."""
+    blocks: list[list[float]] = []  # [mean, count]
+    for v in np.asarray(values, float):
+        blocks.append([v, 1.0])
+        while len(blocks) > 1 and blocks[-2][0] > blocks[-1][0]:
+            (m2, n2), (m1, n1) = blocks.pop(), blocks.pop()
+            blocks.append([(m1 * n1 + m2 * n2) / (n1 + n2), n1 + n2])
+    return np.concatenate([np.full(int(n), m) for m, n in blocks])
