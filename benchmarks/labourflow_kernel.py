@@ -4,6 +4,7 @@ Usage::
 
     python benchmarks/labourflow_kernel.py [--draws 1000] [--repeat 3] [--steps 200]
                                            [--compare /path/to/other/checkout]
+                                           [--threads 1,2 [--concurrent 2]]
                                            [--save FILE | --inputs FILE]
 
 Builds the inputs of ``models.labourflow.simulate`` as the scenario engine does for a
@@ -15,6 +16,11 @@ displaced cohort's cells are active), prints their shapes, then:
   warm-up. With ``--compare DIR`` the same inputs (pickled) are timed again in a
   subprocess that imports ``models`` from the checkout ``DIR`` (e.g. a clean checkout of main), so
   both figures come from one command under the same load.
+- **threads** (``--threads 1,2``): the same kernel timing in subprocesses of this checkout
+  with ``NUMBA_NUM_THREADS`` set to each value; with ``--concurrent K``, K such processes
+  run at once (two clients on two cores), each printing its CPU and wall seconds. More
+  CPU seconds with more threads would be the threading layer's overhead (barriers,
+  spinning, shared state), which the per-draw work does not have.
 - **steps** (``--steps N``, 0 to skip): the state before every month of ``N`` draws is
   recorded by a serial run of this checkout's step functions, then replayed with the
   month's first ``k`` steps for ``k = 0..9``; the difference of successive replays is the
@@ -95,12 +101,35 @@ def _child(pickled: str, repeat: int) -> int:
     return 0
 
 
+def time_threads(
+    pickled: str, repeat: int, threads: int, concurrent: int, draws: int, months: int
+) -> None:
+    """Time the kernel of this checkout in ``concurrent`` processes at once, each with
+    ``NUMBA_NUM_THREADS=threads``, and print every process's CPU and wall seconds."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NUMBA_NUM_THREADS": str(threads)}
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", pickled,
+           "--repeat", str(repeat)]  # fmt: skip
+    procs = [
+        subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+        for _ in range(concurrent)
+    ]
+    for k, proc in enumerate(procs):
+        out, _ = proc.communicate()
+        if proc.returncode != 0:
+            raise SystemExit(f"kernel timing failed ({threads} threads)")
+        cpu, wall = (float(x) for x in out.split()[-2:])
+        print(f"kernel {draws} draws x {months} months, {threads} thread(s), process "
+              f"{k + 1} of {concurrent}: cpu {cpu:.3f} s, wall {wall:.3f} s")  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--draws", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--steps", type=int, default=200, help="draws replayed per step")
     parser.add_argument("--compare", type=Path, default=None, help="another checkout")
+    parser.add_argument("--threads", default="", help="e.g. 1,2: NUMBA_NUM_THREADS to time")
+    parser.add_argument("--concurrent", type=int, default=1, help="processes at once")
     parser.add_argument(
         "--inputs",
         type=Path,
@@ -146,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
             cpu, wall = float(out[-2]), float(out[-1])
             print(f"kernel {draws} draws x {path.months} months ({label}): "
                   f"cpu {cpu:.3f} s, wall {wall:.3f} s")  # fmt: skip
+        for n in [int(x) for x in args.threads.split(",") if x.strip()]:
+            time_threads(pickled, args.repeat, n, args.concurrent, draws, path.months)
     if args.steps > 0:
         sys.path.insert(0, str(ROOT / "benchmarks"))
         from labourflow_steps import step_costs

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from functools import lru_cache
 
+import numba
 import numpy as np
 
 from models._kernels import labourflow as _k
@@ -332,6 +333,10 @@ def _inp(a: np.ndarray, dtype: type | None) -> np.ndarray:
     return view
 
 
+#: Draws a numba thread takes at a time from the shared range (see :func:`simulate`).
+DRAW_CHUNK = 16
+
+
 def simulate(
     params: FlowParameters,
     path: FlowPath,
@@ -370,20 +375,26 @@ def simulate(
     f64 = {f.name: _inp(getattr(path, f.name), np.float64) for f in fields(path)}
     p64 = {name: _inp(getattr(params, name), np.float64) for name in _FLOAT_PARAMS}
     ev = {name: _inp(getattr(events, name), None) for name in _EVENT_ARRAYS}
-    _k.simulate(
-        spawn_seeds(seed, B),
-        _inp(init.E, np.int64), _inp(init.U, np.int64), _inp(init.V, np.int64),
-        f64["sep"], f64["exit_e"], f64["exit_u"], f64["ent_u"], f64["ent_e"], f64["vac_new"],
-        f64["close"], f64["fillref"], f64["vac_ref"], p64["age_p"], p64["eff"],
-        p64["commute"], p64["own"], _inp(params.grp, np.int64), p64["spread"],
-        p64["match_A"],
-        float(params.alpha), float(params.cap), float(params.hmax), p64["theta_out"],
-        p64["resid_of_work"], p64["q_out"], int(params.new_industry),
-        ev["t"], ev["w"], ev["i"], ev["kind"], ev["pool"], ev["amount"], ev["recall"],
-        ev["band"], events.n_pools,
-        out.unemployed, out.long_term, out.employed, out.vacancies, out.closed, out.cohort,
-        out.cohort_unemployed, out.flows,
-    )  # fmt: skip
+    # Threads take draws DRAW_CHUNK at a time from the shared range rather than one equal
+    # share each: a thread slowed by another process no longer leaves the other spinning
+    # at the end (measured: two concurrent processes with two threads each spent 8-16 %
+    # more CPU than with one thread each; about 0-4 % with chunks). Draws are independent,
+    # so the results do not depend on the schedule.
+    with numba.parallel_chunksize(DRAW_CHUNK):
+        _k.simulate(
+            spawn_seeds(seed, B),
+            _inp(init.E, np.int64), _inp(init.U, np.int64), _inp(init.V, np.int64),
+            f64["sep"], f64["exit_e"], f64["exit_u"], f64["ent_u"], f64["ent_e"], f64["vac_new"],
+            f64["close"], f64["fillref"], f64["vac_ref"], p64["age_p"], p64["eff"],
+            p64["commute"], p64["own"], _inp(params.grp, np.int64), p64["spread"],
+            p64["match_A"],
+            float(params.alpha), float(params.cap), float(params.hmax), p64["theta_out"],
+            p64["resid_of_work"], p64["q_out"], int(params.new_industry),
+            ev["t"], ev["w"], ev["i"], ev["kind"], ev["pool"], ev["amount"], ev["recall"],
+            ev["band"], events.n_pools,
+            out.unemployed, out.long_term, out.employed, out.vacancies, out.closed, out.cohort,
+            out.cohort_unemployed, out.flows,
+        )  # fmt: skip
     return out
 
 

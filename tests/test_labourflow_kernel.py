@@ -75,6 +75,19 @@ def test_same_seed_is_bit_identical_with_one_and_two_threads():
         np.testing.assert_array_equal(a, b, err_msg=field.name)
 
 
+def test_draws_do_not_depend_on_how_threads_share_them(monkeypatch):
+    """Two threads taking one draw at a time give the same draws as one thread."""
+    if numba.config.NUMBA_NUM_THREADS < 2:  # type: ignore[attr-defined]
+        pytest.skip("needs two numba threads")
+    reference = _run(1, seed=77)
+    monkeypatch.setattr(lf, "DRAW_CHUNK", 1)
+    shared = _run(2, seed=77)
+    for field in dataclasses.fields(lf.SimulationResult):
+        np.testing.assert_array_equal(
+            getattr(shared, field.name), getattr(reference, field.name), field.name
+        )
+
+
 def test_different_seeds_differ_and_draws_are_independent_of_batch_size():
     a = lf.simulate(PARAMS, PATH, INIT, EVENTS, draws=8, seed=1)
     b = lf.simulate(PARAMS, PATH, INIT, EVENTS, draws=8, seed=2)
