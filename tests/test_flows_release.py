@@ -123,7 +123,8 @@ def test_default_registry_starts_with_the_register_history() -> None:
     assert names[0] == "registers_history"
     published = {n for n, p in release.registered().items() if p.publish}
     assert published <= set(CANONICAL_NAMES)
-    assert set(names) - published == {"demand_population"}  # an intermediate step
+    # intermediate steps
+    assert set(names) - published == {"demand_population", "demography_base"}
 
 
 def test_scope_areas_for_the_embedded_area_and_the_country() -> None:

@@ -1,10 +1,11 @@
 """The national labour supply in parts gives the numbers of the whole run, bit for bit.
 
-A release maps ``labour_supply`` over runs of whole kernel calls (as the population
-projection, tests/test_population_split.py) plus one unit for the expected employed by age.
-The whole-person components of an aggregate that spans parts are float64 whole numbers,
-exact in any grouping; the fractional ones (employed, labour force, retirements) are
-continued member by member in the engine's order by the combine, as the whole run adds them.
+A release runs the labour supply in runs of whole kernel calls (as the population
+projection, tests/test_population_split.py; both from one simulation,
+tests/test_demography_shared.py) plus one unit for the expected employed by age. The
+whole-person components of an aggregate that spans parts are float64 whole numbers, exact
+in any grouping; the fractional ones (employed, labour force, retirements) are continued
+member by member in the engine's order by the combine, as the whole run adds them.
 Here on the national scope with few draws: the parts, through the contract's transpose and
 the work area's netCDF and combined in reverse order, are ``xr.testing.assert_identical`` to
 one ``labour_supply`` call.
@@ -95,34 +96,6 @@ def test_the_expected_path_is_not_split(cubes: Inputs) -> None:
     call["seed"] = None
     with pytest.raises(ValidationError, match="parts"):
         labour_supply_part(cubes, part=0, parts=2, **call)  # type: ignore[arg-type]
-
-
-@pytest.mark.slow
-def test_the_release_product_equals_one_labour_supply_call(cubes: Inputs, tmp_path: Path) -> None:
-    """The release's mapped ``labour_supply`` (TA23: one part and the by-age unit, through
-    ``run_unit``/``run_combine`` and the work area) equals one ``labour_supply`` call with
-    the release's keywords and seed, attrs included (the release adds its provenance)."""
-    from forecasting import release
-    from forecasting.release import products
-
-    chosen, _ = release.plan(["labour_supply"])
-    (product,) = [p for p in chosen if p.name == "labour_supply"]
-    ctx = release.make_context("area", "TA23", SEED, chosen, cubes, str(tmp_path))
-    release.stage_inputs(ctx, cubes)
-    assert product.units is not None and product.units(ctx) == ["part0", products.BY_AGE]
-    parts = [release.run_unit(ctx, product, unit, {}) for unit in product.units(ctx)]
-    got = release.load(ctx, release.run_combine(ctx, product, parts, {}))
-    staged = release.cubes_for(ctx, product)
-    base_year = base_years(staged)[-1]
-    whole = to_canonical(
-        labour_supply(
-            staged, base_year=base_year, until=base_year + products.POPULATION_HORIZON,
-            scope="area", area="TA23", draws=products.POPULATION_DRAWS,
-            seed=ctx.seed_for("labour_supply"), assumptions={"migration": {"immigration": "base"}},
-        )
-    )  # fmt: skip
-    xr.testing.assert_equal(got, whole)
-    assert {k: got.attrs[k] for k in whole.attrs} == whole.attrs
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

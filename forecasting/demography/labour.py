@@ -784,58 +784,143 @@ def labour_supply_part(
     if req.draws == 0 and parts > 1:
         raise ValidationError("parts", "the expected path (draws=0) is computed in one part")
     rateset, rates, ratio = _prepare_rates(cubes, req, rateset)
-    comp = labour_components(rates, ratio, req.assumptions.labour.retirement_min_age)
     calls = split_parts(req.scope, parts)[part]
-    mine = {c for call in calls for c in call}
-    order = {c: i for i, c in enumerate(c for call in engine.chunks(req.scope) for c in call)}
-    member_of: dict[str, list[str]] = {}
-    for agg, members in req.scope.aggregates.items():
-        for code in members:
-            member_of.setdefault(code, []).append(agg)
-    # aggregates of this part that began in an earlier one: their members' values go out
-    continued = {
-        agg
-        for agg, members in req.scope.aggregates.items()
-        if mine & set(members) and min(members, key=order.__getitem__) not in mine
-    }
-    done: dict[str, np.ndarray] = {}
-    sums: dict[str, np.ndarray] = {}
-    counts: dict[str, int] = {}
-    shipped: dict[str, np.ndarray] = {}
+    accumulator = LabourPart(req, calls, rates, ratio)
     for codes in calls:
-        values = comp(codes, engine.simulate(rateset, codes, req.draws, req.seed))
+        accumulator.add(codes, engine.simulate(rateset, codes, req.draws, req.seed))
+    return accumulator.finish().assign_attrs(part=part, parts=parts)
+
+
+class LabourPart:
+    """The indicator statistics of one part of a labour supply
+    (:func:`labour_supply_part`) from the population draws of its kernel calls, fed in the
+    engine's order with :meth:`add` (the draws are only read).
+
+    Parameters
+    ----------
+    req
+        The validated request.
+    calls
+        The part's kernel calls (:func:`~forecasting.demography.projection.split_parts`).
+    rates, ratio
+        Employment rates (area, year, age) and labour force per employed (area,), as
+        :func:`_prepare_rates` gives them.
+    """
+
+    def __init__(
+        self, req: Request, calls: list[list[str]], rates: xr.DataArray, ratio: xr.DataArray
+    ):
+        self.req, self.ratio = req, ratio
+        self.comp = labour_components(rates, ratio, req.assumptions.labour.retirement_min_age)
+        self.mine = {c for call in calls for c in call}
+        order = {c: i for i, c in enumerate(c for call in engine.chunks(req.scope) for c in call)}
+        self.member_of: dict[str, list[str]] = {}
+        for agg, members in req.scope.aggregates.items():
+            for code in members:
+                self.member_of.setdefault(code, []).append(agg)
+        # aggregates of this part that began in an earlier one: their members' values go out
+        self.continued = {
+            agg
+            for agg, members in req.scope.aggregates.items()
+            if self.mine & set(members) and min(members, key=order.__getitem__) not in self.mine
+        }
+        self.done: dict[str, np.ndarray] = {}
+        self.sums: dict[str, np.ndarray] = {}
+        self.counts: dict[str, int] = {}
+        self.shipped: dict[str, np.ndarray] = {}
+
+    def add(self, codes: list[str], pop: np.ndarray) -> None:
+        """Take the draws ``pop`` (D, n, T, 2, X) of the municipalities ``codes``."""
+        values = self.comp(codes, pop)
         for code, mine_values in zip(codes, values, strict=True):
-            done[code] = _summarise(mine_values, req.draws)
-            for agg in member_of.get(code, []):
-                engine.accumulate(sums, agg, mine_values)
-                counts[agg] = counts.get(agg, 0) + 1
-            if continued.intersection(member_of.get(code, [])):
-                shipped[code] = mine_values[..., [EMPLOYED, RETIRED]]
-    for agg in [a for a in sums if set(req.scope.aggregates[a]) <= mine]:
-        done[agg] = _summarise(sums.pop(agg), req.draws)
-    horizon = req.until - req.base_year + 1
-    shape = (len(INDICATORS), 1 + len(STATS), horizon)
-    ds = xr.Dataset(
-        {
-            "stats": (
-                ("done", "indicator", "stat", "year"),
-                np.stack(list(done.values())) if done else np.empty((0, *shape)),
-            )
-        },
-        coords={"done": list(done), "indicator": list(INDICATORS)},
-    )
-    if sums:
-        ds["partial_sums"] = (
-            ("partial", "draw", "year", "component"),
-            np.stack(list(sums.values())),
+            self.done[code] = _summarise(mine_values, self.req.draws)
+            for agg in self.member_of.get(code, []):
+                engine.accumulate(self.sums, agg, mine_values)
+                self.counts[agg] = self.counts.get(agg, 0) + 1
+            if self.continued.intersection(self.member_of.get(code, [])):
+                self.shipped[code] = mine_values[..., [EMPLOYED, RETIRED]]
+
+    def finish(self) -> xr.Dataset:
+        """``stats``, ``partial_sums``, ``members``, ``member_values`` and ``member_ratio``
+        of the part (see :func:`labour_supply_part`)."""
+        req, done, sums, shipped = self.req, self.done, self.sums, self.shipped
+        for agg in [a for a in sums if set(req.scope.aggregates[a]) <= self.mine]:
+            done[agg] = _summarise(sums.pop(agg), req.draws)
+        horizon = req.until - req.base_year + 1
+        shape = (len(INDICATORS), 1 + len(STATS), horizon)
+        ds = xr.Dataset(
+            {
+                "stats": (
+                    ("done", "indicator", "stat", "year"),
+                    np.stack(list(done.values())) if done else np.empty((0, *shape)),
+                )
+            },
+            coords={"done": list(done), "indicator": list(INDICATORS)},
         )
-        ds["members"] = ("partial", np.array([counts[a] for a in sums], dtype=np.int64))
-        ds = ds.assign_coords(partial=list(sums), component=list(COMPONENTS))
-    if shipped:
-        ds["member_values"] = (("member", "draw", "year", "pair"), np.stack(list(shipped.values())))
-        ds["member_ratio"] = ("member", ratio.sel(area=list(shipped)).values.astype(np.float64))
-        ds = ds.assign_coords(member=list(shipped), pair=["employed", "retirements"])
-    return ds.assign_attrs(part=part, parts=parts)
+        if sums:
+            ds["partial_sums"] = (
+                ("partial", "draw", "year", "component"),
+                np.stack(list(sums.values())),
+            )
+            ds["members"] = ("partial", np.array([self.counts[a] for a in sums], dtype=np.int64))
+            ds = ds.assign_coords(partial=list(sums), component=list(COMPONENTS))
+        if shipped:
+            ds["member_values"] = (
+                ("member", "draw", "year", "pair"),
+                np.stack(list(shipped.values())),
+            )
+            ds["member_ratio"] = (
+                "member",
+                self.ratio.sel(area=list(shipped)).values.astype(np.float64),
+            )
+            ds = ds.assign_coords(member=list(shipped), pair=["employed", "retirements"])
+        return ds
+
+
+def demography_part(
+    cubes: _data.Cubes,
+    *,
+    part: int,
+    parts: int,
+    base_year: int | None = None,
+    until: int | None = None,
+    scope: str = "area",
+    area: str = geography.MIKKELI_AREA,
+    draws: int = 1000,
+    seed: int | None = None,
+    assumptions: DemographyAssumptions | dict | None = None,
+    rateset: RateSet | LabourRates | None = None,
+) -> tuple[xr.Dataset, xr.Dataset]:
+    """Part ``part`` of ``parts`` of a population projection and of its labour supply from
+    one simulation: ``(population part, labour part)``, the numbers of
+    :func:`~forecasting.demography.projection.project_population_part` and
+    :func:`labour_supply_part` of the same request (same other parameters), whose kernel
+    calls draw the same population. So the labour supply is computed from the very draws of
+    the projection (its ``population`` indicator is the projection's total over sex and
+    age), and the kernel runs once instead of twice.
+
+    Raises
+    ------
+    ValidationError
+        As :func:`labour_supply_part`.
+    """
+    from forecasting.demography.projection import PopulationPart, split_parts
+
+    req = validate_request(cubes, base_year, until, scope, area, draws, seed, assumptions)
+    if not 0 <= part < parts:
+        raise ValidationError("part", f"must lie in 0..{parts - 1}")
+    if req.draws == 0 and parts > 1:
+        raise ValidationError("parts", "the expected path (draws=0) is computed in one part")
+    rateset, rates, ratio = _prepare_rates(cubes, req, rateset)
+    calls = split_parts(req.scope, parts)[part]
+    population = PopulationPart(req, calls)
+    labour = LabourPart(req, calls, rates, ratio)
+    for codes in calls:
+        pop = engine.simulate(rateset, codes, req.draws, req.seed)
+        population.add(codes, pop)
+        labour.add(codes, pop)
+    attrs = {"part": part, "parts": parts}
+    return population.finish().assign_attrs(attrs), labour.finish().assign_attrs(attrs)
 
 
 def labour_by_age(

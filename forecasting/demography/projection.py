@@ -37,6 +37,8 @@ POPULATION, TOTAL = "population", "population_total"
 LAST_YEAR = 2100
 #: Default horizon: years after the base year.
 DEFAULT_HORIZON = 20
+#: The ``intervals`` attr of the expected path (``draws=0``): its bounds are NaN.
+NO_INTERVALS = "none: the expected path (draws=0); the bounds lo80..hi95 are NaN"
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,7 @@ def project_population(
     draws: int = 1000,
     seed: int | None = None,
     assumptions: DemographyAssumptions | dict | None = None,
+    rateset: RateSet | None = None,
 ) -> xr.Dataset:
     """Project the population by municipality, sex and single year of age, with intervals.
 
@@ -179,6 +182,9 @@ def project_population(
         Root seed, required with draws (the caller owns it).
     assumptions
         :class:`DemographyAssumptions` or a nested dict of overrides (default assumptions).
+    rateset
+        :func:`estimate_rates` of the same request when the caller has it (checked, not
+        recomputed).
 
     Returns
     -------
@@ -195,8 +201,7 @@ def project_population(
         parameter or the cube).
     """
     req = validate_request(cubes, base_year, until, scope, area, draws, seed, assumptions)
-    rateset = estimate_rates(cubes, req.base_year, req.until, req.assumptions)
-    stats = _run(req, rateset)
+    stats = _run(req, _checked_rateset(cubes, req, rateset))
     return _to_dataset(cubes, req, stats)
 
 
@@ -231,6 +236,7 @@ def _to_dataset(cubes: _data.Cubes, req: Request, stats: np.ndarray) -> xr.Datas
         units="persons on 31 December",
         method="cohort-component projection",
         age_convention="100 = 100 and over",
+        **({"intervals": NO_INTERVALS} if req.draws == 0 else {}),
     )
 
 
@@ -358,43 +364,71 @@ def project_population_part(
         raise ValidationError("parts", "the expected path (draws=0) is computed in one part")
     rateset = _checked_rateset(cubes, req, rateset)
     calls = split_parts(req.scope, parts)[part]
-    mine = {c for call in calls for c in call}
-    member_of: dict[str, list[str]] = {}
-    for agg, members in req.scope.aggregates.items():
-        for code in members:
-            member_of.setdefault(code, []).append(agg)
-    done: dict[str, np.ndarray] = {}
-    sums: dict[str, np.ndarray] = {}
-    counts: dict[str, int] = {}
+    accumulator = PopulationPart(req, calls)
     for codes in calls:
-        cells = _population_components(codes, engine.simulate(rateset, codes, req.draws, req.seed))
+        accumulator.add(codes, engine.simulate(rateset, codes, req.draws, req.seed))
+    return accumulator.finish().assign_attrs(part=part, parts=parts)
+
+
+class PopulationPart:
+    """The statistics of one part of a projection (:func:`project_population_part`) from the
+    population draws of its kernel calls, fed in the engine's order with :meth:`add`; the
+    draws are only read, so another accumulator (the labour supply's) may read them too.
+
+    Parameters
+    ----------
+    req
+        The validated request.
+    calls
+        The part's kernel calls (:func:`split_parts`).
+    """
+
+    def __init__(self, req: Request, calls: list[list[str]]):
+        self.req = req
+        self.mine = {c for call in calls for c in call}
+        self.member_of: dict[str, list[str]] = {}
+        for agg, members in req.scope.aggregates.items():
+            for code in members:
+                self.member_of.setdefault(code, []).append(agg)
+        self.done: dict[str, np.ndarray] = {}
+        self.sums: dict[str, np.ndarray] = {}
+        self.counts: dict[str, int] = {}
+
+    def add(self, codes: list[str], pop: np.ndarray) -> None:
+        """Take the draws ``pop`` (D, n, T, 2, X) of the municipalities ``codes``."""
+        cells = _population_components(codes, pop)
         for code, part_cells in zip(codes, cells, strict=True):
-            done[code] = _summarise(part_cells, req.draws)
-            for agg in member_of.get(code, []):
-                engine.accumulate(sums, agg, part_cells)
-                counts[agg] = counts.get(agg, 0) + 1
-    complete = [a for a in sums if set(req.scope.aggregates[a]) <= mine]
-    for agg in complete:
-        done[agg] = _summarise(sums.pop(agg), req.draws)
-    horizon = req.until - req.base_year + 1
-    shape = (len(STAT_NAMES), horizon, 3, AGES.size + 1)
-    ds = xr.Dataset(
-        {
-            "stats": (
-                ("done", "stat", "year", "sex", "cell"),
-                np.stack(list(done.values())) if done else np.empty((0, *shape)),
-            )
-        },
-        coords={"done": list(done)},
-    )
-    if sums:
-        ds["partial_sums"] = (
-            ("partial", "draw", "year", "sex2", "age"),
-            np.stack(list(sums.values())),
+            self.done[code] = _summarise(part_cells, self.req.draws)
+            for agg in self.member_of.get(code, []):
+                engine.accumulate(self.sums, agg, part_cells)
+                self.counts[agg] = self.counts.get(agg, 0) + 1
+
+    def finish(self) -> xr.Dataset:
+        """``stats`` of the part's areas and aggregates, ``partial_sums`` and ``members`` of
+        the aggregates it shares with other parts (see :func:`project_population_part`)."""
+        req, done, sums = self.req, self.done, self.sums
+        complete = [a for a in sums if set(req.scope.aggregates[a]) <= self.mine]
+        for agg in complete:
+            done[agg] = _summarise(sums.pop(agg), req.draws)
+        horizon = req.until - req.base_year + 1
+        shape = (len(STAT_NAMES), horizon, 3, AGES.size + 1)
+        ds = xr.Dataset(
+            {
+                "stats": (
+                    ("done", "stat", "year", "sex", "cell"),
+                    np.stack(list(done.values())) if done else np.empty((0, *shape)),
+                )
+            },
+            coords={"done": list(done)},
         )
-        ds["members"] = ("partial", np.array([counts[a] for a in sums], dtype=np.int64))
-        ds = ds.assign_coords(partial=list(sums))
-    return ds.assign_attrs(part=part, parts=parts)
+        if sums:
+            ds["partial_sums"] = (
+                ("partial", "draw", "year", "sex2", "age"),
+                np.stack(list(sums.values())),
+            )
+            ds["members"] = ("partial", np.array([self.counts[a] for a in sums], dtype=np.int64))
+            ds = ds.assign_coords(partial=list(sums))
+        return ds
 
 
 def combine_population_parts(

@@ -20,7 +20,7 @@ from forecasting import geography
 from forecasting.io.inputs import Inputs
 from forecasting.release.registry import (
     BuildContext,
-    CombineFn,
+    BuildFn,
     Product,
     UnitFn,
     register,
@@ -75,64 +75,142 @@ POPULATION_CUBES = (
 LABOUR_CUBES = (*POPULATION_CUBES, "employment_by_age_education", "commuting", "registers")
 
 
-#: Registered before the register forecasts: their labour force after the last published
-#: year grows with it (one labour force per area and year, forecasting.labour_force).
-#: Parts of a national labour supply (runs of whole kernel calls, as the projection's), each
-#: a task, plus the unit ``BY_AGE`` (the expected employed by age); an area release has one
-#: part. The combine gives the numbers of one ``labour_supply`` call (tests/test_labour_split.py).
-LABOUR_PARTS = 4
+#: The base projection's draws are simulated once for two products: ``demography_base``
+#: (not published) runs a national projection in ``POPULATION_PARTS`` parts (runs of whole
+#: kernel calls, each a task, enough for two workers to share them evenly) and takes both
+#: the population's and the labour supply's part statistics from the very same draws
+#: (:func:`forecasting.demography.labour.demography_part`), plus the unit ``BY_AGE`` (the
+#: expected employed by age); an area release has one part. Its combine gives the numbers of
+#: one ``project_population`` and one ``labour_supply`` call with the projection's seed
+#: (tests/test_demography_shared.py), which ``population_projection`` and ``labour_supply``
+#: publish: the labour supply's ``population`` is the projection's total.
+POPULATION_PARTS = 4
 BY_AGE = "by_age"
+DEMOGRAPHY_BASE = "demography_base"
+#: Name prefixes of the population's and the labour supply's variables and dims in the
+#: parts of ``demography_base`` (both are in one part's dataset), and the labour supply's in
+#: its combined dataset, whose 0-d variables ``*_ATTRS`` carry each product's attrs.
+POP, LAB = "population__", "labour__"
+POPULATION_ATTRS, LABOUR_ATTRS = "population_attrs", "labour_supply_attrs"
 
 
-def _labour_units(ctx: BuildContext) -> list[str]:
-    parts = LABOUR_PARTS if ctx.scope == "national" else 1
+def _demography_units(ctx: BuildContext) -> list[str]:
+    parts = POPULATION_PARTS if ctx.scope == "national" else 1
     return [*(f"part{i}" for i in range(parts)), BY_AGE]
 
 
-def _labour_request(ctx: BuildContext, cubes: Inputs) -> dict[str, Any]:
-    """The keywords of ``labour_supply`` for the release: the projection's, its own seed."""
-    request = _population_request(ctx, cubes, "base")
-    return {**request, "seed": ctx.seed_for("labour_supply")}
+def _prefixed(ds: xr.Dataset, prefix: str) -> xr.Dataset:
+    """``ds`` with ``prefix`` before the name of every variable and dim (attrs kept)."""
+    return ds.rename(
+        {name: f"{prefix}{name}" for name in {*map(str, ds.variables), *map(str, ds.dims)}}
+    )
 
 
-def _labour_unit(
+def _unprefixed(ds: xr.Dataset, prefix: str) -> xr.Dataset:
+    """The variables of ``ds`` named with ``prefix``, without it (the attrs of ``ds``)."""
+    sub = ds[[name for name in map(str, ds.data_vars) if name.startswith(prefix)]]
+    names = {*map(str, sub.variables), *map(str, sub.dims)}
+    return sub.rename(
+        {name: name.removeprefix(prefix) for name in names if name.startswith(prefix)}
+    )
+
+
+def _demography_unit(
     ctx: BuildContext, unit: str, inputs: Mapping[str, xr.Dataset], cubes: Inputs
 ) -> xr.Dataset:
-    """One part of the labour supply's statistics, or its employed by age (``BY_AGE``), from
-    the base rates the projections share (estimated once per process and build)."""
-    from forecasting.demography.labour import labour_by_age, labour_supply_part
+    """One part of the base projection's population and labour statistics from one
+    simulation, or the labour supply's employed by age (``BY_AGE``), from the base rates the
+    projections share (estimated once per process and build)."""
+    from forecasting.demography.labour import demography_part, labour_by_age
 
-    request = _labour_request(ctx, cubes)
+    request = _population_request(ctx, cubes, "base")
     rateset = _labour_rates(ctx, cubes)
     if unit == BY_AGE:
         return labour_by_age(cubes, rateset=rateset, **request)
-    parts = len(_labour_units(ctx)) - 1
-    part = int(unit.removeprefix("part"))
-    return labour_supply_part(cubes, part=part, parts=parts, rateset=rateset, **request)
+    parts = len(_demography_units(ctx)) - 1
+    population, labour = demography_part(
+        cubes, part=int(unit.removeprefix("part")), parts=parts, rateset=rateset, **request
+    )
+    return xr.merge([_prefixed(population, POP), _prefixed(labour, LAB)]).assign_attrs(
+        population.attrs
+    )
 
 
-def _labour_combine(
+def _demography_combine(
     ctx: BuildContext,
     parts: Mapping[str, xr.Dataset],
     inputs: Mapping[str, xr.Dataset],
     cubes: Inputs,
 ) -> xr.Dataset:
-    """The labour supply from its parts: the same numbers as one ``labour_supply`` call."""
+    """The base projection and its labour supply from the parts, in one dataset: the
+    projection's variables, the labour supply's prefixed with ``LAB``, and each one's attrs
+    on a 0-d variable (``POPULATION_ATTRS``, ``LABOUR_ATTRS``)."""
     from forecasting.demography.labour import combine_labour_parts
+    from forecasting.demography.projection import combine_population_parts
 
-    statistics = [parts[u] for u in sorted(parts) if u != BY_AGE]
-    return combine_labour_parts(cubes, statistics, parts[BY_AGE], **_labour_request(ctx, cubes))
+    request = _population_request(ctx, cubes, "base")
+    pieces = [parts[u] for u in sorted(parts) if u != BY_AGE]
+    population = combine_population_parts(
+        cubes, [_unprefixed(p, POP).assign_attrs(p.attrs) for p in pieces], **request
+    )
+    labour = combine_labour_parts(
+        cubes, [_unprefixed(p, LAB).assign_attrs(p.attrs) for p in pieces], parts[BY_AGE],
+        **request,
+    )  # fmt: skip
+    both = xr.merge(
+        [population, labour.rename_vars({v: f"{LAB}{v}" for v in map(str, labour.data_vars)})],
+        join="exact",
+        combine_attrs="override",
+    )
+    both[POPULATION_ATTRS] = xr.DataArray(np.int8(0), attrs=population.attrs)
+    both[LABOUR_ATTRS] = xr.DataArray(np.int8(0), attrs=labour.attrs)
+    return both
+
+
+def _population_projection(
+    ctx: BuildContext, inputs: Mapping[str, xr.Dataset], cubes: Inputs
+) -> xr.Dataset:
+    """The base projection of ``demography_base``, as one ``project_population`` call."""
+    both = inputs[DEMOGRAPHY_BASE]
+    names = [v for v in map(str, both.data_vars) if not v.startswith(LAB) and "attrs" not in v]
+    out = both[names]
+    out.attrs = dict(both[POPULATION_ATTRS].attrs)
+    return out
+
+
+def _labour_supply(
+    ctx: BuildContext, inputs: Mapping[str, xr.Dataset], cubes: Inputs
+) -> xr.Dataset:
+    """The labour supply of ``demography_base``, as one ``labour_supply`` call with the
+    projection's keywords and seed."""
+    both = inputs[DEMOGRAPHY_BASE]
+    out = _unprefixed(both, LAB)
+    out.attrs = dict(both[LABOUR_ATTRS].attrs)
+    return out
 
 
 register(
     Product(
+        name=DEMOGRAPHY_BASE,
+        stage="demography",
+        requires=("forecasting.demography.labour:demography_part",),
+        cubes=LABOUR_CUBES,
+        units=_demography_units,
+        build_unit=_demography_unit,
+        combine=_demography_combine,
+        publish=False,
+    )
+)
+#: Registered before the register forecasts: their labour force after the last published
+#: year grows with it (one labour force per area and year, forecasting.labour_force).
+register(
+    Product(
         name="labour_supply",
         stage="demography",
-        requires=("forecasting.demography.labour:labour_supply_part",),
+        requires=("forecasting.demography.labour:demography_part",),
         cubes=LABOUR_CUBES,
-        units=_labour_units,
-        build_unit=_labour_unit,
-        combine=_labour_combine,
+        needs=(DEMOGRAPHY_BASE,),
+        build=_labour_supply,
         metrics=lambda ds: {"areas": int(ds.sizes["area"])},
     )
 )
@@ -583,16 +661,6 @@ register(
 )
 
 
-#: Parts of a national projection (runs of whole kernel calls, each a task): enough for two
-#: workers to share the three variants evenly; an area release projects in one part.
-POPULATION_PARTS = 4
-
-
-def _population_units(ctx: BuildContext) -> list[str]:
-    parts = POPULATION_PARTS if ctx.scope == "national" else 1
-    return [f"part{i}" for i in range(parts)]
-
-
 def _population_request(ctx: BuildContext, cubes: Inputs, immigration: str) -> dict[str, Any]:
     """The keywords of ``project_population`` for the release, from the latest base year
     with data in ``cubes``."""
@@ -666,63 +734,44 @@ def _read_only(rateset: Any) -> Any:
     return rateset
 
 
-def _population_part(immigration: str) -> UnitFn:
-    def build_unit(
-        ctx: BuildContext, unit: str, inputs: Mapping[str, xr.Dataset], cubes: Inputs
-    ) -> xr.Dataset:
-        from forecasting.demography.projection import project_population_part
+def _population_variant(immigration: str) -> BuildFn:
+    def build(ctx: BuildContext, inputs: Mapping[str, xr.Dataset], cubes: Inputs) -> xr.Dataset:
+        """The ``immigration`` variant as a deterministic path: the expected path of the
+        projection (``draws=0``, bounds NaN), as statistical agencies publish variants; the
+        base projection carries the uncertainty."""
+        from forecasting.demography.projection import project_population
 
-        return project_population_part(
-            cubes, part=int(unit.removeprefix("part")), parts=len(_population_units(ctx)),
-            rateset=_demography_rates(ctx, cubes, immigration),
-            **_population_request(ctx, cubes, immigration),
-        )  # fmt: skip
-
-    return build_unit
-
-
-def _population_combine(immigration: str) -> CombineFn:
-    def combine(
-        ctx: BuildContext,
-        parts: Mapping[str, xr.Dataset],
-        inputs: Mapping[str, xr.Dataset],
-        cubes: Inputs,
-    ) -> xr.Dataset:
-        """The projection from its parts: the same numbers as one ``project_population``
-        call (tests/test_release_split.py)."""
-        from forecasting.demography.projection import combine_population_parts
-
-        return combine_population_parts(
-            cubes, [parts[u] for u in sorted(parts)], **_population_request(ctx, cubes, immigration)
+        request = {**_population_request(ctx, cubes, immigration), "draws": VARIANT_DRAWS}
+        return project_population(
+            cubes, rateset=_demography_rates(ctx, cubes, immigration), **request
         )
 
-    return combine
+    return build
 
 
 register(
     Product(
         name="population_projection",
         stage="demography",
-        requires=("forecasting.demography.projection:project_population_part",),
+        requires=("forecasting.demography.labour:demography_part",),
         cubes=POPULATION_CUBES,
-        units=_population_units,
-        build_unit=_population_part("base"),
-        combine=_population_combine("base"),
+        needs=(DEMOGRAPHY_BASE,),
+        build=_population_projection,
         metrics=_area_count,
     )
 )
 
-#: The low and high immigration variants of the projection (``/v1/population?variant=``).
+#: The low and high immigration variants of the projection (``/v1/population?variant=``):
+#: expected paths, without draws (their ``lo80``..``hi95`` are NaN).
+VARIANT_DRAWS = 0
 for _variant in ("low", "high"):
     register(
         Product(
             name=f"population_projection_{_variant}",
             stage="demography",
-            requires=("forecasting.demography.projection:project_population_part",),
+            requires=("forecasting.demography.projection:project_population",),
             cubes=(*POPULATION_CUBES, "projection_2024"),
-            units=_population_units,
-            build_unit=_population_part(_variant),
-            combine=_population_combine(_variant),
+            build=_population_variant(_variant),
             metrics=_area_count,
         )
     )

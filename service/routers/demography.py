@@ -37,7 +37,8 @@ VariantQuery = Annotated[
     Literal["base", "low", "high"],
     Query(
         description="immigration variant: base (the recent five years' national level), low "
-        "(2015-2019 level), high (Statistics Finland's 2024 projection's level)"
+        "(2015-2019 level), high (Statistics Finland's 2024 projection's level); low and high "
+        "are deterministic expected paths, their bounds lo80..hi95 null"
     ),
 ]
 
@@ -120,7 +121,10 @@ def population(
     """Cohort-component projection on 31 December of each year by sex and single age, with
     80 % and 95 % intervals from the stochastic projection (age 100 = 100 and over). With
     ``total=true``, totals over age with their own intervals (from the draws, not summed).
-    ``variant``: the immigration variant, ``base`` (the default), ``low`` or ``high``.
+    ``variant``: the immigration variant, ``base`` (the default), ``low`` or ``high``; the
+    low and high variants are deterministic paths (the expected path, no draws), as
+    statistical agencies publish variants: their bounds are null, the base carries the
+    uncertainty.
     """
     name = "population_projection" if variant == "base" else f"population_projection_{variant}"
     return filters.serve(query, name, total)
