@@ -376,7 +376,8 @@ def report(figures: dict[str, Any]) -> str:
     lines = ["# Release store and release build: figures", ""]
     lines += [
         f"Measured {figures['when']} on {os.cpu_count()} cores with "
-        f"`python benchmarks/bench_release.py` (load average at the start: "
+        f"`{' '.join(['python benchmarks/bench_release.py', *sys.argv[1:]])}` "
+        f"(load average at the start: "
         f"{figures.get('load_average', 'not recorded')}).",
         "",
     ]
