@@ -38,6 +38,14 @@ class Scope:
         """Output order: municipalities, then aggregates."""
         return [*self.municipalities, *self.aggregates]
 
+    def member_of(self) -> dict[str, list[str]]:
+        """``municipality -> the aggregates it belongs to``."""
+        out: dict[str, list[str]] = {}
+        for agg, members in self.aggregates.items():
+            for code in members:
+                out.setdefault(code, []).append(agg)
+        return out
+
 
 def scope_for(kind: str, area: str) -> Scope:
     """``kind="area"``: the members of ``area`` and ``area`` itself (if an aggregate);
@@ -108,10 +116,7 @@ def run(
     municipalities ``codes`` to additive components (n, D, ...) (float64).
     """
     remaining = {agg: len(members) for agg, members in scope.aggregates.items()}
-    member_of: dict[str, list[str]] = {}
-    for agg, members in scope.aggregates.items():
-        for code in members:
-            member_of.setdefault(code, []).append(agg)
+    member_of = scope.member_of()
     sums: dict[str, np.ndarray] = {}
     order = _order(scope)
     for start in range(0, len(order), chunk):

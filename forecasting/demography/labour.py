@@ -37,8 +37,11 @@ from forecasting.demography import _data, engine
 from forecasting.demography.assumptions import DemographyAssumptions, LabourAssumption
 from forecasting.demography.projection import (
     STATS,
+    PopulationPart,
     Request,
     input_cubes,
+    part_calls,
+    simulate_part,
     stamp_output,
     validate_request,
 )
@@ -759,7 +762,7 @@ def labour_supply_part(
     into the very numbers of one :func:`labour_supply` call.
 
     The part simulates its runs of whole kernel calls
-    (:func:`~forecasting.demography.projection.split_parts`), exactly the calls of the whole
+    (:func:`~forecasting.demography.projection.part_calls`), exactly the calls of the whole
     run (draws are seeded per draw and municipality). It returns ``stats`` (done, indicator,
     stat, year) of its municipalities and of the aggregates wholly inside it, and for every
     other aggregate ``partial_sums`` (partial, draw, year, component): its members' component
@@ -776,18 +779,11 @@ def labour_supply_part(
         A parameter is out of range, ``draws=0`` with several parts (the expected path's
         persons are fractional too), or ``rateset`` does not match the request.
     """
-    from forecasting.demography.projection import split_parts
-
     req = validate_request(cubes, base_year, until, scope, area, draws, seed, assumptions)
-    if not 0 <= part < parts:
-        raise ValidationError("part", f"must lie in 0..{parts - 1}")
-    if req.draws == 0 and parts > 1:
-        raise ValidationError("parts", "the expected path (draws=0) is computed in one part")
+    calls = part_calls(req, part, parts)
     rateset, rates, ratio = _prepare_rates(cubes, req, rateset)
-    calls = split_parts(req.scope, parts)[part]
     accumulator = LabourPart(req, calls, rates, ratio)
-    for codes in calls:
-        accumulator.add(codes, engine.simulate(rateset, codes, req.draws, req.seed))
+    simulate_part(rateset, req, calls, accumulator)
     return accumulator.finish().assign_attrs(part=part, parts=parts)
 
 
@@ -801,7 +797,7 @@ class LabourPart:
     req
         The validated request.
     calls
-        The part's kernel calls (:func:`~forecasting.demography.projection.split_parts`).
+        The part's kernel calls (:func:`~forecasting.demography.projection.part_calls`).
     rates, ratio
         Employment rates (area, year, age) and labour force per employed (area,), as
         :func:`_prepare_rates` gives them.
@@ -814,10 +810,7 @@ class LabourPart:
         self.comp = labour_components(rates, ratio, req.assumptions.labour.retirement_min_age)
         self.mine = {c for call in calls for c in call}
         order = {c: i for i, c in enumerate(c for call in engine.chunks(req.scope) for c in call)}
-        self.member_of: dict[str, list[str]] = {}
-        for agg, members in req.scope.aggregates.items():
-            for code in members:
-                self.member_of.setdefault(code, []).append(agg)
+        self.member_of = req.scope.member_of()
         # aggregates of this part that began in an earlier one: their members' values go out
         self.continued = {
             agg
@@ -904,21 +897,12 @@ def demography_part(
     ValidationError
         As :func:`labour_supply_part`.
     """
-    from forecasting.demography.projection import PopulationPart, split_parts
-
     req = validate_request(cubes, base_year, until, scope, area, draws, seed, assumptions)
-    if not 0 <= part < parts:
-        raise ValidationError("part", f"must lie in 0..{parts - 1}")
-    if req.draws == 0 and parts > 1:
-        raise ValidationError("parts", "the expected path (draws=0) is computed in one part")
+    calls = part_calls(req, part, parts)
     rateset, rates, ratio = _prepare_rates(cubes, req, rateset)
-    calls = split_parts(req.scope, parts)[part]
     population = PopulationPart(req, calls)
     labour = LabourPart(req, calls, rates, ratio)
-    for codes in calls:
-        pop = engine.simulate(rateset, codes, req.draws, req.seed)
-        population.add(codes, pop)
-        labour.add(codes, pop)
+    simulate_part(rateset, req, calls, population, labour)
     attrs = {"part": part, "parts": parts}
     return population.finish().assign_attrs(attrs), labour.finish().assign_attrs(attrs)
 

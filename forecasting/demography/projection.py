@@ -12,6 +12,7 @@ base year after the single-age population (2019) also
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -358,16 +359,44 @@ def project_population_part(
         fractional, so its sums depend on the grouping), or ``rateset`` does not match.
     """
     req = validate_request(cubes, base_year, until, scope, area, draws, seed, assumptions)
+    calls = part_calls(req, part, parts)
+    accumulator = PopulationPart(req, calls)
+    simulate_part(_checked_rateset(cubes, req, rateset), req, calls, accumulator)
+    return accumulator.finish().assign_attrs(part=part, parts=parts)
+
+
+def part_calls(req: Request, part: int, parts: int) -> list[list[str]]:
+    """The kernel calls of part ``part`` of ``parts`` of ``req`` (:func:`split_parts`).
+
+    Raises
+    ------
+    ValidationError
+        ``part`` outside ``0..parts - 1``, or ``draws=0`` with several parts (the expected
+        path is fractional, so its sums depend on the grouping).
+    """
     if not 0 <= part < parts:
         raise ValidationError("part", f"must lie in 0..{parts - 1}")
     if req.draws == 0 and parts > 1:
         raise ValidationError("parts", "the expected path (draws=0) is computed in one part")
-    rateset = _checked_rateset(cubes, req, rateset)
-    calls = split_parts(req.scope, parts)[part]
-    accumulator = PopulationPart(req, calls)
+    return split_parts(req.scope, parts)[part]
+
+
+def simulate_part(
+    rateset: RateSet, req: Request, calls: list[list[str]], *accumulators: PartAccumulator
+) -> None:
+    """Run the kernel calls ``calls`` in the engine's order, each call's population draws
+    handed to every accumulator (which only read them): one simulation feeds several
+    products' part statistics."""
     for codes in calls:
-        accumulator.add(codes, engine.simulate(rateset, codes, req.draws, req.seed))
-    return accumulator.finish().assign_attrs(part=part, parts=parts)
+        pop = engine.simulate(rateset, codes, req.draws, req.seed)
+        for accumulator in accumulators:
+            accumulator.add(codes, pop)
+
+
+class PartAccumulator(Protocol):
+    """Part statistics fed with the population draws of a part's kernel calls."""
+
+    def add(self, codes: list[str], pop: np.ndarray) -> None: ...
 
 
 class PopulationPart:
@@ -386,10 +415,7 @@ class PopulationPart:
     def __init__(self, req: Request, calls: list[list[str]]):
         self.req = req
         self.mine = {c for call in calls for c in call}
-        self.member_of: dict[str, list[str]] = {}
-        for agg, members in req.scope.aggregates.items():
-            for code in members:
-                self.member_of.setdefault(code, []).append(agg)
+        self.member_of = req.scope.member_of()
         self.done: dict[str, np.ndarray] = {}
         self.sums: dict[str, np.ndarray] = {}
         self.counts: dict[str, int] = {}
