@@ -16,6 +16,7 @@ every download route of a test release and fails on one).
 
 from __future__ import annotations
 
+from service.i18n_products import TABLE_LANGS as _LANGS
 from service.i18n_products import VARIABLES, WORDS
 
 #: Column name -> (fi, sv, en).
@@ -128,7 +129,6 @@ COLUMNS = {
     "severity": ("Vakavuus", "Allvarlighetsgrad", "Severity"),
 }  # fmt: skip
 
-_LANGS = ("fi", "sv", "en")
 #: What ``<dim>_name``'s code column and a ``_status`` column add to a heading.
 _CODE = ("koodi", "kod", "code")
 _STATUS = ("tila", "status", "status")

@@ -132,18 +132,19 @@ VALUES = {
     "bounds_summed": ("vuosittaiset rajat summattu", "årens gränser summerade", "yearly bounds summed"),
 }  # fmt: skip
 
-_LANGS = ("fi", "sv", "en")
+#: The languages of every ``(fi, sv, en)`` tuple of these tables (and of service.i18n_columns).
+TABLE_LANGS: tuple[str, ...] = ("fi", "sv", "en")
 
 
 def value_label(value: str, lang: str) -> str:
     """A product cell's text value (:data:`VALUES`) in ``lang``; other text unchanged."""
     words = VALUES.get(value)
-    return words[_LANGS.index(lang) if lang in _LANGS else 0] if words else value
+    return words[TABLE_LANGS.index(lang) if lang in TABLE_LANGS else 0] if words else value
 
 
 def product_texts(lang: str) -> dict[str, str]:
     """The words above in ``lang``: page words, ``src_<cube>`` and register variable names."""
-    i = _LANGS.index(lang) if lang in _LANGS else 0
+    i = TABLE_LANGS.index(lang) if lang in TABLE_LANGS else 0
     out = {key: words[i] for key, words in WORDS.items()}
     out.update({f"src_{cube}": names[i] for cube, names in SOURCES.items()})
     out.update({key: names[i] for key, names in VARIABLES.items()})
