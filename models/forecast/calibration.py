@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from sklearn.isotonic import isotonic_regression
 
 #: Horizon bands of the band factors: steps 1-12, 13-24 and 25 or more after the last data.
 BAND_EDGES = (12, 24)
@@ -256,12 +257,6 @@ def factors_at(steps: np.ndarray, table: np.ndarray) -> np.ndarray:
 
 def isotonic(values: np.ndarray) -> np.ndarray:
     """The non-decreasing sequence nearest ``values`` in least squares (pool adjacent
-    violators): factors that grow with the horizon, a one-origin spike spread over its
-    neighbours instead of standing alone."""
-    blocks: list[list[float]] = []  # [mean, count]
-    for v in np.asarray(values, float):
-        blocks.append([v, 1.0])
-        while len(blocks) > 1 and blocks[-2][0] > blocks[-1][0]:
-            (m2, n2), (m1, n1) = blocks.pop(), blocks.pop()
-            blocks.append([(m1 * n1 + m2 * n2) / (n1 + n2), n1 + n2])
-    return np.concatenate([np.full(int(n), m) for m, n in blocks])
+    violators, :func:`sklearn.isotonic.isotonic_regression`): factors that grow with the
+    horizon, a one-origin spike spread over its neighbours instead of standing alone."""
+    return isotonic_regression(np.asarray(values, float), increasing=True)
