@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -83,8 +84,11 @@ class ServiceSettings(BaseModel):
     scenario_nice: int = Field(default=10, ge=0, le=19)
     # Start-up warm-up of the worker processes: the baseline runs (default area, draws and
     # seed, 60 months) of windows starting this many months after the newest register data
-    # (0: the dashboard form's default start); empty: the calibration and kernels only.
-    scenario_warm_months: list[int] = Field(default_factory=lambda: [0, 3, 6])
+    # (0: the dashboard form's default start; 0-24, at most 12 windows); empty: the calibration
+    # and kernels only.
+    scenario_warm_months: list[Annotated[int, Field(ge=0, le=24)]] = Field(
+        default_factory=lambda: [0, 3, 6], max_length=12
+    )
     # Baseline runs shared by the worker processes (and kept across restarts) as files here,
     # at most scenario_baseline_bytes (a 1,000-draw, 60-month TA23 run is about 45 MB);
     # None: each worker keeps its own in memory only.

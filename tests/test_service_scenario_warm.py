@@ -225,3 +225,16 @@ def test_two_worker_processes_compute_each_warm_window_once_and_share_it(cubes, 
     for run in runs:
         assert run.result.equals(want)
     assert runs[0].result.attrs == want.attrs
+
+
+@pytest.mark.parametrize("months", [[-3], [25], list(range(13))])
+def test_warm_months_outside_the_stated_range_are_refused_at_start(months):
+    """Warm windows are months after the newest data, 0-24, at most 12 of them: a
+    configuration outside that is refused when the settings are read, not logged later."""
+    from pydantic import ValidationError
+
+    from forecasting.settings import ServiceSettings
+
+    with pytest.raises(ValidationError, match="scenario_warm_months"):
+        ServiceSettings(scenario_warm_months=months)
+    assert ServiceSettings(scenario_warm_months=[0, 24]).scenario_warm_months == [0, 24]
