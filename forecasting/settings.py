@@ -39,6 +39,9 @@ class ScenarioSettings(BaseModel):
     max_draws: int = 5000
     max_horizon_months: int = 120
     default_draws: int = 1000
+    #: Draws the dashboard's scenario form offers (a quicker answer on a page; the API's
+    #: default is default_draws); the start-up warm-up computes the form's baselines at it.
+    form_draws: int = Field(default=500, ge=1)
     #: draws x municipalities x months of one run (about 110 bytes each in the results):
     #: TA23 at the caps above, about 400 MB; larger areas get fewer draws
     max_draw_municipality_months: int = 3_600_000

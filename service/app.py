@@ -117,6 +117,8 @@ def _context(
                 else ()
             ),
             release=releases.current_id,
+            # the form's runs are capped at the default draws (dashboard.scenarios)
+            form_draws=min(settings.scenario.form_draws, settings.scenario.default_draws),
             queue=RunQueue(
                 # one queue thread per worker process: two processes run two runs at once
                 workers=max(1, settings.service.scenario_processes),

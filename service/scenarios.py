@@ -467,6 +467,9 @@ class ScenarioService:
     release
         ``() -> the current release id``: the warm-up's ``register_forecast`` baselines
         follow its register forecasts (``targets``), as the dashboard form's runs do.
+    form_draws
+        Draws of the dashboard form's runs (``scenario.form_draws``): the warm-up's
+        ``register_forecast`` baselines (the form's) are computed at it; None: the default.
     queue
         Admission and threads of runs (default: one thread per run allowed at once,
         :attr:`parallel_runs`, 6 waiting, 2 per client).
@@ -484,6 +487,7 @@ class ScenarioService:
         warm_area: str = geography.MIKKELI_AREA,
         warm_months: tuple[int, ...] | list[int] = (),
         release: Callable[[], str | None] | None = None,
+        form_draws: int | None = None,
         queue: RunQueue | None = None,
     ):
         self.runner = runner
@@ -495,6 +499,7 @@ class ScenarioService:
         self.warm_area = warm_area
         self.warm_months = tuple(warm_months)
         self.release = release
+        self.form_draws = form_draws
         #: Seconds the last :meth:`warm` took (None until it has finished).
         self.warm_s: float | None = None
         self._warmed = threading.Event()
@@ -644,13 +649,14 @@ class ScenarioService:
         """``(spec, months after the newest data, targets)`` of each baseline run the
         warm-up computes: for each of ``warm_months``, the dashboard form's baseline (the
         release's register forecasts as targets, when it has them for ``warm_area``) and
-        the API's default (persistence). Default draws and seed (the release seed), as a
-        planner's form leaves them; empty when the runner cannot warm baselines."""
+        the API's default (persistence), each at the draws its runs use (:attr:`form_draws`
+        and the default) and the default seed (the release seed), as a planner leaves it;
+        empty when the runner cannot warm baselines."""
         if not callable(getattr(self.runner, "warm_baseline", None)) or not self.warm_months:
             return []
         try:
             release_id = self.release() if self.release is not None else None
-            forecast = self._warm_spec("register_forecast")
+            forecast = self._warm_spec("register_forecast", draws=self.form_draws)
             targets = self.targets(forecast, release_id) if self.targets is not None else None
         except Exception as exc:  # no release, or an unreadable one: persistence only
             log.warning("scenario warm-up without the release's forecasts: %s", exc)

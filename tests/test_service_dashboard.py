@@ -185,3 +185,32 @@ def test_scenario_page_names_the_presets_in_the_page_language(client, lang, titl
     assert ("mantyharju_manufacturing_closure", title) in items
     assert len(items) == 2  # the two presets of tests/service_data.py
     assert all(text != pid and "_" not in text for pid, text in items)  # no raw ids shown
+
+
+def test_scenario_form_draws_come_from_the_settings_and_match_the_warm_up(service_store, tmp_path):
+    """The form's runs use ``scenario.form_draws`` (capped at the default draws), and the
+    service's warm-up computes the form's baselines at that very number, so a planner's
+    first form run finds its baseline computed; a number typed in the form is kept."""
+    from fastapi.testclient import TestClient
+
+    from forecasting.settings import ScenarioSettings
+    from service.app import create_app
+    from tests.service_data import make_settings, stub_scenario_runner
+
+    seen = []
+
+    def runner(spec, baseline=None):
+        seen.append(spec)
+        return stub_scenario_runner(spec)
+
+    settings = make_settings(service_store, f"sqlite:///{tmp_path / 'a.sqlite'}")
+    settings.scenario = ScenarioSettings(form_draws=321, default_draws=1000)
+    app = create_app(settings, scenario_runner=runner)
+    with TestClient(app) as c:
+        params = {"run": 1, "municipality": "213", "industry": "F", "jobs": 120, "lang": "en"}
+        html = c.get("/scenarios", params=params).text
+        c.get("/scenarios", params={**params, "draws": 77})
+        c.get("/scenarios", params={**params, "draws": 4000})
+        assert app.state.context.scenarios.form_draws == 321
+    assert 'value="321"' in html
+    assert [s.draws for s in seen if s.name == "dashboard"] == [321, 77, 1000]

@@ -75,6 +75,7 @@ def test_the_warm_up_shares_out_the_default_windows_once_each():
         warm_area="TA23",
         warm_months=(0, 3, 6),
         release=lambda: "r1",
+        form_draws=500,
     )
     assert not service.warmed
     service.warm()
@@ -94,7 +95,11 @@ def test_the_warm_up_shares_out_the_default_windows_once_each():
         ("register_forecast", 0),
         ("persistence", 0),
     ]
-    assert {w[3:] for w in runner.warmed} == {(None, None, 60, "TA23")}
+    # The form's baselines (register forecasts) at the form's draws, the API's at the default.
+    assert {(w[0], *w[3:]) for w in runner.warmed} == {
+        ("register_forecast", 500, None, 60, "TA23"),
+        ("persistence", None, None, 60, "TA23"),
+    }
     assert runner.most == 2  # both workers busy, never more
     service.close()
 

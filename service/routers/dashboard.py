@@ -482,7 +482,7 @@ async def scenarios(
     industry: Annotated[str, Query(max_length=1)] = "C",
     jobs: Annotated[int, Query(ge=1, le=100_000)] = 300,
     start: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
-    draws: Annotated[int, Query(ge=1, le=5000)] = 500,
+    draws: Annotated[int | None, Query(ge=1, le=5000)] = None,
     run: bool = False,
 ) -> HTMLResponse:
     """The scenario form; with ``run`` its result. The run waits in the scenario queue
@@ -495,7 +495,9 @@ async def scenarios(
         "industry": industry,
         "jobs": jobs,
         "start": start or await run_in_threadpool(_first_forecast_month, context),
-        "draws": min(draws, context.settings.scenario.default_draws),
+        "draws": min(
+            draws or context.settings.scenario.form_draws, context.settings.scenario.default_draws
+        ),
     }
     result, message = None, ""
     if run:
