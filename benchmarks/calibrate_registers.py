@@ -4,9 +4,9 @@
     .venv/bin/python benchmarks/calibrate_registers.py --no-write
 
 For every tuning origin (:data:`forecasting.backtest.TUNING_ORIGINS`, never the evaluation
-ones) and variable, the published forecast of the whole national hierarchy is made without
-interval factors (same seeds and samples as :func:`forecasting.backtest.backtest_registers`)
-and compared with the registers 1-36 months later. Per variable, level and horizon band
+ones) and variable, the published forecast of the whole national hierarchy (its centres
+with :data:`forecasting.registers.LONG_REVERSION`) is made without interval factors (same
+seeds and samples as :func:`forecasting.backtest.backtest_registers`) and compared with the registers 1-36 months later. Per variable, level and horizon band
 (steps 1-12, 13-24, 25-36) the factors are the split-conformal quantiles of
 :func:`models.forecast.calibration.interval_scores` at 80 % and 95 %
 (:func:`models.forecast.calibration.factor_table`). They are written to
@@ -35,6 +35,7 @@ from forecasting.registers import (  # noqa: E402
     VARIABLES,
     forecast_variable,
     hierarchy_panel,
+    labour_path,
     national_hierarchy,
     registers_cube,
 )
@@ -86,7 +87,8 @@ def raw_forecasts(ds: Any, origins: tuple[str, ...]) -> dict[str, dict[str, np.n
             panel = hierarchy_panel(ds, variable, hier, end)
             fc = forecast_variable(
                 panel, hier, hier.rows, horizon, n_samples=N_SAMPLES,
-                rng=np.random.default_rng(stream),
+                rng=np.random.default_rng(stream), variable=variable, factors=False,
+                labour=labour_path(ds, hier, hier.rows, end, horizon),
             )  # fmt: skip
             actual = ds[variable].sel(area=list(hier.rows)).transpose("area", "time").values
             pad = BACKTEST_HORIZON - horizon

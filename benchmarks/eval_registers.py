@@ -47,6 +47,7 @@ from forecasting.registers import (  # noqa: E402
     bottom_values,
     forecast_variable,
     hierarchy_panel,
+    labour_path,
     national_hierarchy,
     registers_cube,
 )
@@ -270,7 +271,7 @@ def turn_check(ds: Any, n_samples: int = 1000, seed: int = 20260601) -> pd.DataF
         began = time.process_time()
         fc = forecast_variable(
             panel, hier, hier.rows, h, rng=np.random.default_rng(stream), n_samples=n_samples,
-            variable=variable,
+            variable=variable, labour=labour_path(ds, hier, hier.rows, end, h),
         )  # fmt: skip
         cpu_ours = time.process_time() - began
         methods = {"ours": (fc.point[:, -1], {k: v[:, -1] for k, v in fc.bounds.items()})}

@@ -35,6 +35,7 @@ from forecasting.registers import (
     forecast_variable,
     hierarchy_panel,
     labour_force_forecast,
+    labour_path,
     national_hierarchy,
     one_blas_thread,
     vacancy_ceiling,
@@ -187,7 +188,7 @@ def _backtest_one(
     panel = hierarchy_panel(ds, variable, hier, end)
     fc = forecast_variable(
         panel, hier, rows, horizon, n_samples=n_samples, rng=np.random.default_rng(stream),
-        variable=variable,
+        variable=variable, labour=labour_path(ds, hier, rows, end, horizon),
     )  # fmt: skip
     actual = ds[variable].sel(area=list(rows)).transpose("area", "time").values
     train = panel[hier.index(rows)]

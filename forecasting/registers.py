@@ -71,6 +71,7 @@ from models.forecast import (
 )
 from models.forecast.calibration import factors_at, respread, robust_spread, scale_bounds
 from models.forecast.hierarchy import HierarchicalForecast, forecast_hierarchy
+from models.forecast.reversion import revert_to_level
 
 VARIABLES = ("unemployed", "vacancies")
 STATISTICS = ("mean", "lo80", "hi80", "lo95", "hi95")
@@ -91,6 +92,16 @@ VACANCY_LF_SHARE = 0.5
 #: 36 months after the origins 2012-2020, 99 % of municipal series stayed below 3.1 times
 #: their earlier maximum).
 VACANCY_HISTORY_FACTOR = 3.0
+#: Mean reversion of long-horizon centres toward each municipality's long-run rate
+#: (:func:`models.forecast.reversion.revert_to_level` relative to the log labour force): the
+#: median log unemployment rate of the last ``years`` years up to the anchor times the
+#: labour-force path, pulled in with a ``half_life`` (months) after the first ``start``
+#: months after the latest data, which stay unchanged. Chosen on the tuning origins only
+#: (``benchmarks/long_centre.py``, docs/results/registers.md); vacancies none (their
+#: long-horizon MASE got worse with any pull there).
+LONG_REVERSION: dict[str, dict[str, float]] = {
+    "unemployed": {"half_life": 12.0, "start": 12, "years": 15, "weight": 1.0},
+}
 N_SAMPLES = 1000
 INNER_BLOCKS = 8  # yearly held-out blocks of the inner backtests (calibration, common shock)
 WEIGHT_BLOCKS = 3  # the most recent of them set the weights and MinT's variances
@@ -327,6 +338,8 @@ def forecast_variable(
     n_samples: int = N_SAMPLES,
     observed: np.ndarray | None = None,
     variable: str | None = None,
+    labour: np.ndarray | None = None,
+    factors: bool = True,
 ) -> VariableForecast:
     """Forecast ``rows`` (aggregates first, then their bottom series) from the panel ``Y``.
 
@@ -334,7 +347,11 @@ def forecast_variable(
     pooled member learns from all of them). ``observed`` ``(len(rows), horizon)``: counts
     seen after the anchor (NaN where not), which condition the forecast. With ``variable``
     (one of :data:`VARIABLES`) the reconciled bounds get that variable's level and band
-    factors (:func:`calibrate_intervals`); without it they are the sampled ones.
+    factors (:func:`calibrate_intervals`); without it they are the sampled ones. With
+    ``variable`` and ``labour`` ``(n_bottom, T + horizon)`` (the bottom series' labour
+    force up to the anchor and ahead, :func:`labour_path`) the centres of a variable in
+    :data:`LONG_REVERSION` revert toward their long-run rate (:func:`revert_centres`);
+    ``factors=False`` leaves the bounds sampled (for fitting the factors).
     """
     targets, S, is_bottom = hier.subset(rows)
     with one_blas_thread():
@@ -346,9 +363,61 @@ def forecast_variable(
     fc = VariableForecast(**vars(result), rows=rows)
     if variable is None:
         return fc
-    levels = tuple(hier.levels[i] for i in targets)
     steps = data_steps(horizon, observed)
+    params = LONG_REVERSION.get(variable)
+    if params is not None and labour is not None:
+        fc = revert_centres(fc, Y[targets][-S.shape[1] :], labour, steps, S, params)
+    if not factors:
+        return fc
+    levels = tuple(hier.levels[i] for i in targets)
     return calibrate_intervals(fc, variable, levels, steps, S, robust_spread(Y[targets]))
+
+
+def revert_centres(
+    fc: VariableForecast,
+    history: np.ndarray,
+    labour: np.ndarray,
+    steps: np.ndarray,
+    S: np.ndarray,
+    params: Mapping[str, float],
+) -> VariableForecast:
+    """``fc`` with its bottom centres reverted toward their long-run rate, aggregates moved
+    by the sums of their bottom series' changes (so the points stay coherent).
+
+    ``history`` ``(n_bottom, T)`` the bottom counts up to the anchor, ``labour`` ``(n_bottom,
+    T + h)`` their labour force (NaN-free where known), ``steps`` ``(h,)`` months after the
+    latest data, ``params`` those of :data:`LONG_REVERSION`. Each row's bounds move with its
+    point on the ``log1p`` scale (same widths there); ``base`` and ``bottom_up`` (the
+    members' own forecasts) are not touched.
+    """
+    nb, T = history.shape
+    h = fc.point.shape[1]
+    x = np.log(np.maximum(np.asarray(labour, float), 1.0))
+    old = np.log1p(fc.point[-nb:])
+    new = revert_to_level(
+        old, np.log1p(history), steps, half_life=float(params["half_life"]),
+        start=int(params["start"]), weight=float(params["weight"]), years=int(params["years"]),
+        x_hist=x[:, :T], x_ahead=x[:, T : T + h],
+    )  # fmt: skip
+    delta = np.expm1(new) - fc.point[-nb:]
+    point = np.maximum(fc.point + aggregate(S, delta), 0.0)
+    shift = np.log1p(point) - np.log1p(fc.point)
+    bounds = {k: np.expm1(np.log1p(v) + shift) for k, v in fc.bounds.items()}
+    return replace(fc, point=point, bounds=bounds)
+
+
+def labour_path(
+    ds: xr.Dataset, hier: Hierarchy, rows: tuple[str, ...], end: int, horizon: int
+) -> np.ndarray:
+    """Labour force ``(n_bottom, end + horizon)`` of the bottom series of ``rows``: months
+    ``0 .. end - 1`` from the cube (annual values; months without one filled forward, the
+    first ones backward), then :func:`labour_force_forecast` from data up to ``end``."""
+    _, S, _ = hier.subset(rows)
+    bottom = rows[len(rows) - S.shape[1] :]
+    lf = ds["labour_force"].sel(area=list(bottom)).transpose("area", "time").values[:, :end]
+    known = pd.DataFrame(lf.T).ffill().bfill().to_numpy().T
+    ahead = labour_force_forecast(ds, hier, bottom, end, horizon)
+    return np.concatenate([known, ahead], axis=1)
 
 
 def data_steps(horizon: int, observed: np.ndarray | None = None) -> np.ndarray:
@@ -703,10 +772,11 @@ def _variable_forecast(
         observed = np.full((len(rows), steps), np.nan)
         observed[:, : end - anchor] = observed_panel(ds, variable, hier, rows, anchor, end)
     panel = hierarchy_panel(ds, variable, hier, anchor)
+    labour = labour_path(ds, hier, rows, end, req.horizon)
     fc = forecast_variable(
         panel, hier, rows, steps,
         rng=np.random.default_rng(stream), n_samples=req.n_samples, observed=observed,
-        variable=variable,
+        variable=variable, labour=labour,
     )  # fmt: skip
     if variable == "vacancies":
         labour = labour_force_forecast(ds, hier, rows, end, req.horizon)
