@@ -6,8 +6,9 @@
 For every tuning origin (:data:`forecasting.backtest.TUNING_ORIGINS`, never the evaluation
 ones) and variable, the published forecast of the whole national hierarchy (its centres
 with :data:`forecasting.registers.LONG_REVERSION`) is made without interval factors (same
-seeds and samples as :func:`forecasting.backtest.backtest_registers`) and compared with the registers 1-36 months later. Per variable, level and horizon band
-(steps 1-12, 13-24, 25-36) the factors are the split-conformal quantiles of
+seeds and samples as :func:`forecasting.backtest.backtest_registers`) and compared with
+the registers 1-36 months later. Per variable, level and horizon band (steps 1-12, 13-24,
+25-36) the factors are the split-conformal quantiles of
 :func:`models.forecast.calibration.interval_scores` at 80 % and 95 %
 (:func:`models.forecast.calibration.factor_table`). They are written to
 ``forecasting/interval_factors.py``; the raw forecasts are cached in

@@ -1,13 +1,15 @@
 """Before / after table of the published register intervals from two backtest frames.
 
     .venv/bin/python benchmarks/compare_intervals.py BEFORE.pkl AFTER.pkl
+    .venv/bin/python benchmarks/compare_intervals.py BEFORE.pkl AFTER.pkl --mase
 
 The frames are ``benchmarks/eval_registers.py``'s cached ``build/eval_registers/ours-*.pkl``
 (:func:`forecasting.backtest.backtest_registers`) of the same origins from two versions of
 the code. Per variable, horizon band and level: the coverage of the reconciled 80 % and 95 %
 intervals and their MSIS95 (means over series and origins, as in ``eval_registers``), and
 whether the coverage lies within 75-85 / 91-98 %. Also prints the reconciled MASE of both,
-which an interval change must leave identical.
+which an interval change must leave identical; with ``--mase`` a column of the reconciled
+MASE before / after (for a change of the centres).
 """
 
 from __future__ import annotations
@@ -30,12 +32,14 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
     ].mean()
 
 
-def table(before: pd.DataFrame, after: pd.DataFrame) -> str:
+def table(before: pd.DataFrame, after: pd.DataFrame, mase: bool = False) -> str:
     b, a = summary(before), summary(after)
     rows = [
-        "| variable | band | level | coverage80 before / after | coverage95 before / after "
+        "| variable | band | level | "
+        + ("MASE before / after | " if mase else "")
+        + "coverage80 before / after | coverage95 before / after "
         "| MSIS95 before / after | in range after |",
-        "|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|" + ("---|" if mase else ""),
     ]
     keys = sorted(a.index, key=lambda k: (k[0], k[1], ORDER.get(k[2], 9)))
     for key in keys:
@@ -43,7 +47,8 @@ def table(before: pd.DataFrame, after: pd.DataFrame) -> str:
         ok = 0.75 <= y["coverage80"] <= 0.85 and 0.91 <= y["coverage95"] <= 0.98
         rows.append(
             f"| {key[0]} | {key[1]} | {key[2].replace('_', ' ')} "
-            f"| {100 * x['coverage80']:.1f} / {100 * y['coverage80']:.1f} "
+            + (f"| {x['mase']:.3f} / {y['mase']:.3f} " if mase else "")
+            + f"| {100 * x['coverage80']:.1f} / {100 * y['coverage80']:.1f} "
             f"| {100 * x['coverage95']:.1f} / {100 * y['coverage95']:.1f} "
             f"| {x['msis95']:.2f} / {y['msis95']:.2f} | {'met' if ok else 'NOT met'} |"
         )
@@ -55,7 +60,7 @@ def table(before: pd.DataFrame, after: pd.DataFrame) -> str:
 
 def main() -> None:
     before, after = (pd.read_pickle(p) for p in sys.argv[1:3])
-    print(table(before, after))
+    print(table(before, after, mase="--mase" in sys.argv[3:]))
 
 
 if __name__ == "__main__":

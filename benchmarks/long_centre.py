@@ -15,13 +15,14 @@ the municipalities (so they stay coherent, as the engine does it). Candidates:
   seasonal level (:func:`models.forecast.reversion.revert_to_level`), by half-life and
   window of years;
 - ``rate``: the same for the unemployment *rate* (level relative to the log labour force,
-  the labour force path ahead from :func:`forecasting.registers.labour_force_forecast`);
+  the labour force path ahead from :func:`forecasting.registers.labour_force_forecast`),
+  also with a slower pull over the first 12 months (``early hl``, the half-life there);
 - ``bias``: a long-horizon bias correction per step (the median municipal log error at that
   step over the other eight origins: leave-one-origin-out).
 
 MASE (seasonal naive in-sample scale) by level and band, mean over series and origins,
 as in :func:`forecasting.backtest.summarise`. Municipal centres at steps 1-12 change only
-for candidates with ``start`` 0.
+for candidates with ``start`` 0 or a finite early half-life.
 """
 
 from __future__ import annotations
@@ -131,7 +132,8 @@ def candidate_points(inp: Inputs, kind: str, **kw: float) -> list[np.ndarray]:
             x = {"x_hist": inp["x_hist"][k], "x_ahead": inp["x_ahead"][k]}
         new = revert_to_level(
             loc, inp["z"][k], steps, half_life=kw["half_life"], start=int(kw["start"]),
-            weight=kw.get("weight", 1.0), years=int(kw["years"]), **x,
+            weight=kw.get("weight", 1.0), years=int(kw["years"]),
+            early_half_life=kw.get("early_half_life", np.inf), **x,
         )  # fmt: skip
         out.append(np.expm1(new))
     return out
@@ -151,15 +153,18 @@ def bias_points(inp: Inputs, start: int = 12) -> list[np.ndarray]:
     return out
 
 
-def loo_row(inp: Inputs, name: str, fine: dict[str, list[np.ndarray]]) -> dict[str, object]:
+def loo_row(
+    inp: Inputs, name: str, fine: dict[str, list[np.ndarray]], bands: tuple[str, ...] = ("h13-36",)
+) -> dict[str, object]:
     """Leave-one-origin-out choice among ``fine``: for each tuning origin the candidate with
-    the lowest municipal h13-36 MASE on the other origins, scored on the held-out one."""
+    the lowest municipal MASE (summed over ``bands``) on the other origins, scored on the
+    held-out one."""
     K = len(inp["train"])
     per: dict[str, np.ndarray] = {}
     for key, pts in fine.items():
         point = with_bottom(inp, pts)
         per[key] = np.array(
-            [origin_mase(inp, point, k, "municipality", "h13-36") for k in range(K)]
+            [sum(origin_mase(inp, point, k, "municipality", b) for b in bands) for k in range(K)]
         )
     picked = [min(per, key=lambda n: float(np.delete(per[n], k).mean())) for k in range(K)]
     print(f"{name}, picks by held-out origin: {picked}", flush=True)
@@ -212,6 +217,20 @@ def main() -> None:
                 families["rate"][name] = pts
     for kind, fine in families.items():
         rows.append(loo_row(inp, f"{kind} (s12), chosen leave-one-origin-out", fine))
+    early: dict[str, list[np.ndarray]] = {}
+    for early_half_life in (np.inf, 24.0, 36.0, 48.0, 72.0, 96.0):
+        for half_life in (9.0, 12.0, 18.0):
+            pts = candidate_points(
+                inp, "rate", half_life=half_life, start=12, years=15,
+                early_half_life=early_half_life,
+            )  # fmt: skip
+            name = f"rate y15 hl{half_life:g} s12 early hl{early_half_life:g}"
+            add(name, with_bottom(inp, pts))
+            early[name] = pts
+    rows.append(
+        loo_row(inp, "rate y15 with an early pull, chosen leave-one-origin-out (h1-12 + h13-36)",
+                early, bands=("h1-12", "h13-36"))
+    )  # fmt: skip
     table = pd.DataFrame(rows)
     pd.set_option("display.width", 250)
     print(f"{args.variable}, tuning origins, MASE by level and band (mean over series, origins)")

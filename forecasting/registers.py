@@ -96,9 +96,9 @@ VACANCY_HISTORY_FACTOR = 3.0
 #: (:func:`models.forecast.reversion.revert_to_level` relative to the log labour force): the
 #: median log unemployment rate of the last ``years`` years up to the anchor times the
 #: labour-force path, pulled in with a ``half_life`` (months) after the first ``start``
-#: months after the latest data, which stay unchanged. Chosen on the tuning origins only
-#: (``benchmarks/long_centre.py``, docs/results/registers.md); vacancies none (their
-#: long-horizon MASE got worse with any pull there).
+#: months after the latest data, which stay unchanged (an ``early_half_life`` would pull
+#: them too: not adopted, see docs/results/registers.md). Chosen on the tuning origins only
+#: (``benchmarks/long_centre.py``); vacancies none (any pull made their long horizons worse).
 LONG_REVERSION: dict[str, dict[str, float]] = {
     "unemployed": {"half_life": 12.0, "start": 12, "years": 15, "weight": 1.0},
 }
@@ -397,6 +397,7 @@ def revert_centres(
     new = revert_to_level(
         old, np.log1p(history), steps, half_life=float(params["half_life"]),
         start=int(params["start"]), weight=float(params["weight"]), years=int(params["years"]),
+        early_half_life=float(params.get("early_half_life", np.inf)),
         x_hist=x[:, :T], x_ahead=x[:, T : T + h],
     )  # fmt: skip
     delta = np.expm1(new) - fc.point[-nb:]

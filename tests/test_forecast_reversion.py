@@ -33,6 +33,11 @@ def test_weights_are_zero_up_to_start_and_half_at_one_half_life() -> None:
     assert lam[35] == pytest.approx(0.75)
     assert np.all(np.diff(lam) >= 0)
     np.testing.assert_array_equal(reversion_weights(np.arange(1, 5), np.inf), 0.0)
+    # a slower pull over the first 12 months, then the late half-life on top of it
+    lam = reversion_weights(np.arange(1, 37), 18.0, start=12, early_half_life=48.0)
+    assert lam[11] == pytest.approx(1 - 2**-0.25)
+    assert lam[29] == pytest.approx(1 - 2**-1.25)
+    assert np.all(np.diff(lam) > 0)
     with pytest.raises(ValueError):
         reversion_weights(np.arange(1, 5), 0.0)
 
@@ -71,9 +76,8 @@ def test_reverted_centre_lies_between_the_forecast_and_the_target(
     z = np.log1p(rng.gamma(3.0, 200.0, size=(4, 96)))
     loc = z[:, -1:] + rng.normal(0.0, 0.5, size=(4, 36))
     steps = np.arange(1, 37)
-    kw = {"half_life": half_life, "start": start, "years": 5}
-    full = revert_to_level(loc, z, steps, weight=1.0, **kw)  # the target beyond the pull
-    out = revert_to_level(loc, z, steps, weight=weight, **kw)
+    full = revert_to_level(loc, z, steps, half_life=half_life, start=start, years=5)
+    out = revert_to_level(loc, z, steps, half_life=half_life, start=start, years=5, weight=weight)
     lo, hi = np.minimum(loc, full), np.maximum(loc, full)
     assert np.all(out >= lo - 1e-12) and np.all(out <= hi + 1e-12)
     assert np.all(np.abs(out - loc) <= np.abs(full - loc) + 1e-12)

@@ -52,20 +52,27 @@ def seasonal_profile(z: np.ndarray, years: int = 5, m: int = 12) -> np.ndarray:
 
 
 def reversion_weights(
-    steps: np.ndarray, half_life: float, start: int = 12, weight: float = 1.0
+    steps: np.ndarray,
+    half_life: float,
+    start: int = 12,
+    weight: float = 1.0,
+    early_half_life: float = np.inf,
 ) -> np.ndarray:
-    """``lam`` ``(h,)`` for steps ``(h,)`` after the latest data: 0 up to ``start``, then
-    ``weight * (1 - 2 ** (-(step - start) / half_life))`` (no pull when ``half_life`` is
-    infinite or ``weight`` 0)."""
+    """``lam`` ``(h,)`` for steps ``(h,)`` after the latest data: ``weight * (1 - 2 ** -e)``
+    with ``e = min(step, start) / early_half_life + max(step - start, 0) / half_life``: no
+    pull up to ``start`` (with the default infinite ``early_half_life``) or a slower one,
+    then a half-life of ``half_life`` months (no pull at all when both are infinite or
+    ``weight`` is 0)."""
     steps = np.asarray(steps, float)
-    if not np.isfinite(half_life) or weight == 0.0:
+    if weight == 0.0 or not (np.isfinite(half_life) or np.isfinite(early_half_life)):
         return np.zeros(steps.shape)
-    if half_life <= 0:
-        raise ValueError(f"half_life must be positive, got {half_life}")
+    if half_life <= 0 or early_half_life <= 0:
+        raise ValueError(f"half-lives must be positive, got {half_life}, {early_half_life}")
     if not 0.0 <= weight <= 1.0:
         raise ValueError(f"weight must be in [0, 1], got {weight}")
-    late = np.maximum(steps - start, 0.0)
-    return weight * (1.0 - 2.0 ** (-late / half_life))
+    early = np.minimum(steps, start) / early_half_life
+    late = np.maximum(steps - start, 0.0) / half_life
+    return weight * (1.0 - 2.0 ** -(early + late))
 
 
 def revert_to_level(
@@ -76,6 +83,7 @@ def revert_to_level(
     half_life: float,
     start: int = 12,
     weight: float = 1.0,
+    early_half_life: float = np.inf,
     years: int = 10,
     season_years: int = 5,
     x_hist: np.ndarray | None = None,
@@ -86,7 +94,8 @@ def revert_to_level(
     T)``) moved toward each series' long-run seasonal level (module docstring).
 
     ``steps`` ``(h,)``: months after the latest data of each column (the pull starts after
-    ``start`` of them). ``x_hist`` ``(n, T)`` and ``x_ahead`` ``(n, h)``: an exogenous log
+    ``start`` of them, or earlier and slower with a finite ``early_half_life``:
+    :func:`reversion_weights`). ``x_hist`` ``(n, T)`` and ``x_ahead`` ``(n, h)``: an exogenous log
     path (e.g. the log labour force) the level is relative to; both or neither. Series
     without a finite history value in the window keep their ``loc``.
     """
@@ -96,7 +105,7 @@ def revert_to_level(
     T = z.shape[1]
     if (x_hist is None) != (x_ahead is None):
         raise ValueError("give both x_hist and x_ahead, or neither")
-    lam = reversion_weights(steps, half_life, start, weight)
+    lam = reversion_weights(steps, half_life, start, weight, early_half_life)
     if not lam.any():
         return loc.copy()
     s = seasonal_profile(z, season_years, m)
