@@ -9,6 +9,7 @@ The chain for one forecast origin (the last month of data used); the numpy core 
       --(MinT: backtest variances, shrunk correlations, common shock; non-negative)-->
       coherent points
       --(calibrated samples ordered by joint backtest errors, reconciled)--> coherent bounds
+      --(unemployed: centres after 12 months pulled toward the long-run rate)--> centres
       --(split-conformal factor per variable, level and horizon band)--> published bounds
 
 - **Suppressed cells.** KEHA suppresses counts 1–4 (values 1–4 never appear in the data);
@@ -20,7 +21,10 @@ The chain for one forecast origin (the last month of data used); the numpy core 
   municipality.
 - **Point forecast** (``mean``): the MinT-reconciled base medians ``expm1(loc)`` — not a
   probabilistic mean — so that every level adds up exactly and municipal forecasts are not
-  inflated by the log-normal mean correction, which absolute errors (MASE) punish.
+  inflated by the log-normal mean correction, which absolute errors (MASE) punish. For the
+  unemployed, beyond 12 months after the latest data, each municipality's point is then
+  pulled toward its long-run rate times its labour force (:data:`LONG_REVERSION`,
+  :func:`revert_centres`) and the aggregates move by the sums, so it still adds up.
 - **Intervals and reconciliation**: see :mod:`models.forecast.hierarchy`. The bounds are
   quantiles of reconciled sample paths, so they are coherent as distributions (every path
   adds up), not as numbers: an aggregate's bound is not the sum of its parts' bounds.
@@ -110,6 +114,10 @@ GAP_METHOD = (
     "months) across the gap; each series' calibrated log-scale forecast conditioned on the "
     "months observed after the anchor (Kalman-type update: persistent random-walk error plus "
     "transient noise, transient share phi from the inner backtests), then MinT as usual;"
+)
+REVERSION_LABEL = (
+    " + unemployed centres after 12 months pulled toward each municipality's long-run "
+    "unemployment rate (15-year median) x labour force, half-life 12 months"
 )
 MODEL_LABEL = (
     "combination(seasonal_naive, damped_ets, airline_arima, theta, pooled_regression; "
@@ -836,7 +844,7 @@ def _assemble(
     version = combine_versions([ds.attrs["data_version"], f"origin={month:%Y-%m}", f"h={horizon}"])
     gap_label = " + conditioned on the months after the gap" if anchor < end else ""
     extra = {
-        "model": MODEL_LABEL + gap_label,
+        "model": MODEL_LABEL + REVERSION_LABEL + gap_label,
         "origin": f"{month:%Y-%m}",
         "anchor": f"{times[anchor - 1]:%Y-%m}",
         "scope": scope,
