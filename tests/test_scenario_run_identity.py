@@ -6,7 +6,7 @@ bit for bit with digests recorded from the same specs before the speed work
 
 Re-record (only for an intended change of results, saying why in the commit)::
 
-    python -m tests.test_scenario_run_identity
+    python -m tests.test_scenario_run_identity [OUT.json]
 """
 
 from __future__ import annotations
@@ -58,16 +58,21 @@ def _digest(values: Any) -> str:
 
 
 def digests(ds: xr.Dataset) -> dict[str, Any]:
-    """Per variable and coordinate: dims and a digest of dtype, shape and values; attrs
-    (without :data:`VOLATILE`) as they are."""
+    """Per variable and coordinate: dims, a digest of dtype, shape and values and its attrs;
+    the order of the variables; the dataset's attrs (without :data:`VOLATILE`)."""
     return {
-        "data_vars": {str(k): [list(map(str, v.dims)), _digest(v.values)]
+        "data_vars": {str(k): [list(map(str, v.dims)), _digest(v.values), _attrs(v.attrs)]
                       for k, v in sorted(ds.data_vars.items())},
-        "coords": {str(k): [list(map(str, v.dims)), _digest(v.values)]
+        "coords": {str(k): [list(map(str, v.dims)), _digest(v.values), _attrs(v.attrs)]
                    for k, v in sorted(ds.coords.items())},
-        "attrs": {str(k): (v if isinstance(v, str | int | float) else str(v))
-                  for k, v in sorted(ds.attrs.items()) if k not in VOLATILE},
+        "order": [str(k) for k in ds.data_vars],
+        "attrs": {k: v for k, v in _attrs(ds.attrs).items() if k not in VOLATILE},
     }  # fmt: skip
+
+
+def _attrs(attrs: dict[Any, Any]) -> dict[str, Any]:
+    return {str(k): (v if isinstance(v, str | int | float) else str(v))
+            for k, v in sorted(attrs.items())}  # fmt: skip
 
 
 def run_all(cubes: Any, calibration: Any = None) -> dict[str, dict[str, Any]]:
@@ -95,12 +100,15 @@ def test_scenario_runs_are_unchanged(cubes, ta23) -> None:
     recorded = json.loads(FIXTURE.read_text())
     now = run_all(cubes, ta23)
     for name in SPECS:
-        for part in ("coords", "data_vars", "attrs"):
+        for part in ("coords", "data_vars", "order", "attrs"):
             assert now[name][part] == recorded[name][part], (name, part)
 
 
 if __name__ == "__main__":
+    import sys
+
     from forecasting.io.inputs import assemble
 
-    FIXTURE.write_text(json.dumps(run_all(assemble(use_cache=False)), indent=1) + "\n")
-    print(f"wrote {FIXTURE}")
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else FIXTURE
+    out.write_text(json.dumps(run_all(assemble(use_cache=False)), indent=1) + "\n")
+    print(f"wrote {out}")
