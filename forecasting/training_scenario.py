@@ -399,32 +399,29 @@ def annotate(
         )
         for lang in LANGS
     }
-    annotated = (
-        result.assign(  # one merge: the same variables, in the same order, as two
-            {
-                "training_demand_change": out["demand_change"].rename(RENAME),
-                "training_covered_by_supply": out["covered_by_supply"].rename(RENAME),
-                "training_need_change": out["need_change"].rename(RENAME),
-                "training_field_name": ("training_field", [names.get(c, c) for c in codes]),
-                "qualification_demand_change": out["qualification_demand"],
-                "qualification_need_change": out["qualification_need"],
-                "qualification_name": out["qualification_name"],
-                "qualification_level": out["qualification_level"],
-                "qualification_demand_by_field": out["qualification_parts"].rename(
-                    field="training_field"
-                ),
-                **texts,
-            }
-        )
-        .assign_attrs(
-            **{
-                k.replace("method_note", "training_need_method"): v
-                for k, v in out.attrs.items()
-                if k.startswith("method_note")
-            },
-            **_in_languages("training_supply", SUPPLY_NOT_SUBTRACTED),
-            training_jobs_source=jobs_source,
-        )
+    annotated = result.assign(  # one merge: the same variables, in the same order, as two
+        {
+            "training_demand_change": out["demand_change"].rename(RENAME),
+            "training_covered_by_supply": out["covered_by_supply"].rename(RENAME),
+            "training_need_change": out["need_change"].rename(RENAME),
+            "training_field_name": ("training_field", [names.get(c, c) for c in codes]),
+            "qualification_demand_change": out["qualification_demand"],
+            "qualification_need_change": out["qualification_need"],
+            "qualification_name": out["qualification_name"],
+            "qualification_level": out["qualification_level"],
+            "qualification_demand_by_field": out["qualification_parts"].rename(
+                field="training_field"
+            ),
+            **texts,
+        }
+    ).assign_attrs(
+        **{
+            k.replace("method_note", "training_need_method"): v
+            for k, v in out.attrs.items()
+            if k.startswith("method_note")
+        },
+        **_in_languages("training_supply", SUPPLY_NOT_SUBTRACTED),
+        training_jobs_source=jobs_source,
     )
     if baseline is not None:
         start = start_year(events)

@@ -41,10 +41,10 @@ reused while the entry lives), the month, the horizon and a BLAKE2b digest of th
 values and labels. At most :data:`MAX_BUILT` entries (each keeps its calibration alive);
 their arrays are read-only.
 
-Derived arrays (:func:`derived`): a summary of a cached (read-only) baseline run that every
-run of its window needs again (e.g. its employed summed over industries, about 0.01 CPU s a
-run) is computed once and kept while the run itself is alive (not longer: it goes with the
-run when the table drops it).
+Derived arrays (:func:`derived`): what every run of a window derives again from its cached
+(read-only) baseline run or built baseline (the baseline run's employed summed over
+industries, the area's slack factor: about 0.02 CPU s a run) is computed once and kept while
+that object is alive (not longer: it goes with the object when the table drops it).
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ _stats = {"hits": 0, "misses": 0, "file_hits": 0}
 _files: ArrayStore | None = None
 _files_version = ""
 _built: OrderedDict[BuiltKey, tuple[Calibration, Baseline]] = OrderedDict()
-_derived: dict[tuple[int, str], tuple[weakref.ref[lf.SimulationResult], np.ndarray]] = {}
+_derived: dict[tuple[int, str], tuple[weakref.ref[Any], np.ndarray]] = {}
 _built_stats = {"hits": 0, "misses": 0}
 
 
@@ -290,27 +290,28 @@ def built_baseline(
     return base
 
 
-def derived(
-    res: lf.SimulationResult, name: str, compute: Callable[[lf.SimulationResult], np.ndarray]
-) -> np.ndarray:
-    """``compute(res)``, kept while ``res`` lives when ``res`` is a cached run (read-only
-    arrays, :func:`simulate_baseline`); computed every time for any other (its arrays could
-    change). ``name`` names what ``compute`` derives; the array returned is read-only."""
-    if res.employed.flags.writeable:
-        return compute(res)
-    k = (id(res), name)
+def derived(obj: Any, name: str, compute: Callable[[Any], np.ndarray]) -> np.ndarray:
+    """``compute(obj)``, kept while ``obj`` lives, for an object of this cache: a baseline
+    run (:func:`simulate_baseline`) or a built baseline (:func:`built_baseline`), whose
+    arrays are read-only; computed every time for any other object (its arrays could
+    change). ``name`` names what ``compute`` derives (from ``obj`` and what ``obj`` was made
+    from: a built baseline's calibration); the array returned is read-only."""
+    arrays = [v for f in fields(obj) if isinstance(v := getattr(obj, f.name), np.ndarray)]
+    if not arrays or any(a.flags.writeable for a in arrays):
+        return compute(obj)
+    k = (id(obj), name)
     with _lock:
         hit = _derived.get(k)
-    if hit is not None and hit[0]() is res:
+    if hit is not None and hit[0]() is obj:
         return hit[1]
-    value = compute(res)
+    value = np.asarray(compute(obj))
     value.flags.writeable = False
 
     def drop(_: object, k: tuple[int, str] = k) -> None:
         _derived.pop(k, None)  # no lock: may run while a caller holds it (an eviction)
 
     with _lock:
-        _derived[k] = (weakref.ref(res, drop), value)
+        _derived[k] = (weakref.ref(obj, drop), value)
     return value
 
 

@@ -170,20 +170,17 @@ def _displaced_by_age(
     profile: dp.AgeProfile | None,
     registers: xr.Dataset | None,
     seed: int,
+    slack: np.ndarray | None = None,
 ) -> dict[str, tuple]:
     """The displaced by age band and sex with evidence-based hazards
-    (:mod:`forecasting.scenarios.displaced`); empty without an age profile or job losses."""
+    (:mod:`forecasting.scenarios.displaced`); empty without an age profile or job losses.
+    ``slack``: the area's slack factor (:func:`_area_slack`) when the caller has it."""
     mix = _job_loss_profile(spec, base, profile) if profile is not None else None
     inflow = dp.cohort_inflow(res)
     if mix is None or inflow.sum() == 0:
         return {}
-    v = base.expected_vacancies.sum(axis=1)
-    u = base.expected_unemployed.sum(axis=1)
-    slack = (
-        dp.slack_factor(v, u, registers, base.params.alpha)
-        if registers is not None
-        else np.ones(v.size)
-    )
+    if slack is None:
+        slack = _area_slack(base, registers)
     B, T = inflow.shape
     hz = dp.hazards(mix, slack[-T:], B, seed)
     A, S, E = mix.shape
@@ -283,11 +280,22 @@ def _retraining(res: lf.SimulationResult, base: Baseline, spec: ScenarioSpec) ->
     return {"retraining_need": (("field", "quantile"), _q(need))}
 
 
-def _recruitment(spec: ScenarioSpec, base: Baseline, registers: xr.Dataset) -> dict[str, tuple]:
-    """Expected composition of the recruited jobs' holders (:mod:`recruitment`)."""
+def _area_slack(base: Baseline, registers: xr.Dataset | None) -> np.ndarray:
+    """(T,) the area's slack factor in the baseline (:func:`displaced.slack_factor`; 1
+    without registers)."""
     v = base.expected_vacancies.sum(axis=1)
+    if registers is None:
+        return np.ones(v.size)
     u = base.expected_unemployed.sum(axis=1)
-    slack = dp.slack_factor(v, u, registers, base.params.alpha)
+    return dp.slack_factor(v, u, registers, base.params.alpha)
+
+
+def _recruitment(
+    spec: ScenarioSpec, base: Baseline, registers: xr.Dataset, slack: np.ndarray | None = None
+) -> dict[str, tuple]:
+    """Expected composition of the recruited jobs' holders (:mod:`recruitment`)."""
+    if slack is None:
+        slack = _area_slack(base, registers)
     shares = recruitment.response(spec, base, slack).shares
     return {f"recruitment_filled_by_{k}_share": ((), v) for k, v in shares.items()}
 
@@ -316,11 +324,13 @@ def assemble(
     seed: int = 0,
     profile: dp.AgeProfile | None = None,
     registers: xr.Dataset | None = None,
+    slack: np.ndarray | None = None,
 ) -> xr.Dataset:
     """The scenario's result dataset (without provenance attrs); ``seed`` draws the
     jobseeker ratios of :func:`clients_by_draw` and the displaced's hazard multipliers;
     ``profile`` (the calibration's age profile) and ``registers`` (its registers, for the
-    slack's reference) give the displaced by age and sex."""
+    slack's reference) give the displaced by age and sex; ``slack``: the area's slack
+    factor of ``base`` and ``registers`` (:func:`_area_slack`) when the caller has it."""
     st = base.structure
     areas = [*st.municipalities, spec.area]
     emp_r = _employed_by_area(res)  # summed once, used twice
@@ -328,7 +338,7 @@ def assemble(
     if ref is not None:
         data |= _versus_baseline(res, ref, emp_r)
     data |= _cohort(res) | _staffing(res, spec, base, seed) | _retraining(res, base, spec)
-    data |= _displaced_by_age(res, base, spec, profile, registers, seed)
+    data |= _displaced_by_age(res, base, spec, profile, registers, seed, slack)
     jobs = _with_area_total(compiled.job_change.sum(axis=2), 1).T
     data["jobs_change_expected"] = (("area", "time"), jobs)
     # (area, industry, time): the expected cumulative change of jobs by workplace
@@ -339,7 +349,7 @@ def assemble(
     data["secondary_jobs_change"] = (("time",), compiled.secondary)
     coords_extra: dict[str, list[str]] = {}
     if registers is not None and any(e.kind == "recruitment" for e in spec.events):
-        data |= _recruitment(spec, base, registers)
+        data |= _recruitment(spec, base, registers, slack)
     if compiled.spillover_areas:
         data |= _spillover(compiled, spec.area)
         coords_extra["receiving_area"] = list(compiled.spillover_areas)
