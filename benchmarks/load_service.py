@@ -81,6 +81,9 @@ def markers(
     processes = os.environ.get("ENNAKOINTI_SERVICE__SCENARIO_PROCESSES", "1")
     if processes != "1":
         tag += f"-{processes}-processes"
+    threads = os.environ.get("ENNAKOINTI_SERVICE__SCENARIO_THREADS", "0")
+    if threads != "0":
+        tag += f"-{threads}-threads"
     return f"<!-- {tag}:start -->", f"<!-- {tag}:end -->"
 
 
@@ -444,7 +447,8 @@ def _markdown(report: dict[str, Any], start: str, end: str) -> str:
             f"(load average before the run: {report['load_average']}).",
             f"Release: {report['release']}. Command: `{report['command']}` (scenario worker "
             f"niceness {report['scenario_nice']}, worker processes "
-            f"{report.get('scenario_processes', '1 (default)')}).",
+            f"{report.get('scenario_processes', '1 (default)')}, kernel threads per worker "
+            f"{report.get('scenario_threads', '0 (default: cores // processes)')}).",
             "",
             *_scenario_verdict(report),
             *(
@@ -630,7 +634,11 @@ def main(argv: list[str] | None = None) -> int:
         "when": time.strftime("%Y-%m-%d %H:%M"),
         "command": "".join(
             f"{k}={os.environ[k]} "
-            for k in ("ENNAKOINTI_SERVICE__SCENARIO_PROCESSES", "ENNAKOINTI_SERVICE__SCENARIO_NICE")
+            for k in (
+                "ENNAKOINTI_SERVICE__SCENARIO_PROCESSES",
+                "ENNAKOINTI_SERVICE__SCENARIO_THREADS",
+                "ENNAKOINTI_SERVICE__SCENARIO_NICE",
+            )
             if k in os.environ
         )
         + "python benchmarks/load_service.py "
@@ -639,6 +647,9 @@ def main(argv: list[str] | None = None) -> int:
         "scenario_nice": os.environ.get("ENNAKOINTI_SERVICE__SCENARIO_NICE", "10 (default)"),
         "scenario_processes": os.environ.get(
             "ENNAKOINTI_SERVICE__SCENARIO_PROCESSES", "1 (default)"
+        ),
+        "scenario_threads": os.environ.get(
+            "ENNAKOINTI_SERVICE__SCENARIO_THREADS", "0 (default: cores // processes)"
         ),
         "load_average": load_avg,
         "release": release,

@@ -315,8 +315,11 @@ class ProcessRunner:
     ----------
     processes
         Number of worker processes: runs in parallel (the service admits as many at once).
-        Each worker's kernels use ``cores // processes`` threads, so two workers on two
-        cores run two runs side by side, one core each, instead of one after the other.
+    threads
+        Kernel threads of each worker; 0 (default): ``cores // processes`` (at least 1), so
+        two workers on two cores run two runs side by side, one core each, instead of one
+        after the other. More (e.g. 2 workers x 2 threads on 2 cores) lets a run alone use
+        every core, at the price of more threads than cores when runs overlap.
     cubes
         The input cubes; each worker reads them once when it starts, from a file
         (:class:`CubesFile`), not through the spawn pipe (default: :func:`scenario_inputs`,
@@ -336,9 +339,13 @@ class ProcessRunner:
         *,
         nice: int = 0,
         baseline_files: tuple[str | os.PathLike[str], int] | None = None,
+        threads: int = 0,
     ):
         self.processes = processes
         self.nice = nice
+        self.threads = (
+            threads if threads > 0 else max(1, (os.cpu_count() or 1) // max(1, processes))
+        )
         self.baseline_files = (
             None if baseline_files is None else (str(baseline_files[0]), int(baseline_files[1]))
         )
@@ -379,7 +386,7 @@ class ProcessRunner:
                 cubes_file.path,
                 os.getpid(),
                 self.nice,
-                max(1, (os.cpu_count() or 1) // max(1, self.processes)),
+                self.threads,
                 self.baseline_files,
             ),
         )
