@@ -54,3 +54,37 @@ def test_runs_at_once_follow_the_worker_processes(processes: int) -> None:
     assert {r.id for r in runs} == {ScenarioService.run_id({"name": n}, None) for n in "ab"}
     assert runner.most == processes
     service.close()
+
+
+@pytest.mark.parametrize(
+    ("processes", "threads", "expected"),
+    [(1, 0, "cores"), (2, 0, "half"), (2, 1, 1), (2, 2, 2), (8, 0, 1)],
+)
+def test_kernel_threads_per_worker_follow_the_setting(
+    processes: int, threads: int, expected: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``service.scenario_threads`` reaches each worker's initialiser (0: cores // processes,
+    at least 1); no worker is started here."""
+    import os
+
+    from forecasting.settings import Settings
+    from service import app as app_mod
+    from service.scenarios import ProcessRunner
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    want = {"cores": 4, "half": 2}.get(str(expected), expected)
+    runner = ProcessRunner(processes, {}, threads=threads)
+    assert runner.threads == want
+    settings = Settings(service={"scenario_processes": processes, "scenario_threads": threads})
+    engine = app_mod._engine(settings)
+    assert isinstance(engine, ProcessRunner) and engine.threads == want
+    pool = runner._new_pool.__func__  # the initialiser's arguments, as the pool gets them
+    captured: dict[str, tuple[object, ...]] = {}
+
+    class Pool:
+        def __init__(self, **kwargs: object) -> None:
+            captured["initargs"] = kwargs["initargs"]  # type: ignore[assignment]
+
+    monkeypatch.setattr("service.scenarios.ProcessPoolExecutor", Pool)
+    pool(runner, type("File", (), {"path": "/dev/null"})())
+    assert captured["initargs"][3] == want
