@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/profile_scenario_request.py [--runs 6] [--processes 1] [--seed 3]
+    python benchmarks/profile_scenario_request.py [--runs 6] [--processes 1] [--seed 3] [--code DIR]
 
 The service (``service.app.create_app``, its lifespan and warm-up included) runs in this
 process behind Starlette's ``TestClient``; the scenario engine runs in its worker process
@@ -24,6 +24,8 @@ so a thread waiting for the worker costs nothing):
   ``benchmarks/profile_scenario_run.py`` breaks down.
 
 CPU seconds are the figure to compare on a shared machine; wall seconds depend on the load.
+``--code DIR``: profile the code of another checkout (e.g. the main one, for a before/after
+figure with the same script).
 """
 
 from __future__ import annotations
@@ -41,8 +43,19 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+if "--code" in sys.argv[:-1]:  # before the imports below: they load that checkout's code
+    ROOT = Path(sys.argv[sys.argv.index("--code") + 1]).resolve()
+    os.chdir(ROOT)
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import service.routers.scenarios as routes  # noqa: E402
+import service.scenarios as svc  # noqa: E402
+from forecasting.provenance import code_version  # noqa: E402
+from forecasting.scenarios.spec import ScenarioSpec  # noqa: E402
+from forecasting.settings import get_settings  # noqa: E402
+from service.app import create_app  # noqa: E402
+from service.security import hash_key  # noqa: E402
 
 ACC: dict[str, list[float]] = {}
 
@@ -91,13 +104,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=6)
     parser.add_argument("--processes", type=int, default=1)
     parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--code", default=str(ROOT), help="checkout whose code is profiled")
     args = parser.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="profile_request_"))
-    import load_service
+    import load_service  # after the code's own modules (it puts this checkout on the path)
 
     store, release = load_service._store(None, tmp)
     key = "profile-key"
-    from service.security import hash_key
 
     os.environ.update(
         {
@@ -111,12 +124,6 @@ def main(argv: list[str] | None = None) -> int:
         }
     )
     from fastapi.testclient import TestClient
-
-    import service.routers.scenarios as routes
-    import service.scenarios as svc
-    from forecasting.scenarios.spec import ScenarioSpec
-    from forecasting.settings import get_settings
-    from service.app import create_app
 
     get_settings.cache_clear()
     for owner, name, label in [
@@ -168,7 +175,10 @@ def main(argv: list[str] | None = None) -> int:
                 pickle.loads(blob)
                 _add("receiving the result (unpickling)", time.thread_time() - c)
                 _add("result bytes over IPC", float(len(blob)))
-    print(f"load average {os.getloadavg()[0]:.1f}; release: {release}; processes {args.processes}")
+    print(
+        f"code {ROOT} ({code_version()}); load average {os.getloadavg()[0]:.1f}; "
+        f"release: {release}; processes {args.processes}"
+    )
     print(f"{'per answered run':44s} wall {wall:6.3f} s")
     print(f"{'main process CPU (service + client)':44s} cpu  {cpu:6.3f} s")
     print(f"{'worker process CPU':44s} cpu  {child:6.3f} s")
