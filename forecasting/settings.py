@@ -78,8 +78,9 @@ class ServiceSettings(BaseModel):
     rate_limit_per_minute: int = 6000
     # Worker processes for on-demand scenario runs; 0 runs them in a thread of the service.
     scenario_processes: int = Field(default=1, ge=0, le=8)
-    # Kernel threads (numba) of each scenario worker process; 0: the cores shared out,
-    # cores // scenario_processes (at least 1). Results do not depend on it.
+    # Kernel threads (numba) of a scenario run; 0: the cores shared out among the runs in
+    # progress when it starts (a run alone gets every core; two at once on two cores one
+    # each). Results do not depend on it.
     scenario_threads: int = Field(default=0, ge=0, le=64)
     # Scenario runs admitted beyond the one running (service.runqueue); more get 429.
     scenario_queue: int = Field(default=6, ge=0, le=1000)

@@ -215,19 +215,35 @@ def share_baselines(folder: str | os.PathLike[str], max_bytes: int) -> None:
     cache.use_files(ArrayFiles(folder, max_bytes), version=version)
 
 
-def _run_in_worker(spec: dict[str, Any], baseline: xr.Dataset | None = None) -> xr.Dataset:
-    """The engine's ``run_scenario`` on a spec given as JSON (runs in the worker process)."""
+def use_threads(threads: int) -> None:
+    """Run this thread's next kernels on ``threads`` numba threads (at most the threads numba
+    started; 0 leaves the count as it is). Results do not depend on it."""
+    if threads > 0:
+        import numba
+
+        started = int(getattr(numba.config, "NUMBA_NUM_THREADS", threads))
+        numba.set_num_threads(max(1, min(threads, started)))
+
+
+def _run_in_worker(
+    spec: dict[str, Any], baseline: xr.Dataset | None = None, *, threads: int = 0
+) -> xr.Dataset:
+    """The engine's ``run_scenario`` on a spec given as JSON (runs in the worker process),
+    its kernels on ``threads`` threads (0: as the worker was started)."""
     if _worker is None:
         raise NotConfiguredError("the scenario worker process was started without input cubes")
+    use_threads(threads)
     return _worker(spec, baseline=baseline)
 
 
 def _warm_in_worker(
-    spec: dict[str, Any], months_after: int, baseline: xr.Dataset | None = None
+    spec: dict[str, Any], months_after: int, baseline: xr.Dataset | None = None, *, threads: int = 0
 ) -> str:
-    """:meth:`EngineRunner.warm_baseline` in the worker process."""
+    """:meth:`EngineRunner.warm_baseline` in the worker process (``threads``: as
+    :func:`_run_in_worker`)."""
     if _worker is None:
         raise NotConfiguredError("the scenario worker process was started without input cubes")
+    use_threads(threads)
     return _worker.warm_baseline(spec, months_after, baseline)
 
 
@@ -316,10 +332,11 @@ class ProcessRunner:
     processes
         Number of worker processes: runs in parallel (the service admits as many at once).
     threads
-        Kernel threads of each worker; 0 (default): ``cores // processes`` (at least 1), so
-        two workers on two cores run two runs side by side, one core each, instead of one
-        after the other. More (e.g. 2 workers x 2 threads on 2 cores) lets a run alone use
-        every core, at the price of more threads than cores when runs overlap.
+        Kernel threads of a run. 0 (default): the cores shared out among the runs in
+        progress when the run starts (``cores // runs``, at least 1): a run alone uses every
+        core, and two runs at once on two cores get one core each, side by side, instead of
+        one after the other or four threads on two cores (oversubscribed: much slower,
+        docs/results/service.md). A number: that many threads for every run.
     cubes
         The input cubes; each worker reads them once when it starts, from a file
         (:class:`CubesFile`), not through the spawn pipe (default: :func:`scenario_inputs`,
@@ -343,9 +360,9 @@ class ProcessRunner:
     ):
         self.processes = processes
         self.nice = nice
-        self.threads = (
-            threads if threads > 0 else max(1, (os.cpu_count() or 1) // max(1, processes))
-        )
+        self.threads = max(0, int(threads))
+        self._running = 0
+        self._running_lock = threading.Lock()
         self.baseline_files = (
             None if baseline_files is None else (str(baseline_files[0]), int(baseline_files[1]))
         )
@@ -386,7 +403,7 @@ class ProcessRunner:
                 cubes_file.path,
                 os.getpid(),
                 self.nice,
-                self.threads,
+                self.threads,  # 0: numba's default (every core); each run sets its own
                 self.baseline_files,
             ),
         )
@@ -403,11 +420,21 @@ class ProcessRunner:
         with shared files every worker then finds the run)."""
         return self._submit(_warm_in_worker, spec, months_after, baseline)
 
+    def threads_for(self, running: int) -> int:
+        """Kernel threads of a run starting while ``running`` runs (itself included) are in
+        progress: :attr:`threads`, else ``cores // running`` (at least 1)."""
+        if self.threads > 0:
+            return self.threads
+        return max(1, (os.cpu_count() or 1) // max(1, running))
+
     def _submit(self, fn: Callable[..., Any], spec: Any, *args: Any) -> Any:
         data = spec.model_dump(mode="json") if isinstance(spec, BaseModel) else dict(spec)
         pool = self._ready()
+        with self._running_lock:
+            self._running += 1
+            threads = self.threads_for(self._running)
         try:
-            return pool.submit(fn, data, *args).result()
+            return pool.submit(fn, data, *args, threads=threads).result()
         except BrokenProcessPool:
             with self._lock:
                 if self._closed:
@@ -420,6 +447,9 @@ class ProcessRunner:
                 "the scenario worker process stopped during the run and has been restarted; "
                 "post the spec again"
             ) from None
+        finally:
+            with self._running_lock:
+                self._running -= 1
 
     def close(self, timeout_s: float = 5.0) -> None:
         """Stop the workers now: queued runs are cancelled and a run in progress (a warm-up,

@@ -56,35 +56,59 @@ def test_runs_at_once_follow_the_worker_processes(processes: int) -> None:
     service.close()
 
 
-@pytest.mark.parametrize(
-    ("processes", "threads", "expected"),
-    [(1, 0, "cores"), (2, 0, "half"), (2, 1, 1), (2, 2, 2), (8, 0, 1)],
-)
-def test_kernel_threads_per_worker_follow_the_setting(
-    processes: int, threads: int, expected: object, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("cores", [2, 4])
+def test_a_run_gets_the_cores_shared_out_among_the_runs_in_progress(
+    cores: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``service.scenario_threads`` reaches each worker's initialiser (0: cores // processes,
-    at least 1); no worker is started here."""
+    """``service.scenario_threads`` 0 (default): a run alone gets every core, two at once on
+    two cores one each (never more threads than cores); a number fixes it. The count
+    reaches the worker with each run; no worker is started here."""
     import os
 
     from forecasting.settings import Settings
     from service import app as app_mod
     from service.scenarios import ProcessRunner
 
-    monkeypatch.setattr(os, "cpu_count", lambda: 4)
-    want = {"cores": 4, "half": 2}.get(str(expected), expected)
-    runner = ProcessRunner(processes, {}, threads=threads)
-    assert runner.threads == want
-    settings = Settings(service={"scenario_processes": processes, "scenario_threads": threads})
-    engine = app_mod._engine(settings)
-    assert isinstance(engine, ProcessRunner) and engine.threads == want
-    pool = runner._new_pool.__func__  # the initialiser's arguments, as the pool gets them
-    captured: dict[str, tuple[object, ...]] = {}
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+    adaptive = ProcessRunner(2, {})
+    assert [adaptive.threads_for(n) for n in (1, 2, 3)] == [cores, cores // 2, max(1, cores // 3)]
+    assert [ProcessRunner(2, {}, threads=1).threads_for(n) for n in (1, 2)] == [1, 1]
+    engine = app_mod._engine(Settings(service={"scenario_processes": 2, "scenario_threads": 3}))
+    assert isinstance(engine, ProcessRunner) and engine.threads_for(1) == 3
+    # each run hands its count to the worker function; the count follows the runs in progress
+    seen: list[int] = []
+
+    class Future:
+        def __init__(self, value: int) -> None:
+            self.value = value
+
+        def result(self) -> int:
+            return self.value
 
     class Pool:
-        def __init__(self, **kwargs: object) -> None:
-            captured["initargs"] = kwargs["initargs"]  # type: ignore[assignment]
+        def submit(self, fn: object, data: object, *args: object, threads: int) -> Future:
+            seen.append(threads)
+            if len(seen) == 1:  # a second run arrives while the first is in progress
+                adaptive._submit(fn, {"name": "b"})  # type: ignore[arg-type]
+            return Future(threads)
 
-    monkeypatch.setattr("service.scenarios.ProcessPoolExecutor", Pool)
-    pool(runner, type("File", (), {"path": "/dev/null"})())
-    assert captured["initargs"][3] == want
+    monkeypatch.setattr(adaptive, "_ready", lambda: Pool())
+    assert adaptive._submit(lambda: None, {"name": "a"}) == cores
+    assert seen == [cores, cores // 2] and adaptive._running == 0
+
+
+def test_use_threads_sets_the_kernel_threads_of_the_calling_thread() -> None:
+    import numba
+
+    from service.scenarios import use_threads
+
+    before = numba.get_num_threads()
+    try:
+        use_threads(1)
+        assert numba.get_num_threads() == 1
+        use_threads(10_000)  # at most the threads numba started
+        assert numba.get_num_threads() == numba.config.NUMBA_NUM_THREADS
+        use_threads(0)  # unchanged
+        assert numba.get_num_threads() == numba.config.NUMBA_NUM_THREADS
+    finally:
+        numba.set_num_threads(before)
