@@ -6,7 +6,7 @@ first result without recomputing. Results are kept in memory (the newest ``keep`
 reproducible, so an expired id is simply run again. Batch scenarios (the preset library) are
 a release product, served from the release.
 
-The engine runs in a separate worker process (``service.scenario_processes``, default 1): its
+The engine runs in separate worker processes (``service.scenario_processes``, default 2): its
 Python parts (calibration, event compilation, quantiles over draws) then never wait for the
 GIL behind the event loop serving reads, and a crash in a kernel cannot take the API down.
 With ``0`` it runs in a worker thread of the service process (as the tests' fakes do).
