@@ -3,6 +3,7 @@
 Usage::
 
     python benchmarks/profile_scenario_request.py [--runs 6] [--processes 1] [--seed 3] [--code DIR]
+        [--store DIR]
 
 The service (``service.app.create_app``, its lifespan and warm-up included) runs in this
 process behind Starlette's ``TestClient``; the scenario engine runs in its worker process
@@ -105,11 +106,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--processes", type=int, default=1)
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--code", default=str(ROOT), help="checkout whose code is profiled")
+    parser.add_argument("--store", help="release store (default: as the load benchmark)")
     args = parser.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="profile_request_"))
     import load_service  # after the code's own modules (it puts this checkout on the path)
 
-    store, release = load_service._store(None, tmp)
+    store, release = load_service._store(args.store, tmp)
     key = "profile-key"
 
     os.environ.update(
