@@ -108,7 +108,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--code", default=str(ROOT), help="checkout whose code is profiled")
     parser.add_argument("--store", help="release store (default: as the load benchmark)")
     args = parser.parse_args(argv)
-    tmp = Path(tempfile.mkdtemp(prefix="profile_request_"))
+    with tempfile.TemporaryDirectory(prefix="profile_request_") as folder:
+        return _profile(args, Path(folder))
+
+
+def _profile(args: argparse.Namespace, tmp: Path) -> int:
     import load_service  # after the code's own modules (it puts this checkout on the path)
 
     store, release = load_service._store(args.store, tmp)
