@@ -78,9 +78,12 @@ def markers(
         tag += f"-{scenario_clients}-scenario-clients"
     if clients != 20:
         tag += f"-{clients}-clients"
-    processes = os.environ.get("ENNAKOINTI_SERVICE__SCENARIO_PROCESSES", "1")
+    processes = str(get_settings().service.scenario_processes)  # the environment's, or the default
     if processes != "1":
         tag += f"-{processes}-processes"
+    threads = os.environ.get("ENNAKOINTI_SERVICE__SCENARIO_THREADS", "0")
+    if threads != "0":
+        tag += f"-{threads}-threads"
     return f"<!-- {tag}:start -->", f"<!-- {tag}:end -->"
 
 
@@ -444,7 +447,8 @@ def _markdown(report: dict[str, Any], start: str, end: str) -> str:
             f"(load average before the run: {report['load_average']}).",
             f"Release: {report['release']}. Command: `{report['command']}` (scenario worker "
             f"niceness {report['scenario_nice']}, worker processes "
-            f"{report.get('scenario_processes', '1 (default)')}).",
+            f"{report.get('scenario_processes', '1 (default)')}, kernel threads per worker "
+            f"{report.get('scenario_threads', '0 (default: the cores shared out among runs)')}).",
             "",
             *_scenario_verdict(report),
             *(
@@ -630,7 +634,11 @@ def main(argv: list[str] | None = None) -> int:
         "when": time.strftime("%Y-%m-%d %H:%M"),
         "command": "".join(
             f"{k}={os.environ[k]} "
-            for k in ("ENNAKOINTI_SERVICE__SCENARIO_PROCESSES", "ENNAKOINTI_SERVICE__SCENARIO_NICE")
+            for k in (
+                "ENNAKOINTI_SERVICE__SCENARIO_PROCESSES",
+                "ENNAKOINTI_SERVICE__SCENARIO_THREADS",
+                "ENNAKOINTI_SERVICE__SCENARIO_NICE",
+            )
             if k in os.environ
         )
         + "python benchmarks/load_service.py "
@@ -638,7 +646,11 @@ def main(argv: list[str] | None = None) -> int:
         "machine": f"{os.cpu_count()} CPUs",
         "scenario_nice": os.environ.get("ENNAKOINTI_SERVICE__SCENARIO_NICE", "10 (default)"),
         "scenario_processes": os.environ.get(
-            "ENNAKOINTI_SERVICE__SCENARIO_PROCESSES", "1 (default)"
+            "ENNAKOINTI_SERVICE__SCENARIO_PROCESSES",
+            f"{get_settings().service.scenario_processes} (default)",
+        ),
+        "scenario_threads": os.environ.get(
+            "ENNAKOINTI_SERVICE__SCENARIO_THREADS", "0 (default: the cores shared out among runs)"
         ),
         "load_average": load_avg,
         "release": release,

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/profile_scenario_run.py [--runs 4] [--seed 3]
+    python benchmarks/profile_scenario_run.py [--runs 4] [--seed 3] [--repeat 3] [--code DIR]
 
 The service's :class:`service.scenarios.EngineRunner` (what each worker process holds) on the
 assembled scenario cubes: a warm-up, then ``runs`` random one-event specs of the load
@@ -13,7 +13,10 @@ Prints, per run, wall and CPU seconds (CPU over every thread of the process) of:
 (``models.labourflow.simulate``), building the baseline, compiling events, assembling the
 outputs (with its parts: labour market, versus baseline, staffing, displaced by age, the
 quantile kernels) and the training-need step (``annotate``). CPU seconds are the figure to
-compare on a shared machine; wall seconds depend on the load.
+compare on a shared machine; wall seconds depend on the load. ``--repeat``: the timed
+variants run that many times and the repeat of least CPU is printed (the load of a shared
+machine only ever adds). ``--code DIR``: profile the code of another checkout (e.g. the
+main one, for a before/after figure with the same script).
 """
 
 from __future__ import annotations
@@ -28,14 +31,19 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+if "--code" in sys.argv[:-1]:  # before the imports below: they load that checkout's code
+    ROOT = Path(sys.argv[sys.argv.index("--code") + 1]).resolve()
+    os.chdir(ROOT)
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import forecasting.scenarios.outputs as out_mod  # noqa: E402
 import forecasting.scenarios.run as run_mod  # noqa: E402
 import forecasting.training_scenario as ts  # noqa: E402
 import models.labourflow as lf  # noqa: E402
+from forecasting.provenance import code_version  # noqa: E402
 from forecasting.scenarios import cache  # noqa: E402
+from service.scenarios import EngineRunner, idle_threads_sleep, scenario_inputs  # noqa: E402
 
 ACC: dict[str, tuple[float, float]] = {}
 
@@ -66,10 +74,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=4)
     parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--code", default=str(ROOT), help="checkout whose code is profiled")
     args = parser.parse_args(argv)
-    import load_service
-
-    from service.scenarios import EngineRunner, idle_threads_sleep, scenario_inputs
+    import load_service  # after the code's own modules (it puts this checkout on the path)
 
     idle_threads_sleep()  # as the service's worker process does
 
@@ -93,16 +101,27 @@ def main(argv: list[str] | None = None) -> int:
     specs = [load_service.scenario_spec(rng, 1000, None) for _ in range(args.runs)]
     for spec in specs:
         runner(spec)
-    ACC.clear()
-    wall, cpu = time.perf_counter(), time.process_time()
-    for spec in specs:
-        runner(_variant(spec))
     n = len(specs)
-    wall, cpu = (time.perf_counter() - wall) / n, (time.process_time() - cpu) / n
-    print(f"load average {os.getloadavg()[0]:.1f}; baseline cache {cache.info()}")
-    print(f"{'per run':40s} wall {wall:6.3f} s  cpu {cpu:6.3f} s")
-    for label, (w, c) in ACC.items():
+    best: dict[str, tuple[float, float]] = {}
+    for _ in range(max(1, args.repeat)):
+        ACC.clear()
+        wall, cpu = time.perf_counter(), time.process_time()
+        for spec in specs:
+            runner(_variant(spec))
+        ACC["per run"] = (time.perf_counter() - wall, time.process_time() - cpu)
+        if not best or ACC["per run"][1] < best["per run"][1]:
+            best = dict(ACC)  # the repeat of least CPU, every stage of that same repeat
+    per_run = best.pop("per run")
+    top = sum(c for label, (_, c) in best.items() if not label.startswith(" "))
+    print(
+        f"code {ROOT} ({code_version()}); load average {os.getloadavg()[0]:.1f}; "
+        f"baseline cache {cache.info()}; least CPU of {args.repeat} repeat(s)"
+    )
+    print(f"{'per run':40s} wall {per_run[0] / n:6.3f} s  cpu {per_run[1] / n:6.3f} s")
+    for label, (w, c) in best.items():
         print(f"{label:40s} wall {w / n:6.3f} s  cpu {c / n:6.3f} s")
+    rest = "rest (spec, calibration key, stamp, ...)"
+    print(f"{rest:40s} {'':13s} cpu {(per_run[1] - top) / n:6.3f} s")
     return 0
 
 

@@ -77,7 +77,13 @@ class ServiceSettings(BaseModel):
     max_body_bytes: int = 1_000_000
     rate_limit_per_minute: int = 6000
     # Worker processes for on-demand scenario runs; 0 runs them in a thread of the service.
-    scenario_processes: int = Field(default=1, ge=0, le=8)
+    # Two: two planners' runs go side by side (one core each, scenario_threads), a planner
+    # alone still gets every core; each worker holds its own cubes and baseline table.
+    scenario_processes: int = Field(default=2, ge=0, le=8)
+    # Kernel threads (numba) of a scenario run; 0: the cores shared out among the runs in
+    # progress when it starts (a run alone gets every core; two at once on two cores one
+    # each). Results do not depend on it.
+    scenario_threads: int = Field(default=0, ge=0, le=64)
     # Scenario runs admitted beyond the one running (service.runqueue); more get 429.
     scenario_queue: int = Field(default=6, ge=0, le=1000)
     # Scenario runs one client (an API key, else an address) may have waiting or running.

@@ -97,16 +97,37 @@ def local_surplus(
     return surplus.reindex(level=list(LEVELS), fill_value=0.0).fillna(0.0), int(years[i])
 
 
+def _positions(index: Any) -> dict[str, int]:
+    """``label -> position`` of a coordinate's labels (the first of a repeated label)."""
+    out: dict[str, int] = {}
+    for i, label in enumerate(map(str, index)):
+        out.setdefault(label, i)
+    return out
+
+
 def _qualification_parts(openings: xr.DataArray, key: xr.DataArray, fields: Fields) -> xr.DataArray:
     """Demand per big qualification by the broad field it is counted in ``(qualification,
-    field)``: share x key weight at the qualification's level x the occupation's openings."""
+    field)``: share x key weight at the qualification's level x the occupation's openings.
+
+    Plain array lookups of the same floats, added in the same order, as labelled selections
+    would give (a run's result does not depend on how they are looked up)."""
     codes = [str(f) for f in key["field"].values]
+    occ_at = _positions(key["occupation"].values)
+    field_at = _positions(codes)
+    level_at = _positions(key["level"].values)
+    open_at = _positions(openings["occupation"].values)
+    weights = key.transpose("occupation", "field", "level").values
+    opened = openings.values
     parts = np.zeros((len(fields.qualifications), len(codes)))
     for i, q in enumerate(fields.qualifications):
+        if q.level not in level_at:
+            raise KeyError(f"level {q.level!r} not in the occupation-education key")
+        lvl = level_at[q.level]
         for occ, field, share in q.shares:
-            if occ in key.indexes["occupation"] and field in codes:
-                w = float(key.sel(occupation=occ, field=field, level=q.level))
-                parts[i, codes.index(field)] += share * w * float(openings.sel(occupation=occ))
+            if occ in occ_at and field in field_at:
+                f = field_at[field]
+                w = float(weights[occ_at[occ], f, lvl])
+                parts[i, f] += share * w * float(opened[open_at[occ]])
     quals = pd.Index([q.key for q in fields.qualifications], name="qualification")
     return xr.DataArray(
         parts, dims=("qualification", "field"), coords={"qualification": quals, "field": codes}
@@ -119,19 +140,34 @@ def _net_of_supply(
     """Need, covered supply (field x level) and qualification need given ``surplus``.
 
     A positive demand is first met by the surplus of its field and level (``covered``); a
-    negative demand (a closure) is itself a surplus, passed on as a negative need."""
-    surplus = surplus.reindex_like(demand, fill_value=0.0)
-    need = xr.where(demand > 0, (demand - surplus).clip(min=0.0), demand)
-    covered = xr.where(demand > 0, demand - need, 0.0)
-    ratio = xr.where(demand > 0, need / demand.where(demand > 0), 1.0).fillna(1.0)
+    negative demand (a closure) is itself a surplus, passed on as a negative need. Computed
+    on the arrays (``demand``'s labels; ``surplus`` aligned to them, 0 where it has none),
+    the same values as the labelled arithmetic."""
+    d = demand.values
+    s = surplus.reindex_like(demand, fill_value=0.0).transpose(*demand.dims).values
+    positive = d > 0
+    need = np.where(positive, np.clip(d - s, 0.0, None), d)
+    covered = np.where(positive, d - need, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(positive, need / np.where(positive, d, np.nan), 1.0)
+    ratio[np.isnan(ratio)] = 1.0
+    # (level, field) ratios at the parts' fields (1 where demand has no such field)
+    by_level = ratio if demand.dims == ("field", "level") else ratio.T
+    field_at = _positions(demand["field"].values)
+    level_at = _positions(demand["level"].values)
+    cols = [field_at.get(str(f), -1) for f in parts["field"].values]
     q_ratio = np.array(
-        [
-            ratio.sel(level=lvl).reindex(field=parts["field"].values, fill_value=1.0).values
-            for lvl in q_levels
-        ]
+        [[by_level[c, level_at[lvl]] if c >= 0 else 1.0 for c in cols] for lvl in q_levels]
     )
-    q_need = (parts * q_ratio).sum("field")
-    return {"need": need, "covered": covered, "qualification_need": q_need}
+    weighted = parts.values * q_ratio
+    q_need = np.where(np.isnan(weighted), 0.0, weighted).sum(axis=1)
+    return {
+        "need": demand.copy(data=need),
+        "covered": demand.copy(data=covered),
+        "qualification_need": xr.DataArray(
+            q_need, dims=("qualification",), coords={"qualification": parts["qualification"]}
+        ),
+    }
 
 
 def training_need_change(
@@ -300,6 +336,7 @@ def annotate(
     *,
     baseline: xr.Dataset | None = None,
     bridge: xr.DataArray | None = None,
+    key: xr.DataArray | None = None,
 ) -> xr.Dataset:
     """``result`` (a scenario run) with its training-need change for ``area``:
     ``training_demand_change`` / ``training_covered_by_supply`` / ``training_need_change``
@@ -323,7 +360,9 @@ def annotate(
     ``bridge``: the area's industry-occupation bridge
     (:func:`forecasting.training.industry_occupation_bridge` of ``cubes`` for
     :func:`forecasting.training.occupation_region` of ``area``), when the caller keeps it
-    between runs (it depends on the cubes only); built from ``cubes`` when absent."""
+    between runs (it depends on the cubes only); built from ``cubes`` when absent. ``key``:
+    the shipped occupation -> education key (:func:`forecasting.training.load_correspondence`)
+    when the caller keeps it between runs; read when absent."""
     from forecasting import training
 
     has_jobs = "jobs_change_by_industry" in result or "employed" in result
@@ -345,9 +384,9 @@ def annotate(
         )
     change = {k: v for k, v in change.items() if k in bridge.indexes["industry"]}
     fields = load_fields()
-    out = training_need_change(
-        change, bridge, training.load_correspondence(), fields=fields, jobs_source=jobs_source
-    )
+    if key is None:
+        key = training.load_correspondence()
+    out = training_need_change(change, bridge, key, fields=fields, jobs_source=jobs_source)
     names = fields.names()
     codes = [str(f) for f in out["field"].values]
     texts: dict[str, Any] = {
@@ -360,28 +399,29 @@ def annotate(
         )
         for lang in LANGS
     }
-    annotated = (
-        result.assign(
-            training_demand_change=out["demand_change"].rename(RENAME),
-            training_covered_by_supply=out["covered_by_supply"].rename(RENAME),
-            training_need_change=out["need_change"].rename(RENAME),
-            training_field_name=("training_field", [names.get(c, c) for c in codes]),
-            qualification_demand_change=out["qualification_demand"],
-            qualification_need_change=out["qualification_need"],
-            qualification_name=out["qualification_name"],
-            qualification_level=out["qualification_level"],
-            qualification_demand_by_field=out["qualification_parts"].rename(field="training_field"),
-        )
-        .assign(texts)
-        .assign_attrs(
-            **{
-                k.replace("method_note", "training_need_method"): v
-                for k, v in out.attrs.items()
-                if k.startswith("method_note")
-            },
-            **_in_languages("training_supply", SUPPLY_NOT_SUBTRACTED),
-            training_jobs_source=jobs_source,
-        )
+    annotated = result.assign(  # one merge: the same variables, in the same order, as two
+        {
+            "training_demand_change": out["demand_change"].rename(RENAME),
+            "training_covered_by_supply": out["covered_by_supply"].rename(RENAME),
+            "training_need_change": out["need_change"].rename(RENAME),
+            "training_field_name": ("training_field", [names.get(c, c) for c in codes]),
+            "qualification_demand_change": out["qualification_demand"],
+            "qualification_need_change": out["qualification_need"],
+            "qualification_name": out["qualification_name"],
+            "qualification_level": out["qualification_level"],
+            "qualification_demand_by_field": out["qualification_parts"].rename(
+                field="training_field"
+            ),
+            **texts,
+        }
+    ).assign_attrs(
+        **{
+            k.replace("method_note", "training_need_method"): v
+            for k, v in out.attrs.items()
+            if k.startswith("method_note")
+        },
+        **_in_languages("training_supply", SUPPLY_NOT_SUBTRACTED),
+        training_jobs_source=jobs_source,
     )
     if baseline is not None:
         start = start_year(events)

@@ -142,7 +142,8 @@ def _employment_area(code: str) -> str:
 
 def _engine(settings: Settings) -> Callable[..., Any] | None:
     """The scenario engine in ``scenario_processes`` worker processes (each gets the input
-    cubes once, runs ``scenario_nice`` steps below the service and shares its baseline runs
+    cubes once, runs its kernels on ``scenario_threads`` threads (0: the cores shared out),
+    ``scenario_nice`` steps below the service and shares its baseline runs
     through ``scenario_baseline_dir``), or in-process with 0. The worker processes' cubes
     are assembled at the first run or the start-up's warm-up, in the background, so the
     service answers reads and health checks before the cubes are read."""
@@ -157,6 +158,7 @@ def _engine(settings: Settings) -> Callable[..., Any] | None:
     return ProcessRunner(
         service.scenario_processes,
         nice=service.scenario_nice,
+        threads=service.scenario_threads,
         baseline_files=None if files is None else (files, service.scenario_baseline_bytes),
     )
 

@@ -6,7 +6,7 @@ first result without recomputing. Results are kept in memory (the newest ``keep`
 reproducible, so an expired id is simply run again. Batch scenarios (the preset library) are
 a release product, served from the release.
 
-The engine runs in a separate worker process (``service.scenario_processes``, default 1): its
+The engine runs in separate worker processes (``service.scenario_processes``, default 2): its
 Python parts (calibration, event compilation, quantiles over draws) then never wait for the
 GIL behind the event loop serving reads, and a crash in a kernel cannot take the API down.
 With ``0`` it runs in a worker thread of the service process (as the tests' fakes do).
@@ -70,6 +70,7 @@ class EngineRunner:
         self.cubes = cubes
         self._calibrations: dict[tuple[str, str], Any] = {}
         self._bridges: dict[tuple[str, str], xr.DataArray | None] = {}
+        self._key: xr.DataArray | None = None
         self._lock = threading.Lock()
 
     def _version(self) -> str:
@@ -103,6 +104,17 @@ class EngineRunner:
                 )
             return self._bridges[key]
 
+    def education_key(self) -> xr.DataArray:
+        """The shipped occupation -> education key of the training-need step
+        (:func:`forecasting.training.load_correspondence`), read once (a file of the code,
+        not of the data; about 0.01 CPU s a run before)."""
+        from forecasting import training
+
+        with self._lock:
+            if self._key is None:
+                self._key = training.load_correspondence()
+            return self._key
+
     def warm_baseline(
         self, spec: Any, months_after: int = 0, baseline: xr.Dataset | None = None
     ) -> str:
@@ -122,8 +134,10 @@ class EngineRunner:
 
         parsed = as_spec(spec)
         result = run_scenario(parsed, baseline=baseline, calibration=self.calibration(parsed.area))
+        bridge = self.bridge(parsed.area)
+        key = self.education_key() if bridge is not None else None
         return training_scenario.annotate(
-            result, self.cubes, parsed.area, parsed.events, bridge=self.bridge(parsed.area)
+            result, self.cubes, parsed.area, parsed.events, bridge=bridge, key=key
         )
 
 
@@ -201,19 +215,35 @@ def share_baselines(folder: str | os.PathLike[str], max_bytes: int) -> None:
     cache.use_files(ArrayFiles(folder, max_bytes), version=version)
 
 
-def _run_in_worker(spec: dict[str, Any], baseline: xr.Dataset | None = None) -> xr.Dataset:
-    """The engine's ``run_scenario`` on a spec given as JSON (runs in the worker process)."""
+def use_threads(threads: int) -> None:
+    """Run this thread's next kernels on ``threads`` numba threads (at most the threads numba
+    started; 0 leaves the count as it is). Results do not depend on it."""
+    if threads > 0:
+        import numba
+
+        started = int(getattr(numba.config, "NUMBA_NUM_THREADS", threads))
+        numba.set_num_threads(max(1, min(threads, started)))
+
+
+def _run_in_worker(
+    spec: dict[str, Any], baseline: xr.Dataset | None = None, *, threads: int = 0
+) -> xr.Dataset:
+    """The engine's ``run_scenario`` on a spec given as JSON (runs in the worker process),
+    its kernels on ``threads`` threads (0: as the worker was started)."""
     if _worker is None:
         raise NotConfiguredError("the scenario worker process was started without input cubes")
+    use_threads(threads)
     return _worker(spec, baseline=baseline)
 
 
 def _warm_in_worker(
-    spec: dict[str, Any], months_after: int, baseline: xr.Dataset | None = None
+    spec: dict[str, Any], months_after: int, baseline: xr.Dataset | None = None, *, threads: int = 0
 ) -> str:
-    """:meth:`EngineRunner.warm_baseline` in the worker process."""
+    """:meth:`EngineRunner.warm_baseline` in the worker process (``threads``: as
+    :func:`_run_in_worker`)."""
     if _worker is None:
         raise NotConfiguredError("the scenario worker process was started without input cubes")
+    use_threads(threads)
     return _worker.warm_baseline(spec, months_after, baseline)
 
 
@@ -301,8 +331,12 @@ class ProcessRunner:
     ----------
     processes
         Number of worker processes: runs in parallel (the service admits as many at once).
-        Each worker's kernels use ``cores // processes`` threads, so two workers on two
-        cores run two runs side by side, one core each, instead of one after the other.
+    threads
+        Kernel threads of a run. 0 (default): the cores shared out among the runs in
+        progress when the run starts (``cores // runs``, at least 1): a run alone uses every
+        core, and two runs at once on two cores get one core each, side by side, instead of
+        one after the other or four threads on two cores (oversubscribed: much slower,
+        docs/results/service.md). A number: that many threads for every run.
     cubes
         The input cubes; each worker reads them once when it starts, from a file
         (:class:`CubesFile`), not through the spawn pipe (default: :func:`scenario_inputs`,
@@ -322,9 +356,13 @@ class ProcessRunner:
         *,
         nice: int = 0,
         baseline_files: tuple[str | os.PathLike[str], int] | None = None,
+        threads: int = 0,
     ):
         self.processes = processes
         self.nice = nice
+        self.threads = max(0, int(threads))
+        self._running = 0
+        self._running_lock = threading.Lock()
         self.baseline_files = (
             None if baseline_files is None else (str(baseline_files[0]), int(baseline_files[1]))
         )
@@ -365,7 +403,7 @@ class ProcessRunner:
                 cubes_file.path,
                 os.getpid(),
                 self.nice,
-                max(1, (os.cpu_count() or 1) // max(1, self.processes)),
+                self.threads,  # 0: numba's default (every core); each run sets its own
                 self.baseline_files,
             ),
         )
@@ -382,11 +420,21 @@ class ProcessRunner:
         with shared files every worker then finds the run)."""
         return self._submit(_warm_in_worker, spec, months_after, baseline)
 
+    def threads_for(self, running: int) -> int:
+        """Kernel threads of a run starting while ``running`` runs (itself included) are in
+        progress: :attr:`threads`, else ``cores // running`` (at least 1)."""
+        if self.threads > 0:
+            return self.threads
+        return max(1, (os.cpu_count() or 1) // max(1, running))
+
     def _submit(self, fn: Callable[..., Any], spec: Any, *args: Any) -> Any:
         data = spec.model_dump(mode="json") if isinstance(spec, BaseModel) else dict(spec)
         pool = self._ready()
+        with self._running_lock:
+            self._running += 1
+            threads = self.threads_for(self._running)
         try:
-            return pool.submit(fn, data, *args).result()
+            return pool.submit(fn, data, *args, threads=threads).result()
         except BrokenProcessPool:
             with self._lock:
                 if self._closed:
@@ -399,6 +447,9 @@ class ProcessRunner:
                 "the scenario worker process stopped during the run and has been restarted; "
                 "post the spec again"
             ) from None
+        finally:
+            with self._running_lock:
+                self._running -= 1
 
     def close(self, timeout_s: float = 5.0) -> None:
         """Stop the workers now: queued runs are cancelled and a run in progress (a warm-up,

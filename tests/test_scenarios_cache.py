@@ -114,3 +114,37 @@ def test_the_built_baseline_key_follows_the_targets_values():
     assert cache._targets_digest(changed) != cache._targets_digest(ds)
     relabelled = ds.assign_coords(area=np.array(["491", "508"], dtype=object))
     assert cache._targets_digest(relabelled) != cache._targets_digest(ds)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Run:
+    employed: np.ndarray
+
+
+def test_derived_is_computed_once_per_read_only_object_and_goes_with_it():
+    import gc
+
+    calls: list[int] = []
+
+    def total(run: _Run) -> np.ndarray:
+        calls.append(1)
+        return run.employed.sum(axis=-1)
+
+    frozen = _Run(np.arange(12, dtype=np.int32).reshape(3, 4))
+    frozen.employed.flags.writeable = False
+    first = cache.derived(frozen, "total", total)
+    again = cache.derived(frozen, "total", total)
+    assert again is first and len(calls) == 1
+    np.testing.assert_array_equal(first, [6, 22, 38])
+    assert not first.flags.writeable  # a caller cannot corrupt a later run
+    # an object whose arrays can still change is never served from the memo
+    live = _Run(np.ones((2, 2), dtype=np.int32))
+    cache.derived(live, "total", total)
+    live.employed[0, 0] = 5
+    np.testing.assert_array_equal(cache.derived(live, "total", total), [6, 2])
+    assert len(calls) == 3
+    # the memo goes with its object (no stale entry for a new object at the same id)
+    size = len(cache._derived)
+    del frozen, first, again
+    gc.collect()
+    assert len(cache._derived) == size - 1

@@ -54,3 +54,61 @@ def test_runs_at_once_follow_the_worker_processes(processes: int) -> None:
     assert {r.id for r in runs} == {ScenarioService.run_id({"name": n}, None) for n in "ab"}
     assert runner.most == processes
     service.close()
+
+
+@pytest.mark.parametrize("cores", [2, 4])
+def test_a_run_gets_the_cores_shared_out_among_the_runs_in_progress(
+    cores: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``service.scenario_threads`` 0 (default): a run alone gets every core, two at once on
+    two cores one each (never more threads than cores); a number fixes it. The count
+    reaches the worker with each run; no worker is started here."""
+    import os
+
+    from forecasting.settings import Settings
+    from service import app as app_mod
+    from service.scenarios import ProcessRunner
+
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+    adaptive = ProcessRunner(2, {})
+    assert [adaptive.threads_for(n) for n in (1, 2, 3)] == [cores, cores // 2, max(1, cores // 3)]
+    assert [ProcessRunner(2, {}, threads=1).threads_for(n) for n in (1, 2)] == [1, 1]
+    engine = app_mod._engine(Settings(service={"scenario_processes": 2, "scenario_threads": 3}))
+    assert isinstance(engine, ProcessRunner) and engine.threads_for(1) == 3
+    # each run hands its count to the worker function; the count follows the runs in progress
+    seen: list[int] = []
+
+    class Future:
+        def __init__(self, value: int) -> None:
+            self.value = value
+
+        def result(self) -> int:
+            return self.value
+
+    class Pool:
+        def submit(self, fn: object, data: object, *args: object, threads: int) -> Future:
+            seen.append(threads)
+            if len(seen) == 1:  # a second run arrives while the first is in progress
+                adaptive._submit(fn, {"name": "b"})  # type: ignore[arg-type]
+            return Future(threads)
+
+    monkeypatch.setattr(adaptive, "_ready", lambda: Pool())
+    assert adaptive._submit(lambda: None, {"name": "a"}) == cores
+    assert seen == [cores, cores // 2] and adaptive._running == 0
+
+
+def test_use_threads_sets_the_kernel_threads_of_the_calling_thread() -> None:
+    import numba
+
+    from service.scenarios import use_threads
+
+    before = numba.get_num_threads()
+    try:
+        use_threads(1)
+        assert numba.get_num_threads() == 1
+        use_threads(10_000)  # at most the threads numba started
+        assert numba.get_num_threads() == numba.config.NUMBA_NUM_THREADS
+        use_threads(0)  # unchanged
+        assert numba.get_num_threads() == numba.config.NUMBA_NUM_THREADS
+    finally:
+        numba.set_num_threads(before)

@@ -102,3 +102,22 @@ def test_no_release_no_supply(service_store) -> None:
     releases = Releases(service_store)
     found = supply(ScenarioSpec(**SPEC), releases.current_id())
     assert found is not None and "training_needs" in found[1]
+
+
+def test_the_engine_runner_reads_the_education_key_once(monkeypatch) -> None:
+    """The shipped occupation -> education key is read once per worker, not every run."""
+    from forecasting import training
+    from service.scenarios import EngineRunner
+
+    calls: list[int] = []
+    real = training.load_correspondence
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(training, "load_correspondence", counted)
+    runner = EngineRunner({})
+    first = runner.education_key()
+    assert runner.education_key() is first and len(calls) == 1
+    assert set(first.dims) == {"occupation", "field", "level"}

@@ -281,3 +281,59 @@ def test_the_scenario_page_table_names_qualifications_in_the_page_language(cubes
     assert any("Hälsovård och välfärd" in n for n in names["sv"])
     assert "vain tapahtumien suorat" in out.attrs["training_need_method_fi"]
     assert out.attrs["training_supply_sv"].startswith("Det lokala utbudet")
+
+
+def _net_of_supply_labelled(demand, parts, q_levels, surplus):  # type: ignore[no-untyped-def]
+    """The labelled (xarray) arithmetic :func:`training_scenario._net_of_supply` replaced."""
+    surplus = surplus.reindex_like(demand, fill_value=0.0)
+    need = xr.where(demand > 0, (demand - surplus).clip(min=0.0), demand)
+    covered = xr.where(demand > 0, demand - need, 0.0)
+    ratio = xr.where(demand > 0, need / demand.where(demand > 0), 1.0).fillna(1.0)
+    q_ratio = np.array(
+        [
+            ratio.sel(level=lvl).reindex(field=parts["field"].values, fill_value=1.0).values
+            for lvl in q_levels
+        ]
+    )
+    return {"need": need, "covered": covered, "qualification_need": (parts * q_ratio).sum("field")}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    demand=st.lists(
+        st.sampled_from([0.0, -3.5, 1e-9, 2.25, 7.0, 120.125, -0.5]), min_size=12, max_size=12
+    ),
+    surplus=st.lists(st.sampled_from([0.0, 0.5, 3.0, 200.0]), min_size=6, max_size=6),
+    parts=st.lists(st.floats(0.0, 50.0, allow_nan=False), min_size=8, max_size=8),
+)
+def test_net_of_supply_on_arrays_equals_the_labelled_arithmetic(demand, surplus, parts) -> None:
+    """Bit for bit: a surplus covering part, all or none of a demand, negative demands
+    (closures), a surplus lacking fields of the demand and parts counted in a field the
+    demand lacks."""
+    fields, levels = ["01", "02", "09", "10"], ["vocational", "applied_sciences", "university"]
+    d = xr.DataArray(
+        np.array(demand).reshape(4, 3), dims=("field", "level"),
+        coords={"field": fields, "level": levels},
+    )  # fmt: skip
+    s = xr.DataArray(
+        np.array(surplus).reshape(2, 3), dims=("field", "level"),
+        coords={"field": ["09", "10"], "level": levels},
+    )  # fmt: skip
+    p = xr.DataArray(
+        np.array(parts).reshape(2, 4), dims=("qualification", "field"),
+        coords={"qualification": ["nurse", "cook"], "field": ["09", "10", "11", "01"]},
+    )  # fmt: skip
+    q_levels = ["vocational", "applied_sciences"]
+    for demand_ in (d, d.transpose("level", "field")):  # either order of the demand's dims
+        _same(demand_, p, q_levels, s)
+
+
+def _same(d: xr.DataArray, p: xr.DataArray, q_levels: list[str], s: xr.DataArray) -> None:
+    got = training_scenario._net_of_supply(d, p, q_levels, s)
+    want = _net_of_supply_labelled(d, p, q_levels, s)
+    for name in ("need", "covered", "qualification_need"):
+        assert got[name].dims == want[name].dims
+        np.testing.assert_array_equal(got[name].values, want[name].values)
+        assert got[name].values.tobytes() == want[name].values.tobytes()
+        for dim in got[name].dims:
+            assert list(got[name][dim].values) == list(want[name][dim].values)

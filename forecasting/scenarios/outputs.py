@@ -12,8 +12,8 @@ import pandas as pd
 import xarray as xr
 
 from forecasting.classifications import education_fields_2016
+from forecasting.scenarios import cache, recruitment
 from forecasting.scenarios import displaced as dp
-from forecasting.scenarios import recruitment
 from forecasting.scenarios.baseline import Baseline
 from forecasting.scenarios.calibration import DAYS_PER_MONTH
 from forecasting.scenarios.events import CompiledEvents
@@ -25,12 +25,23 @@ from models import labourflow as lf
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 
+def _count_sum(x: np.ndarray, axis: int) -> np.ndarray:
+    """Sum of integer counts over ``axis``, in their own integer type.
+
+    :func:`numpy.einsum` (a few times faster than ``sum(dtype=int64)`` over a short axis);
+    the same integers: the counts of an area (people, jobs) are far below 2**31.
+    """
+    letters = "abcdefghij"[: x.ndim]
+    return np.einsum(f"{letters}->{letters.replace(letters[axis], '')}", x)
+
+
 def _with_area_total(x: np.ndarray, axis: int) -> np.ndarray:
     """Append the sum over municipalities (``axis``) as one more municipality entry.
 
     Integer counts stay integers (int64), so their quantiles are counted, not sorted.
     """
-    dtype = np.int64 if x.dtype.kind in "iu" else np.float64
+    integer = x.dtype.kind in "iu"
+    dtype = np.int64 if integer else np.float64
     shape = list(x.shape)
     shape[axis] += 1
     out = np.empty(shape, dtype=dtype)
@@ -38,7 +49,10 @@ def _with_area_total(x: np.ndarray, axis: int) -> np.ndarray:
     head[axis] = slice(0, x.shape[axis])
     out[tuple(head)] = x
     head[axis] = x.shape[axis]
-    x.sum(axis=axis, dtype=dtype, out=out[tuple(head)])
+    if integer:
+        out[tuple(head)] = _count_sum(x, axis)
+    else:
+        x.sum(axis=axis, dtype=dtype, out=out[tuple(head)])
     return out
 
 
@@ -57,7 +71,8 @@ def _q(x: np.ndarray, *order: int) -> np.ndarray:
 
 def _q_with_area_total(x: np.ndarray, axis: int, *order: int) -> np.ndarray:
     """As ``_q(_with_area_total(x, axis), *order)`` without the widened copy of ``x``."""
-    parts = _q(x), _q(np.expand_dims(x.sum(axis=axis, dtype=np.int64), axis))
+    total = _count_sum(x, axis) if x.dtype.kind in "iu" else x.sum(axis=axis, dtype=np.int64)
+    parts = _q(x), _q(np.expand_dims(total, axis))
     q = np.concatenate(parts, axis=axis - 1)
     return q.transpose(*[o - 1 for o in order], q.ndim - 1) if order else q
 
@@ -75,8 +90,8 @@ def _fill_days(res: lf.SimulationResult, init_v: np.ndarray) -> np.ndarray:
 
 
 def _employed_by_area(res: lf.SimulationResult) -> np.ndarray:
-    """(B, T, R) employed residents summed over industries (int64)."""
-    return res.employed.sum(axis=3, dtype=np.int64)
+    """(B, T, R) employed residents summed over industries (integer counts)."""
+    return _count_sum(res.employed, 3)
 
 
 def _labour_market(
@@ -108,7 +123,9 @@ def _versus_baseline(
     # Integer differences: their quantiles are counted, not sorted.
     du = _with_area_total(res.unemployed.astype(np.int64) - ref.unemployed, 2)
     emp_r = _employed_by_area(res) if emp_r is None else emp_r
-    de = _with_area_total(emp_r - _employed_by_area(ref), 2)
+    # the baseline run is the same (cached) one for every run of its window: summed once
+    ref_emp = cache.derived(ref, "employed_by_area", _employed_by_area)
+    de = _with_area_total(emp_r - ref_emp, 2)
     return {
         "unemployed_vs_baseline": (("area", "time", "quantile"), _q(du, 2, 1)),
         "employed_vs_baseline": (("area", "time", "quantile"), _q(de, 2, 1)),
@@ -153,20 +170,17 @@ def _displaced_by_age(
     profile: dp.AgeProfile | None,
     registers: xr.Dataset | None,
     seed: int,
+    slack: np.ndarray | None = None,
 ) -> dict[str, tuple]:
     """The displaced by age band and sex with evidence-based hazards
-    (:mod:`forecasting.scenarios.displaced`); empty without an age profile or job losses."""
+    (:mod:`forecasting.scenarios.displaced`); empty without an age profile or job losses.
+    ``slack``: the area's slack factor (:func:`_area_slack`) when the caller has it."""
     mix = _job_loss_profile(spec, base, profile) if profile is not None else None
     inflow = dp.cohort_inflow(res)
     if mix is None or inflow.sum() == 0:
         return {}
-    v = base.expected_vacancies.sum(axis=1)
-    u = base.expected_unemployed.sum(axis=1)
-    slack = (
-        dp.slack_factor(v, u, registers, base.params.alpha)
-        if registers is not None
-        else np.ones(v.size)
-    )
+    if slack is None:
+        slack = _area_slack(base, registers)
     B, T = inflow.shape
     hz = dp.hazards(mix, slack[-T:], B, seed)
     A, S, E = mix.shape
@@ -266,11 +280,22 @@ def _retraining(res: lf.SimulationResult, base: Baseline, spec: ScenarioSpec) ->
     return {"retraining_need": (("field", "quantile"), _q(need))}
 
 
-def _recruitment(spec: ScenarioSpec, base: Baseline, registers: xr.Dataset) -> dict[str, tuple]:
-    """Expected composition of the recruited jobs' holders (:mod:`recruitment`)."""
+def _area_slack(base: Baseline, registers: xr.Dataset | None) -> np.ndarray:
+    """(T,) the area's slack factor in the baseline (:func:`displaced.slack_factor`; 1
+    without registers)."""
     v = base.expected_vacancies.sum(axis=1)
+    if registers is None:
+        return np.ones(v.size)
     u = base.expected_unemployed.sum(axis=1)
-    slack = dp.slack_factor(v, u, registers, base.params.alpha)
+    return dp.slack_factor(v, u, registers, base.params.alpha)
+
+
+def _recruitment(
+    spec: ScenarioSpec, base: Baseline, registers: xr.Dataset, slack: np.ndarray | None = None
+) -> dict[str, tuple]:
+    """Expected composition of the recruited jobs' holders (:mod:`recruitment`)."""
+    if slack is None:
+        slack = _area_slack(base, registers)
     shares = recruitment.response(spec, base, slack).shares
     return {f"recruitment_filled_by_{k}_share": ((), v) for k, v in shares.items()}
 
@@ -299,11 +324,13 @@ def assemble(
     seed: int = 0,
     profile: dp.AgeProfile | None = None,
     registers: xr.Dataset | None = None,
+    slack: np.ndarray | None = None,
 ) -> xr.Dataset:
     """The scenario's result dataset (without provenance attrs); ``seed`` draws the
     jobseeker ratios of :func:`clients_by_draw` and the displaced's hazard multipliers;
     ``profile`` (the calibration's age profile) and ``registers`` (its registers, for the
-    slack's reference) give the displaced by age and sex."""
+    slack's reference) give the displaced by age and sex; ``slack``: the area's slack
+    factor of ``base`` and ``registers`` (:func:`_area_slack`) when the caller has it."""
     st = base.structure
     areas = [*st.municipalities, spec.area]
     emp_r = _employed_by_area(res)  # summed once, used twice
@@ -311,7 +338,7 @@ def assemble(
     if ref is not None:
         data |= _versus_baseline(res, ref, emp_r)
     data |= _cohort(res) | _staffing(res, spec, base, seed) | _retraining(res, base, spec)
-    data |= _displaced_by_age(res, base, spec, profile, registers, seed)
+    data |= _displaced_by_age(res, base, spec, profile, registers, seed, slack)
     jobs = _with_area_total(compiled.job_change.sum(axis=2), 1).T
     data["jobs_change_expected"] = (("area", "time"), jobs)
     # (area, industry, time): the expected cumulative change of jobs by workplace
@@ -322,7 +349,7 @@ def assemble(
     data["secondary_jobs_change"] = (("time",), compiled.secondary)
     coords_extra: dict[str, list[str]] = {}
     if registers is not None and any(e.kind == "recruitment" for e in spec.events):
-        data |= _recruitment(spec, base, registers)
+        data |= _recruitment(spec, base, registers, slack)
     if compiled.spillover_areas:
         data |= _spillover(compiled, spec.area)
         coords_extra["receiving_area"] = list(compiled.spillover_areas)

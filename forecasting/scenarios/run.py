@@ -157,6 +157,12 @@ def area_slack(base: Baseline, registers: xr.Dataset) -> np.ndarray:
     return dp.slack_factor(v, u, registers, base.params.alpha)
 
 
+def _slack(base: Baseline, cal: Calibration) -> np.ndarray:
+    """:func:`area_slack` of a built baseline of ``cal`` (kept with it: the same for every
+    run of its window, :func:`cache.derived`)."""
+    return cache.derived(base, "area_slack", lambda b: area_slack(b, cal.registers))
+
+
 def simulate_spec(
     spec: ScenarioSpec,
     cubes: Mapping[str, xr.Dataset],
@@ -180,7 +186,7 @@ def simulate_spec(
     )
     path = scale_path(base.path, base.structure, compiled.job_change)
     # Recruitments draw more in-commuters and in-migrants where the market is tight.
-    resp = recruitment.response(spec, base, area_slack(base, cal.registers))
+    resp = recruitment.response(spec, base, _slack(base, cal))
     params = dataclasses.replace(base.params, q_out=resp.q_out)
     res = lf.simulate(params, path, base.init, compiled.schedule, draws=draws, seed=seed)
     ref = None
@@ -273,7 +279,15 @@ def run_scenario(
         spec, cubes or {}, draws=n, seed=s, baseline=baseline, calibration=cal
     )
     ds = outputs.assemble(
-        spec, base, compiled, res, ref, seed=s, profile=cal.age_profile, registers=cal.registers
+        spec,
+        base,
+        compiled,
+        res,
+        ref,
+        seed=s,
+        profile=cal.age_profile,
+        registers=cal.registers,
+        slack=_slack(base, cal),
     )
     return _stamp(ds, spec, base, n, s, cal.registers.attrs.get("retrieved", ""))
 
