@@ -20,9 +20,9 @@ deltas of the process's CPU time (every thread: numba's included), so ``step`` o
 
 With 2 or more workers it starts the same local Dask cluster as
 :func:`flows.release.make_task_runner` (:func:`flows.release.local_cluster`: worker count,
-one thread each, the same worker environment) and hands its address to ``run_release``, so it can install the recorder on
-the workers (a Dask ``WorkerPlugin``). Wall seconds mean little on a shared machine; compare
-CPU seconds.
+one thread each, the same worker environment) and hands its address to ``run_release``, so
+it can install the recorder on the workers (a Dask ``WorkerPlugin``). Wall seconds mean
+little on a shared machine; compare CPU seconds.
 """
 
 from __future__ import annotations
@@ -252,8 +252,10 @@ def summary(figures: dict[str, Any]) -> str:
         )
     for cmd, cpu in figures["children_at_end"].items():
         lines.append(f"| child `{cmd}` | {cpu} | | | | | | | | |")
-    lines.append(f"\nwall {figures['wall_s']} s, load {figures['load_average_start']} -> "
-                 f"{figures['load_average_end']}")
+    lines.append(
+        f"\nwall {figures['wall_s']} s, load {figures['load_average_start']} -> "
+        f"{figures['load_average_end']}"
+    )
     return "\n".join(lines)
 
 
