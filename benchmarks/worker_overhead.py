@@ -125,8 +125,8 @@ def install(pieces: bool = True) -> Recorder:
         return rec
     for name in ("run_step", "run_unit", "run_combine"):
         setattr(release, name, rec.wrap("step", getattr(steps, name)))
-    steps._load_all = rec.wrap("load", steps._load_all)  # type: ignore[method-assign]
-    steps.cubes_for = rec.wrap("cubes", steps.cubes_for)  # type: ignore[method-assign]
+    steps._load_all = rec.wrap("load", steps._load_all)
+    steps.cubes_for = rec.wrap("cubes", steps.cubes_for)
     release_work.WorkArea.save = rec.wrap("save", release_work.WorkArea.save)  # type: ignore[method-assign]
     for name in ("_training_rates", "_demography_rates", "_labour_rates"):
         setattr(products, name, rec.wrap("rates", getattr(products, name)))
