@@ -668,6 +668,8 @@ def jobs_by_industry_projection(
     n_draws: int = 200,
     seed: int,
     population: xr.DataArray | None = None,
+    base: DemandBase | None = None,
+    history: xr.DataArray | None = None,
 ) -> xr.Dataset:
     """Projected jobs by industry: ``jobs`` ``(area, industry, time, statistic)``.
 
@@ -689,6 +691,11 @@ def jobs_by_industry_projection(
         ``ctx.seed_for(...)``, the CLI's ``settings.release.seed``).
     population
         :func:`projected_population` of ``cubes`` when the caller has it (else computed).
+    base, history
+        :func:`demand_base` of ``cubes`` and ``population`` and its
+        :func:`jobs_by_industry_history` (default years and references) when the caller has
+        them: they cover every municipality, so a caller projecting many areas computes
+        them once (``population`` is then unused).
 
     Raises
     ------
@@ -701,8 +708,10 @@ def jobs_by_industry_projection(
     """
     until = _check_until(until)
     groups = area_groups(area)
-    base = demand_base(cubes, seed=seed, population=population)
-    history = jobs_by_industry_history(base)
+    if base is None:
+        base = demand_base(cubes, seed=seed, population=population)
+    if history is None:
+        history = jobs_by_industry_history(base)
     sim = simulate_jobs(base, groups, until=until, n_draws=n_draws, seed=seed, history=history)
     hist = np.stack([history.sel(area=m).sum("area").values for m in groups.values()])
     years = np.concatenate([history["time"].values[:-1], sim.years])

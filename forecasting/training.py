@@ -291,17 +291,25 @@ def _chain(
     population: xr.DataArray | None = None,
     params: training_params.Params | None = None,
     rateset: RateSet | LabourRates | None = None,
+    base: demand.DemandBase | None = None,
+    history: xr.DataArray | None = None,
 ) -> tuple[xr.Dataset, dict[str, str]]:
     """Expansion, replacement and openings (signed) by occupation per group and year, with
     their draws, the unemployed jobseekers per occupation and the tightness.
 
     Replacement: the demography's exits by age with the 2017 pension reform's cohort delays
     and net of re-entries (:func:`forecasting.replacement.net_exit_rates`, ``params``).
+    ``base`` and ``history``: :func:`forecasting.demand.demand_base` of ``cubes`` and
+    ``population`` and its :func:`~forecasting.demand.jobs_by_industry_history` when the
+    caller has them (the same for every area).
     """
     params = params or training_params.load_params()
     groups = _groups(code)
-    base = demand.demand_base(cubes, seed=seed, population=population)
-    sim = demand.simulate_jobs(base, groups, until=until, n_draws=n_draws, seed=seed)
+    if base is None:
+        base = demand.demand_base(cubes, seed=seed, population=population)
+    sim = demand.simulate_jobs(
+        base, groups, until=until, n_draws=n_draws, seed=seed, history=history
+    )
     sim = _from_year(sim, replacement.base_year(cubes))
     gross = _replacement_rates(cubes, code, sim, seed, rateset)
     exits = replacement.net_exit_rates(
@@ -532,6 +540,8 @@ def training_needs(
     seed: int,
     population: xr.DataArray | None = None,
     rateset: RateSet | LabourRates | None = None,
+    base: demand.DemandBase | None = None,
+    history: xr.DataArray | None = None,
 ) -> xr.Dataset:
     """Training need per broad field of education and level, years base + 1..``until`` (the
     release product): :func:`forecasting.training_balance.balance` summed over the kinds.
@@ -559,6 +569,10 @@ def training_needs(
         :func:`forecasting.replacement.shared_rates` of ``cubes`` and ``until`` (or their
         :func:`forecasting.demography.labour.labour_rates`) when the caller has it (the
         demography's rates, the same for every area; a release prepares them once).
+    base, history
+        :func:`forecasting.demand.demand_base` of ``cubes`` and ``population`` and its
+        :func:`~forecasting.demand.jobs_by_industry_history` when the caller has them (every
+        municipality's, the same for every area; a release prepares them once).
 
     Returns
     -------
@@ -595,6 +609,8 @@ def training_needs(
         correspondence=correspondence,
         population=population,
         rateset=rateset,
+        base=base,
+        history=history,
     )
     broad = [f for f in map(str, bal["field"].values) if len(f) == 2]
     sub = bal.sel(field=broad)

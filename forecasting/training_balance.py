@@ -198,6 +198,8 @@ def balance(
     correspondence: str | Path | None = None,
     population: xr.DataArray | None = None,
     rateset: RateSet | LabourRates | None = None,
+    base: demand.DemandBase | None = None,
+    history: xr.DataArray | None = None,
 ) -> xr.Dataset:
     """Demand, supply (by part), need with 80 % bounds ``(area, field, time, level, kind)``.
 
@@ -206,6 +208,8 @@ def balance(
     ``time`` the years base + 1..``until`` (integers); ``need`` is signed (negative: surplus).
     Totals over the years: ``*_total`` variables without ``time``.
     ``need_draws`` (broad and narrow) are kept for aggregation; ``lo80 <= need <= hi80``.
+    ``base`` and ``history``: the labour-demand chain's inputs for every municipality when the
+    caller has them (see :func:`forecasting.training.training_needs`).
 
     Raises
     ------
@@ -220,7 +224,9 @@ def balance(
     fields = fields or load_fields()
     if population is None:
         population = demand.projected_population(cubes, seed=seed)
-    by_occ, notes = training._chain(cubes, code, until, n_draws, seed, population, params, rateset)
+    by_occ, notes = training._chain(
+        cubes, code, until, n_draws, seed, population, params, rateset, base, history
+    )
     groups = {str(k): list(v) for k, v in json.loads(by_occ.attrs["groups"]).items()}
     labels = [str(a) for a in by_occ["area"].values]
     groups = {label: groups[label] for label in labels}

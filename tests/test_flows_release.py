@@ -282,6 +282,26 @@ def test_task_runner_choice() -> None:
         flow.make_task_runner(None, 0)
 
 
+def test_local_cluster_workers_keep_the_default_heap_thresholds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Dask's default MALLOC_TRIM_THRESHOLD_ made every step of a worker ~40 % dearer in CPU
+    (docs/results/release.md); the release's local cluster starts its workers without it,
+    and Dask's own thread settings and this runner's are still applied."""
+    from distributed import Client
+
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)  # an earlier cluster's
+    runner = flow.make_task_runner(None, 2)
+    assert runner.cluster_class is flow.local_cluster
+    kwargs = {**runner.cluster_kwargs, "n_workers": 1}
+    with flow.local_cluster(**kwargs) as cluster, Client(cluster) as client:
+        envs = list(client.run(lambda: dict(os.environ)).values())
+    assert len(envs) == 1
+    assert "MALLOC_TRIM_THRESHOLD_" not in envs[0]
+    assert envs[0]["NUMBA_NUM_THREADS"] == kwargs["env"]["NUMBA_NUM_THREADS"]
+    assert "MALLOC_TRIM_THRESHOLD_" not in os.environ  # nor set in this process for later
+
+
 def test_deployments_run_after_the_monthly_and_yearly_statistics() -> None:
     from flows.serve import deployments
 

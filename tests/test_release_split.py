@@ -151,6 +151,55 @@ def test_training_needs_from_the_shared_rates_are_unchanged(cubes: Inputs) -> No
         )
 
 
+@pytest.mark.slow
+def test_labour_demand_from_the_shared_demand_base_is_unchanged(cubes: Inputs) -> None:
+    """jobs_by_industry and training_needs of two areas in turn, reading the release's one
+    (read-only) demand base and jobs history, equal their own per-area computation (both
+    cover every municipality; a unit writing into them would fail rather than change the
+    next)."""
+    from forecasting import demand, training
+    from forecasting.release import BuildContext
+    from forecasting.release.products import (
+        DEMAND_UNTIL,
+        TRAINING_CUBES,
+        _demand_shared,
+        _training_rates,
+    )
+
+    ctx = BuildContext(
+        scope="national", area="SSS", seed=SEED, municipalities=(), areas=(),
+        cube_versions=(), data_through=(), code_version="test", code_fingerprint="test",
+        work_dir="/nonexistent",
+    )  # fmt: skip
+    # copies: the shared pieces are made read-only, views of the session's cubes included
+    own = Inputs({name: cubes[name].copy(deep=True) for name in TRAINING_CUBES})
+    population = demand.projected_population(own, seed=1)
+    base, history = _demand_shared(ctx, own, population)
+    assert _demand_shared(ctx, own, population)[1] is history
+    assert not history.values.flags.writeable
+    assert not base.totals.values.flags.writeable
+    rates = _training_rates(ctx, own)
+    for area in ("TA23", "TA10"):
+        xr.testing.assert_identical(
+            demand.jobs_by_industry_projection(
+                own, DEMAND_UNTIL, area=area, seed=SEED, population=population,
+                base=base, history=history,
+            ),
+            demand.jobs_by_industry_projection(
+                own, DEMAND_UNTIL, area=area, seed=SEED, population=population
+            ),
+        )  # fmt: skip
+        xr.testing.assert_identical(
+            training.training_needs(
+                own, DEMAND_UNTIL, area=area, seed=SEED, population=population, rateset=rates,
+                base=base, history=history,
+            ),
+            training.training_needs(
+                own, DEMAND_UNTIL, area=area, seed=SEED, population=population, rateset=rates
+            ),
+        )  # fmt: skip
+
+
 def test_a_rateset_of_other_years_is_refused(cubes: Inputs) -> None:
     """A caller's rates for other years than the request raise instead of being used."""
     from forecasting import replacement
