@@ -45,6 +45,9 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 GRACE_S = 10.0
 RAW_KEY = "fault-bench-key"
+# Scenario worker processes of the services started here (the setting's default); a count
+# above it after a kill is a leaked worker.
+WORKERS = 2
 
 
 def _env(tmp: Path, **extra: str) -> dict[str, str]:
@@ -126,7 +129,7 @@ def _start_service(tmp: Path) -> tuple[subprocess.Popen[bytes], int]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "service", "--port", str(port)],
         cwd=ROOT,
-        env=_env(tmp),
+        env=_env(tmp, ENNAKOINTI_SERVICE__SCENARIO_PROCESSES=str(WORKERS)),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -182,7 +185,7 @@ def worker_runs(runs: int, rng: random.Random, tmp: Path) -> dict[str, Any]:
                 again = client.post(url, json={**spec, "draws": 20}, headers=headers)
                 served += again.status_code == 201
                 statuses[again.status_code] = statuses.get(again.status_code, 0) + 1
-                extra += max(0, len(_worker_pids(proc.pid)) - 1)
+                extra += max(0, len(_worker_pids(proc.pid)) - WORKERS)
         kids = _descendants(proc.pid)
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)
