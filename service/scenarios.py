@@ -434,14 +434,17 @@ class ProcessRunner:
             self._running += 1
             threads = self.threads_for(self._running)
         try:
-            return pool.submit(fn, data, *args, threads=threads).result()
+            try:
+                future = pool.submit(fn, data, *args, threads=threads)
+            except BrokenProcessPool:
+                # A worker died between runs (killed, out of memory): this run has not
+                # started, so it goes to a new pool instead of being refused.
+                pool = self._replace(pool)
+                log.error("a scenario worker process had died; started new ones")
+                future = pool.submit(fn, data, *args, threads=threads)
+            return future.result()
         except BrokenProcessPool:
-            with self._lock:
-                if self._closed:
-                    raise NotConfiguredError("the service is shutting down") from None
-                if self._pool is pool and self._cubes_file is not None:
-                    pool.shutdown(wait=False, cancel_futures=True)
-                    self._pool = self._new_pool(self._cubes_file)
+            self._replace(pool)
             log.error("the scenario worker process died; started a new one")
             raise NotConfiguredError(
                 "the scenario worker process stopped during the run and has been restarted; "
@@ -450,6 +453,19 @@ class ProcessRunner:
         finally:
             with self._running_lock:
                 self._running -= 1
+
+    def _replace(self, pool: ProcessPoolExecutor) -> ProcessPoolExecutor:
+        """A new pool in place of the broken ``pool`` (once: a caller that finds it already
+        replaced gets the new one)."""
+        with self._lock:
+            if self._closed:
+                raise NotConfiguredError("the service is shutting down")
+            if self._pool is pool and self._cubes_file is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = self._new_pool(self._cubes_file)
+            if self._pool is None:
+                raise NotConfiguredError("the scenario worker processes are not running")
+            return self._pool
 
     def close(self, timeout_s: float = 5.0) -> None:
         """Stop the workers now: queued runs are cancelled and a run in progress (a warm-up,

@@ -7,14 +7,20 @@ once; with one process the service keeps the engine's one-run-at-a-time rule.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import signal
 import threading
-from concurrent.futures import ThreadPoolExecutor
+import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 import xarray as xr
 from pydantic import BaseModel
 
-from service.scenarios import ScenarioService
+from service.errors import NotConfiguredError
+from service.scenarios import ProcessRunner, ScenarioService
 
 
 class Spec(BaseModel):
@@ -112,3 +118,53 @@ def test_use_threads_sets_the_kernel_threads_of_the_calling_thread() -> None:
         assert numba.get_num_threads() == numba.config.NUMBA_NUM_THREADS
     finally:
         numba.set_num_threads(before)
+
+
+def _value(data: dict, *, threads: int = 0) -> int:
+    """A worker function of the shape the runner submits (in a spawned process)."""
+    return int(data["x"]) + 1
+
+
+def _die(data: dict, *, threads: int = 0) -> int:
+    os.kill(os.getpid(), signal.SIGKILL)
+    return 0
+
+
+@pytest.fixture
+def plain_runner(monkeypatch: pytest.MonkeyPatch):
+    """A ProcessRunner whose pools are plain spawned pools (no cubes to read)."""
+    runner = ProcessRunner(processes=2)
+    monkeypatch.setattr(runner, "_cubes_file", object())
+    monkeypatch.setattr(
+        runner,
+        "_new_pool",
+        lambda _cubes: ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")),
+    )
+    yield runner
+    if runner._pool is not None:
+        runner._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def test_a_worker_killed_between_runs_costs_the_next_run_nothing(plain_runner) -> None:
+    """A worker that died while idle breaks the pool; the next run is not refused (503) for
+    it: it has not started, so it goes to a new pool."""
+    assert plain_runner._submit(_value, {"x": 1}) == 2
+    pool = plain_runner._pool
+    for proc in list(pool._processes.values()):
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.join(10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # the pool notices its dead worker
+        try:
+            pool.submit(_value, {"x": 0}).result(timeout=10)
+        except BrokenProcessPool:
+            break
+        time.sleep(0.05)
+    assert plain_runner._submit(_value, {"x": 41}) == 42
+    assert plain_runner._pool is not pool
+
+
+def test_a_worker_dying_during_a_run_refuses_that_run_and_serves_the_next(plain_runner) -> None:
+    with pytest.raises(NotConfiguredError, match="post the spec again"):
+        plain_runner._submit(_die, {"x": 0})
+    assert plain_runner._submit(_value, {"x": 1}) == 2
