@@ -42,12 +42,14 @@ from typing import Any
 import httpx
 import psutil
 
+from forecasting.settings import ServiceSettings
+
 ROOT = Path(__file__).resolve().parent.parent
 GRACE_S = 10.0
 RAW_KEY = "fault-bench-key"
 # Scenario worker processes of the services started here (the setting's default); a count
 # above it after a kill is a leaked worker.
-WORKERS = 2
+WORKERS = max(1, ServiceSettings.model_fields["scenario_processes"].default)
 
 
 def _env(tmp: Path, **extra: str) -> dict[str, str]:

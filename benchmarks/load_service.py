@@ -258,6 +258,16 @@ def scenario_spec(rng: random.Random, draws: int, seed: int | None) -> dict[str,
     return spec
 
 
+def spec_variant(spec: dict[str, Any]) -> dict[str, Any]:
+    """``spec`` with its event one job larger (recruitment) or smaller: a new run (nothing
+    answered from the result cache) that shares the baseline simulation of ``spec``'s window."""
+    event = dict(spec["events"][0])
+    event["jobs"] = (
+        event["jobs"] + 1 if event["kind"] == "recruitment" else max(1, event["jobs"] - 1)
+    )
+    return {**spec, "events": [event]}
+
+
 async def _reader(
     base: str,
     stop: float,

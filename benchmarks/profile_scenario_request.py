@@ -92,14 +92,6 @@ def _children_cpu() -> float:
     return total
 
 
-def _variant(spec: dict[str, Any]) -> dict[str, Any]:
-    event = dict(spec["events"][0])
-    event["jobs"] = (
-        event["jobs"] + 1 if event["kind"] == "recruitment" else max(1, event["jobs"] - 1)
-    )
-    return {**spec, "events": [event]}
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=6)
@@ -143,6 +135,7 @@ def _profile(args: argparse.Namespace, tmp: Path) -> int:
     app = create_app(get_settings())
     rng = random.Random(args.seed)
     specs = [load_service.scenario_spec(rng, 1000, None) for _ in range(args.runs)]
+    variants = [load_service.spec_variant(spec) for spec in specs]
     headers = {"X-API-Key": key}
     with TestClient(app) as client:
         while not client.get("/healthz").json().get("scenarios_ready", True):
@@ -152,8 +145,8 @@ def _profile(args: argparse.Namespace, tmp: Path) -> int:
         ACC.clear()
         wall, cpu, child = time.perf_counter(), time.process_time(), _children_cpu()
         bodies = []
-        for spec in specs:
-            r = client.post("/v1/scenarios/runs", json=_variant(spec), headers=headers)
+        for variant in variants:
+            r = client.post("/v1/scenarios/runs", json=variant, headers=headers)
             assert r.status_code == 201, r.text
             bodies.append(r.content)
         n = len(specs)
@@ -165,11 +158,10 @@ def _profile(args: argparse.Namespace, tmp: Path) -> int:
         context = app.state.context
         release_id = context.releases.current_id()
         runs = [
-            context.scenarios.stored(ScenarioSpec.model_validate(_variant(s)), release_id)
-            for s in specs
+            context.scenarios.stored(ScenarioSpec.model_validate(v), release_id) for v in variants
         ]
-        for spec, run in zip(specs, runs, strict=True):
-            text = json.dumps(_variant(spec)).encode()
+        for variant, run in zip(variants, runs, strict=True):
+            text = json.dumps(variant).encode()
             c = time.thread_time()
             ScenarioSpec.model_validate_json(text)
             _add("request body -> ScenarioSpec", time.thread_time() - c)

@@ -62,14 +62,6 @@ def _wrap(mod: Any, name: str, label: str) -> None:
     setattr(mod, name, timed)
 
 
-def _variant(spec: dict[str, Any]) -> dict[str, Any]:
-    event = dict(spec["events"][0])
-    event["jobs"] = (
-        event["jobs"] + 1 if event["kind"] == "recruitment" else max(1, event["jobs"] - 1)
-    )
-    return {**spec, "events": [event]}
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=4)
@@ -107,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         ACC.clear()
         wall, cpu = time.perf_counter(), time.process_time()
         for spec in specs:
-            runner(_variant(spec))
+            runner(load_service.spec_variant(spec))
         ACC["per run"] = (time.perf_counter() - wall, time.process_time() - cpu)
         if not best or ACC["per run"][1] < best["per run"][1]:
             best = dict(ACC)  # the repeat of least CPU, every stage of that same repeat
