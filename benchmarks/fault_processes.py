@@ -5,9 +5,10 @@
 * **service**: ``python -m service`` started, SIGKILLed at a random moment (0-3 s) after its
   scenario worker is up (usually inside the worker's warm-up run);
 * **worker** (the scenario worker): one service; a small scenario is posted and its worker
-  process SIGKILLed at a random moment of the run; that request must be refused (503, never
-  another 5xx: ``other_5xx`` counts those) and the next one served (201) by a new worker; at
-  the end the service gets SIGTERM;
+  processes SIGKILLed at a random moment of the run; that request must be run again on new
+  workers and served (201: ``killed_run_201``) or, only if its retry dies too, refused (503,
+  never another 5xx: ``other_5xx`` counts those), and the next one served (201) by a new
+  worker; at the end the service gets SIGTERM;
 * **build**: ``python -m flows.cli release build --product registers_history`` (a new seed
   and work area each time, so every run computes and publishes) SIGKILLed at a random moment
   between start and the time a complete build took; one store for every run.
@@ -166,7 +167,7 @@ def worker_runs(runs: int, rng: random.Random, tmp: Path) -> dict[str, Any]:
     proc, port = _start_service(tmp / "worker")
     url = f"http://127.0.0.1:{port}/v1/scenarios/runs"
     headers = {"X-API-Key": RAW_KEY}
-    refused, served, extra = 0, 0, 0
+    refused, retried, served, extra = 0, 0, 0, 0
     statuses: dict[int, int] = {}
     try:
         with httpx.Client(timeout=300) as client:
@@ -184,6 +185,7 @@ def worker_runs(runs: int, rng: random.Random, tmp: Path) -> dict[str, Any]:
                 code = result.get("code", 0)
                 statuses[code] = statuses.get(code, 0) + 1
                 refused += code == 503
+                retried += code == 201
                 again = client.post(url, json={**spec, "draws": 20}, headers=headers)
                 served += again.status_code == 201
                 statuses[again.status_code] = statuses.get(again.status_code, 0) + 1
@@ -198,6 +200,7 @@ def worker_runs(runs: int, rng: random.Random, tmp: Path) -> dict[str, Any]:
             proc.kill()
     return {
         "kills": runs,
+        "killed_run_201": retried,
         "refused_503": refused,
         "next_run_201": served,
         "other_5xx": sum(n for code, n in statuses.items() if code >= 500 and code != 503),

@@ -409,8 +409,10 @@ class ProcessRunner:
         )
 
     def __call__(self, spec: Any, baseline: xr.Dataset | None = None) -> xr.Dataset:
-        """Run ``spec``; a worker that died (killed, out of memory) is replaced, and the run it
-        took down is refused with :class:`NotConfiguredError` (503: post it again)."""
+        """Run ``spec``; a worker that died (killed, out of memory) is replaced and the run it
+        took down is run once more on the new workers (runs are pure and seeded: the answer
+        is the same); only a run whose retry dies too is refused with
+        :class:`NotConfiguredError` (503: post it again)."""
         return self._submit(_run_in_worker, spec, baseline)
 
     def warm_baseline(
@@ -442,13 +444,23 @@ class ProcessRunner:
                 pool = self._replace(pool)
                 log.error("a scenario worker process had died; started new ones")
                 future = pool.submit(fn, data, *args, threads=threads)
-            return future.result()
+            try:
+                return future.result()
+            except BrokenProcessPool:
+                # The pool broke while the run was in it: its worker was killed, or another
+                # worker died and the pool dropped every run it held (the run may even have
+                # been handed over in the moment before the pool noticed a worker that died
+                # between runs). Runs are pure and seeded, so it runs once more on new
+                # workers; a run that takes down its retry as well is refused below.
+                pool = self._replace(pool)
+                log.error("a scenario worker process died during a run; running it again")
+                return pool.submit(fn, data, *args, threads=threads).result()
         except BrokenProcessPool:
             self._replace(pool)
-            log.error("the scenario worker process died; started a new one")
+            log.error("the scenario worker process died again; started a new one")
             raise NotConfiguredError(
-                "the scenario worker process stopped during the run and has been restarted; "
-                "post the spec again"
+                "the scenario worker process stopped during the run and again during its "
+                "retry, and has been restarted; post the spec again"
             ) from None
         finally:
             with self._running_lock:

@@ -14,6 +14,7 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 
 import pytest
 import xarray as xr
@@ -130,6 +131,15 @@ def _die(data: dict, *, threads: int = 0) -> int:
     return 0
 
 
+def _die_once(data: dict, *, threads: int = 0) -> int:
+    """Dies the first time (leaving a marker file), answers the second."""
+    marker = Path(data["marker"])
+    if not marker.exists():
+        marker.write_text(str(os.getpid()))
+        os.kill(os.getpid(), signal.SIGKILL)
+    return int(data["x"]) + 1
+
+
 @pytest.fixture
 def plain_runner(monkeypatch: pytest.MonkeyPatch):
     """A ProcessRunner whose pools are plain spawned pools (no cubes to read)."""
@@ -164,7 +174,21 @@ def test_a_worker_killed_between_runs_costs_the_next_run_nothing(plain_runner) -
     assert plain_runner._pool is not pool
 
 
-def test_a_worker_dying_during_a_run_refuses_that_run_and_serves_the_next(plain_runner) -> None:
+def test_a_run_whose_worker_dies_once_is_run_again_on_new_workers(
+    plain_runner, tmp_path: Path
+) -> None:
+    """The run's worker is killed mid-run; the caller gets the answer of its retry on a new
+    pool, not a 503 (runs are pure and seeded, so running it again gives the same answer)."""
+    marker = tmp_path / "died"
+    assert plain_runner._submit(_value, {"x": 0}) == 1
+    first = plain_runner._pool
+    assert plain_runner._submit(_die_once, {"x": 41, "marker": str(marker)}) == 42
+    assert marker.exists() and int(marker.read_text()) > 0  # it did die once
+    assert plain_runner._pool is not first
+    assert plain_runner._running == 0
+
+
+def test_a_run_that_kills_its_retry_too_is_refused_and_the_next_is_served(plain_runner) -> None:
     with pytest.raises(NotConfiguredError, match="post the spec again"):
         plain_runner._submit(_die, {"x": 0})
     assert plain_runner._submit(_value, {"x": 1}) == 2
