@@ -33,6 +33,7 @@ from service.middleware import (
     RateLimitMiddleware,
     SecurityHeadersMiddleware,
 )
+from service.release_watch import ReleaseWatcher
 from service.releases import Releases
 from service.routers import (
     alerts,
@@ -246,12 +247,18 @@ def create_app(
         ]
         for thread in warming:
             thread.start()
+        # A release published while the service runs gets the same warm-up.
+        watcher = ReleaseWatcher(
+            context.releases.current_id, [context.releases.warm, context.scenarios.warm_release]
+        )
+        watcher.start()
         if not context.api_keys:
             log.warning("no API keys configured (ENNAKOINTI_SERVICE__API_KEYS): writes get 401")
         log.info("service ready in %.2f s", time.perf_counter() - started)
         yield
         # Stop the scenario workers first (a warm-up running in one is dropped, and its
         # thread returns), then never leave a thread inside HDF5 or a kernel at exit.
+        watcher.stop()
         context.scenarios.close()
         for thread in warming:
             thread.join(timeout=120)

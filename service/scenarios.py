@@ -699,6 +699,16 @@ class ScenarioService:
             self._warmed.set()
             log.info("scenario engine warm-up done in %.1f s", self.warm_s)
 
+    def warm_release(self) -> None:
+        """The baseline runs of :meth:`warm_windows` for the release now current (a release
+        published while the service runs: :class:`service.release_watch.ReleaseWatcher`);
+        the engine itself is warm already, and windows whose run is cached cost a look-up."""
+        if self.runner is None or not self._warmed.is_set():
+            return  # the start-up warm-up, still running, reads the current release itself
+        windows = self.warm_windows()
+        share_out = functools.partial(self._warm_baselines, windows)
+        self._concurrently([share_out] * self.parallel_runs)
+
     def _concurrently(self, tasks: list[Callable[[], None]]) -> None:
         if len(tasks) == 1:
             tasks[0]()
