@@ -256,10 +256,11 @@ def create_app(
             log.warning("no API keys configured (ENNAKOINTI_SERVICE__API_KEYS): writes get 401")
         log.info("service ready in %.2f s", time.perf_counter() - started)
         yield
-        # Stop the scenario workers first (a warm-up running in one is dropped, and its
-        # thread returns), then never leave a thread inside HDF5 or a kernel at exit.
-        watcher.stop()
+        # No new warm-up step; then stop the scenario workers (a warm-up running in one is
+        # dropped, and its thread returns) and never leave a thread inside HDF5 or a kernel.
+        watcher.stop(timeout=None)
         context.scenarios.close()
+        watcher.join()
         for thread in warming:
             thread.join(timeout=120)
 

@@ -60,9 +60,15 @@ class ReleaseWatcher:
         self._thread = threading.Thread(target=self._loop, name="release-watch", daemon=True)
         self._thread.start()
 
-    def stop(self, timeout: float = 120.0) -> None:
-        """Stop the thread (a warm-up step in progress finishes first)."""
+    def stop(self, timeout: float | None = 120.0) -> None:
+        """Stop watching: no warm-up step starts after this; with ``timeout`` (seconds) wait
+        that long for a step in progress to end (None: do not wait; :meth:`join` later)."""
         self._stop.set()
+        if timeout is not None:
+            self.join(timeout)
+
+    def join(self, timeout: float = 120.0) -> None:
+        """Wait for the thread to end (after :meth:`stop`)."""
         if self._thread is not None:
             self._thread.join(timeout)
 
