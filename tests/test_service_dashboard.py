@@ -66,7 +66,7 @@ def test_scenario_page_says_when_the_engine_is_missing(service_store, tmp_path):
     app = create_app(make_settings(service_store, f"sqlite:///{tmp_path / 'a.sqlite'}"))
     app_without_engine = app
     with TestClient(app_without_engine) as c:
-        c.app.state.context.scenarios.runner = None
+        app_without_engine.state.context.scenarios.runner = None
         html = c.get("/scenarios", params={"lang": "en", "run": 1}).text
         assert "The scenario engine is not available" in html
         r = c.post("/v1/scenarios/runs", json={"events": []}, headers={"X-API-Key": "key-all"})
