@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import pytest
 from hypothesis import settings
 
 from forecasting.io.inputs import Inputs, assemble
+
+if TYPE_CHECKING:
+    from forecasting.scenarios.baseline import Calibration
+    from tests.pg_cluster import Cluster
 
 # No per-example deadline: on a loaded 2-core CI machine a slow example is not a failure
 # (the properties themselves still run and can fail).
@@ -21,7 +29,7 @@ def cubes() -> Inputs:
 
 
 @pytest.fixture(scope="session")
-def ta23(cubes: Inputs):  # type: ignore[no-untyped-def]
+def ta23(cubes: Inputs) -> Calibration:
     """The scenario calibration of the Mikkeli region (TA23), built once from ``cubes``."""
     from forecasting.scenarios.baseline import calibrate
 
@@ -29,7 +37,7 @@ def ta23(cubes: Inputs):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
-def pg_cluster():  # type: ignore[no-untyped-def]
+def pg_cluster() -> Iterator[Cluster]:
     """A throwaway PostgreSQL server for the session (tests/pg_cluster.py); skips without one."""
     from tests import pg_cluster
 
@@ -41,7 +49,7 @@ def pg_cluster():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path) -> str:  # type: ignore[no-untyped-def]
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The URL of an empty alert database: a temp SQLite file, then a PostgreSQL database."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'alerts.sqlite'}"

@@ -467,14 +467,13 @@ def make_settings(store: Path, database_url: str, **service: Any) -> Any:
     from service.security import hash_key
 
     keys = [f"{raw}:{hash_key(raw)}:{scopes}" for raw, scopes in KEYS.items()]
+    defaults: dict[str, Any] = {
+        "scenario_processes": 0,
+        "scenario_warm_months": [],
+        "scenario_baseline_dir": None,
+    }
     return Settings(
         release=ReleaseSettings(store_dir=store),
         alerts=AlertSettings(database_url=database_url),
-        service=ServiceSettings(
-            api_keys=keys,
-            **(
-                {"scenario_processes": 0, "scenario_warm_months": [], "scenario_baseline_dir": None}
-                | service
-            ),
-        ),
+        service=ServiceSettings(api_keys=keys, **(defaults | service)),
     )

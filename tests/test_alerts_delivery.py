@@ -31,7 +31,7 @@ class Hook:
 
 
 @pytest.fixture
-def engine(tmp_path: Path):  # type: ignore[no-untyped-def]
+def engine(tmp_path: Path):
     return make_engine(f"sqlite:///{tmp_path / 'alerts.db'}")
 
 

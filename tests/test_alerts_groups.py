@@ -71,7 +71,7 @@ def test_clients_per_expert_counts_jobseekers_per_staffing_table_expert() -> Non
     assert list(sig.severity.values[0]) == [rules.NORMAL, rules.WARNING, rules.CRITICAL]
 
 
-def test_real_registers_2026_06_special_groups_and_clients(cubes) -> None:  # type: ignore[no-untyped-def]
+def test_real_registers_2026_06_special_groups_and_clients(cubes) -> None:
     reg = cubes["registers"].sel(time=slice("2025-01-01", None))
     areas = ("491", "097", "TA23")
     out = {s.rule: s for s in register_rule_signals(RegisterInputs(reg, areas), CONFIG)}
@@ -91,7 +91,7 @@ def _clients_signal(reg: xr.Dataset) -> rules.Signal:
     return sig
 
 
-def test_clients_per_expert_cannot_be_replayed_on_2006_2023(cubes) -> None:  # type: ignore[no-untyped-def]
+def test_clients_per_expert_cannot_be_replayed_on_2006_2023(cubes) -> None:
     """Jobseekers (HAKIJALOPUSSA) exist only from 2026-06: the 2006-2023 replay has no
     clients figure and so no episode (the 5 info episodes before came from 1.45 x unemployed)."""
     reg = cubes["registers"].sel(time=slice("2006-01-01", "2023-10-01"))
@@ -100,7 +100,7 @@ def test_clients_per_expert_cannot_be_replayed_on_2006_2023(cubes) -> None:  # t
     assert (sig.severity == rules.NORMAL).all()
 
 
-def test_clients_per_expert_fires_live_once_over_200_for_two_months(cubes, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_clients_per_expert_fires_live_once_over_200_for_two_months(cubes, tmp_path) -> None:
     """The real TA23 2026-06 (5,907 jobseekers / 50 experts = 118) fires nothing; a synthetic
     2026-07/08 with twice the jobseekers (236 per expert, over 200 but under 250) fires one
     warning episode in 2026-08: the rule needs 2 breaching months of 3 (``for_k``), and the

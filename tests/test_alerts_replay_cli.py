@@ -13,7 +13,7 @@ from forecasting.io.alert_db import make_engine
 
 
 @pytest.mark.slow
-def test_replay_of_ta23_writes_the_contract_and_sees_2020(cubes, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_replay_of_ta23_writes_the_contract_and_sees_2020(cubes, tmp_path: Path) -> None:
     reg = cubes["registers"]
     areas = replay_areas(reg, "area", "TA23")
     assert areas[0] == "TA23" and "491" in areas

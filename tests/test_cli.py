@@ -156,7 +156,7 @@ def test_scenario_run_keeps_the_specs_seed_unless_one_is_given(monkeypatch, tmp_
 
     seen: list[object] = []
 
-    def fake(spec, out, cubes, **kwargs):  # type: ignore[no-untyped-def]
+    def fake(spec, out, cubes, **kwargs):
         seen.append(kwargs["seed"])
         return out
 

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from forecasting.alerts import text
 from forecasting.alerts.explain import explain
 from service import alert_page
+from tests.matching import search
 
 pytest_plugins = ["tests.service_fixtures"]
 
@@ -118,7 +119,7 @@ def test_alerts_are_ordered_by_severity_then_newest_first(web):
 )  # fmt: skip
 def test_filters_are_get_parameters(web, params, expected):
     page = web.get("/alerts", params={"lang": "fi", **params}).text
-    got = {(s, re.search(r"area=(\d{3})", b).group(1)) for s, b in items(page)}
+    got = {(s, search(r"area=(\d{3})", b).group(1)) for s, b in items(page)}
     assert got == expected
     if not expected:
         assert "Ei hälytyksiä." in page

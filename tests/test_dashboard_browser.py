@@ -92,6 +92,7 @@ class _Page(HTMLParser):
 
 
 def _chromium(*args: str, profile: Path) -> subprocess.CompletedProcess[str]:
+    assert CHROMIUM is not None  # the tests that call this skip without Chromium
     flags = [
         "--headless",
         "--no-sandbox",

@@ -7,6 +7,7 @@ import itertools
 import math
 import re
 from html import unescape
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,7 @@ from forecasting.io.geo import dissolve, load_shapes, simplify
 from service import product_views as pv
 from service.i18n import texts
 from service.i18n_products import SOURCES, VARIABLES
+from tests.matching import search
 
 pytest_plugins = ["tests.service_fixtures"]
 
@@ -42,7 +44,8 @@ def pages(service_store, tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('products') / 'alerts.sqlite'}"
     seed_alerts(url)
     app = create_app(make_settings(service_store, url), scenario_runner=stub_scenario_runner)
-    out = {}
+    # (path, lang) -> page text; "map-change" -> page text; "downloads" -> {link: response}
+    out: dict[tuple[str, str] | str, Any] = {}
     with TestClient(app) as client:
         for path in PAGES:
             for lang in ("fi", "sv", "en"):
@@ -114,7 +117,7 @@ def test_home_sums_published_members_where_one_is_suppressed(pages):
     assert "osittainen: 1/6 kunnan luku salattu" in text
     assert "partial: 1 of 6 municipalities suppressed" in _text(pages["/", "en"])
     # headline figures: 3 675 unemployed, rate 11,2 %, the spring forecast with its interval
-    headline = re.search(r'<ul class="headline".*?</ul>', pages["/", "fi"], re.S).group(0)
+    headline = search(r'<ul class="headline".*?</ul>', pages["/", "fi"], re.S).group(0)
     assert "3\xa0675" in headline or "3 675" in _text(headline)
     assert "11,2\xa0%" in headline
     spring = r"Ennuste keväälle 4/2027.*80 %:n väli [\d\s\xa0]+–[\d\s\xa0]+"
@@ -125,7 +128,7 @@ def test_home_sums_published_members_where_one_is_suppressed(pages):
 def test_population_page_has_a_pyramid_and_the_comparison(pages):
     html = pages["/population", "fi"]
     assert html.count('role="img"') == 1 and "<rect" in html
-    compare = re.search(r'<table id="population-compare">.*?</table>', html, re.S).group(0)
+    compare = search(r'<table id="population-compare">.*?</table>', html, re.S).group(0)
     for name in ("Mikkelin seutu", "Etelä-Savo", "Koko maa"):
         assert name in compare
 
@@ -135,7 +138,7 @@ def test_groups_page_lists_the_23_variables_and_never_sums_rates(pages):
     html = pages["/groups", "fi"]
     rows = re.findall(r"<tr><th scope=\"row\">", html)
     assert len(rows) == 23
-    rate_row = re.search(r"Työttömyysaste \(julkaistu\), %</th>(.*?)</tr>", html, re.S).group(1)
+    rate_row = search(r"Työttömyysaste \(julkaistu\), %</th>(.*?)</tr>", html, re.S).group(1)
     first_cell = re.findall(r'<td class="num">(.*?)</td>', rate_row)[0]
     assert first_cell.strip() == "–"  # a rate of TA23 is not the sum of its members' rates
 
@@ -163,13 +166,13 @@ def test_occupations_page_dates_the_shares_and_the_level_apart(pages, lang):
 @pytest.mark.slow  # renders every page in three languages once (about 20 s)
 def test_map_is_small_draws_the_2025_division_and_outlines_the_area(pages):
     html = pages["/map", "fi"]
-    svg = re.search(r"<svg.*?</svg>", html, re.S).group(0)
+    svg = search(r"<svg.*?</svg>", html, re.S).group(0)
     assert len(svg.encode()) < 25_000
     drawn = set(re.findall(r'data-area="(\d{3})"', svg))
     assert drawn == set(geography.members("MK10"))
     assert "507" in drawn and "588" not in drawn
     assert svg.count('class="outline"') == 1
-    table = re.search(r'<table id="map-table">.*?</table>', html, re.S).group(0)
+    table = search(r'<table id="map-table">.*?</table>', html, re.S).group(0)
     assert "Mäntyharju" in table and "11,2\xa0%" in table
     assert "url(#nodata)" in svg  # the legend's no-data hatching (a missing value is not 0)
     assert "Muutos verrattuna kuukauteen 6/2023" in _text(pages["map-change"])
@@ -203,8 +206,8 @@ def test_map_asset_merges_pertunmaa_into_mantyharju():
 
 
 def test_dissolve_removes_the_shared_edge_of_two_squares():
-    a = [(0, 0), (1, 0), (1, 1), (0, 1), (0, 0)]
-    b = [(1, 0), (2, 0), (2, 1), (1, 1), (1, 0)]
+    a: list[tuple[float, float]] = [(0, 0), (1, 0), (1, 1), (0, 1), (0, 0)]
+    b: list[tuple[float, float]] = [(1, 0), (2, 0), (2, 1), (1, 1), (1, 0)]
     (ring,) = dissolve([a, b])
     assert set(ring) == {(0, 0), (1, 0), (2, 0), (2, 1), (1, 1), (0, 1)}
     assert ring[0] == ring[-1]

@@ -220,9 +220,13 @@ def test_a_population_or_occupation_alert_opens_the_page_that_charts_it(rule, pa
 def test_the_pages_alerts_link_to_have_the_chart_anchor(name):
     from pathlib import Path
 
+    from jinja2 import FileSystemLoader
+
     from service.routers.dashboard import templates
 
-    source = Path(templates.env.loader.searchpath[0], f"{name}.html").read_text()
+    loader = templates.env.loader
+    assert isinstance(loader, FileSystemLoader)
+    source = Path(loader.searchpath[0], f"{name}.html").read_text()
     assert '<figure id="chart">' in source
 
 

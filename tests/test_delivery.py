@@ -70,7 +70,7 @@ class Receiver:
 
 
 @pytest.fixture
-def engine(tmp_path: Path):  # type: ignore[no-untyped-def]
+def engine(tmp_path: Path):
     return make_engine(f"sqlite:///{tmp_path / 'alerts.sqlite'}")
 
 
@@ -249,10 +249,13 @@ def test_a_webhook_to_an_internal_address_is_never_called(engine: Any) -> None:
 
 def test_a_host_that_resolves_inside_is_refused_at_send(engine: Any) -> None:
     sub = _subscribe(engine, "webhook", "https://hooks.example.com/x")
-    calls: list[Any] = []
-    http = httpx.Client(
-        transport=httpx.MockTransport(lambda r: calls.append(r) or httpx.Response(200))
-    )
+    calls: list[httpx.Request] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        return httpx.Response(200)
+
+    http = httpx.Client(transport=httpx.MockTransport(record))
     deliverer = Deliverer(engine, http=http, resolver=lambda host, port: ["192.168.0.10"])
     deliverer.enqueue(sub, MESSAGE, idempotency_key="rebind")
     assert deliverer.drain()["dead"] == 1 and calls == []

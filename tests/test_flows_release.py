@@ -91,7 +91,7 @@ def _ctx(tmp_path: Path, seed: int = 1, **changes: object) -> BuildContext:
     staged = WorkArea(base.work_dir)
     if not staged.exists("input-registers-v1"):  # the input cube the flow's ingest would stage
         staged.save("input-registers-v1", xr.Dataset({"unemployed": ("area", [1.0, 2.0])}))
-    return base if not changes else BuildContext(**{**base.__dict__, **changes})  # type: ignore[arg-type]
+    return base if not changes else BuildContext(**{**base.__dict__, **changes})
 
 
 def _build_all(ctx: BuildContext) -> dict[str, ProductRef]:

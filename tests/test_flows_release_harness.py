@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Iterator, Mapping
 from importlib.metadata import version
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 import xarray as xr
@@ -20,6 +21,10 @@ from flows import release as flow
 from forecasting.io.release_store import ReleaseStore
 from forecasting.release import BuildContext, Product, registry
 from tests.test_flows_release import CALLS, HISTORY, MEANS
+
+if TYPE_CHECKING:
+    from prefect.futures import PrefectFuture
+    from prefect.task_runners import TaskRunner
 
 pytestmark = pytest.mark.slow
 
@@ -75,7 +80,8 @@ def test_release_flow_threads_rerun_dask_and_failure(
     monkeypatch.setattr(registry, "code_version", lambda: "test")
     monkeypatch.setattr(registry, "source_fingerprint", lambda: "test")
     CALLS.clear()
-    args = {"scope": "area", "area": "TA23", "seed": 3, "work_dir": str(tmp_path / "work")}
+    work_dir = str(tmp_path / "work")
+    args: dict[str, Any] = {"scope": "area", "area": "TA23", "seed": 3, "work_dir": work_dir}
     store = ReleaseStore(tmp_path / "store")
 
     first = flow.build_release(**args, store_root=str(store.root))
@@ -88,10 +94,13 @@ def test_release_flow_threads_rerun_dask_and_failure(
     assert again == first  # unchanged inputs: no new release, so nothing new to announce
     assert len(store.list_releases()) == 1
 
+    # Flow.with_options types task_runner as TaskRunner[PrefectFuture[Any]]; TaskRunner is
+    # invariant in its future type, so prefect-dask's own runner needs the cast.
+    runner = DaskTaskRunner(
+        cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "processes": False}
+    )
     dask = flow.build_release.with_options(
-        task_runner=DaskTaskRunner(
-            cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "processes": False}
-        )
+        task_runner=cast("TaskRunner[PrefectFuture[Any]]", runner)
     )
     other = dask(
         scope="area",

@@ -20,7 +20,7 @@ cells = st.one_of(
     st.none(),
     st.integers(-(10**9), 10**9),
     st.floats(allow_nan=False, allow_infinity=False),
-    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30),
+    st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=30),
 )
 
 

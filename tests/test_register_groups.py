@@ -71,7 +71,7 @@ def test_a_group_with_three_years_of_history_follows_its_season(cubes) -> None:
     assert float(ratio.sel(time="2024-01-01")) == pytest.approx(0.02, rel=0.1)
 
 
-def xr_share(values: np.ndarray, time):  # type: ignore[no-untyped-def]
+def xr_share(values: np.ndarray, time):
     import xarray as xr
 
     return xr.DataArray(values, coords={"time": time.values}, dims="time")

@@ -34,7 +34,7 @@ HISTORY = Product(
 
 
 @pytest.fixture(scope="module")
-def built(cubes, tmp_path_factory):  # type: ignore[no-untyped-def]
+def built(cubes, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("reviews")
     munis, areas = release.scope_areas("area", "TA23")
     ctx = BuildContext(
@@ -52,7 +52,7 @@ def built(cubes, tmp_path_factory):  # type: ignore[no-untyped-def]
     return ctx, refs, str(tmp / "store")
 
 
-def test_the_release_holds_the_review_of_its_area_in_fi_en_pdf_html(built) -> None:  # type: ignore[no-untyped-def]
+def test_the_release_holds_the_review_of_its_area_in_fi_en_pdf_html(built) -> None:
     from pypdf import PdfReader
 
     ctx, refs, root = built
@@ -72,12 +72,12 @@ def test_the_release_holds_the_review_of_its_area_in_fi_en_pdf_html(built) -> No
     assert "attachments_skipped" not in opened.manifest
 
 
-def test_no_registers_history_no_review(built) -> None:  # type: ignore[no-untyped-def]
+def test_no_registers_history_no_review(built) -> None:
     ctx, _, _ = built
     assert review_attachments(ctx, {}) == ([], {})
 
 
-def test_publishing_mails_the_review_to_its_subscribers(built, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_publishing_mails_the_review_to_its_subscribers(built, tmp_path, monkeypatch) -> None:
     """The flow's notify step queues the stored review for a ``monthly_review`` subscriber
     and makes the first attempt (here an SMTP port nobody listens on: a retry, not lost)."""
     from forecasting.alerts import run
@@ -102,12 +102,12 @@ def test_publishing_mails_the_review_to_its_subscribers(built, tmp_path, monkeyp
         assert "http" not in row.payload["text"]  # no public address configured: no link
 
 
-def test_the_review_mail_links_to_the_public_address_when_set(built, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_review_mail_links_to_the_public_address_when_set(built, tmp_path, monkeypatch) -> None:
     """``service.public_base_url`` set: the e-mail links to the API's copy of that release."""
     from forecasting.alerts import run
     from forecasting.io.alert_db import DeliveryRow, SubscriptionRow, make_engine, session_scope
     from forecasting.io.delivery import Deliverer, SmtpConfig
-    from forecasting.settings import Settings
+    from forecasting.settings import ServiceSettings, Settings
 
     ctx, refs, root = built
     info = flow.publish.fn(ctx, refs, {}, root, {})
@@ -118,7 +118,7 @@ def test_the_review_mail_links_to_the_public_address_when_set(built, tmp_path, m
     deliverer = Deliverer(engine, smtp=SmtpConfig(host="127.0.0.1", port=9))
     monkeypatch.setattr(run, "deliverer_from_settings", lambda db: deliverer)
     monkeypatch.setattr("forecasting.io.alert_db.make_engine", lambda url: engine)
-    settings = Settings(service={"public_base_url": "https://ennakointi.kunta.example/"})
+    settings = Settings(service=ServiceSettings(public_base_url="https://ennakointi.kunta.example/"))
     monkeypatch.setattr(flow, "get_settings", lambda: settings)
     assert flow.mail_review.fn(info.id, root) == 1
     with session_scope(engine) as session:

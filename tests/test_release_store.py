@@ -238,7 +238,8 @@ def test_attachments_are_published_with_their_sha256(store: ReleaseStore) -> Non
     assert (entry["bytes"], entry["media_type"]) == (len(att.data), "application/pdf")
     assert (info.path / "attachments" / att.name).read_bytes() == att.data
     assert opened.attachment(att.name) == att.data
-    assert opened.find_attachment(area="TA23", lang="fi")["name"] == att.name
+    found = opened.find_attachment(area="TA23", lang="fi")
+    assert found is not None and found["name"] == att.name
     assert opened.find_attachment(area="TA01") is None
     assert opened.verify() == []
     with pytest.raises(ReleaseNotFoundError):

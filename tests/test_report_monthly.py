@@ -54,7 +54,7 @@ def _alerts() -> xr.Dataset:
 
 
 @pytest.fixture(scope="module")
-def review(cubes):  # type: ignore[no-untyped-def]
+def review(cubes):
     return monthly_review(
         cubes["registers"], "TA23", "2026-06", occupations=cubes["occupations"],
         register_forecasts=_fan(), alerts=_alerts(), today=TODAY,
@@ -72,20 +72,20 @@ class _Checker(HTMLParser):
         self.errors: list[str] = []
         self.text: list[str] = []
 
-    def handle_starttag(self, tag, attrs):  # type: ignore[no-untyped-def]
+    def handle_starttag(self, tag, attrs):
         if tag not in self.VOID:
             self.stack.append(tag)
 
-    def handle_startendtag(self, tag, attrs):  # type: ignore[no-untyped-def]
+    def handle_startendtag(self, tag, attrs):
         pass
 
-    def handle_endtag(self, tag):  # type: ignore[no-untyped-def]
+    def handle_endtag(self, tag):
         if not self.stack or self.stack[-1] != tag:
             self.errors.append(f"unexpected </{tag}> with open {self.stack[-3:]}")
         else:
             self.stack.pop()
 
-    def handle_data(self, data):  # type: ignore[no-untyped-def]
+    def handle_data(self, data):
         self.text.append(data)
 
 
@@ -97,7 +97,7 @@ def _parse(html: str) -> _Checker:
     return checker
 
 
-def test_headline_has_the_published_june_2026_figures(review) -> None:  # type: ignore[no-untyped-def]
+def test_headline_has_the_published_june_2026_figures(review) -> None:
     unemployed, rate, force, jobseekers, vacancies, _ = review.headline
     assert unemployed.now == Figure(3675.0)
     assert force.now == Figure(32675.0)
@@ -110,14 +110,14 @@ def test_headline_has_the_published_june_2026_figures(review) -> None:  # type: 
     assert vacancies.change(vacancies.previous) is None
 
 
-def test_a_partial_area_total_reads_as_a_lower_bound_with_a_note(review) -> None:  # type: ignore[no-untyped-def]
+def test_a_partial_area_total_reads_as_a_lower_bound_with_a_note(review) -> None:
     fi = " ".join(_parse(render_html(review, "fi")).text).replace(NBSP, " ")
     assert "≥ 345" in fi and "vähintään: 1/6 kunnan luku salattu" in fi
     en = " ".join(_parse(render_html(review, "en")).text).replace(NBSP, " ")
     assert "≥ 345" in en and "at least: 1 of 6 municipalities suppressed" in en
 
 
-def test_gap_months_are_no_data_never_zero(review) -> None:  # type: ignore[no-untyped-def]
+def test_gap_months_are_no_data_never_zero(review) -> None:
     for row in (*review.headline, *review.groups):
         assert row.previous.status == "missing" and row.previous.value is None
         assert row.year_ago.value is None
@@ -129,14 +129,14 @@ def test_gap_months_are_no_data_never_zero(review) -> None:  # type: ignore[no-u
     assert "ei tietoa" in fi and "salattu" in fi
 
 
-def test_a_review_month_inside_the_gap_says_no_data(cubes) -> None:  # type: ignore[no-untyped-def]
+def test_a_review_month_inside_the_gap_says_no_data(cubes) -> None:
     review = monthly_review(cubes["registers"], "TA23", "2025-03", today=TODAY)
     assert review.headline[0].now.status == "missing"
     fi = " ".join(_parse(render_html(review, "fi")).text)
     assert "ei tietoa" in fi and f"3{NBSP}675" not in fi
 
 
-def test_october_2023_changes_against_month_and_year(cubes) -> None:  # type: ignore[no-untyped-def]
+def test_october_2023_changes_against_month_and_year(cubes) -> None:
     review = monthly_review(cubes["registers"], "TA23", "2023-10", today=TODAY)
     unemployed = review.headline[0]
     assert unemployed.change(unemployed.previous) == pytest.approx(3221 / 3081 - 1)
@@ -149,14 +149,14 @@ def test_october_2023_changes_against_month_and_year(cubes) -> None:  # type: ig
     assert "3,221" in en and "+11%" in en
 
 
-def test_alerts_ordered_by_severity_with_plain_texts(review) -> None:  # type: ignore[no-untyped-def]
+def test_alerts_ordered_by_severity_with_plain_texts(review) -> None:
     assert [a.severity for a in review.alerts] == [3, 2, 1]
     html = render_html(review, "fi")
     assert html.index("kriittinen") < html.index("varoitus") < html.index("tiedoksi")
     assert "structural_break" not in html and "rate_threshold" not in html
 
 
-def test_alert_numbers_stored_by_the_release_reach_the_text(cubes) -> None:  # type: ignore[no-untyped-def]
+def test_alert_numbers_stored_by_the_release_reach_the_text(cubes) -> None:
     """The release's alerts product keeps its last month's explanation numbers (attr
     ``alert_numbers``); the review quotes them formatted (fi 15,6 %, 80 %; en 15.6%)."""
     import json
@@ -179,7 +179,7 @@ def test_alert_numbers_stored_by_the_release_reach_the_text(cubes) -> None:  # t
     assert all(not a.numbers for a in review.alerts)
 
 
-def test_html_has_the_fan_chart_and_sections(review) -> None:  # type: ignore[no-untyped-def]
+def test_html_has_the_fan_chart_and_sections(review) -> None:
     html = render_html(review, "en")
     _parse(html)
     assert html.count("<svg") == 1 and 'data-band="outer"' in html
@@ -189,7 +189,7 @@ def test_html_has_the_fan_chart_and_sections(review) -> None:  # type: ignore[no
     assert "tyonv 12r5" in html and "6/2026" in html
 
 
-def test_pdf_starts_with_magic_and_holds_the_figures(review) -> None:  # type: ignore[no-untyped-def]
+def test_pdf_starts_with_magic_and_holds_the_figures(review) -> None:
     from pypdf import PdfReader
 
     pdf = render_pdf(review, "fi")
@@ -202,7 +202,7 @@ def test_pdf_starts_with_magic_and_holds_the_figures(review) -> None:  # type: i
     assert "Työmarkkinakatsaus" in text and "kriittinen" in text
 
 
-def test_bytes_and_formats(cubes) -> None:  # type: ignore[no-untyped-def]
+def test_bytes_and_formats(cubes) -> None:
     data = review_bytes(cubes, {}, "TA23", "2026-06", fmt="html", lang="en", today=TODAY)
     assert b"Labour market review" in data and b"No published forecast" in data
     assert format_of("x.PDF") == "pdf" and format_of("a/b.html") == "html"
@@ -216,17 +216,17 @@ def test_bytes_and_formats(cubes) -> None:  # type: ignore[no-untyped-def]
     ("month", "message"),
     [("2026-13", "not a month YYYY-MM"), ("June", "not a month"), ("2030-01", "outside")],
 )
-def test_bad_month_is_a_clear_error(cubes, month, message) -> None:  # type: ignore[no-untyped-def]
+def test_bad_month_is_a_clear_error(cubes, month, message) -> None:
     with pytest.raises(ValidationError, match=message):
         monthly_review(cubes["registers"], "TA23", month)
 
 
-def test_unknown_area_is_a_clear_error(cubes) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_area_is_a_clear_error(cubes) -> None:
     with pytest.raises(UnknownAreaError, match="TA99"):
         monthly_review(cubes["registers"], "TA99")
 
 
-def test_cli_errors(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_cli_errors(tmp_path, capsys) -> None:
     out = tmp_path / "r.pdf"
     assert main(["report", "monthly", "--area", "TA99", "--out", str(out)]) == 2
     assert "unknown area code 'TA99'" in capsys.readouterr().err
@@ -250,7 +250,7 @@ def test_a_change_needs_both_figures(now: float | None, other: float | None) -> 
 @given(
     cells=st.lists(st.one_of(st.none(), st.integers(0, 500)), min_size=1, max_size=6),
 )
-def test_an_occupation_group_with_suppressed_cells_is_a_lower_bound(cells) -> None:  # type: ignore[no-untyped-def]
+def test_an_occupation_group_with_suppressed_cells_is_a_lower_bound(cells) -> None:
     """A 2-digit group sums its level-4 cells; a suppressed cell (NaN) is not 0: the group
     is a lower bound (partial) when some cells are published, suppressed when none is."""
     from forecasting.report.review import occupation_rows

@@ -34,7 +34,7 @@ def test_no_snapshot_and_no_data_cache(path: Path) -> None:
             assert not cached or node.name in ALLOWED_CACHES, f"{path.name}: {node.name}"
 
 
-def test_a_register_forecast_spec_without_forecasts_is_refused(ta23) -> None:  # type: ignore[no-untyped-def]
+def test_a_register_forecast_spec_without_forecasts_is_refused(ta23) -> None:
     from forecasting.errors import ValidationError
     from forecasting.scenarios import run_scenario
 
@@ -45,7 +45,7 @@ def test_a_register_forecast_spec_without_forecasts_is_refused(ta23) -> None:  #
     assert info.value.field == "baseline_source"
 
 
-def test_a_calibration_of_another_area_is_refused(ta23) -> None:  # type: ignore[no-untyped-def]
+def test_a_calibration_of_another_area_is_refused(ta23) -> None:
     from forecasting.errors import ValidationError
     from forecasting.scenarios import run_scenario
 

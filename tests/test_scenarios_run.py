@@ -269,4 +269,6 @@ def test_preset_library_dates_follow_its_start(year, month):
             assert start + LEAD_MONTHS <= first < start + spec.horizon_months
     season = pd.Period(lib["puumala_tourism_season"].events[0].start, "M")
     assert season.month == 6 and (season - (start + LEAD_MONTHS)).n < 12
-    assert library(PRESETS["baseline"].start) == PRESETS
+    baseline_start = PRESETS["baseline"].start
+    assert baseline_start is not None
+    assert library(baseline_start) == PRESETS

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from typing import Any
 
 import numpy as np
 import pytest
@@ -205,7 +206,9 @@ def test_a_breakdown_or_variable_the_product_lacks_is_404(client):
 
 
 def test_releases_current_and_metrics(client, service_store):
-    current = ReleaseStore(service_store).current().id
+    info = ReleaseStore(service_store).current()
+    assert info is not None
+    current = info.id
     listing = client.get("/v1/releases").json()
     assert listing["current"] == current and listing["data"][0]["current"]
     one = client.get("/v1/releases/current").json()
@@ -219,7 +222,9 @@ def test_releases_current_and_metrics(client, service_store):
 
 
 def test_archived_release_is_served_on_request(client, service_store):
-    current = ReleaseStore(service_store).current().id
+    info = ReleaseStore(service_store).current()
+    assert info is not None
+    current = info.id
     r = client.get("/v1/registers/history", params={"release": current, "limit": 1})
     assert r.json()["provenance"]["release_id"] == current
     missing = client.get("/v1/registers/history", params={"release": "20990101T000000Z-00000000"})
@@ -312,7 +317,7 @@ def test_a_new_release_is_never_answered_from_the_old_ones_cache(tmp_path):
     publish(tmp_path / "store", {"registers_history": history})
     app = create_app(make_settings(tmp_path / "store", f"sqlite:///{tmp_path / 'a.sqlite'}"))
     with TestClient(app) as c:
-        c.app.state.context.releases.ttl = 0  # see a new release at once
+        app.state.context.releases.ttl = 0  # see a new release at once
         params = {"area": "491", "from": "2023-10"}
         old = c.get("/v1/registers/history", params=params).json()
         changed = history.copy(deep=True)
@@ -411,7 +416,7 @@ def test_scenario_runs_in_a_worker_process_equal_the_engine_run_in_process(tmp_p
     from service.scenarios import ProcessRunner
     from tests.service_data import make_settings, publish, register_forecasts, registers_history
 
-    spec = {
+    spec: dict[str, Any] = {
         "events": [
             {
                 "kind": "closure",
@@ -430,16 +435,17 @@ def test_scenario_runs_in_a_worker_process_equal_the_engine_run_in_process(tmp_p
     settings = make_settings(
         tmp_path / "store", f"sqlite:///{tmp_path / 'a.sqlite'}", scenario_processes=1
     )
-    with TestClient(create_app(settings)) as c:
-        assert isinstance(c.app.state.context.scenarios.runner, ProcessRunner)
+    app = create_app(settings)
+    with TestClient(app) as c:
+        assert isinstance(app.state.context.scenarios.runner, ProcessRunner)
         run = c.post("/v1/scenarios/runs", json=spec, headers={"X-API-Key": "key-all"})
         assert run.status_code == 201, run.text
-        served = c.app.state.context.scenarios.get(run.json()["id"]).result
+        served = app.state.context.scenarios.get(run.json()["id"]).result
         too_many = {**spec, "events": [{**spec["events"][0], "jobs": 90_000}]}
         refused = c.post("/v1/scenarios/runs", json=too_many, headers={"X-API-Key": "key-all"})
         # baseline targets travel to the worker: a release's forecasts 10 % above persistence
         targets = register_forecasts(registers_history()) * 1.1
-        in_worker = c.app.state.context.scenarios.runner(ScenarioSpec(**spec), baseline=targets)
+        in_worker = app.state.context.scenarios.runner(ScenarioSpec(**spec), baseline=targets)
     assert refused.status_code == 422 and refused.headers["content-type"] == PROBLEM
     assert refused.json()["errors"][0]["field"] == "events[0].jobs"
     local = run_scenario(spec, calibration=ta23)
@@ -476,9 +482,10 @@ def test_register_forecast_specs_follow_the_release_forecasts(service_store):
     run = service.run(ScenarioSpec(baseline_source="register_forecast", horizon_months=6), rid)
     munis = geography.members("TA23")
     served = releases.dataset(releases.open(rid), "register_forecasts").sel(area=munis)
-    assert list(seen[-1]["area"].values) == munis
+    targets = seen[-1]
+    assert targets is not None and list(targets["area"].values) == munis
     for name in ("unemployed", "vacancies", "labour_force"):
-        xr.testing.assert_identical(seen[-1][name], served[name])
+        xr.testing.assert_identical(targets[name], served[name])
     assert run.result.attrs["baseline_targets"] == f"register_forecasts of release {rid}"
     service.run(ScenarioSpec(horizon_months=6), rid)  # persistence targets
     service.run(ScenarioSpec(area="TA41", baseline_source="register_forecast"), rid)
@@ -500,6 +507,7 @@ def test_a_dead_scenario_worker_is_replaced_and_the_run_served(cubes):
     try:
         assert "unemployed" in runner(spec)
         first = runner._pool
+        assert first is not None
         for pid in list(first._processes or {}):  # the live worker(s)
             os.kill(pid, signal.SIGKILL)
         assert "unemployed" in runner(spec)
@@ -510,13 +518,19 @@ def test_a_dead_scenario_worker_is_replaced_and_the_run_served(cubes):
 
 
 def test_scenario_warm_up_prepares_the_service_s_own_area():
+    import xarray as xr
+
+    from forecasting.scenarios.spec import ScenarioSpec
     from service.app import _employment_area
     from service.scenarios import ScenarioService
 
-    seen = []
-    service = ScenarioService(
-        lambda spec: seen.append(spec), max_draws=10, max_horizon=60, warm_area="TA08"
-    )
+    seen: list[ScenarioSpec] = []
+
+    def runner(spec: ScenarioSpec) -> xr.Dataset:
+        seen.append(spec)
+        return xr.Dataset()
+
+    service = ScenarioService(runner, max_draws=10, max_horizon=60, warm_area="TA08")
     service.warm()
     assert [(s.name, s.area, s.draws) for s in seen] == [("warm-up", "TA08", 1)]
     assert [_employment_area(c) for c in ("091", "TA08", "MK10", "SSS")] == [

@@ -66,7 +66,7 @@ def test_scenario_page_says_when_the_engine_is_missing(service_store, tmp_path):
     app = create_app(make_settings(service_store, f"sqlite:///{tmp_path / 'a.sqlite'}"))
     app_without_engine = app
     with TestClient(app_without_engine) as c:
-        c.app.state.context.scenarios.runner = None
+        app_without_engine.state.context.scenarios.runner = None
         html = c.get("/scenarios", params={"lang": "en", "run": 1}).text
         assert "The scenario engine is not available" in html
         r = c.post("/v1/scenarios/runs", json={"events": []}, headers={"X-API-Key": "key-all"})
@@ -89,7 +89,13 @@ def test_scenario_form_runs_in_the_employment_area_of_the_municipality(service_s
 
     settings = make_settings(service_store, f"sqlite:///{tmp_path / 'a.sqlite'}")
     with TestClient(create_app(settings, scenario_runner=runner)) as c:
-        params = {"run": 1, "municipality": "091", "industry": "J", "jobs": 100, "lang": "en"}
+        params: dict[str, str | int] = {
+            "run": 1,
+            "municipality": "091",
+            "industry": "J",
+            "jobs": 100,
+            "lang": "en",
+        }
         html = c.get("/scenarios", params=params).text
         unknown = c.get("/scenarios", params={**params, "municipality": "999"}).text
     runs = [s.area for s in seen if s.name == "dashboard"]  # not the start-up warm-up run
@@ -127,7 +133,7 @@ def test_scenario_form_baseline_follows_the_release_forecasts(service_store, tmp
     settings = make_settings(service_store, f"sqlite:///{tmp_path / 'a.sqlite'}")
     app = create_app(settings, scenario_runner=runner)
     with TestClient(app) as c:
-        params = {"run": 1, "industry": "F", "jobs": 120, "lang": "en"}
+        params: dict[str, str | int] = {"run": 1, "industry": "F", "jobs": 120, "lang": "en"}
         c.get("/scenarios", params={**params, "municipality": "213"})
         c.get("/scenarios", params={**params, "municipality": "091"})
         forecasts = app.state.context.releases.open().dataset("register_forecasts")
@@ -207,7 +213,13 @@ def test_scenario_form_draws_come_from_the_settings_and_match_the_warm_up(servic
     settings.scenario = ScenarioSettings(form_draws=321, default_draws=1000)
     app = create_app(settings, scenario_runner=runner)
     with TestClient(app) as c:
-        params = {"run": 1, "municipality": "213", "industry": "F", "jobs": 120, "lang": "en"}
+        params: dict[str, str | int] = {
+            "run": 1,
+            "municipality": "213",
+            "industry": "F",
+            "jobs": 120,
+            "lang": "en",
+        }
         html = c.get("/scenarios", params=params).text
         c.get("/scenarios", params={**params, "draws": 77})
         c.get("/scenarios", params={**params, "draws": 4000})

@@ -24,6 +24,7 @@ from forecasting import geography
 from service import formats
 from service.charts import FanPoint, envelope, fan_chart, segments
 from service.labels import area_name
+from tests.matching import search
 from tests.spreadsheets import csv_fi_table, xlsx_table
 
 pytest_plugins = ["tests.service_fixtures"]
@@ -184,7 +185,7 @@ def test_xlsx_opens_and_has_every_row_of_the_api(web):
 def test_every_chart_and_table_links_its_downloads(web):
     forecasts = web.get("/forecasts", params={"area": "491", "variable": "vacancies"}).text
     links = re.findall(r'href="(/v1/[^"]+)" download', forecasts)
-    assert {re.search(r"format=([\w-]+)", u).group(1) for u in links} == {"csv-fi", "xlsx"}
+    assert {search(r"format=([\w-]+)", u).group(1) for u in links} == {"csv-fi", "xlsx"}
     assert len(links) == 4  # history and forecast, each as csv-fi and xlsx
     for url in links:
         r = web.get(url.replace("&amp;", "&"))
@@ -211,10 +212,15 @@ def test_pages_state_the_data_date_and_warn_when_stale(web, monkeypatch):
     assert 'data-source="population_totals"' in training  # every source the page shows
 
 
+def _point(text: str) -> tuple[float, float]:
+    x, y = text.split(",")
+    return float(x), float(y)
+
+
 def _polygon(svg: str, band: str) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
     """(upper, lower) vertices of a band, both from left to right."""
-    points = re.search(rf'data-band="{band}" points="([^"]+)"', svg).group(1).split()
-    xy = [tuple(map(float, p.split(","))) for p in points]
+    points = search(rf'data-band="{band}" points="([^"]+)"', svg).group(1).split()
+    xy = [_point(p) for p in points]
     half = len(xy) // 2
     return xy[:half], xy[half:][::-1]
 

@@ -106,5 +106,5 @@ def test_a_replayed_dead_letter_is_queued_once(api):
     engine = alert_db.make_engine(db)
     with alert_db.session_scope(engine) as session:
         row = session.get(alert_db.DeliveryRow, ids["d2"])
-        assert (row.status, row.attempts) == ("pending", 0)
+        assert row is not None and (row.status, row.attempts) == ("pending", 0)
     engine.dispose()

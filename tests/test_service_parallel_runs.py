@@ -72,7 +72,7 @@ def test_a_run_gets_the_cores_shared_out_among_the_runs_in_progress(
     reaches the worker with each run; no worker is started here."""
     import os
 
-    from forecasting.settings import Settings
+    from forecasting.settings import ServiceSettings, Settings
     from service import app as app_mod
     from service.scenarios import ProcessRunner
 
@@ -80,7 +80,8 @@ def test_a_run_gets_the_cores_shared_out_among_the_runs_in_progress(
     adaptive = ProcessRunner(2, {})
     assert [adaptive.threads_for(n) for n in (1, 2, 3)] == [cores, cores // 2, max(1, cores // 3)]
     assert [ProcessRunner(2, {}, threads=1).threads_for(n) for n in (1, 2)] == [1, 1]
-    engine = app_mod._engine(Settings(service={"scenario_processes": 2, "scenario_threads": 3}))
+    fixed = ServiceSettings(scenario_processes=2, scenario_threads=3)
+    engine = app_mod._engine(Settings(service=fixed))
     assert isinstance(engine, ProcessRunner) and engine.threads_for(1) == 3
     # each run hands its count to the worker function; the count follows the runs in progress
     seen: list[int] = []
@@ -110,13 +111,15 @@ def test_use_threads_sets_the_kernel_threads_of_the_calling_thread() -> None:
     from service.scenarios import use_threads
 
     before = numba.get_num_threads()
+    # numba's config module sets its attributes when it reads the environment at import
+    started = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]
     try:
         use_threads(1)
         assert numba.get_num_threads() == 1
         use_threads(10_000)  # at most the threads numba started
-        assert numba.get_num_threads() == numba.config.NUMBA_NUM_THREADS
+        assert numba.get_num_threads() == started
         use_threads(0)  # unchanged
-        assert numba.get_num_threads() == numba.config.NUMBA_NUM_THREADS
+        assert numba.get_num_threads() == started
     finally:
         numba.set_num_threads(before)
 

@@ -11,7 +11,7 @@ import pytest
 pytest_plugins = ["tests.service_fixtures"]
 
 
-def test_monthly_review_pdf(client) -> None:  # type: ignore[no-untyped-def]
+def test_monthly_review_pdf(client) -> None:
     from pypdf import PdfReader
 
     r = client.get("/v1/reports/monthly", params={"area": "TA23", "month": "2026-06"})
@@ -22,7 +22,7 @@ def test_monthly_review_pdf(client) -> None:  # type: ignore[no-untyped-def]
     assert "3 675" in text.replace("\xa0", " ") and "ei tietoa" in text
 
 
-def test_monthly_review_html_english(client) -> None:  # type: ignore[no-untyped-def]
+def test_monthly_review_html_english(client) -> None:
     params = {"area": "TA23", "format": "html", "lang": "en", "month": "2026-06"}
     r = client.get("/v1/reports/monthly", params=params)
     assert r.status_code == 200, r.text
@@ -35,18 +35,18 @@ def test_monthly_review_html_english(client) -> None:  # type: ignore[no-untyped
     [({"area": "TA99"}, 404), ({"month": "2026-13"}, 422), ({"format": "docx"}, 422),
      ({"lang": "sv"}, 422)],
 )  # fmt: skip
-def test_monthly_review_errors(client, params, status) -> None:  # type: ignore[no-untyped-def]
+def test_monthly_review_errors(client, params, status) -> None:
     r = client.get("/v1/reports/monthly", params=params)
     assert r.status_code == status, r.text
 
 
-def test_home_links_the_review(client) -> None:  # type: ignore[no-untyped-def]
+def test_home_links_the_review(client) -> None:
     r = client.get("/", params={"lang": "fi"})
     assert "/v1/reports/monthly?area=TA23&amp;format=pdf&amp;lang=fi" in r.text
 
 
 @pytest.fixture
-def stored_client(tmp_path):  # type: ignore[no-untyped-def]
+def stored_client(tmp_path):
     """An app on a release that holds a stored Finnish PDF review of TA23 for 2026-06."""
     from fastapi.testclient import TestClient
 
@@ -69,7 +69,7 @@ def stored_client(tmp_path):  # type: ignore[no-untyped-def]
 STORED = b"%PDF-1.4 the review the release stored"
 
 
-def test_the_stored_review_of_the_release_is_served(stored_client) -> None:  # type: ignore[no-untyped-def]
+def test_the_stored_review_of_the_release_is_served(stored_client) -> None:
     client, _ = stored_client
     for params in ({"area": "TA23"}, {"area": "ta23", "month": "2026-06"}):
         r = client.get("/v1/reports/monthly", params=params)
@@ -83,7 +83,7 @@ def test_the_stored_review_of_the_release_is_served(stored_client) -> None:  # t
         assert r.headers["x-review-source"] == "rendered" and r.content != STORED
 
 
-def test_a_tampered_stored_review_degrades_healthz(stored_client) -> None:  # type: ignore[no-untyped-def]
+def test_a_tampered_stored_review_degrades_healthz(stored_client) -> None:
     client, info = stored_client
     (info.path / "attachments" / "monthly_review-TA23-fi.pdf").write_bytes(b"%PDF changed")
     releases = client.app.state.context.releases

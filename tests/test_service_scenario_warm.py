@@ -17,7 +17,7 @@ import pytest
 import xarray as xr
 
 from forecasting.scenarios import cache
-from forecasting.scenarios.spec import ScenarioSpec
+from forecasting.scenarios.spec import Event, ScenarioSpec
 from service.scenarios import EngineRunner, ScenarioService
 
 
@@ -126,8 +126,13 @@ def test_a_failed_warm_up_is_logged_and_the_service_still_counts_as_warm(caplog)
 
 
 def test_a_runner_without_baseline_warming_gets_the_single_draw_run_only():
-    seen: list[Any] = []
-    service = ScenarioService(seen.append, max_draws=10, max_horizon=60, warm_months=(0, 3))
+    seen: list[ScenarioSpec] = []
+
+    def runner(spec: ScenarioSpec) -> xr.Dataset:
+        seen.append(spec)
+        return xr.Dataset()
+
+    service = ScenarioService(runner, max_draws=10, max_horizon=60, warm_months=(0, 3))
     service.warm()
     assert [s.draws for s in seen] == [1] and service.warmed
     assert ScenarioService(None, max_draws=10, max_horizon=60).warmed  # nothing to wait for
@@ -146,7 +151,8 @@ def test_healthz_says_when_the_scenario_warm_up_is_done(tmp_path):
         return xr.Dataset()
 
     settings = make_settings(tmp_path / "store", f"sqlite:///{tmp_path / 'a.sqlite'}")
-    with TestClient(create_app(settings, scenario_runner=runner)) as c:
+    app = create_app(settings, scenario_runner=runner)
+    with TestClient(app) as c:
         assert c.get("/healthz").json()["scenarios_ready"] is False
         gate.set()
         for _ in range(200):
@@ -154,7 +160,7 @@ def test_healthz_says_when_the_scenario_warm_up_is_done(tmp_path):
                 break
             time.sleep(0.02)
         assert c.get("/healthz").json()["scenarios_ready"] is True
-        assert c.app.state.context.scenarios.warm_s is not None
+        assert app.state.context.scenarios.warm_s is not None
 
 
 @pytest.fixture
@@ -178,13 +184,7 @@ def test_after_the_warm_up_a_planner_s_first_run_pays_no_baseline_run(cubes, ta2
     from forecasting.scenarios.baseline import latest_observed
 
     start = latest_observed(ta23.registers) + pd.DateOffset(months=1)
-    event = {
-        "kind": "closure",
-        "municipality": "507",
-        "industry": "C",
-        "jobs": 30,
-        "start": f"{start:%Y-%m}",
-    }
+    event = Event(kind="closure", municipality="507", industry="C", jobs=30, start=f"{start:%Y-%m}")
     run = service.run(ScenarioSpec(horizon_months=6, events=[event]), None)
     assert "unemployed_vs_baseline" in run.result
     assert cache.info().hits == 1 and cache.info().misses == 1
@@ -209,13 +209,7 @@ def test_two_worker_processes_compute_each_warm_window_once_and_share_it(cubes, 
             draws=50,
             start="2026-07",
             events=[
-                {
-                    "kind": "closure",
-                    "municipality": "507",
-                    "industry": "C",
-                    "jobs": 30,
-                    "start": "2026-08",
-                }
+                Event(kind="closure", municipality="507", industry="C", jobs=30, start="2026-08")
             ],
         )
         with ThreadPoolExecutor(2) as pool:  # at once: one in each worker

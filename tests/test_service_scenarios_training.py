@@ -4,6 +4,8 @@ release's ``training_needs`` absorbs part of a recruitment's demand."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -19,7 +21,7 @@ TRAINING = (
     "training_need_change",
     "qualification_need_change",
 )
-SPEC = {
+SPEC: dict[str, Any] = {
     "events": [
         {
             "kind": "recruitment",
@@ -112,7 +114,7 @@ def test_the_engine_runner_reads_the_education_key_once(monkeypatch) -> None:
     calls: list[int] = []
     real = training.load_correspondence
 
-    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def counted(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 

@@ -54,7 +54,7 @@ def check(name: str) -> Callable[[Callable[[xr.Dataset], None]], Callable[[xr.Da
 
 def source(rel: str, **kwargs: object) -> pd.DataFrame:
     """A source file read with plain pandas (not with the snapshot's readers)."""
-    return pd.read_csv(SHARED / rel, **kwargs)  # type: ignore[call-overload]
+    return pd.read_csv(SHARED / rel, **kwargs)
 
 
 def munis(da: xr.DataArray) -> xr.DataArray:

@@ -283,7 +283,7 @@ def test_the_scenario_page_table_names_qualifications_in_the_page_language(cubes
     assert out.attrs["training_supply_sv"].startswith("Det lokala utbudet")
 
 
-def _net_of_supply_labelled(demand, parts, q_levels, surplus):  # type: ignore[no-untyped-def]
+def _net_of_supply_labelled(demand, parts, q_levels, surplus):
     """The labelled (xarray) arithmetic :func:`training_scenario._net_of_supply` replaced."""
     surplus = surplus.reindex_like(demand, fill_value=0.0)
     need = xr.where(demand > 0, (demand - surplus).clip(min=0.0), demand)
