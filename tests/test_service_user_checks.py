@@ -1,0 +1,142 @@
+"""What a planner, leadership and an education provider met using the service, each fixed.
+
+* the XLSX download showed numbers with fifteen decimals, an unmarked header row and an
+  English provenance sheet of API keys in a Finnish workbook;
+* a pending alert (stored without numbers) read "Avoimia työpaikkoja työnhakijaa kohden –,
+  vuotta aiemmin –" and named neither its area nor its occupation group;
+* a malformed period answered "invalid request parameters: query.from" (the reason only in
+  the ``errors`` list, as a regular expression), and ``from`` after ``to`` an empty 200;
+* the Finnish scenario page showed its compute time with a decimal point ("2.074 s").
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import xarray as xr
+
+pytest_plugins = ["tests.service_fixtures"]
+
+
+@pytest.fixture(scope="module")
+def web(service_store: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from tests.service_data import make_settings, stub_scenario_runner
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('alerts') / 'a.sqlite'}"
+    app = create_app(make_settings(service_store, url), scenario_runner=stub_scenario_runner)
+    with TestClient(app) as client:
+        yield client
+
+
+def test_xlsx_shows_numbers_rounded_under_a_frozen_bold_header(web):
+    from openpyxl import load_workbook
+
+    params = {"area": "491", "variable": "unemployed", "format": "xlsx", "lang": "fi"}
+    r = web.get("/v1/registers/forecasts", params=params)
+    assert r.status_code == 200
+    book = load_workbook(io.BytesIO(r.content))
+    data = book["data"]
+    assert data.freeze_panes == "A2" and all(c.font.b for c in data[1])
+    header = [c.value for c in data[1]]
+    mean = data.cell(row=2, column=header.index("Keskiarvo") + 1)
+    assert isinstance(mean.value, float) and mean.value != round(mean.value, 1)  # kept whole
+    assert mean.number_format == "#,##0.0"
+    assert data.column_dimensions["A"].width >= len(header[0])
+
+
+def test_xlsx_provenance_sheet_speaks_the_readers_language(web):
+    from openpyxl import load_workbook
+
+    r = web.get("/v1/registers/history", params={"area": "491", "format": "xlsx", "lang": "fi"})
+    rows = list(load_workbook(io.BytesIO(r.content))["provenance"].iter_rows(values_only=True))
+    by_key = {key: (label, value) for label, value, key in rows}
+    assert by_key["license"] == ("Lisenssi", "CC BY 4.0")
+    assert by_key["release_id"][0] == "Julkaisu"
+    assert by_key["data_through registers"] == ("Tietojen ajankohta: työnvälitystilasto", "2026-06")
+    r = web.get("/v1/registers/history", params={"area": "491", "format": "xlsx", "lang": "en"})
+    rows = list(load_workbook(io.BytesIO(r.content))["provenance"].iter_rows(values_only=True))
+    assert ("Licence", "CC BY 4.0", "license") in rows
+
+
+def test_xlsx_formats_shares_as_percent_and_the_method_in_the_readers_language():
+    from service import export
+
+    assert export.number_format("replacement_share") == "0.0 %"
+    assert export.number_format("quantile") == "0.00"
+    assert export.number_format("need") == "#,##0.0"
+    ds = xr.Dataset(attrs={"method_note_fi": "Tarve = kysyntä - tarjonta.", "method_note": "x"})
+    rows = export.localised_provenance([("method", "Need = demand - supply.")], "fi", ds)
+    assert rows == [("Menetelmä", "Tarve = kysyntä - tarjonta.", "method")]
+    assert export.localised_provenance([("method", "m")], "en", None) == [("Method", "m", "method")]
+
+
+def _pending(**extra: Any) -> Any:
+    from service.schemas import AlertDetail
+
+    fields = {
+        "id": 6,
+        "rule": "occupation_shortage",
+        "rule_version": "3",
+        "area": "MK10",
+        "severity": "info",
+        "state": "pending",
+        "title": "occupation_shortage (32): Etelä-Savo (MK10)",
+        "episode": 0,
+    }
+    return AlertDetail(**{**fields, **extra})
+
+
+@pytest.mark.parametrize("lang", ["fi", "en"])
+def test_a_pending_alert_names_its_area_and_subject_and_shows_no_dashes(lang):
+    from service.alert_page import alert_item
+    from service.labels import area_name, label_map
+
+    item = alert_item(_pending(), lang, ["unemployed"])
+    occupation = label_map("occupation", lang)["32"]  # 32: health associate professionals
+    assert item["summary"].startswith(f"{area_name('MK10', lang)}: ")
+    assert item["summary"].endswith(f"(32 {occupation})")
+    assert "–" not in item["text"] and item["text"]
+
+
+def test_a_stored_alert_keeps_its_numbers():
+    from service.alert_page import alert_item
+
+    numbers = {"tightness": 0.8, "tightness_year_before": 0.3}
+    explanation = {"rule": "occupation_shortage", "numbers": numbers}
+    item = alert_item(_pending(explanation=explanation), "fi", ["unemployed"])
+    assert "0,80" in item["text"] and "0,30" in item["text"]
+
+
+def test_a_malformed_period_is_explained_in_the_detail(web):
+    r = web.get("/v1/registers/forecasts", params={"area": "TA23", "from": "2027-13"})
+    assert r.status_code == 422
+    detail = r.json()["detail"]
+    assert "query.from: '2027-13' is not a year YYYY or a month YYYY-MM" in detail
+    assert "(19|20|21)" not in detail
+    r = web.get("/v1/registers/forecasts", params={"release": "latest"})
+    assert "release id such as" in r.json()["errors"][0]["reason"]
+
+
+def test_a_window_ending_before_it_starts_is_refused(web):
+    params = {"area": "TA23", "from": "2028-01", "to": "2027-01"}
+    r = web.get("/v1/registers/forecasts", params=params)
+    assert r.status_code == 422
+    assert r.json()["errors"] == [{"field": "to", "reason": "2027-01 is before from=2028-01"}]
+    r = web.get("/v1/registers/forecasts", params={**params, "to": "2028-01"})
+    assert r.status_code == 200  # a one-month window is fine
+
+
+@pytest.mark.parametrize(
+    ("lang", "pattern"), [("fi", r"Laskenta-aika: \d+,\d s"), ("en", r"Compute time: \d+\.\d s")]
+)
+def test_scenario_compute_time_uses_the_pages_decimal_mark(web, lang, pattern):
+    params = {"run": 1, "municipality": "507", "industry": "C", "jobs": 300, "lang": lang}
+    page = web.get("/scenarios", params=params).text
+    assert re.search(pattern, page), re.findall(r"(?:Laskenta-aika|Compute time)[^<]*", page)
