@@ -290,6 +290,7 @@ async def _http_handler(request: Request, exc: Exception) -> Response:
 PATTERN_HINTS = {
     r"^(19|20|21)\d{2}(-(0[1-9]|1[0-2]))?$": "a year YYYY or a month YYYY-MM (e.g. 2027-04)",
     r"^\d{4}-\d{2}$": "a month YYYY-MM (e.g. 2026-09)",
+    r"^\d{4}-(0[1-9]|1[0-2])$": "a month YYYY-MM (e.g. 2026-09)",
     r"^\d{8}T\d{6}Z-[0-9a-f]{8}(-\d+)?$": "a release id such as 20261207T075252Z-70cd32c3 "
     "(GET /v1/releases lists them)",
     r"^(current|\d{8}T\d{6}Z-[0-9a-f]{8}(-\d+)?)$": "'current' or a release id such as "
@@ -299,7 +300,7 @@ PATTERN_HINTS = {
 }
 
 
-def _reason(err: Mapping[str, Any]) -> str:
+def reason_of(err: Mapping[str, Any]) -> str:
     """Why a value was refused; a pattern mismatch says what was expected, in words."""
     pattern = (err.get("ctx") or {}).get("pattern")
     if err.get("type") == "string_pattern_mismatch" and pattern in PATTERN_HINTS:
@@ -310,7 +311,7 @@ def _reason(err: Mapping[str, Any]) -> str:
 async def _validation_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = [
-        {"field": ".".join(str(p) for p in err.get("loc", ())), "reason": _reason(err)}
+        {"field": ".".join(str(p) for p in err.get("loc", ())), "reason": reason_of(err)}
         for err in exc.errors()
     ]
     if any(err.get("type") == "json_invalid" for err in exc.errors()):

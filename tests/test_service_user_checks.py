@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import re
 from collections.abc import Iterator
@@ -140,3 +141,52 @@ def test_scenario_compute_time_uses_the_pages_decimal_mark(web, lang, pattern):
     params = {"run": 1, "municipality": "507", "industry": "C", "jobs": 300, "lang": lang}
     page = web.get("/scenarios", params=params).text
     assert re.search(pattern, page), re.findall(r"(?:Laskenta-aika|Compute time)[^<]*", page)
+
+
+def test_an_unknown_forecast_variable_is_a_404_naming_it(web):
+    r = web.get("/forecasts", params={"area": "TA23", "variable": "foo"})
+    assert r.status_code == 404
+    assert "variable 'foo' is not forecast" in html.unescape(r.text)
+    assert "None" not in r.text
+
+
+def test_an_unknown_area_on_the_alerts_page_is_not_called_an_unavailable_register(web):
+    r = web.get("/alerts", params={"area": "ZZZ", "lang": "fi"})
+    assert r.status_code == 200
+    assert "Alue: unknown area code &#39;ZZZ&#39;" in r.text
+    assert "ei ole käytettävissä" not in r.text
+
+
+SCENARIO_FORM = {"run": 1, "municipality": "507", "industry": "C", "jobs": 300, "lang": "fi"}
+
+
+def test_a_month_13_on_the_scenario_form_says_what_a_month_looks_like(web):
+    page = html.unescape(web.get("/scenarios", params={**SCENARIO_FORM, "start": "2026-13"}).text)
+    assert "start: '2026-13' is not a month YYYY-MM" in page
+    assert "errors.pydantic.dev" not in page and "validation error for" not in page
+
+
+def test_a_scenario_starting_after_the_forecasts_is_refused_on_the_page_and_in_the_api(web):
+    page = web.get("/scenarios", params={**SCENARIO_FORM, "start": "2099-01"}).text
+    assert "2099-01 is after the last forecast month" in page
+    assert "Skenaarion tulos" not in page  # no result of a run in 2099
+    spec = {
+        "area": "TA23",
+        "events": [
+            {
+                "kind": "closure",
+                "municipality": "507",
+                "industry": "C",
+                "jobs": 300,
+                "start": "2099-01",
+            }
+        ],
+    }
+    r = web.post("/v1/scenarios/runs", json=spec, headers={"X-API-Key": "key-all"})
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "events[0].start"
+    spec["events"][0]["start"] = "2026-09"
+    assert (
+        web.post("/v1/scenarios/runs", json=spec, headers={"X-API-Key": "key-all"}).status_code
+        == 201
+    )
