@@ -128,6 +128,11 @@ TEXT: dict[str, dict[str, str]] = {
         "training_qualifications_file": "tutkinnot",
         "method": "Menetelmä",
         "gap_note": "Katkos viivassa: nämä kuukaudet puuttuvat aineistosta: {months}.",
+        "interval_note": (
+            "Miten varma ennuste on: mallin mukaan toteutuva luku osuu {inner} %:n väliin "
+            "{inner} kertaa sadasta ja {outer} %:n väliin {outer} kertaa sadasta. Väli "
+            "levenee, mitä pidemmälle ennuste ulottuu."
+        ),
     },
     "en": {
         "app": "Ennakointi",
@@ -244,6 +249,11 @@ TEXT: dict[str, dict[str, str]] = {
         "training_qualifications_file": "qualifications",
         "method": "Method",
         "gap_note": "A break in a line: these months are missing from the data: {months}.",
+        "interval_note": (
+            "How sure the forecast is: by the model, the actual figure falls within the "
+            "{inner} % interval {inner} times in 100 and within the {outer} % interval "
+            "{outer} times in 100. The interval widens the further ahead the month."
+        ),
     },
     "sv": {
         "app": "Ennakointi",
@@ -361,6 +371,11 @@ TEXT: dict[str, dict[str, str]] = {
         "training_qualifications_file": "examina",
         "method": "Metod",
         "gap_note": "Ett avbrott i linjen: dessa månader saknas i uppgifterna: {months}.",
+        "interval_note": (
+            "Hur säker prognosen är: enligt modellen hamnar det faktiska talet inom {inner} "
+            "%-intervallet {inner} gånger av 100 och inom {outer} %-intervallet {outer} "
+            "gånger av 100. Intervallet vidgas ju längre fram månaden ligger."
+        ),
     },
 }
 

@@ -190,3 +190,15 @@ def test_a_scenario_starting_after_the_forecasts_is_refused_on_the_page_and_in_t
         web.post("/v1/scenarios/runs", json=spec, headers={"X-API-Key": "key-all"}).status_code
         == 201
     )
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("fi", "osuu 80 %:n väliin 80 kertaa sadasta ja 95 %:n väliin 95 kertaa sadasta"),
+        ("en", "within the 80 % interval 80 times in 100 and within the 95 % interval 95 times"),
+    ],
+)
+def test_the_forecast_page_says_what_its_intervals_mean(web, lang, words):
+    page = web.get("/forecasts", params={"area": "TA23", "lang": lang}).text
+    assert words in html.unescape(page)
