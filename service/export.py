@@ -9,7 +9,8 @@ of an Excel sheet) and carry the same columns and values as the JSON rows
   (:func:`forecasting.io.files.csv_line`). No ``#`` preamble (Excel would show it as rows);
   the provenance is in the response headers.
 * ``xlsx``: sheet ``data`` (bold header row frozen above the rows, ``time`` as real dates,
-  numbers stored in full but shown as ``#,##0.0``, shares (``*_share``) as percentages),
+  numbers stored in full but shown as ``#,##0.0`` (a column of whole numbers as ``#,##0``),
+  shares (``*_share``) as percentages),
   sheet ``columns`` (each heading and its API column name) and sheet ``provenance`` (the
   field in the reader's language, its value, the API's key; the method in the reader's
   language where the product has it). Text that a spreadsheet would take for a formula or an
@@ -153,11 +154,23 @@ def _cell(ws: WriteOnlyWorksheet, value: Any, date: bool) -> Any:
     return value
 
 
-def number_format(name: str) -> str:
-    """How the float cells of column ``name`` are shown."""
+#: A column of whole numbers (counts as the registers publish them) without decimals.
+WHOLE_FORMAT = "#,##0"
+
+
+def number_format(name: str, whole: bool = False) -> str:
+    """How the float cells of column ``name`` are shown; ``whole``: its values are whole
+    numbers (a count of 5 907 is not shown as 5 907,0)."""
     if name in COLUMN_FORMATS:
         return COLUMN_FORMATS[name]
-    return SHARE_FORMAT if name.endswith("_share") else NUMBER_FORMAT
+    if name.endswith("_share"):
+        return SHARE_FORMAT
+    return WHOLE_FORMAT if whole else NUMBER_FORMAT
+
+
+def _whole(body: Sequence[Sequence[Any]], i: int) -> bool:
+    """Whether every number in column ``i`` of ``body`` is whole (the first chunk decides)."""
+    return all(float(r[i]).is_integer() for r in body if isinstance(r[i], float))
 
 
 def _number(ws: WriteOnlyWorksheet, value: Any, shown: str) -> Any:
@@ -196,7 +209,7 @@ def xlsx_bytes(
             columns = list(zip(column_labels(names, lang), names, strict=True))
             _header(data, [heading for heading, _ in columns])
             dates = [n == "time" for n in names]
-            shown = [number_format(n) for n in names]
+            shown = [number_format(n, _whole(body, i)) for i, n in enumerate(names)]
         for row in body:
             data.append(
                 [

@@ -202,3 +202,21 @@ def test_a_scenario_starting_after_the_forecasts_is_refused_on_the_page_and_in_t
 def test_the_forecast_page_says_what_its_intervals_mean(web, lang, words):
     page = web.get("/forecasts", params={"area": "TA23", "lang": lang}).text
     assert words in html.unescape(page)
+
+
+def test_xlsx_shows_whole_counts_without_decimals(web):
+    from openpyxl import load_workbook
+
+    params = {"area": "TA23", "from": "2026-06", "to": "2026-06", "format": "xlsx", "lang": "fi"}
+    r = web.get("/v1/registers/history", params=params)
+    data = load_workbook(io.BytesIO(r.content))["data"]
+    header = [c.value for c in data[1]]
+    unemployed = data.cell(row=2, column=header.index("Työttömät työnhakijat") + 1)
+    assert unemployed.value == 3675 and unemployed.number_format == "#,##0"  # 12r5 2026-06
+    assert export_format_of("unemployment_rate_published") == "#,##0.0"
+
+
+def export_format_of(name: str) -> str:
+    from service.export import number_format
+
+    return number_format(name)
