@@ -128,6 +128,7 @@ TEXT: dict[str, dict[str, str]] = {
         "training_qualifications_file": "tutkinnot",
         "method": "Menetelmä",
         "gap_note": "Katkos viivassa: nämä kuukaudet puuttuvat aineistosta: {months}.",
+        "unknown_area_shown": "Aluetta {asked} ei tunneta; näytetään {shown}.",
         "interval_note": (
             "Miten varma ennuste on: mallin mukaan toteutuva luku osuu {inner} %:n väliin "
             "{inner} kertaa sadasta ja {outer} %:n väliin {outer} kertaa sadasta. Väli "
@@ -249,6 +250,7 @@ TEXT: dict[str, dict[str, str]] = {
         "training_qualifications_file": "qualifications",
         "method": "Method",
         "gap_note": "A break in a line: these months are missing from the data: {months}.",
+        "unknown_area_shown": "Unknown area {asked}; showing {shown}.",
         "interval_note": (
             "How sure the forecast is: by the model, the actual figure falls within the "
             "{inner} % interval {inner} times in 100 and within the {outer} % interval "
@@ -371,6 +373,7 @@ TEXT: dict[str, dict[str, str]] = {
         "training_qualifications_file": "examina",
         "method": "Metod",
         "gap_note": "Ett avbrott i linjen: dessa månader saknas i uppgifterna: {months}.",
+        "unknown_area_shown": "Området {asked} är okänt; {shown} visas.",
         "interval_note": (
             "Hur säker prognosen är: enligt modellen hamnar det faktiska talet inom {inner} "
             "%-intervallet {inner} gånger av 100 och inom {outer} %-intervallet {outer} "

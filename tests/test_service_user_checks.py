@@ -220,3 +220,12 @@ def export_format_of(name: str) -> str:
     from service.export import number_format
 
     return number_format(name)
+
+
+@pytest.mark.parametrize("page", ["/population", "/labour", "/jobs", "/groups"])
+def test_a_product_page_says_when_it_shows_another_area_than_asked(web, page):
+    shown = html.unescape(web.get(page, params={"area": "TA99", "lang": "fi"}).text)
+    assert "Aluetta TA99 ei tunneta; näytetään Mikkelin seutu." in shown
+    english = html.unescape(web.get(page, params={"area": "TA99", "lang": "en"}).text)
+    assert "Unknown area TA99; showing Mikkeli region." in english
+    assert "ei tunneta" not in web.get(page, params={"area": "491", "lang": "fi"}).text
