@@ -100,6 +100,12 @@ def subject(detail: Any) -> str:
     return found.group(1) if found else ""
 
 
+def summary_of(alert: Any, lang: str) -> str:
+    """An alert in words in ``lang`` (the API's ``summary``): "Etelä-Savo: Ammattiryhmä
+    kääntyi ylitarjonnasta työvoimapulaan (32 Terveydenhuollon asiantuntijat)"."""
+    return _summary(alert, rule_title(alert.rule, lang), lang)
+
+
 def _summary(detail: Any, title: str, lang: str) -> str:
     """``<area name>: <rule title>`` with the subject's name, for an alert stored without an
     explanation (a pending one): "Etelä-Savo: ... (32 Terveydenhuollon asiantuntijat)"."""

@@ -28,9 +28,10 @@ def web(service_store: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     from fastapi.testclient import TestClient
 
     from service.app import create_app
-    from tests.service_data import make_settings, stub_scenario_runner
+    from tests.service_data import make_settings, seed_alerts, stub_scenario_runner
 
     url = f"sqlite:///{tmp_path_factory.mktemp('alerts') / 'a.sqlite'}"
+    seed_alerts(url)
     app = create_app(make_settings(service_store, url), scenario_runner=stub_scenario_runner)
     with TestClient(app) as client:
         yield client
@@ -229,3 +230,13 @@ def test_a_product_page_says_when_it_shows_another_area_than_asked(web, page):
     english = html.unescape(web.get(page, params={"area": "TA99", "lang": "en"}).text)
     assert "Unknown area TA99; showing Mikkeli region." in english
     assert "ei tunneta" not in web.get(page, params={"area": "491", "lang": "fi"}).text
+
+
+def test_api_alerts_carry_a_summary_in_the_requested_language(web):
+    fi = web.get("/v1/alerts", params={"lang": "fi"}).json()["data"]
+    en = web.get("/v1/alerts", params={"lang": "en"}).json()["data"]
+    assert fi and all(a["summary"].startswith(f"{a['area_name']}: ") for a in fi + en)
+    assert all(a["rule"] not in a["summary"] for a in fi + en)  # words, not the rule's name
+    assert {a["summary"] for a in fi}.isdisjoint({a["summary"] for a in en})
+    one = web.get(f"/v1/alerts/{fi[0]['id']}", params={"lang": "en"}).json()["data"]
+    assert one["summary"] == en[[a["id"] for a in en].index(fi[0]["id"])]["summary"]
