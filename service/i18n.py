@@ -83,6 +83,13 @@ TEXT: dict[str, dict[str, str]] = {
         "scenario_result": "Skenaarion tulos",
         "scenario_unavailable": "Skenaariomoottori ei ole käytettävissä tässä asennuksessa.",
         "scenario_busy": "Laskentajono on täynnä. Yritä uudelleen {n} sekunnin kuluttua.",
+        "scenario_start_late": (
+            "Alkukuukausi {start} on ennusteiden viimeisen kuukauden {last} jälkeen: valitse "
+            "alkukuukausi viimeistään {last}."
+        ),
+        "scenario_start_form": (
+            "Alkukuukausi {value} ei ole kuukausi muodossa VVVV-KK (esim. 2026-09)."
+        ),
         "presets": "Valmiit skenaariot",
         "scenario_table": "Tulos vuosittain (mediaani ja 90 %:n vaihteluväli arvonnoista)",
         "baseline": "Perusura",
@@ -205,6 +212,11 @@ TEXT: dict[str, dict[str, str]] = {
         "scenario_result": "Scenario result",
         "scenario_unavailable": "The scenario engine is not available in this installation.",
         "scenario_busy": "The run queue is full. Please try again in {n} seconds.",
+        "scenario_start_late": (
+            "The start month {start} is after the forecasts' last month {last}: choose a "
+            "start by {last}."
+        ),
+        "scenario_start_form": "The start month {value} is not a month YYYY-MM (e.g. 2026-09).",
         "presets": "Preset scenarios",
         "scenario_table": "Result by year (median and 90 % range over draws)",
         "baseline": "Baseline",
@@ -327,6 +339,11 @@ TEXT: dict[str, dict[str, str]] = {
         "scenario_result": "Scenariots resultat",
         "scenario_unavailable": "Scenariomotorn är inte tillgänglig i denna installation.",
         "scenario_busy": "Beräkningskön är full. Försök igen om {n} sekunder.",
+        "scenario_start_late": (
+            "Startmånaden {start} ligger efter prognosernas sista månad {last}: välj en start"
+            " senast {last}."
+        ),
+        "scenario_start_form": "Startmånaden {value} är inte en månad ÅÅÅÅ-MM (t.ex. 2026-09).",
         "presets": "Färdiga scenarier",
         "scenario_table": "Resultat per år (median och 90 % intervall över dragningar)",
         "baseline": "Grundbana",

@@ -272,6 +272,17 @@ def release_targets(releases: Releases) -> Targets:
     return targets
 
 
+def last_forecast_month(releases: Releases, release_id: str | None) -> str | None:
+    """``YYYY-MM``: the last month of the release's register forecasts (None without them)."""
+    if release_id is None:
+        return None
+    release = releases.open(release_id)
+    if "register_forecasts" not in release.names():
+        return None
+    times = release.dataset("register_forecasts")["time"].values
+    return str(max(times))[:7] if len(times) else None
+
+
 def check_start(spec: Any, releases: Releases, release_id: str | None) -> None:
     """Refuse a spec whose run or events start after the release's register forecasts end
     (a start of 2099-01 ran a scenario in 2099-2103 on a baseline repeated from 2029).
@@ -284,15 +295,9 @@ def check_start(spec: Any, releases: Releases, release_id: str | None) -> None:
     """
     from forecasting.errors import ValidationError
 
-    if release_id is None:
+    last = last_forecast_month(releases, release_id)
+    if last is None:
         return
-    release = releases.open(release_id)
-    if "register_forecasts" not in release.names():
-        return
-    times = release.dataset("register_forecasts")["time"].values
-    if not len(times):
-        return
-    last = str(max(times))[:7]
     starts = [("start", getattr(spec, "start", None))] + [
         (f"events[{k}].start", getattr(ev, "start", None))
         for k, ev in enumerate(getattr(spec, "events", None) or [])

@@ -41,7 +41,7 @@ from service.deps import ContextDep, release_data_through
 from service.errors import BusyError, NotInReleaseError, reason_of
 from service.i18n import LANG_NAMES, UI_LANGS, UiLang, texts
 from service.labels import area_name, label_map
-from service.scenarios import ScenarioRun, check_start
+from service.scenarios import ScenarioRun, last_forecast_month
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
@@ -705,12 +705,16 @@ async def _run_for_page(
             draws=form["draws"],
         )
         release_id = await run_in_threadpool(context.releases.current_id)
-        await run_in_threadpool(check_start, spec, context.releases, release_id)
+        last = await run_in_threadpool(last_forecast_month, context.releases, release_id)
+        if last is not None and form["start"] > last:
+            return None, t["scenario_start_late"].format(start=form["start"], last=last)
         return await context.scenarios.submit(spec, release_id, client), ""
     except BusyError as exc:
         raise BusyError(t["scenario_busy"].format(n=exc.retry_after_s), exc.retry_after_s) from None
     except PydanticValidationError as exc:
         # The form's own words, not pydantic's report with its documentation link.
+        if any(e["loc"][-1:] == ("start",) for e in exc.errors()):
+            return None, t["scenario_start_form"].format(value=form["start"])
         return None, "; ".join(
             f"{'.'.join(map(str, e['loc']))}: {reason_of(e)}" for e in exc.errors()
         )
