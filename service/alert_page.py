@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
@@ -63,7 +64,7 @@ def alert_item(detail: Any, lang: str, variables: Sequence[str]) -> dict[str, An
     parts = rule_texts(detail.rule, numbers, lang)
     return {
         **detail.model_dump(),
-        "summary": explanation.get(f"summary_{lang}") or parts["title"],
+        "summary": explanation.get(f"summary_{lang}") or _summary(detail, parts["title"], lang),
         "text": _text(detail, explanation, parts, lang),
         "rule_title": rule_title(detail.rule, lang),
         "chart_url": chart_url(detail.area, detail.rule, lang, variables),
@@ -85,7 +86,37 @@ def _text(detail: Any, explanation: Mapping[str, Any], parts: Mapping[str, str],
             when = dt.date.fromisoformat(month[:10])
             return f"{area_name(detail.area, lang)} {when.month}/{when.year}: {parts['text']}"
     stored = explanation.get(f"text_{lang}")
-    return str(stored) if stored else " ".join(p for p in (parts["detail"], parts["why"]) if p)
+    if stored:
+        return str(stored)
+    # Without numbers (a pending alert stores none yet) the rule's numbers would read "–".
+    shown = (parts["detail"], parts["why"]) if explanation.get("numbers") else (parts["why"],)
+    return " ".join(p for p in shown if p)
+
+
+def subject(detail: Any) -> str:
+    """What the alert is about within its area (an occupation group's code), from the stored
+    title ``<rule> (<subject>): <area name> (<area>)``; "" when it has none."""
+    found = re.match(rf"{re.escape(detail.rule)} \((.+?)\): ", str(detail.title or ""))
+    return found.group(1) if found else ""
+
+
+def summary_of(alert: Any, lang: str) -> str:
+    """An alert in words in ``lang`` (the API's ``summary``): "Etelä-Savo: Ammattiryhmä
+    kääntyi ylitarjonnasta työvoimapulaan (32 Terveydenhuollon asiantuntijat)"."""
+    return _summary(alert, rule_title(alert.rule, lang), lang)
+
+
+def _summary(detail: Any, title: str, lang: str) -> str:
+    """``<area name>: <rule title>`` with the subject's name, for an alert stored without an
+    explanation (a pending one): "Etelä-Savo: ... (32 Terveydenhuollon asiantuntijat)"."""
+    from service.labels import area_name, label_map
+
+    text = f"{area_name(detail.area, lang)}: {title}"
+    code = subject(detail)
+    if not code:
+        return text
+    names = (label_map("occupation", lang) or {}) if detail.rule.startswith("occupation") else {}
+    return f"{text} ({code} {names[code]})" if code in names else f"{text} ({code})"
 
 
 def ordered(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -132,6 +132,9 @@ def select(
             raise NotInReleaseError(f"{name} has no time dim in this release")
         lo = _time_bound(time_from, "from", end=False) if time_from else None
         hi = _time_bound(time_to, "to", end=True) if time_to else None
+        if lo is not None and hi is not None and lo > hi:
+            # An empty answer would read as "no data"; the window is the mistake.
+            raise ValidationError("to", f"{time_to} is before from={time_from}")
         ds = ds.sel(time=slice(lo, hi))
     if years:
         if "time" not in ds.dims:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from html import escape
 from typing import Any
 
@@ -284,17 +285,41 @@ async def _http_handler(request: Request, exc: Exception) -> Response:
     return _respond(request, exc.status_code, detail, headers=headers)
 
 
+#: What a parameter with a pattern expects, in words (a regular expression tells a planner
+#: nothing): pattern -> the expected form.
+PATTERN_HINTS = {
+    r"^(19|20|21)\d{2}(-(0[1-9]|1[0-2]))?$": "a year YYYY or a month YYYY-MM (e.g. 2027-04)",
+    r"^\d{4}-\d{2}$": "a month YYYY-MM (e.g. 2026-09)",
+    r"^\d{4}-(0[1-9]|1[0-2])$": "a month YYYY-MM (e.g. 2026-09)",
+    r"^\d{8}T\d{6}Z-[0-9a-f]{8}(-\d+)?$": "a release id such as 20261207T075252Z-70cd32c3 "
+    "(GET /v1/releases lists them)",
+    r"^(current|\d{8}T\d{6}Z-[0-9a-f]{8}(-\d+)?)$": "'current' or a release id such as "
+    "20261207T075252Z-70cd32c3 (GET /v1/releases lists them)",
+    r"^[0-9a-f]{20}$": "a result id of 20 hexadecimal digits (POST /v1/scenarios/runs gives it)",
+    r"^[A-Za-z0-9]+$": "an area code of letters and digits such as 491 or TA23",
+}
+
+
+def reason_of(err: Mapping[str, Any]) -> str:
+    """Why a value was refused; a pattern mismatch says what was expected, in words."""
+    pattern = (err.get("ctx") or {}).get("pattern")
+    if err.get("type") == "string_pattern_mismatch" and pattern in PATTERN_HINTS:
+        return f"{err.get('input')!r} is not {PATTERN_HINTS[pattern]}"
+    return str(err.get("msg", ""))
+
+
 async def _validation_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = [
-        {"field": ".".join(str(p) for p in err.get("loc", ())), "reason": err.get("msg", "")}
+        {"field": ".".join(str(p) for p in err.get("loc", ())), "reason": reason_of(err)}
         for err in exc.errors()
     ]
     if any(err.get("type") == "json_invalid" for err in exc.errors()):
         # Not JSON at all (a syntax error, not UTF-8): malformed, not merely invalid.
         return _respond(request, 400, "the request body is not valid UTF-8 JSON", errors=errors)
-    fields = ", ".join(e["field"] for e in errors[:5])
-    return _respond(request, 422, f"invalid request parameters: {fields}", errors=errors)
+    # The detail names each field and why (a client showing only the detail still says it).
+    reasons = "; ".join(f"{e['field']}: {e['reason']}" for e in errors[:5])
+    return _respond(request, 422, f"invalid request parameters: {reasons}", errors=errors)
 
 
 async def _unhandled(request: Request, exc: Exception) -> Response:

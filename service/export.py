@@ -8,9 +8,13 @@ of an Excel sheet) and carry the same columns and values as the JSON rows
   cells, decimal comma, text cells neutralised against formulas
   (:func:`forecasting.io.files.csv_line`). No ``#`` preamble (Excel would show it as rows);
   the provenance is in the response headers.
-* ``xlsx``: sheet ``data`` (header row, then the rows; ``time`` as real dates), sheet
-  ``columns`` (each heading and its API column name) and sheet ``provenance`` (key, value).
-  Text that a spreadsheet would take for a formula or an error code stays text.
+* ``xlsx``: sheet ``data`` (bold header row frozen above the rows, ``time`` as real dates,
+  numbers stored in full but shown as ``#,##0.0`` (a column of whole numbers as ``#,##0``),
+  shares (``*_share``) as percentages),
+  sheet ``columns`` (each heading and its API column name) and sheet ``provenance`` (the
+  field in the reader's language, its value, the API's key; the method in the reader's
+  language where the product has it). Text that a spreadsheet would take for a formula or an
+  error code stays text.
 
 Both are for people, so the column headings (:func:`service.i18n_columns.column_labels`) and
 the text values of the cells (flags such as ``replacement_share_flag``, the status meanings)
@@ -28,19 +32,73 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from forecasting.errors import ValidationError
 from forecasting.io.files import csv_line
 from service import cubes
 from service.i18n_columns import column_labels
-from service.i18n_products import value_label
+from service.i18n_products import SOURCES, value_label
 
 BOM = "\ufeff"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_FI_MEDIA_TYPE = "text/csv; charset=utf-8"
 #: Rows of an Excel sheet (1 048 576) less the header row.
 MAX_EXPORT_ROWS = 1_048_575
+#: How a number cell is shown (the stored value keeps every digit): a count or a rate with
+#: one decimal and a thousands separator; a share (a fraction, ``*_share``) as a percentage.
+NUMBER_FORMAT = "#,##0.0"
+SHARE_FORMAT = "0.0 %"
+#: Columns shown otherwise: a quantile level (0.05) with two decimals.
+COLUMN_FORMATS = {"quantile": "0.00"}
+#: The provenance sheet's fields: API key -> (fi, sv, en).
+PROVENANCE_LABELS = {
+    "release_id": ("Julkaisu", "Publicering", "Release"),
+    "release_created": ("Julkaistu", "Publicerad", "Published"),
+    "dataset": ("Tietoaineisto", "Datamängd", "Dataset"),
+    "source_tables": ("Lähdetaulukot", "Källtabeller", "Source tables"),
+    "source": ("Lähde", "Källa", "Source"),
+    "license": ("Lisenssi", "Licens", "Licence"),
+    "retrieved": ("Haettu", "Hämtad", "Retrieved"),
+    "data_version": ("Aineiston versio", "Dataversion", "Data version"),
+    "code_version": ("Ohjelman versio", "Programversion", "Code version"),
+    "seed": ("Satunnaislukujen siemen", "Slumptalsfrö", "Random seed"),
+    "method": ("Menetelmä", "Metod", "Method"),
+    "units": ("Yksikkö", "Enhet", "Units"),
+    "total_rows": ("Rivejä", "Rader", "Rows"),
+    "data_through": ("Tietojen ajankohta", "Uppgifternas tidpunkt", "Data as of"),
+}
+_LANG_INDEX = {"fi": 0, "sv": 1, "en": 2}
+
+
+def provenance_label(key: str, lang: str) -> str:
+    """The provenance field ``key`` in words (``data_through registers`` -> "Tietojen
+    ajankohta: työnvälitystilasto"); an unknown key as it is."""
+    i = _LANG_INDEX.get(lang, 2)
+    field, _, part = key.partition(" ")
+    if field not in PROVENANCE_LABELS:
+        return key
+    label = PROVENANCE_LABELS[field][i]
+    if not part:
+        return label
+    return f"{label}: {SOURCES[part][i] if field == 'data_through' and part in SOURCES else part}"
+
+
+def localised_provenance(
+    provenance: Sequence[tuple[str, str]], lang: str, ds: Any = None
+) -> list[tuple[str, str, str]]:
+    """``(label in lang, value, API key)`` rows of the provenance sheet; the method in
+    ``lang`` where the dataset has it (``method_note_<lang>``)."""
+    attrs = getattr(ds, "attrs", {}) or {}
+    method = attrs.get(f"method_note_{lang}") or attrs.get(f"method_{lang}")
+    rows = []
+    for key, value in provenance:
+        if key == "method" and method:
+            value = str(method)
+        rows.append((provenance_label(key, lang), value, key))
+    return rows
 
 
 def check_size(sel: cubes.Selection) -> None:
@@ -96,6 +154,47 @@ def _cell(ws: WriteOnlyWorksheet, value: Any, date: bool) -> Any:
     return value
 
 
+#: A column of whole numbers (counts as the registers publish them) without decimals.
+WHOLE_FORMAT = "#,##0"
+
+
+def number_format(name: str, whole: bool = False) -> str:
+    """How the float cells of column ``name`` are shown; ``whole``: its values are whole
+    numbers (a count of 5 907 is not shown as 5 907,0)."""
+    if name in COLUMN_FORMATS:
+        return COLUMN_FORMATS[name]
+    if name.endswith("_share"):
+        return SHARE_FORMAT
+    return WHOLE_FORMAT if whole else NUMBER_FORMAT
+
+
+def _whole(body: Sequence[Sequence[Any]], i: int) -> bool:
+    """Whether every number in column ``i`` of ``body`` is whole (the first chunk decides)."""
+    return all(float(r[i]).is_integer() for r in body if isinstance(r[i], float))
+
+
+def _number(ws: WriteOnlyWorksheet, value: Any, shown: str) -> Any:
+    """A float cell shown as ``shown`` (the stored value keeps every digit)."""
+    if not isinstance(value, float):
+        return value
+    cell = WriteOnlyCell(ws, value=value)
+    cell.number_format = shown
+    return cell
+
+
+def _header(ws: WriteOnlyWorksheet, headings: Sequence[str]) -> None:
+    """The bold, frozen header row, each column wide enough for its heading."""
+    ws.freeze_panes = "A2"
+    for i, heading in enumerate(headings, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = min(max(len(heading) + 2, 10), 40)
+    cells = []
+    for heading in headings:
+        cell = WriteOnlyCell(ws, value=heading)
+        cell.font = Font(bold=True)
+        cells.append(cell)
+    ws.append(cells)
+
+
 def xlsx_bytes(
     sel: cubes.Selection, lang: str, provenance: Sequence[tuple[str, str]], chunk: int = 5000
 ) -> bytes:
@@ -108,18 +207,26 @@ def xlsx_bytes(
         names, body = localised_rows(sel, start, min(chunk, total - start), lang)
         if first:
             columns = list(zip(column_labels(names, lang), names, strict=True))
-            data.append([heading for heading, _ in columns])
+            _header(data, [heading for heading, _ in columns])
             dates = [n == "time" for n in names]
+            shown = [number_format(n, _whole(body, i)) for i, n in enumerate(names)]
         for row in body:
-            data.append([_cell(data, v, d) for v, d in zip(row, dates, strict=True)])
+            data.append(
+                [
+                    _number(data, _cell(data, v, d), s)
+                    for v, d, s in zip(row, dates, shown, strict=True)
+                ]
+            )
         first = False
         start += chunk
     headings = book.create_sheet("columns")
     for heading, name in columns:
         headings.append([_cell(headings, heading, False), _cell(headings, name, False)])
     about = book.create_sheet("provenance")
-    for key, value in provenance:
-        about.append([_cell(about, key, False), _cell(about, value, False)])
+    about.column_dimensions["A"].width = 36
+    about.column_dimensions["B"].width = 60
+    for label, value, key in localised_provenance(provenance, lang, sel.ds):
+        about.append([_cell(about, label, False), _cell(about, value, False), key])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -83,6 +83,13 @@ TEXT: dict[str, dict[str, str]] = {
         "scenario_result": "Skenaarion tulos",
         "scenario_unavailable": "Skenaariomoottori ei ole käytettävissä tässä asennuksessa.",
         "scenario_busy": "Laskentajono on täynnä. Yritä uudelleen {n} sekunnin kuluttua.",
+        "scenario_start_late": (
+            "Alkukuukausi {start} on ennusteiden viimeisen kuukauden {last} jälkeen: valitse "
+            "alkukuukausi viimeistään {last}."
+        ),
+        "scenario_start_form": (
+            "Alkukuukausi {value} ei ole kuukausi muodossa VVVV-KK (esim. 2026-09)."
+        ),
         "presets": "Valmiit skenaariot",
         "scenario_table": "Tulos vuosittain (mediaani ja 90 %:n vaihteluväli arvonnoista)",
         "baseline": "Perusura",
@@ -128,6 +135,12 @@ TEXT: dict[str, dict[str, str]] = {
         "training_qualifications_file": "tutkinnot",
         "method": "Menetelmä",
         "gap_note": "Katkos viivassa: nämä kuukaudet puuttuvat aineistosta: {months}.",
+        "unknown_area_shown": "Aluetta {asked} ei tunneta; näytetään {shown}.",
+        "interval_note": (
+            "Miten varma ennuste on: mallin mukaan toteutuva luku osuu {inner} %:n väliin "
+            "{inner} kertaa sadasta ja {outer} %:n väliin {outer} kertaa sadasta. Väli "
+            "levenee, mitä pidemmälle ennuste ulottuu."
+        ),
     },
     "en": {
         "app": "Ennakointi",
@@ -199,6 +212,11 @@ TEXT: dict[str, dict[str, str]] = {
         "scenario_result": "Scenario result",
         "scenario_unavailable": "The scenario engine is not available in this installation.",
         "scenario_busy": "The run queue is full. Please try again in {n} seconds.",
+        "scenario_start_late": (
+            "The start month {start} is after the forecasts' last month {last}: choose a "
+            "start by {last}."
+        ),
+        "scenario_start_form": "The start month {value} is not a month YYYY-MM (e.g. 2026-09).",
         "presets": "Preset scenarios",
         "scenario_table": "Result by year (median and 90 % range over draws)",
         "baseline": "Baseline",
@@ -244,6 +262,12 @@ TEXT: dict[str, dict[str, str]] = {
         "training_qualifications_file": "qualifications",
         "method": "Method",
         "gap_note": "A break in a line: these months are missing from the data: {months}.",
+        "unknown_area_shown": "Unknown area {asked}; showing {shown}.",
+        "interval_note": (
+            "How sure the forecast is: by the model, the actual figure falls within the "
+            "{inner} % interval {inner} times in 100 and within the {outer} % interval "
+            "{outer} times in 100. The interval widens the further ahead the month."
+        ),
     },
     "sv": {
         "app": "Ennakointi",
@@ -315,6 +339,11 @@ TEXT: dict[str, dict[str, str]] = {
         "scenario_result": "Scenariots resultat",
         "scenario_unavailable": "Scenariomotorn är inte tillgänglig i denna installation.",
         "scenario_busy": "Beräkningskön är full. Försök igen om {n} sekunder.",
+        "scenario_start_late": (
+            "Startmånaden {start} ligger efter prognosernas sista månad {last}: välj en start"
+            " senast {last}."
+        ),
+        "scenario_start_form": "Startmånaden {value} är inte en månad ÅÅÅÅ-MM (t.ex. 2026-09).",
         "presets": "Färdiga scenarier",
         "scenario_table": "Resultat per år (median och 90 % intervall över dragningar)",
         "baseline": "Grundbana",
@@ -361,6 +390,12 @@ TEXT: dict[str, dict[str, str]] = {
         "training_qualifications_file": "examina",
         "method": "Metod",
         "gap_note": "Ett avbrott i linjen: dessa månader saknas i uppgifterna: {months}.",
+        "unknown_area_shown": "Området {asked} är okänt; {shown} visas.",
+        "interval_note": (
+            "Hur säker prognosen är: enligt modellen hamnar det faktiska talet inom {inner} "
+            "%-intervallet {inner} gånger av 100 och inom {outer} %-intervallet {outer} "
+            "gånger av 100. Intervallet vidgas ju längre fram månaden ligger."
+        ),
     },
 }
 

@@ -272,6 +272,45 @@ def release_targets(releases: Releases) -> Targets:
     return targets
 
 
+def last_forecast_month(releases: Releases, release_id: str | None) -> str | None:
+    """``YYYY-MM``: the last month of the release's register forecasts (None without them)."""
+    if release_id is None:
+        return None
+    release = releases.open(release_id)
+    if "register_forecasts" not in release.names():
+        return None
+    times = release.dataset("register_forecasts")["time"].values
+    return str(max(times))[:7] if len(times) else None
+
+
+def check_start(spec: Any, releases: Releases, release_id: str | None) -> None:
+    """Refuse a spec whose run or events start after the release's register forecasts end
+    (a start of 2099-01 ran a scenario in 2099-2103 on a baseline repeated from 2029).
+
+    Raises
+    ------
+    forecasting.errors.ValidationError
+        ``start`` or ``events[k].start``: after the last forecast month. Nothing is checked
+        without a release or without ``register_forecasts`` in it.
+    """
+    from forecasting.errors import ValidationError
+
+    last = last_forecast_month(releases, release_id)
+    if last is None:
+        return
+    starts = [("start", getattr(spec, "start", None))] + [
+        (f"events[{k}].start", getattr(ev, "start", None))
+        for k, ev in enumerate(getattr(spec, "events", None) or [])
+    ]
+    for field, start in starts:
+        if start is not None and str(start)[:7] > last:
+            raise ValidationError(
+                field,
+                f"{str(start)[:7]} is after the last forecast month {last} of release "
+                f"{release_id}: start a scenario by {last}",
+            )
+
+
 def release_training_balance(releases: Releases) -> Supply:
     """``(spec, release id) -> (the release's training_needs, its description)``: the local
     training-need balance whose surplus meets a scenario's training demand

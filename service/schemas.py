@@ -412,6 +412,11 @@ class AlertOut(BaseModel):
     severity: Severity
     state: Literal["pending", "firing", "resolved"]
     title: str
+    summary: str | None = Field(
+        default=None,
+        description="the alert in words in the request's language: area, what happened and "
+        "its subject (title keeps the rule's name and codes)",
+    )
     episode: int
     first_seen: dt.date | None = None
     fired_at: dt.date | None = None

@@ -262,3 +262,27 @@ def test_page_has_no_serious_axe_findings_and_fits_a_phone(browser, base, path):
         assert width <= PHONE["width"], (path, width)
     finally:
         context.close()
+
+
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.mark.parametrize("path", ["/", "/training?year=2030", "/labour"])
+def test_page_has_no_serious_axe_findings_on_a_desktop_and_unique_regions(browser, base, path):
+    """At desktop width the brand link sits in a line with the tagline (on a phone the
+    tagline wraps below it), and pages with two tables named both regions alike."""
+    context = browser.new_context(viewport=DESKTOP, bypass_csp=True)
+    page = context.new_page()
+    try:
+        sep = "&" if "?" in path else "?"
+        page.goto(f"{base}{path}{sep}lang=fi")
+        page.add_script_tag(path=str(AXE))
+        findings = page.evaluate(
+            """async () => (await axe.run(document, {resultTypes: ["violations"]}))
+                .violations.map(v => ({id: v.id, impact: v.impact}))"""
+        )
+        bad = [f for f in findings if f["impact"] in ("serious", "critical")]
+        assert not bad, (path, bad)
+        assert "landmark-unique" not in {f["id"] for f in findings}, path
+    finally:
+        context.close()

@@ -178,7 +178,7 @@ def test_xlsx_opens_and_has_every_row_of_the_api(web):
         # status meanings are written in the page's language for people (the API keeps codes)
         want = {k: value_label(v, "sv") if k.endswith("_status") else v for k, v in want.items()}
         assert got == want
-    about = dict(book["provenance"].iter_rows(values_only=True))
+    about = {key: value for _, value, key in book["provenance"].iter_rows(values_only=True)}
     assert about["license"] == "CC BY 4.0" and int(about["total_rows"]) == len(body)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Body, Path, Query, Request, Response
 from pydantic import BaseModel, Field
@@ -14,6 +14,7 @@ from forecasting.errors import UnknownAreaError, ValidationError
 from forecasting.io.delivery import webhook_url_problem
 from forecasting.provenance import ATTRIBUTION, LICENCE, code_version
 from service import cubes
+from service.alert_page import summary_of
 from service.alerts import AlertFilter
 from service.deps import (
     CSV_RESPONSE,
@@ -108,8 +109,13 @@ def _paged(
     return {"data": items, "page": PageInfo(offset=offset, limit=limit, total=total, next=nxt)}
 
 
-def _named(alert: AlertOut, lang: str) -> AlertOut:
+AlertT = TypeVar("AlertT", bound=AlertOut)
+
+
+def _named(alert: AlertT, lang: str) -> AlertT:
+    """``alert`` with its area's name and its summary in ``lang``."""
     alert.area_name = area_name(alert.area, lang)
+    alert.summary = summary_of(alert, lang)
     return alert
 
 
@@ -178,8 +184,7 @@ def get_alert(
     """The alert with its explanation (the rule, the numbers, the main contributions, related
     events) and its full history of state changes.
     """
-    detail = context.alerts.get_alert(alert_id)
-    detail.area_name = area_name(detail.area, lang)
+    detail = _named(context.alerts.get_alert(alert_id), lang)
     prov = alert_provenance(context)
     response.headers.update(provenance_headers(prov))
     return {"data": detail, "provenance": prov, "lang": lang}

@@ -27,9 +27,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError as PydanticValidationError
 
 from forecasting import geography
-from forecasting.errors import EnnakointiError
+from forecasting.errors import EnnakointiError, UnknownAreaError
 from forecasting.freshness import freshness
 from forecasting.scenarios.spec import Event, ScenarioSpec
 from service import alert_page, formats, views
@@ -37,10 +38,10 @@ from service.alerts import AlertFilter
 from service.cache import memo
 from service.charts import Fan, FanPoint, bar_chart, envelope, fan_chart
 from service.deps import ContextDep, release_data_through
-from service.errors import BusyError
+from service.errors import BusyError, NotInReleaseError, reason_of
 from service.i18n import LANG_NAMES, UI_LANGS, UiLang, texts
 from service.labels import area_name, label_map
-from service.scenarios import ScenarioRun
+from service.scenarios import ScenarioRun, last_forecast_month
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
@@ -328,6 +329,11 @@ def forecasts(
     history = _dataset(context, "registers_history")
     cube = _dataset(context, "register_forecasts")
     variables = views.forecast_variables(cube) if cube is not None else ["unemployed", "vacancies"]
+    if variable not in variables:
+        # Else the page drew an empty chart captioned "foo, ...: toteutunut –––".
+        raise NotInReleaseError(
+            f"variable {variable!r} is not forecast in this release; one of {', '.join(variables)}"
+        )
     past = views.history(history, area, variable) if history is not None else []
     band = views.fan(cube, area, variable) if cube is not None else views.Fan([])
     points = envelope(band.points)
@@ -458,6 +464,9 @@ def alerts(
              "first_seen_text": _day_text(a.fired_at or a.first_seen, lang)}
             for a in shown[:ALERTS_SHOWN]
         )  # fmt: skip
+    except UnknownAreaError as exc:
+        # The reader's filter, not the register: say which area is unknown, nothing else.
+        message = f"{t['area']}: {exc.args[0] if exc.args else exc}"
     except EnnakointiError as exc:
         message = f"{t['alerts_unavailable']}: {exc}"
     return _render(
@@ -696,9 +705,19 @@ async def _run_for_page(
             draws=form["draws"],
         )
         release_id = await run_in_threadpool(context.releases.current_id)
+        last = await run_in_threadpool(last_forecast_month, context.releases, release_id)
+        if last is not None and form["start"] > last:
+            return None, t["scenario_start_late"].format(start=form["start"], last=last)
         return await context.scenarios.submit(spec, release_id, client), ""
     except BusyError as exc:
         raise BusyError(t["scenario_busy"].format(n=exc.retry_after_s), exc.retry_after_s) from None
+    except PydanticValidationError as exc:
+        # The form's own words, not pydantic's report with its documentation link.
+        if any(e["loc"][-1:] == ("start",) for e in exc.errors()):
+            return None, t["scenario_start_form"].format(value=form["start"])
+        return None, "; ".join(
+            f"{'.'.join(map(str, e['loc']))}: {reason_of(e)}" for e in exc.errors()
+        )
     except (EnnakointiError, ValueError) as exc:
         return None, str(exc)
 

@@ -86,7 +86,8 @@ def _pick_year(years: list[int], year: int | None, last: bool) -> int | None:
 def _render_area_page(
     request: Request, context: Any, lang: str, page: str, title: str, area: str, **values: Any
 ) -> HTMLResponse:
-    """Render ``page``.html with the area picker, the area and its tagline."""
+    """Render ``page``.html with the area picker, the area and its tagline (and a notice when
+    the asked area is unknown and the default area is shown instead)."""
     return _render(
         request,
         f"{page}.html",
@@ -96,8 +97,22 @@ def _render_area_page(
         areas=_choices(context, lang, [area]),
         area=area,
         tagline_area=tagline_area(area),
+        area_notice=area_notice(request.query_params.get("area"), area, lang),
         **values,
     )
+
+
+def area_notice(asked: str | None, shown: str, lang: str) -> str:
+    """The notice "Aluetta TA99 ei tunneta; näytetään Mikkelin seutu." when ``asked`` is no
+    area code (the page shows ``shown``, its default, instead of silently answering for
+    another area); "" otherwise."""
+    if not asked:
+        return ""
+    try:
+        geography.resolve_area(asked)
+    except (EnnakointiError, KeyError, ValueError):
+        return texts(lang)["unknown_area_shown"].format(asked=asked, shown=area_name(shown, lang))
+    return ""
 
 
 @router.get("/population", response_class=HTMLResponse)

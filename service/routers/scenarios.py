@@ -22,7 +22,7 @@ from service.deps import (
     provenance_headers,
 )
 from service.errors import AUTH_RESPONSES, BUSY_RESPONSES, NotConfiguredError
-from service.scenarios import ScenarioRun
+from service.scenarios import ScenarioRun, check_start
 from service.schemas import Provenance, ScenarioPage, ScenarioRunOut
 from service.security import Principal, scoped
 
@@ -96,6 +96,7 @@ async def run_scenario(
     if not context.scenarios.available:
         raise NotConfiguredError("the scenario engine (forecasting.scenarios) is not installed")
     release_id = await run_in_threadpool(context.releases.current_id)
+    await run_in_threadpool(check_start, spec, context.releases, release_id)
     run = await context.scenarios.submit(spec, release_id, f"key:{principal.name}")
     prov = _run_provenance(run, context)
     response.headers.update(provenance_headers(prov))
