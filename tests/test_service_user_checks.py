@@ -101,7 +101,10 @@ def test_a_pending_alert_names_its_area_and_subject_and_shows_no_dashes(lang):
     from service.labels import area_name, label_map
 
     item = alert_item(_pending(), lang, ["unemployed"])
-    occupation = label_map("occupation", lang)["32"]  # 32: health associate professionals
+    assert item is not None
+    labels = label_map("occupation", lang)
+    assert labels is not None
+    occupation = labels["32"]  # 32: health associate professionals
     assert item["summary"].startswith(f"{area_name('MK10', lang)}: ")
     assert item["summary"].endswith(f"(32 {occupation})")
     assert "–" not in item["text"] and item["text"]
@@ -173,7 +176,7 @@ def test_a_scenario_starting_after_the_forecasts_is_refused_on_the_page_and_in_t
         r"Alkukuukausi 2099-01 on ennusteiden viimeisen kuukauden \d{4}-\d\d jälkeen", page
     )
     assert "Skenaarion tulos" not in page  # no result of a run in 2099
-    spec = {
+    spec: dict[str, Any] = {
         "area": "TA23",
         "events": [
             {
