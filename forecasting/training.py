@@ -278,8 +278,10 @@ def _exit_multipliers(
 
 
 def _to_occupations(by_industry: np.ndarray, bridge: np.ndarray) -> np.ndarray:
-    """``(..., I, T) -> (..., O, T)`` through the bridge ``(I, O)``."""
-    return np.einsum("...it,io->...ot", by_industry, bridge)
+    """``(..., I, T) -> (..., O, T)`` through the bridge ``(I, O)``: the bits of
+    ``np.einsum("...it,io->...ot", by_industry, bridge)``, summed over the bridge's non-zero
+    cells only (:func:`models.shiftshare.contract`)."""
+    return shiftshare.contract(by_industry, bridge)
 
 
 def _chain(

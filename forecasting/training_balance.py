@@ -31,6 +31,7 @@ from forecasting.demography.labour import LabourRates
 from forecasting.demography.rates import RateSet
 from forecasting.provenance import combine_versions, stamp
 from forecasting.training_params import KINDS, LEVELS, Fields, Params, load_fields, load_params
+from models import shiftshare
 
 CUBES: tuple[str, ...] = training.CUBES
 #: The areas of the providers' output: the Mikkeli employment area, its municipalities and
@@ -93,6 +94,16 @@ def _quantiles(draws: np.ndarray, central: np.ndarray) -> tuple[np.ndarray, np.n
     return np.minimum(lo, central), np.maximum(hi, central)
 
 
+def _to_fields(x: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """``(..., O, T) -> (..., F, T, L)`` through the key ``(O, F, L)``: the bits of
+    ``np.einsum("...ot,ofl->...ftl", x, key)``, summed over the key's non-zero cells only
+    (:func:`models.shiftshare.contract`), C-contiguous as einsum's result."""
+    n_occ, n_fields, n_levels = key.shape
+    out = shiftshare.contract(x, key.reshape(n_occ, n_fields * n_levels))
+    out = out.reshape(*x.shape[:-2], n_fields, n_levels, x.shape[-1])
+    return np.ascontiguousarray(np.swapaxes(out, -1, -2))
+
+
 def _area_balance(
     by_occ: xr.Dataset,
     key: np.ndarray,
@@ -115,17 +126,22 @@ def _area_balance(
     kind_w = np.array([1.0 - f, f])
 
     def to_fields(x: np.ndarray) -> np.ndarray:  # (..., O, T) -> (..., F, T, L)
-        return np.einsum("...ot,ofl->...ftl", x, key)
+        return _to_fields(x, key)
 
-    def parts(openings: np.ndarray, unemp: np.ndarray, grads: np.ndarray) -> dict:
+    def to_fields_all(openings: np.ndarray, unemp: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Demand, matched unemployed, released workers and migrants ``(..., F, T, L)``."""
         dem = np.maximum(openings, 0.0)
         released = to_fields(np.maximum(-openings, 0.0))
-        used = to_fields(np.minimum(unemp[..., None] * np.ones_like(dem), dem))
+        used = to_fields(np.minimum(unemp[..., None], dem))  # unemp x 1.0 is unemp
         dem_f = to_fields(dem)
         total = dem_f.sum(axis=(-3, -1), keepdims=True)  # per year over fields and levels
         mig_w = np.where(total > 0, dem_f / np.where(total > 0, total, 1.0), 0.0)
         shape = dem_f.shape[:-3]
         mig = migrants.reshape((1,) * (len(shape) - 1) + (-1, 1, 1, 1)) * mig_w
+        return dem_f, used, released, mig
+
+    def parts(openings: np.ndarray, unemp: np.ndarray, grads: np.ndarray) -> dict:
+        dem_f, used, released, mig = to_fields_all(openings, unemp)
         k = kind_w
         out = {
             "demand": dem_f[..., None] * k,
@@ -138,22 +154,35 @@ def _area_balance(
         out["need"] = out["demand"] - out["supply"]
         return out
 
+    def need(fielded: tuple[np.ndarray, ...], grads: np.ndarray) -> np.ndarray:
+        """``parts(...)["need"]`` from ``to_fields_all(...)``: the same operations kind by
+        kind (the further kind has no graduates, migrants or released workers: 0 x them),
+        without the parts a draw does not keep."""
+        dem_f, used, released, mig = fielded
+        initial, further = kind_w
+        return np.stack(
+            [
+                dem_f * initial - ((((0 + grads) + mig) + used * initial) + released),
+                dem_f * further - ((((0 + 0 * grads) + 0 * mig) + used * further) + 0 * released),
+            ],
+            axis=-1,
+        )
+
     grads = graduates.transpose(0, 3, 1, 2)  # (G, T, L, F) -> (G, F, T, L)
     central = parts(open_c, u_match, grads)
     u_drawn, g_drawn = u_match[None] * u_mult[..., 0], grads[None] * g_mult
-    drawn = parts(open_d, u_drawn, g_drawn)
-    central["need_draws"] = drawn["need"]
+    central["need_draws"] = need(to_fields_all(open_d, u_drawn), g_drawn)
     if "expansion_draws" in by_occ and "replacement_draws" in by_occ:
         # each source drawn alone, the others at their central values (levels summed over
         # kinds: the source shares of the intervals, :func:`interval_sources`)
         exp_d, rep_d = by_occ["expansion_draws"].values, by_occ["replacement_draws"].values
+        open_g = open_c[None] * np.ones_like(g_mult[..., 0])
+        open_u = open_c[None] * np.ones_like(u_mult)
         alone = {
-            "expansion": parts(exp_d + rep[None], u_match, grads)["need"],
-            "replacement": parts(exp[None] + rep_d, u_match, grads)["need"],
-            "graduates": parts(open_c[None] * np.ones_like(g_mult[..., 0]), u_match, g_drawn)[
-                "need"
-            ],
-            "unemployed": parts(open_c[None] * np.ones_like(u_mult), u_drawn, grads)["need"],
+            "expansion": need(to_fields_all(exp_d + rep[None], u_match), grads),
+            "replacement": need(to_fields_all(exp[None] + rep_d, u_match), grads),
+            "graduates": need(to_fields_all(open_g, u_match), g_drawn),
+            "unemployed": need(to_fields_all(open_u, u_drawn), grads),
         }
         central["source_draws"] = np.stack([alone[k].sum(axis=-1) for k in SOURCES])
     return central
