@@ -123,9 +123,36 @@ def occupations_by_group(occupations: xr.Dataset, region: str, start: str, end: 
     ds = occupations.sel(area=region, time=slice(start, end))
     codes = [str(c) for c in ds["occupation"].values if str(c) != "SSS"]
     sub = ds[["unemployed", "vacancies"]].sel(occupation=codes).mean("time")
-    grouped = sub.groupby(xr.DataArray([c[:2] for c in codes], dims="occupation")).sum()
-    grouped = grouped.rename(group="occupation")
-    return grouped.reindex(occupation=occupation_groups()).fillna(0.0)
+    groups = occupation_groups()
+    members = _group_members([c[:2] for c in codes], groups)
+    data = {
+        name: ("occupation", _group_nansums(var.values, members), var.attrs)
+        for name, var in sub.data_vars.items()
+    }
+    coords = {"occupation": groups, **{k: v for k, v in sub.coords.items() if k != "occupation"}}
+    return xr.Dataset(data, coords=coords, attrs=sub.attrs)
+
+
+def _group_members(labels: list[str], groups: list[str]) -> list[np.ndarray]:
+    """Positions of ``labels`` equal to each of ``groups`` (ascending; empty if none)."""
+    position = {g: j for j, g in enumerate(groups)}
+    out: list[list[int]] = [[] for _ in groups]
+    for k, label in enumerate(labels):
+        if label in position:
+            out[position[label]].append(k)
+    return [np.array(m, dtype=np.intp) for m in out]
+
+
+def _group_nansums(values: np.ndarray, members: list[np.ndarray]) -> np.ndarray:
+    """Sums of ``values`` (1-d) over each group's ``members``, NaN as 0, 0 for an empty group:
+    the bits of xarray's ``groupby(...).sum()`` then ``reindex(...).fillna(0)`` (each group's
+    values gathered into one contiguous array, NaN replaced by 0, summed by numpy)."""
+    out = np.zeros(len(members))
+    for j, rows in enumerate(members):
+        if rows.size:
+            part = values[rows]
+            out[j] = np.where(np.isnan(part), 0.0, part).sum()
+    return out
 
 
 def occupation_region(area: str) -> str:
