@@ -466,7 +466,7 @@ def demography_index(base: DemandBase, origin: int, until: int) -> xr.DataArray:
         parts.append(ratio ** elasticity[industry])
     assert times is not None
     years = np.arange(origin, until + 1)
-    at = np.searchsorted(times, [min(y, int(times.max())) for y in years])
+    at = np.searchsorted(times, np.minimum(years, int(times.max())))
     return xr.DataArray(
         np.stack(parts, axis=1)[:, :, at],
         dims=("area", "industry", "time"),

@@ -305,10 +305,12 @@ def _exit_multipliers(
 
 
 def _to_occupations(by_industry: np.ndarray, bridge: np.ndarray) -> np.ndarray:
-    """``(..., I, T) -> (..., O, T)`` through the bridge ``(I, O)``: the bits of
-    ``np.einsum("...it,io->...ot", by_industry, bridge)``, summed over the bridge's non-zero
-    cells only (:func:`models.shiftshare.contract`)."""
-    return shiftshare.contract(by_industry, bridge)
+    """``(..., I, T) -> (..., O, T)`` through the bridge ``(I, O)``.
+
+    einsum, not :func:`models.shiftshare.contract`: the chain's job arrays have the years
+    outermost in memory, and einsum's order of the additions over ``I`` follows the layout.
+    """
+    return np.einsum("...it,io->...ot", by_industry, bridge)
 
 
 def _chain(

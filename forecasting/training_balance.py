@@ -95,13 +95,32 @@ def _quantiles(draws: np.ndarray, central: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 def _to_fields(x: np.ndarray, key: np.ndarray) -> np.ndarray:
-    """``(..., O, T) -> (..., F, T, L)`` through the key ``(O, F, L)``: the bits of
-    ``np.einsum("...ot,ofl->...ftl", x, key)``, summed over the key's non-zero cells only
-    (:func:`models.shiftshare.contract`), C-contiguous as einsum's result."""
+    """``(..., O, T) -> (..., F, T, L)`` through the key ``(O, F, L)``: the bits and the memory
+    layout of ``np.einsum("...ot,ofl->...ftl", x, key)``, summed over the key's non-zero cells
+    only (:func:`models.shiftshare.contract`). The layout matters: numpy's sums over several
+    axes (the demand per year, the totals) add in the order of the memory, and einsum lays
+    its result out after its operands (the shipped key's levels are outermost)."""
     n_occ, n_fields, n_levels = key.shape
-    out = shiftshare.contract(x, key.reshape(n_occ, n_fields * n_levels))
-    out = out.reshape(*x.shape[:-2], n_fields, n_levels, x.shape[-1])
-    return np.ascontiguousarray(np.swapaxes(out, -1, -2))
+    flat = shiftshare.contract(x, key.reshape(n_occ, n_fields * n_levels))
+    flat = flat.reshape(*x.shape[:-2], n_fields, n_levels, x.shape[-1])
+    out = _einsum_layout("...ot,ofl->...ftl", (*x.shape[:-2], n_fields, x.shape[-1], n_levels),
+                         x, key)  # fmt: skip
+    out[...] = np.swapaxes(flat, -1, -2)
+    return out
+
+
+def _einsum_layout(subscripts: str, shape: tuple[int, ...], *operands: np.ndarray) -> np.ndarray:
+    """An empty array of ``shape`` laid out in memory as ``np.einsum(subscripts, *operands)``
+    lays out its result: einsum on stand-ins of at most 2 per axis with the operands' order of
+    strides (the iterator orders the axes by their strides, not their lengths)."""
+    stand_ins = []
+    for op in operands:
+        order = np.argsort([-abs(s) for s in op.strides], kind="stable")  # outermost first
+        small = np.zeros([min(op.shape[i], 2) for i in order])
+        stand_ins.append(small.transpose(np.argsort(order)))
+    probe = np.einsum(subscripts, *stand_ins)
+    order = np.argsort([-s for s in probe.strides], kind="stable")
+    return np.empty([shape[i] for i in order]).transpose(np.argsort(order))
 
 
 def _area_balance(
@@ -128,20 +147,29 @@ def _area_balance(
     def to_fields(x: np.ndarray) -> np.ndarray:  # (..., O, T) -> (..., F, T, L)
         return _to_fields(x, key)
 
-    def to_fields_all(openings: np.ndarray, unemp: np.ndarray) -> tuple[np.ndarray, ...]:
-        """Demand, matched unemployed, released workers and migrants ``(..., F, T, L)``."""
+    def demand_fields(openings: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Openings above zero (by occupation), demand, released workers and migrants
+        ``(..., F, T, L)``."""
         dem = np.maximum(openings, 0.0)
         released = to_fields(np.maximum(-openings, 0.0))
-        used = to_fields(np.minimum(unemp[..., None], dem))  # unemp x 1.0 is unemp
         dem_f = to_fields(dem)
         total = dem_f.sum(axis=(-3, -1), keepdims=True)  # per year over fields and levels
         mig_w = np.where(total > 0, dem_f / np.where(total > 0, total, 1.0), 0.0)
         shape = dem_f.shape[:-3]
         mig = migrants.reshape((1,) * (len(shape) - 1) + (-1, 1, 1, 1)) * mig_w
-        return dem_f, used, released, mig
+        return dem, dem_f, released, mig
 
-    def parts(openings: np.ndarray, unemp: np.ndarray, grads: np.ndarray) -> dict:
-        dem_f, used, released, mig = to_fields_all(openings, unemp)
+    def used_fields(unemp: np.ndarray, dem: np.ndarray) -> np.ndarray:
+        """Matched unemployed capped at the openings, ``(..., F, T, L)``."""
+        return to_fields(np.minimum(unemp[..., None] * np.ones_like(dem), dem))
+
+    def to_fields_all(openings: np.ndarray, unemp: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Demand, matched unemployed, released workers and migrants ``(..., F, T, L)``."""
+        dem, dem_f, released, mig = demand_fields(openings)
+        return dem_f, used_fields(unemp, dem), released, mig
+
+    def parts(fielded: tuple[np.ndarray, ...], grads: np.ndarray) -> dict:
+        dem_f, used, released, mig = fielded
         k = kind_w
         out = {
             "demand": dem_f[..., None] * k,
@@ -155,9 +183,10 @@ def _area_balance(
         return out
 
     def need(fielded: tuple[np.ndarray, ...], grads: np.ndarray) -> np.ndarray:
-        """``parts(...)["need"]`` from ``to_fields_all(...)``: the same operations kind by
-        kind (the further kind has no graduates, migrants or released workers: 0 x them),
-        without the parts a draw does not keep."""
+        """``parts(...)["need"]``'s values from ``to_fields_all(...)``: the same operations
+        kind by kind (the further kind has no graduates, migrants or released workers: 0 x
+        them), without the parts not kept. Its memory layout may differ, so it serves only
+        the kinds' sums of the sources' draws (two values added: the same either way)."""
         dem_f, used, released, mig = fielded
         initial, further = kind_w
         return np.stack(
@@ -169,20 +198,24 @@ def _area_balance(
         )
 
     grads = graduates.transpose(0, 3, 1, 2)  # (G, T, L, F) -> (G, F, T, L)
-    central = parts(open_c, u_match, grads)
+    dem_c, dem_f_c, released_c, mig_c = demand_fields(open_c)
+    fielded_c = (dem_f_c, used_fields(u_match, dem_c), released_c, mig_c)
+    central = parts(fielded_c, grads)
     u_drawn, g_drawn = u_match[None] * u_mult[..., 0], grads[None] * g_mult
-    central["need_draws"] = need(to_fields_all(open_d, u_drawn), g_drawn)
+    # the draws' need as the central one (its memory layout, which the quantiles' and the
+    # totals' sums follow, comes from the operations' operands)
+    central["need_draws"] = parts(to_fields_all(open_d, u_drawn), g_drawn)["need"]
     if "expansion_draws" in by_occ and "replacement_draws" in by_occ:
         # each source drawn alone, the others at their central values (levels summed over
-        # kinds: the source shares of the intervals, :func:`interval_sources`)
+        # kinds: the source shares of the intervals, :func:`interval_sources`); where the
+        # openings are the central ones, so are their fields (computed once, the same in
+        # every draw)
         exp_d, rep_d = by_occ["expansion_draws"].values, by_occ["replacement_draws"].values
-        open_g = open_c[None] * np.ones_like(g_mult[..., 0])
-        open_u = open_c[None] * np.ones_like(u_mult)
         alone = {
             "expansion": need(to_fields_all(exp_d + rep[None], u_match), grads),
             "replacement": need(to_fields_all(exp[None] + rep_d, u_match), grads),
-            "graduates": need(to_fields_all(open_g, u_match), g_drawn),
-            "unemployed": need(to_fields_all(open_u, u_drawn), grads),
+            "graduates": need(fielded_c, g_drawn),
+            "unemployed": need((dem_f_c, used_fields(u_drawn, dem_c), released_c, mig_c), grads),
         }
         central["source_draws"] = np.stack([alone[k].sum(axis=-1) for k in SOURCES])
     return central

@@ -109,27 +109,36 @@ def contract(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
     education key has 102 non-zero cells of 1,170).
 
     ``x`` is ``(..., K, T)``, ``weights`` ``(K, M)``; returns ``(..., M, T)``, C-contiguous.
-    einsum adds the products ``x[..., k, t] * weights[k, m]`` one by one in the order of ``k``
-    to a sum that starts at +0 (separate multiply and add, no fused multiply-add); this does
-    the same for the non-zero weights. A skipped product is +0 or -0 (for finite ``x``), and
-    adding either to a sum that started at +0 leaves it unchanged (such a sum is never -0), so
-    every value and sign is the same. Non-finite ``x`` or ``weights`` (where ``inf * 0`` would
-    give NaN) go through einsum itself.
+    For a C-contiguous ``x`` einsum loops innermost over ``t`` and adds the products
+    ``x[..., k, t] * weights[k, m]`` one by one in the order of ``k`` to a sum that starts at
+    +0 (separate multiply and add, no fused multiply-add); this does the same for the non-zero
+    weights. A skipped product is +0 or -0 (for finite ``x``), and adding either to a sum that
+    started at +0 leaves it unchanged (such a sum is never -0), so every value and sign is the
+    same. Any other ``x`` goes through einsum itself: a strided ``x`` (e.g. ``T`` outermost in
+    memory) makes einsum loop innermost over ``k`` with another order of the additions, and
+    a non-finite ``x`` or weight would make ``inf * 0`` a NaN.
     """
     x = np.asarray(x, dtype=float)
     weights = np.asarray(weights, dtype=float)
-    if not (np.isfinite(x).all() and np.isfinite(weights).all()):
+    if not (
+        x.flags["C_CONTIGUOUS"]
+        and x.ndim >= 2
+        and x.shape[-1] > 1
+        and np.isfinite(x).all()
+        and np.isfinite(weights).all()
+    ):
         return np.einsum("...kt,km->...mt", x, weights)
     lead, steps = x.shape[:-2], x.shape[-1]
     out = np.zeros((*lead, weights.shape[1], steps))
     acc = np.empty((*lead, steps))
     term = np.empty((*lead, steps))
+    cols, rows = np.nonzero(weights.T)  # by column, rows ascending within each
+    bounds = np.searchsorted(cols, np.arange(weights.shape[1] + 1))
     for m in range(weights.shape[1]):
-        rows = np.flatnonzero(weights[:, m])
-        if rows.size == 0:
+        if bounds[m] == bounds[m + 1]:
             continue
         acc.fill(0.0)
-        for k in rows:
+        for k in rows[bounds[m] : bounds[m + 1]]:
             np.multiply(x[..., k, :], weights[k, m], out=term)
             np.add(acc, term, out=acc)
         out[..., m, :] = acc

@@ -1,0 +1,213 @@
+"""The labour-demand chain's array forms give the bits of the formulas they replace.
+
+Each test keeps the earlier formula (einsum over every weight, xarray's groupby, every supply
+part of every draw) as the reference and checks the faster form against it on random inputs:
+every value equal, signs of zero included.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from forecasting import training, training_balance, training_params, training_supply
+from models import shiftshare
+
+
+def _same_bits(new: np.ndarray, old: np.ndarray) -> None:
+    assert new.shape == old.shape
+    np.testing.assert_array_equal(new, old)
+    np.testing.assert_array_equal(np.signbit(new), np.signbit(old))
+
+
+_values = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False, allow_subnormal=False)
+
+
+@st.composite
+def _contraction(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray]:
+    lead = draw(st.lists(st.integers(1, 4), max_size=2))
+    k, t, m = draw(st.integers(1, 7)), draw(st.integers(1, 4)), draw(st.integers(1, 6))
+    x = draw(
+        hnp.arrays(float, (*lead, k, t), elements=st.one_of(_values, st.sampled_from([0.0, -0.0])))
+    )
+    weights = draw(hnp.arrays(float, (k, m), elements=st.floats(0.0, 1.0)))
+    zero = draw(hnp.arrays(bool, (k, m)))
+    weights[zero] = 0.0
+    return x, weights
+
+
+@settings(max_examples=150, deadline=None)
+@given(_contraction())
+def test_contract_has_the_bits_of_einsum(case) -> None:
+    x, weights = case
+    new = shiftshare.contract(x, weights)
+    _same_bits(new, np.einsum("...kt,km->...mt", x, weights))
+    assert new.flags["C_CONTIGUOUS"]
+
+
+def test_contract_of_non_finite_values_is_einsum_itself() -> None:
+    x = np.array([[[1.0, np.inf], [np.nan, 2.0]]])
+    weights = np.array([[0.0, 1.0], [0.5, 0.0]])
+    np.testing.assert_array_equal(
+        shiftshare.contract(x, weights), np.einsum("...kt,km->...mt", x, weights)
+    )
+
+
+def _same_layout(new: np.ndarray, old: np.ndarray) -> None:
+    """The same order of the axes in memory (axes of length 1 have no order)."""
+    long = [k for k, n in enumerate(old.shape) if n > 1]
+    assert [new.strides[k] for k in long] == [old.strides[k] for k in long]
+
+
+def _laid_out(array: np.ndarray, order: list[int]) -> np.ndarray:
+    """``array`` with its axes stored in memory in ``order`` (outermost first)."""
+    return np.ascontiguousarray(array.transpose(order)).transpose(np.argsort(order))
+
+
+@settings(max_examples=80, deadline=None)
+@given(_contraction(), st.integers(1, 3), st.permutations([0, 1, 2]))
+def test_to_fields_has_the_bits_and_layout_of_einsum(case, levels, order) -> None:
+    x, weights = case
+    key = np.repeat(weights[:, :, None], levels, axis=2) * np.linspace(1.0, 0.5, levels)
+    key = _laid_out(key, order)  # the shipped key is stored levels outermost
+    new = training_balance._to_fields(x, key)
+    old = np.einsum("...ot,ofl->...ftl", x, key)
+    _same_bits(new, old)
+    _same_layout(new, old)
+
+
+# --------------------------------------------------------------------------- occupations
+def _occupations_by_group_xarray(occupations: xr.Dataset, region: str, start: str, end: str):
+    """The earlier form: xarray's groupby over the 2-digit prefixes."""
+    ds = occupations.sel(area=region, time=slice(start, end))
+    codes = [str(c) for c in ds["occupation"].values if str(c) != "SSS"]
+    sub = ds[["unemployed", "vacancies"]].sel(occupation=codes).mean("time")
+    grouped = sub.groupby(xr.DataArray([c[:2] for c in codes], dims="occupation")).sum()
+    grouped = grouped.rename(group="occupation")
+    return grouped.reindex(occupation=training.occupation_groups()).fillna(0.0)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.data())
+def test_occupations_by_group_is_the_xarray_groupby(data) -> None:
+    groups = training.occupation_groups()
+    chosen = data.draw(st.lists(st.sampled_from(groups), min_size=1, max_size=6, unique=True))
+    codes = ["SSS"]
+    for g in sorted(chosen):
+        codes += [f"{g}{k:02d}" for k in range(data.draw(st.integers(1, 11)))]
+    codes.append("X999")
+    shape = (2, len(codes), 6)
+    cells = st.one_of(st.floats(0.0, 5e4), st.just(np.nan))
+    cube = xr.Dataset(
+        {name: (("area", "occupation", "time"), data.draw(hnp.arrays(float, shape, elements=cells)))
+         for name in ("unemployed", "vacancies")},
+        coords={
+            "area": ["MK10", "SSS"],
+            "occupation": codes,
+            "time": xr.date_range("2019-01-01", periods=6, freq="MS", use_cftime=False),
+        },
+        attrs={"title": "occupations"},
+    )  # fmt: skip
+    cube["unemployed"].attrs["units"] = "persons"
+    for region in ("MK10", "SSS"):
+        new = training.occupations_by_group(cube, region, "2019-02", "2019-06")
+        xr.testing.assert_identical(
+            new, _occupations_by_group_xarray(cube, region, "2019-02", "2019-06")
+        )
+
+
+# --------------------------------------------------------------------------- balance
+def _area_balance_every_part(by_occ, key, graduates, migrants, laid_off, params, seed):
+    """The earlier form: every supply part of every draw, einsum over the whole key."""
+    exp, rep = by_occ["expansion"].values, by_occ["replacement"].values
+    open_c = exp + rep
+    open_d = by_occ["openings_draws"].values
+    n_draws, n_groups = open_d.shape[0], open_d.shape[1]
+    rng = np.random.default_rng([seed, 20])
+    u_match = training_supply.matched_unemployed(by_occ["unemployed"].values, laid_off, params)
+    u_mult = training_balance._lognormal(rng, params.unemployed_rel_sd, (n_draws, n_groups, 1, 1))
+    g_mult = training_balance._lognormal(rng, params.graduate_rel_sd, (n_draws, n_groups, 1, 1, 1))
+    f = params.further_share
+    kind_w = np.array([1.0 - f, f])
+
+    def to_fields(x):
+        return np.einsum("...ot,ofl->...ftl", x, key)
+
+    def parts(openings, unemp, grads):
+        dem = np.maximum(openings, 0.0)
+        released = to_fields(np.maximum(-openings, 0.0))
+        used = to_fields(np.minimum(unemp[..., None] * np.ones_like(dem), dem))
+        dem_f = to_fields(dem)
+        total = dem_f.sum(axis=(-3, -1), keepdims=True)
+        mig_w = np.where(total > 0, dem_f / np.where(total > 0, total, 1.0), 0.0)
+        shape = dem_f.shape[:-3]
+        mig = migrants.reshape((1,) * (len(shape) - 1) + (-1, 1, 1, 1)) * mig_w
+        k = kind_w
+        out = {
+            "demand": dem_f[..., None] * k,
+            "graduates": np.stack([grads, 0 * grads], axis=-1),
+            "migrants": np.stack([mig, 0 * mig], axis=-1),
+            "unemployed": used[..., None] * k,
+            "released": np.stack([released, 0 * released], axis=-1),
+        }
+        out["supply"] = sum(out[p] for p in training_balance.SUPPLY_PARTS)
+        out["need"] = out["demand"] - out["supply"]
+        return out
+
+    grads = graduates.transpose(0, 3, 1, 2)
+    central = parts(open_c, u_match, grads)
+    u_drawn, g_drawn = u_match[None] * u_mult[..., 0], grads[None] * g_mult
+    central["need_draws"] = parts(open_d, u_drawn, g_drawn)["need"]
+    exp_d, rep_d = by_occ["expansion_draws"].values, by_occ["replacement_draws"].values
+    alone = {
+        "expansion": parts(exp_d + rep[None], u_match, grads)["need"],
+        "replacement": parts(exp[None] + rep_d, u_match, grads)["need"],
+        "graduates": parts(open_c[None] * np.ones_like(g_mult[..., 0]), u_match, g_drawn)["need"],
+        "unemployed": parts(open_c[None] * np.ones_like(u_mult), u_drawn, grads)["need"],
+    }
+    central["source_draws"] = np.stack([alone[k].sum(axis=-1) for k in training_balance.SOURCES])
+    return central
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.data(), st.integers(0, 2**31 - 1))
+def test_area_balance_is_the_every_part_formula(data, seed) -> None:
+    n_draws, n_groups, n_occ, n_years, n_fields = 6, data.draw(st.integers(1, 3)), 5, 3, 4
+    levels = len(training_params.LEVELS)
+    signed = st.floats(-500.0, 500.0)
+    exp = data.draw(hnp.arrays(float, (n_groups, n_occ, n_years), elements=signed))
+    rep = data.draw(hnp.arrays(float, (n_groups, n_occ, n_years), elements=st.floats(0.0, 300.0)))
+    noise = data.draw(hnp.arrays(float, (n_draws, 1, 1, 1), elements=st.floats(0.5, 1.5)))
+    exp_d, rep_d = exp[None] * noise, rep[None] * noise[::-1]
+    dims = ("area", "occupation", "time")
+    by_occ = xr.Dataset(
+        {
+            "expansion": (dims, exp),
+            "replacement": (dims, rep),
+            "openings_draws": (("draw", *dims), exp_d + rep_d),
+            "expansion_draws": (("draw", *dims), exp_d),
+            "replacement_draws": (("draw", *dims), rep_d),
+            "unemployed": (("area", "occupation"), data.draw(
+                hnp.arrays(float, (n_groups, n_occ), elements=st.floats(0.0, 200.0)))),
+        }
+    )  # fmt: skip
+    key = data.draw(hnp.arrays(float, (n_occ, n_fields, levels), elements=st.floats(0.0, 1.0)))
+    key[data.draw(hnp.arrays(bool, key.shape))] = 0.0
+    key = _laid_out(key, data.draw(st.permutations([0, 1, 2])))
+    graduates = data.draw(
+        hnp.arrays(float, (n_groups, n_years, levels, n_fields), elements=st.floats(0.0, 50.0))
+    )
+    migrants = data.draw(hnp.arrays(float, n_groups, elements=st.floats(0.0, 40.0)))
+    laid_off = data.draw(hnp.arrays(float, n_groups, elements=st.floats(0.0, 1.0)))
+    params = training_params.load_params()
+    args = (by_occ, key, graduates, migrants, laid_off, params, seed)
+    new = training_balance._area_balance(*args)
+    old = _area_balance_every_part(*args)
+    assert new.keys() == old.keys()
+    for name in old:
+        _same_bits(new[name], old[name])
+        if name != "source_draws":  # stacked afresh: C order either way
+            _same_layout(new[name], old[name])  # later sums add in the order of the memory
