@@ -101,6 +101,8 @@ def _to_fields(x: np.ndarray, key: np.ndarray) -> np.ndarray:
     axes (the demand per year, the totals) add in the order of the memory, and einsum lays
     its result out after its operands (the shipped key's levels are outermost)."""
     n_occ, n_fields, n_levels = key.shape
+    if not shiftshare.contracts_in_order(x, key):
+        return np.einsum("...ot,ofl->...ftl", x, key)
     flat = shiftshare.contract(x, key.reshape(n_occ, n_fields * n_levels))
     flat = flat.reshape(*x.shape[:-2], n_fields, n_levels, x.shape[-1])
     out = _einsum_layout("...ot,ofl->...ftl", (*x.shape[:-2], n_fields, x.shape[-1], n_levels),

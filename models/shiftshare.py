@@ -11,6 +11,7 @@ import numpy as np
 
 __all__ = [
     "contract",
+    "contracts_in_order",
     "damped_cumulative",
     "ipf",
     "regional_differential",
@@ -103,6 +104,19 @@ def regional_differential(
     return np.nanmean(resid, axis=1), resid
 
 
+def contracts_in_order(x: np.ndarray, weights: np.ndarray) -> bool:
+    """Whether :func:`contract` sums ``x`` (``(..., K, T)``) in einsum's order: a C-contiguous
+    ``x`` of at least two ``T`` (einsum then loops innermost over ``t``), all values finite."""
+    return bool(
+        x.dtype == float
+        and x.flags["C_CONTIGUOUS"]
+        and x.ndim >= 2
+        and x.shape[-1] > 1
+        and np.isfinite(x).all()
+        and np.isfinite(weights).all()
+    )
+
+
 def contract(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """``np.einsum("...kt,km->...mt", x, weights)`` to the last bit, summing only the products
     of non-zero weights (the chain's bridges and keys are mostly zeros: the occupation ->
@@ -120,13 +134,7 @@ def contract(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """
     x = np.asarray(x, dtype=float)
     weights = np.asarray(weights, dtype=float)
-    if not (
-        x.flags["C_CONTIGUOUS"]
-        and x.ndim >= 2
-        and x.shape[-1] > 1
-        and np.isfinite(x).all()
-        and np.isfinite(weights).all()
-    ):
+    if not contracts_in_order(x, weights):
         return np.einsum("...kt,km->...mt", x, weights)
     lead, steps = x.shape[:-2], x.shape[-1]
     out = np.zeros((*lead, weights.shape[1], steps))

@@ -211,3 +211,43 @@ def test_area_balance_is_the_every_part_formula(data, seed) -> None:
         _same_bits(new[name], old[name])
         if name != "source_draws":  # stacked afresh: C order either way
             _same_layout(new[name], old[name])  # later sums add in the order of the memory
+
+
+# --------------------------------------------------------------------------- supply
+def _youth_graduates_xarray(population, groups, years, fields, params) -> np.ndarray:
+    """The earlier form of :func:`forecasting.training_supply.youth_graduates`: labels."""
+    last = int(population["time"].max())
+    levels = training_params.LEVELS
+    out = np.zeros((len(groups), len(years), len(levels), len(fields)))
+    shares = np.array([[params.graduate_fields[lv].get(f, 0.0) for f in fields] for lv in levels])
+    for g, members in enumerate(groups.values()):
+        pop = population.sel(area=list(members)).sum("area")
+        for k, year in enumerate(years):
+            at = pop.sel(time=min(int(year), last))
+            for j, level in enumerate(levels):
+                cohort = float(at.sel(age=int(params.entry_age[level])))
+                entrants = cohort * params.pathway_share[level] * params.retention[level]
+                out[g, k, j] = entrants * shares[j]
+    return out
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.data(), st.permutations(["area", "time", "age"]))
+def test_youth_graduates_are_the_labelled_sums(data, order) -> None:
+    areas = [f"{k:03d}" for k in range(12)]
+    cells = st.one_of(st.floats(0.0, 1e4), st.just(np.nan))
+    values = data.draw(hnp.arrays(float, (len(areas), 4, 40), elements=cells))
+    population = xr.DataArray(
+        values,
+        dims=("area", "time", "age"),
+        coords={"area": areas, "time": np.arange(2025, 2029), "age": np.arange(40)},
+    )
+    population = population.transpose(*order)
+    population = population.copy(data=np.ascontiguousarray(population.values))
+    members = data.draw(st.lists(st.sampled_from(areas), min_size=1, max_size=12, unique=True))
+    groups = {"A": sorted(members), areas[0]: [areas[0]]}
+    params = training_params.load_params()
+    years = np.arange(2026, 2031)  # past the last year: its population
+    fields = ["01", "04", "07", "09"]
+    new = training_supply.youth_graduates(population, groups, years, fields, params)
+    _same_bits(new, _youth_graduates_xarray(population, groups, years, fields, params))
