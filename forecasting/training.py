@@ -216,6 +216,7 @@ def supply_base(
     registers: xr.Dataset,
     area: str,
     grouped: xr.Dataset | None = None,
+    window_unemployed: xr.DataArray | None = None,
 ) -> tuple[xr.DataArray, xr.DataArray, str]:
     """Unemployed jobseekers ``(occupation,)`` of ``area`` per year of supply, and tightness.
 
@@ -223,14 +224,18 @@ def supply_base(
     ``area`` by its share of the region's registered unemployed (``registers``, 12r5) over the
     same months. Tightness is vacancies per unemployed jobseeker of the region. ``grouped`` is
     :func:`occupations_by_group` of the region over that window when the caller has it (the
-    chain computes it once per region). Returns ``(unemployed, tightness, basis)``.
+    chain computes it once per region), ``window_unemployed`` the registered unemployed per
+    area averaged over that window (:func:`_window_unemployed`; the chain's once for all its
+    groups). Returns ``(unemployed, tightness, basis)``.
     """
     region = occupation_region(area)
     start, end = supply_window(occupations)
     occ = grouped
     if occ is None:
         occ = occupations_by_group(occupations, region, str(start.date()), str(end.date()))
-    unemployed = registers["unemployed"].sel(time=slice(start, end)).mean("time")
+    unemployed = window_unemployed
+    if unemployed is None:
+        unemployed = _window_unemployed(registers, occupations)
     code = geography.resolve_area(area)
     if code == region:
         scale = 1.0
@@ -241,6 +246,12 @@ def supply_base(
     tightness = occ["vacancies"] / occ["unemployed"].where(occ["unemployed"] > 0)
     basis = f"12ti {region} {start:%Y-%m}..{end:%Y-%m} x {scale:.4f} (12r5 share)"
     return occ["unemployed"] * scale, tightness, basis
+
+
+def _window_unemployed(registers: xr.Dataset, occupations: xr.Dataset) -> xr.DataArray:
+    """Registered unemployed (12r5) per area, mean over the :func:`supply_window`."""
+    start, end = supply_window(occupations)
+    return registers["unemployed"].sel(time=slice(start, end)).mean("time")
 
 
 # --------------------------------------------------------------------------- the chain
@@ -371,8 +382,10 @@ def _chain(
         r: occupations_by_group(occupations, r, str(start.date()), str(end.date()))
         for r in sorted(set(regions.values()))
     }
+    window = _window_unemployed(registers, occupations)
     bases = [
-        supply_base(occupations, registers, label, grouped[regions[label]]) for label in sim.groups
+        supply_base(occupations, registers, label, grouped[regions[label]], window)
+        for label in sim.groups
     ]
     unemployed = np.stack([b[0].values for b in bases])
     for g, label in enumerate(sim.groups):

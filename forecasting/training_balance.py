@@ -421,18 +421,37 @@ def _qualification_demand(by_occ: xr.Dataset, key: xr.DataArray, fields: Fields)
     openings."""
     key = key.reindex(occupation=by_occ["occupation"].values, fill_value=0.0)
     openings = (by_occ["expansion"] + by_occ["replacement"]).clip(min=0.0)
+    opened = openings.transpose("area", "occupation", "time").values
+    weights = key.values  # positions for labels; the same products and sums in the same order
+    at = {d: key.indexes[d] for d in ("occupation", "field", "level")}
+    where = [key.dims.index(d) for d in ("occupation", "field", "level")]
     parts = []
     for q in fields.qualifications:
-        total = xr.zeros_like(openings.isel(occupation=0, drop=True))
+        total = np.zeros((opened.shape[0], opened.shape[2]))
         for occ, field, share in q.shares:
-            if field in key.indexes["field"] and occ in key.indexes["occupation"]:
-                w = float(key.sel(occupation=occ, field=field, level=q.level))
-                total = total + share * w * openings.sel(occupation=occ, drop=True)
+            if field in at["field"] and occ in at["occupation"]:
+                o = at["occupation"].get_loc(occ)
+                cell = [0, 0, 0]
+                for axis, pos in zip(
+                    where,
+                    (o, at["field"].get_loc(field), at["level"].get_loc(q.level)),
+                    strict=True,
+                ):
+                    cell[axis] = pos
+                w = float(weights[tuple(cell)])
+                total = total + share * w * opened[:, o, :]
         parts.append(total)
-    out = xr.concat(
-        parts, dim=pd.Index([q.key for q in fields.qualifications], name="qualification")
+    return xr.DataArray(
+        np.stack(parts, axis=1),
+        dims=("area", "qualification", "time"),
+        coords={
+            "area": openings["area"].values,
+            "qualification": pd.Index([q.key for q in fields.qualifications], name="qualification"),
+            "time": openings["time"].values,
+        },
+        name=openings.name,
+        attrs=openings.attrs,
     )
-    return out.transpose("area", "qualification", "time")
 
 
 METHOD_NOTES: dict[str, str] = {
