@@ -8,6 +8,7 @@ every value equal, signs of zero included.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -39,7 +40,7 @@ def _contraction(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray]:
     return x, weights
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(_contraction())
 def test_contract_has_the_bits_of_einsum(case) -> None:
     x, weights = case
@@ -90,7 +91,7 @@ def _occupations_by_group_xarray(occupations: xr.Dataset, region: str, start: st
     return grouped.reindex(occupation=training.occupation_groups()).fillna(0.0)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=12, deadline=None)
 @given(st.data())
 def test_occupations_by_group_is_the_xarray_groupby(data) -> None:
     groups = training.occupation_groups()
@@ -251,3 +252,41 @@ def test_youth_graduates_are_the_labelled_sums(data, order) -> None:
     fields = ["01", "04", "07", "09"]
     new = training_supply.youth_graduates(population, groups, years, fields, params)
     _same_bits(new, _youth_graduates_xarray(population, groups, years, fields, params))
+
+
+def _qualification_demand_xarray(by_occ, key, fields) -> xr.DataArray:
+    """The earlier form of the balance's qualification demand: labels."""
+    key = key.reindex(occupation=by_occ["occupation"].values, fill_value=0.0)
+    openings = (by_occ["expansion"] + by_occ["replacement"]).clip(min=0.0)
+    parts = []
+    for q in fields.qualifications:
+        total = xr.zeros_like(openings.isel(occupation=0, drop=True))
+        for occ, field, share in q.shares:
+            if field in key.indexes["field"] and occ in key.indexes["occupation"]:
+                w = float(key.sel(occupation=occ, field=field, level=q.level))
+                total = total + share * w * openings.sel(occupation=occ, drop=True)
+        parts.append(total)
+    index = pd.Index([q.key for q in fields.qualifications], name="qualification")
+    return xr.concat(parts, dim=index).transpose("area", "qualification", "time")
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.data())
+def test_qualification_demand_is_the_labelled_sum(data) -> None:
+    occupations = training.occupation_groups()
+    shape = (2, len(occupations), 3)
+    signed = st.floats(-300.0, 300.0)
+    dims = ("area", "occupation", "time")
+    coords = {"area": ["491", "TA23"], "occupation": occupations, "time": [2026, 2027, 2028]}
+    by_occ = xr.Dataset(
+        {
+            "expansion": (dims, data.draw(hnp.arrays(float, shape, elements=signed))),
+            "replacement": (dims, data.draw(hnp.arrays(float, shape, elements=signed))),
+        },
+        coords=coords,
+    )
+    key, fields = training.load_correspondence(), training_params.load_fields()
+    xr.testing.assert_identical(
+        training_balance._qualification_demand(by_occ, key, fields),
+        _qualification_demand_xarray(by_occ, key, fields),
+    )
