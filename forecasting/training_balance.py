@@ -113,14 +113,22 @@ def _to_fields(x: np.ndarray, key: np.ndarray) -> np.ndarray:
 
 def _einsum_layout(subscripts: str, shape: tuple[int, ...], *operands: np.ndarray) -> np.ndarray:
     """An empty array of ``shape`` laid out in memory as ``np.einsum(subscripts, *operands)``
-    lays out its result: einsum on stand-ins of at most 2 per axis with the operands' order of
-    strides (the iterator orders the axes by their strides, not their lengths)."""
-    stand_ins = []
-    for op in operands:
-        order = np.argsort([-abs(s) for s in op.strides], kind="stable")  # outermost first
-        small = np.zeros([min(op.shape[i], 2) for i in order])
-        stand_ins.append(small.transpose(np.argsort(order)))
-    probe = np.einsum(subscripts, *stand_ins)
+    lays out its result: einsum on stand-ins (:func:`_stand_in`)."""
+    probe = np.einsum(subscripts, *(_stand_in(op) for op in operands))
+    return _empty_as(probe, shape)
+
+
+def _stand_in(array: np.ndarray) -> np.ndarray:
+    """Zeros of at most 2 per axis with ``array``'s order of strides: numpy's iterator orders
+    the axes of an operation by its operands' strides, not their lengths, so an operation on
+    stand-ins lays out its result as on the arrays themselves."""
+    order = np.argsort([-abs(s) for s in array.strides], kind="stable")  # outermost first
+    small = np.zeros([min(array.shape[i], 2) for i in order])
+    return small.transpose(np.argsort(order))
+
+
+def _empty_as(probe: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """An empty array of ``shape`` with the order of ``probe``'s axes in memory."""
     order = np.argsort([-s for s in probe.strides], kind="stable")
     return np.empty([shape[i] for i in order]).transpose(np.argsort(order))
 
@@ -187,8 +195,9 @@ def _area_balance(
     def need(fielded: tuple[np.ndarray, ...], grads: np.ndarray) -> np.ndarray:
         """``parts(...)["need"]``'s values from ``to_fields_all(...)``: the same operations
         kind by kind (the further kind has no graduates, migrants or released workers: 0 x
-        them), without the parts not kept. Its memory layout may differ, so it serves only
-        the kinds' sums of the sources' draws (two values added: the same either way)."""
+        them), without the parts not kept. Its memory layout may differ from ``parts``'s:
+        the caller lays it out (the kinds' sums of the sources' draws add two values, the
+        same either way)."""
         dem_f, used, released, mig = fielded
         initial, further = kind_w
         return np.stack(
@@ -204,9 +213,16 @@ def _area_balance(
     fielded_c = (dem_f_c, used_fields(u_match, dem_c), released_c, mig_c)
     central = parts(fielded_c, grads)
     u_drawn, g_drawn = u_match[None] * u_mult[..., 0], grads[None] * g_mult
-    # the draws' need as the central one (its memory layout, which the quantiles' and the
-    # totals' sums follow, comes from the operations' operands)
-    central["need_draws"] = parts(to_fields_all(open_d, u_drawn), g_drawn)["need"]
+    # the draws' need: values by kind (``need``), laid out in memory as ``parts`` lays it out
+    # (the quantiles' and the totals' sums follow the layout), found on stand-ins
+    fielded_d = to_fields_all(open_d, u_drawn)
+    if any(0 in a.strides for a in (*fielded_d, g_drawn)):  # a broadcast: no stand-in
+        central["need_draws"] = parts(fielded_d, g_drawn)["need"]
+    else:
+        probe = parts(tuple(_stand_in(a) for a in fielded_d), _stand_in(g_drawn))["need"]
+        values = need(fielded_d, g_drawn)
+        central["need_draws"] = _empty_as(probe, values.shape)
+        central["need_draws"][...] = values
     if "expansion_draws" in by_occ and "replacement_draws" in by_occ:
         # each source drawn alone, the others at their central values (levels summed over
         # kinds: the source shares of the intervals, :func:`interval_sources`); where the
