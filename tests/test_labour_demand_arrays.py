@@ -290,3 +290,33 @@ def test_qualification_demand_is_the_labelled_sum(data) -> None:
         training_balance._qualification_demand(by_occ, key, fields),
         _qualification_demand_xarray(by_occ, key, fields),
     )
+
+
+# --------------------------------------------------------------------------- demography
+def test_has_data_is_the_labelled_check(cubes) -> None:
+    """The base-year check by positions answers as the relabelled selection did, for every
+    cube and year the check reads (and years without data on either side)."""
+    from forecasting.demography import _data, base
+
+    def labelled(name: str, var: str, year: int) -> bool:
+        if not _data.has(cubes, name) or var not in cubes[name]:
+            return False
+        da = _data.by_year(cubes[name][var])
+        return year in da["year"].values and bool(da.sel(year=year).notnull().any())
+
+    needs = (
+        ("population_by_sex", "population"),
+        ("population_change", "births"),
+        ("age_key_figures", "mean_age"),
+        ("regional_demography", "population"),
+        ("population_totals", "population"),
+        ("registers", "laid_off"),
+        ("registers", "no_such_variable"),
+    )
+    answers = {
+        (name, var, year): base.has_data(cubes, name, var, year)
+        for name, var in needs
+        for year in range(1985, 2031)
+    }
+    assert answers == {key: labelled(*key) for key in answers}
+    assert any(answers.values()) and not all(answers.values())
