@@ -632,6 +632,8 @@ def simulate_jobs(
     last_national = min(int(base.national["time"].max()), data_until or 9999)
     _, nat_sd = national_trend(base.national, max(last_national, origin), until)
     demo = demography_index(base, origin, until)
+    demo_rows = {str(a): k for k, a in enumerate(demo["area"].values)}
+    demo_values = demo.transpose("area", "industry", "time").values  # by position, not label
     damp = np.concatenate([[0.0], shiftshare.damped_cumulative(PHI_LOCAL, horizon)])
     rng_nat = np.random.default_rng([seed, 0])
     nat_noise, nat_var = _log_noise(
@@ -645,7 +647,7 @@ def simulate_jobs(
     for muni in sorted({m for members in groups.values() for m in members}):
         k = position[muni]
         idx = index.copy()
-        idx[q_p] = demo.sel(area=muni).values
+        idx[q_p] = demo_values[demo_rows[muni]]
         path = history.values[k, :, -1][:, None] * idx * np.exp(diff_mean[k] * damp)[None, :]
         rng = np.random.default_rng([seed, int(muni)])
         loc_noise, loc_var = _log_noise(rng, np.array(diff_sd[k]), n_draws, horizon)
