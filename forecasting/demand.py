@@ -448,17 +448,36 @@ def demography_index(base: DemandBase, origin: int, until: int) -> xr.DataArray:
     munis = sorted(geography.municipalities().index)
     areas_of = geography.municipalities().loc[munis, "employment_area"].to_numpy()
     elasticity = {"Q": base.elasticity_q, "P": ELASTICITY_P}
-    parts = []
+    labels = sorted(set(areas_of))
+    members = [np.flatnonzero(areas_of == label) for label in labels]
+    own = np.searchsorted(labels, areas_of)  # each municipality's employment area
+    parts, times, name, attrs = [], None, None, None
     for industry, ages in DEMOGRAPHY_DRIVEN.items():
-        pop = _age_population(base, ages, origin, until)
-        area_pop = pop.groupby(xr.DataArray(areas_of, dims="area")).sum()
-        per_muni = area_pop.sel(group=areas_of).rename(group="area").assign_coords(area=munis)
-        ratio = per_muni / per_muni.sel(time=origin)
-        parts.append((ratio ** elasticity[industry]).expand_dims(industry=[industry]))
-    out = xr.concat(parts, dim="industry").transpose("area", "industry", "time")
+        pop = _age_population(base, ages, origin, until).transpose("area", "time")
+        times, name = pop["time"].values, pop.name
+        attrs = dict(pop.attrs) if attrs is None else attrs  # the first's, as concat keeps
+        # each area's municipalities gathered and summed (NaN as 0), as xarray's groupby sums
+        values = pop.values
+        area_pop = np.stack(
+            [np.where(np.isnan(values[rows]), 0.0, values[rows]).sum(axis=0) for rows in members]
+        )
+        per_muni = area_pop[own]
+        ratio = per_muni / per_muni[:, np.flatnonzero(times == origin)[0]][:, None]
+        parts.append(ratio ** elasticity[industry])
+    assert times is not None
     years = np.arange(origin, until + 1)
-    last = out["time"].values
-    return out.sel(time=[min(y, int(last.max())) for y in years]).assign_coords(time=years)
+    at = np.searchsorted(times, np.minimum(years, int(times.max())))
+    return xr.DataArray(
+        np.stack(parts, axis=1)[:, :, at],
+        dims=("area", "industry", "time"),
+        coords={
+            "area": munis,
+            "industry": np.array(list(DEMOGRAPHY_DRIVEN), dtype=object),  # as concat labels
+            "time": years,
+        },
+        name=name,
+        attrs=attrs,
+    )
 
 
 # --------------------------------------------------------------------------- inputs of the chain
@@ -613,6 +632,8 @@ def simulate_jobs(
     last_national = min(int(base.national["time"].max()), data_until or 9999)
     _, nat_sd = national_trend(base.national, max(last_national, origin), until)
     demo = demography_index(base, origin, until)
+    demo_rows = {str(a): k for k, a in enumerate(demo["area"].values)}
+    demo_values = demo.transpose("area", "industry", "time").values  # by position, not label
     damp = np.concatenate([[0.0], shiftshare.damped_cumulative(PHI_LOCAL, horizon)])
     rng_nat = np.random.default_rng([seed, 0])
     nat_noise, nat_var = _log_noise(
@@ -626,7 +647,7 @@ def simulate_jobs(
     for muni in sorted({m for members in groups.values() for m in members}):
         k = position[muni]
         idx = index.copy()
-        idx[q_p] = demo.sel(area=muni).values
+        idx[q_p] = demo_values[demo_rows[muni]]
         path = history.values[k, :, -1][:, None] * idx * np.exp(diff_mean[k] * damp)[None, :]
         rng = np.random.default_rng([seed, int(muni)])
         loc_noise, loc_var = _log_noise(rng, np.array(diff_sd[k]), n_draws, horizon)

@@ -194,9 +194,16 @@ def exit_rates(
     by_age = np.nan_to_num(ds["retirements_by_age"].values[:, 1:])  # (A, T, X)
     areas = tuple(str(a) for a in ds["area"].values)
     ages = ds["age"].values
+    # an area without its own age-education data has the country's shares: found once
+    covered = set(covered_areas(employment))
+    shares: dict[str, np.ndarray] = {}
+    for a in areas:
+        own = a if a in covered else geography.COUNTRY
+        if own not in shares:
+            shares[own] = education_shares(employment, own, years, ages)
     by_edu = np.stack(
         [
-            np.einsum("tx,txe->te", by_age[i], education_shares(employment, a, years, ages))
+            np.einsum("tx,txe->te", by_age[i], shares[a if a in covered else geography.COUNTRY])
             for i, a in enumerate(areas)
         ]
     )

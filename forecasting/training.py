@@ -123,9 +123,36 @@ def occupations_by_group(occupations: xr.Dataset, region: str, start: str, end: 
     ds = occupations.sel(area=region, time=slice(start, end))
     codes = [str(c) for c in ds["occupation"].values if str(c) != "SSS"]
     sub = ds[["unemployed", "vacancies"]].sel(occupation=codes).mean("time")
-    grouped = sub.groupby(xr.DataArray([c[:2] for c in codes], dims="occupation")).sum()
-    grouped = grouped.rename(group="occupation")
-    return grouped.reindex(occupation=occupation_groups()).fillna(0.0)
+    groups = occupation_groups()
+    members = _group_members([c[:2] for c in codes], groups)
+    data = {
+        name: ("occupation", _group_nansums(var.values, members), var.attrs)
+        for name, var in sub.data_vars.items()
+    }
+    coords = {"occupation": groups, **{k: v for k, v in sub.coords.items() if k != "occupation"}}
+    return xr.Dataset(data, coords=coords, attrs=sub.attrs)
+
+
+def _group_members(labels: list[str], groups: list[str]) -> list[np.ndarray]:
+    """Positions of ``labels`` equal to each of ``groups`` (ascending; empty if none)."""
+    position = {g: j for j, g in enumerate(groups)}
+    out: list[list[int]] = [[] for _ in groups]
+    for k, label in enumerate(labels):
+        if label in position:
+            out[position[label]].append(k)
+    return [np.array(m, dtype=np.intp) for m in out]
+
+
+def _group_nansums(values: np.ndarray, members: list[np.ndarray]) -> np.ndarray:
+    """Sums of ``values`` (1-d) over each group's ``members``, NaN as 0, 0 for an empty group:
+    the bits of xarray's ``groupby(...).sum()`` then ``reindex(...).fillna(0)`` (each group's
+    values gathered into one contiguous array, NaN replaced by 0, summed by numpy)."""
+    out = np.zeros(len(members))
+    for j, rows in enumerate(members):
+        if rows.size:
+            part = values[rows]
+            out[j] = np.where(np.isnan(part), 0.0, part).sum()
+    return out
 
 
 def occupation_region(area: str) -> str:
@@ -189,6 +216,7 @@ def supply_base(
     registers: xr.Dataset,
     area: str,
     grouped: xr.Dataset | None = None,
+    window_unemployed: xr.DataArray | None = None,
 ) -> tuple[xr.DataArray, xr.DataArray, str]:
     """Unemployed jobseekers ``(occupation,)`` of ``area`` per year of supply, and tightness.
 
@@ -196,14 +224,18 @@ def supply_base(
     ``area`` by its share of the region's registered unemployed (``registers``, 12r5) over the
     same months. Tightness is vacancies per unemployed jobseeker of the region. ``grouped`` is
     :func:`occupations_by_group` of the region over that window when the caller has it (the
-    chain computes it once per region). Returns ``(unemployed, tightness, basis)``.
+    chain computes it once per region), ``window_unemployed`` the registered unemployed per
+    area averaged over that window (:func:`_window_unemployed`; the chain's once for all its
+    groups). Returns ``(unemployed, tightness, basis)``.
     """
     region = occupation_region(area)
     start, end = supply_window(occupations)
     occ = grouped
     if occ is None:
         occ = occupations_by_group(occupations, region, str(start.date()), str(end.date()))
-    unemployed = registers["unemployed"].sel(time=slice(start, end)).mean("time")
+    unemployed = window_unemployed
+    if unemployed is None:
+        unemployed = _window_unemployed(registers, occupations)
     code = geography.resolve_area(area)
     if code == region:
         scale = 1.0
@@ -214,6 +246,12 @@ def supply_base(
     tightness = occ["vacancies"] / occ["unemployed"].where(occ["unemployed"] > 0)
     basis = f"12ti {region} {start:%Y-%m}..{end:%Y-%m} x {scale:.4f} (12r5 share)"
     return occ["unemployed"] * scale, tightness, basis
+
+
+def _window_unemployed(registers: xr.Dataset, occupations: xr.Dataset) -> xr.DataArray:
+    """Registered unemployed (12r5) per area, mean over the :func:`supply_window`."""
+    start, end = supply_window(occupations)
+    return registers["unemployed"].sel(time=slice(start, end)).mean("time")
 
 
 # --------------------------------------------------------------------------- the chain
@@ -278,7 +316,11 @@ def _exit_multipliers(
 
 
 def _to_occupations(by_industry: np.ndarray, bridge: np.ndarray) -> np.ndarray:
-    """``(..., I, T) -> (..., O, T)`` through the bridge ``(I, O)``."""
+    """``(..., I, T) -> (..., O, T)`` through the bridge ``(I, O)``.
+
+    einsum, not :func:`models.shiftshare.contract`: the chain's job arrays have the years
+    outermost in memory, and einsum's order of the additions over ``I`` follows the layout.
+    """
     return np.einsum("...it,io->...ot", by_industry, bridge)
 
 
@@ -340,8 +382,10 @@ def _chain(
         r: occupations_by_group(occupations, r, str(start.date()), str(end.date()))
         for r in sorted(set(regions.values()))
     }
+    window = _window_unemployed(registers, occupations)
     bases = [
-        supply_base(occupations, registers, label, grouped[regions[label]]) for label in sim.groups
+        supply_base(occupations, registers, label, grouped[regions[label]], window)
+        for label in sim.groups
     ]
     unemployed = np.stack([b[0].values for b in bases])
     for g, label in enumerate(sim.groups):

@@ -31,6 +31,7 @@ from forecasting.demography.labour import LabourRates
 from forecasting.demography.rates import RateSet
 from forecasting.provenance import combine_versions, stamp
 from forecasting.training_params import KINDS, LEVELS, Fields, Params, load_fields, load_params
+from models import shiftshare
 
 CUBES: tuple[str, ...] = training.CUBES
 #: The areas of the providers' output: the Mikkeli employment area, its municipalities and
@@ -93,6 +94,45 @@ def _quantiles(draws: np.ndarray, central: np.ndarray) -> tuple[np.ndarray, np.n
     return np.minimum(lo, central), np.maximum(hi, central)
 
 
+def _to_fields(x: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """``(..., O, T) -> (..., F, T, L)`` through the key ``(O, F, L)``: the bits and the memory
+    layout of ``np.einsum("...ot,ofl->...ftl", x, key)``, summed over the key's non-zero cells
+    only (:func:`models.shiftshare.contract`). The layout matters: numpy's sums over several
+    axes (the demand per year, the totals) add in the order of the memory, and einsum lays
+    its result out after its operands (the shipped key's levels are outermost)."""
+    n_occ, n_fields, n_levels = key.shape
+    if not shiftshare.contracts_in_order(x, key):
+        return np.einsum("...ot,ofl->...ftl", x, key)
+    flat = shiftshare.contract(x, key.reshape(n_occ, n_fields * n_levels))
+    flat = flat.reshape(*x.shape[:-2], n_fields, n_levels, x.shape[-1])
+    out = _einsum_layout("...ot,ofl->...ftl", (*x.shape[:-2], n_fields, x.shape[-1], n_levels),
+                         x, key)  # fmt: skip
+    out[...] = np.swapaxes(flat, -1, -2)
+    return out
+
+
+def _einsum_layout(subscripts: str, shape: tuple[int, ...], *operands: np.ndarray) -> np.ndarray:
+    """An empty array of ``shape`` laid out in memory as ``np.einsum(subscripts, *operands)``
+    lays out its result: einsum on stand-ins (:func:`_stand_in`)."""
+    probe = np.einsum(subscripts, *(_stand_in(op) for op in operands))
+    return _empty_as(probe, shape)
+
+
+def _stand_in(array: np.ndarray) -> np.ndarray:
+    """Zeros of at most 2 per axis with ``array``'s order of strides: numpy's iterator orders
+    the axes of an operation by its operands' strides, not their lengths, so an operation on
+    stand-ins lays out its result as on the arrays themselves."""
+    order = np.argsort([-abs(s) for s in array.strides], kind="stable")  # outermost first
+    small = np.zeros([min(array.shape[i], 2) for i in order])
+    return small.transpose(np.argsort(order))
+
+
+def _empty_as(probe: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """An empty array of ``shape`` with the order of ``probe``'s axes in memory."""
+    order = np.argsort([-s for s in probe.strides], kind="stable")
+    return np.empty([shape[i] for i in order]).transpose(np.argsort(order))
+
+
 def _area_balance(
     by_occ: xr.Dataset,
     key: np.ndarray,
@@ -115,17 +155,31 @@ def _area_balance(
     kind_w = np.array([1.0 - f, f])
 
     def to_fields(x: np.ndarray) -> np.ndarray:  # (..., O, T) -> (..., F, T, L)
-        return np.einsum("...ot,ofl->...ftl", x, key)
+        return _to_fields(x, key)
 
-    def parts(openings: np.ndarray, unemp: np.ndarray, grads: np.ndarray) -> dict:
+    def demand_fields(openings: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Openings above zero (by occupation), demand, released workers and migrants
+        ``(..., F, T, L)``."""
         dem = np.maximum(openings, 0.0)
         released = to_fields(np.maximum(-openings, 0.0))
-        used = to_fields(np.minimum(unemp[..., None] * np.ones_like(dem), dem))
         dem_f = to_fields(dem)
         total = dem_f.sum(axis=(-3, -1), keepdims=True)  # per year over fields and levels
         mig_w = np.where(total > 0, dem_f / np.where(total > 0, total, 1.0), 0.0)
         shape = dem_f.shape[:-3]
         mig = migrants.reshape((1,) * (len(shape) - 1) + (-1, 1, 1, 1)) * mig_w
+        return dem, dem_f, released, mig
+
+    def used_fields(unemp: np.ndarray, dem: np.ndarray) -> np.ndarray:
+        """Matched unemployed capped at the openings, ``(..., F, T, L)``."""
+        return to_fields(np.minimum(unemp[..., None] * np.ones_like(dem), dem))
+
+    def to_fields_all(openings: np.ndarray, unemp: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Demand, matched unemployed, released workers and migrants ``(..., F, T, L)``."""
+        dem, dem_f, released, mig = demand_fields(openings)
+        return dem_f, used_fields(unemp, dem), released, mig
+
+    def parts(fielded: tuple[np.ndarray, ...], grads: np.ndarray) -> dict:
+        dem_f, used, released, mig = fielded
         k = kind_w
         out = {
             "demand": dem_f[..., None] * k,
@@ -138,22 +192,48 @@ def _area_balance(
         out["need"] = out["demand"] - out["supply"]
         return out
 
+    def need(fielded: tuple[np.ndarray, ...], grads: np.ndarray) -> np.ndarray:
+        """``parts(...)["need"]``'s values from ``to_fields_all(...)``: the same operations
+        kind by kind (the further kind has no graduates, migrants or released workers: 0 x
+        them), without the parts not kept. Its memory layout may differ from ``parts``'s:
+        the caller lays it out (the kinds' sums of the sources' draws add two values, the
+        same either way)."""
+        dem_f, used, released, mig = fielded
+        initial, further = kind_w
+        return np.stack(
+            [
+                dem_f * initial - ((((0 + grads) + mig) + used * initial) + released),
+                dem_f * further - ((((0 + 0 * grads) + 0 * mig) + used * further) + 0 * released),
+            ],
+            axis=-1,
+        )
+
     grads = graduates.transpose(0, 3, 1, 2)  # (G, T, L, F) -> (G, F, T, L)
-    central = parts(open_c, u_match, grads)
+    dem_c, dem_f_c, released_c, mig_c = demand_fields(open_c)
+    fielded_c = (dem_f_c, used_fields(u_match, dem_c), released_c, mig_c)
+    central = parts(fielded_c, grads)
     u_drawn, g_drawn = u_match[None] * u_mult[..., 0], grads[None] * g_mult
-    drawn = parts(open_d, u_drawn, g_drawn)
-    central["need_draws"] = drawn["need"]
+    # the draws' need: values by kind (``need``), laid out in memory as ``parts`` lays it out
+    # (the quantiles' and the totals' sums follow the layout), found on stand-ins
+    fielded_d = to_fields_all(open_d, u_drawn)
+    if any(0 in a.strides for a in (*fielded_d, g_drawn)):  # a broadcast: no stand-in
+        central["need_draws"] = parts(fielded_d, g_drawn)["need"]
+    else:
+        probe = parts(tuple(_stand_in(a) for a in fielded_d), _stand_in(g_drawn))["need"]
+        values = need(fielded_d, g_drawn)
+        central["need_draws"] = _empty_as(probe, values.shape)
+        central["need_draws"][...] = values
     if "expansion_draws" in by_occ and "replacement_draws" in by_occ:
         # each source drawn alone, the others at their central values (levels summed over
-        # kinds: the source shares of the intervals, :func:`interval_sources`)
+        # kinds: the source shares of the intervals, :func:`interval_sources`); where the
+        # openings are the central ones, so are their fields (computed once, the same in
+        # every draw)
         exp_d, rep_d = by_occ["expansion_draws"].values, by_occ["replacement_draws"].values
         alone = {
-            "expansion": parts(exp_d + rep[None], u_match, grads)["need"],
-            "replacement": parts(exp[None] + rep_d, u_match, grads)["need"],
-            "graduates": parts(open_c[None] * np.ones_like(g_mult[..., 0]), u_match, g_drawn)[
-                "need"
-            ],
-            "unemployed": parts(open_c[None] * np.ones_like(u_mult), u_drawn, grads)["need"],
+            "expansion": need(to_fields_all(exp_d + rep[None], u_match), grads),
+            "replacement": need(to_fields_all(exp[None] + rep_d, u_match), grads),
+            "graduates": need(fielded_c, g_drawn),
+            "unemployed": need((dem_f_c, used_fields(u_drawn, dem_c), released_c, mig_c), grads),
         }
         central["source_draws"] = np.stack([alone[k].sum(axis=-1) for k in SOURCES])
     return central
@@ -357,18 +437,37 @@ def _qualification_demand(by_occ: xr.Dataset, key: xr.DataArray, fields: Fields)
     openings."""
     key = key.reindex(occupation=by_occ["occupation"].values, fill_value=0.0)
     openings = (by_occ["expansion"] + by_occ["replacement"]).clip(min=0.0)
+    opened = openings.transpose("area", "occupation", "time").values
+    weights = key.values  # positions for labels; the same products and sums in the same order
+    at = {d: key.indexes[d] for d in ("occupation", "field", "level")}
+    where = [key.dims.index(d) for d in ("occupation", "field", "level")]
     parts = []
     for q in fields.qualifications:
-        total = xr.zeros_like(openings.isel(occupation=0, drop=True))
+        total = np.zeros((opened.shape[0], opened.shape[2]))
         for occ, field, share in q.shares:
-            if field in key.indexes["field"] and occ in key.indexes["occupation"]:
-                w = float(key.sel(occupation=occ, field=field, level=q.level))
-                total = total + share * w * openings.sel(occupation=occ, drop=True)
+            if field in at["field"] and occ in at["occupation"]:
+                o = at["occupation"].get_loc(occ)
+                cell = [0, 0, 0]
+                for axis, pos in zip(
+                    where,
+                    (o, at["field"].get_loc(field), at["level"].get_loc(q.level)),
+                    strict=True,
+                ):
+                    cell[axis] = pos
+                w = float(weights[tuple(cell)])
+                total = total + share * w * opened[:, o, :]
         parts.append(total)
-    out = xr.concat(
-        parts, dim=pd.Index([q.key for q in fields.qualifications], name="qualification")
+    return xr.DataArray(
+        np.stack(parts, axis=1),
+        dims=("area", "qualification", "time"),
+        coords={
+            "area": openings["area"].values,
+            "qualification": pd.Index([q.key for q in fields.qualifications], name="qualification"),
+            "time": openings["time"].values,
+        },
+        name=openings.name,
+        attrs=openings.attrs,
     )
-    return out.transpose("area", "qualification", "time")
 
 
 METHOD_NOTES: dict[str, str] = {

@@ -46,12 +46,23 @@ def youth_graduates(
     shares = np.array(
         [[params.graduate_fields[lv].get(f, 0.0) for f in fields] for lv in LEVELS]
     )  # (L, F)
+    # positions instead of labels, on the array as stored: the members' rows gathered and
+    # summed (NaN as 0) as xarray's .sel(area=...).sum("area") does
+    axis = population.get_axis_num("area")
+    rest = [str(d) for d in population.dims if d != "area"]
+    values = population.values
+    times = [population.indexes["time"].get_loc(min(int(y), last)) for y in years]
+    ages = [population.indexes["age"].get_loc(int(params.entry_age[lv])) for lv in LEVELS]
     for g, members in enumerate(groups.values()):
-        pop = population.sel(area=list(members)).sum("area")
-        for k, year in enumerate(years):
-            at = pop.sel(time=min(int(year), last))
+        rows = population.indexes["area"].get_indexer(list(members))
+        if (rows < 0).any():
+            raise KeyError(f"areas not in the population: {list(np.asarray(members)[rows < 0])}")
+        gathered = values[(slice(None),) * axis + (rows,)]
+        pop = np.where(np.isnan(gathered), 0.0, gathered).sum(axis=axis)
+        for k, t in enumerate(times):
             for j, level in enumerate(LEVELS):
-                cohort = float(at.sel(age=int(params.entry_age[level])))
+                cell = {"time": t, "age": ages[j]}
+                cohort = float(pop[tuple(cell[d] for d in rest)])
                 entrants = cohort * params.pathway_share[level] * params.retention[level]
                 out[g, k, j] = entrants * shares[j]
     return out

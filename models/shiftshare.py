@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
+    "contract",
+    "contracts_in_order",
     "damped_cumulative",
     "ipf",
     "regional_differential",
@@ -100,3 +102,52 @@ def regional_differential(
         resid = np.log(totals[:, 1:] / totals[:, :-1]) - np.log(expected)
     resid[~np.isfinite(resid)] = np.nan
     return np.nanmean(resid, axis=1), resid
+
+
+def contracts_in_order(x: np.ndarray, weights: np.ndarray) -> bool:
+    """Whether :func:`contract` sums ``x`` (``(..., K, T)``) in einsum's order: a C-contiguous
+    ``x`` of at least two ``T`` (einsum then loops innermost over ``t``), all values finite."""
+    return bool(
+        x.dtype == float
+        and x.flags["C_CONTIGUOUS"]
+        and x.ndim >= 2
+        and x.shape[-1] > 1
+        and np.isfinite(x).all()
+        and np.isfinite(weights).all()
+    )
+
+
+def contract(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``np.einsum("...kt,km->...mt", x, weights)`` to the last bit, summing only the products
+    of non-zero weights (the chain's bridges and keys are mostly zeros: the occupation ->
+    education key has 102 non-zero cells of 1,170).
+
+    ``x`` is ``(..., K, T)``, ``weights`` ``(K, M)``; returns ``(..., M, T)``, C-contiguous.
+    For a C-contiguous ``x`` einsum loops innermost over ``t`` and adds the products
+    ``x[..., k, t] * weights[k, m]`` one by one in the order of ``k`` to a sum that starts at
+    +0 (separate multiply and add, no fused multiply-add); this does the same for the non-zero
+    weights. A skipped product is +0 or -0 (for finite ``x``), and adding either to a sum that
+    started at +0 leaves it unchanged (such a sum is never -0), so every value and sign is the
+    same. Any other ``x`` goes through einsum itself: a strided ``x`` (e.g. ``T`` outermost in
+    memory) makes einsum loop innermost over ``k`` with another order of the additions, and
+    a non-finite ``x`` or weight would make ``inf * 0`` a NaN.
+    """
+    x = np.asarray(x, dtype=float)
+    weights = np.asarray(weights, dtype=float)
+    if not contracts_in_order(x, weights):
+        return np.einsum("...kt,km->...mt", x, weights)
+    lead, steps = x.shape[:-2], x.shape[-1]
+    out = np.zeros((*lead, weights.shape[1], steps))
+    acc = np.empty((*lead, steps))
+    term = np.empty((*lead, steps))
+    cols, rows = np.nonzero(weights.T)  # by column, rows ascending within each
+    bounds = np.searchsorted(cols, np.arange(weights.shape[1] + 1))
+    for m in range(weights.shape[1]):
+        if bounds[m] == bounds[m + 1]:
+            continue
+        acc.fill(0.0)
+        for k in rows[bounds[m] : bounds[m + 1]]:
+            np.multiply(x[..., k, :], weights[k, m], out=term)
+            np.add(acc, term, out=acc)
+        out[..., m, :] = acc
+    return out

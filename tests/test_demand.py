@@ -185,3 +185,29 @@ def test_a_2014_backtest_origin_reads_the_observed_regional_population(base) -> 
         base, {"491": ["491"]}, seed=SEED, origin=2014, until=2017, n_draws=4, data_until=2014
     )
     assert sim.years.tolist() == [2014, 2015, 2016, 2017] and np.isfinite(sim.central).all()
+
+
+def _demography_index_xarray(base, origin: int, until: int) -> xr.DataArray:
+    """The earlier form of :func:`forecasting.demand.demography_index`: xarray's groupby."""
+    munis = sorted(geography.municipalities().index)
+    areas_of = geography.municipalities().loc[munis, "employment_area"].to_numpy()
+    elasticity = {"Q": base.elasticity_q, "P": demand.ELASTICITY_P}
+    parts = []
+    for industry, ages in demand.DEMOGRAPHY_DRIVEN.items():
+        pop = demand._age_population(base, ages, origin, until)
+        area_pop = pop.groupby(xr.DataArray(areas_of, dims="area")).sum()
+        per_muni = area_pop.sel(group=areas_of).rename(group="area").assign_coords(area=munis)
+        ratio = per_muni / per_muni.sel(time=origin)
+        parts.append((ratio ** elasticity[industry]).expand_dims(industry=[industry]))
+    out = xr.concat(parts, dim="industry").transpose("area", "industry", "time")
+    years = np.arange(origin, until + 1)
+    last = out["time"].values
+    return out.sel(time=[min(y, int(last.max())) for y in years]).assign_coords(time=years)
+
+
+@pytest.mark.parametrize("origin, until", [(2019, 2035), (2014, 2019), (2025, 2040)])
+def test_demography_index_is_the_xarray_groupby(base, origin, until) -> None:
+    """Summed in numpy, the employment areas' populations give the groupby's bits."""
+    xr.testing.assert_identical(
+        demand.demography_index(base, origin, until), _demography_index_xarray(base, origin, until)
+    )

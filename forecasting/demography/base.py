@@ -24,6 +24,7 @@ Figures: ``benchmarks/eval_population_2025.py`` -> ``docs/results/population_202
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from forecasting import geography
@@ -43,8 +44,11 @@ def has_data(cubes: _data.Cubes, name: str, var: str, year: int) -> bool:
     """Whether ``cubes[name][var]`` has any value in ``year``."""
     if not _data.has(cubes, name) or var not in cubes[name]:
         return False
-    da = _data.by_year(cubes[name][var])
-    return year in da["year"].values and bool(da.sel(year=year).notnull().any())
+    da = cubes[name][var]
+    at = np.flatnonzero(_data.years_of(da) == year)  # positions: no relabelled copy per call
+    if at.size == 0:
+        return False
+    return bool(pd.notna(np.take(da.values, at, axis=da.get_axis_num("time"))).any())
 
 
 def check_base_year(cubes: _data.Cubes, base_year: int) -> None:
