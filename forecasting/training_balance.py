@@ -486,7 +486,7 @@ METHOD_NOTES: dict[str, str] = {
         "occupation and education match (not the laid off), workers released by shrinking "
         "occupations. Negative need = surplus. Parameters {params}, fields {fields}. 80 % "
         "intervals from job, exit, graduate and re-employment draws; the job projection's "
-        "draws make most of their width (interval_source_share)."
+        "draws make most of their width."
     ),
     "fi": (
         "Tarve = uusien tulijoiden kysyntä - tarjonta koulutusaloittain (ISCED-F 2013), "

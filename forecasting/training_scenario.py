@@ -320,9 +320,26 @@ METHOD_NOTE = METHOD_NOTES["en"]
 
 
 def _in_languages(prefix: str, texts: Mapping[str, str], **values: Any) -> dict[str, str]:
-    """``{prefix: English, prefix_fi: ..., prefix_sv: ..., prefix_en: ...}`` of ``texts``."""
-    out = {f"{prefix}_{lang}": texts[lang].format(**values) for lang in LANGS}
+    """``{prefix: English, prefix_fi: ..., prefix_sv: ..., prefix_en: ...}`` of ``texts``; a
+    value given as a mapping by language (``{"fi": ..., "sv": ..., "en": ...}``) is put in
+    each text in that text's language."""
+
+    def in_lang(lang: str) -> dict[str, Any]:
+        return {k: v[lang] if isinstance(v, Mapping) else v for k, v in values.items()}
+
+    out = {f"{prefix}_{lang}": texts[lang].format(**in_lang(lang)) for lang in LANGS}
     return {prefix: out[f"{prefix}_en"], **out}
+
+
+def area_names(code: str) -> dict[str, str]:
+    """``{"fi": "Mäntyharju (507)", "sv": ..., "en": ...}``: an area's name with its code in
+    each language (the code alone when the area is not in the 2025 division)."""
+    from forecasting import geography
+
+    table = geography.areas()
+    if code not in table.index:
+        return dict.fromkeys(LANGS, code)
+    return {lang: f"{table.loc[code, f'name_{lang}']} ({code})" for lang in LANGS}
 
 
 RENAME = {"field": "training_field", "level": "training_level"}
@@ -454,7 +471,7 @@ def apply_local_supply(
     area: str,
     *,
     year: int | None = None,
-    source: str = "training-need balance",
+    source: str | Mapping[str, str] = "training-need balance",
 ) -> xr.Dataset:
     """``result`` (annotated by :func:`annotate`) with the local supply of ``area`` in
     ``baseline`` subtracted: ``training_covered_by_supply`` (the part of the demand met by the
@@ -481,7 +498,11 @@ def apply_local_supply(
         qualification_need_change=net["qualification_need"],
     ).assign_attrs(
         **_in_languages(
-            "training_supply", SUPPLY_SUBTRACTED, area=area, year=used_year, source=source
+            "training_supply",
+            SUPPLY_SUBTRACTED,
+            area=area_names(area),
+            year=used_year,
+            source=source,
         ),
         training_supply_area=area,
         training_supply_year=used_year,

@@ -51,7 +51,8 @@ from service.runqueue import RunQueue
 
 Runner = Callable[..., xr.Dataset]  # runner(spec) or runner(spec, baseline=targets)
 Targets = Callable[[Any, str | None], xr.Dataset | None]  # (spec, release id) -> targets
-Supply = Callable[[Any, str | None], tuple[xr.Dataset, str] | None]  # -> (balance, source)
+# -> (balance, its source: one text or one per language, {"fi": ..., "sv": ..., "en": ...})
+Supply = Callable[[Any, str | None], tuple[xr.Dataset, str | Mapping[str, str]] | None]
 log = logging.getLogger(__name__)
 
 
@@ -317,13 +318,18 @@ def release_training_balance(releases: Releases) -> Supply:
     (:func:`forecasting.training_scenario.apply_local_supply`). None without a release or
     when the release has no ``training_needs`` product."""
 
-    def supply(spec: Any, release_id: str | None) -> tuple[xr.Dataset, str] | None:
+    def supply(spec: Any, release_id: str | None) -> tuple[xr.Dataset, dict[str, str]] | None:
         if release_id is None:
             return None
         release = releases.open(release_id)
         if "training_needs" not in release.names():
             return None
-        return release.dataset("training_needs"), f"training_needs of release {release_id}"
+        source = {
+            "fi": f"julkaisun {release_id} koulutustarvelaskelma",
+            "sv": f"utbildningsbehovsberäkningen i publiceringen {release_id}",
+            "en": f"training needs of release {release_id}",
+        }
+        return release.dataset("training_needs"), source
 
     return supply
 

@@ -53,7 +53,13 @@ def test_a_posted_run_lists_and_serves_its_training_need_change(training_client)
         covered, need = r["training_covered_by_supply"], r["training_need_change"]
         assert need + covered == pytest.approx(r["training_demand_change"])
     run = training_client.app.state.context.scenarios.get(body["id"])
-    assert "training_needs of release" in run.result.attrs["training_supply"]
+    assert "training needs of release" in run.result.attrs["training_supply"]
+    # Each language names the area and the source in its own words (no codes or API keys).
+    finnish = run.result.attrs["training_supply_fi"]
+    assert "alueen Mikkeli (491)" in finnish and "koulutustarvelaskelma" in finnish
+    assert (
+        "training" not in finnish and "S:t Michel (491)" in run.result.attrs["training_supply_sv"]
+    )
     assert run.result.attrs["training_supply_area"] == "491"
     assert run.result.attrs["training_supply_year"] == 2026
 
@@ -103,7 +109,10 @@ def test_no_release_no_supply(service_store) -> None:
     assert supply(ScenarioSpec(**SPEC), None) is None
     releases = Releases(service_store)
     found = supply(ScenarioSpec(**SPEC), releases.current_id())
-    assert found is not None and "training_needs" in found[1]
+    assert found is not None and "field" in found[0].dims  # the release's training_needs
+    rid = releases.current_id()
+    assert isinstance(found[1], dict) and set(found[1]) == {"fi", "sv", "en"}
+    assert all(str(rid) in text for text in found[1].values())
 
 
 def test_the_engine_runner_reads_the_education_key_once(monkeypatch) -> None:
