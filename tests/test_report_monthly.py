@@ -275,3 +275,56 @@ def test_an_occupation_group_with_suppressed_cells_is_a_lower_bound(cells) -> No
         assert fig.status == "partial" and fig.value == sum(published)
         assert (fig.suppressed, fig.members) == (len(cells) - len(published), len(cells))
         assert rows[0].tightness is None  # no ratio against a lower bound
+
+
+def _scenarios() -> xr.Dataset:
+    """A closure whose effect peaks in month 6 and fades to almost nothing by the end, and a
+    baseline; medians over draws as the release stores them."""
+    import json
+
+    months = pd.date_range("2026-07-01", periods=24, freq="MS")
+    effect = np.concatenate([np.linspace(0, 240, 6), np.linspace(240, 3, 18)])
+    base = np.full(24, 3700.0)
+    values = np.stack([base, base + effect])[:, None, :, None]  # scenario, area, time, draw
+    specs = {
+        "baseline": {"description": "No events."},
+        "closure": {
+            "description": "A plant in Mäntyharju closes.",
+            "events": [{"kind": "closure", "municipality": "507", "industry": "C",
+                        "jobs": 300, "start": "2026-09", "phase_in_months": 3}],
+        },
+    }  # fmt: skip
+    return xr.Dataset(
+        {"unemployed": (("scenario", "area", "time", "draw"), values)},
+        coords={"scenario": ["baseline", "closure"], "area": ["TA23"], "time": months},
+        attrs={"scenario_specs": json.dumps(specs)},
+    )
+
+
+def test_a_scenario_reads_at_its_largest_effect_in_the_reader_s_language(cubes) -> None:
+    """The effect column is the largest change against the baseline and its month (+240 in
+    12/2026), not the faded end (+3); the Finnish review describes the events in Finnish
+    (the spec's description is English) and names the sources, not the cubes."""
+    from forecasting.report.review import scenario_items
+
+    closure = scenario_items(_scenarios(), "TA23")[1]
+    assert closure.effect == pytest.approx(240.0) and closure.peak == dt.date(2026, 12, 1)
+    got = monthly_review(cubes["registers"], "TA23", "2026-06", scenarios=_scenarios(), today=TODAY)
+    fi = " ".join(_parse(render_html(got, "fi")).text).replace(NBSP, " ")
+    assert "Toimipaikan lopettaminen: Mäntyharju, Teollisuus (C), 300 työpaikkaa 9/2026" in fi
+    assert "+240 (12/2026)" in fi and "A plant in Mäntyharju" not in fi
+    assert "Perusura" in fi and "Työnvälitystilasto kunnittain" in fi
+    en = " ".join(_parse(render_html(got, "en")).text).replace(NBSP, " ")
+    assert "A plant in Mäntyharju closes." in en and "+240 (12/2026)" in en
+
+
+def test_a_lower_bound_of_zero_reads_as_suppressed() -> None:
+    """Every published member is 0 and the others are suppressed: "≥ 0" would say nothing."""
+    from forecasting.report.labels import words
+    from forecasting.report.render import _value
+
+    w = words("fi")
+    zero = Figure(0.0, "partial", suppressed=2, members=3)
+    some = Figure(12.0, "partial", suppressed=1, members=3)
+    assert _value(zero, "persons", "fi", w) == w["suppressed"]
+    assert _value(some, "persons", "fi", w) == "≥ 12"

@@ -10,8 +10,11 @@ draws the same SVG with fpdf2's SVG support.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Mapping
 from typing import Any
 
+import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
@@ -21,7 +24,7 @@ from forecasting.alerts.explain import texts as alert_texts
 from forecasting.charts import fan_chart
 from forecasting.errors import ValidationError
 from forecasting.report.labels import LANGS, words
-from forecasting.report.review import Figure, MonthlyReview, Row
+from forecasting.report.review import Figure, MonthlyReview, Row, ScenarioItem
 
 FORMATS = ("html", "pdf")
 
@@ -52,12 +55,55 @@ def _value(fig: Figure, unit: str, lang: str, w: dict[str, str]) -> str:
     if fig.status == "suppressed":
         return w["suppressed"]
     if fig.status == "partial" and fig.value is not None:  # a lower bound, as on the start page
-        return f"≥ {fmt.number(fig.value, lang)}"
+        # "≥ 0" says nothing: every published member is 0, the figure is in the suppressed ones
+        return f"≥ {fmt.number(fig.value, lang)}" if fig.value > 0 else w["suppressed"]
     if not fig.ok:
         return w["no_data"]
     if unit == "percent":
         return fmt.percent((fig.value or 0.0) / 100.0, lang, 1)
     return fmt.number(fig.value, lang)
+
+
+def _event(event: Mapping[str, Any], lang: str, w: dict[str, str]) -> str:
+    """One event of a scenario's spec in ``lang`` (names, not codes)."""
+    from forecasting import classifications
+
+    kind = str(event.get("kind", ""))
+    industry = str(event.get("industry", ""))
+    with contextlib.suppress(ValidationError):  # not a TOL 2008 section: the code as given
+        industry = f"{classifications.label('industry', industry, lang)} ({industry})"
+    start = str(event.get("start", ""))[:7]
+    text = w["event"].format(
+        kind=w.get(f"kind_{kind}", kind),
+        municipality=area_name(str(event.get("municipality", "")), lang),
+        industry=industry,
+        jobs=fmt.number(float(event.get("jobs", 0) or 0), lang),
+        start=_month(pd.Period(start, "M")) if start else "",
+    )
+    if int(event.get("phase_in_months", 0) or 0) > 1:
+        text += w["event_phase"].format(months=int(event["phase_in_months"]))
+    if int(event.get("duration_months", 0) or 0) > 0:
+        text += w["event_duration"].format(months=int(event["duration_months"]))
+    return text
+
+
+def _scenario(s: ScenarioItem, lang: str, w: dict[str, str]) -> dict[str, str]:
+    """A stored scenario's row: in English its name and description as specified; in other
+    languages the events described in that language (the spec's text is English)."""
+    if not s.events:
+        name = w["baseline_name"] if s.name == "baseline" else s.name.replace("_", " ")
+        description = s.description if lang == "en" and s.description else ""
+        description = description or w["baseline_description"]
+    else:
+        name = s.name.replace("_", " ")
+        described = "; ".join(_event(e, lang, w) for e in s.events)
+        description = s.description if lang == "en" and s.description else described + "."
+    effect = "–"
+    if s.effect is not None:
+        effect = fmt.signed(s.effect, lang)
+        if s.peak is not None:
+            effect += f" ({_month(s.peak)})"
+    return {"name": name, "description": description, "effect": effect}
 
 
 def _change(row: Row, other: Figure, lang: str, w: dict[str, str]) -> str:
@@ -131,7 +177,7 @@ def view(review: MonthlyReview, lang: str) -> dict[str, Any]:
     where = area_name(review.occupations_area, lang) if review.occupations_area else ""
     sources = [
         {
-            "name": s.name,
+            "name": w.get(f"source_{s.name}", s.name),
             "tables": s.tables,
             "data_through": fmt_period(s.data_through),
             "state": w["stale"] if s.stale else w["fresh"],
@@ -167,14 +213,7 @@ def view(review: MonthlyReview, lang: str) -> dict[str, Any]:
             for p in review.fan[::6]
         ],
         "alerts": alerts,
-        "scenarios": [
-            {
-                "name": s.name.replace("_", " "),
-                "description": s.description,
-                "effect": fmt.signed(s.effect, lang) if s.effect is not None else "–",
-            }
-            for s in review.scenarios
-        ],
+        "scenarios": [_scenario(s, lang, w) for s in review.scenarios],
         "sources": sources,
         "generated": generated,
     }

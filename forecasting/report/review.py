@@ -125,12 +125,17 @@ class AlertItem:
 
 @dataclass(frozen=True)
 class ScenarioItem:
-    """A stored scenario: its name, description (English, as specified) and, when the
-    dataset has it, the median unemployed at the horizon's end against the baseline."""
+    """A stored scenario: its name, description (English, as specified), its events (as
+    specified: kind, municipality, industry, jobs, start, ...) and, when the dataset has it,
+    its largest effect on the median unemployed against the baseline (``effect``, in the
+    month ``peak``): a closure's effect fades by the horizon's end, so the end alone would
+    read as noise."""
 
     name: str
     description: str
     effect: float | None = None
+    peak: dt.date | None = None
+    events: tuple[Mapping[str, object], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -361,29 +366,37 @@ def stored_numbers(alerts: xr.Dataset, month: pd.Timestamp) -> dict[str, dict[st
 
 
 def scenario_items(scenarios: xr.Dataset | None, area: str) -> tuple[ScenarioItem, ...]:
-    """The stored scenarios (their specs) with the median change in unemployed at the
-    horizon's end against ``baseline`` when the dataset holds ``unemployed`` for ``area``."""
+    """The stored scenarios (their specs) with their largest change in the median unemployed
+    against ``baseline`` over the horizon, and its month, when the dataset holds
+    ``unemployed`` for ``area``."""
     if scenarios is None or "scenario" not in scenarios.dims:
         return ()
     specs = json.loads(scenarios.attrs.get("scenario_specs", "{}"))
-    effects: dict[str, float] = {}
+    peaks: dict[str, tuple[float, dt.date]] = {}
     da = scenarios.get("unemployed")
     if da is not None and "area" in da.dims and area in set(map(str, da["area"].values)):
-        end = da.sel(area=area).isel(time=-1)
-        if "quantile" in end.dims:
-            end = end.sel(quantile=0.5, method="nearest")
-        elif "draw" in end.dims:
-            end = end.median("draw")
-        names = [str(s) for s in end["scenario"].values]
-        if "baseline" in names and end.ndim == 1:
-            base = float(end.sel(scenario="baseline"))
-            effects = {n: float(end.sel(scenario=n)) - base for n in names if n != "baseline"}
-    return tuple(
-        ScenarioItem(
-            str(name), str(specs.get(str(name), {}).get("description", "")), effects.get(str(name))
-        )
-        for name in scenarios["scenario"].values
-    )
+        median = da.sel(area=area)
+        if "quantile" in median.dims:
+            median = median.sel(quantile=0.5, method="nearest")
+        elif "draw" in median.dims:
+            median = median.median("draw")
+        names = [str(s) for s in median["scenario"].values]
+        if "baseline" in names and set(median.dims) == {"scenario", "time"}:
+            diff = median - median.sel(scenario="baseline")
+            for n in names:
+                path = diff.sel(scenario=n).values
+                if n == "baseline" or not np.isfinite(path).any():
+                    continue
+                k = int(np.nanargmax(np.abs(path)))
+                month = pd.Timestamp(diff["time"].values[k]).date()
+                peaks[n] = (float(path[k]), month)
+    items = []
+    for name in map(str, scenarios["scenario"].values):
+        spec = specs.get(name, {})
+        effect, peak = peaks.get(name, (None, None))
+        events = tuple(dict(e) for e in spec.get("events", []) if isinstance(e, Mapping))
+        items.append(ScenarioItem(name, str(spec.get("description", "")), effect, peak, events))
+    return tuple(items)
 
 
 def sources(cubes: Mapping[str, xr.Dataset], today: dt.date) -> tuple[Source, ...]:
