@@ -141,6 +141,11 @@ TEXT: dict[str, dict[str, str]] = {
             "{inner} kertaa sadasta ja {outer} %:n väliin {outer} kertaa sadasta. Väli "
             "levenee, mitä pidemmälle ennuste ulottuu."
         ),
+        "country_note": (
+            "Koko maan luku on kuntien lukujen summa. Tilastokeskuksen julkaisema koko maan "
+            "luku on suurempi: siihen lasketaan myös työnhakijat ja avoimet työpaikat, joilla "
+            "ei ole kuntaa (tuntematon kunta, useaan kuntaan ilmoitetut avoimet työpaikat)."
+        ),
     },
     "en": {
         "app": "Ennakointi",
@@ -267,6 +272,12 @@ TEXT: dict[str, dict[str, str]] = {
             "How sure the forecast is: by the model, the actual figure falls within the "
             "{inner} % interval {inner} times in 100 and within the {outer} % interval "
             "{outer} times in 100. The interval widens the further ahead the month."
+        ),
+        "country_note": (
+            "The whole country is the sum of its municipalities. The national figure "
+            "Statistics Finland publishes is larger: it also counts jobseekers and vacancies "
+            "without a municipality (municipality unknown, vacancies posted for several "
+            "municipalities)."
         ),
     },
     "sv": {
@@ -395,6 +406,11 @@ TEXT: dict[str, dict[str, str]] = {
             "Hur säker prognosen är: enligt modellen hamnar det faktiska talet inom {inner} "
             "%-intervallet {inner} gånger av 100 och inom {outer} %-intervallet {outer} "
             "gånger av 100. Intervallet vidgas ju längre fram månaden ligger."
+        ),
+        "country_note": (
+            "Hela landet är summan av kommunerna. Statistikcentralens tal för hela landet är "
+            "större: där räknas också arbetssökande och lediga jobb utan kommun (okänd kommun, "
+            "lediga jobb anmälda för flera kommuner)."
         ),
     },
 }

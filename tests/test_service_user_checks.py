@@ -245,3 +245,16 @@ def test_api_alerts_carry_a_summary_in_the_requested_language(web):
     assert {a["summary"] for a in fi}.isdisjoint({a["summary"] for a in en})
     one = web.get(f"/v1/alerts/{fi[0]['id']}", params={"lang": "en"}).json()["data"]
     assert one["summary"] == en[[a["id"] for a in en].index(fi[0]["id"])]["summary"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [("fi", "kuntien lukujen summa"), ("sv", "summan av kommunerna"), ("en", "sum of its")],
+)
+def test_the_whole_country_says_it_is_the_sum_of_its_municipalities(web, lang, words):
+    """The source's own national total also counts vacancies without a municipality (2026-06:
+    26,641 published against 18,498 over the municipalities), so the country's line says
+    what it is; a municipality's page has no such note."""
+    country = web.get(f"/forecasts?lang={lang}&area=SSS&variable=vacancies").text
+    assert words in country
+    assert words not in web.get(f"/forecasts?lang={lang}&area=491&variable=vacancies").text
