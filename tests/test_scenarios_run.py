@@ -272,3 +272,30 @@ def test_preset_library_dates_follow_its_start(year, month):
     baseline_start = PRESETS["baseline"].start
     assert baseline_start is not None
     assert library(baseline_start) == PRESETS
+
+
+@pytest.mark.parametrize(
+    ("start", "event", "message"),
+    [
+        ("2099-01", None, "too late: .* last observed month 2026-06, at most 120 months ahead"),
+        (None, "2099-01", "last possible start is 2036-06"),
+        ("1990-01", None, "too early"),
+    ],
+)
+def test_a_start_outside_what_the_baseline_carries_is_refused(ta23, start, event, message):
+    """The last observation is 2026-06 and the horizon cap 120 months (settings): a window
+    starting later than 2036-06 (an event in 2099) is refused, not simulated from 2026's
+    state as if it were a forecast; the first event's month is the start when none is given."""
+    from forecasting.errors import ValidationError
+
+    fields: dict = {"horizon_months": 12}
+    if start is not None:
+        fields["start"] = start
+    if event is not None:
+        fields["events"] = [
+            {"kind": "closure", "municipality": "507", "industry": "C", "jobs": 50, "start": event}
+        ]
+    with pytest.raises(ValidationError, match=message):
+        run_scenario(ScenarioSpec(**fields), calibration=ta23, draws=2, seed=1)
+    latest = ScenarioSpec(start="2036-06", horizon_months=1, compare_baseline=False)
+    assert run_scenario(latest, calibration=ta23, draws=2, seed=1).sizes["time"] >= 1

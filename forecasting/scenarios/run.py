@@ -85,6 +85,10 @@ def first_month(spec: ScenarioSpec, registers: xr.Dataset) -> pd.Timestamp:
 
 
 def _check_window(first: pd.Timestamp, registers: xr.Dataset) -> None:
+    """The first simulated month lies between the baseline's burn-in after the first
+    observation and ``scenario.max_horizon_months`` after the last one: the baseline carries
+    the last observed state forward, and a scenario decades ahead (``2099-01``) would read
+    as a forecast it is not."""
     earliest = pd.Timestamp(registers["time"].values[0])
     earliest += pd.DateOffset(months=BURN_IN + 1)
     if first < earliest:
@@ -92,6 +96,16 @@ def _check_window(first: pd.Timestamp, registers: xr.Dataset) -> None:
             "start",
             f"{first:%Y-%m} is too early: the baseline needs {BURN_IN} observed months before "
             f"the start, the first possible start is {earliest:%Y-%m}",
+        )
+    ahead = get_settings().scenario.max_horizon_months
+    last = latest_observed(registers)
+    latest = last + pd.DateOffset(months=ahead)
+    if first > latest:
+        raise ValidationError(
+            "start",
+            f"{first:%Y-%m} is too late: the baseline runs on from the last observed month "
+            f"{last:%Y-%m}, at most {ahead} months ahead; the last possible start is "
+            f"{latest:%Y-%m}",
         )
 
 
