@@ -124,7 +124,7 @@ def test_default_registry_starts_with_the_register_history() -> None:
     published = {n for n, p in release.registered().items() if p.publish}
     assert published <= set(CANONICAL_NAMES)
     # intermediate steps
-    assert set(names) - published == {"demand_population", "demography_base"}
+    assert set(names) - published == {"demand_population", "demography_base", "monthly_reviews"}
 
 
 def test_scope_areas_for_the_embedded_area_and_the_country() -> None:
