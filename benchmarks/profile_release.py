@@ -1,7 +1,8 @@
 """CPU seconds per product of a release, in one process (no Prefect, no Dask).
 
     python benchmarks/profile_release.py [--scope national] [--products a,b] [--out FILE.json]
-        [--before EARLIER.json] [--save DIR] [--compare DIR]
+        [--before EARLIER.json] [--save DIR] [--compare DIR] [--check-reviews]
+        [--work-complevel N]
 
 Runs the step functions of :mod:`forecasting.release` in build order exactly as the flow does
 (``run_step`` / ``run_unit`` / ``run_combine`` through a fresh work area) and records
@@ -18,7 +19,8 @@ exits 1 if one differs (a product the directory lacks, e.g. one added since, is 
 same way). ``--check-reviews`` renders the monthly reviews once more the way a build without
 the ``monthly_reviews`` step does (at publish, from the published datasets) and checks that
 the step's files are the same: names, order, media types and meta, HTML bytes, PDFs but for
-their creation time (exit 1 otherwise).
+their creation time (exit 1 otherwise). ``--work-complevel N`` writes the work area's
+files at zlib level N (the A/B of :data:`forecasting.io.release_work.WORK_COMPLEVEL`).
 """
 
 from __future__ import annotations
@@ -47,13 +49,22 @@ def main() -> None:
     parser.add_argument("--save", help="write each product's dataset to DIR/<product>.nc")
     parser.add_argument("--compare", help="assert each dataset identical to DIR/<product>.nc")
     parser.add_argument(
+        "--work-complevel",
+        type=int,
+        help="zlib level of the work area's files (default: the work area's own)",
+    )
+    parser.add_argument(
         "--check-reviews", action="store_true", help="the reviews step's files = at publish"
     )
     args = parser.parse_args()
 
     from forecasting import release
+    from forecasting.io import release_work
     from forecasting.io.inputs import assemble
     from forecasting.io.release_work import WorkArea
+
+    if args.work_complevel is not None:
+        release_work.WORK_COMPLEVEL = args.work_complevel
 
     names = args.products.split(",") if args.products else None
     products, skipped = release.plan(names)
@@ -108,6 +119,7 @@ def main() -> None:
         "load_average_end": [round(x, 1) for x in os.getloadavg()],
         "products": rows,
         "skipped": skipped,
+        "work_complevel": release_work.WORK_COMPLEVEL,
         "process_cpu_s": round(usage.user + usage.system, 1),
         "steps_cpu_s": round(time.process_time() - cpu0, 1),
         "wall_s": round(time.perf_counter() - wall0, 1),

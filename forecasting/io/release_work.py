@@ -30,10 +30,13 @@ from forecasting.settings import PROJECT_ROOT, get_settings
 WORK_COMPLEVEL = 0
 
 
-def write_netcdf(ds: xr.Dataset, path: Path, complevel: int = WORK_COMPLEVEL) -> None:
+def write_netcdf(ds: xr.Dataset, path: Path, complevel: int | None = None) -> None:
     """Write ``ds`` to ``path`` (h5netcdf) with numeric arrays at zlib ``complevel`` (with
-    shuffle; 0: stored as they are) and fsync it. The values and attrs read back are the same
-    at every level; the encoding a variable was read with is not carried over."""
+    shuffle; 0: stored as they are; default :data:`WORK_COMPLEVEL`) and fsync it. The values
+    and attrs read back are the same at every level; the encoding a variable was read with
+    is not carried over."""
+    if complevel is None:
+        complevel = WORK_COMPLEVEL
     encoding = {
         str(name): {"zlib": True, "complevel": complevel, "shuffle": True} if complevel else {}
         for name, var in ds.variables.items()
