@@ -11,7 +11,8 @@
 3. **Builds** (subprocesses, cold: new process, ephemeral Prefect server, empty work area):
    the embedded area on 1 worker twice and on 2 Dask workers, the national scope on 1 and 2
    workers -> wall time, speedup, and whether the datasets are bit-identical (SHA-256 of the
-   netCDF files) across runs and worker counts.
+   netCDF files) across runs and worker counts, and the attachments (the monthly reviews)
+   too: HTML byte for byte, PDFs but for the lines stamping their creation time.
 4. **Identity with a reference build** (``--reference-commit REF`` builds the national scope
    of commit REF on 1 worker in a temporary git worktree; ``--reference DIR`` reuses the
    ``*.nc`` of such a release): every dataset of the 2-worker national build must be
@@ -260,7 +261,21 @@ def build(
         "path": str(path),
         "digests": {p.name: _sha(p) for p in sorted(path.glob("*.nc"))},
         "values": _value_hashes(path),
+        "attachments": _attachment_hashes(path),
     }
+
+
+def _attachment_hashes(path: Path) -> dict[str, str]:
+    """Per attachment file: SHA-256 of its content, a PDF's without the lines naming the
+    moment it was written (fpdf2's ``/CreationDate`` and the ``/ID`` derived from it)."""
+    out = {}
+    for file in sorted((path / release_store.ATTACHMENTS_DIR).glob("*")):
+        data = file.read_bytes()
+        if file.suffix == ".pdf":
+            lines = data.split(b"\n")
+            data = b"\n".join(x for x in lines if not x.startswith((b"/CreationDate", b"/ID [")))
+        out[file.name] = hashlib.sha256(data).hexdigest()[:16]
+    return out
 
 
 def _children_cpu() -> float:
@@ -391,13 +406,14 @@ def report(figures: dict[str, Any]) -> str:
             "",
             f"Products: {figures.get('products', 'all')}.",
             "",
-            "| run | scope | workers | wall s | CPU s | load (1 min) | datasets |",
-            "|---|---|---|---|---|---|---|",
+            "| run | scope | workers | wall s | CPU s | load (1 min) | datasets | attachments |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         for b in figures["builds"]:
             lines.append(
                 f"| {b['tag']} | {b['scope']} | {b['workers']} | {b['wall_s']} | "
-                f"{b.get('cpu_s', '')} | {b.get('load_1min', '')} | {len(b['digests'])} |"
+                f"{b.get('cpu_s', '')} | {b.get('load_1min', '')} | {len(b['digests'])} | "
+                f"{len(b.get('attachments', {}))} |"
             )
         lines += [""] + [f"- {k}: {v}" for k, v in figures["build_summary"].items()] + [""]
         if figures.get("identity"):
@@ -439,13 +455,18 @@ def with_figures(path: Path, figures: str) -> str:
 
 def summarise_builds(runs: list[dict[str, Any]]) -> dict[str, Any]:
     by = {r["tag"]: r for r in runs}
-    same = {"files": "digests", "values+attrs": "values"}
+    same = {
+        "files": "digests",
+        "values+attrs": "values",
+        "attachments, PDFs but for their creation time": "attachments",
+    }
     out: dict[str, Any] = {}
     if "area-1a" not in by:
         return out | _national_summary(by, same)
     for label, key in same.items():
-        out[f"area identical ({label}) across two runs"] = by["area-1a"][key] == by["area-1b"][key]
-        out[f"area identical ({label}) 1 vs 2 workers"] = by["area-1a"][key] == by["area-2"][key]
+        first, again, two = (by[t].get(key) for t in ("area-1a", "area-1b", "area-2"))
+        out[f"area identical ({label}) across two runs"] = first == again
+        out[f"area identical ({label}) 1 vs 2 workers"] = first == two
     out |= {
         "area cold build within 3 min": max(by[t]["wall_s"] for t in ("area-1a", "area-1b")) < 180,
         "area speedup 1 -> 2 workers": round(by["area-1b"]["wall_s"] / by["area-2"]["wall_s"], 2),
@@ -457,9 +478,8 @@ def _national_summary(by: dict[str, Any], same: dict[str, str]) -> dict[str, Any
     out: dict[str, Any] = {}
     if "national-1" in by:
         for label, key in same.items():
-            out[f"national identical ({label}) 1 vs 2 workers"] = (
-                by["national-1"][key] == by["national-2"][key]
-            )
+            one, two = by["national-1"].get(key), by["national-2"].get(key)
+            out[f"national identical ({label}) 1 vs 2 workers"] = one == two
         out["national speedup 1 -> 2 workers"] = round(
             by["national-1"]["wall_s"] / by["national-2"]["wall_s"], 2
         )

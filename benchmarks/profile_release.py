@@ -1,7 +1,8 @@
 """CPU seconds per product of a release, in one process (no Prefect, no Dask).
 
     python benchmarks/profile_release.py [--scope national] [--products a,b] [--out FILE.json]
-        [--before EARLIER.json] [--save DIR] [--compare DIR]
+        [--before EARLIER.json] [--save DIR] [--compare DIR] [--check-reviews]
+        [--work-complevel N]
 
 Runs the step functions of :mod:`forecasting.release` in build order exactly as the flow does
 (``run_step`` / ``run_unit`` / ``run_combine`` through a fresh work area) and records
@@ -13,8 +14,13 @@ machine. The per-unit figures show how evenly a mapped product spreads over work
 ``--save DIR`` writes every product's dataset to ``DIR/<product>.nc``; ``--compare DIR``
 checks each against the one saved there (e.g. by a run of the commit before a change) with
 ``xr.testing.assert_identical``, every attr but ``code_version`` (the git commit), and
-exits 1 if one differs (``benchmarks/check_release_identity.py`` compares two saved
-directories the same way).
+exits 1 if one differs (a product the directory lacks, e.g. one added since, is reported as
+``"absent"``; ``benchmarks/check_release_identity.py`` compares two saved directories the
+same way). ``--check-reviews`` renders the monthly reviews once more the way a build without
+the ``monthly_reviews`` step does (at publish, from the published datasets) and checks that
+the step's files are the same: names, order, media types and meta, HTML bytes, PDFs but for
+their creation time (exit 1 otherwise). ``--work-complevel N`` writes the work area's
+files at zlib level N (the A/B of :data:`forecasting.io.release_work.WORK_COMPLEVEL`).
 """
 
 from __future__ import annotations
@@ -42,11 +48,23 @@ def main() -> None:
     parser.add_argument("--before", help="an earlier --out file to compare with")
     parser.add_argument("--save", help="write each product's dataset to DIR/<product>.nc")
     parser.add_argument("--compare", help="assert each dataset identical to DIR/<product>.nc")
+    parser.add_argument(
+        "--work-complevel",
+        type=int,
+        help="zlib level of the work area's files (default: the work area's own)",
+    )
+    parser.add_argument(
+        "--check-reviews", action="store_true", help="the reviews step's files = at publish"
+    )
     args = parser.parse_args()
 
     from forecasting import release
+    from forecasting.io import release_work
     from forecasting.io.inputs import assemble
     from forecasting.io.release_work import WorkArea
+
+    if args.work_complevel is not None:
+        release_work.WORK_COMPLEVEL = args.work_complevel
 
     names = args.products.split(",") if args.products else None
     products, skipped = release.plan(names)
@@ -91,6 +109,9 @@ def main() -> None:
                 if args.compare:
                     identical[product.name] = same_as_saved(dataset, args.compare, product.name)
                     print(json.dumps({"identical": {product.name: identical[product.name]}}))
+        if args.check_reviews and "monthly_reviews" in refs:
+            identical["monthly_reviews (rendered at publish)"] = same_reviews(ctx, refs)
+            print(json.dumps({"reviews": identical["monthly_reviews (rendered at publish)"]}))
     usage = os.times()
     figures = {
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
@@ -98,6 +119,7 @@ def main() -> None:
         "load_average_end": [round(x, 1) for x in os.getloadavg()],
         "products": rows,
         "skipped": skipped,
+        "work_complevel": release_work.WORK_COMPLEVEL,
         "process_cpu_s": round(usage.user + usage.system, 1),
         "steps_cpu_s": round(time.process_time() - cpu0, 1),
         "wall_s": round(time.perf_counter() - wall0, 1),
@@ -111,13 +133,52 @@ def main() -> None:
         print(figures["table"], flush=True)
     if args.out:
         Path(args.out).write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
-    if args.compare and not all(v is True for v in identical.values()):
+    if not all(v is True or v == "absent" for v in identical.values()):
         sys.exit(1)
+
+
+def pdf_content(data: bytes) -> bytes:
+    """A PDF without the lines naming the moment it was written (fpdf2 stamps the creation
+    time and derives the file's ``/ID`` from it)."""
+    lines = data.split(b"\n")
+    return b"\n".join(x for x in lines if not x.startswith((b"/CreationDate", b"/ID [")))
+
+
+def same_reviews(ctx: Any, refs: dict[str, Any]) -> str | bool:
+    """True if the ``monthly_reviews`` step's files equal the reviews rendered at publish
+    from the published datasets (PDFs compared by :func:`pdf_content`), else the first
+    difference."""
+    from forecasting import release
+    from forecasting.release.attachments import (
+        build_date,
+        review_attachments,
+        unpack_attachments,
+    )
+
+    stepped, left_out = unpack_attachments(release.load(ctx, refs["monthly_reviews"]))
+    published = {n: release.load(ctx, r) for n, r in refs.items() if r.publish}
+    rendered, left_out_then = review_attachments(ctx, published, today=build_date(ctx))
+    if left_out != left_out_then:
+        return f"left out {left_out} != {left_out_then}"
+    if [(a.name, a.media_type, dict(a.meta)) for a in stepped] != [
+        (a.name, a.media_type, dict(a.meta)) for a in rendered
+    ]:
+        return "names, media types or meta differ"
+    for a, b in zip(stepped, rendered, strict=True):
+        same = (
+            pdf_content(a.data) == pdf_content(b.data)
+            if a.name.endswith(".pdf")
+            else (a.data == b.data)
+        )
+        if not same:
+            return f"{a.name} differs"
+    return True
 
 
 def same_as_saved(dataset: Any, folder: str, name: str) -> str | bool:
     """True if ``dataset`` is ``assert_identical`` to ``folder/<name>.nc`` (every attr but
-    ``code_version``, both read back from netCDF), else the first lines of the difference."""
+    ``code_version``, both read back from netCDF), ``"absent"`` without that file, else the
+    first lines of the difference."""
     import xarray as xr
 
     sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -125,7 +186,7 @@ def same_as_saved(dataset: Any, folder: str, name: str) -> str | bool:
 
     path = Path(folder) / f"{name}.nc"
     if not path.exists():
-        return f"no {path}"
+        return "absent"
     with tempfile.TemporaryDirectory() as tmp:
         dataset.to_netcdf(Path(tmp) / "new.nc")
         with xr.open_dataset(Path(tmp) / "new.nc") as new, xr.open_dataset(path) as old:

@@ -4,8 +4,8 @@ Shape (each product a step registered in :mod:`forecasting.release`)::
 
     ingest -> registers_history -> per-municipality models (mapped) -> backtests ->
     reconciliation -> demography -> labour demand, training needs -> scenarios -> alerts
-    -> publish (with the monthly reviews; + alert delivery, in one transaction)
-    -> the monthly review e-mailed to its subscribers
+    -> monthly reviews (mapped over employment areas) -> publish (the reviews attached;
+    + alert delivery, in one transaction) -> the monthly review e-mailed to its subscribers
 
 Tasks are thin wrappers over :mod:`forecasting.release`; they pass
 :class:`~forecasting.release.ProductRef` references (a key into the work area plus a content

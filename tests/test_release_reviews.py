@@ -12,6 +12,8 @@ from collections.abc import Mapping
 
 import pytest
 import xarray as xr
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from flows import release as flow
 from forecasting import release
@@ -128,3 +130,90 @@ def test_the_review_mail_links_to_the_public_address_when_set(built, tmp_path, m
             f"&release={info.id}"
         )
         assert row.payload["text"].endswith(f"Verkossa: {link}")
+
+
+# -- rendered in mapped units (the ``monthly_reviews`` step) ------------------------------------
+def _pdf_content(data: bytes) -> bytes:
+    """A PDF without the lines naming the moment it was written (fpdf2 stamps the creation
+    time and derives the file's /ID from it)."""
+    return b"\n".join(
+        line for line in data.split(b"\n") if not line.startswith((b"/CreationDate", b"/ID ["))
+    )
+
+
+def _same_content(a: bytes, b: bytes, name: str) -> bool:
+    return _pdf_content(a) == _pdf_content(b) if name.endswith(".pdf") else a == b
+
+
+@pytest.mark.slow  # renders and publishes the review twice (~17 s on a loaded machine)
+def test_reviews_rendered_in_units_publish_the_same_files_as_rendered_at_publish(
+    built, tmp_path
+) -> None:
+    """The mapped step (through the work area's netCDF) and the in-publish rendering give the
+    same attachments: names, order, media types and meta equal, HTML byte for byte, PDFs
+    but for their creation time."""
+    import dataclasses
+
+    ctx, refs, _ = built
+    ctx = dataclasses.replace(ctx, today="2026-12-07")
+    product = dataclasses.replace(
+        release.registered()["monthly_reviews"], needs=("registers_history",)
+    )
+    inputs = {"registers_history": refs["registers_history"]}
+    units = product.units(ctx)  # type: ignore[misc]
+    assert units == ["TA23"]
+    parts = [release.run_unit(ctx, product, u, inputs) for u in units]
+    reviews = release.run_combine(ctx, product, parts, inputs)
+    assert not reviews.publish
+    unit_info, _ = release.publish_release(ctx, {**refs, "monthly_reviews": reviews}, {},
+                                           str(tmp_path / "a"))  # fmt: skip
+    flow_info, _ = release.publish_release(ctx, refs, {}, str(tmp_path / "b"))
+    units_release = ReleaseStore(tmp_path / "a").open(unit_info.id)
+    publish_release = ReleaseStore(tmp_path / "b").open(flow_info.id)
+    assert units_release.manifest["release_hash"] == publish_release.manifest["release_hash"]
+    drop = ("sha256", "bytes")
+    got = [{k: v for k, v in e.items() if k not in drop} for e in units_release.attachments()]
+    want = [{k: v for k, v in e.items() if k not in drop} for e in publish_release.attachments()]
+    assert got == want and len(got) == 4
+    for entry in got:
+        name = entry["name"]
+        assert _same_content(units_release.attachment(name), publish_release.attachment(name), name)
+    assert "7.12.2026" in units_release.attachment(review_name("TA23", "en", "html")).decode()
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    files=st.lists(st.binary(max_size=300), max_size=5),
+    skipped=st.dictionaries(st.sampled_from(["TA01", "TA02"]), st.text(max_size=20), max_size=2),
+)
+def test_packed_attachments_come_back_unchanged_through_the_work_area(
+    tmp_path, files, skipped
+) -> None:
+    """Any bytes (none, empty files, NULs) and left-out areas survive pack -> netCDF ->
+    unpack, and joining packs keeps their order."""
+    from forecasting.io.release_store import Attachment
+    from forecasting.release.attachments import join_packed, pack_attachments, unpack_attachments
+
+    attachments = [
+        Attachment(f"f{i}.pdf", data, "application/pdf", {"kind": "monthly_review", "i": i})
+        for i, data in enumerate(files)
+    ]
+    work = WorkArea(tmp_path / "packs")
+    work.save("pack", pack_attachments(attachments, skipped))
+    assert unpack_attachments(work.load("pack")) == (attachments, skipped)
+    joined = join_packed([pack_attachments(attachments[:2], {}), work.load("pack")])
+    assert unpack_attachments(joined) == (attachments[:2] + attachments, skipped)
+
+
+def test_the_reviews_step_key_follows_the_build_date(built) -> None:
+    import dataclasses
+
+    ctx, _, _ = built
+    product = release.registered()["monthly_reviews"]
+    day = dataclasses.replace(ctx, today="2026-12-07")
+    next_day = dataclasses.replace(ctx, today="2026-12-08")
+    assert release.step_key(day, product, "TA23") != release.step_key(next_day, product, "TA23")
+    history = release.registered()["registers_history"]
+    assert release.step_key(day, history) == release.step_key(next_day, history)

@@ -6,6 +6,10 @@ key and content hash) instead of the array. The key is a hash of everything the 
 on (step, inputs, data versions, code fingerprint, seed), so a file that exists *is* the result:
 reruns with unchanged inputs read it instead of recomputing. Writes are atomic (temp file +
 ``os.replace``), so a killed step never leaves a file that looks finished.
+
+The files are not compressed (:data:`WORK_COMPLEVEL`): every result is written once and read
+by the steps after it, so zlib's CPU is paid on every build, while the disk it saves is
+temporary. Published products are written by the release store with their own compression.
 """
 
 from __future__ import annotations
@@ -17,8 +21,30 @@ from pathlib import Path
 
 import xarray as xr
 
-from forecasting.io.release_store import _prepare, _write_netcdf
+from forecasting.io.release_store import _prepare
 from forecasting.settings import PROJECT_ROOT, get_settings
+
+#: zlib level of the work area's numeric variables (0: none). A national build wrote and read
+#: ~40 CPU s of zlib level 4 (with shuffle) per build; ``benchmarks/work_encoding.py`` gives
+#: CPU seconds and sizes per level on a build's saved products (docs/results/release.md).
+WORK_COMPLEVEL = 0
+
+
+def write_netcdf(ds: xr.Dataset, path: Path, complevel: int | None = None) -> None:
+    """Write ``ds`` to ``path`` (h5netcdf) with numeric arrays at zlib ``complevel`` (with
+    shuffle; 0: stored as they are; default :data:`WORK_COMPLEVEL`) and fsync it. The values
+    and attrs read back are the same at every level; the encoding a variable was read with
+    is not carried over."""
+    if complevel is None:
+        complevel = WORK_COMPLEVEL
+    encoding = {
+        str(name): {"zlib": True, "complevel": complevel, "shuffle": True} if complevel else {}
+        for name, var in ds.variables.items()
+        if var.dtype.kind in "fiu" and var.ndim > 0
+    }
+    ds.to_netcdf(path, engine="h5netcdf", encoding=encoding)
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
 
 
 class WorkArea:
@@ -48,7 +74,7 @@ class WorkArea:
         final = self.path(key)
         tmp = final.with_name(f".{final.name}.{secrets.token_hex(4)}.tmp")
         try:
-            _write_netcdf(_prepare(ds), tmp)
+            write_netcdf(_prepare(ds), tmp)
             os.replace(tmp, final)
         finally:
             tmp.unlink(missing_ok=True)

@@ -1,7 +1,8 @@
 """The release's products, registered in build order: thin adapters over their modules.
 
 ingest (registers history) -> models (register and occupation forecasts) -> backtests ->
-labour demand and training needs (mapped over areas) -> demography -> scenarios -> alerts.
+labour demand and training needs (mapped over areas) -> demography -> scenarios -> alerts
+-> monthly reviews (rendered files, unpublished: attached to the release when publishing).
 """
 
 from __future__ import annotations
@@ -18,6 +19,13 @@ import xarray as xr
 
 from forecasting import geography
 from forecasting.io.inputs import Inputs
+from forecasting.release.attachments import (
+    build_date,
+    join_packed,
+    pack_attachments,
+    review_attachments,
+    review_units,
+)
 from forecasting.release.registry import (
     BuildContext,
     BuildFn,
@@ -1003,5 +1011,46 @@ register(
             "critical_latest": int((ds["severity"].isel(time=-1) == 3).sum()),
             "rules": int(ds.sizes["rule"]),
         },
+    )
+)
+
+
+def _monthly_reviews_unit(
+    ctx: BuildContext, unit: str, inputs: Mapping[str, xr.Dataset], cubes: Inputs
+) -> xr.Dataset:
+    """The monthly reviews of the employment areas of ``unit`` (``TA01+TA02+...``), rendered
+    and packed as a dataset (:func:`forecasting.release.attachments.pack_attachments`)."""
+    files, skipped = review_attachments(
+        ctx,
+        inputs,
+        today=build_date(ctx),
+        areas=unit.split("+"),
+        occupations=cubes.get("occupations"),
+    )
+    return pack_attachments(files, skipped)
+
+
+def _monthly_reviews_join(
+    ctx: BuildContext,
+    parts: Mapping[str, xr.Dataset],
+    inputs: Mapping[str, xr.Dataset],
+    cubes: Inputs,
+) -> xr.Dataset:
+    """Every unit's files in the order of the units (the release's order of the areas)."""
+    return join_packed([parts[unit] for unit in review_units(ctx)])
+
+
+register(
+    Product(
+        name="monthly_reviews",
+        stage="reviews",
+        requires=("forecasting.report:monthly_review",),
+        cubes=("occupations",),
+        needs=("registers_history", "register_forecasts", "alerts", "scenarios"),
+        units=review_units,
+        build_unit=_monthly_reviews_unit,
+        combine=_monthly_reviews_join,
+        publish=False,
+        dated=True,
     )
 )

@@ -18,6 +18,7 @@ under its content version, and every step receives the cubes its product declare
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import importlib
 import json
@@ -72,6 +73,9 @@ class BuildContext:
         :func:`forecasting.provenance.code_version` and the source hash.
     work_dir
         Folder of step results (:class:`WorkArea`).
+    today
+        The build's date (``YYYY-MM-DD``, when the inputs were assembled), at which the
+        monthly reviews judge their sources' freshness; ``""``: the date of each call.
     """
 
     scope: str
@@ -84,6 +88,7 @@ class BuildContext:
     code_version: str
     code_fingerprint: str
     work_dir: str
+    today: str = ""
 
     @property
     def data_version(self) -> str:
@@ -111,7 +116,8 @@ class Product:
     ``build_unit(ctx, unit, inputs, cubes)`` + ``combine(ctx, parts, inputs, cubes)`` for a
     step mapped over units (areas, variables, backtest origins), which the flow runs as
     independent tasks. ``inputs`` maps the names in ``needs`` to their datasets, ``cubes``
-    the input cubes of ``cubes``.
+    the input cubes of ``cubes``. A ``dated`` product's result depends on the build's date
+    (:attr:`BuildContext.today`), which its step key then includes.
     """
 
     name: str
@@ -127,6 +133,7 @@ class Product:
     publish: bool = True
     version: str = "1"
     source_tables: tuple[str, ...] = ()
+    dated: bool = False
 
     @property
     def mapped(self) -> bool:
@@ -270,6 +277,7 @@ def make_context(
         code_version=code_version(),
         code_fingerprint=source_fingerprint(),
         work_dir=str(WorkArea(work_dir).root),
+        today=dt.date.today().isoformat(),
     )
 
 
@@ -329,6 +337,8 @@ def step_key(
         "inputs": {k: r.content_hash for k, r in sorted((inputs or {}).items())},
         "parts": {k: r.content_hash for k, r in sorted((parts or {}).items())},
     }
+    if product.dated:
+        facts["today"] = ctx.today
     digest = hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:16]
     return f"{product.name}-{unit or 'all'}-{digest}"
 

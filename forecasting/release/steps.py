@@ -17,7 +17,7 @@ from forecasting.contract import to_canonical, validate
 from forecasting.io.release_store import Attachment, ReleaseError, ReleaseInfo, ReleaseStore
 from forecasting.io.release_work import WorkArea
 from forecasting.provenance import ATTRIBUTION, LICENCE, combine_versions
-from forecasting.release.attachments import review_attachments
+from forecasting.release.attachments import build_date, review_attachments, unpack_attachments
 from forecasting.release.registry import (
     BuildContext,
     Product,
@@ -140,6 +140,10 @@ def _with_provenance(ds: xr.Dataset, ctx: BuildContext, product: Product) -> xr.
 
 
 # -- publishing -------------------------------------------------------------------------------
+#: The unpublished product whose datasets hold the rendered monthly reviews.
+REVIEWS = "monthly_reviews"
+
+
 def assemble_manifest(
     ctx: BuildContext,
     refs: Mapping[str, ProductRef],
@@ -176,7 +180,8 @@ def publish_release(
 ) -> tuple[ReleaseInfo, bool]:
     """Publish the published products of ``refs`` atomically, with the monthly review of
     every employment area of the scope as attachments (``reviews``; see
-    :mod:`forecasting.release.attachments`).
+    :mod:`forecasting.release.attachments`): the files of the ``monthly_reviews`` step when
+    ``refs`` has it, else rendered here from the published datasets.
 
     Returns the release and whether it is new (False: identical to the current one).
     """
@@ -184,7 +189,11 @@ def publish_release(
     manifest = assemble_manifest(ctx, refs, skipped, timings)
     attachments: list[Attachment] = []
     if reviews:
-        attachments, left_out = review_attachments(ctx, datasets)
+        rendered = refs.get(REVIEWS)
+        if rendered is not None:
+            attachments, left_out = unpack_attachments(load(ctx, rendered))
+        else:
+            attachments, left_out = review_attachments(ctx, datasets, today=build_date(ctx))
         if left_out:
             manifest["attachments_skipped"] = left_out
     store = ReleaseStore(store_root)
