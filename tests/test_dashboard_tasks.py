@@ -17,6 +17,7 @@ import shutil
 import socket
 import threading
 import time
+from typing import Any
 
 import httpx
 import pytest
@@ -241,22 +242,31 @@ def test_education_provider_downloads_training_needs_as_xlsx(page, base, tmp_pat
     book.close()
 
 
+def _axe_findings(page: Any, url: str) -> list[dict[str, Any]]:
+    """axe-core's violations of the page at ``url`` (id, impact, first targets)."""
+    page.goto(url)
+    page.add_script_tag(path=str(AXE))
+    findings: list[dict[str, Any]] = page.evaluate(
+        """async () => {
+            const r = await axe.run(document, {resultTypes: ["violations"]});
+            return r.violations.map(v => ({id: v.id, impact: v.impact,
+                targets: v.nodes.slice(0, 3).map(n => n.target.join(" "))}));
+        }"""
+    )
+    return findings
+
+
+def _serious(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [f for f in findings if f["impact"] in ("serious", "critical")]
+
+
 @pytest.mark.parametrize("path", PAGES)
 def test_page_has_no_serious_axe_findings_and_fits_a_phone(browser, base, path):
     context = browser.new_context(viewport=PHONE, bypass_csp=True)  # to inject axe-core
     page = context.new_page()
     try:
         sep = "&" if "?" in path else "?"
-        page.goto(f"{base}{path}{sep}lang=fi")
-        page.add_script_tag(path=str(AXE))
-        findings = page.evaluate(
-            """async () => {
-                const r = await axe.run(document, {resultTypes: ["violations"]});
-                return r.violations.map(v => ({id: v.id, impact: v.impact,
-                    targets: v.nodes.slice(0, 3).map(n => n.target.join(" "))}));
-            }"""
-        )
-        bad = [f for f in findings if f["impact"] in ("serious", "critical")]
+        bad = _serious(_axe_findings(page, f"{base}{path}{sep}lang=fi"))
         assert not bad, (path, bad)
         width = page.evaluate("document.scrollingElement.scrollWidth")
         assert width <= PHONE["width"], (path, width)
@@ -275,14 +285,8 @@ def test_page_has_no_serious_axe_findings_on_a_desktop_and_unique_regions(browse
     page = context.new_page()
     try:
         sep = "&" if "?" in path else "?"
-        page.goto(f"{base}{path}{sep}lang=fi")
-        page.add_script_tag(path=str(AXE))
-        findings = page.evaluate(
-            """async () => (await axe.run(document, {resultTypes: ["violations"]}))
-                .violations.map(v => ({id: v.id, impact: v.impact}))"""
-        )
-        bad = [f for f in findings if f["impact"] in ("serious", "critical")]
-        assert not bad, (path, bad)
+        findings = _axe_findings(page, f"{base}{path}{sep}lang=fi")
+        assert not _serious(findings), (path, _serious(findings))
         assert "landmark-unique" not in {f["id"] for f in findings}, path
     finally:
         context.close()
