@@ -209,6 +209,40 @@ def test_processes_starting_together_migrate_once(db_url: str) -> None:
     engine.dispose()
 
 
+def test_an_sqlite_upgrade_waits_out_a_migration_longer_than_the_busy_timeout(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process migrating for longer than SQLite's busy timeout makes BEGIN IMMEDIATE
+    fail with "database is locked": the upgrade tries again (it is idempotent) instead of
+    failing the opener; any other database error is raised at once."""
+    from sqlalchemy.exc import OperationalError
+
+    from forecasting.io.alert_db import _engine
+
+    engine = _engine(f"sqlite:///{tmp_path / 'a.sqlite'}")  # empty: no schema yet
+    real = migrations._upgrade_once
+    calls: list[int] = []
+
+    def busy_twice(eng: Engine, revision: str) -> tuple[str | None, str | None]:
+        calls.append(1)
+        if len(calls) <= 2:
+            raise OperationalError("BEGIN IMMEDIATE", {}, Exception("database is locked"))
+        return real(eng, revision)
+
+    monkeypatch.setattr(migrations, "_upgrade_once", busy_twice)
+    assert migrations.upgrade(engine)[1] == migrations.head() and len(calls) == 3
+
+    def broken(eng: Engine, revision: str) -> tuple[str | None, str | None]:
+        calls.append(1)
+        raise OperationalError("SELECT", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(migrations, "_upgrade_once", broken)
+    with pytest.raises(OperationalError, match="disk I/O"):
+        migrations.upgrade(engine)
+    assert len(calls) == 4
+    engine.dispose()
+
+
 def test_cli_db_upgrade_and_the_refusal_it_names(
     db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

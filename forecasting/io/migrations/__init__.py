@@ -23,6 +23,8 @@ migrated schema equals the models on SQLite and PostgreSQL).
 
 from __future__ import annotations
 
+import contextlib
+import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -33,11 +35,13 @@ from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from forecasting.errors import EnnakointiError
 
 HERE = Path(__file__).resolve().parent
+#: Seconds an SQLite upgrade keeps trying while another process holds the write lock.
+SQLITE_WAIT_S = 60.0
 #: The revision a store created by ``create_all`` (before migrations) is adopted at.
 LEGACY_REVISION = "0001"
 #: pg_advisory_xact_lock key serialising concurrent upgrades of one PostgreSQL database.
@@ -129,6 +133,21 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | N
     :data:`LEGACY_REVISION` first. Raises :class:`SchemaVersionError` for a revision this
     code does not know (the database is newer than the code).
     """
+    deadline = time.monotonic() + SQLITE_WAIT_S
+    while True:
+        try:
+            return _upgrade_once(engine, revision)
+        except OperationalError as exc:
+            # SQLite: BEGIN IMMEDIATE waits for another migrating process only as long as
+            # the busy timeout (5 s); on a busy machine its migration can take longer. The
+            # upgrade is idempotent, so wait and try again (then it finds the schema done).
+            locked = engine.dialect.name == "sqlite" and "locked" in str(exc)
+            if not locked or time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def _upgrade_once(engine: Engine, revision: str) -> tuple[str | None, str | None]:
     try:
         with engine.begin() as conn:
             _lock(conn)
@@ -144,7 +163,8 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | N
         ) from exc
     except SQLAlchemyError:
         # another process (SQLite has no advisory lock) may have migrated it meanwhile
-        if revision == "head" and current(engine) == head():
-            return None, head()
+        with contextlib.suppress(SQLAlchemyError):
+            if revision == "head" and current(engine) == head():
+                return None, head()
         raise
     return before, after
