@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import html
+import io
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -170,3 +171,56 @@ def test_an_unknown_area_filter_on_the_swedish_alerts_page(web):
     page = _text(web.get("/alerts", params={"area": "ZZZ", "lang": "sv"}).text)
     assert "Områdeskoden 'ZZZ' är okänd" in page
     assert "unknown area code" not in page and "inte tillgängligt" not in page
+
+
+# -- a forecast download names its variable -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "code_heading", "heading", "name"),
+    [
+        ("fi", "Muuttuja, koodi", "Muuttuja", "Työttömät työnhakijat"),
+        ("sv", "Variabel, kod", "Variabel", "Arbetslösa arbetssökande"),
+    ],
+)
+def test_a_forecast_csv_names_its_variable_in_the_readers_language(
+    web, lang, code_heading, heading, name
+):
+    params = {"area": "491", "variable": "unemployed", "lang": lang}
+    r = web.get("/v1/registers/forecasts", params={**params, "format": "csv-fi"})
+    assert r.status_code == 200
+    lines = [line.split(";") for line in r.content.decode("utf-8-sig").splitlines()]
+    header = [h.strip('"') for h in lines[0]]
+    code, named = header.index(code_heading), header.index(heading)
+    assert named == code + 1  # the name beside the code, as area and area name
+    assert {row[code] for row in lines[1:]} == {"unemployed"}
+    assert {row[named] for row in lines[1:]} == {name}
+    # the API's JSON rows are unchanged: the code, no name column
+    row = web.get("/v1/registers/forecasts", params={**params, "limit": 1}).json()["data"][0]
+    assert row["variable"] == "unemployed" and "variable_name" not in row
+
+
+def test_a_forecast_xlsx_names_its_variable_and_history_names_its_units():
+    from service.export import localised_provenance, with_variable_names
+
+    names, body = with_variable_names(["time", "variable", "mean"], [["t", "vacancies", 1.0]], "sv")
+    assert names == ["time", "variable", "variable_name", "mean"]
+    assert body == [["t", "vacancies", "Lediga arbetsplatser", 1.0]]
+    rows = localised_provenance([("units unemployed", "persons")], "fi")
+    assert rows == [("Yksikkö: Työttömät työnhakijat", "henkeä", "units unemployed")]
+
+
+def test_a_forecast_xlsx_has_the_variable_name_column(web):
+    from openpyxl import load_workbook
+
+    params = {"area": "491", "variable": "vacancies", "lang": "fi", "format": "xlsx"}
+    r = web.get("/v1/registers/forecasts", params=params)
+    book = load_workbook(io.BytesIO(r.content))
+    header = [c.value for c in book["data"][1]]
+    named = header.index("Muuttuja")
+    assert header[named - 1] == "Muuttuja, koodi"
+    assert book["data"].cell(row=2, column=named + 1).value == "Avoimet työpaikat"
+    params = {**params, "variable": "unemployed"}
+    history = load_workbook(io.BytesIO(web.get("/v1/registers/history", params=params).content))
+    about = list(history["provenance"].iter_rows(values_only=True))
+    assert ("Yksikkö: Työttömät työnhakijat", "henkeä", "units unemployed") in about
