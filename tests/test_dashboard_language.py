@@ -224,3 +224,56 @@ def test_a_forecast_xlsx_has_the_variable_name_column(web):
     history = load_workbook(io.BytesIO(web.get("/v1/registers/history", params=params).content))
     about = list(history["provenance"].iter_rows(values_only=True))
     assert ("Yksikkö: Työttömät työnhakijat", "henkeä", "units unemployed") in about
+
+
+# -- the occupations table: means and ratio with consistent decimals and units -------------------
+
+
+def _occupation_cells(page: str) -> list[list[str]]:
+    table = re.search(r'<table id="occupations-table">.*?</table>', page, re.S)
+    assert table is not None
+    return [
+        re.findall(r'<td class="num">(.*?)</td>', row)
+        for row in re.findall(r"<tr><th scope=\"row\">.*?</tr>", table.group(0), re.S)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("lang", "mean", "ratio", "units"),
+    [
+        (
+            "fi",
+            r"\d{1,3}(\xa0\d{3})*,\d",
+            r"\d+,\d\d",
+            ("henkeä (kuukausikeskiarvo)", "(suhdeluku)"),
+        ),
+        ("sv", r"\d{1,3}(\xa0\d{3})*,\d", r"\d+,\d\d", ("personer (månadsmedelvärde)", "(kvot)")),
+        ("en", r"\d{1,3}(,\d{3})*\.\d", r"\d+\.\d\d", ("persons (monthly mean)", "(ratio)")),
+    ],
+)
+def test_occupation_means_have_one_decimal_the_ratio_two_and_units_are_named(
+    web, lang, mean, ratio, units
+):
+    page = web.get("/occupations", params={"lang": lang}).text
+    rows = _occupation_cells(page)
+    assert rows
+    for unemployed, vacancies, tightness in rows:
+        assert re.fullmatch(mean, unemployed) and re.fullmatch(mean, vacancies), (
+            unemployed,
+            vacancies,
+        )
+        assert re.fullmatch(ratio, tightness) or tightness == "–", tightness
+    header = _text(re.search(r"<thead>.*?</thead>", page, re.S).group(0))  # type: ignore[union-attr]
+    assert all(unit in header for unit in units)
+
+
+def test_a_small_occupation_group_is_not_rounded_to_one_and_zero(web, monkeypatch):
+    from service import product_views
+
+    row = {"code": "9", "label": "x", "unemployed": 0.6, "vacancies": 0.4, "tightness": 0.4 / 0.6}
+    monkeypatch.setattr(
+        product_views, "occupation_rows", lambda *a, **k: [{**row, "signal": "balanced"}]
+    )
+    params = {"lang": "fi", "view": "small"}  # another URL than the cached page above
+    rows = _occupation_cells(web.get("/occupations", params=params).text)
+    assert rows == [["0,6", "0,4", "0,67"]]  # was "1", "0", "0,67"

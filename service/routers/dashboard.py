@@ -101,6 +101,8 @@ def _formatters(lang: str) -> dict[str, Any]:
     return {
         "fmt": lambda value, digits=0: formats.number(value, lang, digits),
         "pct": lambda value, digits=1: formats.percent(value, lang, digits),
+        "mean": lambda value: formats.mean(value, lang),
+        "ratio": lambda value: formats.ratio(value, lang),
         "month": lambda value: formats.month(value, lang),
         "period": lambda value: formats.period(value, lang),
     }
