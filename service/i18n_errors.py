@@ -200,6 +200,14 @@ def request_error_message(err: Mapping[str, Any], lang: str) -> str | None:
     loc = [str(p) for p in err.get("loc", ()) if p not in ("query", "body", "path")]
     field = ".".join(loc) or "spec"
     value = err.get("input")
+    if kind == "value_error":  # a validator's own reason: a domain kind when it is one
+        reason = str(ctx.get("error", ""))
+        for rule in RULES:
+            if rule.field is not None and not rule.field.match(field):
+                continue
+            if (match := rule.reason.search(reason)) is not None:
+                return _sentence(rule.kind, lang, field, match.groupdict())
+        return None
     if kind == "string_pattern_mismatch" and ctx.get("pattern") in _MONTH_PATTERNS:
         kind = "month_form"
     limit = next(

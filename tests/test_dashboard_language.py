@@ -167,6 +167,32 @@ def test_a_form_field_out_of_range_is_refused_in_the_pages_language(web, lang, w
     assert api.status_code == 422 and "invalid request parameters" in api.json()["detail"]
 
 
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("fi", "'TA23' ei ole kunnan koodi. Työpaikkoja: arvon pitää olla suurempi kuin 0."),
+        ("sv", "'TA23' är inte en kommunkod. Arbetsplatser: värdet måste vara större än 0."),
+    ],
+)
+def test_a_scenario_spec_refused_by_its_own_checks_reads_in_the_pages_language(lang, expected):
+    import pydantic
+
+    from forecasting.scenarios.spec import Event
+    from service.errors import request_errors_text
+
+    with pytest.raises(pydantic.ValidationError) as info:
+        Event.model_validate(
+            {
+                "kind": "closure",
+                "municipality": "TA23",
+                "industry": "C",
+                "jobs": 0,
+                "start": "2026-09",
+            }
+        )
+    assert request_errors_text(info.value.errors(), lang) == expected
+
+
 def test_an_unknown_area_filter_on_the_swedish_alerts_page(web):
     page = _text(web.get("/alerts", params={"area": "ZZZ", "lang": "sv"}).text)
     assert "Områdeskoden 'ZZZ' är okänd" in page
