@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
@@ -208,25 +208,38 @@ def _wants_html(request: Request) -> bool:
     )
 
 
+def page_lang(request: Request) -> str:
+    """The language of the dashboard page a request came from (``lang``; Finnish default)."""
+    lang = request.query_params.get("lang", "fi")
+    return lang if lang in ("fi", "sv", "en") else "fi"
+
+
 def _html_problem(
     request: Request, status: int, detail: str, headers: dict[str, str] | None = None
 ) -> HTMLResponse:
-    lang = "en" if request.query_params.get("lang") == "en" else "fi"
-    back = "Back to the overview" if lang == "en" else "Takaisin yleiskuvaan"
+    from service.i18n_errors import back_link, title
+
+    lang = page_lang(request)
+    heading = escape(f"{status} {title(status, lang, TITLES.get(status, 'Error'))}")
     body = (
         f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
-        f"<title>{status} {escape(TITLES.get(status, 'Error'))}</title>"
+        f"<title>{heading}</title>"
         '<link rel="stylesheet" href="/static/style.css"></head><body><main id="main">'
-        f"<h1>{status} {escape(TITLES.get(status, 'Error'))}</h1><p>{escape(detail)}</p>"
-        f'<p><a href="/?lang={lang}">{back}</a></p></main></body></html>'
+        f"<h1>{heading}</h1><p>{escape(detail)}</p>"
+        f'<p><a href="/?lang={lang}">{escape(back_link(lang))}</a></p></main></body></html>'
     )
     return HTMLResponse(body, status_code=status, headers=headers)
 
 
-def _respond(request: Request, status: int, detail: str, **kwargs: Any) -> Response:
+def _respond(
+    request: Request, status: int, detail: str, page_detail: str | None = None, **kwargs: Any
+) -> Response:
+    """The problem as JSON for the API, as a page for a browser; ``page_detail`` is what the
+    page says instead of the English ``detail`` (a translated sentence)."""
     detail = scrub_paths(detail)
     if _wants_html(request):
-        return _html_problem(request, status, detail, kwargs.get("headers"))
+        shown = scrub_paths(page_detail) if page_detail else detail
+        return _html_problem(request, status, shown, kwargs.get("headers"))
     return problem_response(status, detail, instance=request.url.path, **kwargs)
 
 
@@ -242,7 +255,12 @@ async def _domain_handler(request: Request, exc: Exception) -> Response:
         extra["headers"] = {"Retry-After": str(RETRY_AFTER_S)}
     elif isinstance(exc, BusyError):
         extra["headers"] = {"Retry-After": str(exc.retry_after_s)}
-    return _respond(request, status, detail, **extra)
+    page_detail = None
+    if _wants_html(request):
+        from service.i18n_errors import error_message
+
+        page_detail = error_message(exc, page_lang(request))
+    return _respond(request, status, detail, page_detail, **extra)
 
 
 def _safe(exc: Exception) -> str:
@@ -319,7 +337,28 @@ async def _validation_handler(request: Request, exc: Exception) -> Response:
         return _respond(request, 400, "the request body is not valid UTF-8 JSON", errors=errors)
     # The detail names each field and why (a client showing only the detail still says it).
     reasons = "; ".join(f"{e['field']}: {e['reason']}" for e in errors[:5])
-    return _respond(request, 422, f"invalid request parameters: {reasons}", errors=errors)
+    page_detail = None
+    if _wants_html(request):
+        page_detail = request_errors_text(exc.errors(), page_lang(request))
+    return _respond(
+        request, 422, f"invalid request parameters: {reasons}", page_detail, errors=errors
+    )
+
+
+def request_errors_text(errors: Sequence[Mapping[str, Any]], lang: str) -> str:
+    """Refused request parameters in ``lang`` (a dashboard page's form): each error's
+    sentence (:func:`service.i18n_errors.request_error_message`), pydantic's English reason
+    for a type without one."""
+    from service.i18n_errors import field_label, request_error_message
+
+    out = []
+    for err in errors[:5]:
+        text = request_error_message(err, lang)
+        if text is None:
+            loc = [str(p) for p in err.get("loc", ()) if p not in ("query", "body", "path")]
+            text = f"{field_label('.'.join(loc), lang)}: {reason_of(err)}"
+        out.append(text)
+    return " ".join(out)
 
 
 async def _unhandled(request: Request, exc: Exception) -> Response:

@@ -18,8 +18,9 @@ of an Excel sheet) and carry the same columns and values as the JSON rows
 
 Both are for people, so the column headings (:func:`service.i18n_columns.column_labels`) and
 the text values of the cells (flags such as ``replacement_share_flag``, the status meanings)
-are written in the request's language (:func:`service.i18n_products.value_label`); the JSON
-and ``format=csv`` keep the API's names and codes.
+are written in the request's language (:func:`service.i18n_products.value_label`), and a
+``variable`` column of codes has the variable's name beside it (:func:`with_variable_names`);
+the JSON and ``format=csv`` keep the API's names and codes.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from forecasting.errors import ValidationError
 from forecasting.io.files import csv_line
 from service import cubes
-from service.i18n_columns import column_labels
+from service.i18n_columns import column_label, column_labels
 from service.i18n_products import SOURCES, value_label
 
 BOM = "\ufeff"
@@ -83,7 +84,19 @@ def provenance_label(key: str, lang: str) -> str:
     label = PROVENANCE_LABELS[field][i]
     if not part:
         return label
-    return f"{label}: {SOURCES[part][i] if field == 'data_through' and part in SOURCES else part}"
+    if field == "data_through" and part in SOURCES:
+        return f"{label}: {SOURCES[part][i]}"
+    if field == "units":  # a variable's unit: the variable by its name, not its code
+        return f"{label}: {column_label(part, lang)}"
+    return f"{label}: {part}"
+
+
+#: Units the products record (``units`` attrs) in words: unit -> (fi, sv, en).
+UNIT_LABELS = {
+    "persons": ("henkeä", "personer", "persons"),
+    "percent": ("prosenttia", "procent", "percent"),
+    "vacancies": ("avoimia työpaikkoja", "lediga arbetsplatser", "vacancies"),
+}
 
 
 def localised_provenance(
@@ -97,6 +110,8 @@ def localised_provenance(
     for key, value in provenance:
         if key == "method" and method:
             value = str(method)
+        elif key.partition(" ")[0] == "units" and value in UNIT_LABELS:
+            value = UNIT_LABELS[value][_LANG_INDEX.get(lang, 2)]
         rows.append((provenance_label(key, lang), value, key))
     return rows
 
@@ -124,7 +139,25 @@ def localised_rows(
         for i in text:
             if isinstance(row[i], str):
                 row[i] = value_label(row[i], lang)
-    return names, body
+    return with_variable_names(names, body, lang)
+
+
+def with_variable_names(
+    names: list[str], body: list[list[Any]], lang: str
+) -> tuple[list[str], list[list[Any]]]:
+    """A ``variable`` column of codes (``unemployed``) gets a ``variable_name`` column
+    beside it with each variable's name in ``lang`` ("Työttömät työnhakijat"), as a coded
+    dimension gets ``<dim>_name``: a reader of the download sees what the rows are, a
+    script still has the code (the JSON rows are unchanged)."""
+    if "variable" not in names or "variable_name" in names:
+        return names, body
+    at = names.index("variable") + 1
+    named = [*names[:at], "variable_name", *names[at:]]
+    rows = [
+        [*r[:at], column_label(r[at - 1], lang) if isinstance(r[at - 1], str) else None, *r[at:]]
+        for r in body
+    ]
+    return named, rows
 
 
 def csv_fi_chunks(sel: cubes.Selection, lang: str, chunk: int = 2000) -> Iterator[str]:

@@ -11,6 +11,8 @@ Missing values (None, NaN) are an en dash.
 True
 >>> percent(11.23, "fi", 1), percent(-13.0, "sv")
 ('11,2\\xa0%', '−13\\xa0%')
+>>> mean(0.6, "fi"), mean(0.4, "fi"), ratio(0.6555, "fi")
+('0,6', '0,4', '0,66')
 """
 
 from __future__ import annotations
@@ -53,6 +55,23 @@ def number(value: Any, lang: str, digits: int = 0) -> str:
     pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
     text = format_decimal(round(float(value), digits), format=pattern, locale=locale_of(lang))
     return _minus(text, lang)
+
+
+#: Decimals of a mean of monthly counts (persons, vacancies): one, whatever its size, so a
+#: small occupation group's 0.6 unemployed is not shown as "1" beside 0.4 vacancies as "0".
+MEAN_DIGITS = 1
+#: Decimals of a ratio of two counts (vacancies per unemployed).
+RATIO_DIGITS = 2
+
+
+def mean(value: Any, lang: str) -> str:
+    """A mean of monthly counts with :data:`MEAN_DIGITS` decimals (``0,6``; ``1 234,5``)."""
+    return number(value, lang, MEAN_DIGITS)
+
+
+def ratio(value: Any, lang: str) -> str:
+    """A ratio of two counts with :data:`RATIO_DIGITS` decimals (``0,66``; en ``0.66``)."""
+    return number(value, lang, RATIO_DIGITS)
 
 
 def percent(value: Any, lang: str, digits: int = 0) -> str:

@@ -6,6 +6,7 @@ import csv
 import io
 from typing import Any
 
+from service.export import with_variable_names
 from service.i18n_columns import column_labels
 
 
@@ -22,5 +23,6 @@ def csv_fi_table(raw: bytes, lang: str, names: list[str]) -> tuple[list[str], li
     """A ``csv-fi`` download as (API column names, rows), checking its header row is the
     headings of ``names`` (the JSON rows' keys) in ``lang``."""
     lines = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    names = with_variable_names(list(names), [], lang)[0]  # a variable's name beside its code
     assert lines[0] == column_labels(names, lang)
     return names, lines[1:]

@@ -157,7 +157,7 @@ def test_an_unknown_forecast_variable_is_a_404_naming_it(web):
 def test_an_unknown_area_on_the_alerts_page_is_not_called_an_unavailable_register(web):
     r = web.get("/alerts", params={"area": "ZZZ", "lang": "fi"})
     assert r.status_code == 200
-    assert "Alue: unknown area code &#39;ZZZ&#39;" in r.text
+    assert "Aluekoodia &#39;ZZZ&#39; ei tunneta" in r.text  # in Finnish, naming the code
     assert "ei ole käytettävissä" not in r.text
 
 

@@ -38,8 +38,9 @@ from service.alerts import AlertFilter
 from service.cache import memo
 from service.charts import Fan, FanPoint, bar_chart, envelope, fan_chart
 from service.deps import ContextDep, release_data_through
-from service.errors import BusyError, NotInReleaseError, reason_of
+from service.errors import BusyError, NotInReleaseError, request_errors_text
 from service.i18n import LANG_NAMES, UI_LANGS, UiLang, texts
+from service.i18n_errors import error_message
 from service.labels import area_name, label_map
 from service.scenarios import ScenarioRun, last_forecast_month
 
@@ -100,6 +101,8 @@ def _formatters(lang: str) -> dict[str, Any]:
     return {
         "fmt": lambda value, digits=0: formats.number(value, lang, digits),
         "pct": lambda value, digits=1: formats.percent(value, lang, digits),
+        "mean": lambda value: formats.mean(value, lang),
+        "ratio": lambda value: formats.ratio(value, lang),
         "month": lambda value: formats.month(value, lang),
         "period": lambda value: formats.period(value, lang),
     }
@@ -466,7 +469,7 @@ def alerts(
         )  # fmt: skip
     except UnknownAreaError as exc:
         # The reader's filter, not the register: say which area is unknown, nothing else.
-        message = f"{t['area']}: {exc.args[0] if exc.args else exc}"
+        message = error_message(exc, lang) or f"{t['area']}: {exc}"
     except EnnakointiError as exc:
         message = f"{t['alerts_unavailable']}: {exc}"
     return _render(
@@ -715,11 +718,11 @@ async def _run_for_page(
         # The form's own words, not pydantic's report with its documentation link.
         if any(e["loc"][-1:] == ("start",) for e in exc.errors()):
             return None, t["scenario_start_form"].format(value=form["start"])
-        return None, "; ".join(
-            f"{'.'.join(map(str, e['loc']))}: {reason_of(e)}" for e in exc.errors()
-        )
+        return None, request_errors_text(exc.errors(), lang)
     except (EnnakointiError, ValueError) as exc:
-        return None, str(exc)
+        # The engine's refusal in the page's language (its English detail for a kind
+        # without a sentence); the API keeps the English detail.
+        return None, error_message(exc, lang) or str(exc)
 
 
 def _baseline_source(context: Any, area: str) -> Literal["persistence", "register_forecast"]:
