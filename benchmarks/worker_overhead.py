@@ -45,6 +45,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 SECTIONS = ("step", "load", "cubes", "save", "rates")
+#: Sections whose every call is a task of the timeline (``--timeline``): the step bodies and
+#: the serial ends (assembling the inputs at ingest, publishing).
+TIMED = ("step", "ingest", "publish")
 
 
 def _cpu() -> float:
@@ -75,16 +78,15 @@ class Recorder:
                     self.cpu[section] += cpu
                     self.thread[section] += thread
                     self.calls[section] += 1
-                    if section == "step":
-                        product = args[1].name if len(args) > 1 else "?"
-                        unit = args[2] if len(args) > 2 and isinstance(args[2], str) else None
+                    if section in TIMED:
                         self.tasks.append(
                             {
-                                "task": product + (f"[{unit}]" if unit else ""),
+                                "task": _task_name(section, fn, args),
                                 "cpu_s": round(cpu, 3),
                                 "thread_cpu_s": round(thread, 3),
                                 "wall_s": round(wall, 3),
                                 "end": time.time(),
+                                "pid": os.getpid(),
                             }
                         )
 
@@ -103,11 +105,25 @@ class Recorder:
         }
 
 
+def _task_name(section: str, fn: Callable[..., Any], args: tuple[Any, ...]) -> str:
+    """``product``, ``product[unit]``, ``product:combine``, or ``section:function`` (the
+    serial ends: ``ingest:assemble``, ``ingest:stage_inputs``, ``publish:publish_release``)."""
+    if section != "step":
+        return f"{section}:{getattr(fn, '__name__', '?')}"
+    product = args[1].name if len(args) > 1 else "?"
+    if len(args) > 2 and isinstance(args[2], str):
+        return f"{product}[{args[2]}]"
+    if len(args) > 3:  # run_combine(ctx, product, parts, inputs)
+        return f"{product}:combine"
+    return str(product)
+
+
 RECORDER: Recorder | None = None
 
 
 def install(pieces: bool = True) -> Recorder:
-    """Wrap the release's step bodies and (``pieces``) their pieces in this process (once).
+    """Wrap the release's serial ends (ingest, publish), step bodies and (``pieces``) their
+    pieces in this process (once).
 
     The flow's process of a Dask build runs no step: it wraps nothing of the products
     module, whose per-area closures are pickled to the workers by value with the globals
@@ -121,6 +137,13 @@ def install(pieces: bool = True) -> Recorder:
 
     rec = Recorder()
     RECORDER = rec
+    from forecasting.io import inputs
+
+    # the serial ends, which the flow calls in its own process: its ingest task imports
+    # ``assemble`` when it runs; publish calls ``forecasting.release.publish_release``
+    inputs.assemble = rec.wrap("ingest", inputs.assemble)
+    release.stage_inputs = rec.wrap("ingest", release.stage_inputs)
+    release.publish_release = rec.wrap("publish", release.publish_release)
     if not pieces:
         return rec
     for name in ("run_step", "run_unit", "run_combine"):
@@ -188,7 +211,9 @@ def main() -> None:
         )  # fmt: skip
         if args.workers == 1:
             main_rec = install()
+            flow_start = time.time()
             run_release(workers=1, **common)
+            flow_end = time.time()
         else:
             from distributed import Client
 
@@ -206,7 +231,9 @@ def main() -> None:
                 # script's functions by value, with the globals they read
                 client.register_plugin(WorkerRecorder())
                 main_rec = install(pieces=False)
+                flow_start = time.time()
                 run_release(workers=args.workers, dask_address=cluster.scheduler_address, **common)
+                flow_end = time.time()
                 workers = list(client.run(_worker_figures).values())
         wall = time.perf_counter() - wall0
         me = psutil.Process()
@@ -227,9 +254,81 @@ def main() -> None:
         "children_at_end": others,
         "dask_workers": workers,
     }
+    figures["timeline"] = timeline(figures, flow_start, flow_end)
     print(summary(figures), flush=True)
+    print(timeline_summary(figures["timeline"]), flush=True)
     if args.out:
         Path(args.out).write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
+
+
+def timeline(figures: dict[str, Any], flow_start: float, flow_end: float) -> dict[str, Any]:
+    """Every recorded task with its process (``flow`` or ``worker i``) and its start and end
+    in wall seconds from the flow's start, in order of start."""
+    procs = [("flow", figures["main"])] + [
+        (f"worker {i}", w) for i, w in enumerate(figures["dask_workers"])
+    ]
+    rows = [
+        {
+            "task": t["task"],
+            "worker": label,
+            "start": round(t["end"] - t["wall_s"] - flow_start, 2),
+            "end": round(t["end"] - flow_start, 2),
+            "cpu_s": t["cpu_s"],
+        }
+        for label, p in procs
+        for t in p["tasks"]
+    ]
+    rows.sort(key=lambda r: (r["start"], r["worker"]))
+    return {"flow_s": round(flow_end - flow_start, 2), "tasks": rows}
+
+
+def product_of(task: str) -> str:
+    """The product (or serial end) a timeline task belongs to."""
+    return task.split("[", 1)[0].split(":", 1)[0]
+
+
+def timeline_summary(line: dict[str, Any]) -> str:
+    """Markdown: per product its tasks and their span on each process, then each process's
+    busy time and its idle stretches (> 2 s) within the flow."""
+    rows = line["tasks"]
+    by_product: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        by_product[product_of(r["task"])].append(r)
+    workers = sorted({r["worker"] for r in rows})
+    out = [
+        "| product | tasks | CPU s | largest task s | "
+        + " | ".join(f"{w} start-end s" for w in workers)
+        + " |",
+        "|---|---|---|---|" + "---|" * len(workers),
+    ]
+    for product, tasks in sorted(by_product.items(), key=lambda kv: kv[1][0]["start"]):
+        spans = []
+        for w in workers:
+            mine = [t for t in tasks if t["worker"] == w]
+            spans.append(
+                f"{min(t['start'] for t in mine):.1f}-{max(t['end'] for t in mine):.1f} "
+                f"({len(mine)})"
+                if mine
+                else "-"
+            )
+        largest = max(t["end"] - t["start"] for t in tasks)
+        cpu = sum(t["cpu_s"] for t in tasks)
+        out.append(
+            f"| {product} | {len(tasks)} | {cpu:.1f} | {largest:.1f} | " + " | ".join(spans) + " |"
+        )
+    out.append(f"\nflow {line['flow_s']} s (start -> end of the flow call)")
+    for w in workers:
+        mine = sorted((t for t in rows if t["worker"] == w), key=lambda t: t["start"])
+        busy = sum(t["end"] - t["start"] for t in mine)
+        gaps, cursor = [], 0.0
+        for t in mine:
+            if t["start"] - cursor > 2.0:
+                gaps.append(f"{cursor:.0f}-{t['start']:.0f}")
+            cursor = max(cursor, t["end"])
+        if line["flow_s"] - cursor > 2.0:
+            gaps.append(f"{cursor:.0f}-{line['flow_s']:.0f}")
+        out.append(f"- {w}: busy {busy:.1f} s in {len(mine)} tasks; idle > 2 s: {', '.join(gaps)}")
+    return "\n".join(out)
 
 
 def summary(figures: dict[str, Any]) -> str:
