@@ -1,7 +1,7 @@
 """Where a release build's CPU goes per process: the steps' own work against everything around it.
 
     python benchmarks/worker_overhead.py --workers 2 [--scope national] [--products a,b]
-        [--out FILE.json]
+        [--out FILE.json] [--keep DIR]
 
 Builds a release through the flow (:func:`flows.release.run_release`, an owned Prefect
 server, ``alerts=False``) and records the user+system CPU seconds of every process of the
@@ -23,6 +23,12 @@ With 2 or more workers it starts the same local Dask cluster as
 one thread each, the same worker environment) and hands its address to ``run_release``, so
 it can install the recorder on the workers (a Dask ``WorkerPlugin``). Wall seconds mean
 little on a shared machine; compare CPU seconds.
+
+It also prints the build's timeline: each task's start and end (wall seconds from the
+flow's start) and process, per product on each worker, and each worker's idle stretches,
+which show the chain of dependent tasks that bounds the wall time (the JSON's ``timeline``).
+``--keep DIR`` keeps the published datasets, to compare two builds' numbers with
+``benchmarks/check_release_identity.py``.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import tempfile
 import threading
@@ -195,6 +202,10 @@ def main() -> None:
     parser.add_argument("--scope", default="national")
     parser.add_argument("--products", help="comma-separated (their needs are added)")
     parser.add_argument("--out", help="write the figures as JSON here")
+    parser.add_argument(
+        "--keep",
+        help="copy the published datasets (*.nc) here, for benchmarks/check_release_identity.py",
+    )
     args = parser.parse_args()
 
     from flows.prefect_api import prefect_api
@@ -212,7 +223,7 @@ def main() -> None:
         if args.workers == 1:
             main_rec = install()
             flow_start = time.time()
-            run_release(workers=1, **common)
+            info = run_release(workers=1, **common)
             flow_end = time.time()
         else:
             from distributed import Client
@@ -232,10 +243,17 @@ def main() -> None:
                 client.register_plugin(WorkerRecorder())
                 main_rec = install(pieces=False)
                 flow_start = time.time()
-                run_release(workers=args.workers, dask_address=cluster.scheduler_address, **common)
+                info = run_release(
+                    workers=args.workers, dask_address=cluster.scheduler_address, **common
+                )
                 flow_end = time.time()
                 workers = list(client.run(_worker_figures).values())
         wall = time.perf_counter() - wall0
+        if args.keep:
+            keep = Path(args.keep)
+            keep.mkdir(parents=True, exist_ok=True)
+            for path in sorted(info.path.glob("*.nc")):
+                shutil.copy2(path, keep / path.name)
         me = psutil.Process()
         others = {
             " ".join(p.cmdline()[:3])[:80]: round(p.cpu_times().user + p.cpu_times().system, 1)
