@@ -94,6 +94,7 @@ class Recorder:
                                 "wall_s": round(wall, 3),
                                 "end": time.time(),
                                 "pid": os.getpid(),
+                                "priority": _dask_priority(),
                             }
                         )
 
@@ -123,6 +124,18 @@ def _task_name(section: str, fn: Callable[..., Any], args: tuple[Any, ...]) -> s
     if len(args) > 3:  # run_combine(ctx, product, parts, inputs)
         return f"{product}:combine"
     return str(product)
+
+
+def _dask_priority() -> list[float] | None:
+    """The Dask priority of the task running in this thread (on a worker), else None."""
+    try:
+        from distributed import get_worker
+        from distributed.worker import thread_state
+
+        ts = get_worker().state.tasks.get(thread_state.key)
+    except (ValueError, AttributeError):
+        return None
+    return None if ts is None or ts.priority is None else [float(x) for x in ts.priority]
 
 
 RECORDER: Recorder | None = None
@@ -292,6 +305,7 @@ def timeline(figures: dict[str, Any], flow_start: float, flow_end: float) -> dic
             "start": round(t["end"] - t["wall_s"] - flow_start, 2),
             "end": round(t["end"] - flow_start, 2),
             "cpu_s": t["cpu_s"],
+            "priority": t.get("priority"),
         }
         for label, p in procs
         for t in p["tasks"]
