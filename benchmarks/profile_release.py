@@ -86,7 +86,8 @@ def main() -> None:
                 parts = []
                 for unit in product.units(ctx):
                     u0 = time.process_time()
-                    parts.append(release.run_unit(ctx, product, unit, needs))
+                    reads = {n: refs[n] for n in product.unit_inputs}
+                    parts.append(release.run_unit(ctx, product, unit, reads))
                     unit_cpu[unit] = round(time.process_time() - u0, 2)
                 refs[product.name] = release.run_combine(ctx, product, parts, needs)
             else:

@@ -60,6 +60,7 @@ register(
         build=_registers_history,
         metrics=_history_metrics,
         source_tables=("tyonv 12r5",),
+        cost=2.0,
     )
 )
 
@@ -207,6 +208,7 @@ register(
         build_unit=_demography_unit,
         combine=_demography_combine,
         publish=False,
+        cost=17.0,
     )
 )
 #: Registered before the register forecasts: their labour force after the last published
@@ -305,6 +307,8 @@ register(
         combine=_register_forecasts,
         metrics=lambda ds: {"areas": int(ds.sizes["area"]), "months": int(ds.sizes["time"])},
         version="2",
+        unit_needs=(),  # the units read the registers cube only; the combine all
+        cost=8.0,
     )
 )
 
@@ -384,6 +388,8 @@ register(
             )
         },
         version="2",
+        unit_needs=(),  # the units read the registers cube only
+        cost=4.5,
     )
 )
 
@@ -710,6 +716,7 @@ register(
         build_unit=_per_area(_jobs_unit),
         combine=_concat_areas,
         metrics=_area_count,
+        cost=1.5,
     )
 )
 register(
@@ -723,6 +730,7 @@ register(
         build_unit=_per_area(_training_unit),
         combine=_concat_areas,
         metrics=_area_count,
+        cost=8.0,
     )
 )
 
@@ -905,6 +913,7 @@ register(
         cubes=STRUCTURE_CUBES,
         build=_scenarios,
         metrics=lambda ds: {"scenarios": int(ds.sizes["scenario"])},
+        cost=13.0,
     )
 )
 
@@ -1052,5 +1061,6 @@ register(
         combine=_monthly_reviews_join,
         publish=False,
         dated=True,
+        cost=2.5,
     )
 )
