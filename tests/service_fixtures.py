@@ -63,3 +63,18 @@ def training_client(
     app = create_app(make_settings(service_store, url), scenario_runner=annotating_runner(cubes))
     with TestClient(app) as client:
         yield client
+
+
+@pytest.fixture(scope="module")
+def web(service_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One app for a module (building one per test is most of a test's time), on the
+    seeded alert store of :func:`tests.service_data.seed_alerts` and the stub engine."""
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('alerts') / 'a.sqlite'}"
+    seed_alerts(url)
+    app = create_app(make_settings(service_store, url), scenario_runner=stub_scenario_runner)
+    with TestClient(app) as client:
+        yield client

@@ -13,28 +13,12 @@ from __future__ import annotations
 import html
 import io
 import re
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
 from forecasting.errors import UnknownAreaError, ValidationError
 
 pytest_plugins = ["tests.service_fixtures"]
-
-
-@pytest.fixture(scope="module")
-def web(service_store: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    from fastapi.testclient import TestClient
-
-    from service.app import create_app
-    from tests.service_data import make_settings, seed_alerts, stub_scenario_runner
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('alerts') / 'a.sqlite'}"
-    seed_alerts(url)
-    app = create_app(make_settings(service_store, url), scenario_runner=stub_scenario_runner)
-    with TestClient(app) as client:
-        yield client
 
 
 def _text(page: str) -> str:
