@@ -129,6 +129,17 @@ def areas(division: int = CURRENT_DIVISION) -> pd.DataFrame:
     return table
 
 
+def area_name(code: str, lang: str) -> str:
+    """The name of area ``code`` (any level) in ``lang`` (``fi``, ``sv``, ``en``); the code
+    itself when the area is not in the 2025 division or has no name in that language."""
+    names = areas()
+    if code in names.index:
+        value = names.loc[code, f"name_{lang}"]
+        if isinstance(value, str) and value:
+            return value
+    return code
+
+
 def normalise_code(code: str | int) -> str:
     """Canonical form of an area code: ``491``, ``"KU491"``, ``"ta23"`` -> ``"491"``, ``"TA23"``."""
     text = str(code).strip().upper()

@@ -334,12 +334,12 @@ def _in_languages(prefix: str, texts: Mapping[str, str], **values: Any) -> dict[
 def area_names(code: str) -> dict[str, str]:
     """``{"fi": "Mäntyharju (507)", "sv": ..., "en": ...}``: an area's name with its code in
     each language (the code alone when the area is not in the 2025 division)."""
-    from forecasting import geography
+    from forecasting.geography import area_name
 
-    table = geography.areas()
-    if code not in table.index:
-        return dict.fromkeys(LANGS, code)
-    return {lang: f"{table.loc[code, f'name_{lang}']} ({code})" for lang in LANGS}
+    return {
+        lang: f"{name} ({code})" if (name := area_name(code, lang)) != code else code
+        for lang in LANGS
+    }
 
 
 RENAME = {"field": "training_field", "level": "training_level"}

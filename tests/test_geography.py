@@ -126,3 +126,12 @@ def test_employment_area_of_follows_mergers_and_refuses_aggregates() -> None:
     for code in ("TA23", "999"):
         with pytest.raises(geography.UnknownAreaError):
             geography.employment_area_of(code)
+
+
+def test_area_name_by_language_falls_back_to_the_code() -> None:
+    """Names from the 2025 division (Statistics Finland's own Swedish 'S:t Michel'); an
+    unknown code comes back as itself, never an error or NaN."""
+    assert geography.area_name("491", "fi") == "Mikkeli"
+    assert geography.area_name("491", "sv") == "S:t Michel"
+    assert geography.area_name("SSS", "en") == "Whole country"
+    assert geography.area_name("TA99", "fi") == "TA99"

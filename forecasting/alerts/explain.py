@@ -89,7 +89,7 @@ def explain(
     out: dict[str, Any] = {"rule": rule, "area": area, "month": str(month.date())}
     entry = registered().get(rule)
     for lang in LANGS:
-        name = _area_name(area, lang)
+        name = geography.area_name(area, lang)
         parts = texts(rule, clean, lang)
         out[f"summary_{lang}"] = f"{name}: {parts['title']}"
         out[f"text_{lang}"] = f"{name} {month.month}/{month.year}: {parts['text']}"
@@ -120,15 +120,6 @@ def explain(
             for e in local.to_dict("records")
         ]
     return out
-
-
-def _area_name(area: str, lang: str) -> str:
-    names = geography.areas()
-    if area in names.index:
-        value = names.loc[area, f"name_{lang}"]
-        if isinstance(value, str) and value:
-            return value
-    return area
 
 
 def _impact(event: Mapping[str, Any], impacts: Mapping[int, dict[str, Any]] | None) -> dict:

@@ -18,11 +18,11 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from forecasting import geography
 from forecasting.alerts import text as fmt
 from forecasting.alerts.explain import texts as alert_texts
 from forecasting.charts import fan_chart
 from forecasting.errors import ValidationError
+from forecasting.geography import area_name
 from forecasting.report.labels import LANGS, words
 from forecasting.report.review import Figure, MonthlyReview, Row, ScenarioItem
 
@@ -40,11 +40,6 @@ def check_lang(lang: str) -> str:
     if lang not in LANGS:
         raise ValidationError("lang", f"{lang!r}: the review is in {', '.join(LANGS)}")
     return lang
-
-
-def area_name(code: str, lang: str) -> str:
-    names = geography.areas()
-    return str(names.loc[code, f"name_{lang}"]) if code in names.index else code
 
 
 def _month(value: Any) -> str:
