@@ -313,3 +313,31 @@ def test_a_small_occupation_group_is_not_rounded_to_one_and_zero(web, monkeypatc
     params = {"lang": "fi", "view": "small"}  # another URL than the cached page above
     rows = _occupation_cells(web.get("/occupations", params=params).text)
     assert rows == [["0,6", "0,4", "0,67"]]  # was "1", "0", "0,67"
+
+
+# -- the occupations chart: its axis and bar labels in the page's number format ---------------
+
+
+def _chart_numbers(page: str, chart_id: str) -> list[str]:
+    svg = re.search(rf'<svg[^>]*aria-labelledby="{chart_id}-t.*?</svg>', page, re.S)
+    assert svg is not None
+    return re.findall(r'font-size="12"[^>]*>([^<]*)<', svg.group(0))
+
+
+@pytest.mark.parametrize(
+    ("lang", "ratio", "other_mark"), [("fi", r"\d+,\d+", "."), ("sv", r"\d+,\d+", "."),
+                                      ("en", r"\d+\.\d+", ",")]
+)  # fmt: skip
+def test_the_occupations_chart_writes_its_ratios_in_the_pages_number_format(
+    web, lang, ratio, other_mark
+):
+    """The tightness chart's ticks (0 to about 0.6) and bars were whole numbers: an axis
+    "0 0 0 1" and bars "1", "0", "0" beside the table's 0,50, 0,48, 0,44."""
+    numbers = _chart_numbers(web.get("/occupations", params={"lang": lang}).text, "occupations")
+    assert numbers and all(re.fullmatch(ratio, n) for n in numbers), numbers
+    assert not any(other_mark in n for n in numbers)
+    rows = _occupation_cells(web.get("/occupations", params={"lang": lang}).text)
+    bars = numbers[-len(rows) :]
+    assert bars == [tightness for _, _, tightness in rows]  # the table's two decimals
+    ticks = numbers[: -len(rows)]
+    assert len(set(ticks)) == len(ticks) >= 2, ticks  # each tick tells itself apart
