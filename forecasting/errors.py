@@ -69,12 +69,10 @@ class DataError(EnnakointiError):
         self.source = source
         self.row = row
 
-    def __reduce__(self) -> tuple[object, ...]:  # pickled across processes with its fields
-        return (
-            _rebuild_data_error,
-            (type(self), self.message, self.source, self.row),
-            self.__dict__,
-        )
+    def __reduce__(self) -> tuple[object, ...]:
+        # Pickled across processes with its fields, without calling ``__init__`` again: a
+        # subclass's own keyword-only arguments (StatFinHTTPError's url) survive too.
+        return (_rebuild_error, (type(self), self.args), self.__dict__)
 
 
 class ContractError(DataError):
@@ -125,7 +123,8 @@ class OfflineError(EnnakointiError):
     """The network is not reachable; nothing was changed."""
 
 
-def _rebuild_data_error(
-    cls: type[DataError], message: str, source: str | None, row: int | None
-) -> DataError:
-    return cls(message, source=source, row=row)
+def _rebuild_error(cls: type[EnnakointiError], args: tuple[object, ...]) -> EnnakointiError:
+    """An error of ``cls`` with ``args`` and no fields yet (unpickling sets them)."""
+    exc = cls.__new__(cls)
+    exc.args = args
+    return exc

@@ -238,3 +238,26 @@ def test_an_unknown_forecast_variable_page_speaks_its_language(web: Any, lang: s
     assert r.status_code == 404
     page = html.unescape(re.sub(r"<[^>]+>", " ", r.text))
     assert words in page and "is not forecast" not in page
+
+
+def _data_errors() -> list[Exception]:
+    from forecasting.errors import ContractError, DataError
+    from forecasting.io.jsonstat import CellError
+    from forecasting.io.statfin import StatFinHTTPError
+
+    return [
+        DataError("bad row", source="registers.csv", row=3),
+        ContractError("time not sorted", source="registers_history.nc", kind="k", values={"a": 1}),
+        CellError("'x' is not a number", index=7),
+        StatFinHTTPError("HTTP 400", url="https://pxdata.stat.fi/x", status=400),
+    ]
+
+
+@pytest.mark.parametrize("exc", _data_errors(), ids=lambda e: type(e).__name__)
+def test_a_data_error_crosses_processes_with_its_fields(exc: Exception) -> None:
+    """A worker process's error reaches the parent whole: each subclass's own fields (a
+    StatFin error's url and status) too, where unpickling called ``__init__`` without them
+    and failed with a TypeError instead of the error."""
+    again = pickle.loads(pickle.dumps(exc))
+    assert type(again) is type(exc) and str(again) == str(exc)
+    assert again.__dict__ == exc.__dict__
