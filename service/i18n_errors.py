@@ -33,8 +33,8 @@ from service.i18n import texts
 
 #: Sentence of each kind of domain error: kind -> (fi, sv, en). ``{field}`` is the field's
 #: name on the form (the page's own word for it), the other placeholders the error's values
-#: (numbers in the page's number format, a list of values joined with commas, the values in
-#: :data:`LABELLED` in the page's own words).
+#: (numbers in the page's number format; a list joined with commas, or semicolons when an
+#: item has a comma; the values in :data:`LABELLED` in the page's own words).
 ERRORS = {
     "unknown_area": (
         "Aluekoodia '{code}' ei tunneta: anna kunnan koodi (esim. 491), työssäkäyntialue (TA23), maakunta (MK10), seutukunta (SK101) tai koko maa (SSS).",
@@ -154,10 +154,12 @@ def field_label(field: str, lang: str) -> str:
 
 
 def _shown(name: str, value: object, lang: str) -> str:
-    """A value as its sentence shows it: a list joined with commas, a number in the page's
-    format, a :data:`LABELLED` value in the page's words."""
+    """A value as its sentence shows it: a list joined (see :data:`ERRORS`), a number in
+    the page's format, a :data:`LABELLED` value in the page's words."""
     if isinstance(value, list | tuple | frozenset | set):
-        return ", ".join(_shown(name, v, lang) for v in value)
+        items = [_shown(name, v, lang) for v in value]
+        # "Työttömyysaste, %" among the items: a semicolon keeps the list readable
+        return ("; " if any("," in item for item in items) else ", ").join(items)
     if name in LABELLED:
         return texts(lang).get(str(value), str(value))
     if isinstance(value, int | float) and not isinstance(value, bool):

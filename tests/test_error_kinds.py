@@ -221,9 +221,9 @@ def test_the_api_problem_names_the_kind_and_values_and_keeps_its_detail(web: Any
     ("lang", "words"),
     [
         ("fi", "Muuttujaa 'foo' ei ennusteta tässä julkaisussa; valitse jokin näistä: "
-               "Työttömät työnhakijat, Avoimet työpaikat, "),
+               "Työttömät työnhakijat; Avoimet työpaikat; Työttömyysaste, %; "),
         ("sv", "Variabeln 'foo' prognostiseras inte i denna publicering; välj en av: "
-               "Arbetslösa arbetssökande, Lediga arbetsplatser, "),
+               "Arbetslösa arbetssökande; Lediga arbetsplatser; Arbetslöshetsgrad, %; "),
     ],
 )  # fmt: skip
 def test_an_unknown_forecast_variable_page_speaks_its_language(web: Any, lang: str, words: str):
