@@ -67,6 +67,19 @@ def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
     return ticks
 
 
+def tick_digits(ticks: Sequence[float]) -> int:
+    """Decimals that tell :func:`nice_ticks` apart: 0 for a step of 1 or more, 1 for 0.5,
+    2 for 0.25 (ticks 0, 0,5, 1, 1,5 on a ratio axis, not 0, 1, 1, 2)."""
+    if len(ticks) < 2:
+        return 0
+    step = abs(ticks[1] - ticks[0])
+    for digits in range(6):
+        scaled = step * 10**digits
+        if abs(scaled - round(scaled)) < 1e-6 * max(1.0, scaled):
+            return digits
+    return 6
+
+
 def _short(text: str, n: int) -> str:
     """``text`` cut to ``n`` characters with an ellipsis (the full label is in the table)."""
     return text if len(text) <= n else text[: n - 1].rstrip() + "…"
@@ -145,12 +158,13 @@ def fan_chart(
         f'<title id="{chart_id}-t">{escape(title)}</title>',
         f'<desc id="{chart_id}-d">{escape(description)}</desc>',
     ]
+    tick_d = tick_digits(ticks)
     for tick in ticks:
         parts.append(
             f'<line x1="{left}" x2="{width - right}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
             f'stroke="{GRID}" stroke-width="1"/>'
             f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" font-size="12" '
-            f'fill="{INK}">{number(tick, lang)}</text>'
+            f'fill="{INK}">{number(tick, lang, tick_d)}</text>'
         )
     for year in sorted({t.year for t in times}):
         jan = dt.date(year, 1, 1)
@@ -258,8 +272,11 @@ def bar_chart(
     width: int = 760,
     bar: int = 24,
     lang: str = "fi",
+    digits: int = 0,
 ) -> Markup:
-    """Horizontal bars ``(label, value, lo, hi)`` with optional interval whiskers."""
+    """Horizontal bars ``(label, value, lo, hi)`` with optional interval whiskers; each
+    value labelled with ``digits`` decimals, the axis with as many as its ticks need, both in
+    ``lang``'s number format (``1 234``, ``0,66``)."""
     if not items:
         return Markup(f'<p class="empty">{escape(description)}</p>')
     label_w, right, top = 300, 70, 8
@@ -280,11 +297,12 @@ def bar_chart(
         f'<desc id="{chart_id}-d">{escape(description)}</desc>',
     ]
     base = height - 22
+    tick_d = tick_digits(ticks)
     for tick in ticks:
         parts.append(
             f'<line x1="{x(tick):.1f}" x2="{x(tick):.1f}" y1="{top}" y2="{base}" stroke="{GRID}"/>'
             f'<text x="{x(tick):.1f}" y="{base + 16}" text-anchor="middle" font-size="12" '
-            f'fill="{INK}">{number(tick, lang)}</text>'
+            f'fill="{INK}">{number(tick, lang, tick_d)}</text>'
         )
     for i, (label, value, lo, hi) in enumerate(items):
         cy = top + i * (bar + 8)
@@ -305,7 +323,7 @@ def bar_chart(
             label_x = max(x_end, x(hi))
         parts.append(
             f'<text x="{label_x + 6:.1f}" y="{cy + bar / 2 + 4:.1f}" font-size="12" '
-            f'fill="{INK}">{number(value, lang)}</text>'
+            f'fill="{INK}">{number(value, lang, digits)}</text>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -163,7 +163,9 @@ def resolve_area(code: str | int, division: int = CURRENT_DIVISION) -> str:
     if norm not in areas(division).index:
         raise UnknownAreaError(
             f"unknown area code {code!r}: expected a municipality code such as '491', "
-            "an employment area 'TA23', a region 'MK10', a sub-region 'SK101' or 'SSS'"
+            "an employment area 'TA23', a region 'MK10', a sub-region 'SK101' or 'SSS'",
+            kind="unknown_area",
+            values={"code": str(code)},
         )
     return norm
 
@@ -199,7 +201,11 @@ def employment_area_of(municipality: str | int, division: int = CURRENT_DIVISION
     """
     code = resolve_area(municipality, division)
     if level_of(code) != "municipality":
-        raise UnknownAreaError(f"{municipality!r} is not a municipality code")
+        raise UnknownAreaError(
+            f"{municipality!r} is not a municipality code",
+            kind="not_municipality",
+            values={"code": str(municipality)},
+        )
     return str(municipalities(division).at[code, "employment_area"])
 
 

@@ -250,6 +250,10 @@ async def _domain_handler(request: Request, exc: Exception) -> Response:
     extra: dict[str, Any] = {}
     if isinstance(exc, domain.ValidationError):
         extra["errors"] = [{"field": exc.field, "reason": exc.reason}]
+    if isinstance(exc, domain.EnnakointiError) and exc.kind is not None and status < 500:
+        # RFC 9457 extension members: a client branches on the kind, not on the wording.
+        extra["kind"] = exc.kind
+        extra["values"] = dict(exc.values)
     detail = str(exc) if status < 500 or isinstance(exc, NotConfiguredError) else _safe(exc)
     if is_storage_fault(exc):
         extra["headers"] = {"Retry-After": str(RETRY_AFTER_S)}

@@ -1,46 +1,55 @@
 # ruff: noqa: E501  (a table of words: one entry a line reads best)
-"""Refusals in the reader's language: a domain error's field and kind as a sentence.
+"""Refusals in the reader's language: a domain error's kind and values as a sentence.
 
 The API answers problem+json with the domain's English ``detail`` (scripts and logs match on
-it); a dashboard page is read by a planner, so :func:`error_message` recognises the error's
-KIND (an unknown area code, a start month after the forecasts, a count over its cap, ...)
-from its class, its field (:class:`forecasting.errors.ValidationError` names one, e.g.
-``events[0].jobs``) and the values in its reason, and writes :data:`ERRORS`' sentence with
-those values in Finnish, Swedish or English. A kind without a sentence keeps the English
-detail (better a precise English reason than a vague translated one).
+it); a dashboard page is read by a planner. A domain error a reader can cause carries a
+``kind`` (an unknown area code, a start month after the forecasts, a count over its cap, ...)
+and the ``values`` its message names (:class:`forecasting.errors.EnnakointiError`);
+:func:`error_message` writes :data:`ERRORS`' sentence of that kind with those values in
+Finnish, Swedish or English, and the field's name on the form from
+:class:`forecasting.errors.ValidationError`'s ``field`` (e.g. ``events[0].jobs``). An error
+without a kind, or of a kind without a sentence, keeps the English detail (better a precise
+English reason than a vague translated one). Rewording the English message changes nothing
+here.
 
 Request parameters refused by FastAPI/pydantic (``jobs=300000`` on the scenario form) are
 translated the same way from pydantic's error ``type`` and ``ctx``
-(:func:`request_error_message`).
+(:func:`request_error_message`, :data:`REQUEST_ERRORS`).
+
+Adding a kind: raise the error with ``kind="..."`` and ``values={...}`` (every placeholder
+of its sentences), and add its (fi, sv, en) sentences to :data:`ERRORS`;
+``tests/test_error_kinds.py`` raises each kind through its real raising function.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from forecasting import errors as domain
 from service import formats
+from service.i18n import texts
 
-#: Sentence of each error kind: kind -> (fi, sv, en). ``{field}`` is the field's name on the
-#: form (the page's own word for it), the other placeholders the values of the reason.
+#: Sentence of each kind of domain error: kind -> (fi, sv, en). ``{field}`` is the field's
+#: name on the form (the page's own word for it), the other placeholders the error's values
+#: (numbers in the page's number format; a list joined with commas, or semicolons when an
+#: item has a comma; the values in :data:`LABELLED` in the page's own words).
 ERRORS = {
     "unknown_area": (
-        "Aluekoodia {code} ei tunneta: anna kunnan koodi (esim. 491), työssäkäyntialue (TA23), maakunta (MK10), seutukunta (SK101) tai koko maa (SSS).",
-        "Områdeskoden {code} är okänd: ange en kommunkod (t.ex. 491), ett pendlingsområde (TA23), ett landskap (MK10), en ekonomisk region (SK101) eller hela landet (SSS).",
-        "Unknown area code {code}: give a municipality code (e.g. 491), an employment area (TA23), a region (MK10), a sub-region (SK101) or the whole country (SSS).",
+        "Aluekoodia '{code}' ei tunneta: anna kunnan koodi (esim. 491), työssäkäyntialue (TA23), maakunta (MK10), seutukunta (SK101) tai koko maa (SSS).",
+        "Områdeskoden '{code}' är okänd: ange en kommunkod (t.ex. 491), ett pendlingsområde (TA23), ett landskap (MK10), en ekonomisk region (SK101) eller hela landet (SSS).",
+        "Unknown area code '{code}': give a municipality code (e.g. 491), an employment area (TA23), a region (MK10), a sub-region (SK101) or the whole country (SSS).",
     ),
     "not_municipality": (
-        "{code} ei ole kunnan koodi.",
-        "{code} är inte en kommunkod.",
-        "{code} is not a municipality code.",
+        "'{code}' ei ole kunnan koodi.",
+        "'{code}' är inte en kommunkod.",
+        "'{code}' is not a municipality code.",
     ),
     "no_register_data": (
-        "Alueelta {code} ei ole työnvälitystilaston tietoja.",
-        "Området {code} saknar uppgifter i arbetsförmedlingsstatistiken.",
-        "Area {code} has no employment service statistics.",
+        "Alueelta '{code}' ei ole työnvälitystilaston tietoja.",
+        "Området '{code}' saknar uppgifter i arbetsförmedlingsstatistiken.",
+        "Area '{code}' has no employment service statistics.",
     ),
     "start_too_early": (
         "{field} {start} on liian aikaisin: perusura tarvitsee {burn} havaittua kuukautta ennen alkua; aikaisin mahdollinen alkukuukausi on {earliest}.",
@@ -62,11 +71,6 @@ ERRORS = {
         "{field} {start} ligger utanför de simulerade månaderna {first}–{last}.",
         "{field} {start} is outside the simulated months {first}–{last}.",
     ),
-    "start_outside_window": (
-        "{field} {start} on simuloitavan jakson ulkopuolella.",
-        "{field} {start} ligger utanför den simulerade perioden.",
-        "{field} {start} is outside the simulated period.",
-    ),
     "municipality_not_in_area": (
         "Kunta {code} ei kuulu alueeseen {area} (sen kunnat: {members}).",
         "Kommunen {code} hör inte till området {area} (dess kommuner: {members}).",
@@ -87,7 +91,20 @@ ERRORS = {
         "{field}: så många omgångar ryms inte i minnet; för området {area} och denna period högst {max}.",
         "{field}: that many draws do not fit in memory; for {area} and this horizon at most {max}.",
     ),
-    # pydantic's error types (request parameters and the scenario spec's own checks)
+    "variable_not_forecast": (
+        "Muuttujaa '{variable}' ei ennusteta tässä julkaisussa; valitse jokin näistä: {choices}.",
+        "Variabeln '{variable}' prognostiseras inte i denna publicering; välj en av: {choices}.",
+        "Variable '{variable}' is not forecast in this release; choose one of: {choices}.",
+    ),
+}  # fmt: skip
+
+#: Values shown in the page's own words (:func:`service.i18n.texts`), not as codes: a
+#: forecast variable ``unemployed`` reads "Työttömät työnhakijat" on a Finnish page.
+LABELLED = frozenset({"variable", "choices"})
+
+#: Sentence of each pydantic error type of a request parameter (and the scenario spec's own
+#: checks): type -> (fi, sv, en); ``{value}`` is the value refused, ``{limit}`` the bound.
+REQUEST_ERRORS = {
     "greater_than": ("{field}: arvon pitää olla suurempi kuin {limit}.", "{field}: värdet måste vara större än {limit}.", "{field}: the value must be greater than {limit}."),
     "greater_than_equal": ("{field}: arvon pitää olla vähintään {limit}.", "{field}: värdet måste vara minst {limit}.", "{field}: the value must be at least {limit}."),
     "less_than": ("{field}: arvon pitää olla pienempi kuin {limit}.", "{field}: värdet måste vara mindre än {limit}.", "{field}: the value must be less than {limit}."),
@@ -129,36 +146,6 @@ def _index(lang: str) -> int:
     return _LANGS.index(lang) if lang in _LANGS else 0
 
 
-@dataclass(frozen=True)
-class Rule:
-    """An error kind: the exception class, a pattern its field matches (``None``: any) and a
-    pattern of its reason whose named groups are the sentence's values."""
-
-    kind: str
-    cls: type[BaseException]
-    reason: re.Pattern[str]
-    field: re.Pattern[str] | None = None
-
-
-_START = re.compile(r"^(events\[\d+\]\.)?start$")
-_MONTH = r"\d{4}-\d{2}"
-#: Every translated kind, tried in order (the first match wins).
-RULES = (
-    Rule("unknown_area", domain.UnknownAreaError, re.compile(r"^unknown area code (?P<code>'[^']*'|\S+)")),
-    Rule("not_municipality", domain.UnknownAreaError, re.compile(r"^(?P<code>'[^']*'|\S+) is not a municipality code")),
-    Rule("no_register_data", domain.UnknownAreaError, re.compile(r"^area (?P<code>'[^']*'|\S+) has no register data")),
-    Rule("start_too_early", domain.ValidationError, re.compile(rf"^(?P<start>{_MONTH}) is too early: the baseline needs (?P<burn>\d+) observed months before the start, the first possible start is (?P<earliest>{_MONTH})"), _START),
-    Rule("start_too_late", domain.ValidationError, re.compile(rf"^(?P<start>{_MONTH}) is too late: the baseline runs on from the last observed month (?P<last>{_MONTH}), at most (?P<ahead>\d+) months ahead; the last possible start is (?P<latest>{_MONTH})"), _START),
-    Rule("start_after_forecasts", domain.ValidationError, re.compile(rf"^(?P<start>{_MONTH}) is after the last forecast month (?P<last>{_MONTH})"), _START),
-    Rule("start_outside_months", domain.ValidationError, re.compile(rf"^(?P<start>\S+) is outside the simulated months (?P<first>{_MONTH})\.\.(?P<last>{_MONTH})"), _START),
-    Rule("start_outside_window", domain.ValidationError, re.compile(r"^(?P<start>\S+) is outside the simulated window"), _START),
-    Rule("municipality_not_in_area", domain.ValidationError, re.compile(r"^(?P<code>\S+) is not a municipality of (?P<area>\S+) \((?P<members>[^)]*)\)"), re.compile(r"^(events\[\d+\]\.)?municipality$")),
-    Rule("jobs_over_existing", domain.ValidationError, re.compile(r"^(?P<removed>\d+) jobs removed in industry (?P<industry>\S+) in (?P<municipality>\S+), but only (?P<have>\d+) exist there"), re.compile(r"^(events\[\d+\]\.)?jobs$")),
-    Rule("draws_over_cap", domain.ValidationError, re.compile(r"^(?P<n>\d+) draws is outside 1\.\.(?P<max>\d+)"), re.compile(r"^draws$")),
-    Rule("draws_over_memory", domain.ValidationError, re.compile(r"use at most (?P<max>\d+) draws for (?P<area>\S+)"), re.compile(r"^draws$")),
-)  # fmt: skip
-
-
 def field_label(field: str, lang: str) -> str:
     """The form's word for a field path (``events[0].start`` -> "Alkukuukausi")."""
     base = re.split(r"[.\]]", field)[-1] or field
@@ -166,26 +153,45 @@ def field_label(field: str, lang: str) -> str:
     return words[_index(lang)] if words else field
 
 
-def _sentence(kind: str, lang: str, field: str, values: Mapping[str, Any]) -> str:
-    text = ERRORS[kind][_index(lang)].format(field=field_label(field, lang), **values)
+def _shown(name: str, value: object, lang: str) -> str:
+    """A value as its sentence shows it: a list joined (see :data:`ERRORS`), a number in
+    the page's format, a :data:`LABELLED` value in the page's words."""
+    if isinstance(value, list | tuple | frozenset | set):
+        items = [_shown(name, v, lang) for v in value]
+        # "Työttömyysaste, %" among the items: a semicolon keeps the list readable
+        return ("; " if any("," in item for item in items) else ", ").join(items)
+    if name in LABELLED:
+        return texts(lang).get(str(value), str(value))
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return formats.number(value, lang, 0 if float(value).is_integer() else 2)
+    return str(value)
+
+
+def _sentence(
+    table: Mapping[str, tuple[str, str, str]],
+    kind: str,
+    lang: str,
+    field: str,
+    values: Mapping[str, Any],
+) -> str | None:
+    """The sentence of ``kind`` with ``values``, or None when one of its placeholders has
+    no value (the caller then shows the English detail)."""
+    shown = {name: _shown(name, value, lang) for name, value in values.items()}
+    try:
+        text = table[kind][_index(lang)].format_map({**shown, "field": field_label(field, lang)})
+    except (KeyError, IndexError):
+        return None
     return text[:1].upper() + text[1:]
 
 
 def error_message(exc: BaseException, lang: str) -> str | None:
-    """``exc`` as a sentence in ``lang`` when its kind has one (:data:`RULES`), else None
-    (the caller shows the English detail)."""
-    if isinstance(exc, domain.ValidationError):
-        field, reason = exc.field, exc.reason
-    elif isinstance(exc, domain.UnknownAreaError):
-        field, reason = "area", str(exc)
-    else:
+    """``exc`` as a sentence in ``lang`` when it has a kind with one (:data:`ERRORS`), else
+    None (the caller shows the English detail)."""
+    kind = getattr(exc, "kind", None)
+    if kind not in ERRORS:
         return None
-    for rule in RULES:
-        if not isinstance(exc, rule.cls) or (rule.field and not rule.field.match(field)):
-            continue
-        if (match := rule.reason.search(reason)) is not None:
-            return _sentence(rule.kind, lang, field, match.groupdict())
-    return None
+    field = exc.field if isinstance(exc, domain.ValidationError) else ""
+    return _sentence(ERRORS, kind, lang, field, getattr(exc, "values", {}))
 
 
 #: pydantic's patterns of a month (the scenario form's ``start``).
@@ -200,14 +206,11 @@ def request_error_message(err: Mapping[str, Any], lang: str) -> str | None:
     loc = [str(p) for p in err.get("loc", ()) if p not in ("query", "body", "path")]
     field = ".".join(loc) or "spec"
     value = err.get("input")
-    if kind == "value_error":  # a validator's own reason: a domain kind when it is one
-        reason = str(ctx.get("error", ""))
-        for rule in RULES:
-            if rule.field is not None and not rule.field.match(field):
-                continue
-            if (match := rule.reason.search(reason)) is not None:
-                return _sentence(rule.kind, lang, field, match.groupdict())
-        return None
+    if kind == "value_error":  # a validator's own refusal: a domain kind when it has one
+        cause: Any = ctx.get("error")
+        if getattr(cause, "kind", None) not in ERRORS:
+            return None
+        return _sentence(ERRORS, cause.kind, lang, field, cause.values)
     if kind == "string_pattern_mismatch" and ctx.get("pattern") in _MONTH_PATTERNS:
         kind = "month_form"
     limit = next(
@@ -215,9 +218,9 @@ def request_error_message(err: Mapping[str, Any], lang: str) -> str | None:
     )
     if isinstance(limit, int | float) and not isinstance(limit, bool):
         limit = formats.number(limit, lang, 0 if float(limit).is_integer() else 2)
-    if kind not in ERRORS or kind in {r.kind for r in RULES}:
+    if kind not in REQUEST_ERRORS:
         return None
-    return _sentence(kind, lang, field, {"value": value, "limit": limit})
+    return _sentence(REQUEST_ERRORS, kind, lang, field, {"value": value, "limit": limit})
 
 
 def title(status: int, lang: str, fallback: str) -> str:

@@ -309,6 +309,8 @@ def check_start(spec: Any, releases: Releases, release_id: str | None) -> None:
                 field,
                 f"{str(start)[:7]} is after the last forecast month {last} of release "
                 f"{release_id}: start a scenario by {last}",
+                kind="start_after_forecasts",
+                values={"start": str(start)[:7], "last": last, "release": release_id},
             )
 
 

@@ -88,6 +88,14 @@ class Problem(BaseModel):
     detail: str
     instance: str | None = None
     errors: list[FieldError] | None = None
+    kind: str | None = Field(
+        default=None,
+        description="what kind of refusal this is (e.g. unknown_area, start_too_late): "
+        "branch on it rather than on the wording of detail",
+    )
+    values: dict[str, Any] | None = Field(
+        default=None, description="the values detail names, by name (with kind)"
+    )
 
 
 class Provenance(BaseModel):

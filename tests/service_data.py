@@ -396,10 +396,17 @@ def stub_scenario_runner(spec: Any, baseline: xr.Dataset | None = None) -> xr.Da
     month, ``employed`` also by industry, differences against the baseline; deterministic.
     """
     from forecasting.errors import ValidationError
+    from forecasting.scenarios.baseline import BURN_IN
 
     start = spec.start or (spec.events[0].start if spec.events else "2026-07")
-    if not "2006" <= start[:4] <= "2100":  # the engine refuses starts outside its window too
-        raise ValidationError("start", f"{start} is outside the simulated window")
+    if start < "2006":  # the engine refuses starts before its burn-in too, in its words
+        raise ValidationError(
+            "start",
+            f"{start} is too early: the baseline needs {BURN_IN} observed months before the "
+            "start, the first possible start is 2006-01",
+            kind="start_too_early",
+            values={"start": start, "burn": BURN_IN, "earliest": "2006-01"},
+        )
     time = pd.date_range(f"{start}-01", periods=spec.horizon_months, freq="MS")
     areas = [*MUNICIPALITIES, AREA]
     quantiles = np.array([0.05, 0.25, 0.5, 0.75, 0.95])

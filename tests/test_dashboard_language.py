@@ -27,23 +27,38 @@ def _text(page: str) -> str:
 
 # -- refusals in the page's language ------------------------------------------------------------
 
-#: The engine's refusals, word for word as forecasting/scenarios/run.py and events.py raise them.
+#: The engine's refusals as forecasting/scenarios/run.py and events.py raise them (their kind
+#: and values; tests/test_error_kinds.py raises each through the real function).
 TOO_LATE = ValidationError(
     "start",
     "2031-01 is too late: the baseline runs on from the last observed month 2026-06, at most "
     "36 months ahead; the last possible start is 2029-06",
+    kind="start_too_late",
+    values={"start": "2031-01", "last": "2026-06", "ahead": 36, "latest": "2029-06"},
 )
 TOO_EARLY = ValidationError(
     "start",
-    "2006-05 is too early: the baseline needs 24 observed months before the start, the first "
+    "2006-05 is too early: the baseline needs 36 observed months before the start, the first "
     "possible start is 2008-02",
+    kind="start_too_early",
+    values={"start": "2006-05", "burn": 36, "earliest": "2008-02"},
 )
 TOO_MANY_JOBS = ValidationError(
     "events[0].jobs",
     "5000 jobs removed in industry C in 507, but only 1234 exist there (jobs by workplace, "
     "Paavo TP 2017)",
+    kind="jobs_over_existing",
+    values={"removed": 5000, "industry": "C", "municipality": "507", "have": 1234},
 )
-DRAWS = ValidationError("draws", "9000 draws is outside 1..5000 (the configured cap)")
+DRAWS = ValidationError(
+    "draws",
+    "9000 draws is outside 1..5000 (the configured cap)",
+    kind="draws_over_cap",
+    values={"n": 9000, "max": 5000},
+)
+NOT_MUNICIPALITY = UnknownAreaError(
+    "'QQ1' is not a municipality code", kind="not_municipality", values={"code": "QQ1"}
+)
 
 
 @pytest.mark.parametrize(
@@ -63,10 +78,18 @@ DRAWS = ValidationError("draws", "9000 draws is outside 1..5000 (the configured 
             "månaden 2026-06 högst 36 månader framåt; den senaste möjliga startmånaden är 2029-06.",
         ),
         (TOO_EARLY, "fi", "aikaisin mahdollinen alkukuukausi on 2008-02."),
-        (TOO_MANY_JOBS, "fi", "Työpaikkoja: 5000 työpaikkaa poistuisi toimialalta C kunnassa 507"),
-        (TOO_MANY_JOBS, "sv", "men där finns bara 1234"),
-        (DRAWS, "sv", "Simuleringsomgångar: 9000 ligger utanför det tillåtna intervallet 1–5000."),
-        (UnknownAreaError("'QQ1' is not a municipality code"), "fi", "'QQ1' ei ole kunnan koodi."),
+        (
+            TOO_MANY_JOBS,
+            "fi",
+            "Työpaikkoja: 5\xa0000 työpaikkaa poistuisi toimialalta C kunnassa 507",
+        ),
+        (TOO_MANY_JOBS, "sv", "men där finns bara 1\xa0234"),
+        (
+            DRAWS,
+            "sv",
+            "Simuleringsomgångar: 9\xa0000 ligger utanför det tillåtna intervallet 1–5\xa0000.",
+        ),
+        (NOT_MUNICIPALITY, "fi", "'QQ1' ei ole kunnan koodi."),
     ],
 )
 def test_an_engine_refusal_reads_in_the_pages_language_with_its_values(exc, lang, expected):
@@ -81,8 +104,11 @@ def test_a_kind_without_a_sentence_keeps_the_english_detail():
     from service.i18n_errors import error_message
 
     assert error_message(ValidationError("seed", "must be a non-negative integer"), "fi") is None
-    # the same field with a reason no rule knows is not forced into a wrong sentence
-    assert error_message(ValidationError("start", "something new happened"), "fi") is None
+    # the English wording alone is not read: without its kind no sentence is guessed
+    assert error_message(ValidationError("start", TOO_LATE.reason), "fi") is None
+    # a kind without a sentence, or a sentence missing a value, keeps the English detail
+    assert error_message(ValidationError("start", "x", kind="new_kind"), "fi") is None
+    assert error_message(ValidationError("start", "x", kind="start_too_late"), "fi") is None
 
 
 @pytest.mark.parametrize(
@@ -115,8 +141,8 @@ SCENARIO_FORM = {"run": 1, "municipality": "507", "industry": "C", "jobs": 300}
 @pytest.mark.parametrize(
     ("lang", "words"),
     [
-        ("fi", "Alkukuukausi 1990-01 on simuloitavan jakson ulkopuolella."),
-        ("sv", "Första månad 1990-01 ligger utanför den simulerade perioden."),
+        ("fi", "Alkukuukausi 1990-01 on liian aikaisin: perusura tarvitsee 36 havaittua"),
+        ("sv", "Första månad 1990-01 är för tidig: grundbanan behöver 36 observerade"),
     ],
 )
 def test_a_start_outside_the_data_is_refused_on_the_form_in_its_language(web, lang, words):
@@ -124,7 +150,7 @@ def test_a_start_outside_the_data_is_refused_on_the_form_in_its_language(web, la
         web.get("/scenarios", params={**SCENARIO_FORM, "start": "1990-01", "lang": lang}).text
     )
     assert words in page
-    assert "outside the simulated" not in page
+    assert "too early" not in page
 
 
 def test_an_unknown_municipality_on_the_form_is_refused_in_finnish(web):
@@ -287,3 +313,31 @@ def test_a_small_occupation_group_is_not_rounded_to_one_and_zero(web, monkeypatc
     params = {"lang": "fi", "view": "small"}  # another URL than the cached page above
     rows = _occupation_cells(web.get("/occupations", params=params).text)
     assert rows == [["0,6", "0,4", "0,67"]]  # was "1", "0", "0,67"
+
+
+# -- the occupations chart: its axis and bar labels in the page's number format ---------------
+
+
+def _chart_numbers(page: str, chart_id: str) -> list[str]:
+    svg = re.search(rf'<svg[^>]*aria-labelledby="{chart_id}-t.*?</svg>', page, re.S)
+    assert svg is not None
+    return re.findall(r'font-size="12"[^>]*>([^<]*)<', svg.group(0))
+
+
+@pytest.mark.parametrize(
+    ("lang", "ratio", "other_mark"), [("fi", r"\d+,\d+", "."), ("sv", r"\d+,\d+", "."),
+                                      ("en", r"\d+\.\d+", ",")]
+)  # fmt: skip
+def test_the_occupations_chart_writes_its_ratios_in_the_pages_number_format(
+    web, lang, ratio, other_mark
+):
+    """The tightness chart's ticks (0 to about 0.6) and bars were whole numbers: an axis
+    "0 0 0 1" and bars "1", "0", "0" beside the table's 0,50, 0,48, 0,44."""
+    numbers = _chart_numbers(web.get("/occupations", params={"lang": lang}).text, "occupations")
+    assert numbers and all(re.fullmatch(ratio, n) for n in numbers), numbers
+    assert not any(other_mark in n for n in numbers)
+    rows = _occupation_cells(web.get("/occupations", params={"lang": lang}).text)
+    bars = numbers[-len(rows) :]
+    assert bars == [tightness for _, _, tightness in rows]  # the table's two decimals
+    ticks = numbers[: -len(rows)]
+    assert len(set(ticks)) == len(ticks) >= 2, ticks  # each tick tells itself apart

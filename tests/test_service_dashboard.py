@@ -8,6 +8,8 @@ import re
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from forecasting import geography
 from service.charts import FanPoint, bar_chart, fan_chart, nice_ticks
@@ -226,3 +228,24 @@ def test_scenario_form_draws_come_from_the_settings_and_match_the_warm_up(servic
         assert app.state.context.scenarios.form_draws == 321
     assert 'value="321"' in html
     assert [s.draws for s in seen if s.name == "dashboard"] == [321, 77, 1000]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lo=st.floats(-1e6, 1e6, allow_nan=False),
+    width=st.floats(1e-3, 1e7, allow_nan=False),
+)
+def test_axis_labels_of_nice_ticks_are_distinct_and_exact(lo, width):
+    """Ticks labelled with :func:`tick_digits` decimals read apart (0,25 0,5 0,75, not 0 0 1)
+    and each label is its tick's value."""
+    from forecasting.alerts.text import number
+    from forecasting.charts import tick_digits
+
+    ticks = nice_ticks(lo, lo + width)
+    digits = tick_digits(ticks)
+    labels = [number(t, "en", digits) for t in ticks]
+    assert len(set(labels)) == len(labels), labels
+    for tick, label in zip(ticks, labels, strict=True):
+        assert math.isclose(float(label.replace(",", "").replace("\u2212", "-")), tick,
+                            rel_tol=1e-9, abs_tol=10.0**-digits / 2)  # fmt: skip
+    assert tick_digits([0.0, 0.25, 0.5]) == 2 and tick_digits([0, 500, 1000]) == 0

@@ -204,7 +204,9 @@ def check_area(area: str, registers: xr.Dataset) -> str:
     """
     code = geography.resolve_area(area)
     if code not in set(map(str, registers["area"].values)):
-        raise UnknownAreaError(f"area {area!r} has no register data")
+        raise UnknownAreaError(
+            f"area {area!r} has no register data", kind="no_register_data", values={"code": area}
+        )
     return code
 
 

@@ -80,12 +80,24 @@ def check_events(spec: ScenarioSpec, structure: Structure, months: pd.DatetimeIn
                 f"events[{k}].municipality",
                 f"{ev.municipality} is not a municipality of {spec.area} "
                 f"({', '.join(structure.municipalities)})",
+                kind="municipality_not_in_area",
+                values={
+                    "code": ev.municipality,
+                    "area": spec.area,
+                    "members": tuple(structure.municipalities),
+                },
             )
         start = pd.Timestamp(ev.start)
         if not months[0] <= start <= months[-1]:
             raise ValidationError(
                 f"events[{k}].start",
                 f"{ev.start} is outside the simulated months {months[0]:%Y-%m}..{months[-1]:%Y-%m}",
+                kind="start_outside_months",
+                values={
+                    "start": ev.start,
+                    "first": f"{months[0]:%Y-%m}",
+                    "last": f"{months[-1]:%Y-%m}",
+                },
             )
         if ev.kind in JOB_LOSS_KINDS:
             w = structure.municipalities.index(ev.municipality)
@@ -98,6 +110,13 @@ def check_events(spec: ScenarioSpec, structure: Structure, months: pd.DatetimeIn
                     f"{used[(w, i)]:.0f} jobs removed in industry {ev.industry} in "
                     f"{ev.municipality}, but only {have:.0f} exist there "
                     "(jobs by workplace, Paavo TP 2017)",
+                    kind="jobs_over_existing",
+                    values={
+                        "removed": round(used[(w, i)]),
+                        "industry": ev.industry,
+                        "municipality": ev.municipality,
+                        "have": round(have),
+                    },
                 )
 
 

@@ -59,9 +59,13 @@ def as_spec(spec: ScenarioSpec | BaseModel | Mapping[str, Any]) -> ScenarioSpec:
         return ScenarioSpec.model_validate(data)
     except pydantic.ValidationError as exc:
         errors = exc.errors()
+        # One refusal of a kind (an unknown municipality code) keeps its kind and values.
+        cause = (errors[0].get("ctx") or {}).get("error") if len(errors) == 1 else None
         raise ValidationError(
             _field(errors[0]["loc"]),
             "; ".join(f"{_field(e['loc'])}: {e['msg']}" for e in errors),
+            kind=getattr(cause, "kind", None),
+            values=getattr(cause, "values", None),
         ) from exc
 
 
@@ -96,6 +100,8 @@ def _check_window(first: pd.Timestamp, registers: xr.Dataset) -> None:
             "start",
             f"{first:%Y-%m} is too early: the baseline needs {BURN_IN} observed months before "
             f"the start, the first possible start is {earliest:%Y-%m}",
+            kind="start_too_early",
+            values={"start": f"{first:%Y-%m}", "burn": BURN_IN, "earliest": f"{earliest:%Y-%m}"},
         )
     ahead = get_settings().scenario.max_horizon_months
     last = latest_observed(registers)
@@ -106,6 +112,13 @@ def _check_window(first: pd.Timestamp, registers: xr.Dataset) -> None:
             f"{first:%Y-%m} is too late: the baseline runs on from the last observed month "
             f"{last:%Y-%m}, at most {ahead} months ahead; the last possible start is "
             f"{latest:%Y-%m}",
+            kind="start_too_late",
+            values={
+                "start": f"{first:%Y-%m}",
+                "last": f"{last:%Y-%m}",
+                "ahead": ahead,
+                "latest": f"{latest:%Y-%m}",
+            },
         )
 
 
@@ -115,7 +128,10 @@ def _resolve_draws_seed(spec: ScenarioSpec, draws: int | None, seed: int | None)
     n = settings.scenario.default_draws if n is None else int(n)
     if not 1 <= n <= settings.scenario.max_draws:
         raise ValidationError(
-            "draws", f"{n} draws is outside 1..{settings.scenario.max_draws} (the configured cap)"
+            "draws",
+            f"{n} draws is outside 1..{settings.scenario.max_draws} (the configured cap)",
+            kind="draws_over_cap",
+            values={"n": n, "max": settings.scenario.max_draws},
         )
     cells = len(geography.members(spec.area)) * spec.horizon_months
     cap = settings.scenario.max_draw_municipality_months
@@ -126,6 +142,8 @@ def _resolve_draws_seed(spec: ScenarioSpec, draws: int | None, seed: int | None)
             f"{spec.horizon_months} months is over the memory cap of {cap:,} simulated "
             f"municipality-months; use at most {cap // cells} draws for {spec.area} and this "
             "horizon",
+            kind="draws_over_memory",
+            values={"n": n, "max": cap // cells, "area": spec.area},
         )
     s = seed if seed is not None else spec.seed
     s = settings.release.seed if s is None else int(s)

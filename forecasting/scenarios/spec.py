@@ -27,7 +27,7 @@ from pydantic import (
 
 from forecasting import geography
 from forecasting.dates import check_month
-from forecasting.errors import UnknownAreaError
+from forecasting.errors import InvalidValueError, UnknownAreaError
 from forecasting.settings import get_settings
 
 #: ``YYYY-MM`` within :data:`forecasting.dates.FIRST_MONTH`..``LAST_MONTH`` (1990-01..2100-12).
@@ -90,9 +90,13 @@ class Event(BaseModel):
         try:
             code = geography.resolve_area(str(value))
         except UnknownAreaError as exc:
-            raise ValueError(str(exc)) from None
+            raise InvalidValueError(str(exc), kind=exc.kind, values=exc.values) from None
         if geography.level_of(code) != "municipality":
-            raise ValueError(f"{value!r} is not a municipality code (an aggregate area)")
+            raise InvalidValueError(
+                f"{value!r} is not a municipality code (an aggregate area)",
+                kind="not_municipality",
+                values={"code": str(value)},
+            )
         return code
 
     @model_validator(mode="after")

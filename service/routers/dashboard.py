@@ -335,7 +335,9 @@ def forecasts(
     if variable not in variables:
         # Else the page drew an empty chart captioned "foo, ...: toteutunut –––".
         raise NotInReleaseError(
-            f"variable {variable!r} is not forecast in this release; one of {', '.join(variables)}"
+            f"variable {variable!r} is not forecast in this release; one of {', '.join(variables)}",
+            kind="variable_not_forecast",
+            values={"variable": variable, "choices": tuple(variables)},
         )
     past = views.history(history, area, variable) if history is not None else []
     band = views.fan(cube, area, variable) if cube is not None else views.Fan([])

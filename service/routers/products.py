@@ -326,6 +326,7 @@ def occupations(
             description=caption,
             chart_id="occupations",
             lang=lang,
+            digits=formats.RATIO_DIGITS,
         )
         if rows
         else None
