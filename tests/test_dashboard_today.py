@@ -4,6 +4,10 @@
 * the population and labour pages linked their comparison downloads with the region and the
   country, which an employment area's release does not hold: both links answered 404, and a
   one-row table was headed "comparison with the region and the country";
+* an interval with a negative bound read ``−86–802`` (a minus sign and a range dash side by
+  side: "Tekniikan alat" on the training page); it is now ``−86 – 802``, and a value that
+  rounds to zero is ``0``, not ``−0``; an observed year's population had the "interval"
+  ``73 210–73 210``;
 
 Fast: the service on a small test release, no browser.
 """
@@ -15,6 +19,8 @@ import re
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.service_data import AREA, MUNICIPALITIES, full_datasets, make_settings, publish
 
@@ -43,6 +49,14 @@ def area_client(tmp_path_factory: pytest.TempPathFactory) -> Any:
     for name in ("population_projection", "labour_supply"):
         ds = datasets[name]
         datasets[name] = ds.sel(area=[a for a in own if a in ds.indexes["area"]])
+    # the base year is observed (31.12.2025): a real release's interval there has no width
+    pop = datasets["population_projection"]
+    total = pop["population_total"].copy()
+    for bound in ("lo80", "hi80", "lo95", "hi95"):
+        total.loc[{"statistic": bound, "time": pop["time"][0]}] = total.sel(
+            statistic="mean", time=pop["time"][0]
+        )
+    datasets["population_projection"] = pop.assign(population_total=total)
     root = tmp_path_factory.mktemp("area_release") / "releases"
     publish(root, datasets)
     url = f"sqlite:///{tmp_path_factory.mktemp('area_alerts') / 'alerts.sqlite'}"
@@ -66,3 +80,68 @@ def test_the_comparison_stays_when_the_release_holds_the_region_and_the_country(
     body = client.get("/population", params={"lang": "fi"}).text
     assert "Vertailu maakuntaan ja koko maahan" in _text(body)
     assert "area=MK10" in " ".join(_links(body))
+
+
+# -- an interval with a negative bound -----------------------------------------------------------
+
+
+def _parse(text: str, lang: str) -> float:
+    """A number as :mod:`service.formats` writes it in ``lang``."""
+    text = text.replace("\xa0", "").replace("\u2212", "-")
+    return float(text.replace(",", "") if lang == "en" else text.replace(",", "."))
+
+
+@given(
+    lo=st.floats(-1e6, 1e6, allow_nan=False),
+    width=st.floats(0, 1e6, allow_nan=False),
+    lang=st.sampled_from(["fi", "sv", "en"]),
+)
+def test_an_interval_reads_back_as_its_two_bounds(lo, width, lang):
+    from service import formats
+
+    hi = lo + width
+    text = formats.interval(lo, hi, lang)
+    negative = round(lo) < 0 or round(hi) < 0
+    a, b = text.split(" – " if negative else "–")
+    assert (_parse(a, lang), _parse(b, lang)) == (round(lo), round(hi))
+    assert (" – " in text) == negative
+
+
+@pytest.mark.parametrize(
+    ("lo", "hi", "lang", "expected"),
+    [
+        (-86.08, 802.3, "fi", "−86 – 802"),  # Tekniikan alat 2026-2030, TA23 (release 12/2026)
+        (2249.4, 3222.0, "fi", "2\xa0249–3\xa0222"),
+        (-1234.0, -12.0, "en", "-1,234 – -12"),
+        (-0.3, 2.0, "fi", "0–2"),  # rounds to zero: no "−0"
+        (float("nan"), 3.0, "fi", "–"),
+    ],
+)
+def test_interval_examples(lo, hi, lang, expected):
+    from service import formats
+
+    assert formats.interval(lo, hi, lang) == expected
+
+
+def test_an_observed_years_population_shows_no_interval(area_client):
+    body = area_client.get("/population", params={"lang": "fi"}).text
+    table = re.search(r'<table id="population-compare">.*?</table>', body, re.S)
+    assert table is not None
+    spans = [s.split("–") for s in re.findall(r'<span class="code">([^<]*)</span>', table.group(0))]
+    # "73 210–73 210" (an observed year) said nothing
+    assert spans and all(a != b for a, b in spans), spans
+
+
+def test_the_pages_write_their_intervals_with_the_interval_format():
+    """Every ``lo–hi`` of the templates goes through ``span`` (no two numbers glued by a
+    dash in a template: the negative bounds of the training need read wrong)."""
+    from pathlib import Path
+
+    from service.routers.dashboard import templates
+
+    folder = Path(templates.env.loader.searchpath[0])
+    glued = {
+        p.name: re.findall(r"\{\{ fmt\([^)]*\) \}\}\s*–\s*\{\{ fmt\(", p.read_text())
+        for p in folder.glob("*.html")
+    }
+    assert not any(glued.values()), glued

@@ -100,6 +100,7 @@ def _formatters(lang: str) -> dict[str, Any]:
     """The template's number and date filters, bound to the page language."""
     return {
         "fmt": lambda value, digits=0: formats.number(value, lang, digits),
+        "span": lambda lo, hi, digits=0: formats.interval(lo, hi, lang, digits),
         "pct": lambda value, digits=1: formats.percent(value, lang, digits),
         "mean": lambda value: formats.mean(value, lang),
         "ratio": lambda value: formats.ratio(value, lang),
