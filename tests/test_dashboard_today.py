@@ -8,6 +8,8 @@
   side: "Tekniikan alat" on the training page); it is now ``−86 – 802``, and a value that
   rounds to zero is ``0``, not ``−0``; an observed year's population had the "interval"
   ``73 210–73 210``;
+* the training page's table for one year (levels summed, so no bounds) had an 80 % column of
+  dashes only;
 
 Fast: the service on a small test release, no browser.
 """
@@ -145,3 +147,21 @@ def test_the_pages_write_their_intervals_with_the_interval_format():
         for p in folder.glob("*.html")
     }
     assert not any(glued.values()), glued
+
+
+# -- the training page's year table --------------------------------------------------------------
+
+
+def test_the_training_year_table_has_no_column_of_dashes(client):
+    """Levels summed (the release's layout) give no bounds: the table drops the column
+    rather than fill it with dashes; the caption says where the intervals are."""
+    body = client.get("/training", params={"lang": "fi", "year": 2030}).text
+    year_table = r"<table[^>]*>\s*<caption>Koulutustarve koulutusaloittain.*?</table>"
+    table = re.search(year_table, body, re.S)
+    assert table is not None
+    cells = re.findall(r'<td class="num">([^<]*)</td>', table.group(0))
+    rows = re.findall(r"<tr>", table.group(0))
+    assert cells and "–" not in cells, cells
+    assert len(cells) == len(rows) - 1  # one number a field (the header row has none)
+    assert "80 %:n väli" not in _text(table.group(0))
+    assert "välit asteittain ovat API:ssa" in _text(table.group(0))
