@@ -13,6 +13,8 @@ True
 ('11,2\\xa0%', '−13\\xa0%')
 >>> mean(0.6, "fi"), mean(0.4, "fi"), ratio(0.6555, "fi")
 ('0,6', '0,4', '0,66')
+>>> signed(150.2, "fi"), signed(-5, "fi"), signed(0.2, "fi")
+('+150', '−5', '0')
 >>> interval(2249.4, 3222.0, "fi"), interval(-86.1, 802.3, "fi")
 ('2\xa0249–3\xa0222', '−86 – 802')
 """
@@ -87,6 +89,12 @@ def interval(lo: Any, hi: Any, lang: str, digits: int = 0) -> str:
     negative = get_minus_sign_symbol(locale_of(lang))
     dash = " – " if a.startswith((negative, "-")) or b.startswith((negative, "-")) else "–"
     return f"{a}{dash}{b}"
+
+
+def signed(value: Any, lang: str, digits: int = 0) -> str:
+    """A change with its sign, ``+150``, ``−5``, ``0`` (a rise is not read as a level)."""
+    text = number(value, lang, digits)
+    return f"+{text}" if not _missing(value) and round(float(value), digits) > 0 else text
 
 
 def percent(value: Any, lang: str, digits: int = 0) -> str:

@@ -91,7 +91,10 @@ TEXT: dict[str, dict[str, str]] = {
             "Alkukuukausi {value} ei ole kuukausi muodossa VVVV-KK (esim. 2026-09)."
         ),
         "presets": "Valmiit skenaariot",
-        "scenario_table": "Tulos vuosittain (mediaani ja 90 %:n vaihteluväli arvonnoista)",
+        "scenario_table": (
+            "Työttömät työnhakijat vuosittain, henkeä: skenaarion mediaani ja 90 %:n "
+            "vaihteluväli arvonnoista, perusura ja muutos perusuraan (mediaani)"
+        ),
         "baseline": "Perusura",
         "change": "Muutos",
         "scenario_file": "skenaarion tulos",
@@ -223,7 +226,10 @@ TEXT: dict[str, dict[str, str]] = {
         ),
         "scenario_start_form": "The start month {value} is not a month YYYY-MM (e.g. 2026-09).",
         "presets": "Preset scenarios",
-        "scenario_table": "Result by year (median and 90 % range over draws)",
+        "scenario_table": (
+            "Unemployed jobseekers by year, persons: the scenario's median and 90 % range "
+            "over draws, the baseline and the change against the baseline (median)"
+        ),
         "baseline": "Baseline",
         "change": "Change",
         "scenario_file": "scenario result",
@@ -356,7 +362,10 @@ TEXT: dict[str, dict[str, str]] = {
         ),
         "scenario_start_form": "Startmånaden {value} är inte en månad ÅÅÅÅ-MM (t.ex. 2026-09).",
         "presets": "Färdiga scenarier",
-        "scenario_table": "Resultat per år (median och 90 % intervall över dragningar)",
+        "scenario_table": (
+            "Arbetslösa arbetssökande per år, personer: scenariots median och 90 % intervall "
+            "över dragningar, grundbanan och förändringen mot grundbanan (median)"
+        ),
         "baseline": "Grundbana",
         "change": "Förändring",
         "scenario_file": "scenariots resultat",

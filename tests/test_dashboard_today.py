@@ -10,6 +10,8 @@
   ``73 210–73 210``;
 * the training page's table for one year (levels summed, so no bounds) had an 80 % column of
   dashes only;
+* the scenario table named no unit and wrote an increase of 150 unemployed against the
+  baseline as ``150`` under "Muutos";
 
 Fast: the service on a small test release, no browser.
 """
@@ -165,3 +167,34 @@ def test_the_training_year_table_has_no_column_of_dashes(client):
     assert len(cells) == len(rows) - 1  # one number a field (the header row has none)
     assert "80 %:n väli" not in _text(table.group(0))
     assert "välit asteittain ovat API:ssa" in _text(table.group(0))
+
+
+# -- the scenario table --------------------------------------------------------------------------
+
+
+def test_the_scenario_table_names_its_unit_and_signs_the_change(client):
+    """300 manufacturing jobs lost in Mäntyharju: the table says what its numbers count and
+    an increase against the baseline reads ``+150``, not ``150`` (a level)."""
+    params = {"run": 1, "municipality": "507", "industry": "C", "jobs": 300, "lang": "fi"}
+    body = client.get("/scenarios", params=params).text
+    table = re.search(r'<table id="scenario-table">.*?</table>', body, re.S)
+    assert table is not None
+    caption = _text(re.search(r"<caption>.*?</caption>", table.group(0), re.S).group(0))
+    assert "Työttömät työnhakijat" in caption and "henkeä" in caption
+    assert "Muutos perusuraan verrattuna" in _text(table.group(0))
+    changes = [
+        re.findall(r'<td class="num">([^<]*)</td>', row)[-1]
+        for row in re.findall(r"<tr><th scope=\"row\">.*?</tr>", table.group(0), re.S)
+    ]
+    assert changes and all(c[:1] in "+−" or c == "0" for c in changes), changes
+    assert any(c.startswith("+") for c in changes)
+
+
+@pytest.mark.parametrize(
+    ("value", "lang", "expected"),
+    [(150.2, "fi", "+150"), (-5.0, "fi", "−5"), (0.2, "fi", "0"), (1234.5, "en", "+1,234")],
+)
+def test_signed_examples(value, lang, expected):
+    from service import formats
+
+    assert formats.signed(value, lang) == expected

@@ -101,6 +101,7 @@ def _formatters(lang: str) -> dict[str, Any]:
     return {
         "fmt": lambda value, digits=0: formats.number(value, lang, digits),
         "span": lambda lo, hi, digits=0: formats.interval(lo, hi, lang, digits),
+        "signed": lambda value, digits=0: formats.signed(value, lang, digits),
         "pct": lambda value, digits=1: formats.percent(value, lang, digits),
         "mean": lambda value: formats.mean(value, lang),
         "ratio": lambda value: formats.ratio(value, lang),
