@@ -12,6 +12,8 @@
   dashes only;
 * the scenario table named no unit and wrote an increase of 150 unemployed against the
   baseline as ``150`` under "Muutos";
+* the unemployment rate's forecast page had no observed line (the registers publish the
+  counts, not the rate), a history download answering 422, and 11.8 % written as ``12``;
 
 Fast: the service on a small test release, no browser.
 """
@@ -198,3 +200,39 @@ def test_signed_examples(value, lang, expected):
     from service import formats
 
     assert formats.signed(value, lang) == expected
+
+
+# -- the unemployment rate's forecast page -------------------------------------------------------
+
+
+def test_the_rates_forecast_page_has_its_history_working_links_and_decimals(client):
+    """The registers publish counts, not the rate the forecasts carry (unemployed / labour
+    force): the page drew no observed line ("toteutunut –––"), its history download asked for
+    a variable the API does not have (422), and 11.8 % was written "12"."""
+    params = {"lang": "fi", "area": "491", "variable": "unemployment_rate"}
+    body = client.get("/forecasts", params=params).text
+    assert "–––" not in _text(body)
+    for link in _links(body):
+        assert client.get(link).status_code == 200, link
+    table = re.search(r"<table>.*?</table>", body, re.S)
+    assert table is not None
+    means = re.findall(r'</time></th><td class="num">([^<]*)</td>', table.group(0))
+    assert means and all(re.fullmatch(r"\d+,\d", m) for m in means), means[:3]
+
+
+def test_the_observed_rate_is_the_forecasts_definition():
+    """Unemployed over the labour force, in per cent, month by month (not the published
+    rate, whose labour force is another statistic's)."""
+    import math
+
+    from service import views
+    from tests.service_data import registers_history
+
+    ds = registers_history()
+    line = views.history(ds, "491", "unemployment_rate")
+    assert len(line) == 72
+    for when, value in line:
+        row = ds.sel(area="491", time=str(when))
+        expected = 100 * float(row["unemployed"]) / float(row["labour_force"])
+        assert (math.isnan(value) and math.isnan(expected)) or value == pytest.approx(expected)
+    assert sum(math.isfinite(v) for _, v in line) > 12

@@ -363,8 +363,10 @@ def forecasts(
         legend=legend(t, band),
         lang=lang,
     )
+    # a variable the registers do not publish (the rate) links the series it is made of
+    observed = list(views.DERIVED.get(variable, (variable,)))
     files = {
-        "history": downloads("/v1/registers/history", lang, area=area, variable=variable),
+        "history": downloads("/v1/registers/history", lang, area=area, variable=observed),
         "forecast": downloads("/v1/registers/forecasts", lang, area=area, variable=variable),
     }
     message = "" if cube is not None else f"{t['not_in_release']}: register_forecasts"
@@ -378,6 +380,8 @@ def forecasts(
         area=area,
         variables=variables,
         variable=variable,
+        # a rate in per cent with a decimal (11,8), counts whole (2 822)
+        digits=1 if variable in views.DERIVED else 0,
         chart=chart if times else None,
         caption=caption,
         points=points,
