@@ -144,6 +144,11 @@ TEXT: dict[str, dict[str, str]] = {
             "{inner} kertaa sadasta ja {outer} %:n väliin {outer} kertaa sadasta. Väli "
             "levenee, mitä pidemmälle ennuste ulottuu."
         ),
+        "spring_title": "Ensi kevät {first}–{last}/{year}",
+        "spring_lead": (
+            "{variable}, {area}: ennusteen keskiarvo kuukausittain ja {inner} %:n väli, "
+            "johon toteutuva luku osuu {inner} kertaa sadasta."
+        ),
         "country_note": (
             "Koko maan luku on kuntien lukujen summa. Tilastokeskuksen julkaisema koko maan "
             "luku on suurempi: siihen lasketaan myös työnhakijat ja avoimet työpaikat, joilla "
@@ -278,6 +283,11 @@ TEXT: dict[str, dict[str, str]] = {
             "How sure the forecast is: by the model, the actual figure falls within the "
             "{inner} % interval {inner} times in 100 and within the {outer} % interval "
             "{outer} times in 100. The interval widens the further ahead the month."
+        ),
+        "spring_title": "Next spring {first}–{last}/{year}",
+        "spring_lead": (
+            "{variable}, {area}: the forecast's mean by month and the {inner} % interval, "
+            "which the actual figure falls within {inner} times in 100."
         ),
         "country_note": (
             "The whole country is the sum of its municipalities. The national figure "
@@ -415,6 +425,11 @@ TEXT: dict[str, dict[str, str]] = {
             "Hur säker prognosen är: enligt modellen hamnar det faktiska talet inom {inner} "
             "%-intervallet {inner} gånger av 100 och inom {outer} %-intervallet {outer} "
             "gånger av 100. Intervallet vidgas ju längre fram månaden ligger."
+        ),
+        "spring_title": "Nästa vår {first}–{last}/{year}",
+        "spring_lead": (
+            "{variable}, {area}: prognosens medelvärde per månad och {inner} %:s intervall, "
+            "där det faktiska talet hamnar {inner} gånger av 100."
         ),
         "country_note": (
             "Hela landet är summan av kommunerna. Statistikcentralens tal för hela landet är "

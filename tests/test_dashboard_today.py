@@ -14,6 +14,8 @@
   baseline as ``150`` under "Muutos";
 * the unemployment rate's forecast page had no observed line (the registers publish the
   counts, not the rate), a history download answering 422, and 11.8 % written as ``12``;
+* the planner's "how many unemployed next spring in Mikkeli, how sure?" had no answer on the
+  forecasts page (only the employment area's April on the start page, else a 42-row table);
 
 Fast: the service on a small test release, no browser.
 """
@@ -236,3 +238,52 @@ def test_the_observed_rate_is_the_forecasts_definition():
         expected = 100 * float(row["unemployed"]) / float(row["labour_force"])
         assert (math.isnan(value) and math.isnan(expected)) or value == pytest.approx(expected)
     assert sum(math.isfinite(v) for _, v in line) > 12
+
+
+# -- next spring on the forecasts page -----------------------------------------------------------
+
+
+def _number(text: str) -> float:
+    return float(re.sub(r"[\s\xa0]", "", text).replace(",", ".").replace("\u2212", "-"))
+
+
+@pytest.mark.parametrize("area", ["491", "TA23"])
+def test_the_forecasts_page_answers_next_spring_with_its_interval(client, area):
+    """ "How many unemployed next spring (3-5/2027) in Mikkeli, how sure?": the page says it
+    for the chosen area, month by month with the 80 % interval, the API's numbers."""
+    body = client.get("/forecasts", params={"lang": "fi", "area": area}).text
+    section = re.search(r'<section id="spring".*?</section>', body, re.S)
+    assert section is not None
+    assert "Ensi kevät 3–5/2027" in _text(section.group(0))
+    found = re.findall(
+        r'<span class="figure">([^<]*)</span><span class="label"><time datetime="([\d-]+)">'
+        r"[^<]*</time>: 80 %:n väli ([^<]*)–([^<]*)</span>",
+        section.group(0),
+    )
+    assert [when for _, when, _, _ in found] == ["2027-03", "2027-04", "2027-05"]
+    api = client.get(
+        "/v1/registers/forecasts",
+        params={"area": area, "variable": "unemployed", "from": "2027-03", "to": "2027-05"},
+    ).json()["data"]
+    for (mean, _, lo, hi), row in zip(found, api, strict=True):
+        assert (_number(mean), _number(lo), _number(hi)) == tuple(
+            round(row[k]) for k in ("mean", "lo80", "hi80")
+        )
+
+
+def test_next_spring_is_the_first_march_to_may_after_the_data():
+    import datetime as dt
+
+    from service.charts import FanPoint
+    from service.routers.dashboard import next_spring
+
+    points = [
+        FanPoint(dt.date(2026 + (m - 1) // 12, (m - 1) % 12 + 1, 1), m, 0, 0, 0, 0)
+        for m in range(3, 30)
+    ]
+    june = [(dt.date(2026, 6, 1), 1.0), (dt.date(2026, 7, 1), float("nan"))]
+    assert [p.time.month for p in next_spring(june, points)] == [3, 4, 5]
+    assert {p.time.year for p in next_spring(june, points)} == {2027}
+    february = [(dt.date(2026, 2, 1), 1.0)]
+    assert {p.time.year for p in next_spring(february, points)} == {2026}
+    assert next_spring([(dt.date(2026, 6, 1), float("nan"))], points) == []
