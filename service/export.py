@@ -39,6 +39,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from forecasting.errors import ValidationError
 from forecasting.io.files import csv_line
+from forecasting.provenance import ATTRIBUTION
 from service import cubes
 from service.i18n_columns import column_label, column_labels
 from service.i18n_products import SOURCES, value_label
@@ -99,6 +100,15 @@ UNIT_LABELS = {
 }
 
 
+#: The attribution (:data:`forecasting.provenance.ATTRIBUTION`, stored in English) in the
+#: reader's language, as the dashboard's footer words it: (fi, sv, en).
+ATTRIBUTION_LABELS = (
+    "Lähde: Tilastokeskus ja KEHA-keskus, StatFin; CC BY 4.0",
+    "Källa: Statistikcentralen och KEHA-centret, StatFin; CC BY 4.0",
+    ATTRIBUTION,
+)
+
+
 def localised_provenance(
     provenance: Sequence[tuple[str, str]], lang: str, ds: Any = None
 ) -> list[tuple[str, str, str]]:
@@ -112,6 +122,8 @@ def localised_provenance(
             value = str(method)
         elif key.partition(" ")[0] == "units" and value in UNIT_LABELS:
             value = UNIT_LABELS[value][_LANG_INDEX.get(lang, 2)]
+        elif key == "source" and value == ATTRIBUTION:
+            value = ATTRIBUTION_LABELS[_LANG_INDEX.get(lang, 2)]
         rows.append((provenance_label(key, lang), value, key))
     return rows
 

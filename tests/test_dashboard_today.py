@@ -16,6 +16,7 @@
   counts, not the rate), a history download answering 422, and 11.8 % written as ``12``;
 * the planner's "how many unemployed next spring in Mikkeli, how sure?" had no answer on the
   forecasts page (only the employment area's April on the start page, else a 42-row table);
+* the XLSX provenance sheet gave its source sentence in English on a Finnish workbook;
 
 Fast: the service on a small test release, no browser.
 """
@@ -287,3 +288,29 @@ def test_next_spring_is_the_first_march_to_may_after_the_data():
     february = [(dt.date(2026, 2, 1), 1.0)]
     assert {p.time.year for p in next_spring(february, points)} == {2026}
     assert next_spring([(dt.date(2026, 6, 1), float("nan"))], points) == []
+
+
+# -- the spreadsheet's provenance sheet ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("fi", "Lähde: Tilastokeskus ja KEHA-keskus, StatFin; CC BY 4.0"),
+        ("sv", "Källa: Statistikcentralen och KEHA-centret, StatFin; CC BY 4.0"),
+        ("en", "Source: Statistics Finland (Tilastokeskus) and KEHA-keskus, StatFin; CC BY 4.0"),
+    ],
+)
+def test_the_workbooks_source_line_is_in_the_readers_language(client, lang, expected):
+    """The education provider's XLSX of training needs: its provenance sheet gave the
+    source sentence in English on a Finnish workbook."""
+    import io
+
+    from openpyxl import load_workbook
+
+    params = {"area": "TA23", "until": 2030, "lang": lang, "format": "xlsx"}
+    r = client.get("/v1/training-needs/cumulative", params=params)
+    assert r.status_code == 200
+    book = load_workbook(io.BytesIO(r.content))
+    about = {row[2]: row[1] for row in book.worksheets[-1].iter_rows(values_only=True)}
+    assert about["source"] == expected
