@@ -328,3 +328,22 @@ def test_a_lower_bound_of_zero_reads_as_suppressed() -> None:
     some = Figure(12.0, "partial", suppressed=1, members=3)
     assert _value(zero, "persons", "fi", w) == w["suppressed"]
     assert _value(some, "persons", "fi", w) == "≥ 12"
+
+
+def test_a_preset_scenario_is_named_by_its_title_in_the_reviews_language() -> None:
+    """The review of 12/2026 listed "mantyharju manufacturing closure" (the preset's id) in
+    a Finnish review; the dashboard names presets by their titles in the page's language."""
+    from forecasting.report.labels import words
+    from forecasting.report.render import _scenario
+    from forecasting.report.review import ScenarioItem
+    from forecasting.scenarios.presets import TITLES
+
+    event = {"kind": "closure", "municipality": "507", "industry": "C", "jobs": 300,
+             "start": "2026-09"}  # fmt: skip
+    preset = ScenarioItem("mantyharju_manufacturing_closure", "A plant closes.", 240.0,
+                          dt.date(2026, 12, 1), (event,))  # fmt: skip
+    for lang in ("fi", "en"):
+        row = _scenario(preset, lang, words(lang))
+        assert row["name"] == TITLES["mantyharju_manufacturing_closure"][lang]
+    own = ScenarioItem("my_own_case", "", None, None, (event,))
+    assert _scenario(own, "fi", words("fi"))["name"] == "my own case"

@@ -90,7 +90,11 @@ def _scenario(s: ScenarioItem, lang: str, w: dict[str, str]) -> dict[str, str]:
         description = s.description if lang == "en" and s.description else ""
         description = description or w["baseline_description"]
     else:
-        name = s.name.replace("_", " ")
+        from forecasting.scenarios.presets import TITLES, preset_title
+
+        # a preset by its title in ``lang`` ("Teollisuuslaitos sulkee Mäntyharjulla ..."),
+        # not its id ("mantyharju manufacturing closure" in a Finnish review)
+        name = preset_title(s.name, lang) if s.name in TITLES else s.name.replace("_", " ")
         described = "; ".join(_event(e, lang, w) for e in s.events)
         description = s.description if lang == "en" and s.description else described + "."
     effect = "–"
