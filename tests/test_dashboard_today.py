@@ -16,7 +16,8 @@
   counts, not the rate), a history download answering 422, and 11.8 % written as ``12``;
 * the planner's "how many unemployed next spring in Mikkeli, how sure?" had no answer on the
   forecasts page (only the employment area's April on the start page, else a 42-row table);
-* the XLSX provenance sheet gave its source sentence in English on a Finnish workbook;
+* the XLSX provenance sheet gave its source sentence in English on a Finnish workbook, and a
+  Finnish workbook's sheets were "data", "columns" and "provenance";
 
 Fast: the service on a small test release, no browser.
 """
@@ -314,3 +315,22 @@ def test_the_workbooks_source_line_is_in_the_readers_language(client, lang, expe
     book = load_workbook(io.BytesIO(r.content))
     about = {row[2]: row[1] for row in book.worksheets[-1].iter_rows(values_only=True)}
     assert about["source"] == expected
+
+
+@pytest.mark.parametrize(
+    ("lang", "sheets"),
+    [
+        ("fi", ["Tiedot", "Sarakkeet", "Lähteet ja menetelmä"]),
+        ("sv", ["Data", "Kolumner", "Källor och metod"]),
+        ("en", ["data", "columns", "provenance"]),
+    ],
+)
+def test_the_workbooks_sheets_are_named_in_the_readers_language(client, lang, sheets):
+    """A Finnish workbook had sheets "data", "columns" and "provenance"."""
+    import io
+
+    from openpyxl import load_workbook
+
+    params = {"area": "TA23", "year": 2030, "lang": lang, "format": "xlsx"}
+    book = load_workbook(io.BytesIO(client.get("/v1/training-needs", params=params).content))
+    assert book.sheetnames == sheets
