@@ -18,6 +18,7 @@
   forecasts page (only the employment area's April on the start page, else a 42-row table);
 * the XLSX provenance sheet gave its source sentence in English on a Finnish workbook, and a
   Finnish workbook's sheets were "data", "columns" and "provenance";
+* the scenario page listed the release's preset scenarios as bare titles, nothing to open;
 
 Fast: the service on a small test release, no browser.
 """
@@ -334,3 +335,24 @@ def test_the_workbooks_sheets_are_named_in_the_readers_language(client, lang, sh
     params = {"area": "TA23", "year": 2030, "lang": lang, "format": "xlsx"}
     book = load_workbook(io.BytesIO(client.get("/v1/training-needs", params=params).content))
     assert book.sheetnames == sheets
+
+
+# -- the preset scenarios ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv"])
+def test_each_preset_scenario_can_be_opened(client, lang):
+    """The scenario page listed the release's presets ("Teollisuuslaitos sulkee
+    Mäntyharjulla") as bare titles: nothing to click. Each has its stored result to
+    download, that preset's rows only."""
+    body = client.get("/scenarios", params={"lang": lang}).text
+    section = body[body.index('id="presets-h"') :]
+    items = re.findall(r'<li data-preset="([a-z_]+)">(.*?)</li>', section, re.S)
+    assert len(items) == 2
+    for preset, item in items:
+        links = _links(item)
+        assert len(links) == 2 and any("format=xlsx" in link for link in links)
+        csv = client.get(next(link for link in links if "format=csv-fi" in link))
+        assert csv.status_code == 200
+        lines = csv.text.lstrip("\ufeff").splitlines()
+        assert len(lines) > 1 and all(line.startswith(f"{preset};") for line in lines[1:])

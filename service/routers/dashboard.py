@@ -584,14 +584,25 @@ def _scenarios_page(
     )
 
 
-def _preset_names(context: Any, lang: str) -> list[tuple[str, str]]:
-    """The release's preset scenarios as (id, human name in ``lang``)."""
+def _preset_names(context: Any, lang: str) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """The release's preset scenarios as (id, human name in ``lang``, downloads): each
+    preset's stored result, the unemployed and the change against the baseline by area and
+    month (:data:`SCENARIO_TABLE_VARIABLES`), so a listed preset can be opened, not only
+    read as a title."""
     cube = _dataset(context, "scenarios")
     if cube is None or "scenario" not in cube.dims:
         return []
     from forecasting.scenarios.presets import preset_title  # the engine's package: lazily
 
-    return [(str(s), preset_title(str(s), lang)) for s in cube["scenario"].values]
+    variables = [v for v in SCENARIO_TABLE_VARIABLES if v in cube.data_vars]
+    return [
+        (
+            str(s),
+            preset_title(str(s), lang),
+            downloads("/v1/scenarios", lang, scenario=str(s), variable=variables),
+        )
+        for s in cube["scenario"].values
+    ]
 
 
 def _first_forecast_month(context: Any) -> str:
