@@ -19,6 +19,7 @@
 * the XLSX provenance sheet gave its source sentence in English on a Finnish workbook, and a
   Finnish workbook's sheets were "data", "columns" and "provenance";
 * the scenario page listed the release's preset scenarios as bare titles, nothing to open;
+* the start page headed the registers of 6/2026 "Tilanne nyt" (the situation now) in 12/2026;
 
 Fast: the service on a small test release, no browser.
 """
@@ -356,3 +357,14 @@ def test_each_preset_scenario_can_be_opened(client, lang):
         assert csv.status_code == 200
         lines = csv.text.lstrip("\ufeff").splitlines()
         assert len(lines) > 1 and all(line.startswith(f"{preset};") for line in lines[1:])
+
+
+# -- the start page's headline ------------------------------------------------------------------
+
+
+def test_the_start_page_does_not_call_six_month_old_figures_now(client):
+    """In 12/2026 the headline said "Tilanne nyt (6/2026)": the registers' latest month is
+    not "now" when the next one is overdue; the heading says what it is."""
+    text = _text(client.get("/", params={"lang": "fi"}).text)
+    assert "Tilanne nyt" not in text
+    assert "Uusimmat luvut (6/2026)" in text
