@@ -20,6 +20,7 @@
   Finnish workbook's sheets were "data", "columns" and "provenance";
 * the scenario page listed the release's preset scenarios as bare titles, nothing to open;
 * the start page headed the registers of 6/2026 "Tilanne nyt" (the situation now) in 12/2026;
+* the alert "the occupation statistics are out of date" linked the unemployed forecast chart;
 
 Fast: the service on a small test release, no browser.
 """
@@ -368,3 +369,37 @@ def test_the_start_page_does_not_call_six_month_old_figures_now(client):
     text = _text(client.get("/", params={"lang": "fi"}).text)
     assert "Tilanne nyt" not in text
     assert "Uusimmat luvut (6/2026)" in text
+
+
+# -- the alerts page's chart links ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "page"),
+    [("occupations", "/occupations?"), ("registers", "/forecasts?"), (None, "/forecasts?")],
+)
+def test_a_stale_data_alert_links_the_page_of_its_source(source, page):
+    """Leadership's critical alert of 12/2026, "the occupation statistics are 38 months
+    old", opened the unemployed forecast chart; it opens the occupations page."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from forecasting.alerts.explain import explain
+    from service import alert_page
+
+    numbers = {"age_months": 38.0, "max_age_months": 2.0, "last_month": "2023-10-01"}
+    if source is not None:
+        numbers["source"] = source
+    explanation = explain("stale_data", "TA23", dt.datetime(2026, 12, 1), dict(numbers))
+    fields = {"id": 1, "rule": "stale_data", "area": "TA23", "severity": "critical",
+              "state": "firing", "title": "stale_data: Mikkelin seutu (TA23)"}  # fmt: skip
+    detail = SimpleNamespace(
+        **fields,
+        explanation=explanation,
+        fired_at=dt.date(2026, 12, 1),
+        first_seen=dt.date(2026, 12, 1),
+        last_evaluated=dt.date(2026, 12, 1),
+        model_dump=lambda: {**fields, "explanation": explanation},
+    )
+    url = alert_page.alert_item(detail, "fi", ["unemployed"])["chart_url"]
+    assert url.startswith(page) and "area=TA23" in url, url
