@@ -21,6 +21,7 @@
 * the scenario page listed the release's preset scenarios as bare titles, nothing to open;
 * the start page headed the registers of 6/2026 "Tilanne nyt" (the situation now) in 12/2026;
 * the alert "the occupation statistics are out of date" linked the unemployed forecast chart;
+* every forecast download was ``register_forecasts.xlsx``, whichever area and release;
 
 Fast: the service on a small test release, no browser.
 """
@@ -403,3 +404,26 @@ def test_a_stale_data_alert_links_the_page_of_its_source(source, page):
     )
     url = alert_page.alert_item(detail, "fi", ["unemployed"])["chart_url"]
     assert url.startswith(page) and "area=TA23" in url, url
+
+
+# -- download file names -------------------------------------------------------------------------
+
+
+def test_a_download_is_named_by_its_product_area_and_release_day(client):
+    """Mikkeli's and the area's forecast both arrived as ``register_forecasts.xlsx``."""
+    release = client.get("/v1/releases").json()["current"]
+    names = {}
+    for area in ("491", "TA23"):
+        for fmt in ("xlsx", "csv-fi"):
+            params = {"area": area, "variable": "unemployed", "lang": "fi", "format": fmt}
+            r = client.get("/v1/registers/forecasts", params=params)
+            found = re.search(r'filename="([^"]+)"', r.headers["content-disposition"])
+            assert found is not None
+            names[area, fmt] = found.group(1)
+    ext = {"xlsx": "xlsx", "csv-fi": "csv"}
+    for (area, fmt), name in names.items():
+        assert name == f"register_forecasts_{area}_{release[:8]}.{ext[fmt]}"
+    both = client.get("/v1/registers/forecasts", params={"format": "xlsx", "area": ["491", "507"]})
+    assert re.search(
+        r'filename="register_forecasts_\d{8}\.xlsx"', both.headers["content-disposition"]
+    )
