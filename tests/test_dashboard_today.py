@@ -22,6 +22,7 @@
 * the start page headed the registers of 6/2026 "Tilanne nyt" (the situation now) in 12/2026;
 * the alert "the occupation statistics are out of date" linked the unemployed forecast chart;
 * every forecast download was ``register_forecasts.xlsx``, whichever area and release;
+* the forecasts page opened on Hirvensalmi, the first municipality, not the Mikkeli region;
 
 Fast: the service on a small test release, no browser.
 """
@@ -427,3 +428,11 @@ def test_a_download_is_named_by_its_product_area_and_release_day(client):
     assert re.search(
         r'filename="register_forecasts_\d{8}\.xlsx"', both.headers["content-disposition"]
     )
+
+
+def test_the_forecasts_menu_entry_shows_the_default_area(client):
+    """ "Ennusteet" in the menu opened Hirvensalmi (the area's first municipality by code,
+    75 unemployed), not the Mikkeli region the service is for."""
+    body = client.get("/forecasts", params={"lang": "fi"}).text
+    assert "<h1>Ennusteet: Mikkelin seutu</h1>" in body
+    assert '<option value="TA23" selected>' in body

@@ -330,7 +330,8 @@ def forecasts(
     t = texts(lang)
     default = _default_area(context)
     choices = _area_choices(default, lang)
-    area = geography.resolve_area(area) if area else geography.members(default)[0]
+    # the employment area the service is for (its first municipality, Hirvensalmi, said little)
+    area = geography.resolve_area(area) if area else default
     history = _dataset(context, "registers_history")
     cube = _dataset(context, "register_forecasts")
     variables = views.forecast_variables(cube) if cube is not None else ["unemployed", "vacancies"]
