@@ -97,14 +97,15 @@ def signed(value: Any, lang: str, digits: int = 0) -> str:
     return f"+{text}" if not _missing(value) and round(float(value), digits) > 0 else text
 
 
-def percent(value: Any, lang: str, digits: int = 0) -> str:
-    """A value already in per cent (``11.23`` -> ``11,2 %``; en ``11.2%``)."""
+def percent(value: Any, lang: str, digits: int = 0, signed: bool = False) -> str:
+    """A value already in per cent (``11.23`` -> ``11,2 %``; en ``11.2%``); ``signed``: a
+    change, with ``+`` when it rises (``+4,3 %``)."""
     if _missing(value):
         return MISSING
-    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
-    text = format_decimal(round(float(value), digits) + 0.0, format=pattern, locale=locale_of(lang))
-    sign = "\xa0%" if lang in ("fi", "sv") else "%"
-    return _minus(text, lang) + sign
+    text = number(value, lang, digits)
+    if signed and round(float(value), digits) > 0:
+        text = "+" + text
+    return text + ("\xa0%" if lang in ("fi", "sv") else "%")
 
 
 def month(value: dt.date | None, lang: str = "fi") -> str:

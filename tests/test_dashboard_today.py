@@ -23,6 +23,8 @@
 * the alert "the occupation statistics are out of date" linked the unemployed forecast chart;
 * every forecast download was ``register_forecasts.xlsx``, whichever area and release;
 * the forecasts page opened on Hirvensalmi, the first municipality, not the Mikkeli region;
+* change columns (map, jobs, labour force) wrote a rise without its sign: ``2,4`` beside
+  ``−0,8``;
 
 Fast: the service on a small test release, no browser.
 """
@@ -436,3 +438,27 @@ def test_the_forecasts_menu_entry_shows_the_default_area(client):
     body = client.get("/forecasts", params={"lang": "fi"}).text
     assert "<h1>Ennusteet: Mikkelin seutu</h1>" in body
     assert '<option value="TA23" selected>' in body
+
+
+# -- changes carry their sign --------------------------------------------------------------------
+
+
+def _column(table: str, index: int) -> list[str]:
+    rows = re.findall(r"<tr[^>]*><th scope=\"row\">.*?</tr>", table, re.S)
+    return [re.findall(r'<td class="num">([^<]*)</td>', row)[index] for row in rows]
+
+
+@pytest.mark.parametrize(
+    ("page", "table_id", "column"),
+    [("/map", "map-table", -1), ("/labour", None, -1), ("/jobs", None, -1)],
+)
+def test_a_change_column_says_rise_or_fall(client, page, table_id, column):
+    """The map's "Muutos, %-yks." read ``2,4`` for a rise of 2.4 points beside ``−0,8``; the
+    labour-force and jobs comparisons and the jobs table likewise."""
+    body = client.get(page, params={"lang": "fi"}).text
+    pattern = rf'<table id="{table_id}">.*?</table>' if table_id else r"<table>.*?</table>"
+    tables = re.findall(pattern, body, re.S)
+    assert tables
+    changes = [c for table in tables for c in _column(table, column)]
+    numbers = [c for c in changes if c not in ("–", "")]
+    assert numbers and all(re.match(r"[+−]|0(,0)?(\xa0%)?$", c) for c in numbers), numbers

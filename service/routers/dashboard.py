@@ -103,6 +103,7 @@ def _formatters(lang: str) -> dict[str, Any]:
         "span": lambda lo, hi, digits=0: formats.interval(lo, hi, lang, digits),
         "signed": lambda value, digits=0: formats.signed(value, lang, digits),
         "pct": lambda value, digits=1: formats.percent(value, lang, digits),
+        "spct": lambda value, digits=1: formats.percent(value, lang, digits, signed=True),
         "mean": lambda value: formats.mean(value, lang),
         "ratio": lambda value: formats.ratio(value, lang),
         "month": lambda value: formats.month(value, lang),
