@@ -154,9 +154,9 @@ def test_the_pages_write_their_intervals_with_the_interval_format():
     dash in a template: the negative bounds of the training need read wrong)."""
     from pathlib import Path
 
-    from service.routers.dashboard import templates
+    import service.routers.dashboard as dashboard
 
-    folder = Path(templates.env.loader.searchpath[0])
+    folder = Path(dashboard.__file__).resolve().parent.parent / "templates"
     glued = {
         p.name: re.findall(r"\{\{ fmt\([^)]*\) \}\}\s*–\s*\{\{ fmt\(", p.read_text())
         for p in folder.glob("*.html")
@@ -192,7 +192,9 @@ def test_the_scenario_table_names_its_unit_and_signs_the_change(client):
     body = client.get("/scenarios", params=params).text
     table = re.search(r'<table id="scenario-table">.*?</table>', body, re.S)
     assert table is not None
-    caption = _text(re.search(r"<caption>.*?</caption>", table.group(0), re.S).group(0))
+    found = re.search(r"<caption>.*?</caption>", table.group(0), re.S)
+    assert found is not None
+    caption = _text(found.group(0))
     assert "Työttömät työnhakijat" in caption and "henkeä" in caption
     assert "Muutos perusuraan verrattuna" in _text(table.group(0))
     changes = [
