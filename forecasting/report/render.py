@@ -197,6 +197,9 @@ def view(review: MonthlyReview, lang: str) -> dict[str, Any]:
         "headline": [_row(r, lang, w) for r in review.headline],
         "groups": [_row(r, lang, w) for r in review.groups],
         "occupations": occupations,
+        # every group a lower bound (10/2023: suppressed cells): no ratio to show, no column
+        # of dashes
+        "tightness_shown": any(r.tightness is not None for r in review.occupations),
         "occupations_note": w["occupations_note"].format(
             where=where, month=_month(review.occupations_month)
         )
