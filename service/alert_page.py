@@ -33,16 +33,26 @@ def rule_title(rule: str, lang: str) -> str:
 RULE_PAGES = {"working_age_decline": "/population", "occupation_shortage": "/occupations"}
 
 
-def chart_url(area: str, rule: str, lang: str, variables: Sequence[str]) -> str:
+#: A stale source (``stale_data``'s ``source``) other than the registers: the page showing it.
+SOURCE_PAGES = {"occupations": "/occupations", "population_totals": "/population"}
+
+
+def chart_url(
+    area: str, rule: str, lang: str, variables: Sequence[str], source: str | None = None
+) -> str:
     """The page charting what the alert is about, at the chart: the population page for the
-    working-age decline, the occupations page for an occupation's shortage, else the
-    forecasts page of the alert's area and series.
+    working-age decline, the occupations page for an occupation's shortage or for stale
+    occupation statistics (``source``, :data:`SOURCE_PAGES`), else the forecasts page of the
+    alert's area and series.
 
     The series is the rule's registered ``series`` when the release forecasts it, else
     ``unemployed`` (every release forecasts it).
     """
-    if rule in RULE_PAGES:
-        return f"{RULE_PAGES[rule]}?{urlencode({'lang': lang, 'area': area})}#{CHART_ANCHOR}"
+    page = RULE_PAGES.get(rule) or (
+        SOURCE_PAGES.get(source or "") if rule == "stale_data" else None
+    )
+    if page is not None:
+        return f"{page}?{urlencode({'lang': lang, 'area': area})}#{CHART_ANCHOR}"
     entry = registered().get(rule)
     series = entry.series if entry is not None and entry.series else "unemployed"
     variable = series if series in variables else "unemployed"
@@ -67,7 +77,9 @@ def alert_item(detail: Any, lang: str, variables: Sequence[str]) -> dict[str, An
         "summary": explanation.get(f"summary_{lang}") or _summary(detail, parts["title"], lang),
         "text": _text(detail, explanation, parts, lang),
         "rule_title": rule_title(detail.rule, lang),
-        "chart_url": chart_url(detail.area, detail.rule, lang, variables),
+        "chart_url": chart_url(
+            detail.area, detail.rule, lang, variables, str(numbers.get("source") or "")
+        ),
         "when": _when(detail),
         "events": explanation.get("events", []),
     }

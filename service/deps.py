@@ -8,6 +8,7 @@ and turns a :class:`~service.cubes.Selection` into a JSON page or a streamed CSV
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -186,6 +187,20 @@ def export_provenance(prov: Provenance, total: int, ds: Any = None) -> list[tupl
     return rows
 
 
+def download_name(sel: cubes.Selection, prov: Provenance) -> str:
+    """A spreadsheet download's file name: the product, its one area when the selection has
+    one, and the release's day (``register_forecasts_491_20261207``), so a planner's second
+    download (another municipality, next month's release) does not arrive as
+    ``register_forecasts (1).xlsx``."""
+    parts = [sel.name]
+    if "area" in sel.ds.dims and sel.ds.sizes["area"] == 1:
+        parts.append(str(sel.ds["area"].values[0]))
+    day = str(prov.release_id or "")[:8]
+    if day.isdigit():
+        parts.append(day)
+    return re.sub(r"[^A-Za-z0-9_-]", "", "_".join(parts))
+
+
 class DataQuery:
     """What every data route takes: release, paging, format and language.
 
@@ -265,13 +280,15 @@ class DataQuery:
         return body
 
     def download(self, sel: cubes.Selection, prov: Provenance, headers: dict[str, str]) -> Any:
-        """Every row of ``sel`` as ``csv-fi`` or ``xlsx`` (:mod:`service.export`), unpaged."""
+        """Every row of ``sel`` as ``csv-fi`` or ``xlsx`` (:mod:`service.export`), unpaged,
+        in a file named by :func:`download_name`."""
         from service import export
 
         headers = {k: v for k, v in headers.items() if k != "Link"}
+        stem = download_name(sel, prov)
         if self.export == "xlsx":
             body = export.xlsx_bytes(sel, self.lang, export_provenance(prov, sel.total, sel.ds))
-            disposition = f'attachment; filename="{sel.name}.xlsx"'
+            disposition = f'attachment; filename="{stem}.xlsx"'
             return Response(
                 body,
                 media_type=export.XLSX_MEDIA_TYPE,
@@ -281,7 +298,7 @@ class DataQuery:
         return StreamingResponse(
             export.csv_fi_chunks(sel, self.lang),
             media_type=export.CSV_FI_MEDIA_TYPE,
-            headers={**headers, "Content-Disposition": f'attachment; filename="{sel.name}.csv"'},
+            headers={**headers, "Content-Disposition": f'attachment; filename="{stem}.csv"'},
         )
 
     def respond_records(

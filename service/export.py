@@ -8,13 +8,14 @@ of an Excel sheet) and carry the same columns and values as the JSON rows
   cells, decimal comma, text cells neutralised against formulas
   (:func:`forecasting.io.files.csv_line`). No ``#`` preamble (Excel would show it as rows);
   the provenance is in the response headers.
-* ``xlsx``: sheet ``data`` (bold header row frozen above the rows, ``time`` as real dates,
+* ``xlsx``: the data sheet (bold header row frozen above the rows, ``time`` as real dates,
   numbers stored in full but shown as ``#,##0.0`` (a column of whole numbers as ``#,##0``),
-  shares (``*_share``) as percentages),
-  sheet ``columns`` (each heading and its API column name) and sheet ``provenance`` (the
-  field in the reader's language, its value, the API's key; the method in the reader's
-  language where the product has it). Text that a spreadsheet would take for a formula or an
-  error code stays text.
+  shares (``*_share``) as percentages), the columns sheet (each heading and its API column
+  name) and the provenance sheet (the field in the reader's language, its value, the API's
+  key; the method in the reader's language where the product has it), named in the reader's
+  language (:data:`SHEET_NAMES`: ``Tiedot``, ``Sarakkeet``, ``Lähteet ja menetelmä``; in
+  English ``data``, ``columns``, ``provenance``). Text that a spreadsheet would take for a
+  formula or an error code stays text.
 
 Both are for people, so the column headings (:func:`service.i18n_columns.column_labels`) and
 the text values of the cells (flags such as ``replacement_share_flag``, the status meanings)
@@ -39,6 +40,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from forecasting.errors import ValidationError
 from forecasting.io.files import csv_line
+from forecasting.provenance import ATTRIBUTION
 from service import cubes
 from service.i18n_columns import column_label, column_labels
 from service.i18n_products import SOURCES, value_label
@@ -72,6 +74,18 @@ PROVENANCE_LABELS = {
     "data_through": ("Tietojen ajankohta", "Uppgifternas tidpunkt", "Data as of"),
 }
 _LANG_INDEX = {"fi": 0, "sv": 1, "en": 2}
+#: The workbook's sheets in the reader's language: (data, column headings, provenance) per
+#: fi, sv, en (English keeps the names the workbook always had).
+SHEET_NAMES = (
+    ("Tiedot", "Sarakkeet", "Lähteet ja menetelmä"),
+    ("Data", "Kolumner", "Källor och metod"),
+    ("data", "columns", "provenance"),
+)
+
+
+def sheet_names(lang: str) -> tuple[str, str, str]:
+    """The names of the data, columns and provenance sheets in ``lang``."""
+    return SHEET_NAMES[_LANG_INDEX.get(lang, 2)]
 
 
 def provenance_label(key: str, lang: str) -> str:
@@ -99,6 +113,15 @@ UNIT_LABELS = {
 }
 
 
+#: The attribution (:data:`forecasting.provenance.ATTRIBUTION`, stored in English) in the
+#: reader's language, as the dashboard's footer words it: (fi, sv, en).
+ATTRIBUTION_LABELS = (
+    "Lähde: Tilastokeskus ja KEHA-keskus, StatFin; CC BY 4.0",
+    "Källa: Statistikcentralen och KEHA-centret, StatFin; CC BY 4.0",
+    ATTRIBUTION,
+)
+
+
 def localised_provenance(
     provenance: Sequence[tuple[str, str]], lang: str, ds: Any = None
 ) -> list[tuple[str, str, str]]:
@@ -112,6 +135,8 @@ def localised_provenance(
             value = str(method)
         elif key.partition(" ")[0] == "units" and value in UNIT_LABELS:
             value = UNIT_LABELS[value][_LANG_INDEX.get(lang, 2)]
+        elif key == "source" and value == ATTRIBUTION:
+            value = ATTRIBUTION_LABELS[_LANG_INDEX.get(lang, 2)]
         rows.append((provenance_label(key, lang), value, key))
     return rows
 
@@ -231,10 +256,12 @@ def _header(ws: WriteOnlyWorksheet, headings: Sequence[str]) -> None:
 def xlsx_bytes(
     sel: cubes.Selection, lang: str, provenance: Sequence[tuple[str, str]], chunk: int = 5000
 ) -> bytes:
-    """Every row of ``sel`` as an XLSX workbook (sheets ``data``, ``columns``, ``provenance``)."""
+    """Every row of ``sel`` as an XLSX workbook: the rows, each heading beside its API column
+    name, and the provenance, on sheets named in ``lang`` (:func:`sheet_names`)."""
     check_size(sel)
+    names_of = sheet_names(lang)
     book = Workbook(write_only=True)
-    data = book.create_sheet("data")
+    data = book.create_sheet(names_of[0])
     start, total, first = 0, sel.total, True
     while first or start < total:
         names, body = localised_rows(sel, start, min(chunk, total - start), lang)
@@ -252,10 +279,10 @@ def xlsx_bytes(
             )
         first = False
         start += chunk
-    headings = book.create_sheet("columns")
+    headings = book.create_sheet(names_of[1])
     for heading, name in columns:
         headings.append([_cell(headings, heading, False), _cell(headings, name, False)])
-    about = book.create_sheet("provenance")
+    about = book.create_sheet(names_of[2])
     about.column_dimensions["A"].width = 36
     about.column_dimensions["B"].width = 60
     for label, value, key in localised_provenance(provenance, lang, sel.ds):

@@ -13,6 +13,10 @@ True
 ('11,2\\xa0%', '−13\\xa0%')
 >>> mean(0.6, "fi"), mean(0.4, "fi"), ratio(0.6555, "fi")
 ('0,6', '0,4', '0,66')
+>>> signed(150.2, "fi"), signed(-5, "fi"), signed(0.2, "fi")
+('+150', '−5', '0')
+>>> interval(2249.4, 3222.0, "fi"), interval(-86.1, 802.3, "fi")
+('2\xa0249–3\xa0222', '−86 – 802')
 """
 
 from __future__ import annotations
@@ -53,7 +57,8 @@ def number(value: Any, lang: str, digits: int = 0) -> str:
     if _missing(value):
         return MISSING
     pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
-    text = format_decimal(round(float(value), digits), format=pattern, locale=locale_of(lang))
+    # + 0.0: a value that rounds to zero is written 0, never −0
+    text = format_decimal(round(float(value), digits) + 0.0, format=pattern, locale=locale_of(lang))
     return _minus(text, lang)
 
 
@@ -74,14 +79,33 @@ def ratio(value: Any, lang: str) -> str:
     return number(value, lang, RATIO_DIGITS)
 
 
-def percent(value: Any, lang: str, digits: int = 0) -> str:
-    """A value already in per cent (``11.23`` -> ``11,2 %``; en ``11.2%``)."""
+def interval(lo: Any, hi: Any, lang: str, digits: int = 0) -> str:
+    """A range of two numbers, ``2 249–3 222``; with a negative bound the dash is spaced,
+    ``−86 – 802`` (``−86–802`` reads as one number or as "from −86 to −802"). A missing
+    bound makes the whole range a dash."""
+    if _missing(lo) or _missing(hi):
+        return MISSING
+    a, b = number(lo, lang, digits), number(hi, lang, digits)
+    negative = get_minus_sign_symbol(locale_of(lang))
+    dash = " – " if a.startswith((negative, "-")) or b.startswith((negative, "-")) else "–"
+    return f"{a}{dash}{b}"
+
+
+def signed(value: Any, lang: str, digits: int = 0) -> str:
+    """A change with its sign, ``+150``, ``−5``, ``0`` (a rise is not read as a level)."""
+    text = number(value, lang, digits)
+    return f"+{text}" if not _missing(value) and round(float(value), digits) > 0 else text
+
+
+def percent(value: Any, lang: str, digits: int = 0, signed: bool = False) -> str:
+    """A value already in per cent (``11.23`` -> ``11,2 %``; en ``11.2%``); ``signed``: a
+    change, with ``+`` when it rises (``+4,3 %``)."""
     if _missing(value):
         return MISSING
-    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
-    text = format_decimal(round(float(value), digits), format=pattern, locale=locale_of(lang))
-    sign = "\xa0%" if lang in ("fi", "sv") else "%"
-    return _minus(text, lang) + sign
+    text = number(value, lang, digits)
+    if signed and round(float(value), digits) > 0:
+        text = "+" + text
+    return text + ("\xa0%" if lang in ("fi", "sv") else "%")
 
 
 def month(value: dt.date | None, lang: str = "fi") -> str:

@@ -91,7 +91,10 @@ TEXT: dict[str, dict[str, str]] = {
             "Alkukuukausi {value} ei ole kuukausi muodossa VVVV-KK (esim. 2026-09)."
         ),
         "presets": "Valmiit skenaariot",
-        "scenario_table": "Tulos vuosittain (mediaani ja 90 %:n vaihteluväli arvonnoista)",
+        "scenario_table": (
+            "Työttömät työnhakijat vuosittain, henkeä: skenaarion mediaani ja 90 %:n "
+            "vaihteluväli arvonnoista, perusura ja muutos perusuraan (mediaani)"
+        ),
         "baseline": "Perusura",
         "change": "Muutos",
         "scenario_file": "skenaarion tulos",
@@ -140,6 +143,11 @@ TEXT: dict[str, dict[str, str]] = {
             "Miten varma ennuste on: mallin mukaan toteutuva luku osuu {inner} %:n väliin "
             "{inner} kertaa sadasta ja {outer} %:n väliin {outer} kertaa sadasta. Väli "
             "levenee, mitä pidemmälle ennuste ulottuu."
+        ),
+        "spring_title": "Ensi kevät {first}–{last}/{year}",
+        "spring_lead": (
+            "{variable}, {area}: ennusteen keskiarvo kuukausittain ja {inner} %:n väli, "
+            "johon toteutuva luku osuu {inner} kertaa sadasta."
         ),
         "country_note": (
             "Koko maan luku on kuntien lukujen summa. Tilastokeskuksen julkaisema koko maan "
@@ -223,7 +231,10 @@ TEXT: dict[str, dict[str, str]] = {
         ),
         "scenario_start_form": "The start month {value} is not a month YYYY-MM (e.g. 2026-09).",
         "presets": "Preset scenarios",
-        "scenario_table": "Result by year (median and 90 % range over draws)",
+        "scenario_table": (
+            "Unemployed jobseekers by year, persons: the scenario's median and 90 % range "
+            "over draws, the baseline and the change against the baseline (median)"
+        ),
         "baseline": "Baseline",
         "change": "Change",
         "scenario_file": "scenario result",
@@ -272,6 +283,11 @@ TEXT: dict[str, dict[str, str]] = {
             "How sure the forecast is: by the model, the actual figure falls within the "
             "{inner} % interval {inner} times in 100 and within the {outer} % interval "
             "{outer} times in 100. The interval widens the further ahead the month."
+        ),
+        "spring_title": "Next spring {first}–{last}/{year}",
+        "spring_lead": (
+            "{variable}, {area}: the forecast's mean by month and the {inner} % interval, "
+            "which the actual figure falls within {inner} times in 100."
         ),
         "country_note": (
             "The whole country is the sum of its municipalities. The national figure "
@@ -356,7 +372,10 @@ TEXT: dict[str, dict[str, str]] = {
         ),
         "scenario_start_form": "Startmånaden {value} är inte en månad ÅÅÅÅ-MM (t.ex. 2026-09).",
         "presets": "Färdiga scenarier",
-        "scenario_table": "Resultat per år (median och 90 % intervall över dragningar)",
+        "scenario_table": (
+            "Arbetslösa arbetssökande per år, personer: scenariots median och 90 % intervall "
+            "över dragningar, grundbanan och förändringen mot grundbanan (median)"
+        ),
         "baseline": "Grundbana",
         "change": "Förändring",
         "scenario_file": "scenariots resultat",
@@ -406,6 +425,11 @@ TEXT: dict[str, dict[str, str]] = {
             "Hur säker prognosen är: enligt modellen hamnar det faktiska talet inom {inner} "
             "%-intervallet {inner} gånger av 100 och inom {outer} %-intervallet {outer} "
             "gånger av 100. Intervallet vidgas ju längre fram månaden ligger."
+        ),
+        "spring_title": "Nästa vår {first}–{last}/{year}",
+        "spring_lead": (
+            "{variable}, {area}: prognosens medelvärde per månad och {inner} %:s intervall, "
+            "där det faktiska talet hamnar {inner} gånger av 100."
         ),
         "country_note": (
             "Hela landet är summan av kommunerna. Statistikcentralens tal för hela landet är "

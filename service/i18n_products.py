@@ -102,7 +102,7 @@ WORDS = {
     "no_data": ("ei tietoa", "uppgift saknas", "no data"),
     "outside_release": ("ei mukana julkaisussa", "ingår inte i publiceringen", "not in the release"),
     "map_outside_desc": ("Harmaa: kunta ei ole mukana julkaisussa.", "Grå: kommunen ingår inte i publiceringen.", "Grey: the municipality is not in the release."),
-    "headline": ("Tilanne nyt", "Läget nu", "The situation now"),
+    "headline": ("Uusimmat luvut", "De senaste siffrorna", "The latest figures"),
     "headline_change": ("{change} verrattuna kuukauteen {before}", "{change} jämfört med {before}", "{change} against {before}"),
     "next_spring": ("Ennuste keväälle {month}", "Prognos för våren {month}", "Forecast for spring {month}"),
     "products": ("Tuotteet", "Produkter", "Products"),

@@ -31,13 +31,32 @@ def _num(value: Any) -> float:
     return out if math.isfinite(out) else float("nan")
 
 
+#: Forecast variables the registers do not publish, and what they are made of: the observed
+#: values are computed the way the forecasts compute them (per cent of the labour force).
+DERIVED = {"unemployment_rate": ("unemployed", "labour_force")}
+
+
+def derived_history(ds: xr.Dataset, variable: str) -> xr.DataArray | None:
+    """``variable`` observed, computed from the registers when they do not publish it
+    (:data:`DERIVED`); None when they have neither it nor its parts."""
+    if variable in ds:
+        return ds[variable]
+    parts = DERIVED.get(variable)
+    if parts is None or not set(parts) <= set(ds.data_vars):
+        return None
+    numerator, denominator = (ds[p] for p in parts)
+    return 100 * numerator / denominator.where(denominator > 0)
+
+
 def history(
     ds: xr.Dataset, area: str, variable: str, months: int = 72
 ) -> list[tuple[dt.date, float]]:
-    """The last ``months`` observed values of ``variable`` in ``area``."""
-    if variable not in ds or area not in ds.indexes["area"]:
+    """The last ``months`` observed values of ``variable`` in ``area`` (a derived variable
+    such as the unemployment rate computed from its parts, :func:`derived_history`)."""
+    observed = derived_history(ds, variable)
+    if observed is None or area not in ds.indexes["area"]:
         return []
-    series = ds[variable].sel(area=area).isel(time=slice(-months, None))
+    series = observed.sel(area=area).isel(time=slice(-months, None))
     return list(zip(_dates(series["time"].values), map(_num, series.values), strict=True))
 
 

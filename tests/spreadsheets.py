@@ -13,8 +13,8 @@ from service.i18n_columns import column_labels
 def xlsx_table(book: Any) -> tuple[list[str], list[list[Any]]]:
     """The sheet ``data`` as (API column names, rows): the names come from the sheet
     ``columns``, whose headings must be the data sheet's header row."""
-    headings, *rows = [list(r) for r in book["data"].iter_rows(values_only=True)]
-    pairs = [tuple(r) for r in book["columns"].iter_rows(values_only=True)]
+    headings, *rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+    pairs = [tuple(r) for r in book.worksheets[1].iter_rows(values_only=True)]
     assert headings == [heading for heading, _ in pairs]
     return [str(name) for _, name in pairs], rows
 

@@ -252,13 +252,13 @@ def test_a_forecast_xlsx_has_the_variable_name_column(web):
     params = {"area": "491", "variable": "vacancies", "lang": "fi", "format": "xlsx"}
     r = web.get("/v1/registers/forecasts", params=params)
     book = load_workbook(io.BytesIO(r.content))
-    header = [c.value for c in book["data"][1]]
+    header = [c.value for c in book.worksheets[0][1]]
     named = header.index("Muuttuja")
     assert header[named - 1] == "Muuttuja, koodi"
-    assert book["data"].cell(row=2, column=named + 1).value == "Avoimet työpaikat"
+    assert book.worksheets[0].cell(row=2, column=named + 1).value == "Avoimet työpaikat"
     params = {**params, "variable": "unemployed"}
     history = load_workbook(io.BytesIO(web.get("/v1/registers/history", params=params).content))
-    about = list(history["provenance"].iter_rows(values_only=True))
+    about = list(history.worksheets[2].iter_rows(values_only=True))
     assert ("Yksikkö: Työttömät työnhakijat", "henkeä", "units unemployed") in about
 
 

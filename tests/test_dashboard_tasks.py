@@ -194,7 +194,9 @@ def test_health_recruitment_in_mikkeli_shows_practical_nurses_in_the_training_ta
     book = openpyxl.load_workbook(saved, read_only=True)
     header, body = xlsx_table(book)
     assert {"training_field", "training_level", "training_need_change"} <= set(header)
-    assert "Koulutustarpeen muutos" in next(book["data"].iter_rows(max_row=1, values_only=True))
+    assert "Koulutustarpeen muutos" in next(
+        book.worksheets[0].iter_rows(max_row=1, values_only=True)
+    )
     col = {name: i for i, name in enumerate(header)}
     health = [r for r in body if r[col["training_field"]] == "09"]
     assert sum(r[col["training_demand_change"]] for r in health) > 80
@@ -225,8 +227,8 @@ def test_education_provider_downloads_training_needs_as_xlsx(page, base, tmp_pat
     saved = tmp_path / info.value.suggested_filename
     info.value.save_as(saved)
     book = openpyxl.load_workbook(saved, read_only=True)
-    assert book.sheetnames[0] == "data"
-    heading_row = next(book["data"].iter_rows(max_row=1, values_only=True))
+    assert book.sheetnames == ["Tiedot", "Sarakkeet", "Lähteet ja menetelmä"]  # in Finnish
+    heading_row = next(book.worksheets[0].iter_rows(max_row=1, values_only=True))
     assert {"Koulutusala", "Koulutustarve"} <= set(heading_row)  # headed for people, in Finnish
     header, body = xlsx_table(book)
     query = dict(httpx.QueryParams(href.split("?", 1)[1]))

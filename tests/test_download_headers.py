@@ -57,7 +57,7 @@ def test_every_download_column_has_a_heading_in_the_language(training_client, la
         names, _ = xlsx_table(book)  # the API's names, from the sheet "columns"
         rows = training_client.get(url, params={**query, "limit": 1}).json()["data"]
         assert not rows or set(rows[0]) <= set(names), url  # (downloads: every variable)
-        headings = next(book["data"].iter_rows(max_row=1, values_only=True))
+        headings = next(book.worksheets[0].iter_rows(max_row=1, values_only=True))
         assert len(set(headings)) == len(headings), (url, headings)  # told apart by people
         unlabelled |= {n for n, h in zip(names, headings, strict=True) if h == n}
         csv_fi = training_client.get(url, params={**query, "format": "csv-fi"})

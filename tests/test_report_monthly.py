@@ -328,3 +328,46 @@ def test_a_lower_bound_of_zero_reads_as_suppressed() -> None:
     some = Figure(12.0, "partial", suppressed=1, members=3)
     assert _value(zero, "persons", "fi", w) == w["suppressed"]
     assert _value(some, "persons", "fi", w) == "≥ 12"
+
+
+def test_a_preset_scenario_is_named_by_its_title_in_the_reviews_language() -> None:
+    """The review of 12/2026 listed "mantyharju manufacturing closure" (the preset's id) in
+    a Finnish review; the dashboard names presets by their titles in the page's language."""
+    from forecasting.report.labels import words
+    from forecasting.report.render import _scenario
+    from forecasting.report.review import ScenarioItem
+    from forecasting.scenarios.presets import TITLES
+
+    event = {"kind": "closure", "municipality": "507", "industry": "C", "jobs": 300,
+             "start": "2026-09"}  # fmt: skip
+    preset = ScenarioItem("mantyharju_manufacturing_closure", "A plant closes.", 240.0,
+                          dt.date(2026, 12, 1), (event,))  # fmt: skip
+    for lang in ("fi", "en"):
+        row = _scenario(preset, lang, words(lang))
+        assert row["name"] == TITLES["mantyharju_manufacturing_closure"][lang]
+    own = ScenarioItem("my_own_case", "", None, None, (event,))
+    assert _scenario(own, "fi", words("fi"))["name"] == "my own case"
+
+
+@pytest.mark.parametrize("published", [False, True])
+def test_the_occupation_table_has_no_column_of_dashes(cubes, published) -> None:
+    """The review of 6/2026 showed Etelä-Savo's occupations of 10/2023, every group a lower
+    bound ("≥ 982") with suppressed cells, so "Työpaikkoja / työtön" was a dash on every row;
+    the column is left out then (HTML and PDF), and shown as soon as one group has a ratio."""
+    import dataclasses
+
+    from forecasting.report.review import OccupationRow
+
+    partial = Figure(982.0, "partial", suppressed=3, members=9)
+    rows = (
+        OccupationRow("X", partial, Figure(9.0, "partial", suppressed=1, members=9)),
+        OccupationRow("71", Figure(535.0) if published else partial, Figure(5.0)),
+    )
+    review = monthly_review(cubes["registers"], "TA23", "2026-06", today=TODAY)
+    review = dataclasses.replace(
+        review, occupations=rows, occupations_area="MK10", occupations_month=dt.date(2023, 10, 1)
+    )
+    html = render_html(review, "fi")
+    assert ("Työpaikkoja / työtön" in html) == published
+    assert ("0,01" in html) == published  # 5 vacancies for 535 unemployed
+    assert render_pdf(review, "fi")[:4] == b"%PDF"

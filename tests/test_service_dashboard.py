@@ -189,7 +189,9 @@ def test_charts_carry_title_and_description_and_skip_missing_values():
 def test_scenario_page_names_the_presets_in_the_page_language(client, lang, title):
     html = client.get("/scenarios", params={"lang": lang}).text
     section = html[html.index('id="presets-h"') :]
-    items = re.findall(r'<li data-preset="([a-z_]+)">([^<]+)</li>', section)
+    items = re.findall(
+        r'<li data-preset="([a-z_]+)"><span class="preset-title">([^<]+)</span>', section
+    )
     assert ("mantyharju_manufacturing_closure", title) in items
     assert len(items) == 2  # the two presets of tests/service_data.py
     assert all(text != pid and "_" not in text for pid, text in items)  # no raw ids shown

@@ -29,7 +29,7 @@ def test_xlsx_shows_numbers_rounded_under_a_frozen_bold_header(web):
     r = web.get("/v1/registers/forecasts", params=params)
     assert r.status_code == 200
     book = load_workbook(io.BytesIO(r.content))
-    data = book["data"]
+    data = book.worksheets[0]
     assert data.freeze_panes == "A2" and all(c.font.b for c in data[1])
     header = [c.value for c in data[1]]
     mean = data.cell(row=2, column=header.index("Keskiarvo") + 1)
@@ -42,13 +42,13 @@ def test_xlsx_provenance_sheet_speaks_the_readers_language(web):
     from openpyxl import load_workbook
 
     r = web.get("/v1/registers/history", params={"area": "491", "format": "xlsx", "lang": "fi"})
-    rows = list(load_workbook(io.BytesIO(r.content))["provenance"].iter_rows(values_only=True))
+    rows = list(load_workbook(io.BytesIO(r.content)).worksheets[2].iter_rows(values_only=True))
     by_key = {key: (label, value) for label, value, key in rows}
     assert by_key["license"] == ("Lisenssi", "CC BY 4.0")
     assert by_key["release_id"][0] == "Julkaisu"
     assert by_key["data_through registers"] == ("Tietojen ajankohta: työnvälitystilasto", "2026-06")
     r = web.get("/v1/registers/history", params={"area": "491", "format": "xlsx", "lang": "en"})
-    rows = list(load_workbook(io.BytesIO(r.content))["provenance"].iter_rows(values_only=True))
+    rows = list(load_workbook(io.BytesIO(r.content)).worksheets[2].iter_rows(values_only=True))
     assert ("Licence", "CC BY 4.0", "license") in rows
 
 
@@ -200,7 +200,7 @@ def test_xlsx_shows_whole_counts_without_decimals(web):
 
     params = {"area": "TA23", "from": "2026-06", "to": "2026-06", "format": "xlsx", "lang": "fi"}
     r = web.get("/v1/registers/history", params=params)
-    data = load_workbook(io.BytesIO(r.content))["data"]
+    data = load_workbook(io.BytesIO(r.content)).worksheets[0]
     header = [c.value for c in data[1]]
     unemployed = data.cell(row=2, column=header.index("Työttömät työnhakijat") + 1)
     assert unemployed.value == 3675 and unemployed.number_format == "#,##0"  # 12r5 2026-06

@@ -108,10 +108,12 @@ def build_pdf(data: dict[str, Any], svg: str) -> bytes:
     _heading(pdf, w["occupations"])
     _note(pdf, data["occupations_note"])
     if data["occupations"]:
-        rows = [[r["label"], r["unemployed"], r["vacancies"], r["tightness"]]
+        ratio = data["tightness_shown"]  # else every group a lower bound: no ratio column
+        rows = [[r["label"], r["unemployed"], r["vacancies"], *([r["tightness"]] if ratio else [])]
                 for r in data["occupations"]]  # fmt: skip
-        header = [w["occupation"], w["unemployed"], w["vacancies"], w["tightness"]]
-        _table(pdf, header, rows, (60, 15, 15, 18))
+        header = [w["occupation"], w["unemployed"], w["vacancies"]]
+        header += [w["tightness"]] if ratio else []
+        _table(pdf, header, rows, (60, 15, 15, 18) if ratio else (66, 20, 20))
     pdf.add_page()
     _heading(pdf, w["forecast"])
     if data["fan"]:

@@ -90,7 +90,11 @@ def _scenario(s: ScenarioItem, lang: str, w: dict[str, str]) -> dict[str, str]:
         description = s.description if lang == "en" and s.description else ""
         description = description or w["baseline_description"]
     else:
-        name = s.name.replace("_", " ")
+        from forecasting.scenarios.presets import TITLES, preset_title
+
+        # a preset by its title in ``lang`` ("Teollisuuslaitos sulkee Mäntyharjulla ..."),
+        # not its id ("mantyharju manufacturing closure" in a Finnish review)
+        name = preset_title(s.name, lang) if s.name in TITLES else s.name.replace("_", " ")
         described = "; ".join(_event(e, lang, w) for e in s.events)
         description = s.description if lang == "en" and s.description else described + "."
     effect = "–"
@@ -193,6 +197,9 @@ def view(review: MonthlyReview, lang: str) -> dict[str, Any]:
         "headline": [_row(r, lang, w) for r in review.headline],
         "groups": [_row(r, lang, w) for r in review.groups],
         "occupations": occupations,
+        # every group a lower bound (10/2023: suppressed cells): no ratio to show, no column
+        # of dashes
+        "tightness_shown": any(r.tightness is not None for r in review.occupations),
         "occupations_note": w["occupations_note"].format(
             where=where, month=_month(review.occupations_month)
         )

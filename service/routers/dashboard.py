@@ -100,7 +100,10 @@ def _formatters(lang: str) -> dict[str, Any]:
     """The template's number and date filters, bound to the page language."""
     return {
         "fmt": lambda value, digits=0: formats.number(value, lang, digits),
+        "span": lambda lo, hi, digits=0: formats.interval(lo, hi, lang, digits),
+        "signed": lambda value, digits=0: formats.signed(value, lang, digits),
         "pct": lambda value, digits=1: formats.percent(value, lang, digits),
+        "spct": lambda value, digits=1: formats.percent(value, lang, digits, signed=True),
         "mean": lambda value: formats.mean(value, lang),
         "ratio": lambda value: formats.ratio(value, lang),
         "month": lambda value: formats.month(value, lang),
@@ -328,7 +331,8 @@ def forecasts(
     t = texts(lang)
     default = _default_area(context)
     choices = _area_choices(default, lang)
-    area = geography.resolve_area(area) if area else geography.members(default)[0]
+    # the employment area the service is for (its first municipality, Hirvensalmi, said little)
+    area = geography.resolve_area(area) if area else default
     history = _dataset(context, "registers_history")
     cube = _dataset(context, "register_forecasts")
     variables = views.forecast_variables(cube) if cube is not None else ["unemployed", "vacancies"]
@@ -363,8 +367,10 @@ def forecasts(
         legend=legend(t, band),
         lang=lang,
     )
+    # a variable the registers do not publish (the rate) links the series it is made of
+    observed = list(views.DERIVED.get(variable, (variable,)))
     files = {
-        "history": downloads("/v1/registers/history", lang, area=area, variable=variable),
+        "history": downloads("/v1/registers/history", lang, area=area, variable=observed),
         "forecast": downloads("/v1/registers/forecasts", lang, area=area, variable=variable),
     }
     message = "" if cube is not None else f"{t['not_in_release']}: register_forecasts"
@@ -378,6 +384,11 @@ def forecasts(
         area=area,
         variables=variables,
         variable=variable,
+        # a rate in per cent with a decimal (11,8), counts whole (2 822)
+        digits=1 if variable in views.DERIVED else 0,
+        spring=next_spring(past, points),
+        area_label=name,
+        variable_label=label,
         chart=chart if times else None,
         caption=caption,
         points=points,
@@ -388,6 +399,22 @@ def forecasts(
         gaps=missing_months(past, lang),
         tagline_area=tagline_area(area),
     )
+
+
+#: The months of "next spring" a planner asks about (March to May).
+SPRING = (3, 4, 5)
+
+
+def next_spring(past: list[tuple[Any, float]], points: list[FanPoint]) -> list[FanPoint]:
+    """The forecast's months of the first spring (:data:`SPRING`) after the latest observed
+    month of ``past``: the planner's "how many next spring, and how sure"; [] when nothing
+    was observed or the forecast does not reach that spring."""
+    observed = [when for when, value in past if math.isfinite(value)]
+    if not observed:
+        return []
+    last = observed[-1]
+    year = last.year + (last.month >= SPRING[0])
+    return [p for p in points if p.time.year == year and p.time.month in SPRING]
 
 
 def missing_months(past: list[tuple[Any, float]], lang: str) -> str:
@@ -561,14 +588,25 @@ def _scenarios_page(
     )
 
 
-def _preset_names(context: Any, lang: str) -> list[tuple[str, str]]:
-    """The release's preset scenarios as (id, human name in ``lang``)."""
+def _preset_names(context: Any, lang: str) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """The release's preset scenarios as (id, human name in ``lang``, downloads): each
+    preset's stored result, the unemployed and the change against the baseline by area and
+    month (:data:`SCENARIO_TABLE_VARIABLES`), so a listed preset can be opened, not only
+    read as a title."""
     cube = _dataset(context, "scenarios")
     if cube is None or "scenario" not in cube.dims:
         return []
     from forecasting.scenarios.presets import preset_title  # the engine's package: lazily
 
-    return [(str(s), preset_title(str(s), lang)) for s in cube["scenario"].values]
+    variables = [v for v in SCENARIO_TABLE_VARIABLES if v in cube.data_vars]
+    return [
+        (
+            str(s),
+            preset_title(str(s), lang),
+            downloads("/v1/scenarios", lang, scenario=str(s), variable=variables),
+        )
+        for s in cube["scenario"].values
+    ]
 
 
 def _first_forecast_month(context: Any) -> str:

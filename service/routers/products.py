@@ -61,6 +61,13 @@ def comparison_areas(area: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def compared_in(ds: Any, area: str) -> list[str]:
+    """:func:`comparison_areas` of ``area`` that ``ds`` holds: an employment area's release
+    has no region or country, and a download link asking for them would answer 404."""
+    held = ds.indexes["area"] if ds is not None and "area" in ds.indexes else ()
+    return [a for a in comparison_areas(area) if a in held]
+
+
 def _choices(context: Any, lang: str, extra: list[str]) -> list[tuple[str, str]]:
     codes = [c for c, _ in _area_choices(_default_area(context), lang)]
     return [(c, area_name(c, lang)) for c in dict.fromkeys([*codes, *extra])]
@@ -139,7 +146,7 @@ def population(
         compare_years = sorted({years[0], min(years[-1], years[0] + 10), years[-1]})
         rows = [
             {**r, "name": area_name(r["area"], lang)}
-            for r in pv.population_rows(ds, comparison_areas(area), compare_years)
+            for r in pv.population_rows(ds, compared_in(ds, area), compare_years)
         ]
     bands = pv.pyramid_bands(ds, area, year) if ds is not None and year is not None else []
     return _render_area_page(
@@ -159,7 +166,7 @@ def population(
         downloads={
             "pyramid": downloads("/v1/population", lang, area=area, year=year),
             "totals": downloads(
-                "/v1/population", lang, area=comparison_areas(area), total="true", sex="T"
+                "/v1/population", lang, area=compared_in(ds, area), total="true", sex="T"
             ),
         },
         message="" if ds is not None else _missing(t, "population_projection"),
@@ -177,9 +184,7 @@ def labour(
     if rows:
         compare = [
             {**r, "name": area_name(r["area"], lang)}
-            for r in pv.labour_compare(
-                ds, comparison_areas(area), rows[0]["year"], rows[-1]["year"]
-            )
+            for r in pv.labour_compare(ds, compared_in(ds, area), rows[0]["year"], rows[-1]["year"])
         ]
     chart = None
     if rows and "labour_force" in variables:
@@ -211,7 +216,7 @@ def labour(
         compare=compare,
         chart=chart,
         caption=t["labour_desc"].format(area=name),
-        downloads=downloads("/v1/labour-supply", lang, area=comparison_areas(area)),
+        downloads=downloads("/v1/labour-supply", lang, area=compared_in(ds, area)),
         message="" if ds is not None else _missing(t, "labour_supply"),
     )
 
