@@ -141,3 +141,52 @@ def test_bad_shapes_are_refused():
     bad = dataclasses.replace(PATH, exit_e=PATH.exit_e + 2.0)
     with pytest.raises(ValueError, match="probabilities"):
         lf.simulate(PARAMS, bad, INIT, draws=2, seed=0)
+
+
+def _placements(h: int, reps: int, seed: int, by_binomials: bool) -> np.ndarray:
+    """(reps, I) industries of ``h`` hires of residence 0, group 0 placed by the kernel's
+    one-uniform-per-hire path or by its conditional binomials."""
+    from models._kernels import labourflow_jobseekers as js
+
+    spread = np.array([[0.05, 0.3, 0.0, 0.15, 0.2, 0.1, 0.2], [1 / 7] * 7])
+    ysum = np.array([[0.02, 0.05, 0.04, 0.01, 0.03, 0.06, 0.02]])
+    total = float(np.sum(spread[0] * ysum[0]))
+    cum = np.cumsum(spread[0] * ysum[0])
+    rng = np.array([seed], dtype=np.uint64)
+    out = np.zeros((reps, spread.shape[1]), dtype=np.int64)
+    for k in range(reps):
+        E = np.zeros((1, spread.shape[1]), dtype=np.int64)
+        if by_binomials:
+            js.place_by_binomials(rng, h, 0, 0, total, spread, ysum, E)
+        else:
+            rng[0] = js.place_one_by_one(rng[0], h, 0, total, cum, E)
+        out[k] = E[0]
+    return out
+
+
+def test_hires_placed_one_by_one_follow_the_law_of_the_conditional_binomials():
+    """Spread hires of up to ``MANY_HIRES`` (160; 40 before) are placed one uniform per hire
+    instead of by conditional binomials: the same multinomial law, a different stream.
+    Both paths, 3,000 seeded placements of 120 hires each: per industry, the means agree
+    with each other and with ``h p_j`` within 4.5 standard errors, the variances with
+    ``h p_j (1 - p_j)`` within 10 %, and a two-sample KS test does not reject (p > 0.001 / 7)."""
+    from scipy import stats
+
+    from models._kernels.labourflow_constants import MANY_HIRES
+
+    assert MANY_HIRES >= 120
+    h, reps = 120, 3000
+    one = _placements(h, reps, seed=11, by_binomials=False)
+    old = _placements(h, reps, seed=12, by_binomials=True)
+    w = np.array([0.05, 0.3, 0.0, 0.15, 0.2, 0.1, 0.2]) * [0.02, 0.05, 0.04, 0.01, 0.03, 0.06, 0.02]
+    p = w / w.sum()
+    np.testing.assert_array_equal(one.sum(axis=1), h)  # every hire placed, none invented
+    np.testing.assert_array_equal(old.sum(axis=1), h)
+    assert one[:, 2].max() == 0  # a zero weight gets nobody
+    for j in np.nonzero(p > 0)[0]:
+        var = h * p[j] * (1 - p[j])
+        for x in (one[:, j], old[:, j]):
+            assert abs(x.mean() - h * p[j]) <= 4.5 * np.sqrt(var / reps), j
+            assert abs(x.var() / var - 1) <= 0.10, j
+        assert abs(one[:, j].mean() - old[:, j].mean()) <= 4.5 * np.sqrt(2 * var / reps), j
+        assert stats.ks_2samp(one[:, j], old[:, j]).pvalue > 0.001 / p.size, j

@@ -31,7 +31,8 @@ One month ``t`` of one draw, in this order:
    ``age_p`` moves to the next band, rounded without bias (durations progress
    deterministically, so ageing adds no binomial noise); a hire stays in the own industry
    (binomial per residence and industry)
-   or picks industry ``j``
+   or picks industry ``j`` (one uniform per hire, or conditional binomials above
+   ``MANY_HIRES`` hires)
    with weight ``spread[g, j] * sum_w commute[r, w] M[w, j] / S[w, j]``;
 4. separations enter band 0; entries (Poisson) join band 0 of the new-entrant industry and
    employment;
@@ -52,6 +53,11 @@ at ``seeds[b]``, a per-draw value from ``SeedSequence(seed).spawn``) with exact 
 :mod:`models._kernels.random`, shared with the cohort kernel: about ten times cheaper
 uniforms than numba's Mersenne Twister. A draw runs on one thread from start to end, so the
 output does not depend on the number of threads.
+
+numba's on-disk cache keys each kernel on its own source file only: a change to a constant
+of ``labourflow_constants`` or to a step module must come with a change to the modules
+whose compiled code includes it (this one includes every step), or cached machine code of
+the old version stays in use.
 
 Layout: this module holds the entry kernel :func:`simulate` (per-run invariants, the
 parallel loop over draws and the order of the month's steps) and re-exports the names the

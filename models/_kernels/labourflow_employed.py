@@ -5,6 +5,8 @@ and exits out of the labour force, then separations joining unemployment and Poi
 # ruff: noqa: E741
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from models._jit import jit
@@ -44,11 +46,22 @@ def employed_flows(
             if n <= BERNOULLI_MAX:  # one 32-bit uniform per person
                 kl = _rand.threshold32(pl)
                 k, _, state = _rand.count_below(state, n, kl, kl)
-            else:
-                kf, state = _rand.binomial_inv_pre(
-                    state, float(n), pl, log1m_leave[t, r, i], odds_leave[t, r, i]
-                )
+            elif pl > 0.5 or n * pl >= 10.0:
+                kf, state = _rand.binomial(state, float(n), pl)
                 k = int(kf)
+            else:
+                # :func:`models._kernels.random.binomial_inv_pre` written inline (the same
+                # variates; as a call it is not inlined, and this is most of the step).
+                u, state = _rand.uniform(state)
+                k = 0
+                if u > 1.0 - n * pl:
+                    pk = math.exp(n * log1m_leave[t, r, i])
+                    odds = odds_leave[t, r, i]
+                    while u > pk and k < n:
+                        u -= pk
+                        inv = _rand._INV[k] if k < _rand._N_INV else 1.0 / (k + 1.0)
+                        pk *= (n - k) * inv * odds
+                        k += 1
             s = 0
             if 0 < k <= 4 * BERNOULLI_MAX:
                 ks = _rand.threshold32(sep_share[t, r, i])

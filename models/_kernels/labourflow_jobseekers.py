@@ -165,7 +165,8 @@ def place_spread_hires(
 ) -> None:
     """Place the hires that left their own industry: group ``g``'s hires of residents of
     ``r`` (``spreadh`` (R, NG), reset to 0) go to industry ``j`` with weight
-    ``spread[g, j] ysum[r, j]`` (cumulative weights in the work array ``cum`` (I,)).
+    ``spread[g, j] ysum[r, j]`` (cumulative weights in the work array ``cum`` (I,)): one
+    uniform per hire up to ``MANY_HIRES``, conditional binomials above.
     ``yg`` (R, NG) is not used."""
     R, NG = spreadh.shape
     I = E.shape[1]
