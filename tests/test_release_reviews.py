@@ -120,7 +120,9 @@ def test_the_review_mail_links_to_the_public_address_when_set(built, tmp_path, m
     deliverer = Deliverer(engine, smtp=SmtpConfig(host="127.0.0.1", port=9))
     monkeypatch.setattr(run, "deliverer_from_settings", lambda db: deliverer)
     monkeypatch.setattr("forecasting.io.alert_db.make_engine", lambda url: engine)
-    settings = Settings(service=ServiceSettings(public_base_url="https://ennakointi.kunta.example/"))
+    settings = Settings(
+        service=ServiceSettings(public_base_url="https://ennakointi.kunta.example/")
+    )
     monkeypatch.setattr(flow, "get_settings", lambda: settings)
     assert flow.mail_review.fn(info.id, root) == 1
     with session_scope(engine) as session:
