@@ -545,6 +545,25 @@ def cumulative_to(product: xr.Dataset, until: int) -> xr.Dataset:
     return out
 
 
+#: The ``field`` label of the all-fields row of :func:`need_with_total` (as ``level`` has
+#: ``total`` in the service's labels).
+TOTAL_FIELD = "total"
+
+
+def need_with_total(cumulative: xr.Dataset) -> xr.DataArray:
+    """The cumulative ``need`` of :func:`cumulative_to` with its all-fields total as one more
+    field, :data:`TOTAL_FIELD`, last: ``(area, field, statistic)``.
+
+    The total's interval is the one :func:`cumulative_to` gives for the total (the quantiles
+    of the summed draws when the product carries them), not the fields' bounds added up,
+    which no reader of the per-field rows could compute. It is the total the product
+    publishes: the fields with a published need (a suppressed field, NaN in its own row, is
+    not in it), as the training page's "all fields" row shows it.
+    """
+    total = cumulative["need_total"].expand_dims(field=[TOTAL_FIELD])
+    need = cumulative["need"]
+    return xr.concat([need, total.transpose(*need.dims)], dim="field")
+
 REPLACEMENT_SHARE_RANGE = (0.65, 0.95)
 #: Expansion below this share of the openings: jobs are flat or shrinking, and a replacement
 #: share near (or above) 100 % is the expected arithmetic, not an anomaly.

@@ -45,6 +45,10 @@ _LEVEL = {
     },
 }
 
+#: The label of the cumulative training need's all-fields row
+#: (``forecasting.training.TOTAL_FIELD``).
+_ALL_FIELDS = {"fi": "Kaikki alat", "sv": "Alla områden", "en": "All fields"}
+
 
 @lru_cache
 def _areas(lang: str) -> dict[str, str]:
@@ -55,7 +59,7 @@ def _areas(lang: str) -> dict[str, str]:
 def _classification(dim: str, lang: str) -> dict[str, str] | None:
     """Labels of TOL 2008 sections, occupations or fields in ``lang`` (fi, sv, en)."""
     try:
-        from forecasting import classifications
+        from forecasting import classifications, training
     except ImportError:  # pragma: no cover - the module is part of the project
         return None
     tables: dict[str, Callable[[], pd.DataFrame]] = {
@@ -64,7 +68,10 @@ def _classification(dim: str, lang: str) -> dict[str, str] | None:
         "field": classifications.education_fields_2016,
     }
     codes = tables[dim]().index
-    return {str(c): classifications.label(dim, str(c), lang) for c in codes}
+    labels = {str(c): classifications.label(dim, str(c), lang) for c in codes}
+    if dim == "field":
+        labels[training.TOTAL_FIELD] = _ALL_FIELDS[lang]
+    return labels
 
 
 @lru_cache

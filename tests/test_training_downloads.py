@@ -116,7 +116,7 @@ def test_the_api_and_both_downloads_give_the_same_cumulative_rows(web):
     params = {"area": "TA23", "until": 2030, "lang": "sv"}
     body = web.get("/v1/training-needs/cumulative", params=params).json()
     rows = {r["field"]: r for r in body["data"]}
-    assert len(rows) == 10 and rows["01"]["first_year"] == 2026 and rows["01"]["until"] == 2030
+    assert len(rows) == 11 and rows["01"]["first_year"] == 2026 and rows["01"]["until"] == 2030
     assert rows["01"]["lo80"] <= rows["01"]["need"] <= rows["01"]["hi80"]
     assert rows["01"]["interval_method"] == "draws"
     assert rows[SUPPRESSED_FIELD]["need"] is None  # empty, not 0
@@ -131,6 +131,36 @@ def test_the_api_and_both_downloads_give_the_same_cumulative_rows(web):
     hi = names.index("hi80")
     first = next(line for line in lines if line[names.index("field")] == "01")
     assert float(first[hi].replace(",", ".")) == pytest.approx(rows["01"]["hi80"])
+
+
+def test_the_cumulative_downloads_end_with_all_fields_and_the_interval_of_the_total(web):
+    """The page's "all fields" row is in the spreadsheet too, with the interval of the summed
+    draws (wider than no field's, narrower than the fields' bounds added up)."""
+    from openpyxl import load_workbook
+
+    from forecasting.training import TOTAL_FIELD
+
+    params = {"area": "TA23", "until": 2030, "lang": "fi"}
+    body = web.get("/v1/training-needs/cumulative", params=params).json()["data"]
+    assert [r["field"] for r in body][-1] == TOTAL_FIELD
+    total = body[-1]
+    assert total["field_name"] == "Kaikki alat"
+    product = _with_draws(training_needs()).sel(area="TA23")
+    at = product.sel(time=product["time"].dt.year == 2030).isel(time=0)
+    want = at["need_total_cumulative"]
+    for column, statistic in (("need", "mean"), ("lo80", "lo80"), ("hi80", "hi80")):
+        assert total[column] == pytest.approx(want.sel(statistic=statistic).item())
+    fields = [r for r in body[:-1] if r["need"] is not None]
+    assert total["need"] == pytest.approx(sum(r["need"] for r in fields))
+    assert total["hi80"] - total["lo80"] < sum(r["hi80"] - r["lo80"] for r in fields)
+    r = web.get("/v1/training-needs/cumulative", params={**params, "format": "xlsx"})
+    header, sheet = xlsx_table(load_workbook(io.BytesIO(r.content), read_only=True))
+    last = sheet[-1]
+    assert last[header.index("field")] == TOTAL_FIELD
+    assert last[header.index("need")] == pytest.approx(total["need"])
+    # asking for fields gives those rows; the total only when asked for
+    picked = web.get("/v1/training-needs/cumulative", params={**params, "field": ["01"]}).json()
+    assert [r["field"] for r in picked["data"]] == ["01"]
 
 
 def test_an_unknown_target_year_is_a_422(web):

@@ -72,11 +72,14 @@ def training_needs_cumulative(
     ``until``, with the 80 % interval of the sum: from the summed simulation draws when the
     release carries them, else the yearly bounds added up (``interval_method``
     ``bounds_summed``, an approximation). A suppressed field has an empty need, never 0.
+    The last field, ``total``, is all fields together with the interval of that sum (not the
+    fields' bounds added up); leave it out of a sum of the rows.
     """
     from forecasting import training
 
     cum = training.cumulative_to(query.dataset("training_needs"), until)
-    ds = cubes.statistic_columns(cum[["need"]], "need", centre="need")
+    need = training.need_with_total(cum).to_dataset(name="need").assign_attrs(cum.attrs)
+    ds = cubes.statistic_columns(need, "need", centre="need")
     ds = ds.assign(
         first_year=cum.attrs["first_year"],
         until=cum.attrs["until"],
