@@ -94,6 +94,27 @@ def test_variant_rates_from_the_base_equal_a_fresh_estimate(
         with_immigration(fresh, cubes, "base")
 
 
+def test_rates_from_a_shared_base_estimate_equal_a_fresh_estimate(cubes: Inputs) -> None:
+    """A release estimates the base population once for the projections' rates and the
+    training needs' (other years): each is the estimate of its own, bit for bit."""
+    from forecasting.demography.base import estimate_base
+
+    base_year = base_years(cubes)[-1]
+    estimate = estimate_base(cubes, base_year, parse_assumptions(None))
+    estimate.values.flags.writeable = False  # the release's is read-only
+    for until in (base_year + 2, base_year + 5):
+        shared = estimate_rates(cubes, base_year, until, parse_assumptions(None), base=estimate)
+        fresh = estimate_rates(cubes, base_year, until, parse_assumptions(None))
+        assert shared.population.tobytes() == fresh.population.tobytes()
+        for f in fields(fresh.rates):
+            a, b = getattr(shared.rates, f.name), getattr(fresh.rates, f.name)
+            if isinstance(b, np.ndarray):
+                assert a.tobytes() == b.tobytes(), f.name
+            else:
+                assert a == b or (a != a and b != b), f.name
+        xr.testing.assert_identical(shared.estimates, fresh.estimates)
+
+
 def test_parts_are_runs_of_whole_kernel_calls() -> None:
     from forecasting.demography import engine
 
