@@ -324,8 +324,10 @@ def _sampled(
 
 #: Values (cells x draws) from which :func:`draw_quantiles` runs its rows on numba's threads;
 #: smaller tables take one thread (the same numbers: each row is computed on its own). Below
-#: it, starting the threads cost more CPU than the work (with 2 threads, 210 rows of 100
-#: draws: ~5 ms of CPU in parallel, ~0.4 ms in one thread; 306 x 1000: 96 and 78 ms).
+#: it, starting the threads costs more CPU than the work (2 threads, 210 rows of 100 draws:
+#: 0.5-5 ms of CPU a call in parallel, 0.07 ms in one thread; 210 x 1,000: 1.4 and 0.5 ms;
+#: 6,426 x 1,000 stays parallel: 15 and 12 ms, half the wall time on two idle cores;
+#: ``benchmarks/bench_draw_quantiles.py``).
 PARALLEL_QUANTILES_FROM = 1 << 18
 
 

@@ -1,8 +1,9 @@
 """The draws' quantiles of :func:`models._kernels.cohort.column_quantiles` on one thread.
 
-For a small table (a training area's retirements: 210 rows of 100 draws, ~0.4 ms of work)
-starting the parallel region costs more than the work, and the idle threads spin (numba's
-OpenMP layer) while they wait: ~5 ms of CPU per call instead of ~0.4. The rows are
+For a small table (a training area's retirements: 210 rows of 100 draws, ~0.07 ms of work
+on one thread) starting the parallel region costs more than the work, and the idle threads
+spin (numba's OpenMP layer) while they wait: 0.5-5 ms of CPU per call with two threads on a
+loaded 2-core machine (``benchmarks/bench_draw_quantiles.py``). The rows are
 independent and each goes through the same :func:`~models._kernels.cohort._row_quantiles`,
 so the numbers are those of the parallel kernel.
 """
