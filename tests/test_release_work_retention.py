@@ -3,10 +3,12 @@ removed, and nothing else (links, other names, sub-folders, anything outside) is
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -121,22 +123,31 @@ def test_nothing_is_removed_while_another_build_holds_the_work_area(tmp_path: Pa
     work = WorkArea(tmp_path / "work")
     _builds(work, [{"old-all-1"}, {"new-all-2"}])
     with WorkArea(work.root).lease():  # another build, running
+        assert work.prune(keep=1).skipped is not None  # a prune without a lease
+    with ExitStack() as other:
+        other.enter_context(WorkArea(work.root).lease())  # another build, running
         with work.lease() as mine:
             report = work.prune(keep=1, lease=mine)
-        assert report.skipped == "another build is using the work area"
-        assert work.prune(keep=1).skipped is not None  # a prune without a lease too
-        assert _results(work) == {"old-all-1", "new-all-2"}
+            assert report.skipped == "another build is using the work area"
+            other.close()  # the other build ends: this one still holds its shared lock
+            with pytest.raises(BlockingIOError):
+                _exclusive(work)
+    assert _results(work) == {"old-all-1", "new-all-2"}
     with work.lease() as mine:  # alone now: this build's prune runs, and it keeps its lease
         assert work.prune(keep=1, lease=mine).removed_files == 1
         with pytest.raises(BlockingIOError):
-            import fcntl
-
-            probe = os.open(work.root / release_work.LOCK_NAME, os.O_RDWR)
-            try:
-                fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            finally:
-                os.close(probe)
+            _exclusive(work)
     assert _results(work) == {"new-all-2"}
+    _exclusive(work)  # and lets it go at the end
+
+
+def _exclusive(work: WorkArea) -> None:
+    """Take and release the work area's lock alone (BlockingIOError while a build holds it)."""
+    probe = os.open(work.root / release_work.LOCK_NAME, os.O_RDWR)
+    try:
+        fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    finally:
+        os.close(probe)
 
 
 def test_an_unreadable_record_among_the_kept_stops_the_prune(tmp_path: Path) -> None:

@@ -195,6 +195,8 @@ class WorkArea:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
+                if not own:  # a refused conversion may drop the shared lock: take it again
+                    fcntl.flock(fd, fcntl.LOCK_SH)
                 return PruneReport(skipped="another build is using the work area")
             try:
                 return self._prune_alone(keep, protect)
