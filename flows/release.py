@@ -39,7 +39,7 @@ from prefect.transactions import Transaction, get_transaction, transaction
 
 from forecasting import release
 from forecasting.io.release_store import ReleaseInfo, ReleaseStore
-from forecasting.io.release_work import WorkArea
+from forecasting.io.release_work import Lease, WorkArea
 from forecasting.release import BuildContext, Product, ProductRef
 from forecasting.settings import get_settings
 
@@ -220,12 +220,47 @@ def mail_review(release_id: str, store_root: str | None = None) -> int:
     return queued
 
 
+def retain_work(
+    work: WorkArea, lease: Lease, used: Sequence[str], release_id: str, logger: Any
+) -> None:
+    """After a successful publish: record the work area's results this build used and remove
+    those the last ``release.work_keep_builds`` builds did not use (0: keep everything).
+
+    Never fails the build: the release is published; a file that cannot be removed (or a
+    prune postponed because another build holds the work area) is logged and left for the
+    next build's prune."""
+    keep = get_settings().release.work_keep_builds
+    if keep == 0:
+        return
+    try:
+        work.record_build(used, release_id)
+        report = work.prune(keep, lease, protect=used)
+    except Exception as exc:  # a failure to clean up must not fail a published build
+        logger.warning("work area %s not pruned: %s: %s", work.root, type(exc).__name__, exc)
+        return
+    if report.skipped:
+        logger.info("work area %s not pruned: %s", work.root, report.skipped)
+        return
+    logger.info(
+        "work area %s: kept the results of the last %d builds, removed %d files (%.1f MB)",
+        work.root,
+        report.kept_builds,
+        report.removed_files,
+        report.removed_bytes / 1e6,
+    )
+    if report.failed:
+        logger.warning("work area %s: could not remove %s", work.root, ", ".join(report.failed))
+
+
 # -- the flow ---------------------------------------------------------------------------------
 def _submit_products(
-    ctx: BuildContext, products: Sequence[Product]
+    ctx: BuildContext,
+    products: Sequence[Product],
+    parts_out: list[PrefectFuture[ProductRef]] | None = None,
 ) -> dict[str, PrefectFuture[ProductRef]]:
     """Submit every product's step(s) in build order; inputs are the futures of the products
-    it needs (a mapped product's units only those they read, ``Product.unit_inputs``).
+    it needs (a mapped product's units only those they read, ``Product.unit_inputs``). The
+    units' futures are appended to ``parts_out`` if given.
 
     On a Dask cluster each product's tasks carry its :func:`forecasting.release.priorities`
     (``dask.annotate``): of the tasks that are ready, the scheduler and the workers start
@@ -241,6 +276,8 @@ def _submit_products(
                 units = list(product.units(ctx))
                 reads = {name: futures[name] for name in product.unit_inputs}
                 parts = build_unit.map(unmapped(ctx), unmapped(product), units, unmapped(reads))
+                if parts_out is not None:
+                    parts_out.extend(parts)
                 futures[product.name] = combine_units.submit(ctx, product, parts, inputs)  # type: ignore[arg-type]
             else:
                 futures[product.name] = build_step.submit(ctx, product, inputs)  # type: ignore[arg-type]
@@ -285,14 +322,20 @@ def build_release(
     if refresh:
         report = refresh_sources()
         logger.info("refreshed %d StatFin tables", len(report.get("tables", ())))
-    ctx = ingest(scope, area, seed, chosen, work_dir)
-    futures = _submit_products(ctx, chosen)
-    refs = {name: future.result() for name, future in futures.items()}
-    timings = {"build_s": round(time.perf_counter() - started, 3)}
-    with transaction():
-        info = publish(ctx, refs, skipped, store_root, timings)
-        if alerts and "alerts" in refs:
-            deliver_alerts(info.id, ctx.scope, ctx.area, store_root)
+    work = WorkArea(work_dir)
+    with work.lease() as lease:
+        ctx = ingest(scope, area, seed, chosen, work_dir)
+        part_futures: list[PrefectFuture[ProductRef]] = []
+        futures = _submit_products(ctx, chosen, part_futures)
+        refs = {name: future.result() for name, future in futures.items()}
+        timings = {"build_s": round(time.perf_counter() - started, 3)}
+        with transaction():
+            info = publish(ctx, refs, skipped, store_root, timings)
+            if alerts and "alerts" in refs:
+                deliver_alerts(info.id, ctx.scope, ctx.area, store_root)
+        used = [*release.input_keys(ctx), *(r.key for r in refs.values())]
+        used += [part.result().key for part in part_futures]
+        retain_work(work, lease, used, info.id, logger)
     if alerts:
         mail_review(info.id, store_root)
     logger.info("release %s (%d products) at %s", info.id, len(refs), info.path)

@@ -139,13 +139,16 @@ def base_year(cubes: Mapping[str, xr.Dataset]) -> int:
     return demography.base_years(cubes)[-1]
 
 
-def shared_rates(cubes: Mapping[str, xr.Dataset], until: int) -> RateSet:
+def shared_rates(
+    cubes: Mapping[str, xr.Dataset], until: int, *, base: xr.DataArray | None = None
+) -> RateSet:
     """The demography's rates that :func:`exit_rates` reads for ``until`` (default
-    assumptions, from :func:`base_year`): compute once, pass to many areas."""
+    assumptions, from :func:`base_year`): compute once, pass to many areas. ``base``: the
+    base population estimate of ``cubes`` (``estimate_rates``' ``base``) if at hand."""
     from forecasting.demography.assumptions import parse_assumptions
     from forecasting.demography.rates import estimate_rates
 
-    return estimate_rates(cubes, base_year(cubes), until, parse_assumptions(None))
+    return estimate_rates(cubes, base_year(cubes), until, parse_assumptions(None), base=base)
 
 
 def exit_rates(

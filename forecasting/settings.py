@@ -33,6 +33,10 @@ class ReleaseSettings(BaseModel):
     store_dir: Path = PROJECT_ROOT / "var" / "releases"
     default_area: str = "TA23"
     seed: int = 20250101
+    #: Builds whose intermediate results the work area (``<cache_dir>/release-work``) keeps:
+    #: after each successful publish, results none of the last ``work_keep_builds`` builds
+    #: used are removed (a national build's are about 500 MB); 0: never remove any.
+    work_keep_builds: int = Field(default=2, ge=0)
 
 
 class ScenarioSettings(BaseModel):

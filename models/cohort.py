@@ -17,6 +17,7 @@ from dataclasses import dataclass, fields, replace
 import numpy as np
 
 from models._kernels import cohort as _k
+from models._kernels import serial_quantiles as _serial
 
 N_AGE = 101
 #: Share of boys among births (sex ratio at birth 1.05, close to Finland's long-run 1.04-1.06).
@@ -321,6 +322,15 @@ def _sampled(
     return pop, births, deaths, mig
 
 
+#: Values (cells x draws) from which :func:`draw_quantiles` runs its rows on numba's threads;
+#: smaller tables take one thread (the same numbers: each row is computed on its own). Below
+#: it, starting the threads costs more CPU than the work (2 threads, 210 rows of 100 draws:
+#: 0.5-5 ms of CPU a call in parallel, 0.07 ms in one thread; 210 x 1,000: 1.4 and 0.5 ms;
+#: 6,426 x 1,000 stays parallel: 15 and 12 ms, half the wall time on two idle cores;
+#: ``benchmarks/bench_draw_quantiles.py``).
+PARALLEL_QUANTILES_FROM = 1 << 18
+
+
 def draw_quantiles(
     values: np.ndarray, probs: Sequence[float], *, axis: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -343,6 +353,9 @@ def draw_quantiles(
     cols = np.ascontiguousarray(arr.reshape(-1, arr.shape[-1]))
     mean = np.empty(cols.shape[0])
     quant = np.empty((p.size, cols.shape[0]))
-    _k.column_quantiles(cols, p, mean, quant)
+    if cols.size < PARALLEL_QUANTILES_FROM:
+        _serial.column_quantiles_serial(cols, p, mean, quant)
+    else:
+        _k.column_quantiles(cols, p, mean, quant)
     rest = arr.shape[:-1]
     return mean.reshape(rest), quant.reshape((p.size, *rest))

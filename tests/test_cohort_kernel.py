@@ -5,9 +5,12 @@ from __future__ import annotations
 import numba
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from models._kernels import cohort as k
+from models._kernels import serial_quantiles
 
 
 @numba.njit
@@ -113,3 +116,50 @@ def test_column_quantiles_match_numpy() -> None:
         k.column_quantiles(np.ascontiguousarray(cols), probs, mean, quant)
         np.testing.assert_allclose(quant, np.quantile(cols, probs, axis=1), rtol=1e-12)
         np.testing.assert_allclose(mean, cols.mean(axis=1), rtol=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    kind=st.sampled_from(["whole", "wide", "real", "constant", "float32", "one_draw"]),
+    rows=st.integers(1, 150),
+    draws=st.integers(1, 400),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_serial_column_quantiles_are_the_parallel_ones_bit_for_bit(
+    kind: str, rows: int, draws: int, seed: int
+) -> None:
+    """The one-thread kernel small tables take gives the parallel kernel's bits, in every
+    branch of the row algorithm (counted whole numbers, binned wide or real values, a
+    constant row, float32 draws, a single draw), signs of zero included."""
+    rng = np.random.default_rng(seed)
+    draws = 1 if kind == "one_draw" else draws
+    if kind in ("whole", "float32", "one_draw"):
+        cols = rng.poisson(30, size=(rows, draws)).astype(np.float64)
+    elif kind == "wide":
+        cols = rng.normal(0, 1e6, size=(rows, draws)).round()
+    elif kind == "constant":
+        cols = np.full((rows, draws), -0.0)
+    else:
+        cols = rng.normal(size=(rows, draws)) * 10.0 ** rng.integers(-3, 4)
+    if kind == "float32":
+        cols = cols.astype(np.float32)
+    probs = np.array([0.025, 0.1, 0.5, 0.9, 0.975, 0.0, 1.0])
+    got, want = [(np.empty(rows), np.empty((probs.size, rows))) for _ in range(2)]
+    serial_quantiles.column_quantiles_serial(cols, probs, *got)
+    k.column_quantiles(cols, probs, *want)
+    for a, b in zip(got, want, strict=True):
+        assert a.tobytes() == b.tobytes()
+
+
+def test_draw_quantiles_takes_one_thread_only_for_small_tables() -> None:
+    from models import cohort
+
+    rng = np.random.default_rng(5)
+    small = rng.poisson(40, size=(100, 10, 21)).astype(np.float64)  # a training area's
+    large = rng.poisson(40, size=(300, 1000)).astype(np.float32)  # 300,000 values
+    assert small.size < cohort.PARALLEL_QUANTILES_FROM <= large.size
+    for values in (small, large):
+        mean, quant = cohort.draw_quantiles(values, [0.1, 0.9])
+        flat = np.moveaxis(values, 0, -1).reshape(-1, values.shape[0]).astype(np.float64)
+        np.testing.assert_array_equal(quant.reshape(2, -1), np.quantile(flat, [0.1, 0.9], axis=1))
+        np.testing.assert_allclose(mean.ravel(), flat.mean(axis=1), rtol=1e-12)

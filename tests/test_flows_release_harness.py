@@ -8,6 +8,7 @@ publishes nothing. Its own temporary PREFECT_HOME and a generous server start-up
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator, Mapping
 from importlib.metadata import version
 from pathlib import Path
@@ -93,6 +94,12 @@ def test_release_flow_threads_rerun_dask_and_failure(
     assert CALLS == {"history": 1, "unit": 6}  # cached: no forecasting call
     assert again == first  # unchanged inputs: no new release, so nothing new to announce
     assert len(store.list_releases()) == 1
+    # each successful build recorded what it used; the rerun used the same results
+    records = sorted((Path(work_dir) / "builds").glob("*.json"))
+    used = [set(json.loads(r.read_text())["keys"]) for r in records]
+    assert len(used) == 2 and used[0] == used[1]
+    assert {p.name[: -len(".nc")] for p in Path(work_dir).glob("*.nc")} == used[0]
+    assert len([k for k in used[0] if k.startswith("means-")]) == 7  # 6 units + combine
 
     # Flow.with_options types task_runner as TaskRunner[PrefectFuture[Any]]; TaskRunner is
     # invariant in its future type, so prefect-dask's own runner needs the cast.

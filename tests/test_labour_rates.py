@@ -10,10 +10,20 @@ from typing import Any
 import numpy as np
 import pytest
 import xarray as xr
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from forecasting.demography import base_years, engine, labour_supply, retirements
 from forecasting.demography.assumptions import parse_assumptions
-from forecasting.demography.labour import labour_rates
+from forecasting.demography.labour import (
+    COMPONENTS,
+    EMPLOYED,
+    FORCE,
+    INDICATORS,
+    RETIRED,
+    _summarise,
+    labour_rates,
+)
 from forecasting.demography.rates import estimate_rates
 from forecasting.errors import ValidationError
 from forecasting.io.inputs import Inputs
@@ -76,3 +86,30 @@ def test_sums_added_in_place_equal_the_sums_of_new_arrays(dtype: type) -> None:
     assert sums["agg"].tobytes() == expected.tobytes()
     for m, k in zip(members, kept, strict=True):
         np.testing.assert_array_equal(m, k)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    draws=st.sampled_from([0, 1, 7, 100]),
+    years=st.integers(1, 6),
+    names=st.lists(st.sampled_from(INDICATORS), min_size=1, max_size=4, unique=True),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_statistics_of_some_indicators_are_those_of_all(
+    draws: int, years: int, names: list[str], seed: int
+) -> None:
+    """``retirements`` and ``labour_supply`` summarise only the indicators they return: each
+    indicator's statistics are the same bits as in the summary of every indicator (whole
+    persons and fractional components, a NaN base year as the retirements have, zero
+    denominators of the ratios)."""
+    rng = np.random.default_rng(seed)
+    n = max(draws, 1)
+    parts = rng.poisson(50, size=(n, years, len(COMPONENTS))).astype(np.float64)
+    parts[..., [EMPLOYED, FORCE, RETIRED]] *= rng.random((n, years, 3))
+    parts[:, 0, RETIRED] = np.nan
+    parts[:, -1, COMPONENTS.index("working_age_15_64")] = 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        every = _summarise(parts, draws)
+        some = _summarise(parts, draws, names)
+    for i, name in enumerate(names):
+        assert some[i].tobytes() == every[INDICATORS.index(name)].tobytes()

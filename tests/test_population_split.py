@@ -17,11 +17,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 import xarray as xr
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from forecasting.contract import to_canonical
 from forecasting.demography import base_years, project_population
 from forecasting.demography.assumptions import parse_assumptions
 from forecasting.demography.projection import (
+    _member_sum,
     combine_population_parts,
     project_population_part,
     split_parts,
@@ -91,6 +94,27 @@ def test_variant_rates_from_the_base_equal_a_fresh_estimate(
         with_immigration(fresh, cubes, "base")
 
 
+def test_rates_from_a_shared_base_estimate_equal_a_fresh_estimate(cubes: Inputs) -> None:
+    """A release estimates the base population once for the projections' rates and the
+    training needs' (other years): each is the estimate of its own, bit for bit."""
+    from forecasting.demography.base import estimate_base
+
+    base_year = base_years(cubes)[-1]
+    estimate = estimate_base(cubes, base_year, parse_assumptions(None))
+    estimate.values.flags.writeable = False  # the release's is read-only
+    for until in (base_year + 2, base_year + 5):
+        shared = estimate_rates(cubes, base_year, until, parse_assumptions(None), base=estimate)
+        fresh = estimate_rates(cubes, base_year, until, parse_assumptions(None))
+        assert shared.population.tobytes() == fresh.population.tobytes()
+        for f in fields(fresh.rates):
+            a, b = getattr(shared.rates, f.name), getattr(fresh.rates, f.name)
+            if isinstance(b, np.ndarray):
+                assert a.tobytes() == b.tobytes(), f.name
+            else:
+                assert a == b or (a != a and b != b), f.name
+        xr.testing.assert_identical(shared.estimates, fresh.estimates)
+
+
 def test_parts_are_runs_of_whole_kernel_calls() -> None:
     from forecasting.demography import engine
 
@@ -125,3 +149,28 @@ def test_area_units_hold_every_area_once_in_label_order() -> None:
     assert products._area_units(BuildContext("area", "TA23", 1, (), (), (), (), "", "", "")) == [
         "TA23"
     ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(1, 12),
+    data=st.data(),
+    high=st.sampled_from([3, 500, 40_000]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_an_aggregates_members_summed_at_once_equal_their_sum_one_by_one(
+    n: int, data: st.DataObject, high: int, seed: int
+) -> None:
+    """A part adds an aggregate's members of one kernel call summed at once (whole-number
+    float32 draws): the bits of adding them one by one (as the whole run does), for
+    contiguous, scattered and single members, zeros included."""
+    where = sorted(data.draw(st.sets(st.integers(0, n - 1), min_size=1)))
+    rng = np.random.default_rng(seed)
+    pop = rng.integers(0, high, size=(3, n, 2, 2, 4)).astype(np.float32)
+    pop[:, :, 0, 0, 0] = 0.0
+    one_by_one = pop[:, where[0]].copy()
+    for i in where[1:]:
+        np.add(one_by_one, pop[:, i], out=one_by_one)
+    at_once = _member_sum(pop, where)
+    assert at_once.dtype == np.float32
+    assert at_once.tobytes() == np.ascontiguousarray(one_by_one).tobytes()

@@ -23,7 +23,7 @@ cohort aged x in year t had rate e[x-1] a year earlier) — the base of replacem
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -487,14 +487,16 @@ def _indicators(parts: np.ndarray) -> dict[str, np.ndarray]:
 INDICATORS = (*COMPONENTS, "demographic_dependency_ratio", "economic_dependency_ratio")
 
 
-def _summarise(parts: np.ndarray, draws: int) -> np.ndarray:
-    """Statistics (indicator, stat, T) of one area's summed components ``parts`` (D, T, K):
-    the mean and the quantiles of :data:`STATS` over the draws (NaN without draws, and where
-    the first draw is NaN). One quantile call for every indicator: each column's order
-    statistics are its own, so the numbers are those of one call per indicator."""
+def _summarise(parts: np.ndarray, draws: int, names: Sequence[str] = INDICATORS) -> np.ndarray:
+    """Statistics (indicator, stat, T) of one area's summed components ``parts`` (D, T, K)
+    for the indicators ``names`` (default all of :data:`INDICATORS`, in order): the mean and
+    the quantiles of :data:`STATS` over the draws (NaN without draws, and where the first
+    draw is NaN). One quantile call for every indicator: each column's order statistics are
+    its own, so the numbers are those of one call per indicator, whichever others are asked
+    for."""
     named = _indicators(parts)
-    values = np.stack([named[name] for name in INDICATORS], axis=1)  # (D, I, T)
-    out = np.full((len(INDICATORS), 1 + len(STATS), values.shape[-1]), np.nan)
+    values = np.stack([named[name] for name in names], axis=1)  # (D, I, T)
+    out = np.full((len(names), 1 + len(STATS), values.shape[-1]), np.nan)
     mean, quant = draw_quantiles(np.nan_to_num(values, nan=0.0), list(STATS.values()))
     valid = ~np.isnan(values[0])
     out[:, 0] = np.where(valid, mean, np.nan)
@@ -503,23 +505,28 @@ def _summarise(parts: np.ndarray, draws: int) -> np.ndarray:
     return out
 
 
-def _as_named(stats: np.ndarray) -> dict[str, np.ndarray]:
+def _as_named(stats: np.ndarray, names: Sequence[str] = INDICATORS) -> dict[str, np.ndarray]:
     """(area, indicator, stat, T) -> {indicator: (area, stat, T)}."""
-    return {name: stats[:, i] for i, name in enumerate(INDICATORS)}
+    return {name: stats[:, i] for i, name in enumerate(names)}
 
 
 def _run_labour(
-    req: Request, rateset: RateSet, rates: xr.DataArray, ratio: xr.DataArray
+    req: Request,
+    rateset: RateSet,
+    rates: xr.DataArray,
+    ratio: xr.DataArray,
+    names: Sequence[str] = INDICATORS,
 ) -> dict[str, np.ndarray]:
-    """Statistics {indicator: (area, stat, T)} over the scope."""
+    """Statistics {indicator: (area, stat, T)} over the scope, of the indicators ``names``
+    (the draws' quantiles of the others would be thrown away)."""
     la = req.assumptions.labour
     comp = labour_components(rates, ratio, la.retirement_min_age)
     where = {a: i for i, a in enumerate(req.scope.areas)}
     horizon = req.until - req.base_year + 1
-    out = np.full((len(where), len(INDICATORS), 1 + len(STATS), horizon), np.nan)
+    out = np.full((len(where), len(names), 1 + len(STATS), horizon), np.nan)
     for code, parts in engine.run(rateset, req.scope, comp, draws=req.draws, seed=req.seed):
-        out[where[code]] = _summarise(parts, req.draws)
-    return _as_named(out)
+        out[where[code]] = _summarise(parts, req.draws, names)
+    return _as_named(out, names)
 
 
 def _by_age(
@@ -563,12 +570,16 @@ def _stamp(cubes: _data.Cubes, ds: xr.Dataset, req: Request, what: str) -> xr.Da
 
 
 def _prepare(
-    cubes: _data.Cubes, req: Request, rateset: RateSet | LabourRates | None = None
+    cubes: _data.Cubes,
+    req: Request,
+    rateset: RateSet | LabourRates | None = None,
+    names: Sequence[str] = INDICATORS,
 ) -> tuple[RateSet, xr.DataArray, dict[str, np.ndarray]]:
-    """Rates, employment rates by age and the indicator statistics of ``req``; ``rateset``
-    is :func:`estimate_rates` of ``req`` when the caller has it (checked, not recomputed)."""
+    """Rates, employment rates by age and the statistics of the indicators ``names`` of
+    ``req``; ``rateset`` is :func:`estimate_rates` of ``req`` when the caller has it
+    (checked, not recomputed)."""
     rateset, rates, ratio = _prepare_rates(cubes, req, rateset)
-    return rateset, rates, _run_labour(req, rateset, rates, ratio)
+    return rateset, rates, _run_labour(req, rateset, rates, ratio, names)
 
 
 @dataclass(frozen=True)
@@ -679,11 +690,13 @@ def labour_supply(
     :func:`labour_rates`, when the caller has it (checked, not recomputed).
     """
     req = validate_request(cubes, base_year, until, scope, area, draws, seed, assumptions)
-    rateset, rates, stats = _prepare(cubes, req, rateset)
+    rateset, rates, stats = _prepare(cubes, req, rateset, SUPPLY)
     employed, _ = _by_age(req, rateset, rates, req.assumptions.labour.retirement_min_age)
     return _supply_dataset(cubes, req, stats, employed)
 
 
+#: The indicators of :func:`retirements` (besides ``retirements_by_age``).
+RETIREMENTS = ["retirements", "employed"]
 #: The indicators of :func:`labour_supply` (besides ``employed_by_age``).
 SUPPLY = ["population", "working_age_15_64", "working_age_20_69", "employed", "labour_force",
           "demographic_dependency_ratio", "economic_dependency_ratio"]  # fmt: skip
@@ -726,8 +739,8 @@ def retirements(
     prepares them once for all areas).
     """
     req = validate_request(cubes, base_year, until, scope, area, draws, seed, assumptions)
-    rateset, rates, stats = _prepare(cubes, req, rateset)
-    ds = _dataset(req, stats, ["retirements", "employed"])
+    rateset, rates, stats = _prepare(cubes, req, rateset, RETIREMENTS)
+    ds = _dataset(req, stats, RETIREMENTS)
     _, retired = _by_age(req, rateset, rates, req.assumptions.labour.retirement_min_age)
     ds["retirements_by_age"] = (("area", "time", "age"), retired)
     ds = ds.assign_coords(age=AGES)

@@ -393,6 +393,16 @@ def simulate_part(
             accumulator.add(codes, pop)
 
 
+def _member_sum(pop: np.ndarray, where: list[int]) -> np.ndarray:
+    """The draws (D, T, 2, X) of the municipalities at positions ``where`` of ``pop``
+    (D, n, T, 2, X), summed (a view of the one member's draws for a single one)."""
+    if len(where) == 1:
+        return pop[:, where[0]]
+    if where == list(range(where[0], where[-1] + 1)):
+        return pop[:, where[0] : where[-1] + 1].sum(axis=1)
+    return pop[:, where].sum(axis=1)
+
+
 class PartAccumulator(Protocol):
     """Part statistics fed with the population draws of a part's kernel calls."""
 
@@ -421,13 +431,34 @@ class PopulationPart:
         self.counts: dict[str, int] = {}
 
     def add(self, codes: list[str], pop: np.ndarray) -> None:
-        """Take the draws ``pop`` (D, n, T, 2, X) of the municipalities ``codes``."""
+        """Take the draws ``pop`` (D, n, T, 2, X) of the municipalities ``codes``.
+
+        Sampled draws (float32 whole persons) go into each aggregate as the sum over its
+        members in the call, summed once for the aggregates that share those members (an
+        employment area, its region and the country usually do): whole numbers below 2**24
+        add exactly in any grouping, so the sums are those of adding the members one by
+        one, with one pass over the aggregate's draws (17 MB each) per call instead of one
+        per member. The expected path (float64 fractions) adds them one by one."""
         cells = _population_components(codes, pop)
         for code, part_cells in zip(codes, cells, strict=True):
             self.done[code] = _summarise(part_cells, self.req.draws)
+        if pop.dtype != np.float32:
+            for code, part_cells in zip(codes, cells, strict=True):
+                for agg in self.member_of.get(code, []):
+                    engine.accumulate(self.sums, agg, part_cells)
+                    self.counts[agg] = self.counts.get(agg, 0) + 1
+            return
+        groups: dict[str, list[int]] = {}  # aggregate -> its members' positions in codes
+        for i, code in enumerate(codes):
             for agg in self.member_of.get(code, []):
-                engine.accumulate(self.sums, agg, part_cells)
-                self.counts[agg] = self.counts.get(agg, 0) + 1
+                groups.setdefault(agg, []).append(i)
+        totals: dict[tuple[int, ...], np.ndarray] = {}
+        for agg, where in groups.items():  # in the order the members meet them
+            key = tuple(where)
+            if key not in totals:
+                totals[key] = _member_sum(pop, where)
+            engine.accumulate(self.sums, agg, totals[key])
+            self.counts[agg] = self.counts.get(agg, 0) + len(where)
 
     def finish(self) -> xr.Dataset:
         """``stats`` of the part's areas and aggregates, ``partial_sums`` and ``members`` of

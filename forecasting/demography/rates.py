@@ -174,27 +174,43 @@ def _migration(
 
 
 def base_population(
-    cubes: _data.Cubes, codes: list[str], base_year: int, assumptions: DemographyAssumptions
+    cubes: _data.Cubes,
+    codes: list[str],
+    base_year: int,
+    assumptions: DemographyAssumptions,
+    estimate: xr.DataArray | None = None,
 ) -> xr.DataArray:
     """Base population (area, year, sex, age) of ``codes``: the single-age ``population`` of
     ``base_year`` (with the year before when present), or for a later year the estimate of
-    :func:`forecasting.demography.base.estimate_base` (year ``base_year`` only)."""
+    :func:`forecasting.demography.base.estimate_base` (year ``base_year`` only), or
+    ``estimate`` when the caller has it (``estimate_base`` of the same cubes, year and
+    assumptions: a release estimates it once for its projections and its training needs)."""
     pop = population_years(cubes, codes)
     if base_year in pop["year"].values:
         return pop
-    from forecasting.demography.base import estimate_base
+    if estimate is None:
+        from forecasting.demography.base import estimate_base
 
-    est = estimate_base(cubes, base_year, assumptions).sel(area=codes)
+        estimate = estimate_base(cubes, base_year, assumptions)
+    est = estimate.sel(area=codes)
     return est.expand_dims(year=[base_year]).transpose("area", "year", "sex", "age")
 
 
 def estimate_rates(
-    cubes: _data.Cubes, base_year: int, until: int, assumptions: DemographyAssumptions
+    cubes: _data.Cubes,
+    base_year: int,
+    until: int,
+    assumptions: DemographyAssumptions,
+    *,
+    base: xr.DataArray | None = None,
 ) -> RateSet:
     """Estimate every rate of every municipality for ``base_year+1 .. until``.
 
     ``cubes`` holds :data:`forecasting.demography._data.CUBES` (and, for a base year after
-    the single-age population, :data:`~forecasting.demography._data.BASE_CUBES`).
+    the single-age population, :data:`~forecasting.demography._data.BASE_CUBES`). ``base``:
+    the base population estimate of those cubes, year and assumptions
+    (:func:`forecasting.demography.base.estimate_base`) when the caller has it, for several
+    estimates of one base year (other ``until``) without estimating it again.
 
     Raises
     ------
@@ -207,7 +223,7 @@ def estimate_rates(
     codes = sorted(munis.index)
     regions = [str(munis.loc[c, "region"]) for c in codes]
     unique_regions = sorted(set(regions))
-    pop = base_population(cubes, codes, base_year, assumptions)
+    pop = base_population(cubes, codes, base_year, assumptions, base)
     if base_year not in pop["year"].values:
         raise DataError(f"no base population for {base_year}", source="population")
     pop0 = pop.sel(year=base_year).values.copy()

@@ -650,12 +650,19 @@ def _training_rates(ctx: BuildContext, cubes: Inputs) -> Any:
     next unit.
     """
     from forecasting import replacement
+    from forecasting.demography.assumptions import parse_assumptions
     from forecasting.demography.labour import labour_rates
 
     key = (ctx.work_dir, tuple(sorted(ctx.versions_of(TRAINING_CUBES).items())), DEMAND_UNTIL)
     with _RATES_LOCK:
         if key not in _RATES:
-            rateset = replacement.shared_rates(cubes, DEMAND_UNTIL)
+            rateset = replacement.shared_rates(
+                cubes,
+                DEMAND_UNTIL,
+                base=_base_estimate(
+                    ctx, cubes, replacement.base_year(cubes), parse_assumptions(None)
+                ),
+            )
             prepared = labour_rates(
                 cubes, base_year=rateset.base_year, until=DEMAND_UNTIL,
                 assumptions=rateset.assumptions, rateset=_read_only(rateset),
@@ -753,6 +760,34 @@ def _population_request(ctx: BuildContext, cubes: Inputs, immigration: str) -> d
 
 
 _DEMOGRAPHY_RATES: dict[tuple[Any, ...], Any] = {}
+_BASE_ESTIMATES: dict[tuple[Any, ...], Any] = {}
+_BASE_LOCK = threading.Lock()
+
+
+def _base_estimate(
+    ctx: BuildContext, cubes: Inputs, base_year: int, assumptions: Any
+) -> xr.DataArray | None:
+    """The base population estimate (:func:`forecasting.demography.base.estimate_base`)
+    that both the projections' rates (:func:`_demography_rates`) and the training needs'
+    (:func:`_training_rates`, other years) start from, estimated once per process and build
+    instead of once for each (~1 CPU s: aging the last single-age year forward and raking it
+    to the year's totals); None when ``base_year`` has single-age data (nothing to
+    estimate). Keyed like :func:`_training_rates`, and by the assumptions (the base
+    immigration variant's are the default ones, so both share one); read-only."""
+    from forecasting.demography import _data
+    from forecasting.demography.base import estimate_base
+
+    if base_year in _data.years_of(_data.cube(cubes, "population")):
+        return None
+    versions = tuple(sorted(ctx.versions_of(POPULATION_CUBES).items()))
+    key = (ctx.work_dir, versions, base_year, assumptions)
+    with _BASE_LOCK:
+        if key not in _BASE_ESTIMATES:
+            estimate = estimate_base(cubes, base_year, assumptions)
+            _freeze(estimate)
+            _BASE_ESTIMATES.clear()  # one build's at a time
+            _BASE_ESTIMATES[key] = estimate
+        return _BASE_ESTIMATES[key]
 
 
 def _demography_rates(ctx: BuildContext, cubes: Inputs, immigration: str) -> Any:
@@ -771,7 +806,10 @@ def _demography_rates(ctx: BuildContext, cubes: Inputs, immigration: str) -> Any
         if key not in _DEMOGRAPHY_RATES:
             if base_key not in _DEMOGRAPHY_RATES:
                 base = parse_assumptions({"migration": {"immigration": "base"}})
-                rateset = estimate_rates(cubes, request["base_year"], request["until"], base)
+                estimate = _base_estimate(ctx, cubes, request["base_year"], base)
+                rateset = estimate_rates(
+                    cubes, request["base_year"], request["until"], base, base=estimate
+                )
                 _DEMOGRAPHY_RATES.clear()  # one build's rates at a time
                 _DEMOGRAPHY_RATES[base_key] = _read_only(rateset)
             if key != base_key:

@@ -319,6 +319,11 @@ def _input_key(name: str, version: str) -> str:
     return f"input-{name}-{version}"
 
 
+def input_keys(ctx: BuildContext) -> list[str]:
+    """The work area's keys of the input cubes staged for ``ctx`` (:func:`stage_inputs`)."""
+    return [_input_key(name, version) for name, version in ctx.cube_versions]
+
+
 def stage_inputs(ctx: BuildContext, inputs: Inputs) -> None:
     """Write every input cube of ``ctx`` into the work area (once per content version), so a
     step in any process (a Dask worker) reads the same cubes by reference."""
