@@ -144,12 +144,16 @@ class WorkArea:
         """Hold the work area for a build: a shared lock, released when the block ends (or
         the process dies), which keeps any prune from running meanwhile."""
         self.root.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.root / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        fd = self._open_lock()
         try:
             fcntl.flock(fd, fcntl.LOCK_SH)
             yield Lease(fd)
         finally:
             os.close(fd)  # releases the lock
+
+    def _open_lock(self) -> int:
+        """A descriptor of the work area's lock file (created if missing, never a link)."""
+        return os.open(self.root / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
 
     def record_build(self, keys: Iterable[str], release_id: str | None = None) -> Path:
         """Record the results a successful build used (its inputs, every unit, combine and
@@ -186,11 +190,7 @@ class WorkArea:
             return PruneReport()
         protect = set(protect)
         own = lease is None
-        fd = (
-            os.open(self.root / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
-            if lease is None
-            else lease.fd
-        )
+        fd = self._open_lock() if lease is None else lease.fd
         try:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
