@@ -114,7 +114,9 @@ UNIT_LABELS = {
 
 
 #: The attribution (:data:`forecasting.provenance.ATTRIBUTION`, stored in English) in the
-#: reader's language, as the dashboard's footer words it: (fi, sv, en).
+#: reader's language: (fi, sv, en). The Finnish is the monthly review's licence line
+#: (:mod:`forecasting.report.labels`); the dashboard's footer (``source`` in
+#: :mod:`service.i18n`) words it a little differently ("lisenssi CC BY 4.0").
 ATTRIBUTION_LABELS = (
     "Lähde: Tilastokeskus ja KEHA-keskus, StatFin; CC BY 4.0",
     "Källa: Statistikcentralen och KEHA-centret, StatFin; CC BY 4.0",
