@@ -264,3 +264,19 @@ def training_cumulative(
         "until": int(cum.attrs["until"]),
         "interval_method": str(cum.attrs["interval_method"]),
     }
+
+
+#: The months of "next spring" a planner asks about (March to May).
+SPRING = (3, 4, 5)
+
+
+def next_spring(past: list[tuple[Any, float]], points: list[FanPoint]) -> list[FanPoint]:
+    """The forecast's months of the first spring (:data:`SPRING`) after the latest observed
+    month of ``past``: the planner's "how many next spring, and how sure"; [] when nothing
+    was observed or the forecast does not reach that spring."""
+    observed = [when for when, value in past if math.isfinite(value)]
+    if not observed:
+        return []
+    last = observed[-1]
+    year = last.year + (last.month >= SPRING[0])
+    return [p for p in points if p.time.year == year and p.time.month in SPRING]

@@ -286,7 +286,7 @@ def test_next_spring_is_the_first_march_to_may_after_the_data():
     import datetime as dt
 
     from service.charts import FanPoint
-    from service.routers.dashboard import next_spring
+    from service.views import next_spring
 
     points = [
         FanPoint(dt.date(2026 + (m - 1) // 12, (m - 1) % 12 + 1, 1), m, 0, 0, 0, 0)

@@ -386,7 +386,7 @@ def forecasts(
         variable=variable,
         # a rate in per cent with a decimal (11,8), counts whole (2 822)
         digits=1 if variable in views.DERIVED else 0,
-        spring=next_spring(past, points),
+        spring=views.next_spring(past, points),
         area_label=name,
         variable_label=label,
         chart=chart if times else None,
@@ -399,22 +399,6 @@ def forecasts(
         gaps=missing_months(past, lang),
         tagline_area=tagline_area(area),
     )
-
-
-#: The months of "next spring" a planner asks about (March to May).
-SPRING = (3, 4, 5)
-
-
-def next_spring(past: list[tuple[Any, float]], points: list[FanPoint]) -> list[FanPoint]:
-    """The forecast's months of the first spring (:data:`SPRING`) after the latest observed
-    month of ``past``: the planner's "how many next spring, and how sure"; [] when nothing
-    was observed or the forecast does not reach that spring."""
-    observed = [when for when, value in past if math.isfinite(value)]
-    if not observed:
-        return []
-    last = observed[-1]
-    year = last.year + (last.month >= SPRING[0])
-    return [p for p in points if p.time.year == year and p.time.month in SPRING]
 
 
 def missing_months(past: list[tuple[Any, float]], lang: str) -> str:
