@@ -564,6 +564,7 @@ def need_with_total(cumulative: xr.Dataset) -> xr.DataArray:
     need = cumulative["need"]
     return xr.concat([need, total.transpose(*need.dims)], dim="field")
 
+
 REPLACEMENT_SHARE_RANGE = (0.65, 0.95)
 #: Expansion below this share of the openings: jobs are flat or shrinking, and a replacement
 #: share near (or above) 100 % is the expected arithmetic, not an anomaly.

@@ -216,8 +216,6 @@ def request_error_message(err: Mapping[str, Any], lang: str) -> str | None:
     limit = next(
         (ctx[k] for k in ("gt", "ge", "lt", "le", "max_length", "expected") if k in ctx), ""
     )
-    if isinstance(limit, int | float) and not isinstance(limit, bool):
-        limit = formats.number(limit, lang, 0 if float(limit).is_integer() else 2)
     if kind not in REQUEST_ERRORS:
         return None
     return _sentence(REQUEST_ERRORS, kind, lang, field, {"value": value, "limit": limit})

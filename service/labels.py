@@ -14,6 +14,7 @@ from typing import Literal
 import pandas as pd
 
 from forecasting import geography
+from service.i18n import texts
 
 Lang = Literal["fi", "sv", "en"]
 LANGS: tuple[str, ...] = ("fi", "sv", "en")
@@ -45,10 +46,6 @@ _LEVEL = {
     },
 }
 
-#: The label of the cumulative training need's all-fields row
-#: (``forecasting.training.TOTAL_FIELD``).
-_ALL_FIELDS = {"fi": "Kaikki alat", "sv": "Alla områden", "en": "All fields"}
-
 
 @lru_cache
 def _areas(lang: str) -> dict[str, str]:
@@ -69,8 +66,8 @@ def _classification(dim: str, lang: str) -> dict[str, str] | None:
     }
     codes = tables[dim]().index
     labels = {str(c): classifications.label(dim, str(c), lang) for c in codes}
-    if dim == "field":
-        labels[training.TOTAL_FIELD] = _ALL_FIELDS[lang]
+    if dim == "field":  # the all-fields row, in the training page's own words
+        labels[training.TOTAL_FIELD] = texts(lang)["all_fields"]
     return labels
 
 
