@@ -46,7 +46,7 @@ class EnnakointiError(Exception):
     @property
     def values(self) -> Mapping[str, object]:
         """The values of the message by name (read-only)."""
-        return MappingProxyType(dict(self._values))
+        return MappingProxyType(self._values)
 
 
 class DataError(EnnakointiError):
