@@ -104,6 +104,17 @@ Year = Annotated[WholeNumber, Field(ge=1900, le=2200)]
 YearQuery = Annotated[list[Year] | None, Query(description="calendar years (repeat)")]
 
 
+def page_size_error(limit: int, maximum: int) -> ValidationError:
+    """The refusal of a ``limit`` over the operator's page size: an ``out_of_range`` of the
+    query parameter, as the request's own validation words a bound."""
+    return ValidationError(
+        "limit",
+        f"at most {maximum} rows per page",
+        kind="out_of_range",
+        values={"location": "query", "name": "limit", "value": str(limit), "maximum": maximum},
+    )
+
+
 def provenance(release: Release | None, name: str, attrs: dict[str, Any]) -> Provenance:
     """The provenance block of a response from a dataset's attrs and its release."""
     tables = attrs.get("source_tables", "")
@@ -221,7 +232,7 @@ class DataQuery:
     ):
         service = context.settings.service
         if limit is not None and limit > service.max_page_size:
-            raise ValidationError("limit", f"at most {service.max_page_size} rows per page")
+            raise page_size_error(limit, service.max_page_size)
         self.request = request
         self.response = response
         self.context = context
