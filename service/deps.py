@@ -8,8 +8,9 @@ and turns a :class:`~service.cubes.Selection` into a JSON page or a streamed CSV
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -55,6 +56,9 @@ class ServiceContext:
     api_keys: tuple[ApiKey, ...]
     alerts: AlertRepository
     scenarios: ScenarioService
+    #: ``() -> today``: the day a default that depends on the date is judged at (the
+    #: scenario form's start); injectable, so a test fixes it.
+    clock: Callable[[], dt.date] = dt.date.today
 
 
 async def get_context(request: Request) -> ServiceContext:
@@ -64,6 +68,15 @@ async def get_context(request: Request) -> ServiceContext:
 
 
 ContextDep = Annotated[ServiceContext, Depends(get_context)]
+
+
+async def get_today(context: ContextDep) -> dt.date:
+    """Today by the service's clock (:attr:`ServiceContext.clock`)."""
+    return context.clock()
+
+
+TodayDep = Annotated[dt.date, Depends(get_today)]
+
 LangQuery = Annotated[Lang, Query(description="language of labels: fi, sv or en")]
 ReleaseQuery = Annotated[
     str | None,
