@@ -474,9 +474,9 @@ def request_refusal(err: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
         if pattern in PATTERN_FORMS:
             values["form"] = PATTERN_FORMS[pattern][0]
         return "malformed", values
-    bound = next((b for b in _BOUNDS if b in ctx), None)
-    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal") and bound:
-        return "out_of_range", {**values, _BOUNDS[bound]: ctx[bound]}
+    given = next((b for b in _BOUNDS if b in ctx), None)
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal") and given:
+        return "out_of_range", {**values, _BOUNDS[given]: ctx[given]}
     if kind.endswith(("_parsing", "_type")) or kind.startswith("int_from_"):
         head = kind.split("_")[0]
         return "wrong_type", {**values, "expected": _EXPECTED_TYPES.get(head, head)}
