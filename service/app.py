@@ -137,6 +137,20 @@ def _context(
     )
 
 
+def warm_key(context: ServiceContext) -> Callable[[], str | None]:
+    """``() -> what the warm-up depends on``: the current release and the month of the
+    service's today (the scenario form's default start is the month after it,
+    :func:`service.scenarios.default_form_start`); None before the first publish. The
+    release watcher warms again when it changes, so after a turn of the month the first
+    planner meets the form's new default windows warm too."""
+
+    def key() -> str | None:
+        release_id = context.releases.current_id()
+        return None if release_id is None else f"{release_id} {context.clock():%Y-%m}"
+
+    return key
+
+
 def _employment_area(code: str) -> str:
     """The employment area of the service's default area (a municipality's own area; TA23
     for a region or the country, the scenario engine's unit being the employment area)."""
@@ -258,9 +272,10 @@ def create_app(
         ]
         for thread in warming:
             thread.start()
-        # A release published while the service runs gets the same warm-up.
+        # A release published while the service runs gets the same warm-up, and so does a
+        # turn of the month (the form's default start moves with it).
         watcher = ReleaseWatcher(
-            context.releases.current_id, [context.releases.warm, context.scenarios.warm_release]
+            warm_key(context), [context.releases.warm, context.scenarios.warm_release]
         )
         watcher.start()
         if not context.api_keys:

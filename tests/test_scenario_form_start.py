@@ -54,21 +54,22 @@ def test_the_default_start_is_never_outside_the_forecasts(today):
         assert start == following
 
 
-def _app_at(store: Path, tmp: Path, day: dt.date) -> Any:
+def _app_at(store: Path, tmp: Path, day: dt.date | Callable[[], dt.date]) -> Any:
     from service.app import create_app
 
     settings = make_settings(store, f"sqlite:///{tmp / 'a.sqlite'}")
-    return create_app(settings, scenario_runner=stub_scenario_runner, clock=lambda: day)
+    clock = day if callable(day) else lambda: day
+    return create_app(settings, scenario_runner=stub_scenario_runner, clock=clock)
 
 
 @pytest.fixture
 def app_at(service_store: Path, tmp_path: Path) -> Iterator[Callable[[dt.date], Any]]:
-    """``day -> a TestClient`` of an app whose clock says ``day``."""
+    """``day -> a TestClient`` of an app whose clock says ``day`` (or a clock itself)."""
     from fastapi.testclient import TestClient
 
     clients: list[Any] = []
 
-    def make(day: dt.date) -> Any:
+    def make(day: dt.date | Callable[[], dt.date]) -> Any:
         work = tmp_path / str(len(clients))
         work.mkdir()
         client = TestClient(_app_at(service_store, work, day)).__enter__()
@@ -152,3 +153,34 @@ def test_the_warm_up_computes_the_forms_default_windows(app_at, today):
     # the API's default window (no start: after the newest data) is unchanged
     api = [(spec.start, months) for spec, months, targets in windows if targets is None]
     assert api == [(None, 0), (None, 3), (None, 6)]
+
+
+def test_a_turn_of_the_month_warms_the_forms_new_windows(app_at):
+    """The release watcher watches the release and the month of the service's today: the
+    day after the month turns, the form's new default windows are warmed too."""
+    from service.app import warm_key
+    from service.release_watch import ReleaseWatcher
+
+    day = [dt.date(2026, 12, 30)]
+    client = app_at(lambda: day[0])
+    context = client.app.state.context
+    scenarios = context.scenarios
+    scenarios.runner = WarmRunner(processes=1)
+    scenarios.warm_months = (0,)
+    warmed: list[list[str]] = []
+
+    def warm() -> None:
+        warmed.append(
+            [s.start for s, _, targets in scenarios.warm_windows() if targets is not None]
+        )
+
+    watcher = ReleaseWatcher(warm_key(context), [warm], interval=3600)
+    watcher.start()  # its thread sleeps: the checks below are driven by hand
+    assert watcher.check() is False  # the start-up's warm-up covers today
+    day[0] = dt.date(2026, 12, 31)
+    assert watcher.check() is False and warmed == []
+    day[0] = dt.date(2027, 1, 1)
+    assert watcher.check() is True
+    assert warmed == [["2027-02"]]
+    assert _start_of_form(client.get("/scenarios").text) == "2027-02"
+    watcher.stop(timeout=5)
