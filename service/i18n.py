@@ -235,8 +235,8 @@ TEXT: dict[str, dict[str, str]] = {
         ),
         "scenario_start_form": "The start month {value} is not a month YYYY-MM (e.g. 2026-09).",
         "scenario_start_hint": (
-            "The latest observed month is {observed}. The months before the start follow the "
-            "baseline."
+            "The latest observed month is {observed}. The months before the first month follow "
+            "the baseline."
         ),
         "presets": "Preset scenarios",
         "scenario_table": (
@@ -380,8 +380,8 @@ TEXT: dict[str, dict[str, str]] = {
         ),
         "scenario_start_form": "Startmånaden {value} är inte en månad ÅÅÅÅ-MM (t.ex. 2026-09).",
         "scenario_start_hint": (
-            "Den senast observerade månaden är {observed}. Månaderna före startmånaden följer "
-            "grundbanan."
+            "Den senast observerade månaden är {observed}. Månaderna före den första månaden "
+            "följer grundbanan."
         ),
         "presets": "Färdiga scenarier",
         "scenario_table": (

@@ -115,10 +115,10 @@ def _release_months(client: Any) -> tuple[str, str] | None:
     [
         ("fi", "Viimeisin havaittu kuukausi on 6/2026. Alkukuukautta edeltävät kuukaudet "
                "seuraavat perusuraa."),
-        ("sv", "Den senast observerade månaden är 6/2026. Månaderna före startmånaden följer "
-               "grundbanan."),
-        ("en", "The latest observed month is 6/2026. The months before the start follow the "
-               "baseline."),
+        ("sv", "Den senast observerade månaden är 6/2026. Månaderna före den första månaden "
+               "följer grundbanan."),
+        ("en", "The latest observed month is 6/2026. The months before the first month follow "
+               "the baseline."),
     ],
 )  # fmt: skip
 def test_the_form_says_the_latest_observed_month_beside_the_start(app_at, lang, line):
