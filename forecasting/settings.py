@@ -96,9 +96,9 @@ class ServiceSettings(BaseModel):
     # first (0: same priority as the service).
     scenario_nice: int = Field(default=10, ge=0, le=19)
     # Start-up warm-up of the worker processes: the baseline runs (default area, draws and
-    # seed, 60 months) of windows starting this many months after the newest register data
-    # (0: the dashboard form's default start; 0-24, at most 12 windows); empty: the calibration
-    # and kernels only.
+    # seed, 60 months) of windows starting this many months after the dashboard form's
+    # default start (the month after today) and after the newest register data (the API's
+    # default); 0-24, at most 12 windows; empty: the calibration and kernels only.
     scenario_warm_months: list[Annotated[int, Field(ge=0, le=24)]] = Field(
         default_factory=lambda: [0, 3, 6], max_length=12
     )

@@ -122,7 +122,7 @@ def occupations_by_group(occupations: xr.Dataset, region: str, start: str, end: 
     """
     ds = occupations.sel(area=region, time=slice(start, end))
     codes = [str(c) for c in ds["occupation"].values if str(c) != "SSS"]
-    sub = ds[["unemployed", "vacancies"]].sel(occupation=codes).mean("time")
+    sub = mean_over_time(ds[["unemployed", "vacancies"]].sel(occupation=codes))
     groups = occupation_groups()
     members = _group_members([c[:2] for c in codes], groups)
     data = {
@@ -141,6 +141,20 @@ def _group_members(labels: list[str], groups: list[str]) -> list[np.ndarray]:
         if label in position:
             out[position[label]].append(k)
     return [np.array(m, dtype=np.intp) for m in out]
+
+
+def mean_over_time(data: xr.Dataset | xr.DataArray) -> xr.Dataset | xr.DataArray:
+    """The mean over ``time`` of each cell, missing (NaN) where the window has no value.
+
+    The same numbers as ``data.mean("time")`` (numpy's ``nanmean`` of each cell with a value),
+    but a cell without one (a 12ti count suppressed through the whole window: MK10 has 82
+    occupations with no unemployed count in 11/2022-10/2023) is set missing, not averaged:
+    ``nanmean`` of an empty slice warns "Mean of empty slice", and xarray's silencing of that
+    warning (``warnings.catch_warnings``) is not thread-safe, so with two threads averaging at
+    once (a request and the service's start-up warm-up) the warning escaped.
+    """
+    seen = data.count("time") > 0
+    return data.where(seen, 0.0).mean("time").where(seen)
 
 
 def _group_nansums(values: np.ndarray, members: list[np.ndarray]) -> np.ndarray:
@@ -251,7 +265,9 @@ def supply_base(
 def _window_unemployed(registers: xr.Dataset, occupations: xr.Dataset) -> xr.DataArray:
     """Registered unemployed (12r5) per area, mean over the :func:`supply_window`."""
     start, end = supply_window(occupations)
-    return registers["unemployed"].sel(time=slice(start, end)).mean("time")
+    window = mean_over_time(registers["unemployed"].sel(time=slice(start, end)))
+    assert isinstance(window, xr.DataArray)
+    return window
 
 
 # --------------------------------------------------------------------------- the chain

@@ -7,6 +7,7 @@ port)`` runs it with uvicorn (``ennakointi serve`` calls it).
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import logging
 import threading
@@ -55,6 +56,7 @@ from service.runqueue import RunQueue
 from service.scenarios import (
     ProcessRunner,
     ScenarioService,
+    default_form_start,
     engine_runner,
     release_targets,
     release_training_balance,
@@ -96,10 +98,12 @@ def _context(
     settings: Settings,
     alert_repository: AlertRepository | None,
     scenario_runner: Callable[..., Any] | None,
+    clock: Callable[[], dt.date] = dt.date.today,
 ) -> ServiceContext:
     releases = Releases(settings.release.store_dir)
     return ServiceContext(
         settings=settings,
+        clock=clock,
         releases=releases,
         api_keys=parse_keys(settings.service.api_keys),
         alerts=alert_repository or SqlAlertRepository(settings.alerts.database_url),
@@ -120,6 +124,9 @@ def _context(
             release=releases.current_id,
             # the form's runs are capped at the default draws (dashboard.scenarios)
             form_draws=min(settings.scenario.form_draws, settings.scenario.default_draws),
+            # the form's default start at the service's clock: the warm-up's form baselines
+            # start where a planner's first run does
+            form_start=lambda release_id: default_form_start(releases, release_id, clock()),
             queue=RunQueue(
                 # one queue thread per worker process: two processes run two runs at once
                 workers=max(1, settings.service.scenario_processes),
@@ -128,6 +135,20 @@ def _context(
             ),
         ),
     )
+
+
+def warm_key(context: ServiceContext) -> Callable[[], str | None]:
+    """``() -> what the warm-up depends on``: the current release and the month of the
+    service's today (the scenario form's default start is the month after it,
+    :func:`service.scenarios.default_form_start`); None before the first publish. The
+    release watcher warms again when it changes, so after a turn of the month the first
+    planner meets the form's new default windows warm too."""
+
+    def key() -> str | None:
+        release_id = context.releases.current_id()
+        return None if release_id is None else f"{release_id} {context.clock():%Y-%m}"
+
+    return key
 
 
 def _employment_area(code: str) -> str:
@@ -218,6 +239,7 @@ def create_app(
     *,
     alert_repository: AlertRepository | None = None,
     scenario_runner: Callable[..., Any] | None = None,
+    clock: Callable[[], dt.date] | None = None,
 ) -> FastAPI:
     """Build the service.
 
@@ -231,13 +253,16 @@ def create_app(
         ``(spec, baseline=None) -> xr.Dataset`` (``baseline``: the release's register
         forecasts as targets, see :func:`service.scenarios.release_targets`); default
         ``forecasting.scenarios.run_scenario`` when present.
+    clock
+        ``() -> today``: the day the service takes as today where a default depends on it
+        (the scenario form's start, and the warm-up's runs of it); default the system's date.
     """
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         started = time.perf_counter()
-        context = _context(settings, alert_repository, scenario_runner)
+        context = _context(settings, alert_repository, scenario_runner, clock or dt.date.today)
         app.state.context = context
         # Load the current release's datasets in the background: the service answers at
         # once, and a request for a dataset not loaded yet loads just that one.
@@ -247,9 +272,10 @@ def create_app(
         ]
         for thread in warming:
             thread.start()
-        # A release published while the service runs gets the same warm-up.
+        # A release published while the service runs gets the same warm-up, and so does a
+        # turn of the month (the form's default start moves with it).
         watcher = ReleaseWatcher(
-            context.releases.current_id, [context.releases.warm, context.scenarios.warm_release]
+            warm_key(context), [context.releases.warm, context.scenarios.warm_release]
         )
         watcher.start()
         if not context.api_keys:

@@ -35,8 +35,9 @@ CACHEABLE_EXACT = ("/v1/scenarios",)
 #: Dashboard pages that are a pure function of the release, the URL and the day (their
 #: freshness notes are judged at :func:`service.routers.dashboard.today`): cached like release
 #: data with the day in the key. The scenario form (:data:`FORM`) is cached only without
-#: ``run`` (and keyed by whether the engine is available: its message); the start page (live
-#: alert count), the alerts page and scenario runs are live and never cached here.
+#: ``run`` (and keyed by whether the engine is available, its message, and by the service's
+#: today, its default start); the start page (live alert count), the alerts page and
+#: scenario runs are live and never cached here.
 PAGES = (
     "/forecasts",
     "/training",
@@ -93,7 +94,8 @@ class ReleaseCacheMiddleware:
         if scope["path"] == FORM:
             if any(name == "run" for name, _ in query) or context is None:
                 return None  # a run is live (the queue), never cached
-            text += f"|{context.scenarios.available}"
+            # the form's default start is the month after the service's today
+            text += f"|{context.scenarios.available}|{context.clock().isoformat()}"
         if scope["path"] in PAGES or scope["path"] == FORM:
             from service.routers import dashboard  # the day the page's freshness is judged at
 

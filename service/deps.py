@@ -8,8 +8,9 @@ and turns a :class:`~service.cubes.Selection` into a JSON page or a streamed CSV
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -55,6 +56,9 @@ class ServiceContext:
     api_keys: tuple[ApiKey, ...]
     alerts: AlertRepository
     scenarios: ScenarioService
+    #: ``() -> today``: the day a default that depends on the date is judged at (the
+    #: scenario form's start); injectable, so a test fixes it.
+    clock: Callable[[], dt.date] = dt.date.today
 
 
 async def get_context(request: Request) -> ServiceContext:
@@ -64,6 +68,15 @@ async def get_context(request: Request) -> ServiceContext:
 
 
 ContextDep = Annotated[ServiceContext, Depends(get_context)]
+
+
+async def get_today(context: ContextDep) -> dt.date:
+    """Today by the service's clock (:attr:`ServiceContext.clock`)."""
+    return context.clock()
+
+
+TodayDep = Annotated[dt.date, Depends(get_today)]
+
 LangQuery = Annotated[Lang, Query(description="language of labels: fi, sv or en")]
 ReleaseQuery = Annotated[
     str | None,
@@ -102,6 +115,17 @@ ToQuery = Annotated[
 ]
 Year = Annotated[WholeNumber, Field(ge=1900, le=2200)]
 YearQuery = Annotated[list[Year] | None, Query(description="calendar years (repeat)")]
+
+
+def page_size_error(limit: int, maximum: int) -> ValidationError:
+    """The refusal of a ``limit`` over the operator's page size: an ``out_of_range`` of the
+    query parameter, as the request's own validation words a bound."""
+    return ValidationError(
+        "limit",
+        f"at most {maximum} rows per page",
+        kind="out_of_range",
+        values={"location": "query", "name": "limit", "value": str(limit), "maximum": maximum},
+    )
 
 
 def provenance(release: Release | None, name: str, attrs: dict[str, Any]) -> Provenance:
@@ -221,7 +245,7 @@ class DataQuery:
     ):
         service = context.settings.service
         if limit is not None and limit > service.max_page_size:
-            raise ValidationError("limit", f"at most {service.max_page_size} rows per page")
+            raise page_size_error(limit, service.max_page_size)
         self.request = request
         self.response = response
         self.context = context

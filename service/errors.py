@@ -307,19 +307,32 @@ async def _http_handler(request: Request, exc: Exception) -> Response:
     return _respond(request, exc.status_code, detail, headers=headers)
 
 
-#: What a parameter with a pattern expects, in words (a regular expression tells a planner
-#: nothing): pattern -> the expected form.
-PATTERN_HINTS = {
-    r"^(19|20|21)\d{2}(-(0[1-9]|1[0-2]))?$": "a year YYYY or a month YYYY-MM (e.g. 2027-04)",
-    r"^\d{4}-\d{2}$": "a month YYYY-MM (e.g. 2026-09)",
-    r"^\d{4}-(0[1-9]|1[0-2])$": "a month YYYY-MM (e.g. 2026-09)",
-    r"^\d{8}T\d{6}Z-[0-9a-f]{8}(-\d+)?$": "a release id such as 20261207T075252Z-70cd32c3 "
-    "(GET /v1/releases lists them)",
-    r"^(current|\d{8}T\d{6}Z-[0-9a-f]{8}(-\d+)?)$": "'current' or a release id such as "
-    "20261207T075252Z-70cd32c3 (GET /v1/releases lists them)",
-    r"^[0-9a-f]{20}$": "a result id of 20 hexadecimal digits (POST /v1/scenarios/runs gives it)",
-    r"^[A-Za-z0-9]+$": "an area code of letters and digits such as 491 or TA23",
+#: What a parameter with a pattern expects: pattern -> (the form's name, the form in words);
+#: a regular expression tells a planner nothing. The name is the ``form`` of a ``malformed``
+#: refusal's values (:func:`request_refusal`).
+PATTERN_FORMS = {
+    r"^(19|20|21)\d{2}(-(0[1-9]|1[0-2]))?$": (
+        "year_or_month",
+        "a year YYYY or a month YYYY-MM (e.g. 2027-04)",
+    ),
+    r"^\d{4}-\d{2}$": ("month", "a month YYYY-MM (e.g. 2026-09)"),
+    r"^\d{4}-(0[1-9]|1[0-2])$": ("month", "a month YYYY-MM (e.g. 2026-09)"),
+    r"^\d{8}T\d{6}Z-[0-9a-f]{8}(-\d+)?$": (
+        "release_id",
+        "a release id such as 20261207T075252Z-70cd32c3 (GET /v1/releases lists them)",
+    ),
+    r"^(current|\d{8}T\d{6}Z-[0-9a-f]{8}(-\d+)?)$": (
+        "release",
+        "'current' or a release id such as 20261207T075252Z-70cd32c3 (GET /v1/releases lists them)",
+    ),
+    r"^[0-9a-f]{20}$": (
+        "result_id",
+        "a result id of 20 hexadecimal digits (POST /v1/scenarios/runs gives it)",
+    ),
+    r"^[A-Za-z0-9]+$": ("area_code", "an area code of letters and digits such as 491 or TA23"),
 }
+#: The expected form in words of each pattern (what the English reason says).
+PATTERN_HINTS = {pattern: words for pattern, (_, words) in PATTERN_FORMS.items()}
 
 
 def reason_of(err: Mapping[str, Any]) -> str:
@@ -330,22 +343,172 @@ def reason_of(err: Mapping[str, Any]) -> str:
     return str(err.get("msg", ""))
 
 
+#: pydantic's bounds of a number -> the name of the bound in a refusal's values (the
+#: OpenAPI/JSON Schema keywords the route's parameter states, in snake case).
+_BOUNDS = {
+    "ge": "minimum",
+    "gt": "exclusive_minimum",
+    "le": "maximum",
+    "lt": "exclusive_maximum",
+}
+#: What a value of the wrong type should have been, by the start of pydantic's error type
+#: (``int_parsing``, ``int_from_float``, ``bool_type``, ``model_attributes_type``, ...).
+_EXPECTED_TYPES = {
+    "int": "integer",
+    "float": "number",
+    "decimal": "number",
+    "bool": "boolean",
+    "string": "string",
+    "bytes": "string",
+    "dict": "object",
+    "model": "object",
+    "dataclass": "object",
+    "list": "array",
+    "tuple": "array",
+    "set": "array",
+    "frozen": "array",
+    "iterable": "array",
+    "date": "date",
+    "datetime": "datetime",
+    "time": "time",
+    "timedelta": "duration",
+    "uuid": "uuid",
+    "url": "url",
+}
+#: A pattern that is a plain choice of words (``^(rate|change)$``): its allowed values.
+_CHOICE_PATTERN = re.compile(r"^\^\(?([\w-]+(?:\|[\w-]+)*)\)?\$$")
+#: A value of pydantic's ``expected`` of a literal or enum (``'fi', 'sv' or 'en'``).
+_QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'")
+
+
+def _scalar(value: Any) -> bool:
+    return isinstance(value, str | int | float | bool) or value is None
+
+
+def _allowed(ctx: Mapping[str, Any]) -> list[Any]:
+    """The allowed values of a literal or enum from pydantic's ``expected`` (the values'
+    ``repr`` joined: ``'fi', 'sv' or 'en'``; ``1 or 2``)."""
+    expected = str(ctx.get("expected", ""))
+    quoted = _QUOTED.findall(expected)
+    if quoted:
+        return quoted
+    return [v for v in re.split(r",\s*|\s+or\s+", expected) if v]
+
+
+def request_refusal(err: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The ``kind`` and ``values`` of one refused request parameter (a pydantic error of a
+    request: ``{"type", "loc", "input", "ctx"}``), in the scheme of the domain's refusals.
+
+    Every refusal names the parameter: ``location`` (``query``, ``path``, ``body``,
+    ``header``) and ``name`` (the rest of its location, dotted: ``events.0.jobs``; empty for
+    the whole body); and ``value``, the value refused, when it is a single value (not for a
+    missing parameter, a too long one, or a body). The kinds (``docs/API.md``):
+
+    ``missing``
+        A required parameter or field is absent.
+    ``not_allowed``
+        Not one of a fixed set of values (a literal, an enum, a pattern that is a plain
+        choice such as ``^(rate|change)$``): ``allowed``, the values accepted.
+    ``malformed``
+        Not of the form a pattern asks for: ``pattern``, and ``form`` (:data:`PATTERN_FORMS`:
+        ``month``, ``year_or_month``, ``release_id``, ...) when the form has a name.
+    ``out_of_range``
+        A number past its bound: one of ``minimum``, ``maximum``, ``exclusive_minimum``,
+        ``exclusive_maximum``.
+    ``too_long``, ``too_short``
+        A text or list past its length: ``max_length`` or ``min_length``, and ``unit``
+        (``characters`` or ``items``).
+    ``wrong_type``
+        Not a value of the parameter's type: ``expected`` (``integer``, ``number``,
+        ``boolean``, ``string``, ``object``, ``array``, ...).
+    ``unexpected_field``
+        A body field the request does not have.
+    ``body_not_json``
+        The body is not JSON at all: ``position``, the character where reading it failed.
+    ``invalid_value``
+        Any other refusal of a value (a validator's own check; the ``reason`` says why).
+
+    A validator's refusal that carries a kind (:class:`forecasting.errors.InvalidValueError`:
+    ``not_municipality`` for an event's municipality ``TA23``, ``wrong_type`` for a limit
+    ``1.5``) keeps that kind, with its values and the parameter's.
+    """
+    kind = str(err.get("type", ""))
+    ctx = err.get("ctx") or {}
+    loc = [str(p) for p in err.get("loc", ())]
+    location = loc[0] if loc else "body"
+    values: dict[str, Any] = {"location": location, "name": ".".join(loc[1:])}
+    value = err.get("input")
+    if kind == "json_invalid":
+        position = err.get("loc", ())[1:2]
+        return "body_not_json", {
+            "location": "body",
+            "name": "",
+            "position": next((p for p in position if isinstance(p, int)), None),
+        }
+    if kind == "missing":
+        return "missing", values
+    if kind == "extra_forbidden":
+        return "unexpected_field", values
+    if kind in ("string_too_long", "too_long", "string_too_short", "too_short"):
+        long = kind.endswith("too_long")
+        bound = "max_length" if long else "min_length"
+        values[bound] = ctx.get(bound)
+        values["unit"] = "characters" if kind.startswith("string") else "items"
+        return ("too_long" if long else "too_short"), values
+    if _scalar(value):
+        values["value"] = value
+    if kind == "value_error":  # a validator's own refusal: a domain kind when it has one
+        cause: Any = ctx.get("error")
+        cause_kind = getattr(cause, "kind", None)
+        if isinstance(cause_kind, str):
+            return cause_kind, {**values, **dict(getattr(cause, "values", {}))}
+        return "invalid_value", values
+    if kind in ("literal_error", "enum"):
+        return "not_allowed", {**values, "allowed": _allowed(ctx)}
+    if kind == "string_pattern_mismatch":
+        pattern = str(ctx.get("pattern", ""))
+        choice = _CHOICE_PATTERN.match(pattern)
+        if choice:
+            return "not_allowed", {**values, "allowed": choice.group(1).split("|")}
+        values["pattern"] = pattern
+        if pattern in PATTERN_FORMS:
+            values["form"] = PATTERN_FORMS[pattern][0]
+        return "malformed", values
+    given = next((b for b in _BOUNDS if b in ctx), None)
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal") and given:
+        return "out_of_range", {**values, _BOUNDS[given]: ctx[given]}
+    if kind.endswith(("_parsing", "_type")) or kind.startswith("int_from_"):
+        head = kind.split("_")[0]
+        return "wrong_type", {**values, "expected": _EXPECTED_TYPES.get(head, head)}
+    return "invalid_value", values
+
+
 async def _validation_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    errors = [
-        {"field": ".".join(str(p) for p in err.get("loc", ())), "reason": reason_of(err)}
-        for err in exc.errors()
-    ]
-    if any(err.get("type") == "json_invalid" for err in exc.errors()):
-        # Not JSON at all (a syntax error, not UTF-8): malformed, not merely invalid.
-        return _respond(request, 400, "the request body is not valid UTF-8 JSON", errors=errors)
-    # The detail names each field and why (a client showing only the detail still says it).
-    reasons = "; ".join(f"{e['field']}: {e['reason']}" for e in errors[:5])
+    errors = []
+    for err in exc.errors():
+        kind, values = request_refusal(err)
+        field = ".".join(str(p) for p in err.get("loc", ()))
+        errors.append({"field": field, "reason": reason_of(err), "kind": kind, "values": values})
+    # The problem's kind and values are its first refusal's (each error carries its own).
+    first = {"kind": errors[0]["kind"], "values": errors[0]["values"]} if errors else {}
     page_detail = None
     if _wants_html(request):
         page_detail = request_errors_text(exc.errors(), page_lang(request))
+    if any(err.get("type") == "json_invalid" for err in exc.errors()):
+        # Not JSON at all (a syntax error, not UTF-8): malformed, not merely invalid.
+        return _respond(
+            request,
+            400,
+            "the request body is not valid UTF-8 JSON",
+            page_detail,
+            errors=errors,
+            **first,
+        )
+    # The detail names each field and why (a client showing only the detail still says it).
+    reasons = "; ".join(f"{e['field']}: {e['reason']}" for e in errors[:5])
     return _respond(
-        request, 422, f"invalid request parameters: {reasons}", page_detail, errors=errors
+        request, 422, f"invalid request parameters: {reasons}", page_detail, errors=errors, **first
     )
 
 

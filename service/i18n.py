@@ -90,6 +90,10 @@ TEXT: dict[str, dict[str, str]] = {
         "scenario_start_form": (
             "Alkukuukausi {value} ei ole kuukausi muodossa VVVV-KK (esim. 2026-09)."
         ),
+        "scenario_start_hint": (
+            "Viimeisin havaittu kuukausi on {observed}. Alkukuukautta edeltävät kuukaudet "
+            "seuraavat perusuraa."
+        ),
         "presets": "Valmiit skenaariot",
         "scenario_table": (
             "Työttömät työnhakijat vuosittain, henkeä: skenaarion mediaani ja 90 %:n "
@@ -230,6 +234,10 @@ TEXT: dict[str, dict[str, str]] = {
             "start by {last}."
         ),
         "scenario_start_form": "The start month {value} is not a month YYYY-MM (e.g. 2026-09).",
+        "scenario_start_hint": (
+            "The latest observed month is {observed}. The months before the first month follow "
+            "the baseline."
+        ),
         "presets": "Preset scenarios",
         "scenario_table": (
             "Unemployed jobseekers by year, persons: the scenario's median and 90 % range "
@@ -371,6 +379,10 @@ TEXT: dict[str, dict[str, str]] = {
             " senast {last}."
         ),
         "scenario_start_form": "Startmånaden {value} är inte en månad ÅÅÅÅ-MM (t.ex. 2026-09).",
+        "scenario_start_hint": (
+            "Den senast observerade månaden är {observed}. Månaderna före den första månaden "
+            "följer grundbanan."
+        ),
         "presets": "Färdiga scenarier",
         "scenario_table": (
             "Arbetslösa arbetssökande per år, personer: scenariots median och 90 % intervall "

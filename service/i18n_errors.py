@@ -12,9 +12,10 @@ without a kind, or of a kind without a sentence, keeps the English detail (bette
 English reason than a vague translated one). Rewording the English message changes nothing
 here.
 
-Request parameters refused by FastAPI/pydantic (``jobs=300000`` on the scenario form) are
-translated the same way from pydantic's error ``type`` and ``ctx``
-(:func:`request_error_message`, :data:`REQUEST_ERRORS`).
+Request parameters refused by FastAPI/pydantic (``jobs=300000`` on the scenario form,
+``show=nonsense`` on the map) are translated the same way, from the kind and values the API
+gives them (:func:`service.errors.request_refusal`, :func:`request_error_message`,
+:data:`REQUEST_ERRORS`).
 
 Adding a kind: raise the error with ``kind="..."`` and ``values={...}`` (every placeholder
 of its sentences), and add its (fi, sv, en) sentences to :data:`ERRORS`;
@@ -102,18 +103,58 @@ ERRORS = {
 #: forecast variable ``unemployed`` reads "Työttömät työnhakijat" on a Finnish page.
 LABELLED = frozenset({"variable", "choices"})
 
-#: Sentence of each pydantic error type of a request parameter (and the scenario spec's own
-#: checks): type -> (fi, sv, en); ``{value}`` is the value refused, ``{limit}`` the bound.
+#: Sentence of each kind of refused request parameter (:func:`service.errors.request_refusal`)
+#: -> (fi, sv, en), by the kind and, where its sentences differ, the bound, unit, expected
+#: type or form it names (``out_of_range.maximum``, ``malformed.month``). ``{value}`` is the
+#: value refused, ``{limit}`` the bound, ``{allowed}`` the values allowed. ``invalid_value``
+#: (a validator's own check) has none: its English reason is more precise than any sentence.
 REQUEST_ERRORS = {
-    "greater_than": ("{field}: arvon pitää olla suurempi kuin {limit}.", "{field}: värdet måste vara större än {limit}.", "{field}: the value must be greater than {limit}."),
-    "greater_than_equal": ("{field}: arvon pitää olla vähintään {limit}.", "{field}: värdet måste vara minst {limit}.", "{field}: the value must be at least {limit}."),
-    "less_than": ("{field}: arvon pitää olla pienempi kuin {limit}.", "{field}: värdet måste vara mindre än {limit}.", "{field}: the value must be less than {limit}."),
-    "less_than_equal": ("{field}: arvo saa olla enintään {limit}.", "{field}: värdet får vara högst {limit}.", "{field}: the value must be at most {limit}."),
-    "int_parsing": ("{field}: {value} ei ole kokonaisluku.", "{field}: {value} är inte ett heltal.", "{field}: {value} is not a whole number."),
-    "literal_error": ("{field}: {value} ei ole sallittu arvo ({limit}).", "{field}: {value} är inte ett tillåtet värde ({limit}).", "{field}: {value} is not one of the allowed values ({limit})."),
-    "string_too_long": ("{field}: enintään {limit} merkkiä.", "{field}: högst {limit} tecken.", "{field}: at most {limit} characters."),
-    "month_form": ("{field}: {value} ei ole kuukausi muodossa VVVV-KK (esim. 2026-09).", "{field}: {value} är inte en månad ÅÅÅÅ-MM (t.ex. 2026-09).", "{field}: {value} is not a month YYYY-MM (e.g. 2026-09)."),
+    "missing": ("{field}: arvo puuttuu.", "{field}: värde saknas.", "{field}: a value is required."),
+    "unexpected_field": ("{field}: tuntematon kenttä.", "{field}: okänt fält.", "{field}: unknown field."),
+    "not_allowed": ("{field}: '{value}' ei ole sallittu arvo; sallitut arvot: {allowed}.", "{field}: '{value}' är inte ett tillåtet värde; tillåtna värden: {allowed}.", "{field}: '{value}' is not one of the allowed values: {allowed}."),
+    "malformed": ("{field}: '{value}' ei ole odotetussa muodossa.", "{field}: '{value}' har inte den väntade formen.", "{field}: '{value}' is not of the expected form."),
+    "malformed.month": ("{field}: {value} ei ole kuukausi muodossa VVVV-KK (esim. 2026-09).", "{field}: {value} är inte en månad ÅÅÅÅ-MM (t.ex. 2026-09).", "{field}: {value} is not a month YYYY-MM (e.g. 2026-09)."),
+    "malformed.year_or_month": ("{field}: '{value}' ei ole vuosi VVVV eikä kuukausi VVVV-KK (esim. 2027-04).", "{field}: '{value}' är varken ett år ÅÅÅÅ eller en månad ÅÅÅÅ-MM (t.ex. 2027-04).", "{field}: '{value}' is not a year YYYY or a month YYYY-MM (e.g. 2027-04)."),
+    "malformed.date": ("{field}: '{value}' ei ole päivämäärä muodossa VVVV-KK-PP.", "{field}: '{value}' är inte ett datum ÅÅÅÅ-MM-DD.", "{field}: '{value}' is not a date YYYY-MM-DD."),
+    "malformed.release_id": ("{field}: '{value}' ei ole julkaisun tunnus (esim. 20261207T075252Z-70cd32c3).", "{field}: '{value}' är inte ett publiceringsid (t.ex. 20261207T075252Z-70cd32c3).", "{field}: '{value}' is not a release id (e.g. 20261207T075252Z-70cd32c3)."),
+    "malformed.release": ("{field}: '{value}' ei ole 'current' eikä julkaisun tunnus (esim. 20261207T075252Z-70cd32c3).", "{field}: '{value}' är varken 'current' eller ett publiceringsid (t.ex. 20261207T075252Z-70cd32c3).", "{field}: '{value}' is neither 'current' nor a release id (e.g. 20261207T075252Z-70cd32c3)."),
+    "malformed.result_id": ("{field}: '{value}' ei ole tuloksen tunnus (20 heksadesimaalimerkkiä).", "{field}: '{value}' är inte ett resultatid (20 hexadecimala tecken).", "{field}: '{value}' is not a result id (20 hexadecimal digits)."),
+    "malformed.area_code": ("{field}: '{value}' ei ole aluekoodi (kirjaimia ja numeroita, esim. 491 tai TA23).", "{field}: '{value}' är inte en områdeskod (bokstäver och siffror, t.ex. 491 eller TA23).", "{field}: '{value}' is not an area code (letters and digits, e.g. 491 or TA23)."),
+    "out_of_range.exclusive_minimum": ("{field}: arvon pitää olla suurempi kuin {limit}.", "{field}: värdet måste vara större än {limit}.", "{field}: the value must be greater than {limit}."),
+    "out_of_range.minimum": ("{field}: arvon pitää olla vähintään {limit}.", "{field}: värdet måste vara minst {limit}.", "{field}: the value must be at least {limit}."),
+    "out_of_range.exclusive_maximum": ("{field}: arvon pitää olla pienempi kuin {limit}.", "{field}: värdet måste vara mindre än {limit}.", "{field}: the value must be less than {limit}."),
+    "out_of_range.maximum": ("{field}: arvo saa olla enintään {limit}.", "{field}: värdet får vara högst {limit}.", "{field}: the value must be at most {limit}."),
+    "too_long.characters": ("{field}: enintään {limit} merkkiä.", "{field}: högst {limit} tecken.", "{field}: at most {limit} characters."),
+    "too_long.items": ("{field}: enintään {limit} arvoa.", "{field}: högst {limit} värden.", "{field}: at most {limit} values."),
+    "too_short.characters": ("{field}: vähintään {limit} merkkiä.", "{field}: minst {limit} tecken.", "{field}: at least {limit} characters."),
+    "too_short.items": ("{field}: vähintään {limit} arvoa.", "{field}: minst {limit} värden.", "{field}: at least {limit} values."),
+    "wrong_type": ("{field}: arvo on väärää tyyppiä.", "{field}: värdet har fel typ.", "{field}: the value has the wrong type."),
+    "wrong_type.integer": ("{field}: {value} ei ole kokonaisluku.", "{field}: {value} är inte ett heltal.", "{field}: {value} is not a whole number."),
+    "wrong_type.number": ("{field}: {value} ei ole luku.", "{field}: {value} är inte ett tal.", "{field}: {value} is not a number."),
+    "wrong_type.boolean": ("{field}: {value} ei ole totuusarvo (true tai false).", "{field}: {value} är inte ett sanningsvärde (true eller false).", "{field}: {value} is not true or false."),
+    "wrong_type.string": ("{field}: arvon pitää olla tekstiä.", "{field}: värdet måste vara text.", "{field}: the value must be text."),
+    "wrong_type.object": ("{field}: arvon pitää olla JSON-objekti.", "{field}: värdet måste vara ett JSON-objekt.", "{field}: the value must be a JSON object."),
+    "wrong_type.array": ("{field}: arvon pitää olla luettelo.", "{field}: värdet måste vara en lista.", "{field}: the value must be a list."),
+    "body_not_json": ("Pyynnön runko ei ole kelvollista UTF-8-muotoista JSONia (virhe merkin {position} kohdalla).", "Begärans innehåll är inte giltig UTF-8-JSON (fel vid tecken {position}).", "The request body is not valid UTF-8 JSON (error at character {position})."),
 }  # fmt: skip
+#: The value of a refusal's values that picks its sentence among the kind's variants.
+_VARIANT_OF = {"out_of_range": None, "too_long": "unit", "too_short": "unit", "wrong_type": "expected", "malformed": "form"}  # fmt: skip
+#: The value of a refusal's values a sentence shows as ``{limit}``.
+_LIMITS = ("minimum", "maximum", "exclusive_minimum", "exclusive_maximum", "max_length", "min_length")  # fmt: skip
+
+
+def request_sentence_key(kind: str, values: Mapping[str, Any]) -> str | None:
+    """The :data:`REQUEST_ERRORS` entry of a refusal of ``kind`` with ``values`` (the
+    variant for its bound, unit, type or form when there is one), or None without one."""
+    if kind not in _VARIANT_OF:
+        return kind if kind in REQUEST_ERRORS else None
+    by = _VARIANT_OF[kind]
+    variant = next((b for b in _LIMITS if b in values), None) if by is None else values.get(by)
+    key = f"{kind}.{variant}"
+    if key in REQUEST_ERRORS:
+        return key
+    return kind if kind in REQUEST_ERRORS else None
+
 
 #: Headings of the HTML error page: HTTP status -> (fi, sv, en).
 TITLES = {
@@ -139,6 +180,14 @@ FIELDS = {
     "draws": ("Simulointikierroksia", "Simuleringsomgångar", "Simulation draws"),
     "year": ("Vuosi", "År", "Year"),
     "horizon_months": ("Ennustejakso, kk", "Prognosperiod, mån", "Horizon, months"),
+    "variable": ("Muuttuja", "Variabel", "Variable"),
+    "show": ("Muuttuja", "Variabel", "Variable"),
+    "lang": ("Kieli", "Språk", "Language"),
+    "state": ("Tila", "Status", "State"),
+    "severity": ("Vakavuus", "Allvarlighetsgrad", "Severity"),
+    "rule": ("Sääntö", "Regel", "Rule"),
+    "run": ("Laske", "Beräkna", "Run"),
+    "body": ("Pyynnön runko", "Begärans innehåll", "Request body"),
 }  # fmt: skip
 
 
@@ -194,31 +243,26 @@ def error_message(exc: BaseException, lang: str) -> str | None:
     return _sentence(ERRORS, kind, lang, field, getattr(exc, "values", {}))
 
 
-#: pydantic's patterns of a month (the scenario form's ``start``).
-_MONTH_PATTERNS = (r"^\d{4}-\d{2}$", r"^\d{4}-(0[1-9]|1[0-2])$")
-
-
 def request_error_message(err: Mapping[str, Any], lang: str) -> str | None:
     """One pydantic error of a request (``{"type", "loc", "input", "ctx"}``) as a sentence
-    in ``lang``, or None for a type without one."""
-    kind = str(err.get("type", ""))
-    ctx = err.get("ctx") or {}
-    loc = [str(p) for p in err.get("loc", ()) if p not in ("query", "body", "path")]
-    field = ".".join(loc) or "spec"
-    value = err.get("input")
-    if kind == "value_error":  # a validator's own refusal: a domain kind when it has one
-        cause: Any = ctx.get("error")
-        if getattr(cause, "kind", None) not in ERRORS:
-            return None
-        return _sentence(ERRORS, cause.kind, lang, field, cause.values)
-    if kind == "string_pattern_mismatch" and ctx.get("pattern") in _MONTH_PATTERNS:
-        kind = "month_form"
-    limit = next(
-        (ctx[k] for k in ("gt", "ge", "lt", "le", "max_length", "expected") if k in ctx), ""
-    )
-    if kind not in REQUEST_ERRORS:
+    in ``lang`` from its kind and values (:func:`service.errors.request_refusal`), or None
+    for a kind without one."""
+    from service.errors import request_refusal
+
+    kind, values = request_refusal(err)
+    field = values.get("name") or values.get("location") or "spec"
+    if kind in ERRORS:  # a validator's refusal of a domain kind
+        return _sentence(ERRORS, kind, lang, field, values)
+    key = request_sentence_key(kind, values)
+    if key is None:
         return None
-    return _sentence(REQUEST_ERRORS, kind, lang, field, {"value": value, "limit": limit})
+    shown = dict(values)
+    shown["limit"] = next((values[b] for b in _LIMITS if b in values), "")
+    if field_label(field, "en") == "Year":  # a year's bound reads 1900, not 1 900
+        shown["limit"] = str(shown["limit"])
+    if "allowed" in values:  # each quoted, as the value is: the empty value ('') shows too
+        shown["allowed"] = [f"'{v}'" for v in values["allowed"]]
+    return _sentence(REQUEST_ERRORS, key, lang, field, shown)
 
 
 def title(status: int, lang: str, fallback: str) -> str:

@@ -8,7 +8,9 @@ but its datasets would load, and the form's baselines (the new release's registe
 as targets) would be computed, only inside the first requests that need them. The watcher
 checks the current release every ``interval`` seconds in a background thread and, when it has
 changed, runs the same warm-up steps for it, so the first planner after a publish waits no
-longer than one before it.
+longer than one before it. The service watches the release together with the month of its
+today (:func:`service.app.warm_key`): the scenario form's default start is the month after
+today, so a turn of the month moves the form's windows and warms them again.
 """
 
 from __future__ import annotations
@@ -25,12 +27,13 @@ INTERVAL_S = 30.0
 
 
 class ReleaseWatcher:
-    """Call ``on_change`` (in order) whenever ``current()`` returns a new release id.
+    """Call ``on_change`` (in order) whenever ``current()`` returns a new value.
 
     Parameters
     ----------
     current
-        ``() -> the current release id`` (None before the first publish).
+        ``() -> the current release id`` (or a key of it and whatever else the warm-up
+        depends on: :func:`service.app.warm_key`; None before the first publish).
     on_change
         Warm-up steps for a new release; each is called with no arguments, in this thread.
         A step that raises is logged and the others still run.
@@ -78,7 +81,7 @@ class ReleaseWatcher:
         if current is None or current == self._seen:
             return False
         self._seen = current
-        log.info("release %s published: warming it", current)
+        log.info("release %s published (or its month turned): warming it", current)
         for step in self.on_change:
             if self._stop.is_set():
                 break

@@ -275,13 +275,45 @@ def release_targets(releases: Releases) -> Targets:
 
 def last_forecast_month(releases: Releases, release_id: str | None) -> str | None:
     """``YYYY-MM``: the last month of the release's register forecasts (None without them)."""
+    months = forecast_months(releases, release_id)
+    return months[1] if months is not None else None
+
+
+def forecast_months(releases: Releases, release_id: str | None) -> tuple[str, str] | None:
+    """``(first, last)`` ``YYYY-MM``: the months of the release's register forecasts (None
+    without a release or without them)."""
     if release_id is None:
         return None
     release = releases.open(release_id)
     if "register_forecasts" not in release.names():
         return None
     times = release.dataset("register_forecasts")["time"].values
-    return str(max(times))[:7] if len(times) else None
+    if not len(times):
+        return None
+    return str(min(times))[:7], str(max(times))[:7]
+
+
+def _month_after(day: dt.date) -> str:
+    return f"{day.year + day.month // 12}-{day.month % 12 + 1:02d}"
+
+
+def form_start(today: dt.date, months: tuple[str, str] | None) -> str:
+    """The scenario form's default start: the month after ``today``'s (a plant closing
+    announced now), clipped into the release's forecast months ``(first, last)``: never
+    before the first forecast month (a scenario starts after the newest data) nor after the
+    last (the form refuses a later start). Without forecasts, the month after today's."""
+    start = _month_after(today)
+    if months is None:
+        return start
+    first, last = months
+    return min(max(start, first), last)
+
+
+def default_form_start(releases: Releases, release_id: str | None, today: dt.date) -> str:
+    """:func:`form_start` on ``release_id``'s register forecasts: what the dashboard form
+    shows, and where the warm-up computes the form's baseline runs
+    (:meth:`ScenarioService.warm_windows`)."""
+    return form_start(today, forecast_months(releases, release_id))
 
 
 def check_start(spec: Any, releases: Releases, release_id: str | None) -> None:
@@ -596,6 +628,10 @@ class ScenarioService:
     form_draws
         Draws of the dashboard form's runs (``scenario.form_draws``): the warm-up's
         ``register_forecast`` baselines (the form's) are computed at it; None: the default.
+    form_start
+        ``release id -> YYYY-MM``: the dashboard form's default start on that release
+        (:func:`default_form_start` at the service's clock); the warm-up's form baselines
+        start there and the quarters after it. None: at the month after the newest data.
     queue
         Admission and threads of runs (default: one thread per run allowed at once,
         :attr:`parallel_runs`, 6 waiting, 2 per client).
@@ -614,6 +650,7 @@ class ScenarioService:
         warm_months: tuple[int, ...] | list[int] = (),
         release: Callable[[], str | None] | None = None,
         form_draws: int | None = None,
+        form_start: Callable[[str | None], str] | None = None,
         queue: RunQueue | None = None,
     ):
         self.runner = runner
@@ -626,6 +663,7 @@ class ScenarioService:
         self.warm_months = tuple(warm_months)
         self.release = release
         self.form_draws = form_draws
+        self.form_start = form_start
         #: Seconds the last :meth:`warm` took (None until it has finished).
         self.warm_s: float | None = None
         self._warmed = threading.Event()
@@ -782,17 +820,19 @@ class ScenarioService:
         )
 
     def warm_windows(self) -> list[tuple[Any, int, xr.Dataset | None]]:
-        """``(spec, months after the newest data, targets)`` of each baseline run the
-        warm-up computes: for each of ``warm_months``, the dashboard form's baseline (the
-        release's register forecasts as targets, when it has them for ``warm_area``) and
-        the API's default (persistence), each at the draws its runs use (:attr:`form_draws`
-        and the default) and the default seed (the release seed), as a planner leaves it;
-        empty when the runner cannot warm baselines."""
+        """``(spec, months after its start, targets)`` of each baseline run the warm-up
+        computes: for each of ``warm_months``, the dashboard form's baseline (from the
+        form's default start, :attr:`form_start`, with the release's register forecasts as
+        targets, when it has them for ``warm_area``) and the API's default (persistence,
+        from the month after the newest data), each at the draws its runs use
+        (:attr:`form_draws` and the default) and the default seed (the release seed), as a
+        planner leaves it; empty when the runner cannot warm baselines."""
         if not callable(getattr(self.runner, "warm_baseline", None)) or not self.warm_months:
             return []
         try:
             release_id = self.release() if self.release is not None else None
-            forecast = self._warm_spec("register_forecast", draws=self.form_draws)
+            start = {} if self.form_start is None else {"start": self.form_start(release_id)}
+            forecast = self._warm_spec("register_forecast", draws=self.form_draws, **start)
             targets = self.targets(forecast, release_id) if self.targets is not None else None
         except Exception as exc:  # no release, or an unreadable one: persistence only
             log.warning("scenario warm-up without the release's forecasts: %s", exc)

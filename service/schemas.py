@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from forecasting.dates import check_date
+from forecasting.errors import InvalidValueError
 
 Severity = Literal["info", "warning", "critical"]
 EventKind = Literal[
@@ -45,7 +46,9 @@ def _iso_date(value: Any) -> Any:
     if isinstance(value, int | float) or (
         isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)
     ):
-        raise ValueError("expected an ISO date YYYY-MM-DD")
+        raise InvalidValueError(
+            "expected an ISO date YYYY-MM-DD", kind="malformed", values={"form": "date"}
+        )
     return value
 
 
@@ -56,7 +59,9 @@ IsoDate = Annotated[dt.date, BeforeValidator(_iso_date), AfterValidator(check_da
 def _integer_text(value: Any) -> Any:
     """Refuse ``"1.0"`` and ``"1e3"`` for an integer (lax parsing would take them)."""
     if isinstance(value, str) and not re.fullmatch(r"[+-]?\d+", value.strip()):
-        raise ValueError("expected an integer")
+        raise InvalidValueError(
+            "expected an integer", kind="wrong_type", values={"expected": "integer"}
+        )
     return value
 
 
@@ -75,6 +80,12 @@ def _utc(value: dt.datetime | None) -> dt.datetime | None:
 class FieldError(BaseModel):
     field: str
     reason: str
+    kind: str | None = Field(
+        default=None, description="what kind of refusal of a request parameter this is"
+    )
+    values: dict[str, Any] | None = Field(
+        default=None, description="the parameter (location, name) and what it was refused by"
+    )
 
 
 class Problem(BaseModel):

@@ -1,8 +1,9 @@
 """The start-up warm-up leaves the scenario workers with the baseline runs a planner's first
-runs need: the default area, draws and seed, 60 months, from the form's default start (the
-month after the newest register data) and the quarters after it, with the release's register
-forecasts (the dashboard form's baseline) and without (the API's default), shared out
-between the worker processes, each window once."""
+runs need: the default area, draws and seed, 60 months, from a default start and the
+quarters after it, with the release's register forecasts (the dashboard form's baseline,
+from the form's default start: ``tests/test_scenario_form_start.py``) and without (the
+API's default, from the month after the newest register data), shared out between the
+worker processes, each window once."""
 
 from __future__ import annotations
 

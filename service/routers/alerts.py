@@ -26,6 +26,7 @@ from service.deps import (
     LimitQuery,
     OffsetQuery,
     ToQuery,
+    page_size_error,
     provenance,
     provenance_headers,
 )
@@ -100,7 +101,7 @@ def _paged(
     defaulted, and a ``next`` link while rows remain), for the key-scoped list routes."""
     service = context.settings.service
     if limit is not None and limit > service.max_page_size:
-        raise ValidationError("limit", f"at most {service.max_page_size} rows per page")
+        raise page_size_error(limit, service.max_page_size)
     limit = limit or service.default_page_size
     total, items = fetch(offset, limit)
     nxt = None

@@ -37,12 +37,18 @@ from service import alert_page, formats, views
 from service.alerts import AlertFilter
 from service.cache import memo
 from service.charts import Fan, FanPoint, bar_chart, envelope, fan_chart
-from service.deps import ContextDep, release_data_through
+from service.deps import ContextDep, TodayDep, release_data_through
 from service.errors import BusyError, NotInReleaseError, request_errors_text
 from service.i18n import LANG_NAMES, UI_LANGS, UiLang, texts
 from service.i18n_errors import error_message
 from service.labels import area_name, label_map
-from service.scenarios import ScenarioRun, last_forecast_month
+from service.scenarios import (
+    ScenarioRun,
+    default_form_start,
+    forecast_months,
+    form_start,
+    last_forecast_month,
+)
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
@@ -509,17 +515,22 @@ async def scenarios(
     start: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
     draws: Annotated[int | None, Query(ge=1, le=5000)] = None,
     run: bool = False,
+    *,
+    today: TodayDep,
 ) -> HTMLResponse:
     """The scenario form; with ``run`` its result. The run waits in the scenario queue
     (:mod:`service.runqueue`), not on a thread serving reads; a full queue, or a client with
     its share of runs already queued, gets a small 429 page with ``Retry-After`` (cheap to
-    send: a flood of refused forms must not cost the reads their CPU)."""
+    send: a flood of refused forms must not cost the reads their CPU). Without ``start``
+    the form starts the month after ``today`` (:func:`service.scenarios.form_start`)."""
+    default_start, observed = await run_in_threadpool(_form_months, context, today)
     form = {
         "kind": kind,
         "municipality": municipality,
         "industry": industry,
         "jobs": jobs,
-        "start": start or await run_in_threadpool(_first_forecast_month, context),
+        "start": start or default_start,
+        "observed": observed,
         "draws": min(
             draws or context.settings.scenario.form_draws, context.settings.scenario.default_draws
         ),
@@ -593,13 +604,22 @@ def _preset_names(context: Any, lang: str) -> list[tuple[str, str, list[tuple[st
     ]
 
 
-def _first_forecast_month(context: Any) -> str:
-    """The month after the newest register data: where a scenario starts by default."""
-    forecasts = _dataset(context, "register_forecasts")
-    if forecasts is not None and "time" in forecasts.dims and forecasts.sizes["time"]:
-        return str(pd.Timestamp(forecasts["time"].values[0]).strftime("%Y-%m"))
-    month = today().replace(day=1) + dt.timedelta(days=32)
-    return month.strftime("%Y-%m")
+def _form_months(context: Any, today: dt.date) -> tuple[str, str | None]:
+    """The form's default start (:func:`service.scenarios.form_start`: the month after
+    ``today``'s, within the current release's forecast months) and the latest observed
+    month (the one before the first forecast month; None without forecasts). The warm-up
+    starts the form's baseline runs at the same month (:func:`service.scenarios.
+    default_form_start`)."""
+    try:
+        release_id = context.releases.current_id()
+        months = forecast_months(context.releases, release_id)
+        start = default_form_start(context.releases, release_id, today)
+    except EnnakointiError:  # no release, or an unreadable one: the page says why
+        return form_start(today, None), None
+    if months is None:
+        return start, None
+    observed = pd.Timestamp(months[0]) - pd.DateOffset(months=1)
+    return start, f"{observed:%Y-%m}"
 
 
 #: The result variables the page's table and downloads show (those the run has).

@@ -1,0 +1,186 @@
+"""The scenario form starts from the present: its default start is the month after today's
+(a plant closing announced now), within the release's forecast months, by the service's
+clock; the start-up warm-up computes the form's baseline runs from that same month."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from service.scenarios import form_start
+from tests.service_data import make_settings, stub_scenario_runner
+from tests.test_service_scenario_warm import WarmRunner
+
+pytest_plugins = ["tests.service_fixtures"]
+
+#: The forecast months of a release whose registers end 2026-06, 42 months ahead.
+MONTHS = ("2026-07", "2029-12")
+
+
+@pytest.mark.parametrize(
+    ("today", "expected"),
+    [
+        (dt.date(2026, 3, 15), "2026-07"),  # before the data's end: the first forecast month
+        (dt.date(2026, 6, 30), "2026-07"),  # the last observed month: the month after it
+        (dt.date(2026, 12, 7), "2027-01"),  # today (registers to 2026-06): January, not July
+        (dt.date(2027, 12, 31), "2028-01"),  # over the turn of a year
+        (dt.date(2029, 11, 1), "2029-12"),  # the last forecast month
+        (dt.date(2029, 12, 20), "2029-12"),  # near the end of the horizon: clipped to it
+        (dt.date(2031, 5, 5), "2029-12"),  # a release years old: still a start it accepts
+    ],
+)
+def test_the_default_start_is_next_month_within_the_forecasts(today, expected):
+    assert form_start(today, MONTHS) == expected
+
+
+def test_without_forecasts_the_default_start_is_next_month():
+    assert form_start(dt.date(2026, 12, 7), None) == "2027-01"
+
+
+@given(today=st.dates(dt.date(2000, 1, 1), dt.date(2100, 12, 31)))
+def test_the_default_start_is_never_outside_the_forecasts(today):
+    start = form_start(today, MONTHS)
+    assert MONTHS[0] <= start <= MONTHS[1]
+    following = (today.replace(day=28) + dt.timedelta(days=4)).strftime("%Y-%m")
+    if MONTHS[0] <= following <= MONTHS[1]:
+        assert start == following
+
+
+def _app_at(store: Path, tmp: Path, day: dt.date | Callable[[], dt.date]) -> Any:
+    from service.app import create_app
+
+    settings = make_settings(store, f"sqlite:///{tmp / 'a.sqlite'}")
+    clock = day if callable(day) else lambda: day
+    return create_app(settings, scenario_runner=stub_scenario_runner, clock=clock)
+
+
+@pytest.fixture
+def app_at(service_store: Path, tmp_path: Path) -> Iterator[Callable[[dt.date], Any]]:
+    """``day -> a TestClient`` of an app whose clock says ``day`` (or a clock itself)."""
+    from fastapi.testclient import TestClient
+
+    clients: list[Any] = []
+
+    def make(day: dt.date | Callable[[], dt.date]) -> Any:
+        work = tmp_path / str(len(clients))
+        work.mkdir()
+        client = TestClient(_app_at(service_store, work, day)).__enter__()
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+def _start_of_form(page: str) -> str:
+    match = re.search(r'<input id="start" name="start" type="month" required value="([^"]*)"', page)
+    assert match, page[:500]
+    return match.group(1)
+
+
+@pytest.mark.parametrize(
+    ("today", "expected"),
+    [
+        (dt.date(2026, 2, 1), "2026-07"),
+        (dt.date(2026, 12, 7), "2027-01"),
+        (dt.date(2032, 1, 1), "2029-12"),
+    ],
+)
+def test_the_form_starts_from_the_services_today(app_at, today, expected):
+    client = app_at(today)
+    months = _release_months(client)
+    assert months == MONTHS  # the test release: registers to 2026-06, 42 months ahead
+    page = client.get("/scenarios").text
+    assert _start_of_form(page) == expected
+
+
+def _release_months(client: Any) -> tuple[str, str] | None:
+    from service.scenarios import forecast_months
+
+    releases = client.app.state.context.releases
+    return forecast_months(releases, releases.current_id())
+
+
+@pytest.mark.parametrize(
+    ("lang", "line"),
+    [
+        ("fi", "Viimeisin havaittu kuukausi on 6/2026. Alkukuukautta edeltävät kuukaudet "
+               "seuraavat perusuraa."),
+        ("sv", "Den senast observerade månaden är 6/2026. Månaderna före den första månaden "
+               "följer grundbanan."),
+        ("en", "The latest observed month is 6/2026. The months before the first month follow "
+               "the baseline."),
+    ],
+)  # fmt: skip
+def test_the_form_says_the_latest_observed_month_beside_the_start(app_at, lang, line):
+    page = app_at(dt.date(2026, 12, 7)).get("/scenarios", params={"lang": lang}).text
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    assert line in text
+    assert 'aria-describedby="start-hint"' in page
+
+
+def test_a_start_given_is_kept(app_at):
+    client = app_at(dt.date(2026, 12, 7))
+    page = client.get("/scenarios", params={"start": "2026-08"}).text
+    assert _start_of_form(page) == "2026-08"
+
+
+@pytest.mark.parametrize("today", [dt.date(2026, 2, 1), dt.date(2026, 12, 7), dt.date(2029, 12, 1)])
+def test_the_warm_up_computes_the_forms_default_windows(app_at, today):
+    """The form's baseline runs the warm-up computes start where the form does, at the
+    form's draws, and the quarters after it: the first planner meets a warm baseline."""
+    client = app_at(today)
+    start = _start_of_form(client.get("/scenarios").text)
+    scenarios = client.app.state.context.scenarios
+    # the app's scenario service as a service with worker processes has it: a runner that
+    # warms baselines, and the default windows
+    scenarios.runner = WarmRunner(processes=1)
+    scenarios.warm_months = (0, 3, 6)
+    windows = scenarios.warm_windows()
+    form = [(spec, months) for spec, months, targets in windows if targets is not None]
+    assert [(spec.start, months) for spec, months in form] == [(start, 0), (start, 3), (start, 6)]
+    assert {spec.baseline_source for spec, _ in form} == {"register_forecast"}
+    assert {spec.draws for spec, _ in form} == {scenarios.form_draws}
+    # the API's default window (no start: after the newest data) is unchanged
+    api = [(spec.start, months) for spec, months, targets in windows if targets is None]
+    assert api == [(None, 0), (None, 3), (None, 6)]
+
+
+def test_a_turn_of_the_month_warms_the_forms_new_windows(app_at):
+    """The release watcher watches the release and the month of the service's today: the
+    day after the month turns, the form's new default windows are warmed too."""
+    from service.app import warm_key
+    from service.release_watch import ReleaseWatcher
+
+    day = [dt.date(2026, 12, 30)]
+    client = app_at(lambda: day[0])
+    context = client.app.state.context
+    scenarios = context.scenarios
+    scenarios.runner = WarmRunner(processes=1)
+    scenarios.warm_months = (0,)
+    warmed: list[list[str]] = []
+
+    def warm() -> None:
+        warmed.append(
+            [s.start for s, _, targets in scenarios.warm_windows() if targets is not None]
+        )
+
+    watcher = ReleaseWatcher(warm_key(context), [warm], interval=3600)
+    watcher.start()  # its thread sleeps: the checks below are driven by hand
+    assert watcher.check() is False  # the start-up's warm-up covers today
+    day[0] = dt.date(2026, 12, 31)
+    assert watcher.check() is False and warmed == []
+    day[0] = dt.date(2027, 1, 1)
+    assert watcher.check() is True
+    assert warmed == [["2027-02"]]
+    assert _start_of_form(client.get("/scenarios").text) == "2027-02"
+    watcher.stop(timeout=5)
