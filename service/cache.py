@@ -11,6 +11,7 @@ the release listing are live data and are never cached.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import threading
 from collections import OrderedDict
@@ -33,7 +34,7 @@ CACHEABLE = (
 )
 CACHEABLE_EXACT = ("/v1/scenarios",)
 #: Dashboard pages that are a pure function of the release, the URL and the day (their
-#: freshness notes are judged at :func:`service.routers.dashboard.today`): cached like release
+#: freshness notes are judged at the service's today, ``ServiceContext.clock``): cached like release
 #: data with the day in the key. The scenario form (:data:`FORM`) is cached only without
 #: ``run`` (and keyed by whether the engine is available, its message, and by the service's
 #: today, its default start); the start page (live alert count), the alerts page and
@@ -94,12 +95,11 @@ class ReleaseCacheMiddleware:
         if scope["path"] == FORM:
             if any(name == "run" for name, _ in query) or context is None:
                 return None  # a run is live (the queue), never cached
-            # the form's default start is the month after the service's today
-            text += f"|{context.scenarios.available}|{context.clock().isoformat()}"
+            text += f"|{context.scenarios.available}"
         if scope["path"] in PAGES or scope["path"] == FORM:
-            from service.routers import dashboard  # the day the page's freshness is judged at
-
-            text += f"|{dashboard.today().isoformat()}"
+            # the day the page's freshness notes (and the form's default start) are judged at
+            today = context.clock() if context is not None else dt.date.today()
+            text += f"|{today.isoformat()}"
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
     def _store(self, key: str, entry: _Entry) -> None:

@@ -195,9 +195,7 @@ def test_every_chart_and_table_links_its_downloads(web):
 
 
 def test_pages_state_the_data_date_and_warn_when_stale(web, monkeypatch):
-    from service.routers import dashboard
-
-    monkeypatch.setattr(dashboard, "today", lambda: dt.date(2026, 7, 20))
+    monkeypatch.setattr(web.app.state.context, "clock", lambda: dt.date(2026, 7, 20))
     fresh = web.get("/forecasts", params={"lang": "fi"}).text
     assert re.search(
         r'class="freshness">Tietojen ajankohta:\s*<span data-source="registers">'
@@ -205,7 +203,9 @@ def test_pages_state_the_data_date_and_warn_when_stale(web, monkeypatch):
         fresh,
     )
     assert 'class="notice stale"' not in fresh
-    monkeypatch.setattr(dashboard, "today", lambda: dt.date(2026, 12, 6))
+    assert "registers" not in web.get("/healthz").json()["stale_sources"]  # one clock for both
+    monkeypatch.setattr(web.app.state.context, "clock", lambda: dt.date(2026, 12, 6))
+    assert "registers" in web.get("/healthz").json()["stale_sources"]
     stale = web.get("/forecasts", params={"lang": "en"}).text
     assert "newer data was expected by 31.8.2026" in stale  # freshness docstring's example
     training = web.get("/training", params={"lang": "en"}).text
@@ -304,13 +304,11 @@ def test_product_pages_are_cached_per_release_and_day_live_pages_never(web, monk
     """Issue 21's TTFB target: a page that is a function of the release, the URL and the day
     is answered from the release cache; a new day renders it again (freshness notes); the
     start page (live alert count), the alerts page and scenario runs are never cached."""
-    from service.routers import dashboard
-
     params = {"lang": "fi", "area": "491", "year": 2030}
     first, again = (web.get("/jobs", params=params) for _ in range(2))
     assert (first.headers["X-Cache"], again.headers["X-Cache"]) == ("miss", "hit")
     assert again.content == first.content
-    monkeypatch.setattr(dashboard, "today", lambda: dt.date(2031, 1, 1))
+    monkeypatch.setattr(web.app.state.context, "clock", lambda: dt.date(2031, 1, 1))
     assert web.get("/jobs", params=params).headers["X-Cache"] == "miss"
     form = {"lang": "fi", "municipality": "491"}
     assert [web.get("/scenarios", params=form).headers["X-Cache"] for _ in "ab"] == ["miss", "hit"]

@@ -97,11 +97,6 @@ def fmt(value: Any, digits: int = 0, lang: str = "fi") -> str:
     return formats.number(value, lang, digits)
 
 
-def today() -> dt.date:
-    """The date freshness is judged at (a function so tests can set it)."""
-    return dt.date.today()
-
-
 def _formatters(lang: str) -> dict[str, Any]:
     """The template's number and date filters, bound to the page language."""
     return {
@@ -151,8 +146,8 @@ def data_dates(context: Any, page: str, lang: str) -> list[dict[str, Any]]:
     """The data date of each source of ``page`` in the current release, with staleness.
 
     Sources are the input cubes of the page's products that the release manifest dates
-    (``data_through``); each is judged by :func:`forecasting.freshness.freshness` at
-    :func:`today`.
+    (``data_through``); each is judged by :func:`forecasting.freshness.freshness` at the
+    service's today (:attr:`service.deps.ServiceContext.clock`).
     """
     t = texts(lang)
     try:
@@ -164,7 +159,7 @@ def data_dates(context: Any, page: str, lang: str) -> list[dict[str, Any]]:
     for cube in sources:
         if cube not in recorded:
             continue
-        fresh = freshness(cube, recorded[cube], today())
+        fresh = freshness(cube, recorded[cube], context.clock())
         out.append(
             {
                 "source": t.get(f"src_{cube}", cube),
@@ -859,7 +854,7 @@ def training(
         else (
             TRAINING_DEFAULT_YEAR
             if TRAINING_DEFAULT_YEAR in years
-            else (years[min(5, len(years) - 1)] if years else dt.date.today().year)
+            else (years[min(5, len(years) - 1)] if years else context.clock().year)
         )
     )
     fields = label_map("field", lang)

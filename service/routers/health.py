@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Literal
 
 from fastapi import APIRouter, Request, Response
@@ -60,7 +59,7 @@ def _freshness(context: ContextDep, current: str) -> dict[str, SourceFreshness]:
         through = release_data_through(context.releases.open(current))
     except (EnnakointiError, OSError, ValueError):
         return {}
-    table = freshness_table(through, dt.date.today())
+    table = freshness_table(through, context.clock())
     return {name: SourceFreshness.model_validate(f) for name, f in table.items()}
 
 
