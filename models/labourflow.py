@@ -7,7 +7,8 @@ workplace axis of length ``R + 1`` ends with "outside the area".
 
 Reproducibility: draw ``b`` starts a SplitMix64 stream at the first 64-bit word of the
 ``b``-th child of ``numpy.random.SeedSequence(seed)``; a draw runs on one thread from start
-to end, so the same ``seed`` gives bit-identical output whatever the number of threads.
+to end (in a block of draws side by side, each reading only its own stream), so the same
+``seed`` gives bit-identical output whatever the number of threads.
 """
 
 # Shape letters (R, I, D, T, B) follow the docstrings.
@@ -333,8 +334,9 @@ def _inp(a: np.ndarray, dtype: type | None) -> np.ndarray:
     return view
 
 
-#: Draws a numba thread takes at a time from the shared range (see :func:`simulate`).
-DRAW_CHUNK = 16
+#: Blocks of ``LANES`` draws (run side by side) a numba thread takes at a time from the
+#: shared range (see :func:`simulate`).
+DRAW_CHUNK = 1
 
 
 def simulate(
@@ -375,11 +377,11 @@ def simulate(
     f64 = {f.name: _inp(getattr(path, f.name), np.float64) for f in fields(path)}
     p64 = {name: _inp(getattr(params, name), np.float64) for name in _FLOAT_PARAMS}
     ev = {name: _inp(getattr(events, name), None) for name in _EVENT_ARRAYS}
-    # Threads take draws DRAW_CHUNK at a time from the shared range rather than one equal
-    # share each: a thread slowed by another process no longer leaves the other spinning
-    # at the end (measured: two concurrent processes with two threads each spent 8-16 %
-    # more CPU than with one thread each; about 0-4 % with chunks). Draws are independent,
-    # so the results do not depend on the schedule.
+    # Threads take blocks of draws DRAW_CHUNK at a time from the shared range rather than
+    # one equal share each: a thread slowed by another process no longer leaves the other
+    # spinning at the end (measured: two concurrent processes with two threads each spent
+    # 8-16 % more CPU than with one thread each; about 0-4 % with chunks). Draws are
+    # independent, so the results do not depend on the schedule.
     with numba.parallel_chunksize(DRAW_CHUNK):
         _k.simulate(
             spawn_seeds(seed, B),

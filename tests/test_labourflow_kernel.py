@@ -61,7 +61,8 @@ def _run(threads: int, seed: int) -> lf.SimulationResult:
     before = numba.get_num_threads()
     numba.set_num_threads(threads)
     try:
-        return lf.simulate(PARAMS, PATH, INIT, EVENTS, draws=64, seed=seed)
+        # 80 draws: three blocks of 27 draws side by side, the last lane a repeat.
+        return lf.simulate(PARAMS, PATH, INIT, EVENTS, draws=80, seed=seed)
     finally:
         numba.set_num_threads(before)
 
@@ -76,11 +77,11 @@ def test_same_seed_is_bit_identical_with_one_and_two_threads():
 
 
 def test_draws_do_not_depend_on_how_threads_share_them(monkeypatch):
-    """Two threads taking one draw at a time give the same draws as one thread."""
+    """Two threads taking two blocks of draws at a time give the same draws as one thread."""
     if numba.config.NUMBA_NUM_THREADS < 2:  # type: ignore[attr-defined]
         pytest.skip("needs two numba threads")
     reference = _run(1, seed=77)
-    monkeypatch.setattr(lf, "DRAW_CHUNK", 1)
+    monkeypatch.setattr(lf, "DRAW_CHUNK", 2)
     shared = _run(2, seed=77)
     for field in dataclasses.fields(lf.SimulationResult):
         np.testing.assert_array_equal(
@@ -95,6 +96,74 @@ def test_different_seeds_differ_and_draws_are_independent_of_batch_size():
     # Draw b's stream depends only on (seed, b): the first 4 of 8 equal a 4-draw run.
     c = lf.simulate(PARAMS, PATH, INIT, EVENTS, draws=4, seed=1)
     np.testing.assert_array_equal(a.employed[:4], c.employed)
+    # Nor on the lanes a draw shares: 8 draws run as one block of 8, 33 as two blocks of 17
+    # (the last lane a repeat, not recorded), 40 as two of 20.
+    d = lf.simulate(PARAMS, PATH, INIT, EVENTS, draws=33, seed=1)
+    np.testing.assert_array_equal(a.employed, d.employed[:8])
+    e = lf.simulate(PARAMS, PATH, INIT, EVENTS, draws=40, seed=1)
+    for field in dataclasses.fields(lf.SimulationResult):
+        x, y = getattr(d, field.name), getattr(e, field.name)
+        if isinstance(x, np.ndarray):
+            np.testing.assert_array_equal(x, y[:33], err_msg=field.name)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    lanes=st.integers(1, 40),
+    seed=st.integers(0, 2**32 - 1),
+    big=st.booleans(),
+    groups=st.integers(1, 2),
+)
+def test_jobseeker_step_of_lanes_is_the_one_draw_step_of_each_lane(lanes, seed, big, groups):
+    """The jobseekers' step run on draws side by side gives every draw the one-draw step's
+    result, bit for bit, and leaves its stream where the one-draw step does: random cells
+    (empty, small, and above ``SMALL_CELL`` persons or hires when ``big``), hire rates up
+    to the cap, both groups."""
+    from models._kernels import labourflow_jobseekers as js
+    from models._kernels.labourflow_constants import N_BANDS, N_GROUPS, SMALL_CELL
+
+    gen = np.random.default_rng(seed)
+    nr, ni, ng = 3, 5, 2
+    top = 4 * SMALL_CELL if big else 30
+    U = gen.integers(0, top, size=(N_GROUPS, nr, ni, N_BANDS, lanes)) * gen.integers(
+        0, 2, size=(N_GROUPS, nr, ni, N_BANDS, lanes)
+    )
+    E = gen.integers(0, 500, size=(lanes, nr, ni))
+    own = gen.uniform(0.0, 1.0, ni)
+    grp = gen.integers(0, ng, ni)
+    ysum = gen.uniform(0.0, 0.9 if big else 0.3, size=(lanes, nr, ni))
+    yg = gen.uniform(0.0, 0.3, size=(lanes, nr, ng))
+    eff = np.array([1.0, 0.75, 0.55, 0.35])
+    exit_u = gen.uniform(0.0, 0.1, size=(2, nr, N_BANDS))
+    age_p = np.array([1 / 3, 1 / 3, 1 / 6, 0.0])
+    states = gen.integers(0, 2**63, size=lanes).astype(np.uint64)
+    cohort = gen.integers(0, 50, size=(lanes, 3))
+    spreadh = np.zeros((lanes, nr, ng), dtype=np.int64)
+    exits = np.zeros(lanes, dtype=np.int64)
+    hmax = 0.6
+
+    want = []
+    for k in range(lanes):
+        rng = states[k : k + 1].copy()
+        Ul = U[:groups, :, :, :, k].copy()
+        El, sl, cl = E[k].copy(), spreadh[k].copy(), cohort[k].copy()
+        x = js.unemployed_flows(
+            rng, 1, Ul, El, own, grp, ysum[k], yg[k], eff, hmax, exit_u, age_p, sl, cl
+        )
+        want.append((rng[0], Ul, El, sl, cl, x))
+    wi = np.zeros((7, lanes), dtype=np.int64)
+    wf = np.zeros((2, lanes))
+    js.unemployed_flows_lanes(
+        states, 1, groups, U, E, own, grp, ysum, yg, eff, hmax, exit_u, age_p, spreadh,
+        cohort, exits, wi, wf,
+    )  # fmt: skip
+    for k, (state, Ul, El, sl, cl, x) in enumerate(want):
+        assert states[k] == state, k
+        np.testing.assert_array_equal(U[:groups, :, :, :, k], Ul)
+        np.testing.assert_array_equal(E[k], El)
+        np.testing.assert_array_equal(spreadh[k], sl)
+        np.testing.assert_array_equal(cohort[k], cl)
+        assert exits[k] == x, k
 
 
 def test_no_vacancies_and_no_outside_search_means_no_hires_from_unemployment():
@@ -190,3 +259,81 @@ def test_hires_placed_one_by_one_follow_the_law_of_the_conditional_binomials():
             assert abs(x.var() / var - 1) <= 0.10, j
         assert abs(one[:, j].mean() - old[:, j].mean()) <= 4.5 * np.sqrt(2 * var / reps), j
         assert stats.ks_2samp(one[:, j], old[:, j]).pvalue > 0.001 / p.size, j
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lanes=st.integers(1, 40), seed=st.integers(0, 2**32 - 1), big=st.booleans())
+def test_employed_entry_and_vacancy_steps_of_lanes_are_the_one_draw_steps(lanes, seed, big):
+    """The employed, entry and vacancy steps run on draws side by side give every draw the
+    one-draw step's result and stream, bit for bit: random cells from empty to large (every
+    sampler path: per person, inversion, BTRS; Poisson means below and far above their
+    mode's walk), event vacancies in some cells."""
+    from models._kernels import labourflow as K
+    from models._kernels import labourflow_employed as em
+    from models._kernels import labourflow_vacancies as va
+    from models._kernels.labourflow_constants import N_BANDS, N_GROUPS
+
+    gen = np.random.default_rng(seed)
+    nr, ni, t = 3, 5, 1
+    top = 3000 if big else 40
+
+    def cells(*shape: int) -> np.ndarray:
+        return gen.integers(0, top, size=shape) * gen.integers(0, 2, size=shape)
+
+    E = cells(lanes, nr, ni)
+    V = cells(lanes, nr, ni)
+    Vev = gen.integers(0, 30, size=(lanes, nr, ni)) * (gen.uniform(size=(lanes, nr, ni)) < 0.2)
+    U = cells(N_GROUPS, nr, ni, N_BANDS, lanes)
+    sepbuf = np.zeros((lanes, nr, ni), dtype=np.int64)
+    sep = gen.uniform(0.0, 0.6 if big else 0.05, size=(2, nr, ni))
+    sep[:, 0, 0] = 0.0
+    leave = sep + (1 - sep) * 0.01
+    log1m = np.log1p(-leave)
+    odds = leave / (1 - leave)
+    share = np.where(leave > 0, sep / leave, 0.0)
+    ent_u = gen.uniform(0.0, 40.0, size=(2, nr))
+    ent_e = gen.uniform(0.0, 60.0 if big else 3.0, size=(2, nr, ni)) * (
+        gen.uniform(size=(2, nr, ni)) < 0.8
+    )
+    pois_u, pois_e = K._poisson_tables(ent_u), K._poisson_tables(ent_e)
+    vac_new = gen.uniform(0.0, 30.0, size=(2, nr, ni))
+    pois_v = K._poisson_tables(vac_new)
+    fillrate = gen.uniform(0.0, 2.0, size=(lanes, nr, ni))
+    close_a = gen.uniform(0.0, 0.5, size=(2, nr, ni))
+    close_b = gen.uniform(0.0, 0.5, size=(2, nr, ni))
+    q_out = gen.uniform(0.0, 0.5, nr)
+    resid = gen.uniform(0.0, 1.0, size=(nr, nr + 1))
+    states = gen.integers(0, 2**63, size=lanes).astype(np.uint64)
+    vac_mode = pois_v[0].astype(np.int64)
+
+    want = []
+    for k in range(lanes):
+        rng = states[k : k + 1].copy()
+        Ek, Vk, Vevk, sk = E[k].copy(), V[k].copy(), Vev[k].copy(), sepbuf[k].copy()
+        Uk = U[:, :, :, :, k].copy()
+        closed = np.zeros(nr, dtype=np.int64)
+        x = em.employed_flows(rng, t, Ek, leave, log1m, odds, share, sk)
+        n = em.inflows(rng, t, Uk, Ek, sk, ent_u, ent_e, pois_u, pois_e, ni - 1)
+        m = va.vacancy_flows(
+            rng, t, Vk, Vevk, Ek, fillrate[k], close_a, close_b, vac_new, vac_mode, pois_v[1],
+            pois_v[2], q_out, resid, closed,
+        )  # fmt: skip
+        want.append((rng[0], Ek, Vk, Vevk, Uk, closed, x, n, m))
+    wi = np.zeros((7, lanes), dtype=np.int64)
+    wf = np.zeros((3, lanes))
+    exits = np.zeros(lanes, dtype=np.int64)
+    entries = np.zeros(lanes, dtype=np.int64)
+    moved = np.zeros(lanes, dtype=np.int64)
+    closed = np.zeros((lanes, nr), dtype=np.int64)
+    em.employed_flows_lanes(states, t, E, leave, log1m, odds, share, sepbuf, exits, wi, wf)
+    em.inflows_lanes(states, t, U, E, sepbuf, ent_u, ent_e, pois_u, pois_e, ni - 1, entries, wi, wf)
+    va.vacancy_flows_lanes(
+        states, t, V, Vev, E, fillrate, close_a, close_b, vac_new, vac_mode, pois_v[1],
+        pois_v[2], q_out, resid, closed, moved, wi, wf,
+    )  # fmt: skip
+    for k, (state, Ek, Vk, Vevk, Uk, ck, x, n, m) in enumerate(want):
+        assert states[k] == state, k
+        for got, exp in ((E[k], Ek), (V[k], Vk), (Vev[k], Vevk), (U[..., k], Uk), (closed[k], ck)):
+            np.testing.assert_array_equal(got, exp)
+        assert (exits[k], entries[k], moved[k]) == (x, n, m), k
+    np.testing.assert_array_equal(sepbuf, 0)

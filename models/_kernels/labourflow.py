@@ -51,8 +51,14 @@ Random numbers come from a SplitMix64 stream per draw (state ``rng``, uint64[1],
 at ``seeds[b]``, a per-draw value from ``SeedSequence(seed).spawn``) with exact binomial
 (inversion / BTRS) and Poisson (multiplication / PTRS) samplers of
 :mod:`models._kernels.random`, shared with the cohort kernel: about ten times cheaper
-uniforms than numba's Mersenne Twister. A draw runs on one thread from start to end, so the
-output does not depend on the number of threads.
+uniforms than numba's Mersenne Twister. Draws run in blocks of up to ``LANES`` side by side
+on one thread, month by month in step: the events, the matching, placing hires and
+recording run draw by draw; the flows of the employed and the unemployed, the entries and
+the vacancies take each cell in all the block's draws at once (one draw per vector lane:
+the ``_lanes`` forms of the steps, e.g.
+:func:`models._kernels.labourflow_jobseekers.unemployed_flows_lanes`). Each draw still
+reads only its own stream, in the order of a one-draw run, so a draw's output depends
+neither on the block it shares nor on the number of threads.
 
 numba's on-disk cache keys each kernel on its own source file only: a change to a constant
 of ``labourflow_constants`` or to a step module must come with a change to the modules
@@ -62,7 +68,8 @@ the old version stays in use.
 Layout: this module holds the entry kernel :func:`simulate` (per-run invariants, the
 parallel loop over draws and the order of the month's steps) and re-exports the names the
 wrapper imports. The steps live in ``labourflow_events`` (1), ``labourflow_employed``
-(2 and 4), ``labourflow_matching`` and ``labourflow_jobseekers`` (3),
+(2 and 4), ``labourflow_matching`` and ``labourflow_jobseekers`` (3; its one-draw
+``unemployed_flows`` is the reference of the lanes form the kernel runs),
 ``labourflow_vacancies`` (5) and ``labourflow_record`` (outputs); ``labourflow_stream``
 holds the draws that read and write the stream state ``rng``; ``labourflow_constants`` the
 shapes and codes; ``draw_quantiles`` the quantile kernels (all in :mod:`models._kernels`).
@@ -90,17 +97,18 @@ from models._kernels.labourflow_constants import (
     EV_VACANCIES,
     FLOW_ENTRIES,
     FLOW_EXITS,
+    LANES,
     MANY_HIRES,
     N_BANDS,
     N_GROUPS,
     SMALL_CELL,
 )
-from models._kernels.labourflow_employed import employed_flows, inflows
+from models._kernels.labourflow_employed import employed_flows_lanes, inflows_lanes
 from models._kernels.labourflow_events import apply_events
-from models._kernels.labourflow_jobseekers import place_spread_hires, unemployed_flows
+from models._kernels.labourflow_jobseekers import place_spread_hires, unemployed_flows_lanes
 from models._kernels.labourflow_matching import matching_rates, matching_vacancies
 from models._kernels.labourflow_record import record_month
-from models._kernels.labourflow_vacancies import vacancy_flows
+from models._kernels.labourflow_vacancies import vacancy_flows_lanes
 
 __all__ = [
     "BERNOULLI_MAX",
@@ -190,7 +198,7 @@ def simulate(
     out_cohort_u: np.ndarray,
     out_flows: np.ndarray,
 ) -> None:
-    """Run ``B = seeds.size`` draws of ``T = sep.shape[0]`` months in parallel over draws.
+    """Run ``B = seeds.size`` draws of ``T = sep.shape[0]`` months, blocks of draws in parallel.
 
     Parameters
     ----------
@@ -234,55 +242,94 @@ def simulate(
     vac_mode = pois_v[0].astype(np.int64)
     close_a = np.where(fillref > 0.0, 0.5 * close, close)
     close_b = np.where(fillref > 0.0, 0.5 * close / np.maximum(fillref, 1e-300), 0.0)
-    for b in prange(B):
-        rng = np.empty(1, dtype=np.uint64)
-        rng[0] = seeds[b]
-        E = E0.copy()
-        U = np.zeros((N_GROUPS, R, I, N_BANDS), dtype=np.int64)
-        U[0] = U0
-        V = V0.copy()
-        Vev = np.zeros((R, I), dtype=np.int64)
-        L = np.zeros((max(n_pools, 1), R), dtype=np.int64)
-        sepbuf = np.zeros((R, I), dtype=np.int64)
+    # Blocks of at most LANES draws, as even as can be (33 draws: two blocks of 17).
+    n_blocks = (B + LANES - 1) // LANES
+    NL = (B + n_blocks - 1) // n_blocks
+    NG = spread.shape[0]
+    for blk in prange(n_blocks):
+        # Draws blk * NL ... blk * NL + NL - 1 side by side, one per lane; a lane past the
+        # last draw repeats it and is not recorded.
+        rngs = np.empty(NL, dtype=np.uint64)
+        for l in range(NL):
+            rngs[l] = seeds[min(blk * NL + l, B - 1)]
+        E = np.empty((NL, R, I), dtype=np.int64)
+        U = np.zeros((N_GROUPS, R, I, N_BANDS, NL), dtype=np.int64)
+        V = np.empty((NL, R, I), dtype=np.int64)
+        for l in range(NL):
+            E[l] = E0
+            U[0, :, :, :, l] = U0
+            V[l] = V0
+        Vev = np.zeros((NL, R, I), dtype=np.int64)
+        L = np.zeros((NL, max(n_pools, 1), R), dtype=np.int64)
+        sepbuf = np.zeros((NL, R, I), dtype=np.int64)
         buf = np.zeros(R, dtype=np.int64)
-        closed = np.zeros(R, dtype=np.int64)
-        cohort = np.zeros(3, dtype=np.int64)
-        flows = np.zeros(2, dtype=np.int64)
+        closed = np.zeros((NL, R), dtype=np.int64)
+        cohort = np.zeros((NL, 3), dtype=np.int64)
+        flows = np.zeros((NL, 2), dtype=np.int64)
         wj = np.zeros((R, I))
         theta = np.zeros((R, I))
-        fillrate = np.zeros((R, I))
-        ysum = np.zeros((R, I))
+        fillrate = np.zeros((NL, R, I))
+        ysum = np.zeros((NL, R, I))
         hz = np.zeros((R, I))
-        yg = np.zeros((R, spread.shape[0]))
-        spreadh = np.zeros((R, spread.shape[0]), dtype=np.int64)
+        yg = np.zeros((NL, R, NG))
+        spreadh = np.zeros((NL, R, NG), dtype=np.int64)
         cum = np.zeros(I)
         Vm = np.zeros((R, I))
         logVm = np.zeros((R, I))
-        k = 0
+        kev = np.zeros(NL, dtype=np.int64)
+        exits = np.zeros(NL, dtype=np.int64)
+        entries = np.zeros(NL, dtype=np.int64)
+        wi = np.zeros((7, NL), dtype=np.int64)
+        wf = np.zeros((3, NL))
         for t in range(T):
-            k = apply_events(
-                rng, t, k, ev_t, ev_w, ev_i, ev_kind, ev_pool, ev_amount, ev_recall, ev_band,
-                resid_of_work, E, U, Vev, L, buf, cohort,
-            )  # fmt: skip
-            flows[1] += employed_flows(rng, t, E, leave, log1m_leave, odds_leave, sep_share, sepbuf)
-            matching_vacancies(t, vac_ref, log_ref, Vev, Vm, logVm)
-            # The cohort's cells (group 1) are all empty until someone is displaced (and in
-            # every baseline run): leave them out of the loops.
-            Ua = U if cohort[0] > 0 else U[:1]
-            matching_rates(
-                Ua, Vm, logVm, eff, commute, own, grp, spread, match_A, alpha, cap, hmax,
-                theta_out, wj, theta, fillrate, ysum, yg, hz,
-            )  # fmt: skip
-            flows[1] += unemployed_flows(
-                rng, t, Ua, E, own, grp, ysum, yg, eff, hmax, exit_u, age_p, spreadh, cohort
+            G = 1
+            for l in range(NL):
+                rng = rngs[l : l + 1]
+                Ul = U[:, :, :, :, l]
+                kev[l] = apply_events(
+                    rng, t, kev[l], ev_t, ev_w, ev_i, ev_kind, ev_pool, ev_amount, ev_recall,
+                    ev_band, resid_of_work, E[l], Ul, Vev[l], L[l], buf, cohort[l],
+                )  # fmt: skip
+            employed_flows_lanes(
+                rngs, t, E, leave, log1m_leave, odds_leave, sep_share, sepbuf, exits, wi, wf
             )
-            place_spread_hires(rng, spreadh, spread, ysum, yg, cum, E)
-            flows[0] += inflows(rng, t, U, E, sepbuf, ent_u, ent_e, pois_u, pois_e, new_industry)
-            flows[0] += vacancy_flows(
-                rng, t, V, Vev, E, fillrate, close_a, close_b, vac_new, vac_mode, pois_v[1],
-                pois_v[2], q_out, resid_of_work, closed,
+            for l in range(NL):
+                flows[l, 1] += exits[l]
+                Ul = U[:, :, :, :, l]
+                matching_vacancies(t, vac_ref, log_ref, Vev[l], Vm, logVm)
+                # The cohort's cells (group 1) are all empty until someone is displaced (and
+                # in every baseline run): leave them out of the loops.
+                Ua = Ul if cohort[l, 0] > 0 else Ul[:1]
+                if cohort[l, 0] > 0:
+                    G = N_GROUPS
+                matching_rates(
+                    Ua, Vm, logVm, eff, commute, own, grp, spread, match_A, alpha, cap, hmax,
+                    theta_out, wj, theta, fillrate[l], ysum[l], yg[l], hz,
+                )  # fmt: skip
+            unemployed_flows_lanes(
+                rngs, t, G, U, E, own, grp, ysum, yg, eff, hmax, exit_u, age_p, spreadh, cohort,
+                exits, wi, wf,
             )  # fmt: skip
-            record_month(
-                b, t, E, U, V, Vev, L, closed, cohort, flows, out_unemp, out_ltu, out_emp,
-                out_vac, out_closed, out_cohort, out_cohort_u, out_flows,
+            for l in range(NL):
+                flows[l, 1] += exits[l]
+                rng = rngs[l : l + 1]
+                place_spread_hires(rng, spreadh[l], spread, ysum[l], yg[l], cum, E[l])
+            inflows_lanes(
+                rngs, t, U, E, sepbuf, ent_u, ent_e, pois_u, pois_e, new_industry, entries, wi, wf
+            )
+            for l in range(NL):
+                flows[l, 0] += entries[l]
+            vacancy_flows_lanes(
+                rngs, t, V, Vev, E, fillrate, close_a, close_b, vac_new, vac_mode, pois_v[1],
+                pois_v[2], q_out, resid_of_work, closed, entries, wi, wf,
             )  # fmt: skip
+            for l in range(NL):
+                flows[l, 0] += entries[l]
+                b = blk * NL + l
+                if b < B:
+                    record_month(
+                        b, t, E[l], U[:, :, :, :, l], V[l], Vev[l], L[l], closed[l], cohort[l],
+                        flows[l],
+                        out_unemp, out_ltu, out_emp, out_vac, out_closed, out_cohort,
+                        out_cohort_u, out_flows,
+                    )  # fmt: skip

@@ -18,6 +18,10 @@ EV_TEMP_START = 3
 EV_TEMP_END = 4
 #: Cells up to this size draw one uniform per person instead of three binomials.
 SMALL_CELL = 160
+#: Most draws one thread runs side by side, one draw per vector lane (the steps' ``_lanes``
+#: forms); 32 measured best on the TA23 runs (8: about 2 % less kernel CPU than draw by
+#: draw, 16: 5 %, 32 and 64: 11-12 %, the jobseekers' step alone in lanes).
+LANES = 32
 #: Binomials of up to this many trials are drawn trial by trial.
 BERNOULLI_MAX = 16
 #: Above this many hires to place, a multinomial by conditional binomials is cheaper than

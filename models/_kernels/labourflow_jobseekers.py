@@ -1,5 +1,11 @@
 """Flows of the unemployed (step 3 of :mod:`models._kernels.labourflow`): hires, exits and
-ageing of every jobseeker cell, and placing the hires that leave their own industry."""
+ageing of every jobseeker cell, and placing the hires that leave their own industry.
+
+Hires, exits and ageing come in two forms with the same variates: the one-draw
+:func:`unemployed_flows` (the reference, and what ``benchmarks/labourflow_steps.py``
+replays) and :func:`unemployed_flows_lanes`, which the kernel runs on a block of draws side
+by side (one draw per lane, each from its own stream); placing runs draw by draw.
+"""
 
 # Shape letters (R, I, D, ...) follow the docstrings.
 # ruff: noqa: E741
@@ -11,6 +17,7 @@ from models._jit import jit
 from models._kernels import labourflow_stream as stream
 from models._kernels import random as _rand
 from models._kernels.labourflow_constants import MANY_HIRES, N_BANDS, SMALL_CELL
+from models._kernels.random import _GOLDEN, _LOW32, _S11, _S32, _TWO_M53
 
 
 @jit
@@ -184,3 +191,175 @@ def place_spread_hires(
                 place_by_binomials(rng, h, r, g, acc, spread, ysum, E)
             else:
                 rng[0] = place_one_by_one(rng[0], h, r, acc, cum, E)
+
+
+@jit
+def unemployed_flows_lanes(
+    states: np.ndarray,
+    t: int,
+    G: int,
+    U: np.ndarray,
+    E: np.ndarray,
+    own: np.ndarray,
+    grp: np.ndarray,
+    ysum: np.ndarray,
+    yg: np.ndarray,
+    eff: np.ndarray,
+    hmax: float,
+    exit_u: np.ndarray,
+    age_p: np.ndarray,
+    spreadh: np.ndarray,
+    cohort: np.ndarray,
+    exits: np.ndarray,
+    wi: np.ndarray,
+    wf: np.ndarray,
+) -> None:
+    """:func:`unemployed_flows` of several draws side by side, one draw per lane.
+
+    ``states`` (NL,) the lanes' stream states; ``U`` (GG, R, I, D, NL), lanes innermost, of
+    which the first ``G`` groups are processed; ``E``, ``ysum`` (NL, R, I); ``yg``,
+    ``spreadh`` (NL, R, NG); ``cohort`` (NL, 3); ``exits`` (NL,) receives each lane's exits
+    out of the labour force. ``wi`` (7, NL) int64 and ``wf`` (2, NL) float64 work arrays.
+
+    Every lane draws the random numbers of the one-draw step in the same order from its own
+    stream, so each lane ends with the one-draw step's state and stream, bit for bit. Taking
+    a cell in all lanes at once turns the one-draw step's branches (empty cells, the length
+    of each per-person count) into masks: every loop over lanes below is branch-free and
+    LLVM vectorises it (the SplitMix64 outputs of eight lanes per instruction). The lane
+    count is read from ``states`` at run time on purpose: with a compile-time count LLVM
+    unrolls these short loops instead of vectorising them (measured: slower than the
+    one-draw step).
+    """
+    NL = states.shape[0]
+    R = U.shape[1]
+    I = U.shape[2]
+    D = N_BANDS
+    nv = wi[0]
+    mv = wi[1]
+    c1 = wi[2]
+    c2 = wi[3]
+    k1 = wi[4]
+    k2 = wi[5]
+    hires = wi[6]
+    pown = wf[0]
+    hzv = wf[1]
+    for l in range(NL):
+        exits[l] = 0
+    for r in range(R):
+        for i in range(I):
+            ow = own[i]
+            gi = grp[i]
+            for l in range(NL):
+                p = ow * ysum[l, r, i]
+                pown[l] = p
+                hzv[l] = p + (1.0 - ow) * yg[l, r, gi]
+                hires[l] = 0
+            for g in range(G):
+                for dd in range(D):
+                    d = D - 1 - dd
+                    nmax = 0
+                    big = 0
+                    for l in range(NL):
+                        n = U[g, r, i, d, l]
+                        nv[l] = n
+                        nmax = max(nmax, n)
+                        big += int(n > SMALL_CELL)
+                    if nmax == 0:
+                        continue
+                    pa = age_p[d] if d < D - 1 else 0.0
+                    px = exit_u[t, r, d]
+                    ed = eff[d]
+                    mmax = 0
+                    for l in range(NL):
+                        ph = min(ed * hzv[l], hmax)
+                        k1[l] = np.int64(_rand.threshold32(ph))
+                        k2[l] = np.int64(_rand.threshold32(ph + (1.0 - ph) * px))
+                        n = nv[l]
+                        m = (n >> 1) if n <= SMALL_CELL else 0
+                        mv[l] = m
+                        mmax = max(mmax, m)
+                        c1[l] = 0
+                        c2[l] = 0
+                    for j in range(mmax):
+                        inc = np.uint64(j + 1) * _GOLDEN
+                        for l in range(NL):
+                            z = _rand._mix(states[l] + inc)
+                            hi = np.int64(z >> _S32)
+                            lo = np.int64(z & _LOW32)
+                            on = int(j < mv[l])
+                            c1[l] += on * (int(hi < k1[l]) + int(lo < k1[l]))
+                            c2[l] += on * (int(hi < k2[l]) + int(lo < k2[l]))
+                    for l in range(NL):
+                        n = nv[l]
+                        odd = np.uint64((n & 1) * int(n <= SMALL_CELL))
+                        st = states[l] + np.uint64(mv[l]) * _GOLDEN + odd * _GOLDEN
+                        hi = np.int64(_rand._mix(st) >> _S32)
+                        c1[l] += int(odd) * int(hi < k1[l])
+                        c2[l] += int(odd) * int(hi < k2[l])
+                        states[l] = st
+                    if big > 0:
+                        for l in range(NL):
+                            n = nv[l]
+                            if n > SMALL_CELL:
+                                ph = min(ed * hzv[l], hmax)
+                                st = states[l]
+                                hf, st = _rand.binomial(st, float(n), ph)
+                                xf, st = _rand.binomial(st, float(n - int(hf)), px)
+                                states[l] = st
+                                c1[l] = int(hf)
+                                c2[l] = int(hf) + int(xf)
+                    for l in range(NL):
+                        n = nv[l]
+                        h = c1[l]
+                        x = c2[l] - h
+                        a = 0
+                        if pa > 0.0:
+                            live = int(n > 0)
+                            st = states[l] + np.uint64(live) * _GOLDEN
+                            ua = (float(_rand._mix(st) >> _S11) + 0.5) * _TWO_M53
+                            a = int((n - h - x) * pa + ua) * live
+                            states[l] = st
+                        U[g, r, i, d, l] = n - h - x - a
+                        if d < D - 1:
+                            U[g, r, i, d + 1, l] += a
+                        hires[l] += h
+                        exits[l] += x
+                        if g == 1:
+                            cohort[l, 1] += h
+                            cohort[l, 2] += x
+            hmx = 0
+            for l in range(NL):
+                hmx = max(hmx, hires[l])
+            if hmx == 0:
+                continue
+            for l in range(NL):
+                hl = hires[l]
+                q = pown[l] / hzv[l] if hl > 0 else 0.0
+                k1[l] = np.int64(_rand.threshold32(q))
+                m = (hl >> 1) if hl <= SMALL_CELL else 0
+                mv[l] = m
+                c1[l] = 0
+            mmax = 0
+            for l in range(NL):
+                mmax = max(mmax, mv[l])
+            for j in range(mmax):
+                inc = np.uint64(j + 1) * _GOLDEN
+                for l in range(NL):
+                    z = _rand._mix(states[l] + inc)
+                    hi = np.int64(z >> _S32)
+                    lo = np.int64(z & _LOW32)
+                    on = int(j < mv[l])
+                    c1[l] += on * (int(hi < k1[l]) + int(lo < k1[l]))
+            for l in range(NL):
+                hl = hires[l]
+                odd = np.uint64((hl & 1) * int(hl <= SMALL_CELL))
+                st = states[l] + np.uint64(mv[l]) * _GOLDEN + odd * _GOLDEN
+                hi = np.int64(_rand._mix(st) >> _S32)
+                c1[l] += int(odd) * int(hi < k1[l])
+                states[l] = st
+                if hl > SMALL_CELL:
+                    sf, st = _rand.binomial(st, float(hl), pown[l] / hzv[l])
+                    states[l] = st
+                    c1[l] = int(sf)
+                E[l, r, i] += c1[l]
+                spreadh[l, r, gi] += hl - c1[l]

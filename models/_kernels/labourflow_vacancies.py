@@ -1,5 +1,10 @@
 """Vacancy stocks of one month (step 5 of :mod:`models._kernels.labourflow`): closures,
-openings, and the scenario's new jobs filled from inside and outside unemployment."""
+openings, and the scenario's new jobs filled from inside and outside unemployment.
+
+Each step comes in two forms with the same variates: the one-draw function (the reference,
+and what ``benchmarks/labourflow_steps.py`` replays) and its ``_lanes`` form, which the
+kernel runs on a block of draws side by side (one draw per lane, each from its own stream).
+"""
 
 # Shape letters (R, I, D, ...) follow the docstrings.
 # ruff: noqa: E741
@@ -13,6 +18,8 @@ from models._jit import jit
 from models._kernels import labourflow_stream as stream
 from models._kernels import random as _rand
 from models._kernels.labourflow_constants import SMALL_CELL
+from models._kernels.labourflow_employed import poisson_lanes
+from models._kernels.random import _GOLDEN, _LOW32, _S32
 
 
 @jit
@@ -114,3 +121,114 @@ def vacancy_flows(
                 state = rng[0]
     rng[0] = state
     return entries
+
+
+@jit
+def vacancy_flows_lanes(
+    states: np.ndarray,
+    t: int,
+    V: np.ndarray,
+    Vev: np.ndarray,
+    E: np.ndarray,
+    fillrate: np.ndarray,
+    close_a: np.ndarray,
+    close_b: np.ndarray,
+    vac_new: np.ndarray,
+    vac_mode: np.ndarray,
+    vac_pm: np.ndarray,
+    vac_fm: np.ndarray,
+    q_out: np.ndarray,
+    resid_of_work: np.ndarray,
+    closed: np.ndarray,
+    entries: np.ndarray,
+    wi: np.ndarray,
+    wf: np.ndarray,
+) -> None:
+    """:func:`vacancy_flows` of several draws side by side, one draw per lane.
+
+    ``V``, ``Vev``, ``E``, ``fillrate`` (NL, R, I); ``closed`` (NL, R) gets closures and
+    ``entries`` (NL,) each lane's resident entries; ``wi`` (7, NL) int64 and ``wf`` (3, NL)
+    float64 work arrays. Each lane draws the one-draw step's random numbers in its order
+    from its own stream: the closures' per-vacancy counts and the openings' Poisson draws
+    (:func:`models._kernels.labourflow_employed.poisson_lanes`; their means do not depend on
+    the draw) run in all lanes at once, the closing probability's ``exp``, large counts and
+    the events' new jobs lane by lane.
+    """
+    NL = states.shape[0]
+    R = V.shape[1]
+    I = V.shape[2]
+    nv = wi[2]
+    mv = wi[3]
+    c1 = wi[4]
+    kc = wi[5]
+    for l in range(NL):
+        entries[l] = 0
+    for w in range(R):
+        tot_res = 0.0
+        for r in range(R + 1):
+            tot_res += resid_of_work[w, r]
+        for l in range(NL):
+            closed[l, w] = 0
+        for j in range(I):
+            ca = close_a[t, w, j]
+            cb = close_b[t, w, j]
+            nmax = 0
+            mmax = 0
+            nbig = 0
+            for l in range(NL):
+                n = V[l, w, j]
+                nv[l] = n
+                nmax = max(nmax, n)
+                few = int(n <= SMALL_CELL)
+                nbig += 1 - few
+                m = (n >> 1) * few
+                mv[l] = m
+                mmax = max(mmax, m)
+                c1[l] = 0
+            if nmax > 0:
+                for l in range(NL):
+                    if nv[l] > 0:
+                        pc = 1.0 - math.exp(-(ca + cb * fillrate[l, w, j]))
+                        kc[l] = np.int64(_rand.threshold32(pc))
+                for jj in range(mmax):
+                    inc = np.uint64(jj + 1) * _GOLDEN
+                    for l in range(NL):
+                        z = _rand._mix(states[l] + inc)
+                        hi = np.int64(z >> _S32)
+                        lo = np.int64(z & _LOW32)
+                        k = kc[l]
+                        c1[l] += int(jj < mv[l]) * (int(hi < k) + int(lo < k))
+                for l in range(NL):
+                    n = nv[l]
+                    odd = np.uint64((n & 1) * int(n <= SMALL_CELL))
+                    st = states[l] + np.uint64(mv[l]) * _GOLDEN + odd * _GOLDEN
+                    c1[l] += int(odd) * int(np.int64(_rand._mix(st) >> _S32) < kc[l])
+                    states[l] = st
+                if nbig > 0:
+                    for l in range(NL):
+                        n = nv[l]
+                        if n > SMALL_CELL:
+                            pc = 1.0 - math.exp(-(ca + cb * fillrate[l, w, j]))
+                            cf, st = _rand.binomial(states[l], float(n), pc)
+                            states[l] = st
+                            c1[l] = int(cf)
+                for l in range(NL):
+                    V[l, w, j] = nv[l] - c1[l]
+                    closed[l, w] += c1[l]
+            lamv = vac_new[t, w, j]
+            if lamv > 0.0:
+                poisson_lanes(
+                    states, lamv, vac_mode[t, w, j], vac_pm[t, w, j], vac_fm[t, w, j],
+                    wi[0], wi[1], wf[0], wf[1], wf[2],
+                )  # fmt: skip
+                for l in range(NL):
+                    V[l, w, j] += wi[0, l]
+            for l in range(NL):
+                if Vev[l, w, j] > 0:
+                    rng = states[l : l + 1]
+                    filled, moved_in = fill_event_vacancies(
+                        rng, w, j, Vev[l], E[l], fillrate[l, w, j], q_out[w], resid_of_work,
+                        tot_res,
+                    )  # fmt: skip
+                    closed[l, w] += filled
+                    entries[l] += moved_in
