@@ -123,7 +123,7 @@ THROUGH = {
 def test_the_alerts_page_dates_the_sources_its_alerts_come_from():
     from service.routers import dashboard
 
-    context = SimpleNamespace(releases=_Releases(THROUGH))
+    context = SimpleNamespace(releases=_Releases(THROUGH), clock=lambda: dt.date(2026, 12, 6))
     dates = {d["cube"]: d["period"] for d in dashboard.data_dates(context, "alerts", "fi")}
     assert dates == {"registers": "6/2026", "occupations": "10/2023", "population_totals": "2025"}
 
@@ -182,7 +182,7 @@ def test_the_jobs_page_compares_a_projection_with_the_last_observed_year():
     from service.routers.products import observed_base
 
     years = list(range(1987, 2036))
-    context = SimpleNamespace(releases=_Releases(THROUGH))
+    context = SimpleNamespace(releases=_Releases(THROUGH), clock=lambda: dt.date(2026, 12, 6))
     assert observed_base(context, "jobs_by_industry", years) == 2017
     assert observed_base(context, "no_such_cube", years) == 1987  # the release does not say
     assert observed_base(context, "jobs_by_industry", []) is None
