@@ -180,3 +180,14 @@ def test_setting_the_long_term_share_keeps_the_totals(U, share):
     np.testing.assert_allclose(
         out[ok][..., -1].sum(axis=1), share[ok] * total[ok], rtol=1e-9, atol=1e-6
     )
+
+
+def test_a_nearly_all_long_term_municipality_keeps_its_total_to_rounding():
+    """Found by the property above: 2.0 long-term and 1e-7 shorter. The shorter bands were
+    scaled by ``(total - want) / (total - lt)``, whose difference cancels (relative error
+    ~1e-9); their own sum keeps the total to rounding."""
+    U = np.zeros((1, 2, 4))
+    U[0, 0, -1], U[0, 1, 0] = 2.0, 1e-7
+    out = bl.set_long_term_share(U, np.array([0.3]))
+    np.testing.assert_allclose(out.sum(), U.sum(), rtol=1e-14)
+    np.testing.assert_allclose(out[0, :, -1].sum(), 0.3 * U.sum(), rtol=1e-14)

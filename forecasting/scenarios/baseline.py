@@ -417,7 +417,9 @@ def set_long_term_share(U: np.ndarray, share: np.ndarray) -> np.ndarray:
             mix = U[r, :, :-1].sum(axis=1)
             out[r, :, -1] = want * mix / mix.sum()
             lt[r] = 0.0
-        short = total[r] - lt[r]
+        # the shorter bands' own sum, not total - lt: when nearly everyone is long-term the
+        # difference cancels and its rounding error is scaled up by (total - want) / short
+        short = U[r, :, :-1].sum()
         if short > TINY:
             out[r, :, :-1] *= (total[r] - want) / short
         else:  # everyone was long-term: the rest goes to 6-12 months, the same industries
