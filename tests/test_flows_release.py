@@ -202,6 +202,35 @@ def test_step_cache_policy_keys_only_results_that_exist(tmp_path: Path) -> None:
     assert policy.compute_key(None, combine_inputs, {}) == combined.key  # type: ignore[arg-type]
 
 
+def test_build_units_runs_each_unit_as_a_dask_task_with_the_same_results(
+    tmp_path: Path,
+) -> None:
+    from distributed import Client, get_task_stream
+
+    ctx = _ctx(tmp_path)
+    history = flow.build_step.fn(ctx, HISTORY, {})
+    CALLS.clear()
+    outside = flow.build_units.fn(ctx, MEANS, {"history": history})  # no Dask: in turn
+    assert CALLS == {"unit": 2}
+    assert [r.unit for r in outside] == list(ctx.municipalities)
+
+    other = _ctx(tmp_path / "dask")  # a fresh work area: every unit computed on Dask
+    history_dask = flow.build_step.fn(other, HISTORY, {})
+    with (
+        Client(processes=False, n_workers=2, threads_per_worker=1, dashboard_address=None) as c,
+        get_task_stream(c) as stream,
+    ):
+        on_dask = c.submit(flow.build_units.fn, other, MEANS, {"history": history_dask}, 7)
+        refs = on_dask.result()
+    assert [(r.unit, r.key, r.content_hash) for r in refs] == [
+        (r.unit, r.key, r.content_hash) for r in outside
+    ]
+    ran = sorted(str(t["key"]).rsplit("-", 1)[0] for t in stream.data)
+    assert [k for k in ran if k.startswith("means[")] == ["means[097]", "means[491]"]
+    assert flow._part_keys([outside[0], refs]) == [outside[0].key, *(r.key for r in refs)]
+    assert not flow._on_dask()  # outside a flow run
+
+
 def test_a_bad_product_output_is_refused(tmp_path: Path) -> None:
     bad = Product(
         name="bad",

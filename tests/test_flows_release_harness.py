@@ -118,6 +118,11 @@ def test_release_flow_threads_rerun_dask_and_failure(
     )
     assert CALLS == {"history": 2, "unit": 12}  # a fresh work area: everything rebuilt
     assert _digests(other.path) == _digests(first.path)  # bit-identical on 2 workers
+    # on Dask the units ran as plain Dask tasks inside one task run; the build recorded
+    # every unit's result all the same (so the work area's prune keeps them)
+    (dask_record,) = (tmp_path / "work-dask" / "builds").glob("*.json")
+    dask_used = set(json.loads(dask_record.read_text())["keys"])
+    assert dask_used == used[0]
 
     broken = Product(name="broken", stage="x", requires=(), needs=("means",), build=_boom)
     monkeypatch.setitem(registry._REGISTRY, "broken", broken)
