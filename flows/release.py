@@ -147,7 +147,7 @@ def build_units(
                 product,
                 unit,
                 inputs,
-                key=f"{product.name}[{unit}]-{uuid.uuid4().hex}",
+                key=f"{UNIT_TASK_GROUP}-{uuid.uuid4().hex}",
                 priority=priority,
                 pure=False,
             )
@@ -155,6 +155,14 @@ def build_units(
         ]
         refs: list[ProductRef] = client.gather(futures)
     return refs
+
+
+#: The Dask task group of every unit task (their keys' prefix). One large group without
+#: dependencies is "root-ish" to the scheduler, which then queues its tasks itself and hands
+#: them to workers as threads free up, highest priority first; tasks of small groups are
+#: assigned to a worker as soon as they are submitted, and a build's long demography parts
+#: then waited behind lower-priority units on one worker while the other was busy.
+UNIT_TASK_GROUP = "release_unit"
 
 
 def _run_unit(
@@ -414,7 +422,7 @@ def build_release(
             info = publish(ctx, refs, skipped, store_root, timings)
             if alerts and "alerts" in refs:
                 deliver_alerts(info.id, ctx.scope, ctx.area, store_root)
-        used = [*release.input_keys(ctx), *(r.key for r in refs.values())]
+        used = release.used_keys(ctx, list(refs.values()))
         used += _part_keys([part.result() for part in part_futures])
         retain_work(work, lease, used, info.id, logger)
     if alerts:

@@ -99,7 +99,10 @@ def test_release_flow_threads_rerun_dask_and_failure(
     used = [set(json.loads(r.read_text())["keys"]) for r in records]
     assert len(used) == 2 and used[0] == used[1]
     assert {p.name[: -len(".nc")] for p in Path(work_dir).glob("*.nc")} == used[0]
-    assert len([k for k in used[0] if k.startswith("means-")]) == 7  # 6 units + combine
+    means_keys = sorted(k for k in used[0] if k.startswith("means-"))
+    assert len(means_keys) == 8  # 6 units, the combine and its release file
+    (combined,) = [k for k in means_keys if k.startswith("means-all-") and "release" not in k]
+    assert registry.release_file_key(combined) in means_keys
 
     # Flow.with_options types task_runner as TaskRunner[PrefectFuture[Any]]; TaskRunner is
     # invariant in its future type, so prefect-dask's own runner needs the cast.
