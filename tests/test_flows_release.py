@@ -346,7 +346,9 @@ def test_local_cluster_workers_keep_the_default_heap_thresholds(
 ) -> None:
     """Dask's default MALLOC_TRIM_THRESHOLD_ made every step of a worker ~40 % dearer in CPU
     (docs/results/release.md); the release's local cluster starts its workers without it,
-    and Dask's own thread settings and this runner's are still applied."""
+    and Dask's own thread settings and this runner's are still applied. Its workers run
+    with the quieter monitoring."""
+    import dask
     from distributed import Client
 
     monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)  # an earlier cluster's
@@ -355,6 +357,11 @@ def test_local_cluster_workers_keep_the_default_heap_thresholds(
     kwargs = {**runner.cluster_kwargs, "n_workers": 1}
     with flow.local_cluster(**kwargs) as cluster, Client(cluster) as client:
         envs = list(client.run(lambda: dict(os.environ)).values())
+        monitoring = list(
+            client.run(lambda: {k: dask.config.get(k) for k in flow.QUIET_MONITORING}).values()
+        )
+    assert monitoring == [flow.QUIET_MONITORING]  # the workers' own configuration
+    assert dask.config.get("distributed.worker.profile.enabled")  # this process's unchanged
     assert len(envs) == 1
     assert "MALLOC_TRIM_THRESHOLD_" not in envs[0]
     assert envs[0]["NUMBA_NUM_THREADS"] == kwargs["env"]["NUMBA_NUM_THREADS"]
