@@ -125,11 +125,12 @@ def build_units(
     """Every unit of a mapped product in one task run, each unit a plain Dask task of its own
     (on a Dask worker; elsewhere one after another), in the order of ``product.units``.
 
-    One Prefect task run per unit cost the flow's process, the Prefect server and the
-    worker ~0.5 CPU s each, more than a small unit's own work; the units' results are still
-    reused one by one from the work area (:func:`forecasting.release.run_unit`), so no
-    Prefect cache is needed here. ``priority`` is the product's Dask priority
-    (:func:`forecasting.release.priorities`), which the units inherit."""
+    Each Prefect task run costs the flow's process (its submission and future), the Prefect
+    server (its states and logs) and the worker (the task engine) CPU beside the unit's own
+    work; the units' results are still reused one by one from the work area
+    (:func:`forecasting.release.run_unit`), so no Prefect cache is needed here.
+    ``priority`` is the product's Dask priority (:func:`forecasting.release.priorities`),
+    which the units inherit."""
     units = list(product.units(ctx)) if product.units is not None else []
     try:
         from distributed import get_worker, worker_client
