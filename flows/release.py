@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -114,6 +115,61 @@ def build_step(ctx: BuildContext, product: Product, inputs: dict[str, ProductRef
 def build_unit(
     ctx: BuildContext, product: Product, unit: str, inputs: dict[str, ProductRef]
 ) -> ProductRef:
+    return release.run_unit(ctx, product, unit, inputs)
+
+
+@task(cache_policy=NO_CACHE, task_run_name="{product.name}[units]")
+def build_units(
+    ctx: BuildContext, product: Product, inputs: dict[str, ProductRef], priority: int = 0
+) -> list[ProductRef]:
+    """Every unit of a mapped product in one task run, each unit a plain Dask task of its own
+    (on a Dask worker; elsewhere one after another), in the order of ``product.units``.
+
+    Each Prefect task run costs the flow's process (its submission and future), the Prefect
+    server (its states and logs) and the worker (the task engine) CPU beside the unit's own
+    work; the units' results are still reused one by one from the work area
+    (:func:`forecasting.release.run_unit`), so no Prefect cache is needed here.
+    ``priority`` is the product's Dask priority (:func:`forecasting.release.priorities`),
+    which the units inherit."""
+    units = list(product.units(ctx)) if product.units is not None else []
+    try:
+        from distributed import get_worker, worker_client
+
+        get_worker()
+    except (ImportError, ValueError):  # not on a Dask worker: a thread runner
+        return [_run_unit(ctx, product, unit, inputs) for unit in units]
+    # the client secedes this task from the worker's thread pool while it waits, so the
+    # worker runs units meanwhile; it rejoins when the units are done
+    with worker_client() as client:
+        futures = [
+            client.submit(
+                _run_unit,
+                ctx,
+                product,
+                unit,
+                inputs,
+                key=f"{UNIT_TASK_GROUP}-{uuid.uuid4().hex}",
+                priority=priority,
+                pure=False,
+            )
+            for unit in units
+        ]
+        refs: list[ProductRef] = client.gather(futures)
+    return refs
+
+
+#: The Dask task group of every unit task (their keys' prefix). One large group without
+#: dependencies is "root-ish" to the scheduler, which then queues its tasks itself and hands
+#: them to workers as threads free up, highest priority first; tasks of small groups are
+#: assigned to a worker as soon as they are submitted, and a build's long demography parts
+#: then waited behind lower-priority units on one worker while the other was busy.
+UNIT_TASK_GROUP = "release_unit"
+
+
+def _run_unit(
+    ctx: BuildContext, product: Product, unit: str, inputs: dict[str, ProductRef]
+) -> ProductRef:
+    """One unit (what :func:`build_units` hands each Dask task)."""
     return release.run_unit(ctx, product, unit, inputs)
 
 
@@ -256,32 +312,66 @@ def retain_work(
 def _submit_products(
     ctx: BuildContext,
     products: Sequence[Product],
-    parts_out: list[PrefectFuture[ProductRef]] | None = None,
+    parts_out: list[PrefectFuture[Any]] | None = None,
+    *,
+    grouped: bool = False,
 ) -> dict[str, PrefectFuture[ProductRef]]:
     """Submit every product's step(s) in build order; inputs are the futures of the products
     it needs (a mapped product's units only those they read, ``Product.unit_inputs``). The
-    units' futures are appended to ``parts_out`` if given.
+    futures of the units (each a ``ProductRef``, or a list of them when ``grouped``) are
+    appended to ``parts_out`` if given.
 
-    On a Dask cluster each product's tasks carry its :func:`forecasting.release.priorities`
-    (``dask.annotate``): of the tasks that are ready, the scheduler and the workers start
-    those on the longest chain of dependent products first. A thread runner ignores it."""
+    ``grouped`` (a Dask runner): a mapped product's units run in one task,
+    :func:`build_units`, which hands each unit to Dask directly, instead of one Prefect task
+    per unit. On a Dask cluster each product's tasks carry its
+    :func:`forecasting.release.priorities` (``dask.annotate``, and the units the same
+    priority): of the tasks that are ready, the scheduler and the workers start those on
+    the longest chain of dependent products first. A thread runner ignores it."""
     import dask
 
     ranks = release.priorities(products)
     futures: dict[str, PrefectFuture[ProductRef]] = {}
     for product in products:
         inputs = {name: futures[name] for name in product.needs}
-        with dask.annotate(priority=ranks[product.name]):
+        rank = ranks[product.name]
+        with dask.annotate(priority=rank):
             if product.units is not None:
-                units = list(product.units(ctx))
                 reads = {name: futures[name] for name in product.unit_inputs}
-                parts = build_unit.map(unmapped(ctx), unmapped(product), units, unmapped(reads))
-                if parts_out is not None:
-                    parts_out.extend(parts)
+                parts: Any
+                if grouped:
+                    parts = build_units.submit(ctx, product, reads, rank)  # type: ignore[arg-type]
+                    if parts_out is not None:
+                        parts_out.append(parts)
+                else:
+                    units = list(product.units(ctx))
+                    parts = build_unit.map(unmapped(ctx), unmapped(product), units, unmapped(reads))
+                    if parts_out is not None:
+                        parts_out.extend(parts)
                 futures[product.name] = combine_units.submit(ctx, product, parts, inputs)  # type: ignore[arg-type]
             else:
                 futures[product.name] = build_step.submit(ctx, product, inputs)  # type: ignore[arg-type]
     return futures
+
+
+def _on_dask() -> bool:
+    """Whether the running flow hands its tasks to a Dask cluster."""
+    from prefect.context import FlowRunContext
+
+    run = FlowRunContext.get()
+    try:
+        from prefect_dask import DaskTaskRunner
+    except ImportError:
+        return False
+    return run is not None and isinstance(run.task_runner, DaskTaskRunner)
+
+
+def _part_keys(results: Sequence[ProductRef | Sequence[ProductRef]]) -> list[str]:
+    """The work area keys of the units' results (single references or lists of them)."""
+    keys: list[str] = []
+    for result in results:
+        refs = [result] if isinstance(result, ProductRef) else list(result)
+        keys += [ref.key for ref in refs]
+    return keys
 
 
 @flow(name="build-release", validate_parameters=True)
@@ -325,16 +415,16 @@ def build_release(
     work = WorkArea(work_dir)
     with work.lease() as lease:
         ctx = ingest(scope, area, seed, chosen, work_dir)
-        part_futures: list[PrefectFuture[ProductRef]] = []
-        futures = _submit_products(ctx, chosen, part_futures)
+        part_futures: list[PrefectFuture[Any]] = []
+        futures = _submit_products(ctx, chosen, part_futures, grouped=_on_dask())
         refs = {name: future.result() for name, future in futures.items()}
         timings = {"build_s": round(time.perf_counter() - started, 3)}
         with transaction():
             info = publish(ctx, refs, skipped, store_root, timings)
             if alerts and "alerts" in refs:
                 deliver_alerts(info.id, ctx.scope, ctx.area, store_root)
-        used = [*release.input_keys(ctx), *(r.key for r in refs.values())]
-        used += [part.result().key for part in part_futures]
+        used = release.used_keys(ctx, list(refs.values()))
+        used += _part_keys([part.result() for part in part_futures])
         retain_work(work, lease, used, info.id, logger)
     if alerts:
         mail_review(info.id, store_root)
@@ -380,16 +470,34 @@ def make_task_runner(
 UNSET_PRE_SPAWN = ("MALLOC_TRIM_THRESHOLD_",)
 
 
+#: Dask's monitoring of a local release cluster, slowed down or off (Dask's defaults in
+#: the comments). With the defaults an idle 2-worker cluster spent ~10 % of a core: the
+#: scheduler and nannies in the flow's process ~3.8 %, each worker ~2.9 %; with these ~1.2 %
+#: (docs/results/release.md). Everything here serves the dashboard (which a release
+#: cluster does not start) or diagnostics; none of it touches scheduling or a number.
+QUIET_MONITORING: dict[str, Any] = {
+    # the event loop's blocked-loop check, in the scheduler, nannies and workers (20 ms)
+    "distributed.admin.tick.interval": "1s",
+    # CPU, memory and network samples for the dashboard (500 ms)
+    "distributed.admin.system-monitor.interval": "2s",
+    # the nanny's check of its worker's memory against the memory limit (100 ms)
+    "distributed.worker.memory.monitor-interval": "1s",
+    # the workers' statistical profiler, which samples the running task's stack (10 ms)
+    "distributed.worker.profile.enabled": False,
+}
+
+
 def local_cluster(**kwargs: Any) -> Any:
     """A ``distributed.LocalCluster`` of ``kwargs`` whose workers start without the
     variables of :data:`UNSET_PRE_SPAWN` (glibc's own heap behaviour, as the flow's process
-    and a 1-worker build have). A variable set in this process's environment still
-    reaches the workers by inheritance."""
+    and a 1-worker build have) and with Dask's monitoring of :data:`QUIET_MONITORING`. A
+    variable set in this process's environment still reaches the workers by inheritance;
+    the configuration reaches them with the rest of Dask's configuration."""
     import dask
     from distributed import LocalCluster
 
     unset = {f"distributed.nanny.pre-spawn-environ.{name}": None for name in UNSET_PRE_SPAWN}
-    with dask.config.set(unset):
+    with dask.config.set({**unset, **QUIET_MONITORING}):
         return LocalCluster(**kwargs)
 
 

@@ -5,6 +5,7 @@ The one Prefect harness smoke test is in ``test_flows_release_harness.py``.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -189,6 +190,32 @@ def test_steps_write_once_then_reuse_their_results(tmp_path: Path) -> None:
     assert means.attrs["data_version"] == ctx.data_version
 
 
+def test_published_steps_write_the_release_files_that_publishing_copies(tmp_path: Path) -> None:
+    ctx = _ctx(tmp_path)
+    refs = _build_all(ctx)
+    work = WorkArea(ctx.work_dir)
+    unit = release.run_unit(ctx, MEANS, "097", {"history": refs["history"]})
+    assert unit.release_sha256 == "" and not work.exists(release.release_file_key(unit.key))
+    for ref in refs.values():
+        path = work.path(release.release_file_key(ref.key))
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == ref.release_sha256
+    info, _ = release.publish_release(ctx, refs, {}, str(tmp_path / "store"), reviews=False)
+    datasets = {name: release.load(ctx, ref) for name, ref in refs.items()}
+    plain = ReleaseStore(tmp_path / "plain").publish(datasets, {"seeds": {"root": 1}})
+    for name in refs:  # the same bytes as the store writes from the stored result
+        assert (info.path / f"{name}.nc").read_bytes() == (plain.path / f"{name}.nc").read_bytes()
+    assert set(release.used_keys(ctx, list(refs.values()))) == {
+        "input-registers-v1",
+        *(r.key for r in refs.values()),
+        *(release.release_file_key(r.key) for r in refs.values()),
+    }
+    # a stored result whose release file is missing (an older work area) writes it again
+    work.path(release.release_file_key(refs["means"].key)).unlink()
+    CALLS.clear()
+    assert _build_all(ctx) == refs
+    assert CALLS == {} and work.exists(release.release_file_key(refs["means"].key))
+
+
 def test_step_cache_policy_keys_only_results_that_exist(tmp_path: Path) -> None:
     ctx = _ctx(tmp_path)
     inputs = {"ctx": ctx, "product": HISTORY, "inputs": {}}
@@ -200,6 +227,35 @@ def test_step_cache_policy_keys_only_results_that_exist(tmp_path: Path) -> None:
     combined = flow.combine_units.fn(ctx, MEANS, parts, {"history": ref})
     combine_inputs = {"ctx": ctx, "product": MEANS, "parts": parts, "inputs": {"history": ref}}
     assert policy.compute_key(None, combine_inputs, {}) == combined.key  # type: ignore[arg-type]
+
+
+def test_build_units_runs_each_unit_as_a_dask_task_with_the_same_results(
+    tmp_path: Path,
+) -> None:
+    from distributed import Client, get_task_stream
+
+    ctx = _ctx(tmp_path)
+    history = flow.build_step.fn(ctx, HISTORY, {})
+    CALLS.clear()
+    outside = flow.build_units.fn(ctx, MEANS, {"history": history})  # no Dask: in turn
+    assert CALLS == {"unit": 2}
+    assert [r.unit for r in outside] == list(ctx.municipalities)
+
+    other = _ctx(tmp_path / "dask")  # a fresh work area: every unit computed on Dask
+    history_dask = flow.build_step.fn(other, HISTORY, {})
+    with (
+        Client(processes=False, n_workers=2, threads_per_worker=1, dashboard_address=None) as c,
+        get_task_stream(c) as stream,
+    ):
+        on_dask = c.submit(flow.build_units.fn, other, MEANS, {"history": history_dask}, 7)
+        refs = on_dask.result()
+    assert [(r.unit, r.key, r.content_hash) for r in refs] == [
+        (r.unit, r.key, r.content_hash) for r in outside
+    ]
+    ran = [str(t["key"]).rsplit("-", 1)[0] for t in stream.data]
+    assert ran.count(flow.UNIT_TASK_GROUP) == 2  # each unit a Dask task of the units' group
+    assert flow._part_keys([outside[0], refs]) == [outside[0].key, *(r.key for r in refs)]
+    assert not flow._on_dask()  # outside a flow run
 
 
 def test_a_bad_product_output_is_refused(tmp_path: Path) -> None:
@@ -290,7 +346,9 @@ def test_local_cluster_workers_keep_the_default_heap_thresholds(
 ) -> None:
     """Dask's default MALLOC_TRIM_THRESHOLD_ made every step of a worker ~40 % dearer in CPU
     (docs/results/release.md); the release's local cluster starts its workers without it,
-    and Dask's own thread settings and this runner's are still applied."""
+    and Dask's own thread settings and this runner's are still applied. Its workers run
+    with the quieter monitoring."""
+    import dask
     from distributed import Client
 
     monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)  # an earlier cluster's
@@ -299,6 +357,11 @@ def test_local_cluster_workers_keep_the_default_heap_thresholds(
     kwargs = {**runner.cluster_kwargs, "n_workers": 1}
     with flow.local_cluster(**kwargs) as cluster, Client(cluster) as client:
         envs = list(client.run(lambda: dict(os.environ)).values())
+        monitoring = list(
+            client.run(lambda: {k: dask.config.get(k) for k in flow.QUIET_MONITORING}).values()
+        )
+    assert monitoring == [flow.QUIET_MONITORING]  # the workers' own configuration
+    assert dask.config.get("distributed.worker.profile.enabled")  # this process's unchanged
     assert len(envs) == 1
     assert "MALLOC_TRIM_THRESHOLD_" not in envs[0]
     assert envs[0]["NUMBA_NUM_THREADS"] == kwargs["env"]["NUMBA_NUM_THREADS"]

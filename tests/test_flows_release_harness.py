@@ -99,7 +99,10 @@ def test_release_flow_threads_rerun_dask_and_failure(
     used = [set(json.loads(r.read_text())["keys"]) for r in records]
     assert len(used) == 2 and used[0] == used[1]
     assert {p.name[: -len(".nc")] for p in Path(work_dir).glob("*.nc")} == used[0]
-    assert len([k for k in used[0] if k.startswith("means-")]) == 7  # 6 units + combine
+    means_keys = sorted(k for k in used[0] if k.startswith("means-"))
+    assert len(means_keys) == 8  # 6 units, the combine and its release file
+    (combined,) = [k for k in means_keys if k.startswith("means-all-") and "release" not in k]
+    assert registry.release_file_key(combined) in means_keys
 
     # Flow.with_options types task_runner as TaskRunner[PrefectFuture[Any]]; TaskRunner is
     # invariant in its future type, so prefect-dask's own runner needs the cast.
@@ -118,6 +121,11 @@ def test_release_flow_threads_rerun_dask_and_failure(
     )
     assert CALLS == {"history": 2, "unit": 12}  # a fresh work area: everything rebuilt
     assert _digests(other.path) == _digests(first.path)  # bit-identical on 2 workers
+    # on Dask the units ran as plain Dask tasks inside one task run; the build recorded
+    # every unit's result all the same (so the work area's prune keeps them)
+    (dask_record,) = (tmp_path / "work-dask" / "builds").glob("*.json")
+    dask_used = set(json.loads(dask_record.read_text())["keys"])
+    assert dask_used == used[0]
 
     broken = Product(name="broken", stage="x", requires=(), needs=("means",), build=_boom)
     monkeypatch.setitem(registry._REGISTRY, "broken", broken)

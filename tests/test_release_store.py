@@ -114,6 +114,43 @@ def test_files_are_bit_identical_for_identical_inputs(tmp_path: Path) -> None:
     assert len(digests) == 1
 
 
+def test_a_prepared_file_is_published_byte_for_byte_as_the_store_writes_it(
+    tmp_path: Path,
+) -> None:
+    cube = _cube()
+    cube.attrs["areas"] = ["097", 491]  # an attr the store turns into JSON
+    written = ReleaseStore(tmp_path / "written").publish({"registers_history": cube}, MANIFEST)
+    prepared = release_store.write_dataset_file(cube, tmp_path / "ahead.nc")
+    assert prepared.sha256 == hashlib.sha256((tmp_path / "ahead.nc").read_bytes()).hexdigest()
+    copied = ReleaseStore(tmp_path / "copied").publish(
+        {"registers_history": cube}, MANIFEST, files={"registers_history": prepared}
+    )
+    assert (copied.path / "registers_history.nc").read_bytes() == (
+        written.path / "registers_history.nc"
+    ).read_bytes()
+    assert ReleaseStore(tmp_path / "copied").open().verify() == []
+
+
+def test_a_prepared_file_that_changed_publishes_nothing(
+    store: ReleaseStore, tmp_path: Path
+) -> None:
+    before = store.publish({"registers_history": _cube(0)}, MANIFEST)
+    prepared = release_store.write_dataset_file(_cube(1), tmp_path / "ahead.nc")
+    release_store.write_dataset_file(_cube(2), tmp_path / "ahead.nc")  # overwritten since
+    with pytest.raises(ReleaseError, match=r"prepared file of 'registers_history'.*changed"):
+        store.publish(
+            {"registers_history": _cube(1)}, MANIFEST, files={"registers_history": prepared}
+        )
+    missing = release_store.PreparedFile(tmp_path / "gone.nc", prepared.sha256)
+    with pytest.raises(ReleaseError, match="cannot be read"):
+        store.publish(
+            {"registers_history": _cube(1)}, MANIFEST, files={"registers_history": missing}
+        )
+    assert store.current() == before
+    assert sorted(p.name for p in store.root.iterdir()) == [".lock", "CURRENT", "releases"]
+    assert [p.name for p in (store.root / "releases").iterdir()] == [before.id]
+
+
 @pytest.mark.parametrize(
     "release_id", ["nope", "../../etc", "20250101T000000Z-deadbeef", "20250101T000000Z-zz"]
 )

@@ -273,6 +273,7 @@ class ReleaseStore:
         *,
         attachments: Sequence[Attachment] = (),
         dedupe: bool = True,
+        files: Mapping[str, PreparedFile] | None = None,
     ) -> ReleaseInfo:
         """Write ``datasets`` and ``manifest`` as a new release and make it current, atomically.
 
@@ -290,6 +291,12 @@ class ReleaseStore:
             docstring); not part of the release hash.
         dedupe
             If the content equals the current release's, return it and write nothing.
+        files
+            ``{name: PreparedFile}``: the file of a dataset already written by
+            :func:`write_dataset_file` (e.g. by the step that built it, in parallel with the
+            others), copied into the release instead of writing ``datasets[name]`` again.
+            Its bytes must have the SHA-256 the entry states, else :class:`ReleaseError`
+            and nothing is published.
 
         Returns
         -------
@@ -328,7 +335,7 @@ class ReleaseStore:
                 "datasets": entries,
                 "attachments": [_attachment_entry(a) for a in attachments],
             }
-            final = self._write_release(prepared, full, release_id, attachments)
+            final = self._write_release(prepared, full, release_id, attachments, files or {})
             try:
                 self._write_pointer(
                     {
@@ -413,12 +420,17 @@ class ReleaseStore:
         manifest: Mapping[str, Any],
         release_id: str,
         attachments: Sequence[Attachment] = (),
+        files: Mapping[str, PreparedFile] | None = None,
     ) -> Path:
         staging = self.root / f"{STAGING_PREFIX}{secrets.token_hex(8)}"
         staging.mkdir()
         try:
             for name, ds in datasets.items():
-                _write_netcdf(ds, staging / f"{name}.nc")
+                prepared_file = (files or {}).get(name)
+                if prepared_file is None:
+                    _write_netcdf(ds, staging / f"{name}.nc")
+                else:
+                    _copy_prepared(name, prepared_file, staging / f"{name}.nc")
             if attachments:
                 folder = staging / ATTACHMENTS_DIR
                 folder.mkdir()
@@ -548,6 +560,38 @@ def _release_hash(entries: list[dict[str, Any]], manifest: Mapping[str, Any]) ->
     stable = {k: v for k, v in manifest.items() if k not in VOLATILE_KEYS}
     parts = [(e["name"], e["content_hash"], e["attrs_hash"]) for e in entries]
     return hashlib.sha256(_dumps({"datasets": parts, "manifest": stable}).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class PreparedFile:
+    """A dataset's release file written ahead of publishing (:func:`write_dataset_file`)
+    and the SHA-256 (hex) of its bytes, which publishing checks."""
+
+    path: Path
+    sha256: str
+
+
+def write_dataset_file(ds: xr.Dataset, path: Path) -> PreparedFile:
+    """Write ``ds`` to ``path`` as :meth:`ReleaseStore.publish` writes a release's dataset
+    (the same bytes: attrs made storable, numeric arrays zlib level 4 with shuffle), fsynced;
+    to hand to ``publish(files=...)``. Not atomic by itself: write to a temporary name and
+    rename if a reader might see the path."""
+    _write_netcdf(_prepare(ds), path)
+    return PreparedFile(path=path, sha256=hashlib.sha256(path.read_bytes()).hexdigest())
+
+
+def _copy_prepared(name: str, prepared: PreparedFile, target: Path) -> None:
+    """Copy a prepared release file into a staging folder (fsynced) after checking its hash."""
+    try:
+        data = Path(prepared.path).read_bytes()
+    except OSError as exc:
+        raise ReleaseError(f"the prepared file of {name!r} cannot be read: {exc}") from exc
+    if hashlib.sha256(data).hexdigest() != prepared.sha256:
+        raise ReleaseError(
+            f"the prepared file of {name!r} ({prepared.path}) does not have the SHA-256 "
+            f"{prepared.sha256[:16]}..; it changed after it was written"
+        )
+    _write_synced(target, data)
 
 
 def _write_netcdf(ds: xr.Dataset, path: Path) -> None:

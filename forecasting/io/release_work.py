@@ -9,7 +9,10 @@ reruns with unchanged inputs read it instead of recomputing. Writes are atomic (
 
 The files are not compressed (:data:`WORK_COMPLEVEL`): every result is written once and read
 by the steps after it, so zlib's CPU is paid on every build, while the disk it saves is
-temporary. Published products are written by the release store with their own compression.
+temporary. A published product's step also writes its release file here, compressed as the
+release store writes it (``<key>-release.nc``,
+:func:`forecasting.io.release_store.write_dataset_file`), so the steps compress in parallel
+and publishing copies the files.
 
 Retention: files are shared between builds (a rerun reuses them), so nothing belongs to one
 build by its name. After a successful publish the flow records the keys that build used
@@ -31,7 +34,7 @@ import os
 import re
 import secrets
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,11 +126,16 @@ class WorkArea:
 
     def save(self, key: str, ds: xr.Dataset) -> Path:
         """Write ``ds`` as the result of ``key`` (atomically); returns its path."""
+        return self.write(key, lambda path: write_netcdf(_prepare(ds), path))
+
+    def write(self, key: str, writer: Callable[[Path], object]) -> Path:
+        """Let ``writer(path)`` write the file of ``key`` under a temporary name, then move
+        it into place (atomically); returns its path."""
         self.root.mkdir(parents=True, exist_ok=True)
         final = self.path(key)
         tmp = final.with_name(f".{final.name}.{secrets.token_hex(4)}.tmp")
         try:
-            write_netcdf(_prepare(ds), tmp)
+            writer(tmp)
             os.replace(tmp, final)
         finally:
             tmp.unlink(missing_ok=True)

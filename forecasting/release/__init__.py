@@ -29,10 +29,12 @@ from forecasting.release.registry import (
     priorities,
     register,
     registered,
+    release_file_key,
     scope_areas,
     stage_inputs,
     step_key,
     unavailable_reason,
+    used_keys,
 )
 from forecasting.release.steps import (
     assemble_manifest,
@@ -60,6 +62,7 @@ __all__ = [
     "publish_release",
     "register",
     "registered",
+    "release_file_key",
     "run_combine",
     "run_step",
     "run_unit",
@@ -67,4 +70,5 @@ __all__ = [
     "stage_inputs",
     "step_key",
     "unavailable_reason",
+    "used_keys",
 ]

@@ -155,7 +155,10 @@ class Product:
 
 @dataclass(frozen=True)
 class ProductRef:
-    """A reference to one step result in the work area (what steps pass each other)."""
+    """A reference to one step result in the work area (what steps pass each other).
+
+    ``release_sha256``: of a published product, the SHA-256 of its release file in the work
+    area (:func:`release_file_key`), written by its step; ``""``: none."""
 
     name: str
     key: str
@@ -163,6 +166,23 @@ class ProductRef:
     unit: str | None = None
     metrics: Mapping[str, Any] = field(default_factory=dict)
     publish: bool = True
+    release_sha256: str = ""
+
+
+def release_file_key(key: str) -> str:
+    """The work area key of the release file of the step result ``key``."""
+    return f"{key}-release"
+
+
+def used_keys(ctx: BuildContext, refs: Sequence[ProductRef]) -> list[str]:
+    """Every work area key behind ``refs`` (results and release files) and the staged
+    inputs of ``ctx``: what a build used, for the work area's retention."""
+    keys = input_keys(ctx)
+    for ref in refs:
+        keys.append(ref.key)
+        if ref.release_sha256:
+            keys.append(release_file_key(ref.key))
+    return keys
 
 
 _REGISTRY: dict[str, Product] = {}

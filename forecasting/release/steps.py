@@ -14,7 +14,14 @@ from typing import Any
 import xarray as xr
 
 from forecasting.contract import to_canonical, validate
-from forecasting.io.release_store import Attachment, ReleaseError, ReleaseInfo, ReleaseStore
+from forecasting.io.release_store import (
+    Attachment,
+    PreparedFile,
+    ReleaseError,
+    ReleaseInfo,
+    ReleaseStore,
+    write_dataset_file,
+)
 from forecasting.io.release_work import WorkArea
 from forecasting.provenance import ATTRIBUTION, LICENCE, combine_versions
 from forecasting.release.attachments import build_date, review_attachments, unpack_attachments
@@ -24,6 +31,7 @@ from forecasting.release.registry import (
     ProductRef,
     cubes_for,
     load,
+    release_file_key,
     step_key,
 )
 
@@ -94,7 +102,12 @@ def _materialise(
     *,
     final: bool = True,
 ) -> ProductRef:
-    """Reuse the stored result of ``key`` or compute, check and store it."""
+    """Reuse the stored result of ``key`` or compute, check and store it.
+
+    A published product's final step also writes its release file
+    (:func:`~forecasting.io.release_store.write_dataset_file` of the stored result, what
+    publishing would write from it), so the compression runs in the steps, in parallel,
+    and publishing copies the file."""
     work = WorkArea(ctx.work_dir)
     if not work.exists(key):
         ds = compute()
@@ -105,16 +118,26 @@ def _materialise(
         work.save(key, ds)
     path = work.path(key)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    publish = product.publish and final
+    stored: xr.Dataset | None = None
+    release_sha256 = ""
+    if publish:
+        release_key = release_file_key(key)
+        if not work.exists(release_key):
+            stored = work.load(key)
+            work.write(release_key, lambda target: write_dataset_file(stored, target))
+        release_sha256 = hashlib.sha256(work.path(release_key).read_bytes()).hexdigest()
     metrics: dict[str, Any] = {}
     if final and product.metrics is not None:
-        metrics = dict(product.metrics(work.load(key)))
+        metrics = dict(product.metrics(stored if stored is not None else work.load(key)))
     return ProductRef(
         name=product.name,
         key=key,
         content_hash=digest,
         unit=unit,
         metrics=metrics,
-        publish=product.publish and final,
+        publish=publish,
+        release_sha256=release_sha256,
     )
 
 
@@ -196,7 +219,13 @@ def publish_release(
             attachments, left_out = review_attachments(ctx, datasets, today=build_date(ctx))
         if left_out:
             manifest["attachments_skipped"] = left_out
+    work = WorkArea(ctx.work_dir)
+    files = {
+        name: PreparedFile(work.path(release_file_key(ref.key)), ref.release_sha256)
+        for name, ref in refs.items()
+        if ref.publish and ref.release_sha256
+    }
     store = ReleaseStore(store_root)
     before = store.current()
-    info = store.publish(datasets, manifest, attachments=attachments)
+    info = store.publish(datasets, manifest, attachments=attachments, files=files)
     return info, before is None or before.id != info.id
