@@ -160,6 +160,7 @@ def employed_flows_lanes(
     c1 = wi[3]
     act = wi[4]
     cls = wi[5]
+    kk = wi[6]
     uv = wf[0]
     pk = wf[1]
     for l in range(NL):
@@ -174,7 +175,6 @@ def employed_flows_lanes(
             nmax = 0
             nbig = 0
             ninv = 0
-            mmax = 0
             for l in range(NL):
                 n = E[l, r, i]
                 nv[l] = n
@@ -185,26 +185,11 @@ def employed_flows_lanes(
                 cls[l] = small + 2 * big + 3 * inv
                 nbig += big
                 ninv += inv
-                m = (n >> 1) * small
-                mv[l] = m
-                mmax = max(mmax, m)
-                c1[l] = 0
+                kk[l] = kl
             if nmax == 0:
                 continue
             # Up to BERNOULLI_MAX persons: one 32-bit uniform each (count_below).
-            for j in range(mmax):
-                inc = np.uint64(j + 1) * _GOLDEN
-                for l in range(NL):
-                    z = _rand._mix(states[l] + inc)
-                    hi = np.int64(z >> _S32)
-                    lo = np.int64(z & _LOW32)
-                    c1[l] += int(j < mv[l]) * (int(hi < kl) + int(lo < kl))
-            for l in range(NL):
-                n = nv[l]
-                odd = np.uint64((n & 1) * int(cls[l] == 1))
-                st = states[l] + np.uint64(mv[l]) * _GOLDEN + odd * _GOLDEN
-                c1[l] += int(odd) * int(np.int64(_rand._mix(st) >> _S32) < kl)
-                states[l] = st
+            _rand.count_below_lanes(states, nv, BERNOULLI_MAX, kk, c1, mv)
             if ninv > 0:
                 # Inversion (binomial_inv_pre written out): a uniform, the squeeze, then
                 # the walk from P(0) = exp(n log(1 - p)) in every lane still walking.

@@ -17,7 +17,7 @@ from models._jit import jit
 from models._kernels import labourflow_stream as stream
 from models._kernels import random as _rand
 from models._kernels.labourflow_constants import MANY_HIRES, N_BANDS, SMALL_CELL
-from models._kernels.random import _GOLDEN, _LOW32, _S11, _S32, _TWO_M53
+from models._kernels.random import _GOLDEN, _S11, _TWO_M53
 
 
 @jit
@@ -269,34 +269,11 @@ def unemployed_flows_lanes(
                     pa = age_p[d] if d < D - 1 else 0.0
                     px = exit_u[t, r, d]
                     ed = eff[d]
-                    mmax = 0
                     for l in range(NL):
                         ph = min(ed * hzv[l], hmax)
                         k1[l] = np.int64(_rand.threshold32(ph))
                         k2[l] = np.int64(_rand.threshold32(ph + (1.0 - ph) * px))
-                        n = nv[l]
-                        m = (n >> 1) if n <= SMALL_CELL else 0
-                        mv[l] = m
-                        mmax = max(mmax, m)
-                        c1[l] = 0
-                        c2[l] = 0
-                    for j in range(mmax):
-                        inc = np.uint64(j + 1) * _GOLDEN
-                        for l in range(NL):
-                            z = _rand._mix(states[l] + inc)
-                            hi = np.int64(z >> _S32)
-                            lo = np.int64(z & _LOW32)
-                            on = int(j < mv[l])
-                            c1[l] += on * (int(hi < k1[l]) + int(lo < k1[l]))
-                            c2[l] += on * (int(hi < k2[l]) + int(lo < k2[l]))
-                    for l in range(NL):
-                        n = nv[l]
-                        odd = np.uint64((n & 1) * int(n <= SMALL_CELL))
-                        st = states[l] + np.uint64(mv[l]) * _GOLDEN + odd * _GOLDEN
-                        hi = np.int64(_rand._mix(st) >> _S32)
-                        c1[l] += int(odd) * int(hi < k1[l])
-                        c2[l] += int(odd) * int(hi < k2[l])
-                        states[l] = st
+                    _rand.count_below2_lanes(states, nv, SMALL_CELL, k1, k2, c1, c2, mv)
                     if big > 0:
                         for l in range(NL):
                             n = nv[l]
@@ -333,32 +310,13 @@ def unemployed_flows_lanes(
             if hmx == 0:
                 continue
             for l in range(NL):
-                hl = hires[l]
-                q = pown[l] / hzv[l] if hl > 0 else 0.0
+                q = pown[l] / hzv[l] if hires[l] > 0 else 0.0
                 k1[l] = np.int64(_rand.threshold32(q))
-                m = (hl >> 1) if hl <= SMALL_CELL else 0
-                mv[l] = m
-                c1[l] = 0
-            mmax = 0
-            for l in range(NL):
-                mmax = max(mmax, mv[l])
-            for j in range(mmax):
-                inc = np.uint64(j + 1) * _GOLDEN
-                for l in range(NL):
-                    z = _rand._mix(states[l] + inc)
-                    hi = np.int64(z >> _S32)
-                    lo = np.int64(z & _LOW32)
-                    on = int(j < mv[l])
-                    c1[l] += on * (int(hi < k1[l]) + int(lo < k1[l]))
+            _rand.count_below_lanes(states, hires, SMALL_CELL, k1, c1, mv)
             for l in range(NL):
                 hl = hires[l]
-                odd = np.uint64((hl & 1) * int(hl <= SMALL_CELL))
-                st = states[l] + np.uint64(mv[l]) * _GOLDEN + odd * _GOLDEN
-                hi = np.int64(_rand._mix(st) >> _S32)
-                c1[l] += int(odd) * int(hi < k1[l])
-                states[l] = st
                 if hl > SMALL_CELL:
-                    sf, st = _rand.binomial(st, float(hl), pown[l] / hzv[l])
+                    sf, st = _rand.binomial(states[l], float(hl), pown[l] / hzv[l])
                     states[l] = st
                     c1[l] = int(sf)
                 E[l, r, i] += c1[l]

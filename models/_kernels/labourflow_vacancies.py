@@ -19,7 +19,6 @@ from models._kernels import labourflow_stream as stream
 from models._kernels import random as _rand
 from models._kernels.labourflow_constants import SMALL_CELL
 from models._kernels.labourflow_employed import poisson_lanes
-from models._kernels.random import _GOLDEN, _LOW32, _S32
 
 
 @jit
@@ -173,37 +172,19 @@ def vacancy_flows_lanes(
             ca = close_a[t, w, j]
             cb = close_b[t, w, j]
             nmax = 0
-            mmax = 0
             nbig = 0
             for l in range(NL):
                 n = V[l, w, j]
                 nv[l] = n
                 nmax = max(nmax, n)
-                few = int(n <= SMALL_CELL)
-                nbig += 1 - few
-                m = (n >> 1) * few
-                mv[l] = m
-                mmax = max(mmax, m)
+                nbig += int(n > SMALL_CELL)
                 c1[l] = 0
             if nmax > 0:
                 for l in range(NL):
                     if nv[l] > 0:
                         pc = 1.0 - math.exp(-(ca + cb * fillrate[l, w, j]))
                         kc[l] = np.int64(_rand.threshold32(pc))
-                for jj in range(mmax):
-                    inc = np.uint64(jj + 1) * _GOLDEN
-                    for l in range(NL):
-                        z = _rand._mix(states[l] + inc)
-                        hi = np.int64(z >> _S32)
-                        lo = np.int64(z & _LOW32)
-                        k = kc[l]
-                        c1[l] += int(jj < mv[l]) * (int(hi < k) + int(lo < k))
-                for l in range(NL):
-                    n = nv[l]
-                    odd = np.uint64((n & 1) * int(n <= SMALL_CELL))
-                    st = states[l] + np.uint64(mv[l]) * _GOLDEN + odd * _GOLDEN
-                    c1[l] += int(odd) * int(np.int64(_rand._mix(st) >> _S32) < kc[l])
-                    states[l] = st
+                _rand.count_below_lanes(states, nv, SMALL_CELL, kc, c1, mv)
                 if nbig > 0:
                     for l in range(NL):
                         n = nv[l]

@@ -335,6 +335,83 @@ def count_below(
 
 
 @jit
+def count_below_lanes(
+    states: np.ndarray, nv: np.ndarray, small: int, k: np.ndarray, c: np.ndarray, mv: np.ndarray
+) -> None:
+    """:func:`count_below` with one threshold in every lane at once: lane ``l`` counts, of
+    ``nv[l]`` 32-bit numbers of its own stream ``states[l]``, how many are below ``k[l]``,
+    into ``c[l]``, and advances ``states[l]`` past them; lanes with ``nv[l] > small`` count
+    nothing and keep their state (their caller samples them otherwise). ``mv`` (NL,) is a
+    work array. Branch-free over lanes, so LLVM vectorises the loops (the lane count is a
+    run-time value on purpose: see :func:`count_below2_lanes`)."""
+    NL = states.shape[0]
+    mmax = 0
+    for l in range(NL):  # noqa: E741
+        n = nv[l]
+        m = (n >> 1) * int(n <= small)
+        mv[l] = m
+        mmax = max(mmax, m)
+        c[l] = 0
+    for j in range(mmax):
+        inc = np.uint64(j + 1) * _GOLDEN
+        for l in range(NL):  # noqa: E741
+            z = _mix(states[l] + inc)
+            hi = np.int64(z >> _S32)
+            lo = np.int64(z & _LOW32)
+            c[l] += int(j < mv[l]) * (int(hi < k[l]) + int(lo < k[l]))
+    for l in range(NL):  # noqa: E741
+        n = nv[l]
+        odd = np.uint64((n & 1) * int(n <= small))
+        st = states[l] + np.uint64(mv[l]) * _GOLDEN + odd * _GOLDEN
+        c[l] += int(odd) * int(np.int64(_mix(st) >> _S32) < k[l])
+        states[l] = st
+
+
+@jit
+def count_below2_lanes(
+    states: np.ndarray,
+    nv: np.ndarray,
+    small: int,
+    k1: np.ndarray,
+    k2: np.ndarray,
+    c1: np.ndarray,
+    c2: np.ndarray,
+    mv: np.ndarray,
+) -> None:
+    """:func:`count_below_lanes` with two thresholds (``k1``, ``k2`` into ``c1``, ``c2``): the
+    lanes' :func:`count_below`, each lane reading its own stream in the one-draw order, so
+    each lane's counts and state are :func:`count_below`'s bit for bit. The lane loops are
+    branch-free (the differing counts are masks) and LLVM vectorises them; with a
+    compile-time lane count it unrolls them instead (measured slower)."""
+    NL = states.shape[0]
+    mmax = 0
+    for l in range(NL):  # noqa: E741
+        n = nv[l]
+        m = (n >> 1) * int(n <= small)
+        mv[l] = m
+        mmax = max(mmax, m)
+        c1[l] = 0
+        c2[l] = 0
+    for j in range(mmax):
+        inc = np.uint64(j + 1) * _GOLDEN
+        for l in range(NL):  # noqa: E741
+            z = _mix(states[l] + inc)
+            hi = np.int64(z >> _S32)
+            lo = np.int64(z & _LOW32)
+            on = int(j < mv[l])
+            c1[l] += on * (int(hi < k1[l]) + int(lo < k1[l]))
+            c2[l] += on * (int(hi < k2[l]) + int(lo < k2[l]))
+    for l in range(NL):  # noqa: E741
+        n = nv[l]
+        odd = np.uint64((n & 1) * int(n <= small))
+        st = states[l] + np.uint64(mv[l]) * _GOLDEN + odd * _GOLDEN
+        hi = np.int64(_mix(st) >> _S32)
+        c1[l] += int(odd) * int(hi < k1[l])
+        c2[l] += int(odd) * int(hi < k2[l])
+        states[l] = st
+
+
+@jit
 def poisson_mode_table(lam: np.ndarray, mode: np.ndarray, pmf: np.ndarray, cdf: np.ndarray) -> None:
     """For each mean ``lam[k]`` (flat, >= 0): the mode ``floor(lam)``, its probability and
     the distribution function there, for :func:`poisson_from_mode`."""
