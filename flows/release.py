@@ -137,13 +137,13 @@ def build_units(
 
         get_worker()
     except (ImportError, ValueError):  # not on a Dask worker: a thread runner
-        return [_run_unit(ctx, product, unit, inputs) for unit in units]
+        return [release.run_unit(ctx, product, unit, inputs) for unit in units]
     # the client secedes this task from the worker's thread pool while it waits, so the
     # worker runs units meanwhile; it rejoins when the units are done
     with worker_client() as client:
         futures = [
             client.submit(
-                _run_unit,
+                release.run_unit,
                 ctx,
                 product,
                 unit,
@@ -164,13 +164,6 @@ def build_units(
 #: assigned to a worker as soon as they are submitted, and a build's long demography parts
 #: then waited behind lower-priority units on one worker while the other was busy.
 UNIT_TASK_GROUP = "release_unit"
-
-
-def _run_unit(
-    ctx: BuildContext, product: Product, unit: str, inputs: dict[str, ProductRef]
-) -> ProductRef:
-    """One unit (what :func:`build_units` hands each Dask task)."""
-    return release.run_unit(ctx, product, unit, inputs)
 
 
 @task(cache_policy=STEP_CACHE, task_run_name="{product.name}:combine")
