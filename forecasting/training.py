@@ -27,6 +27,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -143,7 +144,10 @@ def _group_members(labels: list[str], groups: list[str]) -> list[np.ndarray]:
     return [np.array(m, dtype=np.intp) for m in out]
 
 
-def mean_over_time(data: xr.Dataset | xr.DataArray) -> xr.Dataset | xr.DataArray:
+_XrT = TypeVar("_XrT", xr.Dataset, xr.DataArray)
+
+
+def mean_over_time(data: _XrT) -> _XrT:
     """The mean over ``time`` of each cell, missing (NaN) where the window has no value.
 
     The same numbers as ``data.mean("time")`` (numpy's ``nanmean`` of each cell with a value),
@@ -265,9 +269,7 @@ def supply_base(
 def _window_unemployed(registers: xr.Dataset, occupations: xr.Dataset) -> xr.DataArray:
     """Registered unemployed (12r5) per area, mean over the :func:`supply_window`."""
     start, end = supply_window(occupations)
-    window = mean_over_time(registers["unemployed"].sel(time=slice(start, end)))
-    assert isinstance(window, xr.DataArray)
-    return window
+    return mean_over_time(registers["unemployed"].sel(time=slice(start, end)))
 
 
 # --------------------------------------------------------------------------- the chain
