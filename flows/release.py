@@ -137,13 +137,13 @@ def build_units(
 
         get_worker()
     except (ImportError, ValueError):  # not on a Dask worker: a thread runner
-        return [release.run_unit(ctx, product, unit, inputs) for unit in units]
+        return [_run_unit(ctx, product, unit, inputs) for unit in units]
     # the client secedes this task from the worker's thread pool while it waits, so the
     # worker runs units meanwhile; it rejoins when the units are done
     with worker_client() as client:
         futures = [
             client.submit(
-                release.run_unit,
+                _run_unit,
                 ctx,
                 product,
                 unit,
@@ -164,6 +164,19 @@ def build_units(
 #: assigned to a worker as soon as they are submitted, and a build's long demography parts
 #: then waited behind lower-priority units on one worker while the other was busy.
 UNIT_TASK_GROUP = "release_unit"
+
+
+def _run_unit(
+    ctx: BuildContext, product: Product, unit: str, inputs: dict[str, ProductRef]
+) -> ProductRef:
+    """One unit: :func:`forecasting.release.run_unit`, looked up when the unit runs.
+
+    Dask pickles this function by reference (module and name), so the worker that runs a
+    unit calls *its own* ``release.run_unit``: the one the worker imported, or the one a
+    worker plugin replaced there (``benchmarks/worker_overhead.py`` times each unit that
+    way). Handing Dask ``release.run_unit`` itself would pickle whatever object that name
+    holds in the submitting process, and a replaced one (a closure) cannot be pickled."""
+    return release.run_unit(ctx, product, unit, inputs)
 
 
 @task(cache_policy=STEP_CACHE, task_run_name="{product.name}:combine")

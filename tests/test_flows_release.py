@@ -9,6 +9,7 @@ import hashlib
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -256,6 +257,29 @@ def test_build_units_runs_each_unit_as_a_dask_task_with_the_same_results(
     assert ran.count(flow.UNIT_TASK_GROUP) == 2  # each unit a Dask task of the units' group
     assert flow._part_keys([outside[0], refs]) == [outside[0].key, *(r.key for r in refs)]
     assert not flow._on_dask()  # outside a flow run
+
+
+def test_a_unit_on_dask_runs_the_run_unit_of_the_process_that_runs_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A replaced ``release.run_unit`` (a closure, as a worker plugin installs to time the
+    units) is what the units call, and the units' task still pickles."""
+    from distributed import Client
+
+    ctx = _ctx(tmp_path)
+    history = flow.build_step.fn(ctx, HISTORY, {})
+    original = release.run_unit
+    seen: list[str] = []
+
+    def timed(ctx: Any, product: Product, unit: str, inputs: dict[str, Any]) -> Any:
+        seen.append(unit)
+        return original(ctx, product, unit, inputs)
+
+    monkeypatch.setattr(release, "run_unit", timed)
+    with Client(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None) as c:
+        refs = c.submit(flow.build_units.fn, ctx, MEANS, {"history": history}).result()
+    assert sorted(seen) == sorted(ctx.municipalities)
+    assert [r.unit for r in refs] == list(ctx.municipalities)
 
 
 def test_a_bad_product_output_is_refused(tmp_path: Path) -> None:
