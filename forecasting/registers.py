@@ -16,9 +16,11 @@ The chain for one forecast origin (the last month of data used); the numpy core 
   for model fitting a suppressed municipal cell is set to 2.5, the middle of that range.
   Aggregates are rebuilt as sums of municipalities, so the training data is coherent (the
   imputation moves a sum by at most 1.5 per suppressed member). Metrics skip suppressed
-  actuals. The country (``SSS``) is the sum of the 308 municipalities, a little below the
-  source's own national total, which also counts people and vacancies without a
-  municipality.
+  actuals. The country (``SSS``) is the sum of the 308 municipalities, below the source's
+  own national total, which also counts people and vacancies without a municipality: a
+  little for the unemployed (2026-06: 351,981 against 352,001), but for vacancies by more
+  than a quarter (18,498 against 26,641, of which 7,661 have no municipality), so the
+  country's vacancies are those located in a municipality, not the national count.
 - **Point forecast** (``mean``): the MinT-reconciled base medians ``expm1(loc)`` — not a
   probabilistic mean — so that every level adds up exactly and municipal forecasts are not
   inflated by the log-normal mean correction, which absolute errors (MASE) punish. For the
