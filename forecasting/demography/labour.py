@@ -471,15 +471,28 @@ for _k, (_lo, _hi) in enumerate(_AGE_SPANS):
     _AGE_GROUPS[_lo:_hi, _k] = 1.0
 
 
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """``num / den`` per draw, NaN where ``den`` is 0.
+
+    A draw in which no one is left in the denominator has no ratio rather than an infinite
+    one: in a national run a few of the 1000 draws empty the smallest municipalities
+    (Sottunga, Kökar, Kumlinge: about 100-230 people) by the 2040s, or leave them with no
+    one employed."""
+    out = np.full(np.broadcast_shapes(num.shape, den.shape), np.nan)
+    np.divide(num, den, out=out, where=den != 0)
+    return out
+
+
 def _indicators(parts: np.ndarray) -> dict[str, np.ndarray]:
-    """Per-draw indicators (D, T) from summed components (D, T, K), ratios included."""
+    """Per-draw indicators (D, T) from summed components (D, T, K), ratios included (NaN in
+    a draw whose denominator is 0, :func:`_ratio`)."""
     named = {name: parts[..., i] for i, name in enumerate(COMPONENTS)}
-    named["demographic_dependency_ratio"] = (named["age_0_14"] + named["age_65_plus"]) / named[
-        "working_age_15_64"
-    ]
-    named["economic_dependency_ratio"] = (named["population"] - named["employed"]) / named[
-        "employed"
-    ]
+    named["demographic_dependency_ratio"] = _ratio(
+        named["age_0_14"] + named["age_65_plus"], named["working_age_15_64"]
+    )
+    named["economic_dependency_ratio"] = _ratio(
+        named["population"] - named["employed"], named["employed"]
+    )
     return named
 
 
@@ -490,18 +503,29 @@ INDICATORS = (*COMPONENTS, "demographic_dependency_ratio", "economic_dependency_
 def _summarise(parts: np.ndarray, draws: int, names: Sequence[str] = INDICATORS) -> np.ndarray:
     """Statistics (indicator, stat, T) of one area's summed components ``parts`` (D, T, K)
     for the indicators ``names`` (default all of :data:`INDICATORS`, in order): the mean and
-    the quantiles of :data:`STATS` over the draws (NaN without draws, and where the first
-    draw is NaN). One quantile call for every indicator: each column's order statistics are
-    its own, so the numbers are those of one call per indicator, whichever others are asked
-    for."""
+    the quantiles of :data:`STATS` over the draws in which the indicator is defined (not
+    NaN); NaN where no draw defines it (the retirements of the base year, a ratio with a 0
+    denominator in every draw), and the quantiles NaN without draws.
+
+    One quantile call for every column that every draw defines: each column's order
+    statistics are its own, so the numbers are those of one call per indicator, whichever
+    others are asked for. A column that only some draws define (a ratio in a draw that
+    empties a tiny municipality) is summarised over those draws alone, the same way."""
     named = _indicators(parts)
     values = np.stack([named[name] for name in names], axis=1)  # (D, I, T)
     out = np.full((len(names), 1 + len(STATS), values.shape[-1]), np.nan)
-    mean, quant = draw_quantiles(np.nan_to_num(values, nan=0.0), list(STATS.values()))
-    valid = ~np.isnan(values[0])
-    out[:, 0] = np.where(valid, mean, np.nan)
+    probs = list(STATS.values())
+    defined = ~np.isnan(values)
+    every = defined.all(axis=0)
+    mean, quant = draw_quantiles(np.nan_to_num(values, nan=0.0), probs)
+    out[:, 0] = np.where(every, mean, np.nan)
     if draws:
-        out[:, 1:] = np.where(valid[:, None], np.moveaxis(quant, 0, 1), np.nan)
+        out[:, 1:] = np.where(every[:, None], np.moveaxis(quant, 0, 1), np.nan)
+    for i, t in zip(*np.nonzero(defined.any(axis=0) & ~every), strict=True):
+        some_mean, some_quant = draw_quantiles(values[defined[:, i, t], i, t], probs)
+        out[i, 0, t] = some_mean
+        if draws:
+            out[i, 1:, t] = some_quant
     return out
 
 
