@@ -87,10 +87,17 @@ def markers(
     return f"<!-- {tag}:start -->", f"<!-- {tag}:end -->"
 
 
+def _shown(text: str) -> str:
+    """``text`` with this checkout's absolute path left out (``var/releases``, not the
+    machine's path to it), for the results written into the docs."""
+    return text.replace(f"{ROOT}{os.sep}", "")
+
+
 def _store(arg: str | None, tmp: Path) -> tuple[Path, str]:
     if arg:
         current = ReleaseStore(Path(arg)).current()
-        return Path(arg), f"release {current.id if current else '(none)'} of {arg}"
+        where = _shown(str(Path(arg).resolve()))
+        return Path(arg), f"release {current.id if current else '(none)'} of {where}"
     configured = get_settings().release.store_dir
     if ReleaseStore(configured).current() is not None:
         release = ReleaseStore(configured).open()
@@ -652,7 +659,7 @@ def main(argv: list[str] | None = None) -> int:
             if k in os.environ
         )
         + "python benchmarks/load_service.py "
-        + " ".join(sys.argv[1:] if argv is None else argv),
+        + _shown(" ".join(sys.argv[1:] if argv is None else argv)),
         "machine": f"{os.cpu_count()} CPUs",
         "scenario_nice": os.environ.get("ENNAKOINTI_SERVICE__SCENARIO_NICE", "10 (default)"),
         "scenario_processes": os.environ.get(

@@ -165,7 +165,7 @@ def test_a_data_error_names_the_file_but_not_its_directory(service_store):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("DataError: /work/x/var/releases/r1/a.nc: bad", "DataError: .../a.nc: bad"),
+        ("DataError: /opt/x/var/releases/r1/a.nc: bad", "DataError: .../a.nc: bad"),
         ("(name = '/tmp/p/q.nc', errno = 2)", "(name = '.../q.nc', errno = 2)"),
         ("see https://example.invalid/a/b and /v1/areas/TA23", None),
         ("published in /srv/releases; build one", "published in .../releases; build one"),
