@@ -159,6 +159,7 @@ def validate(
     dims: Mapping[str, Iterable[str]] | None = None,
     counts: Iterable[str] = (),
     required_attrs: Iterable[str] = ("source_tables", "license", "data_version"),
+    finite: bool = False,
 ) -> xr.Dataset:
     """Check ``ds`` against the contract; return it unchanged or raise :class:`ContractError`.
 
@@ -174,6 +175,11 @@ def validate(
         Variables that are counts: finite values must be >= 0 (NaN is allowed: suppressed).
     required_attrs
         Provenance attributes that must be present.
+    finite
+        Every floating-point variable holds finite numbers or NaN (missing), never an
+        infinity: what a release's steps must give (an inf is a division by zero that
+        escaped, not a number anyone can publish). Off for input cubes read lazily, which
+        it would load whole.
 
     The uncertainty layout is checked too (:func:`check_uncertainty`), for every product.
     """
@@ -213,21 +219,32 @@ def validate(
             raise ContractError("age must be increasing single years within 0..100", source=name)
     if "sex" in ds.coords and not set(map(str, ds["sex"].values)) <= {"F", "M", "T"}:
         raise ContractError("sex must be F, M (or T)", source=name)
+    if finite:
+        for var_name, var in ds.data_vars.items():
+            if var.dtype.kind == "f" and np.isinf(var.values).any():
+                raise ContractError(
+                    f"infinite value in {var_name!r} at {_label(var, np.isinf(var.values))}: "
+                    "a published number is finite or missing (NaN)",
+                    source=name,
+                )
     for var_name in counts:
         if var_name not in ds:
             raise ContractError(f"missing count variable {var_name!r}", source=name)
         values = ds[var_name].values
         bad = np.isfinite(values) & (values < 0) if values.dtype.kind == "f" else values < 0
         if np.any(bad):
-            where = np.argwhere(bad)[0]
-            label = {
-                d: ds[var_name][d].values[i].item()
-                for d, i in zip(ds[var_name].dims, where, strict=True)
-                if d in ds[var_name].coords
-            }
+            label = _label(ds[var_name], bad)
             raise ContractError(f"negative count in {var_name!r} at {label}", source=name)
     check_uncertainty(ds, name=name)
     return ds
+
+
+def _label(var: xr.DataArray, bad: np.ndarray) -> dict[str, object]:
+    """The coordinates of the first True cell of ``bad`` (``var``'s shape), for messages."""
+    where = np.argwhere(bad)[0]
+    return {
+        d: var[d].values[i].item() for d, i in zip(var.dims, where, strict=True) if d in var.coords
+    }
 
 
 def _point(da: xr.DataArray) -> xr.DataArray:

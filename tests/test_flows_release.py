@@ -296,6 +296,40 @@ def test_a_bad_product_output_is_refused(tmp_path: Path) -> None:
         release.run_step(_ctx(tmp_path), bad, {})
 
 
+@pytest.mark.parametrize("value", [np.inf, -np.inf])
+def test_a_product_with_an_infinite_number_is_refused_and_nothing_is_stored(
+    tmp_path: Path, value: float
+) -> None:
+    """An inf (a division by zero that escaped, as the dependency ratios of an emptied
+    municipality once did) is no number to publish: the step fails naming the cell, and the
+    work area keeps nothing for the key. NaN (missing) passes."""
+    values = np.array([[1.0, np.nan, value]])
+    infinite = Product(
+        name="infinite",
+        stage="x",
+        requires=(),
+        build=lambda ctx, inputs, cubes: xr.Dataset(
+            {"ratio": (("time", "area"), values)},
+            coords={"time": pd.to_datetime(["2045-12-31"]), "area": ["295", "318", "766"]},
+        ),
+    )
+    ctx = _ctx(tmp_path)
+    before = sorted(WorkArea(ctx.work_dir).root.rglob("*"))
+    with pytest.raises(Exception, match=r"infinite value in 'ratio' at .*'766'"):
+        release.run_step(ctx, infinite, {})
+    assert sorted(WorkArea(ctx.work_dir).root.rglob("*")) == before
+    finite = Product(
+        name="finite",
+        stage="x",
+        requires=(),
+        build=lambda ctx, inputs, cubes: xr.Dataset(
+            {"ratio": (("time", "area"), np.array([[1.0, np.nan, 2.0]]))},
+            coords={"time": pd.to_datetime(["2045-12-31"]), "area": ["295", "318", "766"]},
+        ),
+    )
+    assert release.run_step(ctx, finite, {}).key
+
+
 def test_a_step_gets_exactly_the_cubes_its_product_declares(tmp_path: Path) -> None:
     release.run_step(_ctx(tmp_path), HISTORY, {})
     assert SEEN_CUBES == [("registers", 3.0)]  # staged by _ctx, read back from the work area

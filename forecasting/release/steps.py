@@ -114,7 +114,7 @@ def _materialise(
         if not isinstance(ds, xr.Dataset):
             raise ReleaseError(f"{product.name} returned {type(ds).__name__}, not a Dataset")
         ds = _with_provenance(to_canonical(ds), ctx, product)
-        validate(ds, name=f"{product.name}" + (f"[{unit}]" if unit else ""))
+        validate(ds, name=f"{product.name}" + (f"[{unit}]" if unit else ""), finite=True)
         work.save(key, ds)
     path = work.path(key)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
