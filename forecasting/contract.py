@@ -243,7 +243,9 @@ def _label(var: xr.DataArray, bad: np.ndarray) -> dict[str, object]:
     """The coordinates of the first True cell of ``bad`` (``var``'s shape), for messages."""
     where = np.argwhere(bad)[0]
     return {
-        d: var[d].values[i].item() for d, i in zip(var.dims, where, strict=True) if d in var.coords
+        str(d): var[d].values[i].item()
+        for d, i in zip(var.dims, where, strict=True)
+        if d in var.coords
     }
 
 
