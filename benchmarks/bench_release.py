@@ -1,7 +1,7 @@
 """Release figures: crash safety of publish, determinism, build times (docs/results/release.md).
 
     python benchmarks/bench_release.py [--kills 50] [--skip-builds] [--skip-national]
-        [--skip-safety] [--reference-commit main | --reference DIR]
+        [--skip-safety] [--one-dask-worker] [--reference-commit main | --reference DIR]
 
 1. **Fault injection**: 50 publishes, each failing at a random I/O call (``os.replace``,
    ``os.rename``, ``os.fsync``, a dataset or manifest write) -> count corrupt or partial
@@ -12,7 +12,10 @@
    the embedded area on 1 worker twice and on 2 Dask workers, the national scope on 1 and 2
    workers -> wall time, speedup, and whether the datasets are bit-identical (SHA-256 of the
    netCDF files) across runs and worker counts, and the attachments (the monthly reviews)
-   too: HTML byte for byte, PDFs but for the lines stamping their creation time.
+   too: HTML byte for byte, PDFs but for the lines stamping their creation time. A 1-worker
+   build runs on threads (what ``release build --workers 1`` does); ``--one-dask-worker``
+   adds the national scope on a local Dask cluster of one worker, the comparison issue 15
+   names ("1 Dask worker"), beside it.
 4. **Identity with a reference build** (``--reference-commit REF`` builds the national scope
    of commit REF on 1 worker in a temporary git worktree; ``--reference DIR`` reuses the
    ``*.nc`` of such a release): every dataset of the 2-worker national build must be
@@ -204,7 +207,8 @@ if __name__ == "__main__":
         info = run_release(scope=sys.argv[1], area="TA23", seed=20250101,
                            workers=int(sys.argv[2]), store_root=sys.argv[3],
                            work_dir=sys.argv[4], alerts=False,
-                           products=sys.argv[5].split(",") if sys.argv[5:] else None)
+                           products=sys.argv[5].split(",") if sys.argv[5] else None,
+                           task_runner=sys.argv[6] or None)
     print("RESULT " + json.dumps({"id": info.id, "path": str(info.path),
                                   "seconds": time.perf_counter() - t0}))
 """
@@ -218,9 +222,11 @@ def build(
     tag: str,
     root: Path = ROOT,
     products: str | None = None,
+    task_runner: str | None = None,
 ) -> dict[str, Any]:
     """Build ``scope`` on ``workers`` with the code of ``root`` (default: this checkout);
-    ``products``: comma-separated names (their needs are added), default every product."""
+    ``products``: comma-separated names (their needs are added), default every product;
+    ``task_runner`` ``"thread"`` or ``"dask"`` (default: threads for 1 worker, else Dask)."""
     script = tmp / "build.py"
     script.write_text(BUILD)
     env = {**os.environ, "PREFECT_HOME": str(tmp / f"prefect-{tag}")}
@@ -236,7 +242,8 @@ def build(
             str(workers),
             str(tmp / f"store-{tag}"),
             str(tmp / f"w-{tag}"),
-            *([products] if products else []),
+            products or "",
+            task_runner or "",
         ],
         capture_output=True,
         text=True,
@@ -255,6 +262,7 @@ def build(
         "tag": tag,
         "scope": scope,
         "workers": workers,
+        "runner": task_runner or ("thread" if workers == 1 else "dask"),
         "wall_s": round(wall, 1),
         "cpu_s": round(cpu, 1),
         "load_1min": f"{load_before:.1f} -> {os.getloadavg()[0]:.1f}",
@@ -365,14 +373,21 @@ def builds(
     reference: str | None = None,
     reference_commit: str | None = None,
     products: str | None = None,
+    one_dask_worker: bool = False,
 ) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """The build runs and, with a reference, the identity of national-2 with it."""
-    plan = [("area", 1, "area-1a"), ("area", 1, "area-1b"), ("area", 2, "area-2")] if area else []
+    plan: list[tuple[str, int, str, str | None]] = []
+    if area:
+        plan += [("area", 1, "area-1a", None), ("area", 1, "area-1b", None)]
+        plan += [("area", 2, "area-2", None)]
     if national:
-        plan += [("national", 1, "national-1"), ("national", 2, "national-2")]
+        plan += [("national", 1, "national-1", None), ("national", 2, "national-2", None)]
+        if one_dask_worker:
+            plan += [("national", 1, "national-1-dask", "dask")]
     with tempfile.TemporaryDirectory() as tmp:
         runs = [
-            build(scope, w, python, Path(tmp), tag, products=products) for scope, w, tag in plan
+            build(scope, w, python, Path(tmp), tag, products=products, task_runner=runner)
+            for scope, w, tag, runner in plan
         ]
         identity: dict[str, str] = {}
         by = {r["tag"]: r for r in runs}
@@ -406,12 +421,14 @@ def report(figures: dict[str, Any]) -> str:
             "",
             f"Products: {figures.get('products', 'all')}.",
             "",
-            "| run | scope | workers | wall s | CPU s | load (1 min) | datasets | attachments |",
-            "|---|---|---|---|---|---|---|---|",
+            "| run | scope | workers | runner | wall s | CPU s | load (1 min) | datasets "
+            "| attachments |",
+            "|---|---|---|---|---|---|---|---|---|",
         ]
         for b in figures["builds"]:
+            runner = b.get("runner", "thread" if b["workers"] == 1 else "dask")
             lines.append(
-                f"| {b['tag']} | {b['scope']} | {b['workers']} | {b['wall_s']} | "
+                f"| {b['tag']} | {b['scope']} | {b['workers']} | {runner} | {b['wall_s']} | "
                 f"{b.get('cpu_s', '')} | {b.get('load_1min', '')} | {len(b['digests'])} | "
                 f"{len(b.get('attachments', {}))} |"
             )
@@ -487,6 +504,15 @@ def _national_summary(by: dict[str, Any], same: dict[str, str]) -> dict[str, Any
             f"{by['national-1'].get('cpu_s')} -> {by['national-2'].get('cpu_s')}"
         )
         out["national 2 workers within 90 s"] = by["national-2"]["wall_s"] <= 90
+    if "national-1-dask" in by and "national-2" in by:
+        one, two = by["national-1-dask"], by["national-2"]
+        out["national identical (values+attrs) 1 Dask worker vs 2"] = one.get("values") == two.get(
+            "values"
+        )
+        out["national speedup 1 Dask worker -> 2 workers"] = round(one["wall_s"] / two["wall_s"], 2)
+        out["national CPU s 1 Dask worker -> 2 workers"] = (
+            f"{one.get('cpu_s')} -> {two.get('cpu_s')}"
+        )
     return out
 
 
@@ -501,6 +527,11 @@ def main() -> None:
     )
     parser.add_argument("--skip-national", action="store_true")
     parser.add_argument("--skip-area", action="store_true", help="national builds only")
+    parser.add_argument(
+        "--one-dask-worker",
+        action="store_true",
+        help="also build the national scope on a Dask cluster of one worker",
+    )
     parser.add_argument(
         "--reference-commit",
         help="also build the national scope of this commit (e.g. main) and check identity",
@@ -532,6 +563,7 @@ def main() -> None:
             reference=args.reference,
             reference_commit=args.reference_commit,
             products=args.products,
+            one_dask_worker=args.one_dask_worker,
         )
         figures["products"] = args.products or "all"
         # a commit names itself; a folder of this machine is not written into the docs
