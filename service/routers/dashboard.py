@@ -885,8 +885,10 @@ def training(
     path = views.training_path(cube, area) if cube is not None else []
     path_chart = None
     if path:
+        # Each year's need sits on its year's tick (the axis labels 1 January): at 31
+        # December the first year's point stood beside the next year's label.
         band = Fan(
-            [FanPoint(dt.date(r["year"], 12, 31), *r["total"], *r["total"][1:]) for r in path],
+            [FanPoint(dt.date(r["year"], 1, 1), *r["total"], *r["total"][1:]) for r in path],
             inner=80,
             outer=80,
         )
@@ -923,6 +925,7 @@ def training(
         path_downloads=downloads("/v1/training-needs", lang, area=area) if path else [],
         suppressed=suppressed,
         cumulative=cumulative,
+        cumulative_started=started_note(cumulative, path, context.clock(), lang),
         area_label=name,
         cumulative_downloads=(
             downloads("/v1/training-needs/cumulative", lang, area=area, until=year)
@@ -930,4 +933,36 @@ def training(
             else []
         ),
         tagline_area=tagline_area(area),
+    )
+
+
+def started_note(
+    cumulative: dict[str, Any] | None, path: list[dict[str, Any]], today: dt.date, lang: str
+) -> str:
+    """What the training page says when the summed period starts with a year already under
+    way at ``today`` (in December, "2026–2030" is mostly a year that has gone): how much of
+    the sum falls in the years begun and how much in the years ahead (the yearly means of
+    ``path`` added up, as the yearly table shows them); "" when the period lies ahead or
+    ends this year, or a year's need is missing."""
+    if not cumulative or not path:
+        return ""
+    first, until = int(cumulative["first_year"]), int(cumulative["until"])
+    if not first <= today.year < until:
+        return ""
+    means = {int(r["year"]): r["total"][0] for r in path}
+    done = sum(means.get(y, math.nan) for y in range(first, today.year + 1))
+    rest = sum(means.get(y, math.nan) for y in range(today.year + 1, until + 1))
+    if not (math.isfinite(done) and math.isfinite(rest)):
+        return ""
+
+    def years(a: int, b: int) -> str:
+        return str(a) if a == b else f"{a}–{b}"
+
+    return texts(lang)["cumulative_started"].format(
+        first=first,
+        today=formats.day(today, lang),
+        done=formats.number(done, lang),
+        rest=formats.number(rest, lang),
+        past=years(first, today.year),
+        ahead=years(today.year + 1, until),
     )

@@ -1,0 +1,144 @@
+"""Defects met doing the users' tasks in a browser on 7.12.2026, on a release with registers to
+6/2026 and population to 2025, each pinned:
+
+* the training page summed the need "2026–2030" without a word that 2026 was nearly over:
+  it now says the period starts with a year under way and how much of the sum falls in the
+  years begun and in the years ahead (the yearly means, as the yearly table shows them);
+* the training need's yearly chart put each year at 31 December, so 2026's value stood
+  beside the label "2027" (the axis labels 1 January) and the chart seemed to start a year
+  late;
+
+Fast: the service on the test release, no browser; the service's clock is set.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+pytest_plugins = ["tests.service_fixtures"]
+
+DECEMBER = dt.date(2026, 12, 7)
+
+
+def _text(page: str) -> str:
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
+
+
+def _parse(text: str) -> float:
+    """A number as :mod:`service.formats` writes it in Finnish."""
+    return float(re.sub(r"[\s\xa0]", "", text).replace("\u2212", "-").replace(",", "."))
+
+
+@pytest.fixture
+def at(web: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """``day -> web``: the module's client with the service's clock at ``day``."""
+
+    def set_day(day: dt.date) -> Any:
+        monkeypatch.setattr(web.app.state.context, "clock", lambda: day)
+        return web
+
+    return set_day
+
+
+# -- a summed period that starts with a year under way -------------------------------------------
+
+
+def _path_means(web: Any, area: str) -> dict[int, float]:
+    from service import views
+
+    context = web.app.state.context
+    cube = context.releases.dataset(context.releases.open(), "training_needs")
+    return {r["year"]: r["total"][0] for r in views.training_path(cube, area)}
+
+
+def test_the_training_sum_says_its_first_year_is_under_way_and_splits_it(at):
+    web = at(DECEMBER)
+    body = web.get("/training", params={"lang": "fi", "year": 2030}).text
+    note = re.search(r'<p class="note" id="training-started">(.*?)</p>', body, re.S)
+    assert note is not None, "no word that 2026 is nearly over"
+    text = _text(note.group(1))
+    assert text.startswith("Jakso alkaa vuodesta 2026, joka on jo alkanut (tänään 7.12.2026).")
+    found = re.search(
+        r"Summasta ([\d ,\u2212]+) on jo alkaneilta vuosilta \(2026\) ja ([\d ,\u2212]+) "
+        r"tulevilta vuosilta \(2027–2030\)",
+        text,
+    )
+    assert found is not None, text
+    means = _path_means(web, "TA23")
+    done, rest = (_parse(g) for g in found.groups())
+    assert done == round(means[2026])
+    assert rest == round(sum(means[y] for y in range(2027, 2031)))
+
+
+@pytest.mark.parametrize(
+    ("day", "year"),
+    [
+        (dt.date(2025, 12, 31), 2030),  # the period lies ahead
+        (DECEMBER, 2026),  # the period is this year only: nothing to split
+        (dt.date(2040, 1, 1), 2030),  # the whole period is past
+    ],
+)
+def test_no_note_when_the_period_does_not_start_under_way(at, day, year):
+    body = at(day).get("/training", params={"lang": "fi", "year": year}).text
+    assert 'id="training-started"' not in body
+
+
+@pytest.mark.parametrize(
+    ("lang", "start"),
+    [
+        ("sv", "Perioden börjar med år 2026, som redan har börjat (i dag 7.12.2026)."),
+        ("en", "The period starts with 2026, a year already under way (today 7.12.2026)."),
+    ],
+)
+def test_the_note_reads_in_the_pages_language(at, lang, start):
+    body = at(DECEMBER).get("/training", params={"lang": lang, "year": 2030}).text
+    note = re.search(r'id="training-started">(.*?)</p>', body, re.S)
+    assert note is not None and _text(note.group(1)).startswith(start)
+
+
+@given(
+    first=st.integers(2000, 2100),
+    length=st.integers(0, 15),
+    today=st.dates(dt.date(1990, 1, 1), dt.date(2130, 12, 31)),
+)
+def test_the_note_is_there_exactly_when_the_period_starts_under_way(first, length, today):
+    from service.routers.dashboard import started_note
+
+    until = first + length
+    path = [{"year": y, "total": (float(y - first), 0.0, 1.0)} for y in range(first, until + 1)]
+    cumulative = {"first_year": first, "until": until}
+    note = started_note(cumulative, path, today, "en")
+    assert bool(note) == (first <= today.year < until)
+    if note:  # the two parts add up to the whole period's sum of means
+        parts = re.search(r"Of the total, (\S+) falls .* and (\S+) in the years", note)
+        assert parts is not None, note
+        done, rest = (float(n.replace(",", "")) for n in parts.groups())
+        assert done + rest == sum(range(length + 1))
+
+
+# -- the yearly chart ----------------------------------------------------------------------------
+
+
+def test_each_years_need_sits_on_its_years_label(at):
+    body = at(DECEMBER).get("/training", params={"lang": "fi", "year": 2030}).text
+    svg = re.search(r'<svg[^>]*aria-labelledby="training-path-t.*?</svg>', body, re.S)
+    assert svg is not None
+    chart = svg.group(0)
+    tick = r'<text x="([\d.]+)"[^>]*text-anchor="middle"[^>]*>(\d{4})<'
+    labels = {int(year): float(x) for x, year in re.findall(tick, chart)}
+    line = re.search(r'data-series="forecast" points="([^"]+)"', chart)
+    assert line is not None
+    xs = [float(p.split(",")[0]) for p in line.group(1).split()]
+    years = sorted(_path_means(at(DECEMBER), "TA23"))
+    assert len(xs) == len(years)
+    # the first year (2026) has its label, and every year's point is on its label
+    assert years[0] in labels, labels
+    for year, x in zip(years, xs, strict=True):
+        assert x == pytest.approx(labels[year], abs=0.1), year
