@@ -191,6 +191,29 @@ FIELDS = {
 }  # fmt: skip
 
 
+#: The words a page's choices show (:func:`service.i18n.texts` keys), by field and value: a
+#: refused choice lists the allowed values as the reader saw them in the form's menu, each
+#: with its value in the address ("Työttömyysaste, % (rate)"), not as bare code words.
+CHOICE_WORDS = {
+    "show": {"rate": "rate", "change": "change_pp"},
+    "severity": {"": "all", "info": "info", "warning": "warning", "critical": "critical"},
+    "state": {"": "all", "pending": "pending", "firing": "firing", "resolved": "resolved"},
+    "kind": {k: k for k in ("closure", "dismissal", "temporary_layoff", "recruitment")},
+}
+
+
+def choice_label(field: str, value: object, lang: str) -> str:
+    """An allowed value of ``field`` as a refusal lists it: the page's word for it with the
+    value in brackets (by its word alone when that is the value, or the value is empty:
+    "all"); a value without a word quoted, as it is typed."""
+    base = re.split(r"[.\]]", field)[-1] or field
+    key = CHOICE_WORDS.get(base, {}).get(str(value))
+    if key is None:
+        return f"'{value}'"
+    word = texts(lang).get(key, str(value))
+    return word if str(value) in ("", word.lower()) else f"{word} ({value})"
+
+
 def _index(lang: str) -> int:
     return _LANGS.index(lang) if lang in _LANGS else 0
 
@@ -260,8 +283,8 @@ def request_error_message(err: Mapping[str, Any], lang: str) -> str | None:
     shown["limit"] = next((values[b] for b in _LIMITS if b in values), "")
     if field_label(field, "en") == "Year":  # a year's bound reads 1900, not 1 900
         shown["limit"] = str(shown["limit"])
-    if "allowed" in values:  # each quoted, as the value is: the empty value ('') shows too
-        shown["allowed"] = [f"'{v}'" for v in values["allowed"]]
+    if "allowed" in values:  # as the form's menu names them (a value without a word quoted)
+        shown["allowed"] = [choice_label(field, v, lang) for v in values["allowed"]]
     return _sentence(REQUEST_ERRORS, key, lang, field, shown)
 
 
