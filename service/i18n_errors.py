@@ -99,6 +99,10 @@ ERRORS = {
     ),
 }  # fmt: skip
 
+#: Values that are months (``"2031-01"``): a sentence writes them as the pages write a month,
+#: ``1/2031`` (:func:`service.formats.period`), not in the form's ISO notation.
+MONTHS = frozenset({"start", "last", "first", "earliest", "latest"})
+
 #: Values shown in the page's own words (:func:`service.i18n.texts`), not as codes: a
 #: forecast variable ``unemployed`` reads "Työttömät työnhakijat" on a Finnish page.
 LABELLED = frozenset({"variable", "choices"})
@@ -227,13 +231,16 @@ def field_label(field: str, lang: str) -> str:
 
 def _shown(name: str, value: object, lang: str) -> str:
     """A value as its sentence shows it: a list joined (see :data:`ERRORS`), a number in
-    the page's format, a :data:`LABELLED` value in the page's words."""
+    the page's format, a :data:`LABELLED` value in the page's words, a :data:`MONTHS` month
+    as ``1/2031``."""
     if isinstance(value, list | tuple | frozenset | set):
         items = [_shown(name, v, lang) for v in value]
         # "Työttömyysaste, %" among the items: a semicolon keeps the list readable
         return ("; " if any("," in item for item in items) else ", ").join(items)
     if name in LABELLED:
         return texts(lang).get(str(value), str(value))
+    if name in MONTHS and isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}", value):
+        return formats.period(value, lang)
     if isinstance(value, int | float) and not isinstance(value, bool):
         return formats.number(value, lang, 0 if float(value).is_integer() else 2)
     return str(value)

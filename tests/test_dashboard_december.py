@@ -7,6 +7,11 @@
 * the training need's yearly chart put each year at 31 December, so 2026's value stood
   beside the label "2027" (the axis labels 1 January) and the chart seemed to start a year
   late;
+* a refusal of the scenario form's start month wrote its months as ``2031-01`` and
+  ``2029-12`` beside a hint and tables that write ``6/2026``
+  (``tests/test_dashboard_language.py``, ``tests/test_service_user_checks.py``);
+* ``/map?show=nonsense`` listed the allowed values as ``'rate', 'change'``, words the reader
+  never saw (``tests/test_request_error_kinds.py``);
 
 Fast: the service on the test release, no browser; the service's clock is set.
 """

@@ -749,7 +749,9 @@ async def _run_for_page(
         release_id = await run_in_threadpool(context.releases.current_id)
         last = await run_in_threadpool(last_forecast_month, context.releases, release_id)
         if last is not None and form["start"] > last:
-            return None, t["scenario_start_late"].format(start=form["start"], last=last)
+            return None, t["scenario_start_late"].format(
+                start=formats.period(form["start"], lang), last=formats.period(last, lang)
+            )
         return await context.scenarios.submit(spec, release_id, client), ""
     except BusyError as exc:
         raise BusyError(t["scenario_busy"].format(n=exc.retry_after_s), exc.retry_after_s) from None
