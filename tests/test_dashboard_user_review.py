@@ -15,6 +15,7 @@ All fast: no release build, no browser.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from types import SimpleNamespace
 from typing import Any
 
@@ -267,6 +268,35 @@ def test_many_stale_sources_make_one_notice_not_a_screen_of_boxes():
     assert one.count('class="notice stale"') == 1
     assert "uudempia odotettiin viimeistään 31.8.2026" in one
     assert 'class="notice stale"' not in _base_page(dates[2:], "sv")
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            "fi",
+            "Työnvälitystilasto 6/2026: tiedot voivat olla vanhentuneita; uudempia odotettiin "
+            "viimeistään 31.8.2026.",
+        ),
+        (
+            "en",
+            "Employment service statistics 6/2026: the data may be out of date; newer data was "
+            "expected by 31.8.2026.",
+        ),
+    ],
+)
+def test_one_stale_source_is_one_sentence(lang, expected):
+    """The start page in December 2026 read "työnvälitystilasto 6/2026: Tiedot voivat olla
+    vanhentuneita: uudempia ...": a sentence starting in lower case, a capital after the
+    colon and two colons."""
+    from service.i18n import texts as ui
+
+    source = ui(lang)["src_registers"]
+    dated = {**_dated("registers", "6/2026", True, "31.8.2026"), "source": source}
+    html = _base_page([dated], lang)
+    notice = re.search(r'<p class="notice stale"[^>]*>(.*?)</p>', html, re.S)
+    assert notice is not None
+    assert notice.group(1).strip() == expected
 
 
 @given(
