@@ -99,6 +99,7 @@ TEXT: dict[str, dict[str, str]] = {
             "Työttömät työnhakijat vuosittain, henkeä: skenaarion mediaani ja 90 %:n "
             "vaihteluväli arvonnoista, perusura ja muutos perusuraan (mediaani)"
         ),
+        "scenario_peak": "Suurin muutos perusuraan verrattuna (työttömiä, mediaani)",
         "baseline": "Perusura",
         "change": "Muutos",
         "scenario_file": "skenaarion tulos",
@@ -243,6 +244,7 @@ TEXT: dict[str, dict[str, str]] = {
             "Unemployed jobseekers by year, persons: the scenario's median and 90 % range "
             "over draws, the baseline and the change against the baseline (median)"
         ),
+        "scenario_peak": "Largest change against the baseline (unemployed, median)",
         "baseline": "Baseline",
         "change": "Change",
         "scenario_file": "scenario result",
@@ -388,6 +390,7 @@ TEXT: dict[str, dict[str, str]] = {
             "Arbetslösa arbetssökande per år, personer: scenariots median och 90 % intervall "
             "över dragningar, grundbanan och förändringen mot grundbanan (median)"
         ),
+        "scenario_peak": "Största förändring jämfört med grundbanan (arbetslösa, median)",
         "baseline": "Grundbana",
         "change": "Förändring",
         "scenario_file": "scenariots resultat",

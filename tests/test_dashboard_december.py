@@ -7,6 +7,9 @@
 * the training need's yearly chart put each year at 31 December, so 2026's value stood
   beside the label "2027" (the axis labels 1 January) and the chart seemed to start a year
   late;
+* the scenario result's table starts at the first year end, when a closure's effect has
+  mostly passed (300 jobs in Mäntyharju from 1/2027: about +200 in the first months, +92 in
+  12/2027): the page now names each area's largest change and its month;
 * a refusal of the scenario form's start month wrote its months as ``2031-01`` and
   ``2029-12`` beside a hint and tables that write ``6/2026``
   (``tests/test_dashboard_language.py``, ``tests/test_service_user_checks.py``);
@@ -147,3 +150,53 @@ def test_each_years_need_sits_on_its_years_label(at):
     assert years[0] in labels, labels
     for year, x in zip(years, xs, strict=True):
         assert x == pytest.approx(labels[year], abs=0.1), year
+
+
+# -- the scenario's largest effect ---------------------------------------------------------------
+
+
+def test_the_scenario_result_names_its_largest_effect_and_month(web):
+    """300 manufacturing jobs lost in Mäntyharju from 1/2027: the table's first row is
+    12/2027, when most of the effect has passed; the page names the largest change and its
+    month (the test engine's change is ``jobs * exp(-h / 18)``: +284 in the first month)."""
+    params = {
+        "run": 1,
+        "municipality": "507",
+        "industry": "C",
+        "jobs": 300,
+        "start": "2027-01",
+        "lang": "fi",
+    }
+    body = web.get("/scenarios", params=params).text
+    peak = re.search(r'<p id="scenario-peak">(.*?)</p>', body, re.S)
+    assert peak is not None, "no word of the largest effect"
+    sentence = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", peak.group(1))))
+    assert sentence.strip() == (
+        "Suurin muutos perusuraan verrattuna (työttömiä, mediaani): Mäntyharju +284 (1/2027); "
+        "Mikkelin seutu +284 (1/2027)."
+    )
+    table = re.search(r'<table id="scenario-table">.*?</table>', body, re.S)
+    assert table is not None
+    first = re.search(r"<time[^>]*>([^<]*)</time>", table.group(0))
+    assert first is not None and first.group(1) == "12/2027"  # the table alone starts late
+
+
+@given(
+    path=st.lists(st.floats(-1e4, 1e4, allow_nan=False), min_size=1, max_size=60),
+)
+def test_the_largest_effect_is_the_largest_in_size_of_the_median_path(path):
+    import numpy as np
+    import pandas as pd
+    import xarray as xr
+
+    from service.routers.dashboard import scenario_peaks
+
+    time = pd.date_range("2027-01-01", periods=len(path), freq="MS")
+    values = np.array(path)[None, :, None] + np.array([-1.0, 0.0, 1.0])[None, None, :]
+    result = xr.Dataset(
+        {"unemployed_vs_baseline": (("area", "time", "quantile"), values)},
+        coords={"area": ["507"], "time": time, "quantile": [0.05, 0.5, 0.95]},
+    )
+    (peak,) = scenario_peaks(result, ["507", "TA23"], "fi")  # an area not in the run: none
+    assert abs(peak["change"]) == max(abs(v) for v in path)
+    assert peak["change"] == path[[abs(v) for v in path].index(abs(peak["change"]))]
