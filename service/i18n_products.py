@@ -74,6 +74,7 @@ WORDS = {
     "age_group": ("Ikäryhmä", "Åldersgrupp", "Age group"),
     "population_total": ("Väkiluku", "Folkmängd", "Population"),
     "old_share": ("65 vuotta täyttäneet, %", "65 år och äldre, %", "Aged 65 and over, %"),
+    "jobs_total": ("Työpaikat yhteensä", "Arbetsplatser totalt", "Jobs in total"),
     "comparison": ("Vertailu maakuntaan ja koko maahan", "Jämförelse med landskapet och hela landet", "Comparison with the region and the country"),
     "band80": ("80 %:n väli", "80 % intervall", "80 % interval"),
     "change": ("Muutos", "Förändring", "Change"),
