@@ -110,6 +110,8 @@ TEXT: dict[str, dict[str, str]] = {
         "need": "Koulutustarve",
         "need_path_desc": "Uusien tulijoiden tarve vuosittain koulutusasteittain, 80 %:n välein; "
         "negatiivinen tarve on ylitarjontaa.",
+        "need_path_chart_desc": "Uusien tulijoiden tarve vuosittain, kaikki koulutusasteet "
+        "yhteensä, 80 %:n välein; negatiivinen tarve on ylitarjontaa.",
         "level_vocational": "Ammatillinen",
         "level_applied_sciences": "AMK",
         "level_university": "Yliopisto",
@@ -255,6 +257,8 @@ TEXT: dict[str, dict[str, str]] = {
         "need": "Training need",
         "need_path_desc": "New entrants needed per year by level, with 80 % intervals; a "
         "negative need is a surplus.",
+        "need_path_chart_desc": "New entrants needed per year, all levels together, with 80 % "
+        "intervals; a negative need is a surplus.",
         "level_vocational": "Vocational",
         "level_applied_sciences": "UAS",
         "level_university": "University",
@@ -401,6 +405,8 @@ TEXT: dict[str, dict[str, str]] = {
         "need": "Utbildningsbehov",
         "need_path_desc": "Behov av nya personer per år och utbildningsnivå, med 80 %:s "
         "intervall; ett negativt behov är ett överutbud.",
+        "need_path_chart_desc": "Behov av nya personer per år, alla utbildningsnivåer "
+        "sammanlagt, med 80 %:s intervall; ett negativt behov är ett överutbud.",
         "level_vocational": "Yrkesutbildning",
         "level_applied_sciences": "YH",
         "level_university": "Universitet",

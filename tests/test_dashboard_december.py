@@ -6,7 +6,7 @@
   years begun and in the years ahead (the yearly means, as the yearly table shows them);
 * the training need's yearly chart put each year at 31 December, so 2026's value stood
   beside the label "2027" (the axis labels 1 January) and the chart seemed to start a year
-  late;
+  late, and its caption said "by level" though it draws the total of all levels only;
 * the scenario result's table starts at the first year end, when a closure's effect has
   mostly passed (300 jobs in Mäntyharju from 1/2027: about +200 in the first months, +92 in
   12/2027): the page now names each area's largest change and its month;
@@ -200,3 +200,13 @@ def test_the_largest_effect_is_the_largest_in_size_of_the_median_path(path):
     (peak,) = scenario_peaks(result, ["507", "TA23"], "fi")  # an area not in the run: none
     assert abs(peak["change"]) == max(abs(v) for v in path)
     assert peak["change"] == path[[abs(v) for v in path].index(abs(peak["change"]))]
+
+
+def test_the_yearly_charts_caption_says_it_draws_all_levels_together(at):
+    body = at(DECEMBER).get("/training", params={"lang": "fi", "year": 2030}).text
+    figure = re.search(r'<figure id="training-path-figure">.*?</figure>', body, re.S)
+    assert figure is not None
+    caption = re.search(r"<figcaption>(.*?)</figcaption>", figure.group(0), re.S)
+    assert caption is not None
+    assert "kaikki koulutusasteet yhteensä" in caption.group(1)
+    assert "koulutusasteittain" not in caption.group(1)  # one line: the levels are in the table
