@@ -7,6 +7,7 @@
 * the training need's yearly chart put each year at 31 December, so 2026's value stood
   beside the label "2027" (the axis labels 1 January) and the chart seemed to start a year
   late, and its caption said "by level" though it draws the total of all levels only;
+* the training page's sum for one year read "Koulutustarve yhteensä 2026–2026";
 * the scenario result's table starts at the first year end, when a closure's effect has
   mostly passed (300 jobs in Mäntyharju from 1/2027: about +200 in the first months, +92 in
   12/2027): the page now names each area's largest change and its month;
@@ -210,3 +211,11 @@ def test_the_yearly_charts_caption_says_it_draws_all_levels_together(at):
     assert caption is not None
     assert "kaikki koulutusasteet yhteensä" in caption.group(1)
     assert "koulutusasteittain" not in caption.group(1)  # one line: the levels are in the table
+
+
+@pytest.mark.parametrize(("year", "period"), [(2026, "2026"), (2030, "2026–2030")])
+def test_a_sum_of_one_year_is_written_as_that_year(at, year, period):
+    body = _text(at(DECEMBER).get("/training", params={"lang": "fi", "year": year}).text)
+    assert f"Koulutustarve yhteensä {period}: Mikkelin seutu" in body
+    assert f"Koulutustarve {period} 80 %:n väli" in body  # the column
+    assert "2026–2026" not in body
