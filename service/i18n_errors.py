@@ -171,6 +171,12 @@ TITLES = {
 }
 #: The error page's link home: (fi, sv, en).
 BACK = ("Takaisin yleiskuvaan", "Tillbaka till översikten", "Back to the overview")
+#: The error page's link to the refused page with its default choices: (fi, sv, en).
+AGAIN = (
+    "Avaa sivu oletusvalinnoin",
+    "Öppna sidan med standardvalen",
+    "Open the page with its default choices",
+)
 _LANGS = ("fi", "sv", "en")
 #: Field names on the form in each language (the last part of a field path: ``events[0].jobs``
 #: -> ``jobs``); a field not here keeps its API name.
@@ -304,3 +310,8 @@ def title(status: int, lang: str, fallback: str) -> str:
 def back_link(lang: str) -> str:
     """The error page's link text home in ``lang``."""
     return BACK[_index(lang)]
+
+
+def page_again(lang: str) -> str:
+    """The error page's link text to the refused page with its defaults in ``lang``."""
+    return AGAIN[_index(lang)]

@@ -354,3 +354,27 @@ def test_a_page_over_the_operators_size_is_out_of_range_too(web):
         "out_of_range",
         {"location": "query", "name": "limit", "value": "1001", "maximum": 1000},
     )
+
+
+@pytest.mark.parametrize(
+    ("page", "params", "link"),
+    [
+        ("/map", {"show": "nonsense"}, "Avaa sivu oletusvalinnoin"),
+        ("/forecasts", {"variable": "foo"}, "Avaa sivu oletusvalinnoin"),
+        ("/training", {"year": "abc", "lang": "en"}, "Open the page with its default choices"),
+    ],
+)
+def test_a_refused_page_links_itself_with_its_defaults(web, page, params, link):
+    """The refusal said what was wrong and offered only the overview: the reader who asked
+    for the map gets a link to the map as it opens by default, in the page's language."""
+    r = web.get(page, params=params, headers={"accept": "text/html"})
+    assert r.status_code in (404, 422)
+    lang = params.get("lang", "fi")
+    assert f'<a href="{page}?lang={lang}">{link}</a>' in r.text
+    assert web.get(page, params={"lang": lang}).status_code == 200  # and it opens
+
+
+def test_an_unknown_address_links_only_the_overview(web):
+    r = web.get("/nonsense", headers={"accept": "text/html"})
+    assert r.status_code == 404
+    assert "oletusvalinnoin" not in r.text and 'href="/?lang=fi"' in r.text
