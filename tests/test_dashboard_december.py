@@ -7,6 +7,9 @@
 * the training need's yearly chart put each year at 31 December, so 2026's value stood
   beside the label "2027" (the axis labels 1 January) and the chart seemed to start a year
   late, and its caption said "by level" though it draws the total of all levels only;
+* "Avaa kuvaaja" of the alert "Työikäinen väestö vähenee" (15-64: 2 451, in five years
+  2 195) opened the population pyramid of 2025, where no decline can be read; it opens the
+  labour page, whose table gives the working-age population every five years;
 * the training page's sum for one year read "Koulutustarve yhteensä 2026–2026";
 * the scenario result's table starts at the first year end, when a closure's effect has
   mostly passed (300 jobs in Mäntyharju from 1/2027: about +200 in the first months, +92 in
@@ -219,3 +222,18 @@ def test_a_sum_of_one_year_is_written_as_that_year(at, year, period):
     assert f"Koulutustarve yhteensä {period}: Mikkelin seutu" in body
     assert f"Koulutustarve {period} 80 %:n väli" in body  # the column
     assert "2026–2026" not in body
+
+
+def test_a_working_age_alert_opens_a_page_showing_the_working_age_years(web):
+    from service import alert_page
+
+    url = alert_page.chart_url("213", "working_age_decline", "fi", ["unemployed"])
+    path, _, anchor = url.partition("#")
+    body = web.get(path).text
+    assert f'id="{anchor}"' in body
+    table = re.search(r'<table id="labour-table">.*?</table>', body, re.S)
+    assert table is not None
+    text = _text(table.group(0))
+    assert "Työikäiset 15–64-v." in text  # the alert's numbers, year by year
+    years = [int(y) for y in re.findall(r'<th scope="row">(\d{4})</th>', table.group(0))]
+    assert len(years) >= 2 and years[1] - years[0] <= 5  # the first five years can be read

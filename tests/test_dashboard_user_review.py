@@ -206,10 +206,12 @@ def test_the_chart_caption_names_the_missing_months_not_a_single_month():
 
 @pytest.mark.parametrize(
     ("rule", "page"),
-    [("working_age_decline", "/population"), ("occupation_shortage", "/occupations")],
+    [("working_age_decline", "/labour"), ("occupation_shortage", "/occupations")],
 )
 def test_a_population_or_occupation_alert_opens_the_page_that_charts_it(rule, page):
-    """ "Open the chart" of a working-age decline led to the unemployment forecast."""
+    """ "Open the chart" of a working-age decline led to the unemployment forecast, then to
+    the population pyramid of one year (no decline to read there); the labour page gives the
+    working-age population every five years."""
     url = alert_page.chart_url("213", rule, "sv", ["unemployed"])
     assert url == f"{page}?lang=sv&area=213#chart"
     assert alert_page.chart_url("213", "seasonal_rise", "fi", ["unemployed"]).startswith(
@@ -217,7 +219,7 @@ def test_a_population_or_occupation_alert_opens_the_page_that_charts_it(rule, pa
     )
 
 
-@pytest.mark.parametrize("name", ["population", "occupations"])
+@pytest.mark.parametrize("name", ["population", "occupations", "labour"])
 def test_the_pages_alerts_link_to_have_the_chart_anchor(name):
     from pathlib import Path
 
