@@ -11,6 +11,9 @@
   2 195) opened the population pyramid of 2025, where no decline can be read; it opens the
   labour page, whose table gives the working-age population every five years;
 * the training page's sum for one year read "Koulutustarve yhteensä 2026–2026";
+* the training needs workbook (and every yearly product's) showed each year as
+  "31.12.2026" in its "Aika" column, as if the need were a day's count: a yearly product's
+  dates are shown as the year;
 * the scenario result's table starts at the first year end, when a closure's effect has
   mostly passed (300 jobs in Mäntyharju from 1/2027: about +200 in the first months, +92 in
   12/2027): the page now names each area's largest change and its month;
@@ -237,3 +240,38 @@ def test_a_working_age_alert_opens_a_page_showing_the_working_age_years(web):
     assert "Työikäiset 15–64-v." in text  # the alert's numbers, year by year
     years = [int(y) for y in re.findall(r'<th scope="row">(\d{4})</th>', table.group(0))]
     assert len(years) >= 2 and years[1] - years[0] <= 5  # the first five years can be read
+
+
+# -- the workbook of a yearly product --------------------------------------------------------------
+
+
+def _time_cells(web: Any, path: str, params: dict[str, Any]) -> list[Any]:
+    import io
+
+    from openpyxl import load_workbook
+
+    r = web.get(path, params={**params, "lang": "fi", "format": "xlsx"})
+    assert r.status_code == 200
+    sheet = load_workbook(io.BytesIO(r.content)).worksheets[0]
+    header = [c.value for c in sheet[1]]
+    column = header.index("Aika") + 1
+    return [sheet.cell(row, column) for row in range(2, sheet.max_row + 1)]
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/v1/training-needs", {"area": "TA23"}),
+        ("/v1/labour-supply", {"area": "TA23"}),
+    ],
+)
+def test_a_yearly_workbook_shows_its_years(web, path, params):
+    cells = _time_cells(web, path, params)
+    assert cells
+    assert {c.number_format for c in cells} == {"yyyy"}
+    assert all(c.value.month == 12 and c.value.day == 31 for c in cells)  # still dates
+
+
+def test_a_monthly_workbook_keeps_its_dates(web):
+    cells = _time_cells(web, "/v1/registers/forecasts", {"area": "TA23", "variable": "unemployed"})
+    assert cells and "yyyy" not in {c.number_format for c in cells}
