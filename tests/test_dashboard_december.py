@@ -14,6 +14,8 @@
 * the training needs workbook (and every yearly product's) showed each year as
   "31.12.2026" in its "Aika" column, as if the need were a day's count: a yearly product's
   dates are shown as the year;
+* the start page's table wrote Hirvensalmi's suppressed vacancies as a bare dash, beside the
+  area's "≥ 345, partial: 1 of 6 municipalities suppressed": it now says "salattu";
 * the scenario result's table starts at the first year end, when a closure's effect has
   mostly passed (300 jobs in Mäntyharju from 1/2027: about +200 in the first months, +92 in
   12/2027): the page now names each area's largest change and its month;
@@ -275,3 +277,23 @@ def test_a_yearly_workbook_shows_its_years(web, path, params):
 def test_a_monthly_workbook_keeps_its_dates(web):
     cells = _time_cells(web, "/v1/registers/forecasts", {"area": "TA23", "variable": "unemployed"})
     assert cells and "yyyy" not in {c.number_format for c in cells}
+
+
+# -- a suppressed count on the start page ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("lang", "word"), [("fi", "salattu"), ("en", "suppressed")])
+def test_the_start_page_says_a_suppressed_count_is_suppressed(web, lang, word):
+    body = web.get("/", params={"lang": lang}).text
+    row = re.search(
+        r'<tr><th scope="row">[^<]*<span class="code">097</span></th>(.*?)</tr>', body, re.S
+    )
+    assert row is not None
+    cells = [
+        _text(c).strip() for c in re.findall(r'<td class="num">(.*?)</td>', row.group(1), re.S)
+    ]
+    # the test release's Hirvensalmi: unemployed published, vacancies confidential (as 6/2026)
+    at = {"area": "097", "variable": "vacancies", "from": "2026-06", "to": "2026-06"}
+    api = web.get("/v1/registers/history", params=at).json()
+    assert api["data"][0]["vacancies_status"] == "confidential"
+    assert cells[0] not in ("–", word) and cells[1] == word, cells
