@@ -99,6 +99,7 @@ TEXT: dict[str, dict[str, str]] = {
             "Työttömät työnhakijat vuosittain, henkeä: skenaarion mediaani ja 90 %:n "
             "vaihteluväli arvonnoista, perusura ja muutos perusuraan (mediaani)"
         ),
+        "scenario_with_baseline": "; yhtenäinen viiva: perusura ilman tapahtumaa",
         "scenario_peak": "Suurin muutos perusuraan verrattuna (työttömiä, mediaani)",
         "baseline": "Perusura",
         "change": "Muutos",
@@ -246,6 +247,7 @@ TEXT: dict[str, dict[str, str]] = {
             "Unemployed jobseekers by year, persons: the scenario's median and 90 % range "
             "over draws, the baseline and the change against the baseline (median)"
         ),
+        "scenario_with_baseline": "; solid line: the baseline without the event",
         "scenario_peak": "Largest change against the baseline (unemployed, median)",
         "baseline": "Baseline",
         "change": "Change",
@@ -394,6 +396,7 @@ TEXT: dict[str, dict[str, str]] = {
             "Arbetslösa arbetssökande per år, personer: scenariots median och 90 % intervall "
             "över dragningar, grundbanan och förändringen mot grundbanan (median)"
         ),
+        "scenario_with_baseline": "; heldragen linje: grundbanan utan händelsen",
         "scenario_peak": "Största förändring jämfört med grundbanan (arbetslösa, median)",
         "baseline": "Grundbana",
         "change": "Förändring",

@@ -19,6 +19,9 @@
 * the scenario result's table starts at the first year end, when a closure's effect has
   mostly passed (300 jobs in Mäntyharju from 1/2027: about +200 in the first months, +92 in
   12/2027): the page now names each area's largest change and its month;
+* the scenario's first chart drew the unemployed with the event alone: the planner could not
+  see what the closure changes without reading the second chart; the baseline (without the
+  event) is now the solid line beside it;
 * a refusal of the scenario form's start month wrote its months as ``2031-01`` and
   ``2029-12`` beside a hint and tables that write ``6/2026``
   (``tests/test_dashboard_language.py``, ``tests/test_service_user_checks.py``);
@@ -297,3 +300,51 @@ def test_the_start_page_says_a_suppressed_count_is_suppressed(web, lang, word):
     api = web.get("/v1/registers/history", params=at).json()
     assert api["data"][0]["vacancies_status"] == "confidential"
     assert cells[0] not in ("–", word) and cells[1] == word, cells
+
+
+# -- the scenario chart with its baseline ----------------------------------------------------------
+
+
+def _run(with_baseline: bool) -> Any:
+    import types
+
+    import numpy as np
+    import pandas as pd
+    import xarray as xr
+
+    time = pd.date_range("2027-01-01", periods=24, freq="MS")
+    quantiles = [0.05, 0.25, 0.5, 0.75, 0.95]
+    base = np.linspace(340.0, 300.0, len(time))
+    effect = 200.0 * np.exp(-np.arange(1, len(time) + 1) / 6.0)
+    spread = np.array([-30.0, -10.0, 0.0, 10.0, 30.0])
+    data: dict[str, Any] = {
+        "unemployed": (
+            ("area", "time", "quantile"),
+            (base + effect)[None, :, None] + spread[None, None, :],
+        )
+    }
+    if with_baseline:
+        data["unemployed_baseline_target"] = (("area", "time"), base[None, :])
+    result = xr.Dataset(data, coords={"area": ["507"], "time": time, "quantile": quantiles})
+    return types.SimpleNamespace(result=result), base
+
+
+def test_the_scenario_chart_draws_the_baseline_beside_the_scenario():
+    from service.routers.dashboard import _charts_for_page
+
+    run, base = _run(with_baseline=True)
+    form = {"municipality": "507", "draws": 500}
+    (chart, caption), *_ = _charts_for_page(run, form, "fi")
+    line = re.search(r'<polyline data-series="history" points="([^"]+)"', str(chart))
+    assert line is not None, "no baseline line"
+    assert len(line.group(1).split()) == len(base)  # every month of the run
+    assert ">Perusura<" in str(chart)  # the legend names it
+    assert caption.endswith("; yhtenäinen viiva: perusura ilman tapahtumaa")
+
+
+def test_a_run_without_a_baseline_draws_the_scenario_alone():
+    from service.routers.dashboard import _charts_for_page
+
+    run, _ = _run(with_baseline=False)
+    (chart, caption), *_ = _charts_for_page(run, {"municipality": "507", "draws": 500}, "fi")
+    assert 'data-series="history"' not in str(chart) and "perusura" not in caption

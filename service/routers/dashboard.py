@@ -809,17 +809,34 @@ def _charts_for_page(run: ScenarioRun, form: dict[str, Any], lang: str) -> list[
         if band.points:
             label = t["vs_baseline"] if variable.endswith("_vs_baseline") else t["unemployed"]
             text = f"{label}, {name}: {t['scenario_result'].lower()} ({draws})"
+            names = legend(t, band)
+            # The unemployed with the event beside the unemployed without it: the "what if"
+            # is the gap between the two lines (the baseline drawn as the solid line).
+            baseline = baseline_line(run.result, area) if variable == "unemployed" else []
+            if baseline:
+                names["history"] = t["baseline"]
+                text += t["scenario_with_baseline"]
             chart = fan_chart(
-                [],
+                baseline,
                 band.points,
                 title=text,
                 description=text,
                 chart_id=chart_id,
-                legend=legend(t, band),
+                legend=names,
                 lang=lang,
             )
             charts.append((chart, text))
     return charts
+
+
+def baseline_line(result: Any, area: str) -> list[tuple[dt.date, float]]:
+    """The run's baseline (``unemployed_baseline_target``: the unemployed without the event)
+    of ``area`` by month; [] when the run has none for it."""
+    if "unemployed_baseline_target" not in result or area not in result.indexes["area"]:
+        return []
+    path = result["unemployed_baseline_target"].sel(area=area)
+    times = pd.DatetimeIndex(result["time"].values)
+    return [(ts.date(), float(v)) for ts, v in zip(times, path.values, strict=True)]
 
 
 def _result_for_page(run: ScenarioRun, form: dict[str, Any], lang: str) -> dict[str, Any]:
