@@ -29,8 +29,11 @@ def rule_title(rule: str, lang: str) -> str:
     return entry.title[lang] if entry is not None else rule
 
 
-#: Rules about something else than a register series: the page that charts it.
-RULE_PAGES = {"working_age_decline": "/population", "occupation_shortage": "/occupations"}
+#: Rules about something else than a register series: the page that charts it. The working-
+#: age decline ("15-64: 2 451, in 5 years 2 195") opens the labour page, whose table gives the
+#: working-age population every five years (the population page opens on one year's pyramid,
+#: where no decline can be read).
+RULE_PAGES = {"working_age_decline": "/labour", "occupation_shortage": "/occupations"}
 
 
 #: A stale source (``stale_data``'s ``source``) other than the registers: the page showing it.
@@ -40,7 +43,7 @@ SOURCE_PAGES = {"occupations": "/occupations", "population_totals": "/population
 def chart_url(
     area: str, rule: str, lang: str, variables: Sequence[str], source: str | None = None
 ) -> str:
-    """The page charting what the alert is about, at the chart: the population page for the
+    """The page charting what the alert is about, at the chart: the labour page for the
     working-age decline, the occupations page for an occupation's shortage or for stale
     occupation statistics (``source``, :data:`SOURCE_PAGES`), else the forecasts page of the
     alert's area and series.

@@ -214,19 +214,32 @@ def page_lang(request: Request) -> str:
     return lang if lang in ("fi", "sv", "en") else "fi"
 
 
+def _page_paths() -> frozenset[str]:
+    """The dashboard's pages other than the overview (its menu)."""
+    from service.routers.dashboard import NAV
+
+    return frozenset(href for _, href in NAV if href != "/")
+
+
 def _html_problem(
     request: Request, status: int, detail: str, headers: dict[str, str] | None = None
 ) -> HTMLResponse:
-    from service.i18n_errors import back_link, title
+    from service.i18n_errors import back_link, page_again, title
 
     lang = page_lang(request)
     heading = escape(f"{status} {title(status, lang, TITLES.get(status, 'Error'))}")
+    # What to do next: a page refused for one of its choices opens again with its defaults
+    # (the reader wanted the map, not the overview), and the overview is always a link away.
+    again = ""
+    if status in (400, 404, 422) and request.url.path in _page_paths():
+        again = f'<a href="{request.url.path}?lang={lang}">{escape(page_again(lang))}</a> · '
     body = (
         f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
         f"<title>{heading}</title>"
         '<link rel="stylesheet" href="/static/style.css"></head><body><main id="main">'
         f"<h1>{heading}</h1><p>{escape(detail)}</p>"
-        f'<p><a href="/?lang={lang}">{escape(back_link(lang))}</a></p></main></body></html>'
+        f'<p>{again}<a href="/?lang={lang}">{escape(back_link(lang))}</a></p>'
+        "</main></body></html>"
     )
     return HTMLResponse(body, status_code=status, headers=headers)
 

@@ -9,6 +9,7 @@ of an Excel sheet) and carry the same columns and values as the JSON rows
   (:func:`forecasting.io.files.csv_line`). No ``#`` preamble (Excel would show it as rows);
   the provenance is in the response headers.
 * ``xlsx``: the data sheet (bold header row frozen above the rows, ``time`` as real dates,
+  shown as the year when every date is 31 December (a product by year),
   numbers stored in full but shown as ``#,##0.0`` (a column of whole numbers as ``#,##0``),
   shares (``*_share``) as percentages), the columns sheet (each heading and its API column
   name) and the provenance sheet (the field in the reader's language, its value, the API's
@@ -31,6 +32,8 @@ import io
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import numpy as np
+import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
@@ -233,6 +236,29 @@ def _whole(body: Sequence[Sequence[Any]], i: int) -> bool:
     return all(float(r[i]).is_integer() for r in body if isinstance(r[i], float))
 
 
+#: How a date cell of a yearly product is shown: its year (a training need "of 2026" stamped
+#: 31 December read "31.12.2026" in Excel, as if it were a day's count).
+YEAR_FORMAT = "yyyy"
+
+
+def yearly(sel: cubes.Selection) -> bool:
+    """Whether every ``time`` of ``sel`` is 31 December (a product by year: training needs,
+    population, labour supply, jobs)."""
+    if "time" not in sel.ds.coords or sel.ds["time"].size == 0:
+        return False
+    times = pd.DatetimeIndex(np.atleast_1d(sel.ds["time"].values))
+    return bool(((times.month == 12) & (times.day == 31)).all())
+
+
+def _year(ws: WriteOnlyWorksheet, value: Any) -> Any:
+    """A date cell shown as its year (:data:`YEAR_FORMAT`); still a date for a formula."""
+    if not isinstance(value, dt.date):
+        return value
+    cell = WriteOnlyCell(ws, value=value)
+    cell.number_format = YEAR_FORMAT
+    return cell
+
+
 def _number(ws: WriteOnlyWorksheet, value: Any, shown: str) -> Any:
     """A float cell shown as ``shown`` (the stored value keeps every digit)."""
     if not isinstance(value, float):
@@ -272,10 +298,13 @@ def xlsx_bytes(
             _header(data, [heading for heading, _ in columns])
             dates = [n == "time" for n in names]
             shown = [number_format(n, _whole(body, i)) for i, n in enumerate(names)]
+            by_year = yearly(sel)
         for row in body:
             data.append(
                 [
-                    _number(data, _cell(data, v, d), s)
+                    _year(data, _cell(data, v, d))
+                    if d and by_year
+                    else _number(data, _cell(data, v, d), s)
                     for v, d, s in zip(row, dates, shown, strict=True)
                 ]
             )

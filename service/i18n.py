@@ -99,6 +99,8 @@ TEXT: dict[str, dict[str, str]] = {
             "Työttömät työnhakijat vuosittain, henkeä: skenaarion mediaani ja 90 %:n "
             "vaihteluväli arvonnoista, perusura ja muutos perusuraan (mediaani)"
         ),
+        "scenario_with_baseline": "; yhtenäinen viiva: perusura ilman tapahtumaa",
+        "scenario_peak": "Suurin muutos perusuraan verrattuna (työttömiä, mediaani)",
         "baseline": "Perusura",
         "change": "Muutos",
         "scenario_file": "skenaarion tulos",
@@ -109,6 +111,8 @@ TEXT: dict[str, dict[str, str]] = {
         "need": "Koulutustarve",
         "need_path_desc": "Uusien tulijoiden tarve vuosittain koulutusasteittain, 80 %:n välein; "
         "negatiivinen tarve on ylitarjontaa.",
+        "need_path_chart_desc": "Uusien tulijoiden tarve vuosittain, kaikki koulutusasteet "
+        "yhteensä, 80 %:n välein; negatiivinen tarve on ylitarjontaa.",
         "level_vocational": "Ammatillinen",
         "level_applied_sciences": "AMK",
         "level_university": "Yliopisto",
@@ -124,7 +128,7 @@ TEXT: dict[str, dict[str, str]] = {
         "xlsx": "Excel-työkirja",
         "all_rows": "kaikki rivit",
         "data_date": "Tietojen ajankohta",
-        "stale": "Tiedot voivat olla vanhentuneita: uudempia odotettiin viimeistään {date}.",
+        "stale": "Tiedot voivat olla vanhentuneita; uudempia odotettiin viimeistään {date}.",
         "stale_many": "Tiedot voivat olla vanhentuneita; uudempia odotettiin viimeistään:",
         "src_registers": "työnvälitystilasto",
         "src_population_change": "väestönmuutokset",
@@ -243,6 +247,8 @@ TEXT: dict[str, dict[str, str]] = {
             "Unemployed jobseekers by year, persons: the scenario's median and 90 % range "
             "over draws, the baseline and the change against the baseline (median)"
         ),
+        "scenario_with_baseline": "; solid line: the baseline without the event",
+        "scenario_peak": "Largest change against the baseline (unemployed, median)",
         "baseline": "Baseline",
         "change": "Change",
         "scenario_file": "scenario result",
@@ -253,6 +259,8 @@ TEXT: dict[str, dict[str, str]] = {
         "need": "Training need",
         "need_path_desc": "New entrants needed per year by level, with 80 % intervals; a "
         "negative need is a surplus.",
+        "need_path_chart_desc": "New entrants needed per year, all levels together, with 80 % "
+        "intervals; a negative need is a surplus.",
         "level_vocational": "Vocational",
         "level_applied_sciences": "UAS",
         "level_university": "University",
@@ -268,7 +276,7 @@ TEXT: dict[str, dict[str, str]] = {
         "xlsx": "Excel workbook",
         "all_rows": "all rows",
         "data_date": "Data as of",
-        "stale": "The data may be out of date: newer data was expected by {date}.",
+        "stale": "The data may be out of date; newer data was expected by {date}.",
         "stale_many": "The data may be out of date; newer data was expected by:",
         "src_registers": "employment service statistics",
         "src_population_change": "population change",
@@ -388,6 +396,8 @@ TEXT: dict[str, dict[str, str]] = {
             "Arbetslösa arbetssökande per år, personer: scenariots median och 90 % intervall "
             "över dragningar, grundbanan och förändringen mot grundbanan (median)"
         ),
+        "scenario_with_baseline": "; heldragen linje: grundbanan utan händelsen",
+        "scenario_peak": "Största förändring jämfört med grundbanan (arbetslösa, median)",
         "baseline": "Grundbana",
         "change": "Förändring",
         "scenario_file": "scenariots resultat",
@@ -398,6 +408,8 @@ TEXT: dict[str, dict[str, str]] = {
         "need": "Utbildningsbehov",
         "need_path_desc": "Behov av nya personer per år och utbildningsnivå, med 80 %:s "
         "intervall; ett negativt behov är ett överutbud.",
+        "need_path_chart_desc": "Behov av nya personer per år, alla utbildningsnivåer "
+        "sammanlagt, med 80 %:s intervall; ett negativt behov är ett överutbud.",
         "level_vocational": "Yrkesutbildning",
         "level_applied_sciences": "YH",
         "level_university": "Universitet",
@@ -414,7 +426,7 @@ TEXT: dict[str, dict[str, str]] = {
         "xlsx": "Excel-arbetsbok",
         "all_rows": "alla rader",
         "data_date": "Uppgifternas tidpunkt",
-        "stale": "Uppgifterna kan vara föråldrade: nyare uppgifter väntades senast {date}.",
+        "stale": "Uppgifterna kan vara föråldrade; nyare uppgifter väntades senast {date}.",
         "stale_many": "Uppgifterna kan vara föråldrade; nyare uppgifter väntades senast:",
         "src_registers": "arbetsförmedlingsstatistik",
         "src_population_change": "befolkningsförändringar",

@@ -99,6 +99,10 @@ ERRORS = {
     ),
 }  # fmt: skip
 
+#: Values that are months (``"2031-01"``): a sentence writes them as the pages write a month,
+#: ``1/2031`` (:func:`service.formats.period`), not in the form's ISO notation.
+MONTHS = frozenset({"start", "last", "first", "earliest", "latest"})
+
 #: Values shown in the page's own words (:func:`service.i18n.texts`), not as codes: a
 #: forecast variable ``unemployed`` reads "Työttömät työnhakijat" on a Finnish page.
 LABELLED = frozenset({"variable", "choices"})
@@ -167,6 +171,12 @@ TITLES = {
 }
 #: The error page's link home: (fi, sv, en).
 BACK = ("Takaisin yleiskuvaan", "Tillbaka till översikten", "Back to the overview")
+#: The error page's link to the refused page with its default choices: (fi, sv, en).
+AGAIN = (
+    "Avaa sivu oletusvalinnoin",
+    "Öppna sidan med standardvalen",
+    "Open the page with its default choices",
+)
 _LANGS = ("fi", "sv", "en")
 #: Field names on the form in each language (the last part of a field path: ``events[0].jobs``
 #: -> ``jobs``); a field not here keeps its API name.
@@ -191,6 +201,29 @@ FIELDS = {
 }  # fmt: skip
 
 
+#: The words a page's choices show (:func:`service.i18n.texts` keys), by field and value: a
+#: refused choice lists the allowed values as the reader saw them in the form's menu, each
+#: with its value in the address ("Työttömyysaste, % (rate)"), not as bare code words.
+CHOICE_WORDS = {
+    "show": {"rate": "rate", "change": "change_pp"},
+    "severity": {"": "all", "info": "info", "warning": "warning", "critical": "critical"},
+    "state": {"": "all", "pending": "pending", "firing": "firing", "resolved": "resolved"},
+    "kind": {k: k for k in ("closure", "dismissal", "temporary_layoff", "recruitment")},
+}
+
+
+def choice_label(field: str, value: object, lang: str) -> str:
+    """An allowed value of ``field`` as a refusal lists it: the page's word for it with the
+    value in brackets (by its word alone when that is the value, or the value is empty:
+    "all"); a value without a word quoted, as it is typed."""
+    base = re.split(r"[.\]]", field)[-1] or field
+    key = CHOICE_WORDS.get(base, {}).get(str(value))
+    if key is None:
+        return f"'{value}'"
+    word = texts(lang).get(key, str(value))
+    return word if str(value) in ("", word.lower()) else f"{word} ({value})"
+
+
 def _index(lang: str) -> int:
     return _LANGS.index(lang) if lang in _LANGS else 0
 
@@ -204,13 +237,16 @@ def field_label(field: str, lang: str) -> str:
 
 def _shown(name: str, value: object, lang: str) -> str:
     """A value as its sentence shows it: a list joined (see :data:`ERRORS`), a number in
-    the page's format, a :data:`LABELLED` value in the page's words."""
+    the page's format, a :data:`LABELLED` value in the page's words, a :data:`MONTHS` month
+    as ``1/2031``."""
     if isinstance(value, list | tuple | frozenset | set):
         items = [_shown(name, v, lang) for v in value]
         # "Työttömyysaste, %" among the items: a semicolon keeps the list readable
         return ("; " if any("," in item for item in items) else ", ").join(items)
     if name in LABELLED:
         return texts(lang).get(str(value), str(value))
+    if name in MONTHS and isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}", value):
+        return formats.period(value, lang)
     if isinstance(value, int | float) and not isinstance(value, bool):
         return formats.number(value, lang, 0 if float(value).is_integer() else 2)
     return str(value)
@@ -260,8 +296,8 @@ def request_error_message(err: Mapping[str, Any], lang: str) -> str | None:
     shown["limit"] = next((values[b] for b in _LIMITS if b in values), "")
     if field_label(field, "en") == "Year":  # a year's bound reads 1900, not 1 900
         shown["limit"] = str(shown["limit"])
-    if "allowed" in values:  # each quoted, as the value is: the empty value ('') shows too
-        shown["allowed"] = [f"'{v}'" for v in values["allowed"]]
+    if "allowed" in values:  # as the form's menu names them (a value without a word quoted)
+        shown["allowed"] = [choice_label(field, v, lang) for v in values["allowed"]]
     return _sentence(REQUEST_ERRORS, key, lang, field, shown)
 
 
@@ -274,3 +310,8 @@ def title(status: int, lang: str, fallback: str) -> str:
 def back_link(lang: str) -> str:
     """The error page's link text home in ``lang``."""
     return BACK[_index(lang)]
+
+
+def page_again(lang: str) -> str:
+    """The error page's link text to the refused page with its defaults in ``lang``."""
+    return AGAIN[_index(lang)]

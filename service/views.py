@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from forecasting.contract import STATISTICS
+from forecasting.contract import STATISTICS, STATUS_MEANING
 from service.charts import Fan, FanPoint
 
 STATS = STATISTICS
@@ -112,8 +112,16 @@ def _quantile_fan(da: xr.DataArray) -> Fan:
     return Fan(points, inner=pct[0], outer=pct[1], centre="median")
 
 
+def _status(code: Any) -> str:
+    """A status flag's meaning (``confidential``, ``missing``, ...; "" for none)."""
+    value = float(code)
+    return STATUS_MEANING.get(int(value), "") if math.isfinite(value) else ""
+
+
 def latest(ds: xr.Dataset, areas: list[str]) -> list[dict[str, Any]]:
-    """Latest month's unemployed, vacancies and unemployment rate (%) per area."""
+    """Latest month's unemployed, vacancies and unemployment rate (%) per area, with the
+    status flag of each count (``status``: ``confidential`` for a cell the publisher
+    suppresses) where the cube carries one."""
     out = []
     present = [a for a in areas if a in ds.indexes["area"]]
     for area in present:
@@ -134,6 +142,11 @@ def latest(ds: xr.Dataset, areas: list[str]) -> list[dict[str, Any]]:
                 "rate": 100 * unemployed / force
                 if force and math.isfinite(force)
                 else float("nan"),
+                "status": {
+                    v: _status(row[f"{v}_status"].values)
+                    for v in ("unemployed", "vacancies")
+                    if f"{v}_status" in row
+                },
             }
         )
     return out

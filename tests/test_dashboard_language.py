@@ -67,17 +67,17 @@ NOT_MUNICIPALITY = UnknownAreaError(
         (
             TOO_LATE,
             "fi",
-            "Alkukuukausi 2031-01 on liian myöhään: perusura jatkuu viimeisestä havaitusta "
-            "kuukaudesta 2026-06 enintään 36 kuukautta eteenpäin; myöhäisin mahdollinen "
-            "alkukuukausi on 2029-06.",
+            "Alkukuukausi 1/2031 on liian myöhään: perusura jatkuu viimeisestä havaitusta "
+            "kuukaudesta 6/2026 enintään 36 kuukautta eteenpäin; myöhäisin mahdollinen "
+            "alkukuukausi on 6/2029.",
         ),
         (
             TOO_LATE,
             "sv",
-            "Första månad 2031-01 är för sen: grundbanan fortsätter från den senast observerade "
-            "månaden 2026-06 högst 36 månader framåt; den senaste möjliga startmånaden är 2029-06.",
+            "Första månad 1/2031 är för sen: grundbanan fortsätter från den senast observerade "
+            "månaden 6/2026 högst 36 månader framåt; den senaste möjliga startmånaden är 6/2029.",
         ),
-        (TOO_EARLY, "fi", "aikaisin mahdollinen alkukuukausi on 2008-02."),
+        (TOO_EARLY, "fi", "aikaisin mahdollinen alkukuukausi on 2/2008."),
         (
             TOO_MANY_JOBS,
             "fi",
@@ -141,8 +141,8 @@ SCENARIO_FORM = {"run": 1, "municipality": "507", "industry": "C", "jobs": 300}
 @pytest.mark.parametrize(
     ("lang", "words"),
     [
-        ("fi", "Alkukuukausi 1990-01 on liian aikaisin: perusura tarvitsee 36 havaittua"),
-        ("sv", "Första månad 1990-01 är för tidig: grundbanan behöver 36 observerade"),
+        ("fi", "Alkukuukausi 1/1990 on liian aikaisin: perusura tarvitsee 36 havaittua"),
+        ("sv", "Första månad 1/1990 är för tidig: grundbanan behöver 36 observerade"),
     ],
 )
 def test_a_start_outside_the_data_is_refused_on_the_form_in_its_language(web, lang, words):

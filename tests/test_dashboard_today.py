@@ -4,6 +4,9 @@
 * the population and labour pages linked their comparison downloads with the region and the
   country, which an employment area's release does not hold: both links answered 404, and a
   one-row table was headed "comparison with the region and the country";
+* the jobs page of such a release still headed its one-row total "comparison with the
+  region and the country", and the labour page gave its observed base year the "interval"
+  ``40 295–40 295``;
 * an interval with a negative bound read ``−86–802`` (a minus sign and a range dash side by
   side: "Tekniikan alat" on the training page); it is now ``−86 – 802``, and a value that
   rounds to zero is ``0``, not ``−0``; an observed year's population had the "interval"
@@ -63,7 +66,7 @@ def area_client(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
     own = [*MUNICIPALITIES, AREA]
     datasets = full_datasets()
-    for name in ("population_projection", "labour_supply"):
+    for name in ("population_projection", "labour_supply", "jobs_by_industry"):
         ds = datasets[name]
         datasets[name] = ds.sel(area=[a for a in own if a in ds.indexes["area"]])
     # the base year is observed (31.12.2025): a real release's interval there has no width
@@ -74,6 +77,16 @@ def area_client(tmp_path_factory: pytest.TempPathFactory) -> Any:
             statistic="mean", time=pop["time"][0]
         )
     datasets["population_projection"] = pop.assign(population_total=total)
+    # and so is its labour supply
+    supply = datasets["labour_supply"]
+    first = {"time": supply["time"][0]}
+    observed = {}
+    for name in ("working_age_15_64", "labour_force", "employed"):
+        da = supply[name].copy()
+        for bound in ("lo80", "hi80"):
+            da.loc[{**first, "statistic": bound}] = da.sel(first).sel(statistic="mean")
+        observed[name] = da
+    datasets["labour_supply"] = supply.assign(observed)
     root = tmp_path_factory.mktemp("area_release") / "releases"
     publish(root, datasets)
     url = f"sqlite:///{tmp_path_factory.mktemp('area_alerts') / 'alerts.sqlite'}"
@@ -82,7 +95,7 @@ def area_client(tmp_path_factory: pytest.TempPathFactory) -> Any:
         yield client
 
 
-@pytest.mark.parametrize("page", ["/population", "/labour", "/population?area=213"])
+@pytest.mark.parametrize("page", ["/population", "/labour", "/population?area=213", "/jobs"])
 def test_every_download_of_an_area_releases_product_page_answers(area_client, page):
     body = area_client.get(page, params={"lang": "fi"}).text
     links = _links(body)
@@ -138,6 +151,23 @@ def test_interval_examples(lo, hi, lang, expected):
     from service import formats
 
     assert formats.interval(lo, hi, lang) == expected
+
+
+def test_an_observed_years_labour_supply_shows_no_interval(area_client):
+    """The labour page's base year (31.12.2025, observed) read "40 295–40 295"."""
+    body = area_client.get("/labour", params={"lang": "fi"}).text
+    table = re.search(r'<table id="labour-table">.*?</table>', body, re.S)
+    assert table is not None
+    rows = re.findall(r"<tr><th scope=\"row\">(\d{4})</th>(.*?)</tr>", table.group(0), re.S)
+    assert rows
+    first, *later = rows
+    assert '<span class="code">' not in first[1], first  # the observed year: no interval
+    assert all('<span class="code">' in cells for _, cells in later)  # projected years: one
+
+
+def test_a_jobs_total_of_the_area_alone_is_not_called_a_comparison(area_client):
+    body = _text(area_client.get("/jobs", params={"lang": "fi"}).text)
+    assert "Työpaikat yhteensä" in body
 
 
 def test_an_observed_years_population_shows_no_interval(area_client):

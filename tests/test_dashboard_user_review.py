@@ -15,6 +15,7 @@ All fast: no release build, no browser.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from types import SimpleNamespace
 from typing import Any
 
@@ -205,10 +206,12 @@ def test_the_chart_caption_names_the_missing_months_not_a_single_month():
 
 @pytest.mark.parametrize(
     ("rule", "page"),
-    [("working_age_decline", "/population"), ("occupation_shortage", "/occupations")],
+    [("working_age_decline", "/labour"), ("occupation_shortage", "/occupations")],
 )
 def test_a_population_or_occupation_alert_opens_the_page_that_charts_it(rule, page):
-    """ "Open the chart" of a working-age decline led to the unemployment forecast."""
+    """ "Open the chart" of a working-age decline led to the unemployment forecast, then to
+    the population pyramid of one year (no decline to read there); the labour page gives the
+    working-age population every five years."""
     url = alert_page.chart_url("213", rule, "sv", ["unemployed"])
     assert url == f"{page}?lang=sv&area=213#chart"
     assert alert_page.chart_url("213", "seasonal_rise", "fi", ["unemployed"]).startswith(
@@ -216,7 +219,7 @@ def test_a_population_or_occupation_alert_opens_the_page_that_charts_it(rule, pa
     )
 
 
-@pytest.mark.parametrize("name", ["population", "occupations"])
+@pytest.mark.parametrize("name", ["population", "occupations", "labour"])
 def test_the_pages_alerts_link_to_have_the_chart_anchor(name):
     from pathlib import Path
 
@@ -267,6 +270,35 @@ def test_many_stale_sources_make_one_notice_not_a_screen_of_boxes():
     assert one.count('class="notice stale"') == 1
     assert "uudempia odotettiin viimeistään 31.8.2026" in one
     assert 'class="notice stale"' not in _base_page(dates[2:], "sv")
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            "fi",
+            "Työnvälitystilasto 6/2026: tiedot voivat olla vanhentuneita; uudempia odotettiin "
+            "viimeistään 31.8.2026.",
+        ),
+        (
+            "en",
+            "Employment service statistics 6/2026: the data may be out of date; newer data was "
+            "expected by 31.8.2026.",
+        ),
+    ],
+)
+def test_one_stale_source_is_one_sentence(lang, expected):
+    """The start page in December 2026 read "työnvälitystilasto 6/2026: Tiedot voivat olla
+    vanhentuneita: uudempia ...": a sentence starting in lower case, a capital after the
+    colon and two colons."""
+    from service.i18n import texts as ui
+
+    source = ui(lang)["src_registers"]
+    dated = {**_dated("registers", "6/2026", True, "31.8.2026"), "source": source}
+    html = _base_page([dated], lang)
+    notice = re.search(r'<p class="notice stale"[^>]*>(.*?)</p>', html, re.S)
+    assert notice is not None
+    assert notice.group(1).strip() == expected
 
 
 @given(

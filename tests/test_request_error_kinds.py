@@ -194,35 +194,41 @@ def test_every_request_sentence_is_written_in_each_language():
 #: number's bounds; a length; a whole number; true or false).
 PAGE_CASES = [
     (
+        # the allowed values as the form's menu names them, each with its value in the address
         "/map",
         {"show": "nonsense"},
         (
-            "Muuttuja: 'nonsense' ei ole sallittu arvo; sallitut arvot: 'rate', 'change'.",
-            "Variabel: 'nonsense' är inte ett tillåtet värde; tillåtna värden: 'rate', 'change'.",
-            "Variable: 'nonsense' is not one of the allowed values: 'rate', 'change'.",
+            "Muuttuja: 'nonsense' ei ole sallittu arvo; sallitut arvot: Työttömyysaste, % "
+            "(rate); Muutos, %-yks. (change).",
+            "Variabel: 'nonsense' är inte ett tillåtet värde; tillåtna värden: "
+            "Arbetslöshetsgrad, % (rate); Förändring, %-enh. (change).",
+            "Variable: 'nonsense' is not one of the allowed values: Unemployment rate, % "
+            "(rate); Change, pp (change).",
         ),
     ),
     (
         "/alerts",
         {"severity": "loud"},
         (
-            "Vakavuus: 'loud' ei ole sallittu arvo; sallitut arvot: '', 'info', 'warning', "
-            "'critical'.",
-            "Allvarlighetsgrad: 'loud' är inte ett tillåtet värde; tillåtna värden: '', 'info', "
-            "'warning', 'critical'.",
-            "Severity: 'loud' is not one of the allowed values: '', 'info', 'warning', 'critical'.",
+            "Vakavuus: 'loud' ei ole sallittu arvo; sallitut arvot: Kaikki, tiedote (info), "
+            "varoitus (warning), kriittinen (critical).",
+            "Allvarlighetsgrad: 'loud' är inte ett tillåtet värde; tillåtna värden: Alla, "
+            "meddelande (info), varning (warning), kritisk (critical).",
+            "Severity: 'loud' is not one of the allowed values: All, info, warning, critical.",
         ),
     ),
     (
         "/scenarios",
         {"kind": "fire"},
         (
-            "Tapahtuma: 'fire' ei ole sallittu arvo; sallitut arvot: 'closure', 'dismissal', "
-            "'temporary_layoff', 'recruitment'.",
-            "Händelse: 'fire' är inte ett tillåtet värde; tillåtna värden: 'closure', "
-            "'dismissal', 'temporary_layoff', 'recruitment'.",
-            "Event: 'fire' is not one of the allowed values: 'closure', 'dismissal', "
-            "'temporary_layoff', 'recruitment'.",
+            "Tapahtuma: 'fire' ei ole sallittu arvo; sallitut arvot: Toimipaikan sulkeminen "
+            "(closure), Irtisanomiset (dismissal), Lomautukset (temporary_layoff), Rekrytointi "
+            "(recruitment).",
+            "Händelse: 'fire' är inte ett tillåtet värde; tillåtna värden: Nedläggning av "
+            "verksamhetsställe (closure), Uppsägningar (dismissal), Permitteringar "
+            "(temporary_layoff), Rekrytering (recruitment).",
+            "Event: 'fire' is not one of the allowed values: Closure, Dismissals (dismissal), "
+            "Temporary layoffs (temporary_layoff), Recruitment.",
         ),
     ),
     (
@@ -348,3 +354,27 @@ def test_a_page_over_the_operators_size_is_out_of_range_too(web):
         "out_of_range",
         {"location": "query", "name": "limit", "value": "1001", "maximum": 1000},
     )
+
+
+@pytest.mark.parametrize(
+    ("page", "params", "link"),
+    [
+        ("/map", {"show": "nonsense"}, "Avaa sivu oletusvalinnoin"),
+        ("/forecasts", {"variable": "foo"}, "Avaa sivu oletusvalinnoin"),
+        ("/training", {"year": "abc", "lang": "en"}, "Open the page with its default choices"),
+    ],
+)
+def test_a_refused_page_links_itself_with_its_defaults(web, page, params, link):
+    """The refusal said what was wrong and offered only the overview: the reader who asked
+    for the map gets a link to the map as it opens by default, in the page's language."""
+    r = web.get(page, params=params, headers={"accept": "text/html"})
+    assert r.status_code in (404, 422)
+    lang = params.get("lang", "fi")
+    assert f'<a href="{page}?lang={lang}">{link}</a>' in r.text
+    assert web.get(page, params={"lang": lang}).status_code == 200  # and it opens
+
+
+def test_an_unknown_address_links_only_the_overview(web):
+    r = web.get("/nonsense", headers={"accept": "text/html"})
+    assert r.status_code == 404
+    assert "oletusvalinnoin" not in r.text and 'href="/?lang=fi"' in r.text

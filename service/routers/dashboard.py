@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
+import numpy as np
 import pandas as pd
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -649,6 +650,26 @@ def _scenario_table(result: Any, areas: list[str], lang: str) -> list[dict[str, 
     return rows
 
 
+def scenario_peaks(result: Any, areas: list[str], lang: str) -> list[dict[str, Any]]:
+    """Each area's largest median change in the unemployed against the baseline and its
+    month: a closure's effect is largest in its first months and has mostly faded by the
+    table's first year end (300 jobs in Mäntyharju from 1/2027: about +200 in 2/2027, +92 in
+    12/2027), so the table alone understates the planner's "what if"."""
+    if "unemployed_vs_baseline" not in result:
+        return []
+    times = pd.DatetimeIndex(result["time"].values)
+    peaks = []
+    for area in areas:
+        if area not in result.indexes["area"]:
+            continue
+        path = result["unemployed_vs_baseline"].sel(area=area, quantile=0.5).values
+        if not np.isfinite(path).any():
+            continue
+        k = int(np.nanargmax(np.abs(path)))
+        peaks.append({"area": area_name(area, lang), "change": float(path[k]), "time": times[k]})
+    return peaks
+
+
 #: A scenario run's training-need change: by field and level, and by big qualification.
 TRAINING_FIELD_VARIABLES = (
     "training_demand_change",
@@ -749,7 +770,9 @@ async def _run_for_page(
         release_id = await run_in_threadpool(context.releases.current_id)
         last = await run_in_threadpool(last_forecast_month, context.releases, release_id)
         if last is not None and form["start"] > last:
-            return None, t["scenario_start_late"].format(start=form["start"], last=last)
+            return None, t["scenario_start_late"].format(
+                start=formats.period(form["start"], lang), last=formats.period(last, lang)
+            )
         return await context.scenarios.submit(spec, release_id, client), ""
     except BusyError as exc:
         raise BusyError(t["scenario_busy"].format(n=exc.retry_after_s), exc.retry_after_s) from None
@@ -786,17 +809,34 @@ def _charts_for_page(run: ScenarioRun, form: dict[str, Any], lang: str) -> list[
         if band.points:
             label = t["vs_baseline"] if variable.endswith("_vs_baseline") else t["unemployed"]
             text = f"{label}, {name}: {t['scenario_result'].lower()} ({draws})"
+            names = legend(t, band)
+            # The unemployed with the event beside the unemployed without it: the "what if"
+            # is the gap between the two lines (the baseline drawn as the solid line).
+            baseline = baseline_line(run.result, area) if variable == "unemployed" else []
+            if baseline:
+                names["history"] = t["baseline"]
+                text += t["scenario_with_baseline"]
             chart = fan_chart(
-                [],
+                baseline,
                 band.points,
                 title=text,
                 description=text,
                 chart_id=chart_id,
-                legend=legend(t, band),
+                legend=names,
                 lang=lang,
             )
             charts.append((chart, text))
     return charts
+
+
+def baseline_line(result: Any, area: str) -> list[tuple[dt.date, float]]:
+    """The run's baseline (``unemployed_baseline_target``: the unemployed without the event)
+    of ``area`` by month; [] when the run has none for it."""
+    if "unemployed_baseline_target" not in result or area not in result.indexes["area"]:
+        return []
+    path = result["unemployed_baseline_target"].sel(area=area)
+    times = pd.DatetimeIndex(result["time"].values)
+    return [(ts.date(), float(v)) for ts, v in zip(times, path.values, strict=True)]
 
 
 def _result_for_page(run: ScenarioRun, form: dict[str, Any], lang: str) -> dict[str, Any]:
@@ -806,6 +846,7 @@ def _result_for_page(run: ScenarioRun, form: dict[str, Any], lang: str) -> dict[
     variables = [v for v in SCENARIO_TABLE_VARIABLES if v in run.result]
     result = {
         "rows": _scenario_table(run.result, areas, lang),
+        "peaks": scenario_peaks(run.result, areas, lang),
         "files": downloads(f"/v1/scenarios/runs/{run.id}", lang, area=areas, variable=variables),
         "id": run.id,
         "training": _training_change(run.result, lang),
@@ -885,8 +926,10 @@ def training(
     path = views.training_path(cube, area) if cube is not None else []
     path_chart = None
     if path:
+        # Each year's need sits on its year's tick (the axis labels 1 January): at 31
+        # December the first year's point stood beside the next year's label.
         band = Fan(
-            [FanPoint(dt.date(r["year"], 12, 31), *r["total"], *r["total"][1:]) for r in path],
+            [FanPoint(dt.date(r["year"], 1, 1), *r["total"], *r["total"][1:]) for r in path],
             inner=80,
             outer=80,
         )
@@ -923,6 +966,7 @@ def training(
         path_downloads=downloads("/v1/training-needs", lang, area=area) if path else [],
         suppressed=suppressed,
         cumulative=cumulative,
+        cumulative_started=started_note(cumulative, path, context.clock(), lang),
         area_label=name,
         cumulative_downloads=(
             downloads("/v1/training-needs/cumulative", lang, area=area, until=year)
@@ -930,4 +974,36 @@ def training(
             else []
         ),
         tagline_area=tagline_area(area),
+    )
+
+
+def started_note(
+    cumulative: dict[str, Any] | None, path: list[dict[str, Any]], today: dt.date, lang: str
+) -> str:
+    """What the training page says when the summed period starts with a year already under
+    way at ``today`` (in December, "2026–2030" is mostly a year that has gone): how much of
+    the sum falls in the years begun and how much in the years ahead (the yearly means of
+    ``path`` added up, as the yearly table shows them); "" when the period lies ahead or
+    ends this year, or a year's need is missing."""
+    if not cumulative or not path:
+        return ""
+    first, until = int(cumulative["first_year"]), int(cumulative["until"])
+    if not first <= today.year < until:
+        return ""
+    means = {int(r["year"]): r["total"][0] for r in path}
+    done = sum(means.get(y, math.nan) for y in range(first, today.year + 1))
+    rest = sum(means.get(y, math.nan) for y in range(today.year + 1, until + 1))
+    if not (math.isfinite(done) and math.isfinite(rest)):
+        return ""
+
+    def years(a: int, b: int) -> str:
+        return str(a) if a == b else f"{a}–{b}"
+
+    return texts(lang)["cumulative_started"].format(
+        first=first,
+        today=formats.day(today, lang),
+        done=formats.number(done, lang),
+        rest=formats.number(rest, lang),
+        past=years(first, today.year),
+        ahead=years(today.year + 1, until),
     )
