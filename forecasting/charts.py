@@ -128,12 +128,15 @@ def fan_chart(
     width: int = 760,
     height: int = 320,
     lang: str = "fi",
+    today: tuple[dt.date, str] | None = None,
 ) -> Markup:
     """A line of observed values, the forecast mean, and shaded 80 % / 95 % bands.
 
     ``legend`` names the series: keys ``history``, ``forecast``, ``inner``, ``outer`` (bands).
     The outer band is the envelope of both (:func:`envelope`); lines break at missing months
-    (:func:`segments`). Tick labels in ``lang``'s number format.
+    (:func:`segments`). Tick labels in ``lang``'s number format. ``today`` ``(date, label)``
+    marks that day with a labelled vertical line when it lies on the time axis: months
+    between the last observation and today are forecasts of the past, not of the future.
     """
     forecast = envelope(forecast)
     left, right, top, bottom = 64, 16, 16, 56
@@ -189,6 +192,16 @@ def fan_chart(
                 f'<polygon data-band="{band}" points="{upper} {lower}" fill="{BAND}" '
                 f'fill-opacity="{opacity}"/>'
             )
+    if today is not None and t0 <= today[0].toordinal() <= t1:
+        at = x(today[0])
+        anchor = "end" if at > (left + width - right) / 2 else "start"
+        shift = -4 if anchor == "end" else 4
+        parts.append(
+            f'<g data-marker="today"><line x1="{at:.1f}" x2="{at:.1f}" y1="{top}" '
+            f'y2="{height - bottom}" stroke="{INK}" stroke-width="1"/>'
+            f'<text x="{at + shift:.1f}" y="{top + 12}" text-anchor="{anchor}" font-size="12" '
+            f'fill="{INK}">{escape(today[1])}</text></g>'
+        )
     parts.append(_line(list(history), x, y, HISTORY, "", "history"))
     parts.append(
         _line(

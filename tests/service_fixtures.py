@@ -5,7 +5,8 @@ Helpers and data live in :mod:`tests.service_data` (import those directly).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import datetime as dt
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -78,3 +79,28 @@ def web(service_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     app = create_app(make_settings(service_store, url), scenario_runner=stub_scenario_runner)
     with TestClient(app) as client:
         yield client
+
+
+@pytest.fixture
+def app_at(service_store: Path, tmp_path: Path) -> Iterator[Callable[[Any], Any]]:
+    """``day -> a TestClient`` of an app on the shared release whose clock says ``day`` (a
+    ``datetime.date``, or a clock itself: a callable returning one)."""
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+
+    clients: list[Any] = []
+
+    def make(day: dt.date | Callable[[], dt.date]) -> Any:
+        work = tmp_path / str(len(clients))
+        work.mkdir()
+        settings = make_settings(service_store, f"sqlite:///{work / 'a.sqlite'}")
+        clock = day if callable(day) else (lambda: day)
+        app = create_app(settings, scenario_runner=stub_scenario_runner, clock=clock)
+        client = TestClient(app).__enter__()
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)

@@ -7,8 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +14,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from service.scenarios import form_start
-from tests.service_data import make_settings, stub_scenario_runner
 from tests.test_service_scenario_warm import WarmRunner
 
 pytest_plugins = ["tests.service_fixtures"]
@@ -52,33 +49,6 @@ def test_the_default_start_is_never_outside_the_forecasts(today):
     following = (today.replace(day=28) + dt.timedelta(days=4)).strftime("%Y-%m")
     if MONTHS[0] <= following <= MONTHS[1]:
         assert start == following
-
-
-def _app_at(store: Path, tmp: Path, day: dt.date | Callable[[], dt.date]) -> Any:
-    from service.app import create_app
-
-    settings = make_settings(store, f"sqlite:///{tmp / 'a.sqlite'}")
-    clock = day if callable(day) else lambda: day
-    return create_app(settings, scenario_runner=stub_scenario_runner, clock=clock)
-
-
-@pytest.fixture
-def app_at(service_store: Path, tmp_path: Path) -> Iterator[Callable[[dt.date], Any]]:
-    """``day -> a TestClient`` of an app whose clock says ``day`` (or a clock itself)."""
-    from fastapi.testclient import TestClient
-
-    clients: list[Any] = []
-
-    def make(day: dt.date | Callable[[], dt.date]) -> Any:
-        work = tmp_path / str(len(clients))
-        work.mkdir()
-        client = TestClient(_app_at(service_store, work, day)).__enter__()
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        client.__exit__(None, None, None)
 
 
 def _start_of_form(page: str) -> str:

@@ -361,6 +361,8 @@ def forecasts(
         inner=band.inner,
         outer=band.outer,
     )
+    # today on the axis: the months after the latest data up to today are forecast too
+    day = context.clock()
     chart = fan_chart(
         past,
         points,
@@ -368,6 +370,7 @@ def forecasts(
         description=caption,
         legend=legend(t, band),
         lang=lang,
+        today=(day, t["today_marker"].format(day=formats.day(day, lang))),
     )
     # a variable the registers do not publish (the rate) links the series it is made of
     observed = list(views.DERIVED.get(variable, (variable,)))
