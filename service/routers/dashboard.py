@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-import numpy as np
 import pandas as pd
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -653,26 +652,6 @@ def _scenario_table(result: Any, areas: list[str], lang: str) -> list[dict[str, 
     return rows
 
 
-def scenario_peaks(result: Any, areas: list[str], lang: str) -> list[dict[str, Any]]:
-    """Each area's largest median change in the unemployed against the baseline and its
-    month: a closure's effect is largest in its first months and has mostly faded by the
-    table's first year end (300 jobs in Mäntyharju from 1/2027: about +200 in 2/2027, +92 in
-    12/2027), so the table alone understates the planner's "what if"."""
-    if "unemployed_vs_baseline" not in result:
-        return []
-    times = pd.DatetimeIndex(result["time"].values)
-    peaks = []
-    for area in areas:
-        if area not in result.indexes["area"]:
-            continue
-        path = result["unemployed_vs_baseline"].sel(area=area, quantile=0.5).values
-        if not np.isfinite(path).any():
-            continue
-        k = int(np.nanargmax(np.abs(path)))
-        peaks.append({"area": area_name(area, lang), "change": float(path[k]), "time": times[k]})
-    return peaks
-
-
 #: A scenario run's training-need change: by field and level, and by big qualification.
 TRAINING_FIELD_VARIABLES = (
     "training_demand_change",
@@ -815,7 +794,7 @@ def _charts_for_page(run: ScenarioRun, form: dict[str, Any], lang: str) -> list[
             names = legend(t, band)
             # The unemployed with the event beside the unemployed without it: the "what if"
             # is the gap between the two lines (the baseline drawn as the solid line).
-            baseline = baseline_line(run.result, area) if variable == "unemployed" else []
+            baseline = views.baseline_line(run.result, area) if variable == "unemployed" else []
             if baseline:
                 names["history"] = t["baseline"]
                 text += t["scenario_with_baseline"]
@@ -832,16 +811,6 @@ def _charts_for_page(run: ScenarioRun, form: dict[str, Any], lang: str) -> list[
     return charts
 
 
-def baseline_line(result: Any, area: str) -> list[tuple[dt.date, float]]:
-    """The run's baseline (``unemployed_baseline_target``: the unemployed without the event)
-    of ``area`` by month; [] when the run has none for it."""
-    if "unemployed_baseline_target" not in result or area not in result.indexes["area"]:
-        return []
-    path = result["unemployed_baseline_target"].sel(area=area)
-    times = pd.DatetimeIndex(result["time"].values)
-    return [(ts.date(), float(v)) for ts, v in zip(times, path.values, strict=True)]
-
-
 def _result_for_page(run: ScenarioRun, form: dict[str, Any], lang: str) -> dict[str, Any]:
     """The result table, the training-need change and their downloads of a page's run."""
     area = form["municipality"]
@@ -849,7 +818,10 @@ def _result_for_page(run: ScenarioRun, form: dict[str, Any], lang: str) -> dict[
     variables = [v for v in SCENARIO_TABLE_VARIABLES if v in run.result]
     result = {
         "rows": _scenario_table(run.result, areas, lang),
-        "peaks": scenario_peaks(run.result, areas, lang),
+        "peaks": [
+            {**peak, "area": area_name(peak["area"], lang)}
+            for peak in views.scenario_peaks(run.result, areas)
+        ],
         "files": downloads(f"/v1/scenarios/runs/{run.id}", lang, area=areas, variable=variables),
         "id": run.id,
         "training": _training_change(run.result, lang),
