@@ -113,6 +113,30 @@ UNIT_LABELS = {
     "persons": ("henkeä", "personer", "persons"),
     "percent": ("prosenttia", "procent", "percent"),
     "vacancies": ("avoimia työpaikkoja", "lediga arbetsplatser", "vacancies"),
+    "persons (ratios: per person)": (
+        "henkeä (suhdeluvut: henkeä kohden)",
+        "personer (kvoter: per person)",
+        "persons (ratios: per person)",
+    ),
+    "jobs by workplace (persons), 31 December": (
+        "työpaikkoja työpaikan sijainnin mukaan (henkeä), 31.12.",
+        "arbetsplatser efter arbetsställe (personer), 31.12",
+        "jobs by workplace (persons), 31 December",
+    ),
+    "persons per year (new entrants needed); negative need = surplus": (
+        "henkeä vuodessa (uusien tulijoiden tarve); negatiivinen tarve on ylitarjontaa",
+        "personer per år (behov av nya personer); ett negativt behov är ett överskott",
+        "persons per year (new entrants needed); negative need = surplus",
+    ),
+    "persons in total over the period first_year-until (new entrants needed); "
+    "negative need = surplus": (
+        "henkeä yhteensä koko jaksolla (ensimmäinen vuosi – viimeinen vuosi; uusien "
+        "tulijoiden tarve); negatiivinen tarve on ylitarjontaa",
+        "personer sammanlagt under hela perioden (första år – sista år; behov av nya "
+        "personer); ett negativt behov är ett överskott",
+        "persons in total over the whole period (first year to last year; new entrants "
+        "needed); negative need = surplus",
+    ),
 }
 
 
