@@ -187,6 +187,9 @@ def labour(
             for r in pv.labour_compare(ds, compared_in(ds, area), rows[0]["year"], rows[-1]["year"])
         ]
     chart = None
+    caption = labour_caption(t, name, variables, [r["year"] for r in rows])
+    # the chart draws the labour force alone
+    chart_caption = labour_caption(t, name, ["labour_force"], [r["year"] for r in rows])
     if rows and "labour_force" in variables:
         bars = [
             (
@@ -200,7 +203,7 @@ def labour(
         chart = bar_chart(
             bars,
             title=f"{t['labour_force']}: {name}",
-            description=t["labour_desc"].format(area=name),
+            description=chart_caption,
             chart_id="labour",
             lang=lang,
         )
@@ -215,9 +218,28 @@ def labour(
         variables=variables,
         compare=compare,
         chart=chart,
-        caption=t["labour_desc"].format(area=name),
+        caption=caption,
+        chart_caption=chart_caption,
         downloads=downloads("/v1/labour-supply", lang, area=compared_in(ds, area)),
         message="" if ds is not None else _missing(t, "labour_supply"),
+    )
+
+
+def labour_caption(t: dict[str, str], area: str, variables: list[str], years: list[int]) -> str:
+    """What a labour chart or table shows: its variables, area and years ("Työikäiset
+    15–64-v., työvoima ja työlliset: Mikkelin seutu, vuodet 2025, 2030, ... ja 2045"),
+    not a promise of retirements by year where the table gives three variables every five
+    years."""
+
+    def listed(words: list[str]) -> str:
+        return words[0] if len(words) < 2 else f"{', '.join(words[:-1])} {t['and']} {words[-1]}"
+
+    names = [t.get(v, v) for v in variables]
+    names = names[:1] + [n[:1].lower() + n[1:] for n in names[1:]]
+    return t["labour_desc"].format(
+        variables=listed(names) if names else t["labour_page"],
+        area=area,
+        years=listed([str(y) for y in years]) if years else "–",
     )
 
 

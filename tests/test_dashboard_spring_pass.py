@@ -3,7 +3,11 @@
 
 * the training page offered three downloads, each "Lataa, kaikki rivit: CSV (Excel) ·
   Excel-työkirja": nothing told the sum to 2030 from the yearly needs or the chosen year's;
-  each now names what it holds.
+  each now names what it holds;
+* the labour page's chart and table were captioned "Työvoiman tarjonta ja eläkkeelle
+  siirtyvät vuosittain" (labour supply and retirements by year): the release has no
+  retirements, the table gives three variables every five years and the chart the labour
+  force alone. Each caption now names what it shows.
 
 Fast: the service on the test release, no browser.
 """
@@ -65,3 +69,30 @@ def test_the_training_pages_three_downloads_say_what_each_holds(web: Any, lang, 
     assert "/cumulative" not in urls[1] and "year=" not in urls[1]
     assert "year=2030" in urls[2]
     assert len(set(words)) == 3
+
+
+def test_the_labour_captions_name_what_is_shown(web: Any):
+    page = web.get("/labour", params={"lang": "fi"}).text
+    table = re.search(r'<table id="labour-table">\s*<caption>(.*?)</caption>', page, re.S)
+    assert table is not None
+    body = page.split('id="labour-table"')[1].split("</table>")[0]
+    heads = re.findall(r'<th scope="col" class="num">(.*?)</th>', body)
+    years = re.findall(r'<tr><th scope="row">(\d{4})</th>', body)
+    caption = html.unescape(table.group(1))
+    assert "eläkkeelle" not in caption and "vuosittain" not in caption
+    # every column heading and every year of the table is named, and nothing else
+    named = [heads[0], *(h[:1].lower() + h[1:] for h in heads[1:])]
+    assert caption.startswith(", ".join(named[:-1]) + " ja " + named[-1] + ": Mikkelin seutu")
+    assert caption.endswith(
+        f"vuodet {', '.join(years[:-1])} ja {years[-1]}; keskiarvo ja 80 %:n väli."
+    )
+    figure = re.search(r'<figure id="chart">.*?<figcaption>(.*?)</figcaption>', page, re.S)
+    assert figure is not None
+    assert html.unescape(figure.group(1)).startswith("Työvoima: Mikkelin seutu, vuodet")
+
+
+@pytest.mark.parametrize(("lang", "word"), [("sv", "åren"), ("en", "years")])
+def test_the_labour_caption_reads_in_the_pages_language(web: Any, lang, word):
+    page = web.get("/labour", params={"lang": lang}).text
+    caption = html.unescape(re.search(r"<figcaption>(.*?)</figcaption>", page, re.S).group(1))
+    assert f", {word} " in caption and "retire" not in caption and "pension" not in caption
