@@ -9,7 +9,8 @@ of an Excel sheet) and carry the same columns and values as the JSON rows
   (:func:`forecasting.io.files.csv_line`). No ``#`` preamble (Excel would show it as rows);
   the provenance is in the response headers.
 * ``xlsx``: the data sheet (bold header row frozen above the rows, ``time`` as real dates,
-  shown as the year when every date is 31 December (a product by year),
+  shown as the year when every date is 31 December (a product by year), as the month
+  ``7/2026`` when every date is a month's first (a monthly product),
   numbers stored in full but shown as ``#,##0.0`` (a column of whole numbers as ``#,##0``),
   shares (``*_share``) as percentages), the columns sheet (each heading and its API column
   name) and the provenance sheet (the field in the reader's language, its value, the API's
@@ -274,12 +275,36 @@ def yearly(sel: cubes.Selection) -> bool:
     return bool(((times.month == 12) & (times.day == 31)).all())
 
 
-def _year(ws: WriteOnlyWorksheet, value: Any) -> Any:
-    """A date cell shown as its year (:data:`YEAR_FORMAT`); still a date for a formula."""
+#: How a date cell of a monthly product is shown: the month as the pages write it, ``7/2026``
+#: (a forecast "of 1.7.2026" read as a day's count; the slash escaped, else a Finnish Excel
+#: shows its own date separator, ``7.2026``).
+MONTH_FORMAT = "m\\/yyyy"
+
+
+def monthly(sel: cubes.Selection) -> bool:
+    """Whether every ``time`` of ``sel`` is the first of a month (the monthly registers,
+    their forecasts, scenario results)."""
+    if "time" not in sel.ds.coords or sel.ds["time"].size == 0:
+        return False
+    times = pd.DatetimeIndex(np.atleast_1d(sel.ds["time"].values))
+    return bool((times.day == 1).all() and (times.normalize() == times).all())
+
+
+def date_format(sel: cubes.Selection) -> str | None:
+    """How the ``time`` cells of ``sel`` are shown: the year of a yearly product, the month
+    of a monthly one, else the spreadsheet's default (None)."""
+    if yearly(sel):
+        return YEAR_FORMAT
+    return MONTH_FORMAT if monthly(sel) else None
+
+
+def _dated(ws: WriteOnlyWorksheet, value: Any, shown: str) -> Any:
+    """A date cell shown as ``shown`` (:data:`YEAR_FORMAT`, :data:`MONTH_FORMAT`); still a
+    date for a formula."""
     if not isinstance(value, dt.date):
         return value
     cell = WriteOnlyCell(ws, value=value)
-    cell.number_format = YEAR_FORMAT
+    cell.number_format = shown
     return cell
 
 
@@ -322,12 +347,12 @@ def xlsx_bytes(
             _header(data, [heading for heading, _ in columns])
             dates = [n == "time" for n in names]
             shown = [number_format(n, _whole(body, i)) for i, n in enumerate(names)]
-            by_year = yearly(sel)
+            dated = date_format(sel)
         for row in body:
             data.append(
                 [
-                    _year(data, _cell(data, v, d))
-                    if d and by_year
+                    _dated(data, _cell(data, v, d), dated)
+                    if d and dated
                     else _number(data, _cell(data, v, d), s)
                     for v, d, s in zip(row, dates, shown, strict=True)
                 ]

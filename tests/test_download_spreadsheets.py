@@ -4,7 +4,9 @@
 
 * the cumulative training need's workbook gave its unit as "persons per year (new entrants
   needed) ..." (the yearly product's unit, copied) for a sum over 2026-2030, and in English
-  on a Finnish sheet: it is a total over the period, in the reader's language.
+  on a Finnish sheet: it is a total over the period, in the reader's language;
+* the register forecasts' workbook showed each month as "2026-07-01" (a day, in ISO), where
+  the pages write 7/2026: a monthly product's dates are shown as the month.
 
 Fast: the service on the test release, no browser.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
@@ -59,3 +62,45 @@ def test_the_yearly_needs_unit_is_per_year_in_the_readers_language(lang, start):
     unit = "persons per year (new entrants needed); negative need = surplus"
     [(_label, value, key)] = localised_provenance([("units", unit)], lang)
     assert value.startswith(start) and key == "units"
+
+
+def _time_cells(book: Any) -> list[Any]:
+    sheet = book.worksheets[0]
+    header = [c.value for c in next(sheet.iter_rows(max_row=1))]
+    column = header.index("Aika") + 1
+    return [row[0] for row in sheet.iter_rows(min_row=2, min_col=column, max_col=column)]
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/v1/registers/forecasts", {"area": "491", "variable": "unemployed"}),
+        ("/v1/registers/history", {"area": "491", "variable": "unemployed"}),
+    ],
+)
+def test_a_monthly_workbook_shows_each_month_as_the_pages_write_it(web, path, params):
+    cells = _time_cells(_book(web, path, lang="fi", **params))
+    assert cells
+    for cell in cells:
+        assert cell.is_date and cell.value.day == 1  # still a date for a formula
+        # m/yyyy with the slash literal: 7/2026, not Excel's locale separator (7.2026)
+        assert cell.number_format == "m\\/yyyy"
+
+
+def test_a_yearly_workbook_still_shows_the_year(web):
+    cells = _time_cells(_book(web, "/v1/training-needs", area="TA23", lang="fi"))
+    assert cells and all(c.is_date and c.number_format == "yyyy" for c in cells)
+
+
+def test_dates_that_are_neither_month_starts_nor_year_ends_keep_the_default():
+    import xarray as xr
+
+    from service import cubes, export
+
+    def sel(times: list[str]) -> Any:
+        ds = xr.Dataset({"x": ("time", [1.0] * len(times))}, coords={"time": pd.to_datetime(times)})
+        return cubes.Selection(ds=ds, dims=("time",), name="x", omitted=())
+
+    assert export.date_format(sel(["2026-07-01", "2026-08-01"])) == export.MONTH_FORMAT
+    assert export.date_format(sel(["2026-12-31", "2027-12-31"])) == export.YEAR_FORMAT
+    assert export.date_format(sel(["2026-07-01", "2026-07-15"])) is None
