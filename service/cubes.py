@@ -163,8 +163,15 @@ def statistics_long(ds: xr.Dataset, dim: str = "statistic") -> xr.Dataset:
     with_stat = [str(v) for v in ds.data_vars if dim in ds[v].dims]
     others = {str(v): ds[v] for v in ds.data_vars if dim not in ds[v].dims}
     long = ds[with_stat].to_array("variable").to_dataset(dim=dim).assign(others)
-    long.attrs = dict(ds.attrs)
+    # the statistic columns mix the variables: their units go by the row's variable
+    units = {v: str(ds[v].attrs["units"]) for v in with_stat if ds[v].attrs.get("units")}
+    long.attrs = {**dict(ds.attrs), **({VARIABLE_UNITS: units} if units else {})}
     return long
+
+
+#: The attr of a long layout (:func:`statistics_long`) with each variable's unit,
+#: ``{variable: unit}`` (the workbook's provenance sheet lists those of the rows).
+VARIABLE_UNITS = "variable_units"
 
 
 def statistic_columns(

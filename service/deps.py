@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
+import numpy as np
 from fastapi import Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
@@ -207,6 +208,12 @@ def export_provenance(prov: Provenance, total: int, ds: Any = None) -> list[tupl
             unit = ds[name].attrs.get("units")
             if unit:
                 rows.append((f"units {name}", str(unit)))
+        # a long layout's rows are variables (unemployed, vacancies): the unit of each
+        by_variable = ds.attrs.get(cubes.VARIABLE_UNITS) or {}
+        if "variable" in ds.coords:
+            for name in dict.fromkeys(map(str, np.atleast_1d(ds["variable"].values))):
+                if name in by_variable:
+                    rows.append((f"units {name}", str(by_variable[name])))
     rows.append(("total_rows", str(total)))
     return rows
 

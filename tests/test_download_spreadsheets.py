@@ -6,7 +6,9 @@
   needed) ..." (the yearly product's unit, copied) for a sum over 2026-2030, and in English
   on a Finnish sheet: it is a total over the period, in the reader's language;
 * the register forecasts' workbook showed each month as "2026-07-01" (a day, in ISO), where
-  the pages write 7/2026: a monthly product's dates are shown as the month.
+  the pages write 7/2026: a monthly product's dates are shown as the month;
+* the same workbook gave the unit of the labour force column only: its mean and bounds,
+  the unemployed of each row, had none. The unit of each variable of the rows is listed.
 
 Fast: the service on the test release, no browser.
 """
@@ -104,3 +106,52 @@ def test_dates_that_are_neither_month_starts_nor_year_ends_keep_the_default():
     assert export.date_format(sel(["2026-07-01", "2026-08-01"])) == export.MONTH_FORMAT
     assert export.date_format(sel(["2026-12-31", "2027-12-31"])) == export.YEAR_FORMAT
     assert export.date_format(sel(["2026-07-01", "2026-07-15"])) is None
+
+
+def _forecasts() -> Any:
+    """A register forecast cube as the release stores it: ``statistic`` dim, units."""
+    import xarray as xr
+
+    return xr.Dataset(
+        {
+            "unemployed": (("area", "statistic"), [[1.0, 0.5]], {"units": "persons"}),
+            "vacancies": (("area", "statistic"), [[2.0, 1.5]], {"units": "vacancies"}),
+            "rate": (("area", "statistic"), [[3.0, 2.5]]),  # no unit recorded: none listed
+        },
+        coords={"area": ["491"], "statistic": ["mean", "lo80"]},
+    )
+
+
+@pytest.mark.parametrize(
+    ("lang", "label", "unit"),
+    [
+        ("fi", "Yksikkö: Työttömät työnhakijat", "henkeä"),
+        ("sv", "Enhet: Arbetslösa arbetssökande", "personer"),
+        ("en", "Units: Unemployed jobseekers", "persons"),
+    ],
+)
+def test_a_forecast_workbook_gives_the_unit_of_its_rows_variable(lang, label, unit):
+    from service import cubes
+    from service.deps import export_provenance
+    from service.export import xlsx_bytes
+    from service.schemas import Provenance
+
+    long = cubes.statistics_long(_forecasts())
+    sel = cubes.select(long, name="register_forecasts", variables=["unemployed"])
+    prov = Provenance(release_id=None, dataset="register_forecasts", source_tables=[], source="s")
+    book = load_workbook(io.BytesIO(xlsx_bytes(sel, lang, export_provenance(prov, 2, sel.ds))))
+    assert _about(book)["units unemployed"] == (label, unit)
+    assert "units vacancies" not in _about(book)  # only the variables the rows hold
+
+
+def test_each_variable_of_a_long_selection_has_its_unit_once():
+    from service import cubes
+    from service.deps import export_provenance
+    from service.schemas import Provenance
+
+    sel = cubes.select(cubes.statistics_long(_forecasts()), name="f")
+    rows = export_provenance(
+        Provenance(release_id=None, dataset="f", source_tables=[], source="s"), 6, sel.ds
+    )
+    units = [(k, v) for k, v in rows if k.startswith("units")]
+    assert units == [("units unemployed", "persons"), ("units vacancies", "vacancies")]
