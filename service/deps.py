@@ -134,6 +134,9 @@ def provenance(release: Release | None, name: str, attrs: dict[str, Any]) -> Pro
     tables = attrs.get("source_tables", "")
     if isinstance(tables, str):
         tables = [t.strip() for t in tables.split(",") if t.strip()]
+    # a product built from several chains names a shared table once (the training needs
+    # listed "tyokay 115p" and "tyonv 12r5" twice each)
+    tables = list(dict.fromkeys(tables))
     seed = attrs.get("seed")
     return Provenance(
         release_id=release.id if release is not None else None,

@@ -8,7 +8,9 @@
 * the register forecasts' workbook showed each month as "2026-07-01" (a day, in ISO), where
   the pages write 7/2026: a monthly product's dates are shown as the month;
 * the same workbook gave the unit of the labour force column only: its mean and bounds,
-  the unemployed of each row, had none. The unit of each variable of the rows is listed.
+  the unemployed of each row, had none. The unit of each variable of the rows is listed;
+* the training needs named "tyokay 115p" and "tyonv 12r5" twice each among their source
+  tables (in the JSON, the headers and the workbook): each table is named once.
 
 Fast: the service on the test release, no browser.
 """
@@ -155,3 +157,15 @@ def test_each_variable_of_a_long_selection_has_its_unit_once():
     )
     units = [(k, v) for k, v in rows if k.startswith("units")]
     assert units == [("units unemployed", "persons"), ("units vacancies", "vacancies")]
+
+
+def test_a_source_table_is_named_once_in_the_order_first_met():
+    from service.deps import export_provenance, provenance, provenance_headers
+
+    attrs = {"source_tables": "tyokay 115p, tyonv 12r5, vaerak 11re, tyokay 115p, tyonv 12r5"}
+    prov = provenance(None, "training_needs", attrs)
+    assert prov.source_tables == ["tyokay 115p", "tyonv 12r5", "vaerak 11re"]
+    assert provenance_headers(prov)["X-Source-Tables"] == "tyokay 115p, tyonv 12r5, vaerak 11re"
+    assert dict(export_provenance(prov, 1))["source_tables"] == (
+        "tyokay 115p, tyonv 12r5, vaerak 11re"
+    )
