@@ -125,7 +125,7 @@ def select(
         keys = list(dict.fromkeys(_coerce(wanted, ds[dim], dim)))
         missing = [k for k in keys if k not in ds.indexes[dim]]
         if missing:
-            raise NotInReleaseError(f"{dim} {missing} not in {name} of this release")
+            raise not_in_release(dim, missing, name, list(ds.indexes[dim]))
         ds = ds.sel({dim: keys})
     if time_from is not None or time_to is not None:
         if "time" not in ds.dims:
@@ -148,6 +148,30 @@ def select(
     used = {d for var in ds.data_vars.values() for d in var.dims}
     dims = tuple(str(d) for d in canonical_order(ds.dims) if d in used)
     return Selection(ds=ds, dims=dims, name=name, omitted=omitted)
+
+
+#: Labels a "not in this release" refusal lists (a national release has 300+ areas).
+LABELS_LISTED = 20
+
+
+def not_in_release(dim: str, missing: list[Any], name: str, have: list[Any]) -> NotInReleaseError:
+    """The 404 of labels a product lacks, with the labels it has (the first
+    :data:`LABELS_LISTED`; areas: where to find the rest): ``kind`` ``label_not_in_release``,
+    ``values`` ``dim``, ``missing``, ``have`` (those listed) and ``count``."""
+    labels = [str(k) for k in have]
+    listed = ", ".join(labels[:LABELS_LISTED])
+    if len(labels) > LABELS_LISTED:
+        listed += f", ... ({len(labels)} in all" + ("; /v1/areas" if dim == "area" else "") + ")"
+    return NotInReleaseError(
+        f"{dim} {missing} not in {name} of this release; it has: {listed}",
+        kind="label_not_in_release",
+        values={
+            "dim": dim,
+            "missing": [str(k) for k in missing],
+            "have": labels[:LABELS_LISTED],
+            "count": len(labels),
+        },
+    )
 
 
 def statistics_long(ds: xr.Dataset, dim: str = "statistic") -> xr.Dataset:

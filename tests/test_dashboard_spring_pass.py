@@ -7,7 +7,12 @@
 * the labour page's chart and table were captioned "Työvoiman tarjonta ja eläkkeelle
   siirtyvät vuosittain" (labour supply and retirements by year): the release has no
   retirements, the table gives three variables every five years and the chart the labour
-  force alone. Each caption now names what it shows.
+  force alone. Each caption now names what it shows;
+* ``/v1/registers/forecasts?variable=foo`` answered "variable ['foo'] not in
+  register_forecasts of this release" and nothing about what is: the refusal lists the
+  labels the product has (``kind`` ``label_not_in_release``);
+* ``from=3027-01`` was refused as "not a year YYYY or a month YYYY-MM", which it is: the
+  refusal names the years allowed.
 
 Fast: the service on the test release, no browser.
 """
@@ -96,3 +101,57 @@ def test_the_labour_caption_reads_in_the_pages_language(web: Any, lang, word):
     page = web.get("/labour", params={"lang": lang}).text
     caption = html.unescape(re.search(r"<figcaption>(.*?)</figcaption>", page, re.S).group(1))
     assert f", {word} " in caption and "retire" not in caption and "pension" not in caption
+
+
+# -- the API as an integrator meets it -------------------------------------------------------------
+
+
+def test_a_label_the_product_lacks_is_refused_with_the_labels_it_has(web: Any):
+    answer = web.get("/v1/registers/forecasts", params={"area": "491", "variable": "foo"})
+    assert answer.status_code == 404
+    problem = answer.json()
+    assert problem["kind"] == "label_not_in_release"
+    have = problem["values"]["have"]
+    assert "unemployed" in have and problem["values"]["missing"] == ["foo"]
+    assert problem["values"]["dim"] == "variable" and problem["values"]["count"] == len(have)
+    assert problem["detail"].endswith("it has: " + ", ".join(have))
+
+
+def test_an_area_outside_the_release_points_to_the_area_list_when_there_are_many():
+    from service.cubes import LABELS_LISTED, not_in_release
+
+    codes = [f"{i:03d}" for i in range(1, 310)]
+    exc = not_in_release("area", ["091"], "registers_history", codes)
+    assert str(exc).endswith(f"... ({len(codes)} in all; /v1/areas)")
+    assert exc.values["have"] == codes[:LABELS_LISTED] and exc.values["count"] == len(codes)
+    few = not_in_release("industry", ["Z"], "jobs_by_industry", ["A", "B"])
+    assert str(few) == "industry ['Z'] not in jobs_by_industry of this release; it has: A, B"
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", "of the years 1900–2199"),
+        ("fi", "vuosilta 1900–2199"),
+        ("sv", "under åren 1900–2199"),
+    ],
+)
+def test_a_month_of_the_right_form_but_an_absurd_year_is_told_the_years(web: Any, lang, words):
+    """``from=3027-01`` is of the form YYYY-MM; the refusal said it was not."""
+    from service.errors import request_errors_text
+
+    answer = web.get("/v1/registers/forecasts", params={"from": "3027-01"})
+    assert answer.status_code == 422
+    problem = answer.json()
+    assert problem["kind"] == "malformed" and problem["values"]["form"] == "year_or_month"
+    if lang == "en":
+        assert words in problem["detail"]
+    else:
+        error = {
+            "loc": ("query", "from"),
+            "type": "string_pattern_mismatch",
+            "input": "3027-01",
+            "ctx": {"pattern": r"^(19|20|21)\d{2}(-(0[1-9]|1[0-2]))?$"},
+            "msg": "x",
+        }
+        assert words in request_errors_text([error], lang)
