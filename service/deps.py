@@ -191,15 +191,35 @@ def csv_preamble(prov: Provenance, total: int) -> list[str]:
     return [f"{k}: {v}" for k, v in fields.items()] + [f"total_rows: {total}"]
 
 
+#: Datasets served under a name of their own, by the release product they are made from.
+DERIVED_DATASETS = {"training_needs_cumulative": "training_needs"}
+
+
+def dataset_sources(dataset: str) -> tuple[str, ...]:
+    """The input cubes of the release product behind ``dataset`` (the release registry);
+    () when the registry does not know it."""
+    try:
+        import forecasting.release.products  # noqa: F401  (registers the products)
+        from forecasting.release.registry import registered
+    except ImportError:  # pragma: no cover - part of the project
+        return ()
+    product = registered().get(DERIVED_DATASETS.get(dataset, dataset))
+    return tuple(product.cubes) if product is not None else ()
+
+
 def export_provenance(prov: Provenance, total: int, ds: Any = None) -> list[tuple[str, str]]:
     """The ``provenance`` sheet of an XLSX download: one ``(key, value)`` row per field, one
-    ``data_through <source>`` row per input source (a spreadsheet reader sees each source's
-    data date, not a Python dict) and the units of the dataset and its variables
-    (``units``, ``units <variable>``) where the product records them."""
+    ``data_through <source>`` row per input source of the dataset (a spreadsheet reader sees
+    each source's data date, not a Python dict; the register forecasts' reader the
+    registers' date alone, not the commuting statistics of 2017: the JSON keeps every source
+    of the release) and the units of the dataset and its variables (``units``,
+    ``units <variable>``) where the product records them."""
     rows: list[tuple[str, str]] = []
+    sources = set(dataset_sources(prov.dataset))
     for key, value in prov.model_dump(mode="json", exclude_none=True).items():
         if key == "data_through":
-            rows += [(f"data_through {src}", str(v)) for src, v in sorted(value.items())]
+            own = {src: v for src, v in value.items() if src in sources} or value
+            rows += [(f"data_through {src}", str(v)) for src, v in sorted(own.items())]
         elif key == "source_tables":
             rows.append((key, ", ".join(prov.source_tables)))
         else:

@@ -45,7 +45,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from forecasting.errors import ValidationError
 from forecasting.io.files import csv_line
 from forecasting.provenance import ATTRIBUTION
-from service import cubes
+from service import cubes, formats
 from service.i18n_columns import column_label, column_labels
 from service.i18n_products import SOURCES, value_label
 
@@ -167,6 +167,8 @@ def localised_provenance(
             value = UNIT_LABELS[value][_LANG_INDEX.get(lang, 2)]
         elif key == "source" and value == ATTRIBUTION:
             value = ATTRIBUTION_LABELS[_LANG_INDEX.get(lang, 2)]
+        elif key.partition(" ")[0] == "data_through":
+            value = formats.period(value, lang)  # 6/2026, as the pages write the month
         rows.append((provenance_label(key, lang), value, key))
     return rows
 

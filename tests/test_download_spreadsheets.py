@@ -10,7 +10,11 @@
 * the same workbook gave the unit of the labour force column only: its mean and bounds,
   the unemployed of each row, had none. The unit of each variable of the rows is listed;
 * the training needs named "tyokay 115p" and "tyonv 12r5" twice each among their source
-  tables (in the JSON, the headers and the workbook): each table is named once.
+  tables (in the JSON, the headers and the workbook): each table is named once;
+* the register forecasts' workbook gave 19 data dates, the commuting statistics of 2017 and
+  "väestöennuste 2024: 2045" among them, for numbers made from the registers alone, and
+  wrote them 2026-06: the sheet gives the dates of the dataset's own sources, as the pages
+  write them (6/2026); the JSON keeps every source of the release.
 
 Fast: the service on the test release, no browser.
 """
@@ -169,3 +173,39 @@ def test_a_source_table_is_named_once_in_the_order_first_met():
     assert dict(export_provenance(prov, 1))["source_tables"] == (
         "tyokay 115p, tyonv 12r5, vaerak 11re"
     )
+
+
+def _dates(book: Any) -> dict[str, tuple[str, str]]:
+    return {k: v for k, v in _about(book).items() if k.startswith("data_through")}
+
+
+def test_a_workbook_dates_the_sources_of_its_own_dataset_as_the_pages_do(web):
+    book = _book(web, "/v1/registers/forecasts", area="491", variable="unemployed", lang="fi")
+    assert _dates(book) == {
+        "data_through registers": ("Tietojen ajankohta: työnvälitystilasto", "6/2026")
+    }
+    # the JSON keeps every input source of the release
+    prov = web.get("/v1/registers/forecasts", params={"area": "491"}).json()["provenance"]
+    assert prov["data_through"] == {"registers": "2026-06", "population_totals": "2025"}
+    # a product of several sources dates each of them
+    cumulative = _book(web, "/v1/training-needs/cumulative", area="TA23", until=2030, lang="sv")
+    assert {k: v for k, (_, v) in _dates(cumulative).items()} == {
+        "data_through population_totals": "2025",
+        "data_through registers": "6/2026",
+    }
+
+
+def test_a_dataset_the_registry_does_not_know_keeps_every_date():
+    from service.deps import export_provenance
+    from service.schemas import Provenance
+
+    through = {"registers": "2026-06", "population_totals": "2025"}
+    for dataset in ("scenario_result", "register_forecasts"):
+        prov = Provenance(
+            release_id=None, dataset=dataset, source_tables=[], source="s", data_through=through
+        )
+        dates = {k for k, _ in export_provenance(prov, 1) if k.startswith("data_through")}
+        expected = {"data_through registers"} | (
+            {"data_through population_totals"} if dataset == "scenario_result" else set()
+        )
+        assert dates == expected
