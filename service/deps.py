@@ -180,6 +180,8 @@ def provenance_headers(prov: Provenance) -> dict[str, str]:
         "X-Data-Version": prov.data_version or "",
         "X-Code-Version": prov.code_version or "",
         "X-Attribution": prov.source,
+        # the data date, which a csv-fi download (no "#" lines) carries nowhere else
+        "X-Data-Through": ", ".join(f"{k}={v}" for k, v in own_data_through(prov).items()),
     }
     return {k: v.encode("latin-1", "replace").decode("latin-1") for k, v in values.items() if v}
 
@@ -207,6 +209,15 @@ def dataset_sources(dataset: str) -> tuple[str, ...]:
     return tuple(product.cubes) if product is not None else ()
 
 
+def own_data_through(prov: Provenance) -> dict[str, str]:
+    """``{source: data date}`` of the sources the dataset of ``prov`` is made from
+    (:func:`dataset_sources`), by name; every source of the release when the registry
+    names none of them."""
+    sources = set(dataset_sources(prov.dataset))
+    own = {src: v for src, v in prov.data_through.items() if src in sources}
+    return {src: str(v) for src, v in sorted((own or prov.data_through).items())}
+
+
 def export_provenance(prov: Provenance, total: int, ds: Any = None) -> list[tuple[str, str]]:
     """The ``provenance`` sheet of an XLSX download: one ``(key, value)`` row per field, one
     ``data_through <source>`` row per input source of the dataset (a spreadsheet reader sees
@@ -215,11 +226,9 @@ def export_provenance(prov: Provenance, total: int, ds: Any = None) -> list[tupl
     of the release) and the units of the dataset and its variables (``units``,
     ``units <variable>``) where the product records them."""
     rows: list[tuple[str, str]] = []
-    sources = set(dataset_sources(prov.dataset))
     for key, value in prov.model_dump(mode="json", exclude_none=True).items():
         if key == "data_through":
-            own = {src: v for src, v in value.items() if src in sources} or value
-            rows += [(f"data_through {src}", str(v)) for src, v in sorted(own.items())]
+            rows += [(f"data_through {src}", v) for src, v in own_data_through(prov).items()]
         elif key == "source_tables":
             rows.append((key, ", ".join(prov.source_tables)))
         else:

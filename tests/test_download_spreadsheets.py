@@ -14,7 +14,9 @@
 * the register forecasts' workbook gave 19 data dates, the commuting statistics of 2017 and
   "väestöennuste 2024: 2045" among them, for numbers made from the registers alone, and
   wrote them 2026-06: the sheet gives the dates of the dataset's own sources, as the pages
-  write them (6/2026); the JSON keeps every source of the release.
+  write them (6/2026); the JSON keeps every source of the release;
+* a ``csv-fi`` download, whose provenance is only in the response headers, carried no data
+  date at all: ``X-Data-Through`` gives it.
 
 Fast: the service on the test release, no browser.
 """
@@ -209,3 +211,12 @@ def test_a_dataset_the_registry_does_not_know_keeps_every_date():
             {"data_through population_totals"} if dataset == "scenario_result" else set()
         )
         assert dates == expected
+
+
+@pytest.mark.parametrize("fmt", ["csv-fi", "csv", "json", "xlsx"])
+def test_every_format_carries_the_data_date_in_its_headers(web, fmt):
+    answer = web.get("/v1/registers/forecasts", params={"area": "491", "format": fmt})
+    assert answer.status_code == 200
+    assert answer.headers["X-Data-Through"] == "registers=2026-06"
+    cumulative = web.get("/v1/training-needs/cumulative", params={"format": fmt})
+    assert cumulative.headers["X-Data-Through"] == "population_totals=2025, registers=2026-06"
