@@ -362,6 +362,10 @@ def xlsx_bytes(
         first = False
         start += chunk
     headings = book.create_sheet(names_of[1])
+    # wide enough for the longest heading and name (at the default 8.43 a heading such as
+    # "80 %:n välin alaraja" was cut off by the name beside it)
+    for letter, texts in (("A", [h for h, _ in columns]), ("B", [n for _, n in columns])):
+        headings.column_dimensions[letter].width = min(max(map(len, texts), default=8) + 2, 60)
     for heading, name in columns:
         headings.append([_cell(headings, heading, False), _cell(headings, name, False)])
     about = book.create_sheet(names_of[2])

@@ -16,7 +16,9 @@
   wrote them 2026-06: the sheet gives the dates of the dataset's own sources, as the pages
   write them (6/2026); the JSON keeps every source of the release;
 * a ``csv-fi`` download, whose provenance is only in the response headers, carried no data
-  date at all: ``X-Data-Through`` gives it.
+  date at all: ``X-Data-Through`` gives it;
+* the columns sheet kept Excel's default width, so "80 %:n välin alaraja" was cut off by the
+  API name beside it.
 
 Fast: the service on the test release, no browser.
 """
@@ -220,3 +222,11 @@ def test_every_format_carries_the_data_date_in_its_headers(web, fmt):
     assert answer.headers["X-Data-Through"] == "registers=2026-06"
     cumulative = web.get("/v1/training-needs/cumulative", params={"format": fmt})
     assert cumulative.headers["X-Data-Through"] == "population_totals=2025, registers=2026-06"
+
+
+def test_the_columns_sheet_is_wide_enough_for_its_words(web):
+    book = _book(web, "/v1/registers/forecasts", area="491", lang="fi")
+    sheet = book.worksheets[1]
+    for letter, index in (("A", 0), ("B", 1)):
+        longest = max(len(str(row[index])) for row in sheet.iter_rows(values_only=True))
+        assert sheet.column_dimensions[letter].width >= longest
