@@ -8,6 +8,10 @@
   siirtyvät vuosittain" (labour supply and retirements by year): the release has no
   retirements, the table gives three variables every five years and the chart the labour
   force alone. Each caption now names what it shows;
+* a known area the release lacks (Helsinki, 091, in a release of the Mikkeli region) got
+  pages that said nothing (training, labour, jobs) or drew an empty chart captioned
+  "toteutunut ––– ja ennuste –––" over the word "None", with download links that answer 404
+  (forecasts): each says the area is not in this release;
 * ``/v1/registers/forecasts?variable=foo`` answered "variable ['foo'] not in
   register_forecasts of this release" and nothing about what is: the refusal lists the
   labels the product has (``kind`` ``label_not_in_release``);
@@ -101,6 +105,45 @@ def test_the_labour_caption_reads_in_the_pages_language(web: Any, lang, word):
     page = web.get("/labour", params={"lang": lang}).text
     caption = html.unescape(re.search(r"<figcaption>(.*?)</figcaption>", page, re.S).group(1))
     assert f", {word} " in caption and "retire" not in caption and "pension" not in caption
+
+
+NOT_HERE = "Helsinki (091) ei ole mukana tässä julkaisussa; valitse alue listasta."
+
+
+@pytest.mark.parametrize(
+    "page", ["/forecasts", "/training", "/labour", "/jobs", "/population", "/groups", "/map"]
+)
+def test_an_area_the_release_lacks_is_named_as_such(web: Any, page):
+    body = web.get(page, params={"area": "091", "lang": "fi"}).text
+    notice = re.findall(r'<p class="notice" role="status">(.*?)</p>', body, re.S)
+    expected = NOT_HERE
+    if page == "/map":  # the map shows the employment area of 091
+        from forecasting import geography
+        from service.labels import area_name
+
+        code = geography.employment_area_of("091")
+        expected = NOT_HERE.replace("Helsinki (091)", f"{area_name(code, 'fi')} ({code})")
+    assert expected in [html.unescape(n).strip() for n in notice], notice
+    assert "None" not in re.sub(r"<[^>]+>", " ", body)
+    # no link to a download of the area (it would answer 404)
+    assert not re.search(r'href="/v1/[^"]*area=091', body)
+
+
+def test_an_area_of_the_release_gets_no_such_notice(web: Any):
+    for page in ("/forecasts", "/training", "/labour", "/map"):
+        body = web.get(page, params={"area": "491", "lang": "fi"}).text
+        assert "ei ole mukana tässä julkaisussa" not in body, page
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("sv", "Helsingfors (091) ingår inte i denna publicering"),
+        ("en", "Helsinki (091) is not in"),
+    ],
+)
+def test_the_outside_notice_reads_in_the_pages_language(web: Any, lang, words):
+    assert words in web.get("/forecasts", params={"area": "091", "lang": lang}).text
 
 
 # -- the API as an integrator meets it -------------------------------------------------------------

@@ -28,12 +28,14 @@ from service.i18n import texts
 from service.labels import area_name, label_map
 from service.product_charts import CLASSES, OUTSIDE, choropleth, class_breaks, class_of, pyramid
 from service.routers.dashboard import (
+    PAGE_PRODUCTS,
     UiLangQuery,
     _area_choices,
     _dataset,
     _default_area,
     _render,
     downloads,
+    outside_release,
     tagline_area,
 )
 
@@ -94,7 +96,11 @@ def _render_area_page(
     request: Request, context: Any, lang: str, page: str, title: str, area: str, **values: Any
 ) -> HTMLResponse:
     """Render ``page``.html with the area picker, the area and its tagline (and a notice when
-    the asked area is unknown and the default area is shown instead)."""
+    the asked area is unknown and the default area is shown instead, or is not in the
+    release: then without download links, each of which would answer 404)."""
+    outside = outside_release(_dataset(context, PAGE_PRODUCTS[page][0]), area, lang)
+    if outside and "downloads" in values:
+        values["downloads"] = {} if isinstance(values["downloads"], dict) else []
     return _render(
         request,
         f"{page}.html",
@@ -104,7 +110,7 @@ def _render_area_page(
         areas=_choices(context, lang, [area]),
         area=area,
         tagline_area=tagline_area(area),
-        area_notice=area_notice(request.query_params.get("area"), area, lang),
+        area_notice=area_notice(request.query_params.get("area"), area, lang) or outside,
         **values,
     )
 
@@ -524,5 +530,6 @@ def map_page(
             ),
         ),
         message="" if history is not None else t["no_release"],
+        area_notice=outside_release(history, area, lang),
         tagline_area=area,
     )
