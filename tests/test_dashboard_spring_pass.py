@@ -15,6 +15,9 @@
 * ``/v1/registers/forecasts?variable=foo`` answered "variable ['foo'] not in
   register_forecasts of this release" and nothing about what is: the refusal lists the
   labels the product has (``kind`` ``label_not_in_release``);
+* ``/v1/registers/forecasts?from=2040-01`` answered 200 with no rows, as if there were no
+  data, for forecasts that end in 2029: a window (or ``year``) wholly outside the product's
+  periods is refused with the periods it has;
 * ``from=3027-01`` was refused as "not a year YYYY or a month YYYY-MM", which it is: the
   refusal names the years allowed.
 
@@ -198,3 +201,44 @@ def test_a_month_of_the_right_form_but_an_absurd_year_is_told_the_years(web: Any
             "msg": "x",
         }
         assert words in request_errors_text([error], lang)
+
+
+def _forecast_months(web: Any) -> tuple[str, str]:
+    context = web.app.state.context
+    cube = context.releases.dataset(context.releases.open(), "register_forecasts")
+    times = cube.indexes["time"]
+    return times.min().strftime("%Y-%m"), times.max().strftime("%Y-%m")
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [({"from": "2040-01", "to": "2041-01"}, "from"), ({"from": "2001", "to": "2001-12"}, "to")],
+)
+def test_a_window_outside_the_products_months_says_what_there_is(web: Any, params, field):
+    first, last = _forecast_months(web)
+    answer = web.get("/v1/registers/forecasts", params={"area": "491", **params})
+    assert answer.status_code == 422, answer.text
+    problem = answer.json()
+    assert problem["kind"] == "outside_time_span"
+    assert problem["values"] == {"first": first, "last": last}
+    assert problem["detail"].startswith(f"{field}: ")
+    assert problem["detail"].endswith(f"it covers {first} to {last}")
+
+
+def test_a_window_that_overlaps_the_months_is_answered_as_before(web: Any):
+    first, last = _forecast_months(web)
+    answer = web.get(
+        "/v1/registers/forecasts",
+        params={"area": "491", "variable": "unemployed", "from": last, "to": "2040-12"},
+    )
+    assert answer.status_code == 200 and answer.json()["page"]["total"] == 1
+    edge = web.get("/v1/registers/forecasts", params={"area": "491", "to": first})
+    assert edge.status_code == 200 and edge.json()["page"]["total"] >= 1
+
+
+def test_a_year_the_yearly_product_lacks_says_its_years(web: Any):
+    answer = web.get("/v1/training-needs", params={"year": 2099})
+    assert answer.status_code == 422
+    problem = answer.json()
+    assert problem["kind"] == "outside_time_span"
+    assert len(problem["values"]["first"]) == 4 and problem["detail"].startswith("year: 2099")
