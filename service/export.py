@@ -319,11 +319,17 @@ def _number(ws: WriteOnlyWorksheet, value: Any, shown: str) -> Any:
     return cell
 
 
-def _header(ws: WriteOnlyWorksheet, headings: Sequence[str]) -> None:
-    """The bold, frozen header row, each column wide enough for its heading."""
+def _header(
+    ws: WriteOnlyWorksheet, headings: Sequence[str], body: Sequence[Sequence[Any]] = ()
+) -> None:
+    """The bold, frozen header row, each column wide enough for its heading and for the
+    text of ``body`` (the first rows; "Mikkelin seutu" was cut off at the width of "Alue"),
+    at most 40 characters."""
     ws.freeze_panes = "A2"
     for i, heading in enumerate(headings, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = min(max(len(heading) + 2, 10), 40)
+        texts = [len(r[i - 1]) for r in body if isinstance(r[i - 1], str)]
+        wide = max([len(heading), *texts])
+        ws.column_dimensions[get_column_letter(i)].width = min(max(wide + 2, 10), 40)
     cells = []
     for heading in headings:
         cell = WriteOnlyCell(ws, value=heading)
@@ -346,7 +352,7 @@ def xlsx_bytes(
         names, body = localised_rows(sel, start, min(chunk, total - start), lang)
         if first:
             columns = list(zip(column_labels(names, lang), names, strict=True))
-            _header(data, [heading for heading, _ in columns])
+            _header(data, [heading for heading, _ in columns], body)
             dates = [n == "time" for n in names]
             shown = [number_format(n, _whole(body, i)) for i, n in enumerate(names)]
             dated = date_format(sel)

@@ -18,7 +18,8 @@
 * a ``csv-fi`` download, whose provenance is only in the response headers, carried no data
   date at all: ``X-Data-Through`` gives it;
 * the columns sheet kept Excel's default width, so "80 %:n välin alaraja" was cut off by the
-  API name beside it.
+  API name beside it; on the data sheet "Mikkelin seutu" was cut off at the width of its
+  heading "Alue".
 
 Fast: the service on the test release, no browser.
 """
@@ -230,3 +231,14 @@ def test_the_columns_sheet_is_wide_enough_for_its_words(web):
     for letter, index in (("A", 0), ("B", 1)):
         longest = max(len(str(row[index])) for row in sheet.iter_rows(values_only=True))
         assert sheet.column_dimensions[letter].width >= longest
+
+
+def test_the_data_sheets_text_columns_are_wide_enough_for_their_text(web):
+    book = _book(web, "/v1/registers/forecasts", area=["TA23", "491"], lang="fi")
+    sheet = book.worksheets[0]
+    header = [c.value for c in next(sheet.iter_rows(max_row=1))]
+    for i, heading in enumerate(header):
+        letter = sheet.cell(row=1, column=i + 1).column_letter
+        texts = [str(r[i]) for r in sheet.iter_rows(values_only=True) if isinstance(r[i], str)]
+        wanted = min(max(map(len, texts)), 38)
+        assert sheet.column_dimensions[letter].width >= wanted, heading
