@@ -12,6 +12,8 @@
   pages that said nothing (training, labour, jobs) or drew an empty chart captioned
   "toteutunut ––– ja ennuste –––" over the word "None", with download links that answer 404
   (forecasts): each says the area is not in this release;
+* the forecasts page wrote the unemployment rate's next spring as "11,7" and "80 %:n väli
+  9,7–13,9", bare numbers beside the start page's "11,2 %": the sign is written;
 * ``/v1/registers/forecasts?variable=foo`` answered "variable ['foo'] not in
   register_forecasts of this release" and nothing about what is: the refusal lists the
   labels the product has (``kind`` ``label_not_in_release``);
@@ -242,3 +244,24 @@ def test_a_year_the_yearly_product_lacks_says_its_years(web: Any):
     problem = answer.json()
     assert problem["kind"] == "outside_time_span"
     assert len(problem["values"]["first"]) == 4 and problem["detail"].startswith("year: 2099")
+
+
+@pytest.mark.parametrize(("lang", "sign"), [("fi", "\xa0%"), ("sv", "\xa0%"), ("en", "%")])
+def test_the_rates_next_spring_is_written_with_its_per_cent_sign(web: Any, lang, sign):
+    """The spring cards of the unemployment rate read "11,7" and "9,7–13,9", bare."""
+    page = web.get(
+        "/forecasts", params={"area": "491", "variable": "unemployment_rate", "lang": lang}
+    ).text
+    spring = page.split('id="spring"')[1].split("</section>")[0]
+    figures = re.findall(r'<span class="figure">(.*?)</span>', spring)
+    bands = re.findall(r"</time>: [^<]*?([\d,.\u2212–\xa0 ]+%?)</span>", spring)
+    assert figures and all(html.unescape(f).endswith(sign) for f in figures), figures
+    assert len(bands) == len(figures) and all(b.endswith(sign) for b in bands), bands
+    cells = re.findall(r'<td class="num">(.*?)</td>', page.split("<tbody>")[1])
+    assert cells and all(html.unescape(c).endswith(sign) for c in cells if c != "–")
+
+
+def test_a_count_next_spring_has_no_per_cent_sign(web: Any):
+    page = web.get("/forecasts", params={"area": "491", "lang": "fi"}).text
+    spring = page.split('id="spring"')[1].split("</section>")[0]
+    assert "%</span>" not in spring.replace("80 %:n", "")

@@ -401,6 +401,7 @@ def forecasts(
         variable=variable,
         # a rate in per cent with a decimal (11,8), counts whole (2 822)
         digits=1 if variable in views.DERIVED else 0,
+        percent=variable in PERCENT_VARIABLES,
         spring=views.next_spring(past, points),
         area_label=name,
         variable_label=label,
@@ -416,6 +417,10 @@ def forecasts(
         tagline_area=tagline_area(area),
         area_notice=notice,
     )
+
+
+#: Forecast variables in per cent: written with the sign (11,7 %), not as a bare 11,7.
+PERCENT_VARIABLES = frozenset({"unemployment_rate"})
 
 
 def missing_months(past: list[tuple[Any, float]], lang: str) -> str:
