@@ -14,6 +14,8 @@
   (forecasts): each says the area is not in this release;
 * the forecasts page wrote the unemployment rate's next spring as "11,7" and "80 %:n väli
   9,7–13,9", bare numbers beside the start page's "11,2 %": the sign is written;
+* ``/docs`` said every response carries its provenance and named no data date; it says
+  where the data date is and which refusal kinds to branch on;
 * ``/v1/registers/forecasts?variable=foo`` answered "variable ['foo'] not in
   register_forecasts of this release" and nothing about what is: the refusal lists the
   labels the product has (``kind`` ``label_not_in_release``);
@@ -265,3 +267,9 @@ def test_a_count_next_spring_has_no_per_cent_sign(web: Any):
     page = web.get("/forecasts", params={"area": "491", "lang": "fi"}).text
     spring = page.split('id="spring"')[1].split("</section>")[0]
     assert "%</span>" not in spring.replace("80 %:n", "")
+
+
+def test_the_api_documentation_says_where_the_data_date_is(web: Any):
+    description = web.get("/openapi.json").json()["info"]["description"]
+    assert "data_through" in description and "X-Data-Through" in description
+    assert "outside_time_span" in description and "label_not_in_release" in description
