@@ -60,6 +60,9 @@ NUMBER_FORMAT = "#,##0.0"
 SHARE_FORMAT = "0.0 %"
 #: Columns shown otherwise: a quantile level (0.05) with two decimals.
 COLUMN_FORMATS = {"quantile": "0.00"}
+#: A ratio of two counts (``*_ratio``: dependency ratios, 0.82) with two decimals, as the
+#: pages write it; at one decimal 0.82 and 0.77 both read 0,8.
+RATIO_FORMAT = "0.00"
 #: The provenance sheet's fields: API key -> (fi, sv, en).
 PROVENANCE_LABELS = {
     "release_id": ("Julkaisu", "Publicering", "Release"),
@@ -199,22 +202,31 @@ def localised_rows(
     return with_variable_names(names, body, lang)
 
 
+#: Columns whose values are column names (codes the API uses as headings elsewhere): the
+#: long layout's ``variable`` and a yearly product's ``statistic`` (``mean``, ``lo80``).
+NAMED_BY_COLUMN_LABEL = ("variable", "statistic")
+
+
 def with_variable_names(
     names: list[str], body: list[list[Any]], lang: str
 ) -> tuple[list[str], list[list[Any]]]:
     """A ``variable`` column of codes (``unemployed``) gets a ``variable_name`` column
     beside it with each variable's name in ``lang`` ("Työttömät työnhakijat"), as a coded
     dimension gets ``<dim>_name``: a reader of the download sees what the rows are, a
-    script still has the code (the JSON rows are unchanged)."""
-    if "variable" not in names or "variable_name" in names:
-        return names, body
-    at = names.index("variable") + 1
-    named = [*names[:at], "variable_name", *names[at:]]
-    rows = [
-        [*r[:at], column_label(r[at - 1], lang) if isinstance(r[at - 1], str) else None, *r[at:]]
-        for r in body
-    ]
-    return named, rows
+    script still has the code (the JSON rows are unchanged). A ``statistic`` column
+    (``mean``, ``lo80`` of the labour supply) gets ``statistic_name`` the same way
+    ("Keskiarvo", "80 %:n välin alaraja"), not English codes on a Finnish sheet."""
+    for column in NAMED_BY_COLUMN_LABEL:
+        if column not in names or f"{column}_name" in names:
+            continue
+        at = names.index(column) + 1
+        names = [*names[:at], f"{column}_name", *names[at:]]
+        body = [
+            [*r[:at], column_label(r[at - 1], lang) if isinstance(r[at - 1], str) else None,
+             *r[at:]]
+            for r in body
+        ]  # fmt: skip
+    return names, body
 
 
 def csv_fi_chunks(sel: cubes.Selection, lang: str, chunk: int = 2000) -> Iterator[str]:
@@ -255,6 +267,8 @@ def number_format(name: str, whole: bool = False) -> str:
         return COLUMN_FORMATS[name]
     if name.endswith("_share"):
         return SHARE_FORMAT
+    if name.endswith("_ratio"):
+        return RATIO_FORMAT
     return WHOLE_FORMAT if whole else NUMBER_FORMAT
 
 

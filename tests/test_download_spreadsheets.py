@@ -19,13 +19,17 @@
   date at all: ``X-Data-Through`` gives it;
 * the columns sheet kept Excel's default width, so "80 %:n välin alaraja" was cut off by the
   API name beside it; on the data sheet "Mikkelin seutu" was cut off at the width of its
-  heading "Alue".
+  heading "Alue";
+* the labour supply's workbook gave its statistic as the codes "mean", "lo80", "hi80" on a
+  Finnish sheet, and its dependency ratios (0.82) at one decimal, "0,8": the statistic gets
+  its name beside the code, a ratio two decimals as on the pages.
 
 Fast: the service on the test release, no browser.
 """
 
 from __future__ import annotations
 
+import csv
 import io
 from typing import Any
 
@@ -242,3 +246,35 @@ def test_the_data_sheets_text_columns_are_wide_enough_for_their_text(web):
         texts = [str(r[i]) for r in sheet.iter_rows(values_only=True) if isinstance(r[i], str)]
         wanted = min(max(map(len, texts)), 38)
         assert sheet.column_dimensions[letter].width >= wanted, heading
+
+
+@pytest.mark.parametrize(
+    ("lang", "names"),
+    [
+        ("fi", {"mean": "Keskiarvo", "lo80": "80 %:n välin alaraja"}),
+        ("sv", {"mean": "Medelvärde", "lo80": "80 % intervallets nedre gräns"}),
+    ],
+)
+def test_a_statistic_column_has_its_name_beside_the_code(web, lang, names):
+    from tests.spreadsheets import xlsx_table
+
+    book = _book(web, "/v1/labour-supply", area="TA23", lang=lang)
+    columns, rows = xlsx_table(book)
+    at = columns.index("statistic")
+    assert columns[at + 1] == "statistic_name"
+    pairs = {r[at]: r[at + 1] for r in rows}
+    assert {code: pairs[code] for code in names} == names
+    csv_fi = web.get("/v1/labour-supply", params={"area": "TA23", "lang": lang, "format": "csv-fi"})
+    header = next(csv.reader(io.StringIO(csv_fi.content.decode("utf-8-sig")), delimiter=";"))
+    assert header[at : at + 2] == [
+        {"fi": "Tunnusluku, koodi", "sv": "Nyckeltal, kod"}[lang],
+        {"fi": "Tunnusluku", "sv": "Nyckeltal"}[lang],
+    ]
+
+
+def test_a_ratio_is_shown_with_two_decimals():
+    from service.export import number_format
+
+    assert number_format("economic_dependency_ratio") == "0.00"
+    assert number_format("demographic_dependency_ratio", whole=True) == "0.00"
+    assert number_format("labour_force") == "#,##0.0"
