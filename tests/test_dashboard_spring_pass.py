@@ -110,7 +110,9 @@ def test_the_labour_captions_name_what_is_shown(web: Any):
 @pytest.mark.parametrize(("lang", "word"), [("sv", "åren"), ("en", "years")])
 def test_the_labour_caption_reads_in_the_pages_language(web: Any, lang, word):
     page = web.get("/labour", params={"lang": lang}).text
-    caption = html.unescape(re.search(r"<figcaption>(.*?)</figcaption>", page, re.S).group(1))
+    found = re.search(r"<figcaption>(.*?)</figcaption>", page, re.S)
+    assert found is not None
+    caption = html.unescape(found.group(1))
     assert f", {word} " in caption and "retire" not in caption and "pension" not in caption
 
 
