@@ -86,6 +86,13 @@ class Params:
         )
         return np.clip(ages - self.base_age, 0.0, self.max_shift)
 
+    def describe(self, lang: str = "en") -> str:
+        """What this file is and its version, in words for readers in ``lang`` (fi, sv, en):
+        "the training chain's parameters (version 1)"; the version itself
+        (``training-params-v1``) stays in the outputs' attrs as provenance."""
+        lang = lang if lang in PARAMS_TITLE else "en"
+        return f"{PARAMS_TITLE[lang]} ({readable_version(self.version, lang)})"
+
 
 def load_params(path: str | Path | None = None) -> Params:
     """The parameters of ``path`` (default the shipped ``training.toml``).
@@ -167,6 +174,12 @@ class Qualification:
         return self.name_fi
 
 
+#: What the parameter file is, by language (:meth:`Params.describe`).
+PARAMS_TITLE = {
+    "en": "the training chain's parameters",
+    "fi": "koulutustarvelaskennan parametrit",
+    "sv": "utbildningsbehovskalkylens parametrar",
+}
 #: What the field/qualification file is, by language (:meth:`Fields.describe`).
 FIELDS_TITLE = {
     "en": "the table of fields of education and big qualifications",
@@ -183,14 +196,14 @@ _OWN_FILE = {
 
 def readable_version(version: str, lang: str = "en") -> str:
     """A parameter file's version for readers in ``lang`` (fi, sv, en; English otherwise):
-    a shipped ``<name>-v2`` is "version 2" ("versio 2"), a user file's
+    a shipped ``<name>-v2`` (or ``v2``) is "version 2" ("versio 2"), a user file's
     ``user:<name>:<sha256 prefix>`` "own file <name>, SHA-256 <prefix>", another version
     "version <it>"."""
     lang = lang if lang in _VERSION_WORD else "en"
     if version.startswith("user:"):
         name, _, digest = version.removeprefix("user:").rpartition(":")
         return _OWN_FILE[lang].format(name=name, digest=digest)
-    numbered = re.fullmatch(r".+-v(\d+)", version)
+    numbered = re.fullmatch(r"(?:.+-)?v(\d+)", version)
     return f"{_VERSION_WORD[lang]} {numbered.group(1) if numbered else version}"
 
 
