@@ -150,6 +150,7 @@ class AlertEngine:
                 else AlertState(key=key, rule=signal.rule, version=signal.version, area=area)
             )
             changed = []
+            breach: Transition | None = None  # the latest newly evaluated breach
             for j, month in enumerate(pd.DatetimeIndex(sev["time"].values)):
                 day = month.date()
                 if values[i, j] and st.first_seen is None:
@@ -157,6 +158,11 @@ class AlertEngine:
                 numbers = (
                     numbers_at(signal, area, month) if values[i, j] or st.state == "firing" else {}
                 )
+                if values[i, j] and (st.last_evaluated is None or day > st.last_evaluated):
+                    breach = Transition(
+                        key, area, signal.rule, day, st.state, st.state,
+                        int(values[i, j]), st.episode, numbers,
+                    )  # fmt: skip
                 tr = step(
                     st,
                     day,
@@ -171,6 +177,10 @@ class AlertEngine:
             if st.last_evaluated is None:
                 continue
             row = self._persist(session, row, st, signal, changed, explainer)
+            if st.state == "pending" and breach is not None and explainer is not None:
+                # breaching, not yet fired: the alert is listed (dashboard, API) with the
+                # explanation of its latest breach, not an empty one
+                row.explanation = explainer(breach)
             out += changed
         return out
 
