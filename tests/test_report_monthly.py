@@ -152,7 +152,7 @@ def test_october_2023_changes_against_month_and_year(cubes) -> None:
 def test_alerts_ordered_by_severity_with_plain_texts(review) -> None:
     assert [a.severity for a in review.alerts] == [3, 2, 1]
     html = render_html(review, "fi")
-    assert html.index("kriittinen") < html.index("varoitus") < html.index("tiedoksi")
+    assert html.index("kriittinen") < html.index("varoitus") < html.index("tiedote")
     assert "structural_break" not in html and "rate_threshold" not in html
 
 

@@ -3,7 +3,16 @@ steering group's international members)."""
 
 from __future__ import annotations
 
+from forecasting.alerts.registry import SEVERITY_LEVELS, severity_word
+
 LANGS = ("fi", "en")
+
+
+def _severities(lang: str) -> dict[str, str]:
+    """``sev_1`` .. ``sev_3``: the alerts' one word per severity, as the dashboard and the
+    alert messages write it (:data:`forecasting.alerts.registry.SEVERITY_WORDS`)."""
+    return {f"sev_{level}": severity_word(level, lang) for level in SEVERITY_LEVELS.values()}
+
 
 TEXT: dict[str, dict[str, str]] = {
     "fi": {
@@ -74,9 +83,7 @@ TEXT: dict[str, dict[str, str]] = {
         "generated": "Laadittu {day}",
         "release": "julkaisu {release}",
         "page": "Sivu",
-        "sev_1": "tiedoksi",
-        "sev_2": "varoitus",
-        "sev_3": "kriittinen",
+        **_severities("fi"),
         "unemployment_rate": "Työttömyysaste",
         "jobseekers": "Työnhakijat",
         "labour_force": "Työvoima",
@@ -158,9 +165,7 @@ TEXT: dict[str, dict[str, str]] = {
         "generated": "Generated {day}",
         "release": "release {release}",
         "page": "Page",
-        "sev_1": "info",
-        "sev_2": "warning",
-        "sev_3": "critical",
+        **_severities("en"),
         "unemployment_rate": "Unemployment rate",
         "jobseekers": "Jobseekers",
         "labour_force": "Labour force",
