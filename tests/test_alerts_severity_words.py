@@ -76,9 +76,11 @@ def test_the_api_names_the_severity_in_the_request_s_language() -> None:
     from service.schemas import AlertOut
 
     for name in SEVERITY_WORDS:
-        alert = AlertOut(id=1, rule="seasonal_rise", rule_version="2", area="491",
-                         severity=name, state="firing", title="seasonal_rise: Mikkeli (491)",
-                         episode=1)  # fmt: skip
+        alert = AlertOut.model_validate(
+            {"id": 1, "rule": "seasonal_rise", "rule_version": "2", "area": "491",
+             "severity": name, "state": "firing", "title": "seasonal_rise: Mikkeli (491)",
+             "episode": 1}
+        )  # fmt: skip
         for lang in LANGS:
             assert _named(alert, lang).severity_name == severity_word(name, lang)
 

@@ -44,7 +44,7 @@ def severity_word(severity: str | int, lang: str) -> str:
     """
     names = {level: name for name, level in SEVERITY_LEVELS.items()}
     name = names.get(severity) if isinstance(severity, int) else severity
-    if name not in SEVERITY_WORDS:
+    if name is None or name not in SEVERITY_WORDS:
         raise ValueError(f"severity {severity!r} is none of {sorted(SEVERITY_WORDS)} or 1..3")
     if lang not in LANGS:
         raise ValueError(f"language {lang!r} is none of {list(LANGS)}")
