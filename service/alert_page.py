@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
-from forecasting.alerts.registry import registered
+from forecasting.alerts.registry import SEVERITY_LEVELS, display_order, registered
 
 SEVERITY_ORDER = ("critical", "warning", "info")
 #: The anchor of the chart on the forecasts page.
@@ -135,11 +135,14 @@ def _summary(detail: Any, title: str, lang: str) -> str:
 
 
 def ordered(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Most severe first; within a severity the newest first (then area, for a stable page)."""
-    rank = {s: i for i, s in enumerate(SEVERITY_ORDER)}
-    by_area = sorted(items, key=lambda a: (a["area"], a["rule"]))
-    by_date = sorted(by_area, key=lambda a: a["when"], reverse=True)
-    return sorted(by_date, key=lambda a: rank.get(a["severity"], len(rank)))
+    """Most severe first; within a severity the newest first (then area, for a stable page):
+    the order of the monthly review too (:func:`forecasting.alerts.registry.display_order`)."""
+    return sorted(
+        items,
+        key=lambda a: display_order(
+            SEVERITY_LEVELS.get(a["severity"], 0), a["when"], a["area"], a["rule"]
+        ),
+    )
 
 
 def filter_choices(alerts: Sequence[Any], names: Mapping[str, str], lang: str) -> dict[str, Any]:

@@ -13,6 +13,7 @@ function in :mod:`forecasting.alerts.rules`.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +32,13 @@ SEVERITY_WORDS: Mapping[str, Mapping[str, str]] = {
 }
 #: Severity levels (1 info .. 3 critical, as rule signals carry them) by name.
 SEVERITY_LEVELS = {"info": 1, "warning": 2, "critical": 3}
+
+
+def display_order(severity: int, when: dt.date | None, area: str, rule: str) -> tuple:
+    """The sort key of an alert wherever alerts are listed (the dashboard, the monthly
+    review): most severe first (``severity`` 1..3), within a severity the newest first
+    (``when``, the month it is about), then by area and rule."""
+    return (-severity, -(when or dt.date.min).toordinal(), area, rule)
 
 
 def severity_word(severity: str | int, lang: str) -> str:

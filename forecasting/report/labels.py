@@ -57,6 +57,15 @@ TEXT: dict[str, dict[str, str]] = {
         "month": "Kuukausi",
         "mean": "Keskiarvo",
         "no_alerts": "Ei voimassa olevia hälytyksiä.",
+        "alerts_left_out_events": (
+            "Ilmoitettujen irtisanomisten, lomautusten ja rekrytointien hälytykset eivät ole "
+            "katsauksessa: ne arvioidaan tapahtumarekisteristä julkaisun jälkeen. Ne näkyvät "
+            "kojelaudan Hälytykset-sivulla."
+        ),
+        "alerts_left_out_occupations": (
+            "Ammattiryhmien hälytykset eivät ole katsauksessa, koska siinä ei ole "
+            "ammattiryhmittäisiä tietoja. Ne näkyvät kojelaudan Hälytykset-sivulla."
+        ),
         "area": "Alue",
         "severity": "Vakavuus",
         "explanation": "Selitys",
@@ -139,6 +148,15 @@ TEXT: dict[str, dict[str, str]] = {
         "month": "Month",
         "mean": "Mean",
         "no_alerts": "No active alerts.",
+        "alerts_left_out_events": (
+            "Alerts on announced layoffs, closures and recruitments are not in the review: "
+            "they are evaluated from the event register after the release is published. "
+            "They are on the dashboard's Alerts page."
+        ),
+        "alerts_left_out_occupations": (
+            "Alerts on occupation groups are not in the review, as it holds no figures by "
+            "occupation. They are on the dashboard's Alerts page."
+        ),
         "area": "Area",
         "severity": "Severity",
         "explanation": "Explanation",
