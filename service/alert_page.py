@@ -71,13 +71,19 @@ def alert_item(detail: Any, lang: str, variables: Sequence[str]) -> dict[str, An
     """One alert for the page: ``text`` (the plain-language explanation), ``summary``,
     ``rule_title``, ``chart_url`` and the stored alert's fields."""
     from forecasting.alerts.explain import texts as rule_texts  # statsmodels: load on use
+    from service.labels import area_name
 
     explanation: Mapping[str, Any] = detail.explanation or {}
     numbers = explanation.get("numbers") or {}
-    parts = rule_texts(detail.rule, numbers, lang)
+    parts = rule_texts(detail.rule, numbers, lang, subject(detail))
+    summary = (
+        f"{area_name(detail.area, lang)}: {parts['title']}"  # the subject in words as well
+        if registered().get(detail.rule) is not None
+        else explanation.get(f"summary_{lang}") or _summary(detail, parts["title"], lang)
+    )
     return {
         **detail.model_dump(),
-        "summary": explanation.get(f"summary_{lang}") or _summary(detail, parts["title"], lang),
+        "summary": summary,
         "text": _text(detail, explanation, parts, lang),
         "rule_title": rule_title(detail.rule, lang),
         "chart_url": chart_url(

@@ -26,7 +26,7 @@ from forecasting import geography
 from forecasting.alerts import rules
 from forecasting.alerts.engine import AlertEngine
 from forecasting.alerts.explain import explain
-from forecasting.alerts.lifecycle import Transition
+from forecasting.alerts.lifecycle import Transition, subject_of
 from forecasting.alerts.monitor import occupation_signals
 from forecasting.alerts.registry import LANGS, registered
 from forecasting.alerts.repository import AlertRepository
@@ -40,7 +40,8 @@ CODE_WORD = re.compile(r"[a-z]+_[a-z_]+|\bNone\b|\bnan\b|\binf\b|[{}\[\]]")
 
 
 def _explainer(tr: Transition) -> dict[str, Any]:
-    return explain(tr.rule, tr.area, pd.Timestamp(tr.month), tr.numbers)
+    return explain(tr.rule, tr.area, pd.Timestamp(tr.month), tr.numbers,
+                   subject=subject_of(tr.key))  # fmt: skip
 
 
 def _occupation_forecast(occupations: xr.Dataset) -> xr.Dataset:
@@ -73,15 +74,23 @@ def test_the_pending_etela_savo_occupation_alert_says_what_and_why(cubes, tmp_pa
     )  # fmt: skip
     (turn,) = [s for s in signals if s.subject == "32"]
     assert int(turn.severity.sel(area="MK10", time=ORIGIN)) == rules.INFO
+    from forecasting.alerts.run import _explainer as run_explainer
+
     db = make_engine(f"sqlite:///{tmp_path / 'a.sqlite'}")
-    report = AlertEngine(db).evaluate([turn], [ORIGIN], explainer=_explainer, notify=False)
+    explainer = run_explainer(cubes["registers"], pd.DataFrame(), {})  # the alert run's own
+    report = AlertEngine(db).evaluate([turn], [ORIGIN], explainer=explainer, notify=False)
     assert report.transitions == []  # one breach of three: pending, not fired
     _, rows = AlertRepository(db).alerts(areas=["MK10"])
     (row,) = rows
     assert row["state"] == "pending"
     explanation = AlertRepository(db).get(row["id"])["explanation"]
     fi = explanation["text_fi"]
-    assert fi.startswith("Etelä-Savo 6/2026: Ammattiryhmä kääntyi ylitarjonnasta työvoimapulaan.")
+    assert fi.startswith("Etelä-Savo 6/2026: Ammattiryhmä kääntyi ylitarjonnasta työvoimapulaan "
+                         "(32 Terveydenhuollon asiantuntijat).")  # fmt: skip
+    assert explanation["summary_en"] == (
+        "South Savo: An occupation group turned from surplus to shortage "
+        "(32 Health associate professionals)"
+    )
     assert "1,10 11 kuukauden kuluttua, ennusteen alussa 0,70" in fi  # the turn in 5/2027
     assert "Työnantajien rekrytointi vaikeutuu" in fi  # why it matters
     assert explanation["numbers"]["months_to_projected_shortage"] == 11

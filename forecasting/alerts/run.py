@@ -17,7 +17,7 @@ from forecasting.alerts.engine import AlertEngine, EvaluationReport, Explainer
 from forecasting.alerts.events import EventRegister
 from forecasting.alerts.explain import explain
 from forecasting.alerts.impact import EventImpact, simulate_tiered
-from forecasting.alerts.lifecycle import Transition
+from forecasting.alerts.lifecycle import Transition, subject_of
 from forecasting.alerts.monitor import (
     annual_to_monthly,
     occupation_signals,
@@ -329,6 +329,7 @@ def _explainer(
             series=series,
             events=local,
             impacts=simulated,
+            subject=subject_of(tr.key),
         )
 
     return explainer

@@ -152,12 +152,10 @@ def view(review: MonthlyReview, lang: str) -> dict[str, Any]:
     w = words(lang)
     alerts = []
     for item in review.alerts:
-        said = alert_texts(item.rule, item.numbers, lang)
+        said = alert_texts(item.rule, item.numbers, lang, item.subject)
         if not item.numbers:  # the release's severities carry no numbers: no empty sentence
             said["detail"] = ""
         title = said["title"]
-        if item.rule.startswith("occupation") and item.subject:
-            title += f" ({_occupation_label(item.subject, lang)})"
         alerts.append(
             {
                 "area": area_name(item.area, lang),
