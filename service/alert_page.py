@@ -117,7 +117,8 @@ def _text(detail: Any, explanation: Mapping[str, Any], parts: Mapping[str, str],
 def subject(detail: Any) -> str:
     """What the alert is about within its area (an occupation group's code), from the stored
     title ``<rule> (<subject>): <area name> (<area>)``; "" when it has none."""
-    found = re.match(rf"{re.escape(detail.rule)} \((.+?)\): ", str(detail.title or ""))
+    title = str(getattr(detail, "title", "") or "")  # a stored alert without one has none
+    found = re.match(rf"{re.escape(detail.rule)} \((.+?)\): ", title)
     return found.group(1) if found else ""
 
 
