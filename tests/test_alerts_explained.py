@@ -174,6 +174,7 @@ def test_the_pending_alert_keeps_the_explanation_of_its_latest_breach(tmp_path: 
         (row,) = repo.alerts()[1]
         text = repo.get(row["id"])["explanation"]["text_fi"]
         assert row["state"] == ("firing" if k == 2 else "pending")
+        assert row["severity"] == "warning"  # the breach's, pending or firing
         assert text.startswith(f"Etelä-Savo {month.month}/2026: ")
         assert f"työnhakijaa kohden {values['tightness'][k]:.2f}".replace(".", ",") in text
 

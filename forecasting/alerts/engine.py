@@ -177,10 +177,13 @@ class AlertEngine:
             if st.last_evaluated is None:
                 continue
             row = self._persist(session, row, st, signal, changed, explainer)
-            if st.state == "pending" and breach is not None and explainer is not None:
-                # breaching, not yet fired: the alert is listed (dashboard, API) with the
-                # explanation of its latest breach, not an empty one
-                row.explanation = explainer(breach)
+            if st.state == "pending" and breach is not None:
+                # breaching, not yet fired: the alert is listed (dashboard, API, the review's
+                # rule severities) with its latest breach's severity and explanation, not
+                # "info" and an empty one
+                row.severity = SEVERITY_NAMES.get(breach.severity, "info")
+                if explainer is not None:
+                    row.explanation = explainer(breach)
             out += changed
         return out
 
