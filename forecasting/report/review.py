@@ -555,7 +555,7 @@ def monthly_review(
         *stale_alerts(registers, occupations, code, today),
         *occupation_alerts(occupations, occupation_forecasts, occ_area, code, at),
     )
-    left_out = ("events",) + (("occupations",) if occupations is None else ())
+    left_out = tuple(k for k in LEFT_OUT if k == "events" or occupations is None)
     return MonthlyReview(
         area=code,
         month=at.date(),
