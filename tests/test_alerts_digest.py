@@ -68,7 +68,7 @@ def test_one_digest_per_evaluation_with_every_alert_by_email(tmp_path: Path, smt
     assert engine.deliverer.drain()["delivered"] == 1
     (mail,) = handler.messages
     subject = " ".join(str(make_header(decode_header(mail["Subject"]))).split())
-    assert subject == "Ennakointi digest 2023-09..2023-10: 3 new, 0 cleared"
+    assert subject == "Ennakointi, hälytysten koonti 2023-09..2023-10: 3 uutta, 0 päättynyttä"
     body = mail.get_payload(decode=True).decode("utf-8")
     lines = [ln for ln in body.splitlines() if ln.startswith("[")]
     assert lines[0] == "[KRIITTINEN] 491: seasonal_rise nousi (2023-10)"  # most severe first

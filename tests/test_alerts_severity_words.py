@@ -101,3 +101,26 @@ def test_messages_and_digests_print_the_one_word(severity: int, fired: bool) -> 
     assert digest["text"].startswith(f"[{word.upper()}] Mikkeli: Työttömien määrä nousi")
     english = {"INFO", "WARNING", "CRITICAL"} - {word.upper()}
     assert not any(w in message["title"] + digest["text"] for w in english)
+
+
+def test_a_digest_and_an_unexplained_message_are_finnish_throughout() -> None:
+    """The messages' explanations are Finnish; their frame was English ("Ennakointi digest
+    2026-06: 1 new, 1 cleared", "[CLEARED] seasonal_rise: 491", "Alert seasonal_rise:491
+    firing in 2026-06", "Source: Statistics Finland"). Now the frame is Finnish too and a
+    cleared or unexplained alert names its area and rule in words, not by code."""
+    fired = Transition("seasonal_rise:491", "491", "seasonal_rise", dt.date(2026, 6, 1),
+                       "pending", "firing", 2, 1, {"z": 3.1})  # fmt: skip
+    cleared = Transition("rate_threshold:507", "507", "rate_threshold", dt.date(2026, 6, 1),
+                         "firing", "resolved", 1, 1, {})  # fmt: skip
+    digest = _digest([fired, cleared], {})
+    assert digest["title"] == "Ennakointi, hälytysten koonti 2026-06: 1 uutta, 1 päättynyttä"
+    first, last = digest["text"].splitlines()
+    assert first.startswith("[VAROITUS] Mikkeli (491): ")
+    assert last.startswith("[PÄÄTTYNYT] Mäntyharju (507): ") and last.endswith("(2026-06)")
+    message = _message(fired)
+    assert message["title"].startswith("[VAROITUS] Mikkeli (491): ")
+    assert message["text"] == f"{message['title'][len('[VAROITUS] '):]}: hälytys voimassa 06/2026."
+    for text in (digest["title"], digest["text"], digest["footer"], message["text"]):
+        for code in ("seasonal_rise", "rate_threshold", "digest", "cleared", "Alert", "Source"):
+            assert code not in text
+    assert digest["footer"].startswith("Lähde: Tilastokeskus")
