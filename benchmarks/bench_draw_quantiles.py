@@ -12,6 +12,7 @@ of the process (every thread), best of three rounds; the load average is printed
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import time
@@ -39,7 +40,10 @@ def cpu_per_call(kernel: object, cols: np.ndarray, calls: int) -> float:
     return best
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    ).parse_args(argv)
     rng = np.random.default_rng(0)
     threads = os.environ.get("NUMBA_NUM_THREADS", "default")
     print(f"load average {os.getloadavg()[0]:.1f}; numba threads {threads}")

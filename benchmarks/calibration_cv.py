@@ -23,6 +23,7 @@ writes).
 
 from __future__ import annotations
 
+import argparse
 import itertools
 import sys
 import time
@@ -262,7 +263,13 @@ def windows(w: int) -> list[tuple[np.ndarray, np.ndarray]]:
     return [(np.arange(max(h - w, 0), min(h + w + 1, H)), np.array([h])) for h in range(H)]
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("candidates", nargs="*", metavar="CANDIDATE",
+                        help="candidates to score (default: every one; see the module docstring)")
+    args = parser.parse_args(argv)
     began = time.process_time()
     ds = registers_cube()
     raw = raw_forecasts(ds, TUNING_ORIGINS)
@@ -290,7 +297,11 @@ def main() -> None:
         "robust_w6_thru": lambda d, lv: fit_groups(d, lv, windows(6), True, S),
         "robust_band_thru": lambda d, lv: fit_groups(d, lv, bands((12, 24)), True, S),
     }
-    names = sys.argv[1:] or list(candidates)
+    unknown = sorted(set(args.candidates) - set(candidates))
+    if unknown:
+        parser.error(f"unknown candidate(s) {', '.join(unknown)}; "
+                     f"choose from {', '.join(candidates)}")
+    names = args.candidates or list(candidates)
     frames = []
     for variable, flat in raw.items():
         K = flat["y"].shape[0] // n

@@ -14,6 +14,7 @@ MASE before / after (for a change of the centres).
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -58,9 +59,20 @@ def table(before: pd.DataFrame, after: pd.DataFrame, mase: bool = False) -> str:
     return "\n".join(rows)
 
 
-def main() -> None:
-    before, after = (pd.read_pickle(p) for p in sys.argv[1:3])
-    print(table(before, after, mase="--mase" in sys.argv[3:]))
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("before", type=Path, help="backtest frame of the code before (.pkl)")
+    parser.add_argument("after", type=Path, help="backtest frame of the code after (.pkl)")
+    parser.add_argument("--mase", action="store_true",
+                        help="add a column of the reconciled MASE before / after")
+    args = parser.parse_args(argv)
+    for path in (args.before, args.after):
+        if not path.is_file():
+            parser.error(f"{path}: no such file (run benchmarks/eval_registers.py first)")
+    before, after = (pd.read_pickle(p) for p in (args.before, args.after))
+    print(table(before, after, mase=args.mase))
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ panels (``cycle``), without them (``no_exog``) and without momentum features (``
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -103,5 +104,15 @@ def tuning() -> None:
     print(frame.pivot_table(index="band", columns="model", values="mase").round(3))
 
 
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("part", nargs="?", choices=("turn", "tuning"), default="turn",
+                        help="which table to print (default: turn)")
+    args = parser.parse_args(argv)
+    {"turn": turn, "tuning": tuning}[args.part]()
+
+
 if __name__ == "__main__":
-    {"turn": turn, "tuning": tuning}[sys.argv[1] if len(sys.argv) > 1 else "turn"]()
+    main()

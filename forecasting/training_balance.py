@@ -30,7 +30,15 @@ from forecasting import demand, geography, training, training_supply
 from forecasting.demography.labour import LabourRates
 from forecasting.demography.rates import RateSet
 from forecasting.provenance import combine_versions, stamp
-from forecasting.training_params import KINDS, LEVELS, Fields, Params, load_fields, load_params
+from forecasting.training_params import (
+    KINDS,
+    LEVELS,
+    Fields,
+    Params,
+    load_fields,
+    load_params,
+    readable_version,
+)
 from models import shiftshare
 
 CUBES: tuple[str, ...] = training.CUBES
@@ -417,14 +425,11 @@ def balance(
             "training_params_version": params.version,
             "training_fields_version": fields.version,
             "units": "persons per year (new entrants needed); negative need = surplus",
-            "method_note": METHOD_NOTE.format(
-                params=params.version, fields=fields.version, key=version
-            ),
+            # the notes are read on the training page: files in words, versions in attrs
+            "method_note": _method_note("en", params, fields, version),
             **{
-                f"method_note_{lang}": note.format(
-                    params=params.version, fields=fields.version, key=version
-                )
-                for lang, note in METHOD_NOTES.items()
+                f"method_note_{lang}": _method_note(lang, params, fields, version)
+                for lang in METHOD_NOTES
             },
         },
     )
@@ -476,7 +481,7 @@ METHOD_NOTES: dict[str, str] = {
         "and kind. Demand: openings by occupation = expansion (projected jobs by industry) + "
         "replacement (the demography's exits from employment by age, delayed by cohort after "
         "the 2017 pension reform, net of re-entries), via an industry->occupation bridge and "
-        "the occupation->education key {key}; a share of openings filled by adults changing "
+        "the occupation->education key ({key}); a share of openings filled by adults changing "
         "occupation is further training. Replacement is shared over industries by their jobs "
         "within an area: the shipped data have age by area only (tyokay 115n/115p), not "
         "industry x age or education x age (a file of employed persons by industry, or by "
@@ -484,7 +489,7 @@ METHOD_NOTES: dict[str, str] = {
         "youth cohort by education pathway (own population projection) x attainment x "
         "regional retention, positive net in-migration, unemployed re-employed where "
         "occupation and education match (not the laid off), workers released by shrinking "
-        "occupations. Negative need = surplus. Parameters {params}, fields {fields}. 80 % "
+        "occupations. Negative need = surplus. Files: {params}; {fields}. 80 % "
         "intervals from job, exit, graduate and re-employment draws; the job projection's "
         "draws make most of their width."
     ),
@@ -493,7 +498,7 @@ METHOD_NOTES: dict[str, str] = {
         "asteittain ja koulutuslajeittain. Kysyntä: avautuvat työpaikat ammateittain = "
         "laajennus (toimialojen työpaikkaennuste) + poistuma (väestöennusteen työstä "
         "poistuminen iän mukaan, vuoden 2017 eläkeuudistuksen kohorttiviiveillä, paluut "
-        "vähennettyinä) toimiala-ammattisillan ja ammatti-koulutusavaimen {key} kautta; "
+        "vähennettyinä) toimiala-ammattisillan ja ammatti-koulutusavaimen ({key}) kautta; "
         "ammattia vaihtavien aikuisten osuus on täydennyskoulutusta. Poistuma jaetaan "
         "toimialoille alueen työpaikkojen suhteessa: aineistossa ikä on vain alueittain "
         "(tyokay 115n/115p), ei toimiala x ikä tai koulutus x ikä (alueittainen tiedosto "
@@ -501,7 +506,7 @@ METHOD_NOTES: dict[str, str] = {
         "sen). Tarjonta: alueen nuorisoikäluokka koulutuspoluittain (oma väestöennuste) x "
         "tutkinnon suorittaminen x alueelle jääminen, positiivinen nettomuutto, ammatiltaan "
         "ja koulutukseltaan vastaavat työttömät (ei lomautettuja), supistuvista ammateista "
-        "vapautuvat. Negatiivinen tarve = ylitarjonta. Parametrit {params}, alat {fields}. "
+        "vapautuvat. Negatiivinen tarve = ylitarjonta. Tiedostot: {params}; {fields}. "
         "80 %:n välit työpaikka-, poistuma-, valmistuneiden ja työllistymisen arvonnoista; "
         "työpaikkaennusteen arvonnat tuottavat suurimman osan välin leveydestä."
     ),
@@ -511,7 +516,7 @@ METHOD_NOTES: dict[str, str] = {
         "(prognos för arbetsplatser per näringsgren) + ersättning (befolkningsprognosens "
         "utträden ur arbetslivet efter ålder, fördröjda per årskull efter pensionsreformen "
         "2017, netto efter återinträden) via bryggan näringsgren-yrke och nyckeln "
-        "yrke-utbildning {key}; andelen som fylls av vuxna som byter yrke är "
+        "yrke-utbildning ({key}); andelen som fylls av vuxna som byter yrke är "
         "fortbildning. Ersättningen fördelas på näringsgrenar efter arbetsplatser inom "
         "området: uppgifterna har ålder endast per område (tyokay 115n/115p), inte näringsgren "
         "x ålder eller utbildning x ålder (en fil över sysselsatta per näringsgren eller "
@@ -519,12 +524,22 @@ METHOD_NOTES: dict[str, str] = {
         "områdets ungdomsårskull per utbildningsväg (egen befolkningsprognos) x avlagd examen "
         "x kvarstannande i regionen, positiv nettoinflyttning, arbetslösa med motsvarande yrke "
         "och utbildning (inte permitterade), arbetstagare som frigörs i krympande yrken. "
-        "Negativt behov = överskott. Parametrar {params}, områden {fields}. 80 %-intervall "
+        "Negativt behov = överskott. Filer: {params}; {fields}. 80 %-intervall "
         "från dragningar av arbetsplatser, utträden, utexaminerade och återanställning; "
         "arbetsplatsprognosens dragningar står för det mesta av bredden."
     ),
 }
 METHOD_NOTE = METHOD_NOTES["en"]
+
+
+def _method_note(lang: str, params: Params, fields: Fields, key_version: str) -> str:
+    """:data:`METHOD_NOTES` in ``lang`` with the parameter and field files and the key's
+    version in words (:meth:`Params.describe`, :meth:`Fields.describe`)."""
+    return METHOD_NOTES[lang].format(
+        params=params.describe(lang),
+        fields=fields.describe(lang),
+        key=readable_version(key_version, lang),
+    )
 
 
 def balance_for_areas(

@@ -2,13 +2,16 @@
 field/qualification correspondence (``forecasting/config/training_fields.toml``).
 
 Both files are replaceable: :func:`load_params` / :func:`load_fields` take a path; a user file's
-version is ``user:<name>:<sha256 prefix>`` so every output names the parameters it used.
+version is ``user:<name>:<sha256 prefix>`` so every output names the parameters it used. Texts
+for readers name the field/qualification file in words, its version readably
+(:meth:`Fields.describe`: "... (version 2)", "... (own file my.toml, SHA-256 ...)").
 Every value's source (or the word ASSUMPTION) is written next to it in the TOML file.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,6 +85,13 @@ class Params:
             later, self.lowest_age[last] + self.after_1965_step * (cohorts - last), ages
         )
         return np.clip(ages - self.base_age, 0.0, self.max_shift)
+
+    def describe(self, lang: str = "en") -> str:
+        """What this file is and its version, in words for readers in ``lang`` (fi, sv, en):
+        "the training chain's parameters (version 1)"; the version itself
+        (``training-params-v1``) stays in the outputs' attrs as provenance."""
+        lang = lang if lang in PARAMS_TITLE else "en"
+        return f"{PARAMS_TITLE[lang]} ({readable_version(self.version, lang)})"
 
 
 def load_params(path: str | Path | None = None) -> Params:
@@ -164,6 +174,39 @@ class Qualification:
         return self.name_fi
 
 
+#: What the parameter file is, by language (:meth:`Params.describe`).
+PARAMS_TITLE = {
+    "en": "the training chain's parameters",
+    "fi": "koulutustarvelaskennan parametrit",
+    "sv": "utbildningsbehovskalkylens parametrar",
+}
+#: What the field/qualification file is, by language (:meth:`Fields.describe`).
+FIELDS_TITLE = {
+    "en": "the table of fields of education and big qualifications",
+    "fi": "koulutusalojen ja isojen tutkintojen taulukko",
+    "sv": "tabellen över utbildningsområden och stora examina",
+}
+_VERSION_WORD = {"en": "version", "fi": "versio", "sv": "version"}
+_OWN_FILE = {
+    "en": "own file {name}, SHA-256 {digest}",
+    "fi": "oma tiedosto {name}, SHA-256 {digest}",
+    "sv": "egen fil {name}, SHA-256 {digest}",
+}
+
+
+def readable_version(version: str, lang: str = "en") -> str:
+    """A parameter file's version for readers in ``lang`` (fi, sv, en; English otherwise):
+    a shipped ``<name>-v2`` (or ``v2``) is "version 2" ("versio 2"), a user file's
+    ``user:<name>:<sha256 prefix>`` "own file <name>, SHA-256 <prefix>", another version
+    "version <it>"."""
+    lang = lang if lang in _VERSION_WORD else "en"
+    if version.startswith("user:"):
+        name, _, digest = version.removeprefix("user:").rpartition(":")
+        return _OWN_FILE[lang].format(name=name, digest=digest)
+    numbered = re.fullmatch(r"(?:.+-)?v(\d+)", version)
+    return f"{_VERSION_WORD[lang]} {numbered.group(1) if numbered else version}"
+
+
 @dataclass(frozen=True)
 class Fields:
     """Narrow fields (ISCED-F 2013), the occupation x broad -> narrow key and qualifications."""
@@ -179,6 +222,13 @@ class Fields:
     def narrow_of(self, occupation: str, broad: str) -> str:
         """Narrow field of ``occupation``'s need in ``broad``."""
         return self.override.get((occupation, broad), self.default_narrow[broad])
+
+    def describe(self, lang: str = "en") -> str:
+        """What this file is and its version, in words for readers in ``lang`` (fi, sv, en):
+        "the table of fields of education and big qualifications (version 2)"; the version
+        itself (``training-fields-v2``) stays in the outputs' attrs as provenance."""
+        lang = lang if lang in FIELDS_TITLE else "en"
+        return f"{FIELDS_TITLE[lang]} ({readable_version(self.version, lang)})"
 
     def names(self, lang: str = "fi") -> dict[str, str]:
         """Names of the broad and narrow fields in ``lang`` (default Finnish), by code;

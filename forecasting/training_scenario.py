@@ -204,7 +204,10 @@ def training_need_change(
     ``covered_by_supply`` (the part of the demand it absorbs) and ``need_change`` ``(field,
     level)``; ``qualification_demand`` / ``qualification_need`` / ``qualification_name`` /
     ``qualification_level`` ``(qualification,)`` and ``qualification_parts``
-    ``(qualification, field)`` (the demand by the field it is counted in).
+    ``(qualification, field)`` (the demand by the field it is counted in). Attrs
+    ``method_note`` (English) and ``method_note_<lang>``: the method for readers, naming the
+    field/qualification table in words (:meth:`forecasting.training_params.Fields.describe`);
+    ``fields_version``: that table's version (``training-fields-v2``), for provenance.
     """
     fields = fields or load_fields()
     unknown = sorted(set(job_change) - set(map(str, bridge["industry"].values)))
@@ -229,11 +232,12 @@ def training_need_change(
     net = _net_of_supply(demand, parts, q_levels, surplus)
     attrs: dict[str, Any] = {
         f"method_note_{lang}": METHOD_NOTES[lang].format(
-            fields=fields.version, jobs=JOBS_SOURCE[jobs_source][lang]
+            fields=fields.describe(lang), jobs=JOBS_SOURCE[jobs_source][lang]
         )
         for lang in LANGS
     }
     attrs["method_note"] = attrs["method_note_en"]
+    attrs["fields_version"] = fields.version
     if supply_year is not None:
         attrs |= {"supply_area": area, "supply_year": supply_year}
     return xr.Dataset(
@@ -370,7 +374,8 @@ def annotate(
     The local supply is subtracted with ``baseline`` (a balance) or later by
     :func:`apply_local_supply`; until then the need change is the demand change and
     ``training_supply`` (attrs) says so. Texts: ``training_need_method`` / ``training_supply``
-    (English) and their ``_fi`` / ``_sv`` / ``_en`` versions; ``qualification_name_<lang>`` and
+    (English) and their ``_fi`` / ``_sv`` / ``_en`` versions, which name the field table in
+    words; its version id in ``training_fields_version``; ``qualification_name_<lang>`` and
     ``training_field_name_<lang>``. A result without a job change by industry, or cubes
     without ``jobs_by_industry``/``occupations``, comes back unchanged.
 
@@ -439,6 +444,7 @@ def annotate(
         },
         **_in_languages("training_supply", SUPPLY_NOT_SUBTRACTED),
         training_jobs_source=jobs_source,
+        training_fields_version=fields.version,
     )
     if baseline is not None:
         start = start_year(events)

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
-from forecasting.alerts.registry import registered
+from forecasting.alerts.registry import SEVERITY_LEVELS, display_order, registered
 
 SEVERITY_ORDER = ("critical", "warning", "info")
 #: The anchor of the chart on the forecasts page.
@@ -71,13 +71,19 @@ def alert_item(detail: Any, lang: str, variables: Sequence[str]) -> dict[str, An
     """One alert for the page: ``text`` (the plain-language explanation), ``summary``,
     ``rule_title``, ``chart_url`` and the stored alert's fields."""
     from forecasting.alerts.explain import texts as rule_texts  # statsmodels: load on use
+    from service.labels import area_name
 
     explanation: Mapping[str, Any] = detail.explanation or {}
     numbers = explanation.get("numbers") or {}
-    parts = rule_texts(detail.rule, numbers, lang)
+    parts = rule_texts(detail.rule, numbers, lang, subject(detail))
+    summary = (
+        f"{area_name(detail.area, lang)}: {parts['title']}"  # the subject in words as well
+        if registered().get(detail.rule) is not None
+        else explanation.get(f"summary_{lang}") or _summary(detail, parts["title"], lang)
+    )
     return {
         **detail.model_dump(),
-        "summary": explanation.get(f"summary_{lang}") or _summary(detail, parts["title"], lang),
+        "summary": summary,
         "text": _text(detail, explanation, parts, lang),
         "rule_title": rule_title(detail.rule, lang),
         "chart_url": chart_url(
@@ -111,7 +117,8 @@ def _text(detail: Any, explanation: Mapping[str, Any], parts: Mapping[str, str],
 def subject(detail: Any) -> str:
     """What the alert is about within its area (an occupation group's code), from the stored
     title ``<rule> (<subject>): <area name> (<area>)``; "" when it has none."""
-    found = re.match(rf"{re.escape(detail.rule)} \((.+?)\): ", str(detail.title or ""))
+    title = str(getattr(detail, "title", "") or "")  # a stored alert without one has none
+    found = re.match(rf"{re.escape(detail.rule)} \((.+?)\): ", title)
     return found.group(1) if found else ""
 
 
@@ -135,11 +142,14 @@ def _summary(detail: Any, title: str, lang: str) -> str:
 
 
 def ordered(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Most severe first; within a severity the newest first (then area, for a stable page)."""
-    rank = {s: i for i, s in enumerate(SEVERITY_ORDER)}
-    by_area = sorted(items, key=lambda a: (a["area"], a["rule"]))
-    by_date = sorted(by_area, key=lambda a: a["when"], reverse=True)
-    return sorted(by_date, key=lambda a: rank.get(a["severity"], len(rank)))
+    """Most severe first; within a severity the newest first (then area, for a stable page):
+    the order of the monthly review too (:func:`forecasting.alerts.registry.display_order`)."""
+    return sorted(
+        items,
+        key=lambda a: display_order(
+            SEVERITY_LEVELS.get(a["severity"], 0), a["when"], a["area"], a["rule"]
+        ),
+    )
 
 
 def filter_choices(alerts: Sequence[Any], names: Mapping[str, str], lang: str) -> dict[str, Any]:

@@ -5,12 +5,20 @@ from __future__ import annotations
 from functools import cache
 from typing import Literal
 
+from forecasting.alerts.registry import SEVERITY_WORDS
 from service.i18n_products import product_texts
 
 UiLang = Literal["fi", "sv", "en"]
 UI_LANGS: tuple[str, ...] = ("fi", "sv", "en")
 #: Each language named in itself (the language links of every page).
 LANG_NAMES = {"fi": "Suomeksi", "sv": "På svenska", "en": "In English"}
+
+
+def severity_words(lang: str) -> dict[str, str]:
+    """``{"info": "tiedote", ...}``: the alerts' one word per severity
+    (:data:`forecasting.alerts.registry.SEVERITY_WORDS`), as the pages' keys."""
+    return {name: words[lang] for name, words in SEVERITY_WORDS.items()}
+
 
 TEXT: dict[str, dict[str, str]] = {
     "fi": {
@@ -58,9 +66,7 @@ TEXT: dict[str, dict[str, str]] = {
         "events": "Tapahtumat",
         "no_alerts": "Ei hälytyksiä.",
         "alerts_unavailable": "Hälytysrekisteri ei ole käytettävissä",
-        "info": "tiedote",
-        "warning": "varoitus",
-        "critical": "kriittinen",
+        **severity_words("fi"),
         "pending": "odottaa",
         "firing": "voimassa",
         "resolved": "päättynyt",
@@ -211,9 +217,7 @@ TEXT: dict[str, dict[str, str]] = {
         "events": "Events",
         "no_alerts": "No alerts.",
         "alerts_unavailable": "The alert register is not available",
-        "info": "info",
-        "warning": "warning",
-        "critical": "critical",
+        **severity_words("en"),
         "pending": "pending",
         "firing": "firing",
         "resolved": "resolved",
@@ -363,9 +367,7 @@ TEXT: dict[str, dict[str, str]] = {
         "events": "Händelser",
         "no_alerts": "Inga varningar.",
         "alerts_unavailable": "Varningsregistret är inte tillgängligt",
-        "info": "meddelande",
-        "warning": "varning",
-        "critical": "kritisk",
+        **severity_words("sv"),
         "pending": "väntar",
         "firing": "aktiv",
         "resolved": "avslutad",

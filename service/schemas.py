@@ -22,6 +22,7 @@ from pydantic import (
     field_validator,
 )
 
+from forecasting.alerts.registry import SEVERITY_WORDS
 from forecasting.dates import check_date
 from forecasting.errors import InvalidValueError
 
@@ -429,6 +430,12 @@ class AlertOut(BaseModel):
     area: str
     area_name: str | None = None
     severity: Severity
+    severity_name: str | None = Field(
+        default=None,
+        description="the severity in the request's language, as the dashboard, the monthly "
+        "review and the alert messages write it: "
+        + "; ".join(f"{k} = {' / '.join(w.values())}" for k, w in SEVERITY_WORDS.items()),
+    )
     state: Literal["pending", "firing", "resolved"]
     title: str
     summary: str | None = Field(

@@ -8,6 +8,7 @@ only in the temporary store of a test, never in a real release.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -278,6 +279,12 @@ def preset_scenarios() -> xr.Dataset:
             )
         )
     ds = xr.concat(runs, dim=pd.Index(list(presets), name="scenario"))
+    # The specs as a release of 2026-12-07 on data to 2026-06 stores them (run_presets).
+    from forecasting.scenarios.presets import library
+
+    lib = library("2026-07", as_of="2026-12-07")
+    specs = {name: lib[name].model_dump(mode="json") for name in presets}
+    ds.attrs |= {"scenario_specs": json.dumps(specs), "presets_as_of": "2026-12-07"}
     return ds.transpose("scenario", "area", "industry", "time", "quantile")
 
 

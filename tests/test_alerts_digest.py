@@ -68,12 +68,12 @@ def test_one_digest_per_evaluation_with_every_alert_by_email(tmp_path: Path, smt
     assert engine.deliverer.drain()["delivered"] == 1
     (mail,) = handler.messages
     subject = " ".join(str(make_header(decode_header(mail["Subject"]))).split())
-    assert subject == "Ennakointi digest 2023-09..2023-10: 3 new, 0 cleared"
+    assert subject == "Ennakointi, hälytysten koonti 2023-09..2023-10: 3 uutta, 0 päättynyttä"
     body = mail.get_payload(decode=True).decode("utf-8")
     lines = [ln for ln in body.splitlines() if ln.startswith("[")]
-    assert lines[0] == "[CRITICAL] 491: seasonal_rise nousi (2023-10)"  # most severe first
-    assert lines[1:] == ["[WARNING] 178: rate_threshold nousi (2023-10)",
-                         "[WARNING] 178: seasonal_rise nousi (2023-09)"]  # fmt: skip
+    assert lines[0] == "[KRIITTINEN] 491: seasonal_rise nousi (2023-10)"  # most severe first
+    assert lines[1:] == ["[VAROITUS] 178: rate_threshold nousi (2023-10)",
+                         "[VAROITUS] 178: seasonal_rise nousi (2023-09)"]  # fmt: skip
     assert "Selitys 491." in body
 
 
@@ -86,7 +86,7 @@ def test_digest_and_immediate_by_webhook(tmp_path: Path) -> None:
         assert engine.deliverer.drain()["delivered"] == 2
     bodies = {key.split(":")[0]: body for key, body in rx.received}
     assert bodies["digest"]["facts"] == {"months": "2023-09..2023-10", "new": 3, "cleared": 0}
-    assert "[CRITICAL]" in bodies["digest"]["text"]
+    assert "[KRIITTINEN]" in bodies["digest"]["text"]
 
 
 def test_no_digest_for_a_subscriber_who_wants_none(tmp_path: Path) -> None:

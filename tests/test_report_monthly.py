@@ -150,9 +150,13 @@ def test_october_2023_changes_against_month_and_year(cubes) -> None:
 
 
 def test_alerts_ordered_by_severity_with_plain_texts(review) -> None:
-    assert [a.severity for a in review.alerts] == [3, 2, 1]
+    released = [a for a in review.alerts if a.rule != "stale_data"]  # the release's product
+    assert [a.severity for a in released] == [3, 2, 1]
+    assert [a.severity for a in review.alerts] == sorted(
+        (a.severity for a in review.alerts), reverse=True
+    )
     html = render_html(review, "fi")
-    assert html.index("kriittinen") < html.index("varoitus") < html.index("tiedoksi")
+    assert html.index("kriittinen") < html.index("varoitus") < html.index("tiedote")
     assert "structural_break" not in html and "rate_threshold" not in html
 
 
@@ -176,7 +180,7 @@ def test_alert_numbers_stored_by_the_release_reach_the_text(cubes) -> None:
     # another month's numbers are not quoted (the stored ones are the last month's)
     alerts.attrs["alert_numbers"] = alerts.attrs["alert_numbers"].replace("2026-06", "2026-05")
     review = monthly_review(cubes["registers"], "TA23", "2026-06", alerts=alerts, today=TODAY)
-    assert all(not a.numbers for a in review.alerts)
+    assert all(not a.numbers for a in review.alerts if a.rule != "stale_data")
 
 
 def test_html_has_the_fan_chart_and_sections(review) -> None:
@@ -371,3 +375,82 @@ def test_the_occupation_table_has_no_column_of_dashes(cubes, published) -> None:
     assert ("Työpaikkoja / työtön" in html) == published
     assert ("0,01" in html) == published  # 5 vacancies for 535 unemployed
     assert render_pdf(review, "fi")[:4] == b"%PDF"
+
+
+def test_the_review_carries_the_stale_data_alerts_the_dashboard_shows(cubes) -> None:
+    """Today (7.12.2026) the registers (to 6/2026: July's were due by the end of August) and
+    the occupations (to 10/2023) are out of date. The alert run lists both as stale_data
+    alerts of the area; the review did not, so leadership did not learn it. It now carries
+    them, the most severe first, with the source, its newest month and its age."""
+    today = dt.date(2026, 12, 7)
+    review = monthly_review(cubes["registers"], "TA23", "2026-06", alerts=_alerts(),
+                            occupations=cubes["occupations"], today=today)  # fmt: skip
+    stale = [(a.area, a.subject, a.severity, a.month) for a in review.alerts
+             if a.rule == "stale_data"]  # fmt: skip
+    assert stale == [("TA23", "occupations", 3, dt.date(2026, 12, 1)),
+                     ("TA23", "registers", 2, dt.date(2026, 12, 1))]  # fmt: skip
+    # within a severity the newest first, as on the dashboard: 12/2026 before 6/2026
+    assert [(a.severity, a.rule) for a in review.alerts][:3] == [
+        (3, "stale_data"), (3, "structural_break"), (2, "stale_data")
+    ]  # fmt: skip
+    fi = " ".join(_parse(render_html(review, "fi")).text).replace(NBSP, " ")
+    assert "Työnvälitystilasto: uusin kuukausi 6/2026, 6 kuukautta vanha." in fi
+    assert "Ammattiryhmien työnvälitystilasto: uusin kuukausi 10/2023, 38 kuukautta vanha." in fi
+    from pypdf import PdfReader
+
+    en = render_pdf(review, "en")
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(en)).pages)
+    assert "Employment service statistics: newest month 6/2026, 6 months old." in text
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 3), st.dates(dt.date(2020, 1, 1), dt.date(2027, 12, 1)),
+                  st.sampled_from(["491", "507", "TA23", "MK10"]),
+                  st.sampled_from(["stale_data", "seasonal_rise", "working_age_decline"])),
+        max_size=12,
+    )
+)  # fmt: skip
+def test_the_review_lists_alerts_in_the_dashboard_s_order(rows) -> None:
+    from forecasting.alerts.registry import SEVERITY_LEVELS
+    from forecasting.report.review import AlertItem, ordered
+    from service.alert_page import ordered as page_order
+
+    names = {level: name for name, level in SEVERITY_LEVELS.items()}
+    review = ordered([AlertItem(a, r, s, {}, d) for s, d, a, r in rows])
+    page = page_order(
+        {"severity": names[s], "when": d, "area": a, "rule": r} for s, d, a, r in rows
+    )
+    assert [(a.severity, a.month, a.area, a.rule) for a in review] == [
+        (SEVERITY_LEVELS[p["severity"]], p["when"], p["area"], p["rule"]) for p in page
+    ]
+
+
+def test_the_occupation_turns_of_the_region_or_why_they_are_left_out(cubes) -> None:
+    """The region's occupation groups turning to shortage (the alert run's own signal: here
+    health professionals, 32, in a forecast from 6/2026) are in the review of an area of
+    that region, named by group; a review without occupation figures says plainly that it
+    leaves them out, and every review says that the event register's alerts are elsewhere."""
+    from tests.test_alerts_explained import _occupation_forecast
+
+    forecast = _occupation_forecast(cubes["occupations"])
+    review = monthly_review(
+        cubes["registers"], "TA23", "2026-06", today=TODAY,
+        occupations=cubes["occupations"], occupation_forecasts=forecast,
+    )  # fmt: skip
+    (turn,) = [a for a in review.alerts if a.rule == "occupation_shortage"]
+    assert (turn.area, turn.subject, turn.severity) == ("MK10", "32", 1)
+    fi = " ".join(_parse(render_html(review, "fi")).text).replace(NBSP, " ")
+    assert "Ammattiryhmä kääntyi ylitarjonnasta työvoimapulaan (32 " in fi
+    assert "1,10 11 kuukauden kuluttua" in fi
+    assert "tapahtumarekisteristä" in fi and "Ammattiryhmien hälytykset eivät ole" not in fi
+    other = monthly_review(
+        cubes["registers"], "TA18", "2026-06", today=TODAY,
+        occupations=cubes["occupations"], occupation_forecasts=forecast,
+    )  # fmt: skip
+    assert not [a for a in other.alerts if a.rule == "occupation_shortage"]  # not Etelä-Savo
+    without = monthly_review(cubes["registers"], "TA23", "2026-06", today=TODAY)
+    assert without.alerts_left_out == ("events", "occupations")
+    en = " ".join(_parse(render_html(without, "en")).text)
+    assert "Alerts on occupation groups are not in the review" in en
+    assert "evaluated from the event register" in en

@@ -179,22 +179,32 @@ def test_charts_carry_title_and_description_and_skip_missing_values():
 
 
 @pytest.mark.parametrize(
-    ("lang", "title"),
+    ("lang", "title", "description"),
     [
-        ("fi", "Teollisuuslaitos sulkee Mäntyharjulla (300 työpaikkaa)"),
-        ("sv", "En industrianläggning i Mäntyharju läggs ned (300 arbetsplatser)"),
-        ("en", "A manufacturing plant closes in Mäntyharju (300 jobs)"),
+        ("fi", "Teollisuuslaitos sulkee Mäntyharjulla (300 työpaikkaa) helmikuusta 2027 alkaen",
+         "300 työpaikkaa häviää kolmessa kuukaudessa helmikuusta 2027 alkaen"),
+        ("sv", "En industrianläggning i Mäntyharju läggs ned (300 arbetsplatser) från och med "
+         "februari 2027", "300 arbetsplatser försvinner under tre månader från och med "
+         "februari 2027"),
+        ("en", "A manufacturing plant closes in Mäntyharju (300 jobs) from February 2027",
+         "300 jobs go over three months from February 2027"),
     ],
-)
-def test_scenario_page_names_the_presets_in_the_page_language(client, lang, title):
+)  # fmt: skip
+def test_scenario_page_names_the_presets_in_the_page_language(client, lang, title, description):
+    """Each preset by its human name and what it simulates, in the page's language, with
+    the month its events begin in the release's stored specs (a release built 2026-12-07
+    on data to 2026-06: February 2027, ahead of the reader, not 2026-09 in the past)."""
     html = client.get("/scenarios", params={"lang": lang}).text
     section = html[html.index('id="presets-h"') :]
     items = re.findall(
-        r'<li data-preset="([a-z_]+)"><span class="preset-title">([^<]+)</span>', section
+        r'<li data-preset="([a-z_]+)"><span class="preset-title">([^<]+)</span>'
+        r' <span class="preset-description">([^<]+)</span>',
+        section,
     )
-    assert ("mantyharju_manufacturing_closure", title) in items
+    closure = {pid: (text, desc) for pid, text, desc in items}["mantyharju_manufacturing_closure"]
+    assert closure[0] == title and description in closure[1]
     assert len(items) == 2  # the two presets of tests/service_data.py
-    assert all(text != pid and "_" not in text for pid, text in items)  # no raw ids shown
+    assert all(text != pid and "_" not in text for pid, text, _ in items)  # no raw ids shown
 
 
 def test_scenario_form_draws_come_from_the_settings_and_match_the_warm_up(service_store, tmp_path):

@@ -132,3 +132,27 @@ def test_the_engine_runner_reads_the_education_key_once(monkeypatch) -> None:
     first = runner.education_key()
     assert runner.education_key() is first and len(calls) == 1
     assert set(first.dims) == {"occupation", "field", "level"}
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("fi", "Tutkinnot: koulutusalojen ja isojen tutkintojen taulukko (versio 2)."),
+        ("sv", "Examina: tabellen över utbildningsområden och stora examina (version 2)."),
+        ("en", "Qualifications: the table of fields of education and big qualifications "
+               "(version 2)."),
+    ],
+)  # fmt: skip
+def test_the_scenario_pages_training_note_names_its_table_in_words(training_client, lang, words):
+    """The method line under the training table showed the table's id ("Tutkinnot:
+    training-fields-v2."): a code word for a planner. It names the field and qualification
+    table in the page's language, with its version readable; the id stays in the run's
+    attrs (``training_fields_version``) for provenance."""
+    import re
+
+    params = {"lang": lang, "run": 1, "kind": "recruitment", "municipality": "491",
+              "industry": "Q", "jobs": 200, "start": "2026-07", "draws": 20}  # fmt: skip
+    html = training_client.get("/scenarios", params=params).text
+    notes = " ".join(re.findall(r'<p class="note">([^<]*)</p>', html))
+    assert words in notes
+    assert "training-fields" not in html

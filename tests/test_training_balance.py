@@ -397,3 +397,25 @@ def test_level_age_profile_of_the_employed(cubes) -> None:
         assert 0.9 < prof[level]["relative"] < 1.1
     with pytest.raises(KeyError):
         replacement.level_age_profile(cubes["employment_by_age_education"], "TA23", 1980)
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("fi", "Tiedostot: koulutustarvelaskennan parametrit (versio 1); koulutusalojen ja isojen "
+               "tutkintojen taulukko (versio 2)."),
+        ("sv", "Filer: utbildningsbehovskalkylens parametrar (version 1); tabellen över "
+               "utbildningsområden och stora examina (version 2)."),
+        ("en", "Files: the training chain's parameters (version 1); the table of fields of "
+               "education and big qualifications (version 2)."),
+    ],
+)  # fmt: skip
+def test_method_note_names_its_files_in_words_not_by_their_ids(bal, lang: str, words: str) -> None:
+    """The training page prints the note: "Parametrit training-params-v1, alat
+    training-fields-v2" were code words to an education provider. The ids stay in the attrs."""
+    note = bal.attrs[f"method_note_{lang}"]
+    assert words in note
+    for code in ("training-params", "training-fields", " v1", " v2"):
+        assert code not in note
+    assert bal.attrs["training_params_version"] == "training-params-v1"
+    assert bal.attrs["training_fields_version"] == "training-fields-v2"

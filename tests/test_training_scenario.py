@@ -258,8 +258,29 @@ def test_texts_and_qualification_names_come_in_three_languages() -> None:
     assert fields.names("en")["104"] == "Transport services"
     assert fields.names()["104"] == "Kuljetuspalvelut"
     for lang in ("fi", "sv", "en"):
-        assert out.attrs[f"method_note_{lang}"]
+        assert fields.describe(lang) in out.attrs[f"method_note_{lang}"]
+        assert fields.version not in out.attrs[f"method_note_{lang}"]  # no code word
     assert out.attrs["method_note"] == out.attrs["method_note_en"]
+    assert out.attrs["fields_version"] == fields.version == "training-fields-v2"
+    assert fields.describe("fi") == "koulutusalojen ja isojen tutkintojen taulukko (versio 2)"
+
+
+@pytest.mark.parametrize(
+    ("version", "lang", "words"),
+    [
+        ("training-fields-v2", "fi", "versio 2"),
+        ("training-fields-v12", "sv", "version 12"),
+        ("user:my.toml:0123456789ab", "en", "own file my.toml, SHA-256 0123456789ab"),
+        ("user:a:b.toml:0123456789ab", "fi", "oma tiedosto a:b.toml, SHA-256 0123456789ab"),
+        ("draft", "de", "version draft"),  # another language: English
+    ],
+)
+def test_a_parameter_files_version_reads_as_words(version, lang, words) -> None:
+    """The version of the shipped table ("training-fields-v2") or of a user's file
+    ("user:<name>:<sha256 prefix>", load_fields) as a reader's words."""
+    from forecasting.training_params import readable_version
+
+    assert readable_version(version, lang) == words
 
 
 def test_the_scenario_page_table_names_qualifications_in_the_page_language(cubes) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from forecasting import geography
 from forecasting.alerts.lifecycle import AlertState, Transition, dedup_key, step
-from forecasting.alerts.registry import rule_config
+from forecasting.alerts.registry import registered, rule_config, severity_word
 from forecasting.alerts.rules import SEVERITY_NAMES, Signal, load_config
 from forecasting.io.alert_db import AlertHistoryRow, AlertRow, SubscriptionRow, session_scope
 from forecasting.io.delivery import Deliverer
@@ -150,6 +150,7 @@ class AlertEngine:
                 else AlertState(key=key, rule=signal.rule, version=signal.version, area=area)
             )
             changed = []
+            breach: Transition | None = None  # the latest newly evaluated breach
             for j, month in enumerate(pd.DatetimeIndex(sev["time"].values)):
                 day = month.date()
                 if values[i, j] and st.first_seen is None:
@@ -157,6 +158,11 @@ class AlertEngine:
                 numbers = (
                     numbers_at(signal, area, month) if values[i, j] or st.state == "firing" else {}
                 )
+                if values[i, j] and (st.last_evaluated is None or day > st.last_evaluated):
+                    breach = Transition(
+                        key, area, signal.rule, day, st.state, st.state,
+                        int(values[i, j]), st.episode, numbers,
+                    )  # fmt: skip
                 tr = step(
                     st,
                     day,
@@ -171,6 +177,13 @@ class AlertEngine:
             if st.last_evaluated is None:
                 continue
             row = self._persist(session, row, st, signal, changed, explainer)
+            if st.state == "pending" and breach is not None:
+                # breaching, not yet fired: the alert is listed (dashboard, API, the review's
+                # rule severities) with its latest breach's severity and explanation, not
+                # "info" and an empty one
+                row.severity = SEVERITY_NAMES.get(breach.severity, "info")
+                if explainer is not None:
+                    row.explanation = explainer(breach)
             out += changed
         return out
 
@@ -230,7 +243,10 @@ class AlertEngine:
                 for t in mine:
                     if t.to_state == "firing" and t.severity >= 3:
                         key = f"{t.key}:e{t.episode}:fired:{sub.id}"
-                        enqueued += self.deliverer.enqueue(sub.id, _message(t), idempotency_key=key)
+                        explained = self._explanations.get((t.key, t.episode, t.month), {})
+                        enqueued += self.deliverer.enqueue(
+                            sub.id, _message(t, explained), idempotency_key=key
+                        )
             if sub.digest:
                 enqueued += self.deliverer.enqueue(
                     sub.id,
@@ -264,19 +280,46 @@ def _title(signal: Signal, area: str) -> str:
     return f"{signal.rule}{subject}: {name} ({area})"
 
 
-def _message(t: Transition) -> dict[str, Any]:
+def _tag(t: Transition) -> str:
+    """``[KRIITTINEN]``: the alert's severity in the word the dashboard and the review use
+    (Finnish, the language of the messages' explanations)."""
+    return f"[{severity_word(t.severity_name, 'fi').upper()}]"
+
+
+#: The messages' footer: the source and its licence (Finnish, as the messages).
+FOOTER = "Lähde: Tilastokeskus (StatFin), CC BY 4.0. Ennakointi."
+
+
+def _named(t: Transition) -> str:
+    """``Mäntyharju (507): työttömien kausivaihtelua suurempi nousu``: the alert's area and
+    rule in Finnish words, for an alert without an explanation (a cleared one)."""
+    rule = registered().get(t.rule)
+    title = rule.title["fi"] if rule is not None else t.rule
+    return f"{geography.area_name(t.area, 'fi')} ({t.area}): {title}"
+
+
+def _message(t: Transition, explanation: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """An immediate message: the severity's word and the alert in words (its Finnish
+    explanation when it has one); the facts name the area and rule by code, the severity
+    by the same word as the title."""
+    ex = explanation or {}
     return {
-        "title": f"[{t.severity_name.upper()}] {t.rule}: {t.area}",
-        "text": f"Alert {t.key} {t.to_state} in {t.month:%Y-%m} (episode {t.episode}).",
+        "title": f"{_tag(t)} {ex.get('summary_fi') or _named(t)}",
+        "text": str(ex.get("text_fi") or "")
+        or f"{_named(t)}: {_STATE_FI.get(t.to_state, t.to_state)} {t.month:%m/%Y}.",
         "facts": {
             "area": t.area,
             "rule": t.rule,
-            "severity": t.severity_name,
+            "severity": severity_word(t.severity_name, "fi"),
             "month": t.month.isoformat(),
             **{k: v for k, v in t.numbers.items() if v is not None},
         },
-        "footer": "Source: Statistics Finland (StatFin), CC BY 4.0. Ennakointi.",
+        "footer": FOOTER,
     }
+
+
+#: What happened to an alert, in Finnish (a transition's ``to_state``).
+_STATE_FI = {"firing": "hälytys voimassa", "resolved": "hälytys päättyi", "pending": "odottaa"}
 
 
 def _digest_key(trs: list[Transition], sub_id: int) -> str:
@@ -292,7 +335,9 @@ def _digest(
     trs: list[Transition], explanations: dict[tuple[str, int, dt.date], dict[str, Any]]
 ) -> dict[str, Any]:
     """One message with every alert of ``trs``: new ones most severe first (then by area, as
-    leadership reads), each with its Finnish explanation when there is one, then the cleared."""
+    leadership reads), each with its Finnish explanation when there is one, then the cleared
+    (``[PÄÄTTYNYT]``, area and rule in words). Finnish throughout, as the explanations; the
+    facts keep their codes for machines (webhooks)."""
     fired = sorted(
         (t for t in trs if t.to_state == "firing"),
         key=lambda t: (-t.severity, t.area, t.rule, t.month),
@@ -301,16 +346,17 @@ def _digest(
     lines = []
     for t in fired:
         ex = explanations.get((t.key, t.episode, t.month), {})
-        head = f"[{t.severity_name.upper()}] {ex.get('summary_fi') or f'{t.rule}: {t.area}'}"
+        head = f"{_tag(t)} {ex.get('summary_fi') or _named(t)}"
         lines.append(f"{head} ({t.month:%Y-%m})")
         if ex.get("text_fi"):
             lines.append(f"  {ex['text_fi']}")
-    lines += [f"[CLEARED] {t.rule}: {t.area} ({t.month:%Y-%m})" for t in cleared]
+    lines += [f"[PÄÄTTYNYT] {_named(t)} ({t.month:%Y-%m})" for t in cleared]
     months = sorted({t.month for t in trs})
     span = f"{months[0]:%Y-%m}" + (f"..{months[-1]:%Y-%m}" if len(months) > 1 else "")
     return {
-        "title": f"Ennakointi digest {span}: {len(fired)} new, {len(cleared)} cleared",
+        "title": f"Ennakointi, hälytysten koonti {span}: {len(fired)} uutta, "
+        f"{len(cleared)} päättynyttä",
         "text": "\n".join(lines),
         "facts": {"months": span, "new": len(fired), "cleared": len(cleared)},
-        "footer": "Source: Statistics Finland (StatFin), CC BY 4.0. Ennakointi.",
+        "footer": FOOTER,
     }

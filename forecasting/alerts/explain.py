@@ -18,16 +18,35 @@ from forecasting import geography
 from forecasting.alerts.registry import LANGS, registered
 
 
-def texts(rule: str, numbers: Mapping[str, Any], lang: str) -> dict[str, str]:
-    """The rule's plain-language texts in ``lang``: ``title`` (what happened), ``why`` (why it
-    matters), ``detail`` (the numbers, formatted for people: 3 675; 11,2 %; −13 %) and ``text``
-    (the three as one paragraph). An unregistered rule says so in words, never a raw name."""
+def subject_label(rule: str, subject: str, lang: str) -> str:
+    """What an alert is about within its area, in words, for the rules whose texts do not
+    say it: an occupation group by code and name ("32 Terveydenhuollon asiantuntijat");
+    "" otherwise (a stale source is named by its detail)."""
+    if not subject or not rule.startswith("occupation"):
+        return ""
+    from forecasting.classifications import label
+
+    try:
+        name = label("occupation", subject, lang)
+    except Exception:  # an unlabelled group keeps its code
+        return subject
+    return f"{subject} {name}" if name and name != subject else subject
+
+
+def texts(rule: str, numbers: Mapping[str, Any], lang: str, subject: str = "") -> dict[str, str]:
+    """The rule's plain-language texts in ``lang``: ``title`` (what happened, with the
+    ``subject`` in words where the rule's texts do not name it: :func:`subject_label`),
+    ``why`` (why it matters), ``detail`` (the numbers, formatted for people: 3 675; 11,2 %;
+    −13 %) and ``text`` (the three as one paragraph). An unregistered rule says so in words,
+    never a raw name."""
     entry = registered().get(rule)
     if entry is None:
         generic = {"fi": "Hälytys", "sv": "Larm", "en": "Alert"}[lang]
         return {"title": generic, "why": "", "detail": "", "text": generic}
     detail = entry.detail(numbers, lang) if entry.detail is not None else ""
     title, why = entry.title[lang], entry.why[lang]
+    about = subject_label(rule, subject, lang)
+    title = f"{title} ({about})" if about else title
     return {
         "title": title,
         "why": why,
@@ -70,8 +89,10 @@ def explain(
     series: pd.Series | None = None,
     events: pd.DataFrame | None = None,
     impacts: Mapping[int, dict[str, Any]] | None = None,
+    subject: str = "",
 ) -> dict[str, Any]:
-    """The explanation stored with an alert and shown to leadership (fi, sv and en).
+    """The explanation stored with an alert and shown to leadership (fi, sv and en); an
+    occupation group's alert names its ``subject`` (:func:`subject_label`).
 
     ``summary_<lang>`` is what happened in plain words with the area's name, ``text_<lang>``
     adds the numbers and why it matters (:func:`texts`); ``numbers`` keeps the raw values for
@@ -90,7 +111,7 @@ def explain(
     entry = registered().get(rule)
     for lang in LANGS:
         name = geography.area_name(area, lang)
-        parts = texts(rule, clean, lang)
+        parts = texts(rule, clean, lang, subject)
         out[f"summary_{lang}"] = f"{name}: {parts['title']}"
         out[f"text_{lang}"] = f"{name} {month.month}/{month.year}: {parts['text']}"
     out["rule_version"] = entry.version if entry is not None else None

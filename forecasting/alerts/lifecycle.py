@@ -19,6 +19,12 @@ def dedup_key(rule: str, area: str, subject: str = "") -> str:
     return f"{rule}:{area}" + (f":{subject}" if subject else "")
 
 
+def subject_of(key: str) -> str:
+    """The subject of a de-duplication key (:func:`dedup_key`); "" when it has none."""
+    parts = key.split(":", 2)
+    return parts[2] if len(parts) == 3 else ""
+
+
 @dataclass
 class AlertState:
     """Mutable in-memory state of one alert (mirrors a row of the ``alerts`` table)."""

@@ -393,6 +393,18 @@ def _fold_projection(signal: Signal, last: pd.Timestamp, horizon: int) -> Signal
     return replace(signal, severity=sev, numbers=numbers)
 
 
+def stale_sources(
+    registers: xr.Dataset, occupations: xr.Dataset | None = None
+) -> dict[str, xr.Dataset]:
+    """The sources ``stale_data`` watches, by name: the registers' counts (unemployed, labour
+    force, vacancies) and, when given, the occupations cube's unemployed and vacancies."""
+    counts = [v for v in ("unemployed", "labour_force", "vacancies") if v in registers]
+    sources = {"registers": registers[counts]}
+    if occupations is not None:
+        sources["occupations"] = occupations[["unemployed", "vacancies"]]
+    return sources
+
+
 def stale_signals(
     sources: dict[str, xr.Dataset], today: pd.Timestamp, area: str, cfg: dict[str, Any]
 ) -> list[Signal]:

@@ -13,6 +13,7 @@ function in :mod:`forecasting.alerts.rules`.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,42 @@ from typing import Any
 import xarray as xr
 
 LANGS = ("fi", "sv", "en")
+
+#: The one word for each severity, by language. The dashboard, the monthly review, the API's
+#: ``severity_name`` and the alert e-mails and webhooks all print these, so leadership reads
+#: the same word for the same severity wherever an alert reaches them.
+SEVERITY_WORDS: Mapping[str, Mapping[str, str]] = {
+    "info": {"fi": "tiedote", "sv": "meddelande", "en": "info"},
+    "warning": {"fi": "varoitus", "sv": "varning", "en": "warning"},
+    "critical": {"fi": "kriittinen", "sv": "kritisk", "en": "critical"},
+}
+#: Severity levels (1 info .. 3 critical, as rule signals carry them) by name.
+SEVERITY_LEVELS = {"info": 1, "warning": 2, "critical": 3}
+
+
+def display_order(severity: int, when: dt.date | None, area: str, rule: str) -> tuple:
+    """The sort key of an alert wherever alerts are listed (the dashboard, the monthly
+    review): most severe first (``severity`` 1..3), within a severity the newest first
+    (``when``, the month it is about), then by area and rule."""
+    return (-severity, -(when or dt.date.min).toordinal(), area, rule)
+
+
+def severity_word(severity: str | int, lang: str) -> str:
+    """The word for ``severity`` (``"warning"`` or its level ``2``) in ``lang``: "varoitus".
+
+    Raises
+    ------
+    ValueError
+        For a severity that is neither a name of :data:`SEVERITY_WORDS` nor a level 1..3, or
+        a language outside :data:`LANGS`.
+    """
+    names = {level: name for name, level in SEVERITY_LEVELS.items()}
+    name = names.get(severity) if isinstance(severity, int) else severity
+    if name is None or name not in SEVERITY_WORDS:
+        raise ValueError(f"severity {severity!r} is none of {sorted(SEVERITY_WORDS)} or 1..3")
+    if lang not in LANGS:
+        raise ValueError(f"language {lang!r} is none of {list(LANGS)}")
+    return SEVERITY_WORDS[name][lang]
 
 
 @dataclass(frozen=True)

@@ -17,13 +17,14 @@ from forecasting.alerts.engine import AlertEngine, EvaluationReport, Explainer
 from forecasting.alerts.events import EventRegister
 from forecasting.alerts.explain import explain
 from forecasting.alerts.impact import EventImpact, simulate_tiered
-from forecasting.alerts.lifecycle import Transition
+from forecasting.alerts.lifecycle import Transition, subject_of
 from forecasting.alerts.monitor import (
     annual_to_monthly,
     occupation_signals,
     rate_forecast_from_registers,
     register_signals,
     stale_signals,
+    stale_sources,
     working_age_input,
 )
 from forecasting.alerts.registry import registered
@@ -132,15 +133,11 @@ def release_inputs(
     population = products.get("labour_supply")
     if population is None:
         population = cubes.get("projection_2019")
-    counts = ["unemployed", "labour_force", "vacancies"]
-    sources = {"registers": registers[[v for v in counts if v in registers]]}
-    if occupations is not None:
-        sources["occupations"] = occupations[["unemployed", "vacancies"]]
     return RuleInputs(
         working_age=working_age_input(population) if population is not None else None,
         occupations=occupations,
         occupation_forecast=products.get("occupation_forecasts"),
-        sources=sources,
+        sources=stale_sources(registers, occupations),
     )
 
 
@@ -332,6 +329,7 @@ def _explainer(
             series=series,
             events=local,
             impacts=simulated,
+            subject=subject_of(tr.key),
         )
 
     return explainer

@@ -7,9 +7,9 @@ and so on, each with ``meta`` ``{"kind": "monthly_review", "area", "month", "lan
 and the leadership e-mail links to them; both render on request only for an older release
 that has none.
 
-The review reads the release's own ``registers_history``, ``register_forecasts``, ``alerts``
-and ``scenarios`` (as the service does) and the staged ``occupations`` input cube when the
-release's products read it.
+The review reads the release's own ``registers_history``, ``register_forecasts``, ``alerts``,
+``scenarios`` and ``occupation_forecasts`` (as the service does) and the staged
+``occupations`` input cube when the release's products read it.
 
 A full build renders the reviews in the unpublished mapped product ``monthly_reviews``
 (:mod:`forecasting.release.products`: runs of :data:`REVIEW_AREAS_PER_UNIT` areas per task,
@@ -107,6 +107,7 @@ def review_attachments(
                 registers, area, None, occupations=occupations,
                 register_forecasts=datasets.get("register_forecasts"),
                 alerts=datasets.get("alerts"), scenarios=datasets.get("scenarios"),
+                occupation_forecasts=datasets.get("occupation_forecasts"),
                 today=today, release=release,
             )  # fmt: skip
         except (UnknownAreaError, ValidationError) as exc:

@@ -8,6 +8,7 @@ labour demand and training needs (mapped over areas) -> demography -> scenarios 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import threading
 from collections.abc import Mapping, Sequence
@@ -917,7 +918,10 @@ def _scenarios(ctx: BuildContext, inputs: Mapping[str, xr.Dataset], cubes: Input
     and national releases, the no-event baseline of the area for another area release. The
     area is calibrated once from ``cubes`` and every preset reuses it. Their baseline is the
     release's register forecasts where they hold every municipality of the area (as for a
-    scenario of the service's form), else the last observed year repeated."""
+    scenario of the service's form), else the last observed year repeated. The runs start
+    after the latest observation; their events begin after the build's date
+    (:attr:`BuildContext.today`, the release's as-of date), so a reader of the release finds
+    them ahead of the day it was built (the product is ``dated``)."""
     from forecasting.scenarios import run_presets
     from forecasting.scenarios.baseline import calibrate
 
@@ -928,6 +932,8 @@ def _scenarios(ctx: BuildContext, inputs: Mapping[str, xr.Dataset], cubes: Input
         area=area,
         calibration=calibration,
         baseline=_scenario_targets(inputs.get("register_forecasts"), area),
+        # BuildContext.today "" means the date of each call
+        as_of=build_date(ctx) or dt.date.today(),
     )
 
 
@@ -952,6 +958,7 @@ register(
         build=_scenarios,
         metrics=lambda ds: {"scenarios": int(ds.sizes["scenario"])},
         cost=13.0,
+        dated=True,
     )
 )
 
@@ -1093,7 +1100,13 @@ register(
         stage="reviews",
         requires=("forecasting.report:monthly_review",),
         cubes=("occupations",),
-        needs=("registers_history", "register_forecasts", "alerts", "scenarios"),
+        needs=(
+            "registers_history",
+            "register_forecasts",
+            "alerts",
+            "scenarios",
+            "occupation_forecasts",
+        ),
         units=review_units,
         build_unit=_monthly_reviews_unit,
         combine=_monthly_reviews_join,

@@ -15,7 +15,7 @@ from forecasting.report.review import monthly_review
 
 #: Input cubes and release products the review reads.
 REPORT_CUBES = ("registers", "occupations")
-REPORT_PRODUCTS = ("register_forecasts", "alerts", "scenarios")
+REPORT_PRODUCTS = ("register_forecasts", "alerts", "scenarios", "occupation_forecasts")
 
 
 def format_of(path: str | Path) -> str:
@@ -60,6 +60,7 @@ def review_bytes(
         register_forecasts=products.get("register_forecasts"),
         alerts=products.get("alerts"),
         scenarios=products.get("scenarios"),
+        occupation_forecasts=products.get("occupation_forecasts"),
         today=today, release=release,
     )  # fmt: skip
     return render(review, fmt, lang)

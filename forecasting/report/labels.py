@@ -3,7 +3,16 @@ steering group's international members)."""
 
 from __future__ import annotations
 
+from forecasting.alerts.registry import SEVERITY_LEVELS, severity_word
+
 LANGS = ("fi", "en")
+
+
+def _severities(lang: str) -> dict[str, str]:
+    """``sev_1`` .. ``sev_3``: the alerts' one word per severity, as the dashboard and the
+    alert messages write it (:data:`forecasting.alerts.registry.SEVERITY_WORDS`)."""
+    return {f"sev_{level}": severity_word(level, lang) for level in SEVERITY_LEVELS.values()}
+
 
 TEXT: dict[str, dict[str, str]] = {
     "fi": {
@@ -48,6 +57,15 @@ TEXT: dict[str, dict[str, str]] = {
         "month": "Kuukausi",
         "mean": "Keskiarvo",
         "no_alerts": "Ei voimassa olevia hälytyksiä.",
+        "alerts_left_out_events": (
+            "Ilmoitettujen irtisanomisten, lomautusten ja rekrytointien hälytykset eivät ole "
+            "katsauksessa: ne arvioidaan tapahtumarekisteristä julkaisun jälkeen. Ne näkyvät "
+            "kojelaudan Hälytykset-sivulla."
+        ),
+        "alerts_left_out_occupations": (
+            "Ammattiryhmien hälytykset eivät ole katsauksessa, koska siinä ei ole "
+            "ammattiryhmittäisiä tietoja. Ne näkyvät kojelaudan Hälytykset-sivulla."
+        ),
         "area": "Alue",
         "severity": "Vakavuus",
         "explanation": "Selitys",
@@ -74,9 +92,7 @@ TEXT: dict[str, dict[str, str]] = {
         "generated": "Laadittu {day}",
         "release": "julkaisu {release}",
         "page": "Sivu",
-        "sev_1": "tiedoksi",
-        "sev_2": "varoitus",
-        "sev_3": "kriittinen",
+        **_severities("fi"),
         "unemployment_rate": "Työttömyysaste",
         "jobseekers": "Työnhakijat",
         "labour_force": "Työvoima",
@@ -132,6 +148,15 @@ TEXT: dict[str, dict[str, str]] = {
         "month": "Month",
         "mean": "Mean",
         "no_alerts": "No active alerts.",
+        "alerts_left_out_events": (
+            "Alerts on announced layoffs, closures and recruitments are not in the review: "
+            "they are evaluated from the event register after the release is published. "
+            "They are on the dashboard's Alerts page."
+        ),
+        "alerts_left_out_occupations": (
+            "Alerts on occupation groups are not in the review, as it holds no figures by "
+            "occupation. They are on the dashboard's Alerts page."
+        ),
         "area": "Area",
         "severity": "Severity",
         "explanation": "Explanation",
@@ -158,9 +183,7 @@ TEXT: dict[str, dict[str, str]] = {
         "generated": "Generated {day}",
         "release": "release {release}",
         "page": "Page",
-        "sev_1": "info",
-        "sev_2": "warning",
-        "sev_3": "critical",
+        **_severities("en"),
         "unemployment_rate": "Unemployment rate",
         "jobseekers": "Jobseekers",
         "labour_force": "Labour force",

@@ -129,6 +129,8 @@ def build_pdf(data: dict[str, Any], svg: str) -> bytes:
         _table(pdf, [w["severity"], w["area"], w["explanation"]], rows, (16, 24, 80), 99)
     else:
         _note(pdf, w["no_alerts"])
+    for note in data["alerts_left_out"]:
+        _note(pdf, note)
     if data["scenarios"]:
         _heading(pdf, w["scenarios"])
         rows = [[s["name"], s["description"], s["effect"]] for s in data["scenarios"]]

@@ -152,15 +152,16 @@ def view(review: MonthlyReview, lang: str) -> dict[str, Any]:
     w = words(lang)
     alerts = []
     for item in review.alerts:
-        said = alert_texts(item.rule, item.numbers, lang)
+        said = alert_texts(item.rule, item.numbers, lang, item.subject)
         if not item.numbers:  # the release's severities carry no numbers: no empty sentence
             said["detail"] = ""
+        title = said["title"]
         alerts.append(
             {
                 "area": area_name(item.area, lang),
                 "severity": w[f"sev_{min(max(item.severity, 1), 3)}"],
                 "level": item.severity,
-                "title": said["title"],
+                "title": title,
                 "text": " ".join(p for p in (said["detail"], said["why"]) if p),
             }
         )
@@ -215,6 +216,7 @@ def view(review: MonthlyReview, lang: str) -> dict[str, Any]:
             for p in review.fan[::6]
         ],
         "alerts": alerts,
+        "alerts_left_out": [w[f"alerts_left_out_{kind}"] for kind in review.alerts_left_out],
         "scenarios": [_scenario(s, lang, w) for s in review.scenarios],
         "sources": sources,
         "generated": generated,

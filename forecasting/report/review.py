@@ -2,14 +2,16 @@
 
 :func:`monthly_review` collects, for one area and month, everything the employment committee's
 review shows: the headline figures against last month and last year, the special groups, open
-vacancies and tightness by occupation group, the forecast fan, the active alerts ordered by
-severity, the scenarios of the release and the data sources with their dates. Every figure
+vacancies and tightness by occupation group, the forecast fan, the active alerts (those the
+dashboard shows for the area, in its order: :func:`monthly_review`), the scenarios of the
+release and the data sources with their dates. Every figure
 keeps its status: a month in the 2023-11..2026-05 gap is ``missing``, a suppressed cell
 ``suppressed`` (rendered "no data" / "suppressed", never 0) and an area total with suppressed
 member municipalities ``partial`` (rendered "≥ 345", as on the start page).
 
 Data comes in as arguments (the ``registers`` and ``occupations`` cubes, the release's
-``register_forecasts``, ``alerts`` and ``scenarios`` datasets); nothing is loaded here.
+``register_forecasts``, ``alerts``, ``scenarios`` and ``occupation_forecasts`` datasets);
+nothing is loaded here.
 """
 
 from __future__ import annotations
@@ -114,13 +116,16 @@ class OccupationRow:
 
 @dataclass(frozen=True)
 class AlertItem:
-    """An active alert: area, rule and severity (1 info .. 3 critical); texts come from the
-    rule registry when rendering (:func:`forecasting.alerts.explain.texts`)."""
+    """An active alert: area, rule and severity (1 info .. 3 critical), the month it is
+    about and its ``subject`` (an occupation group's code, a stale source's name); texts come
+    from the rule registry when rendering (:func:`forecasting.alerts.explain.texts`)."""
 
     area: str
     rule: str
     severity: int
-    numbers: Mapping[str, float] = field(default_factory=dict)
+    numbers: Mapping[str, object] = field(default_factory=dict)
+    month: dt.date | None = None
+    subject: str = ""
 
 
 @dataclass(frozen=True)
@@ -167,6 +172,14 @@ class MonthlyReview:
     sources: tuple[Source, ...]
     generated: dt.date
     release: str | None = None
+    #: Kinds of alert the dashboard may show that the review cannot (:data:`LEFT_OUT`).
+    alerts_left_out: tuple[str, ...] = ()
+
+
+#: Alert kinds the review leaves out, and when: ``events`` always (the event register's
+#: alerts are evaluated in the alert store after the release is published), ``occupations``
+#: without the occupations cube (a review rendered by the service from a release).
+LEFT_OUT = ("events", "occupations")
 
 
 def parse_month(month: str | None, registers: xr.Dataset) -> pd.Timestamp:
@@ -343,12 +356,84 @@ def active_alerts(alerts: xr.Dataset | None, areas: Sequence[str], month: pd.Tim
     rules = [str(r) for r in sev["rule"].values]
     numbers = stored_numbers(alerts, at)
     items = [
-        AlertItem(area, rule, int(table[i, j]), numbers.get(area, {}).get(rule, {}))
+        AlertItem(area, rule, int(table[i, j]), numbers.get(area, {}).get(rule, {}), at.date())
         for i, area in enumerate(present)
         for j, rule in enumerate(rules)
         if math.isfinite(table[i, j]) and table[i, j] >= 1
     ]
-    return tuple(sorted(items, key=lambda a: (-a.severity, a.rule, a.area)))
+    return ordered(items)
+
+
+def ordered(items: Sequence[AlertItem]) -> tuple[AlertItem, ...]:
+    """``items`` in the dashboard's order: most severe first, within a severity the newest,
+    then area and rule (:func:`forecasting.alerts.registry.display_order`)."""
+    from forecasting.alerts.registry import display_order
+
+    return tuple(
+        sorted(items, key=lambda a: (*display_order(a.severity, a.month, a.area, a.rule),
+                                     a.subject))
+    )  # fmt: skip
+
+
+def stale_alerts(
+    registers: xr.Dataset, occupations: xr.Dataset | None, area: str, today: dt.date
+) -> tuple[AlertItem, ...]:
+    """The "data out of date" alerts (``stale_data``) of ``area`` at ``today``: the alert
+    run's own signal on the sources it watches (the registers and the occupations cube,
+    :func:`forecasting.alerts.monitor.stale_sources`), one per overdue source, each with the
+    numbers its explanation quotes (the source, its newest month and age)."""
+    from forecasting.alerts.engine import numbers_at
+    from forecasting.alerts.monitor import stale_signals, stale_sources
+    from forecasting.alerts.rules import load_config
+
+    now = pd.Timestamp(today)
+    cfg = load_config()["rules"]["stale_data"]
+    items = []
+    for signal in stale_signals(stale_sources(registers, occupations), now, area, cfg):
+        month = pd.Timestamp(signal.severity["time"].values[-1])
+        level = int(signal.severity.sel(area=area, time=month))
+        if level >= 1:
+            numbers = numbers_at(signal, area, month)
+            items.append(AlertItem(area, signal.rule, level, numbers, month.date(), signal.subject))
+    return tuple(items)
+
+
+def occupation_alerts(
+    occupations: xr.Dataset | None,
+    occupation_forecasts: xr.Dataset | None,
+    where: str | None,
+    area: str,
+    month: pd.Timestamp,
+) -> tuple[AlertItem, ...]:
+    """The occupation groups' turns to shortage (``occupation_shortage``) in ``where`` (the
+    area of the review's occupation table, when it holds all of ``area``) at the latest
+    month up to ``month`` the rule evaluates: the alert run's own signals
+    (:func:`forecasting.alerts.monitor.occupation_signals`, with the release's
+    ``occupation_forecasts`` when given)."""
+    from forecasting.alerts.engine import numbers_at
+    from forecasting.alerts.monitor import occupation_signals
+    from forecasting.alerts.rules import load_config
+
+    cfg = load_config()["rules"]["occupation_shortage"]
+    if occupations is None or where is None or where not in cfg["areas"]:
+        return ()
+    if not set(geography.members(area)) <= set(geography.members(where)):
+        return ()  # another region's occupation groups
+    if where not in set(map(str, occupations["area"].values)):
+        return ()
+    items = []
+    for signal in occupation_signals(occupations, cfg, forecast=occupation_forecasts):
+        sev = signal.severity.sel(area=where)
+        times = pd.DatetimeIndex(sev["time"].values)
+        upto = times[times <= month]
+        if not len(upto):
+            continue
+        at = upto[-1]
+        level = int(sev.sel(time=at))
+        if level >= 1:
+            numbers = numbers_at(signal, where, at)
+            items.append(AlertItem(where, signal.rule, level, numbers, at.date(), signal.subject))
+    return tuple(items)
 
 
 def stored_numbers(alerts: xr.Dataset, month: pd.Timestamp) -> dict[str, dict[str, dict]]:
@@ -423,6 +508,7 @@ def monthly_review(
     register_forecasts: xr.Dataset | None = None,
     alerts: xr.Dataset | None = None,
     scenarios: xr.Dataset | None = None,
+    occupation_forecasts: xr.Dataset | None = None,
     today: dt.date | None = None,
     release: str | None = None,
     history_years: int = 6,
@@ -436,10 +522,16 @@ def monthly_review(
         The ``registers`` cube (area, time), month starts.
     occupations
         The ``occupations`` cube (area, occupation, time), or None (section omitted).
-    register_forecasts, alerts, scenarios
+    register_forecasts, alerts, scenarios, occupation_forecasts
         The release's products of these names, or None (section omitted or empty).
     today
         The date the freshness of the sources is judged at (default: today).
+
+    The alerts are those the dashboard lists for the area, in its order and severities:
+    the release's ``alerts`` (the register rules and the working-age decline) in ``area``
+    and its municipalities, the stale-data alerts of the sources at ``today`` and the
+    occupation groups' turns in the area of the occupation table; ``alerts_left_out``
+    names the kinds the review cannot carry (:data:`LEFT_OUT`).
 
     Raises
     ------
@@ -458,6 +550,12 @@ def monthly_review(
     occ, occ_area, occ_month = occupation_rows(occupations, at)
     cubes = {"registers": registers} | ({"occupations": occupations} if occupations else {})
     alert_areas = [code, *geography.members(code)]
+    listed = (
+        *active_alerts(alerts, alert_areas, at),
+        *stale_alerts(registers, occupations, code, today),
+        *occupation_alerts(occupations, occupation_forecasts, occ_area, code, at),
+    )
+    left_out = tuple(k for k in LEFT_OUT if k == "events" or occupations is None)
     return MonthlyReview(
         area=code,
         month=at.date(),
@@ -468,9 +566,10 @@ def monthly_review(
         occupations_month=occ_month,
         history=history,
         fan=fan_points(register_forecasts, code, "unemployed"),
-        alerts=active_alerts(alerts, alert_areas, at),
+        alerts=ordered(listed),
         scenarios=scenario_items(scenarios, code),
         sources=sources(cubes, today),
         generated=today,
         release=release,
+        alerts_left_out=left_out,
     )

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -374,14 +375,26 @@ def run_presets(
     area: str = geography.MIKKELI_AREA,
     calibration: Calibration | None = None,
     baseline: xr.Dataset | None = None,
+    as_of: dt.date | str | None = None,
 ) -> xr.Dataset:
-    """The presets of ``area`` (:func:`forecasting.scenarios.presets.presets_for`) from the
-    present (the month after the latest observation of the calibration's registers), stacked
+    """The presets of ``area`` (:func:`forecasting.scenarios.presets.presets_for`) simulated
+    from the month after the latest observation of the calibration's registers, stacked
     along ``scenario``; the area is calibrated once (or ``calibration`` is used) for all.
+
+    ``as_of``: the release's as-of date (the day it is built; a date or ``YYYY-MM-DD``).
+    The presets' events begin after it (:func:`forecasting.scenarios.presets.
+    event_months`), so a reader of the release finds them ahead, not in a past that never
+    happened; None dates them from the first simulated month alone (for fixed figures).
 
     ``baseline``: the release's register forecasts (as for :func:`run_scenario`); every
     preset then runs with ``baseline_source="register_forecast"`` on them, the same baseline
-    a scenario of the service's form gets, instead of the last observed year repeated."""
+    a scenario of the service's form gets, instead of the last observed year repeated.
+
+    Raises
+    ------
+    ValidationError
+        ``as_of``: so long after the data that the events leave the simulated window.
+    """
     from forecasting.scenarios.presets import presets_for
 
     if calibration is None:
@@ -389,7 +402,7 @@ def run_presets(
             raise ValidationError("cubes", "run_presets needs the input cubes or a calibration")
         calibration = calibrate(cubes, area)
     start = latest_observed(calibration.registers) + pd.DateOffset(months=1)
-    presets = presets_for(area, f"{start:%Y-%m}")
+    presets = presets_for(area, f"{start:%Y-%m}", as_of)
     if baseline is not None:
         source = {"baseline_source": "register_forecast"}
         presets = {k: spec.model_copy(update=source) for k, spec in presets.items()}
@@ -406,6 +419,8 @@ def run_presets(
         "scenario_specs": json.dumps({n: json.loads(p.attrs["scenario_spec"]) for n, p in
                                       zip(names, parts, strict=True)}),
     }  # fmt: skip
+    if as_of is not None:  # the date the events were placed after
+        ds.attrs["presets_as_of"] = str(as_of)[:10]
     return ds.enn.canonical()
 
 

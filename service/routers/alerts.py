@@ -10,6 +10,7 @@ from fastapi import APIRouter, Body, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from forecasting import geography
+from forecasting.alerts.registry import severity_word
 from forecasting.errors import UnknownAreaError, ValidationError
 from forecasting.io.delivery import webhook_url_problem
 from forecasting.provenance import ATTRIBUTION, LICENCE, code_version
@@ -114,8 +115,9 @@ AlertT = TypeVar("AlertT", bound=AlertOut)
 
 
 def _named(alert: AlertT, lang: str) -> AlertT:
-    """``alert`` with its area's name and its summary in ``lang``."""
+    """``alert`` with its area's name, its severity's word and its summary in ``lang``."""
     alert.area_name = area_name(alert.area, lang)
+    alert.severity_name = severity_word(alert.severity, lang)
     alert.summary = summary_of(alert, lang)
     return alert
 

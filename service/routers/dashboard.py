@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -599,25 +600,39 @@ def _scenarios_page(
     )
 
 
-def _preset_names(context: Any, lang: str) -> list[tuple[str, str, list[tuple[str, str]]]]:
-    """The release's preset scenarios as (id, human name in ``lang``, downloads): each
-    preset's stored result, the unemployed and the change against the baseline by area and
-    month (:data:`SCENARIO_TABLE_VARIABLES`), so a listed preset can be opened, not only
-    read as a title."""
+def _preset_names(context: Any, lang: str) -> list[tuple[str, str, str, list[tuple[str, str]]]]:
+    """The release's preset scenarios as (id, human name in ``lang``, what it simulates,
+    downloads): name and description name the month the events begin in the specs the
+    release ran (its ``scenario_specs``; a release without them gets the bare names), and
+    each preset's stored result, the unemployed and the change against the baseline by area
+    and month (:data:`SCENARIO_TABLE_VARIABLES`), can be downloaded, so a listed preset can
+    be opened, not only read as a title."""
     cube = _dataset(context, "scenarios")
     if cube is None or "scenario" not in cube.dims:
         return []
-    from forecasting.scenarios.presets import preset_title  # the engine's package: lazily
+    from forecasting.scenarios.presets import (  # the engine's package: lazily
+        preset_description,
+        preset_title,
+    )
 
+    try:
+        specs = json.loads(str(cube.attrs.get("scenario_specs", "{}")))
+    except json.JSONDecodeError:
+        specs = {}
+    specs = specs if isinstance(specs, dict) else {}
     variables = [v for v in SCENARIO_TABLE_VARIABLES if v in cube.data_vars]
-    return [
-        (
-            str(s),
-            preset_title(str(s), lang),
-            downloads("/v1/scenarios", lang, scenario=str(s), variable=variables),
+    out = []
+    for s in map(str, cube["scenario"].values):
+        spec = specs.get(s) if isinstance(specs.get(s), dict) else None
+        out.append(
+            (
+                s,
+                preset_title(s, lang, spec),
+                preset_description(s, lang, spec),
+                downloads("/v1/scenarios", lang, scenario=s, variable=variables),
+            )
         )
-        for s in cube["scenario"].values
-    ]
+    return out
 
 
 def _form_months(context: Any, today: dt.date) -> tuple[str, str | None]:

@@ -1,9 +1,10 @@
 """The monthly labour-market review (työmarkkinakatsaus) of an area, as PDF or HTML.
 
 Rendered from the release the request reads: its ``registers_history`` (the registers of
-the release's areas), ``register_forecasts``, ``alerts`` and ``scenarios``. The occupation
-section needs the input ``occupations`` cube, which a release does not hold: the service's
-review leaves it out (the CLI and the release step include it).
+the release's areas), ``register_forecasts``, ``alerts``, ``scenarios`` and
+``occupation_forecasts``. The occupation section and the occupation groups' alerts need the
+input ``occupations`` cube, which a release does not hold: the service's review leaves them
+out and says so under its alerts (the CLI and the release step include them).
 
 Every release since the review became a release step holds the review of each employment
 area of its scope as stored files (:mod:`forecasting.release.attachments`): the route serves
