@@ -80,6 +80,7 @@ WORDS = {
     "change": ("Muutos", "Förändring", "Change"),
     "change_pct": ("Muutos, %", "Förändring, %", "Change, %"),
     "change_pp": ("Muutos, %-yks.", "Förändring, %-enh.", "Change, pp"),
+    "pp": ("%-yks.", "%-enh.", "pp"),
     "labour_desc": ("{variables}: {area}, vuodet {years}; keskiarvo ja 80 %:n väli.", "{variables}: {area}, åren {years}; medelvärde och 80 % intervall.", "{variables}: {area}, years {years}; mean and 80 % interval."),
     "and": ("ja", "och", "and"),
     "jobs_desc": ("Työpaikat toimialoittain vuonna {year}, {area} (vertailuvuosi {base}); salatut toimialat puuttuvat.", "Arbetsplatser efter näringsgren {year}, {area} (jämförelseår {base}); skyddade näringsgrenar saknas.", "Jobs by industry in {year}, {area} (compared with {base}); suppressed industries are left out."),

@@ -14,6 +14,8 @@
   (forecasts): each says the area is not in this release;
 * the forecasts page wrote the unemployment rate's next spring as "11,7" and "80 %:n väli
   9,7–13,9", bare numbers beside the start page's "11,2 %": the sign is written;
+* the change map's legend read "< 0,6", "0,6 – 1,8", levels to a reader: each class bound is
+  signed and carries its unit, "+0,6 %-yks.", as the rate map's carry "%";
 * ``/docs`` said every response carries its provenance and named no data date; it says
   where the data date is and which refusal kinds to branch on;
 * ``/v1/registers/forecasts?variable=foo`` answered "variable ['foo'] not in
@@ -275,3 +277,18 @@ def test_the_api_documentation_says_where_the_data_date_is(web: Any):
     description = web.get("/openapi.json").json()["info"]["description"]
     assert "data_through" in description and "X-Data-Through" in description
     assert "outside_time_span" in description and "label_not_in_release" in description
+
+
+@pytest.mark.parametrize(("lang", "unit"), [("fi", "%-yks."), ("sv", "%-enh."), ("en", "pp")])
+def test_the_change_maps_legend_gives_its_unit(web: Any, lang, unit):
+    """The classes of the change map read "< 0,6", "0,6 – 1,8": levels, to a reader."""
+    page = web.get("/map", params={"show": "change", "lang": lang}).text
+    svg = re.search(r"<svg.*?</svg>", page, re.S)
+    assert svg is not None
+    texts = [html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg.group(0))]
+    classes = [t for t in texts if t.startswith(("<", "≥")) or " – " in t]
+    assert classes, texts
+    assert all(t.endswith(f"\xa0{unit}") for t in classes), classes
+    assert any("+" in t for t in classes)  # a change is signed
+    rate = web.get("/map", params={"lang": lang}).text
+    assert f"\xa0{unit}" not in html.unescape(rate)

@@ -448,10 +448,12 @@ def map_page(
         k = class_of(r[key], breaks)
         if k is not None:
             fills[r["area"]] = CLASSES[k]
+    # each class bound with its unit, as the rate's are (11,2 %): a change in percentage
+    # points, signed ("< +0,6" read as a level of 0,6)
     fmt = (
         (lambda v: formats.percent(v, lang, 1))
         if key == "rate"
-        else (lambda v: formats.number(v, lang, 1))
+        else (lambda v: f"{formats.signed(v, lang, 1)}\xa0{t['pp']}")
     )
     edges = [-math.inf, *breaks, math.inf]
     legend = [
