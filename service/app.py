@@ -87,7 +87,11 @@ population and labour supply, jobs by industry, training needs, occupation tight
 alerts and scenarios, all from one versioned release.
 
 Every data response carries its provenance (release, Statistics Finland source tables,
-licence CC BY 4.0, data and code versions). Source: Statistics Finland (StatFin), CC BY 4.0.
+licence CC BY 4.0, data and code versions) and its data date: the last period with data of
+each source (`provenance.data_through`, and the `X-Data-Through` header on every format,
+`csv-fi` included). Source: Statistics Finland (StatFin), CC BY 4.0.
+A refusal is an RFC 9457 problem with a stable `kind` (`unknown_area`,
+`label_not_in_release`, `outside_time_span`, ...) and the values it names.
 JSON by default, CSV with `?format=csv` or `Accept: text/csv`; every row of a selection
 for spreadsheets with `?format=csv-fi` (Finnish Excel) or `?format=xlsx`. Write routes need an
 `X-API-Key` with the route's scope.

@@ -82,6 +82,45 @@ def _time_bound(text: str, field: str, *, end: bool) -> pd.Timestamp:
     return period.end_time.normalize() if end else period.start_time
 
 
+def _span(ds: xr.Dataset) -> tuple[str, str]:
+    """The first and last period of ``ds``'s ``time``: years (``2026``) in a product by year
+    (every date 31 December), else months (``2026-07``)."""
+    times = pd.DatetimeIndex(ds["time"].values)
+    by_year = bool(((times.month == 12) & (times.day == 31)).all())
+    shown = "%Y" if by_year else "%Y-%m"
+    return times.min().strftime(shown), times.max().strftime(shown)
+
+
+def _check_overlap(
+    ds: xr.Dataset,
+    name: str,
+    lo: pd.Timestamp | None,
+    hi: pd.Timestamp | None,
+    time_from: str | None,
+    time_to: str | None,
+) -> None:
+    """Refuse a window wholly outside the product's months (``from=2040-01`` of forecasts
+    to 2029-12): an empty 200 read as "no data" and did not say what there is. A window
+    that overlaps them, gaps and all, is answered."""
+    if ds.sizes.get("time", 0) == 0:
+        return
+    times = pd.DatetimeIndex(ds["time"].values)
+    after = lo is not None and lo > times.max()
+    before = hi is not None and hi < times.min()
+    if not (after or before):
+        return
+    first, last = _span(ds)
+    field, value = ("from", time_from) if after else ("to", time_to)
+    side = "after" if after else "before"
+    raise ValidationError(
+        field,
+        f"{value} is {side} the {'last' if after else 'first'} period of {name} in this "
+        f"release; it covers {first} to {last}",
+        kind="outside_time_span",
+        values={"first": first, "last": last},
+    )
+
+
 def select(
     ds: xr.Dataset,
     *,
@@ -125,7 +164,7 @@ def select(
         keys = list(dict.fromkeys(_coerce(wanted, ds[dim], dim)))
         missing = [k for k in keys if k not in ds.indexes[dim]]
         if missing:
-            raise NotInReleaseError(f"{dim} {missing} not in {name} of this release")
+            raise not_in_release(dim, missing, name, list(ds.indexes[dim]))
         ds = ds.sel({dim: keys})
     if time_from is not None or time_to is not None:
         if "time" not in ds.dims:
@@ -135,11 +174,21 @@ def select(
         if lo is not None and hi is not None and lo > hi:
             # An empty answer would read as "no data"; the window is the mistake.
             raise ValidationError("to", f"{time_to} is before from={time_from}")
+        _check_overlap(ds, name, lo, hi, time_from, time_to)
         ds = ds.sel(time=slice(lo, hi))
     if years:
         if "time" not in ds.dims:
             raise NotInReleaseError(f"{name} has no time dim in this release")
-        ds = ds.sel(time=ds["time"].dt.year.isin(list(years)))
+        kept = ds["time"].dt.year.isin(list(years))
+        if ds.sizes["time"] and not bool(kept.any()):
+            first, last = _span(ds)
+            raise ValidationError(
+                "year",
+                f"{', '.join(map(str, years))}: {name} of this release covers {first} to {last}",
+                kind="outside_time_span",
+                values={"first": first, "last": last},
+            )
+        ds = ds.sel(time=kept)
     served = _served_variables(ds, variables, name)
     omitted = tuple(
         str(v) for v in ds.data_vars if v not in served and not str(v).endswith(STATUS_SUFFIX)
@@ -148,6 +197,30 @@ def select(
     used = {d for var in ds.data_vars.values() for d in var.dims}
     dims = tuple(str(d) for d in canonical_order(ds.dims) if d in used)
     return Selection(ds=ds, dims=dims, name=name, omitted=omitted)
+
+
+#: Labels a "not in this release" refusal lists (a national release has 300+ areas).
+LABELS_LISTED = 20
+
+
+def not_in_release(dim: str, missing: list[Any], name: str, have: list[Any]) -> NotInReleaseError:
+    """The 404 of labels a product lacks, with the labels it has (the first
+    :data:`LABELS_LISTED`; areas: where to find the rest): ``kind`` ``label_not_in_release``,
+    ``values`` ``dim``, ``missing``, ``have`` (those listed) and ``count``."""
+    labels = [str(k) for k in have]
+    listed = ", ".join(labels[:LABELS_LISTED])
+    if len(labels) > LABELS_LISTED:
+        listed += f", ... ({len(labels)} in all" + ("; /v1/areas" if dim == "area" else "") + ")"
+    return NotInReleaseError(
+        f"{dim} {missing} not in {name} of this release; it has: {listed}",
+        kind="label_not_in_release",
+        values={
+            "dim": dim,
+            "missing": [str(k) for k in missing],
+            "have": labels[:LABELS_LISTED],
+            "count": len(labels),
+        },
+    )
 
 
 def statistics_long(ds: xr.Dataset, dim: str = "statistic") -> xr.Dataset:
@@ -163,8 +236,15 @@ def statistics_long(ds: xr.Dataset, dim: str = "statistic") -> xr.Dataset:
     with_stat = [str(v) for v in ds.data_vars if dim in ds[v].dims]
     others = {str(v): ds[v] for v in ds.data_vars if dim not in ds[v].dims}
     long = ds[with_stat].to_array("variable").to_dataset(dim=dim).assign(others)
-    long.attrs = dict(ds.attrs)
+    # the statistic columns mix the variables: their units go by the row's variable
+    units = {v: str(ds[v].attrs["units"]) for v in with_stat if ds[v].attrs.get("units")}
+    long.attrs = {**dict(ds.attrs), **({VARIABLE_UNITS: units} if units else {})}
     return long
+
+
+#: The attr of a long layout (:func:`statistics_long`) with each variable's unit,
+#: ``{variable: unit}`` (the workbook's provenance sheet lists those of the rows).
+VARIABLE_UNITS = "variable_units"
 
 
 def statistic_columns(

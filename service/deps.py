@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
+import numpy as np
 from fastapi import Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
@@ -133,6 +134,9 @@ def provenance(release: Release | None, name: str, attrs: dict[str, Any]) -> Pro
     tables = attrs.get("source_tables", "")
     if isinstance(tables, str):
         tables = [t.strip() for t in tables.split(",") if t.strip()]
+    # a product built from several chains names a shared table once (the training needs
+    # listed "tyokay 115p" and "tyonv 12r5" twice each)
+    tables = list(dict.fromkeys(tables))
     seed = attrs.get("seed")
     return Provenance(
         release_id=release.id if release is not None else None,
@@ -176,6 +180,8 @@ def provenance_headers(prov: Provenance) -> dict[str, str]:
         "X-Data-Version": prov.data_version or "",
         "X-Code-Version": prov.code_version or "",
         "X-Attribution": prov.source,
+        # the data date, which a csv-fi download (no "#" lines) carries nowhere else
+        "X-Data-Through": ", ".join(f"{k}={v}" for k, v in own_data_through(prov).items()),
     }
     return {k: v.encode("latin-1", "replace").decode("latin-1") for k, v in values.items() if v}
 
@@ -187,15 +193,42 @@ def csv_preamble(prov: Provenance, total: int) -> list[str]:
     return [f"{k}: {v}" for k, v in fields.items()] + [f"total_rows: {total}"]
 
 
+#: Datasets served under a name of their own, by the release product they are made from.
+DERIVED_DATASETS = {"training_needs_cumulative": "training_needs"}
+
+
+def dataset_sources(dataset: str) -> tuple[str, ...]:
+    """The input cubes of the release product behind ``dataset`` (the release registry);
+    () when the registry does not know it."""
+    try:
+        import forecasting.release.products  # noqa: F401  (registers the products)
+        from forecasting.release.registry import registered
+    except ImportError:  # pragma: no cover - part of the project
+        return ()
+    product = registered().get(DERIVED_DATASETS.get(dataset, dataset))
+    return tuple(product.cubes) if product is not None else ()
+
+
+def own_data_through(prov: Provenance) -> dict[str, str]:
+    """``{source: data date}`` of the sources the dataset of ``prov`` is made from
+    (:func:`dataset_sources`), by name; every source of the release when the registry
+    names none of them."""
+    sources = set(dataset_sources(prov.dataset))
+    own = {src: v for src, v in prov.data_through.items() if src in sources}
+    return {src: str(v) for src, v in sorted((own or prov.data_through).items())}
+
+
 def export_provenance(prov: Provenance, total: int, ds: Any = None) -> list[tuple[str, str]]:
     """The ``provenance`` sheet of an XLSX download: one ``(key, value)`` row per field, one
-    ``data_through <source>`` row per input source (a spreadsheet reader sees each source's
-    data date, not a Python dict) and the units of the dataset and its variables
-    (``units``, ``units <variable>``) where the product records them."""
+    ``data_through <source>`` row per input source of the dataset (a spreadsheet reader sees
+    each source's data date, not a Python dict; the register forecasts' reader the
+    registers' date alone, not the commuting statistics of 2017: the JSON keeps every source
+    of the release) and the units of the dataset and its variables (``units``,
+    ``units <variable>``) where the product records them."""
     rows: list[tuple[str, str]] = []
     for key, value in prov.model_dump(mode="json", exclude_none=True).items():
         if key == "data_through":
-            rows += [(f"data_through {src}", str(v)) for src, v in sorted(value.items())]
+            rows += [(f"data_through {src}", v) for src, v in own_data_through(prov).items()]
         elif key == "source_tables":
             rows.append((key, ", ".join(prov.source_tables)))
         else:
@@ -207,6 +240,12 @@ def export_provenance(prov: Provenance, total: int, ds: Any = None) -> list[tupl
             unit = ds[name].attrs.get("units")
             if unit:
                 rows.append((f"units {name}", str(unit)))
+        # a long layout's rows are variables (unemployed, vacancies): the unit of each
+        by_variable = ds.attrs.get(cubes.VARIABLE_UNITS) or {}
+        if "variable" in ds.coords:
+            for name in dict.fromkeys(map(str, np.atleast_1d(ds["variable"].values))):
+                if name in by_variable:
+                    rows.append((f"units {name}", str(by_variable[name])))
     rows.append(("total_rows", str(total)))
     return rows
 

@@ -326,7 +326,7 @@ async def _http_handler(request: Request, exc: Exception) -> Response:
 PATTERN_FORMS = {
     r"^(19|20|21)\d{2}(-(0[1-9]|1[0-2]))?$": (
         "year_or_month",
-        "a year YYYY or a month YYYY-MM (e.g. 2027-04)",
+        "a year YYYY or a month YYYY-MM of the years 1900–2199 (e.g. 2027-04)",
     ),
     r"^\d{4}-\d{2}$": ("month", "a month YYYY-MM (e.g. 2026-09)"),
     r"^\d{4}-(0[1-9]|1[0-2])$": ("month", "a month YYYY-MM (e.g. 2026-09)"),

@@ -9,7 +9,8 @@ of an Excel sheet) and carry the same columns and values as the JSON rows
   (:func:`forecasting.io.files.csv_line`). No ``#`` preamble (Excel would show it as rows);
   the provenance is in the response headers.
 * ``xlsx``: the data sheet (bold header row frozen above the rows, ``time`` as real dates,
-  shown as the year when every date is 31 December (a product by year),
+  shown as the year when every date is 31 December (a product by year), as the month
+  ``7/2026`` when every date is a month's first (a monthly product),
   numbers stored in full but shown as ``#,##0.0`` (a column of whole numbers as ``#,##0``),
   shares (``*_share``) as percentages), the columns sheet (each heading and its API column
   name) and the provenance sheet (the field in the reader's language, its value, the API's
@@ -44,7 +45,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from forecasting.errors import ValidationError
 from forecasting.io.files import csv_line
 from forecasting.provenance import ATTRIBUTION
-from service import cubes
+from service import cubes, formats
 from service.i18n_columns import column_label, column_labels
 from service.i18n_products import SOURCES, value_label
 
@@ -59,6 +60,9 @@ NUMBER_FORMAT = "#,##0.0"
 SHARE_FORMAT = "0.0 %"
 #: Columns shown otherwise: a quantile level (0.05) with two decimals.
 COLUMN_FORMATS = {"quantile": "0.00"}
+#: A ratio of two counts (``*_ratio``: dependency ratios, 0.82) with two decimals, as the
+#: pages write it; at one decimal 0.82 and 0.77 both read 0,8.
+RATIO_FORMAT = "0.00"
 #: The provenance sheet's fields: API key -> (fi, sv, en).
 PROVENANCE_LABELS = {
     "release_id": ("Julkaisu", "Publicering", "Release"),
@@ -113,6 +117,30 @@ UNIT_LABELS = {
     "persons": ("henkeä", "personer", "persons"),
     "percent": ("prosenttia", "procent", "percent"),
     "vacancies": ("avoimia työpaikkoja", "lediga arbetsplatser", "vacancies"),
+    "persons (ratios: per person)": (
+        "henkeä (suhdeluvut: henkeä kohden)",
+        "personer (kvoter: per person)",
+        "persons (ratios: per person)",
+    ),
+    "jobs by workplace (persons), 31 December": (
+        "työpaikkoja työpaikan sijainnin mukaan (henkeä), 31.12.",
+        "arbetsplatser efter arbetsställe (personer), 31.12",
+        "jobs by workplace (persons), 31 December",
+    ),
+    "persons per year (new entrants needed); negative need = surplus": (
+        "henkeä vuodessa (uusien tulijoiden tarve); negatiivinen tarve on ylitarjontaa",
+        "personer per år (behov av nya personer); ett negativt behov är ett överskott",
+        "persons per year (new entrants needed); negative need = surplus",
+    ),
+    "persons in total over the period first_year-until (new entrants needed); "
+    "negative need = surplus": (
+        "henkeä yhteensä koko jaksolla (ensimmäinen vuosi – viimeinen vuosi; uusien "
+        "tulijoiden tarve); negatiivinen tarve on ylitarjontaa",
+        "personer sammanlagt under hela perioden (första år – sista år; behov av nya "
+        "personer); ett negativt behov är ett överskott",
+        "persons in total over the whole period (first year to last year; new entrants "
+        "needed); negative need = surplus",
+    ),
 }
 
 
@@ -142,6 +170,8 @@ def localised_provenance(
             value = UNIT_LABELS[value][_LANG_INDEX.get(lang, 2)]
         elif key == "source" and value == ATTRIBUTION:
             value = ATTRIBUTION_LABELS[_LANG_INDEX.get(lang, 2)]
+        elif key.partition(" ")[0] == "data_through":
+            value = formats.period(value, lang)  # 6/2026, as the pages write the month
         rows.append((provenance_label(key, lang), value, key))
     return rows
 
@@ -172,22 +202,31 @@ def localised_rows(
     return with_variable_names(names, body, lang)
 
 
+#: Columns whose values are column names (codes the API uses as headings elsewhere): the
+#: long layout's ``variable`` and a yearly product's ``statistic`` (``mean``, ``lo80``).
+NAMED_BY_COLUMN_LABEL = ("variable", "statistic")
+
+
 def with_variable_names(
     names: list[str], body: list[list[Any]], lang: str
 ) -> tuple[list[str], list[list[Any]]]:
     """A ``variable`` column of codes (``unemployed``) gets a ``variable_name`` column
     beside it with each variable's name in ``lang`` ("Työttömät työnhakijat"), as a coded
     dimension gets ``<dim>_name``: a reader of the download sees what the rows are, a
-    script still has the code (the JSON rows are unchanged)."""
-    if "variable" not in names or "variable_name" in names:
-        return names, body
-    at = names.index("variable") + 1
-    named = [*names[:at], "variable_name", *names[at:]]
-    rows = [
-        [*r[:at], column_label(r[at - 1], lang) if isinstance(r[at - 1], str) else None, *r[at:]]
-        for r in body
-    ]
-    return named, rows
+    script still has the code (the JSON rows are unchanged). A ``statistic`` column
+    (``mean``, ``lo80`` of the labour supply) gets ``statistic_name`` the same way
+    ("Keskiarvo", "80 %:n välin alaraja"), not English codes on a Finnish sheet."""
+    for column in NAMED_BY_COLUMN_LABEL:
+        if column not in names or f"{column}_name" in names:
+            continue
+        at = names.index(column) + 1
+        names = [*names[:at], f"{column}_name", *names[at:]]
+        body = [
+            [*r[:at], column_label(r[at - 1], lang) if isinstance(r[at - 1], str) else None,
+             *r[at:]]
+            for r in body
+        ]  # fmt: skip
+    return names, body
 
 
 def csv_fi_chunks(sel: cubes.Selection, lang: str, chunk: int = 2000) -> Iterator[str]:
@@ -228,6 +267,8 @@ def number_format(name: str, whole: bool = False) -> str:
         return COLUMN_FORMATS[name]
     if name.endswith("_share"):
         return SHARE_FORMAT
+    if name.endswith("_ratio"):
+        return RATIO_FORMAT
     return WHOLE_FORMAT if whole else NUMBER_FORMAT
 
 
@@ -250,12 +291,36 @@ def yearly(sel: cubes.Selection) -> bool:
     return bool(((times.month == 12) & (times.day == 31)).all())
 
 
-def _year(ws: WriteOnlyWorksheet, value: Any) -> Any:
-    """A date cell shown as its year (:data:`YEAR_FORMAT`); still a date for a formula."""
+#: How a date cell of a monthly product is shown: the month as the pages write it, ``7/2026``
+#: (a forecast "of 1.7.2026" read as a day's count; the slash escaped, else a Finnish Excel
+#: shows its own date separator, ``7.2026``).
+MONTH_FORMAT = "m\\/yyyy"
+
+
+def monthly(sel: cubes.Selection) -> bool:
+    """Whether every ``time`` of ``sel`` is the first of a month (the monthly registers,
+    their forecasts, scenario results)."""
+    if "time" not in sel.ds.coords or sel.ds["time"].size == 0:
+        return False
+    times = pd.DatetimeIndex(np.atleast_1d(sel.ds["time"].values))
+    return bool((times.day == 1).all() and (times.normalize() == times).all())
+
+
+def date_format(sel: cubes.Selection) -> str | None:
+    """How the ``time`` cells of ``sel`` are shown: the year of a yearly product, the month
+    of a monthly one, else the spreadsheet's default (None)."""
+    if yearly(sel):
+        return YEAR_FORMAT
+    return MONTH_FORMAT if monthly(sel) else None
+
+
+def _dated(ws: WriteOnlyWorksheet, value: Any, shown: str) -> Any:
+    """A date cell shown as ``shown`` (:data:`YEAR_FORMAT`, :data:`MONTH_FORMAT`); still a
+    date for a formula."""
     if not isinstance(value, dt.date):
         return value
     cell = WriteOnlyCell(ws, value=value)
-    cell.number_format = YEAR_FORMAT
+    cell.number_format = shown
     return cell
 
 
@@ -268,11 +333,17 @@ def _number(ws: WriteOnlyWorksheet, value: Any, shown: str) -> Any:
     return cell
 
 
-def _header(ws: WriteOnlyWorksheet, headings: Sequence[str]) -> None:
-    """The bold, frozen header row, each column wide enough for its heading."""
+def _header(
+    ws: WriteOnlyWorksheet, headings: Sequence[str], body: Sequence[Sequence[Any]] = ()
+) -> None:
+    """The bold, frozen header row, each column wide enough for its heading and for the
+    text of ``body`` (the first rows; "Mikkelin seutu" was cut off at the width of "Alue"),
+    at most 40 characters."""
     ws.freeze_panes = "A2"
     for i, heading in enumerate(headings, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = min(max(len(heading) + 2, 10), 40)
+        texts = [len(r[i - 1]) for r in body if isinstance(r[i - 1], str)]
+        wide = max([len(heading), *texts])
+        ws.column_dimensions[get_column_letter(i)].width = min(max(wide + 2, 10), 40)
     cells = []
     for heading in headings:
         cell = WriteOnlyCell(ws, value=heading)
@@ -295,15 +366,15 @@ def xlsx_bytes(
         names, body = localised_rows(sel, start, min(chunk, total - start), lang)
         if first:
             columns = list(zip(column_labels(names, lang), names, strict=True))
-            _header(data, [heading for heading, _ in columns])
+            _header(data, [heading for heading, _ in columns], body)
             dates = [n == "time" for n in names]
             shown = [number_format(n, _whole(body, i)) for i, n in enumerate(names)]
-            by_year = yearly(sel)
+            dated = date_format(sel)
         for row in body:
             data.append(
                 [
-                    _year(data, _cell(data, v, d))
-                    if d and by_year
+                    _dated(data, _cell(data, v, d), dated)
+                    if d and dated
                     else _number(data, _cell(data, v, d), s)
                     for v, d, s in zip(row, dates, shown, strict=True)
                 ]
@@ -311,6 +382,10 @@ def xlsx_bytes(
         first = False
         start += chunk
     headings = book.create_sheet(names_of[1])
+    # wide enough for the longest heading and name (at the default 8.43 a heading such as
+    # "80 %:n välin alaraja" was cut off by the name beside it)
+    for letter, texts in (("A", [h for h, _ in columns]), ("B", [n for _, n in columns])):
+        headings.column_dimensions[letter].width = min(max(map(len, texts), default=8) + 2, 60)
     for heading, name in columns:
         headings.append([_cell(headings, heading, False), _cell(headings, name, False)])
     about = book.create_sheet(names_of[2])

@@ -154,6 +154,8 @@ TEXT: dict[str, dict[str, str]] = {
         "method": "Menetelmä",
         "gap_note": "Katkos viivassa: nämä kuukaudet puuttuvat aineistosta: {months}.",
         "unknown_area_shown": "Aluetta {asked} ei tunneta; näytetään {shown}.",
+        "area_outside_release": "{name} ({code}) ei ole mukana tässä julkaisussa; valitse alue "
+        "listasta.",
         "interval_note": (
             "Miten varma ennuste on: mallin mukaan toteutuva luku osuu {inner} %:n väliin "
             "{inner} kertaa sadasta ja {outer} %:n väliin {outer} kertaa sadasta. Väli "
@@ -301,6 +303,8 @@ TEXT: dict[str, dict[str, str]] = {
         "method": "Method",
         "gap_note": "A break in a line: these months are missing from the data: {months}.",
         "unknown_area_shown": "Unknown area {asked}; showing {shown}.",
+        "area_outside_release": "{name} ({code}) is not in this release; choose an area from "
+        "the list.",
         "interval_note": (
             "How sure the forecast is: by the model, the actual figure falls within the "
             "{inner} % interval {inner} times in 100 and within the {outer} % interval "
@@ -450,6 +454,8 @@ TEXT: dict[str, dict[str, str]] = {
         "method": "Metod",
         "gap_note": "Ett avbrott i linjen: dessa månader saknas i uppgifterna: {months}.",
         "unknown_area_shown": "Området {asked} är okänt; {shown} visas.",
+        "area_outside_release": "{name} ({code}) ingår inte i denna publicering; välj ett område "
+        "i listan.",
         "interval_note": (
             "Hur säker prognosen är: enligt modellen hamnar det faktiska talet inom {inner} "
             "%-intervallet {inner} gånger av 100 och inom {outer} %-intervallet {outer} "

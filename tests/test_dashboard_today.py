@@ -260,7 +260,7 @@ def test_the_rates_forecast_page_has_its_history_working_links_and_decimals(clie
     table = re.search(r"<table>.*?</table>", body, re.S)
     assert table is not None
     means = re.findall(r'</time></th><td class="num">([^<]*)</td>', table.group(0))
-    assert means and all(re.fullmatch(r"\d+,\d", m) for m in means), means[:3]
+    assert means and all(re.fullmatch(r"\d+,\d\xa0%", m) for m in means), means[:3]
 
 
 def test_the_observed_rate_is_the_forecasts_definition():

@@ -50,6 +50,9 @@ def test_every_download_column_has_a_heading_in_the_language(training_client, la
         if r.status_code == 404 and "not in" in r.text:  # a product of the region only
             query.pop("area")
             r = training_client.get(url, params={**query, "format": "xlsx"})
+        if r.status_code == 422 and "outside_time_span" in r.text:  # presets of 2024-2025
+            query.pop("from"), query.pop("to")
+            r = training_client.get(url, params={**query, "format": "xlsx"})
         if r.status_code == 422 and "are for data products" in r.text:
             continue  # alerts and events: JSON and CSV for programs only
         assert r.status_code == 200, (url, params, r.text[:200])

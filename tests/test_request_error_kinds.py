@@ -56,7 +56,7 @@ API_CASES: dict[str, tuple[str, str, dict[str, Any], int, str, dict[str, Any]]] 
         {"params": {"area": "TA23", "from": "2027-13"}},
         422,
         "invalid request parameters: query.from: '2027-13' is not a year YYYY or a month "
-        "YYYY-MM (e.g. 2027-04)",
+        "YYYY-MM of the years 1900–2199 (e.g. 2027-04)",
         {
             "location": "query",
             "name": "from",

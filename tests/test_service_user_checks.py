@@ -46,7 +46,7 @@ def test_xlsx_provenance_sheet_speaks_the_readers_language(web):
     by_key = {key: (label, value) for label, value, key in rows}
     assert by_key["license"] == ("Lisenssi", "CC BY 4.0")
     assert by_key["release_id"][0] == "Julkaisu"
-    assert by_key["data_through registers"] == ("Tietojen ajankohta: työnvälitystilasto", "2026-06")
+    assert by_key["data_through registers"] == ("Tietojen ajankohta: työnvälitystilasto", "6/2026")
     r = web.get("/v1/registers/history", params={"area": "491", "format": "xlsx", "lang": "en"})
     rows = list(load_workbook(io.BytesIO(r.content)).worksheets[2].iter_rows(values_only=True))
     assert ("Licence", "CC BY 4.0", "license") in rows

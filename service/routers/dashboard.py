@@ -237,6 +237,16 @@ def _dataset(context: Any, name: str) -> Any:
         return None
 
 
+def outside_release(ds: Any, area: str, lang: str) -> str:
+    """The notice "Helsinki (091) ei ole mukana tässä julkaisussa; valitse alue listasta."
+    when ``ds`` (a page's dataset) has areas and ``area``, a known code, is not among them:
+    the page said nothing (training, labour, jobs) or drew an empty chart captioned
+    "toteutunut ––– ja ennuste –––" (forecasts); "" when it is there or cannot be told."""
+    if ds is None or "area" not in getattr(ds, "indexes", {}) or area in ds.indexes["area"]:
+        return ""
+    return texts(lang)["area_outside_release"].format(name=area_name(area, lang), code=area)
+
+
 def _release_key(context: Any) -> str | None:
     """The current release as a :data:`service.cache.memo` key (store path and id)."""
     try:
@@ -345,8 +355,9 @@ def forecasts(
             kind="variable_not_forecast",
             values={"variable": variable, "choices": tuple(variables)},
         )
-    past = views.history(history, area, variable) if history is not None else []
-    band = views.fan(cube, area, variable) if cube is not None else views.Fan([])
+    notice = outside_release(history if history is not None else cube, area, lang)
+    past = views.history(history, area, variable) if history is not None and not notice else []
+    band = views.fan(cube, area, variable) if cube is not None and not notice else views.Fan([])
     points = envelope(band.points)
     name = area_name(area, lang)
     label = t.get(variable, variable)
@@ -391,6 +402,7 @@ def forecasts(
         variable=variable,
         # a rate in per cent with a decimal (11,8), counts whole (2 822)
         digits=1 if variable in views.DERIVED else 0,
+        percent=variable in PERCENT_VARIABLES,
         spring=views.next_spring(past, points),
         area_label=name,
         variable_label=label,
@@ -400,10 +412,16 @@ def forecasts(
         inner=band.inner,
         outer=band.outer,
         message=message,
-        downloads=files,
+        # no links to downloads of an area the release lacks (each would answer 404)
+        downloads={} if notice else files,
         gaps=missing_months(past, lang),
         tagline_area=tagline_area(area),
+        area_notice=notice,
     )
+
+
+#: Forecast variables in per cent: written with the sign (11,7 %), not as a bare 11,7.
+PERCENT_VARIABLES = frozenset({"unemployment_rate"})
 
 
 def missing_months(past: list[tuple[Any, float]], lang: str) -> str:
@@ -889,6 +907,9 @@ def training(
         )
     )
     fields = label_map("field", lang)
+    notice = outside_release(cube, area, lang)
+    if notice:
+        cube = None  # nothing of the area to show, and no word of "not in release" either
     bars = views.training_bars(cube, area, year, fields) if cube is not None else []
     suppressed = views.training_suppressed(cube, area, year, fields) if cube is not None else []
     cumulative = views.training_cumulative(cube, area, year, fields) if cube is not None else None
@@ -907,7 +928,7 @@ def training(
         if bars
         else None
     )
-    message = "" if cube is not None else f"{t['not_in_release']}: training_needs"
+    message = "" if cube is not None or notice else f"{t['not_in_release']}: training_needs"
     method = (
         str(cube.attrs.get(f"method_note_{lang}", cube.attrs.get("method_note", "")))
         if cube is not None
@@ -964,6 +985,7 @@ def training(
             else []
         ),
         tagline_area=tagline_area(area),
+        area_notice=notice,
     )
 
 

@@ -28,12 +28,14 @@ from service.i18n import texts
 from service.labels import area_name, label_map
 from service.product_charts import CLASSES, OUTSIDE, choropleth, class_breaks, class_of, pyramid
 from service.routers.dashboard import (
+    PAGE_PRODUCTS,
     UiLangQuery,
     _area_choices,
     _dataset,
     _default_area,
     _render,
     downloads,
+    outside_release,
     tagline_area,
 )
 
@@ -94,7 +96,11 @@ def _render_area_page(
     request: Request, context: Any, lang: str, page: str, title: str, area: str, **values: Any
 ) -> HTMLResponse:
     """Render ``page``.html with the area picker, the area and its tagline (and a notice when
-    the asked area is unknown and the default area is shown instead)."""
+    the asked area is unknown and the default area is shown instead, or is not in the
+    release: then without download links, each of which would answer 404)."""
+    outside = outside_release(_dataset(context, PAGE_PRODUCTS[page][0]), area, lang)
+    if outside and "downloads" in values:
+        values["downloads"] = {} if isinstance(values["downloads"], dict) else []
     return _render(
         request,
         f"{page}.html",
@@ -104,7 +110,7 @@ def _render_area_page(
         areas=_choices(context, lang, [area]),
         area=area,
         tagline_area=tagline_area(area),
-        area_notice=area_notice(request.query_params.get("area"), area, lang),
+        area_notice=area_notice(request.query_params.get("area"), area, lang) or outside,
         **values,
     )
 
@@ -187,6 +193,9 @@ def labour(
             for r in pv.labour_compare(ds, compared_in(ds, area), rows[0]["year"], rows[-1]["year"])
         ]
     chart = None
+    caption = labour_caption(t, name, variables, [r["year"] for r in rows])
+    # the chart draws the labour force alone
+    chart_caption = labour_caption(t, name, ["labour_force"], [r["year"] for r in rows])
     if rows and "labour_force" in variables:
         bars = [
             (
@@ -200,7 +209,7 @@ def labour(
         chart = bar_chart(
             bars,
             title=f"{t['labour_force']}: {name}",
-            description=t["labour_desc"].format(area=name),
+            description=chart_caption,
             chart_id="labour",
             lang=lang,
         )
@@ -215,9 +224,28 @@ def labour(
         variables=variables,
         compare=compare,
         chart=chart,
-        caption=t["labour_desc"].format(area=name),
+        caption=caption,
+        chart_caption=chart_caption,
         downloads=downloads("/v1/labour-supply", lang, area=compared_in(ds, area)),
         message="" if ds is not None else _missing(t, "labour_supply"),
+    )
+
+
+def labour_caption(t: dict[str, str], area: str, variables: list[str], years: list[int]) -> str:
+    """What a labour chart or table shows: its variables, area and years ("Työikäiset
+    15–64-v., työvoima ja työlliset: Mikkelin seutu, vuodet 2025, 2030, ... ja 2045"),
+    not a promise of retirements by year where the table gives three variables every five
+    years."""
+
+    def listed(words: list[str]) -> str:
+        return words[0] if len(words) < 2 else f"{', '.join(words[:-1])} {t['and']} {words[-1]}"
+
+    names = [t.get(v, v) for v in variables]
+    names = names[:1] + [n[:1].lower() + n[1:] for n in names[1:]]
+    return t["labour_desc"].format(
+        variables=listed(names) if names else t["labour_page"],
+        area=area,
+        years=listed([str(y) for y in years]) if years else "–",
     )
 
 
@@ -420,10 +448,12 @@ def map_page(
         k = class_of(r[key], breaks)
         if k is not None:
             fills[r["area"]] = CLASSES[k]
+    # each class bound with its unit, as the rate's are (11,2 %): a change in percentage
+    # points, signed ("< +0,6" read as a level of 0,6)
     fmt = (
         (lambda v: formats.percent(v, lang, 1))
         if key == "rate"
-        else (lambda v: formats.number(v, lang, 1))
+        else (lambda v: f"{formats.signed(v, lang, 1)}\xa0{t['pp']}")
     )
     edges = [-math.inf, *breaks, math.inf]
     legend = [
@@ -502,5 +532,6 @@ def map_page(
             ),
         ),
         message="" if history is not None else t["no_release"],
+        area_notice=outside_release(history, area, lang),
         tagline_area=area,
     )

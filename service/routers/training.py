@@ -49,6 +49,12 @@ def training_needs(
 
 #: The target year of a cumulative need when the request names none.
 DEFAULT_UNTIL = 2030
+#: The unit of a cumulative need: the yearly product's "persons per year" does not hold for
+#: a sum over years (the rows' ``first_year`` and ``until`` give the period).
+CUMULATIVE_UNITS = (
+    "persons in total over the period first_year-until (new entrants needed); "
+    "negative need = surplus"
+)
 
 
 @router.get(
@@ -78,7 +84,11 @@ def training_needs_cumulative(
     from forecasting import training
 
     cum = training.cumulative_to(query.dataset("training_needs"), until)
-    need = training.need_with_total(cum).to_dataset(name="need").assign_attrs(cum.attrs)
+    need = (
+        training.need_with_total(cum)
+        .to_dataset(name="need")
+        .assign_attrs(cum.attrs, units=CUMULATIVE_UNITS)
+    )
     ds = cubes.statistic_columns(need, "need", centre="need")
     ds = ds.assign(
         first_year=cum.attrs["first_year"],
