@@ -36,8 +36,11 @@ PAGES = {
              ["Mikkeli region", "Unemployed jobseekers", "Unemployment rate"]),
     "forecasts": ("/forecasts?area=507", ["Ennusteet: Mäntyharju", "80 %:n väli"],
                   ["Forecasts: Mäntyharju", "80 % interval"]),
-    "alerts": ("/alerts", ["kriittinen", "Työttömien määrä nousi poikkeuksellisesti"],
-               ["critical", "Unemployment rose unusually"]),
+    # the rule registry's titles (forecasting/alerts/rules.py), which the page's summaries
+    # use whatever summary an alert was stored with
+    "alerts": ("/alerts",
+               ["kriittinen", "Mäntyharju: Työttömien määrä nousi poikkeuksellisen paljon"],
+               ["critical", "Mäntyharju: Unemployment rose unusually fast"]),
     "scenarios": ("/scenarios?run=1&municipality=507&industry=C&jobs=300&start=2024-01",
                   ["Skenaarion tulos", "Toimipaikan sulkeminen"],
                   ["Scenario result", "Closure"]),
