@@ -233,8 +233,17 @@ def _exec_service(host: str, port: int) -> int:
     return 0  # pragma: no cover - execv does not return
 
 
+def _address(args: argparse.Namespace) -> tuple[str, int]:
+    """``--host`` and ``--port``, each defaulting to the settings (``ENNAKOINTI_SERVICE__HOST``,
+    ``ENNAKOINTI_SERVICE__PORT``; 127.0.0.1 and 8000 unless set), as ``python -m service``."""
+    from forecasting.settings import get_settings
+
+    service = get_settings().service
+    return args.host or service.host, args.port or service.port
+
+
 def _serve(args: argparse.Namespace) -> int:
-    return _exec_service(args.host, args.port)
+    return _exec_service(*_address(args))
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -246,12 +255,13 @@ def _run(args: argparse.Namespace) -> int:
     from flows.prefect_api import prefect_api
     from flows.release import run_release
 
+    host, port = _address(args)
     with prefect_api():
         info = run_release(scope="area", area=args.area, seed=args.seed, workers=1)
     print(f"published release {info.id}")
-    print(f"API:       http://{args.host}:{args.port}/v1  (OpenAPI docs at /docs)")
-    print(f"Dashboard: http://{args.host}:{args.port}/")
-    return _exec_service(args.host, args.port)
+    print(f"API:       http://{host}:{port}/v1  (OpenAPI docs at /docs)")
+    print(f"Dashboard: http://{host}:{port}/")
+    return _exec_service(host, port)
 
 
 # --- events and alerts --------------------------------------------------------------------
@@ -657,8 +667,10 @@ def _build_parser() -> argparse.ArgumentParser:
         ("run", _run, "build a release on the embedded default and serve it"),
     ):
         p = sub.add_parser(name, help=helptext)
-        p.add_argument("--host", default="127.0.0.1")
-        p.add_argument("--port", type=int, default=8000)
+        p.add_argument("--host", default=None,
+                       help="interface (default: ENNAKOINTI_SERVICE__HOST, else 127.0.0.1)")
+        p.add_argument("--port", type=int, default=None,
+                       help="port (default: ENNAKOINTI_SERVICE__PORT, else 8000)")
         if name == "run":
             p.add_argument("--area", default="TA23")
             p.add_argument("--seed", type=int, default=20250101)

@@ -201,3 +201,36 @@ def test_forecast_refuses_origins_and_base_years_without_data(
     assert main(["forecast", *args, "--scope", "national", "--out", out]) == 2
     assert message in capsys.readouterr().err
     assert not Path(out).exists()
+
+
+@pytest.mark.parametrize(
+    ("env", "argv", "address"),
+    [
+        ({}, [], ("127.0.0.1", "8000")),
+        ({"ENNAKOINTI_SERVICE__PORT": "8123"}, [], ("127.0.0.1", "8123")),
+        ({"ENNAKOINTI_SERVICE__HOST": "0.0.0.0", "ENNAKOINTI_SERVICE__PORT": "8123"},
+         ["--port", "9001"], ("0.0.0.0", "9001")),
+    ],
+)  # fmt: skip
+def test_serve_listens_where_the_settings_say_unless_told(
+    env: dict[str, str], argv: list[str], address: tuple[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``ennakointi serve`` hard-coded 127.0.0.1:8000 and so ignored ENNAKOINTI_SERVICE__PORT,
+    which docs/API.md documents and ``python -m service`` honours."""
+    import flows.cli
+
+    for name in ("ENNAKOINTI_SERVICE__HOST", "ENNAKOINTI_SERVICE__PORT"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    calls: list[list[str]] = []
+    monkeypatch.setattr(flows.cli.os, "execv", lambda exe, args: calls.append(list(args)))
+    get_settings.cache_clear()
+    try:
+        assert main(["serve", *argv]) == 0
+    finally:
+        get_settings.cache_clear()
+    (args,) = calls
+    assert args[1:3] == ["-m", "service"]
+    assert (args[args.index("--host") + 1], args[args.index("--port") + 1]) == address
