@@ -252,7 +252,7 @@ def test_the_data_sheets_text_columns_are_wide_enough_for_their_text(web):
     ("lang", "names"),
     [
         ("fi", {"mean": "Keskiarvo", "lo80": "80 %:n välin alaraja"}),
-        ("sv", {"mean": "Medelvärde", "lo80": "80 % intervallets nedre gräns"}),
+        ("sv", {"mean": "Medelvärde", "lo80": "Nedre gräns för 80 %:s intervall"}),
     ],
 )
 def test_a_statistic_column_has_its_name_beside_the_code(web, lang, names):
