@@ -69,7 +69,7 @@ def test_every_demography_method_is_written_in_finnish_and_swedish() -> None:
     from forecasting.demography import labour, projection
 
     stamped = {
-        node.args[-1].value
+        str(node.args[-1].value)
         for node in ast.walk(ast.parse(inspect.getsource(labour)))
         if isinstance(node, ast.Call)
         and getattr(node.func, "id", "") == "_stamp"
