@@ -48,6 +48,7 @@ from forecasting.demography._data import BASE_CUBES
 from forecasting.demography.rates import INPUT_CUBES
 from forecasting.errors import DataError, ValidationError
 from forecasting.provenance import combine_versions, stamp
+from forecasting.training_params import readable_version
 from models import shiftshare
 
 _XR = TypeVar("_XR", xr.Dataset, xr.DataArray)
@@ -759,7 +760,7 @@ def jobs_by_industry_projection(
         extra={
             "units": "jobs by workplace (persons), 31 December",
             "time_convention": "31 December (YYYY-12-31) labels the year",
-            "method_note": METHOD_NOTE.format(demography=_assumptions_version(demo)),
+            **method_notes(_assumptions_version(demo)),
             "demography_assumptions": demo["assumptions"],
             "demography_assumptions_version": _assumptions_version(demo),
             "elasticity_q_75plus": round(base.elasticity_q, 4),
@@ -774,11 +775,48 @@ def _assumptions_version(attrs: dict) -> str:
     return str(json.loads(attrs["assumptions"])["version"])
 
 
-METHOD_NOTE = (
-    "Jobs by industry: municipal job totals (tyokay 115p/115k) split by TOL section with IPF "
-    "on 2017 Paavo and 2012-2016 postal-code structures and national industry shares; "
-    "projected from 2019 by shift-share on damped national industry trends (observed to 2023) "
-    "plus a damped regional differential; Q follows the area's 75+ population and P its 0-19 "
-    "population (our cohort-component projection, {demography}). 80 % intervals from log-normal "
-    "draws."
-)
+#: The method for readers in each language (fi, sv, en): the same facts in each, the
+#: demography's assumptions named by their version in words (the id is the attr
+#: ``demography_assumptions_version``).
+METHOD_NOTES: dict[str, str] = {
+    "en": (
+        "Jobs by industry: municipal job totals (tyokay 115p/115k) split by TOL section with "
+        "IPF on 2017 Paavo and 2012-2016 postal-code structures and national industry shares; "
+        "projected from 2019 by shift-share on damped national industry trends (observed to "
+        "2023) plus a damped regional differential; Q follows the area's 75+ population and P "
+        "its 0-19 population (our cohort-component projection, assumptions {demography}). "
+        "80 % intervals from log-normal draws."
+    ),
+    "fi": (
+        "Työpaikat toimialoittain: kuntien työpaikkamäärät (tyokay 115p/115k) on jaettu "
+        "toimialaluokituksen TOL pääluokkiin IPF-menetelmällä vuoden 2017 Paavo-aineiston ja "
+        "vuosien 2012–2016 postinumeroalueittaisten rakenteiden sekä koko maan "
+        "toimialaosuuksien avulla; ennuste vuodesta 2019 on laskettu shift-share-menetelmällä "
+        "vaimennetuista koko maan toimialatrendeistä (havainnot vuoteen 2023) ja vaimennetusta "
+        "alue-erosta; toimiala Q seuraa alueen 75 vuotta täyttäneiden ja toimiala P "
+        "0–19-vuotiaiden määrää (oma kohorttikomponenttimenetelmällä laadittu väestöennuste, "
+        "oletusten {demography}). 80 %:n välit log-normaalijakauman arvonnoista."
+    ),
+    "sv": (
+        "Arbetsplatser per näringsgren: kommunernas antal arbetsplatser (tyokay 115p/115k) "
+        "har fördelats på huvudavdelningarna i näringsgrensindelningen TOL med IPF-metoden "
+        "utifrån Paavo-uppgifterna 2017, postnummerområdenas strukturer 2012–2016 och hela "
+        "landets näringsgrensandelar; prognosen från 2019 bygger på shift-share-metoden med "
+        "dämpade nationella näringsgrenstrender (observerade till 2023) och en dämpad regional "
+        "skillnad; näringsgren Q följer områdets befolkning 75 år och äldre och näringsgren P "
+        "dess befolkning 0–19 år (egen befolkningsprognos enligt kohort-komponentmetoden, "
+        "antaganden i {demography}). 80 %:s intervall från log-normala dragningar."
+    ),
+}
+METHOD_NOTE = METHOD_NOTES["en"]
+
+
+def method_notes(assumptions_version: str) -> dict[str, str]:
+    """``method_note_<lang>`` for fi, sv and en, and ``method_note`` (English), with the
+    demography's assumptions version in words (:func:`readable_version`:
+    ``demography-2019.1`` is "version 2019.1", "versio 2019.1")."""
+    notes = {
+        f"method_note_{lang}": note.format(demography=readable_version(assumptions_version, lang))
+        for lang, note in METHOD_NOTES.items()
+    }
+    return {"method_note": notes["method_note_en"], **notes}

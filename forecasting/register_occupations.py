@@ -275,7 +275,7 @@ def occupations_from_totals(
     xr.Dataset
         The layout of :func:`forecast_occupations`, with the attrs ``shares_data_through``
         (the share month, ``YYYY-MM``), ``level_data_through`` (the registers' latest month,
-        the forecast's ``origin``) and ``method_note``.
+        the forecast's ``origin``) and the method notes (:func:`method_notes`).
     """
     dims = {v: ("area", "occupation", "time") for v in VARIABLES}
     cube = validate(occupations, name="occupations", dims=dims, counts=VARIABLES)
@@ -331,13 +331,48 @@ def occupations_from_totals(
             "shares_data_through": shares_through,
             "level_data_through": origin,
             "share_method": SHARES_METHOD,
-            "method_note": (
-                f"Occupation groups' shares of the area's unemployed and vacancies up to "
-                f"{shares_through} (the latest occupation data), times the register forecast "
-                f"from {origin} (the latest register data); intervals include the shares' "
-                "historical variation."
-            ),
+            **method_notes(shares_through, origin),
             "occupation_groups": "Ammattiluokitus 2010, 2 digits; X = unknown; SSS = total",
             "tightness_thresholds": f"shortage >= {SHORTAGE_AT}, surplus < {SURPLUS_BELOW}",
         },
     )
+
+
+#: The method for readers in each language (fi, sv, en): the same facts in each, the months
+#: written as a reader writes them (10/2023 in Finnish and Swedish; the attrs keep YYYY-MM).
+METHOD_NOTES: dict[str, str] = {
+    "en": (
+        "Occupation groups' shares of the area's unemployed and vacancies up to {shares} (the "
+        "latest occupation data), times the register forecast from {origin} (the latest "
+        "register data); intervals include the shares' historical variation."
+    ),
+    "fi": (
+        "Ammattiryhmien osuudet alueen työttömistä työnhakijoista ja avoimista työpaikoista "
+        "kuukauteen {shares} asti (viimeisimmät ammattitiedot) kerrottuina "
+        "työnvälitystilaston ennusteella, jonka lähtökohta on {origin} (viimeisimmät "
+        "rekisteritiedot); välit sisältävät osuuksien historiallisen vaihtelun."
+    ),
+    "sv": (
+        "Yrkesgruppernas andelar av områdets arbetslösa arbetssökande och lediga platser till "
+        "och med {shares} (de senaste yrkesuppgifterna) gånger arbetsförmedlingsstatistikens "
+        "prognos från {origin} (de senaste registeruppgifterna); intervallen inkluderar "
+        "andelarnas historiska variation."
+    ),
+}
+
+
+def method_notes(shares_through: str, origin: str) -> dict[str, str]:
+    """``method_note_<lang>`` for fi, sv and en, and ``method_note`` (English), naming the
+    share month and the forecast's origin (``YYYY-MM``; ``M/YYYY`` in Finnish and Swedish)."""
+
+    def month(value: str, lang: str) -> str:
+        year, _, mon = value.partition("-")
+        return value if lang == "en" or not mon.isdigit() else f"{int(mon)}/{year}"
+
+    notes = {
+        f"method_note_{lang}": note.format(
+            shares=month(shares_through, lang), origin=month(origin, lang)
+        )
+        for lang, note in METHOD_NOTES.items()
+    }
+    return {"method_note": notes["method_note_en"], **notes}

@@ -524,7 +524,7 @@ METHOD_NOTES: dict[str, str] = {
         "områdets ungdomsårskull per utbildningsväg (egen befolkningsprognos) x avlagd examen "
         "x kvarstannande i regionen, positiv nettoinflyttning, arbetslösa med motsvarande yrke "
         "och utbildning (inte permitterade), arbetstagare som frigörs i krympande yrken. "
-        "Negativt behov = överskott. Filer: {params}; {fields}. 80 %-intervall "
+        "Negativt behov = överskott. Filer: {params}; {fields}. 80 %:s intervall "
         "från dragningar av arbetsplatser, utträden, utexaminerade och återanställning; "
         "arbetsplatsprognosens dragningar står för det mesta av bredden."
     ),

@@ -196,15 +196,17 @@ _OWN_FILE = {
 
 def readable_version(version: str, lang: str = "en") -> str:
     """A parameter file's version for readers in ``lang`` (fi, sv, en; English otherwise):
-    a shipped ``<name>-v2`` (or ``v2``) is "version 2" ("versio 2"), a user file's
+    a shipped ``<name>-v2`` (or ``v2``) is "version 2" ("versio 2"), a dotted
+    ``<name>-2019.1`` (the demography's assumptions) "version 2019.1", a user file's
     ``user:<name>:<sha256 prefix>`` "own file <name>, SHA-256 <prefix>", another version
     "version <it>"."""
     lang = lang if lang in _VERSION_WORD else "en"
     if version.startswith("user:"):
         name, _, digest = version.removeprefix("user:").rpartition(":")
         return _OWN_FILE[lang].format(name=name, digest=digest)
-    numbered = re.fullmatch(r"(?:.+-)?v(\d+)", version)
-    return f"{_VERSION_WORD[lang]} {numbered.group(1) if numbered else version}"
+    numbered = re.fullmatch(r"(?:.+-)?v(\d+)|[A-Za-z][\w-]*-(\d+(?:\.\d+)+)", version)
+    number = next((g for g in numbered.groups() if g), version) if numbered else version
+    return f"{_VERSION_WORD[lang]} {number}"
 
 
 @dataclass(frozen=True)

@@ -402,7 +402,7 @@ TEXT: dict[str, dict[str, str]] = {
         ),
         "presets": "Färdiga scenarier",
         "scenario_table": (
-            "Arbetslösa arbetssökande per år, personer: scenariots median och 90 % intervall "
+            "Arbetslösa arbetssökande per år, personer: scenariots median och 90 %:s intervall "
             "över dragningar, grundbanan och förändringen mot grundbanan (median)"
         ),
         "scenario_with_baseline": "; heldragen linje: grundbanan utan händelsen",
@@ -410,7 +410,7 @@ TEXT: dict[str, dict[str, str]] = {
         "baseline": "Grundbana",
         "change": "Förändring",
         "scenario_file": "scenariots resultat",
-        "scenario_range": "90 % intervall",
+        "scenario_range": "90 %:s intervall",
         "year": "År",
         "field": "Utbildningsområde",
         "level": "Utbildningsnivå",
@@ -458,7 +458,7 @@ TEXT: dict[str, dict[str, str]] = {
         "i listan.",
         "interval_note": (
             "Hur säker prognosen är: enligt modellen hamnar det faktiska talet inom {inner} "
-            "%-intervallet {inner} gånger av 100 och inom {outer} %-intervallet {outer} "
+            "%:s intervall {inner} gånger av 100 och inom {outer} %:s intervall {outer} "
             "gånger av 100. Intervallet vidgas ju längre fram månaden ligger."
         ),
         "spring_title": "Nästa vår {first}–{last}/{year}",

@@ -55,6 +55,22 @@ def earlier_same_month(ds: xr.Dataset, when: pd.Timestamp, area: str) -> pd.Time
     return None
 
 
+def missing_year_ago(ds: xr.Dataset, when: pd.Timestamp, area: str) -> pd.Timestamp | None:
+    """The month a year before ``when`` if ``area`` has no unemployed count for it (the
+    registers' gap 11/2023-5/2026 leaves 6/2025 empty), else None: a page comparing with an
+    earlier year says that the year-ago month is missing, rather than silently comparing
+    with another year."""
+    year_ago = pd.Timestamp(when) - pd.DateOffset(years=1)
+    if not _has_area(ds, area):
+        return None
+    times = pd.DatetimeIndex(ds["time"].values)
+    if year_ago in times and math.isfinite(
+        _num(ds["unemployed"].sel(area=area, time=year_ago).values)
+    ):
+        return None
+    return year_ago
+
+
 def rate(ds: xr.Dataset, area: str, time: Any) -> float:
     """Unemployment rate (%): unemployed over labour force."""
     u = aggregate_value(ds, area, "unemployed", time)
@@ -66,7 +82,9 @@ def rate(ds: xr.Dataset, area: str, time: Any) -> float:
 
 def headline(history: xr.Dataset, area: str) -> dict[str, Any]:
     """The start page's figures for ``area``: latest unemployed, rate and vacancies, and the
-    change of the unemployed against the same month of the latest earlier year with data."""
+    change of the unemployed against the same month of the latest earlier year with data
+    (``before``), with ``year_ago_missing`` the month a year earlier when it has no data
+    (:func:`missing_year_ago`)."""
     when = last_month(history)
     if when is None or not _has_area(history, area):
         return {}
@@ -81,6 +99,7 @@ def headline(history: xr.Dataset, area: str) -> dict[str, Any]:
     return {
         "month": when,
         "before": before,
+        "year_ago_missing": missing_year_ago(history, when, area),
         "unemployed": unemployed,
         "rate": rate(history, area, when),
         "vacancies": aggregate_value(history, area, "vacancies", when),
@@ -324,7 +343,8 @@ def group_rows(
 def map_rows(history: xr.Dataset, codes: list[str]) -> tuple[Any, Any, list[dict[str, Any]]]:
     """``(month, earlier month, rows)``: unemployment rate (%) per municipality at the latest
     month and its change in percentage points against the same month of the latest earlier
-    year with data (both from unemployed / labour force)."""
+    year with data (both from unemployed / labour force); where that is not a year earlier,
+    :func:`missing_year_ago` of the first present code names the missing month."""
     when = last_month(history)
     present = [c for c in codes if _has_area(history, c)]
     if when is None or not present:

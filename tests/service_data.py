@@ -187,7 +187,11 @@ def jobs_by_industry() -> xr.Dataset:
         },
         attrs={"units": "jobs by workplace (persons), 31 December"},
     )
-    return stamp(ds, source_tables=["Paavo TP 2017", FIXTURE], retrieved="2026-11-27")
+    # the product's own method notes (fi, sv, en), as forecasting.demand stamps them
+    from forecasting.demand import method_notes
+
+    notes = method_notes("demography-2019.1")
+    return stamp(ds, source_tables=["Paavo TP 2017", FIXTURE], retrieved="2026-11-27", extra=notes)
 
 
 def training_needs() -> xr.Dataset:
@@ -255,8 +259,10 @@ def occupation_forecasts(history_time: pd.Timestamp) -> xr.Dataset:
     }
     ds = xr.Dataset(data, coords=coords)
     level = f"{history_time:%Y-%m}"
-    note = f"Shares of 2023-10 times the register forecast from {level}."
-    extra = {"shares_data_through": "2023-10", "level_data_through": level, "method_note": note}
+    from forecasting.register_occupations import method_notes
+
+    extra = {"shares_data_through": "2023-10", "level_data_through": level}
+    extra.update(method_notes("2023-10", level))
     return stamp(ds, source_tables=["tyonv 12ti", FIXTURE], retrieved="2026-11-27", extra=extra)
 
 

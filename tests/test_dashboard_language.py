@@ -341,3 +341,51 @@ def test_the_occupations_chart_writes_its_ratios_in_the_pages_number_format(
     assert bars == [tightness for _, _, tightness in rows]  # the table's two decimals
     ticks = numbers[: -len(rows)]
     assert len(set(ticks)) == len(ticks) >= 2, ticks  # each tick tells itself apart
+
+
+# -- one Swedish form of "80 % interval" ---------------------------------------------------------
+
+
+def _strings(value: object) -> list[str]:
+    """Every string in a module-level text table (nested dicts, tuples and lists)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, tuple | list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def test_swedish_writes_the_interval_one_way():
+    """Swedish wrote "80 %:s intervall" on the forecasts page, "80 % intervall" in the table
+    heads and "80 %-intervall" in the training note: the service's texts and the method notes
+    now all write "80 %:s intervall" (the genitive, as Swedish in Finland writes it; the noun
+    after it takes no definite ending)."""
+    import importlib
+
+    modules = (
+        "service.i18n",
+        "service.i18n_products",
+        "service.i18n_columns",
+        "forecasting.demand",
+        "forecasting.register_occupations",
+        "forecasting.training_balance",
+        "forecasting.training_scenario",
+    )
+    texts = [
+        re.sub(r"\s+", " ", s)
+        for name in modules
+        for value in vars(importlib.import_module(name)).values()
+        for s in _strings(value)
+    ]
+    swedish = [s for s in texts if "intervall" in s]  # the Finnish "väli", the English "interval"
+    assert any("80 %:s intervall" in s for s in swedish)
+    assert [s for s in swedish if re.search(r"%[\s-]*intervall|%:s intervall(?:et|ets)\b", s)] == []
+
+
+@pytest.mark.parametrize("path", ["/forecasts", "/groups", "/labour"])
+def test_swedish_pages_write_the_interval_one_way(client, path):
+    page = _text(client.get(path, params={"lang": "sv"}).text)
+    assert "%:s intervall" in page
+    assert not re.search(r"%[\s\xa0-]*intervall", page)

@@ -312,6 +312,56 @@ def test_the_forecasts_page_answers_next_spring_with_its_interval(client, area):
         )
 
 
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_the_start_page_gives_next_spring_as_the_forecasts_page_does(client, lang):
+    """The start page wrote next spring as April alone ("Ennuste keväälle 4/2027") while the
+    forecasts page gives March to May: both now say the same months, numbers and interval."""
+    area = client.get("/", params={"lang": lang}).text
+    home = re.search(r'<section id="spring".*?</section>', area, re.S)
+    assert home is not None
+    default = re.search(r'href="/forecasts\?area=([^&"]+)', area)
+    assert default is not None
+    page = client.get("/forecasts", params={"lang": lang, "area": default.group(1)}).text
+    forecasts = re.search(r'<section id="spring".*?</section>', page, re.S)
+    assert forecasts is not None
+    assert home.group(0) == forecasts.group(0)
+    assert re.findall(r'<time datetime="([\d-]+)">', home.group(0)) == [
+        "2027-03",
+        "2027-04",
+        "2027-05",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("lang", "missing", "compared"),
+    [
+        ("fi", "vuotta aiempi luku (6/2025) puuttuu", "verrattuna kuukauteen 6/2023"),
+        ("sv", "siffran ett år tidigare (6/2025) saknas", "jämfört med 6/2023"),
+        ("en", "the figure a year earlier (6/2025) is missing", "against 6/2023"),
+    ],
+)
+def test_the_start_pages_comparison_says_the_year_ago_month_is_missing(
+    client, lang, missing, compared
+):
+    """The latest month is 6/2026 and 6/2025 falls in the registers' gap (11/2023-5/2026,
+    tyonv 12r5): the start page compared with 6/2023 saying only "verrattuna kuukauteen
+    6/2023". It now says that the year-ago month is missing, then names the month it compares
+    with (missing is missing, not another year silently)."""
+    page = client.get("/", params={"lang": lang}).text
+    headline = re.search(r'<ul class="headline" id="headline">.*?</ul>', page, re.S)
+    assert headline is not None
+    text = _text(headline.group(0))
+    assert missing in text and compared in text
+    assert text.index(missing) < text.index(compared)
+
+
+def test_the_maps_change_says_the_year_ago_month_is_missing(client):
+    """The map's change in percentage points compares 6/2026 with 6/2023 too: its caption
+    says 6/2025 is missing before naming the month it compares with."""
+    page = _text(client.get("/map", params={"lang": "fi", "show": "change"}).text)
+    assert "Vuotta aiempi luku (6/2025) puuttuu. Muutos verrattuna kuukauteen 6/2023." in page
+
+
 def test_next_spring_is_the_first_march_to_may_after_the_data():
     import datetime as dt
 

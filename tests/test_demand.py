@@ -139,7 +139,31 @@ def test_demography_drivers_follow_our_population_projection(projection, base, c
     np.testing.assert_allclose(drivers.sum("area").sel(time=2025), old[0], rtol=1e-9)
     assert old[-1] > 1.05 * old[0]  # the baby-boom cohorts keep turning 75 (+10 % by 2030)
     assert projection.attrs["demography_assumptions_version"] == "demography-2019.1"
-    assert "demography-2019.1" in projection.attrs["method_note"]
+    # the note names the assumptions' version in words in each language; the id is the attr
+    assert projection.attrs["method_note"] == projection.attrs["method_note_en"]
+    for lang, words in (("fi", "versio 2019.1"), ("sv", "version 2019.1"), ("en", "version")):
+        note = projection.attrs[f"method_note_{lang}"]
+        assert words in note and "demography-2019.1" not in note
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("fi", ("Työpaikat toimialoittain", "oletusten versio 2019.1", "80 %:n välit")),
+        ("sv", ("Arbetsplatser per näringsgren", "i version 2019.1", "80 %:s intervall")),
+        ("en", ("Jobs by industry", "assumptions version 2019.1", "80 % intervals")),
+    ],
+)
+def test_the_jobs_method_note_is_written_in_each_language(lang, words) -> None:
+    """Finnish and Swedish readers get the method in their language, with the same facts
+    (sources, years, the sections tied to the population); the version id reads as words."""
+    notes = demand.method_notes("demography-2019.1")
+    note = notes[f"method_note_{lang}"]
+    assert all(w in note for w in words), note
+    facts = ("tyokay 115p/115k", "2017", "2012–2016" if lang != "en" else "2012-2016", "2023")
+    assert all(f in note for f in facts), note
+    assert notes["method_note"] == notes["method_note_en"]
+    assert set(notes) == {"method_note", "method_note_fi", "method_note_sv", "method_note_en"}
 
 
 # --------------------------------------------------------------------------- data as arguments

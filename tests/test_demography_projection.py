@@ -54,6 +54,33 @@ def test_dims_coords_and_provenance(ta23: xr.Dataset) -> None:
     for key in ("source_tables", "license", "data_version", "seed", "assumptions"):
         assert key in ta23.attrs
     assert ta23.attrs["seed"] == 3 and ta23.attrs["draws"] == 300
+    # the method for readers in each language (the downloads' "Menetelmä" / "Metod")
+    assert ta23.attrs["method_note_fi"].startswith("kohorttikomponenttimenetelmällä laadittu")
+    assert ta23.attrs["method_note_sv"].startswith("befolkningsprognos enligt kohort-")
+    assert ta23.attrs["method_note"] == ta23.attrs["method_note_en"] == ta23.attrs["method"]
+
+
+def test_every_demography_method_is_written_in_finnish_and_swedish() -> None:
+    """Each method the demography products stamp has its Finnish and Swedish words (the
+    labour supply's two, the projection's one), each pointing at the method document."""
+    import ast
+    import inspect
+
+    from forecasting.demography import labour, projection
+
+    stamped = {
+        str(node.args[-1].value)
+        for node in ast.walk(ast.parse(inspect.getsource(labour)))
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "id", "") == "_stamp"
+        and isinstance(node.args[-1], ast.Constant)
+    } | {"cohort-component projection"}
+    assert len(stamped) == 3 and stamped <= set(projection.METHODS)
+    for method in stamped:
+        notes = projection.method_notes(method)
+        assert notes["method_note_fi"].endswith("; ks. docs/methods/demography.md")
+        assert notes["method_note_sv"].endswith("; se docs/methods/demography.md")
+        assert len({notes[f"method_note_{lang}"] for lang in ("fi", "sv", "en")}) == 3
 
 
 def test_area_is_the_sum_of_its_municipalities(ta23: xr.Dataset) -> None:

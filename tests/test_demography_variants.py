@@ -31,6 +31,13 @@ def test_the_official_etela_savo_totals_are_the_published_ones(cubes) -> None:
     np.testing.assert_allclose(
         out["official_total"].sel(sex=["F", "M"]).sum("sex"), out["official_total"].sel(sex="T")
     )
+    # the method for readers in each language, with the same facts (14wx, 31.12.2025)
+    assert out.attrs["method_note"] == out.attrs["method_note_en"]
+    assert out.attrs["method_note_fi"].startswith("Tilastokeskuksen virallinen väestöennuste")
+    assert out.attrs["method_note_sv"].startswith("Statistikcentralens officiella")
+    for lang in ("fi", "sv", "en"):
+        assert "14wx" in out.attrs[f"method_note_{lang}"]
+        assert "31.12.2025" in out.attrs[f"method_note_{lang}"]
 
 
 def test_ours_is_beside_the_official_where_both_hold_and_missing_elsewhere(cubes) -> None:

@@ -252,7 +252,7 @@ def test_the_data_sheets_text_columns_are_wide_enough_for_their_text(web):
     ("lang", "names"),
     [
         ("fi", {"mean": "Keskiarvo", "lo80": "80 %:n välin alaraja"}),
-        ("sv", {"mean": "Medelvärde", "lo80": "80 % intervallets nedre gräns"}),
+        ("sv", {"mean": "Medelvärde", "lo80": "Nedre gräns för 80 %:s intervall"}),
     ],
 )
 def test_a_statistic_column_has_its_name_beside_the_code(web, lang, names):
@@ -278,3 +278,23 @@ def test_a_ratio_is_shown_with_two_decimals():
     assert number_format("economic_dependency_ratio") == "0.00"
     assert number_format("demographic_dependency_ratio", whole=True) == "0.00"
     assert number_format("labour_force") == "#,##0.0"
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "lang", "start"),
+    [
+        ("/v1/jobs", {"area": "TA23"}, "fi", "Työpaikat toimialoittain: kuntien"),
+        ("/v1/jobs", {"area": "TA23"}, "sv", "Arbetsplatser per näringsgren: kommunernas"),
+        ("/v1/jobs", {"area": "TA23"}, "en", "Jobs by industry: municipal"),
+        ("/v1/occupations/tightness", {"area": "MK10"}, "fi", "Ammattiryhmien osuudet"),
+        ("/v1/occupations/tightness", {"area": "MK10"}, "sv", "Yrkesgruppernas andelar"),
+    ],
+)
+def test_the_jobs_and_occupation_workbooks_give_the_method_in_the_readers_language(
+    web, path, params, lang, start
+):
+    """The jobs and occupation workbooks showed their English method note under
+    "Menetelmä" and "Metod": the products now carry it in Finnish and Swedish too."""
+    label, value = _about(_book(web, path, lang=lang, **params))["method"]
+    assert label == {"fi": "Menetelmä", "sv": "Metod", "en": "Method"}[lang]
+    assert value.startswith(start), value

@@ -273,6 +273,8 @@ def test_texts_and_qualification_names_come_in_three_languages() -> None:
         ("user:my.toml:0123456789ab", "en", "own file my.toml, SHA-256 0123456789ab"),
         ("user:a:b.toml:0123456789ab", "fi", "oma tiedosto a:b.toml, SHA-256 0123456789ab"),
         ("draft", "de", "version draft"),  # another language: English
+        ("demography-2019.1", "fi", "versio 2019.1"),  # the demography's assumptions
+        ("2026-01-15", "sv", "version 2026-01-15"),  # a date is no numbered version
     ],
 )
 def test_a_parameter_files_version_reads_as_words(version, lang, words) -> None:

@@ -260,9 +260,41 @@ def stamp_output(
             "intervals": "central 80 % and 95 % intervals of the draws",
             "assumptions": req.assumptions.describe(),
             "method": f"{method}; see docs/methods/demography.md",
+            **method_notes(method),
             **extra,
         },
     )
+
+
+#: The demography products' methods (``stamp_output``'s ``method``) in Finnish and Swedish:
+#: their downloads show the method under "Menetelmä" / "Metod" in the reader's language.
+METHODS: dict[str, dict[str, str]] = {
+    "cohort-component projection": {
+        "fi": "kohorttikomponenttimenetelmällä laadittu väestöennuste",
+        "sv": "befolkningsprognos enligt kohort-komponentmetoden",
+    },
+    "employment rates by age times the projected population": {
+        "fi": "ikäryhmittäiset työllisyysasteet kerrottuina ennustetulla väestöllä",
+        "sv": "sysselsättningsgraden per ålder gånger den prognostiserade befolkningen",
+    },
+    "exits from employment as employment rates fall with age": {
+        "fi": "työstä poistuminen, kun työllisyysaste laskee iän myötä",
+        "sv": "utträden ur arbetslivet när sysselsättningsgraden sjunker med åldern",
+    },
+}
+_SEE = {"en": "see", "fi": "ks.", "sv": "se"}
+
+
+def method_notes(method: str) -> dict[str, str]:
+    """``method_note_<lang>`` (fi, sv, en) and ``method_note`` (English) of a demography
+    product's ``method`` (:data:`METHODS`; a method without a translation is English in
+    each)."""
+    words = {"en": method, **METHODS.get(method, {})}
+    notes = {
+        f"method_note_{lang}": f"{words.get(lang, method)}; {see} docs/methods/demography.md"
+        for lang, see in _SEE.items()
+    }
+    return {"method_note": notes["method_note_en"], **notes}
 
 
 def population_frame(

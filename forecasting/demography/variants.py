@@ -69,7 +69,26 @@ def official_variant(official: xr.Dataset, ours: xr.Dataset) -> xr.Dataset:
         variant=VARIANT,
         source_tables=str(official.attrs.get("source_tables", "vaenn 14wx")),
         retrieved=str(official.attrs.get("retrieved", "")),
-        method_note="Statistics Finland's official 2024 population projection (14wx) as "
-        "published, beside our cohort-component projection from 31.12.2025; "
-        "difference = our mean minus the official figure",
+        method_note=METHOD_NOTES["en"],
+        **{f"method_note_{lang}": note for lang, note in METHOD_NOTES.items()},
     )
+
+
+#: The comparison's method for readers in each language (fi, sv, en): the same facts.
+METHOD_NOTES: dict[str, str] = {
+    "en": (
+        "Statistics Finland's official 2024 population projection (14wx) as published, beside "
+        "our cohort-component projection from 31.12.2025; difference = our mean minus the "
+        "official figure"
+    ),
+    "fi": (
+        "Tilastokeskuksen virallinen väestöennuste 2024 (14wx) julkaistun mukaisena ja sen "
+        "rinnalla oma kohorttikomponenttimenetelmällä laadittu ennusteemme 31.12.2025 alkaen; "
+        "erotus = oman ennusteen keskiarvo miinus virallinen luku"
+    ),
+    "sv": (
+        "Statistikcentralens officiella befolkningsprognos 2024 (14wx) som publicerad, bredvid "
+        "vår egen prognos enligt kohort-komponentmetoden från 31.12.2025; skillnad = vårt "
+        "medelvärde minus den officiella siffran"
+    ),
+}

@@ -293,6 +293,13 @@ def home(request: Request, context: ContextDep, lang: UiLangQuery = "fi") -> HTM
         area_name(area, lang),
         rows=rows,
         figures=figures,
+        # next spring as the forecasts page writes it (service/templates/_spring.html)
+        spring=figures.get("spring", []),
+        inner=figures.get("spring_inner", 80),
+        variable_label=t["unemployed"],
+        area_label=area_name(area, lang),
+        digits=0,
+        percent=False,
         downloads=files,
         alert_count=alert_count,
         review_area=area,
@@ -317,19 +324,25 @@ def _partial_row(history: Any, row: dict[str, Any], lang: str) -> dict[str, Any]
 
 
 def _headline(history: Any, forecasts: Any, area: str) -> dict[str, Any]:
-    """The start page's headline figures of ``area`` and the forecast for next spring (April
-    after the latest month) with its 80 % interval."""
+    """The start page's headline figures of ``area`` and the unemployed of next spring
+    (``spring``: March to May after the latest month, each with its ``spring_inner`` %
+    interval), the very months and numbers the forecasts page gives (:func:`spring_of`)."""
 
     from service import product_views as pv
 
     figures = pv.headline(history, area)
     if not figures:
         return {}
-    when = figures["month"]
-    spring = pd.Timestamp(year=when.year + (when.month >= 4), month=4, day=1)
-    figures["spring"] = spring
-    figures["spring_forecast"] = pv.forecast_at(forecasts, area, "unemployed", spring)
+    figures["spring"], figures["spring_inner"] = spring_of(history, forecasts, area, "unemployed")
     return figures
+
+
+def spring_of(history: Any, forecasts: Any, area: str, variable: str) -> tuple[list[FanPoint], int]:
+    """Next spring's forecast months of ``variable`` in ``area`` and the inner interval's
+    per cent, as the forecasts page draws them (its fan's points, :func:`views.next_spring`)."""
+    band = views.fan(forecasts, area, variable) if forecasts is not None else views.Fan([])
+    past = views.history(history, area, variable) if history is not None else []
+    return views.next_spring(past, envelope(band.points)), band.inner
 
 
 @router.get("/forecasts", response_class=HTMLResponse)

@@ -488,6 +488,11 @@ def map_page(
         month=month, region=area_name(region, lang), area=area_name(area, lang)
     )
     if key == "change":
+        # the month compared with, and that the year-ago month is missing where it is
+        gap = pv.missing_year_ago(history, when, rows[0]["area"]) if rows else None
+        if gap is not None:
+            missing_text = t["year_ago_missing"].format(month=formats.month(gap.date(), lang))
+            caption += " " + missing_text[:1].upper() + missing_text[1:] + "."
         caption += " " + t["map_change_desc"].format(before=before_text)
     if outside:
         caption += " " + t["map_outside_desc"]
