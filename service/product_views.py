@@ -26,6 +26,14 @@ from forecasting.tightness import SHORTAGE_AT, SURPLUS_BELOW
 PYRAMID_BANDS = [(a, a + 4) for a in range(0, 90, 5)] + [(90, 100)]
 
 
+def method_note(ds: xr.Dataset | None, lang: str) -> str:
+    """The product's method note in ``lang`` (``method_note_<lang>``), else its English one
+    (``method_note``); "" without a dataset or a note."""
+    if ds is None:
+        return ""
+    return str(ds.attrs.get(f"method_note_{lang}") or ds.attrs.get("method_note") or "")
+
+
 def _has_area(ds: xr.Dataset | None, area: str) -> bool:
     return ds is not None and "area" in ds.indexes and area in ds.indexes["area"]
 

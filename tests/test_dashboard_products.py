@@ -263,3 +263,27 @@ def test_signal_thresholds():
     assert pv.signal(0.49) == "balanced"
     assert pv.signal(0.7) == "balanced"
     assert pv.signal(float("nan")) == "unknown"
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+@pytest.mark.parametrize("path", ["/jobs", "/occupations"])
+def test_jobs_and_occupation_pages_state_their_method_in_the_readers_language(
+    pages, path: str, lang: str
+) -> None:
+    """Only the training page printed its product's method; a planner on the jobs or the
+    occupations page had to open a workbook to learn how the projection was made. The page
+    prints the product's own note in the reader's language (``method_note_<lang>``, as
+    forecasting.demand and forecasting.register_occupations stamp it)."""
+    from forecasting.demand import method_notes as jobs_notes
+    from forecasting.register_occupations import method_notes as occupation_notes
+
+    if path == "/jobs":
+        notes = jobs_notes("demography-2019.1")
+    else:  # the fixture's months (tests/service_data.full_datasets)
+        from tests.service_data import registers_history
+
+        level = pd.Timestamp(registers_history()["time"].values[-1])
+        notes = occupation_notes("2023-10", f"{level:%Y-%m}")
+    found = search(r'<p class="method">(.*?)</p>', pages[path, lang], re.S).group(1)
+    assert unescape(found) == notes[f"method_note_{lang}"]
+

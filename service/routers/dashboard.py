@@ -942,11 +942,9 @@ def training(
         else None
     )
     message = "" if cube is not None or notice else f"{t['not_in_release']}: training_needs"
-    method = (
-        str(cube.attrs.get(f"method_note_{lang}", cube.attrs.get("method_note", "")))
-        if cube is not None
-        else ""
-    )
+    from service import product_views as pv
+
+    method = pv.method_note(cube, lang)
     path = views.training_path(cube, area) if cube is not None else []
     path_chart = None
     if path:

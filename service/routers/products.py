@@ -326,6 +326,7 @@ def jobs(
         chart=chart,
         caption=caption,
         downloads=downloads("/v1/jobs", lang, area=area),
+        method=pv.method_note(ds, lang),
         message="" if ds is not None else _missing(t, "jobs_by_industry"),
     )
 
@@ -376,6 +377,7 @@ def occupations(
         chart=chart,
         caption=caption,
         downloads=downloads("/v1/occupations/tightness", lang, area=code),
+        method=pv.method_note(ds, lang),
         message="" if ds is not None else _missing(t, "occupation_forecasts"),
     )
 
