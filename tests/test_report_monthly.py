@@ -454,3 +454,22 @@ def test_the_occupation_turns_of_the_region_or_why_they_are_left_out(cubes) -> N
     en = " ".join(_parse(render_html(without, "en")).text)
     assert "Alerts on occupation groups are not in the review" in en
     assert "evaluated from the event register" in en
+
+
+@pytest.mark.parametrize("lang", ["fi", "en"])  # the review's languages
+def test_a_change_against_a_month_not_in_the_data_is_no_data_not_suppressed(lang: str) -> None:
+    """6/2026's vacancies in TA23 are a partial sum ("≥ 345"); 6/2025 lies in the registers'
+    gap. The review wrote the year's change as "salattu" (suppressed), a reason that was not
+    the one: the comparison month is missing. A suppressed comparison stays "salattu"."""
+    from forecasting.report.labels import words
+    from forecasting.report.render import _change
+
+    w = words(lang)
+    partial = Figure(345.0, "partial", suppressed=1, members=6)
+    row = Row("vacancies", partial, Figure(None, "missing"), Figure(None, "missing"))
+    assert _change(row, row.year_ago, lang, w) == w["no_data"]
+    hidden = Row("vacancies", partial, Figure(None, "suppressed"), Figure(None, "suppressed"))
+    assert _change(hidden, hidden.year_ago, lang, w) == w["suppressed"]
+    missing_now = Row("vacancies", Figure(None, "missing"), Figure(None, "suppressed"),
+                      Figure(None, "suppressed"))  # fmt: skip
+    assert _change(missing_now, missing_now.year_ago, lang, w) == w["no_data"]

@@ -108,6 +108,10 @@ def _scenario(s: ScenarioItem, lang: str, w: dict[str, str]) -> dict[str, str]:
 def _change(row: Row, other: Figure, lang: str, w: dict[str, str]) -> str:
     change = row.change(other)
     if change is None:
+        # a month not in the data is no data, whatever the other figure (a partial sum of
+        # 6/2026 against the register gap's 6/2025 said "salattu")
+        if "missing" in {row.now.status, other.status}:
+            return w["no_data"]
         hidden = {"suppressed", "partial"} & {row.now.status, other.status}
         return w["suppressed"] if hidden else w["no_data"]
     if row.unit == "percent":
