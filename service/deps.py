@@ -200,11 +200,9 @@ DERIVED_DATASETS = {"training_needs_cumulative": "training_needs"}
 def dataset_sources(dataset: str) -> tuple[str, ...]:
     """The input cubes of the release product behind ``dataset`` (the release registry);
     () when the registry does not know it."""
-    try:
-        import forecasting.release.products  # noqa: F401  (registers the products)
-        from forecasting.release.registry import registered
-    except ImportError:  # pragma: no cover - part of the project
-        return ()
+    import forecasting.release.products  # noqa: F401  (registers the products; loaded on use)
+    from forecasting.release.registry import registered
+
     product = registered().get(DERIVED_DATASETS.get(dataset, dataset))
     return tuple(product.cubes) if product is not None else ()
 
