@@ -47,8 +47,12 @@ from forecasting import demography, geography
 from forecasting.demography._data import BASE_CUBES
 from forecasting.demography.rates import INPUT_CUBES
 from forecasting.errors import DataError, ValidationError
-from forecasting.provenance import combine_versions, stamp
-from forecasting.training_params import readable_version
+from forecasting.provenance import (
+    combine_versions,
+    method_note_attrs,
+    readable_version,
+    stamp,
+)
 from models import shiftshare
 
 _XR = TypeVar("_XR", xr.Dataset, xr.DataArray)
@@ -815,8 +819,9 @@ def method_notes(assumptions_version: str) -> dict[str, str]:
     """``method_note_<lang>`` for fi, sv and en, and ``method_note`` (English), with the
     demography's assumptions version in words (:func:`readable_version`:
     ``demography-2019.1`` is "version 2019.1", "versio 2019.1")."""
-    notes = {
-        f"method_note_{lang}": note.format(demography=readable_version(assumptions_version, lang))
-        for lang, note in METHOD_NOTES.items()
-    }
-    return {"method_note": notes["method_note_en"], **notes}
+    return method_note_attrs(
+        {
+            lang: note.format(demography=readable_version(assumptions_version, lang))
+            for lang, note in METHOD_NOTES.items()
+        }
+    )

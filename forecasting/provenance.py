@@ -8,6 +8,7 @@ Every dataset gets: ``source_tables`` (StatFin ids), ``source`` (citation), ``li
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
@@ -100,3 +101,34 @@ def provenance_of(ds: xr.Dataset) -> dict[str, Any]:
     """The provenance attributes of ``ds`` as a plain dict (for API responses and CSV headers)."""
     keys = (*PROVENANCE_KEYS, "source", "seed")
     return {k: ds.attrs[k] for k in keys if k in ds.attrs}
+
+
+#: "version" and a user file's words by language (:func:`readable_version`).
+_VERSION_WORD = {"en": "version", "fi": "versio", "sv": "version"}
+_OWN_FILE = {
+    "en": "own file {name}, SHA-256 {digest}",
+    "fi": "oma tiedosto {name}, SHA-256 {digest}",
+    "sv": "egen fil {name}, SHA-256 {digest}",
+}
+
+
+def readable_version(version: str, lang: str = "en") -> str:
+    """A parameter file's version for readers in ``lang`` (fi, sv, en; English otherwise):
+    a shipped ``<name>-v2`` (or ``v2``) is "version 2" ("versio 2"), a dotted
+    ``<name>-2019.1`` (the demography's assumptions) "version 2019.1", a user file's
+    ``user:<name>:<sha256 prefix>`` "own file <name>, SHA-256 <prefix>", another version
+    "version <it>"."""
+    lang = lang if lang in _VERSION_WORD else "en"
+    if version.startswith("user:"):
+        name, _, digest = version.removeprefix("user:").rpartition(":")
+        return _OWN_FILE[lang].format(name=name, digest=digest)
+    numbered = re.fullmatch(r"(?:.+-)?v(\d+)|[A-Za-z][\w-]*-(\d+(?:\.\d+)+)", version)
+    number = next((g for g in numbered.groups() if g), version) if numbered else version
+    return f"{_VERSION_WORD[lang]} {number}"
+
+
+def method_note_attrs(notes: Mapping[str, str]) -> dict[str, str]:
+    """A product's method for readers as attrs: ``method_note_<lang>`` for each language of
+    ``notes`` (``{lang: text}``, English among them) and ``method_note``, the English one
+    (what the API's provenance and a reader without a note in their language get)."""
+    return {"method_note": notes["en"], **{f"method_note_{k}": v for k, v in notes.items()}}

@@ -19,7 +19,7 @@ import xarray as xr
 
 from forecasting.contract import validate
 from forecasting.errors import ValidationError
-from forecasting.provenance import combine_versions, stamp
+from forecasting.provenance import combine_versions, method_note_attrs, stamp
 from forecasting.register_groups import scale_interval
 from forecasting.registers import (
     MODEL_LABEL,
@@ -369,10 +369,9 @@ def method_notes(shares_through: str, origin: str) -> dict[str, str]:
         year, _, mon = value.partition("-")
         return value if lang == "en" or not mon.isdigit() else f"{int(mon)}/{year}"
 
-    notes = {
-        f"method_note_{lang}": note.format(
-            shares=month(shares_through, lang), origin=month(origin, lang)
-        )
-        for lang, note in METHOD_NOTES.items()
-    }
-    return {"method_note": notes["method_note_en"], **notes}
+    return method_note_attrs(
+        {
+            lang: note.format(shares=month(shares_through, lang), origin=month(origin, lang))
+            for lang, note in METHOD_NOTES.items()
+        }
+    )

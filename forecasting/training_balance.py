@@ -29,7 +29,7 @@ import xarray as xr
 from forecasting import demand, geography, training, training_supply
 from forecasting.demography.labour import LabourRates
 from forecasting.demography.rates import RateSet
-from forecasting.provenance import combine_versions, stamp
+from forecasting.provenance import combine_versions, method_note_attrs, readable_version, stamp
 from forecasting.training_params import (
     KINDS,
     LEVELS,
@@ -37,7 +37,6 @@ from forecasting.training_params import (
     Params,
     load_fields,
     load_params,
-    readable_version,
 )
 from models import shiftshare
 
@@ -426,11 +425,9 @@ def balance(
             "training_fields_version": fields.version,
             "units": "persons per year (new entrants needed); negative need = surplus",
             # the notes are read on the training page: files in words, versions in attrs
-            "method_note": _method_note("en", params, fields, version),
-            **{
-                f"method_note_{lang}": _method_note(lang, params, fields, version)
-                for lang in METHOD_NOTES
-            },
+            **method_note_attrs(
+                {lang: _method_note(lang, params, fields, version) for lang in METHOD_NOTES}
+            ),
         },
     )
     return ds

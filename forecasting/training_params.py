@@ -11,7 +11,6 @@ Every value's source (or the word ASSUMPTION) is written next to it in the TOML 
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ import numpy as np
 from forecasting import classifications
 from forecasting.errors import ValidationError
 from forecasting.io.files import read_toml
+from forecasting.provenance import readable_version
 
 CONFIG_DIR = Path(__file__).resolve().parent / "config"
 PARAMS_PATH = CONFIG_DIR / "training.toml"
@@ -186,27 +186,6 @@ FIELDS_TITLE = {
     "fi": "koulutusalojen ja isojen tutkintojen taulukko",
     "sv": "tabellen över utbildningsområden och stora examina",
 }
-_VERSION_WORD = {"en": "version", "fi": "versio", "sv": "version"}
-_OWN_FILE = {
-    "en": "own file {name}, SHA-256 {digest}",
-    "fi": "oma tiedosto {name}, SHA-256 {digest}",
-    "sv": "egen fil {name}, SHA-256 {digest}",
-}
-
-
-def readable_version(version: str, lang: str = "en") -> str:
-    """A parameter file's version for readers in ``lang`` (fi, sv, en; English otherwise):
-    a shipped ``<name>-v2`` (or ``v2``) is "version 2" ("versio 2"), a dotted
-    ``<name>-2019.1`` (the demography's assumptions) "version 2019.1", a user file's
-    ``user:<name>:<sha256 prefix>`` "own file <name>, SHA-256 <prefix>", another version
-    "version <it>"."""
-    lang = lang if lang in _VERSION_WORD else "en"
-    if version.startswith("user:"):
-        name, _, digest = version.removeprefix("user:").rpartition(":")
-        return _OWN_FILE[lang].format(name=name, digest=digest)
-    numbered = re.fullmatch(r"(?:.+-)?v(\d+)|[A-Za-z][\w-]*-(\d+(?:\.\d+)+)", version)
-    number = next((g for g in numbered.groups() if g), version) if numbered else version
-    return f"{_VERSION_WORD[lang]} {number}"
 
 
 @dataclass(frozen=True)

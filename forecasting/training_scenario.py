@@ -31,6 +31,7 @@ import pandas as pd
 import xarray as xr
 
 from forecasting.errors import ValidationError
+from forecasting.provenance import method_note_attrs
 from forecasting.training_params import LEVELS, Fields, load_fields
 
 
@@ -230,13 +231,14 @@ def training_need_change(
     parts = _qualification_parts(openings, key, fields)
     q_levels = [q.level for q in fields.qualifications]
     net = _net_of_supply(demand, parts, q_levels, surplus)
-    attrs: dict[str, Any] = {
-        f"method_note_{lang}": METHOD_NOTES[lang].format(
-            fields=fields.describe(lang), jobs=JOBS_SOURCE[jobs_source][lang]
-        )
-        for lang in LANGS
-    }
-    attrs["method_note"] = attrs["method_note_en"]
+    attrs: dict[str, Any] = method_note_attrs(
+        {
+            lang: METHOD_NOTES[lang].format(
+                fields=fields.describe(lang), jobs=JOBS_SOURCE[jobs_source][lang]
+            )
+            for lang in LANGS
+        }
+    )
     attrs["fields_version"] = fields.version
     if supply_year is not None:
         attrs |= {"supply_area": area, "supply_year": supply_year}

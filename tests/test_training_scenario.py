@@ -280,7 +280,7 @@ def test_texts_and_qualification_names_come_in_three_languages() -> None:
 def test_a_parameter_files_version_reads_as_words(version, lang, words) -> None:
     """The version of the shipped table ("training-fields-v2") or of a user's file
     ("user:<name>:<sha256 prefix>", load_fields) as a reader's words."""
-    from forecasting.training_params import readable_version
+    from forecasting.provenance import readable_version
 
     assert readable_version(version, lang) == words
 

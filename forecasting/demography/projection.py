@@ -24,7 +24,7 @@ from forecasting.demography import _data, base, engine
 from forecasting.demography.assumptions import DemographyAssumptions, parse_assumptions
 from forecasting.demography.rates import RateSet, estimate_rates
 from forecasting.errors import UnknownAreaError, ValidationError
-from forecasting.provenance import stamp
+from forecasting.provenance import method_note_attrs, stamp
 from forecasting.settings import get_settings
 from models.cohort import draw_quantiles
 
@@ -290,11 +290,9 @@ def method_notes(method: str) -> dict[str, str]:
     product's ``method`` (:data:`METHODS`; a method without a translation is English in
     each)."""
     words = {"en": method, **METHODS.get(method, {})}
-    notes = {
-        f"method_note_{lang}": f"{words.get(lang, method)}; {see} docs/methods/demography.md"
-        for lang, see in _SEE.items()
-    }
-    return {"method_note": notes["method_note_en"], **notes}
+    notes = {lang: f"{words.get(lang, method)}; {see} docs/methods/demography.md"
+             for lang, see in _SEE.items()}  # fmt: skip
+    return method_note_attrs(notes)
 
 
 def population_frame(

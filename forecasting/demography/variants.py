@@ -11,6 +11,7 @@ from __future__ import annotations
 import xarray as xr
 
 from forecasting.errors import DataError
+from forecasting.provenance import method_note_attrs
 
 VARIANT = "statistics_finland_2024"
 
@@ -69,8 +70,7 @@ def official_variant(official: xr.Dataset, ours: xr.Dataset) -> xr.Dataset:
         variant=VARIANT,
         source_tables=str(official.attrs.get("source_tables", "vaenn 14wx")),
         retrieved=str(official.attrs.get("retrieved", "")),
-        method_note=METHOD_NOTES["en"],
-        **{f"method_note_{lang}": note for lang, note in METHOD_NOTES.items()},
+        **method_note_attrs(METHOD_NOTES),
     )
 
 
