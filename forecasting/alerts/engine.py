@@ -23,8 +23,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from forecasting import geography
-from forecasting.alerts.lifecycle import AlertState, Transition, dedup_key, step
-from forecasting.alerts.registry import registered, rule_config, severity_word
+from forecasting.alerts.explain import texts
+from forecasting.alerts.lifecycle import AlertState, Transition, dedup_key, step, subject_of
+from forecasting.alerts.registry import rule_config, severity_word
 from forecasting.alerts.rules import SEVERITY_NAMES, Signal, load_config
 from forecasting.io.alert_db import AlertHistoryRow, AlertRow, SubscriptionRow, session_scope
 from forecasting.io.delivery import Deliverer
@@ -291,10 +292,11 @@ FOOTER = "Lähde: Tilastokeskus (StatFin), CC BY 4.0. Ennakointi."
 
 
 def _named(t: Transition) -> str:
-    """``Mäntyharju (507): työttömien kausivaihtelua suurempi nousu``: the alert's area and
-    rule in Finnish words, for an alert without an explanation (a cleared one)."""
-    rule = registered().get(t.rule)
-    title = rule.title["fi"] if rule is not None else t.rule
+    """``Mäntyharju (507): Työttömien määrä nousi poikkeuksellisen paljon``: the alert's area
+    and what happened in Finnish words (the rule's title with its subject,
+    :func:`forecasting.alerts.explain.texts`), for an alert without an explanation (a
+    cleared one)."""
+    title = texts(t.rule, {}, "fi", subject_of(t.key))["title"]
     return f"{geography.area_name(t.area, 'fi')} ({t.area}): {title}"
 
 

@@ -25,10 +25,11 @@ def subject_label(rule: str, subject: str, lang: str) -> str:
     if not subject or not rule.startswith("occupation"):
         return ""
     from forecasting.classifications import label
+    from forecasting.errors import ValidationError
 
     try:
         name = label("occupation", subject, lang)
-    except Exception:  # an unlabelled group keeps its code
+    except ValidationError:  # a group the classification does not know keeps its code
         return subject
     return f"{subject} {name}" if name and name != subject else subject
 

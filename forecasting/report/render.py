@@ -159,13 +159,12 @@ def view(review: MonthlyReview, lang: str) -> dict[str, Any]:
         said = alert_texts(item.rule, item.numbers, lang, item.subject)
         if not item.numbers:  # the release's severities carry no numbers: no empty sentence
             said["detail"] = ""
-        title = said["title"]
         alerts.append(
             {
                 "area": area_name(item.area, lang),
                 "severity": w[f"sev_{min(max(item.severity, 1), 3)}"],
                 "level": item.severity,
-                "title": title,
+                "title": said["title"],
                 "text": " ".join(p for p in (said["detail"], said["why"]) if p),
             }
         )
