@@ -82,12 +82,17 @@ def _time_bound(text: str, field: str, *, end: bool) -> pd.Timestamp:
     return period.end_time.normalize() if end else period.start_time
 
 
+def by_year(times: pd.DatetimeIndex) -> bool:
+    """Whether ``times`` are a product's years: every date 31 December (training needs,
+    population, labour supply, jobs)."""
+    return bool(len(times)) and bool(((times.month == 12) & (times.day == 31)).all())
+
+
 def _span(ds: xr.Dataset) -> tuple[str, str]:
     """The first and last period of ``ds``'s ``time``: years (``2026``) in a product by year
-    (every date 31 December), else months (``2026-07``)."""
+    (:func:`by_year`), else months (``2026-07``)."""
     times = pd.DatetimeIndex(ds["time"].values)
-    by_year = bool(((times.month == 12) & (times.day == 31)).all())
-    shown = "%Y" if by_year else "%Y-%m"
+    shown = "%Y" if by_year(times) else "%Y-%m"
     return times.min().strftime(shown), times.max().strftime(shown)
 
 

@@ -283,12 +283,11 @@ YEAR_FORMAT = "yyyy"
 
 
 def yearly(sel: cubes.Selection) -> bool:
-    """Whether every ``time`` of ``sel`` is 31 December (a product by year: training needs,
-    population, labour supply, jobs)."""
-    if "time" not in sel.ds.coords or sel.ds["time"].size == 0:
+    """Whether every ``time`` of ``sel`` is 31 December (a product by year,
+    :func:`service.cubes.by_year`)."""
+    if "time" not in sel.ds.coords:
         return False
-    times = pd.DatetimeIndex(np.atleast_1d(sel.ds["time"].values))
-    return bool(((times.month == 12) & (times.day == 31)).all())
+    return cubes.by_year(pd.DatetimeIndex(np.atleast_1d(sel.ds["time"].values)))
 
 
 #: How a date cell of a monthly product is shown: the month as the pages write it, ``7/2026``
