@@ -253,9 +253,13 @@ def test_build_units_runs_each_unit_as_a_dask_task_with_the_same_results(
     ):
         on_dask = c.submit(flow.build_units.fn, other, MEANS, {"history": history_dask}, 7)
         refs = on_dask.result()
-    assert [(r.unit, r.key, r.content_hash) for r in refs] == [
-        (r.unit, r.key, r.content_hash) for r in outside
-    ]
+    assert [(r.unit, r.key) for r in refs] == [(r.unit, r.key) for r in outside]
+    # The same results by value: the files' bytes (``ProductRef.content_hash``) also hang on
+    # HDF5's layout, which varied now and then with what the process had run before.
+    for on, off in zip(refs, outside, strict=True):
+        xr.testing.assert_identical(
+            WorkArea(other.work_dir).load(on.key), WorkArea(ctx.work_dir).load(off.key)
+        )
     ran = [str(t["key"]).rsplit("-", 1)[0] for t in stream.data]
     assert ran.count(flow.UNIT_TASK_GROUP) == 2  # each unit a Dask task of the units' group
     assert flow._part_keys([outside[0], refs]) == [outside[0].key, *(r.key for r in refs)]
