@@ -36,9 +36,15 @@ lock:
 run: $(STAMP)
 	$(BIN)/ennakointi run
 
-## The test suite (what CI runs).
+## The test suite (what CI runs): everything but the `serial` tests in two processes (one per
+## core; each test file stays in one process, so its module fixtures are built once), then the
+## `serial` ones. Both parts run; the target fails if either does.
+PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider --timeout=600
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider --timeout=600 --durations=20
+	@status=0; \
+	$(PYTEST) --durations=20 -n 2 --dist loadfile -m "not serial" || status=$$?; \
+	$(PYTEST) -m serial || status=$$?; \
+	exit $$status
 
 lint: $(STAMP)
 	$(BIN)/ruff check forecasting models flows service tests benchmarks

@@ -18,7 +18,9 @@ from hypothesis import HealthCheck, settings  # noqa: E402
 from service.app import create_app  # noqa: E402
 from tests.service_data import make_settings, publish, seed_alerts  # noqa: E402
 
-pytestmark = pytest.mark.slow
+# serial: schemathesis makes one item per operation under one node id, which pytest-xdist
+# cannot hand out; `make test` runs this module in one process after the rest.
+pytestmark = [pytest.mark.slow, pytest.mark.serial]
 
 EXAMPLES_PER_OPERATION = 60
 CALLS: list[int] = []
