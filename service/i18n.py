@@ -97,6 +97,10 @@ TEXT: dict[str, dict[str, str]] = {
         "scenario_start_form": (
             "Alkukuukausi {value} ei ole kuukausi muodossa VVVV-KK (esim. 2026-09)."
         ),
+        "scenario_start_early": (
+            "Alkukuukausi {start} on jo havaittua aikaa (rekisteritiedot {observed} asti): "
+            "valitse alkukuukausi väliltä {first}–{last}."
+        ),
         "scenario_start_hint": (
             "Viimeisin havaittu kuukausi on {observed}. Alkukuukautta edeltävät kuukaudet "
             "seuraavat perusuraa."
@@ -246,6 +250,10 @@ TEXT: dict[str, dict[str, str]] = {
             "start by {last}."
         ),
         "scenario_start_form": "The start month {value} is not a month YYYY-MM (e.g. 2026-09).",
+        "scenario_start_early": (
+            "The start month {start} lies in the observed data (registers to {observed}): "
+            "choose a start from {first} to {last}."
+        ),
         "scenario_start_hint": (
             "The latest observed month is {observed}. The months before the first month follow "
             "the baseline."
@@ -396,6 +404,10 @@ TEXT: dict[str, dict[str, str]] = {
             " senast {last}."
         ),
         "scenario_start_form": "Startmånaden {value} är inte en månad ÅÅÅÅ-MM (t.ex. 2026-09).",
+        "scenario_start_early": (
+            "Startmånaden {start} ligger i den redan observerade tiden (registeruppgifter till "
+            "och med {observed}): välj en start mellan {first} och {last}."
+        ),
         "scenario_start_hint": (
             "Den senast observerade månaden är {observed}. Månaderna före den första månaden "
             "följer grundbanan."

@@ -48,7 +48,6 @@ from service.scenarios import (
     default_form_start,
     forecast_months,
     form_start,
-    last_forecast_month,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -553,7 +552,7 @@ async def scenarios(
     its share of runs already queued, gets a small 429 page with ``Retry-After`` (cheap to
     send: a flood of refused forms must not cost the reads their CPU). Without ``start``
     the form starts the month after ``today`` (:func:`service.scenarios.form_start`)."""
-    default_start, observed = await run_in_threadpool(_form_months, context, today)
+    default_start, observed, months = await run_in_threadpool(_form_months, context, today)
     form = {
         "kind": kind,
         "municipality": municipality,
@@ -561,6 +560,8 @@ async def scenarios(
         "jobs": jobs,
         "start": start or default_start,
         "observed": observed,
+        # the forecast months a start may take (the input's min and max), None without them
+        "months": months,
         "draws": min(
             draws or context.settings.scenario.form_draws, context.settings.scenario.default_draws
         ),
@@ -648,22 +649,26 @@ def _preset_names(context: Any, lang: str) -> list[tuple[str, str, str, list[tup
     return out
 
 
-def _form_months(context: Any, today: dt.date) -> tuple[str, str | None]:
+def _form_months(context: Any, today: dt.date) -> tuple[str, str | None, tuple[str, str] | None]:
     """The form's default start (:func:`service.scenarios.form_start`: the month after
-    ``today``'s, within the current release's forecast months) and the latest observed
-    month (the one before the first forecast month; None without forecasts). The warm-up
-    starts the form's baseline runs at the same month (:func:`service.scenarios.
-    default_form_start`)."""
+    ``today``'s, within the current release's forecast months), the latest observed month
+    (the one before the first forecast month) and the forecast months ``(first, last)``, the
+    starts the form accepts (None, None without forecasts). The warm-up starts the form's
+    baseline runs at the same month (:func:`service.scenarios.default_form_start`)."""
     try:
         release_id = context.releases.current_id()
         months = forecast_months(context.releases, release_id)
         start = default_form_start(context.releases, release_id, today)
     except EnnakointiError:  # no release, or an unreadable one: the page says why
-        return form_start(today, None), None
+        return form_start(today, None), None, None
     if months is None:
-        return start, None
-    observed = pd.Timestamp(months[0]) - pd.DateOffset(months=1)
-    return start, f"{observed:%Y-%m}"
+        return start, None, None
+    return start, _month_before(months[0]), months
+
+
+def _month_before(month: str) -> str:
+    """``YYYY-MM`` of the month before ``month``."""
+    return f"{pd.Timestamp(month) - pd.DateOffset(months=1):%Y-%m}"
 
 
 #: The result variables the page's table and downloads show (those the run has).
@@ -796,10 +801,20 @@ async def _run_for_page(
             draws=form["draws"],
         )
         release_id = await run_in_threadpool(context.releases.current_id)
-        last = await run_in_threadpool(last_forecast_month, context.releases, release_id)
+        months = await run_in_threadpool(forecast_months, context.releases, release_id)
+        first, last = months if months is not None else (None, None)
         if last is not None and form["start"] > last:
             return None, t["scenario_start_late"].format(
                 start=formats.period(form["start"], lang), last=formats.period(last, lang)
+            )
+        if first is not None and last is not None and form["start"] < first:
+            # A start in the observed data would simulate months the registers already
+            # have, over a baseline that repeats an older year where they have a gap.
+            return None, t["scenario_start_early"].format(
+                start=formats.period(form["start"], lang),
+                observed=formats.period(_month_before(first), lang),
+                first=formats.period(first, lang),
+                last=formats.period(last, lang),
             )
         return await context.scenarios.submit(spec, release_id, client), ""
     except BusyError as exc:
