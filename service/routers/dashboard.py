@@ -675,11 +675,16 @@ def _month_before(month: str) -> str:
 SCENARIO_TABLE_VARIABLES = ("unemployed", "unemployed_baseline_target", "unemployed_vs_baseline")
 
 
-def _scenario_table(result: Any, areas: list[str], lang: str) -> list[dict[str, Any]]:
+def _scenario_table(
+    result: Any, areas: list[str], lang: str, months: list[int] | None = None
+) -> list[dict[str, Any]]:
     """Rows of the result table: each area at the end of each year of the run (and its last
-    month), the scenario's median and 90 % range, the baseline and the median change."""
+    month), or at the positions ``months`` of its time axis, the scenario's median and 90 %
+    range, the baseline and the median change."""
     times = pd.DatetimeIndex(result["time"].values)
-    picked = [i for i, ts in enumerate(times) if ts.month == 12 or i == len(times) - 1]
+    picked = months
+    if picked is None:
+        picked = [i for i, ts in enumerate(times) if ts.month == 12 or i == len(times) - 1]
     rows = []
     for area in areas:
         if area not in result.indexes["area"]:
@@ -701,6 +706,70 @@ def _scenario_table(result: Any, areas: list[str], lang: str) -> list[dict[str, 
                 row["change"] = float(at["unemployed_vs_baseline"].isel(time=i).sel(quantile=0.5))
             rows.append(row)
     return rows
+
+
+def _scenario_spring(
+    result: Any, areas: list[str], observed: str | None, lang: str
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """The planner's "what does it mean next spring": the first spring (March to May,
+    :data:`views.SPRING`) of the run from the spring after the latest observed month on (the
+    forecasts page's next spring), as ``({"first", "last", "year", "next", "months"}, rows)``
+    with the rows of :func:`_scenario_table` for its months; ``(None, [])`` when the run
+    has no spring month."""
+    times = pd.DatetimeIndex(result["time"].values)
+    earliest = 0
+    if observed is not None:
+        last = pd.Timestamp(observed)
+        earliest = last.year + (last.month >= views.SPRING[0])
+    years = sorted({ts.year for ts in times if ts.month in views.SPRING and ts.year >= earliest})
+    if not years:
+        return None, []
+    months = [i for i, ts in enumerate(times) if ts.year == years[0] and ts.month in views.SPRING]
+    spring = {
+        "first": times[months[0]].month,
+        "last": times[months[-1]].month,
+        "year": years[0],
+        "next": years[0] == earliest,
+        "months": months,
+    }
+    return spring, _scenario_table(result, areas, lang, months)
+
+
+def _scenario_services(
+    run: ScenarioRun, spring: dict[str, Any] | None, lang: str
+) -> dict[str, Any] | None:
+    """What the spring's unemployed mean for the employment services of the run's area:
+    clients (registered jobseekers) per client-facing expert by month, median and 90 % range
+    (the run's ``clients_per_expert``), with the experts assumed and the caseload target;
+    for an area without a staffing figure, the experts needed at the higher target instead.
+    None without a spring or without the run's staffing outputs."""
+    result = run.result
+    if spring is None or "clients_per_expert" not in result:
+        return None
+    spec = run.spec if isinstance(run.spec, ScenarioSpec) else ScenarioSpec.model_validate(run.spec)
+    staffing, area = spec.staffing, spec.area
+    experts = staffing.experts_for(area)
+    times = pd.DatetimeIndex(result["time"].values)
+    rows = []
+    for i in spring["months"]:
+        per = result["clients_per_expert"].isel(time=i)
+        need = result["experts_needed_at_high_target"].isel(time=i)
+        rows.append(
+            {
+                "time": times[i],
+                "median": float(per.sel(quantile=0.5)),
+                "lo": float(per.sel(quantile=0.05)),
+                "hi": float(per.sel(quantile=0.95)),
+                "needed": float(need.sel(quantile=0.5)),
+            }
+        )
+    return {
+        "area": area_name(area, lang),
+        "experts": experts,
+        "low": staffing.target_low,
+        "high": staffing.target_high,
+        "rows": rows,
+    }
 
 
 #: A scenario run's training-need change: by field and level, and by big qualification.
@@ -877,8 +946,12 @@ def _result_for_page(run: ScenarioRun, form: dict[str, Any], lang: str) -> dict[
     area = form["municipality"]
     areas = [area, geography.employment_area_of(area)]
     variables = [v for v in SCENARIO_TABLE_VARIABLES if v in run.result]
+    spring, spring_rows = _scenario_spring(run.result, areas, form.get("observed"), lang)
     result = {
         "rows": _scenario_table(run.result, areas, lang),
+        "spring": spring,
+        "spring_rows": spring_rows,
+        "services": _scenario_services(run, spring, lang),
         "peaks": [
             {**peak, "area": area_name(peak["area"], lang)}
             for peak in views.scenario_peaks(run.result, areas)
