@@ -614,16 +614,20 @@ def _scenarios_page(
     )
 
 
-def _preset_names(context: Any, lang: str) -> list[tuple[str, str, str, list[tuple[str, str]]]]:
+def _preset_names(context: Any, lang: str) -> list[tuple[Any, ...]]:
     """The release's preset scenarios as (id, human name in ``lang``, what it simulates,
-    downloads): name and description name the month the events begin in the specs the
-    release ran (its ``scenario_specs``; a release without them gets the bare names), and
-    each preset's stored result, the unemployed and the change against the baseline by area
-    and month (:data:`SCENARIO_TABLE_VARIABLES`), can be downloaded, so a listed preset can
-    be opened, not only read as a title."""
+    downloads, largest effect): name and description name the month the events begin in the
+    specs the release ran (its ``scenario_specs``; a release without them gets the bare
+    names), and each preset's stored result, the unemployed and the change against the
+    baseline by area and month (:data:`SCENARIO_TABLE_VARIABLES`), can be downloaded, so a
+    listed preset can be opened, not only read as a title. The largest effect is the default
+    area's largest change in the median unemployed against the baseline preset and its
+    month (``{"area", "change", "time"}``, None for the baseline or without ``unemployed``),
+    the figure the monthly review gives (:func:`forecasting.report.review.scenario_items`)."""
     cube = _dataset(context, "scenarios")
     if cube is None or "scenario" not in cube.dims:
         return []
+    from forecasting.report.review import scenario_items
     from forecasting.scenarios.presets import (  # the engine's package: lazily
         preset_description,
         preset_title,
@@ -635,6 +639,12 @@ def _preset_names(context: Any, lang: str) -> list[tuple[str, str, str, list[tup
         specs = {}
     specs = specs if isinstance(specs, dict) else {}
     variables = [v for v in SCENARIO_TABLE_VARIABLES if v in cube.data_vars]
+    area = _default_area(context)
+    effects = {
+        item.name: {"area": area_name(area, lang), "change": item.effect, "time": item.peak}
+        for item in scenario_items(cube, area)
+        if item.effect is not None and item.peak is not None
+    }
     out = []
     for s in map(str, cube["scenario"].values):
         spec = specs.get(s) if isinstance(specs.get(s), dict) else None
@@ -644,6 +654,7 @@ def _preset_names(context: Any, lang: str) -> list[tuple[str, str, str, list[tup
                 preset_title(s, lang, spec),
                 preset_description(s, lang, spec),
                 downloads("/v1/scenarios", lang, scenario=s, variable=variables),
+                effects.get(s),
             )
         )
     return out
