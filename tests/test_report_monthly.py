@@ -442,7 +442,7 @@ def test_the_occupation_turns_of_the_region_or_why_they_are_left_out(cubes) -> N
     assert (turn.area, turn.subject, turn.severity) == ("MK10", "32", 1)
     fi = " ".join(_parse(render_html(review, "fi")).text).replace(NBSP, " ")
     assert "Ammattiryhmä kääntyi ylitarjonnasta työvoimapulaan (32 " in fi
-    assert "1,10 11 kuukauden kuluttua" in fi
+    assert "11 kuukauden kuluttua avoimia työpaikkoja on 1,10 työnhakijaa kohden" in fi
     assert "tapahtumarekisteristä" in fi and "Ammattiryhmien hälytykset eivät ole" not in fi
     other = monthly_review(
         cubes["registers"], "TA18", "2026-06", today=TODAY,
