@@ -81,7 +81,9 @@ NOT_MUNICIPALITY = UnknownAreaError(
         (
             TOO_MANY_JOBS,
             "fi",
-            "Työpaikkoja: 5\xa0000 työpaikkaa poistuisi toimialalta C kunnassa 507",
+            "Työpaikkoja: 5\xa0000 työpaikkaa poistuisi toimialalta Teollisuus (C) kunnassa "
+            "Mäntyharju (507), mutta siellä on vain 1\xa0234 työpaikkaa (työpaikat työpaikan "
+            "sijainnin mukaan, Paavo TP 2017): valitse enintään 1\xa0234.",
         ),
         (TOO_MANY_JOBS, "sv", "men där finns bara 1\xa0234"),
         (
