@@ -196,3 +196,20 @@ def test_the_month_input_offers_the_forecast_months_only(app_at):
     page = app_at(dt.date(2026, 12, 7)).get("/scenarios").text
     field = re.search(r'<input id="start"[^>]*>', page)
     assert field and 'min="2026-07"' in field.group(0) and 'max="2029-12"' in field.group(0)
+
+
+def test_a_run_lands_on_its_result_or_its_reason(app_at):
+    """On a phone the result of a run was a screen-length below the form the page reopened
+    at, and a keyboard went through the form again: the form submits to ``#result``, the
+    block holding the refusal or the result (its tables named regions a keyboard can scroll)."""
+    client = app_at(dt.date(2026, 12, 7))
+    form = {"run": 1, "municipality": "507", "industry": "C", "jobs": 300, "lang": "fi"}
+    page = client.get("/scenarios", params={**form, "start": "2027-03"}).text
+    assert '<form method="get" action="/scenarios#result" class="stack">' in page
+    block = page[page.index('<div id="result">') :]
+    assert block.index('id="result-h"') < block.index('id="presets-h"')
+    wraps = re.findall(r'<div class="table-wrap" tabindex="0"[^>]*>', block)
+    assert wraps and all('role="region" aria-labelledby="' in w for w in wraps)
+    refused = client.get("/scenarios", params={**form, "start": "2025-03"}).text
+    block = refused[refused.index('<div id="result">') :]
+    assert block.startswith('<div id="result">\n<p class="notice" role="status">')
