@@ -75,3 +75,14 @@ def test_every_preset_is_described_in_every_language_with_its_month():
         "municipality's 596 manufacturing jobs, Pertunmaa included), with supplier and "
         "spending effects."
     )
+
+
+@pytest.mark.parametrize("lang", ["fi", "en"])
+def test_the_reviews_baseline_row_does_not_name_the_baseline_again(lang):
+    """The review's row "Perusura | Ei tapahtumia: perusura ja sen Monte Carlo -hajonta."
+    said its name twice."""
+    from forecasting.report.labels import TEXT
+
+    name, description = TEXT[lang]["baseline_name"], TEXT[lang]["baseline_description"]
+    assert name.lower() not in description.lower()
+    assert "Monte Carlo" in description

@@ -73,7 +73,9 @@ TEXT: dict[str, dict[str, str]] = {
         "description": "Kuvaus",
         "effect": "Suurin vaikutus työttömiin (kuukausi)",
         "baseline_name": "Perusura",
-        "baseline_description": "Ei tapahtumia: perusura ja sen Monte Carlo -hajonta.",
+        "baseline_description": (
+            "Ei tapahtumia: kalibroitu rekistereihin, Monte Carlo -hajontoineen."
+        ),
         "kind_closure": "Toimipaikan lopettaminen",
         "kind_dismissal": "Irtisanomiset",
         "kind_temporary_layoff": "Lomautus",
@@ -164,7 +166,9 @@ TEXT: dict[str, dict[str, str]] = {
         "description": "Description",
         "effect": "Largest effect on the unemployed (month)",
         "baseline_name": "Baseline",
-        "baseline_description": "No events: the calibrated baseline with its Monte Carlo spread.",
+        "baseline_description": (
+            "No events: calibrated to the registers, with its Monte Carlo spread."
+        ),
         "kind_closure": "Closure",
         "kind_dismissal": "Dismissals",
         "kind_temporary_layoff": "Temporary layoff",
