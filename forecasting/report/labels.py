@@ -35,12 +35,20 @@ TEXT: dict[str, dict[str, str]] = {
         "suppressed": "salattu",
         "partial": "vähintään: {n}/{m} kunnan luku salattu",
         "derived": "laskettu: työttömät / työvoima",
-        "gap_note": (
-            "Kuukausilta 11/2023–5/2026 ei ole rekisteritietoja aineistossa: vertailu niihin "
-            "näkyy muodossa \u201cei tietoa\u201d. Salattu = pieni solu, jota lähde ei julkaise. "
-            "≥ 345 = julkaistujen kuntien summa, kun osa kunnista on salattu: todellinen luku "
-            "on vähintään tämä."
+        "gap_missing": (
+            "Aineistossa ei ole rekisteritietoja kuukausilta {months}: vertailut niihin "
+            "näkyvät muodossa \u201cei tietoa\u201d."
         ),
+        "gap_missing_one": (
+            "Aineistossa ei ole rekisteritietoja kuukaudelta {months}: vertailu siihen näkyy "
+            "muodossa \u201cei tietoa\u201d."
+        ),
+        "gap_suppressed": "Salattu = pieni solu, jota lähde ei julkaise.",
+        "gap_partial": (
+            "{value} = julkaistujen kuntien summa, kun osa kunnista on salattu: todellinen "
+            "luku on vähintään tämä."
+        ),
+        "and": "ja",
         "occupation": "Ammattiryhmä",
         "unemployed": "Työttömät",
         "vacancies": "Avoimet työpaikat",
@@ -126,12 +134,20 @@ TEXT: dict[str, dict[str, str]] = {
         "suppressed": "suppressed",
         "partial": "at least: {n} of {m} municipalities suppressed",
         "derived": "computed: unemployed / labour force",
-        "gap_note": (
-            "The data holds no register figures for 11/2023–5/2026: comparisons with those "
-            "months read \u201cno data\u201d. Suppressed = a small cell the source does not "
-            "publish. ≥ 345 = the sum of the published municipalities when some are "
-            "suppressed: the true figure is at least this."
+        "gap_missing": (
+            "The data holds no register figures for {months}: comparisons with those months "
+            "read \u201cno data\u201d."
         ),
+        "gap_missing_one": (
+            "The data holds no register figures for {months}: comparisons with that month "
+            "read \u201cno data\u201d."
+        ),
+        "gap_suppressed": "Suppressed = a small cell the source does not publish.",
+        "gap_partial": (
+            "{value} = the sum of the published municipalities when some are suppressed: the "
+            "true figure is at least this."
+        ),
+        "and": "and",
         "occupation": "Occupation group",
         "unemployed": "Unemployed",
         "vacancies": "Open vacancies",
