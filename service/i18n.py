@@ -398,7 +398,7 @@ TEXT: dict[str, dict[str, str]] = {
         "alerts": "Varningar",
         "scenarios": "Scenarier",
         "training": "Utbildningsbehov",
-        "review": "Arbetsmarknadsöversikt (PDF, på engelska)",
+        "review": "Arbetsmarknadsöversikt (PDF)",
         "language": "På svenska",
         "release": "Publicering",
         "no_release": "Ingen publicering har gjorts ännu.",

@@ -212,8 +212,10 @@ def test_bytes_and_formats(cubes) -> None:
     assert format_of("x.PDF") == "pdf" and format_of("a/b.html") == "html"
     with pytest.raises(ValidationError, match=r"pdf or \.html"):
         format_of("review.docx")
+    sv = review_bytes(cubes, {}, "TA23", "2026-06", fmt="html", lang="sv", today=TODAY)
+    assert "Arbetsmarknadsöversikt" in sv.decode() and "Ingen publicerad prognos" in sv.decode()
     with pytest.raises(ValidationError, match="lang"):
-        review_bytes(cubes, {}, "TA23", fmt="html", lang="sv")
+        review_bytes(cubes, {}, "TA23", fmt="html", lang="de")
 
 
 @pytest.mark.parametrize(

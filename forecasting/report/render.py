@@ -30,7 +30,7 @@ FORMATS = ("html", "pdf")
 
 
 def check_lang(lang: str) -> str:
-    """``lang`` if the review has it (``fi``, ``en``).
+    """``lang`` if the review has it (``fi``, ``sv``, ``en``).
 
     Raises
     ------
