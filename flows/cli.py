@@ -658,7 +658,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p = rp.add_parser("monthly", help="työmarkkinakatsaus of an employment area, PDF or HTML")
     p.add_argument("--area", default="TA23", help="area code, e.g. TA23")
     p.add_argument("--month", default=None, help="YYYY-MM (default: the latest with data)")
-    p.add_argument("--lang", choices=("fi", "en"), default="fi")
+    p.add_argument("--lang", choices=("fi", "sv", "en"), default="fi")
     p.add_argument("--out", required=True, help="FILE.pdf or FILE.html")
     p.set_defaults(handler=_report_monthly)
 
@@ -667,10 +667,17 @@ def _build_parser() -> argparse.ArgumentParser:
         ("run", _run, "build a release on the embedded default and serve it"),
     ):
         p = sub.add_parser(name, help=helptext)
-        p.add_argument("--host", default=None,
-                       help="interface (default: ENNAKOINTI_SERVICE__HOST, else 127.0.0.1)")
-        p.add_argument("--port", type=int, default=None,
-                       help="port (default: ENNAKOINTI_SERVICE__PORT, else 8000)")
+        p.add_argument(
+            "--host",
+            default=None,
+            help="interface (default: ENNAKOINTI_SERVICE__HOST, else 127.0.0.1)",
+        )
+        p.add_argument(
+            "--port",
+            type=int,
+            default=None,
+            help="port (default: ENNAKOINTI_SERVICE__PORT, else 8000)",
+        )
         if name == "run":
             p.add_argument("--area", default="TA23")
             p.add_argument("--seed", type=int, default=20250101)

@@ -22,7 +22,8 @@ of an Excel sheet) and carry the same columns and values as the JSON rows
 Both are for people, so the column headings (:func:`service.i18n_columns.column_labels`) and
 the text values of the cells (flags such as ``replacement_share_flag``, the status meanings)
 are written in the request's language (:func:`service.i18n_products.value_label`), and a
-``variable`` column of codes has the variable's name beside it (:func:`with_variable_names`);
+``variable`` column of codes has the variable's name beside it (:func:`with_variable_names`),
+a ``scenario`` column of preset ids the preset's title (:func:`with_scenario_names`);
 the JSON and ``format=csv`` keep the API's names and codes.
 """
 
@@ -199,7 +200,28 @@ def localised_rows(
         for i in text:
             if isinstance(row[i], str):
                 row[i] = value_label(row[i], lang)
-    return with_variable_names(names, body, lang)
+    return with_scenario_names(*with_variable_names(names, body, lang), lang)
+
+
+def with_scenario_names(
+    names: list[str], body: list[list[Any]], lang: str
+) -> tuple[list[str], list[list[Any]]]:
+    """A ``scenario`` column of preset ids (``mantyharju_manufacturing_closure``) gets a
+    ``scenario_name`` column beside it with the preset's title in ``lang`` ("Teollisuuslaitos
+    sulkee Mäntyharjulla (300 työpaikkaa)"), as the scenario page names it; a name that is no
+    preset is repeated as it is."""
+    if "scenario" not in names or "scenario_name" in names:
+        return names, body
+    from forecasting.scenarios.presets import preset_title  # the engine's package: lazily
+
+    at = names.index("scenario") + 1
+    titles: dict[str, str] = {}
+    out = []
+    for r in body:
+        code = r[at - 1]
+        name = titles.setdefault(code, preset_title(code, lang)) if isinstance(code, str) else None
+        out.append([*r[:at], name, *r[at:]])
+    return [*names[:at], "scenario_name", *names[at:]], out
 
 
 #: Columns whose values are column names (codes the API uses as headings elsewhere): the

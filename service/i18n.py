@@ -67,7 +67,7 @@ TEXT: dict[str, dict[str, str]] = {
         "no_alerts": "Ei hälytyksiä.",
         "alerts_unavailable": "Hälytysrekisteri ei ole käytettävissä",
         **severity_words("fi"),
-        "pending": "odottaa",
+        "pending": "odottaa vahvistusta",
         "firing": "voimassa",
         "resolved": "päättynyt",
         "first_seen": "Havaittu ensin",
@@ -97,6 +97,10 @@ TEXT: dict[str, dict[str, str]] = {
         "scenario_start_form": (
             "Alkukuukausi {value} ei ole kuukausi muodossa VVVV-KK (esim. 2026-09)."
         ),
+        "scenario_start_early": (
+            "Alkukuukausi {start} on jo havaittua aikaa (rekisteritiedot {observed} asti): "
+            "valitse alkukuukausi väliltä {first}–{last}."
+        ),
         "scenario_start_hint": (
             "Viimeisin havaittu kuukausi on {observed}. Alkukuukautta edeltävät kuukaudet "
             "seuraavat perusuraa."
@@ -107,6 +111,36 @@ TEXT: dict[str, dict[str, str]] = {
             "vaihteluväli arvonnoista, perusura ja muutos perusuraan (mediaani)"
         ),
         "scenario_with_baseline": "; yhtenäinen viiva: perusura ilman tapahtumaa",
+        "scenario_spring_later": "Kevät {first}–{last}/{year}",
+        "scenario_range_note": (
+            "Skenaarion 90 %:n väli kuvaa vain simuloinnin hajontaa perusuran ympärillä; "
+            "perusuran oma epävarmuus, ennusteen 80 %:n väli, on paljon leveämpi:"
+        ),
+        "scenario_spring_caption": (
+            "Työttömät työnhakijat kuukausittain, henkeä: skenaarion mediaani ja 90 %:n "
+            "vaihteluväli arvonnoista, perusura ja muutos perusuraan (mediaani)"
+        ),
+        "scenario_services": (
+            "Työllisyyspalvelut, {area}: asiakkaita asiantuntijaa kohden skenaariossa "
+            "(mediaani ja 90 %:n vaihteluväli arvonnoista)"
+        ),
+        "scenario_services_needed": (
+            "Työllisyyspalvelut, {area}: asiantuntijoita tarvittaisiin skenaariossa, kun "
+            "asiakkaita on {high} asiantuntijaa kohden (mediaani)"
+        ),
+        "scenario_clients_per_expert": "Asiakkaita asiantuntijaa kohden",
+        "scenario_experts_needed": "Asiantuntijoita, {high} asiakasta kohden",
+        "scenario_services_note": (
+            "Asiakkaat ovat kaikki rekisteröidyt työnhakijat, eivät vain työttömät. "
+            "Laskettu {experts} asiakastyötä tekevällä asiantuntijalla "
+            "(henkilöstötaulukon oletus); tavoite on {low}–{high} asiakasta asiantuntijaa "
+            "kohden."
+        ),
+        "scenario_services_unknown": (
+            "Alueelle {area} ei ole tietoa asiakastyötä tekevien asiantuntijoiden määrästä, "
+            "joten asiakasmäärää asiantuntijaa kohden ei lasketa; tavoite on {low}–{high} "
+            "asiakasta asiantuntijaa kohden."
+        ),
         "scenario_peak": "Suurin muutos perusuraan verrattuna (työttömiä, mediaani)",
         "baseline": "Perusura",
         "change": "Muutos",
@@ -218,8 +252,8 @@ TEXT: dict[str, dict[str, str]] = {
         "no_alerts": "No alerts.",
         "alerts_unavailable": "The alert register is not available",
         **severity_words("en"),
-        "pending": "pending",
-        "firing": "firing",
+        "pending": "awaiting confirmation",
+        "firing": "active",
         "resolved": "resolved",
         "first_seen": "First seen",
         "open_chart": "Open the chart",
@@ -246,6 +280,10 @@ TEXT: dict[str, dict[str, str]] = {
             "start by {last}."
         ),
         "scenario_start_form": "The start month {value} is not a month YYYY-MM (e.g. 2026-09).",
+        "scenario_start_early": (
+            "The start month {start} lies in the observed data (registers to {observed}): "
+            "choose a start from {first} to {last}."
+        ),
         "scenario_start_hint": (
             "The latest observed month is {observed}. The months before the first month follow "
             "the baseline."
@@ -256,6 +294,34 @@ TEXT: dict[str, dict[str, str]] = {
             "over draws, the baseline and the change against the baseline (median)"
         ),
         "scenario_with_baseline": "; solid line: the baseline without the event",
+        "scenario_spring_later": "Spring {first}–{last}/{year}",
+        "scenario_range_note": (
+            "The scenario's 90 % range is the simulation's spread around the baseline only; "
+            "the baseline's own uncertainty, the forecast's 80 % interval, is much wider:"
+        ),
+        "scenario_spring_caption": (
+            "Unemployed jobseekers by month, persons: the scenario's median and 90 % range "
+            "over draws, the baseline and the change against the baseline (median)"
+        ),
+        "scenario_services": (
+            "Employment services, {area}: clients per expert in the scenario (median and "
+            "90 % range over draws)"
+        ),
+        "scenario_services_needed": (
+            "Employment services, {area}: experts the scenario would need at {high} clients "
+            "per expert (median)"
+        ),
+        "scenario_clients_per_expert": "Clients per expert",
+        "scenario_experts_needed": "Experts at {high} clients each",
+        "scenario_services_note": (
+            "Clients are all registered jobseekers, not only the unemployed. Computed "
+            "with {experts} client-facing experts (the staffing "
+            "table's assumption); the target is {low}–{high} clients per expert."
+        ),
+        "scenario_services_unknown": (
+            "There is no figure for the client-facing experts of {area}, so clients per "
+            "expert are not computed; the target is {low}–{high} clients per expert."
+        ),
         "scenario_peak": "Largest change against the baseline (unemployed, median)",
         "baseline": "Baseline",
         "change": "Change",
@@ -332,7 +398,7 @@ TEXT: dict[str, dict[str, str]] = {
         "alerts": "Varningar",
         "scenarios": "Scenarier",
         "training": "Utbildningsbehov",
-        "review": "Arbetsmarknadsöversikt (PDF, på engelska)",
+        "review": "Arbetsmarknadsöversikt (PDF)",
         "language": "På svenska",
         "release": "Publicering",
         "no_release": "Ingen publicering har gjorts ännu.",
@@ -368,7 +434,7 @@ TEXT: dict[str, dict[str, str]] = {
         "no_alerts": "Inga varningar.",
         "alerts_unavailable": "Varningsregistret är inte tillgängligt",
         **severity_words("sv"),
-        "pending": "väntar",
+        "pending": "väntar på bekräftelse",
         "firing": "aktiv",
         "resolved": "avslutad",
         "first_seen": "Först observerad",
@@ -396,6 +462,10 @@ TEXT: dict[str, dict[str, str]] = {
             " senast {last}."
         ),
         "scenario_start_form": "Startmånaden {value} är inte en månad ÅÅÅÅ-MM (t.ex. 2026-09).",
+        "scenario_start_early": (
+            "Startmånaden {start} ligger i den redan observerade tiden (registeruppgifter till "
+            "och med {observed}): välj en start mellan {first} och {last}."
+        ),
         "scenario_start_hint": (
             "Den senast observerade månaden är {observed}. Månaderna före den första månaden "
             "följer grundbanan."
@@ -406,6 +476,34 @@ TEXT: dict[str, dict[str, str]] = {
             "över dragningar, grundbanan och förändringen mot grundbanan (median)"
         ),
         "scenario_with_baseline": "; heldragen linje: grundbanan utan händelsen",
+        "scenario_spring_later": "Våren {first}–{last}/{year}",
+        "scenario_range_note": (
+            "Scenariots 90 %:s intervall visar bara simuleringens spridning kring grundbanan; "
+            "grundbanans egen osäkerhet, prognosens 80 %:s intervall, är mycket bredare:"
+        ),
+        "scenario_spring_caption": (
+            "Arbetslösa arbetssökande per månad, personer: scenariots median och 90 %:s "
+            "intervall över dragningar, grundbanan och förändringen mot grundbanan (median)"
+        ),
+        "scenario_services": (
+            "Arbetskraftsservice, {area}: kunder per expert i scenariot (median och 90 %:s "
+            "intervall över dragningar)"
+        ),
+        "scenario_services_needed": (
+            "Arbetskraftsservice, {area}: experter som scenariot skulle behöva med {high} "
+            "kunder per expert (median)"
+        ),
+        "scenario_clients_per_expert": "Kunder per expert",
+        "scenario_experts_needed": "Experter, {high} kunder var",
+        "scenario_services_note": (
+            "Kunderna är alla registrerade arbetssökande, inte bara de arbetslösa. "
+            "Beräknat med {experts} experter i kundarbete (antagande i "
+            "personaltabellen); målet är {low}–{high} kunder per expert."
+        ),
+        "scenario_services_unknown": (
+            "Det finns ingen uppgift om antalet experter i kundarbete för {area}, så kunder "
+            "per expert beräknas inte; målet är {low}–{high} kunder per expert."
+        ),
         "scenario_peak": "Största förändring jämfört med grundbanan (arbetslösa, median)",
         "baseline": "Grundbana",
         "change": "Förändring",

@@ -78,9 +78,9 @@ ERRORS = {
         "Municipality {code} is not in area {area} (its municipalities: {members}).",
     ),
     "jobs_over_existing": (
-        "{field}: {removed} työpaikkaa poistuisi toimialalta {industry} kunnassa {municipality}, mutta siellä on vain {have} työpaikkaa (työpaikat työpaikan sijainnin mukaan, Paavo TP 2017).",
-        "{field}: {removed} arbetsplatser skulle försvinna i näringsgren {industry} i kommunen {municipality}, men där finns bara {have} (arbetsplatser efter arbetsställe, Paavo TP 2017).",
-        "{field}: {removed} jobs removed in industry {industry} in {municipality}, but only {have} exist there (jobs by workplace, Paavo TP 2017).",
+        "{field}: {removed} työpaikkaa poistuisi toimialalta {industry} kunnassa {municipality}, mutta siellä on vain {have} työpaikkaa (työpaikat työpaikan sijainnin mukaan, Paavo TP 2017): valitse enintään {have}.",
+        "{field}: {removed} arbetsplatser skulle försvinna i näringsgren {industry} i kommunen {municipality}, men där finns bara {have} (arbetsplatser efter arbetsställe, Paavo TP 2017): välj högst {have}.",
+        "{field}: {removed} jobs removed in industry {industry} in {municipality}, but only {have} exist there (jobs by workplace, Paavo TP 2017): choose at most {have}.",
     ),
     "draws_over_cap": (
         "{field}: {n} on sallitun välin 1–{max} ulkopuolella.",
@@ -106,6 +106,9 @@ MONTHS = frozenset({"start", "last", "first", "earliest", "latest"})
 #: Values shown in the page's own words (:func:`service.i18n.texts`), not as codes: a
 #: forecast variable ``unemployed`` reads "Työttömät työnhakijat" on a Finnish page.
 LABELLED = frozenset({"variable", "choices"})
+#: Values that are codes of a classification: shown by name with the code, as the scenario
+#: form's menus show them ("Teollisuus (C)", "Mäntyharju (507)"), not the bare code.
+NAMED_CODES = frozenset({"industry", "municipality"})
 
 #: Sentence of each kind of refused request parameter (:func:`service.errors.request_refusal`)
 #: -> (fi, sv, en), by the kind and, where its sentences differ, the bound, unit, expected
@@ -235,6 +238,18 @@ def field_label(field: str, lang: str) -> str:
     return words[_index(lang)] if words else field
 
 
+def _named_code(name: str, code: str, lang: str) -> str:
+    """An industry (TOL 2008 section) or a municipality code by its name and code, or the
+    code alone when it has no name."""
+    from service.labels import area_name, label_map
+
+    if name == "industry":
+        label = (label_map("industry", lang) or {}).get(code)
+    else:
+        label = area_name(code, lang)
+    return f"{label} ({code})" if label and label != code else code
+
+
 def _shown(name: str, value: object, lang: str) -> str:
     """A value as its sentence shows it: a list joined (see :data:`ERRORS`), a number in
     the page's format, a :data:`LABELLED` value in the page's words, a :data:`MONTHS` month
@@ -245,6 +260,8 @@ def _shown(name: str, value: object, lang: str) -> str:
         return ("; " if any("," in item for item in items) else ", ").join(items)
     if name in LABELLED:
         return texts(lang).get(str(value), str(value))
+    if name in NAMED_CODES and isinstance(value, str):
+        return _named_code(name, value, lang)
     if name in MONTHS and isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}", value):
         return formats.period(value, lang)
     if isinstance(value, int | float) and not isinstance(value, bool):

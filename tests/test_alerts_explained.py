@@ -91,7 +91,9 @@ def test_the_pending_etela_savo_occupation_alert_says_what_and_why(cubes, tmp_pa
         "South Savo: An occupation group turned from surplus to shortage "
         "(32 Health associate professionals)"
     )
-    assert "1,10 11 kuukauden kuluttua, ennusteen alussa 0,70" in fi  # the turn in 5/2027
+    # the turn in 5/2027, the months before the ratio (not "1,10 11 kuukauden kuluttua")
+    assert "11 kuukauden kuluttua avoimia työpaikkoja on 1,10 työnhakijaa kohden" in fi
+    assert "ennusteen alussa 0,70" in fi
     assert "Työnantajien rekrytointi vaikeutuu" in fi  # why it matters
     assert explanation["numbers"]["months_to_projected_shortage"] == 11
 

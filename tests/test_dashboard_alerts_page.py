@@ -160,3 +160,38 @@ def test_ordered_is_severity_then_newest(rows):
     rank = {"critical": 0, "warning": 1, "info": 2}
     keys = [(rank[a["severity"]], -a["when"].toordinal()) for a in got]
     assert keys == sorted(keys) and len(got) == len(rows)
+
+
+@pytest.mark.parametrize(
+    ("lang", "state"),
+    [("fi", "Tila: voimassa"), ("sv", "Status: aktiv"), ("en", "State: active")],
+)
+def test_an_alerts_state_reads_in_plain_words(web, lang, state):
+    """Leadership read "State: firing" (a monitoring system's word) in English and a bare
+    "odottaa" (waiting, for what?) in Finnish: the states read as words of the language."""
+    page = htmllib.unescape(web.get("/alerts", params={"lang": lang}).text)
+    assert state in " ".join(page.split())
+    assert "firing" not in re.sub(r"<[^>]+>", " ", page)
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [("fi", "odottaa vahvistusta"), ("sv", "väntar på bekräftelse"),
+     ("en", "awaiting confirmation")],
+)  # fmt: skip
+def test_a_pending_alert_says_it_awaits_confirmation(lang, words):
+    """A pending alert has breached its threshold but not yet often enough to fire
+    (``for_k`` of ``of_n`` months, :func:`forecasting.alerts.lifecycle.step`)."""
+    from service.i18n import texts
+
+    assert texts(lang)["pending"] == words
+
+
+def test_the_working_age_alert_gives_the_same_reasons_in_every_language():
+    """The Swedish explanation dropped the changing service needs the others give."""
+    import forecasting.alerts.rules  # noqa: F401  (registers the rules)
+    from forecasting.alerts.registry import registered
+
+    why = registered()["working_age_decline"].why
+    assert "palvelutarve muuttuu" in why["fi"] and "service needs change" in why["en"]
+    assert "servicebehovet förändras" in why["sv"]

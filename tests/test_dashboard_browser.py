@@ -41,7 +41,7 @@ PAGES = {
     "alerts": ("/alerts",
                ["kriittinen", "Mäntyharju: Työttömien määrä nousi poikkeuksellisen paljon"],
                ["critical", "Mäntyharju: Unemployment rose unusually fast"]),
-    "scenarios": ("/scenarios?run=1&municipality=507&industry=C&jobs=300&start=2024-01",
+    "scenarios": ("/scenarios?run=1&municipality=507&industry=C&jobs=300&start=2027-03",
                   ["Skenaarion tulos", "Toimipaikan sulkeminen"],
                   ["Scenario result", "Closure"]),
     "training": ("/training?year=2030", ["Koulutustarve", "Terveys- ja hyvinvointialat"],

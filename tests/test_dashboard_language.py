@@ -81,7 +81,9 @@ NOT_MUNICIPALITY = UnknownAreaError(
         (
             TOO_MANY_JOBS,
             "fi",
-            "Työpaikkoja: 5\xa0000 työpaikkaa poistuisi toimialalta C kunnassa 507",
+            "Työpaikkoja: 5\xa0000 työpaikkaa poistuisi toimialalta Teollisuus (C) kunnassa "
+            "Mäntyharju (507), mutta siellä on vain 1\xa0234 työpaikkaa (työpaikat työpaikan "
+            "sijainnin mukaan, Paavo TP 2017): valitse enintään 1\xa0234.",
         ),
         (TOO_MANY_JOBS, "sv", "men där finns bara 1\xa0234"),
         (
@@ -141,11 +143,13 @@ SCENARIO_FORM = {"run": 1, "municipality": "507", "industry": "C", "jobs": 300}
 @pytest.mark.parametrize(
     ("lang", "words"),
     [
-        ("fi", "Alkukuukausi 1/1990 on liian aikaisin: perusura tarvitsee 36 havaittua"),
-        ("sv", "Första månad 1/1990 är för tidig: grundbanan behöver 36 observerade"),
+        ("fi", "Alkukuukausi 1/1990 on jo havaittua aikaa (rekisteritiedot 6/2026 asti)"),
+        ("sv", "Startmånaden 1/1990 ligger i den redan observerade tiden"),
     ],
 )
 def test_a_start_outside_the_data_is_refused_on_the_form_in_its_language(web, lang, words):
+    """The form refuses a start in the observed data itself, before the engine would (the
+    engine's own refusal in each language is tested above)."""
     page = _text(
         web.get("/scenarios", params={**SCENARIO_FORM, "start": "1990-01", "lang": lang}).text
     )

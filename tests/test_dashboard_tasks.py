@@ -42,7 +42,7 @@ PAGES = (
     "/",
     "/forecasts?area=507",
     "/alerts",
-    "/scenarios?run=1&municipality=507&industry=C&jobs=300&start=2024-01",
+    "/scenarios?run=1&municipality=507&industry=C&jobs=300&start=2027-03",
     "/scenarios?run=1&kind=recruitment&municipality=491&industry=Q&jobs=200&start=2026-07",
     "/training?year=2030",
     "/population",

@@ -298,3 +298,32 @@ def test_the_jobs_and_occupation_workbooks_give_the_method_in_the_readers_langua
     label, value = _about(_book(web, path, lang=lang, **params))["method"]
     assert label == {"fi": "Menetelmä", "sv": "Metod", "en": "Method"}[lang]
     assert value.startswith(start), value
+
+
+@pytest.mark.parametrize(
+    ("lang", "heading", "title"),
+    [
+        ("fi", "Skenaario", "Teollisuuslaitos sulkee Mäntyharjulla (300 työpaikkaa)"),
+        ("sv", "Scenario", "En industrianläggning i Mäntyharju läggs ned (300 arbetsplatser)"),
+        ("en", "Scenario", "A manufacturing plant closes in Mäntyharju (300 jobs)"),
+    ],
+)
+def test_a_preset_download_names_its_preset_as_the_page_does(web, lang, heading, title):
+    """The scenario page's preset download said "mantyharju_manufacturing_closure" on every
+    row of a Finnish file: the preset's title in the reader's language stands beside the id
+    (the JSON keeps the id alone)."""
+    from tests.spreadsheets import xlsx_table
+
+    params = {"scenario": "mantyharju_manufacturing_closure", "variable": "unemployed",
+              "lang": lang, "limit": 5}  # fmt: skip
+    text = web.get("/v1/scenarios", params={**params, "format": "csv-fi"}).text
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
+    code = {"fi": "koodi", "sv": "kod", "en": "code"}[lang]
+    assert rows[0][:2] == [f"{heading}, {code}", heading]
+    assert {tuple(r[:2]) for r in rows[1:]} == {("mantyharju_manufacturing_closure", title)}
+    xlsx = web.get("/v1/scenarios", params={**params, "format": "xlsx"}).content
+    book = load_workbook(io.BytesIO(xlsx))
+    names, body = xlsx_table(book)
+    assert names[:2] == ["scenario", "scenario_name"] and body[0][1] == title
+    json_rows = web.get("/v1/scenarios", params=params).json()["data"]
+    assert "scenario_name" not in json_rows[0]

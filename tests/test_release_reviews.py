@@ -54,7 +54,7 @@ def built(cubes, tmp_path_factory):
     return ctx, refs, str(tmp / "store")
 
 
-def test_the_release_holds_the_review_of_its_area_in_fi_en_pdf_html(built) -> None:
+def test_the_release_holds_the_review_of_its_area_in_fi_sv_en_pdf_html(built) -> None:
     from pypdf import PdfReader
 
     ctx, refs, root = built
@@ -62,7 +62,7 @@ def test_the_release_holds_the_review_of_its_area_in_fi_en_pdf_html(built) -> No
     opened = ReleaseStore(root).open(info.id)
     names = sorted(a["name"] for a in opened.attachments())
     assert names == sorted(review_name("TA23", lang, fmt)
-                           for lang in ("fi", "en") for fmt in ("pdf", "html"))  # fmt: skip
+                           for lang in ("fi", "sv", "en") for fmt in ("pdf", "html"))  # fmt: skip
     assert opened.verify() == []  # the content-hash check (/healthz) covers them
     entry = opened.find_attachment(kind="monthly_review", area="TA23", lang="fi", format="pdf")
     assert entry is not None and entry["meta"]["month"] == "2026-06"
@@ -71,6 +71,10 @@ def test_the_release_holds_the_review_of_its_area_in_fi_en_pdf_html(built) -> No
     assert "3 675" in text.replace(NBSP, " ")
     html = opened.attachment(review_name("TA23", "en", "html")).decode()
     assert "3,675" in html and "Labour market review" in html
+    # the Swedish review is the same review, occupations and all, in Swedish
+    sv = opened.attachment(review_name("TA23", "sv", "html")).decode()
+    assert "Arbetsmarknadsöversikt" in sv and "3\N{NO-BREAK SPACE}675" in sv.replace(" ", NBSP)
+    assert "Yrkesgrupp" in sv and "Ammattiryhmä" not in sv
     assert "attachments_skipped" not in opened.manifest
 
 
@@ -176,7 +180,7 @@ def test_reviews_rendered_in_units_publish_the_same_files_as_rendered_at_publish
     drop = ("sha256", "bytes")
     got = [{k: v for k, v in e.items() if k not in drop} for e in units_release.attachments()]
     want = [{k: v for k, v in e.items() if k not in drop} for e in publish_release.attachments()]
-    assert got == want and len(got) == 4
+    assert got == want and len(got) == 6  # fi, sv, en x pdf, html
     for entry in got:
         name = entry["name"]
         assert _same_content(units_release.attachment(name), publish_release.attachment(name), name)

@@ -212,8 +212,10 @@ def test_bytes_and_formats(cubes) -> None:
     assert format_of("x.PDF") == "pdf" and format_of("a/b.html") == "html"
     with pytest.raises(ValidationError, match=r"pdf or \.html"):
         format_of("review.docx")
+    sv = review_bytes(cubes, {}, "TA23", "2026-06", fmt="html", lang="sv", today=TODAY)
+    assert "Arbetsmarknadsöversikt" in sv.decode() and "Ingen publicerad prognos" in sv.decode()
     with pytest.raises(ValidationError, match="lang"):
-        review_bytes(cubes, {}, "TA23", fmt="html", lang="sv")
+        review_bytes(cubes, {}, "TA23", fmt="html", lang="de")
 
 
 @pytest.mark.parametrize(
@@ -442,7 +444,7 @@ def test_the_occupation_turns_of_the_region_or_why_they_are_left_out(cubes) -> N
     assert (turn.area, turn.subject, turn.severity) == ("MK10", "32", 1)
     fi = " ".join(_parse(render_html(review, "fi")).text).replace(NBSP, " ")
     assert "Ammattiryhmä kääntyi ylitarjonnasta työvoimapulaan (32 " in fi
-    assert "1,10 11 kuukauden kuluttua" in fi
+    assert "11 kuukauden kuluttua avoimia työpaikkoja on 1,10 työnhakijaa kohden" in fi
     assert "tapahtumarekisteristä" in fi and "Ammattiryhmien hälytykset eivät ole" not in fi
     other = monthly_review(
         cubes["registers"], "TA18", "2026-06", today=TODAY,
@@ -473,3 +475,26 @@ def test_a_change_against_a_month_not_in_the_data_is_no_data_not_suppressed(lang
     missing_now = Row("vacancies", Figure(None, "missing"), Figure(None, "suppressed"),
                       Figure(None, "suppressed"))  # fmt: skip
     assert _change(missing_now, missing_now.year_ago, lang, w) == w["no_data"]
+
+
+def test_the_note_under_the_figures_names_what_the_tables_show(review, cubes):
+    """The note said "11/2023-5/2026" and "≥ 345" in every review, whatever its area and
+    month: it now names the compared months the data lack, and the lower bound the table
+    shows, from the figures themselves, and says nothing the tables do not show."""
+    from forecasting.report.render import view
+
+    data = view(review, "fi")
+    note = data["gap_note"].replace(NBSP, " ")
+    # 6/2026 against 5/2026 and 6/2025, both in the registers' gap
+    assert note.startswith("Aineistossa ei ole rekisteritietoja kuukausilta 5/2026 ja 6/2025:")
+    shown = [r["now"].replace(NBSP, " ") for r in data["headline"] + data["groups"]]
+    bounds = [s for s in shown if s.startswith("≥")]
+    assert bounds and f"{bounds[0]} = julkaistujen kuntien summa" in note
+    assert "11/2023" not in note
+    en = view(review, "en")["gap_note"]
+    assert "no register figures for 5/2026 and 6/2025: comparisons with those months" in en
+    # a month whose comparisons are all in the data: no word of a gap
+    before = monthly_review(cubes["registers"], "TA23", "2023-10", today=TODAY)
+    assert "rekisteritietoja" not in view(before, "fi")["gap_note"]
+    html = render_html(before, "fi")
+    assert "Aineistossa ei ole rekisteritietoja" not in html

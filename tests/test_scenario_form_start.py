@@ -154,3 +154,62 @@ def test_a_turn_of_the_month_warms_the_forms_new_windows(app_at):
     assert warmed == [["2027-02"]]
     assert _start_of_form(client.get("/scenarios").text) == "2027-02"
     watcher.stop(timeout=5)
+
+
+@pytest.mark.parametrize(
+    ("lang", "line"),
+    [
+        ("fi", "Alkukuukausi 3/2025 on jo havaittua aikaa (rekisteritiedot 6/2026 asti): "
+               "valitse alkukuukausi väliltä 7/2026–12/2029."),
+        ("sv", "Startmånaden 3/2025 ligger i den redan observerade tiden (registeruppgifter till "
+               "och med 6/2026): välj en start mellan 7/2026 och 12/2029."),
+        ("en", "The start month 3/2025 lies in the observed data (registers to 6/2026): choose "
+               "a start from 7/2026 to 12/2029."),
+    ],
+)  # fmt: skip
+def test_a_start_in_the_observed_data_is_refused_with_the_months_to_choose(app_at, lang, line):
+    """A planner who types a month already in the registers (3/2025 with data to 6/2026)
+    got a result over months the data cover, its baseline an older year repeated across the
+    register gap, and no word that the month had passed: the form now says which months it
+    takes, and runs nothing."""
+    client = app_at(dt.date(2026, 12, 7))
+    form = {"run": 1, "municipality": "491", "industry": "C", "jobs": 300, "lang": lang}
+    calls: list[Any] = []
+    runner = client.app.state.context.scenarios.runner
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        return runner(*args, **kwargs)
+
+    client.app.state.context.scenarios.runner = counted
+    page = client.get("/scenarios", params={**form, "start": "2025-03"}).text
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    assert line in text
+    assert 'id="result-h"' not in page and calls == []
+    # the first forecast month, the month after the data, still runs
+    page = client.get("/scenarios", params={**form, "start": "2026-07"}).text
+    assert 'id="result-h"' in page and "3/2025" not in page
+
+
+def test_the_month_input_offers_the_forecast_months_only(app_at):
+    """The browser's month picker and its validation take the months the form accepts."""
+    page = app_at(dt.date(2026, 12, 7)).get("/scenarios").text
+    field = re.search(r'<input id="start"[^>]*>', page)
+    assert field and 'min="2026-07"' in field.group(0) and 'max="2029-12"' in field.group(0)
+
+
+def test_a_run_lands_on_its_result_or_its_reason(app_at):
+    """On a phone the result of a run was a screen-length below the form the page reopened
+    at, and a keyboard went through the form again: the form submits to ``#result``, the
+    block holding the refusal or the result (its tables named regions a keyboard can scroll)."""
+    client = app_at(dt.date(2026, 12, 7))
+    form = {"run": 1, "municipality": "507", "industry": "C", "jobs": 300, "lang": "fi"}
+    page = client.get("/scenarios", params={**form, "start": "2027-03"}).text
+    assert '<form method="get" action="/scenarios#result" class="stack">' in page
+    block = page[page.index('<div id="result">') :]
+    assert block.index('id="result-h"') < block.index('id="presets-h"')
+    wraps = re.findall(r'<div class="table-wrap" tabindex="0"[^>]*>', block)
+    assert wraps and all('role="region" aria-labelledby="' in w for w in wraps)
+    refused = client.get("/scenarios", params={**form, "start": "2025-03"}).text
+    block = refused[refused.index('<div id="result">') :]
+    assert block.startswith('<div id="result">\n<p class="notice" role="status">')

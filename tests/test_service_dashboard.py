@@ -261,3 +261,41 @@ def test_axis_labels_of_nice_ticks_are_distinct_and_exact(lo, width):
         assert math.isclose(float(label.replace(",", "").replace("\u2212", "-")), tick,
                             rel_tol=1e-9, abs_tol=10.0**-digits / 2)  # fmt: skip
     assert tick_digits([0.0, 0.25, 0.5]) == 2 and tick_digits([0, 500, 1000]) == 0
+
+
+def test_each_preset_names_its_largest_effect_as_the_monthly_review_does(client, monkeypatch):
+    """A listed preset said what it simulates but not what it does: the page now gives its
+    largest change in the area's median unemployed against the baseline preset and its
+    month, the very figure of the monthly review's scenario table (``scenario_items``). The
+    test release's presets get the baseline a release runs beside them."""
+    import xarray as xr
+
+    from forecasting.report.review import scenario_items
+    from service import formats
+
+    releases = client.app.state.context.releases
+    presets = releases.open(releases.current_id()).dataset("scenarios")
+    closure = presets.sel(scenario="mantyharju_manufacturing_closure")
+    baseline = closure.assign(unemployed=closure["unemployed"] - closure["unemployed_vs_baseline"])
+    cube = xr.concat([baseline.assign_coords(scenario="baseline"), presets], dim="scenario")
+    cube.attrs = presets.attrs
+    dataset = releases.dataset
+    monkeypatch.setattr(
+        releases, "dataset", lambda r, name: cube if name == "scenarios" else dataset(r, name)
+    )
+    items = {i.name: i for i in scenario_items(cube, "TA23")}
+    html = client.get("/scenarios", params={"lang": "fi"}).text
+    section = html[html.index('id="presets-h"') :]
+    found = re.findall(r'<li data-preset="([a-z_]+)">(.*?)</li>', section, re.S)
+    effects = {
+        name: " ".join(re.sub(r"<[^>]+>", " ", m.group(1)).split()) if m else None
+        for name, body in found
+        for m in [re.search(r'<span class="preset-effect">(.*?)</span>', body, re.S)]
+    }
+    item = items["mantyharju_manufacturing_closure"]
+    assert item.effect is not None and item.peak is not None and item.effect > 0
+    assert effects["mantyharju_manufacturing_closure"] == (
+        f"Suurin muutos perusuraan verrattuna (työttömiä, mediaani): Mikkelin seutu "
+        f"{formats.signed(item.effect, 'fi')} ( {item.peak.month}/{item.peak.year} )."
+    )
+    assert effects["baseline"] is None  # the baseline has no effect of its own

@@ -33,11 +33,28 @@ def test_monthly_review_html_english(client) -> None:
 @pytest.mark.parametrize(
     ("params", "status"),
     [({"area": "TA99"}, 404), ({"month": "2026-13"}, 422), ({"format": "docx"}, 422),
-     ({"lang": "sv"}, 422)],
+     ({"lang": "de"}, 422)],
 )  # fmt: skip
 def test_monthly_review_errors(client, params, status) -> None:
     r = client.get("/v1/reports/monthly", params=params)
     assert r.status_code == status, r.text
+
+
+def test_monthly_review_in_swedish(client) -> None:
+    """The Swedish start page linked the English review ("PDF, på engelska"): the review
+    is now written in Swedish too, names and numbers in Swedish."""
+    from pypdf import PdfReader
+
+    r = client.get("/v1/reports/monthly", params={"area": "TA23", "lang": "sv"})
+    assert r.status_code == 200, r.text
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(r.content)).pages)
+    text = " ".join(text.replace("\xa0", " ").split())
+    assert "Arbetsmarknadsöversikt: S:t Michel regionen (TA23) 6/2026" in text
+    assert "Arbetslösa 3 675 uppgift saknas" in text
+    assert "Största effekt på de arbetslösa (månad)" in text
+    home = client.get("/", params={"lang": "sv"}).text
+    assert "/v1/reports/monthly?area=TA23&amp;format=pdf&amp;lang=sv" in home
+    assert "på engelska" not in home
 
 
 def test_home_links_the_review(client) -> None:

@@ -829,8 +829,8 @@ def _occupation_detail(n: Mapping[str, Any], lang: str) -> str:
         shares = _month_text(n.get("shares_data_through"))
         level = _month_text(n.get("level_data_through"))
         return {
-            "fi": f"Ennusteen mukaan avoimia työpaikkoja työnhakijaa kohden {t} {k} kuukauden "
-            f"kuluttua, ennusteen alussa {s}. Ammattiryhmien osuudet {shares}, "
+            "fi": f"Ennusteen mukaan {k} kuukauden kuluttua avoimia työpaikkoja on {t} "
+            f"työnhakijaa kohden, ennusteen alussa {s}. Ammattiryhmien osuudet {shares}, "
             f"taso {level}.",
             "sv": f"Enligt prognosen {t} lediga jobb per arbetssökande om {k} månader, "
             f"{s} i prognosens början. Yrkesgruppernas andelar {shares}, nivå {level}.",
@@ -1046,7 +1046,8 @@ register(Rule(
     },
     why={
         "fi": "Työvoiman tarjonta supistuu: rekrytointi vaikeutuu ja palvelutarve muuttuu.",
-        "sv": "Utbudet av arbetskraft krymper: rekryteringen blir svårare.",
+        "sv": "Utbudet av arbetskraft krymper: rekryteringen blir svårare och servicebehovet "
+        "förändras.",
         "en": "Labour supply shrinks: recruiting gets harder and service needs change.",
     },
     detail=_working_age_detail,

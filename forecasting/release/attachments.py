@@ -1,11 +1,11 @@
 """Files rendered from a release's datasets and published with it (store attachments).
 
 The monthly labour-market review (:mod:`forecasting.report`) of every employment area in
-the release's scope, in Finnish and English, as HTML and PDF: ``monthly_review-TA23-fi.pdf``
-and so on, each with ``meta`` ``{"kind": "monthly_review", "area", "month", "lang",
-"format"}`` in the manifest. The service serves these stored files for the current release
-and the leadership e-mail links to them; both render on request only for an older release
-that has none.
+the release's scope, in Finnish, Swedish and English, as HTML and PDF:
+``monthly_review-TA23-fi.pdf`` and so on, each with ``meta`` ``{"kind": "monthly_review",
+"area", "month", "lang", "format"}`` in the manifest. The service serves these stored files
+for the current release and the leadership e-mail links to them; both render on request only
+for an older release that has none.
 
 The review reads the release's own ``registers_history``, ``register_forecasts``, ``alerts``,
 ``scenarios`` and ``occupation_forecasts`` (as the service does) and the staged
@@ -34,7 +34,7 @@ from forecasting.io.release_store import Attachment
 from forecasting.release.registry import BuildContext, staged
 
 #: Languages and formats the release renders the review in.
-REVIEW_LANGS = ("fi", "en")
+REVIEW_LANGS = ("fi", "sv", "en")
 REVIEW_FORMATS = ("pdf", "html")
 MEDIA_TYPES = {"pdf": "application/pdf", "html": "text/html; charset=utf-8"}
 KIND = "monthly_review"

@@ -1,11 +1,12 @@
-"""The review's words in Finnish and English (the committee reads Finnish; English for the
-steering group's international members)."""
+"""The review's words in Finnish, Swedish and English (the committee reads Finnish; Swedish
+for the region's Swedish-speaking readers, as the dashboard; English for the steering group's
+international members)."""
 
 from __future__ import annotations
 
 from forecasting.alerts.registry import SEVERITY_LEVELS, severity_word
 
-LANGS = ("fi", "en")
+LANGS = ("fi", "sv", "en")
 
 
 def _severities(lang: str) -> dict[str, str]:
@@ -35,12 +36,20 @@ TEXT: dict[str, dict[str, str]] = {
         "suppressed": "salattu",
         "partial": "vähintään: {n}/{m} kunnan luku salattu",
         "derived": "laskettu: työttömät / työvoima",
-        "gap_note": (
-            "Kuukausilta 11/2023–5/2026 ei ole rekisteritietoja aineistossa: vertailu niihin "
-            "näkyy muodossa \u201cei tietoa\u201d. Salattu = pieni solu, jota lähde ei julkaise. "
-            "≥ 345 = julkaistujen kuntien summa, kun osa kunnista on salattu: todellinen luku "
-            "on vähintään tämä."
+        "gap_missing": (
+            "Aineistossa ei ole rekisteritietoja kuukausilta {months}: vertailut niihin "
+            "näkyvät muodossa \u201cei tietoa\u201d."
         ),
+        "gap_missing_one": (
+            "Aineistossa ei ole rekisteritietoja kuukaudelta {months}: vertailu siihen näkyy "
+            "muodossa \u201cei tietoa\u201d."
+        ),
+        "gap_suppressed": "Salattu = pieni solu, jota lähde ei julkaise.",
+        "gap_partial": (
+            "{value} = julkaistujen kuntien summa, kun osa kunnista on salattu: todellinen "
+            "luku on vähintään tämä."
+        ),
+        "and": "ja",
         "occupation": "Ammattiryhmä",
         "unemployed": "Työttömät",
         "vacancies": "Avoimet työpaikat",
@@ -73,7 +82,9 @@ TEXT: dict[str, dict[str, str]] = {
         "description": "Kuvaus",
         "effect": "Suurin vaikutus työttömiin (kuukausi)",
         "baseline_name": "Perusura",
-        "baseline_description": "Ei tapahtumia: perusura ja sen Monte Carlo -hajonta.",
+        "baseline_description": (
+            "Ei tapahtumia: kalibroitu rekistereihin, Monte Carlo -hajontoineen."
+        ),
         "kind_closure": "Toimipaikan lopettaminen",
         "kind_dismissal": "Irtisanomiset",
         "kind_temporary_layoff": "Lomautus",
@@ -104,6 +115,106 @@ TEXT: dict[str, dict[str, str]] = {
         "pp": "%-yks.",
         "licence": "Lähde: Tilastokeskus ja KEHA-keskus, StatFin; CC BY 4.0.",
     },
+    "sv": {
+        "title": "Arbetsmarknadsöversikt",
+        "subtitle": "Sysselsättningssektionens månadsöversikt",
+        "headline": "De viktigaste siffrorna",
+        "groups": "Specialgrupper",
+        "occupations": "Lediga jobb och arbetsmarknadens stramhet efter yrkesgrupp",
+        "forecast": "Prognos för de arbetslösa",
+        "alerts": "Aktiva varningar",
+        "scenarios": "Månadens scenarier",
+        "sources": "Datakällor och uppgifternas tidpunkt",
+        "figure": "Siffra",
+        "now": "Nu",
+        "previous": "Föregående månad",
+        "year_ago": "Ett år tidigare",
+        "vs_previous": "Förändring på en månad",
+        "vs_year": "Förändring på ett år",
+        "no_data": "uppgift saknas",
+        "suppressed": "sekretessbelagd",
+        "partial": "minst: {n} av {m} kommuners siffror sekretessbelagda",
+        "derived": "beräknad: arbetslösa / arbetskraft",
+        "gap_missing": (
+            "Uppgifterna saknar registersiffror för {months}: jämförelser med dessa månader "
+            "visas som \u201cuppgift saknas\u201d."
+        ),
+        "gap_missing_one": (
+            "Uppgifterna saknar registersiffror för {months}: jämförelser med den månaden "
+            "visas som \u201cuppgift saknas\u201d."
+        ),
+        "gap_suppressed": "Sekretessbelagd = en liten cell som källan inte publicerar.",
+        "gap_partial": (
+            "{value} = summan av de publicerade kommunerna när några är sekretessbelagda: den "
+            "verkliga siffran är minst denna."
+        ),
+        "and": "och",
+        "occupation": "Yrkesgrupp",
+        "unemployed": "Arbetslösa",
+        "vacancies": "Lediga jobb",
+        "tightness": "Lediga jobb per arbetslös",
+        "occupations_note": "{where}, läget {month}; yrkesklassificering 2010, 2-siffernivå.",
+        "occupations_none": "Inga siffror efter yrkesgrupp.",
+        "fan_title": "Arbetslösa: utfall och prognos",
+        "fan_desc": "Utfallet av arbetslösa och prognosens medelvärde med 80 %:s och 95 %:s "
+        "intervall.",
+        "fan_none": "Ingen publicerad prognos för detta område.",
+        "history": "Utfall",
+        "forecast_line": "Prognos (medelvärde)",
+        "inner": "80 %:s intervall",
+        "outer": "95 %:s intervall",
+        "month": "Månad",
+        "mean": "Medelvärde",
+        "no_alerts": "Inga aktiva varningar.",
+        "alerts_left_out_events": (
+            "Varningar om aviserade uppsägningar, permitteringar och rekryteringar ingår inte "
+            "i översikten: de bedöms utifrån händelseregistret efter publiceringen. De finns "
+            "på instrumentpanelens sida Varningar."
+        ),
+        "alerts_left_out_occupations": (
+            "Varningar om yrkesgrupper ingår inte i översikten, eftersom den saknar siffror "
+            "efter yrkesgrupp. De finns på instrumentpanelens sida Varningar."
+        ),
+        "area": "Område",
+        "severity": "Allvarlighetsgrad",
+        "explanation": "Förklaring",
+        "scenario": "Scenario",
+        "description": "Beskrivning",
+        "effect": "Största effekt på de arbetslösa (månad)",
+        "baseline_name": "Grundbana",
+        "baseline_description": (
+            "Inga händelser: kalibrerad mot registren, med sin Monte Carlo-spridning."
+        ),
+        "kind_closure": "Nedläggning av arbetsställe",
+        "kind_dismissal": "Uppsägningar",
+        "kind_temporary_layoff": "Permittering",
+        "kind_recruitment": "Rekrytering",
+        "event": "{kind}: {municipality}, {industry}, {jobs} arbetsplatser från och med {start}",
+        "event_phase": " (under {months} månader)",
+        "event_duration": ", i {months} månader",
+        "source_registers": "Arbetsförmedlingsstatistik efter kommun",
+        "source_occupations": "Arbetsförmedlingsstatistik efter yrkesgrupp",
+        "source": "Källa",
+        "tables": "Tabeller",
+        "data_through": "Uppgifter till och med",
+        "state": "Status",
+        "stale": "föråldrad",
+        "fresh": "aktuell",
+        "generated": "Sammanställd {day}",
+        "release": "publicering {release}",
+        "page": "Sida",
+        **_severities("sv"),
+        "unemployment_rate": "Arbetslöshetsgrad",
+        "jobseekers": "Arbetssökande",
+        "labour_force": "Arbetskraft",
+        "long_term_unemployed": "Långtidsarbetslösa",
+        "unemployed_under_25": "Arbetslösa under 25 år",
+        "unemployed_over_50": "Arbetslösa över 50 år",
+        "unemployed_foreign": "Arbetslösa utländska medborgare",
+        "laid_off": "Permitterade",
+        "pp": "%-enh.",
+        "licence": "Källa: Statistikcentralen och KEHA-centret, StatFin; CC BY 4.0.",
+    },
     "en": {
         "title": "Labour market review",
         "subtitle": "Monthly review for the employment committee",
@@ -124,12 +235,20 @@ TEXT: dict[str, dict[str, str]] = {
         "suppressed": "suppressed",
         "partial": "at least: {n} of {m} municipalities suppressed",
         "derived": "computed: unemployed / labour force",
-        "gap_note": (
-            "The data holds no register figures for 11/2023–5/2026: comparisons with those "
-            "months read \u201cno data\u201d. Suppressed = a small cell the source does not "
-            "publish. ≥ 345 = the sum of the published municipalities when some are "
-            "suppressed: the true figure is at least this."
+        "gap_missing": (
+            "The data holds no register figures for {months}: comparisons with those months "
+            "read \u201cno data\u201d."
         ),
+        "gap_missing_one": (
+            "The data holds no register figures for {months}: comparisons with that month "
+            "read \u201cno data\u201d."
+        ),
+        "gap_suppressed": "Suppressed = a small cell the source does not publish.",
+        "gap_partial": (
+            "{value} = the sum of the published municipalities when some are suppressed: the "
+            "true figure is at least this."
+        ),
+        "and": "and",
         "occupation": "Occupation group",
         "unemployed": "Unemployed",
         "vacancies": "Open vacancies",
@@ -164,7 +283,9 @@ TEXT: dict[str, dict[str, str]] = {
         "description": "Description",
         "effect": "Largest effect on the unemployed (month)",
         "baseline_name": "Baseline",
-        "baseline_description": "No events: the calibrated baseline with its Monte Carlo spread.",
+        "baseline_description": (
+            "No events: calibrated to the registers, with its Monte Carlo spread."
+        ),
         "kind_closure": "Closure",
         "kind_dismissal": "Dismissals",
         "kind_temporary_layoff": "Temporary layoff",
@@ -199,5 +320,5 @@ TEXT: dict[str, dict[str, str]] = {
 
 
 def words(lang: str) -> dict[str, str]:
-    """The review's words in ``lang`` (``fi`` or ``en``)."""
+    """The review's words in ``lang`` (``fi``, ``sv`` or ``en``)."""
     return TEXT[lang]

@@ -102,7 +102,8 @@ def build_pdf(data: dict[str, Any], svg: str) -> bytes:
     _note(pdf, f"{w['subtitle']} - {data['generated']}")
     _heading(pdf, w["headline"])
     _figures(pdf, w, data["headline"])
-    _note(pdf, w["gap_note"])
+    if data["gap_note"]:
+        _note(pdf, data["gap_note"])
     _heading(pdf, w["groups"])
     _figures(pdf, w, data["groups"])
     _heading(pdf, w["occupations"])

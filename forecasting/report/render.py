@@ -30,7 +30,7 @@ FORMATS = ("html", "pdf")
 
 
 def check_lang(lang: str) -> str:
-    """``lang`` if the review has it (``fi``, ``en``).
+    """``lang`` if the review has it (``fi``, ``sv``, ``en``).
 
     Raises
     ------
@@ -150,6 +150,37 @@ def _occupation_label(code: str, lang: str) -> str:
         return code
 
 
+def _gap_note(review: MonthlyReview, lang: str, w: dict[str, str]) -> str:
+    """The note under the figures, from the figures themselves: the compared months the data
+    lack altogether, what "salattu" means when a figure is suppressed, and what a lower
+    bound ("≥ 345") means when one is shown, each only when the tables show it (a fixed note
+    named the gap 11/2023-5/2026 and "≥ 345" whatever the area and month)."""
+    rows = (*review.headline, *review.groups)
+    month = pd.Timestamp(review.month)
+    compared = (
+        (lambda r: r.now, month),
+        (lambda r: r.previous, month - pd.DateOffset(months=1)),
+        (lambda r: r.year_ago, month - pd.DateOffset(months=12)),
+    )
+    # a month the data lack as a whole (the registers' gap), not a variable a source lacks
+    missing = [
+        when for get, when in compared if rows and all(get(r).status == "missing" for r in rows)
+    ]
+    figures = [get(r) for r in rows for get, _ in compared]
+    notes = []
+    if missing:
+        months = f" {w['and']} ".join(_month(when) for when in missing)
+        notes.append(
+            w["gap_missing" if len(missing) > 1 else "gap_missing_one"].format(months=months)
+        )
+    if any(_value(f, "persons", lang, w) == w["suppressed"] for f in figures):
+        notes.append(w["gap_suppressed"])
+    bound = next((f for f in figures if f.status == "partial" and (f.value or 0) > 0), None)
+    if bound is not None:
+        notes.append(w["gap_partial"].format(value=_value(bound, "persons", lang, w)))
+    return " ".join(notes)
+
+
 def view(review: MonthlyReview, lang: str) -> dict[str, Any]:
     """Everything the templates print, as strings in ``lang``."""
     lang = check_lang(lang)
@@ -199,6 +230,7 @@ def view(review: MonthlyReview, lang: str) -> dict[str, Any]:
         "area_name": area_name(review.area, lang),
         "month": _month(review.month),
         "headline": [_row(r, lang, w) for r in review.headline],
+        "gap_note": _gap_note(review, lang, w),
         "groups": [_row(r, lang, w) for r in review.groups],
         "occupations": occupations,
         # every group a lower bound (10/2023: suppressed cells): no ratio to show, no column

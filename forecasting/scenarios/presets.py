@@ -102,57 +102,48 @@ def event_months(
 
 
 #: The presets' descriptions in the dashboard's languages; ``{start}`` is the event's first
-#: month as :func:`from_month` words it. The English one is the spec's ``description``.
+#: month as :func:`from_month` words it. The English one is the spec's ``description``. A
+#: description is read after its title (:data:`TITLES`, on the scenario page and in the
+#: monthly review), so it goes on from the title rather than saying it again.
 DESCRIPTIONS: dict[str, dict[str, str]] = {
     "baseline": {
-        "en": "No events: the calibrated baseline with its Monte Carlo spread.",
-        "fi": "Ei tapahtumia: kalibroitu perusura Monte Carlo -hajontoineen.",
-        "sv": "Inga händelser: den kalibrerade grundbanan med dess Monte Carlo-spridning.",
+        "en": "Calibrated to the registers, with its Monte Carlo spread.",
+        "fi": "Kalibroitu rekistereihin, Monte Carlo -hajontoineen.",
+        "sv": "Kalibrerad mot registren, med sin Monte Carlo-spridning.",
     },
     "mantyharju_manufacturing_closure": {
         "en": (
-            "A manufacturing plant in Mäntyharju closes: 300 jobs go over three months "
-            "{start} (about half of the municipality's 596 manufacturing jobs, Pertunmaa "
-            "included), with supplier and spending effects."
+            "Its 300 jobs go over three months {start} (about half of the municipality's 596 "
+            "manufacturing jobs, Pertunmaa included), with supplier and spending effects."
         ),
         "fi": (
-            "Teollisuuslaitos sulkee Mäntyharjulla: 300 työpaikkaa häviää kolmessa "
-            "kuukaudessa {start} (noin puolet kunnan 596 teollisuuden työpaikasta, Pertunmaa "
-            "mukaan lukien), lisäksi vaikutukset alihankintaan ja kulutukseen."
+            "Sen 300 työpaikkaa häviää kolmessa kuukaudessa {start} (noin puolet kunnan 596 "
+            "teollisuuden työpaikasta, Pertunmaa mukaan lukien), lisäksi vaikutukset "
+            "alihankintaan ja kulutukseen."
         ),
         "sv": (
-            "En industrianläggning i Mäntyharju läggs ned: 300 arbetsplatser försvinner under "
-            "tre månader {start} (ungefär hälften av kommunens 596 arbetsplatser inom "
-            "industrin, Pertunmaa medräknad), med effekter via underleverantörer och "
-            "konsumtion."
+            "Dess 300 arbetsplatser försvinner under tre månader {start} (ungefär hälften av "
+            "kommunens 596 arbetsplatser inom industrin, Pertunmaa medräknad), med effekter "
+            "via underleverantörer och konsumtion."
         ),
     },
     "mikkeli_health_care_employer": {
-        "en": (
-            "A large health and social care employer opens in Mikkeli: 500 jobs recruited "
-            "over twelve months {start}."
-        ),
-        "fi": (
-            "Suuri sosiaali- ja terveysalan työnantaja aloittaa Mikkelissä: 500 työntekijää "
-            "rekrytoidaan kahdentoista kuukauden aikana {start}."
-        ),
-        "sv": (
-            "En stor arbetsgivare inom vård och omsorg etablerar sig i S:t Michel: 500 "
-            "personer rekryteras under tolv månader {start}."
-        ),
+        "en": "Its 500 people are recruited over twelve months {start}.",
+        "fi": "Sen 500 työntekijää rekrytoidaan kahdentoista kuukauden aikana {start}.",
+        "sv": "Dess 500 anställda rekryteras under tolv månader {start}.",
     },
     "puumala_tourism_season": {
         "en": (
-            "A failed summer season in Puumala: 30 jobs in accommodation and food services "
-            "temporarily laid off for four months {start}, 70 % recalled."
+            "30 employees in accommodation and food services temporarily laid off for four "
+            "months {start}, 70 % of them recalled."
         ),
         "fi": (
-            "Epäonnistunut kesäsesonki Puumalassa: 30 majoitus- ja ravitsemistoiminnan "
-            "työntekijää lomautetaan neljäksi kuukaudeksi {start}, heistä 70 % palaa töihin."
+            "30 majoitus- ja ravitsemistoiminnan työntekijää lomautetaan neljäksi kuukaudeksi "
+            "{start}, heistä 70 % palaa töihin."
         ),
         "sv": (
-            "En misslyckad sommarsäsong i Puumala: 30 anställda inom hotell- och "
-            "restaurangverksamhet permitteras i fyra månader {start}, 70 % återkallas."
+            "30 anställda inom hotell- och restaurangverksamhet permitteras i fyra månader "
+            "{start}, 70 % av dem återkallas."
         ),
     },
 }

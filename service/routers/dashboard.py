@@ -48,7 +48,6 @@ from service.scenarios import (
     default_form_start,
     forecast_months,
     form_start,
-    last_forecast_month,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -553,7 +552,7 @@ async def scenarios(
     its share of runs already queued, gets a small 429 page with ``Retry-After`` (cheap to
     send: a flood of refused forms must not cost the reads their CPU). Without ``start``
     the form starts the month after ``today`` (:func:`service.scenarios.form_start`)."""
-    default_start, observed = await run_in_threadpool(_form_months, context, today)
+    default_start, observed, months = await run_in_threadpool(_form_months, context, today)
     form = {
         "kind": kind,
         "municipality": municipality,
@@ -561,6 +560,8 @@ async def scenarios(
         "jobs": jobs,
         "start": start or default_start,
         "observed": observed,
+        # the forecast months a start may take (the input's min and max), None without them
+        "months": months,
         "draws": min(
             draws or context.settings.scenario.form_draws, context.settings.scenario.default_draws
         ),
@@ -613,16 +614,20 @@ def _scenarios_page(
     )
 
 
-def _preset_names(context: Any, lang: str) -> list[tuple[str, str, str, list[tuple[str, str]]]]:
+def _preset_names(context: Any, lang: str) -> list[tuple[Any, ...]]:
     """The release's preset scenarios as (id, human name in ``lang``, what it simulates,
-    downloads): name and description name the month the events begin in the specs the
-    release ran (its ``scenario_specs``; a release without them gets the bare names), and
-    each preset's stored result, the unemployed and the change against the baseline by area
-    and month (:data:`SCENARIO_TABLE_VARIABLES`), can be downloaded, so a listed preset can
-    be opened, not only read as a title."""
+    downloads, largest effect): name and description name the month the events begin in the
+    specs the release ran (its ``scenario_specs``; a release without them gets the bare
+    names), and each preset's stored result, the unemployed and the change against the
+    baseline by area and month (:data:`SCENARIO_TABLE_VARIABLES`), can be downloaded, so a
+    listed preset can be opened, not only read as a title. The largest effect is the default
+    area's largest change in the median unemployed against the baseline preset and its
+    month (``{"area", "change", "time"}``, None for the baseline or without ``unemployed``),
+    the figure the monthly review gives (:func:`forecasting.report.review.scenario_items`)."""
     cube = _dataset(context, "scenarios")
     if cube is None or "scenario" not in cube.dims:
         return []
+    from forecasting.report.review import scenario_items
     from forecasting.scenarios.presets import (  # the engine's package: lazily
         preset_description,
         preset_title,
@@ -634,6 +639,12 @@ def _preset_names(context: Any, lang: str) -> list[tuple[str, str, str, list[tup
         specs = {}
     specs = specs if isinstance(specs, dict) else {}
     variables = [v for v in SCENARIO_TABLE_VARIABLES if v in cube.data_vars]
+    area = _default_area(context)
+    effects = {
+        item.name: {"area": area_name(area, lang), "change": item.effect, "time": item.peak}
+        for item in scenario_items(cube, area)
+        if item.effect is not None and item.peak is not None
+    }
     out = []
     for s in map(str, cube["scenario"].values):
         spec = specs.get(s) if isinstance(specs.get(s), dict) else None
@@ -643,38 +654,48 @@ def _preset_names(context: Any, lang: str) -> list[tuple[str, str, str, list[tup
                 preset_title(s, lang, spec),
                 preset_description(s, lang, spec),
                 downloads("/v1/scenarios", lang, scenario=s, variable=variables),
+                effects.get(s),
             )
         )
     return out
 
 
-def _form_months(context: Any, today: dt.date) -> tuple[str, str | None]:
+def _form_months(context: Any, today: dt.date) -> tuple[str, str | None, tuple[str, str] | None]:
     """The form's default start (:func:`service.scenarios.form_start`: the month after
-    ``today``'s, within the current release's forecast months) and the latest observed
-    month (the one before the first forecast month; None without forecasts). The warm-up
-    starts the form's baseline runs at the same month (:func:`service.scenarios.
-    default_form_start`)."""
+    ``today``'s, within the current release's forecast months), the latest observed month
+    (the one before the first forecast month) and the forecast months ``(first, last)``, the
+    starts the form accepts (None, None without forecasts). The warm-up starts the form's
+    baseline runs at the same month (:func:`service.scenarios.default_form_start`)."""
     try:
         release_id = context.releases.current_id()
         months = forecast_months(context.releases, release_id)
         start = default_form_start(context.releases, release_id, today)
     except EnnakointiError:  # no release, or an unreadable one: the page says why
-        return form_start(today, None), None
+        return form_start(today, None), None, None
     if months is None:
-        return start, None
-    observed = pd.Timestamp(months[0]) - pd.DateOffset(months=1)
-    return start, f"{observed:%Y-%m}"
+        return start, None, None
+    return start, _month_before(months[0]), months
+
+
+def _month_before(month: str) -> str:
+    """``YYYY-MM`` of the month before ``month``."""
+    return f"{pd.Timestamp(month) - pd.DateOffset(months=1):%Y-%m}"
 
 
 #: The result variables the page's table and downloads show (those the run has).
 SCENARIO_TABLE_VARIABLES = ("unemployed", "unemployed_baseline_target", "unemployed_vs_baseline")
 
 
-def _scenario_table(result: Any, areas: list[str], lang: str) -> list[dict[str, Any]]:
+def _scenario_table(
+    result: Any, areas: list[str], lang: str, months: list[int] | None = None
+) -> list[dict[str, Any]]:
     """Rows of the result table: each area at the end of each year of the run (and its last
-    month), the scenario's median and 90 % range, the baseline and the median change."""
+    month), or at the positions ``months`` of its time axis, the scenario's median and 90 %
+    range, the baseline and the median change."""
     times = pd.DatetimeIndex(result["time"].values)
-    picked = [i for i, ts in enumerate(times) if ts.month == 12 or i == len(times) - 1]
+    picked = months
+    if picked is None:
+        picked = [i for i, ts in enumerate(times) if ts.month == 12 or i == len(times) - 1]
     rows = []
     for area in areas:
         if area not in result.indexes["area"]:
@@ -696,6 +717,70 @@ def _scenario_table(result: Any, areas: list[str], lang: str) -> list[dict[str, 
                 row["change"] = float(at["unemployed_vs_baseline"].isel(time=i).sel(quantile=0.5))
             rows.append(row)
     return rows
+
+
+def _scenario_spring(
+    result: Any, areas: list[str], observed: str | None, lang: str
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """The planner's "what does it mean next spring": the first spring (March to May,
+    :data:`views.SPRING`) of the run from the spring after the latest observed month on (the
+    forecasts page's next spring), as ``({"first", "last", "year", "next", "months"}, rows)``
+    with the rows of :func:`_scenario_table` for its months; ``(None, [])`` when the run
+    has no spring month."""
+    times = pd.DatetimeIndex(result["time"].values)
+    earliest = 0
+    if observed is not None:
+        last = pd.Timestamp(observed)
+        earliest = last.year + (last.month >= views.SPRING[0])
+    years = sorted({ts.year for ts in times if ts.month in views.SPRING and ts.year >= earliest})
+    if not years:
+        return None, []
+    months = [i for i, ts in enumerate(times) if ts.year == years[0] and ts.month in views.SPRING]
+    spring = {
+        "first": times[months[0]].month,
+        "last": times[months[-1]].month,
+        "year": years[0],
+        "next": years[0] == earliest,
+        "months": months,
+    }
+    return spring, _scenario_table(result, areas, lang, months)
+
+
+def _scenario_services(
+    run: ScenarioRun, spring: dict[str, Any] | None, lang: str
+) -> dict[str, Any] | None:
+    """What the spring's unemployed mean for the employment services of the run's area:
+    clients (registered jobseekers) per client-facing expert by month, median and 90 % range
+    (the run's ``clients_per_expert``), with the experts assumed and the caseload target;
+    for an area without a staffing figure, the experts needed at the higher target instead.
+    None without a spring or without the run's staffing outputs."""
+    result = run.result
+    if spring is None or "clients_per_expert" not in result:
+        return None
+    spec = run.spec if isinstance(run.spec, ScenarioSpec) else ScenarioSpec.model_validate(run.spec)
+    staffing, area = spec.staffing, spec.area
+    experts = staffing.experts_for(area)
+    times = pd.DatetimeIndex(result["time"].values)
+    rows = []
+    for i in spring["months"]:
+        per = result["clients_per_expert"].isel(time=i)
+        need = result["experts_needed_at_high_target"].isel(time=i)
+        rows.append(
+            {
+                "time": times[i],
+                "median": float(per.sel(quantile=0.5)),
+                "lo": float(per.sel(quantile=0.05)),
+                "hi": float(per.sel(quantile=0.95)),
+                "needed": float(need.sel(quantile=0.5)),
+            }
+        )
+    return {
+        "area": area_name(area, lang),
+        "experts": experts,
+        "low": staffing.target_low,
+        "high": staffing.target_high,
+        "rows": rows,
+    }
 
 
 #: A scenario run's training-need change: by field and level, and by big qualification.
@@ -796,10 +881,20 @@ async def _run_for_page(
             draws=form["draws"],
         )
         release_id = await run_in_threadpool(context.releases.current_id)
-        last = await run_in_threadpool(last_forecast_month, context.releases, release_id)
+        months = await run_in_threadpool(forecast_months, context.releases, release_id)
+        first, last = months if months is not None else (None, None)
         if last is not None and form["start"] > last:
             return None, t["scenario_start_late"].format(
                 start=formats.period(form["start"], lang), last=formats.period(last, lang)
+            )
+        if first is not None and last is not None and form["start"] < first:
+            # A start in the observed data would simulate months the registers already
+            # have, over a baseline that repeats an older year where they have a gap.
+            return None, t["scenario_start_early"].format(
+                start=formats.period(form["start"], lang),
+                observed=formats.period(_month_before(first), lang),
+                first=formats.period(first, lang),
+                last=formats.period(last, lang),
             )
         return await context.scenarios.submit(spec, release_id, client), ""
     except BusyError as exc:
@@ -862,8 +957,12 @@ def _result_for_page(run: ScenarioRun, form: dict[str, Any], lang: str) -> dict[
     area = form["municipality"]
     areas = [area, geography.employment_area_of(area)]
     variables = [v for v in SCENARIO_TABLE_VARIABLES if v in run.result]
+    spring, spring_rows = _scenario_spring(run.result, areas, form.get("observed"), lang)
     result = {
         "rows": _scenario_table(run.result, areas, lang),
+        "spring": spring,
+        "spring_rows": spring_rows,
+        "services": _scenario_services(run, spring, lang),
         "peaks": [
             {**peak, "area": area_name(peak["area"], lang)}
             for peak in views.scenario_peaks(run.result, areas)

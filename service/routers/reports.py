@@ -39,7 +39,9 @@ def monthly(
     area: Annotated[str, Query(description="area code, e.g. TA23")] = "TA23",
     month: Annotated[str | None, Query(description="YYYY-MM; default the latest")] = None,
     format: Annotated[Literal["pdf", "html"], Query(description="pdf or html")] = "pdf",
-    review_lang: Annotated[Literal["fi", "en"], Query(alias="lang", description="fi or en")] = "fi",
+    review_lang: Annotated[
+        Literal["fi", "sv", "en"], Query(alias="lang", description="fi, sv or en")
+    ] = "fi",
     release_id: Annotated[
         str | None, Query(alias="release", description="release id; default the current")
     ] = None,
