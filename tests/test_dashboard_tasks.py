@@ -188,7 +188,7 @@ def test_health_recruitment_in_mikkeli_shows_practical_nurses_in_the_training_ta
     assert 40 <= demand <= 80 and 0 <= covered <= demand
     assert need == pytest.approx(demand - covered, abs=1.01)  # rounded on the page
     assert "Sairaanhoitaja" in page.locator("#training-table").inner_text()
-    note = page.locator("p.note").inner_text()
+    note = page.locator("p.note", has_text="Menetelmä").inner_text()  # the training's note
     assert "Menetelmä" in note and "koulutustarvelaskelma" in note  # in the page's language
     link = page.locator("a[download][href*='training_need_change'][href*='format=xlsx']")
     with page.expect_download() as info:
