@@ -19,6 +19,7 @@ import contextlib
 import datetime as dt
 import json
 import math
+import threading
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
@@ -614,6 +615,10 @@ def _scenarios_page(
     )
 
 
+#: Serialises :func:`_preset_names`' first computation of a release's preset effects.
+_PRESET_EFFECTS_LOCK = threading.Lock()
+
+
 def _preset_names(context: Any, lang: str) -> list[tuple[Any, ...]]:
     """The release's preset scenarios as (id, human name in ``lang``, what it simulates,
     downloads, largest effect): name and description name the month the events begin in the
@@ -640,10 +645,23 @@ def _preset_names(context: Any, lang: str) -> list[tuple[Any, ...]]:
     specs = specs if isinstance(specs, dict) else {}
     variables = [v for v in SCENARIO_TABLE_VARIABLES if v in cube.data_vars]
     area = _default_area(context)
+
+    def largest() -> dict[str, tuple[float, dt.date]]:
+        # Once per release, one thread at a time: pandas builds an index's lookup engine on
+        # first use without a lock, and concurrent first lookups on the release's shared
+        # dataset were refused ("Reindexing only valid with uniquely valued Index objects").
+        with _PRESET_EFFECTS_LOCK:
+            return {
+                item.name: (item.effect, item.peak)
+                for item in scenario_items(cube, area)
+                if item.effect is not None and item.peak is not None
+            }
+
     effects = {
-        item.name: {"area": area_name(area, lang), "change": item.effect, "time": item.peak}
-        for item in scenario_items(cube, area)
-        if item.effect is not None and item.peak is not None
+        name: {"area": area_name(area, lang), "change": change, "time": time}
+        for name, (change, time) in memo.get(
+            _release_key(context), ("preset_effects", area), largest
+        ).items()
     }
     out = []
     for s in map(str, cube["scenario"].values):
