@@ -67,6 +67,11 @@ ERRORS = {
         "{field} {start} ligger efter prognosernas sista månad {last}: välj en startmånad senast {last}.",
         "{field} {start} is after the forecasts' last month {last}: choose a start by {last}.",
     ),
+    "start_before_forecasts": (
+        "{field} {start} on jo havaittua aikaa, ennen ennusteiden ensimmäistä kuukautta {first}: valitse alkukuukausi väliltä {first}–{last}.",
+        "{field} {start} är redan observerad tid, före prognosernas första månad {first}: välj en startmånad mellan {first} och {last}.",
+        "{field} {start} is before the forecasts' first month {first}: the registers already hold it; choose a start from {first} to {last}.",
+    ),
     "start_outside_months": (
         "{field} {start} on simuloitujen kuukausien {first}–{last} ulkopuolella.",
         "{field} {start} ligger utanför de simulerade månaderna {first}–{last}.",

@@ -317,32 +317,47 @@ def default_form_start(releases: Releases, release_id: str | None, today: dt.dat
 
 
 def check_start(spec: Any, releases: Releases, release_id: str | None) -> None:
-    """Refuse a spec whose run or events start after the release's register forecasts end
-    (a start of 2099-01 ran a scenario in 2099-2103 on a baseline repeated from 2029).
+    """Refuse a spec whose run or events start outside the release's register forecast
+    months: after the last one (a start of 2099-01 ran a scenario in 2099-2103 on a baseline
+    repeated from 2029), or before the first one, in months the registers already hold (a
+    start of 2025-03 simulated observed months over a baseline that repeated an older year
+    across the registers' gap, and counted again what the data already show).
 
     Raises
     ------
     forecasting.errors.ValidationError
-        ``start`` or ``events[k].start``: after the last forecast month. Nothing is checked
-        without a release or without ``register_forecasts`` in it.
+        ``start`` or ``events[k].start``: after the last forecast month
+        (``start_after_forecasts``) or before the first (``start_before_forecasts``). Nothing
+        is checked without a release or without ``register_forecasts`` in it.
     """
     from forecasting.errors import ValidationError
 
-    last = last_forecast_month(releases, release_id)
-    if last is None:
+    months = forecast_months(releases, release_id)
+    if months is None:
         return
+    first, last = months
     starts = [("start", getattr(spec, "start", None))] + [
         (f"events[{k}].start", getattr(ev, "start", None))
         for k, ev in enumerate(getattr(spec, "events", None) or [])
     ]
     for field, start in starts:
-        if start is not None and str(start)[:7] > last:
+        month = None if start is None else str(start)[:7]
+        if month is not None and month > last:
             raise ValidationError(
                 field,
-                f"{str(start)[:7]} is after the last forecast month {last} of release "
+                f"{month} is after the last forecast month {last} of release "
                 f"{release_id}: start a scenario by {last}",
                 kind="start_after_forecasts",
-                values={"start": str(start)[:7], "last": last, "release": release_id},
+                values={"start": month, "last": last, "release": release_id},
+            )
+        if month is not None and month < first:
+            raise ValidationError(
+                field,
+                f"{month} is before the first forecast month {first} of release "
+                f"{release_id}: the registers already hold it; start a scenario from {first} "
+                f"to {last}",
+                kind="start_before_forecasts",
+                values={"start": month, "first": first, "last": last, "release": release_id},
             )
 
 

@@ -54,6 +54,19 @@ def _start_after_forecasts(request: pytest.FixtureRequest) -> None:
     check_start(ScenarioSpec(start=after, horizon_months=6), releases, release_id)
 
 
+def _start_before_forecasts(request: pytest.FixtureRequest) -> None:
+    from forecasting.scenarios import ScenarioSpec
+    from service.scenarios import check_start, forecast_months
+
+    releases = request.getfixturevalue("web").app.state.context.releases
+    release_id = releases.current_id()
+    months = forecast_months(releases, release_id)
+    assert months is not None
+    year, month = int(months[0][:4]), int(months[0][5:])
+    before = f"{year - (month == 1)}-{(month - 2) % 12 + 1:02d}"
+    check_start(ScenarioSpec(start=before, horizon_months=6), releases, release_id)
+
+
 def _variable_not_forecast(request: pytest.FixtureRequest) -> None:
     """The forecasts page's refusal, rebuilt from the API's problem+json members (the route
     raises inside the app; its body carries the kind and the values)."""
@@ -90,6 +103,7 @@ CASES: dict[str, tuple[Callable[[pytest.FixtureRequest], object], str | None]] =
         "2026-06, at most 120 months ahead; the last possible start is 2036-06",
     ),
     "start_after_forecasts": (_start_after_forecasts, None),
+    "start_before_forecasts": (_start_before_forecasts, None),
     "start_outside_months": (
         lambda r: _scenario(r, _spec(start="2031-01")),
         "events[0].start: 2031-01 is outside the simulated months 2024-01..2025-12",
@@ -140,9 +154,14 @@ def _raised(kind: str, request: pytest.FixtureRequest) -> EnnakointiError:
 def test_a_refusal_keeps_its_english_message(kind: str, request: pytest.FixtureRequest) -> None:
     exc = _raised(kind, request)
     expected = CASES[kind][1]
-    if expected is None:  # names the test release's id and months: its form instead
+    if expected is None and kind == "start_after_forecasts":  # names the release: its form
         assert f"{exc.values['start']} is after the last forecast month " in str(exc)
         assert str(exc).endswith(f": start a scenario by {exc.values['last']}")
+    elif expected is None:
+        assert f"{exc.values['start']} is before the first forecast month " in str(exc)
+        assert str(exc).endswith(
+            f"start a scenario from {exc.values['first']} to {exc.values['last']}"
+        )
     else:
         assert str(exc) == expected
 

@@ -390,7 +390,7 @@ def test_variables_of_another_breakdown_are_named_and_served_on_request(client):
                     "municipality": "507",
                     "industry": "C",
                     "jobs": 50,
-                    "start": "2024-01",
+                    "start": "2026-08",
                 }
             ],
             "horizon_months": 12,

@@ -196,7 +196,7 @@ def test_an_api_key_gets_429_beyond_its_share_and_the_docs_say_so(gated_app):
                 "municipality": "507",
                 "industry": "C",
                 "jobs": 50,
-                "start": "2024-01",
+                "start": "2026-08",
             }
         ],
         "draws": 10,

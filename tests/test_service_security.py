@@ -33,7 +33,7 @@ SUBSCRIPTION = {
 }
 SPEC = {
     "events": [
-        {"kind": "closure", "municipality": "507", "industry": "C", "jobs": 300, "start": "2024-01"}
+        {"kind": "closure", "municipality": "507", "industry": "C", "jobs": 300, "start": "2026-08"}
     ],
     "horizon_months": 24,
     "draws": 200,

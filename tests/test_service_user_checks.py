@@ -183,6 +183,30 @@ def test_a_scenario_starting_after_the_forecasts_is_refused_on_the_page_and_in_t
     )
 
 
+def test_a_scenario_starting_in_the_observed_months_is_refused_in_the_api(web):
+    """The page refuses such a start with the months it takes; the API did not: a start of
+    2025-03 simulated months the registers hold (the test release's forecasts start 7/2026)."""
+    spec: dict[str, Any] = {
+        "area": "TA23",
+        "events": [
+            {"kind": "closure", "municipality": "507", "industry": "C", "jobs": 300,
+             "start": "2025-03"}
+        ],
+    }  # fmt: skip
+    r = web.post("/v1/scenarios/runs", json=spec, headers={"X-API-Key": "key-all"})
+    assert r.status_code == 422
+    body = r.json()
+    assert body["kind"] == "start_before_forecasts"
+    assert body["values"]["first"] == "2026-07" and body["values"]["start"] == "2025-03"
+    assert body["errors"][0]["field"] == "events[0].start"
+    spec["start"], spec["events"][0]["start"] = "2025-01", "2026-09"  # the run's own start
+    r = web.post("/v1/scenarios/runs", json=spec, headers={"X-API-Key": "key-all"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "start"
+    spec["start"] = "2026-07"  # the first forecast month is a start
+    r = web.post("/v1/scenarios/runs", json=spec, headers={"X-API-Key": "key-all"})
+    assert r.status_code == 201
+
+
 @pytest.mark.parametrize(
     ("lang", "words"),
     [
