@@ -290,9 +290,14 @@ def next_spring(past: list[tuple[Any, float]], points: list[FanPoint]) -> list[F
     observed = [when for when, value in past if math.isfinite(value)]
     if not observed:
         return []
-    last = observed[-1]
-    year = last.year + (last.month >= SPRING[0])
+    year = spring_year(observed[-1])
     return [p for p in points if p.time.year == year and p.time.month in SPRING]
+
+
+def spring_year(last: Any) -> int:
+    """The year of the first spring (:data:`SPRING`) after the month ``last`` (anything with
+    ``year`` and ``month``): this year's before March, else next year's."""
+    return int(last.year + (last.month >= SPRING[0]))
 
 
 def scenario_peaks(result: xr.Dataset, areas: list[str]) -> list[dict[str, Any]]:

@@ -746,10 +746,7 @@ def _scenario_spring(
     with the rows of :func:`_scenario_table` for its months; ``(None, [])`` when the run
     has no spring month."""
     times = pd.DatetimeIndex(result["time"].values)
-    earliest = 0
-    if observed is not None:
-        last = pd.Timestamp(observed)
-        earliest = last.year + (last.month >= views.SPRING[0])
+    earliest = 0 if observed is None else views.spring_year(pd.Timestamp(observed))
     years = sorted({ts.year for ts in times if ts.month in views.SPRING and ts.year >= earliest})
     if not years:
         return None, []
