@@ -90,16 +90,8 @@ TEXT: dict[str, dict[str, str]] = {
         "scenario_result": "Skenaarion tulos",
         "scenario_unavailable": "Skenaariomoottori ei ole käytettävissä tässä asennuksessa.",
         "scenario_busy": "Laskentajono on täynnä. Yritä uudelleen {n} sekunnin kuluttua.",
-        "scenario_start_late": (
-            "Alkukuukausi {start} on ennusteiden viimeisen kuukauden {last} jälkeen: valitse "
-            "alkukuukausi viimeistään {last}."
-        ),
         "scenario_start_form": (
             "Alkukuukausi {value} ei ole kuukausi muodossa VVVV-KK (esim. 2026-09)."
-        ),
-        "scenario_start_early": (
-            "Alkukuukausi {start} on jo havaittua aikaa (rekisteritiedot {observed} asti): "
-            "valitse alkukuukausi väliltä {first}–{last}."
         ),
         "scenario_start_hint": (
             "Viimeisin havaittu kuukausi on {observed}. Alkukuukautta edeltävät kuukaudet "
@@ -275,15 +267,7 @@ TEXT: dict[str, dict[str, str]] = {
         "scenario_result": "Scenario result",
         "scenario_unavailable": "The scenario engine is not available in this installation.",
         "scenario_busy": "The run queue is full. Please try again in {n} seconds.",
-        "scenario_start_late": (
-            "The start month {start} is after the forecasts' last month {last}: choose a "
-            "start by {last}."
-        ),
         "scenario_start_form": "The start month {value} is not a month YYYY-MM (e.g. 2026-09).",
-        "scenario_start_early": (
-            "The start month {start} lies in the observed data (registers to {observed}): "
-            "choose a start from {first} to {last}."
-        ),
         "scenario_start_hint": (
             "The latest observed month is {observed}. The months before the first month follow "
             "the baseline."
@@ -457,15 +441,7 @@ TEXT: dict[str, dict[str, str]] = {
         "scenario_result": "Scenariots resultat",
         "scenario_unavailable": "Scenariomotorn är inte tillgänglig i denna installation.",
         "scenario_busy": "Beräkningskön är full. Försök igen om {n} sekunder.",
-        "scenario_start_late": (
-            "Startmånaden {start} ligger efter prognosernas sista månad {last}: välj en start"
-            " senast {last}."
-        ),
         "scenario_start_form": "Startmånaden {value} är inte en månad ÅÅÅÅ-MM (t.ex. 2026-09).",
-        "scenario_start_early": (
-            "Startmånaden {start} ligger i den redan observerade tiden (registeruppgifter till "
-            "och med {observed}): välj en start mellan {first} och {last}."
-        ),
         "scenario_start_hint": (
             "Den senast observerade månaden är {observed}. Månaderna före den första månaden "
             "följer grundbanan."

@@ -68,9 +68,9 @@ ERRORS = {
         "{field} {start} is after the forecasts' last month {last}: choose a start by {last}.",
     ),
     "start_before_forecasts": (
-        "{field} {start} on jo havaittua aikaa, ennen ennusteiden ensimmäistä kuukautta {first}: valitse alkukuukausi väliltä {first}–{last}.",
-        "{field} {start} är redan observerad tid, före prognosernas första månad {first}: välj en startmånad mellan {first} och {last}.",
-        "{field} {start} is before the forecasts' first month {first}: the registers already hold it; choose a start from {first} to {last}.",
+        "Alkukuukausi {start} on jo havaittua aikaa (rekisteritiedot {observed} asti): valitse alkukuukausi väliltä {first}–{last}.",
+        "Startmånaden {start} ligger i den redan observerade tiden (registeruppgifter till och med {observed}): välj en start mellan {first} och {last}.",
+        "The start month {start} lies in the observed data (registers to {observed}): choose a start from {first} to {last}.",
     ),
     "start_outside_months": (
         "{field} {start} on simuloitujen kuukausien {first}–{last} ulkopuolella.",
@@ -106,7 +106,7 @@ ERRORS = {
 
 #: Values that are months (``"2031-01"``): a sentence writes them as the pages write a month,
 #: ``1/2031`` (:func:`service.formats.period`), not in the form's ISO notation.
-MONTHS = frozenset({"start", "last", "first", "earliest", "latest"})
+MONTHS = frozenset({"start", "last", "first", "earliest", "latest", "observed"})
 
 #: Values shown in the page's own words (:func:`service.i18n.texts`), not as codes: a
 #: forecast variable ``unemployed`` reads "Työttömät työnhakijat" on a Finnish page.

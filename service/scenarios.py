@@ -293,6 +293,13 @@ def forecast_months(releases: Releases, release_id: str | None) -> tuple[str, st
     return str(min(times))[:7], str(max(times))[:7]
 
 
+def month_before(month: str) -> str:
+    """``YYYY-MM`` of the month before ``month`` (``YYYY-MM``): the latest observed month
+    before a release's first forecast month."""
+    year, mon = int(month[:4]), int(month[5:7])
+    return f"{year - (mon == 1)}-{(mon - 2) % 12 + 1:02d}"
+
+
 def _month_after(day: dt.date) -> str:
     return f"{day.year + day.month // 12}-{day.month % 12 + 1:02d}"
 
@@ -357,7 +364,13 @@ def check_start(spec: Any, releases: Releases, release_id: str | None) -> None:
                 f"{release_id}: the registers already hold it; start a scenario from {first} "
                 f"to {last}",
                 kind="start_before_forecasts",
-                values={"start": month, "first": first, "last": last, "release": release_id},
+                values={
+                    "start": month,
+                    "observed": month_before(first),
+                    "first": first,
+                    "last": last,
+                    "release": release_id,
+                },
             )
 
 

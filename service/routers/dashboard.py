@@ -46,9 +46,11 @@ from service.i18n_errors import error_message
 from service.labels import area_name, label_map
 from service.scenarios import (
     ScenarioRun,
+    check_start,
     default_form_start,
     forecast_months,
     form_start,
+    month_before,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -692,12 +694,7 @@ def _form_months(context: Any, today: dt.date) -> tuple[str, str | None, tuple[s
         return form_start(today, None), None, None
     if months is None:
         return start, None, None
-    return start, _month_before(months[0]), months
-
-
-def _month_before(month: str) -> str:
-    """``YYYY-MM`` of the month before ``month``."""
-    return f"{pd.Timestamp(month) - pd.DateOffset(months=1):%Y-%m}"
+    return start, month_before(months[0]), months
 
 
 #: The result variables the page's table and downloads show (those the run has).
@@ -896,21 +893,8 @@ async def _run_for_page(
             draws=form["draws"],
         )
         release_id = await run_in_threadpool(context.releases.current_id)
-        months = await run_in_threadpool(forecast_months, context.releases, release_id)
-        first, last = months if months is not None else (None, None)
-        if last is not None and form["start"] > last:
-            return None, t["scenario_start_late"].format(
-                start=formats.period(form["start"], lang), last=formats.period(last, lang)
-            )
-        if first is not None and last is not None and form["start"] < first:
-            # A start in the observed data would simulate months the registers already
-            # have, over a baseline that repeats an older year where they have a gap.
-            return None, t["scenario_start_early"].format(
-                start=formats.period(form["start"], lang),
-                observed=formats.period(_month_before(first), lang),
-                first=formats.period(first, lang),
-                last=formats.period(last, lang),
-            )
+        # a start after the forecasts, or in the observed months: refused in the page's words
+        await run_in_threadpool(check_start, spec, context.releases, release_id)
         return await context.scenarios.submit(spec, release_id, client), ""
     except BusyError as exc:
         raise BusyError(t["scenario_busy"].format(n=exc.retry_after_s), exc.retry_after_s) from None
