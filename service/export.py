@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -210,18 +210,26 @@ def with_scenario_names(
     ``scenario_name`` column beside it with the preset's title in ``lang`` ("Teollisuuslaitos
     sulkee Mäntyharjulla (300 työpaikkaa)"), as the scenario page names it; a name that is no
     preset is repeated as it is."""
-    if "scenario" not in names or "scenario_name" in names:
-        return names, body
     from forecasting.scenarios.presets import preset_title  # the engine's package: lazily
 
-    at = names.index("scenario") + 1
     titles: dict[str, str] = {}
-    out = []
-    for r in body:
-        code = r[at - 1]
-        name = titles.setdefault(code, preset_title(code, lang)) if isinstance(code, str) else None
-        out.append([*r[:at], name, *r[at:]])
-    return [*names[:at], "scenario_name", *names[at:]], out
+    return _with_names(
+        names, body, "scenario", lambda code: titles.setdefault(code, preset_title(code, lang))
+    )
+
+
+def _with_names(
+    names: list[str], body: list[list[Any]], column: str, name: Callable[[str], str]
+) -> tuple[list[str], list[list[Any]]]:
+    """``column`` of codes with a ``<column>_name`` column beside it, ``name(code)`` of each
+    text cell (None for another); unchanged without ``column`` or with its names already."""
+    if column not in names or f"{column}_name" in names:
+        return names, body
+    at = names.index(column) + 1
+    out = [
+        [*r[:at], name(r[at - 1]) if isinstance(r[at - 1], str) else None, *r[at:]] for r in body
+    ]
+    return [*names[:at], f"{column}_name", *names[at:]], out
 
 
 #: Columns whose values are column names (codes the API uses as headings elsewhere): the
@@ -239,15 +247,7 @@ def with_variable_names(
     (``mean``, ``lo80`` of the labour supply) gets ``statistic_name`` the same way
     ("Keskiarvo", "80 %:n välin alaraja"), not English codes on a Finnish sheet."""
     for column in NAMED_BY_COLUMN_LABEL:
-        if column not in names or f"{column}_name" in names:
-            continue
-        at = names.index(column) + 1
-        names = [*names[:at], f"{column}_name", *names[at:]]
-        body = [
-            [*r[:at], column_label(r[at - 1], lang) if isinstance(r[at - 1], str) else None,
-             *r[at:]]
-            for r in body
-        ]  # fmt: skip
+        names, body = _with_names(names, body, column, lambda code: column_label(code, lang))
     return names, body
 
 
