@@ -52,6 +52,7 @@ import xarray as xr
 
 from forecasting.errors import EnnakointiError
 from forecasting.io._atomic import fsync_path
+from forecasting.io.indexes import prime_indexes
 from forecasting.provenance import content_hash
 from forecasting.settings import get_settings
 
@@ -163,7 +164,7 @@ class Release:
             if name not in self._cache:
                 try:
                     with xr.open_dataset(self.path / f"{name}.nc", engine="h5netcdf") as ds:
-                        self._cache[name] = ds.load()
+                        self._cache[name] = prime_indexes(ds.load())
                 except (OSError, ValueError, KeyError) as exc:  # truncated, missing, not HDF5
                     raise ReleaseError(
                         f"dataset {name!r} of release {self.id} is unreadable "

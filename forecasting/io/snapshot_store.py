@@ -23,6 +23,7 @@ import xarray as xr
 
 from forecasting.errors import DataError
 from forecasting.io._atomic import fsync_path
+from forecasting.io.indexes import prime_indexes
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = 1
@@ -85,7 +86,7 @@ def read_cube(path: Path) -> xr.Dataset:
             ds[name] = var.astype(np.float64)
     for name in ds.variables:
         ds[name].encoding = {}
-    return ds
+    return prime_indexes(ds)
 
 
 def file_sha256(path: Path) -> str:
