@@ -6,8 +6,11 @@ of an Excel sheet) and carry the same columns and values as the JSON rows
 
 * ``csv-fi``: UTF-8 with a byte-order mark (so Excel detects the encoding), ``;`` between
   cells, decimal comma, text cells neutralised against formulas
-  (:func:`forecasting.io.files.csv_line`). No ``#`` preamble (Excel would show it as rows);
-  the provenance is in the response headers.
+  (:func:`forecasting.io.files.csv_line`), numbers rounded for reading
+  (:func:`for_reading`: four significant digits, at least one decimal; a mean of
+  2 790,295848292982 persons is 2 790,3). No ``#`` preamble (Excel would show it as rows);
+  the provenance is in the response headers. ``format=csv``, the JSON and the workbook's
+  cells keep every digit.
 * ``xlsx``: the data sheet (bold header row frozen above the rows, ``time`` as real dates,
   shown as the year when every date is 31 December (a product by year), as the month
   ``7/2026`` when every date is a month's first (a monthly product),
@@ -31,6 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -251,14 +255,42 @@ def with_variable_names(
     return names, body
 
 
+#: Significant digits a number of a ``csv-fi`` download keeps (:func:`for_reading`).
+READING_DIGITS = 4
+
+
+def for_reading(value: float) -> float:
+    """``value`` rounded as a ``csv-fi`` cell shows it: to :data:`READING_DIGITS`
+    significant digits but never to fewer than one decimal, so a count keeps one decimal
+    (3 765,03609506813 -> 3 765,0; 123 456,78 -> 123 456,8) and a small share or rate its
+    leading digits (0,9620887838838672 -> 0,9621; 0,012345 -> 0,01235). A CSV cell has no
+    display format: Excel shows what is written, and a model's mean carries digits no
+    count has. Not finite: unchanged; a rounded zero has no sign."""
+    value = float(value)  # a numpy float's repr names its type
+    if not math.isfinite(value):
+        return value
+    if value == 0.0:
+        return 0.0
+    decimals = max(1, READING_DIGITS - 1 - math.floor(math.log10(abs(value))))
+    return round(value, decimals) + 0.0  # + 0.0: -0.0 -> 0.0
+
+
 def csv_fi_chunks(sel: cubes.Selection, lang: str, chunk: int = 2000) -> Iterator[str]:
-    """Every row of ``sel`` as Finnish-Excel CSV text in chunks (BOM first)."""
+    """Every row of ``sel`` as Finnish-Excel CSV text in chunks (BOM first), numbers
+    rounded for reading (:func:`for_reading`)."""
     check_size(sel)
     start, total, first = 0, sel.total, True
     while first or start < total:
         names, body = localised_rows(sel, start, min(chunk, total - start), lang)
         text = (BOM + csv_line(column_labels(names, lang), delimiter=";")) if first else ""
-        text += "".join(csv_line(r, delimiter=";", decimal=",") for r in body)
+        text += "".join(
+            csv_line(
+                [for_reading(c) if isinstance(c, float) else c for c in r],
+                delimiter=";",
+                decimal=",",
+            )
+            for r in body
+        )
         yield text
         first = False
         start += chunk
