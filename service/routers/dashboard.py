@@ -649,9 +649,11 @@ def _preset_names(context: Any, lang: str) -> list[tuple[Any, ...]]:
     area = _default_area(context)
 
     def largest() -> dict[str, tuple[float, dt.date]]:
-        # Once per release, one thread at a time: pandas builds an index's lookup engine on
-        # first use without a lock, and concurrent first lookups on the release's shared
-        # dataset were refused ("Reindexing only valid with uniquely valued Index objects").
+        # Once per release (memoised), one thread at a time: the many threads of a flood of
+        # requests would otherwise all compute it at once. (Concurrent first lookups on the
+        # release's shared dataset were once refused, "Reindexing only valid with uniquely
+        # valued Index objects"; the store now builds the index tables when it loads a
+        # dataset, forecasting.io.indexes.)
         with _PRESET_EFFECTS_LOCK:
             return {
                 item.name: (item.effect, item.peak)
