@@ -24,12 +24,38 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from forecasting import geography
 from forecasting.errors import ValidationError
 
 #: Default largest departure of the net in-commuting share of jobs before a flag.
 MAX_DEPARTURE = 0.07
 #: Default floor of the unemployment rate in the balance (frictional unemployment).
 MIN_UNEMPLOYMENT = 0.03
+
+
+def commuting_of_areas(commuting: xr.Dataset, areas: list[str]) -> xr.Dataset:
+    """``jobs`` and ``employed_residents`` (area, time) of ``areas``: a municipality's own
+    values, an employment area's (or region's, the country's) the sum of its member
+    municipalities, NaN in a year where a member is missing or suppressed.
+
+    Commuting between the members of an aggregate nets out of its share: the sum of the
+    members' jobs less the sum of their employed residents is the aggregate's net
+    in-commuting.
+    """
+    for var in ("jobs", "employed_residents"):
+        if var not in commuting:
+            raise ValidationError("commuting", f"the cube lacks {var!r}")
+    cube = commuting[["jobs", "employed_residents"]]
+    have = set(map(str, cube["area"].values))
+    parts = []
+    for area in areas:
+        members = [area] if area in have else geography.members(area)
+        missing = [m for m in members if m not in have]
+        if missing:
+            raise ValidationError("areas", f"{area}: not in the commuting cube: {missing[:5]}")
+        summed = cube.sel(area=members).sum("area", min_count=len(members))
+        parts.append(summed.expand_dims(area=[area]))
+    return xr.concat(parts, dim="area").assign_attrs(commuting.attrs)
 
 
 def observed_share(commuting: xr.Dataset, areas: list[str]) -> xr.DataArray:

@@ -743,6 +743,104 @@ register(
 )
 
 
+def labour_balance_inputs(
+    jobs: xr.Dataset, supply: xr.Dataset, registers: xr.Dataset, areas: Sequence[str]
+) -> tuple[xr.DataArray, xr.DataArray]:
+    """Jobs by workplace and the one labour force (area, year) that the balance reads.
+
+    Jobs: the total over industries of ``jobs_by_industry`` (mean); the labour force: the
+    one labour force of :func:`forecasting.labour_force.labour_force` carried by the
+    ``labour_supply`` mean, as in :func:`with_one_labour_force`. The years of
+    ``labour_supply`` to the last year of the jobs; the ``areas`` (release order) both have.
+    """
+    from forecasting.labour_force import labour_force
+
+    total = jobs["jobs"].sel(statistic="mean", drop=True).sum("industry", min_count=1)
+    total = total.assign_coords(year=total["time"].dt.year).swap_dims(time="year")
+    side = supply["labour_force"].sel(statistic="mean", drop=True)
+    side = side.assign_coords(year=side["time"].dt.year).swap_dims(time="year")
+    years = [int(y) for y in side["year"].values if y in set(total["year"].values.tolist())]
+    have = set(map(str, registers["area"].values)) & set(map(str, side["area"].values))
+    codes = [a for a in areas if a in have and a in set(map(str, total["area"].values))]
+    one = labour_force(
+        {"registers": registers}, areas=codes, until=years[-1],
+        population_side=side.drop_vars("time"),
+    )  # fmt: skip
+    force = one["labour_force"].sel(year=years)
+    return total.drop_vars("time").sel(area=codes, year=years), force
+
+
+def _labour_balance(
+    ctx: BuildContext, inputs: Mapping[str, xr.Dataset], cubes: Inputs
+) -> xr.Dataset:
+    """Jobs and workers balanced through commuting (:func:`forecasting.demography.balance`)
+    for every area with both jobs and a labour force (municipalities and the employment
+    area), with the commuting check per area and year."""
+    from forecasting.demography.balance import balance, commuting_of_areas
+
+    jobs, supply = inputs["jobs_by_industry"], inputs["labour_supply"]
+    total, force = labour_balance_inputs(jobs, supply, cubes["registers"], ctx.areas)
+    codes = [str(a) for a in total["area"].values]
+    commuting = commuting_of_areas(cubes["commuting"], codes)
+    out = balance(commuting, total, force).sel(area=codes)
+    observed = int(commuting["time"].dt.year.values[-1])
+    floor, limit = out.attrs["min_unemployment"] * 100, out.attrs["max_departure"] * 100
+    tables = [
+        "tyokay 115n", "tyokay 115p", "tyonv 12r5",
+        *(t.strip() for t in str(jobs.attrs.get("source_tables", "")).split(",")),
+        *(t.strip() for t in str(supply.attrs.get("source_tables", "")).split(",")),
+    ]  # fmt: skip
+    note_en = (
+        "Residents fill the jobs forecast at the observed net in-commuting share of jobs "
+        f"({observed}, tyokay 115n/115p) up to the labour force less "
+        f"{floor:.0f} % frictional unemployment; the rest of the jobs "
+        "imply net in-commuting. Flagged where the implied share departs from the observed "
+        f"by more than {limit:.0f} percentage points."
+    )
+    return out.assign_attrs(
+        source_tables=", ".join(dict.fromkeys(t for t in tables if t)),
+        units="persons; shares of jobs (0-1), 31 December of the year",
+        time_convention="year: 31 December of the year (jobs and labour force)",
+        commuting_observed_year=observed,
+        jobs_source="jobs_by_industry (mean, total over industries)",
+        labour_force_source="one labour force (forecasting.labour_force) carried by the "
+        "labour_supply mean",
+        method_note=note_en,
+        method_note_en=note_en,
+        method_note_fi=(
+            "Alueen asukkaat täyttävät ennustetut työpaikat havaitulla "
+            f"nettopendelöintiosuudella ({observed}, tyokay 115n/115p) enintään työvoiman "
+            f"verran, josta on vähennetty {floor:.0f} % kitkatyöttömyys; "
+            "loput työpaikoista edellyttävät nettosisäänpendelöintiä. Merkintä, kun osuus "
+            f"poikkeaa havaitusta yli {limit:.0f} prosenttiyksikköä."
+        ),
+        method_note_sv=(
+            "Invånarna fyller de prognostiserade arbetsplatserna med den observerade "
+            f"nettoinpendlingsandelen ({observed}, tyokay 115n/115p), högst arbetskraften "
+            f"minus {floor:.0f} % friktionsarbetslöshet; resten av "
+            "arbetsplatserna förutsätter nettoinpendling. Markering där andelen avviker från "
+            f"den observerade med mer än {limit:.0f} "
+            "procentenheter."
+        ),
+    )
+
+
+register(
+    Product(
+        name="labour_balance",
+        stage="labour_demand",
+        requires=("forecasting.demography.balance:balance",),
+        cubes=("commuting", "registers"),
+        needs=("jobs_by_industry", "labour_supply"),
+        build=_labour_balance,
+        metrics=lambda ds: {
+            "areas": int(ds.sizes["area"]),
+            "flagged": int(ds["commuting_flag"].sum()),
+        },
+    )
+)
+
+
 def _population_request(ctx: BuildContext, cubes: Inputs, immigration: str) -> dict[str, Any]:
     """The keywords of ``project_population`` for the release, from the latest base year
     with data in ``cubes``."""
