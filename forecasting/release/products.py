@@ -16,6 +16,7 @@ from dataclasses import fields
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from forecasting import geography
@@ -783,6 +784,9 @@ def _labour_balance(
     codes = [str(a) for a in total["area"].values]
     commuting = commuting_of_areas(cubes["commuting"], codes)
     out = balance(commuting, total, force).sel(area=codes)
+    years = out["year"].values
+    out = out.assign_coords(year=pd.to_datetime([f"{y}-12-31" for y in years]))
+    out = out.rename(year="time")
     observed = int(commuting["time"].dt.year.values[-1])
     floor, limit = out.attrs["min_unemployment"] * 100, out.attrs["max_departure"] * 100
     tables = [
@@ -800,7 +804,7 @@ def _labour_balance(
     return out.assign_attrs(
         source_tables=", ".join(dict.fromkeys(t for t in tables if t)),
         units="persons; shares of jobs (0-1), 31 December of the year",
-        time_convention="year: 31 December of the year (jobs and labour force)",
+        time_convention="31 December (YYYY-12-31) labels the year",
         commuting_observed_year=observed,
         jobs_source="jobs_by_industry (mean, total over industries)",
         labour_force_source="one labour force (forecasting.labour_force) carried by the "
