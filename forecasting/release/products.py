@@ -776,7 +776,8 @@ def _labour_balance(
 ) -> xr.Dataset:
     """Jobs and workers balanced through commuting (:func:`forecasting.demography.balance`)
     for every area with both jobs and a labour force (municipalities and the employment
-    area), with the commuting check per area and year."""
+    area), with the commuting check per area and year; beside the balance its inputs
+    ``jobs`` and ``labour_force``."""
     from forecasting.demography.balance import balance, commuting_of_areas
 
     jobs, supply = inputs["jobs_by_industry"], inputs["labour_supply"]
@@ -784,6 +785,7 @@ def _labour_balance(
     codes = [str(a) for a in total["area"].values]
     commuting = commuting_of_areas(cubes["commuting"], codes)
     out = balance(commuting, total, force).sel(area=codes)
+    out = out.assign(jobs=total, labour_force=force)[["jobs", "labour_force", *out.data_vars]]
     years = out["year"].values
     out = out.assign_coords(year=pd.to_datetime([f"{y}-12-31" for y in years]))
     out = out.rename(year="time")
