@@ -96,7 +96,8 @@ def test_the_product_states_its_method_thresholds_and_sources(product: xr.Datase
     for table in ("tyokay 115n", "tyokay 115p", "tyonv 12r5", "Paavo TP 2017"):
         assert table in attrs["source_tables"]
     assert attrs["source_tables"].count("tyokay 115n") == 1
-    for lang, word in (("fi", "prosenttiyksikköä"), ("sv", "procentenheter"), ("en", "percentage points")):
+    words = {"fi": "prosenttiyksikköä", "sv": "procentenheter", "en": "percentage points"}
+    for lang, word in words.items():
         assert "7 " + word in attrs[f"method_note_{lang}"]
 
 
