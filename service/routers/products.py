@@ -362,6 +362,7 @@ def _balance_section(context: Any, t: dict[str, str], lang: str, area: str, name
         "balance_note": note,
         "balance_flag": flag is not None,
         "balance_downloads": downloads("/v1/labour-balance", lang, area=area),
+        "balance_method": pv.method_note(ds, lang),
     }
 
 
