@@ -203,7 +203,7 @@ def labour_balance(jobs: xr.Dataset | None = None, supply: xr.Dataset | None = N
     over industries) and labour force (mean) 2025-2035, against a 2017 commuting cube with
     net in-commuting of :data:`OBSERVED_SHARE` of jobs in every area, on the release's time
     axis with the attrs the release product sets."""
-    from forecasting.demography.balance import balance
+    from forecasting.demography.balance import balance, method_notes
 
     jobs = jobs_by_industry() if jobs is None else jobs
     supply = labour_supply() if supply is None else supply
@@ -227,7 +227,13 @@ def labour_balance(jobs: xr.Dataset | None = None, supply: xr.Dataset | None = N
     out = out.assign(jobs=total, labour_force=force)[["jobs", "labour_force", *out.data_vars]]
     out = out.assign_coords(year=pd.to_datetime([f"{y}-12-31" for y in years])).rename(year="time")
     out.attrs["commuting_observed_year"] = 2017
-    return stamp(out, source_tables=["tyokay 115n", "tyokay 115p", FIXTURE], retrieved="2026-11-27")
+    notes = method_notes(2017, out.attrs["min_unemployment"], out.attrs["max_departure"])
+    return stamp(
+        out,
+        source_tables=["tyokay 115n", "tyokay 115p", FIXTURE],
+        retrieved="2026-11-27",
+        extra=notes,
+    )
 
 
 def training_needs() -> xr.Dataset:

@@ -225,7 +225,10 @@ def test_the_page_says_so_where_the_commuting_check_fails(
     t = texts(lang)
     ok = t["balance_ok"].format(limit="7", observed_year="2017")
     assert ok in calm and ok not in flagged
+    note = sd.labour_balance().attrs[f"method_note_{lang}"]
+    assert note.startswith(("Alueen asukkaat", "Invånarna", "Residents"))
     for page in (flagged, calm):
+        assert note in page.split(t["balance_heading"], 1)[1]
         assert t["balance_heading"] in page
         for year in ("2025", "2030", "2035"):
             assert re.search(rf"\b{year}\b", page.split(t["balance_heading"], 1)[1])

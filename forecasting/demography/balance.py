@@ -120,3 +120,31 @@ def balance(
         "force less frictional unemployment; the rest is commuting (see "
         "forecasting.demography.balance)",
     )
+
+
+def method_notes(
+    observed_year: int, min_unemployment: float, max_departure: float
+) -> dict[str, str]:
+    """The balance's method note in Finnish, Swedish and English (``method_note``,
+    ``method_note_fi``, ``_sv``, ``_en``), for the pages and the downloads."""
+    floor, limit = f"{min_unemployment * 100:.0f}", f"{max_departure * 100:.0f}"
+    en = (
+        "Residents fill the jobs forecast at the observed net in-commuting share of jobs "
+        f"({observed_year}, tyokay 115n/115p) up to the labour force less {floor} % "
+        "frictional unemployment; the rest of the jobs imply net in-commuting. Flagged where "
+        f"the implied share departs from the observed by more than {limit} percentage points."
+    )
+    fi = (
+        "Alueen asukkaat täyttävät ennustetut työpaikat havaitulla nettopendelöintiosuudella "
+        f"({observed_year}, tyokay 115n/115p) enintään työvoiman verran, josta on vähennetty "
+        f"{floor} % kitkatyöttömyys; loput työpaikoista edellyttävät nettopendelöintiä "
+        f"alueelle. Merkintä, kun osuus poikkeaa havaitusta yli {limit} prosenttiyksikköä."
+    )
+    sv = (
+        "Invånarna fyller de prognostiserade arbetsplatserna med den observerade "
+        f"nettoinpendlingsandelen ({observed_year}, tyokay 115n/115p), högst arbetskraften "
+        f"minus {floor} % friktionsarbetslöshet; resten av arbetsplatserna förutsätter "
+        "nettoinpendling. Markering där andelen avviker från den observerade med mer än "
+        f"{limit} procentenheter."
+    )
+    return {"method_note": en, "method_note_en": en, "method_note_fi": fi, "method_note_sv": sv}

@@ -778,7 +778,7 @@ def _labour_balance(
     for every area with both jobs and a labour force (municipalities and the employment
     area), with the commuting check per area and year; beside the balance its inputs
     ``jobs`` and ``labour_force``."""
-    from forecasting.demography.balance import balance, commuting_of_areas
+    from forecasting.demography.balance import balance, commuting_of_areas, method_notes
 
     jobs, supply = inputs["jobs_by_industry"], inputs["labour_supply"]
     total, force = labour_balance_inputs(jobs, supply, cubes["registers"], ctx.areas)
@@ -790,19 +790,11 @@ def _labour_balance(
     out = out.assign_coords(year=pd.to_datetime([f"{y}-12-31" for y in years]))
     out = out.rename(year="time")
     observed = int(commuting["time"].dt.year.values[-1])
-    floor, limit = out.attrs["min_unemployment"] * 100, out.attrs["max_departure"] * 100
     tables = [
         "tyokay 115n", "tyokay 115p", "tyonv 12r5",
         *(t.strip() for t in str(jobs.attrs.get("source_tables", "")).split(",")),
         *(t.strip() for t in str(supply.attrs.get("source_tables", "")).split(",")),
     ]  # fmt: skip
-    note_en = (
-        "Residents fill the jobs forecast at the observed net in-commuting share of jobs "
-        f"({observed}, tyokay 115n/115p) up to the labour force less "
-        f"{floor:.0f} % frictional unemployment; the rest of the jobs "
-        "imply net in-commuting. Flagged where the implied share departs from the observed "
-        f"by more than {limit:.0f} percentage points."
-    )
     return out.assign_attrs(
         source_tables=", ".join(dict.fromkeys(t for t in tables if t)),
         units="persons; shares of jobs (0-1), 31 December of the year",
@@ -811,23 +803,7 @@ def _labour_balance(
         jobs_source="jobs_by_industry (mean, total over industries)",
         labour_force_source="one labour force (forecasting.labour_force) carried by the "
         "labour_supply mean",
-        method_note=note_en,
-        method_note_en=note_en,
-        method_note_fi=(
-            "Alueen asukkaat täyttävät ennustetut työpaikat havaitulla "
-            f"nettopendelöintiosuudella ({observed}, tyokay 115n/115p) enintään työvoiman "
-            f"verran, josta on vähennetty {floor:.0f} % kitkatyöttömyys; "
-            "loput työpaikoista edellyttävät nettosisäänpendelöintiä. Merkintä, kun osuus "
-            f"poikkeaa havaitusta yli {limit:.0f} prosenttiyksikköä."
-        ),
-        method_note_sv=(
-            "Invånarna fyller de prognostiserade arbetsplatserna med den observerade "
-            f"nettoinpendlingsandelen ({observed}, tyokay 115n/115p), högst arbetskraften "
-            f"minus {floor:.0f} % friktionsarbetslöshet; resten av "
-            "arbetsplatserna förutsätter nettoinpendling. Markering där andelen avviker från "
-            f"den observerade med mer än {limit:.0f} "
-            "procentenheter."
-        ),
+        **method_notes(observed, out.attrs["min_unemployment"], out.attrs["max_departure"]),
     )
 
 
