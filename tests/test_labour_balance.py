@@ -77,6 +77,25 @@ def test_the_product_is_the_balance_of_its_inputs(product: xr.Dataset, cubes: An
     np.testing.assert_allclose(product["jobs"].values, jobs.values, rtol=1e-12)
 
 
+def test_a_suppressed_section_leaves_that_years_jobs_missing_not_smaller(cubes: Any) -> None:
+    """The fixture's unknown industry X is missing everywhere (no part of any total); a
+    section suppressed in one area and year makes that area-year's jobs and balance
+    missing, and no other."""
+    from forecasting.release.products import labour_balance_inputs
+
+    jobs = sd.jobs_by_industry()
+    values = jobs["jobs"].values.copy()
+    at = {"area": "491", "industry": "C", "time": "2030-12-31"}
+    jobs["jobs"] = jobs["jobs"].copy(data=values)
+    jobs["jobs"].loc[{**at, "statistic": "mean"}] = np.nan
+    total, _ = labour_balance_inputs(jobs, sd.labour_supply(), cubes["registers"], AREAS)
+    missing = total.isnull()
+    assert bool(missing.sel(area="491", year=2030))
+    assert int(missing.sum()) == 1
+    whole = sd.jobs_by_industry()["jobs"].sel(statistic="mean", area="178", time="2030-12-31")
+    assert float(total.sel(area="178", year=2030)) == pytest.approx(float(whole.sum()))
+
+
 def test_the_employment_areas_observed_share_is_its_municipalities_together(
     product: xr.Dataset,
 ) -> None:

@@ -749,14 +749,19 @@ def labour_balance_inputs(
 ) -> tuple[xr.DataArray, xr.DataArray]:
     """Jobs by workplace and the one labour force (area, year) that the balance reads.
 
-    Jobs: the total over industries of ``jobs_by_industry`` (mean); the labour force: the
-    one labour force of :func:`forecasting.labour_force.labour_force` carried by the
-    ``labour_supply`` mean, as in :func:`with_one_labour_force`. The years of
+    Jobs: the total over industries of ``jobs_by_industry`` (mean; missing where a section
+    is); the labour force: the one labour force of
+    :func:`forecasting.labour_force.labour_force` carried by the ``labour_supply`` mean, as
+    in :func:`with_one_labour_force`. The years of
     ``labour_supply`` to the last year of the jobs; the ``areas`` (release order) both have.
     """
     from forecasting.labour_force import labour_force
 
-    total = jobs["jobs"].sel(statistic="mean", drop=True).sum("industry", min_count=1)
+    mean = jobs["jobs"].sel(statistic="mean", drop=True)
+    # a section the product lacks everywhere (X, unknown) is no part of the total; one
+    # suppressed in an area and year makes that total missing, never a smaller sum
+    mean = mean.sel(industry=mean.notnull().any([d for d in mean.dims if d != "industry"]))
+    total = mean.sum("industry", min_count=max(mean.sizes["industry"], 1))
     total = total.assign_coords(year=total["time"].dt.year).swap_dims(time="year")
     side = supply["labour_force"].sel(statistic="mean", drop=True)
     side = side.assign_coords(year=side["time"].dt.year).swap_dims(time="year")
