@@ -314,21 +314,17 @@ def balance_rows(ds: xr.Dataset, area: str, years: list[int]) -> list[dict[str, 
 
 
 def balance_flag(ds: xr.Dataset, area: str) -> dict[str, Any] | None:
-    """The last year of ``area`` whose implied net in-commuting share departs from the
-    observed by more than the release's threshold (its numbers, shares in per cent, and the
-    threshold in percentage points); None without one."""
+    """The row (:func:`balance_rows`) of the last year of ``area`` whose implied net
+    in-commuting share departs from the observed by more than the release's threshold;
+    None without one."""
     if not _has_area(ds, area):
         return None
     one = ds.sel(area=area)
     flagged = np.asarray(one["commuting_flag"].values, dtype=bool)
     if not flagged.any():
         return None
-    row = balance_rows(ds, area, [int(pd.DatetimeIndex(one["time"].values)[flagged][-1].year)])
-    return {
-        **row[0],
-        "limit": 100 * float(ds.attrs.get("max_departure", math.nan)),
-        "observed_year": str(ds.attrs.get("commuting_observed_year", "")),
-    }
+    last = int(pd.DatetimeIndex(one["time"].values)[flagged][-1].year)
+    return balance_rows(ds, area, [last])[0]
 
 
 def signal(tightness: float) -> str:
