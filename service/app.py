@@ -71,6 +71,7 @@ ROUTERS = (
     registers.router,
     demography.router,
     jobs.router,
+    jobs.balance_router,
     training.router,
     occupations.router,
     alerts.router,

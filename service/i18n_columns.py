@@ -93,6 +93,13 @@ COLUMNS = {
     "employed_by_age": ("Työlliset iän mukaan", "Sysselsatta efter ålder", "Employed by age"),
     "demographic_dependency_ratio": ("Väestöllinen huoltosuhde", "Demografisk försörjningskvot", "Demographic dependency ratio"),
     "economic_dependency_ratio": ("Taloudellinen huoltosuhde", "Ekonomisk försörjningskvot", "Economic dependency ratio"),
+    # jobs and workers balanced
+    "employed_residents": ("Työlliset asukkaat", "Sysselsatta invånare", "Employed residents"),
+    "net_commuting": ("Nettopendelöinti alueelle", "Nettoinpendling till området", "Net in-commuting"),
+    "commuting_share": ("Nettopendelöinti, osuus työpaikoista", "Nettoinpendling, andel av arbetsplatserna", "Net in-commuting, share of jobs"),
+    "commuting_share_observed": ("Nettopendelöinti, havaittu osuus työpaikoista", "Nettoinpendling, observerad andel av arbetsplatserna", "Net in-commuting, observed share of jobs"),
+    "commuting_departure": ("Osuuden ero havaitusta", "Andelens avvikelse från den observerade", "Share's departure from the observed"),
+    "commuting_flag": ("Pendelöinti poikkeaa havaitusta", "Pendlingen avviker från den observerade", "Commuting departs from the observed"),
     "tightness": WORDS["tightness"],
     "tightness_label": WORDS["signal"],
     # scenarios

@@ -280,6 +280,53 @@ def jobs_suppressed(
 SHORTAGE, SURPLUS = SHORTAGE_AT, SURPLUS_BELOW
 
 
+def balance_years(ds: xr.Dataset, step: int = 5) -> list[int]:
+    """Years of the jobs-and-workers balance a page shows: the first, every ``step``-th
+    (2030, 2035) and the last."""
+    years = [int(y) for y in pd.DatetimeIndex(ds["time"].values).year]
+    if not years:
+        return []
+    return [y for y in years if y in (years[0], years[-1]) or y % step == 0]
+
+
+def balance_rows(ds: xr.Dataset, area: str, years: list[int]) -> list[dict[str, Any]]:
+    """Jobs, employed residents and the implied net in-commuting (persons, share of jobs,
+    per cent) of ``area`` in ``years``, beside the observed share and the commuting flag."""
+    if not _has_area(ds, area):
+        return []
+    one = ds.sel(area=area)
+    observed = 100 * _num(one["commuting_share_observed"].values)
+    rows = []
+    for year in years:
+        at = _year_sel(one, year)
+        rows.append(
+            {
+                "year": year,
+                "jobs": _num(at["jobs"].values),
+                "employed": _num(at["employed_residents"].values),
+                "net": _num(at["net_commuting"].values),
+                "share": 100 * _num(at["commuting_share"].values),
+                "observed": observed,
+                "flag": bool(at["commuting_flag"].values),
+            }
+        )
+    return rows
+
+
+def balance_flag(ds: xr.Dataset, area: str) -> dict[str, Any] | None:
+    """The row (:func:`balance_rows`) of the last year of ``area`` whose implied net
+    in-commuting share departs from the observed by more than the release's threshold;
+    None without one."""
+    if not _has_area(ds, area):
+        return None
+    one = ds.sel(area=area)
+    flagged = np.asarray(one["commuting_flag"].values, dtype=bool)
+    if not flagged.any():
+        return None
+    last = int(pd.DatetimeIndex(one["time"].values)[flagged][-1].year)
+    return balance_rows(ds, area, [last])[0]
+
+
 def signal(tightness: float) -> str:
     """``shortage`` (at least :data:`SHORTAGE` vacancies per unemployed), ``surplus`` (under
     :data:`SURPLUS`), else ``balanced``; ``unknown`` for missing."""

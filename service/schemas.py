@@ -224,6 +224,40 @@ class IndustryPage(DataPage):
     data: list[IndustryRow]  # type: ignore[assignment]
 
 
+class LabourBalanceRow(AreaRow):
+    time: dt.date | None = Field(default=None, description="31 December of the year")
+    jobs: float | None = Field(default=None, description="jobs at the workplace (persons)")
+    labour_force: float | None = Field(
+        default=None, description="the one labour force of the residents (persons)"
+    )
+    employed_residents: float | None = Field(
+        default=None, description="residents employed in the balance (persons)"
+    )
+    unemployed: float | None = Field(
+        default=None, description="labour force less employed residents (persons)"
+    )
+    net_commuting: float | None = Field(
+        default=None, description="implied net in-commuting: jobs less employed residents"
+    )
+    commuting_share: float | None = Field(
+        default=None, description="implied net in-commuting, share of jobs (0-1)"
+    )
+    commuting_share_observed: float | None = Field(
+        default=None, description="observed net in-commuting share of jobs (0-1), 115n/115p"
+    )
+    commuting_departure: float | None = Field(
+        default=None, description="implied minus observed share (0-1)"
+    )
+    commuting_flag: bool | None = Field(
+        default=None,
+        description="the departure exceeds the threshold (provenance: max_departure)",
+    )
+
+
+class LabourBalancePage(DataPage):
+    data: list[LabourBalanceRow]  # type: ignore[assignment]
+
+
 class TrainingRow(AreaRow):
     field: str | None = Field(
         default=None, description="broad field of education (Koulutusluokitus 2016)"

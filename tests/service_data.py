@@ -194,6 +194,48 @@ def jobs_by_industry() -> xr.Dataset:
     return stamp(ds, source_tables=["Paavo TP 2017", FIXTURE], retrieved="2026-11-27", extra=notes)
 
 
+#: Net in-commuting share of jobs in 2017 of the fixture's commuting (0.05 in every area).
+OBSERVED_SHARE = 0.05
+
+
+def labour_balance(jobs: xr.Dataset | None = None, supply: xr.Dataset | None = None) -> xr.Dataset:
+    """:func:`forecasting.demography.balance.balance` of the fixture's jobs (mean, total
+    over industries) and labour force (mean) 2025-2035, against a 2017 commuting cube with
+    net in-commuting of :data:`OBSERVED_SHARE` of jobs in every area, on the release's time
+    axis with the attrs the release product sets."""
+    from forecasting.demography.balance import balance, method_notes
+
+    jobs = jobs_by_industry() if jobs is None else jobs
+    supply = labour_supply() if supply is None else supply
+    years = list(range(2025, 2036))
+    total = jobs["jobs"].sel(statistic="mean", drop=True).sum("industry", min_count=1)
+    force = supply["labour_force"].sel(statistic="mean", drop=True)
+    total, force = (
+        da.assign_coords(year=da["time"].dt.year).swap_dims(time="year").drop_vars("time")
+        .sel(year=years)
+        for da in (total, force)
+    )  # fmt: skip
+    base = total.isel(year=0).values
+    commuting = xr.Dataset(
+        {
+            "jobs": (("area", "time"), base[:, None]),
+            "employed_residents": (("area", "time"), base[:, None] * (1 - OBSERVED_SHARE)),
+        },
+        coords={"area": total["area"].values, "time": pd.to_datetime(["2017-12-31"])},
+    )
+    out = balance(commuting, total, force)
+    out = out.assign(jobs=total, labour_force=force)[["jobs", "labour_force", *out.data_vars]]
+    out = out.assign_coords(year=pd.to_datetime([f"{y}-12-31" for y in years])).rename(year="time")
+    out.attrs["commuting_observed_year"] = 2017
+    notes = method_notes(2017, out.attrs["min_unemployment"], out.attrs["max_departure"])
+    return stamp(
+        out,
+        source_tables=["tyokay 115n", "tyokay 115p", FIXTURE],
+        retrieved="2026-11-27",
+        extra=notes,
+    )
+
+
 def training_needs() -> xr.Dataset:
     fields = ["01", "02", "03", "04", "05", "06", "07", "08", "09", "10"]
     levels = ["vocational", "applied_sciences", "university"]
@@ -321,6 +363,7 @@ def full_datasets() -> dict[str, xr.Dataset]:
         "labour_supply": labour_supply(),
         "jobs_by_industry": jobs_by_industry(),
         "training_needs": training_needs(),
+        "labour_balance": labour_balance(),
         "occupation_forecasts": occupation_forecasts(pd.Timestamp(history["time"].values[-1])),
         "scenarios": preset_scenarios(),
         "alerts": alert_signals(history),

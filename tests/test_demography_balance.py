@@ -63,3 +63,49 @@ def test_refuses_bad_threshold_and_unknown_area() -> None:
     other = _series([1]).assign_coords(area=["999"])
     with pytest.raises(ValidationError, match="999"):
         balance(_commuting(1, 1), other, other)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.floats(50, 5e4), min_size=1, max_size=6),
+    st.lists(st.floats(50, 5e4), min_size=6, max_size=6),
+    st.floats(0.3, 1.7),
+    st.floats(0.01, 0.5),
+)
+def test_flag_exactly_where_the_departure_exceeds_the_threshold(
+    jobs: list[float], force: list[float], ratio: float, limit: float
+) -> None:
+    """The flag is set in exactly the years whose implied share departs from the observed
+    by more than ``max_departure``, and the departure is implied minus observed."""
+    n = len(jobs)
+    ds = balance(
+        _commuting(1000, 1000 * ratio), _series(jobs), _series(force[:n]), max_departure=limit
+    )
+    share, c0 = ds["commuting_share"].values[0], float(ds["commuting_share_observed"].values[0])
+    np.testing.assert_allclose(ds["commuting_departure"].values[0], share - c0)
+    np.testing.assert_array_equal(ds["commuting_flag"].values[0], np.abs(share - c0) > limit)
+    assert ds.attrs["max_departure"] == limit
+
+
+def test_an_aggregates_commuting_is_its_members_together() -> None:
+    """TA23 (six municipalities): sums of jobs and employed residents; a member missing in a
+    year makes the aggregate's year missing, never a smaller sum."""
+    from forecasting import geography
+    from forecasting.demography.balance import commuting_of_areas
+
+    members = geography.members("TA23")
+    time = pd.to_datetime(["2016-12-31", "2017-12-31"])
+    jobs = np.arange(1.0, 13.0).reshape(6, 2) * 100
+    jobs[0, 0] = np.nan
+    cube = xr.Dataset(
+        {"jobs": (("area", "time"), jobs), "employed_residents": (("area", "time"), jobs * 0.9)},
+        coords={"area": members, "time": time},
+    )
+    out = commuting_of_areas(cube, ["491", "TA23"])
+    assert float(out["jobs"].sel(area="491", time="2017")[0]) == float(
+        cube["jobs"].sel(area="491", time="2017")[0]
+    )
+    assert np.isnan(float(out["jobs"].sel(area="TA23").isel(time=0)))
+    assert float(out["jobs"].sel(area="TA23").isel(time=1)) == pytest.approx(jobs[:, 1].sum())
+    with pytest.raises(ValidationError, match="TA23"):
+        commuting_of_areas(cube.sel(area=members[1:]), ["TA23"])

@@ -24,12 +24,38 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from forecasting import geography
 from forecasting.errors import ValidationError
 
 #: Default largest departure of the net in-commuting share of jobs before a flag.
 MAX_DEPARTURE = 0.07
 #: Default floor of the unemployment rate in the balance (frictional unemployment).
 MIN_UNEMPLOYMENT = 0.03
+
+
+def commuting_of_areas(commuting: xr.Dataset, areas: list[str]) -> xr.Dataset:
+    """``jobs`` and ``employed_residents`` (area, time) of ``areas``: a municipality's own
+    values, an employment area's (or region's, the country's) the sum of its member
+    municipalities, NaN in a year where a member is missing or suppressed.
+
+    Commuting between the members of an aggregate nets out of its share: the sum of the
+    members' jobs less the sum of their employed residents is the aggregate's net
+    in-commuting.
+    """
+    for var in ("jobs", "employed_residents"):
+        if var not in commuting:
+            raise ValidationError("commuting", f"the cube lacks {var!r}")
+    cube = commuting[["jobs", "employed_residents"]]
+    have = set(map(str, cube["area"].values))
+    parts = []
+    for area in areas:
+        members = [area] if area in have else geography.members(area)
+        missing = [m for m in members if m not in have]
+        if missing:
+            raise ValidationError("areas", f"{area}: not in the commuting cube: {missing[:5]}")
+        summed = cube.sel(area=members).sum("area", min_count=len(members))
+        parts.append(summed.expand_dims(area=[area]))
+    return xr.concat(parts, dim="area").assign_attrs(commuting.attrs)
 
 
 def observed_share(commuting: xr.Dataset, areas: list[str]) -> xr.DataArray:
@@ -94,3 +120,31 @@ def balance(
         "force less frictional unemployment; the rest is commuting (see "
         "forecasting.demography.balance)",
     )
+
+
+def method_notes(
+    observed_year: int, min_unemployment: float, max_departure: float
+) -> dict[str, str]:
+    """The balance's method note in Finnish, Swedish and English (``method_note``,
+    ``method_note_fi``, ``_sv``, ``_en``), for the pages and the downloads."""
+    floor, limit = f"{min_unemployment * 100:.0f}", f"{max_departure * 100:.0f}"
+    en = (
+        "Residents fill the jobs forecast at the observed net in-commuting share of jobs "
+        f"({observed_year}, tyokay 115n/115p) up to the labour force less {floor} % "
+        "frictional unemployment; the rest of the jobs imply net in-commuting. Flagged where "
+        f"the implied share departs from the observed by more than {limit} percentage points."
+    )
+    fi = (
+        "Alueen asukkaat täyttävät ennustetut työpaikat havaitulla nettopendelöintiosuudella "
+        f"({observed_year}, tyokay 115n/115p) enintään työvoiman verran, josta on vähennetty "
+        f"{floor} % kitkatyöttömyys; loput työpaikoista edellyttävät nettopendelöintiä "
+        f"alueelle. Merkintä, kun osuus poikkeaa havaitusta yli {limit} prosenttiyksikköä."
+    )
+    sv = (
+        "Invånarna fyller de prognostiserade arbetsplatserna med den observerade "
+        f"nettoinpendlingsandelen ({observed_year}, tyokay 115n/115p), högst arbetskraften "
+        f"minus {floor} % friktionsarbetslöshet; resten av arbetsplatserna förutsätter "
+        "nettoinpendling. Markering där andelen avviker från den observerade med mer än "
+        f"{limit} procentenheter."
+    )
+    return {"method_note": en, "method_note_en": en, "method_note_fi": fi, "method_note_sv": sv}

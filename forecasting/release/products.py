@@ -16,6 +16,7 @@ from dataclasses import fields
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from forecasting import geography
@@ -739,6 +740,90 @@ register(
         combine=_concat_areas,
         metrics=_area_count,
         cost=8.0,
+    )
+)
+
+
+def labour_balance_inputs(
+    jobs: xr.Dataset, supply: xr.Dataset, registers: xr.Dataset, areas: Sequence[str]
+) -> tuple[xr.DataArray, xr.DataArray]:
+    """Jobs by workplace and the one labour force (area, year) that the balance reads.
+
+    Jobs: the total over industries of ``jobs_by_industry`` (mean; missing where a section
+    is); the labour force: the one labour force of
+    :func:`forecasting.labour_force.labour_force` carried by the ``labour_supply`` mean, as
+    in :func:`with_one_labour_force`. The years of
+    ``labour_supply`` to the last year of the jobs; the ``areas`` (release order) both have.
+    """
+    from forecasting.labour_force import labour_force
+
+    mean = jobs["jobs"].sel(statistic="mean", drop=True)
+    # a section the product lacks everywhere (X, unknown) is no part of the total; one
+    # suppressed in an area and year makes that total missing, never a smaller sum
+    mean = mean.sel(industry=mean.notnull().any([d for d in mean.dims if d != "industry"]))
+    total = mean.sum("industry", min_count=max(mean.sizes["industry"], 1))
+    total = total.assign_coords(year=total["time"].dt.year).swap_dims(time="year")
+    side = supply["labour_force"].sel(statistic="mean", drop=True)
+    side = side.assign_coords(year=side["time"].dt.year).swap_dims(time="year")
+    years = [int(y) for y in side["year"].values if y in set(total["year"].values.tolist())]
+    have = set(map(str, registers["area"].values)) & set(map(str, side["area"].values))
+    codes = [a for a in areas if a in have and a in set(map(str, total["area"].values))]
+    one = labour_force(
+        {"registers": registers}, areas=codes, until=years[-1],
+        population_side=side.drop_vars("time"),
+    )  # fmt: skip
+    force = one["labour_force"].sel(year=years)
+    return total.drop_vars("time").sel(area=codes, year=years), force
+
+
+def _labour_balance(
+    ctx: BuildContext, inputs: Mapping[str, xr.Dataset], cubes: Inputs
+) -> xr.Dataset:
+    """Jobs and workers balanced through commuting (:func:`forecasting.demography.balance`)
+    for every area with both jobs and a labour force (municipalities and the employment
+    area), with the commuting check per area and year; beside the balance its inputs
+    ``jobs`` and ``labour_force``."""
+    from forecasting.demography.balance import balance, commuting_of_areas, method_notes
+
+    jobs, supply = inputs["jobs_by_industry"], inputs["labour_supply"]
+    total, force = labour_balance_inputs(jobs, supply, cubes["registers"], ctx.areas)
+    codes = [str(a) for a in total["area"].values]
+    commuting = commuting_of_areas(cubes["commuting"], codes)
+    out = balance(commuting, total, force).sel(area=codes)
+    out = out.assign(jobs=total, labour_force=force)[["jobs", "labour_force", *out.data_vars]]
+    years = out["year"].values
+    out = out.assign_coords(year=pd.to_datetime([f"{y}-12-31" for y in years]))
+    out = out.rename(year="time")
+    observed = int(commuting["time"].dt.year.values[-1])
+    tables = [
+        "tyokay 115n", "tyokay 115p", "tyonv 12r5",
+        *(t.strip() for t in str(jobs.attrs.get("source_tables", "")).split(",")),
+        *(t.strip() for t in str(supply.attrs.get("source_tables", "")).split(",")),
+    ]  # fmt: skip
+    return out.assign_attrs(
+        source_tables=", ".join(dict.fromkeys(t for t in tables if t)),
+        units="persons; shares of jobs (0-1), 31 December of the year",
+        time_convention="31 December (YYYY-12-31) labels the year",
+        commuting_observed_year=observed,
+        jobs_source="jobs_by_industry (mean, total over industries)",
+        labour_force_source="one labour force (forecasting.labour_force) carried by the "
+        "labour_supply mean",
+        **method_notes(observed, out.attrs["min_unemployment"], out.attrs["max_departure"]),
+    )
+
+
+register(
+    Product(
+        name="labour_balance",
+        stage="labour_demand",
+        requires=("forecasting.demography.balance:balance",),
+        cubes=("commuting", "registers"),
+        needs=("jobs_by_industry", "labour_supply"),
+        build=_labour_balance,
+        metrics=lambda ds: {
+            "areas": int(ds.sizes["area"]),
+            "flagged": int(ds["commuting_flag"].sum()),
+        },
     )
 )
 

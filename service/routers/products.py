@@ -317,6 +317,7 @@ def jobs(
         "jobs",
         f"{t['jobs_page']}: {name}",
         area,
+        **_balance_section(context, t, lang, area, name),
         years=years,
         year=year,
         base=base,
@@ -329,6 +330,40 @@ def jobs(
         method=pv.method_note(ds, lang),
         message="" if ds is not None else _missing(t, "jobs_by_industry"),
     )
+
+
+def _balance_section(context: Any, t: dict[str, str], lang: str, area: str, name: str) -> Any:
+    """The jobs page's "jobs and workers" table (``labour_balance``) and, where the implied
+    net in-commuting departs from the observed by more than the release's threshold, the
+    sentence saying so (else the sentence that the check passed)."""
+    ds = _dataset(context, "labour_balance")
+    rows = pv.balance_rows(ds, area, pv.balance_years(ds)) if ds is not None else []
+    if not rows:
+        return {"balance": [], "balance_note": "", "balance_flag": False}
+    observed_year = str(ds.attrs.get("commuting_observed_year", ""))
+    limit = formats.number(100 * float(ds.attrs.get("max_departure", math.nan)), lang)
+    flag = pv.balance_flag(ds, area)
+    if flag is None:
+        note = t["balance_ok"].format(limit=limit, observed_year=observed_year)
+    else:
+        key = "balance_flag_up" if flag["share"] >= flag["observed"] else "balance_flag_down"
+        note = t[key].format(
+            year=flag["year"],
+            net=formats.number(round(flag["net"], -2 if abs(flag["net"]) >= 1000 else -1), lang),
+            share=formats.percent(flag["share"], lang, 0),
+            observed=formats.percent(flag["observed"], lang, 0),
+            observed_year=observed_year,
+            limit=limit,
+        )
+    return {
+        "balance": rows,
+        "balance_caption": t["balance_desc"].format(area=name, observed_year=observed_year),
+        "balance_observed": t["balance_observed"].format(observed_year=observed_year),
+        "balance_note": note,
+        "balance_flag": flag is not None,
+        "balance_downloads": downloads("/v1/labour-balance", lang, area=area),
+        "balance_method": pv.method_note(ds, lang),
+    }
 
 
 @router.get("/occupations", response_class=HTMLResponse)
