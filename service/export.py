@@ -7,10 +7,10 @@ of an Excel sheet) and carry the same columns and values as the JSON rows
 * ``csv-fi``: UTF-8 with a byte-order mark (so Excel detects the encoding), ``;`` between
   cells, decimal comma, text cells neutralised against formulas
   (:func:`forecasting.io.files.csv_line`), numbers rounded for reading
-  (:func:`for_reading`: four significant digits, at least one decimal; a mean of
-  2 790,295848292982 persons is 2 790,3). No ``#`` preamble (Excel would show it as rows);
-  the provenance is in the response headers. ``format=csv``, the JSON and the workbook's
-  cells keep every digit.
+  (:func:`for_reading`: four significant digits, at least one decimal, at most six; a
+  mean of 2 790,295848292982 persons is 2 790,3), flags in words (``kyllä``/``ei``). No
+  ``#`` preamble (Excel would show it as rows); the provenance is in the response headers.
+  ``format=csv``, the JSON and the workbook's cells keep every digit.
 * ``xlsx``: the data sheet (bold header row frozen above the rows, ``time`` as real dates,
   shown as the year when every date is 31 December (a product by year), as the month
   ``7/2026`` when every date is a month's first (a monthly product),
@@ -255,40 +255,54 @@ def with_variable_names(
     return names, body
 
 
-#: Significant digits a number of a ``csv-fi`` download keeps (:func:`for_reading`).
+#: Significant digits a number of a ``csv-fi`` download keeps (:func:`for_reading`), and
+#: the most decimals it keeps (a share of 2e-17 is a rounding residue, not a figure).
 READING_DIGITS = 4
+READING_MAX_DECIMALS = 6
+#: A yes/no cell (a flag) of a ``csv-fi`` download in words: lang -> (true, false). A
+#: Finnish Excel does not read ``True`` as a truth value.
+YES_NO = {"fi": ("kyllä", "ei"), "sv": ("ja", "nej"), "en": ("yes", "no")}
 
 
 def for_reading(value: float) -> float:
     """``value`` rounded as a ``csv-fi`` cell shows it: to :data:`READING_DIGITS`
-    significant digits but never to fewer than one decimal, so a count keeps one decimal
-    (3 765,03609506813 -> 3 765,0; 123 456,78 -> 123 456,8) and a small share or rate its
-    leading digits (0,9620887838838672 -> 0,9621; 0,012345 -> 0,01235). A CSV cell has no
-    display format: Excel shows what is written, and a model's mean carries digits no
-    count has. Not finite: unchanged; a rounded zero has no sign."""
+    significant digits but never to fewer than one decimal nor more than
+    :data:`READING_MAX_DECIMALS`, so a count keeps one decimal (3 765,03609506813 ->
+    3 765,0; 123 456,78 -> 123 456,8), a small share or rate its leading digits
+    (0,9620887838838672 -> 0,9621; 0,012345 -> 0,01235) and a residue of floating-point
+    arithmetic is 0 (2,08e-17 -> 0,0). A CSV cell has no display format: Excel shows what
+    is written, and a model's mean carries digits no count has. Not finite: unchanged; a
+    rounded zero has no sign."""
     value = float(value)  # a numpy float's repr names its type
     if not math.isfinite(value):
         return value
     if value == 0.0:
         return 0.0
     decimals = max(1, READING_DIGITS - 1 - math.floor(math.log10(abs(value))))
+    decimals = min(decimals, READING_MAX_DECIMALS)
     return round(value, decimals) + 0.0  # + 0.0: -0.0 -> 0.0
+
+
+def _for_reading_cell(value: Any, lang: str) -> Any:
+    """A cell of a ``csv-fi`` row: a flag in words (:data:`YES_NO`), a number rounded for
+    reading (:func:`for_reading`), anything else as it is."""
+    if isinstance(value, (bool, np.bool_)):
+        return YES_NO.get(lang, YES_NO["en"])[0 if value else 1]
+    if isinstance(value, float):
+        return for_reading(value)
+    return value
 
 
 def csv_fi_chunks(sel: cubes.Selection, lang: str, chunk: int = 2000) -> Iterator[str]:
     """Every row of ``sel`` as Finnish-Excel CSV text in chunks (BOM first), numbers
-    rounded for reading (:func:`for_reading`)."""
+    rounded for reading and flags in words (:func:`_for_reading_cell`)."""
     check_size(sel)
     start, total, first = 0, sel.total, True
     while first or start < total:
         names, body = localised_rows(sel, start, min(chunk, total - start), lang)
         text = (BOM + csv_line(column_labels(names, lang), delimiter=";")) if first else ""
         text += "".join(
-            csv_line(
-                [for_reading(c) if isinstance(c, float) else c for c in r],
-                delimiter=";",
-                decimal=",",
-            )
+            csv_line([_for_reading_cell(c, lang) for c in r], delimiter=";", decimal=",")
             for r in body
         )
         yield text

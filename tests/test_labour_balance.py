@@ -165,6 +165,8 @@ def test_every_download_format_holds_the_same_rows(web: Any, lang: str) -> None:
     assert fi.status_code == 200
     names, body = csv_fi_table(fi.content, lang, list(rows[0]))
     assert len(body) == len(rows)
+    yes, no = {"fi": ("kyllä", "ei"), "sv": ("ja", "nej"), "en": ("yes", "no")}[lang]
+    assert [r[names.index("commuting_flag")] for r in body] == [yes if f else no for f in flags]
     xlsx = web.get("/v1/labour-balance", params={**params, "format": "xlsx"})
     assert xlsx.status_code == 200
     columns, sheet = xlsx_table(load_workbook(io.BytesIO(xlsx.content)))
