@@ -127,9 +127,7 @@ def test_default_registry_starts_with_the_register_history() -> None:
     names = list(release.registered())
     assert names[0] == "registers_history"
     published = {n for n, p in release.registered().items() if p.publish}
-    # labour_balance is not yet in the store's list of canonical names
-    # (forecasting.io.release_store.CANONICAL_NAMES); every other published product is
-    assert published - {"labour_balance"} <= set(CANONICAL_NAMES)
+    assert published <= set(CANONICAL_NAMES)
     # intermediate steps
     assert set(names) - published == {"demand_population", "demography_base", "monthly_reviews"}
 

@@ -68,6 +68,7 @@ CANONICAL_NAMES: tuple[str, ...] = (
     "population_projection_high",
     "labour_supply",
     "jobs_by_industry",
+    "labour_balance",
     "training_needs",
     "scenarios",
     "alerts",
