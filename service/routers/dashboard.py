@@ -847,9 +847,9 @@ def _training_change(result: Any, lang: str) -> list[dict[str, Any]]:
         else 0 * demand_f
     )
     need_f = result["training_need_change"]
+    # the classification's names, as on the training page; the result's own for a code
+    # the classification does not have
     fallback = result.get(f"training_field_name_{lang}", result.get("training_field_name", None))
-    if lang == "sv" and f"training_field_name_{lang}" in result:
-        field_names = {}  # the service's field labels have no Swedish: the result's own names
     for j, field in enumerate(map(str, demand_f["training_field"].values)):
         name = field_names.get(field) or (str(fallback.values[j]) if fallback is not None else "")
         for level in map(str, demand_f["training_level"].values):
