@@ -543,3 +543,28 @@ def test_a_column_widens_to_its_longest_word_and_takes_the_room_from_the_others(
     # a table that fits keeps the proportions it asked for
     fits = fitted_widths(pdf, ["Vakavuus", "Alue", "Selitys"], [["info", "Juva", "x"]], (1, 1, 2))
     assert fits == pytest.approx([pdf.epw / 4, pdf.epw / 4, pdf.epw / 2])
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_the_review_calls_vacancies_what_the_dashboard_calls_them(lang) -> None:
+    """The Swedish review said "Lediga jobb" and "Lediga jobb per arbetslös" beside the
+    dashboard's "Lediga arbetsplatser" and "Lediga platser per arbetslös": one reader, the
+    review and the start page open side by side, two words for one figure."""
+    from forecasting.report.labels import words
+    from service.i18n import TEXT
+    from service.i18n_products import product_texts
+
+    w = words(lang)
+    assert w["vacancies"] == TEXT[lang]["vacancies"]
+    assert w["occupations"].startswith(TEXT[lang]["vacancies"])
+    if lang != "fi":  # the Finnish column keeps its short "Työpaikkoja / työtön"
+        assert w["tightness"] == product_texts(lang)["tightness"]
+
+
+def test_swedish_quotes_the_swedish_way() -> None:
+    """Swedish writes ”uppgift saknas” (the same mark on both sides), not “...”."""
+    from forecasting.report.labels import words
+
+    w = words("sv")
+    assert "\u201duppgift saknas\u201d" in w["gap_missing"] + w["gap_missing_one"]
+    assert "\u201c" not in "".join(w.values())
