@@ -140,6 +140,10 @@ VALUES = {
     "empty": ("tyhjä", "tom", "empty"),
     "draws": ("simulaatioista", "ur simuleringarna", "from the draws"),
     "bounds_summed": ("vuosittaiset rajat summattu", "årens gränser summerade", "yearly bounds summed"),
+    # a qualification's level (``qualification_level``), as service.labels names the levels
+    "vocational": ("ammatillinen", "yrkesutbildning", "vocational"),
+    "applied_sciences": ("ammattikorkeakoulu", "yrkeshögskola", "university of applied sciences"),
+    "university": ("yliopisto", "universitet", "university"),
 }  # fmt: skip
 
 #: The languages of every ``(fi, sv, en)`` tuple of these tables (and of service.i18n_columns).
