@@ -93,3 +93,23 @@ def test_no_number_or_range_breaks_across_lines_on_a_phone(browser, base, lang, 
     finally:
         context.close()
 
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+@pytest.mark.parametrize("viewport", [PHONE, {"width": 1280, "height": 900}])
+def test_the_monthly_review_page_is_styled_and_fits_the_screen(browser, base, lang, viewport):
+    """The review's HTML carries its own stylesheet, which the dashboard's Content-Security-
+    Policy (``style-src 'self'``) blocked: a browser showed it unstyled, and at 390 px the
+    Swedish one was 499 px wide. Styled, its nowrap headings then made it 1 046 px wide
+    (1 030 px in a 960 px column on a desktop)."""
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    try:
+        page.goto(f"{base}/v1/reports/monthly?area=TA23&format=html&lang={lang}")
+        font = page.evaluate("() => getComputedStyle(document.body).fontFamily")
+        assert "DejaVu Sans" in font  # the review's own stylesheet applies
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= viewport["width"]
+        main = page.evaluate("() => [document.querySelector('main').scrollWidth, "
+                             "document.querySelector('main').clientWidth]")  # fmt: skip
+        assert main[0] <= main[1] + 1, main
+    finally:
+        context.close()
