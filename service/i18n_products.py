@@ -24,7 +24,7 @@ SOURCES = {
     "national_employment_by_industry": ("työlliset toimialoittain, koko maa", "sysselsatta efter näringsgren, hela landet", "employment by industry, whole country"),
     "education_levels": ("koulutusrakenne", "utbildningsstruktur", "educational structure"),
     "occupations": ("ammattiryhmät", "yrkesgrupper", "occupational groups"),
-    "alerts": ("hälytykset", "larm", "alerts"),
+    "alerts": ("hälytykset", "varningar", "alerts"),
     "migration": ("muuttoliike", "flyttningar", "migration"),
     "vacancy_flows": ("avoimien työpaikkojen virrat", "flöden av lediga arbetsplatser", "vacancy flows"),
 }  # fmt: skip

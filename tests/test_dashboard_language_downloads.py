@@ -95,3 +95,19 @@ def test_swedish_calls_the_baseline_grundbana_everywhere():
              for s in _strings(v)]  # fmt: skip
     assert any("grundban" in s.lower() for s in texts)
     assert [s for s in texts if "basban" in s.lower()] == []
+
+
+def test_swedish_calls_the_alerts_varningar_everywhere():
+    """The Swedish alerts page is "Varningar", the review's section "Aktiva varningar", but
+    a stale-data alert said "Larm och prognoser bygger på gamla uppgifter", an unknown
+    rule was a "Larm" and the data-date line named the source "larm"."""
+    from forecasting.alerts.explain import texts as alert_texts
+    from forecasting.alerts.registry import registered
+
+    modules = ("service.i18n", "service.i18n_columns", "service.i18n_products",
+               "forecasting.report.labels")  # fmt: skip
+    texts = [s for m in modules for v in vars(importlib.import_module(m)).values()
+             for s in _strings(v)]  # fmt: skip
+    texts += [e.title["sv"] + " " + e.why["sv"] for e in registered().values()]
+    texts.append(alert_texts("no_such_rule", {}, "sv")["title"])
+    assert [s for s in texts if re.search(r"\blarm", s, re.I)] == []
