@@ -66,7 +66,7 @@ def browser():
 
 
 #: The cells whose text wraps onto more than one line: (text, lines). A cell's note
-#: (``.partial``, "partiell: 1 av 6 kommuners tal skyddade") may wrap; its figure may not.
+#: (``.partial``, "partiell: 1 av 6 kommuners tal sekretessbelagda") may wrap; its figure may not.
 WRAPPED_CELLS = """() => [...document.querySelectorAll('td.num')].flatMap(td => {
   const range = document.createRange();
   const figure = [...td.childNodes].filter(n => !(n.classList && n.classList.contains('partial'))

@@ -111,3 +111,17 @@ def test_swedish_calls_the_alerts_varningar_everywhere():
     texts += [e.title["sv"] + " " + e.why["sv"] for e in registered().values()]
     texts.append(alert_texts("no_such_rule", {}, "sv")["title"])
     assert [s for s in texts if re.search(r"\blarm", s, re.I)] == []
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_a_partial_total_says_suppressed_in_the_words_of_a_suppressed_cell(lang):
+    """The Swedish start page's vacancies card said "1 av 6 kommuners tal skyddade" beside
+    the table's "sekretessbelagd" for the same municipality (and the review's "siffror
+    sekretessbelagda"): one fact, two words."""
+    from service.i18n_products import product_texts
+
+    words = product_texts(lang)
+    stem = words["suppressed"][:-1]  # "salattu"/"salatt", "sekretessbelagd", "suppressed"
+    assert stem in words["partial"], (words["suppressed"], words["partial"])
+    if lang == "sv":  # nor "skyddade" elsewhere: "skyddade näringsgrenar", "... kommuner"
+        assert [s for s in words.values() if "skyddad" in s] == []
