@@ -212,13 +212,21 @@ class Fields:
         return f"{FIELDS_TITLE[lang]} ({readable_version(self.version, lang)})"
 
     def names(self, lang: str = "fi") -> dict[str, str]:
-        """Names of the broad and narrow fields in ``lang`` (default Finnish), by code;
-        Swedish falls back to English where the file gives no Swedish name."""
+        """Names of the broad and narrow fields in ``lang`` (default Finnish), by code.
+
+        The broad fields are named as the classification names them in every language
+        (:func:`forecasting.classifications.label`, Swedish from ``labels_sv.csv``), so a
+        scenario's training change and the training page call a field the same ("Hälso- och
+        välfärdsområden" in both, not "Hälsovård och välfärd" in one); a file's own
+        ``[broad_sv]`` names replace them. Swedish falls back to English where neither gives
+        a Swedish name."""
         table = classifications.education_fields_2016()
         column = "name_en" if lang in ("sv", "en") else "name_fi"
         out = {str(k): str(v) for k, v in table[column].items()}
         out |= {k: v[1] if column == "name_en" else v[0] for k, v in self.narrow.items()}
         if lang == "sv":
+            swedish = classifications.swedish_labels()
+            out |= {c: swedish[k] for c in map(str, table.index) if (k := ("field", c)) in swedish}
             out |= self.broad_sv | self.narrow_sv
         return out
 

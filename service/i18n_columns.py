@@ -104,9 +104,9 @@ COLUMNS = {
     "tightness_label": WORDS["signal"],
     # scenarios
     "fill_days": ("Täyttöaika, päivää", "Tillsättningstid, dagar", "Time to fill, days"),
-    "unemployed_vs_baseline": ("Työttömät, ero perusuraan", "Arbetslösa, skillnad mot basbanan", "Unemployed, difference from the baseline"),
-    "employed_vs_baseline": ("Työlliset, ero perusuraan", "Sysselsatta, skillnad mot basbanan", "Employed, difference from the baseline"),
-    "unemployed_baseline_target": ("Työttömät perusuralla", "Arbetslösa i basbanan", "Unemployed in the baseline"),
+    "unemployed_vs_baseline": ("Työttömät, ero perusuraan", "Arbetslösa, skillnad mot grundbanan", "Unemployed, difference from the baseline"),
+    "employed_vs_baseline": ("Työlliset, ero perusuraan", "Sysselsatta, skillnad mot grundbanan", "Employed, difference from the baseline"),
+    "unemployed_baseline_target": ("Työttömät perusuralla", "Arbetslösa i grundbanan", "Unemployed in the baseline"),
     "displaced": ("Työnsä menettäneet", "De som förlorat arbetet", "Displaced workers"),
     "displaced_by_age_sex": ("Työnsä menettäneet iän ja sukupuolen mukaan", "De som förlorat arbetet efter ålder och kön", "Displaced workers by age and sex"),
     "displaced_reemployed_share": ("Työnsä menettäneistä työllistyneet, osuus", "Andel återanställda av dem som förlorat arbetet", "Displaced workers re-employed, share"),
@@ -157,7 +157,8 @@ def column_label(name: str, lang: str, coded: bool = False) -> str:
         return label
     stem, _, suffix = name.rpartition("_name_")
     if stem and suffix in _LANGS and (label := _base(stem, i)):
-        return f"{label} ({suffix})"  # a name in one language: "Koulutusala (sv)"
+        # a name in one language: "Koulutusala (sv)"; in the reader's own, just "Examen"
+        return label if suffix == lang else f"{label} ({suffix})"
     if name.endswith("_status") and (label := _base(name.removesuffix("_status"), i)):
         return f"{label}: {_STATUS[i]}"
     label = _base(name, i)
@@ -167,6 +168,10 @@ def column_label(name: str, lang: str, coded: bool = False) -> str:
 
 
 def column_labels(names: list[str], lang: str) -> list[str]:
-    """The headings of a download's columns (a code column beside its names says "code")."""
+    """The headings of a download's columns (a code column beside its names, or beside its
+    names in the reader's language, says "code")."""
     present = set(names)
-    return [column_label(n, lang, coded=f"{n}_name" in present) for n in names]
+    return [
+        column_label(n, lang, coded=bool({f"{n}_name", f"{n}_name_{lang}"} & present))
+        for n in names
+    ]

@@ -24,7 +24,7 @@ SOURCES = {
     "national_employment_by_industry": ("työlliset toimialoittain, koko maa", "sysselsatta efter näringsgren, hela landet", "employment by industry, whole country"),
     "education_levels": ("koulutusrakenne", "utbildningsstruktur", "educational structure"),
     "occupations": ("ammattiryhmät", "yrkesgrupper", "occupational groups"),
-    "alerts": ("hälytykset", "larm", "alerts"),
+    "alerts": ("hälytykset", "varningar", "alerts"),
     "migration": ("muuttoliike", "flyttningar", "migration"),
     "vacancy_flows": ("avoimien työpaikkojen virrat", "flöden av lediga arbetsplatser", "vacancy flows"),
 }  # fmt: skip
@@ -83,7 +83,7 @@ WORDS = {
     "pp": ("%-yks.", "%-enh.", "pp"),
     "labour_desc": ("{variables}: {area}, vuodet {years}; keskiarvo ja 80 %:n väli.", "{variables}: {area}, åren {years}; medelvärde och 80 %:s intervall.", "{variables}: {area}, years {years}; mean and 80 % interval."),
     "and": ("ja", "och", "and"),
-    "jobs_desc": ("Työpaikat toimialoittain vuonna {year}, {area} (vertailuvuosi {base}); salatut toimialat puuttuvat.", "Arbetsplatser efter näringsgren {year}, {area} (jämförelseår {base}); skyddade näringsgrenar saknas.", "Jobs by industry in {year}, {area} (compared with {base}); suppressed industries are left out."),
+    "jobs_desc": ("Työpaikat toimialoittain vuonna {year}, {area} (vertailuvuosi {base}); salatut toimialat puuttuvat.", "Arbetsplatser efter näringsgren {year}, {area} (jämförelseår {base}); sekretessbelagda näringsgrenar saknas.", "Jobs by industry in {year}, {area} (compared with {base}); suppressed industries are left out."),
     "balance_heading": ("Työpaikat ja työvoima", "Arbetsplatser och arbetskraft", "Jobs and workers"),
     "balance_desc": ("Työpaikat ja alueella asuvat työlliset, {area}. Nettopendelöinti alueelle = työpaikat − työlliset asukkaat; havaittu osuus vuodelta {observed_year} (työssäkäyntitilasto 115n/115p).", "Arbetsplatser och sysselsatta invånare, {area}. Nettoinpendling till området = arbetsplatser − sysselsatta invånare; observerad andel från {observed_year} (sysselsättningsstatistik 115n/115p).", "Jobs and employed residents, {area}. Net in-commuting = jobs − employed residents; observed share from {observed_year} (employment statistics 115n/115p)."),
     "balance_year": ("Vuosi", "År", "Year"),
@@ -108,8 +108,8 @@ WORDS = {
     "occupations_dates": ("Ammattiryhmien osuudet ammattiryhmätiedoista {shares} (viimeisin julkaistu), taso työnvälitystilaston ennusteesta {level} alkaen.", "Yrkesgruppernas andelar från yrkesdata {shares} (senast publicerade), nivån från arbetsförmedlingsstatistikens prognos från {level}.", "Occupation groups' shares from the occupation data of {shares} (the latest published), the level from the employment service statistics forecast from {level}."),
     "groups_desc": ("Työnvälitystilaston muuttujat {month}, {area}, maakunta ja koko maa, sekä ennuste {target} 80 %:n välein.", "Arbetsförmedlingsstatistikens variabler {month}, {area}, landskapet och hela landet, samt prognos {target} med 80 %:s intervall.", "Employment service statistics {month}, {area}, the region and the country, and the forecast for {target} with 80 % intervals."),
     "forecast_at": ("Ennuste {month}", "Prognos {month}", "Forecast {month}"),
-    "partial": ("osittainen: {n}/{m} kunnan luku salattu", "partiell: {n} av {m} kommuners tal skyddade", "partial: {n} of {m} municipalities suppressed"),
-    "partial_note": ("Osittainen summa (≥): julkaistujen kuntien yhteissumma; salattuja kuntia ei ole laskettu mukaan, joten todellinen luku on vähintään tämä.", "Partiell summa (≥): summan av de publicerade kommunerna; skyddade kommuner ingår inte, så det verkliga talet är minst detta.", "Partial sum (≥): the total of the published municipalities; suppressed ones are not included, so the true figure is at least this."),
+    "partial": ("osittainen: {n}/{m} kunnan luku salattu", "partiell: {n} av {m} kommuners tal sekretessbelagda", "partial: {n} of {m} municipalities suppressed"),
+    "partial_note": ("Osittainen summa (≥): julkaistujen kuntien yhteissumma; salattuja kuntia ei ole laskettu mukaan, joten todellinen luku on vähintään tämä.", "Partiell summa (≥): summan av de publicerade kommunerna; sekretessbelagda kommuner ingår inte, så det verkliga talet är minst detta.", "Partial sum (≥): the total of the published municipalities; suppressed ones are not included, so the true figure is at least this."),
     "map_desc": ("Työttömyysaste kunnittain {month}, {region}; {area} on rajattu paksulla viivalla. Valkoinen viivoitus: ei tietoa.", "Arbetslöshetsgrad per kommun {month}, {region}; {area} har en tjock kantlinje. Vit skraffering: uppgift saknas.", "Unemployment rate by municipality, {month}, {region}; {area} outlined in bold. White hatching: no data."),
     "map_change_desc": ("Muutos verrattuna kuukauteen {before}.", "Förändring jämfört med {before}.", "Change against {before}."),
     "no_data": ("ei tietoa", "uppgift saknas", "no data"),
@@ -150,6 +150,10 @@ VALUES = {
     "empty": ("tyhjä", "tom", "empty"),
     "draws": ("simulaatioista", "ur simuleringarna", "from the draws"),
     "bounds_summed": ("vuosittaiset rajat summattu", "årens gränser summerade", "yearly bounds summed"),
+    # a qualification's level (``qualification_level``), as service.labels names the levels
+    "vocational": ("ammatillinen", "yrkesutbildning", "vocational"),
+    "applied_sciences": ("ammattikorkeakoulu", "yrkeshögskola", "university of applied sciences"),
+    "university": ("yliopisto", "universitet", "university"),
 }  # fmt: skip
 
 #: The languages of every ``(fi, sv, en)`` tuple of these tables (and of service.i18n_columns).

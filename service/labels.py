@@ -18,7 +18,11 @@ from service.i18n import texts
 
 Lang = Literal["fi", "sv", "en"]
 LANGS: tuple[str, ...] = ("fi", "sv", "en")
-LABELLED_DIMS = ("area", "industry", "occupation", "field", "level", "sex")
+LABELLED_DIMS = ("area", "industry", "occupation", "field", "level", "sex", "training_level")
+#: Dims labelled by another dim's table: a scenario run's training change is by
+#: ``training_level``, the levels of the training needs (its ``training_field`` has its
+#: names as variables of the run, ``training_field_name_<lang>``).
+_SAME_AS = {"training_level": "level"}
 
 _SEX = {
     "fi": {"F": "naiset", "M": "miehet", "T": "yhteensä"},
@@ -76,6 +80,7 @@ def label_map(dim: str, lang: str) -> dict[str, str] | None:
     """``{code: label}`` for ``dim`` in ``lang``, or None when the dim has no label table."""
     if dim not in LABELLED_DIMS:
         return None
+    dim = _SAME_AS.get(dim, dim)
     if dim == "area":
         return _areas(lang)
     if dim == "sex":

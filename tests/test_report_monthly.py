@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from html.parser import HTMLParser
 from typing import ClassVar
 
@@ -498,3 +499,72 @@ def test_the_note_under_the_figures_names_what_the_tables_show(review, cubes):
     assert "rekisteritietoja" not in view(before, "fi")["gap_note"]
     html = render_html(before, "fi")
     assert "Aineistossa ei ole rekisteritietoja" not in html
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_no_pdf_table_heading_breaks_inside_a_word(review, lang) -> None:
+    """The Swedish review's alert table broke its severity heading across two lines
+    ("Allvarlighetsgr" / "ad"): the column was sized for the Finnish "Vakavuus". Every
+    heading word of every table is now whole on one line of the PDF."""
+    from pypdf import PdfReader
+
+    from forecasting.report.labels import words
+
+    reader = PdfReader(io.BytesIO(render_pdf(review, lang)))
+    lines = {
+        line.strip()
+        for page in reader.pages
+        for line in page.extract_text().replace(NBSP, " ").splitlines()
+    }
+    text = " ".join(lines)
+    w = words(lang)
+    for key in ("severity", "area", "explanation", "month", "mean", "figure", "now"):
+        for word in w[key].split():
+            assert re.search(rf"(^|\s){re.escape(word)}(\s|$)", text), (key, word)
+
+
+def test_a_column_widens_to_its_longest_word_and_takes_the_room_from_the_others() -> None:
+    from fpdf import FPDF
+
+    from forecasting.report.pdf import fitted_widths
+
+    pdf = FPDF(format="A4")
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=9)
+    header = ["Allvarlighetsgrad", "Område", "Förklaring"]
+    rows = [["meddelande", "S:t Michel regionen", "Befolkningen i arbetsför ålder minskar."]]
+    widths = fitted_widths(pdf, header, rows, (16, 24, 80))
+    pdf.set_font("Helvetica", "B", 9)
+    assert widths[0] > pdf.get_string_width("Allvarlighetsgrad") + 2 * pdf.c_margin
+    assert sum(widths) == pytest.approx(pdf.epw)
+    assert widths[1] > pdf.get_string_width("Område") + 2 * pdf.c_margin
+    # the room comes mostly from the wide explanation column, which has most to spare
+    assert pdf.epw * 80 / 120 - widths[2] > pdf.epw * 24 / 120 - widths[1] > 0
+    # a table that fits keeps the proportions it asked for
+    fits = fitted_widths(pdf, ["Vakavuus", "Alue", "Selitys"], [["info", "Juva", "x"]], (1, 1, 2))
+    assert fits == pytest.approx([pdf.epw / 4, pdf.epw / 4, pdf.epw / 2])
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_the_review_calls_vacancies_what_the_dashboard_calls_them(lang) -> None:
+    """The Swedish review said "Lediga jobb" and "Lediga jobb per arbetslös" beside the
+    dashboard's "Lediga arbetsplatser" and "Lediga platser per arbetslös": one reader, the
+    review and the start page open side by side, two words for one figure."""
+    from forecasting.report.labels import words
+    from service.i18n import TEXT
+    from service.i18n_products import product_texts
+
+    w = words(lang)
+    assert w["vacancies"] == TEXT[lang]["vacancies"]
+    assert w["occupations"].startswith(TEXT[lang]["vacancies"])
+    if lang != "fi":  # the Finnish column keeps its short "Työpaikkoja / työtön"
+        assert w["tightness"] == product_texts(lang)["tightness"]
+
+
+def test_swedish_quotes_the_swedish_way() -> None:
+    """Swedish writes ”uppgift saknas” (the same mark on both sides), not “...”."""
+    from forecasting.report.labels import words
+
+    w = words("sv")
+    assert "\u201duppgift saknas\u201d" in w["gap_missing"] + w["gap_missing_one"]
+    assert "\u201c" not in "".join(w.values())

@@ -183,12 +183,12 @@ def test_charts_carry_title_and_description_and_skip_missing_values():
     ("lang", "title", "description"),
     [
         ("fi", "Teollisuuslaitos sulkee Mäntyharjulla (300 työpaikkaa) helmikuusta 2027 alkaen",
-         "300 työpaikkaa häviää kolmessa kuukaudessa helmikuusta 2027 alkaen"),
+         "Sulkeminen vie 300 työpaikkaa kolmen kuukauden aikana helmikuusta 2027 alkaen"),
         ("sv", "En industrianläggning i Mäntyharju läggs ned (300 arbetsplatser) från och med "
-         "februari 2027", "300 arbetsplatser försvinner under tre månader från och med "
-         "februari 2027"),
+         "februari 2027", "Nedläggningen tar bort 300 arbetsplatser under tre månader från "
+         "och med februari 2027"),
         ("en", "A manufacturing plant closes in Mäntyharju (300 jobs) from February 2027",
-         "300 jobs go over three months from February 2027"),
+         "The closure removes 300 jobs over three months from February 2027"),
     ],
 )  # fmt: skip
 def test_scenario_page_names_the_presets_in_the_page_language(client, lang, title, description):

@@ -109,3 +109,21 @@ def test_a_tampered_stored_review_degrades_healthz(stored_client) -> None:
     r = client.get("/healthz")
     assert r.status_code == 503
     assert r.json()["damaged"] == ["attachments/monthly_review-TA23-fi.pdf"]
+
+
+def test_the_review_page_may_apply_its_own_stylesheet_and_nothing_else_inline(client) -> None:
+    """Under the dashboard's policy the review's inline <style> was blocked; the review's
+    policy allows that stylesheet by its hash, and no other inline style or script."""
+    import base64
+    import hashlib
+    import re
+
+    params = {"area": "TA23", "format": "html", "lang": "sv", "month": "2026-06"}
+    r = client.get("/v1/reports/monthly", params=params)
+    csp = r.headers["content-security-policy"]
+    (css,) = re.findall(rb"<style>(.*?)</style>", r.content, flags=re.S)
+    digest = base64.b64encode(hashlib.sha256(css).digest()).decode()
+    assert f"style-src 'self' 'sha256-{digest}'" in csp
+    assert "unsafe-inline" not in csp and "script-src 'self'" in csp
+    pdf = client.get("/v1/reports/monthly", params={**params, "format": "pdf"})
+    assert "sha256" not in pdf.headers["content-security-policy"]  # the dashboard's policy

@@ -383,7 +383,7 @@ def test_balance_names_the_sources_of_its_intervals(bal) -> None:
     assert float(total.sel(area="TA23", source="expansion")) > 0.5
     for lang in ("fi", "sv", "en"):
         assert bal.attrs[f"method_note_{lang}"]
-    assert bal["field_name_sv"].sel(field="09").item() == "Hälsovård och välfärd"
+    assert bal["field_name_sv"].sel(field="09").item() == "Hälso- och välfärdsområden"
 
 
 def test_level_age_profile_of_the_employed(cubes) -> None:

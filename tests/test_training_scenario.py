@@ -242,6 +242,24 @@ def test_a_closure_with_multiplier_1_6_needs_1_6_times_the_jobs_over_the_supplie
     assert "indirekta" in out.attrs["training_need_method_sv"]
 
 
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_a_broad_field_has_one_name_on_the_training_page_and_in_a_scenario(lang) -> None:
+    """The Swedish scenario page named the fields of its training change "Tjänstebranschen",
+    "Hälsovård och välfärd", "Teknik" (the parameter file's own names) where the training
+    page, its CSV and XLSX say "Tjänsteområden", "Hälso- och välfärdsområden", "Tekniska
+    områden" (the classification's): an education provider reading both could not match
+    them. Every broad field now has one name per language."""
+    from forecasting import classifications
+    from forecasting.training_params import load_fields
+    from service.labels import label_map
+
+    page = label_map("field", lang)
+    assert page is not None
+    names = load_fields().names(lang)
+    broad = [str(c) for c in classifications.education_fields_2016().index]
+    assert broad and {c: names[c] for c in broad} == {c: page[c] for c in broad}
+
+
 def test_texts_and_qualification_names_come_in_three_languages() -> None:
     from forecasting.training_params import load_fields
 
@@ -253,7 +271,7 @@ def test_texts_and_qualification_names_come_in_three_languages() -> None:
     }
     assert nurse["sv"].startswith("Närvårdare") and nurse["fi"].startswith("Lähihoitaja")
     assert nurse["en"] == "Practical nurse"
-    assert fields.names("sv")["09"] == "Hälsovård och välfärd"
+    assert fields.names("sv")["09"] == "Hälso- och välfärdsområden"  # as the training page
     assert fields.names("sv")["104"] == "Transporttjänster"
     assert fields.names("en")["104"] == "Transport services"
     assert fields.names()["104"] == "Kuljetuspalvelut"
@@ -301,7 +319,7 @@ def test_the_scenario_page_table_names_qualifications_in_the_page_language(cubes
     assert any(n.startswith("Lähihoitaja") for n in names["fi"])
     assert any(n.startswith("Närvårdare") for n in names["sv"])
     assert "Practical nurse" in names["en"]
-    assert any("Hälsovård och välfärd" in n for n in names["sv"])
+    assert any("Hälso- och välfärdsområden" in n for n in names["sv"])
     assert "vain tapahtumien suorat" in out.attrs["training_need_method_fi"]
     assert out.attrs["training_supply_sv"].startswith("Det lokala utbudet")
 

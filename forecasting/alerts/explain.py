@@ -42,7 +42,7 @@ def texts(rule: str, numbers: Mapping[str, Any], lang: str, subject: str = "") -
     never a raw name."""
     entry = registered().get(rule)
     if entry is None:
-        generic = {"fi": "Hälytys", "sv": "Larm", "en": "Alert"}[lang]
+        generic = {"fi": "Hälytys", "sv": "Varning", "en": "Alert"}[lang]
         return {"title": generic, "why": "", "detail": "", "text": generic}
     detail = entry.detail(numbers, lang) if entry.detail is not None else ""
     title, why = entry.title[lang], entry.why[lang]

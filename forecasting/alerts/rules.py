@@ -1077,7 +1077,7 @@ register(Rule(
     },
     why={
         "fi": "Hälytykset ja ennusteet perustuvat vanhaan tietoon, kunnes aineisto päivitetään.",
-        "sv": "Larm och prognoser bygger på gamla uppgifter tills de uppdateras.",
+        "sv": "Varningar och prognoser bygger på gamla uppgifter tills de uppdateras.",
         "en": "Alerts and forecasts rest on old data until the source is refreshed.",
     },
     detail=_stale_detail,

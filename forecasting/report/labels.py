@@ -120,7 +120,7 @@ TEXT: dict[str, dict[str, str]] = {
         "subtitle": "Sysselsättningssektionens månadsöversikt",
         "headline": "De viktigaste siffrorna",
         "groups": "Specialgrupper",
-        "occupations": "Lediga jobb och arbetsmarknadens stramhet efter yrkesgrupp",
+        "occupations": "Lediga arbetsplatser och arbetsmarknadens stramhet efter yrkesgrupp",
         "forecast": "Prognos för de arbetslösa",
         "alerts": "Aktiva varningar",
         "scenarios": "Månadens scenarier",
@@ -137,11 +137,11 @@ TEXT: dict[str, dict[str, str]] = {
         "derived": "beräknad: arbetslösa / arbetskraft",
         "gap_missing": (
             "Uppgifterna saknar registersiffror för {months}: jämförelser med dessa månader "
-            "visas som \u201cuppgift saknas\u201d."
+            "visas som \u201duppgift saknas\u201d."
         ),
         "gap_missing_one": (
             "Uppgifterna saknar registersiffror för {months}: jämförelser med den månaden "
-            "visas som \u201cuppgift saknas\u201d."
+            "visas som \u201duppgift saknas\u201d."
         ),
         "gap_suppressed": "Sekretessbelagd = en liten cell som källan inte publicerar.",
         "gap_partial": (
@@ -151,8 +151,8 @@ TEXT: dict[str, dict[str, str]] = {
         "and": "och",
         "occupation": "Yrkesgrupp",
         "unemployed": "Arbetslösa",
-        "vacancies": "Lediga jobb",
-        "tightness": "Lediga jobb per arbetslös",
+        "vacancies": "Lediga arbetsplatser",
+        "tightness": "Lediga platser per arbetslös",
         "occupations_note": "{where}, läget {month}; yrkesklassificering 2010, 2-siffernivå.",
         "occupations_none": "Inga siffror efter yrkesgrupp.",
         "fan_title": "Arbetslösa: utfall och prognos",

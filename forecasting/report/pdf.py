@@ -52,13 +52,49 @@ def _note(pdf: FPDF, text: str) -> None:
     pdf.set_font("Helvetica", size=9)
 
 
+def _longest_word(pdf: FPDF, texts: Sequence[str], style: str = "") -> float:
+    """The width (mm) of the widest single word of ``texts`` in the table font and ``style``."""
+    size = pdf.font_size_pt
+    pdf.set_font("Helvetica", style, size)
+    widest = max(
+        (pdf.get_string_width(word) for text in texts for word in latin1(text).split()),
+        default=0.0,
+    )
+    pdf.set_font("Helvetica", "", size)
+    return widest
+
+
+def fitted_widths(
+    pdf: FPDF, header: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float]
+) -> list[float]:
+    """Column widths (mm, over the page's text width) in the proportions of ``widths``, but
+    each at least as wide as its longest word (the heading's in bold) and its cell margins:
+    a column too narrow for a word breaks it inside ("Allvarlighetsgr | ad", the Swedish
+    severity heading in a column sized for the Finnish "Vakavuus"). The width a column gains
+    is taken from those with room to spare, in proportion to that room."""
+    total = float(sum(widths))
+    cols = [pdf.epw * w / total for w in widths]
+    margin = 2 * pdf.c_margin + 0.5  # the cell's margins and a little for rounding
+    need = [
+        max(_longest_word(pdf, [h], "B"), _longest_word(pdf, [r[i] for r in rows])) + margin
+        for i, h in enumerate(header)
+    ]
+    short = sum(max(0.0, n - c) for n, c in zip(need, cols, strict=True))
+    room = [max(0.0, c - n) for n, c in zip(need, cols, strict=True)]
+    if short <= 0 or sum(room) < short:  # fits as asked, or cannot fit: the proportions
+        return cols
+    spare = sum(room)
+    return [max(n, c - short * r / spare) for n, c, r in zip(need, cols, room, strict=True)]
+
+
 def _table(
     pdf: FPDF, header: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[int],
     numeric_from: int = 1,
 ) -> None:  # fmt: skip
     align = ["LEFT"] + ["RIGHT" if i >= numeric_from else "LEFT" for i in range(1, len(header))]
     with pdf.table(
-        col_widths=tuple(widths), text_align=tuple(align), headings_style=HEAD,
+        col_widths=tuple(fitted_widths(pdf, header, rows, widths)), text_align=tuple(align),
+        headings_style=HEAD,
         line_height=5, first_row_as_headings=True,
     ) as table:  # fmt: skip
         for cells in [header, *rows]:

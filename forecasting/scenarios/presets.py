@@ -102,48 +102,61 @@ def event_months(
 
 
 #: The presets' descriptions in the dashboard's languages; ``{start}`` is the event's first
-#: month as :func:`from_month` words it. The English one is the spec's ``description``. A
-#: description is read after its title (:data:`TITLES`, on the scenario page and in the
-#: monthly review), so it goes on from the title rather than saying it again.
+#: month as :func:`from_month` words it. The English one is the spec's ``description``, which
+#: the API gives without the title, so each is a sentence of its own ("The closure removes
+#: 300 jobs ...", not "Its 300 jobs go ..."); the scenario page and the monthly review print
+#: it after the title (:data:`TITLES`), so it says what the title does not rather than
+#: repeating it.
 DESCRIPTIONS: dict[str, dict[str, str]] = {
     "baseline": {
-        "en": "Calibrated to the registers, with its Monte Carlo spread.",
-        "fi": "Kalibroitu rekistereihin, Monte Carlo -hajontoineen.",
-        "sv": "Kalibrerad mot registren, med sin Monte Carlo-spridning.",
+        "en": (
+            "The model is calibrated to the registers and simulated without events; its "
+            "draws show the Monte Carlo spread."
+        ),
+        "fi": (
+            "Malli on kalibroitu rekistereihin ja simuloitu ilman tapahtumia; sen arvonnat "
+            "näyttävät Monte Carlo -hajonnan."
+        ),
+        "sv": (
+            "Modellen är kalibrerad mot registren och simulerad utan händelser; dess "
+            "dragningar visar Monte Carlo-spridningen."
+        ),
     },
     "mantyharju_manufacturing_closure": {
         "en": (
-            "Its 300 jobs go over three months {start} (about half of the municipality's 596 "
-            "manufacturing jobs, Pertunmaa included), with supplier and spending effects."
+            "The closure removes 300 jobs over three months {start}, about half of the "
+            "municipality's 596 manufacturing jobs (Pertunmaa included), and more are lost "
+            "at suppliers and in local services as spending falls."
         ),
         "fi": (
-            "Sen 300 työpaikkaa häviää kolmessa kuukaudessa {start} (noin puolet kunnan 596 "
-            "teollisuuden työpaikasta, Pertunmaa mukaan lukien), lisäksi vaikutukset "
-            "alihankintaan ja kulutukseen."
+            "Sulkeminen vie 300 työpaikkaa kolmen kuukauden aikana {start}, noin puolet "
+            "kunnan 596 teollisuuden työpaikasta (Pertunmaa mukaan lukien), ja lisää "
+            "työpaikkoja häviää alihankkijoilta ja palveluista kulutuksen vähentyessä."
         ),
         "sv": (
-            "Dess 300 arbetsplatser försvinner under tre månader {start} (ungefär hälften av "
-            "kommunens 596 arbetsplatser inom industrin, Pertunmaa medräknad), med effekter "
-            "via underleverantörer och konsumtion."
+            "Nedläggningen tar bort 300 arbetsplatser under tre månader {start}, ungefär "
+            "hälften av kommunens 596 arbetsplatser inom industrin (Pertunmaa medräknad), och "
+            "fler går förlorade hos underleverantörer och inom service när konsumtionen "
+            "minskar."
         ),
     },
     "mikkeli_health_care_employer": {
-        "en": "Its 500 people are recruited over twelve months {start}.",
-        "fi": "Sen 500 työntekijää rekrytoidaan kahdentoista kuukauden aikana {start}.",
-        "sv": "Dess 500 anställda rekryteras under tolv månader {start}.",
+        "en": "The employer recruits its 500 staff over twelve months {start}.",
+        "fi": "Työnantaja rekrytoi 500 työntekijäänsä kahdentoista kuukauden aikana {start}.",
+        "sv": "Arbetsgivaren rekryterar sina 500 anställda under tolv månader {start}.",
     },
     "puumala_tourism_season": {
         "en": (
-            "30 employees in accommodation and food services temporarily laid off for four "
-            "months {start}, 70 % of them recalled."
+            "Accommodation and food services temporarily lay off 30 employees for four "
+            "months {start}; 70 % of them are then recalled."
         ),
         "fi": (
-            "30 majoitus- ja ravitsemistoiminnan työntekijää lomautetaan neljäksi kuukaudeksi "
-            "{start}, heistä 70 % palaa töihin."
+            "Majoitus- ja ravitsemistoiminta lomauttaa 30 työntekijää neljäksi kuukaudeksi "
+            "{start}; heistä 70 % palaa sen jälkeen töihin."
         ),
         "sv": (
-            "30 anställda inom hotell- och restaurangverksamhet permitteras i fyra månader "
-            "{start}, 70 % av dem återkallas."
+            "Hotell- och restaurangverksamheten permitterar 30 anställda i fyra månader "
+            "{start}; 70 % av dem återkallas sedan till arbetet."
         ),
     },
 }

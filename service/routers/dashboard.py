@@ -811,6 +811,20 @@ TRAINING_QUALIFICATION_VARIABLES = (
 )
 
 
+def training_field_variables(lang: str) -> list[str]:
+    """The variables of a run's training-change download in ``lang``: the fields' names in
+    that language beside their codes (the codes alone, "01", named nothing)."""
+    name = "training_field_name" if lang == "fi" else f"training_field_name_{lang}"
+    return [name, *TRAINING_FIELD_VARIABLES]
+
+
+def qualification_variables(lang: str) -> list[str]:
+    """The variables of a run's qualification download in ``lang``: the names in that
+    language (``qualification_name`` is Finnish; a Swedish file listed "Lähihoitaja")."""
+    name = "qualification_name" if lang == "fi" else f"qualification_name_{lang}"
+    return [name if v == "qualification_name" else v for v in TRAINING_QUALIFICATION_VARIABLES]
+
+
 def _training_change(result: Any, lang: str) -> list[dict[str, Any]]:
     """Rows of the training-need table: each big qualification, then each field and level
     with a change of at least half a person: new entrants needed, of which covered by the
@@ -847,9 +861,9 @@ def _training_change(result: Any, lang: str) -> list[dict[str, Any]]:
         else 0 * demand_f
     )
     need_f = result["training_need_change"]
+    # the classification's names, as on the training page; the result's own for a code
+    # the classification does not have
     fallback = result.get(f"training_field_name_{lang}", result.get("training_field_name", None))
-    if lang == "sv" and f"training_field_name_{lang}" in result:
-        field_names = {}  # the service's field labels have no Swedish: the result's own names
     for j, field in enumerate(map(str, demand_f["training_field"].values)):
         name = field_names.get(field) or (str(fallback.values[j]) if fallback is not None else "")
         for level in map(str, demand_f["training_level"].values):
@@ -979,9 +993,9 @@ def _result_for_page(run: ScenarioRun, form: dict[str, Any], lang: str) -> dict[
     }
     if result["training"]:
         path = f"/v1/scenarios/runs/{run.id}"
-        result["training_files"] = downloads(path, lang, variable=list(TRAINING_FIELD_VARIABLES))
+        result["training_files"] = downloads(path, lang, variable=training_field_variables(lang))
         result["qualification_files"] = downloads(
-            path, lang, variable=list(TRAINING_QUALIFICATION_VARIABLES)
+            path, lang, variable=qualification_variables(lang)
         )
         attrs = run.result.attrs
         result["training_note"] = " ".join(

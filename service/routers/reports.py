@@ -15,6 +15,9 @@ older release or another month.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
@@ -22,6 +25,7 @@ from fastapi.responses import Response
 
 from forecasting.report.build import REPORT_PRODUCTS, review_bytes
 from service.deps import ContextDep
+from service.middleware import DASHBOARD_CSP
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
@@ -70,10 +74,21 @@ def monthly(
     return _response(data, format, area, month or "latest", review_lang, "rendered")
 
 
+def review_csp(html: bytes) -> str:
+    """The dashboard's Content-Security-Policy that also lets the review's own inline
+    stylesheet apply (by its hash, nothing else inline): the review is one self-contained
+    page, and under the dashboard's ``style-src 'self'`` a browser showed it unstyled, its
+    tables wider than a phone."""
+    hashes = [
+        "'sha256-" + base64.b64encode(hashlib.sha256(css).digest()).decode() + "'"
+        for css in re.findall(rb"<style>(.*?)</style>", html, flags=re.S)
+    ]
+    return DASHBOARD_CSP.replace("style-src 'self'", " ".join(["style-src 'self'", *hashes]))
+
+
 def _response(data: bytes, fmt: str, area: str, month: str, lang: str, source: str) -> Response:
     name = f"tyomarkkinakatsaus_{area}_{month}_{lang}.{fmt}"
-    return Response(
-        data,
-        media_type=MEDIA[fmt],
-        headers={"Content-Disposition": f'inline; filename="{name}"', "X-Review-Source": source},
-    )
+    headers = {"Content-Disposition": f'inline; filename="{name}"', "X-Review-Source": source}
+    if fmt == "html":
+        headers["Content-Security-Policy"] = review_csp(data)
+    return Response(data, media_type=MEDIA[fmt], headers=headers)

@@ -1,0 +1,115 @@
+"""The Swedish and English pages in Chromium at a phone's width: what only layout shows.
+
+Read at 390 px, the training page broke its ranges inside ("576–" / "2,837", "137 (30–" /
+"316)"); the start and forecasts pages, whose tables hold ranges too, are checked alike.
+Playwright drives Debian's Chromium
+(``executable_path``; no browser download). Skipped when Chromium or Playwright is missing.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+
+import httpx
+import pytest
+
+from tests.service_data import make_settings, seed_alerts, stub_scenario_runner
+
+pytest_plugins = ["tests.service_fixtures"]
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+if CHROMIUM is None:
+    pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def base(service_store, tmp_path_factory):
+    import uvicorn
+
+    from service.app import create_app
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('lang-browser') / 'alerts.sqlite'}"
+    seed_alerts(url)
+    app = create_app(make_settings(service_store, url), scenario_runner=stub_scenario_runner)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    root = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{root}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    yield root
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
+#: The cells whose text wraps onto more than one line: (text, lines). A cell's note
+#: (``.partial``, "partiell: 1 av 6 kommuners tal sekretessbelagda") may wrap; its figure may not.
+WRAPPED_CELLS = """() => [...document.querySelectorAll('td.num')].flatMap(td => {
+  const range = document.createRange();
+  const figure = [...td.childNodes].filter(n => !(n.classList && n.classList.contains('partial'))
+                                             && n.nodeName !== 'BR');
+  if (!figure.length) return [];
+  range.setStartBefore(figure[0]);
+  range.setEndAfter(figure[figure.length - 1]);
+  const tops = new Set([...range.getClientRects()].filter(r => r.width > 0)
+                       .map(r => Math.round(r.top)));
+  return tops.size > 1 ? [[td.innerText, tops.size]] : [];
+})"""
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+@pytest.mark.parametrize("path", ["/training?year=2030", "/", "/forecasts?area=507"])
+def test_no_number_or_range_breaks_across_lines_on_a_phone(browser, base, lang, path):
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    try:
+        page.goto(f"{base}{path}{'&' if '?' in path else '?'}lang={lang}")
+        page.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = true)")
+        assert page.locator("td.num").count() > 3
+        assert page.evaluate(WRAPPED_CELLS) == []
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+@pytest.mark.parametrize("viewport", [PHONE, {"width": 1280, "height": 900}])
+def test_the_monthly_review_page_is_styled_and_fits_the_screen(browser, base, lang, viewport):
+    """The review's HTML carries its own stylesheet, which the dashboard's Content-Security-
+    Policy (``style-src 'self'``) blocked: a browser showed it unstyled, and at 390 px the
+    Swedish one was 499 px wide. Styled, its nowrap headings then made it 1 046 px wide
+    (1 030 px in a 960 px column on a desktop)."""
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    try:
+        page.goto(f"{base}/v1/reports/monthly?area=TA23&format=html&lang={lang}")
+        font = page.evaluate("() => getComputedStyle(document.body).fontFamily")
+        assert "DejaVu Sans" in font  # the review's own stylesheet applies
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= viewport["width"]
+        main = page.evaluate("() => [document.querySelector('main').scrollWidth, "
+                             "document.querySelector('main').clientWidth]")  # fmt: skip
+        assert main[0] <= main[1] + 1, main
+    finally:
+        context.close()
