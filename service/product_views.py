@@ -290,8 +290,9 @@ def balance_years(ds: xr.Dataset, step: int = 5) -> list[int]:
 
 
 def balance_rows(ds: xr.Dataset, area: str, years: list[int]) -> list[dict[str, Any]]:
-    """Jobs, employed residents and the implied net in-commuting (persons, share of jobs,
-    per cent) of ``area`` in ``years``, beside the observed share and the commuting flag."""
+    """Jobs, employed residents, the labour force and its implied unemployment rate (per
+    cent), and the implied net in-commuting (persons, share of jobs, per cent) of ``area``
+    in ``years``, beside the observed share and the commuting flag."""
     if not _has_area(ds, area):
         return []
     one = ds.sel(area=area)
@@ -304,6 +305,10 @@ def balance_rows(ds: xr.Dataset, area: str, years: list[int]) -> list[dict[str, 
                 "year": year,
                 "jobs": _num(at["jobs"].values),
                 "employed": _num(at["employed_residents"].values),
+                "labour_force": _num(at["labour_force"].values),
+                "unemployment_rate": 100
+                * _num(at["unemployed"].values)
+                / _num(at["labour_force"].values),
                 "net": _num(at["net_commuting"].values),
                 "share": 100 * _num(at["commuting_share"].values),
                 "observed": observed,

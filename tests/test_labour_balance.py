@@ -261,9 +261,17 @@ def test_the_page_table_shows_jobs_employed_and_commuting(
     page = _page(stores["flagged"], tmp_path, "en")
     section = page.split("Jobs and workers", 1)[1]
     row = _expected_rows("TA23").sel(time="2030-12-31")
-    for value in (row["jobs"], row["employed_residents"], row["net_commuting"]):
+    for value in (
+        row["jobs"],
+        row["employed_residents"],
+        row["labour_force"],
+        row["net_commuting"],
+    ):
         assert f"{float(value):,.0f}" in section
     assert f"{100 * float(row['commuting_share']):.1f}%" in section
+    rate = 100 * float(row["unemployed"]) / float(row["labour_force"])
+    assert f"{rate:.1f}%" in section  # the implied unemployment rate: labour force less employed
+    assert "Employed residents, implied" in section and "not the employed of the Labour" in section
 
 
 def test_the_years_shown_are_the_first_every_fifth_and_the_last() -> None:
