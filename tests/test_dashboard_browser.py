@@ -12,17 +12,14 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 import subprocess
-import threading
-import time
 from html.parser import HTMLParser
 from pathlib import Path
 
-import httpx
 import pytest
 
 from forecasting.settings import PROJECT_ROOT
+from tests.live_server import serve_in_thread
 from tests.service_data import make_settings, seed_alerts, stub_scenario_runner
 
 pytest_plugins = ["tests.service_fixtures"]
@@ -111,37 +108,16 @@ def _chromium(*args: str, profile: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def served(service_store, tmp_path_factory):
-    import uvicorn
-
     from service.app import create_app
 
     tmp = tmp_path_factory.mktemp("browser")
     url = f"sqlite:///{tmp / 'alerts.sqlite'}"
     seed_alerts(url)
     app = create_app(make_settings(service_store, url), scenario_runner=stub_scenario_runner)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    yield base
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_in_thread(app, wait_s=30) as base:
+        yield base
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")

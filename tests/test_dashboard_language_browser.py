@@ -9,13 +9,10 @@ Playwright drives Debian's Chromium
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 
-import httpx
 import pytest
 
+from tests.live_server import serve_in_thread
 from tests.service_data import make_settings, seed_alerts, stub_scenario_runner
 
 pytest_plugins = ["tests.service_fixtures"]
@@ -31,30 +28,13 @@ PHONE = {"width": 390, "height": 844}
 
 @pytest.fixture(scope="module")
 def base(service_store, tmp_path_factory):
-    import uvicorn
-
     from service.app import create_app
 
     url = f"sqlite:///{tmp_path_factory.mktemp('lang-browser') / 'alerts.sqlite'}"
     seed_alerts(url)
     app = create_app(make_settings(service_store, url), scenario_runner=stub_scenario_runner)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    root = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{root}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    yield root
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_in_thread(app) as root:
+        yield root
 
 
 @pytest.fixture(scope="module")

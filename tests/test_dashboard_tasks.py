@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
-import threading
-import time
 from typing import Any
 
 import httpx
 import pytest
 
 from forecasting.settings import PROJECT_ROOT
+from tests.live_server import serve_in_thread
 from tests.service_data import annotating_runner, make_settings, seed_alerts
 from tests.spreadsheets import xlsx_table
 
@@ -56,38 +54,17 @@ PAGES = (
 PHONE = {"width": 390, "height": 844}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def base(service_store, tmp_path_factory, cubes):
     """The service under uvicorn on a free port, with the test release and two alerts; the
     stub engine's results carry the training-need change (from the snapshot's cubes)."""
-    import uvicorn
-
     from service.app import create_app
 
     url = f"sqlite:///{tmp_path_factory.mktemp('tasks') / 'alerts.sqlite'}"
     seed_alerts(url)
     app = create_app(make_settings(service_store, url), scenario_runner=annotating_runner(cubes))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    root = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{root}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    yield root
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_in_thread(app) as root:
+        yield root
 
 
 @pytest.fixture(scope="module")
