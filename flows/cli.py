@@ -28,6 +28,22 @@ def _print_json(obj: Any) -> None:
     print(json.dumps(obj, indent=2, ensure_ascii=False, default=str))
 
 
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Refuse an unusable ``--out`` before the work that fills it (a folder, a read-only
+    place, a command's own input file): a scenario or a forecast then costs nothing."""
+    out = getattr(args, "out", None)
+    if out is None or args.handler is _data_build_snapshot:  # that one's --out is a folder
+        return
+    from forecasting.io.files import check_output
+
+    inputs = [getattr(args, name, None) for name in INPUT_ARGS]
+    check_output(out, inputs=inputs)
+
+
+#: Arguments that name a file a command reads (never a place to write its result).
+INPUT_ARGS = ("spec", "csv", "params", "fields", "correspondence")
+
+
 # --- data -------------------------------------------------------------------------------
 
 
@@ -413,6 +429,7 @@ def _alerts_replay(args: argparse.Namespace) -> int:
 
 def _report_monthly(args: argparse.Namespace) -> int:
     from forecasting.alerts.run import release_products
+    from forecasting.io.files import write_bytes
     from forecasting.io.inputs import assemble
     from forecasting.io.release_store import ReleaseStore
     from forecasting.report.build import REPORT_CUBES, REPORT_PRODUCTS, format_of, review_bytes
@@ -424,7 +441,7 @@ def _report_monthly(args: argparse.Namespace) -> int:
         assemble(list(REPORT_CUBES)), products, args.area, args.month,
         fmt=fmt, lang=args.lang, release=current.id if current else None,
     )  # fmt: skip
-    Path(args.out).write_bytes(data)
+    write_bytes(data, Path(args.out))
     print(f"review {args.area} {args.month or 'latest'} ({args.lang}, {fmt}) -> {args.out}")
     return 0
 
@@ -689,6 +706,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``ennakointi`` command; returns the exit code."""
     args = _build_parser().parse_args(argv)
     try:
+        _check_outputs(args)
         return int(args.handler(args))
     except EnnakointiError as exc:
         print(f"error: {exc}", file=sys.stderr)
