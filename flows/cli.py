@@ -215,8 +215,9 @@ def _scenario_run(args: argparse.Namespace) -> int:
 
 def _release_build(args: argparse.Namespace) -> int:
     from flows.prefect_api import prefect_api
-    from flows.release import run_release
+    from flows.release import check_build, run_release
 
+    check_build(args.scope, args.area, args.seed, args.workers, args.product or None)
     with prefect_api():
         info = run_release(
             scope=args.scope,
@@ -269,9 +270,10 @@ def _run(args: argparse.Namespace) -> int:
     runs no exit hooks, so a server left running then would outlive the service.
     """
     from flows.prefect_api import prefect_api
-    from flows.release import run_release
+    from flows.release import check_build, run_release
 
     host, port = _address(args)
+    check_build("area", args.area, args.seed, 1)
     with prefect_api():
         info = run_release(scope="area", area=args.area, seed=args.seed, workers=1)
     print(f"published release {info.id}")
@@ -488,6 +490,25 @@ def _alerts_drain(args: argparse.Namespace) -> int:
 # --- parser ----------------------------------------------------------------------------
 
 
+def _int_in(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number in ``low..high`` (refused with the range otherwise)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be {low}..{high}, got {value}")
+        return value
+
+    return parse
+
+
+#: The most rows a listing prints (``alerts list``, ``alerts dead-letters``).
+MAX_LISTED = 100_000
+
+
 def _add_area_args(p: argparse.ArgumentParser, *, scope: bool = True) -> None:
     if scope:
         p.add_argument("--scope", choices=("area", "national"), default="area")
@@ -635,7 +656,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--area")
     p.add_argument("--severity", choices=("info", "warning", "critical"))
     p.add_argument("--state", choices=("pending", "firing", "resolved"))
-    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--limit", type=_int_in(1, MAX_LISTED), default=50, help="rows, 1..100000")
     p.set_defaults(handler=_alerts_list)
     p = al.add_parser("ack", help="acknowledge an alert")
     p.add_argument("id", type=int)
@@ -664,7 +685,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_alerts_episodes)
     p = al.add_parser("dead-letters", help="list dead-letter deliveries, or queue one again")
     p.add_argument("--replay", type=int, default=None, metavar="ID", help="queue this one again")
-    p.add_argument("--limit", type=int, default=100)
+    p.add_argument("--limit", type=_int_in(1, MAX_LISTED), default=100, help="rows, 1..100000")
     p.set_defaults(handler=_alerts_dead_letters)
     p = al.add_parser("drain", help="send the deliveries that are due now (one pass)")
     p.set_defaults(handler=_alerts_drain)
@@ -691,9 +712,9 @@ def _build_parser() -> argparse.ArgumentParser:
         )
         p.add_argument(
             "--port",
-            type=int,
+            type=_int_in(1, 65535),
             default=None,
-            help="port (default: ENNAKOINTI_SERVICE__PORT, else 8000)",
+            help="port 1..65535 (default: ENNAKOINTI_SERVICE__PORT, else 8000)",
         )
         if name == "run":
             p.add_argument("--area", default="TA23")

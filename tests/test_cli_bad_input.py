@@ -7,6 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flows.cli import main
 from forecasting.settings import get_settings
@@ -76,3 +78,97 @@ def test_the_review_is_written_atomically(
         get_settings.cache_clear()
     assert written == [out] and out.read_bytes().startswith(b"<!DOCTYPE html>")
     assert [p.name for p in out.parent.iterdir()] == ["review.html"]
+
+
+@pytest.fixture
+def no_prefect(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail a test that starts Prefect: a refused build must not get that far."""
+    import flows.prefect_api
+
+    def started() -> None:
+        raise AssertionError("Prefect started for a build that should have been refused")
+
+    monkeypatch.setattr(flows.prefect_api, "prefect_api", started)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["release", "build", "--area", "XX99"], "unknown area code 'XX99'"),
+        (["release", "build", "--area", ""], "unknown area code ''"),
+        (["release", "build", "--workers", "0"], "workers: must be 1.."),
+        (["release", "build", "--workers", "100000"], "workers: must be 1.."),
+        (["release", "build", "--product", "nope"], "unknown products ['nope']"),
+        (["run", "--area", "XX99"], "unknown area code 'XX99'"),
+        (["run", "--seed", "-1"], "seed: must be a whole number 0.."),
+    ],
+)
+def test_a_bad_build_is_refused_before_prefect_starts(
+    argv: list[str], message: str, no_prefect: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """These started Prefect's server and the flow, then printed its tracebacks (a bare
+    ValueError for --workers 0, thirty for --seed -1), hung on exit, or built a release for
+    the default area when given an empty one; --workers 100000 started a cluster that size."""
+    assert message in _refused(argv, capsys)
+
+
+@given(seed=st.integers(max_value=-1) | st.integers(min_value=2**63))
+@settings(max_examples=20)
+def test_any_seed_outside_the_range_is_refused(seed: int) -> None:
+    from flows.release import check_build
+    from forecasting.errors import ValidationError
+
+    with pytest.raises(ValidationError, match="seed"):
+        check_build("area", "TA23", seed, 1)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["serve", "--port", "70000"],
+        ["serve", "--port", "-1"],
+        ["run", "--port", "0"],
+        ["alerts", "list", "--limit", "-1"],
+        ["alerts", "list", "--limit", "10000000000000000000"],
+        ["alerts", "dead-letters", "--limit", "0"],
+    ],
+)
+def test_out_of_range_numbers_are_refused_by_the_parser(
+    argv: list[str], no_prefect: None, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """A port outside 1..65535 reached uvicorn (a traceback after the service started); a
+    limit of -1 listed everything (SQLite's 'no limit'), a huge one raised OverflowError."""
+    import flows.cli
+
+    def execv(*args: object) -> None:
+        raise AssertionError("the service was started")
+
+    monkeypatch.setattr(flows.cli.os, "execv", execv)
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "must be 1.." in err and "Traceback" not in err
+
+
+def test_a_failed_flow_still_sends_its_events_before_the_server_stops(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The queued logs and events were sent only after a successful block: after a failed
+    flow Prefect's workers sent them at exit to the stopped server and waited on it."""
+    import flows.prefect_api as api
+
+    calls: list[str] = []
+
+    class Server:
+        api_url = "http://127.0.0.1:9/api"
+
+        def stop(self) -> None:
+            calls.append("stop")
+
+    monkeypatch.setattr(api, "_owned_server", lambda timeout_s: Server())
+    monkeypatch.setattr(api, "_drain_workers", lambda: calls.append("drain"))
+    with pytest.raises(RuntimeError, match="flow failed"), api._serve_privately(1):
+        raise RuntimeError("flow failed")
+    assert calls == ["drain", "stop"]
