@@ -300,6 +300,19 @@ def _db_where() -> str:
     return make_url(get_settings().alerts.database_url).render_as_string(hide_password=True)
 
 
+def _database_fault(exc: Exception) -> str | None:
+    """The one-line reason of an alert database that cannot be used (not a database, read
+    only, locked, unreachable, a malformed URL), as the service's 503 says it; else None."""
+    from sqlalchemy.exc import ArgumentError, DBAPIError
+
+    if isinstance(exc, ArgumentError):
+        return f"the alert database URL (ENNAKOINTI_ALERTS__DATABASE_URL) is malformed: {exc}"
+    if not isinstance(exc, DBAPIError):
+        return None
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
+    return f"the alert database {_db_where()} cannot be used: {reason}"
+
+
 def _db_upgrade(args: argparse.Namespace) -> int:
     """Bring the alert database to this version's schema (idempotent; back it up first)."""
     from forecasting.io.alert_db import upgrade_schema
@@ -731,6 +744,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args))
     except EnnakointiError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        message = _database_fault(exc)
+        if message is None:
+            raise
+        print(f"error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:  # pragma: no cover
         return 130

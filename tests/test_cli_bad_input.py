@@ -172,3 +172,32 @@ def test_a_failed_flow_still_sends_its_events_before_the_server_stops(
     with pytest.raises(RuntimeError, match="flow failed"), api._serve_privately(1):
         raise RuntimeError("flow failed")
     assert calls == ["drain", "stop"]
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("sqlite:///{dir}/notes.txt", "notes.txt cannot be used: file is not a database"),
+        ("sqlite:///{dir}", "cannot be used: unable to open database file"),
+        ("not a url", "ENNAKOINTI_ALERTS__DATABASE_URL) is malformed"),
+        ("postgresql://ops:secret@127.0.0.1:9/alerts", "ops:***@127.0.0.1:9/alerts cannot be"),
+    ],
+)
+@pytest.mark.parametrize("argv", [["db", "current"], ["db", "upgrade"], ["events", "list"]])
+def test_an_unusable_alert_database_is_one_error_line(
+    url: str, message: str, argv: list[str], tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    """A file that is not a database, a folder, a malformed URL or a server that is down
+    printed SQLAlchemy's tracebacks (exit 1); the password of a URL stays hidden, and the
+    file is left as it was."""
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a database\n" * 100)
+    monkeypatch.setenv("ENNAKOINTI_ALERTS__DATABASE_URL", url.replace("{dir}", str(tmp_path)))
+    get_settings.cache_clear()
+    try:
+        line = _refused(argv, capsys)
+    finally:
+        get_settings.cache_clear()
+    assert message in line and "secret" not in line
+    assert notes.read_text() == "not a database\n" * 100
