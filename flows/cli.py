@@ -122,10 +122,19 @@ def _forecast_population(args: argparse.Namespace) -> int:
     # The cubes of a later base year when the snapshot has them; a base year without its
     # cubes then fails in the domain with a ValidationError naming the missing cube.
     if args.level == "region":  # the regions' own single ages (1972-): any base 1994..
+        from forecasting import geography
         from forecasting.demography.projection import dataset_to_frame
         from forecasting.demography.regional import CUBES, project_regions
+        from forecasting.errors import ValidationError
 
-        regions = [args.area] if str(args.area).startswith("MK") else None
+        regions = None  # every region unless --area names one
+        if args.area is not None:
+            code = geography.resolve_area(args.area)
+            if geography.level_of(code) != "region":
+                raise ValidationError(
+                    "area", f"--level region takes a region code MK01..MK21, not {args.area!r}"
+                )
+            regions = [code]
         ds = project_regions(
             assemble(list(CUBES)), base_year=args.base_year, until=args.until,
             regions=regions, draws=args.draws, seed=args.seed,
@@ -139,7 +148,7 @@ def _forecast_population(args: argparse.Namespace) -> int:
         base_year=args.base_year,
         until=args.until,
         scope=args.scope,
-        area=args.area,
+        area="TA23" if args.area is None else args.area,
         draws=args.draws,
         seed=args.seed,
     )
@@ -572,9 +581,13 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=20250101)
     p.add_argument(
         "--level", choices=("municipality", "region"), default="municipality",
-        help="region: the 19 regions (area MK##) from their own single ages, base 1994..",
+        help="region: the 19 regions from their own single ages, base 1994..",
     )  # fmt: skip
-    _add_area_args(p)
+    p.add_argument("--scope", choices=("area", "national"), default="area")
+    p.add_argument(
+        "--area", default=None,
+        help="area code (default TA23); with --level region a region MK## (default all 19)",
+    )  # fmt: skip
     p.add_argument("--out", required=True)
     p.set_defaults(handler=_forecast_population)
     p = fc.add_parser(

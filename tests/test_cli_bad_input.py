@@ -201,3 +201,49 @@ def test_an_unusable_alert_database_is_one_error_line(
         get_settings.cache_clear()
     assert message in line and "secret" not in line
     assert notes.read_text() == "not a database\n" * 100
+
+
+@pytest.mark.parametrize(
+    ("area", "message"),
+    [
+        ("TA23", "--level region takes a region code MK01..MK21, not 'TA23'"),
+        ("491", "not '491'"),
+        ("XX99", "unknown area code 'XX99'"),
+    ],
+)
+def test_the_region_level_refuses_an_area_that_is_not_a_region(
+    area: str, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Any code not starting with 'MK' (TA23, 491, XX99, even 'mk10') silently projected all
+    19 regions instead of refusing or normalising the code."""
+    out = tmp_path / "r.csv"
+    argv = ["forecast", "population", "--level", "region", "--area", area, "--out", str(out)]
+    assert message in _refused(argv, capsys)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"draws": 10, "seed": -1}, "seed: must be >= 0"),
+        ({"draws": -3, "seed": 1}, r"draws: must lie in 0\.\.\d+"),
+    ],
+)
+def test_the_regional_projection_names_the_range_of_draws_and_seed(
+    kwargs: dict[str, int], message: str, cubes: object
+) -> None:
+    """A negative seed reached numpy (a bare ValueError); draws out of range said only
+    'out of range'."""
+    from forecasting.demography.regional import project_regions
+    from forecasting.errors import ValidationError
+
+    with pytest.raises(ValidationError, match=message):
+        project_regions(cubes, regions=["MK10"], **kwargs)  # type: ignore[arg-type]
+
+
+def test_the_region_level_takes_a_lower_case_region_code(tmp_path: Path) -> None:
+    out = tmp_path / "r.csv"
+    argv = ["forecast", "population", "--level", "region", "--area", "mk10", "--base-year",
+            "2020", "--until", "2021", "--draws", "0", "--out", str(out)]  # fmt: skip
+    assert main(argv) == 0
+    assert set(out.read_text().splitlines()[1:][0].split(",")[:1]) == {"MK10"}
