@@ -73,6 +73,15 @@ def test_missing_correspondence_file_names_the_file(tmp_path: Path) -> None:
         training.load_correspondence(tmp_path / "nope.csv")
 
 
+@pytest.mark.parametrize("text", ["", "\n", "# only a comment\n"])
+def test_an_empty_correspondence_file_is_a_data_error(tmp_path: Path, text: str) -> None:
+    """An empty file raised pandas' EmptyDataError (a traceback from ``--correspondence``)."""
+    path = tmp_path / "key.csv"
+    path.write_text(text)
+    with pytest.raises(DataError, match=r"key\.csv: empty file; expected the columns"):
+        training.load_correspondence(path)
+
+
 # --------------------------------------------------------------------------- bridge and exits
 def test_bridge_rows_are_shares(cubes) -> None:
     bridge = training.industry_occupation_bridge(
