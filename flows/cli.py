@@ -352,14 +352,15 @@ def _db_current(args: argparse.Namespace) -> int:
 def _events_add(args: argparse.Namespace) -> int:
     from pydantic import ValidationError as PydanticError
 
-    from forecasting.alerts.events import EventIn, EventRegister
+    from forecasting.alerts.events import EventIn, EventRegister, first_error
 
-    fields = {k: getattr(args, k) for k in EventIn.model_fields if getattr(args, k, None)}
+    # Every option given, also 0 and "" (refused by the model for what they are, not taken
+    # for missing).
+    fields = {k: v for k in EventIn.model_fields if (v := getattr(args, k, None)) is not None}
     try:
         event = EventIn.model_validate(fields)
     except PydanticError as exc:
-        err = exc.errors()[0]
-        print(f"error: {'.'.join(map(str, err['loc']))}: {err['msg']}", file=sys.stderr)
+        print(f"error: {first_error(exc, 'event')}", file=sys.stderr)
         return 2
     print(f"event {EventRegister(_alert_db()).add(event)} registered")
     return 0

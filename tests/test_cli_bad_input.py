@@ -3,7 +3,7 @@ wrong, a non-zero exit, no traceback, and nothing lost or half-written."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -247,3 +247,75 @@ def test_the_region_level_takes_a_lower_case_region_code(tmp_path: Path) -> None
             "2020", "--until", "2021", "--draws", "0", "--out", str(out)]  # fmt: skip
     assert main(argv) == 0
     assert set(out.read_text().splitlines()[1:][0].split(",")[:1]) == {"MK10"}
+
+
+@pytest.fixture
+def alert_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    path = tmp_path / "alerts.sqlite"
+    monkeypatch.setenv("ENNAKOINTI_ALERTS__DATABASE_URL", f"sqlite:///{path}")
+    get_settings.cache_clear()
+    yield path
+    get_settings.cache_clear()
+
+
+EVENT = ["events", "add", "--employer", "X Oy", "--municipality", "491", "--industry", "C",
+         "--kind", "closure", "--jobs", "10", "--announced", "2024-01-01",
+         "--effect-start", "2024-02-01", "--source", "lehti"]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--jobs", "0", "error: jobs: Input should be greater than 0"),
+        ("--employer", "", "error: employer: String should have at least 1 character"),
+        ("--source", "", "error: source: String should have at least 1 character"),
+        ("--effect-end", "2023-01-01", "error: event: Value error, effect_end is before"),
+    ],
+)
+def test_events_add_names_what_is_wrong_with_a_zero_or_empty_value(
+    option: str, value: str, message: str, alert_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--jobs 0`` and an empty ``--employer`` were dropped as if not given ('Field
+    required'); an error of the whole event printed an empty field name (': Value error')."""
+    argv = list(EVENT)
+    if option in argv:
+        argv[argv.index(option) + 1] = value
+    else:
+        argv += [option, value]
+    assert _refused(argv, capsys).startswith(message)
+    assert main(["events", "list"]) == 0
+    assert capsys.readouterr().out.strip() == "no events"
+
+
+HEADER = "employer,municipality,industry,kind,jobs,announced,effect_start,effect_end,source\n"
+ROW = "Y Oy,491,C,closure,10,2024-01-01,2024-02-01,,lehti\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "events.csv, row 1: missing columns ['employer'"),
+        ('[{"employer": "Y Oy", "jobs": 10}]\n', "row 1: missing columns ['employer'"),
+        ("employer,jobs\nY Oy,10\n", "row 1: missing columns ['municipality'"),
+        (HEADER + ROW + ROW.replace("Y Oy", "Z Oy, Ab"), "row 3: more cells than the header"),
+    ],
+)
+def test_events_import_refuses_a_file_that_is_not_an_events_csv(
+    text: str, message: str, tmp_path: Path, alert_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An empty file or a JSON file 'imported 0 events' with exit 0, and a row shifted by an
+    unquoted comma lost its last cells silently; nothing is imported from such a file."""
+    path = tmp_path / "events.csv"
+    path.write_text(text, encoding="utf-8")
+    assert message in _refused(["events", "import", str(path)], capsys)
+    assert main(["events", "list"]) == 0
+    assert capsys.readouterr().out.strip() == "no events"
+
+
+def test_events_import_of_a_header_only_file_imports_nothing(
+    tmp_path: Path, alert_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "events.csv"
+    path.write_text(HEADER, encoding="utf-8")
+    assert main(["events", "import", str(path)]) == 0
+    assert capsys.readouterr().out.strip() == "imported 0 events"

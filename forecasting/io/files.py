@@ -41,14 +41,29 @@ def read_json(path: Path) -> Any:
         raise DataError(f"cannot read JSON: {exc}", source=str(path)) from exc
 
 
-def csv_records(path: Path) -> Iterator[tuple[int, dict[str, str | None]]]:
+def csv_records(
+    path: Path, *, required: Iterable[str] = ()
+) -> Iterator[tuple[int, dict[str, str | None]]]:
     """``(row number, record)`` for every data row of a CSV with a header (row 1).
 
-    Empty cells are None; a column without a header is dropped.
+    Empty cells are None; a column without a header is dropped. With ``required`` column
+    names the file must have a header with each of them (an empty file, or one of another
+    kind, is refused instead of giving no rows) and no row may have more cells than the
+    header (a shifted row, e.g. an unquoted comma in a name).
     """
+    need = list(required)
     try:
         with Path(path).open(newline="", encoding="utf-8") as fh:
-            for row, record in enumerate(csv.DictReader(fh), start=2):
+            reader = csv.DictReader(fh)
+            if need:
+                missing = [c for c in need if c not in (reader.fieldnames or ())]
+                if missing:
+                    raise DataError(f"missing columns {missing}", source=str(path), row=1)
+            for row, record in enumerate(reader, start=2):
+                if need and record.get(None):
+                    raise DataError(
+                        "more cells than the header has columns", source=str(path), row=row
+                    )
                 yield row, {k: (v or None) for k, v in record.items() if k is not None}
     except UnicodeDecodeError as exc:
         raise DataError("not UTF-8 text", source=str(path)) from exc
