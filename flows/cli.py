@@ -489,7 +489,7 @@ def _alerts_dead_letters(args: argparse.Namespace) -> int:
     deliverer = Deliverer(_alert_db())
     if args.replay is not None:
         if not deliverer.replay(args.replay):
-            print(f"delivery {args.replay} is not a dead letter", file=sys.stderr)
+            print(f"error: delivery {args.replay} is not a dead letter", file=sys.stderr)
             return 1
         print(f"delivery {args.replay} queued again (the delivery-drain deployment sends it)")
         return 0

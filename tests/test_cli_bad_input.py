@@ -319,3 +319,11 @@ def test_events_import_of_a_header_only_file_imports_nothing(
     path.write_text(HEADER, encoding="utf-8")
     assert main(["events", "import", str(path)]) == 0
     assert capsys.readouterr().out.strip() == "imported 0 events"
+
+
+def test_replaying_a_delivery_that_is_not_a_dead_letter_is_an_error_line(
+    alert_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It printed the reason without the ``error:`` every other refusal starts with."""
+    assert main(["alerts", "dead-letters", "--replay", "5"]) == 1
+    assert capsys.readouterr().err == "error: delivery 5 is not a dead letter\n"
