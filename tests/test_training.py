@@ -316,3 +316,17 @@ def test_the_window_mean_of_the_registers_is_the_plain_mean(cubes) -> None:
     start, end = training.supply_window(occupations)
     plain = _averaged_alone(registers["unemployed"].sel(time=slice(start, end)))
     xr.testing.assert_identical(training._window_unemployed(registers, occupations), plain)
+
+
+def test_an_until_at_the_base_year_names_the_range_it_is_checked_against(cubes) -> None:
+    """until=2025 passed the stated 2025..2040 and then failed deep in the chain with
+    'until: must lie in 2026..2100' (Snapshot v2's population base year is 2025)."""
+    from forecasting.demography import base_years
+
+    first = base_years(cubes)[-1] + 1
+    with pytest.raises(ValidationError, match=rf"until: must be within {first}\.\.2040, got"):
+        training.training_needs(cubes, until=first - 1, area="TA23", n_draws=2, seed=SEED)
+    from forecasting import training_balance
+
+    with pytest.raises(ValidationError, match=rf"until: must be within {first}\.\.2040, got"):
+        training_balance.balance_for_areas(cubes, until=first - 1, areas=("491",), seed=SEED)
