@@ -528,6 +528,12 @@ def _int_in(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
+#: What every ``--out`` says of the file it writes.
+OUT_HELP = (
+    "file to write; missing folders are created, an existing file is replaced only once the "
+    "result is complete, and a folder or the command's own input is refused"
+)
+
 #: The most rows a listing prints (``alerts list``, ``alerts dead-letters``).
 MAX_LISTED = 100_000
 
@@ -535,7 +541,11 @@ MAX_LISTED = 100_000
 def _add_area_args(p: argparse.ArgumentParser, *, scope: bool = True) -> None:
     if scope:
         p.add_argument("--scope", choices=("area", "national"), default="area")
-    p.add_argument("--area", default="TA23", help="employment area code (default TA23)")
+    p.add_argument(
+        "--area", default="TA23",
+        help="area code: municipality (491), employment area (TA23), region (MK10), sub-region "
+        "(SK101) or SSS; case-insensitive (default TA23)",
+    )  # fmt: skip
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -569,17 +579,26 @@ def _build_parser() -> argparse.ArgumentParser:
         "registers", help="unemployed, vacancies and special groups, 1-60 months ahead"
     )
     p.add_argument(
-        "--origin", default="latest", help="last month of data used, YYYY-MM, or 'latest'"
-    )
+        "--origin", default="latest",
+        help="last month of data used, YYYY-MM with four years of history before it and "
+        "register data in it, or 'latest'",
+    )  # fmt: skip
     p.add_argument("--horizon", type=int, default=12, help="months ahead, 1..60")
     _add_area_args(p)
-    p.add_argument("--out", required=True)
+    p.add_argument("--out", required=True, help=OUT_HELP)
     p.set_defaults(handler=_forecast_registers)
     p = fc.add_parser("population", help="cohort-component projection with intervals")
-    p.add_argument("--base-year", type=int, default=None, help="default: the latest year with data")
-    p.add_argument("--until", type=int, default=None, help="default: base year + 20")
-    p.add_argument("--draws", type=int, default=1000)
-    p.add_argument("--seed", type=int, default=20250101)
+    p.add_argument(
+        "--base-year", type=int, default=None,
+        help="a year with a base population (municipalities: those of the snapshot; regions: "
+        "1994..); default: the latest",
+    )  # fmt: skip
+    p.add_argument("--until", type=int, default=None, help="base year + 1..2100 (default +20)")
+    p.add_argument(
+        "--draws", type=int, default=1000,
+        help="simulated paths, 0..the configured cap (5000 by default); 0: the expected path",
+    )  # fmt: skip
+    p.add_argument("--seed", type=int, default=20250101, help="root seed, >= 0")
     p.add_argument(
         "--level", choices=("municipality", "region"), default="municipality",
         help="region: the 19 regions from their own single ages, base 1994..",
@@ -589,12 +608,15 @@ def _build_parser() -> argparse.ArgumentParser:
         "--area", default=None,
         help="area code (default TA23); with --level region a region MK## (default all 19)",
     )  # fmt: skip
-    p.add_argument("--out", required=True)
+    p.add_argument("--out", required=True, help=OUT_HELP)
     p.set_defaults(handler=_forecast_population)
     p = fc.add_parser(
         "training-needs", help="new entrants needed by field of education, level and kind"
     )
-    p.add_argument("--until", type=int, default=2035)
+    p.add_argument(
+        "--until", type=int, default=2035,
+        help="last year, from the year after the population's base year (2026) to 2040",
+    )  # fmt: skip
     p.add_argument(
         "--area",
         action="append",
@@ -605,23 +627,26 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fields", default=None, help="fields/qualifications TOML (default: v1)")
     p.add_argument("--correspondence", default=None, help="occupation -> education CSV")
     p.add_argument("--format", choices=("csv", "xlsx"), default="csv")
-    p.add_argument("--seed", type=int, default=None, help="default: settings.release.seed")
-    p.add_argument("--out", required=True)
+    p.add_argument("--seed", type=int, default=None, help=">= 0; default: settings.release.seed")
+    p.add_argument("--out", required=True, help=OUT_HELP)
     p.set_defaults(handler=_forecast_training_needs)
 
     sc = sub.add_parser("scenario", help="layoff and recruitment scenarios").add_subparsers(
         dest="sub", required=True
     )
     p = sc.add_parser("run", help="run a scenario spec (JSON)")
-    p.add_argument("spec")
-    p.add_argument("--out", required=True)
+    p.add_argument("spec", help="the spec, a JSON object (docs/API.md, POST /v1/scenarios/runs)")
+    p.add_argument("--out", required=True, help=OUT_HELP)
     p.add_argument("--format", choices=("netcdf", "csv"), default="netcdf")
-    p.add_argument("--draws", type=int, default=None)
+    p.add_argument(
+        "--draws", type=int, default=None,
+        help="1..the configured cap (5000 by default); default: the spec's, else the settings'",
+    )  # fmt: skip
     p.add_argument(
         "--seed",
         type=int,
         default=None,
-        help="default: the spec's seed, else settings.release.seed",
+        help="0..2**63-1; default: the spec's seed, else settings.release.seed",
     )
     p.add_argument(
         "--release",
@@ -635,8 +660,8 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     p = rel.add_parser("build", help="build and publish a release (Prefect flow)")
     _add_area_args(p)
-    p.add_argument("--seed", type=int, default=20250101)
-    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--seed", type=int, default=20250101, help="root seed, 0..2**63-1")
+    p.add_argument("--workers", type=int, default=1, help="processes, 1..the cores of this machine")
     p.add_argument("--product", action="append", help="product name (repeatable); default all")
     p.set_defaults(handler=_release_build)
     p = rel.add_parser("list", help="list archived releases (* = current)")
@@ -654,14 +679,22 @@ def _build_parser() -> argparse.ArgumentParser:
         required=True,
         choices=("closure", "dismissal", "temporary_layoff", "change_negotiations", "recruitment"),
     )
-    p.add_argument("--jobs", type=int, required=True)
-    p.add_argument("--announced", required=True, help="YYYY-MM-DD")
-    p.add_argument("--effect-start", dest="effect_start", required=True, help="YYYY-MM-DD")
-    p.add_argument("--effect-end", dest="effect_end", help="YYYY-MM-DD")
+    p.add_argument("--jobs", type=int, required=True, help="jobs lost or created, 1..100000")
+    dates = "YYYY-MM-DD, 1990-01-01..2100-12-31"
+    p.add_argument("--announced", required=True, help=dates)
+    p.add_argument(
+        "--effect-start", dest="effect_start", required=True,
+        help=f"{dates}, at most a year before the announcement",
+    )  # fmt: skip
+    p.add_argument("--effect-end", dest="effect_end", help=f"{dates}, not before the start")
     p.add_argument("--source", required=True, help="where the information comes from")
     p.set_defaults(handler=_events_add)
     p = ev.add_parser("import", help="import events from a CSV (all or nothing)")
-    p.add_argument("csv")
+    p.add_argument(
+        "csv",
+        help="UTF-8 CSV whose header names employer, municipality, industry, kind, jobs, "
+        "announced, effect_start and source (effect_end optional); one event a row",
+    )
     p.set_defaults(handler=_events_import)
     p = ev.add_parser("list", help="list registered events")
     p.add_argument("--area")
@@ -690,7 +723,9 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user", required=True)
     p.set_defaults(handler=_alerts_ack)
     p = al.add_parser("evaluate", help="evaluate the rules on the snapshot and queue deliveries")
-    p.add_argument("--since", default=None, help="first month to evaluate, YYYY-MM")
+    p.add_argument(
+        "--since", default=None, help="first month to evaluate, YYYY-MM, within the registers"
+    )
     p.add_argument("--area", default=None, help="limit to one area's municipalities")
     p.add_argument("--deliver", action="store_true", help="send what is due now")
     p.add_argument(
@@ -701,8 +736,11 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=_alerts_evaluate)
     p = al.add_parser("replay", help="replay the register rules on history: episodes to CSV")
-    p.add_argument("--from", dest="from_", default="2006-01", help="first month, YYYY-MM")
-    p.add_argument("--to", default="2023-10", help="last month, YYYY-MM")
+    p.add_argument(
+        "--from", dest="from_", default="2006-01",
+        help="first month, YYYY-MM, within the registers (2006-01..)",
+    )  # fmt: skip
+    p.add_argument("--to", default="2023-10", help="last month, YYYY-MM, not before --from")
     p.add_argument("--scope", choices=("area", "national"), default="national")
     p.add_argument("--area", default=None, help="with --scope area: the area and its members")
     p.add_argument("--out", required=True, help="CSV: area, rule, severity, start, end")
@@ -722,7 +760,10 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     p = rp.add_parser("monthly", help="työmarkkinakatsaus of an employment area, PDF or HTML")
     p.add_argument("--area", default="TA23", help="area code, e.g. TA23")
-    p.add_argument("--month", default=None, help="YYYY-MM (default: the latest with data)")
+    p.add_argument(
+        "--month", default=None,
+        help="YYYY-MM within the registers (default: the latest with data)",
+    )  # fmt: skip
     p.add_argument("--lang", choices=("fi", "sv", "en"), default="fi")
     p.add_argument("--out", required=True, help="FILE.pdf or FILE.html")
     p.set_defaults(handler=_report_monthly)
