@@ -538,13 +538,12 @@ OUT_HELP = (
 MAX_LISTED = 100_000
 
 
-def _add_area_args(p: argparse.ArgumentParser, *, scope: bool = True) -> None:
-    if scope:
-        p.add_argument("--scope", choices=("area", "national"), default="area")
+def _add_area_args(p: argparse.ArgumentParser, *, levels: str) -> None:
+    """``--scope`` and ``--area``; ``levels`` says which area codes the command takes."""
+    p.add_argument("--scope", choices=("area", "national"), default="area")
     p.add_argument(
         "--area", default="TA23",
-        help="area code: municipality (491), employment area (TA23), region (MK10), sub-region "
-        "(SK101) or SSS; case-insensitive (default TA23)",
+        help=f"with --scope area: {levels}; case-insensitive (default TA23)",
     )  # fmt: skip
 
 
@@ -584,7 +583,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "register data in it, or 'latest'",
     )  # fmt: skip
     p.add_argument("--horizon", type=int, default=12, help="months ahead, 1..60")
-    _add_area_args(p)
+    _add_area_args(p, levels="an employment area (TA23) or a region (MK10)")
     p.add_argument("--out", required=True, help=OUT_HELP)
     p.set_defaults(handler=_forecast_registers)
     p = fc.add_parser("population", help="cohort-component projection with intervals")
@@ -659,7 +658,7 @@ def _build_parser() -> argparse.ArgumentParser:
         dest="sub", required=True
     )
     p = rel.add_parser("build", help="build and publish a release (Prefect flow)")
-    _add_area_args(p)
+    _add_area_args(p, levels="an employment area (TA23)")
     p.add_argument("--seed", type=int, default=20250101, help="root seed, 0..2**63-1")
     p.add_argument("--workers", type=int, default=1, help="processes, 1..the cores of this machine")
     p.add_argument("--product", action="append", help="product name (repeatable); default all")
@@ -785,8 +784,8 @@ def _build_parser() -> argparse.ArgumentParser:
             help="port 1..65535 (default: ENNAKOINTI_SERVICE__PORT, else 8000)",
         )
         if name == "run":
-            p.add_argument("--area", default="TA23")
-            p.add_argument("--seed", type=int, default=20250101)
+            p.add_argument("--area", default="TA23", help="an employment area (default TA23)")
+            p.add_argument("--seed", type=int, default=20250101, help="root seed, 0..2**63-1")
         p.set_defaults(handler=handler)
     return parser
 

@@ -478,6 +478,10 @@ def check_build(
         raise ValidationError("scope", f"must be 'area' or 'national', got {scope!r}")
     if area is not None:
         geography.resolve_area(area)
+        if scope == "area":
+            from forecasting.release.registry import scope_areas
+
+            scope_areas(scope, area)  # one employment area: ReleaseError naming the code
     if seed is not None and not 0 <= seed <= MAX_SEED:
         raise ValidationError("seed", f"must be a whole number 0..{MAX_SEED}, got {seed}")
     cores = local_cores()

@@ -96,6 +96,7 @@ def no_prefect(monkeypatch: pytest.MonkeyPatch) -> None:
     [
         (["release", "build", "--area", "XX99"], "unknown area code 'XX99'"),
         (["release", "build", "--area", ""], "unknown area code ''"),
+        (["release", "build", "--area", "491"], "one employment area (TA..), not '491'"),
         (["release", "build", "--workers", "0"], "workers: must be 1.."),
         (["release", "build", "--workers", "100000"], "workers: must be 1.."),
         (["release", "build", "--product", "nope"], "unknown products ['nope']"),
