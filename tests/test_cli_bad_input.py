@@ -328,3 +328,15 @@ def test_replaying_a_delivery_that_is_not_a_dead_letter_is_an_error_line(
     """It printed the reason without the ``error:`` every other refusal starts with."""
     assert main(["alerts", "dead-letters", "--replay", "5"]) == 1
     assert capsys.readouterr().err == "error: delivery 5 is not a dead letter\n"
+
+
+def test_a_snapshot_build_from_a_missing_folder_is_an_error_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It printed its reason without the ``error:`` every other refusal starts with."""
+    out = tmp_path / "snapshot"
+    argv = ["data", "build-snapshot", "--shared", str(tmp_path / "none"), "--out", str(out)]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: snapshot build failed, nothing written: ")
+    assert "shared data folder not found" in err and not out.exists()
