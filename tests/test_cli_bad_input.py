@@ -340,3 +340,43 @@ def test_a_snapshot_build_from_a_missing_folder_is_an_error_line(
     err = capsys.readouterr().err
     assert err.startswith("error: snapshot build failed, nothing written: ")
     assert "shared data folder not found" in err and not out.exists()
+
+
+def _run_quietly(argv: list[str]) -> tuple[int, str]:
+    """Exit status and stderr of ``main(argv)`` (argparse's exits included)."""
+    import contextlib
+    import io
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        try:
+            code = main(argv)
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+    return code, err.getvalue()
+
+
+#: Out-of-range years of each option (Snapshot v2: base populations 2018, 2019 and 2025).
+YEARS_OUTSIDE = {
+    ("population", "--until"): st.integers(max_value=2025) | st.integers(min_value=2101),
+    ("population", "--base-year"): st.integers(max_value=2017) | st.integers(min_value=2026),
+    ("training-needs", "--until"): st.integers(max_value=2025) | st.integers(min_value=2041),
+}
+
+
+@given(data=st.data(), case=st.sampled_from(sorted(YEARS_OUTSIDE)))
+@settings(max_examples=25)
+def test_any_year_out_of_range_is_one_error_line(
+    tmp_path_factory: pytest.TempPathFactory, data: st.DataObject, case: tuple[str, str]
+) -> None:
+    """Years before the data or after 2100 (2040 for training needs), however absurd, are
+    refused with exit 2, one ``error:`` line and no file."""
+    year = data.draw(YEARS_OUTSIDE[case].filter(lambda y: abs(y) < 10**15), label="year")
+    command, option = case
+    out = tmp_path_factory.mktemp("y") / "out.csv"
+    code, err = _run_quietly(["forecast", command, option, str(year), "--out", str(out)])
+    assert code == 2 and "Traceback" not in err
+    assert err.count("\n") == 1 and err.startswith("error: "), err
+    if command == "training-needs":  # the range that holds, from the population's base year
+        assert err.startswith(f"error: until: must be within 2026..2040, got {year}")
+    assert not out.exists()
