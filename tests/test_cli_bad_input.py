@@ -380,3 +380,19 @@ def test_any_year_out_of_range_is_one_error_line(
     if command == "training-needs":  # the range that holds, from the population's base year
         assert err.startswith(f"error: until: must be within 2026..2040, got {year}")
     assert not out.exists()
+
+
+def test_db_current_does_not_create_a_missing_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``db current`` only checks, yet it created the folders and an empty SQLite file."""
+    path = tmp_path / "var" / "alerts.sqlite"
+    monkeypatch.setenv("ENNAKOINTI_ALERTS__DATABASE_URL", f"sqlite:///{path}")
+    get_settings.cache_clear()
+    try:
+        assert main(["db", "current"]) == 1
+    finally:
+        get_settings.cache_clear()
+    err = capsys.readouterr().err
+    assert err.startswith("error: the alert database sqlite:///") and "does not exist" in err
+    assert not (tmp_path / "var").exists()
