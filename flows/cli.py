@@ -38,6 +38,9 @@ def _check_outputs(args: argparse.Namespace) -> None:
 
     inputs = [getattr(args, name, None) for name in INPUT_ARGS]
     check_output(out, inputs=inputs)
+    if args.handler is _forecast_training_needs and args.format == "csv":
+        for extra in _training_extras(Path(out)).values():  # all three files, or none
+            check_output(extra, inputs=inputs)
 
 
 #: Arguments that name a file a command reads (never a place to write its result).
@@ -185,10 +188,18 @@ def _forecast_training_needs(args: argparse.Namespace) -> int:
         print(f"wrote {len(sheets['needs'])} rows (and the balance, qualifications) to {out}")
         return 0
     _write_frame(sheets["needs"], str(out))
-    for name in ("balance", "qualifications"):
-        extra = write_csv(sheets[name], out.with_name(f"{out.stem}_{name}{out.suffix or '.csv'}"))
+    for name, path in _training_extras(out).items():
+        extra = write_csv(sheets[name], path)
         print(f"wrote {len(sheets[name])} rows to {extra}")
     return 0
+
+
+def _training_extras(out: Path) -> dict[str, Path]:
+    """The CSV files written beside ``out`` (the needs) by ``forecast training-needs``."""
+    suffix = out.suffix or ".csv"
+    return {
+        name: out.with_name(f"{out.stem}_{name}{suffix}") for name in ("balance", "qualifications")
+    }
 
 
 # --- scenarios, releases, service ----------------------------------------------------------

@@ -396,3 +396,20 @@ def test_db_current_does_not_create_a_missing_database(
     err = capsys.readouterr().err
     assert err.startswith("error: the alert database sqlite:///") and "does not exist" in err
     assert not (tmp_path / "var").exists()
+
+
+def test_training_needs_checks_all_three_csv_files_before_the_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The needs CSV comes with ``<name>_balance`` and ``<name>_qualifications`` beside it: a
+    folder in the way of one of those failed after the work and the first file's write."""
+    import forecasting.io.inputs
+
+    def no_work(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the work ran before --out was checked")
+
+    monkeypatch.setattr(forecasting.io.inputs, "assemble", no_work)
+    (tmp_path / "needs_balance.csv").mkdir()
+    out = tmp_path / "needs.csv"
+    line = _refused(["forecast", "training-needs", "--out", str(out)], capsys)
+    assert "needs_balance.csv: is a folder" in line and not out.exists()
