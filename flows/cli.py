@@ -28,6 +28,25 @@ def _print_json(obj: Any) -> None:
     print(json.dumps(obj, indent=2, ensure_ascii=False, default=str))
 
 
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Refuse an unusable ``--out`` before the work that fills it (a folder, a read-only
+    place, a command's own input file): a scenario or a forecast then costs nothing."""
+    out = getattr(args, "out", None)
+    if out is None or args.handler is _data_build_snapshot:  # that one's --out is a folder
+        return
+    from forecasting.io.files import check_output
+
+    inputs = [getattr(args, name, None) for name in INPUT_ARGS]
+    check_output(out, inputs=inputs)
+    if args.handler is _forecast_training_needs and args.format == "csv":
+        for extra in _training_extras(Path(out)).values():  # all three files, or none
+            check_output(extra, inputs=inputs)
+
+
+#: Arguments that name a file a command reads (never a place to write its result).
+INPUT_ARGS = ("spec", "csv", "params", "fields", "correspondence")
+
+
 # --- data -------------------------------------------------------------------------------
 
 
@@ -106,10 +125,19 @@ def _forecast_population(args: argparse.Namespace) -> int:
     # The cubes of a later base year when the snapshot has them; a base year without its
     # cubes then fails in the domain with a ValidationError naming the missing cube.
     if args.level == "region":  # the regions' own single ages (1972-): any base 1994..
+        from forecasting import geography
         from forecasting.demography.projection import dataset_to_frame
         from forecasting.demography.regional import CUBES, project_regions
+        from forecasting.errors import ValidationError
 
-        regions = [args.area] if str(args.area).startswith("MK") else None
+        regions = None  # every region unless --area names one
+        if args.area is not None:
+            code = geography.resolve_area(args.area)
+            if geography.level_of(code) != "region":
+                raise ValidationError(
+                    "area", f"--level region takes a region code MK01..MK21, not {args.area!r}"
+                )
+            regions = [code]
         ds = project_regions(
             assemble(list(CUBES)), base_year=args.base_year, until=args.until,
             regions=regions, draws=args.draws, seed=args.seed,
@@ -123,7 +151,7 @@ def _forecast_population(args: argparse.Namespace) -> int:
         base_year=args.base_year,
         until=args.until,
         scope=args.scope,
-        area=args.area,
+        area="TA23" if args.area is None else args.area,
         draws=args.draws,
         seed=args.seed,
     )
@@ -160,10 +188,18 @@ def _forecast_training_needs(args: argparse.Namespace) -> int:
         print(f"wrote {len(sheets['needs'])} rows (and the balance, qualifications) to {out}")
         return 0
     _write_frame(sheets["needs"], str(out))
-    for name in ("balance", "qualifications"):
-        extra = write_csv(sheets[name], out.with_name(f"{out.stem}_{name}{out.suffix or '.csv'}"))
+    for name, path in _training_extras(out).items():
+        extra = write_csv(sheets[name], path)
         print(f"wrote {len(sheets[name])} rows to {extra}")
     return 0
+
+
+def _training_extras(out: Path) -> dict[str, Path]:
+    """The CSV files written beside ``out`` (the needs) by ``forecast training-needs``."""
+    suffix = out.suffix or ".csv"
+    return {
+        name: out.with_name(f"{out.stem}_{name}{suffix}") for name in ("balance", "qualifications")
+    }
 
 
 # --- scenarios, releases, service ----------------------------------------------------------
@@ -199,8 +235,9 @@ def _scenario_run(args: argparse.Namespace) -> int:
 
 def _release_build(args: argparse.Namespace) -> int:
     from flows.prefect_api import prefect_api
-    from flows.release import run_release
+    from flows.release import check_build, run_release
 
+    check_build(args.scope, args.area, args.seed, args.workers, args.product or None)
     with prefect_api():
         info = run_release(
             scope=args.scope,
@@ -253,9 +290,10 @@ def _run(args: argparse.Namespace) -> int:
     runs no exit hooks, so a server left running then would outlive the service.
     """
     from flows.prefect_api import prefect_api
-    from flows.release import run_release
+    from flows.release import check_build, run_release
 
     host, port = _address(args)
+    check_build("area", args.area, args.seed, 1)
     with prefect_api():
         info = run_release(scope="area", area=args.area, seed=args.seed, workers=1)
     print(f"published release {info.id}")
@@ -280,6 +318,19 @@ def _db_where() -> str:
     from forecasting.settings import get_settings
 
     return make_url(get_settings().alerts.database_url).render_as_string(hide_password=True)
+
+
+def _database_fault(exc: Exception) -> str | None:
+    """The one-line reason of an alert database that cannot be used (not a database, read
+    only, locked, unreachable, a malformed URL), as the service's 503 says it; else None."""
+    from sqlalchemy.exc import ArgumentError, DBAPIError
+
+    if isinstance(exc, ArgumentError):
+        return f"the alert database URL (ENNAKOINTI_ALERTS__DATABASE_URL) is malformed: {exc}"
+    if not isinstance(exc, DBAPIError):
+        return None
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
+    return f"the alert database {_db_where()} cannot be used: {reason}"
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:
@@ -312,14 +363,15 @@ def _db_current(args: argparse.Namespace) -> int:
 def _events_add(args: argparse.Namespace) -> int:
     from pydantic import ValidationError as PydanticError
 
-    from forecasting.alerts.events import EventIn, EventRegister
+    from forecasting.alerts.events import EventIn, EventRegister, first_error
 
-    fields = {k: getattr(args, k) for k in EventIn.model_fields if getattr(args, k, None)}
+    # Every option given, also 0 and "" (refused by the model for what they are, not taken
+    # for missing).
+    fields = {k: v for k in EventIn.model_fields if (v := getattr(args, k, None)) is not None}
     try:
         event = EventIn.model_validate(fields)
     except PydanticError as exc:
-        err = exc.errors()[0]
-        print(f"error: {'.'.join(map(str, err['loc']))}: {err['msg']}", file=sys.stderr)
+        print(f"error: {first_error(exc, 'event')}", file=sys.stderr)
         return 2
     print(f"event {EventRegister(_alert_db()).add(event)} registered")
     return 0
@@ -413,6 +465,7 @@ def _alerts_replay(args: argparse.Namespace) -> int:
 
 def _report_monthly(args: argparse.Namespace) -> int:
     from forecasting.alerts.run import release_products
+    from forecasting.io.files import write_bytes
     from forecasting.io.inputs import assemble
     from forecasting.io.release_store import ReleaseStore
     from forecasting.report.build import REPORT_CUBES, REPORT_PRODUCTS, format_of, review_bytes
@@ -424,7 +477,7 @@ def _report_monthly(args: argparse.Namespace) -> int:
         assemble(list(REPORT_CUBES)), products, args.area, args.month,
         fmt=fmt, lang=args.lang, release=current.id if current else None,
     )  # fmt: skip
-    Path(args.out).write_bytes(data)
+    write_bytes(data, Path(args.out))
     print(f"review {args.area} {args.month or 'latest'} ({args.lang}, {fmt}) -> {args.out}")
     return 0
 
@@ -447,7 +500,7 @@ def _alerts_dead_letters(args: argparse.Namespace) -> int:
     deliverer = Deliverer(_alert_db())
     if args.replay is not None:
         if not deliverer.replay(args.replay):
-            print(f"delivery {args.replay} is not a dead letter", file=sys.stderr)
+            print(f"error: delivery {args.replay} is not a dead letter", file=sys.stderr)
             return 1
         print(f"delivery {args.replay} queued again (the delivery-drain deployment sends it)")
         return 0
@@ -471,10 +524,38 @@ def _alerts_drain(args: argparse.Namespace) -> int:
 # --- parser ----------------------------------------------------------------------------
 
 
-def _add_area_args(p: argparse.ArgumentParser, *, scope: bool = True) -> None:
-    if scope:
-        p.add_argument("--scope", choices=("area", "national"), default="area")
-    p.add_argument("--area", default="TA23", help="employment area code (default TA23)")
+def _int_in(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number in ``low..high`` (refused with the range otherwise)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be {low}..{high}, got {value}")
+        return value
+
+    return parse
+
+
+#: What every ``--out`` says of the file it writes.
+OUT_HELP = (
+    "file to write; missing folders are created, an existing file is replaced only once the "
+    "result is complete, and a folder or the command's own input is refused"
+)
+
+#: The most rows a listing prints (``alerts list``, ``alerts dead-letters``).
+MAX_LISTED = 100_000
+
+
+def _add_area_args(p: argparse.ArgumentParser, *, levels: str) -> None:
+    """``--scope`` and ``--area``; ``levels`` says which area codes the command takes."""
+    p.add_argument("--scope", choices=("area", "national"), default="area")
+    p.add_argument(
+        "--area", default="TA23",
+        help=f"with --scope area: {levels}; case-insensitive (default TA23)",
+    )  # fmt: skip
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -508,28 +589,44 @@ def _build_parser() -> argparse.ArgumentParser:
         "registers", help="unemployed, vacancies and special groups, 1-60 months ahead"
     )
     p.add_argument(
-        "--origin", default="latest", help="last month of data used, YYYY-MM, or 'latest'"
-    )
+        "--origin", default="latest",
+        help="last month of data used, YYYY-MM with four years of history before it and "
+        "register data in it, or 'latest'",
+    )  # fmt: skip
     p.add_argument("--horizon", type=int, default=12, help="months ahead, 1..60")
-    _add_area_args(p)
-    p.add_argument("--out", required=True)
+    _add_area_args(p, levels="an employment area (TA23) or a region (MK10)")
+    p.add_argument("--out", required=True, help=OUT_HELP)
     p.set_defaults(handler=_forecast_registers)
     p = fc.add_parser("population", help="cohort-component projection with intervals")
-    p.add_argument("--base-year", type=int, default=None, help="default: the latest year with data")
-    p.add_argument("--until", type=int, default=None, help="default: base year + 20")
-    p.add_argument("--draws", type=int, default=1000)
-    p.add_argument("--seed", type=int, default=20250101)
+    p.add_argument(
+        "--base-year", type=int, default=None,
+        help="a year with a base population (municipalities: those of the snapshot; regions: "
+        "1994..); default: the latest",
+    )  # fmt: skip
+    p.add_argument("--until", type=int, default=None, help="base year + 1..2100 (default +20)")
+    p.add_argument(
+        "--draws", type=int, default=1000,
+        help="simulated paths, 0..the configured cap (5000 by default); 0: the expected path",
+    )  # fmt: skip
+    p.add_argument("--seed", type=int, default=20250101, help="root seed, >= 0")
     p.add_argument(
         "--level", choices=("municipality", "region"), default="municipality",
-        help="region: the 19 regions (area MK##) from their own single ages, base 1994..",
+        help="region: the 19 regions from their own single ages, base 1994..",
     )  # fmt: skip
-    _add_area_args(p)
-    p.add_argument("--out", required=True)
+    p.add_argument("--scope", choices=("area", "national"), default="area")
+    p.add_argument(
+        "--area", default=None,
+        help="area code (default TA23); with --level region a region MK## (default all 19)",
+    )  # fmt: skip
+    p.add_argument("--out", required=True, help=OUT_HELP)
     p.set_defaults(handler=_forecast_population)
     p = fc.add_parser(
         "training-needs", help="new entrants needed by field of education, level and kind"
     )
-    p.add_argument("--until", type=int, default=2035)
+    p.add_argument(
+        "--until", type=int, default=2035,
+        help="last year, from the year after the population's base year (2026) to 2040",
+    )  # fmt: skip
     p.add_argument(
         "--area",
         action="append",
@@ -540,23 +637,26 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fields", default=None, help="fields/qualifications TOML (default: v1)")
     p.add_argument("--correspondence", default=None, help="occupation -> education CSV")
     p.add_argument("--format", choices=("csv", "xlsx"), default="csv")
-    p.add_argument("--seed", type=int, default=None, help="default: settings.release.seed")
-    p.add_argument("--out", required=True)
+    p.add_argument("--seed", type=int, default=None, help=">= 0; default: settings.release.seed")
+    p.add_argument("--out", required=True, help=OUT_HELP)
     p.set_defaults(handler=_forecast_training_needs)
 
     sc = sub.add_parser("scenario", help="layoff and recruitment scenarios").add_subparsers(
         dest="sub", required=True
     )
     p = sc.add_parser("run", help="run a scenario spec (JSON)")
-    p.add_argument("spec")
-    p.add_argument("--out", required=True)
+    p.add_argument("spec", help="the spec, a JSON object (docs/API.md, POST /v1/scenarios/runs)")
+    p.add_argument("--out", required=True, help=OUT_HELP)
     p.add_argument("--format", choices=("netcdf", "csv"), default="netcdf")
-    p.add_argument("--draws", type=int, default=None)
+    p.add_argument(
+        "--draws", type=int, default=None,
+        help="1..the configured cap (5000 by default); default: the spec's, else the settings'",
+    )  # fmt: skip
     p.add_argument(
         "--seed",
         type=int,
         default=None,
-        help="default: the spec's seed, else settings.release.seed",
+        help="0..2**63-1; default: the spec's seed, else settings.release.seed",
     )
     p.add_argument(
         "--release",
@@ -569,9 +669,9 @@ def _build_parser() -> argparse.ArgumentParser:
         dest="sub", required=True
     )
     p = rel.add_parser("build", help="build and publish a release (Prefect flow)")
-    _add_area_args(p)
-    p.add_argument("--seed", type=int, default=20250101)
-    p.add_argument("--workers", type=int, default=1)
+    _add_area_args(p, levels="an employment area (TA23)")
+    p.add_argument("--seed", type=int, default=20250101, help="root seed, 0..2**63-1")
+    p.add_argument("--workers", type=int, default=1, help="processes, 1..the cores of this machine")
     p.add_argument("--product", action="append", help="product name (repeatable); default all")
     p.set_defaults(handler=_release_build)
     p = rel.add_parser("list", help="list archived releases (* = current)")
@@ -589,14 +689,22 @@ def _build_parser() -> argparse.ArgumentParser:
         required=True,
         choices=("closure", "dismissal", "temporary_layoff", "change_negotiations", "recruitment"),
     )
-    p.add_argument("--jobs", type=int, required=True)
-    p.add_argument("--announced", required=True, help="YYYY-MM-DD")
-    p.add_argument("--effect-start", dest="effect_start", required=True, help="YYYY-MM-DD")
-    p.add_argument("--effect-end", dest="effect_end", help="YYYY-MM-DD")
+    p.add_argument("--jobs", type=int, required=True, help="jobs lost or created, 1..100000")
+    dates = "YYYY-MM-DD, 1990-01-01..2100-12-31"
+    p.add_argument("--announced", required=True, help=dates)
+    p.add_argument(
+        "--effect-start", dest="effect_start", required=True,
+        help=f"{dates}, at most a year before the announcement",
+    )  # fmt: skip
+    p.add_argument("--effect-end", dest="effect_end", help=f"{dates}, not before the start")
     p.add_argument("--source", required=True, help="where the information comes from")
     p.set_defaults(handler=_events_add)
     p = ev.add_parser("import", help="import events from a CSV (all or nothing)")
-    p.add_argument("csv")
+    p.add_argument(
+        "csv",
+        help="UTF-8 CSV whose header names employer, municipality, industry, kind, jobs, "
+        "announced, effect_start and source (effect_end optional); one event a row",
+    )
     p.set_defaults(handler=_events_import)
     p = ev.add_parser("list", help="list registered events")
     p.add_argument("--area")
@@ -618,14 +726,16 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--area")
     p.add_argument("--severity", choices=("info", "warning", "critical"))
     p.add_argument("--state", choices=("pending", "firing", "resolved"))
-    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--limit", type=_int_in(1, MAX_LISTED), default=50, help="rows, 1..100000")
     p.set_defaults(handler=_alerts_list)
     p = al.add_parser("ack", help="acknowledge an alert")
     p.add_argument("id", type=int)
     p.add_argument("--user", required=True)
     p.set_defaults(handler=_alerts_ack)
     p = al.add_parser("evaluate", help="evaluate the rules on the snapshot and queue deliveries")
-    p.add_argument("--since", default=None, help="first month to evaluate, YYYY-MM")
+    p.add_argument(
+        "--since", default=None, help="first month to evaluate, YYYY-MM, within the registers"
+    )
     p.add_argument("--area", default=None, help="limit to one area's municipalities")
     p.add_argument("--deliver", action="store_true", help="send what is due now")
     p.add_argument(
@@ -636,8 +746,11 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=_alerts_evaluate)
     p = al.add_parser("replay", help="replay the register rules on history: episodes to CSV")
-    p.add_argument("--from", dest="from_", default="2006-01", help="first month, YYYY-MM")
-    p.add_argument("--to", default="2023-10", help="last month, YYYY-MM")
+    p.add_argument(
+        "--from", dest="from_", default="2006-01",
+        help="first month, YYYY-MM, within the registers (2006-01..)",
+    )  # fmt: skip
+    p.add_argument("--to", default="2023-10", help="last month, YYYY-MM, not before --from")
     p.add_argument("--scope", choices=("area", "national"), default="national")
     p.add_argument("--area", default=None, help="with --scope area: the area and its members")
     p.add_argument("--out", required=True, help="CSV: area, rule, severity, start, end")
@@ -647,7 +760,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_alerts_episodes)
     p = al.add_parser("dead-letters", help="list dead-letter deliveries, or queue one again")
     p.add_argument("--replay", type=int, default=None, metavar="ID", help="queue this one again")
-    p.add_argument("--limit", type=int, default=100)
+    p.add_argument("--limit", type=_int_in(1, MAX_LISTED), default=100, help="rows, 1..100000")
     p.set_defaults(handler=_alerts_dead_letters)
     p = al.add_parser("drain", help="send the deliveries that are due now (one pass)")
     p.set_defaults(handler=_alerts_drain)
@@ -657,7 +770,10 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     p = rp.add_parser("monthly", help="työmarkkinakatsaus of an employment area, PDF or HTML")
     p.add_argument("--area", default="TA23", help="area code, e.g. TA23")
-    p.add_argument("--month", default=None, help="YYYY-MM (default: the latest with data)")
+    p.add_argument(
+        "--month", default=None,
+        help="YYYY-MM within the registers (default: the latest with data)",
+    )  # fmt: skip
     p.add_argument("--lang", choices=("fi", "sv", "en"), default="fi")
     p.add_argument("--out", required=True, help="FILE.pdf or FILE.html")
     p.set_defaults(handler=_report_monthly)
@@ -674,13 +790,13 @@ def _build_parser() -> argparse.ArgumentParser:
         )
         p.add_argument(
             "--port",
-            type=int,
+            type=_int_in(1, 65535),
             default=None,
-            help="port (default: ENNAKOINTI_SERVICE__PORT, else 8000)",
+            help="port 1..65535 (default: ENNAKOINTI_SERVICE__PORT, else 8000)",
         )
         if name == "run":
-            p.add_argument("--area", default="TA23")
-            p.add_argument("--seed", type=int, default=20250101)
+            p.add_argument("--area", default="TA23", help="an employment area (default TA23)")
+            p.add_argument("--seed", type=int, default=20250101, help="root seed, 0..2**63-1")
         p.set_defaults(handler=handler)
     return parser
 
@@ -689,9 +805,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``ennakointi`` command; returns the exit code."""
     args = _build_parser().parse_args(argv)
     try:
+        _check_outputs(args)
         return int(args.handler(args))
     except EnnakointiError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        message = _database_fault(exc)
+        if message is None:
+            raise
+        print(f"error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:  # pragma: no cover
         return 130

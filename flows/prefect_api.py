@@ -144,8 +144,10 @@ def _serve_privately(timeout_s: int) -> Iterator[str]:
             global_context = getattr(prefect.context, "_temporary_global_settings_context", None)
             if global_context is not None:
                 stack.enter_context(global_context(prefect.context.get_settings_context()))
-            yield str(server.api_url)
-            _drain_workers()
+            try:
+                yield str(server.api_url)
+            finally:  # a failed run's logs and events too: sent later they wait on a dead server
+                _drain_workers()
     finally:
         server.stop()
         if prior is not None:

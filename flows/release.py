@@ -439,12 +439,66 @@ def build_release(
 
 
 # -- entry point ------------------------------------------------------------------------------
+#: The largest root seed (numpy's and the scenario spec's: a signed 64-bit integer).
+MAX_SEED = 2**63 - 1
+
+
+def local_cores() -> int:
+    """The cores this process may run on (the most local Dask workers a build starts)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+def check_build(
+    scope: str,
+    area: str | None,
+    seed: int | None,
+    workers: int,
+    products: Sequence[str] | None = None,
+    *,
+    dask_address: str | None = None,
+) -> None:
+    """Refuse a build's parameters before anything starts (no Prefect server, no cluster).
+
+    ``area`` None is the settings' default; an empty or unknown code is refused, as are a
+    seed outside 0..:data:`MAX_SEED`, fewer than one worker or (for a local cluster) more
+    workers than cores, and an unknown product name.
+
+    Raises
+    ------
+    ValidationError, UnknownAreaError, ReleaseError
+        Naming the parameter and the accepted values.
+    """
+    from forecasting import geography
+    from forecasting.errors import ValidationError
+
+    if scope not in ("area", "national"):
+        raise ValidationError("scope", f"must be 'area' or 'national', got {scope!r}")
+    if area is not None:
+        geography.resolve_area(area)
+        if scope == "area":
+            from forecasting.release.registry import scope_areas
+
+            scope_areas(scope, area)  # one employment area: ReleaseError naming the code
+    if seed is not None and not 0 <= seed <= MAX_SEED:
+        raise ValidationError("seed", f"must be a whole number 0..{MAX_SEED}, got {seed}")
+    cores = local_cores()
+    if workers < 1 or (dask_address is None and workers > cores):
+        limit = f"1..{cores} (the cores of this machine)" if dask_address is None else ">= 1"
+        raise ValidationError("workers", f"must be {limit}, got {workers}")
+    release.plan(products)  # an unknown product name: ReleaseError naming the known ones
+
+
 def make_task_runner(
     task_runner: TaskRunnerName | None, workers: int, dask_address: str | None = None
 ) -> Any:
     """A thread pool (default for 1 worker) or a Dask runner (default for more)."""
     if workers < 1:
-        raise ValueError("workers must be >= 1")
+        from forecasting.errors import ValidationError
+
+        raise ValidationError("workers", f"must be >= 1, got {workers}")
     kind = task_runner or ("thread" if workers == 1 and dask_address is None else "dask")
     if kind == "thread":
         return ThreadPoolTaskRunner(max_workers=workers)
@@ -569,6 +623,7 @@ def run_release(
     ``workers`` processes otherwise; ``dask_address`` uses an existing cluster instead.
     """
     settings = get_settings().release
+    check_build(scope, area, seed, workers, products, dask_address=dask_address)
     runner = make_task_runner(task_runner, workers, dask_address)
     with shared_api(needed=not isinstance(runner, ThreadPoolTaskRunner)):
         result: ReleaseInfo = build_release.with_options(task_runner=runner)(

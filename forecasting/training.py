@@ -66,6 +66,19 @@ def correspondence_version(path: str | Path | None) -> str:
     return f"user:{Path(path).name}:{digest}"
 
 
+def check_until(cubes: Mapping[str, xr.Dataset], until: object) -> int:
+    """``until`` if it lies in the year after the population's base year (the first year the
+    chain projects; 2026 with Snapshot v2) .. 2040; :class:`ValidationError` naming that
+    range otherwise (a year at or before the base failed deep in the chain, contradicting
+    the range it was told)."""
+    from forecasting.demography import base_years
+
+    low = 2025
+    if "population" in cubes:
+        low = max(low, base_years(cubes)[-1] + 1)
+    return demand._check_until(until, low=low)  # type: ignore[arg-type]
+
+
 def load_correspondence(path: str | Path | None = None) -> xr.DataArray:
     """The occupation -> field x level key ``(occupation, field, level)``, shares summing to 1.
 
@@ -635,7 +648,7 @@ def training_needs(
     cubes
         Input cubes by name, at least :data:`CUBES`.
     until
-        Last year, 2025..2040.
+        Last year, the year after the population's base year (2026) .. 2040.
     scope
         ``"area"`` (``area`` and, for an aggregate, each member municipality) or ``"national"``
         (Finland, ``SSS``; ``area`` is ignored).
@@ -672,7 +685,7 @@ def training_needs(
     Raises
     ------
     ValidationError
-        ``until`` outside 2025..2040, unknown ``scope``, a bad correspondence.
+        ``until`` outside base year + 1 .. 2040, unknown ``scope``, a bad correspondence.
     UnknownAreaError
         Unknown ``area``.
     DataError
@@ -680,7 +693,7 @@ def training_needs(
     """
     from forecasting import training_balance
 
-    until = demand._check_until(until)
+    until = check_until(cubes, until)
     code = _check_scope(scope, area)
     bal = training_balance.balance(
         cubes,
@@ -757,7 +770,7 @@ def replacement_demand(
     sums of their municipalities. ``cubes`` as for :func:`training_needs`; ``seed`` seeds the
     jobs and the demography's draws.
     """
-    until = demand._check_until(until)
+    until = check_until(cubes, until)
     code = geography.resolve_area(area)
     groups = _groups(code)
     base = demand.demand_base(cubes, seed=seed)
@@ -819,7 +832,7 @@ def openings_by_occupation(
     Tightness is vacancies per unemployed jobseeker of the occupation in the last 12 months of
     12ti. ``cubes`` and ``seed`` as for :func:`training_needs`.
     """
-    until = demand._check_until(until)
+    until = check_until(cubes, until)
     code = _check_scope(scope, area)
     ds, notes = _chain(cubes, code, until, N_DRAWS, seed)
     ds["openings"] = _need_statistics(ds["expansion"] + ds["replacement"], ds["openings_draws"])

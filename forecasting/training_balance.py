@@ -301,11 +301,11 @@ def balance(
     Raises
     ------
     ValidationError
-        ``until`` outside 2025..2040, bad parameters or correspondence.
+        ``until`` outside base year + 1 .. 2040, bad parameters or correspondence.
     UnknownAreaError
         Unknown ``area``.
     """
-    until = demand._check_until(until)
+    until = training.check_until(cubes, until)
     code = geography.resolve_area(area)
     params = params or load_params()
     fields = fields or load_fields()

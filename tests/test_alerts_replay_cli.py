@@ -51,3 +51,17 @@ def test_scope_must_be_known() -> None:
     reg = xr.Dataset(coords={"area": ["491"], "time": pd.date_range("2020-01-01", periods=1)})
     with pytest.raises(ValidationError):
         replay_areas(reg, "region")
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "message"),
+    [
+        ("2020-06", "2020-01", "from: 2020-06 is after the last month to=2020-01"),
+        ("2003-01", "2020-01", r"from: the range must be within 2006-01\.\."),
+    ],
+)
+def test_a_reversed_range_says_so(cubes, tmp_path: Path, start, end, message) -> None:
+    """A reversed range said 'must be within 2006-01..2026-06' though both months were."""
+    db = make_engine(f"sqlite:///{tmp_path / 'r.sqlite'}")
+    with pytest.raises(ValidationError, match=message):
+        replay(db, cubes["registers"], start, end, ["491"])

@@ -65,3 +65,57 @@ def test_tables_keep_codes_and_refuse_a_missing_index_or_a_broken_file(tmp_path:
     for name in ("empty.csv", "broken.csv", "missing.csv"):
         with pytest.raises(DataError, match=name):
             read_table(tmp_path / name)
+
+
+def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path: Path) -> None:
+    """The writers rename a finished temporary file: a write that fails half-way leaves the
+    previous content and no temporary file, and an OSError becomes a DataError naming it."""
+    from forecasting.io.files import _write_atomic
+
+    target = tmp_path / "out.csv"
+    target.write_text("old\n")
+    (tmp_path / "out.csv.tmp").write_text("a user's own file\n")
+
+    def half(tmp: Path) -> None:
+        tmp.write_text("half")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(DataError, match=r"out\.csv: cannot write: No space left on device"):
+        _write_atomic(target, half)
+    assert target.read_text() == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv", "out.csv.tmp"]
+    assert (tmp_path / "out.csv.tmp").read_text() == "a user's own file\n"
+
+
+@pytest.mark.parametrize(
+    ("out", "message"),
+    [
+        ("", "the output path is empty"),
+        ("folder", "is a folder"),
+        ("file.csv/x.csv", "file.csv is not a folder"),
+        ("spec.json", "is also an input"),
+    ],
+)
+def test_an_unusable_output_path_is_refused_before_any_work(
+    tmp_path: Path, out: str, message: str
+) -> None:
+    from forecasting.io.files import check_output, write_bytes
+
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "file.csv").write_text("x")
+    (tmp_path / "spec.json").write_text("{}")
+    path = str(tmp_path / out) if out else out
+    with pytest.raises(DataError, match=message):
+        check_output(path, inputs=[tmp_path / "spec.json", None])
+    assert (tmp_path / "spec.json").read_text() == "{}"
+    if out != "spec.json":  # the writer itself refuses too (a caller that skipped the check)
+        with pytest.raises(DataError, match=r"cannot write|names no file"):
+            write_bytes(b"x", Path(path))
+
+
+def test_missing_folders_of_an_output_are_created(tmp_path: Path) -> None:
+    from forecasting.io.files import check_output, write_bytes
+
+    out = tmp_path / "a" / "b" / "review.html"
+    assert check_output(out) == out
+    assert write_bytes(b"<p>", out).read_bytes() == b"<p>"

@@ -73,6 +73,15 @@ def test_missing_correspondence_file_names_the_file(tmp_path: Path) -> None:
         training.load_correspondence(tmp_path / "nope.csv")
 
 
+@pytest.mark.parametrize("text", ["", "\n", "# only a comment\n"])
+def test_an_empty_correspondence_file_is_a_data_error(tmp_path: Path, text: str) -> None:
+    """An empty file raised pandas' EmptyDataError (a traceback from ``--correspondence``)."""
+    path = tmp_path / "key.csv"
+    path.write_text(text)
+    with pytest.raises(DataError, match=r"key\.csv: empty file; expected the columns"):
+        training.load_correspondence(path)
+
+
 # --------------------------------------------------------------------------- bridge and exits
 def test_bridge_rows_are_shares(cubes) -> None:
     bridge = training.industry_occupation_bridge(
@@ -307,3 +316,17 @@ def test_the_window_mean_of_the_registers_is_the_plain_mean(cubes) -> None:
     start, end = training.supply_window(occupations)
     plain = _averaged_alone(registers["unemployed"].sel(time=slice(start, end)))
     xr.testing.assert_identical(training._window_unemployed(registers, occupations), plain)
+
+
+def test_an_until_at_the_base_year_names_the_range_it_is_checked_against(cubes) -> None:
+    """until=2025 passed the stated 2025..2040 and then failed deep in the chain with
+    'until: must lie in 2026..2100' (Snapshot v2's population base year is 2025)."""
+    from forecasting.demography import base_years
+
+    first = base_years(cubes)[-1] + 1
+    with pytest.raises(ValidationError, match=rf"until: must be within {first}\.\.2040, got"):
+        training.training_needs(cubes, until=first - 1, area="TA23", n_draws=2, seed=SEED)
+    from forecasting import training_balance
+
+    with pytest.raises(ValidationError, match=rf"until: must be within {first}\.\.2040, got"):
+        training_balance.balance_for_areas(cubes, until=first - 1, areas=("491",), seed=SEED)

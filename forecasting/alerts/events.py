@@ -99,11 +99,12 @@ class EventRegister:
     def import_csv(self, path: Path) -> list[int]:
         """Import every row of a CSV (header = EventIn fields), all or nothing."""
         events = []
-        for row, record in csv_records(path):
+        required = [name for name, f in EventIn.model_fields.items() if f.is_required()]
+        for row, record in csv_records(path, required=required):
             try:
                 events.append(EventIn.model_validate(record))
             except ValidationError as exc:
-                raise DataError(_first_error(exc), source=str(path), row=row) from exc
+                raise DataError(first_error(exc), source=str(path), row=row) from exc
         with session_scope(self.engine) as session:  # one transaction: all or nothing
             return [_add(session, ev) for ev in events]
 
@@ -138,7 +139,9 @@ def _add(session: Session, event: EventIn) -> int:
     return int(row.id)
 
 
-def _first_error(exc: ValidationError) -> str:
+def first_error(exc: ValidationError, whole: str = "row") -> str:
+    """``field: reason`` of the first error of an :class:`EventIn`; ``whole`` names the
+    event itself for an error of no one field (an effect that ends before it starts)."""
     err = exc.errors()[0]
-    loc = ".".join(map(str, err["loc"])) or "row"
+    loc = ".".join(map(str, err["loc"])) or whole
     return f"{loc}: {err['msg']}"

@@ -57,7 +57,9 @@ def replay(
     """
     lo, hi = _month(start, "from"), _month(end, "to")
     times = pd.DatetimeIndex(registers["time"].values)
-    if lo > hi or lo < times[0] or hi > times[-1]:
+    if lo > hi:
+        raise ValidationError("from", f"{start} is after the last month to={end}")
+    if lo < times[0] or hi > times[-1]:
         raise ValidationError(
             "from", f"the range must be within {times[0]:%Y-%m}..{times[-1]:%Y-%m}"
         )

@@ -213,10 +213,13 @@ def project_regions(
     if unknown:
         raise ValidationError("regions", f"unknown region codes {unknown}; known: {known}")
     n_draws = _int("draws", draws)
-    if not 0 <= n_draws <= get_settings().scenario.max_draws:
-        raise ValidationError("draws", "out of range")
+    limit = get_settings().scenario.max_draws
+    if not 0 <= n_draws <= limit:
+        raise ValidationError("draws", f"must lie in 0..{limit} (0 = expected path only)")
     if seed is None and n_draws > 0:
         raise ValidationError("seed", "required with draws > 0 (the caller owns the seed)")
+    if seed is not None and _int("seed", seed) < 0:
+        raise ValidationError("seed", "must be >= 0")
     if assumptions is None:
         assumptions = {"migration": REGIONAL_MIGRATION}
     parsed = parse_assumptions(assumptions)

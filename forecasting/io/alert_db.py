@@ -197,9 +197,20 @@ def upgrade_schema(url: str, revision: str = "head") -> tuple[str | None, str | 
 
 
 def check_schema(url: str) -> str:
-    """The database's revision if it is this code's; else :class:`SchemaVersionError`."""
+    """The database's revision if it is this code's; else :class:`SchemaVersionError`.
+
+    Only reads: a SQLite file that does not exist is refused as such, not created.
+    """
+    from pathlib import Path
+
     from forecasting.io import migrations
 
+    file = url.startswith("sqlite:///") and not url.endswith(":memory:")
+    if file and not Path(url.removeprefix("sqlite:///")).exists():
+        raise migrations.SchemaVersionError(
+            f"the alert database {url} does not exist; this version needs revision "
+            f"{migrations.head()}: run `ennakointi db upgrade` to create it"
+        )
     engine = _engine(url)
     try:
         return migrations.check(engine)

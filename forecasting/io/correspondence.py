@@ -31,7 +31,9 @@ def _read(path: Path, columns: tuple[str, ...], value: str) -> pd.DataFrame:
         raise DataError("file not found", source=src)
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, comment="#")
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+    except pd.errors.EmptyDataError as exc:  # an empty file: not even a header
+        raise DataError(f"empty file; expected the columns {list(columns)}", source=src) from exc
+    except (pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:
         raise DataError(f"not a readable CSV: {exc}", source=src) from exc
     missing = [c for c in columns if c not in frame.columns]
     if missing:

@@ -11,8 +11,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import tomllib
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -39,14 +41,29 @@ def read_json(path: Path) -> Any:
         raise DataError(f"cannot read JSON: {exc}", source=str(path)) from exc
 
 
-def csv_records(path: Path) -> Iterator[tuple[int, dict[str, str | None]]]:
+def csv_records(
+    path: Path, *, required: Iterable[str] = ()
+) -> Iterator[tuple[int, dict[str, str | None]]]:
     """``(row number, record)`` for every data row of a CSV with a header (row 1).
 
-    Empty cells are None; a column without a header is dropped.
+    Empty cells are None; a column without a header is dropped. With ``required`` column
+    names the file must have a header with each of them (an empty file, or one of another
+    kind, is refused instead of giving no rows) and no row may have more cells than the
+    header (a shifted row, e.g. an unquoted comma in a name).
     """
+    need = list(required)
     try:
         with Path(path).open(newline="", encoding="utf-8") as fh:
-            for row, record in enumerate(csv.DictReader(fh), start=2):
+            reader = csv.DictReader(fh)
+            if need:
+                missing = [c for c in need if c not in (reader.fieldnames or ())]
+                if missing:
+                    raise DataError(f"missing columns {missing}", source=str(path), row=1)
+            for row, record in enumerate(reader, start=2):
+                if need and record.get(None):
+                    raise DataError(
+                        "more cells than the header has columns", source=str(path), row=row
+                    )
                 yield row, {k: (v or None) for k, v in record.items() if k is not None}
     except UnicodeDecodeError as exc:
         raise DataError("not UTF-8 text", source=str(path)) from exc
@@ -71,16 +88,74 @@ def read_table(path: Path, *, index: str | None = None, empty_as_na: bool = True
     return table.set_index(index)
 
 
-def _write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
+def check_output(path: Path | str, *, inputs: Iterable[Path | str | None] = ()) -> Path:
+    """``path`` if a result can be written there; :class:`DataError` naming it if not.
+
+    Checked before the work that makes the result, so a bad ``--out`` costs nothing: the
+    path must name a file (not empty, not a folder), its nearest existing folder must be a
+    writable folder (missing folders are created when the file is written), and it must not
+    be one of ``inputs`` (writing a result over its own input file would lose the input).
+    An existing file is replaced, atomically, only when the result is complete.
+    """
+    text = str(path)
+    if not text.strip():
+        raise DataError("the output path is empty", source="out")
+    path = Path(text)
+    if path.is_dir():
+        raise DataError("is a folder; name the file to write", source=text)
+    for other in inputs:
+        if other is not None and _same_file(path, Path(other)):
+            raise DataError("is also an input of this command; write elsewhere", source=text)
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise DataError(f"cannot write: {folder} is not a folder", source=text)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise DataError(f"cannot write: the folder {folder} is not writable", source=text)
+    return path
+
+
+def _same_file(a: Path, b: Path) -> bool:
     try:
+        return a.exists() and b.exists() and a.samefile(b)
+    except OSError:
+        return False
+
+
+def _write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
+    """Write through ``write(tmp)`` to a fresh temporary file beside ``path``, then rename.
+
+    A failure (a full disk, a folder in the way, no permission) raises :class:`DataError`
+    naming ``path`` and leaves neither half a file nor the temporary one; an existing
+    ``path`` is kept until the new content is complete.
+    """
+    path = Path(path)
+    if not str(path).strip() or path.name in ("", ".", ".."):
+        raise DataError("the output path names no file", source=str(path))
+    tmp: Path | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # A name of its own (not ``<name>.tmp``, which a user's file may have), created by
+        # the writer with the usual permissions.
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
         write(tmp)
         tmp.replace(path)
+    except OSError as exc:
+        raise DataError(f"cannot write: {exc.strerror or exc}", source=str(path)) from exc
     finally:
-        tmp.unlink(missing_ok=True)
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
     return path
+
+
+def write_bytes(data: bytes, path: Path) -> Path:
+    """``data`` at ``path``, atomically (a rendered report); returns ``path``."""
+
+    def write(tmp: Path) -> None:
+        tmp.write_bytes(data)
+
+    return _write_atomic(path, write)
 
 
 #: First characters a spreadsheet takes for a formula (OWASP "CSV injection").

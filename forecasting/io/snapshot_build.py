@@ -329,7 +329,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         manifest = build_snapshot(args.shared, args.out, modules)
     except EnnakointiError as exc:
-        print(f"snapshot build failed, nothing written: {exc}", file=sys.stderr)
+        print(f"error: snapshot build failed, nothing written: {exc}", file=sys.stderr)
         return 1
     total = sum(e["bytes"] for e in manifest["cubes"].values())
     for name, entry in manifest["cubes"].items():
