@@ -54,3 +54,16 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'alerts.sqlite'}"
     return str(request.getfixturevalue("pg_cluster").new_database())
+
+
+@pytest.fixture
+def alert_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh SQLite alert database for the command line: its file (not created yet), set
+    as the settings' alert database for the test."""
+    from forecasting.settings import get_settings
+
+    path = tmp_path / "alerts.sqlite"
+    monkeypatch.setenv("ENNAKOINTI_ALERTS__DATABASE_URL", f"sqlite:///{path}")
+    get_settings.cache_clear()
+    yield path
+    get_settings.cache_clear()

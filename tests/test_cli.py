@@ -12,15 +12,6 @@ from flows.cli import main
 from forecasting.settings import get_settings
 
 
-@pytest.fixture
-def alert_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "alerts.sqlite"
-    monkeypatch.setenv("ENNAKOINTI_ALERTS__DATABASE_URL", f"sqlite:///{path}")
-    get_settings.cache_clear()
-    yield path
-    get_settings.cache_clear()
-
-
 def test_data_info_lists_the_registers(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["data", "info"]) == 0
     out = capsys.readouterr().out

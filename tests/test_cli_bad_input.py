@@ -3,7 +3,7 @@ wrong, a non-zero exit, no traceback, and nothing lost or half-written."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -248,15 +248,6 @@ def test_the_region_level_takes_a_lower_case_region_code(tmp_path: Path) -> None
             "2020", "--until", "2021", "--draws", "0", "--out", str(out)]  # fmt: skip
     assert main(argv) == 0
     assert set(out.read_text().splitlines()[1:][0].split(",")[:1]) == {"MK10"}
-
-
-@pytest.fixture
-def alert_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "alerts.sqlite"
-    monkeypatch.setenv("ENNAKOINTI_ALERTS__DATABASE_URL", f"sqlite:///{path}")
-    get_settings.cache_clear()
-    yield path
-    get_settings.cache_clear()
 
 
 EVENT = ["events", "add", "--employer", "X Oy", "--municipality", "491", "--industry", "C",
