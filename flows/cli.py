@@ -97,10 +97,20 @@ def _data_build_snapshot(args: argparse.Namespace) -> int:
 
 
 def _write_frame(frame: Any, out: str) -> None:
-    from forecasting.io.files import write_csv
+    """``frame`` as CSV, or as a one-sheet workbook where ``out`` names one (``.xlsx``): a
+    file named for Excel gets a workbook, not CSV text that Excel refuses to open."""
+    from forecasting.io.files import write_csv, write_xlsx
 
-    path = write_csv(frame, Path(out))
+    path = Path(out)
+    if _wants_workbook(path):
+        write_xlsx({"data": frame}, path)
+    else:
+        write_csv(frame, path)
     print(f"wrote {len(frame)} rows to {path}")
+
+
+def _wants_workbook(out: Path) -> bool:
+    return out.suffix.lower() == ".xlsx"
 
 
 def _forecast_registers(args: argparse.Namespace) -> int:
@@ -183,7 +193,7 @@ def _forecast_training_needs(args: argparse.Namespace) -> int:
         "qualifications": training_balance.qualifications_frame(ds, fields),
     }
     out = Path(args.out)
-    if args.format == "xlsx":
+    if args.format == "xlsx" or _wants_workbook(out):
         write_xlsx(sheets, out)
         print(f"wrote {len(sheets['needs'])} rows (and the balance, qualifications) to {out}")
         return 0
@@ -544,6 +554,8 @@ OUT_HELP = (
     "file to write; missing folders are created, an existing file is replaced only once the "
     "result is complete, and a folder or the command's own input is refused"
 )
+#: ``--out`` of a command that writes a table (:func:`_write_frame`).
+TABLE_OUT_HELP = f"{OUT_HELP}; CSV, or an Excel workbook where the name ends in .xlsx"
 
 #: The most rows a listing prints (``alerts list``, ``alerts dead-letters``).
 MAX_LISTED = 100_000
@@ -582,7 +594,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out")
     p.set_defaults(handler=_data_build_snapshot)
 
-    fc = sub.add_parser("forecast", help="forecasts to CSV").add_subparsers(
+    fc = sub.add_parser("forecast", help="forecasts to CSV or Excel").add_subparsers(
         dest="sub", required=True
     )
     p = fc.add_parser(
@@ -595,7 +607,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     p.add_argument("--horizon", type=int, default=12, help="months ahead, 1..60")
     _add_area_args(p, levels="an employment area (TA23) or a region (MK10)")
-    p.add_argument("--out", required=True, help=OUT_HELP)
+    p.add_argument("--out", required=True, help=TABLE_OUT_HELP)
     p.set_defaults(handler=_forecast_registers)
     p = fc.add_parser("population", help="cohort-component projection with intervals")
     p.add_argument(
@@ -618,7 +630,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "--area", default=None,
         help="area code (default TA23); with --level region a region MK## (default all 19)",
     )  # fmt: skip
-    p.add_argument("--out", required=True, help=OUT_HELP)
+    p.add_argument("--out", required=True, help=TABLE_OUT_HELP)
     p.set_defaults(handler=_forecast_population)
     p = fc.add_parser(
         "training-needs", help="new entrants needed by field of education, level and kind"
@@ -638,7 +650,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--correspondence", default=None, help="occupation -> education CSV")
     p.add_argument("--format", choices=("csv", "xlsx"), default="csv")
     p.add_argument("--seed", type=int, default=None, help=">= 0; default: settings.release.seed")
-    p.add_argument("--out", required=True, help=OUT_HELP)
+    p.add_argument("--out", required=True, help=TABLE_OUT_HELP)
     p.set_defaults(handler=_forecast_training_needs)
 
     sc = sub.add_parser("scenario", help="layoff and recruitment scenarios").add_subparsers(

@@ -404,3 +404,23 @@ def test_training_needs_checks_all_three_csv_files_before_the_work(
     out = tmp_path / "needs.csv"
     line = _refused(["forecast", "training-needs", "--out", str(out)], capsys)
     assert "needs_balance.csv: is a folder" in line and not out.exists()
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".XLSX"])
+def test_a_table_named_for_excel_is_a_workbook_with_the_rows_of_the_csv(
+    tmp_path: Path, suffix: str
+) -> None:
+    """``--out x.xlsx`` used to get CSV text, which Excel refuses to open."""
+    from openpyxl import load_workbook
+
+    argv = ["forecast", "population", "--level", "region", "--area", "MK10", "--base-year",
+            "2020", "--until", "2021", "--draws", "0", "--out"]  # fmt: skip
+    assert main([*argv, str(tmp_path / "r.csv")]) == 0
+    assert main([*argv, str(tmp_path / f"r{suffix}")]) == 0
+    csv_rows = (tmp_path / "r.csv").read_text().splitlines()
+    assert (tmp_path / f"r{suffix}").read_bytes()[:2] == b"PK"  # a zip: an OOXML workbook
+    book = load_workbook(tmp_path / f"r{suffix}", read_only=True)
+    rows = list(book["data"].iter_rows(values_only=True))
+    assert list(rows[0]) == csv_rows[0].split(",")
+    assert len(rows) == len(csv_rows)
+    assert {r[0] for r in rows[1:]} == {"MK10"}
