@@ -159,3 +159,21 @@ def test_run_scenario_names_the_field_of_a_malformed_dict(ta23):
         run_scenario(spec(jobs=-3), calibration=ta23, draws=2, seed=1)
     assert info.value.field == "events[0].jobs"
     assert "greater than 0" in info.value.reason
+
+
+def test_a_refusal_names_each_field_once_and_in_plain_words():
+    """It read "horizon_months: horizon_months: Value error, horizon of ...": the field twice
+    and pydantic's prefix before the validator's own words."""
+    with pytest.raises(ValidationError) as info:
+        as_spec({"horizon_months": 100_000, "events": [CLOSURE]})
+    assert info.value.field == "horizon_months"
+    assert info.value.reason == "horizon of 100000 months is over the maximum of 120"
+    assert str(info.value).count("horizon_months") == 1
+    with pytest.raises(ValidationError) as info:
+        as_spec({"horizon_months": 100_000, "events": [CLOSURE | {"jobs": -3}]})
+    reason = info.value.reason
+    first, *others = reason.split("; ")
+    assert "Value error" not in reason and others  # two refusals, the second named
+    assert not first.startswith(info.value.field)  # the first field is the error's own
+    assert all(o.split(": ")[0] in ("events[0].jobs", "horizon_months") for o in others)
+    assert str(info.value).count(info.value.field) == 1

@@ -50,7 +50,7 @@ def as_spec(spec: ScenarioSpec | BaseModel | Mapping[str, Any]) -> ScenarioSpec:
 
     Fields that are ``None`` in a foreign model take this spec's defaults. A malformed spec
     raises :class:`forecasting.errors.ValidationError` naming the first bad field (e.g.
-    ``events[0].jobs``) with every reason.
+    ``events[0].jobs``) with its reason, then every other field with its reason.
     """
     if isinstance(spec, ScenarioSpec):
         return spec
@@ -62,12 +62,21 @@ def as_spec(spec: ScenarioSpec | BaseModel | Mapping[str, Any]) -> ScenarioSpec:
         errors = exc.errors()
         # One refusal of a kind (an unknown municipality code) keeps its kind and values.
         cause = (errors[0].get("ctx") or {}).get("error") if len(errors) == 1 else None
+        # the first field is the refusal's own; the others are named beside their reasons
+        reasons = [_message(errors[0])]
+        reasons += [f"{_field(e['loc'])}: {_message(e)}" for e in errors[1:]]
         raise ValidationError(
             _field(errors[0]["loc"]),
-            "; ".join(f"{_field(e['loc'])}: {e['msg']}" for e in errors),
+            "; ".join(reasons),
             kind=getattr(cause, "kind", None),
             values=getattr(cause, "values", None),
         ) from exc
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    """A pydantic error's reason without the "Value error, " pydantic puts before a
+    validator's own words."""
+    return str(error["msg"]).removeprefix("Value error, ")
 
 
 def _field(loc: tuple[int | str, ...]) -> str:
