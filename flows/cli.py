@@ -383,15 +383,23 @@ def _events_add(args: argparse.Namespace) -> int:
     except PydanticError as exc:
         print(f"error: {first_error(exc, 'event')}", file=sys.stderr)
         return 2
-    print(f"event {EventRegister(_alert_db()).add(event)} registered")
+    event_id, outcome = EventRegister(_alert_db()).record(event)
+    # the same employer, municipality, kind and announcement date: the stored one corrected
+    said = {"new": "registered", "corrected": "corrected", "unchanged": "already registered"}
+    print(f"event {event_id} {said[outcome]}")
     return 0
 
 
 def _events_import(args: argparse.Namespace) -> int:
+    from collections import Counter
+
     from forecasting.alerts.events import EventRegister
 
-    ids = EventRegister(_alert_db()).import_csv(Path(args.csv))
-    print(f"imported {len(ids)} events")
+    outcomes = Counter(o for _, o in EventRegister(_alert_db()).import_csv(Path(args.csv)))
+    print(
+        f"imported {sum(outcomes.values())} rows: {outcomes['new']} new, "
+        f"{outcomes['corrected']} corrected, {outcomes['unchanged']} already registered"
+    )
     return 0
 
 

@@ -310,7 +310,33 @@ def test_events_import_of_a_header_only_file_imports_nothing(
     path = tmp_path / "events.csv"
     path.write_text(HEADER, encoding="utf-8")
     assert main(["events", "import", str(path)]) == 0
-    assert capsys.readouterr().out.strip() == "imported 0 events"
+    assert capsys.readouterr().out.strip() == (
+        "imported 0 rows: 0 new, 0 corrected, 0 already registered"
+    )
+
+
+def test_a_corrected_event_corrects_the_register_from_the_command_line(
+    tmp_path: Path, alert_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A re-import or re-add with the same employer, municipality, kind and announcement
+    but other jobs counted as imported and kept the old jobs (the API corrects since #15)."""
+    path = tmp_path / "events.csv"
+    path.write_text(HEADER + ROW, encoding="utf-8")
+    assert main(["events", "import", str(path)]) == 0
+    assert "1 new, 0 corrected, 0 already registered" in capsys.readouterr().out
+    path.write_text(HEADER + ROW + ROW.replace(",10,", ",500,"), encoding="utf-8")
+    assert main(["events", "import", str(path)]) == 0
+    assert "0 new, 1 corrected, 1 already registered" in capsys.readouterr().out
+    assert main(["events", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert "500" in listed and len(listed.strip().splitlines()) == 2  # header and one event
+    assert main(EVENT) == 0
+    assert capsys.readouterr().out.strip().endswith(" registered")
+    assert main(EVENT) == 0
+    assert capsys.readouterr().out.strip().endswith(" already registered")
+    jobs = EVENT.index("--jobs") + 1
+    assert main([*EVENT[:jobs], "25", *EVENT[jobs + 1 :]]) == 0
+    assert capsys.readouterr().out.strip().endswith(" corrected")
 
 
 def test_replaying_a_delivery_that_is_not_a_dead_letter_is_an_error_line(

@@ -89,15 +89,19 @@ class EventRegister:
         kind and announcement date (jobs, industry, effect dates, source take the new
         values). Returns ``(id, created)``."""
         with session_scope(self.engine) as session:
-            row = session.scalar(select(EventRow).where(*_same_event(event)))
-            if row is None:
-                return _add(session, event), True
-            for name, value in event.model_dump().items():
-                setattr(row, name, value)
-            return int(row.id), False
+            event_id, outcome = _upsert(session, event)
+            return event_id, outcome == NEW
 
-    def import_csv(self, path: Path) -> list[int]:
-        """Import every row of a CSV (header = EventIn fields), all or nothing."""
+    def record(self, event: EventIn) -> tuple[int, str]:
+        """:meth:`upsert`, saying what it did: ``(id, outcome)``, the outcome one of
+        :data:`NEW`, :data:`CORRECTED`, :data:`UNCHANGED`."""
+        with session_scope(self.engine) as session:
+            return _upsert(session, event)
+
+    def import_csv(self, path: Path) -> list[tuple[int, str]]:
+        """Import every row of a CSV (header = EventIn fields), all or nothing; each row as
+        :meth:`record` takes it (a stored event with the same identity is corrected).
+        Returns ``(id, outcome)`` per row."""
         events = []
         required = [name for name, f in EventIn.model_fields.items() if f.is_required()]
         for row, record in csv_records(path, required=required):
@@ -106,7 +110,7 @@ class EventRegister:
             except ValidationError as exc:
                 raise DataError(first_error(exc), source=str(path), row=row) from exc
         with session_scope(self.engine) as session:  # one transaction: all or nothing
-            return [_add(session, ev) for ev in events]
+            return [_upsert(session, ev) for ev in events]
 
     def frame(self, area: str | None = None) -> pd.DataFrame:
         """All events (optionally of one area's municipalities) as a DataFrame."""
@@ -127,6 +131,24 @@ def _same_event(event: EventIn) -> tuple[Any, ...]:
         EventRow.kind == event.kind,
         EventRow.announced == event.announced,
     )
+
+
+#: What :meth:`EventRegister.record` did with an event.
+NEW, CORRECTED, UNCHANGED = "new", "corrected", "unchanged"
+
+
+def _upsert(session: Session, event: EventIn) -> tuple[int, str]:
+    """Store ``event``, or correct the stored one of the same identity (:func:`_same_event`)
+    where any of its values differ; ``(id, outcome)``."""
+    row = session.scalar(select(EventRow).where(*_same_event(event)))
+    if row is None:
+        return _add(session, event), NEW
+    values = event.model_dump()
+    if all(getattr(row, name) == value for name, value in values.items()):
+        return int(row.id), UNCHANGED
+    for name, value in values.items():
+        setattr(row, name, value)
+    return int(row.id), CORRECTED
 
 
 def _add(session: Session, event: EventIn) -> int:
