@@ -152,7 +152,7 @@ VALUES = {
     "empty": ("tyhjä", "tom", "empty"),
     "draws": ("simulaatioista", "ur simuleringarna", "from the draws"),
     "bounds_summed": ("vuosittaiset rajat summattu", "årens gränser summerade", "yearly bounds summed"),
-    # a qualification's level (``qualification_level``), as service.labels names the levels
+    # the levels of education: a qualification's level cell, and service.labels' level names
     "vocational": ("ammatillinen", "yrkesutbildning", "vocational"),
     "applied_sciences": ("ammattikorkeakoulu", "yrkeshögskola", "university of applied sciences"),
     "university": ("yliopisto", "universitet", "university"),

@@ -15,6 +15,7 @@ import pandas as pd
 
 from forecasting import geography
 from service.i18n import texts
+from service.i18n_products import value_label
 
 Lang = Literal["fi", "sv", "en"]
 LANGS: tuple[str, ...] = ("fi", "sv", "en")
@@ -29,25 +30,18 @@ _SEX = {
     "sv": {"F": "kvinnor", "M": "män", "T": "totalt"},
     "en": {"F": "women", "M": "men", "T": "total"},
 }
+#: The levels of education in words: the product values' table
+#: (:data:`service.i18n_products.VALUES`, which a qualification's level cell also reads) and
+#: the all-levels row.
 _LEVEL = {
-    "fi": {
-        "vocational": "ammatillinen",
-        "applied_sciences": "ammattikorkeakoulu",
-        "university": "yliopisto",
-        "total": "yhteensä",
-    },
-    "sv": {
-        "vocational": "yrkesutbildning",
-        "applied_sciences": "yrkeshögskola",
-        "university": "universitet",
-        "total": "totalt",
-    },
-    "en": {
-        "vocational": "vocational",
-        "applied_sciences": "university of applied sciences",
-        "university": "university",
-        "total": "total",
-    },
+    lang: {
+        **{
+            code: value_label(code, lang)
+            for code in ("vocational", "applied_sciences", "university")
+        },
+        "total": {"fi": "yhteensä", "sv": "totalt", "en": "total"}[lang],
+    }
+    for lang in LANGS
 }
 
 
