@@ -38,7 +38,7 @@ def _check_outputs(args: argparse.Namespace) -> None:
 
     inputs = [getattr(args, name, None) for name in INPUT_ARGS]
     check_output(out, inputs=inputs)
-    if args.handler is _forecast_training_needs and args.format == "csv":
+    if args.handler is _forecast_training_needs and not _writes_workbook(args):
         for extra in _training_extras(Path(out)).values():  # all three files, or none
             check_output(extra, inputs=inputs)
 
@@ -193,7 +193,7 @@ def _forecast_training_needs(args: argparse.Namespace) -> int:
         "qualifications": training_balance.qualifications_frame(ds, fields),
     }
     out = Path(args.out)
-    if args.format == "xlsx" or _wants_workbook(out):
+    if _writes_workbook(args):
         write_xlsx(sheets, out)
         print(f"wrote {len(sheets['needs'])} rows (and the balance, qualifications) to {out}")
         return 0
@@ -202,6 +202,11 @@ def _forecast_training_needs(args: argparse.Namespace) -> int:
         extra = write_csv(sheets[name], path)
         print(f"wrote {len(sheets[name])} rows to {extra}")
     return 0
+
+
+def _writes_workbook(args: argparse.Namespace) -> bool:
+    """Whether ``forecast training-needs`` writes one workbook (else three CSV files)."""
+    return bool(args.format == "xlsx" or _wants_workbook(Path(args.out)))
 
 
 def _training_extras(out: Path) -> dict[str, Path]:
