@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from forecasting.errors import EnnakointiError
+from forecasting.errors import EnnakointiError, ValidationError
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -138,7 +138,6 @@ def _forecast_population(args: argparse.Namespace) -> int:
         from forecasting import geography
         from forecasting.demography.projection import dataset_to_frame
         from forecasting.demography.regional import CUBES, project_regions
-        from forecasting.errors import ValidationError
 
         regions = None  # every region unless --area names one
         if args.area is not None:
@@ -562,6 +561,8 @@ def _int_in(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
+#: ``--seed`` of a release build: checked by :func:`flows.release.check_build`.
+SEED_HELP = "root seed, 0..2**63-1 (default: ENNAKOINTI_RELEASE__SEED, else 20250101)"
 #: What every ``--out`` says of the file it writes.
 OUT_HELP = (
     "file to write; missing folders are created, an existing file is replaced only once the "
@@ -575,12 +576,30 @@ MAX_LISTED = 100_000
 
 
 def _add_area_args(p: argparse.ArgumentParser, *, levels: str) -> None:
-    """``--scope`` and ``--area``; ``levels`` says which area codes the command takes."""
+    """``--scope`` and ``--area``; ``levels`` says which area codes the command takes.
+    :func:`_check_scope` fills in the default area and refuses an area with ``--scope
+    national``."""
     p.add_argument("--scope", choices=("area", "national"), default="area")
     p.add_argument(
-        "--area", default="TA23",
-        help=f"with --scope area: {levels}; case-insensitive (default TA23)",
+        "--area", default=None,
+        help=f"with --scope area: {levels}; case-insensitive (default TA23); "
+        "not with --scope national, which covers every area",
     )  # fmt: skip
+    p.set_defaults(scoped_area=True)
+
+
+def _check_scope(args: argparse.Namespace) -> None:
+    """``--area`` goes with ``--scope area`` (default TA23); ``--scope national`` covers
+    every area, so an area beside it is refused instead of silently ignored."""
+    if not getattr(args, "scoped_area", False):
+        return
+    if args.scope == "national" and args.area is not None:
+        raise ValidationError(
+            "area", f"--scope national covers every area; drop --area {args.area!r} "
+            "or use --scope area",
+        )  # fmt: skip
+    if args.area is None:  # national: the handlers' signatures still take one (unused)
+        args.area = "TA23"
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -695,7 +714,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     p = rel.add_parser("build", help="build and publish a release (Prefect flow)")
     _add_area_args(p, levels="an employment area (TA23)")
-    p.add_argument("--seed", type=int, default=20250101, help="root seed, 0..2**63-1")
+    p.add_argument("--seed", type=int, default=None, help=SEED_HELP)
     p.add_argument("--workers", type=int, default=1, help="processes, 1..the cores of this machine")
     p.add_argument("--product", action="append", help="product name (repeatable); default all")
     p.set_defaults(handler=_release_build)
@@ -821,7 +840,7 @@ def _build_parser() -> argparse.ArgumentParser:
         )
         if name == "run":
             p.add_argument("--area", default="TA23", help="an employment area (default TA23)")
-            p.add_argument("--seed", type=int, default=20250101, help="root seed, 0..2**63-1")
+            p.add_argument("--seed", type=int, default=None, help=SEED_HELP)
         p.set_defaults(handler=handler)
     return parser
 
@@ -830,6 +849,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``ennakointi`` command; returns the exit code."""
     args = _build_parser().parse_args(argv)
     try:
+        _check_scope(args)
         _check_outputs(args)
         return int(args.handler(args))
     except EnnakointiError as exc:

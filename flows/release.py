@@ -42,7 +42,7 @@ from forecasting import release
 from forecasting.io.release_store import ReleaseInfo, ReleaseStore
 from forecasting.io.release_work import Lease, WorkArea
 from forecasting.release import BuildContext, Product, ProductRef
-from forecasting.settings import get_settings
+from forecasting.settings import MAX_SEED, get_settings
 
 TaskRunnerName = Literal["thread", "dask"]
 
@@ -439,10 +439,6 @@ def build_release(
 
 
 # -- entry point ------------------------------------------------------------------------------
-#: The largest root seed (numpy's and the scenario spec's: a signed 64-bit integer).
-MAX_SEED = 2**63 - 1
-
-
 def local_cores() -> int:
     """The cores this process may run on (the most local Dask workers a build starts)."""
     try:

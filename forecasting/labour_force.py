@@ -136,6 +136,24 @@ def labour_force(
     return ds
 
 
+def of_release(
+    registers: xr.Dataset, supply: xr.Dataset, *, areas: Sequence[str], until: int
+) -> xr.Dataset:
+    """The one labour force as the release publishes it: :func:`labour_force` of the
+    registers for ``areas`` to reference year ``until``, carried after the last published
+    year by the growth of the ``labour_supply`` product's mean labour force (its ``time``
+    of 31.12. read as the reference year).
+
+    The register forecasts' unemployment rate and the labour balance both read this one
+    series, so they cannot drift apart."""
+    side = supply["labour_force"].sel(statistic="mean", drop=True)
+    side = side.assign_coords(year=side["time"].dt.year).swap_dims(time="year")
+    return labour_force(
+        {"registers": registers}, areas=areas, until=until,
+        population_side=side.drop_vars("time"),
+    )  # fmt: skip
+
+
 def _project(
     values: np.ndarray, status: np.ndarray, years: np.ndarray, areas: np.ndarray,
     population_side: xr.DataArray | None,

@@ -15,6 +15,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+#: The largest root seed: a signed 64-bit integer, what numpy's ``SeedSequence`` entropy,
+#: the scenario spec and the release build all accept.
+MAX_SEED = 2**63 - 1
+
 
 class DataSettings(BaseModel):
     snapshot_dir: Path = Path(__file__).resolve().parent / "data" / "snapshot"
@@ -32,7 +36,7 @@ class StatFinSettings(BaseModel):
 class ReleaseSettings(BaseModel):
     store_dir: Path = PROJECT_ROOT / "var" / "releases"
     default_area: str = "TA23"
-    seed: int = 20250101
+    seed: int = Field(default=20250101, ge=0, le=MAX_SEED)
     #: Builds whose intermediate results the work area (``<cache_dir>/release-work``) keeps:
     #: after each successful publish, results none of the last ``work_keep_builds`` builds
     #: used are removed (a national build's are about 500 MB); 0: never remove any.

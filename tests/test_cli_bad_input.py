@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -102,6 +104,10 @@ def no_prefect(monkeypatch: pytest.MonkeyPatch) -> None:
         (["release", "build", "--product", "nope"], "unknown products ['nope']"),
         (["run", "--area", "XX99"], "unknown area code 'XX99'"),
         (["run", "--seed", "-1"], "seed: must be a whole number 0.."),
+        (
+            ["release", "build", "--scope", "national", "--area", "TA01"],
+            "--scope national covers every area; drop --area 'TA01'",
+        ),
     ],
 )
 def test_a_bad_build_is_refused_before_prefect_starts(
@@ -450,3 +456,29 @@ def test_a_table_named_for_excel_is_a_workbook_with_the_rows_of_the_csv(
     assert list(rows[0]) == csv_rows[0].split(",")
     assert len(rows) == len(csv_rows)
     assert {r[0] for r in rows[1:]} == {"MK10"}
+
+
+def test_an_area_beside_the_national_scope_is_refused_not_ignored(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``forecast registers --scope national --area TA01`` forecast every area and wrote
+    them all, as if the area had not been given. It is refused before any work; without
+    ``--area`` the scope's default (TA23) still reaches the forecast."""
+    import forecasting.registers as registers
+
+    seen: list[tuple[str, str]] = []
+
+    def frame(_registers: object, **kw: Any) -> pd.DataFrame:
+        seen.append((kw["scope"], kw["area"]))
+        return pd.DataFrame({"area": ["TA23"], "mean": [1.0]})
+
+    monkeypatch.setattr(registers, "forecast_frame", frame)
+    monkeypatch.setattr(registers, "check_registers", lambda ds: ds)
+    monkeypatch.setattr("forecasting.io.inputs.assemble", lambda names: {"registers": None})
+    out = tmp_path / "f.csv"
+    argv = ["forecast", "registers", "--scope", "national", "--area", "TA01", "--out", str(out)]
+    assert "--scope national covers every area" in _refused(argv, capsys)
+    assert seen == [] and not out.exists()
+    assert main(["forecast", "registers", "--out", str(out)]) == 0
+    assert main(["forecast", "registers", "--scope", "national", "--out", str(out)]) == 0
+    assert seen == [("area", "TA23"), ("national", "TA23")]

@@ -279,3 +279,40 @@ def test_the_years_shown_are_the_first_every_fifth_and_the_last() -> None:
 
     ds = xr.Dataset(coords={"time": pd.date_range("2025-12-31", periods=12, freq="YE")})
     assert balance_years(ds) == [2025, 2030, 2035, 2036]
+
+
+def test_the_balance_and_the_unemployment_rate_read_the_same_labour_force(
+    product: xr.Dataset, cubes: Any
+) -> None:
+    """One labour force per area and year: the balance's ``labour_force`` of year Y is the
+    register forecast's of the months of Y + 2 (12r5 publishes reference year Y two years
+    on)."""
+    from forecasting.labour_force import LAG
+    from forecasting.release.products import with_one_labour_force
+
+    months = pd.date_range("2027-01-01", "2035-12-01", freq="MS")
+    areas = [str(a) for a in product["area"].values]
+    stats = ["mean", "lo80", "hi80", "lo95", "hi95"]
+    un = np.full((len(areas), months.size, len(stats)), 10.0)
+    forecast = xr.Dataset(
+        {
+            "unemployed": (("area", "time", "statistic"), un),
+            "labour_force": (("area", "time"), np.full(un.shape[:2], np.nan)),
+            "unemployment_rate": (("area", "time", "statistic"), un),
+        },
+        coords={"area": areas, "time": months, "statistic": stats},
+    )
+    out = with_one_labour_force(forecast, cubes["registers"], sd.labour_supply())
+    balance_years = pd.DatetimeIndex(product["time"].values).year
+    checked = 0
+    for year in range(2025, 2034):
+        if year not in set(balance_years) or year + LAG > 2035:
+            continue
+        rate_side = out["labour_force"].sel(time=f"{year + LAG}-06-01")
+        at = int(np.nonzero(balance_years == year)[0][0])
+        balance_side = product["labour_force"].isel(time=at)
+        np.testing.assert_allclose(
+            rate_side.sel(area=areas).values, balance_side.sel(area=areas).values, rtol=1e-12
+        )
+        checked += 1
+    assert checked >= 5

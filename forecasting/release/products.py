@@ -280,17 +280,12 @@ def with_one_labour_force(
 ) -> xr.Dataset:
     """``forecast`` with the one labour force: 12r5 published, then the growth of the
     release's ``labour_supply`` (mean), on the 12r5 footing (months of Y: reference Y-2)."""
-    from forecasting.labour_force import LAG, apply_to_register_forecast, labour_force
+    from forecasting.labour_force import LAG, apply_to_register_forecast, of_release
 
-    side = supply["labour_force"].sel(statistic="mean")
-    side = side.assign_coords(year=side["time"].dt.year).swap_dims(time="year")
     have = set(map(str, registers["area"].values))
     areas = [a for a in map(str, forecast["area"].values) if a in have]
     until = int(forecast["time"].dt.year.values[-1]) - LAG
-    one = labour_force(
-        {"registers": registers}, areas=areas, until=until,
-        population_side=side.drop_vars("time"),
-    )  # fmt: skip
+    one = of_release(registers, supply, areas=areas, until=until)
     return apply_to_register_forecast(forecast, one)
 
 
@@ -750,12 +745,11 @@ def labour_balance_inputs(
     """Jobs by workplace and the one labour force (area, year) that the balance reads.
 
     Jobs: the total over industries of ``jobs_by_industry`` (mean; missing where a section
-    is); the labour force: the one labour force of
-    :func:`forecasting.labour_force.labour_force` carried by the ``labour_supply`` mean, as
-    in :func:`with_one_labour_force`. The years of
+    is); the labour force: :func:`forecasting.labour_force.of_release`, the series the
+    register forecasts' unemployment rate reads (:func:`with_one_labour_force`). The years of
     ``labour_supply`` to the last year of the jobs; the ``areas`` (release order) both have.
     """
-    from forecasting.labour_force import labour_force
+    from forecasting.labour_force import of_release
 
     mean = jobs["jobs"].sel(statistic="mean", drop=True)
     # a section the product lacks everywhere (X, unknown) is no part of the total; one
@@ -763,15 +757,11 @@ def labour_balance_inputs(
     mean = mean.sel(industry=mean.notnull().any([d for d in mean.dims if d != "industry"]))
     total = mean.sum("industry", min_count=max(mean.sizes["industry"], 1))
     total = total.assign_coords(year=total["time"].dt.year).swap_dims(time="year")
-    side = supply["labour_force"].sel(statistic="mean", drop=True)
-    side = side.assign_coords(year=side["time"].dt.year).swap_dims(time="year")
-    years = [int(y) for y in side["year"].values if y in set(total["year"].values.tolist())]
-    have = set(map(str, registers["area"].values)) & set(map(str, side["area"].values))
+    supply_years = set(supply["time"].dt.year.values.tolist())
+    years = [int(y) for y in sorted(supply_years) if y in set(total["year"].values.tolist())]
+    have = set(map(str, registers["area"].values)) & set(map(str, supply["area"].values))
     codes = [a for a in areas if a in have and a in set(map(str, total["area"].values))]
-    one = labour_force(
-        {"registers": registers}, areas=codes, until=years[-1],
-        population_side=side.drop_vars("time"),
-    )  # fmt: skip
+    one = of_release(registers, supply, areas=codes, until=years[-1])
     force = one["labour_force"].sel(year=years)
     return total.drop_vars("time").sel(area=codes, year=years), force
 

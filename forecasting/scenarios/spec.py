@@ -28,7 +28,7 @@ from pydantic import (
 from forecasting import geography
 from forecasting.dates import check_month
 from forecasting.errors import InvalidValueError, UnknownAreaError
-from forecasting.settings import get_settings
+from forecasting.settings import MAX_SEED, get_settings
 
 #: ``YYYY-MM`` within :data:`forecasting.dates.FIRST_MONTH`..``LAST_MONTH`` (1990-01..2100-12).
 Month = Annotated[
@@ -196,7 +196,7 @@ class ScenarioSpec(BaseModel):
     start: Month | None = None
     horizon_months: int = Field(default=60, ge=1)
     draws: int | None = Field(default=None, ge=1)
-    seed: int | None = Field(default=None, ge=0, le=2**63 - 1)
+    seed: int | None = Field(default=None, ge=0, le=MAX_SEED)
     events: list[Event] = Field(default_factory=list, max_length=20)
     multipliers: dict[Section, float] = Field(default_factory=dict)
     staffing: Staffing = Staffing()
