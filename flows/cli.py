@@ -38,6 +38,8 @@ def _check_outputs(args: argparse.Namespace) -> None:
 
     inputs = [getattr(args, name, None) for name in INPUT_ARGS]
     check_output(out, inputs=inputs)
+    if getattr(args, "writes_table", False) and not _wants_workbook(Path(out)):
+        check_output(_provenance_path(Path(out)), inputs=inputs)
     if args.handler is _forecast_training_needs and not _writes_workbook(args):
         for extra in _training_extras(Path(out)).values():  # all three files, or none
             check_output(extra, inputs=inputs)
@@ -98,15 +100,28 @@ def _data_build_snapshot(args: argparse.Namespace) -> int:
 
 def _write_frame(frame: Any, out: str) -> None:
     """``frame`` as CSV, or as a one-sheet workbook where ``out`` names one (``.xlsx``): a
-    file named for Excel gets a workbook, not CSV text that Excel refuses to open."""
-    from forecasting.io.files import write_csv, write_xlsx
+    file named for Excel gets a workbook, not CSV text that Excel refuses to open.
 
+    Its provenance (:func:`forecasting.provenance.provenance_table` of ``frame.attrs``: data
+    date, sources, licence, versions, seed) goes with it: a second sheet of the workbook,
+    or a CSV beside the file (:func:`_provenance_path`)."""
+    from forecasting.io.files import write_csv, write_xlsx
+    from forecasting.provenance import provenance_table
+
+    provenance = provenance_table(frame.attrs)
     path = Path(out)
     if _wants_workbook(path):
-        write_xlsx({"data": frame}, path)
-    else:
-        write_csv(frame, path)
-    print(f"wrote {len(frame)} rows to {path}")
+        write_xlsx({"data": frame, "provenance": provenance}, path)
+        print(f"wrote {len(frame)} rows and their provenance to {path}")
+        return
+    write_csv(frame, path)
+    beside = write_csv(provenance, _provenance_path(path))
+    print(f"wrote {len(frame)} rows to {path} (provenance: {beside})")
+
+
+def _provenance_path(out: Path) -> Path:
+    """The CSV of a table's provenance beside the table's own CSV ``out``."""
+    return out.with_name(f"{out.stem}_provenance{out.suffix or '.csv'}")
 
 
 def _wants_workbook(out: Path) -> bool:
@@ -172,6 +187,7 @@ def _forecast_training_needs(args: argparse.Namespace) -> int:
     from forecasting import training_balance, training_params
     from forecasting.io.files import write_csv, write_xlsx
     from forecasting.io.inputs import assemble
+    from forecasting.provenance import provenance_table
     from forecasting.settings import get_settings
 
     seed = get_settings().release.seed if args.seed is None else args.seed
@@ -191,9 +207,13 @@ def _forecast_training_needs(args: argparse.Namespace) -> int:
         "balance": training_balance.balance_frame(ds),
         "qualifications": training_balance.qualifications_frame(ds, fields),
     }
+    # the needs rest on several sources (population, jobs, occupations, registers, ...):
+    # their data dates, each named
+    through = "; ".join(f"{name} {when}" for name, when in cubes.data_through().items() if when)
+    sheets["needs"].attrs["data_through"] = through
     out = Path(args.out)
     if _writes_workbook(args):
-        write_xlsx(sheets, out)
+        write_xlsx({**sheets, "provenance": provenance_table(sheets["needs"].attrs)}, out)
         print(f"wrote {len(sheets['needs'])} rows (and the balance, qualifications) to {out}")
         return 0
     _write_frame(sheets["needs"], str(out))
@@ -507,10 +527,12 @@ def _report_monthly(args: argparse.Namespace) -> int:
 def _alerts_episodes(args: argparse.Namespace) -> int:
     from forecasting.alerts.replay import labelled_onsets
     from forecasting.io.inputs import assemble
+    from forecasting.provenance import provenance_of
 
     registers = assemble(["registers"])["registers"]
     unemployed = registers["unemployed"].sel(time=slice(None, "2023-10-01"))
     frame = labelled_onsets(unemployed)
+    frame.attrs.update(provenance_of(registers), data_through="2023-10")
     _write_frame(frame, args.out)
     print(f"{len(frame)} labelled onsets -> {args.out}")
     return 0
@@ -640,7 +662,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--horizon", type=int, default=12, help="months ahead, 1..60")
     _add_area_args(p, levels="an employment area (TA23) or a region (MK10)")
     p.add_argument("--out", required=True, help=TABLE_OUT_HELP)
-    p.set_defaults(handler=_forecast_registers)
+    p.set_defaults(handler=_forecast_registers, writes_table=True)
     p = fc.add_parser("population", help="cohort-component projection with intervals")
     p.add_argument(
         "--base-year", type=int, default=None,
@@ -663,7 +685,7 @@ def _build_parser() -> argparse.ArgumentParser:
         help="area code (default TA23); with --level region a region MK## (default all 19)",
     )  # fmt: skip
     p.add_argument("--out", required=True, help=TABLE_OUT_HELP)
-    p.set_defaults(handler=_forecast_population)
+    p.set_defaults(handler=_forecast_population, writes_table=True)
     p = fc.add_parser(
         "training-needs", help="new entrants needed by field of education, level and kind"
     )
@@ -683,7 +705,7 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("csv", "xlsx"), default="csv")
     p.add_argument("--seed", type=int, default=None, help=">= 0; default: settings.release.seed")
     p.add_argument("--out", required=True, help=TABLE_OUT_HELP)
-    p.set_defaults(handler=_forecast_training_needs)
+    p.set_defaults(handler=_forecast_training_needs, writes_table=True)
 
     sc = sub.add_parser("scenario", help="layoff and recruitment scenarios").add_subparsers(
         dest="sub", required=True
@@ -798,10 +820,10 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scope", choices=("area", "national"), default="national")
     p.add_argument("--area", default=None, help="with --scope area: the area and its members")
     p.add_argument("--out", required=True, help="CSV: area, rule, severity, start, end")
-    p.set_defaults(handler=_alerts_replay)
+    p.set_defaults(handler=_alerts_replay, writes_table=True)
     p = al.add_parser("episodes", help="the labelled onsets 2006-2023 (objective definition)")
     p.add_argument("--out", required=True, help="CSV: area, onset, turn")
-    p.set_defaults(handler=_alerts_episodes)
+    p.set_defaults(handler=_alerts_episodes, writes_table=True)
     p = al.add_parser("dead-letters", help="list dead-letter deliveries, or queue one again")
     p.add_argument("--replay", type=int, default=None, metavar="ID", help="queue this one again")
     p.add_argument("--limit", type=_int_in(1, MAX_LISTED), default=100, help="rows, 1..100000")

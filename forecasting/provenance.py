@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from forecasting import __version__
@@ -101,6 +102,43 @@ def provenance_of(ds: xr.Dataset) -> dict[str, Any]:
     """The provenance attributes of ``ds`` as a plain dict (for API responses and CSV headers)."""
     keys = (*PROVENANCE_KEYS, "source", "seed")
     return {k: ds.attrs[k] for k in keys if k in ds.attrs}
+
+
+#: The rows of a written table's provenance (:func:`provenance_table`), in this order.
+TABLE_FIELDS = (
+    "data_through", "source_tables", "source", "license", "retrieved", "data_version",
+    "code_version", "seed", "scope", "area", "model", "method",
+)  # fmt: skip
+
+
+def data_through(attrs: Mapping[str, Any]) -> str | None:
+    """The last period of data behind an output, from its attrs: ``data_through`` where set,
+    else a register forecast's ``origin`` (its last month of data, ``YYYY-MM``), else a
+    projection's ``base_year`` (its base population of 31 December, ``YYYY-12-31``)."""
+    if attrs.get("data_through") not in (None, ""):
+        return str(attrs["data_through"])
+    if attrs.get("origin") not in (None, ""):
+        return str(attrs["origin"])
+    if attrs.get("base_year") not in (None, ""):
+        return f"{int(attrs['base_year'])}-12-31"
+    return None
+
+
+def provenance_table(attrs: Mapping[str, Any]) -> pd.DataFrame:
+    """A table written to a file (the command line's CSV and workbooks) gets its provenance
+    as ``field, value`` rows: the data date (:func:`data_through`), the sources and licence,
+    the versions of data and code and, where the output has them, seed, scope, area, model
+    and method. Refuses attrs without sources or a data date: an output that cannot say
+    where its numbers come from is a defect, not something to write silently."""
+    values = {
+        **{k: attrs[k] for k in TABLE_FIELDS if k in attrs},
+        "data_through": data_through(attrs),
+    }
+    missing = [k for k in ("data_through", "source_tables", "license") if not values.get(k)]
+    if missing:
+        raise ValueError(f"the output's attrs lack provenance: {', '.join(missing)}")
+    rows = [(k, str(values[k])) for k in TABLE_FIELDS if values.get(k) not in (None, "")]
+    return pd.DataFrame(rows, columns=["field", "value"])
 
 
 #: "version" and a user file's words by language (:func:`readable_version`).

@@ -927,4 +927,6 @@ def forecast_frame(
     frame = pd.concat(frames, ignore_index=True)
     frame["month"] = pd.DatetimeIndex(frame.pop("time")).strftime("%Y-%m")
     frame["model"] = ds.attrs["model"]
-    return frame[["area", "variable", "month", *STATISTICS, "model"]]
+    frame = frame[["area", "variable", "month", *STATISTICS, "model"]]
+    frame.attrs = dict(ds.attrs)  # provenance, origin (the data date), seed
+    return frame

@@ -124,10 +124,14 @@ def test_training_needs_gets_assembled_cubes_and_the_settings_seed(
         return "ds"
 
     monkeypatch.setattr(training_balance, "balance_for_areas", balance)
+
+    def frame(*_a: object, **_k: object) -> pd.DataFrame:
+        out = pd.DataFrame({"area": ["491"], "need": [1.0]})
+        out.attrs.update(source_tables="t", license="CC BY 4.0")
+        return out
+
     for name in ("needs_frame", "balance_frame", "qualifications_frame"):
-        monkeypatch.setattr(
-            training_balance, name, lambda *a, **k: pd.DataFrame({"area": ["491"], "need": [1.0]})
-        )
+        monkeypatch.setattr(training_balance, name, frame)
     out = tmp_path / "needs.csv"
     args = ["forecast", "training-needs", "--until", "2030", "--area", "491", "--out", str(out)]
     assert main(args) == 0
@@ -204,7 +208,9 @@ def test_forecast_refuses_origins_and_base_years_without_data(
     ],
 )  # fmt: skip
 def test_serve_listens_where_the_settings_say_unless_told(
-    env: dict[str, str], argv: list[str], address: tuple[str, str],
+    env: dict[str, str],
+    argv: list[str],
+    address: tuple[str, str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """``ennakointi serve`` hard-coded 127.0.0.1:8000 and so ignored ENNAKOINTI_SERVICE__PORT,

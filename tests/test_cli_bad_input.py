@@ -470,7 +470,9 @@ def test_an_area_beside_the_national_scope_is_refused_not_ignored(
 
     def frame(_registers: object, **kw: Any) -> pd.DataFrame:
         seen.append((kw["scope"], kw["area"]))
-        return pd.DataFrame({"area": ["TA23"], "mean": [1.0]})
+        out = pd.DataFrame({"area": ["TA23"], "mean": [1.0]})
+        out.attrs.update(origin="2026-06", source_tables="tyonv 12r5", license="CC BY 4.0")
+        return out
 
     monkeypatch.setattr(registers, "forecast_frame", frame)
     monkeypatch.setattr(registers, "check_registers", lambda ds: ds)

@@ -24,6 +24,7 @@ from forecasting.alerts.engine import AlertEngine
 from forecasting.alerts.monitor import naive_rate_forecast, register_signals
 from forecasting.alerts.rules import SEVERITY_NAMES
 from forecasting.errors import ValidationError
+from forecasting.provenance import provenance_of
 
 COLUMNS = ["area", "rule", "severity", "start", "end"]
 
@@ -69,7 +70,12 @@ def replay(
     signals = register_signals(hist, rate_forecast=rate, areas=areas)
     months = list(pd.DatetimeIndex(hist["time"].values))
     report = AlertEngine(db).evaluate(signals, months)
-    return episodes_frame(report.transitions)
+    frame = episodes_frame(report.transitions)
+    frame.attrs.update(
+        provenance_of(registers), data_through=f"{hi:%Y-%m}",
+        method="the register alert rules (forecasting.alerts.rules) replayed month by month",
+    )  # fmt: skip
+    return frame
 
 
 def episodes_frame(transitions: list) -> pd.DataFrame:
