@@ -503,7 +503,9 @@ def _ratio_terms(named: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarray, np
 RATIOS = ("demographic_dependency_ratio", "economic_dependency_ratio")
 
 
-def _indicators(parts: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, tuple]]:
+def _indicators(
+    parts: np.ndarray,
+) -> tuple[dict[str, np.ndarray], dict[str, tuple[np.ndarray, np.ndarray]]]:
     """Per-draw indicators (D, T) from summed components (D, T, K), ratios included (NaN in
     a draw whose denominator is 0, :func:`_ratio`), and each ratio's numerator and
     denominator (D, T)."""
