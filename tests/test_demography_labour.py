@@ -82,11 +82,16 @@ def test_labour_supply_is_coherent(supply: xr.Dataset) -> None:
     np.testing.assert_allclose(
         by_age.isel(time=0), _s(supply, "employed", "mean").isel(time=0), rtol=1e-9
     )
-    # Ratios follow from the components of every draw: within the bounds of the components.
+    # A ratio's mean is the ratio of the mean counts (E[A]/E[B]), as a reader recomputes it.
     pop, emp = _s(supply, "population", "mean"), _s(supply, "employed", "mean")
+    working = _s(supply, "working_age_15_64", "mean")
     np.testing.assert_allclose(
-        _s(supply, "economic_dependency_ratio", "mean"), (pop - emp) / emp, rtol=0.01
+        _s(supply, "economic_dependency_ratio", "mean"), (pop - emp) / emp, rtol=1e-12
     )
+    np.testing.assert_allclose(
+        _s(supply, "demographic_dependency_ratio", "mean"), (pop - working) / working, rtol=1e-12
+    )
+    assert "E[A]/E[B]" in supply.attrs["ratio_statistics"]
     assert bool((_s(supply, "labour_force", "mean") >= _s(supply, "employed", "mean")).all())
     ordered = _s(supply, "employed", "lo80") <= _s(supply, "employed", "hi80")
     assert bool(ordered.all())

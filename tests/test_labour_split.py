@@ -73,8 +73,9 @@ def test_parts_combine_to_the_whole_labour_supply(
 
 def test_one_quantile_call_equals_one_per_indicator() -> None:
     """``_summarise`` sorts every indicator in one call; the numbers are those of one call
-    per indicator (each column's order statistics are its own), NaN where the first draw is."""
-    from forecasting.demography.labour import STATS, _indicators
+    per indicator (each column's order statistics are its own), NaN where the first draw is;
+    a ratio's mean is the ratio of the means of its terms."""
+    from forecasting.demography.labour import STATS, _indicators, ratio_of_means
     from models.cohort import draw_quantiles
 
     rng = np.random.default_rng(3)
@@ -82,9 +83,12 @@ def test_one_quantile_call_equals_one_per_indicator() -> None:
     parts[..., 5:] *= rng.uniform(0.3, 0.9, size=(40, 4, 3))  # fractional, as employment
     parts[:, 0, 7] = np.nan  # no retirements into the base year
     got = _summarise(parts, draws=40)
-    for i, (name, values) in enumerate(_indicators(parts).items()):
+    named, terms = _indicators(parts)
+    for i, (name, values) in enumerate(named.items()):
         assert INDICATORS[i] == name
         mean, quant = draw_quantiles(np.nan_to_num(values, nan=0.0), list(STATS.values()))
+        if name in terms:
+            mean = ratio_of_means(*terms[name])
         valid = ~np.isnan(values[0])
         np.testing.assert_array_equal(got[i, 0], np.where(valid, mean, np.nan))
         np.testing.assert_array_equal(got[i, 1:], np.where(valid, quant, np.nan))

@@ -19,6 +19,12 @@ population 15-64 and 20-69; demographic dependency ratio (0-14 and 65+ per 15-64
 dependency ratio (not employed per employed, *huoltosuhde*); retirements = exits from
 employment as rates fall with age, ``sum_{x >= min_age} P_t[x] * max(e[x-1] - e[x], 0)`` (the
 cohort aged x in year t had rate e[x-1] a year earlier) — the base of replacement demand.
+
+A ratio's central value ("mean") is the ratio of the means of its numerator and denominator
+over the draws, ``E[A] / E[B]`` (the usual estimator of a ratio of totals, and the ratio of
+the published mean counts); its quantiles are those of the per-draw ratio ``A / B``. The mean
+of the per-draw ratio is not used: in a municipality of a few hundred people a few draws with
+a handful of employed give huge ratios that pull it above the ratio's own 95 % interval.
 """
 
 from __future__ import annotations
@@ -483,21 +489,45 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return out
 
 
-def _indicators(parts: np.ndarray) -> dict[str, np.ndarray]:
+def _ratio_terms(named: dict[str, np.ndarray]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Numerator and denominator (D, T) of each ratio, from the named components (D, T)."""
+    return {
+        "demographic_dependency_ratio": (
+            named["age_0_14"] + named["age_65_plus"], named["working_age_15_64"]
+        ),
+        "economic_dependency_ratio": (named["population"] - named["employed"], named["employed"]),
+    }  # fmt: skip
+
+
+#: The ratio indicators (:func:`_ratio_terms`), in this order.
+RATIOS = ("demographic_dependency_ratio", "economic_dependency_ratio")
+
+
+def _indicators(
+    parts: np.ndarray,
+) -> tuple[dict[str, np.ndarray], dict[str, tuple[np.ndarray, np.ndarray]]]:
     """Per-draw indicators (D, T) from summed components (D, T, K), ratios included (NaN in
-    a draw whose denominator is 0, :func:`_ratio`)."""
+    a draw whose denominator is 0, :func:`_ratio`), and each ratio's numerator and
+    denominator (D, T)."""
     named = {name: parts[..., i] for i, name in enumerate(COMPONENTS)}
-    named["demographic_dependency_ratio"] = _ratio(
-        named["age_0_14"] + named["age_65_plus"], named["working_age_15_64"]
-    )
-    named["economic_dependency_ratio"] = _ratio(
-        named["population"] - named["employed"], named["employed"]
-    )
-    return named
+    terms = _ratio_terms(named)
+    for name, (num, den) in terms.items():
+        named[name] = _ratio(num, den)
+    return named, terms
 
 
 #: Indicators of :func:`_indicators`, in this order (the components, then the ratios).
-INDICATORS = (*COMPONENTS, "demographic_dependency_ratio", "economic_dependency_ratio")
+INDICATORS = (*COMPONENTS, *RATIOS)
+
+
+def ratio_of_means(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """The central value of a ratio over the draws (axis 0): ``mean(num) / mean(den)``
+    over every draw, NaN where the mean denominator is 0 (no draw has any).
+
+    The ratio of totals ``E[A] / E[B]``, the ratio of the published mean counts. Draws whose
+    denominator is 0 count in both means (their numerator raises the ratio), as they count
+    in the published means of the counts."""
+    return _ratio(np.mean(num, axis=0), np.mean(den, axis=0))
 
 
 def _summarise(parts: np.ndarray, draws: int, names: Sequence[str] = INDICATORS) -> np.ndarray:
@@ -505,13 +535,15 @@ def _summarise(parts: np.ndarray, draws: int, names: Sequence[str] = INDICATORS)
     for the indicators ``names`` (default all of :data:`INDICATORS`, in order): the mean and
     the quantiles of :data:`STATS` over the draws in which the indicator is defined (not
     NaN); NaN where no draw defines it (the retirements of the base year, a ratio with a 0
-    denominator in every draw), and the quantiles NaN without draws.
+    denominator in every draw), and the quantiles NaN without draws. A ratio's mean is
+    :func:`ratio_of_means` of its numerator and denominator instead (over every draw), its
+    quantiles those of the per-draw ratio.
 
     One quantile call for every column that every draw defines: each column's order
     statistics are its own, so the numbers are those of one call per indicator, whichever
     others are asked for. A column that only some draws define (a ratio in a draw that
     empties a tiny municipality) is summarised over those draws alone, the same way."""
-    named = _indicators(parts)
+    named, terms = _indicators(parts)
     values = np.stack([named[name] for name in names], axis=1)  # (D, I, T)
     out = np.full((len(names), 1 + len(STATS), values.shape[-1]), np.nan)
     probs = list(STATS.values())
@@ -526,6 +558,9 @@ def _summarise(parts: np.ndarray, draws: int, names: Sequence[str] = INDICATORS)
         out[i, 0, t] = some_mean
         if draws:
             out[i, 1:, t] = some_quant
+    for i, name in enumerate(names):
+        if name in terms:
+            out[i, 0] = ratio_of_means(*terms[name])
     return out
 
 
@@ -588,9 +623,20 @@ def _dataset(req: Request, stats: dict[str, np.ndarray], names: list[str]) -> xr
     return xr.Dataset(data, coords=coords)
 
 
-def _stamp(cubes: _data.Cubes, ds: xr.Dataset, req: Request, what: str) -> xr.Dataset:
+#: How the ratios' statistics are formed (the ``ratio_statistics`` attr of a labour supply).
+RATIO_STATISTICS = (
+    "dependency ratios: mean = mean over the draws of the numerator / mean of the "
+    "denominator (E[A]/E[B], the ratio of totals: the ratio of the published mean counts, "
+    "e.g. (population - employed) / employed); lo80, hi80, lo95, hi95 = quantiles of the "
+    "per-draw ratio over the draws whose denominator is not 0"
+)
+
+
+def _stamp(cubes: _data.Cubes, ds: xr.Dataset, req: Request, what: str, **extra: str) -> xr.Dataset:
     names = (*LABOUR_CUBES, *input_cubes(req.base_year))
-    return stamp_output(cubes, ds, req, names, units="persons (ratios: per person)", method=what)
+    return stamp_output(
+        cubes, ds, req, names, units="persons (ratios: per person)", method=what, **extra
+    )
 
 
 def _prepare(
@@ -732,7 +778,10 @@ def _supply_dataset(
     ds = _dataset(req, stats, SUPPLY)
     ds["employed_by_age"] = (("area", "time", "age"), employed)
     ds = ds.assign_coords(age=AGES)
-    return _stamp(cubes, ds, req, "employment rates by age times the projected population")
+    return _stamp(
+        cubes, ds, req, "employment rates by age times the projected population",
+        ratio_statistics=RATIO_STATISTICS,
+    )  # fmt: skip
 
 
 def retirements(
