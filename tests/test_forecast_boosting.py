@@ -16,10 +16,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from models.forecast import Z80, Z95, PooledQuantileBoosting
+from models.forecast import Z80, Z95, Forecast, PooledQuantileBoosting
 from models.forecast.boosting import QUANTILES, forecast_from_quantiles
 
 SMALL = {"max_rows": 15_000, "max_iter": 60}  # enough for the oracle panel, quick to fit
+TINY = {"max_rows": 3_000, "max_iter": 20}  # for the contract only
 
 
 def _noisy_levels(
@@ -39,7 +40,7 @@ def _noisy_levels(
 
 def test_boosting_contract() -> None:
     Y, _, _ = _noisy_levels(n=30, T=96)
-    model = PooledQuantileBoosting(max_horizon=14, **SMALL).fit(Y)
+    model = PooledQuantileBoosting(max_horizon=14, **TINY).fit(Y)
     fc = model.predict(14)
     assert fc.loc.shape == fc.hi95.shape == (30, 14)
     assert np.all(fc.lo95 >= 0)
@@ -68,7 +69,7 @@ def test_boosting_validates() -> None:
         PooledQuantileBoosting().fit(Y, national=6)
     with pytest.raises(RuntimeError, match="not fitted"):
         PooledQuantileBoosting().predict(3)
-    fitted = PooledQuantileBoosting(max_horizon=4, **SMALL).fit(Y)
+    fitted = PooledQuantileBoosting(max_horizon=4, **TINY).fit(Y)
     with pytest.raises(ValueError, match="max_horizon"):
         fitted.predict(5)
 
@@ -84,11 +85,17 @@ def test_boosting_is_an_sklearn_estimator() -> None:
     assert [list(b) for b in model._bands()] == [[1, 2, 3], [4, 5, 6]]
 
 
-def test_boosting_finds_levels_and_spreads() -> None:
+@pytest.fixture(scope="module")
+def oracle() -> tuple[Forecast, np.ndarray, np.ndarray]:
+    """The boosting's 12-month forecast of the oracle panel, its true medians and spreads."""
+    Y, truth, sigma = _noisy_levels()
+    return PooledQuantileBoosting(max_horizon=12, **SMALL).fit(Y).predict(12), truth, sigma
+
+
+def test_boosting_finds_levels_and_spreads(oracle: tuple[Forecast, np.ndarray, np.ndarray]) -> None:
     """Oracle: the medians sit on the true levels (the noise sd is 0.04-0.16) and the 80 %
     widths follow each series' true spread (small series swing more)."""
-    Y, truth, sigma = _noisy_levels()
-    fc = PooledQuantileBoosting(max_horizon=12, **SMALL).fit(Y).predict(12)
+    fc, truth, sigma = oracle
     err = np.abs(fc.loc - truth)
     assert np.median(err) < 0.05
     assert np.median(err / sigma[:, None]) < 0.5  # well inside the noise
@@ -101,13 +108,14 @@ def test_boosting_finds_levels_and_spreads() -> None:
     assert np.median(width[loud]) > 2 * np.median(width[quiet])
 
 
-def test_boosting_intervals_cover_future_draws() -> None:
+def test_boosting_intervals_cover_future_draws(
+    oracle: tuple[Forecast, np.ndarray, np.ndarray],
+) -> None:
     """Distribution test: 200 seeded future paths per series; the share of draws inside
     the 80 % and 95 % intervals (19,200 points per path set) is near 0.8 and 0.95. The
     tolerance covers the estimation error of the quantiles, not sampling noise (which is
     below 0.5 %)."""
-    Y, truth, sigma = _noisy_levels()
-    fc = PooledQuantileBoosting(max_horizon=12, **SMALL).fit(Y).predict(12)
+    fc, truth, sigma = oracle
     rng = np.random.default_rng(99)
     draws = np.expm1(truth + sigma[:, None] * rng.normal(size=(200, *truth.shape)))
     cov80 = np.mean((draws >= fc.lo80) & (draws <= fc.hi80))
@@ -149,3 +157,17 @@ def test_gaussian_quantiles_give_the_gaussian_forecast() -> None:
     np.testing.assert_allclose(fc.scale, scale)
     np.testing.assert_allclose(fc.mult80, Z80)
     np.testing.assert_allclose(fc.mult95, Z95)
+
+
+def test_boosting_takes_the_pooled_slot_of_a_panel_combination() -> None:
+    """Same ``fit(Y, parent, national)`` / ``predict(h)`` / ``fittedvalues_`` contract as
+    the pooled ridge: it can stand in the panel's pooled slot (weights stacked over it)."""
+    from models.forecast import PanelCombination
+
+    Y, _, _ = _noisy_levels(n=12, T=96)
+    boost = PooledQuantileBoosting(max_horizon=24, **TINY)
+    panel = PanelCombination(n_windows=2).set_params(pooled=boost).fit(Y)
+    assert panel.weights_.shape == (12, 5)
+    np.testing.assert_allclose(panel.weights_.sum(axis=1), 1.0)
+    fc = panel.predict(24)
+    assert fc.mean.shape == (12, 24) and np.all(np.isfinite(fc.hi95))
