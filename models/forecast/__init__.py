@@ -6,6 +6,7 @@ constructor, ``fit(y) -> self``, ``predict(h) -> Forecast``, ``forecast(y, h) ->
 
 from models.forecast._base import Z80, Z95, BaseForecaster, Forecast
 from models.forecast.arima import SeasonalARIMA
+from models.forecast.boosting import PooledQuantileBoosting
 from models.forecast.combination import Combination
 from models.forecast.cycle import VacancyCycleRegression
 from models.forecast.drift import DampedDrift
@@ -26,6 +27,7 @@ __all__ = [
     "Forecast",
     "HierarchicalForecast",
     "PanelCombination",
+    "PooledQuantileBoosting",
     "PooledRegression",
     "SeasonalARIMA",
     "SeasonalNaive",
