@@ -168,6 +168,7 @@ def test_boosting_takes_the_pooled_slot_of_a_panel_combination() -> None:
     boost = PooledQuantileBoosting(max_horizon=24, **TINY)
     panel = PanelCombination(n_windows=2).set_params(pooled=boost).fit(Y)
     assert panel.weights_.shape == (12, 5)
+    assert panel.member_names_[-1] == "PooledQuantileBoosting"  # named as what it is
     np.testing.assert_allclose(panel.weights_.sum(axis=1), 1.0)
     fc = panel.predict(24)
     assert fc.mean.shape == (12, 24) and np.all(np.isfinite(fc.hi95))

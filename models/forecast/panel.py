@@ -11,7 +11,7 @@ perfectly correlated members: never narrower than the weighted mean of Gaussians
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Self
+from typing import Any, Protocol, Self
 
 import numpy as np
 
@@ -19,11 +19,30 @@ from models.forecast._base import BaseForecaster, Estimator, Forecast, _check_ho
 from models.forecast.arima import SeasonalARIMA
 from models.forecast.ets import DampedETS
 from models.forecast.naive import SeasonalNaive
-from models.forecast.pooled import PooledRegression
 from models.forecast.theta import Theta
 
 WEIGHTINGS = ("equal", "inverse_mae", "inverse_mae2", "best", "stacked")
-Members = tuple[list[list[BaseForecaster]], PooledRegression | None]
+
+
+class PooledMember(Protocol):
+    """What the pooled slot takes: a panel estimator fitted once on all series
+    (:class:`~models.forecast.pooled.PooledRegression`,
+    :class:`~models.forecast.cycle.VacancyCycleRegression`,
+    :class:`~models.forecast.boosting.PooledQuantileBoosting`)."""
+
+    fittedvalues_: np.ndarray
+
+    @property
+    def min_length(self) -> int: ...
+
+    def clone(self, **changes: Any) -> Self: ...
+
+    def fit(self, Y: np.ndarray, parent: np.ndarray | None = ..., national: int = ...) -> Self: ...
+
+    def predict(self, h: int) -> Forecast: ...
+
+
+Members = tuple[list[list[BaseForecaster]], PooledMember | None]
 
 
 def default_members(season_length: int = 12) -> tuple[BaseForecaster, ...]:
@@ -45,7 +64,9 @@ class PanelCombination(Estimator):
     models
         Local member templates; ``None`` means :func:`default_members`.
     pooled
-        A :class:`~models.forecast.pooled.PooledRegression` template, or ``None``.
+        A pooled member template (:class:`PooledMember`, e.g.
+        :class:`~models.forecast.pooled.PooledRegression`), or ``None``; it is named by its
+        class in ``member_names_``.
     n_windows, window
         Number and length of the held-out blocks at the end of the training data.
     long_member, long_share
@@ -94,7 +115,7 @@ class PanelCombination(Estimator):
         self,
         *,
         models: Sequence[BaseForecaster] | None = None,
-        pooled: PooledRegression | None = None,
+        pooled: PooledMember | None = None,
         n_windows: int = 3,
         window: int = 12,
         weighting: str = "inverse_mae",
@@ -184,7 +205,7 @@ class PanelCombination(Estimator):
         self.member_fittedvalues_ = stacked
         self.fittedvalues_ = np.einsum("nk,nkt->nt", self.weights_, stacked)
         self.member_names_ = tuple(type(t).__name__ for t in self.templates()) + (
-            ("PooledRegression",) if self.pooled is not None else ()
+            (type(self.pooled).__name__,) if self.pooled is not None else ()
         )
         return self
 
