@@ -266,7 +266,7 @@ async def _domain_handler(request: Request, exc: Exception) -> Response:
     if isinstance(exc, domain.EnnakointiError) and exc.kind is not None and status < 500:
         # RFC 9457 extension members: a client branches on the kind, not on the wording.
         extra["kind"] = exc.kind
-        extra["values"] = dict(exc.values)
+        extra["values"] = {**dict(exc.values), **parameter_of(request, exc.values)}
     detail = str(exc) if status < 500 or isinstance(exc, NotConfiguredError) else _safe(exc)
     if is_storage_fault(exc):
         extra["headers"] = {"Retry-After": str(RETRY_AFTER_S)}
@@ -278,6 +278,24 @@ async def _domain_handler(request: Request, exc: Exception) -> Response:
 
         page_detail = error_message(exc, page_lang(request))
     return _respond(request, status, detail, page_detail, **extra)
+
+
+def parameter_of(request: Request, values: Mapping[str, Any]) -> dict[str, str]:
+    """The request parameter that carried the code a domain refusal names (``code`` of an
+    unknown area): its ``location`` and ``name``, as a request's own refusals name theirs,
+    so ``/v1/areas?parent=ZZZ`` says that ``parent`` was refused. ``{}`` when the refusal
+    names them already, names no code, or the code is not a parameter's value."""
+    code = values.get("code")
+    if not isinstance(code, str) or "name" in values:
+        return {}
+    wanted = {code, code.strip().upper()}
+    for name, value in request.path_params.items():
+        if str(value) in wanted or str(value).strip().upper() in wanted:
+            return {"location": "path", "name": str(name)}
+    for name, value in request.query_params.multi_items():
+        if value in wanted or value.strip().upper() in wanted:
+            return {"location": "query", "name": name}
+    return {}
 
 
 def _safe(exc: Exception) -> str:
@@ -496,10 +514,38 @@ def request_refusal(err: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     return "invalid_value", values
 
 
+def tag_as_field(err: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A discriminated union's refusal as a refusal of its tag field.
+
+    pydantic reports a missing or unknown tag (a subscription's ``channel``) on the object
+    that lacks it (``body``, name empty), so the refusal named no field. Here a missing tag
+    is the field missing (``body.channel``) and an unknown one a value not allowed, with the
+    tags allowed; other errors are returned as they are.
+    """
+    kind = err.get("type")
+    if kind not in ("union_tag_not_found", "union_tag_invalid"):
+        return err
+    ctx = err.get("ctx") or {}
+    loc = (*err.get("loc", ()), str(ctx.get("discriminator", "")).strip("'\""))
+    if kind == "union_tag_not_found":
+        return {**err, "type": "missing", "loc": loc, "msg": "Field required", "ctx": {}}
+    tags = _QUOTED.findall(str(ctx.get("expected_tags", "")))
+    words = ", ".join(repr(t) for t in tags[:-1]) + f" or {tags[-1]!r}" if tags else "a tag"
+    return {
+        **err,
+        "type": "literal_error",
+        "loc": loc,
+        "input": ctx.get("tag"),
+        "msg": f"Input should be {words.removeprefix(' or ')}",
+        "ctx": {"expected": words.removeprefix(" or ")},
+    }
+
+
 async def _validation_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = []
-    for err in exc.errors():
+    refused = [tag_as_field(err) for err in exc.errors()]
+    for err in refused:
         kind, values = request_refusal(err)
         field = ".".join(str(p) for p in err.get("loc", ()))
         errors.append({"field": field, "reason": reason_of(err), "kind": kind, "values": values})
@@ -507,8 +553,8 @@ async def _validation_handler(request: Request, exc: Exception) -> Response:
     first = {"kind": errors[0]["kind"], "values": errors[0]["values"]} if errors else {}
     page_detail = None
     if _wants_html(request):
-        page_detail = request_errors_text(exc.errors(), page_lang(request))
-    if any(err.get("type") == "json_invalid" for err in exc.errors()):
+        page_detail = request_errors_text(refused, page_lang(request))
+    if any(err.get("type") == "json_invalid" for err in refused):
         # Not JSON at all (a syntax error, not UTF-8): malformed, not merely invalid.
         return _respond(
             request,
