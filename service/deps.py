@@ -221,9 +221,15 @@ def provenance_headers(prov: Provenance) -> dict[str, str]:
 
 def csv_preamble(prov: Provenance, total: int) -> list[str]:
     """Provenance lines for the top of a CSV (``#``-prefixed; ``pandas.read_csv(comment="#")``)."""
-    fields = prov.model_dump(mode="json", exclude_none=True)
-    fields["source_tables"] = ", ".join(prov.source_tables)
-    return [f"{k}: {v}" for k, v in fields.items()] + [f"total_rows: {total}"]
+    lines = []
+    for key, value in prov.model_dump(mode="json", exclude_none=True).items():
+        if key == "data_through":  # one line per source, as the workbook's provenance sheet
+            lines += [f"data_through {src}: {v}" for src, v in own_data_through(prov).items()]
+        elif key == "source_tables":
+            lines.append(f"{key}: {', '.join(prov.source_tables)}")
+        else:
+            lines.append(f"{key}: {value}")
+    return [*lines, f"total_rows: {total}"]
 
 
 #: Datasets served under a name of their own, by the release product they are made from.
