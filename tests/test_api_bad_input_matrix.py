@@ -325,3 +325,31 @@ def test_a_subscriptions_channel_is_named_when_missing_or_unknown(web):
         "value": "fax",
         "allowed": ["email", "webhook", "teams", "slack"],
     }
+
+
+def test_a_wrong_method_is_405_listing_every_method_of_the_path(web, filled):
+    by_path: dict[str, set[str]] = {}
+    for method, path in _api_routes(web.app):
+        by_path.setdefault(path, set()).add(method)
+    for path, methods in by_path.items():
+        wrong = next(m for m in ("PUT", "PATCH", "DELETE", "POST", "GET") if m not in methods)
+        r = web.request(wrong, _url(path, filled), headers=_key(path))
+        assert r.status_code == 405, (wrong, path, r.status_code)
+        assert set(r.headers["Allow"].split(", ")) - {"HEAD"} == methods, (path, r.headers)
+        assert r.headers["content-type"] == PROBLEM_MEDIA_TYPE
+
+
+def test_every_route_is_in_the_route_table_of_api_md(web):
+    """docs/API.md lists every route of the API (``{alert_id}`` is written ``{id}``)."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "API.md").read_text(encoding="utf-8")
+    rows = [line for line in text.splitlines() if re.match(r"^\| (GET|POST|DELETE) \|", line)]
+    documented = set()
+    for row in rows:
+        method, paths = row.split("|")[1].strip(), row.split("|")[2]
+        documented |= {
+            (method, re.sub(r"\{\w+\}", "{}", p)) for p in re.findall(r"`([^`]+)`", paths)
+        }
+    for method, path in _api_routes(web.app):
+        assert (method, re.sub(r"\{\w+\}", "{}", path)) in documented, (method, path)
