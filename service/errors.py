@@ -175,6 +175,30 @@ def status_for(exc: BaseException) -> int:
     return 500
 
 
+#: The longest run of text without a space a problem repeats of a request: a refused value
+#: of 100 000 characters comes back as its start and its length, not three times over
+#: (in ``detail``, ``values`` and ``errors``).
+ECHO_CHARS = 200
+_LONG_RUN = re.compile(rf"\S{{{ECHO_CHARS + 1},}}")
+
+
+def _cut(run: re.Match[str]) -> str:
+    text = run[0]  # its start, its length and its end (the quote and colon after a value)
+    return f"{text[:ECHO_CHARS]}...({len(text)} characters)...{text[-10:]}"
+
+
+def shorten(value: Any) -> Any:
+    """``value`` (text, or lists and mappings of it) with every run of more than
+    :data:`ECHO_CHARS` characters without a space cut to its start and its length."""
+    if isinstance(value, str):
+        return _LONG_RUN.sub(_cut, value)
+    if isinstance(value, list | tuple):
+        return [shorten(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: shorten(v) for k, v in value.items()}
+    return value
+
+
 def problem_response(
     status: int,
     detail: str,
@@ -183,14 +207,15 @@ def problem_response(
     headers: dict[str, str] | None = None,
     **extensions: Any,
 ) -> JSONResponse:
-    """A problem+json response with the standard members and any extensions."""
+    """A problem+json response with the standard members and any extensions (long values
+    of the request shortened: :func:`shorten`)."""
     body = Problem(
         type=f"https://ennakointi.invalid/problems/{status}",
         title=TITLES.get(status, "Error"),
         status=status,
-        detail=detail,
-        instance=instance,
-        **extensions,
+        detail=shorten(detail),
+        instance=shorten(instance),
+        **shorten(extensions),
     )
     return JSONResponse(
         jsonable_encoder(body, exclude_none=True),
@@ -252,7 +277,7 @@ def _respond(
     detail = scrub_paths(detail)
     if _wants_html(request):
         shown = scrub_paths(page_detail) if page_detail else detail
-        return _html_problem(request, status, shown, kwargs.get("headers"))
+        return _html_problem(request, status, shorten(shown), kwargs.get("headers"))
     return problem_response(status, detail, instance=request.url.path, **kwargs)
 
 

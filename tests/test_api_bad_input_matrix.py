@@ -353,3 +353,21 @@ def test_every_route_is_in_the_route_table_of_api_md(web):
         }
     for method, path in _api_routes(web.app):
         assert (method, re.sub(r"\{\w+\}", "{}", path)) in documented, (method, path)
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/v1/registers/history", {"area": "9" * 20000}),
+        ("/v1/areas", {"parent": "Z" * 20000}),
+        ("/v1/scenarios/runs/" + "a" * 6000, {}),
+        ("/v1/registers/history", {"area": "491", "from": "2" * 20000}),
+    ],
+)
+def test_a_long_value_comes_back_as_its_start_and_length_not_in_full(web, path, params):
+    """A refusal repeated a 20 000-character parameter in the detail, the values and the
+    instance: a small request made a large answer."""
+    r = web.get(path, params=params)
+    assert r.status_code in (404, 422), r.text[:200]
+    assert len(r.content) < 3000, len(r.content)
+    assert re.search(r"\.\.\.\(\d{4,5} characters\)\.\.\.", r.json()["detail"]), r.json()
