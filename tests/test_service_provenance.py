@@ -155,3 +155,10 @@ def test_the_area_table_says_its_division_and_is_a_csv_when_asked(client):
     # a spreadsheet format is refused, not answered in JSON
     xlsx = client.get("/v1/areas", params={"format": "xlsx"})
     assert xlsx.status_code == 422 and xlsx.json()["errors"][0]["field"] == "format"
+
+
+def test_the_area_table_refuses_a_release_that_does_not_exist(client):
+    current = client.get("/v1/releases/current").json()["id"]
+    assert client.get("/v1/areas/491", params={"release": current}).status_code == 200
+    r = client.get("/v1/areas", params={"release": "20991231T000000Z-00000000"})
+    assert r.status_code == 404 and "unknown release" in r.json()["detail"]

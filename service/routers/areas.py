@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query, Response
 
 from forecasting import geography
 from forecasting.provenance import ATTRIBUTION, LICENCE, code_version, content_hash
-from service.deps import CSV_RESPONSE, DataQueryDep, LangQuery, provenance_headers
+from service.deps import CSV_RESPONSE, DataQuery, DataQueryDep, LangQuery, provenance_headers
 from service.schemas import Area, AreaList, AreaNode, AreaTree, Provenance
 
 router = APIRouter(prefix="/v1/areas", tags=["areas"])
@@ -63,6 +63,13 @@ def _area(code: str, row: pd.Series, lang: str, with_members: bool) -> Area:
     )
 
 
+def _check_release(query: DataQuery) -> None:
+    """The area table is no release's, but a ``release`` asked for must exist: a mistyped
+    id is the 404 it is on every route, not ignored."""
+    if query.release_id is not None:
+        query.release()
+
+
 @router.get("", response_model=AreaList, responses=CSV_RESPONSE, summary="List areas")
 def list_areas(
     query: DataQueryDep,
@@ -70,6 +77,7 @@ def list_areas(
     parent: Annotated[str | None, Query(description="only direct children of this area")] = None,
 ) -> dict[str, object]:
     """Municipalities (2025 division) and aggregates, with names in Finnish, Swedish and English."""
+    _check_release(query)
     table = geography.areas()
     if level is not None:
         table = table[table["level"] == level]
@@ -85,6 +93,7 @@ def list_areas(
 @router.get("/{code}", response_model=AreaList, responses=CSV_RESPONSE, summary="One area")
 def get_area(code: CodePath, query: DataQueryDep) -> dict[str, object]:
     """One area with its parent and (for aggregates) its member municipalities."""
+    _check_release(query)
     resolved = geography.resolve_area(code)
     row = geography.areas().loc[resolved]
     area = _area(resolved, row, query.lang, True)
