@@ -17,7 +17,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
 
@@ -26,7 +26,7 @@ from forecasting.settings import Settings, get_settings
 from service import apidocs, errors
 from service.alerts import AlertRepository, SqlAlertRepository
 from service.cache import ReleaseCacheMiddleware
-from service.deps import ServiceContext
+from service.deps import ServiceContext, single_values
 from service.metrics import Metrics, MetricsMiddleware
 from service.middleware import (
     BodyLimitMiddleware,
@@ -306,7 +306,11 @@ def create_app(
     apidocs.install(app)  # /docs and /redoc without a CDN
     errors.install(app)
     for router in ROUTERS:
-        app.include_router(router, responses=errors.PROBLEM_RESPONSES)
+        # the API refuses a one-valued parameter given twice (service.deps.single_values);
+        # the dashboard's pages and forms keep their own handling of parameters
+        pages = router in (dashboard.router, products.router)
+        checks = [] if pages else [Depends(single_values)]
+        app.include_router(router, responses=errors.PROBLEM_RESPONSES, dependencies=checks)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.state.metrics = Metrics()
     app.add_middleware(ReleaseCacheMiddleware)

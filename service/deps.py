@@ -12,11 +12,13 @@ import datetime as dt
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 import numpy as np
-from fastapi import Depends, Query, Request, Response
+from fastapi import Depends, Query, Request, Response, params
+from fastapi.dependencies.utils import field_annotation_is_sequence, get_flat_params
 from fastapi.responses import StreamingResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 
 from forecasting.errors import ValidationError
@@ -129,6 +131,37 @@ def page_size_error(limit: int, maximum: int) -> ValidationError:
     )
 
 
+def _single_valued(route: APIRoute) -> frozenset[str]:
+    """The query parameters of ``route`` that take one value (not a list such as ``area``)
+    (a walk over the route's parameters, some microseconds: not worth a cache keyed by a
+    route object that is not hashable)."""
+    return frozenset(
+        field.alias
+        for field in get_flat_params(route.dependant)
+        if isinstance(field.field_info, params.Query)
+        and not field_annotation_is_sequence(cast(Any, field.field_info.annotation))
+    )
+
+
+async def single_values(request: Request) -> None:
+    """Refuse a one-valued query parameter given more than once (``limit=1&limit=1000``,
+    ``format=csv&format=json``): which of them to take would be a guess, and a proxy or
+    cache may take another one than the service."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    single = _single_valued(route)
+    for name in dict.fromkeys(request.query_params):
+        given = request.query_params.getlist(name)
+        if name in single and len(given) > 1:
+            raise ValidationError(
+                name,
+                f"given {len(given)} times; give it once",
+                kind="repeated",
+                values={"location": "query", "name": name, "count": len(given)},
+            )
+
+
 def provenance(release: Release | None, name: str, attrs: dict[str, Any]) -> Provenance:
     """The provenance block of a response from a dataset's attrs and its release."""
     tables = attrs.get("source_tables", "")
@@ -188,9 +221,15 @@ def provenance_headers(prov: Provenance) -> dict[str, str]:
 
 def csv_preamble(prov: Provenance, total: int) -> list[str]:
     """Provenance lines for the top of a CSV (``#``-prefixed; ``pandas.read_csv(comment="#")``)."""
-    fields = prov.model_dump(mode="json", exclude_none=True)
-    fields["source_tables"] = ", ".join(prov.source_tables)
-    return [f"{k}: {v}" for k, v in fields.items()] + [f"total_rows: {total}"]
+    lines = []
+    for key, value in prov.model_dump(mode="json", exclude_none=True).items():
+        if key == "data_through":  # one line per source, as the workbook's provenance sheet
+            lines += [f"data_through {src}: {v}" for src, v in own_data_through(prov).items()]
+        elif key == "source_tables":
+            lines.append(f"{key}: {', '.join(prov.source_tables)}")
+        else:
+            lines.append(f"{key}: {value}")
+    return [*lines, f"total_rows: {total}"]
 
 
 #: Datasets served under a name of their own, by the release product they are made from.

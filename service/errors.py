@@ -175,6 +175,30 @@ def status_for(exc: BaseException) -> int:
     return 500
 
 
+#: The longest run of text without a space a problem repeats of a request: a refused value
+#: of 100 000 characters comes back as its start and its length, not three times over
+#: (in ``detail``, ``values`` and ``errors``).
+ECHO_CHARS = 200
+_LONG_RUN = re.compile(rf"\S{{{ECHO_CHARS + 1},}}")
+
+
+def _cut(run: re.Match[str]) -> str:
+    text = run[0]  # its start, its length and its end (the quote and colon after a value)
+    return f"{text[:ECHO_CHARS]}...({len(text)} characters)...{text[-10:]}"
+
+
+def shorten(value: Any) -> Any:
+    """``value`` (text, or lists and mappings of it) with every run of more than
+    :data:`ECHO_CHARS` characters without a space cut to its start and its length."""
+    if isinstance(value, str):
+        return _LONG_RUN.sub(_cut, value)
+    if isinstance(value, list | tuple):
+        return [shorten(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: shorten(v) for k, v in value.items()}
+    return value
+
+
 def problem_response(
     status: int,
     detail: str,
@@ -183,14 +207,15 @@ def problem_response(
     headers: dict[str, str] | None = None,
     **extensions: Any,
 ) -> JSONResponse:
-    """A problem+json response with the standard members and any extensions."""
+    """A problem+json response with the standard members and any extensions (long values
+    of the request shortened: :func:`shorten`)."""
     body = Problem(
         type=f"https://ennakointi.invalid/problems/{status}",
         title=TITLES.get(status, "Error"),
         status=status,
-        detail=detail,
-        instance=instance,
-        **extensions,
+        detail=shorten(detail),
+        instance=shorten(instance),
+        **shorten(extensions),
     )
     return JSONResponse(
         jsonable_encoder(body, exclude_none=True),
@@ -252,7 +277,7 @@ def _respond(
     detail = scrub_paths(detail)
     if _wants_html(request):
         shown = scrub_paths(page_detail) if page_detail else detail
-        return _html_problem(request, status, shown, kwargs.get("headers"))
+        return _html_problem(request, status, shorten(shown), kwargs.get("headers"))
     return problem_response(status, detail, instance=request.url.path, **kwargs)
 
 
@@ -266,7 +291,7 @@ async def _domain_handler(request: Request, exc: Exception) -> Response:
     if isinstance(exc, domain.EnnakointiError) and exc.kind is not None and status < 500:
         # RFC 9457 extension members: a client branches on the kind, not on the wording.
         extra["kind"] = exc.kind
-        extra["values"] = dict(exc.values)
+        extra["values"] = {**dict(exc.values), **parameter_of(request, exc.values)}
     detail = str(exc) if status < 500 or isinstance(exc, NotConfiguredError) else _safe(exc)
     if is_storage_fault(exc):
         extra["headers"] = {"Retry-After": str(RETRY_AFTER_S)}
@@ -278,6 +303,24 @@ async def _domain_handler(request: Request, exc: Exception) -> Response:
 
         page_detail = error_message(exc, page_lang(request))
     return _respond(request, status, detail, page_detail, **extra)
+
+
+def parameter_of(request: Request, values: Mapping[str, Any]) -> dict[str, str]:
+    """The request parameter that carried the code a domain refusal names (``code`` of an
+    unknown area): its ``location`` and ``name``, as a request's own refusals name theirs,
+    so ``/v1/areas?parent=ZZZ`` says that ``parent`` was refused. ``{}`` when the refusal
+    names them already, names no code, or the code is not a parameter's value."""
+    code = values.get("code")
+    if not isinstance(code, str) or "name" in values:
+        return {}
+    wanted = {code, code.strip().upper()}
+    for name, value in request.path_params.items():
+        if str(value) in wanted or str(value).strip().upper() in wanted:
+            return {"location": "path", "name": str(name)}
+    for name, value in request.query_params.multi_items():
+        if value in wanted or value.strip().upper() in wanted:
+            return {"location": "query", "name": name}
+    return {}
 
 
 def _safe(exc: Exception) -> str:
@@ -496,10 +539,38 @@ def request_refusal(err: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     return "invalid_value", values
 
 
+def tag_as_field(err: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A discriminated union's refusal as a refusal of its tag field.
+
+    pydantic reports a missing or unknown tag (a subscription's ``channel``) on the object
+    that lacks it (``body``, name empty), so the refusal named no field. Here a missing tag
+    is the field missing (``body.channel``) and an unknown one a value not allowed, with the
+    tags allowed; other errors are returned as they are.
+    """
+    kind = err.get("type")
+    if kind not in ("union_tag_not_found", "union_tag_invalid"):
+        return err
+    ctx = err.get("ctx") or {}
+    loc = (*err.get("loc", ()), str(ctx.get("discriminator", "")).strip("'\""))
+    if kind == "union_tag_not_found":
+        return {**err, "type": "missing", "loc": loc, "msg": "Field required", "ctx": {}}
+    tags = _QUOTED.findall(str(ctx.get("expected_tags", "")))
+    words = ", ".join(repr(t) for t in tags[:-1]) + f" or {tags[-1]!r}" if tags else "a tag"
+    return {
+        **err,
+        "type": "literal_error",
+        "loc": loc,
+        "input": ctx.get("tag"),
+        "msg": f"Input should be {words.removeprefix(' or ')}",
+        "ctx": {"expected": words.removeprefix(" or ")},
+    }
+
+
 async def _validation_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = []
-    for err in exc.errors():
+    refused = [tag_as_field(err) for err in exc.errors()]
+    for err in refused:
         kind, values = request_refusal(err)
         field = ".".join(str(p) for p in err.get("loc", ()))
         errors.append({"field": field, "reason": reason_of(err), "kind": kind, "values": values})
@@ -507,8 +578,8 @@ async def _validation_handler(request: Request, exc: Exception) -> Response:
     first = {"kind": errors[0]["kind"], "values": errors[0]["values"]} if errors else {}
     page_detail = None
     if _wants_html(request):
-        page_detail = request_errors_text(exc.errors(), page_lang(request))
-    if any(err.get("type") == "json_invalid" for err in exc.errors()):
+        page_detail = request_errors_text(refused, page_lang(request))
+    if any(err.get("type") == "json_invalid" for err in refused):
         # Not JSON at all (a syntax error, not UTF-8): malformed, not merely invalid.
         return _respond(
             request,

@@ -405,6 +405,11 @@ class ReleaseOut(BaseModel):
     current: bool
     data_version: str
     code_version: str
+    data_through: dict[str, str] = Field(
+        default_factory=dict,
+        description="the data date of each source the release is made from: its last "
+        "period with data (YYYY-MM or YYYY), e.g. {'registers': '2026-06'}",
+    )
     datasets: list[DatasetInfo] = Field(default_factory=list)
     seeds: Any = None
 

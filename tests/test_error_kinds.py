@@ -230,7 +230,10 @@ def test_the_api_problem_names_the_kind_and_values_and_keeps_its_detail(web: Any
     assert r.status_code == 404
     body = r.json()
     assert body["detail"] == CASES["unknown_area"][1]
-    assert (body["kind"], body["values"]) == ("unknown_area", {"code": "ZZZ"})
+    assert (body["kind"], body["values"]) == (
+        "unknown_area",
+        {"code": "ZZZ", "location": "query", "name": "area"},  # the parameter that carried it
+    )
     # an error without a kind adds neither member
     r = web.get("/v1/scenarios/runs/" + "0" * 20)
     assert r.status_code == 404 and "kind" not in r.json() and "values" not in r.json()

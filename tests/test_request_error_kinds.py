@@ -25,6 +25,16 @@ pytest_plugins = ["tests.service_fixtures"]
 KEY = {"X-API-Key": "key-all"}
 JSON = {**KEY, "content-type": "application/json"}
 SUBSCRIPTION = {"channel": "email", "recipient": "planner", "address": "a@b.fi"}
+EVENT = {
+    "employer": "Konepaja Oy",
+    "municipality": "507",
+    "industry": "C",
+    "kind": "closure",
+    "jobs": 300,
+    "announced": "2024-02-01",
+    "effect_start": "2024-06-01",
+    "source": "https://example.invalid/news/1",
+}
 
 #: kind -> (method, path, request, status, the English detail, values the refusal names).
 API_CASES: dict[str, tuple[str, str, dict[str, Any], int, str, dict[str, Any]]] = {
@@ -116,12 +126,12 @@ API_CASES: dict[str, tuple[str, str, dict[str, Any], int, str, dict[str, Any]]] 
     ),
     "invalid_value": (
         "post",
-        "/v1/subscriptions",
-        {"json": {**SUBSCRIPTION, "channel": "fax"}, "headers": KEY},
+        "/v1/events",
+        {"json": {**EVENT, "industry": "ZZ"}, "headers": KEY},
         422,
-        "invalid request parameters: body: Input tag 'fax' found using 'channel' does not "
-        "match any of the expected tags: 'email', 'webhook', 'teams', 'slack'",
-        {"location": "body", "name": ""},
+        "invalid request parameters: body.industry: Value error, unknown TOL 2008 section "
+        "'ZZ'; expected A..U or X",
+        {"location": "body", "name": "industry", "value": "ZZ"},
     ),
 }
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
+
 from tests.service_data import DATA_THROUGH
 from tests.test_service_security import SPEC
 
@@ -82,3 +84,81 @@ def test_every_csv_response_starts_with_provenance_lines(client):
         assert preamble["dataset"], url
         body = [line for line in lines if not line.startswith("#")]
         assert len(list(csv.reader(io.StringIO("\n".join(body))))) >= 1, url
+
+
+#: The provenance headers of a file (``X-Data-Through`` names the sources of the dataset,
+#: the JSON every source of the release).
+HEADERS = ("X-Release-Id", "X-Dataset", "X-Source-Tables", "X-License", "X-Data-Through")
+
+
+def test_every_spreadsheet_download_carries_provenance_in_its_headers(client):
+    """csv-fi has no '#' lines (Excel would show them as rows) and a workbook's provenance
+    sheet is inside the file: the headers say where the numbers come from and their date."""
+    values = _path_values(client)
+    schema = client.get("/openapi.json").json()
+    seen = 0
+    for template, ops in schema["paths"].items():
+        if "get" not in ops or "spreadsheetml" not in str(ops["get"]["responses"]["200"]):
+            continue
+        url = template
+        for key, value in values.items():
+            url = url.replace(key, value)
+        for fmt in ("csv-fi", "xlsx"):
+            r = client.get(url, params={"format": fmt})
+            if r.status_code == 422 and "for data products" in r.text:
+                continue  # alerts, events, areas: JSON and CSV only
+            assert r.status_code == 200, (url, fmt, r.text[:200])
+            for header in HEADERS:
+                assert r.headers.get(header), (url, fmt, header)
+            dates = dict(p.split("=") for p in r.headers["X-Data-Through"].split(", "))
+            assert dates.items() <= DATA_THROUGH.items(), (url, fmt, dates)
+            seen += 1
+    assert seen >= 24
+
+
+def test_a_csv_names_each_sources_data_date_on_its_own_line(client):
+    r = client.get("/v1/registers/history", params={"area": "491", "format": "csv", "limit": 1})
+    lines = [line for line in r.text.splitlines() if line.startswith("# data_through")]
+    assert lines == ["# data_through registers: 2026-06"]  # a line a reader reads, no dict
+    assert r.headers["X-Data-Through"] == "registers=2026-06"
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "html"])
+def test_the_monthly_review_carries_its_release_sources_and_data_date(client, fmt):
+    r = client.get("/v1/reports/monthly", params={"area": "TA23", "format": fmt})
+    assert r.status_code == 200, r.text[:300]
+    release = client.get("/v1/releases/current").json()
+    assert r.headers["X-Release-Id"] == release["id"]
+    assert r.headers["X-License"] == "CC BY 4.0"
+    assert "tyonv" in r.headers["X-Source-Tables"]
+    through = dict(part.split("=") for part in r.headers["X-Data-Through"].split(", "))
+    assert through == DATA_THROUGH  # the review reads every source of the release
+    assert 'filename="tyomarkkinakatsaus_TA23_' in r.headers["Content-Disposition"]
+
+
+def test_a_release_says_its_data_date(client):
+    one = client.get("/v1/releases/current").json()
+    assert one["data_through"] == DATA_THROUGH
+    listing = client.get("/v1/releases").json()
+    assert [r["data_through"] for r in listing["data"]] == [DATA_THROUGH]
+
+
+def test_the_area_table_says_its_division_and_is_a_csv_when_asked(client):
+    r = client.get("/v1/areas/TA23")
+    assert r.json()["provenance"]["data_through"] == {"area_division": "2025"}
+    assert r.headers["X-Data-Through"] == "area_division=2025"
+    csv_text = client.get("/v1/areas", params={"format": "csv", "level": "region"}).text
+    assert "# data_through area_division: 2025" in csv_text
+    body = "\n".join(line for line in csv_text.splitlines() if not line.startswith("#"))
+    names = {row["code"]: row["name"] for row in csv.DictReader(io.StringIO(body))}
+    assert names["MK10"] == "Etelä-Savo"
+    # a spreadsheet format is refused, not answered in JSON
+    xlsx = client.get("/v1/areas", params={"format": "xlsx"})
+    assert xlsx.status_code == 422 and xlsx.json()["errors"][0]["field"] == "format"
+
+
+def test_the_area_table_refuses_a_release_that_does_not_exist(client):
+    current = client.get("/v1/releases/current").json()["id"]
+    assert client.get("/v1/areas/491", params={"release": current}).status_code == 200
+    r = client.get("/v1/areas", params={"release": "20991231T000000Z-00000000"})
+    assert r.status_code == 404 and "unknown release" in r.json()["detail"]

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query, Response
 
 from forecasting import geography
 from forecasting.provenance import ATTRIBUTION, LICENCE, code_version, content_hash
-from service.deps import DataQueryDep, LangQuery, provenance_headers
+from service.deps import CSV_RESPONSE, DataQuery, DataQueryDep, LangQuery, provenance_headers
 from service.schemas import Area, AreaList, AreaNode, AreaTree, Provenance
 
 router = APIRouter(prefix="/v1/areas", tags=["areas"])
@@ -39,7 +39,13 @@ def _provenance() -> Provenance:
         license=LICENCE,
         data_version=content_hash(table.reset_index().astype(str).to_xarray()),
         code_version=code_version(),
+        # the table's data date is the division it follows (municipalities as of 1 January)
+        data_through={"area_division": str(geography.CURRENT_DIVISION)},
     )
+
+
+#: The columns of an area in CSV (``members`` as a JSON list).
+COLUMNS = ["code", "name", "name_fi", "name_sv", "name_en", "level", "parent", "members"]
 
 
 def _area(code: str, row: pd.Series, lang: str, with_members: bool) -> Area:
@@ -57,43 +63,41 @@ def _area(code: str, row: pd.Series, lang: str, with_members: bool) -> Area:
     )
 
 
-@router.get("", response_model=AreaList, summary="List areas")
+def _check_release(query: DataQuery) -> None:
+    """The area table is no release's, but a ``release`` asked for must exist: a mistyped
+    id is the 404 it is on every route, not ignored."""
+    if query.release_id is not None:
+        query.release()
+
+
+@router.get("", response_model=AreaList, responses=CSV_RESPONSE, summary="List areas")
 def list_areas(
     query: DataQueryDep,
     level: Annotated[Level | None, Query(description="only this level")] = None,
     parent: Annotated[str | None, Query(description="only direct children of this area")] = None,
 ) -> dict[str, object]:
     """Municipalities (2025 division) and aggregates, with names in Finnish, Swedish and English."""
+    _check_release(query)
     table = geography.areas()
     if level is not None:
         table = table[table["level"] == level]
     if parent is not None:
         table = table[table["parent"] == geography.resolve_area(parent)]
-    total = len(table)
     window = table.iloc[query.offset : query.offset + query.limit]
-    prov = _provenance()
-    query.response.headers.update(provenance_headers(prov))
-    return {
-        "data": [_area(str(c), r, query.lang, False) for c, r in window.iterrows()],
-        "page": query.page(total),
-        "provenance": prov,
-        "lang": query.lang,
-    }
+    records = [_area(str(c), r, query.lang, False) for c, r in window.iterrows()]
+    # JSON or CSV as asked (csv-fi and xlsx are refused, as for the alert and event lists:
+    # a format asked for is never answered silently in another one)
+    return query.respond_records(records, len(table), _provenance(), COLUMNS)
 
 
-@router.get("/{code}", response_model=AreaList, summary="One area")
+@router.get("/{code}", response_model=AreaList, responses=CSV_RESPONSE, summary="One area")
 def get_area(code: CodePath, query: DataQueryDep) -> dict[str, object]:
     """One area with its parent and (for aggregates) its member municipalities."""
+    _check_release(query)
     resolved = geography.resolve_area(code)
     row = geography.areas().loc[resolved]
-    prov = _provenance()
-    query.response.headers.update(provenance_headers(prov))
-    return {
-        "data": [_area(resolved, row, query.lang, True)],
-        "page": query.page(1),
-        "provenance": prov,
-        "lang": query.lang,
-    }
+    area = _area(resolved, row, query.lang, True)
+    return query.respond_records([area], 1, _provenance(), COLUMNS)
 
 
 def _tree(code: str, children: dict[str, list[str]], names: pd.Series) -> AreaNode:

@@ -8,7 +8,13 @@ from fastapi import APIRouter, Path
 
 from forecasting.io.release_store import Release
 from service import cubes
-from service.deps import CSV_RESPONSE, ContextDep, DataQueryDep, provenance
+from service.deps import (
+    CSV_RESPONSE,
+    ContextDep,
+    DataQueryDep,
+    provenance,
+    release_data_through,
+)
 from service.schemas import DatasetInfo, MetricPage, ReleaseList, ReleaseOut
 
 router = APIRouter(prefix="/v1/releases", tags=["releases"])
@@ -30,6 +36,7 @@ def _out(release: Release, current: str | None) -> ReleaseOut:
         current=release.id == current,
         data_version=str(manifest.get("data_version", "")),
         code_version=str(manifest.get("code_version", "")),
+        data_through=release_data_through(release),
         datasets=[
             DatasetInfo(name=d["name"], dims=d.get("dims", {}), variables=d.get("variables", []))
             for d in manifest.get("datasets", [])

@@ -24,7 +24,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from forecasting.report.build import REPORT_PRODUCTS, review_bytes
-from service.deps import ContextDep
+from service.deps import ContextDep, ReleaseQuery, provenance, provenance_headers
 from service.middleware import DASHBOARD_CSP
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
@@ -40,30 +40,32 @@ MEDIA = {"pdf": "application/pdf", "html": "text/html; charset=utf-8"}
 )
 def monthly(
     context: ContextDep,
-    area: Annotated[str, Query(description="area code, e.g. TA23")] = "TA23",
+    area: Annotated[str, Query(description="area code, e.g. TA23", max_length=12)] = "TA23",
     month: Annotated[str | None, Query(description="YYYY-MM; default the latest")] = None,
     format: Annotated[Literal["pdf", "html"], Query(description="pdf or html")] = "pdf",
     review_lang: Annotated[
         Literal["fi", "sv", "en"], Query(alias="lang", description="fi, sv or en")
     ] = "fi",
-    release_id: Annotated[
-        str | None, Query(alias="release", description="release id; default the current")
-    ] = None,
+    release_id: ReleaseQuery = None,
 ) -> Response:
     """The työmarkkinakatsaus: headline figures against last month and last year (months
     without data say so), special groups, the forecast fan, active alerts, the scenarios and
     the data sources with their dates."""
     release = context.releases.open(release_id)
     code = area.strip().upper()
+    # where the numbers come from and their data date, as every download carries them: the
+    # review is read from the release's registers (and its products), every source's date
+    registers = context.releases.dataset(release, "registers_history")
+    sources = provenance_headers(provenance(release, "monthly_review", dict(registers.attrs)))
     stored = release.find_attachment(kind="monthly_review", area=code, lang=review_lang,
                                      format=format)  # fmt: skip
     if stored is not None and month in (None, stored["meta"].get("month")):
         return _response(release.attachment(stored["name"]), format, code,
-                         stored["meta"]["month"], review_lang, "release")  # fmt: skip
+                         stored["meta"]["month"], review_lang, "release", sources)  # fmt: skip
     names = set(release.names())
     products = {n: context.releases.dataset(release, n) for n in REPORT_PRODUCTS if n in names}
     data = review_bytes(
-        {"registers": context.releases.dataset(release, "registers_history")},
+        {"registers": registers},
         products,
         area,
         month,
@@ -71,7 +73,7 @@ def monthly(
         lang=review_lang,
         release=release.id,
     )
-    return _response(data, format, area, month or "latest", review_lang, "rendered")
+    return _response(data, format, code, month or "latest", review_lang, "rendered", sources)
 
 
 def review_csp(html: bytes) -> str:
@@ -86,9 +88,21 @@ def review_csp(html: bytes) -> str:
     return DASHBOARD_CSP.replace("style-src 'self'", " ".join(["style-src 'self'", *hashes]))
 
 
-def _response(data: bytes, fmt: str, area: str, month: str, lang: str, source: str) -> Response:
-    name = f"tyomarkkinakatsaus_{area}_{month}_{lang}.{fmt}"
-    headers = {"Content-Disposition": f'inline; filename="{name}"', "X-Review-Source": source}
+def _response(
+    data: bytes,
+    fmt: str,
+    area: str,
+    month: str,
+    lang: str,
+    source: str,
+    provenance: dict[str, str],
+) -> Response:
+    name = re.sub(r"[^A-Za-z0-9_.-]", "", f"tyomarkkinakatsaus_{area}_{month}_{lang}.{fmt}")
+    headers = {
+        **provenance,
+        "Content-Disposition": f'inline; filename="{name}"',
+        "X-Review-Source": source,
+    }
     if fmt == "html":
         headers["Content-Security-Policy"] = review_csp(data)
     return Response(data, media_type=MEDIA[fmt], headers=headers)
