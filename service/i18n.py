@@ -212,7 +212,7 @@ TEXT: dict[str, dict[str, str]] = {
         "language": "Suomeksi",
         "release": "Release",
         "no_release": "No release has been published yet.",
-        "source": "Source: Statistics Finland and KEHA-keskus, StatFin; licence CC BY 4.0.",
+        "source": "Source: Statistics Finland and the KEHA Centre, StatFin; licence CC BY 4.0.",
         "area": "Area",
         "variable": "Variable",
         "show": "Show",
@@ -223,7 +223,7 @@ TEXT: dict[str, dict[str, str]] = {
         "today_marker": "Today {day}",
         "forecast": "Forecast (mean)",
         "median": "Median",
-        "band": "{p} % interval",
+        "band": "{p}% interval",
         "month": "Month",
         "value": "Value",
         "mean": "Mean",
@@ -233,7 +233,7 @@ TEXT: dict[str, dict[str, str]] = {
         "persons": "persons",
         "not_in_release": "This product is not in this release",
         "fan_desc": "{variable}, {area}: observed {start}–{end} and forecast {fstart}–{fend} "
-        "with {inner} % and {outer} % intervals.",
+        "with {inner}% and {outer}% intervals.",
         "severity": "Severity",
         "state": "State",
         "rule": "Rule",
@@ -274,22 +274,22 @@ TEXT: dict[str, dict[str, str]] = {
         ),
         "presets": "Preset scenarios",
         "scenario_table": (
-            "Unemployed jobseekers by year, persons: the scenario's median and 90 % range "
+            "Unemployed jobseekers by year, persons: the scenario's median and 90% range "
             "over draws, the baseline and the change against the baseline (median)"
         ),
         "scenario_with_baseline": "; solid line: the baseline without the event",
         "scenario_spring_later": "Spring {first}–{last}/{year}",
         "scenario_range_note": (
-            "The scenario's 90 % range is the simulation's spread around the baseline only; "
-            "the baseline's own uncertainty, the forecast's 80 % interval, is much wider:"
+            "The scenario's 90% range is the simulation's spread around the baseline only; "
+            "the baseline's own uncertainty, the forecast's 80% interval, is much wider:"
         ),
         "scenario_spring_caption": (
-            "Unemployed jobseekers by month, persons: the scenario's median and 90 % range "
+            "Unemployed jobseekers by month, persons: the scenario's median and 90% range "
             "over draws, the baseline and the change against the baseline (median)"
         ),
         "scenario_services": (
             "Employment services, {area}: clients per expert in the scenario (median and "
-            "90 % range over draws)"
+            "90% range over draws)"
         ),
         "scenario_services_needed": (
             "Employment services, {area}: experts the scenario would need at {high} clients "
@@ -310,21 +310,21 @@ TEXT: dict[str, dict[str, str]] = {
         "baseline": "Baseline",
         "change": "Change",
         "scenario_file": "scenario result",
-        "scenario_range": "90 % range",
+        "scenario_range": "90% range",
         "year": "Year",
         "field": "Field of education",
         "level": "Level of education",
         "need": "Training need",
-        "need_path_desc": "New entrants needed per year by level, with 80 % intervals; a "
+        "need_path_desc": "New entrants needed per year by level, with 80% intervals; a "
         "negative need is a surplus.",
-        "need_path_chart_desc": "New entrants needed per year, all levels together, with 80 % "
+        "need_path_chart_desc": "New entrants needed per year, all levels together, with 80% "
         "intervals; a negative need is a surplus.",
         "level_vocational": "Vocational",
         "level_applied_sciences": "UAS",
         "level_university": "University",
         "training_desc": "Training need by field of education in {year}, {area}: openings "
         "(expansion and replacement demand) minus supply from the unemployed.",
-        "with_intervals": " Lines are 80 % intervals.",
+        "with_intervals": " Lines are 80% intervals.",
         "levels_summed": " Levels of education are summed; intervals per level are in the API.",
         "all": "All",
         "elapsed": "Compute time",
@@ -357,12 +357,12 @@ TEXT: dict[str, dict[str, str]] = {
         "the list.",
         "interval_note": (
             "How sure the forecast is: by the model, the actual figure falls within the "
-            "{inner} % interval {inner} times in 100 and within the {outer} % interval "
+            "{inner}% interval {inner} times in 100 and within the {outer}% interval "
             "{outer} times in 100. The interval widens the further ahead the month."
         ),
         "spring_title": "Next spring {first}–{last}/{year}",
         "spring_lead": (
-            "{variable}, {area}: the forecast's mean by month and the {inner} % interval, "
+            "{variable}, {area}: the forecast's mean by month and the {inner}% interval, "
             "which the actual figure falls within {inner} times in 100."
         ),
         "country_note": (

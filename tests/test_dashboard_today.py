@@ -388,7 +388,10 @@ def test_next_spring_is_the_first_march_to_may_after_the_data():
     [
         ("fi", "Lähde: Tilastokeskus ja KEHA-keskus, StatFin; CC BY 4.0"),
         ("sv", "Källa: Statistikcentralen och KEHA-centret, StatFin; CC BY 4.0"),
-        ("en", "Source: Statistics Finland (Tilastokeskus) and KEHA-keskus, StatFin; CC BY 4.0"),
+        (
+            "en",
+            "Source: Statistics Finland (Tilastokeskus) and the KEHA Centre, StatFin; CC BY 4.0",
+        ),
     ],
 )
 def test_the_workbooks_source_line_is_in_the_readers_language(client, lang, expected):
