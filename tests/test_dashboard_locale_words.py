@@ -6,7 +6,7 @@ the page's texts; Finnish and Swedish write "80 %" (a space before the sign, CLD
 percent pattern). The English footer and downloads named the register keeper in Finnish,
 "KEHA-keskus", where the Swedish ones said "KEHA-centret": English says "the KEHA Centre".
 Checked on the texts themselves (every table of words a page or a download takes) and on
-the rendered pages.
+the rendered pages; the review file is named in its own language.
 """
 
 from __future__ import annotations
@@ -117,6 +117,19 @@ def test_the_english_review_says_per_cent_and_the_source_in_english(web):
     text = _text(r.text)
     assert "80% interval" in text and SPACED.findall(text) == []
     assert "the KEHA Centre" in text and "KEHA-keskus" not in text
+
+
+@pytest.mark.parametrize(
+    ("lang", "stem"),
+    [
+        ("fi", "tyomarkkinakatsaus"),
+        ("sv", "arbetsmarknadsoversikt"),
+        ("en", "labour_market_review"),
+    ],
+)
+def test_the_review_file_is_named_in_its_language(web, lang, stem):
+    r = web.get("/v1/reports/monthly", params={"area": "TA23", "format": "html", "lang": lang})
+    assert f'filename="{stem}_TA23_' in r.headers["content-disposition"]
 
 
 def test_an_english_workbook_writes_shares_and_headings_the_english_way(web):

@@ -86,8 +86,16 @@ def review_csp(html: bytes) -> str:
     return DASHBOARD_CSP.replace("style-src 'self'", " ".join(["style-src 'self'", *hashes]))
 
 
+#: The review's file name in its language (a saved English review was named in Finnish).
+FILE_STEMS = {
+    "fi": "tyomarkkinakatsaus",
+    "sv": "arbetsmarknadsoversikt",
+    "en": "labour_market_review",
+}
+
+
 def _response(data: bytes, fmt: str, area: str, month: str, lang: str, source: str) -> Response:
-    name = f"tyomarkkinakatsaus_{area}_{month}_{lang}.{fmt}"
+    name = f"{FILE_STEMS[lang]}_{area}_{month}_{lang}.{fmt}"
     headers = {"Content-Disposition": f'inline; filename="{name}"', "X-Review-Source": source}
     if fmt == "html":
         headers["Content-Security-Policy"] = review_csp(data)
