@@ -17,6 +17,8 @@ True
 ('+150', '−5', '0')
 >>> interval(2249.4, 3222.0, "fi"), interval(-86.1, 802.3, "fi")
 ('2\xa0249–3\xa0222', '−86 – 802')
+>>> month_names("fi")[2], month_names("sv")[2], month_names("en")[2]
+('maaliskuu', 'mars', 'March')
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import datetime as dt
 import math
 from typing import Any
 
+from babel.dates import get_month_names
 from babel.numbers import format_decimal, get_minus_sign_symbol
 
 MISSING = "–"
@@ -125,3 +128,10 @@ def period(label: str | None, lang: str = "fi") -> str:
     if len(label) == 7 and label[4] == "-":
         return f"{int(label[5:])}/{label[:4]}"
     return label
+
+
+def month_names(lang: str) -> list[str]:
+    """The twelve months' names as a list reads them, January first (CLDR's stand-alone
+    forms: ``tammikuu``, ``januari``, ``January``)."""
+    names = get_month_names("wide", context="stand-alone", locale=locale_of(lang))
+    return [str(names[m]) for m in range(1, 13)]
