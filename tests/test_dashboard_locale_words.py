@@ -110,6 +110,21 @@ def test_each_page_writes_per_cent_and_the_source_in_its_language(web, path):
         assert name in page
 
 
+#: A month written as the API writes it, ``2023-10`` (not inside a longer date or range).
+ISO_MONTH = re.compile(r"(?<![\d-])(19|20)\d\d-\d\d(?![\d-])")
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+@pytest.mark.parametrize("path", PAGES)
+def test_each_page_writes_its_months_as_its_tables_do(web, path, lang):
+    """The English occupations page's note said "up to 2023-10 ... from 2026-06" under a
+    caption and a table that wrote 10/2023 and 6/2026 (its Finnish and Swedish notes did
+    not): every page writes a month M/YYYY (:func:`service.formats.month`)."""
+    sep = "&" if "?" in path else "?"
+    text = _text(web.get(f"{path}{sep}lang={lang}").text)
+    assert [m.group(0) for m in ISO_MONTH.finditer(text)] == []
+
+
 def test_the_english_review_says_per_cent_and_the_source_in_english(web):
     r = web.get("/v1/reports/monthly", params={"area": "TA23", "format": "html", "lang": "en",
                                                "month": "2026-05"})  # fmt: skip
