@@ -88,6 +88,7 @@ TEXT: dict[str, dict[str, str]] = {
         "rate": "Työttömyysaste, %",
         "run": "Laske",
         "scenario_result": "Skenaarion tulos",
+        "scenario_median": "Skenaario (mediaani)",
         "scenario_unavailable": "Skenaariomoottori ei ole käytettävissä tässä asennuksessa.",
         "scenario_busy": "Laskentajono on täynnä. Yritä uudelleen {n} sekunnin kuluttua.",
         "scenario_start_form": (
@@ -265,6 +266,7 @@ TEXT: dict[str, dict[str, str]] = {
         "rate": "Unemployment rate, %",
         "run": "Run",
         "scenario_result": "Scenario result",
+        "scenario_median": "Scenario (median)",
         "scenario_unavailable": "The scenario engine is not available in this installation.",
         "scenario_busy": "The run queue is full. Please try again in {n} seconds.",
         "scenario_start_form": "The start month {value} is not a month YYYY-MM (e.g. 2026-09).",
@@ -439,6 +441,7 @@ TEXT: dict[str, dict[str, str]] = {
         "rate": "Arbetslöshetsgrad, %",
         "run": "Beräkna",
         "scenario_result": "Scenariots resultat",
+        "scenario_median": "Scenario (median)",
         "scenario_unavailable": "Scenariomotorn är inte tillgänglig i denna installation.",
         "scenario_busy": "Beräkningskön är full. Försök igen om {n} sekunder.",
         "scenario_start_form": "Startmånaden {value} är inte en månad ÅÅÅÅ-MM (t.ex. 2026-09).",
