@@ -566,8 +566,9 @@ async def scenarios(
         "industry": industry,
         "jobs": jobs,
         "start": _picked_start(start_year, start_month) or start or default_start,
+        "default_start": default_start,
         "observed": observed,
-        # the forecast months a start may take (the input's min and max), None without them
+        # the forecast months a start may take (the year select's range), None without them
         "months": months,
         "draws": min(
             draws or context.settings.scenario.form_draws, context.settings.scenario.default_draws
@@ -591,7 +592,7 @@ def _picked_start(year: int | None, month: int | None) -> str | None:
     return f"{'' if year is None else f'{year:04d}'}-{'' if month is None else f'{month:02d}'}"
 
 
-def start_choices(form: dict[str, Any], lang: str) -> dict[str, Any]:
+def _start_choices(form: dict[str, Any], lang: str) -> dict[str, Any]:
     """The first month's two selects, in the page's language rather than the browser's (a
     month input showed "maaliskuu 2027" on an English page): the months by name and the
     years of the forecast months (those a run accepts; the server refuses the rest, e.g. a
@@ -602,8 +603,8 @@ def start_choices(form: dict[str, Any], lang: str) -> dict[str, Any]:
     picked_month = int(month) if month.isdigit() else None
     if form.get("months"):
         first, last = int(form["months"][0][:4]), int(form["months"][1][:4])
-    else:
-        first = picked_year or dt.date.today().year
+    else:  # no forecasts to bound it: ten years from the start (the default's, if malformed)
+        first = picked_year or int(str(form["default_start"])[:4])
         last = first + 10
     years = list(range(first, last + 1))
     if picked_year is not None and picked_year not in years:  # a start given outside them
@@ -642,7 +643,7 @@ def _scenarios_page(
         "scenarios",
         t["scenarios"],
         form=form,
-        start_choices=start_choices(form, lang),
+        start_choices=_start_choices(form, lang),
         kinds=EVENT_KINDS,
         municipalities=municipalities,
         industries=industries,
