@@ -769,7 +769,7 @@ def jobs_by_industry_projection(
             "demography_assumptions_version": _assumptions_version(demo),
             "elasticity_q_75plus": round(base.elasticity_q, 4),
             "elasticity_p_0_19": ELASTICITY_P,
-            "interval": "80 % from log-normal draws (national, regional, cell noise)",
+            "interval": "80% from log-normal draws (national, regional, cell noise)",
             "demography_base_year": int(demo["base_year"]),
         },
     )
@@ -789,7 +789,7 @@ METHOD_NOTES: dict[str, str] = {
         "projected from 2019 by shift-share on damped national industry trends (observed to "
         "2023) plus a damped regional differential; Q follows the area's 75+ population and P "
         "its 0-19 population (our cohort-component projection, assumptions {demography}). "
-        "80 % intervals from log-normal draws."
+        "80% intervals from log-normal draws."
     ),
     "fi": (
         "Työpaikat toimialoittain: kuntien työpaikkamäärät (tyokay 115p/115k) on jaettu "

@@ -339,7 +339,7 @@ def occupations_from_totals(
 
 
 #: The method for readers in each language (fi, sv, en): the same facts in each, the months
-#: written as a reader writes them (10/2023 in Finnish and Swedish; the attrs keep YYYY-MM).
+#: written as the pages write them, 10/2023, in every language (the attrs keep YYYY-MM).
 METHOD_NOTES: dict[str, str] = {
     "en": (
         "Occupation groups' shares of the area's unemployed and vacancies up to {shares} (the "
@@ -363,15 +363,16 @@ METHOD_NOTES: dict[str, str] = {
 
 def method_notes(shares_through: str, origin: str) -> dict[str, str]:
     """``method_note_<lang>`` for fi, sv and en, and ``method_note`` (English), naming the
-    share month and the forecast's origin (``YYYY-MM``; ``M/YYYY`` in Finnish and Swedish)."""
+    share month and the forecast's origin (``YYYY-MM``) as ``M/YYYY``: an English page wrote
+    "up to 2023-10" in its note under a table and a caption that wrote 10/2023."""
 
-    def month(value: str, lang: str) -> str:
+    def month(value: str) -> str:
         year, _, mon = value.partition("-")
-        return value if lang == "en" or not mon.isdigit() else f"{int(mon)}/{year}"
+        return f"{int(mon)}/{year}" if mon.isdigit() else value
 
     return method_note_attrs(
         {
-            lang: note.format(shares=month(shares_through, lang), origin=month(origin, lang))
+            lang: note.format(shares=month(shares_through), origin=month(origin))
             for lang, note in METHOD_NOTES.items()
         }
     )

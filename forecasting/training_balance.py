@@ -486,7 +486,7 @@ METHOD_NOTES: dict[str, str] = {
         "youth cohort by education pathway (own population projection) x attainment x "
         "regional retention, positive net in-migration, unemployed re-employed where "
         "occupation and education match (not the laid off), workers released by shrinking "
-        "occupations. Negative need = surplus. Files: {params}; {fields}. 80 % "
+        "occupations. Negative need = surplus. Files: {params}; {fields}. 80% "
         "intervals from job, exit, graduate and re-employment draws; the job projection's "
         "draws make most of their width."
     ),

@@ -60,9 +60,12 @@ CSV_FI_MEDIA_TYPE = "text/csv; charset=utf-8"
 #: Rows of an Excel sheet (1 048 576) less the header row.
 MAX_EXPORT_ROWS = 1_048_575
 #: How a number cell is shown (the stored value keeps every digit): a count or a rate with
-#: one decimal and a thousands separator; a share (a fraction, ``*_share``) as a percentage.
+#: one decimal and a thousands separator; a share (a fraction, ``*_share``) as a percentage,
+#: written as the pages write it: ``96,2 %`` in Finnish and Swedish, ``96.2%`` in English
+#: (:func:`service.formats.percent`; the spreadsheet supplies the decimal sign).
 NUMBER_FORMAT = "#,##0.0"
 SHARE_FORMAT = "0.0 %"
+SHARE_FORMAT_EN = "0.0%"
 #: Columns shown otherwise: a quantile level (0.05) with two decimals.
 COLUMN_FORMATS = {"quantile": "0.00"}
 #: A ratio of two counts (``*_ratio``: dependency ratios, 0.82) with two decimals, as the
@@ -149,14 +152,15 @@ UNIT_LABELS = {
 }
 
 
-#: The attribution (:data:`forecasting.provenance.ATTRIBUTION`, stored in English) in the
-#: reader's language: (fi, sv, en). The Finnish is the monthly review's licence line
-#: (:mod:`forecasting.report.labels`); the dashboard's footer (``source`` in
-#: :mod:`service.i18n`) words it a little differently ("lisenssi CC BY 4.0").
+#: The attribution (:data:`forecasting.provenance.ATTRIBUTION`, stored as data with the
+#: agency's Finnish name) in the reader's language: (fi, sv, en), the agency named as it
+#: names itself in each (KEHA-keskus, KEHA-centret, the KEHA Centre). The Finnish is the
+#: monthly review's licence line (:mod:`forecasting.report.labels`); the dashboard's footer
+#: (``source`` in :mod:`service.i18n`) words it a little differently ("lisenssi CC BY 4.0").
 ATTRIBUTION_LABELS = (
     "Lähde: Tilastokeskus ja KEHA-keskus, StatFin; CC BY 4.0",
     "Källa: Statistikcentralen och KEHA-centret, StatFin; CC BY 4.0",
-    ATTRIBUTION,
+    "Source: Statistics Finland (Tilastokeskus) and the KEHA Centre, StatFin; CC BY 4.0",
 )
 
 
@@ -328,13 +332,13 @@ def _cell(ws: WriteOnlyWorksheet, value: Any, date: bool) -> Any:
 WHOLE_FORMAT = "#,##0"
 
 
-def number_format(name: str, whole: bool = False) -> str:
-    """How the float cells of column ``name`` are shown; ``whole``: its values are whole
-    numbers (a count of 5 907 is not shown as 5 907,0)."""
+def number_format(name: str, whole: bool = False, lang: str = "fi") -> str:
+    """How the float cells of column ``name`` are shown in a workbook in ``lang``; ``whole``:
+    its values are whole numbers (a count of 5 907 is not shown as 5 907,0)."""
     if name in COLUMN_FORMATS:
         return COLUMN_FORMATS[name]
     if name.endswith("_share"):
-        return SHARE_FORMAT
+        return SHARE_FORMAT_EN if lang == "en" else SHARE_FORMAT
     if name.endswith("_ratio"):
         return RATIO_FORMAT
     return WHOLE_FORMAT if whole else NUMBER_FORMAT
@@ -435,7 +439,7 @@ def xlsx_bytes(
             columns = list(zip(column_labels(names, lang), names, strict=True))
             _header(data, [heading for heading, _ in columns], body)
             dates = [n == "time" for n in names]
-            shown = [number_format(n, _whole(body, i)) for i, n in enumerate(names)]
+            shown = [number_format(n, _whole(body, i), lang) for i, n in enumerate(names)]
             dated = date_format(sel)
         for row in body:
             data.append(

@@ -1,10 +1,14 @@
 """Numbers, percentages and dates for people, in Finnish, Swedish or English (Babel, CLDR).
 
 Finnish and Swedish group thousands with CLDR's no-break space and write a decimal comma
-(``3 675``, ``11,2 %``); negative numbers get the locale's minus sign (``−13 %``, U+2212,
-which Babel's patterns leave as a hyphen). Months are ``6/2026`` and days ``1.12.2026`` in
-every language (the Finnish conventions the planners read; English pages keep them so a table
-reads the same whatever the language, and the ``<time>`` element carries the ISO date).
+(``3 675``, ``11,2 %``). Negative numbers get a true minus sign, U+2212, in every language
+(``−13 %``, en ``−13%``; Babel's patterns leave a hyphen, and CLDR's English keeps it): the
+charts, the alert texts and the monthly review write it so (:mod:`forecasting.alerts.text`),
+and an English page wrote ``-5`` in its table under a chart axis reading ``−25``.
+
+Months are ``6/2026`` and days ``1.12.2026`` in every language (the Finnish conventions the
+planners read; English pages keep them so a table reads the same whatever the language, and
+the ``<time>`` element carries the ISO date).
 Missing values (None, NaN) are an en dash.
 
 >>> number(3675.0, "fi") == "3\\xa0675"
@@ -17,6 +21,8 @@ True
 ('+150', '−5', '0')
 >>> interval(2249.4, 3222.0, "fi"), interval(-86.1, 802.3, "fi")
 ('2\xa0249–3\xa0222', '−86 – 802')
+>>> month_names("fi")[2], month_names("sv")[2], month_names("en")[2]
+('maaliskuu', 'mars', 'March')
 """
 
 from __future__ import annotations
@@ -25,7 +31,8 @@ import datetime as dt
 import math
 from typing import Any
 
-from babel.numbers import format_decimal, get_minus_sign_symbol
+from babel.dates import get_month_names
+from babel.numbers import format_decimal
 
 MISSING = "–"
 #: The Babel locale of each page language (English with Finnish number conventions would be
@@ -47,9 +54,13 @@ def _missing(value: Any) -> bool:
         return True
 
 
+#: The minus sign of every language (CLDR's for fi and sv; English pages take it too).
+MINUS = "\u2212"
+
+
 def _minus(text: str, lang: str) -> str:
-    """Babel's ``-`` as the locale's minus sign (U+2212 in fi and sv)."""
-    return text.replace("-", get_minus_sign_symbol(locale_of(lang)), 1) if text[:1] == "-" else text
+    """Babel's leading ``-`` as :data:`MINUS`."""
+    return MINUS + text[1:] if text[:1] == "-" else text
 
 
 def number(value: Any, lang: str, digits: int = 0) -> str:
@@ -86,8 +97,7 @@ def interval(lo: Any, hi: Any, lang: str, digits: int = 0) -> str:
     if _missing(lo) or _missing(hi):
         return MISSING
     a, b = number(lo, lang, digits), number(hi, lang, digits)
-    negative = get_minus_sign_symbol(locale_of(lang))
-    dash = " – " if a.startswith((negative, "-")) or b.startswith((negative, "-")) else "–"
+    dash = " – " if a.startswith(MINUS) or b.startswith(MINUS) else "–"
     return f"{a}{dash}{b}"
 
 
@@ -125,3 +135,10 @@ def period(label: str | None, lang: str = "fi") -> str:
     if len(label) == 7 and label[4] == "-":
         return f"{int(label[5:])}/{label[:4]}"
     return label
+
+
+def month_names(lang: str) -> list[str]:
+    """The twelve months' names as a list reads them, January first (CLDR's stand-alone
+    forms: ``tammikuu``, ``januari``, ``January``)."""
+    names = get_month_names("wide", context="stand-alone", locale=locale_of(lang))
+    return [str(names[m]) for m in range(1, 13)]

@@ -88,6 +88,7 @@ TEXT: dict[str, dict[str, str]] = {
         "rate": "Työttömyysaste, %",
         "run": "Laske",
         "scenario_result": "Skenaarion tulos",
+        "scenario_median": "Skenaario (mediaani)",
         "scenario_unavailable": "Skenaariomoottori ei ole käytettävissä tässä asennuksessa.",
         "scenario_busy": "Laskentajono on täynnä. Yritä uudelleen {n} sekunnin kuluttua.",
         "scenario_start_form": (
@@ -212,7 +213,7 @@ TEXT: dict[str, dict[str, str]] = {
         "language": "Suomeksi",
         "release": "Release",
         "no_release": "No release has been published yet.",
-        "source": "Source: Statistics Finland and KEHA-keskus, StatFin; licence CC BY 4.0.",
+        "source": "Source: Statistics Finland and the KEHA Centre, StatFin; licence CC BY 4.0.",
         "area": "Area",
         "variable": "Variable",
         "show": "Show",
@@ -223,7 +224,7 @@ TEXT: dict[str, dict[str, str]] = {
         "today_marker": "Today {day}",
         "forecast": "Forecast (mean)",
         "median": "Median",
-        "band": "{p} % interval",
+        "band": "{p}% interval",
         "month": "Month",
         "value": "Value",
         "mean": "Mean",
@@ -233,7 +234,7 @@ TEXT: dict[str, dict[str, str]] = {
         "persons": "persons",
         "not_in_release": "This product is not in this release",
         "fan_desc": "{variable}, {area}: observed {start}–{end} and forecast {fstart}–{fend} "
-        "with {inner} % and {outer} % intervals.",
+        "with {inner}% and {outer}% intervals.",
         "severity": "Severity",
         "state": "State",
         "rule": "Rule",
@@ -265,6 +266,7 @@ TEXT: dict[str, dict[str, str]] = {
         "rate": "Unemployment rate, %",
         "run": "Run",
         "scenario_result": "Scenario result",
+        "scenario_median": "Scenario (median)",
         "scenario_unavailable": "The scenario engine is not available in this installation.",
         "scenario_busy": "The run queue is full. Please try again in {n} seconds.",
         "scenario_start_form": "The start month {value} is not a month YYYY-MM (e.g. 2026-09).",
@@ -274,22 +276,22 @@ TEXT: dict[str, dict[str, str]] = {
         ),
         "presets": "Preset scenarios",
         "scenario_table": (
-            "Unemployed jobseekers by year, persons: the scenario's median and 90 % range "
+            "Unemployed jobseekers by year, persons: the scenario's median and 90% range "
             "over draws, the baseline and the change against the baseline (median)"
         ),
         "scenario_with_baseline": "; solid line: the baseline without the event",
         "scenario_spring_later": "Spring {first}–{last}/{year}",
         "scenario_range_note": (
-            "The scenario's 90 % range is the simulation's spread around the baseline only; "
-            "the baseline's own uncertainty, the forecast's 80 % interval, is much wider:"
+            "The scenario's 90% range is the simulation's spread around the baseline only; "
+            "the baseline's own uncertainty, the forecast's 80% interval, is much wider:"
         ),
         "scenario_spring_caption": (
-            "Unemployed jobseekers by month, persons: the scenario's median and 90 % range "
+            "Unemployed jobseekers by month, persons: the scenario's median and 90% range "
             "over draws, the baseline and the change against the baseline (median)"
         ),
         "scenario_services": (
             "Employment services, {area}: clients per expert in the scenario (median and "
-            "90 % range over draws)"
+            "90% range over draws)"
         ),
         "scenario_services_needed": (
             "Employment services, {area}: experts the scenario would need at {high} clients "
@@ -310,21 +312,21 @@ TEXT: dict[str, dict[str, str]] = {
         "baseline": "Baseline",
         "change": "Change",
         "scenario_file": "scenario result",
-        "scenario_range": "90 % range",
+        "scenario_range": "90% range",
         "year": "Year",
         "field": "Field of education",
         "level": "Level of education",
         "need": "Training need",
-        "need_path_desc": "New entrants needed per year by level, with 80 % intervals; a "
+        "need_path_desc": "New entrants needed per year by level, with 80% intervals; a "
         "negative need is a surplus.",
-        "need_path_chart_desc": "New entrants needed per year, all levels together, with 80 % "
+        "need_path_chart_desc": "New entrants needed per year, all levels together, with 80% "
         "intervals; a negative need is a surplus.",
         "level_vocational": "Vocational",
         "level_applied_sciences": "UAS",
         "level_university": "University",
         "training_desc": "Training need by field of education in {year}, {area}: openings "
         "(expansion and replacement demand) minus supply from the unemployed.",
-        "with_intervals": " Lines are 80 % intervals.",
+        "with_intervals": " Lines are 80% intervals.",
         "levels_summed": " Levels of education are summed; intervals per level are in the API.",
         "all": "All",
         "elapsed": "Compute time",
@@ -357,12 +359,12 @@ TEXT: dict[str, dict[str, str]] = {
         "the list.",
         "interval_note": (
             "How sure the forecast is: by the model, the actual figure falls within the "
-            "{inner} % interval {inner} times in 100 and within the {outer} % interval "
+            "{inner}% interval {inner} times in 100 and within the {outer}% interval "
             "{outer} times in 100. The interval widens the further ahead the month."
         ),
         "spring_title": "Next spring {first}–{last}/{year}",
         "spring_lead": (
-            "{variable}, {area}: the forecast's mean by month and the {inner} % interval, "
+            "{variable}, {area}: the forecast's mean by month and the {inner}% interval, "
             "which the actual figure falls within {inner} times in 100."
         ),
         "country_note": (
@@ -439,6 +441,7 @@ TEXT: dict[str, dict[str, str]] = {
         "rate": "Arbetslöshetsgrad, %",
         "run": "Beräkna",
         "scenario_result": "Scenariots resultat",
+        "scenario_median": "Scenario (median)",
         "scenario_unavailable": "Scenariomotorn är inte tillgänglig i denna installation.",
         "scenario_busy": "Beräkningskön är full. Försök igen om {n} sekunder.",
         "scenario_start_form": "Startmånaden {value} är inte en månad ÅÅÅÅ-MM (t.ex. 2026-09).",

@@ -32,7 +32,7 @@ PAGES = {
     "home": ("/", ["Mikkelin seutu", "Työttömät työnhakijat", "Mäntyharju"],
              ["Mikkeli region", "Unemployed jobseekers", "Unemployment rate"]),
     "forecasts": ("/forecasts?area=507", ["Ennusteet: Mäntyharju", "80 %:n väli"],
-                  ["Forecasts: Mäntyharju", "80 % interval"]),
+                  ["Forecasts: Mäntyharju", "80% interval"]),
     # the rule registry's titles (forecasting/alerts/rules.py), which the page's summaries
     # use whatever summary an alert was stored with
     "alerts": ("/alerts",
@@ -46,7 +46,7 @@ PAGES = {
     "population": ("/population?year=2030", ["Väestö: Mikkelin seutu", "Ikäryhmä", "Naiset"],
                    ["Population: Mikkeli region", "Age group", "Women"]),
     "labour": ("/labour", ["Työvoima: Mikkelin seutu", "keskiarvo ja 80 %:n väli", "Työlliset"],
-               ["Labour supply: Mikkeli region", "mean and 80 % interval", "Employed"]),
+               ["Labour supply: Mikkeli region", "mean and 80% interval", "Employed"]),
     "jobs": ("/jobs?year=2030", ["Työpaikat: Mikkelin seutu", "Toimiala", "Rakentaminen"],
              ["Jobs: Mikkeli region", "Industry", "Construction"]),
     "occupations": ("/occupations", ["Ammatit: Etelä-Savo", "Pulaa",

@@ -93,3 +93,43 @@ def test_the_monthly_review_page_is_styled_and_fits_the_screen(browser, base, la
         assert main[0] <= main[1] + 1, main
     finally:
         context.close()
+
+
+#: Each scrolled table's caption: (its text, how far it runs past its .table-wrap, px).
+CUT_CAPTIONS = """() => [...document.querySelectorAll('.table-wrap')].flatMap(wrap => {
+  const caption = wrap.querySelector('caption');
+  if (!caption) return [];
+  const past = caption.getBoundingClientRect().right - wrap.getBoundingClientRect().right;
+  return past > 1 ? [[caption.textContent.trim().slice(0, 60), Math.round(past)]] : [];
+})"""
+
+
+@pytest.mark.parametrize("lang", ["fi", "en"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/training?year=2030",
+        "/jobs",
+        "/scenarios?run=1&municipality=507&industry=C&jobs=300&start=2027-03",
+    ],
+)
+def test_a_wide_tables_caption_stays_on_the_phones_screen(browser, base, lang, path):
+    """A caption is as wide as its table: at 390 px the caption of every table wider than the
+    screen ran on past its edge with the table and was cut off mid-sentence ("Unemployed
+    jobseekers by month, perso"); on most pages, in every language."""
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    try:
+        page.goto(f"{base}{path}{'&' if '?' in path else '?'}lang={lang}")
+        page.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = true)")
+        wide = page.evaluate(
+            "() => [...document.querySelectorAll('.table-wrap')]"
+            ".filter(w => w.scrollWidth > w.clientWidth + 1).length"
+        )
+        assert wide >= 1  # the page has a table wider than the phone, the case in question
+        assert page.evaluate(CUT_CAPTIONS) == []
+        # and the table still scrolls inside its box, not the page
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    finally:
+        context.close()

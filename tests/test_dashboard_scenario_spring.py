@@ -122,3 +122,18 @@ def test_an_area_without_a_staffing_figure_gets_the_experts_needed(app_at):
     assert "experts the scenario would need at 200 clients per expert" in text
     assert "There is no figure for the client-facing experts" in text
     assert "Clients per expert</th>" not in page
+
+
+@pytest.mark.parametrize(
+    ("lang", "median"),
+    [("fi", "Skenaario (mediaani)"), ("sv", "Scenario (median)"), ("en", "Scenario (median)")],
+)
+def test_the_tables_name_their_figure_the_median(app_at, lang, median):
+    """The run's tables headed their median "Scenario result", the heading of the whole
+    section, beside "90% range": the column says which figure of the draws it is."""
+    page = _page(app_at(dt.date(2026, 12, 7)), municipality="507", start="2027-03", lang=lang)
+    for table_id in ("scenario-spring", "scenario-table"):
+        found = re.search(rf'<table id="{table_id}">.*?</thead>', page, re.S)
+        assert found is not None
+        headings = [html.unescape(h) for h in re.findall(r"<th[^>]*>(.*?)</th>", found.group(0))]
+        assert headings[2] == median

@@ -151,7 +151,7 @@ def test_demography_drivers_follow_our_population_projection(projection, base, c
     [
         ("fi", ("Työpaikat toimialoittain", "oletusten versio 2019.1", "80 %:n välit")),
         ("sv", ("Arbetsplatser per näringsgren", "i version 2019.1", "80 %:s intervall")),
-        ("en", ("Jobs by industry", "assumptions version 2019.1", "80 % intervals")),
+        ("en", ("Jobs by industry", "assumptions version 2019.1", "80% intervals")),
     ],
 )
 def test_the_jobs_method_note_is_written_in_each_language(lang, words) -> None:

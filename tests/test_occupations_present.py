@@ -65,8 +65,9 @@ def test_provenance_carries_both_data_dates(present) -> None:
     out, _ = present
     assert out.attrs["shares_data_through"] == "2023-10"  # snapshot v2's occupations cube
     assert out.attrs["level_data_through"] == "2026-06"  # the registers' latest month
-    assert "2023-10" in out.attrs["method_note"] and "2026-06" in out.attrs["method_note"]
-    # Finnish and Swedish readers get the note in their language, the months as they write them
+    # the note writes the months as the pages do, 10/2023, in English too
+    assert "10/2023" in out.attrs["method_note"] and "6/2026" in out.attrs["method_note"]
+    # Finnish and Swedish readers get the note in their language
     fi, sv = out.attrs["method_note_fi"], out.attrs["method_note_sv"]
     assert fi.startswith("Ammattiryhmien osuudet") and "10/2023" in fi and "6/2026" in fi
     assert sv.startswith("Yrkesgruppernas andelar") and "10/2023" in sv and "6/2026" in sv

@@ -51,10 +51,18 @@ def test_the_default_start_is_never_outside_the_forecasts(today):
         assert start == following
 
 
+def _selected(page: str, select_id: str) -> str:
+    """The value of the selected option of the select ``select_id`` of ``page``."""
+    select = re.search(rf'<select id="{select_id}"[^>]*>(.*?)</select>', page, re.S)
+    assert select, page[:500]
+    chosen = re.findall(r'<option value="([^"]*)" selected>', select.group(1))
+    assert len(chosen) == 1, select.group(1)[:500]
+    return chosen[0]
+
+
 def _start_of_form(page: str) -> str:
-    match = re.search(r'<input id="start" name="start" type="month" required value="([^"]*)"', page)
-    assert match, page[:500]
-    return match.group(1)
+    """The form's first month, ``YYYY-MM``, from its month and year selects."""
+    return f"{int(_selected(page, 'start-year')):04d}-{int(_selected(page, 'start')):02d}"
 
 
 @pytest.mark.parametrize(
@@ -191,11 +199,54 @@ def test_a_start_in_the_observed_data_is_refused_with_the_months_to_choose(app_a
     assert 'id="result-h"' in page and "3/2025" not in page
 
 
-def test_the_month_input_offers_the_forecast_months_only(app_at):
-    """The browser's month picker and its validation take the months the form accepts."""
-    page = app_at(dt.date(2026, 12, 7)).get("/scenarios").text
-    field = re.search(r'<input id="start"[^>]*>', page)
-    assert field and 'min="2026-07"' in field.group(0) and 'max="2029-12"' in field.group(0)
+@pytest.mark.parametrize(
+    ("lang", "march"),
+    [("fi", "maaliskuu"), ("sv", "mars"), ("en", "March")],  # CLDR's stand-alone names
+)
+def test_the_first_month_is_chosen_in_the_pages_language(app_at, lang, march):
+    """A month input speaks the browser's language ("maaliskuu 2027" on an English page in a
+    Finnish browser): the form offers the month by name in the page's language and the years
+    of the forecast months, the release's 2026-07..2029-12."""
+    page = app_at(dt.date(2026, 12, 7)).get("/scenarios", params={"lang": lang}).text
+    assert 'type="month"' not in page
+    months = re.search(r'<select id="start" name="start_month"[^>]*>(.*?)</select>', page, re.S)
+    years = re.search(r'<select id="start-year" name="start_year"[^>]*>(.*?)</select>', page, re.S)
+    assert months and years
+    assert f'<option value="3">{march}</option>' in months.group(1)
+    assert len(re.findall(r"<option ", months.group(1))) == 12
+    assert re.findall(r'<option value="(\d+)"', years.group(1)) == ["2026", "2027", "2028", "2029"]
+    # each select has a label a screen reader reads (the year's is not shown)
+    assert (
+        '<label for="start">' in page and '<label for="start-year" class="visually-hidden">' in page
+    )
+
+
+def test_the_form_s_year_and_month_are_the_start_and_the_server_checks_them(app_at):
+    """The two selects submit ``start_year`` and ``start_month``: the run starts there, the
+    form keeps them, and a month the release does not forecast (or half a month) is refused
+    in the page's words, not by the browser."""
+    client = app_at(dt.date(2026, 12, 7))
+    form = {"run": 1, "municipality": "507", "industry": "C", "jobs": 300, "lang": "en"}
+    page = client.get("/scenarios", params={**form, "start_year": 2027, "start_month": 3}).text
+    assert 'id="result-h"' in page
+    assert _start_of_form(page) == "2027-03"
+    # the selects win over a ``start`` left in the address
+    page = client.get(
+        "/scenarios", params={**form, "start": "2028-01", "start_year": 2027, "start_month": 3}
+    ).text
+    assert _start_of_form(page) == "2027-03"
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    assert "3/2027" in text
+    refused = client.get("/scenarios", params={**form, "start_year": 2026, "start_month": 1})
+    words = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", refused.text)).split())
+    assert 'id="result-h"' not in refused.text
+    assert "The start month 1/2026 lies in the observed data" in words
+    half = client.get("/scenarios", params={**form, "start_year": 2027}).text
+    assert 'id="result-h"' not in half and "is not a month YYYY-MM" in html.unescape(half)
+    for bad in ({"start_month": 13}, {"start_year": 20270}):
+        assert (
+            client.get("/scenarios", params={**form, "start_year": 2027, **bad}).status_code == 422
+        )
 
 
 def test_a_run_lands_on_its_result_or_its_reason(app_at):

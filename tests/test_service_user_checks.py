@@ -56,6 +56,8 @@ def test_xlsx_formats_shares_as_percent_and_the_method_in_the_readers_language()
     from service import export
 
     assert export.number_format("replacement_share") == "0.0 %"
+    # an English workbook writes the share as the English pages do, 96.2%
+    assert export.number_format("replacement_share", lang="en") == "0.0%"
     assert export.number_format("quantile") == "0.00"
     assert export.number_format("need") == "#,##0.0"
     ds = xr.Dataset(attrs={"method_note_fi": "Tarve = kysyntä - tarjonta.", "method_note": "x"})
@@ -211,7 +213,7 @@ def test_a_scenario_starting_in_the_observed_months_is_refused_in_the_api(web):
     ("lang", "words"),
     [
         ("fi", "osuu 80 %:n väliin 80 kertaa sadasta ja 95 %:n väliin 95 kertaa sadasta"),
-        ("en", "within the 80 % interval 80 times in 100 and within the 95 % interval 95 times"),
+        ("en", "within the 80% interval 80 times in 100 and within the 95% interval 95 times"),
     ],
 )
 def test_the_forecast_page_says_what_its_intervals_mean(web, lang, words):

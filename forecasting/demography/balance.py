@@ -130,7 +130,7 @@ def method_notes(
     floor, limit = f"{min_unemployment * 100:.0f}", f"{max_departure * 100:.0f}"
     en = (
         "Residents fill the jobs forecast at the observed net in-commuting share of jobs "
-        f"({observed_year}, tyokay 115n/115p) up to the labour force less {floor} % "
+        f"({observed_year}, tyokay 115n/115p) up to the labour force less {floor}% "
         "frictional unemployment; the rest of the jobs imply net in-commuting. Flagged where "
         f"the implied share departs from the observed by more than {limit} percentage points."
     )

@@ -148,7 +148,7 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
     "puumala_tourism_season": {
         "en": (
             "Accommodation and food services temporarily lay off 30 employees for four "
-            "months {start}; 70 % of them are then recalled."
+            "months {start}; 70% of them are then recalled."
         ),
         "fi": (
             "Majoitus- ja ravitsemistoiminta lomauttaa 30 työntekijää neljäksi kuukaudeksi "

@@ -545,6 +545,8 @@ async def scenarios(
     industry: Annotated[str, Query(max_length=1)] = "C",
     jobs: Annotated[int, Query(ge=1, le=100_000)] = 300,
     start: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
+    start_year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
+    start_month: Annotated[int | None, Query(ge=1, le=12)] = None,
     draws: Annotated[int | None, Query(ge=1, le=5000)] = None,
     run: bool = False,
     *,
@@ -553,17 +555,20 @@ async def scenarios(
     """The scenario form; with ``run`` its result. The run waits in the scenario queue
     (:mod:`service.runqueue`), not on a thread serving reads; a full queue, or a client with
     its share of runs already queued, gets a small 429 page with ``Retry-After`` (cheap to
-    send: a flood of refused forms must not cost the reads their CPU). Without ``start``
-    the form starts the month after ``today`` (:func:`service.scenarios.form_start`)."""
+    send: a flood of refused forms must not cost the reads their CPU). The first month comes
+    as ``start`` (``YYYY-MM``, for links) or as the form's ``start_year`` and ``start_month``
+    (:func:`_picked_start`); without either the form starts the month after ``today``
+    (:func:`service.scenarios.form_start`)."""
     default_start, observed, months = await run_in_threadpool(_form_months, context, today)
     form = {
         "kind": kind,
         "municipality": municipality,
         "industry": industry,
         "jobs": jobs,
-        "start": start or default_start,
+        "start": _picked_start(start_year, start_month) or start or default_start,
+        "default_start": default_start,
         "observed": observed,
-        # the forecast months a start may take (the input's min and max), None without them
+        # the forecast months a start may take (the year select's range), None without them
         "months": months,
         "draws": min(
             draws or context.settings.scenario.form_draws, context.settings.scenario.default_draws
@@ -576,6 +581,40 @@ async def scenarios(
     elif not context.scenarios.available:
         message = texts(lang)["scenario_unavailable"]
     return await run_in_threadpool(_scenarios_page, request, context, lang, form, result, message)
+
+
+def _picked_start(year: int | None, month: int | None) -> str | None:
+    """The form's first month from its year and month selects, ``YYYY-MM``; None when
+    neither is given. One without the other is kept as given (``2027-``), which the run
+    refuses in the page's words, as any start that is not a month."""
+    if year is None and month is None:
+        return None
+    return f"{'' if year is None else f'{year:04d}'}-{'' if month is None else f'{month:02d}'}"
+
+
+def _start_choices(form: dict[str, Any], lang: str) -> dict[str, Any]:
+    """The first month's two selects, in the page's language rather than the browser's (a
+    month input showed "maaliskuu 2027" on an English page): the months by name and the
+    years of the forecast months (those a run accepts; the server refuses the rest, e.g. a
+    month of the first year the registers already hold), with the form's start selected."""
+    start = str(form["start"])
+    year, _, month = start.partition("-")
+    picked_year = int(year) if year.isdigit() else None
+    picked_month = int(month) if month.isdigit() else None
+    if form.get("months"):
+        first, last = int(form["months"][0][:4]), int(form["months"][1][:4])
+    else:  # no forecasts to bound it: ten years from the start (the default's, if malformed)
+        first = picked_year or int(str(form["default_start"])[:4])
+        last = first + 10
+    years = list(range(first, last + 1))
+    if picked_year is not None and picked_year not in years:  # a start given outside them
+        years = sorted({*years, picked_year})
+    return {
+        "years": years,
+        "months": list(enumerate(formats.month_names(lang), start=1)),
+        "year": picked_year,
+        "month": picked_month,
+    }
 
 
 def _scenarios_page(
@@ -604,6 +643,7 @@ def _scenarios_page(
         "scenarios",
         t["scenarios"],
         form=form,
+        start_choices=_start_choices(form, lang),
         kinds=EVENT_KINDS,
         municipalities=municipalities,
         industries=industries,

@@ -119,7 +119,7 @@ def population(
     variant: VariantQuery = "base",
 ) -> Any:  # fmt: skip
     """Cohort-component projection on 31 December of each year by sex and single age, with
-    80 % and 95 % intervals from the stochastic projection (age 100 = 100 and over). With
+    80% and 95% intervals from the stochastic projection (age 100 = 100 and over). With
     ``total=true``, totals over age with their own intervals (from the draws, not summed).
     ``variant``: the immigration variant, ``base`` (the default), ``low`` or ``high``; the
     low and high variants are deterministic paths (the expected path, no draws), as
@@ -151,7 +151,7 @@ def labour_supply(query: DataQueryDep, filters: FiltersDep) -> Any:
 )
 def population_variants(query: DataQueryDep, filters: FiltersDep) -> Any:
     """Totals by area, year and sex: ``official`` (Statistics Finland's 2024 projection,
-    vaenn 14wx: Etelä-Savo and Finland), our projection's ``ours`` with its 80 % and 95 %
+    vaenn 14wx: Etelä-Savo and Finland), our projection's ``ours`` with its 80% and 95%
     bounds, and ``difference`` (ours minus the official); ours is missing where this release
     does not project the area (an area release projects its own municipalities).
     """

@@ -49,7 +49,7 @@ def history(
     """Monthly counts at month end by area (municipalities of the 2025 division and aggregates).
 
     Suppressed cells are null with a ``<variable>_status`` of ``confidential``, never zero.
-    Source: KEHA-keskus employment service statistics (StatFin tyonv 12r5).
+    Source: the KEHA Centre's employment service statistics (StatFin tyonv 12r5).
     """
     sel = cubes.select(
         query.dataset("registers_history"),
@@ -67,7 +67,7 @@ def history(
     response_model=ForecastPage,
     response_model_exclude_unset=True,
     responses=CSV_RESPONSE,
-    summary="Register forecasts with 80 % and 95 % intervals",
+    summary="Register forecasts with 80% and 95% intervals",
 )
 def forecasts(
     query: DataQueryDep,

@@ -88,6 +88,14 @@ def review_csp(html: bytes) -> str:
     return DASHBOARD_CSP.replace("style-src 'self'", " ".join(["style-src 'self'", *hashes]))
 
 
+#: The review's file name in its language (a saved English review was named in Finnish).
+FILE_STEMS = {
+    "fi": "tyomarkkinakatsaus",
+    "sv": "arbetsmarknadsoversikt",
+    "en": "labour_market_review",
+}
+
+
 def _response(
     data: bytes,
     fmt: str,
@@ -97,7 +105,7 @@ def _response(
     source: str,
     provenance: dict[str, str],
 ) -> Response:
-    name = re.sub(r"[^A-Za-z0-9_.-]", "", f"tyomarkkinakatsaus_{area}_{month}_{lang}.{fmt}")
+    name = re.sub(r"[^A-Za-z0-9_.-]", "", f"{FILE_STEMS[lang]}_{area}_{month}_{lang}.{fmt}")
     headers = {
         **provenance,
         "Content-Disposition": f'inline; filename="{name}"',

@@ -34,7 +34,7 @@ def training_needs(
     time_to: ToQuery = None,
 ) -> Any:
     """Openings (expansion + replacement demand) translated to fields of education, net of the
-    supply from unemployed jobseekers, per year, with 80 % intervals and the method note.
+    supply from unemployed jobseekers, per year, with 80% intervals and the method note.
     """
     sel = cubes.select(
         cubes.statistic_columns(query.dataset("training_needs"), "need", centre="need"),
@@ -75,7 +75,7 @@ def training_needs_cumulative(
     ] = DEFAULT_UNTIL,
 ) -> Any:
     """New entrants needed by field (levels summed) in total from the first forecast year to
-    ``until``, with the 80 % interval of the sum: from the summed simulation draws when the
+    ``until``, with the 80% interval of the sum: from the summed simulation draws when the
     release carries them, else the yearly bounds added up (``interval_method``
     ``bounds_summed``, an approximation). A suppressed field has an empty need, never 0.
     The last field, ``total``, is all fields together with the interval of that sum (not the
