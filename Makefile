@@ -48,6 +48,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check forecasting models flows service tests benchmarks
+	$(BIN)/ruff format --check forecasting models flows service tests benchmarks
 	$(BIN)/mypy
 
 ## Rebuild the embedded snapshot from ../shared/data (identical output when the sources are unchanged).

@@ -267,8 +267,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("candidates", nargs="*", metavar="CANDIDATE",
-                        help="candidates to score (default: every one; see the module docstring)")
+    parser.add_argument(
+        "candidates",
+        nargs="*",
+        metavar="CANDIDATE",
+        help="candidates to score (default: every one; see the module docstring)",
+    )
     args = parser.parse_args(argv)
     began = time.process_time()
     ds = registers_cube()
@@ -299,8 +303,9 @@ def main(argv: list[str] | None = None) -> None:
     }
     unknown = sorted(set(args.candidates) - set(candidates))
     if unknown:
-        parser.error(f"unknown candidate(s) {', '.join(unknown)}; "
-                     f"choose from {', '.join(candidates)}")
+        parser.error(
+            f"unknown candidate(s) {', '.join(unknown)}; choose from {', '.join(candidates)}"
+        )
     names = args.candidates or list(candidates)
     frames = []
     for variable, flat in raw.items():

@@ -65,8 +65,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("before", type=Path, help="backtest frame of the code before (.pkl)")
     parser.add_argument("after", type=Path, help="backtest frame of the code after (.pkl)")
-    parser.add_argument("--mase", action="store_true",
-                        help="add a column of the reconciled MASE before / after")
+    parser.add_argument(
+        "--mase", action="store_true", help="add a column of the reconciled MASE before / after"
+    )
     args = parser.parse_args(argv)
     for path in (args.before, args.after):
         if not path.is_file():

@@ -304,9 +304,7 @@ def test_csv_import_is_all_or_nothing(db: Any, tmp_path: Path) -> None:
     first = register.import_csv(path)
     assert [o for _, o in first] == ["new"]
     again = register.import_csv(path)  # idempotent: the same id, nothing changed
-    assert [i for i, _ in again] == [i for i, _ in first] and [o for _, o in again] == [
-        "unchanged"
-    ]
+    assert [i for i, _ in again] == [i for i, _ in first] and [o for _, o in again] == ["unchanged"]
     assert list(register.frame(area="TA23")["municipality"]) == ["507"]
 
 

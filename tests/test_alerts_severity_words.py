@@ -119,7 +119,7 @@ def test_a_digest_and_an_unexplained_message_are_finnish_throughout() -> None:
     assert last.startswith("[PÄÄTTYNYT] Mäntyharju (507): ") and last.endswith("(2026-06)")
     message = _message(fired)
     assert message["title"].startswith("[VAROITUS] Mikkeli (491): ")
-    assert message["text"] == f"{message['title'][len('[VAROITUS] '):]}: hälytys voimassa 06/2026."
+    assert message["text"] == f"{message['title'][len('[VAROITUS] ') :]}: hälytys voimassa 06/2026."
     for text in (digest["title"], digest["text"], digest["footer"], message["text"]):
         for code in ("seasonal_rise", "rate_threshold", "digest", "cleared", "Alert", "Source"):
             assert code not in text

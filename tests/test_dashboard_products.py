@@ -286,4 +286,3 @@ def test_jobs_and_occupation_pages_state_their_method_in_the_readers_language(
         notes = occupation_notes("2023-10", f"{level:%Y-%m}")
     found = search(r'<p class="method">(.*?)</p>', pages[path, lang], re.S).group(1)
     assert unescape(found) == notes[f"method_note_{lang}"]
-
