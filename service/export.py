@@ -304,7 +304,8 @@ def csv_fi_chunks(sel: cubes.Selection, lang: str, chunk: int = 2000) -> Iterato
     start, total, first = 0, sel.total, True
     while first or start < total:
         names, body = localised_rows(sel, start, min(chunk, total - start), lang)
-        text = (BOM + csv_line(column_labels(names, lang), delimiter=";")) if first else ""
+        headings = column_labels(names, lang, period(sel)) if first else []
+        text = (BOM + csv_line(headings, delimiter=";")) if first else ""
         text += "".join(
             csv_line([_for_reading_cell(c, lang) for c in r], delimiter=";", decimal=",")
             for r in body
@@ -377,6 +378,14 @@ def monthly(sel: cubes.Selection) -> bool:
     return bool((times.day == 1).all() and (times.normalize() == times).all())
 
 
+def period(sel: cubes.Selection) -> str | None:
+    """What a row's ``time`` of ``sel`` is: ``"year"``, ``"month"`` or None (mixed); heads
+    the column (:func:`service.i18n_columns.column_labels`)."""
+    if yearly(sel):
+        return "year"
+    return "month" if monthly(sel) else None
+
+
 def date_format(sel: cubes.Selection) -> str | None:
     """How the ``time`` cells of ``sel`` are shown: the year of a yearly product, the month
     of a monthly one, else the spreadsheet's default (None)."""
@@ -436,7 +445,7 @@ def xlsx_bytes(
     while first or start < total:
         names, body = localised_rows(sel, start, min(chunk, total - start), lang)
         if first:
-            columns = list(zip(column_labels(names, lang), names, strict=True))
+            columns = list(zip(column_labels(names, lang, period(sel)), names, strict=True))
             _header(data, [heading for heading, _ in columns], body)
             dates = [n == "time" for n in names]
             shown = [number_format(n, _whole(body, i), lang) for i, n in enumerate(names)]
