@@ -85,6 +85,31 @@ def _short(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1].rstrip() + "…"
 
 
+def wrap(text: str, n: int, lines: int = 3) -> list[str]:
+    """``text`` in lines of at most ``n`` characters, broken between words; at most
+    ``lines`` lines, the last cut with an ellipsis if the text runs on (a label is drawn
+    whole where it fits: "Health associate professionals (balance…" was cut at 40)."""
+    out: list[str] = []
+    for word in text.split():
+        if out and len(out[-1]) + 1 + len(word) <= n:
+            out[-1] += " " + word
+        else:
+            out.append(word)
+    if len(out) > lines:
+        out = [*out[: lines - 1], _short(" ".join(out[lines - 1 :]), n)]
+    return [_short(line, n) for line in out] or [""]
+
+
+def _lines(x: float, y: float, lines: Sequence[str], step: int) -> str:
+    """The lines of a wrapped label as ``<tspan>``s from baseline ``y`` (one line: its text)."""
+    if len(lines) == 1:
+        return escape(lines[0])
+    return "".join(
+        f'<tspan x="{x:.0f}" y="{y + i * step:.1f}">{escape(line)}</tspan>'
+        for i, line in enumerate(lines)
+    )
+
+
 def envelope(points: Sequence[FanPoint]) -> list[FanPoint]:
     """The points with each outer band widened to contain its inner band.
 
@@ -140,6 +165,9 @@ def fan_chart(
     """
     forecast = envelope(forecast)
     left, right, top, bottom = 64, 16, 16, 56
+    legend_rows = _legend_layout(legend, left, width - right, with_history=bool(history))
+    extra = 18 * (max(row for _, _, _, row in legend_rows) if legend_rows else 0)
+    height += extra  # a legend that wraps onto more rows (a narrow chart) gets their room
     times = [t for t, _ in history] + [p.time for p in forecast]
     values = [v for _, v in history if math.isfinite(v)]
     values += [x for p in forecast for x in (p.lo_out, p.hi_out, p.mid) if math.isfinite(x)]
@@ -153,7 +181,7 @@ def fan_chart(
         return left + (t.toordinal() - t0) / max(1, t1 - t0) * (width - left - right)
 
     def y(v: float) -> float:
-        return top + (1 - (v - y0) / (y1 - y0 or 1)) * (height - top - bottom)
+        return top + (1 - (v - y0) / (y1 - y0 or 1)) * (height - extra - top - bottom)
 
     parts = [
         f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
@@ -169,13 +197,23 @@ def fan_chart(
             f'<text x="{left - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" font-size="12" '
             f'fill="{INK}">{number(tick, lang, tick_d)}</text>'
         )
-    for year in sorted({t.year for t in times}):
+    axis = height - extra - bottom  # the time axis
+    years = [y for y in sorted({t.year for t in times}) if t0 <= dt.date(y, 1, 1).toordinal() <= t1]
+    # a year's label is about 30 units wide: on a narrow chart every second (third ...) year
+    # is labelled, so that the labels do not run into each other
+    every = 1
+    if len(years) > 1:
+        span = x(dt.date(years[-1], 1, 1)) - x(dt.date(years[0], 1, 1))
+        every = max(1, math.ceil(40 / (span / (len(years) - 1) or 1)))
+    for i, year in enumerate(years):
         jan = dt.date(year, 1, 1)
-        if t0 <= jan.toordinal() <= t1:
+        parts.append(
+            f'<line x1="{x(jan):.1f}" x2="{x(jan):.1f}" y1="{top}" y2="{axis}" '
+            f'stroke="{GRID}" stroke-dasharray="2 3"/>'
+        )
+        if i % every == 0:
             parts.append(
-                f'<line x1="{x(jan):.1f}" x2="{x(jan):.1f}" y1="{top}" y2="{height - bottom}" '
-                f'stroke="{GRID}" stroke-dasharray="2 3"/>'
-                f'<text x="{x(jan):.1f}" y="{height - bottom + 16}" text-anchor="middle" '
+                f'<text x="{x(jan):.1f}" y="{axis + 16}" text-anchor="middle" '
                 f'font-size="12" fill="{INK}">{year}</text>'
             )
     for band, lo, hi, opacity in (
@@ -198,7 +236,7 @@ def fan_chart(
         shift = -4 if anchor == "end" else 4
         parts.append(
             f'<g data-marker="today"><line x1="{at:.1f}" x2="{at:.1f}" y1="{top}" '
-            f'y2="{height - bottom}" stroke="{INK}" stroke-width="1"/>'
+            f'y2="{axis}" stroke="{INK}" stroke-width="1"/>'
             f'<text x="{at + shift:.1f}" y="{top + 12}" text-anchor="{anchor}" font-size="12" '
             f'fill="{INK}">{escape(today[1])}</text></g>'
         )
@@ -213,7 +251,7 @@ def fan_chart(
             "forecast",
         )
     )
-    parts.append(_legend(legend, height, left, with_history=bool(history)))
+    parts.append(_legend(legend_rows, height - extra))
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -244,7 +282,11 @@ def _line(
     return "".join(out)
 
 
-def _legend(legend: dict[str, str], height: int, left: int, *, with_history: bool) -> str:
+def _legend_layout(
+    legend: dict[str, str], left: int, end: int, *, with_history: bool
+) -> list[tuple[str, str, int, int]]:
+    """The legend's ``(mark, text, x, row)`` items: in one row from ``left`` where they fit
+    before ``end``; else in rows from the chart's edge (a narrow chart)."""
     items = [
         (
             f'<line x1="0" x2="22" y1="0" y2="0" stroke="{HISTORY}" stroke-width="2"/>',
@@ -266,14 +308,25 @@ def _legend(legend: dict[str, str], height: int, left: int, *, with_history: boo
     ]
     if legend["outer"] == legend["inner"]:
         items.pop()  # one band drawn twice (e.g. 80 % as both): name it once
-    out, pos = [], left
-    for mark, text in items[0 if with_history else 1 :]:
-        out.append(
-            f'<g transform="translate({pos},{height - 14})">{mark}'
-            f'<text x="28" y="4" font-size="12" fill="{INK}">{escape(text)}</text></g>'
-        )
-        pos += 40 + 9 * len(text)  # room for the larger legend text on phones (style.css)
-    return "".join(out)
+    items = items[0 if with_history else 1 :]
+    widths = [40 + 7 * len(text) for _, text in items]
+    pos, row = (left, 0) if left + sum(widths) <= end + 40 else (8, 0)
+    start, out = pos, []
+    for (mark, text), w in zip(items, widths, strict=True):
+        if pos > start and pos + w > end + 40:
+            pos, row = start, row + 1
+        out.append((mark, text, pos, row))
+        pos += w
+    return out
+
+
+def _legend(rows: Sequence[tuple[str, str, int, int]], height: int) -> str:
+    """The legend items of :func:`_legend_layout` below the time axis, a row every 18 units."""
+    return "".join(
+        f'<g transform="translate({pos},{height - 14 + 18 * row})">{mark}'
+        f'<text x="28" y="4" font-size="12" fill="{INK}">{escape(text)}</text></g>'
+        for mark, text, pos, row in rows
+    )
 
 
 def bar_chart(
@@ -289,15 +342,27 @@ def bar_chart(
 ) -> Markup:
     """Horizontal bars ``(label, value, lo, hi)`` with optional interval whiskers; each
     value labelled with ``digits`` decimals, the axis with as many as its ticks need, both in
-    ``lang``'s number format (``1 234``, ``0,66``)."""
+    ``lang``'s number format (``1 234``, ``0,66``).
+
+    A label wraps onto as many lines as it needs (up to three) in a column of its own left
+    of the bars; on a narrow chart (``width`` under 500, a phone's) each label stands on
+    the whole width above its bar (up to four lines)."""
     if not items:
         return Markup(f'<p class="empty">{escape(description)}</p>')
-    label_w, right, top = 300, 70, 8
-    height = top + len(items) * (bar + 8) + 28
+    stacked = width < 500
+    # a 13-unit label's character is about 7.5 units wide on average
+    label_w, right, top, step = (20, 56, 8, 15) if stacked else (300, 70, 8, 15)
+    chars = int((width - 28) / 7.5) if stacked else int((label_w - 8) / 7.5)
+    labels = [wrap(label, chars, 4 if stacked else 3) for label, *_ in items]
+    if stacked:
+        rows = [len(lines) * step + 4 + bar + 10 for lines in labels]
+    else:
+        rows = [max(bar, len(lines) * step) + 8 for lines in labels]
+    height = top + sum(rows) + 28
     values = [
         w for _, v, lo, hi in items for w in (v, lo, hi) if w is not None and math.isfinite(w)
     ]
-    ticks = nice_ticks(min(0.0, min(values)), max(values), 4)
+    ticks = nice_ticks(min(0.0, min(values)), max(values), 4 if not stacked else 3)
     v0, v1 = ticks[0], ticks[-1]
 
     def x(v: float) -> float:
@@ -317,20 +382,30 @@ def bar_chart(
             f'<text x="{x(tick):.1f}" y="{base + 16}" text-anchor="middle" font-size="12" '
             f'fill="{INK}">{number(tick, lang, tick_d)}</text>'
         )
-    for i, (label, value, lo, hi) in enumerate(items):
-        cy = top + i * (bar + 8)
+    row_top = top
+    for lines, row, (_label, value, lo, hi) in zip(labels, rows, items, strict=True):
+        cy: float
+        text_y: float
+        if stacked:  # the label's lines, then the bar below them
+            cy = row_top + len(lines) * step + 4
+            text_x, anchor = label_w, ""
+            text_y = row_top + step - 3
+        else:  # the label's lines centred on the bar beside them
+            cy = row_top + (row - 8 - bar) / 2
+            text_x, anchor = label_w - 8, ' text-anchor="end"'
+            text_y = cy + bar / 2 + 4 - (len(lines) - 1) * step / 2
         x_start, x_end = sorted((x(0.0 if v0 <= 0 <= v1 else v0), x(value)))
         parts.append(
-            f'<text x="{label_w - 8}" y="{cy + bar / 2 + 4:.1f}" text-anchor="end" font-size="13" '
-            f'fill="{INK}">{escape(_short(label, 40))}</text>'
-            f'<rect x="{x_start:.1f}" y="{cy}" width="{max(1.0, x_end - x_start):.1f}" '
+            f'<text x="{text_x}" y="{text_y:.1f}"{anchor} font-size="13" '
+            f'fill="{INK}">{_lines(text_x, text_y, lines, step)}</text>'
+            f'<rect x="{x_start:.1f}" y="{cy:g}" width="{max(1.0, x_end - x_start):.1f}" '
             f'height="{bar}" fill="{HISTORY}"/>'
         )
         label_x = x_end
         if lo is not None and hi is not None and math.isfinite(lo) and math.isfinite(hi):
             mid = cy + bar / 2
             parts.append(
-                f'<line x1="{x(lo):.1f}" x2="{x(hi):.1f}" y1="{mid}" y2="{mid}" '
+                f'<line x1="{x(lo):.1f}" x2="{x(hi):.1f}" y1="{mid:g}" y2="{mid:g}" '
                 f'stroke="{FORECAST}" stroke-width="2"/>'
             )
             label_x = max(x_end, x(hi))
@@ -338,5 +413,6 @@ def bar_chart(
             f'<text x="{label_x + 6:.1f}" y="{cy + bar / 2 + 4:.1f}" font-size="12" '
             f'fill="{INK}">{number(value, lang, digits)}</text>'
         )
+        row_top += row
     parts.append("</svg>")
     return Markup("".join(parts))

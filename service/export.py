@@ -35,6 +35,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -135,6 +136,18 @@ UNIT_LABELS = {
         "arbetsplatser efter arbetsställe (personer), 31.12",
         "jobs by workplace (persons), 31 December",
     ),
+    "days": ("päivää", "dagar", "days"),
+    "jobs": ("työpaikkaa", "arbetsplatser", "jobs"),
+    "share": (
+        "osuus (0–1, näytetään prosentteina)",
+        "andel (0–1, visas i procent)",
+        "share (0–1, shown as per cent)",
+    ),
+    "clients per expert": (
+        "asiakasta asiantuntijaa kohden",
+        "kunder per expert",
+        "clients per expert",
+    ),
     "persons per year (new entrants needed); negative need = surplus": (
         "henkeä vuodessa (uusien tulijoiden tarve); negatiivinen tarve on ylitarjontaa",
         "personer per år (behov av nya personer); ett negativt behov är ett överskott",
@@ -164,6 +177,55 @@ ATTRIBUTION_LABELS = (
 )
 
 
+#: A projection's source (``projection_2024``): its data date is the year it was made,
+#: not the last year it projects to (``data_through`` records 2045 for the 2024 projection,
+#: which on a provenance sheet read as if the data ran to 2045).
+_PROJECTION = re.compile(r"projection_(\d{4})")
+#: A projection's data date in words: (fi, sv, en), the projection's year and its last.
+PROJECTION_DATE = (
+    "{year} (ennuste vuoteen {until})",
+    "{year} (prognos till {until})",
+    "{year} (projected to {until})",
+)
+
+
+def data_date(source: str, value: str, lang: str) -> str:
+    """The data date of ``source`` as the pages write it: a month ``6/2026``, a year; a
+    projection by the year it was made (``2024 (projected to 2045)``)."""
+    made = _PROJECTION.fullmatch(source)
+    if made and value[:4].isdigit() and int(value[:4]) > int(made.group(1)):
+        template = PROJECTION_DATE[_LANG_INDEX.get(lang, 2)]
+        return template.format(year=made.group(1), until=value[:4])
+    return formats.period(value, lang)
+
+
+#: The datasets of scenario results: the presets and an on-demand run.
+SCENARIO_DATASETS = frozenset({"scenario_run", "scenarios"})
+#: The method of a scenario's results (the engine records its model and baseline, not a
+#: method sentence): (fi, sv, en); ``{draws}`` is `` (n = 500)`` or empty, and the
+#: baseline's own sentence (``baseline_method``) follows.
+SCENARIO_METHOD = (
+    "Skenaarion tapahtumien vaikutus simuloitu työmarkkinavirtojen Monte Carlo -mallilla; "
+    "luvut ovat simulointikierrosten kvantiileja{draws}. Ks. docs/methods/scenarios.md.",
+    "Effekten av scenariots händelser simulerad med en Monte Carlo-modell för "
+    "arbetsmarknadsflöden; talen är kvantiler över simuleringsomgångarna{draws}. Se "
+    "docs/methods/scenarios.md.",
+    "The effect of the scenario's events simulated with a labour-flow Monte Carlo model; "
+    "figures are quantiles over the draws{draws}. See docs/methods/scenarios.md.",
+)
+
+
+def scenario_method(attrs: Any, lang: str) -> str:
+    """The method of a scenario result (a run's or the presets') in ``lang``, with the
+    draws and the baseline's sentence (``baseline_method[_<lang>]``) where its attrs have
+    them."""
+    attrs = attrs or {}
+    draws = f" (n = {attrs['draws']})" if attrs.get("draws") else ""
+    text = SCENARIO_METHOD[_LANG_INDEX.get(lang, 2)].format(draws=draws)
+    baseline = attrs.get(f"baseline_method_{lang}") or attrs.get("baseline_method")
+    return f"{text} {baseline}" if baseline else text
+
+
 def localised_provenance(
     provenance: Sequence[tuple[str, str]], lang: str, ds: Any = None
 ) -> list[tuple[str, str, str]]:
@@ -171,6 +233,8 @@ def localised_provenance(
     ``lang`` where the dataset has it (``method_note_<lang>``)."""
     attrs = getattr(ds, "attrs", {}) or {}
     method = attrs.get(f"method_note_{lang}") or attrs.get(f"method_{lang}")
+    if not method and dict(provenance).get("dataset") in SCENARIO_DATASETS:
+        method = scenario_method(attrs, lang)
     rows = []
     for key, value in provenance:
         if key == "method" and method:
@@ -180,7 +244,7 @@ def localised_provenance(
         elif key == "source" and value == ATTRIBUTION:
             value = ATTRIBUTION_LABELS[_LANG_INDEX.get(lang, 2)]
         elif key.partition(" ")[0] == "data_through":
-            value = formats.period(value, lang)  # 6/2026, as the pages write the month
+            value = data_date(key.partition(" ")[2], value, lang)  # 6/2026 as on the pages
         rows.append((provenance_label(key, lang), value, key))
     return rows
 
@@ -304,7 +368,8 @@ def csv_fi_chunks(sel: cubes.Selection, lang: str, chunk: int = 2000) -> Iterato
     start, total, first = 0, sel.total, True
     while first or start < total:
         names, body = localised_rows(sel, start, min(chunk, total - start), lang)
-        text = (BOM + csv_line(column_labels(names, lang), delimiter=";")) if first else ""
+        headings = column_labels(names, lang, period(sel)) if first else []
+        text = (BOM + csv_line(headings, delimiter=";")) if first else ""
         text += "".join(
             csv_line([_for_reading_cell(c, lang) for c in r], delimiter=";", decimal=",")
             for r in body
@@ -377,6 +442,14 @@ def monthly(sel: cubes.Selection) -> bool:
     return bool((times.day == 1).all() and (times.normalize() == times).all())
 
 
+def period(sel: cubes.Selection) -> str | None:
+    """What a row's ``time`` of ``sel`` is: ``"year"``, ``"month"`` or None (mixed); heads
+    the column (:func:`service.i18n_columns.column_labels`)."""
+    if yearly(sel):
+        return "year"
+    return "month" if monthly(sel) else None
+
+
 def date_format(sel: cubes.Selection) -> str | None:
     """How the ``time`` cells of ``sel`` are shown: the year of a yearly product, the month
     of a monthly one, else the spreadsheet's default (None)."""
@@ -436,7 +509,7 @@ def xlsx_bytes(
     while first or start < total:
         names, body = localised_rows(sel, start, min(chunk, total - start), lang)
         if first:
-            columns = list(zip(column_labels(names, lang), names, strict=True))
+            columns = list(zip(column_labels(names, lang, period(sel)), names, strict=True))
             _header(data, [heading for heading, _ in columns], body)
             dates = [n == "time" for n in names]
             shown = [number_format(n, _whole(body, i), lang) for i, n in enumerate(names)]

@@ -167,11 +167,24 @@ def column_label(name: str, lang: str, coded: bool = False) -> str:
     return f"{label}, {_CODE[i]}" if coded else label
 
 
-def column_labels(names: list[str], lang: str) -> list[str]:
+#: The ``time`` column's heading by the product's period: a yearly product's is its year,
+#: a monthly one's its month, as the pages' tables head them ("Aika" on a population
+#: download read as if the rows were dates).
+TIME_HEADINGS = {
+    "year": ("Vuosi", "År", "Year"),
+    "month": ("Kuukausi", "Månad", "Month"),
+}
+
+
+def column_labels(names: list[str], lang: str, period: str | None = None) -> list[str]:
     """The headings of a download's columns (a code column beside its names, or beside its
-    names in the reader's language, says "code")."""
+    names in the reader's language, says "code"); ``period`` (``"year"``, ``"month"``)
+    heads the ``time`` column by what its rows are (else "Aika", "Tid", "Time")."""
     present = set(names)
+    i = _LANGS.index(lang) if lang in _LANGS else 0
     return [
-        column_label(n, lang, coded=bool({f"{n}_name", f"{n}_name_{lang}"} & present))
+        TIME_HEADINGS[period][i]
+        if n == "time" and period in TIME_HEADINGS
+        else column_label(n, lang, coded=bool({f"{n}_name", f"{n}_name_{lang}"} & present))
         for n in names
     ]

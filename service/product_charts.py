@@ -49,7 +49,7 @@ def pyramid(
     if not rows:
         return Markup(f'<p class="empty">{escape(description)}</p>')
     centre_w, top = 64, 24
-    side = (width - centre_w) / 2 - 10
+    side = (width - centre_w) / 2 - 24  # the outer tick's label ("4 000") inside the chart
     peak = max(max(b[1], b[2]) for b in rows)
     ticks = nice_ticks(0.0, peak, 3)
     scale = side / (ticks[-1] or 1)

@@ -250,7 +250,7 @@ def test_a_working_age_alert_opens_a_page_showing_the_working_age_years(web):
 # -- the workbook of a yearly product --------------------------------------------------------------
 
 
-def _time_cells(web: Any, path: str, params: dict[str, Any]) -> list[Any]:
+def _time_cells(web: Any, path: str, params: dict[str, Any], heading: str = "Vuosi") -> list[Any]:
     import io
 
     from openpyxl import load_workbook
@@ -259,7 +259,7 @@ def _time_cells(web: Any, path: str, params: dict[str, Any]) -> list[Any]:
     assert r.status_code == 200
     sheet = load_workbook(io.BytesIO(r.content)).worksheets[0]
     header = [c.value for c in sheet[1]]
-    column = header.index("Aika") + 1
+    column = header.index(heading) + 1
     return [sheet.cell(row, column) for row in range(2, sheet.max_row + 1)]
 
 
@@ -278,7 +278,9 @@ def test_a_yearly_workbook_shows_its_years(web, path, params):
 
 
 def test_a_monthly_workbook_keeps_its_dates(web):
-    cells = _time_cells(web, "/v1/registers/forecasts", {"area": "TA23", "variable": "unemployed"})
+    cells = _time_cells(
+        web, "/v1/registers/forecasts", {"area": "TA23", "variable": "unemployed"}, "Kuukausi"
+    )
     assert cells and "yyyy" not in {c.number_format for c in cells}
 
 

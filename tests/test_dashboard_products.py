@@ -129,7 +129,8 @@ def test_home_sums_published_members_where_one_is_suppressed(pages):
 @pytest.mark.slow  # renders every page in three languages once (about 20 s)
 def test_population_page_has_a_pyramid_and_the_comparison(pages):
     html = pages["/population", "fi"]
-    assert html.count('role="img"') == 1 and "<rect" in html
+    # one pyramid, drawn for a desktop and for a phone
+    assert html.count('role="img"') == 2 and html.count("chart-narrow") == 1 and "<rect" in html
     compare = search(r'<table id="population-compare">.*?</table>', html, re.S).group(0)
     for name in ("Mikkelin seutu", "Etelä-Savo", "Koko maa"):
         assert name in compare

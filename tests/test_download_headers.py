@@ -88,3 +88,38 @@ def test_every_heading_is_the_tables_word_and_unknown_names_stay(name, lang):
     assert column_label(name, lang) == words[LANGS.index(lang)]
     assert column_label(f"{name}_not_a_column", lang) == f"{name}_not_a_column"
     assert column_label(name, "de") == words[0]  # an unknown language falls back to Finnish
+
+
+#: The time column's heading of a yearly and of a monthly product, per language.
+TIME_WORDS = {
+    "year": {"fi": "Vuosi", "sv": "År", "en": "Year"},
+    "month": {"fi": "Kuukausi", "sv": "Månad", "en": "Month"},
+}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize(
+    ("path", "params", "period"),
+    [
+        ("/v1/training-needs", {"area": "TA23"}, "year"),
+        ("/v1/labour-supply", {"area": "TA23"}, "year"),
+        ("/v1/registers/forecasts", {"area": "TA23", "variable": "unemployed"}, "month"),
+    ],
+)
+def test_the_time_column_is_headed_year_or_month_as_its_rows_are(
+    training_client, lang, path, params, period
+):
+    """A yearly product's workbook and csv-fi headed its years "Aika" / "Tid" / "Time",
+    where the pages head them "Vuosi" / "År" / "Year"."""
+    word = TIME_WORDS[period][lang]
+    query = {**params, "lang": lang}
+    book = load_workbook(
+        io.BytesIO(training_client.get(path, params={**query, "format": "xlsx"}).content)
+    )
+    names, _ = xlsx_table(book)
+    headings = next(book.worksheets[0].iter_rows(max_row=1, values_only=True))
+    assert headings[names.index("time")] == word
+    raw = training_client.get(path, params={**query, "format": "csv-fi"}).content
+    first = raw.decode("utf-8-sig").splitlines()[0].split(";")
+    assert first[names.index("time")] == word
+    assert "Aika" not in first and "Time" not in first

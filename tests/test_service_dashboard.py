@@ -34,7 +34,10 @@ def test_pages_render_with_lang_and_attribution(client, path, lang):
 
 def test_forecast_page_draws_the_fan_and_a_table(client):
     html = client.get("/forecasts", params={"area": "491", "variable": "vacancies"}).text
-    assert html.count("<polygon") == 2  # the 80 % and 95 % bands
+    # the 80 % and 95 % bands, in the desktop's drawing and in the phone's
+    for drawing in ("chart-wide", "chart-narrow"):
+        svg = re.search(rf'<svg class="chart {drawing}".*?</svg>', html, re.S)
+        assert svg is not None and svg.group(0).count("<polygon") == 2
     assert "<title id=" in html and "<desc id=" in html
     assert "Avoimet työpaikat: Mikkeli" in html
     # the release forecasts 42 months from the latest observation (tests/service_data.py)

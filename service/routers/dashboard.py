@@ -38,7 +38,7 @@ from forecasting.scenarios.spec import Event, ScenarioSpec
 from service import alert_page, formats, views
 from service.alerts import AlertFilter
 from service.cache import memo
-from service.charts import Fan, FanPoint, bar_chart, envelope, fan_chart
+from service.charts import Fan, FanPoint, bar_chart, envelope, fan_chart, responsive
 from service.deps import ContextDep, TodayDep, release_data_through
 from service.errors import BusyError, NotInReleaseError, request_errors_text
 from service.i18n import LANG_NAMES, UI_LANGS, UiLang, texts
@@ -389,7 +389,8 @@ def forecasts(
     )
     # today on the axis: the months after the latest data up to today are forecast too
     day = context.clock()
-    chart = fan_chart(
+    chart = responsive(
+        fan_chart,
         past,
         points,
         title=f"{label}: {name}",
@@ -994,7 +995,8 @@ def _charts_for_page(run: ScenarioRun, form: dict[str, Any], lang: str) -> list[
             if baseline:
                 names["history"] = t["baseline"]
                 text += t["scenario_with_baseline"]
-            chart = fan_chart(
+            chart = responsive(
+                fan_chart,
                 baseline,
                 band.points,
                 title=text,
@@ -1085,7 +1087,8 @@ def training(
     if bars:
         caption += t["with_intervals"] if bars[0][2] is not None else t["levels_summed"]
     chart = (
-        bar_chart(
+        responsive(
+            bar_chart,
             bars,
             title=f"{t['need']} {year}: {name}",
             description=caption,
@@ -1110,7 +1113,8 @@ def training(
             outer=80,
         )
         text = f"{t['need']} {path[0]['year']}–{path[-1]['year']}: {name}"
-        path_chart = fan_chart(
+        path_chart = responsive(
+            fan_chart,
             [],
             band.points,
             title=text,

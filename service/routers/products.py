@@ -22,7 +22,7 @@ from forecasting.errors import EnnakointiError
 from forecasting.io.geo import load_shapes
 from service import formats
 from service import product_views as pv
-from service.charts import bar_chart
+from service.charts import bar_chart, responsive
 from service.deps import ContextDep, release_data_through
 from service.i18n import texts
 from service.labels import area_name, label_map
@@ -142,7 +142,8 @@ def population(
     chart, caption, rows, compare_years = None, "", [], []
     if ds is not None and year is not None:
         caption = t["pyramid_desc"].format(year=year, area=name)
-        chart = pyramid(
+        chart = responsive(
+            pyramid,
             pv.pyramid_bands(ds, area, year),
             title=f"{t['population_page']} {year}: {name}",
             description=caption,
@@ -206,7 +207,8 @@ def labour(
             )
             for r in rows
         ]
-        chart = bar_chart(
+        chart = responsive(
+            bar_chart,
             bars,
             title=f"{t['labour_force']}: {name}",
             description=chart_caption,
@@ -286,7 +288,8 @@ def jobs(
     )
     caption = t["jobs_desc"].format(year=year, area=name, base=base)
     chart = (
-        bar_chart(
+        responsive(
+            bar_chart,
             [(r["label"], r["value"], r["lo80"], r["hi80"]) for r in rows],
             title=f"{t['jobs_page']} {year}: {name}",
             description=caption,
@@ -389,7 +392,8 @@ def occupations(
             level=formats.period(str(ds.attrs.get("level_data_through", "")), lang),
         )
     chart = (
-        bar_chart(
+        responsive(
+            bar_chart,
             [(f"{r['label']} ({t[r['signal']]})", r["tightness"], None, None) for r in rows],
             title=f"{t['tightness']}: {name}",
             description=caption,
