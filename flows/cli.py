@@ -209,7 +209,8 @@ def _forecast_training_needs(args: argparse.Namespace) -> int:
     }
     # the needs rest on several sources (population, jobs, occupations, registers, ...):
     # their data dates, each named
-    through = "; ".join(f"{name} {when}" for name, when in cubes.data_through().items() if when)
+    dates = {name: ds.attrs.get("data_through") for name, ds in sorted(cubes.items())}
+    through = "; ".join(f"{name} {when}" for name, when in dates.items() if when)
     sheets["needs"].attrs["data_through"] = through
     out = Path(args.out)
     if _writes_workbook(args):

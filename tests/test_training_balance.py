@@ -162,7 +162,8 @@ def _frame_ds(draws: np.ndarray, central: np.ndarray) -> xr.Dataset:
     for name in ("demand", "supply"):
         ds[f"{name}_total"] = (tdims, ds[name].values.sum(axis=2))
     ds["field_name"] = ("field", ["Tekniikan alat", "Tekniikka"])
-    return ds
+    # as balance() stamps it: the command line writes a table's provenance beside it
+    return ds.assign_attrs(data_through="2025", source_tables="tyonv 12ti", license="CC BY 4.0")
 
 
 @settings(max_examples=40, deadline=None)
@@ -299,10 +300,13 @@ def test_cli_writes_the_needs_balance_and_qualifications(monkeypatch, tmp_path, 
         calls.update(kw)
         return bal
 
-    monkeypatch.setattr(inputs, "assemble", lambda names: {})
+    staged = {"registers": xr.Dataset(attrs={"data_through": "2026-06"})}
+    monkeypatch.setattr(inputs, "assemble", lambda names: staged)
     monkeypatch.setattr(training_balance, "balance_for_areas", fake)
     out = tmp_path / "needs.csv"
     assert cli.main(["forecast", "training-needs", "--until", "2030", "--out", str(out)]) == 0
+    provenance = pd.read_csv(tmp_path / "needs_provenance.csv").set_index("field")["value"]
+    assert provenance["data_through"] == "registers 2026-06"  # each input's date, named
     frame = pd.read_csv(out, dtype={"field": str, "year": str})
     assert tuple(frame.columns) == training_balance.FRAME_COLUMNS
     assert ((frame["lo80"] <= frame["need"]) & (frame["need"] <= frame["hi80"])).all()
@@ -313,8 +317,10 @@ def test_cli_writes_the_needs_balance_and_qualifications(monkeypatch, tmp_path, 
     args = ["forecast", "training-needs", "--out", str(xlsx), "--format", "xlsx"]
     assert cli.main(args) == 0
     sheets = pd.read_excel(xlsx, sheet_name=None)
-    assert set(sheets) == {"needs", "balance", "qualifications"}
+    assert set(sheets) == {"needs", "balance", "qualifications", "provenance"}
     assert len(sheets["needs"]) == len(frame)
+    sheet = sheets["provenance"].set_index("field")["value"]
+    assert sheet["data_through"] == "registers 2026-06"
     rows = sheets["needs"]
     assert ((rows["lo80"] <= rows["need"]) & (rows["need"] <= rows["hi80"])).all()
 
