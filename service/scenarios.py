@@ -810,6 +810,8 @@ class ScenarioService:
             windows = self.warm_windows()
             share_out = functools.partial(self._warm_baselines, windows)
             self._concurrently([share_out] * self.parallel_runs)
+        except Exception as exc:  # a warm-up must never take the service down
+            self._warm_failed("scenario engine warm-up", exc)
         finally:
             self.warm_s = round(time.perf_counter() - started, 2)
             self._warmed.set()

@@ -148,3 +148,20 @@ def test_a_failed_engine_warm_up_says_so_in_its_last_line(caplog: Any) -> None:
     assert "partially initialized" in failed[0].getMessage()
     assert failed[-1].levelno == logging.ERROR and "1 failed step" in failed[-1].getMessage()
     assert not any("done in" in r.getMessage() for r in failed)
+
+
+def test_an_error_outside_the_steps_is_counted_and_logged_too(caplog: Any) -> None:
+    from service.scenarios import ScenarioService
+
+    service = ScenarioService(stub_scenario_runner, max_draws=10, max_horizon=60)
+
+    def broken() -> list[Any]:
+        raise RuntimeError("no windows")
+
+    service.warm_windows = broken  # type: ignore[method-assign]
+    caplog.set_level(logging.INFO, logger="service.scenarios")
+    service.warm()  # does not raise
+    assert service.warmed and service.warm_failures == 1
+    last = [r for r in caplog.records if r.getMessage().startswith("scenario engine warm-up")]
+    assert "no windows" in last[0].getMessage() and last[0].exc_info is not None
+    assert last[-1].levelno == logging.ERROR and "ended in" in last[-1].getMessage()
