@@ -88,7 +88,9 @@ class ReleaseWatcher:
             try:
                 step()
             except Exception as exc:  # a warm-up must never take the service down
-                log.warning("release watch: warm-up step failed for %s: %s", current, exc)
+                log.warning(
+                    "release watch: warm-up step failed for %s: %s", current, exc, exc_info=exc
+                )
         self.warmed.append(current)
         return True
 

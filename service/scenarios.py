@@ -694,6 +694,8 @@ class ScenarioService:
         self.form_start = form_start
         #: Seconds the last :meth:`warm` took (None until it has finished).
         self.warm_s: float | None = None
+        #: Warm-up steps that failed (each logged with its traceback); 0 after a clean one.
+        self.warm_failures = 0
         self._warmed = threading.Event()
         self.max_draws = max_draws
         self.max_horizon = max_horizon
@@ -796,7 +798,8 @@ class ScenarioService:
         the calibration and the compiled kernels (with several worker processes each gets
         one at once: the pool hands concurrent runs to different workers). Then the
         baseline runs a planner's first runs need (:meth:`warm_windows`) are shared out
-        between the workers, each computed once. A background task; errors are logged,
+        between the workers, each computed once. A background task; errors are logged with
+        their tracebacks and counted (:attr:`warm_failures`), never raised into the service;
         :attr:`warmed` and :attr:`warm_s` tell when it is done.
         """
         started = time.perf_counter()
@@ -807,10 +810,20 @@ class ScenarioService:
             windows = self.warm_windows()
             share_out = functools.partial(self._warm_baselines, windows)
             self._concurrently([share_out] * self.parallel_runs)
+        except Exception as exc:  # a warm-up must never take the service down
+            self._warm_failed("scenario engine warm-up", exc)
         finally:
             self.warm_s = round(time.perf_counter() - started, 2)
             self._warmed.set()
-            log.info("scenario engine warm-up done in %.1f s", self.warm_s)
+            if self.warm_failures:
+                log.error(
+                    "scenario engine warm-up ended in %.1f s with %d failed step(s) (logged "
+                    "above): the first runs may be slow or fail the same way",
+                    self.warm_s,
+                    self.warm_failures,
+                )
+            else:
+                log.info("scenario engine warm-up done in %.1f s", self.warm_s)
 
     def warm_release(self) -> None:
         """The baseline runs of :meth:`warm_windows` for the release now current (a release
@@ -886,7 +899,7 @@ class ScenarioService:
                     first = warm(spec, months, targets)
                 log.info("scenario baseline %s (%s) warm", first, spec.baseline_source)
             except Exception as exc:  # a warm-up must never take the service down
-                log.warning("scenario baseline warm-up failed: %s", exc)
+                self._warm_failed("scenario baseline warm-up", exc)
 
     def _warm_one(self) -> None:
         if self.runner is None:
@@ -896,7 +909,12 @@ class ScenarioService:
             with self._run_lock:
                 self.runner(spec)
         except Exception as exc:  # a warm-up must never take the service down
-            log.warning("scenario engine warm-up failed: %s", exc)
+            self._warm_failed("scenario engine warm-up", exc)
+
+    def _warm_failed(self, step: str, exc: Exception) -> None:
+        with self._lock:
+            self.warm_failures += 1
+        log.warning("%s failed: %s", step, exc, exc_info=exc)
 
     def close(self) -> None:
         """Cancel queued runs and release the runner's resources (its worker processes)."""

@@ -13,12 +13,13 @@ import pytest
 import xarray as xr
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from forecasting import geography
 from forecasting.alerts import rules
 from forecasting.alerts.engine import AlertEngine
-from forecasting.alerts.events import EventIn, EventRegister
+from forecasting.alerts.events import EventIn, EventRegister, first_error
 from forecasting.alerts.lifecycle import AlertState, step
 from forecasting.alerts.monitor import naive_rate_forecast, register_signals
 from forecasting.errors import DataError
@@ -288,6 +289,45 @@ def test_event_harmonises_merged_municipality_and_section() -> None:
 def test_bad_events_are_refused_with_the_field(field: str, value: object) -> None:
     with pytest.raises(ValueError, match=field if field != "effect_end" else "effect_end"):
         EventIn.model_validate({**GOOD, field: value})
+
+
+@given(
+    start=st.dates(dt.date(2025, 1, 1), dt.date(2026, 12, 31)),
+    end=st.dates(dt.date(2024, 1, 1), dt.date(2027, 12, 31)),
+)
+@settings(max_examples=60)
+def test_an_effect_that_ends_before_it_starts_is_refused_on_effect_end(
+    start: dt.date, end: dt.date
+) -> None:
+    """Refused exactly when the end is before the start, and on the field ``effect_end``
+    (it was refused on the whole event, with no field)."""
+    fields = {**GOOD, "effect_start": start.isoformat(), "effect_end": end.isoformat()}
+    if end >= start:
+        assert EventIn.model_validate(fields).effect_end == end
+        return
+    with pytest.raises(ValidationError) as info:
+        EventIn.model_validate(fields)
+    (error,) = info.value.errors()
+    assert error["loc"] == ("effect_end",)
+    assert error["msg"] == "Value error, effect_end is before effect_start"
+    assert first_error(info.value) == "effect_end: Value error, effect_end is before effect_start"
+
+
+def test_an_effect_start_out_of_range_is_the_only_refusal_of_the_dates() -> None:
+    """With no valid start to compare with, the end is not refused too."""
+    fields = {**GOOD, "effect_start": "9999-12-31", "effect_end": "2025-01-01"}
+    with pytest.raises(ValidationError) as info:
+        EventIn.model_validate(fields)
+    assert [e["loc"] for e in info.value.errors()] == [("effect_start",)]
+
+
+def test_an_effect_start_long_before_the_announcement_is_refused_on_effect_start() -> None:
+    with pytest.raises(ValidationError) as info:
+        EventIn.model_validate({**GOOD, "effect_start": "2024-01-31"})
+    (error,) = info.value.errors()
+    assert error["loc"] == ("effect_start",)
+    assert "more than a year before the announcement" in error["msg"]
+    assert EventIn.model_validate({**GOOD, "effect_start": "2024-02-03"}).effect_start
 
 
 def test_csv_import_is_all_or_nothing(db: Any, tmp_path: Path) -> None:

@@ -267,14 +267,20 @@ EVENT = ["events", "add", "--employer", "X Oy", "--municipality", "491", "--indu
         ("--jobs", "0", "error: jobs: Input should be greater than 0"),
         ("--employer", "", "error: employer: String should have at least 1 character"),
         ("--source", "", "error: source: String should have at least 1 character"),
-        ("--effect-end", "2023-01-01", "error: event: Value error, effect_end is before"),
+        (
+            "--effect-end",
+            "2023-01-01",
+            "error: effect_end: Value error, effect_end is before effect_start",
+        ),
     ],
 )
 def test_events_add_names_what_is_wrong_with_a_zero_or_empty_value(
     option: str, value: str, message: str, alert_db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """``--jobs 0`` and an empty ``--employer`` were dropped as if not given ('Field
-    required'); an error of the whole event printed an empty field name (': Value error')."""
+    required'); an error of the whole event printed an empty field name (': Value error'),
+    and an end before the start was named as the whole event's ('event: ...'), not the
+    option's field."""
     argv = list(EVENT)
     if option in argv:
         argv[argv.index(option) + 1] = value

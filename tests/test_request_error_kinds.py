@@ -182,6 +182,32 @@ def test_a_validators_refusal_of_a_domain_kind_keeps_it(web):
     }
 
 
+@pytest.mark.parametrize(
+    ("dates", "field", "reason"),
+    [
+        ({"effect_end": "2024-05-31"}, "effect_end", "effect_end is before effect_start"),
+        (
+            {"effect_start": "2022-12-01"},
+            "effect_start",
+            "effect_start is more than a year before the announcement",
+        ),
+    ],
+)
+def test_an_event_s_dates_out_of_order_are_refused_on_the_later_field(web, dates, field, reason):
+    """An effect ending before it starts was refused on ``body`` (name empty), though the
+    reason names the fields; it is refused on the field, as every other field error is."""
+    r = web.post("/v1/events", json={**EVENT, **dates}, headers=KEY)
+    assert r.status_code == 422, r.text
+    body = r.json()
+    (error,) = body["errors"]
+    assert error["field"] == f"body.{field}"
+    assert error["reason"] == f"Value error, {reason}"
+    values = {"location": "body", "name": field, "value": dates[field]}
+    assert (error["kind"], error["values"]) == ("invalid_value", values)
+    assert (body["kind"], body["values"]) == ("invalid_value", values)
+    assert body["detail"] == f"invalid request parameters: body.{field}: Value error, {reason}"
+
+
 def test_every_kind_of_refused_request_is_documented():
     text = (Path(__file__).resolve().parents[1] / "docs" / "API.md").read_text(encoding="utf-8")
     for kind in API_CASES:

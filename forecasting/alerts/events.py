@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -64,13 +71,25 @@ class EventIn(BaseModel):
             raise ValueError(f"unknown TOL 2008 section {value!r}; expected A..U or X")
         return value
 
-    @model_validator(mode="after")
-    def _dates_in_order(self) -> EventIn:
-        if self.effect_start < self.announced - dt.timedelta(days=366):
+    # The dates' order is checked on the later field of each pair (the fields are validated
+    # in their order, so the earlier one is in ``info.data`` when it was valid): a refusal
+    # names the field at fault (``effect_end``, ``body.effect_end`` in the API), not the
+    # whole event.
+    @field_validator("effect_start")
+    @classmethod
+    def _starts_near_the_announcement(cls, value: dt.date, info: ValidationInfo) -> dt.date:
+        announced = info.data.get("announced")
+        if announced is not None and value < announced - dt.timedelta(days=366):
             raise ValueError("effect_start is more than a year before the announcement")
-        if self.effect_end is not None and self.effect_end < self.effect_start:
+        return value
+
+    @field_validator("effect_end")
+    @classmethod
+    def _ends_after_the_start(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        start = info.data.get("effect_start")
+        if value is not None and start is not None and value < start:
             raise ValueError("effect_end is before effect_start")
-        return self
+        return value
 
 
 class EventRegister:
@@ -163,7 +182,7 @@ def _add(session: Session, event: EventIn) -> int:
 
 def first_error(exc: ValidationError, whole: str = "row") -> str:
     """``field: reason`` of the first error of an :class:`EventIn`; ``whole`` names the
-    event itself for an error of no one field (an effect that ends before it starts)."""
+    event itself for an error of no one field (a row that is not a mapping of fields)."""
     err = exc.errors()[0]
     loc = ".".join(map(str, err["loc"])) or whole
     return f"{loc}: {err['msg']}"
