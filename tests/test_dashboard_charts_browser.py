@@ -11,17 +11,13 @@ least 12 px), and no text runs past its chart's edge. Playwright drives Debian's
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
-from tests.live_server import serve_in_thread
-from tests.service_data import make_settings, seed_alerts, stub_scenario_runner
+from tests.live_server import CHROMIUM, chromium, dashboard
 
 pytest_plugins = ["tests.service_fixtures"]
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
 if CHROMIUM is None:
     pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
@@ -32,21 +28,15 @@ DESKTOP = {"width": 1280, "height": 900}
 
 @pytest.fixture(scope="module")
 def base(service_store, tmp_path_factory):
-    from service.app import create_app
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('charts-browser') / 'alerts.sqlite'}"
-    seed_alerts(url)
-    app = create_app(make_settings(service_store, url), scenario_runner=stub_scenario_runner)
-    with serve_in_thread(app) as root:
+    folder = tmp_path_factory.mktemp("charts-browser")
+    with dashboard(service_store, folder) as root:
         yield root
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
+    with chromium(sync_api) as launched:
+        yield launched
 
 
 #: Per chart shown: [its id, the smallest text's size on screen (px), the texts that run

@@ -8,17 +8,13 @@ Playwright drives Debian's Chromium
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
-from tests.live_server import serve_in_thread
-from tests.service_data import make_settings, seed_alerts, stub_scenario_runner
+from tests.live_server import CHROMIUM, chromium, dashboard
 
 pytest_plugins = ["tests.service_fixtures"]
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
 if CHROMIUM is None:
     pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
@@ -28,21 +24,15 @@ PHONE = {"width": 390, "height": 844}
 
 @pytest.fixture(scope="module")
 def base(service_store, tmp_path_factory):
-    from service.app import create_app
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('lang-browser') / 'alerts.sqlite'}"
-    seed_alerts(url)
-    app = create_app(make_settings(service_store, url), scenario_runner=stub_scenario_runner)
-    with serve_in_thread(app) as root:
+    folder = tmp_path_factory.mktemp("lang-browser")
+    with dashboard(service_store, folder) as root:
         yield root
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
+    with chromium(sync_api) as launched:
+        yield launched
 
 
 #: The cells whose text wraps onto more than one line: (text, lines). A cell's note

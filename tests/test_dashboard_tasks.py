@@ -13,21 +13,19 @@ its chart; the education provider downloads training needs as XLSX and the rows 
 from __future__ import annotations
 
 import re
-import shutil
 from typing import Any
 
 import httpx
 import pytest
 
 from forecasting.settings import PROJECT_ROOT
-from tests.live_server import serve_in_thread
-from tests.service_data import annotating_runner, make_settings, seed_alerts
+from tests.live_server import CHROMIUM, chromium, dashboard
+from tests.service_data import annotating_runner
 from tests.spreadsheets import xlsx_table
 
 pytest_plugins = ["tests.service_fixtures"]
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
 if CHROMIUM is None:
@@ -58,21 +56,15 @@ PHONE = {"width": 390, "height": 844}
 def base(service_store, tmp_path_factory, cubes):
     """The service under uvicorn on a free port, with the test release and two alerts; the
     stub engine's results carry the training-need change (from the snapshot's cubes)."""
-    from service.app import create_app
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('tasks') / 'alerts.sqlite'}"
-    seed_alerts(url)
-    app = create_app(make_settings(service_store, url), scenario_runner=annotating_runner(cubes))
-    with serve_in_thread(app) as root:
+    folder = tmp_path_factory.mktemp("tasks")
+    with dashboard(service_store, folder, scenario_runner=annotating_runner(cubes)) as root:
         yield root
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
+    with chromium(sync_api) as launched:
+        yield launched
 
 
 @pytest.fixture
