@@ -540,3 +540,16 @@ def make_settings(store: Path, database_url: str, **service: Any) -> Any:
         alerts=AlertSettings(database_url=database_url),
         service=ServiceSettings(api_keys=keys, **(defaults | service)),
     )
+
+
+#: A valid event for the API (POST /v1/events): a 300-job closure in Mäntyharju.
+EVENT = {
+    "employer": "Konepaja Oy",
+    "municipality": "507",
+    "industry": "C",
+    "kind": "closure",
+    "jobs": 300,
+    "announced": "2024-02-01",
+    "effect_start": "2024-06-01",
+    "source": "https://example.invalid/news/1",
+}

@@ -17,19 +17,10 @@ from pydantic import ValidationError
 from forecasting.alerts.events import EventIn
 from forecasting.dates import FIRST_DATE, LAST_DATE, check_date, check_month
 from forecasting.scenarios.spec import Event, ScenarioSpec
+from tests.service_data import EVENT
 
 pytest_plugins = ["tests.service_fixtures"]
 
-EVENT = {
-    "employer": "Konepaja Oy",
-    "municipality": "507",
-    "industry": "C",
-    "kind": "closure",
-    "jobs": 300,
-    "announced": "2024-02-01",
-    "effect_start": "2024-06-01",
-    "source": "https://example.invalid/news/1",
-}
 HEADERS = {"X-API-Key": "key-all"}
 
 

@@ -19,22 +19,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from service.errors import PROBLEM_MEDIA_TYPE
+from tests.service_data import EVENT
 
 pytest_plugins = ["tests.service_fixtures"]
 
 KEY = {"X-API-Key": "key-all"}
 JSON = {**KEY, "content-type": "application/json"}
 SUBSCRIPTION = {"channel": "email", "recipient": "planner", "address": "a@b.fi"}
-EVENT = {
-    "employer": "Konepaja Oy",
-    "municipality": "507",
-    "industry": "C",
-    "kind": "closure",
-    "jobs": 300,
-    "announced": "2024-02-01",
-    "effect_start": "2024-06-01",
-    "source": "https://example.invalid/news/1",
-}
 
 #: kind -> (method, path, request, status, the English detail, values the refusal names).
 API_CASES: dict[str, tuple[str, str, dict[str, Any], int, str, dict[str, Any]]] = {

@@ -10,20 +10,10 @@ from hypothesis import strategies as st
 
 from forecasting.errors import ValidationError
 from service.security import authenticate, hash_key, parse_keys
-from tests.service_data import KEYS
+from tests.service_data import EVENT, KEYS
 
 pytest_plugins = ["tests.service_fixtures"]
 
-EVENT = {
-    "employer": "Konepaja Oy",
-    "municipality": "507",
-    "industry": "C",
-    "kind": "closure",
-    "jobs": 300,
-    "announced": "2024-02-01",
-    "effect_start": "2024-06-01",
-    "source": "https://example.invalid/news/1",
-}
 SUBSCRIPTION = {
     "recipient": "Työllisyysjohtaja",
     "channel": "email",
