@@ -182,7 +182,7 @@ def provenance(release: Release | None, name: str, attrs: dict[str, Any]) -> Pro
         data_version=str(attrs["data_version"]) if "data_version" in attrs else None,
         code_version=str(attrs["code_version"]) if "code_version" in attrs else None,
         seed=int(seed) if seed is not None else None,
-        method=_method(attrs) or _scenario_method(name, attrs),
+        method=_method(attrs),
         data_through=release_data_through(release),
     )
 
@@ -201,16 +201,6 @@ def _method(attrs: dict[str, Any]) -> str | None:
         if attrs.get(key):
             return str(attrs[key])
     return None
-
-
-def _scenario_method(name: str, attrs: dict[str, Any]) -> str | None:
-    """A scenario result's method in words (the engine records its model and baseline,
-    not a method sentence; :func:`service.export.scenario_method`)."""
-    from service.export import SCENARIO_DATASETS, scenario_method
-
-    if name not in SCENARIO_DATASETS:
-        return None
-    return scenario_method(attrs, "en")
 
 
 def provenance_headers(prov: Provenance) -> dict[str, str]:
@@ -265,50 +255,6 @@ def own_data_through(prov: Provenance) -> dict[str, str]:
     return {src: str(v) for src, v in sorted((own or prov.data_through).items())}
 
 
-#: Units of the scenario results' variables (the engine records none), as
-#: :data:`service.export.UNIT_LABELS` words them: variable -> unit.
-SCENARIO_UNITS = {
-    "unemployed": "persons",
-    "unemployment_rate": "percent",
-    "long_term_unemployed": "persons",
-    "vacancies": "vacancies",
-    "fill_days": "days",
-    "unemployed_vs_baseline": "persons",
-    "employed_vs_baseline": "persons",
-    "unemployed_baseline_target": "persons",
-    "employed": "persons",
-    "displaced": "persons",
-    "clients": "persons",
-    "experts_needed_at_high_target": "persons",
-    "experts_needed_at_low_target": "persons",
-    "clients_per_expert": "clients per expert",
-    "retraining_need": "persons",
-    "jobs_change_expected": "jobs",
-    "direct_jobs_change": "jobs",
-    "secondary_jobs_change": "jobs",
-    "jobs_change_by_industry": "jobs",
-    "spillover_jobs_by_area": "jobs",
-    "training_demand_change": "persons",
-    "training_covered_by_supply": "persons",
-    "training_need_change": "persons",
-    "qualification_demand_change": "persons",
-    "qualification_need_change": "persons",
-    "qualification_demand_by_field": "persons",
-}
-
-
-def _unit(prov: Provenance, name: str, attrs: dict[str, Any]) -> str | None:
-    """The unit of variable ``name``: its own ``units`` attr, else a scenario result's
-    (:data:`SCENARIO_UNITS`; a ``*_share`` is a share)."""
-    from service.export import SCENARIO_DATASETS
-
-    if attrs.get("units"):
-        return str(attrs["units"])
-    if prov.dataset not in SCENARIO_DATASETS:
-        return None
-    return SCENARIO_UNITS.get(name) or ("share" if name.endswith("_share") else None)
-
-
 def export_provenance(prov: Provenance, total: int, ds: Any = None) -> list[tuple[str, str]]:
     """The ``provenance`` sheet of an XLSX download: one ``(key, value)`` row per field, one
     ``data_through <source>`` row per input source of the dataset (a spreadsheet reader sees
@@ -328,9 +274,9 @@ def export_provenance(prov: Provenance, total: int, ds: Any = None) -> list[tupl
         if ds.attrs.get("units"):
             rows.append(("units", str(ds.attrs["units"])))
         for name in ds.data_vars:
-            unit = _unit(prov, str(name), dict(ds[name].attrs))
+            unit = ds[name].attrs.get("units")
             if unit:
-                rows.append((f"units {name}", unit))
+                rows.append((f"units {name}", str(unit)))
         # a long layout's rows are variables (unemployed, vacancies): the unit of each
         by_variable = ds.attrs.get(cubes.VARIABLE_UNITS) or {}
         if "variable" in ds.coords:

@@ -199,33 +199,6 @@ def data_date(source: str, value: str, lang: str) -> str:
     return formats.period(value, lang)
 
 
-#: The datasets of scenario results: the presets and an on-demand run.
-SCENARIO_DATASETS = frozenset({"scenario_run", "scenarios"})
-#: The method of a scenario's results (the engine records its model and baseline, not a
-#: method sentence): (fi, sv, en); ``{draws}`` is `` (n = 500)`` or empty, and the
-#: baseline's own sentence (``baseline_method``) follows.
-SCENARIO_METHOD = (
-    "Skenaarion tapahtumien vaikutus simuloitu työmarkkinavirtojen Monte Carlo -mallilla; "
-    "luvut ovat simulointikierrosten kvantiileja{draws}. Ks. docs/methods/scenarios.md.",
-    "Effekten av scenariots händelser simulerad med en Monte Carlo-modell för "
-    "arbetsmarknadsflöden; talen är kvantiler över simuleringsomgångarna{draws}. Se "
-    "docs/methods/scenarios.md.",
-    "The effect of the scenario's events simulated with a labour-flow Monte Carlo model; "
-    "figures are quantiles over the draws{draws}. See docs/methods/scenarios.md.",
-)
-
-
-def scenario_method(attrs: Any, lang: str) -> str:
-    """The method of a scenario result (a run's or the presets') in ``lang``, with the
-    draws and the baseline's sentence (``baseline_method[_<lang>]``) where its attrs have
-    them."""
-    attrs = attrs or {}
-    draws = f" (n = {attrs['draws']})" if attrs.get("draws") else ""
-    text = SCENARIO_METHOD[_LANG_INDEX.get(lang, 2)].format(draws=draws)
-    baseline = attrs.get(f"baseline_method_{lang}") or attrs.get("baseline_method")
-    return f"{text} {baseline}" if baseline else text
-
-
 def localised_provenance(
     provenance: Sequence[tuple[str, str]], lang: str, ds: Any = None
 ) -> list[tuple[str, str, str]]:
@@ -233,8 +206,6 @@ def localised_provenance(
     ``lang`` where the dataset has it (``method_note_<lang>``)."""
     attrs = getattr(ds, "attrs", {}) or {}
     method = attrs.get(f"method_note_{lang}") or attrs.get(f"method_{lang}")
-    if not method and dict(provenance).get("dataset") in SCENARIO_DATASETS:
-        method = scenario_method(attrs, lang)
     rows = []
     for key, value in provenance:
         if key == "method" and method:

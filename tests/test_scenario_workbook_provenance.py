@@ -23,22 +23,30 @@ pytest_plugins = ["tests.service_fixtures"]
 @pytest.fixture(scope="module")
 def run_client(service_store, tmp_path_factory, cubes) -> Any:
     """A client whose scenario runs carry the attrs the engine stamps on a result (its
-    model, draws and the baseline's sentence in each language)."""
+    model, draws, the method note with the baseline's sentence in each language, and each
+    variable's unit)."""
     from fastapi.testclient import TestClient
 
+    from forecasting.provenance import method_note_attrs
+    from forecasting.scenarios.outputs import with_units
+    from forecasting.scenarios.run import method_notes
     from service.app import create_app
     from tests.service_data import annotating_runner, make_settings
 
     inner = annotating_runner(cubes)
 
+    sentences = {
+        "en": "Baseline (no events): the release's register forecasts.",
+        "fi": "Perusura (ei tapahtumia): julkaisun rekisteriennusteet.",
+        "sv": "Grundbana (inga händelser): publiceringens registerprognoser.",
+    }
+
     def runner(spec: Any, baseline: Any = None) -> Any:
-        result = inner(spec, baseline=baseline)
+        result = with_units(inner(spec, baseline=baseline))
         result.attrs.update(
             model="labour-flow Monte Carlo (models.labourflow)",
             draws=200,
-            baseline_method="Baseline (no events): the release's register forecasts.",
-            baseline_method_fi="Perusura (ei tapahtumia): julkaisun rekisteriennusteet.",
-            baseline_method_sv="Grundbana (inga händelser): publiceringens registerprognoser.",
+            **method_note_attrs(method_notes(200, sentences)),
         )
         return result
 

@@ -87,6 +87,24 @@ def test_the_result_states_how_the_baseline_continues_after_the_forecasts(closur
     assert "1/2030–6/2031" in ds.attrs["baseline_method_sv"]
 
 
+def test_the_result_carries_its_method_note_and_units_in_each_language(closure):
+    """The method note a download's provenance shows (draws, then the baseline's sentence
+    in the reader's language) and each variable's unit come with the result itself."""
+    _, ds = closure
+    for lang, words in (("fi", "Monte Carlo -mallilla"), ("sv", "Monte Carlo-modell"),
+                        ("en", "labour-flow Monte Carlo model")):  # fmt: skip
+        note = ds.attrs[f"method_note_{lang}"]
+        assert words in note and "(n = 2)" in note
+        assert note.endswith(ds.attrs["baseline_method" if lang == "en" else
+                                      f"baseline_method_{lang}"])  # fmt: skip
+    assert ds.attrs["method_note"] == ds.attrs["method_note_en"]
+    assert ds["unemployed"].attrs["units"] == "persons"
+    assert ds["unemployment_rate"].attrs["units"] == "percent"
+    assert ds["direct_jobs_change"].attrs["units"] == "jobs"
+    shares = [v for v in map(str, ds.data_vars) if v.endswith("_share")]
+    assert all(ds[v].attrs["units"] == "share" for v in shares)
+
+
 def test_a_persistence_baseline_says_it_is_the_same_every_year(ta23):
     """Without forecasts each calendar month keeps one value (every December alike): the
     statement says so, naming the repeated year and the level it is scaled to."""

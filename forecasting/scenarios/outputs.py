@@ -24,6 +24,47 @@ from models import labourflow as lf
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
+#: Units of the result variables (a ``*_share`` is a share, 0-1), stamped as each
+#: variable's ``units`` attr by :func:`with_units`.
+UNITS = {
+    "unemployed": "persons",
+    "unemployment_rate": "percent",
+    "long_term_unemployed": "persons",
+    "vacancies": "vacancies",
+    "fill_days": "days",
+    "unemployed_vs_baseline": "persons",
+    "employed_vs_baseline": "persons",
+    "unemployed_baseline_target": "persons",
+    "employed": "persons",
+    "displaced": "persons",
+    "clients": "persons",
+    "experts_needed_at_high_target": "persons",
+    "experts_needed_at_low_target": "persons",
+    "clients_per_expert": "clients per expert",
+    "retraining_need": "persons",
+    "jobs_change_expected": "jobs",
+    "direct_jobs_change": "jobs",
+    "secondary_jobs_change": "jobs",
+    "jobs_change_by_industry": "jobs",
+    "spillover_jobs_by_area": "jobs",
+    "training_demand_change": "persons",
+    "training_covered_by_supply": "persons",
+    "training_need_change": "persons",
+    "qualification_demand_change": "persons",
+    "qualification_need_change": "persons",
+    "qualification_demand_by_field": "persons",
+}
+
+
+def with_units(ds: xr.Dataset) -> xr.Dataset:
+    """``ds`` with each result variable's ``units`` attr (:data:`UNITS`) where it has none."""
+    out = ds.copy()
+    for name in map(str, out.data_vars):
+        unit = UNITS.get(name) or ("share" if name.endswith("_share") else None)
+        if unit and not out[name].attrs.get("units"):
+            out[name].attrs["units"] = unit
+    return out
+
 
 def _count_sum(x: np.ndarray, axis: int) -> np.ndarray:
     """Sum of integer counts over ``axis``, in their own integer type.

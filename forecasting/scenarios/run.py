@@ -26,7 +26,7 @@ from forecasting import geography
 from forecasting.contract import canonical_order
 from forecasting.errors import ValidationError
 from forecasting.io.files import read_json, read_toml, write_csv, write_netcdf
-from forecasting.provenance import combine_versions, stamp
+from forecasting.provenance import combine_versions, method_note_attrs, stamp
 from forecasting.scenarios import cache, outputs, recruitment, staffing
 from forecasting.scenarios import displaced as dp
 from forecasting.scenarios.baseline import (
@@ -331,7 +331,9 @@ def run_scenario(
         registers=cal.registers,
         slack=_slack(base, cal),
     )
-    return _stamp(ds, spec, base, n, s, cal.registers.attrs.get("retrieved", ""))
+    return _stamp(
+        outputs.with_units(ds), spec, base, n, s, cal.registers.attrs.get("retrieved", "")
+    )
 
 
 def _stamp(
@@ -359,6 +361,7 @@ def _stamp(
             ),
             "long_term_anchor": base.anchor,
             **_method_attrs(base),
+            **method_note_attrs(method_notes(draws, base.method)),
         },
     )
 
@@ -368,6 +371,31 @@ def _method_attrs(base: Baseline) -> dict[str, str]:
     baseline's targets come from (:func:`forecasting.scenarios.baseline.describe_targets`)."""
     out = {"baseline_method": base.method["en"]} if "en" in base.method else {}
     return out | {f"baseline_method_{k}": v for k, v in base.method.items() if k != "en"}
+
+
+#: The method of a scenario's results in words: fi, sv, en; ``{draws}`` is the number of
+#: draws, and the baseline's own sentence (:func:`_method_attrs`) follows.
+METHOD_NOTES = {
+    "fi": "Skenaarion tapahtumien vaikutus simuloitu työmarkkinavirtojen Monte Carlo "
+    "-mallilla; luvut ovat simulointikierrosten kvantiileja (n = {draws}). Ks. "
+    "docs/methods/scenarios.md.",
+    "sv": "Effekten av scenariots händelser simulerad med en Monte Carlo-modell för "
+    "arbetsmarknadsflöden; talen är kvantiler över simuleringsomgångarna (n = {draws}). Se "
+    "docs/methods/scenarios.md.",
+    "en": "The effect of the scenario's events simulated with a labour-flow Monte Carlo "
+    "model; figures are quantiles over the draws (n = {draws}). See "
+    "docs/methods/scenarios.md.",
+}
+
+
+def method_notes(draws: int, baseline: Mapping[str, str]) -> dict[str, str]:
+    """The results' method note per language (:data:`METHOD_NOTES`), the baseline's sentence
+    in that language (``baseline``: language -> sentence) after it."""
+    notes = {}
+    for lang, text in METHOD_NOTES.items():
+        after = baseline.get(lang) or baseline.get("en")
+        notes[lang] = f"{text.format(draws=draws)} {after}" if after else text.format(draws=draws)
+    return notes
 
 
 def _efficiency(match_a: np.ndarray) -> str:
