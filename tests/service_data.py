@@ -553,3 +553,19 @@ EVENT = {
     "effect_start": "2024-06-01",
     "source": "https://example.invalid/news/1",
 }
+
+
+#: Every page of the dashboard, with the query strings that make it show its content.
+DASHBOARD_PAGES = (
+    "/",
+    "/forecasts?area=507",
+    "/alerts",
+    "/scenarios?run=1&municipality=507&industry=C&jobs=300&start=2027-03",
+    "/training?year=2030",
+    "/population",
+    "/labour",
+    "/jobs",
+    "/occupations",
+    "/groups",
+    "/map",
+)

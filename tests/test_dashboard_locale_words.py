@@ -22,6 +22,7 @@ from forecasting.scenarios.presets import DESCRIPTIONS
 from service.formats import percent
 from service.i18n import texts
 from service.i18n_columns import column_label
+from tests.service_data import DASHBOARD_PAGES
 
 pytest_plugins = ["tests.service_fixtures"]
 
@@ -83,22 +84,7 @@ def _text(page: str) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
 
 
-PAGES = (
-    "/",
-    "/forecasts?area=507",
-    "/alerts",
-    "/scenarios?run=1&municipality=507&industry=C&jobs=300&start=2027-03",
-    "/training?year=2030",
-    "/population",
-    "/labour",
-    "/jobs",
-    "/occupations",
-    "/groups",
-    "/map",
-)
-
-
-@pytest.mark.parametrize("path", PAGES)
+@pytest.mark.parametrize("path", DASHBOARD_PAGES)
 def test_each_page_writes_per_cent_and_the_source_in_its_language(web, path):
     sep = "&" if "?" in path else "?"
     english = _text(web.get(f"{path}{sep}lang=en").text)
@@ -115,7 +101,7 @@ ISO_MONTH = re.compile(r"(?<![\d-])(19|20)\d\d-\d\d(?![\d-])")
 
 
 @pytest.mark.parametrize("lang", ["fi", "sv", "en"])
-@pytest.mark.parametrize("path", PAGES)
+@pytest.mark.parametrize("path", DASHBOARD_PAGES)
 def test_each_page_writes_its_months_as_its_tables_do(web, path, lang):
     """The English occupations page's note said "up to 2023-10 ... from 2026-06" under a
     caption and a table that wrote 10/2023 and 6/2026 (its Finnish and Swedish notes did

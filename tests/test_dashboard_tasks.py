@@ -20,7 +20,7 @@ import pytest
 
 from forecasting.settings import PROJECT_ROOT
 from tests.live_server import CHROMIUM, chromium, dashboard
-from tests.service_data import annotating_runner
+from tests.service_data import DASHBOARD_PAGES, annotating_runner
 from tests.spreadsheets import xlsx_table
 
 pytest_plugins = ["tests.service_fixtures"]
@@ -33,20 +33,10 @@ if CHROMIUM is None:
 if not AXE.exists():
     pytest.skip("axe-core is not installed (npm ci)", allow_module_level=True)
 
-#: Every page of the dashboard (query strings that make it show its content).
+#: Every page of the dashboard, and two more forms of the scenario and map pages.
 PAGES = (
-    "/",
-    "/forecasts?area=507",
-    "/alerts",
-    "/scenarios?run=1&municipality=507&industry=C&jobs=300&start=2027-03",
+    *DASHBOARD_PAGES,
     "/scenarios?run=1&kind=recruitment&municipality=491&industry=Q&jobs=200&start=2026-07",
-    "/training?year=2030",
-    "/population",
-    "/labour",
-    "/jobs",
-    "/occupations",
-    "/groups",
-    "/map",
     "/map?show=change",
 )
 PHONE = {"width": 390, "height": 844}
