@@ -526,14 +526,18 @@ def _report_monthly(args: argparse.Namespace) -> int:
 
 
 def _alerts_episodes(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from forecasting.alerts.replay import labelled_onsets
     from forecasting.io.inputs import assemble
     from forecasting.provenance import provenance_of
 
     registers = assemble(["registers"])["registers"]
+    # the labelled history ends where the first extract does (the gap follows it)
     unemployed = registers["unemployed"].sel(time=slice(None, "2023-10-01"))
     frame = labelled_onsets(unemployed)
-    frame.attrs.update(provenance_of(registers), data_through="2023-10")
+    last = f"{pd.Timestamp(unemployed['time'].values[-1]):%Y-%m}"
+    frame.attrs.update(provenance_of(registers), data_through=last)
     _write_frame(frame, args.out)
     print(f"{len(frame)} labelled onsets -> {args.out}")
     return 0
